@@ -1,0 +1,336 @@
+/* The store's connection: opening, telling a Blik file from a foreign or
+ * damaged one, errors, statement cache and transactions. */
+#include "db_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* "Blik" in ASCII: marks the file as ours in its header. */
+#define DB_APPLICATION_ID 0x426C696B
+
+int db_fail(db *d, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->err, sizeof d->err, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int db_ok(db *d)
+{
+    d->err[0] = '\0';
+    return DB_OK;
+}
+
+int db_sqlite_fail(db *d, int src, const char *doing)
+{
+    const char *why = d->conn ? sqlite3_errmsg(d->conn) : sqlite3_errstr(src);
+    switch (src & 0xFF) {
+    case SQLITE_FULL:
+        return db_fail(d, DB_IO, "Could not save while %s: the tablet's storage is full. "
+                                 "Nothing was changed.", doing);
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+        return db_fail(d, DB_IO, "Could not save while %s: the storage refused (%s). "
+                                 "Nothing was changed.", doing, why);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return db_fail(d, DB_CORRUPT, "The database file is damaged or is not a database "
+                                      "(%s, while %s).", why, doing);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return db_fail(d, DB_BUSY, "The database is in use by another program (while %s).",
+                       doing);
+    case SQLITE_NOMEM:
+        return db_fail(d, DB_NOMEM, "Out of memory while %s.", doing);
+    case SQLITE_CONSTRAINT:
+        return db_fail(d, DB_INVALID, "The change does not fit the stored data (%s, while %s).",
+                       why, doing);
+    default:
+        return db_fail(d, DB_INTERNAL, "Database error while %s: %s.", doing, why);
+    }
+}
+
+const char *db_errmsg(const db *d) { return d ? d->err : "Out of memory."; }
+
+sqlite3_stmt *db_stmt(db *d, const char *sql)
+{
+    int free_slot = -1;
+    for (int i = 0; i < DB_STMT_CACHE; i++) {
+        if (d->cache[i].sql == sql) {
+            sqlite3_reset(d->cache[i].st);
+            sqlite3_clear_bindings(d->cache[i].st);
+            return d->cache[i].st;
+        }
+        if (!d->cache[i].sql && free_slot < 0)
+            free_slot = i;
+    }
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v3(d->conn, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    if (rc != SQLITE_OK) {
+        db_sqlite_fail(d, rc, "preparing a query");
+        return NULL;
+    }
+    if (free_slot < 0) { /* full: evict the first slot; the cache is a speed-up only */
+        sqlite3_finalize(d->cache[0].st);
+        free_slot = 0;
+    }
+    d->cache[free_slot].sql = sql;
+    d->cache[free_slot].st = st;
+    return st;
+}
+
+int db_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+}
+
+void db_col_text(sqlite3_stmt *st, int i, char *dst, size_t cap)
+{
+    const unsigned char *s = sqlite3_column_text(st, i);
+    size_t n = s ? (size_t)sqlite3_column_bytes(st, i) : 0;
+    if (n >= cap)
+        n = cap - 1;
+    if (n)
+        memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
+static int exec(db *d, const char *sql, const char *doing)
+{
+    int rc = sqlite3_exec(d->conn, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? DB_OK : db_sqlite_fail(d, rc, doing);
+}
+
+/*
+ * Transactions nest: the outermost is BEGIN IMMEDIATE (taking the write lock
+ * at once, so a busy database fails before any work), inner ones are
+ * savepoints. This lets a batch (the demo, a page of sync) wrap the same
+ * calls a tap makes and still commit or vanish as a whole.
+ */
+int db_begin(db *d)
+{
+    int rc = exec(d, d->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT inner", "starting a change");
+    if (rc == DB_OK)
+        d->depth++;
+    return rc;
+}
+
+void db_rollback(db *d)
+{
+    if (d->depth <= 0)
+        return;
+    if (!sqlite3_get_autocommit(d->conn))
+        sqlite3_exec(d->conn, d->depth == 1 ? "ROLLBACK" : "ROLLBACK TO inner; RELEASE inner",
+                     NULL, NULL, NULL);
+    d->depth--;
+}
+
+int db_commit(db *d)
+{
+    if (d->depth <= 0)
+        return db_fail(d, DB_INTERNAL, "No change is open.");
+    int rc = sqlite3_exec(d->conn, d->depth == 1 ? "COMMIT" : "RELEASE inner", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        /* Keep SQLite's message before the rollback replaces it. */
+        int out = db_sqlite_fail(d, rc, "saving");
+        db_rollback(d);
+        return out;
+    }
+    d->depth--;
+    return DB_OK;
+}
+
+int db_batch_begin(db *d) { return db_begin(d); }
+
+int db_batch_end(db *d, int commit)
+{
+    if (!commit) {
+        db_rollback(d);
+        return DB_OK;
+    }
+    return db_commit(d);
+}
+
+/*
+ * Tells what kind of file we opened before touching it: our application id,
+ * or an empty new file. A SQLite file of another program is refused rather
+ * than migrated into, and a newer Blik's file is left alone.
+ */
+static int check_identity(db *d)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(d->conn,
+                                "SELECT (SELECT application_id FROM pragma_application_id),"
+                                " (SELECT user_version FROM pragma_user_version),"
+                                " (SELECT count(*) FROM sqlite_schema)",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        if ((rc & 0xFF) == SQLITE_NOTADB || (rc & 0xFF) == SQLITE_CORRUPT)
+            return db_fail(d, DB_CORRUPT, "The file is damaged or is not a database.");
+        return db_sqlite_fail(d, rc, "opening the database");
+    }
+    int app = sqlite3_column_int(st, 0), ver = sqlite3_column_int(st, 1);
+    int objects = sqlite3_column_int(st, 2);
+    sqlite3_finalize(st);
+    if (app == 0 && ver == 0 && objects == 0)
+        return DB_OK; /* new and empty */
+    if (app != DB_APPLICATION_ID)
+        return db_fail(d, DB_FOREIGN, "The file is a database of another program, not Blik's; "
+                                      "it was not changed.");
+    if (ver > DB_SCHEMA_VERSION)
+        return db_fail(d, DB_TOO_NEW, "The database was made by a newer Blik (schema %d, this "
+                                      "app knows %d); it was not changed. Update the app.",
+                       ver, DB_SCHEMA_VERSION);
+    return DB_OK;
+}
+
+int db_open_at(const char *path, const plat_sys *sys, int version, db **out)
+{
+    db *d = calloc(1, sizeof *d);
+    *out = d;
+    if (!d)
+        return DB_NOMEM;
+    d->sys = sys;
+    int rc = sqlite3_open_v2(path, &d->conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK)
+        return db_sqlite_fail(d, rc, "opening the database");
+    sqlite3_extended_result_codes(d->conn, 1);
+    sqlite3_busy_timeout(d->conn, 2000);
+    if ((rc = check_identity(d)) != DB_OK)
+        return rc;
+    /* WAL keeps readers and the writer apart; FULL syncs the WAL on every
+     * commit, so a commit that returned survives a power cut. */
+    if ((rc = exec(d, "PRAGMA journal_mode=WAL", "opening the database")) != DB_OK ||
+        (rc = exec(d, "PRAGMA synchronous=FULL", "opening the database")) != DB_OK ||
+        (rc = exec(d, "PRAGMA foreign_keys=ON", "opening the database")) != DB_OK)
+        return rc;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(d->conn, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW &&
+        strcmp((const char *)sqlite3_column_text(st, 0), "wal") != 0) {
+        sqlite3_finalize(st);
+        return db_fail(d, DB_IO, "The database could not be switched to write-ahead logging.");
+    }
+    sqlite3_finalize(st);
+    if ((rc = db_migrate(d, version)) != DB_OK)
+        return rc;
+    return db_ok(d);
+}
+
+int db_open(const char *path, const plat_sys *sys, db **out)
+{
+    return db_open_at(path, sys, DB_SCHEMA_VERSION, out);
+}
+
+void db_close(db *d)
+{
+    if (!d)
+        return;
+    for (int i = 0; i < DB_STMT_CACHE; i++)
+        sqlite3_finalize(d->cache[i].st);
+    if (d->conn)
+        sqlite3_close(d->conn);
+    free(d);
+}
+
+int db_schema_version(db *d)
+{
+    sqlite3_stmt *st = db_stmt(d, "PRAGMA user_version");
+    if (!st || sqlite3_step(st) != SQLITE_ROW)
+        return -1;
+    return sqlite3_column_int(st, 0);
+}
+
+int db_check(db *d)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(d->conn, "PRAGMA integrity_check", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return db_sqlite_fail(d, rc, "checking the database");
+    rc = sqlite3_step(st);
+    int ok = rc == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(st, 0), "ok");
+    if (!ok && rc == SQLITE_ROW)
+        db_fail(d, DB_CORRUPT, "The database is damaged: %s", sqlite3_column_text(st, 0));
+    else if (!ok)
+        db_sqlite_fail(d, rc, "checking the database");
+    sqlite3_finalize(st);
+    if (!ok)
+        return (rc == SQLITE_ROW) ? DB_CORRUPT : DB_IO;
+    rc = exec(d, "PRAGMA foreign_key_check", "checking the database");
+    return rc == DB_OK ? db_ok(d) : rc;
+}
+
+/* Danish letters fold by their two-byte UTF-8 forms: Æ (C3 86) -> æ (C3 A6),
+ * Ø (C3 98) -> ø (C3 B8), Å (C3 85) -> å (C3 A5), and the other Latin-1
+ * capitals in C3 80..9E likewise by adding 0x20. */
+void db_fold(const char *s, char *out, size_t cap)
+{
+    size_t j = 0;
+    for (size_t i = 0; s[i] && j + 1 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c + 32);
+        else if (c == 0xC3 && j + 2 < cap) {
+            unsigned char n = (unsigned char)s[i + 1];
+            if (n >= 0x80 && n <= 0x9E && n != 0x97)
+                n = (unsigned char)(n + 0x20);
+            out[j++] = (char)c;
+            if (!s[i + 1])
+                break;
+            out[j++] = (char)n;
+            i++;
+            continue;
+        }
+        out[j++] = (char)c;
+    }
+    out[j] = '\0';
+}
+
+int db_kv_put(db *d, const char *key, const char *value)
+{
+    char err[160];
+    if (model_name_check(key, 64, "The setting's name", err, sizeof err) ||
+        model_text_check(value, 4000, 1, "The setting's value", err, sizeof err))
+        return db_fail(d, DB_INVALID, "%s", err);
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO kv(key, value) VALUES(?1, ?2)"
+                                  " ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    if (!st)
+        return DB_INTERNAL;
+    db_bind_text(st, 1, key);
+    db_bind_text(st, 2, value);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? db_ok(d) : db_sqlite_fail(d, rc, "saving a setting");
+}
+
+int db_kv_get(db *d, const char *key, char *out, size_t cap)
+{
+    out[0] = '\0';
+    sqlite3_stmt *st = db_stmt(d, "SELECT value FROM kv WHERE key = ?1");
+    if (!st)
+        return DB_INTERNAL;
+    db_bind_text(st, 1, key);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        if ((size_t)sqlite3_column_bytes(st, 0) >= cap) {
+            sqlite3_reset(st);
+            return db_fail(d, DB_INVALID, "The setting %s does not fit the buffer.", key);
+        }
+        db_col_text(st, 0, out, cap);
+        sqlite3_reset(st);
+        return db_ok(d);
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE)
+        return db_fail(d, DB_NOTFOUND, "The setting %s is not set.", key);
+    return db_sqlite_fail(d, rc, "reading a setting");
+}

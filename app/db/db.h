@@ -1,0 +1,203 @@
+#ifndef BLIK_DB_H
+#define BLIK_DB_H
+/*
+ * The store on the tablet: the only module that speaks SQL.
+ *
+ * Every user action is one SQLite transaction that writes the change and the
+ * outbox entry sync will later send, so that what the screen shows as saved
+ * survives a killed app or a flat battery (WAL, synchronous=FULL). A call
+ * either does all of its work or none of it: on any error nothing is changed
+ * and db_errmsg() says why in a sentence.
+ *
+ * Handles are not shared between threads; a sync worker opens its own.
+ */
+#include <stdint.h>
+
+#include "model.h"
+
+typedef struct db db;
+
+typedef enum {
+    DB_OK = 0,
+    DB_INVALID,   /* bad input from the caller; nothing changed */
+    DB_NOTFOUND,  /* the record asked for does not exist */
+    DB_DENIED,    /* the one-writer rule or the observation's state forbids it */
+    DB_CORRUPT,   /* the file is damaged or not a database */
+    DB_FOREIGN,   /* a database, but not Blik's */
+    DB_TOO_NEW,   /* made by a newer Blik; not touched */
+    DB_IO,        /* the disk refused (full, failing); nothing half-written */
+    DB_BUSY,      /* another process holds the database */
+    DB_NOMEM,
+    DB_INTERNAL
+} db_rc;
+
+#define DB_SCHEMA_VERSION 2
+
+/*
+ * Opens (creating if needed) the store at path and brings its schema up to
+ * date, one transaction per migration step. sys supplies the clock and the
+ * randomness for identifiers; it is kept, not copied, and must outlive the
+ * handle. Like sqlite3_open, *out is set to a handle even on failure (NULL
+ * only when out of memory) so that db_errmsg() can tell why; close it with
+ * db_close().
+ */
+int db_open(const char *path, const plat_sys *sys, db **out);
+/* Like db_open, but migrates only up to schema `version`: for tests that
+ * make files as earlier versions of Blik left them. */
+int db_open_at(const char *path, const plat_sys *sys, int version, db **out);
+/* Closes the handle; db_close(NULL) is a no-op. */
+void db_close(db *d);
+/* A sentence about the last failure on this handle ("" after success). The
+ * pointer is valid until the next call on the handle. */
+const char *db_errmsg(const db *d);
+/* The schema version the file is at. */
+int db_schema_version(db *d);
+/* Runs PRAGMA integrity_check; DB_OK if the file is sound. */
+int db_check(db *d);
+
+/* Groups several calls into one transaction, so that they are stored as a
+ * whole or not at all (the calls nest inside it). db_batch_end() commits if
+ * commit is 1 and discards everything since db_batch_begin() if 0; a commit
+ * that fails discards too. */
+int db_batch_begin(db *d);
+int db_batch_end(db *d, int commit);
+
+/* ---- reference data (comes down from the server, or from --demo) ---- */
+
+int db_unit_put(db *d, const model_unit *u);
+int db_unit_get(db *d, const char *id, model_unit *out);
+int db_room_put(db *d, const model_room *r);
+int db_room_get(db *d, const char *id, model_room *out);
+/* Lists a unit's rooms by name; offset/max page through them; *n is set to
+ * how many were written into out. */
+int db_room_list(db *d, const char *unit_id, int offset, int max, model_room *out, int *n);
+int db_person_put(db *d, const model_person *p);
+int db_person_get(db *d, const char *id, model_person *out);
+/* Active people of a unit, by name; a non-empty search keeps only names that
+ * contain it (case-insensitive for ASCII and æøå). */
+int db_person_list(db *d, const char *unit_id, const char *search, int offset, int max,
+                   model_person *out, int *n);
+/* Stores a template version. Versions are immutable: putting the same
+ * (id, version) with different content is refused. */
+int db_template_put(db *d, const model_template *t);
+/* Parses, validates and stores a template document (JSON). */
+int db_template_put_json(db *d, const char *json, size_t len);
+/* version 0 means the newest. */
+int db_template_get(db *d, const char *id, int version, model_template *out);
+/* Stores a focus version (immutable, like templates). */
+int db_focus_put(db *d, const model_focus *f);
+int db_focus_get(db *d, const char *id, int version, model_focus *out);
+/* Newest versions of the unit's focuses whose period contains the date
+ * (YYYY-MM-DD; NULL or "" for all), by question. */
+int db_focus_list(db *d, const char *unit_id, const char *date, int offset, int max,
+                  model_focus *out, int *n);
+
+/* ---- observations: each call is one transaction with its outbox entry ---- */
+
+typedef struct {
+    const char *unit_id, *focus_id, *observer_id, *observee_id, *room_id;
+    int focus_version; /* 0: the newest; the template comes with the focus */
+    const char *activity;
+    const char *context_json; /* NULL or "{}" for none */
+    int agreement;            /* must be 1: the observee agreed */
+} db_obs_new;
+
+/* Starts a draft observation; writes its id into id_out. */
+int db_obs_start(db *d, const db_obs_new *o, model_id id_out);
+int db_obs_get(db *d, const char *id, model_observation *out);
+/* Changes activity and context of an observation (a draft, or a finished
+ * one as a correction by its observer, which adds a revision). */
+int db_obs_update(db *d, const char *id, const char *actor_id, const char *activity,
+                  const char *context_json);
+/* Rates a sign: level is an index into the template's scale, -1 clears. */
+int db_obs_rate(db *d, const char *obs_id, const char *actor_id, const char *sign_id,
+                int level);
+/* Appends an event of the given kind (COUNT, STATE_START, STATE_STOP,
+ * SAMPLE) for a key the template knows; writes the event id into id_out
+ * (may be NULL). A state that is running cannot start again, nor one that is
+ * not running stop. */
+int db_obs_event(db *d, const char *obs_id, const char *actor_id, model_event_kind kind,
+                 const char *key, model_id id_out);
+/* Undoes the newest event that is not yet undone (one tap), by appending an
+ * UNDO event. DB_NOTFOUND if there is nothing to undo. */
+int db_obs_undo(db *d, const char *obs_id, const char *actor_id, model_id id_out);
+/* Adds a timestamped note, optionally tied to one of the focus's signs. */
+int db_obs_note(db *d, const char *obs_id, const char *actor_id, const char *text,
+                const char *sign_id, model_id id_out);
+/* Finishes a draft: stops running states, sets ended_at. */
+int db_obs_finish(db *d, const char *obs_id, const char *actor_id);
+/* Observer only. given: 1 marks the feedback as given (keeps the first time). */
+int db_feedback_put(db *d, const char *obs_id, const char *actor_id, const char *works,
+                    const char *wonderings, const char *next_step, int given);
+int db_feedback_get(db *d, const char *obs_id, model_feedback *out);
+/* Observee only. */
+int db_reflection_put(db *d, const char *obs_id, const char *actor_id, const char *text,
+                      const char *next_step);
+int db_reflection_get(db *d, const char *obs_id, model_reflection *out);
+
+/* ---- reading an observation back ---- */
+
+/* Events in time order (oldest first), including UNDO events; page with
+ * offset/max. */
+int db_obs_events(db *d, const char *obs_id, int offset, int max, model_event *out, int *n);
+int db_obs_notes(db *d, const char *obs_id, int offset, int max, model_note *out, int *n);
+int db_obs_ratings(db *d, const char *obs_id, model_rating *out, int max, int *n);
+/* Counter totals with undone taps taken out, in the template's order. */
+int db_obs_counts(db *d, const char *obs_id, const model_template *t, int counts[MODEL_MAX_COUNTERS]);
+/* The key of the newest event that can be undone, or "" if none. */
+int db_obs_last_undoable(db *d, const char *obs_id, model_event *out);
+
+typedef struct {
+    const char *unit_id;     /* required */
+    const char *viewer_id;   /* required: only what this person may see */
+    const char *focus_id;    /* optional filters: NULL or "" for any */
+    const char *room_id;
+    const char *observer_id;
+    const char *observee_id;
+    int status;              /* -1 any, else model_obs_status */
+    int64_t from, to;        /* started_at range, 0 for open */
+} db_obs_filter;
+
+/* A keyset cursor so that paging stays fast with 100,000 observations: pass
+ * a zeroed cursor for the first page, then the one returned. */
+typedef struct {
+    int64_t started_at;
+    model_id id;
+} db_cursor;
+
+/* Newest first. A viewer sees observations they observed or were observed
+ * in, and a leader sees the whole unit's. */
+int db_obs_list(db *d, const db_obs_filter *f, db_cursor *cursor, int max,
+                model_observation *out, int *n);
+int db_obs_count(db *d, const db_obs_filter *f, int64_t *n);
+
+/* ---- the outbox, read and acknowledged by sync ---- */
+
+typedef struct {
+    int64_t seq;        /* order of the changes on this tablet */
+    model_id change_id; /* the idempotency key, made once, never re-made */
+    char entity[16];    /* observation, event, note, rating, feedback, reflection */
+    model_id entity_id;
+    int64_t created_at;
+    char *payload;      /* JSON of the change; owned by the entry */
+} db_outbox_entry;
+
+/* Changes not yet acknowledged by the server. */
+int db_outbox_count(db *d, int64_t *n);
+/* The oldest pending entries after seq `after`; each entry's payload is
+ * malloc'd: release with db_outbox_entries_free(). */
+int db_outbox_peek(db *d, int64_t after, int max, db_outbox_entry *out, int *n);
+void db_outbox_entries_free(db_outbox_entry *e, int n);
+/* Marks the change as acknowledged by the server (and so "synced"). */
+int db_outbox_ack(db *d, const char *change_id);
+/* 1 if the record has a change that the server has not acknowledged. */
+int db_is_pending(db *d, const char *entity_id, int *pending);
+
+/* ---- small settings and UI state that must survive a restart ---- */
+
+/* value may be up to 4000 bytes of UTF-8. */
+int db_kv_put(db *d, const char *key, const char *value);
+/* Writes "" and returns DB_NOTFOUND if the key is unset. */
+int db_kv_get(db *d, const char *key, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,68 @@
+#ifndef BLIK_DB_INT_H
+#define BLIK_DB_INT_H
+/* Shared by the files of the db module only. */
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "db.h"
+
+#define DB_STMT_CACHE 48
+#define DB_ERR_MAX 512
+
+struct db {
+    sqlite3 *conn;
+    const plat_sys *sys;
+    char err[DB_ERR_MAX];
+    /* Prepared statements, found by the address of their (static) SQL text,
+     * so that a counter tap does not parse SQL again. */
+    struct {
+        const char *sql;
+        sqlite3_stmt *st;
+    } cache[DB_STMT_CACHE];
+    int depth; /* open transactions: 1 = BEGIN, more = savepoints */
+};
+
+/* Sets the handle's message and returns rc, so that a failure reads
+ * `return db_fail(d, DB_INVALID, "...")`. */
+int db_fail(db *d, int rc, const char *fmt, ...);
+/* Maps an SQLite result to a db_rc with a sentence a person can act on. */
+int db_sqlite_fail(db *d, int src, const char *doing);
+/* Clears the handle's message; returns DB_OK. */
+int db_ok(db *d);
+
+/* A cached, reset statement for a static SQL string; NULL on failure (the
+ * message is set). Never finalize it; it is reset on the next fetch. */
+sqlite3_stmt *db_stmt(db *d, const char *sql);
+
+/* BEGIN IMMEDIATE (or a savepoint inside one) / COMMIT / ROLLBACK. The
+ * commit maps a failing disk to DB_IO and rolls back, so that nothing is
+ * half-written. */
+int db_begin(db *d);
+int db_commit(db *d);
+void db_rollback(db *d);
+
+/* Binds text, or NULL for a NULL pointer. */
+int db_bind_text(sqlite3_stmt *st, int i, const char *s);
+/* Copies a text column into dst (cap bytes); "" for NULL. */
+void db_col_text(sqlite3_stmt *st, int i, char *dst, size_t cap);
+
+/* Appends an outbox entry for a change, inside the caller's transaction.
+ * Takes ownership of payload (decref'd here). obs_id names the observation
+ * the record belongs to (NULL for none). */
+int db_outbox_add(db *d, const char *entity, const char *entity_id, const char *obs_id,
+                  json_t *payload);
+
+/* Folds a name for searching: lower case for ASCII and Danish letters. */
+void db_fold(const char *s, char *out, size_t cap);
+
+/* The columns of an observation row, in the order db_read_obs() reads. */
+#define DB_OBS_COLS                                                                              \
+    "id, unit_id, focus_id, focus_version, template_id, template_version, observer_id,"         \
+    " observee_id, room_id, activity, context, agreement, started_at, ended_at, status,"        \
+    " revision, updated_at"
+void db_read_obs(sqlite3_stmt *st, model_observation *o);
+
+/* The migrations: runs every step above the file's version. */
+int db_migrate(db *d, int target);
+
+#endif

@@ -1,0 +1,137 @@
+/*
+ * Schema migrations. The file's PRAGMA user_version says which steps have run;
+ * each step runs in one transaction together with the bump of user_version,
+ * so a crash mid-migration leaves the file at the step before, never between.
+ * Steps are never edited once released: a change is a new step.
+ */
+#include "db_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Step 1: the first schema. */
+static const char step1[] =
+    "PRAGMA application_id = 1114401131;" /* "Blik" */
+    "CREATE TABLE unit("
+    "  id TEXT PRIMARY KEY, name TEXT NOT NULL, retention_days INTEGER NOT NULL);"
+    "CREATE TABLE room("
+    "  id TEXT PRIMARY KEY, unit_id TEXT NOT NULL REFERENCES unit(id), name TEXT NOT NULL);"
+    "CREATE INDEX room_by_unit ON room(unit_id, name);"
+    "CREATE TABLE person("
+    "  id TEXT PRIMARY KEY, unit_id TEXT NOT NULL REFERENCES unit(id), name TEXT NOT NULL,"
+    "  role INTEGER NOT NULL CHECK(role IN (0, 1)), pin_verifier TEXT NOT NULL,"
+    "  active INTEGER NOT NULL);"
+    "CREATE INDEX person_by_unit ON person(unit_id, active, name);"
+    "CREATE TABLE template("
+    "  id TEXT NOT NULL, version INTEGER NOT NULL, unit_id TEXT NOT NULL REFERENCES unit(id),"
+    "  body TEXT NOT NULL, PRIMARY KEY(id, version));"
+    "CREATE TABLE focus("
+    "  id TEXT NOT NULL, version INTEGER NOT NULL, unit_id TEXT NOT NULL REFERENCES unit(id),"
+    "  question TEXT NOT NULL, why TEXT NOT NULL, pillar INTEGER NOT NULL,"
+    "  period_from TEXT NOT NULL, period_to TEXT NOT NULL, template_id TEXT NOT NULL,"
+    "  PRIMARY KEY(id, version));"
+    "CREATE INDEX focus_by_unit ON focus(unit_id, period_to);"
+    "CREATE TABLE focus_sign("
+    "  focus_id TEXT NOT NULL, focus_version INTEGER NOT NULL, position INTEGER NOT NULL,"
+    "  sign_id TEXT NOT NULL, text TEXT NOT NULL,"
+    "  PRIMARY KEY(focus_id, focus_version, position),"
+    "  FOREIGN KEY(focus_id, focus_version) REFERENCES focus(id, version));"
+    "CREATE TABLE observation("
+    "  id TEXT PRIMARY KEY, unit_id TEXT NOT NULL REFERENCES unit(id),"
+    "  focus_id TEXT NOT NULL, focus_version INTEGER NOT NULL,"
+    "  template_id TEXT NOT NULL, template_version INTEGER NOT NULL,"
+    "  observer_id TEXT NOT NULL REFERENCES person(id),"
+    "  observee_id TEXT NOT NULL REFERENCES person(id),"
+    "  room_id TEXT NOT NULL REFERENCES room(id), activity TEXT NOT NULL,"
+    "  context TEXT NOT NULL, agreement INTEGER NOT NULL, started_at INTEGER NOT NULL,"
+    "  ended_at INTEGER NOT NULL, status INTEGER NOT NULL, revision INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  FOREIGN KEY(focus_id, focus_version) REFERENCES focus(id, version),"
+    "  FOREIGN KEY(template_id, template_version) REFERENCES template(id, version));"
+    "CREATE INDEX obs_by_unit ON observation(unit_id, started_at, id);"
+    "CREATE INDEX obs_by_observer ON observation(observer_id, started_at, id);"
+    "CREATE INDEX obs_by_observee ON observation(observee_id, started_at, id);"
+    "CREATE INDEX obs_by_focus ON observation(focus_id, started_at, id);"
+    "CREATE TABLE event("
+    "  id TEXT PRIMARY KEY, observation_id TEXT NOT NULL REFERENCES observation(id),"
+    "  kind INTEGER NOT NULL CHECK(kind BETWEEN 0 AND 4), key TEXT NOT NULL,"
+    "  target_id TEXT, at INTEGER NOT NULL);"
+    "CREATE INDEX event_by_obs ON event(observation_id);"
+    "CREATE INDEX event_undo ON event(target_id) WHERE kind = 4;"
+    "CREATE TABLE note("
+    "  id TEXT PRIMARY KEY, observation_id TEXT NOT NULL REFERENCES observation(id),"
+    "  at INTEGER NOT NULL, text TEXT NOT NULL, sign_id TEXT);"
+    "CREATE INDEX note_by_obs ON note(observation_id, at);"
+    "CREATE TABLE rating("
+    "  observation_id TEXT NOT NULL REFERENCES observation(id), sign_id TEXT NOT NULL,"
+    "  level INTEGER NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(observation_id, sign_id));"
+    "CREATE TABLE feedback("
+    "  observation_id TEXT PRIMARY KEY REFERENCES observation(id),"
+    "  author_id TEXT NOT NULL REFERENCES person(id), works TEXT NOT NULL,"
+    "  wonderings TEXT NOT NULL, next_step TEXT NOT NULL, given_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE TABLE reflection("
+    "  observation_id TEXT PRIMARY KEY REFERENCES observation(id),"
+    "  author_id TEXT NOT NULL REFERENCES person(id), text TEXT NOT NULL,"
+    "  next_step TEXT NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE TABLE outbox("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, change_id TEXT NOT NULL UNIQUE,"
+    "  entity TEXT NOT NULL, entity_id TEXT NOT NULL, obs_id TEXT,"
+    "  payload TEXT NOT NULL, created_at INTEGER NOT NULL);"
+    "CREATE INDEX outbox_by_entity ON outbox(entity_id);"
+    "CREATE INDEX outbox_by_obs ON outbox(obs_id) WHERE obs_id IS NOT NULL;"
+    "CREATE TABLE kv(key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+
+/* Step 2: people are searched by name on the sign-in screen, case-blind for
+ * Danish letters too, which SQLite's own lower() and LIKE do not do. Keep a
+ * folded copy of each name, filled in for the people already stored. */
+static const char step2[] =
+    "ALTER TABLE person ADD COLUMN name_fold TEXT NOT NULL DEFAULT '';"
+    "UPDATE person SET name_fold = blik_fold(name);"
+    "CREATE INDEX person_by_fold ON person(unit_id, active, name_fold);";
+
+static const char *const steps[] = {step1, step2};
+_Static_assert(sizeof steps / sizeof steps[0] == DB_SCHEMA_VERSION,
+               "one migration step per schema version");
+
+static void fold_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const char *s = (const char *)sqlite3_value_text(argv[0]);
+    char out[MODEL_NAME_MAX * 2 + 1];
+    db_fold(s ? s : "", out, sizeof out);
+    sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
+}
+
+int db_migrate(db *d, int target)
+{
+    int rc = sqlite3_create_function(d->conn, "blik_fold", 1,
+                                     SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                     fold_fn, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return db_sqlite_fail(d, rc, "preparing the database");
+    if (target < 0 || target > DB_SCHEMA_VERSION)
+        return db_fail(d, DB_INVALID, "There is no schema version %d.", target);
+    int have = db_schema_version(d);
+    if (have < 0)
+        return db_sqlite_fail(d, sqlite3_errcode(d->conn), "reading the schema version");
+    for (int v = have + 1; v <= target; v++) {
+        if ((rc = db_begin(d)) != DB_OK)
+            return rc;
+        char bump[48];
+        snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v);
+        int src = sqlite3_exec(d->conn, steps[v - 1], NULL, NULL, NULL);
+        if (src == SQLITE_OK)
+            src = sqlite3_exec(d->conn, bump, NULL, NULL, NULL);
+        if (src != SQLITE_OK) {
+            char doing[48];
+            snprintf(doing, sizeof doing, "updating the database to version %d", v);
+            rc = db_sqlite_fail(d, src, doing);
+            db_rollback(d);
+            return rc;
+        }
+        if ((rc = db_commit(d)) != DB_OK)
+            return rc;
+    }
+    return DB_OK;
+}

@@ -1,0 +1,776 @@
+/*
+ * Observations and everything recorded in them. Each public call here is one
+ * user action: it validates, checks the one-writer rule, writes the record
+ * and its outbox entry in one IMMEDIATE transaction, and commits; on any
+ * error it rolls back, so nothing is half-written.
+ */
+#include "db_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kind_names[] = {"count", "state_start", "state_stop", "sample", "undo"};
+
+void db_read_obs(sqlite3_stmt *st, model_observation *o)
+{
+    memset(o, 0, sizeof *o);
+    db_col_text(st, 0, o->id, sizeof o->id);
+    db_col_text(st, 1, o->unit_id, sizeof o->unit_id);
+    db_col_text(st, 2, o->focus_id, sizeof o->focus_id);
+    o->focus_version = sqlite3_column_int(st, 3);
+    db_col_text(st, 4, o->template_id, sizeof o->template_id);
+    o->template_version = sqlite3_column_int(st, 5);
+    db_col_text(st, 6, o->observer_id, sizeof o->observer_id);
+    db_col_text(st, 7, o->observee_id, sizeof o->observee_id);
+    db_col_text(st, 8, o->room_id, sizeof o->room_id);
+    db_col_text(st, 9, o->activity, sizeof o->activity);
+    db_col_text(st, 10, o->context_json, sizeof o->context_json);
+    o->agreement = sqlite3_column_int(st, 11);
+    o->started_at = sqlite3_column_int64(st, 12);
+    o->ended_at = sqlite3_column_int64(st, 13);
+    o->status = sqlite3_column_int(st, 14) ? MODEL_OBS_FINISHED : MODEL_OBS_DRAFT;
+    o->revision = sqlite3_column_int(st, 15);
+    o->updated_at = sqlite3_column_int64(st, 16);
+}
+
+int db_obs_get(db *d, const char *id, model_observation *out)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT " DB_OBS_COLS " FROM observation WHERE id = ?1");
+    if (!st)
+        return DB_INTERNAL;
+    db_bind_text(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        db_read_obs(st, out);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return db_ok(d);
+    return rc == SQLITE_DONE ? db_fail(d, DB_NOTFOUND, "No such observation.")
+                             : db_sqlite_fail(d, rc, "reading an observation");
+}
+
+static json_t *obs_json(const model_observation *o)
+{
+    json_t *ctx = json_loads(o->context_json[0] ? o->context_json : "{}", 0, NULL);
+    return json_pack("{s:s,s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:s,s:o,s:b,s:I,s:I,s:s,s:i,s:I}",
+                     "id", o->id, "unit_id", o->unit_id, "focus_id", o->focus_id,
+                     "focus_version", o->focus_version, "template_id", o->template_id,
+                     "template_version", o->template_version, "observer_id", o->observer_id,
+                     "observee_id", o->observee_id, "room_id", o->room_id, "activity",
+                     o->activity, "context", ctx, "agreement", o->agreement,
+                     "started_at", (json_int_t)o->started_at, "ended_at",
+                     (json_int_t)o->ended_at, "status",
+                     o->status == MODEL_OBS_FINISHED ? "finished" : "draft", "revision",
+                     o->revision, "updated_at", (json_int_t)o->updated_at);
+}
+
+/* Writes the observation's header row (insert or full update) and queues it. */
+static int save_obs(db *d, const model_observation *o, int insert)
+{
+    sqlite3_stmt *st =
+        insert ? db_stmt(d, "INSERT INTO observation(" DB_OBS_COLS ") VALUES(?1, ?2, ?3, ?4, ?5,"
+                            " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)")
+               : db_stmt(d, "UPDATE observation SET activity = ?10, context = ?11,"
+                            " ended_at = ?14, status = ?15, revision = ?16, updated_at = ?17"
+                            " WHERE id = ?1");
+    if (!st)
+        return DB_INTERNAL;
+    db_bind_text(st, 1, o->id);
+    if (insert) {
+        db_bind_text(st, 2, o->unit_id);
+        db_bind_text(st, 3, o->focus_id);
+        sqlite3_bind_int(st, 4, o->focus_version);
+        db_bind_text(st, 5, o->template_id);
+        sqlite3_bind_int(st, 6, o->template_version);
+        db_bind_text(st, 7, o->observer_id);
+        db_bind_text(st, 8, o->observee_id);
+        db_bind_text(st, 9, o->room_id);
+        sqlite3_bind_int(st, 12, o->agreement);
+        sqlite3_bind_int64(st, 13, o->started_at);
+    }
+    db_bind_text(st, 10, o->activity);
+    db_bind_text(st, 11, o->context_json[0] ? o->context_json : "{}");
+    sqlite3_bind_int64(st, 14, o->ended_at);
+    sqlite3_bind_int(st, 15, (int)o->status);
+    sqlite3_bind_int(st, 16, o->revision);
+    sqlite3_bind_int64(st, 17, o->updated_at);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return db_sqlite_fail(d, rc, "saving the observation");
+    json_t *payload = obs_json(o);
+    if (!payload)
+        return db_fail(d, DB_NOMEM, "Out of memory while saving the observation.");
+    return db_outbox_add(d, "observation", o->id, o->id, payload);
+}
+
+/* Finishes an action: commits, or rolls back if rc says it failed. */
+static int finish(db *d, int rc)
+{
+    if (rc != DB_OK) {
+        db_rollback(d);
+        return rc;
+    }
+    rc = db_commit(d);
+    return rc == DB_OK ? db_ok(d) : rc;
+}
+
+int db_obs_start(db *d, const db_obs_new *n, model_id id_out)
+{
+    char err[200];
+    id_out[0] = '\0';
+    if (model_id_check(n->unit_id, "The unit", err, sizeof err) ||
+        model_id_check(n->focus_id, "The focus", err, sizeof err) ||
+        model_id_check(n->observer_id, "The observer", err, sizeof err) ||
+        model_id_check(n->observee_id, "The observed colleague", err, sizeof err) ||
+        model_id_check(n->room_id, "The room", err, sizeof err) ||
+        model_text_check(n->activity ? n->activity : "", MODEL_NAME_MAX, 0, "The activity", err,
+                         sizeof err))
+        return db_fail(d, DB_INVALID, "%s", err);
+    if (!n->agreement)
+        return db_fail(d, DB_INVALID, "Confirm first that the agreement with the observed "
+                                      "colleague is made.");
+    if (!strcmp(n->observer_id, n->observee_id))
+        return db_fail(d, DB_INVALID, "The observer and the observed colleague must be two "
+                                      "people.");
+    model_observation *o = calloc(1, sizeof *o);
+    model_focus *f = malloc(sizeof *f);
+    model_template *t = malloc(sizeof *t);
+    int rc = DB_NOMEM;
+    if (!o || !f || !t) {
+        db_fail(d, DB_NOMEM, "Out of memory while starting an observation.");
+        goto out;
+    }
+    if ((rc = db_focus_get(d, n->focus_id, n->focus_version, f)) != DB_OK ||
+        (rc = db_template_get(d, f->template_id, 0, t)) != DB_OK)
+        goto out;
+    if (strcmp(f->unit_id, n->unit_id)) {
+        rc = db_fail(d, DB_INVALID, "The focus belongs to another unit.");
+        goto out;
+    }
+    if (n->context_json && model_context_check(t, n->context_json, err, sizeof err)) {
+        rc = db_fail(d, DB_INVALID, "%s", err);
+        goto out;
+    }
+    model_person who;
+    model_room room;
+    const char *people[2] = {n->observer_id, n->observee_id};
+    for (int i = 0; i < 2; i++) {
+        if ((rc = db_person_get(d, people[i], &who)) != DB_OK)
+            goto out;
+        if (strcmp(who.unit_id, n->unit_id) || !who.active) {
+            rc = db_fail(d, DB_INVALID, "%s is not active staff of this unit.", who.name);
+            goto out;
+        }
+    }
+    if ((rc = db_room_get(d, n->room_id, &room)) != DB_OK)
+        goto out;
+    if (strcmp(room.unit_id, n->unit_id)) {
+        rc = db_fail(d, DB_INVALID, "The room belongs to another unit.");
+        goto out;
+    }
+    if (model_id_new(d->sys, o->id) != 0) {
+        rc = db_fail(d, DB_INTERNAL, "The tablet gave no randomness for a new identifier.");
+        goto out;
+    }
+    memcpy(o->unit_id, n->unit_id, sizeof o->unit_id);
+    memcpy(o->focus_id, f->id, sizeof o->focus_id);
+    o->focus_version = f->version;
+    memcpy(o->template_id, t->id, sizeof o->template_id);
+    o->template_version = t->version;
+    memcpy(o->observer_id, n->observer_id, sizeof o->observer_id);
+    memcpy(o->observee_id, n->observee_id, sizeof o->observee_id);
+    memcpy(o->room_id, n->room_id, sizeof o->room_id);
+    model_copy(o->activity, sizeof o->activity, n->activity ? n->activity : "");
+    model_copy(o->context_json, sizeof o->context_json,
+               n->context_json && *n->context_json ? n->context_json : "{}");
+    o->agreement = 1;
+    o->started_at = o->updated_at = d->sys->now_ms(d->sys);
+    o->status = MODEL_OBS_DRAFT;
+    o->revision = 1;
+    if ((rc = db_begin(d)) != DB_OK)
+        goto out;
+    rc = finish(d, save_obs(d, o, 1));
+    if (rc == DB_OK)
+        memcpy(id_out, o->id, sizeof(model_id));
+out:
+    free(o);
+    free(f);
+    free(t);
+    return rc;
+}
+
+/*
+ * Opens the transaction for a change to an observation and loads it, checking
+ * that the actor is its observer (the one writer of the observation and of
+ * everything recorded in it) and, if need_draft, that it is still a draft.
+ * On success the transaction is open; on failure it is not.
+ */
+static int begin_obs(db *d, const char *obs_id, const char *actor_id, int need_draft,
+                     model_observation *o)
+{
+    int rc = db_begin(d);
+    if (rc != DB_OK)
+        return rc;
+    if ((rc = db_obs_get(d, obs_id, o)) != DB_OK) {
+        db_rollback(d);
+        return rc;
+    }
+    if (!actor_id || strcmp(actor_id, o->observer_id)) {
+        db_rollback(d);
+        return db_fail(d, DB_DENIED, "Only the observer can change this observation.");
+    }
+    if (need_draft && o->status != MODEL_OBS_DRAFT) {
+        db_rollback(d);
+        return db_fail(d, DB_DENIED, "The observation is finished; nothing more can be "
+                                     "recorded in it.");
+    }
+    return DB_OK;
+}
+
+/* Loads the template an observation was started with. */
+static int obs_template(db *d, const model_observation *o, model_template *t)
+{
+    return db_template_get(d, o->template_id, o->template_version, t);
+}
+
+/* Marks a correction: a finished observation that changes gets a new
+ * revision, so the change is visible and never silent. */
+static int touch_obs(db *d, model_observation *o)
+{
+    if (o->status == MODEL_OBS_FINISHED)
+        o->revision++;
+    o->updated_at = d->sys->now_ms(d->sys);
+    return save_obs(d, o, 0);
+}
+
+int db_obs_update(db *d, const char *id, const char *actor_id, const char *activity,
+                  const char *context_json)
+{
+    char err[200];
+    if (model_text_check(activity ? activity : "", MODEL_NAME_MAX, 0, "The activity", err,
+                         sizeof err))
+        return db_fail(d, DB_INVALID, "%s", err);
+    model_observation o;
+    model_template *t = malloc(sizeof *t);
+    if (!t)
+        return db_fail(d, DB_NOMEM, "Out of memory.");
+    int rc = begin_obs(d, id, actor_id, 0, &o);
+    if (rc != DB_OK) {
+        free(t);
+        return rc;
+    }
+    if ((rc = obs_template(d, &o, t)) == DB_OK && context_json &&
+        model_context_check(t, context_json, err, sizeof err))
+        rc = db_fail(d, DB_INVALID, "%s", err);
+    free(t);
+    if (rc == DB_OK) {
+        model_copy(o.activity, sizeof o.activity, activity ? activity : "");
+        if (context_json)
+            model_copy(o.context_json, sizeof o.context_json, *context_json ? context_json : "{}");
+        rc = touch_obs(d, &o);
+    }
+    return finish(d, rc);
+}
+
+/* Is the sign one of the observation's focus version's signs? */
+static int sign_known(db *d, const model_observation *o, const char *sign_id)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT 1 FROM focus_sign WHERE focus_id = ?1"
+                                  " AND focus_version = ?2 AND sign_id = ?3");
+    if (!st)
+        return DB_INTERNAL;
+    db_bind_text(st, 1, o->focus_id);
+    sqlite3_bind_int(st, 2, o->focus_version);
+    db_bind_text(st, 3, sign_id);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return DB_OK;
+    return rc == SQLITE_DONE ? db_fail(d, DB_INVALID, "The sign is not one of this focus's signs.")
+                             : db_sqlite_fail(d, rc, "looking up a sign");
+}
+
+int db_obs_rate(db *d, const char *obs_id, const char *actor_id, const char *sign_id, int level)
+{
+    model_observation o;
+    model_template *t = malloc(sizeof *t);
+    if (!t)
+        return db_fail(d, DB_NOMEM, "Out of memory.");
+    int rc = begin_obs(d, obs_id, actor_id, 0, &o);
+    if (rc != DB_OK) {
+        free(t);
+        return rc;
+    }
+    if ((rc = obs_template(d, &o, t)) == DB_OK && (rc = sign_known(d, &o, sign_id)) == DB_OK &&
+        (level < -1 || level >= t->n_scale))
+        rc = db_fail(d, DB_INVALID, "The rating must be one of the %d levels of the scale.",
+                     t->n_scale);
+    free(t);
+    if (rc != DB_OK)
+        return finish(d, rc);
+    int64_t now = d->sys->now_ms(d->sys);
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO rating(observation_id, sign_id, level, at)"
+                                  " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(observation_id, sign_id)"
+                                  " DO UPDATE SET level = excluded.level, at = excluded.at");
+    if (!st)
+        return finish(d, DB_INTERNAL);
+    db_bind_text(st, 1, obs_id);
+    db_bind_text(st, 2, sign_id);
+    sqlite3_bind_int(st, 3, level);
+    sqlite3_bind_int64(st, 4, now);
+    int src = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (src != SQLITE_DONE)
+        return finish(d, db_sqlite_fail(d, src, "saving a rating"));
+    json_t *p = json_pack("{s:s,s:s,s:i,s:I}", "observation_id", obs_id, "sign_id", sign_id,
+                          "level", level, "at", (json_int_t)now);
+    /* The rating's identity is the pair; the outbox names it by the sign. */
+    rc = p ? db_outbox_add(d, "rating", sign_id, obs_id, p)
+           : db_fail(d, DB_NOMEM, "Out of memory.");
+    if (rc == DB_OK && o.status == MODEL_OBS_FINISHED)
+        rc = touch_obs(d, &o);
+    return finish(d, rc);
+}
+
+/* Whether a state is running: its newest start or stop that is not undone
+ * is a start. */
+static int state_running(db *d, const char *obs_id, const char *key, int *running)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT kind FROM event e WHERE observation_id = ?1"
+                                  " AND key = ?2 AND kind IN (1, 2) AND NOT EXISTS"
+                                  " (SELECT 1 FROM event u WHERE u.kind = 4 AND u.target_id = e.id)"
+                                  " ORDER BY rowid DESC LIMIT 1");
+    if (!st)
+        return DB_INTERNAL;
+    db_bind_text(st, 1, obs_id);
+    db_bind_text(st, 2, key);
+    int rc = sqlite3_step(st);
+    *running = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == MODEL_EV_STATE_START;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK
+                                                 : db_sqlite_fail(d, rc, "reading a state");
+}
+
+/* Appends one event row and its outbox entry inside the open transaction. */
+static int add_event(db *d, const char *obs_id, model_event_kind kind, const char *key,
+                     const char *target, int64_t at, model_id id_out)
+{
+    model_id id;
+    if (model_id_new(d->sys, id) != 0)
+        return db_fail(d, DB_INTERNAL, "The tablet gave no randomness for a new identifier.");
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO event(id, observation_id, kind, key, target_id, at)"
+                                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+    if (!st)
+        return DB_INTERNAL;
+    db_bind_text(st, 1, id);
+    db_bind_text(st, 2, obs_id);
+    sqlite3_bind_int(st, 3, (int)kind);
+    db_bind_text(st, 4, key);
+    db_bind_text(st, 5, target);
+    sqlite3_bind_int64(st, 6, at);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return db_sqlite_fail(d, rc, "saving an event");
+    json_t *p = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:I}", "id", id, "observation_id", obs_id,
+                          "kind", kind_names[kind], "key", key, "target_id", target, "at",
+                          (json_int_t)at);
+    if (!p)
+        return db_fail(d, DB_NOMEM, "Out of memory while saving an event.");
+    if ((rc = db_outbox_add(d, "event", id, obs_id, p)) != DB_OK)
+        return rc;
+    if (id_out)
+        memcpy(id_out, id, sizeof id);
+    return DB_OK;
+}
+
+static int key_in(const model_item *items, int n, const char *key)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(items[i].key, key))
+            return 1;
+    return 0;
+}
+
+int db_obs_event(db *d, const char *obs_id, const char *actor_id, model_event_kind kind,
+                 const char *key, model_id id_out)
+{
+    if (id_out)
+        id_out[0] = '\0';
+    if (kind != MODEL_EV_COUNT && kind != MODEL_EV_STATE_START && kind != MODEL_EV_STATE_STOP &&
+        kind != MODEL_EV_SAMPLE)
+        return db_fail(d, DB_INVALID, "That kind of event cannot be recorded directly.");
+    if (!key || !*key)
+        return db_fail(d, DB_INVALID, "The event names no counter, state or sample option.");
+    model_observation o;
+    model_template *t = malloc(sizeof *t);
+    if (!t)
+        return db_fail(d, DB_NOMEM, "Out of memory.");
+    int rc = begin_obs(d, obs_id, actor_id, 1, &o);
+    if (rc != DB_OK) {
+        free(t);
+        return rc;
+    }
+    if ((rc = obs_template(d, &o, t)) == DB_OK) {
+        int known = kind == MODEL_EV_COUNT    ? key_in(t->counters, t->n_counters, key)
+                    : kind == MODEL_EV_SAMPLE ? key_in(t->interval_options, t->n_interval_options, key)
+                                              : key_in(t->states, t->n_states, key);
+        if (!known)
+            rc = db_fail(d, DB_INVALID, "The template has no %s \"%.40s\".",
+                         kind == MODEL_EV_COUNT    ? "counter"
+                         : kind == MODEL_EV_SAMPLE ? "sample option"
+                                                   : "state",
+                         key);
+    }
+    free(t);
+    if (rc == DB_OK && (kind == MODEL_EV_STATE_START || kind == MODEL_EV_STATE_STOP)) {
+        int running;
+        if ((rc = state_running(d, obs_id, key, &running)) == DB_OK) {
+            if (kind == MODEL_EV_STATE_START && running)
+                rc = db_fail(d, DB_INVALID, "That state is already running.");
+            else if (kind == MODEL_EV_STATE_STOP && !running)
+                rc = db_fail(d, DB_INVALID, "That state is not running.");
+        }
+    }
+    if (rc == DB_OK)
+        rc = add_event(d, obs_id, kind, key, NULL, d->sys->now_ms(d->sys), id_out);
+    return finish(d, rc);
+}
+
+static void read_event(sqlite3_stmt *st, model_event *e)
+{
+    memset(e, 0, sizeof *e);
+    db_col_text(st, 0, e->id, sizeof e->id);
+    db_col_text(st, 1, e->observation_id, sizeof e->observation_id);
+    e->kind = (model_event_kind)sqlite3_column_int(st, 2);
+    db_col_text(st, 3, e->key, sizeof e->key);
+    db_col_text(st, 4, e->target_id, sizeof e->target_id);
+    e->at = sqlite3_column_int64(st, 5);
+}
+
+int db_obs_last_undoable(db *d, const char *obs_id, model_event *out)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = db_stmt(d, "SELECT id, observation_id, kind, key, target_id, at"
+                                  " FROM event e WHERE observation_id = ?1 AND kind <> 4"
+                                  " AND NOT EXISTS (SELECT 1 FROM event u WHERE u.kind = 4"
+                                  " AND u.target_id = e.id) ORDER BY rowid DESC LIMIT 1");
+    if (!st)
+        return DB_INTERNAL;
+    db_bind_text(st, 1, obs_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        read_event(st, out);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return db_ok(d);
+    return rc == SQLITE_DONE ? db_fail(d, DB_NOTFOUND, "There is nothing to undo.")
+                             : db_sqlite_fail(d, rc, "reading events");
+}
+
+int db_obs_undo(db *d, const char *obs_id, const char *actor_id, model_id id_out)
+{
+    if (id_out)
+        id_out[0] = '\0';
+    model_observation o;
+    int rc = begin_obs(d, obs_id, actor_id, 1, &o);
+    if (rc != DB_OK)
+        return rc;
+    model_event last;
+    if ((rc = db_obs_last_undoable(d, obs_id, &last)) == DB_OK)
+        rc = add_event(d, obs_id, MODEL_EV_UNDO, last.key, last.id, d->sys->now_ms(d->sys), id_out);
+    return finish(d, rc);
+}
+
+int db_obs_note(db *d, const char *obs_id, const char *actor_id, const char *text,
+                const char *sign_id, model_id id_out)
+{
+    char err[200];
+    if (id_out)
+        id_out[0] = '\0';
+    if (model_name_check(text, MODEL_TEXT_MAX, "The note", err, sizeof err))
+        return db_fail(d, DB_INVALID, "%s", err);
+    if (sign_id && !*sign_id)
+        sign_id = NULL;
+    model_observation o;
+    int rc = begin_obs(d, obs_id, actor_id, 1, &o);
+    if (rc != DB_OK)
+        return rc;
+    if (sign_id && (rc = sign_known(d, &o, sign_id)) != DB_OK)
+        return finish(d, rc);
+    model_id id;
+    if (model_id_new(d->sys, id) != 0)
+        return finish(d, db_fail(d, DB_INTERNAL, "The tablet gave no randomness for a new "
+                                                 "identifier."));
+    int64_t now = d->sys->now_ms(d->sys);
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO note(id, observation_id, at, text, sign_id)"
+                                  " VALUES(?1, ?2, ?3, ?4, ?5)");
+    if (!st)
+        return finish(d, DB_INTERNAL);
+    db_bind_text(st, 1, id);
+    db_bind_text(st, 2, obs_id);
+    sqlite3_bind_int64(st, 3, now);
+    db_bind_text(st, 4, text);
+    db_bind_text(st, 5, sign_id);
+    int src = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (src != SQLITE_DONE)
+        return finish(d, db_sqlite_fail(d, src, "saving a note"));
+    json_t *p = json_pack("{s:s,s:s,s:I,s:s,s:s?}", "id", id, "observation_id", obs_id, "at",
+                          (json_int_t)now, "text", text, "sign_id", sign_id);
+    rc = p ? db_outbox_add(d, "note", id, obs_id, p) : db_fail(d, DB_NOMEM, "Out of memory.");
+    rc = finish(d, rc);
+    if (rc == DB_OK && id_out)
+        memcpy(id_out, id, sizeof id);
+    return rc;
+}
+
+int db_obs_finish(db *d, const char *obs_id, const char *actor_id)
+{
+    model_observation o;
+    model_template *t = malloc(sizeof *t);
+    if (!t)
+        return db_fail(d, DB_NOMEM, "Out of memory.");
+    int rc = begin_obs(d, obs_id, actor_id, 1, &o);
+    if (rc != DB_OK) {
+        free(t);
+        return rc;
+    }
+    int64_t now = d->sys->now_ms(d->sys);
+    rc = obs_template(d, &o, t);
+    for (int i = 0; rc == DB_OK && i < t->n_states; i++) {
+        int running;
+        if ((rc = state_running(d, obs_id, t->states[i].key, &running)) == DB_OK && running)
+            rc = add_event(d, obs_id, MODEL_EV_STATE_STOP, t->states[i].key, NULL, now, NULL);
+    }
+    free(t);
+    if (rc == DB_OK) {
+        o.status = MODEL_OBS_FINISHED;
+        o.ended_at = o.updated_at = now;
+        rc = save_obs(d, &o, 0);
+    }
+    return finish(d, rc);
+}
+
+int db_feedback_put(db *d, const char *obs_id, const char *actor_id, const char *works,
+                    const char *wonderings, const char *next_step, int given)
+{
+    char err[200];
+    if (model_text_check(works ? works : "", MODEL_TEXT_MAX, 1, "What works", err, sizeof err) ||
+        model_text_check(wonderings ? wonderings : "", MODEL_TEXT_MAX, 1, "Wonderings", err,
+                         sizeof err) ||
+        model_text_check(next_step ? next_step : "", MODEL_TEXT_MAX, 1, "The next step", err,
+                         sizeof err))
+        return db_fail(d, DB_INVALID, "%s", err);
+    model_observation o;
+    int rc = begin_obs(d, obs_id, actor_id, 0, &o);
+    if (rc != DB_OK)
+        return rc;
+    int64_t now = d->sys->now_ms(d->sys);
+    sqlite3_stmt *st = db_stmt(
+        d, "INSERT INTO feedback(observation_id, author_id, works, wonderings, next_step,"
+           " given_at, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+           " ON CONFLICT(observation_id) DO UPDATE SET works = excluded.works,"
+           " wonderings = excluded.wonderings, next_step = excluded.next_step,"
+           " given_at = CASE WHEN given_at > 0 THEN given_at ELSE excluded.given_at END,"
+           " updated_at = excluded.updated_at RETURNING given_at");
+    if (!st)
+        return finish(d, DB_INTERNAL);
+    db_bind_text(st, 1, obs_id);
+    db_bind_text(st, 2, actor_id);
+    db_bind_text(st, 3, works ? works : "");
+    db_bind_text(st, 4, wonderings ? wonderings : "");
+    db_bind_text(st, 5, next_step ? next_step : "");
+    sqlite3_bind_int64(st, 6, given ? now : 0);
+    sqlite3_bind_int64(st, 7, now);
+    int src = sqlite3_step(st);
+    int64_t given_at = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    if (src == SQLITE_ROW)
+        src = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (src != SQLITE_DONE)
+        return finish(d, db_sqlite_fail(d, src, "saving feedback"));
+    json_t *p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I}", "observation_id", obs_id, "author_id",
+                          actor_id, "works", works ? works : "", "wonderings",
+                          wonderings ? wonderings : "", "next_step", next_step ? next_step : "",
+                          "given_at", (json_int_t)given_at, "updated_at", (json_int_t)now);
+    rc = p ? db_outbox_add(d, "feedback", obs_id, obs_id, p) : db_fail(d, DB_NOMEM, "Out of memory.");
+    return finish(d, rc);
+}
+
+int db_feedback_get(db *d, const char *obs_id, model_feedback *out)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT observation_id, author_id, works, wonderings,"
+                                  " next_step, given_at, updated_at FROM feedback"
+                                  " WHERE observation_id = ?1");
+    if (!st)
+        return DB_INTERNAL;
+    db_bind_text(st, 1, obs_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof *out);
+        db_col_text(st, 0, out->observation_id, sizeof out->observation_id);
+        db_col_text(st, 1, out->author_id, sizeof out->author_id);
+        db_col_text(st, 2, out->works, sizeof out->works);
+        db_col_text(st, 3, out->wonderings, sizeof out->wonderings);
+        db_col_text(st, 4, out->next_step, sizeof out->next_step);
+        out->given_at = sqlite3_column_int64(st, 5);
+        out->updated_at = sqlite3_column_int64(st, 6);
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return db_ok(d);
+    return rc == SQLITE_DONE ? db_fail(d, DB_NOTFOUND, "No feedback yet.")
+                             : db_sqlite_fail(d, rc, "reading feedback");
+}
+
+int db_reflection_put(db *d, const char *obs_id, const char *actor_id, const char *text,
+                      const char *next_step)
+{
+    char err[200];
+    if (model_text_check(text ? text : "", MODEL_TEXT_MAX, 1, "The reflection", err, sizeof err) ||
+        model_text_check(next_step ? next_step : "", MODEL_TEXT_MAX, 1, "The next step", err,
+                         sizeof err))
+        return db_fail(d, DB_INVALID, "%s", err);
+    int rc = db_begin(d);
+    if (rc != DB_OK)
+        return rc;
+    model_observation o;
+    if ((rc = db_obs_get(d, obs_id, &o)) != DB_OK)
+        return finish(d, rc);
+    if (!actor_id || strcmp(actor_id, o.observee_id))
+        return finish(d, db_fail(d, DB_DENIED, "Only the observed colleague can write the "
+                                               "reflection."));
+    int64_t now = d->sys->now_ms(d->sys);
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO reflection(observation_id, author_id, text,"
+                                  " next_step, updated_at) VALUES(?1, ?2, ?3, ?4, ?5)"
+                                  " ON CONFLICT(observation_id) DO UPDATE SET text = excluded.text,"
+                                  " next_step = excluded.next_step, updated_at = excluded.updated_at");
+    if (!st)
+        return finish(d, DB_INTERNAL);
+    db_bind_text(st, 1, obs_id);
+    db_bind_text(st, 2, actor_id);
+    db_bind_text(st, 3, text ? text : "");
+    db_bind_text(st, 4, next_step ? next_step : "");
+    sqlite3_bind_int64(st, 5, now);
+    int src = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (src != SQLITE_DONE)
+        return finish(d, db_sqlite_fail(d, src, "saving the reflection"));
+    json_t *p = json_pack("{s:s,s:s,s:s,s:s,s:I}", "observation_id", obs_id, "author_id",
+                          actor_id, "text", text ? text : "", "next_step",
+                          next_step ? next_step : "", "updated_at", (json_int_t)now);
+    rc = p ? db_outbox_add(d, "reflection", obs_id, obs_id, p)
+           : db_fail(d, DB_NOMEM, "Out of memory.");
+    return finish(d, rc);
+}
+
+int db_reflection_get(db *d, const char *obs_id, model_reflection *out)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT observation_id, author_id, text, next_step, updated_at"
+                                  " FROM reflection WHERE observation_id = ?1");
+    if (!st)
+        return DB_INTERNAL;
+    db_bind_text(st, 1, obs_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof *out);
+        db_col_text(st, 0, out->observation_id, sizeof out->observation_id);
+        db_col_text(st, 1, out->author_id, sizeof out->author_id);
+        db_col_text(st, 2, out->text, sizeof out->text);
+        db_col_text(st, 3, out->next_step, sizeof out->next_step);
+        out->updated_at = sqlite3_column_int64(st, 4);
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return db_ok(d);
+    return rc == SQLITE_DONE ? db_fail(d, DB_NOTFOUND, "No reflection yet.")
+                             : db_sqlite_fail(d, rc, "reading the reflection");
+}
+
+int db_obs_events(db *d, const char *obs_id, int offset, int max, model_event *out, int *n)
+{
+    *n = 0;
+    sqlite3_stmt *st = db_stmt(d, "SELECT id, observation_id, kind, key, target_id, at FROM event"
+                                  " WHERE observation_id = ?1 ORDER BY rowid LIMIT ?2 OFFSET ?3");
+    if (!st)
+        return DB_INTERNAL;
+    db_bind_text(st, 1, obs_id);
+    sqlite3_bind_int(st, 2, max);
+    sqlite3_bind_int(st, 3, offset);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+        read_event(st, &out[(*n)++]);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? db_ok(d) : db_sqlite_fail(d, rc, "reading events");
+}
+
+int db_obs_notes(db *d, const char *obs_id, int offset, int max, model_note *out, int *n)
+{
+    *n = 0;
+    sqlite3_stmt *st = db_stmt(d, "SELECT id, observation_id, at, text, sign_id FROM note"
+                                  " WHERE observation_id = ?1 ORDER BY at, rowid"
+                                  " LIMIT ?2 OFFSET ?3");
+    if (!st)
+        return DB_INTERNAL;
+    db_bind_text(st, 1, obs_id);
+    sqlite3_bind_int(st, 2, max);
+    sqlite3_bind_int(st, 3, offset);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+        model_note *no = &out[(*n)++];
+        memset(no, 0, sizeof *no);
+        db_col_text(st, 0, no->id, sizeof no->id);
+        db_col_text(st, 1, no->observation_id, sizeof no->observation_id);
+        no->at = sqlite3_column_int64(st, 2);
+        db_col_text(st, 3, no->text, sizeof no->text);
+        db_col_text(st, 4, no->sign_id, sizeof no->sign_id);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? db_ok(d) : db_sqlite_fail(d, rc, "reading notes");
+}
+
+int db_obs_ratings(db *d, const char *obs_id, model_rating *out, int max, int *n)
+{
+    *n = 0;
+    sqlite3_stmt *st = db_stmt(d, "SELECT r.observation_id, r.sign_id, r.level, r.at"
+                                  " FROM rating r JOIN observation o ON o.id = r.observation_id"
+                                  " LEFT JOIN focus_sign s ON s.focus_id = o.focus_id"
+                                  " AND s.focus_version = o.focus_version AND s.sign_id = r.sign_id"
+                                  " WHERE r.observation_id = ?1 ORDER BY s.position");
+    if (!st)
+        return DB_INTERNAL;
+    db_bind_text(st, 1, obs_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+        model_rating *r = &out[(*n)++];
+        memset(r, 0, sizeof *r);
+        db_col_text(st, 0, r->observation_id, sizeof r->observation_id);
+        db_col_text(st, 1, r->sign_id, sizeof r->sign_id);
+        r->level = sqlite3_column_int(st, 2);
+        r->at = sqlite3_column_int64(st, 3);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? db_ok(d) : db_sqlite_fail(d, rc, "reading ratings");
+}
+
+int db_obs_counts(db *d, const char *obs_id, const model_template *t, int counts[MODEL_MAX_COUNTERS])
+{
+    memset(counts, 0, sizeof(int) * MODEL_MAX_COUNTERS);
+    sqlite3_stmt *st = db_stmt(d, "SELECT key, count(*) FROM event e WHERE observation_id = ?1"
+                                  " AND kind = 0 AND NOT EXISTS (SELECT 1 FROM event u"
+                                  " WHERE u.kind = 4 AND u.target_id = e.id) GROUP BY key");
+    if (!st)
+        return DB_INTERNAL;
+    db_bind_text(st, 1, obs_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(st, 0);
+        for (int i = 0; i < t->n_counters; i++)
+            if (!strcmp(t->counters[i].key, key))
+                counts[i] = sqlite3_column_int(st, 1);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? db_ok(d) : db_sqlite_fail(d, rc, "counting events");
+}

@@ -1,0 +1,45 @@
+#ifndef BLIK_PLAT_H
+#define BLIK_PLAT_H
+/*
+ * The platform table: everything Blik needs from the machine that is not pure
+ * computation goes through a small table of functions, so that tests can swap
+ * in a fake clock and deterministic randomness, and so that only platform/
+ * knows which operating system or media library is underneath.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct plat_sys plat_sys;
+struct plat_sys {
+    /* Wall-clock time in UTC, milliseconds since 1970-01-01. */
+    int64_t (*now_ms)(const plat_sys *sys);
+    /* A clock that never goes backwards, in milliseconds; for durations. */
+    int64_t (*mono_ms)(const plat_sys *sys);
+    /* Fills buf with n unpredictable bytes. Returns 0, or -1 if the
+     * source failed (the caller must then not invent identifiers). */
+    int (*random)(const plat_sys *sys, void *buf, size_t n);
+    void *ctx; /* implementation state; owned by whoever made the table */
+};
+
+/* The real clock and the kernel's randomness. The returned table is static. */
+const plat_sys *plat_sys_os(void);
+
+/*
+ * A dummy platform for tests: a clock that only moves when told, and a seeded
+ * pseudo-random generator (not for secrets). plat_fake_new() returns NULL if
+ * out of memory; plat_fake_free(NULL) is a no-op.
+ */
+plat_sys *plat_fake_new(int64_t start_ms, uint64_t seed);
+void plat_fake_free(plat_sys *sys);
+void plat_fake_set(plat_sys *sys, int64_t now_ms);
+void plat_fake_advance(plat_sys *sys, int64_t delta_ms);
+/* Makes the next n calls of random() fail, to test that callers cope. */
+void plat_fake_fail_random(plat_sys *sys, int n);
+
+/* The per-user data folder for Blik (XDG_DATA_HOME/blik or ~/.local/share/blik),
+ * written into out. Returns 0, or -1 if it does not fit or no home is known. */
+int plat_data_dir(char *out, size_t cap);
+/* Creates a directory and its parents with mode 0700. Returns 0 or -1. */
+int plat_mkdirs(const char *path);
+
+#endif

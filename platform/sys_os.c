@@ -1,0 +1,83 @@
+/* The real platform: POSIX clocks and the kernel's random source. */
+#include "plat.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static int64_t os_now_ms(const plat_sys *sys)
+{
+    (void)sys;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t os_mono_ms(const plat_sys *sys)
+{
+    (void)sys;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* getrandom() may return fewer bytes than asked for large requests or be
+ * interrupted by a signal; loop until the buffer is full. */
+static int os_random(const plat_sys *sys, void *buf, size_t n)
+{
+    (void)sys;
+    unsigned char *p = buf;
+    while (n > 0) {
+        ssize_t got = getrandom(p, n, 0);
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += got;
+        n -= (size_t)got;
+    }
+    return 0;
+}
+
+static const plat_sys os_sys = {os_now_ms, os_mono_ms, os_random, NULL};
+
+const plat_sys *plat_sys_os(void) { return &os_sys; }
+
+int plat_data_dir(char *out, size_t cap)
+{
+    const char *xdg = getenv("XDG_DATA_HOME");
+    const char *home = getenv("HOME");
+    int n;
+    if (xdg && xdg[0] == '/')
+        n = snprintf(out, cap, "%s/blik", xdg);
+    else if (home && home[0])
+        n = snprintf(out, cap, "%s/.local/share/blik", home);
+    else
+        return -1;
+    return (n < 0 || (size_t)n >= cap) ? -1 : 0;
+}
+
+int plat_mkdirs(const char *path)
+{
+    char buf[4096];
+    size_t len = strlen(path);
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, path, len + 1);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}

@@ -1,0 +1,62 @@
+#include "tsupport.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "plat.h"
+
+void tsupport_path(char *out, size_t cap, const char *dir, const char *file)
+{
+    int n = snprintf(out, cap, "%s/%s", dir, file);
+    if (n < 0 || (size_t)n >= cap) {
+        fprintf(stderr, "path too long: %s/%s\n", dir, file);
+        abort();
+    }
+}
+
+void tsupport_rmtree(const char *path)
+{
+    DIR *dir = opendir(path);
+    if (dir) {
+        struct dirent *e;
+        while ((e = readdir(dir)) != NULL) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            char sub[4096];
+            tsupport_path(sub, sizeof sub, path, e->d_name);
+            struct stat st;
+            if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+                tsupport_rmtree(sub);
+            else
+                unlink(sub);
+        }
+        closedir(dir);
+    }
+    rmdir(path);
+}
+
+int tsupport_tmpdir(const char *name, char *out, size_t cap)
+{
+    const char *base = getenv("BLIK_TEST_TMP");
+    if (!base || !*base)
+        base = "/tmp/blik-test";
+    int n = snprintf(out, cap, "%s/%s-%ld", base, name, (long)getpid());
+    if (n < 0 || (size_t)n >= cap)
+        return -1;
+    tsupport_rmtree(out);
+    return plat_mkdirs(out);
+}
+
+int tsupport_write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    size_t w = fwrite(data, 1, len, f);
+    int rc = fclose(f);
+    return (w == len && rc == 0) ? 0 : -1;
+}
