@@ -1,53 +1,142 @@
-/* blik: the tablet app. Until the screens land this opens the store, loads
- * the demo with --demo, and says what is stored. */
+/* blik: the tablet app. Reads the command line, opens the store in the
+ * per-user data folder, loads the translations and fonts, and runs the
+ * screens until the window is closed. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
 #include "demo.h"
+#include "i18n.h"
 #include "plat.h"
+#include "plat_gfx.h"
+#include "scr.h"
+#include "ui.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: blik [--data DIR] [--demo] [--lang da|en] [--fullscreen] [--help]\n"
+            "\n"
+            "  --data DIR     keep the store in DIR (default: the per-user data folder)\n"
+            "  --demo         load a Danish demo unit; every demo PIN is %s\n"
+            "  --lang da|en   the language of the screens (default: da, or the last chosen)\n"
+            "  --fullscreen   fill the screen\n"
+            "  --help         show this text\n",
+            DEMO_PIN);
+}
+
+/* Fonts and translations sit next to the sources in a build tree; an
+ * installed app is told where they are by BLIK_ASSETS_DIR. */
+static const char *assets_dir(void)
+{
+    const char *env = getenv("BLIK_ASSETS_DIR");
+    return env && *env ? env : BLIK_ASSETS_DIR;
+}
 
 int main(int argc, char **argv)
 {
-    const char *data = NULL;
-    int demo = 0;
+    const char *data = NULL, *lang = NULL;
+    int demo = 0, fullscreen = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--demo"))
-            demo = 1;
-        else if (!strcmp(argv[i], "--data") && i + 1 < argc)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--data") && i + 1 < argc) {
             data = argv[++i];
-        else {
-            printf("usage: blik [--data DIR] [--demo]\n");
-            return strcmp(argv[i], "--help") ? 2 : 0;
+        } else if (!strcmp(argv[i], "--lang") && i + 1 < argc) {
+            lang = argv[++i];
+            if (strcmp(lang, "da") && strcmp(lang, "en")) {
+                fprintf(stderr, "blik: --lang takes da or en, not %s\n", lang);
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--demo")) {
+            demo = 1;
+        } else if (!strcmp(argv[i], "--fullscreen")) {
+            fullscreen = 1;
+        } else {
+            fprintf(stderr, "blik: unknown option %s\n", argv[i]);
+            usage(stderr);
+            return 2;
         }
     }
-    char dir[4096], path[4200];
-    if (!data) {
-        if (plat_data_dir(dir, sizeof dir) != 0) {
-            fprintf(stderr, "blik: no data folder; give one with --data DIR\n");
-            return 1;
-        }
-        data = dir;
-    }
-    if (plat_mkdirs(data) != 0) {
-        fprintf(stderr, "blik: cannot create the data folder %s\n", data);
+    char dir[1024];
+    if (data) {
+        snprintf(dir, sizeof dir, "%s", data);
+    } else if (plat_data_dir(dir, sizeof dir) != 0) {
+        fprintf(stderr, "blik: no data folder is known; give one with --data DIR\n");
         return 1;
     }
-    snprintf(path, sizeof path, "%s/blik.db", data);
+    if (plat_mkdirs(dir) != 0) {
+        fprintf(stderr, "blik: could not make the data folder %s\n", dir);
+        return 1;
+    }
+    char path[1200];
+    snprintf(path, sizeof path, "%s/blik.db", dir);
+    const plat_sys *sys = plat_sys_os();
     db *d = NULL;
-    int rc = db_open(path, plat_sys_os(), &d);
-    char err[512] = "";
-    if (rc == DB_OK && demo)
-        rc = demo_load(d, err, sizeof err);
-    if (rc != DB_OK) {
-        fprintf(stderr, "blik: %s\n", err[0] ? err : db_errmsg(d));
+    if (db_open(path, sys, &d) != DB_OK) {
+        fprintf(stderr, "blik: could not open the store %s: %s\n", path,
+                d ? db_errmsg(d) : "out of memory");
         db_close(d);
         return 1;
     }
-    int64_t waiting = 0;
-    db_outbox_count(d, &waiting);
-    printf("blik: store %s, schema %d, %lld changes waiting to sync\n", path,
-           db_schema_version(d), (long long)waiting);
+    char err[512], buf[64];
+    if (demo) {
+        if (demo_load(d, err, sizeof err) != DB_OK) {
+            fprintf(stderr, "blik: could not load the demo unit: %s\n", err);
+            db_close(d);
+            return 1;
+        }
+        if (db_kv_get(d, "device.unit", buf, sizeof buf) != DB_OK)
+            db_kv_put(d, "device.unit", DEMO_UNIT_ID);
+    }
+    if (lang)
+        db_kv_put(d, "ui.lang", lang);
+    else if (db_kv_get(d, "ui.lang", buf, sizeof buf) == DB_OK && !strcmp(buf, "en"))
+        lang = "en";
+    else
+        lang = "da";
+
+    char po[1200], reg[1200], bold[1200];
+    snprintf(po, sizeof po, "%s/po/%s.po", assets_dir(), lang);
+    snprintf(reg, sizeof reg, "%s/fonts/NotoSans-Regular.ttf", assets_dir());
+    snprintf(bold, sizeof bold, "%s/fonts/NotoSans-Bold.ttf", assets_dir());
+    i18n *tr = NULL;
+    if (i18n_load(po, &tr, err, sizeof err) != 0) {
+        /* English text is in the program itself; Danish needs its file. */
+        fprintf(stderr, "blik: %s\n", err);
+        tr = i18n_empty();
+    }
+
+    plat_video_opts vo = {0};
+    vo.title = "Blik";
+    vo.font_regular = reg;
+    vo.font_bold = bold;
+    vo.fullscreen = fullscreen;
+    plat_video *v = NULL;
+    if (plat_video_open(&vo, &v, err, sizeof err) != 0) {
+        fprintf(stderr, "blik: %s\n", err);
+        i18n_free(tr);
+        db_close(d);
+        return 1;
+    }
+    ui_ctx *u = ui_new(v);
+    scr_config cfg = {d, sys, tr, 0};
+    scr_app *a = u ? scr_app_new(&cfg, u, err, sizeof err) : NULL;
+    int rc = 1;
+    if (a) {
+        scr_run_opts ro = {0};
+        const char *first = getenv("BLIK_EXIT_AFTER_FIRST_FRAME");
+        ro.exit_after_first = first && *first == '1';
+        rc = scr_run(a, v, &ro);
+    } else {
+        fprintf(stderr, "blik: %s\n", u ? err : "out of memory");
+    }
+    scr_app_free(a);
+    ui_free(u);
+    plat_video_close(v);
+    i18n_free(tr);
     db_close(d);
-    return 0;
+    return rc;
 }

@@ -1,0 +1,414 @@
+/* A reader for gettext .po files and a hash table over their entries. */
+#include "i18n.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const char *key; /* msgid, or msgctxt "\004" msgid as gettext keys it */
+    const char *str;
+} entry;
+
+struct i18n {
+    entry *entries;
+    int n, cap;
+    int *table; /* open addressing: index+1 into entries, 0 = empty */
+    int tsize;  /* a power of two */
+    char *blob; /* all strings, back to back */
+    size_t blob_len, blob_cap;
+    char lang[16];
+};
+
+static uint32_t hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+i18n *i18n_empty(void) { return calloc(1, sizeof(i18n)); }
+
+void i18n_free(i18n *t)
+{
+    if (!t)
+        return;
+    free(t->entries);
+    free(t->table);
+    free(t->blob);
+    free(t);
+}
+
+static const char *lookup(const i18n *t, const char *key)
+{
+    if (!t || !t->tsize)
+        return NULL;
+    uint32_t m = (uint32_t)t->tsize - 1;
+    for (uint32_t i = hash(key) & m;; i = (i + 1) & m) {
+        int e = t->table[i];
+        if (!e)
+            return NULL;
+        if (strcmp(t->entries[e - 1].key, key) == 0)
+            return t->entries[e - 1].str;
+    }
+}
+
+const char *i18n_tr(const i18n *t, const char *msgid)
+{
+    const char *s = lookup(t, msgid);
+    return s ? s : msgid;
+}
+
+const char *i18n_trc(const i18n *t, const char *ctxt, const char *msgid)
+{
+    char key[1024];
+    int n = snprintf(key, sizeof key, "%s\004%s", ctxt, msgid);
+    if (n < 0 || (size_t)n >= sizeof key)
+        return msgid;
+    const char *s = lookup(t, key);
+    return s ? s : msgid;
+}
+
+int i18n_count(const i18n *t) { return t ? t->n : 0; }
+
+int i18n_entry(const i18n *t, int n, const char **msgid, const char **msgstr)
+{
+    if (!t || n < 0 || n >= t->n)
+        return -1;
+    const char *k = t->entries[n].key;
+    const char *sep = strchr(k, '\004');
+    *msgid = sep ? sep + 1 : k;
+    *msgstr = t->entries[n].str;
+    return 0;
+}
+
+const char *i18n_language(const i18n *t) { return t ? t->lang : ""; }
+
+/* ---- parsing ---- */
+
+/* The text of one entry while it is being read. Strings grow by appending
+ * continuation lines, so each is a small growable buffer. */
+typedef struct {
+    char *s;
+    size_t len, cap;
+} sbuf;
+
+static int sb_add(sbuf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 128;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->s, cap);
+        if (!p)
+            return -1;
+        b->s = p;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = 0;
+    return 0;
+}
+
+typedef struct {
+    sbuf ctxt, id, str;
+    int has_id, has_str, has_ctxt, fuzzy;
+} pentry;
+
+static long blob_add(i18n *t, const char *s, size_t n)
+{
+    if (t->blob_len + n + 1 > t->blob_cap) {
+        size_t cap = t->blob_cap ? t->blob_cap * 2 : 4096;
+        while (cap < t->blob_len + n + 1)
+            cap *= 2;
+        char *p = realloc(t->blob, cap);
+        if (!p)
+            return -1;
+        t->blob = p;
+        t->blob_cap = cap;
+    }
+    size_t off = t->blob_len;
+    memcpy(t->blob + off, s, n);
+    t->blob[off + n] = 0;
+    t->blob_len += n + 1;
+    return (long)off; /* an offset: the blob may still move */
+}
+
+/* Reads the header entry for the language code. */
+static void read_header(i18n *t, const char *hdr)
+{
+    const char *p = strstr(hdr, "Language:");
+    if (!p)
+        return;
+    p += 9;
+    while (*p == ' ')
+        p++;
+    size_t n = 0;
+    while (p[n] && p[n] != '\n' && p[n] != ' ' && n + 1 < sizeof t->lang)
+        n++;
+    memcpy(t->lang, p, n);
+    t->lang[n] = 0;
+}
+
+static int finish_entry(i18n *t, pentry *e)
+{
+    int rc = 0;
+    if (e->has_id && e->has_str) {
+        const char *id = e->id.s ? e->id.s : "";
+        const char *str = e->str.s ? e->str.s : "";
+        if (!*id && !e->has_ctxt) {
+            read_header(t, str);
+        } else if (*str && !e->fuzzy) {
+            if (t->n == t->cap) {
+                int cap = t->cap ? t->cap * 2 : 64;
+                entry *p = realloc(t->entries, (size_t)cap * sizeof *p);
+                if (!p)
+                    return -1;
+                t->entries = p;
+                t->cap = cap;
+            }
+            long k;
+            if (e->has_ctxt) {
+                /* gettext's key for a context: ctxt, byte 4, msgid. */
+                sbuf key = {0};
+                char sep = '\004';
+                if (sb_add(&key, e->ctxt.s ? e->ctxt.s : "", e->ctxt.len) != 0 ||
+                    sb_add(&key, &sep, 1) != 0 || sb_add(&key, id, strlen(id)) != 0) {
+                    free(key.s);
+                    return -1;
+                }
+                k = blob_add(t, key.s, key.len);
+                free(key.s);
+            } else {
+                k = blob_add(t, id, strlen(id));
+            }
+            long v = blob_add(t, str, strlen(str));
+            if (k < 0 || v < 0)
+                return -1;
+            /* Offsets until parsing ends and the blob stops moving. */
+            t->entries[t->n].key = (const char *)(uintptr_t)k;
+            t->entries[t->n].str = (const char *)(uintptr_t)v;
+            t->n++;
+        }
+    }
+    e->ctxt.len = e->id.len = e->str.len = 0;
+    if (e->ctxt.s)
+        e->ctxt.s[0] = 0;
+    if (e->id.s)
+        e->id.s[0] = 0;
+    if (e->str.s)
+        e->str.s[0] = 0;
+    e->has_id = e->has_str = e->has_ctxt = e->fuzzy = 0;
+    return rc;
+}
+
+/* Decodes one quoted C-style string starting at p (at the opening quote)
+ * into b. Returns 0, or -1 if it is malformed. */
+static int read_quoted(const char *p, const char *end, sbuf *b)
+{
+    if (p >= end || *p != '"')
+        return -1;
+    p++;
+    while (p < end && *p != '"') {
+        char ch = *p++;
+        if (ch == '\\') {
+            if (p >= end)
+                return -1;
+            char esc = *p++;
+            switch (esc) {
+            case 'n': ch = '\n'; break;
+            case 't': ch = '\t'; break;
+            case 'r': ch = '\r'; break;
+            case '"': ch = '"'; break;
+            case '\\': ch = '\\'; break;
+            default: return -1;
+            }
+        }
+        if (sb_add(b, &ch, 1) != 0)
+            return -1;
+    }
+    if (p >= end)
+        return -1;
+    p++;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+        p++;
+    return p == end ? 0 : -1;
+}
+
+static void build_table(i18n *t)
+{
+    int size = 16;
+    while (size < t->n * 2)
+        size *= 2;
+    t->table = calloc((size_t)size, sizeof *t->table);
+    if (!t->table)
+        return;
+    t->tsize = size;
+    for (int i = 0; i < t->n; i++) {
+        uint32_t m = (uint32_t)size - 1;
+        uint32_t h = hash(t->entries[i].key) & m;
+        while (t->table[h]) {
+            /* A later duplicate replaces the earlier one. */
+            if (strcmp(t->entries[t->table[h] - 1].key, t->entries[i].key) == 0)
+                break;
+            h = (h + 1) & m;
+        }
+        t->table[h] = i + 1;
+    }
+}
+
+int i18n_parse(const char *text, size_t len, const char *name, i18n **out, char *err,
+               size_t errlen)
+{
+    *out = NULL;
+    i18n *t = i18n_empty();
+    if (!t) {
+        snprintf(err, errlen, "Out of memory reading %s.", name);
+        return -1;
+    }
+    pentry e = {0};
+    sbuf *cur = NULL;
+    int lineno = 0, rc = 0;
+    const char *p = text, *end = text + len;
+    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;
+    while (p < end && rc == 0) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        lineno++;
+        const char *q = p, *le = eol;
+        while (q < le && (*q == ' ' || *q == '\t'))
+            q++;
+        while (le > q && (le[-1] == '\r' || le[-1] == ' '))
+            le--;
+        if (q == le) {
+            /* blank line: entries are separated by them, nothing to do */
+        } else if (*q == '#') {
+            if (q + 1 < le && q[1] == ',' && e.has_str)
+                rc = finish_entry(t, &e);
+            if (q + 1 < le && q[1] == ',') {
+                const char *f = q + 2;
+                size_t n = (size_t)(le - f);
+                for (size_t i = 0; i + 5 <= n; i++) {
+                    if (memcmp(f + i, "fuzzy", 5) == 0)
+                        e.fuzzy = 1;
+                }
+            }
+        } else if (*q == '"') {
+            if (!cur || read_quoted(q, le, cur) != 0)
+                rc = -2;
+        } else {
+            const char *kw = q;
+            while (q < le && *q != ' ' && *q != '\t')
+                q++;
+            size_t kl = (size_t)(q - kw);
+            while (q < le && (*q == ' ' || *q == '\t'))
+                q++;
+            sbuf discard = {0};
+            if (kl == 7 && memcmp(kw, "msgctxt", 7) == 0) {
+                if (e.has_str)
+                    rc = finish_entry(t, &e);
+                e.has_ctxt = 1;
+                cur = &e.ctxt;
+            } else if (kl == 5 && memcmp(kw, "msgid", 5) == 0) {
+                if (e.has_str)
+                    rc = finish_entry(t, &e);
+                e.has_id = 1;
+                cur = &e.id;
+            } else if (kl == 12 && memcmp(kw, "msgid_plural", 12) == 0) {
+                cur = NULL; /* plural forms: the singular msgid is the key */
+            } else if ((kl == 6 && memcmp(kw, "msgstr", 6) == 0) ||
+                       (kl == 9 && memcmp(kw, "msgstr[0]", 9) == 0)) {
+                if (!e.has_id)
+                    rc = -2;
+                e.has_str = 1;
+                cur = &e.str;
+            } else if (kl > 7 && memcmp(kw, "msgstr[", 7) == 0) {
+                cur = NULL;
+            } else {
+                rc = -2;
+            }
+            if (rc == 0) {
+                if (cur) {
+                    if (read_quoted(q, le, cur) != 0)
+                        rc = -2;
+                } else if (read_quoted(q, le, &discard) != 0) {
+                    rc = -2;
+                }
+            }
+            free(discard.s);
+        }
+        p = eol + 1;
+    }
+    if (rc == 0)
+        rc = finish_entry(t, &e);
+    free(e.ctxt.s);
+    free(e.id.s);
+    free(e.str.s);
+    if (rc != 0) {
+        if (rc == -2)
+            snprintf(err, errlen, "%s, line %d: not valid .po syntax.", name, lineno);
+        else
+            snprintf(err, errlen, "Out of memory reading %s.", name);
+        i18n_free(t);
+        return -1;
+    }
+    /* The blob has stopped growing: turn offsets into pointers. */
+    for (int i = 0; i < t->n; i++) {
+        t->entries[i].key = t->blob + (uintptr_t)t->entries[i].key;
+        t->entries[i].str = t->blob + (uintptr_t)t->entries[i].str;
+    }
+    build_table(t);
+    if (t->n && !t->table) {
+        snprintf(err, errlen, "Out of memory reading %s.", name);
+        i18n_free(t);
+        return -1;
+    }
+    *out = t;
+    return 0;
+}
+
+int i18n_load(const char *path, i18n **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "Could not open the translations %s.", path);
+        return -1;
+    }
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 > cap) {
+            cap = cap ? cap * 2 : 16384;
+            char *p = realloc(buf, cap);
+            if (!p) {
+                free(buf);
+                fclose(f);
+                snprintf(err, errlen, "Out of memory reading %s.", path);
+                return -1;
+            }
+            buf = p;
+        }
+        size_t n = fread(buf + len, 1, cap - len, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        snprintf(err, errlen, "Could not read the translations %s.", path);
+        return -1;
+    }
+    int rc = i18n_parse(buf ? buf : "", len, path, out, err, errlen);
+    free(buf);
+    return rc;
+}

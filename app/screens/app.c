@@ -1,0 +1,457 @@
+/* The app's state: who is signed in, which screen, resuming after a
+ * restart, the auto-lock, and the parts every screen shares. */
+#include "scr_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const screen_keys[SCR_COUNT] = {"signin", "home", "start", "observe",
+                                                   "summary"};
+
+static scr_screen screen_from_key(const char *s)
+{
+    for (int i = 0; i < SCR_COUNT; i++) {
+        if (strcmp(s, screen_keys[i]) == 0)
+            return (scr_screen)i;
+    }
+    return SCR_SIGNIN;
+}
+
+void scr_set_error(scr_app *a, int rc)
+{
+    if (rc == DB_OK)
+        return;
+    snprintf(a->err, sizeof a->err, "%s", db_errmsg(a->db));
+}
+
+static void kv_put(scr_app *a, const char *key, const char *value)
+{
+    int rc = db_kv_put(a->db, key, value);
+    scr_set_error(a, rc);
+}
+
+/* Records where the signed-in person is, so that a killed app comes back to
+ * the same screen and observation. "ui.seen" is the wall-clock time of the
+ * last activity: a restart within the lock time needs no PIN. */
+static void save_place(scr_app *a)
+{
+    if (!a->signed_in)
+        return;
+    char seen[32];
+    int64_t now = a->sys->now_ms(a->sys);
+    snprintf(seen, sizeof seen, "%lld", (long long)now);
+    kv_put(a, "ui.user", a->user.id);
+    kv_put(a, "ui.screen", screen_keys[a->screen]);
+    kv_put(a, "ui.obs", a->have_cur ? a->cur.obs.id : "");
+    kv_put(a, "ui.seen", seen);
+    a->seen_written = now;
+}
+
+void scr_refresh_outbox(scr_app *a)
+{
+    int64_t n = 0;
+    if (db_outbox_count(a->db, &n) == DB_OK)
+        a->outbox = n;
+}
+
+const char *scr_person_name(const scr_app *a, const char *id)
+{
+    for (int i = 0; i < a->npeople; i++) {
+        if (strcmp(a->people[i].id, id) == 0)
+            return a->people[i].name;
+    }
+    return "";
+}
+
+static void load_people(scr_app *a)
+{
+    a->npeople = 0;
+    if (!a->have_unit)
+        return;
+    int rc = db_person_list(a->db, a->unit.id, "", 0, SCR_MAX_PEOPLE, a->people, &a->npeople);
+    if (rc != DB_OK) {
+        a->npeople = 0;
+        scr_set_error(a, rc);
+    }
+}
+
+void scr_go(scr_app *a, scr_screen s)
+{
+    a->screen = s;
+    a->dialog = DLG_NONE;
+    ui_reset_input(a->ui);
+    if (s != SCR_OBSERVE && s != SCR_SUMMARY)
+        a->have_cur = 0;
+    switch (s) {
+    case SCR_SIGNIN: scr_signin_enter(a); break;
+    case SCR_HOME: scr_home_enter(a); break;
+    case SCR_START: scr_start_enter(a); break;
+    case SCR_OBSERVE:
+        if (a->have_cur) {
+            char key[64];
+            snprintf(key, sizeof key, "note.%s", a->cur.obs.id);
+            if (db_kv_get(a->db, key, a->note, sizeof a->note) != DB_OK)
+                a->note[0] = 0;
+        }
+        break;
+    default: break;
+    }
+    scr_refresh_outbox(a);
+    save_place(a);
+}
+
+int scr_load_obs(scr_app *a, const char *id)
+{
+    scr_obs *o = &a->cur;
+    memset(o, 0, sizeof *o);
+    a->have_cur = 0;
+    int rc = db_obs_get(a->db, id, &o->obs);
+    if (rc == DB_OK)
+        rc = db_focus_get(a->db, o->obs.focus_id, o->obs.focus_version, &o->focus);
+    if (rc == DB_OK)
+        rc = db_template_get(a->db, o->obs.template_id, o->obs.template_version, &o->tmpl);
+    if (rc == DB_OK)
+        rc = db_obs_counts(a->db, id, &o->tmpl, o->counts);
+    if (rc != DB_OK) {
+        scr_set_error(a, rc);
+        return rc;
+    }
+    for (int i = 0; i < MODEL_MAX_SIGNS; i++)
+        o->levels[i] = -1;
+    model_rating ratings[MODEL_MAX_SIGNS];
+    int n = 0;
+    rc = db_obs_ratings(a->db, id, ratings, MODEL_MAX_SIGNS, &n);
+    for (int i = 0; rc == DB_OK && i < n; i++) {
+        for (int s = 0; s < o->focus.n_signs; s++) {
+            if (strcmp(o->focus.signs[s].id, ratings[i].sign_id) == 0)
+                o->levels[s] = ratings[i].level;
+        }
+    }
+    /* All events, page by page, up to the bound the screen can show. */
+    while (rc == DB_OK && o->nevents < SCR_MAX_EVENTS) {
+        int got = 0, want = SCR_MAX_EVENTS - o->nevents;
+        if (want > 256)
+            want = 256;
+        rc = db_obs_events(a->db, id, o->nevents, want, o->events + o->nevents, &got);
+        o->nevents += got;
+        if (got < want)
+            break;
+    }
+    if (rc == DB_OK)
+        rc = db_obs_notes(a->db, id, 0, SCR_MAX_NOTES, o->notes, &o->nnotes);
+    if (rc == DB_OK) {
+        rc = db_obs_last_undoable(a->db, id, &o->last);
+        if (rc == DB_NOTFOUND) {
+            memset(&o->last, 0, sizeof o->last);
+            rc = DB_OK;
+        }
+    }
+    if (rc != DB_OK) {
+        scr_set_error(a, rc);
+        return rc;
+    }
+    /* An undo names the event it takes back; such events do not count. */
+    for (int i = 0; i < o->nevents; i++) {
+        if (o->events[i].kind != MODEL_EV_UNDO)
+            continue;
+        o->undone[i] = 1;
+        for (int j = 0; j < i; j++) {
+            if (strcmp(o->events[j].id, o->events[i].target_id) == 0)
+                o->undone[j] = 1;
+        }
+    }
+    for (int i = 0; i < o->nevents; i++) {
+        const model_event *e = &o->events[i];
+        if (o->undone[i])
+            continue;
+        if (e->kind == MODEL_EV_SAMPLE) {
+            o->samples++;
+            continue;
+        }
+        for (int s = 0; s < o->tmpl.n_states; s++) {
+            if (strcmp(o->tmpl.states[s].key, e->key) != 0)
+                continue;
+            if (e->kind == MODEL_EV_STATE_START && !o->running[s]) {
+                o->running[s] = 1;
+                o->state_since[s] = e->at;
+            } else if (e->kind == MODEL_EV_STATE_STOP && o->running[s]) {
+                o->running[s] = 0;
+                o->state_ms[s] += e->at - o->state_since[s];
+            }
+        }
+    }
+    snprintf(o->observee, sizeof o->observee, "%s", scr_person_name(a, o->obs.observee_id));
+    model_room room;
+    if (db_room_get(a->db, o->obs.room_id, &room) == DB_OK)
+        snprintf(o->room, sizeof o->room, "%s", room.name);
+    a->have_cur = 1;
+    scr_refresh_outbox(a);
+    return DB_OK;
+}
+
+void scr_sign_in(scr_app *a, const model_person *p)
+{
+    a->signed_in = 1;
+    a->user = *p;
+    a->last_input = a->sys->mono_ms(a->sys);
+    a->err[0] = 0;
+    /* The person who was here before the lock gets their screen back;
+     * anyone else starts at home. */
+    if (a->resume_user[0] && strcmp(a->resume_user, p->id) == 0 && a->resume_screen != SCR_SIGNIN) {
+        scr_screen s = a->resume_screen;
+        if ((s == SCR_OBSERVE || s == SCR_SUMMARY) &&
+            (!a->resume_obs[0] || scr_load_obs(a, a->resume_obs) != DB_OK))
+            s = SCR_HOME;
+        a->resume_user[0] = 0;
+        scr_go(a, s);
+        return;
+    }
+    a->resume_user[0] = 0;
+    scr_go(a, SCR_HOME);
+}
+
+/* Locks the tablet: everything about the person leaves memory, so the next
+ * person sees nothing of it; only where they were is kept in the store,
+ * for them. */
+void scr_lock(scr_app *a)
+{
+    if (a->signed_in) {
+        save_place(a);
+        snprintf(a->resume_user, sizeof a->resume_user, "%s", a->user.id);
+        a->resume_screen = a->screen;
+        snprintf(a->resume_obs, sizeof a->resume_obs, "%s", a->have_cur ? a->cur.obs.id : "");
+        kv_put(a, "ui.seen", "0");
+    }
+    a->signed_in = 0;
+    memset(&a->user, 0, sizeof a->user);
+    memset(&a->cur, 0, sizeof a->cur);
+    a->have_cur = 0;
+    a->ndrafts = a->nto_feedback = a->nto_reflect = a->nfocuses = 0;
+    memset(a->drafts, 0, sizeof a->drafts);
+    memset(a->to_feedback, 0, sizeof a->to_feedback);
+    memset(a->to_reflect, 0, sizeof a->to_reflect);
+    a->st_focus = a->st_observee = a->st_room = -1;
+    a->st_activity[0] = 0;
+    a->st_agreement = 0;
+    memset(a->note, 0, sizeof a->note);
+    a->note_sign = -1;
+    a->skipped = 0;
+    a->err[0] = 0;
+    a->screen = SCR_SIGNIN;
+    a->dialog = DLG_NONE;
+    ui_reset_input(a->ui);
+    scr_signin_enter(a);
+}
+
+scr_app *scr_app_new(const scr_config *cfg, ui_ctx *ui, char *err, size_t errlen)
+{
+    scr_app *a = calloc(1, sizeof *a);
+    if (!a) {
+        snprintf(err, errlen, "Out of memory.");
+        return NULL;
+    }
+    a->db = cfg->db;
+    a->sys = cfg->sys;
+    a->tr = cfg->tr;
+    a->ui = ui;
+    a->note_sign = -1;
+    a->st_focus = a->st_observee = a->st_room = -1;
+    a->last_input = a->sys->mono_ms(a->sys);
+    char buf[256];
+    a->lock_ms = cfg->lock_ms;
+    if (a->lock_ms <= 0) {
+        a->lock_ms = SCR_LOCK_MS_DEFAULT;
+        if (db_kv_get(a->db, "ui.lock_minutes", buf, sizeof buf) == DB_OK && atoi(buf) > 0)
+            a->lock_ms = atoi(buf) * 60 * 1000;
+    }
+    if (db_kv_get(a->db, "device.unit", buf, sizeof buf) == DB_OK &&
+        db_unit_get(a->db, buf, &a->unit) == DB_OK)
+        a->have_unit = 1;
+    load_people(a);
+
+    /* Where was the tablet when it stopped? */
+    char user[64] = "", screen[32] = "", obs[64] = "", seen[32] = "";
+    db_kv_get(a->db, "ui.user", user, sizeof user);
+    db_kv_get(a->db, "ui.screen", screen, sizeof screen);
+    db_kv_get(a->db, "ui.obs", obs, sizeof obs);
+    db_kv_get(a->db, "ui.seen", seen, sizeof seen);
+    scr_screen s = screen_from_key(screen);
+    model_person p;
+    a->screen = SCR_SIGNIN;
+    scr_signin_enter(a);
+    if (user[0] && s != SCR_SIGNIN && db_person_get(a->db, user, &p) == DB_OK && p.active) {
+        snprintf(a->resume_user, sizeof a->resume_user, "%s", user);
+        snprintf(a->resume_obs, sizeof a->resume_obs, "%s", obs);
+        a->resume_screen = s;
+        int64_t at = atoll(seen), now = a->sys->now_ms(a->sys);
+        if (at > 0 && now >= at && now - at < a->lock_ms)
+            scr_sign_in(a, &p);
+    }
+    scr_refresh_outbox(a);
+    return a;
+}
+
+void scr_app_free(scr_app *a) { free(a); }
+
+scr_screen scr_current(const scr_app *a) { return a->screen; }
+const char *scr_user(const scr_app *a) { return a->signed_in ? a->user.id : ""; }
+const char *scr_observation(const scr_app *a) { return a->have_cur ? a->cur.obs.id : ""; }
+const char *scr_error(const scr_app *a) { return a->err; }
+
+int scr_portrait(const scr_app *a) { return a->ui->h > a->ui->w; }
+
+ui_osk_labels scr_osk_labels(const scr_app *a)
+{
+    return (ui_osk_labels){T("Done"), T("Space"), T("Erase"), "123", "abc"};
+}
+
+const char *scr_duration(scr_app *a, int64_t ms)
+{
+    if (ms < 0)
+        ms = 0;
+    long long s = ms / 1000;
+    if (s >= 3600)
+        return ui_fmt(a->ui, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+    return ui_fmt(a->ui, "%lld:%02lld", s / 60, s % 60);
+}
+
+ui_rect scr_topbar(scr_app *a, ui_rect screen, const char *title)
+{
+    ui_ctx *u = a->ui;
+    ui_rect bar = ui_cut_top(&screen, ui_dp(u, 64));
+    ui_fill(u, bar, UI_SURFACE, 0);
+    ui_fill(u, ui_r(bar.x, bar.y + bar.h - ui_dp(u, 1), bar.w, ui_dp(u, 1)), UI_LINE, 0);
+    ui_rect in = ui_inset(bar, ui_dp(u, 8));
+    if (a->signed_in) {
+        ui_rect lock = ui_cut_right(&in, ui_dp(u, 96));
+        if (ui_button(u, ui_ids("top.lock"), lock, T("Lock"), UI_STYLE_PLAIN)) {
+            scr_lock(a);
+            return screen;
+        }
+        ui_cut_right(&in, ui_dp(u, 8));
+    }
+    /* The sync state: always visible, never nagging. */
+    const char *sync = a->outbox > 0 ? ui_fmt(u, T("%lld waiting to sync"), (long long)a->outbox)
+                                     : T("All synced");
+    int sw = ui_measure(u, PLAT_FONT_SMALL, sync) + ui_dp(u, 40);
+    ui_rect chip = ui_cut_right(&in, sw);
+    ui_fill(u, chip, a->outbox > 0 ? 0xFBEBD3FFu : 0xDFF0E2FFu, chip.h / 2);
+    int dot = ui_dp(u, 10);
+    ui_fill(u, ui_r(chip.x + ui_dp(u, 12), chip.y + (chip.h - dot) / 2, dot, dot),
+            a->outbox > 0 ? UI_WARN : UI_OK, dot / 2);
+    ui_label(u, ui_r(chip.x + ui_dp(u, 28), chip.y, chip.w - ui_dp(u, 30), chip.h),
+             PLAT_FONT_SMALL, UI_TEXT, sync, UI_LEFT);
+    ui_cut_right(&in, ui_dp(u, 12));
+    if (a->signed_in) {
+        int nw = ui_measure(u, PLAT_FONT_BOLD, a->user.name);
+        int room = in.w / 3;
+        ui_rect name = ui_cut_right(&in, nw < room ? nw : room);
+        ui_label(u, name, PLAT_FONT_BOLD, UI_TEXT, a->user.name, UI_RIGHT);
+        ui_cut_right(&in, ui_dp(u, 12));
+    }
+    ui_label(u, ui_inset(in, ui_dp(u, 4)), PLAT_FONT_TITLE, UI_PRIMARY, title, UI_LEFT);
+    return screen;
+}
+
+static void error_bar(scr_app *a, ui_rect *screen)
+{
+    if (!a->err[0])
+        return;
+    ui_ctx *u = a->ui;
+    ui_rect bar = ui_cut_bottom(screen, ui_dp(u, 56));
+    ui_fill(u, bar, 0xF6DAD4FFu, 0);
+    ui_rect in = ui_inset(bar, ui_dp(u, 4));
+    ui_rect ok = ui_cut_right(&in, ui_dp(u, 96));
+    ui_label(u, ui_inset(in, ui_dp(u, 8)), PLAT_FONT_BODY, UI_DANGER, a->err, UI_LEFT);
+    if (ui_button(u, ui_ids("err.ok"), ok, T("OK"), UI_STYLE_QUIET))
+        a->err[0] = 0;
+}
+
+static void run_frame(scr_app *a)
+{
+    ui_ctx *u = a->ui;
+    ui_begin(u, a->sys->mono_ms(a->sys));
+    ui_rect screen = {0, 0, u->w, u->h};
+    ui_fill(u, screen, UI_BG, 0);
+    error_bar(a, &screen);
+    switch (a->screen) {
+    case SCR_SIGNIN: scr_signin_frame(a, screen); break;
+    case SCR_HOME: scr_home_frame(a, screen); break;
+    case SCR_START: scr_start_frame(a, screen); break;
+    case SCR_OBSERVE: scr_observe_frame(a, screen); break;
+    case SCR_SUMMARY: scr_summary_frame(a, screen); break;
+    default: break;
+    }
+    ui_end(u);
+}
+
+void scr_frame(scr_app *a, const plat_event *ev)
+{
+    int64_t mono = a->sys->mono_ms(a->sys);
+    if (ev) {
+        if (ev->kind == PLAT_EV_QUIT)
+            a->quit = 1;
+        if (ev->kind == PLAT_EV_DOWN || ev->kind == PLAT_EV_MOVE || ev->kind == PLAT_EV_UP ||
+            ev->kind == PLAT_EV_TEXT || ev->kind == PLAT_EV_KEY) {
+            /* Idle means no touch: the lock counts from the last one. */
+            if (a->signed_in && mono - a->last_input >= a->lock_ms)
+                scr_lock(a);
+            a->last_input = mono;
+        }
+    }
+    if (a->signed_in && mono - a->last_input >= a->lock_ms)
+        scr_lock(a);
+    if (ev)
+        ui_input(a->ui, ev);
+    scr_screen before = a->screen;
+    scr_dialog dialog_before = a->dialog;
+    run_frame(a);
+    /* A tap that changed the screen leaves the old screen's frame behind:
+     * draw the new one at once, with no input. */
+    for (int i = 0; i < 3 && (a->screen != before || a->dialog != dialog_before); i++) {
+        before = a->screen;
+        dialog_before = a->dialog;
+        run_frame(a);
+    }
+    if (a->signed_in && ev && ev->kind == PLAT_EV_UP) {
+        int64_t now = a->sys->now_ms(a->sys);
+        if (now - a->seen_written > 30000)
+            save_place(a);
+    }
+}
+
+int scr_wake_in(const scr_app *a)
+{
+    int wake = -1;
+    if (a->ui->animating)
+        wake = 16;
+    int64_t mono = a->sys->mono_ms(a->sys);
+    if (a->signed_in) {
+        int64_t left = a->last_input + a->lock_ms - mono;
+        if (left < 0)
+            left = 0;
+        if (wake < 0 || left < wake)
+            wake = (int)left;
+    }
+    int w = -1;
+    if (a->screen == SCR_OBSERVE)
+        w = scr_observe_wake(a);
+    if (a->screen == SCR_SIGNIN && a->pin_wait_until > mono)
+        w = 1000;
+    if (w >= 0 && (wake < 0 || w < wake))
+        wake = w;
+    return wake;
+}
+
+void scr_when(int64_t ms, char *out, size_t cap)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    if (!localtime_r(&t, &tm)) {
+        snprintf(out, cap, "?");
+        return;
+    }
+    strftime(out, cap, "%d.%m.%Y %H:%M", &tm);
+}

@@ -1,0 +1,381 @@
+/* Observe: the focus and its signs always on screen, a rating per sign,
+ * big counters with one-tap undo, state timers, a gentle interval prompt,
+ * timestamped notes with quick phrases, the elapsed time, and finish. Every
+ * tap goes to the store at once; the screen then shows what the store has. */
+#include "scr_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *obs_id(scr_app *a) { return a->cur.obs.id; }
+
+/* After a change: show what the store now holds, or say why it refused. */
+static void changed(scr_app *a, int rc)
+{
+    if (rc != DB_OK)
+        scr_set_error(a, rc);
+    model_id id;
+    snprintf(id, sizeof id, "%s", obs_id(a));
+    scr_load_obs(a, id);
+}
+
+static int64_t elapsed(const scr_app *a)
+{
+    const model_observation *o = &a->cur.obs;
+    int64_t end = o->status == MODEL_OBS_FINISHED ? o->ended_at : a->sys->now_ms(a->sys);
+    return end - o->started_at;
+}
+
+int scr_observe_wake(const scr_app *a)
+{
+    if (!a->have_cur || a->cur.obs.status != MODEL_OBS_DRAFT)
+        return -1;
+    /* The clock shows seconds: wake exactly when the next one starts. */
+    int64_t e = elapsed(a);
+    return (int)(1000 - (e % 1000 + 1000) % 1000);
+}
+
+static const char *event_label(scr_app *a, const model_event *e)
+{
+    const model_template *t = &a->cur.tmpl;
+    if (e->kind == MODEL_EV_COUNT) {
+        for (int i = 0; i < t->n_counters; i++)
+            if (strcmp(t->counters[i].key, e->key) == 0)
+                return t->counters[i].label;
+    } else if (e->kind == MODEL_EV_STATE_START || e->kind == MODEL_EV_STATE_STOP) {
+        for (int i = 0; i < t->n_states; i++)
+            if (strcmp(t->states[i].key, e->key) == 0)
+                return ui_fmt(a->ui, "%s %s", t->states[i].label,
+                              e->kind == MODEL_EV_STATE_START ? T("on") : T("off"));
+    } else if (e->kind == MODEL_EV_SAMPLE) {
+        for (int i = 0; i < t->n_interval_options; i++)
+            if (strcmp(t->interval_options[i].key, e->key) == 0)
+                return t->interval_options[i].label;
+    }
+    return e->key;
+}
+
+/* A half-written note is kept in the store as it is typed, per
+ * observation, so that a killed app loses no words. */
+static void save_note_draft(scr_app *a)
+{
+    char key[64];
+    snprintf(key, sizeof key, "note.%s", obs_id(a));
+    int rc = db_kv_put(a->db, key, a->note);
+    scr_set_error(a, rc);
+}
+
+static void note_dialog(scr_app *a)
+{
+    ui_ctx *u = a->ui;
+    int dismiss = 0;
+    ui_rect in = ui_dialog(u, ui_ids("note.dlg"), u->w - ui_dp(u, 32), u->h - ui_dp(u, 32),
+                           &dismiss);
+    if (dismiss) {
+        /* Closing keeps the words: they are in the store as a draft. */
+        a->dialog = DLG_NONE;
+        return;
+    }
+    const model_template *t = &a->cur.tmpl;
+    const model_focus *f = &a->cur.focus;
+    ui_rect head = ui_cut_top(&in, ui_dp(u, 40));
+    ui_label(u, head, PLAT_FONT_TITLE, UI_TEXT,
+             ui_fmt(u, T("Note at %s"), scr_duration(a, elapsed(a))), UI_LEFT);
+    if (!u->video->has_keyboard(u->video)) {
+        ui_osk_labels l = scr_osk_labels(a);
+        ui_keyboard(u, ui_cut_bottom(&in, ui_keyboard_height(u)), &l);
+        ui_cut_bottom(&in, ui_dp(u, 8));
+    }
+    ui_rect buttons = ui_cut_bottom(&in, ui_dp(u, 60));
+    ui_cut_bottom(&in, ui_dp(u, 8));
+    ui_rect cancel = ui_cut_left(&buttons, buttons.w / 3);
+    ui_cut_left(&buttons, ui_dp(u, 12));
+    if (ui_button(u, ui_ids("note.cancel"), cancel, T("Close"), UI_STYLE_PLAIN)) {
+        a->dialog = DLG_NONE;
+        return;
+    }
+    int can = a->note[0] != 0;
+    ui_focus(u, ui_ids("note.text"));
+    ui_rect field = ui_cut_top(&in, ui_dp(u, 60));
+    int r = ui_field(u, ui_ids("note.text"), field, a->note, sizeof a->note,
+                     T("What did you see?"), 0);
+    if (r & UI_CHANGED)
+        save_note_draft(a);
+    int add = can && (r & UI_SUBMIT);
+    if (!can) {
+        ui_fill(u, buttons, UI_LINE, ui_dp(u, 10));
+        ui_label(u, buttons, PLAT_FONT_BOLD, UI_MUTED, T("Add note"), UI_CENTER);
+    } else if (ui_button(u, ui_ids("note.add"), buttons, T("Add note"), UI_STYLE_PRIMARY)) {
+        add = 1;
+    }
+    if (add) {
+        const char *sign = a->note_sign >= 0 ? f->signs[a->note_sign].id : NULL;
+        model_id nid;
+        int rc = db_obs_note(a->db, obs_id(a), a->user.id, a->note, sign, nid);
+        if (rc == DB_OK) {
+            a->note[0] = 0;
+            a->note_sign = -1;
+            save_note_draft(a);
+            a->dialog = DLG_NONE;
+        }
+        changed(a, rc);
+        return;
+    }
+    ui_cut_top(&in, ui_dp(u, 8));
+    /* Quick phrases and signs as chips that wrap; the list scrolls if the
+     * screen is small. */
+    ui_id lid = ui_ids("note.list");
+    int top = ui_list_begin(u, lid, in), y = top;
+    int x = in.x, h = ui_dp(u, 48), gap = ui_dp(u, 8);
+    ui_label(u, ui_r(in.x, y, in.w, ui_dp(u, 32)), PLAT_FONT_SMALL, UI_MUTED, T("Quick phrases"),
+             UI_LEFT);
+    y += ui_dp(u, 34);
+    for (int i = 0; i < t->n_phrases; i++) {
+        int w = ui_measure(u, PLAT_FONT_BODY, t->phrases[i]) + ui_dp(u, 32);
+        if (w > in.w - ui_dp(u, 12))
+            w = in.w - ui_dp(u, 12);
+        if (x > in.x && x + w > in.x + in.w - ui_dp(u, 12)) {
+            x = in.x;
+            y += h + gap;
+        }
+        if (ui_chip(u, ui_idn("note.phrase", i), ui_r(x, y, w, h), t->phrases[i], 0)) {
+            size_t n = strlen(a->note);
+            snprintf(a->note + n, sizeof a->note - n, "%s%s", n ? " " : "", t->phrases[i]);
+            save_note_draft(a);
+        }
+        x += w + gap;
+    }
+    y += h + ui_dp(u, 12);
+    ui_label(u, ui_r(in.x, y, in.w, ui_dp(u, 32)), PLAT_FONT_SMALL, UI_MUTED,
+             T("Tie the note to a sign (optional)"), UI_LEFT);
+    y += ui_dp(u, 34);
+    for (int i = 0; i < f->n_signs; i++) {
+        ui_rect r2 = {in.x, y, in.w - ui_dp(u, 12), h};
+        if (ui_chip(u, ui_idn("note.sign", i), r2, f->signs[i].text, a->note_sign == i))
+            a->note_sign = a->note_sign == i ? -1 : i;
+        y += h + gap;
+    }
+    ui_list_end(u, lid, y - top);
+}
+
+static void finish_dialog(scr_app *a)
+{
+    ui_ctx *u = a->ui;
+    int dismiss = 0;
+    ui_rect in = ui_dialog(u, ui_ids("finish.dlg"), ui_dp(u, 520), ui_dp(u, 300), &dismiss);
+    if (dismiss) {
+        a->dialog = DLG_NONE;
+        return;
+    }
+    ui_label(u, ui_cut_top(&in, ui_dp(u, 44)), PLAT_FONT_TITLE, UI_TEXT,
+             T("Finish the observation?"), UI_LEFT);
+    ui_wrap(u, ui_cut_top(&in, ui_dp(u, 90)), PLAT_FONT_BODY, UI_MUTED,
+            T("Counting and timers stop. You will see a summary to use in the feedback "
+              "conversation."),
+            1);
+    ui_rect b = ui_cut_bottom(&in, ui_dp(u, 60));
+    ui_rect keep = ui_cut_left(&b, (b.w - ui_dp(u, 12)) / 2);
+    ui_cut_left(&b, ui_dp(u, 12));
+    if (ui_button(u, ui_ids("finish.keep"), keep, T("Keep observing"), UI_STYLE_PLAIN)) {
+        a->dialog = DLG_NONE;
+        return;
+    }
+    if (ui_button(u, ui_ids("finish.yes"), b, T("Finish"), UI_STYLE_PRIMARY)) {
+        int rc = db_obs_finish(a->db, obs_id(a), a->user.id);
+        a->dialog = DLG_NONE;
+        changed(a, rc);
+        if (rc == DB_OK)
+            scr_go(a, SCR_SUMMARY);
+    }
+}
+
+/* The focus question and the signs, each with its scale; drawn in a list
+ * that scrolls if there are many signs. */
+static void signs_pane(scr_app *a, ui_rect pane)
+{
+    ui_ctx *u = a->ui;
+    const model_focus *f = &a->cur.focus;
+    const model_template *t = &a->cur.tmpl;
+    ui_fill(u, pane, UI_SURFACE, ui_dp(u, 12));
+    ui_rect in = ui_inset(pane, ui_dp(u, 12));
+    int qh = ui_wrap(u, in, PLAT_FONT_BOLD, UI_PRIMARY, f->question, 0);
+    int maxq = in.h / 3;
+    ui_rect q = ui_cut_top(&in, qh < maxq ? qh : maxq);
+    ui_clip_push(u, q);
+    ui_wrap(u, q, PLAT_FONT_BOLD, UI_PRIMARY, f->question, 1);
+    ui_clip_pop(u);
+    ui_cut_top(&in, ui_dp(u, 8));
+    ui_id lid = ui_ids("obs.signs");
+    int top = ui_list_begin(u, lid, in), y = top;
+    int w = in.w - ui_dp(u, 10);
+    for (int s = 0; s < f->n_signs; s++) {
+        int th = ui_wrap(u, ui_r(0, 0, w, 0), PLAT_FONT_BODY, UI_TEXT, f->signs[s].text, 0);
+        if (y + th > in.y && y < in.y + in.h)
+            ui_wrap(u, ui_r(in.x, y, w, th), PLAT_FONT_BODY, UI_TEXT, f->signs[s].text, 1);
+        y += th + ui_dp(u, 6);
+        int n = t->n_scale > 0 ? t->n_scale : 1;
+        int cw = (w - ui_dp(u, 8) * (n - 1)) / n;
+        for (int l = 0; l < t->n_scale; l++) {
+            ui_rect c = {in.x + l * (cw + ui_dp(u, 8)), y, cw, ui_dp(u, 52)};
+            if (ui_chip(u, ui_idn("obs.rate", s * MODEL_MAX_SCALE + l), c, t->scale[l],
+                        a->cur.levels[s] == l)) {
+                int level = a->cur.levels[s] == l ? -1 : l;
+                changed(a, db_obs_rate(a->db, obs_id(a), a->user.id, f->signs[s].id, level));
+            }
+        }
+        y += ui_dp(u, 52 + 18);
+    }
+    ui_list_end(u, lid, y - top);
+}
+
+static void interval_banner(scr_app *a, ui_rect *area)
+{
+    ui_ctx *u = a->ui;
+    const model_template *t = &a->cur.tmpl;
+    if (t->interval_minutes <= 0 || t->n_interval_options == 0)
+        return;
+    int64_t due = elapsed(a) / ((int64_t)t->interval_minutes * 60000);
+    if (due <= a->cur.samples + a->skipped)
+        return;
+    /* Gentle: a band in the layout, not a dialog; it waits until answered
+     * or skipped, and nothing else is blocked. */
+    ui_rect band = ui_cut_top(area, ui_dp(u, 124));
+    ui_cut_top(area, ui_dp(u, 10));
+    ui_fill(u, band, 0xFBEBD3FFu, ui_dp(u, 12));
+    ui_rect in = ui_inset(band, ui_dp(u, 10));
+    ui_label(u, ui_cut_top(&in, ui_dp(u, 36)), PLAT_FONT_BOLD, UI_TEXT,
+             ui_fmt(u, T("Interval %d: what is happening now?"), (int)due), UI_LEFT);
+    ui_cut_top(&in, ui_dp(u, 6));
+    int n = t->n_interval_options + 1;
+    int cw = (in.w - ui_dp(u, 8) * (n - 1)) / n;
+    for (int i = 0; i < n; i++) {
+        ui_rect c = {in.x + i * (cw + ui_dp(u, 8)), in.y, cw, in.h};
+        if (i == n - 1) {
+            if (ui_button(u, ui_ids("obs.skip"), c, T("Skip"), UI_STYLE_QUIET))
+                a->skipped++;
+        } else if (ui_chip(u, ui_idn("obs.sample", i), c, t->interval_options[i].label, 0)) {
+            changed(a, db_obs_event(a->db, obs_id(a), a->user.id, MODEL_EV_SAMPLE,
+                                    t->interval_options[i].key, NULL));
+        }
+    }
+}
+
+static void tools_pane(scr_app *a, ui_rect pane)
+{
+    ui_ctx *u = a->ui;
+    const model_template *t = &a->cur.tmpl;
+    interval_banner(a, &pane);
+    int gap = ui_dp(u, 10);
+    /* Counters: big tiles, two or three across. */
+    int cols = pane.w > ui_dp(u, 600) ? 3 : 2;
+    if (t->n_counters < cols)
+        cols = t->n_counters > 0 ? t->n_counters : 1;
+    int rows = (t->n_counters + cols - 1) / cols;
+    int ch = ui_dp(u, 112);
+    int room = pane.h - ui_dp(u, 8) - (t->n_states > 0 ? ui_dp(u, 80) * t->n_states : 0) -
+               ui_dp(u, 60);
+    if (rows > 0 && rows * (ch + gap) > room)
+        ch = room / rows - gap;
+    if (ch < ui_dp(u, 72))
+        ch = ui_dp(u, 72);
+    int cw = (pane.w - gap * (cols - 1)) / cols;
+    for (int i = 0; i < t->n_counters; i++) {
+        ui_rect r = {pane.x + (i % cols) * (cw + gap), pane.y + (i / cols) * (ch + gap), cw, ch};
+        if (ui_counter(u, ui_idn("obs.count", i), r, t->counters[i].label, a->cur.counts[i]))
+            changed(a, db_obs_event(a->db, obs_id(a), a->user.id, MODEL_EV_COUNT,
+                                    t->counters[i].key, NULL));
+    }
+    ui_cut_top(&pane, rows * (ch + gap) + gap);
+    /* State timers: on/off with the running time. */
+    int64_t now = a->sys->now_ms(a->sys);
+    for (int s = 0; s < t->n_states; s++) {
+        ui_rect r = ui_cut_top(&pane, ui_dp(u, 72));
+        ui_cut_top(&pane, ui_dp(u, 8));
+        int64_t total = a->cur.state_ms[s] + (a->cur.running[s] ? now - a->cur.state_since[s] : 0);
+        int on = a->cur.running[s];
+        const char *label = ui_fmt(u, "%s  %s", t->states[s].label, scr_duration(a, total));
+        if (ui_toggle(u, ui_idn("obs.state", s), r, label, &on))
+            changed(a, db_obs_event(a->db, obs_id(a), a->user.id,
+                                    on ? MODEL_EV_STATE_START : MODEL_EV_STATE_STOP,
+                                    t->states[s].key, NULL));
+    }
+    /* The newest notes, so the observer sees they were kept. */
+    for (int i = a->cur.nnotes - 1; i >= 0 && pane.h >= ui_dp(u, 30); i--) {
+        const model_note *n = &a->cur.notes[i];
+        ui_rect r = ui_cut_top(&pane, ui_dp(u, 30));
+        ui_label(u, r, PLAT_FONT_SMALL, UI_MUTED,
+                 ui_fmt(u, "%s  %s", scr_duration(a, n->at - a->cur.obs.started_at), n->text),
+                 UI_LEFT);
+    }
+}
+
+void scr_observe_frame(scr_app *a, ui_rect screen)
+{
+    ui_ctx *u = a->ui;
+    if (!a->have_cur) {
+        scr_go(a, SCR_HOME);
+        return;
+    }
+    if (a->cur.obs.status != MODEL_OBS_DRAFT) {
+        scr_go(a, SCR_SUMMARY);
+        return;
+    }
+    ui_block(u, a->dialog != DLG_NONE);
+    ui_rect body = scr_topbar(a, screen, T("Observation"));
+    if (a->screen != SCR_OBSERVE)
+        return;
+    /* Who, where, and the running clock. */
+    ui_rect head = ui_cut_top(&body, ui_dp(u, 56));
+    ui_rect hin = ui_inset(head, ui_dp(u, 8));
+    ui_rect clock = ui_cut_left(&hin, ui_dp(u, 130));
+    ui_label(u, clock, PLAT_FONT_HUGE, UI_TEXT, scr_duration(a, elapsed(a)), UI_LEFT);
+    ui_label(u, hin, PLAT_FONT_BODY, UI_MUTED,
+             ui_fmt(u, "%s  \xC2\xB7  %s  \xC2\xB7  %s", a->cur.observee, a->cur.room,
+                    a->cur.obs.activity),
+             UI_LEFT);
+    /* The actions a thumb reaches: undo, note, finish. */
+    ui_rect bottom = ui_cut_bottom(&body, ui_dp(u, 88));
+    ui_fill(u, bottom, UI_SURFACE, 0);
+    ui_rect bb = ui_inset(bottom, ui_dp(u, 12));
+    int gap = ui_dp(u, 12);
+    int bw = (bb.w - 2 * gap) / 3;
+    ui_rect undo = ui_cut_left(&bb, bw + bw / 2);
+    ui_cut_left(&bb, gap);
+    ui_rect note = ui_cut_left(&bb, (bb.w - gap) / 2);
+    ui_cut_left(&bb, gap);
+    if (a->cur.last.id[0]) {
+        const char *l = ui_fmt(u, T("Undo: %s"), event_label(a, &a->cur.last));
+        if (ui_button(u, ui_ids("obs.undo"), undo, l, UI_STYLE_PLAIN)) {
+            model_id uid;
+            changed(a, db_obs_undo(a->db, obs_id(a), a->user.id, uid));
+        }
+    } else {
+        ui_fill(u, undo, UI_BG, ui_dp(u, 10));
+        ui_label(u, undo, PLAT_FONT_BOLD, UI_MUTED, T("Nothing to undo"), UI_CENTER);
+    }
+    const char *nl = a->cur.nnotes ? ui_fmt(u, T("Note (%d)"), a->cur.nnotes) : T("Note");
+    if (ui_button(u, ui_ids("obs.note"), note, nl, UI_STYLE_PLAIN))
+        a->dialog = DLG_NOTE;
+    if (ui_button(u, ui_ids("obs.finish"), bb, T("Finish"), UI_STYLE_PRIMARY))
+        a->dialog = DLG_FINISH;
+
+    ui_rect area = ui_inset(body, ui_dp(u, 12));
+    if (scr_portrait(a)) {
+        ui_rect top = ui_cut_top(&area, area.h * 2 / 5);
+        ui_cut_top(&area, ui_dp(u, 12));
+        signs_pane(a, top);
+    } else {
+        ui_rect left = ui_cut_left(&area, area.w * 2 / 5);
+        ui_cut_left(&area, ui_dp(u, 12));
+        signs_pane(a, left);
+    }
+    if (a->have_cur)
+        tools_pane(a, area);
+    if (a->dialog == DLG_NOTE || a->dialog == DLG_FINISH) {
+        ui_block(u, 0);
+        if (a->dialog == DLG_NOTE)
+            note_dialog(a);
+        else
+            finish_dialog(a);
+    }
+}

@@ -1,0 +1,231 @@
+/* Sign in: pick your name from the unit's staff, then your PIN. */
+#include "scr_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void filter(scr_app *a)
+{
+    a->nshown = 0;
+    if (!a->have_unit)
+        return;
+    if (!a->search[0]) {
+        for (int i = 0; i < a->npeople; i++)
+            a->shown[a->nshown++] = i;
+        return;
+    }
+    /* The store matches names the way people type them (æ, ø, å too). */
+    model_person *found = a->scratch_people;
+    int n = 0;
+    if (db_person_list(a->db, a->unit.id, a->search, 0, SCR_MAX_PEOPLE, found, &n) != DB_OK)
+        return;
+    for (int k = 0; k < n; k++) {
+        for (int i = 0; i < a->npeople; i++) {
+            if (strcmp(a->people[i].id, found[k].id) == 0)
+                a->shown[a->nshown++] = i;
+        }
+    }
+}
+
+void scr_signin_enter(scr_app *a)
+{
+    a->search[0] = 0;
+    a->picked = -1;
+    memset(a->pin, 0, sizeof a->pin);
+    a->pin_wrong = 0;
+    filter(a);
+    ui_list_scroll_to(a->ui, ui_ids("signin.tiles"), 0);
+}
+
+/* Two letters for the round badge on a tile. */
+static const char *initials(scr_app *a, const char *name)
+{
+    char out[16];
+    int n = 0;
+    const char *p = name;
+    int words = 0;
+    while (*p && words < 2) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        int len = 1;
+        unsigned char b = (unsigned char)*p;
+        if (b >= 0xF0)
+            len = 4;
+        else if (b >= 0xE0)
+            len = 3;
+        else if (b >= 0xC0)
+            len = 2;
+        memcpy(out + n, p, (size_t)len);
+        n += len;
+        words++;
+        while (*p && *p != ' ')
+            p++;
+    }
+    out[n] = 0;
+    return ui_fmt(a->ui, "%s", out);
+}
+
+static void try_pin(scr_app *a)
+{
+    int64_t mono = a->sys->mono_ms(a->sys);
+    if (a->picked < 0 || mono < a->pin_wait_until || strlen(a->pin) < MODEL_PIN_MIN)
+        return;
+    const model_person *p = &a->people[a->picked];
+    int ok = p->pin_verifier[0] && model_pin_verify(p->pin_verifier, a->pin);
+    memset(a->pin, 0, sizeof a->pin);
+    if (ok) {
+        model_person who = *p;
+        a->pin_fails = 0;
+        a->dialog = DLG_NONE;
+        scr_sign_in(a, &who);
+        return;
+    }
+    a->pin_wrong = 1;
+    /* A few wrong guesses are typos; many are guessing. */
+    if (++a->pin_fails >= SCR_PIN_TRIES) {
+        a->pin_fails = 0;
+        a->pin_wait_until = mono + SCR_PIN_WAIT_MS;
+    }
+}
+
+static void pin_dialog(scr_app *a)
+{
+    ui_ctx *u = a->ui;
+    int dismiss = 0;
+    ui_rect in = ui_dialog(u, ui_ids("pin.dlg"), ui_dp(u, 400), ui_dp(u, 560), &dismiss);
+    if (dismiss || a->picked < 0) {
+        a->dialog = DLG_NONE;
+        memset(a->pin, 0, sizeof a->pin);
+        a->pin_wrong = 0;
+        return;
+    }
+    const model_person *p = &a->people[a->picked];
+    ui_label(u, ui_cut_top(&in, ui_dp(u, 36)), PLAT_FONT_TITLE, UI_TEXT, p->name, UI_CENTER);
+    int64_t mono = a->sys->mono_ms(a->sys);
+    const char *msg = T("Enter your PIN");
+    plat_color mc = UI_MUTED;
+    if (mono < a->pin_wait_until) {
+        msg = ui_fmt(u, T("Too many tries. Wait %d s."),
+                     (int)((a->pin_wait_until - mono + 999) / 1000));
+        mc = UI_DANGER;
+    } else if (a->pin_wrong) {
+        msg = T("Wrong PIN. Try again.");
+        mc = UI_DANGER;
+    }
+    ui_label(u, ui_cut_top(&in, ui_dp(u, 28)), PLAT_FONT_BODY, mc, msg, UI_CENTER);
+    ui_cut_top(&in, ui_dp(u, 6));
+    ui_rect fr = ui_cut_top(&in, ui_dp(u, 56));
+    ui_focus(u, ui_ids("pin.field"));
+    int r = ui_field(u, ui_ids("pin.field"), fr, a->pin, sizeof a->pin, "",
+                     UI_FIELD_DIGITS | UI_FIELD_SECRET);
+    if (r & UI_CHANGED)
+        a->pin_wrong = 0;
+    if (r & UI_SUBMIT)
+        try_pin(a);
+    ui_cut_top(&in, ui_dp(u, 10));
+    ui_rect cancel = ui_cut_bottom(&in, ui_dp(u, 56));
+    ui_cut_bottom(&in, ui_dp(u, 8));
+    int kh = in.h / 4, kw = in.w / 3;
+    static const char *keys[12] = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "", "0", ""};
+    for (int i = 0; i < 12; i++) {
+        ui_rect k = ui_inset(ui_r(in.x + (i % 3) * kw, in.y + (i / 3) * kh, kw, kh), ui_dp(u, 4));
+        const char *label = keys[i];
+        if (i == 9)
+            label = T("Erase");
+        if (i == 11)
+            label = T("OK");
+        ui_style st = i == 11 ? UI_STYLE_PRIMARY : UI_STYLE_PLAIN;
+        if (ui_button(u, ui_idn("pin.key", i), k, label, st)) {
+            size_t n = strlen(a->pin);
+            a->pin_wrong = 0;
+            if (i == 9) {
+                if (n > 0)
+                    a->pin[n - 1] = 0;
+            } else if (i == 11) {
+                try_pin(a);
+                if (a->dialog != DLG_PIN)
+                    return;
+            } else if (n < MODEL_PIN_MAX) {
+                a->pin[n] = keys[i][0];
+                a->pin[n + 1] = 0;
+            }
+        }
+    }
+    if (ui_button(u, ui_ids("pin.cancel"), cancel, T("Cancel"), UI_STYLE_QUIET)) {
+        a->dialog = DLG_NONE;
+        memset(a->pin, 0, sizeof a->pin);
+        a->pin_wrong = 0;
+    }
+}
+
+void scr_signin_frame(scr_app *a, ui_rect screen)
+{
+    ui_ctx *u = a->ui;
+    ui_block(u, a->dialog != DLG_NONE);
+    ui_rect body = scr_topbar(a, screen, a->have_unit ? a->unit.name : "Blik");
+    body = ui_inset(body, ui_dp(u, 16));
+    if (!a->have_unit) {
+        ui_wrap(u, body, PLAT_FONT_BODY, UI_TEXT,
+                T("This tablet does not belong to a unit yet. Start Blik with --demo to try it "
+                  "with a demo unit."),
+                1);
+        return;
+    }
+    ui_label(u, ui_cut_top(&body, ui_dp(u, 40)), PLAT_FONT_TITLE, UI_TEXT, T("Who are you?"),
+             UI_LEFT);
+    ui_cut_top(&body, ui_dp(u, 8));
+    ui_rect sr = ui_cut_top(&body, ui_dp(u, 56));
+    int r = ui_field(u, ui_ids("signin.search"), sr, a->search, sizeof a->search,
+                     T("Search for your name"), 0);
+    if (r & UI_CHANGED) {
+        filter(a);
+        ui_list_scroll_to(u, ui_ids("signin.tiles"), 0);
+    }
+    ui_cut_top(&body, ui_dp(u, 12));
+    if (ui_wants_text(u) && !u->video->has_keyboard(u->video) && a->dialog == DLG_NONE) {
+        ui_osk_labels l = scr_osk_labels(a);
+        ui_keyboard(u, ui_cut_bottom(&body, ui_keyboard_height(u)), &l);
+        ui_cut_bottom(&body, ui_dp(u, 8));
+    }
+    /* Staff tiles: big, in as many columns as fit. */
+    int tw = ui_dp(u, 180), th = ui_dp(u, 132), gap = ui_dp(u, 12);
+    int cols = (body.w + gap) / (tw + gap);
+    if (cols < 1)
+        cols = 1;
+    tw = (body.w - gap * (cols - 1)) / cols;
+    ui_id lid = ui_ids("signin.tiles");
+    int top = ui_list_begin(u, lid, body);
+    for (int k = 0; k < a->nshown; k++) {
+        int i = a->shown[k];
+        ui_rect t = {body.x + (k % cols) * (tw + gap), top + (k / cols) * (th + gap), tw, th};
+        if (t.y > body.y + body.h || t.y + t.h < body.y)
+            continue;
+        int held = 0;
+        if (ui_area(u, ui_idn("signin.tile", i), t, &held)) {
+            a->picked = i;
+            a->pin_wrong = 0;
+            memset(a->pin, 0, sizeof a->pin);
+            a->dialog = DLG_PIN;
+        }
+        ui_fill(u, t, held ? UI_SOFT : UI_SURFACE, ui_dp(u, 14));
+        ui_outline(u, t, UI_LINE, ui_dp(u, 1));
+        int d = ui_dp(u, 56);
+        ui_rect badge = {t.x + (t.w - d) / 2, t.y + ui_dp(u, 14), d, d};
+        ui_fill(u, badge, a->people[i].role == MODEL_ROLE_LEADER ? UI_ACCENT : UI_PRIMARY, d / 2);
+        ui_label(u, badge, PLAT_FONT_BOLD, UI_ON_PRIMARY, initials(a, a->people[i].name), UI_CENTER);
+        ui_label(u, ui_r(t.x + ui_dp(u, 8), badge.y + d + ui_dp(u, 8), t.w - ui_dp(u, 16),
+                         ui_dp(u, 32)),
+                 PLAT_FONT_BODY, UI_TEXT, a->people[i].name, UI_CENTER);
+    }
+    int rows = (a->nshown + cols - 1) / cols;
+    ui_list_end(u, lid, rows > 0 ? rows * (th + gap) - gap : 0);
+    if (a->nshown == 0)
+        ui_label(u, ui_cut_top(&body, ui_dp(u, 48)), PLAT_FONT_BODY, UI_MUTED,
+                 T("Nobody by that name."), UI_LEFT);
+    if (a->dialog == DLG_PIN) {
+        ui_block(u, 0);
+        pin_dialog(a);
+    }
+}

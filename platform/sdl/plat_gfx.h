@@ -1,0 +1,131 @@
+#ifndef BLIK_PLAT_GFX_H
+#define BLIK_PLAT_GFX_H
+/*
+ * The video and input table. The UI layer produces a list of draw commands
+ * and consumes a stream of input events; this table turns the commands into
+ * pixels and the machine's events into that stream. Nothing here names SDL,
+ * so that screens and widgets can be built and tested against a dummy table
+ * without a display.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+/* Colours are 0xRRGGBBAA. */
+typedef uint32_t plat_color;
+
+/* Font slots; the sizes behind them follow the display scale. */
+typedef enum {
+    PLAT_FONT_SMALL = 0, /* 14 dp */
+    PLAT_FONT_BODY,      /* 18 dp */
+    PLAT_FONT_BOLD,      /* 18 dp bold */
+    PLAT_FONT_TITLE,     /* 24 dp bold */
+    PLAT_FONT_HUGE,      /* 36 dp bold */
+    PLAT_FONT_COUNT
+} plat_font;
+
+typedef enum {
+    PLAT_CMD_RECT = 0, /* filled rectangle, corners rounded by radius */
+    PLAT_CMD_FRAME,    /* outline of a rectangle, 'radius' is the line width */
+    PLAT_CMD_TEXT,     /* text at (x, y) top-left, in font, len bytes of UTF-8 */
+    PLAT_CMD_CLIP,     /* from here on draw only inside (x, y, w, h) */
+    PLAT_CMD_UNCLIP    /* back to the whole target */
+} plat_cmd_kind;
+
+/* One draw command. For TEXT, text points into the producer's arena and is
+ * valid until the producer's next frame. */
+typedef struct {
+    uint8_t kind;
+    uint8_t font;
+    int16_t radius;
+    int x, y, w, h;
+    plat_color color;
+    const char *text;
+    int len;
+} plat_cmd;
+
+typedef enum {
+    PLAT_EV_NONE = 0,
+    PLAT_EV_DOWN,   /* pointer (finger or mouse) pressed at (x, y) */
+    PLAT_EV_MOVE,   /* pointer moved to (x, y) */
+    PLAT_EV_UP,     /* pointer released at (x, y) */
+    PLAT_EV_TEXT,   /* text typed on a platform keyboard, UTF-8 in text */
+    PLAT_EV_KEY,    /* a special key: key is one of plat_key */
+    PLAT_EV_RESIZE, /* the drawable changed size or scale */
+    PLAT_EV_EXPOSE, /* the window needs drawing again */
+    PLAT_EV_QUIT    /* the user or the system asked the app to close */
+} plat_ev_kind;
+
+typedef enum {
+    PLAT_KEY_NONE = 0,
+    PLAT_KEY_BACKSPACE,
+    PLAT_KEY_ENTER,
+    PLAT_KEY_ESCAPE, /* also the Android back button */
+    PLAT_KEY_TAB
+} plat_key;
+
+typedef struct {
+    int kind;
+    int x, y;
+    int key;
+    char text[32];
+} plat_event;
+
+typedef struct plat_video plat_video;
+/* The table. Every function takes the table itself first. */
+struct plat_video {
+    /* Drawable size in pixels, and pixels per dp (1.0 at 160 dpi). */
+    void (*size)(const plat_video *v, int *w, int *h, float *scale);
+    /* Waits at most timeout_ms (0: do not wait, -1: forever) for an event.
+     * Returns 1 and fills ev, or 0 on timeout. */
+    int (*wait)(plat_video *v, int timeout_ms, plat_event *ev);
+    /* Width in pixels of len bytes of UTF-8 in font. */
+    int (*measure)(plat_video *v, int font, const char *s, int len);
+    /* Line height of font in pixels. */
+    int (*line_height)(const plat_video *v, int font);
+    /* Draws a whole frame and shows it. */
+    void (*render)(plat_video *v, const plat_cmd *cmds, int n, plat_color clear);
+    /* Asks for (on = 1) or gives back the platform keyboard / text input. */
+    void (*text_input)(plat_video *v, int on);
+    /* 1 if the platform has its own keyboard for text input. */
+    int (*has_keyboard)(const plat_video *v);
+    /* Headless only (else NULL): the last frame as 0xAARRGGBB pixels, w x h,
+     * owned by the table, valid until the next render. */
+    const uint32_t *(*pixels)(const plat_video *v, int *w, int *h);
+    /* Changes the drawable size (headless: the surface; else the window). */
+    int (*resize)(plat_video *v, int w, int h);
+    /* Releases everything the table holds, and the table. */
+    void (*close)(plat_video *v);
+    void *ctx;
+};
+
+typedef struct {
+    const char *title;
+    const char *font_regular; /* paths to TTF files */
+    const char *font_bold;
+    int width, height; /* window size in pixels; 0 for a default */
+    int fullscreen;
+    /* Headless: no window; draws into an off-screen surface of width x
+     * height with a software renderer (tests, golden images, benchmarks). */
+    int headless;
+    float scale; /* 0: from the display's DPI; else pixels per dp */
+} plat_video_opts;
+
+/*
+ * Opens the SDL video table. On success *out is a table the caller closes
+ * with plat_video_close(); on failure returns -1 and writes a sentence into
+ * err. plat_video_close(NULL) is a no-op.
+ */
+int plat_video_open(const plat_video_opts *o, plat_video **out, char *err, size_t errlen);
+void plat_video_close(plat_video *v);
+
+/*
+ * The dummy table: no SDL, no pixels. Text is measured as 0.55 x the font
+ * size per character (UTF-8 aware), events come only from
+ * plat_null_push(). For widget tests that need neither fonts nor a display.
+ * Returns NULL if out of memory; close with plat_video_close().
+ */
+plat_video *plat_video_null(int w, int h, float scale);
+/* Queues an event for the dummy table's wait(). Returns 0, or -1 if full. */
+int plat_null_push(plat_video *v, const plat_event *ev);
+
+#endif

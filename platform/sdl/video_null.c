@@ -1,0 +1,119 @@
+/* The dummy video table: measures text by a fixed rule and draws nothing,
+ * so that widget tests run without SDL, fonts or a display. */
+#include "plat_gfx.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NULL_QUEUE 256
+
+static const int null_font_dp[PLAT_FONT_COUNT] = {14, 18, 18, 24, 36};
+
+typedef struct {
+    plat_video table;
+    int w, h;
+    float scale;
+    plat_event queue[NULL_QUEUE];
+    int head, count;
+    int text_input;
+} null_video;
+
+static void n_size(const plat_video *t, int *w, int *h, float *scale)
+{
+    const null_video *v = (const null_video *)t;
+    if (w)
+        *w = v->w;
+    if (h)
+        *h = v->h;
+    if (scale)
+        *scale = v->scale;
+}
+
+static int n_wait(plat_video *t, int timeout_ms, plat_event *ev)
+{
+    (void)timeout_ms;
+    null_video *v = (null_video *)t;
+    if (v->count == 0)
+        return 0;
+    *ev = v->queue[v->head];
+    v->head = (v->head + 1) % NULL_QUEUE;
+    v->count--;
+    return 1;
+}
+
+/* Counts characters, not bytes, so that æ, ø and å measure like other
+ * letters, as they do in a real font. */
+static int n_measure(plat_video *t, int font, const char *s, int len)
+{
+    const null_video *v = (const null_video *)t;
+    if (font < 0 || font >= PLAT_FONT_COUNT)
+        return 0;
+    int chars = 0;
+    for (int i = 0; i < len; i++) {
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            chars++;
+    }
+    return (int)((float)chars * (float)null_font_dp[font] * 0.55f * v->scale);
+}
+
+static int n_line_height(const plat_video *t, int font)
+{
+    const null_video *v = (const null_video *)t;
+    if (font < 0 || font >= PLAT_FONT_COUNT)
+        return 0;
+    return (int)((float)null_font_dp[font] * 1.4f * v->scale);
+}
+
+static void n_render(plat_video *t, const plat_cmd *cmds, int n, plat_color clear)
+{
+    (void)t;
+    (void)cmds;
+    (void)n;
+    (void)clear;
+}
+
+static void n_text_input(plat_video *t, int on) { ((null_video *)t)->text_input = on; }
+static int n_has_keyboard(const plat_video *t)
+{
+    (void)t;
+    return 0;
+}
+static const uint32_t *n_pixels(const plat_video *t, int *w, int *h)
+{
+    (void)t;
+    *w = *h = 0;
+    return NULL;
+}
+static int n_resize(plat_video *t, int w, int h)
+{
+    null_video *v = (null_video *)t;
+    v->w = w;
+    v->h = h;
+    return 0;
+}
+static void n_close(plat_video *t) { free(t); }
+
+plat_video *plat_video_null(int w, int h, float scale)
+{
+    null_video *v = calloc(1, sizeof *v);
+    if (!v)
+        return NULL;
+    v->table = (plat_video){n_size,     n_wait,         n_measure, n_line_height,
+                            n_render,   n_text_input,   n_has_keyboard,
+                            n_pixels,   n_resize,       n_close,   NULL};
+    v->table.ctx = v;
+    v->w = w;
+    v->h = h;
+    v->scale = scale > 0 ? scale : 1;
+    return &v->table;
+}
+
+int plat_null_push(plat_video *t, const plat_event *ev)
+{
+    null_video *v = (null_video *)t;
+    if (v->count == NULL_QUEUE)
+        return -1;
+    v->queue[(v->head + v->count) % NULL_QUEUE] = *ev;
+    v->count++;
+    return 0;
+}
