@@ -1,0 +1,271 @@
+#ifndef BLIK_PROTO_H
+#define BLIK_PROTO_H
+/*
+ * The sync wire protocol (sync/PROTOCOL.md), as one codec that both the
+ * tablet and the server link, so that the two can never disagree about what
+ * a message means.
+ *
+ * Every decoder is strict: it refuses malformed JSON, duplicate keys, wrong
+ * types, unknown fields, invalid UTF-8, control characters, values out of
+ * range and anything over the caps below, and it says which field was wrong
+ * in a sentence (proto_err.msg) next to a typed code (proto_err.code) that
+ * travels on the wire as a short string. A decoder fills its output only in
+ * full; after a failure the output holds nothing the caller must free.
+ *
+ * Records mirror the structs of model.h, field for field and with the same
+ * names, except that an observation's context_json travels as a JSON object
+ * named "context", and enums travel as words ("leader", "finished", ...).
+ */
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+/* The schema version this build speaks, and the oldest one it accepts: the
+ * server takes the current and the previous version (there is no previous
+ * version yet, so the oldest accepted is 1). */
+#define PROTO_SCHEMA 1
+#define PROTO_SCHEMA_OLDEST (PROTO_SCHEMA > 1 ? PROTO_SCHEMA - 1 : 1)
+
+#define PROTO_BODY_MAX (1024 * 1024)         /* a request body on the wire */
+#define PROTO_INFLATED_MAX (4 * 1024 * 1024) /* a request body after gunzip */
+#define PROTO_PUSH_MAX 200                   /* changes in one push */
+#define PROTO_PULL_MAX 500                   /* records in one pull reply */
+#define PROTO_DEVICE_NAME_MAX 80
+#define PROTO_CODE_MAX 32    /* an enrolment code as typed, with dashes */
+#define PROTO_SECRET_HEX 64  /* a device secret: 32 random bytes in hex */
+#define PROTO_NONCE_MAX 64   /* a ping nonce */
+#define PROTO_MESSAGE_MAX 256
+
+/* Typed error codes. Each has a wire name (proto_code_name) and the HTTP
+ * status the server answers with (proto_code_http). */
+typedef enum {
+    PROTO_OK = 0,
+    PROTO_E_JSON,            /* bad_json: not JSON, or a key given twice */
+    PROTO_E_TYPE,            /* bad_type: a field of the wrong JSON type */
+    PROTO_E_UNKNOWN_FIELD,   /* unknown_field */
+    PROTO_E_MISSING_FIELD,   /* missing_field */
+    PROTO_E_VALUE,           /* bad_value: out of range, not an id, bad text */
+    PROTO_E_UTF8,            /* bad_utf8 */
+    PROTO_E_TOO_LARGE,       /* too_large: over a cap (body, gzip, list) */
+    PROTO_E_ENCODING,        /* bad_encoding: not gzip, or a broken stream */
+    PROTO_E_UPDATE_REQUIRED, /* update_required: the tablet's schema is too old */
+    PROTO_E_SCHEMA_TOO_NEW,  /* schema_too_new: the server is older than the tablet */
+    PROTO_E_UNAUTHORIZED,    /* unauthorized: no or wrong device credentials */
+    PROTO_E_REVOKED,         /* device_revoked */
+    PROTO_E_FORBIDDEN,       /* forbidden: not this device's unit, or not the owner */
+    PROTO_E_NOT_FOUND,       /* not_found: no such endpoint or record */
+    PROTO_E_METHOD,          /* method_not_allowed */
+    PROTO_E_ENROL_CODE,      /* enrol_code_invalid: unknown, used or expired */
+    PROTO_E_CHANGE_REUSED,   /* change_id_reused: same change_id, other content */
+    PROTO_E_UNAVAILABLE,     /* unavailable: try again later (database busy) */
+    PROTO_E_INTERNAL,        /* internal */
+    PROTO_E_NOMEM,           /* out of memory (local only) */
+    PROTO_CODE_COUNT
+} proto_code;
+
+const char *proto_code_name(proto_code c);
+int proto_code_http(proto_code c);
+/* The code for a wire name, or PROTO_E_INTERNAL if unknown. */
+proto_code proto_code_parse(const char *name);
+
+typedef struct {
+    proto_code code;
+    char msg[PROTO_MESSAGE_MAX];
+} proto_err;
+
+/* Sets err (if not NULL) and returns -1; for callers that add their own story. */
+int proto_fail(proto_err *err, proto_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* 0 if a message of schema version v can be read by a speaker of `current`
+ * (v is current or the one before it); else -1 with update_required or
+ * schema_too_new in err. */
+int proto_schema_check(int v, int current, proto_err *err);
+
+typedef enum {
+    PROTO_ENT_UNIT = 0,
+    PROTO_ENT_ROOM,
+    PROTO_ENT_PERSON,
+    PROTO_ENT_FOCUS,
+    PROTO_ENT_TEMPLATE,
+    PROTO_ENT_OBSERVATION,
+    PROTO_ENT_EVENT,
+    PROTO_ENT_NOTE,
+    PROTO_ENT_RATING,
+    PROTO_ENT_FEEDBACK,
+    PROTO_ENT_REFLECTION,
+    PROTO_ENT_COUNT
+} proto_entity;
+
+const char *proto_entity_name(proto_entity e);
+/* 0 and *out set, or -1 if the name is not an entity. */
+int proto_entity_parse(const char *name, proto_entity *out);
+/* 1 for the entities a tablet may push (observation .. reflection). */
+int proto_entity_pushable(proto_entity e);
+
+/* One record of any entity. */
+typedef struct {
+    proto_entity entity;
+    union {
+        model_unit unit;
+        model_room room;
+        model_person person;
+        model_focus focus;
+        model_template tmpl;
+        model_observation obs;
+        model_event event;
+        model_note note;
+        model_rating rating;
+        model_feedback feedback;
+        model_reflection reflection;
+    } u;
+} proto_record;
+
+/* The JSON of a record (new reference), or NULL if out of memory. */
+json_t *proto_record_to_json(const proto_record *r);
+/* Strictly decodes a record of entity e from j into *out. */
+int proto_record_from_json(proto_entity e, json_t *j, proto_record *out, proto_err *err);
+/* The id a record is known by on the server: its id; for a focus or a
+ * template "<id>/<version>"; for a rating "<observation_id>/<sign_id>"; for
+ * feedback and reflection the observation id. key must hold 2 * MODEL_UUID_LEN + 2 bytes. */
+#define PROTO_KEY_MAX (2 * MODEL_UUID_LEN + 2)
+void proto_record_key(const proto_record *r, char key[PROTO_KEY_MAX]);
+/* The observation a record belongs to ("" for reference data). */
+const char *proto_record_observation(const proto_record *r);
+
+/* ---- push: tablet -> server ---- */
+
+typedef struct {
+    model_id change_id; /* the idempotency key, made once on the tablet */
+    model_id actor_id;  /* the person who made the change on the tablet */
+    int base_version;   /* the server version the tablet last saw; 0 if new */
+    proto_record rec;
+} proto_change;
+
+typedef struct {
+    int schema;
+    int n;
+    proto_change *changes; /* malloc'd; release with proto_push_clear */
+} proto_push;
+
+/* Decodes a push body (already inflated). On failure *out is empty. */
+int proto_push_decode(const char *body, size_t len, proto_push *out, proto_err *err);
+/* Encodes a push; returns a malloc'd string the caller frees, or NULL. */
+char *proto_push_encode(const proto_push *p);
+void proto_push_clear(proto_push *p);
+/* A canonical text of one change (sorted keys, compact): equal for two
+ * changes exactly when they mean the same, so its hash tells a retry from a
+ * reused change_id. malloc'd; NULL if out of memory. */
+char *proto_change_canonical(const proto_change *c);
+
+typedef enum {
+    PROTO_ST_STORED = 0,  /* applied now */
+    PROTO_ST_DUPLICATE,   /* applied before: the same change was received already */
+    PROTO_ST_CONFLICT,    /* kept on the server next to a newer version; a person decides */
+    PROTO_ST_REJECTED     /* not stored; code and message say why */
+} proto_status;
+
+const char *proto_status_name(proto_status s);
+
+typedef struct {
+    model_id change_id;
+    proto_status status;
+    int version;     /* the record's server version after this change */
+    proto_code code; /* PROTO_OK unless rejected */
+    char message[PROTO_MESSAGE_MAX];
+} proto_result;
+
+typedef struct {
+    int schema;
+    int n;
+    proto_result *results; /* malloc'd; release with proto_push_reply_clear */
+} proto_push_reply;
+
+char *proto_push_reply_encode(const proto_push_reply *r);
+int proto_push_reply_decode(const char *body, size_t len, proto_push_reply *out, proto_err *err);
+void proto_push_reply_clear(proto_push_reply *r);
+
+/* ---- pull: server -> tablet ---- */
+
+typedef struct {
+    int schema;
+    int64_t cursor;      /* 0 at first; then the cursor of the last reply */
+    int limit;           /* 1..PROTO_PULL_MAX */
+    model_id person_id;  /* "" for reference data only */
+} proto_pull;
+
+char *proto_pull_encode(const proto_pull *p);
+int proto_pull_decode(const char *body, size_t len, proto_pull *out, proto_err *err);
+
+typedef struct {
+    int64_t seq;
+    int version;
+    proto_record rec;
+} proto_item;
+
+typedef struct {
+    int schema;
+    int64_t cursor; /* pass back in the next pull */
+    int more;       /* 1 if the server has more after this page */
+    int n;
+    proto_item *items; /* malloc'd; release with proto_pull_reply_clear */
+} proto_pull_reply;
+
+int proto_pull_reply_decode(const char *body, size_t len, proto_pull_reply *out, proto_err *err);
+void proto_pull_reply_clear(proto_pull_reply *r);
+/* The reply is encoded item by item by whoever holds the records: */
+json_t *proto_pull_reply_begin(int64_t cursor, int more);
+/* Appends one item, whose record is given as its JSON (a new reference is
+ * taken). Returns 0 or -1 if out of memory. */
+int proto_pull_reply_add(json_t *reply, proto_entity e, int64_t seq, int version, json_t *rec);
+
+/* ---- enrolment and ping ---- */
+
+typedef struct {
+    int schema;
+    char code[PROTO_CODE_MAX + 1];
+    char device_name[PROTO_DEVICE_NAME_MAX + 1];
+} proto_enrol;
+
+char *proto_enrol_encode(const proto_enrol *e);
+int proto_enrol_decode(const char *body, size_t len, proto_enrol *out, proto_err *err);
+
+typedef struct {
+    int schema;
+    model_id device_id;
+    char device_secret[PROTO_SECRET_HEX + 1];
+    model_id unit_id;
+} proto_enrol_reply;
+
+char *proto_enrol_reply_encode(const proto_enrol_reply *r);
+int proto_enrol_reply_decode(const char *body, size_t len, proto_enrol_reply *out,
+                             proto_err *err);
+
+/* The ping answer; see PROTOCOL.md. */
+#define PROTO_PING_SERVICE "blik"
+#define PROTO_PING_HEADER "Blik-Server"
+char *proto_ping_reply_encode(const char *nonce);
+/* 0 if body is a Blik ping answer echoing nonce; -1 (with err) otherwise,
+ * which is how a tablet tells a captive portal from its server. */
+int proto_ping_reply_check(const char *body, size_t len, const char *nonce, proto_err *err);
+
+/* ---- errors on the wire ---- */
+
+char *proto_error_encode(proto_code code, const char *message);
+/* Reads an error body; on anything unreadable sets code PROTO_E_INTERNAL and
+ * a message saying so. Always fills *out. */
+void proto_error_decode(const char *body, size_t len, proto_err *out);
+
+/* ---- gzip, both ways ---- */
+
+/* Inflates a gzip stream into a malloc'd buffer (NUL-terminated, *out_len
+ * without the NUL), refusing output over max_out bytes (too_large: a gzip
+ * bomb stops there, having inflated at most max_out bytes). */
+int proto_gunzip(const void *in, size_t len, size_t max_out, char **out, size_t *out_len,
+                 proto_err *err);
+/* Deflates into a malloc'd gzip stream. 0, or -1 if out of memory. */
+int proto_gzip(const void *in, size_t len, char **out, size_t *out_len);
+
+#endif

@@ -1,0 +1,482 @@
+/*
+ * The messages of the protocol: push, pull, enrol, ping and errors. Each
+ * decoder reads the schema version first, so that an old tablet is told to
+ * update rather than that its fields are unknown.
+ */
+#include "proto_read.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const status_names[] = {"stored", "duplicate", "conflict", "rejected"};
+
+const char *proto_status_name(proto_status s)
+{
+    return (int)s >= 0 && s <= PROTO_ST_REJECTED ? status_names[s] : "rejected";
+}
+
+static char *dump(json_t *j)
+{
+    if (!j)
+        return NULL;
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    return s;
+}
+
+/* ---- push ---- */
+
+static json_t *change_json(const proto_change *c)
+{
+    json_t *data = proto_record_to_json(&c->rec);
+    if (!data)
+        return NULL;
+    return json_pack("{s:s,s:s,s:i,s:s,s:o}", "change_id", c->change_id, "actor_id",
+                     c->actor_id, "base_version", c->base_version, "entity",
+                     proto_entity_name(c->rec.entity), "data", data);
+}
+
+char *proto_change_canonical(const proto_change *c)
+{
+    json_t *j = change_json(c);
+    if (!j)
+        return NULL;
+    char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(j);
+    return s;
+}
+
+char *proto_push_encode(const proto_push *p)
+{
+    json_t *arr = json_array();
+    for (int i = 0; arr && i < p->n; i++) {
+        json_t *c = change_json(&p->changes[i]);
+        if (!c || json_array_append_new(arr, c) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    if (!arr)
+        return NULL;
+    return dump(json_pack("{s:i,s:o}", "schema", p->schema ? p->schema : PROTO_SCHEMA, "changes",
+                          arr));
+}
+
+void proto_push_clear(proto_push *p)
+{
+    if (!p)
+        return;
+    free(p->changes);
+    memset(p, 0, sizeof *p);
+}
+
+static int rd_change(json_t *c, int i, proto_change *out, proto_err *err)
+{
+    static const char *const f[] = {"change_id", "actor_id", "base_version", "entity", "data",
+                                    NULL};
+    char w[40];
+    snprintf(w, sizeof w, "changes[%d]", i);
+    if (!json_is_object(c))
+        return proto_fail(err, PROTO_E_TYPE, "%s must be an object.", w);
+    if (proto_rd_only(c, f, w, err) || proto_rd_id(c, "change_id", out->change_id, 0, w, err) ||
+        proto_rd_id(c, "actor_id", out->actor_id, 0, w, err) ||
+        proto_rd_int(c, "base_version", &out->base_version, 0, 1000000000, w, err))
+        return -1;
+    json_t *ent = proto_rd_need(c, "entity", w, err);
+    if (!ent)
+        return -1;
+    if (!json_is_string(ent))
+        return proto_fail(err, PROTO_E_TYPE, "%s: \"entity\" must be a string.", w);
+    proto_entity e;
+    if (proto_entity_parse(json_string_value(ent), &e) != 0 || !proto_entity_pushable(e))
+        return proto_fail(err, PROTO_E_VALUE,
+                          "%s: \"entity\" must be one of observation, event, note, rating, "
+                          "feedback, reflection.",
+                          w);
+    json_t *data = proto_rd_need(c, "data", w, err);
+    if (!data)
+        return -1;
+    proto_err inner;
+    if (proto_record_from_json(e, data, &out->rec, &inner) != 0)
+        return proto_fail(err, inner.code, "%s: %s", w, inner.msg);
+    return 0;
+}
+
+int proto_push_decode(const char *body, size_t len, proto_push *out, proto_err *err)
+{
+    static const char *const f[] = {"schema", "changes", NULL};
+    memset(out, 0, sizeof *out);
+    int schema;
+    json_t *j = proto_rd_body(body, len, &schema, err);
+    if (!j)
+        return -1;
+    int rc = -1;
+    proto_change *ch = NULL;
+    json_t *arr;
+    if (proto_rd_only(j, f, "The push", err) ||
+        !(arr = proto_rd_need(j, "changes", "The push", err)))
+        goto done;
+    if (!json_is_array(arr)) {
+        proto_fail(err, PROTO_E_TYPE, "The push: \"changes\" must be an array.");
+        goto done;
+    }
+    size_t n = json_array_size(arr);
+    if (n > PROTO_PUSH_MAX) {
+        proto_fail(err, PROTO_E_TOO_LARGE, "The push has %zu changes; at most %d are accepted.",
+                   n, PROTO_PUSH_MAX);
+        goto done;
+    }
+    ch = calloc(n ? n : 1, sizeof *ch);
+    if (!ch) {
+        proto_fail(err, PROTO_E_NOMEM, "Out of memory.");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (rd_change(json_array_get(arr, i), (int)i, &ch[i], err) != 0)
+            goto done;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < i; k++)
+            if (!strcmp(ch[i].change_id, ch[k].change_id)) {
+                proto_fail(err, PROTO_E_VALUE, "changes[%zu] repeats the change_id of changes[%zu].",
+                           i, k);
+                goto done;
+            }
+    out->schema = schema;
+    out->n = (int)n;
+    out->changes = ch;
+    ch = NULL;
+    rc = 0;
+done:
+    free(ch);
+    json_decref(j);
+    return rc;
+}
+
+char *proto_push_reply_encode(const proto_push_reply *r)
+{
+    json_t *arr = json_array();
+    for (int i = 0; arr && i < r->n; i++) {
+        const proto_result *x = &r->results[i];
+        json_t *o = json_pack("{s:s,s:s,s:i}", "change_id", x->change_id, "status",
+                              proto_status_name(x->status), "version", x->version);
+        if (o && x->status == PROTO_ST_REJECTED)
+            json_object_set_new(o, "error", json_pack("{s:s,s:s}", "code",
+                                                      proto_code_name(x->code), "message",
+                                                      x->message));
+        if (!o || json_array_append_new(arr, o) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    if (!arr)
+        return NULL;
+    return dump(json_pack("{s:i,s:o}", "schema", PROTO_SCHEMA, "results", arr));
+}
+
+void proto_push_reply_clear(proto_push_reply *r)
+{
+    if (!r)
+        return;
+    free(r->results);
+    memset(r, 0, sizeof *r);
+}
+
+static int rd_result(json_t *o, int i, proto_result *x, proto_err *err)
+{
+    static const char *const f[] = {"change_id", "status", "version", "error", NULL};
+    static const char *const ef[] = {"code", "message", NULL};
+    char w[40];
+    int st;
+    snprintf(w, sizeof w, "results[%d]", i);
+    if (!json_is_object(o))
+        return proto_fail(err, PROTO_E_TYPE, "%s must be an object.", w);
+    if (proto_rd_only(o, f, w, err) || proto_rd_id(o, "change_id", x->change_id, 0, w, err) ||
+        proto_rd_word(o, "status", status_names, 4, &st, w, err) ||
+        proto_rd_int(o, "version", &x->version, 0, 1000000000, w, err))
+        return -1;
+    x->status = (proto_status)st;
+    x->code = PROTO_OK;
+    json_t *e = json_object_get(o, "error");
+    if (x->status == PROTO_ST_REJECTED) {
+        char code[40];
+        if (!e)
+            return proto_fail(err, PROTO_E_MISSING_FIELD, "%s: a rejection lacks \"error\".", w);
+        if (!json_is_object(e))
+            return proto_fail(err, PROTO_E_TYPE, "%s: \"error\" must be an object.", w);
+        if (proto_rd_only(e, ef, w, err) ||
+            proto_rd_text(e, "code", code, sizeof code, 0, 0, w, err) ||
+            proto_rd_text(e, "message", x->message, sizeof x->message, 1, 1, w, err))
+            return -1;
+        x->code = proto_code_parse(code);
+    } else if (e) {
+        return proto_fail(err, PROTO_E_UNKNOWN_FIELD, "%s: only a rejection has \"error\".", w);
+    }
+    return 0;
+}
+
+int proto_push_reply_decode(const char *body, size_t len, proto_push_reply *out, proto_err *err)
+{
+    static const char *const f[] = {"schema", "results", NULL};
+    memset(out, 0, sizeof *out);
+    int schema;
+    json_t *j = proto_rd_body(body, len, &schema, err);
+    if (!j)
+        return -1;
+    int rc = -1;
+    proto_result *res = NULL;
+    json_t *arr;
+    if (proto_rd_only(j, f, "The push reply", err) ||
+        !(arr = proto_rd_need(j, "results", "The push reply", err)))
+        goto done;
+    if (!json_is_array(arr) || json_array_size(arr) > PROTO_PUSH_MAX) {
+        proto_fail(err, PROTO_E_TYPE, "The push reply: \"results\" must be an array of at most %d.",
+                   PROTO_PUSH_MAX);
+        goto done;
+    }
+    size_t n = json_array_size(arr);
+    res = calloc(n ? n : 1, sizeof *res);
+    if (!res) {
+        proto_fail(err, PROTO_E_NOMEM, "Out of memory.");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (rd_result(json_array_get(arr, i), (int)i, &res[i], err) != 0)
+            goto done;
+    out->schema = schema;
+    out->n = (int)n;
+    out->results = res;
+    res = NULL;
+    rc = 0;
+done:
+    free(res);
+    json_decref(j);
+    return rc;
+}
+
+/* ---- pull ---- */
+
+char *proto_pull_encode(const proto_pull *p)
+{
+    return dump(json_pack("{s:i,s:I,s:i,s:s}", "schema", p->schema ? p->schema : PROTO_SCHEMA,
+                          "cursor", (json_int_t)p->cursor, "limit", p->limit, "person_id",
+                          p->person_id));
+}
+
+int proto_pull_decode(const char *body, size_t len, proto_pull *out, proto_err *err)
+{
+    static const char *const f[] = {"schema", "cursor", "limit", "person_id", NULL};
+    proto_pull p;
+    memset(&p, 0, sizeof p);
+    json_t *j = proto_rd_body(body, len, &p.schema, err);
+    if (!j)
+        return -1;
+    const char *w = "The pull";
+    int rc = proto_rd_only(j, f, w, err) ||
+                     proto_rd_i64(j, "cursor", &p.cursor, 0, INT64_MAX, w, err) ||
+                     proto_rd_int(j, "limit", &p.limit, 1, PROTO_PULL_MAX, w, err) ||
+                     proto_rd_id(j, "person_id", p.person_id, 1, w, err)
+                 ? -1
+                 : 0;
+    json_decref(j);
+    if (rc == 0)
+        *out = p;
+    return rc;
+}
+
+json_t *proto_pull_reply_begin(int64_t cursor, int more)
+{
+    return json_pack("{s:i,s:I,s:b,s:[]}", "schema", PROTO_SCHEMA, "cursor", (json_int_t)cursor,
+                     "more", more, "items");
+}
+
+int proto_pull_reply_add(json_t *reply, proto_entity e, int64_t seq, int version, json_t *rec)
+{
+    json_t *item = json_pack("{s:s,s:I,s:i,s:O}", "entity", proto_entity_name(e), "seq",
+                             (json_int_t)seq, "version", version, "data", rec);
+    if (!item)
+        return -1;
+    return json_array_append_new(json_object_get(reply, "items"), item) == 0 ? 0 : -1;
+}
+
+void proto_pull_reply_clear(proto_pull_reply *r)
+{
+    if (!r)
+        return;
+    free(r->items);
+    memset(r, 0, sizeof *r);
+}
+
+static int rd_item(json_t *o, int i, proto_item *it, proto_err *err)
+{
+    static const char *const f[] = {"entity", "seq", "version", "data", NULL};
+    char w[40];
+    snprintf(w, sizeof w, "items[%d]", i);
+    if (!json_is_object(o))
+        return proto_fail(err, PROTO_E_TYPE, "%s must be an object.", w);
+    char name[24];
+    proto_entity e;
+    if (proto_rd_only(o, f, w, err) || proto_rd_text(o, "entity", name, sizeof name, 0, 0, w, err) ||
+        proto_rd_i64(o, "seq", &it->seq, 1, INT64_MAX, w, err) ||
+        proto_rd_int(o, "version", &it->version, 1, 1000000000, w, err))
+        return -1;
+    if (proto_entity_parse(name, &e) != 0)
+        return proto_fail(err, PROTO_E_VALUE, "%s: unknown entity \"%s\".", w, name);
+    json_t *data = proto_rd_need(o, "data", w, err);
+    proto_err inner;
+    if (!data)
+        return -1;
+    if (proto_record_from_json(e, data, &it->rec, &inner) != 0)
+        return proto_fail(err, inner.code, "%s: %s", w, inner.msg);
+    return 0;
+}
+
+int proto_pull_reply_decode(const char *body, size_t len, proto_pull_reply *out, proto_err *err)
+{
+    static const char *const f[] = {"schema", "cursor", "more", "items", NULL};
+    memset(out, 0, sizeof *out);
+    proto_pull_reply r;
+    memset(&r, 0, sizeof r);
+    json_t *j = proto_rd_body(body, len, &r.schema, err);
+    if (!j)
+        return -1;
+    const char *w = "The pull reply";
+    int rc = -1;
+    json_t *arr;
+    if (proto_rd_only(j, f, w, err) || proto_rd_i64(j, "cursor", &r.cursor, 0, INT64_MAX, w, err) ||
+        proto_rd_bool(j, "more", &r.more, w, err) || !(arr = proto_rd_need(j, "items", w, err)))
+        goto done;
+    if (!json_is_array(arr) || json_array_size(arr) > PROTO_PULL_MAX) {
+        proto_fail(err, PROTO_E_TYPE, "%s: \"items\" must be an array of at most %d.", w,
+                   PROTO_PULL_MAX);
+        goto done;
+    }
+    r.n = (int)json_array_size(arr);
+    r.items = calloc(r.n ? (size_t)r.n : 1, sizeof *r.items);
+    if (!r.items) {
+        proto_fail(err, PROTO_E_NOMEM, "Out of memory.");
+        goto done;
+    }
+    for (int i = 0; i < r.n; i++)
+        if (rd_item(json_array_get(arr, (size_t)i), i, &r.items[i], err) != 0)
+            goto done;
+    *out = r;
+    r.items = NULL;
+    rc = 0;
+done:
+    free(r.items);
+    json_decref(j);
+    return rc;
+}
+
+/* ---- enrolment ---- */
+
+char *proto_enrol_encode(const proto_enrol *e)
+{
+    return dump(json_pack("{s:i,s:s,s:s}", "schema", e->schema ? e->schema : PROTO_SCHEMA,
+                          "code", e->code, "device_name", e->device_name));
+}
+
+int proto_enrol_decode(const char *body, size_t len, proto_enrol *out, proto_err *err)
+{
+    static const char *const f[] = {"schema", "code", "device_name", NULL};
+    proto_enrol e;
+    memset(&e, 0, sizeof e);
+    json_t *j = proto_rd_body(body, len, &e.schema, err);
+    if (!j)
+        return -1;
+    const char *w = "The enrolment";
+    int rc = proto_rd_only(j, f, w, err) ||
+                     proto_rd_text(j, "code", e.code, sizeof e.code, 0, 0, w, err) ||
+                     proto_rd_text(j, "device_name", e.device_name, sizeof e.device_name, 0, 0, w,
+                                   err)
+                 ? -1
+                 : 0;
+    json_decref(j);
+    for (const char *p = e.code; rc == 0 && *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+              *p == '-'))
+            rc = proto_fail(err, PROTO_E_VALUE,
+                            "%s: \"code\" may hold only letters, digits and dashes.", w);
+    if (rc == 0)
+        *out = e;
+    return rc;
+}
+
+char *proto_enrol_reply_encode(const proto_enrol_reply *r)
+{
+    return dump(json_pack("{s:i,s:s,s:s,s:s}", "schema", PROTO_SCHEMA, "device_id", r->device_id,
+                          "device_secret", r->device_secret, "unit_id", r->unit_id));
+}
+
+int proto_enrol_reply_decode(const char *body, size_t len, proto_enrol_reply *out,
+                             proto_err *err)
+{
+    static const char *const f[] = {"schema", "device_id", "device_secret", "unit_id", NULL};
+    proto_enrol_reply r;
+    memset(&r, 0, sizeof r);
+    json_t *j = proto_rd_body(body, len, &r.schema, err);
+    if (!j)
+        return -1;
+    const char *w = "The enrolment reply";
+    int rc = proto_rd_only(j, f, w, err) || proto_rd_id(j, "device_id", r.device_id, 0, w, err) ||
+                     proto_rd_text(j, "device_secret", r.device_secret, sizeof r.device_secret, 0,
+                                   0, w, err) ||
+                     proto_rd_id(j, "unit_id", r.unit_id, 0, w, err)
+                 ? -1
+                 : 0;
+    json_decref(j);
+    if (rc == 0 && strlen(r.device_secret) != PROTO_SECRET_HEX)
+        rc = proto_fail(err, PROTO_E_VALUE, "%s: \"device_secret\" must be %d hex digits.", w,
+                        PROTO_SECRET_HEX);
+    if (rc == 0)
+        *out = r;
+    return rc;
+}
+
+/* ---- ping ---- */
+
+char *proto_ping_reply_encode(const char *nonce)
+{
+    return dump(json_pack("{s:s,s:i,s:i,s:s}", "service", PROTO_PING_SERVICE, "schema",
+                          PROTO_SCHEMA, "oldest_schema", PROTO_SCHEMA_OLDEST, "nonce",
+                          nonce ? nonce : ""));
+}
+
+int proto_ping_reply_check(const char *body, size_t len, const char *nonce, proto_err *err)
+{
+    json_error_t je;
+    json_t *j = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &je);
+    json_t *svc = json_object_get(j, "service"), *n = json_object_get(j, "nonce");
+    int ok = json_is_string(svc) && !strcmp(json_string_value(svc), PROTO_PING_SERVICE) &&
+             json_is_string(n) && nonce && !strcmp(json_string_value(n), nonce);
+    json_decref(j);
+    return ok ? 0
+              : proto_fail(err, PROTO_E_NOT_FOUND,
+                           "The answer did not come from a Blik server (a Wi-Fi sign-in page?).");
+}
+
+/* ---- errors ---- */
+
+char *proto_error_encode(proto_code code, const char *message)
+{
+    return dump(json_pack("{s:i,s:i,s:{s:s,s:s}}", "schema", PROTO_SCHEMA, "oldest_schema",
+                          PROTO_SCHEMA_OLDEST, "error", "code", proto_code_name(code), "message",
+                          message ? message : ""));
+}
+
+void proto_error_decode(const char *body, size_t len, proto_err *out)
+{
+    json_error_t je;
+    json_t *j = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &je);
+    json_t *e = json_object_get(j, "error");
+    json_t *c = json_object_get(e, "code"), *m = json_object_get(e, "message");
+    if (json_is_string(c) && json_is_string(m)) {
+        out->code = proto_code_parse(json_string_value(c));
+        snprintf(out->msg, sizeof out->msg, "%s", json_string_value(m));
+    } else {
+        out->code = PROTO_E_INTERNAL;
+        snprintf(out->msg, sizeof out->msg, "The server's answer could not be read.");
+    }
+    json_decref(j);
+}

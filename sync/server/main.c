@@ -1,0 +1,92 @@
+/*
+ * blik-server: serve (the default), migrate, or admin. Signals are taken by
+ * sigwait() in the main thread only, so a stop never interrupts a request
+ * thread in the middle of a database call.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "srv.h"
+
+static void usage(FILE *out)
+{
+    fputs("Usage: blik-server [serve] [OPTIONS]   serve the sync protocol over HTTPS\n"
+          "       blik-server migrate [OPTIONS]   bring the database schema up to date\n"
+          "       blik-server admin [OPTIONS] COMMAND ...\n"
+          "       blik-server --help | --version\n\n"
+          "The server logs to standard error. SIGTERM or SIGINT stops it gracefully:\n"
+          "it stops accepting, lets requests in flight finish (--grace), then exits.\n\n",
+          out);
+    srv_config_usage(out);
+    fputs("\n", out);
+    srv_admin_usage(out);
+}
+
+static int serve(int argc, char **argv, int migrate_only)
+{
+    srv_config cfg;
+    srv_config_defaults(&cfg);
+    char err[600];
+    int used;
+    int rc = srv_config_load(&cfg, argc, argv, &used, err, sizeof err);
+    if (rc == 1) {
+        usage(stdout);
+        return 0;
+    }
+    if (rc != 0 || used != argc) {
+        fprintf(stderr, "blik-server: %s\n", rc ? err : "unknown option (see --help)");
+        if (!rc)
+            fprintf(stderr, "blik-server: the first one not understood: %s\n", argv[used]);
+        return 2;
+    }
+    if (migrate_only) {
+        PGconn *pg = srv_db_connect(cfg.db, err, sizeof err);
+        if (!pg) {
+            fprintf(stderr, "blik-server: %s\n", err);
+            return 1;
+        }
+        PQfinish(pg);
+        srv_log("database is at schema version %d", SRV_DB_VERSION);
+        return 0;
+    }
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    srv *s;
+    if (srv_start(&cfg, &s) != 0) {
+        srv_log("cannot start: %s", srv_errmsg(s));
+        srv_free(s);
+        return 1;
+    }
+    int sig = 0;
+    sigwait(&set, &sig);
+    srv_log("received %s; stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    srv_stop(s);
+    srv_free(s);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+                     !strcmp(argv[1], "help"))) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc > 1 && !strcmp(argv[1], "--version")) {
+        printf("blik-server (sync schema %d, database schema %d)\n", 1, SRV_DB_VERSION);
+        return 0;
+    }
+    if (argc > 1 && !strcmp(argv[1], "admin"))
+        return srv_admin_main(argc - 2, argv + 2, stdin, stdout, stderr);
+    if (argc > 1 && !strcmp(argv[1], "migrate"))
+        return serve(argc - 2, argv + 2, 1);
+    if (argc > 1 && !strcmp(argv[1], "serve"))
+        return serve(argc - 2, argv + 2, 0);
+    return serve(argc - 1, argv + 1, 0);
+}

@@ -1,0 +1,95 @@
+#ifndef BLIK_SRV_H
+#define BLIK_SRV_H
+/*
+ * blik-server: the central sync server (sync/PROTOCOL.md). It serves HTTPS
+ * itself and keeps all state in PostgreSQL, so that any number of requests
+ * may be cut off or retried without losing or doubling a record: every
+ * guarantee rests on a database constraint or lock, not on server memory.
+ *
+ * The library holds the whole server (configuration, database, HTTP, sync
+ * logic, admin commands) so that tests can drive each part; main.c only
+ * dispatches the command line.
+ */
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define SRV_PATH_MAX 512
+#define SRV_CONNINFO_MAX 1024
+
+typedef struct {
+    char db[SRV_CONNINFO_MAX];     /* libpq connection string */
+    char listen[64];               /* IPv4 address to listen on */
+    int port;                      /* 0: any free port (see port_file) */
+    char tls_cert[SRV_PATH_MAX];   /* PEM certificate chain */
+    char tls_key[SRV_PATH_MAX];    /* PEM private key */
+    char port_file[SRV_PATH_MAX];  /* if set, the bound port is written there when ready */
+    int pool;                      /* database connections */
+    int max_clients;               /* concurrent HTTP connections */
+    int timeout_s;                 /* idle connection timeout */
+    int grace_s;                   /* how long a stop waits for requests in flight */
+} srv_config;
+
+/* Fills c with the defaults. */
+void srv_config_defaults(srv_config *c);
+/*
+ * Reads the configuration, each source overriding the one before: defaults,
+ * a file (--config FILE or BLIK_CONFIG; "key = value" lines, # comments), the
+ * environment (BLIK_DB, BLIK_LISTEN, BLIK_PORT, ...), then flags (--db,
+ * --listen, --port, ...). Flags it does not know are left for the caller:
+ * *used is set to how many of argv were consumed from the start. Returns 0,
+ * 1 if --help was asked for (nothing else read), or -1 with a sentence in err.
+ */
+int srv_config_load(srv_config *c, int argc, char **argv, int *used, char *err, size_t errlen);
+/* The text --help prints for the server's options. */
+void srv_config_usage(FILE *out);
+
+/* ---- the database ---- */
+
+/* The schema version this build's migrations bring the database to. */
+#define SRV_DB_VERSION 1
+
+/* Applies the migrations the database lacks, each in its own transaction,
+ * under an advisory lock so that two servers starting together do not race.
+ * Returns 0, or -1 with a sentence in err. */
+int srv_db_migrate(PGconn *pg, char *err, size_t errlen);
+/* Connects and migrates; NULL with a sentence in err on failure. */
+PGconn *srv_db_connect(const char *conninfo, char *err, size_t errlen);
+
+/* ---- the server ---- */
+
+typedef struct srv srv;
+
+/*
+ * Starts serving with configuration c (copied). Like db_open, *out is set
+ * even on failure (NULL only when out of memory) so srv_errmsg() can tell
+ * why; release with srv_free(). Returns 0 or -1.
+ */
+int srv_start(const srv_config *c, srv **out);
+const char *srv_errmsg(const srv *s);
+/* The port the server listens on. */
+int srv_port(const srv *s);
+/* Stops accepting connections, waits up to grace_s for the requests in
+ * flight to finish, then stops. */
+void srv_stop(srv *s);
+/* Stops (if running) and releases; srv_free(NULL) is a no-op. */
+void srv_free(srv *s);
+
+/* ---- admin ---- */
+
+/*
+ * Runs one admin command, as "blik-server admin ARGS": argv[0] is the
+ * command name (unit-add, room-add, person-add, pin-set, focus-add,
+ * template-add, enrol-code, device-list, device-revoke, export, ...).
+ * Results go to out, messages to errout. Returns a process exit status:
+ * 0 success, 1 refused or failed, 2 usage error.
+ */
+int srv_admin_main(int argc, char **argv, FILE *in, FILE *out, FILE *errout);
+void srv_admin_usage(FILE *out);
+
+/* ---- logging ---- */
+
+/* One line to stderr with a UTC timestamp. */
+void srv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,205 @@
+/*
+ * Configuration by defaults, file, environment and flags, in that order of
+ * strength, so that a service unit can keep secrets in a file or the
+ * environment while a person on a shell overrides one value with a flag.
+ */
+#include "srv.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void srv_log(const char *fmt, ...)
+{
+    char line[1200];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    size_t n = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%SZ blik-server: ", &tm);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line + n, sizeof line - n, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "%s\n", line);
+}
+
+void srv_config_defaults(srv_config *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->db, sizeof c->db, "dbname=blik");
+    snprintf(c->listen, sizeof c->listen, "127.0.0.1");
+    c->port = 8443;
+    c->pool = 8;
+    c->max_clients = 256;
+    c->timeout_s = 30;
+    c->grace_s = 20;
+}
+
+typedef struct {
+    const char *key;  /* file key and flag name (--key) */
+    const char *env;
+    int is_int;
+    size_t off, cap;  /* for strings */
+    int min, max;     /* for ints */
+} opt;
+
+#define S(k, e, f) {k, e, 0, offsetof(srv_config, f), sizeof(((srv_config *)0)->f), 0, 0}
+#define I(k, e, f, lo, hi) {k, e, 1, offsetof(srv_config, f), 0, lo, hi}
+static const opt opts[] = {
+    S("db", "BLIK_DB", db),
+    S("listen", "BLIK_LISTEN", listen),
+    I("port", "BLIK_PORT", port, 0, 65535),
+    S("tls-cert", "BLIK_TLS_CERT", tls_cert),
+    S("tls-key", "BLIK_TLS_KEY", tls_key),
+    S("port-file", "BLIK_PORT_FILE", port_file),
+    I("pool", "BLIK_POOL", pool, 1, 256),
+    I("max-clients", "BLIK_MAX_CLIENTS", max_clients, 1, 10000),
+    I("timeout", "BLIK_TIMEOUT", timeout_s, 1, 3600),
+    I("grace", "BLIK_GRACE", grace_s, 0, 3600),
+};
+#define N_OPTS (sizeof opts / sizeof opts[0])
+
+static int set(srv_config *c, const opt *o, const char *v, const char *src, char *err,
+               size_t errlen)
+{
+    if (o->is_int) {
+        char *end;
+        long x = strtol(v, &end, 10);
+        if (!*v || *end || x < o->min || x > o->max) {
+            snprintf(err, errlen, "%s: %s must be a whole number from %d to %d, not \"%.60s\".",
+                     src, o->key, o->min, o->max, v);
+            return -1;
+        }
+        *(int *)((char *)c + o->off) = (int)x;
+        return 0;
+    }
+    if (strlen(v) >= o->cap) {
+        snprintf(err, errlen, "%s: %s is too long (at most %zu bytes).", src, o->key, o->cap - 1);
+        return -1;
+    }
+    memcpy((char *)c + o->off, v, strlen(v) + 1);
+    return 0;
+}
+
+static const opt *find(const char *key)
+{
+    for (size_t i = 0; i < N_OPTS; i++)
+        if (!strcmp(opts[i].key, key))
+            return &opts[i];
+    return NULL;
+}
+
+static int load_file(srv_config *c, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "Cannot open the configuration file %.300s.", path);
+        return -1;
+    }
+    char line[2048];
+    int no = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        no++;
+        size_t n = strlen(line);
+        if (n == sizeof line - 1 && line[n - 1] != '\n') {
+            snprintf(err, errlen, "%.300s:%d: the line is too long.", path, no);
+            rc = -1;
+            break;
+        }
+        while (n && isspace((unsigned char)line[n - 1]))
+            line[--n] = 0;
+        char *p = line;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (!*p || *p == '#')
+            continue;
+        char *eq = strchr(p, '=');
+        if (!eq) {
+            snprintf(err, errlen, "%.300s:%d: expected \"key = value\".", path, no);
+            rc = -1;
+            break;
+        }
+        char *k = p, *v = eq + 1;
+        *eq = 0;
+        for (char *e = eq - 1; e >= k && isspace((unsigned char)*e); e--)
+            *e = 0;
+        while (isspace((unsigned char)*v))
+            v++;
+        const opt *o = find(k);
+        char src[400];
+        snprintf(src, sizeof src, "%.300s:%d", path, no);
+        if (!o) {
+            snprintf(err, errlen, "%s: unknown key \"%.40s\".", src, k);
+            rc = -1;
+        } else {
+            rc = set(c, o, v, src, err, errlen);
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+int srv_config_load(srv_config *c, int argc, char **argv, int *used, char *err, size_t errlen)
+{
+    *used = 0;
+    const char *file = getenv("BLIK_CONFIG");
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return 1;
+        if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            file = argv[i + 1];
+    }
+    if (file && *file && load_file(c, file, err, errlen) != 0)
+        return -1;
+    for (size_t i = 0; i < N_OPTS; i++) {
+        const char *v = getenv(opts[i].env);
+        if (v && set(c, &opts[i], v, opts[i].env, err, errlen) != 0)
+            return -1;
+    }
+    int i = 0;
+    while (i < argc && !strncmp(argv[i], "--", 2)) {
+        const char *name = argv[i] + 2;
+        if (!strcmp(name, "config")) {
+            i += 2;
+            continue;
+        }
+        const opt *o = find(name);
+        if (!o)
+            break;
+        if (i + 1 >= argc) {
+            snprintf(err, errlen, "--%s needs a value.", name);
+            return -1;
+        }
+        char src[64];
+        snprintf(src, sizeof src, "--%s", name);
+        if (set(c, o, argv[i + 1], src, err, errlen) != 0)
+            return -1;
+        i += 2;
+    }
+    if (i > argc)
+        i = argc;
+    *used = i;
+    return 0;
+}
+
+void srv_config_usage(FILE *out)
+{
+    fputs("Options (flag, environment variable, or \"key = value\" in the --config file;\n"
+          "flags override the environment, which overrides the file):\n"
+          "  --config FILE       BLIK_CONFIG       read options from FILE\n"
+          "  --db CONNINFO       BLIK_DB           PostgreSQL connection string (dbname=blik)\n"
+          "  --listen ADDR       BLIK_LISTEN       IPv4 address to listen on (127.0.0.1)\n"
+          "  --port N            BLIK_PORT         TCP port, 0 for any free one (8443)\n"
+          "  --tls-cert FILE     BLIK_TLS_CERT     PEM certificate chain (required to serve)\n"
+          "  --tls-key FILE      BLIK_TLS_KEY      PEM private key (required to serve)\n"
+          "  --port-file FILE    BLIK_PORT_FILE    write the bound port there once serving\n"
+          "  --pool N            BLIK_POOL         database connections (8)\n"
+          "  --max-clients N     BLIK_MAX_CLIENTS  concurrent connections (256)\n"
+          "  --timeout S         BLIK_TIMEOUT      idle connection timeout in seconds (30)\n"
+          "  --grace S           BLIK_GRACE        on SIGTERM/SIGINT, seconds to let requests\n"
+          "                                        in flight finish (20)\n",
+          out);
+}

@@ -1,0 +1,189 @@
+/*
+ * The server's database: its schema migrations and small helpers around
+ * libpq. Identifiers are stored as text (the codec has already checked them),
+ * records as the canonical JSON the codec writes.
+ */
+#include "srv_int.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Migrations, in order; each is applied once, in its own transaction. Never
+ * edit one that has shipped: add the next.
+ *
+ * The guarantees of sync.md live here as constraints:
+ * - changes.change_id is the primary key: a change is applied at most once,
+ *   however many requests carry it at the same time;
+ * - items.version with the base_version rule keeps stale edits as conflicts;
+ * - units.feed_seq is the per-unit change counter behind the pull cursor.
+ */
+static const char *const migrations[] = {
+    /* 1 */
+    "CREATE TABLE units ("
+    "  id text PRIMARY KEY, name text NOT NULL, retention_days int NOT NULL,"
+    "  feed_seq bigint NOT NULL DEFAULT 0, created_at timestamptz NOT NULL DEFAULT now());"
+    "CREATE TABLE rooms ("
+    "  id text PRIMARY KEY, unit_id text NOT NULL REFERENCES units(id), name text NOT NULL);"
+    "CREATE TABLE people ("
+    "  id text PRIMARY KEY, unit_id text NOT NULL REFERENCES units(id), name text NOT NULL,"
+    "  role text NOT NULL CHECK (role IN ('peer','leader')),"
+    "  pin_verifier text NOT NULL DEFAULT '', active boolean NOT NULL DEFAULT true);"
+    "CREATE TABLE focuses ("
+    "  id text NOT NULL, version int NOT NULL, unit_id text NOT NULL REFERENCES units(id),"
+    "  PRIMARY KEY (id, version));"
+    "CREATE TABLE templates ("
+    "  id text NOT NULL, version int NOT NULL, unit_id text NOT NULL REFERENCES units(id),"
+    "  PRIMARY KEY (id, version));"
+    "CREATE TABLE devices ("
+    "  id text PRIMARY KEY, unit_id text NOT NULL REFERENCES units(id), name text NOT NULL,"
+    "  secret_sha256 text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),"
+    "  revoked_at timestamptz);"
+    "CREATE TABLE enrol_codes ("
+    "  code_sha256 text PRIMARY KEY, unit_id text NOT NULL REFERENCES units(id),"
+    "  expires_at timestamptz NOT NULL, used_at timestamptz, device_id text);"
+    "CREATE TABLE observations ("
+    "  id text PRIMARY KEY, unit_id text NOT NULL REFERENCES units(id),"
+    "  observer_id text NOT NULL REFERENCES people(id),"
+    "  observee_id text NOT NULL REFERENCES people(id));"
+    "CREATE TABLE items ("
+    "  entity text NOT NULL, key text NOT NULL, unit_id text NOT NULL REFERENCES units(id),"
+    "  seq bigint NOT NULL, observation_id text NOT NULL DEFAULT '',"
+    "  version int NOT NULL, author_id text NOT NULL DEFAULT '',"
+    "  device_id text NOT NULL DEFAULT '', data text NOT NULL,"
+    "  updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (entity, key));"
+    "CREATE UNIQUE INDEX items_feed ON items (unit_id, seq);"
+    "CREATE INDEX items_obs ON items (observation_id) WHERE observation_id <> '';"
+    "CREATE TABLE changes ("
+    "  change_id text PRIMARY KEY, device_id text NOT NULL, entity text NOT NULL,"
+    "  key text NOT NULL, body_sha256 text NOT NULL, status text NOT NULL,"
+    "  version int NOT NULL, received_at timestamptz NOT NULL DEFAULT now());"
+    "CREATE TABLE conflicts ("
+    "  id bigserial PRIMARY KEY, change_id text NOT NULL UNIQUE, entity text NOT NULL,"
+    "  key text NOT NULL, unit_id text NOT NULL, device_id text NOT NULL,"
+    "  base_version int NOT NULL, server_version int NOT NULL, data text NOT NULL,"
+    "  received_at timestamptz NOT NULL DEFAULT now(), resolved_at timestamptz);",
+};
+#define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
+
+_Static_assert(N_MIGRATIONS == SRV_DB_VERSION, "SRV_DB_VERSION must match the migrations");
+
+PGresult *srv_q(PGconn *pg, const char *sql, int n, const char *const *params, char *err,
+                size_t errlen)
+{
+    /* Without parameters the simple protocol is used, which also runs
+     * several statements at once (the migrations need that). */
+    PGresult *r = n == 0 ? PQexec(pg, sql) : PQexecParams(pg, sql, n, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return r;
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    const char *m = r ? PQresultErrorMessage(r) : PQerrorMessage(pg);
+    if (err && errlen)
+        snprintf(err, errlen, "[%s] %s", state ? state : "-----", m && *m ? m : "no answer");
+    if (err && errlen) {
+        size_t k = strlen(err);
+        while (k && (err[k - 1] == '\n' || err[k - 1] == ' '))
+            err[--k] = 0;
+    }
+    PQclear(r);
+    return NULL;
+}
+
+int srv_exec(PGconn *pg, const char *sql, int n, const char *const *params, char *err,
+             size_t errlen)
+{
+    PGresult *r = srv_q(pg, sql, n, params, err, errlen);
+    PQclear(r);
+    return r ? 0 : -1;
+}
+
+int srv_q_retryable(const char *err)
+{
+    return !strncmp(err, "[40001]", 7) || !strncmp(err, "[40P01]", 7) ||
+           !strncmp(err, "[23505]", 7);
+}
+
+void srv_sha256_hex(const void *data, size_t len, char out[65])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, data, len);
+    sodium_bin2hex(out, 65, h, sizeof h);
+}
+
+int srv_db_migrate(PGconn *pg, char *err, size_t errlen)
+{
+    if (srv_exec(pg,
+                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                 " version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                 0, NULL, err, errlen) != 0)
+        return -1;
+    for (int v = 1; v <= N_MIGRATIONS; v++) {
+        char vs[16];
+        snprintf(vs, sizeof vs, "%d", v);
+        const char *p[] = {vs};
+        if (srv_exec(pg, "BEGIN", 0, NULL, err, errlen) != 0)
+            return -1;
+        /* The lock makes a second server wait here instead of failing on
+         * "already exists"; it ends with the transaction. */
+        PGresult *r = srv_q(pg, "SELECT pg_advisory_xact_lock(4242001)", 0, NULL, err, errlen);
+        PQclear(r);
+        if (r)
+            r = srv_q(pg, "SELECT 1 FROM schema_migrations WHERE version = $1::int", 1, p, err,
+                      errlen);
+        if (!r) {
+            srv_exec(pg, "ROLLBACK", 0, NULL, NULL, 0);
+            return -1;
+        }
+        int have = PQntuples(r) > 0;
+        PQclear(r);
+        if (!have && (srv_exec(pg, migrations[v - 1], 0, NULL, err, errlen) != 0 ||
+                      srv_exec(pg, "INSERT INTO schema_migrations (version) VALUES ($1::int)", 1,
+                               p, err, errlen) != 0)) {
+            srv_exec(pg, "ROLLBACK", 0, NULL, NULL, 0);
+            return -1;
+        }
+        if (srv_exec(pg, "COMMIT", 0, NULL, err, errlen) != 0)
+            return -1;
+        if (!have)
+            srv_log("database migrated to version %d", v);
+    }
+    PGresult *r = srv_q(pg, "SELECT max(version) FROM schema_migrations", 0, NULL, err, errlen);
+    if (!r)
+        return -1;
+    int top = PQgetisnull(r, 0, 0) ? 0 : atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (top > N_MIGRATIONS) {
+        snprintf(err, errlen,
+                 "The database is at schema version %d, newer than this server (%d): "
+                 "run a newer blik-server.",
+                 top, N_MIGRATIONS);
+        return -1;
+    }
+    return 0;
+}
+
+PGconn *srv_db_connect(const char *conninfo, char *err, size_t errlen)
+{
+    PGconn *pg = PQconnectdb(conninfo);
+    if (!pg) {
+        snprintf(err, errlen, "Out of memory connecting to the database.");
+        return NULL;
+    }
+    if (PQstatus(pg) != CONNECTION_OK) {
+        snprintf(err, errlen, "Cannot connect to the database: %s", PQerrorMessage(pg));
+        size_t k = strlen(err);
+        while (k && err[k - 1] == '\n')
+            err[--k] = 0;
+        PQfinish(pg);
+        return NULL;
+    }
+    PQclear(PQexec(pg, "SET client_min_messages = warning"));
+    if (srv_db_migrate(pg, err, errlen) != 0) {
+        PQfinish(pg);
+        return NULL;
+    }
+    return pg;
+}

@@ -1,0 +1,479 @@
+/*
+ * HTTPS serving: libmicrohttpd with TLS (GnuTLS) in-process, one thread per
+ * connection, and a small pool of PostgreSQL connections. This file knows
+ * about bytes, limits and HTTP; what a request means is in srv_sync.c.
+ */
+#include "srv_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PEM_MAX (64 * 1024)
+#define POOL_WAIT_S 10
+
+struct srv {
+    srv_config cfg;
+    char err[600];
+    struct MHD_Daemon *d;
+    char *cert, *key;
+    int port;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;   /* a pool connection was released */
+    pthread_cond_t idle; /* a request finished */
+    int locks_ok;
+    PGconn **conns;
+    char *busy;
+    int n_conns;
+    int inflight;
+    int stopped;
+};
+
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    int answered; /* a response was queued before the body was read */
+    struct timespec t0;
+    int status;
+} req;
+
+const char *srv_errmsg(const srv *s)
+{
+    return s ? s->err : "Out of memory.";
+}
+
+int srv_port(const srv *s)
+{
+    return s ? s->port : 0;
+}
+
+static char *read_pem(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "Cannot read %.400s: %s.", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc(PEM_MAX + 1);
+    size_t n = buf ? fread(buf, 1, PEM_MAX + 1, f) : 0;
+    fclose(f);
+    if (!buf || n == 0 || n > PEM_MAX) {
+        free(buf);
+        snprintf(err, errlen, "%.400s is empty or larger than %d bytes.", path, PEM_MAX);
+        return NULL;
+    }
+    buf[n] = 0;
+    return buf;
+}
+
+/* ---- the connection pool ---- */
+
+static PGconn *pool_get(srv *s)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += POOL_WAIT_S;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        for (int i = 0; i < s->n_conns; i++)
+            if (!s->busy[i]) {
+                s->busy[i] = 1;
+                pthread_mutex_unlock(&s->mu);
+                return s->conns[i];
+            }
+        if (pthread_cond_timedwait(&s->cv, &s->mu, &until) == ETIMEDOUT)
+            break;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+static void pool_put(srv *s, PGconn *pg)
+{
+    /* A connection that broke (database restarted) is mended before reuse;
+     * one left inside a transaction by a failed request is rolled back. */
+    if (PQstatus(pg) != CONNECTION_OK)
+        PQreset(pg);
+    else if (PQtransactionStatus(pg) != PQTRANS_IDLE)
+        PQclear(PQexec(pg, "ROLLBACK"));
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < s->n_conns; i++)
+        if (s->conns[i] == pg)
+            s->busy[i] = 0;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* ---- responses ---- */
+
+static enum MHD_Result send_json(struct MHD_Connection *c, req *rq, int status, char *body)
+{
+    if (!body)
+        return MHD_NO;
+    size_t len = strlen(body);
+    const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding");
+    int gz = 0;
+    if (ae && strstr(ae, "gzip") && len > 256) {
+        char *z;
+        size_t zlen;
+        if (proto_gzip(body, len, &z, &zlen) == 0) {
+            free(body);
+            body = z;
+            len = zlen;
+            gz = 1;
+        }
+    }
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    char sv[16];
+    snprintf(sv, sizeof sv, "%d", PROTO_SCHEMA);
+    MHD_add_response_header(r, PROTO_PING_HEADER, sv);
+    if (gz)
+        MHD_add_response_header(r, "Content-Encoding", "gzip");
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, r);
+    MHD_destroy_response(r);
+    rq->status = status;
+    return ok;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, req *rq, proto_code code,
+                                  const char *msg)
+{
+    return send_json(c, rq, proto_code_http(code), proto_error_encode(code, msg));
+}
+
+/* ---- requests ---- */
+
+typedef enum { R_NONE, R_PING, R_ENROL, R_PUSH, R_PULL } route;
+
+static route route_of(const char *url)
+{
+    if (!strcmp(url, "/v1/ping"))
+        return R_PING;
+    if (!strcmp(url, "/v1/enrol"))
+        return R_ENROL;
+    if (!strcmp(url, "/v1/push"))
+        return R_PUSH;
+    if (!strcmp(url, "/v1/pull"))
+        return R_PULL;
+    return R_NONE;
+}
+
+static enum MHD_Result ping(struct MHD_Connection *c, req *rq)
+{
+    const char *nonce = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "nonce");
+    if (!nonce)
+        nonce = "";
+    size_t n = strlen(nonce);
+    int ok = n <= PROTO_NONCE_MAX;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (nonce[i] >= 'a' && nonce[i] <= 'z') || (nonce[i] >= 'A' && nonce[i] <= 'Z') ||
+             (nonce[i] >= '0' && nonce[i] <= '9') || nonce[i] == '-' || nonce[i] == '_';
+    if (!ok)
+        return send_error(c, rq, PROTO_E_VALUE,
+                          "The nonce must be at most 64 letters, digits, dashes or underscores.");
+    return send_json(c, rq, 200, proto_ping_reply_encode(nonce));
+}
+
+/* Runs a complete request whose body is in rq. */
+static enum MHD_Result process(srv *s, struct MHD_Connection *c, route rt, req *rq)
+{
+    const char *ce = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Encoding");
+    char *body = rq->buf;
+    size_t len = rq->len;
+    char *inflated = NULL;
+    if (ce && !strcasecmp(ce, "gzip")) {
+        proto_err e;
+        if (proto_gunzip(rq->buf, rq->len, PROTO_INFLATED_MAX, &inflated, &len, &e) != 0)
+            return send_error(c, rq, e.code, e.msg);
+        body = inflated;
+    }
+    PGconn *pg = pool_get(s);
+    if (!pg) {
+        free(inflated);
+        return send_error(c, rq, PROTO_E_UNAVAILABLE,
+                          "The server is busy; try again in a moment.");
+    }
+    char msg[PROTO_MESSAGE_MAX] = "";
+    char *reply = NULL;
+    proto_code code;
+    if (rt == R_ENROL) {
+        code = srv_enrol(pg, body, len, &reply, msg, sizeof msg);
+    } else {
+        srv_device dev;
+        const char *authz = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+        code = srv_auth(pg, authz, &dev, msg, sizeof msg);
+        if (code == PROTO_OK && rt == R_PUSH)
+            code = srv_push(pg, &dev, body, len, &reply, msg, sizeof msg);
+        else if (code == PROTO_OK)
+            code = srv_pull(pg, &dev, body, len, &reply, msg, sizeof msg);
+    }
+    pool_put(s, pg);
+    free(inflated);
+    if (code != PROTO_OK)
+        return send_error(c, rq, code, msg);
+    return send_json(c, rq, 200, reply);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload, size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    srv *s = cls;
+    req *rq = *con_cls;
+    route rt = route_of(url);
+    if (!rq) {
+        rq = calloc(1, sizeof *rq);
+        if (!rq)
+            return MHD_NO;
+        clock_gettime(CLOCK_MONOTONIC, &rq->t0);
+        *con_cls = rq;
+        pthread_mutex_lock(&s->mu);
+        s->inflight++;
+        pthread_mutex_unlock(&s->mu);
+        if (rt == R_NONE) {
+            rq->answered = 1;
+            return send_error(c, rq, PROTO_E_NOT_FOUND, "There is no such endpoint.");
+        }
+        if (rt == R_PING) {
+            rq->answered = 1;
+            if (strcmp(method, "GET") != 0)
+                return send_error(c, rq, PROTO_E_METHOD, "Use GET for /v1/ping.");
+            return ping(c, rq);
+        }
+        if (strcmp(method, "POST") != 0) {
+            rq->answered = 1;
+            return send_error(c, rq, PROTO_E_METHOD, "Use POST for this endpoint.");
+        }
+        const char *ce = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Encoding");
+        if (ce && strcasecmp(ce, "gzip") != 0 && strcasecmp(ce, "identity") != 0) {
+            rq->answered = 1;
+            return send_error(c, rq, PROTO_E_ENCODING,
+                              "Only gzip is accepted as a Content-Encoding.");
+        }
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > PROTO_BODY_MAX) {
+            /* Answered before a byte of the body is read. */
+            rq->answered = 1;
+            char m[120];
+            snprintf(m, sizeof m, "The body is larger than %d bytes.", PROTO_BODY_MAX);
+            return send_error(c, rq, PROTO_E_TOO_LARGE, m);
+        }
+        return MHD_YES;
+    }
+    if (rq->answered) {
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (rq->len + *upload_size > PROTO_BODY_MAX) {
+            /* A body without a length that grows past the cap: stop here. */
+            rq->answered = 1;
+            *upload_size = 0;
+            char m[120];
+            snprintf(m, sizeof m, "The body is larger than %d bytes.", PROTO_BODY_MAX);
+            send_error(c, rq, PROTO_E_TOO_LARGE, m);
+            return MHD_NO;
+        }
+        if (rq->len + *upload_size + 1 > rq->cap) {
+            size_t ncap = rq->cap ? rq->cap : 16384;
+            while (ncap < rq->len + *upload_size + 1)
+                ncap *= 2;
+            char *nb = realloc(rq->buf, ncap);
+            if (!nb)
+                return MHD_NO;
+            rq->buf = nb;
+            rq->cap = ncap;
+        }
+        memcpy(rq->buf + rq->len, upload, *upload_size);
+        rq->len += *upload_size;
+        rq->buf[rq->len] = 0;
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    rq->answered = 1;
+    return process(s, c, rt, rq);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    srv *s = cls;
+    req *rq = *con_cls;
+    if (!rq)
+        return;
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - rq->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - rq->t0.tv_nsec) / 1e6;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char addr[64] = "?";
+    if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, addr,
+                  sizeof addr);
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK || rq->status >= 400 || getenv("BLIK_LOG_ALL"))
+        srv_log("%s status %d in %.1f ms (%s)", addr, rq->status, ms,
+                toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "completed" : "cut off");
+    free(rq->buf);
+    free(rq);
+    *con_cls = NULL;
+    pthread_mutex_lock(&s->mu);
+    s->inflight--;
+    pthread_cond_broadcast(&s->idle);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char line[600];
+    vsnprintf(line, sizeof line, fmt, ap);
+    size_t n = strlen(line);
+    while (n && line[n - 1] == '\n')
+        line[--n] = 0;
+    srv_log("http: %s", line);
+}
+
+static int write_port_file(const char *path, int port, char *err, size_t errlen)
+{
+    char tmp[SRV_PATH_MAX + 8];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
+        snprintf(err, errlen, "Cannot write the port file %.400s.", path);
+        return -1;
+    }
+    return 0;
+}
+
+int srv_start(const srv_config *c, srv **out)
+{
+    srv *s = calloc(1, sizeof *s);
+    *out = s;
+    if (!s)
+        return -1;
+    s->cfg = *c;
+    if (sodium_init() < 0) {
+        snprintf(s->err, sizeof s->err, "The crypto library failed to start.");
+        return -1;
+    }
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    pthread_cond_init(&s->idle, NULL);
+    s->locks_ok = 1;
+    if (!c->tls_cert[0] || !c->tls_key[0]) {
+        snprintf(s->err, sizeof s->err,
+                 "A TLS certificate and key are required (--tls-cert and --tls-key).");
+        return -1;
+    }
+    if (!(s->cert = read_pem(c->tls_cert, s->err, sizeof s->err)) ||
+        !(s->key = read_pem(c->tls_key, s->err, sizeof s->err)))
+        return -1;
+    s->conns = calloc((size_t)c->pool, sizeof *s->conns);
+    s->busy = calloc((size_t)c->pool, 1);
+    if (!s->conns || !s->busy) {
+        snprintf(s->err, sizeof s->err, "Out of memory.");
+        return -1;
+    }
+    for (int i = 0; i < c->pool; i++) {
+        s->conns[i] = srv_db_connect(c->db, s->err, sizeof s->err);
+        if (!s->conns[i])
+            return -1;
+        s->n_conns++;
+    }
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)c->port);
+    if (inet_pton(AF_INET, c->listen, &sa.sin_addr) != 1) {
+        snprintf(s->err, sizeof s->err, "The listen address %.60s is not an IPv4 address.",
+                 c->listen);
+        return -1;
+    }
+    s->d = MHD_start_daemon(
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+            MHD_USE_TLS | MHD_USE_ITC | MHD_USE_ERROR_LOG,
+        (uint16_t)c->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &sa,
+        MHD_OPTION_HTTPS_MEM_CERT, s->cert, MHD_OPTION_HTTPS_MEM_KEY, s->key,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_clients, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)c->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+        MHD_OPTION_END);
+    if (!s->d) {
+        snprintf(s->err, sizeof s->err,
+                 "Cannot serve HTTPS on %.60s:%d (port in use, or a bad certificate or key).",
+                 c->listen, c->port);
+        return -1;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : c->port;
+    if (c->port_file[0] && write_port_file(c->port_file, s->port, s->err, sizeof s->err) != 0)
+        return -1;
+    srv_log("serving HTTPS on %s:%d (schema %d, accepting %d..%d)", c->listen, s->port,
+            PROTO_SCHEMA, PROTO_SCHEMA_OLDEST, PROTO_SCHEMA);
+    return 0;
+}
+
+void srv_stop(srv *s)
+{
+    if (!s || !s->d || s->stopped)
+        return;
+    s->stopped = 1;
+    MHD_socket ls = MHD_quiesce_daemon(s->d);
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += s->cfg.grace_s;
+    pthread_mutex_lock(&s->mu);
+    int waited = s->inflight;
+    while (s->inflight > 0)
+        if (pthread_cond_timedwait(&s->idle, &s->mu, &until) == ETIMEDOUT)
+            break;
+    int left = s->inflight;
+    pthread_mutex_unlock(&s->mu);
+    if (waited)
+        srv_log("stopping: waited for %d request(s) in flight, %d left", waited, left);
+    MHD_stop_daemon(s->d);
+    s->d = NULL;
+    srv_log("stopped");
+}
+
+void srv_free(srv *s)
+{
+    if (!s)
+        return;
+    srv_stop(s);
+    if (s->d)
+        MHD_stop_daemon(s->d);
+    for (int i = 0; i < s->n_conns; i++)
+        PQfinish(s->conns[i]);
+    free(s->conns);
+    free(s->busy);
+    free(s->cert);
+    if (s->key) {
+        sodium_memzero(s->key, strlen(s->key));
+        free(s->key);
+    }
+    if (s->locks_ok) {
+        pthread_mutex_destroy(&s->mu);
+        pthread_cond_destroy(&s->cv);
+        pthread_cond_destroy(&s->idle);
+    }
+    free(s);
+}

@@ -1,0 +1,56 @@
+#ifndef BLIK_SRV_INT_H
+#define BLIK_SRV_INT_H
+/* Private to the server library: database helpers and the sync handlers. */
+#include <stdint.h>
+
+#include "proto.h"
+#include "srv.h"
+
+/* Runs a statement with text parameters. Returns the result (the caller
+ * PQclear()s it) when its status is one of the successful ones; otherwise
+ * clears it, writes the server's message into err and returns NULL. */
+PGresult *srv_q(PGconn *pg, const char *sql, int n, const char *const *params, char *err,
+                size_t errlen);
+/* Runs a statement that returns nothing; 0 or -1 with err. */
+int srv_exec(PGconn *pg, const char *sql, int n, const char *const *params, char *err,
+             size_t errlen);
+/* 1 if the last failure on pg was a serialization failure or deadlock, worth
+ * one more try; set by srv_q from the SQLSTATE. */
+int srv_q_retryable(const char *err);
+
+/* SHA-256 of data as 64 lower-case hex digits. */
+void srv_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* The enrolled device a request came from. */
+typedef struct {
+    model_id device_id;
+    model_id unit_id;
+} srv_device;
+
+/* Checks "Bearer <device_id>.<secret>"; PROTO_OK, or unauthorized/revoked. */
+proto_code srv_auth(PGconn *pg, const char *authorization, srv_device *dev, char *msg,
+                    size_t msglen);
+
+/* The handlers: each reads a decoded body and writes the JSON reply into
+ * *reply (malloc'd), returning the typed code (PROTO_OK for 200). On an
+ * error *reply is NULL and msg says why. */
+proto_code srv_enrol(PGconn *pg, const char *body, size_t len, char **reply, char *msg,
+                     size_t msglen);
+proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t len,
+                    char **reply, char *msg, size_t msglen);
+proto_code srv_pull(PGconn *pg, const srv_device *dev, const char *body, size_t len,
+                    char **reply, char *msg, size_t msglen);
+
+/*
+ * Publishes a record into the unit's feed: takes the unit's feed lock (the
+ * row of the unit), gives the record the next feed number and stores it.
+ * Must run inside a transaction; the lock is held until its end, which is
+ * what keeps feed numbers committing in order (see PROTOCOL.md, "pull").
+ */
+int srv_feed_lock(PGconn *pg, const char *unit_id, int64_t *seq, char *err, size_t errlen);
+int srv_feed_release(PGconn *pg, const char *unit_id, int64_t seq, char *err, size_t errlen);
+/* Stores a reference record (unit, room, person, focus, template) and
+ * publishes it, in its own transaction. */
+int srv_publish_ref(PGconn *pg, const proto_record *r, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,91 @@
+#ifndef BLIK_SRVTEST_H
+#define BLIK_SRVTEST_H
+/*
+ * Real parts for tests that need the server: a throwaway PostgreSQL cluster,
+ * a CA and a server certificate made with openssl, blik-server as a child
+ * process, and an HTTPS client (libcurl) that verifies the certificate.
+ *
+ * Whatever a test starts is stopped by it; and should the test program die
+ * (a crash, a failed assertion that aborts, a kill), a small watcher process
+ * forked by tpg_start() stops the cluster and every registered child and
+ * removes the folder, so no PostgreSQL is ever left running.
+ */
+#include <stddef.h>
+#include <sys/types.h>
+
+/* ---- PostgreSQL ---- */
+
+typedef struct tpg tpg;
+
+/*
+ * Makes and starts a cluster listening on 127.0.0.1 at a free port, in a new
+ * folder under /tmp (PostgreSQL runs as the postgres user when we are root).
+ * durable: 0 turns fsync off (fast, for functional tests), 1 keeps the
+ * defaults (for benchmarks). Returns 0, or -1 with a sentence in err.
+ */
+int tpg_start(int durable, tpg **out, char *err, size_t errlen);
+/* Creates a new empty database and writes a libpq connection string for it
+ * into conninfo. Returns 0 or -1. */
+int tpg_new_db(tpg *pg, const char *name, char *conninfo, size_t cap);
+/* Stops the cluster and every registered child, removes the folder, frees;
+ * tpg_stop(NULL) is a no-op. */
+void tpg_stop(tpg *pg);
+/* Registers a child process to be killed should the test program die, and
+ * unregisters it once the test has reaped it itself. */
+void tpg_watch(tpg *pg, pid_t pid);
+void tpg_unwatch(tpg *pg, pid_t pid);
+/* The cluster's folder: a private scratch space for the test as well. */
+const char *tpg_dir(const tpg *pg);
+
+/* ---- TLS ---- */
+
+/* Writes ca.pem, server.pem and server.key into dir: a throwaway CA, and a
+ * certificate it signed for 127.0.0.1 and localhost. 0 or -1 with err. */
+int tca_make(const char *dir, char *err, size_t errlen);
+
+/* ---- blik-server ---- */
+
+typedef struct {
+    pid_t pid;
+    int port;
+    char dir[512];   /* where the certificate and port file are */
+    char log[600];   /* the server's standard error */
+    char url[64];    /* https://127.0.0.1:PORT */
+    char ca[600];    /* the CA file to trust */
+    tpg *pg;
+} tsrv;
+
+/* Starts exe serving conninfo over TLS with the certificates in dir (from
+ * tca_make), waits until it listens, and registers it with pg. extra (may be
+ * NULL) is a NULL-terminated list of more flags. 0 or -1. */
+int tsrv_start(tsrv *s, tpg *pg, const char *exe, const char *conninfo, const char *dir,
+               const char *const *extra);
+/* SIGTERM, then waits; returns the exit status (-1 if it did not exit
+ * normally within 30 s, in which case it is killed). */
+int tsrv_stop(tsrv *s);
+/* SIGKILL, then waits. */
+void tsrv_kill(tsrv *s);
+
+/* ---- HTTPS client ---- */
+
+typedef struct {
+    long status;             /* 0 if no answer (connection refused, reset) */
+    char *body;              /* decoded (gunzipped) answer, NUL-terminated; free() it */
+    size_t len;
+    int gzipped;             /* the answer came with Content-Encoding: gzip */
+    char blik[16];           /* the Blik-Server header, "" if none */
+    char curl_error[256];
+} thttp_resp;
+
+/*
+ * One request. authz: full Authorization value or NULL. gzip_body: send the
+ * body gzip-compressed (Content-Encoding: gzip). extra_header: one more
+ * header line or NULL. Returns 0 if an HTTP answer came, -1 otherwise
+ * (curl_error says why). Always fills *out; free out->body.
+ */
+int thttp(const char *method, const char *url, const char *ca, const char *authz,
+          const void *body, size_t len, int gzip_body, const char *extra_header,
+          thttp_resp *out);
+void thttp_free(thttp_resp *r);
+
+#endif

@@ -1,0 +1,332 @@
+/*
+ * A throwaway PostgreSQL cluster per test program, and a watcher process that
+ * cleans up after the program even if it dies. PostgreSQL refuses to run as
+ * root, so when the tests run as root (as CI does) its commands run as the
+ * postgres user, in a folder that user owns.
+ */
+#include "srvtest.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+struct tpg {
+    char dir[256];
+    char bin[256];
+    char conninfo[256];
+    int port;
+    int as_postgres; /* run PostgreSQL's commands through runuser */
+    int watch_fd;    /* write end of the watcher's pipe */
+    pid_t watcher;
+    int running;
+};
+
+const char *tpg_dir(const tpg *pg)
+{
+    return pg->dir;
+}
+
+/* Runs argv (through runuser when needed), output to log; returns the exit
+ * status or -1. */
+static int run(const tpg *pg, const char *const *argv, const char *log)
+{
+    const char *full[40];
+    int n = 0;
+    if (pg->as_postgres) {
+        full[n++] = "runuser";
+        full[n++] = "-u";
+        full[n++] = "postgres";
+        full[n++] = "--";
+    }
+    for (int i = 0; argv[i] && n < 39; i++)
+        full[n++] = argv[i];
+    full[n] = NULL;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int fd = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        int nul = open("/dev/null", O_RDONLY);
+        if (nul >= 0)
+            dup2(nul, 0);
+        execvp(full[0], (char *const *)full);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The newest installed server binaries: pg_config may name the client's
+ * folder only, so look where Debian puts each major version. */
+static int find_bin(char *out, size_t cap)
+{
+    glob_t g;
+    int best = -1, found = -1;
+    if (glob("/usr/lib/postgresql/*/bin/initdb", 0, NULL, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+            int v = atoi(g.gl_pathv[i] + strlen("/usr/lib/postgresql/"));
+            if (v > best) {
+                best = v;
+                found = (int)i;
+            }
+        }
+        if (found >= 0) {
+            snprintf(out, cap, "%s", g.gl_pathv[found]);
+            *strrchr(out, '/') = 0;
+        }
+    }
+    globfree(&g);
+    if (found >= 0)
+        return 0;
+    const char *env = getenv("BLIK_PG_BIN");
+    if (env) {
+        snprintf(out, cap, "%s", env);
+        return 0;
+    }
+    return -1;
+}
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t sl = sizeof sa;
+    int port = -1;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+        getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
+        port = ntohs(sa.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
+}
+
+static void rmtree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            char sub[1024];
+            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            struct stat st;
+            if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+                rmtree(sub);
+            else
+                unlink(sub);
+        }
+        closedir(d);
+    }
+    rmdir(path);
+}
+
+static void pg_ctl_stop(const tpg *pg, const char *mode)
+{
+    char data[300], pidfile[320];
+    snprintf(data, sizeof data, "%s/data", pg->dir);
+    snprintf(pidfile, sizeof pidfile, "%s/postmaster.pid", data);
+    if (access(pidfile, F_OK) != 0)
+        return;
+    char ctl[300];
+    snprintf(ctl, sizeof ctl, "%s/pg_ctl", pg->bin);
+    const char *argv[] = {ctl, "stop", "-D", data, "-m", mode, "-w", "-t", "30", NULL};
+    run(pg, argv, NULL);
+}
+
+/* The watcher: waits for the test program's end of the pipe to close (which
+ * happens however the program ends), then kills what is still registered,
+ * stops the cluster and removes the folder. */
+static void watcher(tpg *pg, int rfd)
+{
+    pid_t pids[64];
+    int n = 0;
+    char line[64];
+    size_t used = 0;
+    for (;;) {
+        ssize_t k = read(rfd, line + used, sizeof line - 1 - used);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        used += (size_t)k;
+        line[used] = 0;
+        char *nl;
+        while ((nl = strchr(line, '\n'))) {
+            *nl = 0;
+            pid_t p = (pid_t)atoi(line + 1);
+            if (line[0] == '+' && n < 64)
+                pids[n++] = p;
+            for (int i = 0; line[0] == '-' && i < n; i++)
+                if (pids[i] == p)
+                    pids[i--] = pids[--n];
+            memmove(line, nl + 1, strlen(nl + 1) + 1);
+            used = strlen(line);
+        }
+    }
+    for (int i = 0; i < n; i++)
+        kill(pids[i], SIGKILL);
+    pg_ctl_stop(pg, "immediate");
+    if (!getenv("BLIK_TEST_KEEP"))
+        rmtree(pg->dir);
+    _exit(0);
+}
+
+void tpg_watch(tpg *pg, pid_t pid)
+{
+    char m[32];
+    int k = snprintf(m, sizeof m, "+%d\n", (int)pid);
+    if (pg && write(pg->watch_fd, m, (size_t)k) != k)
+        fprintf(stderr, "tpg: could not register process %d with the watcher\n", (int)pid);
+}
+
+void tpg_unwatch(tpg *pg, pid_t pid)
+{
+    char m[32];
+    int k = snprintf(m, sizeof m, "-%d\n", (int)pid);
+    if (pg && write(pg->watch_fd, m, (size_t)k) != k)
+        fprintf(stderr, "tpg: could not unregister process %d\n", (int)pid);
+}
+
+int tpg_start(int durable, tpg **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    tpg *pg = calloc(1, sizeof *pg);
+    if (!pg) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    pg->watch_fd = -1;
+    if (find_bin(pg->bin, sizeof pg->bin) != 0) {
+        snprintf(err, errlen, "PostgreSQL's server programs were not found "
+                              "(install postgresql, or set BLIK_PG_BIN)");
+        free(pg);
+        return -1;
+    }
+    snprintf(pg->dir, sizeof pg->dir, "/tmp/blik-pg-XXXXXX");
+    if (!mkdtemp(pg->dir)) {
+        snprintf(err, errlen, "cannot make a folder under /tmp");
+        free(pg);
+        return -1;
+    }
+    pg->as_postgres = geteuid() == 0;
+    if (pg->as_postgres) {
+        struct passwd *pw = getpwnam("postgres");
+        if (!pw || chown(pg->dir, pw->pw_uid, pw->pw_gid) != 0) {
+            snprintf(err, errlen, "running as root, but there is no postgres user to run "
+                                  "PostgreSQL as");
+            rmdir(pg->dir);
+            free(pg);
+            return -1;
+        }
+    }
+    chmod(pg->dir, 0755);
+    int fds[2];
+    if (pipe(fds) != 0 || fcntl(fds[1], F_SETFD, FD_CLOEXEC) != 0) {
+        snprintf(err, errlen, "pipe failed");
+        rmdir(pg->dir);
+        free(pg);
+        return -1;
+    }
+    pid_t w = fork();
+    if (w == 0) {
+        close(fds[1]);
+        setsid(); /* not killed with the test's process group by a timeout */
+        watcher(pg, fds[0]);
+    }
+    close(fds[0]);
+    pg->watch_fd = fds[1];
+    pg->watcher = w;
+    *out = pg;
+
+    char data[300], log[300], pglog[300], initdb[300], ctl[300];
+    snprintf(data, sizeof data, "%s/data", pg->dir);
+    /* Our log of the commands, and the server's own, which it must own. */
+    snprintf(log, sizeof log, "%s/commands.log", pg->dir);
+    snprintf(pglog, sizeof pglog, "%s/data/postgres.log", pg->dir);
+    snprintf(initdb, sizeof initdb, "%s/initdb", pg->bin);
+    snprintf(ctl, sizeof ctl, "%s/pg_ctl", pg->bin);
+    const char *ia[] = {initdb, "-D", data, "-U", "blik", "-A", "trust", "-E", "UTF8",
+                        "--no-locale", "--no-sync", NULL};
+    if (run(pg, ia, log) != 0) {
+        snprintf(err, errlen, "initdb failed; see %s", log);
+        return -1;
+    }
+    for (int attempt = 0; attempt < 5; attempt++) {
+        pg->port = free_port();
+        char opts[600];
+        snprintf(opts, sizeof opts,
+                 "-c listen_addresses=127.0.0.1 -p %d -k %s -c max_connections=200 "
+                 "-c shared_buffers=64MB%s",
+                 pg->port, pg->dir, durable ? "" : " -c fsync=off -c full_page_writes=off");
+        const char *sa[] = {ctl, "start", "-D", data, "-l", pglog, "-w", "-t", "60", "-o", opts,
+                            NULL};
+        if (run(pg, sa, log) == 0) {
+            pg->running = 1;
+            snprintf(pg->conninfo, sizeof pg->conninfo,
+                     "host=127.0.0.1 port=%d user=blik dbname=postgres connect_timeout=10",
+                     pg->port);
+            return 0;
+        }
+    }
+    snprintf(err, errlen, "PostgreSQL did not start; see %s", pglog);
+    return -1;
+}
+
+int tpg_new_db(tpg *pg, const char *name, char *conninfo, size_t cap)
+{
+    PGconn *c = PQconnectdb(pg->conninfo);
+    int ok = PQstatus(c) == CONNECTION_OK;
+    if (ok) {
+        char sql[200];
+        snprintf(sql, sizeof sql, "CREATE DATABASE \"%s\"", name);
+        PGresult *r = PQexec(c, sql);
+        ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok)
+            fprintf(stderr, "tpg: %s", PQresultErrorMessage(r));
+        PQclear(r);
+    }
+    PQfinish(c);
+    if (ok)
+        snprintf(conninfo, cap, "host=127.0.0.1 port=%d user=blik dbname=%s connect_timeout=10",
+                 pg->port, name);
+    return ok ? 0 : -1;
+}
+
+void tpg_stop(tpg *pg)
+{
+    if (!pg)
+        return;
+    if (pg->running)
+        pg_ctl_stop(pg, "fast");
+    if (pg->watch_fd >= 0)
+        close(pg->watch_fd); /* the watcher now removes the folder and exits */
+    if (pg->watcher > 0)
+        while (waitpid(pg->watcher, NULL, 0) < 0 && errno == EINTR) {
+        }
+    free(pg);
+}

@@ -1,0 +1,366 @@
+/*
+ * The sync protocol end to end against a real server over TLS and a real
+ * PostgreSQL: ping, enrolment, push with idempotency and owner checks, the
+ * base-version conflict rule, and pull with its cursor and visibility.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fixture.h"
+
+static fx_world W;
+static fx_unit U;
+static fx_device D;
+
+static int up(void **state)
+{
+    (void)state;
+    if (fx_up(&W, "blik_sync", NULL) != 0)
+        return -1;
+    return 0;
+}
+
+static int down(void **state)
+{
+    (void)state;
+    fx_down(&W);
+    return 0;
+}
+
+static void test_setup_world(void **state)
+{
+    (void)state;
+    fx_make_unit(&W, "Solsikken", &U);
+    fx_enrol(&W, U.unit, &D);
+}
+
+static void test_ping_answers_with_nonce_and_header(void **state)
+{
+    (void)state;
+    char url[200];
+    snprintf(url, sizeof url, "%s/v1/ping?nonce=abc-123", W.srv.url);
+    thttp_resp r;
+    assert_int_equal(thttp("GET", url, W.srv.ca, NULL, NULL, 0, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.blik, "1");
+    assert_int_equal(proto_ping_reply_check(r.body, r.len, "abc-123", NULL), 0);
+    /* Another nonce, or a captive portal's page, is not our server. */
+    proto_err e;
+    assert_int_equal(proto_ping_reply_check(r.body, r.len, "other", &e), -1);
+    const char *portal = "<html><body>Please sign in to the Wi-Fi</body></html>";
+    assert_int_equal(proto_ping_reply_check(portal, strlen(portal), "abc-123", &e), -1);
+    assert_non_null(strstr(e.msg, "Wi-Fi"));
+    thttp_free(&r);
+    /* A POST to ping is a typed 405. */
+    fx_post(&W, "/v1/ping", NULL, "{}", &r);
+    fx_assert_error(&r, 405, PROTO_E_METHOD);
+    thttp_free(&r);
+}
+
+static void test_enrol_code_is_single_use(void **state)
+{
+    (void)state;
+    char code[40];
+    assert_int_equal(fx_admin(&W, code, sizeof code, NULL, "enrol-code", "--unit", U.unit, NULL), 0);
+    proto_enrol e = {PROTO_SCHEMA, "", "Tablet A"};
+    snprintf(e.code, sizeof e.code, "%.32s", code);
+    char *body = proto_enrol_encode(&e);
+    thttp_resp r;
+    fx_post(&W, "/v1/enrol", NULL, body, &r);
+    assert_int_equal(r.status, 200);
+    proto_enrol_reply rep;
+    assert_int_equal(proto_enrol_reply_decode(r.body, r.len, &rep, NULL), 0);
+    thttp_free(&r);
+    /* The secret is stored only as a hash. */
+    char sql[300];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM devices WHERE secret_sha256 = '%s'",
+             rep.device_secret);
+    assert_int_equal(fx_count(&W, sql), 0);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM devices WHERE id = '%s'", rep.device_id);
+    assert_int_equal(fx_count(&W, sql), 1);
+    /* Second use. */
+    fx_post(&W, "/v1/enrol", NULL, body, &r);
+    fx_assert_error(&r, 403, PROTO_E_ENROL_CODE);
+    assert_non_null(strstr(r.body, "already been used"));
+    thttp_free(&r);
+    free(body);
+    /* Unknown code. */
+    snprintf(e.code, sizeof e.code, "ZZZZZ-ZZZZZ");
+    body = proto_enrol_encode(&e);
+    fx_post(&W, "/v1/enrol", NULL, body, &r);
+    fx_assert_error(&r, 403, PROTO_E_ENROL_CODE);
+    assert_non_null(strstr(r.body, "not known"));
+    thttp_free(&r);
+    free(body);
+}
+
+static void test_enrol_code_expires(void **state)
+{
+    (void)state;
+    char code[40];
+    assert_int_equal(fx_admin(&W, code, sizeof code, NULL, "enrol-code", "--unit", U.unit, NULL), 0);
+    PQclear(PQexec(W.db, "UPDATE enrol_codes SET expires_at = now() - interval '1 minute'"
+                         " WHERE used_at IS NULL"));
+    proto_enrol e = {PROTO_SCHEMA, "", "Tablet late"};
+    snprintf(e.code, sizeof e.code, "%.32s", code);
+    char *body = proto_enrol_encode(&e);
+    thttp_resp r;
+    fx_post(&W, "/v1/enrol", NULL, body, &r);
+    fx_assert_error(&r, 403, PROTO_E_ENROL_CODE);
+    assert_non_null(strstr(r.body, "expired"));
+    thttp_free(&r);
+    free(body);
+}
+
+static void test_push_pull_round_trip_with_visibility(void **state)
+{
+    (void)state;
+    proto_record obs, fb, rf, note;
+    fx_obs(&U, U.peer1, U.peer2, &obs);
+    fx_feedback(obs.u.obs.id, U.peer1, "Many open questions.", &fb);
+    fx_note(obs.u.obs.id, "Waited before answering.", &note);
+    proto_change ch[3];
+    fx_change(&ch[0], U.peer1, 0, &obs);
+    fx_change(&ch[1], U.peer1, 0, &note);
+    fx_change(&ch[2], U.peer1, 0, &fb);
+    proto_push_reply rep;
+    fx_push(&W, &D, ch, 3, &rep);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(rep.results[i].status, PROTO_ST_STORED);
+        assert_int_equal(rep.results[i].version, 1);
+        assert_string_equal(rep.results[i].change_id, ch[i].change_id);
+    }
+    proto_push_reply_clear(&rep);
+
+    /* The observee writes the reflection. */
+    fx_reflection(obs.u.obs.id, U.peer2, "I will wait longer.", &rf);
+    proto_change rc;
+    fx_change(&rc, U.peer2, 0, &rf);
+    fx_push(&W, &D, &rc, 1, &rep);
+    assert_int_equal(rep.results[0].status, PROTO_ST_STORED);
+    proto_push_reply_clear(&rep);
+
+    proto_pull_reply p;
+    /* Observee: sees it all, plus the unit's reference data. */
+    fx_pull(&W, &D, U.peer2, 0, 500, &p);
+    assert_true(fx_has(&p, PROTO_ENT_OBSERVATION, obs.u.obs.id));
+    assert_true(fx_has(&p, PROTO_ENT_FEEDBACK, obs.u.obs.id));
+    assert_true(fx_has(&p, PROTO_ENT_REFLECTION, obs.u.obs.id));
+    assert_true(fx_has(&p, PROTO_ENT_NOTE, note.u.note.id));
+    assert_true(fx_has(&p, PROTO_ENT_UNIT, U.unit));
+    assert_true(fx_has(&p, PROTO_ENT_PERSON, U.leader));
+    assert_true(fx_has(&p, PROTO_ENT_ROOM, U.room));
+    assert_false(p.more);
+    for (int i = 0; i < p.n; i++)
+        if (p.items[i].rec.entity == PROTO_ENT_FEEDBACK)
+            assert_string_equal(p.items[i].rec.u.feedback.works, "Many open questions.");
+    proto_pull_reply_clear(&p);
+    /* The unit's leader sees it too. */
+    fx_pull(&W, &D, U.leader, 0, 500, &p);
+    assert_true(fx_has(&p, PROTO_ENT_OBSERVATION, obs.u.obs.id));
+    assert_true(fx_has(&p, PROTO_ENT_REFLECTION, obs.u.obs.id));
+    proto_pull_reply_clear(&p);
+    /* Without a person: reference data only. */
+    fx_pull(&W, &D, "", 0, 500, &p);
+    assert_false(fx_has(&p, PROTO_ENT_OBSERVATION, obs.u.obs.id));
+    char fkey[PROTO_KEY_MAX];
+    snprintf(fkey, sizeof fkey, "%s/1", U.focus);
+    assert_true(fx_has(&p, PROTO_ENT_FOCUS, fkey));
+    proto_pull_reply_clear(&p);
+}
+
+static void test_same_push_twice_is_duplicate_not_double(void **state)
+{
+    (void)state;
+    proto_record obs;
+    fx_obs(&U, U.peer1, U.peer2, &obs);
+    proto_change c;
+    fx_change(&c, U.peer1, 0, &obs);
+    proto_push_reply rep;
+    fx_push(&W, &D, &c, 1, &rep);
+    assert_int_equal(rep.results[0].status, PROTO_ST_STORED);
+    proto_push_reply_clear(&rep);
+    fx_push(&W, &D, &c, 1, &rep);
+    assert_int_equal(rep.results[0].status, PROTO_ST_DUPLICATE);
+    assert_int_equal(rep.results[0].version, 1);
+    proto_push_reply_clear(&rep);
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM items WHERE key = '%s'", obs.u.obs.id);
+    assert_int_equal(fx_count(&W, sql), 1);
+    /* The same change_id with other content is refused, not applied. */
+    snprintf(c.rec.u.obs.activity, sizeof c.rec.u.obs.activity, "Outdoor play");
+    fx_push(&W, &D, &c, 1, &rep);
+    assert_int_equal(rep.results[0].status, PROTO_ST_REJECTED);
+    assert_int_equal(rep.results[0].code, PROTO_E_CHANGE_REUSED);
+    proto_push_reply_clear(&rep);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM items WHERE key = '%s' AND data LIKE '%%Outdoor%%'",
+             obs.u.obs.id);
+    assert_int_equal(fx_count(&W, sql), 0);
+}
+
+static void test_stale_edit_from_other_tablet_is_kept_as_conflict(void **state)
+{
+    (void)state;
+    fx_device d2;
+    fx_enrol(&W, U.unit, &d2);
+    proto_record obs, fb;
+    fx_obs(&U, U.peer1, U.peer2, &obs);
+    fx_feedback(obs.u.obs.id, U.peer1, "First words.", &fb);
+    proto_change c[2];
+    fx_change(&c[0], U.peer1, 0, &obs);
+    fx_change(&c[1], U.peer1, 0, &fb);
+    proto_push_reply rep;
+    fx_push(&W, &D, c, 2, &rep);
+    proto_push_reply_clear(&rep);
+    /* The same tablet edits again on top of version 1: a new version. */
+    snprintf(fb.u.feedback.works, sizeof fb.u.feedback.works, "Second words.");
+    fx_change(&c[1], U.peer1, 1, &fb);
+    fx_push(&W, &D, &c[1], 1, &rep);
+    assert_int_equal(rep.results[0].status, PROTO_ST_STORED);
+    assert_int_equal(rep.results[0].version, 2);
+    proto_push_reply_clear(&rep);
+    /* Another tablet, still at version 1: kept as a conflict, not applied. */
+    snprintf(fb.u.feedback.works, sizeof fb.u.feedback.works, "Stale words.");
+    fx_change(&c[1], U.peer1, 1, &fb);
+    fx_push(&W, &d2, &c[1], 1, &rep);
+    assert_int_equal(rep.results[0].status, PROTO_ST_CONFLICT);
+    assert_int_equal(rep.results[0].version, 2);
+    proto_push_reply_clear(&rep);
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM items WHERE entity = 'feedback' AND key = '%s'"
+             " AND data LIKE '%%Second words%%' AND version = 2",
+             obs.u.obs.id);
+    assert_int_equal(fx_count(&W, sql), 1);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM conflicts WHERE key = '%s' AND data LIKE '%%Stale words%%'",
+             obs.u.obs.id);
+    assert_int_equal(fx_count(&W, sql), 1);
+    /* That tablet, having seen version 2, may edit on top of it. */
+    fx_change(&c[1], U.peer1, 2, &fb);
+    fx_push(&W, &d2, &c[1], 1, &rep);
+    assert_int_equal(rep.results[0].status, PROTO_ST_STORED);
+    assert_int_equal(rep.results[0].version, 3);
+    proto_push_reply_clear(&rep);
+}
+
+static void test_pull_pages_without_skipping(void **state)
+{
+    (void)state;
+    enum { N = 7 };
+    proto_change c[N];
+    proto_record obs[N];
+    for (int i = 0; i < N; i++) {
+        fx_obs(&U, U.peer1, U.peer2, &obs[i]);
+        fx_change(&c[i], U.peer1, 0, &obs[i]);
+    }
+    proto_push_reply rep;
+    fx_push(&W, &D, c, N, &rep);
+    proto_push_reply_clear(&rep);
+    int seen[N] = {0};
+    int64_t cursor = 0, last_seq = 0;
+    int pages = 0, more = 1;
+    while (more) {
+        proto_pull_reply p;
+        fx_pull(&W, &D, U.peer2, cursor, 3, &p);
+        assert_true(p.n <= 3);
+        for (int i = 0; i < p.n; i++) {
+            assert_true(p.items[i].seq > last_seq); /* strictly ascending, never repeated */
+            last_seq = p.items[i].seq;
+            for (int k = 0; k < N; k++)
+                if (p.items[i].rec.entity == PROTO_ENT_OBSERVATION &&
+                    !strcmp(p.items[i].rec.u.obs.id, obs[k].u.obs.id))
+                    seen[k]++;
+        }
+        assert_true(p.cursor >= cursor);
+        cursor = p.cursor;
+        more = p.more;
+        pages++;
+        proto_pull_reply_clear(&p);
+        assert_true(pages < 100);
+    }
+    for (int k = 0; k < N; k++)
+        assert_int_equal(seen[k], 1);
+    /* Caught up: the next pull is empty and keeps the cursor. */
+    proto_pull_reply p;
+    fx_pull(&W, &D, U.peer2, cursor, 3, &p);
+    assert_int_equal(p.n, 0);
+    assert_int_equal(p.cursor, cursor);
+    proto_pull_reply_clear(&p);
+}
+
+static void test_gzip_both_ways(void **state)
+{
+    (void)state;
+    proto_record obs;
+    fx_obs(&U, U.peer1, U.peer2, &obs);
+    proto_change c;
+    fx_change(&c, U.peer1, 0, &obs);
+    char *body = fx_push_body(&c, 1);
+    char url[200];
+    snprintf(url, sizeof url, "%s/v1/push", W.srv.url);
+    thttp_resp r;
+    assert_int_equal(thttp("POST", url, W.srv.ca, D.authz, body, strlen(body), 1, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    proto_push_reply rep;
+    assert_int_equal(proto_push_reply_decode(r.body, r.len, &rep, NULL), 0);
+    assert_int_equal(rep.results[0].status, PROTO_ST_STORED);
+    proto_push_reply_clear(&rep);
+    thttp_free(&r);
+    free(body);
+    /* A pull answer large enough is compressed. */
+    proto_pull pl = {PROTO_SCHEMA, 0, 500, ""};
+    snprintf(pl.person_id, sizeof pl.person_id, "%s", U.leader);
+    body = proto_pull_encode(&pl);
+    snprintf(url, sizeof url, "%s/v1/pull", W.srv.url);
+    assert_int_equal(thttp("POST", url, W.srv.ca, D.authz, body, strlen(body), 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_true(r.gzipped);
+    proto_pull_reply p;
+    assert_int_equal(proto_pull_reply_decode(r.body, r.len, &p, NULL), 0);
+    assert_true(fx_has(&p, PROTO_ENT_OBSERVATION, obs.u.obs.id));
+    proto_pull_reply_clear(&p);
+    thttp_free(&r);
+    free(body);
+}
+
+static void test_unknown_endpoint_and_missing_credentials(void **state)
+{
+    (void)state;
+    thttp_resp r;
+    fx_post(&W, "/v1/nothing", &D, "{}", &r);
+    fx_assert_error(&r, 404, PROTO_E_NOT_FOUND);
+    thttp_free(&r);
+    fx_post(&W, "/v1/pull", NULL, "{\"schema\":1,\"cursor\":0,\"limit\":5,\"person_id\":\"\"}", &r);
+    fx_assert_error(&r, 401, PROTO_E_UNAUTHORIZED);
+    thttp_free(&r);
+    fx_device fake = D;
+    fake.authz[strlen(fake.authz) - 1] = fake.authz[strlen(fake.authz) - 1] == 'a' ? 'b' : 'a';
+    fx_post(&W, "/v1/pull", &fake, "{\"schema\":1,\"cursor\":0,\"limit\":5,\"person_id\":\"\"}", &r);
+    fx_assert_error(&r, 401, PROTO_E_UNAUTHORIZED);
+    thttp_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_setup_world),
+        cmocka_unit_test(test_ping_answers_with_nonce_and_header),
+        cmocka_unit_test(test_enrol_code_is_single_use),
+        cmocka_unit_test(test_enrol_code_expires),
+        cmocka_unit_test(test_push_pull_round_trip_with_visibility),
+        cmocka_unit_test(test_same_push_twice_is_duplicate_not_double),
+        cmocka_unit_test(test_stale_edit_from_other_tablet_is_kept_as_conflict),
+        cmocka_unit_test(test_pull_pages_without_skipping),
+        cmocka_unit_test(test_gzip_both_ways),
+        cmocka_unit_test(test_unknown_endpoint_and_missing_credentials),
+    };
+    return cmocka_run_group_tests_name("srv_sync", tests, up, down);
+}
