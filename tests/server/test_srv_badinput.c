@@ -1,0 +1,375 @@
+/*
+ * Bad input: every malformed, oversized or hostile request gets a typed 4xx
+ * with a message a person can act on, stores nothing, and leaves the server
+ * serving the next request.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+#include <zlib.h>
+
+#include "fixture.h"
+
+static fx_world W;
+static fx_unit U;
+static fx_device D;
+static long long items0, changes0;
+
+static int up(void **state)
+{
+    (void)state;
+    return fx_up(&W, "blik_badinput", NULL);
+}
+
+static int down(void **state)
+{
+    (void)state;
+    fx_down(&W);
+    return 0;
+}
+
+static void snapshot(void)
+{
+    items0 = fx_count(&W, "SELECT count(*) FROM items");
+    changes0 = fx_count(&W, "SELECT count(*) FROM changes");
+}
+
+/* Nothing stored, and the server still answers. */
+static void nothing_stored_and_serving(void)
+{
+    assert_int_equal(fx_count(&W, "SELECT count(*) FROM items"), items0);
+    assert_int_equal(fx_count(&W, "SELECT count(*) FROM changes"), changes0);
+    fx_ping_ok(&W);
+}
+
+/* A valid push body with one observation whose activity is "Circle time". */
+static char *valid_body(void)
+{
+    proto_record o;
+    fx_obs(&U, U.peer1, U.peer2, &o);
+    proto_change c;
+    fx_change(&c, U.peer1, 0, &o);
+    return fx_push_body(&c, 1);
+}
+
+/* Replaces the first `from` in s by `to` (a new string). */
+static char *replace(const char *s, const char *from, const char *to)
+{
+    const char *at = strstr(s, from);
+    assert_non_null(at);
+    size_t n = strlen(s) - strlen(from) + strlen(to);
+    char *out = malloc(n + 1);
+    size_t head = (size_t)(at - s);
+    memcpy(out, s, head);
+    memcpy(out + head, to, strlen(to));
+    strcpy(out + head + strlen(to), at + strlen(from));
+    return out;
+}
+
+static void post_expect(const char *body, size_t len, int gz, const char *hdr, int status,
+                        proto_code code)
+{
+    char url[200];
+    snprintf(url, sizeof url, "%s/v1/push", W.srv.url);
+    thttp_resp r;
+    assert_int_equal(thttp("POST", url, W.srv.ca, D.authz, body, len, gz, hdr, &r), 0);
+    fx_assert_error(&r, status, code);
+    thttp_free(&r);
+    nothing_stored_and_serving();
+}
+
+static void test_setup(void **state)
+{
+    (void)state;
+    fx_make_unit(&W, "Bad Input Unit", &U);
+    fx_enrol(&W, U.unit, &D);
+    snapshot();
+    /* The valid body really is accepted: the refusals below are about the
+     * one thing each one breaks. */
+    char *b = valid_body();
+    char url[200];
+    snprintf(url, sizeof url, "%s/v1/push", W.srv.url);
+    thttp_resp r;
+    assert_int_equal(thttp("POST", url, W.srv.ca, D.authz, b, strlen(b), 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    thttp_free(&r);
+    free(b);
+    snapshot();
+}
+
+static void test_malformed_json(void **state)
+{
+    (void)state;
+    char *b = valid_body();
+    b[strlen(b) / 2] = 0; /* cut in the middle */
+    post_expect(b, strlen(b), 0, NULL, 400, PROTO_E_JSON);
+    post_expect("{\"schema\":1,\"schema\":1,\"changes\":[]}", 37, 0, NULL, 400, PROTO_E_JSON);
+    post_expect("[1,2,3]", 7, 0, NULL, 400, PROTO_E_TYPE);
+    post_expect("", 0, 0, NULL, 400, PROTO_E_JSON);
+    free(b);
+}
+
+static void test_wrong_types(void **state)
+{
+    (void)state;
+    char *b = valid_body();
+    char *x = replace(b, "\"base_version\":0", "\"base_version\":\"0\"");
+    post_expect(x, strlen(x), 0, NULL, 400, PROTO_E_TYPE);
+    free(x);
+    x = replace(b, "\"agreement\":true", "\"agreement\":1");
+    post_expect(x, strlen(x), 0, NULL, 400, PROTO_E_TYPE);
+    free(x);
+    x = replace(b, "\"focus_version\":1", "\"focus_version\":1.5");
+    post_expect(x, strlen(x), 0, NULL, 400, PROTO_E_TYPE);
+    free(x);
+    x = replace(b, "\"schema\":1", "\"schema\":\"1\"");
+    post_expect(x, strlen(x), 0, NULL, 400, PROTO_E_TYPE);
+    free(x);
+    free(b);
+}
+
+static void test_unknown_fields(void **state)
+{
+    (void)state;
+    char *b = valid_body();
+    char *x = replace(b, "\"base_version\":0", "\"base_version\":0,\"priority\":1");
+    post_expect(x, strlen(x), 0, NULL, 400, PROTO_E_UNKNOWN_FIELD);
+    free(x);
+    x = replace(b, "\"activity\":", "\"mood\":\"happy\",\"activity\":");
+    post_expect(x, strlen(x), 0, NULL, 400, PROTO_E_UNKNOWN_FIELD);
+    free(x);
+    x = replace(b, "\"changes\":", "\"debug\":true,\"changes\":");
+    post_expect(x, strlen(x), 0, NULL, 400, PROTO_E_UNKNOWN_FIELD);
+    free(x);
+    free(b);
+}
+
+static void test_invalid_utf8(void **state)
+{
+    (void)state;
+    char *b = valid_body();
+    char *x = replace(b, "Circle time", "Circle \xff\xfe time");
+    post_expect(x, strlen(x), 0, NULL, 400, PROTO_E_UTF8);
+    free(x);
+    x = replace(b, "Circle time", "Circle \xc0\xaf time"); /* an overlong "/" */
+    post_expect(x, strlen(x), 0, NULL, 400, PROTO_E_UTF8);
+    free(x);
+    free(b);
+}
+
+static void test_bad_values(void **state)
+{
+    (void)state;
+    char *b = valid_body();
+    char *x = replace(b, "\"change_id\":\"", "\"change_id\":\"X");
+    post_expect(x, strlen(x), 0, NULL, 400, PROTO_E_VALUE);
+    free(x);
+    x = replace(b, "Circle time", "Circle\\u0007time"); /* a control character */
+    post_expect(x, strlen(x), 0, NULL, 400, PROTO_E_VALUE);
+    free(x);
+    x = replace(b, "\"entity\":\"observation\"", "\"entity\":\"person\"");
+    post_expect(x, strlen(x), 0, NULL, 400, PROTO_E_VALUE);
+    free(x);
+    free(b);
+}
+
+static void test_wrong_schema_version(void **state)
+{
+    (void)state;
+    char *b = valid_body();
+    char *x = replace(b, "\"schema\":1", "\"schema\":0");
+    post_expect(x, strlen(x), 0, NULL, 426, PROTO_E_UPDATE_REQUIRED);
+    free(x);
+    x = replace(b, "\"schema\":1", "\"schema\":99");
+    post_expect(x, strlen(x), 0, NULL, 400, PROTO_E_SCHEMA_TOO_NEW);
+    free(x);
+    /* Told before anything else is judged: an old tablet's unknown fields do
+     * not hide that it must update. */
+    x = replace(b, "\"schema\":1", "\"schema\":0,\"old_field\":1");
+    post_expect(x, strlen(x), 0, NULL, 426, PROTO_E_UPDATE_REQUIRED);
+    free(x);
+    free(b);
+}
+
+static void test_too_many_changes(void **state)
+{
+    (void)state;
+    enum { N = PROTO_PUSH_MAX + 1 };
+    proto_change *c = calloc(N, sizeof *c);
+    proto_record o;
+    for (int i = 0; i < N; i++) {
+        fx_obs(&U, U.peer1, U.peer2, &o);
+        fx_change(&c[i], U.peer1, 0, &o);
+    }
+    char *b = fx_push_body(c, N);
+    post_expect(b, strlen(b), 0, NULL, 413, PROTO_E_TOO_LARGE);
+    free(b);
+    free(c);
+}
+
+typedef struct {
+    size_t total, sent;
+} feeder;
+
+static size_t feed(char *buf, size_t sz, size_t n, void *ud)
+{
+    feeder *f = ud;
+    size_t k = sz * n;
+    if (k > f->total - f->sent)
+        k = f->total - f->sent;
+    memset(buf, ' ', k);
+    f->sent += k;
+    return k;
+}
+
+static size_t discard(char *p, size_t sz, size_t n, void *ud)
+{
+    (void)p;
+    (void)ud;
+    return sz * n;
+}
+
+/* Offers a body of `total` bytes and returns the status and how much of it
+ * the server made us send. */
+static long offer(size_t total, int chunked, size_t *sent)
+{
+    char url[200];
+    snprintf(url, sizeof url, "%s/v1/push", W.srv.url);
+    CURL *c = curl_easy_init();
+    feeder f = {total, 0};
+    struct curl_slist *h = NULL;
+    char auth[200];
+    snprintf(auth, sizeof auth, "Authorization: %s", D.authz);
+    h = curl_slist_append(h, auth);
+    h = curl_slist_append(h, "Expect:");
+    if (chunked)
+        h = curl_slist_append(h, "Transfer-Encoding: chunked");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CAINFO, W.srv.ca);
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, feed);
+    curl_easy_setopt(c, CURLOPT_READDATA, &f);
+    if (!chunked)
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)total);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    *sent = f.sent;
+    return status;
+}
+
+static void test_body_over_cap_refused_before_read(void **state)
+{
+    (void)state;
+    size_t total = (size_t)256 * 1024 * 1024, sent;
+    long status = offer(total, 0, &sent);
+    assert_int_equal(status, 413);
+    /* The answer came after the headers, long before 256 MiB went out. */
+    assert_true(sent < total / 4);
+    nothing_stored_and_serving();
+    /* Without a declared length, the server stops reading at the cap. */
+    status = offer(total, 1, &sent);
+    assert_true(status == 413 || status == 0);
+    assert_true(sent < total / 4);
+    nothing_stored_and_serving();
+}
+
+static void test_gzip_bomb(void **state)
+{
+    (void)state;
+    /* 200 MiB of spaces: about 200 KiB compressed, well under the body cap. */
+    size_t big = (size_t)200 * 1024 * 1024;
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY), Z_OK);
+    size_t cap = 1024 * 1024, used = 0;
+    unsigned char *out = malloc(cap), chunk[65536];
+    memset(chunk, ' ', sizeof chunk);
+    for (size_t fed = 0; fed < big; fed += sizeof chunk) {
+        z.next_in = chunk;
+        z.avail_in = sizeof chunk;
+        int flush = fed + sizeof chunk >= big ? Z_FINISH : Z_NO_FLUSH;
+        do {
+            z.next_out = out + used;
+            z.avail_out = (uInt)(cap - used);
+            deflate(&z, flush);
+            used = cap - z.avail_out;
+        } while (z.avail_in > 0);
+    }
+    deflateEnd(&z);
+    assert_true(used < PROTO_BODY_MAX);
+    char url[200];
+    snprintf(url, sizeof url, "%s/v1/push", W.srv.url);
+    thttp_resp r;
+    assert_int_equal(thttp("POST", url, W.srv.ca, D.authz, out, used, 0,
+                           "Content-Encoding: gzip", &r), 0);
+    fx_assert_error(&r, 413, PROTO_E_TOO_LARGE);
+    assert_non_null(strstr(r.body, "inflates"));
+    thttp_free(&r);
+    free(out);
+    nothing_stored_and_serving();
+}
+
+static void test_bad_encodings(void **state)
+{
+    (void)state;
+    char *b = valid_body();
+    /* Says gzip, is not. */
+    post_expect(b, strlen(b), 0, "Content-Encoding: gzip", 415, PROTO_E_ENCODING);
+    /* An encoding the server does not speak. */
+    post_expect(b, strlen(b), 0, "Content-Encoding: br", 415, PROTO_E_ENCODING);
+    free(b);
+}
+
+static void test_still_serving_valid_requests(void **state)
+{
+    (void)state;
+    char *b = valid_body();
+    char url[200];
+    snprintf(url, sizeof url, "%s/v1/push", W.srv.url);
+    thttp_resp r;
+    assert_int_equal(thttp("POST", url, W.srv.ca, D.authz, b, strlen(b), 1, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    proto_push_reply rep;
+    assert_int_equal(proto_push_reply_decode(r.body, r.len, &rep, NULL), 0);
+    assert_int_equal(rep.results[0].status, PROTO_ST_STORED);
+    proto_push_reply_clear(&rep);
+    thttp_free(&r);
+    free(b);
+    assert_int_equal(fx_count(&W, "SELECT count(*) FROM items"), items0 + 1);
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_setup),
+        cmocka_unit_test(test_malformed_json),
+        cmocka_unit_test(test_wrong_types),
+        cmocka_unit_test(test_unknown_fields),
+        cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_wrong_schema_version),
+        cmocka_unit_test(test_too_many_changes),
+        cmocka_unit_test(test_body_over_cap_refused_before_read),
+        cmocka_unit_test(test_gzip_bomb),
+        cmocka_unit_test(test_bad_encodings),
+        cmocka_unit_test(test_still_serving_valid_requests),
+    };
+    int rc = cmocka_run_group_tests_name("srv_badinput", tests, up, down);
+    curl_global_cleanup();
+    return rc;
+}
