@@ -33,8 +33,9 @@ plat_sys *plat_fake_new(int64_t start_ms, uint64_t seed);
 void plat_fake_free(plat_sys *sys);
 void plat_fake_set(plat_sys *sys, int64_t now_ms);
 void plat_fake_advance(plat_sys *sys, int64_t delta_ms);
-/* Makes the next n calls of random() fail, to test that callers cope. */
-void plat_fake_fail_random(plat_sys *sys, int n);
+/* Lets `skip` more calls of random() succeed, then makes the n after them
+ * fail, to test that callers cope (for example the second of two ids). */
+void plat_fake_fail_random(plat_sys *sys, int skip, int n);
 
 /* The per-user data folder for Blik (XDG_DATA_HOME/blik or ~/.local/share/blik),
  * written into out. Returns 0, or -1 if it does not fit or no home is known. */

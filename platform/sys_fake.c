@@ -9,7 +9,7 @@ typedef struct {
     int64_t now;
     int64_t mono;
     uint64_t state;
-    int fail_random;
+    int skip_random, fail_random;
 } fake_sys;
 
 static int64_t fake_now_ms(const plat_sys *sys) { return ((const fake_sys *)sys)->now; }
@@ -28,7 +28,9 @@ static uint64_t splitmix64(uint64_t *s)
 static int fake_random(const plat_sys *sys, void *buf, size_t n)
 {
     fake_sys *f = sys->ctx;
-    if (f->fail_random > 0) {
+    if (f->skip_random > 0) {
+        f->skip_random--;
+    } else if (f->fail_random > 0) {
         f->fail_random--;
         return -1;
     }
@@ -74,4 +76,9 @@ void plat_fake_advance(plat_sys *sys, int64_t delta_ms)
         f->mono += delta_ms;
 }
 
-void plat_fake_fail_random(plat_sys *sys, int n) { ((fake_sys *)sys)->fail_random = n; }
+void plat_fake_fail_random(plat_sys *sys, int skip, int n)
+{
+    fake_sys *f = (fake_sys *)sys;
+    f->skip_random = skip;
+    f->fail_random = n;
+}

@@ -239,6 +239,7 @@ void db_close(db *d)
         sqlite3_finalize(d->cache[i].st);
     if (d->conn)
         sqlite3_close(d->conn);
+    free(d->tpl);
     free(d);
 }
 

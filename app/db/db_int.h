@@ -20,6 +20,9 @@ struct db {
         sqlite3_stmt *st;
     } cache[DB_STMT_CACHE];
     int depth; /* open transactions: 1 = BEGIN, more = savepoints */
+    /* The template last read. A stored template version never changes, so
+     * this cannot go stale, and a tap need not parse JSON again. */
+    model_template *tpl; /* NULL until the first read; owned */
 };
 
 /* Sets the handle's message and returns rc, so that a failure reads

@@ -287,6 +287,10 @@ int db_template_put_json(db *d, const char *json, size_t len)
 
 int db_template_get(db *d, const char *id, int version, model_template *out)
 {
+    if (version > 0 && d->tpl && d->tpl->version == version && !strcmp(d->tpl->id, id)) {
+        *out = *d->tpl;
+        return db_ok(d);
+    }
     sqlite3_stmt *st = db_stmt(d, "SELECT body FROM template WHERE id = ?1"
                                   " AND (?2 = 0 OR version = ?2) ORDER BY version DESC LIMIT 1");
     if (!st)
@@ -303,7 +307,13 @@ int db_template_get(db *d, const char *id, int version, model_template *out)
     const char *body = (const char *)sqlite3_column_text(st, 0);
     int bad = model_template_parse(body, (size_t)sqlite3_column_bytes(st, 0), out, err, sizeof err);
     sqlite3_reset(st);
-    return bad ? db_fail(d, DB_CORRUPT, "A stored template is damaged: %s", err) : db_ok(d);
+    if (bad)
+        return db_fail(d, DB_CORRUPT, "A stored template is damaged: %s", err);
+    if (!d->tpl)
+        d->tpl = malloc(sizeof *d->tpl);
+    if (d->tpl)
+        *d->tpl = *out;
+    return db_ok(d);
 }
 
 static int focus_same(const model_focus *a, const model_focus *b)

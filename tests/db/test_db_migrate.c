@@ -1,0 +1,122 @@
+/* Migrations: a new file, and a file from each earlier schema version, come
+ * up to date with their data; a step that fails leaves the file as it was. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbfix.h"
+#include "tsupport.h"
+
+static char dir[1024], path[1100];
+static plat_sys *sys;
+
+static int setup(void **state)
+{
+    (void)state;
+    if (tsupport_tmpdir("migrate", dir, sizeof dir))
+        return -1;
+    tsupport_path(path, sizeof path, dir, "blik.db");
+    sys = plat_fake_new(FIX_T0, 3);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    plat_fake_free(sys);
+    tsupport_rmtree(dir);
+    return 0;
+}
+
+static void test_from_empty_to_current(void **state)
+{
+    (void)state;
+    db *d;
+    assert_int_equal(db_open(path, sys, &d), DB_OK);
+    assert_int_equal(db_schema_version(d), DB_SCHEMA_VERSION);
+    assert_int_equal(db_check(d), DB_OK);
+    db_close(d);
+    /* Opening again runs nothing twice. */
+    assert_int_equal(db_open(path, sys, &d), DB_OK);
+    assert_int_equal(db_schema_version(d), DB_SCHEMA_VERSION);
+    db_close(d);
+    assert_int_equal(dbfix_count(path, "pragma_table_info('person') WHERE name = 'name_fold'"), 1);
+    assert_int_equal(dbfix_count(path, "pragma_application_id WHERE application_id = 1114401131"), 1);
+}
+
+/* Version 1 had no folded names: people stored then must be found by the
+ * case-blind search after the upgrade. */
+static void test_from_version_1(void **state)
+{
+    (void)state;
+    db *d;
+    assert_int_equal(db_open_at(path, sys, 1, &d), DB_OK);
+    assert_int_equal(db_schema_version(d), 1);
+    model_unit u = {.id = DEMO_UNIT_ID, .name = "Vuggestuen Æblehaven", .retention_days = 90};
+    assert_int_equal(db_unit_put(d, &u), DB_OK);
+    db_close(d);
+    assert_int_equal(dbfix_exec(path, "INSERT INTO person(id, unit_id, name, role, pin_verifier,"
+                                      " active) VALUES('" FIX_PEER_A "', '" DEMO_UNIT_ID "',"
+                                      " 'Øjvind Ågård', 0, '', 1)"), 0);
+    assert_int_equal(db_open(path, sys, &d), DB_OK);
+    assert_int_equal(db_schema_version(d), 2);
+    model_person found[2];
+    int n;
+    assert_int_equal(db_person_list(d, DEMO_UNIT_ID, "ågå", 0, 2, found, &n), DB_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(found[0].name, "Øjvind Ågård");
+    model_unit back;
+    assert_int_equal(db_unit_get(d, DEMO_UNIT_ID, &back), DB_OK);
+    assert_string_equal(back.name, "Vuggestuen Æblehaven");
+    assert_int_equal(db_check(d), DB_OK);
+    db_close(d);
+}
+
+/* A step that cannot run (here an index name that is already taken) leaves
+ * the file at the version before, whole, and says which step failed. */
+static void test_failed_step_changes_nothing(void **state)
+{
+    (void)state;
+    db *d;
+    assert_int_equal(db_open_at(path, sys, 1, &d), DB_OK);
+    model_unit u = {.id = DEMO_UNIT_ID, .name = "Enheden", .retention_days = 90};
+    assert_int_equal(db_unit_put(d, &u), DB_OK);
+    db_close(d);
+    assert_int_equal(dbfix_exec(path, "CREATE INDEX person_by_fold ON unit(name)"), 0);
+    int rc = db_open(path, sys, &d);
+    assert_int_not_equal(rc, DB_OK);
+    assert_non_null(strstr(db_errmsg(d), "updating the database to version 2"));
+    db_close(d);
+    assert_int_equal(dbfix_count(path, "pragma_user_version WHERE user_version = 1"), 1);
+    assert_int_equal(dbfix_count(path, "pragma_table_info('person') WHERE name = 'name_fold'"), 0);
+    assert_int_equal(dbfix_count(path, "unit WHERE name = 'Enheden'"), 1);
+    /* Once the obstacle is gone, the upgrade goes through. */
+    assert_int_equal(dbfix_exec(path, "DROP INDEX person_by_fold"), 0);
+    assert_int_equal(db_open(path, sys, &d), DB_OK);
+    assert_int_equal(db_schema_version(d), 2);
+    db_close(d);
+}
+
+static void test_unknown_target_version(void **state)
+{
+    (void)state;
+    db *d;
+    assert_int_equal(db_open_at(path, sys, DB_SCHEMA_VERSION + 1, &d), DB_INVALID);
+    db_close(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_from_empty_to_current, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_from_version_1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_step_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_target_version, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,214 @@
+/* The domain model's validation: text, keys, ids, dates, templates, context
+ * values, identifiers and PINs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+static char err[512];
+
+static void test_text_accepts_danish_and_newlines(void **state)
+{
+    (void)state;
+    assert_int_equal(model_text_check("Æbler, øl og å — 🙂", 100, 0, "Note", err, sizeof err), 0);
+    assert_int_equal(model_text_check("to\nlinjer\tmed tab", 100, 1, "Note", err, sizeof err), 0);
+    assert_int_equal(model_text_check("", 10, 0, "Note", err, sizeof err), 0);
+}
+
+static void test_text_refuses_bad_utf8(void **state)
+{
+    (void)state;
+    const char *bad[] = {
+        "\xc3",             /* truncated */
+        "\xc0\xaf",         /* overlong slash */
+        "\xe0\x80\xaf",     /* overlong, three bytes */
+        "\xed\xa0\x80",     /* surrogate */
+        "\xf4\x90\x80\x80", /* past U+10FFFF */
+        "\xff",             /* never valid */
+        "abc\x80",          /* lone continuation */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = 0;
+        assert_int_equal(model_text_check(bad[i], 100, 1, "The note", err, sizeof err), -1);
+        assert_non_null(strstr(err, "The note is not valid UTF-8"));
+    }
+}
+
+static void test_text_refuses_controls_and_length(void **state)
+{
+    (void)state;
+    assert_int_equal(model_text_check("a\nb", 100, 0, "Name", err, sizeof err), -1);
+    assert_non_null(strstr(err, "control character"));
+    assert_int_equal(model_text_check("a\x1b[2J", 100, 1, "Name", err, sizeof err), -1);
+    assert_int_equal(model_text_check("\xc2\x85", 100, 1, "Name", err, sizeof err), -1); /* C1 */
+    char big[MODEL_TEXT_MAX + 2];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    assert_int_equal(model_text_check(big, MODEL_TEXT_MAX, 1, "The note", err, sizeof err), -1);
+    assert_string_equal(err, "The note is too long: 4001 bytes, at most 4000.");
+    assert_int_equal(model_name_check("  \t ", 50, "The name", err, sizeof err), -1);
+    assert_string_equal(err, "The name is empty.");
+}
+
+static void test_keys_ids_dates(void **state)
+{
+    (void)state;
+    assert_int_equal(model_key_check("open_q", "k", err, sizeof err), 0);
+    assert_int_equal(model_key_check("Open", "k", err, sizeof err), -1);
+    assert_int_equal(model_key_check("", "k", err, sizeof err), -1);
+    assert_int_equal(model_key_check("abcdefghijabcdefghijabcdefghijabc", "k", err, sizeof err), -1);
+    assert_int_equal(model_id_check("0b11c000-0000-4000-8000-000000000001", "id", err, sizeof err), 0);
+    assert_int_equal(model_id_check("0B11C000-0000-4000-8000-000000000001", "id", err, sizeof err), -1);
+    assert_int_equal(model_id_check("0b11c000-0000-4000-8000-00000000001", "id", err, sizeof err), -1);
+    assert_int_equal(model_id_check("0b11c000x0000-4000-8000-000000000001", "id", err, sizeof err), -1);
+    assert_int_equal(model_date_check("2028-02-29", "d", err, sizeof err), 0);
+    assert_int_equal(model_date_check("2027-02-29", "d", err, sizeof err), -1);
+    assert_int_equal(model_date_check("2027-13-01", "d", err, sizeof err), -1);
+    assert_int_equal(model_date_check("2027-1-01", "d", err, sizeof err), -1);
+}
+
+static void test_ids_are_v4_and_distinct(void **state)
+{
+    (void)state;
+    plat_sys *sys = plat_fake_new(0, 42);
+    model_id a, b;
+    assert_int_equal(model_id_new(sys, a), 0);
+    assert_int_equal(model_id_new(sys, b), 0);
+    assert_int_equal(model_id_check(a, "id", err, sizeof err), 0);
+    assert_int_equal(a[14], '4');
+    assert_true(strchr("89ab", a[19]) != NULL);
+    assert_string_not_equal(a, b);
+    assert_int_equal(model_id_new(plat_sys_os(), b), 0);
+    assert_int_equal(model_id_check(b, "id", err, sizeof err), 0);
+    plat_fake_fail_random(sys, 0, 1);
+    assert_int_equal(model_id_new(sys, a), -1);
+    assert_string_equal(a, "");
+    plat_fake_free(sys);
+    plat_fake_free(NULL);
+}
+
+#define TPL_HEAD "{\"id\":\"0b11c000-0000-4000-8000-000000000031\",\"unit_id\":\"0b11c000-0000-4000-8000-000000000001\",\"version\":1,\"name\":\"Samling\","
+static const char good_tpl[] = TPL_HEAD
+    "\"scale\":[\"Ikke set\",\"Delvist\",\"Tydeligt\"],"
+    "\"counters\":[{\"key\":\"open_q\",\"label\":\"Åbent spørgsmål\"}],"
+    "\"states\":[{\"key\":\"waiting\",\"label\":\"Ventetid\"}],"
+    "\"interval\":{\"minutes\":5,\"options\":[{\"key\":\"all\",\"label\":\"Alle\"}]},"
+    "\"context\":[{\"key\":\"children\",\"label\":\"Antal børn\",\"type\":\"int\",\"min\":0,\"max\":60},"
+    "{\"key\":\"situation\",\"label\":\"Situation\",\"type\":\"text\"}],"
+    "\"prompts\":[\"Hvad så du?\"],\"phrases\":[\"Venter på svar\"],"
+    "\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}";
+
+static void test_template_parses_and_round_trips(void **state)
+{
+    (void)state;
+    model_template t, u;
+    assert_int_equal(model_template_parse(good_tpl, strlen(good_tpl), &t, err, sizeof err), 0);
+    assert_int_equal(t.n_scale, 3);
+    assert_string_equal(t.counters[0].label, "Åbent spørgsmål");
+    assert_int_equal(t.interval_minutes, 5);
+    assert_int_equal(t.context[0].max, 60);
+    assert_int_equal(t.context[1].type, MODEL_CTX_TEXT);
+    char *json = model_template_to_json(&t);
+    assert_non_null(json);
+    assert_int_equal(model_template_parse(json, strlen(json), &u, err, sizeof err), 0);
+    assert_memory_equal(&t, &u, sizeof t);
+    free(json);
+}
+
+/* Each bad document is refused with a message naming what is wrong, and the
+ * output struct is left as it was. */
+static void test_template_refuses_bad_documents(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json, *msg;
+    } cases[] = {
+        {"{", "not valid JSON"},
+        {"[]", "must be a JSON object"},
+        {TPL_HEAD "\"scale\":[\"a\",\"b\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40},\"extra\":1}", "unknown field \"extra\""},
+        {TPL_HEAD "\"scale\":[\"a\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}", "2 to 5 levels"},
+        {TPL_HEAD "\"scale\":\"a\",\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}", "\"scale\" must be a list"},
+        {TPL_HEAD "\"scale\":[\"a\",\"b\"],\"thresholds\":{\"green_pct\":30,\"yellow_pct\":40}}", "yellow_pct <= green_pct"},
+        {TPL_HEAD "\"scale\":[\"a\",\"b\"],\"thresholds\":{\"green_pct\":\"70\",\"yellow_pct\":40}}", "\"green_pct\" must be a whole number"},
+        {TPL_HEAD "\"scale\":[\"a\",\"b\"],\"counters\":[{\"key\":\"x\",\"label\":\"X\"},{\"key\":\"x\",\"label\":\"Y\"}],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}", "key \"x\" more than once"},
+        {TPL_HEAD "\"scale\":[\"a\",\"b\"],\"counters\":[{\"key\":\"Bad Key\",\"label\":\"X\"}],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}", "may hold only a-z"},
+        {TPL_HEAD "\"scale\":[\"a\",\"b\"],\"interval\":{\"minutes\":500,\"options\":[]},\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}", "\"minutes\" must be 1 to 120"},
+        {TPL_HEAD "\"scale\":[\"a\",\"b\"],\"context\":[{\"key\":\"n\",\"label\":\"N\",\"type\":\"float\"}],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}", "\"type\" must be"},
+        {TPL_HEAD "\"scale\":[\"a\",\"b\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40},\"scale\":[\"c\",\"d\"]}", "not valid JSON"},
+        {TPL_HEAD "\"scale\":[\"a\\u0000b\",\"b\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}", "not valid JSON"},
+        {TPL_HEAD "\"scale\":[\"\xff\",\"b\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}", "not valid JSON"},
+        {"{\"id\":\"nope\",\"unit_id\":\"0b11c000-0000-4000-8000-000000000001\",\"version\":1,\"name\":\"S\",\"scale\":[\"a\",\"b\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}", "template's id is not an identifier"},
+        {TPL_HEAD "\"scale\":[\"a\",\"b\"],\"phrases\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\",\"12\",\"13\",\"14\",\"15\",\"16\",\"17\",\"18\",\"19\",\"20\",\"21\",\"22\",\"23\",\"24\",\"25\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}", "more than 24 entries"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        model_template t;
+        memset(&t, 0x5a, sizeof t);
+        err[0] = 0;
+        int rc = model_template_parse(cases[i].json, strlen(cases[i].json), &t, err, sizeof err);
+        if (rc != -1 || !strstr(err, cases[i].msg))
+            fail_msg("case %zu: rc %d, message \"%s\", wanted \"%s\"", i, rc, err, cases[i].msg);
+        for (size_t b = 0; b < sizeof t; b++)
+            assert_int_equal(((unsigned char *)&t)[b], 0x5a);
+    }
+    char *huge = malloc(MODEL_TEMPLATE_JSON_MAX + 2);
+    memset(huge, ' ', MODEL_TEMPLATE_JSON_MAX + 1);
+    huge[MODEL_TEMPLATE_JSON_MAX + 1] = 0;
+    model_template t;
+    assert_int_equal(model_template_parse(huge, strlen(huge), &t, err, sizeof err), -1);
+    assert_non_null(strstr(err, "too large"));
+    free(huge);
+}
+
+static void test_context_values(void **state)
+{
+    (void)state;
+    model_template t;
+    assert_int_equal(model_template_parse(good_tpl, strlen(good_tpl), &t, err, sizeof err), 0);
+    assert_int_equal(model_context_check(&t, "{\"children\":14,\"situation\":\"Leg på gulvet\"}", err, sizeof err), 0);
+    assert_int_equal(model_context_check(&t, "", err, sizeof err), 0);
+    assert_int_equal(model_context_check(&t, "{\"children\":61}", err, sizeof err), -1);
+    assert_string_equal(err, "Antal børn must be a whole number from 0 to 60.");
+    assert_int_equal(model_context_check(&t, "{\"child_name\":\"Ole\"}", err, sizeof err), -1);
+    assert_non_null(strstr(err, "no context field \"child_name\""));
+    assert_int_equal(model_context_check(&t, "{\"situation\":5}", err, sizeof err), -1);
+    assert_int_equal(model_context_check(&t, "[1]", err, sizeof err), -1);
+    assert_int_equal(model_context_check(&t, "{\"children\":1,\"children\":2}", err, sizeof err), -1);
+}
+
+static void test_pins(void **state)
+{
+    (void)state;
+    char v[MODEL_VERIFIER_MAX];
+    assert_int_equal(model_pin_hash("2580", v), 0);
+    assert_non_null(strstr(v, "$argon2id$"));
+    assert_null(strstr(v, "2580"));
+    assert_int_equal(model_pin_verify(v, "2580"), 1);
+    assert_int_equal(model_pin_verify(v, "2581"), 0);
+    assert_int_equal(model_pin_verify("$argon2i$v=19$garbage", "2580"), 0);
+    assert_int_equal(model_pin_verify("", "2580"), 0);
+    assert_int_equal(model_pin_hash("12a4", v), -1);
+    assert_int_equal(model_pin_hash("123", v), -1);
+    assert_int_equal(model_pin_check("123456789", err, sizeof err), -1);
+    assert_string_equal(err, "A PIN is 4 to 8 digits.");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_text_accepts_danish_and_newlines),
+        cmocka_unit_test(test_text_refuses_bad_utf8),
+        cmocka_unit_test(test_text_refuses_controls_and_length),
+        cmocka_unit_test(test_keys_ids_dates),
+        cmocka_unit_test(test_ids_are_v4_and_distinct),
+        cmocka_unit_test(test_template_parses_and_round_trips),
+        cmocka_unit_test(test_template_refuses_bad_documents),
+        cmocka_unit_test(test_context_values),
+        cmocka_unit_test(test_pins),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
