@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MSG(...) snprintf(msg, msglen, __VA_ARGS__)
 
@@ -452,6 +453,21 @@ fail:
     return srv_q_retryable(err) ? 1 : -1;
 }
 
+/* For fault tests only: a pause between the commit of a push and its reply,
+ * so that a test can kill the server exactly there. Off unless the
+ * environment variable is set when the server starts. */
+static int commit_delay_ms(void)
+{
+    static int ms = -1;
+    if (ms < 0) {
+        const char *v = getenv("BLIK_FAULT_COMMIT_DELAY_MS");
+        ms = v ? atoi(v) : 0;
+        if (ms < 0 || ms > 60000)
+            ms = 0;
+    }
+    return ms;
+}
+
 proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t len,
                     char **reply, char *msg, size_t msglen)
 {
@@ -478,6 +494,10 @@ proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t 
         free(rep.results);
         MSG("The database could not store the changes; nothing was stored. Try again later.");
         return PROTO_E_UNAVAILABLE;
+    }
+    if (commit_delay_ms() > 0) {
+        struct timespec ts = {commit_delay_ms() / 1000, (long)(commit_delay_ms() % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
     }
     *reply = proto_push_reply_encode(&rep);
     free(rep.results);

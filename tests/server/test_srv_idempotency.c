@@ -1,0 +1,248 @@
+/*
+ * "Nothing lost, nothing doubled": the same push sent three times at once,
+ * and again after the server was killed between its commit and its reply,
+ * leaves exactly one stored record, and every reply is success or duplicate.
+ * Also: a graceful stop lets a request in flight finish.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+
+#include "fixture.h"
+
+static fx_world W;
+static fx_unit U;
+static fx_device D;
+
+static int up(void **state)
+{
+    (void)state;
+    return fx_up(&W, "blik_idem", NULL);
+}
+
+static int down(void **state)
+{
+    (void)state;
+    fx_down(&W);
+    return 0;
+}
+
+typedef struct {
+    const char *body;
+    thttp_resp r;
+} sender;
+
+static void *send_push(void *ud)
+{
+    sender *s = ud;
+    char url[200];
+    snprintf(url, sizeof url, "%s/v1/push", W.srv.url);
+    thttp("POST", url, W.srv.ca, D.authz, s->body, strlen(s->body), 0, NULL, &s->r);
+    return NULL;
+}
+
+/* Sends body n times at once; returns the replies in s. */
+static void send_concurrently(const char *body, sender *s, int n)
+{
+    pthread_t t[8];
+    for (int i = 0; i < n; i++) {
+        s[i].body = body;
+        assert_int_equal(pthread_create(&t[i], NULL, send_push, &s[i]), 0);
+    }
+    for (int i = 0; i < n; i++)
+        pthread_join(t[i], NULL);
+}
+
+static long long stored_copies(const char *entity, const char *key)
+{
+    char sql[300];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM items WHERE entity = '%s' AND key = '%s'",
+             entity, key);
+    return fx_count(&W, sql);
+}
+
+static long long change_rows(const char *change_id)
+{
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM changes WHERE change_id = '%s'", change_id);
+    return fx_count(&W, sql);
+}
+
+/* A push of an observation, a note and the feedback. */
+static void make_push(proto_change c[3], proto_record *obs, char **body)
+{
+    proto_record note, fb;
+    fx_obs(&U, U.peer1, U.peer2, obs);
+    fx_note(obs->u.obs.id, "Asked why, twice.", &note);
+    fx_feedback(obs->u.obs.id, U.peer1, "Good waiting time.", &fb);
+    fx_change(&c[0], U.peer1, 0, obs);
+    fx_change(&c[1], U.peer1, 0, &note);
+    fx_change(&c[2], U.peer1, 0, &fb);
+    *body = fx_push_body(c, 3);
+}
+
+static void assert_exactly_once(const proto_change c[3], const proto_record *obs)
+{
+    assert_int_equal(stored_copies("observation", obs->u.obs.id), 1);
+    assert_int_equal(stored_copies("note", c[1].rec.u.note.id), 1);
+    assert_int_equal(stored_copies("feedback", obs->u.obs.id), 1);
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(change_rows(c[k].change_id), 1);
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT version FROM items WHERE entity = 'observation' AND key = '%s'",
+             obs->u.obs.id);
+    assert_int_equal(fx_count(&W, sql), 1); /* applied once: still version 1 */
+}
+
+static void test_setup(void **state)
+{
+    (void)state;
+    fx_make_unit(&W, "Idempotent Unit", &U);
+    fx_enrol(&W, U.unit, &D);
+}
+
+static void test_same_push_three_times_concurrently(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 5; round++) {
+        proto_change c[3];
+        proto_record obs;
+        char *body;
+        make_push(c, &obs, &body);
+        sender s[3];
+        memset(s, 0, sizeof s);
+        send_concurrently(body, s, 3);
+        int stored[3] = {0};
+        for (int i = 0; i < 3; i++) {
+            assert_int_equal(s[i].r.status, 200);
+            proto_push_reply rep;
+            assert_int_equal(proto_push_reply_decode(s[i].r.body, s[i].r.len, &rep, NULL), 0);
+            for (int k = 0; k < 3; k++) {
+                proto_status st = rep.results[k].status;
+                assert_true(st == PROTO_ST_STORED || st == PROTO_ST_DUPLICATE);
+                stored[k] += st == PROTO_ST_STORED;
+            }
+            proto_push_reply_clear(&rep);
+            thttp_free(&s[i].r);
+        }
+        for (int k = 0; k < 3; k++)
+            assert_int_equal(stored[k], 1); /* exactly one of the three applied it */
+        assert_exactly_once(c, &obs);
+        free(body);
+    }
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Waits until the change is committed (seen from another connection). */
+static void wait_committed(const char *change_id)
+{
+    for (int i = 0; i < 400 && change_rows(change_id) == 0; i++)
+        sleep_ms(25);
+    assert_int_equal(change_rows(change_id), 1);
+}
+
+static void test_killed_between_commit_and_reply(void **state)
+{
+    (void)state;
+    /* A server that pauses after committing a push, before replying. */
+    assert_int_equal(tsrv_stop(&W.srv), 0);
+    setenv("BLIK_FAULT_COMMIT_DELAY_MS", "5000", 1);
+    fx_restart(&W, NULL);
+    unsetenv("BLIK_FAULT_COMMIT_DELAY_MS");
+
+    proto_change c[3];
+    proto_record obs;
+    char *body;
+    make_push(c, &obs, &body);
+    sender s;
+    memset(&s, 0, sizeof s);
+    s.body = body;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, send_push, &s), 0);
+    wait_committed(c[2].change_id);
+    tsrv_kill(&W.srv); /* SIGKILL: the commit is done, the reply never sent */
+    pthread_join(t, NULL);
+    assert_int_equal(s.r.status, 0); /* the tablet saw no answer: outcome unknown */
+    thttp_free(&s.r);
+
+    /* The tablet retries with the same change ids, three times at once. */
+    fx_restart(&W, NULL);
+    sender s3[3];
+    memset(s3, 0, sizeof s3);
+    send_concurrently(body, s3, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(s3[i].r.status, 200);
+        proto_push_reply rep;
+        assert_int_equal(proto_push_reply_decode(s3[i].r.body, s3[i].r.len, &rep, NULL), 0);
+        for (int k = 0; k < 3; k++) {
+            assert_int_equal(rep.results[k].status, PROTO_ST_DUPLICATE);
+            assert_int_equal(rep.results[k].version, 1);
+        }
+        proto_push_reply_clear(&rep);
+        thttp_free(&s3[i].r);
+    }
+    assert_exactly_once(c, &obs);
+    free(body);
+}
+
+static void test_graceful_stop_finishes_request_in_flight(void **state)
+{
+    (void)state;
+    assert_int_equal(tsrv_stop(&W.srv), 0);
+    setenv("BLIK_FAULT_COMMIT_DELAY_MS", "1500", 1);
+    fx_restart(&W, NULL);
+    unsetenv("BLIK_FAULT_COMMIT_DELAY_MS");
+    proto_change c[3];
+    proto_record obs;
+    char *body;
+    make_push(c, &obs, &body);
+    sender s;
+    memset(&s, 0, sizeof s);
+    s.body = body;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, send_push, &s), 0);
+    wait_committed(c[2].change_id);
+    /* SIGTERM while the request is in flight: it still gets its answer, and
+     * the server exits cleanly afterwards. */
+    assert_int_equal(tsrv_stop(&W.srv), 0);
+    pthread_join(t, NULL);
+    assert_int_equal(s.r.status, 200);
+    proto_push_reply rep;
+    assert_int_equal(proto_push_reply_decode(s.r.body, s.r.len, &rep, NULL), 0);
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(rep.results[k].status, PROTO_ST_STORED);
+    proto_push_reply_clear(&rep);
+    thttp_free(&s.r);
+    free(body);
+    /* A new server after the stop refuses nothing it should accept. */
+    fx_restart(&W, NULL);
+    fx_ping_ok(&W);
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_setup),
+        cmocka_unit_test(test_same_push_three_times_concurrently),
+        cmocka_unit_test(test_killed_between_commit_and_reply),
+        cmocka_unit_test(test_graceful_stop_finishes_request_in_flight),
+    };
+    int rc = cmocka_run_group_tests_name("srv_idempotency", tests, up, down);
+    curl_global_cleanup();
+    return rc;
+}
