@@ -101,6 +101,31 @@ void db_col_text(sqlite3_stmt *st, int i, char *dst, size_t cap)
     dst[n] = '\0';
 }
 
+int db_one(db *d, sqlite3_stmt *st, db_reader fn, void *out, const char *missing,
+           const char *doing)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        fn(st, out);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return db_ok(d);
+    return rc == SQLITE_DONE ? db_fail(d, DB_NOTFOUND, "%s", missing) : db_sqlite_fail(d, rc, doing);
+}
+
+int db_rows(db *d, sqlite3_stmt *st, db_reader fn, void *out, size_t size, int max, int *n,
+            const char *doing)
+{
+    int rc;
+    *n = 0;
+    while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(st, (char *)out + (size_t)(*n)++ * size);
+    if (*n >= max)
+        rc = SQLITE_DONE;
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? db_ok(d) : db_sqlite_fail(d, rc, doing);
+}
+
 static int exec(db *d, const char *sql, const char *doing)
 {
     int rc = sqlite3_exec(d->conn, sql, NULL, NULL, NULL);

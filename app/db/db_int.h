@@ -49,6 +49,17 @@ int db_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Copies a text column into dst (cap bytes); "" for NULL. */
 void db_col_text(sqlite3_stmt *st, int i, char *dst, size_t cap);
 
+/* Reads the current row of st into out (a struct of the caller's type). */
+typedef void (*db_reader)(sqlite3_stmt *st, void *out);
+/* Steps a bound statement for one row and reads it with fn. DB_NOTFOUND
+ * with the sentence `missing` if there is none. Resets st. */
+int db_one(db *d, sqlite3_stmt *st, db_reader fn, void *out, const char *missing,
+           const char *doing);
+/* Steps a bound statement for up to max rows, reading row i with fn into
+ * (char *)out + i * size; *n is the number read. Resets st. */
+int db_rows(db *d, sqlite3_stmt *st, db_reader fn, void *out, size_t size, int max, int *n,
+            const char *doing);
+
 /* Appends an outbox entry for a change, inside the caller's transaction.
  * Takes ownership of payload (decref'd here). obs_id names the observation
  * the record belongs to (NULL for none). */
@@ -63,7 +74,7 @@ void db_fold(const char *s, char *out, size_t cap);
     "id, unit_id, focus_id, focus_version, template_id, template_version, observer_id,"         \
     " observee_id, room_id, activity, context, agreement, started_at, ended_at, status,"        \
     " revision, updated_at"
-void db_read_obs(sqlite3_stmt *st, model_observation *o);
+void db_read_obs(sqlite3_stmt *st, void *out); /* a db_reader for model_observation */
 
 /* The migrations: runs every step above the file's version. */
 int db_migrate(db *d, int target);

@@ -55,13 +55,8 @@ int db_obs_list(db *d, const db_obs_filter *f, db_cursor *cursor, int max,
     sqlite3_bind_int64(st, 11, cursor->started_at);
     db_bind_text(st, 12, cursor->id);
     sqlite3_bind_int(st, 13, max);
-    int src;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
-        db_read_obs(st, &out[(*n)++]);
-    }
-    sqlite3_reset(st);
-    if (src != SQLITE_DONE && src != SQLITE_ROW)
-        return db_sqlite_fail(d, src, "listing observations");
+    if ((rc = db_rows(d, st, db_read_obs, out, sizeof *out, max, n, "listing observations")) != DB_OK)
+        return rc;
     if (*n > 0) {
         cursor->started_at = out[*n - 1].started_at;
         memcpy(cursor->id, out[*n - 1].id, sizeof cursor->id);

@@ -11,8 +11,9 @@
 
 static const char *const kind_names[] = {"count", "state_start", "state_stop", "sample", "undo"};
 
-void db_read_obs(sqlite3_stmt *st, model_observation *o)
+void db_read_obs(sqlite3_stmt *st, void *out)
 {
+    model_observation *o = out;
     memset(o, 0, sizeof *o);
     db_col_text(st, 0, o->id, sizeof o->id);
     db_col_text(st, 1, o->unit_id, sizeof o->unit_id);
@@ -39,14 +40,7 @@ int db_obs_get(db *d, const char *id, model_observation *out)
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        db_read_obs(st, out);
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
-        return db_ok(d);
-    return rc == SQLITE_DONE ? db_fail(d, DB_NOTFOUND, "No such observation.")
-                             : db_sqlite_fail(d, rc, "reading an observation");
+    return db_one(d, st, db_read_obs, out, "No such observation.", "reading an observation");
 }
 
 static json_t *obs_json(const model_observation *o)
@@ -438,8 +432,9 @@ int db_obs_event(db *d, const char *obs_id, const char *actor_id, model_event_ki
     return finish(d, rc);
 }
 
-static void read_event(sqlite3_stmt *st, model_event *e)
+static void read_event(sqlite3_stmt *st, void *out)
 {
+    model_event *e = out;
     memset(e, 0, sizeof *e);
     db_col_text(st, 0, e->id, sizeof e->id);
     db_col_text(st, 1, e->observation_id, sizeof e->observation_id);
@@ -459,14 +454,7 @@ int db_obs_last_undoable(db *d, const char *obs_id, model_event *out)
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, obs_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        read_event(st, out);
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
-        return db_ok(d);
-    return rc == SQLITE_DONE ? db_fail(d, DB_NOTFOUND, "There is nothing to undo.")
-                             : db_sqlite_fail(d, rc, "reading events");
+    return db_one(d, st, read_event, out, "There is nothing to undo.", "reading events");
 }
 
 int db_obs_undo(db *d, const char *obs_id, const char *actor_id, model_id id_out)
@@ -599,6 +587,19 @@ int db_feedback_put(db *d, const char *obs_id, const char *actor_id, const char 
     return finish(d, rc);
 }
 
+static void read_feedback(sqlite3_stmt *st, void *out)
+{
+    model_feedback *fb = out;
+    memset(fb, 0, sizeof *fb);
+    db_col_text(st, 0, fb->observation_id, sizeof fb->observation_id);
+    db_col_text(st, 1, fb->author_id, sizeof fb->author_id);
+    db_col_text(st, 2, fb->works, sizeof fb->works);
+    db_col_text(st, 3, fb->wonderings, sizeof fb->wonderings);
+    db_col_text(st, 4, fb->next_step, sizeof fb->next_step);
+    fb->given_at = sqlite3_column_int64(st, 5);
+    fb->updated_at = sqlite3_column_int64(st, 6);
+}
+
 int db_feedback_get(db *d, const char *obs_id, model_feedback *out)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT observation_id, author_id, works, wonderings,"
@@ -607,22 +608,7 @@ int db_feedback_get(db *d, const char *obs_id, model_feedback *out)
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, obs_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        memset(out, 0, sizeof *out);
-        db_col_text(st, 0, out->observation_id, sizeof out->observation_id);
-        db_col_text(st, 1, out->author_id, sizeof out->author_id);
-        db_col_text(st, 2, out->works, sizeof out->works);
-        db_col_text(st, 3, out->wonderings, sizeof out->wonderings);
-        db_col_text(st, 4, out->next_step, sizeof out->next_step);
-        out->given_at = sqlite3_column_int64(st, 5);
-        out->updated_at = sqlite3_column_int64(st, 6);
-    }
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
-        return db_ok(d);
-    return rc == SQLITE_DONE ? db_fail(d, DB_NOTFOUND, "No feedback yet.")
-                             : db_sqlite_fail(d, rc, "reading feedback");
+    return db_one(d, st, read_feedback, out, "No feedback yet.", "reading feedback");
 }
 
 int db_reflection_put(db *d, const char *obs_id, const char *actor_id, const char *text,
@@ -666,6 +652,17 @@ int db_reflection_put(db *d, const char *obs_id, const char *actor_id, const cha
     return finish(d, rc);
 }
 
+static void read_reflection(sqlite3_stmt *st, void *out)
+{
+    model_reflection *r = out;
+    memset(r, 0, sizeof *r);
+    db_col_text(st, 0, r->observation_id, sizeof r->observation_id);
+    db_col_text(st, 1, r->author_id, sizeof r->author_id);
+    db_col_text(st, 2, r->text, sizeof r->text);
+    db_col_text(st, 3, r->next_step, sizeof r->next_step);
+    r->updated_at = sqlite3_column_int64(st, 4);
+}
+
 int db_reflection_get(db *d, const char *obs_id, model_reflection *out)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT observation_id, author_id, text, next_step, updated_at"
@@ -673,20 +670,7 @@ int db_reflection_get(db *d, const char *obs_id, model_reflection *out)
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, obs_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        memset(out, 0, sizeof *out);
-        db_col_text(st, 0, out->observation_id, sizeof out->observation_id);
-        db_col_text(st, 1, out->author_id, sizeof out->author_id);
-        db_col_text(st, 2, out->text, sizeof out->text);
-        db_col_text(st, 3, out->next_step, sizeof out->next_step);
-        out->updated_at = sqlite3_column_int64(st, 4);
-    }
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
-        return db_ok(d);
-    return rc == SQLITE_DONE ? db_fail(d, DB_NOTFOUND, "No reflection yet.")
-                             : db_sqlite_fail(d, rc, "reading the reflection");
+    return db_one(d, st, read_reflection, out, "No reflection yet.", "reading the reflection");
 }
 
 int db_obs_events(db *d, const char *obs_id, int offset, int max, model_event *out, int *n)
@@ -699,11 +683,18 @@ int db_obs_events(db *d, const char *obs_id, int offset, int max, model_event *o
     db_bind_text(st, 1, obs_id);
     sqlite3_bind_int(st, 2, max);
     sqlite3_bind_int(st, 3, offset);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
-        read_event(st, &out[(*n)++]);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? db_ok(d) : db_sqlite_fail(d, rc, "reading events");
+    return db_rows(d, st, read_event, out, sizeof *out, max, n, "reading events");
+}
+
+static void read_note(sqlite3_stmt *st, void *out)
+{
+    model_note *no = out;
+    memset(no, 0, sizeof *no);
+    db_col_text(st, 0, no->id, sizeof no->id);
+    db_col_text(st, 1, no->observation_id, sizeof no->observation_id);
+    no->at = sqlite3_column_int64(st, 2);
+    db_col_text(st, 3, no->text, sizeof no->text);
+    db_col_text(st, 4, no->sign_id, sizeof no->sign_id);
 }
 
 int db_obs_notes(db *d, const char *obs_id, int offset, int max, model_note *out, int *n)
@@ -717,18 +708,17 @@ int db_obs_notes(db *d, const char *obs_id, int offset, int max, model_note *out
     db_bind_text(st, 1, obs_id);
     sqlite3_bind_int(st, 2, max);
     sqlite3_bind_int(st, 3, offset);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
-        model_note *no = &out[(*n)++];
-        memset(no, 0, sizeof *no);
-        db_col_text(st, 0, no->id, sizeof no->id);
-        db_col_text(st, 1, no->observation_id, sizeof no->observation_id);
-        no->at = sqlite3_column_int64(st, 2);
-        db_col_text(st, 3, no->text, sizeof no->text);
-        db_col_text(st, 4, no->sign_id, sizeof no->sign_id);
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? db_ok(d) : db_sqlite_fail(d, rc, "reading notes");
+    return db_rows(d, st, read_note, out, sizeof *out, max, n, "reading notes");
+}
+
+static void read_rating(sqlite3_stmt *st, void *out)
+{
+    model_rating *r = out;
+    memset(r, 0, sizeof *r);
+    db_col_text(st, 0, r->observation_id, sizeof r->observation_id);
+    db_col_text(st, 1, r->sign_id, sizeof r->sign_id);
+    r->level = sqlite3_column_int(st, 2);
+    r->at = sqlite3_column_int64(st, 3);
 }
 
 int db_obs_ratings(db *d, const char *obs_id, model_rating *out, int max, int *n)
@@ -742,17 +732,7 @@ int db_obs_ratings(db *d, const char *obs_id, model_rating *out, int max, int *n
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, obs_id);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
-        model_rating *r = &out[(*n)++];
-        memset(r, 0, sizeof *r);
-        db_col_text(st, 0, r->observation_id, sizeof r->observation_id);
-        db_col_text(st, 1, r->sign_id, sizeof r->sign_id);
-        r->level = sqlite3_column_int(st, 2);
-        r->at = sqlite3_column_int64(st, 3);
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? db_ok(d) : db_sqlite_fail(d, rc, "reading ratings");
+    return db_rows(d, st, read_rating, out, sizeof *out, max, n, "reading ratings");
 }
 
 int db_obs_counts(db *d, const char *obs_id, const model_template *t, int counts[MODEL_MAX_COUNTERS])

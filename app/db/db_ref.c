@@ -61,24 +61,22 @@ int db_unit_put(db *d, const model_unit *u)
     return write1(d, st, "saving a unit");
 }
 
+static void read_unit(sqlite3_stmt *st, void *out)
+{
+    model_unit *u = out;
+    memset(u, 0, sizeof *u);
+    db_col_text(st, 0, u->id, sizeof u->id);
+    db_col_text(st, 1, u->name, sizeof u->name);
+    u->retention_days = sqlite3_column_int(st, 2);
+}
+
 int db_unit_get(db *d, const char *id, model_unit *out)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT id, name, retention_days FROM unit WHERE id = ?1");
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        memset(out, 0, sizeof *out);
-        db_col_text(st, 0, out->id, sizeof out->id);
-        db_col_text(st, 1, out->name, sizeof out->name);
-        out->retention_days = sqlite3_column_int(st, 2);
-    }
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
-        return db_ok(d);
-    return rc == SQLITE_DONE ? db_fail(d, DB_NOTFOUND, "No such unit.")
-                             : db_sqlite_fail(d, rc, "reading a unit");
+    return db_one(d, st, read_unit, out, "No such unit.", "reading a unit");
 }
 
 int db_room_put(db *d, const model_room *r)
@@ -100,8 +98,9 @@ int db_room_put(db *d, const model_room *r)
     return write1(d, st, "saving a room");
 }
 
-static void read_room(sqlite3_stmt *st, model_room *r)
+static void read_room(sqlite3_stmt *st, void *out)
 {
+    model_room *r = out;
     memset(r, 0, sizeof *r);
     db_col_text(st, 0, r->id, sizeof r->id);
     db_col_text(st, 1, r->unit_id, sizeof r->unit_id);
@@ -114,14 +113,7 @@ int db_room_get(db *d, const char *id, model_room *out)
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        read_room(st, out);
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
-        return db_ok(d);
-    return rc == SQLITE_DONE ? db_fail(d, DB_NOTFOUND, "No such room.")
-                             : db_sqlite_fail(d, rc, "reading a room");
+    return db_one(d, st, read_room, out, "No such room.", "reading a room");
 }
 
 int db_room_list(db *d, const char *unit_id, int offset, int max, model_room *out, int *n)
@@ -134,11 +126,7 @@ int db_room_list(db *d, const char *unit_id, int offset, int max, model_room *ou
     db_bind_text(st, 1, unit_id);
     sqlite3_bind_int(st, 2, max);
     sqlite3_bind_int(st, 3, offset);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
-        read_room(st, &out[(*n)++]);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? db_ok(d) : db_sqlite_fail(d, rc, "listing rooms");
+    return db_rows(d, st, read_room, out, sizeof *out, max, n, "listing rooms");
 }
 
 int db_person_put(db *d, const model_person *p)
@@ -169,8 +157,9 @@ int db_person_put(db *d, const model_person *p)
     return write1(d, st, "saving a person");
 }
 
-static void read_person(sqlite3_stmt *st, model_person *p)
+static void read_person(sqlite3_stmt *st, void *out)
 {
+    model_person *p = out;
     memset(p, 0, sizeof *p);
     db_col_text(st, 0, p->id, sizeof p->id);
     db_col_text(st, 1, p->unit_id, sizeof p->unit_id);
@@ -187,14 +176,7 @@ int db_person_get(db *d, const char *id, model_person *out)
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        read_person(st, out);
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
-        return db_ok(d);
-    return rc == SQLITE_DONE ? db_fail(d, DB_NOTFOUND, "No such person.")
-                             : db_sqlite_fail(d, rc, "reading a person");
+    return db_one(d, st, read_person, out, "No such person.", "reading a person");
 }
 
 int db_person_list(db *d, const char *unit_id, const char *search, int offset, int max,
@@ -218,11 +200,7 @@ int db_person_list(db *d, const char *unit_id, const char *search, int offset, i
     db_bind_text(st, 2, fold);
     sqlite3_bind_int(st, 3, max);
     sqlite3_bind_int(st, 4, offset);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
-        read_person(st, &out[(*n)++]);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? db_ok(d) : db_sqlite_fail(d, rc, "listing people");
+    return db_rows(d, st, read_person, out, sizeof *out, max, n, "listing people");
 }
 
 /* A version is immutable: storing it again is fine only with the same
@@ -403,6 +381,13 @@ fail:
     return rc;
 }
 
+static void read_sign(sqlite3_stmt *st, void *out)
+{
+    model_sign *s = out;
+    db_col_text(st, 0, s->id, sizeof s->id);
+    db_col_text(st, 1, s->text, sizeof s->text);
+}
+
 static int read_signs(db *d, model_focus *f)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT sign_id, text FROM focus_sign WHERE focus_id = ?1"
@@ -411,19 +396,13 @@ static int read_signs(db *d, model_focus *f)
         return DB_INTERNAL;
     db_bind_text(st, 1, f->id);
     sqlite3_bind_int(st, 2, f->version);
-    int rc;
-    f->n_signs = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && f->n_signs < MODEL_MAX_SIGNS) {
-        model_sign *s = &f->signs[f->n_signs++];
-        db_col_text(st, 0, s->id, sizeof s->id);
-        db_col_text(st, 1, s->text, sizeof s->text);
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? DB_OK : db_sqlite_fail(d, rc, "reading signs");
+    return db_rows(d, st, read_sign, f->signs, sizeof f->signs[0], MODEL_MAX_SIGNS, &f->n_signs,
+                   "reading signs");
 }
 
-static void read_focus(sqlite3_stmt *st, model_focus *f)
+static void read_focus(sqlite3_stmt *st, void *out)
 {
+    model_focus *f = out;
     memset(f, 0, sizeof *f);
     db_col_text(st, 0, f->id, sizeof f->id);
     f->version = sqlite3_column_int(st, 1);
@@ -446,13 +425,9 @@ int db_focus_get(db *d, const char *id, int version, model_focus *out)
         return DB_INTERNAL;
     db_bind_text(st, 1, id);
     sqlite3_bind_int(st, 2, version);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        read_focus(st, out);
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW)
-        return rc == SQLITE_DONE ? db_fail(d, DB_NOTFOUND, "No such focus.")
-                                 : db_sqlite_fail(d, rc, "reading a focus");
+    int rc = db_one(d, st, read_focus, out, "No such focus.", "reading a focus");
+    if (rc != DB_OK)
+        return rc;
     rc = read_signs(d, out);
     return rc == DB_OK ? db_ok(d) : rc;
 }
@@ -472,12 +447,9 @@ int db_focus_list(db *d, const char *unit_id, const char *date, int offset, int 
     db_bind_text(st, 2, date ? date : "");
     sqlite3_bind_int(st, 3, max);
     sqlite3_bind_int(st, 4, offset);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
-        read_focus(st, &out[(*n)++]);
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return db_sqlite_fail(d, rc, "listing focuses");
+    int rc = db_rows(d, st, read_focus, out, sizeof *out, max, n, "listing focuses");
+    if (rc != DB_OK)
+        return rc;
     for (int i = 0; i < *n; i++)
         if ((rc = read_signs(d, &out[i])) != DB_OK)
             return rc;

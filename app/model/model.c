@@ -1,13 +1,14 @@
 /* Validation of the domain model's fields, and identifiers. */
 #include "model.h"
+#include "model_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 /* Formats a message into err if there is room; always returns -1 so that a
- * check can end with `return fail(...)`. */
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+ * check can end with `return model_fail(...)`. */
+int model_fail(char *err, size_t errlen, const char *fmt, ...)
 {
     if (err && errlen > 0) {
         va_list ap;
@@ -57,20 +58,20 @@ int model_text_check(const char *s, size_t max_bytes, int multiline, const char 
                      char *err, size_t errlen)
 {
     if (!s)
-        return fail(err, errlen, "%s is missing.", field);
+        return model_fail(err, errlen, "%s is missing.", field);
     size_t n = strlen(s);
     if (n > max_bytes)
-        return fail(err, errlen, "%s is too long: %zu bytes, at most %zu.", field, n, max_bytes);
+        return model_fail(err, errlen, "%s is too long: %zu bytes, at most %zu.", field, n, max_bytes);
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
         unsigned cp;
         size_t len = utf8_seq(p + i, n - i, &cp);
         if (len == 0)
-            return fail(err, errlen, "%s is not valid UTF-8 text (byte %zu).", field, i);
+            return model_fail(err, errlen, "%s is not valid UTF-8 text (byte %zu).", field, i);
         if ((cp < 0x20 && !(cp == '\t' || (multiline && cp == '\n'))) || cp == 0x7F ||
             (cp >= 0x80 && cp < 0xA0))
-            return fail(err, errlen, "%s holds a control character (byte %zu).", field, i);
+            return model_fail(err, errlen, "%s holds a control character (byte %zu).", field, i);
         i += len;
     }
     return 0;
@@ -84,20 +85,20 @@ int model_name_check(const char *s, size_t max_bytes, const char *field, char *e
     for (const char *p = s; *p; p++)
         if (*p != ' ' && *p != '\t')
             return 0;
-    return fail(err, errlen, "%s is empty.", field);
+    return model_fail(err, errlen, "%s is empty.", field);
 }
 
 int model_key_check(const char *s, const char *field, char *err, size_t errlen)
 {
     if (!s || !*s)
-        return fail(err, errlen, "%s is empty.", field);
+        return model_fail(err, errlen, "%s is empty.", field);
     size_t n = strlen(s);
     if (n > MODEL_KEY_MAX)
-        return fail(err, errlen, "%s is too long: at most %d characters.", field, MODEL_KEY_MAX);
+        return model_fail(err, errlen, "%s is too long: at most %d characters.", field, MODEL_KEY_MAX);
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-            return fail(err, errlen, "%s may hold only a-z, 0-9 and _.", field);
+            return model_fail(err, errlen, "%s may hold only a-z, 0-9 and _.", field);
     }
     return 0;
 }
@@ -105,12 +106,12 @@ int model_key_check(const char *s, const char *field, char *err, size_t errlen)
 int model_id_check(const char *s, const char *field, char *err, size_t errlen)
 {
     if (!s || strlen(s) != MODEL_UUID_LEN)
-        return fail(err, errlen, "%s is not an identifier.", field);
+        return model_fail(err, errlen, "%s is not an identifier.", field);
     for (int i = 0; i < MODEL_UUID_LEN; i++) {
         char c = s[i];
         int dash = (i == 8 || i == 13 || i == 18 || i == 23);
         if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-            return fail(err, errlen, "%s is not an identifier.", field);
+            return model_fail(err, errlen, "%s is not an identifier.", field);
     }
     return 0;
 }
@@ -119,16 +120,16 @@ int model_date_check(const char *s, const char *field, char *err, size_t errlen)
 {
     static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (!s || strlen(s) != MODEL_DATE_LEN || s[4] != '-' || s[7] != '-')
-        return fail(err, errlen, "%s is not a date (YYYY-MM-DD).", field);
+        return model_fail(err, errlen, "%s is not a date (YYYY-MM-DD).", field);
     for (int i = 0; i < MODEL_DATE_LEN; i++)
         if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-            return fail(err, errlen, "%s is not a date (YYYY-MM-DD).", field);
+            return model_fail(err, errlen, "%s is not a date (YYYY-MM-DD).", field);
     int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
     int m = (s[5] - '0') * 10 + (s[6] - '0');
     int d = (s[8] - '0') * 10 + (s[9] - '0');
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if (y < 2000 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
-        return fail(err, errlen, "%s is not a real date: %s.", field, s);
+        return model_fail(err, errlen, "%s is not a real date: %s.", field, s);
     return 0;
 }
 
@@ -147,7 +148,7 @@ int model_unit_check(const model_unit *u, char *err, size_t errlen)
         model_name_check(u->name, MODEL_NAME_MAX, "The unit's name", err, errlen))
         return -1;
     if (u->retention_days < 1 || u->retention_days > 3650)
-        return fail(err, errlen, "The retention period must be 1 to 3650 days.");
+        return model_fail(err, errlen, "The retention period must be 1 to 3650 days.");
     return 0;
 }
 
@@ -167,11 +168,11 @@ int model_person_check(const model_person *p, char *err, size_t errlen)
         model_name_check(p->name, MODEL_NAME_MAX, "The person's name", err, errlen))
         return -1;
     if (p->role != MODEL_ROLE_PEER && p->role != MODEL_ROLE_LEADER)
-        return fail(err, errlen, "The person's role must be leader or peer.");
+        return model_fail(err, errlen, "The person's role must be leader or peer.");
     if (strnlen(p->pin_verifier, MODEL_VERIFIER_MAX) >= MODEL_VERIFIER_MAX)
-        return fail(err, errlen, "The PIN verifier is too long.");
+        return model_fail(err, errlen, "The PIN verifier is too long.");
     if (p->pin_verifier[0] && strncmp(p->pin_verifier, "$argon2id$", 10) != 0)
-        return fail(err, errlen, "The PIN verifier is not an argon2id verifier.");
+        return model_fail(err, errlen, "The PIN verifier is not an argon2id verifier.");
     return 0;
 }
 
@@ -186,20 +187,20 @@ int model_focus_check(const model_focus *f, char *err, size_t errlen)
         model_date_check(f->period_to, "The focus's end date", err, errlen))
         return -1;
     if (f->version < 1)
-        return fail(err, errlen, "The focus's version must be 1 or more.");
+        return model_fail(err, errlen, "The focus's version must be 1 or more.");
     if ((int)f->pillar < 0 || f->pillar >= MODEL_PILLAR_COUNT)
-        return fail(err, errlen, "The focus's pillar is not one of the five pillars.");
+        return model_fail(err, errlen, "The focus's pillar is not one of the five pillars.");
     if (strcmp(f->period_from, f->period_to) > 0)
-        return fail(err, errlen, "The focus's period ends before it starts.");
+        return model_fail(err, errlen, "The focus's period ends before it starts.");
     if (f->n_signs < 1 || f->n_signs > MODEL_MAX_SIGNS)
-        return fail(err, errlen, "A focus needs 1 to %d signs.", MODEL_MAX_SIGNS);
+        return model_fail(err, errlen, "A focus needs 1 to %d signs.", MODEL_MAX_SIGNS);
     for (int i = 0; i < f->n_signs; i++) {
         if (model_id_check(f->signs[i].id, "A sign's id", err, errlen) ||
             model_name_check(f->signs[i].text, MODEL_QUESTION_MAX, "A sign's text", err, errlen))
             return -1;
         for (int j = 0; j < i; j++)
             if (!strcmp(f->signs[i].id, f->signs[j].id))
-                return fail(err, errlen, "Sign %d has the same id as sign %d.", i + 1, j + 1);
+                return model_fail(err, errlen, "Sign %d has the same id as sign %d.", i + 1, j + 1);
     }
     return 0;
 }

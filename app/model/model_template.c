@@ -15,23 +15,14 @@
  *    "thresholds": {"green_pct", "yellow_pct"}}
  */
 #include "model.h"
+#include "model_int.h"
 
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
+#define fail model_fail
 
 /* Refuses any member of obj whose name is not in the NULL-terminated list. */
 static int only_fields(json_t *obj, const char *const *allowed, const char *where, char *err,
@@ -264,7 +255,7 @@ done:
 
 /* A key must be unique among all counters, states and interval options of a
  * template, since events name them by key alone. */
-static int key_seen(const model_template *t, const char *key, const char *self)
+static int key_seen(const model_template *t, const char *key)
 {
     int n = 0;
     for (int i = 0; i < t->n_counters; i++)
@@ -273,7 +264,6 @@ static int key_seen(const model_template *t, const char *key, const char *self)
         n += !strcmp(t->states[i].key, key);
     for (int i = 0; i < t->n_interval_options; i++)
         n += !strcmp(t->interval_options[i].key, key);
-    (void)self;
     return n;
 }
 
@@ -288,7 +278,7 @@ static int check_items(const model_template *t, const model_item *items, int n, 
         snprintf(where, sizeof where, "Template %s entry %d label", what, i + 1);
         if (model_name_check(items[i].label, MODEL_LABEL_MAX, where, err, errlen))
             return -1;
-        if (key_seen(t, items[i].key, what) > 1)
+        if (key_seen(t, items[i].key) > 1)
             return fail(err, errlen, "The template uses the key \"%s\" more than once.",
                         items[i].key);
     }
