@@ -233,7 +233,7 @@ static int rd_focus(json_t *j, model_focus *f, const char *w, proto_err *err)
         T("question", f->question, 0, 0) || T("why", f->why, 1, 1) ||
         proto_rd_word(j, "pillar", pillars, MODEL_PILLAR_COUNT, &pillar, w, err) ||
         T("period_from", f->period_from, 0, 0) || T("period_to", f->period_to, 0, 0) ||
-        ID("template_id", f->template_id, 1))
+        ID("template_id", f->template_id, 0))
         return -1;
     f->pillar = (model_pillar)pillar;
     json_t *signs = proto_rd_need(j, "signs", w, err);

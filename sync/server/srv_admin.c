@@ -430,8 +430,6 @@ static int cmd_focus_add(cmd *c)
             json_object_set_new(j, "unit_id", json_string(unit));
         if (!json_object_get(j, "version"))
             json_object_set_new(j, "version", json_integer(1));
-        if (!json_object_get(j, "template_id"))
-            json_object_set_new(j, "template_id", json_string(""));
         int rc = proto_record_from_json(PROTO_ENT_FOCUS, j, &r, &pe);
         json_decref(j);
         if (rc != 0) {
@@ -443,8 +441,8 @@ static int cmd_focus_add(cmd *c)
         r.entity = PROTO_ENT_FOCUS;
         const char *q = need(c, "--question"), *from = need(c, "--from"), *to = need(c, "--to");
         const char *pillar = arg(c, "--pillar"), *why = arg(c, "--why"),
-                   *tmpl = arg(c, "--template"), *ver = arg(c, "--version");
-        if (!q || !from || !to || new_id(f->id, arg(c, "--id"), c->err))
+                   *tmpl = need(c, "--template"), *ver = arg(c, "--version");
+        if (!q || !from || !to || !tmpl || new_id(f->id, arg(c, "--id"), c->err))
             return 2;
         f->version = ver ? atoi(ver) : 1;
         f->pillar = MODEL_PILLAR_LEARNING;
@@ -456,7 +454,7 @@ static int cmd_focus_add(cmd *c)
             model_copy(f->why, sizeof f->why, why ? why : "") ||
             model_copy(f->period_from, sizeof f->period_from, from) ||
             model_copy(f->period_to, sizeof f->period_to, to) ||
-            model_copy(f->template_id, sizeof f->template_id, tmpl ? tmpl : "")) {
+            model_copy(f->template_id, sizeof f->template_id, tmpl)) {
             fprintf(c->err, "focus-add: a value is too long.\n");
             return 1;
         }
@@ -774,9 +772,9 @@ void srv_admin_usage(FILE *out)
           "  pin-set --person PERSON            (the PIN is read from standard input)\n"
           "  person-deactivate --person PERSON | person-activate --person PERSON\n"
           "  focus-add --unit UNIT --file FOCUS.json\n"
-          "  focus-add --unit UNIT --question Q --from YYYY-MM-DD --to YYYY-MM-DD\n"
+          "  focus-add --unit UNIT --question Q --from YYYY-MM-DD --to YYYY-MM-DD --template ID\n"
           "            [--why W] [--pillar values|learning|collaboration|dialogue|judgement]\n"
-          "            [--template ID] [--sign TEXT]... [--id ID] [--version N]\n"
+          "            [--sign TEXT]... [--id ID] [--version N]\n"
           "  template-add --unit UNIT --file TEMPLATE.json\n"
           "  enrol-code --unit UNIT [--ttl-minutes N]   (single use; default 60 minutes)\n"
           "  device-list --unit UNIT\n"

@@ -1,0 +1,444 @@
+/*
+ * The wire codec alone: every record survives a round trip, the canonical
+ * form tells retries from reused ids, and each kind of bad input is refused
+ * with its typed code and a message naming the field.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "proto.h"
+
+static plat_sys *SYS;
+
+static void id(model_id out)
+{
+    assert_int_equal(model_id_new(SYS, out), 0);
+}
+
+static void make_obs(proto_record *r)
+{
+    memset(r, 0, sizeof *r);
+    r->entity = PROTO_ENT_OBSERVATION;
+    model_observation *o = &r->u.obs;
+    id(o->id);
+    id(o->unit_id);
+    id(o->focus_id);
+    id(o->template_id);
+    id(o->observer_id);
+    id(o->observee_id);
+    o->focus_version = 2;
+    o->template_version = 3;
+    snprintf(o->activity, sizeof o->activity, "Samling på tæppet"); /* non-ASCII */
+    snprintf(o->context_json, sizeof o->context_json, "{\"adults\":2,\"children\":14}");
+    o->agreement = 1;
+    o->started_at = 1790000000000;
+    o->ended_at = 1790000600000;
+    o->status = MODEL_OBS_FINISHED;
+    o->revision = 2;
+    o->updated_at = 1790000600001;
+}
+
+static char *push_of(const proto_record *r)
+{
+    proto_change c;
+    memset(&c, 0, sizeof c);
+    id(c.change_id);
+    id(c.actor_id);
+    c.rec = *r;
+    proto_push p = {PROTO_SCHEMA, 1, &c};
+    char *s = proto_push_encode(&p);
+    assert_non_null(s);
+    return s;
+}
+
+static void test_every_record_round_trips(void **state)
+{
+    (void)state;
+    proto_record recs[11];
+    memset(recs, 0, sizeof recs);
+    int n = 0;
+    proto_record *r = &recs[n++];
+    r->entity = PROTO_ENT_UNIT;
+    id(r->u.unit.id);
+    snprintf(r->u.unit.name, sizeof r->u.unit.name, "Børnehuset Solsikken");
+    r->u.unit.retention_days = 180;
+    r = &recs[n++];
+    r->entity = PROTO_ENT_ROOM;
+    id(r->u.room.id);
+    id(r->u.room.unit_id);
+    snprintf(r->u.room.name, sizeof r->u.room.name, "Blå stue");
+    r = &recs[n++];
+    r->entity = PROTO_ENT_PERSON;
+    id(r->u.person.id);
+    id(r->u.person.unit_id);
+    snprintf(r->u.person.name, sizeof r->u.person.name, "Åse");
+    r->u.person.role = MODEL_ROLE_LEADER;
+    r->u.person.active = 1;
+    assert_int_equal(model_pin_hash("4711", r->u.person.pin_verifier), 0);
+    r = &recs[n++];
+    r->entity = PROTO_ENT_FOCUS;
+    id(r->u.focus.id);
+    id(r->u.focus.unit_id);
+    r->u.focus.version = 1;
+    snprintf(r->u.focus.question, sizeof r->u.focus.question, "Hvordan stiller vi åbne spørgsmål?");
+    snprintf(r->u.focus.why, sizeof r->u.focus.why, "Because.\nTwo lines.");
+    r->u.focus.pillar = MODEL_PILLAR_DIALOGUE;
+    id(r->u.focus.template_id);
+    snprintf(r->u.focus.period_from, sizeof r->u.focus.period_from, "2026-01-01");
+    snprintf(r->u.focus.period_to, sizeof r->u.focus.period_to, "2026-06-30");
+    r->u.focus.n_signs = 2;
+    id(r->u.focus.signs[0].id);
+    snprintf(r->u.focus.signs[0].text, sizeof r->u.focus.signs[0].text, "Children answer");
+    id(r->u.focus.signs[1].id);
+    snprintf(r->u.focus.signs[1].text, sizeof r->u.focus.signs[1].text, "Adults wait");
+    make_obs(&recs[n++]);
+    r = &recs[n++];
+    r->entity = PROTO_ENT_EVENT;
+    id(r->u.event.id);
+    id(r->u.event.observation_id);
+    r->u.event.kind = MODEL_EV_STATE_START;
+    snprintf(r->u.event.key, sizeof r->u.event.key, "waiting");
+    r->u.event.at = 5;
+    r = &recs[n++];
+    r->entity = PROTO_ENT_EVENT;
+    id(r->u.event.id);
+    id(r->u.event.observation_id);
+    r->u.event.kind = MODEL_EV_UNDO;
+    id(r->u.event.target_id);
+    r->u.event.at = 6;
+    r = &recs[n++];
+    r->entity = PROTO_ENT_NOTE;
+    id(r->u.note.id);
+    id(r->u.note.observation_id);
+    snprintf(r->u.note.text, sizeof r->u.note.text, "Line one\nline \"two\"\t✓");
+    r->u.note.at = 7;
+    r = &recs[n++];
+    r->entity = PROTO_ENT_RATING;
+    id(r->u.rating.observation_id);
+    id(r->u.rating.sign_id);
+    r->u.rating.level = -1;
+    r = &recs[n++];
+    r->entity = PROTO_ENT_FEEDBACK;
+    id(r->u.feedback.observation_id);
+    id(r->u.feedback.author_id);
+    snprintf(r->u.feedback.works, sizeof r->u.feedback.works, "Works");
+    r->u.feedback.given_at = 9;
+    r = &recs[n++];
+    r->entity = PROTO_ENT_REFLECTION;
+    id(r->u.reflection.observation_id);
+    id(r->u.reflection.author_id);
+    snprintf(r->u.reflection.next_step, sizeof r->u.reflection.next_step, "Try again");
+
+    for (int i = 0; i < n; i++) {
+        json_t *j = proto_record_to_json(&recs[i]);
+        assert_non_null(j);
+        proto_record back;
+        proto_err e;
+        if (proto_record_from_json(recs[i].entity, j, &back, &e) != 0)
+            fail_msg("%s: %s", proto_entity_name(recs[i].entity), e.msg);
+        json_t *j2 = proto_record_to_json(&back);
+        assert_true(json_equal(j, j2));
+        json_decref(j);
+        json_decref(j2);
+    }
+    /* A decoded person still verifies its PIN: the verifier crossed intact. */
+    json_t *j = proto_record_to_json(&recs[2]);
+    proto_record back;
+    assert_int_equal(proto_record_from_json(PROTO_ENT_PERSON, j, &back, NULL), 0);
+    assert_int_equal(model_pin_verify(back.u.person.pin_verifier, "4711"), 1);
+    assert_int_equal(model_pin_verify(back.u.person.pin_verifier, "4712"), 0);
+    json_decref(j);
+}
+
+static void test_push_round_trip_and_canonical_form(void **state)
+{
+    (void)state;
+    proto_record r;
+    make_obs(&r);
+    char *s = push_of(&r);
+    proto_push p;
+    proto_err e;
+    assert_int_equal(proto_push_decode(s, strlen(s), &p, &e), 0);
+    assert_int_equal(p.n, 1);
+    assert_string_equal(p.changes[0].rec.u.obs.activity, "Samling på tæppet");
+    assert_string_equal(p.changes[0].rec.u.obs.context_json, "{\"adults\":2,\"children\":14}");
+    char *c1 = proto_change_canonical(&p.changes[0]);
+    /* The same change with its keys in another order means the same. */
+    json_error_t je;
+    json_t *j = json_loads(s, 0, &je);
+    char *sorted = json_dumps(j, JSON_SORT_KEYS);
+    json_decref(j);
+    proto_push p2;
+    assert_int_equal(proto_push_decode(sorted, strlen(sorted), &p2, &e), 0);
+    char *c2 = proto_change_canonical(&p2.changes[0]);
+    assert_string_equal(c1, c2);
+    /* Another value is another change. */
+    p2.changes[0].rec.u.obs.revision = 3;
+    char *c3 = proto_change_canonical(&p2.changes[0]);
+    assert_string_not_equal(c1, c3);
+    free(c1);
+    free(c2);
+    free(c3);
+    free(sorted);
+    free(s);
+    proto_push_clear(&p);
+    proto_push_clear(&p2);
+    proto_push_clear(NULL);
+}
+
+/* Decoding s as a push fails with code, and the message mentions `word`. */
+static void refused(const char *s, proto_code code, const char *word)
+{
+    proto_push p;
+    proto_err e;
+    memset(&e, 0, sizeof e);
+    assert_int_equal(proto_push_decode(s, strlen(s), &p, &e), -1);
+    if (e.code != code || (word && !strstr(e.msg, word)))
+        fail_msg("expected %s mentioning \"%s\", got %s: %s", proto_code_name(code),
+                 word ? word : "", proto_code_name(e.code), e.msg);
+    assert_int_equal(p.n, 0);
+    assert_null(p.changes);
+}
+
+static char *swap(const char *s, const char *from, const char *to)
+{
+    const char *at = strstr(s, from);
+    assert_non_null(at);
+    char *out = malloc(strlen(s) + strlen(to) + 1);
+    size_t head = (size_t)(at - s);
+    memcpy(out, s, head);
+    strcpy(out + head, to);
+    strcat(out, at + strlen(from));
+    return out;
+}
+
+static void test_strict_refusals(void **state)
+{
+    (void)state;
+    proto_record r;
+    make_obs(&r);
+    char *s = push_of(&r);
+    struct {
+        const char *from, *to;
+        proto_code code;
+        const char *word;
+    } cases[] = {
+        {"\"schema\":1", "\"schema\":1,\"x\":2", PROTO_E_UNKNOWN_FIELD, "\"x\""},
+        {"\"activity\":", "\"colour\":\"red\",\"activity\":", PROTO_E_UNKNOWN_FIELD, "colour"},
+        {"\"revision\":2", "\"revision\":\"2\"", PROTO_E_TYPE, "revision"},
+        {"\"revision\":2", "\"revision\":0", PROTO_E_VALUE, "revision"},
+        {"\"agreement\":true", "\"agreement\":false", PROTO_E_VALUE, "agreement"},
+        {"\"status\":\"finished\"", "\"status\":\"done\"", PROTO_E_VALUE, "draft"},
+        {"\"revision\":2,", "", PROTO_E_MISSING_FIELD, "revision"},
+        {"\"schema\":1", "\"schema\":1,\"schema\":1", PROTO_E_JSON, NULL},
+        {"\"schema\":1", "\"schema\":0", PROTO_E_UPDATE_REQUIRED, "updated"},
+        {"\"schema\":1", "\"schema\":2", PROTO_E_SCHEMA_TOO_NEW, NULL},
+        {"\"context\":{", "\"context\":{\"Bad Key\":1,", PROTO_E_VALUE, "key"},
+        {"\"context\":{", "\"context\":{\"nested\":{},", PROTO_E_TYPE, "nested"},
+        {"Samling", "Sam\\u0000ling", PROTO_E_JSON, NULL},
+        {"Samling", "Sam\\u001bling", PROTO_E_VALUE, NULL},
+        {"Samling", "Sam\xe2\x82ling", PROTO_E_UTF8, NULL},
+        {"\"started_at\":1790000000000", "\"started_at\":-1", PROTO_E_VALUE, "started_at"},
+        {"\"entity\":\"observation\"", "\"entity\":\"unit\"", PROTO_E_VALUE, "entity"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *x = swap(s, cases[i].from, cases[i].to);
+        refused(x, cases[i].code, cases[i].word);
+        free(x);
+    }
+    /* A text one byte over its cap. */
+    char big[MODEL_NAME_MAX + 40];
+    memset(big, 'a', MODEL_NAME_MAX + 1);
+    big[MODEL_NAME_MAX + 1] = 0;
+    char *x = swap(s, "Samling på tæppet", big);
+    refused(x, PROTO_E_VALUE, "too long");
+    free(x);
+    refused("not json", PROTO_E_JSON, NULL);
+    refused("[]", PROTO_E_TYPE, NULL);
+    free(s);
+}
+
+static void test_push_limits_and_repeated_ids(void **state)
+{
+    (void)state;
+    proto_change *c = calloc(PROTO_PUSH_MAX + 1, sizeof *c);
+    for (int i = 0; i <= PROTO_PUSH_MAX; i++) {
+        make_obs(&c[i].rec);
+        id(c[i].change_id);
+        id(c[i].actor_id);
+    }
+    proto_push p = {PROTO_SCHEMA, PROTO_PUSH_MAX + 1, c};
+    char *s = proto_push_encode(&p);
+    refused(s, PROTO_E_TOO_LARGE, NULL);
+    free(s);
+    p.n = 2;
+    memcpy(c[1].change_id, c[0].change_id, sizeof c[0].change_id);
+    s = proto_push_encode(&p);
+    refused(s, PROTO_E_VALUE, "repeats");
+    free(s);
+    free(c);
+}
+
+static void test_replies_round_trip(void **state)
+{
+    (void)state;
+    proto_result res[2];
+    memset(res, 0, sizeof res);
+    id(res[0].change_id);
+    res[0].status = PROTO_ST_DUPLICATE;
+    res[0].version = 4;
+    id(res[1].change_id);
+    res[1].status = PROTO_ST_REJECTED;
+    res[1].code = PROTO_E_FORBIDDEN;
+    snprintf(res[1].message, sizeof res[1].message, "Only the observee may write the reflection.");
+    proto_push_reply r = {PROTO_SCHEMA, 2, res}, back;
+    char *s = proto_push_reply_encode(&r);
+    assert_int_equal(proto_push_reply_decode(s, strlen(s), &back, NULL), 0);
+    assert_int_equal(back.n, 2);
+    assert_int_equal(back.results[0].status, PROTO_ST_DUPLICATE);
+    assert_int_equal(back.results[0].version, 4);
+    assert_int_equal(back.results[1].code, PROTO_E_FORBIDDEN);
+    assert_string_equal(back.results[1].message, res[1].message);
+    proto_push_reply_clear(&back);
+    free(s);
+
+    proto_pull pl = {PROTO_SCHEMA, 42, 10, ""}, pb;
+    s = proto_pull_encode(&pl);
+    assert_int_equal(proto_pull_decode(s, strlen(s), &pb, NULL), 0);
+    assert_int_equal(pb.cursor, 42);
+    assert_int_equal(pb.limit, 10);
+    free(s);
+    pl.limit = PROTO_PULL_MAX + 1;
+    s = proto_pull_encode(&pl);
+    proto_err e;
+    assert_int_equal(proto_pull_decode(s, strlen(s), &pb, &e), -1);
+    assert_int_equal(e.code, PROTO_E_VALUE);
+    free(s);
+
+    proto_record obs;
+    make_obs(&obs);
+    json_t *reply = proto_pull_reply_begin(99, 1);
+    json_t *rec = proto_record_to_json(&obs);
+    assert_int_equal(proto_pull_reply_add(reply, PROTO_ENT_OBSERVATION, 98, 3, rec), 0);
+    json_decref(rec);
+    s = json_dumps(reply, JSON_COMPACT);
+    json_decref(reply);
+    proto_pull_reply pr;
+    assert_int_equal(proto_pull_reply_decode(s, strlen(s), &pr, NULL), 0);
+    assert_int_equal(pr.cursor, 99);
+    assert_true(pr.more);
+    assert_int_equal(pr.n, 1);
+    assert_int_equal(pr.items[0].seq, 98);
+    assert_int_equal(pr.items[0].version, 3);
+    assert_string_equal(pr.items[0].rec.u.obs.id, obs.u.obs.id);
+    proto_pull_reply_clear(&pr);
+    free(s);
+}
+
+static void test_enrol_ping_and_errors(void **state)
+{
+    (void)state;
+    proto_enrol en = {PROTO_SCHEMA, "ABCDE-FGHJK", "Tablet"}, eb;
+    char *s = proto_enrol_encode(&en);
+    assert_int_equal(proto_enrol_decode(s, strlen(s), &eb, NULL), 0);
+    assert_string_equal(eb.code, "ABCDE-FGHJK");
+    free(s);
+    snprintf(en.code, sizeof en.code, "AB CD");
+    s = proto_enrol_encode(&en);
+    proto_err e;
+    assert_int_equal(proto_enrol_decode(s, strlen(s), &eb, &e), -1);
+    assert_int_equal(e.code, PROTO_E_VALUE);
+    free(s);
+
+    s = proto_ping_reply_encode("n0nce");
+    assert_int_equal(proto_ping_reply_check(s, strlen(s), "n0nce", NULL), 0);
+    assert_int_equal(proto_ping_reply_check(s, strlen(s), "other", &e), -1);
+    free(s);
+    const char *portal = "<html>Log in to continue</html>";
+    assert_int_equal(proto_ping_reply_check(portal, strlen(portal), "n0nce", &e), -1);
+
+    s = proto_error_encode(PROTO_E_REVOKED, "This tablet was revoked.");
+    proto_error_decode(s, strlen(s), &e);
+    assert_int_equal(e.code, PROTO_E_REVOKED);
+    assert_string_equal(e.msg, "This tablet was revoked.");
+    assert_int_equal(proto_code_http(PROTO_E_REVOKED), 401);
+    free(s);
+    proto_error_decode("<html>", 6, &e);
+    assert_int_equal(e.code, PROTO_E_INTERNAL);
+    for (int c = 0; c < PROTO_CODE_COUNT; c++)
+        assert_int_equal(proto_code_parse(proto_code_name((proto_code)c)), c);
+}
+
+static void test_schema_check_accepts_current_and_previous(void **state)
+{
+    (void)state;
+    proto_err e;
+    assert_int_equal(proto_schema_check(1, 1, NULL), 0);
+    assert_int_equal(proto_schema_check(0, 1, &e), -1);
+    assert_int_equal(e.code, PROTO_E_UPDATE_REQUIRED);
+    /* Once version 2 is current, version 1 tablets keep working; 0 must update. */
+    assert_int_equal(proto_schema_check(2, 2, NULL), 0);
+    assert_int_equal(proto_schema_check(1, 2, NULL), 0);
+    assert_int_equal(proto_schema_check(0, 2, &e), -1);
+    assert_int_equal(e.code, PROTO_E_UPDATE_REQUIRED);
+    assert_int_equal(proto_schema_check(3, 2, &e), -1);
+    assert_int_equal(e.code, PROTO_E_SCHEMA_TOO_NEW);
+}
+
+static void test_gzip_round_trip_and_bomb(void **state)
+{
+    (void)state;
+    const char *text = "{\"schema\":1,\"changes\":[]}";
+    char *z, *back;
+    size_t zl, bl;
+    assert_int_equal(proto_gzip(text, strlen(text), &z, &zl), 0);
+    assert_int_equal(proto_gunzip(z, zl, 1000, &back, &bl, NULL), 0);
+    assert_int_equal(bl, strlen(text));
+    assert_string_equal(back, text);
+    free(back);
+    proto_err e;
+    /* Over the cap, even by one byte. */
+    assert_int_equal(proto_gunzip(z, zl, strlen(text) - 1, &back, &bl, &e), -1);
+    assert_int_equal(e.code, PROTO_E_TOO_LARGE);
+    assert_null(back);
+    /* A cut stream, and something that is not gzip. */
+    assert_int_equal(proto_gunzip(z, zl / 2, 1000, &back, &bl, &e), -1);
+    assert_int_equal(e.code, PROTO_E_ENCODING);
+    assert_int_equal(proto_gunzip(text, strlen(text), 1000, &back, &bl, &e), -1);
+    assert_int_equal(e.code, PROTO_E_ENCODING);
+    free(z);
+    /* 64 MiB of zeros stops at the cap. */
+    size_t big = 64u << 20;
+    char *zeros = calloc(1, big);
+    assert_int_equal(proto_gzip(zeros, big, &z, &zl), 0);
+    free(zeros);
+    assert_true(zl < big / 500);
+    assert_int_equal(proto_gunzip(z, zl, PROTO_INFLATED_MAX, &back, &bl, &e), -1);
+    assert_int_equal(e.code, PROTO_E_TOO_LARGE);
+    free(z);
+}
+
+int main(void)
+{
+    SYS = plat_fake_new(1790000000000, 42);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_record_round_trips),
+        cmocka_unit_test(test_push_round_trip_and_canonical_form),
+        cmocka_unit_test(test_strict_refusals),
+        cmocka_unit_test(test_push_limits_and_repeated_ids),
+        cmocka_unit_test(test_replies_round_trip),
+        cmocka_unit_test(test_enrol_ping_and_errors),
+        cmocka_unit_test(test_schema_check_accepts_current_and_previous),
+        cmocka_unit_test(test_gzip_round_trip_and_bomb),
+    };
+    int rc = cmocka_run_group_tests_name("proto", tests, NULL, NULL);
+    plat_fake_free(SYS);
+    return rc;
+}
