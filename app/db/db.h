@@ -31,7 +31,7 @@ typedef enum {
     DB_INTERNAL
 } db_rc;
 
-#define DB_SCHEMA_VERSION 2
+#define DB_SCHEMA_VERSION 3
 
 /*
  * Opens (creating if needed) the store at path and brings its schema up to
@@ -178,6 +178,7 @@ typedef struct {
     model_id change_id; /* the idempotency key, made once, never re-made */
     char entity[16];    /* observation, event, note, rating, feedback, reflection */
     model_id entity_id;
+    model_id actor_id;  /* the person signed in who made the change */
     int64_t created_at;
     char *payload;      /* JSON of the change; owned by the entry */
 } db_outbox_entry;

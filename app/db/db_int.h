@@ -62,9 +62,9 @@ int db_rows(db *d, sqlite3_stmt *st, db_reader fn, void *out, size_t size, int m
 
 /* Appends an outbox entry for a change, inside the caller's transaction.
  * Takes ownership of payload (decref'd here). obs_id names the observation
- * the record belongs to (NULL for none). */
+ * the record belongs to (NULL for none); actor_id who made the change. */
 int db_outbox_add(db *d, const char *entity, const char *entity_id, const char *obs_id,
-                  json_t *payload);
+                  const char *actor_id, json_t *payload);
 
 /* Folds a name for searching: lower case for ASCII and Danish letters. */
 void db_fold(const char *s, char *out, size_t cap);

@@ -90,7 +90,17 @@ static const char step2[] =
     "UPDATE person SET name_fold = blik_fold(name);"
     "CREATE INDEX person_by_fold ON person(unit_id, active, name_fold);";
 
-static const char *const steps[] = {step1, step2};
+/* Step 3: a push names the person who made each change, and the server
+ * checks that it is the part's one writer; keep it with the entry. Entries
+ * queued before were all made by the observation's observer, except a
+ * reflection or feedback, which names its author. */
+static const char step3[] =
+    "ALTER TABLE outbox ADD COLUMN actor_id TEXT NOT NULL DEFAULT '';"
+    "UPDATE outbox SET actor_id = CASE WHEN entity IN ('feedback', 'reflection')"
+    "  THEN json_extract(payload, '$.author_id')"
+    "  ELSE (SELECT observer_id FROM observation o WHERE o.id = outbox.obs_id) END;";
+
+static const char *const steps[] = {step1, step2, step3};
 _Static_assert(sizeof steps / sizeof steps[0] == DB_SCHEMA_VERSION,
                "one migration step per schema version");
 

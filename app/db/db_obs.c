@@ -95,7 +95,7 @@ static int save_obs(db *d, const model_observation *o, int insert)
     json_t *payload = obs_json(o);
     if (!payload)
         return db_fail(d, DB_NOMEM, "Out of memory while saving the observation.");
-    return db_outbox_add(d, "observation", o->id, o->id, payload);
+    return db_outbox_add(d, "observation", o->id, o->id, o->observer_id, payload);
 }
 
 /* Finishes an action: commits, or rolls back if rc says it failed. */
@@ -320,7 +320,7 @@ int db_obs_rate(db *d, const char *obs_id, const char *actor_id, const char *sig
     json_t *p = json_pack("{s:s,s:s,s:i,s:I}", "observation_id", obs_id, "sign_id", sign_id,
                           "level", level, "at", (json_int_t)now);
     /* The rating's identity is the pair; the outbox names it by the sign. */
-    rc = p ? db_outbox_add(d, "rating", sign_id, obs_id, p)
+    rc = p ? db_outbox_add(d, "rating", sign_id, obs_id, actor_id, p)
            : db_fail(d, DB_NOMEM, "Out of memory.");
     if (rc == DB_OK && o.status == MODEL_OBS_FINISHED)
         rc = touch_obs(d, &o);
@@ -347,8 +347,8 @@ static int state_running(db *d, const char *obs_id, const char *key, int *runnin
 }
 
 /* Appends one event row and its outbox entry inside the open transaction. */
-static int add_event(db *d, const char *obs_id, model_event_kind kind, const char *key,
-                     const char *target, int64_t at, model_id id_out)
+static int add_event(db *d, const char *obs_id, const char *actor, model_event_kind kind,
+                     const char *key, const char *target, int64_t at, model_id id_out)
 {
     model_id id;
     if (model_id_new(d->sys, id) != 0)
@@ -367,12 +367,12 @@ static int add_event(db *d, const char *obs_id, model_event_kind kind, const cha
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return db_sqlite_fail(d, rc, "saving an event");
-    json_t *p = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:I}", "id", id, "observation_id", obs_id,
-                          "kind", kind_names[kind], "key", key, "target_id", target, "at",
-                          (json_int_t)at);
+    json_t *p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "id", id, "observation_id", obs_id,
+                          "kind", kind_names[kind], "key", key, "target_id", target ? target : "",
+                          "at", (json_int_t)at);
     if (!p)
         return db_fail(d, DB_NOMEM, "Out of memory while saving an event.");
-    if ((rc = db_outbox_add(d, "event", id, obs_id, p)) != DB_OK)
+    if ((rc = db_outbox_add(d, "event", id, obs_id, actor, p)) != DB_OK)
         return rc;
     if (id_out)
         memcpy(id_out, id, sizeof id);
@@ -428,7 +428,7 @@ int db_obs_event(db *d, const char *obs_id, const char *actor_id, model_event_ki
         }
     }
     if (rc == DB_OK)
-        rc = add_event(d, obs_id, kind, key, NULL, d->sys->now_ms(d->sys), id_out);
+        rc = add_event(d, obs_id, actor_id, kind, key, NULL, d->sys->now_ms(d->sys), id_out);
     return finish(d, rc);
 }
 
@@ -467,7 +467,8 @@ int db_obs_undo(db *d, const char *obs_id, const char *actor_id, model_id id_out
         return rc;
     model_event last;
     if ((rc = db_obs_last_undoable(d, obs_id, &last)) == DB_OK)
-        rc = add_event(d, obs_id, MODEL_EV_UNDO, last.key, last.id, d->sys->now_ms(d->sys), id_out);
+        rc = add_event(d, obs_id, actor_id, MODEL_EV_UNDO, "", last.id, d->sys->now_ms(d->sys),
+                       id_out);
     return finish(d, rc);
 }
 
@@ -505,9 +506,9 @@ int db_obs_note(db *d, const char *obs_id, const char *actor_id, const char *tex
     sqlite3_reset(st);
     if (src != SQLITE_DONE)
         return finish(d, db_sqlite_fail(d, src, "saving a note"));
-    json_t *p = json_pack("{s:s,s:s,s:I,s:s,s:s?}", "id", id, "observation_id", obs_id, "at",
-                          (json_int_t)now, "text", text, "sign_id", sign_id);
-    rc = p ? db_outbox_add(d, "note", id, obs_id, p) : db_fail(d, DB_NOMEM, "Out of memory.");
+    json_t *p = json_pack("{s:s,s:s,s:I,s:s,s:s}", "id", id, "observation_id", obs_id, "at",
+                          (json_int_t)now, "text", text, "sign_id", sign_id ? sign_id : "");
+    rc = p ? db_outbox_add(d, "note", id, obs_id, actor_id, p) : db_fail(d, DB_NOMEM, "Out of memory.");
     rc = finish(d, rc);
     if (rc == DB_OK && id_out)
         memcpy(id_out, id, sizeof id);
@@ -530,7 +531,8 @@ int db_obs_finish(db *d, const char *obs_id, const char *actor_id)
     for (int i = 0; rc == DB_OK && i < t->n_states; i++) {
         int running;
         if ((rc = state_running(d, obs_id, t->states[i].key, &running)) == DB_OK && running)
-            rc = add_event(d, obs_id, MODEL_EV_STATE_STOP, t->states[i].key, NULL, now, NULL);
+            rc = add_event(d, obs_id, actor_id, MODEL_EV_STATE_STOP, t->states[i].key, NULL, now,
+                           NULL);
     }
     free(t);
     if (rc == DB_OK) {
@@ -583,7 +585,7 @@ int db_feedback_put(db *d, const char *obs_id, const char *actor_id, const char 
                           actor_id, "works", works ? works : "", "wonderings",
                           wonderings ? wonderings : "", "next_step", next_step ? next_step : "",
                           "given_at", (json_int_t)given_at, "updated_at", (json_int_t)now);
-    rc = p ? db_outbox_add(d, "feedback", obs_id, obs_id, p) : db_fail(d, DB_NOMEM, "Out of memory.");
+    rc = p ? db_outbox_add(d, "feedback", obs_id, obs_id, actor_id, p) : db_fail(d, DB_NOMEM, "Out of memory.");
     return finish(d, rc);
 }
 
@@ -647,7 +649,7 @@ int db_reflection_put(db *d, const char *obs_id, const char *actor_id, const cha
     json_t *p = json_pack("{s:s,s:s,s:s,s:s,s:I}", "observation_id", obs_id, "author_id",
                           actor_id, "text", text ? text : "", "next_step",
                           next_step ? next_step : "", "updated_at", (json_int_t)now);
-    rc = p ? db_outbox_add(d, "reflection", obs_id, obs_id, p)
+    rc = p ? db_outbox_add(d, "reflection", obs_id, obs_id, actor_id, p)
            : db_fail(d, DB_NOMEM, "Out of memory.");
     return finish(d, rc);
 }

@@ -10,7 +10,7 @@
 #include <string.h>
 
 int db_outbox_add(db *d, const char *entity, const char *entity_id, const char *obs_id,
-                  json_t *payload)
+                  const char *actor_id, json_t *payload)
 {
     model_id change;
     if (model_id_new(d->sys, change) != 0) {
@@ -22,7 +22,7 @@ int db_outbox_add(db *d, const char *entity, const char *entity_id, const char *
     if (!text)
         return db_fail(d, DB_NOMEM, "Out of memory while queueing a change for sync.");
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO outbox(change_id, entity, entity_id, obs_id,"
-                                  " payload, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+                                  " payload, created_at, actor_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (!st) {
         free(text);
         return DB_INTERNAL;
@@ -33,6 +33,7 @@ int db_outbox_add(db *d, const char *entity, const char *entity_id, const char *
     db_bind_text(st, 4, obs_id);
     db_bind_text(st, 5, text);
     sqlite3_bind_int64(st, 6, d->sys->now_ms(d->sys));
+    db_bind_text(st, 7, actor_id);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     free(text);
@@ -63,7 +64,7 @@ void db_outbox_entries_free(db_outbox_entry *e, int n)
 int db_outbox_peek(db *d, int64_t after, int max, db_outbox_entry *out, int *n)
 {
     *n = 0;
-    sqlite3_stmt *st = db_stmt(d, "SELECT seq, change_id, entity, entity_id, created_at, payload"
+    sqlite3_stmt *st = db_stmt(d, "SELECT seq, change_id, entity, entity_id, created_at, payload, actor_id"
                                   " FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2");
     if (!st)
         return DB_INTERNAL;
@@ -78,6 +79,7 @@ int db_outbox_peek(db *d, int64_t after, int max, db_outbox_entry *out, int *n)
         db_col_text(st, 2, e->entity, sizeof e->entity);
         db_col_text(st, 3, e->entity_id, sizeof e->entity_id);
         e->created_at = sqlite3_column_int64(st, 4);
+        db_col_text(st, 6, e->actor_id, sizeof e->actor_id);
         size_t len = (size_t)sqlite3_column_bytes(st, 5);
         e->payload = malloc(len + 1);
         if (!e->payload) {

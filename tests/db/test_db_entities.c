@@ -188,6 +188,7 @@ static void test_observation_flow(void **state)
     assert_int_equal(n, 5);
     assert_int_equal(evs[4].kind, MODEL_EV_UNDO);
     assert_string_equal(evs[4].target_id, ev2);
+    assert_string_equal(evs[4].key, "");
 
     /* States: no double start, no stop of what is not running. */
     assert_int_equal(db_obs_event(f->d, obs, FIX_PEER_A, MODEL_EV_STATE_STOP, "waiting", NULL),
@@ -333,6 +334,15 @@ static void test_outbox_ack_and_pending(void **state)
     assert_int_equal(n, 2);
     assert_true(e[0].seq < e[1].seq);
     assert_string_equal(e[1].entity_id, ev);
+    assert_string_equal(e[1].actor_id, FIX_PEER_A);
+    /* The payload is the record as the wire protocol names it. */
+    json_t *p = json_loads(e[1].payload, 0, NULL);
+    assert_non_null(p);
+    assert_string_equal(json_string_value(json_object_get(p, "kind")), "count");
+    assert_string_equal(json_string_value(json_object_get(p, "key")), "open_q");
+    assert_string_equal(json_string_value(json_object_get(p, "target_id")), "");
+    assert_string_equal(json_string_value(json_object_get(p, "observation_id")), obs);
+    json_decref(p);
     db_outbox_entry again[4];
     int m;
     assert_int_equal(db_outbox_peek(f->d, e[0].seq, 4, again, &m), DB_OK);

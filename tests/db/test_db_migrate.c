@@ -64,7 +64,7 @@ static void test_from_version_1(void **state)
                                       " active) VALUES('" FIX_PEER_A "', '" DEMO_UNIT_ID "',"
                                       " 'Øjvind Ågård', 0, '', 1)"), 0);
     assert_int_equal(db_open(path, sys, &d), DB_OK);
-    assert_int_equal(db_schema_version(d), 2);
+    assert_int_equal(db_schema_version(d), DB_SCHEMA_VERSION);
     model_person found[2];
     int n;
     assert_int_equal(db_person_list(d, DEMO_UNIT_ID, "ågå", 0, 2, found, &n), DB_OK);
@@ -98,7 +98,45 @@ static void test_failed_step_changes_nothing(void **state)
     /* Once the obstacle is gone, the upgrade goes through. */
     assert_int_equal(dbfix_exec(path, "DROP INDEX person_by_fold"), 0);
     assert_int_equal(db_open(path, sys, &d), DB_OK);
-    assert_int_equal(db_schema_version(d), 2);
+    assert_int_equal(db_schema_version(d), DB_SCHEMA_VERSION);
+    db_close(d);
+}
+
+/* Version 2 queued changes without saying who made them; after the upgrade
+ * each queued change names its maker: the observer, or the author written in
+ * a reflection. */
+static void test_from_version_2(void **state)
+{
+    (void)state;
+    db *d;
+    char err[256];
+    assert_int_equal(db_open_at(path, sys, 2, &d), DB_OK);
+    assert_int_equal(demo_load(d, err, sizeof err), DB_OK);
+    db_close(d);
+    assert_int_equal(
+        dbfix_exec(path,
+                   "INSERT INTO observation(id, unit_id, focus_id, focus_version, template_id,"
+                   " template_version, observer_id, observee_id, room_id, activity, context,"
+                   " agreement, started_at, ended_at, status, revision, updated_at) VALUES("
+                   "'0b11c000-0000-4000-8000-0000000000f1', '" DEMO_UNIT_ID "', '" FIX_FOCUS "', 1,"
+                   " '0b11c000-0000-4000-8000-000000000031', 1, '" FIX_PEER_A "', '" FIX_PEER_B "',"
+                   " '" FIX_ROOM "', 'Samling', '{}', 1, 1, 0, 0, 1, 1);"
+                   "INSERT INTO outbox(change_id, entity, entity_id, obs_id, payload, created_at)"
+                   " VALUES('0b11c000-0000-4000-8000-0000000000e1', 'observation',"
+                   " '0b11c000-0000-4000-8000-0000000000f1', '0b11c000-0000-4000-8000-0000000000f1',"
+                   " '{}', 1), ('0b11c000-0000-4000-8000-0000000000e2', 'reflection',"
+                   " '0b11c000-0000-4000-8000-0000000000f1', '0b11c000-0000-4000-8000-0000000000f1',"
+                   " '{\"author_id\":\"" FIX_PEER_B "\"}', 2)"),
+        0);
+    assert_int_equal(db_open(path, sys, &d), DB_OK);
+    assert_int_equal(db_schema_version(d), 3);
+    db_outbox_entry e[4];
+    int n;
+    assert_int_equal(db_outbox_peek(d, 0, 4, e, &n), DB_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(e[0].actor_id, FIX_PEER_A);
+    assert_string_equal(e[1].actor_id, FIX_PEER_B);
+    db_outbox_entries_free(e, n);
     db_close(d);
 }
 
@@ -115,6 +153,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_from_empty_to_current, setup, teardown),
         cmocka_unit_test_setup_teardown(test_from_version_1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_from_version_2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_step_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_target_version, setup, teardown),
     };
