@@ -360,11 +360,13 @@ static int cmd_pin_set(cmd *c)
     if (load_person(c, id, &r.u.person) != 0)
         return 1;
     char pin[64] = "", msg[120];
-    if (!fgets(pin, sizeof pin, c->in)) {
+    if (!fgets(pin, sizeof pin, c->in))
+        pin[0] = 0;
+    pin[strcspn(pin, "\r\n")] = 0;
+    if (!pin[0]) {
         fprintf(c->err, "pin-set: give the PIN on standard input.\n");
         return 2;
     }
-    pin[strcspn(pin, "\r\n")] = 0;
     int rc = 1;
     if (model_pin_check(pin, msg, sizeof msg) != 0)
         fprintf(c->err, "pin-set: %s\n", msg);

@@ -1,0 +1,299 @@
+/*
+ * The admin command line and the server's configuration: reference data and
+ * PINs (hashed, never in clear), focuses and templates from files, exports
+ * as CSV and JSON, and configuration by file, environment and flags.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "srv.h"
+
+static fx_world W;
+static fx_unit U, V;
+static fx_device D;
+
+static int up(void **state)
+{
+    (void)state;
+    return fx_up(&W, "blik_admin", NULL);
+}
+
+static int down(void **state)
+{
+    (void)state;
+    fx_down(&W);
+    return 0;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *buf = calloc(1, 1 << 20);
+    size_t n = fread(buf, 1, (1 << 20) - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    return buf;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_setup(void **state)
+{
+    (void)state;
+    fx_make_unit(&W, "Admin Unit", &U);
+    fx_make_unit(&W, "Other Unit", &V);
+    fx_enrol(&W, U.unit, &D);
+}
+
+static void test_pin_is_stored_only_as_argon2id_verifier(void **state)
+{
+    (void)state;
+    char out[200];
+    assert_int_equal(fx_admin(&W, out, sizeof out, "902468\n", "pin-set", "--person", U.peer1, NULL), 0);
+    /* Nowhere in clear. */
+    assert_int_equal(fx_count(&W, "SELECT count(*) FROM items WHERE data LIKE '%902468%'"), 0);
+    assert_int_equal(fx_count(&W, "SELECT count(*) FROM people WHERE pin_verifier LIKE '%902468%'"), 0);
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM people WHERE id = '%s' AND pin_verifier LIKE '$argon2id$%%'",
+             U.peer1);
+    assert_int_equal(fx_count(&W, sql), 1);
+    /* It comes down to the tablet and verifies offline there. */
+    proto_pull_reply p;
+    fx_pull(&W, &D, "", 0, 500, &p);
+    int found = 0;
+    for (int i = 0; i < p.n; i++)
+        if (p.items[i].rec.entity == PROTO_ENT_PERSON &&
+            !strcmp(p.items[i].rec.u.person.id, U.peer1)) {
+            found = 1;
+            assert_int_equal(model_pin_verify(p.items[i].rec.u.person.pin_verifier, "902468"), 1);
+            assert_int_equal(model_pin_verify(p.items[i].rec.u.person.pin_verifier, "902469"), 0);
+        }
+    assert_true(found);
+    proto_pull_reply_clear(&p);
+    /* Not a PIN: refused, nothing changed. */
+    assert_int_equal(fx_admin(&W, out, sizeof out, "12ab\n", "pin-set", "--person", U.peer1, NULL), 1);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "pin-set", "--person", U.peer1, NULL), 2);
+    assert_int_equal(fx_count(&W, sql), 1);
+}
+
+static void test_focus_and_template_from_files(void **state)
+{
+    (void)state;
+    char path[700], doc[1200], out[200];
+    model_id tid;
+    assert_int_equal(model_id_new(plat_sys_os(), tid), 0);
+    snprintf(path, sizeof path, "%s/t2.json", W.dir);
+    snprintf(doc, sizeof doc,
+             "{\"id\":\"%s\",\"unit_id\":\"%s\",\"version\":1,\"name\":\"Transitions\","
+             "\"scale\":[\"no\",\"yes\"],\"states\":[{\"key\":\"waiting\",\"label\":\"Waiting\"}],"
+             "\"thresholds\":{\"green_pct\":60,\"yellow_pct\":30}}",
+             tid, U.unit);
+    write_file(path, doc);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "template-add", "--unit", U.unit, "--file", path, NULL), 0);
+    assert_string_equal(out, tid);
+    /* Another unit's id in the file is refused. */
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "template-add", "--unit", V.unit, "--file", path, NULL), 1);
+    /* A template with an unknown field is refused. */
+    snprintf(path, sizeof path, "%s/t3.json", W.dir);
+    write_file(path, "{\"id\":\"00000000-0000-4000-8000-000000000000\",\"colour\":1}");
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "template-add", "--unit", U.unit, "--file", path, NULL), 1);
+
+    snprintf(path, sizeof path, "%s/f.json", W.dir);
+    snprintf(doc, sizeof doc,
+             "{\"question\":\"Do children wait less at transitions?\",\"why\":\"Calm days.\","
+             "\"pillar\":\"learning\",\"period_from\":\"2026-02-01\",\"period_to\":\"2026-05-31\","
+             "\"template_id\":\"%s\",\"signs\":[{\"id\":\"%s\",\"text\":\"Short queues\"}]}",
+             tid, tid);
+    write_file(path, doc);
+    model_id fid;
+    assert_int_equal(fx_admin(&W, fid, sizeof fid, NULL, "focus-add", "--unit", U.unit, "--file", path, NULL), 0);
+    char sql[300];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM focuses WHERE id = '%s' AND unit_id = '%s'", fid, U.unit);
+    assert_int_equal(fx_count(&W, sql), 1);
+    /* A focus version never changes: the same id and version with other
+     * content is refused. */
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "focus-add", "--unit", U.unit, "--id", fid,
+                              "--question", "Changed?", "--from", "2026-01-01", "--to", "2026-02-01",
+                              "--template", tid, "--sign", "A sign", NULL), 1);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "focus-add", "--unit", U.unit, "--id", fid,
+                              "--version", "2", "--question", "Changed?", "--from", "2026-01-01",
+                              "--to", "2026-02-01", "--template", tid, "--sign", "A sign", NULL), 0);
+    /* A bad date is refused with the codec's rules. */
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "focus-add", "--unit", U.unit, "--question", "Q?",
+                              "--from", "2026-02-30", "--to", "2026-03-01", "--template", tid, "--sign", "S",
+                              NULL), 1);
+}
+
+static void test_usage_errors(void **state)
+{
+    (void)state;
+    char out[200];
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "no-such-command", NULL), 2);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "unit-add", "--nmae", "Typo", NULL), 2);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "room-add", "--name", "No unit", NULL), 2);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "room-add", "--unit",
+                              "00000000-0000-4000-8000-000000000000", "--name", "Ghost", NULL), 1);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "export", "--unit", U.unit, "--format", "xml", NULL), 2);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "device-revoke", "--device",
+                              "00000000-0000-4000-8000-000000000000", NULL), 1);
+}
+
+static void test_export_csv_and_json(void **state)
+{
+    (void)state;
+    proto_record obs, fb, rf, note;
+    fx_obs(&U, U.peer1, U.peer2, &obs);
+    snprintf(obs.u.obs.activity, sizeof obs.u.obs.activity, "=HYPERLINK(\"x\"), \"quoted\"");
+    fx_feedback(obs.u.obs.id, U.peer1, "Line one,\nline \"two\"", &fb);
+    fx_note(obs.u.obs.id, "A note", &note);
+    fx_reflection(obs.u.obs.id, U.peer2, "My reflection", &rf);
+    proto_change c[4];
+    fx_change(&c[0], U.peer1, 0, &obs);
+    fx_change(&c[1], U.peer1, 0, &note);
+    fx_change(&c[2], U.peer1, 0, &fb);
+    fx_change(&c[3], U.peer2, 0, &rf);
+    proto_push_reply rep;
+    fx_push(&W, &D, c, 4, &rep);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(rep.results[i].status, PROTO_ST_STORED);
+    proto_push_reply_clear(&rep);
+    /* One observation in the other unit, which must not show up. */
+    fx_device dv;
+    fx_enrol(&W, V.unit, &dv);
+    proto_record other;
+    fx_obs(&V, V.peer1, V.peer2, &other);
+    fx_change(&c[0], V.peer1, 0, &other);
+    fx_push(&W, &dv, c, 1, &rep);
+    proto_push_reply_clear(&rep);
+
+    char path[700], out[200];
+    snprintf(path, sizeof path, "%s/export.csv", W.dir);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "export", "--unit", U.unit, "--format", "csv", "--out", path, NULL), 0);
+    char *csv = slurp(path);
+    assert_true(!strncmp(csv, "observation_id,started_at,", 26));
+    assert_non_null(strstr(csv, obs.u.obs.id));
+    assert_null(strstr(csv, other.u.obs.id));
+    assert_non_null(strstr(csv, "\"'=HYPERLINK(\"\"x\"\"), \"\"quoted\"\"\"")); /* defused and quoted */
+    assert_non_null(strstr(csv, "\"Line one,\nline \"\"two\"\"\""));
+    assert_non_null(strstr(csv, "\"Per Peer\",\"Pia Peer\",\"Blue room\""));
+    assert_non_null(strstr(csv, "\"My reflection\""));
+    assert_non_null(strstr(csv, "\"2026-09-21T"));
+    free(csv);
+
+    snprintf(path, sizeof path, "%s/export.json", W.dir);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "export", "--unit", U.unit, "--format", "json", "--out", path, NULL), 0);
+    json_error_t je;
+    json_t *doc = json_load_file(path, 0, &je);
+    assert_non_null(doc);
+    json_t *list = json_object_get(doc, "observations");
+    assert_int_equal(json_array_size(list), 1);
+    json_t *o = json_array_get(list, 0);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(o, "observation"), "id")),
+                        obs.u.obs.id);
+    assert_int_equal(json_array_size(json_object_get(o, "notes")), 1);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(o, "reflection"), "text")),
+                        "My reflection");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "unit"), "name")),
+                        "Admin Unit");
+    json_decref(doc);
+}
+
+static void test_config_file_env_flags(void **state)
+{
+    (void)state;
+    char path[700], err[300];
+    snprintf(path, sizeof path, "%s/blik.conf", W.dir);
+    write_file(path, "# comment\nport = 9001\nlisten = 127.0.0.2\ndb = dbname=fromfile\npool = 3\n");
+    setenv("BLIK_PORT", "9002", 1);
+    srv_config c;
+    srv_config_defaults(&c);
+    char *argv[] = {"--config", path, "--pool", "5", "leftover", NULL};
+    int used;
+    assert_int_equal(srv_config_load(&c, 5, argv, &used, err, sizeof err), 0);
+    assert_int_equal(used, 4);
+    assert_int_equal(c.port, 9002);             /* env over file */
+    assert_int_equal(c.pool, 5);                /* flag over file */
+    assert_string_equal(c.listen, "127.0.0.2"); /* file over default */
+    assert_string_equal(c.db, "dbname=fromfile");
+    unsetenv("BLIK_PORT");
+    /* Errors name the source. */
+    write_file(path, "port = many\n");
+    srv_config_defaults(&c);
+    char *argv2[] = {"--config", path, NULL};
+    assert_int_equal(srv_config_load(&c, 2, argv2, &used, err, sizeof err), -1);
+    assert_non_null(strstr(err, "blik.conf:1"));
+    write_file(path, "colour = red\n");
+    assert_int_equal(srv_config_load(&c, 2, argv2, &used, err, sizeof err), -1);
+    assert_non_null(strstr(err, "unknown key"));
+    char *argv3[] = {"--port", "70000", NULL};
+    assert_int_equal(srv_config_load(&c, 2, argv3, &used, err, sizeof err), -1);
+    char *argv4[] = {"--help", NULL};
+    assert_int_equal(srv_config_load(&c, 1, argv4, &used, err, sizeof err), 1);
+}
+
+static int run_exe(const char *args, char *out, size_t cap)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "%s %s 2>&1", BLIK_SERVER_EXE_PATH, args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = 0;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_command_line(void **state)
+{
+    (void)state;
+    static char out[16384];
+    assert_int_equal(run_exe("--help", out, sizeof out), 0);
+    assert_non_null(strstr(out, "Usage: blik-server"));
+    assert_non_null(strstr(out, "--tls-cert"));
+    assert_non_null(strstr(out, "enrol-code"));
+    assert_int_equal(run_exe("--no-such-flag", out, sizeof out), 2);
+    /* Migrating an up-to-date database is a no-op that succeeds. */
+    char args[800];
+    snprintf(args, sizeof args, "migrate --db '%s'", W.conninfo);
+    assert_int_equal(run_exe(args, out, sizeof out), 0);
+    assert_int_equal(run_exe(args, out, sizeof out), 0);
+    assert_int_equal(fx_count(&W, "SELECT count(*) FROM schema_migrations"), SRV_DB_VERSION);
+    /* Serving without a certificate is refused with a reason. */
+    snprintf(args, sizeof args, "serve --db '%s' --port 0", W.conninfo);
+    assert_int_equal(run_exe(args, out, sizeof out), 1);
+    assert_non_null(strstr(out, "TLS"));
+    /* A database that cannot be reached is named as such. */
+    assert_int_equal(run_exe("admin --db 'host=127.0.0.1 port=1 dbname=x connect_timeout=2' "
+                             "device-list --unit x", out, sizeof out), 1);
+    assert_non_null(strstr(out, "connect"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_setup),
+        cmocka_unit_test(test_pin_is_stored_only_as_argon2id_verifier),
+        cmocka_unit_test(test_focus_and_template_from_files),
+        cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_export_csv_and_json),
+        cmocka_unit_test(test_config_file_env_flags),
+        cmocka_unit_test(test_command_line),
+    };
+    return cmocka_run_group_tests_name("srv_admin", tests, up, down);
+}
