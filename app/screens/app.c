@@ -33,18 +33,22 @@ static void kv_put(scr_app *a, const char *key, const char *value)
 }
 
 /* Records where the signed-in person is, so that a killed app comes back to
- * the same screen and observation. "ui.seen" is the wall-clock time of the
- * last activity: a restart within the lock time needs no PIN. */
+ * the same screen and observation: "place.<person>" says where each person
+ * was (so that on a shared tablet everyone gets their own work back), and
+ * "ui.user" with "ui.seen", the wall-clock time of the last activity, say
+ * who was signed in: a restart within the lock time needs no PIN. */
 static void save_place(scr_app *a)
 {
     if (!a->signed_in)
         return;
-    char seen[32];
+    char seen[32], key[64], place[96];
     int64_t now = a->sys->now_ms(a->sys);
     snprintf(seen, sizeof seen, "%lld", (long long)now);
+    snprintf(key, sizeof key, "place.%s", a->user.id);
+    snprintf(place, sizeof place, "%s %s", screen_keys[a->screen],
+             a->have_cur ? a->cur.obs.id : "");
+    kv_put(a, key, place);
     kv_put(a, "ui.user", a->user.id);
-    kv_put(a, "ui.screen", screen_keys[a->screen]);
-    kv_put(a, "ui.obs", a->have_cur ? a->cur.obs.id : "");
     kv_put(a, "ui.seen", seen);
     a->seen_written = now;
 }
@@ -197,19 +201,26 @@ void scr_sign_in(scr_app *a, const model_person *p)
     a->user = *p;
     a->last_input = a->sys->mono_ms(a->sys);
     a->err[0] = 0;
-    /* The person who was here before the lock gets their screen back;
-     * anyone else starts at home. */
-    if (a->resume_user[0] && strcmp(a->resume_user, p->id) == 0 && a->resume_screen != SCR_SIGNIN) {
-        scr_screen s = a->resume_screen;
-        if ((s == SCR_OBSERVE || s == SCR_SUMMARY) &&
-            (!a->resume_obs[0] || scr_load_obs(a, a->resume_obs) != DB_OK))
-            s = SCR_HOME;
-        a->resume_user[0] = 0;
-        scr_go(a, s);
-        return;
+    /* Back to where this person was, if it still makes sense. */
+    char key[64], place[96] = "";
+    snprintf(key, sizeof key, "place.%s", p->id);
+    db_kv_get(a->db, key, place, sizeof place);
+    char *sp = strchr(place, ' ');
+    const char *obs = "";
+    if (sp) {
+        *sp = 0;
+        obs = sp + 1;
     }
-    a->resume_user[0] = 0;
-    scr_go(a, SCR_HOME);
+    scr_screen s = screen_from_key(place);
+    if (s == SCR_SIGNIN)
+        s = SCR_HOME;
+    if ((s == SCR_OBSERVE || s == SCR_SUMMARY) && (!*obs || scr_load_obs(a, obs) != DB_OK ||
+                                                  strcmp(a->cur.obs.observer_id, p->id) != 0)) {
+        a->have_cur = 0;
+        a->err[0] = 0;
+        s = SCR_HOME;
+    }
+    scr_go(a, s);
 }
 
 /* Locks the tablet: everything about the person leaves memory, so the next
@@ -219,9 +230,7 @@ void scr_lock(scr_app *a)
 {
     if (a->signed_in) {
         save_place(a);
-        snprintf(a->resume_user, sizeof a->resume_user, "%s", a->user.id);
-        a->resume_screen = a->screen;
-        snprintf(a->resume_obs, sizeof a->resume_obs, "%s", a->have_cur ? a->cur.obs.id : "");
+        kv_put(a, "ui.user", "");
         kv_put(a, "ui.seen", "0");
     }
     a->signed_in = 0;
@@ -271,24 +280,17 @@ scr_app *scr_app_new(const scr_config *cfg, ui_ctx *ui, char *err, size_t errlen
         a->have_unit = 1;
     load_people(a);
 
-    /* Where was the tablet when it stopped? */
-    char user[64] = "", screen[32] = "", obs[64] = "", seen[32] = "";
+    /* Who was signed in when the app stopped, and how long ago? */
+    char user[64] = "", seen[32] = "";
     db_kv_get(a->db, "ui.user", user, sizeof user);
-    db_kv_get(a->db, "ui.screen", screen, sizeof screen);
-    db_kv_get(a->db, "ui.obs", obs, sizeof obs);
     db_kv_get(a->db, "ui.seen", seen, sizeof seen);
-    scr_screen s = screen_from_key(screen);
     model_person p;
     a->screen = SCR_SIGNIN;
     scr_signin_enter(a);
-    if (user[0] && s != SCR_SIGNIN && db_person_get(a->db, user, &p) == DB_OK && p.active) {
-        snprintf(a->resume_user, sizeof a->resume_user, "%s", user);
-        snprintf(a->resume_obs, sizeof a->resume_obs, "%s", obs);
-        a->resume_screen = s;
-        int64_t at = atoll(seen), now = a->sys->now_ms(a->sys);
-        if (at > 0 && now >= at && now - at < a->lock_ms)
-            scr_sign_in(a, &p);
-    }
+    int64_t at = atoll(seen), now = a->sys->now_ms(a->sys);
+    if (user[0] && at > 0 && now >= at && now - at < a->lock_ms &&
+        db_person_get(a->db, user, &p) == DB_OK && p.active)
+        scr_sign_in(a, &p);
     scr_refresh_outbox(a);
     return a;
 }
@@ -369,6 +371,14 @@ static void error_bar(scr_app *a, ui_rect *screen)
         a->err[0] = 0;
 }
 
+static int64_t idle_limit(const scr_app *a)
+{
+    if (a->screen == SCR_OBSERVE && a->have_cur && a->cur.obs.status == MODEL_OBS_DRAFT &&
+        a->lock_ms < SCR_LOCK_OBSERVING_MS)
+        return SCR_LOCK_OBSERVING_MS;
+    return a->lock_ms;
+}
+
 static void run_frame(scr_app *a)
 {
     ui_ctx *u = a->ui;
@@ -396,12 +406,12 @@ void scr_frame(scr_app *a, const plat_event *ev)
         if (ev->kind == PLAT_EV_DOWN || ev->kind == PLAT_EV_MOVE || ev->kind == PLAT_EV_UP ||
             ev->kind == PLAT_EV_TEXT || ev->kind == PLAT_EV_KEY) {
             /* Idle means no touch: the lock counts from the last one. */
-            if (a->signed_in && mono - a->last_input >= a->lock_ms)
+            if (a->signed_in && mono - a->last_input >= idle_limit(a))
                 scr_lock(a);
             a->last_input = mono;
         }
     }
-    if (a->signed_in && mono - a->last_input >= a->lock_ms)
+    if (a->signed_in && mono - a->last_input >= idle_limit(a))
         scr_lock(a);
     if (ev)
         ui_input(a->ui, ev);
@@ -415,6 +425,11 @@ void scr_frame(scr_app *a, const plat_event *ev)
         dialog_before = a->dialog;
         run_frame(a);
     }
+    /* Widgets change state while the frame is drawn (a tap on a key comes
+     * after the field that shows it): after input that can change state,
+     * draw once more so the frame shown is the frame after the change. */
+    if (ev && (ev->kind == PLAT_EV_UP || ev->kind == PLAT_EV_KEY || ev->kind == PLAT_EV_TEXT))
+        run_frame(a);
     if (a->signed_in && ev && ev->kind == PLAT_EV_UP) {
         int64_t now = a->sys->now_ms(a->sys);
         if (now - a->seen_written > 30000)
@@ -429,7 +444,7 @@ int scr_wake_in(const scr_app *a)
         wake = 16;
     int64_t mono = a->sys->mono_ms(a->sys);
     if (a->signed_in) {
-        int64_t left = a->last_input + a->lock_ms - mono;
+        int64_t left = a->last_input + idle_limit(a) - mono;
         if (left < 0)
             left = 0;
         if (wake < 0 || left < wake)

@@ -29,6 +29,10 @@ typedef enum {
 /* Idle time before the tablet locks itself, unless the store's setting
  * "ui.lock_minutes" says otherwise. */
 #define SCR_LOCK_MS_DEFAULT (5 * 60 * 1000)
+/* While an observation runs the observer watches the room, often without
+ * touching the tablet for many minutes; locking then would lose counts.
+ * The idle limit there is this, or the lock time if that is longer. */
+#define SCR_LOCK_OBSERVING_MS (30 * 60 * 1000)
 
 typedef struct {
     db *db;              /* kept, not owned; must outlive the app */

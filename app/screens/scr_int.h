@@ -17,6 +17,8 @@
 
 /* The translation of a source string; `a` is always the app in screens. */
 #define T(s) i18n_tr(a->tr, s)
+/* Marks a string for translation where it is defined, not where shown. */
+#define N_(s) s
 
 typedef enum { DLG_NONE = 0, DLG_PIN, DLG_NOTE, DLG_FINISH } scr_dialog;
 
@@ -74,10 +76,6 @@ struct scr_app {
     /* who is signed in */
     int signed_in;
     model_person user;
-    /* After a lock or a restart: the person whose screen waits for them. */
-    model_id resume_user;
-    scr_screen resume_screen;
-    model_id resume_obs;
 
     /* sign in */
     char search[SCR_SEARCH_MAX];

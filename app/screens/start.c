@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const activity_keys[] = {"Circle time", "Play", "Meal", "Outdoor play",
-                                            "Transition", "Lesson"};
+static const char *const activity_keys[] = {N_("Circle time"), N_("Play"),       N_("Meal"),
+                                            N_("Outdoor play"), N_("Transition"), N_("Lesson")};
 #define N_ACTIVITIES (int)(sizeof activity_keys / sizeof activity_keys[0])
 
 void scr_start_enter(scr_app *a)

@@ -798,19 +798,16 @@ int ui_list_begin(ui_ctx *c, ui_id id, ui_rect view)
         float before = l->offset;
         l->offset = l->drag_start - (float)(c->py - c->press_y);
         int64_t dt = c->now - l->last_t;
-        /* A finger that rested before lifting throws nothing. */
-        int rested = c->released && dt > 100;
-        if (dt > 0) {
-            float v = (before - l->offset) / (float)dt;
-            /* Smooth over the last few moves, so one jittery sample does
-             * not decide how far the list flies. */
-            l->vel = 0.6f * (-v) + 0.4f * l->vel;
-            if (l->offset == before)
-                l->vel *= 0.5f;
+        /* Velocity from real moves only, smoothed over the last few so one
+         * jittery sample does not decide how far the list flies. */
+        if (l->offset != before && dt > 0) {
+            float v = (l->offset - before) / (float)dt;
+            l->vel = 0.6f * v + 0.4f * l->vel;
+            l->last_t = c->now;
+            l->last_y = c->py;
         }
-        l->last_t = c->now;
-        l->last_y = c->py;
-        if (rested)
+        /* A finger that rested before lifting throws nothing. */
+        if (c->released && c->now - l->last_t > 100)
             l->vel = 0;
     } else if (l->vel != 0 && !c->down) {
         float dt = (float)(c->now - c->prev);

@@ -1,0 +1,208 @@
+/* The .po reader, and the shipped catalogues: complete, with the same
+ * printf conversions as their source strings. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "i18n.h"
+
+static const char sample[] =
+    "# a comment\n"
+    "msgid \"\"\n"
+    "msgstr \"\"\n"
+    "\"Language: da\\n\"\n"
+    "\n"
+    "msgid \"Lock\"\n"
+    "msgstr \"Lås\"\n"
+    "\n"
+    "msgid \"\"\n"
+    "\"Two \"\n"
+    "\"lines\"\n"
+    "msgstr \"To \"\n"
+    "\"linjer med \\\"citat\\\"\\n\"\n"
+    "\n"
+    "#, fuzzy\n"
+    "msgid \"Guess\"\n"
+    "msgstr \"Gæt\"\n"
+    "\n"
+    "msgid \"Empty\"\n"
+    "msgstr \"\"\n"
+    "\n"
+    "msgctxt \"verb\"\n"
+    "msgid \"Note\"\n"
+    "msgstr \"Notér\"\n"
+    "\n"
+    "msgid \"Note\"\n"
+    "msgstr \"Note\"\n"
+    "\n"
+    "msgid \"%d sign\"\n"
+    "msgid_plural \"%d signs\"\n"
+    "msgstr[0] \"%d tegn\"\n"
+    "msgstr[1] \"%d tegn\"\n";
+
+static void test_parse(void **state)
+{
+    (void)state;
+    i18n *t = NULL;
+    char err[256];
+    assert_int_equal(i18n_parse(sample, sizeof sample - 1, "sample", &t, err, sizeof err), 0);
+    assert_string_equal(i18n_language(t), "da");
+    assert_string_equal(i18n_tr(t, "Lock"), "Lås");
+    assert_string_equal(i18n_tr(t, "Two lines"), "To linjer med \"citat\"\n");
+    /* Fuzzy and empty translations show the source, as gettext does. */
+    assert_string_equal(i18n_tr(t, "Guess"), "Guess");
+    assert_string_equal(i18n_tr(t, "Empty"), "Empty");
+    assert_string_equal(i18n_tr(t, "Unknown"), "Unknown");
+    assert_string_equal(i18n_trc(t, "verb", "Note"), "Notér");
+    assert_string_equal(i18n_tr(t, "Note"), "Note");
+    assert_string_equal(i18n_tr(t, "%d sign"), "%d tegn");
+    assert_int_equal(i18n_count(t), 5);
+    i18n_free(t);
+    i18n_free(NULL);
+    assert_string_equal(i18n_tr(NULL, "Lock"), "Lock");
+}
+
+static void test_parse_errors(void **state)
+{
+    (void)state;
+    const char *bad[] = {
+        "msgid \"a\"\nmsgstr \"b\n",           /* unterminated */
+        "msgid \"a\"\nmsgstr \"\\q\"\n",       /* unknown escape */
+        "msgstr \"b\"\n",                      /* no msgid */
+        "msgid \"a\"\nbogus \"b\"\n",          /* unknown keyword */
+        "msgid \"a\"\nmsgstr \"b\" trailing\n" /* junk after the string */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        i18n *t = (i18n *)1;
+        char err[256] = "";
+        assert_int_equal(i18n_parse(bad[i], strlen(bad[i]), "bad.po", &t, err, sizeof err), -1);
+        assert_null(t);
+        assert_non_null(strstr(err, "bad.po, line"));
+    }
+    i18n *t = NULL;
+    char err[256];
+    assert_int_equal(i18n_load("/nonexistent/da.po", &t, err, sizeof err), -1);
+    assert_non_null(strstr(err, "/nonexistent/da.po"));
+}
+
+/* The printf conversions of a string, in order ("%d%s"), so that a
+ * translation can never make printf read the wrong argument. */
+static void conversions(const char *s, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (const char *p = s; *p && n + 4 < cap; p++) {
+        if (*p != '%')
+            continue;
+        p++;
+        if (*p == '%')
+            continue;
+        while (*p && strchr("0123456789.-+ #", *p))
+            p++;
+        while (*p && strchr("hlLqjzt", *p))
+            out[n++] = *p++;
+        if (*p)
+            out[n++] = *p;
+        else
+            break;
+    }
+    out[n] = 0;
+}
+
+static i18n *load(const char *name)
+{
+    char path[1024], err[512];
+    snprintf(path, sizeof path, "%s/%s", BLIK_PO_DIR, name);
+    i18n *t = NULL;
+    if (i18n_load(path, &t, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    return t;
+}
+
+static void test_catalogues_complete(void **state)
+{
+    (void)state;
+    i18n *pot = load("blik.pot");
+    i18n *da = load("da.po");
+    i18n *en = load("en.po");
+    assert_string_equal(i18n_language(da), "da");
+    assert_string_equal(i18n_language(en), "en");
+    /* The template's msgstr are empty, so it holds no entries; read the
+     * msgids from the Danish file and check each against both. */
+    assert_int_equal(i18n_count(pot), 0);
+    assert_true(i18n_count(da) > 60);
+    assert_int_equal(i18n_count(da), i18n_count(en));
+    for (int i = 0; i < i18n_count(da); i++) {
+        const char *id, *str;
+        assert_int_equal(i18n_entry(da, i, &id, &str), 0);
+        char a[32], b[32];
+        conversions(id, a, sizeof a);
+        conversions(str, b, sizeof b);
+        if (strcmp(a, b) != 0)
+            fail_msg("\"%s\" -> \"%s\": conversions %s vs %s", id, str, a, b);
+        assert_string_not_equal(i18n_tr(en, id), "");
+    }
+    /* A few that people see first, with Danish letters. */
+    assert_string_equal(i18n_tr(da, "Lock"), "Lås");
+    assert_string_equal(i18n_tr(da, "Who are you?"), "Hvem er du?");
+    assert_string_equal(i18n_tr(da, "Start new observation"), "Start ny observation");
+    assert_string_equal(i18n_tr(en, "Who are you?"), "Who are you?");
+    i18n_free(pot);
+    i18n_free(da);
+    i18n_free(en);
+}
+
+/* Every string the screens mark for translation is in the template, and
+ * every template string has a Danish translation: read the template's
+ * msgids by hand (its msgstr are empty by design). */
+static void test_template_translated(void **state)
+{
+    (void)state;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/blik.pot", BLIK_PO_DIR);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    i18n *da = load("da.po");
+    char line[1024], id[2048] = "";
+    int in_id = 0, checked = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "msgid \"", 7)) {
+            in_id = 1;
+            id[0] = 0;
+            char *s = line + 7, *e = strrchr(s, '"');
+            if (e)
+                *e = 0;
+            strncat(id, s, sizeof id - strlen(id) - 1);
+        } else if (in_id && line[0] == '"') {
+            char *s = line + 1, *e = strrchr(s, '"');
+            if (e)
+                *e = 0;
+            strncat(id, s, sizeof id - strlen(id) - 1);
+        } else if (!strncmp(line, "msgstr", 6)) {
+            in_id = 0;
+            if (id[0] && !strchr(id, '\\')) {
+                if (!strcmp(i18n_tr(da, id), id) && strcmp(id, "OK") && strcmp(id, "Note") &&
+                    strcmp(id, "Observation") && strcmp(id, "Note (%d)"))
+                    fail_msg("not translated to Danish: \"%s\"", id);
+                checked++;
+            }
+        }
+    }
+    fclose(f);
+    assert_true(checked > 60);
+    i18n_free(da);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_catalogues_complete),
+        cmocka_unit_test(test_template_translated),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

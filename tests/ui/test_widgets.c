@@ -1,0 +1,380 @@
+/* The widget layer on the dummy video table: taps, drags, momentum, text
+ * fields, the on-screen keyboard, dialogs, scaling and bounds. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "plat_gfx.h"
+#include "ui.h"
+
+static int64_t now_ms = 1000;
+
+static plat_event ev(int kind, int x, int y)
+{
+    plat_event e = {0};
+    e.kind = kind;
+    e.x = x;
+    e.y = y;
+    return e;
+}
+
+static int button_frame(ui_ctx *c, const plat_event *e)
+{
+    if (e)
+        ui_input(c, e);
+    ui_begin(c, now_ms);
+    now_ms += 16;
+    int fired = ui_button(c, ui_ids("b"), ui_r(100, 100, 200, 60), "OK", UI_STYLE_PRIMARY);
+    ui_end(c);
+    return fired;
+}
+
+static void test_button_fires_on_release_inside(void **state)
+{
+    (void)state;
+    plat_video *v = plat_video_null(800, 600, 1);
+    ui_ctx *c = ui_new(v);
+    plat_event d = ev(PLAT_EV_DOWN, 150, 130), u = ev(PLAT_EV_UP, 152, 131);
+    assert_int_equal(button_frame(c, &d), 0); /* not on press */
+    assert_int_equal(button_frame(c, &u), 1); /* on release */
+    assert_int_equal(button_frame(c, NULL), 0);
+
+    /* Pressed inside, released outside: no tap. */
+    d = ev(PLAT_EV_DOWN, 150, 130);
+    plat_event m = ev(PLAT_EV_MOVE, 500, 400);
+    u = ev(PLAT_EV_UP, 500, 400);
+    assert_int_equal(button_frame(c, &d), 0);
+    assert_int_equal(button_frame(c, &m), 0);
+    assert_int_equal(button_frame(c, &u), 0);
+
+    /* Pressed elsewhere, released inside: not this button's tap. */
+    d = ev(PLAT_EV_DOWN, 20, 20);
+    u = ev(PLAT_EV_UP, 150, 130);
+    assert_int_equal(button_frame(c, &d), 0);
+    assert_int_equal(button_frame(c, &u), 0);
+
+    /* A finger that slid away and back is a drag, never a tap. */
+    d = ev(PLAT_EV_DOWN, 110, 110);
+    m = ev(PLAT_EV_MOVE, 180, 140);
+    u = ev(PLAT_EV_UP, 180, 140);
+    assert_int_equal(button_frame(c, &d), 0);
+    assert_int_equal(button_frame(c, &m), 0);
+    assert_int_equal(button_frame(c, &u), 0);
+
+    /* A little wobble (under the slop) still taps. */
+    d = ev(PLAT_EV_DOWN, 150, 130);
+    m = ev(PLAT_EV_MOVE, 154, 133);
+    u = ev(PLAT_EV_UP, 154, 133);
+    assert_int_equal(button_frame(c, &d), 0);
+    assert_int_equal(button_frame(c, &m), 0);
+    assert_int_equal(button_frame(c, &u), 1);
+    ui_free(c);
+    plat_video_close(v);
+}
+
+/* A list of 50 rows of 60 px in a 400 px view; returns the row tapped. */
+static int list_frame(ui_ctx *c, const plat_event *e)
+{
+    if (e)
+        ui_input(c, e);
+    ui_begin(c, now_ms);
+    now_ms += 16;
+    ui_rect view = ui_r(0, 0, 400, 400);
+    int top = ui_list_begin(c, ui_ids("l"), view), hit = -1;
+    for (int i = 0; i < 50; i++) {
+        if (ui_area(c, ui_idn("row", i), ui_r(0, top + i * 60, 400, 60), NULL))
+            hit = i;
+    }
+    ui_list_end(c, ui_ids("l"), 50 * 60);
+    ui_end(c);
+    return hit;
+}
+
+static void test_list_drag_momentum(void **state)
+{
+    (void)state;
+    plat_video *v = plat_video_null(800, 600, 1);
+    ui_ctx *c = ui_new(v);
+    list_frame(c, NULL);
+    /* A plain tap on the third row. */
+    plat_event d = ev(PLAT_EV_DOWN, 200, 150), u = ev(PLAT_EV_UP, 200, 150);
+    assert_int_equal(list_frame(c, &d), -1);
+    assert_int_equal(list_frame(c, &u), 2);
+
+    /* A drag up by 200 px scrolls by 200 px and taps nothing. */
+    d = ev(PLAT_EV_DOWN, 200, 350);
+    assert_int_equal(list_frame(c, &d), -1);
+    for (int i = 1; i <= 10; i++) {
+        plat_event m = ev(PLAT_EV_MOVE, 200, 350 - 20 * i);
+        assert_int_equal(list_frame(c, &m), -1);
+    }
+    assert_int_equal(ui_list_offset(c, ui_ids("l")), 200);
+    u = ev(PLAT_EV_UP, 200, 150);
+    assert_int_equal(list_frame(c, &u), -1);
+    /* Momentum: the list keeps going after the finger left, then stops. */
+    int after_release = ui_list_offset(c, ui_ids("l"));
+    assert_true(c->animating);
+    int frames = 0;
+    while (c->animating && frames < 1000) {
+        list_frame(c, NULL);
+        frames++;
+    }
+    int rest = ui_list_offset(c, ui_ids("l"));
+    assert_true(rest > after_release + 100);
+    assert_true(frames > 5 && frames < 1000);
+    assert_false(c->animating);
+
+    /* A tap now lands on the row under the finger at the new offset. */
+    d = ev(PLAT_EV_DOWN, 200, 30);
+    u = ev(PLAT_EV_UP, 200, 30);
+    list_frame(c, &d);
+    assert_int_equal(list_frame(c, &u), (rest + 30) / 60);
+
+    /* A finger on a moving list stops it. */
+    d = ev(PLAT_EV_DOWN, 200, 380);
+    list_frame(c, &d);
+    for (int i = 1; i <= 5; i++) {
+        plat_event m = ev(PLAT_EV_MOVE, 200, 380 - 40 * i);
+        list_frame(c, &m);
+    }
+    u = ev(PLAT_EV_UP, 200, 180);
+    list_frame(c, &u);
+    assert_true(c->animating);
+    list_frame(c, NULL);
+    d = ev(PLAT_EV_DOWN, 200, 200);
+    list_frame(c, &d);
+    int held = ui_list_offset(c, ui_ids("l"));
+    list_frame(c, NULL);
+    list_frame(c, NULL);
+    assert_int_equal(ui_list_offset(c, ui_ids("l")), held);
+    u = ev(PLAT_EV_UP, 200, 200);
+    list_frame(c, &u);
+
+    /* Never past the end. */
+    ui_list_scroll_to(c, ui_ids("l"), 100000);
+    assert_int_equal(ui_list_offset(c, ui_ids("l")), 50 * 60 - 400);
+    ui_free(c);
+    plat_video_close(v);
+}
+
+static char field[16];
+
+static int field_frame(ui_ctx *c, const plat_event *e, unsigned flags, size_t cap, int osk)
+{
+    if (e)
+        ui_input(c, e);
+    ui_begin(c, now_ms);
+    now_ms += 16;
+    int r = ui_field(c, ui_ids("f"), ui_r(10, 10, 300, 56), field, cap, "name", flags);
+    if (osk) {
+        ui_osk_labels l = {"Done", "Space", "Erase", "123", "abc"};
+        ui_keyboard(c, ui_r(0, 300, 800, ui_keyboard_height(c)), &l);
+    }
+    ui_end(c);
+    return r;
+}
+
+static plat_event text_ev(const char *s)
+{
+    plat_event e = {0};
+    e.kind = PLAT_EV_TEXT;
+    strcpy(e.text, s);
+    return e;
+}
+
+static void test_text_field(void **state)
+{
+    (void)state;
+    plat_video *v = plat_video_null(800, 600, 1);
+    ui_ctx *c = ui_new(v);
+    field[0] = 0;
+    /* Typing without focus changes nothing. */
+    plat_event t = text_ev("x");
+    assert_int_equal(field_frame(c, &t, 0, sizeof field, 0), 0);
+    assert_string_equal(field, "");
+    assert_false(ui_wants_text(c));
+    plat_event d = ev(PLAT_EV_DOWN, 50, 30), u = ev(PLAT_EV_UP, 50, 30);
+    field_frame(c, &d, 0, sizeof field, 0);
+    field_frame(c, &u, 0, sizeof field, 0);
+    assert_true(ui_wants_text(c));
+    const char *letters[] = {"æ", "ø", "å", "Å"};
+    for (int i = 0; i < 4; i++) {
+        t = text_ev(letters[i]);
+        assert_int_equal(field_frame(c, &t, 0, sizeof field, 0), UI_CHANGED);
+    }
+    assert_string_equal(field, "æøåÅ");
+    /* Backspace takes a whole letter, never half of one. */
+    plat_event k = {0};
+    k.kind = PLAT_EV_KEY;
+    k.key = PLAT_KEY_BACKSPACE;
+    field_frame(c, &k, 0, sizeof field, 0);
+    assert_string_equal(field, "æøå");
+    k.key = PLAT_KEY_ENTER;
+    assert_int_equal(field_frame(c, &k, 0, sizeof field, 0), UI_SUBMIT);
+
+    /* Digits only, and never more than fits. */
+    field[0] = 0;
+    t = text_ev("a1b2");
+    field_frame(c, &t, UI_FIELD_DIGITS, 4, 0);
+    assert_string_equal(field, "12");
+    t = text_ev("345");
+    field_frame(c, &t, UI_FIELD_DIGITS, 4, 0);
+    assert_string_equal(field, "123");
+    /* A two-byte letter that does not fit whole is not split. */
+    field[0] = 0;
+    t = text_ev("abæ");
+    field_frame(c, &t, 0, 4, 0);
+    assert_string_equal(field, "ab");
+    ui_free(c);
+    plat_video_close(v);
+}
+
+/* Taps the key whose label is s in the last frame. */
+static void tap_key(ui_ctx *c, const char *s)
+{
+    for (int i = 0; i < c->ncmds; i++) {
+        const plat_cmd *k = &c->cmds[i];
+        if (k->kind == PLAT_CMD_TEXT && k->len == (int)strlen(s) &&
+            !memcmp(k->text, s, (size_t)k->len) && k->y >= 300) {
+            plat_event d = ev(PLAT_EV_DOWN, k->x + k->w / 2, k->y + k->h / 2);
+            plat_event u = ev(PLAT_EV_UP, k->x + k->w / 2, k->y + k->h / 2);
+            field_frame(c, &d, 0, sizeof field, 1);
+            field_frame(c, &u, 0, sizeof field, 1);
+            field_frame(c, NULL, 0, sizeof field, 1); /* the key reaches the field */
+            return;
+        }
+    }
+    fail_msg("no key %s", s);
+}
+
+static void test_onscreen_keyboard(void **state)
+{
+    (void)state;
+    plat_video *v = plat_video_null(800, 600, 1);
+    ui_ctx *c = ui_new(v);
+    field[0] = 0;
+    plat_event d = ev(PLAT_EV_DOWN, 50, 30), u = ev(PLAT_EV_UP, 50, 30);
+    field_frame(c, &d, 0, sizeof field, 1);
+    field_frame(c, &u, 0, sizeof field, 1);
+    tap_key(c, "ABC");
+    tap_key(c, "Æ");
+    tap_key(c, "b"); /* shift was for one letter */
+    tap_key(c, "e");
+    tap_key(c, "l");
+    tap_key(c, "ø");
+    tap_key(c, "Space");
+    tap_key(c, "å");
+    assert_string_equal(field, "Æbelø å");
+    tap_key(c, "Erase");
+    assert_string_equal(field, "Æbelø ");
+    tap_key(c, "123");
+    tap_key(c, "7");
+    assert_string_equal(field, "Æbelø 7");
+    /* Every key is a full touch target. */
+    for (int i = 0; i < c->ncmds; i++) {
+        const plat_cmd *k = &c->cmds[i];
+        if (k->kind == PLAT_CMD_RECT && k->y >= 300 && k->w < 700) {
+            assert_true(k->w + 6 >= ui_dp(c, UI_TARGET_DP) - 2 || k->w + 6 >= 800 / 11 - 2);
+            assert_true(k->h + 6 >= ui_dp(c, UI_TARGET_DP));
+        }
+    }
+    ui_free(c);
+    plat_video_close(v);
+}
+
+static int dialog_frame(ui_ctx *c, const plat_event *e, int *base_fired, int *inner_fired)
+{
+    if (e)
+        ui_input(c, e);
+    ui_begin(c, now_ms);
+    now_ms += 16;
+    int dismiss = 0;
+    ui_block(c, 1);
+    if (ui_button(c, ui_ids("base"), ui_r(0, 0, 100, 100), "Base", UI_STYLE_PRIMARY))
+        (*base_fired)++;
+    ui_block(c, 0);
+    ui_rect in = ui_dialog(c, ui_ids("dlg"), 300, 200, &dismiss);
+    if (ui_button(c, ui_ids("in"), ui_r(in.x, in.y, 100, 60), "Inner", UI_STYLE_PRIMARY))
+        (*inner_fired)++;
+    ui_end(c);
+    return dismiss;
+}
+
+static void test_dialog_never_traps(void **state)
+{
+    (void)state;
+    plat_video *v = plat_video_null(800, 600, 1);
+    ui_ctx *c = ui_new(v);
+    int base = 0, inner = 0;
+    dialog_frame(c, NULL, &base, &inner);
+    /* A tap on the dimmed area closes it and does not reach beneath. */
+    plat_event d = ev(PLAT_EV_DOWN, 50, 50), u = ev(PLAT_EV_UP, 50, 50);
+    assert_int_equal(dialog_frame(c, &d, &base, &inner), 0);
+    assert_int_equal(dialog_frame(c, &u, &base, &inner), 1);
+    assert_int_equal(base, 0);
+    /* Inside the panel, its own buttons work and it stays open. */
+    d = ev(PLAT_EV_DOWN, 290, 230);
+    u = ev(PLAT_EV_UP, 290, 230);
+    assert_int_equal(dialog_frame(c, &d, &base, &inner), 0);
+    assert_int_equal(dialog_frame(c, &u, &base, &inner), 0);
+    assert_int_equal(inner, 1);
+    /* Escape (or Android back) closes it too. */
+    plat_event k = {0};
+    k.kind = PLAT_EV_KEY;
+    k.key = PLAT_KEY_ESCAPE;
+    assert_int_equal(dialog_frame(c, &k, &base, &inner), 1);
+    ui_free(c);
+    plat_video_close(v);
+}
+
+static void test_scale_and_bounds(void **state)
+{
+    (void)state;
+    plat_video *v = plat_video_null(1600, 2560, 2.0f);
+    ui_ctx *c = ui_new(v);
+    assert_int_equal(ui_dp(c, UI_TARGET_DP), 96);
+    ui_begin(c, now_ms);
+    ui_label(c, ui_r(0, 0, 40, 40), PLAT_FONT_BODY, UI_TEXT, "Mette Østergaard", UI_LEFT);
+    /* Cut to fit, ending in an ellipsis, never mid-letter. */
+    assert_int_equal(c->ncmds, 1);
+    assert_true(c->cmds[0].w <= 40);
+    assert_memory_equal(c->cmds[0].text + c->cmds[0].len - 3, "\xE2\x80\xA6", 3);
+    uint64_t h1 = ui_frame_hash(c);
+    ui_end(c);
+    ui_begin(c, now_ms);
+    ui_label(c, ui_r(0, 0, 40, 40), PLAT_FONT_BODY, UI_TEXT, "Mette Østergaard", UI_LEFT);
+    assert_true(ui_frame_hash(c) == h1);
+    ui_fill(c, ui_r(0, 0, 1, 1), UI_TEXT, 0);
+    assert_true(ui_frame_hash(c) != h1);
+    ui_end(c);
+    /* The command list is bounded: more is dropped and said so. */
+    ui_begin(c, now_ms);
+    for (int i = 0; i < UI_MAX_CMDS + 100; i++)
+        ui_fill(c, ui_r(i, 0, 1, 1), UI_TEXT, 0);
+    assert_int_equal(c->ncmds, UI_MAX_CMDS);
+    assert_true(c->overflow);
+    ui_end(c);
+    ui_begin(c, now_ms);
+    assert_false(c->overflow);
+    ui_end(c);
+    ui_free(c);
+    ui_free(NULL);
+    plat_video_close(v);
+    plat_video_close(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_button_fires_on_release_inside),
+        cmocka_unit_test(test_list_drag_momentum),
+        cmocka_unit_test(test_text_field),
+        cmocka_unit_test(test_onscreen_keyboard),
+        cmocka_unit_test(test_dialog_never_traps),
+        cmocka_unit_test(test_scale_and_bounds),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
