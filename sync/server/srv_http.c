@@ -408,12 +408,12 @@ int srv_start(const srv_config *c, srv **out)
     s->d = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
             MHD_USE_TLS | MHD_USE_ITC | MHD_USE_ERROR_LOG,
-        (uint16_t)c->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &sa,
+        (uint16_t)c->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+        MHD_OPTION_SOCK_ADDR, &sa,
         MHD_OPTION_HTTPS_MEM_CERT, s->cert, MHD_OPTION_HTTPS_MEM_KEY, s->key,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_clients, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)c->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-        MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
     if (!s->d) {
         snprintf(s->err, sizeof s->err,
                  "Cannot serve HTTPS on %.60s:%d (port in use, or a bad certificate or key).",

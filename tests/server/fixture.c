@@ -42,14 +42,26 @@ int fx_up(fx_world *w, const char *dbname, const char *const *extra)
     return 0;
 }
 
-void fx_down(fx_world *w)
+int fx_down(fx_world *w)
 {
-    if (w->srv.pid > 0 && tsrv_stop(&w->srv) != 0)
-        fprintf(stderr, "fixture: the server did not stop cleanly; see %s\n", w->srv.log);
+    int rc = 0;
+    /* A server that does not exit 0 on SIGTERM failed the test: this is also
+     * where the sanitizers report leaks and errors in the server process. */
+    if (w->srv.pid > 0 && (rc = tsrv_stop(&w->srv)) != 0) {
+        fprintf(stderr, "fixture: the server did not stop cleanly (status %d); its log:\n", rc);
+        FILE *f = fopen(w->srv.log, "r");
+        char line[1024];
+        while (f && fgets(line, sizeof line, f))
+            fputs(line, stderr);
+        if (f)
+            fclose(f);
+        rc = -1;
+    }
     PQfinish(w->db);
     w->db = NULL;
     tpg_stop(w->pg);
     w->pg = NULL;
+    return rc;
 }
 
 void fx_restart(fx_world *w, const char *const *extra)

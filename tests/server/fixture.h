@@ -19,7 +19,8 @@ typedef struct {
 
 /* Starts everything (server flags in extra, may be NULL); 0 or -1. */
 int fx_up(fx_world *w, const char *dbname, const char *const *extra);
-void fx_down(fx_world *w);
+/* Stops everything; -1 if the server did not exit 0 on SIGTERM. */
+int fx_down(fx_world *w);
 /* Restarts the server (after a kill) with the same database. */
 void fx_restart(fx_world *w, const char *const *extra);
 

@@ -31,8 +31,7 @@ static int up(void **state)
 static int down(void **state)
 {
     (void)state;
-    fx_down(&W);
-    return 0;
+    return fx_down(&W);
 }
 
 static void snapshot(void)
