@@ -209,8 +209,7 @@ void scr_signin_frame(scr_app *a, ui_rect screen)
             memset(a->pin, 0, sizeof a->pin);
             a->dialog = DLG_PIN;
         }
-        ui_fill(u, t, held ? UI_SOFT : UI_SURFACE, ui_dp(u, 14));
-        ui_outline(u, t, UI_LINE, ui_dp(u, 1));
+        ui_panel(u, t, held ? UI_SOFT : UI_SURFACE, UI_LINE, ui_dp(u, 1), ui_dp(u, 14));
         int d = ui_dp(u, 56);
         ui_rect badge = {t.x + (t.w - d) / 2, t.y + ui_dp(u, 14), d, d};
         ui_fill(u, badge, a->people[i].role == MODEL_ROLE_LEADER ? UI_ACCENT : UI_PRIMARY, d / 2);

@@ -170,9 +170,8 @@ void scr_start_frame(scr_app *a, ui_rect screen)
         if (ui_area(u, ui_idn("start.focus", i), r, &held))
             pick_focus(a, i);
         int sel = a->st_focus == i;
-        ui_fill(u, r, sel ? UI_PRIMARY : held ? UI_SOFT : UI_SURFACE, ui_dp(u, 12));
-        if (!sel)
-            ui_outline(u, r, UI_LINE, ui_dp(u, 2));
+        ui_panel(u, r, sel ? UI_PRIMARY : held ? UI_SOFT : UI_SURFACE, sel ? UI_PRIMARY : UI_LINE,
+                 ui_dp(u, 2), ui_dp(u, 12));
         ui_wrap(u, ui_r(r.x + ui_dp(u, 16), r.y + ui_dp(u, 14), w, qh), PLAT_FONT_BODY,
                 sel ? UI_ON_PRIMARY : UI_TEXT, a->focuses[i].question, 1);
     }

@@ -319,6 +319,17 @@ void ui_outline(ui_ctx *c, ui_rect r, plat_color color, int width_px)
     k->radius = (int16_t)width_px;
 }
 
+void ui_panel(ui_ctx *c, ui_rect r, plat_color fill, plat_color border, int width_px,
+              int radius_px)
+{
+    if (width_px > 0) {
+        ui_fill(c, r, border, radius_px);
+        r = ui_inset(r, width_px);
+        radius_px = radius_px > width_px ? radius_px - width_px : 0;
+    }
+    ui_fill(c, r, fill, radius_px);
+}
+
 static int text_n(ui_ctx *c, int font, int x, int y, plat_color color, const char *s, int len)
 {
     if (len <= 0)
@@ -518,10 +529,10 @@ int ui_button(ui_ctx *c, ui_id id, ui_rect r, const char *label, ui_style style)
         fg = UI_PRIMARY;
         break;
     }
-    if (bg)
-        ui_fill(c, r, bg, rad);
     if (style == UI_STYLE_PLAIN)
-        ui_outline(c, r, UI_PRIMARY, ui_dp(c, 2));
+        ui_panel(c, r, bg, UI_PRIMARY, ui_dp(c, 2), rad);
+    else if (bg)
+        ui_fill(c, r, bg, rad);
     ui_label(c, ui_inset(r, ui_dp(c, 8)), PLAT_FONT_BOLD, fg, label, UI_CENTER);
     return fired;
 }
@@ -532,8 +543,8 @@ int ui_toggle(ui_ctx *c, ui_id id, ui_rect r, const char *label, int *on)
     int fired = interact(c, id, r, &held);
     if (fired)
         *on = !*on;
-    ui_fill(c, r, held ? UI_SOFT : UI_SURFACE, ui_dp(c, 10));
-    ui_outline(c, r, *on ? UI_PRIMARY : UI_LINE, ui_dp(c, 2));
+    ui_panel(c, r, held ? UI_SOFT : UI_SURFACE, *on ? UI_PRIMARY : UI_LINE, ui_dp(c, 2),
+             ui_dp(c, 10));
     ui_rect in = ui_inset(r, ui_dp(c, 12));
     int sw = ui_dp(c, 60), sh = ui_dp(c, 32);
     ui_rect sr = ui_cut_right(&in, sw);
@@ -554,9 +565,10 @@ int ui_chip(ui_ctx *c, ui_id id, ui_rect r, const char *label, int selected)
     int held;
     int fired = interact(c, id, r, &held);
     plat_color bg = selected ? UI_PRIMARY : held ? UI_SOFT : UI_SURFACE;
-    ui_fill(c, r, bg, r.h / 2);
-    if (!selected)
-        ui_outline(c, r, held ? UI_PRIMARY : UI_LINE, ui_dp(c, 2));
+    if (selected)
+        ui_fill(c, r, bg, ui_dp(c, 12));
+    else
+        ui_panel(c, r, bg, held ? UI_PRIMARY : UI_LINE, ui_dp(c, 2), ui_dp(c, 12));
     ui_label(c, ui_inset(r, ui_dp(c, 10)), selected ? PLAT_FONT_BOLD : PLAT_FONT_BODY,
              selected ? UI_ON_PRIMARY : UI_TEXT, label, UI_CENTER);
     return fired;
@@ -634,8 +646,8 @@ int ui_field(ui_ctx *c, ui_id id, ui_rect r, char *buf, size_t cap, const char *
         if (c->key == PLAT_KEY_ENTER)
             result |= UI_SUBMIT;
     }
-    ui_fill(c, r, UI_SURFACE, ui_dp(c, 8));
-    ui_outline(c, r, focused ? UI_PRIMARY : UI_LINE, ui_dp(c, focused ? 3 : 2));
+    ui_panel(c, r, UI_SURFACE, focused ? UI_PRIMARY : UI_LINE, ui_dp(c, focused ? 3 : 2),
+             ui_dp(c, 8));
     ui_rect in = ui_inset(r, ui_dp(c, 12));
     char shown[256];
     const char *s = buf;

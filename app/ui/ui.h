@@ -160,6 +160,10 @@ int ui_contains(ui_rect r, int x, int y);
 
 void ui_fill(ui_ctx *c, ui_rect r, plat_color color, int radius_px);
 void ui_outline(ui_ctx *c, ui_rect r, plat_color color, int width_px);
+/* A filled rounded rectangle with a border of width_px in border colour
+ * (drawn as two fills, so the border follows the rounded corners). */
+void ui_panel(ui_ctx *c, ui_rect r, plat_color fill, plat_color border, int width_px,
+              int radius_px);
 /* Draws s at (x, y) top-left; returns its width. */
 int ui_text(ui_ctx *c, int font, int x, int y, plat_color color, const char *s);
 /* Draws s in r, vertically centred, cut with an ellipsis if too wide. */

@@ -543,6 +543,19 @@ int plat_video_open(const plat_video_opts *o, plat_video **out, char *err, size_
             return -1;
         }
     } else {
+        /* Start at the screen's own size when filling it, and never larger
+         * than the screen otherwise (a portrait tablet is 800 wide). */
+        SDL_DisplayMode dm;
+        if (SDL_GetDesktopDisplayMode(0, &dm) == 0 && dm.w > 0 && dm.h > 0) {
+            if (o->fullscreen && o->width <= 0) {
+                w = dm.w;
+                h = dm.h;
+            }
+            if (w > dm.w)
+                w = dm.w;
+            if (h > dm.h)
+                h = dm.h;
+        }
         Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
         if (o->fullscreen)
             flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
