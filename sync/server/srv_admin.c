@@ -606,6 +606,36 @@ static int cmd_device_revoke(cmd *c)
     return 0;
 }
 
+/* Conflicts are kept, never resolved by the server: this lists them so that
+ * a person can look at both versions and decide. */
+static int cmd_conflict_list(cmd *c)
+{
+    static const char *const k[] = {"--unit", NULL};
+    const char *unit = need(c, "--unit");
+    if (only_args(c, k) || !unit)
+        return 2;
+    const char *p[] = {unit};
+    char e[300];
+    PGresult *r = srv_q(c->pg,
+                        "SELECT x.id, x.entity, x.key, x.base_version, x.server_version,"
+                        " to_char(x.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+                        " x.data, coalesce(i.data, '')"
+                        " FROM conflicts x LEFT JOIN items i ON i.entity = x.entity AND i.key = x.key"
+                        " WHERE x.unit_id = $1 AND x.resolved_at IS NULL ORDER BY x.id",
+                        1, p, e, sizeof e);
+    if (!r) {
+        fprintf(c->err, "conflict-list: %s\n", e);
+        return 1;
+    }
+    for (int i = 0; i < PQntuples(r); i++)
+        fprintf(c->out, "%s\t%s\t%s\tbase %s\tserver %s\t%s\n  kept:    %s\n  current: %s\n",
+                PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+                PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), PQgetvalue(r, i, 5),
+                PQgetvalue(r, i, 6), PQgetvalue(r, i, 7));
+    PQclear(r);
+    return 0;
+}
+
 /* ---- export ---- */
 
 /* A CSV field: quoted, quotes doubled, and a leading = + - @ defused so a
@@ -781,6 +811,7 @@ void srv_admin_usage(FILE *out)
           "  enrol-code --unit UNIT [--ttl-minutes N]   (single use; default 60 minutes)\n"
           "  device-list --unit UNIT\n"
           "  device-revoke --device DEVICE\n"
+          "  conflict-list --unit UNIT         (kept conflicts, with both versions)\n"
           "  export --unit UNIT --format csv|json [--out FILE]\n"
           "Ids are printed on standard output; messages go to standard error.\n",
           out);
@@ -815,6 +846,7 @@ int srv_admin_main(int argc, char **argv, FILE *in, FILE *out, FILE *errout)
         {"focus-add", cmd_focus_add},     {"template-add", cmd_template_add},
         {"enrol-code", cmd_enrol_code},   {"device-list", cmd_device_list},
         {"device-revoke", cmd_device_revoke}, {"export", cmd_export},
+        {"conflict-list", cmd_conflict_list},
         {"person-deactivate", NULL},      {"person-activate", NULL},
     };
     int found = -1;

@@ -242,6 +242,11 @@ static void test_stale_edit_from_other_tablet_is_kept_as_conflict(void **state)
              "SELECT count(*) FROM conflicts WHERE key = '%s' AND data LIKE '%%Stale words%%'",
              obs.u.obs.id);
     assert_int_equal(fx_count(&W, sql), 1);
+    /* An administrator can see both versions side by side. */
+    char listing[200];
+    assert_int_equal(fx_admin(&W, listing, sizeof listing, NULL, "conflict-list", "--unit", U.unit, NULL), 0);
+    assert_non_null(strstr(listing, "feedback"));
+    assert_non_null(strstr(listing, obs.u.obs.id));
     /* That tablet, having seen version 2, may edit on top of it. */
     fx_change(&c[1], U.peer1, 2, &fb);
     fx_push(&W, &d2, &c[1], 1, &rep);
