@@ -458,14 +458,9 @@ fail:
  * environment variable is set when the server starts. */
 static int commit_delay_ms(void)
 {
-    static int ms = -1;
-    if (ms < 0) {
-        const char *v = getenv("BLIK_FAULT_COMMIT_DELAY_MS");
-        ms = v ? atoi(v) : 0;
-        if (ms < 0 || ms > 60000)
-            ms = 0;
-    }
-    return ms;
+    const char *v = getenv("BLIK_FAULT_COMMIT_DELAY_MS");
+    int ms = v ? atoi(v) : 0;
+    return ms > 0 && ms <= 60000 ? ms : 0;
 }
 
 proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t len,
@@ -495,8 +490,9 @@ proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t 
         MSG("The database could not store the changes; nothing was stored. Try again later.");
         return PROTO_E_UNAVAILABLE;
     }
-    if (commit_delay_ms() > 0) {
-        struct timespec ts = {commit_delay_ms() / 1000, (long)(commit_delay_ms() % 1000) * 1000000L};
+    int delay = commit_delay_ms();
+    if (delay > 0) {
+        struct timespec ts = {delay / 1000, (long)(delay % 1000) * 1000000L};
         nanosleep(&ts, NULL);
     }
     *reply = proto_push_reply_encode(&rep);
