@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "proto.h"
 #include "srv.h"
 
 static void usage(FILE *out)
@@ -79,7 +80,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc > 1 && !strcmp(argv[1], "--version")) {
-        printf("blik-server (sync schema %d, database schema %d)\n", 1, SRV_DB_VERSION);
+        printf("blik-server (sync schema %d, database schema %d)\n", PROTO_SCHEMA, SRV_DB_VERSION);
         return 0;
     }
     if (argc > 1 && !strcmp(argv[1], "admin"))
