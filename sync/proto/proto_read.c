@@ -197,7 +197,7 @@ int proto_rd_i64(json_t *o, const char *k, int64_t *dst, int64_t min, int64_t ma
 int proto_rd_int(json_t *o, const char *k, int *dst, int min, int max, const char *where,
                  proto_err *err)
 {
-    int64_t x;
+    int64_t x = 0; /* set on success; the initial value only quiets -O3 */
     if (proto_rd_i64(o, k, &x, min, max, where, err) != 0)
         return -1;
     *dst = (int)x;
