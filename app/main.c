@@ -130,6 +130,10 @@ int main(int argc, char **argv)
         const char *first = getenv("BLIK_EXIT_AFTER_FIRST_FRAME");
         ro.exit_after_first = first && *first == '1';
         rc = scr_run(a, v, &ro);
+        /* For the idle benchmark: how many frames ran and were shown. */
+        const char *stats = getenv("BLIK_STATS");
+        if (stats && *stats == '1')
+            fprintf(stderr, "blik: frames run %ld, drawn %ld\n", ro.frames_run, ro.frames_drawn);
     } else {
         fprintf(stderr, "blik: %s\n", u ? err : "out of memory");
     }

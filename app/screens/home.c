@@ -100,8 +100,9 @@ static int section(scr_app *a, ui_rect view, int *y, const char *title, const ch
                    const scr_row *rows, int n, scr_screen target, const char *idname)
 {
     ui_ctx *u = a->ui;
+    /* The lists hold the newest SCR_MAX_LIST; a full list says there are more. */
     ui_label(u, ui_r(view.x, *y, view.w, ui_dp(u, 40)), PLAT_FONT_BOLD, UI_MUTED,
-             ui_fmt(u, "%s (%d)", title, n), UI_LEFT);
+             ui_fmt(u, n >= SCR_MAX_LIST ? "%s (%d+)" : "%s (%d)", title, n), UI_LEFT);
     *y += ui_dp(u, 40);
     if (n == 0) {
         ui_label(u, ui_r(view.x, *y, view.w, ui_dp(u, 36)), PLAT_FONT_BODY, UI_MUTED, empty,

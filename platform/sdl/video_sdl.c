@@ -46,6 +46,9 @@ typedef struct {
     uint32_t frame;
     int pointer_down;
     int sdl_flags;
+    /* The driver cannot block waiting for events (dummy, offscreen): SDL
+     * would then poll every millisecond; we sleep in longer steps. */
+    int poll_only;
     char buf[TEXT_MAX + 1];
 } sdl_video;
 
@@ -235,7 +238,16 @@ static int t_wait(plat_video *t, int timeout_ms, plat_event *ev)
     for (;;) {
         SDL_Event e;
         int got;
-        if (timeout_ms < 0) {
+        if (v->poll_only || v->headless) {
+            got = SDL_PollEvent(&e);
+            if (!got) {
+                int left = timeout_ms < 0 ? 100 : timeout_ms - (int)(SDL_GetTicks() - start);
+                if (left <= 0)
+                    return 0;
+                SDL_Delay((Uint32)(left < 100 ? left : 100));
+                continue;
+            }
+        } else if (timeout_ms < 0) {
             got = SDL_WaitEvent(&e);
         } else {
             int left = timeout_ms - (int)(SDL_GetTicks() - start);
@@ -575,6 +587,8 @@ int plat_video_open(const plat_video_opts *o, plat_video **out, char *err, size_
             return -1;
         }
         SDL_StopTextInput();
+        const char *drv = SDL_GetCurrentVideoDriver();
+        v->poll_only = drv && (!strcmp(drv, "dummy") || !strcmp(drv, "offscreen"));
     }
     update_size(v);
     v->scale = dpi_scale(v);

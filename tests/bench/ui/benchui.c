@@ -1,0 +1,161 @@
+/* Helpers for the app's benchmarks. */
+#include "benchui.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "demo.h"
+#include "plat.h"
+
+#define DEMO_ID(n) "0b11c000-0000-4000-8000-0000000000" n
+
+static const char *const people[] = {DEMO_ID("21"), DEMO_ID("22"), DEMO_ID("23"), DEMO_ID("24"),
+                                     DEMO_ID("25"), DEMO_ID("26"), DEMO_ID("27"), DEMO_ID("28")};
+static const char *const rooms[] = {DEMO_ID("11"), DEMO_ID("12"), DEMO_ID("13"), DEMO_ID("14")};
+static const char *const focuses[] = {DEMO_ID("41"), DEMO_ID("42"), DEMO_ID("43")};
+static const char *const counters[] = {"open_q", "clear_msg", "open_q"};
+
+void benchui_dir(char *out, size_t cap, const char *name)
+{
+    const char *base = getenv("BLIK_BENCH_TMP");
+    snprintf(out, cap, "%s/%s", base && *base ? base : "/tmp", name);
+}
+
+static int fail(db *d, const char *what)
+{
+    fprintf(stderr, "benchui: %s: %s\n", what, d ? db_errmsg(d) : "no store");
+    db_close(d);
+    return -1;
+}
+
+int benchui_store(const char *dir, int n)
+{
+    if (plat_mkdirs(dir) != 0) {
+        fprintf(stderr, "benchui: cannot make %s\n", dir);
+        return -1;
+    }
+    char path[1024], err[256];
+    snprintf(path, sizeof path, "%s/blik.db", dir);
+    db *d = NULL;
+    if (db_open(path, plat_sys_os(), &d) != DB_OK)
+        return fail(d, "open");
+    if (demo_load(d, err, sizeof err) != DB_OK)
+        return fail(d, err);
+    if (db_kv_put(d, "device.unit", DEMO_UNIT_ID) != DB_OK)
+        return fail(d, "enrol");
+    db_obs_filter f = {0};
+    f.unit_id = DEMO_UNIT_ID;
+    f.viewer_id = people[0]; /* a leader sees the whole unit */
+    f.status = -1;
+    int64_t have = 0;
+    if (db_obs_count(d, &f, &have) != DB_OK)
+        return fail(d, "count");
+    /* Observations as a unit makes them over a year: every person observes
+     * and is observed, most are finished, each has a few taps. */
+    for (int64_t i = have; i < n;) {
+        if (db_batch_begin(d) != DB_OK)
+            return fail(d, "batch");
+        for (int k = 0; k < 500 && i < n; k++, i++) {
+            int fi = (int)(i % 3);
+            db_obs_new o = {0};
+            o.unit_id = DEMO_UNIT_ID;
+            o.focus_id = focuses[fi];
+            o.observer_id = people[i % 8];
+            o.observee_id = people[(i + 3) % 8];
+            o.room_id = rooms[i % 4];
+            o.activity = "Samling";
+            o.context_json = "{}";
+            o.agreement = 1;
+            model_id id;
+            if (db_obs_start(d, &o, id) != DB_OK)
+                return fail(d, "start");
+            for (int e = 0; e < 3; e++)
+                if (db_obs_event(d, id, o.observer_id, MODEL_EV_COUNT, counters[fi], NULL) !=
+                    DB_OK)
+                    return fail(d, "event");
+            if (i % 10 != 0 && db_obs_finish(d, id, o.observer_id) != DB_OK)
+                return fail(d, "finish");
+        }
+        if (db_batch_end(d, 1) != DB_OK)
+            return fail(d, "commit");
+    }
+    db_close(d);
+    return 0;
+}
+
+int benchui_sign_in(const char *dir)
+{
+    char path[1024], seen[32], key[64];
+    snprintf(path, sizeof path, "%s/blik.db", dir);
+    db *d = NULL;
+    if (db_open(path, plat_sys_os(), &d) != DB_OK)
+        return fail(d, "open");
+    snprintf(seen, sizeof seen, "%lld", (long long)plat_sys_os()->now_ms(plat_sys_os()));
+    snprintf(key, sizeof key, "place.%s", people[0]);
+    if (db_kv_put(d, "ui.user", people[0]) != DB_OK || db_kv_put(d, "ui.seen", seen) != DB_OK ||
+        db_kv_put(d, key, "home ") != DB_OK)
+        return fail(d, "sign in");
+    db_close(d);
+    return 0;
+}
+
+const char *benchui_video_env(void)
+{
+    const char *disp = getenv("DISPLAY");
+    if (disp && *disp)
+        return "x11";
+    setenv("SDL_VIDEODRIVER", "dummy", 1);
+    return "dummy";
+}
+
+pid_t benchui_spawn(char *const argv[], int keep_stderr)
+{
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    int fd = open("/dev/null", O_WRONLY);
+    if (fd >= 0) {
+        dup2(fd, 1);
+        if (!keep_stderr)
+            dup2(fd, 2);
+        close(fd);
+    }
+    execv(argv[0], argv);
+    _exit(127);
+}
+
+int benchui_wait(pid_t pid, struct rusage *ru)
+{
+    int status = 0;
+    if (wait4(pid, &status, 0, ru) != pid)
+        return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+double benchui_cpu_ms(pid_t pid)
+{
+    char path[64], buf[2048];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    /* Fields after the command's closing parenthesis: state is 3rd, utime
+     * the 14th and stime the 15th of the whole line. */
+    char *p = strrchr(buf, ')');
+    if (!p)
+        return -1;
+    unsigned long ut = 0, st = 0;
+    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+        return -1;
+    return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+}
