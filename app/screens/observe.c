@@ -271,7 +271,8 @@ static void tools_pane(scr_app *a, ui_rect pane)
     if (t->n_counters < cols)
         cols = t->n_counters > 0 ? t->n_counters : 1;
     int rows = (t->n_counters + cols - 1) / cols;
-    int ch = ui_dp(u, 112);
+    /* Portrait has height to spare: bigger tiles are easier to hit blind. */
+    int ch = ui_dp(u, scr_portrait(a) ? 150 : 112);
     int room = pane.h - ui_dp(u, 8) - (t->n_states > 0 ? ui_dp(u, 80) * t->n_states : 0) -
                ui_dp(u, 60);
     if (rows > 0 && rows * (ch + gap) > room)

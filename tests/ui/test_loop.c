@@ -1,0 +1,74 @@
+/* Quiet when idle: the event loop sleeps in the platform and shows a frame
+ * only when it differs from the last; a visible running clock wakes it at
+ * most once a second; nothing else wakes it but the auto-lock. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+
+#include "harness.h"
+
+static void test_idle_home_draws_once(void **state)
+{
+    (void)state;
+    th *t = th_open("loop", 1280, 800, "da");
+    th_sign_in(t, "Ida Mølgaard");
+    assert_int_equal(scr_current(t->app), SCR_HOME);
+    /* The only timer on the home screen is the lock, minutes away. */
+    int wake = scr_wake_in(t->app);
+    assert_true(wake > 60000 && wake <= SCR_LOCK_MS_DEFAULT);
+    /* A second of the real loop on the headless table: one frame shown
+     * (the first), and no frame computed without a reason. */
+    scr_run_opts o = {0};
+    o.max_ms = 1000;
+    assert_int_equal(scr_run(t->app, t->video, &o), 0);
+    assert_int_equal(o.frames_drawn, 1);
+    assert_true(o.frames_run <= 2);
+    th_free(t);
+}
+
+static void test_observe_wakes_each_second(void **state)
+{
+    (void)state;
+    th *t = th_open("loop-obs", 1280, 800, "da");
+    th_sign_in(t, "Ida Mølgaard");
+    assert_int_equal(th_tap_text(t, "Start ny observation"), 0);
+    assert_int_equal(th_tap_prefix(t, "Hvordan bruger vi"), 0);
+    assert_int_equal(th_reveal(t, "Lars Højlund", 600, 600), 0);
+    assert_int_equal(th_tap_text(t, "Lars Højlund"), 0);
+    assert_int_equal(th_reveal(t, "Skolegruppen", 600, 600), 0);
+    assert_int_equal(th_tap_text(t, "Skolegruppen"), 0);
+    assert_int_equal(th_reveal(t, "Undervisning", 600, 600), 0);
+    assert_int_equal(th_tap_text(t, "Leg"), 0);
+    assert_int_equal(th_reveal(t, "Aftalen med den observerede er lavet", 600, 600), 0);
+    assert_int_equal(th_tap_text(t, "Aftalen med den observerede er lavet"), 0);
+    assert_int_equal(th_tap_text(t, "Start observationen"), 0);
+    assert_int_equal(scr_current(t->app), SCR_OBSERVE);
+    /* The clock shows seconds: the next wake is when the next one starts. */
+    th_wait(t, 400);
+    int wake = scr_wake_in(t->app);
+    assert_true(wake > 0 && wake <= 1000);
+    th_wait(t, wake);
+    int x, y, w, h;
+    assert_int_equal(th_find_text(t, "0:01", 0, &x, &y, &w, &h), 0);
+    /* A frame with nothing new is the same frame: the loop will not show
+     * it again. */
+    uint64_t h1 = ui_frame_hash(t->ui);
+    th_wait(t, 0);
+    assert_true(ui_frame_hash(t->ui) == h1);
+    th_wait(t, 1000);
+    assert_true(ui_frame_hash(t->ui) != h1);
+    th_free(t);
+}
+
+int main(void)
+{
+    setenv("TZ", "UTC", 1);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_idle_home_draws_once),
+        cmocka_unit_test(test_observe_wakes_each_second),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
