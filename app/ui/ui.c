@@ -171,6 +171,7 @@ void ui_begin(ui_ctx *c, int64_t now_ms)
     c->nclip = 0;
     c->focus_seen = 0;
     c->block = 0;
+    c->ntargets = 0;
 }
 
 void ui_end(ui_ctx *c)
@@ -488,6 +489,8 @@ void ui_clip_pop(ui_ctx *c)
  * to draw it pressed. */
 static int interact(ui_ctx *c, ui_id id, ui_rect r, int *held)
 {
+    if (!c->block && c->ntargets < UI_MAX_TARGETS)
+        c->targets[c->ntargets++] = r;
     if (c->pressed && !c->active && touchable(c, r, c->press_x, c->press_y))
         c->active = id;
     int inside = touchable(c, r, c->px, c->py);

@@ -24,6 +24,7 @@
 #define UI_MAX_LISTS 16
 #define UI_TYPED_MAX 64
 #define UI_MAX_CLIP 8
+#define UI_MAX_TARGETS 512
 
 /* The smallest touch target, in dp (about 9 mm). */
 #define UI_TARGET_DP 48
@@ -121,6 +122,11 @@ struct ui_ctx {
     ui_rect clip[UI_MAX_CLIP];
     int nclip;
     ui_list lists[UI_MAX_LISTS];
+
+    /* Every touch target of the frame, as drawn (for checks of the 48 dp
+     * rule; bounded, extra targets are not recorded). */
+    ui_rect targets[UI_MAX_TARGETS];
+    int ntargets;
 };
 
 /* Makes a context for a video table (kept, not owned). Returns NULL if out

@@ -335,3 +335,20 @@ void th_sign_in(th *t, const char *name)
     }
     NEED(th_tap_text(t, "OK") == 0, "finding the PIN's OK");
 }
+
+int th_min_target_dp(th *t)
+{
+    const ui_ctx *u = t->ui;
+    int min = 1 << 30;
+    for (int i = 0; i < u->ntargets; i++) {
+        ui_rect r = u->targets[i];
+        /* Partly scrolled out of a list or off the screen: the visible part
+         * is smaller by design, the target itself is not. */
+        if (r.x < 0 || r.y < 0 || r.x + r.w > u->w || r.y + r.h > u->h)
+            continue;
+        int side = r.w < r.h ? r.w : r.h;
+        if (side < min)
+            min = side;
+    }
+    return (int)((float)min / u->scale);
+}

@@ -76,6 +76,9 @@ size_t th_snapshot(th *t, char *out, size_t cap);
 /* Renders the last frame with the software renderer; pixels are then in
  * t->video's surface. */
 void th_render(th *t);
+/* The smallest touch target on screen in the last frame, in dp: checks the
+ * 48 dp rule. Targets cut by a list's edge or off screen are skipped. */
+int th_min_target_dp(th *t);
 /* Signs in as the named person with the demo PIN, from the sign-in screen. */
 void th_sign_in(th *t, const char *name);
 

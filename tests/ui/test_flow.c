@@ -30,6 +30,16 @@
             fail_msg("never scrolled into view: %s", s);                                      \
     } while (0)
 
+/* Every touch target on screen is at least 48 dp. */
+#define TARGETS_OK(t)                                                                          \
+    do {                                                                                       \
+        int m_ = th_min_target_dp(t);                                                          \
+        if (m_ < UI_TARGET_DP)                                                                 \
+            fail_msg("a touch target of %d dp (line %d)", m_, __LINE__);                      \
+        if (m_ > 200) /* no targets recorded: the check would be empty */                      \
+            fail_msg("no touch targets seen (line %d)", __LINE__);                            \
+    } while (0)
+
 static int count_of(th *t, const char *obs, const char *key)
 {
     model_observation o;
@@ -53,6 +63,7 @@ static void test_flow_danish_landscape(void **state)
     assert_true(th_has_text(t, "Hvem er du?"));
     assert_true(th_has_text(t, "Søren Æbelø"));
     assert_true(th_has_text(t, "Åse Nørgaard"));
+    TARGETS_OK(t);
 
     /* Search narrows the tiles, Danish letters included. */
     TAP(t, "Søg efter dit navn");
@@ -62,6 +73,7 @@ static void test_flow_danish_landscape(void **state)
     /* A wrong PIN is refused with a message and keeps the screen. */
     TAP(t, "Anna Kristensen");
     assert_true(th_has_text(t, "Skriv din pinkode"));
+    TARGETS_OK(t);
     TAP(t, "9");
     TAP(t, "9");
     TAP(t, "9");
@@ -77,11 +89,13 @@ static void test_flow_danish_landscape(void **state)
     assert_true(th_has_text(t, "Mine kladder (0)"));
     assert_true(th_has_text(t, "Alt er sendt"));
     assert_true(th_has_text(t, "Aktive læringsfokus"));
+    TARGETS_OK(t);
 
     /* Start: focus, observee, room, activity, context, agreement. */
     TAP(t, "Start ny observation");
     assert_int_equal(scr_current(t->app), SCR_START);
     assert_true(th_has_text(t, "Vælg et læringsfokus"));
+    TARGETS_OK(t);
     TAP_PREFIX(t, "Hvordan understøtter vi");
     REVEAL(t, "Jonas Bækgaard", 600, 600);
     TAP(t, "Jonas Bækgaard");
@@ -112,6 +126,7 @@ static void test_flow_danish_landscape(void **state)
     assert_true(th_has_text_part(t, "Hvordan understøtter vi"));
     assert_true(th_has_text_part(t, "Alle børn får mulighed for at komme"));
     assert_true(th_has_text(t, "0:00"));
+    TARGETS_OK(t);
 
     /* A rating per sign; a second choice replaces the first. */
     TAP(t, "Tydeligt");
@@ -148,12 +163,14 @@ static void test_flow_danish_landscape(void **state)
     th_wait(t, 5 * 60000);
     assert_true(th_has_text(t, "Interval 1: hvad sker der lige nu?"));
     assert_true(th_has_text(t, "Åbent spørgsmål")); /* counters still there */
+    TARGETS_OK(t);
     TAP(t, "Alle deltager");
     assert_false(th_has_text_part(t, "Interval 1"));
 
     /* A note from a quick phrase, tied to a sign; and one typed. */
     TAP(t, "Note");
     assert_true(th_has_text(t, "Hurtige fraser"));
+    TARGETS_OK(t);
     TAP(t, "Venter på svar");
     TAP(t, "Den voksne venter på børnenes svar");
     TAP(t, "Tilføj note");
@@ -171,6 +188,7 @@ static void test_flow_danish_landscape(void **state)
     /* Finish asks once, then shows the summary. */
     TAP(t, "Afslut");
     assert_true(th_has_text(t, "Afslut observationen?"));
+    TARGETS_OK(t);
     TAP(t, "Fortsæt");
     assert_int_equal(scr_current(t->app), SCR_OBSERVE);
     TAP(t, "Afslut");
@@ -181,6 +199,7 @@ static void test_flow_danish_landscape(void **state)
 
     /* The summary: counts, rates, state time, signs, notes. */
     assert_true(th_has_text(t, "Opsummering"));
+    TARGETS_OK(t);
     assert_true(th_has_text(t, "Tællinger og antal pr. 10 minutter"));
     char want[64];
     double rate = 2 * 600000.0 / (double)(o.ended_at - o.started_at);
@@ -221,6 +240,7 @@ static void test_flow_english_portrait_osk(void **state)
     TAP(t, "b");
     assert_true(th_has_text(t, "Søren Æbelø"));
     assert_false(th_has_text(t, "Anna Kristensen"));
+    TARGETS_OK(t); /* the keyboard's keys too */
     th_sign_in(t, "Søren Æbelø");
     assert_int_equal(scr_current(t->app), SCR_HOME);
     TAP(t, "Start new observation");
@@ -245,6 +265,7 @@ static void test_flow_english_portrait_osk(void **state)
     assert_int_equal(db_obs_get(t->db, obs, &o), DB_OK);
     assert_string_equal(o.activity, "År");
     assert_true(th_has_text_part(t, "Hvordan skaber vi rolige"));
+    TARGETS_OK(t);
     TAP(t, "Konflikt");
     TAP_PREFIX(t, "Kø ved døren");
     th_wait(t, 65000);
@@ -255,6 +276,7 @@ static void test_flow_english_portrait_osk(void **state)
     assert_int_equal(scr_current(t->app), SCR_SUMMARY);
     assert_true(th_has_text(t, "Summary"));
     assert_true(th_has_text(t, "Time in each state"));
+    TARGETS_OK(t);
     /* Finishing stopped the running timer: its time is in the store. */
     model_event ev[16];
     int n = 0;
