@@ -100,7 +100,49 @@ static const char step3[] =
     "  THEN json_extract(payload, '$.author_id')"
     "  ELSE (SELECT observer_id FROM observation o WHERE o.id = outbox.obs_id) END;";
 
-static const char *const steps[] = {step1, step2, step3};
+/* Step 4: what sync needs to remember. Each change remembers the server
+ * version its record had when the change was made (base_version), taken by a
+ * trigger from sync_version so that every way of writing a change gets it;
+ * the server uses it to keep both versions instead of overwriting. Pull
+ * cursors are kept per person pulled for ('' for reference data only).
+ * Pulled records that arrived before the record they belong to wait in
+ * sync_park; the server's version of a record with unsent local changes
+ * waits in sync_remote, so that a conflict can show both side by side.
+ * Conflicts and rejected changes are kept with their reasons until a person
+ * decides; sync_config holds the enrolment (server, device, CA, pin). */
+static const char step4[] =
+    "ALTER TABLE outbox ADD COLUMN base_version INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE sync_version("
+    "  entity TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL,"
+    "  PRIMARY KEY(entity, key)) WITHOUT ROWID;"
+    "CREATE TRIGGER outbox_base AFTER INSERT ON outbox BEGIN"
+    "  UPDATE outbox SET base_version = coalesce((SELECT version FROM sync_version v"
+    "    WHERE v.entity = NEW.entity AND v.key = CASE NEW.entity WHEN 'rating'"
+    "    THEN NEW.obs_id || '/' || NEW.entity_id ELSE NEW.entity_id END), 0)"
+    "  WHERE seq = NEW.seq; END;"
+    "CREATE TABLE sync_follow(person_id TEXT PRIMARY KEY, cursor INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO sync_follow(person_id, cursor) VALUES('', 0);"
+    "CREATE TABLE sync_remote("
+    "  entity TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL, data TEXT NOT NULL,"
+    "  PRIMARY KEY(entity, key)) WITHOUT ROWID;"
+    "CREATE TABLE sync_park("
+    "  entity TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL, data TEXT NOT NULL,"
+    "  PRIMARY KEY(entity, key));"
+    "CREATE TABLE sync_conflict("
+    "  change_id TEXT PRIMARY KEY, entity TEXT NOT NULL, entity_id TEXT NOT NULL, obs_id TEXT,"
+    "  key TEXT NOT NULL, actor_id TEXT NOT NULL, payload TEXT NOT NULL,"
+    "  server_version INTEGER NOT NULL, at INTEGER NOT NULL);"
+    "CREATE INDEX conflict_by_entity ON sync_conflict(entity_id);"
+    "CREATE INDEX conflict_by_obs ON sync_conflict(obs_id);"
+    "CREATE TABLE sync_rejected("
+    "  change_id TEXT PRIMARY KEY, entity TEXT NOT NULL, entity_id TEXT NOT NULL, obs_id TEXT,"
+    "  actor_id TEXT NOT NULL, payload TEXT NOT NULL, created_at INTEGER NOT NULL,"
+    "  code TEXT NOT NULL, message TEXT NOT NULL, at INTEGER NOT NULL);"
+    "CREATE INDEX rejected_by_entity ON sync_rejected(entity_id);"
+    "CREATE INDEX rejected_by_obs ON sync_rejected(obs_id);"
+    "CREATE TABLE sync_config(key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+
+static const char *const steps[] = {step1, step2, step3, step4};
 _Static_assert(sizeof steps / sizeof steps[0] == DB_SCHEMA_VERSION,
                "one migration step per schema version");
 

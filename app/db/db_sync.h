@@ -1,0 +1,176 @@
+#ifndef BLIK_DB_SYNC_H
+#define BLIK_DB_SYNC_H
+/*
+ * What the store keeps for sync, beside the outbox of db.h: the server
+ * version of each record (so that an edit can say which version it was made
+ * on), pull cursors per person, records pulled before the record they belong
+ * to, the server's version of records that have unsent local changes,
+ * conflicts and rejected changes with their reasons, and the enrolment.
+ *
+ * The sync engine calls these on its own handle; the screens call the state
+ * functions (db_sync_state, db_sync_counts, the lists and the choices) on
+ * theirs. Records cross this boundary as the structs of model.h plus their
+ * wire JSON, so the store does not depend on the codec.
+ */
+#include <stdint.h>
+
+#include "db.h"
+
+/*
+ * Ends any read a cached statement has left open on the handle. A handle
+ * that keeps a statement un-reset keeps reading the snapshot it had then, so
+ * it would not see what another handle (the sync worker's, or the screens')
+ * wrote since, and could not write after it. db_schema_version() leaves its
+ * statement so at every db_open(); call this after db_open() on each handle
+ * until that is fixed. The state calls below do it themselves. Does nothing
+ * inside a transaction.
+ */
+void db_sync_settle(db *d);
+
+/* ---- applying what the server sent ---- */
+
+/* One pulled record. entity is its wire name ("person", "observation", ...);
+ * key the id the server knows it by (PROTOCOL.md); rec points at the model
+ * struct of that entity (model_unit, ..., model_template, ..., model_reflection);
+ * json is its wire form, kept if the record must wait or stand beside a local
+ * version. Nothing is taken over; all of it is the caller's. */
+typedef struct {
+    const char *entity;
+    const char *key;
+    int version;
+    const void *rec;
+    const char *json;
+} db_sync_item;
+
+/*
+ * Applies one pulled record, idempotently, inside the caller's transaction
+ * (db_batch_begin). Applying the same item twice changes nothing.
+ * - If the record has a change here that the server has not acknowledged, or
+ *   an open conflict, the local version is kept and the server's is stored
+ *   beside it (sync_remote), never over it. That needs it->json: if it is
+ *   NULL, DB_DENIED is returned and nothing changed; call again with it (so
+ *   that the caller makes JSON only for the few records that need it).
+ * - DB_NOTFOUND if a record it points at (the observation, a person, the
+ *   focus) is not on the tablet yet: park it with db_sync_park() and apply
+ *   it again later.
+ * force: 1 applies over local changes (a person chose the server's version).
+ */
+int db_sync_apply(db *d, const db_sync_item *it, int force);
+
+/* Keeps a pulled record that arrived before what it points at. */
+int db_sync_park(db *d, const db_sync_item *it);
+
+typedef struct {
+    char entity[16];
+    char key[80];
+    int version;
+    char *data; /* the wire JSON; malloc'd, release with db_sync_parked_free() */
+} db_sync_parked;
+
+/* Up to max parked records, oldest first; *n is how many. */
+int db_sync_parked_list(db *d, int max, db_sync_parked *out, int *n);
+void db_sync_parked_free(db_sync_parked *p, int n);
+/* Forgets a parked record once it has been applied. */
+int db_sync_unpark(db *d, const char *entity, const char *key);
+
+/* The pull cursor for a person ("" = reference data only); 0 if never pulled. */
+int db_sync_cursor_get(db *d, const char *person_id, int64_t *cursor);
+/* Sets the cursor; to be called in the same transaction as the page's
+ * records, so that a page and its cursor are stored together or not at all. */
+int db_sync_cursor_put(db *d, const char *person_id, int64_t cursor);
+/* Adds a person whose observations this tablet pulls (someone who signed in
+ * here); a no-op if already followed. */
+int db_sync_follow(db *d, const char *person_id);
+/* The people followed, "" (reference data) first; *n is how many. */
+int db_sync_followed(db *d, model_id *out, int max, int *n);
+
+/* ---- acknowledging what the server answered ---- */
+
+/* The server version an outbox entry was made on (0 for a new record). */
+int db_sync_base_version(db *d, const char *change_id, int *base);
+
+typedef enum {
+    DB_SYNC_ACK_STORED = 0, /* stored now, or a duplicate of an earlier send */
+    DB_SYNC_ACK_CONFLICT,   /* kept on the server beside a newer version */
+    DB_SYNC_ACK_REJECTED    /* not stored; code and message say why */
+} db_sync_ack_kind;
+
+/*
+ * Records the server's answer to one outbox entry: the entry leaves the
+ * outbox (a rejected one moves to the rejected list with its reason, and a
+ * conflict to the conflict list); version is the record's server version.
+ * Unknown change ids are ignored (an answer read twice). Inside the caller's
+ * transaction if one is open.
+ */
+int db_sync_ack(db *d, const char *change_id, db_sync_ack_kind kind, int version,
+                const char *code, const char *message);
+
+/* ---- honest state, for the screens ---- */
+
+typedef enum {
+    DB_SYNC_SYNCED = 0,   /* the server has acknowledged every change */
+    DB_SYNC_SAVED,        /* saved on this tablet; waiting to be sent */
+    DB_SYNC_CONFLICT,     /* needs review: two versions met */
+    DB_SYNC_REJECTED      /* the server refused a change; see the reason */
+} db_sync_state;
+
+/* The state of a record (an observation id covers all its parts). */
+int db_sync_state_of(db *d, const char *entity_id, db_sync_state *state);
+
+typedef struct {
+    int64_t waiting;   /* changes saved here, not yet acknowledged */
+    int64_t conflicts; /* needing review */
+    int64_t rejected;  /* refused by the server */
+    int64_t parked;    /* pulled records waiting for what they point at */
+} db_sync_counts;
+
+int db_sync_count(db *d, db_sync_counts *out);
+
+typedef struct {
+    model_id change_id;
+    char entity[16];
+    model_id entity_id;
+    model_id obs_id;
+    char key[80];
+    int server_version;
+    int64_t at;
+    char *mine;   /* this tablet's version (wire JSON), malloc'd */
+    char *theirs; /* the server's version, or NULL if not pulled yet; malloc'd */
+} db_sync_conflict;
+
+/* Conflicts, oldest first. Release with db_sync_conflicts_free(). */
+int db_sync_conflicts(db *d, int offset, int max, db_sync_conflict *out, int *n);
+void db_sync_conflicts_free(db_sync_conflict *c, int n);
+/* "Keep mine": sends this tablet's version again, made on the server's
+ * version, so that it replaces it; the conflict closes. */
+int db_sync_conflict_keep_mine(db *d, const char *change_id);
+/* Closes a conflict without sending anything; the caller has applied the
+ * server's version with db_sync_apply(force = 1) in the same transaction. */
+int db_sync_conflict_close(db *d, const char *change_id);
+
+typedef struct {
+    model_id change_id;
+    char entity[16];
+    model_id entity_id;
+    model_id obs_id;
+    char code[32];
+    char message[256]; /* the server's reason, in words */
+    int64_t at;
+} db_sync_rejection;
+
+/* Rejected changes, newest first. */
+int db_sync_rejections(db *d, int offset, int max, db_sync_rejection *out, int *n);
+/* Puts a rejected change back in the outbox, with its own change id (the
+ * server stored nothing of it), e.g. after an administrator fixed the cause. */
+int db_sync_rejection_retry(db *d, const char *change_id);
+
+/* ---- enrolment ---- */
+
+#define DB_SYNC_CONFIG_MAX 65536
+/* Settings of sync (server address, device credentials, CA, pin). value is
+ * at most DB_SYNC_CONFIG_MAX bytes; get writes "" and returns DB_NOTFOUND if
+ * unset. */
+int db_sync_config_put(db *d, const char *key, const char *value);
+int db_sync_config_get(db *d, const char *key, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,259 @@
+/*
+ * One sync round on the caller's thread: ping, push the outbox, pull pages.
+ * What the server acknowledged is recorded in the same transaction for a
+ * whole batch; a pulled page and its cursor are stored in one transaction;
+ * a failure anywhere leaves the outbox as it was, to be sent again with the
+ * same change ids.
+ */
+#include "sync_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CFG_URL "server_url"
+#define CFG_DEVICE "device_id"
+#define CFG_SECRET "device_secret"
+#define CFG_UNIT "unit_id"
+#define CFG_CA "ca_pem"
+#define CFG_PIN "pin"
+#define PARK_BATCH 500
+
+const char *sync_rc_text(sync_rc rc)
+{
+    static const char *const t[] = {
+        "Synced.",
+        "Invalid input.",
+        "This tablet is not connected to a server yet.",
+        "No network.",
+        "The server is not answering.",
+        "Wi-Fi needs sign-in.",
+        "The server's certificate is not trusted; nothing was sent.",
+        "The server is not working right now.",
+        "This tablet must be enrolled again.",
+        "The app must be updated.",
+        "The server must be updated.",
+        "The server refused the request.",
+        "The server's answer could not be understood.",
+        "The tablet's storage failed.",
+        "Out of memory.",
+    };
+    return rc >= 0 && (size_t)rc < sizeof t / sizeof t[0] ? t[rc] : "Unknown outcome.";
+}
+
+int sync_global_init(void)
+{
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? SYNC_OK : SYNC_NOMEM;
+}
+
+static void defaults(sync_config *c)
+{
+#define DEF(f, v)                                                                              \
+    if (c->f <= 0)                                                                             \
+    c->f = (v)
+    DEF(connect_timeout_ms, 10000);
+    DEF(stall_ms, 20000);
+    DEF(timeout_ms, 120000);
+    DEF(push_batch, PROTO_PUSH_MAX);
+    DEF(pull_limit, PROTO_PULL_MAX);
+    DEF(backoff_min_ms, 2000);
+    DEF(backoff_max_ms, 300000);
+    DEF(poll_ms, 2000);
+    DEF(pull_every_ms, 300000);
+#undef DEF
+    if (c->push_batch > PROTO_PUSH_MAX)
+        c->push_batch = PROTO_PUSH_MAX;
+    if (c->pull_limit > PROTO_PULL_MAX)
+        c->pull_limit = PROTO_PULL_MAX;
+    if (!c->sys)
+        c->sys = plat_sys_os();
+}
+
+int sync_client_open(const sync_config *cfg, sync_client **out)
+{
+    sync_client *c = calloc(1, sizeof *c);
+    *out = c;
+    if (!c)
+        return SYNC_NOMEM;
+    c->cfg = *cfg;
+    defaults(&c->cfg);
+    if (!cfg->db_path)
+        return sync_fail(c, SYNC_INVALID, "The sync client needs the store's path.");
+    /* The paths in the config are the caller's; keep our own copy of it. */
+    c->cfg.db_path = NULL;
+    c->cfg.portal_probe_url = NULL;
+    if (cfg->portal_probe_url && !(c->cfg.portal_probe_url = strdup(cfg->portal_probe_url)))
+        return sync_fail(c, SYNC_NOMEM, "Out of memory.");
+    if (db_open(cfg->db_path, c->cfg.sys, &c->d) != DB_OK)
+        return sync_fail(c, SYNC_STORE, "The tablet's store could not be opened: %s",
+                         db_errmsg(c->d));
+    db_sync_settle(c->d);
+    if (!(c->curl = curl_easy_init()))
+        return sync_fail(c, SYNC_NOMEM, "Out of memory while starting sync.");
+    return SYNC_OK;
+}
+
+void sync_client_close(sync_client *c)
+{
+    if (!c)
+        return;
+    if (c->curl)
+        curl_easy_cleanup(c->curl);
+    db_close(c->d);
+    free(c->ca_pem);
+    free((char *)c->cfg.portal_probe_url);
+    free(c);
+}
+
+const char *sync_errmsg(const sync_client *c) { return c ? c->err : "Out of memory."; }
+
+db *sync_client_db(sync_client *c) { return c->d; }
+
+/* Reads the enrolment from the store into the client. */
+int sync_load_enrolment(sync_client *c)
+{
+    db_sync_settle(c->d);
+    char dev[64], secret[PROTO_SECRET_HEX + 8];
+    if (db_sync_config_get(c->d, CFG_URL, c->url, sizeof c->url) != DB_OK ||
+        db_sync_config_get(c->d, CFG_DEVICE, dev, sizeof dev) != DB_OK ||
+        db_sync_config_get(c->d, CFG_SECRET, secret, sizeof secret) != DB_OK)
+        return sync_fail(c, SYNC_NOT_ENROLLED, "This tablet is not connected to a server yet: "
+                                               "enrol it in the settings.");
+    snprintf(c->authz, sizeof c->authz, "Bearer %s.%s", dev, secret);
+    db_sync_config_get(c->d, CFG_PIN, c->pin, sizeof c->pin);
+    free(c->ca_pem);
+    c->ca_pem = NULL;
+    char *ca = malloc(DB_SYNC_CONFIG_MAX + 1);
+    if (!ca)
+        return sync_fail(c, SYNC_NOMEM, "Out of memory.");
+    if (db_sync_config_get(c->d, CFG_CA, ca, DB_SYNC_CONFIG_MAX + 1) == DB_OK && ca[0])
+        c->ca_pem = ca;
+    else
+        free(ca);
+    return SYNC_OK;
+}
+
+int sync_enrolled(sync_client *c)
+{
+    char dev[64];
+    return db_sync_config_get(c->d, CFG_DEVICE, dev, sizeof dev) == DB_OK;
+}
+
+/* ---- ping ---- */
+
+static int ping_url(sync_client *c, const char *base, sync_report *rep)
+{
+    unsigned char raw[12];
+    char nonce[32], url[SYNC_URL_MAX + 64];
+    if (c->cfg.sys->random(c->cfg.sys, raw, sizeof raw) != 0)
+        return sync_fail(c, SYNC_NOMEM, "The tablet gave no randomness for a ping.");
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(nonce + 2 * i, 3, "%02x", raw[i]);
+    snprintf(url, sizeof url, "%s/v1/ping?nonce=%s", base, nonce);
+    sync_http_resp r;
+    sync_http(c, "GET", url, NULL, NULL, 0, 0, rep, &r);
+    int rc;
+    if (r.status == 0)
+        rc = sync_http_no_answer(c, &r, rep);
+    else if (r.status != 200)
+        rc = sync_http_error(c, &r, "checking the connection");
+    else if (proto_ping_reply_check(r.body ? r.body : "", r.len, nonce, NULL) != 0)
+        /* A 200 that is not our server's exact answer: a portal's page. */
+        rc = sync_fail(c, SYNC_CAPTIVE, "Wi-Fi needs sign-in. Open a web page to sign in to "
+                                        "the Wi-Fi; sync will then continue.");
+    else
+        rc = SYNC_OK;
+    sync_http_free(&r);
+    if (rc == SYNC_OK)
+        c->err[0] = '\0';
+    return rc;
+}
+
+int sync_ping(sync_client *c, sync_report *rep)
+{
+    int rc = sync_load_enrolment(c);
+    return rc != SYNC_OK ? rc : ping_url(c, c->url, rep);
+}
+
+/* ---- enrolment ---- */
+
+int sync_enrol(sync_client *c, const sync_enrolment *e)
+{
+    if (!e || !e->server_url || strncmp(e->server_url, "https://", 8) != 0 ||
+        strlen(e->server_url) >= SYNC_URL_MAX - 1)
+        return sync_fail(c, SYNC_INVALID, "The server address must start with https://.");
+    if (!e->code || !*e->code || strlen(e->code) > PROTO_CODE_MAX)
+        return sync_fail(c, SYNC_INVALID, "Type the enrolment code the administrator gave you.");
+    if (e->pin && *e->pin && (strncmp(e->pin, "sha256//", 8) != 0 || strlen(e->pin) >= sizeof c->pin))
+        return sync_fail(c, SYNC_INVALID, "The key pin must look like sha256//<base64>.");
+    if (e->ca_pem && (!strstr(e->ca_pem, "-----BEGIN CERTIFICATE-----") ||
+                      strlen(e->ca_pem) > DB_SYNC_CONFIG_MAX))
+        return sync_fail(c, SYNC_INVALID, "The CA must be a certificate in PEM form.");
+    proto_enrol req = {PROTO_SCHEMA, "", ""};
+    snprintf(req.code, sizeof req.code, "%s", e->code);
+    snprintf(req.device_name, sizeof req.device_name, "%s",
+             e->device_name && *e->device_name ? e->device_name : "Blik tablet");
+
+    /* Use the new settings for these requests only. */
+    char base[SYNC_URL_MAX];
+    snprintf(base, sizeof base, "%s", e->server_url);
+    size_t bl = strlen(base);
+    while (bl > 8 && base[bl - 1] == '/')
+        base[--bl] = '\0';
+    free(c->ca_pem);
+    c->ca_pem = e->ca_pem ? strdup(e->ca_pem) : NULL;
+    snprintf(c->pin, sizeof c->pin, "%s", e->pin ? e->pin : "");
+    snprintf(c->url, sizeof c->url, "%s", base);
+    if (e->ca_pem && !c->ca_pem)
+        return sync_fail(c, SYNC_NOMEM, "Out of memory.");
+
+    int rc = ping_url(c, base, NULL);
+    if (rc != SYNC_OK)
+        return rc;
+    char *body = proto_enrol_encode(&req);
+    if (!body)
+        return sync_fail(c, SYNC_NOMEM, "Out of memory.");
+    char url[SYNC_URL_MAX + 16];
+    snprintf(url, sizeof url, "%s/v1/enrol", base);
+    sync_http_resp r;
+    sync_http(c, "POST", url, NULL, body, strlen(body), 0, NULL, &r);
+    free(body);
+    if (r.status == 0) {
+        rc = sync_http_no_answer(c, &r, NULL);
+        sync_http_free(&r);
+        return rc;
+    }
+    if (r.status != 200) {
+        rc = sync_http_error(c, &r, "the enrolment");
+        sync_http_free(&r);
+        return rc;
+    }
+    proto_enrol_reply rep;
+    proto_err pe;
+    int bad = proto_enrol_reply_decode(r.body, r.len, &rep, &pe);
+    sync_http_free(&r);
+    if (bad)
+        return sync_fail(c, SYNC_PROTOCOL, "The server's answer to the enrolment could not be "
+                                           "read: %s", pe.msg);
+    db *d = c->d;
+    if (db_batch_begin(d) != DB_OK)
+        return sync_fail(c, SYNC_STORE, "%s", db_errmsg(d));
+    int ok = db_sync_config_put(d, CFG_URL, base) == DB_OK &&
+             db_sync_config_put(d, CFG_DEVICE, rep.device_id) == DB_OK &&
+             db_sync_config_put(d, CFG_SECRET, rep.device_secret) == DB_OK &&
+             db_sync_config_put(d, CFG_UNIT, rep.unit_id) == DB_OK &&
+             db_sync_config_put(d, CFG_CA, e->ca_pem ? e->ca_pem : "") == DB_OK &&
+             db_sync_config_put(d, CFG_PIN, e->pin ? e->pin : "") == DB_OK;
+    memset(&rep, 0, sizeof rep);
+    if (!ok) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", db_errmsg(d));
+        db_batch_end(d, 0);
+        return sync_fail(c, SYNC_STORE, "The enrolment could not be saved on the tablet: %s", why);
+    }
+    if (db_batch_end(d, 1) != DB_OK)
+        return sync_fail(c, SYNC_STORE, "The enrolment could not be saved on the tablet: %s",
+                         db_errmsg(d));
+    c->err[0] = '\0';
+    return SYNC_OK;
+}

@@ -1,0 +1,304 @@
+/*
+ * HTTPS for the sync client: one curl easy handle per client (so per
+ * thread), kept between requests so that the connection and the TLS session
+ * are reused. Verification of the peer and the host name is always on; a
+ * private CA comes from the enrolment, and a key pin if one was given.
+ * Every answer is bounded (SYNC_REPLY_MAX), every transfer has a connect
+ * timeout, a stall timeout and a total timeout.
+ */
+#include "sync_int.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int sync_fail(sync_client *c, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err, sizeof c->err, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+typedef struct {
+    sync_http_resp *r;
+    size_t cap;
+} sink;
+
+/* Collects the answer, refusing to grow past SYNC_REPLY_MAX: returning less
+ * than given makes curl stop the transfer with a write error. */
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    sink *s = ud;
+    size_t add = size * n;
+    if (s->r->len + add > (size_t)SYNC_REPLY_MAX) {
+        s->r->too_big = 1;
+        return 0;
+    }
+    if (s->r->len + add + 1 > s->cap) {
+        size_t cap = s->cap ? s->cap : 16384;
+        while (cap < s->r->len + add + 1)
+            cap *= 2;
+        char *nb = realloc(s->r->body, cap);
+        if (!nb)
+            return 0;
+        s->r->body = nb;
+        s->cap = cap;
+    }
+    memcpy(s->r->body + s->r->len, p, add);
+    s->r->len += add;
+    s->r->body[s->r->len] = '\0';
+    return add;
+}
+
+/* Picks out the two headers sync cares about: Retry-After (seconds) and
+ * Blik-Server (that the answer is from a Blik server at all). */
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    sync_http_resp *r = ud;
+    size_t len = size * n;
+    if (len > 12 && !strncasecmp(p, "Retry-After:", 12)) {
+        long v = strtol(p + 12, NULL, 10);
+        if (v > 0)
+            r->retry_after_s = v > 86400 ? 86400 : v;
+    } else if (len > 12 && !strncasecmp(p, PROTO_PING_HEADER ":", strlen(PROTO_PING_HEADER) + 1)) {
+        r->blik = 1;
+    } else if (len >= 5 && !strncmp(p, "HTTP/", 5)) {
+        /* A new answer (after a 100 Continue, say): forget the old headers. */
+        r->retry_after_s = 0;
+        r->blik = 0;
+    }
+    return len;
+}
+
+void sync_http_free(sync_http_resp *r)
+{
+    free(r->body);
+    r->body = NULL;
+    r->len = 0;
+}
+
+static void count_bytes(CURL *h, sync_report *rep)
+{
+    if (!rep)
+        return;
+    long req = 0, hdr = 0;
+    curl_off_t up = 0, down = 0;
+    curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &req);
+    curl_easy_getinfo(h, CURLINFO_HEADER_SIZE, &hdr);
+    curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &up);
+    curl_easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &down);
+    rep->requests++;
+    rep->bytes_up += req + (up > 0 ? up : 0);
+    rep->bytes_down += hdr + (down > 0 ? down : 0);
+}
+
+void sync_http(sync_client *c, const char *method, const char *url, const char *authz,
+               const char *body, size_t len, int gzip, sync_report *rep, sync_http_resp *out)
+{
+    memset(out, 0, sizeof *out);
+    CURL *h = c->curl;
+    curl_easy_reset(h);
+    char *zbody = NULL;
+    size_t zlen = 0;
+    if (body && gzip && proto_gzip(body, len, &zbody, &zlen) == 0) {
+        body = zbody;
+        len = zlen;
+    } else {
+        gzip = 0;
+    }
+    struct curl_slist *hdrs = NULL, *tmp;
+    char auth[200];
+    int ok = 1;
+#define ADD(s)                                                                                 \
+    do {                                                                                       \
+        if ((tmp = curl_slist_append(hdrs, (s))))                                              \
+            hdrs = tmp;                                                                        \
+        else                                                                                   \
+            ok = 0;                                                                            \
+    } while (0)
+    ADD("Expect:"); /* no 100-continue round trip before a body */
+    if (body)
+        ADD("Content-Type: application/json");
+    if (gzip)
+        ADD("Content-Encoding: gzip");
+    if (authz) {
+        snprintf(auth, sizeof auth, "Authorization: %s", authz);
+        ADD(auth);
+    }
+#undef ADD
+    sink s = {out, 0};
+    long stall_s = c->cfg.stall_ms / 1000;
+    if (stall_s < 1)
+        stall_s = 1;
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (c->ca_pem) {
+        struct curl_blob blob = {c->ca_pem, strlen(c->ca_pem), CURL_BLOB_COPY};
+        curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+    }
+    if (c->pin[0])
+        curl_easy_setopt(h, CURLOPT_PINNEDPUBLICKEY, c->pin);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->cfg.connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->cfg.timeout_ms);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, stall_s);
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, out);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, out->detail);
+    if (body) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    } else {
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    }
+    if (strcmp(method, "GET") && strcmp(method, "POST"))
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    out->cc = ok ? curl_easy_perform(h) : CURLE_OUT_OF_MEMORY;
+    if (out->cc == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
+    else
+        out->status = 0;
+    if (!out->detail[0])
+        snprintf(out->detail, sizeof out->detail, "%s", curl_easy_strerror(out->cc));
+    count_bytes(h, rep);
+    /* The handle must not keep pointers into this call's memory. */
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+    curl_slist_free_all(hdrs);
+    free(zbody);
+    if (out->cc != CURLE_OK) {
+        sync_http_free(out);
+        out->status = 0;
+    }
+}
+
+/* The plain-HTTP address to look for a captive portal at: the configured
+ * one, or http:// on the server's own host and port. A portal answers plain
+ * HTTP with a page of its own; a Blik server speaks only HTTPS there. */
+static int probe_url(sync_client *c, char *out, size_t cap)
+{
+    if (c->cfg.portal_probe_url && *c->cfg.portal_probe_url) {
+        snprintf(out, cap, "%s", c->cfg.portal_probe_url);
+        return 0;
+    }
+    CURLU *u = curl_url();
+    char *host = NULL, *port = NULL;
+    int rc = -1;
+    if (u && curl_url_set(u, CURLUPART_URL, c->url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+        snprintf(out, cap, "http://%s:%s/v1/ping?nonce=portal-probe", host, port);
+        rc = 0;
+    }
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+/* 1 if a plain-HTTP request is answered by something that is not a Blik
+ * server: a captive portal's page. */
+static int portal_answers(sync_client *c, sync_report *rep)
+{
+    char url[SYNC_URL_MAX + 64];
+    if (probe_url(c, url, sizeof url) != 0)
+        return 0;
+    sync_config keep = c->cfg;
+    if (c->cfg.timeout_ms > 5000)
+        c->cfg.timeout_ms = 5000;
+    sync_http_resp r;
+    sync_http(c, "GET", url, NULL, NULL, 0, 0, rep, &r);
+    c->cfg = keep;
+    int portal = r.status > 0 && !(r.blik && r.status == 200);
+    sync_http_free(&r);
+    return portal;
+}
+
+int sync_http_no_answer(sync_client *c, const sync_http_resp *r, sync_report *rep)
+{
+    switch (r->cc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        return sync_fail(c, SYNC_OFFLINE, "No network: the server's name cannot be found. "
+                                          "Everything stays saved on this tablet.");
+    case CURLE_COULDNT_CONNECT:
+        return sync_fail(c, SYNC_UNREACHABLE, "The server is not answering. Everything stays "
+                                              "saved on this tablet and will be sent later.");
+    case CURLE_OPERATION_TIMEDOUT:
+        return sync_fail(c, SYNC_UNREACHABLE, "The server did not answer in time. Everything "
+                                              "stays saved on this tablet and will be sent later.");
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CONNECT_ERROR:
+        if (portal_answers(c, rep))
+            return sync_fail(c, SYNC_CAPTIVE, "Wi-Fi needs sign-in. Open a web page to sign in "
+                                              "to the Wi-Fi; sync will then continue.");
+        if (r->cc == CURLE_SSL_CONNECT_ERROR)
+            return sync_fail(c, SYNC_UNREACHABLE, "The secure connection to the server broke "
+                                                  "off (%s). It will be tried again.", r->detail);
+        return sync_fail(c, SYNC_TLS, "The server's certificate is not the one this tablet "
+                                      "trusts, so nothing was sent (%s). Check the server "
+                                      "address, or enrol the tablet again.", r->detail);
+    case CURLE_WRITE_ERROR:
+        if (r->too_big)
+            return sync_fail(c, SYNC_PROTOCOL, "The server's answer was larger than this "
+                                               "tablet accepts.");
+        return sync_fail(c, SYNC_NOMEM, "Out of memory while receiving from the server.");
+    case CURLE_OUT_OF_MEMORY:
+        return sync_fail(c, SYNC_NOMEM, "Out of memory while talking to the server.");
+    default:
+        return sync_fail(c, SYNC_UNREACHABLE, "The connection to the server broke off (%s). "
+                                              "Nothing is lost: it will be tried again with "
+                                              "the same changes.", r->detail);
+    }
+}
+
+int sync_http_error(sync_client *c, const sync_http_resp *r, const char *doing)
+{
+    proto_err e;
+    proto_error_decode(r->body ? r->body : "", r->len, &e);
+    if (!r->blik) {
+        if (r->status == 200 || (r->status >= 300 && r->status < 400) || r->status == 511)
+            return sync_fail(c, SYNC_CAPTIVE, "Wi-Fi needs sign-in. Open a web page to sign in "
+                                              "to the Wi-Fi; sync will then continue.");
+        if (r->status >= 500)
+            return sync_fail(c, SYNC_SERVER, "The server is not working right now (HTTP %ld) "
+                                             "while %s; it will be tried again later.",
+                             r->status, doing);
+        return sync_fail(c, SYNC_PROTOCOL, "Something that is not a Blik server answered "
+                                           "(HTTP %ld) while %s.", r->status, doing);
+    }
+    switch (e.code) {
+    case PROTO_E_UNAUTHORIZED:
+    case PROTO_E_REVOKED:
+        return sync_fail(c, SYNC_UNAUTHORIZED, "%s", e.msg);
+    case PROTO_E_UPDATE_REQUIRED:
+        return sync_fail(c, SYNC_UPDATE_APP, "The server needs a newer version of this app: %s",
+                         e.msg);
+    case PROTO_E_SCHEMA_TOO_NEW:
+        return sync_fail(c, SYNC_UPDATE_SERVER, "The server is older than this app and must be "
+                                                "updated: %s", e.msg);
+    default:
+        break;
+    }
+    if (r->status >= 500)
+        return sync_fail(c, SYNC_SERVER, "The server is not working right now (HTTP %ld: %s) "
+                                         "while %s; it will be tried again later.",
+                         r->status, e.msg, doing);
+    return sync_fail(c, SYNC_REFUSED, "The server refused %s: %s", doing, e.msg);
+}

@@ -1,0 +1,59 @@
+#ifndef BLIK_SYNC_INT_H
+#define BLIK_SYNC_INT_H
+/* Shared by the files of the sync client only. */
+#include <curl/curl.h>
+
+#include "proto.h"
+#include "sync.h"
+
+#define SYNC_ERR_MAX 320
+#define SYNC_URL_MAX 512
+#define SYNC_REPLY_MAX (64L * 1024 * 1024) /* a pull page of 500 large records fits */
+
+struct sync_client {
+    sync_config cfg;
+    db *d;
+    CURL *curl;
+    char err[SYNC_ERR_MAX];
+    /* The enrolment, read from the store when a round starts. */
+    char url[SYNC_URL_MAX];
+    char authz[160];
+    char pin[128];
+    char *ca_pem; /* malloc'd, or NULL for the system's CAs */
+};
+
+/* Reads the enrolment (server, credentials, CA, pin) from the store into
+ * the client; SYNC_NOT_ENROLLED if there is none. */
+int sync_load_enrolment(sync_client *c);
+
+/* Sets the client's message and returns rc. */
+int sync_fail(sync_client *c, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+typedef struct {
+    long status;        /* 0 if no HTTP answer */
+    CURLcode cc;        /* how the transfer ended */
+    char *body;         /* the answer, decoded and NUL-terminated; malloc'd */
+    size_t len;
+    int too_big;        /* the answer passed SYNC_REPLY_MAX and was cut off */
+    long retry_after_s; /* Retry-After in seconds, 0 if none */
+    int blik;           /* the answer carried the Blik-Server header */
+    char detail[CURL_ERROR_SIZE];
+} sync_http_resp;
+
+/*
+ * One HTTPS request on the client's curl handle, with its TLS settings
+ * (CA, pin) and timeouts. url is the full URL. body may be NULL (GET);
+ * gzip: send the body gzip-compressed. Counts bytes in rep (may be NULL).
+ * Always fills *out; release with sync_http_free().
+ */
+void sync_http(sync_client *c, const char *method, const char *url, const char *authz,
+               const char *body, size_t len, int gzip, sync_report *rep, sync_http_resp *out);
+void sync_http_free(sync_http_resp *r);
+
+/* Maps a transfer that got no HTTP answer to an outcome and a sentence on
+ * the client, probing for a captive portal after a TLS failure. */
+int sync_http_no_answer(sync_client *c, const sync_http_resp *r, sync_report *rep);
+/* Maps an HTTP error answer (4xx/5xx) to an outcome and a sentence. */
+int sync_http_error(sync_client *c, const sync_http_resp *r, const char *doing);
+
+#endif

@@ -1,0 +1,505 @@
+/*
+ * Push and pull. The outbox is sent oldest first in batches; the answers of
+ * a batch are recorded in one transaction, and an entry leaves the outbox
+ * only through an answer. A pulled page is applied with its cursor in one
+ * transaction, so a cut connection or a killed app repeats a page, never
+ * skips one.
+ */
+#include "sync_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PARK_BATCH 200
+#define MAX_FOLLOWED 64
+
+/* POSTs a JSON body to path with the device's credentials. SYNC_OK with
+ * *r holding a 200 answer, or an outcome with the message set (r freed). */
+static int post(sync_client *c, const char *path, const char *body, int gzip, sync_report *rep,
+                sync_http_resp *r, const char *doing)
+{
+    char url[SYNC_URL_MAX + 32];
+    snprintf(url, sizeof url, "%s%s", c->url, path);
+    sync_http(c, "POST", url, c->authz, body, strlen(body), gzip, rep, r);
+    if (rep && r->retry_after_s > rep->retry_after_s)
+        rep->retry_after_s = r->retry_after_s;
+    if (r->status == 200 && r->blik)
+        return SYNC_OK;
+    int rc = r->status == 0 ? sync_http_no_answer(c, r, rep)
+             : r->status == 200
+                 ? sync_fail(c, SYNC_CAPTIVE, "Wi-Fi needs sign-in. Open a web page to sign in "
+                                              "to the Wi-Fi; sync will then continue.")
+                 : sync_http_error(c, r, doing);
+    return rc;
+}
+
+/* Keeps a change the server can never take (unreadable here, or refused as
+ * a whole request) on the tablet with the reason, so it cannot block the
+ * changes after it. */
+static int reject_locally(sync_client *c, const db_outbox_entry *e, const char *code,
+                          const char *why)
+{
+    if (db_sync_ack(c->d, e->change_id, DB_SYNC_ACK_REJECTED, 0, code, why) != DB_OK)
+        return sync_fail(c, SYNC_STORE, "Could not keep a refused change: %s", db_errmsg(c->d));
+    return SYNC_OK;
+}
+
+/* Makes the wire change for an outbox entry; -1 with why if it cannot be read. */
+static int to_change(sync_client *c, const db_outbox_entry *e, proto_change *ch, char *why,
+                     size_t whylen)
+{
+    memset(ch, 0, sizeof *ch);
+    proto_entity ent;
+    if (proto_entity_parse(e->entity, &ent) != 0 || !proto_entity_pushable(ent)) {
+        snprintf(why, whylen, "This tablet cannot send a change of kind \"%s\".", e->entity);
+        return -1;
+    }
+    json_error_t je;
+    json_t *j = json_loads(e->payload, 0, &je);
+    proto_err pe;
+    if (!j || proto_record_from_json(ent, j, &ch->rec, &pe) != 0) {
+        snprintf(why, whylen, "This change could not be read for sending: %.180s",
+                 j ? pe.msg : je.text);
+        json_decref(j);
+        return -1;
+    }
+    json_decref(j);
+    memcpy(ch->change_id, e->change_id, sizeof ch->change_id);
+    memcpy(ch->actor_id, e->actor_id, sizeof ch->actor_id);
+    if (db_sync_base_version(c->d, e->change_id, &ch->base_version) != DB_OK)
+        ch->base_version = 0;
+    return 0;
+}
+
+/* Records the answers to one batch in one transaction. */
+static int record_answers(sync_client *c, const proto_change *ch, int n,
+                          const proto_push_reply *rp, sync_report *rep)
+{
+    if (rp->n != n)
+        return sync_fail(c, SYNC_PROTOCOL, "The server answered %d of %d changes.", rp->n, n);
+    for (int i = 0; i < n; i++)
+        if (strcmp(rp->results[i].change_id, ch[i].change_id) != 0)
+            return sync_fail(c, SYNC_PROTOCOL, "The server's answers are not in the order of "
+                                               "the changes sent.");
+    db *d = c->d;
+    if (db_batch_begin(d) != DB_OK)
+        return sync_fail(c, SYNC_STORE, "%s", db_errmsg(d));
+    int ok = 1;
+    for (int i = 0; ok && i < n; i++) {
+        const proto_result *x = &rp->results[i];
+        db_sync_ack_kind k = x->status == PROTO_ST_STORED || x->status == PROTO_ST_DUPLICATE
+                                 ? DB_SYNC_ACK_STORED
+                             : x->status == PROTO_ST_CONFLICT ? DB_SYNC_ACK_CONFLICT
+                                                              : DB_SYNC_ACK_REJECTED;
+        ok = db_sync_ack(d, x->change_id, k, x->version < 0 ? 0 : x->version,
+                         proto_code_name(x->code), x->message) == DB_OK &&
+             db_sync_follow(d, ch[i].actor_id) == DB_OK;
+        if (rep) {
+            rep->pushed++;
+            rep->stored += k == DB_SYNC_ACK_STORED;
+            rep->conflicts += k == DB_SYNC_ACK_CONFLICT;
+            rep->rejected += k == DB_SYNC_ACK_REJECTED;
+        }
+    }
+    if (!ok) {
+        int rc = sync_fail(c, SYNC_STORE, "The server's answers could not be saved: %s",
+                           db_errmsg(d));
+        db_batch_end(d, 0);
+        return rc;
+    }
+    if (db_batch_end(d, 1) != DB_OK)
+        return sync_fail(c, SYNC_STORE, "The server's answers could not be saved: %s",
+                         db_errmsg(d));
+    return SYNC_OK;
+}
+
+int sync_push(sync_client *c, sync_report *rep)
+{
+    int rc = sync_load_enrolment(c);
+    if (rc != SYNC_OK)
+        return rc;
+    int cap = c->cfg.push_batch, batch = cap;
+    db_outbox_entry *ents = calloc((size_t)cap, sizeof *ents);
+    proto_change *ch = calloc((size_t)cap, sizeof *ch);
+    int *map = calloc((size_t)cap, sizeof *map);
+    if (!ents || !ch || !map) {
+        free(ents);
+        free(ch);
+        free(map);
+        return sync_fail(c, SYNC_NOMEM, "Out of memory while sending.");
+    }
+    int64_t after = 0;
+    for (;;) {
+        int n = 0, m = 0;
+        if (db_outbox_peek(c->d, after, batch, ents, &n) != DB_OK) {
+            rc = sync_fail(c, SYNC_STORE, "The changes to send could not be read: %s",
+                           db_errmsg(c->d));
+            break;
+        }
+        if (n == 0)
+            break;
+        char why[PROTO_MESSAGE_MAX];
+        for (int i = 0; rc == SYNC_OK && i < n; i++) {
+            if (to_change(c, &ents[i], &ch[m], why, sizeof why) == 0)
+                map[m++] = i;
+            else
+                rc = reject_locally(c, &ents[i], "bad_value", why);
+        }
+        /* ch[j] is the change of ents[map[j]]; the unreadable ones left the
+         * outbox with their reason. */
+        int64_t last = ents[n - 1].seq;
+        if (rc != SYNC_OK || m == 0) {
+            db_outbox_entries_free(ents, n);
+            if (rc != SYNC_OK)
+                break;
+            after = last;
+            continue;
+        }
+        proto_push p = {PROTO_SCHEMA, m, ch};
+        char *body = proto_push_encode(&p);
+        if (!body) {
+            db_outbox_entries_free(ents, n);
+            rc = sync_fail(c, SYNC_NOMEM, "Out of memory while sending.");
+            break;
+        }
+        size_t blen = strlen(body);
+        sync_http_resp r;
+        memset(&r, 0, sizeof r);
+        int too_big_here = blen > (size_t)PROTO_INFLATED_MAX;
+        if (!too_big_here)
+            rc = post(c, "/v1/push", body, 1, rep, &r, "the changes");
+        free(body);
+        proto_err e;
+        if (!too_big_here && r.status >= 400 && r.status < 500)
+            proto_error_decode(r.body ? r.body : "", r.len, &e);
+        int whole_refused = too_big_here ||
+                            (r.status == 413) ||
+                            (r.status == 400 && r.blik && e.code != PROTO_E_SCHEMA_TOO_NEW);
+        if (whole_refused) {
+            /* Split the batch until the change the server cannot take is
+             * alone, then keep that one here with the reason. */
+            rc = SYNC_OK;
+            if (m > 1) {
+                batch = m / 2;
+            } else {
+                rc = reject_locally(c, &ents[map[0]], too_big_here ? "too_large" : proto_code_name(e.code),
+                                    too_big_here ? "This change is too large to send." : e.msg);
+                after = ents[map[0]].seq;
+                batch = cap;
+            }
+            sync_http_free(&r);
+            db_outbox_entries_free(ents, n);
+            if (rc != SYNC_OK)
+                break;
+            continue;
+        }
+        if (rc != SYNC_OK) {
+            sync_http_free(&r);
+            db_outbox_entries_free(ents, n);
+            break;
+        }
+        proto_push_reply rp;
+        proto_err pe;
+        if (proto_push_reply_decode(r.body, r.len, &rp, &pe) != 0) {
+            rc = sync_fail(c, SYNC_PROTOCOL, "The server's answer to a push could not be read: %s",
+                           pe.msg);
+        } else {
+            rc = record_answers(c, ch, m, &rp, rep);
+            proto_push_reply_clear(&rp);
+        }
+        sync_http_free(&r);
+        db_outbox_entries_free(ents, n);
+        if (rc != SYNC_OK)
+            break;
+        after = last;
+    }
+    free(ents);
+    free(ch);
+    free(map);
+    if (rc == SYNC_OK)
+        c->err[0] = '\0';
+    return rc;
+}
+
+/* ---- pull ---- */
+
+static int rank(proto_entity e)
+{
+    switch (e) {
+    case PROTO_ENT_UNIT: return 0;
+    case PROTO_ENT_ROOM: return 1;
+    case PROTO_ENT_PERSON: return 2;
+    case PROTO_ENT_TEMPLATE: return 3;
+    case PROTO_ENT_FOCUS: return 4;
+    case PROTO_ENT_OBSERVATION: return 5;
+    default: return 6;
+    }
+}
+
+/* Applies one record; parks it if what it points at is not here yet. */
+static int apply_one(sync_client *c, const proto_record *rec, int version, int force,
+                     int *parked)
+{
+    char key[PROTO_KEY_MAX];
+    proto_record_key(rec, key);
+    db_sync_item it = {proto_entity_name(rec->entity), key, version, &rec->u, NULL};
+    int rc = db_sync_apply(c->d, &it, force);
+    if (rc != DB_NOTFOUND && rc != DB_DENIED)
+        return rc == DB_OK ? SYNC_OK
+                           : sync_fail(c, SYNC_STORE, "A pulled record could not be saved: %s",
+                                       db_errmsg(c->d));
+    json_t *j = proto_record_to_json(rec);
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!text)
+        return sync_fail(c, SYNC_NOMEM, "Out of memory while saving pulled records.");
+    it.json = text;
+    if (rc == DB_DENIED) {
+        rc = db_sync_apply(c->d, &it, force);
+        if (rc == DB_NOTFOUND)
+            rc = db_sync_park(c->d, &it), ++*parked;
+    } else {
+        rc = db_sync_park(c->d, &it);
+        ++*parked;
+    }
+    free(text);
+    return rc == DB_OK ? SYNC_OK
+                       : sync_fail(c, SYNC_STORE, "A pulled record could not be saved: %s",
+                                   db_errmsg(c->d));
+}
+
+/* Tries the parked records again now that more has arrived. */
+static int drain_parked(sync_client *c)
+{
+    db_sync_counts n;
+    if (db_sync_count(c->d, &n) != DB_OK)
+        return sync_fail(c, SYNC_STORE, "%s", db_errmsg(c->d));
+    if (n.parked == 0)
+        return SYNC_OK;
+    db_sync_parked *p = calloc(PARK_BATCH, sizeof *p);
+    proto_record *rec = malloc(sizeof *rec);
+    if (!p || !rec) {
+        free(p);
+        free(rec);
+        return sync_fail(c, SYNC_NOMEM, "Out of memory while saving pulled records.");
+    }
+    int rc = SYNC_OK;
+    for (int pass = 0; rc == SYNC_OK && pass < 4; pass++) {
+        int k = 0, progress = 0;
+        if (db_sync_parked_list(c->d, PARK_BATCH, p, &k) != DB_OK) {
+            rc = sync_fail(c, SYNC_STORE, "%s", db_errmsg(c->d));
+            break;
+        }
+        for (int i = 0; rc == SYNC_OK && i < k; i++) {
+            proto_entity e;
+            json_t *j = json_loads(p[i].data, 0, NULL);
+            proto_err pe;
+            if (!j || proto_entity_parse(p[i].entity, &e) != 0 ||
+                proto_record_from_json(e, j, rec, &pe) != 0) {
+                /* Only this codec wrote it; if it cannot be read, drop it:
+                 * the server still has it and a later pull brings it again. */
+                json_decref(j);
+                if (db_sync_unpark(c->d, p[i].entity, p[i].key) != DB_OK)
+                    rc = sync_fail(c, SYNC_STORE, "%s", db_errmsg(c->d));
+                continue;
+            }
+            json_decref(j);
+            db_sync_item it = {p[i].entity, p[i].key, p[i].version, &rec->u, p[i].data};
+            int drc = db_sync_apply(c->d, &it, 0);
+            if (drc == DB_OK) {
+                progress++;
+                if (db_sync_unpark(c->d, p[i].entity, p[i].key) != DB_OK)
+                    rc = sync_fail(c, SYNC_STORE, "%s", db_errmsg(c->d));
+            } else if (drc != DB_NOTFOUND) {
+                rc = sync_fail(c, SYNC_STORE, "A pulled record could not be saved: %s",
+                               db_errmsg(c->d));
+            }
+        }
+        db_sync_parked_free(p, k);
+        if (!progress)
+            break;
+    }
+    free(p);
+    free(rec);
+    return rc;
+}
+
+typedef struct {
+    int idx, rank;
+} order;
+
+static int by_rank(const void *a, const void *b)
+{
+    const order *x = a, *y = b;
+    return x->rank != y->rank ? x->rank - y->rank : x->idx - y->idx;
+}
+
+/* Stores one page and its cursor in one transaction. Records a page holds
+ * are applied parents first (the unit before its rooms, an observation
+ * before its events), since a record's latest version can come after its
+ * parts in the feed. */
+static int apply_page(sync_client *c, const char *person, const proto_pull_reply *p,
+                      sync_report *rep)
+{
+    order *o = calloc(p->n ? (size_t)p->n : 1, sizeof *o);
+    if (!o)
+        return sync_fail(c, SYNC_NOMEM, "Out of memory while saving pulled records.");
+    for (int i = 0; i < p->n; i++)
+        o[i] = (order){i, rank(p->items[i].rec.entity)};
+    qsort(o, (size_t)p->n, sizeof *o, by_rank);
+    db *d = c->d;
+    if (db_batch_begin(d) != DB_OK) {
+        free(o);
+        return sync_fail(c, SYNC_STORE, "%s", db_errmsg(d));
+    }
+    int rc = SYNC_OK, parked = 0;
+    for (int i = 0; rc == SYNC_OK && i < p->n; i++)
+        rc = apply_one(c, &p->items[o[i].idx].rec, p->items[o[i].idx].version, 0, &parked);
+    free(o);
+    if (rc == SYNC_OK)
+        rc = drain_parked(c);
+    if (rc == SYNC_OK && db_sync_cursor_put(d, person, p->cursor) != DB_OK)
+        rc = sync_fail(c, SYNC_STORE, "%s", db_errmsg(d));
+    if (rc != SYNC_OK) {
+        db_batch_end(d, 0);
+        return rc;
+    }
+    if (db_batch_end(d, 1) != DB_OK)
+        return sync_fail(c, SYNC_STORE, "Pulled records could not be saved: %s", db_errmsg(d));
+    if (rep) {
+        rep->pulled += p->n;
+        rep->parked += parked;
+    }
+    return SYNC_OK;
+}
+
+static int pull_for(sync_client *c, const char *person, sync_report *rep)
+{
+    int64_t cursor;
+    if (db_sync_cursor_get(c->d, person, &cursor) != DB_OK)
+        return sync_fail(c, SYNC_STORE, "%s", db_errmsg(c->d));
+    for (;;) {
+        proto_pull q = {PROTO_SCHEMA, cursor, c->cfg.pull_limit, ""};
+        snprintf(q.person_id, sizeof q.person_id, "%.36s", person);
+        char *body = proto_pull_encode(&q);
+        if (!body)
+            return sync_fail(c, SYNC_NOMEM, "Out of memory while pulling.");
+        sync_http_resp r;
+        int rc = post(c, "/v1/pull", body, 0, rep, &r, "the pull");
+        free(body);
+        if (rc != SYNC_OK) {
+            proto_err e;
+            proto_error_decode(r.body ? r.body : "", r.len, &e);
+            int gone = r.status == 403 && r.blik && e.code == PROTO_E_FORBIDDEN;
+            sync_http_free(&r);
+            /* A person who left the unit: nothing more comes for them. */
+            return gone ? SYNC_OK : rc;
+        }
+        proto_pull_reply p;
+        proto_err pe;
+        int bad = proto_pull_reply_decode(r.body, r.len, &p, &pe);
+        sync_http_free(&r);
+        if (bad)
+            return sync_fail(c, SYNC_PROTOCOL, "The server's answer to a pull could not be read: "
+                                               "%s", pe.msg);
+        if (p.cursor < cursor) {
+            proto_pull_reply_clear(&p);
+            return sync_fail(c, SYNC_PROTOCOL, "The server sent a pull cursor that goes back.");
+        }
+        rc = apply_page(c, person, &p, rep);
+        int more = p.more && p.cursor > cursor;
+        cursor = p.cursor;
+        proto_pull_reply_clear(&p);
+        if (rc != SYNC_OK || !more)
+            return rc;
+    }
+}
+
+int sync_pull(sync_client *c, sync_report *rep)
+{
+    int rc = sync_load_enrolment(c);
+    if (rc != SYNC_OK)
+        return rc;
+    model_id people[MAX_FOLLOWED];
+    int n = 0;
+    if (db_sync_followed(c->d, people, MAX_FOLLOWED, &n) != DB_OK)
+        return sync_fail(c, SYNC_STORE, "%s", db_errmsg(c->d));
+    /* Reference data first (people[0] is ""), so that observations find
+     * their people, rooms and focuses. */
+    for (int i = 0; rc == SYNC_OK && i < n; i++)
+        rc = pull_for(c, people[i], rep);
+    if (rc == SYNC_OK)
+        c->err[0] = '\0';
+    return rc;
+}
+
+int sync_round(sync_client *c, sync_report *rep)
+{
+    sync_report local;
+    if (!rep)
+        rep = &local;
+    memset(rep, 0, sizeof *rep);
+    int rc = sync_ping(c, rep);
+    if (rc == SYNC_OK)
+        rc = sync_push(c, rep);
+    if (rc == SYNC_OK)
+        rc = sync_pull(c, rep);
+    return rc;
+}
+
+int sync_conflict_take_theirs(db *d, const char *change_id, char *err, size_t errlen)
+{
+    db_sync_conflict cs[16];
+    int n = 0, found = -1, rc = SYNC_OK;
+    for (int off = 0; found < 0; off += n) {
+        if (db_sync_conflicts(d, off, 16, cs, &n) != DB_OK) {
+            snprintf(err, errlen, "%s", db_errmsg(d));
+            return SYNC_STORE;
+        }
+        if (n == 0)
+            break;
+        for (int i = 0; i < n && found < 0; i++)
+            if (!strcmp(cs[i].change_id, change_id))
+                found = i;
+        if (found < 0)
+            db_sync_conflicts_free(cs, n);
+    }
+    if (found < 0) {
+        snprintf(err, errlen, "There is no such conflict.");
+        return SYNC_INVALID;
+    }
+    db_sync_conflict *x = &cs[found];
+    proto_entity e;
+    proto_record *rec = malloc(sizeof *rec);
+    json_t *j = x->theirs ? json_loads(x->theirs, 0, NULL) : NULL;
+    proto_err pe;
+    if (!rec) {
+        snprintf(err, errlen, "Out of memory.");
+        rc = SYNC_NOMEM;
+    } else if (!x->theirs) {
+        snprintf(err, errlen, "The server's version has not arrived yet; sync, then choose.");
+        rc = SYNC_INVALID;
+    } else if (!j || proto_entity_parse(x->entity, &e) != 0 ||
+               proto_record_from_json(e, j, rec, &pe) != 0) {
+        snprintf(err, errlen, "The server's version could not be read.");
+        rc = SYNC_PROTOCOL;
+    } else {
+        db_sync_item it = {x->entity, x->key, x->server_version, &rec->u, x->theirs};
+        if (db_batch_begin(d) != DB_OK || db_sync_apply(d, &it, 1) != DB_OK ||
+            db_sync_conflict_close(d, change_id) != DB_OK) {
+            snprintf(err, errlen, "%s", db_errmsg(d));
+            db_batch_end(d, 0);
+            rc = SYNC_STORE;
+        } else if (db_batch_end(d, 1) != DB_OK) {
+            snprintf(err, errlen, "%s", db_errmsg(d));
+            rc = SYNC_STORE;
+        }
+    }
+    json_decref(j);
+    free(rec);
+    db_sync_conflicts_free(cs, n);
+    if (rc == SYNC_OK && errlen)
+        err[0] = '\0';
+    return rc;
+}

@@ -1,0 +1,211 @@
+/*
+ * Sync end to end: a real blik-server on a throwaway PostgreSQL over TLS with
+ * a test CA, and two tablets, each a store file of its own with the sync
+ * engine. Tablet A's observer captures an observation; it reaches the
+ * server and tablet B, where the observee writes a reflection; that comes
+ * back to A. The other way: a focus an administrator adds with the admin
+ * command appears on both tablets. And the engine's worker thread does the
+ * same on its own when told something was saved.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "synctest.h"
+
+static fx_world W;
+static fx_unit U;
+static tablet A, B;
+
+static int up(void **state)
+{
+    (void)state;
+    if (fx_up(&W, "blik_e2e", NULL) != 0)
+        return -1;
+    fx_make_unit(&W, "Solsikken", &U);
+    tab_open(&A, "e2e_a", NULL);
+    tab_open(&B, "e2e_b", NULL);
+    return 0;
+}
+
+static int down(void **state)
+{
+    (void)state;
+    tab_close(&A);
+    tab_close(&B);
+    fx_down(&W);
+    return 0;
+}
+
+/* Enrolment stores the server and credentials; the first round brings the
+ * unit's reference data down, so people can sign in. */
+static void test_enrol_and_first_pull(void **state)
+{
+    (void)state;
+    assert_false(sync_enrolled(A.c));
+    assert_int_equal(sync_round(A.c, NULL), SYNC_NOT_ENROLLED);
+    assert_non_null(strstr(sync_errmsg(A.c), "enrol"));
+    tab_enrol(&A, &W, U.unit, NULL);
+    tab_enrol(&B, &W, U.unit, NULL);
+    assert_true(sync_enrolled(A.c));
+    sync_report rep;
+    tab_sync_ok(&A, &rep);
+    assert_true(rep.pulled >= 6); /* unit, room, 3 people, template, focus */
+    tab_sync_ok(&B, NULL);
+    model_person p;
+    model_focus f;
+    assert_int_equal(db_person_get(A.d, U.peer1, &p), DB_OK);
+    assert_string_equal(p.name, "Per Peer");
+    assert_int_equal(db_focus_get(B.d, U.focus, 0, &f), DB_OK);
+    assert_int_equal(f.n_signs, 1);
+}
+
+static model_id OBS;
+
+/* A captures; the server stores every part once; B (the observee) sees it. */
+static void test_capture_on_a_reaches_b(void **state)
+{
+    (void)state;
+    assert_int_equal(db_sync_follow(A.d, U.peer1), DB_OK); /* peer1 signed in on A */
+    assert_int_equal(db_sync_follow(B.d, U.peer2), DB_OK); /* peer2 signed in on B */
+    tab_observe(&A, &U, U.peer1, U.peer2, 7, 2, OBS);
+    assert_int_equal(db_feedback_put(A.d, OBS, U.peer1, "Open questions.", "", "Wait.", 1), DB_OK);
+    db_sync_state s;
+    assert_int_equal(db_sync_state_of(A.d, OBS, &s), DB_OK);
+    assert_int_equal(s, DB_SYNC_SAVED);
+    db_sync_counts n = tab_counts(&A);
+    assert_true(n.waiting > 10);
+
+    sync_report rep;
+    tab_sync_ok(&A, &rep);
+    assert_int_equal(rep.pushed, n.waiting);
+    assert_int_equal(rep.conflicts + rep.rejected, 0);
+    n = tab_counts(&A);
+    assert_int_equal(n.waiting, 0);
+    assert_int_equal(db_sync_state_of(A.d, OBS, &s), DB_OK);
+    assert_int_equal(s, DB_SYNC_SYNCED);
+
+    char q[200];
+    snprintf(q, sizeof q, "SELECT count(*) FROM items WHERE observation_id = '%s'", OBS);
+    /* observation, 7 events, 2 notes, 1 rating, feedback */
+    assert_int_equal(fx_count(&W, q), 12);
+
+    tab_sync_ok(&B, &rep);
+    model_observation o;
+    assert_int_equal(db_obs_get(B.d, OBS, &o), DB_OK);
+    assert_int_equal(o.status, MODEL_OBS_FINISHED);
+    model_template t;
+    assert_int_equal(db_template_get(B.d, U.tmpl, 0, &t), DB_OK);
+    int counts[MODEL_MAX_COUNTERS];
+    assert_int_equal(db_obs_counts(B.d, OBS, &t, counts), DB_OK);
+    assert_int_equal(counts[0], 7);
+    model_feedback fb;
+    assert_int_equal(db_feedback_get(B.d, OBS, &fb), DB_OK);
+    assert_string_equal(fb.works, "Open questions.");
+    assert_int_equal(tab_counts(&B).parked, 0);
+}
+
+/* B's reflection goes up and comes back to A. */
+static void test_reflection_on_b_reaches_a(void **state)
+{
+    (void)state;
+    assert_int_equal(db_reflection_put(B.d, OBS, U.peer2, "I will wait longer.", "Count to five."),
+                     DB_OK);
+    db_sync_state s;
+    assert_int_equal(db_sync_state_of(B.d, OBS, &s), DB_OK);
+    assert_int_equal(s, DB_SYNC_SAVED);
+    tab_sync_ok(&B, NULL);
+    assert_int_equal(tab_counts(&B).waiting, 0);
+    model_reflection r;
+    assert_int_equal(db_reflection_get(A.d, OBS, &r), DB_NOTFOUND);
+    tab_sync_ok(&A, NULL);
+    assert_int_equal(db_reflection_get(A.d, OBS, &r), DB_OK);
+    assert_string_equal(r.text, "I will wait longer.");
+    assert_string_equal(r.author_id, U.peer2);
+    /* A's own echo did not disturb anything: nothing waits, nothing parked. */
+    db_sync_counts n = tab_counts(&A);
+    assert_int_equal(n.waiting + n.parked + n.conflicts + n.rejected, 0);
+}
+
+/* The reverse direction: the administrator adds a focus on the server. */
+static void test_admin_focus_reaches_both(void **state)
+{
+    (void)state;
+    char id[64];
+    assert_int_equal(fx_admin(&W, id, sizeof id, NULL, "focus-add", "--unit", U.unit, "--question",
+                              "How do we end activities?", "--from", "2026-01-01", "--to",
+                              "2026-12-31", "--template", U.tmpl, "--sign", "Children know what "
+                              "comes next", "--pillar", "dialogue", NULL), 0);
+    model_focus f;
+    assert_int_equal(db_focus_get(A.d, id, 0, &f), DB_NOTFOUND);
+    tab_sync_ok(&A, NULL);
+    tab_sync_ok(&B, NULL);
+    assert_int_equal(db_focus_get(A.d, id, 0, &f), DB_OK);
+    assert_string_equal(f.question, "How do we end activities?");
+    assert_int_equal(db_focus_get(B.d, id, 0, &f), DB_OK);
+}
+
+/* A round with nothing to do sends nothing and changes nothing. */
+static void test_idle_round_changes_nothing(void **state)
+{
+    (void)state;
+    long long before = fx_count(&W, "SELECT count(*) FROM changes");
+    sync_report rep;
+    tab_sync_ok(&A, &rep);
+    assert_int_equal(rep.pushed, 0);
+    assert_int_equal(rep.pulled, 0);
+    assert_int_equal(fx_count(&W, "SELECT count(*) FROM changes"), before);
+}
+
+/* The worker thread: after "something was saved", it sends on its own, and
+ * its status says so in numbers and in words. */
+static void test_engine_sends_on_its_own(void **state)
+{
+    (void)state;
+    sync_config cfg = {.db_path = A.path, .poll_ms = 50, .backoff_min_ms = 100,
+                       .backoff_max_ms = 400};
+    sync_engine *e;
+    char err[200];
+    assert_int_equal(sync_engine_start(&cfg, &e, err, sizeof err), SYNC_OK);
+    model_id id;
+    tab_observe(&A, &U, U.peer1, U.peer2, 3, 1, id);
+    sync_engine_poke(e);
+    sync_status st;
+    for (int i = 0; i < 400; i++) {
+        sync_engine_status(e, &st);
+        if (st.rounds > 0 && !st.running && st.rc == SYNC_OK && st.counts.waiting == 0 &&
+            tab_counts(&A).waiting == 0)
+            break;
+        struct timespec ts = {0, 25 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(st.rc, SYNC_OK);
+    assert_true(st.enrolled);
+    assert_string_equal(st.message, "");
+    assert_true(st.last_ok_ms > 0);
+    assert_int_equal(tab_counts(&A).waiting, 0);
+    sync_engine_stop(e);
+    char q[200];
+    snprintf(q, sizeof q, "SELECT count(*) FROM items WHERE observation_id = '%s'", id);
+    assert_int_equal(fx_count(&W, q), 1 + 3 + 1 + 1);
+}
+
+int main(void)
+{
+    sync_global_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_enrol_and_first_pull),
+        cmocka_unit_test(test_capture_on_a_reaches_b),
+        cmocka_unit_test(test_reflection_on_b_reaches_a),
+        cmocka_unit_test(test_admin_focus_reaches_both),
+        cmocka_unit_test(test_idle_round_changes_nothing),
+        cmocka_unit_test(test_engine_sends_on_its_own),
+    };
+    return cmocka_run_group_tests(tests, up, down);
+}

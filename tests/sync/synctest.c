@@ -1,0 +1,102 @@
+/* Tablets for the sync tests; see synctest.h. */
+#include "synctest.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tsupport.h"
+
+void tab_open(tablet *t, const char *name, const sync_config *cfg)
+{
+    memset(t, 0, sizeof *t);
+    assert_int_equal(tsupport_tmpdir(name, t->dir, sizeof t->dir), 0);
+    tsupport_path(t->path, sizeof t->path, t->dir, "blik.db");
+    assert_int_equal(db_open(t->path, plat_sys_os(), &t->d), DB_OK);
+    db_sync_settle(t->d);
+    if (cfg)
+        t->cfg = *cfg;
+    t->cfg.db_path = t->path;
+    int rc = sync_client_open(&t->cfg, &t->c);
+    if (rc != SYNC_OK)
+        fprintf(stderr, "sync_client_open: %s\n", sync_errmsg(t->c));
+    assert_int_equal(rc, SYNC_OK);
+}
+
+void tab_close(tablet *t)
+{
+    sync_client_close(t->c);
+    db_close(t->d);
+    t->c = NULL;
+    t->d = NULL;
+    if (t->dir[0])
+        tsupport_rmtree(t->dir);
+}
+
+char *tab_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *buf = malloc(1 << 20);
+    assert_non_null(buf);
+    size_t n = fread(buf, 1, (1 << 20) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+void tab_enrol(tablet *t, fx_world *w, const char *unit_id, const char *url)
+{
+    char code[40];
+    assert_int_equal(fx_admin(w, code, sizeof code, NULL, "enrol-code", "--unit", unit_id, NULL), 0);
+    char *ca = tab_read_file(w->srv.ca);
+    sync_enrolment e = {url ? url : w->srv.url, code, "Test tablet", ca, NULL};
+    int rc = sync_enrol(t->c, &e);
+    if (rc != SYNC_OK)
+        fprintf(stderr, "enrol: %s\n", sync_errmsg(t->c));
+    assert_int_equal(rc, SYNC_OK);
+    free(ca);
+}
+
+void tab_sync_ok(tablet *t, sync_report *rep)
+{
+    int rc = sync_round(t->c, rep);
+    if (rc != SYNC_OK)
+        fprintf(stderr, "sync_round: %d %s\n", rc, sync_errmsg(t->c));
+    assert_int_equal(rc, SYNC_OK);
+}
+
+void tab_observe(tablet *t, const fx_unit *u, const char *observer, const char *observee,
+                 int n_events, int n_notes, model_id id)
+{
+    db_obs_new o = {u->unit, u->focus, observer, observee, u->room, 0, "Circle time",
+                    "{}", 1};
+    int rc = db_obs_start(t->d, &o, id);
+    if (rc != DB_OK)
+        fprintf(stderr, "db_obs_start: %s\n", db_errmsg(t->d));
+    assert_int_equal(rc, DB_OK);
+    for (int i = 0; i < n_events; i++)
+        assert_int_equal(db_obs_event(t->d, id, observer, MODEL_EV_COUNT, "open_q", NULL), DB_OK);
+    for (int i = 0; i < n_notes; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "Note %d: the children answered in whole sentences.", i);
+        assert_int_equal(db_obs_note(t->d, id, observer, text, NULL, NULL), DB_OK);
+    }
+    model_focus f;
+    assert_int_equal(db_focus_get(t->d, u->focus, 0, &f), DB_OK);
+    for (int i = 0; i < f.n_signs; i++)
+        assert_int_equal(db_obs_rate(t->d, id, observer, f.signs[i].id, i % 3), DB_OK);
+    assert_int_equal(db_obs_finish(t->d, id, observer), DB_OK);
+}
+
+db_sync_counts tab_counts(tablet *t)
+{
+    db_sync_counts n;
+    assert_int_equal(db_sync_count(t->d, &n), DB_OK);
+    return n;
+}
