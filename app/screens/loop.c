@@ -61,6 +61,9 @@ int scr_run(scr_app *a, plat_video *v, scr_run_opts *o)
                 o->frames_run++;
             }
         } else {
+            /* Woken by the time limit of a run, not by the app: stop. */
+            if (o->max_ms > 0 && (mono_ns() - start) / 1000000 >= o->max_ms - 2)
+                return 0;
             scr_frame(a, NULL);
         }
     }
