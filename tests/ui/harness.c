@@ -16,6 +16,8 @@
         }                                                                                      \
     } while (0)
 
+float th_scale = 1.0f;
+
 static const char *assets(void)
 {
     const char *a = getenv("BLIK_ASSETS_DIR");
@@ -56,7 +58,7 @@ th *th_open_dir(const char *dir, int w, int h, const char *lang, int64_t now_ms)
     vo.width = w;
     vo.height = h;
     vo.headless = 1;
-    vo.scale = 1.0f;
+    vo.scale = th_scale;
     rc = plat_video_open(&vo, &t->video, err, sizeof err);
     if (rc != 0)
         fprintf(stderr, "%s\n", err);

@@ -33,6 +33,10 @@ typedef struct {
     int w, h;
 } th;
 
+/* Pixels per dp for the next th_open (1.0 unless a test sets it): a 2.0
+ * is a 13" tablet with a dense screen. */
+extern float th_scale;
+
 /* A fresh folder under the test's temp dir, the demo unit loaded, the app
  * started in lang ("da" or "en") at w x h pixels. Aborts the test program
  * if anything fails (a harness that half-works would hide bugs). */

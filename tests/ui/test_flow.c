@@ -288,6 +288,41 @@ static void test_flow_english_portrait_osk(void **state)
     th_free(t);
 }
 
+/* A dense 13" screen at two pixels per dp: the same flow, everything twice
+ * the pixels, every target still at least 48 dp. */
+static void test_flow_scaled(void **state)
+{
+    (void)state;
+    th_scale = 2.0f;
+    th *t = th_open("flow-2x", 2560, 1600, "da");
+    th_scale = 1.0f;
+    TARGETS_OK(t);
+    int x, y, w, h;
+    assert_int_equal(th_find_text(t, "Hvem er du?", 0, &x, &y, &w, &h), 0);
+    assert_true(h >= 2 * 24); /* a 24 dp title font, at 2 px per dp */
+    th_sign_in(t, "Åse Nørgaard");
+    TAP(t, "Start ny observation");
+    TAP_PREFIX(t, "Hvordan understøtter vi");
+    REVEAL(t, "Anna Kristensen", 1200, 1200);
+    TAP(t, "Anna Kristensen");
+    REVEAL(t, "Skolegruppen", 1200, 1200);
+    TAP(t, "Skolegruppen");
+    REVEAL(t, "Undervisning", 1200, 1200);
+    TAP(t, "Undervisning");
+    REVEAL(t, "Aftalen med den observerede er lavet", 1200, 1200);
+    TAP(t, "Aftalen med den observerede er lavet");
+    TARGETS_OK(t);
+    TAP(t, "Start observationen");
+    assert_int_equal(scr_current(t->app), SCR_OBSERVE);
+    TARGETS_OK(t);
+    TAP(t, "Afbrydelse");
+    TAP(t, "Afslut");
+    TAP(t, "Afslut");
+    assert_int_equal(scr_current(t->app), SCR_SUMMARY);
+    TARGETS_OK(t);
+    th_free(t);
+}
+
 int main(void)
 {
     setenv("TZ", "UTC", 1);
@@ -295,6 +330,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_flow_danish_landscape),
         cmocka_unit_test(test_flow_english_portrait_osk),
+        cmocka_unit_test(test_flow_scaled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
