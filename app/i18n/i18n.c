@@ -97,8 +97,14 @@ typedef struct {
     size_t len, cap;
 } sbuf;
 
+/* No string in a catalogue comes near this; the bound also keeps a broken
+ * file from asking for absurd amounts of memory. */
+#define PO_STRING_MAX ((size_t)1 << 20)
+
 static int sb_add(sbuf *b, const char *s, size_t n)
 {
+    if (n > PO_STRING_MAX || b->len > PO_STRING_MAX)
+        return -1;
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 128;
         while (cap < b->len + n + 1)
@@ -122,6 +128,8 @@ typedef struct {
 
 static long blob_add(i18n *t, const char *s, size_t n)
 {
+    if (n > PO_STRING_MAX || t->blob_len > 64 * PO_STRING_MAX)
+        return -1;
     if (t->blob_len + n + 1 > t->blob_cap) {
         size_t cap = t->blob_cap ? t->blob_cap * 2 : 4096;
         while (cap < t->blob_len + n + 1)
