@@ -60,6 +60,23 @@ static void test_observe_wakes_each_second(void **state)
     assert_true(ui_frame_hash(t->ui) == h1);
     th_wait(t, 1000);
     assert_true(ui_frame_hash(t->ui) != h1);
+
+    /* Turned to portrait: the same screen lays itself out again, the
+     * signs above the counters instead of beside them. */
+    int sx, sy, cx, cy;
+    assert_int_equal(th_find_text(t, "Den voksne udvider barnets ord", 0, &sx, &sy, &w, &h), 0);
+    assert_int_equal(th_find_text(t, "Åbent spørgsmål", 0, &cx, &cy, &w, &h), 0);
+    assert_true(cx > sx && cy < sy + 200);
+    assert_int_equal(t->video->resize(t->video, 800, 1280), 0);
+    plat_event rot = {0};
+    rot.kind = PLAT_EV_RESIZE;
+    th_frame(t, &rot);
+    assert_int_equal(t->ui->w, 800);
+    assert_int_equal(scr_current(t->app), SCR_OBSERVE);
+    assert_int_equal(th_find_text(t, "Den voksne udvider barnets ord", 0, &sx, &sy, &w, &h), 0);
+    assert_int_equal(th_find_text(t, "Åbent spørgsmål", 0, &cx, &cy, &w, &h), 0);
+    assert_true(cy > sy);
+    assert_true(th_min_target_dp(t) >= UI_TARGET_DP);
     th_free(t);
 }
 
