@@ -47,9 +47,17 @@ static void save_place(scr_app *a)
     snprintf(key, sizeof key, "place.%s", a->user.id);
     snprintf(place, sizeof place, "%s %s", screen_keys[a->screen],
              a->have_cur ? a->cur.obs.id : "");
+    /* One transaction, so one wait for the disk, and never half a place. */
+    int rc = db_batch_begin(a->db);
+    if (rc != DB_OK) {
+        scr_set_error(a, rc);
+        return;
+    }
     kv_put(a, key, place);
     kv_put(a, "ui.user", a->user.id);
     kv_put(a, "ui.seen", seen);
+    rc = db_batch_end(a->db, 1);
+    scr_set_error(a, rc);
     a->seen_written = now;
 }
 
