@@ -62,6 +62,7 @@ typedef enum {
     PROTO_E_UNAVAILABLE,     /* unavailable: try again later (database busy) */
     PROTO_E_INTERNAL,        /* internal */
     PROTO_E_NOMEM,           /* out of memory (local only) */
+    PROTO_E_RATE_LIMITED,    /* rate_limited: too many requests; wait Retry-After seconds */
     PROTO_CODE_COUNT
 } proto_code;
 
@@ -96,6 +97,7 @@ typedef enum {
     PROTO_ENT_RATING,
     PROTO_ENT_FEEDBACK,
     PROTO_ENT_REFLECTION,
+    PROTO_ENT_DELETED, /* pull only: a record the server deleted (proto_deletion) */
     PROTO_ENT_COUNT
 } proto_entity;
 
@@ -104,6 +106,26 @@ const char *proto_entity_name(proto_entity e);
 int proto_entity_parse(const char *name, proto_entity *out);
 /* 1 for the entities a tablet may push (observation .. reflection). */
 int proto_entity_pushable(proto_entity e);
+
+/* Why the server deleted a record. */
+typedef enum {
+    PROTO_DEL_RETENTION = 0, /* "retention": older than its unit's retention period */
+    PROTO_DEL_PERSON,        /* "person_request": a data-subject erasure request */
+    PROTO_DEL_REASON_COUNT
+} proto_del_reason;
+
+/*
+ * A deletion, as it comes down in a pull (entity "deleted", see
+ * PROTOCOL.md): the tablet deletes the record and everything that hangs off
+ * it. Only observations and people are ever deleted this way.
+ */
+typedef struct {
+    proto_entity entity; /* PROTO_ENT_OBSERVATION or PROTO_ENT_PERSON */
+    model_id id;
+    model_id unit_id;
+    proto_del_reason reason;
+    int64_t deleted_at; /* UTC ms, the server's clock */
+} proto_deletion;
 
 /* One record of any entity. */
 typedef struct {
@@ -120,6 +142,7 @@ typedef struct {
         model_rating rating;
         model_feedback feedback;
         model_reflection reflection;
+        proto_deletion deleted;
     } u;
 } proto_record;
 
@@ -129,7 +152,8 @@ json_t *proto_record_to_json(const proto_record *r);
 int proto_record_from_json(proto_entity e, json_t *j, proto_record *out, proto_err *err);
 /* The id a record is known by on the server: its id; for a focus or a
  * template "<id>/<version>"; for a rating "<observation_id>/<sign_id>"; for
- * feedback and reflection the observation id. key must hold 2 * MODEL_UUID_LEN + 2 bytes. */
+ * feedback and reflection the observation id; for a deletion
+ * "<entity>/<id>" of what was deleted. key must hold 2 * MODEL_UUID_LEN + 2 bytes. */
 #define PROTO_KEY_MAX (2 * MODEL_UUID_LEN + 2)
 void proto_record_key(const proto_record *r, char key[PROTO_KEY_MAX]);
 /* The observation a record belongs to ("" for reference data). */

@@ -32,6 +32,7 @@ static const char *const code_names[PROTO_CODE_COUNT] = {
     [PROTO_E_UNAVAILABLE] = "unavailable",
     [PROTO_E_INTERNAL] = "internal",
     [PROTO_E_NOMEM] = "out_of_memory",
+    [PROTO_E_RATE_LIMITED] = "rate_limited",
 };
 
 static const int code_http[PROTO_CODE_COUNT] = {
@@ -56,6 +57,7 @@ static const int code_http[PROTO_CODE_COUNT] = {
     [PROTO_E_UNAVAILABLE] = 503,
     [PROTO_E_INTERNAL] = 500,
     [PROTO_E_NOMEM] = 500,
+    [PROTO_E_RATE_LIMITED] = 429,
 };
 
 const char *proto_code_name(proto_code c)

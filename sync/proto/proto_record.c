@@ -12,7 +12,7 @@
 
 static const char *const entity_names[PROTO_ENT_COUNT] = {
     "unit", "room", "person", "focus", "template", "observation",
-    "event", "note", "rating", "feedback", "reflection",
+    "event", "note", "rating", "feedback", "reflection", "deleted",
 };
 
 static const char *const roles[] = {"peer", "leader"};
@@ -20,6 +20,9 @@ static const char *const pillars[] = {"values", "learning", "collaboration", "di
                                       "judgement"};
 static const char *const statuses[] = {"draft", "finished"};
 static const char *const ev_kinds[] = {"count", "state_start", "state_stop", "sample", "undo"};
+static const char *const del_reasons[PROTO_DEL_REASON_COUNT] = {"retention", "person_request"};
+/* What a deletion may name: only whole observations and people. */
+static const char *const del_entities[] = {"observation", "person"};
 
 const char *proto_entity_name(proto_entity e)
 {
@@ -38,7 +41,7 @@ int proto_entity_parse(const char *name, proto_entity *out)
 
 int proto_entity_pushable(proto_entity e)
 {
-    return e >= PROTO_ENT_OBSERVATION && e < PROTO_ENT_COUNT;
+    return e >= PROTO_ENT_OBSERVATION && e <= PROTO_ENT_REFLECTION;
 }
 
 void proto_record_key(const proto_record *r, char key[PROTO_KEY_MAX])
@@ -62,6 +65,10 @@ void proto_record_key(const proto_record *r, char key[PROTO_KEY_MAX])
         return;
     case PROTO_ENT_FEEDBACK: id = r->u.feedback.observation_id; break;
     case PROTO_ENT_REFLECTION: id = r->u.reflection.observation_id; break;
+    case PROTO_ENT_DELETED:
+        snprintf(key, PROTO_KEY_MAX, "%s/%s", proto_entity_name(r->u.deleted.entity),
+                 r->u.deleted.id);
+        return;
     default: break;
     }
     snprintf(key, PROTO_KEY_MAX, "%s", id);
@@ -168,6 +175,14 @@ json_t *proto_record_to_json(const proto_record *r)
         return json_pack("{s:s,s:s,s:s,s:s,s:I}", "observation_id", f->observation_id,
                          "author_id", f->author_id, "text", f->text, "next_step", f->next_step,
                          "updated_at", (json_int_t)f->updated_at);
+    }
+    case PROTO_ENT_DELETED: {
+        const proto_deletion *d = &r->u.deleted;
+        int why = (int)d->reason >= 0 && d->reason < PROTO_DEL_REASON_COUNT ? (int)d->reason : 0;
+        return json_pack("{s:s,s:s,s:s,s:s,s:I}", "entity",
+                         d->entity == PROTO_ENT_PERSON ? "person" : "observation", "id", d->id,
+                         "unit_id", d->unit_id, "reason", del_reasons[why], "deleted_at",
+                         (json_int_t)d->deleted_at);
     }
     default: return NULL;
     }
@@ -404,6 +419,21 @@ static int rd_reflection(json_t *j, model_reflection *f, const char *w, proto_er
                : 0;
 }
 
+static int rd_deleted(json_t *j, proto_deletion *d, const char *w, proto_err *err)
+{
+    static const char *const fl[] = {"entity", "id", "unit_id", "reason", "deleted_at", NULL};
+    int ent, why;
+    if (proto_rd_only(j, fl, w, err) ||
+        proto_rd_word(j, "entity", del_entities, 2, &ent, w, err) || ID("id", d->id, 0) ||
+        ID("unit_id", d->unit_id, 0) ||
+        proto_rd_word(j, "reason", del_reasons, PROTO_DEL_REASON_COUNT, &why, w, err) ||
+        TIME("deleted_at", d->deleted_at))
+        return -1;
+    d->entity = ent ? PROTO_ENT_PERSON : PROTO_ENT_OBSERVATION;
+    d->reason = (proto_del_reason)why;
+    return 0;
+}
+
 int proto_record_from_json(proto_entity e, json_t *j, proto_record *out, proto_err *err)
 {
     char w[48];
@@ -427,6 +457,7 @@ int proto_record_from_json(proto_entity e, json_t *j, proto_record *out, proto_e
     case PROTO_ENT_RATING: rc = rd_rating(j, &r->u.rating, w, err); break;
     case PROTO_ENT_FEEDBACK: rc = rd_feedback(j, &r->u.feedback, w, err); break;
     case PROTO_ENT_REFLECTION: rc = rd_reflection(j, &r->u.reflection, w, err); break;
+    case PROTO_ENT_DELETED: rc = rd_deleted(j, &r->u.deleted, w, err); break;
     default: rc = proto_fail(err, PROTO_E_VALUE, "Unknown entity."); break;
     }
     if (rc == 0)

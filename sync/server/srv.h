@@ -28,6 +28,11 @@ typedef struct {
     int max_clients;               /* concurrent HTTP connections */
     int timeout_s;                 /* idle connection timeout */
     int grace_s;                   /* how long a stop waits for requests in flight */
+    int rate_address;              /* requests per minute per client address; 0: no limit */
+    int rate_device;               /* requests per minute per enrolled device; 0: no limit */
+    int rate_enrol;                /* failed enrolments per hour per address; 0: no limit */
+    int rate_slots;                /* buckets in each rate-limit table (fixed memory) */
+    int retention_min;             /* minutes between retention runs while serving; 0: never */
 } srv_config;
 
 /* Fills c with the defaults. */
@@ -47,7 +52,7 @@ void srv_config_usage(FILE *out);
 /* ---- the database ---- */
 
 /* The schema version this build's migrations bring the database to. */
-#define SRV_DB_VERSION 1
+#define SRV_DB_VERSION 2
 
 /* Applies the migrations the database lacks, each in its own transaction,
  * under an advisory lock so that two servers starting together do not race.
@@ -61,7 +66,49 @@ PGconn *srv_db_connect(const char *conninfo, char *err, size_t errlen);
 typedef struct srv srv;
 
 /*
- * Starts serving with configuration c (copied). Like db_open, *out is set
+ * One request as the dispatcher sees it, without any network: the HTTP
+ * layer fills it from a connection, and a fuzzer or a test can fill it
+ * directly. All strings are borrowed for the call; NULL means "absent".
+ */
+typedef struct {
+    const char *method;           /* "GET", "POST", ... */
+    const char *path;             /* "/v1/push" */
+    const char *nonce;            /* the ping's ?nonce= value */
+    const char *authorization;    /* the Authorization header */
+    const char *content_encoding; /* the Content-Encoding header */
+    const char *address;          /* the client's address, for rate limits */
+    const char *body;             /* the body as received (may be gzip) */
+    size_t len;
+} srv_request;
+
+/* The answer: an HTTP status, a JSON body the caller owns (free()), and,
+ * for 429, how many seconds the client should wait (Retry-After). */
+typedef struct {
+    int status;
+    char *body;
+    int retry_after;
+} srv_response;
+
+/*
+ * Opens everything a server needs except the listener: the database pool
+ * (migrating the schema) and the rate-limit tables. Like srv_start, *out is
+ * set even on failure so srv_errmsg() can tell why; release with srv_free().
+ * Returns 0 or -1. A server opened this way answers srv_handle() only.
+ */
+int srv_open(const srv_config *c, srv **out);
+/*
+ * Answers one complete request: limits, route, method, encoding, caps,
+ * credentials, then the handler. Always fills *out (status 500 with a NULL
+ * body only when out of memory). Thread-safe. Returns out->status.
+ */
+int srv_handle(srv *s, const srv_request *rq, srv_response *out);
+/* Runs the retention job once on one of the server's connections; the
+ * number of observations deleted, or -1. */
+long srv_retention_now(srv *s);
+
+/*
+ * Opens (srv_open) and starts serving HTTPS (TLS 1.2 and 1.3 only) with
+ * configuration c (copied). Like db_open, *out is set
  * even on failure (NULL only when out of memory) so srv_errmsg() can tell
  * why; release with srv_free(). Returns 0 or -1.
  */
@@ -86,6 +133,31 @@ void srv_free(srv *s);
  */
 int srv_admin_main(int argc, char **argv, FILE *in, FILE *out, FILE *errout);
 void srv_admin_usage(FILE *out);
+
+/* ---- rate limits ---- */
+
+/*
+ * A table of token buckets keyed by short strings (an address, a device
+ * id). Its memory is fixed at creation: slots buckets, rounded up to a power
+ * of two. Each bucket holds per_period tokens and refills evenly over
+ * period_s seconds. NULL if the arguments make no sense or out of memory.
+ */
+#define SRV_RATE_KEY_MAX 48
+typedef struct srv_rate srv_rate;
+srv_rate *srv_rate_new(size_t slots, double per_period, double period_s);
+void srv_rate_free(srv_rate *r);
+/*
+ * Takes cost tokens (0 only looks) from key's bucket at time now (seconds,
+ * any monotonic origin). Returns 0 if allowed, else the whole seconds to
+ * wait (at least 1), in which case nothing is taken. A key that finds no
+ * room in the table is refused, never given a fresh bucket by forgetting
+ * another client that is still limited. Keys are cut at SRV_RATE_KEY_MAX - 1
+ * bytes. Thread-safe; srv_rate_take(NULL, ...) allows everything.
+ */
+int srv_rate_take(srv_rate *r, const char *key, double now, double cost);
+/* The table's size, and how many buckets are not full at time now. */
+size_t srv_rate_slots(const srv_rate *r);
+size_t srv_rate_used(srv_rate *r, double now);
 
 /* ---- logging ---- */
 

@@ -7,11 +7,13 @@
  */
 #include "srv_int.h"
 
+#include <pwd.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define FILE_MAX (1024 * 1024)
 
@@ -795,6 +797,171 @@ static int cmd_export(cmd *c)
     return rc;
 }
 
+/* ---- privacy ---- */
+
+/* Who is running admin commands, for the audit log: the person behind sudo
+ * when there is one, else the account. */
+static void admin_actor(char *out, size_t cap)
+{
+    const char *who = getenv("SUDO_USER");
+    struct passwd *pw = (!who || !*who) ? getpwuid(geteuid()) : NULL;
+    if (pw)
+        who = pw->pw_name;
+    snprintf(out, cap, "admin:%.60s", who && *who ? who : "unknown");
+}
+
+static int cmd_retention_run(cmd *c)
+{
+    static const char *const k[] = {"--unit", NULL};
+    const char *unit = arg(c, "--unit");
+    if (only_args(c, k))
+        return 2;
+    char actor[80], e[400];
+    admin_actor(actor, sizeof actor);
+    long n = srv_retention_run(c->pg, unit, actor, e, sizeof e);
+    if (n < 0) {
+        fprintf(c->err, "retention-run: %s\n", e);
+        return 1;
+    }
+    fprintf(c->out, "deleted %ld observation(s) past their unit's retention period\n", n);
+    return 0;
+}
+
+static int cmd_person_export(cmd *c)
+{
+    static const char *const k[] = {"--person", "--out", NULL};
+    const char *person = need(c, "--person"), *path = arg(c, "--out");
+    if (only_args(c, k) || !person)
+        return 2;
+    char e[400];
+    json_t *doc = srv_person_export(c->pg, person, e, sizeof e);
+    if (!doc) {
+        fprintf(c->err, "person-export: %s\n", e);
+        return 1;
+    }
+    FILE *f = path ? fopen(path, "w") : c->out;
+    int rc = 0;
+    if (!f) {
+        fprintf(c->err, "person-export: cannot write %s.\n", path);
+        rc = 1;
+    } else if (json_dumpf(doc, f, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 || fputc('\n', f) == EOF) {
+        rc = 1;
+    }
+    if (f && path && fclose(f) != 0)
+        rc = 1;
+    json_decref(doc);
+    return rc;
+}
+
+static int cmd_person_delete(cmd *c)
+{
+    static const char *const k[] = {"--person", NULL};
+    const char *person = need(c, "--person");
+    if (only_args(c, k) || !person)
+        return 2;
+    char actor[80], e[400];
+    admin_actor(actor, sizeof actor);
+    long n;
+    if (srv_person_delete(c->pg, person, actor, &n, e, sizeof e) != 0) {
+        fprintf(c->err, "person-delete: %s\n", e);
+        return 1;
+    }
+    fprintf(c->out, "deleted person %s and %ld observation(s); tablets delete them at their "
+                    "next sync\n", person, n);
+    return 0;
+}
+
+static int cmd_audit_list(cmd *c)
+{
+    static const char *const k[] = {"--unit", "--subject", "--limit", NULL};
+    const char *unit = arg(c, "--unit"), *subject = arg(c, "--subject"), *lim = arg(c, "--limit");
+    if (only_args(c, k))
+        return 2;
+    int limit = lim ? atoi(lim) : 100;
+    if (limit < 1 || limit > 100000) {
+        fprintf(c->err, "audit-list: --limit is 1 to 100000.\n");
+        return 2;
+    }
+    char ls[16], e[300];
+    snprintf(ls, sizeof ls, "%d", limit);
+    const char *p[] = {unit ? unit : "", subject ? subject : "", ls};
+    PGresult *r = srv_q(c->pg,
+                        "SELECT * FROM (SELECT id, to_char(at AT TIME ZONE 'UTC',"
+                        " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), actor, action, unit_id, subject,"
+                        " detail FROM audit_log WHERE ($1 = '' OR unit_id = $1) AND"
+                        " ($2 = '' OR subject = $2) ORDER BY id DESC LIMIT $3::int) x ORDER BY id",
+                        3, p, e, sizeof e);
+    if (!r) {
+        fprintf(c->err, "audit-list: %s\n", e);
+        return 1;
+    }
+    for (int i = 0; i < PQntuples(r); i++)
+        fprintf(c->out, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+                PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), PQgetvalue(r, i, 4),
+                PQgetvalue(r, i, 5), PQgetvalue(r, i, 6));
+    PQclear(r);
+    return 0;
+}
+
+/* Options whose values are free text (names, questions): the audit log
+ * keeps that they were given, not what they said, so that erasing a person
+ * does not leave their name behind in the log. */
+static int free_text_option(const char *opt)
+{
+    static const char *const t[] = {"--name", "--question", "--why", "--sign", NULL};
+    for (const char *const *x = t; *x; x++)
+        if (!strcmp(opt, *x))
+            return 1;
+    return 0;
+}
+
+/*
+ * Writes the audit row of an admin command before it runs, so that a
+ * command whose row cannot be written does not run (reads included), and
+ * returns the row's id so the outcome can be added after. -1 on failure.
+ */
+static long long audit_begin(cmd *c, char *err, size_t errlen)
+{
+    char detail[1024] = "", actor[80];
+    size_t n = 0;
+    for (int i = 1; i < c->argc && n < sizeof detail - 1; i++) {
+        const char *v = c->argv[i];
+        int redact = i > 1 && free_text_option(c->argv[i - 1]) && c->argv[i][0] != '-';
+        int w = snprintf(detail + n, sizeof detail - n, "%s%s", n ? " " : "",
+                         redact ? "[text]" : v);
+        if (w < 0 || (size_t)w >= sizeof detail - n)
+            break;
+        n += (size_t)w;
+    }
+    const char *unit = arg(c, "--unit");
+    const char *subject = arg(c, "--person");
+    if (!subject)
+        subject = arg(c, "--device");
+    admin_actor(actor, sizeof actor);
+    const char *p[] = {actor, c->argv[0], unit ? unit : "", subject ? subject : "", detail};
+    PGresult *r = srv_q(c->pg,
+                        "INSERT INTO audit_log (actor, action, unit_id, subject, detail)"
+                        " VALUES ($1,$2,$3,$4,$5) RETURNING id",
+                        5, p, err, errlen);
+    if (!r)
+        return -1;
+    long long id = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return id;
+}
+
+static void audit_end(cmd *c, long long id, int rc)
+{
+    char ids[24], tail[32], e[300];
+    snprintf(ids, sizeof ids, "%lld", id);
+    snprintf(tail, sizeof tail, " -> exit %d", rc);
+    const char *p[] = {ids, tail};
+    if (srv_exec(c->pg, "UPDATE audit_log SET detail = detail || $2 WHERE id = $1::bigint", 2, p,
+                 e, sizeof e) != 0)
+        fprintf(c->err, "%s: the outcome could not be added to the audit log: %s\n", c->argv[0],
+                e);
+}
+
 void srv_admin_usage(FILE *out)
 {
     fputs("Admin commands: blik-server admin [--db CONNINFO | --config FILE] COMMAND ...\n"
@@ -813,6 +980,12 @@ void srv_admin_usage(FILE *out)
           "  device-revoke --device DEVICE\n"
           "  conflict-list --unit UNIT         (kept conflicts, with both versions)\n"
           "  export --unit UNIT --format csv|json [--out FILE]\n"
+          "  retention-run [--unit UNIT]       delete observations past the retention period\n"
+          "  person-export --person PERSON [--out FILE]   everything held about one person\n"
+          "  person-delete --person PERSON     erase a person and the observations about them\n"
+          "                                    (tablets follow at their next sync)\n"
+          "  audit-list [--unit UNIT] [--subject ID] [--limit N]   the audit log, newest last\n"
+          "Every command is written to the audit log before it runs.\n"
           "Ids are printed on standard output; messages go to standard error.\n",
           out);
 }
@@ -847,6 +1020,8 @@ int srv_admin_main(int argc, char **argv, FILE *in, FILE *out, FILE *errout)
         {"enrol-code", cmd_enrol_code},   {"device-list", cmd_device_list},
         {"device-revoke", cmd_device_revoke}, {"export", cmd_export},
         {"conflict-list", cmd_conflict_list},
+        {"retention-run", cmd_retention_run}, {"person-export", cmd_person_export},
+        {"person-delete", cmd_person_delete}, {"audit-list", cmd_audit_list},
         {"person-deactivate", NULL},      {"person-activate", NULL},
     };
     int found = -1;
@@ -867,12 +1042,20 @@ int srv_admin_main(int argc, char **argv, FILE *in, FILE *out, FILE *errout)
         fprintf(errout, "%s\n", e);
         return 1;
     }
+    long long audit_id = audit_begin(&c, e, sizeof e);
+    if (audit_id < 0) {
+        fprintf(errout, "%s: not run, because the audit log cannot be written: %s\n", c.argv[0],
+                e);
+        PQfinish(c.pg);
+        return 1;
+    }
     if (!strcmp(c.argv[0], "person-deactivate"))
         rc = cmd_person_active(&c, 0);
     else if (!strcmp(c.argv[0], "person-activate"))
         rc = cmd_person_active(&c, 1);
     else
         rc = cmds[found].fn(&c);
+    audit_end(&c, audit_id, rc);
     PQfinish(c.pg);
     return rc;
 }

@@ -36,6 +36,14 @@ void srv_config_defaults(srv_config *c)
     c->max_clients = 256;
     c->timeout_s = 30;
     c->grace_s = 20;
+    /* A school's tablets may share one public address, so the per-address
+     * limit is generous; what it stops is a flood. Guessing enrolment codes
+     * is what must be slow: ten wrong codes per hour per address. */
+    c->rate_address = 6000;
+    c->rate_device = 600;
+    c->rate_enrol = 10;
+    c->rate_slots = 4096;
+    c->retention_min = 1440;
 }
 
 typedef struct {
@@ -59,6 +67,11 @@ static const opt opts[] = {
     I("max-clients", "BLIK_MAX_CLIENTS", max_clients, 1, 10000),
     I("timeout", "BLIK_TIMEOUT", timeout_s, 1, 3600),
     I("grace", "BLIK_GRACE", grace_s, 0, 3600),
+    I("rate-address", "BLIK_RATE_ADDRESS", rate_address, 0, 1000000),
+    I("rate-device", "BLIK_RATE_DEVICE", rate_device, 0, 1000000),
+    I("rate-enrol", "BLIK_RATE_ENROL", rate_enrol, 0, 100000),
+    I("rate-slots", "BLIK_RATE_SLOTS", rate_slots, 16, 1000000),
+    I("retention-interval", "BLIK_RETENTION_INTERVAL", retention_min, 0, 525600),
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
 
@@ -200,6 +213,13 @@ void srv_config_usage(FILE *out)
           "  --max-clients N     BLIK_MAX_CLIENTS  concurrent connections (256)\n"
           "  --timeout S         BLIK_TIMEOUT      idle connection timeout in seconds (30)\n"
           "  --grace S           BLIK_GRACE        on SIGTERM/SIGINT, seconds to let requests\n"
-          "                                        in flight finish (20)\n",
+          "                                        in flight finish (20)\n"
+          "  --rate-address N    BLIK_RATE_ADDRESS requests per minute per client address,\n"
+          "                                        0 for no limit (6000)\n"
+          "  --rate-device N     BLIK_RATE_DEVICE  requests per minute per tablet (600)\n"
+          "  --rate-enrol N      BLIK_RATE_ENROL   failed enrolments per hour per address (10)\n"
+          "  --rate-slots N      BLIK_RATE_SLOTS   buckets per rate-limit table (4096)\n"
+          "  --retention-interval MIN  BLIK_RETENTION_INTERVAL  minutes between runs of the\n"
+          "                                        retention job, 0 for never (1440)\n",
           out);
 }

@@ -65,6 +65,18 @@ static const char *const migrations[] = {
     "  key text NOT NULL, unit_id text NOT NULL, device_id text NOT NULL,"
     "  base_version int NOT NULL, server_version int NOT NULL, data text NOT NULL,"
     "  received_at timestamptz NOT NULL DEFAULT now(), resolved_at timestamptz);",
+    /* 2: privacy. The audit log of admin actions and of data read; when the
+     * server first received each observation, so retention cannot be
+     * dodged by a tablet whose clock runs ahead. Deletions travel to the
+     * tablets as items of entity 'deleted' (key "<entity>/<id>"), which
+     * need no table of their own. */
+    "CREATE TABLE audit_log ("
+    "  id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(),"
+    "  actor text NOT NULL, action text NOT NULL, unit_id text NOT NULL DEFAULT '',"
+    "  subject text NOT NULL DEFAULT '', detail text NOT NULL DEFAULT '');"
+    "CREATE INDEX audit_log_subject ON audit_log (subject) WHERE subject <> '';"
+    "CREATE INDEX audit_log_unit ON audit_log (unit_id, id);"
+    "ALTER TABLE observations ADD COLUMN received_at timestamptz NOT NULL DEFAULT now();",
 };
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
 

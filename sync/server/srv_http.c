@@ -22,6 +22,13 @@
 #define PEM_MAX (64 * 1024)
 #define POOL_WAIT_S 10
 
+/*
+ * Only TLS 1.2 and 1.3, with GnuTLS's NORMAL cipher choice otherwise: TLS
+ * 1.0 and 1.1 rest on MD5 and SHA-1 in the handshake and are refused during
+ * the handshake itself, before any request is read.
+ */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE"
+
 struct srv {
     srv_config cfg;
     char err[600];
@@ -37,6 +44,10 @@ struct srv {
     int n_conns;
     int inflight;
     int stopped;
+    srv_rate *rate_addr, *rate_dev, *rate_enrol;
+    pthread_t retention;
+    int retention_on;
+    pthread_cond_t wake; /* the retention thread is asked to stop */
 };
 
 typedef struct {
@@ -45,6 +56,7 @@ typedef struct {
     int answered; /* a response was queued before the body was read */
     struct timespec t0;
     int status;
+    char addr[64];
 } req;
 
 const char *srv_errmsg(const srv *s)
@@ -114,10 +126,190 @@ static void pool_put(srv *s, PGconn *pg)
     pthread_mutex_unlock(&s->mu);
 }
 
-/* ---- responses ---- */
+/* ---- answers ---- */
 
-static enum MHD_Result send_json(struct MHD_Connection *c, req *rq, int status, char *body)
+static int answer(srv_response *out, int status, char *body)
 {
+    out->status = body ? status : 500;
+    out->body = body;
+    out->retry_after = 0;
+    return out->status;
+}
+
+static int fail(srv_response *out, proto_code code, const char *msg)
+{
+    return answer(out, proto_code_http(code), proto_error_encode(code, msg));
+}
+
+static int limited(srv_response *out, int wait, const char *what)
+{
+    char m[160];
+    snprintf(m, sizeof m, "Too many %s; try again in %d seconds.", what, wait);
+    fail(out, PROTO_E_RATE_LIMITED, m);
+    out->retry_after = wait;
+    return out->status;
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* ---- requests ---- */
+
+typedef enum { R_NONE, R_PING, R_ENROL, R_PUSH, R_PULL } route;
+
+static route route_of(const char *url)
+{
+    if (!url)
+        return R_NONE;
+    if (!strcmp(url, "/v1/ping"))
+        return R_PING;
+    if (!strcmp(url, "/v1/enrol"))
+        return R_ENROL;
+    if (!strcmp(url, "/v1/push"))
+        return R_PUSH;
+    if (!strcmp(url, "/v1/pull"))
+        return R_PULL;
+    return R_NONE;
+}
+
+static int ping(const char *nonce, srv_response *out)
+{
+    if (!nonce)
+        nonce = "";
+    size_t n = strlen(nonce);
+    int ok = n <= PROTO_NONCE_MAX;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (nonce[i] >= 'a' && nonce[i] <= 'z') || (nonce[i] >= 'A' && nonce[i] <= 'Z') ||
+             (nonce[i] >= '0' && nonce[i] <= '9') || nonce[i] == '-' || nonce[i] == '_';
+    if (!ok)
+        return fail(out, PROTO_E_VALUE,
+                    "The nonce must be at most 64 letters, digits, dashes or underscores.");
+    return answer(out, 200, proto_ping_reply_encode(nonce));
+}
+
+/*
+ * Everything that can be decided before a byte of the body is read, so that
+ * a flood, a wrong endpoint or an oversized body costs the server no memory
+ * and no database work: the per-address limit first (every request counts,
+ * whatever it asks), then route, method, encoding and declared size, and
+ * for enrolment the strict per-address budget of failed attempts. Called
+ * once per request. Returns 1 when it answered.
+ */
+static int early(srv *s, const srv_request *rq, unsigned long long declared, srv_response *out)
+{
+    const char *addr = rq->address ? rq->address : "";
+    int wait = srv_rate_take(s->rate_addr, addr, now_s(), 1);
+    if (wait) {
+        limited(out, wait, "requests from this address");
+        return 1;
+    }
+    route rt = route_of(rq->path);
+    const char *method = rq->method ? rq->method : "";
+    if (rt == R_NONE) {
+        fail(out, PROTO_E_NOT_FOUND, "There is no such endpoint.");
+        return 1;
+    }
+    if (rt == R_PING) {
+        if (strcmp(method, "GET") != 0)
+            fail(out, PROTO_E_METHOD, "Use GET for /v1/ping.");
+        else
+            ping(rq->nonce, out);
+        return 1;
+    }
+    if (strcmp(method, "POST") != 0) {
+        fail(out, PROTO_E_METHOD, "Use POST for this endpoint.");
+        return 1;
+    }
+    const char *ce = rq->content_encoding;
+    if (ce && strcasecmp(ce, "gzip") != 0 && strcasecmp(ce, "identity") != 0) {
+        fail(out, PROTO_E_ENCODING, "Only gzip is accepted as a Content-Encoding.");
+        return 1;
+    }
+    if (declared > PROTO_BODY_MAX) {
+        char m[120];
+        snprintf(m, sizeof m, "The body is larger than %d bytes.", PROTO_BODY_MAX);
+        fail(out, PROTO_E_TOO_LARGE, m);
+        return 1;
+    }
+    if (rt == R_ENROL && (wait = srv_rate_take(s->rate_enrol, addr, now_s(), 0)) != 0) {
+        limited(out, wait, "failed enrolment attempts from this address");
+        return 1;
+    }
+    return 0;
+}
+
+/* The rest of a request whose whole body is in rq: inflating, credentials,
+ * the per-device limit, and the handler. */
+static int late(srv *s, const srv_request *rq, srv_response *out)
+{
+    route rt = route_of(rq->path);
+    const char *body = rq->body ? rq->body : "";
+    size_t len = rq->len;
+    char *inflated = NULL;
+    if (len > PROTO_BODY_MAX) {
+        char m[120];
+        snprintf(m, sizeof m, "The body is larger than %d bytes.", PROTO_BODY_MAX);
+        return fail(out, PROTO_E_TOO_LARGE, m);
+    }
+    if (rq->content_encoding && !strcasecmp(rq->content_encoding, "gzip")) {
+        proto_err e;
+        if (proto_gunzip(body, len, PROTO_INFLATED_MAX, &inflated, &len, &e) != 0)
+            return fail(out, e.code, e.msg);
+        body = inflated;
+    }
+    PGconn *pg = pool_get(s);
+    if (!pg) {
+        free(inflated);
+        return fail(out, PROTO_E_UNAVAILABLE, "The server is busy; try again in a moment.");
+    }
+    char msg[PROTO_MESSAGE_MAX] = "";
+    char *reply = NULL;
+    proto_code code;
+    if (rt == R_ENROL) {
+        code = srv_enrol(pg, body, len, &reply, msg, sizeof msg);
+        /* Only a wrong code costs a token: enrolling many tablets with
+         * good codes is normal, guessing codes is what must be slow. */
+        if (code == PROTO_E_ENROL_CODE)
+            srv_rate_take(s->rate_enrol, rq->address ? rq->address : "", now_s(), 1);
+    } else {
+        srv_device dev;
+        code = srv_auth(pg, rq->authorization, &dev, msg, sizeof msg);
+        int wait = code == PROTO_OK ? srv_rate_take(s->rate_dev, dev.device_id, now_s(), 1) : 0;
+        if (wait) {
+            pool_put(s, pg);
+            free(inflated);
+            return limited(out, wait, "requests from this tablet");
+        }
+        if (code == PROTO_OK && rt == R_PUSH)
+            code = srv_push(pg, &dev, body, len, &reply, msg, sizeof msg);
+        else if (code == PROTO_OK)
+            code = srv_pull(pg, &dev, body, len, &reply, msg, sizeof msg);
+    }
+    pool_put(s, pg);
+    free(inflated);
+    if (code != PROTO_OK)
+        return fail(out, code, msg);
+    return answer(out, 200, reply);
+}
+
+int srv_handle(srv *s, const srv_request *rq, srv_response *out)
+{
+    memset(out, 0, sizeof *out);
+    if (early(s, rq, rq->len, out))
+        return out->status;
+    return late(s, rq, out);
+}
+
+/* ---- HTTP ---- */
+
+static enum MHD_Result send_json(struct MHD_Connection *c, req *rq, srv_response *a)
+{
+    char *body = a->body;
+    a->body = NULL;
     if (!body)
         return MHD_NO;
     size_t len = strlen(body);
@@ -144,89 +336,39 @@ static enum MHD_Result send_json(struct MHD_Connection *c, req *rq, int status, 
     MHD_add_response_header(r, PROTO_PING_HEADER, sv);
     if (gz)
         MHD_add_response_header(r, "Content-Encoding", "gzip");
-    enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, r);
+    if (a->retry_after > 0) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%d", a->retry_after);
+        MHD_add_response_header(r, "Retry-After", ra);
+    }
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned)a->status, r);
     MHD_destroy_response(r);
-    rq->status = status;
+    rq->status = a->status;
     return ok;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *c, req *rq, proto_code code,
-                                  const char *msg)
+static void fill_request(struct MHD_Connection *c, const char *url, const char *method,
+                         const req *rq, srv_request *out)
 {
-    return send_json(c, rq, proto_code_http(code), proto_error_encode(code, msg));
+    memset(out, 0, sizeof *out);
+    out->method = method;
+    out->path = url;
+    out->nonce = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "nonce");
+    out->authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    out->content_encoding = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Encoding");
+    out->address = rq->addr;
+    out->body = rq->buf;
+    out->len = rq->len;
 }
 
-/* ---- requests ---- */
-
-typedef enum { R_NONE, R_PING, R_ENROL, R_PUSH, R_PULL } route;
-
-static route route_of(const char *url)
+static void client_address(struct MHD_Connection *c, char *out, size_t cap)
 {
-    if (!strcmp(url, "/v1/ping"))
-        return R_PING;
-    if (!strcmp(url, "/v1/enrol"))
-        return R_ENROL;
-    if (!strcmp(url, "/v1/push"))
-        return R_PUSH;
-    if (!strcmp(url, "/v1/pull"))
-        return R_PULL;
-    return R_NONE;
-}
-
-static enum MHD_Result ping(struct MHD_Connection *c, req *rq)
-{
-    const char *nonce = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "nonce");
-    if (!nonce)
-        nonce = "";
-    size_t n = strlen(nonce);
-    int ok = n <= PROTO_NONCE_MAX;
-    for (size_t i = 0; ok && i < n; i++)
-        ok = (nonce[i] >= 'a' && nonce[i] <= 'z') || (nonce[i] >= 'A' && nonce[i] <= 'Z') ||
-             (nonce[i] >= '0' && nonce[i] <= '9') || nonce[i] == '-' || nonce[i] == '_';
-    if (!ok)
-        return send_error(c, rq, PROTO_E_VALUE,
-                          "The nonce must be at most 64 letters, digits, dashes or underscores.");
-    return send_json(c, rq, 200, proto_ping_reply_encode(nonce));
-}
-
-/* Runs a complete request whose body is in rq. */
-static enum MHD_Result process(srv *s, struct MHD_Connection *c, route rt, req *rq)
-{
-    const char *ce = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Encoding");
-    char *body = rq->buf;
-    size_t len = rq->len;
-    char *inflated = NULL;
-    if (ce && !strcasecmp(ce, "gzip")) {
-        proto_err e;
-        if (proto_gunzip(rq->buf, rq->len, PROTO_INFLATED_MAX, &inflated, &len, &e) != 0)
-            return send_error(c, rq, e.code, e.msg);
-        body = inflated;
-    }
-    PGconn *pg = pool_get(s);
-    if (!pg) {
-        free(inflated);
-        return send_error(c, rq, PROTO_E_UNAVAILABLE,
-                          "The server is busy; try again in a moment.");
-    }
-    char msg[PROTO_MESSAGE_MAX] = "";
-    char *reply = NULL;
-    proto_code code;
-    if (rt == R_ENROL) {
-        code = srv_enrol(pg, body, len, &reply, msg, sizeof msg);
-    } else {
-        srv_device dev;
-        const char *authz = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-        code = srv_auth(pg, authz, &dev, msg, sizeof msg);
-        if (code == PROTO_OK && rt == R_PUSH)
-            code = srv_push(pg, &dev, body, len, &reply, msg, sizeof msg);
-        else if (code == PROTO_OK)
-            code = srv_pull(pg, &dev, body, len, &reply, msg, sizeof msg);
-    }
-    pool_put(s, pg);
-    free(inflated);
-    if (code != PROTO_OK)
-        return send_error(c, rq, code, msg);
-    return send_json(c, rq, 200, reply);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, cap, "?");
+    if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out,
+                  (socklen_t)cap);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -236,43 +378,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     (void)version;
     srv *s = cls;
     req *rq = *con_cls;
-    route rt = route_of(url);
+    srv_request sr;
+    srv_response a;
     if (!rq) {
         rq = calloc(1, sizeof *rq);
         if (!rq)
             return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &rq->t0);
+        client_address(c, rq->addr, sizeof rq->addr);
         *con_cls = rq;
         pthread_mutex_lock(&s->mu);
         s->inflight++;
         pthread_mutex_unlock(&s->mu);
-        if (rt == R_NONE) {
-            rq->answered = 1;
-            return send_error(c, rq, PROTO_E_NOT_FOUND, "There is no such endpoint.");
-        }
-        if (rt == R_PING) {
-            rq->answered = 1;
-            if (strcmp(method, "GET") != 0)
-                return send_error(c, rq, PROTO_E_METHOD, "Use GET for /v1/ping.");
-            return ping(c, rq);
-        }
-        if (strcmp(method, "POST") != 0) {
-            rq->answered = 1;
-            return send_error(c, rq, PROTO_E_METHOD, "Use POST for this endpoint.");
-        }
-        const char *ce = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Encoding");
-        if (ce && strcasecmp(ce, "gzip") != 0 && strcasecmp(ce, "identity") != 0) {
-            rq->answered = 1;
-            return send_error(c, rq, PROTO_E_ENCODING,
-                              "Only gzip is accepted as a Content-Encoding.");
-        }
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > PROTO_BODY_MAX) {
+        unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+        fill_request(c, url, method, rq, &sr);
+        memset(&a, 0, sizeof a);
+        if (early(s, &sr, declared, &a)) {
             /* Answered before a byte of the body is read. */
             rq->answered = 1;
-            char m[120];
-            snprintf(m, sizeof m, "The body is larger than %d bytes.", PROTO_BODY_MAX);
-            return send_error(c, rq, PROTO_E_TOO_LARGE, m);
+            return send_json(c, rq, &a);
         }
         return MHD_YES;
     }
@@ -287,7 +412,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             *upload_size = 0;
             char m[120];
             snprintf(m, sizeof m, "The body is larger than %d bytes.", PROTO_BODY_MAX);
-            send_error(c, rq, PROTO_E_TOO_LARGE, m);
+            fail(&a, PROTO_E_TOO_LARGE, m);
+            send_json(c, rq, &a);
             return MHD_NO;
         }
         if (rq->len + *upload_size + 1 > rq->cap) {
@@ -307,7 +433,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     rq->answered = 1;
-    return process(s, c, rt, rq);
+    fill_request(c, url, method, rq, &sr);
+    late(s, &sr, &a);
+    return send_json(c, rq, &a);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -320,12 +448,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double ms = (double)(t1.tv_sec - rq->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - rq->t0.tv_nsec) / 1e6;
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    char addr[64] = "?";
-    if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, addr,
-                  sizeof addr);
+    (void)c;
+    const char *addr = rq->addr;
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK || rq->status >= 400 || getenv("BLIK_LOG_ALL"))
         srv_log("%s status %d in %.1f ms (%s)", addr, rq->status, ms,
                 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "completed" : "cut off");
@@ -361,7 +485,21 @@ static int write_port_file(const char *path, int port, char *err, size_t errlen)
     return 0;
 }
 
-int srv_start(const srv_config *c, srv **out)
+/* Tables sized once; a limit of 0 leaves its table out (no limit). */
+static int open_limits(srv *s)
+{
+    const srv_config *c = &s->cfg;
+    size_t n = (size_t)c->rate_slots;
+    if ((c->rate_address && !(s->rate_addr = srv_rate_new(n, c->rate_address, 60))) ||
+        (c->rate_device && !(s->rate_dev = srv_rate_new(n, c->rate_device, 60))) ||
+        (c->rate_enrol && !(s->rate_enrol = srv_rate_new(n, c->rate_enrol, 3600)))) {
+        snprintf(s->err, sizeof s->err, "Out of memory for the rate-limit tables.");
+        return -1;
+    }
+    return 0;
+}
+
+int srv_open(const srv_config *c, srv **out)
 {
     srv *s = calloc(1, sizeof *s);
     *out = s;
@@ -375,14 +513,9 @@ int srv_start(const srv_config *c, srv **out)
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     pthread_cond_init(&s->idle, NULL);
+    pthread_cond_init(&s->wake, NULL);
     s->locks_ok = 1;
-    if (!c->tls_cert[0] || !c->tls_key[0]) {
-        snprintf(s->err, sizeof s->err,
-                 "A TLS certificate and key are required (--tls-cert and --tls-key).");
-        return -1;
-    }
-    if (!(s->cert = read_pem(c->tls_cert, s->err, sizeof s->err)) ||
-        !(s->key = read_pem(c->tls_key, s->err, sizeof s->err)))
+    if (open_limits(s) != 0)
         return -1;
     s->conns = calloc((size_t)c->pool, sizeof *s->conns);
     s->busy = calloc((size_t)c->pool, 1);
@@ -396,6 +529,63 @@ int srv_start(const srv_config *c, srv **out)
             return -1;
         s->n_conns++;
     }
+    return 0;
+}
+
+long srv_retention_now(srv *s)
+{
+    PGconn *pg = pool_get(s);
+    if (!pg)
+        return -1;
+    char err[400];
+    long n = srv_retention_run(pg, NULL, "server", err, sizeof err);
+    pool_put(s, pg);
+    if (n < 0)
+        srv_log("retention: %s", err);
+    else if (n > 0)
+        srv_log("retention: deleted %ld observation(s) past their unit's retention period", n);
+    return n;
+}
+
+/*
+ * The retention job while serving: the first run a few minutes after the
+ * start (so a server restarted often still runs it), then every
+ * retention_min minutes, until the server stops.
+ */
+static void *retention_loop(void *arg)
+{
+    srv *s = arg;
+    int first = s->cfg.retention_min < 10 ? s->cfg.retention_min : 10;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += (time_t)first * 60;
+    pthread_mutex_lock(&s->mu);
+    while (!s->stopped) {
+        if (pthread_cond_timedwait(&s->wake, &s->mu, &until) == ETIMEDOUT && !s->stopped) {
+            pthread_mutex_unlock(&s->mu);
+            srv_retention_now(s);
+            pthread_mutex_lock(&s->mu);
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += (time_t)s->cfg.retention_min * 60;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+int srv_start(const srv_config *c, srv **out)
+{
+    if (srv_open(c, out) != 0)
+        return -1;
+    srv *s = *out;
+    if (!c->tls_cert[0] || !c->tls_key[0]) {
+        snprintf(s->err, sizeof s->err,
+                 "A TLS certificate and key are required (--tls-cert and --tls-key).");
+        return -1;
+    }
+    if (!(s->cert = read_pem(c->tls_cert, s->err, sizeof s->err)) ||
+        !(s->key = read_pem(c->tls_key, s->err, sizeof s->err)))
+        return -1;
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
@@ -411,6 +601,7 @@ int srv_start(const srv_config *c, srv **out)
         (uint16_t)c->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
         MHD_OPTION_SOCK_ADDR, &sa,
         MHD_OPTION_HTTPS_MEM_CERT, s->cert, MHD_OPTION_HTTPS_MEM_KEY, s->key,
+        MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_clients, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)c->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
@@ -422,10 +613,17 @@ int srv_start(const srv_config *c, srv **out)
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : c->port;
+    if (c->retention_min > 0) {
+        if (pthread_create(&s->retention, NULL, retention_loop, s) != 0) {
+            snprintf(s->err, sizeof s->err, "Cannot start the retention job.");
+            return -1;
+        }
+        s->retention_on = 1;
+    }
     if (c->port_file[0] && write_port_file(c->port_file, s->port, s->err, sizeof s->err) != 0)
         return -1;
-    srv_log("serving HTTPS on %s:%d (schema %d, accepting %d..%d)", c->listen, s->port,
-            PROTO_SCHEMA, PROTO_SCHEMA_OLDEST, PROTO_SCHEMA);
+    srv_log("serving HTTPS (TLS 1.2 and 1.3) on %s:%d (schema %d, accepting %d..%d)", c->listen,
+            s->port, PROTO_SCHEMA, PROTO_SCHEMA_OLDEST, PROTO_SCHEMA);
     return 0;
 }
 
@@ -433,7 +631,14 @@ void srv_stop(srv *s)
 {
     if (!s || !s->d || s->stopped)
         return;
+    pthread_mutex_lock(&s->mu);
     s->stopped = 1;
+    pthread_cond_broadcast(&s->wake);
+    pthread_mutex_unlock(&s->mu);
+    if (s->retention_on) {
+        pthread_join(s->retention, NULL);
+        s->retention_on = 0;
+    }
     MHD_socket ls = MHD_quiesce_daemon(s->d);
     if (ls != MHD_INVALID_SOCKET)
         close(ls);
@@ -470,10 +675,14 @@ void srv_free(srv *s)
         sodium_memzero(s->key, strlen(s->key));
         free(s->key);
     }
+    srv_rate_free(s->rate_addr);
+    srv_rate_free(s->rate_dev);
+    srv_rate_free(s->rate_enrol);
     if (s->locks_ok) {
         pthread_mutex_destroy(&s->mu);
         pthread_cond_destroy(&s->cv);
         pthread_cond_destroy(&s->idle);
+        pthread_cond_destroy(&s->wake);
     }
     free(s);
 }

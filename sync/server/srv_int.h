@@ -53,4 +53,50 @@ int srv_feed_release(PGconn *pg, const char *unit_id, int64_t seq, char *err, si
  * publishes it, in its own transaction. */
 int srv_publish_ref(PGconn *pg, const proto_record *r, char *err, size_t errlen);
 
+/* ---- privacy: audit, deletions, retention (srv_privacy.c) ---- */
+
+/*
+ * Appends a row to the audit log: who (actor: "device:<id>", "admin:<user>"
+ * or "server"), did what (action: a command or "pull"), in which unit,
+ * about whom or what (subject: a person, device or observation id), and
+ * the details (never names or free text). Runs inside the caller's
+ * transaction when one is open, so a read is logged or not done at all.
+ * 0, or -1 with err.
+ */
+int srv_audit(PGconn *pg, const char *actor, const char *action, const char *unit,
+              const char *subject, const char *detail, char *err, size_t errlen);
+/*
+ * Deletes an observation with its events, notes, ratings, feedback,
+ * reflection and kept conflicts, and publishes its deletion into the unit's
+ * feed so tablets delete it at their next pull. Must run inside a
+ * transaction holding the unit's feed lock; *seq is the feed counter,
+ * advanced by one. 0, or -1 with err.
+ */
+int srv_delete_observation(PGconn *pg, const char *unit, const char *obs_id,
+                           proto_del_reason why, int64_t *seq, char *err, size_t errlen);
+/*
+ * The retention job: deletes every observation older than its unit's
+ * retention period (see PROTOCOL.md for how its age is measured), one unit
+ * per transaction, and logs each run in the audit log as actor. unit: NULL
+ * for every unit. Returns how many observations were deleted, or -1 with
+ * err (units done before the failure stay done).
+ */
+long srv_retention_run(PGconn *pg, const char *unit, const char *actor, char *err,
+                       size_t errlen);
+/*
+ * Everything the server holds about one person, as a JSON document (new
+ * reference): their record, their unit, every observation they observed or
+ * were observed in with all its parts and kept conflicts, and the audit
+ * rows about them. NULL with err if there is no such person.
+ */
+json_t *srv_person_export(PGconn *pg, const char *person, char *err, size_t errlen);
+/*
+ * Erases a person: every observation they observed or were observed in
+ * (with all parts), their record, and publishes the deletions so tablets
+ * follow at their next pull; in one transaction. Counts go to *n_obs.
+ * 0, or -1 with err (nothing deleted).
+ */
+int srv_person_delete(PGconn *pg, const char *person, const char *actor, long *n_obs, char *err,
+                      size_t errlen);
+
 #endif

@@ -44,10 +44,17 @@ proto_code srv_auth(PGconn *pg, const char *authz, srv_device *dev, char *msg, s
         srv_log("auth: %s", err);
         return PROTO_E_UNAVAILABLE;
     }
+    /* The stored hash is compared in constant time, and an unknown device
+     * is compared against a dummy, so the time taken tells nothing about
+     * how much of a secret was right. */
     char hash[65];
     srv_sha256_hex(secret, strlen(secret), hash);
-    int found = PQntuples(r) == 1;
-    int match = found && sodium_memcmp(hash, PQgetvalue(r, 0, 1), 64) == 0;
+    int found = PQntuples(r) == 1 && strlen(PQgetvalue(r, 0, 1)) == 64;
+    static const char dummy[65] =
+        "0000000000000000000000000000000000000000000000000000000000000000";
+    int same = sodium_memcmp(hash, found ? PQgetvalue(r, 0, 1) : dummy, 64) == 0;
+    int match = found && same;
+    sodium_memzero(secret, sizeof secret);
     int revoked = found && PQgetvalue(r, 0, 2)[0] == 't';
     if (match) {
         snprintf(dev->device_id, sizeof dev->device_id, "%s", id);
@@ -237,7 +244,8 @@ static step_rc owner_check(PGconn *pg, const srv_device *dev, const proto_change
             " ($3 = '' OR EXISTS (SELECT 1 FROM rooms WHERE id = $3 AND unit_id = $5)),"
             " EXISTS (SELECT 1 FROM focuses WHERE id = $4 AND version = $6::int AND unit_id = $5),"
             " (SELECT unit_id || ' ' || observer_id || ' ' || observee_id FROM observations"
-            "  WHERE id = $1)",
+            "  WHERE id = $1),"
+            " EXISTS (SELECT 1 FROM items WHERE entity = 'deleted' AND key = 'observation/' || $1)",
             6, p, err, errlen);
         if (!r)
             return STEP_DB;
@@ -246,7 +254,14 @@ static step_rc owner_check(PGconn *pg, const srv_device *dev, const proto_change
         int room_ok = PQgetvalue(r, 0, 1)[0] == 't', focus_ok = PQgetvalue(r, 0, 2)[0] == 't';
         int has = !PQgetisnull(r, 0, 3);
         snprintf(existing, sizeof existing, "%s", PQgetvalue(r, 0, 3));
+        int deleted = PQgetvalue(r, 0, 4)[0] == 't';
         PQclear(r);
+        /* A deleted observation stays deleted: a tablet that has not yet
+         * pulled the deletion cannot bring it back by editing it. */
+        if (deleted)
+            REJECT(PROTO_E_FORBIDDEN,
+                   "This observation was deleted on the server (retention or a person's "
+                   "request) and cannot be sent again.");
         char want[160];
         snprintf(want, sizeof want, "%s %s %s", o->unit_id, o->observer_id, o->observee_id);
         if (has && strcmp(existing, want) != 0)
@@ -540,8 +555,7 @@ proto_code srv_pull(PGconn *pg, const srv_device *dev, const char *body, size_t 
     PGresult *r = NULL, *top = NULL;
     /* One snapshot for both reads, so the cursor handed out never passes a
      * record the reply did not consider. */
-    if (srv_exec(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, err,
-                 sizeof err) != 0)
+    if (srv_exec(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL, err, sizeof err) != 0)
         goto db_fail;
     r = srv_q(pg,
               "SELECT i.entity, i.seq, i.version, i.data FROM items i"
@@ -552,7 +566,17 @@ proto_code srv_pull(PGconn *pg, const srv_device *dev, const char *body, size_t 
               5, pq, err, sizeof err);
     if (r)
         top = srv_q(pg, "SELECT feed_seq FROM units WHERE id = $1", 1, pq, err, sizeof err);
+    /* Every read of personal data is in the audit log, in the same
+     * transaction: no log row, no data. */
+    char actor[64], detail[120];
+    int n_obs = 0;
+    for (int i = 0; r && i < PQntuples(r) && i < p.limit; i++)
+        n_obs += !strcmp(PQgetvalue(r, i, 0), "observation");
+    snprintf(actor, sizeof actor, "device:%s", dev->device_id);
+    snprintf(detail, sizeof detail, "cursor=%lld items=%d observations=%d", (long long)p.cursor,
+             r ? (PQntuples(r) > p.limit ? p.limit : PQntuples(r)) : 0, n_obs);
     if (!r || !top || PQntuples(top) != 1 ||
+        srv_audit(pg, actor, "pull", dev->unit_id, p.person_id, detail, err, sizeof err) != 0 ||
         srv_exec(pg, "COMMIT", 0, NULL, err, sizeof err) != 0) {
         PQclear(r);
         PQclear(top);
