@@ -250,7 +250,8 @@ int sync_http_no_answer(sync_client *c, const sync_http_resp *r, sync_report *re
                                               "to the Wi-Fi; sync will then continue.");
         if (r->cc == CURLE_SSL_CONNECT_ERROR)
             return sync_fail(c, SYNC_UNREACHABLE, "The secure connection to the server broke "
-                                                  "off (%s). It will be tried again.", r->detail);
+                                                  "off (%s). Everything stays saved on this "
+                                                  "tablet and will be sent later.", r->detail);
         return sync_fail(c, SYNC_TLS, "The server's certificate is not the one this tablet "
                                       "trusts, so nothing was sent (%s). Check the server "
                                       "address, or enrol the tablet again.", r->detail);
@@ -263,8 +264,8 @@ int sync_http_no_answer(sync_client *c, const sync_http_resp *r, sync_report *re
         return sync_fail(c, SYNC_NOMEM, "Out of memory while talking to the server.");
     default:
         return sync_fail(c, SYNC_UNREACHABLE, "The connection to the server broke off (%s). "
-                                              "Nothing is lost: it will be tried again with "
-                                              "the same changes.", r->detail);
+                                              "Everything stays saved on this tablet and will "
+                                              "be sent again.", r->detail);
     }
 }
 
