@@ -16,9 +16,12 @@ int benchui_store(const char *dir, int n);
 int benchui_sign_in(const char *dir);
 /* The folder for the benchmark's store: BLIK_BENCH_TMP or /tmp. */
 void benchui_dir(char *out, size_t cap, const char *name);
-/* Environment for a child app: a dummy video driver if there is no display.
- * Returns a note saying which ("x11" or "dummy"). */
+/* Environment for a child app: the X display if there is one; else a
+ * private Xvfb started for the run (start-up only means something with a
+ * window system); else SDL's dummy driver. Returns a note saying which.
+ * A private Xvfb is stopped at exit (benchui_video_end). */
 const char *benchui_video_env(void);
+void benchui_video_end(void);
 /* Starts argv[0] with argv; stdout and stderr go to /dev/null unless
  * keep_stderr. Returns the pid or -1. */
 pid_t benchui_spawn(char *const argv[], int keep_stderr);
