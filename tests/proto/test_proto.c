@@ -425,6 +425,82 @@ static void test_gzip_round_trip_and_bomb(void **state)
     free(z);
 }
 
+/* A deletion comes down in a pull as entity "deleted", strictly read like
+ * any record, and can never be pushed. */
+static void test_deleted_pull_item(void **state)
+{
+    (void)state;
+    proto_record d;
+    memset(&d, 0, sizeof d);
+    d.entity = PROTO_ENT_DELETED;
+    d.u.deleted.entity = PROTO_ENT_PERSON;
+    id(d.u.deleted.id);
+    id(d.u.deleted.unit_id);
+    d.u.deleted.reason = PROTO_DEL_PERSON;
+    d.u.deleted.deleted_at = 1790000000000;
+    char key[PROTO_KEY_MAX], want[PROTO_KEY_MAX];
+    proto_record_key(&d, key);
+    snprintf(want, sizeof want, "person/%s", d.u.deleted.id);
+    assert_string_equal(key, want);
+    assert_string_equal(proto_record_observation(&d), "");
+    assert_string_equal(proto_entity_name(PROTO_ENT_DELETED), "deleted");
+    assert_false(proto_entity_pushable(PROTO_ENT_DELETED));
+
+    json_t *reply = proto_pull_reply_begin(42, 0);
+    json_t *dj = proto_record_to_json(&d);
+    assert_int_equal(proto_pull_reply_add(reply, PROTO_ENT_DELETED, 42, 1, dj), 0);
+    json_decref(dj);
+    char *s = json_dumps(reply, JSON_COMPACT);
+    json_decref(reply);
+    assert_non_null(strstr(s, "\"entity\":\"deleted\""));
+    assert_non_null(strstr(s, "\"reason\":\"person_request\""));
+    proto_pull_reply r;
+    proto_err e;
+    assert_int_equal(proto_pull_reply_decode(s, strlen(s), &r, &e), 0);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.items[0].rec.entity, PROTO_ENT_DELETED);
+    assert_memory_equal(&r.items[0].rec.u.deleted, &d.u.deleted, sizeof d.u.deleted);
+    proto_pull_reply_clear(&r);
+    free(s);
+
+    /* Strict: what may be deleted, why, and every field. */
+    static const char *const bad[] = {
+        "{\"entity\":\"note\",\"id\":\"%s\",\"unit_id\":\"%s\",\"reason\":\"retention\","
+        "\"deleted_at\":1}",
+        "{\"entity\":\"observation\",\"id\":\"%s\",\"unit_id\":\"%s\",\"reason\":\"whim\","
+        "\"deleted_at\":1}",
+        "{\"entity\":\"observation\",\"id\":\"%s\",\"unit_id\":\"%s\",\"reason\":\"retention\"}",
+        "{\"entity\":\"observation\",\"id\":\"%s\",\"unit_id\":\"%s\",\"reason\":\"retention\","
+        "\"deleted_at\":1,\"name\":\"Per\"}",
+        "{\"entity\":\"observation\",\"id\":\"%s\",\"unit_id\":\"%s\",\"reason\":\"retention\","
+        "\"deleted_at\":-5}",
+    };
+    static const proto_code why[] = {PROTO_E_VALUE, PROTO_E_VALUE, PROTO_E_MISSING_FIELD,
+                                     PROTO_E_UNKNOWN_FIELD, PROTO_E_VALUE};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char rec[400], body[600];
+        snprintf(rec, sizeof rec, bad[i], d.u.deleted.id, d.u.deleted.unit_id);
+        snprintf(body, sizeof body,
+                 "{\"schema\":1,\"cursor\":1,\"more\":false,\"items\":[{\"entity\":\"deleted\","
+                 "\"seq\":1,\"version\":1,\"data\":%s}]}",
+                 rec);
+        assert_int_equal(proto_pull_reply_decode(body, strlen(body), &r, &e), -1);
+        assert_int_equal(e.code, why[i]);
+    }
+    /* A tablet cannot push a deletion. */
+    char body[600];
+    snprintf(body, sizeof body,
+             "{\"schema\":1,\"changes\":[{\"change_id\":\"%s\",\"actor_id\":\"%s\","
+             "\"base_version\":0,\"entity\":\"deleted\",\"data\":{}}]}",
+             d.u.deleted.id, d.u.deleted.unit_id);
+    proto_push p;
+    assert_int_equal(proto_push_decode(body, strlen(body), &p, &e), -1);
+    assert_int_equal(e.code, PROTO_E_VALUE);
+    /* The rate-limit code is a typed 429. */
+    assert_int_equal(proto_code_http(PROTO_E_RATE_LIMITED), 429);
+    assert_string_equal(proto_code_name(PROTO_E_RATE_LIMITED), "rate_limited");
+}
+
 int main(void)
 {
     SYS = plat_fake_new(1790000000000, 42);
@@ -437,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_enrol_ping_and_errors),
         cmocka_unit_test(test_schema_check_accepts_current_and_previous),
         cmocka_unit_test(test_gzip_round_trip_and_bomb),
+        cmocka_unit_test(test_deleted_pull_item),
     };
     int rc = cmocka_run_group_tests_name("proto", tests, NULL, NULL);
     plat_fake_free(SYS);
