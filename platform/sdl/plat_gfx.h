@@ -117,6 +117,13 @@ typedef struct {
  */
 int plat_video_open(const plat_video_opts *o, plat_video **out, char *err, size_t errlen);
 void plat_video_close(plat_video *v);
+/*
+ * Puts an event into SDL's own queue as the machine would have sent it (a
+ * left mouse button, a key, typed text), so that scripted input goes the
+ * whole way through the table's wait(). Returns 0, or -1 if the table is
+ * not an SDL one or the queue refused it.
+ */
+int plat_video_push(plat_video *v, const plat_event *ev);
 
 /*
  * The dummy table: no SDL, no pixels. Text is measured as 0.55 x the font

@@ -508,6 +508,53 @@ static void t_close(plat_video *t)
     free(v);
 }
 
+int plat_video_push(plat_video *t, const plat_event *ev)
+{
+    if (!t || t->close != t_close)
+        return -1;
+    sdl_video *v = (sdl_video *)t;
+    SDL_Event e;
+    SDL_zero(e);
+    int x = (int)((float)ev->x / (v->rx > 0 ? v->rx : 1));
+    int y = (int)((float)ev->y / (v->ry > 0 ? v->ry : 1));
+    switch (ev->kind) {
+    case PLAT_EV_DOWN:
+    case PLAT_EV_UP:
+        e.type = ev->kind == PLAT_EV_DOWN ? SDL_MOUSEBUTTONDOWN : SDL_MOUSEBUTTONUP;
+        e.button.button = SDL_BUTTON_LEFT;
+        e.button.state = ev->kind == PLAT_EV_DOWN ? SDL_PRESSED : SDL_RELEASED;
+        e.button.clicks = 1;
+        e.button.x = x;
+        e.button.y = y;
+        break;
+    case PLAT_EV_MOVE:
+        e.type = SDL_MOUSEMOTION;
+        e.motion.state = v->pointer_down ? SDL_BUTTON_LMASK : 0;
+        e.motion.x = x;
+        e.motion.y = y;
+        break;
+    case PLAT_EV_TEXT:
+        e.type = SDL_TEXTINPUT;
+        snprintf(e.text.text, sizeof e.text.text, "%s", ev->text);
+        break;
+    case PLAT_EV_KEY:
+        e.type = SDL_KEYDOWN;
+        e.key.state = SDL_PRESSED;
+        e.key.keysym.sym = ev->key == PLAT_KEY_BACKSPACE ? SDLK_BACKSPACE
+                           : ev->key == PLAT_KEY_ENTER   ? SDLK_RETURN
+                           : ev->key == PLAT_KEY_ESCAPE  ? SDLK_ESCAPE
+                           : ev->key == PLAT_KEY_TAB     ? SDLK_TAB
+                                                         : SDLK_UNKNOWN;
+        break;
+    case PLAT_EV_QUIT:
+        e.type = SDL_QUIT;
+        break;
+    default:
+        return -1;
+    }
+    return SDL_PushEvent(&e) == 1 ? 0 : -1;
+}
+
 void plat_video_close(plat_video *v)
 {
     if (v)

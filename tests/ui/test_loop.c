@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "harness.h"
 
@@ -80,12 +81,60 @@ static void test_observe_wakes_each_second(void **state)
     th_free(t);
 }
 
+/* Scripted input through SDL's own queue and the real loop: a hover is
+ * ignored, a press and release on a tile opens the PIN pad, typed digits
+ * and a key reach it, and a quit ends the loop. */
+static void test_input_through_sdl_queue(void **state)
+{
+    (void)state;
+    th *t = th_open("loop-sdl", 1280, 800, "da");
+    int x, y, w, h;
+    assert_int_equal(th_find_text(t, "Jonas Bækgaard", 0, &x, &y, &w, &h), 0);
+    plat_event ev = {0};
+    ev.kind = PLAT_EV_MOVE; /* no button held: there is no hover on touch */
+    ev.x = x;
+    ev.y = y;
+    assert_int_equal(plat_video_push(t->video, &ev), 0);
+    plat_event got;
+    assert_int_equal(t->video->wait(t->video, 50, &got), 0);
+
+    ev.kind = PLAT_EV_DOWN;
+    ev.x = x + w / 2;
+    ev.y = y + h / 2;
+    assert_int_equal(plat_video_push(t->video, &ev), 0);
+    ev.kind = PLAT_EV_UP;
+    assert_int_equal(plat_video_push(t->video, &ev), 0);
+    scr_run_opts o = {0};
+    o.max_ms = 300;
+    assert_int_equal(scr_run(t->app, t->video, &o), 0);
+    assert_true(th_has_text(t, "Skriv din pinkode"));
+    assert_true(o.frames_drawn >= 2);
+
+    plat_event txt = {0};
+    txt.kind = PLAT_EV_TEXT;
+    strcpy(txt.text, "1234");
+    assert_int_equal(plat_video_push(t->video, &txt), 0);
+    plat_event key = {0};
+    key.kind = PLAT_EV_KEY;
+    key.key = PLAT_KEY_ENTER;
+    assert_int_equal(plat_video_push(t->video, &key), 0);
+    plat_event quit = {0};
+    quit.kind = PLAT_EV_QUIT;
+    assert_int_equal(plat_video_push(t->video, &quit), 0);
+    o.max_ms = 5000;
+    assert_int_equal(scr_run(t->app, t->video, &o), 0);
+    assert_int_equal(scr_current(t->app), SCR_HOME);
+    assert_string_equal(scr_user(t->app), "0b11c000-0000-4000-8000-000000000024");
+    th_free(t);
+}
+
 int main(void)
 {
     setenv("TZ", "UTC", 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_idle_home_draws_once),
         cmocka_unit_test(test_observe_wakes_each_second),
+        cmocka_unit_test(test_input_through_sdl_queue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
