@@ -106,6 +106,9 @@ void scr_go(scr_app *a, scr_screen s)
             snprintf(key, sizeof key, "note.%s", a->cur.obs.id);
             if (db_kv_get(a->db, key, a->note, sizeof a->note) != DB_OK)
                 a->note[0] = 0;
+            char skips[16];
+            snprintf(key, sizeof key, "skip.%s", a->cur.obs.id);
+            a->skipped = db_kv_get(a->db, key, skips, sizeof skips) == DB_OK ? atoi(skips) : 0;
         }
         break;
     default: break;

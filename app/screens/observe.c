@@ -251,8 +251,14 @@ static void interval_banner(scr_app *a, ui_rect *area)
     for (int i = 0; i < n; i++) {
         ui_rect c = {in.x + i * (cw + ui_dp(u, 8)), in.y, cw, in.h};
         if (i == n - 1) {
-            if (ui_button(u, ui_ids("obs.skip"), c, T("Skip"), UI_STYLE_QUIET))
+            if (ui_button(u, ui_ids("obs.skip"), c, T("Skip"), UI_STYLE_QUIET)) {
+                /* Kept in the store too: a restart must not ask again. */
+                char key[64], val[16];
                 a->skipped++;
+                snprintf(key, sizeof key, "skip.%s", obs_id(a));
+                snprintf(val, sizeof val, "%d", a->skipped);
+                scr_set_error(a, db_kv_put(a->db, key, val));
+            }
         } else if (ui_chip(u, ui_idn("obs.sample", i), c, t->interval_options[i].label, 0)) {
             changed(a, db_obs_event(a->db, obs_id(a), a->user.id, MODEL_EV_SAMPLE,
                                     t->interval_options[i].key, NULL));

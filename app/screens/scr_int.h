@@ -114,7 +114,7 @@ struct scr_app {
     int have_cur;
     char note[SCR_NOTE_MAX + 1];
     int note_sign; /* index into signs, -1 none */
-    int skipped;   /* interval prompts skipped in this session */
+    int skipped;   /* interval prompts skipped (also in the store) */
 };
 
 /* ---- app.c ---- */

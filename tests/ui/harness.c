@@ -110,6 +110,18 @@ void th_close(th *t)
     t->sys = NULL;
 }
 
+th *th_restart(th *t)
+{
+    char dir[1024], lang[4];
+    int64_t now = t->sys->now_ms(t->sys);
+    int w = t->w, h = t->h;
+    snprintf(dir, sizeof dir, "%s", t->dir);
+    snprintf(lang, sizeof lang, "%s", t->lang);
+    th_close(t);
+    free(t);
+    return th_open_dir(dir, w, h, lang, now);
+}
+
 void th_free(th *t)
 {
     if (!t)

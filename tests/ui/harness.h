@@ -43,6 +43,9 @@ extern float th_scale;
 th *th_open(const char *name, int w, int h, const char *lang);
 /* Like th_open but on an existing folder (after th_kill or th_close). */
 th *th_open_dir(const char *dir, int w, int h, const char *lang, int64_t now_ms);
+/* Closes the app as a kill would leave it (nothing saved on the way out)
+ * and starts it again on the same folder at the same wall-clock time. */
+th *th_restart(th *t);
 /* Closes everything, keeping the folder. */
 void th_close(th *t);
 /* Closes and removes the folder. */

@@ -166,6 +166,15 @@ static void test_flow_danish_landscape(void **state)
     TARGETS_OK(t);
     TAP(t, "Alle deltager");
     assert_false(th_has_text_part(t, "Interval 1"));
+    /* The next one is skipped; a restart does not ask again. */
+    th_wait(t, 5 * 60000);
+    assert_true(th_has_text(t, "Interval 2: hvad sker der lige nu?"));
+    TAP(t, "Spring over");
+    assert_false(th_has_text_part(t, "Interval 2"));
+    t = th_restart(t);
+    assert_int_equal(scr_current(t->app), SCR_OBSERVE);
+    assert_string_equal(scr_observation(t->app), obs);
+    assert_false(th_has_text_part(t, "Interval 2"));
 
     /* A note from a quick phrase, tied to a sign; and one typed. */
     TAP(t, "Note");
