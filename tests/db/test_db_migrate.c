@@ -129,7 +129,7 @@ static void test_from_version_2(void **state)
                    " '{\"author_id\":\"" FIX_PEER_B "\"}', 2)"),
         0);
     assert_int_equal(db_open(path, sys, &d), DB_OK);
-    assert_int_equal(db_schema_version(d), 3);
+    assert_int_equal(db_schema_version(d), DB_SCHEMA_VERSION);
     db_outbox_entry e[4];
     int n;
     assert_int_equal(db_outbox_peek(d, 0, 4, e, &n), DB_OK);
