@@ -57,6 +57,16 @@ typedef struct {
  */
 int db_sync_apply(db *d, const db_sync_item *it, int force);
 
+/*
+ * Applies a deletion the server published ("observation" or "person", by
+ * id), inside the caller's transaction: an observation goes with all its
+ * parts, its unsent changes, conflicts, refused changes and waiting records
+ * (the server would refuse them now); a person goes with every observation
+ * they observed or were observed in, and their PIN verifier. A record this
+ * tablet never had is ignored; applying a deletion twice is harmless.
+ */
+int db_sync_delete(db *d, const char *entity, const char *id);
+
 /* Keeps a pulled record that arrived before what it points at. */
 int db_sync_park(db *d, const db_sync_item *it);
 

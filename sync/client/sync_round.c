@@ -233,6 +233,7 @@ static int rank(proto_entity e)
     case PROTO_ENT_TEMPLATE: return 3;
     case PROTO_ENT_FOCUS: return 4;
     case PROTO_ENT_OBSERVATION: return 5;
+    case PROTO_ENT_DELETED: return 7;
     default: return 6;
     }
 }
@@ -241,6 +242,13 @@ static int rank(proto_entity e)
 static int apply_one(sync_client *c, const proto_record *rec, int version, int force,
                      int *parked)
 {
+    if (rec->entity == PROTO_ENT_DELETED) {
+        if (db_sync_delete(c->d, proto_entity_name(rec->u.deleted.entity), rec->u.deleted.id) !=
+            DB_OK)
+            return sync_fail(c, SYNC_STORE, "A deletion from the server could not be applied: %s",
+                             db_errmsg(c->d));
+        return SYNC_OK;
+    }
     char key[PROTO_KEY_MAX];
     proto_record_key(rec, key);
     db_sync_item it = {proto_entity_name(rec->entity), key, version, &rec->u, NULL};

@@ -196,6 +196,31 @@ static void test_engine_sends_on_its_own(void **state)
     assert_int_equal(fx_count(&W, q), 1 + 3 + 1 + 1);
 }
 
+/* An administrator erases the observee on request: both tablets drop the
+ * person and every observation about them at their next sync, and nothing
+ * is left waiting or stuck. */
+static void test_person_erased_on_server_leaves_tablets(void **state)
+{
+    (void)state;
+    model_observation o;
+    assert_int_equal(db_obs_get(A.d, OBS, &o), DB_OK);
+    assert_int_equal(db_obs_get(B.d, OBS, &o), DB_OK);
+    assert_int_equal(fx_admin(&W, NULL, 0, NULL, "person-delete", "--person", U.peer2, NULL), 0);
+    tab_sync_ok(&A, NULL);
+    tab_sync_ok(&B, NULL);
+    model_person p;
+    for (int i = 0; i < 2; i++) {
+        tablet *t = i ? &B : &A;
+        assert_int_equal(db_obs_get(t->d, OBS, &o), DB_NOTFOUND);
+        assert_int_equal(db_person_get(t->d, U.peer2, &p), DB_NOTFOUND);
+        model_reflection r;
+        assert_int_equal(db_reflection_get(t->d, OBS, &r), DB_NOTFOUND);
+        db_sync_counts n = tab_counts(t);
+        assert_int_equal(n.waiting + n.parked + n.conflicts + n.rejected, 0);
+    }
+    assert_int_equal(db_person_get(A.d, U.peer1, &p), DB_OK);
+}
+
 int main(void)
 {
     sync_global_init();
@@ -206,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_admin_focus_reaches_both),
         cmocka_unit_test(test_idle_round_changes_nothing),
         cmocka_unit_test(test_engine_sends_on_its_own),
+        cmocka_unit_test(test_person_erased_on_server_leaves_tablets),
     };
     return cmocka_run_group_tests(tests, up, down);
 }
