@@ -196,6 +196,90 @@ static void test_engine_sends_on_its_own(void **state)
     assert_int_equal(fx_count(&W, q), 1 + 3 + 1 + 1);
 }
 
+/* The observer edits the same observation on both tablets while apart:
+ * the second to sync gets "needs review" with both versions; "take theirs"
+ * adopts the first, "keep mine" replaces it on the server and reaches the
+ * other tablet. Nothing is overwritten silently. */
+static void test_conflict_needs_review_then_choice(void **state)
+{
+    (void)state;
+    assert_int_equal(db_sync_follow(B.d, U.peer1), DB_OK); /* peer1 signs in on B too */
+    tab_sync_ok(&B, NULL);
+    assert_int_equal(db_obs_update(A.d, OBS, U.peer1, "Lunch (A)", NULL), DB_OK);
+    assert_int_equal(db_obs_update(B.d, OBS, U.peer1, "Lunch (B)", NULL), DB_OK);
+    tab_sync_ok(&A, NULL);
+    sync_report rep;
+    tab_sync_ok(&B, &rep);
+    assert_int_equal(rep.conflicts, 1);
+    db_sync_state s;
+    assert_int_equal(db_sync_state_of(B.d, OBS, &s), DB_OK);
+    assert_int_equal(s, DB_SYNC_CONFLICT);
+    db_sync_conflict c[2];
+    int n;
+    assert_int_equal(db_sync_conflicts(B.d, 0, 2, c, &n), DB_OK);
+    assert_int_equal(n, 1);
+    assert_non_null(strstr(c[0].mine, "Lunch (B)"));
+    assert_non_null(c[0].theirs);
+    assert_non_null(strstr(c[0].theirs, "Lunch (A)"));
+    model_id change;
+    memcpy(change, c[0].change_id, sizeof change);
+    db_sync_conflicts_free(c, n);
+    char err[200];
+    assert_int_equal(sync_conflict_take_theirs(B.d, change, err, sizeof err), SYNC_OK);
+    model_observation o;
+    assert_int_equal(db_obs_get(B.d, OBS, &o), DB_OK);
+    assert_string_equal(o.activity, "Lunch (A)");
+    assert_int_equal(db_sync_state_of(B.d, OBS, &s), DB_OK);
+    assert_int_equal(s, DB_SYNC_SYNCED);
+
+    /* Again, and this time B keeps its own. */
+    assert_int_equal(db_obs_update(A.d, OBS, U.peer1, "Snack (A)", NULL), DB_OK);
+    assert_int_equal(db_obs_update(B.d, OBS, U.peer1, "Snack (B)", NULL), DB_OK);
+    tab_sync_ok(&A, NULL);
+    tab_sync_ok(&B, &rep);
+    assert_int_equal(rep.conflicts, 1);
+    assert_int_equal(db_sync_conflicts(B.d, 0, 2, c, &n), DB_OK);
+    assert_int_equal(n, 1);
+    memcpy(change, c[0].change_id, sizeof change);
+    db_sync_conflicts_free(c, n);
+    assert_int_equal(db_sync_conflict_keep_mine(B.d, change), DB_OK);
+    tab_sync_ok(&B, &rep);
+    assert_int_equal(rep.conflicts, 0);
+    assert_int_equal(rep.stored, 1);
+    tab_sync_ok(&A, NULL);
+    assert_int_equal(db_obs_get(A.d, OBS, &o), DB_OK);
+    assert_string_equal(o.activity, "Snack (B)");
+    for (int i = 0; i < 2; i++) {
+        db_sync_counts k = tab_counts(i ? &B : &A);
+        assert_int_equal(k.waiting + k.parked + k.conflicts + k.rejected, 0);
+    }
+}
+
+/* A change the server refuses stays on the tablet with the reason. */
+static void test_refused_change_explains(void **state)
+{
+    (void)state;
+    model_id id;
+    tab_observe(&A, &U, U.leader, U.peer1, 1, 0, id);
+    assert_int_equal(fx_admin(&W, NULL, 0, NULL, "person-deactivate", "--person", U.leader, NULL),
+                     0);
+    sync_report rep;
+    tab_sync_ok(&A, &rep);
+    assert_true(rep.rejected >= 1);
+    db_sync_state s;
+    assert_int_equal(db_sync_state_of(A.d, id, &s), DB_OK);
+    assert_int_equal(s, DB_SYNC_REJECTED);
+    db_sync_rejection r[8];
+    int n;
+    assert_int_equal(db_sync_rejections(A.d, 0, 8, r, &n), DB_OK);
+    assert_true(n >= 1);
+    assert_string_equal(r[0].code, "forbidden");
+    assert_non_null(strstr(r[0].message, "not an active member"));
+    model_observation o;
+    assert_int_equal(db_obs_get(A.d, id, &o), DB_OK); /* still on the tablet */
+    assert_int_equal(tab_counts(&A).waiting, 0);       /* and not blocking the queue */
+}
+
 /* An administrator erases the observee on request: both tablets drop the
  * person and every observation about them at their next sync, and nothing
  * is left waiting or stuck. */
@@ -205,6 +289,7 @@ static void test_person_erased_on_server_leaves_tablets(void **state)
     model_observation o;
     assert_int_equal(db_obs_get(A.d, OBS, &o), DB_OK);
     assert_int_equal(db_obs_get(B.d, OBS, &o), DB_OK);
+    int64_t rejected_before = tab_counts(&A).rejected;
     assert_int_equal(fx_admin(&W, NULL, 0, NULL, "person-delete", "--person", U.peer2, NULL), 0);
     tab_sync_ok(&A, NULL);
     tab_sync_ok(&B, NULL);
@@ -216,7 +301,9 @@ static void test_person_erased_on_server_leaves_tablets(void **state)
         model_reflection r;
         assert_int_equal(db_reflection_get(t->d, OBS, &r), DB_NOTFOUND);
         db_sync_counts n = tab_counts(t);
-        assert_int_equal(n.waiting + n.parked + n.conflicts + n.rejected, 0);
+        /* (A still keeps the leader's refused observation of peer1.) */
+        assert_int_equal(n.waiting + n.parked + n.conflicts, 0);
+        assert_int_equal(n.rejected, i ? 0 : rejected_before);
     }
     assert_int_equal(db_person_get(A.d, U.peer1, &p), DB_OK);
 }
@@ -231,6 +318,8 @@ int main(void)
         cmocka_unit_test(test_admin_focus_reaches_both),
         cmocka_unit_test(test_idle_round_changes_nothing),
         cmocka_unit_test(test_engine_sends_on_its_own),
+        cmocka_unit_test(test_conflict_needs_review_then_choice),
+        cmocka_unit_test(test_refused_change_explains),
         cmocka_unit_test(test_person_erased_on_server_leaves_tablets),
     };
     return cmocka_run_group_tests(tests, up, down);
