@@ -1,0 +1,142 @@
+/*
+ * Sync benchmark: a real blik-server (TLS, PostgreSQL) with the tablet's sync
+ * engine. Tablet A holds N realistic observations (40 counter events, 5
+ * notes and 5 sign ratings each, finished); we time pushing all of them,
+ * then pulling them onto a fresh tablet, then a round with nothing to do.
+ * Bytes on the wire are counted by a TCP proxy between tablet and server,
+ * so they include TLS and HTTP headers; the HTTP-level count (headers and
+ * bodies as curl saw them) is reported beside.
+ *
+ * N is BLIK_BENCH_OBS (default 10000). The cluster runs with fsync off (the
+ * test fixture's setting), which flatters the server's commits.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "benchutil.h"
+#include "faultproxy.h"
+#include "synctest.h"
+
+static void fill(tablet *t, const fx_unit *u, const char *focus, const model_focus *f, int n)
+{
+    for (int i = 0; i < n; i++) {
+        model_id id;
+        db_obs_new o = {u->unit, focus, u->peer1, u->peer2, u->room, 0, "Circle time",
+                        "{}", 1};
+        if (db_batch_begin(t->d) != DB_OK || db_obs_start(t->d, &o, id) != DB_OK) {
+            fprintf(stderr, "bench: %s\n", db_errmsg(t->d));
+            exit(1);
+        }
+        for (int e = 0; e < 40; e++)
+            db_obs_event(t->d, id, u->peer1, MODEL_EV_COUNT, "open_q", NULL);
+        for (int k = 0; k < 5; k++) {
+            char text[120];
+            snprintf(text, sizeof text, "Note %d: Asked an open question and waited; three "
+                                        "children answered in whole sentences.", k);
+            db_obs_note(t->d, id, u->peer1, text, NULL, NULL);
+        }
+        for (int k = 0; k < f->n_signs; k++)
+            db_obs_rate(t->d, id, u->peer1, f->signs[k].id, k % 3);
+        if (db_obs_finish(t->d, id, u->peer1) != DB_OK || db_batch_end(t->d, 1) != DB_OK) {
+            fprintf(stderr, "bench: %s\n", db_errmsg(t->d));
+            exit(1);
+        }
+    }
+}
+
+int main(void)
+{
+    sync_global_init();
+    const char *nv = getenv("BLIK_BENCH_OBS");
+    int n = nv ? atoi(nv) : 10000;
+    fx_world w;
+    fx_unit u;
+    if (fx_up(&w, "blik_bench_sync", NULL) != 0)
+        return 1;
+    fx_make_unit(&w, "Bench", &u);
+    char focus[64];
+    if (fx_admin(&w, focus, sizeof focus, NULL, "focus-add", "--unit", u.unit, "--question",
+                 "How do we ask open questions?", "--from", "2026-01-01", "--to", "2026-12-31",
+                 "--template", u.tmpl, "--sign", "Children answer in sentences", "--sign",
+                 "Adults wait", "--sign", "Questions build on answers", "--sign",
+                 "Everyone gets a turn", "--sign", "Play continues", "--pillar", "learning",
+                 NULL) != 0)
+        return 1;
+    fproxy *p;
+    if (fproxy_start(w.srv.port, &p) != 0)
+        return 1;
+    char url[64];
+    snprintf(url, sizeof url, "https://127.0.0.1:%d", fproxy_port(p));
+    tablet a, c;
+    tab_open(&a, "bench_sync_a", NULL);
+    tab_enrol(&a, &w, u.unit, url);
+    db_sync_follow(a.d, u.peer1);
+    tab_sync_ok(&a, NULL);
+    model_focus f;
+    if (db_focus_get(a.d, focus, 0, &f) != DB_OK)
+        return 1;
+    int64_t t0 = bench_ns();
+    fill(&a, &u, focus, &f, n);
+    double fill_s = (double)(bench_ns() - t0) / 1e9;
+    db_sync_counts k = tab_counts(&a);
+    fprintf(stderr, "bench: %d observations, %lld changes made in %.1f s\n", n,
+            (long long)k.waiting, fill_s);
+
+    char note[160];
+    sync_report rep;
+    memset(&rep, 0, sizeof rep);
+    fproxy_reset_bytes(p);
+    t0 = bench_ns();
+    int rc = sync_push(a.c, &rep);
+    double push_s = (double)(bench_ns() - t0) / 1e9;
+    int64_t up, down;
+    fproxy_bytes(p, &up, &down);
+    if (rc != SYNC_OK || tab_counts(&a).waiting != 0) {
+        fprintf(stderr, "bench: push failed: %s\n", sync_errmsg(a.c));
+        return 1;
+    }
+    snprintf(note, sizeof note, "%d observations, %lld changes, %d requests", n,
+             (long long)k.waiting, rep.requests);
+    bench_report("sync_push_time", push_s, "s", note);
+    bench_report("sync_push_wire_bytes", (double)(up + down), "bytes",
+                 "TCP payload both ways, TLS included");
+    bench_report("sync_push_http_bytes", (double)(rep.bytes_up + rep.bytes_down), "bytes",
+                 "HTTP headers and (gzip) bodies");
+
+    tab_open(&c, "bench_sync_c", NULL);
+    tab_enrol(&c, &w, u.unit, url);
+    db_sync_follow(c.d, u.peer1);
+    memset(&rep, 0, sizeof rep);
+    fproxy_reset_bytes(p);
+    t0 = bench_ns();
+    rc = sync_pull(c.c, &rep);
+    double pull_s = (double)(bench_ns() - t0) / 1e9;
+    fproxy_bytes(p, &up, &down);
+    if (rc != SYNC_OK || tab_counts(&c).parked != 0) {
+        fprintf(stderr, "bench: pull failed: %s\n", sync_errmsg(c.c));
+        return 1;
+    }
+    snprintf(note, sizeof note, "%d records onto a fresh tablet, %d requests", rep.pulled,
+             rep.requests);
+    bench_report("sync_pull_time", pull_s, "s", note);
+    bench_report("sync_pull_wire_bytes", (double)(up + down), "bytes",
+                 "TCP payload both ways, TLS included");
+    bench_report("sync_pull_http_bytes", (double)(rep.bytes_up + rep.bytes_down), "bytes",
+                 "HTTP headers and (gzip) bodies");
+
+    double idle[21];
+    for (int i = 0; i < 21; i++) {
+        t0 = bench_ns();
+        if (sync_round(c.c, &rep) != SYNC_OK)
+            return 1;
+        idle[i] = (double)(bench_ns() - t0) / 1e6;
+    }
+    snprintf(note, sizeof note, "median of 21; ping, empty outbox, %d pulls", rep.requests - 1);
+    bench_report("sync_idle_round", bench_percentile(idle, 21, 50), "ms", note);
+    tab_close(&a);
+    tab_close(&c);
+    fproxy_stop(p);
+    fx_down(&w);
+    return 0;
+}
