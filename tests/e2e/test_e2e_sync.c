@@ -51,6 +51,16 @@ static void test_enrol_and_first_pull(void **state)
     assert_false(sync_enrolled(A.c));
     assert_int_equal(sync_round(A.c, NULL), SYNC_NOT_ENROLLED);
     assert_non_null(strstr(sync_errmsg(A.c), "enrol"));
+    /* Unhappy first: a plain http address, a wrong code. Nothing is kept. */
+    char *ca = tab_read_file(W.srv.ca);
+    sync_enrolment bad = {"http://127.0.0.1:1", "ABCDE-FGHJK", "A", ca, NULL};
+    assert_int_equal(sync_enrol(A.c, &bad), SYNC_INVALID);
+    assert_non_null(strstr(sync_errmsg(A.c), "https://"));
+    bad.server_url = W.srv.url;
+    assert_int_equal(sync_enrol(A.c, &bad), SYNC_REFUSED);
+    assert_non_null(strstr(sync_errmsg(A.c), "code"));
+    assert_false(sync_enrolled(A.c));
+    free(ca);
     tab_enrol(&A, &W, U.unit, NULL);
     tab_enrol(&B, &W, U.unit, NULL);
     assert_true(sync_enrolled(A.c));

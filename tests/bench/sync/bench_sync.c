@@ -102,7 +102,7 @@ int main(void)
     bench_report("sync_push_wire_bytes", (double)(up + down), "bytes",
                  "TCP payload both ways, TLS included");
     bench_report("sync_push_http_bytes", (double)(rep.bytes_up + rep.bytes_down), "bytes",
-                 "HTTP headers and (gzip) bodies");
+                 "HTTP headers and bodies as curl counts them (replies after gunzip)");
 
     tab_open(&c, "bench_sync_c", NULL);
     tab_enrol(&c, &w, u.unit, url);
@@ -123,7 +123,7 @@ int main(void)
     bench_report("sync_pull_wire_bytes", (double)(up + down), "bytes",
                  "TCP payload both ways, TLS included");
     bench_report("sync_pull_http_bytes", (double)(rep.bytes_up + rep.bytes_down), "bytes",
-                 "HTTP headers and (gzip) bodies");
+                 "HTTP headers and bodies as curl counts them (replies after gunzip)");
 
     double idle[21];
     for (int i = 0; i < 21; i++) {
