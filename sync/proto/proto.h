@@ -76,7 +76,13 @@ typedef struct {
     char msg[PROTO_MESSAGE_MAX];
 } proto_err;
 
-/* Sets err (if not NULL) and returns -1; for callers that add their own story. */
+/* Makes s (NUL-terminated, changed in place) clean one-line text: every
+ * byte that is not part of well-formed UTF-8, and every control character,
+ * becomes '?'. Messages pass through it before they go on the wire. */
+void proto_clean_text(char *s);
+
+/* Sets err (if not NULL) and returns -1; for callers that add their own story.
+ * The message is made clean text (proto_clean_text). */
 int proto_fail(proto_err *err, proto_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

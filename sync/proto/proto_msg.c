@@ -160,10 +160,13 @@ char *proto_push_reply_encode(const proto_push_reply *r)
         const proto_result *x = &r->results[i];
         json_t *o = json_pack("{s:s,s:s,s:i}", "change_id", x->change_id, "status",
                               proto_status_name(x->status), "version", x->version);
-        if (o && x->status == PROTO_ST_REJECTED)
+        if (o && x->status == PROTO_ST_REJECTED) {
+            char m[PROTO_MESSAGE_MAX];
+            snprintf(m, sizeof m, "%s", x->message);
+            proto_clean_text(m);
             json_object_set_new(o, "error", json_pack("{s:s,s:s}", "code",
-                                                      proto_code_name(x->code), "message",
-                                                      x->message));
+                                                      proto_code_name(x->code), "message", m));
+        }
         if (!o || json_array_append_new(arr, o) != 0) {
             json_decref(arr);
             return NULL;
@@ -460,9 +463,14 @@ int proto_ping_reply_check(const char *body, size_t len, const char *nonce, prot
 
 char *proto_error_encode(proto_code code, const char *message)
 {
+    /* Whatever the message holds, the error goes out: a NULL here would
+     * leave the client without an answer. */
+    char m[PROTO_MESSAGE_MAX];
+    snprintf(m, sizeof m, "%s", message ? message : "");
+    proto_clean_text(m);
     return dump(json_pack("{s:i,s:i,s:{s:s,s:s}}", "schema", PROTO_SCHEMA, "oldest_schema",
                           PROTO_SCHEMA_OLDEST, "error", "code", proto_code_name(code), "message",
-                          message ? message : ""));
+                          m));
 }
 
 void proto_error_decode(const char *body, size_t len, proto_err *out)

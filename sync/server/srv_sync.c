@@ -33,6 +33,16 @@ proto_code srv_auth(PGconn *pg, const char *authz, srv_device *dev, char *msg, s
     memcpy(id, authz + 7, MODEL_UUID_LEN);
     id[MODEL_UUID_LEN] = 0;
     memcpy(secret, authz + 7 + MODEL_UUID_LEN + 1, PROTO_SECRET_HEX + 1);
+    /* A header is whatever the client sent: only a real id and hex secret
+     * go on to the database (which would refuse invalid UTF-8 with an
+     * error, not a "no such device"). */
+    int hex = 1;
+    for (int i = 0; i < PROTO_SECRET_HEX && hex; i++)
+        hex = (secret[i] >= '0' && secret[i] <= '9') || (secret[i] >= 'a' && secret[i] <= 'f');
+    if (model_id_check(id, "device id", NULL, 0) != 0 || !hex) {
+        MSG("The tablet's credentials are not known to this server; enrol the tablet again.");
+        return PROTO_E_UNAUTHORIZED;
+    }
     char err[300];
     const char *p[] = {id};
     PGresult *r = srv_q(pg,

@@ -501,6 +501,50 @@ static void test_deleted_pull_item(void **state)
     assert_string_equal(proto_code_name(PROTO_E_RATE_LIMITED), "rate_limited");
 }
 
+/* Every message is clean text that the error encoder can send: a parser
+ * error quoting broken input once carried a cut UTF-8 sequence, and the
+ * server then had no answer to give (found by fuzzing). */
+static void test_messages_are_always_clean_text(void **state)
+{
+    (void)state;
+    const char body[] = "{\"schema\":1,\"changes\":[{\"text\":\"Ventep\\\xc3\xa5 svar\"}]}";
+    proto_push p;
+    proto_err e;
+    assert_int_equal(proto_push_decode(body, strlen(body), &p, &e), -1);
+    assert_int_equal(e.code, PROTO_E_JSON);
+    char why[200];
+    assert_int_equal(model_text_check(e.msg, PROTO_MESSAGE_MAX, 0, "msg", why, sizeof why), 0);
+    char *s = proto_error_encode(e.code, e.msg);
+    assert_non_null(s);
+    proto_err back;
+    proto_error_decode(s, strlen(s), &back);
+    assert_int_equal(back.code, PROTO_E_JSON);
+    free(s);
+    /* Any message the server hands over goes out, cleaned. */
+    s = proto_error_encode(PROTO_E_VALUE, "cut \xc3 and a \x01 control");
+    assert_non_null(s);
+    proto_error_decode(s, strlen(s), &back);
+    assert_string_equal(back.msg, "cut ? and a ? control");
+    free(s);
+    /* A message cut to fit does not end in half a character. */
+    char longtext[600] = "";
+    for (int i = 0; i < 290; i++)
+        strcat(longtext, "\xc3\xa5");
+    proto_fail(&e, PROTO_E_VALUE, "x%s", longtext);
+    assert_int_equal(model_text_check(e.msg, PROTO_MESSAGE_MAX, 0, "msg", why, sizeof why), 0);
+    /* A rejection's message in a push reply, too. */
+    proto_result r = {"", PROTO_ST_REJECTED, 0, PROTO_E_FORBIDDEN, "bad \xff byte"};
+    assert_int_equal(model_id_new(SYS, r.change_id), 0);
+    proto_push_reply rep = {PROTO_SCHEMA, 1, &r};
+    s = proto_push_reply_encode(&rep);
+    assert_non_null(s);
+    proto_push_reply rb;
+    assert_int_equal(proto_push_reply_decode(s, strlen(s), &rb, &e), 0);
+    assert_string_equal(rb.results[0].message, "bad ? byte");
+    proto_push_reply_clear(&rb);
+    free(s);
+}
+
 int main(void)
 {
     SYS = plat_fake_new(1790000000000, 42);
@@ -514,6 +558,7 @@ int main(void)
         cmocka_unit_test(test_schema_check_accepts_current_and_previous),
         cmocka_unit_test(test_gzip_round_trip_and_bomb),
         cmocka_unit_test(test_deleted_pull_item),
+        cmocka_unit_test(test_messages_are_always_clean_text),
     };
     int rc = cmocka_run_group_tests_name("proto", tests, NULL, NULL);
     plat_fake_free(SYS);

@@ -351,6 +351,40 @@ static void test_still_serving_valid_requests(void **state)
     assert_int_equal(fx_count(&W, "SELECT count(*) FROM items"), items0 + 1);
 }
 
+/* Credentials of the right length but the wrong shape are refused as
+ * unknown before they reach the database; a device id with invalid UTF-8
+ * once came back as 503 "database not answering" (found by fuzzing). */
+static void test_malformed_credentials(void **state)
+{
+    (void)state;
+    const char *pull = "{\"schema\":1,\"cursor\":0,\"limit\":5,\"person_id\":\"\"}";
+    char url[200];
+    snprintf(url, sizeof url, "%s/v1/pull", W.srv.url);
+    const char *secret = D.authz + 7 + MODEL_UUID_LEN + 1;
+    char bad[4][200];
+    snprintf(bad[0], sizeof bad[0], "Bearer 0b500000-00000004--80\xfa" "0-000000000001.%s", secret);
+    snprintf(bad[1], sizeof bad[1], "Bearer %.36s.%.63sZ", D.authz + 7, secret);
+    snprintf(bad[2], sizeof bad[2], "Bearer %.36s.%.63sA", D.authz + 7, secret);
+    snprintf(bad[3], sizeof bad[3], "Bearer ZZZZZZZZ-ZZZZ-4ZZZ-8ZZZ-ZZZZZZZZZZZZ.%s", secret);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(strlen(bad[i]), strlen(D.authz));
+        thttp_resp r;
+        assert_int_equal(thttp("POST", url, W.srv.ca, bad[i], pull, strlen(pull), 0, NULL, &r), 0);
+        fx_assert_error(&r, 401, PROTO_E_UNAUTHORIZED);
+        thttp_free(&r);
+    }
+    nothing_stored_and_serving();
+}
+
+/* Broken JSON whose parser message quotes half a character: a typed
+ * 400, not a dropped connection (found by fuzzing). */
+static void test_broken_json_quoting_half_a_character(void **state)
+{
+    (void)state;
+    const char *body = "{\"schema\":1,\"changes\":[{\"text\":\"Ventep\\\xc3\xa5 svar\"}]}";
+    post_expect(body, strlen(body), 0, NULL, 400, PROTO_E_JSON);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -366,6 +400,8 @@ int main(void)
         cmocka_unit_test(test_body_over_cap_refused_before_read),
         cmocka_unit_test(test_gzip_bomb),
         cmocka_unit_test(test_bad_encodings),
+        cmocka_unit_test(test_malformed_credentials),
+        cmocka_unit_test(test_broken_json_quoting_half_a_character),
         cmocka_unit_test(test_still_serving_valid_requests),
     };
     int rc = cmocka_run_group_tests_name("srv_badinput", tests, up, down);
