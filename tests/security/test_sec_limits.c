@@ -127,7 +127,7 @@ static void test_per_device_limit(void **state)
 static void enrol_status(const char *code, long want, proto_code code_want)
 {
     proto_enrol e = {PROTO_SCHEMA, "", "Guessing tablet"};
-    snprintf(e.code, sizeof e.code, "%s", code);
+    snprintf(e.code, sizeof e.code, "%.32s", code);
     char *body = proto_enrol_encode(&e);
     thttp_resp r;
     fx_post(&W, "/v1/enrol", NULL, body, &r);
