@@ -285,6 +285,11 @@ int sync_http_error(sync_client *c, const sync_http_resp *r, const char *doing)
                                            "(HTTP %ld) while %s.", r->status, doing);
     }
     switch (e.code) {
+    case PROTO_E_RATE_LIMITED:
+        /* Busy, not broken: wait what the server asks and carry on, with
+         * the same changes. */
+        return sync_fail(c, SYNC_SERVER, "The server is busy; sync continues in %ld s.",
+                         r->retry_after_s > 0 ? r->retry_after_s : 1L);
     case PROTO_E_UNAUTHORIZED:
     case PROTO_E_REVOKED:
         return sync_fail(c, SYNC_UNAUTHORIZED, "%s", e.msg);

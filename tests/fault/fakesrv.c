@@ -108,7 +108,9 @@ static void answer(fakesrv *f, chan *c, const char *req)
                                   "Blik-Server: 1\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
                  strlen(body), body);
     } else {
-        const char *code = f->status == 503 ? "unavailable" : "internal";
+        const char *code = f->status == 503   ? "unavailable"
+                           : f->status == 429 ? "rate_limited"
+                                              : "internal";
         snprintf(body, sizeof body, "{\"schema\":1,\"oldest_schema\":1,\"error\":{\"code\":\"%s\","
                                     "\"message\":\"The database is not answering; try again "
                                     "later.\"}}", code);

@@ -5,7 +5,7 @@
  *   sign-in page (as portals do; a TLS hello gets the same page);
  * - a portal behind a trusted certificate: TLS, then 200 and a page;
  * - a failing Blik server: TLS with the given certificate; answers the ping
- *   as Blik does, and anything else with a status (500, 503) and, if given,
+ *   as Blik does, and anything else with a status (500, 503, 429) and, if given,
  *   Retry-After.
  * It counts the HTTP requests whose headers it read in full. */
 typedef struct fakesrv fakesrv;

@@ -35,6 +35,9 @@ static char IMPOSTOR[600]; /* a folder with another CA and a certificate it sign
 static model_id obs_ids[MAX_OBS];
 static int n_obs;
 
+/* The randomized run makes more requests a minute than a tablet may. */
+static const char *const server_flags[] = {"--rate-device", "1000000", NULL};
+
 static const sync_config fast = {.connect_timeout_ms = 1500, .stall_ms = 1000,
                                  .timeout_ms = 4000, .push_batch = 25, .pull_limit = 60};
 
@@ -47,7 +50,7 @@ static void sleep_ms(int ms)
 static int up(void **state)
 {
     (void)state;
-    if (fx_up(&W, "blik_fault", NULL) != 0)
+    if (fx_up(&W, "blik_fault", server_flags) != 0)
         return -1;
     fx_make_unit(&W, "Mariehønen", &U);
     if (fproxy_start(W.srv.port, &P) != 0)
@@ -222,7 +225,7 @@ static void restart_server(const char *commit_delay)
         setenv("BLIK_FAULT_COMMIT_DELAY_MS", commit_delay, 1);
     else
         unsetenv("BLIK_FAULT_COMMIT_DELAY_MS");
-    fx_restart(&W, NULL);
+    fx_restart(&W, server_flags);
     unsetenv("BLIK_FAULT_COMMIT_DELAY_MS");
     fproxy_set_target(P, W.srv.port);
 }
@@ -293,6 +296,19 @@ static void test_503_retry_after_and_sync_now(void **state)
     assert_int_equal(rep.retry_after_s, 30);
     assert_non_null(strstr(sync_errmsg(A.c), "tried again later"));
     assert_int_equal(tab_counts(&A).waiting, waiting);
+
+    /* 429 (too many requests) is "busy", with the server's wait. */
+    fakesrv *f429;
+    assert_int_equal(fakesrv_start(FAKE_STATUS, cert, key, 429, 5, &f429), 0);
+    fproxy_drop_all(P);
+    fproxy_divert(P, fakesrv_port(f429), 1000);
+    assert_int_equal(sync_round(A.c, &rep), SYNC_SERVER);
+    assert_int_equal(rep.retry_after_s, 5);
+    assert_non_null(strstr(sync_errmsg(A.c), "busy"));
+    assert_int_equal(tab_counts(&A).waiting, waiting);
+    fakesrv_stop(f429);
+    fproxy_drop_all(P);
+    fproxy_divert(P, fakesrv_port(f503), 1000);
 
     sync_config cfg = fast;
     cfg.db_path = A.path;
