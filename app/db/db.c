@@ -268,12 +268,16 @@ void db_close(db *d)
     free(d);
 }
 
+/* Every cached statement is reset before returning: one left mid-read keeps
+ * a read snapshot open, so the handle would not see other handles' writes. */
 int db_schema_version(db *d)
 {
     sqlite3_stmt *st = db_stmt(d, "PRAGMA user_version");
-    if (!st || sqlite3_step(st) != SQLITE_ROW)
+    if (!st)
         return -1;
-    return sqlite3_column_int(st, 0);
+    int v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_reset(st);
+    return v;
 }
 
 int db_check(db *d)

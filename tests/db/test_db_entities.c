@@ -432,6 +432,28 @@ static void test_kv(void **state)
     assert_int_equal(db_kv_put(f->d, "bad", "\xff"), DB_INVALID);
 }
 
+/* Two handles on one file, as the screens and the sync worker have: what
+ * one commits, the other sees at once, and both can write in turn. */
+static void test_two_handles_see_each_other(void **state)
+{
+    dbfix *f = *state;
+    db *other;
+    assert_int_equal(db_open(f->path, f->sys, &other), DB_OK);
+    assert_int_equal(db_schema_version(other), DB_SCHEMA_VERSION);
+    model_id obs;
+    assert_int_equal(dbfix_start(f, obs), DB_OK);
+    model_observation o;
+    assert_int_equal(db_obs_get(other, obs, &o), DB_OK);
+    assert_int_equal(db_obs_event(other, obs, FIX_PEER_A, MODEL_EV_COUNT, "open_q", NULL), DB_OK);
+    assert_int_equal(db_schema_version(f->d), DB_SCHEMA_VERSION);
+    assert_int_equal(db_obs_event(f->d, obs, FIX_PEER_A, MODEL_EV_COUNT, "open_q", NULL), DB_OK);
+    model_event ev[4];
+    int n;
+    assert_int_equal(db_obs_events(other, obs, 0, 4, ev, &n), DB_OK);
+    assert_int_equal(n, 2);
+    db_close(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -443,6 +465,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_outbox_ack_and_pending, setup, teardown),
         cmocka_unit_test_setup_teardown(test_visibility_and_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kv, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_handles_see_each_other, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
