@@ -162,8 +162,9 @@ void sync_engine_network_changed(sync_engine *e);
 void sync_engine_poke(sync_engine *e);
 /* Copies the current state. */
 void sync_engine_status(sync_engine *e, sync_status *out);
-/* Stops the worker (a round in progress finishes its current request, at
- * most the configured timeouts) and frees; sync_engine_stop(NULL) is a no-op. */
+/* Stops the worker (a transfer in progress is abandoned within about a
+ * second; its changes stay in the outbox) and frees; sync_engine_stop(NULL)
+ * is a no-op. */
 void sync_engine_stop(sync_engine *e);
 
 #endif

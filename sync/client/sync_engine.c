@@ -30,6 +30,14 @@ struct sync_engine {
     sync_status st;
 };
 
+/* Read by the worker's transfers, without the lock: a stale read only
+ * delays the stop by one progress call. */
+static int stopping(void *ud)
+{
+    sync_engine *e = ud;
+    return __atomic_load_n(&e->stop, __ATOMIC_RELAXED);
+}
+
 static int64_t mono(const sync_engine *e) { return e->cfg.sys->mono_ms(e->cfg.sys); }
 
 /* The next wait after a failure: the backoff doubles up to its cap, and
@@ -83,6 +91,8 @@ static void *worker(void *arg)
         sync_client_close(c);
         return NULL;
     }
+    c->should_stop = stopping;
+    c->stop_ud = e;
     e->st.enrolled = sync_enrolled(c);
     db_sync_count(c->d, &e->st.counts);
     int64_t last_pull = 0;
@@ -243,7 +253,7 @@ void sync_engine_stop(sync_engine *e)
     if (!e)
         return;
     pthread_mutex_lock(&e->mu);
-    e->stop = 1;
+    __atomic_store_n(&e->stop, 1, __ATOMIC_RELAXED);
     pthread_cond_signal(&e->cv);
     pthread_mutex_unlock(&e->mu);
     pthread_join(e->thread, NULL);

@@ -75,6 +75,18 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
+/* Lets the engine stop a transfer at once when the app shuts sync down,
+ * rather than after the stall timeout. */
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)dt;
+    (void)dn;
+    (void)ut;
+    (void)un;
+    sync_client *c = ud;
+    return c->should_stop && c->should_stop(c->stop_ud) ? 1 : 0;
+}
+
 void sync_http_free(sync_http_resp *r)
 {
     free(r->body);
@@ -158,6 +170,11 @@ void sync_http(sync_client *c, const char *method, const char *url, const char *
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, out);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, out->detail);
+    if (c->should_stop) {
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    }
     if (body) {
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);

@@ -20,6 +20,9 @@ struct sync_client {
     char authz[160];
     char pin[128];
     char *ca_pem; /* malloc'd, or NULL for the system's CAs */
+    /* Set by the engine: a transfer in progress stops when this says so. */
+    int (*should_stop)(void *ud);
+    void *stop_ud;
 };
 
 /* Reads the enrolment (server, credentials, CA, pin) from the store into

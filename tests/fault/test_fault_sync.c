@@ -448,6 +448,34 @@ static void test_server_down_is_named(void **state)
     tab_sync_ok(&A, NULL);
 }
 
+/* Stopping sync while a transfer hangs does not wait for the timeouts. */
+static void test_engine_stops_promptly_mid_transfer(void **state)
+{
+    (void)state;
+    capture(3, 0);
+    int64_t waiting = tab_counts(&A).waiting;
+    sync_config cfg = {.db_path = A.path, .stall_ms = 30000, .timeout_ms = 60000,
+                       .poll_ms = 20};
+    fproxy_drop_all(P);
+    fproxy_arm(P, FP_STALL, FP_REQUEST, 0);
+    sync_engine *e;
+    char err[200];
+    assert_int_equal(sync_engine_start(&cfg, &e, err, sizeof err), SYNC_OK);
+    for (int i = 0; i < 300 && !fproxy_fired(P); i++)
+        sleep_ms(10);
+    assert_true(fproxy_fired(P));
+    sync_status st;
+    sync_engine_status(e, &st);
+    assert_true(st.running);
+    int64_t t0 = plat_sys_os()->mono_ms(plat_sys_os());
+    sync_engine_stop(e);
+    assert_true(plat_sys_os()->mono_ms(plat_sys_os()) - t0 < 3000);
+    fproxy_disarm(P);
+    fproxy_drop_all(P);
+    assert_int_equal(tab_counts(&A).waiting, waiting);
+    tab_sync_ok(&A, NULL);
+}
+
 /* ---- the randomized run ---- */
 
 static unsigned long long rng;
@@ -588,6 +616,7 @@ int main(void)
         cmocka_unit_test(test_captive_portal_is_named),
         cmocka_unit_test(test_wrong_certificate_sends_nothing),
         cmocka_unit_test(test_server_down_is_named),
+        cmocka_unit_test(test_engine_stops_promptly_mid_transfer),
         cmocka_unit_test(test_randomized_rounds_then_converge),
     };
     return cmocka_run_group_tests(tests, up, down);
