@@ -20,10 +20,10 @@
  * Ends any read a cached statement has left open on the handle. A handle
  * that keeps a statement un-reset keeps reading the snapshot it had then, so
  * it would not see what another handle (the sync worker's, or the screens')
- * wrote since, and could not write after it. db_schema_version() leaves its
- * statement so at every db_open(); call this after db_open() on each handle
- * until that is fixed. The state calls below do it themselves. Does nothing
- * inside a transaction.
+ * wrote since, and could not write after it. Earlier stores left one so at
+ * every db_open(); the sync side and the state calls below settle their
+ * handle as a safeguard, since two handles on one file is what sync is.
+ * Does nothing inside a transaction.
  */
 void db_sync_settle(db *d);
 
