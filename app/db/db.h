@@ -31,7 +31,7 @@ typedef enum {
     DB_INTERNAL
 } db_rc;
 
-#define DB_SCHEMA_VERSION 4
+#define DB_SCHEMA_VERSION 5
 
 /*
  * Opens (creating if needed) the store at path and brings its schema up to

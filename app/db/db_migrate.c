@@ -142,7 +142,21 @@ static const char step4[] =
     "CREATE INDEX rejected_by_obs ON sync_rejected(obs_id);"
     "CREATE TABLE sync_config(key TEXT PRIMARY KEY, value TEXT NOT NULL);";
 
-static const char *const steps[] = {step1, step2, step3, step4};
+/* Step 5: a correction of a finished observation keeps what it changed, by
+ * whom and when, one row per changed part (activity, context, a sign's
+ * rating), so that nothing is silently overwritten and history can show
+ * every revision. The rows go with their observation, however it is
+ * deleted (retention, a deletion the server published). */
+static const char step5[] =
+    "CREATE TABLE obs_revision("
+    "  observation_id TEXT NOT NULL, revision INTEGER NOT NULL, actor_id TEXT NOT NULL,"
+    "  at INTEGER NOT NULL, what TEXT NOT NULL, sign_id TEXT NOT NULL DEFAULT '',"
+    "  before TEXT NOT NULL, after TEXT NOT NULL);"
+    "CREATE INDEX obs_revision_by_obs ON obs_revision(observation_id, revision);"
+    "CREATE TRIGGER obs_revision_gone AFTER DELETE ON observation BEGIN"
+    "  DELETE FROM obs_revision WHERE observation_id = OLD.id; END;";
+
+static const char *const steps[] = {step1, step2, step3, step4, step5};
 _Static_assert(sizeof steps / sizeof steps[0] == DB_SCHEMA_VERSION,
                "one migration step per schema version");
 

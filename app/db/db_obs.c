@@ -6,6 +6,7 @@
  */
 #include "db_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -238,6 +239,32 @@ static int touch_obs(db *d, model_observation *o)
     return save_obs(d, o, 0);
 }
 
+/* Keeps one changed part of a corrected (finished) observation: what it
+ * was, what it became, who changed it and when, under the revision the
+ * correction made, so that history can show it and nothing is silently
+ * overwritten. Inside the caller's transaction, after touch_obs(). */
+static int record_revision(db *d, const model_observation *o, const char *actor_id,
+                           const char *what, const char *sign_id, const char *before,
+                           const char *after)
+{
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO obs_revision(observation_id, revision, actor_id,"
+                                  " at, what, sign_id, before, after)"
+                                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (!st)
+        return DB_INTERNAL;
+    db_bind_text(st, 1, o->id);
+    sqlite3_bind_int(st, 2, o->revision);
+    db_bind_text(st, 3, actor_id);
+    sqlite3_bind_int64(st, 4, o->updated_at);
+    db_bind_text(st, 5, what);
+    db_bind_text(st, 6, sign_id ? sign_id : "");
+    db_bind_text(st, 7, before);
+    db_bind_text(st, 8, after);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? DB_OK : db_sqlite_fail(d, rc, "keeping the correction");
+}
+
 int db_obs_update(db *d, const char *id, const char *actor_id, const char *activity,
                   const char *context_json)
 {
@@ -259,10 +286,17 @@ int db_obs_update(db *d, const char *id, const char *actor_id, const char *activ
         rc = db_fail(d, DB_INVALID, "%s", err);
     free(t);
     if (rc == DB_OK) {
+        model_observation was = o;
         model_copy(o.activity, sizeof o.activity, activity ? activity : "");
         if (context_json)
             model_copy(o.context_json, sizeof o.context_json, *context_json ? context_json : "{}");
         rc = touch_obs(d, &o);
+        if (rc == DB_OK && was.status == MODEL_OBS_FINISHED && strcmp(was.activity, o.activity))
+            rc = record_revision(d, &o, actor_id, "activity", NULL, was.activity, o.activity);
+        if (rc == DB_OK && was.status == MODEL_OBS_FINISHED &&
+            strcmp(was.context_json, o.context_json))
+            rc = record_revision(d, &o, actor_id, "context", NULL, was.context_json,
+                                 o.context_json);
     }
     return finish(d, rc);
 }
@@ -303,6 +337,22 @@ int db_obs_rate(db *d, const char *obs_id, const char *actor_id, const char *sig
     free(t);
     if (rc != DB_OK)
         return finish(d, rc);
+    /* The level before, for the revision a correction leaves. */
+    int was = -1;
+    if (o.status == MODEL_OBS_FINISHED) {
+        sqlite3_stmt *old = db_stmt(d, "SELECT level FROM rating WHERE observation_id = ?1"
+                                       " AND sign_id = ?2");
+        if (!old)
+            return finish(d, DB_INTERNAL);
+        db_bind_text(old, 1, obs_id);
+        db_bind_text(old, 2, sign_id);
+        int src = sqlite3_step(old);
+        if (src == SQLITE_ROW)
+            was = sqlite3_column_int(old, 0);
+        sqlite3_reset(old);
+        if (src != SQLITE_ROW && src != SQLITE_DONE)
+            return finish(d, db_sqlite_fail(d, src, "reading a rating"));
+    }
     int64_t now = d->sys->now_ms(d->sys);
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO rating(observation_id, sign_id, level, at)"
                                   " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(observation_id, sign_id)"
@@ -324,6 +374,12 @@ int db_obs_rate(db *d, const char *obs_id, const char *actor_id, const char *sig
            : db_fail(d, DB_NOMEM, "Out of memory.");
     if (rc == DB_OK && o.status == MODEL_OBS_FINISHED)
         rc = touch_obs(d, &o);
+    if (rc == DB_OK && o.status == MODEL_OBS_FINISHED) {
+        char before[16], after[16];
+        snprintf(before, sizeof before, "%d", was);
+        snprintf(after, sizeof after, "%d", level);
+        rc = record_revision(d, &o, actor_id, "rating", sign_id, before, after);
+    }
     return finish(d, rc);
 }
 
