@@ -9,6 +9,12 @@
  *
  * N is BLIK_BENCH_OBS (default 10000). The cluster runs with fsync off (the
  * test fixture's setting), which flatters the server's commits.
+ *
+ * In the same run, the yardstick: the same N observations as documents (one
+ * per observation, its events, notes and ratings inside) replicated by
+ * PouchDB into pouchdb-server, both in memory, through a byte-counting proxy
+ * (tests/bench/sync/pouch). Its npm packages are installed into the build
+ * tree the first time. BLIK_BENCH_POUCH=0 leaves it out.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +23,40 @@
 #include "benchutil.h"
 #include "faultproxy.h"
 #include "synctest.h"
+
+/* Runs the PouchDB yardstick and passes its result lines on; fills the
+ * figures it reports. Returns 0, or -1 if it could not run. */
+static int pouch(int n, double *push_s, double *pull_s, double *push_b, double *pull_b,
+                 double *idle_ms)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "bash '%s/tests/bench/sync/pouch/run.sh' '%s/pouch' %d",
+             BLIK_SOURCE_DIR, BLIK_BINARY_DIR, n);
+    FILE *f = popen(cmd, "r");
+    if (!f)
+        return -1;
+    char line[512];
+    int seen = 0;
+    while (fgets(line, sizeof line, f)) {
+        char name[64];
+        double v;
+        if (sscanf(line, "BENCH\t%63[^\t]\t%lf", name, &v) != 2)
+            continue;
+        fputs(line, stdout);
+        double *slot = !strcmp(name, "pouch_push_time")         ? push_s
+                       : !strcmp(name, "pouch_pull_time")       ? pull_s
+                       : !strcmp(name, "pouch_push_wire_bytes") ? push_b
+                       : !strcmp(name, "pouch_pull_wire_bytes") ? pull_b
+                       : !strcmp(name, "pouch_idle_round")      ? idle_ms
+                                                                : NULL;
+        if (slot) {
+            *slot = v;
+            seen++;
+        }
+    }
+    fflush(stdout);
+    return pclose(f) == 0 && seen == 5 ? 0 : -1;
+}
 
 static void fill(tablet *t, const fx_unit *u, const char *focus, const model_focus *f, int n)
 {
@@ -102,8 +142,8 @@ int main(void)
     snprintf(note, sizeof note, "%d observations, %lld changes, %d requests", n,
              (long long)k.waiting, rep.requests);
     bench_report("sync_push_time", push_s, "s", note);
-    bench_report("sync_push_wire_bytes", (double)(up + down), "bytes",
-                 "TCP payload both ways, TLS included");
+    double push_wire = (double)(up + down);
+    bench_report("sync_push_wire_bytes", push_wire, "bytes", "TCP payload both ways, TLS included");
     bench_report("sync_push_http_bytes", (double)(rep.bytes_up + rep.bytes_down), "bytes",
                  "HTTP headers and bodies as curl counts them (replies after gunzip)");
 
@@ -123,8 +163,8 @@ int main(void)
     snprintf(note, sizeof note, "%d records onto a fresh tablet, %d requests", rep.pulled,
              rep.requests);
     bench_report("sync_pull_time", pull_s, "s", note);
-    bench_report("sync_pull_wire_bytes", (double)(up + down), "bytes",
-                 "TCP payload both ways, TLS included");
+    double pull_wire = (double)(up + down);
+    bench_report("sync_pull_wire_bytes", pull_wire, "bytes", "TCP payload both ways, TLS included");
     bench_report("sync_pull_http_bytes", (double)(rep.bytes_up + rep.bytes_down), "bytes",
                  "HTTP headers and bodies as curl counts them (replies after gunzip)");
 
@@ -136,7 +176,22 @@ int main(void)
         idle[i] = (double)(bench_ns() - t0) / 1e6;
     }
     snprintf(note, sizeof note, "median of 21; ping, empty outbox, %d pulls", rep.requests - 1);
-    bench_report("sync_idle_round", bench_percentile(idle, 21, 50), "ms", note);
+    double idle_ms = bench_percentile(idle, 21, 50);
+    bench_report("sync_idle_round", idle_ms, "ms", note);
+
+    const char *pv = getenv("BLIK_BENCH_POUCH");
+    double pp_s, pl_s, pp_b, pl_b, pi_ms;
+    if (!(pv && !strcmp(pv, "0"))) {
+        if (pouch(n, &pp_s, &pl_s, &pp_b, &pl_b, &pi_ms) != 0) {
+            fprintf(stderr, "bench: the PouchDB yardstick did not run\n");
+            return 1;
+        }
+        bench_report("sync_vs_pouch_push_time", push_s / pp_s, "ratio", "Blik / PouchDB, same run");
+        bench_report("sync_vs_pouch_push_bytes", push_wire / pp_b, "ratio", "Blik / PouchDB, same run");
+        bench_report("sync_vs_pouch_pull_time", pull_s / pl_s, "ratio", "Blik / PouchDB, same run");
+        bench_report("sync_vs_pouch_pull_bytes", pull_wire / pl_b, "ratio", "Blik / PouchDB, same run");
+        bench_report("sync_vs_pouch_idle_round", idle_ms / pi_ms, "ratio", "Blik / PouchDB, same run");
+    }
     tab_close(&a);
     tab_close(&c);
     fproxy_stop(p);

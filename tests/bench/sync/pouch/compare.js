@@ -1,0 +1,131 @@
+// The sync benchmark's yardstick: the same observations as documents, replicated by PouchDB
+// into pouchdb-server (both in memory) on loopback. One document per observation, holding its
+// 40 counter events, 5 notes and 5 sign ratings with the field names and sizes Blik sends.
+// Bytes on the wire are counted by a TCP proxy between the replicator and the server.
+// Prints lines "BENCH<TAB>name<TAB>value<TAB>unit<TAB>note". Usage: node compare.js [N]
+'use strict';
+const net = require('net');
+const path = require('path');
+const { spawn } = require('child_process');
+const PouchDB = require('pouchdb');
+PouchDB.plugin(require('pouchdb-adapter-memory'));
+
+const N = parseInt(process.argv[2] || '10000', 10);
+
+function report(name, value, unit, note) {
+  process.stdout.write(`BENCH\t${name}\t${value}\t${unit}\t${note}\n`);
+}
+
+function uuid(i, k) {
+  const h = (i * 7919 + k * 104729).toString(16).padStart(12, '0').slice(-12);
+  return `0b11c000-0000-4000-8000-${h}`;
+}
+
+function observation(i) {
+  const id = uuid(i, 0);
+  const t0 = 1767225600000 + i * 3600000;
+  const events = [];
+  for (let e = 0; e < 40; e++)
+    events.push({ id: uuid(i, e + 1), observation_id: id, kind: 'count', key: 'open_q',
+                  target_id: '', at: t0 + e * 20000 });
+  const notes = [];
+  for (let k = 0; k < 5; k++)
+    notes.push({ id: uuid(i, 100 + k), observation_id: id, at: t0 + k * 60000,
+                 text: `Note ${k}: Asked an open question and waited; three children answered in whole sentences.`,
+                 sign_id: '' });
+  const ratings = [];
+  for (let k = 0; k < 5; k++)
+    ratings.push({ observation_id: id, sign_id: uuid(0, 200 + k), level: k % 3, at: t0 });
+  return {
+    _id: id, unit_id: uuid(0, 300), focus_id: uuid(0, 301), focus_version: 1,
+    template_id: uuid(0, 302), template_version: 1, observer_id: uuid(0, 303),
+    observee_id: uuid(0, 304), room_id: uuid(0, 305), activity: 'Circle time', context: {},
+    agreement: true, started_at: t0, ended_at: t0 + 900000, status: 'finished', revision: 1,
+    updated_at: t0 + 900000, events, notes, ratings,
+  };
+}
+
+// A TCP proxy that counts bytes both ways, so the figure includes HTTP headers.
+function countingProxy(targetPort) {
+  const counts = { up: 0, down: 0 };
+  const server = net.createServer((c) => {
+    const s = net.connect(targetPort, '127.0.0.1');
+    c.on('data', (b) => { counts.up += b.length; s.write(b); });
+    s.on('data', (b) => { counts.down += b.length; c.write(b); });
+    c.on('end', () => s.end()); s.on('end', () => c.end());
+    c.on('error', () => s.destroy()); s.on('error', () => c.destroy());
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () =>
+    resolve({ server, counts, port: server.address().port })));
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+}
+
+async function waitUp(port) {
+  for (let i = 0; i < 200; i++) {
+    try {
+      const ok = await new Promise((resolve) => {
+        const c = net.connect(port, '127.0.0.1', () => { c.end(); resolve(true); });
+        c.on('error', () => resolve(false));
+      });
+      if (ok) return;
+    } catch (e) { /* retry */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('pouchdb-server did not start');
+}
+
+async function main() {
+  const port = await freePort();
+  const bin = path.join(__dirname, 'node_modules', '.bin', 'pouchdb-server');
+  const srv = spawn(bin, ['--in-memory', '--port', String(port), '--host', '127.0.0.1', '--no-stdout-logs'],
+                    { cwd: __dirname, stdio: 'ignore' });
+  try {
+    await waitUp(port);
+    const proxy = await countingProxy(port);
+    const url = `http://127.0.0.1:${proxy.port}/blik`;
+    const local = new PouchDB('tablet-a', { adapter: 'memory' });
+    for (let i = 0; i < N; i += 500) {
+      const docs = [];
+      for (let k = i; k < Math.min(N, i + 500); k++) docs.push(observation(k));
+      await local.bulkDocs(docs);
+    }
+    const note = `${N} documents, pouchdb-server --in-memory, plain HTTP on loopback`;
+
+    let t = process.hrtime.bigint();
+    const pushed = await local.replicate.to(url);
+    const pushS = Number(process.hrtime.bigint() - t) / 1e9;
+    if (pushed.docs_written !== N) throw new Error(`pushed ${pushed.docs_written} of ${N}`);
+    report('pouch_push_time', pushS.toFixed(3), 's', note);
+    report('pouch_push_wire_bytes', proxy.counts.up + proxy.counts.down, 'bytes', note);
+
+    proxy.counts.up = proxy.counts.down = 0;
+    const fresh = new PouchDB('tablet-b', { adapter: 'memory' });
+    t = process.hrtime.bigint();
+    const pulled = await fresh.replicate.from(url);
+    const pullS = Number(process.hrtime.bigint() - t) / 1e9;
+    if (pulled.docs_written !== N) throw new Error(`pulled ${pulled.docs_written} of ${N}`);
+    report('pouch_pull_time', pullS.toFixed(3), 's', note);
+    report('pouch_pull_wire_bytes', proxy.counts.up + proxy.counts.down, 'bytes', note);
+
+    const idle = [];
+    for (let k = 0; k < 21; k++) {
+      t = process.hrtime.bigint();
+      const r = await local.replicate.to(url);
+      idle.push(Number(process.hrtime.bigint() - t) / 1e6);
+      if (r.docs_written !== 0) throw new Error('an idle round wrote documents');
+    }
+    idle.sort((a, b) => a - b);
+    report('pouch_idle_round', idle[10].toFixed(2), 'ms', 'median of 21 replications with nothing to do');
+    proxy.server.close();
+  } finally {
+    srv.kill('SIGTERM');
+  }
+}
+
+main().then(() => process.exit(0), (e) => { console.error(`compare.js: ${e.message}`); process.exit(1); });
