@@ -2,10 +2,14 @@
  * damaged one, errors, statement cache and transactions. */
 #include "db_int.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* "Blik" in ASCII: marks the file as ours in its header. */
 #define DB_APPLICATION_ID 0x426C696B
@@ -218,6 +222,36 @@ static int check_identity(db *d)
     return DB_OK;
 }
 
+/*
+ * Observations are personal data: a new file is made readable by the app's
+ * user only, before SQLite first writes it (SQLite gives the -wal and -shm
+ * files the mode of the database file). An existing file found with wider
+ * rights is narrowed once it is known to be Blik's; another program's file
+ * is left exactly as it was.
+ */
+static int create_private(db *d, const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        close(fd);
+        return DB_OK;
+    }
+    if (errno == EEXIST)
+        return DB_OK;
+    return db_fail(d, DB_IO, "Cannot create the database file %s: %s.", path, strerror(errno));
+}
+
+static int narrow_rights(db *d, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && (st.st_mode & 077) == 0)
+        return DB_OK;
+    if (chmod(path, 0600) != 0)
+        return db_fail(d, DB_IO, "Cannot make the database file %s private: %s.", path,
+                       strerror(errno));
+    return DB_OK;
+}
+
 int db_open_at(const char *path, const plat_sys *sys, int version, db **out)
 {
     db *d = calloc(1, sizeof *d);
@@ -225,12 +259,15 @@ int db_open_at(const char *path, const plat_sys *sys, int version, db **out)
     if (!d)
         return DB_NOMEM;
     d->sys = sys;
-    int rc = sqlite3_open_v2(path, &d->conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    int rc = create_private(d, path);
+    if (rc != DB_OK)
+        return rc;
+    rc = sqlite3_open_v2(path, &d->conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK)
         return db_sqlite_fail(d, rc, "opening the database");
     sqlite3_extended_result_codes(d->conn, 1);
     sqlite3_busy_timeout(d->conn, 2000);
-    if ((rc = check_identity(d)) != DB_OK)
+    if ((rc = check_identity(d)) != DB_OK || (rc = narrow_rights(d, path)) != DB_OK)
         return rc;
     /* WAL keeps readers and the writer apart; FULL syncs the WAL on every
      * commit, so a commit that returned survives a power cut. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "dbfix.h"
 #include "faultvfs.h"
@@ -96,6 +97,8 @@ static void expect_refused_untouched(const char *path, int want, const char *msg
 {
     unsigned char *before, *after;
     long nb, na;
+    struct stat st0, st1;
+    assert_int_equal(stat(path, &st0), 0);
     read_all(path, &before, &nb);
     plat_sys *sys = plat_fake_new(FIX_T0, 1);
     db *d;
@@ -104,6 +107,8 @@ static void expect_refused_untouched(const char *path, int want, const char *msg
     db_close(d);
     plat_fake_free(sys);
     read_all(path, &after, &na);
+    assert_int_equal(stat(path, &st1), 0);
+    assert_int_equal(st1.st_mode, st0.st_mode); /* not even its rights */
     assert_int_equal(na, nb);
     assert_memory_equal(before, after, (size_t)nb);
     free(before);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "dbfix.h"
 #include "tsupport.h"
@@ -140,6 +141,30 @@ static void test_from_version_2(void **state)
     db_close(d);
 }
 
+/* The file and its write-ahead log are the app user's alone, also when an
+ * older file was made with wider rights. */
+static void test_file_is_private(void **state)
+{
+    (void)state;
+    db *d;
+    assert_int_equal(db_open(path, sys, &d), DB_OK);
+    model_unit u = {.id = DEMO_UNIT_ID, .name = "Enheden", .retention_days = 90};
+    assert_int_equal(db_unit_put(d, &u), DB_OK);
+    struct stat st;
+    char wal[1200];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(stat(wal, &st), 0);
+    assert_int_equal(st.st_mode & 077, 0);
+    db_close(d);
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(db_open(path, sys, &d), DB_OK);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    db_close(d);
+}
+
 static void test_unknown_target_version(void **state)
 {
     (void)state;
@@ -155,6 +180,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_from_version_1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_from_version_2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_step_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_is_private, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_target_version, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
