@@ -12,6 +12,10 @@
 #include "plat_gfx.h"
 #include "scr.h"
 #include "ui.h"
+#ifdef BLIK_HAVE_SYNC
+#include "db_sync.h"
+#include "sync.h"
+#endif
 
 static void usage(FILE *f)
 {
@@ -32,6 +36,59 @@ static const char *assets_dir(void)
 {
     const char *env = getenv("BLIK_ASSETS_DIR");
     return env && *env ? env : BLIK_ASSETS_DIR;
+}
+
+#ifdef BLIK_HAVE_SYNC
+/* The screens reach sync only through these: the engine's calls return at
+ * once and copy its state under its lock. */
+static int sync_hook_enrolled(void *ctx)
+{
+    sync_status st;
+    sync_engine_status(ctx, &st);
+    return st.enrolled;
+}
+
+static void sync_hook_now(void *ctx) { sync_engine_now(ctx); }
+
+static void sync_hook_status(void *ctx, char *line, size_t cap)
+{
+    sync_status st;
+    sync_engine_status(ctx, &st);
+    snprintf(line, cap, "%s", st.running ? "Syncing now." : st.message);
+}
+
+/* Starts the sync worker if this tablet is enrolled with a server; an
+ * unenrolled tablet has nothing to sync with and runs no worker. */
+static sync_engine *start_sync(db *d, const char *path, const plat_sys *sys)
+{
+    char dev[128];
+    if (db_sync_config_get(d, "device_id", dev, sizeof dev) != DB_OK || !dev[0])
+        return NULL;
+    sync_global_init();
+    sync_config sc = {0};
+    sc.db_path = path;
+    sc.sys = sys;
+    sync_engine *e = NULL;
+    char err[320];
+    if (sync_engine_start(&sc, &e, err, sizeof err) != SYNC_OK) {
+        fprintf(stderr, "blik: sync does not start: %s\n", err);
+        return NULL;
+    }
+    return e;
+}
+#endif
+
+/* Loads one language's catalogue; NULL (with a message) if it cannot. */
+static i18n *load_lang(const char *lang)
+{
+    char po[1200], err[512];
+    snprintf(po, sizeof po, "%s/po/%s.po", assets_dir(), lang);
+    i18n *tr = NULL;
+    if (i18n_load(po, &tr, err, sizeof err) != 0) {
+        fprintf(stderr, "blik: %s\n", err);
+        return NULL;
+    }
+    return tr;
 }
 
 int main(int argc, char **argv)
@@ -98,16 +155,14 @@ int main(int argc, char **argv)
     else
         lang = "da";
 
-    char po[1200], reg[1200], bold[1200];
-    snprintf(po, sizeof po, "%s/po/%s.po", assets_dir(), lang);
+    char reg[1200], bold[1200];
     snprintf(reg, sizeof reg, "%s/fonts/NotoSans-Regular.ttf", assets_dir());
     snprintf(bold, sizeof bold, "%s/fonts/NotoSans-Bold.ttf", assets_dir());
-    i18n *tr = NULL;
-    if (i18n_load(po, &tr, err, sizeof err) != 0) {
-        /* English text is in the program itself; Danish needs its file. */
-        fprintf(stderr, "blik: %s\n", err);
-        tr = i18n_empty();
-    }
+    /* Both languages, so that settings can switch at once. English text is
+     * in the program itself; Danish needs its file. */
+    i18n *tr_da = load_lang("da"), *tr_en = load_lang("en");
+    i18n *fallback = i18n_empty();
+    const i18n *tr = !strcmp(lang, "en") ? (tr_en ? tr_en : fallback) : (tr_da ? tr_da : fallback);
 
     plat_video_opts vo = {0};
     vo.title = "Blik";
@@ -117,12 +172,25 @@ int main(int argc, char **argv)
     plat_video *v = NULL;
     if (plat_video_open(&vo, &v, err, sizeof err) != 0) {
         fprintf(stderr, "blik: %s\n", err);
-        i18n_free(tr);
+        i18n_free(tr_da);
+        i18n_free(tr_en);
+        i18n_free(fallback);
         db_close(d);
         return 1;
     }
     ui_ctx *u = ui_new(v);
-    scr_config cfg = {d, sys, tr, 0};
+    scr_config cfg = {0};
+    cfg.db = d;
+    cfg.sys = sys;
+    cfg.tr = tr;
+    cfg.tr_da = tr_da;
+    cfg.tr_en = tr_en;
+#ifdef BLIK_HAVE_SYNC
+    sync_engine *engine = start_sync(d, path, sys);
+    scr_sync hooks = {engine, sync_hook_enrolled, sync_hook_now, sync_hook_status};
+    if (engine)
+        cfg.sync = &hooks;
+#endif
     scr_app *a = u ? scr_app_new(&cfg, u, err, sizeof err) : NULL;
     int rc = 1;
     if (a) {
@@ -138,9 +206,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "blik: %s\n", u ? err : "out of memory");
     }
     scr_app_free(a);
+#ifdef BLIK_HAVE_SYNC
+    sync_engine_stop(engine);
+#endif
     ui_free(u);
     plat_video_close(v);
-    i18n_free(tr);
+    i18n_free(tr_da);
+    i18n_free(tr_en);
+    i18n_free(fallback);
     db_close(d);
     return rc;
 }

@@ -7,8 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const screen_keys[SCR_COUNT] = {"signin", "home", "start", "observe",
-                                                   "summary"};
+static const char *const screen_keys[SCR_COUNT] = {
+    "signin", "home", "start", "observe", "summary", "feedback", "reflection", "history",
+    "progress", "settings"};
 
 static scr_screen screen_from_key(const char *s)
 {
@@ -89,17 +90,39 @@ static void load_people(scr_app *a)
     }
 }
 
+/* Screens that show one observation keep it loaded. */
+static int shows_obs(scr_screen s)
+{
+    return s == SCR_OBSERVE || s == SCR_SUMMARY || s == SCR_FEEDBACK || s == SCR_REFLECTION;
+}
+
+/* Text typed on the way out of a screen is saved before it is left. */
+static void leave_screen(scr_app *a)
+{
+    if (a->screen == SCR_FEEDBACK && a->have_cur)
+        scr_feedback_commit(a, 0);
+    else if (a->screen == SCR_REFLECTION && a->have_cur)
+        scr_reflection_commit(a);
+}
+
 void scr_go(scr_app *a, scr_screen s)
 {
+    leave_screen(a);
     a->screen = s;
     a->dialog = DLG_NONE;
     ui_reset_input(a->ui);
-    if (s != SCR_OBSERVE && s != SCR_SUMMARY)
+    if (!shows_obs(s))
         a->have_cur = 0;
     switch (s) {
     case SCR_SIGNIN: scr_signin_enter(a); break;
     case SCR_HOME: scr_home_enter(a); break;
     case SCR_START: scr_start_enter(a); break;
+    case SCR_SUMMARY: scr_summary_enter(a); break;
+    case SCR_FEEDBACK: scr_feedback_enter(a); break;
+    case SCR_REFLECTION: scr_reflection_enter(a); break;
+    case SCR_HISTORY: scr_history_enter(a); break;
+    case SCR_PROGRESS: scr_progress_enter(a); break;
+    case SCR_SETTINGS: scr_settings_enter(a); break;
     case SCR_OBSERVE:
         if (a->have_cur) {
             char key[64];
@@ -225,12 +248,27 @@ void scr_sign_in(scr_app *a, const model_person *p)
     scr_screen s = screen_from_key(place);
     if (s == SCR_SIGNIN)
         s = SCR_HOME;
-    if ((s == SCR_OBSERVE || s == SCR_SUMMARY) && (!*obs || scr_load_obs(a, obs) != DB_OK ||
-                                                  strcmp(a->cur.obs.observer_id, p->id) != 0)) {
-        a->have_cur = 0;
-        a->err[0] = 0;
+    /* The progression is made from history's filters, which are not kept. */
+    if (s == SCR_PROGRESS)
+        s = SCR_HISTORY;
+    if (s == SCR_SETTINGS && p->role != MODEL_ROLE_LEADER)
         s = SCR_HOME;
+    if (shows_obs(s)) {
+        int ok = *obs && scr_load_obs(a, obs) == DB_OK;
+        const model_observation *o = &a->cur.obs;
+        if (ok && (s == SCR_OBSERVE || s == SCR_FEEDBACK))
+            ok = strcmp(o->observer_id, p->id) == 0;
+        else if (ok && s == SCR_REFLECTION)
+            ok = strcmp(o->observee_id, p->id) == 0;
+        else if (ok)
+            ok = scr_may_see(a, o);
+        if (!ok) {
+            a->have_cur = 0;
+            a->err[0] = 0;
+            s = SCR_HOME;
+        }
     }
+    a->back = SCR_HOME;
     scr_go(a, s);
 }
 
@@ -240,6 +278,7 @@ void scr_sign_in(scr_app *a, const model_person *p)
 void scr_lock(scr_app *a)
 {
     if (a->signed_in) {
+        leave_screen(a);
         save_place(a);
         kv_put(a, "ui.user", "");
         kv_put(a, "ui.seen", "0");
@@ -258,6 +297,17 @@ void scr_lock(scr_app *a)
     memset(a->note, 0, sizeof a->note);
     a->note_sign = -1;
     a->skipped = 0;
+    memset(a->fb_works, 0, sizeof a->fb_works);
+    memset(a->fb_wonder, 0, sizeof a->fb_wonder);
+    memset(a->fb_next, 0, sizeof a->fb_next);
+    memset(a->re_text, 0, sizeof a->re_text);
+    memset(a->re_next, 0, sizeof a->re_next);
+    memset(&a->fb, 0, sizeof a->fb);
+    memset(&a->re, 0, sizeof a->re);
+    memset(a->revs, 0, sizeof a->revs);
+    a->nrevs = a->h_nrows = a->p_have = 0;
+    memset(a->h_rows, 0, sizeof a->h_rows);
+    memset(a->p_buckets, 0, sizeof a->p_buckets);
     a->err[0] = 0;
     a->screen = SCR_SIGNIN;
     a->dialog = DLG_NONE;
@@ -275,7 +325,13 @@ scr_app *scr_app_new(const scr_config *cfg, ui_ctx *ui, char *err, size_t errlen
     a->db = cfg->db;
     a->sys = cfg->sys;
     a->tr = cfg->tr;
+    a->sync = cfg->sync;
+    a->tr_da = cfg->tr_da;
+    a->tr_en = cfg->tr_en;
     a->ui = ui;
+    a->back = SCR_HOME;
+    for (int i = 0; i < PICK_COUNT; i++)
+        a->h_filter[i] = -1;
     a->note_sign = -1;
     a->st_focus = a->st_observee = a->st_room = -1;
     a->last_input = a->sys->mono_ms(a->sys);
@@ -290,6 +346,12 @@ scr_app *scr_app_new(const scr_config *cfg, ui_ctx *ui, char *err, size_t errlen
         db_unit_get(a->db, buf, &a->unit) == DB_OK)
         a->have_unit = 1;
     load_people(a);
+    /* Synced observations past the unit's retention period leave the
+     * tablet; a bounded number per start keeps the start quick. */
+    if (a->have_unit) {
+        int gone = 0;
+        scr_set_error(a, db_retention_run(a->db, a->unit.id, a->sys->now_ms(a->sys), 500, &gone));
+    }
 
     /* Who was signed in when the app stopped, and how long ago? */
     char user[64] = "", seen[32] = "";
@@ -403,9 +465,28 @@ static void run_frame(scr_app *a)
     case SCR_START: scr_start_frame(a, screen); break;
     case SCR_OBSERVE: scr_observe_frame(a, screen); break;
     case SCR_SUMMARY: scr_summary_frame(a, screen); break;
+    case SCR_FEEDBACK: scr_feedback_frame(a, screen); break;
+    case SCR_REFLECTION: scr_reflection_frame(a, screen); break;
+    case SCR_HISTORY: scr_history_frame(a, screen); break;
+    case SCR_PROGRESS: scr_progress_frame(a, screen); break;
+    case SCR_SETTINGS: scr_settings_frame(a, screen); break;
     default: break;
     }
     ui_end(u);
+}
+
+/* Runs a frame, and again if the text focus changed while it was drawn
+ * (Done on the on-screen keyboard, a tap on a field): a keyboard drawn
+ * before the change would not belong to the frame shown. */
+static void run_settled(scr_app *a)
+{
+    for (int i = 0; i < 3; i++) {
+        ui_id focus = a->ui->focus;
+        scr_screen s = a->screen;
+        run_frame(a);
+        if (a->ui->focus == focus || a->screen != s)
+            break;
+    }
 }
 
 void scr_frame(scr_app *a, const plat_event *ev)
@@ -428,19 +509,19 @@ void scr_frame(scr_app *a, const plat_event *ev)
         ui_input(a->ui, ev);
     scr_screen before = a->screen;
     scr_dialog dialog_before = a->dialog;
-    run_frame(a);
+    run_settled(a);
     /* A tap that changed the screen leaves the old screen's frame behind:
      * draw the new one at once, with no input. */
     for (int i = 0; i < 3 && (a->screen != before || a->dialog != dialog_before); i++) {
         before = a->screen;
         dialog_before = a->dialog;
-        run_frame(a);
+        run_settled(a);
     }
     /* Widgets change state while the frame is drawn (a tap on a key comes
      * after the field that shows it): after input that can change state,
      * draw once more so the frame shown is the frame after the change. */
     if (ev && (ev->kind == PLAT_EV_UP || ev->kind == PLAT_EV_KEY || ev->kind == PLAT_EV_TEXT))
-        run_frame(a);
+        run_settled(a);
     if (a->signed_in && ev && ev->kind == PLAT_EV_UP) {
         int64_t now = a->sys->now_ms(a->sys);
         if (now - a->seen_written > 30000)
@@ -480,4 +561,44 @@ void scr_when(int64_t ms, char *out, size_t cap)
         return;
     }
     strftime(out, cap, "%d.%m.%Y %H:%M", &tm);
+}
+
+void scr_draft_put(scr_app *a, const char *prefix, const char *text)
+{
+    char key[64];
+    snprintf(key, sizeof key, "%s%s", prefix, a->cur.obs.id);
+    scr_set_error(a, db_kv_put(a->db, key, text));
+}
+
+int scr_draft_get(scr_app *a, const char *prefix, char *out, size_t cap)
+{
+    char key[64];
+    snprintf(key, sizeof key, "%s%s", prefix, a->cur.obs.id);
+    return db_kv_get(a->db, key, out, cap) == DB_OK ? 0 : -1;
+}
+
+void scr_heading(scr_app *a, ui_rect col, int *y, const char *text)
+{
+    ui_ctx *u = a->ui;
+    ui_label(u, ui_r(col.x, *y, col.w, ui_dp(u, 36)), PLAT_FONT_BOLD, UI_MUTED, text, UI_LEFT);
+    *y += ui_dp(u, 40);
+}
+
+void scr_open_summary(scr_app *a, const char *obs_id, scr_screen back)
+{
+    model_id id;
+    snprintf(id, sizeof id, "%s", obs_id);
+    if (scr_load_obs(a, id) != DB_OK)
+        return;
+    a->back = back;
+    scr_go(a, SCR_SUMMARY);
+}
+
+int scr_may_see(const scr_app *a, const model_observation *o)
+{
+    if (!a->signed_in)
+        return 0;
+    if (!strcmp(o->observer_id, a->user.id) || !strcmp(o->observee_id, a->user.id))
+        return 1;
+    return a->user.role == MODEL_ROLE_LEADER && !strcmp(a->user.unit_id, o->unit_id);
 }

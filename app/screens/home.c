@@ -90,8 +90,10 @@ void scr_home_enter(scr_app *a)
 
 static void open_row(scr_app *a, const scr_row *r, scr_screen s)
 {
-    if (scr_load_obs(a, r->id) == DB_OK)
+    if (scr_load_obs(a, r->id) == DB_OK) {
+        a->back = SCR_HOME;
         scr_go(a, s);
+    }
 }
 
 /* Draws a section header and its rows at *y inside the list; returns 1 if
@@ -171,10 +173,23 @@ void scr_home_frame(scr_app *a, ui_rect screen)
     ui_rect bottom = ui_cut_bottom(&body, ui_dp(u, 96));
     ui_fill(u, bottom, UI_SURFACE, 0);
     ui_rect start = ui_inset(bottom, ui_dp(u, 14));
-    if (!scr_portrait(a))
-        start = ui_cut_right(&start, start.w / 2);
+    ui_rect more = ui_cut_left(&start, start.w / 2);
+    ui_cut_right(&more, ui_dp(u, 14));
     if (ui_button(u, ui_ids("home.start"), start, T("Start new observation"), UI_STYLE_PRIMARY)) {
         scr_go(a, SCR_START);
+        return;
+    }
+    /* After the visit: history for everyone, settings for leaders. */
+    int leader = a->user.role == MODEL_ROLE_LEADER;
+    ui_rect hist = leader ? ui_cut_left(&more, (more.w - ui_dp(u, 14)) / 2) : more;
+    if (leader)
+        ui_cut_left(&more, ui_dp(u, 14));
+    if (ui_button(u, ui_ids("home.history"), hist, T("History"), UI_STYLE_PLAIN)) {
+        scr_go(a, SCR_HISTORY);
+        return;
+    }
+    if (leader && ui_button(u, ui_ids("home.settings"), more, T("Settings"), UI_STYLE_PLAIN)) {
+        scr_go(a, SCR_SETTINGS);
         return;
     }
     body = ui_inset(body, ui_dp(u, 16));
@@ -185,9 +200,9 @@ void scr_home_frame(scr_app *a, ui_rect screen)
             section(a, body, &y, T("My drafts"), T("No drafts. Everything is finished."),
                     a->drafts, a->ndrafts, SCR_OBSERVE, "home.draft") ||
             section(a, body, &y, T("Awaiting my feedback"), T("Nothing awaits your feedback."),
-                    a->to_feedback, a->nto_feedback, SCR_SUMMARY, "home.fb") ||
+                    a->to_feedback, a->nto_feedback, SCR_FEEDBACK, "home.fb") ||
             section(a, body, &y, T("Awaiting my reflection"), T("Nothing awaits your reflection."),
-                    a->to_reflect, a->nto_reflect, SCR_SUMMARY, "home.re");
+                    a->to_reflect, a->nto_reflect, SCR_REFLECTION, "home.re");
         if (!opened)
             focus_list(a, body, &y);
         ui_list_end(u, lid, y - top);
@@ -201,10 +216,10 @@ void scr_home_frame(scr_app *a, ui_rect screen)
     int opened = section(a, left, &y, T("My drafts"), T("No drafts. Everything is finished."),
                          a->drafts, a->ndrafts, SCR_OBSERVE, "home.draft") ||
                  section(a, left, &y, T("Awaiting my feedback"), T("Nothing awaits your feedback."),
-                         a->to_feedback, a->nto_feedback, SCR_SUMMARY, "home.fb") ||
+                         a->to_feedback, a->nto_feedback, SCR_FEEDBACK, "home.fb") ||
                  section(a, left, &y, T("Awaiting my reflection"),
                          T("Nothing awaits your reflection."), a->to_reflect, a->nto_reflect,
-                         SCR_SUMMARY, "home.re");
+                         SCR_REFLECTION, "home.re");
     ui_list_end(u, lid, y - top);
     if (opened)
         return;

@@ -23,6 +23,11 @@ typedef enum {
     SCR_START,
     SCR_OBSERVE,
     SCR_SUMMARY,
+    SCR_FEEDBACK,   /* the observer's feedback: feed up, feed back, feed forward */
+    SCR_REFLECTION, /* the observee reads the feedback and reflects */
+    SCR_HISTORY,    /* past observations with filters */
+    SCR_PROGRESS,   /* one focus over time: chart and red/yellow/green overview */
+    SCR_SETTINGS,   /* leaders: server, language, lock time, storage, sync now */
     SCR_COUNT
 } scr_screen;
 
@@ -34,11 +39,29 @@ typedef enum {
  * The idle limit there is this, or the lock time if that is longer. */
 #define SCR_LOCK_OBSERVING_MS (30 * 60 * 1000)
 
+/* What the screens may ask of sync, through the program that runs them
+ * (the screens themselves do no I/O but the store's). Every call returns
+ * at once. */
+typedef struct {
+    void *ctx;
+    /* 1 if the tablet is enrolled with a server. */
+    int (*enrolled)(void *ctx);
+    /* "Sync now": run a round as soon as possible. */
+    void (*now)(void *ctx);
+    /* A line about sync for the settings screen, in English (e.g. the
+     * last problem); "" when all is well. */
+    void (*status)(void *ctx, char *line, size_t cap);
+} scr_sync;
+
 typedef struct {
     db *db;              /* kept, not owned; must outlive the app */
     const plat_sys *sys; /* clock: now_ms for data, mono_ms for the UI */
     const i18n *tr;      /* kept, not owned; NULL shows the English msgids */
     int lock_ms;         /* 0: the store's setting or the default */
+    const scr_sync *sync; /* NULL: this build or tablet has no sync */
+    /* Both catalogues, if given, so that settings can change the language
+     * at once; otherwise the choice is kept for the next start. */
+    const i18n *tr_da, *tr_en;
 } scr_config;
 
 /*
@@ -60,7 +83,7 @@ int scr_wake_in(const scr_app *a);
 scr_screen scr_current(const scr_app *a);
 /* The signed-in person's id, or "" when locked. */
 const char *scr_user(const scr_app *a);
-/* The observation on screen (observe, summary), or "". */
+/* The observation on screen (observe, summary, feedback, reflection), or "". */
 const char *scr_observation(const scr_app *a);
 /* The last store error shown to the user, or "". */
 const char *scr_error(const scr_app *a);

@@ -1,6 +1,7 @@
 #ifndef BLIK_SCR_INT_H
 #define BLIK_SCR_INT_H
 /* Inside the screens module: the app state and what screens share. */
+#include "db_history.h"
 #include "scr.h"
 
 #define SCR_MAX_PEOPLE 128
@@ -14,13 +15,20 @@
 #define SCR_NOTE_MAX 1000
 #define SCR_PIN_TRIES 5
 #define SCR_PIN_WAIT_MS 30000
+#define SCR_TEXT_MAX MODEL_TEXT_MAX
+#define SCR_MAX_HIST 240 /* history rows held; narrower filters show older ones */
+#define SCR_MAX_REVS 16
+#define SCR_MAX_PICK 64  /* choices in a filter's picker */
 
 /* The translation of a source string; `a` is always the app in screens. */
 #define T(s) i18n_tr(a->tr, s)
 /* Marks a string for translation where it is defined, not where shown. */
 #define N_(s) s
 
-typedef enum { DLG_NONE = 0, DLG_PIN, DLG_NOTE, DLG_FINISH } scr_dialog;
+typedef enum { DLG_NONE = 0, DLG_PIN, DLG_NOTE, DLG_FINISH, DLG_CORRECT, DLG_PICK } scr_dialog;
+
+/* The filters of history, each an index into its choices (-1: any). */
+typedef enum { PICK_FOCUS = 0, PICK_ROOM, PICK_PERIOD, PICK_OBSERVER, PICK_COUNT } scr_pick;
 
 /* Everything shown about one observation, reloaded from the store after
  * each change (never changed here without the store first). */
@@ -115,6 +123,49 @@ struct scr_app {
     char note[SCR_NOTE_MAX + 1];
     int note_sign; /* index into signs, -1 none */
     int skipped;   /* interval prompts skipped (also in the store) */
+    scr_screen back; /* where the summary's back button goes */
+    db_revision revs[SCR_MAX_REVS]; /* corrections of cur, newest first */
+    int nrevs;
+
+    /* feedback and reflection, as typed; each keystroke is kept in the
+     * store as a draft, and the text is saved as feedback or reflection
+     * (one change for sync) when the typing ends */
+    char fb_works[SCR_TEXT_MAX + 1], fb_wonder[SCR_TEXT_MAX + 1], fb_next[SCR_TEXT_MAX + 1];
+    model_feedback fb;
+    int have_fb;
+    char re_text[SCR_TEXT_MAX + 1], re_next[SCR_TEXT_MAX + 1];
+    model_reflection re;
+    int have_re;
+    char corr_activity[SCR_ACTIVITY_MAX + 1];
+    ui_id typing; /* the text area that held the focus in the last frame */
+
+    /* history */
+    model_focus h_focuses[SCR_MAX_FOCUS];
+    int h_nfocuses;
+    int h_filter[PICK_COUNT];
+    scr_pick pick; /* the filter the picker dialog is open for */
+    scr_row h_rows[SCR_MAX_HIST];
+    int h_nrows;
+    db_cursor h_cursor;
+    int h_more;
+    int64_t h_total;
+
+    /* progression of one focus */
+    model_focus p_focus;
+    model_template p_tmpl;
+    int p_have;
+    db_hist_bucket p_buckets[DB_HIST_MAX_BUCKETS];
+    int p_n;
+    db_hist_bucket p_total;
+    int64_t p_width;
+    int p_tab; /* 0: over time, 1: overview */
+
+    /* settings */
+    const scr_sync *sync;
+    const i18n *tr_da, *tr_en;
+    char set_server[256];
+    db_storage storage;
+    int64_t retained_days;
 };
 
 /* ---- app.c ---- */
@@ -145,6 +196,44 @@ void scr_start_enter(scr_app *a);
 void scr_start_frame(scr_app *a, ui_rect screen);
 void scr_observe_frame(scr_app *a, ui_rect screen);
 int scr_observe_wake(const scr_app *a);
+void scr_summary_enter(scr_app *a);
 void scr_summary_frame(scr_app *a, ui_rect screen);
+void scr_feedback_enter(scr_app *a);
+void scr_feedback_frame(scr_app *a, ui_rect screen);
+/* Saves what was typed as the feedback if it differs from the store's;
+ * given = 1 also marks it as given. */
+void scr_feedback_commit(scr_app *a, int given);
+/* What was seen, compactly: who, where, when, counts with their rate, and
+ * each sign's rating; draws at y in col and returns the height. */
+int scr_seen_card(scr_app *a, ui_rect col, int y);
+/* The focus as "feed up": its question and why; returns the height. */
+int scr_feedup_card(scr_app *a, ui_rect col, int y);
+/* A labelled text area with its heading; returns the ui_textarea result.
+ * With no platform keyboard the screens give the focused one the space
+ * above the on-screen keyboard. */
+int scr_text_block(scr_app *a, ui_rect col, int *y, const char *id, const char *title,
+                   const char *hint, char *buf, size_t cap);
+void scr_reflection_enter(scr_app *a);
+void scr_reflection_frame(scr_app *a, ui_rect screen);
+void scr_reflection_commit(scr_app *a);
+void scr_history_enter(scr_app *a);
+void scr_history_frame(scr_app *a, ui_rect screen);
+/* The history filter as a store filter (strings point into the app). */
+void scr_history_filter(scr_app *a, db_obs_filter *f);
+void scr_progress_enter(scr_app *a);
+void scr_progress_frame(scr_app *a, ui_rect screen);
+void scr_settings_enter(scr_app *a);
+void scr_settings_frame(scr_app *a, ui_rect screen);
+/* Keeps a draft text under "<prefix><observation>" in the store. */
+void scr_draft_put(scr_app *a, const char *prefix, const char *text);
+/* Reads a draft into out; 0 if there is one, -1 if not (out untouched). */
+int scr_draft_get(scr_app *a, const char *prefix, char *out, size_t cap);
+/* A heading in a scrolling column; advances *y. */
+void scr_heading(scr_app *a, ui_rect col, int *y, const char *text);
+/* Opens an observation's summary, remembering where back goes. */
+void scr_open_summary(scr_app *a, const char *obs_id, scr_screen back);
+/* 1 if the signed-in person may see the observation (observer, observee,
+ * or a leader of its unit). */
+int scr_may_see(const scr_app *a, const model_observation *o);
 
 #endif

@@ -3,6 +3,7 @@
 #include "scr_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const plat_color palette[] = {0x1F6F78FFu, 0xE0A33BFFu, 0x7A5BA6FFu,
@@ -104,6 +105,141 @@ static int timeline(scr_app *a, ui_rect r, int draw)
     return h;
 }
 
+void scr_summary_enter(scr_app *a)
+{
+    a->nrevs = 0;
+    if (!a->have_cur)
+        return;
+    int rc = db_obs_revisions(a->db, a->cur.obs.id, 0, SCR_MAX_REVS, a->revs, &a->nrevs);
+    if (rc != DB_OK) {
+        a->nrevs = 0;
+        scr_set_error(a, rc);
+    }
+    snprintf(a->corr_activity, sizeof a->corr_activity, "%s", a->cur.obs.activity);
+    ui_list_scroll_to(a->ui, ui_ids("sum.list"), 0);
+}
+
+/* A scale level as its label ("Not rated" for -1). */
+static const char *level_name(scr_app *a, int level)
+{
+    const model_template *t = &a->cur.tmpl;
+    return level >= 0 && level < t->n_scale ? t->scale[level] : T("Not rated");
+}
+
+static const char *sign_text(const scr_app *a, const char *sign_id)
+{
+    for (int s = 0; s < a->cur.focus.n_signs; s++)
+        if (!strcmp(a->cur.focus.signs[s].id, sign_id))
+            return a->cur.focus.signs[s].text;
+    return "?";
+}
+
+/* One line per correction: the revision, when, who, and what changed from
+ * what to what, so that nothing changed after the visit goes unseen. */
+static int corrections(scr_app *a, ui_rect col, int y)
+{
+    ui_ctx *u = a->ui;
+    if (a->nrevs == 0)
+        return y;
+    scr_heading(a, col, &y, ui_fmt(u, T("Corrections (version %d)"), a->cur.obs.revision));
+    for (int i = 0; i < a->nrevs; i++) {
+        const db_revision *r = &a->revs[i];
+        char when[32];
+        scr_when(r->at, when, sizeof when);
+        const char *what;
+        if (!strcmp(r->what, "activity"))
+            what = ui_fmt(u, T("Activity: “%s” became “%s”"), r->before,
+                          r->after);
+        else if (!strcmp(r->what, "rating"))
+            what = ui_fmt(u, T("%s: %s became %s"), sign_text(a, r->sign_id),
+                          level_name(a, atoi(r->before)), level_name(a, atoi(r->after)));
+        else
+            what = T("The context (children, adults) was changed");
+        const char *head = ui_fmt(u, T("Version %d  ·  %s  ·  %s"), r->revision, when,
+                                  scr_person_name(a, r->actor_id));
+        ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 24)), PLAT_FONT_SMALL, UI_MUTED, head, UI_LEFT);
+        y += ui_dp(u, 24);
+        y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_BODY, UI_TEXT, what, 1) + ui_dp(u, 10);
+    }
+    return y + ui_dp(u, 10);
+}
+
+/* Correcting a finished observation: its activity and the rating of each
+ * sign. Every change is saved at once as a new revision, shown in the
+ * summary's list of corrections. */
+static void correct_dialog(scr_app *a)
+{
+    ui_ctx *u = a->ui;
+    int dismiss = 0;
+    ui_rect in = ui_dialog(u, ui_ids("corr.dlg"), ui_dp(u, 760), u->h - ui_dp(u, 32), &dismiss);
+    if (dismiss) {
+        a->dialog = DLG_NONE;
+        return;
+    }
+    const model_template *t = &a->cur.tmpl;
+    const model_focus *f = &a->cur.focus;
+    ui_label(u, ui_cut_top(&in, ui_dp(u, 40)), PLAT_FONT_TITLE, UI_TEXT,
+             T("Correct the observation"), UI_LEFT);
+    ui_wrap(u, ui_cut_top(&in, ui_dp(u, 30)), PLAT_FONT_SMALL, UI_MUTED,
+            T("Each change is kept as a new version, with who and when."), 1);
+    if (!u->video->has_keyboard(u->video) && ui_wants_text(u)) {
+        ui_osk_labels l = scr_osk_labels(a);
+        ui_keyboard(u, ui_cut_bottom(&in, ui_keyboard_height(u)), &l);
+        ui_cut_bottom(&in, ui_dp(u, 8));
+    }
+    ui_rect close = ui_cut_bottom(&in, ui_dp(u, 60));
+    ui_cut_bottom(&in, ui_dp(u, 8));
+    if (ui_button(u, ui_ids("corr.close"), close, T("Close"), UI_STYLE_PRIMARY)) {
+        a->dialog = DLG_NONE;
+        return;
+    }
+    ui_rect act = ui_cut_top(&in, ui_dp(u, 60));
+    ui_rect save = ui_cut_right(&act, ui_dp(u, 200));
+    ui_cut_right(&act, ui_dp(u, 8));
+    ui_field(u, ui_ids("corr.activity"), act, a->corr_activity, sizeof a->corr_activity,
+             T("What is going on?"), 0);
+    int differs = strcmp(a->corr_activity, a->cur.obs.activity) != 0;
+    if (!differs) {
+        ui_fill(u, save, UI_BG, ui_dp(u, 10));
+        ui_label(u, save, PLAT_FONT_BOLD, UI_MUTED, T("Activity saved"), UI_CENTER);
+    } else if (ui_button(u, ui_ids("corr.save"), save, T("Save activity"), UI_STYLE_PLAIN)) {
+        int rc = db_obs_update(a->db, a->cur.obs.id, a->user.id, a->corr_activity, NULL);
+        scr_set_error(a, rc);
+        model_id id;
+        snprintf(id, sizeof id, "%s", a->cur.obs.id);
+        scr_load_obs(a, id);
+        scr_summary_enter(a);
+        ui_reset_input(u);
+        return;
+    }
+    ui_cut_top(&in, ui_dp(u, 12));
+    ui_id lid = ui_ids("corr.list");
+    int top = ui_list_begin(u, lid, in), y = top;
+    int w = in.w - ui_dp(u, 12);
+    for (int s = 0; s < f->n_signs; s++) {
+        int th = ui_wrap(u, ui_r(0, 0, w, 0), PLAT_FONT_BODY, UI_TEXT, f->signs[s].text, 0);
+        ui_wrap(u, ui_r(in.x, y, w, th), PLAT_FONT_BODY, UI_TEXT, f->signs[s].text, 1);
+        y += th + ui_dp(u, 6);
+        int n = t->n_scale > 0 ? t->n_scale : 1;
+        int cw = (w - ui_dp(u, 8) * (n - 1)) / n;
+        for (int l = 0; l < t->n_scale; l++) {
+            ui_rect c = {in.x + l * (cw + ui_dp(u, 8)), y, cw, ui_dp(u, 52)};
+            if (ui_chip(u, ui_idn("corr.rate", s * MODEL_MAX_SCALE + l), c, t->scale[l],
+                        a->cur.levels[s] == l) &&
+                a->cur.levels[s] != l) {
+                int rc = db_obs_rate(a->db, a->cur.obs.id, a->user.id, f->signs[s].id, l);
+                scr_set_error(a, rc);
+                model_id id;
+                snprintf(id, sizeof id, "%s", a->cur.obs.id);
+                scr_load_obs(a, id);
+                scr_summary_enter(a);
+            }
+        }
+        y += ui_dp(u, 52 + 18);
+    }
+    ui_list_end(u, lid, y - top);
+}
+
 void scr_summary_frame(scr_app *a, ui_rect screen)
 {
     ui_ctx *u = a->ui;
@@ -111,6 +247,7 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
         scr_go(a, SCR_HOME);
         return;
     }
+    ui_block(u, a->dialog != DLG_NONE);
     ui_rect body = scr_topbar(a, screen, T("Summary"));
     if (a->screen != SCR_SUMMARY)
         return;
@@ -127,9 +264,38 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
             return;
         }
     }
-    if (ui_button(u, ui_ids("sum.home"), bb, T("Home"), UI_STYLE_PRIMARY) ||
-        u->key == PLAT_KEY_ESCAPE) {
-        scr_go(a, SCR_HOME);
+    int mine = !strcmp(o->obs.observer_id, a->user.id);
+    int observed = !strcmp(o->obs.observee_id, a->user.id);
+    int after = o->obs.status == MODEL_OBS_FINISHED && (mine || observed);
+    int bgap = ui_dp(u, 12);
+    ui_rect home = bb;
+    if (after) {
+        /* Back at the left, the next step of "after" at the right. */
+        home = ui_cut_left(&bb, mine ? (bb.w - 2 * bgap) / 3 : (bb.w - bgap) / 2);
+        ui_cut_left(&bb, bgap);
+    }
+    const char *back = a->back == SCR_HOME || a->back == SCR_SUMMARY ? T("Home") : T("Back");
+    if (ui_button(u, ui_ids("sum.home"), home, back, after ? UI_STYLE_PLAIN : UI_STYLE_PRIMARY) ||
+        (u->key == PLAT_KEY_ESCAPE && a->dialog == DLG_NONE)) {
+        scr_screen to = a->back == SCR_SUMMARY ? SCR_HOME : a->back;
+        a->back = SCR_HOME;
+        scr_go(a, to);
+        return;
+    }
+    if (after && mine) {
+        ui_rect corr = ui_cut_left(&bb, (bb.w - bgap) / 2);
+        ui_cut_left(&bb, bgap);
+        if (ui_button(u, ui_ids("sum.correct"), corr, T("Correct"), UI_STYLE_PLAIN)) {
+            snprintf(a->corr_activity, sizeof a->corr_activity, "%s", o->obs.activity);
+            a->dialog = DLG_CORRECT;
+        }
+        if (ui_button(u, ui_ids("sum.feedback"), bb, T("Feedback"), UI_STYLE_PRIMARY)) {
+            scr_go(a, SCR_FEEDBACK);
+            return;
+        }
+    } else if (after && ui_button(u, ui_ids("sum.reflect"), bb, T("Reflection"),
+                                  UI_STYLE_PRIMARY)) {
+        scr_go(a, SCR_REFLECTION);
         return;
     }
     ui_rect view = ui_inset(body, ui_dp(u, 16));
@@ -147,6 +313,7 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
                     o->room, o->obs.activity, when, scr_duration(a, d)),
              UI_LEFT);
     y += ui_dp(u, 40);
+    y = corrections(a, col, y);
 
     y += timeline(a, ui_r(col.x, y, col.w, 0), 1) + ui_dp(u, 20);
 
@@ -241,4 +408,8 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
         y += ui_dp(u, 10);
     }
     ui_list_end(u, lid, y - top + ui_dp(u, 16));
+    if (a->dialog == DLG_CORRECT) {
+        ui_block(u, 0);
+        correct_dialog(a);
+    }
 }

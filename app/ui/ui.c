@@ -402,8 +402,21 @@ void ui_label(ui_ctx *c, ui_rect r, int font, plat_color color, const char *s, u
     text_n(c, font, r.x, y, color, buf, n + 3);
 }
 
+/* Word-wraps s into r.w (drawing if draw); returns the height used and,
+ * if last_w is given, the width of the last line (where a cursor goes). */
+static int wrap(ui_ctx *c, ui_rect r, int font, plat_color color, const char *s, int draw,
+                int *last_w);
+
 int ui_wrap(ui_ctx *c, ui_rect r, int font, plat_color color, const char *s, int draw)
 {
+    return wrap(c, r, font, color, s, draw, NULL);
+}
+
+static int wrap(ui_ctx *c, ui_rect r, int font, plat_color color, const char *s, int draw,
+                int *last_w)
+{
+    if (last_w)
+        *last_w = 0;
     int lh = c->video->line_height(c->video, font);
     int y = r.y;
     const char *p = s;
@@ -434,6 +447,8 @@ int ui_wrap(ui_ctx *c, ui_rect r, int font, plat_color color, const char *s, int
         }
         if (draw && end > 0)
             text_n(c, font, r.x, y, color, p, end);
+        if (last_w)
+            *last_w = end > 0 ? c->video->measure(c->video, font, p, end) : 0;
         y += lh;
         p += end;
         while (*p == ' ')
@@ -684,6 +699,50 @@ int ui_field(ui_ctx *c, ui_id id, ui_rect r, char *buf, size_t cap, const char *
     int w = text_n(c, PLAT_FONT_BODY, in.x, ty, UI_TEXT, s + start, len - start);
     if (focused)
         ui_fill(c, ui_r(in.x + w + 1, ty, ui_dp(c, 2), lh), UI_PRIMARY, 0);
+    return result;
+}
+
+int ui_textarea(ui_ctx *c, ui_id id, ui_rect r, char *buf, size_t cap, const char *placeholder)
+{
+    int held;
+    if (interact(c, id, r, &held)) {
+        c->focus = id;
+        c->focus_flags = 0;
+    }
+    int result = 0;
+    int focused = c->focus == id;
+    if (focused) {
+        c->focus_seen = 1;
+        if (edit(c, buf, cap, 0))
+            result |= UI_CHANGED;
+        if (c->key == PLAT_KEY_ENTER) {
+            /* Done: the text is finished; the keyboard goes away. */
+            result |= UI_SUBMIT;
+            c->focus = 0;
+            focused = 0;
+        }
+    }
+    ui_panel(c, r, held ? UI_SOFT : UI_SURFACE, focused ? UI_PRIMARY : UI_LINE,
+             ui_dp(c, focused ? 3 : 2), ui_dp(c, 8));
+    ui_rect in = ui_inset(r, ui_dp(c, 12));
+    int lh = ui_line_h(c, PLAT_FONT_BODY);
+    if (!*buf) {
+        if (placeholder && !focused)
+            ui_wrap(c, in, PLAT_FONT_BODY, UI_MUTED, placeholder, 1);
+        if (focused)
+            ui_fill(c, ui_r(in.x, in.y, ui_dp(c, 2), lh), UI_PRIMARY, 0);
+        return result;
+    }
+    /* Long text shows its end, where typing happens; the start is above. */
+    int last_w = 0;
+    int th = wrap(c, in, PLAT_FONT_BODY, UI_TEXT, buf, 0, &last_w);
+    int y = th > in.h ? in.y + in.h - th : in.y;
+    ui_clip_push(c, in);
+    wrap(c, ui_r(in.x, y, in.w, th), PLAT_FONT_BODY, UI_TEXT, buf, 1, NULL);
+    if (focused) {
+        ui_fill(c, ui_r(in.x + last_w + 1, y + th - lh, ui_dp(c, 2), lh), UI_PRIMARY, 0);
+    }
+    ui_clip_pop(c);
     return result;
 }
 

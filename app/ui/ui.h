@@ -201,6 +201,11 @@ int ui_area(ui_ctx *c, ui_id id, ui_rect r, int *pressed_out);
  * Returns UI_CHANGED and/or UI_SUBMIT (Enter). */
 int ui_field(ui_ctx *c, ui_id id, ui_rect r, char *buf, size_t cap, const char *placeholder,
              unsigned flags);
+/* A text area for longer text (feedback, a reflection): word-wrapped in r,
+ * showing the end of the text while it is longer than r. Tap focuses it;
+ * Enter (the keyboard's Done) ends the editing and drops the focus.
+ * Returns UI_CHANGED and/or UI_SUBMIT. */
+int ui_textarea(ui_ctx *c, ui_id id, ui_rect r, char *buf, size_t cap, const char *placeholder);
 /* Gives the text focus to a field before it is drawn. */
 void ui_focus(ui_ctx *c, ui_id id);
 

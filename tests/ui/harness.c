@@ -17,6 +17,7 @@
     } while (0)
 
 float th_scale = 1.0f;
+const scr_sync *th_sync = NULL;
 
 static const char *assets(void)
 {
@@ -65,11 +66,80 @@ th *th_open_dir(const char *dir, int w, int h, const char *lang, int64_t now_ms)
     NEED(rc == 0, "opening the headless video");
     t->ui = ui_new(t->video);
     NEED(t->ui, "making the ui context");
-    scr_config cfg = {t->db, t->sys, t->tr, 0};
+    scr_config cfg = {0};
+    cfg.db = t->db;
+    cfg.sys = t->sys;
+    cfg.tr = t->tr;
+    cfg.sync = th_sync;
     t->app = scr_app_new(&cfg, t->ui, err, sizeof err);
     NEED(t->app, "starting the app");
     th_frame(t, NULL);
     return t;
+}
+
+#define DEMO(n) "0b11c000-0000-4000-8000-0000000000" n
+
+int th_seed(db *d, plat_sys *sys, int n, int64_t end_ms, int64_t step_ms)
+{
+    /* Two observers and two observees in two rooms, so that filters have
+     * something to tell apart; the signs show up more often as time goes
+     * on, as a focus that works would look. */
+    static const char *const observers[] = {DEMO("21"), DEMO("23")};
+    static const char *const observees[] = {DEMO("24"), DEMO("28")};
+    static const char *const rooms[] = {DEMO("11"), DEMO("12")};
+    static const char *const signs[] = {DEMO("51"), DEMO("52"), DEMO("53"), DEMO("54")};
+    static const char *const keys[] = {"open_q", "closed_q", "child_init", "interrupt"};
+    int rc = db_batch_begin(d);
+    for (int i = 0; rc == DB_OK && i < n; i++) {
+        plat_fake_set(sys, end_ms - (int64_t)(n - i) * step_ms);
+        db_obs_new o = {.unit_id = DEMO_UNIT_ID, .focus_id = DEMO("41"),
+                        .observer_id = observers[i % 2], .observee_id = observees[(i / 2) % 2],
+                        .room_id = rooms[(i / 3) % 2], .activity = "Samling", .agreement = 1};
+        model_id id;
+        rc = db_obs_start(d, &o, id);
+        int progress = n > 1 ? i * 10 / (n - 1) : 10; /* 0..10 over the series */
+        for (int k = 0; rc == DB_OK && k < 4; k++) {
+            int taps = k == 0 ? 2 + progress / 2 + i % 3 : k == 1 ? 6 - progress / 2 + i % 2
+                                                          : k == 2 ? 1 + progress / 3 : i % 2;
+            for (int j = 0; rc == DB_OK && j < taps; j++)
+                rc = db_obs_event(d, id, o.observer_id, MODEL_EV_COUNT, keys[k], NULL);
+        }
+        for (int k = 0; rc == DB_OK && k < 4; k++) {
+            int level = (i * 7 + k * 3) % 10 < 2 + progress * (4 - k) / 5 ? 1 + (i + k) % 2 : 0;
+            rc = db_obs_rate(d, id, o.observer_id, signs[k], level);
+        }
+        plat_fake_advance(sys, 20 * 60000 + (int64_t)(i % 5) * 60000);
+        if (rc == DB_OK)
+            rc = db_obs_finish(d, id, o.observer_id);
+        if (rc == DB_OK && (i + 1) % 1000 == 0) {
+            rc = db_batch_end(d, 1);
+            if (rc == DB_OK)
+                rc = db_batch_begin(d);
+        }
+    }
+    if (rc != DB_OK) {
+        fprintf(stderr, "th_seed: %s\n", db_errmsg(d));
+        db_batch_end(d, 0);
+        return rc;
+    }
+    return db_batch_end(d, 1);
+}
+
+th *th_open_seeded(const char *name, int w, int h, const char *lang, int n, int64_t step_ms)
+{
+    char dir[1024];
+    NEED(tsupport_tmpdir(name, dir, sizeof dir) == 0, "making a temp folder");
+    plat_sys *sys = plat_fake_new(TH_START_MS, 7);
+    char path[1200], err[512];
+    snprintf(path, sizeof path, "%s/blik.db", dir);
+    db *d = NULL;
+    NEED(db_open(path, sys, &d) == DB_OK, "opening the store for the demo");
+    NEED(demo_load(d, err, sizeof err) == DB_OK, "loading the demo unit");
+    NEED(db_kv_put(d, "device.unit", DEMO_UNIT_ID) == DB_OK, "enrolling the tablet");
+    NEED(th_seed(d, sys, n, TH_START_MS - 3600000, step_ms) == DB_OK, "seeding observations");
+    db_close(d);
+    plat_fake_free(sys);
+    return th_open_dir(dir, w, h, lang, TH_START_MS);
 }
 
 th *th_open(const char *name, int w, int h, const char *lang)

@@ -36,11 +36,20 @@ typedef struct {
 /* Pixels per dp for the next th_open (1.0 unless a test sets it): a 2.0
  * is a 13" tablet with a dense screen. */
 extern float th_scale;
+/* The sync hooks the next th_open gives the app (NULL: none). */
+extern const scr_sync *th_sync;
 
 /* A fresh folder under the test's temp dir, the demo unit loaded, the app
  * started in lang ("da" or "en") at w x h pixels. Aborts the test program
  * if anything fails (a harness that half-works would hide bugs). */
 th *th_open(const char *name, int w, int h, const char *lang);
+/* Adds n finished observations of the demo's first focus to a store,
+ * every step_ms up to end_ms (the fake clock is moved), with counts and
+ * ratings that change over the series; in transactions of 1,000. Returns
+ * a db_rc. */
+int th_seed(db *d, plat_sys *sys, int n, int64_t end_ms, int64_t step_ms);
+/* Like th_open, with th_seed's n observations in the store first. */
+th *th_open_seeded(const char *name, int w, int h, const char *lang, int n, int64_t step_ms);
 /* Like th_open but on an existing folder (after th_kill or th_close). */
 th *th_open_dir(const char *dir, int w, int h, const char *lang, int64_t now_ms);
 /* Closes the app as a kill would leave it (nothing saved on the way out)

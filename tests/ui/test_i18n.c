@@ -184,8 +184,14 @@ static void test_template_translated(void **state)
         } else if (!strncmp(line, "msgstr", 6)) {
             in_id = 0;
             if (id[0] && !strchr(id, '\\')) {
-                if (!strcmp(i18n_tr(da, id), id) && strcmp(id, "OK") && strcmp(id, "Note") &&
-                    strcmp(id, "Observation") && strcmp(id, "Note (%d)"))
+                /* Words Danish shares with English. */
+                static const char *const same[] = {"OK", "Note", "Observation", "Note (%d)",
+                                                   "Feedback", "Server",
+                                                   "Version %d  \xC2\xB7  %s  \xC2\xB7  %s"};
+                int shared = 0;
+                for (size_t k = 0; k < sizeof same / sizeof same[0]; k++)
+                    shared |= !strcmp(id, same[k]);
+                if (!strcmp(i18n_tr(da, id), id) && !shared)
                     fail_msg("not translated to Danish: \"%s\"", id);
                 checked++;
             }

@@ -1,0 +1,349 @@
+/* The progression of one learning focus, for the reflective dialogue at
+ * the office: how counts per 10 minutes and the signs seen develop over
+ * time (a chart), and a red/yellow/green overview per sign with the
+ * template's thresholds. It is about the practice over time, never a score
+ * of a person. The store sums the observations into periods when the
+ * screen opens; each frame only draws those few numbers. */
+#include "scr_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define DAY_MS 86400000LL
+/* At most this many periods on the time axis, so bars stay thumb-wide. */
+#define MAX_PERIODS 24
+
+static const plat_color palette[] = {0x1F6F78FFu, 0xE0A33BFFu, 0x7A5BA6FFu,
+                                     0x3C8D4EFFu, 0xB3412EFFu, 0x2F6DB5FFu};
+#define PALETTE(i) palette[(i) % (int)(sizeof palette / sizeof palette[0])]
+
+#define RYG_RED 0xC4553FFFu
+#define RYG_YELLOW 0xE8B730FFu
+#define RYG_GREEN 0x3C8D4EFFu
+#define NO_DATA 0xE6E1D8FFu
+
+void scr_progress_enter(scr_app *a)
+{
+    a->p_have = 0;
+    a->p_n = 0;
+    int fi = a->h_filter[PICK_FOCUS];
+    if (fi < 0 || fi >= a->h_nfocuses)
+        return;
+    a->p_focus = a->h_focuses[fi];
+    int rc = db_template_get(a->db, a->p_focus.template_id, 0, &a->p_tmpl);
+    if (rc != DB_OK) {
+        scr_set_error(a, rc);
+        return;
+    }
+    db_obs_filter of;
+    scr_history_filter(a, &of);
+    db_hist_filter f = {.unit_id = of.unit_id, .viewer_id = of.viewer_id,
+                        .focus_id = a->p_focus.id, .room_id = of.room_id,
+                        .observer_id = of.observer_id, .from = of.from, .to = of.to};
+    int64_t first = 0, last = 0, n = 0;
+    if ((rc = db_hist_range(a->db, &f, &first, &last, &n)) != DB_OK) {
+        scr_set_error(a, rc);
+        return;
+    }
+    /* The time axis: from the period's start (or the first observation)
+     * to now (or the last one), in days, weeks, months or quarters, the
+     * finest that fits MAX_PERIODS. */
+    int64_t from = f.from > 0 ? f.from : first;
+    int64_t to = f.from > 0 ? a->sys->now_ms(a->sys) : last + 1;
+    if (to <= from)
+        to = from + 1;
+    from -= from % DAY_MS;
+    static const int64_t widths[] = {DAY_MS, 7 * DAY_MS, 14 * DAY_MS, 30 * DAY_MS,
+                                      91 * DAY_MS, 182 * DAY_MS, 365 * DAY_MS};
+    int64_t width = widths[0];
+    for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++) {
+        width = widths[i];
+        if ((to - from + width - 1) / width <= MAX_PERIODS)
+            break;
+    }
+    int periods = (int)((to - from + width - 1) / width);
+    if (periods < 1)
+        periods = 1;
+    if (periods > MAX_PERIODS)
+        periods = MAX_PERIODS;
+    a->p_width = width;
+    rc = db_hist_focus(a->db, &f, &a->p_focus, &a->p_tmpl, from, width, periods, a->p_buckets,
+                       &a->p_n, &a->p_total);
+    if (rc != DB_OK) {
+        scr_set_error(a, rc);
+        return;
+    }
+    a->p_have = 1;
+    ui_list_scroll_to(a->ui, ui_ids("prog.list"), 0);
+}
+
+/* The colour of a share, by the template's thresholds. */
+static plat_color ryg(const model_template *t, int pct)
+{
+    return pct >= t->green_pct ? RYG_GREEN : pct >= t->yellow_pct ? RYG_YELLOW : RYG_RED;
+}
+
+static const char *ryg_word(scr_app *a, const model_template *t, int pct)
+{
+    return pct >= t->green_pct ? T("Green") : pct >= t->yellow_pct ? T("Yellow") : T("Red");
+}
+
+static int pct_of(int part, int whole) { return whole > 0 ? (part * 100 + whole / 2) / whole : 0; }
+
+/* A period's label on the time axis: its first day, or its month. */
+static const char *period_label(scr_app *a, int64_t start)
+{
+    time_t t = (time_t)(start / 1000);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm))
+        return "";
+    if (a->p_width >= 30 * DAY_MS)
+        return ui_fmt(a->ui, "%02d.%02d", tm.tm_mon + 1, (tm.tm_year + 1900) % 100);
+    return ui_fmt(a->ui, "%d.%d", tm.tm_mday, tm.tm_mon + 1);
+}
+
+/* A value axis maximum that reads well: 1, 2 or 5 times a power of ten. */
+static double nice_max(double v)
+{
+    double step = 1;
+    while (step * 10 < v)
+        step *= 10;
+    if (v <= step)
+        return step;
+    if (v <= 2 * step)
+        return 2 * step;
+    if (v <= 5 * step)
+        return 5 * step;
+    return 10 * step;
+}
+
+/* Counts per 10 minutes over the periods: a group of bars per period, one
+ * bar per counter, on a shared axis; empty periods are marked, not zero. */
+static int rate_chart(scr_app *a, ui_rect col, int y)
+{
+    ui_ctx *u = a->ui;
+    const model_template *t = &a->p_tmpl;
+    int y0 = y;
+    int legend_h = ui_dp(u, 32) * ((t->n_counters + 2) / 3);
+    int ph = ui_dp(u, 220);
+    int h = ui_dp(u, 12 + 32) + legend_h + ph + ui_dp(u, 44);
+    ui_fill(u, ui_r(col.x, y, col.w, h), UI_SURFACE, ui_dp(u, 12));
+    int x = col.x + ui_dp(u, 14), w = col.w - ui_dp(u, 28);
+    y += ui_dp(u, 12);
+    ui_label(u, ui_r(x, y, w, ui_dp(u, 28)), PLAT_FONT_BOLD, UI_TEXT,
+             T("Counts per 10 minutes, per period"), UI_LEFT);
+    y += ui_dp(u, 32);
+    int lw = w / 3;
+    for (int i = 0; i < t->n_counters; i++) {
+        int lx = x + (i % 3) * lw, ly = y + (i / 3) * ui_dp(u, 32);
+        int sq = ui_dp(u, 14);
+        ui_fill(u, ui_r(lx, ly + ui_dp(u, 8), sq, sq), PALETTE(i), ui_dp(u, 3));
+        ui_label(u, ui_r(lx + sq + ui_dp(u, 8), ly, lw - sq - ui_dp(u, 16), ui_dp(u, 30)),
+                 PLAT_FONT_SMALL, UI_TEXT, t->counters[i].label, UI_LEFT);
+    }
+    y += legend_h;
+    double top = 0;
+    for (int b = 0; b < a->p_n; b++) {
+        const db_hist_bucket *k = &a->p_buckets[b];
+        for (int i = 0; i < t->n_counters && k->observed_ms > 0; i++) {
+            double r = (double)k->counts[i] * 600000.0 / (double)k->observed_ms;
+            if (r > top)
+                top = r;
+        }
+    }
+    top = nice_max(top > 0 ? top : 1);
+    int axis_w = ui_dp(u, 44);
+    ui_rect plot = {x + axis_w, y + ui_dp(u, 8), w - axis_w, ph - ui_dp(u, 8)};
+    for (int g = 0; g <= 4; g++) {
+        int gy = plot.y + plot.h - plot.h * g / 4;
+        ui_fill(u, ui_r(plot.x, gy, plot.w, ui_dp(u, 1)), UI_LINE, 0);
+        double v = top * g / 4;
+        ui_label(u, ui_r(x, gy - ui_dp(u, 10), axis_w - ui_dp(u, 8), ui_dp(u, 20)), PLAT_FONT_SMALL,
+                 UI_MUTED, v == (int)v ? ui_fmt(u, "%d", (int)v) : ui_fmt(u, "%.1f", v), UI_RIGHT);
+    }
+    int n = a->p_n > 0 ? a->p_n : 1;
+    int slot = plot.w / n;
+    int nc = t->n_counters > 0 ? t->n_counters : 1;
+    int bw = (slot - ui_dp(u, 6)) / nc;
+    if (bw < 1)
+        bw = 1;
+    /* Labels every few periods so they never overlap. */
+    int every = 1;
+    while (slot * every < ui_dp(u, 56))
+        every++;
+    for (int b = 0; b < a->p_n; b++) {
+        const db_hist_bucket *k = &a->p_buckets[b];
+        int sx = plot.x + b * slot + ui_dp(u, 3);
+        if (k->n_obs == 0 || k->observed_ms <= 0) {
+            ui_fill(u, ui_r(sx, plot.y + plot.h - ui_dp(u, 3), slot - ui_dp(u, 6), ui_dp(u, 3)),
+                    NO_DATA, 0);
+        } else {
+            for (int i = 0; i < t->n_counters; i++) {
+                double r = (double)k->counts[i] * 600000.0 / (double)k->observed_ms;
+                int bh = (int)(r / top * plot.h + 0.5);
+                if (bh < 1 && k->counts[i] > 0)
+                    bh = 1;
+                ui_fill(u, ui_r(sx + i * bw, plot.y + plot.h - bh, bw > 2 ? bw - 1 : bw, bh),
+                        PALETTE(i), 0);
+            }
+        }
+        if (b % every == 0)
+            ui_text(u, PLAT_FONT_SMALL, plot.x + b * slot + ui_dp(u, 2),
+                    plot.y + plot.h + ui_dp(u, 6), UI_MUTED, period_label(a, k->start));
+    }
+    y += ph + ui_dp(u, 44);
+    return y - y0;
+}
+
+/* Each sign over the periods: a cell per period coloured by the share of
+ * observations in which it was seen, against the template's thresholds;
+ * the last row says how many observations each period holds. */
+static int signs_chart(scr_app *a, ui_rect col, int y)
+{
+    ui_ctx *u = a->ui;
+    const model_template *t = &a->p_tmpl;
+    const model_focus *f = &a->p_focus;
+    int y0 = y, x = col.x + ui_dp(u, 14), w = col.w - ui_dp(u, 28);
+    int rh = ui_dp(u, 40), label_w = w / 3;
+    int h = ui_dp(u, 12 + 32) + (f->n_signs + 1) * rh + ui_dp(u, 16);
+    ui_fill(u, ui_r(col.x, y, col.w, h), UI_SURFACE, ui_dp(u, 12));
+    y += ui_dp(u, 12);
+    ui_label(u, ui_r(x, y, w, ui_dp(u, 28)), PLAT_FONT_BOLD, UI_TEXT,
+             T("Signs seen, share of the period's observations"), UI_LEFT);
+    y += ui_dp(u, 32);
+    int n = a->p_n > 0 ? a->p_n : 1;
+    int slot = (w - label_w) / n;
+    for (int s = 0; s <= f->n_signs; s++, y += rh) {
+        int last = s == f->n_signs;
+        ui_label(u, ui_r(x, y, label_w - ui_dp(u, 10), rh), last ? PLAT_FONT_BOLD : PLAT_FONT_SMALL,
+                 last ? UI_MUTED : UI_TEXT, last ? T("Observations") : f->signs[s].text, UI_LEFT);
+        for (int b = 0; b < a->p_n; b++) {
+            const db_hist_bucket *k = &a->p_buckets[b];
+            ui_rect c = {x + label_w + b * slot, y + ui_dp(u, 3), slot - ui_dp(u, 3),
+                         rh - ui_dp(u, 6)};
+            if (last) {
+                if (k->n_obs > 0 && slot >= ui_dp(u, 18))
+                    ui_label(u, c, PLAT_FONT_SMALL, UI_MUTED, ui_fmt(u, "%d", k->n_obs), UI_CENTER);
+                continue;
+            }
+            if (k->n_obs == 0) {
+                ui_fill(u, c, NO_DATA, ui_dp(u, 4));
+                continue;
+            }
+            int pct = pct_of(k->seen[s], k->n_obs);
+            ui_fill(u, c, ryg(t, pct), ui_dp(u, 4));
+            if (slot >= ui_dp(u, 40))
+                ui_label(u, c, PLAT_FONT_SMALL, UI_ON_PRIMARY, ui_fmt(u, "%d", pct), UI_CENTER);
+        }
+    }
+    return y - y0 + ui_dp(u, 16);
+}
+
+/* The overview: per sign, the share of all the chosen observations in
+ * which it was seen, its colour and word (so colour is never the only
+ * sign), and a bar with the two thresholds marked. */
+static int overview(scr_app *a, ui_rect col, int y)
+{
+    ui_ctx *u = a->ui;
+    const model_template *t = &a->p_tmpl;
+    const model_focus *f = &a->p_focus;
+    const db_hist_bucket *k = &a->p_total;
+    int y0 = y;
+    y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_SMALL, UI_MUTED,
+                 ui_fmt(u, T("Green: seen in at least %d %% of the observations. Yellow: at "
+                             "least %d %%. Red: less. About the practice over time, not about "
+                             "a person."),
+                        t->green_pct, t->yellow_pct),
+                 1) +
+         ui_dp(u, 12);
+    for (int s = 0; s < f->n_signs; s++) {
+        int pct = pct_of(k->seen[s], k->n_obs);
+        plat_color c = k->n_obs > 0 ? ryg(t, pct) : NO_DATA;
+        int tile = ui_dp(u, 96);
+        int tw = col.w - tile - ui_dp(u, 40);
+        int th = ui_wrap(u, ui_r(0, 0, tw, 0), PLAT_FONT_BOLD, UI_TEXT, f->signs[s].text, 0);
+        int h = th + ui_dp(u, 24 + 28 + 24);
+        if (h < tile + ui_dp(u, 24))
+            h = tile + ui_dp(u, 24);
+        ui_rect r = {col.x, y, col.w, h};
+        ui_fill(u, r, UI_SURFACE, ui_dp(u, 12));
+        ui_rect tr = {r.x + ui_dp(u, 12), r.y + (h - tile) / 2, tile, tile};
+        ui_fill(u, tr, c, ui_dp(u, 12));
+        plat_color on = c == RYG_YELLOW || c == NO_DATA ? UI_TEXT : UI_ON_PRIMARY;
+        ui_label(u, ui_r(tr.x, tr.y + ui_dp(u, 10), tr.w, ui_dp(u, 44)), PLAT_FONT_HUGE, on,
+                 k->n_obs > 0 ? ui_fmt(u, "%d%%", pct) : "\xE2\x80\x93", UI_CENTER);
+        ui_label(u, ui_r(tr.x, tr.y + tile - ui_dp(u, 34), tr.w, ui_dp(u, 24)), PLAT_FONT_BOLD,
+                 on, k->n_obs > 0 ? ryg_word(a, t, pct) : T("No data"), UI_CENTER);
+        int tx = tr.x + tile + ui_dp(u, 16), ty = r.y + ui_dp(u, 12);
+        ui_wrap(u, ui_r(tx, ty, tw, th), PLAT_FONT_BOLD, UI_TEXT, f->signs[s].text, 1);
+        ty += th + ui_dp(u, 4);
+        ui_label(u, ui_r(tx, ty, tw, ui_dp(u, 24)), PLAT_FONT_SMALL, UI_MUTED,
+                 ui_fmt(u, T("Seen in %d of %d observations (rated in %d)"), k->seen[s], k->n_obs,
+                        k->rated[s]),
+                 UI_LEFT);
+        ty += ui_dp(u, 30);
+        ui_rect bar = {tx, ty, tw, ui_dp(u, 14)};
+        ui_fill(u, bar, NO_DATA, ui_dp(u, 7));
+        if (k->n_obs > 0)
+            ui_fill(u, ui_r(bar.x, bar.y, bar.w * pct / 100, bar.h), c, ui_dp(u, 7));
+        int marks[2] = {t->yellow_pct, t->green_pct};
+        for (int m = 0; m < 2; m++)
+            ui_fill(u, ui_r(bar.x + bar.w * marks[m] / 100 - ui_dp(u, 1), bar.y - ui_dp(u, 4),
+                            ui_dp(u, 2), bar.h + ui_dp(u, 8)),
+                    UI_TEXT, 0);
+        y += h + ui_dp(u, 10);
+    }
+    return y - y0;
+}
+
+void scr_progress_frame(scr_app *a, ui_rect screen)
+{
+    ui_ctx *u = a->ui;
+    ui_rect body = scr_topbar(a, screen, T("Progression"));
+    if (a->screen != SCR_PROGRESS)
+        return;
+    ui_rect bottom = ui_cut_bottom(&body, ui_dp(u, 88));
+    ui_fill(u, bottom, UI_SURFACE, 0);
+    ui_rect bb = ui_inset(bottom, ui_dp(u, 12));
+    if (ui_button(u, ui_ids("prog.back"), bb, T("Back to history"), UI_STYLE_PLAIN) ||
+        u->key == PLAT_KEY_ESCAPE || !a->p_have) {
+        scr_go(a, SCR_HISTORY);
+        return;
+    }
+    body = ui_inset(body, ui_dp(u, 16));
+    /* Two views of the same numbers: over time, and the overview. */
+    ui_rect tabs = ui_cut_top(&body, ui_dp(u, 56));
+    ui_cut_top(&body, ui_dp(u, 10));
+    int tw = ui_dp(u, 220) < tabs.w / 2 ? ui_dp(u, 220) : tabs.w / 2;
+    if (ui_chip(u, ui_ids("prog.tab0"), ui_r(tabs.x, tabs.y, tw - ui_dp(u, 6), tabs.h),
+                T("Over time"), a->p_tab == 0))
+        a->p_tab = 0;
+    if (ui_chip(u, ui_ids("prog.tab1"), ui_r(tabs.x + tw, tabs.y, tw - ui_dp(u, 6), tabs.h),
+                T("Overview"), a->p_tab == 1))
+        a->p_tab = 1;
+    ui_id lid = ui_ids("prog.list");
+    int top = ui_list_begin(u, lid, body), y = top;
+    ui_rect col = {body.x, 0, body.w - ui_dp(u, 12), 0};
+    y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_TITLE, UI_PRIMARY, a->p_focus.question, 1);
+    y += ui_dp(u, 4);
+    const char *span = a->p_width >= 30 * DAY_MS ? T("months")
+                       : a->p_width >= 7 * DAY_MS ? T("weeks")
+                                                   : T("days");
+    ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 28)), PLAT_FONT_BODY, UI_MUTED,
+             ui_fmt(u, T("%d observations  \xC2\xB7  %d periods of %s"), a->p_total.n_obs, a->p_n,
+                    span),
+             UI_LEFT);
+    y += ui_dp(u, 40);
+    if (a->p_total.n_obs == 0) {
+        ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 40)), PLAT_FONT_BODY, UI_MUTED,
+                 T("No finished observations of this focus match the filters."), UI_LEFT);
+        y += ui_dp(u, 48);
+    } else if (a->p_tab == 0) {
+        y += rate_chart(a, col, y) + ui_dp(u, 14);
+        y += signs_chart(a, col, y) + ui_dp(u, 14);
+    } else {
+        y += overview(a, col, y);
+    }
+    ui_list_end(u, lid, y - top);
+}

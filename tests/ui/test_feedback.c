@@ -1,0 +1,152 @@
+/* Feedback after the visit, by touch: the observer opens what awaits
+ * their feedback, sees the focus (feed up) and what was seen (feed back),
+ * writes what works, wonderings and the agreed next step (feed forward),
+ * and marks it as given. Typing is kept as a draft at every letter and
+ * saved as feedback, one change for sync, when the typing ends. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "th_steps.h"
+
+static int64_t outbox(th *t)
+{
+    int64_t n = -1;
+    assert_int_equal(db_outbox_count(t->db, &n), DB_OK);
+    return n;
+}
+
+static void test_feedback_da_landscape(void **state)
+{
+    (void)state;
+    th *t = th_open_seeded("fb-da", 1280, 800, "da", 1, 86400000);
+    th_sign_in(t, "Mette Østergaard");
+    SEES(t, "Venter på min feedback (1)");
+    TAP_PREFIX(t, "Hvordan understøtter vi");
+    assert_int_equal(scr_current(t->app), SCR_FEEDBACK);
+    char obs[64];
+    snprintf(obs, sizeof obs, "%s", scr_observation(t->app));
+    /* Feed up, feed back, and the three parts of feed forward. */
+    SEES(t, "Feed up: læringsfokus");
+    SEES(t, "Vi vil se, om alle børn");
+    SEES(t, "Feed back: det, der blev set");
+    SEES(t, "Åbent spørgsmål");
+    SEES(t, "pr. 10 min");
+    SEES(t, "Det, der virker");
+    SEES(t, "Undringer");
+    SEES(t, "Feed forward: det næste skridt, vi aftalte");
+    SEES(t, "det er ikke en karakter");
+    TARGETS_OK(t);
+
+    /* Typing: a draft at each letter, nothing sent yet. */
+    int64_t before = outbox(t);
+    TAP(t, "Hvad så du, der understøtter fokus?");
+    assert_true(th_has_text(t, "Færdig")); /* the on-screen keyboard */
+    TARGETS_OK(t);
+    th_type(t, "Rolig stemme – æøå");
+    char key[96], val[256];
+    snprintf(key, sizeof key, "fb.works.%s", obs);
+    assert_int_equal(db_kv_get(t->db, key, val, sizeof val), DB_OK);
+    assert_string_equal(val, "Rolig stemme – æøå");
+    model_feedback fb;
+    assert_int_equal(db_feedback_get(t->db, obs, &fb), DB_NOTFOUND);
+    assert_int_equal(outbox(t), before);
+
+    /* Killed mid-word: back on the same screen with the words. */
+    t = th_restart(t);
+    assert_int_equal(scr_current(t->app), SCR_FEEDBACK);
+    SEES(t, "Rolig stemme – æøå");
+    TAP(t, "Rolig stemme – æøå");
+    th_type(t, "!");
+    TAP(t, "Færdig");
+    assert_false(th_has_text(t, "Færdig"));
+    assert_int_equal(db_feedback_get(t->db, obs, &fb), DB_OK);
+    assert_string_equal(fb.works, "Rolig stemme – æøå!");
+    assert_string_equal(fb.author_id, DEMO_ID("21"));
+    assert_int_equal(fb.given_at, 0);
+    assert_int_equal(outbox(t), before + 1);
+
+    /* The other two fields, each saved when its typing ends. */
+    TAP(t, "Hvad undrer du dig over? Hvad nu hvis …?");
+    th_type(t, "Hvad hvis børnene selv vælger sangen?");
+    th_key(t, PLAT_KEY_ENTER);
+    TAP(t, "Hvad prøver I næste gang, aftalt sammen?");
+    th_type(t, "Vente fem sekunder efter et spørgsmål");
+    TAP(t, "Færdig");
+    assert_int_equal(db_feedback_get(t->db, obs, &fb), DB_OK);
+    assert_string_equal(fb.wonderings, "Hvad hvis børnene selv vælger sangen?");
+    assert_string_equal(fb.next_step, "Vente fem sekunder efter et spørgsmål");
+    assert_int_equal(outbox(t), before + 3);
+    /* Done with no change sends nothing. */
+    TAP(t, "Vente fem sekunder efter et spørgsmål");
+    TAP(t, "Færdig");
+    assert_int_equal(outbox(t), before + 3);
+
+    /* Mark as given: the time is kept, the button becomes a note. */
+    th_wait(t, 60000);
+    TAP(t, "Markér feedback som givet");
+    assert_int_equal(db_feedback_get(t->db, obs, &fb), DB_OK);
+    assert_int_equal(fb.given_at, t->sys->now_ms(t->sys) - 16);
+    SEES(t, "Feedback givet ");
+    assert_false(th_has_text(t, "Markér feedback som givet"));
+    TARGETS_OK(t);
+
+    /* The summary is at hand, and back comes back here. */
+    TAP(t, "Opsummering");
+    assert_int_equal(scr_current(t->app), SCR_SUMMARY);
+    SEES(t, "Tællinger og antal pr. 10 minutter");
+    TAP(t, "Tilbage");
+    assert_int_equal(scr_current(t->app), SCR_FEEDBACK);
+    TAP(t, "Forside");
+    assert_int_equal(scr_current(t->app), SCR_HOME);
+    SEES(t, "Venter på min feedback (0)");
+    th_free(t);
+}
+
+/* From the summary after finishing; English, portrait, every target. */
+static void test_feedback_en_portrait(void **state)
+{
+    (void)state;
+    th *t = th_open_seeded("fb-en", 800, 1280, "en", 2, 86400000);
+    th_sign_in(t, "Anna Kristensen");
+    SEES(t, "Awaiting my feedback (1)");
+    /* Anna observed the second: open it by its summary instead. */
+    TAP(t, "History");
+    TAP_PREFIX(t, "Hvordan understøtter vi");
+    assert_int_equal(scr_current(t->app), SCR_SUMMARY);
+    TAP(t, "Feedback");
+    assert_int_equal(scr_current(t->app), SCR_FEEDBACK);
+    SEES(t, "Feed up: the learning focus");
+    REVEAL(t, "What will be tried next, agreed together?", 400, 900);
+    SEES(t, "Feed forward: the next step we agreed");
+    TARGETS_OK(t);
+    TAP(t, "What will be tried next, agreed together?");
+    th_type(t, "Try again on Monday");
+    TAP(t, "Done");
+    model_feedback fb;
+    assert_int_equal(db_feedback_get(t->db, scr_observation(t->app), &fb), DB_OK);
+    assert_string_equal(fb.next_step, "Try again on Monday");
+    assert_string_equal(fb.works, "");
+    /* Someone who did not observe cannot give this feedback. */
+    assert_int_equal(db_feedback_put(t->db, scr_observation(t->app), DEMO_ID("24"), "x", "", "",
+                                     1),
+                     DB_DENIED);
+    th_free(t);
+}
+
+int main(void)
+{
+    setenv("TZ", "UTC", 1);
+    tzset();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_feedback_da_landscape),
+        cmocka_unit_test(test_feedback_en_portrait),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
