@@ -5,6 +5,11 @@ set -euo pipefail
 work="$1"
 n="$2"
 here="$(cd "$(dirname "$0")" && pwd)"
+if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >&2
+fi
 mkdir -p "$work"
 cp "$here/package.json" "$here/compare.js" "$work/"
 if [ ! -x "$work/node_modules/.bin/pouchdb-server" ]; then
