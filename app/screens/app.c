@@ -306,6 +306,8 @@ void scr_lock(scr_app *a)
     memset(&a->re, 0, sizeof a->re);
     memset(a->revs, 0, sizeof a->revs);
     a->nrevs = a->h_nrows = a->p_have = 0;
+    for (int i = 0; i < PICK_COUNT; i++)
+        a->h_filter[i] = -1;
     memset(a->h_rows, 0, sizeof a->h_rows);
     memset(a->p_buckets, 0, sizeof a->p_buckets);
     a->err[0] = 0;

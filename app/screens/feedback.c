@@ -125,9 +125,9 @@ int scr_seen_card(scr_app *a, ui_rect col, int y)
                                         : lv > 0                                  ? UI_ACCENT
                                                                                   : UI_MUTED;
         ui_fill(u, ui_r(x, y + ui_dp(u, 6), dd, dd), dot, dd / 2);
-        ui_wrap(u, ui_r(x + ui_dp(u, 20), y, w - ui_dp(u, 170), th), PLAT_FONT_BODY, UI_TEXT,
+        ui_wrap(u, ui_r(x + ui_dp(u, 20), y, w - ui_dp(u, 150), th), PLAT_FONT_BODY, UI_TEXT,
                 o->focus.signs[s].text, 1);
-        ui_label(u, ui_r(x + w - ui_dp(u, 140), y, ui_dp(u, 140), ui_line_h(u, PLAT_FONT_BOLD)),
+        ui_label(u, ui_r(x + w - ui_dp(u, 120), y, ui_dp(u, 120), ui_line_h(u, PLAT_FONT_BOLD)),
                  PLAT_FONT_BOLD, UI_TEXT,
                  lv >= 0 && lv < t->n_scale ? t->scale[lv] : T("Not rated"), UI_RIGHT);
         y += th + ui_dp(u, 6);

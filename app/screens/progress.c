@@ -155,12 +155,17 @@ static int rate_chart(scr_app *a, ui_rect col, int y)
     top = nice_max(top > 0 ? top : 1);
     int axis_w = ui_dp(u, 44);
     ui_rect plot = {x + axis_w, y + ui_dp(u, 8), w - axis_w, ph - ui_dp(u, 8)};
-    for (int g = 0; g <= 4; g++) {
-        int gy = plot.y + plot.h - plot.h * g / 4;
+    /* Grid lines at round values: steps of 0.2, 0.5 or 1 times a power
+     * of ten, as the top is 1, 2 or 5 times one. */
+    double mant = top;
+    while (mant >= 10)
+        mant /= 10;
+    int lines = mant > 1.5 && mant < 3 ? 4 : 5;
+    for (int g = 0; g <= lines; g++) {
+        int gy = plot.y + plot.h - plot.h * g / lines;
         ui_fill(u, ui_r(plot.x, gy, plot.w, ui_dp(u, 1)), UI_LINE, 0);
-        double v = top * g / 4;
         ui_label(u, ui_r(x, gy - ui_dp(u, 10), axis_w - ui_dp(u, 8), ui_dp(u, 20)), PLAT_FONT_SMALL,
-                 UI_MUTED, v == (int)v ? ui_fmt(u, "%d", (int)v) : ui_fmt(u, "%.1f", v), UI_RIGHT);
+                 UI_MUTED, ui_fmt(u, "%g", top * g / lines), UI_RIGHT);
     }
     int n = a->p_n > 0 ? a->p_n : 1;
     int slot = plot.w / n;

@@ -135,12 +135,44 @@ static void test_golden_screens(void **state)
     th_free(t);
 }
 
+/* After the visit: the feedback screen with its three parts written, and
+ * a focus's progression over 40 observations, as a chart and as the
+ * red/yellow/green overview. */
+static void test_golden_after(void **state)
+{
+    (void)state;
+    th *t = th_open_seeded("golden-after", 1280, 800, "da", 40, 3 * 86400000LL);
+    th_sign_in(t, "Mette Østergaard");
+    assert_int_equal(th_tap_prefix(t, "Hvordan understøtter vi"), 0); /* awaiting feedback */
+    assert_int_equal(scr_current(t->app), SCR_FEEDBACK);
+    TAP(t, "Hvad så du, der understøtter fokus?");
+    th_type(t, "Du gentog børnenes ord og ventede på svar; flere børn kom til orde.");
+    TAP(t, "Færdig");
+    TAP(t, "Hvad undrer du dig over? Hvad nu hvis …?");
+    th_type(t, "Hvad sker der, hvis børnene selv vælger sangen?");
+    TAP(t, "Færdig");
+    TAP(t, "Hvad prøver I næste gang, aftalt sammen?");
+    th_type(t, "Vente fem sekunder efter hvert åbent spørgsmål.");
+    TAP(t, "Færdig");
+    check_golden(t, "feedback-1280x800");
+    TAP(t, "Forside");
+    TAP(t, "Historik");
+    TAP(t, "Alle fokus");
+    assert_int_equal(th_tap_prefix(t, "Hvordan understøtter vi"), 0);
+    TAP(t, "Fokusets udvikling");
+    check_golden(t, "progress-chart-1280x800");
+    TAP(t, "Overblik");
+    check_golden(t, "progress-overview-1280x800");
+    th_free(t);
+}
+
 int main(void)
 {
     setenv("TZ", "UTC", 1);
     tzset();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden_screens),
+        cmocka_unit_test(test_golden_after),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
