@@ -237,7 +237,7 @@ static size_t discard(char *p, size_t sz, size_t n, void *ud)
 
 /* Offers a body of `total` bytes and returns the status and how much of it
  * the server made us send. */
-static long offer(size_t total, int chunked, size_t *sent)
+static long offer(size_t total, int chunked, int expect, size_t *sent)
 {
     char url[200];
     snprintf(url, sizeof url, "%s/v1/push", W.srv.url);
@@ -247,7 +247,7 @@ static long offer(size_t total, int chunked, size_t *sent)
     char auth[200];
     snprintf(auth, sizeof auth, "Authorization: %s", D.authz);
     h = curl_slist_append(h, auth);
-    h = curl_slist_append(h, "Expect:");
+    h = curl_slist_append(h, expect ? "Expect: 100-continue" : "Expect:");
     if (chunked)
         h = curl_slist_append(h, "Transfer-Encoding: chunked");
     curl_easy_setopt(c, CURLOPT_URL, url);
@@ -274,13 +274,22 @@ static void test_body_over_cap_refused_before_read(void **state)
 {
     (void)state;
     size_t total = (size_t)256 * 1024 * 1024, sent;
-    long status = offer(total, 0, &sent);
+    /* A client that asks before sending (as libcurl does for large bodies)
+     * gets the 413 instead of "100 Continue", and sends nothing. */
+    long status = offer(total, 0, 1, &sent);
     assert_int_equal(status, 413);
-    /* The answer came after the headers, long before 256 MiB went out. */
+    assert_int_equal(sent, 0);
+    nothing_stored_and_serving();
+    /* A client that sends at once is answered right after the headers, long
+     * before 256 MiB went out; the server then closes while the client is
+     * still writing, so the client may see the reset before it reads the
+     * 413 (a race in HTTP/1.1 itself, not in the server). */
+    status = offer(total, 0, 0, &sent);
+    assert_true(status == 413 || status == 0);
     assert_true(sent < total / 4);
     nothing_stored_and_serving();
     /* Without a declared length, the server stops reading at the cap. */
-    status = offer(total, 1, &sent);
+    status = offer(total, 1, 0, &sent);
     assert_true(status == 413 || status == 0);
     assert_true(sent < total / 4);
     nothing_stored_and_serving();
