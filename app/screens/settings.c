@@ -88,6 +88,8 @@ void scr_settings_frame(scr_app *a, ui_rect screen)
                          a->set_server, sizeof a->set_server, "https://", 0);
         if (r & UI_CHANGED)
             scr_set_error(a, db_kv_put(a->db, "settings.server_url", a->set_server));
+        if (r & UI_SUBMIT)
+            u->focus = 0; /* Done: the keyboard goes away */
         y += ui_dp(u, 62);
         y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_SMALL, UI_MUTED,
                      T("The tablet is not enrolled with a server yet. The address is kept for "

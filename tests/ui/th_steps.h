@@ -3,6 +3,7 @@
 /* Steps shared by the scripted tests: tap what a person would tap, and
  * fail with the text that was not there. Include after cmocka.h. */
 #include "demo.h"
+#include "db_sync.h"
 #include "harness.h"
 
 #define TAP(t, s)                                                                              \
