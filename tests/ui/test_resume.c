@@ -90,7 +90,7 @@ static void run_child(const char *name, char *obs, char *dir)
     char *nl = strchr(buf, '\n');
     assert_non_null(nl);
     *nl = 0;
-    snprintf(obs, 64, "%s", buf);
+    snprintf(obs, 64, "%.63s", buf); /* an id is 36 characters */
     char *nl2 = strchr(nl + 1, '\n');
     assert_non_null(nl2);
     *nl2 = 0;
