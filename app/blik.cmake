@@ -6,6 +6,6 @@ target_compile_definitions(blik PRIVATE BLIK_ASSETS_DIR="${BLIK_ASSETS_DIR}")
 # With sync built, the app runs the sync worker on an enrolled tablet and
 # gives the screens "sync now" through hooks.
 if(BLIK_WITH_SYNC AND EXISTS ${CMAKE_SOURCE_DIR}/sync/client/CMakeLists.txt)
-  target_link_libraries(blik PRIVATE syncc)
+  target_link_libraries(blik PRIVATE syncc Threads::Threads)
   target_compile_definitions(blik PRIVATE BLIK_HAVE_SYNC=1)
 endif()

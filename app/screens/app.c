@@ -9,7 +9,7 @@
 
 static const char *const screen_keys[SCR_COUNT] = {
     "signin", "home", "start", "observe", "summary", "feedback", "reflection", "history",
-    "progress", "settings"};
+    "progress", "settings", "review"};
 
 static scr_screen screen_from_key(const char *s)
 {
@@ -67,6 +67,7 @@ void scr_refresh_outbox(scr_app *a)
     int64_t n = 0;
     if (db_outbox_count(a->db, &n) == DB_OK)
         a->outbox = n;
+    scr_sync_refresh(a);
 }
 
 const char *scr_person_name(const scr_app *a, const char *id)
@@ -123,6 +124,7 @@ void scr_go(scr_app *a, scr_screen s)
     case SCR_HISTORY: scr_history_enter(a); break;
     case SCR_PROGRESS: scr_progress_enter(a); break;
     case SCR_SETTINGS: scr_settings_enter(a); break;
+    case SCR_REVIEW: scr_review_enter(a); break;
     case SCR_OBSERVE:
         if (a->have_cur) {
             char key[64];
@@ -253,6 +255,7 @@ void scr_sign_in(scr_app *a, const model_person *p)
         s = SCR_HISTORY;
     if (s == SCR_SETTINGS && p->role != MODEL_ROLE_LEADER)
         s = SCR_HOME;
+    /* Review lists what this person may see; it is read again on entry. */
     if (shows_obs(s)) {
         int ok = *obs && scr_load_obs(a, obs) == DB_OK;
         const model_observation *o = &a->cur.obs;
@@ -310,6 +313,10 @@ void scr_lock(scr_app *a)
         a->h_filter[i] = -1;
     memset(a->h_rows, 0, sizeof a->h_rows);
     memset(a->p_buckets, 0, sizeof a->p_buckets);
+    scr_review_clear(a);
+    memset(&a->enrol, 0, sizeof a->enrol);
+    a->enrol_detail[0] = 0;
+    a->cur_sync_text[0] = 0;
     a->err[0] = 0;
     a->screen = SCR_SIGNIN;
     a->dialog = DLG_NONE;
@@ -348,6 +355,15 @@ scr_app *scr_app_new(const scr_config *cfg, ui_ctx *ui, char *err, size_t errlen
         db_unit_get(a->db, buf, &a->unit) == DB_OK)
         a->have_unit = 1;
     load_people(a);
+    /* Wrong PINs survive a restart, so that switching the tablet off and on
+     * does not buy a thief new tries. */
+    if (db_kv_get(a->db, "pin.fails", buf, sizeof buf) == DB_OK)
+        a->pin_fails = atoi(buf);
+    if (db_kv_get(a->db, "pin.until", buf, sizeof buf) == DB_OK)
+        a->pin_wait_until = atoll(buf);
+    if (db_kv_get(a->db, "pin.locked", buf, sizeof buf) == DB_OK)
+        a->pin_locked = atoi(buf) != 0;
+    a->cur_sync = -1;
     /* Synced observations past the unit's retention period leave the
      * tablet; a bounded number per start keeps the start quick. */
     if (a->have_unit) {
@@ -410,16 +426,7 @@ ui_rect scr_topbar(scr_app *a, ui_rect screen, const char *title)
         ui_cut_right(&in, ui_dp(u, 8));
     }
     /* The sync state: always visible, never nagging. */
-    const char *sync = a->outbox > 0 ? ui_fmt(u, T("%lld waiting to sync"), (long long)a->outbox)
-                                     : T("All synced");
-    int sw = ui_measure(u, PLAT_FONT_SMALL, sync) + ui_dp(u, 40);
-    ui_rect chip = ui_cut_right(&in, sw);
-    ui_fill(u, chip, a->outbox > 0 ? 0xFBEBD3FFu : 0xDFF0E2FFu, chip.h / 2);
-    int dot = ui_dp(u, 10);
-    ui_fill(u, ui_r(chip.x + ui_dp(u, 12), chip.y + (chip.h - dot) / 2, dot, dot),
-            a->outbox > 0 ? UI_WARN : UI_OK, dot / 2);
-    ui_label(u, ui_r(chip.x + ui_dp(u, 28), chip.y, chip.w - ui_dp(u, 30), chip.h),
-             PLAT_FONT_SMALL, UI_TEXT, sync, UI_LEFT);
+    scr_sync_chip(a, &in);
     ui_cut_right(&in, ui_dp(u, 12));
     if (a->signed_in) {
         int nw = ui_measure(u, PLAT_FONT_BOLD, a->user.name);
@@ -460,6 +467,7 @@ static void run_frame(scr_app *a)
     ui_begin(u, a->sys->mono_ms(a->sys));
     ui_rect screen = {0, 0, u->w, u->h};
     ui_fill(u, screen, UI_BG, 0);
+    scr_sync_poll(a);
     error_bar(a, &screen);
     switch (a->screen) {
     case SCR_SIGNIN: scr_signin_frame(a, screen); break;
@@ -472,6 +480,7 @@ static void run_frame(scr_app *a)
     case SCR_HISTORY: scr_history_frame(a, screen); break;
     case SCR_PROGRESS: scr_progress_frame(a, screen); break;
     case SCR_SETTINGS: scr_settings_frame(a, screen); break;
+    case SCR_REVIEW: scr_review_frame(a, screen); break;
     default: break;
     }
     ui_end(u);
@@ -547,8 +556,14 @@ int scr_wake_in(const scr_app *a)
     int w = -1;
     if (a->screen == SCR_OBSERVE)
         w = scr_observe_wake(a);
-    if (a->screen == SCR_SIGNIN && a->pin_wait_until > mono)
+    if (a->screen == SCR_SIGNIN && a->pin_wait_until > a->sys->now_ms(a->sys))
         w = 1000;
+    /* An enrolled tablet's chip follows the worker: a look every two
+     * seconds (a frame is drawn only if the chip changed). */
+    if (a->sync_state.enrolled && (w < 0 || w > 2000))
+        w = 2000;
+    if (a->enrolling && (w < 0 || w > 200))
+        w = 200;
     if (w >= 0 && (wake < 0 || w < wake))
         wake = w;
     return wake;

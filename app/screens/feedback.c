@@ -111,7 +111,7 @@ int scr_seen_card(scr_app *a, ui_rect col, int y)
         ui_rect num = ui_cut_right(&r, ui_dp(u, 190));
         ui_label(u, r, PLAT_FONT_BODY, UI_TEXT, t->counters[i].label, UI_LEFT);
         ui_label(u, num, PLAT_FONT_BOLD, UI_TEXT,
-                 ui_fmt(u, "%d  (%s)", o->counts[i], ui_fmt(u, T("%.1f per 10 min"), rate)),
+                 ui_fmt(u, "%d  (%s)", o->counts[i], ui_fmt(u, T("%s per 10 min"), scr_decimal(a, "%.1f", rate))),
                  UI_RIGHT);
         y += row;
     }

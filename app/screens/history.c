@@ -76,6 +76,7 @@ static void load_page(scr_app *a)
         if (o->revision > 1 && n > 0 && (size_t)n < sizeof r->sub)
             snprintf(r->sub + n, sizeof r->sub - (size_t)n, "  \xC2\xB7  %s",
                      ui_fmt(a->ui, T("corrected, version %d"), o->revision));
+        scr_row_sync(a, r);
     }
     a->h_more = got == want && a->h_nrows < SCR_MAX_HIST;
 }
@@ -271,8 +272,21 @@ void scr_history_frame(scr_app *a, ui_rect screen)
         }
         ui_fill(u, r, held ? UI_SOFT : UI_SURFACE, ui_dp(u, 10));
         ui_rect in = ui_inset(r, ui_dp(u, 12));
-        ui_label(u, ui_cut_top(&in, in.h / 2), PLAT_FONT_BOLD, UI_TEXT, a->h_rows[i].title,
-                 UI_LEFT);
+        ui_rect line = ui_cut_top(&in, in.h / 2);
+        /* Saved on this tablet, or synced: per row, in words. */
+        const scr_row *hr = &a->h_rows[i];
+        int sw = ui_measure(u, PLAT_FONT_SMALL, hr->sync_text) + ui_dp(u, 18);
+        if (sw > line.w / 2)
+            sw = line.w / 2;
+        ui_rect st = ui_cut_right(&line, sw);
+        int dot = ui_dp(u, 8);
+        ui_fill(u, ui_r(st.x, st.y + (st.h - dot) / 2, dot, dot), scr_sync_color(hr->sync),
+                dot / 2);
+        ui_label(u, ui_r(st.x + ui_dp(u, 14), st.y, st.w - ui_dp(u, 14), st.h), PLAT_FONT_SMALL,
+                 hr->sync >= DB_SYNC_CONFLICT || hr->sync < 0 ? UI_DANGER : UI_MUTED,
+                 hr->sync_text, UI_LEFT);
+        ui_cut_right(&line, ui_dp(u, 8));
+        ui_label(u, line, PLAT_FONT_BOLD, UI_TEXT, hr->title, UI_LEFT);
         ui_label(u, in, PLAT_FONT_SMALL, UI_MUTED, a->h_rows[i].sub, UI_LEFT);
     }
     if (a->h_more) {

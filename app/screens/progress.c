@@ -139,8 +139,15 @@ static int rate_chart(scr_app *a, ui_rect col, int y)
         int lx = x + (i % 3) * lw, ly = y + (i / 3) * ui_dp(u, 32);
         int sq = ui_dp(u, 14);
         ui_fill(u, ui_r(lx, ly + ui_dp(u, 8), sq, sq), PALETTE(i), ui_dp(u, 3));
+        /* Each counter with its rate over the whole range. */
+        const char *label = t->counters[i].label;
+        if (a->p_total.observed_ms > 0) {
+            double r = (double)a->p_total.counts[i] * 600000.0 / (double)a->p_total.observed_ms;
+            label = ui_fmt(u, "%s  \xC2\xB7  %s", label,
+                           ui_fmt(u, T("%s per 10 min"), scr_decimal(a, "%.1f", r)));
+        }
         ui_label(u, ui_r(lx + sq + ui_dp(u, 8), ly, lw - sq - ui_dp(u, 16), ui_dp(u, 30)),
-                 PLAT_FONT_SMALL, UI_TEXT, t->counters[i].label, UI_LEFT);
+                 PLAT_FONT_SMALL, UI_TEXT, label, UI_LEFT);
     }
     y += legend_h;
     double top = 0;
@@ -165,7 +172,7 @@ static int rate_chart(scr_app *a, ui_rect col, int y)
         int gy = plot.y + plot.h - plot.h * g / lines;
         ui_fill(u, ui_r(plot.x, gy, plot.w, ui_dp(u, 1)), UI_LINE, 0);
         ui_label(u, ui_r(x, gy - ui_dp(u, 10), axis_w - ui_dp(u, 8), ui_dp(u, 20)), PLAT_FONT_SMALL,
-                 UI_MUTED, ui_fmt(u, "%g", top * g / lines), UI_RIGHT);
+                 UI_MUTED, scr_decimal(a, "%g", top * g / lines), UI_RIGHT);
     }
     int n = a->p_n > 0 ? a->p_n : 1;
     int slot = plot.w / n;

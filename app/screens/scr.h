@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "db_sync.h"
 #include "i18n.h"
 #include "plat.h"
 #include "ui.h"
@@ -28,6 +29,7 @@ typedef enum {
     SCR_HISTORY,    /* past observations with filters */
     SCR_PROGRESS,   /* one focus over time: chart and red/yellow/green overview */
     SCR_SETTINGS,   /* leaders: server, language, lock time, storage, sync now */
+    SCR_REVIEW,     /* sync: conflicts to settle and changes the server refused */
     SCR_COUNT
 } scr_screen;
 
@@ -39,9 +41,54 @@ typedef enum {
  * The idle limit there is this, or the lock time if that is longer. */
 #define SCR_LOCK_OBSERVING_MS (30 * 60 * 1000)
 
+/* The engine's last outcome, as the screens name it. The program maps its
+ * sync engine's codes onto these, so the screens need no sync library. */
+typedef enum {
+    SCR_SYNC_FINE = 0,     /* the last round went well, or none ran yet */
+    SCR_SYNC_OFFLINE,      /* no network */
+    SCR_SYNC_UNREACHABLE,  /* the server does not answer */
+    SCR_SYNC_CAPTIVE,      /* the Wi-Fi wants a sign-in page first */
+    SCR_SYNC_TLS,          /* the server's certificate is not the trusted one */
+    SCR_SYNC_SERVER,       /* the server failed */
+    SCR_SYNC_UNAUTHORIZED, /* the server no longer knows this tablet */
+    SCR_SYNC_UPDATE,       /* the server needs a newer app */
+    SCR_SYNC_OTHER         /* anything else; status() has the words */
+} scr_sync_problem;
+
+/* A copy of the engine's state, cheap enough to take every frame. */
+typedef struct {
+    int enrolled;
+    int running;           /* a round is under way */
+    scr_sync_problem problem;
+    int64_t rounds;        /* rounds run; a change means the store changed */
+    int64_t last_ok_ms;    /* wall clock of the last good round, 0 if none */
+} scr_sync_state;
+
+/* What the enrolment form asks for. ca is a CA in PEM, or the path of a
+ * file holding one, or "" for the system's CAs. */
+typedef struct {
+    char url[256];
+    char code[64];
+    char ca[8192];
+} scr_enrol_req;
+
+/* How an enrolment ended. */
+typedef enum {
+    SCR_ENROL_PENDING = 0, /* still running */
+    SCR_ENROL_OK,
+    SCR_ENROL_BAD_ADDRESS, /* not an https:// address */
+    SCR_ENROL_BAD_CODE,    /* wrong, used or expired code */
+    SCR_ENROL_TLS,         /* the certificate is not trusted */
+    SCR_ENROL_UNREACHABLE, /* no answer, or no network */
+    SCR_ENROL_CAPTIVE,     /* the Wi-Fi wants a sign-in page first */
+    SCR_ENROL_CA_FILE,     /* the CA file cannot be read */
+    SCR_ENROL_UPDATE,      /* the server needs a newer app */
+    SCR_ENROL_FAILED       /* anything else; detail says what */
+} scr_enrol_outcome;
+
 /* What the screens may ask of sync, through the program that runs them
  * (the screens themselves do no I/O but the store's). Every call returns
- * at once. */
+ * at once; a hook left NULL is a thing this build cannot do. */
 typedef struct {
     void *ctx;
     /* 1 if the tablet is enrolled with a server. */
@@ -51,6 +98,18 @@ typedef struct {
     /* A line about sync for the settings screen, in English (e.g. the
      * last problem); "" when all is well. */
     void (*status)(void *ctx, char *line, size_t cap);
+    /* The engine's state for the chip. */
+    void (*state)(void *ctx, scr_sync_state *out);
+    /* Starts enrolling this tablet (the work happens off the screens'
+     * thread); returns 0 if it started. */
+    int (*enrol)(void *ctx, const scr_enrol_req *req);
+    /* The outcome of the enrolment started last; SCR_ENROL_PENDING while it
+     * runs. On SCR_ENROL_OK the program has started the sync worker.
+     * detail gets a sentence in English for SCR_ENROL_FAILED. */
+    scr_enrol_outcome (*enrol_result)(void *ctx, char *detail, size_t cap);
+    /* "Take theirs" for a conflict, on the screens' store handle: stores
+     * the server's version and closes the conflict. 0 on success. */
+    int (*take_theirs)(void *ctx, db *d, const char *change_id, char *err, size_t cap);
 } scr_sync;
 
 typedef struct {
@@ -87,6 +146,29 @@ const char *scr_user(const scr_app *a);
 const char *scr_observation(const scr_app *a);
 /* The last store error shown to the user, or "". */
 const char *scr_error(const scr_app *a);
+
+/* How honest sync state reads, in the language of tr (NULL: English).
+ * These are what the chip and the rows draw, callable without an app so
+ * that tests with real tablets can ask the same question. */
+typedef enum {
+    SCR_CHIP_LOCAL = 0, /* no server: everything stays on this tablet */
+    SCR_CHIP_NOT_YET,   /* enrolled, never synced */
+    SCR_CHIP_SYNCED,
+    SCR_CHIP_WAITING,
+    SCR_CHIP_SYNCING,
+    SCR_CHIP_PROBLEM,   /* the words name which */
+    SCR_CHIP_REVIEW,    /* conflicts to settle */
+    SCR_CHIP_REFUSED    /* changes the server refused */
+} scr_chip;
+
+/* The chip's words for the counts of the store and the engine's state
+ * (NULL or not enrolled: this tablet has no server). Returns the kind. */
+scr_chip scr_sync_chip_text(const i18n *tr, const db_sync_counts *c, const scr_sync_state *st,
+                            char *out, size_t cap);
+/* One observation's state in words: "Saved on this tablet", "Synced",
+ * "Needs review", or "Refused: <the server's reason>". Returns the
+ * db_sync_state, or -1 if the store failed (out then says so). */
+int scr_record_sync_text(db *d, const i18n *tr, const char *obs_id, char *out, size_t cap);
 
 typedef struct {
     int64_t max_ms;          /* 0: run until asked to quit */

@@ -2,6 +2,7 @@
 #define BLIK_SCR_INT_H
 /* Inside the screens module: the app state and what screens share. */
 #include "db_history.h"
+#include "db_sync.h"
 #include "scr.h"
 
 #define SCR_MAX_PEOPLE 128
@@ -13,8 +14,17 @@
 #define SCR_SEARCH_MAX 64
 #define SCR_ACTIVITY_MAX 120
 #define SCR_NOTE_MAX 1000
+/* Wrong PINs, counted on the tablet across people and restarts: the first
+ * SCR_PIN_TRIES - 1 are typos and cost nothing; the SCR_PIN_TRIES-th makes
+ * every try wait SCR_PIN_WAIT_MS, each further one twice as long as the
+ * last (at most SCR_PIN_WAIT_MAX_MS); at SCR_PIN_LOCKOUT the tablet is
+ * locked out: only a leader's PIN opens it again. */
 #define SCR_PIN_TRIES 5
 #define SCR_PIN_WAIT_MS 30000
+#define SCR_PIN_WAIT_MAX_MS (15 * 60 * 1000)
+#define SCR_PIN_LOCKOUT 10
+#define SCR_MAX_REVIEW 8 /* conflicts and refusals shown at once */
+#define SCR_MAX_FIELDS 12 /* fields of a record shown side by side */
 #define SCR_TEXT_MAX MODEL_TEXT_MAX
 #define SCR_MAX_HIST 240 /* history rows held; narrower filters show older ones */
 #define SCR_MAX_REVS 16
@@ -58,7 +68,25 @@ typedef struct {
     model_id id;
     char title[MODEL_QUESTION_MAX + 1];
     char sub[320];
+    int sync;            /* db_sync_state, -1 unknown */
+    char sync_text[300]; /* its words, the server's reason included */
 } scr_row;
+
+/* One field of a record in a conflict: its name and the two values. */
+typedef struct {
+    char key[32];
+    char mine[160];
+    char theirs[160];
+} scr_field;
+
+/* A conflict as the review screen shows it, read once when it opens. */
+typedef struct {
+    model_id change_id;
+    char what[200]; /* the record in words: which part of whose observation */
+    int have_theirs;
+    scr_field fields[SCR_MAX_FIELDS];
+    int nfields;
+} scr_conflict;
 
 struct scr_app {
     db *db;
@@ -92,8 +120,9 @@ struct scr_app {
     int picked; /* index into people, -1 none */
     char pin[MODEL_PIN_MAX + 1];
     int pin_wrong;
-    int pin_fails;
-    int64_t pin_wait_until;
+    int pin_fails;          /* wrong PINs in a row on this tablet (kept in the store) */
+    int64_t pin_wait_until; /* wall-clock ms; kept in the store */
+    int pin_locked;         /* locked out: only a leader's PIN opens (kept) */
 
     /* home */
     scr_row drafts[SCR_MAX_LIST];
@@ -106,6 +135,10 @@ struct scr_app {
     model_focus focuses[SCR_MAX_FOCUS];
     int nfocuses;
     int64_t outbox;
+    db_sync_counts sc;           /* the store's sync counts, for the chip */
+    scr_sync_state sync_state;   /* the engine's, copied each frame */
+    int cur_sync;                /* db_sync_state of cur, -1 unknown */
+    char cur_sync_text[300];
 
     /* start */
     model_room rooms[SCR_MAX_ROOMS];
@@ -166,6 +199,20 @@ struct scr_app {
     char set_server[256];
     db_storage storage;
     int64_t retained_days;
+    /* enrolment */
+    scr_enrol_req enrol;           /* the form; the address is set_server */
+    char set_unit[MODEL_NAME_MAX + 1]; /* the enrolled unit's name, "" if not here yet */
+    int64_t set_rounds;            /* sync rounds when the name was last looked for */
+    int enrolling;                 /* waiting for the outcome */
+    scr_enrol_outcome enrol_done;  /* the last outcome shown */
+    char enrol_detail[320];
+
+    /* review: conflicts and refused changes */
+    scr_conflict rv_conf[SCR_MAX_REVIEW];
+    int rv_nconf;
+    db_sync_rejection rv_rej[SCR_MAX_REVIEW];
+    int rv_nrej;
+    char rv_msg[320];
 };
 
 /* ---- app.c ---- */
@@ -186,6 +233,21 @@ const char *scr_duration(scr_app *a, int64_t ms);
 void scr_when(int64_t ms, char *out, size_t cap);
 int scr_portrait(const scr_app *a);
 ui_osk_labels scr_osk_labels(const scr_app *a);
+
+/* ---- syncstate.c ---- */
+/* Reads the store's sync counts and the states of the records on screen. */
+void scr_sync_refresh(scr_app *a);
+/* Once a frame: the engine's state; the store again only if it changed. */
+void scr_sync_poll(scr_app *a);
+/* The state of one row, into the row. */
+void scr_row_sync(scr_app *a, scr_row *r);
+/* The colour for a db_sync_state (-1: unknown). */
+plat_color scr_sync_color(int state);
+/* Draws the sync chip at the right of in (and cuts it off); handles a tap. */
+void scr_sync_chip(scr_app *a, ui_rect *in);
+/* A number in the language's convention (31,2 or 31.2); fmt is one
+ * floating-point conversion such as "%.1f". */
+const char *scr_decimal(scr_app *a, const char *fmt, double v);
 
 /* ---- the screens ---- */
 void scr_signin_enter(scr_app *a);
@@ -224,6 +286,10 @@ void scr_progress_enter(scr_app *a);
 void scr_progress_frame(scr_app *a, ui_rect screen);
 void scr_settings_enter(scr_app *a);
 void scr_settings_frame(scr_app *a, ui_rect screen);
+void scr_review_enter(scr_app *a);
+void scr_review_frame(scr_app *a, ui_rect screen);
+/* Forgets what the review screen read (names and notes of records). */
+void scr_review_clear(scr_app *a);
 /* Keeps a draft text under "<prefix><observation>" in the store. */
 void scr_draft_put(scr_app *a, const char *prefix, const char *text);
 /* Reads a draft into out; 0 if there is one, -1 if not (out untouched). */

@@ -1,4 +1,6 @@
-/* Settings, for leaders: the server this tablet syncs with, the language,
+/* Settings, for leaders: the server this tablet syncs with and its
+ * enrolment (address, the code an administrator made, the server's CA if
+ * it is private), the language,
  * the lock time, the storage used with the retention period, and "sync
  * now". Every choice is saved at once. The screens never talk to the
  * network: "sync now" and the sync state go through the scr_sync hooks the
@@ -19,6 +21,17 @@ static int enrolled(const scr_app *a)
     return a->sync && a->sync->enrolled && a->sync->enrolled(a->sync->ctx);
 }
 
+/* The enrolled unit's name, once its record is on the tablet. */
+static void unit_name(scr_app *a)
+{
+    a->set_unit[0] = 0;
+    char unit[64];
+    model_unit un;
+    if (db_sync_config_get(a->db, "unit_id", unit, sizeof unit) == DB_OK &&
+        db_unit_get(a->db, unit, &un) == DB_OK)
+        snprintf(a->set_unit, sizeof a->set_unit, "%s", un.name);
+}
+
 void scr_settings_enter(scr_app *a)
 {
     a->set_server[0] = 0;
@@ -27,11 +40,134 @@ void scr_settings_enter(scr_app *a)
     if (db_sync_config_get(a->db, "server_url", a->set_server, sizeof a->set_server) != DB_OK ||
         !a->set_server[0])
         db_kv_get(a->db, "settings.server_url", a->set_server, sizeof a->set_server);
+    unit_name(a);
     int rc = db_storage_used(a->db, &a->storage);
     if (rc != DB_OK)
         scr_set_error(a, rc);
     scr_refresh_outbox(a);
     ui_list_scroll_to(a->ui, ui_ids("set.list"), 0);
+}
+
+/* The outcome of an enrolment in words a leader can act on. */
+static const char *enrol_words(scr_app *a, scr_enrol_outcome o)
+{
+    switch (o) {
+    case SCR_ENROL_OK: return T("The tablet is enrolled. Its unit's data arrives with the first sync.");
+    case SCR_ENROL_BAD_ADDRESS: return T("The address must begin with https://");
+    case SCR_ENROL_BAD_CODE: return T("The code is wrong, used or expired. Ask for a new code.");
+    case SCR_ENROL_TLS: return T("The server's certificate is not trusted. Check the address, or give the server's CA.");
+    case SCR_ENROL_UNREACHABLE: return T("The server does not answer. Check the address and the network.");
+    case SCR_ENROL_CAPTIVE: return T("The Wi-Fi needs sign-in first. Open a browser and sign in.");
+    case SCR_ENROL_CA_FILE: return T("The CA file cannot be read, or holds no certificate.");
+    case SCR_ENROL_UPDATE: return T("The server needs a newer version of the app.");
+    default: return T("The enrolment failed.");
+    }
+}
+
+/* Starts an enrolment from the form. An address that is not https:// is
+ * refused here, before anything leaves the tablet. */
+static void enrol_start(scr_app *a)
+{
+    a->enrol_detail[0] = 0;
+    if (strncmp(a->set_server, "https://", 8) != 0) {
+        a->enrol_done = SCR_ENROL_BAD_ADDRESS;
+        return;
+    }
+    if (!a->enrol.code[0]) {
+        a->enrol_done = SCR_ENROL_BAD_CODE;
+        return;
+    }
+    snprintf(a->enrol.url, sizeof a->enrol.url, "%s", a->set_server);
+    if (a->sync->enrol(a->sync->ctx, &a->enrol) == 0) {
+        a->enrolling = 1;
+        a->enrol_done = SCR_ENROL_PENDING;
+    } else {
+        a->enrol_done = SCR_ENROL_FAILED;
+    }
+}
+
+/* Looks for the outcome while an enrolment runs. On success the program
+ * has started the worker; the tablet now belongs to the server's unit,
+ * and the code and CA leave the form. */
+static void enrol_poll(scr_app *a)
+{
+    if (!a->enrolling)
+        return;
+    char detail[320];
+    scr_enrol_outcome o = a->sync->enrol_result(a->sync->ctx, detail, sizeof detail);
+    if (o == SCR_ENROL_PENDING)
+        return;
+    a->enrolling = 0;
+    a->enrol_done = o;
+    snprintf(a->enrol_detail, sizeof a->enrol_detail, "%s", o == SCR_ENROL_FAILED ? detail : "");
+    if (o == SCR_ENROL_OK) {
+        char unit[64];
+        if (db_sync_config_get(a->db, "unit_id", unit, sizeof unit) == DB_OK && unit[0])
+            scr_set_error(a, db_kv_put(a->db, "device.unit", unit));
+        memset(&a->enrol, 0, sizeof a->enrol);
+        scr_settings_enter(a);
+        scr_sync_refresh(a);
+    }
+}
+
+/* The enrolment form: address, code, the CA (pasted PEM or a file path),
+ * and the button; while it runs the button says so. Returns the height. */
+static int enrol_form(scr_app *a, ui_rect col, int y)
+{
+    ui_ctx *u = a->ui;
+    int y0 = y;
+    ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 28)), PLAT_FONT_SMALL, UI_MUTED,
+             T("Server address"), UI_LEFT);
+    y += ui_dp(u, 30);
+    int r = ui_field(u, ui_ids("set.server"), ui_r(col.x, y, col.w, ui_dp(u, 56)), a->set_server,
+                     sizeof a->set_server, "https://", 0);
+    if (r & UI_CHANGED)
+        scr_set_error(a, db_kv_put(a->db, "settings.server_url", a->set_server));
+    if (r & UI_SUBMIT)
+        u->focus = 0; /* Done: the keyboard goes away */
+    y += ui_dp(u, 64);
+    if (!a->sync || !a->sync->enrol || !a->sync->enrol_result) {
+        y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_SMALL, UI_MUTED,
+                     T("The tablet is not enrolled with a server yet. The address is kept for "
+                       "the enrolment."),
+                     1) +
+             ui_dp(u, 12);
+        return y - y0;
+    }
+    ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 28)), PLAT_FONT_SMALL, UI_MUTED,
+             T("Enrolment code (from the administrator)"), UI_LEFT);
+    y += ui_dp(u, 30);
+    r = ui_field(u, ui_ids("set.code"), ui_r(col.x, y, col.w, ui_dp(u, 56)), a->enrol.code,
+                 sizeof a->enrol.code, "ABCDE-FGHJK", 0);
+    if (r & UI_SUBMIT)
+        u->focus = 0;
+    y += ui_dp(u, 64);
+    ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 28)), PLAT_FONT_SMALL, UI_MUTED,
+             T("The server's CA, if it has its own (optional)"), UI_LEFT);
+    y += ui_dp(u, 30);
+    r = ui_textarea(u, ui_ids("set.ca"), ui_r(col.x, y, col.w, ui_dp(u, 96)), a->enrol.ca,
+                    sizeof a->enrol.ca, T("Paste the certificate (PEM), or the path of its file"));
+    y += ui_dp(u, 104);
+    ui_rect b = {col.x, y, col.w / 2 > ui_dp(u, 320) ? col.w / 2 : col.w, ui_dp(u, 60)};
+    if (a->enrolling) {
+        ui_fill(u, b, UI_LINE, ui_dp(u, 10));
+        ui_label(u, b, PLAT_FONT_BOLD, UI_MUTED, T("Enrolling the tablet"), UI_CENTER);
+    } else if (ui_button(u, ui_ids("set.enrol"), b, T("Enrol this tablet"), UI_STYLE_PRIMARY)) {
+        u->focus = 0;
+        enrol_start(a);
+    }
+    y += ui_dp(u, 68);
+    if (!a->enrolling && a->enrol_done != SCR_ENROL_PENDING) {
+        plat_color c = a->enrol_done == SCR_ENROL_OK ? UI_OK : UI_DANGER;
+        y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_BODY, c,
+                     enrol_words(a, a->enrol_done), 1) +
+             ui_dp(u, 6);
+        if (a->enrol_detail[0])
+            y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_SMALL, UI_MUTED, a->enrol_detail,
+                         1) +
+                 ui_dp(u, 6);
+    }
+    return y - y0 + ui_dp(u, 6);
 }
 
 static void set_language(scr_app *a, const char *lang)
@@ -55,6 +191,13 @@ void scr_settings_frame(scr_app *a, ui_rect screen)
     if (a->user.role != MODEL_ROLE_LEADER) {
         scr_go(a, SCR_HOME);
         return;
+    }
+    if (a->sync && a->sync->enrol_result)
+        enrol_poll(a);
+    /* The unit's name arrives with the first pull after the enrolment. */
+    if (enrolled(a) && !a->set_unit[0] && a->sync_state.rounds != a->set_rounds) {
+        a->set_rounds = a->sync_state.rounds;
+        unit_name(a);
     }
     ui_rect body = scr_topbar(a, screen, T("Settings"));
     if (a->screen != SCR_SETTINGS)
@@ -82,24 +225,21 @@ void scr_settings_frame(scr_app *a, ui_rect screen)
     if (on) {
         ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 40)), PLAT_FONT_BODY, UI_TEXT,
                  ui_fmt(u, T("Connected to %s"), a->set_server), UI_LEFT);
-        y += ui_dp(u, 48);
+        y += ui_dp(u, 44);
+        ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 36)), PLAT_FONT_BODY, UI_TEXT,
+                 a->set_unit[0] ? ui_fmt(u, T("Unit: %s"), a->set_unit)
+                                : T("The unit's data arrives with the first sync."),
+                 UI_LEFT);
+        y += ui_dp(u, 44);
+        if (a->enrol_done == SCR_ENROL_OK) {
+            ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 32)), PLAT_FONT_BODY, UI_OK,
+                     T("The tablet is enrolled."), UI_LEFT);
+            y += ui_dp(u, 40);
+        }
     } else {
-        int r = ui_field(u, ui_ids("set.server"), ui_r(col.x, y, col.w, ui_dp(u, 56)),
-                         a->set_server, sizeof a->set_server, "https://", 0);
-        if (r & UI_CHANGED)
-            scr_set_error(a, db_kv_put(a->db, "settings.server_url", a->set_server));
-        if (r & UI_SUBMIT)
-            u->focus = 0; /* Done: the keyboard goes away */
-        y += ui_dp(u, 62);
-        y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_SMALL, UI_MUTED,
-                     T("The tablet is not enrolled with a server yet. The address is kept for "
-                       "the enrolment."),
-                     1) +
-             ui_dp(u, 12);
+        y += enrol_form(a, col, y);
     }
-    db_sync_counts sc = {0};
-    if (db_sync_count(a->db, &sc) != DB_OK)
-        sc.waiting = a->outbox;
+    db_sync_counts sc = a->sc;
     ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 32)), PLAT_FONT_BODY, UI_TEXT,
              ui_fmt(u, T("%lld changes waiting to be sent, %lld to review, %lld refused"),
                     (long long)sc.waiting, (long long)sc.conflicts, (long long)sc.rejected),

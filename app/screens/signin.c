@@ -67,27 +67,77 @@ static const char *initials(scr_app *a, const char *name)
     return ui_fmt(a->ui, "%s", out);
 }
 
+/* Keeps the count of wrong PINs, the wait and the lock-out in the store,
+ * so that a restart changes nothing of them. */
+static void save_pin_state(scr_app *a)
+{
+    char v[32];
+    int rc = db_batch_begin(a->db);
+    if (rc == DB_OK) {
+        snprintf(v, sizeof v, "%d", a->pin_fails);
+        rc = db_kv_put(a->db, "pin.fails", v);
+        snprintf(v, sizeof v, "%lld", (long long)a->pin_wait_until);
+        if (rc == DB_OK)
+            rc = db_kv_put(a->db, "pin.until", v);
+        if (rc == DB_OK)
+            rc = db_kv_put(a->db, "pin.locked", a->pin_locked ? "1" : "0");
+        int end = db_batch_end(a->db, rc == DB_OK);
+        if (rc == DB_OK)
+            rc = end;
+    }
+    scr_set_error(a, rc);
+}
+
+/* The wait after the n-th wrong PIN in a row: none for typos, then 30 s,
+ * doubling with each further wrong PIN up to a cap. */
+static int64_t pin_wait_ms(int fails)
+{
+    if (fails < SCR_PIN_TRIES)
+        return 0;
+    int64_t w = SCR_PIN_WAIT_MS;
+    for (int i = SCR_PIN_TRIES; i < fails && w < SCR_PIN_WAIT_MAX_MS; i++)
+        w *= 2;
+    return w < SCR_PIN_WAIT_MAX_MS ? w : SCR_PIN_WAIT_MAX_MS;
+}
+
+/* 1 if the picked person may try a PIN now. Locked out, only leaders may:
+ * their PIN is what opens the tablet again. */
+static int may_try(const scr_app *a)
+{
+    if (a->picked < 0)
+        return 0;
+    if (a->pin_locked && a->people[a->picked].role != MODEL_ROLE_LEADER)
+        return 0;
+    return a->sys->now_ms(a->sys) >= a->pin_wait_until;
+}
+
 static void try_pin(scr_app *a)
 {
-    int64_t mono = a->sys->mono_ms(a->sys);
-    if (a->picked < 0 || mono < a->pin_wait_until || strlen(a->pin) < MODEL_PIN_MIN)
+    if (!may_try(a) || strlen(a->pin) < MODEL_PIN_MIN)
         return;
     const model_person *p = &a->people[a->picked];
     int ok = p->pin_verifier[0] && model_pin_verify(p->pin_verifier, a->pin);
     memset(a->pin, 0, sizeof a->pin);
     if (ok) {
         model_person who = *p;
-        a->pin_fails = 0;
+        if (a->pin_fails || a->pin_locked || a->pin_wait_until) {
+            a->pin_fails = 0;
+            a->pin_locked = 0;
+            a->pin_wait_until = 0;
+            save_pin_state(a);
+        }
         a->dialog = DLG_NONE;
         scr_sign_in(a, &who);
         return;
     }
     a->pin_wrong = 1;
-    /* A few wrong guesses are typos; many are guessing. */
-    if (++a->pin_fails >= SCR_PIN_TRIES) {
-        a->pin_fails = 0;
-        a->pin_wait_until = mono + SCR_PIN_WAIT_MS;
-    }
+    /* A few wrong guesses are typos; many are guessing. The count is the
+     * tablet's, not the person's, so trying every name gains nothing. */
+    a->pin_fails++;
+    a->pin_wait_until = a->sys->now_ms(a->sys) + pin_wait_ms(a->pin_fails);
+    if (a->pin_fails >= SCR_PIN_LOCKOUT)
+        a->pin_locked = 1;
+    save_pin_state(a);
 }
 
 static void pin_dialog(scr_app *a)
@@ -103,12 +153,15 @@ static void pin_dialog(scr_app *a)
     }
     const model_person *p = &a->people[a->picked];
     ui_label(u, ui_cut_top(&in, ui_dp(u, 36)), PLAT_FONT_TITLE, UI_TEXT, p->name, UI_CENTER);
-    int64_t mono = a->sys->mono_ms(a->sys);
+    int64_t now = a->sys->now_ms(a->sys);
     const char *msg = T("Enter your PIN");
     plat_color mc = UI_MUTED;
-    if (mono < a->pin_wait_until) {
+    if (a->pin_locked && p->role != MODEL_ROLE_LEADER) {
+        msg = T("Locked. A leader must sign in.");
+        mc = UI_DANGER;
+    } else if (now < a->pin_wait_until) {
         msg = ui_fmt(u, T("Too many tries. Wait %d s."),
-                     (int)((a->pin_wait_until - mono + 999) / 1000));
+                     (int)((a->pin_wait_until - now + 999) / 1000));
         mc = UI_DANGER;
     } else if (a->pin_wrong) {
         msg = T("Wrong PIN. Try again.");

@@ -312,7 +312,15 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
              ui_fmt(u, "%s  \xC2\xB7  %s  \xC2\xB7  %s  \xC2\xB7  %s  \xC2\xB7  %s", o->observee,
                     o->room, o->obs.activity, when, scr_duration(a, d)),
              UI_LEFT);
-    y += ui_dp(u, 40);
+    y += ui_dp(u, 36);
+    /* Honest state of this observation: on this tablet only, or synced. */
+    int sd = ui_dp(u, 10);
+    ui_fill(u, ui_r(col.x, y + (ui_dp(u, 28) - sd) / 2, sd, sd), scr_sync_color(a->cur_sync),
+            sd / 2);
+    ui_label(u, ui_r(col.x + ui_dp(u, 18), y, col.w - ui_dp(u, 18), ui_dp(u, 28)),
+             PLAT_FONT_SMALL, a->cur_sync >= DB_SYNC_CONFLICT || a->cur_sync < 0 ? UI_DANGER : UI_MUTED,
+             a->cur_sync_text, UI_LEFT);
+    y += ui_dp(u, 36);
     y = corrections(a, col, y);
 
     y += timeline(a, ui_r(col.x, y, col.w, 0), 1) + ui_dp(u, 20);
@@ -335,7 +343,7 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
         double rate = d > 0 ? (double)o->counts[i] * 600000.0 / (double)d : 0;
         ui_label(u, ui_cut_top(&in, in.h / 2), PLAT_FONT_SMALL, UI_TEXT, t->counters[i].label,
                  UI_LEFT);
-        ui_label(u, in, PLAT_FONT_SMALL, UI_MUTED, ui_fmt(u, T("%.1f per 10 min"), rate), UI_LEFT);
+        ui_label(u, in, PLAT_FONT_SMALL, UI_MUTED, ui_fmt(u, T("%s per 10 min"), scr_decimal(a, "%.1f", rate)), UI_LEFT);
     }
     y += ((t->n_counters + cols - 1) / cols) * (ch + gap) + ui_dp(u, 14);
 

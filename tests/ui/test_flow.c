@@ -87,7 +87,9 @@ static void test_flow_danish_landscape(void **state)
     assert_string_equal(scr_user(t->app), ID("23"));
     assert_true(th_has_text(t, "Anna Kristensen"));
     assert_true(th_has_text(t, "Mine kladder (0)"));
-    assert_true(th_has_text(t, "Alt er sendt"));
+    /* No server: nothing was sent, and the chip never says otherwise. */
+    assert_true(th_has_text(t, "Kun på denne tablet"));
+    assert_false(th_has_text_part(t, "Alt er sendt"));
     assert_true(th_has_text(t, "Aktive læringsfokus"));
     TARGETS_OK(t);
 
@@ -213,8 +215,13 @@ static void test_flow_danish_landscape(void **state)
     char want[64];
     double rate = 2 * 600000.0 / (double)(o.ended_at - o.started_at);
     snprintf(want, sizeof want, "%.1f pr. 10 min", rate);
+    *strchr(want, '.') = ','; /* Danish writes a decimal comma */
     assert_true(th_has_text(t, want));
-    assert_true(th_has_text(t, "0.0 pr. 10 min")); /* the undone closed question */
+    assert_true(th_has_text(t, "0,0 pr. 10 min")); /* the undone closed question */
+    assert_false(th_has_text_part(t, "0.0 pr. 10 min"));
+    /* Honest per record: no server, so saved here, never "synced". */
+    assert_true(th_has_text(t, "Gemt på denne tablet"));
+    assert_false(th_has_text(t, "Synkroniseret"));
     assert_true(th_has_text_part(t, "0:30 ("));
     /* The timeline is a picture: ticks for taps, a bar, note dots. */
     static char snap[1 << 20];
@@ -234,7 +241,8 @@ static void test_flow_danish_landscape(void **state)
     assert_int_equal(scr_current(t->app), SCR_HOME);
     assert_true(th_has_text(t, "Venter på min feedback (1)"));
     assert_true(th_has_text(t, "Mine kladder (0)"));
-    assert_true(th_has_text_part(t, "venter på at blive sendt"));
+    assert_true(th_has_text_part(t, "Kun på denne tablet · "));
+    assert_true(th_has_text_part(t, " venter"));
     th_free(t);
 }
 

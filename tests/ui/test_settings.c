@@ -73,7 +73,7 @@ static void test_settings_sync_now(void **state)
 {
     (void)state;
     fake_sync fs = {1, 0};
-    scr_sync hooks = {&fs, fs_enrolled, fs_now, fs_status};
+    scr_sync hooks = {.ctx = &fs, .enrolled = fs_enrolled, .now = fs_now, .status = fs_status};
     th_sync = &hooks;
     th *t = th_open("set-en", 800, 1280, "en");
     th_sync = NULL;
