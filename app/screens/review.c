@@ -97,9 +97,58 @@ static int json_value(const char **p, char *out, size_t cap)
     return n ? 0 : -1;
 }
 
+/* The words a person reads for a field of a record on the wire; fields not
+ * listed keep their wire name. */
+static const struct {
+    const char *key, *label;
+} field_labels[] = {
+    {"works", N_("What works")},        {"wonderings", N_("Wonderings")},
+    {"next_step", N_("Next step")},     {"text", N_("Reflection")},
+    {"activity", N_("Activity")},       {"context", N_("Context")},
+    {"level", N_("Rating")},            {"status", N_("Status")},
+    {"started_at", N_("Started")},      {"ended_at", N_("Ended")},
+    {"given_at", N_("Feedback given")}, {"updated_at", N_("Changed")},
+    {"revision", N_("Version")},        {"agreement", N_("Agreement made")},
+    {"at", N_("Time")},
+};
+
+static const char *field_label(scr_app *a, const char *key)
+{
+    for (size_t i = 0; i < sizeof field_labels / sizeof field_labels[0]; i++)
+        if (!strcmp(field_labels[i].key, key))
+            return T(field_labels[i].label);
+    return key;
+}
+
+static int ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), m = strlen(tail);
+    return n >= m && !strcmp(s + n - m, tail);
+}
+
+/* A value as a person reads it: times as local date and time, yes/no for
+ * booleans, the rest as sent. */
+static void field_value(scr_app *a, const char *key, const char *raw, char *out, size_t cap)
+{
+    char *end = NULL;
+    long long ms = strtoll(raw, &end, 10);
+    if (ends_with(key, "_at") && end && *end == '\0' && end != raw) {
+        if (ms <= 0)
+            snprintf(out, cap, "\xE2\x80\x93");
+        else
+            scr_when(ms, out, cap);
+    } else if (!strcmp(raw, "true") || !strcmp(raw, "false")) {
+        snprintf(out, cap, "%s", raw[0] == 't' ? T("Yes") : T("No"));
+    } else {
+        snprintf(out, cap, "%s", raw);
+    }
+}
+
 /* The top-level fields of a record's wire JSON, as (key, value) pairs in
- * the conflict's field list; theirs = 1 fills the server's column. */
-static void json_fields(scr_conflict *c, const char *json, int theirs)
+ * the conflict's field list; theirs = 1 fills the server's column.
+ * Identifiers are left out: they are the same on both sides and mean
+ * nothing to a person. */
+static void json_fields(scr_app *a, scr_conflict *c, const char *json, int theirs)
 {
     const char *p = json ? strchr(json, '{') : NULL;
     if (!p)
@@ -119,6 +168,8 @@ static void json_fields(scr_conflict *c, const char *json, int theirs)
             return;
         if (json_value(&p, val, sizeof val) != 0)
             return;
+        if (!strcmp(key, "id") || ends_with(key, "_id"))
+            continue;
         int i = 0;
         while (i < c->nfields && strcmp(c->fields[i].key, key))
             i++;
@@ -130,7 +181,7 @@ static void json_fields(scr_conflict *c, const char *json, int theirs)
             snprintf(c->fields[i].key, sizeof c->fields[i].key, "%s", key);
         }
         char *dst = theirs ? c->fields[i].theirs : c->fields[i].mine;
-        snprintf(dst, sizeof c->fields[i].mine, "%s", val);
+        field_value(a, key, val, dst, sizeof c->fields[i].mine);
     }
 }
 
@@ -197,8 +248,8 @@ static void load(scr_app *a)
                 continue;
             memcpy(c->change_id, cs[i].change_id, sizeof c->change_id);
             c->have_theirs = cs[i].theirs != NULL;
-            json_fields(c, cs[i].mine, 0);
-            json_fields(c, cs[i].theirs, 1);
+            json_fields(a, c, cs[i].mine, 0);
+            json_fields(a, c, cs[i].theirs, 1);
             differing_first(c);
             a->rv_nconf++;
         }
@@ -276,8 +327,8 @@ static int conflict_card(scr_app *a, const scr_conflict *c, int idx, ui_rect col
         if (differs)
             ui_fill(u, ui_r(x - ui_dp(u, 4), yy, w + ui_dp(u, 8), rowh - ui_dp(u, 2)), 0xFBEBD3FFu,
                     ui_dp(u, 4));
-        ui_label(u, ui_r(x, yy, kw - ui_dp(u, 8), rowh), PLAT_FONT_SMALL, UI_MUTED, f->key,
-                 UI_LEFT);
+        ui_label(u, ui_r(x, yy, kw - ui_dp(u, 8), rowh), PLAT_FONT_SMALL, UI_MUTED,
+                 field_label(a, f->key), UI_LEFT);
         ui_label(u, ui_r(x + kw, yy, vw - ui_dp(u, 8), rowh), differs ? PLAT_FONT_BOLD : PLAT_FONT_SMALL,
                  UI_TEXT, f->mine, UI_LEFT);
         ui_label(u, ui_r(x + kw + vw, yy, vw - ui_dp(u, 8), rowh),

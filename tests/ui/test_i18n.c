@@ -186,7 +186,7 @@ static void test_template_translated(void **state)
             if (id[0] && !strchr(id, '\\')) {
                 /* Words Danish shares with English. */
                 static const char *const same[] = {"OK", "Note", "Observation", "Note (%d)",
-                                                   "Feedback", "Server",
+                                                   "Feedback", "Server", "Status", "Version",
                                                    "Version %d  \xC2\xB7  %s  \xC2\xB7  %s"};
                 int shared = 0;
                 for (size_t k = 0; k < sizeof same / sizeof same[0]; k++)

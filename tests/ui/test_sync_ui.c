@@ -268,6 +268,12 @@ static void test_chip_rows_and_review(void **state)
     SEES(t, "Skal gennemses (1)");
     SEES(t, "På denne tablet");
     SEES(t, "På serveren");
+    /* Fields by their names in words, times as dates, no identifiers. */
+    SEES(t, "Aktivitet");
+    SEES(t, "Startede");
+    assert_false(th_has_text(t, "activity"));
+    assert_false(th_has_text(t, "observer_id"));
+    assert_false(th_has_text_part(t, ids[1]));
     SEES(t, "Serverens version kommer med næste synkronisering.");
     SEES(t, "Afvist af serveren (1)");
     SEES(t, "Afvist: Fokusperioden er slut");
