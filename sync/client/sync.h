@@ -19,8 +19,9 @@
  * and its cursor are stored in one transaction; TLS verification is always
  * on, and a certificate the tablet does not trust means nothing is sent.
  *
- * Call curl_global_init(CURL_GLOBAL_DEFAULT) once at program start, before
- * any thread is made (sync_global_init() does just that).
+ * Call sync_global_init() once at program start, before any thread is made:
+ * it calls curl_global_init(CURL_GLOBAL_DEFAULT) and ignores SIGPIPE for the
+ * process (a dropped connection is then an error, not the end of the app).
  */
 #include <stdint.h>
 

@@ -7,6 +7,7 @@
  */
 #include "sync_int.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +42,16 @@ const char *sync_rc_text(sync_rc rc)
     return rc >= 0 && (size_t)rc < sizeof t / sizeof t[0] ? t[rc] : "Unknown outcome.";
 }
 
+/*
+ * The transfers run with CURLOPT_NOSIGNAL (signals and threads do not mix),
+ * and then libcurl leaves SIGPIPE to the program: a TLS peer that drops the
+ * connection while we write would otherwise end the whole app, mid-
+ * observation. A broken connection is an error the engine already handles,
+ * so the signal is ignored for the process, once, before any thread.
+ */
 int sync_global_init(void)
 {
+    signal(SIGPIPE, SIG_IGN);
     return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? SYNC_OK : SYNC_NOMEM;
 }
 
