@@ -19,6 +19,12 @@ struct plat_sys {
      * source failed (the caller must then not invent identifiers). */
     int (*random)(const plat_sys *sys, void *buf, size_t n);
     void *ctx; /* implementation state; owned by whoever made the table */
+    /* A fingerprint of the machine's network connections (the interfaces
+     * that are up, with their addresses): it changes when the tablet joins
+     * another network or loses one, so that sync can try again at once
+     * instead of waiting out its backoff. 0 if it cannot be told. May be
+     * NULL in a table that does not know. */
+    uint64_t (*net_id)(const plat_sys *sys);
 };
 
 /* The real clock and the kernel's randomness. The returned table is static. */
@@ -33,6 +39,8 @@ plat_sys *plat_fake_new(int64_t start_ms, uint64_t seed);
 void plat_fake_free(plat_sys *sys);
 void plat_fake_set(plat_sys *sys, int64_t now_ms);
 void plat_fake_advance(plat_sys *sys, int64_t delta_ms);
+/* Sets what the fake's net_id() answers (0 at first). */
+void plat_fake_set_net(plat_sys *sys, uint64_t id);
 /* Lets `skip` more calls of random() succeed, then makes the n after them
  * fail, to test that callers cope (for example the second of two ids). */
 void plat_fake_fail_random(plat_sys *sys, int skip, int n);

@@ -10,6 +10,7 @@ typedef struct {
     int64_t mono;
     uint64_t state;
     int skip_random, fail_random;
+    uint64_t net;
 } fake_sys;
 
 static int64_t fake_now_ms(const plat_sys *sys) { return ((const fake_sys *)sys)->now; }
@@ -43,6 +44,10 @@ static int fake_random(const plat_sys *sys, void *buf, size_t n)
     return 0;
 }
 
+static uint64_t fake_net_id(const plat_sys *sys) { return ((const fake_sys *)sys)->net; }
+
+void plat_fake_set_net(plat_sys *sys, uint64_t id) { ((fake_sys *)sys)->net = id; }
+
 plat_sys *plat_fake_new(int64_t start_ms, uint64_t seed)
 {
     fake_sys *f = calloc(1, sizeof *f);
@@ -51,6 +56,7 @@ plat_sys *plat_fake_new(int64_t start_ms, uint64_t seed)
     f->sys.now_ms = fake_now_ms;
     f->sys.mono_ms = fake_mono_ms;
     f->sys.random = fake_random;
+    f->sys.net_id = fake_net_id;
     f->sys.ctx = f;
     f->now = start_ms;
     f->mono = 1000;

@@ -2,6 +2,9 @@
 #include "plat.h"
 
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +47,40 @@ static int os_random(const plat_sys *sys, void *buf, size_t n)
     return 0;
 }
 
-static const plat_sys os_sys = {os_now_ms, os_mono_ms, os_random, NULL};
+/* FNV-1a over the name, family and address of every interface that is up
+ * and not loopback: cheap enough to ask every few seconds, and different
+ * whenever the tablet's network is. */
+static uint64_t os_net_id(const plat_sys *sys)
+{
+    (void)sys;
+    struct ifaddrs *list = NULL;
+    if (getifaddrs(&list) != 0)
+        return 0;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (struct ifaddrs *i = list; i; i = i->ifa_next) {
+        if (!i->ifa_addr || !(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK))
+            continue;
+        const unsigned char *bytes = NULL;
+        size_t n = 0;
+        if (i->ifa_addr->sa_family == AF_INET) {
+            bytes = (const unsigned char *)&((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr;
+            n = 4;
+        } else if (i->ifa_addr->sa_family == AF_INET6) {
+            bytes = (const unsigned char *)&((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr;
+            n = 16;
+        } else {
+            continue;
+        }
+        for (const char *c = i->ifa_name; c && *c; c++)
+            h = (h ^ (unsigned char)*c) * 0x100000001b3ull;
+        for (size_t k = 0; k < n; k++)
+            h = (h ^ bytes[k]) * 0x100000001b3ull;
+    }
+    freeifaddrs(list);
+    return h;
+}
+
+static const plat_sys os_sys = {os_now_ms, os_mono_ms, os_random, NULL, os_net_id};
 
 const plat_sys *plat_sys_os(void) { return &os_sys; }
 

@@ -150,6 +150,7 @@ typedef struct {
     int64_t last_ok_ms;   /* wall clock of the last good round, 0 if none */
     int64_t next_try_ms;  /* wall clock of the next automatic round */
     int64_t rounds;       /* rounds run */
+    int64_t network_changes; /* changes of network seen through plat_sys net_id */
     db_sync_counts counts; /* as of the end of the last round */
 } sync_status;
 

@@ -96,7 +96,18 @@ static void *worker(void *arg)
     e->st.enrolled = sync_enrolled(c);
     db_sync_count(c->d, &e->st.counts);
     int64_t last_pull = 0;
+    uint64_t net = cfg.sys->net_id ? cfg.sys->net_id(cfg.sys) : 0;
     while (!e->stop) {
+        /* Another network (or one again): the backoff was about the old
+         * one, so try at once, as if the app had said so. */
+        uint64_t now_net = cfg.sys->net_id ? cfg.sys->net_id(cfg.sys) : 0;
+        if (now_net != net) {
+            net = now_net;
+            e->now = 1;
+            e->backoff_ms = 0;
+            e->due_ms = 0;
+            e->st.network_changes++;
+        }
         int64_t t = mono(e);
         int run = 0;
         if (e->now) {
