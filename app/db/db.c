@@ -379,18 +379,14 @@ int db_kv_put(db *d, const char *key, const char *value)
     return rc == SQLITE_DONE ? db_ok(d) : db_sqlite_fail(d, rc, "saving a setting");
 }
 
-int db_kv_get(db *d, const char *key, char *out, size_t cap)
+int db_get_text(db *d, sqlite3_stmt *st, const char *what, char *out, size_t cap)
 {
     out[0] = '\0';
-    sqlite3_stmt *st = db_stmt(d, "SELECT value FROM kv WHERE key = ?1");
-    if (!st)
-        return DB_INTERNAL;
-    db_bind_text(st, 1, key);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         if ((size_t)sqlite3_column_bytes(st, 0) >= cap) {
             sqlite3_reset(st);
-            return db_fail(d, DB_INVALID, "The setting %s does not fit the buffer.", key);
+            return db_fail(d, DB_INVALID, "The %s does not fit the buffer.", what);
         }
         db_col_text(st, 0, out, cap);
         sqlite3_reset(st);
@@ -398,6 +394,18 @@ int db_kv_get(db *d, const char *key, char *out, size_t cap)
     }
     sqlite3_reset(st);
     if (rc == SQLITE_DONE)
-        return db_fail(d, DB_NOTFOUND, "The setting %s is not set.", key);
+        return db_fail(d, DB_NOTFOUND, "The %s is not set.", what);
     return db_sqlite_fail(d, rc, "reading a setting");
+}
+
+int db_kv_get(db *d, const char *key, char *out, size_t cap)
+{
+    out[0] = '\0';
+    sqlite3_stmt *st = db_stmt(d, "SELECT value FROM kv WHERE key = ?1");
+    if (!st)
+        return DB_INTERNAL;
+    db_bind_text(st, 1, key);
+    char what[96];
+    snprintf(what, sizeof what, "setting %.64s", key);
+    return db_get_text(d, st, what, out, cap);
 }

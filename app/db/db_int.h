@@ -60,6 +60,11 @@ int db_one(db *d, sqlite3_stmt *st, db_reader fn, void *out, const char *missing
 int db_rows(db *d, sqlite3_stmt *st, db_reader fn, void *out, size_t size, int max, int *n,
             const char *doing);
 
+/* Steps a bound statement whose first column is one text value and copies
+ * it into out (cap bytes). DB_NOTFOUND if there is no row, DB_INVALID if it
+ * does not fit; `what` names it in the message ("setting lang"). */
+int db_get_text(db *d, sqlite3_stmt *st, const char *what, char *out, size_t cap);
+
 /* Appends an outbox entry for a change, inside the caller's transaction.
  * Takes ownership of payload (decref'd here). obs_id names the observation
  * the record belongs to (NULL for none); actor_id who made the change. */

@@ -1069,18 +1069,7 @@ int db_sync_config_get(db *d, const char *key, char *out, size_t cap)
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, key);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        if ((size_t)sqlite3_column_bytes(st, 0) >= cap) {
-            sqlite3_reset(st);
-            return db_fail(d, DB_INVALID, "The sync setting %s does not fit the buffer.", key);
-        }
-        db_col_text(st, 0, out, cap);
-        sqlite3_reset(st);
-        return db_ok(d);
-    }
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
-        return db_fail(d, DB_NOTFOUND, "The sync setting %s is not set.", key);
-    return db_sqlite_fail(d, rc, "reading a sync setting");
+    char what[96];
+    snprintf(what, sizeof what, "sync setting %.64s", key);
+    return db_get_text(d, st, what, out, cap);
 }
