@@ -80,6 +80,9 @@ void db_fold(const char *s, char *out, size_t cap);
     " observee_id, room_id, activity, context, agreement, started_at, ended_at, status,"        \
     " revision, updated_at"
 void db_read_obs(sqlite3_stmt *st, void *out); /* a db_reader for model_observation */
+/* Binds an observation to ?1..?17 in DB_OBS_COLS order; a statement that
+ * uses only some of them (an UPDATE) may leave the others unused. */
+void db_bind_obs(sqlite3_stmt *st, const model_observation *o);
 
 /* The migrations: runs every step above the file's version. */
 int db_migrate(db *d, int target);

@@ -44,6 +44,27 @@ int db_obs_get(db *d, const char *id, model_observation *out)
     return db_one(d, st, db_read_obs, out, "No such observation.", "reading an observation");
 }
 
+void db_bind_obs(sqlite3_stmt *st, const model_observation *o)
+{
+    db_bind_text(st, 1, o->id);
+    db_bind_text(st, 2, o->unit_id);
+    db_bind_text(st, 3, o->focus_id);
+    sqlite3_bind_int(st, 4, o->focus_version);
+    db_bind_text(st, 5, o->template_id);
+    sqlite3_bind_int(st, 6, o->template_version);
+    db_bind_text(st, 7, o->observer_id);
+    db_bind_text(st, 8, o->observee_id);
+    db_bind_text(st, 9, o->room_id);
+    db_bind_text(st, 10, o->activity);
+    db_bind_text(st, 11, o->context_json[0] ? o->context_json : "{}");
+    sqlite3_bind_int(st, 12, o->agreement ? 1 : 0);
+    sqlite3_bind_int64(st, 13, o->started_at);
+    sqlite3_bind_int64(st, 14, o->ended_at);
+    sqlite3_bind_int(st, 15, o->status == MODEL_OBS_FINISHED ? 1 : 0);
+    sqlite3_bind_int(st, 16, o->revision);
+    sqlite3_bind_int64(st, 17, o->updated_at);
+}
+
 static json_t *obs_json(const model_observation *o)
 {
     json_t *ctx = json_loads(o->context_json[0] ? o->context_json : "{}", 0, NULL);
@@ -70,25 +91,7 @@ static int save_obs(db *d, const model_observation *o, int insert)
                             " WHERE id = ?1");
     if (!st)
         return DB_INTERNAL;
-    db_bind_text(st, 1, o->id);
-    if (insert) {
-        db_bind_text(st, 2, o->unit_id);
-        db_bind_text(st, 3, o->focus_id);
-        sqlite3_bind_int(st, 4, o->focus_version);
-        db_bind_text(st, 5, o->template_id);
-        sqlite3_bind_int(st, 6, o->template_version);
-        db_bind_text(st, 7, o->observer_id);
-        db_bind_text(st, 8, o->observee_id);
-        db_bind_text(st, 9, o->room_id);
-        sqlite3_bind_int(st, 12, o->agreement);
-        sqlite3_bind_int64(st, 13, o->started_at);
-    }
-    db_bind_text(st, 10, o->activity);
-    db_bind_text(st, 11, o->context_json[0] ? o->context_json : "{}");
-    sqlite3_bind_int64(st, 14, o->ended_at);
-    sqlite3_bind_int(st, 15, (int)o->status);
-    sqlite3_bind_int(st, 16, o->revision);
-    sqlite3_bind_int64(st, 17, o->updated_at);
+    db_bind_obs(st, o);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)

@@ -178,23 +178,7 @@ static int apply_obs(db *d, const model_observation *o)
                     " WHERE unit_id = excluded.unit_id AND observer_id = excluded.observer_id");
     if (!st)
         return DB_INTERNAL;
-    db_bind_text(st, 1, o->id);
-    db_bind_text(st, 2, o->unit_id);
-    db_bind_text(st, 3, o->focus_id);
-    sqlite3_bind_int(st, 4, o->focus_version);
-    db_bind_text(st, 5, o->template_id);
-    sqlite3_bind_int(st, 6, o->template_version);
-    db_bind_text(st, 7, o->observer_id);
-    db_bind_text(st, 8, o->observee_id);
-    db_bind_text(st, 9, o->room_id);
-    db_bind_text(st, 10, o->activity);
-    db_bind_text(st, 11, o->context_json[0] ? o->context_json : "{}");
-    sqlite3_bind_int(st, 12, o->agreement ? 1 : 0);
-    sqlite3_bind_int64(st, 13, o->started_at);
-    sqlite3_bind_int64(st, 14, o->ended_at);
-    sqlite3_bind_int(st, 15, o->status == MODEL_OBS_FINISHED ? 1 : 0);
-    sqlite3_bind_int(st, 16, o->revision);
-    sqlite3_bind_int64(st, 17, o->updated_at);
+    db_bind_obs(st, o);
     return run(d, st, "saving a pulled observation");
 }
 
