@@ -11,15 +11,6 @@
 
 #include "db_int.h"
 
-void db_sync_settle(db *d)
-{
-    if (!d || d->depth > 0)
-        return;
-    for (int i = 0; i < DB_STMT_CACHE; i++)
-        if (d->cache[i].st)
-            sqlite3_reset(d->cache[i].st);
-}
-
 /* Runs a bound write statement; one step, no rows expected. */
 static int run(db *d, sqlite3_stmt *st, const char *doing)
 {
@@ -779,7 +770,6 @@ int db_sync_ack(db *d, const char *change_id, db_sync_ack_kind kind, int version
 int db_sync_state_of(db *d, const char *entity_id, db_sync_state *state)
 {
     *state = DB_SYNC_SYNCED;
-    db_sync_settle(d);
     sqlite3_stmt *st = db_stmt(d, "SELECT 1 FROM sync_rejected WHERE entity_id = ?1 OR obs_id = ?1");
     if (!st)
         return DB_INTERNAL;
@@ -811,7 +801,6 @@ int db_sync_state_of(db *d, const char *entity_id, db_sync_state *state)
 int db_sync_count(db *d, db_sync_counts *out)
 {
     memset(out, 0, sizeof *out);
-    db_sync_settle(d);
     sqlite3_stmt *st = db_stmt(d, "SELECT (SELECT count(*) FROM outbox),"
                                   " (SELECT count(*) FROM sync_conflict),"
                                   " (SELECT count(*) FROM sync_rejected),"

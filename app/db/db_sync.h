@@ -16,17 +16,6 @@
 
 #include "db.h"
 
-/*
- * Ends any read a cached statement has left open on the handle. A handle
- * that keeps a statement un-reset keeps reading the snapshot it had then, so
- * it would not see what another handle (the sync worker's, or the screens')
- * wrote since, and could not write after it. Earlier stores left one so at
- * every db_open(); the sync side and the state calls below settle their
- * handle as a safeguard, since two handles on one file is what sync is.
- * Does nothing inside a transaction.
- */
-void db_sync_settle(db *d);
-
 /* ---- applying what the server sent ---- */
 
 /* One pulled record. entity is its wire name ("person", "observation", ...);

@@ -96,7 +96,6 @@ int sync_client_open(const sync_config *cfg, sync_client **out)
     if (db_open(cfg->db_path, c->cfg.sys, &c->d) != DB_OK)
         return sync_fail(c, SYNC_STORE, "The tablet's store could not be opened: %s",
                          db_errmsg(c->d));
-    db_sync_settle(c->d);
     if (!(c->curl = curl_easy_init()))
         return sync_fail(c, SYNC_NOMEM, "Out of memory while starting sync.");
     return SYNC_OK;
@@ -121,7 +120,6 @@ db *sync_client_db(sync_client *c) { return c->d; }
 /* Reads the enrolment from the store into the client. */
 int sync_load_enrolment(sync_client *c)
 {
-    db_sync_settle(c->d);
     char dev[64], secret[PROTO_SECRET_HEX + 8];
     if (db_sync_config_get(c->d, CFG_URL, c->url, sizeof c->url) != DB_OK ||
         db_sync_config_get(c->d, CFG_DEVICE, dev, sizeof dev) != DB_OK ||

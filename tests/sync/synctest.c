@@ -18,7 +18,6 @@ void tab_open(tablet *t, const char *name, const sync_config *cfg)
     assert_int_equal(tsupport_tmpdir(name, t->dir, sizeof t->dir), 0);
     tsupport_path(t->path, sizeof t->path, t->dir, "blik.db");
     assert_int_equal(db_open(t->path, plat_sys_os(), &t->d), DB_OK);
-    db_sync_settle(t->d);
     if (cfg)
         t->cfg = *cfg;
     t->cfg.db_path = t->path;

@@ -58,7 +58,6 @@ static void test_from_version_3(void **state)
                                 " '0b11c000-0000-4000-8000-0000000000f1', '{}', 1, '" FIX_PEER_A "')"),
                      0);
     assert_int_equal(db_open(F.path, F.sys, &F.d), DB_OK);
-    db_sync_settle(F.d);
     assert_int_equal(db_schema_version(F.d), DB_SCHEMA_VERSION);
     int64_t n;
     assert_int_equal(db_outbox_count(F.d, &n), DB_OK);
