@@ -137,6 +137,8 @@ static void field_value(scr_app *a, const char *key, const char *raw, char *out,
             snprintf(out, cap, "\xE2\x80\x93");
         else
             scr_when(ms, out, cap);
+    } else if (!strcmp(key, "status") && (!strcmp(raw, "draft") || !strcmp(raw, "finished"))) {
+        snprintf(out, cap, "%s", raw[0] == 'd' ? T("Draft") : T("Finished"));
     } else if (!strcmp(raw, "true") || !strcmp(raw, "false")) {
         snprintf(out, cap, "%s", raw[0] == 't' ? T("Yes") : T("No"));
     } else {
@@ -146,8 +148,8 @@ static void field_value(scr_app *a, const char *key, const char *raw, char *out,
 
 /* The top-level fields of a record's wire JSON, as (key, value) pairs in
  * the conflict's field list; theirs = 1 fills the server's column.
- * Identifiers are left out: they are the same on both sides and mean
- * nothing to a person. */
+ * Identifiers and the focus and template versions are left out: they never
+ * change once sent and mean nothing to a person. */
 static void json_fields(scr_app *a, scr_conflict *c, const char *json, int theirs)
 {
     const char *p = json ? strchr(json, '{') : NULL;
@@ -168,7 +170,7 @@ static void json_fields(scr_app *a, scr_conflict *c, const char *json, int their
             return;
         if (json_value(&p, val, sizeof val) != 0)
             return;
-        if (!strcmp(key, "id") || ends_with(key, "_id"))
+        if (!strcmp(key, "id") || ends_with(key, "_id") || ends_with(key, "_version"))
             continue;
         int i = 0;
         while (i < c->nfields && strcmp(c->fields[i].key, key))

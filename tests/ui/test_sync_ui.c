@@ -273,6 +273,8 @@ static void test_chip_rows_and_review(void **state)
     SEES(t, "Startede");
     assert_false(th_has_text(t, "activity"));
     assert_false(th_has_text(t, "observer_id"));
+    assert_false(th_has_text(t, "focus_version"));
+    SEES(t, "Kladde");
     assert_false(th_has_text_part(t, ids[1]));
     SEES(t, "Serverens version kommer med næste synkronisering.");
     SEES(t, "Afvist af serveren (1)");
