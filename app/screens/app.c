@@ -1,6 +1,7 @@
 /* The app's state: who is signed in, which screen, resuming after a
  * restart, the auto-lock, and the parts every screen shares. */
 #include "scr_int.h"
+#include "scr_test.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,7 @@ void scr_set_error(scr_app *a, int rc)
 {
     if (rc == DB_OK)
         return;
-    snprintf(a->err, sizeof a->err, "%s", db_errmsg(a->db));
+    snprintf(a->s.err, sizeof a->s.err, "%s", db_errmsg(a->db));
 }
 
 static void kv_put(scr_app *a, const char *key, const char *value)
@@ -40,14 +41,14 @@ static void kv_put(scr_app *a, const char *key, const char *value)
  * who was signed in: a restart within the lock time needs no PIN. */
 static void save_place(scr_app *a)
 {
-    if (!a->signed_in)
+    if (!a->s.signed_in)
         return;
     char seen[32], key[64], place[96];
     int64_t now = a->sys->now_ms(a->sys);
     snprintf(seen, sizeof seen, "%lld", (long long)now);
-    snprintf(key, sizeof key, "place.%s", a->user.id);
+    snprintf(key, sizeof key, "place.%s", a->s.user.id);
     snprintf(place, sizeof place, "%s %s", screen_keys[a->screen],
-             a->have_cur ? a->cur.obs.id : "");
+             a->s.have_cur ? a->s.cur.obs.id : "");
     /* One transaction, so one wait for the disk, and never half a place. */
     int rc = db_batch_begin(a->db);
     if (rc != DB_OK) {
@@ -55,7 +56,7 @@ static void save_place(scr_app *a)
         return;
     }
     kv_put(a, key, place);
-    kv_put(a, "ui.user", a->user.id);
+    kv_put(a, "ui.user", a->s.user.id);
     kv_put(a, "ui.seen", seen);
     rc = db_batch_end(a->db, 1);
     scr_set_error(a, rc);
@@ -100,9 +101,9 @@ static int shows_obs(scr_screen s)
 /* Text typed on the way out of a screen is saved before it is left. */
 static void leave_screen(scr_app *a)
 {
-    if (a->screen == SCR_FEEDBACK && a->have_cur)
+    if (a->screen == SCR_FEEDBACK && a->s.have_cur)
         scr_feedback_commit(a, 0);
-    else if (a->screen == SCR_REFLECTION && a->have_cur)
+    else if (a->screen == SCR_REFLECTION && a->s.have_cur)
         scr_reflection_commit(a);
 }
 
@@ -113,7 +114,7 @@ void scr_go(scr_app *a, scr_screen s)
     a->dialog = DLG_NONE;
     ui_reset_input(a->ui);
     if (!shows_obs(s))
-        a->have_cur = 0;
+        a->s.have_cur = 0;
     switch (s) {
     case SCR_SIGNIN: scr_signin_enter(a); break;
     case SCR_HOME: scr_home_enter(a); break;
@@ -126,14 +127,14 @@ void scr_go(scr_app *a, scr_screen s)
     case SCR_SETTINGS: scr_settings_enter(a); break;
     case SCR_REVIEW: scr_review_enter(a); break;
     case SCR_OBSERVE:
-        if (a->have_cur) {
+        if (a->s.have_cur) {
             char key[64];
-            snprintf(key, sizeof key, "note.%s", a->cur.obs.id);
-            if (db_kv_get(a->db, key, a->note, sizeof a->note) != DB_OK)
-                a->note[0] = 0;
+            snprintf(key, sizeof key, "note.%s", a->s.cur.obs.id);
+            if (db_kv_get(a->db, key, a->s.observe.note, sizeof a->s.observe.note) != DB_OK)
+                a->s.observe.note[0] = 0;
             char skips[16];
-            snprintf(key, sizeof key, "skip.%s", a->cur.obs.id);
-            a->skipped = db_kv_get(a->db, key, skips, sizeof skips) == DB_OK ? atoi(skips) : 0;
+            snprintf(key, sizeof key, "skip.%s", a->s.cur.obs.id);
+            a->s.observe.skipped = db_kv_get(a->db, key, skips, sizeof skips) == DB_OK ? atoi(skips) : 0;
         }
         break;
     default: break;
@@ -144,9 +145,9 @@ void scr_go(scr_app *a, scr_screen s)
 
 int scr_load_obs(scr_app *a, const char *id)
 {
-    scr_obs *o = &a->cur;
+    scr_obs *o = &a->s.cur;
     memset(o, 0, sizeof *o);
-    a->have_cur = 0;
+    a->s.have_cur = 0;
     int rc = db_obs_get(a->db, id, &o->obs);
     if (rc == DB_OK)
         rc = db_focus_get(a->db, o->obs.focus_id, o->obs.focus_version, &o->focus);
@@ -226,17 +227,17 @@ int scr_load_obs(scr_app *a, const char *id)
     model_room room;
     if (db_room_get(a->db, o->obs.room_id, &room) == DB_OK)
         snprintf(o->room, sizeof o->room, "%s", room.name);
-    a->have_cur = 1;
+    a->s.have_cur = 1;
     scr_refresh_outbox(a);
     return DB_OK;
 }
 
 void scr_sign_in(scr_app *a, const model_person *p)
 {
-    a->signed_in = 1;
-    a->user = *p;
+    a->s.signed_in = 1;
+    a->s.user = *p;
     a->last_input = a->sys->mono_ms(a->sys);
-    a->err[0] = 0;
+    a->s.err[0] = 0;
     /* Back to where this person was, if it still makes sense. */
     char key[64], place[96] = "";
     snprintf(key, sizeof key, "place.%s", p->id);
@@ -258,7 +259,7 @@ void scr_sign_in(scr_app *a, const model_person *p)
     /* Review lists what this person may see; it is read again on entry. */
     if (shows_obs(s)) {
         int ok = *obs && scr_load_obs(a, obs) == DB_OK;
-        const model_observation *o = &a->cur.obs;
+        const model_observation *o = &a->s.cur.obs;
         if (ok && (s == SCR_OBSERVE || s == SCR_FEEDBACK))
             ok = strcmp(o->observer_id, p->id) == 0;
         else if (ok && s == SCR_REFLECTION)
@@ -266,58 +267,42 @@ void scr_sign_in(scr_app *a, const model_person *p)
         else if (ok)
             ok = scr_may_see(a, o);
         if (!ok) {
-            a->have_cur = 0;
-            a->err[0] = 0;
+            a->s.have_cur = 0;
+            a->s.err[0] = 0;
             s = SCR_HOME;
         }
     }
-    a->back = SCR_HOME;
+    a->s.summary.back = SCR_HOME;
     scr_go(a, s);
 }
 
-/* Locks the tablet: everything about the person leaves memory, so the next
- * person sees nothing of it; only where they were is kept in the store,
- * for them. */
+void scr_session_init(scr_session *s)
+{
+    memset(s, 0, sizeof *s);
+    s->cur_sync = -1;
+    s->signin.picked = -1;
+    s->start.focus = s->start.observee = s->start.room = -1;
+    s->observe.note_sign = -1;
+    s->summary.back = SCR_HOME;
+    for (int i = 0; i < PICK_COUNT; i++)
+        s->history.filter[i] = -1;
+}
+
+/* Locks the tablet: the person's typing is saved and where they were is
+ * kept in the store, for them; then their whole session leaves memory at
+ * once, so the next person sees nothing of it, whatever fields the session
+ * has gained since this was written. */
 void scr_lock(scr_app *a)
 {
-    if (a->signed_in) {
+    if (a->s.signed_in) {
         leave_screen(a);
         save_place(a);
         kv_put(a, "ui.user", "");
         kv_put(a, "ui.seen", "0");
     }
-    a->signed_in = 0;
-    memset(&a->user, 0, sizeof a->user);
-    memset(&a->cur, 0, sizeof a->cur);
-    a->have_cur = 0;
-    a->ndrafts = a->nto_feedback = a->nto_reflect = a->nfocuses = 0;
-    memset(a->drafts, 0, sizeof a->drafts);
-    memset(a->to_feedback, 0, sizeof a->to_feedback);
-    memset(a->to_reflect, 0, sizeof a->to_reflect);
-    a->st_focus = a->st_observee = a->st_room = -1;
-    a->st_activity[0] = 0;
-    a->st_agreement = 0;
-    memset(a->note, 0, sizeof a->note);
-    a->note_sign = -1;
-    a->skipped = 0;
-    memset(a->fb_works, 0, sizeof a->fb_works);
-    memset(a->fb_wonder, 0, sizeof a->fb_wonder);
-    memset(a->fb_next, 0, sizeof a->fb_next);
-    memset(a->re_text, 0, sizeof a->re_text);
-    memset(a->re_next, 0, sizeof a->re_next);
-    memset(&a->fb, 0, sizeof a->fb);
-    memset(&a->re, 0, sizeof a->re);
-    memset(a->revs, 0, sizeof a->revs);
-    a->nrevs = a->h_nrows = a->p_have = 0;
-    for (int i = 0; i < PICK_COUNT; i++)
-        a->h_filter[i] = -1;
-    memset(a->h_rows, 0, sizeof a->h_rows);
-    memset(a->p_buckets, 0, sizeof a->p_buckets);
-    scr_review_clear(a);
-    memset(&a->enrol, 0, sizeof a->enrol);
-    a->enrol_detail[0] = 0;
-    a->cur_sync_text[0] = 0;
-    a->err[0] = 0;
+    if (a->wipe_probe)
+        a->wipe_probe(&a->s, sizeof a->s, a->wipe_probe_ctx);
+    scr_session_init(&a->s);
     a->screen = SCR_SIGNIN;
     a->dialog = DLG_NONE;
     ui_reset_input(a->ui);
@@ -338,11 +323,7 @@ scr_app *scr_app_new(const scr_config *cfg, ui_ctx *ui, char *err, size_t errlen
     a->tr_da = cfg->tr_da;
     a->tr_en = cfg->tr_en;
     a->ui = ui;
-    a->back = SCR_HOME;
-    for (int i = 0; i < PICK_COUNT; i++)
-        a->h_filter[i] = -1;
-    a->note_sign = -1;
-    a->st_focus = a->st_observee = a->st_room = -1;
+    scr_session_init(&a->s);
     a->last_input = a->sys->mono_ms(a->sys);
     char buf[256];
     a->lock_ms = cfg->lock_ms;
@@ -363,7 +344,6 @@ scr_app *scr_app_new(const scr_config *cfg, ui_ctx *ui, char *err, size_t errlen
         a->pin_wait_until = atoll(buf);
     if (db_kv_get(a->db, "pin.locked", buf, sizeof buf) == DB_OK)
         a->pin_locked = atoi(buf) != 0;
-    a->cur_sync = -1;
     /* Synced observations past the unit's retention period leave the
      * tablet; a bounded number per start keeps the start quick. */
     if (a->have_unit) {
@@ -389,9 +369,9 @@ scr_app *scr_app_new(const scr_config *cfg, ui_ctx *ui, char *err, size_t errlen
 void scr_app_free(scr_app *a) { free(a); }
 
 scr_screen scr_current(const scr_app *a) { return a->screen; }
-const char *scr_user(const scr_app *a) { return a->signed_in ? a->user.id : ""; }
-const char *scr_observation(const scr_app *a) { return a->have_cur ? a->cur.obs.id : ""; }
-const char *scr_error(const scr_app *a) { return a->err; }
+const char *scr_user(const scr_app *a) { return a->s.signed_in ? a->s.user.id : ""; }
+const char *scr_observation(const scr_app *a) { return a->s.have_cur ? a->s.cur.obs.id : ""; }
+const char *scr_error(const scr_app *a) { return a->s.err; }
 
 int scr_portrait(const scr_app *a) { return a->ui->h > a->ui->w; }
 
@@ -417,7 +397,7 @@ ui_rect scr_topbar(scr_app *a, ui_rect screen, const char *title)
     ui_fill(u, bar, UI_SURFACE, 0);
     ui_fill(u, ui_r(bar.x, bar.y + bar.h - ui_dp(u, 1), bar.w, ui_dp(u, 1)), UI_LINE, 0);
     ui_rect in = ui_inset(bar, ui_dp(u, 8));
-    if (a->signed_in) {
+    if (a->s.signed_in) {
         ui_rect lock = ui_cut_right(&in, ui_dp(u, 96));
         if (ui_button(u, ui_ids("top.lock"), lock, T("Lock"), UI_STYLE_PLAIN)) {
             scr_lock(a);
@@ -428,11 +408,11 @@ ui_rect scr_topbar(scr_app *a, ui_rect screen, const char *title)
     /* The sync state: always visible, never nagging. */
     scr_sync_chip(a, &in);
     ui_cut_right(&in, ui_dp(u, 12));
-    if (a->signed_in) {
-        int nw = ui_measure(u, PLAT_FONT_BOLD, a->user.name);
+    if (a->s.signed_in) {
+        int nw = ui_measure(u, PLAT_FONT_BOLD, a->s.user.name);
         int room = in.w / 3;
         ui_rect name = ui_cut_right(&in, nw < room ? nw : room);
-        ui_label(u, name, PLAT_FONT_BOLD, UI_TEXT, a->user.name, UI_RIGHT);
+        ui_label(u, name, PLAT_FONT_BOLD, UI_TEXT, a->s.user.name, UI_RIGHT);
         ui_cut_right(&in, ui_dp(u, 12));
     }
     ui_label(u, ui_inset(in, ui_dp(u, 4)), PLAT_FONT_TITLE, UI_PRIMARY, title, UI_LEFT);
@@ -441,21 +421,21 @@ ui_rect scr_topbar(scr_app *a, ui_rect screen, const char *title)
 
 static void error_bar(scr_app *a, ui_rect *screen)
 {
-    if (!a->err[0])
+    if (!a->s.err[0])
         return;
     ui_ctx *u = a->ui;
     ui_rect bar = ui_cut_bottom(screen, ui_dp(u, 56));
     ui_fill(u, bar, 0xF6DAD4FFu, 0);
     ui_rect in = ui_inset(bar, ui_dp(u, 4));
     ui_rect ok = ui_cut_right(&in, ui_dp(u, 96));
-    ui_label(u, ui_inset(in, ui_dp(u, 8)), PLAT_FONT_BODY, UI_DANGER, a->err, UI_LEFT);
+    ui_label(u, ui_inset(in, ui_dp(u, 8)), PLAT_FONT_BODY, UI_DANGER, a->s.err, UI_LEFT);
     if (ui_button(u, ui_ids("err.ok"), ok, T("OK"), UI_STYLE_QUIET))
-        a->err[0] = 0;
+        a->s.err[0] = 0;
 }
 
 static int64_t idle_limit(const scr_app *a)
 {
-    if (a->screen == SCR_OBSERVE && a->have_cur && a->cur.obs.status == MODEL_OBS_DRAFT &&
+    if (a->screen == SCR_OBSERVE && a->s.have_cur && a->s.cur.obs.status == MODEL_OBS_DRAFT &&
         a->lock_ms < SCR_LOCK_OBSERVING_MS)
         return SCR_LOCK_OBSERVING_MS;
     return a->lock_ms;
@@ -509,12 +489,12 @@ void scr_frame(scr_app *a, const plat_event *ev)
         if (ev->kind == PLAT_EV_DOWN || ev->kind == PLAT_EV_MOVE || ev->kind == PLAT_EV_UP ||
             ev->kind == PLAT_EV_TEXT || ev->kind == PLAT_EV_KEY) {
             /* Idle means no touch: the lock counts from the last one. */
-            if (a->signed_in && mono - a->last_input >= idle_limit(a))
+            if (a->s.signed_in && mono - a->last_input >= idle_limit(a))
                 scr_lock(a);
             a->last_input = mono;
         }
     }
-    if (a->signed_in && mono - a->last_input >= idle_limit(a))
+    if (a->s.signed_in && mono - a->last_input >= idle_limit(a))
         scr_lock(a);
     if (ev)
         ui_input(a->ui, ev);
@@ -533,7 +513,7 @@ void scr_frame(scr_app *a, const plat_event *ev)
      * draw once more so the frame shown is the frame after the change. */
     if (ev && (ev->kind == PLAT_EV_UP || ev->kind == PLAT_EV_KEY || ev->kind == PLAT_EV_TEXT))
         run_settled(a);
-    if (a->signed_in && ev && ev->kind == PLAT_EV_UP) {
+    if (a->s.signed_in && ev && ev->kind == PLAT_EV_UP) {
         int64_t now = a->sys->now_ms(a->sys);
         if (now - a->seen_written > 30000)
             save_place(a);
@@ -546,7 +526,7 @@ int scr_wake_in(const scr_app *a)
     if (a->ui->animating)
         wake = 16;
     int64_t mono = a->sys->mono_ms(a->sys);
-    if (a->signed_in) {
+    if (a->s.signed_in) {
         int64_t left = a->last_input + idle_limit(a) - mono;
         if (left < 0)
             left = 0;
@@ -583,14 +563,14 @@ void scr_when(int64_t ms, char *out, size_t cap)
 void scr_draft_put(scr_app *a, const char *prefix, const char *text)
 {
     char key[64];
-    snprintf(key, sizeof key, "%s%s", prefix, a->cur.obs.id);
+    snprintf(key, sizeof key, "%s%s", prefix, a->s.cur.obs.id);
     scr_set_error(a, db_kv_put(a->db, key, text));
 }
 
 int scr_draft_get(scr_app *a, const char *prefix, char *out, size_t cap)
 {
     char key[64];
-    snprintf(key, sizeof key, "%s%s", prefix, a->cur.obs.id);
+    snprintf(key, sizeof key, "%s%s", prefix, a->s.cur.obs.id);
     return db_kv_get(a->db, key, out, cap) == DB_OK ? 0 : -1;
 }
 
@@ -607,15 +587,33 @@ void scr_open_summary(scr_app *a, const char *obs_id, scr_screen back)
     snprintf(id, sizeof id, "%s", obs_id);
     if (scr_load_obs(a, id) != DB_OK)
         return;
-    a->back = back;
+    a->s.summary.back = back;
     scr_go(a, SCR_SUMMARY);
 }
 
 int scr_may_see(const scr_app *a, const model_observation *o)
 {
-    if (!a->signed_in)
+    if (!a->s.signed_in)
         return 0;
-    if (!strcmp(o->observer_id, a->user.id) || !strcmp(o->observee_id, a->user.id))
+    if (!strcmp(o->observer_id, a->s.user.id) || !strcmp(o->observee_id, a->s.user.id))
         return 1;
-    return a->user.role == MODEL_ROLE_LEADER && !strcmp(a->user.unit_id, o->unit_id);
+    return a->s.user.role == MODEL_ROLE_LEADER && !strcmp(a->s.user.unit_id, o->unit_id);
+}
+
+const void *scr_test_session(const scr_app *a, size_t *size)
+{
+    *size = sizeof a->s;
+    return &a->s;
+}
+
+const void *scr_test_app(const scr_app *a, size_t *size)
+{
+    *size = sizeof *a;
+    return a;
+}
+
+void scr_test_wipe_probe(scr_app *a, void (*fn)(void *session, size_t size, void *ctx), void *ctx)
+{
+    a->wipe_probe = fn;
+    a->wipe_probe_ctx = ctx;
 }

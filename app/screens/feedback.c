@@ -14,54 +14,54 @@ static const char *const PREFIX_NEXT = "fb.next.";
 
 void scr_feedback_enter(scr_app *a)
 {
-    a->have_fb = 0;
-    a->fb_works[0] = a->fb_wonder[0] = a->fb_next[0] = 0;
-    a->typing = 0;
-    if (!a->have_cur)
+    a->s.feedback.have_fb = 0;
+    a->s.feedback.works[0] = a->s.feedback.wonder[0] = a->s.feedback.next[0] = 0;
+    a->s.typing = 0;
+    if (!a->s.have_cur)
         return;
-    int rc = db_feedback_get(a->db, a->cur.obs.id, &a->fb);
+    int rc = db_feedback_get(a->db, a->s.cur.obs.id, &a->s.feedback.fb);
     if (rc == DB_OK) {
-        a->have_fb = 1;
-        snprintf(a->fb_works, sizeof a->fb_works, "%s", a->fb.works);
-        snprintf(a->fb_wonder, sizeof a->fb_wonder, "%s", a->fb.wonderings);
-        snprintf(a->fb_next, sizeof a->fb_next, "%s", a->fb.next_step);
+        a->s.feedback.have_fb = 1;
+        snprintf(a->s.feedback.works, sizeof a->s.feedback.works, "%s", a->s.feedback.fb.works);
+        snprintf(a->s.feedback.wonder, sizeof a->s.feedback.wonder, "%s", a->s.feedback.fb.wonderings);
+        snprintf(a->s.feedback.next, sizeof a->s.feedback.next, "%s", a->s.feedback.fb.next_step);
     } else if (rc != DB_NOTFOUND) {
         scr_set_error(a, rc);
     }
     /* Words typed but not yet saved as feedback (the app was killed while
      * typing) come back as they were. */
-    scr_draft_get(a, PREFIX_WORKS, a->fb_works, sizeof a->fb_works);
-    scr_draft_get(a, PREFIX_WONDER, a->fb_wonder, sizeof a->fb_wonder);
-    scr_draft_get(a, PREFIX_NEXT, a->fb_next, sizeof a->fb_next);
+    scr_draft_get(a, PREFIX_WORKS, a->s.feedback.works, sizeof a->s.feedback.works);
+    scr_draft_get(a, PREFIX_WONDER, a->s.feedback.wonder, sizeof a->s.feedback.wonder);
+    scr_draft_get(a, PREFIX_NEXT, a->s.feedback.next, sizeof a->s.feedback.next);
     ui_list_scroll_to(a->ui, ui_ids("fb.list"), 0);
     ui_list_scroll_to(a->ui, ui_ids("fb.seen"), 0);
 }
 
 void scr_feedback_commit(scr_app *a, int given)
 {
-    if (!a->have_cur || strcmp(a->cur.obs.observer_id, a->user.id) != 0)
+    if (!a->s.have_cur || strcmp(a->s.cur.obs.observer_id, a->s.user.id) != 0)
         return;
-    int same = a->have_fb && !strcmp(a->fb.works, a->fb_works) &&
-               !strcmp(a->fb.wonderings, a->fb_wonder) && !strcmp(a->fb.next_step, a->fb_next);
-    if (same && (!given || a->fb.given_at > 0))
+    int same = a->s.feedback.have_fb && !strcmp(a->s.feedback.fb.works, a->s.feedback.works) &&
+               !strcmp(a->s.feedback.fb.wonderings, a->s.feedback.wonder) && !strcmp(a->s.feedback.fb.next_step, a->s.feedback.next);
+    if (same && (!given || a->s.feedback.fb.given_at > 0))
         return;
-    if (!a->have_fb && !given && !a->fb_works[0] && !a->fb_wonder[0] && !a->fb_next[0])
+    if (!a->s.feedback.have_fb && !given && !a->s.feedback.works[0] && !a->s.feedback.wonder[0] && !a->s.feedback.next[0])
         return; /* nothing written yet: nothing to send */
-    int rc = db_feedback_put(a->db, a->cur.obs.id, a->user.id, a->fb_works, a->fb_wonder,
-                             a->fb_next, given);
+    int rc = db_feedback_put(a->db, a->s.cur.obs.id, a->s.user.id, a->s.feedback.works, a->s.feedback.wonder,
+                             a->s.feedback.next, given);
     if (rc != DB_OK) {
         scr_set_error(a, rc);
         return;
     }
-    if (db_feedback_get(a->db, a->cur.obs.id, &a->fb) == DB_OK)
-        a->have_fb = 1;
+    if (db_feedback_get(a->db, a->s.cur.obs.id, &a->s.feedback.fb) == DB_OK)
+        a->s.feedback.have_fb = 1;
     scr_refresh_outbox(a);
 }
 
 int scr_feedup_card(scr_app *a, ui_rect col, int y)
 {
     ui_ctx *u = a->ui;
-    const model_focus *f = &a->cur.focus;
+    const model_focus *f = &a->s.cur.focus;
     int w = col.w - ui_dp(u, 28);
     int qh = ui_wrap(u, ui_r(0, 0, w, 0), PLAT_FONT_BOLD, UI_PRIMARY, f->question, 0);
     int wh = f->why[0] ? ui_wrap(u, ui_r(0, 0, w, 0), PLAT_FONT_BODY, UI_MUTED, f->why, 0) : 0;
@@ -80,7 +80,7 @@ int scr_feedup_card(scr_app *a, ui_rect col, int y)
 int scr_seen_card(scr_app *a, ui_rect col, int y)
 {
     ui_ctx *u = a->ui;
-    const scr_obs *o = &a->cur;
+    const scr_obs *o = &a->s.cur;
     const model_template *t = &o->tmpl;
     int y0 = y, x = col.x + ui_dp(u, 14), w = col.w - ui_dp(u, 28);
     int64_t d = o->obs.ended_at > o->obs.started_at ? o->obs.ended_at - o->obs.started_at : 0;
@@ -179,9 +179,9 @@ static int focused_field(scr_app *a, ui_rect body, const field_def *fd, int n, s
 void scr_feedback_frame(scr_app *a, ui_rect screen)
 {
     ui_ctx *u = a->ui;
-    if (!a->have_cur || a->cur.obs.status != MODEL_OBS_FINISHED ||
-        strcmp(a->cur.obs.observer_id, a->user.id) != 0) {
-        scr_go(a, a->have_cur ? SCR_SUMMARY : SCR_HOME);
+    if (!a->s.have_cur || a->s.cur.obs.status != MODEL_OBS_FINISHED ||
+        strcmp(a->s.cur.obs.observer_id, a->s.user.id) != 0) {
+        scr_go(a, a->s.have_cur ? SCR_SUMMARY : SCR_HOME);
         return;
     }
     ui_rect body = scr_topbar(a, screen, T("Feedback"));
@@ -201,13 +201,13 @@ void scr_feedback_frame(scr_app *a, ui_rect screen)
         return;
     }
     if (ui_button(u, ui_ids("fb.summary"), sum, T("Summary"), UI_STYLE_PLAIN)) {
-        a->back = SCR_FEEDBACK;
+        a->s.summary.back = SCR_FEEDBACK;
         scr_go(a, SCR_SUMMARY);
         return;
     }
-    if (a->have_fb && a->fb.given_at > 0) {
+    if (a->s.feedback.have_fb && a->s.feedback.fb.given_at > 0) {
         char when[32];
-        scr_when(a->fb.given_at, when, sizeof when);
+        scr_when(a->s.feedback.fb.given_at, when, sizeof when);
         ui_fill(u, bb, 0xDFF0E2FFu, ui_dp(u, 10));
         ui_label(u, bb, PLAT_FONT_BOLD, UI_OK, ui_fmt(u, T("Feedback given %s"), when), UI_CENTER);
     } else if (ui_button(u, ui_ids("fb.given"), bb, T("Mark feedback as given"),
@@ -217,13 +217,13 @@ void scr_feedback_frame(scr_app *a, ui_rect screen)
 
     field_def fd[3] = {
         {"fb.works", T("What works"), T("What did you see that supports the focus?"),
-         PREFIX_WORKS, a->fb_works},
+         PREFIX_WORKS, a->s.feedback.works},
         {"fb.wonder", T("Wonderings"), T("What are you curious about? What if \xE2\x80\xA6?"),
-         PREFIX_WONDER, a->fb_wonder},
+         PREFIX_WONDER, a->s.feedback.wonder},
         {"fb.next", T("Feed forward: the next step we agreed"),
-         T("What will be tried next, agreed together?"), PREFIX_NEXT, a->fb_next},
+         T("What will be tried next, agreed together?"), PREFIX_NEXT, a->s.feedback.next},
     };
-    if (!focused_field(a, body, fd, 3, sizeof a->fb_works)) {
+    if (!focused_field(a, body, fd, 3, sizeof a->s.feedback.works)) {
         body = ui_inset(body, ui_dp(u, 16));
         ui_rect left = body, right = body;
         int portrait = scr_portrait(a);
@@ -250,7 +250,7 @@ void scr_feedback_frame(scr_app *a, ui_rect screen)
         y += ui_line_h(u, PLAT_FONT_SMALL) + ui_dp(u, 12);
         for (int i = 0; i < 3; i++) {
             int r = scr_text_block(a, col, &y, fd[i].id, fd[i].title, fd[i].hint, fd[i].buf,
-                                   sizeof a->fb_works);
+                                   sizeof a->s.feedback.works);
             if (r & UI_CHANGED)
                 scr_draft_put(a, fd[i].prefix, fd[i].buf);
         }
@@ -258,7 +258,7 @@ void scr_feedback_frame(scr_app *a, ui_rect screen)
     }
     /* The typing in a field ended (Done, or another field taken): save it
      * as feedback, one change for sync rather than one per letter. */
-    if (a->typing && a->typing != u->focus)
+    if (a->s.typing && a->s.typing != u->focus)
         scr_feedback_commit(a, 0);
-    a->typing = u->focus;
+    a->s.typing = u->focus;
 }

@@ -19,27 +19,27 @@ void scr_history_filter(scr_app *a, db_obs_filter *f)
 {
     memset(f, 0, sizeof *f);
     f->unit_id = a->unit.id;
-    f->viewer_id = a->user.id;
+    f->viewer_id = a->s.user.id;
     f->status = MODEL_OBS_FINISHED;
-    int i = a->h_filter[PICK_FOCUS];
-    if (i >= 0 && i < a->h_nfocuses)
-        f->focus_id = a->h_focuses[i].id;
-    i = a->h_filter[PICK_ROOM];
-    if (i >= 0 && i < a->nrooms)
-        f->room_id = a->rooms[i].id;
-    i = a->h_filter[PICK_OBSERVER];
+    int i = a->s.history.filter[PICK_FOCUS];
+    if (i >= 0 && i < a->s.history.nfocuses)
+        f->focus_id = a->s.history.focuses[i].id;
+    i = a->s.history.filter[PICK_ROOM];
+    if (i >= 0 && i < a->s.nrooms)
+        f->room_id = a->s.rooms[i].id;
+    i = a->s.history.filter[PICK_OBSERVER];
     if (i >= 0 && i < a->npeople)
         f->observer_id = a->people[i].id;
-    i = a->h_filter[PICK_PERIOD];
+    i = a->s.history.filter[PICK_PERIOD];
     if (i > 0 && i < N_PERIODS)
         f->from = a->sys->now_ms(a->sys) - (int64_t)period_days[i] * 86400000;
 }
 
 static const char *focus_question(scr_app *a, const model_observation *o)
 {
-    for (int i = 0; i < a->h_nfocuses; i++)
-        if (!strcmp(a->h_focuses[i].id, o->focus_id))
-            return a->h_focuses[i].question;
+    for (int i = 0; i < a->s.history.nfocuses; i++)
+        if (!strcmp(a->s.history.focuses[i].id, o->focus_id))
+            return a->s.history.focuses[i].question;
     return "";
 }
 
@@ -50,26 +50,26 @@ static void load_page(scr_app *a)
     db_obs_filter f;
     scr_history_filter(a, &f);
     int got = 0, want = HIST_PAGE;
-    if (a->h_nrows + want > SCR_MAX_HIST)
-        want = SCR_MAX_HIST - a->h_nrows;
-    a->h_more = 0;
+    if (a->s.history.nrows + want > SCR_MAX_HIST)
+        want = SCR_MAX_HIST - a->s.history.nrows;
+    a->s.history.more = 0;
     if (want <= 0)
         return;
-    int rc = db_obs_list(a->db, &f, &a->h_cursor, want, a->scratch_obs, &got);
+    int rc = db_obs_list(a->db, &f, &a->s.history.cursor, want, a->s.scratch_obs, &got);
     if (rc != DB_OK) {
         scr_set_error(a, rc);
         return;
     }
     for (int i = 0; i < got; i++) {
-        const model_observation *o = &a->scratch_obs[i];
-        scr_row *r = &a->h_rows[a->h_nrows++];
+        const model_observation *o = &a->s.scratch_obs[i];
+        scr_row *r = &a->s.history.rows[a->s.history.nrows++];
         snprintf(r->id, sizeof r->id, "%s", o->id);
         snprintf(r->title, sizeof r->title, "%s", focus_question(a, o));
         char when[32], room[MODEL_NAME_MAX + 1] = "";
         scr_when(o->started_at, when, sizeof when);
-        for (int k = 0; k < a->nrooms; k++)
-            if (!strcmp(a->rooms[k].id, o->room_id))
-                snprintf(room, sizeof room, "%s", a->rooms[k].name);
+        for (int k = 0; k < a->s.nrooms; k++)
+            if (!strcmp(a->s.rooms[k].id, o->room_id))
+                snprintf(room, sizeof room, "%s", a->s.rooms[k].name);
         const char *who = ui_fmt(a->ui, T("%s observed %s"), scr_person_name(a, o->observer_id),
                                  scr_person_name(a, o->observee_id));
         int n = snprintf(r->sub, sizeof r->sub, "%s  \xC2\xB7  %s  \xC2\xB7  %s", who, room, when);
@@ -78,17 +78,17 @@ static void load_page(scr_app *a)
                      ui_fmt(a->ui, T("corrected, version %d"), o->revision));
         scr_row_sync(a, r);
     }
-    a->h_more = got == want && a->h_nrows < SCR_MAX_HIST;
+    a->s.history.more = got == want && a->s.history.nrows < SCR_MAX_HIST;
 }
 
 static void reload(scr_app *a)
 {
-    a->h_nrows = 0;
-    memset(&a->h_cursor, 0, sizeof a->h_cursor);
+    a->s.history.nrows = 0;
+    memset(&a->s.history.cursor, 0, sizeof a->s.history.cursor);
     db_obs_filter f;
     scr_history_filter(a, &f);
-    a->h_total = 0;
-    int rc = db_obs_count(a->db, &f, &a->h_total);
+    a->s.history.total = 0;
+    int rc = db_obs_count(a->db, &f, &a->s.history.total);
     if (rc != DB_OK)
         scr_set_error(a, rc);
     load_page(a);
@@ -97,18 +97,18 @@ static void reload(scr_app *a)
 
 void scr_history_enter(scr_app *a)
 {
-    if (!a->signed_in || !a->have_unit)
+    if (!a->s.signed_in || !a->have_unit)
         return;
-    a->h_nfocuses = 0;
-    int rc = db_focus_list(a->db, a->unit.id, NULL, 0, SCR_MAX_FOCUS, a->h_focuses, &a->h_nfocuses);
+    a->s.history.nfocuses = 0;
+    int rc = db_focus_list(a->db, a->unit.id, NULL, 0, SCR_MAX_FOCUS, a->s.history.focuses, &a->s.history.nfocuses);
     if (rc != DB_OK) {
-        a->h_nfocuses = 0;
+        a->s.history.nfocuses = 0;
         scr_set_error(a, rc);
     }
-    a->nrooms = 0;
-    rc = db_room_list(a->db, a->unit.id, 0, SCR_MAX_ROOMS, a->rooms, &a->nrooms);
+    a->s.nrooms = 0;
+    rc = db_room_list(a->db, a->unit.id, 0, SCR_MAX_ROOMS, a->s.rooms, &a->s.nrooms);
     if (rc != DB_OK) {
-        a->nrooms = 0;
+        a->s.nrooms = 0;
         scr_set_error(a, rc);
     }
     reload(a);
@@ -121,13 +121,13 @@ static int choices(scr_app *a, scr_pick p, const char **out)
     switch (p) {
     case PICK_FOCUS:
         out[n++] = T("All focuses");
-        for (int i = 0; i < a->h_nfocuses && n < SCR_MAX_PICK; i++)
-            out[n++] = a->h_focuses[i].question;
+        for (int i = 0; i < a->s.history.nfocuses && n < SCR_MAX_PICK; i++)
+            out[n++] = a->s.history.focuses[i].question;
         break;
     case PICK_ROOM:
         out[n++] = T("All rooms");
-        for (int i = 0; i < a->nrooms && n < SCR_MAX_PICK; i++)
-            out[n++] = a->rooms[i].name;
+        for (int i = 0; i < a->s.nrooms && n < SCR_MAX_PICK; i++)
+            out[n++] = a->s.rooms[i].name;
         break;
     case PICK_PERIOD:
         for (int i = 0; i < N_PERIODS; i++)
@@ -147,7 +147,7 @@ static const char *chosen(scr_app *a, scr_pick p)
 {
     const char *c[SCR_MAX_PICK];
     int n = choices(a, p, c);
-    int i = a->h_filter[p];
+    int i = a->s.history.filter[p];
     /* Period's first choice is itself "all"; the others are offset by one. */
     int k = p == PICK_PERIOD ? (i < 0 ? 0 : i) : i + 1;
     return k >= 0 && k < n ? c[k] : c[0];
@@ -164,12 +164,12 @@ static void pick_dialog(scr_app *a)
     }
     static const char *const titles[PICK_COUNT] = {N_("Learning focus"), N_("Room or group"),
                                                    N_("Period"), N_("Observer")};
-    ui_label(u, ui_cut_top(&in, ui_dp(u, 44)), PLAT_FONT_TITLE, UI_TEXT, T(titles[a->pick]),
+    ui_label(u, ui_cut_top(&in, ui_dp(u, 44)), PLAT_FONT_TITLE, UI_TEXT, T(titles[a->s.history.pick]),
              UI_LEFT);
     const char *c[SCR_MAX_PICK];
-    int n = choices(a, a->pick, c);
-    int cur = a->pick == PICK_PERIOD ? (a->h_filter[a->pick] < 0 ? 0 : a->h_filter[a->pick])
-                                     : a->h_filter[a->pick] + 1;
+    int n = choices(a, a->s.history.pick, c);
+    int cur = a->s.history.pick == PICK_PERIOD ? (a->s.history.filter[a->s.history.pick] < 0 ? 0 : a->s.history.filter[a->s.history.pick])
+                                     : a->s.history.filter[a->s.history.pick] + 1;
     ui_id lid = ui_ids("pick.list");
     int top = ui_list_begin(u, lid, in), y = top;
     for (int i = 0; i < n; i++) {
@@ -180,7 +180,7 @@ static void pick_dialog(scr_app *a)
         y += r.h + ui_dp(u, 8);
         int held = 0;
         if (ui_area(u, ui_idn("pick.item", i), r, &held)) {
-            a->h_filter[a->pick] = a->pick == PICK_PERIOD ? i : i - 1;
+            a->s.history.filter[a->s.history.pick] = a->s.history.pick == PICK_PERIOD ? i : i - 1;
             a->dialog = DLG_NONE;
             reload(a);
             ui_list_end(u, lid, y - top);
@@ -212,7 +212,7 @@ void scr_history_frame(scr_app *a, ui_rect screen)
         scr_go(a, SCR_HOME);
         return;
     }
-    if (a->h_filter[PICK_FOCUS] < 0) {
+    if (a->s.history.filter[PICK_FOCUS] < 0) {
         ui_fill(u, bb, UI_LINE, ui_dp(u, 10));
         ui_label(u, bb, PLAT_FONT_BOLD, UI_MUTED, T("Choose a focus to see its progression"),
                  UI_CENTER);
@@ -234,10 +234,10 @@ void scr_history_frame(scr_app *a, ui_rect screen)
         ui_rect r = {bar.x + (i % per_row) * (bw + gap), bar.y + (i / per_row) * (bh + gap), bw, bh};
         int held = 0;
         if (ui_area(u, ui_idn("hist.filter", i), r, &held)) {
-            a->pick = (scr_pick)i;
+            a->s.history.pick = (scr_pick)i;
             a->dialog = DLG_PICK;
         }
-        int set = a->h_filter[i] >= 0 && !(i == PICK_PERIOD && a->h_filter[i] == 0);
+        int set = a->s.history.filter[i] >= 0 && !(i == PICK_PERIOD && a->s.history.filter[i] == 0);
         ui_panel(u, r, held ? UI_SOFT : UI_SURFACE, set ? UI_PRIMARY : UI_LINE, ui_dp(u, 2),
                  ui_dp(u, 10));
         ui_rect in = ui_inset(r, ui_dp(u, 8));
@@ -248,16 +248,16 @@ void scr_history_frame(scr_app *a, ui_rect screen)
                  UI_LEFT);
     }
     ui_label(u, ui_cut_top(&body, ui_dp(u, 36)), PLAT_FONT_BOLD, UI_MUTED,
-             ui_fmt(u, T("%lld observations"), (long long)a->h_total), UI_LEFT);
+             ui_fmt(u, T("%lld observations"), (long long)a->s.history.total), UI_LEFT);
     ui_id lid = ui_ids("hist.list");
     int top = ui_list_begin(u, lid, body), y = top;
     int rh = ui_dp(u, 76);
-    if (a->h_nrows == 0) {
+    if (a->s.history.nrows == 0) {
         ui_label(u, ui_r(body.x, y, body.w, ui_dp(u, 40)), PLAT_FONT_BODY, UI_MUTED,
                  T("No finished observations match the filters."), UI_LEFT);
         y += ui_dp(u, 48);
     }
-    for (int i = 0; i < a->h_nrows; i++) {
+    for (int i = 0; i < a->s.history.nrows; i++) {
         ui_rect r = {body.x, y, body.w - ui_dp(u, 12), rh - ui_dp(u, 8)};
         y += rh;
         if (r.y > body.y + body.h || r.y + r.h < body.y)
@@ -265,7 +265,7 @@ void scr_history_frame(scr_app *a, ui_rect screen)
         int held = 0;
         if (ui_area(u, ui_idn("hist.row", i), r, &held)) {
             model_id id;
-            snprintf(id, sizeof id, "%s", a->h_rows[i].id);
+            snprintf(id, sizeof id, "%s", a->s.history.rows[i].id);
             ui_list_end(u, lid, y - top);
             scr_open_summary(a, id, SCR_HISTORY);
             return;
@@ -274,7 +274,7 @@ void scr_history_frame(scr_app *a, ui_rect screen)
         ui_rect in = ui_inset(r, ui_dp(u, 12));
         ui_rect line = ui_cut_top(&in, in.h / 2);
         /* Saved on this tablet, or synced: per row, in words. */
-        const scr_row *hr = &a->h_rows[i];
+        const scr_row *hr = &a->s.history.rows[i];
         int sw = ui_measure(u, PLAT_FONT_SMALL, hr->sync_text) + ui_dp(u, 18);
         if (sw > line.w / 2)
             sw = line.w / 2;
@@ -287,14 +287,14 @@ void scr_history_frame(scr_app *a, ui_rect screen)
                  hr->sync_text, UI_LEFT);
         ui_cut_right(&line, ui_dp(u, 8));
         ui_label(u, line, PLAT_FONT_BOLD, UI_TEXT, hr->title, UI_LEFT);
-        ui_label(u, in, PLAT_FONT_SMALL, UI_MUTED, a->h_rows[i].sub, UI_LEFT);
+        ui_label(u, in, PLAT_FONT_SMALL, UI_MUTED, a->s.history.rows[i].sub, UI_LEFT);
     }
-    if (a->h_more) {
+    if (a->s.history.more) {
         ui_rect r = {body.x, y, body.w - ui_dp(u, 12), ui_dp(u, 56)};
         y += ui_dp(u, 64);
         if (ui_button(u, ui_ids("hist.more"), r, T("Show older"), UI_STYLE_PLAIN))
             load_page(a);
-    } else if (a->h_nrows >= SCR_MAX_HIST) {
+    } else if (a->s.history.nrows >= SCR_MAX_HIST) {
         ui_label(u, ui_r(body.x, y, body.w, ui_dp(u, 40)), PLAT_FONT_SMALL, UI_MUTED,
                  T("Choose a filter to see older observations."), UI_LEFT);
         y += ui_dp(u, 48);

@@ -8,9 +8,9 @@
 
 static const char *focus_question(scr_app *a, const model_observation *o, model_focus *tmp)
 {
-    for (int i = 0; i < a->nfocuses; i++) {
-        if (strcmp(a->focuses[i].id, o->focus_id) == 0)
-            return a->focuses[i].question;
+    for (int i = 0; i < a->s.home.nfocuses; i++) {
+        if (strcmp(a->s.home.focuses[i].id, o->focus_id) == 0)
+            return a->s.home.focuses[i].question;
     }
     if (db_focus_get(a->db, o->focus_id, o->focus_version, tmp) == DB_OK)
         return tmp->question;
@@ -19,7 +19,7 @@ static const char *focus_question(scr_app *a, const model_observation *o, model_
 
 static void make_row(scr_app *a, const model_observation *o, scr_row *r, int as_observee)
 {
-    model_focus *tmp = &a->cur.focus; /* scratch: no observation is open at home */
+    model_focus *tmp = &a->s.cur.focus; /* scratch: no observation is open at home */
     snprintf(r->id, sizeof r->id, "%s", o->id);
     snprintf(r->title, sizeof r->title, "%s", focus_question(a, o, tmp));
     char when[32];
@@ -36,13 +36,13 @@ static void load_rows(scr_app *a, db_obs_filter *f, scr_row *rows, int *n, int w
     db_cursor cur;
     memset(&cur, 0, sizeof cur);
     int got = 0;
-    int rc = db_obs_list(a->db, f, &cur, SCR_MAX_LIST, a->scratch_obs, &got);
+    int rc = db_obs_list(a->db, f, &cur, SCR_MAX_LIST, a->s.scratch_obs, &got);
     if (rc != DB_OK) {
         scr_set_error(a, rc);
         return;
     }
     for (int i = 0; i < got && *n < SCR_MAX_LIST; i++) {
-        const model_observation *o = &a->scratch_obs[i];
+        const model_observation *o = &a->s.scratch_obs[i];
         if (which == 1) {
             /* Awaiting my feedback: finished, feedback not marked as given. */
             model_feedback fb;
@@ -60,38 +60,38 @@ static void load_rows(scr_app *a, db_obs_filter *f, scr_row *rows, int *n, int w
 
 void scr_home_enter(scr_app *a)
 {
-    if (!a->signed_in)
+    if (!a->s.signed_in)
         return;
     char today[16];
     time_t t = (time_t)(a->sys->now_ms(a->sys) / 1000);
     struct tm tm;
     localtime_r(&t, &tm);
     strftime(today, sizeof today, "%Y-%m-%d", &tm);
-    a->nfocuses = 0;
-    int rc = db_focus_list(a->db, a->unit.id, today, 0, SCR_MAX_FOCUS, a->focuses, &a->nfocuses);
+    a->s.home.nfocuses = 0;
+    int rc = db_focus_list(a->db, a->unit.id, today, 0, SCR_MAX_FOCUS, a->s.home.focuses, &a->s.home.nfocuses);
     if (rc != DB_OK) {
-        a->nfocuses = 0;
+        a->s.home.nfocuses = 0;
         scr_set_error(a, rc);
     }
     db_obs_filter f;
     memset(&f, 0, sizeof f);
     f.unit_id = a->unit.id;
-    f.viewer_id = a->user.id;
-    f.observer_id = a->user.id;
+    f.viewer_id = a->s.user.id;
+    f.observer_id = a->s.user.id;
     f.status = MODEL_OBS_DRAFT;
-    load_rows(a, &f, a->drafts, &a->ndrafts, 0);
+    load_rows(a, &f, a->s.home.drafts, &a->s.home.ndrafts, 0);
     f.status = MODEL_OBS_FINISHED;
-    load_rows(a, &f, a->to_feedback, &a->nto_feedback, 1);
+    load_rows(a, &f, a->s.home.to_feedback, &a->s.home.nto_feedback, 1);
     f.observer_id = NULL;
-    f.observee_id = a->user.id;
-    load_rows(a, &f, a->to_reflect, &a->nto_reflect, 2);
+    f.observee_id = a->s.user.id;
+    load_rows(a, &f, a->s.home.to_reflect, &a->s.home.nto_reflect, 2);
     ui_list_scroll_to(a->ui, ui_ids("home.list"), 0);
 }
 
 static void open_row(scr_app *a, const scr_row *r, scr_screen s)
 {
     if (scr_load_obs(a, r->id) == DB_OK) {
-        a->back = SCR_HOME;
+        a->s.summary.back = SCR_HOME;
         scr_go(a, s);
     }
 }
@@ -142,13 +142,13 @@ static void focus_list(scr_app *a, ui_rect view, int *y)
     ui_label(u, ui_r(view.x, *y, view.w, ui_dp(u, 40)), PLAT_FONT_BOLD, UI_MUTED,
              T("Active learning focuses"), UI_LEFT);
     *y += ui_dp(u, 40);
-    if (a->nfocuses == 0) {
+    if (a->s.home.nfocuses == 0) {
         ui_label(u, ui_r(view.x, *y, view.w, ui_dp(u, 36)), PLAT_FONT_BODY, UI_MUTED,
                  T("No learning focus is active today."), UI_LEFT);
         *y += ui_dp(u, 44);
     }
-    for (int i = 0; i < a->nfocuses; i++) {
-        const model_focus *f = &a->focuses[i];
+    for (int i = 0; i < a->s.home.nfocuses; i++) {
+        const model_focus *f = &a->s.home.focuses[i];
         int w = view.w - ui_dp(u, 32);
         int qh = ui_wrap(u, ui_r(0, 0, w, 0), PLAT_FONT_BOLD, UI_TEXT, f->question, 0);
         int h = qh + ui_dp(u, 24) + ui_line_h(u, PLAT_FONT_SMALL);
@@ -180,7 +180,7 @@ void scr_home_frame(scr_app *a, ui_rect screen)
         return;
     }
     /* After the visit: history for everyone, settings for leaders. */
-    int leader = a->user.role == MODEL_ROLE_LEADER;
+    int leader = a->s.user.role == MODEL_ROLE_LEADER;
     ui_rect hist = leader ? ui_cut_left(&more, (more.w - ui_dp(u, 14)) / 2) : more;
     if (leader)
         ui_cut_left(&more, ui_dp(u, 14));
@@ -198,11 +198,11 @@ void scr_home_frame(scr_app *a, ui_rect screen)
         int top = ui_list_begin(u, lid, body), y = top;
         int opened =
             section(a, body, &y, T("My drafts"), T("No drafts. Everything is finished."),
-                    a->drafts, a->ndrafts, SCR_OBSERVE, "home.draft") ||
+                    a->s.home.drafts, a->s.home.ndrafts, SCR_OBSERVE, "home.draft") ||
             section(a, body, &y, T("Awaiting my feedback"), T("Nothing awaits your feedback."),
-                    a->to_feedback, a->nto_feedback, SCR_FEEDBACK, "home.fb") ||
+                    a->s.home.to_feedback, a->s.home.nto_feedback, SCR_FEEDBACK, "home.fb") ||
             section(a, body, &y, T("Awaiting my reflection"), T("Nothing awaits your reflection."),
-                    a->to_reflect, a->nto_reflect, SCR_REFLECTION, "home.re");
+                    a->s.home.to_reflect, a->s.home.nto_reflect, SCR_REFLECTION, "home.re");
         if (!opened)
             focus_list(a, body, &y);
         ui_list_end(u, lid, y - top);
@@ -214,11 +214,11 @@ void scr_home_frame(scr_app *a, ui_rect screen)
     ui_id lid = ui_ids("home.list");
     int top = ui_list_begin(u, lid, left), y = top;
     int opened = section(a, left, &y, T("My drafts"), T("No drafts. Everything is finished."),
-                         a->drafts, a->ndrafts, SCR_OBSERVE, "home.draft") ||
+                         a->s.home.drafts, a->s.home.ndrafts, SCR_OBSERVE, "home.draft") ||
                  section(a, left, &y, T("Awaiting my feedback"), T("Nothing awaits your feedback."),
-                         a->to_feedback, a->nto_feedback, SCR_FEEDBACK, "home.fb") ||
+                         a->s.home.to_feedback, a->s.home.nto_feedback, SCR_FEEDBACK, "home.fb") ||
                  section(a, left, &y, T("Awaiting my reflection"),
-                         T("Nothing awaits your reflection."), a->to_reflect, a->nto_reflect,
+                         T("Nothing awaits your reflection."), a->s.home.to_reflect, a->s.home.nto_reflect,
                          SCR_REFLECTION, "home.re");
     ui_list_end(u, lid, y - top);
     if (opened)

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *obs_id(scr_app *a) { return a->cur.obs.id; }
+static const char *obs_id(scr_app *a) { return a->s.cur.obs.id; }
 
 /* After a change: show what the store now holds, or say why it refused. */
 static void changed(scr_app *a, int rc)
@@ -21,14 +21,14 @@ static void changed(scr_app *a, int rc)
 
 static int64_t elapsed(const scr_app *a)
 {
-    const model_observation *o = &a->cur.obs;
+    const model_observation *o = &a->s.cur.obs;
     int64_t end = o->status == MODEL_OBS_FINISHED ? o->ended_at : a->sys->now_ms(a->sys);
     return end - o->started_at;
 }
 
 int scr_observe_wake(const scr_app *a)
 {
-    if (!a->have_cur || a->cur.obs.status != MODEL_OBS_DRAFT)
+    if (!a->s.have_cur || a->s.cur.obs.status != MODEL_OBS_DRAFT)
         return -1;
     /* The clock shows seconds: wake exactly when the next one starts. */
     int64_t e = elapsed(a);
@@ -37,7 +37,7 @@ int scr_observe_wake(const scr_app *a)
 
 static const char *event_label(scr_app *a, const model_event *e)
 {
-    const model_template *t = &a->cur.tmpl;
+    const model_template *t = &a->s.cur.tmpl;
     if (e->kind == MODEL_EV_COUNT) {
         for (int i = 0; i < t->n_counters; i++)
             if (strcmp(t->counters[i].key, e->key) == 0)
@@ -61,7 +61,7 @@ static void save_note_draft(scr_app *a)
 {
     char key[64];
     snprintf(key, sizeof key, "note.%s", obs_id(a));
-    int rc = db_kv_put(a->db, key, a->note);
+    int rc = db_kv_put(a->db, key, a->s.observe.note);
     scr_set_error(a, rc);
 }
 
@@ -76,8 +76,8 @@ static void note_dialog(scr_app *a)
         a->dialog = DLG_NONE;
         return;
     }
-    const model_template *t = &a->cur.tmpl;
-    const model_focus *f = &a->cur.focus;
+    const model_template *t = &a->s.cur.tmpl;
+    const model_focus *f = &a->s.cur.focus;
     ui_rect head = ui_cut_top(&in, ui_dp(u, 40));
     ui_label(u, head, PLAT_FONT_TITLE, UI_TEXT,
              ui_fmt(u, T("Note at %s"), scr_duration(a, elapsed(a))), UI_LEFT);
@@ -94,10 +94,10 @@ static void note_dialog(scr_app *a)
         a->dialog = DLG_NONE;
         return;
     }
-    int can = a->note[0] != 0;
+    int can = a->s.observe.note[0] != 0;
     ui_focus(u, ui_ids("note.text"));
     ui_rect field = ui_cut_top(&in, ui_dp(u, 60));
-    int r = ui_field(u, ui_ids("note.text"), field, a->note, sizeof a->note,
+    int r = ui_field(u, ui_ids("note.text"), field, a->s.observe.note, sizeof a->s.observe.note,
                      T("What did you see?"), 0);
     if (r & UI_CHANGED)
         save_note_draft(a);
@@ -109,12 +109,12 @@ static void note_dialog(scr_app *a)
         add = 1;
     }
     if (add) {
-        const char *sign = a->note_sign >= 0 ? f->signs[a->note_sign].id : NULL;
+        const char *sign = a->s.observe.note_sign >= 0 ? f->signs[a->s.observe.note_sign].id : NULL;
         model_id nid;
-        int rc = db_obs_note(a->db, obs_id(a), a->user.id, a->note, sign, nid);
+        int rc = db_obs_note(a->db, obs_id(a), a->s.user.id, a->s.observe.note, sign, nid);
         if (rc == DB_OK) {
-            a->note[0] = 0;
-            a->note_sign = -1;
+            a->s.observe.note[0] = 0;
+            a->s.observe.note_sign = -1;
             save_note_draft(a);
             a->dialog = DLG_NONE;
         }
@@ -139,8 +139,8 @@ static void note_dialog(scr_app *a)
             y += h + gap;
         }
         if (ui_chip(u, ui_idn("note.phrase", i), ui_r(x, y, w, h), t->phrases[i], 0)) {
-            size_t n = strlen(a->note);
-            snprintf(a->note + n, sizeof a->note - n, "%s%s", n ? " " : "", t->phrases[i]);
+            size_t n = strlen(a->s.observe.note);
+            snprintf(a->s.observe.note + n, sizeof a->s.observe.note - n, "%s%s", n ? " " : "", t->phrases[i]);
             save_note_draft(a);
         }
         x += w + gap;
@@ -151,8 +151,8 @@ static void note_dialog(scr_app *a)
     y += ui_dp(u, 34);
     for (int i = 0; i < f->n_signs; i++) {
         ui_rect r2 = {in.x, y, in.w - ui_dp(u, 12), h};
-        if (ui_chip(u, ui_idn("note.sign", i), r2, f->signs[i].text, a->note_sign == i))
-            a->note_sign = a->note_sign == i ? -1 : i;
+        if (ui_chip(u, ui_idn("note.sign", i), r2, f->signs[i].text, a->s.observe.note_sign == i))
+            a->s.observe.note_sign = a->s.observe.note_sign == i ? -1 : i;
         y += h + gap;
     }
     ui_list_end(u, lid, y - top);
@@ -181,7 +181,7 @@ static void finish_dialog(scr_app *a)
         return;
     }
     if (ui_button(u, ui_ids("finish.yes"), b, T("Finish"), UI_STYLE_PRIMARY)) {
-        int rc = db_obs_finish(a->db, obs_id(a), a->user.id);
+        int rc = db_obs_finish(a->db, obs_id(a), a->s.user.id);
         a->dialog = DLG_NONE;
         changed(a, rc);
         if (rc == DB_OK)
@@ -194,8 +194,8 @@ static void finish_dialog(scr_app *a)
 static void signs_pane(scr_app *a, ui_rect pane)
 {
     ui_ctx *u = a->ui;
-    const model_focus *f = &a->cur.focus;
-    const model_template *t = &a->cur.tmpl;
+    const model_focus *f = &a->s.cur.focus;
+    const model_template *t = &a->s.cur.tmpl;
     ui_fill(u, pane, UI_SURFACE, ui_dp(u, 12));
     ui_rect in = ui_inset(pane, ui_dp(u, 12));
     int qh = ui_wrap(u, in, PLAT_FONT_BOLD, UI_PRIMARY, f->question, 0);
@@ -218,9 +218,9 @@ static void signs_pane(scr_app *a, ui_rect pane)
         for (int l = 0; l < t->n_scale; l++) {
             ui_rect c = {in.x + l * (cw + ui_dp(u, 8)), y, cw, ui_dp(u, 52)};
             if (ui_chip(u, ui_idn("obs.rate", s * MODEL_MAX_SCALE + l), c, t->scale[l],
-                        a->cur.levels[s] == l)) {
-                int level = a->cur.levels[s] == l ? -1 : l;
-                changed(a, db_obs_rate(a->db, obs_id(a), a->user.id, f->signs[s].id, level));
+                        a->s.cur.levels[s] == l)) {
+                int level = a->s.cur.levels[s] == l ? -1 : l;
+                changed(a, db_obs_rate(a->db, obs_id(a), a->s.user.id, f->signs[s].id, level));
             }
         }
         y += ui_dp(u, 52 + 18);
@@ -231,11 +231,11 @@ static void signs_pane(scr_app *a, ui_rect pane)
 static void interval_banner(scr_app *a, ui_rect *area)
 {
     ui_ctx *u = a->ui;
-    const model_template *t = &a->cur.tmpl;
+    const model_template *t = &a->s.cur.tmpl;
     if (t->interval_minutes <= 0 || t->n_interval_options == 0)
         return;
     int64_t due = elapsed(a) / ((int64_t)t->interval_minutes * 60000);
-    if (due <= a->cur.samples + a->skipped)
+    if (due <= a->s.cur.samples + a->s.observe.skipped)
         return;
     /* Gentle: a band in the layout, not a dialog; it waits until answered
      * or skipped, and nothing else is blocked. */
@@ -254,13 +254,13 @@ static void interval_banner(scr_app *a, ui_rect *area)
             if (ui_button(u, ui_ids("obs.skip"), c, T("Skip"), UI_STYLE_QUIET)) {
                 /* Kept in the store too: a restart must not ask again. */
                 char key[64], val[16];
-                a->skipped++;
+                a->s.observe.skipped++;
                 snprintf(key, sizeof key, "skip.%s", obs_id(a));
-                snprintf(val, sizeof val, "%d", a->skipped);
+                snprintf(val, sizeof val, "%d", a->s.observe.skipped);
                 scr_set_error(a, db_kv_put(a->db, key, val));
             }
         } else if (ui_chip(u, ui_idn("obs.sample", i), c, t->interval_options[i].label, 0)) {
-            changed(a, db_obs_event(a->db, obs_id(a), a->user.id, MODEL_EV_SAMPLE,
+            changed(a, db_obs_event(a->db, obs_id(a), a->s.user.id, MODEL_EV_SAMPLE,
                                     t->interval_options[i].key, NULL));
         }
     }
@@ -269,7 +269,7 @@ static void interval_banner(scr_app *a, ui_rect *area)
 static void tools_pane(scr_app *a, ui_rect pane)
 {
     ui_ctx *u = a->ui;
-    const model_template *t = &a->cur.tmpl;
+    const model_template *t = &a->s.cur.tmpl;
     interval_banner(a, &pane);
     int gap = ui_dp(u, 10);
     /* Counters: big tiles, two or three across. */
@@ -288,8 +288,8 @@ static void tools_pane(scr_app *a, ui_rect pane)
     int cw = (pane.w - gap * (cols - 1)) / cols;
     for (int i = 0; i < t->n_counters; i++) {
         ui_rect r = {pane.x + (i % cols) * (cw + gap), pane.y + (i / cols) * (ch + gap), cw, ch};
-        if (ui_counter(u, ui_idn("obs.count", i), r, t->counters[i].label, a->cur.counts[i]))
-            changed(a, db_obs_event(a->db, obs_id(a), a->user.id, MODEL_EV_COUNT,
+        if (ui_counter(u, ui_idn("obs.count", i), r, t->counters[i].label, a->s.cur.counts[i]))
+            changed(a, db_obs_event(a->db, obs_id(a), a->s.user.id, MODEL_EV_COUNT,
                                     t->counters[i].key, NULL));
     }
     ui_cut_top(&pane, rows * (ch + gap) + gap);
@@ -298,20 +298,20 @@ static void tools_pane(scr_app *a, ui_rect pane)
     for (int s = 0; s < t->n_states; s++) {
         ui_rect r = ui_cut_top(&pane, ui_dp(u, 72));
         ui_cut_top(&pane, ui_dp(u, 8));
-        int64_t total = a->cur.state_ms[s] + (a->cur.running[s] ? now - a->cur.state_since[s] : 0);
-        int on = a->cur.running[s];
+        int64_t total = a->s.cur.state_ms[s] + (a->s.cur.running[s] ? now - a->s.cur.state_since[s] : 0);
+        int on = a->s.cur.running[s];
         const char *label = ui_fmt(u, "%s  %s", t->states[s].label, scr_duration(a, total));
         if (ui_toggle(u, ui_idn("obs.state", s), r, label, &on))
-            changed(a, db_obs_event(a->db, obs_id(a), a->user.id,
+            changed(a, db_obs_event(a->db, obs_id(a), a->s.user.id,
                                     on ? MODEL_EV_STATE_START : MODEL_EV_STATE_STOP,
                                     t->states[s].key, NULL));
     }
     /* The newest notes, so the observer sees they were kept. */
-    for (int i = a->cur.nnotes - 1; i >= 0 && pane.h >= ui_dp(u, 30); i--) {
-        const model_note *n = &a->cur.notes[i];
+    for (int i = a->s.cur.nnotes - 1; i >= 0 && pane.h >= ui_dp(u, 30); i--) {
+        const model_note *n = &a->s.cur.notes[i];
         ui_rect r = ui_cut_top(&pane, ui_dp(u, 30));
         ui_label(u, r, PLAT_FONT_SMALL, UI_MUTED,
-                 ui_fmt(u, "%s  %s", scr_duration(a, n->at - a->cur.obs.started_at), n->text),
+                 ui_fmt(u, "%s  %s", scr_duration(a, n->at - a->s.cur.obs.started_at), n->text),
                  UI_LEFT);
     }
 }
@@ -319,11 +319,11 @@ static void tools_pane(scr_app *a, ui_rect pane)
 void scr_observe_frame(scr_app *a, ui_rect screen)
 {
     ui_ctx *u = a->ui;
-    if (!a->have_cur) {
+    if (!a->s.have_cur) {
         scr_go(a, SCR_HOME);
         return;
     }
-    if (a->cur.obs.status != MODEL_OBS_DRAFT) {
+    if (a->s.cur.obs.status != MODEL_OBS_DRAFT) {
         scr_go(a, SCR_SUMMARY);
         return;
     }
@@ -337,8 +337,8 @@ void scr_observe_frame(scr_app *a, ui_rect screen)
     ui_rect clock = ui_cut_left(&hin, ui_dp(u, 130));
     ui_label(u, clock, PLAT_FONT_HUGE, UI_TEXT, scr_duration(a, elapsed(a)), UI_LEFT);
     ui_label(u, hin, PLAT_FONT_BODY, UI_MUTED,
-             ui_fmt(u, "%s  \xC2\xB7  %s  \xC2\xB7  %s", a->cur.observee, a->cur.room,
-                    a->cur.obs.activity),
+             ui_fmt(u, "%s  \xC2\xB7  %s  \xC2\xB7  %s", a->s.cur.observee, a->s.cur.room,
+                    a->s.cur.obs.activity),
              UI_LEFT);
     /* The actions a thumb reaches: undo, note, finish. */
     ui_rect bottom = ui_cut_bottom(&body, ui_dp(u, 88));
@@ -350,17 +350,17 @@ void scr_observe_frame(scr_app *a, ui_rect screen)
     ui_cut_left(&bb, gap);
     ui_rect note = ui_cut_left(&bb, (bb.w - gap) / 2);
     ui_cut_left(&bb, gap);
-    if (a->cur.last.id[0]) {
-        const char *l = ui_fmt(u, T("Undo: %s"), event_label(a, &a->cur.last));
+    if (a->s.cur.last.id[0]) {
+        const char *l = ui_fmt(u, T("Undo: %s"), event_label(a, &a->s.cur.last));
         if (ui_button(u, ui_ids("obs.undo"), undo, l, UI_STYLE_PLAIN)) {
             model_id uid;
-            changed(a, db_obs_undo(a->db, obs_id(a), a->user.id, uid));
+            changed(a, db_obs_undo(a->db, obs_id(a), a->s.user.id, uid));
         }
     } else {
         ui_fill(u, undo, UI_BG, ui_dp(u, 10));
         ui_label(u, undo, PLAT_FONT_BOLD, UI_MUTED, T("Nothing to undo"), UI_CENTER);
     }
-    const char *nl = a->cur.nnotes ? ui_fmt(u, T("Note (%d)"), a->cur.nnotes) : T("Note");
+    const char *nl = a->s.cur.nnotes ? ui_fmt(u, T("Note (%d)"), a->s.cur.nnotes) : T("Note");
     if (ui_button(u, ui_ids("obs.note"), note, nl, UI_STYLE_PLAIN))
         a->dialog = DLG_NOTE;
     if (ui_button(u, ui_ids("obs.finish"), bb, T("Finish"), UI_STYLE_PRIMARY))
@@ -376,7 +376,7 @@ void scr_observe_frame(scr_app *a, ui_rect screen)
         ui_cut_left(&area, ui_dp(u, 12));
         signs_pane(a, left);
     }
-    if (a->have_cur)
+    if (a->s.have_cur)
         tools_pane(a, area);
     if (a->dialog == DLG_NOTE || a->dialog == DLG_FINISH) {
         ui_block(u, 0);

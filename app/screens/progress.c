@@ -25,13 +25,13 @@ static const plat_color palette[] = {0x1F6F78FFu, 0xE0A33BFFu, 0x7A5BA6FFu,
 
 void scr_progress_enter(scr_app *a)
 {
-    a->p_have = 0;
-    a->p_n = 0;
-    int fi = a->h_filter[PICK_FOCUS];
-    if (fi < 0 || fi >= a->h_nfocuses)
+    a->s.progress.have = 0;
+    a->s.progress.n = 0;
+    int fi = a->s.history.filter[PICK_FOCUS];
+    if (fi < 0 || fi >= a->s.history.nfocuses)
         return;
-    a->p_focus = a->h_focuses[fi];
-    int rc = db_template_get(a->db, a->p_focus.template_id, 0, &a->p_tmpl);
+    a->s.progress.focus = a->s.history.focuses[fi];
+    int rc = db_template_get(a->db, a->s.progress.focus.template_id, 0, &a->s.progress.tmpl);
     if (rc != DB_OK) {
         scr_set_error(a, rc);
         return;
@@ -39,7 +39,7 @@ void scr_progress_enter(scr_app *a)
     db_obs_filter of;
     scr_history_filter(a, &of);
     db_hist_filter f = {.unit_id = of.unit_id, .viewer_id = of.viewer_id,
-                        .focus_id = a->p_focus.id, .room_id = of.room_id,
+                        .focus_id = a->s.progress.focus.id, .room_id = of.room_id,
                         .observer_id = of.observer_id, .from = of.from, .to = of.to};
     int64_t first = 0, last = 0, n = 0;
     if ((rc = db_hist_range(a->db, &f, &first, &last, &n)) != DB_OK) {
@@ -67,14 +67,14 @@ void scr_progress_enter(scr_app *a)
         periods = 1;
     if (periods > MAX_PERIODS)
         periods = MAX_PERIODS;
-    a->p_width = width;
-    rc = db_hist_focus(a->db, &f, &a->p_focus, &a->p_tmpl, from, width, periods, a->p_buckets,
-                       &a->p_n, &a->p_total);
+    a->s.progress.width = width;
+    rc = db_hist_focus(a->db, &f, &a->s.progress.focus, &a->s.progress.tmpl, from, width, periods, a->s.progress.buckets,
+                       &a->s.progress.n, &a->s.progress.total);
     if (rc != DB_OK) {
         scr_set_error(a, rc);
         return;
     }
-    a->p_have = 1;
+    a->s.progress.have = 1;
     ui_list_scroll_to(a->ui, ui_ids("prog.list"), 0);
 }
 
@@ -98,7 +98,7 @@ static const char *period_label(scr_app *a, int64_t start)
     struct tm tm;
     if (!gmtime_r(&t, &tm))
         return "";
-    if (a->p_width >= 30 * DAY_MS)
+    if (a->s.progress.width >= 30 * DAY_MS)
         return ui_fmt(a->ui, "%02d.%02d", tm.tm_mon + 1, (tm.tm_year + 1900) % 100);
     return ui_fmt(a->ui, "%d.%d", tm.tm_mday, tm.tm_mon + 1);
 }
@@ -123,7 +123,7 @@ static double nice_max(double v)
 static int rate_chart(scr_app *a, ui_rect col, int y)
 {
     ui_ctx *u = a->ui;
-    const model_template *t = &a->p_tmpl;
+    const model_template *t = &a->s.progress.tmpl;
     int y0 = y;
     int legend_h = ui_dp(u, 32) * ((t->n_counters + 2) / 3);
     int ph = ui_dp(u, 220);
@@ -141,8 +141,8 @@ static int rate_chart(scr_app *a, ui_rect col, int y)
         ui_fill(u, ui_r(lx, ly + ui_dp(u, 8), sq, sq), PALETTE(i), ui_dp(u, 3));
         /* Each counter with its rate over the whole range. */
         const char *label = t->counters[i].label;
-        if (a->p_total.observed_ms > 0) {
-            double r = (double)a->p_total.counts[i] * 600000.0 / (double)a->p_total.observed_ms;
+        if (a->s.progress.total.observed_ms > 0) {
+            double r = (double)a->s.progress.total.counts[i] * 600000.0 / (double)a->s.progress.total.observed_ms;
             label = ui_fmt(u, "%s  \xC2\xB7  %s", label,
                            ui_fmt(u, T("%s per 10 min"), scr_decimal(a, "%.1f", r)));
         }
@@ -151,8 +151,8 @@ static int rate_chart(scr_app *a, ui_rect col, int y)
     }
     y += legend_h;
     double top = 0;
-    for (int b = 0; b < a->p_n; b++) {
-        const db_hist_bucket *k = &a->p_buckets[b];
+    for (int b = 0; b < a->s.progress.n; b++) {
+        const db_hist_bucket *k = &a->s.progress.buckets[b];
         for (int i = 0; i < t->n_counters && k->observed_ms > 0; i++) {
             double r = (double)k->counts[i] * 600000.0 / (double)k->observed_ms;
             if (r > top)
@@ -174,7 +174,7 @@ static int rate_chart(scr_app *a, ui_rect col, int y)
         ui_label(u, ui_r(x, gy - ui_dp(u, 10), axis_w - ui_dp(u, 8), ui_dp(u, 20)), PLAT_FONT_SMALL,
                  UI_MUTED, scr_decimal(a, "%g", top * g / lines), UI_RIGHT);
     }
-    int n = a->p_n > 0 ? a->p_n : 1;
+    int n = a->s.progress.n > 0 ? a->s.progress.n : 1;
     int slot = plot.w / n;
     int nc = t->n_counters > 0 ? t->n_counters : 1;
     int bw = (slot - ui_dp(u, 6)) / nc;
@@ -184,8 +184,8 @@ static int rate_chart(scr_app *a, ui_rect col, int y)
     int every = 1;
     while (slot * every < ui_dp(u, 56))
         every++;
-    for (int b = 0; b < a->p_n; b++) {
-        const db_hist_bucket *k = &a->p_buckets[b];
+    for (int b = 0; b < a->s.progress.n; b++) {
+        const db_hist_bucket *k = &a->s.progress.buckets[b];
         int sx = plot.x + b * slot + ui_dp(u, 3);
         if (k->n_obs == 0 || k->observed_ms <= 0) {
             ui_fill(u, ui_r(sx, plot.y + plot.h - ui_dp(u, 3), slot - ui_dp(u, 6), ui_dp(u, 3)),
@@ -214,8 +214,8 @@ static int rate_chart(scr_app *a, ui_rect col, int y)
 static int signs_chart(scr_app *a, ui_rect col, int y)
 {
     ui_ctx *u = a->ui;
-    const model_template *t = &a->p_tmpl;
-    const model_focus *f = &a->p_focus;
+    const model_template *t = &a->s.progress.tmpl;
+    const model_focus *f = &a->s.progress.focus;
     int y0 = y, x = col.x + ui_dp(u, 14), w = col.w - ui_dp(u, 28);
     int rh = ui_dp(u, 40), label_w = w / 3;
     int h = ui_dp(u, 12 + 32) + (f->n_signs + 1) * rh + ui_dp(u, 16);
@@ -224,14 +224,14 @@ static int signs_chart(scr_app *a, ui_rect col, int y)
     ui_label(u, ui_r(x, y, w, ui_dp(u, 28)), PLAT_FONT_BOLD, UI_TEXT,
              T("Signs seen, share of the period's observations"), UI_LEFT);
     y += ui_dp(u, 32);
-    int n = a->p_n > 0 ? a->p_n : 1;
+    int n = a->s.progress.n > 0 ? a->s.progress.n : 1;
     int slot = (w - label_w) / n;
     for (int s = 0; s <= f->n_signs; s++, y += rh) {
         int last = s == f->n_signs;
         ui_label(u, ui_r(x, y, label_w - ui_dp(u, 10), rh), last ? PLAT_FONT_BOLD : PLAT_FONT_SMALL,
                  last ? UI_MUTED : UI_TEXT, last ? T("Observations") : f->signs[s].text, UI_LEFT);
-        for (int b = 0; b < a->p_n; b++) {
-            const db_hist_bucket *k = &a->p_buckets[b];
+        for (int b = 0; b < a->s.progress.n; b++) {
+            const db_hist_bucket *k = &a->s.progress.buckets[b];
             ui_rect c = {x + label_w + b * slot, y + ui_dp(u, 3), slot - ui_dp(u, 3),
                          rh - ui_dp(u, 6)};
             if (last) {
@@ -258,9 +258,9 @@ static int signs_chart(scr_app *a, ui_rect col, int y)
 static int overview(scr_app *a, ui_rect col, int y)
 {
     ui_ctx *u = a->ui;
-    const model_template *t = &a->p_tmpl;
-    const model_focus *f = &a->p_focus;
-    const db_hist_bucket *k = &a->p_total;
+    const model_template *t = &a->s.progress.tmpl;
+    const model_focus *f = &a->s.progress.focus;
+    const db_hist_bucket *k = &a->s.progress.total;
     int y0 = y;
     y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_SMALL, UI_MUTED,
                  ui_fmt(u, T("Green: seen in at least %d %% of the observations. Yellow: at "
@@ -319,7 +319,7 @@ void scr_progress_frame(scr_app *a, ui_rect screen)
     ui_fill(u, bottom, UI_SURFACE, 0);
     ui_rect bb = ui_inset(bottom, ui_dp(u, 12));
     if (ui_button(u, ui_ids("prog.back"), bb, T("Back to history"), UI_STYLE_PLAIN) ||
-        u->key == PLAT_KEY_ESCAPE || !a->p_have) {
+        u->key == PLAT_KEY_ESCAPE || !a->s.progress.have) {
         scr_go(a, SCR_HISTORY);
         return;
     }
@@ -329,29 +329,29 @@ void scr_progress_frame(scr_app *a, ui_rect screen)
     ui_cut_top(&body, ui_dp(u, 10));
     int tw = ui_dp(u, 220) < tabs.w / 2 ? ui_dp(u, 220) : tabs.w / 2;
     if (ui_chip(u, ui_ids("prog.tab0"), ui_r(tabs.x, tabs.y, tw - ui_dp(u, 6), tabs.h),
-                T("Over time"), a->p_tab == 0))
-        a->p_tab = 0;
+                T("Over time"), a->s.progress.tab == 0))
+        a->s.progress.tab = 0;
     if (ui_chip(u, ui_ids("prog.tab1"), ui_r(tabs.x + tw, tabs.y, tw - ui_dp(u, 6), tabs.h),
-                T("Overview"), a->p_tab == 1))
-        a->p_tab = 1;
+                T("Overview"), a->s.progress.tab == 1))
+        a->s.progress.tab = 1;
     ui_id lid = ui_ids("prog.list");
     int top = ui_list_begin(u, lid, body), y = top;
     ui_rect col = {body.x, 0, body.w - ui_dp(u, 12), 0};
-    y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_TITLE, UI_PRIMARY, a->p_focus.question, 1);
+    y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_TITLE, UI_PRIMARY, a->s.progress.focus.question, 1);
     y += ui_dp(u, 4);
-    const char *span = a->p_width >= 30 * DAY_MS ? T("months")
-                       : a->p_width >= 7 * DAY_MS ? T("weeks")
+    const char *span = a->s.progress.width >= 30 * DAY_MS ? T("months")
+                       : a->s.progress.width >= 7 * DAY_MS ? T("weeks")
                                                    : T("days");
     ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 28)), PLAT_FONT_BODY, UI_MUTED,
-             ui_fmt(u, T("%d observations  \xC2\xB7  %d periods of %s"), a->p_total.n_obs, a->p_n,
+             ui_fmt(u, T("%d observations  \xC2\xB7  %d periods of %s"), a->s.progress.total.n_obs, a->s.progress.n,
                     span),
              UI_LEFT);
     y += ui_dp(u, 40);
-    if (a->p_total.n_obs == 0) {
+    if (a->s.progress.total.n_obs == 0) {
         ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 40)), PLAT_FONT_BODY, UI_MUTED,
                  T("No finished observations of this focus match the filters."), UI_LEFT);
         y += ui_dp(u, 48);
-    } else if (a->p_tab == 0) {
+    } else if (a->s.progress.tab == 0) {
         y += rate_chart(a, col, y) + ui_dp(u, 14);
         y += signs_chart(a, col, y) + ui_dp(u, 14);
     } else {

@@ -12,44 +12,44 @@ static const char *const PREFIX_NEXT = "re.next.";
 
 void scr_reflection_enter(scr_app *a)
 {
-    a->have_re = a->have_fb = 0;
-    a->re_text[0] = a->re_next[0] = 0;
-    a->typing = 0;
-    if (!a->have_cur)
+    a->s.reflection.have_re = a->s.reflection.have_fb = 0;
+    a->s.reflection.text[0] = a->s.reflection.next[0] = 0;
+    a->s.typing = 0;
+    if (!a->s.have_cur)
         return;
-    int rc = db_feedback_get(a->db, a->cur.obs.id, &a->fb);
+    int rc = db_feedback_get(a->db, a->s.cur.obs.id, &a->s.reflection.fb);
     if (rc == DB_OK)
-        a->have_fb = 1;
+        a->s.reflection.have_fb = 1;
     else if (rc != DB_NOTFOUND)
         scr_set_error(a, rc);
-    rc = db_reflection_get(a->db, a->cur.obs.id, &a->re);
+    rc = db_reflection_get(a->db, a->s.cur.obs.id, &a->s.reflection.re);
     if (rc == DB_OK) {
-        a->have_re = 1;
-        snprintf(a->re_text, sizeof a->re_text, "%s", a->re.text);
-        snprintf(a->re_next, sizeof a->re_next, "%s", a->re.next_step);
+        a->s.reflection.have_re = 1;
+        snprintf(a->s.reflection.text, sizeof a->s.reflection.text, "%s", a->s.reflection.re.text);
+        snprintf(a->s.reflection.next, sizeof a->s.reflection.next, "%s", a->s.reflection.re.next_step);
     } else if (rc != DB_NOTFOUND) {
         scr_set_error(a, rc);
     }
-    scr_draft_get(a, PREFIX_TEXT, a->re_text, sizeof a->re_text);
-    scr_draft_get(a, PREFIX_NEXT, a->re_next, sizeof a->re_next);
+    scr_draft_get(a, PREFIX_TEXT, a->s.reflection.text, sizeof a->s.reflection.text);
+    scr_draft_get(a, PREFIX_NEXT, a->s.reflection.next, sizeof a->s.reflection.next);
     ui_list_scroll_to(a->ui, ui_ids("re.list"), 0);
     ui_list_scroll_to(a->ui, ui_ids("re.read"), 0);
 }
 
 void scr_reflection_commit(scr_app *a)
 {
-    if (!a->have_cur || strcmp(a->cur.obs.observee_id, a->user.id) != 0)
+    if (!a->s.have_cur || strcmp(a->s.cur.obs.observee_id, a->s.user.id) != 0)
         return;
-    if (a->have_re ? !strcmp(a->re.text, a->re_text) && !strcmp(a->re.next_step, a->re_next)
-                   : !a->re_text[0] && !a->re_next[0])
+    if (a->s.reflection.have_re ? !strcmp(a->s.reflection.re.text, a->s.reflection.text) && !strcmp(a->s.reflection.re.next_step, a->s.reflection.next)
+                   : !a->s.reflection.text[0] && !a->s.reflection.next[0])
         return;
-    int rc = db_reflection_put(a->db, a->cur.obs.id, a->user.id, a->re_text, a->re_next);
+    int rc = db_reflection_put(a->db, a->s.cur.obs.id, a->s.user.id, a->s.reflection.text, a->s.reflection.next);
     if (rc != DB_OK) {
         scr_set_error(a, rc);
         return;
     }
-    if (db_reflection_get(a->db, a->cur.obs.id, &a->re) == DB_OK)
-        a->have_re = 1;
+    if (db_reflection_get(a->db, a->s.cur.obs.id, &a->s.reflection.re) == DB_OK)
+        a->s.reflection.have_re = 1;
     scr_refresh_outbox(a);
 }
 
@@ -60,13 +60,13 @@ static int feedback_card(scr_app *a, ui_rect col, int y, int draw)
     ui_ctx *u = a->ui;
     int x = col.x + ui_dp(u, 14), w = col.w - ui_dp(u, 28), y0 = y;
     const char *titles[3] = {T("What works"), T("Wonderings"), T("The next step we agreed")};
-    const char *texts[3] = {a->fb.works, a->fb.wonderings, a->fb.next_step};
+    const char *texts[3] = {a->s.reflection.fb.works, a->s.reflection.fb.wonderings, a->s.reflection.fb.next_step};
     y += ui_dp(u, 12);
     if (draw)
         ui_text(u, PLAT_FONT_SMALL, x, y, UI_PRIMARY_DARK,
-                ui_fmt(u, T("Feedback from %s"), scr_person_name(a, a->cur.obs.observer_id)));
+                ui_fmt(u, T("Feedback from %s"), scr_person_name(a, a->s.cur.obs.observer_id)));
     y += ui_dp(u, 32);
-    if (!a->have_fb) {
+    if (!a->s.reflection.have_fb) {
         y += ui_wrap(u, ui_r(x, y, w, 0), PLAT_FONT_BODY, UI_MUTED,
                      T("No feedback has reached this tablet yet. You can still write your "
                        "reflection."),
@@ -82,9 +82,9 @@ static int feedback_card(scr_app *a, ui_rect col, int y, int draw)
                      draw) +
              ui_dp(u, 12);
     }
-    if (a->fb.given_at > 0) {
+    if (a->s.reflection.fb.given_at > 0) {
         char when[32];
-        scr_when(a->fb.given_at, when, sizeof when);
+        scr_when(a->s.reflection.fb.given_at, when, sizeof when);
         if (draw)
             ui_text(u, PLAT_FONT_SMALL, x, y, UI_OK, ui_fmt(u, T("Feedback given %s"), when));
         y += ui_line_h(u, PLAT_FONT_SMALL) + ui_dp(u, 4);
@@ -107,7 +107,7 @@ static int read_column(scr_app *a, ui_rect col, int y)
 void scr_reflection_frame(scr_app *a, ui_rect screen)
 {
     ui_ctx *u = a->ui;
-    if (!a->have_cur || strcmp(a->cur.obs.observee_id, a->user.id) != 0) {
+    if (!a->s.have_cur || strcmp(a->s.cur.obs.observee_id, a->s.user.id) != 0) {
         scr_go(a, SCR_HOME);
         return;
     }
@@ -121,7 +121,7 @@ void scr_reflection_frame(scr_app *a, ui_rect screen)
     ui_rect sum = ui_cut_left(&bb, (bb.w - gap) / 2);
     ui_cut_left(&bb, gap);
     if (ui_button(u, ui_ids("re.summary"), sum, T("Summary"), UI_STYLE_PLAIN)) {
-        a->back = SCR_REFLECTION;
+        a->s.summary.back = SCR_REFLECTION;
         scr_go(a, SCR_SUMMARY);
         return;
     }
@@ -135,7 +135,7 @@ void scr_reflection_frame(scr_app *a, ui_rect screen)
     const char *hints[2] = {T("What do you notice in the feedback? What surprised you?"),
                             T("What will you try next?")};
     const char *prefixes[2] = {PREFIX_TEXT, PREFIX_NEXT};
-    char *bufs[2] = {a->re_text, a->re_next};
+    char *bufs[2] = {a->s.reflection.text, a->s.reflection.next};
     int editing = -1;
     for (int i = 0; i < 2; i++)
         if (u->focus == ui_ids(ids[i]) && !u->video->has_keyboard(u->video))
@@ -147,7 +147,7 @@ void scr_reflection_frame(scr_app *a, ui_rect screen)
         ui_rect in = ui_inset(body, ui_dp(u, 16));
         ui_label(u, ui_cut_top(&in, ui_dp(u, 36)), PLAT_FONT_BOLD, UI_TEXT, titles[editing],
                  UI_LEFT);
-        if (ui_textarea(u, ui_ids(ids[editing]), in, bufs[editing], sizeof a->re_text,
+        if (ui_textarea(u, ui_ids(ids[editing]), in, bufs[editing], sizeof a->s.reflection.text,
                         hints[editing]) &
             UI_CHANGED)
             scr_draft_put(a, prefixes[editing], bufs[editing]);
@@ -170,20 +170,20 @@ void scr_reflection_frame(scr_app *a, ui_rect screen)
             y += read_column(a, col, y) + ui_dp(u, 4);
         for (int i = 0; i < 2; i++) {
             if (scr_text_block(a, col, &y, ids[i], titles[i], hints[i], bufs[i],
-                               sizeof a->re_text) &
+                               sizeof a->s.reflection.text) &
                 UI_CHANGED)
                 scr_draft_put(a, prefixes[i], bufs[i]);
         }
-        if (a->have_re && !strcmp(a->re.text, a->re_text) && !strcmp(a->re.next_step, a->re_next)) {
+        if (a->s.reflection.have_re && !strcmp(a->s.reflection.re.text, a->s.reflection.text) && !strcmp(a->s.reflection.re.next_step, a->s.reflection.next)) {
             char when[32];
-            scr_when(a->re.updated_at, when, sizeof when);
+            scr_when(a->s.reflection.re.updated_at, when, sizeof when);
             ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 28)), PLAT_FONT_SMALL, UI_OK,
                      ui_fmt(u, T("Saved %s"), when), UI_LEFT);
             y += ui_dp(u, 32);
         }
         ui_list_end(u, lid, y - top);
     }
-    if (a->typing && a->typing != u->focus)
+    if (a->s.typing && a->s.typing != u->focus)
         scr_reflection_commit(a);
-    a->typing = u->focus;
+    a->s.typing = u->focus;
 }

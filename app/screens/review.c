@@ -12,14 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void scr_review_clear(scr_app *a)
-{
-    memset(a->rv_conf, 0, sizeof a->rv_conf);
-    memset(a->rv_rej, 0, sizeof a->rv_rej);
-    a->rv_nconf = a->rv_nrej = 0;
-    a->rv_msg[0] = 0;
-}
-
 /* Reads a JSON string starting at the quote at *p into out (escapes other
  * than the simple ones are kept as written); *p ends after the closing
  * quote. Returns 0, or -1 if the text ends first. */
@@ -217,7 +209,7 @@ static const char *record_words(scr_app *a, const char *entity, const char *obs_
     model_observation o;
     if (!obs_id[0] || db_obs_get(a->db, obs_id, &o) != DB_OK) {
         /* Not an observation's part (reference data): leaders only. */
-        if (a->user.role != MODEL_ROLE_LEADER)
+        if (a->s.user.role != MODEL_ROLE_LEADER)
             return NULL;
         snprintf(out, cap, "%s", what);
         return out;
@@ -233,19 +225,19 @@ static const char *record_words(scr_app *a, const char *entity, const char *obs_
 
 static void load(scr_app *a)
 {
-    memset(a->rv_conf, 0, sizeof a->rv_conf);
-    memset(a->rv_rej, 0, sizeof a->rv_rej);
-    a->rv_nconf = a->rv_nrej = 0;
+    memset(a->s.review.conf, 0, sizeof a->s.review.conf);
+    memset(a->s.review.rej, 0, sizeof a->s.review.rej);
+    a->s.review.nconf = a->s.review.nrej = 0;
     db_sync_conflict cs[16];
-    for (int off = 0; a->rv_nconf < SCR_MAX_REVIEW; off += 16) {
+    for (int off = 0; a->s.review.nconf < SCR_MAX_REVIEW; off += 16) {
         int n = 0;
         int rc = db_sync_conflicts(a->db, off, 16, cs, &n);
         if (rc != DB_OK) {
             scr_set_error(a, rc);
             break;
         }
-        for (int i = 0; i < n && a->rv_nconf < SCR_MAX_REVIEW; i++) {
-            scr_conflict *c = &a->rv_conf[a->rv_nconf];
+        for (int i = 0; i < n && a->s.review.nconf < SCR_MAX_REVIEW; i++) {
+            scr_conflict *c = &a->s.review.conf[a->s.review.nconf];
             if (!record_words(a, cs[i].entity, cs[i].obs_id, c->what, sizeof c->what))
                 continue;
             memcpy(c->change_id, cs[i].change_id, sizeof c->change_id);
@@ -253,25 +245,25 @@ static void load(scr_app *a)
             json_fields(a, c, cs[i].mine, 0);
             json_fields(a, c, cs[i].theirs, 1);
             differing_first(c);
-            a->rv_nconf++;
+            a->s.review.nconf++;
         }
         db_sync_conflicts_free(cs, n);
         if (n < 16)
             break;
     }
     db_sync_rejection rj[16];
-    for (int off = 0; a->rv_nrej < SCR_MAX_REVIEW; off += 16) {
+    for (int off = 0; a->s.review.nrej < SCR_MAX_REVIEW; off += 16) {
         int n = 0;
         int rc = db_sync_rejections(a->db, off, 16, rj, &n);
         if (rc != DB_OK) {
             scr_set_error(a, rc);
             break;
         }
-        for (int i = 0; i < n && a->rv_nrej < SCR_MAX_REVIEW; i++) {
+        for (int i = 0; i < n && a->s.review.nrej < SCR_MAX_REVIEW; i++) {
             char words[200];
             if (!record_words(a, rj[i].entity, rj[i].obs_id, words, sizeof words))
                 continue;
-            db_sync_rejection *r = &a->rv_rej[a->rv_nrej++];
+            db_sync_rejection *r = &a->s.review.rej[a->s.review.nrej++];
             *r = rj[i];
             if (!r->message[0])
                 snprintf(r->message, sizeof r->message, "%s", rj[i].code);
@@ -284,8 +276,8 @@ static void load(scr_app *a)
 
 void scr_review_enter(scr_app *a)
 {
-    a->rv_msg[0] = 0;
-    if (!a->signed_in)
+    a->s.review.msg[0] = 0;
+    if (!a->s.signed_in)
         return;
     load(a);
     ui_list_scroll_to(a->ui, ui_ids("rv.list"), 0);
@@ -294,7 +286,7 @@ void scr_review_enter(scr_app *a)
 /* After a choice: the engine sends what is now in the outbox. */
 static void after_choice(scr_app *a, const char *msg)
 {
-    snprintf(a->rv_msg, sizeof a->rv_msg, "%s", msg);
+    snprintf(a->s.review.msg, sizeof a->s.review.msg, "%s", msg);
     if (a->sync && a->sync->now && a->sync_state.enrolled)
         a->sync->now(a->sync->ctx);
     load(a);
@@ -356,7 +348,7 @@ static int conflict_card(scr_app *a, const scr_conflict *c, int idx, ui_rect col
             if (a->sync->take_theirs(a->sync->ctx, a->db, c->change_id, err, sizeof err) == 0)
                 after_choice(a, T("The server's version is now on this tablet."));
             else
-                snprintf(a->err, sizeof a->err, "%s", err);
+                snprintf(a->s.err, sizeof a->s.err, "%s", err);
             *acted = 1;
             return h;
         }
@@ -427,12 +419,12 @@ void scr_review_frame(scr_app *a, ui_rect screen)
     ui_id lid = ui_ids("rv.list");
     int top = ui_list_begin(u, lid, view), y = top;
     ui_rect col = {view.x, 0, view.w - ui_dp(u, 12), 0};
-    if (a->rv_msg[0]) {
-        ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 32)), PLAT_FONT_BODY, UI_OK, a->rv_msg, UI_LEFT);
+    if (a->s.review.msg[0]) {
+        ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 32)), PLAT_FONT_BODY, UI_OK, a->s.review.msg, UI_LEFT);
         y += ui_dp(u, 40);
     }
-    scr_heading(a, col, &y, ui_fmt(u, T("Needs review (%d)"), a->rv_nconf));
-    if (a->rv_nconf == 0) {
+    scr_heading(a, col, &y, ui_fmt(u, T("Needs review (%d)"), a->s.review.nconf));
+    if (a->s.review.nconf == 0) {
         ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 32)), PLAT_FONT_BODY, UI_MUTED,
                  T("Nothing needs review."), UI_LEFT);
         y += ui_dp(u, 44);
@@ -444,20 +436,20 @@ void scr_review_frame(scr_app *a, ui_rect screen)
              ui_dp(u, 10);
     }
     int acted = 0;
-    for (int i = 0; i < a->rv_nconf && !acted; i++)
-        y += conflict_card(a, &a->rv_conf[i], i, col, y, &acted) + ui_dp(u, 12);
+    for (int i = 0; i < a->s.review.nconf && !acted; i++)
+        y += conflict_card(a, &a->s.review.conf[i], i, col, y, &acted) + ui_dp(u, 12);
     if (acted) {
         ui_list_end(u, lid, y - top);
         return;
     }
     y += ui_dp(u, 8);
-    scr_heading(a, col, &y, ui_fmt(u, T("Refused by the server (%d)"), a->rv_nrej));
-    if (a->rv_nrej == 0) {
+    scr_heading(a, col, &y, ui_fmt(u, T("Refused by the server (%d)"), a->s.review.nrej));
+    if (a->s.review.nrej == 0) {
         ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 32)), PLAT_FONT_BODY, UI_MUTED,
                  T("The server has refused nothing."), UI_LEFT);
         y += ui_dp(u, 44);
     }
-    for (int i = 0; i < a->rv_nrej && !acted; i++)
-        y += rejection_card(a, &a->rv_rej[i], i, col, y, &acted) + ui_dp(u, 12);
+    for (int i = 0; i < a->s.review.nrej && !acted; i++)
+        y += rejection_card(a, &a->s.review.rej[i], i, col, y, &acted) + ui_dp(u, 12);
     ui_list_end(u, lid, y - top);
 }

@@ -88,17 +88,170 @@ typedef struct {
     int nfields;
 } scr_conflict;
 
+/* ---- each screen's own state ----
+ * A screen's state is read from the store when the screen opens (its
+ * scr_*_enter) and changed only by that screen, except where a comment
+ * says which other screen reads it. */
+
+/* Sign in: the search, who was picked, and the PIN being typed. */
+typedef struct {
+    char search[SCR_SEARCH_MAX];
+    int shown[SCR_MAX_PEOPLE]; /* indexes into people matching the search */
+    int nshown;
+    int picked; /* index into people, -1 none */
+    char pin[MODEL_PIN_MAX + 1];
+    int pin_wrong;
+    model_person found[SCR_MAX_PEOPLE]; /* the store's search results */
+} scr_signin_state;
+
+/* Home: the person's sections, and today's focuses (start reads them too). */
+typedef struct {
+    scr_row drafts[SCR_MAX_LIST];
+    int ndrafts;
+    scr_row to_feedback[SCR_MAX_LIST];
+    int nto_feedback;
+    scr_row to_reflect[SCR_MAX_LIST];
+    int nto_reflect;
+    model_focus focuses[SCR_MAX_FOCUS];
+    int nfocuses;
+} scr_home_state;
+
+/* Start: the choices made for a new observation. */
+typedef struct {
+    int focus, observee, room; /* indexes, -1 none */
+    char activity[SCR_ACTIVITY_MAX + 1];
+    int agreement;
+    int ctx[MODEL_MAX_CONTEXT];
+    model_template tmpl;
+    int have_tmpl;
+} scr_start_state;
+
+/* Observe: the note being typed and the interval prompts skipped. */
+typedef struct {
+    char note[SCR_NOTE_MAX + 1];
+    int note_sign; /* index into signs, -1 none */
+    int skipped;   /* interval prompts skipped (also in the store) */
+} scr_observe_state;
+
+/* Summary: where back goes, the corrections, and the one being typed. */
+typedef struct {
+    scr_screen back;
+    db_revision revs[SCR_MAX_REVS]; /* corrections of cur, newest first */
+    int nrevs;
+    char corr_activity[SCR_ACTIVITY_MAX + 1];
+} scr_summary_state;
+
+/* Feedback and reflection, as typed; each keystroke is kept in the store
+ * as a draft, and the text is saved as feedback or reflection (one change
+ * for sync) when the typing ends. */
+typedef struct {
+    char works[SCR_TEXT_MAX + 1], wonder[SCR_TEXT_MAX + 1], next[SCR_TEXT_MAX + 1];
+    model_feedback fb; /* as the store has it */
+    int have_fb;
+} scr_feedback_state;
+
+typedef struct {
+    char text[SCR_TEXT_MAX + 1], next[SCR_TEXT_MAX + 1];
+    model_reflection re; /* as the store has it */
+    int have_re;
+    model_feedback fb; /* the feedback the observee reads */
+    int have_fb;
+} scr_reflection_state;
+
+/* History: the filters (progression reads them too) and the rows. */
+typedef struct {
+    model_focus focuses[SCR_MAX_FOCUS];
+    int nfocuses;
+    int filter[PICK_COUNT];
+    scr_pick pick; /* the filter the picker dialog is open for */
+    scr_row rows[SCR_MAX_HIST];
+    int nrows;
+    db_cursor cursor;
+    int more;
+    int64_t total;
+} scr_history_state;
+
+/* Progression of one focus, summed by the store when it opens. */
+typedef struct {
+    model_focus focus;
+    model_template tmpl;
+    int have;
+    db_hist_bucket buckets[DB_HIST_MAX_BUCKETS];
+    int n;
+    db_hist_bucket total;
+    int64_t width;
+    int tab; /* 0: over time, 1: overview */
+} scr_progress_state;
+
+/* Review: conflicts and refused changes. */
+typedef struct {
+    scr_conflict conf[SCR_MAX_REVIEW];
+    int nconf;
+    db_sync_rejection rej[SCR_MAX_REVIEW];
+    int nrej;
+    char msg[320];
+} scr_review_state;
+
+/* The enrolment form a leader fills in on the settings screen. */
+typedef struct {
+    scr_enrol_req req; /* the address is set_server, copied on submit */
+    char detail[320];  /* the last outcome's sentence */
+} scr_enrol_form;
+
+/*
+ * Everything about the person at the tablet: who signed in, what they typed
+ * and what was read from the store for them. Locking wipes it whole
+ * (scr_lock: one memset and scr_session_init), so a field added here is
+ * forgotten by construction; a field about a person must never be put in
+ * scr_app outside it (tests/ui/test_session.c fails if one is). It holds no
+ * pointers, so that a wiped session is all zeros but for its few defaults.
+ */
+typedef struct {
+    int signed_in;
+    model_person user;
+    char err[512]; /* the last store error shown, "" if none */
+
+    /* the observation on screen (observe, summary, feedback, reflection) */
+    scr_obs cur;
+    int have_cur;
+    int cur_sync; /* db_sync_state of cur, -1 unknown */
+    char cur_sync_text[300];
+
+    model_room rooms[SCR_MAX_ROOMS]; /* the unit's rooms (start, history) */
+    int nrooms;
+    model_observation scratch_obs[SCR_MAX_LIST]; /* a page read from the store */
+    ui_id typing; /* the text area that held the focus in the last frame */
+
+    scr_signin_state signin;
+    scr_home_state home;
+    scr_start_state start;
+    scr_observe_state observe;
+    scr_summary_state summary;
+    scr_feedback_state feedback;
+    scr_reflection_state reflection;
+    scr_history_state history;
+    scr_progress_state progress;
+    scr_review_state review;
+    scr_enrol_form enrol;
+} scr_session;
+
+/* Called by scr_lock once the person's work is saved, just before the
+ * session is wiped (see scr_test.h). */
+typedef void (*scr_wipe_probe)(void *session, size_t size, void *ctx);
+
+/* The app: what belongs to the tablet, and one person's session. */
 struct scr_app {
     db *db;
     const plat_sys *sys;
     const i18n *tr;
     ui_ctx *ui;
     int lock_ms;
-    char err[512];
+    const scr_sync *sync;
+    const i18n *tr_da, *tr_en;
 
     scr_screen screen;
     scr_dialog dialog;
-    int64_t last_input; /* mono ms */
+    int64_t last_input;   /* mono ms */
     int64_t seen_written; /* wall ms of the last "ui.seen" write */
     int quit;
 
@@ -107,112 +260,29 @@ struct scr_app {
     /* Everyone in the unit, for names on rows and the sign-in tiles. */
     model_person people[SCR_MAX_PEOPLE];
     int npeople;
-    model_person scratch_people[SCR_MAX_PEOPLE]; /* search results */
 
-    /* who is signed in */
-    int signed_in;
-    model_person user;
+    /* Wrong PINs, kept across people and restarts (in the store too). */
+    int pin_fails;          /* wrong PINs in a row on this tablet */
+    int64_t pin_wait_until; /* wall-clock ms */
+    int pin_locked;         /* locked out: only a leader's PIN opens */
 
-    /* sign in */
-    char search[SCR_SEARCH_MAX];
-    int shown[SCR_MAX_PEOPLE]; /* indexes into people matching the search */
-    int nshown;
-    int picked; /* index into people, -1 none */
-    char pin[MODEL_PIN_MAX + 1];
-    int pin_wrong;
-    int pin_fails;          /* wrong PINs in a row on this tablet (kept in the store) */
-    int64_t pin_wait_until; /* wall-clock ms; kept in the store */
-    int pin_locked;         /* locked out: only a leader's PIN opens (kept) */
-
-    /* home */
-    scr_row drafts[SCR_MAX_LIST];
-    int ndrafts;
-    scr_row to_feedback[SCR_MAX_LIST];
-    int nto_feedback;
-    scr_row to_reflect[SCR_MAX_LIST];
-    int nto_reflect;
-    model_observation scratch_obs[SCR_MAX_LIST];
-    model_focus focuses[SCR_MAX_FOCUS];
-    int nfocuses;
+    /* sync, for the chip */
     int64_t outbox;
-    db_sync_counts sc;           /* the store's sync counts, for the chip */
-    scr_sync_state sync_state;   /* the engine's, copied each frame */
-    int cur_sync;                /* db_sync_state of cur, -1 unknown */
-    char cur_sync_text[300];
+    db_sync_counts sc;         /* the store's sync counts */
+    scr_sync_state sync_state; /* the engine's, copied each frame */
 
-    /* start */
-    model_room rooms[SCR_MAX_ROOMS];
-    int nrooms;
-    int st_focus, st_observee, st_room; /* indexes, -1 none */
-    char st_activity[SCR_ACTIVITY_MAX + 1];
-    int st_agreement;
-    int st_ctx[MODEL_MAX_CONTEXT];
-    model_template st_tmpl;
-    int st_have_tmpl;
-
-    /* observe and summary */
-    scr_obs cur;
-    int have_cur;
-    char note[SCR_NOTE_MAX + 1];
-    int note_sign; /* index into signs, -1 none */
-    int skipped;   /* interval prompts skipped (also in the store) */
-    scr_screen back; /* where the summary's back button goes */
-    db_revision revs[SCR_MAX_REVS]; /* corrections of cur, newest first */
-    int nrevs;
-
-    /* feedback and reflection, as typed; each keystroke is kept in the
-     * store as a draft, and the text is saved as feedback or reflection
-     * (one change for sync) when the typing ends */
-    char fb_works[SCR_TEXT_MAX + 1], fb_wonder[SCR_TEXT_MAX + 1], fb_next[SCR_TEXT_MAX + 1];
-    model_feedback fb;
-    int have_fb;
-    char re_text[SCR_TEXT_MAX + 1], re_next[SCR_TEXT_MAX + 1];
-    model_reflection re;
-    int have_re;
-    char corr_activity[SCR_ACTIVITY_MAX + 1];
-    ui_id typing; /* the text area that held the focus in the last frame */
-
-    /* history */
-    model_focus h_focuses[SCR_MAX_FOCUS];
-    int h_nfocuses;
-    int h_filter[PICK_COUNT];
-    scr_pick pick; /* the filter the picker dialog is open for */
-    scr_row h_rows[SCR_MAX_HIST];
-    int h_nrows;
-    db_cursor h_cursor;
-    int h_more;
-    int64_t h_total;
-
-    /* progression of one focus */
-    model_focus p_focus;
-    model_template p_tmpl;
-    int p_have;
-    db_hist_bucket p_buckets[DB_HIST_MAX_BUCKETS];
-    int p_n;
-    db_hist_bucket p_total;
-    int64_t p_width;
-    int p_tab; /* 0: over time, 1: overview */
-
-    /* settings */
-    const scr_sync *sync;
-    const i18n *tr_da, *tr_en;
+    /* settings of the tablet: its server and enrolment */
     char set_server[256];
     db_storage storage;
-    int64_t retained_days;
-    /* enrolment */
-    scr_enrol_req enrol;           /* the form; the address is set_server */
     char set_unit[MODEL_NAME_MAX + 1]; /* the enrolled unit's name, "" if not here yet */
-    int64_t set_rounds;            /* sync rounds when the name was last looked for */
-    int enrolling;                 /* waiting for the outcome */
-    scr_enrol_outcome enrol_done;  /* the last outcome shown */
-    char enrol_detail[320];
+    int64_t set_rounds;                /* sync rounds when the name was last looked for */
+    int enrolling;                     /* waiting for the outcome */
+    scr_enrol_outcome enrol_done;      /* the last outcome shown */
 
-    /* review: conflicts and refused changes */
-    scr_conflict rv_conf[SCR_MAX_REVIEW];
-    int rv_nconf;
-    db_sync_rejection rv_rej[SCR_MAX_REVIEW];
-    int rv_nrej;
-    char rv_msg[320];
+    scr_wipe_probe wipe_probe; /* tests only; NULL otherwise */
+    void *wipe_probe_ctx;
+
+    scr_session s; /* the signed-in person's; wiped whole on lock */
 };
 
 /* ---- app.c ---- */
@@ -220,6 +290,8 @@ void scr_go(scr_app *a, scr_screen s);
 void scr_set_error(scr_app *a, int rc);
 void scr_sign_in(scr_app *a, const model_person *p);
 void scr_lock(scr_app *a);
+/* A fresh session: all zeros but for the "none chosen" indexes. */
+void scr_session_init(scr_session *s);
 const char *scr_person_name(const scr_app *a, const char *id);
 /* Loads an observation into a->cur; returns a db_rc. */
 int scr_load_obs(scr_app *a, const char *id);
@@ -288,8 +360,6 @@ void scr_settings_enter(scr_app *a);
 void scr_settings_frame(scr_app *a, ui_rect screen);
 void scr_review_enter(scr_app *a);
 void scr_review_frame(scr_app *a, ui_rect screen);
-/* Forgets what the review screen read (names and notes of records). */
-void scr_review_clear(scr_app *a);
 /* Keeps a draft text under "<prefix><observation>" in the store. */
 void scr_draft_put(scr_app *a, const char *prefix, const char *text);
 /* Reads a draft into out; 0 if there is one, -1 if not (out untouched). */

@@ -68,17 +68,17 @@ static const char *enrol_words(scr_app *a, scr_enrol_outcome o)
  * refused here, before anything leaves the tablet. */
 static void enrol_start(scr_app *a)
 {
-    a->enrol_detail[0] = 0;
+    a->s.enrol.detail[0] = 0;
     if (strncmp(a->set_server, "https://", 8) != 0) {
         a->enrol_done = SCR_ENROL_BAD_ADDRESS;
         return;
     }
-    if (!a->enrol.code[0]) {
+    if (!a->s.enrol.req.code[0]) {
         a->enrol_done = SCR_ENROL_BAD_CODE;
         return;
     }
-    snprintf(a->enrol.url, sizeof a->enrol.url, "%s", a->set_server);
-    if (a->sync->enrol(a->sync->ctx, &a->enrol) == 0) {
+    snprintf(a->s.enrol.req.url, sizeof a->s.enrol.req.url, "%s", a->set_server);
+    if (a->sync->enrol(a->sync->ctx, &a->s.enrol.req) == 0) {
         a->enrolling = 1;
         a->enrol_done = SCR_ENROL_PENDING;
     } else {
@@ -99,12 +99,12 @@ static void enrol_poll(scr_app *a)
         return;
     a->enrolling = 0;
     a->enrol_done = o;
-    snprintf(a->enrol_detail, sizeof a->enrol_detail, "%s", o == SCR_ENROL_FAILED ? detail : "");
+    snprintf(a->s.enrol.detail, sizeof a->s.enrol.detail, "%s", o == SCR_ENROL_FAILED ? detail : "");
     if (o == SCR_ENROL_OK) {
         char unit[64];
         if (db_sync_config_get(a->db, "unit_id", unit, sizeof unit) == DB_OK && unit[0])
             scr_set_error(a, db_kv_put(a->db, "device.unit", unit));
-        memset(&a->enrol, 0, sizeof a->enrol);
+        memset(&a->s.enrol.req, 0, sizeof a->s.enrol.req);
         scr_settings_enter(a);
         scr_sync_refresh(a);
     }
@@ -137,16 +137,16 @@ static int enrol_form(scr_app *a, ui_rect col, int y)
     ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 28)), PLAT_FONT_SMALL, UI_MUTED,
              T("Enrolment code (from the administrator)"), UI_LEFT);
     y += ui_dp(u, 30);
-    r = ui_field(u, ui_ids("set.code"), ui_r(col.x, y, col.w, ui_dp(u, 56)), a->enrol.code,
-                 sizeof a->enrol.code, "ABCDE-FGHJK", 0);
+    r = ui_field(u, ui_ids("set.code"), ui_r(col.x, y, col.w, ui_dp(u, 56)), a->s.enrol.req.code,
+                 sizeof a->s.enrol.req.code, "ABCDE-FGHJK", 0);
     if (r & UI_SUBMIT)
         u->focus = 0;
     y += ui_dp(u, 64);
     ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 28)), PLAT_FONT_SMALL, UI_MUTED,
              T("The server's CA, if it has its own (optional)"), UI_LEFT);
     y += ui_dp(u, 30);
-    r = ui_textarea(u, ui_ids("set.ca"), ui_r(col.x, y, col.w, ui_dp(u, 96)), a->enrol.ca,
-                    sizeof a->enrol.ca, T("Paste the certificate (PEM), or the path of its file"));
+    r = ui_textarea(u, ui_ids("set.ca"), ui_r(col.x, y, col.w, ui_dp(u, 96)), a->s.enrol.req.ca,
+                    sizeof a->s.enrol.req.ca, T("Paste the certificate (PEM), or the path of its file"));
     y += ui_dp(u, 104);
     ui_rect b = {col.x, y, col.w / 2 > ui_dp(u, 320) ? col.w / 2 : col.w, ui_dp(u, 60)};
     if (a->enrolling) {
@@ -162,8 +162,8 @@ static int enrol_form(scr_app *a, ui_rect col, int y)
         y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_BODY, c,
                      enrol_words(a, a->enrol_done), 1) +
              ui_dp(u, 6);
-        if (a->enrol_detail[0])
-            y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_SMALL, UI_MUTED, a->enrol_detail,
+        if (a->s.enrol.detail[0])
+            y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_SMALL, UI_MUTED, a->s.enrol.detail,
                          1) +
                  ui_dp(u, 6);
     }
@@ -188,7 +188,7 @@ static const char *size_text(scr_app *a, int64_t bytes)
 void scr_settings_frame(scr_app *a, ui_rect screen)
 {
     ui_ctx *u = a->ui;
-    if (a->user.role != MODEL_ROLE_LEADER) {
+    if (a->s.user.role != MODEL_ROLE_LEADER) {
         scr_go(a, SCR_HOME);
         return;
     }

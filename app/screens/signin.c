@@ -6,33 +6,33 @@
 
 static void filter(scr_app *a)
 {
-    a->nshown = 0;
+    a->s.signin.nshown = 0;
     if (!a->have_unit)
         return;
-    if (!a->search[0]) {
+    if (!a->s.signin.search[0]) {
         for (int i = 0; i < a->npeople; i++)
-            a->shown[a->nshown++] = i;
+            a->s.signin.shown[a->s.signin.nshown++] = i;
         return;
     }
     /* The store matches names the way people type them (æ, ø, å too). */
-    model_person *found = a->scratch_people;
+    model_person *found = a->s.signin.found;
     int n = 0;
-    if (db_person_list(a->db, a->unit.id, a->search, 0, SCR_MAX_PEOPLE, found, &n) != DB_OK)
+    if (db_person_list(a->db, a->unit.id, a->s.signin.search, 0, SCR_MAX_PEOPLE, found, &n) != DB_OK)
         return;
     for (int k = 0; k < n; k++) {
         for (int i = 0; i < a->npeople; i++) {
             if (strcmp(a->people[i].id, found[k].id) == 0)
-                a->shown[a->nshown++] = i;
+                a->s.signin.shown[a->s.signin.nshown++] = i;
         }
     }
 }
 
 void scr_signin_enter(scr_app *a)
 {
-    a->search[0] = 0;
-    a->picked = -1;
-    memset(a->pin, 0, sizeof a->pin);
-    a->pin_wrong = 0;
+    a->s.signin.search[0] = 0;
+    a->s.signin.picked = -1;
+    memset(a->s.signin.pin, 0, sizeof a->s.signin.pin);
+    a->s.signin.pin_wrong = 0;
     filter(a);
     ui_list_scroll_to(a->ui, ui_ids("signin.tiles"), 0);
 }
@@ -104,20 +104,20 @@ static int64_t pin_wait_ms(int fails)
  * their PIN is what opens the tablet again. */
 static int may_try(const scr_app *a)
 {
-    if (a->picked < 0)
+    if (a->s.signin.picked < 0)
         return 0;
-    if (a->pin_locked && a->people[a->picked].role != MODEL_ROLE_LEADER)
+    if (a->pin_locked && a->people[a->s.signin.picked].role != MODEL_ROLE_LEADER)
         return 0;
     return a->sys->now_ms(a->sys) >= a->pin_wait_until;
 }
 
 static void try_pin(scr_app *a)
 {
-    if (!may_try(a) || strlen(a->pin) < MODEL_PIN_MIN)
+    if (!may_try(a) || strlen(a->s.signin.pin) < MODEL_PIN_MIN)
         return;
-    const model_person *p = &a->people[a->picked];
-    int ok = p->pin_verifier[0] && model_pin_verify(p->pin_verifier, a->pin);
-    memset(a->pin, 0, sizeof a->pin);
+    const model_person *p = &a->people[a->s.signin.picked];
+    int ok = p->pin_verifier[0] && model_pin_verify(p->pin_verifier, a->s.signin.pin);
+    memset(a->s.signin.pin, 0, sizeof a->s.signin.pin);
     if (ok) {
         model_person who = *p;
         if (a->pin_fails || a->pin_locked || a->pin_wait_until) {
@@ -130,7 +130,7 @@ static void try_pin(scr_app *a)
         scr_sign_in(a, &who);
         return;
     }
-    a->pin_wrong = 1;
+    a->s.signin.pin_wrong = 1;
     /* A few wrong guesses are typos; many are guessing. The count is the
      * tablet's, not the person's, so trying every name gains nothing. */
     a->pin_fails++;
@@ -145,13 +145,13 @@ static void pin_dialog(scr_app *a)
     ui_ctx *u = a->ui;
     int dismiss = 0;
     ui_rect in = ui_dialog(u, ui_ids("pin.dlg"), ui_dp(u, 400), ui_dp(u, 560), &dismiss);
-    if (dismiss || a->picked < 0) {
+    if (dismiss || a->s.signin.picked < 0) {
         a->dialog = DLG_NONE;
-        memset(a->pin, 0, sizeof a->pin);
-        a->pin_wrong = 0;
+        memset(a->s.signin.pin, 0, sizeof a->s.signin.pin);
+        a->s.signin.pin_wrong = 0;
         return;
     }
-    const model_person *p = &a->people[a->picked];
+    const model_person *p = &a->people[a->s.signin.picked];
     ui_label(u, ui_cut_top(&in, ui_dp(u, 36)), PLAT_FONT_TITLE, UI_TEXT, p->name, UI_CENTER);
     int64_t now = a->sys->now_ms(a->sys);
     const char *msg = T("Enter your PIN");
@@ -163,7 +163,7 @@ static void pin_dialog(scr_app *a)
         msg = ui_fmt(u, T("Too many tries. Wait %d s."),
                      (int)((a->pin_wait_until - now + 999) / 1000));
         mc = UI_DANGER;
-    } else if (a->pin_wrong) {
+    } else if (a->s.signin.pin_wrong) {
         msg = T("Wrong PIN. Try again.");
         mc = UI_DANGER;
     }
@@ -171,10 +171,10 @@ static void pin_dialog(scr_app *a)
     ui_cut_top(&in, ui_dp(u, 6));
     ui_rect fr = ui_cut_top(&in, ui_dp(u, 56));
     ui_focus(u, ui_ids("pin.field"));
-    int r = ui_field(u, ui_ids("pin.field"), fr, a->pin, sizeof a->pin, "",
+    int r = ui_field(u, ui_ids("pin.field"), fr, a->s.signin.pin, sizeof a->s.signin.pin, "",
                      UI_FIELD_DIGITS | UI_FIELD_SECRET);
     if (r & UI_CHANGED)
-        a->pin_wrong = 0;
+        a->s.signin.pin_wrong = 0;
     if (r & UI_SUBMIT)
         try_pin(a);
     ui_cut_top(&in, ui_dp(u, 10));
@@ -191,25 +191,25 @@ static void pin_dialog(scr_app *a)
             label = T("OK");
         ui_style st = i == 11 ? UI_STYLE_PRIMARY : UI_STYLE_PLAIN;
         if (ui_button(u, ui_idn("pin.key", i), k, label, st)) {
-            size_t n = strlen(a->pin);
-            a->pin_wrong = 0;
+            size_t n = strlen(a->s.signin.pin);
+            a->s.signin.pin_wrong = 0;
             if (i == 9) {
                 if (n > 0)
-                    a->pin[n - 1] = 0;
+                    a->s.signin.pin[n - 1] = 0;
             } else if (i == 11) {
                 try_pin(a);
                 if (a->dialog != DLG_PIN)
                     return;
             } else if (n < MODEL_PIN_MAX) {
-                a->pin[n] = keys[i][0];
-                a->pin[n + 1] = 0;
+                a->s.signin.pin[n] = keys[i][0];
+                a->s.signin.pin[n + 1] = 0;
             }
         }
     }
     if (ui_button(u, ui_ids("pin.cancel"), cancel, T("Cancel"), UI_STYLE_QUIET)) {
         a->dialog = DLG_NONE;
-        memset(a->pin, 0, sizeof a->pin);
-        a->pin_wrong = 0;
+        memset(a->s.signin.pin, 0, sizeof a->s.signin.pin);
+        a->s.signin.pin_wrong = 0;
     }
 }
 
@@ -230,7 +230,7 @@ void scr_signin_frame(scr_app *a, ui_rect screen)
              UI_LEFT);
     ui_cut_top(&body, ui_dp(u, 8));
     ui_rect sr = ui_cut_top(&body, ui_dp(u, 56));
-    int r = ui_field(u, ui_ids("signin.search"), sr, a->search, sizeof a->search,
+    int r = ui_field(u, ui_ids("signin.search"), sr, a->s.signin.search, sizeof a->s.signin.search,
                      T("Search for your name"), 0);
     if (r & UI_CHANGED) {
         filter(a);
@@ -250,16 +250,16 @@ void scr_signin_frame(scr_app *a, ui_rect screen)
     tw = (body.w - gap * (cols - 1)) / cols;
     ui_id lid = ui_ids("signin.tiles");
     int top = ui_list_begin(u, lid, body);
-    for (int k = 0; k < a->nshown; k++) {
-        int i = a->shown[k];
+    for (int k = 0; k < a->s.signin.nshown; k++) {
+        int i = a->s.signin.shown[k];
         ui_rect t = {body.x + (k % cols) * (tw + gap), top + (k / cols) * (th + gap), tw, th};
         if (t.y > body.y + body.h || t.y + t.h < body.y)
             continue;
         int held = 0;
         if (ui_area(u, ui_idn("signin.tile", i), t, &held)) {
-            a->picked = i;
-            a->pin_wrong = 0;
-            memset(a->pin, 0, sizeof a->pin);
+            a->s.signin.picked = i;
+            a->s.signin.pin_wrong = 0;
+            memset(a->s.signin.pin, 0, sizeof a->s.signin.pin);
             a->dialog = DLG_PIN;
         }
         ui_panel(u, t, held ? UI_SOFT : UI_SURFACE, UI_LINE, ui_dp(u, 1), ui_dp(u, 14));
@@ -271,9 +271,9 @@ void scr_signin_frame(scr_app *a, ui_rect screen)
                          ui_dp(u, 32)),
                  PLAT_FONT_BODY, UI_TEXT, a->people[i].name, UI_CENTER);
     }
-    int rows = (a->nshown + cols - 1) / cols;
+    int rows = (a->s.signin.nshown + cols - 1) / cols;
     ui_list_end(u, lid, rows > 0 ? rows * (th + gap) - gap : 0);
-    if (a->nshown == 0)
+    if (a->s.signin.nshown == 0)
         ui_label(u, ui_cut_top(&body, ui_dp(u, 48)), PLAT_FONT_BODY, UI_MUTED,
                  T("Nobody by that name."), UI_LEFT);
     if (a->dialog == DLG_PIN) {

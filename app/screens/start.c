@@ -11,35 +11,35 @@ static const char *const activity_keys[] = {N_("Circle time"), N_("Play"),      
 
 void scr_start_enter(scr_app *a)
 {
-    a->st_focus = a->st_observee = a->st_room = -1;
-    a->st_activity[0] = 0;
-    a->st_agreement = 0;
-    a->st_have_tmpl = 0;
-    memset(a->st_ctx, 0, sizeof a->st_ctx);
-    a->nrooms = 0;
+    a->s.start.focus = a->s.start.observee = a->s.start.room = -1;
+    a->s.start.activity[0] = 0;
+    a->s.start.agreement = 0;
+    a->s.start.have_tmpl = 0;
+    memset(a->s.start.ctx, 0, sizeof a->s.start.ctx);
+    a->s.nrooms = 0;
     if (a->have_unit) {
-        int rc = db_room_list(a->db, a->unit.id, 0, SCR_MAX_ROOMS, a->rooms, &a->nrooms);
+        int rc = db_room_list(a->db, a->unit.id, 0, SCR_MAX_ROOMS, a->s.rooms, &a->s.nrooms);
         if (rc != DB_OK) {
-            a->nrooms = 0;
+            a->s.nrooms = 0;
             scr_set_error(a, rc);
         }
     }
-    if (a->nfocuses == 0)
+    if (a->s.home.nfocuses == 0)
         scr_home_enter(a);
     /* One focus: it is the choice. */
-    if (a->nfocuses == 1)
-        a->st_focus = 0;
+    if (a->s.home.nfocuses == 1)
+        a->s.start.focus = 0;
     ui_list_scroll_to(a->ui, ui_ids("start.list"), 0);
 }
 
 static void pick_focus(scr_app *a, int i)
 {
-    a->st_focus = i;
-    a->st_have_tmpl = 0;
-    if (db_template_get(a->db, a->focuses[i].template_id, 0, &a->st_tmpl) == DB_OK) {
-        a->st_have_tmpl = 1;
-        for (int k = 0; k < a->st_tmpl.n_context; k++)
-            a->st_ctx[k] = a->st_tmpl.context[k].min;
+    a->s.start.focus = i;
+    a->s.start.have_tmpl = 0;
+    if (db_template_get(a->db, a->s.home.focuses[i].template_id, 0, &a->s.start.tmpl) == DB_OK) {
+        a->s.start.have_tmpl = 1;
+        for (int k = 0; k < a->s.start.tmpl.n_context; k++)
+            a->s.start.ctx[k] = a->s.start.tmpl.context[k].min;
     }
 }
 
@@ -80,33 +80,33 @@ static void do_start(scr_app *a)
     char ctx[MODEL_CONTEXT_JSON_MAX];
     size_t n = 0;
     n += (size_t)snprintf(ctx + n, sizeof ctx - n, "{");
-    for (int k = 0; a->st_have_tmpl && k < a->st_tmpl.n_context; k++) {
-        if (a->st_tmpl.context[k].type != MODEL_CTX_INT)
+    for (int k = 0; a->s.start.have_tmpl && k < a->s.start.tmpl.n_context; k++) {
+        if (a->s.start.tmpl.context[k].type != MODEL_CTX_INT)
             continue;
         n += (size_t)snprintf(ctx + n, sizeof ctx - n, "%s\"%s\":%d", n > 1 ? "," : "",
-                              a->st_tmpl.context[k].key, a->st_ctx[k]);
+                              a->s.start.tmpl.context[k].key, a->s.start.ctx[k]);
         if (n >= sizeof ctx - 2)
             break;
     }
     snprintf(ctx + n, sizeof ctx - n, "}");
     db_obs_new o = {0};
     o.unit_id = a->unit.id;
-    o.focus_id = a->focuses[a->st_focus].id;
-    o.observer_id = a->user.id;
-    o.observee_id = a->people[a->st_observee].id;
-    o.room_id = a->rooms[a->st_room].id;
-    o.activity = a->st_activity;
+    o.focus_id = a->s.home.focuses[a->s.start.focus].id;
+    o.observer_id = a->s.user.id;
+    o.observee_id = a->people[a->s.start.observee].id;
+    o.room_id = a->s.rooms[a->s.start.room].id;
+    o.activity = a->s.start.activity;
     o.context_json = ctx;
-    o.agreement = a->st_agreement;
+    o.agreement = a->s.start.agreement;
     model_id id;
     int rc = db_obs_start(a->db, &o, id);
     if (rc != DB_OK) {
         scr_set_error(a, rc);
         return;
     }
-    a->skipped = 0;
-    a->note[0] = 0;
-    a->note_sign = -1;
+    a->s.observe.skipped = 0;
+    a->s.observe.note[0] = 0;
+    a->s.observe.note_sign = -1;
     if (scr_load_obs(a, id) == DB_OK)
         scr_go(a, SCR_OBSERVE);
 }
@@ -129,15 +129,15 @@ void scr_start_frame(scr_app *a, ui_rect screen)
         return;
     }
     const char *missing = NULL;
-    if (a->st_focus < 0)
+    if (a->s.start.focus < 0)
         missing = T("Choose a learning focus");
-    else if (a->st_observee < 0)
+    else if (a->s.start.observee < 0)
         missing = T("Choose whom you observe");
-    else if (a->st_room < 0)
+    else if (a->s.start.room < 0)
         missing = T("Choose the room or group");
-    else if (!a->st_activity[0])
+    else if (!a->s.start.activity[0])
         missing = T("Write or choose the activity");
-    else if (!a->st_agreement)
+    else if (!a->s.start.agreement)
         missing = T("Confirm the agreement");
     if (missing) {
         ui_fill(u, go, UI_LINE, ui_dp(u, 10));
@@ -159,9 +159,9 @@ void scr_start_frame(scr_app *a, ui_rect screen)
     col.w -= ui_dp(u, 12);
 
     section_title(a, col, &y, T("Learning focus"));
-    for (int i = 0; i < a->nfocuses; i++) {
+    for (int i = 0; i < a->s.home.nfocuses; i++) {
         int w = col.w - ui_dp(u, 32);
-        int qh = ui_wrap(u, ui_r(0, 0, w, 0), PLAT_FONT_BODY, UI_TEXT, a->focuses[i].question, 0);
+        int qh = ui_wrap(u, ui_r(0, 0, w, 0), PLAT_FONT_BODY, UI_TEXT, a->s.home.focuses[i].question, 0);
         ui_rect r = {col.x, y, col.w, qh + ui_dp(u, 28)};
         if (r.h < ui_dp(u, UI_TARGET_DP + 8))
             r.h = ui_dp(u, UI_TARGET_DP + 8);
@@ -169,58 +169,58 @@ void scr_start_frame(scr_app *a, ui_rect screen)
         int held = 0;
         if (ui_area(u, ui_idn("start.focus", i), r, &held))
             pick_focus(a, i);
-        int sel = a->st_focus == i;
+        int sel = a->s.start.focus == i;
         ui_panel(u, r, sel ? UI_PRIMARY : held ? UI_SOFT : UI_SURFACE, sel ? UI_PRIMARY : UI_LINE,
                  ui_dp(u, 2), ui_dp(u, 12));
         ui_wrap(u, ui_r(r.x + ui_dp(u, 16), r.y + ui_dp(u, 14), w, qh), PLAT_FONT_BODY,
-                sel ? UI_ON_PRIMARY : UI_TEXT, a->focuses[i].question, 1);
+                sel ? UI_ON_PRIMARY : UI_TEXT, a->s.home.focuses[i].question, 1);
     }
-    if (a->st_focus >= 0 && !a->st_have_tmpl)
-        pick_focus(a, a->st_focus);
+    if (a->s.start.focus >= 0 && !a->s.start.have_tmpl)
+        pick_focus(a, a->s.start.focus);
     y += ui_dp(u, 10);
 
     section_title(a, col, &y, T("Whom do you observe?"));
     const char *names[SCR_MAX_PEOPLE];
     int map[SCR_MAX_PEOPLE], n = 0, sel = -1;
     for (int i = 0; i < a->npeople; i++) {
-        if (strcmp(a->people[i].id, a->user.id) == 0)
+        if (strcmp(a->people[i].id, a->s.user.id) == 0)
             continue;
-        if (i == a->st_observee)
+        if (i == a->s.start.observee)
             sel = n;
         map[n] = i;
         names[n++] = a->people[i].name;
     }
     int hit = chips(a, col, &y, "start.person", names, n, sel);
     if (hit >= 0)
-        a->st_observee = map[hit];
+        a->s.start.observee = map[hit];
 
     section_title(a, col, &y, T("Room or group"));
     const char *rooms[SCR_MAX_ROOMS];
-    for (int i = 0; i < a->nrooms; i++)
-        rooms[i] = a->rooms[i].name;
-    hit = chips(a, col, &y, "start.room", rooms, a->nrooms, a->st_room);
+    for (int i = 0; i < a->s.nrooms; i++)
+        rooms[i] = a->s.rooms[i].name;
+    hit = chips(a, col, &y, "start.room", rooms, a->s.nrooms, a->s.start.room);
     if (hit >= 0)
-        a->st_room = hit;
+        a->s.start.room = hit;
 
     section_title(a, col, &y, T("Activity"));
-    ui_field(u, ui_ids("start.activity"), ui_r(col.x, y, col.w, ui_dp(u, 56)), a->st_activity,
-             sizeof a->st_activity, T("What is going on?"), 0);
+    ui_field(u, ui_ids("start.activity"), ui_r(col.x, y, col.w, ui_dp(u, 56)), a->s.start.activity,
+             sizeof a->s.start.activity, T("What is going on?"), 0);
     y += ui_dp(u, 66);
     const char *acts[N_ACTIVITIES];
     int asel = -1;
     for (int i = 0; i < N_ACTIVITIES; i++) {
         acts[i] = T(activity_keys[i]);
-        if (strcmp(acts[i], a->st_activity) == 0)
+        if (strcmp(acts[i], a->s.start.activity) == 0)
             asel = i;
     }
     hit = chips(a, col, &y, "start.act", acts, N_ACTIVITIES, asel);
     if (hit >= 0)
-        snprintf(a->st_activity, sizeof a->st_activity, "%s", acts[hit]);
+        snprintf(a->s.start.activity, sizeof a->s.start.activity, "%s", acts[hit]);
 
-    if (a->st_have_tmpl && a->st_tmpl.n_context > 0) {
+    if (a->s.start.have_tmpl && a->s.start.tmpl.n_context > 0) {
         section_title(a, col, &y, T("Context"));
-        for (int k = 0; k < a->st_tmpl.n_context; k++) {
-            const model_ctx_field *cf = &a->st_tmpl.context[k];
+        for (int k = 0; k < a->s.start.tmpl.n_context; k++) {
+            const model_ctx_field *cf = &a->s.start.tmpl.context[k];
             if (cf->type != MODEL_CTX_INT)
                 continue;
             ui_rect row = {col.x, y, col.w, ui_dp(u, 56)};
@@ -230,19 +230,19 @@ void scr_start_frame(scr_app *a, ui_rect screen)
             ui_rect minus = ui_cut_right(&row, ui_dp(u, 72));
             ui_label(u, row, PLAT_FONT_BODY, UI_TEXT, cf->label, UI_LEFT);
             if (ui_button(u, ui_idn("start.ctx-", k), minus, "\xE2\x80\x93", UI_STYLE_PLAIN) &&
-                a->st_ctx[k] > cf->min)
-                a->st_ctx[k]--;
-            ui_label(u, val, PLAT_FONT_TITLE, UI_TEXT, ui_fmt(u, "%d", a->st_ctx[k]), UI_CENTER);
+                a->s.start.ctx[k] > cf->min)
+                a->s.start.ctx[k]--;
+            ui_label(u, val, PLAT_FONT_TITLE, UI_TEXT, ui_fmt(u, "%d", a->s.start.ctx[k]), UI_CENTER);
             if (ui_button(u, ui_idn("start.ctx+", k), plus, "+", UI_STYLE_PLAIN) &&
-                a->st_ctx[k] < cf->max)
-                a->st_ctx[k]++;
+                a->s.start.ctx[k] < cf->max)
+                a->s.start.ctx[k]++;
         }
         y += ui_dp(u, 10);
     }
 
     section_title(a, col, &y, T("Agreement"));
     ui_toggle(u, ui_ids("start.agree"), ui_r(col.x, y, col.w, ui_dp(u, 72)),
-              T("Agreement made with the observee"), &a->st_agreement);
+              T("Agreement made with the observee"), &a->s.start.agreement);
     y += ui_dp(u, 88);
     ui_list_end(u, lid, y - top);
 }

@@ -12,7 +12,7 @@ static const plat_color palette[] = {0x1F6F78FFu, 0xE0A33BFFu, 0x7A5BA6FFu,
 
 static int64_t duration(const scr_app *a)
 {
-    const model_observation *o = &a->cur.obs;
+    const model_observation *o = &a->s.cur.obs;
     int64_t end = o->ended_at > 0 ? o->ended_at : a->sys->now_ms(a->sys);
     int64_t d = end - o->started_at;
     return d > 0 ? d : 0;
@@ -23,7 +23,7 @@ static int64_t duration(const scr_app *a)
 static int timeline(scr_app *a, ui_rect r, int draw)
 {
     ui_ctx *u = a->ui;
-    const scr_obs *o = &a->cur;
+    const scr_obs *o = &a->s.cur;
     const model_template *t = &o->tmpl;
     int rows = t->n_counters + t->n_states + 1 + (t->interval_minutes > 0 ? 1 : 0);
     int rh = ui_dp(u, 30), label_w = ui_dp(u, 190);
@@ -107,30 +107,30 @@ static int timeline(scr_app *a, ui_rect r, int draw)
 
 void scr_summary_enter(scr_app *a)
 {
-    a->nrevs = 0;
-    if (!a->have_cur)
+    a->s.summary.nrevs = 0;
+    if (!a->s.have_cur)
         return;
-    int rc = db_obs_revisions(a->db, a->cur.obs.id, 0, SCR_MAX_REVS, a->revs, &a->nrevs);
+    int rc = db_obs_revisions(a->db, a->s.cur.obs.id, 0, SCR_MAX_REVS, a->s.summary.revs, &a->s.summary.nrevs);
     if (rc != DB_OK) {
-        a->nrevs = 0;
+        a->s.summary.nrevs = 0;
         scr_set_error(a, rc);
     }
-    snprintf(a->corr_activity, sizeof a->corr_activity, "%s", a->cur.obs.activity);
+    snprintf(a->s.summary.corr_activity, sizeof a->s.summary.corr_activity, "%s", a->s.cur.obs.activity);
     ui_list_scroll_to(a->ui, ui_ids("sum.list"), 0);
 }
 
 /* A scale level as its label ("Not rated" for -1). */
 static const char *level_name(scr_app *a, int level)
 {
-    const model_template *t = &a->cur.tmpl;
+    const model_template *t = &a->s.cur.tmpl;
     return level >= 0 && level < t->n_scale ? t->scale[level] : T("Not rated");
 }
 
 static const char *sign_text(const scr_app *a, const char *sign_id)
 {
-    for (int s = 0; s < a->cur.focus.n_signs; s++)
-        if (!strcmp(a->cur.focus.signs[s].id, sign_id))
-            return a->cur.focus.signs[s].text;
+    for (int s = 0; s < a->s.cur.focus.n_signs; s++)
+        if (!strcmp(a->s.cur.focus.signs[s].id, sign_id))
+            return a->s.cur.focus.signs[s].text;
     return "?";
 }
 
@@ -139,11 +139,11 @@ static const char *sign_text(const scr_app *a, const char *sign_id)
 static int corrections(scr_app *a, ui_rect col, int y)
 {
     ui_ctx *u = a->ui;
-    if (a->nrevs == 0)
+    if (a->s.summary.nrevs == 0)
         return y;
-    scr_heading(a, col, &y, ui_fmt(u, T("Corrections (version %d)"), a->cur.obs.revision));
-    for (int i = 0; i < a->nrevs; i++) {
-        const db_revision *r = &a->revs[i];
+    scr_heading(a, col, &y, ui_fmt(u, T("Corrections (version %d)"), a->s.cur.obs.revision));
+    for (int i = 0; i < a->s.summary.nrevs; i++) {
+        const db_revision *r = &a->s.summary.revs[i];
         char when[32];
         scr_when(r->at, when, sizeof when);
         const char *what;
@@ -176,8 +176,8 @@ static void correct_dialog(scr_app *a)
         a->dialog = DLG_NONE;
         return;
     }
-    const model_template *t = &a->cur.tmpl;
-    const model_focus *f = &a->cur.focus;
+    const model_template *t = &a->s.cur.tmpl;
+    const model_focus *f = &a->s.cur.focus;
     ui_label(u, ui_cut_top(&in, ui_dp(u, 40)), PLAT_FONT_TITLE, UI_TEXT,
              T("Correct the observation"), UI_LEFT);
     ui_wrap(u, ui_cut_top(&in, ui_dp(u, 30)), PLAT_FONT_SMALL, UI_MUTED,
@@ -196,17 +196,17 @@ static void correct_dialog(scr_app *a)
     ui_rect act = ui_cut_top(&in, ui_dp(u, 60));
     ui_rect save = ui_cut_right(&act, ui_dp(u, 200));
     ui_cut_right(&act, ui_dp(u, 8));
-    ui_field(u, ui_ids("corr.activity"), act, a->corr_activity, sizeof a->corr_activity,
+    ui_field(u, ui_ids("corr.activity"), act, a->s.summary.corr_activity, sizeof a->s.summary.corr_activity,
              T("What is going on?"), 0);
-    int differs = strcmp(a->corr_activity, a->cur.obs.activity) != 0;
+    int differs = strcmp(a->s.summary.corr_activity, a->s.cur.obs.activity) != 0;
     if (!differs) {
         ui_fill(u, save, UI_BG, ui_dp(u, 10));
         ui_label(u, save, PLAT_FONT_BOLD, UI_MUTED, T("Activity saved"), UI_CENTER);
     } else if (ui_button(u, ui_ids("corr.save"), save, T("Save activity"), UI_STYLE_PLAIN)) {
-        int rc = db_obs_update(a->db, a->cur.obs.id, a->user.id, a->corr_activity, NULL);
+        int rc = db_obs_update(a->db, a->s.cur.obs.id, a->s.user.id, a->s.summary.corr_activity, NULL);
         scr_set_error(a, rc);
         model_id id;
-        snprintf(id, sizeof id, "%s", a->cur.obs.id);
+        snprintf(id, sizeof id, "%s", a->s.cur.obs.id);
         scr_load_obs(a, id);
         scr_summary_enter(a);
         ui_reset_input(u);
@@ -225,12 +225,12 @@ static void correct_dialog(scr_app *a)
         for (int l = 0; l < t->n_scale; l++) {
             ui_rect c = {in.x + l * (cw + ui_dp(u, 8)), y, cw, ui_dp(u, 52)};
             if (ui_chip(u, ui_idn("corr.rate", s * MODEL_MAX_SCALE + l), c, t->scale[l],
-                        a->cur.levels[s] == l) &&
-                a->cur.levels[s] != l) {
-                int rc = db_obs_rate(a->db, a->cur.obs.id, a->user.id, f->signs[s].id, l);
+                        a->s.cur.levels[s] == l) &&
+                a->s.cur.levels[s] != l) {
+                int rc = db_obs_rate(a->db, a->s.cur.obs.id, a->s.user.id, f->signs[s].id, l);
                 scr_set_error(a, rc);
                 model_id id;
-                snprintf(id, sizeof id, "%s", a->cur.obs.id);
+                snprintf(id, sizeof id, "%s", a->s.cur.obs.id);
                 scr_load_obs(a, id);
                 scr_summary_enter(a);
             }
@@ -243,7 +243,7 @@ static void correct_dialog(scr_app *a)
 void scr_summary_frame(scr_app *a, ui_rect screen)
 {
     ui_ctx *u = a->ui;
-    if (!a->have_cur) {
+    if (!a->s.have_cur) {
         scr_go(a, SCR_HOME);
         return;
     }
@@ -251,7 +251,7 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
     ui_rect body = scr_topbar(a, screen, T("Summary"));
     if (a->screen != SCR_SUMMARY)
         return;
-    const scr_obs *o = &a->cur;
+    const scr_obs *o = &a->s.cur;
     const model_template *t = &o->tmpl;
     ui_rect bottom = ui_cut_bottom(&body, ui_dp(u, 88));
     ui_fill(u, bottom, UI_SURFACE, 0);
@@ -264,8 +264,8 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
             return;
         }
     }
-    int mine = !strcmp(o->obs.observer_id, a->user.id);
-    int observed = !strcmp(o->obs.observee_id, a->user.id);
+    int mine = !strcmp(o->obs.observer_id, a->s.user.id);
+    int observed = !strcmp(o->obs.observee_id, a->s.user.id);
     int after = o->obs.status == MODEL_OBS_FINISHED && (mine || observed);
     int bgap = ui_dp(u, 12);
     ui_rect home = bb;
@@ -274,11 +274,11 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
         home = ui_cut_left(&bb, mine ? (bb.w - 2 * bgap) / 3 : (bb.w - bgap) / 2);
         ui_cut_left(&bb, bgap);
     }
-    const char *back = a->back == SCR_HOME || a->back == SCR_SUMMARY ? T("Home") : T("Back");
+    const char *back = a->s.summary.back == SCR_HOME || a->s.summary.back == SCR_SUMMARY ? T("Home") : T("Back");
     if (ui_button(u, ui_ids("sum.home"), home, back, after ? UI_STYLE_PLAIN : UI_STYLE_PRIMARY) ||
         (u->key == PLAT_KEY_ESCAPE && a->dialog == DLG_NONE)) {
-        scr_screen to = a->back == SCR_SUMMARY ? SCR_HOME : a->back;
-        a->back = SCR_HOME;
+        scr_screen to = a->s.summary.back == SCR_SUMMARY ? SCR_HOME : a->s.summary.back;
+        a->s.summary.back = SCR_HOME;
         scr_go(a, to);
         return;
     }
@@ -286,7 +286,7 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
         ui_rect corr = ui_cut_left(&bb, (bb.w - bgap) / 2);
         ui_cut_left(&bb, bgap);
         if (ui_button(u, ui_ids("sum.correct"), corr, T("Correct"), UI_STYLE_PLAIN)) {
-            snprintf(a->corr_activity, sizeof a->corr_activity, "%s", o->obs.activity);
+            snprintf(a->s.summary.corr_activity, sizeof a->s.summary.corr_activity, "%s", o->obs.activity);
             a->dialog = DLG_CORRECT;
         }
         if (ui_button(u, ui_ids("sum.feedback"), bb, T("Feedback"), UI_STYLE_PRIMARY)) {
@@ -315,11 +315,11 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
     y += ui_dp(u, 36);
     /* Honest state of this observation: on this tablet only, or synced. */
     int sd = ui_dp(u, 10);
-    ui_fill(u, ui_r(col.x, y + (ui_dp(u, 28) - sd) / 2, sd, sd), scr_sync_color(a->cur_sync),
+    ui_fill(u, ui_r(col.x, y + (ui_dp(u, 28) - sd) / 2, sd, sd), scr_sync_color(a->s.cur_sync),
             sd / 2);
     ui_label(u, ui_r(col.x + ui_dp(u, 18), y, col.w - ui_dp(u, 18), ui_dp(u, 28)),
-             PLAT_FONT_SMALL, a->cur_sync >= DB_SYNC_CONFLICT || a->cur_sync < 0 ? UI_DANGER : UI_MUTED,
-             a->cur_sync_text, UI_LEFT);
+             PLAT_FONT_SMALL, a->s.cur_sync >= DB_SYNC_CONFLICT || a->s.cur_sync < 0 ? UI_DANGER : UI_MUTED,
+             a->s.cur_sync_text, UI_LEFT);
     y += ui_dp(u, 36);
     y = corrections(a, col, y);
 

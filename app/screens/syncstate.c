@@ -143,13 +143,13 @@ void scr_sync_refresh(scr_app *a)
         a->sc = c;
     else
         a->sc.waiting = a->outbox;
-    if (a->have_cur) {
-        a->cur_sync = scr_record_sync_text(a->db, a->tr, a->cur.obs.id, a->cur_sync_text,
-                                           sizeof a->cur_sync_text);
+    if (a->s.have_cur) {
+        a->s.cur_sync = scr_record_sync_text(a->db, a->tr, a->s.cur.obs.id, a->s.cur_sync_text,
+                                           sizeof a->s.cur_sync_text);
     }
     if (a->screen == SCR_HISTORY) {
-        for (int i = 0; i < a->h_nrows; i++)
-            scr_row_sync(a, &a->h_rows[i]);
+        for (int i = 0; i < a->s.history.nrows; i++)
+            scr_row_sync(a, &a->s.history.rows[i]);
     }
 }
 
@@ -205,9 +205,9 @@ void scr_sync_chip(scr_app *a, ui_rect *in)
     default: bg = 0xF6DAD4FFu; dotc = UI_DANGER; break;
     }
     int held = 0;
-    int review = a->signed_in && (a->sc.conflicts > 0 || a->sc.rejected > 0);
+    int review = a->s.signed_in && (a->sc.conflicts > 0 || a->sc.rejected > 0);
     int enrolled = a->sync_state.enrolled && a->sync && a->sync->now;
-    int leader = a->signed_in && a->user.role == MODEL_ROLE_LEADER;
+    int leader = a->s.signed_in && a->s.user.role == MODEL_ROLE_LEADER;
     int tappable = review || enrolled || (leader && a->screen != SCR_SETTINGS);
     if (tappable && ui_area(u, ui_ids("top.sync"), chip, &held)) {
         if (review && a->screen != SCR_REVIEW) {
