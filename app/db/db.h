@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "model_tally.h"
 
 typedef struct db db;
 
@@ -146,6 +147,14 @@ int db_obs_ratings(db *d, const char *obs_id, model_rating *out, int max, int *n
 int db_obs_counts(db *d, const char *obs_id, const model_template *t, int counts[MODEL_MAX_COUNTERS]);
 /* The key of the newest event that can be undone, or "" if none. */
 int db_obs_last_undoable(db *d, const char *obs_id, model_event *out);
+/* Replays all of an observation's events against template t into *out
+ * (model_tally_add, the undone ones left out), so that what an undo takes
+ * back is decided here, once. The first max events, oldest first and undo
+ * events included, are copied to events with undone[i] = 1 for an event
+ * that was taken back or is an undo itself; *n says how many. events and
+ * undone may be NULL when max is 0. */
+int db_obs_tally(db *d, const char *obs_id, const model_template *t, model_event *events,
+                 unsigned char *undone, int max, int *n, model_tally *out);
 
 typedef struct {
     const char *unit_id;     /* required */

@@ -102,6 +102,13 @@ static int counter_index(const model_template *t, const char *key)
     return -1;
 }
 
+/* The rates of a period, from its counts and the time observed in it. */
+static void bucket_rates(db_hist_bucket *k)
+{
+    for (int c = 0; c < MODEL_MAX_COUNTERS; c++)
+        k->per_10min[c] = model_rate_per_10min(k->counts[c], k->observed_ms);
+}
+
 int db_hist_focus(db *d, const db_hist_filter *f, const model_focus *focus,
                   const model_template *t, int64_t origin, int64_t width_ms, int max,
                   db_hist_bucket *out, int *n, db_hist_bucket *total)
@@ -166,6 +173,8 @@ int db_hist_focus(db *d, const db_hist_filter *f, const model_focus *focus,
     if (src != SQLITE_DONE)
         return db_sqlite_fail(d, src, "reading the history of counts");
     *n = max;
+    for (int b = 0; b < max; b++)
+        bucket_rates(&out[b]);
     if (total) {
         memset(total, 0, sizeof *total);
         total->start = origin;
@@ -179,6 +188,7 @@ int db_hist_focus(db *d, const db_hist_filter *f, const model_focus *focus,
             for (int c = 0; c < MODEL_MAX_COUNTERS; c++)
                 total->counts[c] += out[b].counts[c];
         }
+        bucket_rates(total);
     }
     return db_ok(d);
 }

@@ -40,6 +40,7 @@ typedef struct {
     int rated[MODEL_MAX_SIGNS]; /* observations in which it was rated at all */
     int64_t counts[MODEL_MAX_COUNTERS]; /* taps, undone ones taken out */
     int64_t observed_ms;        /* the observations' total duration */
+    double per_10min[MODEL_MAX_COUNTERS]; /* counts per 10 minutes observed */
 } db_hist_bucket;
 
 /* The first and last started_at of the finished observations matching f;

@@ -796,6 +796,35 @@ int db_obs_ratings(db *d, const char *obs_id, model_rating *out, int max, int *n
     return db_rows(d, st, read_rating, out, sizeof *out, max, n, "reading ratings");
 }
 
+int db_obs_tally(db *d, const char *obs_id, const model_template *t, model_event *events,
+                 unsigned char *undone, int max, int *n, model_tally *out)
+{
+    memset(out, 0, sizeof *out);
+    *n = 0;
+    sqlite3_stmt *st = db_stmt(d, "SELECT id, observation_id, kind, key, target_id, at,"
+                                  " kind = 4 OR EXISTS (SELECT 1 FROM event u WHERE u.kind = 4"
+                                  " AND u.target_id = e.id) FROM event e"
+                                  " WHERE observation_id = ?1 ORDER BY rowid");
+    if (!st)
+        return DB_INTERNAL;
+    db_bind_text(st, 1, obs_id);
+    int rc;
+    model_event e;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        read_event(st, &e);
+        int taken_back = sqlite3_column_int(st, 6) != 0;
+        if (*n < max) {
+            events[*n] = e;
+            undone[*n] = (unsigned char)taken_back;
+            (*n)++;
+        }
+        if (!taken_back)
+            model_tally_add(out, t, &e);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? db_ok(d) : db_sqlite_fail(d, rc, "reading events");
+}
+
 int db_obs_counts(db *d, const char *obs_id, const model_template *t, int counts[MODEL_MAX_COUNTERS])
 {
     memset(counts, 0, sizeof(int) * MODEL_MAX_COUNTERS);
