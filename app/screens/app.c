@@ -153,8 +153,6 @@ int scr_load_obs(scr_app *a, const char *id)
         rc = db_focus_get(a->db, o->obs.focus_id, o->obs.focus_version, &o->focus);
     if (rc == DB_OK)
         rc = db_template_get(a->db, o->obs.template_id, o->obs.template_version, &o->tmpl);
-    if (rc == DB_OK)
-        rc = db_obs_counts(a->db, id, &o->tmpl, o->counts);
     if (rc != DB_OK) {
         scr_set_error(a, rc);
         return rc;
@@ -170,16 +168,11 @@ int scr_load_obs(scr_app *a, const char *id)
                 o->levels[s] = ratings[i].level;
         }
     }
-    /* All events, page by page, up to the bound the screen can show. */
-    while (rc == DB_OK && o->nevents < SCR_MAX_EVENTS) {
-        int got = 0, want = SCR_MAX_EVENTS - o->nevents;
-        if (want > 256)
-            want = 256;
-        rc = db_obs_events(a->db, id, o->nevents, want, o->events + o->nevents, &got);
-        o->nevents += got;
-        if (got < want)
-            break;
-    }
+    /* The events, up to the bound the timeline can show, and what they
+     * add up to, undone ones taken out, all of them counted. */
+    if (rc == DB_OK)
+        rc = db_obs_tally(a->db, id, &o->tmpl, o->events, o->undone, SCR_MAX_EVENTS, &o->nevents,
+                          &o->tally);
     if (rc == DB_OK)
         rc = db_obs_notes(a->db, id, 0, SCR_MAX_NOTES, o->notes, &o->nnotes);
     if (rc == DB_OK) {
@@ -192,36 +185,6 @@ int scr_load_obs(scr_app *a, const char *id)
     if (rc != DB_OK) {
         scr_set_error(a, rc);
         return rc;
-    }
-    /* An undo names the event it takes back; such events do not count. */
-    for (int i = 0; i < o->nevents; i++) {
-        if (o->events[i].kind != MODEL_EV_UNDO)
-            continue;
-        o->undone[i] = 1;
-        for (int j = 0; j < i; j++) {
-            if (strcmp(o->events[j].id, o->events[i].target_id) == 0)
-                o->undone[j] = 1;
-        }
-    }
-    for (int i = 0; i < o->nevents; i++) {
-        const model_event *e = &o->events[i];
-        if (o->undone[i])
-            continue;
-        if (e->kind == MODEL_EV_SAMPLE) {
-            o->samples++;
-            continue;
-        }
-        for (int s = 0; s < o->tmpl.n_states; s++) {
-            if (strcmp(o->tmpl.states[s].key, e->key) != 0)
-                continue;
-            if (e->kind == MODEL_EV_STATE_START && !o->running[s]) {
-                o->running[s] = 1;
-                o->state_since[s] = e->at;
-            } else if (e->kind == MODEL_EV_STATE_STOP && o->running[s]) {
-                o->running[s] = 0;
-                o->state_ms[s] += e->at - o->state_since[s];
-            }
-        }
     }
     snprintf(o->observee, sizeof o->observee, "%s", scr_person_name(a, o->obs.observee_id));
     model_room room;

@@ -106,12 +106,12 @@ int scr_seen_card(scr_app *a, ui_rect col, int y)
              ui_fmt(u, "%s  \xC2\xB7  %s", when, scr_duration(a, d)), UI_LEFT);
     y += row;
     for (int i = 0; i < t->n_counters; i++) {
-        double rate = d > 0 ? (double)o->counts[i] * 600000.0 / (double)d : 0;
+        double rate = model_rate_per_10min(o->tally.counts[i], d);
         ui_rect r = {x, y, w, row};
         ui_rect num = ui_cut_right(&r, ui_dp(u, 190));
         ui_label(u, r, PLAT_FONT_BODY, UI_TEXT, t->counters[i].label, UI_LEFT);
         ui_label(u, num, PLAT_FONT_BOLD, UI_TEXT,
-                 ui_fmt(u, "%d  (%s)", o->counts[i], ui_fmt(u, T("%s per 10 min"), scr_decimal(a, "%.1f", rate))),
+                 ui_fmt(u, "%d  (%s)", o->tally.counts[i], ui_fmt(u, T("%s per 10 min"), scr_decimal(a, "%.1f", rate))),
                  UI_RIGHT);
         y += row;
     }

@@ -235,7 +235,7 @@ static void interval_banner(scr_app *a, ui_rect *area)
     if (t->interval_minutes <= 0 || t->n_interval_options == 0)
         return;
     int64_t due = elapsed(a) / ((int64_t)t->interval_minutes * 60000);
-    if (due <= a->s.cur.samples + a->s.observe.skipped)
+    if (due <= a->s.cur.tally.samples + a->s.observe.skipped)
         return;
     /* Gentle: a band in the layout, not a dialog; it waits until answered
      * or skipped, and nothing else is blocked. */
@@ -288,7 +288,7 @@ static void tools_pane(scr_app *a, ui_rect pane)
     int cw = (pane.w - gap * (cols - 1)) / cols;
     for (int i = 0; i < t->n_counters; i++) {
         ui_rect r = {pane.x + (i % cols) * (cw + gap), pane.y + (i / cols) * (ch + gap), cw, ch};
-        if (ui_counter(u, ui_idn("obs.count", i), r, t->counters[i].label, a->s.cur.counts[i]))
+        if (ui_counter(u, ui_idn("obs.count", i), r, t->counters[i].label, a->s.cur.tally.counts[i]))
             changed(a, db_obs_event(a->db, obs_id(a), a->s.user.id, MODEL_EV_COUNT,
                                     t->counters[i].key, NULL));
     }
@@ -298,8 +298,8 @@ static void tools_pane(scr_app *a, ui_rect pane)
     for (int s = 0; s < t->n_states; s++) {
         ui_rect r = ui_cut_top(&pane, ui_dp(u, 72));
         ui_cut_top(&pane, ui_dp(u, 8));
-        int64_t total = a->s.cur.state_ms[s] + (a->s.cur.running[s] ? now - a->s.cur.state_since[s] : 0);
-        int on = a->s.cur.running[s];
+        int64_t total = model_tally_state_ms(&a->s.cur.tally, s, now);
+        int on = a->s.cur.tally.running[s];
         const char *label = ui_fmt(u, "%s  %s", t->states[s].label, scr_duration(a, total));
         if (ui_toggle(u, ui_idn("obs.state", s), r, label, &on))
             changed(a, db_obs_event(a->db, obs_id(a), a->s.user.id,

@@ -142,7 +142,7 @@ static int rate_chart(scr_app *a, ui_rect col, int y)
         /* Each counter with its rate over the whole range. */
         const char *label = t->counters[i].label;
         if (a->s.progress.total.observed_ms > 0) {
-            double r = (double)a->s.progress.total.counts[i] * 600000.0 / (double)a->s.progress.total.observed_ms;
+            double r = a->s.progress.total.per_10min[i];
             label = ui_fmt(u, "%s  \xC2\xB7  %s", label,
                            ui_fmt(u, T("%s per 10 min"), scr_decimal(a, "%.1f", r)));
         }
@@ -154,7 +154,7 @@ static int rate_chart(scr_app *a, ui_rect col, int y)
     for (int b = 0; b < a->s.progress.n; b++) {
         const db_hist_bucket *k = &a->s.progress.buckets[b];
         for (int i = 0; i < t->n_counters && k->observed_ms > 0; i++) {
-            double r = (double)k->counts[i] * 600000.0 / (double)k->observed_ms;
+            double r = k->per_10min[i];
             if (r > top)
                 top = r;
         }
@@ -192,7 +192,7 @@ static int rate_chart(scr_app *a, ui_rect col, int y)
                     NO_DATA, 0);
         } else {
             for (int i = 0; i < t->n_counters; i++) {
-                double r = (double)k->counts[i] * 600000.0 / (double)k->observed_ms;
+                double r = k->per_10min[i];
                 int bh = (int)(r / top * plot.h + 0.5);
                 if (bh < 1 && k->counts[i] > 0)
                     bh = 1;

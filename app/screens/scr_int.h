@@ -3,6 +3,7 @@
 /* Inside the screens module: the app state and what screens share. */
 #include "db_history.h"
 #include "db_sync.h"
+#include "model_tally.h"
 #include "scr.h"
 
 #define SCR_MAX_PEOPLE 128
@@ -46,18 +47,14 @@ typedef struct {
     model_observation obs;
     model_focus focus;
     model_template tmpl;
-    int counts[MODEL_MAX_COUNTERS];
+    model_tally tally;           /* the events replayed by the store */
     int levels[MODEL_MAX_SIGNS]; /* -1 not rated */
     model_event events[SCR_MAX_EVENTS];
     int nevents;
-    unsigned char undone[SCR_MAX_EVENTS];
+    unsigned char undone[SCR_MAX_EVENTS]; /* taken back, or an undo */
     model_note notes[SCR_MAX_NOTES];
     int nnotes;
     model_event last; /* newest undoable event; last.id[0] == 0 if none */
-    int running[MODEL_MAX_STATES];        /* 1 if the state is on */
-    int64_t state_ms[MODEL_MAX_STATES];   /* closed time, without the open part */
-    int64_t state_since[MODEL_MAX_STATES];/* when a running state started */
-    int samples;                          /* interval samples kept */
     char observee[MODEL_NAME_MAX + 1];
     char room[MODEL_NAME_MAX + 1];
 } scr_obs;

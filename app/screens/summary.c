@@ -339,8 +339,8 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
         in.x += ui_dp(u, 6);
         in.w -= ui_dp(u, 6);
         ui_label(u, ui_cut_top(&in, ui_line_h(u, PLAT_FONT_HUGE)), PLAT_FONT_HUGE, UI_TEXT,
-                 ui_fmt(u, "%d", o->counts[i]), UI_LEFT);
-        double rate = d > 0 ? (double)o->counts[i] * 600000.0 / (double)d : 0;
+                 ui_fmt(u, "%d", o->tally.counts[i]), UI_LEFT);
+        double rate = model_rate_per_10min(o->tally.counts[i], d);
         ui_label(u, ui_cut_top(&in, in.h / 2), PLAT_FONT_SMALL, UI_TEXT, t->counters[i].label,
                  UI_LEFT);
         ui_label(u, in, PLAT_FONT_SMALL, UI_MUTED, ui_fmt(u, T("%s per 10 min"), scr_decimal(a, "%.1f", rate)), UI_LEFT);
@@ -352,9 +352,7 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
                  T("Time in each state"), UI_LEFT);
         y += ui_dp(u, 40);
         for (int s = 0; s < t->n_states; s++) {
-            int64_t ms = o->state_ms[s];
-            if (o->running[s])
-                ms += o->obs.started_at + d - o->state_since[s];
+            int64_t ms = model_tally_state_ms(&o->tally, s, o->obs.started_at + d);
             ui_rect r = {col.x, y, col.w, ui_dp(u, 40)};
             ui_rect lab = ui_cut_left(&r, ui_dp(u, 220));
             ui_label(u, lab, PLAT_FONT_BODY, UI_TEXT, t->states[s].label, UI_LEFT);
