@@ -232,10 +232,6 @@ typedef struct {
     scr_enrol_form enrol;
 } scr_session;
 
-/* Called by scr_lock once the person's work is saved, just before the
- * session is wiped (see scr_test.h). */
-typedef void (*scr_wipe_probe)(void *session, size_t size, void *ctx);
-
 /* The app: what belongs to the tablet, and one person's session. */
 struct scr_app {
     db *db;
@@ -276,7 +272,9 @@ struct scr_app {
     int enrolling;                     /* waiting for the outcome */
     scr_enrol_outcome enrol_done;      /* the last outcome shown */
 
-    scr_wipe_probe wipe_probe; /* tests only; NULL otherwise */
+    /* Tests only (scr_test.h): called by scr_lock once the person's work
+     * is saved, just before the session is wiped; NULL otherwise. */
+    void (*wipe_probe)(void *session, size_t size, void *ctx);
     void *wipe_probe_ctx;
 
     scr_session s; /* the signed-in person's; wiped whole on lock */
