@@ -26,17 +26,24 @@ static int counter(const model_template *t, const char *key)
     return -1;
 }
 
+/* A fresh store with the demo unit and one observation started in it;
+ * t gets the observation's template. */
+static void setup(dbfix *f, const char *name, model_id obs, model_template *t)
+{
+    assert_int_equal(dbfix_open(f, name, 1), 0);
+    assert_int_equal(dbfix_start(f, obs), DB_OK);
+    model_observation o;
+    assert_int_equal(db_obs_get(f->d, obs, &o), DB_OK);
+    assert_int_equal(db_template_get(f->d, o.template_id, o.template_version, t), DB_OK);
+}
+
 static void test_tally_after_undo(void **state)
 {
     (void)state;
     dbfix f;
-    assert_int_equal(dbfix_open(&f, "tally", 1), 0);
     model_id obs;
-    assert_int_equal(dbfix_start(&f, obs), DB_OK);
-    model_observation o;
     model_template t;
-    assert_int_equal(db_obs_get(f.d, obs, &o), DB_OK);
-    assert_int_equal(db_template_get(f.d, o.template_id, o.template_version, &t), DB_OK);
+    setup(&f, "tally", obs, &t);
     int oq = counter(&t, "open_q"), cq = counter(&t, "closed_q");
     assert_int_equal(t.n_states, 1);
 
@@ -119,9 +126,9 @@ static void test_history_rates(void **state)
 {
     (void)state;
     dbfix f;
-    assert_int_equal(dbfix_open(&f, "tally-hist", 1), 0);
     model_id obs;
-    assert_int_equal(dbfix_start(&f, obs), DB_OK);
+    model_template t;
+    setup(&f, "tally-hist", obs, &t);
     for (int i = 0; i < 4; i++)
         event(&f, obs, MODEL_EV_COUNT, "open_q");
     assert_int_equal(db_obs_undo(f.d, obs, FIX_PEER_A, NULL), DB_OK);
@@ -129,9 +136,7 @@ static void test_history_rates(void **state)
     assert_int_equal(db_obs_finish(f.d, obs, FIX_PEER_A), DB_OK);
 
     model_focus focus;
-    model_template t;
     assert_int_equal(db_focus_get(f.d, FIX_FOCUS, 0, &focus), DB_OK);
-    assert_int_equal(db_template_get(f.d, focus.template_id, 0, &t), DB_OK);
     int oq = counter(&t, "open_q"), cq = counter(&t, "closed_q");
     db_hist_filter hf = {.unit_id = DEMO_UNIT_ID, .viewer_id = FIX_LEADER, .focus_id = FIX_FOCUS};
     db_hist_bucket b[2], tot;
