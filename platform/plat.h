@@ -51,4 +51,33 @@ int plat_data_dir(char *out, size_t cap);
 /* Creates a directory and its parents with mode 0700. Returns 0 or -1. */
 int plat_mkdirs(const char *path);
 
+/*
+ * Small pieces of logic that every module needs and that must exist once.
+ * They live in platform because it is the one library every other library
+ * links (the UI layer links nothing from the model, the server nothing from
+ * the UI), not because they touch the machine; only plat_read_file does.
+ */
+
+/* Decodes the UTF-8 character at s, of which at most n bytes may be read.
+ * Returns its length in bytes (1 to 4) and stores the code point in *cp (cp
+ * may be NULL). Returns -1, leaving *cp alone, for anything RFC 3629 does
+ * not allow: a stray continuation byte, a byte that never starts a
+ * character, an overlong form, a surrogate, a code point past U+10FFFF, or
+ * a sequence cut short by n. n == 0 also returns -1. */
+int plat_utf8_next(const char *s, size_t n, uint32_t *cp);
+
+/* 64-bit FNV-1a, for hash tables and change detection (never for secrets).
+ * Hashing continues from h, so that parts can be fed one after another:
+ * start with PLAT_HASH_START. */
+#define PLAT_HASH_START 0xcbf29ce484222325ull
+uint64_t plat_hash(uint64_t h, const void *data, size_t n);
+
+/* Reads the whole file at path into a new buffer with a NUL after the last
+ * byte, so that text can be used as a string. A file larger than cap bytes
+ * is refused rather than cut. Returns the buffer, which the caller owns and
+ * frees with free(), and its length in *len (len may be NULL); returns NULL
+ * with a sentence naming the file in err if the file cannot be opened or
+ * read, is larger than cap, or memory runs out. */
+char *plat_read_file(const char *path, size_t cap, size_t *len, char *err, size_t errlen);
+
 #endif
