@@ -338,28 +338,28 @@ int db_check(db *d)
 
 /* Danish letters fold by their two-byte UTF-8 forms: Æ (C3 86) -> æ (C3 A6),
  * Ø (C3 98) -> ø (C3 B8), Å (C3 85) -> å (C3 A5), and the other Latin-1
- * capitals in C3 80..9E likewise by adding 0x20. */
+ * capitals in C3 80..9E likewise by adding 0x20. Whole characters are
+ * copied, so that a cut at cap never leaves half of one. */
 void db_fold(const char *s, char *out, size_t cap)
 {
-    size_t j = 0;
-    for (size_t i = 0; s[i] && j + 1 < cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (unsigned char)(c + 32);
-        else if (c == 0xC3 && j + 2 < cap) {
-            unsigned char n = (unsigned char)s[i + 1];
-            if (n >= 0x80 && n <= 0x9E && n != 0x97)
-                n = (unsigned char)(n + 0x20);
-            out[j++] = (char)c;
-            if (!s[i + 1])
-                break;
-            out[j++] = (char)n;
-            i++;
-            continue;
-        }
-        out[j++] = (char)c;
+    size_t j = 0, n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        int len = plat_utf8_next(s + i, n - i, NULL);
+        if (len < 0)
+            len = 1;
+        if (j + (size_t)len >= cap)
+            break;
+        memcpy(out + j, s + i, (size_t)len);
+        unsigned char c = (unsigned char)s[i], c2 = len == 2 ? (unsigned char)s[i + 1] : 0;
+        if (len == 1 && c >= 'A' && c <= 'Z')
+            out[j] = (char)(c + 32);
+        else if (len == 2 && c == 0xC3 && c2 >= 0x80 && c2 <= 0x9E && c2 != 0x97)
+            out[j + 1] = (char)(c2 + 0x20);
+        i += (size_t)len;
+        j += (size_t)len;
     }
-    out[j] = '\0';
+    if (cap)
+        out[j] = '\0';
 }
 
 int db_kv_put(db *d, const char *key, const char *value)

@@ -19,41 +19,6 @@ int model_fail(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-/*
- * Decodes one UTF-8 sequence at s (with n bytes left); returns its length, or
- * 0 if it is not well-formed: overlong forms, surrogates and code points past
- * U+10FFFF are refused, as RFC 3629 requires.
- */
-static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
-{
-    unsigned c = s[0];
-    size_t len;
-    unsigned min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if ((c & 0xE0) == 0xC0) {
-        len = 2, min = 0x80, c &= 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-        len = 3, min = 0x800, c &= 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-        len = 4, min = 0x10000, c &= 0x07;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
-    return len;
-}
-
 int model_text_check(const char *s, size_t max_bytes, int multiline, const char *field,
                      char *err, size_t errlen)
 {
@@ -62,17 +27,16 @@ int model_text_check(const char *s, size_t max_bytes, int multiline, const char 
     size_t n = strlen(s);
     if (n > max_bytes)
         return model_fail(err, errlen, "%s is too long: %zu bytes, at most %zu.", field, n, max_bytes);
-    const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
-        unsigned cp;
-        size_t len = utf8_seq(p + i, n - i, &cp);
-        if (len == 0)
+        uint32_t cp;
+        int len = plat_utf8_next(s + i, n - i, &cp);
+        if (len < 0)
             return model_fail(err, errlen, "%s is not valid UTF-8 text (byte %zu).", field, i);
         if ((cp < 0x20 && !(cp == '\t' || (multiline && cp == '\n'))) || cp == 0x7F ||
             (cp >= 0x80 && cp < 0xA0))
             return model_fail(err, errlen, "%s holds a control character (byte %zu).", field, i);
-        i += len;
+        i += (size_t)len;
     }
     return 0;
 }

@@ -49,14 +49,9 @@ static const char *initials(scr_app *a, const char *name)
             p++;
         if (!*p)
             break;
-        int len = 1;
-        unsigned char b = (unsigned char)*p;
-        if (b >= 0xF0)
-            len = 4;
-        else if (b >= 0xE0)
-            len = 3;
-        else if (b >= 0xC0)
-            len = 2;
+        int len = plat_utf8_next(p, strlen(p), NULL);
+        if (len < 0)
+            len = 1;
         memcpy(out + n, p, (size_t)len);
         n += len;
         words++;

@@ -1,5 +1,6 @@
 /* The immediate-mode widget layer: input state, draw list, widgets. */
 #include "ui.h"
+#include "plat.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -612,24 +613,20 @@ void ui_focus(ui_ctx *c, ui_id id)
 }
 
 /* Applies this frame's typing to buf: appends whole UTF-8 characters while
- * they fit, drops what the field does not accept, and erases by character. */
+ * they fit, drops what the field does not accept (broken UTF-8 and control
+ * characters included, which the store would refuse), and erases by
+ * character. */
 static int edit(ui_ctx *c, char *buf, size_t cap, unsigned flags)
 {
     int changed = 0;
     size_t len = strlen(buf);
     for (int i = 0; i < c->typed_len;) {
-        int n = 1;
-        unsigned char b = (unsigned char)c->typed[i];
-        if (b >= 0xF0)
-            n = 4;
-        else if (b >= 0xE0)
-            n = 3;
-        else if (b >= 0xC0)
-            n = 2;
-        if (i + n > c->typed_len)
-            break;
-        int ok = b >= 0x20 && b != 0x7F;
-        if ((flags & UI_FIELD_DIGITS) && !(b >= '0' && b <= '9'))
+        uint32_t cp = 0;
+        int n = plat_utf8_next(c->typed + i, (size_t)(c->typed_len - i), &cp);
+        int ok = n > 0 && cp >= 0x20 && cp != 0x7F && !(cp >= 0x80 && cp < 0xA0);
+        if (n < 0)
+            n = 1;
+        if ((flags & UI_FIELD_DIGITS) && !(cp >= '0' && cp <= '9'))
             ok = 0;
         if (ok && len + (size_t)n < cap) {
             memcpy(buf + len, c->typed + i, (size_t)n);
@@ -692,9 +689,8 @@ int ui_field(ui_ctx *c, ui_id id, ui_rect r, char *buf, size_t cap, const char *
     int len = (int)strlen(s), start = 0;
     while (start < len && c->video->measure(c->video, PLAT_FONT_BODY, s + start, len - start) >
                               in.w - ui_dp(c, 4)) {
-        start++;
-        while (start < len && ((unsigned char)s[start] & 0xC0) == 0x80)
-            start++;
+        int n = plat_utf8_next(s + start, (size_t)(len - start), NULL);
+        start += n > 0 ? n : 1;
     }
     int w = text_n(c, PLAT_FONT_BODY, in.x, ty, UI_TEXT, s + start, len - start);
     if (focused)

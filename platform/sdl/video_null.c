@@ -1,5 +1,6 @@
 /* The dummy video table: measures text by a fixed rule and draws nothing,
  * so that widget tests run without SDL, fonts or a display. */
+#include "plat.h"
 #include "plat_gfx.h"
 
 #include <stdlib.h>
@@ -49,9 +50,9 @@ static int n_measure(plat_video *t, int font, const char *s, int len)
     if (font < 0 || font >= PLAT_FONT_COUNT)
         return 0;
     int chars = 0;
-    for (int i = 0; i < len; i++) {
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
-            chars++;
+    for (int i = 0; i < len; chars++) {
+        int n = plat_utf8_next(s + i, (size_t)(len - i), NULL);
+        i += n > 0 ? n : 1;
     }
     return (int)((float)chars * (float)null_font_dp[font] * 0.55f * v->scale);
 }

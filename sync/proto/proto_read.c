@@ -78,42 +78,17 @@ proto_code proto_code_parse(const char *name)
     return PROTO_E_INTERNAL;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (n bytes left), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0], min;
-    size_t len;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xE0) == 0xC0)
-        len = 2, min = 0x80, c &= 0x1F;
-    else if ((c & 0xF0) == 0xE0)
-        len = 3, min = 0x800, c &= 0x0F;
-    else if ((c & 0xF8) == 0xF0)
-        len = 4, min = 0x10000, c &= 0x07;
-    else
-        return 0;
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3Fu);
-    }
-    return c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF) ? 0 : len;
-}
-
 void proto_clean_text(char *s)
 {
     unsigned char *p = (unsigned char *)s;
     size_t n = strlen(s);
     for (size_t i = 0; i < n;) {
-        size_t len = utf8_len(p + i, n - i);
-        if (len == 0 || (len == 1 && (p[i] < 0x20 || p[i] == 0x7F))) {
+        int len = plat_utf8_next(s + i, n - i, NULL);
+        if (len < 0 || (len == 1 && (p[i] < 0x20 || p[i] == 0x7F))) {
             p[i++] = '?';
             continue;
         }
-        i += len;
+        i += (size_t)len;
     }
 }
 
