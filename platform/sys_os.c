@@ -56,7 +56,7 @@ static uint64_t os_net_id(const plat_sys *sys)
     struct ifaddrs *list = NULL;
     if (getifaddrs(&list) != 0)
         return 0;
-    uint64_t h = 0xcbf29ce484222325ull;
+    uint64_t h = PLAT_HASH_START;
     for (struct ifaddrs *i = list; i; i = i->ifa_next) {
         if (!i->ifa_addr || !(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK))
             continue;
@@ -71,10 +71,9 @@ static uint64_t os_net_id(const plat_sys *sys)
         } else {
             continue;
         }
-        for (const char *c = i->ifa_name; c && *c; c++)
-            h = (h ^ (unsigned char)*c) * 0x100000001b3ull;
-        for (size_t k = 0; k < n; k++)
-            h = (h ^ bytes[k]) * 0x100000001b3ull;
+        if (i->ifa_name)
+            h = plat_hash(h, i->ifa_name, strlen(i->ifa_name));
+        h = plat_hash(h, bytes, n);
     }
     freeifaddrs(list);
     return h;

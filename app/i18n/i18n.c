@@ -1,5 +1,6 @@
 /* A reader for gettext .po files and a hash table over their entries. */
 #include "i18n.h"
+#include "plat.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -23,12 +24,7 @@ struct i18n {
 
 static uint32_t hash(const char *s)
 {
-    uint32_t h = 2166136261u;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 16777619u;
-    }
-    return h;
+    return (uint32_t)plat_hash(PLAT_HASH_START, s, strlen(s));
 }
 
 i18n *i18n_empty(void) { return calloc(1, sizeof(i18n)); }

@@ -28,14 +28,10 @@ void ui_free(ui_ctx *c) { free(c); }
 
 ui_id ui_idn(const char *name, int n)
 {
-    uint32_t h = 2166136261u;
-    for (const char *p = name; *p; p++) {
-        h ^= (unsigned char)*p;
-        h *= 16777619u;
-    }
-    h ^= (uint32_t)n * 0x9E3779B1u;
-    h *= 16777619u;
-    return h ? h : 1;
+    uint64_t h = plat_hash(PLAT_HASH_START, name, strlen(name));
+    h = plat_hash(h, &n, sizeof n);
+    uint32_t id = (uint32_t)(h ^ (h >> 32));
+    return id ? id : 1;
 }
 
 int ui_dp(const ui_ctx *c, int dp) { return (int)lroundf((float)dp * c->scale); }
@@ -221,11 +217,11 @@ int ui_wants_text(const ui_ctx *c) { return c->focus != 0; }
 
 uint64_t ui_frame_hash(const ui_ctx *c)
 {
-    uint64_t h = 1469598103934665603ull;
+    uint64_t h = PLAT_HASH_START;
 #define MIX(v)                                                                                 \
     do {                                                                                       \
-        h ^= (uint64_t)(v);                                                                    \
-        h *= 1099511628211ull;                                                                 \
+        int64_t v_ = (int64_t)(v);                                                             \
+        h = plat_hash(h, &v_, sizeof v_);                                                      \
     } while (0)
     MIX(c->w);
     MIX(c->h);
@@ -239,8 +235,9 @@ uint64_t ui_frame_hash(const ui_ctx *c)
         MIX(k->w);
         MIX(k->h);
         MIX(k->color);
-        for (int j = 0; j < k->len; j++)
-            MIX((unsigned char)k->text[j]);
+        MIX(k->len);
+        if (k->len > 0)
+            h = plat_hash(h, k->text, (size_t)k->len);
     }
 #undef MIX
     return h;

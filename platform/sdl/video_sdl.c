@@ -1,4 +1,5 @@
 /* The SDL2 + SDL_ttf implementation of the video and input table. */
+#include "plat.h"
 #include "plat_gfx.h"
 
 #include <SDL.h>
@@ -56,12 +57,8 @@ typedef struct {
  * widths are found again without keeping the strings. */
 static uint64_t text_key(int font, const char *s, int len)
 {
-    uint64_t h = 1469598103934665603ull ^ (uint64_t)(font + 1);
-    h *= 1099511628211ull;
-    for (int i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
+    uint64_t h = plat_hash(PLAT_HASH_START, &font, sizeof font);
+    h = plat_hash(h, s, (size_t)len);
     return h ? h : 1;
 }
 

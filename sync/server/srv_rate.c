@@ -58,16 +58,6 @@ void srv_rate_free(srv_rate *r)
     free(r);
 }
 
-static uint64_t fnv1a(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 /* Brings a bucket up to date; an empty slot counts as a full bucket. */
 static double level(const srv_rate *r, const slot *x, double now)
 {
@@ -95,7 +85,7 @@ int srv_rate_take(srv_rate *r, const char *key, double now, double cost)
     memcpy(k, key, kl);
     k[kl] = 0;
     pthread_mutex_lock(&r->mu);
-    size_t h = (size_t)fnv1a(k) & (r->n - 1);
+    size_t h = (size_t)plat_hash(PLAT_HASH_START, k, kl) & (r->n - 1);
     slot *found = NULL, *spare = NULL;
     double soonest = -1;
     for (size_t i = 0; i < PROBE && !found; i++) {
