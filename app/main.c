@@ -150,13 +150,9 @@ static sync_engine *start_sync(db *d, const char *path, const plat_sys *sys)
  * a PEM certificate. */
 static char *read_ca_file(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = calloc(1, DB_SYNC_CONFIG_MAX + 1);
-    size_t n = buf ? fread(buf, 1, DB_SYNC_CONFIG_MAX, f) : 0;
-    fclose(f);
-    if (!buf || n == 0 || n == DB_SYNC_CONFIG_MAX || !strstr(buf, "-----BEGIN CERTIFICATE-----")) {
+    char err[512];
+    char *buf = plat_read_file(path, DB_SYNC_CONFIG_MAX - 1, NULL, err, sizeof err);
+    if (buf && !strstr(buf, "-----BEGIN CERTIFICATE-----")) {
         free(buf);
         return NULL;
     }

@@ -96,6 +96,8 @@ typedef struct {
 /* No string in a catalogue comes near this; the bound also keeps a broken
  * file from asking for absurd amounts of memory. */
 #define PO_STRING_MAX ((size_t)1 << 20)
+/* A whole catalogue; Blik's are under 20 KiB. */
+#define PO_FILE_MAX ((size_t)4 << 20)
 
 static int sb_add(sbuf *b, const char *s, size_t n)
 {
@@ -381,37 +383,10 @@ int i18n_parse(const char *text, size_t len, const char *name, i18n **out, char 
 int i18n_load(const char *path, i18n **out, char *err, size_t errlen)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "Could not open the translations %s.", path);
+    size_t len = 0;
+    char *buf = plat_read_file(path, PO_FILE_MAX, &len, err, errlen);
+    if (!buf)
         return -1;
-    }
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 > cap) {
-            cap = cap ? cap * 2 : 16384;
-            char *p = realloc(buf, cap);
-            if (!p) {
-                free(buf);
-                fclose(f);
-                snprintf(err, errlen, "Out of memory reading %s.", path);
-                return -1;
-            }
-            buf = p;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        snprintf(err, errlen, "Could not read the translations %s.", path);
-        return -1;
-    }
     int rc = i18n_parse(buf ? buf : "", len, path, out, err, errlen);
     free(buf);
     return rc;

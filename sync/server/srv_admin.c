@@ -216,23 +216,14 @@ static int unit_exists(cmd *c, const char *unit)
     return ok;
 }
 
+/* A command's input file, or NULL with the reason on the command's error
+ * stream. The caller frees the text. */
 static char *slurp(const char *path, size_t *len, FILE *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(err, "Cannot open %s.\n", path);
-        return NULL;
-    }
-    char *buf = malloc(FILE_MAX + 1);
-    size_t n = buf ? fread(buf, 1, FILE_MAX + 1, f) : 0;
-    fclose(f);
-    if (!buf || n > FILE_MAX) {
-        free(buf);
-        fprintf(err, "%s is larger than %d bytes.\n", path, FILE_MAX);
-        return NULL;
-    }
-    buf[n] = 0;
-    *len = n;
+    char msg[512];
+    char *buf = plat_read_file(path, FILE_MAX, len, msg, sizeof msg);
+    if (!buf)
+        fprintf(err, "%s\n", msg);
     return buf;
 }
 

@@ -69,22 +69,17 @@ int srv_port(const srv *s)
     return s ? s->port : 0;
 }
 
+/* A certificate or key file for TLS, or NULL with the reason in err. The
+ * caller frees the text. */
 static char *read_pem(const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "Cannot read %.400s: %s.", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = malloc(PEM_MAX + 1);
-    size_t n = buf ? fread(buf, 1, PEM_MAX + 1, f) : 0;
-    fclose(f);
-    if (!buf || n == 0 || n > PEM_MAX) {
+    size_t n = 0;
+    char *buf = plat_read_file(path, PEM_MAX, &n, err, errlen);
+    if (buf && n == 0) {
         free(buf);
-        snprintf(err, errlen, "%.400s is empty or larger than %d bytes.", path, PEM_MAX);
+        snprintf(err, errlen, "%.400s is empty.", path);
         return NULL;
     }
-    buf[n] = 0;
     return buf;
 }
 
