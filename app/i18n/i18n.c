@@ -8,9 +8,14 @@
 #include <string.h>
 
 typedef struct {
-    const char *key; /* msgid, or msgctxt "\004" msgid as gettext keys it */
-    const char *str;
+    const char *key;    /* msgid, or msgctxt "\004" msgid as gettext keys it */
+    const char *str;    /* msgstr, or msgstr[0] with the further forms after it */
+    const char *plural; /* msgid_plural, or NULL */
+    int nforms;         /* msgstr[0..nforms-1]; 0 for an entry without plurals */
 } entry;
+
+/* The longest Plural-Forms rule kept; real ones are under 100 characters. */
+#define PLURAL_RULE_MAX 160
 
 struct i18n {
     entry *entries;
@@ -20,6 +25,8 @@ struct i18n {
     char *blob; /* all strings, back to back */
     size_t blob_len, blob_cap;
     char lang[16];
+    int nplurals; /* from Plural-Forms; 0: none given, English's rule */
+    char plural_rule[PLURAL_RULE_MAX];
 };
 
 static uint32_t hash(const char *s)
@@ -39,7 +46,7 @@ void i18n_free(i18n *t)
     free(t);
 }
 
-static const char *lookup(const i18n *t, const char *key)
+static const entry *find(const i18n *t, const char *key)
 {
     if (!t || !t->tsize)
         return NULL;
@@ -49,14 +56,166 @@ static const char *lookup(const i18n *t, const char *key)
         if (!e)
             return NULL;
         if (strcmp(t->entries[e - 1].key, key) == 0)
-            return t->entries[e - 1].str;
+            return &t->entries[e - 1];
     }
+}
+
+static const char *lookup(const i18n *t, const char *key)
+{
+    const entry *e = find(t, key);
+    return e ? e->str : NULL;
 }
 
 const char *i18n_tr(const i18n *t, const char *msgid)
 {
     const char *s = lookup(t, msgid);
     return s ? s : msgid;
+}
+
+/* The k-th plural form of an entry: the forms lie back to back. */
+static const char *form(const entry *e, int k)
+{
+    const char *s = e->str;
+    for (int i = 0; i < k; i++)
+        s += strlen(s) + 1;
+    return s;
+}
+
+/* ---- the Plural-Forms rule ----
+ * gettext writes a language's rule as a C expression in n, for example
+ * "n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2" for
+ * Polish. It is evaluated here by recursive descent, with C's operators
+ * and precedence; values are unsigned, as in gettext. */
+
+typedef struct {
+    const char *p;
+    unsigned long long n;
+    int bad, depth;
+} rule;
+
+static unsigned long long rule_cond(rule *r);
+
+static void rule_space(rule *r)
+{
+    while (*r->p == ' ' || *r->p == '\t' || *r->p == '\n')
+        r->p++;
+}
+
+/* A number, n, a parenthesised expression or a negation. The depth bound
+ * keeps a hostile catalogue from recursing without end. */
+static unsigned long long rule_primary(rule *r)
+{
+    unsigned long long v = 0;
+    rule_space(r);
+    if (++r->depth > 64) {
+        r->bad = 1;
+    } else if (*r->p == '!' && r->p[1] != '=') {
+        r->p++;
+        v = !rule_primary(r);
+    } else if (*r->p == '(') {
+        r->p++;
+        v = rule_cond(r);
+        rule_space(r);
+        if (*r->p == ')')
+            r->p++;
+        else
+            r->bad = 1;
+    } else if (*r->p == 'n') {
+        r->p++;
+        v = r->n;
+    } else if (*r->p >= '0' && *r->p <= '9') {
+        char *end;
+        v = strtoull(r->p, &end, 10);
+        r->p = end;
+    } else {
+        r->bad = 1;
+    }
+    r->depth--;
+    return v;
+}
+
+/* Binary operators by precedence, loosest first; longer spellings first so
+ * that "<=" is not read as "<". */
+static const char *const rule_ops[][4] = {
+    {"||"}, {"&&"}, {"==", "!="}, {"<=", ">=", "<", ">"}, {"+", "-"}, {"*", "/", "%"},
+};
+#define RULE_LEVELS ((int)(sizeof rule_ops / sizeof rule_ops[0]))
+
+static unsigned long long rule_binary(rule *r, int level)
+{
+    if (level == RULE_LEVELS)
+        return rule_primary(r);
+    unsigned long long v = rule_binary(r, level + 1);
+    while (!r->bad) {
+        rule_space(r);
+        const char *op = NULL;
+        for (int i = 0; i < 4 && rule_ops[level][i] && !op; i++)
+            if (!strncmp(r->p, rule_ops[level][i], strlen(rule_ops[level][i])))
+                op = rule_ops[level][i];
+        if (!op)
+            break;
+        r->p += strlen(op);
+        unsigned long long w = rule_binary(r, level + 1);
+        switch (op[0] == op[1] || op[1] == '=' ? op[0] + 256 : op[0]) {
+        case '|' + 256: v = v || w; break;
+        case '&' + 256: v = v && w; break;
+        case '=' + 256: v = v == w; break;
+        case '!' + 256: v = v != w; break;
+        case '<' + 256: v = v <= w; break;
+        case '>' + 256: v = v >= w; break;
+        case '<': v = v < w; break;
+        case '>': v = v > w; break;
+        case '+': v = v + w; break;
+        case '-': v = v - w; break;
+        case '*': v = v * w; break;
+        /* gettext would crash on a division by zero; form 0 is kinder. */
+        case '/': v = w ? v / w : 0; break;
+        default: v = w ? v % w : 0; break;
+        }
+    }
+    return v;
+}
+
+static unsigned long long rule_cond(rule *r)
+{
+    unsigned long long c = rule_binary(r, 0);
+    rule_space(r);
+    if (r->bad || *r->p != '?')
+        return c;
+    r->p++;
+    unsigned long long a = rule_cond(r);
+    rule_space(r);
+    if (*r->p != ':') {
+        r->bad = 1;
+        return 0;
+    }
+    r->p++;
+    unsigned long long b = rule_cond(r);
+    return c ? a : b;
+}
+
+/* Which form n takes; -1 if the rule cannot be read. */
+static int rule_eval(const char *text, int nplurals, unsigned long long n)
+{
+    rule r = {text, n, 0, 0};
+    unsigned long long v = rule_cond(&r);
+    rule_space(&r);
+    if (r.bad || *r.p)
+        return -1;
+    return v < (unsigned long long)nplurals ? (int)v : 0;
+}
+
+const char *i18n_ntr(const i18n *t, const char *singular, const char *plural, long long n)
+{
+    unsigned long long v = n < 0 ? 0ull - (unsigned long long)n : (unsigned long long)n;
+    const entry *e = find(t, singular);
+    if (e && e->nforms > 0) {
+        int k = t->nplurals ? rule_eval(t->plural_rule, t->nplurals, v) : v != 1;
+        if (k >= 0 && k < e->nforms && *form(e, k))
+            return form(e, k);
+    }
+    /* Untranslated: the source strings are English, with its rule. */
+    return v == 1 ? singular : plural;
 }
 
 const char *i18n_trc(const i18n *t, const char *ctxt, const char *msgid)
@@ -83,6 +242,20 @@ int i18n_entry(const i18n *t, int n, const char **msgid, const char **msgstr)
 }
 
 const char *i18n_language(const i18n *t) { return t ? t->lang : ""; }
+
+int i18n_nplurals(const i18n *t) { return t && t->nplurals ? t->nplurals : 2; }
+
+int i18n_entry_forms(const i18n *t, int n, const char **msgid_plural, const char **forms,
+                     int cap)
+{
+    if (!t || n < 0 || n >= t->n)
+        return -1;
+    const entry *e = &t->entries[n];
+    *msgid_plural = e->plural;
+    for (int k = 0; k < e->nforms && k < cap; k++)
+        forms[k] = form(e, k);
+    return e->nforms;
+}
 
 /* ---- parsing ---- */
 
@@ -120,8 +293,9 @@ static int sb_add(sbuf *b, const char *s, size_t n)
 }
 
 typedef struct {
-    sbuf ctxt, id, str;
-    int has_id, has_str, has_ctxt, fuzzy;
+    sbuf ctxt, id, plural, forms[I18N_FORMS_MAX];
+    int has_id, has_str, has_ctxt, has_plural, fuzzy;
+    int nforms; /* one past the highest msgstr[k] read */
 } pentry;
 
 static long blob_add(i18n *t, const char *s, size_t n)
@@ -145,31 +319,54 @@ static long blob_add(i18n *t, const char *s, size_t n)
     return (long)off; /* an offset: the blob may still move */
 }
 
-/* Reads the header entry for the language code. */
-static void read_header(i18n *t, const char *hdr)
+/* Reads the header entry: the language code and the plural rule
+ * ("Plural-Forms: nplurals=2; plural=(n != 1);"). A fuzzy header is a
+ * template's, whose rule is a placeholder ("nplurals=INTEGER"), so only a
+ * translation's rule is read. Returns 0, or -3 if that rule is there but
+ * cannot be used. */
+static int read_header(i18n *t, const char *hdr, int fuzzy)
 {
     const char *p = strstr(hdr, "Language:");
-    if (!p)
-        return;
-    p += 9;
-    while (*p == ' ')
-        p++;
-    size_t n = 0;
-    while (p[n] && p[n] != '\n' && p[n] != ' ' && n + 1 < sizeof t->lang)
-        n++;
-    memcpy(t->lang, p, n);
-    t->lang[n] = 0;
+    if (p) {
+        p += 9;
+        while (*p == ' ')
+            p++;
+        size_t n = 0;
+        while (p[n] && p[n] != '\n' && p[n] != ' ' && n + 1 < sizeof t->lang)
+            n++;
+        memcpy(t->lang, p, n);
+        t->lang[n] = 0;
+    }
+    const char *pf = strstr(hdr, "Plural-Forms:");
+    if (!pf || fuzzy)
+        return 0;
+    const char *np = strstr(pf, "nplurals="), *pl = strstr(pf, "plural=");
+    /* "plural=" is also inside "nplurals=": take the one after it. */
+    if (pl && np && pl == np + 1)
+        pl = strstr(pl + 1, "plural=");
+    if (!np || !pl)
+        return -3;
+    long count = strtol(np + 9, NULL, 10);
+    pl += 7;
+    size_t n = strcspn(pl, ";\n");
+    if (count < 1 || count > I18N_FORMS_MAX || n >= sizeof t->plural_rule)
+        return -3;
+    memcpy(t->plural_rule, pl, n);
+    t->plural_rule[n] = 0;
+    t->nplurals = (int)count;
+    /* A rule's syntax does not depend on n, so one evaluation checks it. */
+    return rule_eval(t->plural_rule, t->nplurals, 0) < 0 ? -3 : 0;
 }
 
 static int finish_entry(i18n *t, pentry *e)
 {
     int rc = 0;
+    const char *str0 = e->forms[0].s ? e->forms[0].s : "";
     if (e->has_id && e->has_str) {
         const char *id = e->id.s ? e->id.s : "";
-        const char *str = e->str.s ? e->str.s : "";
         if (!*id && !e->has_ctxt) {
-            read_header(t, str);
-        } else if (*str && !e->fuzzy) {
+            rc = read_header(t, str0, e->fuzzy);
+        } else if (*str0 && !e->fuzzy) {
             if (t->n == t->cap) {
                 int cap = t->cap ? t->cap * 2 : 64;
                 entry *p = realloc(t->entries, (size_t)cap * sizeof *p);
@@ -178,7 +375,7 @@ static int finish_entry(i18n *t, pentry *e)
                 t->entries = p;
                 t->cap = cap;
             }
-            long k;
+            long k, pl = 0, v = 0;
             if (e->has_ctxt) {
                 /* gettext's key for a context: ctxt, byte 4, msgid. */
                 sbuf key = {0};
@@ -193,23 +390,38 @@ static int finish_entry(i18n *t, pentry *e)
             } else {
                 k = blob_add(t, id, strlen(id));
             }
-            long v = blob_add(t, str, strlen(str));
-            if (k < 0 || v < 0)
+            if (e->has_plural)
+                pl = blob_add(t, e->plural.s ? e->plural.s : "", e->plural.len);
+            /* The forms back to back, so that the first is also the
+             * entry's plain translation. */
+            int nforms = e->has_plural ? e->nforms : 1;
+            for (int f = 0; f < nforms && v >= 0; f++) {
+                long o = blob_add(t, e->forms[f].s ? e->forms[f].s : "", e->forms[f].len);
+                v = f == 0 || o < 0 ? o : v;
+            }
+            if (k < 0 || v < 0 || pl < 0)
                 return -1;
             /* Offsets until parsing ends and the blob stops moving. */
-            t->entries[t->n].key = (const char *)(uintptr_t)k;
-            t->entries[t->n].str = (const char *)(uintptr_t)v;
-            t->n++;
+            entry *en = &t->entries[t->n++];
+            en->key = (const char *)(uintptr_t)k;
+            en->str = (const char *)(uintptr_t)v;
+            en->plural = e->has_plural ? (const char *)(uintptr_t)pl : NULL;
+            en->nforms = e->has_plural ? nforms : 0;
         }
     }
-    e->ctxt.len = e->id.len = e->str.len = 0;
+    e->ctxt.len = e->id.len = e->plural.len = 0;
     if (e->ctxt.s)
         e->ctxt.s[0] = 0;
     if (e->id.s)
         e->id.s[0] = 0;
-    if (e->str.s)
-        e->str.s[0] = 0;
-    e->has_id = e->has_str = e->has_ctxt = e->fuzzy = 0;
+    if (e->plural.s)
+        e->plural.s[0] = 0;
+    for (int f = 0; f < I18N_FORMS_MAX; f++) {
+        e->forms[f].len = 0;
+        if (e->forms[f].s)
+            e->forms[f].s[0] = 0;
+    }
+    e->has_id = e->has_str = e->has_ctxt = e->has_plural = e->fuzzy = e->nforms = 0;
     return rc;
 }
 
@@ -328,15 +540,24 @@ int i18n_parse(const char *text, size_t len, const char *name, i18n **out, char 
                 e.has_id = 1;
                 cur = &e.id;
             } else if (kl == 12 && memcmp(kw, "msgid_plural", 12) == 0) {
-                cur = NULL; /* plural forms: the singular msgid is the key */
-            } else if ((kl == 6 && memcmp(kw, "msgstr", 6) == 0) ||
-                       (kl == 9 && memcmp(kw, "msgstr[0]", 9) == 0)) {
-                if (!e.has_id)
+                /* The singular msgid stays the key, as in gettext. */
+                if (!e.has_id || e.has_str)
+                    rc = -2;
+                e.has_plural = 1;
+                cur = &e.plural;
+            } else if (kl == 6 && memcmp(kw, "msgstr", 6) == 0) {
+                if (!e.has_id || e.has_plural)
                     rc = -2;
                 e.has_str = 1;
-                cur = &e.str;
-            } else if (kl > 7 && memcmp(kw, "msgstr[", 7) == 0) {
-                cur = NULL;
+                cur = &e.forms[0];
+            } else if (kl == 9 && memcmp(kw, "msgstr[", 7) == 0 && kw[8] == ']' &&
+                       kw[7] >= '0' && kw[7] < '0' + I18N_FORMS_MAX) {
+                int f = kw[7] - '0';
+                if (!e.has_plural)
+                    rc = -2;
+                e.has_str = 1;
+                e.nforms = f + 1 > e.nforms ? f + 1 : e.nforms;
+                cur = &e.forms[f];
             } else {
                 rc = -2;
             }
@@ -356,10 +577,17 @@ int i18n_parse(const char *text, size_t len, const char *name, i18n **out, char 
         rc = finish_entry(t, &e);
     free(e.ctxt.s);
     free(e.id.s);
-    free(e.str.s);
+    free(e.plural.s);
+    for (int f = 0; f < I18N_FORMS_MAX; f++)
+        free(e.forms[f].s);
     if (rc != 0) {
         if (rc == -2)
             snprintf(err, errlen, "%s, line %d: not valid .po syntax.", name, lineno);
+        else if (rc == -3)
+            snprintf(err, errlen,
+                     "%s: the Plural-Forms header is not understood; it should read like "
+                     "\"nplurals=2; plural=(n != 1);\".",
+                     name);
         else
             snprintf(err, errlen, "Out of memory reading %s.", name);
         i18n_free(t);
@@ -369,6 +597,8 @@ int i18n_parse(const char *text, size_t len, const char *name, i18n **out, char 
     for (int i = 0; i < t->n; i++) {
         t->entries[i].key = t->blob + (uintptr_t)t->entries[i].key;
         t->entries[i].str = t->blob + (uintptr_t)t->entries[i].str;
+        if (t->entries[i].plural)
+            t->entries[i].plural = t->blob + (uintptr_t)t->entries[i].plural;
     }
     build_table(t);
     if (t->n && !t->table) {
@@ -387,7 +617,7 @@ int i18n_load(const char *path, i18n **out, char *err, size_t errlen)
     char *buf = plat_read_file(path, PO_FILE_MAX, &len, err, errlen);
     if (!buf)
         return -1;
-    int rc = i18n_parse(buf ? buf : "", len, path, out, err, errlen);
+    int rc = i18n_parse(buf, len, path, out, err, errlen);
     free(buf);
     return rc;
 }

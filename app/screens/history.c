@@ -248,7 +248,9 @@ void scr_history_frame(scr_app *a, ui_rect screen)
                  UI_LEFT);
     }
     ui_label(u, ui_cut_top(&body, ui_dp(u, 36)), PLAT_FONT_BOLD, UI_MUTED,
-             ui_fmt(u, T("%lld observations"), (long long)a->s.history.total), UI_LEFT);
+             ui_fmt(u, NT("%lld observation", "%lld observations", a->s.history.total),
+                    (long long)a->s.history.total),
+             UI_LEFT);
     ui_id lid = ui_ids("hist.list");
     int top = ui_list_begin(u, lid, body), y = top;
     int rh = ui_dp(u, 76);

@@ -160,7 +160,8 @@ static void focus_list(scr_app *a, ui_rect view, int *y)
         ui_wrap(u, ui_r(r.x + ui_dp(u, 12), r.y + ui_dp(u, 10), w, qh), PLAT_FONT_BOLD, UI_TEXT,
                 f->question, 1);
         ui_text(u, PLAT_FONT_SMALL, r.x + ui_dp(u, 12), r.y + ui_dp(u, 12) + qh, UI_MUTED,
-                ui_fmt(u, T("%d signs  \xC2\xB7  until %s"), f->n_signs, f->period_to));
+                ui_fmt(u, NT("%d sign  \xC2\xB7  until %s", "%d signs  \xC2\xB7  until %s", f->n_signs),
+                       f->n_signs, f->period_to));
     }
 }
 

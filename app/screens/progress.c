@@ -291,7 +291,9 @@ static int overview(scr_app *a, ui_rect col, int y)
         ui_wrap(u, ui_r(tx, ty, tw, th), PLAT_FONT_BOLD, UI_TEXT, f->signs[s].text, 1);
         ty += th + ui_dp(u, 4);
         ui_label(u, ui_r(tx, ty, tw, ui_dp(u, 24)), PLAT_FONT_SMALL, UI_MUTED,
-                 ui_fmt(u, T("Seen in %d of %d observations (rated in %d)"), k->seen[s], k->n_obs,
+                 ui_fmt(u, NT("Seen in %d of %d observation (rated in %d)",
+                           "Seen in %d of %d observations (rated in %d)", k->n_obs),
+                        k->seen[s], k->n_obs,
                         k->rated[s]),
                  UI_LEFT);
         ty += ui_dp(u, 30);
@@ -343,8 +345,11 @@ void scr_progress_frame(scr_app *a, ui_rect screen)
                        : a->s.progress.width >= 7 * DAY_MS ? T("weeks")
                                                    : T("days");
     ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 28)), PLAT_FONT_BODY, UI_MUTED,
-             ui_fmt(u, T("%d observations  \xC2\xB7  %d periods of %s"), a->s.progress.total.n_obs, a->s.progress.n,
-                    span),
+             ui_fmt(u, "%s  \xC2\xB7  %s",
+                    ui_fmt(u, NT("%d observation", "%d observations", a->s.progress.total.n_obs),
+                           a->s.progress.total.n_obs),
+                    ui_fmt(u, NT("%d period of %s", "%d periods of %s", a->s.progress.n),
+                           a->s.progress.n, span)),
              UI_LEFT);
     y += ui_dp(u, 40);
     if (a->s.progress.total.n_obs == 0) {

@@ -33,6 +33,8 @@
 
 /* The translation of a source string; `a` is always the app in screens. */
 #define T(s) i18n_tr(a->tr, s)
+/* The form of a text for the count n ("1 sign", "2 signs"). */
+#define NT(s, p, n) i18n_ntr(a->tr, s, p, n)
 /* Marks a string for translation where it is defined, not where shown. */
 #define N_(s) s
 

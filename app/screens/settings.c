@@ -241,7 +241,9 @@ void scr_settings_frame(scr_app *a, ui_rect screen)
     }
     db_sync_counts sc = a->sc;
     ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 32)), PLAT_FONT_BODY, UI_TEXT,
-             ui_fmt(u, T("%lld changes waiting to be sent, %lld to review, %lld refused"),
+             ui_fmt(u, NT("%lld change waiting to be sent, %lld to review, %lld refused",
+                          "%lld changes waiting to be sent, %lld to review, %lld refused",
+                          sc.waiting),
                     (long long)sc.waiting, (long long)sc.conflicts, (long long)sc.rejected),
              UI_LEFT);
     y += ui_dp(u, 40);
@@ -310,13 +312,18 @@ void scr_settings_frame(scr_app *a, ui_rect screen)
     /* Storage and retention. */
     scr_heading(a, col, &y, T("Storage on this tablet"));
     ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 32)), PLAT_FONT_BODY, UI_TEXT,
-             ui_fmt(u, T("%s used  \xC2\xB7  %lld observations"), size_text(a, a->storage.bytes),
+             ui_fmt(u, NT("%s used  \xC2\xB7  %lld observation", "%s used  \xC2\xB7  %lld observations",
+                       a->storage.observations),
+                    size_text(a, a->storage.bytes),
                     (long long)a->storage.observations),
              UI_LEFT);
     y += ui_dp(u, 36);
     y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_SMALL, UI_MUTED,
-                 ui_fmt(u, T("Observations older than %d days leave this tablet once the "
-                             "server has them; those not yet sent stay."),
+                 ui_fmt(u, NT("Observations older than %d day leave this tablet once the "
+                              "server has them; those not yet sent stay.",
+                              "Observations older than %d days leave this tablet once the "
+                              "server has them; those not yet sent stay.",
+                              a->unit.retention_days),
                         a->unit.retention_days),
                  1) +
          ui_dp(u, 16);

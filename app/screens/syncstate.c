@@ -63,7 +63,7 @@ scr_chip scr_sync_chip_text(const i18n *tr, const db_sync_counts *c, const scr_s
         return SCR_CHIP_PROBLEM;
     }
     if (review > 0) {
-        snprintf(out, cap, T("%lld need review"), review);
+        snprintf(out, cap, i18n_ntr(tr, "%lld needs review", "%lld need review", review), review);
         return SCR_CHIP_REVIEW;
     }
     if (refused > 0) {

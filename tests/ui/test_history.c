@@ -79,7 +79,7 @@ static void expect_count(th *t, const char *viewer, const char *room, const char
     int64_t n = -1;
     assert_int_equal(db_obs_count(t->db, &f, &n), DB_OK);
     char want[64];
-    snprintf(want, sizeof want, "%lld observationer", (long long)n);
+    snprintf(want, sizeof want, n == 1 ? "%lld observation" : "%lld observationer", (long long)n);
     if (!th_has_text(t, want))
         fail_msg("expected \"%s\"", want);
 }
@@ -243,7 +243,8 @@ static void test_retention_at_start(void **state)
     assert_int_equal(n, 1);
     th_sign_in(t, "Mette Østergaard");
     TAP(t, "Historik");
-    SEES(t, "1 observationer");
+    SEES(t, "1 observation");
+    assert_false(th_has_text(t, "1 observationer"));
     th_free(t);
 }
 

@@ -60,10 +60,101 @@ static void test_parse(void **state)
     assert_string_equal(i18n_trc(t, "verb", "Note"), "Notér");
     assert_string_equal(i18n_tr(t, "Note"), "Note");
     assert_string_equal(i18n_tr(t, "%d sign"), "%d tegn");
+    /* Without a Plural-Forms header the rule is English's. */
+    assert_int_equal(i18n_nplurals(t), 2);
+    assert_string_equal(i18n_ntr(t, "%d sign", "%d signs", 1), "%d tegn");
     assert_int_equal(i18n_count(t), 5);
     i18n_free(t);
     i18n_free(NULL);
     assert_string_equal(i18n_tr(NULL, "Lock"), "Lock");
+}
+
+/* A language with three forms reads its rule: Polish, the usual hard case
+ * (C's precedence, %, && and || inside ?:). */
+static const char polish[] =
+    "msgid \"\"\n"
+    "msgstr \"\"\n"
+    "\"Language: pl\\n\"\n"
+    "\"Plural-Forms: nplurals=3; plural=(n==1 ? 0 : n%10>=2 && n%10<=4 && \"\n"
+    "\"(n%100<10 || n%100>=20) ? 1 : 2);\\n\"\n"
+    "\n"
+    "msgid \"%d file\"\n"
+    "msgid_plural \"%d files\"\n"
+    "msgstr[0] \"%d plik\"\n"
+    "msgstr[1] \"%d pliki\"\n"
+    "msgstr[2] \"%d plików\"\n";
+
+static void test_plural_rule(void **state)
+{
+    (void)state;
+    i18n *t = NULL;
+    char err[256];
+    assert_int_equal(i18n_parse(polish, sizeof polish - 1, "pl", &t, err, sizeof err), 0);
+    assert_int_equal(i18n_nplurals(t), 3);
+    static const struct {
+        long long n;
+        const char *want;
+    } cases[] = {{0, "%d plików"},  {1, "%d plik"},    {2, "%d pliki"},   {4, "%d pliki"},
+                 {5, "%d plików"},  {11, "%d plików"}, {12, "%d plików"}, {21, "%d plików"},
+                 {22, "%d pliki"},  {104, "%d pliki"}, {112, "%d plików"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_string_equal(i18n_ntr(t, "%d file", "%d files", cases[i].n), cases[i].want);
+    const char *plural, *forms[I18N_FORMS_MAX];
+    assert_int_equal(i18n_entry_forms(t, 0, &plural, forms, I18N_FORMS_MAX), 3);
+    assert_string_equal(plural, "%d files");
+    assert_string_equal(forms[2], "%d plików");
+    /* Not in the catalogue: the source strings, by English's rule. */
+    assert_string_equal(i18n_ntr(t, "%d day", "%d days", 1), "%d day");
+    assert_string_equal(i18n_ntr(t, "%d day", "%d days", 0), "%d days");
+    assert_string_equal(i18n_ntr(NULL, "%d day", "%d days", 2), "%d days");
+    i18n_free(t);
+
+    /* A rule that cannot be read is refused with a sentence, not guessed. */
+    static const char *const bad_rules[] = {
+        "nplurals=2; plural=(n != 1;",   "nplurals=2; plural=n ? 1;",
+        "nplurals=2; plural=x;",         "nplurals=0; plural=0;",
+        "nplurals=9; plural=n;",         "nplurals=2;",
+        "nplurals=2; plural=n = 1;",     "nplurals=2; plural=(n != 1) junk;",
+    };
+    for (size_t i = 0; i < sizeof bad_rules / sizeof bad_rules[0]; i++) {
+        char po[256];
+        snprintf(po, sizeof po, "msgid \"\"\nmsgstr \"Plural-Forms: %s\\n\"\n", bad_rules[i]);
+        t = (i18n *)1;
+        err[0] = 0;
+        if (i18n_parse(po, strlen(po), "bad.po", &t, err, sizeof err) != -1)
+            fail_msg("accepted: %s", bad_rules[i]);
+        assert_null(t);
+        assert_non_null(strstr(err, "Plural-Forms"));
+    }
+}
+
+/* Both shipped languages pick the right form for 0, 1 and 2. */
+static i18n *load(const char *name);
+
+static void test_plural_catalogues(void **state)
+{
+    (void)state;
+    i18n *da = load("da.po");
+    i18n *en = load("en.po");
+    static const char one[] = "%lld observation", many[] = "%lld observations";
+    assert_string_equal(i18n_ntr(da, one, many, 0), "%lld observationer");
+    assert_string_equal(i18n_ntr(da, one, many, 1), "%lld observation");
+    assert_string_equal(i18n_ntr(da, one, many, 2), "%lld observationer");
+    assert_string_equal(i18n_ntr(en, one, many, 0), "%lld observations");
+    assert_string_equal(i18n_ntr(en, one, many, 1), "%lld observation");
+    assert_string_equal(i18n_ntr(en, one, many, 2), "%lld observations");
+    assert_string_equal(i18n_ntr(da, "%d period of %s", "%d periods of %s", 1),
+                        "%d periode af %s");
+    assert_string_equal(i18n_ntr(da, "%d period of %s", "%d periods of %s", 2),
+                        "%d perioder af %s");
+    /* Danish "tegn" is the same in both forms. */
+    static const char sign1[] = "%d sign  \xC2\xB7  until %s", signs[] = "%d signs  \xC2\xB7  until %s";
+    assert_string_equal(i18n_ntr(da, sign1, signs, 1), "%d tegn  \xC2\xB7  til %s");
+    assert_string_equal(i18n_ntr(da, sign1, signs, 2), "%d tegn  \xC2\xB7  til %s");
+    assert_string_equal(i18n_ntr(en, sign1, signs, 1), sign1);
+    assert_string_equal(i18n_ntr(en, sign1, signs, 0), signs);
+    i18n_free(da);
+    i18n_free(en);
 }
 
 static void test_parse_errors(void **state)
@@ -74,7 +165,10 @@ static void test_parse_errors(void **state)
         "msgid \"a\"\nmsgstr \"\\q\"\n",       /* unknown escape */
         "msgstr \"b\"\n",                      /* no msgid */
         "msgid \"a\"\nbogus \"b\"\n",          /* unknown keyword */
-        "msgid \"a\"\nmsgstr \"b\" trailing\n" /* junk after the string */
+        "msgid \"a\"\nmsgstr \"b\" trailing\n", /* junk after the string */
+        "msgid \"a\"\nmsgstr[1] \"b\"\n",         /* a form without msgid_plural */
+        "msgid \"a\"\nmsgid_plural \"as\"\nmsgstr \"b\"\n", /* plural without forms */
+        "msgid \"a\"\nmsgid_plural \"as\"\nmsgstr[9] \"b\"\n", /* no such form */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         i18n *t = (i18n *)1;
@@ -145,6 +239,32 @@ static void test_catalogues_complete(void **state)
             fail_msg("\"%s\" -> \"%s\": conversions %s vs %s", id, str, a, b);
         assert_string_not_equal(i18n_tr(en, id), "");
     }
+    /* Every text with plural forms has all of its language's forms, each
+     * with the conversions of the source. */
+    i18n *langs[] = {da, en};
+    for (int l = 0; l < 2; l++) {
+        int plurals = 0;
+        assert_int_equal(i18n_nplurals(langs[l]), 2);
+        for (int i = 0; i < i18n_count(langs[l]); i++) {
+            const char *id, *str, *plural, *forms[I18N_FORMS_MAX];
+            assert_int_equal(i18n_entry(langs[l], i, &id, &str), 0);
+            int n = i18n_entry_forms(langs[l], i, &plural, forms, I18N_FORMS_MAX);
+            if (n == 0)
+                continue;
+            plurals++;
+            if (n != i18n_nplurals(langs[l]))
+                fail_msg("%s: \"%s\" has %d forms", i18n_language(langs[l]), plural, n);
+            char a[32], b[32];
+            conversions(plural, a, sizeof a);
+            for (int k = 0; k < n; k++) {
+                conversions(forms[k], b, sizeof b);
+                if (!forms[k][0] || strcmp(a, b) != 0)
+                    fail_msg("%s: \"%s\" form %d \"%s\"", i18n_language(langs[l]), plural, k,
+                             forms[k]);
+            }
+        }
+        assert_true(plurals >= 9);
+    }
     /* A few that people see first, with Danish letters. */
     assert_string_equal(i18n_tr(da, "Lock"), "Lås");
     assert_string_equal(i18n_tr(da, "Who are you?"), "Hvem er du?");
@@ -176,6 +296,8 @@ static void test_template_translated(void **state)
             if (e)
                 *e = 0;
             strncat(id, s, sizeof id - strlen(id) - 1);
+        } else if (!strncmp(line, "msgid_plural", 12)) {
+            in_id = 0; /* the singular is the key */
         } else if (in_id && line[0] == '"') {
             char *s = line + 1, *e = strrchr(s, '"');
             if (e)
@@ -187,7 +309,8 @@ static void test_template_translated(void **state)
                 /* Words Danish shares with English. */
                 static const char *const same[] = {"OK", "Note", "Observation", "Note (%d)",
                                                    "Feedback", "Server", "Status", "Version",
-                                                   "Version %d  \xC2\xB7  %s  \xC2\xB7  %s"};
+                                                   "Version %d  \xC2\xB7  %s  \xC2\xB7  %s",
+                                                   "%d observation", "%lld observation"};
                 int shared = 0;
                 for (size_t k = 0; k < sizeof same / sizeof same[0]; k++)
                     shared |= !strcmp(id, same[k]);
@@ -207,6 +330,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_plural_rule),
+        cmocka_unit_test(test_plural_catalogues),
         cmocka_unit_test(test_catalogues_complete),
         cmocka_unit_test(test_template_translated),
     };
