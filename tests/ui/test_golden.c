@@ -17,7 +17,7 @@
 #include <time.h>
 
 #include "harness.h"
-#include "png.h"
+#include "th_png.h"
 #include "tsupport.h"
 
 #define TAP(t, s)                                                                              \
@@ -40,19 +40,19 @@ static void check_golden(th *t, const char *name)
     int hw = w / 2, hh = h / 2;
     uint32_t *half = malloc((size_t)hw * (size_t)hh * sizeof *half);
     assert_non_null(half);
-    png_half(px, w, h, half);
+    th_png_half(px, w, h, half);
     char golden[1024];
     snprintf(golden, sizeof golden, "%s/%s.png", BLIK_GOLDEN_DIR, name);
     const char *upd = getenv("BLIK_UPDATE_GOLDEN");
     if (upd && *upd == '1') {
-        assert_int_equal(png_write(golden, half, hw, hh), 0);
+        assert_int_equal(th_png_write(golden, half, hw, hh), 0);
         fprintf(stderr, "wrote %s\n", golden);
         free(half);
         return;
     }
     uint32_t *want = NULL;
     int gw = 0, gh = 0;
-    if (png_read(golden, &want, &gw, &gh) != 0)
+    if (th_png_read(golden, &want, &gw, &gh) != 0)
         fail_msg("no golden image %s (make it with BLIK_UPDATE_GOLDEN=1)", golden);
     long bad = 0;
     uint32_t *diff = malloc((size_t)hw * (size_t)hh * sizeof *diff);
@@ -81,9 +81,9 @@ static void check_golden(th *t, const char *name)
         snprintf(dir, sizeof dir, "%s", base && *base ? base : "/tmp");
         snprintf(a, sizeof a, "%s/%s-actual.png", dir, name);
         snprintf(d, sizeof d, "%s/%s-diff.png", dir, name);
-        png_write(a, half, hw, hh);
+        th_png_write(a, half, hw, hh);
         if (same_size)
-            png_write(d, diff, hw, hh);
+            th_png_write(d, diff, hw, hh);
         free(half);
         free(diff);
         free(want);
