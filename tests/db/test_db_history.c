@@ -15,6 +15,7 @@
 #include "db_sync.h"
 #include "dbfix.h"
 #include "tsupport.h"
+#include "tsupport_obs.h"
 
 #define DAY 86400000LL
 #define FOCUS2 "0b11c000-0000-4000-8000-000000000042"
@@ -40,18 +41,13 @@ static void ack_all(dbfix *f)
 static void observe(dbfix *f, const char *observer, const char *observee, const char *room,
                     int minutes, int open_q, int level, model_id id)
 {
-    db_obs_new n = {.unit_id = DEMO_UNIT_ID, .focus_id = FIX_FOCUS, .observer_id = observer,
-                    .observee_id = observee, .room_id = room, .activity = "Samling",
-                    .agreement = 1};
-    assert_int_equal(db_obs_start(f->d, &n, id), DB_OK);
-    for (int i = 0; i < open_q + 1; i++)
-        assert_int_equal(db_obs_event(f->d, id, observer, MODEL_EV_COUNT, "open_q", NULL), DB_OK);
-    assert_int_equal(db_obs_undo(f->d, id, observer, NULL), DB_OK);
-    assert_int_equal(db_obs_event(f->d, id, observer, MODEL_EV_COUNT, "closed_q", NULL), DB_OK);
-    if (level >= 0)
-        assert_int_equal(db_obs_rate(f->d, id, observer, FIX_SIGN1, level), DB_OK);
-    plat_fake_advance(f->sys, (int64_t)minutes * 60000);
-    assert_int_equal(db_obs_finish(f->d, id, observer), DB_OK);
+    tsupport_obs o = {.start = {.unit_id = DEMO_UNIT_ID, .focus_id = FIX_FOCUS,
+                                .observer_id = observer, .observee_id = observee,
+                                .room_id = room, .activity = "Samling"},
+                      .keys = {"open_q", "closed_q"}, .taps = {open_q + 1, 1}, .undo_first = 1,
+                      .signs = {level >= 0 ? FIX_SIGN1 : NULL}, .levels = {level},
+                      .clock = f->sys, .minutes = minutes};
+    TSUPPORT_RC(tsupport_observe(f->d, &o, id), DB_OK, db_errmsg(f->d));
 }
 
 /* A file made at version 4 with an observation comes up to version 5 with

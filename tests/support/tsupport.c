@@ -51,6 +51,23 @@ int tsupport_tmpdir(const char *name, char *out, size_t cap)
     return plat_mkdirs(out);
 }
 
+/* One folder per process is enough: a group runs its tests in turn. */
+int tsupport_group_dir(void **state)
+{
+    static char dir[1024];
+    if (tsupport_tmpdir("group", dir, sizeof dir) != 0)
+        return -1;
+    *state = dir;
+    return 0;
+}
+
+int tsupport_group_dir_free(void **state)
+{
+    if (*state)
+        tsupport_rmtree(*state);
+    return 0;
+}
+
 int tsupport_write_file(const char *path, const void *data, size_t len)
 {
     FILE *f = fopen(path, "wb");

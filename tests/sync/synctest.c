@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "tsupport.h"
+#include "tsupport_obs.h"
 
 void tab_open(tablet *t, const char *name, const sync_config *cfg)
 {
@@ -73,24 +74,16 @@ void tab_sync_ok(tablet *t, sync_report *rep)
 void tab_observe(tablet *t, const fx_unit *u, const char *observer, const char *observee,
                  int n_events, int n_notes, model_id id)
 {
-    db_obs_new o = {u->unit, u->focus, observer, observee, u->room, 0, "Circle time",
-                    "{}", 1};
-    int rc = db_obs_start(t->d, &o, id);
-    if (rc != DB_OK)
-        fprintf(stderr, "db_obs_start: %s\n", db_errmsg(t->d));
-    assert_int_equal(rc, DB_OK);
-    for (int i = 0; i < n_events; i++)
-        assert_int_equal(db_obs_event(t->d, id, observer, MODEL_EV_COUNT, "open_q", NULL), DB_OK);
-    for (int i = 0; i < n_notes; i++) {
-        char text[64];
-        snprintf(text, sizeof text, "Note %d: the children answered in whole sentences.", i);
-        assert_int_equal(db_obs_note(t->d, id, observer, text, NULL, NULL), DB_OK);
-    }
+    tsupport_obs o = {.start = {u->unit, u->focus, observer, observee, u->room, 0, "Circle time",
+                                "{}", 1},
+                      .keys = {"open_q"}, .taps = {n_events}, .notes = n_notes};
     model_focus f;
     assert_int_equal(db_focus_get(t->d, u->focus, 0, &f), DB_OK);
-    for (int i = 0; i < f.n_signs; i++)
-        assert_int_equal(db_obs_rate(t->d, id, observer, f.signs[i].id, i % 3), DB_OK);
-    assert_int_equal(db_obs_finish(t->d, id, observer), DB_OK);
+    for (int i = 0; i < f.n_signs; i++) {
+        o.signs[i] = f.signs[i].id;
+        o.levels[i] = i % 3;
+    }
+    TSUPPORT_RC(tsupport_observe(t->d, &o, id), DB_OK, db_errmsg(t->d));
 }
 
 db_sync_counts tab_counts(tablet *t)

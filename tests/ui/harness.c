@@ -7,6 +7,7 @@
 
 #include "demo.h"
 #include "tsupport.h"
+#include "tsupport_obs.h"
 
 #define NEED(cond, what)                                                                       \
     do {                                                                                       \
@@ -92,25 +93,21 @@ int th_seed(db *d, plat_sys *sys, int n, int64_t end_ms, int64_t step_ms)
     int rc = db_batch_begin(d);
     for (int i = 0; rc == DB_OK && i < n; i++) {
         plat_fake_set(sys, end_ms - (int64_t)(n - i) * step_ms);
-        db_obs_new o = {.unit_id = DEMO_UNIT_ID, .focus_id = DEMO("41"),
-                        .observer_id = observers[i % 2], .observee_id = observees[(i / 2) % 2],
-                        .room_id = rooms[(i / 3) % 2], .activity = "Samling", .agreement = 1};
-        model_id id;
-        rc = db_obs_start(d, &o, id);
+        tsupport_obs o = {.start = {.unit_id = DEMO_UNIT_ID, .focus_id = DEMO("41"),
+                                    .observer_id = observers[i % 2],
+                                    .observee_id = observees[(i / 2) % 2],
+                                    .room_id = rooms[(i / 3) % 2], .activity = "Samling"},
+                          .clock = sys, .minutes = 20 + i % 5};
         int progress = n > 1 ? i * 10 / (n - 1) : 10; /* 0..10 over the series */
-        for (int k = 0; rc == DB_OK && k < 4; k++) {
-            int taps = k == 0 ? 2 + progress / 2 + i % 3 : k == 1 ? 6 - progress / 2 + i % 2
-                                                          : k == 2 ? 1 + progress / 3 : i % 2;
-            for (int j = 0; rc == DB_OK && j < taps; j++)
-                rc = db_obs_event(d, id, o.observer_id, MODEL_EV_COUNT, keys[k], NULL);
+        for (int k = 0; k < 4; k++) {
+            o.keys[k] = keys[k];
+            o.taps[k] = k == 0 ? 2 + progress / 2 + i % 3 : k == 1 ? 6 - progress / 2 + i % 2
+                                                        : k == 2 ? 1 + progress / 3 : i % 2;
+            o.signs[k] = signs[k];
+            o.levels[k] = (i * 7 + k * 3) % 10 < 2 + progress * (4 - k) / 5 ? 1 + (i + k) % 2 : 0;
         }
-        for (int k = 0; rc == DB_OK && k < 4; k++) {
-            int level = (i * 7 + k * 3) % 10 < 2 + progress * (4 - k) / 5 ? 1 + (i + k) % 2 : 0;
-            rc = db_obs_rate(d, id, o.observer_id, signs[k], level);
-        }
-        plat_fake_advance(sys, 20 * 60000 + (int64_t)(i % 5) * 60000);
-        if (rc == DB_OK)
-            rc = db_obs_finish(d, id, o.observer_id);
+        model_id id;
+        rc = tsupport_observe(d, &o, id);
         if (rc == DB_OK && (i + 1) % 1000 == 0) {
             rc = db_batch_end(d, 1);
             if (rc == DB_OK)
