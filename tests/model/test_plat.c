@@ -103,23 +103,9 @@ static void test_hash_is_fnv1a_and_continues(void **state)
     assert_true(plat_hash(PLAT_HASH_START, "foobaR", 6) != 0x85944171f73967e8ull);
 }
 
-static char dir[1024];
-
-static int make_dir(void **state)
-{
-    (void)state;
-    return tsupport_tmpdir("plat_file", dir, sizeof dir);
-}
-
-static int remove_dir(void **state)
-{
-    (void)state;
-    tsupport_rmtree(dir);
-    return 0;
-}
-
 /* Writes a file of n bytes of a repeating pattern; returns its path. */
-static const char *pattern_file(const char *name, size_t n, char *path, size_t cap)
+static const char *pattern_file(const char *dir, const char *name, size_t n, char *path,
+                                size_t cap)
 {
     tsupport_path(path, cap, dir, name);
     char *data = malloc(n ? n : 1);
@@ -133,11 +119,11 @@ static const char *pattern_file(const char *name, size_t n, char *path, size_t c
 
 static void test_read_file_whole_up_to_the_cap(void **state)
 {
-    (void)state;
+    const char *dir = *state;
     char path[1200], err[600] = "";
     size_t len = 1;
     /* Larger than the reader's first buffer, so that it must grow. */
-    pattern_file("big", 100000, path, sizeof path);
+    pattern_file(dir, "big", 100000, path, sizeof path);
     char *buf = plat_read_file(path, 100000, &len, err, sizeof err);
     assert_non_null(buf);
     assert_int_equal(len, 100000);
@@ -146,14 +132,14 @@ static void test_read_file_whole_up_to_the_cap(void **state)
     assert_int_equal(buf[99999], 'a' + 99999 % 26);
     free(buf);
 
-    pattern_file("empty", 0, path, sizeof path);
+    pattern_file(dir, "empty", 0, path, sizeof path);
     buf = plat_read_file(path, 10, &len, err, sizeof err);
     assert_non_null(buf);
     assert_int_equal(len, 0);
     assert_string_equal(buf, "");
     free(buf);
 
-    pattern_file("small", 5, path, sizeof path);
+    pattern_file(dir, "small", 5, path, sizeof path);
     buf = plat_read_file(path, 5, NULL, err, sizeof err); /* len may be NULL */
     assert_non_null(buf);
     assert_string_equal(buf, "abcde");
@@ -162,29 +148,29 @@ static void test_read_file_whole_up_to_the_cap(void **state)
 
 static void test_read_file_refuses_over_cap_and_missing(void **state)
 {
-    (void)state;
+    const char *dir = *state;
     char path[1200], err[600] = "";
     size_t len = 7;
-    pattern_file("six", 6, path, sizeof path);
+    pattern_file(dir, "six", 6, path, sizeof path);
     assert_null(plat_read_file(path, 5, &len, err, sizeof err));
     assert_int_equal(len, 0);
-    assert_non_null(strstr(err, "is larger than 5 bytes"));
-    assert_non_null(strstr(err, path));
+    TSUPPORT_HAS(err, "is larger than 5 bytes");
+    TSUPPORT_HAS(err, path);
 
-    pattern_file("big", 100001, path, sizeof path);
+    pattern_file(dir, "big", 100001, path, sizeof path);
     assert_null(plat_read_file(path, 100000, &len, err, sizeof err));
-    assert_non_null(strstr(err, "is larger than 100000 bytes"));
+    TSUPPORT_HAS(err, "is larger than 100000 bytes");
 
     tsupport_path(path, sizeof path, dir, "missing");
     err[0] = 0;
     assert_null(plat_read_file(path, 100, &len, err, sizeof err));
-    assert_non_null(strstr(err, "Cannot open"));
-    assert_non_null(strstr(err, "No such file"));
+    TSUPPORT_HAS(err, "Cannot open");
+    TSUPPORT_HAS(err, "No such file");
 
     /* A folder opens but cannot be read. */
     err[0] = 0;
     assert_null(plat_read_file(dir, 100, &len, err, sizeof err));
-    assert_non_null(strstr(err, dir));
+    TSUPPORT_HAS(err, dir);
 }
 
 int main(void)
@@ -196,5 +182,5 @@ int main(void)
         cmocka_unit_test(test_read_file_whole_up_to_the_cap),
         cmocka_unit_test(test_read_file_refuses_over_cap_and_missing),
     };
-    return cmocka_run_group_tests(tests, make_dir, remove_dir);
+    return cmocka_run_group_tests(tests, tsupport_group_dir, tsupport_group_dir_free);
 }

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "tsupport.h"
 
 static fx_world W;
 static fx_unit U;
@@ -105,8 +106,8 @@ static void test_pulls_and_exports_are_logged(void **state)
     char first[400];
     assert_int_equal(fx_admin(&W, first, sizeof first, NULL, "audit-list", "--subject", U.peer2,
                               NULL), 0);
-    assert_non_null(strstr(first, "\tpull\t"));
-    assert_non_null(strstr(first, D.id));
+    TSUPPORT_HAS(first, "\tpull\t");
+    TSUPPORT_HAS(first, D.id);
     assert_int_equal(fx_admin(&W, NULL, 0, NULL, "audit-list", "--limit", "0", NULL), 2);
 }
 
@@ -125,7 +126,7 @@ static void test_no_log_no_action(void **state)
              U.peer2);
     fx_post(&W, "/v1/pull", &D, body, &r);
     fx_assert_error(&r, 503, PROTO_E_UNAVAILABLE);
-    assert_null(strstr(r.body, "Circle time"));
+    TSUPPORT_LACKS(r.body, "Circle time");
     thttp_free(&r);
     sql("ALTER TABLE audit_log_away RENAME TO audit_log");
     fx_post(&W, "/v1/pull", &D, body, &r);

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "fixture.h"
+#include "tsupport.h"
 
 static fx_world W;
 static fx_unit U;
@@ -157,7 +158,7 @@ static void test_delete_erases_the_person_and_their_observations(void **state)
     (void)state;
     char out[300];
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "person-delete", "--person", U.peer1, NULL), 0);
-    assert_non_null(strstr(out, "3 observation(s)"));
+    TSUPPORT_HAS(out, "3 observation(s)");
     assert_int_equal(count("SELECT count(*) FROM people WHERE id = '%s'", U.peer1), 0);
     assert_int_equal(count("SELECT count(*) FROM items WHERE entity = 'person' AND key = '%s'",
                            U.peer1), 0);

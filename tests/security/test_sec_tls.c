@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "tsupport.h"
 
 static fx_world W;
 
@@ -92,7 +93,7 @@ static void refused(const char *version)
     /* The client did offer the old version (it sent a hello and did not
      * give up with "no protocols available"), and the server ended the
      * handshake without a byte in return: no certificate, no cipher. */
-    assert_null(strstr(out, "no protocols available"));
+    TSUPPORT_LACKS(out, "no protocols available");
     const char *h = strstr(out, "SSL handshake has read ");
     assert_non_null(h);
     long got = -1, sent = -1;
@@ -100,8 +101,8 @@ static void refused(const char *version)
                             &sent), 2);
     assert_int_equal(got, 0);
     assert_true(sent > 0);
-    assert_non_null(strstr(out, "no peer certificate available"));
-    assert_non_null(strstr(out, "Cipher is (NONE)"));
+    TSUPPORT_HAS(out, "no peer certificate available");
+    TSUPPORT_HAS(out, "Cipher is (NONE)");
     free(out);
 }
 
@@ -112,8 +113,8 @@ static void accepted(const char *version, const char *name)
     assert_int_equal(rc, 0);
     char want[64];
     snprintf(want, sizeof want, "New, %s, Cipher is ", name);
-    assert_non_null(strstr(out, want));
-    assert_non_null(strstr(out, "Verify return code: 0 (ok)"));
+    TSUPPORT_HAS(out, want);
+    TSUPPORT_HAS(out, "Verify return code: 0 (ok)");
     free(out);
 }
 

@@ -13,24 +13,9 @@
 #include "th_png.h"
 #include "tsupport.h"
 
-static char dir[1024];
-
-static int make_dir(void **state)
-{
-    (void)state;
-    return tsupport_tmpdir("ui_png", dir, sizeof dir);
-}
-
-static int remove_dir(void **state)
-{
-    (void)state;
-    tsupport_rmtree(dir);
-    return 0;
-}
-
 static void test_round_trip(void **state)
 {
-    (void)state;
+    const char *dir = *state;
     char golden[1200], copy[1200];
     snprintf(golden, sizeof golden, "%s/signin-1280x800.png", BLIK_GOLDEN_DIR);
     uint32_t *a = NULL, *b = NULL;
@@ -64,7 +49,7 @@ static void test_round_trip(void **state)
 
 static void test_refuses_what_is_not_a_png(void **state)
 {
-    (void)state;
+    const char *dir = *state;
     char path[1200];
     uint32_t *px = (uint32_t *)1;
     int w, h;
@@ -98,5 +83,5 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_refuses_what_is_not_a_png),
     };
-    return cmocka_run_group_tests(tests, make_dir, remove_dir);
+    return cmocka_run_group_tests(tests, tsupport_group_dir, tsupport_group_dir_free);
 }
