@@ -11,34 +11,9 @@
 #include <time.h>
 
 #include "harness.h"
+#include "th_steps.h"
 
-#define ID(n) "0b11c000-0000-4000-8000-0000000000" n
-
-#define TAP(t, s)                                                                              \
-    do {                                                                                       \
-        if (th_tap_text(t, s) != 0)                                                            \
-            fail_msg("not on screen: %s", s);                                                 \
-    } while (0)
-#define TAP_PREFIX(t, s)                                                                       \
-    do {                                                                                       \
-        if (th_tap_prefix(t, s) != 0)                                                          \
-            fail_msg("not on screen: %s...", s);                                              \
-    } while (0)
-#define REVEAL(t, s, x, y)                                                                     \
-    do {                                                                                       \
-        if (th_reveal(t, s, x, y) != 0)                                                        \
-            fail_msg("never scrolled into view: %s", s);                                      \
-    } while (0)
-
-/* Every touch target on screen is at least 48 dp. */
-#define TARGETS_OK(t)                                                                          \
-    do {                                                                                       \
-        int m_ = th_min_target_dp(t);                                                          \
-        if (m_ < UI_TARGET_DP)                                                                 \
-            fail_msg("a touch target of %d dp (line %d)", m_, __LINE__);                      \
-        if (m_ > 200) /* no targets recorded: the check would be empty */                      \
-            fail_msg("no touch targets seen (line %d)", __LINE__);                            \
-    } while (0)
+#define ID(n) DEMO_ID(n)
 
 static int count_of(th *t, const char *obs, const char *key)
 {

@@ -18,13 +18,8 @@
 
 #include "harness.h"
 #include "th_png.h"
+#include "th_steps.h"
 #include "tsupport.h"
-
-#define TAP(t, s)                                                                              \
-    do {                                                                                       \
-        if (th_tap_text(t, s) != 0)                                                            \
-            fail_msg("not on screen: %s", s);                                                 \
-    } while (0)
 
 /* A pixel differs if a channel moved more than this; an image fails if
  * more than MAX_BAD_PERMILLE of its pixels differ. */

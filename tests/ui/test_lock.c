@@ -15,12 +15,7 @@
 #include "db_sync.h"
 #include "demo.h"
 #include "harness.h"
-
-#define TAP(t, s)                                                                              \
-    do {                                                                                       \
-        if (th_tap_text(t, s) != 0)                                                            \
-            fail_msg("not on screen: %s", s);                                                 \
-    } while (0)
+#include "th_steps.h"
 
 static void start_observation(th *t, const char *observee)
 {
