@@ -53,7 +53,7 @@ static void test_enrol_and_first_pull(void **state)
     assert_int_equal(sync_round(A.c, NULL), SYNC_NOT_ENROLLED);
     TSUPPORT_HAS(sync_errmsg(A.c), "enrol");
     /* Unhappy first: a plain http address, a wrong code. Nothing is kept. */
-    char *ca = tab_read_file(W.srv.ca);
+    char *ca = tsupport_read_file(W.srv.ca);
     sync_enrolment bad = {"http://127.0.0.1:1", "ABCDE-FGHJK", "A", ca, NULL};
     assert_int_equal(sync_enrol(A.c, &bad), SYNC_INVALID);
     TSUPPORT_HAS(sync_errmsg(A.c), "https://");

@@ -472,7 +472,7 @@ static void test_wrong_certificate_sends_nothing(void **state)
     assert_int_equal(fx_admin(&W, code, sizeof code, NULL, "enrol-code", "--unit", U.unit, NULL), 0);
     char capath[700];
     snprintf(capath, sizeof capath, "%s/ca.pem", IMPOSTOR);
-    char *other_ca = tab_read_file(capath), *ca = tab_read_file(W.srv.ca);
+    char *other_ca = tsupport_read_file(capath), *ca = tsupport_read_file(W.srv.ca);
     sync_enrolment e = {W.srv.url, code, "C", other_ca, NULL};
     assert_int_equal(sync_enrol(C.c, &e), SYNC_TLS);
     assert_false(sync_enrolled(C.c));

@@ -15,6 +15,7 @@
 
 #include "fixture.h"
 #include "srv.h"
+#include "tsupport.h"
 
 static fx_world W;
 static fx_unit U, V;
@@ -30,17 +31,6 @@ static int down(void **state)
 {
     (void)state;
     return fx_down(&W);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *buf = calloc(1, 1 << 20);
-    size_t n = fread(buf, 1, (1 << 20) - 1, f);
-    buf[n] = 0;
-    fclose(f);
-    return buf;
 }
 
 static void write_file(const char *path, const char *text)
@@ -184,7 +174,7 @@ static void test_export_csv_and_json(void **state)
     char path[700], out[200];
     snprintf(path, sizeof path, "%s/export.csv", W.dir);
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "export", "--unit", U.unit, "--format", "csv", "--out", path, NULL), 0);
-    char *csv = slurp(path);
+    char *csv = tsupport_read_file(path);
     assert_true(!strncmp(csv, "observation_id,started_at,", 26));
     assert_non_null(strstr(csv, obs.u.obs.id));
     assert_null(strstr(csv, other.u.obs.id));

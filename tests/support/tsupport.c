@@ -1,6 +1,11 @@
 #include "tsupport.h"
 
 #include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +54,15 @@ int tsupport_tmpdir(const char *name, char *out, size_t cap)
         return -1;
     tsupport_rmtree(out);
     return plat_mkdirs(out);
+}
+
+char *tsupport_read_file(const char *path)
+{
+    char err[600];
+    char *buf = plat_read_file(path, (size_t)16 << 20, NULL, err, sizeof err);
+    if (!buf)
+        fail_msg("%s", err);
+    return buf;
 }
 
 /* One folder per process is enough: a group runs its tests in turn. */

@@ -13,6 +13,9 @@ void tsupport_rmtree(const char *path);
 void tsupport_path(char *out, size_t cap, const char *dir, const char *file);
 /* Writes len bytes to a new file; returns 0 or -1. */
 int tsupport_write_file(const char *path, const void *data, size_t len);
+/* The whole file at path (at most 16 MiB) as a string that the caller
+ * frees; fails the running test with the reason if it cannot be read. */
+char *tsupport_read_file(const char *path);
 /* A cmocka group setup and teardown that give a group of tests one fresh
  * folder: cmocka_run_group_tests(tests, tsupport_group_dir,
  * tsupport_group_dir_free); each test finds the folder's path in *state. */

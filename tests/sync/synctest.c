@@ -38,23 +38,11 @@ void tab_close(tablet *t)
         tsupport_rmtree(t->dir);
 }
 
-char *tab_read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *buf = malloc(1 << 20);
-    assert_non_null(buf);
-    size_t n = fread(buf, 1, (1 << 20) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return buf;
-}
-
 void tab_enrol(tablet *t, fx_world *w, const char *unit_id, const char *url)
 {
     char code[40];
     assert_int_equal(fx_admin(w, code, sizeof code, NULL, "enrol-code", "--unit", unit_id, NULL), 0);
-    char *ca = tab_read_file(w->srv.ca);
+    char *ca = tsupport_read_file(w->srv.ca);
     sync_enrolment e = {url ? url : w->srv.url, code, "Test tablet", ca, NULL};
     int rc = sync_enrol(t->c, &e);
     if (rc != SYNC_OK)

@@ -19,8 +19,6 @@ typedef struct {
  * (defaults); its db_path is set here. */
 void tab_open(tablet *t, const char *name, const sync_config *cfg);
 void tab_close(tablet *t);
-/* Reads a whole (small) file into a malloc'd string. */
-char *tab_read_file(const char *path);
 /* Enrols with a fresh code for unit, trusting the world's test CA; url may
  * be NULL for the server itself (else e.g. a fault proxy in front of it). */
 void tab_enrol(tablet *t, fx_world *w, const char *unit_id, const char *url);
