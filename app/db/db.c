@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,30 +63,69 @@ int db_sqlite_fail(db *d, int src, const char *doing)
 
 const char *db_errmsg(const db *d) { return d ? d->err : "Out of memory."; }
 
+/* Where the text at address sql sits, or would go, in a table of cap slots:
+ * the address mixed by a multiplicative hash, then the next slots in turn. */
+static int stmt_find(const db_stmt_slot *t, int cap, const char *sql)
+{
+    uint64_t h = (uint64_t)(uintptr_t)sql * 0x9E3779B97F4A7C15u;
+    int i = (int)(h >> 32) & (cap - 1);
+    while (t[i].sql && t[i].sql != sql)
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
+/* Doubles the table, moving the slots; the statements themselves stay where
+ * they are, so the ones handed out remain valid. */
+static int stmt_grow(db *d)
+{
+    int cap = d->stmt_cap ? d->stmt_cap * 2 : 128;
+    if (d->n_stmts >= DB_STMT_MAX)
+        return db_fail(d, DB_INTERNAL, "The store asked for more than %d different statements; "
+                                        "an SQL text is not static.", DB_STMT_MAX);
+    db_stmt_slot *t = sqlite3_malloc64(sizeof *t * (uint64_t)cap);
+    if (!t)
+        return db_fail(d, DB_NOMEM, "Out of memory while preparing a query.");
+    memset(t, 0, sizeof *t * (size_t)cap);
+    for (int i = 0; i < d->stmt_cap; i++)
+        if (d->stmts[i].sql)
+            t[stmt_find(t, cap, d->stmts[i].sql)] = d->stmts[i];
+    sqlite3_free(d->stmts);
+    d->stmts = t;
+    d->stmt_cap = cap;
+    return DB_OK;
+}
+
+/* Prepares each text once per handle and never evicts one: a call may hold
+ * a statement while a nested lookup fetches another (the viewer of a list),
+ * and a cache that made room by finalizing would free it under the caller. */
 sqlite3_stmt *db_stmt(db *d, const char *sql)
 {
-    int free_slot = -1;
-    for (int i = 0; i < DB_STMT_CACHE; i++) {
-        if (d->cache[i].sql == sql) {
-            sqlite3_reset(d->cache[i].st);
-            sqlite3_clear_bindings(d->cache[i].st);
-            return d->cache[i].st;
+    if (d->stmt_cap) {
+        db_stmt_slot *s = &d->stmts[stmt_find(d->stmts, d->stmt_cap, sql)];
+        if (s->sql) {
+            /* The same address with another text would be the wrong query. */
+            if (strcmp(sqlite3_sql(s->st), sql) != 0) {
+                db_fail(d, DB_INTERNAL, "Two different queries were given at one address.");
+                return NULL;
+            }
+            sqlite3_reset(s->st);
+            sqlite3_clear_bindings(s->st);
+            return s->st;
         }
-        if (!d->cache[i].sql && free_slot < 0)
-            free_slot = i;
     }
+    /* Keep the table at most half full, so that a search ends soon. */
+    if ((d->n_stmts + 1) * 2 > d->stmt_cap && stmt_grow(d) != DB_OK)
+        return NULL;
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v3(d->conn, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
     if (rc != SQLITE_OK) {
         db_sqlite_fail(d, rc, "preparing a query");
         return NULL;
     }
-    if (free_slot < 0) { /* full: evict the first slot; the cache is a speed-up only */
-        sqlite3_finalize(d->cache[0].st);
-        free_slot = 0;
-    }
-    d->cache[free_slot].sql = sql;
-    d->cache[free_slot].st = st;
+    db_stmt_slot *s = &d->stmts[stmt_find(d->stmts, d->stmt_cap, sql)];
+    s->sql = sql;
+    s->st = st;
+    d->n_stmts++;
     return st;
 }
 
@@ -297,8 +337,9 @@ void db_close(db *d)
 {
     if (!d)
         return;
-    for (int i = 0; i < DB_STMT_CACHE; i++)
-        sqlite3_finalize(d->cache[i].st);
+    for (int i = 0; i < d->stmt_cap; i++)
+        sqlite3_finalize(d->stmts[i].st);
+    sqlite3_free(d->stmts);
     if (d->conn)
         sqlite3_close(d->conn);
     free(d->tpl);

@@ -6,19 +6,27 @@
 
 #include "db.h"
 
-#define DB_STMT_CACHE 48
 #define DB_ERR_MAX 512
+/* More SQL texts than the store has (about 110) by far; reaching it means a
+ * text that is not static, and is refused rather than evicting anything. */
+#define DB_STMT_MAX 512
+
+/* One prepared statement of a handle, found by the address of its SQL text. */
+typedef struct {
+    const char *sql;
+    sqlite3_stmt *st;
+} db_stmt_slot;
 
 struct db {
     sqlite3 *conn;
     const plat_sys *sys;
     char err[DB_ERR_MAX];
     /* Prepared statements, found by the address of their (static) SQL text,
-     * so that a counter tap does not parse SQL again. */
-    struct {
-        const char *sql;
-        sqlite3_stmt *st;
-    } cache[DB_STMT_CACHE];
+     * so that a counter tap does not parse SQL again: an open-addressing
+     * table that grows and never evicts, so a statement handed out stays
+     * valid until db_close() however many others are prepared meanwhile. */
+    db_stmt_slot *stmts; /* stmt_cap slots (a power of two), NULL until the first */
+    int stmt_cap, n_stmts;
     int depth; /* open transactions: 1 = BEGIN, more = savepoints */
     /* The template last read. A stored template version never changes, so
      * this cannot go stale, and a tap need not parse JSON again. */
@@ -33,8 +41,10 @@ int db_sqlite_fail(db *d, int src, const char *doing);
 /* Clears the handle's message; returns DB_OK. */
 int db_ok(db *d);
 
-/* A cached, reset statement for a static SQL string; NULL on failure (the
- * message is set). Never finalize it; it is reset on the next fetch. */
+/* The handle's prepared statement for a static SQL string, reset, with no
+ * bindings; NULL on failure (the message is set). Each text is prepared once
+ * per handle and kept until db_close(): a caller may hold one statement while
+ * it fetches others. Never finalize it; it is reset on the next fetch. */
 sqlite3_stmt *db_stmt(db *d, const char *sql);
 
 /* BEGIN IMMEDIATE (or a savepoint inside one) / COMMIT / ROLLBACK. The
