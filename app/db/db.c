@@ -215,6 +215,19 @@ int db_commit(db *d)
     return DB_OK;
 }
 
+/* Every change ends the same way: rolled back with the failure's sentence
+ * kept (the rollback sets no message), or committed, where a failing commit
+ * rolls back and says why. One place, so no path forgets either. */
+int db_end(db *d, int rc)
+{
+    if (rc != DB_OK) {
+        db_rollback(d);
+        return rc;
+    }
+    rc = db_commit(d);
+    return rc == DB_OK ? db_ok(d) : rc;
+}
+
 int db_batch_begin(db *d) { return db_begin(d); }
 
 int db_batch_end(db *d, int commit)

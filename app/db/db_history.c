@@ -289,11 +289,7 @@ int db_retention_run(db *d, const char *unit_id, int64_t now_ms, int max, int *d
         for (int i = 0; rc == DB_OK && i < n; i++)
             if ((rc = db_sync_delete(d, "observation", ids[i])) == DB_OK)
                 rc = forget_ui_state(d, ids[i]);
-        if (rc != DB_OK) {
-            db_rollback(d);
-            return rc;
-        }
-        if ((rc = db_commit(d)) != DB_OK)
+        if ((rc = db_end(d, rc)) != DB_OK)
             return rc;
         *deleted += n;
         if (n < want)

@@ -53,6 +53,9 @@ sqlite3_stmt *db_stmt(db *d, const char *sql);
 int db_begin(db *d);
 int db_commit(db *d);
 void db_rollback(db *d);
+/* Ends the change db_begin() opened: commits if rc is DB_OK (clearing the
+ * message), otherwise rolls back and returns rc with its sentence kept. */
+int db_end(db *d, int rc);
 
 /* Binds text, or NULL for a NULL pointer. */
 int db_bind_text(sqlite3_stmt *st, int i, const char *s);

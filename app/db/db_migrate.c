@@ -193,10 +193,8 @@ int db_migrate(db *d, int target)
             char doing[48];
             snprintf(doing, sizeof doing, "updating the database to version %d", v);
             rc = db_sqlite_fail(d, src, doing);
-            db_rollback(d);
-            return rc;
         }
-        if ((rc = db_commit(d)) != DB_OK)
+        if ((rc = db_end(d, rc)) != DB_OK)
             return rc;
     }
     return DB_OK;

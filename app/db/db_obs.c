@@ -102,17 +102,6 @@ static int save_obs(db *d, const model_observation *o, int insert)
     return db_outbox_add(d, "observation", o->id, o->id, o->observer_id, payload);
 }
 
-/* Finishes an action: commits, or rolls back if rc says it failed. */
-static int finish(db *d, int rc)
-{
-    if (rc != DB_OK) {
-        db_rollback(d);
-        return rc;
-    }
-    rc = db_commit(d);
-    return rc == DB_OK ? db_ok(d) : rc;
-}
-
 int db_obs_start(db *d, const db_obs_new *n, model_id id_out)
 {
     char err[200];
@@ -188,7 +177,7 @@ int db_obs_start(db *d, const db_obs_new *n, model_id id_out)
     o->revision = 1;
     if ((rc = db_begin(d)) != DB_OK)
         goto out;
-    rc = finish(d, save_obs(d, o, 1));
+    rc = db_end(d, save_obs(d, o, 1));
     if (rc == DB_OK)
         memcpy(id_out, o->id, sizeof(model_id));
 out:
@@ -210,19 +199,13 @@ static int begin_obs(db *d, const char *obs_id, const char *actor_id, int need_d
     int rc = db_begin(d);
     if (rc != DB_OK)
         return rc;
-    if ((rc = db_obs_get(d, obs_id, o)) != DB_OK) {
-        db_rollback(d);
-        return rc;
-    }
-    if (!actor_id || strcmp(actor_id, o->observer_id)) {
-        db_rollback(d);
-        return db_fail(d, DB_DENIED, "Only the observer can change this observation.");
-    }
-    if (need_draft && o->status != MODEL_OBS_DRAFT) {
-        db_rollback(d);
-        return db_fail(d, DB_DENIED, "The observation is finished; nothing more can be "
-                                     "recorded in it.");
-    }
+    if ((rc = db_obs_get(d, obs_id, o)) != DB_OK)
+        return db_end(d, rc);
+    if (!actor_id || strcmp(actor_id, o->observer_id))
+        return db_end(d, db_fail(d, DB_DENIED, "Only the observer can change this observation."));
+    if (need_draft && o->status != MODEL_OBS_DRAFT)
+        return db_end(d, db_fail(d, DB_DENIED, "The observation is finished; nothing more can "
+                                               "be recorded in it."));
     return DB_OK;
 }
 
@@ -301,7 +284,7 @@ int db_obs_update(db *d, const char *id, const char *actor_id, const char *activ
             rc = record_revision(d, &o, actor_id, "context", NULL, was.context_json,
                                  o.context_json);
     }
-    return finish(d, rc);
+    return db_end(d, rc);
 }
 
 /* Is the sign one of the observation's focus version's signs? */
@@ -339,14 +322,14 @@ int db_obs_rate(db *d, const char *obs_id, const char *actor_id, const char *sig
                      t->n_scale);
     free(t);
     if (rc != DB_OK)
-        return finish(d, rc);
+        return db_end(d, rc);
     /* The level before, for the revision a correction leaves. */
     int was = -1;
     if (o.status == MODEL_OBS_FINISHED) {
         sqlite3_stmt *old = db_stmt(d, "SELECT level FROM rating WHERE observation_id = ?1"
                                        " AND sign_id = ?2");
         if (!old)
-            return finish(d, DB_INTERNAL);
+            return db_end(d, DB_INTERNAL);
         db_bind_text(old, 1, obs_id);
         db_bind_text(old, 2, sign_id);
         int src = sqlite3_step(old);
@@ -354,14 +337,14 @@ int db_obs_rate(db *d, const char *obs_id, const char *actor_id, const char *sig
             was = sqlite3_column_int(old, 0);
         sqlite3_reset(old);
         if (src != SQLITE_ROW && src != SQLITE_DONE)
-            return finish(d, db_sqlite_fail(d, src, "reading a rating"));
+            return db_end(d, db_sqlite_fail(d, src, "reading a rating"));
     }
     int64_t now = d->sys->now_ms(d->sys);
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO rating(observation_id, sign_id, level, at)"
                                   " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(observation_id, sign_id)"
                                   " DO UPDATE SET level = excluded.level, at = excluded.at");
     if (!st)
-        return finish(d, DB_INTERNAL);
+        return db_end(d, DB_INTERNAL);
     db_bind_text(st, 1, obs_id);
     db_bind_text(st, 2, sign_id);
     sqlite3_bind_int(st, 3, level);
@@ -369,7 +352,7 @@ int db_obs_rate(db *d, const char *obs_id, const char *actor_id, const char *sig
     int src = sqlite3_step(st);
     sqlite3_reset(st);
     if (src != SQLITE_DONE)
-        return finish(d, db_sqlite_fail(d, src, "saving a rating"));
+        return db_end(d, db_sqlite_fail(d, src, "saving a rating"));
     json_t *p = json_pack("{s:s,s:s,s:i,s:I}", "observation_id", obs_id, "sign_id", sign_id,
                           "level", level, "at", (json_int_t)now);
     /* The rating's identity is the pair; the outbox names it by the sign. */
@@ -383,7 +366,7 @@ int db_obs_rate(db *d, const char *obs_id, const char *actor_id, const char *sig
         snprintf(after, sizeof after, "%d", level);
         rc = record_revision(d, &o, actor_id, "rating", sign_id, before, after);
     }
-    return finish(d, rc);
+    return db_end(d, rc);
 }
 
 /* Whether a state is running: its newest start or stop that is not undone
@@ -488,7 +471,7 @@ int db_obs_event(db *d, const char *obs_id, const char *actor_id, model_event_ki
     }
     if (rc == DB_OK)
         rc = add_event(d, obs_id, actor_id, kind, key, NULL, d->sys->now_ms(d->sys), id_out);
-    return finish(d, rc);
+    return db_end(d, rc);
 }
 
 static void read_event(sqlite3_stmt *st, void *out)
@@ -528,7 +511,7 @@ int db_obs_undo(db *d, const char *obs_id, const char *actor_id, model_id id_out
     if ((rc = db_obs_last_undoable(d, obs_id, &last)) == DB_OK)
         rc = add_event(d, obs_id, actor_id, MODEL_EV_UNDO, "", last.id, d->sys->now_ms(d->sys),
                        id_out);
-    return finish(d, rc);
+    return db_end(d, rc);
 }
 
 int db_obs_note(db *d, const char *obs_id, const char *actor_id, const char *text,
@@ -546,16 +529,16 @@ int db_obs_note(db *d, const char *obs_id, const char *actor_id, const char *tex
     if (rc != DB_OK)
         return rc;
     if (sign_id && (rc = sign_known(d, &o, sign_id)) != DB_OK)
-        return finish(d, rc);
+        return db_end(d, rc);
     model_id id;
     if (model_id_new(d->sys, id) != 0)
-        return finish(d, db_fail(d, DB_INTERNAL, "The tablet gave no randomness for a new "
+        return db_end(d, db_fail(d, DB_INTERNAL, "The tablet gave no randomness for a new "
                                                  "identifier."));
     int64_t now = d->sys->now_ms(d->sys);
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO note(id, observation_id, at, text, sign_id)"
                                   " VALUES(?1, ?2, ?3, ?4, ?5)");
     if (!st)
-        return finish(d, DB_INTERNAL);
+        return db_end(d, DB_INTERNAL);
     db_bind_text(st, 1, id);
     db_bind_text(st, 2, obs_id);
     sqlite3_bind_int64(st, 3, now);
@@ -564,11 +547,11 @@ int db_obs_note(db *d, const char *obs_id, const char *actor_id, const char *tex
     int src = sqlite3_step(st);
     sqlite3_reset(st);
     if (src != SQLITE_DONE)
-        return finish(d, db_sqlite_fail(d, src, "saving a note"));
+        return db_end(d, db_sqlite_fail(d, src, "saving a note"));
     json_t *p = json_pack("{s:s,s:s,s:I,s:s,s:s}", "id", id, "observation_id", obs_id, "at",
                           (json_int_t)now, "text", text, "sign_id", sign_id ? sign_id : "");
     rc = p ? db_outbox_add(d, "note", id, obs_id, actor_id, p) : db_fail(d, DB_NOMEM, "Out of memory.");
-    rc = finish(d, rc);
+    rc = db_end(d, rc);
     if (rc == DB_OK && id_out)
         memcpy(id_out, id, sizeof id);
     return rc;
@@ -599,7 +582,7 @@ int db_obs_finish(db *d, const char *obs_id, const char *actor_id)
         o.ended_at = o.updated_at = now;
         rc = save_obs(d, &o, 0);
     }
-    return finish(d, rc);
+    return db_end(d, rc);
 }
 
 int db_feedback_put(db *d, const char *obs_id, const char *actor_id, const char *works,
@@ -625,7 +608,7 @@ int db_feedback_put(db *d, const char *obs_id, const char *actor_id, const char 
            " given_at = CASE WHEN given_at > 0 THEN given_at ELSE excluded.given_at END,"
            " updated_at = excluded.updated_at RETURNING given_at");
     if (!st)
-        return finish(d, DB_INTERNAL);
+        return db_end(d, DB_INTERNAL);
     db_bind_text(st, 1, obs_id);
     db_bind_text(st, 2, actor_id);
     db_bind_text(st, 3, works ? works : "");
@@ -639,13 +622,13 @@ int db_feedback_put(db *d, const char *obs_id, const char *actor_id, const char 
         src = sqlite3_step(st);
     sqlite3_reset(st);
     if (src != SQLITE_DONE)
-        return finish(d, db_sqlite_fail(d, src, "saving feedback"));
+        return db_end(d, db_sqlite_fail(d, src, "saving feedback"));
     json_t *p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I}", "observation_id", obs_id, "author_id",
                           actor_id, "works", works ? works : "", "wonderings",
                           wonderings ? wonderings : "", "next_step", next_step ? next_step : "",
                           "given_at", (json_int_t)given_at, "updated_at", (json_int_t)now);
     rc = p ? db_outbox_add(d, "feedback", obs_id, obs_id, actor_id, p) : db_fail(d, DB_NOMEM, "Out of memory.");
-    return finish(d, rc);
+    return db_end(d, rc);
 }
 
 static void read_feedback(sqlite3_stmt *st, void *out)
@@ -685,9 +668,9 @@ int db_reflection_put(db *d, const char *obs_id, const char *actor_id, const cha
         return rc;
     model_observation o;
     if ((rc = db_obs_get(d, obs_id, &o)) != DB_OK)
-        return finish(d, rc);
+        return db_end(d, rc);
     if (!actor_id || strcmp(actor_id, o.observee_id))
-        return finish(d, db_fail(d, DB_DENIED, "Only the observed colleague can write the "
+        return db_end(d, db_fail(d, DB_DENIED, "Only the observed colleague can write the "
                                                "reflection."));
     int64_t now = d->sys->now_ms(d->sys);
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO reflection(observation_id, author_id, text,"
@@ -695,7 +678,7 @@ int db_reflection_put(db *d, const char *obs_id, const char *actor_id, const cha
                                   " ON CONFLICT(observation_id) DO UPDATE SET text = excluded.text,"
                                   " next_step = excluded.next_step, updated_at = excluded.updated_at");
     if (!st)
-        return finish(d, DB_INTERNAL);
+        return db_end(d, DB_INTERNAL);
     db_bind_text(st, 1, obs_id);
     db_bind_text(st, 2, actor_id);
     db_bind_text(st, 3, text ? text : "");
@@ -704,13 +687,13 @@ int db_reflection_put(db *d, const char *obs_id, const char *actor_id, const cha
     int src = sqlite3_step(st);
     sqlite3_reset(st);
     if (src != SQLITE_DONE)
-        return finish(d, db_sqlite_fail(d, src, "saving the reflection"));
+        return db_end(d, db_sqlite_fail(d, src, "saving the reflection"));
     json_t *p = json_pack("{s:s,s:s,s:s,s:s,s:I}", "observation_id", obs_id, "author_id",
                           actor_id, "text", text ? text : "", "next_step",
                           next_step ? next_step : "", "updated_at", (json_int_t)now);
     rc = p ? db_outbox_add(d, "reflection", obs_id, obs_id, actor_id, p)
            : db_fail(d, DB_NOMEM, "Out of memory.");
-    return finish(d, rc);
+    return db_end(d, rc);
 }
 
 static void read_reflection(sqlite3_stmt *st, void *out)

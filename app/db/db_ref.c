@@ -21,14 +21,7 @@ static int step_done(db *d, sqlite3_stmt *st, const char *doing)
 static int write1(db *d, sqlite3_stmt *st, const char *doing)
 {
     int rc = db_begin(d);
-    if (rc != DB_OK)
-        return rc;
-    if ((rc = step_done(d, st, doing)) != DB_OK) {
-        db_rollback(d);
-        return rc;
-    }
-    rc = db_commit(d);
-    return rc == DB_OK ? db_ok(d) : rc;
+    return rc == DB_OK ? db_end(d, step_done(d, st, doing)) : rc;
 }
 
 static int need_unit(db *d, const char *unit_id)
@@ -348,7 +341,7 @@ int db_focus_put(db *d, const model_focus *f)
                                   " period_from, period_to, template_id)"
                                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     if (!st)
-        goto fail;
+        goto out;
     db_bind_text(st, 1, f->id);
     sqlite3_bind_int(st, 2, f->version);
     db_bind_text(st, 3, f->unit_id);
@@ -359,26 +352,23 @@ int db_focus_put(db *d, const model_focus *f)
     db_bind_text(st, 8, f->period_to);
     db_bind_text(st, 9, f->template_id);
     if ((rc = step_done(d, st, "saving a focus")) != DB_OK)
-        goto fail;
+        goto out;
     for (int i = 0; i < f->n_signs; i++) {
         rc = DB_INTERNAL;
         st = db_stmt(d, "INSERT INTO focus_sign(focus_id, focus_version, position, sign_id, text)"
                         " VALUES(?1, ?2, ?3, ?4, ?5)");
         if (!st)
-            goto fail;
+            goto out;
         db_bind_text(st, 1, f->id);
         sqlite3_bind_int(st, 2, f->version);
         sqlite3_bind_int(st, 3, i);
         db_bind_text(st, 4, f->signs[i].id);
         db_bind_text(st, 5, f->signs[i].text);
         if ((rc = step_done(d, st, "saving a sign")) != DB_OK)
-            goto fail;
+            goto out;
     }
-    rc = db_commit(d);
-    return rc == DB_OK ? db_ok(d) : rc;
-fail:
-    db_rollback(d);
-    return rc;
+out:
+    return db_end(d, rc);
 }
 
 static void read_sign(sqlite3_stmt *st, void *out)

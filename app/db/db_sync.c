@@ -371,15 +371,7 @@ int db_sync_apply(db *d, const db_sync_item *it, int force)
     }
     if (rc == DB_OK)
         rc = unpark_older(d, it->entity, it->key, it->version);
-    if (rc != DB_OK) {
-        char keep[DB_ERR_MAX];
-        memcpy(keep, d->err, sizeof keep);
-        db_rollback(d);
-        memcpy(d->err, keep, sizeof keep);
-        return rc;
-    }
-    rc = db_commit(d);
-    return rc == DB_OK ? db_ok(d) : rc;
+    return db_end(d, rc);
 }
 
 /* Everything of one observation, in the order the foreign keys need. */
@@ -464,15 +456,7 @@ int db_sync_delete(db *d, const char *entity, const char *id)
             rc = run(d, st, "deleting a person the server deleted");
         }
     }
-    if (rc != DB_OK) {
-        char keep[DB_ERR_MAX];
-        memcpy(keep, d->err, sizeof keep);
-        db_rollback(d);
-        memcpy(d->err, keep, sizeof keep);
-        return rc;
-    }
-    rc = db_commit(d);
-    return rc == DB_OK ? db_ok(d) : rc;
+    return db_end(d, rc);
 }
 
 int db_sync_park(db *d, const db_sync_item *it)
@@ -754,15 +738,7 @@ int db_sync_ack(db *d, const char *change_id, db_sync_ack_kind kind, int version
     int rc = db_begin(d);
     if (rc != DB_OK)
         return rc;
-    if ((rc = ack_in_txn(d, change_id, kind, version, code, message)) != DB_OK) {
-        char keep[DB_ERR_MAX];
-        memcpy(keep, d->err, sizeof keep);
-        db_rollback(d);
-        memcpy(d->err, keep, sizeof keep);
-        return rc;
-    }
-    rc = db_commit(d);
-    return rc == DB_OK ? db_ok(d) : rc;
+    return db_end(d, ack_in_txn(d, change_id, kind, version, code, message));
 }
 
 /* ---- state ---- */
@@ -940,15 +916,7 @@ int db_sync_conflict_keep_mine(db *d, const char *change_id)
         payload = NULL;
     }
     json_decref(payload);
-    if (rc != DB_OK) {
-        char keep[DB_ERR_MAX];
-        memcpy(keep, d->err, sizeof keep);
-        db_rollback(d);
-        memcpy(d->err, keep, sizeof keep);
-        return rc;
-    }
-    rc = db_commit(d);
-    return rc == DB_OK ? db_ok(d) : rc;
+    return db_end(d, rc);
 }
 
 int db_sync_conflict_close(db *d, const char *change_id)
@@ -1005,15 +973,7 @@ int db_sync_rejection_retry(db *d, const char *change_id)
             db_bind_text(st, 1, change_id);
         rc = run(d, st, "sending a refused change again");
     }
-    if (rc != DB_OK) {
-        char keep[DB_ERR_MAX];
-        memcpy(keep, d->err, sizeof keep);
-        db_rollback(d);
-        memcpy(d->err, keep, sizeof keep);
-        return rc;
-    }
-    rc = db_commit(d);
-    return rc == DB_OK ? db_ok(d) : rc;
+    return db_end(d, rc);
 }
 
 /* ---- enrolment settings ---- */
