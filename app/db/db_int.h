@@ -33,6 +33,25 @@ struct db {
     model_template *tpl; /* NULL until the first read; owned */
 };
 
+/*
+ * Enum values written into SQL text: `" AND kind = " DB_Q(DB_EV_UNDO)`. They
+ * are literals, not bound values, because the planner matches a partial
+ * index (event_undo: kind = 4) only against a literal. Each is tied to its
+ * enum, so that the enum stays the one truth: changing one without the
+ * other does not build.
+ */
+#define DB_Q_(n) #n
+#define DB_Q(n) DB_Q_(n)
+#define DB_EV_COUNT 0
+#define DB_EV_STATE_START 1
+#define DB_EV_STATE_STOP 2
+#define DB_EV_UNDO 4
+#define DB_OBS_FINISHED 1
+_Static_assert(DB_EV_COUNT == MODEL_EV_COUNT && DB_EV_STATE_START == MODEL_EV_STATE_START &&
+                   DB_EV_STATE_STOP == MODEL_EV_STATE_STOP && DB_EV_UNDO == MODEL_EV_UNDO,
+               "the event kinds in SQL are model_event_kind's");
+_Static_assert(DB_OBS_FINISHED == MODEL_OBS_FINISHED, "the status in SQL is model_obs_status's");
+
 /* Sets the handle's message and returns rc, so that a failure reads
  * `return db_fail(d, DB_INVALID, "...")`. */
 int db_fail(db *d, int rc, const char *fmt, ...);

@@ -374,8 +374,9 @@ int db_obs_rate(db *d, const char *obs_id, const char *actor_id, const char *sig
 static int state_running(db *d, const char *obs_id, const char *key, int *running)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT kind FROM event e WHERE observation_id = ?1"
-                                  " AND key = ?2 AND kind IN (1, 2) AND NOT EXISTS"
-                                  " (SELECT 1 FROM event u WHERE u.kind = 4 AND u.target_id = e.id)"
+                                  " AND key = ?2 AND kind IN (" DB_Q(DB_EV_STATE_START) ", "
+                                  DB_Q(DB_EV_STATE_STOP) ") AND NOT EXISTS (SELECT 1 FROM event u"
+                                  " WHERE u.kind = " DB_Q(DB_EV_UNDO) " AND u.target_id = e.id)"
                                   " ORDER BY rowid DESC LIMIT 1");
     if (!st)
         return DB_INTERNAL;
@@ -490,8 +491,9 @@ int db_obs_last_undoable(db *d, const char *obs_id, model_event *out)
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st = db_stmt(d, "SELECT id, observation_id, kind, key, target_id, at"
-                                  " FROM event e WHERE observation_id = ?1 AND kind <> 4"
-                                  " AND NOT EXISTS (SELECT 1 FROM event u WHERE u.kind = 4"
+                                  " FROM event e WHERE observation_id = ?1"
+                                  " AND kind <> " DB_Q(DB_EV_UNDO) " AND NOT EXISTS"
+                                  " (SELECT 1 FROM event u WHERE u.kind = " DB_Q(DB_EV_UNDO)
                                   " AND u.target_id = e.id) ORDER BY rowid DESC LIMIT 1");
     if (!st)
         return DB_INTERNAL;
@@ -812,8 +814,9 @@ int db_obs_counts(db *d, const char *obs_id, const model_template *t, int counts
 {
     memset(counts, 0, sizeof(int) * MODEL_MAX_COUNTERS);
     sqlite3_stmt *st = db_stmt(d, "SELECT key, count(*) FROM event e WHERE observation_id = ?1"
-                                  " AND kind = 0 AND NOT EXISTS (SELECT 1 FROM event u"
-                                  " WHERE u.kind = 4 AND u.target_id = e.id) GROUP BY key");
+                                  " AND kind = " DB_Q(DB_EV_COUNT) " AND NOT EXISTS"
+                                  " (SELECT 1 FROM event u WHERE u.kind = " DB_Q(DB_EV_UNDO)
+                                  " AND u.target_id = e.id) GROUP BY key");
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, obs_id);
