@@ -131,8 +131,7 @@ static int sync_hook_take_theirs(void *ctx, db *d, const char *change_id, char *
  * unenrolled tablet has nothing to sync with and runs no worker. */
 static sync_engine *start_sync(db *d, const char *path, const plat_sys *sys)
 {
-    char dev[128];
-    if (db_sync_config_get(d, "device_id", dev, sizeof dev) != DB_OK || !dev[0])
+    if (!db_enrolled(d))
         return NULL;
     sync_config sc = {0};
     sc.db_path = path;
@@ -332,12 +331,12 @@ int main(int argc, char **argv)
             db_close(d);
             return 1;
         }
-        if (db_kv_get(d, "device.unit", buf, sizeof buf) != DB_OK)
-            db_kv_put(d, "device.unit", DEMO_UNIT_ID);
+        if (db_device_unit_get(d, buf) != DB_OK)
+            db_device_unit_put(d, DEMO_UNIT_ID);
     }
     if (lang)
-        db_kv_put(d, "ui.lang", lang);
-    else if (db_kv_get(d, "ui.lang", buf, sizeof buf) == DB_OK && !strcmp(buf, "en"))
+        db_ui_lang_put(d, lang);
+    else if (db_ui_lang_get(d, buf) == DB_OK && !strcmp(buf, "en"))
         lang = "en";
     else
         lang = "da";

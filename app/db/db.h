@@ -32,7 +32,7 @@ typedef enum {
     DB_INTERNAL
 } db_rc;
 
-#define DB_SCHEMA_VERSION 5
+#define DB_SCHEMA_VERSION 6
 
 /*
  * Opens (creating if needed) the store at path and brings its schema up to
@@ -202,6 +202,73 @@ void db_outbox_entries_free(db_outbox_entry *e, int n);
 int db_outbox_ack(db *d, const char *change_id);
 /* 1 if the record has a change that the server has not acknowledged. */
 int db_is_pending(db *d, const char *entity_id, int *pending);
+
+/* ---- drafts: words typed but not yet saved as a change ---- */
+
+/* The fields a screen keeps a draft of, per observation. The values are
+ * stored: append new fields before DB_DRAFT_FIELDS, never renumber. A
+ * draft lives in its own table, deleted with its observation, so a field
+ * added here is erased with the rest without anyone listing it. */
+typedef enum {
+    DB_DRAFT_NOTE = 0,    /* the half-written note while observing */
+    DB_DRAFT_SKIPPED,     /* interval prompts skipped (a count, as text) */
+    DB_DRAFT_FB_WORKS,    /* feedback: what works */
+    DB_DRAFT_FB_WONDER,   /* feedback: wonderings */
+    DB_DRAFT_FB_NEXT,     /* feedback: the agreed next step */
+    DB_DRAFT_RE_TEXT,     /* reflection */
+    DB_DRAFT_RE_NEXT,     /* reflection: my next step */
+    DB_DRAFT_FIELDS       /* the number of fields */
+} db_draft_field;
+
+/* Keeps text (up to MODEL_TEXT_MAX bytes, "" allowed) as the draft of one
+ * field of an observation that is on this tablet. */
+int db_draft_put(db *d, const char *obs_id, db_draft_field field, const char *text);
+/* Writes "" and returns DB_NOTFOUND if there is no such draft. */
+int db_draft_get(db *d, const char *obs_id, db_draft_field field, char *out, size_t cap);
+/* Forgets a draft; DB_OK whether or not there was one. */
+int db_draft_clear(db *d, const char *obs_id, db_draft_field field);
+
+/* ---- enrolment: this tablet's bond with its server ---- */
+
+#define DB_ENROL_CA_MAX 65536 /* bytes of a CA certificate chain (PEM) */
+
+/* What enrolment leaves on the tablet; the sync engine reads it, the app
+ * only asks whether there is one and which unit it is. */
+typedef struct {
+    char server_url[512];   /* the server enrolled with */
+    char device_id[64];     /* the device credentials the server gave */
+    char device_secret[80]; /* 64 hex digits */
+    model_id unit_id;       /* the unit the tablet was enrolled in */
+    char pin[128];          /* the server key's pin ("" for none) */
+} db_enrolment;
+
+/* Stores an enrolment and its CA (PEM, NULL or "" for the system's) as one
+ * change. Every field but pin must be set. */
+int db_enrolment_put(db *d, const db_enrolment *e, const char *ca_pem);
+/* DB_NOTFOUND (out zeroed) if the tablet is not enrolled. */
+int db_enrolment_get(db *d, db_enrolment *out);
+/* The CA given at enrolment into out (cap bytes); "" if none. */
+int db_enrolment_ca(db *d, char *out, size_t cap);
+/* 1 if the tablet is enrolled with a server, 0 if not (or unreadable). */
+int db_enrolled(db *d);
+
+/* The unit the tablet shows: the enrolled one, or the demo unit. Writes ""
+ * and returns DB_NOTFOUND if none is set. */
+int db_device_unit_get(db *d, model_id out);
+int db_device_unit_put(db *d, const char *unit_id);
+/* The server address a leader noted down for an enrolment still to come. */
+int db_server_note_get(db *d, char *out, size_t cap);
+int db_server_note_put(db *d, const char *url);
+
+/* ---- the app's own settings ---- */
+
+/* The interface language, "da" or "en"; DB_NOTFOUND ("" in out) if unset. */
+int db_ui_lang_get(db *d, char out[3]);
+int db_ui_lang_put(db *d, const char *lang);
+/* Minutes without input before the tablet locks; 0 (DB_NOTFOUND) if the
+ * app's default applies. */
+int db_ui_lock_minutes_get(db *d, int *minutes);
+int db_ui_lock_minutes_put(db *d, int minutes);
 
 /* ---- small settings and UI state that must survive a restart ---- */
 

@@ -253,21 +253,6 @@ static int retention_batch(db *d, const char *unit_id, int64_t cutoff, int max, 
                                                    : db_sqlite_fail(d, src, "finding old observations");
 }
 
-/* The half-written note and the skipped interval prompts the screens keep
- * per observation go with it. */
-static int forget_ui_state(db *d, const char *obs_id)
-{
-    sqlite3_stmt *st = db_stmt(d, "DELETE FROM kv WHERE key IN ('note.' || ?1, 'skip.' || ?1,"
-                                  " 'fb.works.' || ?1, 'fb.wonder.' || ?1, 'fb.next.' || ?1,"
-                                  " 're.text.' || ?1, 're.next.' || ?1)");
-    if (!st)
-        return DB_INTERNAL;
-    db_bind_text(st, 1, obs_id);
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
-    return src == SQLITE_DONE ? DB_OK : db_sqlite_fail(d, src, "forgetting an observation");
-}
-
 int db_retention_run(db *d, const char *unit_id, int64_t now_ms, int max, int *deleted)
 {
     enum { BATCH = 200 };
@@ -286,10 +271,10 @@ int db_retention_run(db *d, const char *unit_id, int64_t now_ms, int max, int *d
             return rc;
         rc = retention_batch(d, unit_id, cutoff, want, ids, &n);
         /* db_sync_delete takes the observation with every part, the sync
-         * bookkeeping included; the trigger of step 5 takes its revisions. */
+         * bookkeeping included; the trigger of step 5 takes its revisions
+         * and the foreign key of step 6 its drafts. */
         for (int i = 0; rc == DB_OK && i < n; i++)
-            if ((rc = db_sync_delete(d, "observation", ids[i])) == DB_OK)
-                rc = forget_ui_state(d, ids[i]);
+            rc = db_sync_delete(d, "observation", ids[i]);
         if ((rc = db_end(d, rc)) != DB_OK)
             return rc;
         *deleted += n;

@@ -156,7 +156,30 @@ static const char step5[] =
     "CREATE TRIGGER obs_revision_gone AFTER DELETE ON observation BEGIN"
     "  DELETE FROM obs_revision WHERE observation_id = OLD.id; END;";
 
-static const char *const steps[] = {step1, step2, step3, step4, step5};
+/* Step 6: drafts leave kv for their own table, deleted with their
+ * observation by the foreign key, so that retention and the server's
+ * deletions erase every draft field without a list of key prefixes. The
+ * drafts of observations still on the tablet move; others had been
+ * forgotten already. The numbers are db_draft_field's values. */
+#define STEP6_PREFIXES                                                                           \
+    "WITH p(prefix, field) AS (VALUES ('note.', 0), ('skip.', 1), ('fb.works.', 2),"             \
+    " ('fb.wonder.', 3), ('fb.next.', 4), ('re.text.', 5), ('re.next.', 6))"
+static const char step6[] =
+    "CREATE TABLE draft("
+    "  observation_id TEXT NOT NULL REFERENCES observation(id) ON DELETE CASCADE,"
+    "  field INTEGER NOT NULL, text TEXT NOT NULL,"
+    "  PRIMARY KEY(observation_id, field)) WITHOUT ROWID;" STEP6_PREFIXES
+    " INSERT INTO draft(observation_id, field, text)"
+    " SELECT o.id, p.field, k.value FROM kv k JOIN p ON substr(k.key, 1, length(p.prefix)) = p.prefix"
+    " JOIN observation o ON o.id = substr(k.key, length(p.prefix) + 1) WHERE 1;" STEP6_PREFIXES
+    " DELETE FROM kv WHERE EXISTS (SELECT 1 FROM p"
+    "  WHERE substr(kv.key, 1, length(p.prefix)) = p.prefix);";
+_Static_assert(DB_DRAFT_NOTE == 0 && DB_DRAFT_SKIPPED == 1 && DB_DRAFT_FB_WORKS == 2 &&
+                   DB_DRAFT_FB_WONDER == 3 && DB_DRAFT_FB_NEXT == 4 && DB_DRAFT_RE_TEXT == 5 &&
+                   DB_DRAFT_RE_NEXT == 6,
+               "step 6 moved the kv drafts with these field numbers");
+
+static const char *const steps[] = {step1, step2, step3, step4, step5, step6};
 _Static_assert(sizeof steps / sizeof steps[0] == DB_SCHEMA_VERSION,
                "one migration step per schema version");
 

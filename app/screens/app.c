@@ -128,13 +128,11 @@ void scr_go(scr_app *a, scr_screen s)
     case SCR_REVIEW: scr_review_enter(a); break;
     case SCR_OBSERVE:
         if (a->s.have_cur) {
-            char key[64];
-            snprintf(key, sizeof key, "note.%s", a->s.cur.obs.id);
-            if (db_kv_get(a->db, key, a->s.observe.note, sizeof a->s.observe.note) != DB_OK)
+            if (scr_draft_get(a, DB_DRAFT_NOTE, a->s.observe.note, sizeof a->s.observe.note) != 0)
                 a->s.observe.note[0] = 0;
             char skips[16];
-            snprintf(key, sizeof key, "skip.%s", a->s.cur.obs.id);
-            a->s.observe.skipped = db_kv_get(a->db, key, skips, sizeof skips) == DB_OK ? atoi(skips) : 0;
+            a->s.observe.skipped =
+                scr_draft_get(a, DB_DRAFT_SKIPPED, skips, sizeof skips) == 0 ? atoi(skips) : 0;
         }
         break;
     default: break;
@@ -292,10 +290,11 @@ scr_app *scr_app_new(const scr_config *cfg, ui_ctx *ui, char *err, size_t errlen
     a->lock_ms = cfg->lock_ms;
     if (a->lock_ms <= 0) {
         a->lock_ms = SCR_LOCK_MS_DEFAULT;
-        if (db_kv_get(a->db, "ui.lock_minutes", buf, sizeof buf) == DB_OK && atoi(buf) > 0)
-            a->lock_ms = atoi(buf) * 60 * 1000;
+        int minutes = 0;
+        if (db_ui_lock_minutes_get(a->db, &minutes) == DB_OK && minutes > 0)
+            a->lock_ms = minutes * 60 * 1000;
     }
-    if (db_kv_get(a->db, "device.unit", buf, sizeof buf) == DB_OK &&
+    if (db_device_unit_get(a->db, buf) == DB_OK &&
         db_unit_get(a->db, buf, &a->unit) == DB_OK)
         a->have_unit = 1;
     load_people(a);
@@ -523,18 +522,18 @@ void scr_when(int64_t ms, char *out, size_t cap)
     strftime(out, cap, "%d.%m.%Y %H:%M", &tm);
 }
 
-void scr_draft_put(scr_app *a, const char *prefix, const char *text)
+void scr_draft_put(scr_app *a, db_draft_field field, const char *text)
 {
-    char key[64];
-    snprintf(key, sizeof key, "%s%s", prefix, a->s.cur.obs.id);
-    scr_set_error(a, db_kv_put(a->db, key, text));
+    scr_set_error(a, db_draft_put(a->db, a->s.cur.obs.id, field, text));
 }
 
-int scr_draft_get(scr_app *a, const char *prefix, char *out, size_t cap)
+int scr_draft_get(scr_app *a, db_draft_field field, char *out, size_t cap)
 {
-    char key[64];
-    snprintf(key, sizeof key, "%s%s", prefix, a->s.cur.obs.id);
-    return db_kv_get(a->db, key, out, cap) == DB_OK ? 0 : -1;
+    char text[MODEL_TEXT_MAX + 1];
+    if (db_draft_get(a->db, a->s.cur.obs.id, field, text, sizeof text) != DB_OK)
+        return -1;
+    snprintf(out, cap, "%s", text);
+    return 0;
 }
 
 void scr_heading(scr_app *a, ui_rect col, int *y, const char *text)

@@ -8,10 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const PREFIX_WORKS = "fb.works.";
-static const char *const PREFIX_WONDER = "fb.wonder.";
-static const char *const PREFIX_NEXT = "fb.next.";
-
 void scr_feedback_enter(scr_app *a)
 {
     a->s.feedback.have_fb = 0;
@@ -30,9 +26,9 @@ void scr_feedback_enter(scr_app *a)
     }
     /* Words typed but not yet saved as feedback (the app was killed while
      * typing) come back as they were. */
-    scr_draft_get(a, PREFIX_WORKS, a->s.feedback.works, sizeof a->s.feedback.works);
-    scr_draft_get(a, PREFIX_WONDER, a->s.feedback.wonder, sizeof a->s.feedback.wonder);
-    scr_draft_get(a, PREFIX_NEXT, a->s.feedback.next, sizeof a->s.feedback.next);
+    scr_draft_get(a, DB_DRAFT_FB_WORKS, a->s.feedback.works, sizeof a->s.feedback.works);
+    scr_draft_get(a, DB_DRAFT_FB_WONDER, a->s.feedback.wonder, sizeof a->s.feedback.wonder);
+    scr_draft_get(a, DB_DRAFT_FB_NEXT, a->s.feedback.next, sizeof a->s.feedback.next);
     ui_list_scroll_to(a->ui, ui_ids("fb.list"), 0);
     ui_list_scroll_to(a->ui, ui_ids("fb.seen"), 0);
 }
@@ -149,7 +145,8 @@ int scr_text_block(scr_app *a, ui_rect col, int *y, const char *id, const char *
 }
 
 typedef struct {
-    const char *id, *title, *hint, *prefix;
+    const char *id, *title, *hint;
+    db_draft_field draft;
     char *buf;
 } field_def;
 
@@ -170,7 +167,7 @@ static int focused_field(scr_app *a, ui_rect body, const field_def *fd, int n, s
         ui_label(u, ui_cut_top(&in, ui_dp(u, 36)), PLAT_FONT_BOLD, UI_TEXT, fd[i].title, UI_LEFT);
         int r = ui_textarea(u, ui_ids(fd[i].id), in, fd[i].buf, cap, fd[i].hint);
         if (r & UI_CHANGED)
-            scr_draft_put(a, fd[i].prefix, fd[i].buf);
+            scr_draft_put(a, fd[i].draft, fd[i].buf);
         return 1;
     }
     return 0;
@@ -217,11 +214,11 @@ void scr_feedback_frame(scr_app *a, ui_rect screen)
 
     field_def fd[3] = {
         {"fb.works", T("What works"), T("What did you see that supports the focus?"),
-         PREFIX_WORKS, a->s.feedback.works},
+         DB_DRAFT_FB_WORKS, a->s.feedback.works},
         {"fb.wonder", T("Wonderings"), T("What are you curious about? What if \xE2\x80\xA6?"),
-         PREFIX_WONDER, a->s.feedback.wonder},
+         DB_DRAFT_FB_WONDER, a->s.feedback.wonder},
         {"fb.next", T("Feed forward: the next step we agreed"),
-         T("What will be tried next, agreed together?"), PREFIX_NEXT, a->s.feedback.next},
+         T("What will be tried next, agreed together?"), DB_DRAFT_FB_NEXT, a->s.feedback.next},
     };
     if (!focused_field(a, body, fd, 3, sizeof a->s.feedback.works)) {
         body = ui_inset(body, ui_dp(u, 16));
@@ -252,7 +249,7 @@ void scr_feedback_frame(scr_app *a, ui_rect screen)
             int r = scr_text_block(a, col, &y, fd[i].id, fd[i].title, fd[i].hint, fd[i].buf,
                                    sizeof a->s.feedback.works);
             if (r & UI_CHANGED)
-                scr_draft_put(a, fd[i].prefix, fd[i].buf);
+                scr_draft_put(a, fd[i].draft, fd[i].buf);
         }
         ui_list_end(u, lid, y - top);
     }

@@ -59,10 +59,7 @@ static const char *event_label(scr_app *a, const model_event *e)
  * observation, so that a killed app loses no words. */
 static void save_note_draft(scr_app *a)
 {
-    char key[64];
-    snprintf(key, sizeof key, "note.%s", obs_id(a));
-    int rc = db_kv_put(a->db, key, a->s.observe.note);
-    scr_set_error(a, rc);
+    scr_draft_put(a, DB_DRAFT_NOTE, a->s.observe.note);
 }
 
 static void note_dialog(scr_app *a)
@@ -253,11 +250,10 @@ static void interval_banner(scr_app *a, ui_rect *area)
         if (i == n - 1) {
             if (ui_button(u, ui_ids("obs.skip"), c, T("Skip"), UI_STYLE_QUIET)) {
                 /* Kept in the store too: a restart must not ask again. */
-                char key[64], val[16];
+                char val[16];
                 a->s.observe.skipped++;
-                snprintf(key, sizeof key, "skip.%s", obs_id(a));
                 snprintf(val, sizeof val, "%d", a->s.observe.skipped);
-                scr_set_error(a, db_kv_put(a->db, key, val));
+                scr_draft_put(a, DB_DRAFT_SKIPPED, val);
             }
         } else if (ui_chip(u, ui_idn("obs.sample", i), c, t->interval_options[i].label, 0)) {
             changed(a, db_obs_event(a->db, obs_id(a), a->s.user.id, MODEL_EV_SAMPLE,

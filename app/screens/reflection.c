@@ -7,9 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const PREFIX_TEXT = "re.text.";
-static const char *const PREFIX_NEXT = "re.next.";
-
 void scr_reflection_enter(scr_app *a)
 {
     a->s.reflection.have_re = a->s.reflection.have_fb = 0;
@@ -30,8 +27,8 @@ void scr_reflection_enter(scr_app *a)
     } else if (rc != DB_NOTFOUND) {
         scr_set_error(a, rc);
     }
-    scr_draft_get(a, PREFIX_TEXT, a->s.reflection.text, sizeof a->s.reflection.text);
-    scr_draft_get(a, PREFIX_NEXT, a->s.reflection.next, sizeof a->s.reflection.next);
+    scr_draft_get(a, DB_DRAFT_RE_TEXT, a->s.reflection.text, sizeof a->s.reflection.text);
+    scr_draft_get(a, DB_DRAFT_RE_NEXT, a->s.reflection.next, sizeof a->s.reflection.next);
     ui_list_scroll_to(a->ui, ui_ids("re.list"), 0);
     ui_list_scroll_to(a->ui, ui_ids("re.read"), 0);
 }
@@ -134,7 +131,7 @@ void scr_reflection_frame(scr_app *a, ui_rect screen)
     const char *titles[2] = {T("My reflection"), T("My next step")};
     const char *hints[2] = {T("What do you notice in the feedback? What surprised you?"),
                             T("What will you try next?")};
-    const char *prefixes[2] = {PREFIX_TEXT, PREFIX_NEXT};
+    const db_draft_field drafts[2] = {DB_DRAFT_RE_TEXT, DB_DRAFT_RE_NEXT};
     char *bufs[2] = {a->s.reflection.text, a->s.reflection.next};
     int editing = -1;
     for (int i = 0; i < 2; i++)
@@ -150,7 +147,7 @@ void scr_reflection_frame(scr_app *a, ui_rect screen)
         if (ui_textarea(u, ui_ids(ids[editing]), in, bufs[editing], sizeof a->s.reflection.text,
                         hints[editing]) &
             UI_CHANGED)
-            scr_draft_put(a, prefixes[editing], bufs[editing]);
+            scr_draft_put(a, drafts[editing], bufs[editing]);
     } else {
         body = ui_inset(body, ui_dp(u, 16));
         ui_rect right = body;
@@ -172,7 +169,7 @@ void scr_reflection_frame(scr_app *a, ui_rect screen)
             if (scr_text_block(a, col, &y, ids[i], titles[i], hints[i], bufs[i],
                                sizeof a->s.reflection.text) &
                 UI_CHANGED)
-                scr_draft_put(a, prefixes[i], bufs[i]);
+                scr_draft_put(a, drafts[i], bufs[i]);
         }
         if (a->s.reflection.have_re && !strcmp(a->s.reflection.re.text, a->s.reflection.text) && !strcmp(a->s.reflection.re.next_step, a->s.reflection.next)) {
             char when[32];

@@ -357,10 +357,10 @@ void scr_settings_enter(scr_app *a);
 void scr_settings_frame(scr_app *a, ui_rect screen);
 void scr_review_enter(scr_app *a);
 void scr_review_frame(scr_app *a, ui_rect screen);
-/* Keeps a draft text under "<prefix><observation>" in the store. */
-void scr_draft_put(scr_app *a, const char *prefix, const char *text);
+/* Keeps a draft of one field of the current observation in the store. */
+void scr_draft_put(scr_app *a, db_draft_field field, const char *text);
 /* Reads a draft into out; 0 if there is one, -1 if not (out untouched). */
-int scr_draft_get(scr_app *a, const char *prefix, char *out, size_t cap);
+int scr_draft_get(scr_app *a, db_draft_field field, char *out, size_t cap);
 /* A heading in a scrolling column; advances *y. */
 void scr_heading(scr_app *a, ui_rect col, int *y, const char *text);
 /* Opens an observation's summary, remembering where back goes. */

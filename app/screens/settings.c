@@ -25,10 +25,9 @@ static int enrolled(const scr_app *a)
 static void unit_name(scr_app *a)
 {
     a->set_unit[0] = 0;
-    char unit[64];
+    db_enrolment e;
     model_unit un;
-    if (db_sync_config_get(a->db, "unit_id", unit, sizeof unit) == DB_OK &&
-        db_unit_get(a->db, unit, &un) == DB_OK)
+    if (db_enrolment_get(a->db, &e) == DB_OK && db_unit_get(a->db, e.unit_id, &un) == DB_OK)
         snprintf(a->set_unit, sizeof a->set_unit, "%s", un.name);
 }
 
@@ -37,9 +36,12 @@ void scr_settings_enter(scr_app *a)
     a->set_server[0] = 0;
     /* An enrolled tablet's server is the enrolment's; before that, the
      * address a leader noted down for the enrolment to come. */
-    if (db_sync_config_get(a->db, "server_url", a->set_server, sizeof a->set_server) != DB_OK ||
-        !a->set_server[0])
-        db_kv_get(a->db, "settings.server_url", a->set_server, sizeof a->set_server);
+    db_enrolment e;
+    size_t n = db_enrolment_get(a->db, &e) == DB_OK ? strlen(e.server_url) : 0;
+    if (n > 0 && n < sizeof a->set_server)
+        memcpy(a->set_server, e.server_url, n + 1);
+    else
+        db_server_note_get(a->db, a->set_server, sizeof a->set_server);
     unit_name(a);
     int rc = db_storage_used(a->db, &a->storage);
     if (rc != DB_OK)
@@ -101,9 +103,9 @@ static void enrol_poll(scr_app *a)
     a->enrol_done = o;
     snprintf(a->s.enrol.detail, sizeof a->s.enrol.detail, "%s", o == SCR_ENROL_FAILED ? detail : "");
     if (o == SCR_ENROL_OK) {
-        char unit[64];
-        if (db_sync_config_get(a->db, "unit_id", unit, sizeof unit) == DB_OK && unit[0])
-            scr_set_error(a, db_kv_put(a->db, "device.unit", unit));
+        db_enrolment e;
+        if (db_enrolment_get(a->db, &e) == DB_OK && e.unit_id[0])
+            scr_set_error(a, db_device_unit_put(a->db, e.unit_id));
         memset(&a->s.enrol.req, 0, sizeof a->s.enrol.req);
         scr_settings_enter(a);
         scr_sync_refresh(a);
@@ -122,7 +124,7 @@ static int enrol_form(scr_app *a, ui_rect col, int y)
     int r = ui_field(u, ui_ids("set.server"), ui_r(col.x, y, col.w, ui_dp(u, 56)), a->set_server,
                      sizeof a->set_server, "https://", 0);
     if (r & UI_CHANGED)
-        scr_set_error(a, db_kv_put(a->db, "settings.server_url", a->set_server));
+        scr_set_error(a, db_server_note_put(a->db, a->set_server));
     if (r & UI_SUBMIT)
         u->focus = 0; /* Done: the keyboard goes away */
     y += ui_dp(u, 64);
@@ -172,7 +174,7 @@ static int enrol_form(scr_app *a, ui_rect col, int y)
 
 static void set_language(scr_app *a, const char *lang)
 {
-    scr_set_error(a, db_kv_put(a->db, "ui.lang", lang));
+    scr_set_error(a, db_ui_lang_put(a->db, lang));
     const i18n *tr = !strcmp(lang, "da") ? a->tr_da : a->tr_en;
     if (tr)
         a->tr = tr;
@@ -268,8 +270,8 @@ void scr_settings_frame(scr_app *a, ui_rect screen)
 
     /* Language: the change shows at once when both catalogues are here. */
     scr_heading(a, col, &y, T("Language"));
-    char lang[8] = "da";
-    db_kv_get(a->db, "ui.lang", lang, sizeof lang);
+    char lang[3] = "da";
+    db_ui_lang_get(a->db, lang);
     int da = strcmp(lang, "en") != 0;
     int cw = ui_dp(u, 180);
     if (ui_chip(u, ui_ids("set.da"), ui_r(col.x, y, cw, ui_dp(u, 52)), "Dansk", da) && !da)
@@ -294,9 +296,7 @@ void scr_settings_frame(scr_app *a, ui_rect screen)
         if (ui_chip(u, ui_idn("set.lock", i), ui_r(x, y, ui_dp(u, 120), ui_dp(u, 52)),
                     ui_fmt(u, T("%d min"), lock_choices[i]), sel) &&
             !sel) {
-            char v[16];
-            snprintf(v, sizeof v, "%d", lock_choices[i]);
-            int rc = db_kv_put(a->db, "ui.lock_minutes", v);
+            int rc = db_ui_lock_minutes_put(a->db, lock_choices[i]);
             scr_set_error(a, rc);
             if (rc == DB_OK)
                 a->lock_ms = lock_choices[i] * 60000;

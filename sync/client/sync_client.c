@@ -12,12 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CFG_URL "server_url"
-#define CFG_DEVICE "device_id"
-#define CFG_SECRET "device_secret"
-#define CFG_UNIT "unit_id"
-#define CFG_CA "ca_pem"
-#define CFG_PIN "pin"
 #define PARK_BATCH 500
 
 const char *sync_rc_text(sync_rc rc)
@@ -120,20 +114,20 @@ db *sync_client_db(sync_client *c) { return c->d; }
 /* Reads the enrolment from the store into the client. */
 int sync_load_enrolment(sync_client *c)
 {
-    char dev[64], secret[PROTO_SECRET_HEX + 8];
-    if (db_sync_config_get(c->d, CFG_URL, c->url, sizeof c->url) != DB_OK ||
-        db_sync_config_get(c->d, CFG_DEVICE, dev, sizeof dev) != DB_OK ||
-        db_sync_config_get(c->d, CFG_SECRET, secret, sizeof secret) != DB_OK)
+    db_enrolment e;
+    if (db_enrolment_get(c->d, &e) != DB_OK)
         return sync_fail(c, SYNC_NOT_ENROLLED, "This tablet is not connected to a server yet: "
                                                "enrol it in the settings.");
-    snprintf(c->authz, sizeof c->authz, "Bearer %s.%s", dev, secret);
-    db_sync_config_get(c->d, CFG_PIN, c->pin, sizeof c->pin);
+    snprintf(c->url, sizeof c->url, "%s", e.server_url);
+    snprintf(c->authz, sizeof c->authz, "Bearer %s.%s", e.device_id, e.device_secret);
+    snprintf(c->pin, sizeof c->pin, "%s", e.pin);
+    memset(&e, 0, sizeof e);
     free(c->ca_pem);
     c->ca_pem = NULL;
-    char *ca = malloc(DB_SYNC_CONFIG_MAX + 1);
+    char *ca = malloc(DB_ENROL_CA_MAX + 1);
     if (!ca)
         return sync_fail(c, SYNC_NOMEM, "Out of memory.");
-    if (db_sync_config_get(c->d, CFG_CA, ca, DB_SYNC_CONFIG_MAX + 1) == DB_OK && ca[0])
+    if (db_enrolment_ca(c->d, ca, DB_ENROL_CA_MAX + 1) == DB_OK && ca[0])
         c->ca_pem = ca;
     else
         free(ca);
@@ -142,8 +136,7 @@ int sync_load_enrolment(sync_client *c)
 
 int sync_enrolled(sync_client *c)
 {
-    char dev[64];
-    return db_sync_config_get(c->d, CFG_DEVICE, dev, sizeof dev) == DB_OK;
+    return db_enrolled(c->d);
 }
 
 /* ---- ping ---- */
@@ -194,7 +187,7 @@ int sync_enrol(sync_client *c, const sync_enrolment *e)
     if (e->pin && *e->pin && (strncmp(e->pin, "sha256//", 8) != 0 || strlen(e->pin) >= sizeof c->pin))
         return sync_fail(c, SYNC_INVALID, "The key pin must look like sha256//<base64>.");
     if (e->ca_pem && (!strstr(e->ca_pem, "-----BEGIN CERTIFICATE-----") ||
-                      strlen(e->ca_pem) > DB_SYNC_CONFIG_MAX))
+                      strlen(e->ca_pem) > DB_ENROL_CA_MAX))
         return sync_fail(c, SYNC_INVALID, "The CA must be a certificate in PEM form.");
     proto_enrol req = {PROTO_SCHEMA, "", ""};
     snprintf(req.code, sizeof req.code, "%s", e->code);
@@ -242,25 +235,18 @@ int sync_enrol(sync_client *c, const sync_enrolment *e)
     if (bad)
         return sync_fail(c, SYNC_PROTOCOL, "The server's answer to the enrolment could not be "
                                            "read: %s", pe.msg);
-    db *d = c->d;
-    if (db_batch_begin(d) != DB_OK)
-        return sync_fail(c, SYNC_STORE, "%s", db_errmsg(d));
-    int ok = db_sync_config_put(d, CFG_URL, base) == DB_OK &&
-             db_sync_config_put(d, CFG_DEVICE, rep.device_id) == DB_OK &&
-             db_sync_config_put(d, CFG_SECRET, rep.device_secret) == DB_OK &&
-             db_sync_config_put(d, CFG_UNIT, rep.unit_id) == DB_OK &&
-             db_sync_config_put(d, CFG_CA, e->ca_pem ? e->ca_pem : "") == DB_OK &&
-             db_sync_config_put(d, CFG_PIN, e->pin ? e->pin : "") == DB_OK;
+    db_enrolment en = {0};
+    snprintf(en.server_url, sizeof en.server_url, "%s", base);
+    snprintf(en.device_id, sizeof en.device_id, "%s", rep.device_id);
+    snprintf(en.device_secret, sizeof en.device_secret, "%s", rep.device_secret);
+    snprintf(en.unit_id, sizeof en.unit_id, "%s", rep.unit_id);
+    snprintf(en.pin, sizeof en.pin, "%s", e->pin ? e->pin : "");
     memset(&rep, 0, sizeof rep);
-    if (!ok) {
-        char why[512];
-        snprintf(why, sizeof why, "%s", db_errmsg(d));
-        db_batch_end(d, 0);
-        return sync_fail(c, SYNC_STORE, "The enrolment could not be saved on the tablet: %s", why);
-    }
-    if (db_batch_end(d, 1) != DB_OK)
+    int stored = db_enrolment_put(c->d, &en, e->ca_pem);
+    memset(&en, 0, sizeof en);
+    if (stored != DB_OK)
         return sync_fail(c, SYNC_STORE, "The enrolment could not be saved on the tablet: %s",
-                         db_errmsg(d));
+                         db_errmsg(c->d));
     c->err[0] = '\0';
     return SYNC_OK;
 }

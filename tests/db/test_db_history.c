@@ -70,7 +70,7 @@ static void test_migrate_from_4(void **state)
     db_close(d);
     assert_int_equal(dbfix_count(path, "sqlite_master WHERE name = 'obs_revision'"), 0);
     assert_int_equal(db_open(path, sys, &d), DB_OK);
-    assert_int_equal(db_schema_version(d), 5);
+    assert_int_equal(db_schema_version(d), DB_SCHEMA_VERSION);
     assert_int_equal(db_obs_start(d, &n, id), DB_OK);
     assert_int_equal(db_obs_finish(d, id, FIX_PEER_A), DB_OK);
     assert_int_equal(db_obs_update(d, id, FIX_PEER_A, "Leg", NULL), DB_OK);
@@ -258,14 +258,12 @@ static void test_retention(void **state)
     observe(&f, FIX_PEER_A, FIX_PEER_B, FIX_ROOM, 10, 2, 1, old_synced);
     assert_int_equal(db_feedback_put(f.d, old_synced, FIX_PEER_A, "a", "b", "c", 1), DB_OK);
     assert_int_equal(db_reflection_put(f.d, old_synced, FIX_PEER_B, "r", "n"), DB_OK);
-    assert_int_equal(db_kv_put(f.d, "fb.works.x", "kept"), DB_OK);
     observe(&f, FIX_PEER_A, FIX_PEER_B, FIX_ROOM, 10, 2, 1, old_waiting);
     ack_all(&f);
     /* A correction made later is not sent yet: that one must stay. */
     assert_int_equal(db_obs_rate(f.d, old_waiting, FIX_PEER_A, FIX_SIGN1, 2), DB_OK);
-    char key[64];
-    snprintf(key, sizeof key, "note.%s", old_synced);
-    assert_int_equal(db_kv_put(f.d, key, "half a note"), DB_OK);
+    assert_int_equal(db_draft_put(f.d, old_synced, DB_DRAFT_NOTE, "half a note"), DB_OK);
+    assert_int_equal(db_draft_put(f.d, old_waiting, DB_DRAFT_FB_WORKS, "kept"), DB_OK);
     plat_fake_advance(f.sys, 300 * DAY);
     observe(&f, FIX_PEER_A, FIX_PEER_B, FIX_ROOM, 10, 2, 1, recent);
     ack_all(&f);
@@ -289,9 +287,10 @@ static void test_retention(void **state)
         snprintf(where, sizeof where, "%s WHERE observation_id = '%s'", tables[i], old_synced);
         assert_int_equal(dbfix_count(f.path, where), 0);
     }
-    snprintf(where, sizeof where, "kv WHERE key = 'note.%s'", old_synced);
+    snprintf(where, sizeof where, "draft WHERE observation_id = '%s'", old_synced);
     assert_int_equal(dbfix_count(f.path, where), 0);
-    assert_int_equal(dbfix_count(f.path, "kv WHERE key = 'fb.works.x'"), 1);
+    snprintf(where, sizeof where, "draft WHERE observation_id = '%s'", old_waiting);
+    assert_int_equal(dbfix_count(f.path, where), 1);
     /* Once the waiting change is acknowledged, it goes too; max holds. */
     ack_all(&f);
     assert_int_equal(db_retention_run(f.d, DEMO_UNIT_ID, now, 0, &deleted), DB_OK);

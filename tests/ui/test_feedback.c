@@ -50,9 +50,8 @@ static void test_feedback_da_landscape(void **state)
     assert_true(th_has_text(t, "Færdig")); /* the on-screen keyboard */
     TARGETS_OK(t);
     th_type(t, "Rolig stemme – æøå");
-    char key[96], val[256];
-    snprintf(key, sizeof key, "fb.works.%s", obs);
-    assert_int_equal(db_kv_get(t->db, key, val, sizeof val), DB_OK);
+    char val[256];
+    assert_int_equal(db_draft_get(t->db, obs, DB_DRAFT_FB_WORKS, val, sizeof val), DB_OK);
     assert_string_equal(val, "Rolig stemme – æøå");
     model_feedback fb;
     assert_int_equal(db_feedback_get(t->db, obs, &fb), DB_NOTFOUND);
