@@ -166,8 +166,9 @@ int db_sync_rejection_retry(db *d, const char *change_id);
 /* ---- enrolment ---- */
 
 #define DB_SYNC_CONFIG_MAX 65536
-/* Settings of sync (server address, device credentials, CA, pin). value is
- * at most DB_SYNC_CONFIG_MAX bytes; get writes "" and returns DB_NOTFOUND if
+/* Settings of sync by name: the storage behind db_enrolment_put/get (db.h),
+ * through which the app and the sync engine read the enrolment. value is at
+ * most DB_SYNC_CONFIG_MAX bytes; get writes "" and returns DB_NOTFOUND if
  * unset. */
 int db_sync_config_put(db *d, const char *key, const char *value);
 int db_sync_config_get(db *d, const char *key, char *out, size_t cap);
