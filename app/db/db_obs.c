@@ -787,8 +787,9 @@ int db_obs_tally(db *d, const char *obs_id, const model_template *t, model_event
     memset(out, 0, sizeof *out);
     *n = 0;
     sqlite3_stmt *st = db_stmt(d, "SELECT id, observation_id, kind, key, target_id, at,"
-                                  " kind = 4 OR EXISTS (SELECT 1 FROM event u WHERE u.kind = 4"
-                                  " AND u.target_id = e.id) FROM event e"
+                                  " kind = " DB_Q(DB_EV_UNDO) " OR EXISTS (SELECT 1 FROM event u"
+                                  " WHERE u.kind = " DB_Q(DB_EV_UNDO) " AND u.target_id = e.id)"
+                                  " FROM event e"
                                   " WHERE observation_id = ?1 ORDER BY rowid");
     if (!st)
         return DB_INTERNAL;
