@@ -16,6 +16,8 @@
 #include "db_history.h"
 #include "db_sync.h"
 #include "dbfix.h"
+#include "tsupport.h"
+#include "tsupport_obs.h"
 
 #define NOBODY "0b11c000-0000-4000-8000-0000000000ff"
 
@@ -141,9 +143,11 @@ static void test_held_statement_survives(void **state)
     dbfix f;
     assert_int_equal(dbfix_open(&f, "stmt", 1), 0);
     model_id obs;
-    assert_int_equal(dbfix_start(&f, obs), DB_OK);
-    assert_int_equal(db_obs_event(f.d, obs, FIX_PEER_A, MODEL_EV_COUNT, "open_q", NULL), DB_OK);
-    assert_int_equal(db_obs_finish(f.d, obs, FIX_PEER_A), DB_OK);
+    tsupport_obs one = {.start = {.unit_id = DEMO_UNIT_ID, .focus_id = FIX_FOCUS,
+                                  .observer_id = FIX_PEER_A, .observee_id = FIX_PEER_B,
+                                  .room_id = FIX_ROOM, .activity = "Samling"},
+                        .keys = {"open_q"}, .taps = {1}};
+    TSUPPORT_RC(tsupport_observe(f.d, &one, obs), DB_OK, db_errmsg(f.d));
     model_focus focus;
     model_template *t = malloc(sizeof *t);
     assert_non_null(t);
