@@ -28,20 +28,16 @@ static void usage(FILE *out)
 static int serve(int argc, char **argv, int migrate_only)
 {
     srv_config cfg;
-    srv_config_defaults(&cfg);
-    char err[600];
-    int used;
-    int rc = srv_config_load(&cfg, argc, argv, &used, err, sizeof err);
-    if (rc == 1) {
-        usage(stdout);
-        return 0;
-    }
-    if (rc != 0 || used != argc) {
-        fprintf(stderr, "blik-server: %s\n", rc ? err : "unknown option (see --help)");
-        if (!rc)
-            fprintf(stderr, "blik-server: the first one not understood: %s\n", argv[used]);
+    int used, rc = srv_config_args(&cfg, argc, argv, &used, usage, stdout, stderr, "blik-server: ");
+    if (rc >= 0)
+        return rc;
+    if (used != argc) {
+        fprintf(stderr, "blik-server: unknown option (see --help)\n"
+                        "blik-server: the first one not understood: %s\n",
+                argv[used]);
         return 2;
     }
+    char err[600];
     if (migrate_only) {
         PGconn *pg = srv_db_connect(cfg.db, err, sizeof err);
         if (!pg) {

@@ -46,6 +46,15 @@ void srv_config_defaults(srv_config *c);
  * 1 if --help was asked for (nothing else read), or -1 with a sentence in err.
  */
 int srv_config_load(srv_config *c, int argc, char **argv, int *used, char *err, size_t errlen);
+/*
+ * The same for a command line that starts with the server's options, from
+ * the defaults on: --help prints usage(out) and returns 0; a bad
+ * value is said on err (after prefix) and returns 2, the exit status of a
+ * usage error; -1 means the configuration is read and the program goes on
+ * with argv[*used].
+ */
+int srv_config_args(srv_config *c, int argc, char **argv, int *used, void (*usage)(FILE *),
+                    FILE *out, FILE *err, const char *prefix);
 /* The text --help prints for the server's options. */
 void srv_config_usage(FILE *out);
 

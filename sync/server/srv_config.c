@@ -198,6 +198,23 @@ int srv_config_load(srv_config *c, int argc, char **argv, int *used, char *err, 
     return 0;
 }
 
+int srv_config_args(srv_config *c, int argc, char **argv, int *used, void (*usage)(FILE *),
+                    FILE *out, FILE *err, const char *prefix)
+{
+    char e[600];
+    srv_config_defaults(c);
+    int rc = srv_config_load(c, argc, argv, used, e, sizeof e);
+    if (rc == 1) {
+        usage(out);
+        return 0;
+    }
+    if (rc != 0) {
+        fprintf(err, "%s%s\n", prefix, e);
+        return 2;
+    }
+    return -1;
+}
+
 void srv_config_usage(FILE *out)
 {
     fputs("Options (flag, environment variable, or \"key = value\" in the --config file;\n"

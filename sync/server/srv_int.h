@@ -50,8 +50,17 @@ proto_code srv_pull(PGconn *pg, const srv_device *dev, const char *body, size_t 
 int srv_feed_lock(PGconn *pg, const char *unit_id, int64_t *seq, char *err, size_t errlen);
 int srv_feed_release(PGconn *pg, const char *unit_id, int64_t seq, char *err, size_t errlen);
 /* Stores a reference record (unit, room, person, focus, template) and
- * publishes it, in its own transaction. */
+ * publishes it, in its own transaction (srv_publish.c). */
 int srv_publish_ref(PGconn *pg, const proto_record *r, char *err, size_t errlen);
+/* A record as the compact JSON text items keep (malloc'd), or NULL with
+ * err when out of memory. */
+char *srv_record_text(const proto_record *r, char *err, size_t errlen);
+/* Stores a record's text in items under (entity, key) with feed number
+ * seq, a new row at version 1 or the next version of the row there. Runs
+ * inside the caller's transaction, which holds the unit's feed lock.
+ * 0, or -1 with err. */
+int srv_item_put(PGconn *pg, const char *entity, const char *key, const char *unit, int64_t seq,
+                 const char *data, char *err, size_t errlen);
 
 /* ---- privacy: audit, deletions, retention (srv_privacy.c) ---- */
 

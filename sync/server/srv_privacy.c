@@ -47,23 +47,12 @@ static int publish_deletion(PGconn *pg, const char *unit, proto_entity e, const 
     snprintf(r.u.deleted.unit_id, sizeof r.u.deleted.unit_id, "%s", unit);
     r.u.deleted.reason = why;
     r.u.deleted.deleted_at = now_ms();
-    json_t *j = proto_record_to_json(&r);
-    char *data = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
-    if (!data) {
-        snprintf(err, errlen, "Out of memory.");
+    char *data = srv_record_text(&r, err, errlen);
+    if (!data)
         return -1;
-    }
-    char key[PROTO_KEY_MAX], seqs[24];
+    char key[PROTO_KEY_MAX];
     proto_record_key(&r, key);
-    snprintf(seqs, sizeof seqs, "%lld", (long long)++*seq);
-    const char *p[] = {key, unit, seqs, data};
-    int rc = srv_exec(pg,
-                      "INSERT INTO items (entity, key, unit_id, seq, version, data)"
-                      " VALUES ('deleted',$1,$2,$3::bigint,1,$4) ON CONFLICT (entity, key)"
-                      " DO UPDATE SET seq = EXCLUDED.seq, version = items.version + 1,"
-                      " data = EXCLUDED.data, updated_at = now()",
-                      4, p, err, errlen);
+    int rc = srv_item_put(pg, "deleted", key, unit, ++*seq, data, err, errlen);
     free(data);
     return rc;
 }

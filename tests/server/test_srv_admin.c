@@ -143,6 +143,70 @@ static void test_usage_errors(void **state)
                               "00000000-0000-4000-8000-000000000000", NULL), 1);
 }
 
+/* Options are parsed before anything is touched: a wrong command line is
+ * refused with status 2 and leaves no unit, no room and no audit row. The
+ * admin entry point runs many times in one process, so a command must not
+ * inherit the parser's place from the one before. */
+static void test_options_refused_before_anything_changes(void **state)
+{
+    (void)state;
+    char out[200];
+    const char *counts = "SELECT (SELECT count(*) FROM units) * 1000000 +"
+                         " (SELECT count(*) FROM rooms) * 1000 + (SELECT count(*) FROM audit_log)";
+    long long before = fx_count(&W, counts);
+    /* A value missing at the end, or swallowed by the next option. */
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "unit-add", "--name", NULL), 2);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "room-add", "--unit", U.unit, "--name",
+                              "--id", "00000000-0000-4000-8000-000000000001", NULL), 2);
+    /* An option of another command, a short option, a stray argument. */
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "unit-add", "--name", "X", "--unit",
+                              U.unit, NULL), 2);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "unit-add", "-n", "X", NULL), 2);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "unit-add", "--name", "X", "extra", NULL), 2);
+    /* Numbers and words are checked as such. */
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "unit-add", "--name", "X",
+                              "--retention-days", "30x", NULL), 2);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "enrol-code", "--unit", U.unit,
+                              "--ttl-minutes", "0", NULL), 2);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "person-add", "--unit", U.unit, "--name",
+                              "X", "--role", "boss", NULL), 2);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "focus-add", "--unit", U.unit,
+                              "--question", "Q?", "--from", "2026-02-01", "--to", "2026-03-01",
+                              "--template", U.tmpl, "--pillar", "joy", NULL), 2);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "audit-list", "--limit", "many", NULL), 2);
+    /* A required option left out. */
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "template-add", "--unit", U.unit, NULL), 2);
+    assert_int_equal(fx_count(&W, counts), before);
+    /* The device list: id, enrolled at, state, name, parted by tabs. */
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "device-list", "--unit", U.unit, NULL), 0);
+    assert_true(!strncmp(out, D.id, strlen(D.id)));
+    assert_non_null(strstr(out, "Z\tactive\t"));
+    /* A good line right after the bad ones runs, with an abbreviated option
+     * and a value given with "=" ("--name=..."), and is logged under the
+     * options' full names with the free text left out. */
+    model_id room;
+    assert_int_equal(fx_admin(&W, room, sizeof room, NULL, "room-add", "--un", U.unit,
+                              "--name=Green room", NULL), 0);
+    char sql[400];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM rooms r, audit_log a WHERE r.id = '%s' AND r.name = 'Green room'"
+             " AND a.id = (SELECT max(id) FROM audit_log) AND a.action = 'room-add'"
+             " AND a.detail = 'room-add --unit %s --name [text] -> exit 0'",
+             room, U.unit);
+    assert_int_equal(fx_count(&W, sql), 1);
+    /* Repeated --sign values are all kept. */
+    model_id fid;
+    assert_int_equal(fx_admin(&W, fid, sizeof fid, NULL, "focus-add", "--unit", U.unit,
+                              "--question", "Q?", "--from", "2026-02-01", "--to", "2026-03-01",
+                              "--template", U.tmpl, "--pillar", "dialogue", "--sign", "One",
+                              "--sign", "Two", "--sign", "Three", NULL), 0);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM items WHERE entity = 'focus' AND data LIKE '%%\"id\":\"%s\"%%'"
+             " AND data LIKE '%%One%%Two%%Three%%' AND data LIKE '%%\"pillar\":\"dialogue\"%%'",
+             fid);
+    assert_int_equal(fx_count(&W, sql), 1);
+}
+
 static void test_export_csv_and_json(void **state)
 {
     (void)state;
@@ -280,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_pin_is_stored_only_as_argon2id_verifier),
         cmocka_unit_test(test_focus_and_template_from_files),
         cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_options_refused_before_anything_changes),
         cmocka_unit_test(test_export_csv_and_json),
         cmocka_unit_test(test_config_file_env_flags),
         cmocka_unit_test(test_command_line),

@@ -245,8 +245,9 @@ static void test_stale_edit_from_other_tablet_is_kept_as_conflict(void **state)
     /* An administrator can see both versions side by side. */
     char listing[200];
     assert_int_equal(fx_admin(&W, listing, sizeof listing, NULL, "conflict-list", "--unit", U.unit, NULL), 0);
-    assert_non_null(strstr(listing, "feedback"));
+    assert_non_null(strstr(listing, "\tfeedback\t"));
     assert_non_null(strstr(listing, obs.u.obs.id));
+    assert_non_null(strstr(listing, "\tbase 1\tserver 2\t"));
     /* That tablet, having seen version 2, may edit on top of it. */
     fx_change(&c[1], U.peer1, 2, &fb);
     fx_push(&W, &d2, &c[1], 1, &rep);
