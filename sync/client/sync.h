@@ -44,7 +44,8 @@ typedef enum {
     SYNC_REFUSED,       /* the server refused a request (e.g. an enrolment code) */
     SYNC_PROTOCOL,      /* an answer that is not what the protocol says */
     SYNC_STORE,         /* the tablet's own store failed */
-    SYNC_NOMEM
+    SYNC_NOMEM,
+    SYNC_BAD_ADDRESS    /* the server address is not an https:// address that fits */
 } sync_rc;
 
 /* A short English sentence for an outcome, for logs and as a fallback. */
@@ -110,8 +111,11 @@ typedef struct {
 /*
  * Enrols this tablet with a server: checks the address and the certificate,
  * sends the code, and stores the server, the device's credentials, the CA
- * and the pin on the tablet. On failure nothing is stored and the message
- * says what to do (a wrong or used code, an untrusted certificate, ...).
+ * and the pin on the tablet. On failure nothing is stored, the outcome says
+ * which kind (SYNC_BAD_ADDRESS for an address that is not https://,
+ * SYNC_INVALID for another bad field, SYNC_REFUSED for a wrong or used
+ * code, SYNC_TLS for an untrusted certificate, ...) and the message says
+ * what to do.
  */
 int sync_enrol(sync_client *c, const sync_enrolment *e);
 /* 1 if this tablet is enrolled. */

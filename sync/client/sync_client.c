@@ -32,6 +32,7 @@ const char *sync_rc_text(sync_rc rc)
         "The server's answer could not be understood.",
         "The tablet's storage failed.",
         "Out of memory.",
+        "The server address must start with https://.",
     };
     return rc >= 0 && (size_t)rc < sizeof t / sizeof t[0] ? t[rc] : "Unknown outcome.";
 }
@@ -179,9 +180,11 @@ int sync_ping(sync_client *c, sync_report *rep)
 
 int sync_enrol(sync_client *c, const sync_enrolment *e)
 {
-    if (!e || !e->server_url || strncmp(e->server_url, "https://", 8) != 0 ||
+    if (!e)
+        return sync_fail(c, SYNC_INVALID, "No enrolment was given.");
+    if (!e->server_url || strncmp(e->server_url, "https://", 8) != 0 ||
         strlen(e->server_url) >= SYNC_URL_MAX - 1)
-        return sync_fail(c, SYNC_INVALID, "The server address must start with https://.");
+        return sync_fail(c, SYNC_BAD_ADDRESS, "The server address must start with https://.");
     if (!e->code || !*e->code || strlen(e->code) > PROTO_CODE_MAX)
         return sync_fail(c, SYNC_INVALID, "Type the enrolment code the administrator gave you.");
     if (e->pin && *e->pin && (strncmp(e->pin, "sha256//", 8) != 0 || strlen(e->pin) >= sizeof c->pin))

@@ -55,7 +55,7 @@ static void test_enrol_and_first_pull(void **state)
     /* Unhappy first: a plain http address, a wrong code. Nothing is kept. */
     char *ca = tsupport_read_file(W.srv.ca);
     sync_enrolment bad = {"http://127.0.0.1:1", "ABCDE-FGHJK", "A", ca, NULL};
-    assert_int_equal(sync_enrol(A.c, &bad), SYNC_INVALID);
+    assert_int_equal(sync_enrol(A.c, &bad), SYNC_BAD_ADDRESS);
     TSUPPORT_HAS(sync_errmsg(A.c), "https://");
     bad.server_url = W.srv.url;
     assert_int_equal(sync_enrol(A.c, &bad), SYNC_REFUSED);
