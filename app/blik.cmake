@@ -4,8 +4,9 @@ add_executable(blik ${CMAKE_CURRENT_LIST_DIR}/main.c)
 target_link_libraries(blik PRIVATE screens ui i18n platform_sdl db demo platform)
 target_compile_definitions(blik PRIVATE BLIK_ASSETS_DIR="${BLIK_ASSETS_DIR}")
 # With sync built, the app runs the sync worker on an enrolled tablet and
-# gives the screens "sync now" through hooks.
+# gives the screens "sync now" and enrolment through hooks (app/link).
 if(BLIK_WITH_SYNC AND EXISTS ${CMAKE_SOURCE_DIR}/sync/client/CMakeLists.txt)
-  target_link_libraries(blik PRIVATE syncc Threads::Threads)
+  add_subdirectory(${CMAKE_CURRENT_LIST_DIR}/link ${CMAKE_CURRENT_BINARY_DIR}/link)
+  target_link_libraries(blik PRIVATE link)
   target_compile_definitions(blik PRIVATE BLIK_HAVE_SYNC=1)
 endif()

@@ -1,6 +1,7 @@
 /* blik: the tablet app. Reads the command line, opens the store in the
- * per-user data folder, loads the translations and fonts, and runs the
- * screens until the window is closed. */
+ * per-user data folder, loads the translations and fonts, wires sync to the
+ * screens (app/link) when it is built, and runs the screens until the
+ * window is closed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +14,7 @@
 #include "scr.h"
 #include "ui.h"
 #ifdef BLIK_HAVE_SYNC
-#include <pthread.h>
-
-#include "db_sync.h"
-#include "sync.h"
+#include "link.h"
 #endif
 
 static void usage(FILE *f)
@@ -39,230 +37,6 @@ static const char *assets_dir(void)
     const char *env = getenv("BLIK_ASSETS_DIR");
     return env && *env ? env : BLIK_ASSETS_DIR;
 }
-
-#ifdef BLIK_HAVE_SYNC
-/* What the program keeps for sync: the worker (NULL until the tablet is
- * enrolled) and an enrolment running on a thread of its own, so that the
- * screens never wait for the network. */
-typedef struct {
-    sync_engine *engine;
-    const char *path;
-    const plat_sys *sys;
-    pthread_mutex_t mu;
-    pthread_t thread;
-    int thread_on;       /* a thread was started and not yet joined */
-    int enrol_running;   /* guarded by mu */
-    scr_enrol_outcome outcome;
-    char detail[320];
-    scr_enrol_req req;   /* the request, copied for the thread */
-} app_sync;
-
-/* The screens reach sync only through these: the engine's calls return at
- * once and copy its state under its lock. */
-static int sync_hook_enrolled(void *ctx)
-{
-    app_sync *s = ctx;
-    if (!s->engine)
-        return 0;
-    sync_status st;
-    sync_engine_status(s->engine, &st);
-    return st.enrolled;
-}
-
-static void sync_hook_now(void *ctx)
-{
-    app_sync *s = ctx;
-    if (s->engine)
-        sync_engine_now(s->engine);
-}
-
-static void sync_hook_status(void *ctx, char *line, size_t cap)
-{
-    app_sync *s = ctx;
-    if (!s->engine) {
-        snprintf(line, cap, "%s", "");
-        return;
-    }
-    sync_status st;
-    sync_engine_status(s->engine, &st);
-    snprintf(line, cap, "%s", st.running ? "Syncing now." : st.message);
-}
-
-/* The engine's outcome codes in the screens' terms. */
-static scr_sync_problem problem_of(int rc)
-{
-    switch (rc) {
-    case SYNC_OK:
-    case SYNC_NOT_ENROLLED: return SCR_SYNC_FINE;
-    case SYNC_OFFLINE: return SCR_SYNC_OFFLINE;
-    case SYNC_UNREACHABLE: return SCR_SYNC_UNREACHABLE;
-    case SYNC_CAPTIVE: return SCR_SYNC_CAPTIVE;
-    case SYNC_TLS: return SCR_SYNC_TLS;
-    case SYNC_SERVER: return SCR_SYNC_SERVER;
-    case SYNC_UNAUTHORIZED: return SCR_SYNC_UNAUTHORIZED;
-    case SYNC_UPDATE_APP: return SCR_SYNC_UPDATE;
-    default: return SCR_SYNC_OTHER;
-    }
-}
-
-static void sync_hook_state(void *ctx, scr_sync_state *out)
-{
-    app_sync *s = ctx;
-    memset(out, 0, sizeof *out);
-    if (!s->engine)
-        return;
-    sync_status st;
-    sync_engine_status(s->engine, &st);
-    out->enrolled = st.enrolled;
-    out->running = st.running;
-    /* Before the first round the outcome is not known yet: not a problem. */
-    out->problem = st.rounds > 0 ? problem_of(st.rc) : SCR_SYNC_FINE;
-    out->rounds = st.rounds;
-    out->last_ok_ms = st.last_ok_ms;
-}
-
-static int sync_hook_take_theirs(void *ctx, db *d, const char *change_id, char *err, size_t cap)
-{
-    (void)ctx;
-    return sync_conflict_take_theirs(d, change_id, err, cap) == SYNC_OK ? 0 : -1;
-}
-
-/* Starts the sync worker if this tablet is enrolled with a server; an
- * unenrolled tablet has nothing to sync with and runs no worker. */
-static sync_engine *start_sync(db *d, const char *path, const plat_sys *sys)
-{
-    if (!db_enrolled(d))
-        return NULL;
-    sync_config sc = {0};
-    sc.db_path = path;
-    sc.sys = sys;
-    sync_engine *e = NULL;
-    char err[320];
-    if (sync_engine_start(&sc, &e, err, sizeof err) != SYNC_OK) {
-        fprintf(stderr, "blik: sync does not start: %s\n", err);
-        return NULL;
-    }
-    return e;
-}
-
-/* Reads a CA file for the enrolment; NULL if it cannot be read or is not
- * a PEM certificate. */
-static char *read_ca_file(const char *path)
-{
-    char err[512];
-    char *buf = plat_read_file(path, DB_SYNC_CONFIG_MAX - 1, NULL, err, sizeof err);
-    if (buf && !strstr(buf, "-----BEGIN CERTIFICATE-----")) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
-}
-
-/* The enrolment itself, on its own thread: a sync client of its own on the
- * store, the server's answer mapped onto what the form says. */
-static void *enrol_thread(void *arg)
-{
-    app_sync *s = arg;
-    scr_enrol_outcome out = SCR_ENROL_FAILED;
-    char detail[320] = "";
-    char *ca = NULL;
-    const scr_enrol_req *r = &s->req;
-    if (r->ca[0] && !strstr(r->ca, "-----BEGIN")) {
-        ca = read_ca_file(r->ca);
-        if (!ca)
-            out = SCR_ENROL_CA_FILE;
-    } else if (r->ca[0]) {
-        ca = strdup(r->ca);
-    }
-    if (out != SCR_ENROL_CA_FILE) {
-        sync_config sc = {0};
-        sc.db_path = s->path;
-        sc.sys = s->sys;
-        sync_client *c = NULL;
-        int rc = sync_client_open(&sc, &c);
-        if (rc == SYNC_OK) {
-            sync_enrolment e = {r->url, r->code, "Blik tablet", ca, NULL};
-            rc = sync_enrol(c, &e);
-        }
-        snprintf(detail, sizeof detail, "%s", sync_errmsg(c));
-        sync_client_close(c);
-        switch (rc) {
-        case SYNC_OK: out = SCR_ENROL_OK; break;
-        case SYNC_INVALID:
-            out = strncmp(r->url, "https://", 8) ? SCR_ENROL_BAD_ADDRESS : SCR_ENROL_FAILED;
-            break;
-        case SYNC_REFUSED:
-        case SYNC_UNAUTHORIZED: out = SCR_ENROL_BAD_CODE; break;
-        case SYNC_TLS: out = SCR_ENROL_TLS; break;
-        case SYNC_OFFLINE:
-        case SYNC_UNREACHABLE: out = SCR_ENROL_UNREACHABLE; break;
-        case SYNC_CAPTIVE: out = SCR_ENROL_CAPTIVE; break;
-        case SYNC_UPDATE_APP: out = SCR_ENROL_UPDATE; break;
-        default: out = SCR_ENROL_FAILED; break;
-        }
-    }
-    free(ca);
-    pthread_mutex_lock(&s->mu);
-    s->outcome = out;
-    snprintf(s->detail, sizeof s->detail, "%s", detail);
-    s->enrol_running = 0;
-    pthread_mutex_unlock(&s->mu);
-    return NULL;
-}
-
-static int sync_hook_enrol(void *ctx, const scr_enrol_req *req)
-{
-    app_sync *s = ctx;
-    pthread_mutex_lock(&s->mu);
-    int busy = s->enrol_running;
-    pthread_mutex_unlock(&s->mu);
-    if (busy)
-        return -1;
-    if (s->thread_on) {
-        pthread_join(s->thread, NULL);
-        s->thread_on = 0;
-    }
-    s->req = *req;
-    s->outcome = SCR_ENROL_PENDING;
-    s->detail[0] = 0;
-    s->enrol_running = 1;
-    if (pthread_create(&s->thread, NULL, enrol_thread, s) != 0) {
-        s->enrol_running = 0;
-        return -1;
-    }
-    s->thread_on = 1;
-    return 0;
-}
-
-/* Once the enrolment succeeded, the worker starts at once (the screens'
- * next look at the state sees it), with the first round right away. */
-static scr_enrol_outcome sync_hook_enrol_result(void *ctx, char *detail, size_t cap)
-{
-    app_sync *s = ctx;
-    pthread_mutex_lock(&s->mu);
-    scr_enrol_outcome out = s->enrol_running ? SCR_ENROL_PENDING : s->outcome;
-    snprintf(detail, cap, "%s", s->detail);
-    pthread_mutex_unlock(&s->mu);
-    if (out != SCR_ENROL_PENDING && s->thread_on) {
-        pthread_join(s->thread, NULL);
-        s->thread_on = 0;
-        memset(&s->req, 0, sizeof s->req);
-        if (out == SCR_ENROL_OK && !s->engine) {
-            sync_config sc = {0};
-            sc.db_path = s->path;
-            sc.sys = s->sys;
-            char err[320];
-            if (sync_engine_start(&sc, &s->engine, err, sizeof err) != SYNC_OK) {
-                s->engine = NULL;
-                fprintf(stderr, "blik: sync does not start: %s\n", err);
-            } else {
-                sync_engine_now(s->engine);
-            }
-        }
-    }
-    return out;
-}
-#endif
 
 /* Loads one language's catalogue; NULL (with a message) if it cannot. */
 static i18n *load_lang(const char *lang)
@@ -373,22 +147,12 @@ int main(int argc, char **argv)
     cfg.tr_en = tr_en;
 #ifdef BLIK_HAVE_SYNC
     /* The hooks are given even before enrolment: the settings enrol. */
-    sync_global_init();
-    app_sync as;
-    memset(&as, 0, sizeof as);
-    pthread_mutex_init(&as.mu, NULL);
-    as.path = path;
-    as.sys = sys;
-    as.engine = start_sync(d, path, sys);
-    scr_sync hooks = {&as,
-                      sync_hook_enrolled,
-                      sync_hook_now,
-                      sync_hook_status,
-                      sync_hook_state,
-                      sync_hook_enrol,
-                      sync_hook_enrol_result,
-                      sync_hook_take_theirs};
-    cfg.sync = &hooks;
+    link_sync *ls = link_sync_new(d, path, sys);
+    scr_sync hooks;
+    if (ls) {
+        hooks = link_sync_hooks(ls);
+        cfg.sync = &hooks;
+    }
 #endif
     scr_app *a = u ? scr_app_new(&cfg, u, err, sizeof err) : NULL;
     int rc = 1;
@@ -406,10 +170,7 @@ int main(int argc, char **argv)
     }
     scr_app_free(a);
 #ifdef BLIK_HAVE_SYNC
-    if (as.thread_on)
-        pthread_join(as.thread, NULL);
-    sync_engine_stop(as.engine);
-    pthread_mutex_destroy(&as.mu);
+    link_sync_free(ls);
 #endif
     ui_free(u);
     plat_video_close(v);
