@@ -134,11 +134,14 @@ void srv_free(srv *s);
 /* ---- admin ---- */
 
 /*
- * Runs one admin command, as "blik-server admin ARGS": argv[0] is the
- * command name (unit-add, room-add, person-add, pin-set, focus-add,
- * template-add, enrol-code, device-list, device-revoke, export, ...).
+ * Runs one admin command, as "blik-server admin ARGS": argv is what follows
+ * "admin", the server's options (--db, --config, ...) and then the command
+ * (unit-add, room-add, person-add, pin-set, focus-add, template-add,
+ * enrol-code, device-list, device-revoke, export, ...) with its options.
  * Results go to out, messages to errout. Returns a process exit status:
- * 0 success, 1 refused or failed, 2 usage error.
+ * 0 success, 1 refused or failed, 2 usage error (nothing done). It may run
+ * many times in one process, but not on two threads at once: getopt_long
+ * keeps its place in globals.
  */
 int srv_admin_main(int argc, char **argv, FILE *in, FILE *out, FILE *errout);
 void srv_admin_usage(FILE *out);
