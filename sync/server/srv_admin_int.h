@@ -45,8 +45,10 @@ typedef enum {
     SRV_OPT_COUNT
 } srv_opt;
 
-/* The bit of an option in a command's sets of allowed and required ones. */
+/* The bit of an option in a command's sets of allowed and required ones
+ * (an unsigned each, so at most 32 options). */
 #define SRV_OPT_BIT(o) (1u << (o))
+_Static_assert(SRV_OPT_COUNT <= 32, "an admin command's options are bits of an unsigned");
 
 /* How many options one command line may carry (--sign repeats). */
 #define SRV_ADMIN_GIVEN_MAX 40
