@@ -552,12 +552,6 @@ int plat_video_push(plat_video *t, const plat_event *ev)
     return SDL_PushEvent(&e) == 1 ? 0 : -1;
 }
 
-void plat_video_close(plat_video *v)
-{
-    if (v)
-        v->close(v);
-}
-
 int plat_video_open(const plat_video_opts *o, plat_video **out, char *err, size_t errlen)
 {
     *out = NULL;

@@ -6,6 +6,11 @@
  * pixels and the machine's events into that stream. Nothing here names SDL,
  * so that screens and widgets can be built and tested against a dummy table
  * without a display.
+ *
+ * Two libraries implement it: platform_gfx (no media library: the dummy
+ * table and plat_video_close(), all that app/ui links) and platform_sdl
+ * (plat_video_open() and plat_video_push(), for the app and the tests that
+ * draw real pixels).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -111,11 +116,12 @@ typedef struct {
 } plat_video_opts;
 
 /*
- * Opens the SDL video table. On success *out is a table the caller closes
- * with plat_video_close(); on failure returns -1 and writes a sentence into
- * err. plat_video_close(NULL) is a no-op.
+ * Opens the SDL video table (platform_sdl). On success *out is a table the
+ * caller closes with plat_video_close(); on failure returns -1 and writes a
+ * sentence into err.
  */
 int plat_video_open(const plat_video_opts *o, plat_video **out, char *err, size_t errlen);
+/* Closes any table, SDL or dummy, through its own close(). NULL is a no-op. */
 void plat_video_close(plat_video *v);
 /*
  * Puts an event into SDL's own queue as the machine would have sent it (a

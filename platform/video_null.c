@@ -118,3 +118,11 @@ int plat_null_push(plat_video *t, const plat_event *ev)
     v->count++;
     return 0;
 }
+
+/* Every table closes itself; this only spares the caller the NULL check, and
+ * lives here so that code which never opens SDL can close a table too. */
+void plat_video_close(plat_video *v)
+{
+    if (v)
+        v->close(v);
+}
