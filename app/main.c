@@ -30,12 +30,24 @@ static void usage(FILE *f)
             DEMO_PIN);
 }
 
-/* Fonts and translations sit next to the sources in a build tree; an
- * installed app is told where they are by BLIK_ASSETS_DIR. */
+/* Fonts and translations: in the folder BLIK_ASSETS_DIR names if it is set,
+ * else in the data folder installed with the program, found from the
+ * program's own folder (BLIK_DATA_FROM_BIN is the way from bin/ to it,
+ * "../share/blik"; the build tree has the same layout). No path of the
+ * machine that built the program is in it. "" if no folder can be told. */
 static const char *assets_dir(void)
 {
+    static char dir[1200];
     const char *env = getenv("BLIK_ASSETS_DIR");
-    return env && *env ? env : BLIK_ASSETS_DIR;
+    if (env && *env)
+        return env;
+    char exe[1024];
+    if (!dir[0] && plat_exe_dir(exe, sizeof exe) == 0) {
+        int n = snprintf(dir, sizeof dir, "%s/%s", exe, BLIK_DATA_FROM_BIN);
+        if (n < 0 || (size_t)n >= sizeof dir)
+            dir[0] = '\0';
+    }
+    return dir;
 }
 
 /* Loads one language's catalogue; NULL (with a message) if it cannot. */

@@ -50,6 +50,11 @@ void plat_fake_fail_random(plat_sys *sys, int skip, int n);
 int plat_data_dir(char *out, size_t cap);
 /* Creates a directory and its parents with mode 0700. Returns 0 or -1. */
 int plat_mkdirs(const char *path);
+/* The folder holding the running program, symbolic links resolved (from
+ * /proc/self/exe), written into out without a trailing slash. A program
+ * finds the files installed with it from there, wherever the prefix is.
+ * Returns 0, or -1 if it cannot be told or does not fit in cap. */
+int plat_exe_dir(char *out, size_t cap);
 
 /*
  * Small pieces of logic that every module needs and that must exist once.

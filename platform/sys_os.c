@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static int64_t os_now_ms(const plat_sys *sys)
 {
@@ -114,5 +115,26 @@ int plat_mkdirs(const char *path)
     }
     if (mkdir(buf, 0700) != 0 && errno != EEXIST)
         return -1;
+    return 0;
+}
+
+/* The kernel names the program's file under /proc/self/exe, resolved even
+ * when it was started through a symbolic link or a relative path; its folder
+ * is what is left before the last slash ("/" for a program at the root). */
+int plat_exe_dir(char *out, size_t cap)
+{
+    char buf[4096];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf);
+    if (n <= 0 || (size_t)n >= sizeof buf || buf[0] != '/')
+        return -1;
+    buf[n] = '\0';
+    char *slash = strrchr(buf, '/');
+    if (slash == buf)
+        slash++;
+    *slash = '\0';
+    size_t len = strlen(buf);
+    if (len >= cap)
+        return -1;
+    memcpy(out, buf, len + 1);
     return 0;
 }
