@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "db.h"
+#include "model_json.h"
 
 #define DB_ERR_MAX 512
 /* More SQL texts than the store has (about 110) by far; reaching it means a
@@ -97,11 +98,15 @@ int db_rows(db *d, sqlite3_stmt *st, db_reader fn, void *out, size_t size, int m
  * does not fit; `what` names it in the message ("setting lang"). */
 int db_get_text(db *d, sqlite3_stmt *st, const char *what, char *out, size_t cap);
 
-/* Appends an outbox entry for a change, inside the caller's transaction.
- * Takes ownership of payload (decref'd here). obs_id names the observation
- * the record belongs to (NULL for none); actor_id who made the change. */
-int db_outbox_add(db *d, const char *entity, const char *entity_id, const char *obs_id,
-                  const char *actor_id, json_t *payload);
+/* Appends an outbox entry for a change of rec, inside the caller's
+ * transaction; the payload is the record's text from the model's codec, so
+ * that what is sent later decodes into the same record. entity_id is the id
+ * the outbox names it by (a rating's sign), obs_id the observation it
+ * belongs to (NULL for none), actor_id who made the change. A record the
+ * codec cannot write (an observation's context that is not an object) is
+ * refused as DB_INVALID with the field named, and nothing is queued. */
+int db_outbox_add(db *d, const model_record *rec, const char *entity_id, const char *obs_id,
+                  const char *actor_id);
 
 /* Folds a name for searching: lower case for ASCII and Danish letters. */
 void db_fold(const char *s, char *out, size_t cap);

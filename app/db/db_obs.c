@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const kind_names[] = {"count", "state_start", "state_stop", "sample", "undo"};
-
 void db_read_obs(sqlite3_stmt *st, void *out)
 {
     model_observation *o = out;
@@ -65,21 +63,6 @@ void db_bind_obs(sqlite3_stmt *st, const model_observation *o)
     sqlite3_bind_int64(st, 17, o->updated_at);
 }
 
-static json_t *obs_json(const model_observation *o)
-{
-    json_t *ctx = json_loads(o->context_json[0] ? o->context_json : "{}", 0, NULL);
-    return json_pack("{s:s,s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:s,s:o,s:b,s:I,s:I,s:s,s:i,s:I}",
-                     "id", o->id, "unit_id", o->unit_id, "focus_id", o->focus_id,
-                     "focus_version", o->focus_version, "template_id", o->template_id,
-                     "template_version", o->template_version, "observer_id", o->observer_id,
-                     "observee_id", o->observee_id, "room_id", o->room_id, "activity",
-                     o->activity, "context", ctx, "agreement", o->agreement,
-                     "started_at", (json_int_t)o->started_at, "ended_at",
-                     (json_int_t)o->ended_at, "status",
-                     o->status == MODEL_OBS_FINISHED ? "finished" : "draft", "revision",
-                     o->revision, "updated_at", (json_int_t)o->updated_at);
-}
-
 /* Writes the observation's header row (insert or full update) and queues it. */
 static int save_obs(db *d, const model_observation *o, int insert)
 {
@@ -96,10 +79,8 @@ static int save_obs(db *d, const model_observation *o, int insert)
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return db_sqlite_fail(d, rc, "saving the observation");
-    json_t *payload = obs_json(o);
-    if (!payload)
-        return db_fail(d, DB_NOMEM, "Out of memory while saving the observation.");
-    return db_outbox_add(d, "observation", o->id, o->id, o->observer_id, payload);
+    model_record rec = {.entity = MODEL_ENT_OBSERVATION, .u.obs = *o};
+    return db_outbox_add(d, &rec, o->id, o->id, o->observer_id);
 }
 
 int db_obs_start(db *d, const db_obs_new *n, model_id id_out)
@@ -353,11 +334,11 @@ int db_obs_rate(db *d, const char *obs_id, const char *actor_id, const char *sig
     sqlite3_reset(st);
     if (src != SQLITE_DONE)
         return db_end(d, db_sqlite_fail(d, src, "saving a rating"));
-    json_t *p = json_pack("{s:s,s:s,s:i,s:I}", "observation_id", obs_id, "sign_id", sign_id,
-                          "level", level, "at", (json_int_t)now);
+    model_record rec = {.entity = MODEL_ENT_RATING, .u.rating = {.level = level, .at = now}};
+    model_copy(rec.u.rating.observation_id, sizeof(model_id), obs_id);
+    model_copy(rec.u.rating.sign_id, sizeof(model_id), sign_id);
     /* The rating's identity is the pair; the outbox names it by the sign. */
-    rc = p ? db_outbox_add(d, "rating", sign_id, obs_id, actor_id, p)
-           : db_fail(d, DB_NOMEM, "Out of memory.");
+    rc = db_outbox_add(d, &rec, sign_id, obs_id, actor_id);
     if (rc == DB_OK && o.status == MODEL_OBS_FINISHED)
         rc = touch_obs(d, &o);
     if (rc == DB_OK && o.status == MODEL_OBS_FINISHED) {
@@ -410,12 +391,12 @@ static int add_event(db *d, const char *obs_id, const char *actor, model_event_k
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return db_sqlite_fail(d, rc, "saving an event");
-    json_t *p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "id", id, "observation_id", obs_id,
-                          "kind", kind_names[kind], "key", key, "target_id", target ? target : "",
-                          "at", (json_int_t)at);
-    if (!p)
-        return db_fail(d, DB_NOMEM, "Out of memory while saving an event.");
-    if ((rc = db_outbox_add(d, "event", id, obs_id, actor, p)) != DB_OK)
+    model_record rec = {.entity = MODEL_ENT_EVENT, .u.event = {.kind = kind, .at = at}};
+    memcpy(rec.u.event.id, id, sizeof id);
+    model_copy(rec.u.event.observation_id, sizeof(model_id), obs_id);
+    model_copy(rec.u.event.key, sizeof rec.u.event.key, key);
+    model_copy(rec.u.event.target_id, sizeof(model_id), target ? target : "");
+    if ((rc = db_outbox_add(d, &rec, id, obs_id, actor)) != DB_OK)
         return rc;
     if (id_out)
         memcpy(id_out, id, sizeof id);
@@ -550,9 +531,12 @@ int db_obs_note(db *d, const char *obs_id, const char *actor_id, const char *tex
     sqlite3_reset(st);
     if (src != SQLITE_DONE)
         return db_end(d, db_sqlite_fail(d, src, "saving a note"));
-    json_t *p = json_pack("{s:s,s:s,s:I,s:s,s:s}", "id", id, "observation_id", obs_id, "at",
-                          (json_int_t)now, "text", text, "sign_id", sign_id ? sign_id : "");
-    rc = p ? db_outbox_add(d, "note", id, obs_id, actor_id, p) : db_fail(d, DB_NOMEM, "Out of memory.");
+    model_record rec = {.entity = MODEL_ENT_NOTE, .u.note = {.at = now}};
+    memcpy(rec.u.note.id, id, sizeof id);
+    model_copy(rec.u.note.observation_id, sizeof(model_id), obs_id);
+    model_copy(rec.u.note.text, sizeof rec.u.note.text, text);
+    model_copy(rec.u.note.sign_id, sizeof(model_id), sign_id ? sign_id : "");
+    rc = db_outbox_add(d, &rec, id, obs_id, actor_id);
     rc = db_end(d, rc);
     if (rc == DB_OK && id_out)
         memcpy(id_out, id, sizeof id);
@@ -625,11 +609,15 @@ int db_feedback_put(db *d, const char *obs_id, const char *actor_id, const char 
     sqlite3_reset(st);
     if (src != SQLITE_DONE)
         return db_end(d, db_sqlite_fail(d, src, "saving feedback"));
-    json_t *p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I}", "observation_id", obs_id, "author_id",
-                          actor_id, "works", works ? works : "", "wonderings",
-                          wonderings ? wonderings : "", "next_step", next_step ? next_step : "",
-                          "given_at", (json_int_t)given_at, "updated_at", (json_int_t)now);
-    rc = p ? db_outbox_add(d, "feedback", obs_id, obs_id, actor_id, p) : db_fail(d, DB_NOMEM, "Out of memory.");
+    model_record rec = {.entity = MODEL_ENT_FEEDBACK,
+                        .u.feedback = {.given_at = given_at, .updated_at = now}};
+    model_feedback *f = &rec.u.feedback;
+    model_copy(f->observation_id, sizeof f->observation_id, obs_id);
+    model_copy(f->author_id, sizeof f->author_id, actor_id);
+    model_copy(f->works, sizeof f->works, works ? works : "");
+    model_copy(f->wonderings, sizeof f->wonderings, wonderings ? wonderings : "");
+    model_copy(f->next_step, sizeof f->next_step, next_step ? next_step : "");
+    rc = db_outbox_add(d, &rec, obs_id, obs_id, actor_id);
     return db_end(d, rc);
 }
 
@@ -690,11 +678,13 @@ int db_reflection_put(db *d, const char *obs_id, const char *actor_id, const cha
     sqlite3_reset(st);
     if (src != SQLITE_DONE)
         return db_end(d, db_sqlite_fail(d, src, "saving the reflection"));
-    json_t *p = json_pack("{s:s,s:s,s:s,s:s,s:I}", "observation_id", obs_id, "author_id",
-                          actor_id, "text", text ? text : "", "next_step",
-                          next_step ? next_step : "", "updated_at", (json_int_t)now);
-    rc = p ? db_outbox_add(d, "reflection", obs_id, obs_id, actor_id, p)
-           : db_fail(d, DB_NOMEM, "Out of memory.");
+    model_record rec = {.entity = MODEL_ENT_REFLECTION, .u.reflection = {.updated_at = now}};
+    model_reflection *r = &rec.u.reflection;
+    model_copy(r->observation_id, sizeof r->observation_id, obs_id);
+    model_copy(r->author_id, sizeof r->author_id, actor_id);
+    model_copy(r->text, sizeof r->text, text ? text : "");
+    model_copy(r->next_step, sizeof r->next_step, next_step ? next_step : "");
+    rc = db_outbox_add(d, &rec, obs_id, obs_id, actor_id);
     return db_end(d, rc);
 }
 

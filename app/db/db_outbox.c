@@ -9,18 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-int db_outbox_add(db *d, const char *entity, const char *entity_id, const char *obs_id,
-                  const char *actor_id, json_t *payload)
+int db_outbox_add(db *d, const model_record *rec, const char *entity_id, const char *obs_id,
+                  const char *actor_id)
 {
     model_id change;
-    if (model_id_new(d->sys, change) != 0) {
-        json_decref(payload);
+    if (model_id_new(d->sys, change) != 0)
         return db_fail(d, DB_INTERNAL, "The tablet gave no randomness for a new identifier.");
-    }
-    char *text = json_dumps(payload, JSON_COMPACT);
-    json_decref(payload);
-    if (!text)
+    model_err e;
+    char *text = model_record_text(rec, &e);
+    if (!text && e.code == MODEL_E_NOMEM)
         return db_fail(d, DB_NOMEM, "Out of memory while queueing a change for sync.");
+    if (!text)
+        return db_fail(d, DB_INVALID, "The change cannot be queued for sync. %s", e.msg);
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO outbox(change_id, entity, entity_id, obs_id,"
                                   " payload, created_at, actor_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (!st) {
@@ -28,7 +28,7 @@ int db_outbox_add(db *d, const char *entity, const char *entity_id, const char *
         return DB_INTERNAL;
     }
     db_bind_text(st, 1, change);
-    db_bind_text(st, 2, entity);
+    db_bind_text(st, 2, model_entity_name(rec->entity));
     db_bind_text(st, 3, entity_id);
     db_bind_text(st, 4, obs_id);
     db_bind_text(st, 5, text);

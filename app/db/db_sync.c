@@ -898,24 +898,29 @@ int db_sync_conflict_keep_mine(db *d, const char *change_id)
     int rc = conflict_get(d, change_id, &c);
     if (rc != DB_OK)
         return rc;
-    json_t *payload = json_loads(c.payload, 0, NULL);
+    model_entity e;
+    model_err me;
+    model_record *mine = malloc(sizeof *mine);
+    if (!mine) {
+        free(c.payload);
+        return db_fail(d, DB_NOMEM, "Out of memory while reading a conflict.");
+    }
+    if (model_entity_parse(c.entity, &e) != 0 || model_record_parse(e, c.payload, mine, &me) != 0)
+        rc = db_fail(d, DB_CORRUPT, "A kept version of a conflict is damaged.");
     free(c.payload);
-    if (!payload)
-        return db_fail(d, DB_CORRUPT, "A kept version of a conflict is damaged.");
-    if ((rc = db_begin(d)) != DB_OK) {
-        json_decref(payload);
+    if (rc == DB_OK)
+        rc = db_begin(d);
+    if (rc != DB_OK) {
+        free(mine);
         return rc;
     }
     /* Made on the server's version, the change replaces it rather than
      * meeting it as a conflict again. */
     if ((rc = version_put(d, c.entity, c.key, c.version)) == DB_OK &&
         (rc = conflict_delete(d, change_id)) == DB_OK &&
-        (rc = remote_drop(d, c.entity, c.key, 1 << 30)) == DB_OK) {
-        rc = db_outbox_add(d, c.entity, c.entity_id, c.obs_id[0] ? c.obs_id : NULL, c.actor_id,
-                           payload);
-        payload = NULL;
-    }
-    json_decref(payload);
+        (rc = remote_drop(d, c.entity, c.key, 1 << 30)) == DB_OK)
+        rc = db_outbox_add(d, mine, c.entity_id, c.obs_id[0] ? c.obs_id : NULL, c.actor_id);
+    free(mine);
     return db_end(d, rc);
 }
 

@@ -1,6 +1,7 @@
 /* Validation of the domain model's fields, and identifiers. */
 #include "model.h"
 #include "model_int.h"
+#include "model_json.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +18,23 @@ int model_fail(char *err, size_t errlen, const char *fmt, ...)
         va_end(ap);
     }
     return -1;
+}
+
+/* Messages quote what a client sent and are cut to fit; either can leave
+ * broken UTF-8 or a control character, which JSON and the screen cannot
+ * show. */
+void model_clean_text(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        int len = plat_utf8_next(s + i, n - i, NULL);
+        if (len < 0 || (len == 1 && (p[i] < 0x20 || p[i] == 0x7F))) {
+            p[i++] = '?';
+            continue;
+        }
+        i += (size_t)len;
+    }
 }
 
 int model_text_check(const char *s, size_t max_bytes, int multiline, const char *field,

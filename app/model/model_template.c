@@ -16,6 +16,7 @@
  */
 #include "model.h"
 #include "model_int.h"
+#include "model_json.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -24,71 +25,16 @@
 
 #define fail model_fail
 
-/* Refuses any member of obj whose name is not in the NULL-terminated list. */
-static int only_fields(json_t *obj, const char *const *allowed, const char *where, char *err,
-                       size_t errlen)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach(obj, k, v) {
-        int known = 0;
-        for (const char *const *a = allowed; *a; a++)
-            known |= !strcmp(k, *a);
-        if (!known)
-            return fail(err, errlen, "%s has an unknown field \"%.40s\".", where, k);
-    }
-    return 0;
-}
-
-/* Copies a required string member into dst (cap bytes, NUL included). */
-static int get_str(json_t *obj, const char *name, char *dst, size_t cap, const char *where,
-                   char *err, size_t errlen)
-{
-    json_t *v = json_object_get(obj, name);
-    if (!json_is_string(v))
-        return fail(err, errlen, "%s: \"%s\" must be text.", where, name);
-    if (json_string_length(v) >= cap)
-        return fail(err, errlen, "%s: \"%s\" is too long (at most %zu bytes).", where, name,
-                    cap - 1);
-    memcpy(dst, json_string_value(v), json_string_length(v) + 1);
-    return 0;
-}
-
-static int get_int(json_t *obj, const char *name, int lo, int hi, int *dst, const char *where,
-                   char *err, size_t errlen)
-{
-    json_t *v = json_object_get(obj, name);
-    if (!json_is_integer(v))
-        return fail(err, errlen, "%s: \"%s\" must be a whole number.", where, name);
-    json_int_t x = json_integer_value(v);
-    if (x < lo || x > hi)
-        return fail(err, errlen, "%s: \"%s\" must be %d to %d.", where, name, lo, hi);
-    *dst = (int)x;
-    return 0;
-}
-
-/* Reads an optional array member; absent means empty. */
-static int get_array(json_t *obj, const char *name, size_t max, json_t **out, char *err,
-                     size_t errlen)
-{
-    json_t *v = json_object_get(obj, name);
-    *out = NULL;
-    if (!v)
-        return 0;
-    if (!json_is_array(v))
-        return fail(err, errlen, "The template's \"%s\" must be a list.", name);
-    if (json_array_size(v) > max)
-        return fail(err, errlen, "The template's \"%s\" has more than %zu entries.", name, max);
-    *out = v;
-    return 0;
-}
+/* Template strings are read as text of any content here; what a name, key
+ * or label must look like is model_template_check()'s, with its messages. */
+#define STR(o, k, dst, where, err) model_rd_text(o, k, dst, sizeof(dst), 0, 1, where, err)
 
 static int get_items(json_t *obj, const char *name, size_t max, model_item *items, int *n,
-                     char *err, size_t errlen)
+                     model_err *err)
 {
     static const char *const fields[] = {"key", "label", NULL};
     json_t *arr;
-    if (get_array(obj, name, max, &arr, err, errlen))
+    if (model_rd_array(obj, name, max, 1, &arr, "The template", err))
         return -1;
     *n = 0;
     size_t i;
@@ -97,159 +43,149 @@ static int get_items(json_t *obj, const char *name, size_t max, model_item *item
         char where[64];
         snprintf(where, sizeof where, "Template %s entry %zu", name, i + 1);
         if (!json_is_object(it))
-            return fail(err, errlen, "%s must be an object.", where);
-        if (only_fields(it, fields, where, err, errlen) ||
-            get_str(it, "key", items[i].key, sizeof items[i].key, where, err, errlen) ||
-            get_str(it, "label", items[i].label, sizeof items[i].label, where, err, errlen))
+            return model_err_set(err, MODEL_E_TYPE, "%s must be an object.", where);
+        if (model_rd_only(it, fields, where, err) || STR(it, "key", items[i].key, where, err) ||
+            STR(it, "label", items[i].label, where, err))
             return -1;
         (*n)++;
     }
     return 0;
 }
 
-static int get_texts(json_t *obj, const char *name, size_t max, char (*dst)[MODEL_PHRASE_MAX + 1],
-                     int *n, char *err, size_t errlen)
+/* A list of short texts (the scale's labels, prompts, phrases), each of at
+ * most cap - 1 bytes. */
+static int get_texts(json_t *obj, const char *name, size_t max, char *dst, size_t cap, int *n,
+                     model_err *err)
 {
     json_t *arr;
-    if (get_array(obj, name, max, &arr, err, errlen))
+    if (model_rd_array(obj, name, max, 1, &arr, "The template", err))
         return -1;
     *n = 0;
     size_t i;
     json_t *it;
     json_array_foreach(arr, i, it) {
         if (!json_is_string(it))
-            return fail(err, errlen, "Template %s entry %zu must be text.", name, i + 1);
-        if (json_string_length(it) > MODEL_PHRASE_MAX)
-            return fail(err, errlen, "Template %s entry %zu is too long (at most %d bytes).", name,
-                        i + 1, MODEL_PHRASE_MAX);
-        memcpy(dst[i], json_string_value(it), json_string_length(it) + 1);
+            return model_err_set(err, MODEL_E_TYPE, "Template %s entry %zu must be text.", name,
+                                 i + 1);
+        if (json_string_length(it) >= cap)
+            return model_err_set(err, MODEL_E_VALUE,
+                                 "Template %s entry %zu is too long (at most %zu bytes).", name,
+                                 i + 1, cap - 1);
+        memcpy(dst + i * cap, json_string_value(it), json_string_length(it) + 1);
         (*n)++;
     }
     return 0;
 }
 
-int model_template_parse(const char *json, size_t len, model_template *out, char *err,
-                         size_t errlen)
+static int get_context(json_t *root, model_template *t, model_err *err)
 {
-    static const char *const top[] = {"id",     "unit_id", "version", "name",    "scale",
-                                      "counters", "states", "interval", "context", "prompts",
-                                      "phrases", "thresholds", NULL};
-    if (len > MODEL_TEMPLATE_JSON_MAX)
-        return fail(err, errlen, "The template is too large: %zu bytes, at most %d.", len,
-                    MODEL_TEMPLATE_JSON_MAX);
-    json_error_t je;
-    json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
-    if (!root)
-        return fail(err, errlen, "The template is not valid JSON (line %d): %s.", je.line, je.text);
-    model_template *t = calloc(1, sizeof *t);
-    int rc = -1;
-    if (!t) {
-        fail(err, errlen, "Out of memory.");
-        goto done;
-    }
-    const char *w = "The template";
-    if (!json_is_object(root)) {
-        fail(err, errlen, "The template must be a JSON object.");
-        goto done;
-    }
-    if (only_fields(root, top, w, err, errlen) ||
-        get_str(root, "id", t->id, sizeof t->id, w, err, errlen) ||
-        get_str(root, "unit_id", t->unit_id, sizeof t->unit_id, w, err, errlen) ||
-        get_int(root, "version", 1, 1000000, &t->version, w, err, errlen) ||
-        get_str(root, "name", t->name, sizeof t->name, w, err, errlen))
-        goto done;
-
-    json_t *scale;
-    if (get_array(root, "scale", MODEL_MAX_SCALE, &scale, err, errlen))
-        goto done;
+    static const char *const cf[] = {"key", "label", "type", "min", "max", NULL};
+    json_t *ctx;
+    if (model_rd_array(root, "context", MODEL_MAX_CONTEXT, 1, &ctx, "The template", err))
+        return -1;
     size_t i;
     json_t *it;
-    json_array_foreach(scale, i, it) {
-        if (!json_is_string(it) || json_string_length(it) > MODEL_LABEL_MAX) {
-            fail(err, errlen, "Template scale entry %zu must be a label of at most %d bytes.",
-                 i + 1, MODEL_LABEL_MAX);
-            goto done;
-        }
-        memcpy(t->scale[i], json_string_value(it), json_string_length(it) + 1);
-        t->n_scale++;
-    }
-    if (get_items(root, "counters", MODEL_MAX_COUNTERS, t->counters, &t->n_counters, err, errlen) ||
-        get_items(root, "states", MODEL_MAX_STATES, t->states, &t->n_states, err, errlen))
-        goto done;
-
-    json_t *iv = json_object_get(root, "interval");
-    if (iv) {
-        static const char *const ivf[] = {"minutes", "options", NULL};
-        const char *wi = "The template's interval";
-        if (!json_is_object(iv)) {
-            fail(err, errlen, "%s must be an object.", wi);
-            goto done;
-        }
-        if (only_fields(iv, ivf, wi, err, errlen) ||
-            get_int(iv, "minutes", 1, 120, &t->interval_minutes, wi, err, errlen) ||
-            get_items(iv, "options", MODEL_MAX_INTERVAL_OPTIONS, t->interval_options,
-                      &t->n_interval_options, err, errlen))
-            goto done;
-    }
-
-    json_t *ctx;
-    if (get_array(root, "context", MODEL_MAX_CONTEXT, &ctx, err, errlen))
-        goto done;
     json_array_foreach(ctx, i, it) {
-        static const char *const cf[] = {"key", "label", "type", "min", "max", NULL};
         char wc[48];
         snprintf(wc, sizeof wc, "Template context entry %zu", i + 1);
         model_ctx_field *c = &t->context[i];
         char type[8];
-        if (!json_is_object(it)) {
-            fail(err, errlen, "%s must be an object.", wc);
-            goto done;
-        }
-        if (only_fields(it, cf, wc, err, errlen) ||
-            get_str(it, "key", c->key, sizeof c->key, wc, err, errlen) ||
-            get_str(it, "label", c->label, sizeof c->label, wc, err, errlen) ||
-            get_str(it, "type", type, sizeof type, wc, err, errlen))
-            goto done;
+        if (!json_is_object(it))
+            return model_err_set(err, MODEL_E_TYPE, "%s must be an object.", wc);
+        if (model_rd_only(it, cf, wc, err) || STR(it, "key", c->key, wc, err) ||
+            STR(it, "label", c->label, wc, err) || STR(it, "type", type, wc, err))
+            return -1;
         if (!strcmp(type, "int")) {
             c->type = MODEL_CTX_INT;
-            if (get_int(it, "min", 0, 100000, &c->min, wc, err, errlen) ||
-                get_int(it, "max", 0, 100000, &c->max, wc, err, errlen))
-                goto done;
+            if (model_rd_int(it, "min", &c->min, 0, 100000, wc, err) ||
+                model_rd_int(it, "max", &c->max, 0, 100000, wc, err))
+                return -1;
         } else if (!strcmp(type, "text")) {
             c->type = MODEL_CTX_TEXT;
-            if (json_object_get(it, "min") || json_object_get(it, "max")) {
-                fail(err, errlen, "%s: a text field has no min or max.", wc);
-                goto done;
-            }
+            if (json_object_get(it, "min") || json_object_get(it, "max"))
+                return model_err_set(err, MODEL_E_VALUE, "%s: a text field has no min or max.",
+                                     wc);
         } else {
-            fail(err, errlen, "%s: \"type\" must be \"int\" or \"text\".", wc);
-            goto done;
+            return model_err_set(err, MODEL_E_VALUE, "%s: \"type\" must be \"int\" or \"text\".",
+                                 wc);
         }
         t->n_context++;
     }
-    if (get_texts(root, "prompts", MODEL_MAX_PROMPTS, t->prompts, &t->n_prompts, err, errlen) ||
-        get_texts(root, "phrases", MODEL_MAX_PHRASES, t->phrases, &t->n_phrases, err, errlen))
-        goto done;
+    return 0;
+}
 
-    json_t *th = json_object_get(root, "thresholds");
+int model_template_from_json(json_t *root, model_template *out, model_err *err)
+{
+    static const char *const top[] = {"id",     "unit_id", "version", "name",    "scale",
+                                      "counters", "states", "interval", "context", "prompts",
+                                      "phrases", "thresholds", NULL};
+    static const char *const ivf[] = {"minutes", "options", NULL};
     static const char *const thf[] = {"green_pct", "yellow_pct", NULL};
-    const char *wt = "The template's thresholds";
+    const char *w = "The template", *wi = "The template's interval",
+               *wt = "The template's thresholds";
+    if (!json_is_object(root))
+        return model_err_set(err, MODEL_E_TYPE, "The template must be a JSON object.");
+    model_template *t = calloc(1, sizeof *t);
+    if (!t)
+        return model_err_set(err, MODEL_E_NOMEM, "Out of memory.");
+    int rc = -1;
+    json_t *iv = json_object_get(root, "interval"), *th = json_object_get(root, "thresholds");
+    if (model_rd_only(root, top, w, err) || STR(root, "id", t->id, w, err) ||
+        STR(root, "unit_id", t->unit_id, w, err) ||
+        model_rd_int(root, "version", &t->version, 1, 1000000, w, err) ||
+        STR(root, "name", t->name, w, err) ||
+        get_texts(root, "scale", MODEL_MAX_SCALE, t->scale[0], sizeof t->scale[0], &t->n_scale,
+                  err) ||
+        get_items(root, "counters", MODEL_MAX_COUNTERS, t->counters, &t->n_counters, err) ||
+        get_items(root, "states", MODEL_MAX_STATES, t->states, &t->n_states, err))
+        goto done;
+    if (iv) {
+        if (!json_is_object(iv)) {
+            model_err_set(err, MODEL_E_TYPE, "%s must be an object.", wi);
+            goto done;
+        }
+        if (model_rd_only(iv, ivf, wi, err) ||
+            model_rd_int(iv, "minutes", &t->interval_minutes, 1, 120, wi, err) ||
+            get_items(iv, "options", MODEL_MAX_INTERVAL_OPTIONS, t->interval_options,
+                      &t->n_interval_options, err))
+            goto done;
+    }
+    if (get_context(root, t, err) ||
+        get_texts(root, "prompts", MODEL_MAX_PROMPTS, t->prompts[0], sizeof t->prompts[0],
+                  &t->n_prompts, err) ||
+        get_texts(root, "phrases", MODEL_MAX_PHRASES, t->phrases[0], sizeof t->phrases[0],
+                  &t->n_phrases, err))
+        goto done;
     if (!json_is_object(th)) {
-        fail(err, errlen, "%s must be an object with green_pct and yellow_pct.", wt);
+        model_err_set(err, MODEL_E_TYPE, "%s must be an object with green_pct and yellow_pct.",
+                      wt);
         goto done;
     }
-    if (only_fields(th, thf, wt, err, errlen) ||
-        get_int(th, "green_pct", 0, 100, &t->green_pct, wt, err, errlen) ||
-        get_int(th, "yellow_pct", 0, 100, &t->yellow_pct, wt, err, errlen))
+    char msg[200];
+    if (model_rd_only(th, thf, wt, err) ||
+        model_rd_int(th, "green_pct", &t->green_pct, 0, 100, wt, err) ||
+        model_rd_int(th, "yellow_pct", &t->yellow_pct, 0, 100, wt, err))
         goto done;
-
-    if (model_template_check(t, err, errlen))
+    if (model_template_check(t, msg, sizeof msg)) {
+        model_err_set(err, MODEL_E_VALUE, "%s", msg);
         goto done;
+    }
     *out = *t;
     rc = 0;
 done:
     free(t);
+    return rc;
+}
+
+int model_template_parse(const char *json, size_t len, model_template *out, char *err,
+                         size_t errlen)
+{
+    model_err e;
+    json_t *root = model_rd_parse(json, len, MODEL_TEMPLATE_JSON_MAX, "The template", &e);
+    int rc = root ? model_template_from_json(root, out, &e) : -1;
     json_decref(root);
+    if (rc != 0)
+        model_fail(err, errlen, "%s", e.msg);
     return rc;
 }
 

@@ -55,16 +55,11 @@ static int to_change(sync_client *c, const db_outbox_entry *e, proto_change *ch,
         snprintf(why, whylen, "This tablet cannot send a change of kind \"%s\".", e->entity);
         return -1;
     }
-    json_error_t je;
-    json_t *j = json_loads(e->payload, 0, &je);
-    proto_err pe;
-    if (!j || proto_record_from_json(ent, j, &ch->rec, &pe) != 0) {
-        snprintf(why, whylen, "This change could not be read for sending: %.180s",
-                 j ? pe.msg : je.text);
-        json_decref(j);
+    model_err me;
+    if (model_record_parse(ent, e->payload, &ch->rec, &me) != 0) {
+        snprintf(why, whylen, "This change could not be read for sending: %.180s", me.msg);
         return -1;
     }
-    json_decref(j);
     memcpy(ch->change_id, e->change_id, sizeof ch->change_id);
     memcpy(ch->actor_id, e->actor_id, sizeof ch->actor_id);
     if (db_sync_base_version(c->d, e->change_id, &ch->base_version) != DB_OK)
@@ -257,11 +252,11 @@ static int apply_one(sync_client *c, const proto_record *rec, int version, int f
         return rc == DB_OK ? SYNC_OK
                            : sync_fail(c, SYNC_STORE, "A pulled record could not be saved: %s",
                                        db_errmsg(c->d));
-    json_t *j = proto_record_to_json(rec);
-    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
+    model_err me;
+    char *text = model_record_text(rec, &me);
     if (!text)
-        return sync_fail(c, SYNC_NOMEM, "Out of memory while saving pulled records.");
+        return sync_fail(c, me.code == MODEL_E_NOMEM ? SYNC_NOMEM : SYNC_PROTOCOL,
+                         "A pulled record could not be kept: %s", me.msg);
     it.json = text;
     if (rc == DB_DENIED) {
         rc = db_sync_apply(c->d, &it, force);
@@ -301,18 +296,14 @@ static int drain_parked(sync_client *c)
         }
         for (int i = 0; rc == SYNC_OK && i < k; i++) {
             proto_entity e;
-            json_t *j = json_loads(p[i].data, 0, NULL);
-            proto_err pe;
-            if (!j || proto_entity_parse(p[i].entity, &e) != 0 ||
-                proto_record_from_json(e, j, rec, &pe) != 0) {
+            if (proto_entity_parse(p[i].entity, &e) != 0 ||
+                model_record_parse(e, p[i].data, rec, NULL) != 0) {
                 /* Only this codec wrote it; if it cannot be read, drop it:
                  * the server still has it and a later pull brings it again. */
-                json_decref(j);
                 if (db_sync_unpark(c->d, p[i].entity, p[i].key) != DB_OK)
                     rc = sync_fail(c, SYNC_STORE, "%s", db_errmsg(c->d));
                 continue;
             }
-            json_decref(j);
             db_sync_item it = {p[i].entity, p[i].key, p[i].version, &rec->u, p[i].data};
             int drc = db_sync_apply(c->d, &it, 0);
             if (drc == DB_OK) {

@@ -5,22 +5,24 @@
  * tablet and the server link, so that the two can never disagree about what
  * a message means.
  *
+ * The records themselves are the model's (app/model/model_json.h: one
+ * record codec and one strict reader for the store, the sync engine, the
+ * server and the office); this layer adds the messages around them: push and
+ * pull envelopes, enrolment, ping, errors on the wire, gzip and the schema.
+ *
  * Every decoder is strict: it refuses malformed JSON, duplicate keys, wrong
  * types, unknown fields, invalid UTF-8, control characters, values out of
  * range and anything over the caps below, and it says which field was wrong
  * in a sentence (proto_err.msg) next to a typed code (proto_err.code) that
  * travels on the wire as a short string. A decoder fills its output only in
  * full; after a failure the output holds nothing the caller must free.
- *
- * Records mirror the structs of model.h, field for field and with the same
- * names, except that an observation's context_json travels as a JSON object
- * named "context", and enums travel as words ("leader", "finished", ...).
  */
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "model.h"
+#include "model_json.h"
 
 /* The schema version this build speaks, and the oldest one it accepts: the
  * server takes the current and the previous version (there is no previous
@@ -36,20 +38,23 @@
 #define PROTO_CODE_MAX 32    /* an enrolment code as typed, with dashes */
 #define PROTO_SECRET_HEX 64  /* a device secret: 32 random bytes in hex */
 #define PROTO_NONCE_MAX 64   /* a ping nonce */
-#define PROTO_MESSAGE_MAX 256
+#define PROTO_MESSAGE_MAX MODEL_ERR_MAX
 
 /* Typed error codes. Each has a wire name (proto_code_name) and the HTTP
- * status the server answers with (proto_code_http). */
+ * status the server answers with (proto_code_http). The codes a record or
+ * a message can be refused with are the model reader's own (model_err_code);
+ * the wire adds the rest after them. */
 typedef enum {
-    PROTO_OK = 0,
-    PROTO_E_JSON,            /* bad_json: not JSON, or a key given twice */
-    PROTO_E_TYPE,            /* bad_type: a field of the wrong JSON type */
-    PROTO_E_UNKNOWN_FIELD,   /* unknown_field */
-    PROTO_E_MISSING_FIELD,   /* missing_field */
-    PROTO_E_VALUE,           /* bad_value: out of range, not an id, bad text */
-    PROTO_E_UTF8,            /* bad_utf8 */
-    PROTO_E_TOO_LARGE,       /* too_large: over a cap (body, gzip, list) */
-    PROTO_E_ENCODING,        /* bad_encoding: not gzip, or a broken stream */
+    PROTO_OK = MODEL_E_OK,
+    PROTO_E_JSON = MODEL_E_JSON,                   /* bad_json: not JSON, or a key given twice */
+    PROTO_E_TYPE = MODEL_E_TYPE,                   /* bad_type: a field of the wrong JSON type */
+    PROTO_E_UNKNOWN_FIELD = MODEL_E_UNKNOWN_FIELD, /* unknown_field */
+    PROTO_E_MISSING_FIELD = MODEL_E_MISSING_FIELD, /* missing_field */
+    PROTO_E_VALUE = MODEL_E_VALUE,         /* bad_value: out of range, not an id, bad text */
+    PROTO_E_UTF8 = MODEL_E_UTF8,           /* bad_utf8 */
+    PROTO_E_TOO_LARGE = MODEL_E_TOO_LARGE, /* too_large: over a cap (body, gzip, list) */
+    PROTO_E_NOMEM = MODEL_E_NOMEM,         /* out of memory (local only) */
+    PROTO_E_ENCODING = MODEL_E_COUNT,      /* bad_encoding: not gzip, or a broken stream */
     PROTO_E_UPDATE_REQUIRED, /* update_required: the tablet's schema is too old */
     PROTO_E_SCHEMA_TOO_NEW,  /* schema_too_new: the server is older than the tablet */
     PROTO_E_UNAUTHORIZED,    /* unauthorized: no or wrong device credentials */
@@ -61,7 +66,6 @@ typedef enum {
     PROTO_E_CHANGE_REUSED,   /* change_id_reused: same change_id, other content */
     PROTO_E_UNAVAILABLE,     /* unavailable: try again later (database busy) */
     PROTO_E_INTERNAL,        /* internal */
-    PROTO_E_NOMEM,           /* out of memory (local only) */
     PROTO_E_RATE_LIMITED,    /* rate_limited: too many requests; wait Retry-After seconds */
     PROTO_CODE_COUNT
 } proto_code;
@@ -71,99 +75,53 @@ int proto_code_http(proto_code c);
 /* The code for a wire name, or PROTO_E_INTERNAL if unknown. */
 proto_code proto_code_parse(const char *name);
 
-typedef struct {
-    proto_code code;
-    char msg[PROTO_MESSAGE_MAX];
-} proto_err;
-
-/* Makes s (NUL-terminated, changed in place) clean one-line text: every
- * byte that is not part of well-formed UTF-8, and every control character,
- * becomes '?'. Messages pass through it before they go on the wire. */
-void proto_clean_text(char *s);
-
-/* Sets err (if not NULL) and returns -1; for callers that add their own story.
- * The message is made clean text (proto_clean_text). */
-int proto_fail(proto_err *err, proto_code code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* An error: a proto_code and a sentence (the model's error, whose codes the
+ * wire's extend). Set one with model_err_set(); its message is made clean
+ * text (model_clean_text), since it may quote what a client sent. */
+typedef model_err proto_err;
 
 /* 0 if a message of schema version v can be read by a speaker of `current`
  * (v is current or the one before it); else -1 with update_required or
  * schema_too_new in err. */
 int proto_schema_check(int v, int current, proto_err *err);
 
-typedef enum {
-    PROTO_ENT_UNIT = 0,
-    PROTO_ENT_ROOM,
-    PROTO_ENT_PERSON,
-    PROTO_ENT_FOCUS,
-    PROTO_ENT_TEMPLATE,
-    PROTO_ENT_OBSERVATION,
-    PROTO_ENT_EVENT,
-    PROTO_ENT_NOTE,
-    PROTO_ENT_RATING,
-    PROTO_ENT_FEEDBACK,
-    PROTO_ENT_REFLECTION,
-    PROTO_ENT_DELETED, /* pull only: a record the server deleted (proto_deletion) */
-    PROTO_ENT_COUNT
-} proto_entity;
+/* Records on the wire are the model's records, named as the messages name
+ * them: an item's or a change's "entity" is a model_entity. */
+typedef model_entity proto_entity;
+typedef model_record proto_record;
+typedef model_deletion proto_deletion;
+typedef model_del_reason proto_del_reason;
+#define PROTO_ENT_UNIT MODEL_ENT_UNIT
+#define PROTO_ENT_ROOM MODEL_ENT_ROOM
+#define PROTO_ENT_PERSON MODEL_ENT_PERSON
+#define PROTO_ENT_FOCUS MODEL_ENT_FOCUS
+#define PROTO_ENT_TEMPLATE MODEL_ENT_TEMPLATE
+#define PROTO_ENT_OBSERVATION MODEL_ENT_OBSERVATION
+#define PROTO_ENT_EVENT MODEL_ENT_EVENT
+#define PROTO_ENT_NOTE MODEL_ENT_NOTE
+#define PROTO_ENT_RATING MODEL_ENT_RATING
+#define PROTO_ENT_FEEDBACK MODEL_ENT_FEEDBACK
+#define PROTO_ENT_REFLECTION MODEL_ENT_REFLECTION
+#define PROTO_ENT_DELETED MODEL_ENT_DELETED
+#define PROTO_ENT_COUNT MODEL_ENT_COUNT
+#define PROTO_DEL_RETENTION MODEL_DEL_RETENTION
+#define PROTO_DEL_PERSON MODEL_DEL_PERSON
+#define PROTO_DEL_REASON_COUNT MODEL_DEL_REASON_COUNT
+#define PROTO_KEY_MAX MODEL_RECORD_KEY_MAX
+#define proto_entity_name model_entity_name
+#define proto_entity_parse model_entity_parse
+#define proto_record_key model_record_key
+#define proto_record_observation model_record_observation
 
-const char *proto_entity_name(proto_entity e);
-/* 0 and *out set, or -1 if the name is not an entity. */
-int proto_entity_parse(const char *name, proto_entity *out);
-/* 1 for the entities a tablet may push (observation .. reflection). */
-int proto_entity_pushable(proto_entity e);
+/* 1 for the entities a tablet may push: the parts of an observation. */
+#define proto_entity_pushable model_entity_is_part
 
-/* Why the server deleted a record. */
-typedef enum {
-    PROTO_DEL_RETENTION = 0, /* "retention": older than its unit's retention period */
-    PROTO_DEL_PERSON,        /* "person_request": a data-subject erasure request */
-    PROTO_DEL_REASON_COUNT
-} proto_del_reason;
-
-/*
- * A deletion, as it comes down in a pull (entity "deleted", see
- * PROTOCOL.md): the tablet deletes the record and everything that hangs off
- * it. Only observations and people are ever deleted this way.
- */
-typedef struct {
-    proto_entity entity; /* PROTO_ENT_OBSERVATION or PROTO_ENT_PERSON */
-    model_id id;
-    model_id unit_id;
-    proto_del_reason reason;
-    int64_t deleted_at; /* UTC ms, the server's clock */
-} proto_deletion;
-
-/* One record of any entity. */
-typedef struct {
-    proto_entity entity;
-    union {
-        model_unit unit;
-        model_room room;
-        model_person person;
-        model_focus focus;
-        model_template tmpl;
-        model_observation obs;
-        model_event event;
-        model_note note;
-        model_rating rating;
-        model_feedback feedback;
-        model_reflection reflection;
-        proto_deletion deleted;
-    } u;
-} proto_record;
-
-/* The JSON of a record (new reference), or NULL if out of memory. */
+/* The JSON of a record (a new reference); NULL if it cannot be written
+ * (an observation whose context is not an object, an enum out of range) or
+ * memory ran out. model_record_to_json() says which. */
 json_t *proto_record_to_json(const proto_record *r);
 /* Strictly decodes a record of entity e from j into *out. */
-int proto_record_from_json(proto_entity e, json_t *j, proto_record *out, proto_err *err);
-/* The id a record is known by on the server: its id; for a focus or a
- * template "<id>/<version>"; for a rating "<observation_id>/<sign_id>"; for
- * feedback and reflection the observation id; for a deletion
- * "<entity>/<id>" of what was deleted. key must hold 2 * MODEL_UUID_LEN + 2 bytes. */
-#define PROTO_KEY_MAX (2 * MODEL_UUID_LEN + 2)
-void proto_record_key(const proto_record *r, char key[PROTO_KEY_MAX]);
-/* The observation a record belongs to ("" for reference data). */
-const char *proto_record_observation(const proto_record *r);
+#define proto_record_from_json model_record_from_json
 
 /* ---- push: tablet -> server ---- */
 

@@ -17,14 +17,14 @@ int proto_gunzip(const void *in, size_t len, size_t max_out, char **out, size_t 
     z_stream z;
     memset(&z, 0, sizeof z);
     if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-        return proto_fail(err, PROTO_E_NOMEM, "Out of memory.");
+        return model_err_set(err, PROTO_E_NOMEM, "Out of memory.");
     size_t cap = len * 4 + 1024;
     if (cap > max_out + 1)
         cap = max_out + 1;
     char *buf = malloc(cap + 1);
     if (!buf) {
         inflateEnd(&z);
-        return proto_fail(err, PROTO_E_NOMEM, "Out of memory.");
+        return model_err_set(err, PROTO_E_NOMEM, "Out of memory.");
     }
     z.next_in = (Bytef *)in;
     z.avail_in = (uInt)len;
@@ -35,7 +35,7 @@ int proto_gunzip(const void *in, size_t len, size_t max_out, char **out, size_t 
             if (cap > max_out) {
                 free(buf);
                 inflateEnd(&z);
-                return proto_fail(err, PROTO_E_TOO_LARGE,
+                return model_err_set(err, PROTO_E_TOO_LARGE,
                                   "The gzip body inflates to more than %zu bytes.", max_out);
             }
             size_t ncap = cap * 2 > max_out + 1 ? max_out + 1 : cap * 2;
@@ -43,7 +43,7 @@ int proto_gunzip(const void *in, size_t len, size_t max_out, char **out, size_t 
             if (!nb) {
                 free(buf);
                 inflateEnd(&z);
-                return proto_fail(err, PROTO_E_NOMEM, "Out of memory.");
+                return model_err_set(err, PROTO_E_NOMEM, "Out of memory.");
             }
             buf = nb;
             cap = ncap;
@@ -57,16 +57,16 @@ int proto_gunzip(const void *in, size_t len, size_t max_out, char **out, size_t 
         if (rc != Z_OK || (z.avail_in == 0 && z.avail_out > 0)) {
             free(buf);
             inflateEnd(&z);
-            return proto_fail(err, PROTO_E_ENCODING, "The body is not a complete gzip stream.");
+            return model_err_set(err, PROTO_E_ENCODING, "The body is not a complete gzip stream.");
         }
     }
     if (used > max_out || z.avail_in != 0) {
         free(buf);
         inflateEnd(&z);
         return used > max_out
-                   ? proto_fail(err, PROTO_E_TOO_LARGE,
+                   ? model_err_set(err, PROTO_E_TOO_LARGE,
                                 "The gzip body inflates to more than %zu bytes.", max_out)
-                   : proto_fail(err, PROTO_E_ENCODING, "The body has bytes after its gzip stream.");
+                   : model_err_set(err, PROTO_E_ENCODING, "The body has bytes after its gzip stream.");
     }
     inflateEnd(&z);
     buf[used] = 0;

@@ -78,28 +78,28 @@ static int rd_change(json_t *c, int i, proto_change *out, proto_err *err)
     char w[40];
     snprintf(w, sizeof w, "changes[%d]", i);
     if (!json_is_object(c))
-        return proto_fail(err, PROTO_E_TYPE, "%s must be an object.", w);
-    if (proto_rd_only(c, f, w, err) || proto_rd_id(c, "change_id", out->change_id, 0, w, err) ||
-        proto_rd_id(c, "actor_id", out->actor_id, 0, w, err) ||
-        proto_rd_int(c, "base_version", &out->base_version, 0, 1000000000, w, err))
+        return model_err_set(err, PROTO_E_TYPE, "%s must be an object.", w);
+    if (model_rd_only(c, f, w, err) || model_rd_id(c, "change_id", out->change_id, 0, w, err) ||
+        model_rd_id(c, "actor_id", out->actor_id, 0, w, err) ||
+        model_rd_int(c, "base_version", &out->base_version, 0, 1000000000, w, err))
         return -1;
-    json_t *ent = proto_rd_need(c, "entity", w, err);
+    json_t *ent = model_rd_need(c, "entity", w, err);
     if (!ent)
         return -1;
     if (!json_is_string(ent))
-        return proto_fail(err, PROTO_E_TYPE, "%s: \"entity\" must be a string.", w);
+        return model_err_set(err, PROTO_E_TYPE, "%s: \"entity\" must be a string.", w);
     proto_entity e;
     if (proto_entity_parse(json_string_value(ent), &e) != 0 || !proto_entity_pushable(e))
-        return proto_fail(err, PROTO_E_VALUE,
+        return model_err_set(err, PROTO_E_VALUE,
                           "%s: \"entity\" must be one of observation, event, note, rating, "
                           "feedback, reflection.",
                           w);
-    json_t *data = proto_rd_need(c, "data", w, err);
+    json_t *data = model_rd_need(c, "data", w, err);
     if (!data)
         return -1;
     proto_err inner;
     if (proto_record_from_json(e, data, &out->rec, &inner) != 0)
-        return proto_fail(err, inner.code, "%s: %s", w, inner.msg);
+        return model_err_set(err, inner.code, "%s: %s", w, inner.msg);
     return 0;
 }
 
@@ -114,22 +114,22 @@ int proto_push_decode(const char *body, size_t len, proto_push *out, proto_err *
     int rc = -1;
     proto_change *ch = NULL;
     json_t *arr;
-    if (proto_rd_only(j, f, "The push", err) ||
-        !(arr = proto_rd_need(j, "changes", "The push", err)))
+    if (model_rd_only(j, f, "The push", err) ||
+        !(arr = model_rd_need(j, "changes", "The push", err)))
         goto done;
     if (!json_is_array(arr)) {
-        proto_fail(err, PROTO_E_TYPE, "The push: \"changes\" must be an array.");
+        model_err_set(err, PROTO_E_TYPE, "The push: \"changes\" must be an array.");
         goto done;
     }
     size_t n = json_array_size(arr);
     if (n > PROTO_PUSH_MAX) {
-        proto_fail(err, PROTO_E_TOO_LARGE, "The push has %zu changes; at most %d are accepted.",
+        model_err_set(err, PROTO_E_TOO_LARGE, "The push has %zu changes; at most %d are accepted.",
                    n, PROTO_PUSH_MAX);
         goto done;
     }
     ch = calloc(n ? n : 1, sizeof *ch);
     if (!ch) {
-        proto_fail(err, PROTO_E_NOMEM, "Out of memory.");
+        model_err_set(err, PROTO_E_NOMEM, "Out of memory.");
         goto done;
     }
     for (size_t i = 0; i < n; i++)
@@ -138,7 +138,7 @@ int proto_push_decode(const char *body, size_t len, proto_push *out, proto_err *
     for (size_t i = 0; i < n; i++)
         for (size_t k = 0; k < i; k++)
             if (!strcmp(ch[i].change_id, ch[k].change_id)) {
-                proto_fail(err, PROTO_E_VALUE, "changes[%zu] repeats the change_id of changes[%zu].",
+                model_err_set(err, PROTO_E_VALUE, "changes[%zu] repeats the change_id of changes[%zu].",
                            i, k);
                 goto done;
             }
@@ -163,7 +163,7 @@ char *proto_push_reply_encode(const proto_push_reply *r)
         if (o && x->status == PROTO_ST_REJECTED) {
             char m[PROTO_MESSAGE_MAX];
             snprintf(m, sizeof m, "%s", x->message);
-            proto_clean_text(m);
+            model_clean_text(m);
             json_object_set_new(o, "error", json_pack("{s:s,s:s}", "code",
                                                       proto_code_name(x->code), "message", m));
         }
@@ -193,10 +193,10 @@ static int rd_result(json_t *o, int i, proto_result *x, proto_err *err)
     int st;
     snprintf(w, sizeof w, "results[%d]", i);
     if (!json_is_object(o))
-        return proto_fail(err, PROTO_E_TYPE, "%s must be an object.", w);
-    if (proto_rd_only(o, f, w, err) || proto_rd_id(o, "change_id", x->change_id, 0, w, err) ||
-        proto_rd_word(o, "status", status_names, 4, &st, w, err) ||
-        proto_rd_int(o, "version", &x->version, 0, 1000000000, w, err))
+        return model_err_set(err, PROTO_E_TYPE, "%s must be an object.", w);
+    if (model_rd_only(o, f, w, err) || model_rd_id(o, "change_id", x->change_id, 0, w, err) ||
+        model_rd_word(o, "status", status_names, 4, &st, w, err) ||
+        model_rd_int(o, "version", &x->version, 0, 1000000000, w, err))
         return -1;
     x->status = (proto_status)st;
     x->code = PROTO_OK;
@@ -204,16 +204,16 @@ static int rd_result(json_t *o, int i, proto_result *x, proto_err *err)
     if (x->status == PROTO_ST_REJECTED) {
         char code[40];
         if (!e)
-            return proto_fail(err, PROTO_E_MISSING_FIELD, "%s: a rejection lacks \"error\".", w);
+            return model_err_set(err, PROTO_E_MISSING_FIELD, "%s: a rejection lacks \"error\".", w);
         if (!json_is_object(e))
-            return proto_fail(err, PROTO_E_TYPE, "%s: \"error\" must be an object.", w);
-        if (proto_rd_only(e, ef, w, err) ||
-            proto_rd_text(e, "code", code, sizeof code, 0, 0, w, err) ||
-            proto_rd_text(e, "message", x->message, sizeof x->message, 1, 1, w, err))
+            return model_err_set(err, PROTO_E_TYPE, "%s: \"error\" must be an object.", w);
+        if (model_rd_only(e, ef, w, err) ||
+            model_rd_text(e, "code", code, sizeof code, 0, 0, w, err) ||
+            model_rd_text(e, "message", x->message, sizeof x->message, 1, 1, w, err))
             return -1;
         x->code = proto_code_parse(code);
     } else if (e) {
-        return proto_fail(err, PROTO_E_UNKNOWN_FIELD, "%s: only a rejection has \"error\".", w);
+        return model_err_set(err, PROTO_E_UNKNOWN_FIELD, "%s: only a rejection has \"error\".", w);
     }
     return 0;
 }
@@ -229,18 +229,18 @@ int proto_push_reply_decode(const char *body, size_t len, proto_push_reply *out,
     int rc = -1;
     proto_result *res = NULL;
     json_t *arr;
-    if (proto_rd_only(j, f, "The push reply", err) ||
-        !(arr = proto_rd_need(j, "results", "The push reply", err)))
+    if (model_rd_only(j, f, "The push reply", err) ||
+        !(arr = model_rd_need(j, "results", "The push reply", err)))
         goto done;
     if (!json_is_array(arr) || json_array_size(arr) > PROTO_PUSH_MAX) {
-        proto_fail(err, PROTO_E_TYPE, "The push reply: \"results\" must be an array of at most %d.",
+        model_err_set(err, PROTO_E_TYPE, "The push reply: \"results\" must be an array of at most %d.",
                    PROTO_PUSH_MAX);
         goto done;
     }
     size_t n = json_array_size(arr);
     res = calloc(n ? n : 1, sizeof *res);
     if (!res) {
-        proto_fail(err, PROTO_E_NOMEM, "Out of memory.");
+        model_err_set(err, PROTO_E_NOMEM, "Out of memory.");
         goto done;
     }
     for (size_t i = 0; i < n; i++)
@@ -275,10 +275,10 @@ int proto_pull_decode(const char *body, size_t len, proto_pull *out, proto_err *
     if (!j)
         return -1;
     const char *w = "The pull";
-    int rc = proto_rd_only(j, f, w, err) ||
-                     proto_rd_i64(j, "cursor", &p.cursor, 0, INT64_MAX, w, err) ||
-                     proto_rd_int(j, "limit", &p.limit, 1, PROTO_PULL_MAX, w, err) ||
-                     proto_rd_id(j, "person_id", p.person_id, 1, w, err)
+    int rc = model_rd_only(j, f, w, err) ||
+                     model_rd_i64(j, "cursor", &p.cursor, 0, INT64_MAX, w, err) ||
+                     model_rd_int(j, "limit", &p.limit, 1, PROTO_PULL_MAX, w, err) ||
+                     model_rd_id(j, "person_id", p.person_id, 1, w, err)
                  ? -1
                  : 0;
     json_decref(j);
@@ -316,21 +316,21 @@ static int rd_item(json_t *o, int i, proto_item *it, proto_err *err)
     char w[40];
     snprintf(w, sizeof w, "items[%d]", i);
     if (!json_is_object(o))
-        return proto_fail(err, PROTO_E_TYPE, "%s must be an object.", w);
+        return model_err_set(err, PROTO_E_TYPE, "%s must be an object.", w);
     char name[24];
     proto_entity e;
-    if (proto_rd_only(o, f, w, err) || proto_rd_text(o, "entity", name, sizeof name, 0, 0, w, err) ||
-        proto_rd_i64(o, "seq", &it->seq, 1, INT64_MAX, w, err) ||
-        proto_rd_int(o, "version", &it->version, 1, 1000000000, w, err))
+    if (model_rd_only(o, f, w, err) || model_rd_text(o, "entity", name, sizeof name, 0, 0, w, err) ||
+        model_rd_i64(o, "seq", &it->seq, 1, INT64_MAX, w, err) ||
+        model_rd_int(o, "version", &it->version, 1, 1000000000, w, err))
         return -1;
     if (proto_entity_parse(name, &e) != 0)
-        return proto_fail(err, PROTO_E_VALUE, "%s: unknown entity \"%s\".", w, name);
-    json_t *data = proto_rd_need(o, "data", w, err);
+        return model_err_set(err, PROTO_E_VALUE, "%s: unknown entity \"%s\".", w, name);
+    json_t *data = model_rd_need(o, "data", w, err);
     proto_err inner;
     if (!data)
         return -1;
     if (proto_record_from_json(e, data, &it->rec, &inner) != 0)
-        return proto_fail(err, inner.code, "%s: %s", w, inner.msg);
+        return model_err_set(err, inner.code, "%s: %s", w, inner.msg);
     return 0;
 }
 
@@ -346,18 +346,18 @@ int proto_pull_reply_decode(const char *body, size_t len, proto_pull_reply *out,
     const char *w = "The pull reply";
     int rc = -1;
     json_t *arr;
-    if (proto_rd_only(j, f, w, err) || proto_rd_i64(j, "cursor", &r.cursor, 0, INT64_MAX, w, err) ||
-        proto_rd_bool(j, "more", &r.more, w, err) || !(arr = proto_rd_need(j, "items", w, err)))
+    if (model_rd_only(j, f, w, err) || model_rd_i64(j, "cursor", &r.cursor, 0, INT64_MAX, w, err) ||
+        model_rd_bool(j, "more", &r.more, w, err) || !(arr = model_rd_need(j, "items", w, err)))
         goto done;
     if (!json_is_array(arr) || json_array_size(arr) > PROTO_PULL_MAX) {
-        proto_fail(err, PROTO_E_TYPE, "%s: \"items\" must be an array of at most %d.", w,
+        model_err_set(err, PROTO_E_TYPE, "%s: \"items\" must be an array of at most %d.", w,
                    PROTO_PULL_MAX);
         goto done;
     }
     r.n = (int)json_array_size(arr);
     r.items = calloc(r.n ? (size_t)r.n : 1, sizeof *r.items);
     if (!r.items) {
-        proto_fail(err, PROTO_E_NOMEM, "Out of memory.");
+        model_err_set(err, PROTO_E_NOMEM, "Out of memory.");
         goto done;
     }
     for (int i = 0; i < r.n; i++)
@@ -389,9 +389,9 @@ int proto_enrol_decode(const char *body, size_t len, proto_enrol *out, proto_err
     if (!j)
         return -1;
     const char *w = "The enrolment";
-    int rc = proto_rd_only(j, f, w, err) ||
-                     proto_rd_text(j, "code", e.code, sizeof e.code, 0, 0, w, err) ||
-                     proto_rd_text(j, "device_name", e.device_name, sizeof e.device_name, 0, 0, w,
+    int rc = model_rd_only(j, f, w, err) ||
+                     model_rd_text(j, "code", e.code, sizeof e.code, 0, 0, w, err) ||
+                     model_rd_text(j, "device_name", e.device_name, sizeof e.device_name, 0, 0, w,
                                    err)
                  ? -1
                  : 0;
@@ -399,7 +399,7 @@ int proto_enrol_decode(const char *body, size_t len, proto_enrol *out, proto_err
     for (const char *p = e.code; rc == 0 && *p; p++)
         if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
               *p == '-'))
-            rc = proto_fail(err, PROTO_E_VALUE,
+            rc = model_err_set(err, PROTO_E_VALUE,
                             "%s: \"code\" may hold only letters, digits and dashes.", w);
     if (rc == 0)
         *out = e;
@@ -422,15 +422,15 @@ int proto_enrol_reply_decode(const char *body, size_t len, proto_enrol_reply *ou
     if (!j)
         return -1;
     const char *w = "The enrolment reply";
-    int rc = proto_rd_only(j, f, w, err) || proto_rd_id(j, "device_id", r.device_id, 0, w, err) ||
-                     proto_rd_text(j, "device_secret", r.device_secret, sizeof r.device_secret, 0,
+    int rc = model_rd_only(j, f, w, err) || model_rd_id(j, "device_id", r.device_id, 0, w, err) ||
+                     model_rd_text(j, "device_secret", r.device_secret, sizeof r.device_secret, 0,
                                    0, w, err) ||
-                     proto_rd_id(j, "unit_id", r.unit_id, 0, w, err)
+                     model_rd_id(j, "unit_id", r.unit_id, 0, w, err)
                  ? -1
                  : 0;
     json_decref(j);
     if (rc == 0 && strlen(r.device_secret) != PROTO_SECRET_HEX)
-        rc = proto_fail(err, PROTO_E_VALUE, "%s: \"device_secret\" must be %d hex digits.", w,
+        rc = model_err_set(err, PROTO_E_VALUE, "%s: \"device_secret\" must be %d hex digits.", w,
                         PROTO_SECRET_HEX);
     if (rc == 0)
         *out = r;
@@ -455,7 +455,7 @@ int proto_ping_reply_check(const char *body, size_t len, const char *nonce, prot
              json_is_string(n) && nonce && !strcmp(json_string_value(n), nonce);
     json_decref(j);
     return ok ? 0
-              : proto_fail(err, PROTO_E_NOT_FOUND,
+              : model_err_set(err, PROTO_E_NOT_FOUND,
                            "The answer did not come from a Blik server (a Wi-Fi sign-in page?).");
 }
 
@@ -467,7 +467,7 @@ char *proto_error_encode(proto_code code, const char *message)
      * leave the client without an answer. */
     char m[PROTO_MESSAGE_MAX];
     snprintf(m, sizeof m, "%s", message ? message : "");
-    proto_clean_text(m);
+    model_clean_text(m);
     return dump(json_pack("{s:i,s:i,s:{s:s,s:s}}", "schema", PROTO_SCHEMA, "oldest_schema",
                           PROTO_SCHEMA_OLDEST, "error", "code", proto_code_name(code), "message",
                           m));

@@ -530,7 +530,7 @@ static void test_messages_are_always_clean_text(void **state)
     char longtext[600] = "";
     for (int i = 0; i < 290; i++)
         strcat(longtext, "\xc3\xa5");
-    proto_fail(&e, PROTO_E_VALUE, "x%s", longtext);
+    model_err_set(&e, PROTO_E_VALUE, "x%s", longtext);
     assert_int_equal(model_text_check(e.msg, PROTO_MESSAGE_MAX, 0, "msg", why, sizeof why), 0);
     /* A rejection's message in a push reply, too. */
     proto_result r = {"", PROTO_ST_REJECTED, 0, PROTO_E_FORBIDDEN, "bad \xff byte"};

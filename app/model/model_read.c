@@ -1,0 +1,207 @@
+/*
+ * The strict reader of JSON members, shared by every decoder: records,
+ * templates, and the sync messages around them. A tablet, a server or an
+ * admin's file can be old, buggy or hostile; each reader checks type, range
+ * and text rules, and the error it leaves names the field, so that the
+ * person reading a log or a refused change knows what to fix.
+ */
+#include "model_json.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int model_err_set(model_err *err, unsigned code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        err->code = code;
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        model_clean_text(err->msg);
+    }
+    return -1;
+}
+
+json_t *model_rd_parse(const char *text, size_t len, size_t max, const char *what,
+                       model_err *err)
+{
+    if (len > max) {
+        model_err_set(err, MODEL_E_TOO_LARGE, "%s is too large: %zu bytes, at most %zu.", what,
+                      len, max);
+        return NULL;
+    }
+    json_error_t je;
+    json_t *j = json_loadb(text ? text : "", len, JSON_REJECT_DUPLICATES, &je);
+    if (!j) {
+        enum json_error_code c = json_error_code(&je);
+        if (c == json_error_invalid_utf8)
+            model_err_set(err, MODEL_E_UTF8, "%s is not valid JSON: invalid UTF-8 at byte %d.",
+                          what, je.position);
+        else if (c == json_error_out_of_memory)
+            model_err_set(err, MODEL_E_NOMEM, "Out of memory while reading %s.", what);
+        else
+            model_err_set(err, MODEL_E_JSON, "%s is not valid JSON: %s (line %d, column %d).",
+                          what, je.text, je.line, je.column);
+        return NULL;
+    }
+    if (!json_is_object(j)) {
+        json_decref(j);
+        model_err_set(err, MODEL_E_TYPE, "%s must be a JSON object.", what);
+        return NULL;
+    }
+    return j;
+}
+
+int model_rd_only(json_t *o, const char *const *allowed, const char *where, model_err *err)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v) {
+        int known = 0;
+        for (const char *const *a = allowed; *a && !known; a++)
+            known = !strcmp(k, *a);
+        if (!known)
+            return model_err_set(err, MODEL_E_UNKNOWN_FIELD, "%s has an unknown field \"%.40s\".",
+                                 where, k);
+    }
+    return 0;
+}
+
+json_t *model_rd_need(json_t *o, const char *k, const char *where, model_err *err)
+{
+    json_t *v = json_object_get(o, k);
+    if (!v)
+        model_err_set(err, MODEL_E_MISSING_FIELD, "%s lacks the field \"%s\".", where, k);
+    return v;
+}
+
+int model_rd_text(json_t *o, const char *k, char *dst, size_t cap, int multiline,
+                  int allow_empty, const char *where, model_err *err)
+{
+    json_t *v = model_rd_need(o, k, where, err);
+    if (!v)
+        return -1;
+    if (!json_is_string(v))
+        return model_err_set(err, MODEL_E_TYPE, "%s: \"%s\" must be a string.", where, k);
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    if (n >= cap)
+        return model_err_set(err, MODEL_E_VALUE,
+                             "%s: \"%s\" is too long (%zu bytes; at most %zu).", where, k, n,
+                             cap - 1);
+    if (strlen(s) != n)
+        return model_err_set(err, MODEL_E_VALUE, "%s: \"%s\" contains a NUL character.", where,
+                             k);
+    char msg[160];
+    if (model_text_check(s, cap - 1, multiline, k, msg, sizeof msg) != 0)
+        return model_err_set(err, MODEL_E_VALUE, "%s: %s", where, msg);
+    if (!allow_empty) {
+        int blank = 1;
+        for (const char *p = s; *p && blank; p++)
+            blank = (*p == ' ' || *p == '\t' || *p == '\n');
+        if (blank)
+            return model_err_set(err, MODEL_E_VALUE, "%s: \"%s\" must not be empty.", where, k);
+    }
+    memcpy(dst, s, n + 1);
+    return 0;
+}
+
+int model_rd_id(json_t *o, const char *k, char *dst, int allow_empty, const char *where,
+                model_err *err)
+{
+    json_t *v = model_rd_need(o, k, where, err);
+    if (!v)
+        return -1;
+    if (!json_is_string(v))
+        return model_err_set(err, MODEL_E_TYPE, "%s: \"%s\" must be a string.", where, k);
+    const char *s = json_string_value(v);
+    if (allow_empty && !*s) {
+        dst[0] = 0;
+        return 0;
+    }
+    char msg[160];
+    if (json_string_length(v) != MODEL_UUID_LEN || model_id_check(s, k, msg, sizeof msg) != 0)
+        return model_err_set(err, MODEL_E_VALUE,
+                             "%s: \"%s\" must be a lower-case UUID (8-4-4-4-12 hex digits).",
+                             where, k);
+    memcpy(dst, s, MODEL_UUID_LEN + 1);
+    return 0;
+}
+
+int model_rd_i64(json_t *o, const char *k, int64_t *dst, int64_t min, int64_t max,
+                 const char *where, model_err *err)
+{
+    json_t *v = model_rd_need(o, k, where, err);
+    if (!v)
+        return -1;
+    if (!json_is_integer(v))
+        return model_err_set(err, MODEL_E_TYPE, "%s: \"%s\" must be a whole number.", where, k);
+    json_int_t x = json_integer_value(v);
+    if (x < min || x > max)
+        return model_err_set(err, MODEL_E_VALUE, "%s: \"%s\" must be %lld to %lld, not %lld.",
+                             where, k, (long long)min, (long long)max, (long long)x);
+    *dst = (int64_t)x;
+    return 0;
+}
+
+int model_rd_int(json_t *o, const char *k, int *dst, int min, int max, const char *where,
+                 model_err *err)
+{
+    int64_t x = 0; /* set on success; the initial value only quiets -O3 */
+    if (model_rd_i64(o, k, &x, min, max, where, err) != 0)
+        return -1;
+    *dst = (int)x;
+    return 0;
+}
+
+int model_rd_bool(json_t *o, const char *k, int *dst, const char *where, model_err *err)
+{
+    json_t *v = model_rd_need(o, k, where, err);
+    if (!v)
+        return -1;
+    if (!json_is_boolean(v))
+        return model_err_set(err, MODEL_E_TYPE, "%s: \"%s\" must be true or false.", where, k);
+    *dst = json_is_true(v);
+    return 0;
+}
+
+int model_rd_word(json_t *o, const char *k, const char *const *words, int n, int *dst,
+                  const char *where, model_err *err)
+{
+    json_t *v = model_rd_need(o, k, where, err);
+    if (!v)
+        return -1;
+    if (!json_is_string(v))
+        return model_err_set(err, MODEL_E_TYPE, "%s: \"%s\" must be a string.", where, k);
+    for (int i = 0; i < n; i++)
+        if (!strcmp(json_string_value(v), words[i])) {
+            *dst = i;
+            return 0;
+        }
+    char list[200] = "";
+    for (int i = 0; i < n; i++) {
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", words[i]);
+    }
+    return model_err_set(err, MODEL_E_VALUE, "%s: \"%s\" must be one of: %s.", where, k, list);
+}
+
+int model_rd_array(json_t *o, const char *k, size_t max, int optional, json_t **out,
+                   const char *where, model_err *err)
+{
+    json_t *v = json_object_get(o, k);
+    *out = NULL;
+    if (!v && optional)
+        return 0;
+    if (!v)
+        return model_err_set(err, MODEL_E_MISSING_FIELD, "%s lacks the field \"%s\".", where, k);
+    if (!json_is_array(v))
+        return model_err_set(err, MODEL_E_TYPE, "%s: \"%s\" must be a list.", where, k);
+    if (json_array_size(v) > max)
+        return model_err_set(err, MODEL_E_TOO_LARGE, "%s: \"%s\" has more than %zu entries.",
+                             where, k, max);
+    *out = v;
+    return 0;
+}

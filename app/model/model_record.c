@@ -1,0 +1,733 @@
+/*
+ * Records as JSON (model_json.h): one object per model.h struct, with the
+ * same field names. Every field is always written and always required, so
+ * that a record means exactly one thing and a decoded record re-encodes into
+ * the same canonical text (which is what idempotency hashes). The store's
+ * outbox, the wire and the server's database all hold this text.
+ */
+#include "model_json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const entity_names[MODEL_ENT_COUNT] = {
+    "unit", "room", "person", "focus", "template", "observation",
+    "event", "note", "rating", "feedback", "reflection", "deleted",
+};
+
+static const char *const roles[] = {"peer", "leader"};
+static const char *const pillars[] = {"values", "learning", "collaboration", "dialogue",
+                                      "judgement"};
+static const char *const statuses[] = {"draft", "finished"};
+static const char *const ev_kinds[] = {"count", "state_start", "state_stop", "sample", "undo"};
+static const char *const del_reasons[MODEL_DEL_REASON_COUNT] = {"retention", "person_request"};
+/* What a deletion may name: only whole observations and people. */
+static const char *const del_entities[] = {"observation", "person"};
+
+const char *model_entity_name(model_entity e)
+{
+    return (int)e >= 0 && e < MODEL_ENT_COUNT ? entity_names[e] : "?";
+}
+
+int model_entity_parse(const char *name, model_entity *out)
+{
+    for (int i = 0; name && i < MODEL_ENT_COUNT; i++)
+        if (!strcmp(name, entity_names[i])) {
+            *out = (model_entity)i;
+            return 0;
+        }
+    return -1;
+}
+
+int model_entity_is_part(model_entity e)
+{
+    return e >= MODEL_ENT_OBSERVATION && e <= MODEL_ENT_REFLECTION;
+}
+
+void model_record_key(const model_record *r, char key[MODEL_RECORD_KEY_MAX])
+{
+    const char *id = "";
+    switch (r->entity) {
+    case MODEL_ENT_UNIT: id = r->u.unit.id; break;
+    case MODEL_ENT_ROOM: id = r->u.room.id; break;
+    case MODEL_ENT_PERSON: id = r->u.person.id; break;
+    case MODEL_ENT_FOCUS:
+        snprintf(key, MODEL_RECORD_KEY_MAX, "%s/%d", r->u.focus.id, r->u.focus.version);
+        return;
+    case MODEL_ENT_TEMPLATE:
+        snprintf(key, MODEL_RECORD_KEY_MAX, "%s/%d", r->u.tmpl.id, r->u.tmpl.version);
+        return;
+    case MODEL_ENT_OBSERVATION: id = r->u.obs.id; break;
+    case MODEL_ENT_EVENT: id = r->u.event.id; break;
+    case MODEL_ENT_NOTE: id = r->u.note.id; break;
+    case MODEL_ENT_RATING:
+        snprintf(key, MODEL_RECORD_KEY_MAX, "%s/%s", r->u.rating.observation_id, r->u.rating.sign_id);
+        return;
+    case MODEL_ENT_FEEDBACK: id = r->u.feedback.observation_id; break;
+    case MODEL_ENT_REFLECTION: id = r->u.reflection.observation_id; break;
+    case MODEL_ENT_DELETED:
+        snprintf(key, MODEL_RECORD_KEY_MAX, "%s/%s", model_entity_name(r->u.deleted.entity),
+                 r->u.deleted.id);
+        return;
+    default: break;
+    }
+    snprintf(key, MODEL_RECORD_KEY_MAX, "%s", id);
+}
+
+const char *model_record_observation(const model_record *r)
+{
+    switch (r->entity) {
+    case MODEL_ENT_OBSERVATION: return r->u.obs.id;
+    case MODEL_ENT_EVENT: return r->u.event.observation_id;
+    case MODEL_ENT_NOTE: return r->u.note.observation_id;
+    case MODEL_ENT_RATING: return r->u.rating.observation_id;
+    case MODEL_ENT_FEEDBACK: return r->u.feedback.observation_id;
+    case MODEL_ENT_REFLECTION: return r->u.reflection.observation_id;
+    default: return "";
+    }
+}
+
+/* ---- encoding ---- */
+
+/* A word for an enum value, or NULL with a message naming the field if the
+ * value is not one of them (a struct filled by hand, or memory gone bad):
+ * the record is then not written at all, rather than as some other word. */
+static const char *word(const char *const *words, int n, int v, const char *what,
+                        const char *field, model_err *err)
+{
+    if (v >= 0 && v < n)
+        return words[v];
+    model_err_set(err, MODEL_E_VALUE, "The %s: \"%s\" has no word for the value %d.", what, field,
+                  v);
+    return NULL;
+}
+
+const char *model_role_word(model_role r)
+{
+    return word(roles, 2, (int)r, "person", "role", NULL);
+}
+
+const char *model_pillar_word(model_pillar p)
+{
+    return word(pillars, MODEL_PILLAR_COUNT, (int)p, "focus", "pillar", NULL);
+}
+
+int model_pillar_parse(const char *w, model_pillar *out)
+{
+    for (int i = 0; w && i < MODEL_PILLAR_COUNT; i++)
+        if (!strcmp(w, pillars[i])) {
+            *out = (model_pillar)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *model_obs_status_word(model_obs_status s)
+{
+    return word(statuses, 2, (int)s, "observation", "status", NULL);
+}
+
+const char *model_event_kind_word(model_event_kind k)
+{
+    return word(ev_kinds, 5, (int)k, "event", "kind", NULL);
+}
+
+/* json_pack() answers NULL for a NULL member and for memory running out;
+ * the members are checked before, so NULL here means memory. */
+static json_t *packed(json_t *j, model_entity k, model_err *err)
+{
+    if (!j)
+        model_err_set(err, MODEL_E_NOMEM, "Out of memory while writing the %s.",
+                      model_entity_name(k));
+    return j;
+}
+
+/* The context travels as an object. The store and the codec once differed
+ * here (one called a bad context "out of memory", the other sent "{}"); a
+ * context that is not an object is now refused, naming the field, and
+ * nothing is written. An empty context_json is the empty object. */
+static json_t *obs_json(const model_observation *o, model_err *err)
+{
+    const char *st = word(statuses, 2, (int)o->status, "observation", "status", err);
+    if (!st)
+        return NULL;
+    json_t *ctx;
+    if (!o->context_json[0]) {
+        ctx = json_object();
+    } else {
+        json_error_t je;
+        ctx = json_loads(o->context_json, JSON_REJECT_DUPLICATES, &je);
+        if (!ctx && json_error_code(&je) != json_error_out_of_memory) {
+            model_err_set(err, MODEL_E_VALUE, "The observation: \"context\" is not valid JSON: %s.",
+                          je.text);
+            return NULL;
+        }
+        if (ctx && !json_is_object(ctx)) {
+            json_decref(ctx);
+            model_err_set(err, MODEL_E_VALUE, "The observation: \"context\" must be an object.");
+            return NULL;
+        }
+    }
+    if (!ctx)
+        return packed(NULL, MODEL_ENT_OBSERVATION, err);
+    return packed(
+        json_pack("{s:s,s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:s,s:o,s:b,s:I,s:I,s:s,s:i,s:I}", "id",
+                  o->id, "unit_id", o->unit_id, "focus_id", o->focus_id, "focus_version",
+                  o->focus_version, "template_id", o->template_id, "template_version",
+                  o->template_version, "observer_id", o->observer_id, "observee_id",
+                  o->observee_id, "room_id", o->room_id, "activity", o->activity, "context", ctx,
+                  "agreement", o->agreement, "started_at", (json_int_t)o->started_at, "ended_at",
+                  (json_int_t)o->ended_at, "status", st, "revision", o->revision, "updated_at",
+                  (json_int_t)o->updated_at),
+        MODEL_ENT_OBSERVATION, err);
+}
+
+static json_t *focus_json(const model_focus *f, model_err *err)
+{
+    const char *pillar = word(pillars, MODEL_PILLAR_COUNT, (int)f->pillar, "focus", "pillar", err);
+    if (!pillar)
+        return NULL;
+    if (f->n_signs < 0 || f->n_signs > MODEL_MAX_SIGNS) {
+        model_err_set(err, MODEL_E_VALUE, "The focus: \"signs\" has %d entries.", f->n_signs);
+        return NULL;
+    }
+    json_t *signs = json_array();
+    for (int i = 0; signs && i < f->n_signs; i++)
+        if (json_array_append_new(signs, json_pack("{s:s,s:s}", "id", f->signs[i].id, "text",
+                                                   f->signs[i].text)) != 0) {
+            json_decref(signs);
+            signs = NULL;
+        }
+    /* json_pack with "o" steals signs, also on failure. */
+    return packed(json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:o}", "id", f->id, "unit_id",
+                            f->unit_id, "version", f->version, "question", f->question, "why",
+                            f->why, "pillar", pillar, "period_from", f->period_from,
+                            "period_to", f->period_to, "template_id", f->template_id, "signs",
+                            signs),
+                  MODEL_ENT_FOCUS, err);
+}
+
+static json_t *template_json(const model_template *t, model_err *err)
+{
+    char *s = model_template_to_json(t);
+    json_t *j = s ? json_loads(s, 0, NULL) : NULL;
+    free(s);
+    return packed(j, MODEL_ENT_TEMPLATE, err);
+}
+
+static json_t *part_json(const model_record *r, model_err *err)
+{
+    model_entity k = r->entity;
+    switch (k) {
+    case MODEL_ENT_OBSERVATION: return obs_json(&r->u.obs, err);
+    case MODEL_ENT_EVENT: {
+        const model_event *e = &r->u.event;
+        const char *kind = word(ev_kinds, 5, (int)e->kind, "event", "kind", err);
+        return kind ? packed(json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "id", e->id,
+                                       "observation_id", e->observation_id, "kind", kind, "key",
+                                       e->key, "target_id", e->target_id, "at",
+                                       (json_int_t)e->at),
+                             k, err)
+                    : NULL;
+    }
+    case MODEL_ENT_NOTE: {
+        const model_note *n = &r->u.note;
+        return packed(json_pack("{s:s,s:s,s:I,s:s,s:s}", "id", n->id, "observation_id",
+                                n->observation_id, "at", (json_int_t)n->at, "text", n->text,
+                                "sign_id", n->sign_id),
+                      k, err);
+    }
+    case MODEL_ENT_RATING: {
+        const model_rating *g = &r->u.rating;
+        return packed(json_pack("{s:s,s:s,s:i,s:I}", "observation_id", g->observation_id,
+                                "sign_id", g->sign_id, "level", g->level, "at",
+                                (json_int_t)g->at),
+                      k, err);
+    }
+    case MODEL_ENT_FEEDBACK: {
+        const model_feedback *f = &r->u.feedback;
+        return packed(json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I}", "observation_id",
+                                f->observation_id, "author_id", f->author_id, "works", f->works,
+                                "wonderings", f->wonderings, "next_step", f->next_step,
+                                "given_at", (json_int_t)f->given_at, "updated_at",
+                                (json_int_t)f->updated_at),
+                      k, err);
+    }
+    default: {
+        const model_reflection *f = &r->u.reflection;
+        return packed(json_pack("{s:s,s:s,s:s,s:s,s:I}", "observation_id", f->observation_id,
+                                "author_id", f->author_id, "text", f->text, "next_step",
+                                f->next_step, "updated_at", (json_int_t)f->updated_at),
+                      k, err);
+    }
+    }
+}
+
+json_t *model_record_to_json(const model_record *r, model_err *err)
+{
+    model_entity k = r->entity;
+    switch (k) {
+    case MODEL_ENT_UNIT:
+        return packed(json_pack("{s:s,s:s,s:i}", "id", r->u.unit.id, "name", r->u.unit.name,
+                                "retention_days", r->u.unit.retention_days),
+                      k, err);
+    case MODEL_ENT_ROOM:
+        return packed(json_pack("{s:s,s:s,s:s}", "id", r->u.room.id, "unit_id",
+                                r->u.room.unit_id, "name", r->u.room.name),
+                      k, err);
+    case MODEL_ENT_PERSON: {
+        const model_person *p = &r->u.person;
+        const char *role = word(roles, 2, (int)p->role, "person", "role", err);
+        return role ? packed(json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "id", p->id, "unit_id",
+                                       p->unit_id, "name", p->name, "role", role,
+                                       "pin_verifier", p->pin_verifier, "active", p->active),
+                             k, err)
+                    : NULL;
+    }
+    case MODEL_ENT_FOCUS: return focus_json(&r->u.focus, err);
+    case MODEL_ENT_TEMPLATE: return template_json(&r->u.tmpl, err);
+    case MODEL_ENT_DELETED: {
+        const model_deletion *d = &r->u.deleted;
+        const char *why =
+            word(del_reasons, MODEL_DEL_REASON_COUNT, (int)d->reason, "deletion", "reason", err);
+        if (!why)
+            return NULL;
+        if (d->entity != MODEL_ENT_OBSERVATION && d->entity != MODEL_ENT_PERSON) {
+            model_err_set(err, MODEL_E_VALUE, "The deletion: \"entity\" must be an observation "
+                                              "or a person.");
+            return NULL;
+        }
+        return packed(json_pack("{s:s,s:s,s:s,s:s,s:I}", "entity", model_entity_name(d->entity),
+                                "id", d->id, "unit_id", d->unit_id, "reason", why, "deleted_at",
+                                (json_int_t)d->deleted_at),
+                      k, err);
+    }
+    default:
+        if (model_entity_is_part(k))
+            return part_json(r, err);
+        model_err_set(err, MODEL_E_VALUE, "A record of an unknown kind (%d) cannot be written.",
+                      (int)k);
+        return NULL;
+    }
+}
+
+char *model_record_text(const model_record *r, model_err *err)
+{
+    json_t *j = model_record_to_json(r, err);
+    if (!j)
+        return NULL;
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    if (!s)
+        model_err_set(err, MODEL_E_NOMEM, "Out of memory while writing the %s.",
+                      model_entity_name(r->entity));
+    return s;
+}
+
+/* ---- decoding ---- */
+
+#define T(k, dst, ml, empty) model_rd_text(j, k, dst, sizeof(dst), ml, empty, w, err)
+#define ID(k, dst, empty) model_rd_id(j, k, dst, empty, w, err)
+#define TIME(k, dst) model_rd_i64(j, k, &(dst), 0, MODEL_TIME_MAX, w, err)
+
+static int model_msg(int rc, const char *msg, const char *w, model_err *err)
+{
+    return rc == 0 ? 0 : model_err_set(err, MODEL_E_VALUE, "%s: %s", w, msg);
+}
+
+static int rd_unit(json_t *j, model_unit *u, const char *w, model_err *err)
+{
+    static const char *const f[] = {"id", "name", "retention_days", NULL};
+    char msg[200];
+    if (model_rd_only(j, f, w, err) || ID("id", u->id, 0) || T("name", u->name, 0, 0) ||
+        model_rd_int(j, "retention_days", &u->retention_days, 1, 36500, w, err))
+        return -1;
+    return model_msg(model_unit_check(u, msg, sizeof msg), msg, w, err);
+}
+
+static int rd_room(json_t *j, model_room *r, const char *w, model_err *err)
+{
+    static const char *const f[] = {"id", "unit_id", "name", NULL};
+    char msg[200];
+    if (model_rd_only(j, f, w, err) || ID("id", r->id, 0) || ID("unit_id", r->unit_id, 0) ||
+        T("name", r->name, 0, 0))
+        return -1;
+    return model_msg(model_room_check(r, msg, sizeof msg), msg, w, err);
+}
+
+static int rd_person(json_t *j, model_person *p, const char *w, model_err *err)
+{
+    static const char *const f[] = {"id", "unit_id", "name", "role", "pin_verifier", "active",
+                                    NULL};
+    int role;
+    char msg[200];
+    if (model_rd_only(j, f, w, err) || ID("id", p->id, 0) || ID("unit_id", p->unit_id, 0) ||
+        T("name", p->name, 0, 0) || model_rd_word(j, "role", roles, 2, &role, w, err) ||
+        T("pin_verifier", p->pin_verifier, 0, 1) || model_rd_bool(j, "active", &p->active, w, err))
+        return -1;
+    p->role = role ? MODEL_ROLE_LEADER : MODEL_ROLE_PEER;
+    if (p->pin_verifier[0] && strncmp(p->pin_verifier, "$argon2id$", 10) != 0)
+        return model_err_set(err, MODEL_E_VALUE, "%s: \"pin_verifier\" must be an argon2id verifier.",
+                          w);
+    return model_msg(model_person_check(p, msg, sizeof msg), msg, w, err);
+}
+
+static int rd_focus(json_t *j, model_focus *f, const char *w, model_err *err)
+{
+    static const char *const fl[] = {"id", "unit_id", "version", "question", "why", "pillar",
+                                     "period_from", "period_to", "template_id", "signs", NULL};
+    static const char *const sf[] = {"id", "text", NULL};
+    int pillar;
+    char msg[200];
+    if (model_rd_only(j, fl, w, err) || ID("id", f->id, 0) || ID("unit_id", f->unit_id, 0) ||
+        model_rd_int(j, "version", &f->version, 1, 1000000, w, err) ||
+        T("question", f->question, 0, 0) || T("why", f->why, 1, 1) ||
+        model_rd_word(j, "pillar", pillars, MODEL_PILLAR_COUNT, &pillar, w, err) ||
+        T("period_from", f->period_from, 0, 0) || T("period_to", f->period_to, 0, 0) ||
+        ID("template_id", f->template_id, 0))
+        return -1;
+    f->pillar = (model_pillar)pillar;
+    json_t *signs;
+    if (model_rd_array(j, "signs", MODEL_MAX_SIGNS, 0, &signs, w, err))
+        return -1;
+    f->n_signs = (int)json_array_size(signs);
+    for (int i = 0; i < f->n_signs; i++) {
+        char sw[80];
+        snprintf(sw, sizeof sw, "%s: signs[%d]", w, i);
+        json_t *s = json_array_get(signs, (size_t)i);
+        if (!json_is_object(s))
+            return model_err_set(err, MODEL_E_TYPE, "%s must be an object.", sw);
+        if (model_rd_only(s, sf, sw, err) || model_rd_id(s, "id", f->signs[i].id, 0, sw, err) ||
+            model_rd_text(s, "text", f->signs[i].text, sizeof f->signs[i].text, 0, 0, sw, err))
+            return -1;
+    }
+    return model_msg(model_focus_check(f, msg, sizeof msg), msg, w, err);
+}
+
+static int rd_template(json_t *j, model_template *t, const char *w, model_err *err)
+{
+    model_err inner;
+    if (model_template_from_json(j, t, &inner) == 0)
+        return 0;
+    return model_err_set(err, inner.code, "%s: %s", w, inner.msg);
+}
+
+/* The context of an observation: a flat object of keys to integers or short
+ * texts, which the template's context fields describe. */
+static int rd_context(json_t *j, model_observation *o, const char *w, model_err *err)
+{
+    json_t *c = model_rd_need(j, "context", w, err);
+    if (!c)
+        return -1;
+    if (!json_is_object(c))
+        return model_err_set(err, MODEL_E_TYPE, "%s: \"context\" must be an object.", w);
+    const char *k;
+    json_t *v;
+    char msg[160];
+    json_object_foreach(c, k, v) {
+        if (model_key_check(k, "context key", msg, sizeof msg) != 0)
+            return model_err_set(err, MODEL_E_VALUE, "%s: %s", w, msg);
+        if (json_is_string(v)) {
+            if (model_text_check(json_string_value(v), MODEL_NAME_MAX, 0, k, msg, sizeof msg))
+                return model_err_set(err, MODEL_E_VALUE, "%s: context: %s", w, msg);
+        } else if (!json_is_integer(v)) {
+            return model_err_set(err, MODEL_E_TYPE,
+                              "%s: context value \"%s\" must be an integer or a string.", w, k);
+        }
+    }
+    char *s = json_dumps(c, JSON_COMPACT);
+    if (!s)
+        return model_err_set(err, MODEL_E_NOMEM, "Out of memory.");
+    size_t n = strlen(s);
+    if (n >= sizeof o->context_json) {
+        free(s);
+        return model_err_set(err, MODEL_E_VALUE, "%s: \"context\" is too long (at most %zu bytes).",
+                          w, sizeof o->context_json - 1);
+    }
+    memcpy(o->context_json, s, n + 1);
+    free(s);
+    return 0;
+}
+
+static int rd_obs(json_t *j, model_observation *o, const char *w, model_err *err)
+{
+    static const char *const f[] = {"id", "unit_id", "focus_id", "focus_version", "template_id",
+                                    "template_version", "observer_id", "observee_id", "room_id",
+                                    "activity", "context", "agreement", "started_at",
+                                    "ended_at", "status", "revision", "updated_at", NULL};
+    int st;
+    if (model_rd_only(j, f, w, err) || ID("id", o->id, 0) || ID("unit_id", o->unit_id, 0) ||
+        ID("focus_id", o->focus_id, 0) ||
+        model_rd_int(j, "focus_version", &o->focus_version, 1, 1000000, w, err) ||
+        ID("template_id", o->template_id, 0) ||
+        model_rd_int(j, "template_version", &o->template_version, 1, 1000000, w, err) ||
+        ID("observer_id", o->observer_id, 0) || ID("observee_id", o->observee_id, 0) ||
+        ID("room_id", o->room_id, 1) || T("activity", o->activity, 0, 1) ||
+        rd_context(j, o, w, err) || model_rd_bool(j, "agreement", &o->agreement, w, err) ||
+        TIME("started_at", o->started_at) || TIME("ended_at", o->ended_at) ||
+        model_rd_word(j, "status", statuses, 2, &st, w, err) ||
+        model_rd_int(j, "revision", &o->revision, 1, 1000000, w, err) ||
+        TIME("updated_at", o->updated_at))
+        return -1;
+    o->status = st ? MODEL_OBS_FINISHED : MODEL_OBS_DRAFT;
+    if (!o->agreement)
+        return model_err_set(err, MODEL_E_VALUE, "%s: an observation needs the observee's agreement.",
+                          w);
+    if (!strcmp(o->observer_id, o->observee_id))
+        return model_err_set(err, MODEL_E_VALUE, "%s: observer and observee must differ.", w);
+    if (o->status == MODEL_OBS_FINISHED && o->ended_at < o->started_at)
+        return model_err_set(err, MODEL_E_VALUE, "%s: \"ended_at\" is before \"started_at\".", w);
+    return 0;
+}
+
+static int rd_event(json_t *j, model_event *e, const char *w, model_err *err)
+{
+    static const char *const f[] = {"id", "observation_id", "kind", "key", "target_id", "at",
+                                    NULL};
+    int kind;
+    if (model_rd_only(j, f, w, err) || ID("id", e->id, 0) ||
+        ID("observation_id", e->observation_id, 0) ||
+        model_rd_word(j, "kind", ev_kinds, 5, &kind, w, err) || T("key", e->key, 0, 1) ||
+        ID("target_id", e->target_id, 1) || TIME("at", e->at))
+        return -1;
+    e->kind = (model_event_kind)kind;
+    char msg[160];
+    if (e->kind == MODEL_EV_UNDO) {
+        if (!e->target_id[0])
+            return model_err_set(err, MODEL_E_VALUE, "%s: an undo needs \"target_id\".", w);
+    } else {
+        if (e->target_id[0])
+            return model_err_set(err, MODEL_E_VALUE, "%s: only an undo has a \"target_id\".", w);
+        if (model_key_check(e->key, "key", msg, sizeof msg) != 0)
+            return model_err_set(err, MODEL_E_VALUE, "%s: %s", w, msg);
+    }
+    return 0;
+}
+
+static int rd_note(json_t *j, model_note *n, const char *w, model_err *err)
+{
+    static const char *const f[] = {"id", "observation_id", "at", "text", "sign_id", NULL};
+    return model_rd_only(j, f, w, err) || ID("id", n->id, 0) ||
+                   ID("observation_id", n->observation_id, 0) || TIME("at", n->at) ||
+                   T("text", n->text, 1, 0) || ID("sign_id", n->sign_id, 1)
+               ? -1
+               : 0;
+}
+
+static int rd_rating(json_t *j, model_rating *g, const char *w, model_err *err)
+{
+    static const char *const f[] = {"observation_id", "sign_id", "level", "at", NULL};
+    return model_rd_only(j, f, w, err) || ID("observation_id", g->observation_id, 0) ||
+                   ID("sign_id", g->sign_id, 0) ||
+                   model_rd_int(j, "level", &g->level, -1, MODEL_MAX_SCALE - 1, w, err) ||
+                   TIME("at", g->at)
+               ? -1
+               : 0;
+}
+
+static int rd_feedback(json_t *j, model_feedback *f, const char *w, model_err *err)
+{
+    static const char *const fl[] = {"observation_id", "author_id", "works", "wonderings",
+                                     "next_step", "given_at", "updated_at", NULL};
+    return model_rd_only(j, fl, w, err) || ID("observation_id", f->observation_id, 0) ||
+                   ID("author_id", f->author_id, 0) || T("works", f->works, 1, 1) ||
+                   T("wonderings", f->wonderings, 1, 1) || T("next_step", f->next_step, 1, 1) ||
+                   TIME("given_at", f->given_at) || TIME("updated_at", f->updated_at)
+               ? -1
+               : 0;
+}
+
+static int rd_reflection(json_t *j, model_reflection *f, const char *w, model_err *err)
+{
+    static const char *const fl[] = {"observation_id", "author_id", "text", "next_step",
+                                     "updated_at", NULL};
+    return model_rd_only(j, fl, w, err) || ID("observation_id", f->observation_id, 0) ||
+                   ID("author_id", f->author_id, 0) || T("text", f->text, 1, 1) ||
+                   T("next_step", f->next_step, 1, 1) || TIME("updated_at", f->updated_at)
+               ? -1
+               : 0;
+}
+
+static int rd_deleted(json_t *j, model_deletion *d, const char *w, model_err *err)
+{
+    static const char *const fl[] = {"entity", "id", "unit_id", "reason", "deleted_at", NULL};
+    int ent, why;
+    if (model_rd_only(j, fl, w, err) ||
+        model_rd_word(j, "entity", del_entities, 2, &ent, w, err) || ID("id", d->id, 0) ||
+        ID("unit_id", d->unit_id, 0) ||
+        model_rd_word(j, "reason", del_reasons, MODEL_DEL_REASON_COUNT, &why, w, err) ||
+        TIME("deleted_at", d->deleted_at))
+        return -1;
+    d->entity = ent ? MODEL_ENT_PERSON : MODEL_ENT_OBSERVATION;
+    d->reason = (model_del_reason)why;
+    return 0;
+}
+
+int model_record_from_json(model_entity e, json_t *j, model_record *out, model_err *err)
+{
+    char w[48];
+    snprintf(w, sizeof w, "The %s", model_entity_name(e));
+    if (!json_is_object(j))
+        return model_err_set(err, MODEL_E_TYPE, "%s must be a JSON object.", w);
+    model_record *r = calloc(1, sizeof *r);
+    if (!r)
+        return model_err_set(err, MODEL_E_NOMEM, "Out of memory.");
+    r->entity = e;
+    int rc;
+    switch (e) {
+    case MODEL_ENT_UNIT: rc = rd_unit(j, &r->u.unit, w, err); break;
+    case MODEL_ENT_ROOM: rc = rd_room(j, &r->u.room, w, err); break;
+    case MODEL_ENT_PERSON: rc = rd_person(j, &r->u.person, w, err); break;
+    case MODEL_ENT_FOCUS: rc = rd_focus(j, &r->u.focus, w, err); break;
+    case MODEL_ENT_TEMPLATE: rc = rd_template(j, &r->u.tmpl, w, err); break;
+    case MODEL_ENT_OBSERVATION: rc = rd_obs(j, &r->u.obs, w, err); break;
+    case MODEL_ENT_EVENT: rc = rd_event(j, &r->u.event, w, err); break;
+    case MODEL_ENT_NOTE: rc = rd_note(j, &r->u.note, w, err); break;
+    case MODEL_ENT_RATING: rc = rd_rating(j, &r->u.rating, w, err); break;
+    case MODEL_ENT_FEEDBACK: rc = rd_feedback(j, &r->u.feedback, w, err); break;
+    case MODEL_ENT_REFLECTION: rc = rd_reflection(j, &r->u.reflection, w, err); break;
+    case MODEL_ENT_DELETED: rc = rd_deleted(j, &r->u.deleted, w, err); break;
+    default: rc = model_err_set(err, MODEL_E_VALUE, "A record of an unknown kind (%d).", (int)e); break;
+    }
+    if (rc == 0)
+        *out = *r;
+    free(r);
+    return rc;
+}
+
+int model_record_parse(model_entity k, const char *text, model_record *out, model_err *err)
+{
+    char what[48];
+    snprintf(what, sizeof what, "The %s", model_entity_name(k));
+    json_t *j = model_rd_parse(text, text ? strlen(text) : 0, 2 * MODEL_TEMPLATE_JSON_MAX, what,
+                               err);
+    int rc = j ? model_record_from_json(k, j, out, err) : -1;
+    json_decref(j);
+    return rc;
+}
+
+/* ---- a record in words ---- */
+
+/* Copies text into dst (cap bytes), cut if need be before a whole UTF-8
+ * character: a long note is shown by its beginning. */
+static void copy_cut(char *dst, size_t cap, const char *text)
+{
+    size_t len = strlen(text);
+    if (len >= cap) {
+        len = cap - 1;
+        while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
+            len--;
+    }
+    memcpy(dst, text, len);
+    dst[len] = 0;
+}
+
+static void add_text(model_field *out, int max, int *n, const char *name, const char *text)
+{
+    if (*n >= max)
+        return;
+    model_field *f = &out[(*n)++];
+    memset(f, 0, sizeof *f);
+    f->name = name;
+    f->kind = MODEL_FIELD_TEXT;
+    copy_cut(f->text, sizeof f->text, text);
+}
+
+static void add_num(model_field *out, int max, int *n, const char *name, int kind, int64_t v)
+{
+    if (*n >= max)
+        return;
+    model_field *f = &out[(*n)++];
+    memset(f, 0, sizeof *f);
+    f->name = name;
+    f->kind = kind;
+    f->number = v;
+    snprintf(f->text, sizeof f->text, "%lld", (long long)v);
+}
+
+static void add_word(model_field *out, int max, int *n, const char *name, const char *w)
+{
+    int before = *n;
+    add_text(out, max, n, name, w ? w : "?");
+    if (*n > before)
+        out[before].kind = MODEL_FIELD_WORD;
+}
+
+/* An observation's context as "key: value, ...", in the order it was
+ * written; the text as stored if it is not an object. */
+static void context_words(const char *json, char *out, size_t cap)
+{
+    json_t *j = json_loads(json[0] ? json : "{}", 0, NULL);
+    if (!json_is_object(j)) {
+        copy_cut(out, cap, json);
+        json_decref(j);
+        return;
+    }
+    size_t used = 0;
+    const char *k;
+    json_t *v;
+    out[0] = 0;
+    json_object_foreach(j, k, v) {
+        char val[MODEL_NAME_MAX + 1];
+        if (json_is_string(v))
+            snprintf(val, sizeof val, "%s", json_string_value(v));
+        else
+            snprintf(val, sizeof val, "%lld", (long long)json_integer_value(v));
+        int w = snprintf(out + used, cap - used, "%s%s: %s", used ? ", " : "", k, val);
+        if (w < 0 || (size_t)w >= cap - used) {
+            out[used] = 0; /* what fits, never half a value */
+            break;
+        }
+        used += (size_t)w;
+    }
+    json_decref(j);
+}
+
+int model_record_fields(const model_record *r, model_field *out, int max)
+{
+    int n = 0;
+    switch (r->entity) {
+    case MODEL_ENT_OBSERVATION: {
+        const model_observation *o = &r->u.obs;
+        char ctx[160];
+        context_words(o->context_json, ctx, sizeof ctx);
+        add_text(out, max, &n, "activity", o->activity);
+        add_text(out, max, &n, "context", ctx);
+        add_num(out, max, &n, "agreement", MODEL_FIELD_BOOL, o->agreement != 0);
+        add_num(out, max, &n, "started_at", MODEL_FIELD_TIME, o->started_at);
+        add_num(out, max, &n, "ended_at", MODEL_FIELD_TIME, o->ended_at);
+        add_word(out, max, &n, "status", model_obs_status_word(o->status));
+        add_num(out, max, &n, "revision", MODEL_FIELD_INT, o->revision);
+        add_num(out, max, &n, "updated_at", MODEL_FIELD_TIME, o->updated_at);
+        break;
+    }
+    case MODEL_ENT_EVENT:
+        add_word(out, max, &n, "kind", model_event_kind_word(r->u.event.kind));
+        add_text(out, max, &n, "key", r->u.event.key);
+        add_num(out, max, &n, "at", MODEL_FIELD_TIME, r->u.event.at);
+        break;
+    case MODEL_ENT_NOTE:
+        add_num(out, max, &n, "at", MODEL_FIELD_TIME, r->u.note.at);
+        add_text(out, max, &n, "text", r->u.note.text);
+        break;
+    case MODEL_ENT_RATING:
+        add_num(out, max, &n, "level", MODEL_FIELD_INT, r->u.rating.level);
+        add_num(out, max, &n, "at", MODEL_FIELD_TIME, r->u.rating.at);
+        break;
+    case MODEL_ENT_FEEDBACK:
+        add_text(out, max, &n, "works", r->u.feedback.works);
+        add_text(out, max, &n, "wonderings", r->u.feedback.wonderings);
+        add_text(out, max, &n, "next_step", r->u.feedback.next_step);
+        add_num(out, max, &n, "given_at", MODEL_FIELD_TIME, r->u.feedback.given_at);
+        add_num(out, max, &n, "updated_at", MODEL_FIELD_TIME, r->u.feedback.updated_at);
+        break;
+    case MODEL_ENT_REFLECTION:
+        add_text(out, max, &n, "text", r->u.reflection.text);
+        add_text(out, max, &n, "next_step", r->u.reflection.next_step);
+        add_num(out, max, &n, "updated_at", MODEL_FIELD_TIME, r->u.reflection.updated_at);
+        break;
+    default: break;
+    }
+    return n;
+}

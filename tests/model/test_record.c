@@ -1,0 +1,191 @@
+/*
+ * The record codec and the strict reader of the model, on their own: one
+ * behaviour for a record that cannot be written (a clear error naming the
+ * field, never "{}" and never "out of memory"), typed codes from the reader,
+ * and a record listed as fields a person reads.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "model_json.h"
+
+#define ID1 "00000001-0000-4000-8000-000000000001"
+#define ID2 "00000002-0000-4000-8000-000000000002"
+#define ID3 "00000003-0000-4000-8000-000000000003"
+
+static void make_obs(model_record *r, const char *context)
+{
+    memset(r, 0, sizeof *r);
+    r->entity = MODEL_ENT_OBSERVATION;
+    model_observation *o = &r->u.obs;
+    strcpy(o->id, ID1);
+    strcpy(o->unit_id, ID2);
+    strcpy(o->focus_id, ID3);
+    strcpy(o->template_id, ID3);
+    strcpy(o->observer_id, ID1);
+    strcpy(o->observee_id, ID2);
+    o->focus_version = o->template_version = o->revision = 1;
+    strcpy(o->context_json, context);
+    o->agreement = 1;
+    o->started_at = o->updated_at = 1790000000000;
+}
+
+/* A context that is not a JSON object is refused by name; an empty one is
+ * the empty object. */
+static void test_bad_context_is_refused_by_name(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"{\"children\":", "[1,2]", "14", "{\"a\":1,\"a\":2}"};
+    model_record *r = malloc(sizeof *r);
+    assert_non_null(r);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        make_obs(r, bad[i]);
+        model_err e = {0, ""};
+        assert_null(model_record_to_json(r, &e));
+        assert_int_equal(e.code, MODEL_E_VALUE);
+        if (!strstr(e.msg, "\"context\""))
+            fail_msg("%s: %s", bad[i], e.msg);
+        e.msg[0] = 0;
+        assert_null(model_record_text(r, &e));
+        assert_non_null(strstr(e.msg, "\"context\""));
+        assert_null(strstr(e.msg, "memory"));
+    }
+    make_obs(r, "");
+    char *s = model_record_text(r, NULL);
+    assert_non_null(s);
+    assert_non_null(strstr(s, "\"context\":{}"));
+    free(s);
+    free(r);
+}
+
+/* An enum with no word is refused, not written as another word. */
+static void test_enum_out_of_range_is_refused(void **state)
+{
+    (void)state;
+    model_record *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    r->entity = MODEL_ENT_EVENT;
+    strcpy(r->u.event.id, ID1);
+    strcpy(r->u.event.observation_id, ID2);
+    strcpy(r->u.event.key, "x");
+    r->u.event.kind = (model_event_kind)9;
+    model_err e;
+    assert_null(model_record_to_json(r, &e));
+    assert_int_equal(e.code, MODEL_E_VALUE);
+    assert_non_null(strstr(e.msg, "\"kind\""));
+    r->u.event.kind = MODEL_EV_COUNT;
+    json_t *j = model_record_to_json(r, &e);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "kind")), "count");
+    json_decref(j);
+    assert_string_equal(model_pillar_word(MODEL_PILLAR_JUDGEMENT), "judgement");
+    model_pillar p;
+    assert_int_equal(model_pillar_parse("collaboration", &p), 0);
+    assert_int_equal(p, MODEL_PILLAR_COLLAB);
+    assert_int_equal(model_pillar_parse("Collaboration", &p), -1);
+    assert_null(model_pillar_word((model_pillar)7));
+    free(r);
+}
+
+/* The reader's codes and messages name the field. */
+static void test_reader_codes_name_the_field(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        unsigned code;
+        const char *word;
+    } cases[] = {
+        {"{", MODEL_E_JSON, "not valid JSON"},
+        {"{\"a\":1,\"a\":1}", MODEL_E_JSON, "not valid JSON"},
+        {"{\"a\":\"\xff\"}", MODEL_E_UTF8, "UTF-8"},
+        {"[]", MODEL_E_TYPE, "JSON object"},
+        {"{\"observation_id\":\"" ID1 "\",\"sign_id\":\"" ID2 "\",\"level\":9,\"at\":1}",
+         MODEL_E_VALUE, "\"level\" must be -1 to 4"},
+        {"{\"observation_id\":\"" ID1 "\",\"sign_id\":\"" ID2 "\",\"level\":\"1\",\"at\":1}",
+         MODEL_E_TYPE, "\"level\" must be a whole number"},
+        {"{\"observation_id\":\"" ID1 "\",\"sign_id\":\"" ID2 "\",\"level\":1}",
+         MODEL_E_MISSING_FIELD, "\"at\""},
+        {"{\"observation_id\":\"" ID1 "\",\"sign_id\":\"" ID2 "\",\"level\":1,\"at\":1,\"x\":1}",
+         MODEL_E_UNKNOWN_FIELD, "\"x\""},
+        {"{\"observation_id\":\"nope\",\"sign_id\":\"" ID2 "\",\"level\":1,\"at\":1}",
+         MODEL_E_VALUE, "observation_id"},
+    };
+    model_record r;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        model_err e = {0, ""};
+        memset(&r, 0x5a, sizeof r);
+        assert_int_equal(model_record_parse(MODEL_ENT_RATING, cases[i].text, &r, &e), -1);
+        if (e.code != cases[i].code || !strstr(e.msg, cases[i].word))
+            fail_msg("case %zu: code %u, \"%s\"", i, e.code, e.msg);
+        assert_int_equal(((unsigned char *)&r)[0], 0x5a);
+    }
+    model_err e;
+    const char *good = "{\"observation_id\":\"" ID1 "\",\"sign_id\":\"" ID2 "\",\"level\":2,\"at\":5}";
+    assert_int_equal(model_record_parse(MODEL_ENT_RATING, good, &r, &e), 0);
+    assert_int_equal(r.entity, MODEL_ENT_RATING);
+    assert_int_equal(r.u.rating.level, 2);
+    char key[MODEL_RECORD_KEY_MAX];
+    model_record_key(&r, key);
+    assert_string_equal(key, ID1 "/" ID2);
+    assert_string_equal(model_record_observation(&r), ID1);
+}
+
+/* A record as fields: no identifiers, times and yes/no typed, the context
+ * in words, long text cut before a whole character. */
+static void test_fields_of_a_record(void **state)
+{
+    (void)state;
+    model_record *r = malloc(sizeof *r);
+    assert_non_null(r);
+    make_obs(r, "{\"children\":14,\"place\":\"Gulvet\"}");
+    r->u.obs.status = MODEL_OBS_FINISHED;
+    model_field f[MODEL_MAX_FIELDS];
+    int n = model_record_fields(r, f, MODEL_MAX_FIELDS);
+    assert_int_equal(n, 8);
+    for (int i = 0; i < n; i++) {
+        assert_null(strstr(f[i].name, "_id"));
+        assert_null(strstr(f[i].name, "_version"));
+    }
+    assert_string_equal(f[1].name, "context");
+    assert_string_equal(f[1].text, "children: 14, place: Gulvet");
+    assert_string_equal(f[2].name, "agreement");
+    assert_int_equal(f[2].kind, MODEL_FIELD_BOOL);
+    assert_int_equal(f[2].number, 1);
+    assert_int_equal(f[3].kind, MODEL_FIELD_TIME);
+    assert_int_equal(f[3].number, 1790000000000);
+    assert_int_equal(f[5].kind, MODEL_FIELD_WORD);
+    assert_string_equal(f[5].text, "finished");
+    assert_int_equal(model_record_fields(r, f, 3), 3);
+
+    memset(r, 0, sizeof *r);
+    r->entity = MODEL_ENT_NOTE;
+    for (int i = 0; i < 200; i++)
+        strcat(r->u.note.text, "\xC3\xA5"); /* 400 bytes of å */
+    n = model_record_fields(r, f, MODEL_MAX_FIELDS);
+    assert_int_equal(n, 2);
+    assert_string_equal(f[1].name, "text");
+    assert_int_equal(strlen(f[1].text) % 2, 0);
+    assert_true(strlen(f[1].text) >= sizeof f[1].text - 2);
+    r->entity = MODEL_ENT_UNIT;
+    assert_int_equal(model_record_fields(r, f, MODEL_MAX_FIELDS), 0);
+    free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_context_is_refused_by_name),
+        cmocka_unit_test(test_enum_out_of_range_is_refused),
+        cmocka_unit_test(test_reader_codes_name_the_field),
+        cmocka_unit_test(test_fields_of_a_record),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
