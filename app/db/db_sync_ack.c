@@ -1,0 +1,144 @@
+/*
+ * The server's answers to the outbox: stored, kept as a conflict, or
+ * refused. An entry leaves the outbox only through an answer.
+ */
+#include "db_sync.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_int.h"
+#include "db_sync_int.h"
+
+/* ---- acknowledgements ---- */
+
+int db_sync_base_version(db *d, const char *change_id, int *base)
+{
+    *base = 0;
+    sqlite3_stmt *st = db_stmt(d, "SELECT base_version FROM outbox WHERE change_id = ?1");
+    if (!st)
+        return DB_INTERNAL;
+    db_bind_text(st, 1, change_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *base = sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return db_ok(d);
+    return rc == SQLITE_DONE ? db_fail(d, DB_NOTFOUND, "No such change waiting to be sent.")
+                             : db_sqlite_fail(d, rc, "reading a change's base version");
+}
+
+typedef struct {
+    model_id change_id;
+    char entity[16];
+    model_id entity_id;
+    model_id obs_id;
+    model_id actor_id;
+    int64_t created_at;
+    char *payload;
+} outbox_row;
+
+/* Reads one outbox entry by change id: 1 found, 0 not, negative rc on error. */
+static int outbox_row_get(db *d, const char *change_id, outbox_row *r)
+{
+    memset(r, 0, sizeof *r);
+    sqlite3_stmt *st = db_stmt(d, "SELECT change_id, entity, entity_id, obs_id, actor_id,"
+                                  " created_at, payload FROM outbox WHERE change_id = ?1");
+    if (!st)
+        return -DB_INTERNAL;
+    db_bind_text(st, 1, change_id);
+    int rc = sqlite3_step(st), oom = 0;
+    if (rc == SQLITE_ROW) {
+        db_col_text(st, 0, r->change_id, sizeof r->change_id);
+        db_col_text(st, 1, r->entity, sizeof r->entity);
+        db_col_text(st, 2, r->entity_id, sizeof r->entity_id);
+        db_col_text(st, 3, r->obs_id, sizeof r->obs_id);
+        db_col_text(st, 4, r->actor_id, sizeof r->actor_id);
+        r->created_at = sqlite3_column_int64(st, 5);
+        r->payload = db_sync_col_dup(st, 6, &oom);
+    }
+    sqlite3_reset(st);
+    if (oom)
+        return -db_fail(d, DB_NOMEM, "Out of memory while reading a change.");
+    if (rc == SQLITE_ROW)
+        return 1;
+    return rc == SQLITE_DONE ? 0 : -db_sqlite_fail(d, rc, "reading a change");
+}
+
+static int ack_in_txn(db *d, const char *change_id, db_sync_ack_kind kind, int version,
+                      const char *code, const char *message)
+{
+    outbox_row r;
+    int found = outbox_row_get(d, change_id, &r);
+    if (found <= 0)
+        return found < 0 ? -found : DB_OK; /* acknowledged before: the answer came twice */
+    char key[80];
+    db_sync_change_key(r.entity, r.entity_id, r.obs_id, key, sizeof key);
+    int64_t now = d->sys->now_ms(d->sys);
+    int rc = DB_OK;
+    sqlite3_stmt *st;
+    if (kind == DB_SYNC_ACK_STORED) {
+        if ((rc = db_sync_version_put(d, r.entity, key, version)) == DB_OK)
+            rc = db_sync_remote_drop(d, r.entity, key, version);
+    } else if (kind == DB_SYNC_ACK_CONFLICT) {
+        /* The newest local version of a part is the one a person decides on. */
+        st = db_stmt(d, "DELETE FROM sync_conflict WHERE entity = ?1 AND key = ?2");
+        if (st) {
+            db_bind_text(st, 1, r.entity);
+            db_bind_text(st, 2, key);
+        }
+        rc = db_sync_run(d, st, "recording a conflict");
+        st = rc == DB_OK ? db_stmt(d, "INSERT INTO sync_conflict(change_id, entity, entity_id,"
+                                      " obs_id, key, actor_id, payload, server_version, at)"
+                                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
+                         : NULL;
+        if (st) {
+            db_bind_text(st, 1, r.change_id);
+            db_bind_text(st, 2, r.entity);
+            db_bind_text(st, 3, r.entity_id);
+            db_bind_text(st, 4, r.obs_id[0] ? r.obs_id : NULL);
+            db_bind_text(st, 5, key);
+            db_bind_text(st, 6, r.actor_id);
+            db_bind_text(st, 7, r.payload);
+            sqlite3_bind_int(st, 8, version);
+            sqlite3_bind_int64(st, 9, now);
+            rc = db_sync_run(d, st, "recording a conflict");
+        } else if (rc == DB_OK) {
+            rc = DB_INTERNAL;
+        }
+    } else {
+        st = db_stmt(d, "INSERT OR REPLACE INTO sync_rejected(change_id, entity, entity_id, obs_id,"
+                        " actor_id, payload, created_at, code, message, at)"
+                        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        if (st) {
+            db_bind_text(st, 1, r.change_id);
+            db_bind_text(st, 2, r.entity);
+            db_bind_text(st, 3, r.entity_id);
+            db_bind_text(st, 4, r.obs_id[0] ? r.obs_id : NULL);
+            db_bind_text(st, 5, r.actor_id);
+            db_bind_text(st, 6, r.payload);
+            sqlite3_bind_int64(st, 7, r.created_at);
+            db_bind_text(st, 8, code ? code : "");
+            db_bind_text(st, 9, message && *message ? message : "The server refused the change.");
+            sqlite3_bind_int64(st, 10, now);
+        }
+        rc = db_sync_run(d, st, "keeping a refused change");
+    }
+    free(r.payload);
+    if (rc != DB_OK)
+        return rc;
+    return db_outbox_ack(d, change_id);
+}
+
+int db_sync_ack(db *d, const char *change_id, db_sync_ack_kind kind, int version,
+                const char *code, const char *message)
+{
+    if (!change_id || version < 0 || kind > DB_SYNC_ACK_REJECTED)
+        return db_fail(d, DB_INVALID, "An acknowledgement needs a change id and a version.");
+    int rc = db_begin(d);
+    if (rc != DB_OK)
+        return rc;
+    return db_end(d, ack_in_txn(d, change_id, kind, version, code, message));
+}
