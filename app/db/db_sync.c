@@ -93,3 +93,34 @@ char *db_sync_col_dup(sqlite3_stmt *st, int i, int *oom)
     memcpy(out, s, n + 1);
     return out;
 }
+
+/* Keeps a pulled record's text (the model's codec) in sync_remote (beside
+ * local changes) or sync_park (waiting for its parent); a newer version
+ * replaces an older one, never the other way round. */
+int db_sync_keep(db *d, const char *table, const model_record *rec, const char *key, int version)
+{
+    static const char *const sql[2] = {
+        "INSERT INTO sync_remote(entity, key, version, data) VALUES(?1, ?2, ?3, ?4)"
+        " ON CONFLICT(entity, key) DO UPDATE SET version = excluded.version,"
+        " data = excluded.data WHERE excluded.version >= version",
+        "INSERT INTO sync_park(entity, key, version, data) VALUES(?1, ?2, ?3, ?4)"
+        " ON CONFLICT(entity, key) DO UPDATE SET version = excluded.version,"
+        " data = excluded.data WHERE excluded.version >= version"};
+    int park = !strcmp(table, "sync_park");
+    model_err e;
+    char *text = model_record_text(rec, &e);
+    if (!text)
+        return db_fail(d, e.code == MODEL_E_NOMEM ? DB_NOMEM : DB_INVALID,
+                       "A pulled record cannot be kept: %s", e.msg);
+    sqlite3_stmt *st = db_stmt(d, sql[park]);
+    if (st) {
+        db_bind_text(st, 1, model_entity_name(rec->entity));
+        db_bind_text(st, 2, key);
+        sqlite3_bind_int(st, 3, version);
+        db_bind_text(st, 4, text);
+    }
+    int rc = db_sync_run(d, st, park ? "keeping a record that arrived early"
+                                     : "keeping the server's version");
+    free(text);
+    return rc;
+}

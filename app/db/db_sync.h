@@ -9,26 +9,23 @@
  *
  * The sync engine calls these on its own handle; the screens call the state
  * functions (db_sync_state, db_sync_counts, the lists and the choices) on
- * theirs. Records cross this boundary as the structs of model.h plus their
- * wire JSON, so the store does not depend on the codec.
+ * theirs. Records cross this boundary as the structs of model.h (what the
+ * store keeps, it hands back as model_record, decoded with the model's
+ * codec); a pulled record comes with its text from the same codec.
  */
 #include <stdint.h>
 
 #include "db.h"
+#include "model_json.h"
 
 /* ---- applying what the server sent ---- */
 
-/* One pulled record. entity is its wire name ("person", "observation", ...);
- * key the id the server knows it by (PROTOCOL.md); rec points at the model
- * struct of that entity (model_unit, ..., model_template, ..., model_reflection);
- * json is its wire form, kept if the record must wait or stand beside a local
- * version. Nothing is taken over; all of it is the caller's. */
+/* One pulled record and its server version. The store names it by
+ * model_record_key() and keeps its text from the model's codec when it must
+ * wait or stand beside a local version. Nothing is taken over. */
 typedef struct {
-    const char *entity;
-    const char *key;
+    const model_record *rec; /* any entity but a deletion (db_sync_delete) */
     int version;
-    const void *rec;
-    const char *json;
 } db_sync_item;
 
 /*
@@ -36,9 +33,7 @@ typedef struct {
  * (db_batch_begin). Applying the same item twice changes nothing.
  * - If the record has a change here that the server has not acknowledged, or
  *   an open conflict, the local version is kept and the server's is stored
- *   beside it (sync_remote), never over it. That needs it->json: if it is
- *   NULL, DB_DENIED is returned and nothing changed; call again with it (so
- *   that the caller makes JSON only for the few records that need it).
+ *   beside it (sync_remote), never over it.
  * - DB_NOTFOUND if a record it points at (the observation, a person, the
  *   focus) is not on the tablet yet: park it with db_sync_park() and apply
  *   it again later.
@@ -63,12 +58,13 @@ typedef struct {
     char entity[16];
     char key[80];
     int version;
-    char *data; /* the wire JSON; malloc'd, release with db_sync_parked_free() */
+    int damaged;      /* 1: the kept text no longer reads as a record; forget it */
+    model_record rec; /* the record, if not damaged */
 } db_sync_parked;
 
-/* Up to max parked records, oldest first; *n is how many. */
+/* Up to max parked records, oldest first, decoded; *n is how many. A
+ * db_sync_parked holds a whole record: keep out on the heap. */
 int db_sync_parked_list(db *d, int max, db_sync_parked *out, int *n);
-void db_sync_parked_free(db_sync_parked *p, int n);
 /* Forgets a parked record once it has been applied. */
 int db_sync_unpark(db *d, const char *entity, const char *key);
 
@@ -131,15 +127,20 @@ typedef struct {
     model_id entity_id;
     model_id obs_id;
     char key[80];
+    model_id actor_id; /* who made this tablet's change */
     int server_version;
     int64_t at;
-    char *mine;   /* this tablet's version (wire JSON), malloc'd */
-    char *theirs; /* the server's version, or NULL if not pulled yet; malloc'd */
+    model_record mine;   /* this tablet's version */
+    int have_theirs;     /* 0 until the server's version has been pulled */
+    model_record theirs; /* the server's version, if have_theirs */
 } db_sync_conflict;
 
-/* Conflicts, oldest first. Release with db_sync_conflicts_free(). */
+/* Conflicts, oldest first, each version decoded into its record (a kept
+ * version that no longer reads is DB_CORRUPT). A db_sync_conflict is large
+ * (two records): hold few, or on the heap. */
 int db_sync_conflicts(db *d, int offset, int max, db_sync_conflict *out, int *n);
-void db_sync_conflicts_free(db_sync_conflict *c, int n);
+/* One conflict by its change id; DB_NOTFOUND if there is none. */
+int db_sync_conflict_get(db *d, const char *change_id, db_sync_conflict *out);
 /* "Keep mine": sends this tablet's version again, made on the server's
  * version, so that it replaces it; the conflict closes. */
 int db_sync_conflict_keep_mine(db *d, const char *change_id);

@@ -34,21 +34,6 @@ static int held(db *d, const char *entity, const char *entity_id, const char *ob
     return db_sync_exists(d, st, "reading sync state");
 }
 
-static int remote_put(db *d, const db_sync_item *it)
-{
-    sqlite3_stmt *st = db_stmt(d, "INSERT INTO sync_remote(entity, key, version, data)"
-                                  " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(entity, key) DO UPDATE SET"
-                                  " version = excluded.version, data = excluded.data"
-                                  " WHERE excluded.version >= version");
-    if (!st)
-        return DB_INTERNAL;
-    db_bind_text(st, 1, it->entity);
-    db_bind_text(st, 2, it->key);
-    sqlite3_bind_int(st, 3, it->version);
-    db_bind_text(st, 4, it->json ? it->json : "{}");
-    return db_sync_run(d, st, "keeping the server's version");
-}
-
 /* Returns DB_NOTFOUND with a sentence if the bound lookup finds nothing. */
 static int need(db *d, sqlite3_stmt *st, const char *what)
 {
@@ -213,55 +198,48 @@ static int apply_reflection(db *d, const model_reflection *r)
 
 /* Reference data is stored through the same calls the demo uses, which
  * validate it; a record that points at something missing waits. */
-static int apply_ref(db *d, const db_sync_item *it)
+static int apply_ref(db *d, const model_record *r)
 {
-    const char *e = it->entity;
-    if (!strcmp(e, "unit"))
-        return db_unit_put(d, it->rec);
-    if (!strcmp(e, "room"))
-        return db_room_put(d, it->rec);
-    if (!strcmp(e, "person"))
-        return db_person_put(d, it->rec);
-    if (!strcmp(e, "template"))
-        return db_template_put(d, it->rec);
-    if (!strcmp(e, "focus")) {
-        const model_focus *f = it->rec;
+    switch (r->entity) {
+    case MODEL_ENT_UNIT: return db_unit_put(d, &r->u.unit);
+    case MODEL_ENT_ROOM: return db_room_put(d, &r->u.room);
+    case MODEL_ENT_PERSON: return db_person_put(d, &r->u.person);
+    case MODEL_ENT_TEMPLATE: return db_template_put(d, &r->u.tmpl);
+    case MODEL_ENT_FOCUS: {
         sqlite3_stmt *st = db_stmt(d, "SELECT 1 FROM template WHERE id = ?1");
         if (!st)
             return DB_INTERNAL;
-        db_bind_text(st, 1, f->template_id);
+        db_bind_text(st, 1, r->u.focus.template_id);
         int rc = need(d, st, "The focus's template");
-        return rc == DB_OK ? db_focus_put(d, f) : rc;
+        return rc == DB_OK ? db_focus_put(d, &r->u.focus) : rc;
     }
-    return db_fail(d, DB_INVALID, "Sync sent a record of an unknown kind (%.15s).", e);
-}
-
-/* The observation a pulled part belongs to, and the id the outbox names it by. */
-static void part_ids(const db_sync_item *it, const char **entity_id, const char **obs_id)
-{
-    const char *e = it->entity;
-    *entity_id = it->key;
-    *obs_id = NULL;
-    if (!strcmp(e, "observation")) {
-        *obs_id = ((const model_observation *)it->rec)->id;
-    } else if (!strcmp(e, "event")) {
-        *obs_id = ((const model_event *)it->rec)->observation_id;
-    } else if (!strcmp(e, "note")) {
-        *obs_id = ((const model_note *)it->rec)->observation_id;
-    } else if (!strcmp(e, "rating")) {
-        *obs_id = ((const model_rating *)it->rec)->observation_id;
-        *entity_id = ((const model_rating *)it->rec)->sign_id;
-    } else if (!strcmp(e, "feedback")) {
-        *obs_id = *entity_id = ((const model_feedback *)it->rec)->observation_id;
-    } else if (!strcmp(e, "reflection")) {
-        *obs_id = *entity_id = ((const model_reflection *)it->rec)->observation_id;
+    default:
+        return db_fail(d, DB_INVALID, "Sync sent a record of an unknown kind (%d).",
+                       (int)r->entity);
     }
 }
 
-static int is_part(const char *e)
+/* The id the outbox names a pulled part by (a rating by its sign). */
+static const char *part_id(const model_record *r, const char *key)
 {
-    return !strcmp(e, "observation") || !strcmp(e, "event") || !strcmp(e, "note") ||
-           !strcmp(e, "rating") || !strcmp(e, "feedback") || !strcmp(e, "reflection");
+    switch (r->entity) {
+    case MODEL_ENT_RATING: return r->u.rating.sign_id;
+    case MODEL_ENT_FEEDBACK:
+    case MODEL_ENT_REFLECTION: return model_record_observation(r);
+    default: return key;
+    }
+}
+
+static int apply_part(db *d, const model_record *r)
+{
+    switch (r->entity) {
+    case MODEL_ENT_OBSERVATION: return apply_obs(d, &r->u.obs);
+    case MODEL_ENT_EVENT: return apply_event(d, &r->u.event);
+    case MODEL_ENT_NOTE: return apply_note(d, &r->u.note);
+    case MODEL_ENT_RATING: return apply_rating(d, &r->u.rating);
+    case MODEL_ENT_FEEDBACK: return apply_feedback(d, &r->u.feedback);
+    default: return apply_reflection(d, &r->u.reflection);
+    }
 }
 
 static int unpark_older(db *d, const char *entity, const char *key, int version)
@@ -278,38 +256,33 @@ static int unpark_older(db *d, const char *entity, const char *key, int version)
 
 int db_sync_apply(db *d, const db_sync_item *it, int force)
 {
-    if (!it || !it->entity || !it->key || !it->rec)
-        return db_fail(d, DB_INVALID, "A pulled record is missing its kind, key or content.");
+    if (!it || !it->rec || (int)it->rec->entity < 0 || it->rec->entity >= MODEL_ENT_DELETED)
+        return db_fail(d, DB_INVALID, "A pulled record is missing or of an unknown kind.");
+    const model_record *r = it->rec;
+    const char *e = model_entity_name(r->entity);
+    char key[MODEL_RECORD_KEY_MAX];
+    model_record_key(r, key);
     int rc = db_begin(d);
     if (rc != DB_OK)
         return rc;
-    if (!is_part(it->entity)) {
-        rc = apply_ref(d, it);
+    if (!model_entity_is_part(r->entity)) {
+        rc = apply_ref(d, r);
     } else {
-        const char *entity_id, *obs_id;
-        part_ids(it, &entity_id, &obs_id);
-        int h = force ? 0 : held(d, it->entity, entity_id, obs_id, it->key);
+        const char *obs_id = model_record_observation(r);
+        int h = force ? 0 : held(d, e, part_id(r, key), obs_id, key);
         if (h < 0) {
             rc = DB_INTERNAL;
         } else if (h) {
-            rc = it->json ? remote_put(d, it)
-                          : db_fail(d, DB_DENIED, "The record has local changes; its server "
-                                                  "version is kept beside them.");
+            rc = db_sync_keep(d, "sync_remote", r, key, it->version);
         } else {
-            const char *e = it->entity;
-            rc = !strcmp(e, "observation") ? apply_obs(d, it->rec)
-                 : !strcmp(e, "event")     ? apply_event(d, it->rec)
-                 : !strcmp(e, "note")      ? apply_note(d, it->rec)
-                 : !strcmp(e, "rating")    ? apply_rating(d, it->rec)
-                 : !strcmp(e, "feedback")  ? apply_feedback(d, it->rec)
-                                           : apply_reflection(d, it->rec);
+            rc = apply_part(d, r);
             if (rc == DB_OK)
-                rc = db_sync_version_put(d, e, it->key, it->version);
+                rc = db_sync_version_put(d, e, key, it->version);
             if (rc == DB_OK)
-                rc = db_sync_remote_drop(d, e, it->key, force ? 1 << 30 : it->version);
+                rc = db_sync_remote_drop(d, e, key, force ? 1 << 30 : it->version);
         }
     }
     if (rc == DB_OK)
-        rc = unpark_older(d, it->entity, it->key, it->version);
+        rc = unpark_older(d, e, key, it->version);
     return db_end(d, rc);
 }

@@ -12,83 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Reads a JSON string starting at the quote at *p into out (escapes other
- * than the simple ones are kept as written); *p ends after the closing
- * quote. Returns 0, or -1 if the text ends first. */
-static int json_string(const char **p, char *out, size_t cap)
-{
-    const char *s = *p + 1;
-    size_t n = 0;
-    while (*s && *s != '"') {
-        char c = *s++;
-        if (c == '\\' && *s) {
-            char e = *s++;
-            c = e == 'n' ? ' ' : e == 't' ? ' ' : e == 'r' ? ' ' : e;
-            if (e == 'u') {
-                /* Rare in our records; shown as written. */
-                if (n + 2 < cap) {
-                    out[n++] = '\\';
-                    out[n++] = 'u';
-                }
-                continue;
-            }
-        }
-        if (n + 1 < cap)
-            out[n++] = c;
-    }
-    if (cap)
-        out[n < cap ? n : cap - 1] = 0;
-    if (*s != '"')
-        return -1;
-    *p = s + 1;
-    return 0;
-}
-
-/* Skips one JSON value of any kind from *p, copying a short form of it
- * into out: strings unquoted, numbers and words as they are, objects and
- * lists as "…". Returns 0 or -1. */
-static int json_value(const char **p, char *out, size_t cap)
-{
-    const char *s = *p;
-    while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
-        s++;
-    if (*s == '"') {
-        *p = s;
-        return json_string(p, out, cap);
-    }
-    if (*s == '{' || *s == '[') {
-        int depth = 0, in_str = 0;
-        for (; *s; s++) {
-            if (in_str) {
-                if (*s == '\\' && s[1])
-                    s++;
-                else if (*s == '"')
-                    in_str = 0;
-            } else if (*s == '"') {
-                in_str = 1;
-            } else if (*s == '{' || *s == '[') {
-                depth++;
-            } else if ((*s == '}' || *s == ']') && --depth == 0) {
-                s++;
-                break;
-            }
-        }
-        snprintf(out, cap, "\xE2\x80\xA6");
-        *p = s;
-        return depth == 0 ? 0 : -1;
-    }
-    size_t n = 0;
-    while (*s && *s != ',' && *s != '}' && *s != ' ' && *s != '\n') {
-        if (n + 1 < cap)
-            out[n++] = *s;
-        s++;
-    }
-    if (cap)
-        out[n] = 0;
-    *p = s;
-    return n ? 0 : -1;
-}
-
 /* The words a person reads for a field of a record on the wire; fields not
  * listed keep their wire name. */
 static const struct {
@@ -112,70 +35,43 @@ static const char *field_label(scr_app *a, const char *key)
     return key;
 }
 
-static int ends_with(const char *s, const char *tail)
+/* A field's value as a person reads it: times as local date and time,
+ * yes/no, the status in words, the rest as it is. */
+static void field_value(scr_app *a, const model_field *f, char *out, size_t cap)
 {
-    size_t n = strlen(s), m = strlen(tail);
-    return n >= m && !strcmp(s + n - m, tail);
-}
-
-/* A value as a person reads it: times as local date and time, yes/no for
- * booleans, the rest as sent. */
-static void field_value(scr_app *a, const char *key, const char *raw, char *out, size_t cap)
-{
-    char *end = NULL;
-    long long ms = strtoll(raw, &end, 10);
-    if (ends_with(key, "_at") && end && *end == '\0' && end != raw) {
-        if (ms <= 0)
+    if (f->kind == MODEL_FIELD_TIME) {
+        if (f->number <= 0)
             snprintf(out, cap, "\xE2\x80\x93");
         else
-            scr_when(ms, out, cap);
-    } else if (!strcmp(key, "status") && (!strcmp(raw, "draft") || !strcmp(raw, "finished"))) {
-        snprintf(out, cap, "%s", raw[0] == 'd' ? T("Draft") : T("Finished"));
-    } else if (!strcmp(raw, "true") || !strcmp(raw, "false")) {
-        snprintf(out, cap, "%s", raw[0] == 't' ? T("Yes") : T("No"));
+            scr_when(f->number, out, cap);
+    } else if (f->kind == MODEL_FIELD_BOOL) {
+        snprintf(out, cap, "%s", f->number ? T("Yes") : T("No"));
+    } else if (!strcmp(f->name, "status")) {
+        snprintf(out, cap, "%s", !strcmp(f->text, "draft") ? T("Draft") : T("Finished"));
     } else {
-        snprintf(out, cap, "%s", raw);
+        snprintf(out, cap, "%s", f->text);
     }
 }
 
-/* The top-level fields of a record's wire JSON, as (key, value) pairs in
- * the conflict's field list; theirs = 1 fills the server's column.
- * Identifiers and the focus and template versions are left out: they never
- * change once sent and mean nothing to a person. */
-static void json_fields(scr_app *a, scr_conflict *c, const char *json, int theirs)
+/* A record's fields (model_record_fields: identifiers and versions left
+ * out) in the conflict's field list; theirs = 1 fills the server's column. */
+static void record_fields(scr_app *a, scr_conflict *c, const model_record *r, int theirs)
 {
-    const char *p = json ? strchr(json, '{') : NULL;
-    if (!p)
-        return;
-    p++;
-    for (;;) {
-        while (*p == ' ' || *p == ',' || *p == '\n' || *p == '\t' || *p == '\r')
-            p++;
-        if (*p != '"')
-            return;
-        char key[32], val[160];
-        if (json_string(&p, key, sizeof key) != 0)
-            return;
-        while (*p == ' ')
-            p++;
-        if (*p++ != ':')
-            return;
-        if (json_value(&p, val, sizeof val) != 0)
-            return;
-        if (!strcmp(key, "id") || ends_with(key, "_id") || ends_with(key, "_version"))
-            continue;
+    model_field f[MODEL_MAX_FIELDS];
+    int n = model_record_fields(r, f, MODEL_MAX_FIELDS);
+    for (int k = 0; k < n; k++) {
         int i = 0;
-        while (i < c->nfields && strcmp(c->fields[i].key, key))
+        while (i < c->nfields && strcmp(c->fields[i].key, f[k].name))
             i++;
         if (i == c->nfields) {
             if (c->nfields == SCR_MAX_FIELDS)
                 continue;
             c->nfields++;
             memset(&c->fields[i], 0, sizeof c->fields[i]);
-            snprintf(c->fields[i].key, sizeof c->fields[i].key, "%s", key);
+            snprintf(c->fields[i].key, sizeof c->fields[i].key, "%s", f[k].name);
         }
         char *dst = theirs ? c->fields[i].theirs : c->fields[i].mine;
-        field_value(a, key, val, dst, sizeof c->fields[i].mine);
+        field_value(a, &f[k], dst, sizeof c->fields[i].mine);
     }
 }
 
@@ -228,10 +124,14 @@ static void load(scr_app *a)
     memset(a->s.review.conf, 0, sizeof a->s.review.conf);
     memset(a->s.review.rej, 0, sizeof a->s.review.rej);
     a->s.review.nconf = a->s.review.nrej = 0;
-    db_sync_conflict cs[16];
-    for (int off = 0; a->s.review.nconf < SCR_MAX_REVIEW; off += 16) {
+    /* Each conflict holds two whole records: a few at a time, on the heap. */
+    enum { PAGE = 4 };
+    db_sync_conflict *cs = malloc(PAGE * sizeof *cs);
+    if (!cs)
+        scr_set_error(a, DB_NOMEM);
+    for (int off = 0; cs && a->s.review.nconf < SCR_MAX_REVIEW; off += PAGE) {
         int n = 0;
-        int rc = db_sync_conflicts(a->db, off, 16, cs, &n);
+        int rc = db_sync_conflicts(a->db, off, PAGE, cs, &n);
         if (rc != DB_OK) {
             scr_set_error(a, rc);
             break;
@@ -241,16 +141,17 @@ static void load(scr_app *a)
             if (!record_words(a, cs[i].entity, cs[i].obs_id, c->what, sizeof c->what))
                 continue;
             memcpy(c->change_id, cs[i].change_id, sizeof c->change_id);
-            c->have_theirs = cs[i].theirs != NULL;
-            json_fields(a, c, cs[i].mine, 0);
-            json_fields(a, c, cs[i].theirs, 1);
+            c->have_theirs = cs[i].have_theirs;
+            record_fields(a, c, &cs[i].mine, 0);
+            if (c->have_theirs)
+                record_fields(a, c, &cs[i].theirs, 1);
             differing_first(c);
             a->s.review.nconf++;
         }
-        db_sync_conflicts_free(cs, n);
-        if (n < 16)
+        if (n < PAGE)
             break;
     }
+    free(cs);
     db_sync_rejection rj[16];
     for (int off = 0; a->s.review.nrej < SCR_MAX_REVIEW; off += 16) {
         int n = 0;

@@ -244,29 +244,12 @@ static int apply_one(sync_client *c, const proto_record *rec, int version, int f
                              db_errmsg(c->d));
         return SYNC_OK;
     }
-    char key[PROTO_KEY_MAX];
-    proto_record_key(rec, key);
-    db_sync_item it = {proto_entity_name(rec->entity), key, version, &rec->u, NULL};
+    db_sync_item it = {rec, version};
     int rc = db_sync_apply(c->d, &it, force);
-    if (rc != DB_NOTFOUND && rc != DB_DENIED)
-        return rc == DB_OK ? SYNC_OK
-                           : sync_fail(c, SYNC_STORE, "A pulled record could not be saved: %s",
-                                       db_errmsg(c->d));
-    model_err me;
-    char *text = model_record_text(rec, &me);
-    if (!text)
-        return sync_fail(c, me.code == MODEL_E_NOMEM ? SYNC_NOMEM : SYNC_PROTOCOL,
-                         "A pulled record could not be kept: %s", me.msg);
-    it.json = text;
-    if (rc == DB_DENIED) {
-        rc = db_sync_apply(c->d, &it, force);
-        if (rc == DB_NOTFOUND)
-            rc = db_sync_park(c->d, &it), ++*parked;
-    } else {
+    if (rc == DB_NOTFOUND) {
         rc = db_sync_park(c->d, &it);
         ++*parked;
     }
-    free(text);
     return rc == DB_OK ? SYNC_OK
                        : sync_fail(c, SYNC_STORE, "A pulled record could not be saved: %s",
                                    db_errmsg(c->d));
@@ -281,12 +264,8 @@ static int drain_parked(sync_client *c)
     if (n.parked == 0)
         return SYNC_OK;
     db_sync_parked *p = calloc(PARK_BATCH, sizeof *p);
-    proto_record *rec = malloc(sizeof *rec);
-    if (!p || !rec) {
-        free(p);
-        free(rec);
+    if (!p)
         return sync_fail(c, SYNC_NOMEM, "Out of memory while saving pulled records.");
-    }
     int rc = SYNC_OK;
     for (int pass = 0; rc == SYNC_OK && pass < 4; pass++) {
         int k = 0, progress = 0;
@@ -295,16 +274,14 @@ static int drain_parked(sync_client *c)
             break;
         }
         for (int i = 0; rc == SYNC_OK && i < k; i++) {
-            proto_entity e;
-            if (proto_entity_parse(p[i].entity, &e) != 0 ||
-                model_record_parse(e, p[i].data, rec, NULL) != 0) {
-                /* Only this codec wrote it; if it cannot be read, drop it:
+            if (p[i].damaged) {
+                /* Only the codec wrote it; if it cannot be read, drop it:
                  * the server still has it and a later pull brings it again. */
                 if (db_sync_unpark(c->d, p[i].entity, p[i].key) != DB_OK)
                     rc = sync_fail(c, SYNC_STORE, "%s", db_errmsg(c->d));
                 continue;
             }
-            db_sync_item it = {p[i].entity, p[i].key, p[i].version, &rec->u, p[i].data};
+            db_sync_item it = {&p[i].rec, p[i].version};
             int drc = db_sync_apply(c->d, &it, 0);
             if (drc == DB_OK) {
                 progress++;
@@ -315,12 +292,10 @@ static int drain_parked(sync_client *c)
                                db_errmsg(c->d));
             }
         }
-        db_sync_parked_free(p, k);
         if (!progress)
             break;
     }
     free(p);
-    free(rec);
     return rc;
 }
 
@@ -449,42 +424,21 @@ int sync_round(sync_client *c, sync_report *rep)
 
 int sync_conflict_take_theirs(db *d, const char *change_id, char *err, size_t errlen)
 {
-    db_sync_conflict cs[16];
-    int n = 0, found = -1, rc = SYNC_OK;
-    for (int off = 0; found < 0; off += n) {
-        if (db_sync_conflicts(d, off, 16, cs, &n) != DB_OK) {
-            snprintf(err, errlen, "%s", db_errmsg(d));
-            return SYNC_STORE;
-        }
-        if (n == 0)
-            break;
-        for (int i = 0; i < n && found < 0; i++)
-            if (!strcmp(cs[i].change_id, change_id))
-                found = i;
-        if (found < 0)
-            db_sync_conflicts_free(cs, n);
-    }
-    if (found < 0) {
-        snprintf(err, errlen, "There is no such conflict.");
-        return SYNC_INVALID;
-    }
-    db_sync_conflict *x = &cs[found];
-    proto_entity e;
-    proto_record *rec = malloc(sizeof *rec);
-    json_t *j = x->theirs ? json_loads(x->theirs, 0, NULL) : NULL;
-    proto_err pe;
-    if (!rec) {
+    db_sync_conflict *x = malloc(sizeof *x);
+    int rc = SYNC_OK;
+    if (!x) {
         snprintf(err, errlen, "Out of memory.");
-        rc = SYNC_NOMEM;
-    } else if (!x->theirs) {
+        return SYNC_NOMEM;
+    }
+    int drc = db_sync_conflict_get(d, change_id, x);
+    if (drc != DB_OK) {
+        snprintf(err, errlen, "%s", db_errmsg(d));
+        rc = drc == DB_NOTFOUND ? SYNC_INVALID : SYNC_STORE;
+    } else if (!x->have_theirs) {
         snprintf(err, errlen, "The server's version has not arrived yet; sync, then choose.");
         rc = SYNC_INVALID;
-    } else if (!j || proto_entity_parse(x->entity, &e) != 0 ||
-               proto_record_from_json(e, j, rec, &pe) != 0) {
-        snprintf(err, errlen, "The server's version could not be read.");
-        rc = SYNC_PROTOCOL;
     } else {
-        db_sync_item it = {x->entity, x->key, x->server_version, &rec->u, x->theirs};
+        db_sync_item it = {&x->theirs, x->server_version};
         if (db_batch_begin(d) != DB_OK || db_sync_apply(d, &it, 1) != DB_OK ||
             db_sync_conflict_close(d, change_id) != DB_OK) {
             snprintf(err, errlen, "%s", db_errmsg(d));
@@ -495,9 +449,7 @@ int sync_conflict_take_theirs(db *d, const char *change_id, char *err, size_t er
             rc = SYNC_STORE;
         }
     }
-    json_decref(j);
-    free(rec);
-    db_sync_conflicts_free(cs, n);
+    free(x);
     if (rc == SYNC_OK && errlen)
         err[0] = '\0';
     return rc;

@@ -93,12 +93,13 @@ static void test_pulled_records_apply_once(void **state)
     snprintf(r.observation_id, sizeof r.observation_id, "%s", OTHER_OBS);
     snprintf(r.author_id, sizeof r.author_id, "%s", FIX_PEER_A);
     snprintf(r.text, sizeof r.text, "Jeg venter længere.");
-    db_sync_item items[] = {
-        {"observation", OTHER_OBS, 2, &o, NULL},
-        {"event", OTHER_EV, 1, &e, NULL},
-        {"note", OTHER_NOTE, 1, &n, NULL},
-        {"reflection", OTHER_OBS, 1, &r, NULL},
-    };
+    model_record *recs = calloc(4, sizeof *recs);
+    assert_non_null(recs);
+    recs[0] = (model_record){.entity = MODEL_ENT_OBSERVATION, .u.obs = o};
+    recs[1] = (model_record){.entity = MODEL_ENT_EVENT, .u.event = e};
+    recs[2] = (model_record){.entity = MODEL_ENT_NOTE, .u.note = n};
+    recs[3] = (model_record){.entity = MODEL_ENT_REFLECTION, .u.reflection = r};
+    db_sync_item items[] = {{&recs[0], 2}, {&recs[1], 1}, {&recs[2], 1}, {&recs[3], 1}};
     for (int round = 0; round < 2; round++)
         for (size_t i = 0; i < sizeof items / sizeof items[0]; i++)
             assert_int_equal(db_sync_apply(F.d, &items[i], 0), DB_OK);
@@ -116,8 +117,10 @@ static void test_pulled_records_apply_once(void **state)
     /* A newer version replaces the older one. */
     other_obs(&o, "Frokost");
     o.revision = 2;
-    db_sync_item newer = {"observation", OTHER_OBS, 3, &o, NULL};
+    recs[0].u.obs = o;
+    db_sync_item newer = {&recs[0], 3};
     assert_int_equal(db_sync_apply(F.d, &newer, 0), DB_OK);
+    free(recs);
     model_observation back;
     assert_int_equal(db_obs_get(F.d, OTHER_OBS, &back), DB_OK);
     assert_string_equal(back.activity, "Frokost");
@@ -127,9 +130,9 @@ static void test_pulled_records_apply_once(void **state)
 static void test_part_before_its_observation_waits(void **state)
 {
     (void)state;
-    model_event e;
-    other_event(&e);
-    db_sync_item it = {"event", OTHER_EV, 1, &e, "{\"id\":\"" OTHER_EV "\"}"};
+    model_record ev = {.entity = MODEL_ENT_EVENT};
+    other_event(&ev.u.event);
+    db_sync_item it = {&ev, 1};
     assert_int_equal(db_sync_apply(F.d, &it, 0), DB_NOTFOUND);
     TSUPPORT_HAS(db_errmsg(F.d), "observation");
     assert_int_equal(count("event"), 0);
@@ -138,17 +141,21 @@ static void test_part_before_its_observation_waits(void **state)
     db_sync_counts c;
     assert_int_equal(db_sync_count(F.d, &c), DB_OK);
     assert_int_equal(c.parked, 1);
-    db_sync_parked p[4];
+    db_sync_parked *p = calloc(4, sizeof *p);
+    assert_non_null(p);
     int n;
     assert_int_equal(db_sync_parked_list(F.d, 4, p, &n), DB_OK);
     assert_int_equal(n, 1);
     assert_string_equal(p[0].entity, "event");
     assert_string_equal(p[0].key, OTHER_EV);
-    assert_string_equal(p[0].data, it.json);
-    db_sync_parked_free(p, n);
-    model_observation o;
-    other_obs(&o, "Samling");
-    db_sync_item oi = {"observation", OTHER_OBS, 1, &o, NULL};
+    /* It waits as a whole record, which reads back the same. */
+    assert_int_equal(p[0].damaged, 0);
+    assert_int_equal(p[0].rec.entity, MODEL_ENT_EVENT);
+    assert_memory_equal(&p[0].rec.u.event, &ev.u.event, sizeof ev.u.event);
+    free(p);
+    model_record o = {.entity = MODEL_ENT_OBSERVATION};
+    other_obs(&o.u.obs, "Samling");
+    db_sync_item oi = {&o, 1};
     assert_int_equal(db_sync_apply(F.d, &oi, 0), DB_OK);
     /* Applying the waiting record lets it go. */
     assert_int_equal(db_sync_apply(F.d, &it, 0), DB_OK);
@@ -163,13 +170,11 @@ static void test_local_change_is_kept_and_conflict_shows_both(void **state)
     model_id id;
     assert_int_equal(dbfix_start(&F, id), DB_OK);
     assert_int_equal(db_obs_update(F.d, id, FIX_PEER_A, "Mine", NULL), DB_OK);
-    model_observation theirs;
-    assert_int_equal(db_obs_get(F.d, id, &theirs), DB_OK);
-    snprintf(theirs.activity, sizeof theirs.activity, "Theirs");
-    db_sync_item it = {"observation", id, 2, &theirs, NULL};
-    /* Without its JSON the server's version cannot be kept beside: refused. */
-    assert_int_equal(db_sync_apply(F.d, &it, 0), DB_DENIED);
-    it.json = "{\"activity\":\"Theirs\"}";
+    model_record theirs = {.entity = MODEL_ENT_OBSERVATION};
+    assert_int_equal(db_obs_get(F.d, id, &theirs.u.obs), DB_OK);
+    snprintf(theirs.u.obs.activity, sizeof theirs.u.obs.activity, "Theirs");
+    db_sync_item it = {&theirs, 2};
+    /* The server's version is kept beside the local one, not over it. */
     assert_int_equal(db_sync_apply(F.d, &it, 0), DB_OK);
     model_observation now;
     assert_int_equal(db_obs_get(F.d, id, &now), DB_OK);
@@ -188,17 +193,26 @@ static void test_local_change_is_kept_and_conflict_shows_both(void **state)
     db_sync_state s;
     assert_int_equal(db_sync_state_of(F.d, id, &s), DB_OK);
     assert_int_equal(s, DB_SYNC_CONFLICT);
-    db_sync_conflict c[2];
+    db_sync_conflict *c = calloc(2, sizeof *c);
+    assert_non_null(c);
     assert_int_equal(db_sync_conflicts(F.d, 0, 2, c, &n), DB_OK);
     assert_int_equal(n, 1);
-    TSUPPORT_HAS(c[0].mine, "\"Mine\"");
-    assert_non_null(c[0].theirs);
-    TSUPPORT_HAS(c[0].theirs, "\"Theirs\"");
+    /* Both versions come back as typed records. */
+    assert_int_equal(c[0].mine.entity, MODEL_ENT_OBSERVATION);
+    assert_string_equal(c[0].mine.u.obs.activity, "Mine");
+    assert_int_equal(c[0].have_theirs, 1);
+    assert_string_equal(c[0].theirs.u.obs.activity, "Theirs");
     assert_int_equal(c[0].server_version, 2);
-    db_sync_conflicts_free(c, n);
+    /* And one is found by its change id. */
+    assert_int_equal(db_sync_conflict_get(F.d, conflict_change, &c[1]), DB_OK);
+    assert_string_equal(c[1].change_id, conflict_change);
+    assert_string_equal(c[1].mine.u.obs.activity, "Mine");
+    assert_string_equal(c[1].theirs.u.obs.activity, "Theirs");
+    assert_int_equal(db_sync_conflict_get(F.d, OTHER_OBS, &c[1]), DB_NOTFOUND);
+    free(c);
     /* While the conflict is open, a newer server version waits beside too. */
-    snprintf(theirs.activity, sizeof theirs.activity, "Theirs again");
-    db_sync_item again = {"observation", id, 3, &theirs, "{\"activity\":\"Theirs again\"}"};
+    snprintf(theirs.u.obs.activity, sizeof theirs.u.obs.activity, "Theirs again");
+    db_sync_item again = {&theirs, 3};
     assert_int_equal(db_sync_apply(F.d, &again, 0), DB_OK);
     assert_int_equal(db_obs_get(F.d, id, &now), DB_OK);
     assert_string_equal(now.activity, "Mine");
@@ -271,12 +285,14 @@ static void test_bad_input_is_refused(void **state)
                                  1, "", ""), DB_OK);
     assert_int_equal(db_sync_ack(F.d, NULL, DB_SYNC_ACK_STORED, 1, "", ""), DB_INVALID);
     assert_int_equal(db_sync_ack(F.d, OTHER_OBS, DB_SYNC_ACK_STORED, -1, "", ""), DB_INVALID);
-    db_sync_item empty = {NULL, NULL, 0, NULL, NULL};
+    db_sync_item empty = {NULL, 0};
     assert_int_equal(db_sync_apply(F.d, &empty, 0), DB_INVALID);
-    model_unit u = {.retention_days = 1};
-    db_sync_item odd = {"gizmo", "x", 1, &u, NULL};
+    model_record u = {.entity = (model_entity)42, .u.unit = {.retention_days = 1}};
+    db_sync_item odd = {&u, 1};
     assert_int_equal(db_sync_apply(F.d, &odd, 0), DB_INVALID);
-    assert_int_equal(db_sync_park(F.d, &odd), DB_INVALID); /* no JSON to keep */
+    assert_int_equal(db_sync_park(F.d, &odd), DB_INVALID); /* no kind to keep it as */
+    u.entity = MODEL_ENT_DELETED; /* deletions go through db_sync_delete */
+    assert_int_equal(db_sync_apply(F.d, &odd, 0), DB_INVALID);
     assert_int_equal(db_sync_cursor_put(F.d, "", -5), DB_INVALID);
     assert_int_equal(db_sync_follow(F.d, "not-an-id"), DB_INVALID);
     assert_int_equal(db_sync_cursor_put(F.d, FIX_PEER_A, 42), DB_OK);
