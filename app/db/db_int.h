@@ -120,6 +120,23 @@ void db_read_obs(sqlite3_stmt *st, void *out); /* a db_reader for model_observat
 /* Binds an observation to ?1..?17 in DB_OBS_COLS order; a statement that
  * uses only some of them (an UPDATE) may leave the others unused. */
 void db_bind_obs(sqlite3_stmt *st, const model_observation *o);
+/* One binder per part of an observation, for the local actions and the
+ * pulled records alike, in the column order of their INSERTs:
+ * event(id, observation_id, kind, key, target_id, at),
+ * note(id, observation_id, at, text, sign_id),
+ * rating(observation_id, sign_id, level, at),
+ * feedback(observation_id, author_id, works, wonderings, next_step, given_at, updated_at),
+ * reflection(observation_id, author_id, text, next_step, updated_at). */
+void db_bind_event(sqlite3_stmt *st, const model_event *e);
+void db_bind_note(sqlite3_stmt *st, const model_note *n);
+void db_bind_rating(sqlite3_stmt *st, const model_rating *r);
+void db_bind_feedback(sqlite3_stmt *st, const model_feedback *f);
+void db_bind_reflection(sqlite3_stmt *st, const model_reflection *r);
+/* A rating is one per sign of an observation: the newest level wins,
+ * whether rated here or pulled. */
+#define DB_RATING_UPSERT                                                                         \
+    "INSERT INTO rating(observation_id, sign_id, level, at) VALUES(?1, ?2, ?3, ?4)"              \
+    " ON CONFLICT(observation_id, sign_id) DO UPDATE SET level = excluded.level, at = excluded.at"
 
 /* The migrations: runs every step above the file's version. */
 int db_migrate(db *d, int target);

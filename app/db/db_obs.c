@@ -63,6 +63,56 @@ void db_bind_obs(sqlite3_stmt *st, const model_observation *o)
     sqlite3_bind_int64(st, 17, o->updated_at);
 }
 
+/* The binders below serve both the local actions here and the records sync
+ * pulls (db_sync_apply.c): a row is written from its model struct in one
+ * way, whoever made it. Empty optional ids are bound as NULL. */
+void db_bind_event(sqlite3_stmt *st, const model_event *e)
+{
+    db_bind_text(st, 1, e->id);
+    db_bind_text(st, 2, e->observation_id);
+    sqlite3_bind_int(st, 3, (int)e->kind);
+    db_bind_text(st, 4, e->key);
+    db_bind_text(st, 5, e->target_id[0] ? e->target_id : NULL);
+    sqlite3_bind_int64(st, 6, e->at);
+}
+
+void db_bind_note(sqlite3_stmt *st, const model_note *n)
+{
+    db_bind_text(st, 1, n->id);
+    db_bind_text(st, 2, n->observation_id);
+    sqlite3_bind_int64(st, 3, n->at);
+    db_bind_text(st, 4, n->text);
+    db_bind_text(st, 5, n->sign_id[0] ? n->sign_id : NULL);
+}
+
+void db_bind_rating(sqlite3_stmt *st, const model_rating *r)
+{
+    db_bind_text(st, 1, r->observation_id);
+    db_bind_text(st, 2, r->sign_id);
+    sqlite3_bind_int(st, 3, r->level);
+    sqlite3_bind_int64(st, 4, r->at);
+}
+
+void db_bind_feedback(sqlite3_stmt *st, const model_feedback *f)
+{
+    db_bind_text(st, 1, f->observation_id);
+    db_bind_text(st, 2, f->author_id);
+    db_bind_text(st, 3, f->works);
+    db_bind_text(st, 4, f->wonderings);
+    db_bind_text(st, 5, f->next_step);
+    sqlite3_bind_int64(st, 6, f->given_at);
+    sqlite3_bind_int64(st, 7, f->updated_at);
+}
+
+void db_bind_reflection(sqlite3_stmt *st, const model_reflection *r)
+{
+    db_bind_text(st, 1, r->observation_id);
+    db_bind_text(st, 2, r->author_id);
+    db_bind_text(st, 3, r->text);
+    db_bind_text(st, 4, r->next_step);
+    sqlite3_bind_int64(st, 5, r->updated_at);
+}
+
 /* Writes the observation's header row (insert or full update) and queues it. */
 static int save_obs(db *d, const model_observation *o, int insert)
 {
@@ -321,22 +371,17 @@ int db_obs_rate(db *d, const char *obs_id, const char *actor_id, const char *sig
             return db_end(d, db_sqlite_fail(d, src, "reading a rating"));
     }
     int64_t now = d->sys->now_ms(d->sys);
-    sqlite3_stmt *st = db_stmt(d, "INSERT INTO rating(observation_id, sign_id, level, at)"
-                                  " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(observation_id, sign_id)"
-                                  " DO UPDATE SET level = excluded.level, at = excluded.at");
+    model_record rec = {.entity = MODEL_ENT_RATING, .u.rating = {.level = level, .at = now}};
+    model_copy(rec.u.rating.observation_id, sizeof(model_id), obs_id);
+    model_copy(rec.u.rating.sign_id, sizeof(model_id), sign_id);
+    sqlite3_stmt *st = db_stmt(d, DB_RATING_UPSERT);
     if (!st)
         return db_end(d, DB_INTERNAL);
-    db_bind_text(st, 1, obs_id);
-    db_bind_text(st, 2, sign_id);
-    sqlite3_bind_int(st, 3, level);
-    sqlite3_bind_int64(st, 4, now);
+    db_bind_rating(st, &rec.u.rating);
     int src = sqlite3_step(st);
     sqlite3_reset(st);
     if (src != SQLITE_DONE)
         return db_end(d, db_sqlite_fail(d, src, "saving a rating"));
-    model_record rec = {.entity = MODEL_ENT_RATING, .u.rating = {.level = level, .at = now}};
-    model_copy(rec.u.rating.observation_id, sizeof(model_id), obs_id);
-    model_copy(rec.u.rating.sign_id, sizeof(model_id), sign_id);
     /* The rating's identity is the pair; the outbox names it by the sign. */
     rc = db_outbox_add(d, &rec, sign_id, obs_id, actor_id);
     if (rc == DB_OK && o.status == MODEL_OBS_FINISHED)
@@ -377,25 +422,20 @@ static int add_event(db *d, const char *obs_id, const char *actor, model_event_k
     model_id id;
     if (model_id_new(d->sys, id) != 0)
         return db_fail(d, DB_INTERNAL, "The tablet gave no randomness for a new identifier.");
-    sqlite3_stmt *st = db_stmt(d, "INSERT INTO event(id, observation_id, kind, key, target_id, at)"
-                                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
-    if (!st)
-        return DB_INTERNAL;
-    db_bind_text(st, 1, id);
-    db_bind_text(st, 2, obs_id);
-    sqlite3_bind_int(st, 3, (int)kind);
-    db_bind_text(st, 4, key);
-    db_bind_text(st, 5, target);
-    sqlite3_bind_int64(st, 6, at);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return db_sqlite_fail(d, rc, "saving an event");
     model_record rec = {.entity = MODEL_ENT_EVENT, .u.event = {.kind = kind, .at = at}};
     memcpy(rec.u.event.id, id, sizeof id);
     model_copy(rec.u.event.observation_id, sizeof(model_id), obs_id);
     model_copy(rec.u.event.key, sizeof rec.u.event.key, key);
     model_copy(rec.u.event.target_id, sizeof(model_id), target ? target : "");
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO event(id, observation_id, kind, key, target_id, at)"
+                                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+    if (!st)
+        return DB_INTERNAL;
+    db_bind_event(st, &rec.u.event);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return db_sqlite_fail(d, rc, "saving an event");
     if ((rc = db_outbox_add(d, &rec, id, obs_id, actor)) != DB_OK)
         return rc;
     if (id_out)
@@ -518,24 +558,20 @@ int db_obs_note(db *d, const char *obs_id, const char *actor_id, const char *tex
         return db_end(d, db_fail(d, DB_INTERNAL, "The tablet gave no randomness for a new "
                                                  "identifier."));
     int64_t now = d->sys->now_ms(d->sys);
-    sqlite3_stmt *st = db_stmt(d, "INSERT INTO note(id, observation_id, at, text, sign_id)"
-                                  " VALUES(?1, ?2, ?3, ?4, ?5)");
-    if (!st)
-        return db_end(d, DB_INTERNAL);
-    db_bind_text(st, 1, id);
-    db_bind_text(st, 2, obs_id);
-    sqlite3_bind_int64(st, 3, now);
-    db_bind_text(st, 4, text);
-    db_bind_text(st, 5, sign_id);
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (src != SQLITE_DONE)
-        return db_end(d, db_sqlite_fail(d, src, "saving a note"));
     model_record rec = {.entity = MODEL_ENT_NOTE, .u.note = {.at = now}};
     memcpy(rec.u.note.id, id, sizeof id);
     model_copy(rec.u.note.observation_id, sizeof(model_id), obs_id);
     model_copy(rec.u.note.text, sizeof rec.u.note.text, text);
     model_copy(rec.u.note.sign_id, sizeof(model_id), sign_id ? sign_id : "");
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO note(id, observation_id, at, text, sign_id)"
+                                  " VALUES(?1, ?2, ?3, ?4, ?5)");
+    if (!st)
+        return db_end(d, DB_INTERNAL);
+    db_bind_note(st, &rec.u.note);
+    int src = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (src != SQLITE_DONE)
+        return db_end(d, db_sqlite_fail(d, src, "saving a note"));
     rc = db_outbox_add(d, &rec, id, obs_id, actor_id);
     rc = db_end(d, rc);
     if (rc == DB_OK && id_out)
@@ -586,6 +622,14 @@ int db_feedback_put(db *d, const char *obs_id, const char *actor_id, const char 
     if (rc != DB_OK)
         return rc;
     int64_t now = d->sys->now_ms(d->sys);
+    model_record rec = {.entity = MODEL_ENT_FEEDBACK,
+                        .u.feedback = {.given_at = given ? now : 0, .updated_at = now}};
+    model_feedback *f = &rec.u.feedback;
+    model_copy(f->observation_id, sizeof f->observation_id, obs_id);
+    model_copy(f->author_id, sizeof f->author_id, actor_id);
+    model_copy(f->works, sizeof f->works, works ? works : "");
+    model_copy(f->wonderings, sizeof f->wonderings, wonderings ? wonderings : "");
+    model_copy(f->next_step, sizeof f->next_step, next_step ? next_step : "");
     sqlite3_stmt *st = db_stmt(
         d, "INSERT INTO feedback(observation_id, author_id, works, wonderings, next_step,"
            " given_at, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
@@ -595,28 +639,15 @@ int db_feedback_put(db *d, const char *obs_id, const char *actor_id, const char 
            " updated_at = excluded.updated_at RETURNING given_at");
     if (!st)
         return db_end(d, DB_INTERNAL);
-    db_bind_text(st, 1, obs_id);
-    db_bind_text(st, 2, actor_id);
-    db_bind_text(st, 3, works ? works : "");
-    db_bind_text(st, 4, wonderings ? wonderings : "");
-    db_bind_text(st, 5, next_step ? next_step : "");
-    sqlite3_bind_int64(st, 6, given ? now : 0);
-    sqlite3_bind_int64(st, 7, now);
+    db_bind_feedback(st, f);
     int src = sqlite3_step(st);
-    int64_t given_at = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    /* Once given, feedback stays given: the stored time is what is sent. */
+    f->given_at = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     if (src == SQLITE_ROW)
         src = sqlite3_step(st);
     sqlite3_reset(st);
     if (src != SQLITE_DONE)
         return db_end(d, db_sqlite_fail(d, src, "saving feedback"));
-    model_record rec = {.entity = MODEL_ENT_FEEDBACK,
-                        .u.feedback = {.given_at = given_at, .updated_at = now}};
-    model_feedback *f = &rec.u.feedback;
-    model_copy(f->observation_id, sizeof f->observation_id, obs_id);
-    model_copy(f->author_id, sizeof f->author_id, actor_id);
-    model_copy(f->works, sizeof f->works, works ? works : "");
-    model_copy(f->wonderings, sizeof f->wonderings, wonderings ? wonderings : "");
-    model_copy(f->next_step, sizeof f->next_step, next_step ? next_step : "");
     rc = db_outbox_add(d, &rec, obs_id, obs_id, actor_id);
     return db_end(d, rc);
 }
@@ -663,27 +694,23 @@ int db_reflection_put(db *d, const char *obs_id, const char *actor_id, const cha
         return db_end(d, db_fail(d, DB_DENIED, "Only the observed colleague can write the "
                                                "reflection."));
     int64_t now = d->sys->now_ms(d->sys);
-    sqlite3_stmt *st = db_stmt(d, "INSERT INTO reflection(observation_id, author_id, text,"
-                                  " next_step, updated_at) VALUES(?1, ?2, ?3, ?4, ?5)"
-                                  " ON CONFLICT(observation_id) DO UPDATE SET text = excluded.text,"
-                                  " next_step = excluded.next_step, updated_at = excluded.updated_at");
-    if (!st)
-        return db_end(d, DB_INTERNAL);
-    db_bind_text(st, 1, obs_id);
-    db_bind_text(st, 2, actor_id);
-    db_bind_text(st, 3, text ? text : "");
-    db_bind_text(st, 4, next_step ? next_step : "");
-    sqlite3_bind_int64(st, 5, now);
-    int src = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (src != SQLITE_DONE)
-        return db_end(d, db_sqlite_fail(d, src, "saving the reflection"));
     model_record rec = {.entity = MODEL_ENT_REFLECTION, .u.reflection = {.updated_at = now}};
     model_reflection *r = &rec.u.reflection;
     model_copy(r->observation_id, sizeof r->observation_id, obs_id);
     model_copy(r->author_id, sizeof r->author_id, actor_id);
     model_copy(r->text, sizeof r->text, text ? text : "");
     model_copy(r->next_step, sizeof r->next_step, next_step ? next_step : "");
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO reflection(observation_id, author_id, text,"
+                                  " next_step, updated_at) VALUES(?1, ?2, ?3, ?4, ?5)"
+                                  " ON CONFLICT(observation_id) DO UPDATE SET text = excluded.text,"
+                                  " next_step = excluded.next_step, updated_at = excluded.updated_at");
+    if (!st)
+        return db_end(d, DB_INTERNAL);
+    db_bind_reflection(st, r);
+    int src = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (src != SQLITE_DONE)
+        return db_end(d, db_sqlite_fail(d, src, "saving the reflection"));
     rc = db_outbox_add(d, &rec, obs_id, obs_id, actor_id);
     return db_end(d, rc);
 }

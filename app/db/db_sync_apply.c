@@ -107,12 +107,7 @@ static int apply_event(db *d, const model_event *e)
                                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO NOTHING");
     if (!st)
         return DB_INTERNAL;
-    db_bind_text(st, 1, e->id);
-    db_bind_text(st, 2, e->observation_id);
-    sqlite3_bind_int(st, 3, (int)e->kind);
-    db_bind_text(st, 4, e->key);
-    db_bind_text(st, 5, e->target_id[0] ? e->target_id : NULL);
-    sqlite3_bind_int64(st, 6, e->at);
+    db_bind_event(st, e);
     return db_sync_run(d, st, "saving a pulled event");
 }
 
@@ -125,11 +120,7 @@ static int apply_note(db *d, const model_note *n)
                                   " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO NOTHING");
     if (!st)
         return DB_INTERNAL;
-    db_bind_text(st, 1, n->id);
-    db_bind_text(st, 2, n->observation_id);
-    sqlite3_bind_int64(st, 3, n->at);
-    db_bind_text(st, 4, n->text);
-    db_bind_text(st, 5, n->sign_id[0] ? n->sign_id : NULL);
+    db_bind_note(st, n);
     return db_sync_run(d, st, "saving a pulled note");
 }
 
@@ -138,15 +129,10 @@ static int apply_rating(db *d, const model_rating *r)
     int rc = need_obs(d, r->observation_id);
     if (rc != DB_OK)
         return rc;
-    sqlite3_stmt *st = db_stmt(d, "INSERT INTO rating(observation_id, sign_id, level, at)"
-                                  " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(observation_id, sign_id)"
-                                  " DO UPDATE SET level = excluded.level, at = excluded.at");
+    sqlite3_stmt *st = db_stmt(d, DB_RATING_UPSERT);
     if (!st)
         return DB_INTERNAL;
-    db_bind_text(st, 1, r->observation_id);
-    db_bind_text(st, 2, r->sign_id);
-    sqlite3_bind_int(st, 3, r->level);
-    sqlite3_bind_int64(st, 4, r->at);
+    db_bind_rating(st, r);
     return db_sync_run(d, st, "saving a pulled rating");
 }
 
@@ -165,13 +151,7 @@ static int apply_feedback(db *d, const model_feedback *f)
            " updated_at = excluded.updated_at");
     if (!st)
         return DB_INTERNAL;
-    db_bind_text(st, 1, f->observation_id);
-    db_bind_text(st, 2, f->author_id);
-    db_bind_text(st, 3, f->works);
-    db_bind_text(st, 4, f->wonderings);
-    db_bind_text(st, 5, f->next_step);
-    sqlite3_bind_int64(st, 6, f->given_at);
-    sqlite3_bind_int64(st, 7, f->updated_at);
+    db_bind_feedback(st, f);
     return db_sync_run(d, st, "saving pulled feedback");
 }
 
@@ -188,11 +168,7 @@ static int apply_reflection(db *d, const model_reflection *r)
                                   " next_step = excluded.next_step, updated_at = excluded.updated_at");
     if (!st)
         return DB_INTERNAL;
-    db_bind_text(st, 1, r->observation_id);
-    db_bind_text(st, 2, r->author_id);
-    db_bind_text(st, 3, r->text);
-    db_bind_text(st, 4, r->next_step);
-    sqlite3_bind_int64(st, 5, r->updated_at);
+    db_bind_reflection(st, r);
     return db_sync_run(d, st, "saving a pulled reflection");
 }
 
