@@ -8,8 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Copies text into dst (cap bytes), cut if need be before a whole UTF-8
- * character: a long note is shown by its beginning. */
+/* Copies text into dst (cap bytes) as one line: cut if need be before a
+ * whole UTF-8 character (a long note is shown by its beginning), newlines
+ * and tabs as spaces. */
 static void copy_cut(char *dst, size_t cap, const char *text)
 {
     size_t len = strlen(text);
@@ -18,7 +19,8 @@ static void copy_cut(char *dst, size_t cap, const char *text)
         while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
             len--;
     }
-    memcpy(dst, text, len);
+    for (size_t i = 0; i < len; i++)
+        dst[i] = text[i] == '\n' || text[i] == '\t' || text[i] == '\r' ? ' ' : text[i];
     dst[len] = 0;
 }
 

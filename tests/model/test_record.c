@@ -174,6 +174,9 @@ static void test_fields_of_a_record(void **state)
     assert_string_equal(f[1].name, "text");
     assert_int_equal(strlen(f[1].text) % 2, 0);
     assert_true(strlen(f[1].text) >= sizeof f[1].text - 2);
+    strcpy(r->u.note.text, "Line one\nline\ttwo");
+    model_record_fields(r, f, MODEL_MAX_FIELDS);
+    assert_string_equal(f[1].text, "Line one line two");
     r->entity = MODEL_ENT_UNIT;
     assert_int_equal(model_record_fields(r, f, MODEL_MAX_FIELDS), 0);
     free(r);
