@@ -78,14 +78,11 @@ static int filler(db *d, int i, const char *obs)
     case 19: return db_sync_count(d, &cnt) == DB_OK;
     case 20: return db_sync_state_of(d, obs, &ss) == DB_OK;
     case 21:
-        v = db_sync_conflicts(d, 0, 2, co, &n) == DB_OK;
-        db_sync_conflicts_free(co, n);
-        return v;
+        return db_sync_conflicts(d, 0, 2, co, &n) == DB_OK &&
+               db_sync_conflict_get(d, NOBODY, &co[0]) == DB_NOTFOUND;
     case 22: return db_sync_rejections(d, 0, 2, rj, &n) == DB_OK;
     case 23:
-        v = db_sync_parked_list(d, 2, pk, &n) == DB_OK;
-        db_sync_parked_free(pk, n);
-        return v;
+        return db_sync_parked_list(d, 2, pk, &n) == DB_OK;
     case 24: return db_sync_cursor_get(d, "", &n64) == DB_OK;
     case 25: return db_sync_followed(d, ids, 4, &n) == DB_OK;
     case 26: return db_sync_base_version(d, NOBODY, &v) != DB_INTERNAL;
