@@ -105,6 +105,9 @@ int model_template_from_json(json_t *j, model_template *out, model_err *err);
 
 const char *model_role_word(model_role r);
 const char *model_pillar_word(model_pillar p);
+/* Every pillar's word in enum order, then NULL: the one list that the
+ * codec and command lines (blik-server admin --pillar) read. */
+extern const char *const model_pillar_words[MODEL_PILLAR_COUNT + 1];
 /* 0 and *out set if word names a pillar ("dialogue"), else -1. */
 int model_pillar_parse(const char *word, model_pillar *out);
 const char *model_obs_status_word(model_obs_status s);

@@ -17,8 +17,8 @@ static const char *const entity_names[MODEL_ENT_COUNT] = {
 };
 
 static const char *const roles[] = {"peer", "leader"};
-static const char *const pillars[] = {"values", "learning", "collaboration", "dialogue",
-                                      "judgement"};
+const char *const model_pillar_words[MODEL_PILLAR_COUNT + 1] = {
+    "values", "learning", "collaboration", "dialogue", "judgement", NULL};
 static const char *const statuses[] = {"draft", "finished"};
 static const char *const ev_kinds[] = {"count", "state_start", "state_stop", "sample", "undo"};
 static const char *const del_reasons[MODEL_DEL_REASON_COUNT] = {"retention", "person_request"};
@@ -110,13 +110,13 @@ const char *model_role_word(model_role r)
 
 const char *model_pillar_word(model_pillar p)
 {
-    return word(pillars, MODEL_PILLAR_COUNT, (int)p, "focus", "pillar", NULL);
+    return word(model_pillar_words, MODEL_PILLAR_COUNT, (int)p, "focus", "pillar", NULL);
 }
 
 int model_pillar_parse(const char *w, model_pillar *out)
 {
     for (int i = 0; w && i < MODEL_PILLAR_COUNT; i++)
-        if (!strcmp(w, pillars[i])) {
+        if (!strcmp(w, model_pillar_words[i])) {
             *out = (model_pillar)i;
             return 0;
         }
@@ -185,7 +185,7 @@ static json_t *obs_json(const model_observation *o, model_err *err)
 
 static json_t *focus_json(const model_focus *f, model_err *err)
 {
-    const char *pillar = word(pillars, MODEL_PILLAR_COUNT, (int)f->pillar, "focus", "pillar", err);
+    const char *pillar = word(model_pillar_words, MODEL_PILLAR_COUNT, (int)f->pillar, "focus", "pillar", err);
     if (!pillar)
         return NULL;
     if (f->n_signs < 0 || f->n_signs > MODEL_MAX_SIGNS) {
@@ -383,7 +383,7 @@ static int rd_focus(json_t *j, model_focus *f, const char *w, model_err *err)
     if (model_rd_only(j, fl, w, err) || ID("id", f->id, 0) || ID("unit_id", f->unit_id, 0) ||
         model_rd_int(j, "version", &f->version, 1, 1000000, w, err) ||
         T("question", f->question, 0, 0) || T("why", f->why, 1, 1) ||
-        model_rd_word(j, "pillar", pillars, MODEL_PILLAR_COUNT, &pillar, w, err) ||
+        model_rd_word(j, "pillar", model_pillar_words, MODEL_PILLAR_COUNT, &pillar, w, err) ||
         T("period_from", f->period_from, 0, 0) || T("period_to", f->period_to, 0, 0) ||
         ID("template_id", f->template_id, 0))
         return -1;

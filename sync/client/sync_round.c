@@ -50,8 +50,8 @@ static int to_change(sync_client *c, const db_outbox_entry *e, proto_change *ch,
                      size_t whylen)
 {
     memset(ch, 0, sizeof *ch);
-    proto_entity ent;
-    if (proto_entity_parse(e->entity, &ent) != 0 || !proto_entity_pushable(ent)) {
+    model_entity ent;
+    if (model_entity_parse(e->entity, &ent) != 0 || !model_entity_is_part(ent)) {
         snprintf(why, whylen, "This tablet cannot send a change of kind \"%s\".", e->entity);
         return -1;
     }
@@ -219,26 +219,26 @@ int sync_push(sync_client *c, sync_report *rep)
 
 /* ---- pull ---- */
 
-static int rank(proto_entity e)
+static int rank(model_entity e)
 {
     switch (e) {
-    case PROTO_ENT_UNIT: return 0;
-    case PROTO_ENT_ROOM: return 1;
-    case PROTO_ENT_PERSON: return 2;
-    case PROTO_ENT_TEMPLATE: return 3;
-    case PROTO_ENT_FOCUS: return 4;
-    case PROTO_ENT_OBSERVATION: return 5;
-    case PROTO_ENT_DELETED: return 7;
+    case MODEL_ENT_UNIT: return 0;
+    case MODEL_ENT_ROOM: return 1;
+    case MODEL_ENT_PERSON: return 2;
+    case MODEL_ENT_TEMPLATE: return 3;
+    case MODEL_ENT_FOCUS: return 4;
+    case MODEL_ENT_OBSERVATION: return 5;
+    case MODEL_ENT_DELETED: return 7;
     default: return 6;
     }
 }
 
 /* Applies one record; parks it if what it points at is not here yet. */
-static int apply_one(sync_client *c, const proto_record *rec, int version, int force,
+static int apply_one(sync_client *c, const model_record *rec, int version, int force,
                      int *parked)
 {
-    if (rec->entity == PROTO_ENT_DELETED) {
-        if (db_sync_delete(c->d, proto_entity_name(rec->u.deleted.entity), rec->u.deleted.id) !=
+    if (rec->entity == MODEL_ENT_DELETED) {
+        if (db_sync_delete(c->d, model_entity_name(rec->u.deleted.entity), rec->u.deleted.id) !=
             DB_OK)
             return sync_fail(c, SYNC_STORE, "A deletion from the server could not be applied: %s",
                              db_errmsg(c->d));

@@ -85,43 +85,9 @@ typedef model_err proto_err;
  * schema_too_new in err. */
 int proto_schema_check(int v, int current, proto_err *err);
 
-/* Records on the wire are the model's records, named as the messages name
- * them: an item's or a change's "entity" is a model_entity. */
-typedef model_entity proto_entity;
-typedef model_record proto_record;
-typedef model_deletion proto_deletion;
-typedef model_del_reason proto_del_reason;
-#define PROTO_ENT_UNIT MODEL_ENT_UNIT
-#define PROTO_ENT_ROOM MODEL_ENT_ROOM
-#define PROTO_ENT_PERSON MODEL_ENT_PERSON
-#define PROTO_ENT_FOCUS MODEL_ENT_FOCUS
-#define PROTO_ENT_TEMPLATE MODEL_ENT_TEMPLATE
-#define PROTO_ENT_OBSERVATION MODEL_ENT_OBSERVATION
-#define PROTO_ENT_EVENT MODEL_ENT_EVENT
-#define PROTO_ENT_NOTE MODEL_ENT_NOTE
-#define PROTO_ENT_RATING MODEL_ENT_RATING
-#define PROTO_ENT_FEEDBACK MODEL_ENT_FEEDBACK
-#define PROTO_ENT_REFLECTION MODEL_ENT_REFLECTION
-#define PROTO_ENT_DELETED MODEL_ENT_DELETED
-#define PROTO_ENT_COUNT MODEL_ENT_COUNT
-#define PROTO_DEL_RETENTION MODEL_DEL_RETENTION
-#define PROTO_DEL_PERSON MODEL_DEL_PERSON
-#define PROTO_DEL_REASON_COUNT MODEL_DEL_REASON_COUNT
-#define PROTO_KEY_MAX MODEL_RECORD_KEY_MAX
-#define proto_entity_name model_entity_name
-#define proto_entity_parse model_entity_parse
-#define proto_record_key model_record_key
-#define proto_record_observation model_record_observation
-
-/* 1 for the entities a tablet may push: the parts of an observation. */
-#define proto_entity_pushable model_entity_is_part
-
-/* The JSON of a record (a new reference); NULL if it cannot be written
- * (an observation whose context is not an object, an enum out of range) or
- * memory ran out. model_record_to_json() says which. */
-json_t *proto_record_to_json(const proto_record *r);
-/* Strictly decodes a record of entity e from j into *out. */
-#define proto_record_from_json model_record_from_json
+/* Records on the wire are the model's records (model_json.h): an item's or
+ * a change's "entity" is a model_entity, and model_entity_is_part() says
+ * which entities a tablet may push. */
 
 /* ---- push: tablet -> server ---- */
 
@@ -129,7 +95,7 @@ typedef struct {
     model_id change_id; /* the idempotency key, made once on the tablet */
     model_id actor_id;  /* the person who made the change on the tablet */
     int base_version;   /* the server version the tablet last saw; 0 if new */
-    proto_record rec;
+    model_record rec;
 } proto_change;
 
 typedef struct {
@@ -190,7 +156,7 @@ int proto_pull_decode(const char *body, size_t len, proto_pull *out, proto_err *
 typedef struct {
     int64_t seq;
     int version;
-    proto_record rec;
+    model_record rec;
 } proto_item;
 
 typedef struct {
@@ -207,7 +173,7 @@ void proto_pull_reply_clear(proto_pull_reply *r);
 json_t *proto_pull_reply_begin(int64_t cursor, int more);
 /* Appends one item, whose record is given as its JSON (a new reference is
  * taken). Returns 0 or -1 if out of memory. */
-int proto_pull_reply_add(json_t *reply, proto_entity e, int64_t seq, int version, json_t *rec);
+int proto_pull_reply_add(json_t *reply, model_entity e, int64_t seq, int version, json_t *rec);
 
 /* ---- enrolment and ping ---- */
 

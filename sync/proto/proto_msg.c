@@ -29,12 +29,12 @@ static char *dump(json_t *j)
 
 static json_t *change_json(const proto_change *c)
 {
-    json_t *data = proto_record_to_json(&c->rec);
+    json_t *data = model_record_to_json(&c->rec, NULL);
     if (!data)
         return NULL;
     return json_pack("{s:s,s:s,s:i,s:s,s:o}", "change_id", c->change_id, "actor_id",
                      c->actor_id, "base_version", c->base_version, "entity",
-                     proto_entity_name(c->rec.entity), "data", data);
+                     model_entity_name(c->rec.entity), "data", data);
 }
 
 char *proto_change_canonical(const proto_change *c)
@@ -88,8 +88,8 @@ static int rd_change(json_t *c, int i, proto_change *out, proto_err *err)
         return -1;
     if (!json_is_string(ent))
         return model_err_set(err, PROTO_E_TYPE, "%s: \"entity\" must be a string.", w);
-    proto_entity e;
-    if (proto_entity_parse(json_string_value(ent), &e) != 0 || !proto_entity_pushable(e))
+    model_entity e;
+    if (model_entity_parse(json_string_value(ent), &e) != 0 || !model_entity_is_part(e))
         return model_err_set(err, PROTO_E_VALUE,
                           "%s: \"entity\" must be one of observation, event, note, rating, "
                           "feedback, reflection.",
@@ -98,7 +98,7 @@ static int rd_change(json_t *c, int i, proto_change *out, proto_err *err)
     if (!data)
         return -1;
     proto_err inner;
-    if (proto_record_from_json(e, data, &out->rec, &inner) != 0)
+    if (model_record_from_json(e, data, &out->rec, &inner) != 0)
         return model_err_set(err, inner.code, "%s: %s", w, inner.msg);
     return 0;
 }
@@ -293,9 +293,9 @@ json_t *proto_pull_reply_begin(int64_t cursor, int more)
                      "more", more, "items");
 }
 
-int proto_pull_reply_add(json_t *reply, proto_entity e, int64_t seq, int version, json_t *rec)
+int proto_pull_reply_add(json_t *reply, model_entity e, int64_t seq, int version, json_t *rec)
 {
-    json_t *item = json_pack("{s:s,s:I,s:i,s:O}", "entity", proto_entity_name(e), "seq",
+    json_t *item = json_pack("{s:s,s:I,s:i,s:O}", "entity", model_entity_name(e), "seq",
                              (json_int_t)seq, "version", version, "data", rec);
     if (!item)
         return -1;
@@ -318,18 +318,18 @@ static int rd_item(json_t *o, int i, proto_item *it, proto_err *err)
     if (!json_is_object(o))
         return model_err_set(err, PROTO_E_TYPE, "%s must be an object.", w);
     char name[24];
-    proto_entity e;
+    model_entity e;
     if (model_rd_only(o, f, w, err) || model_rd_text(o, "entity", name, sizeof name, 0, 0, w, err) ||
         model_rd_i64(o, "seq", &it->seq, 1, INT64_MAX, w, err) ||
         model_rd_int(o, "version", &it->version, 1, 1000000000, w, err))
         return -1;
-    if (proto_entity_parse(name, &e) != 0)
+    if (model_entity_parse(name, &e) != 0)
         return model_err_set(err, PROTO_E_VALUE, "%s: unknown entity \"%s\".", w, name);
     json_t *data = model_rd_need(o, "data", w, err);
     proto_err inner;
     if (!data)
         return -1;
-    if (proto_record_from_json(e, data, &it->rec, &inner) != 0)
+    if (model_record_from_json(e, data, &it->rec, &inner) != 0)
         return model_err_set(err, inner.code, "%s: %s", w, inner.msg);
     return 0;
 }

@@ -94,11 +94,6 @@ int proto_schema_check(int v, int current, proto_err *err)
     return 0;
 }
 
-json_t *proto_record_to_json(const proto_record *r)
-{
-    return model_record_to_json(r, NULL);
-}
-
 json_t *proto_rd_body(const char *body, size_t len, int *schema, proto_err *err)
 {
     json_t *j = model_rd_parse(body, len, PROTO_INFLATED_MAX, "The message", err);

@@ -26,8 +26,6 @@ typedef enum {
     KIND_WORD       /* one of words */
 } opt_kind;
 
-const char *const srv_admin_pillars[] = {"values", "learning", "collaboration", "dialogue",
-                                         "judgement", NULL};
 static const char *const roles[] = {"peer", "leader", NULL};
 static const char *const formats[] = {"csv", "json", NULL};
 
@@ -46,7 +44,7 @@ static const struct {
     [SRV_OPT_FILE] = {"file", KIND_TEXT, 0, 0, NULL},
     [SRV_OPT_QUESTION] = {"question", KIND_FREE_TEXT, 0, 0, NULL},
     [SRV_OPT_WHY] = {"why", KIND_FREE_TEXT, 0, 0, NULL},
-    [SRV_OPT_PILLAR] = {"pillar", KIND_WORD, 0, 0, srv_admin_pillars},
+    [SRV_OPT_PILLAR] = {"pillar", KIND_WORD, 0, 0, model_pillar_words},
     [SRV_OPT_FROM] = {"from", KIND_TEXT, 0, 0, NULL},
     [SRV_OPT_TO] = {"to", KIND_TEXT, 0, 0, NULL},
     [SRV_OPT_TEMPLATE] = {"template", KIND_TEXT, 0, 0, NULL},
@@ -249,7 +247,7 @@ int srv_admin_new_id(const srv_admin_cmd *c, model_id out)
     return model_id_new(plat_sys_os(), out);
 }
 
-int srv_admin_publish(const srv_admin_cmd *c, const proto_record *r)
+int srv_admin_publish(const srv_admin_cmd *c, const model_record *r)
 {
     char e[600];
     if (srv_publish_ref(c->pg, r, e, sizeof e) != 0) {
@@ -290,11 +288,11 @@ int srv_admin_exec(const srv_admin_cmd *c, const char *sql, int n, const char *c
 
 /* The new record goes once through the wire codec's strict reader, so that
  * the same rules apply to it as to a record that arrives from a tablet. */
-int srv_admin_add(const srv_admin_cmd *c, proto_record *r, const char *id)
+int srv_admin_add(const srv_admin_cmd *c, model_record *r, const char *id)
 {
     proto_err pe;
-    json_t *j = proto_record_to_json(r);
-    int rc = j ? proto_record_from_json(r->entity, j, r, &pe) : -1;
+    json_t *j = model_record_to_json(r, NULL);
+    int rc = j ? model_record_from_json(r->entity, j, r, &pe) : -1;
     json_decref(j);
     if (rc != 0) {
         fprintf(c->err, "%s: %s\n", c->name, j ? pe.msg : "out of memory.");
@@ -313,12 +311,12 @@ int srv_admin_load_person(const srv_admin_cmd *c, const char *id, model_person *
     PGresult *r = srv_q(c->pg, "SELECT data FROM items WHERE entity = 'person' AND key = $1", 1,
                         pp, e, sizeof e);
     int ok = r && PQntuples(r) == 1;
-    proto_record rec;
+    model_record rec;
     if (ok) {
         json_error_t je;
         json_t *j = json_loads(PQgetvalue(r, 0, 0), 0, &je);
         proto_err pe;
-        ok = j && proto_record_from_json(PROTO_ENT_PERSON, j, &rec, &pe) == 0;
+        ok = j && model_record_from_json(MODEL_ENT_PERSON, j, &rec, &pe) == 0;
         json_decref(j);
     }
     PQclear(r);

@@ -12,7 +12,7 @@
 
 /* A focus from a JSON file. The file may leave out id, unit_id and version:
  * they are filled in. 0, or 1 with the reason on c->err. */
-static int focus_from_file(const srv_admin_cmd *c, proto_record *r)
+static int focus_from_file(const srv_admin_cmd *c, model_record *r)
 {
     const char *file = c->val[SRV_OPT_FILE];
     size_t len;
@@ -35,7 +35,7 @@ static int focus_from_file(const srv_admin_cmd *c, proto_record *r)
     if (!json_object_get(j, "version"))
         json_object_set_new(j, "version", json_integer(1));
     proto_err pe;
-    int rc = proto_record_from_json(PROTO_ENT_FOCUS, j, r, &pe);
+    int rc = model_record_from_json(MODEL_ENT_FOCUS, j, r, &pe);
     json_decref(j);
     if (rc != 0) {
         fprintf(c->err, "focus-add: %s\n", pe.msg);
@@ -46,7 +46,7 @@ static int focus_from_file(const srv_admin_cmd *c, proto_record *r)
 
 /* A focus from the options; a usage error (2) when one that a focus needs
  * is missing, 1 when a value is refused. */
-static int focus_from_options(const srv_admin_cmd *c, proto_record *r)
+static int focus_from_options(const srv_admin_cmd *c, model_record *r)
 {
     static const srv_opt needed[] = {SRV_OPT_QUESTION, SRV_OPT_FROM, SRV_OPT_TO,
                                      SRV_OPT_TEMPLATE};
@@ -57,7 +57,7 @@ static int focus_from_options(const srv_admin_cmd *c, proto_record *r)
             return 2;
         }
     model_focus *f = &r->u.focus;
-    r->entity = PROTO_ENT_FOCUS;
+    r->entity = MODEL_ENT_FOCUS;
     if (srv_admin_new_id(c, f->id) != 0)
         return 2;
     f->version = (int)srv_admin_num(c, SRV_OPT_VERSION, 1);
@@ -88,7 +88,7 @@ static int focus_from_options(const srv_admin_cmd *c, proto_record *r)
 
 int srv_admin_focus_add(srv_admin_cmd *c)
 {
-    proto_record r;
+    model_record r;
     memset(&r, 0, sizeof r);
     int rc = c->val[SRV_OPT_FILE] ? focus_from_file(c, &r) : focus_from_options(c, &r);
     if (rc != 0)
@@ -106,9 +106,9 @@ int srv_admin_template_add(srv_admin_cmd *c)
     char *doc = srv_admin_read_file(c, c->val[SRV_OPT_FILE], &len);
     if (!doc)
         return 1;
-    proto_record r;
+    model_record r;
     memset(&r, 0, sizeof r);
-    r.entity = PROTO_ENT_TEMPLATE;
+    r.entity = MODEL_ENT_TEMPLATE;
     char msg[300];
     int rc = model_template_parse(doc, len, &r.u.tmpl, msg, sizeof msg);
     free(doc);

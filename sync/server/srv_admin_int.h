@@ -81,7 +81,6 @@ typedef struct {
 
 /* The words of --pillar, in model_pillar order, and of --role and
  * --format, in the order the commands test choice[] against. */
-extern const char *const srv_admin_pillars[];
 enum { SRV_ROLE_PEER, SRV_ROLE_LEADER };
 enum { SRV_FORMAT_CSV, SRV_FORMAT_JSON };
 
@@ -93,7 +92,7 @@ long srv_admin_num(const srv_admin_cmd *c, srv_opt o, long dflt);
 int srv_admin_new_id(const srv_admin_cmd *c, model_id out);
 /* Stores and publishes a reference record; 0, or 1 with the reason on
  * c->err (the exit status of a failed command). */
-int srv_admin_publish(const srv_admin_cmd *c, const proto_record *r);
+int srv_admin_publish(const srv_admin_cmd *c, const model_record *r);
 /* Runs a statement for a command (see srv_q); on failure says why on
  * c->err, prefixed with the command's name, and returns NULL. */
 PGresult *srv_admin_query(const srv_admin_cmd *c, const char *sql, int n,
@@ -106,7 +105,7 @@ int srv_admin_exec(const srv_admin_cmd *c, const char *sql, int n, const char *c
 /* Checks a new record by the wire codec's rules, publishes it and prints
  * its id (id, a field of r) on c->out for scripts to keep; the exit
  * status (1 with the reason on c->err when refused). */
-int srv_admin_add(const srv_admin_cmd *c, proto_record *r, const char *id);
+int srv_admin_add(const srv_admin_cmd *c, model_record *r, const char *id);
 /* Reads a person back as published, so that a change keeps the rest.
  * 0, or -1 with a message on c->err. */
 int srv_admin_load_person(const srv_admin_cmd *c, const char *id, model_person *p);

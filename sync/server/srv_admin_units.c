@@ -27,7 +27,7 @@ static int start_named(const srv_admin_cmd *c, model_id id, char *unit_id, size_
 
 int srv_admin_unit_add(srv_admin_cmd *c)
 {
-    proto_record r = {.entity = PROTO_ENT_UNIT};
+    model_record r = {.entity = MODEL_ENT_UNIT};
     if (srv_admin_new_id(c, r.u.unit.id) != 0)
         return 2;
     r.u.unit.retention_days = (int)srv_admin_num(c, SRV_OPT_RETENTION_DAYS, 365);
@@ -47,7 +47,7 @@ int srv_admin_unit_add(srv_admin_cmd *c)
 
 int srv_admin_room_add(srv_admin_cmd *c)
 {
-    proto_record r = {.entity = PROTO_ENT_ROOM};
+    model_record r = {.entity = MODEL_ENT_ROOM};
     model_room *x = &r.u.room;
     int rc = start_named(c, x->id, x->unit_id, sizeof x->unit_id, x->name, sizeof x->name);
     return rc ? rc : srv_admin_add(c, &r, x->id);
@@ -55,7 +55,7 @@ int srv_admin_room_add(srv_admin_cmd *c)
 
 int srv_admin_person_add(srv_admin_cmd *c)
 {
-    proto_record r = {.entity = PROTO_ENT_PERSON};
+    model_record r = {.entity = MODEL_ENT_PERSON};
     model_person *x = &r.u.person;
     x->role = c->choice[SRV_OPT_ROLE] == SRV_ROLE_LEADER ? MODEL_ROLE_LEADER : MODEL_ROLE_PEER;
     x->active = 1;
@@ -67,9 +67,9 @@ int srv_admin_person_add(srv_admin_cmd *c)
  * other users of the machine could see it in the process list. */
 int srv_admin_pin_set(srv_admin_cmd *c)
 {
-    proto_record r;
+    model_record r;
     memset(&r, 0, sizeof r);
-    r.entity = PROTO_ENT_PERSON;
+    r.entity = MODEL_ENT_PERSON;
     if (srv_admin_load_person(c, c->val[SRV_OPT_PERSON], &r.u.person) != 0)
         return 1;
     char pin[64] = "", msg[120];
@@ -97,9 +97,9 @@ int srv_admin_pin_set(srv_admin_cmd *c)
  * sign in on a tablet; one who comes back is let in again. */
 static int set_active(srv_admin_cmd *c, int active)
 {
-    proto_record r;
+    model_record r;
     memset(&r, 0, sizeof r);
-    r.entity = PROTO_ENT_PERSON;
+    r.entity = MODEL_ENT_PERSON;
     if (srv_admin_load_person(c, c->val[SRV_OPT_PERSON], &r.u.person) != 0)
         return 1;
     r.u.person.active = active;

@@ -51,10 +51,10 @@ int srv_feed_lock(PGconn *pg, const char *unit_id, int64_t *seq, char *err, size
 int srv_feed_release(PGconn *pg, const char *unit_id, int64_t seq, char *err, size_t errlen);
 /* Stores a reference record (unit, room, person, focus, template) and
  * publishes it, in its own transaction (srv_publish.c). */
-int srv_publish_ref(PGconn *pg, const proto_record *r, char *err, size_t errlen);
+int srv_publish_ref(PGconn *pg, const model_record *r, char *err, size_t errlen);
 /* A record as the compact JSON text items keep (malloc'd), or NULL with
  * err when out of memory. */
-char *srv_record_text(const proto_record *r, char *err, size_t errlen);
+char *srv_record_text(const model_record *r, char *err, size_t errlen);
 /* Stores a record's text in items under (entity, key) with feed number
  * seq, a new row at version 1 or the next version of the row there. Runs
  * inside the caller's transaction, which holds the unit's feed lock.
@@ -82,7 +82,7 @@ int srv_audit(PGconn *pg, const char *actor, const char *action, const char *uni
  * advanced by one. 0, or -1 with err.
  */
 int srv_delete_observation(PGconn *pg, const char *unit, const char *obs_id,
-                           proto_del_reason why, int64_t *seq, char *err, size_t errlen);
+                           model_del_reason why, int64_t *seq, char *err, size_t errlen);
 /*
  * The retention job: deletes every observation older than its unit's
  * retention period (see PROTOCOL.md for how its age is measured), one unit

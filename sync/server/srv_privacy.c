@@ -36,12 +36,12 @@ static int64_t now_ms(void)
 }
 
 /* Publishes a deletion of entity e, id, into the unit's feed. */
-static int publish_deletion(PGconn *pg, const char *unit, proto_entity e, const char *id,
-                            proto_del_reason why, int64_t *seq, char *err, size_t errlen)
+static int publish_deletion(PGconn *pg, const char *unit, model_entity e, const char *id,
+                            model_del_reason why, int64_t *seq, char *err, size_t errlen)
 {
-    proto_record r;
+    model_record r;
     memset(&r, 0, sizeof r);
-    r.entity = PROTO_ENT_DELETED;
+    r.entity = MODEL_ENT_DELETED;
     r.u.deleted.entity = e;
     snprintf(r.u.deleted.id, sizeof r.u.deleted.id, "%s", id);
     snprintf(r.u.deleted.unit_id, sizeof r.u.deleted.unit_id, "%s", unit);
@@ -50,15 +50,15 @@ static int publish_deletion(PGconn *pg, const char *unit, proto_entity e, const 
     char *data = srv_record_text(&r, err, errlen);
     if (!data)
         return -1;
-    char key[PROTO_KEY_MAX];
-    proto_record_key(&r, key);
+    char key[MODEL_RECORD_KEY_MAX];
+    model_record_key(&r, key);
     int rc = srv_item_put(pg, "deleted", key, unit, ++*seq, data, err, errlen);
     free(data);
     return rc;
 }
 
 int srv_delete_observation(PGconn *pg, const char *unit, const char *obs_id,
-                           proto_del_reason why, int64_t *seq, char *err, size_t errlen)
+                           model_del_reason why, int64_t *seq, char *err, size_t errlen)
 {
     const char *p[] = {obs_id};
     /* Kept conflicts hold copies of the record or of its parts. */
@@ -69,7 +69,7 @@ int srv_delete_observation(PGconn *pg, const char *unit, const char *obs_id,
         srv_exec(pg, "DELETE FROM items WHERE observation_id = $1", 1, p, err, errlen) != 0 ||
         srv_exec(pg, "DELETE FROM observations WHERE id = $1", 1, p, err, errlen) != 0)
         return -1;
-    return publish_deletion(pg, unit, PROTO_ENT_OBSERVATION, obs_id, why, seq, err, errlen);
+    return publish_deletion(pg, unit, MODEL_ENT_OBSERVATION, obs_id, why, seq, err, errlen);
 }
 
 /* Retention for one unit, in one transaction; the number deleted or -1. */
@@ -106,7 +106,7 @@ static long retention_unit(PGconn *pg, const char *unit, const char *actor, char
         goto fail;
     long n = PQntuples(r);
     for (long i = 0; i < n; i++)
-        if (srv_delete_observation(pg, unit, PQgetvalue(r, (int)i, 0), PROTO_DEL_RETENTION, &seq,
+        if (srv_delete_observation(pg, unit, PQgetvalue(r, (int)i, 0), MODEL_DEL_RETENTION, &seq,
                                    err, errlen) != 0) {
             PQclear(r);
             goto fail;
@@ -313,7 +313,7 @@ int srv_person_delete(PGconn *pg, const char *person, const char *actor, long *n
     if (!r)
         goto fail;
     for (int i = 0; i < PQntuples(r); i++)
-        if (srv_delete_observation(pg, unit, PQgetvalue(r, i, 0), PROTO_DEL_PERSON, &seq, err,
+        if (srv_delete_observation(pg, unit, PQgetvalue(r, i, 0), MODEL_DEL_PERSON, &seq, err,
                                    errlen) != 0) {
             PQclear(r);
             goto fail;
@@ -325,7 +325,7 @@ int srv_person_delete(PGconn *pg, const char *person, const char *actor, long *n
     if (srv_exec(pg, "DELETE FROM items WHERE entity = 'person' AND key = $1", 1, p, err,
                  errlen) != 0 ||
         srv_exec(pg, "DELETE FROM people WHERE id = $1", 1, p, err, errlen) != 0 ||
-        publish_deletion(pg, unit, PROTO_ENT_PERSON, person, PROTO_DEL_PERSON, &seq, err,
+        publish_deletion(pg, unit, MODEL_ENT_PERSON, person, MODEL_DEL_PERSON, &seq, err,
                          errlen) != 0 ||
         srv_feed_release(pg, unit, seq, err, errlen) != 0 ||
         srv_audit(pg, actor, "person-delete", unit, person, detail, err, errlen) != 0 ||

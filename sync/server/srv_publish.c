@@ -12,25 +12,25 @@
 #include <string.h>
 
 /* The unit a reference record belongs to (its own id for a unit). */
-static const char *ref_unit(const proto_record *r)
+static const char *ref_unit(const model_record *r)
 {
     switch (r->entity) {
-    case PROTO_ENT_UNIT: return r->u.unit.id;
-    case PROTO_ENT_ROOM: return r->u.room.unit_id;
-    case PROTO_ENT_PERSON: return r->u.person.unit_id;
-    case PROTO_ENT_FOCUS: return r->u.focus.unit_id;
-    case PROTO_ENT_TEMPLATE: return r->u.tmpl.unit_id;
+    case MODEL_ENT_UNIT: return r->u.unit.id;
+    case MODEL_ENT_ROOM: return r->u.room.unit_id;
+    case MODEL_ENT_PERSON: return r->u.person.unit_id;
+    case MODEL_ENT_FOCUS: return r->u.focus.unit_id;
+    case MODEL_ENT_TEMPLATE: return r->u.tmpl.unit_id;
     default: return "";
     }
 }
 
 /* The typed row behind a reference record, which the sync checks read
  * (who belongs to which unit, which focus versions exist). */
-static int typed_upsert(PGconn *pg, const proto_record *r, char *err, size_t errlen)
+static int typed_upsert(PGconn *pg, const model_record *r, char *err, size_t errlen)
 {
     char a[16], b[16];
     switch (r->entity) {
-    case PROTO_ENT_UNIT: {
+    case MODEL_ENT_UNIT: {
         snprintf(a, sizeof a, "%d", r->u.unit.retention_days);
         const char *p[] = {r->u.unit.id, r->u.unit.name, a};
         return srv_exec(pg,
@@ -39,14 +39,14 @@ static int typed_upsert(PGconn *pg, const proto_record *r, char *err, size_t err
                         " retention_days = EXCLUDED.retention_days",
                         3, p, err, errlen);
     }
-    case PROTO_ENT_ROOM: {
+    case MODEL_ENT_ROOM: {
         const char *p[] = {r->u.room.id, r->u.room.unit_id, r->u.room.name};
         return srv_exec(pg,
                         "INSERT INTO rooms (id, unit_id, name) VALUES ($1,$2,$3)"
                         " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name",
                         3, p, err, errlen);
     }
-    case PROTO_ENT_PERSON: {
+    case MODEL_ENT_PERSON: {
         const model_person *x = &r->u.person;
         const char *p[] = {x->id, x->unit_id, x->name, x->role == MODEL_ROLE_LEADER ? "leader" : "peer",
                            x->pin_verifier, x->active ? "t" : "f"};
@@ -57,9 +57,9 @@ static int typed_upsert(PGconn *pg, const proto_record *r, char *err, size_t err
                         " pin_verifier = EXCLUDED.pin_verifier, active = EXCLUDED.active",
                         6, p, err, errlen);
     }
-    case PROTO_ENT_FOCUS:
-    case PROTO_ENT_TEMPLATE: {
-        int f = r->entity == PROTO_ENT_FOCUS;
+    case MODEL_ENT_FOCUS:
+    case MODEL_ENT_TEMPLATE: {
+        int f = r->entity == MODEL_ENT_FOCUS;
         snprintf(b, sizeof b, "%d", f ? r->u.focus.version : r->u.tmpl.version);
         const char *p[] = {f ? r->u.focus.id : r->u.tmpl.id, b, ref_unit(r)};
         return srv_exec(pg,
@@ -73,9 +73,9 @@ static int typed_upsert(PGconn *pg, const proto_record *r, char *err, size_t err
     }
 }
 
-char *srv_record_text(const proto_record *r, char *err, size_t errlen)
+char *srv_record_text(const model_record *r, char *err, size_t errlen)
 {
-    json_t *j = proto_record_to_json(r);
+    json_t *j = model_record_to_json(r, NULL);
     char *data = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     if (!data)
@@ -97,16 +97,16 @@ int srv_item_put(PGconn *pg, const char *entity, const char *key, const char *un
                     5, p, err, errlen);
 }
 
-int srv_publish_ref(PGconn *pg, const proto_record *r, char *err, size_t errlen)
+int srv_publish_ref(PGconn *pg, const model_record *r, char *err, size_t errlen)
 {
     char *data = srv_record_text(r, err, errlen);
     if (!data)
         return -1;
-    char key[PROTO_KEY_MAX];
-    proto_record_key(r, key);
-    const char *ent = proto_entity_name(r->entity), *unit = ref_unit(r);
+    char key[MODEL_RECORD_KEY_MAX];
+    model_record_key(r, key);
+    const char *ent = model_entity_name(r->entity), *unit = ref_unit(r);
     int64_t seq;
-    int versioned = r->entity == PROTO_ENT_FOCUS || r->entity == PROTO_ENT_TEMPLATE;
+    int versioned = r->entity == MODEL_ENT_FOCUS || r->entity == MODEL_ENT_TEMPLATE;
     if (srv_exec(pg, "BEGIN", 0, NULL, err, errlen) != 0) {
         free(data);
         return -1;

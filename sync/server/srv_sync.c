@@ -211,7 +211,7 @@ typedef enum { STEP_OK = 0, STEP_REJECT = 1, STEP_DB = -1 } step_rc;
 static step_rc owner_check(PGconn *pg, const srv_device *dev, const proto_change *c,
                            actor_cache *ac, proto_result *res, char *err, size_t errlen)
 {
-    const proto_record *rec = &c->rec;
+    const model_record *rec = &c->rec;
 #define REJECT(code_, ...)                                                                    \
     do {                                                                                      \
         res->status = PROTO_ST_REJECTED;                                                      \
@@ -239,7 +239,7 @@ static step_rc owner_check(PGconn *pg, const srv_device *dev, const proto_change
         REJECT(PROTO_E_FORBIDDEN, "The person %s is not an active member of this tablet's unit.",
                c->actor_id);
 
-    if (rec->entity == PROTO_ENT_OBSERVATION) {
+    if (rec->entity == MODEL_ENT_OBSERVATION) {
         const model_observation *o = &rec->u.obs;
         if (strcmp(o->unit_id, dev->unit_id) != 0)
             REJECT(PROTO_E_FORBIDDEN, "The observation belongs to another unit than this tablet's.");
@@ -287,7 +287,7 @@ static step_rc owner_check(PGconn *pg, const srv_device *dev, const proto_change
         return STEP_OK;
     }
 
-    const char *obs_id = proto_record_observation(rec);
+    const char *obs_id = model_record_observation(rec);
     const char *p[] = {obs_id};
     PGresult *r = srv_q(pg,
                         "SELECT unit_id, observer_id, observee_id FROM observations WHERE id = $1",
@@ -305,14 +305,14 @@ static step_rc owner_check(PGconn *pg, const srv_device *dev, const proto_change
     PQclear(r);
     if (!same_unit)
         REJECT(PROTO_E_FORBIDDEN, "The observation belongs to another unit than this tablet's.");
-    if (rec->entity == PROTO_ENT_REFLECTION) {
+    if (rec->entity == MODEL_ENT_REFLECTION) {
         if (!is_observee || strcmp(rec->u.reflection.author_id, c->actor_id) != 0)
             REJECT(PROTO_E_FORBIDDEN, "Only the observee may write the reflection.");
     } else {
         if (!is_observer)
             REJECT(PROTO_E_FORBIDDEN, "Only the observer may write the %s of an observation.",
-                   proto_entity_name(rec->entity));
-        if (rec->entity == PROTO_ENT_FEEDBACK &&
+                   model_entity_name(rec->entity));
+        if (rec->entity == MODEL_ENT_FEEDBACK &&
             strcmp(rec->u.feedback.author_id, c->actor_id) != 0)
             REJECT(PROTO_E_FORBIDDEN, "The feedback's author must be the observer.");
     }
@@ -326,9 +326,9 @@ static step_rc owner_check(PGconn *pg, const srv_device *dev, const proto_change
 static step_rc apply(PGconn *pg, const srv_device *dev, const proto_change *c, const char *key,
                      const char *data, int64_t *seq, proto_result *res, char *err, size_t errlen)
 {
-    proto_entity e = c->rec.entity;
-    const char *ent = proto_entity_name(e);
-    const char *obs_id = proto_record_observation(&c->rec);
+    model_entity e = c->rec.entity;
+    const char *ent = model_entity_name(e);
+    const char *obs_id = model_record_observation(&c->rec);
     const char *p[] = {ent, key};
     PGresult *r = srv_q(pg, "SELECT unit_id, version, device_id, data FROM items "
                             "WHERE entity = $1 AND key = $2",
@@ -345,7 +345,7 @@ static step_rc apply(PGconn *pg, const srv_device *dev, const proto_change *c, c
                      " author_id, device_id, data) VALUES ($1,$2,$3,$4::bigint,$5,1,$6,$7,$8)",
                      8, pi, err, errlen) != 0)
             return STEP_DB;
-        if (e == PROTO_ENT_OBSERVATION) {
+        if (e == MODEL_ENT_OBSERVATION) {
             const model_observation *o = &c->rec.u.obs;
             const char *po[] = {o->id, o->unit_id, o->observer_id, o->observee_id};
             if (srv_exec(pg,
@@ -374,7 +374,7 @@ static step_rc apply(PGconn *pg, const srv_device *dev, const proto_change *c, c
         res->status = PROTO_ST_STORED;
         return STEP_OK;
     }
-    int append_only = e == PROTO_ENT_EVENT || e == PROTO_ENT_NOTE;
+    int append_only = e == MODEL_ENT_EVENT || e == MODEL_ENT_NOTE;
     if (append_only || (c->base_version < version && !same_device)) {
         snprintf(vs, sizeof vs, "%d", version);
         snprintf(bs, sizeof bs, "%d", c->base_version);
@@ -418,7 +418,7 @@ static int push_txn(PGconn *pg, const srv_device *dev, const proto_push *p, prot
         memset(x, 0, sizeof *x);
         snprintf(x->change_id, sizeof x->change_id, "%s", c->change_id);
         char *canon = proto_change_canonical(c);
-        json_t *dj = proto_record_to_json(&c->rec);
+        json_t *dj = model_record_to_json(&c->rec, NULL);
         char *data = dj ? json_dumps(dj, JSON_COMPACT) : NULL;
         json_decref(dj);
         if (!canon || !data) {
@@ -427,10 +427,10 @@ static int push_txn(PGconn *pg, const srv_device *dev, const proto_push *p, prot
             snprintf(err, errlen, "out of memory");
             goto fail;
         }
-        char hash[65], key[PROTO_KEY_MAX];
+        char hash[65], key[MODEL_RECORD_KEY_MAX];
         srv_sha256_hex(canon, strlen(canon), hash);
         free(canon);
-        proto_record_key(&c->rec, key);
+        model_record_key(&c->rec, key);
 
         const char *pd[] = {c->change_id};
         PGresult *r = srv_q(pg, "SELECT body_sha256, version FROM changes WHERE change_id = $1",
@@ -456,7 +456,7 @@ static int push_txn(PGconn *pg, const srv_device *dev, const proto_push *p, prot
         if (st == STEP_OK) {
             char vs[16];
             snprintf(vs, sizeof vs, "%d", x->version);
-            const char *pc[] = {c->change_id, dev->device_id, proto_entity_name(c->rec.entity),
+            const char *pc[] = {c->change_id, dev->device_id, model_entity_name(c->rec.entity),
                                 key, hash, proto_status_name(x->status), vs};
             if (srv_exec(pg,
                          "INSERT INTO changes (change_id, device_id, entity, key, body_sha256,"
@@ -603,10 +603,10 @@ proto_code srv_pull(PGconn *pg, const srv_device *dev, const char *body, size_t 
     PQclear(top);
     json_t *out = proto_pull_reply_begin(cursor, more);
     for (int i = 0; out && i < n; i++) {
-        proto_entity e;
+        model_entity e;
         json_error_t je;
         json_t *d = json_loads(PQgetvalue(r, i, 3), 0, &je);
-        if (!d || proto_entity_parse(PQgetvalue(r, i, 0), &e) != 0 ||
+        if (!d || model_entity_parse(PQgetvalue(r, i, 0), &e) != 0 ||
             proto_pull_reply_add(out, e, strtoll(PQgetvalue(r, i, 1), NULL, 10),
                                  atoi(PQgetvalue(r, i, 2)), d) != 0) {
             json_decref(out);

@@ -23,21 +23,21 @@
 
 /* One record of every kind, with fixed ids and times and texts that need
  * escaping (quotes, newline, tab, non-ASCII). */
-static int every_record(proto_record *recs)
+static int every_record(model_record *recs)
 {
     int n = 0;
-    proto_record *r = &recs[n++];
-    r->entity = PROTO_ENT_UNIT;
+    model_record *r = &recs[n++];
+    r->entity = MODEL_ENT_UNIT;
     strcpy(r->u.unit.id, ID(1));
     strcpy(r->u.unit.name, "Børnehuset \"Solsikken\"");
     r->u.unit.retention_days = 180;
     r = &recs[n++];
-    r->entity = PROTO_ENT_ROOM;
+    r->entity = MODEL_ENT_ROOM;
     strcpy(r->u.room.id, ID(2));
     strcpy(r->u.room.unit_id, ID(1));
     strcpy(r->u.room.name, "Blå stue");
     r = &recs[n++];
-    r->entity = PROTO_ENT_PERSON;
+    r->entity = MODEL_ENT_PERSON;
     strcpy(r->u.person.id, ID(3));
     strcpy(r->u.person.unit_id, ID(1));
     strcpy(r->u.person.name, "Åse");
@@ -45,7 +45,7 @@ static int every_record(proto_record *recs)
     strcpy(r->u.person.pin_verifier, "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA");
     r->u.person.active = 1;
     r = &recs[n++];
-    r->entity = PROTO_ENT_FOCUS;
+    r->entity = MODEL_ENT_FOCUS;
     strcpy(r->u.focus.id, ID(4));
     strcpy(r->u.focus.unit_id, ID(1));
     r->u.focus.version = 2;
@@ -61,7 +61,7 @@ static int every_record(proto_record *recs)
     strcpy(r->u.focus.signs[1].id, ID(7));
     strcpy(r->u.focus.signs[1].text, "Adults wait");
     r = &recs[n++];
-    r->entity = PROTO_ENT_TEMPLATE;
+    r->entity = MODEL_ENT_TEMPLATE;
     model_template *t = &r->u.tmpl;
     strcpy(t->id, ID(5));
     strcpy(t->unit_id, ID(1));
@@ -96,7 +96,7 @@ static int every_record(proto_record *recs)
     t->green_pct = 70;
     t->yellow_pct = 40;
     r = &recs[n++];
-    r->entity = PROTO_ENT_OBSERVATION;
+    r->entity = MODEL_ENT_OBSERVATION;
     model_observation *o = &r->u.obs;
     strcpy(o->id, ID(8));
     strcpy(o->unit_id, ID(1));
@@ -116,34 +116,34 @@ static int every_record(proto_record *recs)
     o->revision = 2;
     o->updated_at = 1790000600001;
     r = &recs[n++];
-    r->entity = PROTO_ENT_EVENT;
+    r->entity = MODEL_ENT_EVENT;
     strcpy(r->u.event.id, ID(1));
     strcpy(r->u.event.observation_id, ID(8));
     r->u.event.kind = MODEL_EV_STATE_START;
     strcpy(r->u.event.key, "waiting");
     r->u.event.at = 1790000001000;
     r = &recs[n++];
-    r->entity = PROTO_ENT_EVENT;
+    r->entity = MODEL_ENT_EVENT;
     strcpy(r->u.event.id, ID(2));
     strcpy(r->u.event.observation_id, ID(8));
     r->u.event.kind = MODEL_EV_UNDO;
     strcpy(r->u.event.target_id, ID(1));
     r->u.event.at = 1790000002000;
     r = &recs[n++];
-    r->entity = PROTO_ENT_NOTE;
+    r->entity = MODEL_ENT_NOTE;
     strcpy(r->u.note.id, ID(3));
     strcpy(r->u.note.observation_id, ID(8));
     r->u.note.at = 1790000003000;
     strcpy(r->u.note.text, "Line one\nline \"two\"\t\xE2\x9C\x93");
     strcpy(r->u.note.sign_id, ID(6));
     r = &recs[n++];
-    r->entity = PROTO_ENT_RATING;
+    r->entity = MODEL_ENT_RATING;
     strcpy(r->u.rating.observation_id, ID(8));
     strcpy(r->u.rating.sign_id, ID(7));
     r->u.rating.level = -1;
     r->u.rating.at = 1790000004000;
     r = &recs[n++];
-    r->entity = PROTO_ENT_FEEDBACK;
+    r->entity = MODEL_ENT_FEEDBACK;
     strcpy(r->u.feedback.observation_id, ID(8));
     strcpy(r->u.feedback.author_id, ID(3));
     strcpy(r->u.feedback.works, "Works");
@@ -152,18 +152,18 @@ static int every_record(proto_record *recs)
     r->u.feedback.given_at = 1790000005000;
     r->u.feedback.updated_at = 1790000005001;
     r = &recs[n++];
-    r->entity = PROTO_ENT_REFLECTION;
+    r->entity = MODEL_ENT_REFLECTION;
     strcpy(r->u.reflection.observation_id, ID(8));
     strcpy(r->u.reflection.author_id, ID(9));
     strcpy(r->u.reflection.text, "I saw it");
     strcpy(r->u.reflection.next_step, "Try again");
     r->u.reflection.updated_at = 1790000006000;
     r = &recs[n++];
-    r->entity = PROTO_ENT_DELETED;
-    r->u.deleted.entity = PROTO_ENT_PERSON;
+    r->entity = MODEL_ENT_DELETED;
+    r->u.deleted.entity = MODEL_ENT_PERSON;
     strcpy(r->u.deleted.id, ID(9));
     strcpy(r->u.deleted.unit_id, ID(1));
-    r->u.deleted.reason = PROTO_DEL_PERSON;
+    r->u.deleted.reason = MODEL_DEL_PERSON;
     r->u.deleted.deleted_at = 1790000007000;
     return n;
 }
@@ -187,9 +187,9 @@ static const char *const expected[] = {
 /* The canonical text of a record: for a change a tablet may push, the whole
  * change (what the server hashes); for the others, the record's JSON with
  * sorted keys (what the server stores and sends). */
-static char *canonical(const proto_record *r)
+static char *canonical(const model_record *r)
 {
-    if (proto_entity_pushable(r->entity)) {
+    if (model_entity_is_part(r->entity)) {
         proto_change c;
         memset(&c, 0, sizeof c);
         strcpy(c.change_id, "abcdef01-2345-4678-89ab-cdef01234567");
@@ -198,7 +198,7 @@ static char *canonical(const proto_record *r)
         c.rec = *r;
         return proto_change_canonical(&c);
     }
-    json_t *j = proto_record_to_json(r);
+    json_t *j = model_record_to_json(r, NULL);
     assert_non_null(j);
     char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(j);
@@ -208,7 +208,7 @@ static char *canonical(const proto_record *r)
 static void test_canonical_text_of_every_kind_is_pinned(void **state)
 {
     (void)state;
-    proto_record *recs = calloc(16, sizeof *recs), *back = malloc(sizeof *back);
+    model_record *recs = calloc(16, sizeof *recs), *back = malloc(sizeof *back);
     assert_non_null(recs);
     assert_non_null(back);
     int n = every_record(recs);
@@ -217,13 +217,13 @@ static void test_canonical_text_of_every_kind_is_pinned(void **state)
         char *s = canonical(&recs[i]);
         assert_non_null(s);
         if (strcmp(s, expected[i]) != 0)
-            fail_msg("%s moved:\n  got  %s\n  want %s", proto_entity_name(recs[i].entity), s,
+            fail_msg("%s moved:\n  got  %s\n  want %s", model_entity_name(recs[i].entity), s,
                      expected[i]);
         /* The record's JSON reads back into a record with the same text. */
-        json_t *j = proto_record_to_json(&recs[i]);
+        json_t *j = model_record_to_json(&recs[i], NULL);
         proto_err e;
-        if (proto_record_from_json(recs[i].entity, j, back, &e) != 0)
-            fail_msg("%s: %s", proto_entity_name(recs[i].entity), e.msg);
+        if (model_record_from_json(recs[i].entity, j, back, &e) != 0)
+            fail_msg("%s: %s", model_entity_name(recs[i].entity), e.msg);
         json_decref(j);
         char *again = canonical(back);
         assert_string_equal(again, s);

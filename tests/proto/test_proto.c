@@ -22,10 +22,10 @@ static void id(model_id out)
     assert_int_equal(model_id_new(SYS, out), 0);
 }
 
-static void make_obs(proto_record *r)
+static void make_obs(model_record *r)
 {
     memset(r, 0, sizeof *r);
-    r->entity = PROTO_ENT_OBSERVATION;
+    r->entity = MODEL_ENT_OBSERVATION;
     model_observation *o = &r->u.obs;
     id(o->id);
     id(o->unit_id);
@@ -45,7 +45,7 @@ static void make_obs(proto_record *r)
     o->updated_at = 1790000600001;
 }
 
-static char *push_of(const proto_record *r)
+static char *push_of(const model_record *r)
 {
     proto_change c;
     memset(&c, 0, sizeof c);
@@ -61,21 +61,21 @@ static char *push_of(const proto_record *r)
 static void test_every_record_round_trips(void **state)
 {
     (void)state;
-    proto_record recs[11];
+    model_record recs[11];
     memset(recs, 0, sizeof recs);
     int n = 0;
-    proto_record *r = &recs[n++];
-    r->entity = PROTO_ENT_UNIT;
+    model_record *r = &recs[n++];
+    r->entity = MODEL_ENT_UNIT;
     id(r->u.unit.id);
     snprintf(r->u.unit.name, sizeof r->u.unit.name, "Børnehuset Solsikken");
     r->u.unit.retention_days = 180;
     r = &recs[n++];
-    r->entity = PROTO_ENT_ROOM;
+    r->entity = MODEL_ENT_ROOM;
     id(r->u.room.id);
     id(r->u.room.unit_id);
     snprintf(r->u.room.name, sizeof r->u.room.name, "Blå stue");
     r = &recs[n++];
-    r->entity = PROTO_ENT_PERSON;
+    r->entity = MODEL_ENT_PERSON;
     id(r->u.person.id);
     id(r->u.person.unit_id);
     snprintf(r->u.person.name, sizeof r->u.person.name, "Åse");
@@ -83,7 +83,7 @@ static void test_every_record_round_trips(void **state)
     r->u.person.active = 1;
     assert_int_equal(model_pin_hash("4711", r->u.person.pin_verifier), 0);
     r = &recs[n++];
-    r->entity = PROTO_ENT_FOCUS;
+    r->entity = MODEL_ENT_FOCUS;
     id(r->u.focus.id);
     id(r->u.focus.unit_id);
     r->u.focus.version = 1;
@@ -100,58 +100,58 @@ static void test_every_record_round_trips(void **state)
     snprintf(r->u.focus.signs[1].text, sizeof r->u.focus.signs[1].text, "Adults wait");
     make_obs(&recs[n++]);
     r = &recs[n++];
-    r->entity = PROTO_ENT_EVENT;
+    r->entity = MODEL_ENT_EVENT;
     id(r->u.event.id);
     id(r->u.event.observation_id);
     r->u.event.kind = MODEL_EV_STATE_START;
     snprintf(r->u.event.key, sizeof r->u.event.key, "waiting");
     r->u.event.at = 5;
     r = &recs[n++];
-    r->entity = PROTO_ENT_EVENT;
+    r->entity = MODEL_ENT_EVENT;
     id(r->u.event.id);
     id(r->u.event.observation_id);
     r->u.event.kind = MODEL_EV_UNDO;
     id(r->u.event.target_id);
     r->u.event.at = 6;
     r = &recs[n++];
-    r->entity = PROTO_ENT_NOTE;
+    r->entity = MODEL_ENT_NOTE;
     id(r->u.note.id);
     id(r->u.note.observation_id);
     snprintf(r->u.note.text, sizeof r->u.note.text, "Line one\nline \"two\"\t✓");
     r->u.note.at = 7;
     r = &recs[n++];
-    r->entity = PROTO_ENT_RATING;
+    r->entity = MODEL_ENT_RATING;
     id(r->u.rating.observation_id);
     id(r->u.rating.sign_id);
     r->u.rating.level = -1;
     r = &recs[n++];
-    r->entity = PROTO_ENT_FEEDBACK;
+    r->entity = MODEL_ENT_FEEDBACK;
     id(r->u.feedback.observation_id);
     id(r->u.feedback.author_id);
     snprintf(r->u.feedback.works, sizeof r->u.feedback.works, "Works");
     r->u.feedback.given_at = 9;
     r = &recs[n++];
-    r->entity = PROTO_ENT_REFLECTION;
+    r->entity = MODEL_ENT_REFLECTION;
     id(r->u.reflection.observation_id);
     id(r->u.reflection.author_id);
     snprintf(r->u.reflection.next_step, sizeof r->u.reflection.next_step, "Try again");
 
     for (int i = 0; i < n; i++) {
-        json_t *j = proto_record_to_json(&recs[i]);
+        json_t *j = model_record_to_json(&recs[i], NULL);
         assert_non_null(j);
-        proto_record back;
+        model_record back;
         proto_err e;
-        if (proto_record_from_json(recs[i].entity, j, &back, &e) != 0)
-            fail_msg("%s: %s", proto_entity_name(recs[i].entity), e.msg);
-        json_t *j2 = proto_record_to_json(&back);
+        if (model_record_from_json(recs[i].entity, j, &back, &e) != 0)
+            fail_msg("%s: %s", model_entity_name(recs[i].entity), e.msg);
+        json_t *j2 = model_record_to_json(&back, NULL);
         assert_true(json_equal(j, j2));
         json_decref(j);
         json_decref(j2);
     }
     /* A decoded person still verifies its PIN: the verifier crossed intact. */
-    json_t *j = proto_record_to_json(&recs[2]);
-    proto_record back;
-    assert_int_equal(proto_record_from_json(PROTO_ENT_PERSON, j, &back, NULL), 0);
+    json_t *j = model_record_to_json(&recs[2], NULL);
+    model_record back;
+    assert_int_equal(model_record_from_json(MODEL_ENT_PERSON, j, &back, NULL), 0);
     assert_int_equal(model_pin_verify(back.u.person.pin_verifier, "4711"), 1);
     assert_int_equal(model_pin_verify(back.u.person.pin_verifier, "4712"), 0);
     json_decref(j);
@@ -160,7 +160,7 @@ static void test_every_record_round_trips(void **state)
 static void test_push_round_trip_and_canonical_form(void **state)
 {
     (void)state;
-    proto_record r;
+    model_record r;
     make_obs(&r);
     char *s = push_of(&r);
     proto_push p;
@@ -222,7 +222,7 @@ static char *swap(const char *s, const char *from, const char *to)
 static void test_strict_refusals(void **state)
 {
     (void)state;
-    proto_record r;
+    model_record r;
     make_obs(&r);
     char *s = push_of(&r);
     struct {
@@ -322,11 +322,11 @@ static void test_replies_round_trip(void **state)
     assert_int_equal(e.code, PROTO_E_VALUE);
     free(s);
 
-    proto_record obs;
+    model_record obs;
     make_obs(&obs);
     json_t *reply = proto_pull_reply_begin(99, 1);
-    json_t *rec = proto_record_to_json(&obs);
-    assert_int_equal(proto_pull_reply_add(reply, PROTO_ENT_OBSERVATION, 98, 3, rec), 0);
+    json_t *rec = model_record_to_json(&obs, NULL);
+    assert_int_equal(proto_pull_reply_add(reply, MODEL_ENT_OBSERVATION, 98, 3, rec), 0);
     json_decref(rec);
     s = json_dumps(reply, JSON_COMPACT);
     json_decref(reply);
@@ -430,25 +430,25 @@ static void test_gzip_round_trip_and_bomb(void **state)
 static void test_deleted_pull_item(void **state)
 {
     (void)state;
-    proto_record d;
+    model_record d;
     memset(&d, 0, sizeof d);
-    d.entity = PROTO_ENT_DELETED;
-    d.u.deleted.entity = PROTO_ENT_PERSON;
+    d.entity = MODEL_ENT_DELETED;
+    d.u.deleted.entity = MODEL_ENT_PERSON;
     id(d.u.deleted.id);
     id(d.u.deleted.unit_id);
-    d.u.deleted.reason = PROTO_DEL_PERSON;
+    d.u.deleted.reason = MODEL_DEL_PERSON;
     d.u.deleted.deleted_at = 1790000000000;
-    char key[PROTO_KEY_MAX], want[PROTO_KEY_MAX];
-    proto_record_key(&d, key);
+    char key[MODEL_RECORD_KEY_MAX], want[MODEL_RECORD_KEY_MAX];
+    model_record_key(&d, key);
     snprintf(want, sizeof want, "person/%s", d.u.deleted.id);
     assert_string_equal(key, want);
-    assert_string_equal(proto_record_observation(&d), "");
-    assert_string_equal(proto_entity_name(PROTO_ENT_DELETED), "deleted");
-    assert_false(proto_entity_pushable(PROTO_ENT_DELETED));
+    assert_string_equal(model_record_observation(&d), "");
+    assert_string_equal(model_entity_name(MODEL_ENT_DELETED), "deleted");
+    assert_false(model_entity_is_part(MODEL_ENT_DELETED));
 
     json_t *reply = proto_pull_reply_begin(42, 0);
-    json_t *dj = proto_record_to_json(&d);
-    assert_int_equal(proto_pull_reply_add(reply, PROTO_ENT_DELETED, 42, 1, dj), 0);
+    json_t *dj = model_record_to_json(&d, NULL);
+    assert_int_equal(proto_pull_reply_add(reply, MODEL_ENT_DELETED, 42, 1, dj), 0);
     json_decref(dj);
     char *s = json_dumps(reply, JSON_COMPACT);
     json_decref(reply);
@@ -458,7 +458,7 @@ static void test_deleted_pull_item(void **state)
     proto_err e;
     assert_int_equal(proto_pull_reply_decode(s, strlen(s), &r, &e), 0);
     assert_int_equal(r.n, 1);
-    assert_int_equal(r.items[0].rec.entity, PROTO_ENT_DELETED);
+    assert_int_equal(r.items[0].rec.entity, MODEL_ENT_DELETED);
     assert_memory_equal(&r.items[0].rec.u.deleted, &d.u.deleted, sizeof d.u.deleted);
     proto_pull_reply_clear(&r);
     free(s);

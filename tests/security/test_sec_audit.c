@@ -68,7 +68,7 @@ static void test_pulls_and_exports_are_logged(void **state)
 {
     (void)state;
     fx_enrol(&W, U.unit, &D);
-    proto_record o;
+    model_record o;
     fx_obs(&U, U.peer1, U.peer2, &o);
     proto_change c;
     fx_change(&c, U.peer1, 0, &o);
@@ -78,7 +78,7 @@ static void test_pulls_and_exports_are_logged(void **state)
     proto_push_reply_clear(&rep);
     proto_pull_reply p;
     fx_pull(&W, &D, U.peer2, 0, 100, &p);
-    assert_true(fx_has(&p, PROTO_ENT_OBSERVATION, o.u.obs.id));
+    assert_true(fx_has(&p, MODEL_ENT_OBSERVATION, o.u.obs.id));
     proto_pull_reply_clear(&p);
     char q[600];
     snprintf(q, sizeof q,

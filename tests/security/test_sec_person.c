@@ -19,7 +19,7 @@
 static fx_world W;
 static fx_unit U;
 static fx_device D;
-static proto_record o1, o2, o3, o4; /* peer1 is in o1..o3; o4 is leader about peer2 */
+static model_record o1, o2, o3, o4; /* peer1 is in o1..o3; o4 is leader about peer2 */
 static int64_t cursor_before;
 
 static int up(void **state)
@@ -34,10 +34,10 @@ static int down(void **state)
     return fx_down(&W);
 }
 
-static void push_obs(const char *observer, const char *observee, proto_record *o, int parts)
+static void push_obs(const char *observer, const char *observee, model_record *o, int parts)
 {
     fx_obs(&U, observer, observee, o);
-    proto_record note, fb, rf;
+    model_record note, fb, rf;
     fx_note(o->u.obs.id, "Pauses before answering.", &note);
     fx_feedback(o->u.obs.id, observer, "Good waiting.", &fb);
     fx_reflection(o->u.obs.id, observee, "I noticed it too.", &rf);
@@ -162,7 +162,7 @@ static void test_delete_erases_the_person_and_their_observations(void **state)
     assert_int_equal(count("SELECT count(*) FROM people WHERE id = '%s'", U.peer1), 0);
     assert_int_equal(count("SELECT count(*) FROM items WHERE entity = 'person' AND key = '%s'",
                            U.peer1), 0);
-    const proto_record *gone[] = {&o1, &o2, &o3};
+    const model_record *gone[] = {&o1, &o2, &o3};
     for (int i = 0; i < 3; i++) {
         assert_int_equal(count("SELECT count(*) FROM items WHERE observation_id = '%s'",
                                gone[i]->u.obs.id), 0);
@@ -189,27 +189,27 @@ static void test_tablets_learn_at_next_pull(void **state)
     (void)state;
     proto_pull_reply p;
     fx_pull(&W, &D, U.leader, cursor_before, 500, &p);
-    char key[PROTO_KEY_MAX];
+    char key[MODEL_RECORD_KEY_MAX];
     snprintf(key, sizeof key, "person/%s", U.peer1);
-    assert_true(fx_has(&p, PROTO_ENT_DELETED, key));
-    const proto_record *gone[] = {&o1, &o2, &o3};
+    assert_true(fx_has(&p, MODEL_ENT_DELETED, key));
+    const model_record *gone[] = {&o1, &o2, &o3};
     for (int i = 0; i < 3; i++) {
         snprintf(key, sizeof key, "observation/%s", gone[i]->u.obs.id);
-        assert_true(fx_has(&p, PROTO_ENT_DELETED, key));
+        assert_true(fx_has(&p, MODEL_ENT_DELETED, key));
     }
     int n = 0;
     for (int i = 0; i < p.n; i++)
-        if (p.items[i].rec.entity == PROTO_ENT_DELETED) {
-            assert_int_equal(p.items[i].rec.u.deleted.reason, PROTO_DEL_PERSON);
+        if (p.items[i].rec.entity == MODEL_ENT_DELETED) {
+            assert_int_equal(p.items[i].rec.u.deleted.reason, MODEL_DEL_PERSON);
             n++;
         }
     assert_int_equal(n, 4);
     /* The person's record and observations do not come down any more. */
     proto_pull_reply_clear(&p);
     fx_pull(&W, &D, U.leader, 0, 500, &p);
-    assert_false(fx_has(&p, PROTO_ENT_PERSON, U.peer1));
-    assert_false(fx_has(&p, PROTO_ENT_OBSERVATION, o1.u.obs.id));
-    assert_true(fx_has(&p, PROTO_ENT_OBSERVATION, o4.u.obs.id));
+    assert_false(fx_has(&p, MODEL_ENT_PERSON, U.peer1));
+    assert_false(fx_has(&p, MODEL_ENT_OBSERVATION, o1.u.obs.id));
+    assert_true(fx_has(&p, MODEL_ENT_OBSERVATION, o4.u.obs.id));
     proto_pull_reply_clear(&p);
 }
 
@@ -225,9 +225,9 @@ static void test_a_deleted_person_cannot_read_or_write(void **state)
     thttp_free(&r);
     /* A tablet that has not pulled yet sends an edit of an erased
      * observation and a new one by the erased person: both refused. */
-    proto_record again = o1;
+    model_record again = o1;
     again.u.obs.revision = 2;
-    proto_record fresh;
+    model_record fresh;
     fx_obs(&U, U.peer1, U.peer2, &fresh);
     proto_change c[2];
     fx_change(&c[0], U.peer1, 1, &again);

@@ -22,7 +22,7 @@
 static fx_world W;
 static fx_unit U, V; /* U keeps 60 days, V the default 365 */
 static fx_device DU, DV;
-static proto_record old_obs, recent, clock_back, clock_ahead, other_unit;
+static model_record old_obs, recent, clock_back, clock_ahead, other_unit;
 static int64_t cursor_before;
 
 #define DAY_MS INT64_C(86400000)
@@ -46,7 +46,7 @@ static int64_t now_ms(void)
     return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-static void obs_at(const fx_unit *u, int64_t at, proto_record *r)
+static void obs_at(const fx_unit *u, int64_t at, model_record *r)
 {
     fx_obs(u, u->peer1, u->peer2, r);
     r->u.obs.started_at = at;
@@ -55,9 +55,9 @@ static void obs_at(const fx_unit *u, int64_t at, proto_record *r)
 }
 
 /* Pushes an observation with a note, feedback and reflection. */
-static void push_full(const fx_unit *u, const fx_device *d, const proto_record *o)
+static void push_full(const fx_unit *u, const fx_device *d, const model_record *o)
 {
-    proto_record note, fb, rf;
+    model_record note, fb, rf;
     fx_note(o->u.obs.id, "Waited before answering.", &note);
     fx_feedback(o->u.obs.id, u->peer1, "Open questions.", &fb);
     fx_reflection(o->u.obs.id, u->peer2, "I will wait longer.", &rf);
@@ -120,7 +120,7 @@ static void test_setup(void **state)
     received_days_ago(other_unit.u.obs.id, 89);
     /* A kept conflict about the old observation: the same note id with
      * other content. */
-    proto_record note;
+    model_record note;
     fx_note(old_obs.u.obs.id, "Another text under the same id.", &note);
     char q[300];
     snprintf(q, sizeof q, "SELECT key FROM items WHERE entity = 'note' AND observation_id = '%s'",
@@ -182,35 +182,35 @@ static void test_tablets_learn_the_deletions(void **state)
     for (int w = 0; w < 3; w++) {
         proto_pull_reply p;
         fx_pull(&W, &DU, who[w], w == 0 ? cursor_before : 0, 500, &p);
-        char k1[PROTO_KEY_MAX], k2[PROTO_KEY_MAX];
+        char k1[MODEL_RECORD_KEY_MAX], k2[MODEL_RECORD_KEY_MAX];
         snprintf(k1, sizeof k1, "observation/%s", old_obs.u.obs.id);
         snprintf(k2, sizeof k2, "observation/%s", clock_ahead.u.obs.id);
-        assert_true(fx_has(&p, PROTO_ENT_DELETED, k1));
-        assert_true(fx_has(&p, PROTO_ENT_DELETED, k2));
+        assert_true(fx_has(&p, MODEL_ENT_DELETED, k1));
+        assert_true(fx_has(&p, MODEL_ENT_DELETED, k2));
         for (int i = 0; i < p.n; i++) {
-            if (p.items[i].rec.entity != PROTO_ENT_DELETED)
+            if (p.items[i].rec.entity != MODEL_ENT_DELETED)
                 continue;
-            const proto_deletion *d = &p.items[i].rec.u.deleted;
-            assert_int_equal(d->entity, PROTO_ENT_OBSERVATION);
-            assert_int_equal(d->reason, PROTO_DEL_RETENTION);
+            const model_deletion *d = &p.items[i].rec.u.deleted;
+            assert_int_equal(d->entity, MODEL_ENT_OBSERVATION);
+            assert_int_equal(d->reason, MODEL_DEL_RETENTION);
             assert_string_equal(d->unit_id, U.unit);
             assert_true(d->deleted_at > 0);
         }
-        assert_false(fx_has(&p, PROTO_ENT_OBSERVATION, old_obs.u.obs.id));
+        assert_false(fx_has(&p, MODEL_ENT_OBSERVATION, old_obs.u.obs.id));
         proto_pull_reply_clear(&p);
     }
     /* The other unit's tablet hears nothing of it. */
     proto_pull_reply p;
     fx_pull(&W, &DV, V.leader, 0, 500, &p);
     for (int i = 0; i < p.n; i++)
-        assert_int_not_equal(p.items[i].rec.entity, PROTO_ENT_DELETED);
+        assert_int_not_equal(p.items[i].rec.entity, MODEL_ENT_DELETED);
     proto_pull_reply_clear(&p);
 }
 
 static void test_deleted_observation_cannot_come_back(void **state)
 {
     (void)state;
-    proto_record again = old_obs;
+    model_record again = old_obs;
     again.u.obs.revision = 2;
     proto_change c;
     fx_change(&c, U.peer1, 1, &again);

@@ -156,10 +156,10 @@ void fx_enrol(fx_world *w, const char *unit_id, fx_device *d)
     thttp_free(&r);
 }
 
-void fx_obs(const fx_unit *u, const char *observer, const char *observee, proto_record *r)
+void fx_obs(const fx_unit *u, const char *observer, const char *observee, model_record *r)
 {
     memset(r, 0, sizeof *r);
-    r->entity = PROTO_ENT_OBSERVATION;
+    r->entity = MODEL_ENT_OBSERVATION;
     model_observation *o = &r->u.obs;
     assert_int_equal(model_id_new(plat_sys_os(), o->id), 0);
     snprintf(o->unit_id, sizeof o->unit_id, "%s", u->unit);
@@ -180,10 +180,10 @@ void fx_obs(const fx_unit *u, const char *observer, const char *observee, proto_
     o->updated_at = 1790000900000;
 }
 
-void fx_feedback(const char *obs_id, const char *author, const char *works, proto_record *r)
+void fx_feedback(const char *obs_id, const char *author, const char *works, model_record *r)
 {
     memset(r, 0, sizeof *r);
-    r->entity = PROTO_ENT_FEEDBACK;
+    r->entity = MODEL_ENT_FEEDBACK;
     snprintf(r->u.feedback.observation_id, sizeof(model_id), "%s", obs_id);
     snprintf(r->u.feedback.author_id, sizeof(model_id), "%s", author);
     snprintf(r->u.feedback.works, sizeof r->u.feedback.works, "%s", works);
@@ -191,27 +191,27 @@ void fx_feedback(const char *obs_id, const char *author, const char *works, prot
     r->u.feedback.updated_at = 1790001000000;
 }
 
-void fx_reflection(const char *obs_id, const char *author, const char *text, proto_record *r)
+void fx_reflection(const char *obs_id, const char *author, const char *text, model_record *r)
 {
     memset(r, 0, sizeof *r);
-    r->entity = PROTO_ENT_REFLECTION;
+    r->entity = MODEL_ENT_REFLECTION;
     snprintf(r->u.reflection.observation_id, sizeof(model_id), "%s", obs_id);
     snprintf(r->u.reflection.author_id, sizeof(model_id), "%s", author);
     snprintf(r->u.reflection.text, sizeof r->u.reflection.text, "%s", text);
     r->u.reflection.updated_at = 1790002000000;
 }
 
-void fx_note(const char *obs_id, const char *text, proto_record *r)
+void fx_note(const char *obs_id, const char *text, model_record *r)
 {
     memset(r, 0, sizeof *r);
-    r->entity = PROTO_ENT_NOTE;
+    r->entity = MODEL_ENT_NOTE;
     assert_int_equal(model_id_new(plat_sys_os(), r->u.note.id), 0);
     snprintf(r->u.note.observation_id, sizeof(model_id), "%s", obs_id);
     snprintf(r->u.note.text, sizeof r->u.note.text, "%s", text);
     r->u.note.at = 1790000100000;
 }
 
-void fx_change(proto_change *c, const char *actor, int base_version, const proto_record *r)
+void fx_change(proto_change *c, const char *actor, int base_version, const model_record *r)
 {
     memset(c, 0, sizeof *c);
     assert_int_equal(model_id_new(plat_sys_os(), c->change_id), 0);
@@ -276,11 +276,11 @@ void fx_pull(fx_world *w, const fx_device *d, const char *person, int64_t cursor
     thttp_free(&r);
 }
 
-int fx_has(const proto_pull_reply *r, proto_entity e, const char *key)
+int fx_has(const proto_pull_reply *r, model_entity e, const char *key)
 {
     for (int i = 0; i < r->n; i++) {
-        char k[PROTO_KEY_MAX];
-        proto_record_key(&r->items[i].rec, k);
+        char k[MODEL_RECORD_KEY_MAX];
+        model_record_key(&r->items[i].rec, k);
         if (r->items[i].rec.entity == e && !strcmp(k, key))
             return 1;
     }

@@ -43,12 +43,12 @@ typedef struct {
 void fx_enrol(fx_world *w, const char *unit_id, fx_device *d);
 
 /* Records as a tablet makes them. */
-void fx_obs(const fx_unit *u, const char *observer, const char *observee, proto_record *r);
-void fx_feedback(const char *obs_id, const char *author, const char *works, proto_record *r);
-void fx_reflection(const char *obs_id, const char *author, const char *text, proto_record *r);
-void fx_note(const char *obs_id, const char *text, proto_record *r);
+void fx_obs(const fx_unit *u, const char *observer, const char *observee, model_record *r);
+void fx_feedback(const char *obs_id, const char *author, const char *works, model_record *r);
+void fx_reflection(const char *obs_id, const char *author, const char *text, model_record *r);
+void fx_note(const char *obs_id, const char *text, model_record *r);
 /* A change around a record, with a fresh change_id. */
-void fx_change(proto_change *c, const char *actor, int base_version, const proto_record *r);
+void fx_change(proto_change *c, const char *actor, int base_version, const model_record *r);
 /* Encodes a push of n changes (malloc'd). */
 char *fx_push_body(const proto_change *c, int n);
 
@@ -60,7 +60,7 @@ void fx_push(fx_world *w, const fx_device *d, const proto_change *c, int n, prot
 void fx_pull(fx_world *w, const fx_device *d, const char *person, int64_t cursor, int limit,
              proto_pull_reply *out);
 /* 1 if the pull reply holds a record of entity e with the given key. */
-int fx_has(const proto_pull_reply *r, proto_entity e, const char *key);
+int fx_has(const proto_pull_reply *r, model_entity e, const char *key);
 
 /* A number from a SQL query on the test's own connection. */
 long long fx_count(fx_world *w, const char *sql);

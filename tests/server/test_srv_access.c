@@ -18,7 +18,7 @@
 static fx_world W;
 static fx_unit A, B;
 static fx_device DA, DB;
-static proto_record obs_b; /* an observation in unit B */
+static model_record obs_b; /* an observation in unit B */
 
 static int up(void **state)
 {
@@ -63,14 +63,14 @@ static void test_unit_a_cannot_read_unit_b(void **state)
     fx_pull(&W, &DA, A.leader, 0, 500, &p);
     assert_true(p.n > 0);
     for (int i = 0; i < p.n; i++) {
-        char k[PROTO_KEY_MAX];
-        proto_record_key(&p.items[i].rec, k);
+        char k[MODEL_RECORD_KEY_MAX];
+        model_record_key(&p.items[i].rec, k);
         assert_null(strstr(k, B.unit));
         assert_null(strstr(k, obs_b.u.obs.id));
-        if (p.items[i].rec.entity == PROTO_ENT_PERSON)
+        if (p.items[i].rec.entity == MODEL_ENT_PERSON)
             assert_string_equal(p.items[i].rec.u.person.unit_id, A.unit);
     }
-    assert_false(fx_has(&p, PROTO_ENT_UNIT, B.unit));
+    assert_false(fx_has(&p, MODEL_ENT_UNIT, B.unit));
     proto_pull_reply_clear(&p);
     /* Naming B's leader from A's tablet is refused outright. */
     proto_pull pl = {PROTO_SCHEMA, 0, 100, ""};
@@ -89,7 +89,7 @@ static void test_unit_a_cannot_write_unit_b(void **state)
     proto_push_reply rep;
     proto_change c;
     /* Feedback on B's observation, by B's observer, from A's tablet. */
-    proto_record fb;
+    model_record fb;
     fx_feedback(obs_b.u.obs.id, B.peer1, "Injected", &fb);
     fx_change(&c, B.peer1, 0, &fb);
     fx_push(&W, &DA, &c, 1, &rep);
@@ -104,7 +104,7 @@ static void test_unit_a_cannot_write_unit_b(void **state)
     assert_int_equal(rep.results[0].code, PROTO_E_FORBIDDEN);
     proto_push_reply_clear(&rep);
     /* A new observation claiming to be in unit B. */
-    proto_record o;
+    model_record o;
     fx_obs(&B, B.peer1, B.peer2, &o);
     fx_change(&c, B.peer1, 0, &o);
     fx_push(&W, &DA, &c, 1, &rep);
@@ -127,7 +127,7 @@ static void test_peer_cannot_read_others_observation(void **state)
 {
     (void)state;
     /* peer1 observes the leader; peer2 is neither. */
-    proto_record o;
+    model_record o;
     fx_obs(&A, A.peer1, A.leader, &o);
     proto_change c;
     fx_change(&c, A.peer1, 0, &o);
@@ -137,21 +137,21 @@ static void test_peer_cannot_read_others_observation(void **state)
     proto_push_reply_clear(&rep);
     proto_pull_reply p;
     fx_pull(&W, &DA, A.peer2, 0, 500, &p);
-    assert_false(fx_has(&p, PROTO_ENT_OBSERVATION, o.u.obs.id));
-    assert_true(fx_has(&p, PROTO_ENT_PERSON, A.peer2)); /* reference data still comes */
+    assert_false(fx_has(&p, MODEL_ENT_OBSERVATION, o.u.obs.id));
+    assert_true(fx_has(&p, MODEL_ENT_PERSON, A.peer2)); /* reference data still comes */
     proto_pull_reply_clear(&p);
     fx_pull(&W, &DA, A.peer1, 0, 500, &p);
-    assert_true(fx_has(&p, PROTO_ENT_OBSERVATION, o.u.obs.id));
+    assert_true(fx_has(&p, MODEL_ENT_OBSERVATION, o.u.obs.id));
     proto_pull_reply_clear(&p);
     fx_pull(&W, &DA, A.leader, 0, 500, &p);
-    assert_true(fx_has(&p, PROTO_ENT_OBSERVATION, o.u.obs.id));
+    assert_true(fx_has(&p, MODEL_ENT_OBSERVATION, o.u.obs.id));
     proto_pull_reply_clear(&p);
 }
 
 static void test_only_the_one_writer_writes(void **state)
 {
     (void)state;
-    proto_record o, fb, rf;
+    model_record o, fb, rf;
     fx_obs(&A, A.peer1, A.peer2, &o);
     proto_change c;
     proto_push_reply rep;
@@ -193,7 +193,7 @@ static void test_revoked_device_is_refused(void **state)
     proto_pull_reply_clear(&p);
     char out[200];
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "device-revoke", "--device", d.id, NULL), 0);
-    proto_record o;
+    model_record o;
     fx_obs(&A, A.peer1, A.peer2, &o);
     proto_change c;
     fx_change(&c, A.peer1, 0, &o);
@@ -222,7 +222,7 @@ static void test_deactivated_person_cannot_write(void **state)
     assert_int_equal(fx_admin(&W, p, sizeof p, NULL, "person-add", "--unit", A.unit, "--name",
                               "Gone Soon", "--role", "peer", NULL), 0);
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "person-deactivate", "--person", p, NULL), 0);
-    proto_record o;
+    model_record o;
     fx_obs(&A, p, A.peer2, &o);
     proto_change c;
     fx_change(&c, p, 0, &o);

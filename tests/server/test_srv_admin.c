@@ -67,7 +67,7 @@ static void test_pin_is_stored_only_as_argon2id_verifier(void **state)
     fx_pull(&W, &D, "", 0, 500, &p);
     int found = 0;
     for (int i = 0; i < p.n; i++)
-        if (p.items[i].rec.entity == PROTO_ENT_PERSON &&
+        if (p.items[i].rec.entity == MODEL_ENT_PERSON &&
             !strcmp(p.items[i].rec.u.person.id, U.peer1)) {
             found = 1;
             assert_int_equal(model_pin_verify(p.items[i].rec.u.person.pin_verifier, "902468"), 1);
@@ -210,7 +210,7 @@ static void test_options_refused_before_anything_changes(void **state)
 static void test_export_csv_and_json(void **state)
 {
     (void)state;
-    proto_record obs, fb, rf, note;
+    model_record obs, fb, rf, note;
     fx_obs(&U, U.peer1, U.peer2, &obs);
     snprintf(obs.u.obs.activity, sizeof obs.u.obs.activity, "=HYPERLINK(\"x\"), \"quoted\"");
     fx_feedback(obs.u.obs.id, U.peer1, "Line one,\nline \"two\"", &fb);
@@ -229,7 +229,7 @@ static void test_export_csv_and_json(void **state)
     /* One observation in the other unit, which must not show up. */
     fx_device dv;
     fx_enrol(&W, V.unit, &dv);
-    proto_record other;
+    model_record other;
     fx_obs(&V, V.peer1, V.peer2, &other);
     fx_change(&c[0], V.peer1, 0, &other);
     fx_push(&W, &dv, c, 1, &rep);

@@ -51,7 +51,7 @@ static void nothing_stored_and_serving(void)
 /* A valid push body with one observation whose activity is "Circle time". */
 static char *valid_body(void)
 {
-    proto_record o;
+    model_record o;
     fx_obs(&U, U.peer1, U.peer2, &o);
     proto_change c;
     fx_change(&c, U.peer1, 0, &o);
@@ -202,7 +202,7 @@ static void test_too_many_changes(void **state)
     (void)state;
     enum { N = PROTO_PUSH_MAX + 1 };
     proto_change *c = calloc(N, sizeof *c);
-    proto_record o;
+    model_record o;
     for (int i = 0; i < N; i++) {
         fx_obs(&U, U.peer1, U.peer2, &o);
         fx_change(&c[i], U.peer1, 0, &o);

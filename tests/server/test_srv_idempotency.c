@@ -77,9 +77,9 @@ static long long change_rows(const char *change_id)
 }
 
 /* A push of an observation, a note and the feedback. */
-static void make_push(proto_change c[3], proto_record *obs, char **body)
+static void make_push(proto_change c[3], model_record *obs, char **body)
 {
-    proto_record note, fb;
+    model_record note, fb;
     fx_obs(&U, U.peer1, U.peer2, obs);
     fx_note(obs->u.obs.id, "Asked why, twice.", &note);
     fx_feedback(obs->u.obs.id, U.peer1, "Good waiting time.", &fb);
@@ -89,7 +89,7 @@ static void make_push(proto_change c[3], proto_record *obs, char **body)
     *body = fx_push_body(c, 3);
 }
 
-static void assert_exactly_once(const proto_change c[3], const proto_record *obs)
+static void assert_exactly_once(const proto_change c[3], const model_record *obs)
 {
     assert_int_equal(stored_copies("observation", obs->u.obs.id), 1);
     assert_int_equal(stored_copies("note", c[1].rec.u.note.id), 1);
@@ -128,7 +128,7 @@ static void *write_many(void *ud)
     for (int p = 0; p < PUSHES; p++) {
         proto_change c[PER_PUSH];
         for (int i = 0; i < PER_PUSH; i++) {
-            proto_record o;
+            model_record o;
             fx_obs(&U, U.peer1, U.peer2, &o);
             snprintf(wr->ids[p * PER_PUSH + i], sizeof(model_id), "%s", o.u.obs.id);
             fx_change(&c[i], U.peer1, 0, &o);
@@ -185,7 +185,7 @@ static void test_pull_cursor_skips_nothing_under_concurrent_writers(void **state
         fx_pull(&W, &D, U.leader, cursor, 7, &p);
         pulls++;
         for (int i = 0; i < p.n; i++)
-            if (p.items[i].rec.entity == PROTO_ENT_OBSERVATION) {
+            if (p.items[i].rec.entity == MODEL_ENT_OBSERVATION) {
                 assert_true(n_seen < TOTAL * 2);
                 snprintf(seen[n_seen++], sizeof(model_id), "%s", p.items[i].rec.u.obs.id);
             }
@@ -222,7 +222,7 @@ static void test_same_push_three_times_concurrently(void **state)
     (void)state;
     for (int round = 0; round < 5; round++) {
         proto_change c[3];
-        proto_record obs;
+        model_record obs;
         char *body;
         make_push(c, &obs, &body);
         sender s[3];
@@ -267,7 +267,7 @@ static void test_killed_between_commit_and_reply(void **state)
     unsetenv("BLIK_FAULT_COMMIT_DELAY_MS");
 
     proto_change c[3];
-    proto_record obs;
+    model_record obs;
     char *body;
     make_push(c, &obs, &body);
     sender s;
@@ -309,7 +309,7 @@ static void test_graceful_stop_finishes_request_in_flight(void **state)
     fx_restart(&W, NULL);
     unsetenv("BLIK_FAULT_COMMIT_DELAY_MS");
     proto_change c[3];
-    proto_record obs;
+    model_record obs;
     char *body;
     make_push(c, &obs, &body);
     sender s;

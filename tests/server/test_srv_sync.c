@@ -120,7 +120,7 @@ static void test_enrol_code_expires(void **state)
 static void test_push_pull_round_trip_with_visibility(void **state)
 {
     (void)state;
-    proto_record obs, fb, rf, note;
+    model_record obs, fb, rf, note;
     fx_obs(&U, U.peer1, U.peer2, &obs);
     fx_feedback(obs.u.obs.id, U.peer1, "Many open questions.", &fb);
     fx_note(obs.u.obs.id, "Waited before answering.", &note);
@@ -148,36 +148,36 @@ static void test_push_pull_round_trip_with_visibility(void **state)
     proto_pull_reply p;
     /* Observee: sees it all, plus the unit's reference data. */
     fx_pull(&W, &D, U.peer2, 0, 500, &p);
-    assert_true(fx_has(&p, PROTO_ENT_OBSERVATION, obs.u.obs.id));
-    assert_true(fx_has(&p, PROTO_ENT_FEEDBACK, obs.u.obs.id));
-    assert_true(fx_has(&p, PROTO_ENT_REFLECTION, obs.u.obs.id));
-    assert_true(fx_has(&p, PROTO_ENT_NOTE, note.u.note.id));
-    assert_true(fx_has(&p, PROTO_ENT_UNIT, U.unit));
-    assert_true(fx_has(&p, PROTO_ENT_PERSON, U.leader));
-    assert_true(fx_has(&p, PROTO_ENT_ROOM, U.room));
+    assert_true(fx_has(&p, MODEL_ENT_OBSERVATION, obs.u.obs.id));
+    assert_true(fx_has(&p, MODEL_ENT_FEEDBACK, obs.u.obs.id));
+    assert_true(fx_has(&p, MODEL_ENT_REFLECTION, obs.u.obs.id));
+    assert_true(fx_has(&p, MODEL_ENT_NOTE, note.u.note.id));
+    assert_true(fx_has(&p, MODEL_ENT_UNIT, U.unit));
+    assert_true(fx_has(&p, MODEL_ENT_PERSON, U.leader));
+    assert_true(fx_has(&p, MODEL_ENT_ROOM, U.room));
     assert_false(p.more);
     for (int i = 0; i < p.n; i++)
-        if (p.items[i].rec.entity == PROTO_ENT_FEEDBACK)
+        if (p.items[i].rec.entity == MODEL_ENT_FEEDBACK)
             assert_string_equal(p.items[i].rec.u.feedback.works, "Many open questions.");
     proto_pull_reply_clear(&p);
     /* The unit's leader sees it too. */
     fx_pull(&W, &D, U.leader, 0, 500, &p);
-    assert_true(fx_has(&p, PROTO_ENT_OBSERVATION, obs.u.obs.id));
-    assert_true(fx_has(&p, PROTO_ENT_REFLECTION, obs.u.obs.id));
+    assert_true(fx_has(&p, MODEL_ENT_OBSERVATION, obs.u.obs.id));
+    assert_true(fx_has(&p, MODEL_ENT_REFLECTION, obs.u.obs.id));
     proto_pull_reply_clear(&p);
     /* Without a person: reference data only. */
     fx_pull(&W, &D, "", 0, 500, &p);
-    assert_false(fx_has(&p, PROTO_ENT_OBSERVATION, obs.u.obs.id));
-    char fkey[PROTO_KEY_MAX];
+    assert_false(fx_has(&p, MODEL_ENT_OBSERVATION, obs.u.obs.id));
+    char fkey[MODEL_RECORD_KEY_MAX];
     snprintf(fkey, sizeof fkey, "%s/1", U.focus);
-    assert_true(fx_has(&p, PROTO_ENT_FOCUS, fkey));
+    assert_true(fx_has(&p, MODEL_ENT_FOCUS, fkey));
     proto_pull_reply_clear(&p);
 }
 
 static void test_same_push_twice_is_duplicate_not_double(void **state)
 {
     (void)state;
-    proto_record obs;
+    model_record obs;
     fx_obs(&U, U.peer1, U.peer2, &obs);
     proto_change c;
     fx_change(&c, U.peer1, 0, &obs);
@@ -209,7 +209,7 @@ static void test_stale_edit_from_other_tablet_is_kept_as_conflict(void **state)
     (void)state;
     fx_device d2;
     fx_enrol(&W, U.unit, &d2);
-    proto_record obs, fb;
+    model_record obs, fb;
     fx_obs(&U, U.peer1, U.peer2, &obs);
     fx_feedback(obs.u.obs.id, U.peer1, "First words.", &fb);
     proto_change c[2];
@@ -261,7 +261,7 @@ static void test_pull_pages_without_skipping(void **state)
     (void)state;
     enum { N = 7 };
     proto_change c[N];
-    proto_record obs[N];
+    model_record obs[N];
     for (int i = 0; i < N; i++) {
         fx_obs(&U, U.peer1, U.peer2, &obs[i]);
         fx_change(&c[i], U.peer1, 0, &obs[i]);
@@ -280,7 +280,7 @@ static void test_pull_pages_without_skipping(void **state)
             assert_true(p.items[i].seq > last_seq); /* strictly ascending, never repeated */
             last_seq = p.items[i].seq;
             for (int k = 0; k < N; k++)
-                if (p.items[i].rec.entity == PROTO_ENT_OBSERVATION &&
+                if (p.items[i].rec.entity == MODEL_ENT_OBSERVATION &&
                     !strcmp(p.items[i].rec.u.obs.id, obs[k].u.obs.id))
                     seen[k]++;
         }
@@ -304,7 +304,7 @@ static void test_pull_pages_without_skipping(void **state)
 static void test_gzip_both_ways(void **state)
 {
     (void)state;
-    proto_record obs;
+    model_record obs;
     fx_obs(&U, U.peer1, U.peer2, &obs);
     proto_change c;
     fx_change(&c, U.peer1, 0, &obs);
@@ -330,7 +330,7 @@ static void test_gzip_both_ways(void **state)
     assert_true(r.gzipped);
     proto_pull_reply p;
     assert_int_equal(proto_pull_reply_decode(r.body, r.len, &p, NULL), 0);
-    assert_true(fx_has(&p, PROTO_ENT_OBSERVATION, obs.u.obs.id));
+    assert_true(fx_has(&p, MODEL_ENT_OBSERVATION, obs.u.obs.id));
     proto_pull_reply_clear(&p);
     thttp_free(&r);
     free(body);

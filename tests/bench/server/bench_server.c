@@ -112,7 +112,7 @@ static void fill(tablet *t, proto_change *c, int n)
         model_id_new(sys, c[i].change_id);
         snprintf(c[i].actor_id, sizeof c[i].actor_id, "%s", t->u->observer);
         if (i % 5 == 0) {
-            c[i].rec.entity = PROTO_ENT_OBSERVATION;
+            c[i].rec.entity = MODEL_ENT_OBSERVATION;
             model_observation *o = &c[i].rec.u.obs;
             model_id_new(sys, o->id);
             snprintf(obs, sizeof obs, "%s", o->id);
@@ -132,7 +132,7 @@ static void fill(tablet *t, proto_change *c, int n)
             o->revision = 1;
             o->updated_at = 1790000900000;
         } else {
-            c[i].rec.entity = PROTO_ENT_EVENT;
+            c[i].rec.entity = MODEL_ENT_EVENT;
             model_event *e = &c[i].rec.u.event;
             model_id_new(sys, e->id);
             snprintf(e->observation_id, sizeof e->observation_id, "%s", obs);
@@ -205,14 +205,14 @@ static double pg_rate(int batches, int per_batch, const unit_ids *u)
         fill(&t, ch, per_batch);
         PQclear(PQexec(pg, "BEGIN"));
         for (int i = 0; i < per_batch; i++) {
-            json_t *j = proto_record_to_json(&ch[i].rec);
+            json_t *j = model_record_to_json(&ch[i].rec, NULL);
             char *data = json_dumps(j, JSON_COMPACT);
             json_decref(j);
-            char key[PROTO_KEY_MAX], seqs[24];
-            proto_record_key(&ch[i].rec, key);
+            char key[MODEL_RECORD_KEY_MAX], seqs[24];
+            model_record_key(&ch[i].rec, key);
             snprintf(seqs, sizeof seqs, "%lld", (long long)++seq);
-            const char *ent = proto_entity_name(ch[i].rec.entity);
-            const char *pi[] = {ent, key, u->unit, seqs, proto_record_observation(&ch[i].rec),
+            const char *ent = model_entity_name(ch[i].rec.entity);
+            const char *pi[] = {ent, key, u->unit, seqs, model_record_observation(&ch[i].rec),
                                 u->observer, "dev", data};
             PGresult *r = PQexecParams(pg,
                                        "INSERT INTO y_items (entity, key, unit_id, seq,"
@@ -227,7 +227,7 @@ static double pg_rate(int batches, int per_batch, const unit_ids *u)
                                  "INSERT INTO y_changes (change_id, device_id, entity, key,"
                                  " body_sha256, status, version) VALUES ($1,$2,$3,$4,$5,$6,1)",
                                  6, NULL, pc, NULL, NULL, 0));
-            if (ch[i].rec.entity == PROTO_ENT_OBSERVATION) {
+            if (ch[i].rec.entity == MODEL_ENT_OBSERVATION) {
                 const char *po[] = {ch[i].rec.u.obs.id, u->unit, u->observer, u->observee};
                 PQclear(PQexecParams(pg, "INSERT INTO y_obs VALUES ($1,$2,$3,$4)", 4, NULL, po,
                                      NULL, NULL, 0));
