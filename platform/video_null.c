@@ -99,9 +99,9 @@ plat_video *plat_video_null(int w, int h, float scale)
     null_video *v = calloc(1, sizeof *v);
     if (!v)
         return NULL;
-    v->table = (plat_video){n_size,     n_wait,         n_measure, n_line_height,
-                            n_render,   n_text_input,   n_has_keyboard,
-                            n_pixels,   n_resize,       n_close,   NULL};
+    v->table = (plat_video){n_size,       n_wait,         n_measure, n_line_height, n_render,
+                            n_text_input, n_has_keyboard, n_pixels,  n_resize,      n_close,
+                            NULL};
     v->table.ctx = v;
     v->w = w;
     v->h = h;

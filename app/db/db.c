@@ -35,29 +35,32 @@ int db_sqlite_fail(db *d, int src, const char *doing)
     const char *why = d->conn ? sqlite3_errmsg(d->conn) : sqlite3_errstr(src);
     switch (src & 0xFF) {
     case SQLITE_FULL:
-        return db_fail(d, DB_IO, "Could not save while %s: the tablet's storage is full. "
-                                 "Nothing was changed.", doing);
+        return db_fail(d, DB_IO,
+                       "Could not save while %s: the tablet's storage is full. "
+                       "Nothing was changed.",
+                       doing);
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
     case SQLITE_PERM:
-        return db_fail(d, DB_IO, "Could not save while %s: the storage refused (%s). "
-                                 "Nothing was changed.", doing, why);
+        return db_fail(d, DB_IO,
+                       "Could not save while %s: the storage refused (%s). "
+                       "Nothing was changed.",
+                       doing, why);
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-        return db_fail(d, DB_CORRUPT, "The database file is damaged or is not a database "
-                                      "(%s, while %s).", why, doing);
+        return db_fail(d, DB_CORRUPT,
+                       "The database file is damaged or is not a database "
+                       "(%s, while %s).",
+                       why, doing);
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-        return db_fail(d, DB_BUSY, "The database is in use by another program (while %s).",
-                       doing);
-    case SQLITE_NOMEM:
-        return db_fail(d, DB_NOMEM, "Out of memory while %s.", doing);
+        return db_fail(d, DB_BUSY, "The database is in use by another program (while %s).", doing);
+    case SQLITE_NOMEM: return db_fail(d, DB_NOMEM, "Out of memory while %s.", doing);
     case SQLITE_CONSTRAINT:
         return db_fail(d, DB_INVALID, "The change does not fit the stored data (%s, while %s).",
                        why, doing);
-    default:
-        return db_fail(d, DB_INTERNAL, "Database error while %s: %s.", doing, why);
+    default: return db_fail(d, DB_INTERNAL, "Database error while %s: %s.", doing, why);
     }
 }
 
@@ -80,8 +83,10 @@ static int stmt_grow(db *d)
 {
     int cap = d->stmt_cap ? d->stmt_cap * 2 : 128;
     if (d->n_stmts >= DB_STMT_MAX)
-        return db_fail(d, DB_INTERNAL, "The store asked for more than %d different statements; "
-                                        "an SQL text is not static.", DB_STMT_MAX);
+        return db_fail(d, DB_INTERNAL,
+                       "The store asked for more than %d different statements; "
+                       "an SQL text is not static.",
+                       DB_STMT_MAX);
     db_stmt_slot *t = sqlite3_malloc64(sizeof *t * (uint64_t)cap);
     if (!t)
         return db_fail(d, DB_NOMEM, "Out of memory while preparing a query.");
@@ -145,8 +150,7 @@ void db_col_text(sqlite3_stmt *st, int i, char *dst, size_t cap)
     dst[n] = '\0';
 }
 
-int db_one(db *d, sqlite3_stmt *st, db_reader fn, void *out, const char *missing,
-           const char *doing)
+int db_one(db *d, sqlite3_stmt *st, db_reader fn, void *out, const char *missing, const char *doing)
 {
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
@@ -154,7 +158,8 @@ int db_one(db *d, sqlite3_stmt *st, db_reader fn, void *out, const char *missing
     sqlite3_reset(st);
     if (rc == SQLITE_ROW)
         return db_ok(d);
-    return rc == SQLITE_DONE ? db_fail(d, DB_NOTFOUND, "%s", missing) : db_sqlite_fail(d, rc, doing);
+    return rc == SQLITE_DONE ? db_fail(d, DB_NOTFOUND, "%s", missing)
+                             : db_sqlite_fail(d, rc, doing);
 }
 
 int db_rows(db *d, sqlite3_stmt *st, db_reader fn, void *out, size_t size, int max, int *n,
@@ -195,8 +200,8 @@ void db_rollback(db *d)
     if (d->depth <= 0)
         return;
     if (!sqlite3_get_autocommit(d->conn))
-        sqlite3_exec(d->conn, d->depth == 1 ? "ROLLBACK" : "ROLLBACK TO inner; RELEASE inner",
-                     NULL, NULL, NULL);
+        sqlite3_exec(d->conn, d->depth == 1 ? "ROLLBACK" : "ROLLBACK TO inner; RELEASE inner", NULL,
+                     NULL, NULL);
     d->depth--;
 }
 
@@ -266,11 +271,13 @@ static int check_identity(db *d)
     if (app == 0 && ver == 0 && objects == 0)
         return DB_OK; /* new and empty */
     if (app != DB_APPLICATION_ID)
-        return db_fail(d, DB_FOREIGN, "The file is a database of another program, not Blik's; "
-                                      "it was not changed.");
+        return db_fail(d, DB_FOREIGN,
+                       "The file is a database of another program, not Blik's; "
+                       "it was not changed.");
     if (ver > DB_SCHEMA_VERSION)
-        return db_fail(d, DB_TOO_NEW, "The database was made by a newer Blik (schema %d, this "
-                                      "app knows %d); it was not changed. Update the app.",
+        return db_fail(d, DB_TOO_NEW,
+                       "The database was made by a newer Blik (schema %d, this "
+                       "app knows %d); it was not changed. Update the app.",
                        ver, DB_SCHEMA_VERSION);
     return DB_OK;
 }

@@ -20,14 +20,14 @@ typedef struct db db;
 
 typedef enum {
     DB_OK = 0,
-    DB_INVALID,   /* bad input from the caller; nothing changed */
-    DB_NOTFOUND,  /* the record asked for does not exist */
-    DB_DENIED,    /* the one-writer rule or the observation's state forbids it */
-    DB_CORRUPT,   /* the file is damaged or not a database */
-    DB_FOREIGN,   /* a database, but not Blik's */
-    DB_TOO_NEW,   /* made by a newer Blik; not touched */
-    DB_IO,        /* the disk refused (full, failing); nothing half-written */
-    DB_BUSY,      /* another process holds the database */
+    DB_INVALID,  /* bad input from the caller; nothing changed */
+    DB_NOTFOUND, /* the record asked for does not exist */
+    DB_DENIED,   /* the one-writer rule or the observation's state forbids it */
+    DB_CORRUPT,  /* the file is damaged or not a database */
+    DB_FOREIGN,  /* a database, but not Blik's */
+    DB_TOO_NEW,  /* made by a newer Blik; not touched */
+    DB_IO,       /* the disk refused (full, failing); nothing half-written */
+    DB_BUSY,     /* another process holds the database */
     DB_NOMEM,
     DB_INTERNAL
 } db_rc;
@@ -111,8 +111,7 @@ int db_obs_get(db *d, const char *id, model_observation *out);
 int db_obs_update(db *d, const char *id, const char *actor_id, const char *activity,
                   const char *context_json);
 /* Rates a sign: level is an index into the template's scale, -1 clears. */
-int db_obs_rate(db *d, const char *obs_id, const char *actor_id, const char *sign_id,
-                int level);
+int db_obs_rate(db *d, const char *obs_id, const char *actor_id, const char *sign_id, int level);
 /* Appends an event of the given kind (COUNT, STATE_START, STATE_STOP,
  * SAMPLE) for a key the template knows; writes the event id into id_out
  * (may be NULL). A state that is running cannot start again, nor one that is
@@ -144,7 +143,8 @@ int db_obs_events(db *d, const char *obs_id, int offset, int max, model_event *o
 int db_obs_notes(db *d, const char *obs_id, int offset, int max, model_note *out, int *n);
 int db_obs_ratings(db *d, const char *obs_id, model_rating *out, int max, int *n);
 /* Counter totals with undone taps taken out, in the template's order. */
-int db_obs_counts(db *d, const char *obs_id, const model_template *t, int counts[MODEL_MAX_COUNTERS]);
+int db_obs_counts(db *d, const char *obs_id, const model_template *t,
+                  int counts[MODEL_MAX_COUNTERS]);
 /* The key of the newest event that can be undone, or "" if none. */
 int db_obs_last_undoable(db *d, const char *obs_id, model_event *out);
 /* Replays all of an observation's events against template t into *out
@@ -157,14 +157,14 @@ int db_obs_tally(db *d, const char *obs_id, const model_template *t, model_event
                  unsigned char *undone, int max, int *n, model_tally *out);
 
 typedef struct {
-    const char *unit_id;     /* required */
-    const char *viewer_id;   /* required: only what this person may see */
-    const char *focus_id;    /* optional filters: NULL or "" for any */
+    const char *unit_id;   /* required */
+    const char *viewer_id; /* required: only what this person may see */
+    const char *focus_id;  /* optional filters: NULL or "" for any */
     const char *room_id;
     const char *observer_id;
     const char *observee_id;
-    int status;              /* -1 any, else model_obs_status */
-    int64_t from, to;        /* started_at range, 0 for open */
+    int status;       /* -1 any, else model_obs_status */
+    int64_t from, to; /* started_at range, 0 for open */
 } db_obs_filter;
 
 /* A keyset cursor so that paging stays fast with 100,000 observations: pass
@@ -176,8 +176,8 @@ typedef struct {
 
 /* Newest first. A viewer sees observations they observed or were observed
  * in, and a leader sees the whole unit's. */
-int db_obs_list(db *d, const db_obs_filter *f, db_cursor *cursor, int max,
-                model_observation *out, int *n);
+int db_obs_list(db *d, const db_obs_filter *f, db_cursor *cursor, int max, model_observation *out,
+                int *n);
 int db_obs_count(db *d, const db_obs_filter *f, int64_t *n);
 
 /* ---- the outbox, read and acknowledged by sync ---- */
@@ -187,9 +187,9 @@ typedef struct {
     model_id change_id; /* the idempotency key, made once, never re-made */
     char entity[16];    /* observation, event, note, rating, feedback, reflection */
     model_id entity_id;
-    model_id actor_id;  /* the person signed in who made the change */
+    model_id actor_id; /* the person signed in who made the change */
     int64_t created_at;
-    char *payload;      /* JSON of the change; owned by the entry */
+    char *payload; /* JSON of the change; owned by the entry */
 } db_outbox_entry;
 
 /* Changes not yet acknowledged by the server. */
@@ -210,14 +210,14 @@ int db_is_pending(db *d, const char *entity_id, int *pending);
  * draft lives in its own table, deleted with its observation, so a field
  * added here is erased with the rest without anyone listing it. */
 typedef enum {
-    DB_DRAFT_NOTE = 0,    /* the half-written note while observing */
-    DB_DRAFT_SKIPPED,     /* interval prompts skipped (a count, as text) */
-    DB_DRAFT_FB_WORKS,    /* feedback: what works */
-    DB_DRAFT_FB_WONDER,   /* feedback: wonderings */
-    DB_DRAFT_FB_NEXT,     /* feedback: the agreed next step */
-    DB_DRAFT_RE_TEXT,     /* reflection */
-    DB_DRAFT_RE_NEXT,     /* reflection: my next step */
-    DB_DRAFT_FIELDS       /* the number of fields */
+    DB_DRAFT_NOTE = 0,  /* the half-written note while observing */
+    DB_DRAFT_SKIPPED,   /* interval prompts skipped (a count, as text) */
+    DB_DRAFT_FB_WORKS,  /* feedback: what works */
+    DB_DRAFT_FB_WONDER, /* feedback: wonderings */
+    DB_DRAFT_FB_NEXT,   /* feedback: the agreed next step */
+    DB_DRAFT_RE_TEXT,   /* reflection */
+    DB_DRAFT_RE_NEXT,   /* reflection: my next step */
+    DB_DRAFT_FIELDS     /* the number of fields */
 } db_draft_field;
 
 /* Keeps text (up to MODEL_TEXT_MAX bytes, "" allowed) as the draft of one

@@ -15,10 +15,10 @@
 /* The filter shared by the progression's queries, with who may see what.
  * Parameters: ?1 unit, ?2 leader flag, ?3 viewer, ?4 focus, ?5 room,
  * ?6 observer, ?7 from, ?8 to; ?9 origin, ?10 width, ?11 periods. */
-#define HIST_WHERE                                                                               \
-    " o.unit_id = ?1 AND (?2 = 1 OR o.observer_id = ?3 OR o.observee_id = ?3)"                  \
-    " AND o.focus_id = ?4 AND (?5 = '' OR o.room_id = ?5) AND (?6 = '' OR o.observer_id = ?6)"  \
-    " AND (?7 = 0 OR o.started_at >= ?7) AND (?8 = 0 OR o.started_at < ?8)"                     \
+#define HIST_WHERE                                                                                 \
+    " o.unit_id = ?1 AND (?2 = 1 OR o.observer_id = ?3 OR o.observee_id = ?3)"                     \
+    " AND o.focus_id = ?4 AND (?5 = '' OR o.room_id = ?5) AND (?6 = '' OR o.observer_id = ?6)"     \
+    " AND (?7 = 0 OR o.started_at >= ?7) AND (?8 = 0 OR o.started_at < ?8)"                        \
     " AND o.status = " DB_Q(DB_OBS_FINISHED)
 #define HIST_BUCKET "(o.started_at - ?9) / ?10"
 #define HIST_IN_RANGE " AND o.started_at >= ?9 AND " HIST_BUCKET " < ?11"
@@ -110,23 +110,25 @@ static void bucket_rates(db_hist_bucket *k)
         k->per_10min[c] = model_rate_per_10min(k->counts[c], k->observed_ms);
 }
 
-int db_hist_focus(db *d, const db_hist_filter *f, const model_focus *focus,
-                  const model_template *t, int64_t origin, int64_t width_ms, int max,
-                  db_hist_bucket *out, int *n, db_hist_bucket *total)
+int db_hist_focus(db *d, const db_hist_filter *f, const model_focus *focus, const model_template *t,
+                  int64_t origin, int64_t width_ms, int max, db_hist_bucket *out, int *n,
+                  db_hist_bucket *total)
 {
-    static const char obs_sql[] =
-        "SELECT " HIST_BUCKET ", count(*), sum(max(o.ended_at - o.started_at, 0))"
-        " FROM observation o WHERE" HIST_WHERE HIST_IN_RANGE " GROUP BY 1";
+    static const char obs_sql[] = "SELECT " HIST_BUCKET
+                                  ", count(*), sum(max(o.ended_at - o.started_at, 0))"
+                                  " FROM observation o WHERE" HIST_WHERE HIST_IN_RANGE
+                                  " GROUP BY 1";
     static const char rating_sql[] =
-        "SELECT " HIST_BUCKET ", r.sign_id, count(*), sum(r.level >= " DB_Q(DB_HIST_SEEN_LEVEL) ")"
-        " FROM observation o JOIN rating r ON r.observation_id = o.id"
-        " WHERE" HIST_WHERE HIST_IN_RANGE " AND r.level >= 0 GROUP BY 1, 2";
+        "SELECT " HIST_BUCKET ", r.sign_id, count(*), sum(r.level >= " DB_Q(
+            DB_HIST_SEEN_LEVEL) ")"
+                                " FROM observation o JOIN rating r ON r.observation_id = o.id"
+                                " WHERE" HIST_WHERE HIST_IN_RANGE " AND r.level >= 0 GROUP BY 1, 2";
     static const char event_sql[] =
         "SELECT " HIST_BUCKET ", e.key, count(*)"
         " FROM observation o JOIN event e ON e.observation_id = o.id"
-        " WHERE" HIST_WHERE HIST_IN_RANGE " AND e.kind = " DB_Q(DB_EV_COUNT)
-        " AND NOT EXISTS (SELECT 1 FROM event u WHERE u.kind = " DB_Q(DB_EV_UNDO)
-        " AND u.target_id = e.id) GROUP BY 1, 2";
+        " WHERE" HIST_WHERE HIST_IN_RANGE
+        " AND e.kind = " DB_Q(DB_EV_COUNT) " AND NOT EXISTS (SELECT 1 FROM event u WHERE u.kind = " DB_Q(
+            DB_EV_UNDO) " AND u.target_id = e.id) GROUP BY 1, 2";
     *n = 0;
     if (max < 1 || max > DB_HIST_MAX_BUCKETS || width_ms < 1)
         return db_fail(d, DB_INVALID, "A history has 1 to %d periods of at least 1 ms.",
@@ -249,8 +251,9 @@ static int retention_batch(db *d, const char *unit_id, int64_t cutoff, int max, 
     while ((src = sqlite3_step(st)) == SQLITE_ROW && *n < max)
         db_col_text(st, 0, ids[(*n)++], sizeof(model_id));
     sqlite3_reset(st);
-    return src == SQLITE_ROW || src == SQLITE_DONE ? DB_OK
-                                                   : db_sqlite_fail(d, src, "finding old observations");
+    return src == SQLITE_ROW || src == SQLITE_DONE
+               ? DB_OK
+               : db_sqlite_fail(d, src, "finding old observations");
 }
 
 int db_retention_run(db *d, const char *unit_id, int64_t now_ms, int max, int *deleted)

@@ -36,10 +36,10 @@ typedef struct {
 typedef struct {
     int64_t start;
     int n_obs;
-    int seen[MODEL_MAX_SIGNS];  /* observations in which the sign was seen */
-    int rated[MODEL_MAX_SIGNS]; /* observations in which it was rated at all */
-    int64_t counts[MODEL_MAX_COUNTERS]; /* taps, undone ones taken out */
-    int64_t observed_ms;        /* the observations' total duration */
+    int seen[MODEL_MAX_SIGNS];            /* observations in which the sign was seen */
+    int rated[MODEL_MAX_SIGNS];           /* observations in which it was rated at all */
+    int64_t counts[MODEL_MAX_COUNTERS];   /* taps, undone ones taken out */
+    int64_t observed_ms;                  /* the observations' total duration */
     double per_10min[MODEL_MAX_COUNTERS]; /* counts per 10 minutes observed */
 } db_hist_bucket;
 
@@ -56,9 +56,9 @@ int db_hist_range(db *d, const db_hist_filter *f, int64_t *first, int64_t *last,
  * receives the sum over all periods. Three grouped queries, however many
  * observations there are.
  */
-int db_hist_focus(db *d, const db_hist_filter *f, const model_focus *focus,
-                  const model_template *t, int64_t origin, int64_t width_ms, int max,
-                  db_hist_bucket *out, int *n, db_hist_bucket *total);
+int db_hist_focus(db *d, const db_hist_filter *f, const model_focus *focus, const model_template *t,
+                  int64_t origin, int64_t width_ms, int max, db_hist_bucket *out, int *n,
+                  db_hist_bucket *total);
 
 /* ---- revisions of corrected observations ---- */
 

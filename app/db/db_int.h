@@ -112,9 +112,9 @@ int db_outbox_add(db *d, const model_record *rec, const char *entity_id, const c
 void db_fold(const char *s, char *out, size_t cap);
 
 /* The columns of an observation row, in the order db_read_obs() reads. */
-#define DB_OBS_COLS                                                                              \
-    "id, unit_id, focus_id, focus_version, template_id, template_version, observer_id,"         \
-    " observee_id, room_id, activity, context, agreement, started_at, ended_at, status,"        \
+#define DB_OBS_COLS                                                                                \
+    "id, unit_id, focus_id, focus_version, template_id, template_version, observer_id,"            \
+    " observee_id, room_id, activity, context, agreement, started_at, ended_at, status,"           \
     " revision, updated_at"
 void db_read_obs(sqlite3_stmt *st, void *out); /* a db_reader for model_observation */
 /* Binds an observation to ?1..?17 in DB_OBS_COLS order; a statement that
@@ -134,8 +134,8 @@ void db_bind_feedback(sqlite3_stmt *st, const model_feedback *f);
 void db_bind_reflection(sqlite3_stmt *st, const model_reflection *r);
 /* A rating is one per sign of an observation: the newest level wins,
  * whether rated here or pulled. */
-#define DB_RATING_UPSERT                                                                         \
-    "INSERT INTO rating(observation_id, sign_id, level, at) VALUES(?1, ?2, ?3, ?4)"              \
+#define DB_RATING_UPSERT                                                                           \
+    "INSERT INTO rating(observation_id, sign_id, level, at) VALUES(?1, ?2, ?3, ?4)"                \
     " ON CONFLICT(observation_id, sign_id) DO UPDATE SET level = excluded.level, at = excluded.at"
 
 /* The migrations: runs every step above the file's version. */

@@ -11,12 +11,12 @@
 /* Builds the WHERE clause and binds in one place so list and count agree.
  * Parameters: ?1 unit, ?2 viewer, ?3 focus, ?4 room, ?5 observer,
  * ?6 observee, ?7 status, ?8 from, ?9 to, ?10 leader flag. */
-#define WHERE_SQL                                                                                \
-    " WHERE unit_id = ?1"                                                                        \
-    " AND (?10 = 1 OR observer_id = ?2 OR observee_id = ?2)"                                     \
-    " AND (?3 = '' OR focus_id = ?3) AND (?4 = '' OR room_id = ?4)"                              \
-    " AND (?5 = '' OR observer_id = ?5) AND (?6 = '' OR observee_id = ?6)"                       \
-    " AND (?7 < 0 OR status = ?7) AND (?8 = 0 OR started_at >= ?8)"                              \
+#define WHERE_SQL                                                                                  \
+    " WHERE unit_id = ?1"                                                                          \
+    " AND (?10 = 1 OR observer_id = ?2 OR observee_id = ?2)"                                       \
+    " AND (?3 = '' OR focus_id = ?3) AND (?4 = '' OR room_id = ?4)"                                \
+    " AND (?5 = '' OR observer_id = ?5) AND (?6 = '' OR observee_id = ?6)"                         \
+    " AND (?7 < 0 OR status = ?7) AND (?8 = 0 OR started_at >= ?8)"                                \
     " AND (?9 = 0 OR started_at < ?9)"
 
 static int bind_filter(db *d, sqlite3_stmt *st, const db_obs_filter *f)
@@ -39,8 +39,8 @@ static int bind_filter(db *d, sqlite3_stmt *st, const db_obs_filter *f)
     return DB_OK;
 }
 
-int db_obs_list(db *d, const db_obs_filter *f, db_cursor *cursor, int max,
-                model_observation *out, int *n)
+int db_obs_list(db *d, const db_obs_filter *f, db_cursor *cursor, int max, model_observation *out,
+                int *n)
 {
     static const char sql[] = "SELECT " DB_OBS_COLS " FROM observation" WHERE_SQL
                               " AND (?11 = 0 OR started_at < ?11 OR (started_at = ?11"
@@ -55,7 +55,8 @@ int db_obs_list(db *d, const db_obs_filter *f, db_cursor *cursor, int max,
     sqlite3_bind_int64(st, 11, cursor->started_at);
     db_bind_text(st, 12, cursor->id);
     sqlite3_bind_int(st, 13, max);
-    if ((rc = db_rows(d, st, db_read_obs, out, sizeof *out, max, n, "listing observations")) != DB_OK)
+    if ((rc = db_rows(d, st, db_read_obs, out, sizeof *out, max, n, "listing observations")) !=
+        DB_OK)
         return rc;
     if (*n > 0) {
         cursor->started_at = out[*n - 1].started_at;

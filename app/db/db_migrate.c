@@ -85,10 +85,9 @@ static const char step1[] =
 /* Step 2: people are searched by name on the sign-in screen, case-blind for
  * Danish letters too, which SQLite's own lower() and LIKE do not do. Keep a
  * folded copy of each name, filled in for the people already stored. */
-static const char step2[] =
-    "ALTER TABLE person ADD COLUMN name_fold TEXT NOT NULL DEFAULT '';"
-    "UPDATE person SET name_fold = blik_fold(name);"
-    "CREATE INDEX person_by_fold ON person(unit_id, active, name_fold);";
+static const char step2[] = "ALTER TABLE person ADD COLUMN name_fold TEXT NOT NULL DEFAULT '';"
+                            "UPDATE person SET name_fold = blik_fold(name);"
+                            "CREATE INDEX person_by_fold ON person(unit_id, active, name_fold);";
 
 /* Step 3: a push names the person who made each change, and the server
  * checks that it is the part's one writer; keep it with the entry. Entries
@@ -161,8 +160,8 @@ static const char step5[] =
  * deletions erase every draft field without a list of key prefixes. The
  * drafts of observations still on the tablet move; others had been
  * forgotten already. The numbers are db_draft_field's values. */
-#define STEP6_PREFIXES                                                                           \
-    "WITH p(prefix, field) AS (VALUES ('note.', 0), ('skip.', 1), ('fb.works.', 2),"             \
+#define STEP6_PREFIXES                                                                             \
+    "WITH p(prefix, field) AS (VALUES ('note.', 0), ('skip.', 1), ('fb.works.', 2),"               \
     " ('fb.wonder.', 3), ('fb.next.', 4), ('re.text.', 5), ('re.next.', 6))"
 static const char step6[] =
     "CREATE TABLE draft("

@@ -146,11 +146,13 @@ int db_obs_start(db *d, const db_obs_new *n, model_id id_out)
                          sizeof err))
         return db_fail(d, DB_INVALID, "%s", err);
     if (!n->agreement)
-        return db_fail(d, DB_INVALID, "Confirm first that the agreement with the observed "
-                                      "colleague is made.");
+        return db_fail(d, DB_INVALID,
+                       "Confirm first that the agreement with the observed "
+                       "colleague is made.");
     if (!strcmp(n->observer_id, n->observee_id))
-        return db_fail(d, DB_INVALID, "The observer and the observed colleague must be two "
-                                      "people.");
+        return db_fail(d, DB_INVALID,
+                       "The observer and the observed colleague must be two "
+                       "people.");
     model_observation *o = calloc(1, sizeof *o);
     model_focus *f = malloc(sizeof *f);
     model_template *t = malloc(sizeof *t);
@@ -235,8 +237,9 @@ static int begin_obs(db *d, const char *obs_id, const char *actor_id, int need_d
     if (!actor_id || strcmp(actor_id, o->observer_id))
         return db_end(d, db_fail(d, DB_DENIED, "Only the observer can change this observation."));
     if (need_draft && o->status != MODEL_OBS_DRAFT)
-        return db_end(d, db_fail(d, DB_DENIED, "The observation is finished; nothing more can "
-                                               "be recorded in it."));
+        return db_end(d, db_fail(d, DB_DENIED,
+                                 "The observation is finished; nothing more can "
+                                 "be recorded in it."));
     return DB_OK;
 }
 
@@ -399,11 +402,13 @@ int db_obs_rate(db *d, const char *obs_id, const char *actor_id, const char *sig
  * is a start. */
 static int state_running(db *d, const char *obs_id, const char *key, int *running)
 {
-    sqlite3_stmt *st = db_stmt(d, "SELECT kind FROM event e WHERE observation_id = ?1"
-                                  " AND key = ?2 AND kind IN (" DB_Q(DB_EV_STATE_START) ", "
-                                  DB_Q(DB_EV_STATE_STOP) ") AND NOT EXISTS (SELECT 1 FROM event u"
-                                  " WHERE u.kind = " DB_Q(DB_EV_UNDO) " AND u.target_id = e.id)"
-                                  " ORDER BY rowid DESC LIMIT 1");
+    sqlite3_stmt *st = db_stmt(
+        d,
+        "SELECT kind FROM event e WHERE observation_id = ?1"
+        " AND key = ?2 AND kind IN (" DB_Q(DB_EV_STATE_START) ", " DB_Q(
+            DB_EV_STATE_STOP) ") AND NOT EXISTS (SELECT 1 FROM event u"
+                              " WHERE u.kind = " DB_Q(DB_EV_UNDO) " AND u.target_id = e.id)"
+                                                                  " ORDER BY rowid DESC LIMIT 1");
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, obs_id);
@@ -411,8 +416,7 @@ static int state_running(db *d, const char *obs_id, const char *key, int *runnin
     int rc = sqlite3_step(st);
     *running = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == MODEL_EV_STATE_START;
     sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK
-                                                 : db_sqlite_fail(d, rc, "reading a state");
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK : db_sqlite_fail(d, rc, "reading a state");
 }
 
 /* Appends one event row and its outbox entry inside the open transaction. */
@@ -471,9 +475,10 @@ int db_obs_event(db *d, const char *obs_id, const char *actor_id, model_event_ki
         return rc;
     }
     if ((rc = obs_template(d, &o, t)) == DB_OK) {
-        int known = kind == MODEL_EV_COUNT    ? key_in(t->counters, t->n_counters, key)
-                    : kind == MODEL_EV_SAMPLE ? key_in(t->interval_options, t->n_interval_options, key)
-                                              : key_in(t->states, t->n_states, key);
+        int known = kind == MODEL_EV_COUNT ? key_in(t->counters, t->n_counters, key)
+                    : kind == MODEL_EV_SAMPLE
+                        ? key_in(t->interval_options, t->n_interval_options, key)
+                        : key_in(t->states, t->n_states, key);
         if (!known)
             rc = db_fail(d, DB_INVALID, "The template has no %s \"%.40s\".",
                          kind == MODEL_EV_COUNT    ? "counter"
@@ -511,11 +516,13 @@ static void read_event(sqlite3_stmt *st, void *out)
 int db_obs_last_undoable(db *d, const char *obs_id, model_event *out)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = db_stmt(d, "SELECT id, observation_id, kind, key, target_id, at"
-                                  " FROM event e WHERE observation_id = ?1"
-                                  " AND kind <> " DB_Q(DB_EV_UNDO) " AND NOT EXISTS"
-                                  " (SELECT 1 FROM event u WHERE u.kind = " DB_Q(DB_EV_UNDO)
-                                  " AND u.target_id = e.id) ORDER BY rowid DESC LIMIT 1");
+    sqlite3_stmt *st = db_stmt(
+        d, "SELECT id, observation_id, kind, key, target_id, at"
+           " FROM event e WHERE observation_id = ?1"
+           " AND kind <> " DB_Q(
+               DB_EV_UNDO) " AND NOT EXISTS"
+                           " (SELECT 1 FROM event u WHERE u.kind = " DB_Q(
+                               DB_EV_UNDO) " AND u.target_id = e.id) ORDER BY rowid DESC LIMIT 1");
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, obs_id);
@@ -555,8 +562,9 @@ int db_obs_note(db *d, const char *obs_id, const char *actor_id, const char *tex
         return db_end(d, rc);
     model_id id;
     if (model_id_new(d->sys, id) != 0)
-        return db_end(d, db_fail(d, DB_INTERNAL, "The tablet gave no randomness for a new "
-                                                 "identifier."));
+        return db_end(d, db_fail(d, DB_INTERNAL,
+                                 "The tablet gave no randomness for a new "
+                                 "identifier."));
     int64_t now = d->sys->now_ms(d->sys);
     model_record rec = {.entity = MODEL_ENT_NOTE, .u.note = {.at = now}};
     memcpy(rec.u.note.id, id, sizeof id);
@@ -691,8 +699,9 @@ int db_reflection_put(db *d, const char *obs_id, const char *actor_id, const cha
     if ((rc = db_obs_get(d, obs_id, &o)) != DB_OK)
         return db_end(d, rc);
     if (!actor_id || strcmp(actor_id, o.observee_id))
-        return db_end(d, db_fail(d, DB_DENIED, "Only the observed colleague can write the "
-                                               "reflection."));
+        return db_end(d, db_fail(d, DB_DENIED,
+                                 "Only the observed colleague can write the "
+                                 "reflection."));
     int64_t now = d->sys->now_ms(d->sys);
     model_record rec = {.entity = MODEL_ENT_REFLECTION, .u.reflection = {.updated_at = now}};
     model_reflection *r = &rec.u.reflection;
@@ -700,10 +709,11 @@ int db_reflection_put(db *d, const char *obs_id, const char *actor_id, const cha
     model_copy(r->author_id, sizeof r->author_id, actor_id);
     model_copy(r->text, sizeof r->text, text ? text : "");
     model_copy(r->next_step, sizeof r->next_step, next_step ? next_step : "");
-    sqlite3_stmt *st = db_stmt(d, "INSERT INTO reflection(observation_id, author_id, text,"
-                                  " next_step, updated_at) VALUES(?1, ?2, ?3, ?4, ?5)"
-                                  " ON CONFLICT(observation_id) DO UPDATE SET text = excluded.text,"
-                                  " next_step = excluded.next_step, updated_at = excluded.updated_at");
+    sqlite3_stmt *st = db_stmt(d,
+                               "INSERT INTO reflection(observation_id, author_id, text,"
+                               " next_step, updated_at) VALUES(?1, ?2, ?3, ?4, ?5)"
+                               " ON CONFLICT(observation_id) DO UPDATE SET text = excluded.text,"
+                               " next_step = excluded.next_step, updated_at = excluded.updated_at");
     if (!st)
         return db_end(d, DB_INTERNAL);
     db_bind_reflection(st, r);
@@ -803,11 +813,13 @@ int db_obs_tally(db *d, const char *obs_id, const model_template *t, model_event
 {
     memset(out, 0, sizeof *out);
     *n = 0;
-    sqlite3_stmt *st = db_stmt(d, "SELECT id, observation_id, kind, key, target_id, at,"
-                                  " kind = " DB_Q(DB_EV_UNDO) " OR EXISTS (SELECT 1 FROM event u"
-                                  " WHERE u.kind = " DB_Q(DB_EV_UNDO) " AND u.target_id = e.id)"
-                                  " FROM event e"
-                                  " WHERE observation_id = ?1 ORDER BY rowid");
+    sqlite3_stmt *st = db_stmt(
+        d, "SELECT id, observation_id, kind, key, target_id, at,"
+           " kind = " DB_Q(DB_EV_UNDO) " OR EXISTS (SELECT 1 FROM event u"
+                                       " WHERE u.kind = " DB_Q(
+                                           DB_EV_UNDO) " AND u.target_id = e.id)"
+                                                       " FROM event e"
+                                                       " WHERE observation_id = ?1 ORDER BY rowid");
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, obs_id);
@@ -828,13 +840,16 @@ int db_obs_tally(db *d, const char *obs_id, const model_template *t, model_event
     return rc == SQLITE_DONE ? db_ok(d) : db_sqlite_fail(d, rc, "reading events");
 }
 
-int db_obs_counts(db *d, const char *obs_id, const model_template *t, int counts[MODEL_MAX_COUNTERS])
+int db_obs_counts(db *d, const char *obs_id, const model_template *t,
+                  int counts[MODEL_MAX_COUNTERS])
 {
     memset(counts, 0, sizeof(int) * MODEL_MAX_COUNTERS);
-    sqlite3_stmt *st = db_stmt(d, "SELECT key, count(*) FROM event e WHERE observation_id = ?1"
-                                  " AND kind = " DB_Q(DB_EV_COUNT) " AND NOT EXISTS"
-                                  " (SELECT 1 FROM event u WHERE u.kind = " DB_Q(DB_EV_UNDO)
-                                  " AND u.target_id = e.id) GROUP BY key");
+    sqlite3_stmt *st = db_stmt(
+        d,
+        "SELECT key, count(*) FROM event e WHERE observation_id = ?1"
+        " AND kind = " DB_Q(DB_EV_COUNT) " AND NOT EXISTS"
+                                         " (SELECT 1 FROM event u WHERE u.kind = " DB_Q(
+                                             DB_EV_UNDO) " AND u.target_id = e.id) GROUP BY key");
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, obs_id);

@@ -21,8 +21,9 @@ int db_outbox_add(db *d, const model_record *rec, const char *entity_id, const c
         return db_fail(d, DB_NOMEM, "Out of memory while queueing a change for sync.");
     if (!text)
         return db_fail(d, DB_INVALID, "The change cannot be queued for sync. %s", e.msg);
-    sqlite3_stmt *st = db_stmt(d, "INSERT INTO outbox(change_id, entity, entity_id, obs_id,"
-                                  " payload, created_at, actor_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    sqlite3_stmt *st = db_stmt(
+        d, "INSERT INTO outbox(change_id, entity, entity_id, obs_id,"
+           " payload, created_at, actor_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (!st) {
         free(text);
         return DB_INTERNAL;
@@ -64,8 +65,9 @@ void db_outbox_entries_free(db_outbox_entry *e, int n)
 int db_outbox_peek(db *d, int64_t after, int max, db_outbox_entry *out, int *n)
 {
     *n = 0;
-    sqlite3_stmt *st = db_stmt(d, "SELECT seq, change_id, entity, entity_id, created_at, payload, actor_id"
-                                  " FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+    sqlite3_stmt *st = db_stmt(
+        d, "SELECT seq, change_id, entity, entity_id, created_at, payload, actor_id"
+           " FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2");
     if (!st)
         return DB_INTERNAL;
     sqlite3_bind_int64(st, 1, after);

@@ -34,8 +34,9 @@ static int need_unit(db *d, const char *unit_id)
     sqlite3_reset(st);
     if (rc == SQLITE_ROW)
         return DB_OK;
-    return rc == SQLITE_DONE ? db_fail(d, DB_NOTFOUND, "The unit %s is not on this tablet.", unit_id)
-                             : db_sqlite_fail(d, rc, "looking up a unit");
+    return rc == SQLITE_DONE
+               ? db_fail(d, DB_NOTFOUND, "The unit %s is not on this tablet.", unit_id)
+               : db_sqlite_fail(d, rc, "looking up a unit");
 }
 
 int db_unit_put(db *d, const model_unit *u)
@@ -222,8 +223,9 @@ int db_template_put(db *d, const model_template *t)
         sqlite3_reset(st);
         free(body);
         return same ? db_ok(d)
-                    : db_fail(d, DB_INVALID, "Template %s version %d is already stored with other "
-                                             "content; a change needs a new version.",
+                    : db_fail(d, DB_INVALID,
+                              "Template %s version %d is already stored with other "
+                              "content; a change needs a new version.",
                               t->id, t->version);
     }
     sqlite3_reset(st);
@@ -251,7 +253,7 @@ int db_template_put_json(db *d, const char *json, size_t len)
     if (!t)
         return db_fail(d, DB_NOMEM, "Out of memory while reading a template.");
     int rc = model_template_parse(json, len, t, d->err, sizeof d->err) ? DB_INVALID
-                                                                         : db_template_put(d, t);
+                                                                       : db_template_put(d, t);
     free(t);
     return rc;
 }
@@ -316,8 +318,9 @@ int db_focus_put(db *d, const model_focus *f)
         int same = focus_same(old, f);
         free(old);
         return same ? db_ok(d)
-                    : db_fail(d, DB_INVALID, "Focus %s version %d is already stored with other "
-                                             "content; a change needs a new version.",
+                    : db_fail(d, DB_INVALID,
+                              "Focus %s version %d is already stored with other "
+                              "content; a change needs a new version.",
                               f->id, f->version);
     }
     free(old);
@@ -331,8 +334,9 @@ int db_focus_put(db *d, const model_focus *f)
     int src = sqlite3_step(tst);
     sqlite3_reset(tst);
     if (src != SQLITE_ROW)
-        return src == SQLITE_DONE ? db_fail(d, DB_INVALID, "The focus's template is not on this "
-                                                           "tablet.")
+        return src == SQLITE_DONE ? db_fail(d, DB_INVALID,
+                                            "The focus's template is not on this "
+                                            "tablet.")
                                   : db_sqlite_fail(d, src, "saving a focus");
     if ((rc = db_begin(d)) != DB_OK)
         return rc;
@@ -405,7 +409,8 @@ static void read_focus(sqlite3_stmt *st, void *out)
     db_col_text(st, 8, f->template_id, sizeof f->template_id);
 }
 
-#define FOCUS_COLS "id, version, unit_id, question, why, pillar, period_from, period_to, template_id"
+#define FOCUS_COLS                                                                                 \
+    "id, version, unit_id, question, why, pillar, period_from, period_to, template_id"
 
 int db_focus_get(db *d, const char *id, int version, model_focus *out)
 {
@@ -426,11 +431,11 @@ int db_focus_list(db *d, const char *unit_id, const char *date, int offset, int 
                   model_focus *out, int *n)
 {
     *n = 0;
-    sqlite3_stmt *st = db_stmt(
-        d, "SELECT " FOCUS_COLS " FROM focus f WHERE unit_id = ?1"
-           " AND version = (SELECT max(version) FROM focus g WHERE g.id = f.id)"
-           " AND (?2 = '' OR (period_from <= ?2 AND period_to >= ?2))"
-           " ORDER BY question, id LIMIT ?3 OFFSET ?4");
+    sqlite3_stmt *st = db_stmt(d,
+                               "SELECT " FOCUS_COLS " FROM focus f WHERE unit_id = ?1"
+                               " AND version = (SELECT max(version) FROM focus g WHERE g.id = f.id)"
+                               " AND (?2 = '' OR (period_from <= ?2 AND period_to >= ?2))"
+                               " ORDER BY question, id LIMIT ?3 OFFSET ?4");
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, unit_id);

@@ -16,8 +16,8 @@
 /* The statement sql with the observation as ?1 and the field as ?2, after
  * checking both, so that a bad one changes nothing and says why; NULL with
  * *rc set on failure. */
-static sqlite3_stmt *draft_stmt(db *d, const char *sql, const char *obs_id,
-                                db_draft_field field, int *rc)
+static sqlite3_stmt *draft_stmt(db *d, const char *sql, const char *obs_id, db_draft_field field,
+                                int *rc)
 {
     char err[160];
     if (model_id_check(obs_id, "The draft's observation", err, sizeof err)) {
@@ -64,8 +64,10 @@ int db_draft_get(db *d, const char *obs_id, db_draft_field field, char *out, siz
 {
     out[0] = '\0';
     int rc;
-    sqlite3_stmt *st = draft_stmt(d, "SELECT text FROM draft WHERE observation_id = ?1"
-                                     " AND field = ?2", obs_id, field, &rc);
+    sqlite3_stmt *st = draft_stmt(d,
+                                  "SELECT text FROM draft WHERE observation_id = ?1"
+                                  " AND field = ?2",
+                                  obs_id, field, &rc);
     return st ? db_get_text(d, st, "draft", out, cap) : rc;
 }
 
@@ -96,8 +98,9 @@ static const char KV_DEVICE_UNIT[] = "device.unit", KV_SERVER_NOTE[] = "settings
 int db_enrolment_put(db *d, const db_enrolment *e, const char *ca_pem)
 {
     if (!e->server_url[0] || !e->device_id[0] || !e->device_secret[0] || !e->unit_id[0])
-        return db_fail(d, DB_INVALID, "An enrolment needs the server, the device's credentials "
-                                      "and the unit.");
+        return db_fail(d, DB_INVALID,
+                       "An enrolment needs the server, the device's credentials "
+                       "and the unit.");
     if (ca_pem && strlen(ca_pem) > DB_ENROL_CA_MAX)
         return db_fail(d, DB_INVALID, "The server's certificate is longer than %d bytes.",
                        DB_ENROL_CA_MAX);
@@ -105,8 +108,8 @@ int db_enrolment_put(db *d, const db_enrolment *e, const char *ca_pem)
     if (rc != DB_OK)
         return rc;
     const char *keys[] = {CFG_URL, CFG_DEVICE, CFG_SECRET, CFG_UNIT, CFG_CA, CFG_PIN};
-    const char *vals[] = {e->server_url, e->device_id, e->device_secret, e->unit_id,
-                          ca_pem ? ca_pem : "", e->pin};
+    const char *vals[] = {e->server_url, e->device_id,         e->device_secret,
+                          e->unit_id,    ca_pem ? ca_pem : "", e->pin};
     for (size_t i = 0; rc == DB_OK && i < sizeof keys / sizeof keys[0]; i++)
         rc = db_sync_config_put(d, keys[i], vals[i]);
     return db_end(d, rc);
@@ -138,10 +141,7 @@ int db_enrolment_get(db *d, db_enrolment *out)
     return db_ok(d);
 }
 
-int db_enrolment_ca(db *d, char *out, size_t cap)
-{
-    return cfg_read(d, CFG_CA, out, cap, 1);
-}
+int db_enrolment_ca(db *d, char *out, size_t cap) { return cfg_read(d, CFG_CA, out, cap, 1); }
 
 int db_enrolled(db *d)
 {
@@ -149,7 +149,10 @@ int db_enrolled(db *d)
     return db_sync_config_get(d, CFG_DEVICE, dev, sizeof dev) == DB_OK && dev[0];
 }
 
-int db_device_unit_get(db *d, model_id out) { return db_kv_get(d, KV_DEVICE_UNIT, out, sizeof(model_id)); }
+int db_device_unit_get(db *d, model_id out)
+{
+    return db_kv_get(d, KV_DEVICE_UNIT, out, sizeof(model_id));
+}
 
 int db_device_unit_put(db *d, const char *unit_id)
 {
@@ -159,7 +162,10 @@ int db_device_unit_put(db *d, const char *unit_id)
     return db_kv_put(d, KV_DEVICE_UNIT, unit_id);
 }
 
-int db_server_note_get(db *d, char *out, size_t cap) { return db_kv_get(d, KV_SERVER_NOTE, out, cap); }
+int db_server_note_get(db *d, char *out, size_t cap)
+{
+    return db_kv_get(d, KV_SERVER_NOTE, out, cap);
+}
 
 int db_server_note_put(db *d, const char *url) { return db_kv_put(d, KV_SERVER_NOTE, url); }
 

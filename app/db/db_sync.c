@@ -44,7 +44,7 @@ int db_sync_exists(db *d, sqlite3_stmt *st, const char *doing)
 /* The key the server knows a change's record by: a rating is named in the
  * outbox by its sign, within its observation. */
 void db_sync_change_key(const char *entity, const char *entity_id, const char *obs_id, char *key,
-                       size_t cap)
+                        size_t cap)
 {
     if (!strcmp(entity, "rating"))
         snprintf(key, cap, "%s/%s", obs_id ? obs_id : "", entity_id);
@@ -54,9 +54,10 @@ void db_sync_change_key(const char *entity, const char *entity_id, const char *o
 
 int db_sync_version_put(db *d, const char *entity, const char *key, int version)
 {
-    sqlite3_stmt *st = db_stmt(d, "INSERT INTO sync_version(entity, key, version) VALUES(?1, ?2, ?3)"
-                                  " ON CONFLICT(entity, key) DO UPDATE SET"
-                                  " version = max(version, excluded.version)");
+    sqlite3_stmt *st = db_stmt(d,
+                               "INSERT INTO sync_version(entity, key, version) VALUES(?1, ?2, ?3)"
+                               " ON CONFLICT(entity, key) DO UPDATE SET"
+                               " version = max(version, excluded.version)");
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, entity);
@@ -119,8 +120,8 @@ int db_sync_keep(db *d, const char *table, const model_record *rec, const char *
         sqlite3_bind_int(st, 3, version);
         db_bind_text(st, 4, text);
     }
-    int rc = db_sync_run(d, st, park ? "keeping a record that arrived early"
-                                     : "keeping the server's version");
+    int rc = db_sync_run(
+        d, st, park ? "keeping a record that arrived early" : "keeping the server's version");
     free(text);
     return rc;
 }

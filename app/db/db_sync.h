@@ -97,16 +97,16 @@ typedef enum {
  * Unknown change ids are ignored (an answer read twice). Inside the caller's
  * transaction if one is open.
  */
-int db_sync_ack(db *d, const char *change_id, db_sync_ack_kind kind, int version,
-                const char *code, const char *message);
+int db_sync_ack(db *d, const char *change_id, db_sync_ack_kind kind, int version, const char *code,
+                const char *message);
 
 /* ---- honest state, for the screens ---- */
 
 typedef enum {
-    DB_SYNC_SYNCED = 0,   /* the server has acknowledged every change */
-    DB_SYNC_SAVED,        /* saved on this tablet; waiting to be sent */
-    DB_SYNC_CONFLICT,     /* needs review: two versions met */
-    DB_SYNC_REJECTED      /* the server refused a change; see the reason */
+    DB_SYNC_SYNCED = 0, /* the server has acknowledged every change */
+    DB_SYNC_SAVED,      /* saved on this tablet; waiting to be sent */
+    DB_SYNC_CONFLICT,   /* needs review: two versions met */
+    DB_SYNC_REJECTED    /* the server refused a change; see the reason */
 } db_sync_state;
 
 /* The state of a record (an observation id covers all its parts). */

@@ -132,8 +132,8 @@ static int ack_in_txn(db *d, const char *change_id, db_sync_ack_kind kind, int v
     return db_outbox_ack(d, change_id);
 }
 
-int db_sync_ack(db *d, const char *change_id, db_sync_ack_kind kind, int version,
-                const char *code, const char *message)
+int db_sync_ack(db *d, const char *change_id, db_sync_ack_kind kind, int version, const char *code,
+                const char *message)
 {
     if (!change_id || version < 0 || kind > DB_SYNC_ACK_REJECTED)
         return db_fail(d, DB_INVALID, "An acknowledgement needs a change id and a version.");

@@ -161,11 +161,12 @@ static int apply_reflection(db *d, const model_reflection *r)
     if ((rc = need_obs(d, r->observation_id)) != DB_OK ||
         (rc = need_person(d, r->author_id)) != DB_OK)
         return rc;
-    sqlite3_stmt *st = db_stmt(d, "INSERT INTO reflection(observation_id, author_id, text,"
-                                  " next_step, updated_at) VALUES(?1, ?2, ?3, ?4, ?5)"
-                                  " ON CONFLICT(observation_id) DO UPDATE SET"
-                                  " author_id = excluded.author_id, text = excluded.text,"
-                                  " next_step = excluded.next_step, updated_at = excluded.updated_at");
+    sqlite3_stmt *st = db_stmt(d,
+                               "INSERT INTO reflection(observation_id, author_id, text,"
+                               " next_step, updated_at) VALUES(?1, ?2, ?3, ?4, ?5)"
+                               " ON CONFLICT(observation_id) DO UPDATE SET"
+                               " author_id = excluded.author_id, text = excluded.text,"
+                               " next_step = excluded.next_step, updated_at = excluded.updated_at");
     if (!st)
         return DB_INTERNAL;
     db_bind_reflection(st, r);

@@ -13,9 +13,9 @@
 #include "db_sync_int.h"
 
 /* The columns of a conflict, with the server's newest version beside it. */
-#define CONFLICT_SELECT                                                                          \
-    "SELECT c.change_id, c.entity, c.entity_id, c.obs_id, c.key, c.actor_id,"                  \
-    " max(c.server_version, coalesce(r.version, 0)), c.at, c.payload, r.data"                  \
+#define CONFLICT_SELECT                                                                            \
+    "SELECT c.change_id, c.entity, c.entity_id, c.obs_id, c.key, c.actor_id,"                      \
+    " max(c.server_version, coalesce(r.version, 0)), c.at, c.payload, r.data"                      \
     " FROM sync_conflict c LEFT JOIN sync_remote r ON r.entity = c.entity AND r.key = c.key"
 
 /* Decodes a kept version (text of the model's codec) into rec; -1 if the
@@ -111,8 +111,7 @@ int db_sync_conflict_keep_mine(db *d, const char *change_id)
     if ((rc = db_sync_version_put(d, c->entity, c->key, c->server_version)) == DB_OK &&
         (rc = conflict_delete(d, change_id)) == DB_OK &&
         (rc = db_sync_remote_drop(d, c->entity, c->key, 1 << 30)) == DB_OK)
-        rc = db_outbox_add(d, &c->mine, c->entity_id, c->obs_id[0] ? c->obs_id : NULL,
-                           c->actor_id);
+        rc = db_outbox_add(d, &c->mine, c->entity_id, c->obs_id[0] ? c->obs_id : NULL, c->actor_id);
     free(c);
     return db_end(d, rc);
 }

@@ -16,7 +16,8 @@
 int db_sync_state_of(db *d, const char *entity_id, db_sync_state *state)
 {
     *state = DB_SYNC_SYNCED;
-    sqlite3_stmt *st = db_stmt(d, "SELECT 1 FROM sync_rejected WHERE entity_id = ?1 OR obs_id = ?1");
+    sqlite3_stmt *st = db_stmt(d,
+                               "SELECT 1 FROM sync_rejected WHERE entity_id = ?1 OR obs_id = ?1");
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, entity_id);

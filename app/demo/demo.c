@@ -35,46 +35,49 @@ static const struct {
 
 /* Templates as the documents a unit's learning partner would write. */
 static const char *const templates[] = {
-    "{\"id\":\"" ID("31") "\",\"unit_id\":\"" DEMO_UNIT_ID "\",\"version\":1,"
-    "\"name\":\"Samling\",\"scale\":[\"Ikke set\",\"Delvist\",\"Tydeligt\"],"
-    "\"counters\":[{\"key\":\"open_q\",\"label\":\"Åbent spørgsmål\"},"
-    "{\"key\":\"closed_q\",\"label\":\"Lukket spørgsmål\"},"
-    "{\"key\":\"child_init\",\"label\":\"Barnets initiativ\"},"
-    "{\"key\":\"interrupt\",\"label\":\"Afbrydelse\"}],"
-    "\"states\":[{\"key\":\"waiting\",\"label\":\"Ventetid\"}],"
-    "\"interval\":{\"minutes\":5,\"options\":[{\"key\":\"all\",\"label\":\"Alle deltager\"},"
-    "{\"key\":\"some\",\"label\":\"Nogle deltager\"},{\"key\":\"few\",\"label\":\"Få deltager\"}]},"
-    "\"context\":[{\"key\":\"children\",\"label\":\"Antal børn\",\"type\":\"int\",\"min\":0,\"max\":60},"
-    "{\"key\":\"adults\",\"label\":\"Antal voksne\",\"type\":\"int\",\"min\":0,\"max\":20}],"
-    "\"prompts\":[\"Hvad gjorde den voksne, lige før barnet tog ordet?\"],"
-    "\"phrases\":[\"Barnet rækker hånden op\",\"Venter på svar\",\"Gentager barnets ord\","
-    "\"Stiller et opfølgende spørgsmål\",\"Flere børn taler samtidig\"],"
-    "\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}",
+    "{\"id\":\"" ID(
+        "31") "\",\"unit_id\":\"" DEMO_UNIT_ID "\",\"version\":1,"
+              "\"name\":\"Samling\",\"scale\":[\"Ikke set\",\"Delvist\",\"Tydeligt\"],"
+              "\"counters\":[{\"key\":\"open_q\",\"label\":\"Åbent spørgsmål\"},"
+              "{\"key\":\"closed_q\",\"label\":\"Lukket spørgsmål\"},"
+              "{\"key\":\"child_init\",\"label\":\"Barnets initiativ\"},"
+              "{\"key\":\"interrupt\",\"label\":\"Afbrydelse\"}],"
+              "\"states\":[{\"key\":\"waiting\",\"label\":\"Ventetid\"}],"
+              "\"interval\":{\"minutes\":5,\"options\":[{\"key\":\"all\",\"label\":\"Alle deltager\"},"
+              "{\"key\":\"some\",\"label\":\"Nogle deltager\"},{\"key\":\"few\",\"label\":\"Få deltager\"}]},"
+              "\"context\":[{\"key\":\"children\",\"label\":\"Antal børn\",\"type\":\"int\",\"min\":0,\"max\":60},"
+              "{\"key\":\"adults\",\"label\":\"Antal voksne\",\"type\":\"int\",\"min\":0,\"max\":20}],"
+              "\"prompts\":[\"Hvad gjorde den voksne, lige før barnet tog ordet?\"],"
+              "\"phrases\":[\"Barnet rækker hånden op\",\"Venter på svar\",\"Gentager barnets ord\","
+              "\"Stiller et opfølgende spørgsmål\",\"Flere børn taler samtidig\"],"
+              "\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}",
 
-    "{\"id\":\"" ID("32") "\",\"unit_id\":\"" DEMO_UNIT_ID "\",\"version\":1,"
-    "\"name\":\"Overgange\",\"scale\":[\"Ikke set\",\"Delvist\",\"Tydeligt\"],"
-    "\"counters\":[{\"key\":\"clear_msg\",\"label\":\"Tydelig besked\"},"
-    "{\"key\":\"idle_wait\",\"label\":\"Venter uden opgave\"},"
-    "{\"key\":\"conflict\",\"label\":\"Konflikt\"}],"
-    "\"states\":[{\"key\":\"transition\",\"label\":\"Overgangstid\"},"
-    "{\"key\":\"queue\",\"label\":\"Kø ved døren\"}],"
-    "\"context\":[{\"key\":\"children\",\"label\":\"Antal børn\",\"type\":\"int\",\"min\":0,\"max\":60},"
-    "{\"key\":\"adults\",\"label\":\"Antal voksne\",\"type\":\"int\",\"min\":0,\"max\":20}],"
-    "\"phrases\":[\"Børnene ved, hvad der skal ske\",\"Voksen går foran\",\"Sang som signal\"],"
-    "\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}",
+    "{\"id\":\"" ID(
+        "32") "\",\"unit_id\":\"" DEMO_UNIT_ID "\",\"version\":1,"
+              "\"name\":\"Overgange\",\"scale\":[\"Ikke set\",\"Delvist\",\"Tydeligt\"],"
+              "\"counters\":[{\"key\":\"clear_msg\",\"label\":\"Tydelig besked\"},"
+              "{\"key\":\"idle_wait\",\"label\":\"Venter uden opgave\"},"
+              "{\"key\":\"conflict\",\"label\":\"Konflikt\"}],"
+              "\"states\":[{\"key\":\"transition\",\"label\":\"Overgangstid\"},"
+              "{\"key\":\"queue\",\"label\":\"Kø ved døren\"}],"
+              "\"context\":[{\"key\":\"children\",\"label\":\"Antal børn\",\"type\":\"int\",\"min\":0,\"max\":60},"
+              "{\"key\":\"adults\",\"label\":\"Antal voksne\",\"type\":\"int\",\"min\":0,\"max\":20}],"
+              "\"phrases\":[\"Børnene ved, hvad der skal ske\",\"Voksen går foran\",\"Sang som signal\"],"
+              "\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}",
 
-    "{\"id\":\"" ID("33") "\",\"unit_id\":\"" DEMO_UNIT_ID "\",\"version\":1,"
-    "\"name\":\"Sprog i hverdagen\",\"scale\":[\"Ikke set\",\"Delvist\",\"Tydeligt\"],"
-    "\"counters\":[{\"key\":\"open_q\",\"label\":\"Åbent spørgsmål\"},"
-    "{\"key\":\"closed_q\",\"label\":\"Lukket spørgsmål\"},"
-    "{\"key\":\"expand\",\"label\":\"Udvider barnets ord\"},"
-    "{\"key\":\"child_turn\",\"label\":\"Barnets tur\"}],"
-    "\"states\":[{\"key\":\"dialogue\",\"label\":\"Samtale i gang\"}],"
-    "\"context\":[{\"key\":\"children\",\"label\":\"Antal børn\",\"type\":\"int\",\"min\":0,\"max\":60},"
-    "{\"key\":\"situation\",\"label\":\"Situation\",\"type\":\"text\"}],"
-    "\"prompts\":[\"Hvilke ord brugte barnet selv?\"],"
-    "\"phrases\":[\"Sætter ord på\",\"Venter på barnets svar\",\"Turtagning\"],"
-    "\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}",
+    "{\"id\":\"" ID(
+        "33") "\",\"unit_id\":\"" DEMO_UNIT_ID "\",\"version\":1,"
+              "\"name\":\"Sprog i hverdagen\",\"scale\":[\"Ikke set\",\"Delvist\",\"Tydeligt\"],"
+              "\"counters\":[{\"key\":\"open_q\",\"label\":\"Åbent spørgsmål\"},"
+              "{\"key\":\"closed_q\",\"label\":\"Lukket spørgsmål\"},"
+              "{\"key\":\"expand\",\"label\":\"Udvider barnets ord\"},"
+              "{\"key\":\"child_turn\",\"label\":\"Barnets tur\"}],"
+              "\"states\":[{\"key\":\"dialogue\",\"label\":\"Samtale i gang\"}],"
+              "\"context\":[{\"key\":\"children\",\"label\":\"Antal børn\",\"type\":\"int\",\"min\":0,\"max\":60},"
+              "{\"key\":\"situation\",\"label\":\"Situation\",\"type\":\"text\"}],"
+              "\"prompts\":[\"Hvilke ord brugte barnet selv?\"],"
+              "\"phrases\":[\"Sætter ord på\",\"Venter på barnets svar\",\"Turtagning\"],"
+              "\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}",
 };
 
 static const struct {
@@ -82,19 +85,25 @@ static const struct {
     model_pillar pillar;
     const char *signs[5];
 } focuses[] = {
-    {ID("41"), "Hvordan understøtter vi børnenes deltagelse i samlingen?",
+    {ID("41"),
+     "Hvordan understøtter vi børnenes deltagelse i samlingen?",
      "Vi vil se, om alle børn får plads i fællesskabet, ikke kun dem der råber højest.",
-     ID("31"), MODEL_PILLAR_LEARNING,
+     ID("31"),
+     MODEL_PILLAR_LEARNING,
      {"Alle børn får mulighed for at komme til orde", "Den voksne venter på børnenes svar",
       "Børnene byder ind med egne idéer", "Den voksne følger børnenes initiativ", NULL}},
-    {ID("42"), "Hvordan skaber vi rolige overgange mellem aktiviteter?",
+    {ID("42"),
+     "Hvordan skaber vi rolige overgange mellem aktiviteter?",
      "Overgange fylder meget af dagen; ventetid uden indhold giver uro og konflikter.",
-     ID("32"), MODEL_PILLAR_COLLAB,
+     ID("32"),
+     MODEL_PILLAR_COLLAB,
      {"Børnene ved, hvad der skal ske", "De voksne har fordelt opgaverne",
       "Ventetiden bruges til leg eller samtale", NULL, NULL}},
-    {ID("43"), "Hvordan bruger vi åbne spørgsmål til at udvide børnenes sprog?",
+    {ID("43"),
+     "Hvordan bruger vi åbne spørgsmål til at udvide børnenes sprog?",
      "Åbne spørgsmål inviterer til længere svar og giver børnene flere ord.",
-     ID("33"), MODEL_PILLAR_DIALOGUE,
+     ID("33"),
+     MODEL_PILLAR_DIALOGUE,
      {"Den voksne stiller åbne spørgsmål", "Den voksne udvider barnets ord",
       "Børnene får tid til at svare", NULL, NULL}},
 };

@@ -29,10 +29,7 @@ struct i18n {
     char plural_rule[PLURAL_RULE_MAX];
 };
 
-static uint32_t hash(const char *s)
-{
-    return (uint32_t)plat_hash(PLAT_HASH_START, s, strlen(s));
-}
+static uint32_t hash(const char *s) { return (uint32_t)plat_hash(PLAT_HASH_START, s, strlen(s)); }
 
 i18n *i18n_empty(void) { return calloc(1, sizeof(i18n)); }
 
@@ -245,8 +242,7 @@ const char *i18n_language(const i18n *t) { return t ? t->lang : ""; }
 
 int i18n_nplurals(const i18n *t) { return t && t->nplurals ? t->nplurals : 2; }
 
-int i18n_entry_forms(const i18n *t, int n, const char **msgid_plural, const char **forms,
-                     int cap)
+int i18n_entry_forms(const i18n *t, int n, const char **msgid_plural, const char **forms, int cap)
 {
     if (!t || n < 0 || n >= t->n)
         return -1;
@@ -480,8 +476,7 @@ static void build_table(i18n *t)
     }
 }
 
-int i18n_parse(const char *text, size_t len, const char *name, i18n **out, char *err,
-               size_t errlen)
+int i18n_parse(const char *text, size_t len, const char *name, i18n **out, char *err, size_t errlen)
 {
     *out = NULL;
     i18n *t = i18n_empty();
@@ -550,8 +545,8 @@ int i18n_parse(const char *text, size_t len, const char *name, i18n **out, char 
                     rc = -2;
                 e.has_str = 1;
                 cur = &e.forms[0];
-            } else if (kl == 9 && memcmp(kw, "msgstr[", 7) == 0 && kw[8] == ']' &&
-                       kw[7] >= '0' && kw[7] < '0' + I18N_FORMS_MAX) {
+            } else if (kl == 9 && memcmp(kw, "msgstr[", 7) == 0 && kw[8] == ']' && kw[7] >= '0' &&
+                       kw[7] < '0' + I18N_FORMS_MAX) {
                 int f = kw[7] - '0';
                 if (!e.has_plural)
                     rc = -2;

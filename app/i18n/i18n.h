@@ -52,7 +52,6 @@ int i18n_nplurals(const i18n *t);
 /* For checks: the plural forms of the n-th entry. Returns their number (0
  * for an entry without msgid_plural, -1 for no such entry), sets
  * *msgid_plural (NULL without one) and fills forms[0..cap-1]. */
-int i18n_entry_forms(const i18n *t, int n, const char **msgid_plural, const char **forms,
-                     int cap);
+int i18n_entry_forms(const i18n *t, int n, const char **msgid_plural, const char **forms, int cap);
 
 #endif

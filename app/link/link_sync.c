@@ -20,11 +20,11 @@ struct link_sync {
     const plat_sys *sys;
     pthread_mutex_t mu;
     pthread_t thread;
-    int thread_on;       /* a thread was started and not yet joined */
-    int enrol_running;   /* guarded by mu */
+    int thread_on;     /* a thread was started and not yet joined */
+    int enrol_running; /* guarded by mu */
     scr_enrol_outcome outcome;
     char detail[320];
-    scr_enrol_req req;   /* the request, copied for the thread */
+    scr_enrol_req req; /* the request, copied for the thread */
 };
 
 scr_sync_problem link_sync_problem(int rc)

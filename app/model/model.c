@@ -37,14 +37,15 @@ void model_clean_text(char *s)
     }
 }
 
-int model_text_check(const char *s, size_t max_bytes, int multiline, const char *field,
-                     char *err, size_t errlen)
+int model_text_check(const char *s, size_t max_bytes, int multiline, const char *field, char *err,
+                     size_t errlen)
 {
     if (!s)
         return model_fail(err, errlen, "%s is missing.", field);
     size_t n = strlen(s);
     if (n > max_bytes)
-        return model_fail(err, errlen, "%s is too long: %zu bytes, at most %zu.", field, n, max_bytes);
+        return model_fail(err, errlen, "%s is too long: %zu bytes, at most %zu.", field, n,
+                          max_bytes);
     size_t i = 0;
     while (i < n) {
         uint32_t cp;
@@ -59,8 +60,7 @@ int model_text_check(const char *s, size_t max_bytes, int multiline, const char 
     return 0;
 }
 
-int model_name_check(const char *s, size_t max_bytes, const char *field, char *err,
-                     size_t errlen)
+int model_name_check(const char *s, size_t max_bytes, const char *field, char *err, size_t errlen)
 {
     if (model_text_check(s, max_bytes, 0, field, err, errlen) != 0)
         return -1;
@@ -76,7 +76,8 @@ int model_key_check(const char *s, const char *field, char *err, size_t errlen)
         return model_fail(err, errlen, "%s is empty.", field);
     size_t n = strlen(s);
     if (n > MODEL_KEY_MAX)
-        return model_fail(err, errlen, "%s is too long: at most %d characters.", field, MODEL_KEY_MAX);
+        return model_fail(err, errlen, "%s is too long: at most %d characters.", field,
+                          MODEL_KEY_MAX);
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))

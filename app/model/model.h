@@ -45,11 +45,11 @@ typedef enum { MODEL_ROLE_PEER = 0, MODEL_ROLE_LEADER = 1 } model_role;
 
 /* The five pillars of professional learning communities. */
 typedef enum {
-    MODEL_PILLAR_VALUES = 0,      /* shared values and vision */
-    MODEL_PILLAR_LEARNING = 1,    /* focus on children's learning */
-    MODEL_PILLAR_COLLAB = 2,      /* collaboration */
-    MODEL_PILLAR_DIALOGUE = 3,    /* reflective dialogue */
-    MODEL_PILLAR_JUDGEMENT = 4,   /* professional judgement, de-privatised practice */
+    MODEL_PILLAR_VALUES = 0,    /* shared values and vision */
+    MODEL_PILLAR_LEARNING = 1,  /* focus on children's learning */
+    MODEL_PILLAR_COLLAB = 2,    /* collaboration */
+    MODEL_PILLAR_DIALOGUE = 3,  /* reflective dialogue */
+    MODEL_PILLAR_JUDGEMENT = 4, /* professional judgement, de-privatised practice */
     MODEL_PILLAR_COUNT = 5
 } model_pillar;
 
@@ -155,8 +155,8 @@ typedef struct {
     model_id room_id;
     char activity[MODEL_NAME_MAX + 1];
     char context_json[MODEL_CONTEXT_JSON_MAX]; /* {"children":14,...}, validated */
-    int agreement; /* the observee agreed to this visit */
-    int64_t started_at, ended_at; /* UTC ms; ended_at 0 while a draft */
+    int agreement;                             /* the observee agreed to this visit */
+    int64_t started_at, ended_at;              /* UTC ms; ended_at 0 while a draft */
     model_obs_status status;
     int revision; /* 1 at start; each correction of a finished one adds 1 */
     int64_t updated_at;
@@ -220,11 +220,10 @@ typedef struct {
  * characters other than newline and tab (newline only if multiline), and is at
  * most max_bytes long. field names the field in the message.
  */
-int model_text_check(const char *s, size_t max_bytes, int multiline, const char *field,
-                     char *err, size_t errlen);
-/* Like model_text_check, and also refuses an empty or all-blank string. */
-int model_name_check(const char *s, size_t max_bytes, const char *field, char *err,
+int model_text_check(const char *s, size_t max_bytes, int multiline, const char *field, char *err,
                      size_t errlen);
+/* Like model_text_check, and also refuses an empty or all-blank string. */
+int model_name_check(const char *s, size_t max_bytes, const char *field, char *err, size_t errlen);
 /* A key is 1..MODEL_KEY_MAX characters of [a-z0-9_]. */
 int model_key_check(const char *s, const char *field, char *err, size_t errlen);
 /* A canonical lower-case UUID. */

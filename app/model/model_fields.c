@@ -69,7 +69,7 @@ static void context_words(const char *json, char *out, size_t cap)
     const char *k;
     json_t *v;
     out[0] = 0;
-    json_object_foreach(j, k, v) {
+    json_object_foreach (j, k, v) {
         char val[MODEL_NAME_MAX + 1];
         if (json_is_string(v))
             snprintf(val, sizeof val, "%s", json_string_value(v));

@@ -71,16 +71,15 @@ void model_clean_text(char *s);
 /* Parses a whole document of at most max bytes: JSON (keys given twice
  * refused), one object. `what` names it in messages ("The template").
  * Returns a new reference, or NULL with err set. */
-json_t *model_rd_parse(const char *text, size_t len, size_t max, const char *what,
-                       model_err *err);
+json_t *model_rd_parse(const char *text, size_t len, size_t max, const char *what, model_err *err);
 /* Refuses any member of o whose name is not in the NULL-terminated list. */
 int model_rd_only(json_t *o, const char *const *allowed, const char *where, model_err *err);
 /* The member k of o (a borrowed reference), or NULL with missing_field. */
 json_t *model_rd_need(json_t *o, const char *k, const char *where, model_err *err);
 /* Text of at most cap - 1 bytes into dst, checked by model_text_check;
  * allow_empty = 0 refuses an empty or all-blank text. */
-int model_rd_text(json_t *o, const char *k, char *dst, size_t cap, int multiline,
-                  int allow_empty, const char *where, model_err *err);
+int model_rd_text(json_t *o, const char *k, char *dst, size_t cap, int multiline, int allow_empty,
+                  const char *where, model_err *err);
 /* A lower-case UUID into dst (or "" if allow_empty). */
 int model_rd_id(json_t *o, const char *k, char *dst, int allow_empty, const char *where,
                 model_err *err);
@@ -207,8 +206,13 @@ typedef struct {
     int64_t number;   /* a time (UTC ms), a yes/no (1/0) or a number */
 } model_field;
 
-enum { MODEL_FIELD_TEXT = 0, MODEL_FIELD_TIME, MODEL_FIELD_BOOL, MODEL_FIELD_INT,
-       MODEL_FIELD_WORD };
+enum {
+    MODEL_FIELD_TEXT = 0,
+    MODEL_FIELD_TIME,
+    MODEL_FIELD_BOOL,
+    MODEL_FIELD_INT,
+    MODEL_FIELD_WORD
+};
 
 #define MODEL_MAX_FIELDS 20
 

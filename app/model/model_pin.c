@@ -31,7 +31,8 @@ int model_pin_hash(const char *pin, char out[MODEL_VERIFIER_MAX])
     if (model_pin_check(pin, NULL, 0) != 0 || !sodium_ready())
         return -1;
     if (crypto_pwhash_str_alg(out, pin, strlen(pin), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                              crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+                              crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                              crypto_pwhash_ALG_ARGON2ID13) != 0) {
         out[0] = '\0';
         return -1;
     }

@@ -24,12 +24,11 @@ int model_err_set(model_err *err, unsigned code, const char *fmt, ...)
     return -1;
 }
 
-json_t *model_rd_parse(const char *text, size_t len, size_t max, const char *what,
-                       model_err *err)
+json_t *model_rd_parse(const char *text, size_t len, size_t max, const char *what, model_err *err)
 {
     if (len > max) {
-        model_err_set(err, MODEL_E_TOO_LARGE, "%s is too large: %zu bytes, at most %zu.", what,
-                      len, max);
+        model_err_set(err, MODEL_E_TOO_LARGE, "%s is too large: %zu bytes, at most %zu.", what, len,
+                      max);
         return NULL;
     }
     json_error_t je;
@@ -42,8 +41,8 @@ json_t *model_rd_parse(const char *text, size_t len, size_t max, const char *wha
         else if (c == json_error_out_of_memory)
             model_err_set(err, MODEL_E_NOMEM, "Out of memory while reading %s.", what);
         else
-            model_err_set(err, MODEL_E_JSON, "%s is not valid JSON: %s (line %d, column %d).",
-                          what, je.text, je.line, je.column);
+            model_err_set(err, MODEL_E_JSON, "%s is not valid JSON: %s (line %d, column %d).", what,
+                          je.text, je.line, je.column);
         return NULL;
     }
     if (!json_is_object(j)) {
@@ -58,7 +57,7 @@ int model_rd_only(json_t *o, const char *const *allowed, const char *where, mode
 {
     const char *k;
     json_t *v;
-    json_object_foreach(o, k, v) {
+    json_object_foreach (o, k, v) {
         int known = 0;
         for (const char *const *a = allowed; *a && !known; a++)
             known = !strcmp(k, *a);
@@ -77,8 +76,8 @@ json_t *model_rd_need(json_t *o, const char *k, const char *where, model_err *er
     return v;
 }
 
-int model_rd_text(json_t *o, const char *k, char *dst, size_t cap, int multiline,
-                  int allow_empty, const char *where, model_err *err)
+int model_rd_text(json_t *o, const char *k, char *dst, size_t cap, int multiline, int allow_empty,
+                  const char *where, model_err *err)
 {
     json_t *v = model_rd_need(o, k, where, err);
     if (!v)
@@ -88,12 +87,10 @@ int model_rd_text(json_t *o, const char *k, char *dst, size_t cap, int multiline
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
     if (n >= cap)
-        return model_err_set(err, MODEL_E_VALUE,
-                             "%s: \"%s\" is too long (%zu bytes; at most %zu).", where, k, n,
-                             cap - 1);
+        return model_err_set(err, MODEL_E_VALUE, "%s: \"%s\" is too long (%zu bytes; at most %zu).",
+                             where, k, n, cap - 1);
     if (strlen(s) != n)
-        return model_err_set(err, MODEL_E_VALUE, "%s: \"%s\" contains a NUL character.", where,
-                             k);
+        return model_err_set(err, MODEL_E_VALUE, "%s: \"%s\" contains a NUL character.", where, k);
     char msg[160];
     if (model_text_check(s, cap - 1, multiline, k, msg, sizeof msg) != 0)
         return model_err_set(err, MODEL_E_VALUE, "%s: %s", where, msg);
@@ -124,8 +121,8 @@ int model_rd_id(json_t *o, const char *k, char *dst, int allow_empty, const char
     char msg[160];
     if (json_string_length(v) != MODEL_UUID_LEN || model_id_check(s, k, msg, sizeof msg) != 0)
         return model_err_set(err, MODEL_E_VALUE,
-                             "%s: \"%s\" must be a lower-case UUID (8-4-4-4-12 hex digits).",
-                             where, k);
+                             "%s: \"%s\" must be a lower-case UUID (8-4-4-4-12 hex digits).", where,
+                             k);
     memcpy(dst, s, MODEL_UUID_LEN + 1);
     return 0;
 }
@@ -200,8 +197,8 @@ int model_rd_array(json_t *o, const char *k, size_t max, int optional, json_t **
     if (!json_is_array(v))
         return model_err_set(err, MODEL_E_TYPE, "%s: \"%s\" must be a list.", where, k);
     if (json_array_size(v) > max)
-        return model_err_set(err, MODEL_E_TOO_LARGE, "%s: \"%s\" has more than %zu entries.",
-                             where, k, max);
+        return model_err_set(err, MODEL_E_TOO_LARGE, "%s: \"%s\" has more than %zu entries.", where,
+                             k, max);
     *out = v;
     return 0;
 }

@@ -12,7 +12,7 @@
 #include <string.h>
 
 static const char *const entity_names[MODEL_ENT_COUNT] = {
-    "unit", "room", "person", "focus", "template", "observation",
+    "unit",  "room", "person", "focus",    "template",   "observation",
     "event", "note", "rating", "feedback", "reflection", "deleted",
 };
 
@@ -62,7 +62,8 @@ void model_record_key(const model_record *r, char key[MODEL_RECORD_KEY_MAX])
     case MODEL_ENT_EVENT: id = r->u.event.id; break;
     case MODEL_ENT_NOTE: id = r->u.note.id; break;
     case MODEL_ENT_RATING:
-        snprintf(key, MODEL_RECORD_KEY_MAX, "%s/%s", r->u.rating.observation_id, r->u.rating.sign_id);
+        snprintf(key, MODEL_RECORD_KEY_MAX, "%s/%s", r->u.rating.observation_id,
+                 r->u.rating.sign_id);
         return;
     case MODEL_ENT_FEEDBACK: id = r->u.feedback.observation_id; break;
     case MODEL_ENT_REFLECTION: id = r->u.reflection.observation_id; break;
@@ -93,8 +94,8 @@ const char *model_record_observation(const model_record *r)
 /* A word for an enum value, or NULL with a message naming the field if the
  * value is not one of them (a struct filled by hand, or memory gone bad):
  * the record is then not written at all, rather than as some other word. */
-static const char *word(const char *const *words, int n, int v, const char *what,
-                        const char *field, model_err *err)
+static const char *word(const char *const *words, int n, int v, const char *what, const char *field,
+                        model_err *err)
 {
     if (v >= 0 && v < n)
         return words[v];
@@ -103,10 +104,7 @@ static const char *word(const char *const *words, int n, int v, const char *what
     return NULL;
 }
 
-const char *model_role_word(model_role r)
-{
-    return word(roles, 2, (int)r, "person", "role", NULL);
-}
+const char *model_role_word(model_role r) { return word(roles, 2, (int)r, "person", "role", NULL); }
 
 const char *model_pillar_word(model_pillar p)
 {
@@ -171,21 +169,22 @@ static json_t *obs_json(const model_observation *o, model_err *err)
     }
     if (!ctx)
         return packed(NULL, MODEL_ENT_OBSERVATION, err);
-    return packed(
-        json_pack("{s:s,s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:s,s:o,s:b,s:I,s:I,s:s,s:i,s:I}", "id",
-                  o->id, "unit_id", o->unit_id, "focus_id", o->focus_id, "focus_version",
-                  o->focus_version, "template_id", o->template_id, "template_version",
-                  o->template_version, "observer_id", o->observer_id, "observee_id",
-                  o->observee_id, "room_id", o->room_id, "activity", o->activity, "context", ctx,
-                  "agreement", o->agreement, "started_at", (json_int_t)o->started_at, "ended_at",
-                  (json_int_t)o->ended_at, "status", st, "revision", o->revision, "updated_at",
-                  (json_int_t)o->updated_at),
-        MODEL_ENT_OBSERVATION, err);
+    return packed(json_pack("{s:s,s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:s,s:o,s:b,s:I,s:I,s:s,s:i,s:I}",
+                            "id", o->id, "unit_id", o->unit_id, "focus_id", o->focus_id,
+                            "focus_version", o->focus_version, "template_id", o->template_id,
+                            "template_version", o->template_version, "observer_id", o->observer_id,
+                            "observee_id", o->observee_id, "room_id", o->room_id, "activity",
+                            o->activity, "context", ctx, "agreement", o->agreement, "started_at",
+                            (json_int_t)o->started_at, "ended_at", (json_int_t)o->ended_at,
+                            "status", st, "revision", o->revision, "updated_at",
+                            (json_int_t)o->updated_at),
+                  MODEL_ENT_OBSERVATION, err);
 }
 
 static json_t *focus_json(const model_focus *f, model_err *err)
 {
-    const char *pillar = word(model_pillar_words, MODEL_PILLAR_COUNT, (int)f->pillar, "focus", "pillar", err);
+    const char *pillar = word(model_pillar_words, MODEL_PILLAR_COUNT, (int)f->pillar, "focus",
+                              "pillar", err);
     if (!pillar)
         return NULL;
     if (f->n_signs < 0 || f->n_signs > MODEL_MAX_SIGNS) {
@@ -202,9 +201,8 @@ static json_t *focus_json(const model_focus *f, model_err *err)
     /* json_pack with "o" steals signs, also on failure. */
     return packed(json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:o}", "id", f->id, "unit_id",
                             f->unit_id, "version", f->version, "question", f->question, "why",
-                            f->why, "pillar", pillar, "period_from", f->period_from,
-                            "period_to", f->period_to, "template_id", f->template_id, "signs",
-                            signs),
+                            f->why, "pillar", pillar, "period_from", f->period_from, "period_to",
+                            f->period_to, "template_id", f->template_id, "signs", signs),
                   MODEL_ENT_FOCUS, err);
 }
 
@@ -224,10 +222,9 @@ static json_t *part_json(const model_record *r, model_err *err)
     case MODEL_ENT_EVENT: {
         const model_event *e = &r->u.event;
         const char *kind = word(ev_kinds, 5, (int)e->kind, "event", "kind", err);
-        return kind ? packed(json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "id", e->id,
-                                       "observation_id", e->observation_id, "kind", kind, "key",
-                                       e->key, "target_id", e->target_id, "at",
-                                       (json_int_t)e->at),
+        return kind ? packed(json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "id", e->id, "observation_id",
+                                       e->observation_id, "kind", kind, "key", e->key, "target_id",
+                                       e->target_id, "at", (json_int_t)e->at),
                              k, err)
                     : NULL;
     }
@@ -240,18 +237,16 @@ static json_t *part_json(const model_record *r, model_err *err)
     }
     case MODEL_ENT_RATING: {
         const model_rating *g = &r->u.rating;
-        return packed(json_pack("{s:s,s:s,s:i,s:I}", "observation_id", g->observation_id,
-                                "sign_id", g->sign_id, "level", g->level, "at",
-                                (json_int_t)g->at),
+        return packed(json_pack("{s:s,s:s,s:i,s:I}", "observation_id", g->observation_id, "sign_id",
+                                g->sign_id, "level", g->level, "at", (json_int_t)g->at),
                       k, err);
     }
     case MODEL_ENT_FEEDBACK: {
         const model_feedback *f = &r->u.feedback;
         return packed(json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I}", "observation_id",
                                 f->observation_id, "author_id", f->author_id, "works", f->works,
-                                "wonderings", f->wonderings, "next_step", f->next_step,
-                                "given_at", (json_int_t)f->given_at, "updated_at",
-                                (json_int_t)f->updated_at),
+                                "wonderings", f->wonderings, "next_step", f->next_step, "given_at",
+                                (json_int_t)f->given_at, "updated_at", (json_int_t)f->updated_at),
                       k, err);
     }
     default: {
@@ -273,15 +268,15 @@ json_t *model_record_to_json(const model_record *r, model_err *err)
                                 "retention_days", r->u.unit.retention_days),
                       k, err);
     case MODEL_ENT_ROOM:
-        return packed(json_pack("{s:s,s:s,s:s}", "id", r->u.room.id, "unit_id",
-                                r->u.room.unit_id, "name", r->u.room.name),
+        return packed(json_pack("{s:s,s:s,s:s}", "id", r->u.room.id, "unit_id", r->u.room.unit_id,
+                                "name", r->u.room.name),
                       k, err);
     case MODEL_ENT_PERSON: {
         const model_person *p = &r->u.person;
         const char *role = word(roles, 2, (int)p->role, "person", "role", err);
         return role ? packed(json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "id", p->id, "unit_id",
-                                       p->unit_id, "name", p->name, "role", role,
-                                       "pin_verifier", p->pin_verifier, "active", p->active),
+                                       p->unit_id, "name", p->name, "role", role, "pin_verifier",
+                                       p->pin_verifier, "active", p->active),
                              k, err)
                     : NULL;
     }
@@ -289,13 +284,14 @@ json_t *model_record_to_json(const model_record *r, model_err *err)
     case MODEL_ENT_TEMPLATE: return template_json(&r->u.tmpl, err);
     case MODEL_ENT_DELETED: {
         const model_deletion *d = &r->u.deleted;
-        const char *why =
-            word(del_reasons, MODEL_DEL_REASON_COUNT, (int)d->reason, "deletion", "reason", err);
+        const char *why = word(del_reasons, MODEL_DEL_REASON_COUNT, (int)d->reason, "deletion",
+                               "reason", err);
         if (!why)
             return NULL;
         if (d->entity != MODEL_ENT_OBSERVATION && d->entity != MODEL_ENT_PERSON) {
-            model_err_set(err, MODEL_E_VALUE, "The deletion: \"entity\" must be an observation "
-                                              "or a person.");
+            model_err_set(err, MODEL_E_VALUE,
+                          "The deletion: \"entity\" must be an observation "
+                          "or a person.");
             return NULL;
         }
         return packed(json_pack("{s:s,s:s,s:s,s:s,s:I}", "entity", model_entity_name(d->entity),
@@ -358,8 +354,8 @@ static int rd_room(json_t *j, model_room *r, const char *w, model_err *err)
 
 static int rd_person(json_t *j, model_person *p, const char *w, model_err *err)
 {
-    static const char *const f[] = {"id", "unit_id", "name", "role", "pin_verifier", "active",
-                                    NULL};
+    static const char *const f[] = {"id",           "unit_id", "name", "role",
+                                    "pin_verifier", "active",  NULL};
     int role;
     char msg[200];
     if (model_rd_only(j, f, w, err) || ID("id", p->id, 0) || ID("unit_id", p->unit_id, 0) ||
@@ -368,15 +364,16 @@ static int rd_person(json_t *j, model_person *p, const char *w, model_err *err)
         return -1;
     p->role = role ? MODEL_ROLE_LEADER : MODEL_ROLE_PEER;
     if (p->pin_verifier[0] && strncmp(p->pin_verifier, "$argon2id$", 10) != 0)
-        return model_err_set(err, MODEL_E_VALUE, "%s: \"pin_verifier\" must be an argon2id verifier.",
-                          w);
+        return model_err_set(err, MODEL_E_VALUE,
+                             "%s: \"pin_verifier\" must be an argon2id verifier.", w);
     return model_msg(model_person_check(p, msg, sizeof msg), msg, w, err);
 }
 
 static int rd_focus(json_t *j, model_focus *f, const char *w, model_err *err)
 {
-    static const char *const fl[] = {"id", "unit_id", "version", "question", "why", "pillar",
-                                     "period_from", "period_to", "template_id", "signs", NULL};
+    static const char *const fl[] = {"id",          "unit_id", "version",     "question",
+                                     "why",         "pillar",  "period_from", "period_to",
+                                     "template_id", "signs",   NULL};
     static const char *const sf[] = {"id", "text", NULL};
     int pillar;
     char msg[200];
@@ -425,7 +422,7 @@ static int rd_context(json_t *j, model_observation *o, const char *w, model_err 
     const char *k;
     json_t *v;
     char msg[160];
-    json_object_foreach(c, k, v) {
+    json_object_foreach (c, k, v) {
         if (model_key_check(k, "context key", msg, sizeof msg) != 0)
             return model_err_set(err, MODEL_E_VALUE, "%s: %s", w, msg);
         if (json_is_string(v)) {
@@ -433,7 +430,7 @@ static int rd_context(json_t *j, model_observation *o, const char *w, model_err 
                 return model_err_set(err, MODEL_E_VALUE, "%s: context: %s", w, msg);
         } else if (!json_is_integer(v)) {
             return model_err_set(err, MODEL_E_TYPE,
-                              "%s: context value \"%s\" must be an integer or a string.", w, k);
+                                 "%s: context value \"%s\" must be an integer or a string.", w, k);
         }
     }
     char *s = json_dumps(c, JSON_COMPACT);
@@ -443,7 +440,7 @@ static int rd_context(json_t *j, model_observation *o, const char *w, model_err 
     if (n >= sizeof o->context_json) {
         free(s);
         return model_err_set(err, MODEL_E_VALUE, "%s: \"context\" is too long (at most %zu bytes).",
-                          w, sizeof o->context_json - 1);
+                             w, sizeof o->context_json - 1);
     }
     memcpy(o->context_json, s, n + 1);
     free(s);
@@ -452,10 +449,15 @@ static int rd_context(json_t *j, model_observation *o, const char *w, model_err 
 
 static int rd_obs(json_t *j, model_observation *o, const char *w, model_err *err)
 {
-    static const char *const f[] = {"id", "unit_id", "focus_id", "focus_version", "template_id",
-                                    "template_version", "observer_id", "observee_id", "room_id",
-                                    "activity", "context", "agreement", "started_at",
-                                    "ended_at", "status", "revision", "updated_at", NULL};
+    static const char *const f[] = {"id",          "unit_id",
+                                    "focus_id",    "focus_version",
+                                    "template_id", "template_version",
+                                    "observer_id", "observee_id",
+                                    "room_id",     "activity",
+                                    "context",     "agreement",
+                                    "started_at",  "ended_at",
+                                    "status",      "revision",
+                                    "updated_at",  NULL};
     int st;
     if (model_rd_only(j, f, w, err) || ID("id", o->id, 0) || ID("unit_id", o->unit_id, 0) ||
         ID("focus_id", o->focus_id, 0) ||
@@ -472,8 +474,8 @@ static int rd_obs(json_t *j, model_observation *o, const char *w, model_err *err
         return -1;
     o->status = st ? MODEL_OBS_FINISHED : MODEL_OBS_DRAFT;
     if (!o->agreement)
-        return model_err_set(err, MODEL_E_VALUE, "%s: an observation needs the observee's agreement.",
-                          w);
+        return model_err_set(err, MODEL_E_VALUE,
+                             "%s: an observation needs the observee's agreement.", w);
     if (!strcmp(o->observer_id, o->observee_id))
         return model_err_set(err, MODEL_E_VALUE, "%s: observer and observee must differ.", w);
     if (o->status == MODEL_OBS_FINISHED && o->ended_at < o->started_at)
@@ -483,8 +485,7 @@ static int rd_obs(json_t *j, model_observation *o, const char *w, model_err *err
 
 static int rd_event(json_t *j, model_event *e, const char *w, model_err *err)
 {
-    static const char *const f[] = {"id", "observation_id", "kind", "key", "target_id", "at",
-                                    NULL};
+    static const char *const f[] = {"id", "observation_id", "kind", "key", "target_id", "at", NULL};
     int kind;
     if (model_rd_only(j, f, w, err) || ID("id", e->id, 0) ||
         ID("observation_id", e->observation_id, 0) ||
@@ -528,8 +529,8 @@ static int rd_rating(json_t *j, model_rating *g, const char *w, model_err *err)
 
 static int rd_feedback(json_t *j, model_feedback *f, const char *w, model_err *err)
 {
-    static const char *const fl[] = {"observation_id", "author_id", "works", "wonderings",
-                                     "next_step", "given_at", "updated_at", NULL};
+    static const char *const fl[] = {"observation_id", "author_id", "works",      "wonderings",
+                                     "next_step",      "given_at",  "updated_at", NULL};
     return model_rd_only(j, fl, w, err) || ID("observation_id", f->observation_id, 0) ||
                    ID("author_id", f->author_id, 0) || T("works", f->works, 1, 1) ||
                    T("wonderings", f->wonderings, 1, 1) || T("next_step", f->next_step, 1, 1) ||
@@ -540,8 +541,8 @@ static int rd_feedback(json_t *j, model_feedback *f, const char *w, model_err *e
 
 static int rd_reflection(json_t *j, model_reflection *f, const char *w, model_err *err)
 {
-    static const char *const fl[] = {"observation_id", "author_id", "text", "next_step",
-                                     "updated_at", NULL};
+    static const char *const fl[] = {"observation_id", "author_id",  "text",
+                                     "next_step",      "updated_at", NULL};
     return model_rd_only(j, fl, w, err) || ID("observation_id", f->observation_id, 0) ||
                    ID("author_id", f->author_id, 0) || T("text", f->text, 1, 1) ||
                    T("next_step", f->next_step, 1, 1) || TIME("updated_at", f->updated_at)
@@ -553,9 +554,8 @@ static int rd_deleted(json_t *j, model_deletion *d, const char *w, model_err *er
 {
     static const char *const fl[] = {"entity", "id", "unit_id", "reason", "deleted_at", NULL};
     int ent, why;
-    if (model_rd_only(j, fl, w, err) ||
-        model_rd_word(j, "entity", del_entities, 2, &ent, w, err) || ID("id", d->id, 0) ||
-        ID("unit_id", d->unit_id, 0) ||
+    if (model_rd_only(j, fl, w, err) || model_rd_word(j, "entity", del_entities, 2, &ent, w, err) ||
+        ID("id", d->id, 0) || ID("unit_id", d->unit_id, 0) ||
         model_rd_word(j, "reason", del_reasons, MODEL_DEL_REASON_COUNT, &why, w, err) ||
         TIME("deleted_at", d->deleted_at))
         return -1;
@@ -588,7 +588,9 @@ int model_record_from_json(model_entity e, json_t *j, model_record *out, model_e
     case MODEL_ENT_FEEDBACK: rc = rd_feedback(j, &r->u.feedback, w, err); break;
     case MODEL_ENT_REFLECTION: rc = rd_reflection(j, &r->u.reflection, w, err); break;
     case MODEL_ENT_DELETED: rc = rd_deleted(j, &r->u.deleted, w, err); break;
-    default: rc = model_err_set(err, MODEL_E_VALUE, "A record of an unknown kind (%d).", (int)e); break;
+    default:
+        rc = model_err_set(err, MODEL_E_VALUE, "A record of an unknown kind (%d).", (int)e);
+        break;
     }
     if (rc == 0)
         *out = *r;

@@ -39,7 +39,7 @@ static int get_items(json_t *obj, const char *name, size_t max, model_item *item
     *n = 0;
     size_t i;
     json_t *it;
-    json_array_foreach(arr, i, it) {
+    json_array_foreach (arr, i, it) {
         char where[64];
         snprintf(where, sizeof where, "Template %s entry %zu", name, i + 1);
         if (!json_is_object(it))
@@ -63,7 +63,7 @@ static int get_texts(json_t *obj, const char *name, size_t max, char *dst, size_
     *n = 0;
     size_t i;
     json_t *it;
-    json_array_foreach(arr, i, it) {
+    json_array_foreach (arr, i, it) {
         if (!json_is_string(it))
             return model_err_set(err, MODEL_E_TYPE, "Template %s entry %zu must be text.", name,
                                  i + 1);
@@ -85,7 +85,7 @@ static int get_context(json_t *root, model_template *t, model_err *err)
         return -1;
     size_t i;
     json_t *it;
-    json_array_foreach(ctx, i, it) {
+    json_array_foreach (ctx, i, it) {
         char wc[48];
         snprintf(wc, sizeof wc, "Template context entry %zu", i + 1);
         model_ctx_field *c = &t->context[i];
@@ -103,8 +103,7 @@ static int get_context(json_t *root, model_template *t, model_err *err)
         } else if (!strcmp(type, "text")) {
             c->type = MODEL_CTX_TEXT;
             if (json_object_get(it, "min") || json_object_get(it, "max"))
-                return model_err_set(err, MODEL_E_VALUE, "%s: a text field has no min or max.",
-                                     wc);
+                return model_err_set(err, MODEL_E_VALUE, "%s: a text field has no min or max.", wc);
         } else {
             return model_err_set(err, MODEL_E_VALUE, "%s: \"type\" must be \"int\" or \"text\".",
                                  wc);
@@ -116,9 +115,9 @@ static int get_context(json_t *root, model_template *t, model_err *err)
 
 int model_template_from_json(json_t *root, model_template *out, model_err *err)
 {
-    static const char *const top[] = {"id",     "unit_id", "version", "name",    "scale",
-                                      "counters", "states", "interval", "context", "prompts",
-                                      "phrases", "thresholds", NULL};
+    static const char *const top[] = {"id",       "unit_id",    "version",  "name",    "scale",
+                                      "counters", "states",     "interval", "context", "prompts",
+                                      "phrases",  "thresholds", NULL};
     static const char *const ivf[] = {"minutes", "options", NULL};
     static const char *const thf[] = {"green_pct", "yellow_pct", NULL};
     const char *w = "The template", *wi = "The template's interval",
@@ -157,8 +156,7 @@ int model_template_from_json(json_t *root, model_template *out, model_err *err)
                   &t->n_phrases, err))
         goto done;
     if (!json_is_object(th)) {
-        model_err_set(err, MODEL_E_TYPE, "%s must be an object with green_pct and yellow_pct.",
-                      wt);
+        model_err_set(err, MODEL_E_TYPE, "%s must be an object with green_pct and yellow_pct.", wt);
         goto done;
     }
     char msg[200];
@@ -276,8 +274,8 @@ static json_t *items_json(const model_item *items, int n)
 {
     json_t *a = json_array();
     for (int i = 0; a && i < n; i++)
-        json_array_append_new(a, json_pack("{s:s,s:s}", "key", items[i].key, "label",
-                                           items[i].label));
+        json_array_append_new(a,
+                              json_pack("{s:s,s:s}", "key", items[i].key, "label", items[i].label));
     return a;
 }
 
@@ -306,10 +304,10 @@ char *model_template_to_json(const model_template *t)
     }
     /* json_pack with "o" steals the references, also on failure. */
     json_t *root = json_pack("{s:s,s:s,s:i,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:i,s:i}}", "id", t->id,
-                             "unit_id", t->unit_id, "version", t->version, "name", t->name,
-                             "scale", scale, "counters", items_json(t->counters, t->n_counters),
-                             "states", items_json(t->states, t->n_states), "context", ctx,
-                             "prompts", texts_json(t->prompts, t->n_prompts), "phrases",
+                             "unit_id", t->unit_id, "version", t->version, "name", t->name, "scale",
+                             scale, "counters", items_json(t->counters, t->n_counters), "states",
+                             items_json(t->states, t->n_states), "context", ctx, "prompts",
+                             texts_json(t->prompts, t->n_prompts), "phrases",
                              texts_json(t->phrases, t->n_phrases), "thresholds", "green_pct",
                              t->green_pct, "yellow_pct", t->yellow_pct);
     if (!root)
@@ -346,7 +344,7 @@ int model_context_check(const model_template *t, const char *json, char *err, si
     }
     const char *k;
     json_t *v;
-    json_object_foreach(root, k, v) {
+    json_object_foreach (root, k, v) {
         const model_ctx_field *c = NULL;
         for (int i = 0; i < t->n_context; i++)
             if (!strcmp(t->context[i].key, k))
@@ -358,13 +356,12 @@ int model_context_check(const model_template *t, const char *json, char *err, si
         if (c->type == MODEL_CTX_INT) {
             if (!json_is_integer(v) || json_integer_value(v) < c->min ||
                 json_integer_value(v) > c->max) {
-                rc = fail(err, errlen, "%s must be a whole number from %d to %d.", c->label,
-                          c->min, c->max);
+                rc = fail(err, errlen, "%s must be a whole number from %d to %d.", c->label, c->min,
+                          c->max);
                 goto done;
             }
-        } else if (!json_is_string(v) ||
-                   model_text_check(json_string_value(v), MODEL_NAME_MAX, 0, c->label, err,
-                                    errlen)) {
+        } else if (!json_is_string(v) || model_text_check(json_string_value(v), MODEL_NAME_MAX, 0,
+                                                          c->label, err, errlen)) {
             if (!json_is_string(v))
                 fail(err, errlen, "%s must be text.", c->label);
             rc = -1;

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const screen_keys[SCR_COUNT] = {
-    "signin", "home", "start", "observe", "summary", "feedback", "reflection", "history",
-    "progress", "settings", "review"};
+static const char *const screen_keys[SCR_COUNT] = {"signin",   "home",     "start",      "observe",
+                                                   "summary",  "feedback", "reflection", "history",
+                                                   "progress", "settings", "review"};
 
 static scr_screen screen_from_key(const char *s)
 {
@@ -131,8 +131,9 @@ void scr_go(scr_app *a, scr_screen s)
             if (scr_draft_get(a, DB_DRAFT_NOTE, a->s.observe.note, sizeof a->s.observe.note) != 0)
                 a->s.observe.note[0] = 0;
             char skips[16];
-            a->s.observe.skipped =
-                scr_draft_get(a, DB_DRAFT_SKIPPED, skips, sizeof skips) == 0 ? atoi(skips) : 0;
+            a->s.observe.skipped = scr_draft_get(a, DB_DRAFT_SKIPPED, skips, sizeof skips) == 0
+                                       ? atoi(skips)
+                                       : 0;
         }
         break;
     default: break;
@@ -294,8 +295,7 @@ scr_app *scr_app_new(const scr_config *cfg, ui_ctx *ui, char *err, size_t errlen
         if (db_ui_lock_minutes_get(a->db, &minutes) == DB_OK && minutes > 0)
             a->lock_ms = minutes * 60 * 1000;
     }
-    if (db_device_unit_get(a->db, buf) == DB_OK &&
-        db_unit_get(a->db, buf, &a->unit) == DB_OK)
+    if (db_device_unit_get(a->db, buf) == DB_OK && db_unit_get(a->db, buf, &a->unit) == DB_OK)
         a->have_unit = 1;
     load_people(a);
     /* Wrong PINs survive a restart, so that switching the tablet off and on

@@ -19,7 +19,8 @@ void scr_feedback_enter(scr_app *a)
     if (rc == DB_OK) {
         a->s.feedback.have_fb = 1;
         snprintf(a->s.feedback.works, sizeof a->s.feedback.works, "%s", a->s.feedback.fb.works);
-        snprintf(a->s.feedback.wonder, sizeof a->s.feedback.wonder, "%s", a->s.feedback.fb.wonderings);
+        snprintf(a->s.feedback.wonder, sizeof a->s.feedback.wonder, "%s",
+                 a->s.feedback.fb.wonderings);
         snprintf(a->s.feedback.next, sizeof a->s.feedback.next, "%s", a->s.feedback.fb.next_step);
     } else if (rc != DB_NOTFOUND) {
         scr_set_error(a, rc);
@@ -38,13 +39,15 @@ void scr_feedback_commit(scr_app *a, int given)
     if (!a->s.have_cur || strcmp(a->s.cur.obs.observer_id, a->s.user.id) != 0)
         return;
     int same = a->s.feedback.have_fb && !strcmp(a->s.feedback.fb.works, a->s.feedback.works) &&
-               !strcmp(a->s.feedback.fb.wonderings, a->s.feedback.wonder) && !strcmp(a->s.feedback.fb.next_step, a->s.feedback.next);
+               !strcmp(a->s.feedback.fb.wonderings, a->s.feedback.wonder) &&
+               !strcmp(a->s.feedback.fb.next_step, a->s.feedback.next);
     if (same && (!given || a->s.feedback.fb.given_at > 0))
         return;
-    if (!a->s.feedback.have_fb && !given && !a->s.feedback.works[0] && !a->s.feedback.wonder[0] && !a->s.feedback.next[0])
+    if (!a->s.feedback.have_fb && !given && !a->s.feedback.works[0] && !a->s.feedback.wonder[0] &&
+        !a->s.feedback.next[0])
         return; /* nothing written yet: nothing to send */
-    int rc = db_feedback_put(a->db, a->s.cur.obs.id, a->s.user.id, a->s.feedback.works, a->s.feedback.wonder,
-                             a->s.feedback.next, given);
+    int rc = db_feedback_put(a->db, a->s.cur.obs.id, a->s.user.id, a->s.feedback.works,
+                             a->s.feedback.wonder, a->s.feedback.next, given);
     if (rc != DB_OK) {
         scr_set_error(a, rc);
         return;
@@ -88,7 +91,8 @@ int scr_seen_card(scr_app *a, ui_rect col, int y)
     int sign_h = 0;
     for (int s = 0; s < o->focus.n_signs; s++)
         sign_h += ui_wrap(u, ui_r(0, 0, w - ui_dp(u, 150), 0), PLAT_FONT_BODY, UI_TEXT,
-                          o->focus.signs[s].text, 0) + ui_dp(u, 6);
+                          o->focus.signs[s].text, 0) +
+                  ui_dp(u, 6);
     int h = ui_dp(u, 12 + 24 + 8) + lines * row + sign_h + ui_dp(u, 24);
     ui_fill(u, ui_r(col.x, y, col.w, h), UI_SURFACE, ui_dp(u, 12));
     y += ui_dp(u, 12);
@@ -107,7 +111,8 @@ int scr_seen_card(scr_app *a, ui_rect col, int y)
         ui_rect num = ui_cut_right(&r, ui_dp(u, 190));
         ui_label(u, r, PLAT_FONT_BODY, UI_TEXT, t->counters[i].label, UI_LEFT);
         ui_label(u, num, PLAT_FONT_BOLD, UI_TEXT,
-                 ui_fmt(u, "%d  (%s)", o->tally.counts[i], ui_fmt(u, T("%s per 10 min"), scr_decimal(a, "%.1f", rate))),
+                 ui_fmt(u, "%d  (%s)", o->tally.counts[i],
+                        ui_fmt(u, T("%s per 10 min"), scr_decimal(a, "%.1f", rate))),
                  UI_RIGHT);
         y += row;
     }
@@ -117,9 +122,10 @@ int scr_seen_card(scr_app *a, ui_rect col, int y)
         int th = ui_wrap(u, ui_r(0, 0, w - ui_dp(u, 150), 0), PLAT_FONT_BODY, UI_TEXT,
                          o->focus.signs[s].text, 0);
         int dd = ui_dp(u, 12);
-        plat_color dot = lv < 0 ? UI_LINE : t->n_scale > 1 && lv == t->n_scale - 1 ? UI_OK
-                                        : lv > 0                                  ? UI_ACCENT
-                                                                                  : UI_MUTED;
+        plat_color dot = lv < 0                                   ? UI_LINE
+                         : t->n_scale > 1 && lv == t->n_scale - 1 ? UI_OK
+                         : lv > 0                                 ? UI_ACCENT
+                                                                  : UI_MUTED;
         ui_fill(u, ui_r(x, y + ui_dp(u, 6), dd, dd), dot, dd / 2);
         ui_wrap(u, ui_r(x + ui_dp(u, 20), y, w - ui_dp(u, 150), th), PLAT_FONT_BODY, UI_TEXT,
                 o->focus.signs[s].text, 1);

@@ -10,8 +10,8 @@
 
 #define HIST_PAGE SCR_MAX_LIST
 
-static const char *const period_names[] = {N_("All time"), N_("Last 30 days"),
-                                           N_("Last 3 months"), N_("Last 12 months")};
+static const char *const period_names[] = {N_("All time"), N_("Last 30 days"), N_("Last 3 months"),
+                                           N_("Last 12 months")};
 static const int period_days[] = {0, 30, 91, 365};
 #define N_PERIODS (int)(sizeof period_days / sizeof period_days[0])
 
@@ -100,7 +100,8 @@ void scr_history_enter(scr_app *a)
     if (!a->s.signed_in || !a->have_unit)
         return;
     a->s.history.nfocuses = 0;
-    int rc = db_focus_list(a->db, a->unit.id, NULL, 0, SCR_MAX_FOCUS, a->s.history.focuses, &a->s.history.nfocuses);
+    int rc = db_focus_list(a->db, a->unit.id, NULL, 0, SCR_MAX_FOCUS, a->s.history.focuses,
+                           &a->s.history.nfocuses);
     if (rc != DB_OK) {
         a->s.history.nfocuses = 0;
         scr_set_error(a, rc);
@@ -164,12 +165,14 @@ static void pick_dialog(scr_app *a)
     }
     static const char *const titles[PICK_COUNT] = {N_("Learning focus"), N_("Room or group"),
                                                    N_("Period"), N_("Observer")};
-    ui_label(u, ui_cut_top(&in, ui_dp(u, 44)), PLAT_FONT_TITLE, UI_TEXT, T(titles[a->s.history.pick]),
-             UI_LEFT);
+    ui_label(u, ui_cut_top(&in, ui_dp(u, 44)), PLAT_FONT_TITLE, UI_TEXT,
+             T(titles[a->s.history.pick]), UI_LEFT);
     const char *c[SCR_MAX_PICK];
     int n = choices(a, a->s.history.pick, c);
-    int cur = a->s.history.pick == PICK_PERIOD ? (a->s.history.filter[a->s.history.pick] < 0 ? 0 : a->s.history.filter[a->s.history.pick])
-                                     : a->s.history.filter[a->s.history.pick] + 1;
+    int cur = a->s.history.pick == PICK_PERIOD ? (a->s.history.filter[a->s.history.pick] < 0
+                                                      ? 0
+                                                      : a->s.history.filter[a->s.history.pick])
+                                               : a->s.history.filter[a->s.history.pick] + 1;
     ui_id lid = ui_ids("pick.list");
     int top = ui_list_begin(u, lid, in), y = top;
     for (int i = 0; i < n; i++) {
@@ -187,8 +190,11 @@ static void pick_dialog(scr_app *a)
             return;
         }
         int sel = i == cur;
-        ui_panel(u, r, sel ? UI_PRIMARY : held ? UI_SOFT : UI_SURFACE, sel ? UI_PRIMARY : UI_LINE,
-                 ui_dp(u, 2), ui_dp(u, 10));
+        ui_panel(u, r,
+                 sel    ? UI_PRIMARY
+                 : held ? UI_SOFT
+                        : UI_SURFACE,
+                 sel ? UI_PRIMARY : UI_LINE, ui_dp(u, 2), ui_dp(u, 10));
         ui_wrap(u, ui_r(r.x + ui_dp(u, 16), r.y + (r.h - th) / 2, r.w - ui_dp(u, 32), th),
                 PLAT_FONT_BODY, sel ? UI_ON_PRIMARY : UI_TEXT, c[i], 1);
     }
@@ -231,7 +237,8 @@ void scr_history_frame(scr_app *a, ui_rect screen)
     ui_cut_top(&body, ui_dp(u, 8));
     int bw = (bar.w - gap * (per_row - 1)) / per_row;
     for (int i = 0; i < PICK_COUNT; i++) {
-        ui_rect r = {bar.x + (i % per_row) * (bw + gap), bar.y + (i / per_row) * (bh + gap), bw, bh};
+        ui_rect r = {bar.x + (i % per_row) * (bw + gap), bar.y + (i / per_row) * (bh + gap), bw,
+                     bh};
         int held = 0;
         if (ui_area(u, ui_idn("hist.filter", i), r, &held)) {
             a->s.history.pick = (scr_pick)i;
@@ -285,8 +292,8 @@ void scr_history_frame(scr_app *a, ui_rect screen)
         ui_fill(u, ui_r(st.x, st.y + (st.h - dot) / 2, dot, dot), scr_sync_color(hr->sync),
                 dot / 2);
         ui_label(u, ui_r(st.x + ui_dp(u, 14), st.y, st.w - ui_dp(u, 14), st.h), PLAT_FONT_SMALL,
-                 hr->sync >= DB_SYNC_CONFLICT || hr->sync < 0 ? UI_DANGER : UI_MUTED,
-                 hr->sync_text, UI_LEFT);
+                 hr->sync >= DB_SYNC_CONFLICT || hr->sync < 0 ? UI_DANGER : UI_MUTED, hr->sync_text,
+                 UI_LEFT);
         ui_cut_right(&line, ui_dp(u, 8));
         ui_label(u, line, PLAT_FONT_BOLD, UI_TEXT, hr->title, UI_LEFT);
         ui_label(u, in, PLAT_FONT_SMALL, UI_MUTED, a->s.history.rows[i].sub, UI_LEFT);

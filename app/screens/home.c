@@ -25,8 +25,8 @@ static void make_row(scr_app *a, const model_observation *o, scr_row *r, int as_
     char when[32];
     scr_when(o->started_at, when, sizeof when);
     const char *who = scr_person_name(a, as_observee ? o->observer_id : o->observee_id);
-    snprintf(r->sub, sizeof r->sub, "%s %s  \xC2\xB7  %s", as_observee ? T("Observer:") : T("Observee:"),
-             who, when);
+    snprintf(r->sub, sizeof r->sub, "%s %s  \xC2\xB7  %s",
+             as_observee ? T("Observer:") : T("Observee:"), who, when);
 }
 
 /* Loads one section: the observations matching f, kept if keep() says so. */
@@ -68,7 +68,8 @@ void scr_home_enter(scr_app *a)
     localtime_r(&t, &tm);
     strftime(today, sizeof today, "%Y-%m-%d", &tm);
     a->s.home.nfocuses = 0;
-    int rc = db_focus_list(a->db, a->unit.id, today, 0, SCR_MAX_FOCUS, a->s.home.focuses, &a->s.home.nfocuses);
+    int rc = db_focus_list(a->db, a->unit.id, today, 0, SCR_MAX_FOCUS, a->s.home.focuses,
+                           &a->s.home.nfocuses);
     if (rc != DB_OK) {
         a->s.home.nfocuses = 0;
         scr_set_error(a, rc);
@@ -159,9 +160,10 @@ static void focus_list(scr_app *a, ui_rect view, int *y)
         ui_fill(u, r, UI_SOFT, ui_dp(u, 10));
         ui_wrap(u, ui_r(r.x + ui_dp(u, 12), r.y + ui_dp(u, 10), w, qh), PLAT_FONT_BOLD, UI_TEXT,
                 f->question, 1);
-        ui_text(u, PLAT_FONT_SMALL, r.x + ui_dp(u, 12), r.y + ui_dp(u, 12) + qh, UI_MUTED,
-                ui_fmt(u, NT("%d sign  \xC2\xB7  until %s", "%d signs  \xC2\xB7  until %s", f->n_signs),
-                       f->n_signs, f->period_to));
+        ui_text(
+            u, PLAT_FONT_SMALL, r.x + ui_dp(u, 12), r.y + ui_dp(u, 12) + qh, UI_MUTED,
+            ui_fmt(u, NT("%d sign  \xC2\xB7  until %s", "%d signs  \xC2\xB7  until %s", f->n_signs),
+                   f->n_signs, f->period_to));
     }
 }
 
@@ -197,13 +199,14 @@ void scr_home_frame(scr_app *a, ui_rect screen)
     if (scr_portrait(a)) {
         ui_id lid = ui_ids("home.list");
         int top = ui_list_begin(u, lid, body), y = top;
-        int opened =
-            section(a, body, &y, T("My drafts"), T("No drafts. Everything is finished."),
-                    a->s.home.drafts, a->s.home.ndrafts, SCR_OBSERVE, "home.draft") ||
-            section(a, body, &y, T("Awaiting my feedback"), T("Nothing awaits your feedback."),
-                    a->s.home.to_feedback, a->s.home.nto_feedback, SCR_FEEDBACK, "home.fb") ||
-            section(a, body, &y, T("Awaiting my reflection"), T("Nothing awaits your reflection."),
-                    a->s.home.to_reflect, a->s.home.nto_reflect, SCR_REFLECTION, "home.re");
+        int opened = section(a, body, &y, T("My drafts"), T("No drafts. Everything is finished."),
+                             a->s.home.drafts, a->s.home.ndrafts, SCR_OBSERVE, "home.draft") ||
+                     section(a, body, &y, T("Awaiting my feedback"),
+                             T("Nothing awaits your feedback."), a->s.home.to_feedback,
+                             a->s.home.nto_feedback, SCR_FEEDBACK, "home.fb") ||
+                     section(a, body, &y, T("Awaiting my reflection"),
+                             T("Nothing awaits your reflection."), a->s.home.to_reflect,
+                             a->s.home.nto_reflect, SCR_REFLECTION, "home.re");
         if (!opened)
             focus_list(a, body, &y);
         ui_list_end(u, lid, y - top);
@@ -219,8 +222,8 @@ void scr_home_frame(scr_app *a, ui_rect screen)
                  section(a, left, &y, T("Awaiting my feedback"), T("Nothing awaits your feedback."),
                          a->s.home.to_feedback, a->s.home.nto_feedback, SCR_FEEDBACK, "home.fb") ||
                  section(a, left, &y, T("Awaiting my reflection"),
-                         T("Nothing awaits your reflection."), a->s.home.to_reflect, a->s.home.nto_reflect,
-                         SCR_REFLECTION, "home.re");
+                         T("Nothing awaits your reflection."), a->s.home.to_reflect,
+                         a->s.home.nto_reflect, SCR_REFLECTION, "home.re");
     ui_list_end(u, lid, y - top);
     if (opened)
         return;

@@ -57,10 +57,7 @@ static const char *event_label(scr_app *a, const model_event *e)
 
 /* A half-written note is kept in the store as it is typed, per
  * observation, so that a killed app loses no words. */
-static void save_note_draft(scr_app *a)
-{
-    scr_draft_put(a, DB_DRAFT_NOTE, a->s.observe.note);
-}
+static void save_note_draft(scr_app *a) { scr_draft_put(a, DB_DRAFT_NOTE, a->s.observe.note); }
 
 static void note_dialog(scr_app *a)
 {
@@ -137,7 +134,8 @@ static void note_dialog(scr_app *a)
         }
         if (ui_chip(u, ui_idn("note.phrase", i), ui_r(x, y, w, h), t->phrases[i], 0)) {
             size_t n = strlen(a->s.observe.note);
-            snprintf(a->s.observe.note + n, sizeof a->s.observe.note - n, "%s%s", n ? " " : "", t->phrases[i]);
+            snprintf(a->s.observe.note + n, sizeof a->s.observe.note - n, "%s%s", n ? " " : "",
+                     t->phrases[i]);
             save_note_draft(a);
         }
         x += w + gap;
@@ -284,7 +282,8 @@ static void tools_pane(scr_app *a, ui_rect pane)
     int cw = (pane.w - gap * (cols - 1)) / cols;
     for (int i = 0; i < t->n_counters; i++) {
         ui_rect r = {pane.x + (i % cols) * (cw + gap), pane.y + (i / cols) * (ch + gap), cw, ch};
-        if (ui_counter(u, ui_idn("obs.count", i), r, t->counters[i].label, a->s.cur.tally.counts[i]))
+        if (ui_counter(u, ui_idn("obs.count", i), r, t->counters[i].label,
+                       a->s.cur.tally.counts[i]))
             changed(a, db_obs_event(a->db, obs_id(a), a->s.user.id, MODEL_EV_COUNT,
                                     t->counters[i].key, NULL));
     }

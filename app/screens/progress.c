@@ -38,9 +38,13 @@ void scr_progress_enter(scr_app *a)
     }
     db_obs_filter of;
     scr_history_filter(a, &of);
-    db_hist_filter f = {.unit_id = of.unit_id, .viewer_id = of.viewer_id,
-                        .focus_id = a->s.progress.focus.id, .room_id = of.room_id,
-                        .observer_id = of.observer_id, .from = of.from, .to = of.to};
+    db_hist_filter f = {.unit_id = of.unit_id,
+                        .viewer_id = of.viewer_id,
+                        .focus_id = a->s.progress.focus.id,
+                        .room_id = of.room_id,
+                        .observer_id = of.observer_id,
+                        .from = of.from,
+                        .to = of.to};
     int64_t first = 0, last = 0, n = 0;
     if ((rc = db_hist_range(a->db, &f, &first, &last, &n)) != DB_OK) {
         scr_set_error(a, rc);
@@ -54,8 +58,8 @@ void scr_progress_enter(scr_app *a)
     if (to <= from)
         to = from + 1;
     from -= from % DAY_MS;
-    static const int64_t widths[] = {DAY_MS, 7 * DAY_MS, 14 * DAY_MS, 30 * DAY_MS,
-                                      91 * DAY_MS, 182 * DAY_MS, 365 * DAY_MS};
+    static const int64_t widths[] = {DAY_MS,      7 * DAY_MS,   14 * DAY_MS, 30 * DAY_MS,
+                                     91 * DAY_MS, 182 * DAY_MS, 365 * DAY_MS};
     int64_t width = widths[0];
     for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++) {
         width = widths[i];
@@ -68,8 +72,8 @@ void scr_progress_enter(scr_app *a)
     if (periods > MAX_PERIODS)
         periods = MAX_PERIODS;
     a->s.progress.width = width;
-    rc = db_hist_focus(a->db, &f, &a->s.progress.focus, &a->s.progress.tmpl, from, width, periods, a->s.progress.buckets,
-                       &a->s.progress.n, &a->s.progress.total);
+    rc = db_hist_focus(a->db, &f, &a->s.progress.focus, &a->s.progress.tmpl, from, width, periods,
+                       a->s.progress.buckets, &a->s.progress.n, &a->s.progress.total);
     if (rc != DB_OK) {
         scr_set_error(a, rc);
         return;
@@ -263,9 +267,10 @@ static int overview(scr_app *a, ui_rect col, int y)
     const db_hist_bucket *k = &a->s.progress.total;
     int y0 = y;
     y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_SMALL, UI_MUTED,
-                 ui_fmt(u, T("Green: seen in at least %d %% of the observations. Yellow: at "
-                             "least %d %%. Red: less. About the practice over time, not about "
-                             "a person."),
+                 ui_fmt(u,
+                        T("Green: seen in at least %d %% of the observations. Yellow: at "
+                          "least %d %%. Red: less. About the practice over time, not about "
+                          "a person."),
                         t->green_pct, t->yellow_pct),
                  1) +
          ui_dp(u, 12);
@@ -285,16 +290,16 @@ static int overview(scr_app *a, ui_rect col, int y)
         plat_color on = c == RYG_YELLOW || c == NO_DATA ? UI_TEXT : UI_ON_PRIMARY;
         ui_label(u, ui_r(tr.x, tr.y + ui_dp(u, 10), tr.w, ui_dp(u, 44)), PLAT_FONT_HUGE, on,
                  k->n_obs > 0 ? ui_fmt(u, "%d%%", pct) : "\xE2\x80\x93", UI_CENTER);
-        ui_label(u, ui_r(tr.x, tr.y + tile - ui_dp(u, 34), tr.w, ui_dp(u, 24)), PLAT_FONT_BOLD,
-                 on, k->n_obs > 0 ? ryg_word(a, t, pct) : T("No data"), UI_CENTER);
+        ui_label(u, ui_r(tr.x, tr.y + tile - ui_dp(u, 34), tr.w, ui_dp(u, 24)), PLAT_FONT_BOLD, on,
+                 k->n_obs > 0 ? ryg_word(a, t, pct) : T("No data"), UI_CENTER);
         int tx = tr.x + tile + ui_dp(u, 16), ty = r.y + ui_dp(u, 12);
         ui_wrap(u, ui_r(tx, ty, tw, th), PLAT_FONT_BOLD, UI_TEXT, f->signs[s].text, 1);
         ty += th + ui_dp(u, 4);
         ui_label(u, ui_r(tx, ty, tw, ui_dp(u, 24)), PLAT_FONT_SMALL, UI_MUTED,
-                 ui_fmt(u, NT("Seen in %d of %d observation (rated in %d)",
+                 ui_fmt(u,
+                        NT("Seen in %d of %d observation (rated in %d)",
                            "Seen in %d of %d observations (rated in %d)", k->n_obs),
-                        k->seen[s], k->n_obs,
-                        k->rated[s]),
+                        k->seen[s], k->n_obs, k->rated[s]),
                  UI_LEFT);
         ty += ui_dp(u, 30);
         ui_rect bar = {tx, ty, tw, ui_dp(u, 14)};
@@ -303,8 +308,9 @@ static int overview(scr_app *a, ui_rect col, int y)
             ui_fill(u, ui_r(bar.x, bar.y, bar.w * pct / 100, bar.h), c, ui_dp(u, 7));
         int marks[2] = {t->yellow_pct, t->green_pct};
         for (int m = 0; m < 2; m++)
-            ui_fill(u, ui_r(bar.x + bar.w * marks[m] / 100 - ui_dp(u, 1), bar.y - ui_dp(u, 4),
-                            ui_dp(u, 2), bar.h + ui_dp(u, 8)),
+            ui_fill(u,
+                    ui_r(bar.x + bar.w * marks[m] / 100 - ui_dp(u, 1), bar.y - ui_dp(u, 4),
+                         ui_dp(u, 2), bar.h + ui_dp(u, 8)),
                     UI_TEXT, 0);
         y += h + ui_dp(u, 10);
     }
@@ -339,11 +345,12 @@ void scr_progress_frame(scr_app *a, ui_rect screen)
     ui_id lid = ui_ids("prog.list");
     int top = ui_list_begin(u, lid, body), y = top;
     ui_rect col = {body.x, 0, body.w - ui_dp(u, 12), 0};
-    y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_TITLE, UI_PRIMARY, a->s.progress.focus.question, 1);
+    y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_TITLE, UI_PRIMARY,
+                 a->s.progress.focus.question, 1);
     y += ui_dp(u, 4);
-    const char *span = a->s.progress.width >= 30 * DAY_MS ? T("months")
+    const char *span = a->s.progress.width >= 30 * DAY_MS  ? T("months")
                        : a->s.progress.width >= 7 * DAY_MS ? T("weeks")
-                                                   : T("days");
+                                                           : T("days");
     ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 28)), PLAT_FONT_BODY, UI_MUTED,
              ui_fmt(u, "%s  \xC2\xB7  %s",
                     ui_fmt(u, NT("%d observation", "%d observations", a->s.progress.total.n_obs),

@@ -23,7 +23,8 @@ void scr_reflection_enter(scr_app *a)
     if (rc == DB_OK) {
         a->s.reflection.have_re = 1;
         snprintf(a->s.reflection.text, sizeof a->s.reflection.text, "%s", a->s.reflection.re.text);
-        snprintf(a->s.reflection.next, sizeof a->s.reflection.next, "%s", a->s.reflection.re.next_step);
+        snprintf(a->s.reflection.next, sizeof a->s.reflection.next, "%s",
+                 a->s.reflection.re.next_step);
     } else if (rc != DB_NOTFOUND) {
         scr_set_error(a, rc);
     }
@@ -37,10 +38,12 @@ void scr_reflection_commit(scr_app *a)
 {
     if (!a->s.have_cur || strcmp(a->s.cur.obs.observee_id, a->s.user.id) != 0)
         return;
-    if (a->s.reflection.have_re ? !strcmp(a->s.reflection.re.text, a->s.reflection.text) && !strcmp(a->s.reflection.re.next_step, a->s.reflection.next)
-                   : !a->s.reflection.text[0] && !a->s.reflection.next[0])
+    if (a->s.reflection.have_re ? !strcmp(a->s.reflection.re.text, a->s.reflection.text) &&
+                                      !strcmp(a->s.reflection.re.next_step, a->s.reflection.next)
+                                : !a->s.reflection.text[0] && !a->s.reflection.next[0])
         return;
-    int rc = db_reflection_put(a->db, a->s.cur.obs.id, a->s.user.id, a->s.reflection.text, a->s.reflection.next);
+    int rc = db_reflection_put(a->db, a->s.cur.obs.id, a->s.user.id, a->s.reflection.text,
+                               a->s.reflection.next);
     if (rc != DB_OK) {
         scr_set_error(a, rc);
         return;
@@ -57,7 +60,8 @@ static int feedback_card(scr_app *a, ui_rect col, int y, int draw)
     ui_ctx *u = a->ui;
     int x = col.x + ui_dp(u, 14), w = col.w - ui_dp(u, 28), y0 = y;
     const char *titles[3] = {T("What works"), T("Wonderings"), T("The next step we agreed")};
-    const char *texts[3] = {a->s.reflection.fb.works, a->s.reflection.fb.wonderings, a->s.reflection.fb.next_step};
+    const char *texts[3] = {a->s.reflection.fb.works, a->s.reflection.fb.wonderings,
+                            a->s.reflection.fb.next_step};
     y += ui_dp(u, 12);
     if (draw)
         ui_text(u, PLAT_FONT_SMALL, x, y, UI_PRIMARY_DARK,
@@ -171,7 +175,8 @@ void scr_reflection_frame(scr_app *a, ui_rect screen)
                 UI_CHANGED)
                 scr_draft_put(a, drafts[i], bufs[i]);
         }
-        if (a->s.reflection.have_re && !strcmp(a->s.reflection.re.text, a->s.reflection.text) && !strcmp(a->s.reflection.re.next_step, a->s.reflection.next)) {
+        if (a->s.reflection.have_re && !strcmp(a->s.reflection.re.text, a->s.reflection.text) &&
+            !strcmp(a->s.reflection.re.next_step, a->s.reflection.next)) {
             char when[32];
             scr_when(a->s.reflection.re.updated_at, when, sizeof when);
             ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 28)), PLAT_FONT_SMALL, UI_OK,

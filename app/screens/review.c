@@ -17,13 +17,20 @@
 static const struct {
     const char *key, *label;
 } field_labels[] = {
-    {"works", N_("What works")},        {"wonderings", N_("Wonderings")},
-    {"next_step", N_("Next step")},     {"text", N_("Reflection")},
-    {"activity", N_("Activity")},       {"context", N_("Context")},
-    {"level", N_("Rating")},            {"status", N_("Status")},
-    {"started_at", N_("Started")},      {"ended_at", N_("Ended")},
-    {"given_at", N_("Feedback given")}, {"updated_at", N_("Changed")},
-    {"revision", N_("Version")},        {"agreement", N_("Agreement made")},
+    {"works", N_("What works")},
+    {"wonderings", N_("Wonderings")},
+    {"next_step", N_("Next step")},
+    {"text", N_("Reflection")},
+    {"activity", N_("Activity")},
+    {"context", N_("Context")},
+    {"level", N_("Rating")},
+    {"status", N_("Status")},
+    {"started_at", N_("Started")},
+    {"ended_at", N_("Ended")},
+    {"given_at", N_("Feedback given")},
+    {"updated_at", N_("Changed")},
+    {"revision", N_("Version")},
+    {"agreement", N_("Agreement made")},
     {"at", N_("Time")},
 };
 
@@ -94,10 +101,12 @@ static void differing_first(scr_conflict *c)
 static const char *record_words(scr_app *a, const char *entity, const char *obs_id, char *out,
                                 size_t cap)
 {
-    static const char *const names[][2] = {
-        {"observation", N_("Observation")}, {"event", N_("Event")},
-        {"note", N_("Note")},               {"rating", N_("Rating")},
-        {"feedback", N_("Feedback")},       {"reflection", N_("Reflection")}};
+    static const char *const names[][2] = {{"observation", N_("Observation")},
+                                           {"event", N_("Event")},
+                                           {"note", N_("Note")},
+                                           {"rating", N_("Rating")},
+                                           {"feedback", N_("Feedback")},
+                                           {"reflection", N_("Reflection")}};
     const char *what = entity;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(names[i][0], entity))
@@ -197,8 +206,7 @@ static void after_choice(scr_app *a, const char *msg)
  * tablet's, the server's; differing ones marked), and the two choices.
  * Returns the height; *acted is set if a choice was made (the list has
  * changed under the loop). */
-static int conflict_card(scr_app *a, const scr_conflict *c, int idx, ui_rect col, int y,
-                         int *acted)
+static int conflict_card(scr_app *a, const scr_conflict *c, int idx, ui_rect col, int y, int *acted)
 {
     ui_ctx *u = a->ui;
     int pad = ui_dp(u, 14), w = col.w - 2 * pad;
@@ -211,8 +219,8 @@ static int conflict_card(scr_app *a, const scr_conflict *c, int idx, ui_rect col
     ui_label(u, ui_r(x, yy, w, ui_dp(u, 30)), PLAT_FONT_BOLD, UI_TEXT, c->what, UI_LEFT);
     yy += ui_dp(u, 34);
     int kw = w / 4, vw = (w - kw) / 2;
-    ui_label(u, ui_r(x + kw, yy, vw, ui_dp(u, 26)), PLAT_FONT_SMALL, UI_MUTED,
-             T("On this tablet"), UI_LEFT);
+    ui_label(u, ui_r(x + kw, yy, vw, ui_dp(u, 26)), PLAT_FONT_SMALL, UI_MUTED, T("On this tablet"),
+             UI_LEFT);
     ui_label(u, ui_r(x + kw + vw, yy, vw, ui_dp(u, 26)), PLAT_FONT_SMALL, UI_MUTED,
              T("On the server"), UI_LEFT);
     yy += ui_dp(u, 30);
@@ -224,8 +232,8 @@ static int conflict_card(scr_app *a, const scr_conflict *c, int idx, ui_rect col
                     ui_dp(u, 4));
         ui_label(u, ui_r(x, yy, kw - ui_dp(u, 8), rowh), PLAT_FONT_SMALL, UI_MUTED,
                  field_label(a, f->key), UI_LEFT);
-        ui_label(u, ui_r(x + kw, yy, vw - ui_dp(u, 8), rowh), differs ? PLAT_FONT_BOLD : PLAT_FONT_SMALL,
-                 UI_TEXT, f->mine, UI_LEFT);
+        ui_label(u, ui_r(x + kw, yy, vw - ui_dp(u, 8), rowh),
+                 differs ? PLAT_FONT_BOLD : PLAT_FONT_SMALL, UI_TEXT, f->mine, UI_LEFT);
         ui_label(u, ui_r(x + kw + vw, yy, vw - ui_dp(u, 8), rowh),
                  differs ? PLAT_FONT_BOLD : PLAT_FONT_SMALL, UI_TEXT,
                  c->have_theirs ? f->theirs : "\xE2\x80\x93", UI_LEFT);
@@ -321,7 +329,8 @@ void scr_review_frame(scr_app *a, ui_rect screen)
     int top = ui_list_begin(u, lid, view), y = top;
     ui_rect col = {view.x, 0, view.w - ui_dp(u, 12), 0};
     if (a->s.review.msg[0]) {
-        ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 32)), PLAT_FONT_BODY, UI_OK, a->s.review.msg, UI_LEFT);
+        ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 32)), PLAT_FONT_BODY, UI_OK, a->s.review.msg,
+                 UI_LEFT);
         y += ui_dp(u, 40);
     }
     scr_heading(a, col, &y, ui_fmt(u, T("Needs review (%d)"), a->s.review.nconf));

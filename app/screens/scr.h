@@ -58,10 +58,10 @@ typedef enum {
 /* A copy of the engine's state, cheap enough to take every frame. */
 typedef struct {
     int enrolled;
-    int running;           /* a round is under way */
+    int running; /* a round is under way */
     scr_sync_problem problem;
-    int64_t rounds;        /* rounds run; a change means the store changed */
-    int64_t last_ok_ms;    /* wall clock of the last good round, 0 if none */
+    int64_t rounds;     /* rounds run; a change means the store changed */
+    int64_t last_ok_ms; /* wall clock of the last good round, 0 if none */
 } scr_sync_state;
 
 /* What the enrolment form asks for. ca is a CA in PEM, or the path of a
@@ -113,10 +113,10 @@ typedef struct {
 } scr_sync;
 
 typedef struct {
-    db *db;              /* kept, not owned; must outlive the app */
-    const plat_sys *sys; /* clock: now_ms for data, mono_ms for the UI */
-    const i18n *tr;      /* kept, not owned; NULL shows the English msgids */
-    int lock_ms;         /* 0: the store's setting or the default */
+    db *db;               /* kept, not owned; must outlive the app */
+    const plat_sys *sys;  /* clock: now_ms for data, mono_ms for the UI */
+    const i18n *tr;       /* kept, not owned; NULL shows the English msgids */
+    int lock_ms;          /* 0: the store's setting or the default */
     const scr_sync *sync; /* NULL: this build or tablet has no sync */
     /* Both catalogues, if given, so that settings can change the language
      * at once; otherwise the choice is kept for the next start. */
@@ -156,9 +156,9 @@ typedef enum {
     SCR_CHIP_SYNCED,
     SCR_CHIP_WAITING,
     SCR_CHIP_SYNCING,
-    SCR_CHIP_PROBLEM,   /* the words name which */
-    SCR_CHIP_REVIEW,    /* conflicts to settle */
-    SCR_CHIP_REFUSED    /* changes the server refused */
+    SCR_CHIP_PROBLEM, /* the words name which */
+    SCR_CHIP_REVIEW,  /* conflicts to settle */
+    SCR_CHIP_REFUSED  /* changes the server refused */
 } scr_chip;
 
 /* The chip's words for the counts of the store and the engine's state

@@ -24,12 +24,12 @@
 #define SCR_PIN_WAIT_MS 30000
 #define SCR_PIN_WAIT_MAX_MS (15 * 60 * 1000)
 #define SCR_PIN_LOCKOUT 10
-#define SCR_MAX_REVIEW 8 /* conflicts and refusals shown at once */
+#define SCR_MAX_REVIEW 8  /* conflicts and refusals shown at once */
 #define SCR_MAX_FIELDS 12 /* fields of a record shown side by side */
 #define SCR_TEXT_MAX MODEL_TEXT_MAX
 #define SCR_MAX_HIST 240 /* history rows held; narrower filters show older ones */
 #define SCR_MAX_REVS 16
-#define SCR_MAX_PICK 64  /* choices in a filter's picker */
+#define SCR_MAX_PICK 64 /* choices in a filter's picker */
 
 /* The translation of a source string; `a` is always the app in screens. */
 #define T(s) i18n_tr(a->tr, s)

@@ -17,7 +17,6 @@ const void *scr_test_app(const scr_app *a, size_t *size);
 /* fn(session, size, ctx) is called by every lock after the person's work
  * is saved and just before the session is wiped; NULL removes it. A test
  * fills the session with a marker there, to see that none of it is left. */
-void scr_test_wipe_probe(scr_app *a, void (*fn)(void *session, size_t size, void *ctx),
-                         void *ctx);
+void scr_test_wipe_probe(scr_app *a, void (*fn)(void *session, size_t size, void *ctx), void *ctx);
 
 #endif

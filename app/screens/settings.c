@@ -54,11 +54,15 @@ void scr_settings_enter(scr_app *a)
 static const char *enrol_words(scr_app *a, scr_enrol_outcome o)
 {
     switch (o) {
-    case SCR_ENROL_OK: return T("The tablet is enrolled. Its unit's data arrives with the first sync.");
+    case SCR_ENROL_OK:
+        return T("The tablet is enrolled. Its unit's data arrives with the first sync.");
     case SCR_ENROL_BAD_ADDRESS: return T("The address must begin with https://");
     case SCR_ENROL_BAD_CODE: return T("The code is wrong, used or expired. Ask for a new code.");
-    case SCR_ENROL_TLS: return T("The server's certificate is not trusted. Check the address, or give the server's CA.");
-    case SCR_ENROL_UNREACHABLE: return T("The server does not answer. Check the address and the network.");
+    case SCR_ENROL_TLS:
+        return T(
+            "The server's certificate is not trusted. Check the address, or give the server's CA.");
+    case SCR_ENROL_UNREACHABLE:
+        return T("The server does not answer. Check the address and the network.");
     case SCR_ENROL_CAPTIVE: return T("The Wi-Fi needs sign-in first. Open a browser and sign in.");
     case SCR_ENROL_CA_FILE: return T("The CA file cannot be read, or holds no certificate.");
     case SCR_ENROL_UPDATE: return T("The server needs a newer version of the app.");
@@ -101,7 +105,8 @@ static void enrol_poll(scr_app *a)
         return;
     a->enrolling = 0;
     a->enrol_done = o;
-    snprintf(a->s.enrol.detail, sizeof a->s.enrol.detail, "%s", o == SCR_ENROL_FAILED ? detail : "");
+    snprintf(a->s.enrol.detail, sizeof a->s.enrol.detail, "%s",
+             o == SCR_ENROL_FAILED ? detail : "");
     if (o == SCR_ENROL_OK) {
         db_enrolment e;
         if (db_enrolment_get(a->db, &e) == DB_OK && e.unit_id[0])
@@ -118,8 +123,8 @@ static int enrol_form(scr_app *a, ui_rect col, int y)
 {
     ui_ctx *u = a->ui;
     int y0 = y;
-    ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 28)), PLAT_FONT_SMALL, UI_MUTED,
-             T("Server address"), UI_LEFT);
+    ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 28)), PLAT_FONT_SMALL, UI_MUTED, T("Server address"),
+             UI_LEFT);
     y += ui_dp(u, 30);
     int r = ui_field(u, ui_ids("set.server"), ui_r(col.x, y, col.w, ui_dp(u, 56)), a->set_server,
                      sizeof a->set_server, "https://", 0);
@@ -148,7 +153,8 @@ static int enrol_form(scr_app *a, ui_rect col, int y)
              T("The server's CA, if it has its own (optional)"), UI_LEFT);
     y += ui_dp(u, 30);
     r = ui_textarea(u, ui_ids("set.ca"), ui_r(col.x, y, col.w, ui_dp(u, 96)), a->s.enrol.req.ca,
-                    sizeof a->s.enrol.req.ca, T("Paste the certificate (PEM), or the path of its file"));
+                    sizeof a->s.enrol.req.ca,
+                    T("Paste the certificate (PEM), or the path of its file"));
     y += ui_dp(u, 104);
     ui_rect b = {col.x, y, col.w / 2 > ui_dp(u, 320) ? col.w / 2 : col.w, ui_dp(u, 60)};
     if (a->enrolling) {
@@ -161,8 +167,8 @@ static int enrol_form(scr_app *a, ui_rect col, int y)
     y += ui_dp(u, 68);
     if (!a->enrolling && a->enrol_done != SCR_ENROL_PENDING) {
         plat_color c = a->enrol_done == SCR_ENROL_OK ? UI_OK : UI_DANGER;
-        y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_BODY, c,
-                     enrol_words(a, a->enrol_done), 1) +
+        y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_BODY, c, enrol_words(a, a->enrol_done),
+                     1) +
              ui_dp(u, 6);
         if (a->s.enrol.detail[0])
             y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_SMALL, UI_MUTED, a->s.enrol.detail,
@@ -243,9 +249,9 @@ void scr_settings_frame(scr_app *a, ui_rect screen)
     }
     db_sync_counts sc = a->sc;
     ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 32)), PLAT_FONT_BODY, UI_TEXT,
-             ui_fmt(u, NT("%lld change waiting to be sent, %lld to review, %lld refused",
-                          "%lld changes waiting to be sent, %lld to review, %lld refused",
-                          sc.waiting),
+             ui_fmt(u,
+                    NT("%lld change waiting to be sent, %lld to review, %lld refused",
+                       "%lld changes waiting to be sent, %lld to review, %lld refused", sc.waiting),
                     (long long)sc.waiting, (long long)sc.conflicts, (long long)sc.rejected),
              UI_LEFT);
     y += ui_dp(u, 40);
@@ -312,18 +318,19 @@ void scr_settings_frame(scr_app *a, ui_rect screen)
     /* Storage and retention. */
     scr_heading(a, col, &y, T("Storage on this tablet"));
     ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 32)), PLAT_FONT_BODY, UI_TEXT,
-             ui_fmt(u, NT("%s used  \xC2\xB7  %lld observation", "%s used  \xC2\xB7  %lld observations",
-                       a->storage.observations),
-                    size_text(a, a->storage.bytes),
-                    (long long)a->storage.observations),
+             ui_fmt(u,
+                    NT("%s used  \xC2\xB7  %lld observation",
+                       "%s used  \xC2\xB7  %lld observations", a->storage.observations),
+                    size_text(a, a->storage.bytes), (long long)a->storage.observations),
              UI_LEFT);
     y += ui_dp(u, 36);
     y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_SMALL, UI_MUTED,
-                 ui_fmt(u, NT("Observations older than %d day leave this tablet once the "
-                              "server has them; those not yet sent stay.",
-                              "Observations older than %d days leave this tablet once the "
-                              "server has them; those not yet sent stay.",
-                              a->unit.retention_days),
+                 ui_fmt(u,
+                        NT("Observations older than %d day leave this tablet once the "
+                           "server has them; those not yet sent stay.",
+                           "Observations older than %d days leave this tablet once the "
+                           "server has them; those not yet sent stay.",
+                           a->unit.retention_days),
                         a->unit.retention_days),
                  1) +
          ui_dp(u, 16);

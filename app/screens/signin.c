@@ -17,7 +17,8 @@ static void filter(scr_app *a)
     /* The store matches names the way people type them (æ, ø, å too). */
     model_person *found = a->s.signin.found;
     int n = 0;
-    if (db_person_list(a->db, a->unit.id, a->s.signin.search, 0, SCR_MAX_PEOPLE, found, &n) != DB_OK)
+    if (db_person_list(a->db, a->unit.id, a->s.signin.search, 0, SCR_MAX_PEOPLE, found, &n) !=
+        DB_OK)
         return;
     for (int k = 0; k < n; k++) {
         for (int i = 0; i < a->npeople; i++) {
@@ -261,10 +262,11 @@ void scr_signin_frame(scr_app *a, ui_rect screen)
         int d = ui_dp(u, 56);
         ui_rect badge = {t.x + (t.w - d) / 2, t.y + ui_dp(u, 14), d, d};
         ui_fill(u, badge, a->people[i].role == MODEL_ROLE_LEADER ? UI_ACCENT : UI_PRIMARY, d / 2);
-        ui_label(u, badge, PLAT_FONT_BOLD, UI_ON_PRIMARY, initials(a, a->people[i].name), UI_CENTER);
-        ui_label(u, ui_r(t.x + ui_dp(u, 8), badge.y + d + ui_dp(u, 8), t.w - ui_dp(u, 16),
-                         ui_dp(u, 32)),
-                 PLAT_FONT_BODY, UI_TEXT, a->people[i].name, UI_CENTER);
+        ui_label(u, badge, PLAT_FONT_BOLD, UI_ON_PRIMARY, initials(a, a->people[i].name),
+                 UI_CENTER);
+        ui_label(
+            u, ui_r(t.x + ui_dp(u, 8), badge.y + d + ui_dp(u, 8), t.w - ui_dp(u, 16), ui_dp(u, 32)),
+            PLAT_FONT_BODY, UI_TEXT, a->people[i].name, UI_CENTER);
     }
     int rows = (a->s.signin.nshown + cols - 1) / cols;
     ui_list_end(u, lid, rows > 0 ? rows * (th + gap) - gap : 0);

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const activity_keys[] = {N_("Circle time"), N_("Play"),       N_("Meal"),
+static const char *const activity_keys[] = {N_("Circle time"),  N_("Play"),       N_("Meal"),
                                             N_("Outdoor play"), N_("Transition"), N_("Lesson")};
 #define N_ACTIVITIES (int)(sizeof activity_keys / sizeof activity_keys[0])
 
@@ -161,7 +161,8 @@ void scr_start_frame(scr_app *a, ui_rect screen)
     section_title(a, col, &y, T("Learning focus"));
     for (int i = 0; i < a->s.home.nfocuses; i++) {
         int w = col.w - ui_dp(u, 32);
-        int qh = ui_wrap(u, ui_r(0, 0, w, 0), PLAT_FONT_BODY, UI_TEXT, a->s.home.focuses[i].question, 0);
+        int qh = ui_wrap(u, ui_r(0, 0, w, 0), PLAT_FONT_BODY, UI_TEXT,
+                         a->s.home.focuses[i].question, 0);
         ui_rect r = {col.x, y, col.w, qh + ui_dp(u, 28)};
         if (r.h < ui_dp(u, UI_TARGET_DP + 8))
             r.h = ui_dp(u, UI_TARGET_DP + 8);
@@ -170,8 +171,11 @@ void scr_start_frame(scr_app *a, ui_rect screen)
         if (ui_area(u, ui_idn("start.focus", i), r, &held))
             pick_focus(a, i);
         int sel = a->s.start.focus == i;
-        ui_panel(u, r, sel ? UI_PRIMARY : held ? UI_SOFT : UI_SURFACE, sel ? UI_PRIMARY : UI_LINE,
-                 ui_dp(u, 2), ui_dp(u, 12));
+        ui_panel(u, r,
+                 sel    ? UI_PRIMARY
+                 : held ? UI_SOFT
+                        : UI_SURFACE,
+                 sel ? UI_PRIMARY : UI_LINE, ui_dp(u, 2), ui_dp(u, 12));
         ui_wrap(u, ui_r(r.x + ui_dp(u, 16), r.y + ui_dp(u, 14), w, qh), PLAT_FONT_BODY,
                 sel ? UI_ON_PRIMARY : UI_TEXT, a->s.home.focuses[i].question, 1);
     }
@@ -232,7 +236,8 @@ void scr_start_frame(scr_app *a, ui_rect screen)
             if (ui_button(u, ui_idn("start.ctx-", k), minus, "\xE2\x80\x93", UI_STYLE_PLAIN) &&
                 a->s.start.ctx[k] > cf->min)
                 a->s.start.ctx[k]--;
-            ui_label(u, val, PLAT_FONT_TITLE, UI_TEXT, ui_fmt(u, "%d", a->s.start.ctx[k]), UI_CENTER);
+            ui_label(u, val, PLAT_FONT_TITLE, UI_TEXT, ui_fmt(u, "%d", a->s.start.ctx[k]),
+                     UI_CENTER);
             if (ui_button(u, ui_idn("start.ctx+", k), plus, "+", UI_STYLE_PLAIN) &&
                 a->s.start.ctx[k] < cf->max)
                 a->s.start.ctx[k]++;

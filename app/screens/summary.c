@@ -36,7 +36,7 @@ static int timeline(scr_app *a, ui_rect r, int draw)
     if (d < 60000)
         d = 60000;
     int64_t t0 = o->obs.started_at;
-#define XAT(ms) (plot.x + (int)((double)((ms) - t0) * plot.w / (double)d))
+#define XAT(ms) (plot.x + (int)((double)((ms)-t0) * plot.w / (double)d))
     /* Minute marks every 5 minutes (or every minute when short). */
     int64_t step = d > 20 * 60000 ? 5 * 60000 : d > 6 * 60000 ? 2 * 60000 : 60000;
     for (int64_t m = 0; m <= d; m += step) {
@@ -55,8 +55,9 @@ static int timeline(scr_app *a, ui_rect r, int draw)
             const model_event *ev = &o->events[e];
             if (o->undone[e] || ev->kind != MODEL_EV_COUNT || strcmp(ev->key, t->counters[i].key))
                 continue;
-            ui_fill(u, ui_r(XAT(ev->at) - ui_dp(u, 2), y + ui_dp(u, 5), ui_dp(u, 4), rh - ui_dp(u, 10)),
-                    PALETTE(i), ui_dp(u, 2));
+            ui_fill(
+                u, ui_r(XAT(ev->at) - ui_dp(u, 2), y + ui_dp(u, 5), ui_dp(u, 4), rh - ui_dp(u, 10)),
+                PALETTE(i), ui_dp(u, 2));
         }
     }
     for (int s = 0; s < t->n_states; s++, row++) {
@@ -110,12 +111,14 @@ void scr_summary_enter(scr_app *a)
     a->s.summary.nrevs = 0;
     if (!a->s.have_cur)
         return;
-    int rc = db_obs_revisions(a->db, a->s.cur.obs.id, 0, SCR_MAX_REVS, a->s.summary.revs, &a->s.summary.nrevs);
+    int rc = db_obs_revisions(a->db, a->s.cur.obs.id, 0, SCR_MAX_REVS, a->s.summary.revs,
+                              &a->s.summary.nrevs);
     if (rc != DB_OK) {
         a->s.summary.nrevs = 0;
         scr_set_error(a, rc);
     }
-    snprintf(a->s.summary.corr_activity, sizeof a->s.summary.corr_activity, "%s", a->s.cur.obs.activity);
+    snprintf(a->s.summary.corr_activity, sizeof a->s.summary.corr_activity, "%s",
+             a->s.cur.obs.activity);
     ui_list_scroll_to(a->ui, ui_ids("sum.list"), 0);
 }
 
@@ -148,8 +151,7 @@ static int corrections(scr_app *a, ui_rect col, int y)
         scr_when(r->at, when, sizeof when);
         const char *what;
         if (!strcmp(r->what, "activity"))
-            what = ui_fmt(u, T("Activity: “%s” became “%s”"), r->before,
-                          r->after);
+            what = ui_fmt(u, T("Activity: “%s” became “%s”"), r->before, r->after);
         else if (!strcmp(r->what, "rating"))
             what = ui_fmt(u, T("%s: %s became %s"), sign_text(a, r->sign_id),
                           level_name(a, atoi(r->before)), level_name(a, atoi(r->after)));
@@ -196,14 +198,15 @@ static void correct_dialog(scr_app *a)
     ui_rect act = ui_cut_top(&in, ui_dp(u, 60));
     ui_rect save = ui_cut_right(&act, ui_dp(u, 200));
     ui_cut_right(&act, ui_dp(u, 8));
-    ui_field(u, ui_ids("corr.activity"), act, a->s.summary.corr_activity, sizeof a->s.summary.corr_activity,
-             T("What is going on?"), 0);
+    ui_field(u, ui_ids("corr.activity"), act, a->s.summary.corr_activity,
+             sizeof a->s.summary.corr_activity, T("What is going on?"), 0);
     int differs = strcmp(a->s.summary.corr_activity, a->s.cur.obs.activity) != 0;
     if (!differs) {
         ui_fill(u, save, UI_BG, ui_dp(u, 10));
         ui_label(u, save, PLAT_FONT_BOLD, UI_MUTED, T("Activity saved"), UI_CENTER);
     } else if (ui_button(u, ui_ids("corr.save"), save, T("Save activity"), UI_STYLE_PLAIN)) {
-        int rc = db_obs_update(a->db, a->s.cur.obs.id, a->s.user.id, a->s.summary.corr_activity, NULL);
+        int rc = db_obs_update(a->db, a->s.cur.obs.id, a->s.user.id, a->s.summary.corr_activity,
+                               NULL);
         scr_set_error(a, rc);
         model_id id;
         snprintf(id, sizeof id, "%s", a->s.cur.obs.id);
@@ -274,7 +277,9 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
         home = ui_cut_left(&bb, mine ? (bb.w - 2 * bgap) / 3 : (bb.w - bgap) / 2);
         ui_cut_left(&bb, bgap);
     }
-    const char *back = a->s.summary.back == SCR_HOME || a->s.summary.back == SCR_SUMMARY ? T("Home") : T("Back");
+    const char *back = a->s.summary.back == SCR_HOME || a->s.summary.back == SCR_SUMMARY
+                           ? T("Home")
+                           : T("Back");
     if (ui_button(u, ui_ids("sum.home"), home, back, after ? UI_STYLE_PLAIN : UI_STYLE_PRIMARY) ||
         (u->key == PLAT_KEY_ESCAPE && a->dialog == DLG_NONE)) {
         scr_screen to = a->s.summary.back == SCR_SUMMARY ? SCR_HOME : a->s.summary.back;
@@ -286,15 +291,16 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
         ui_rect corr = ui_cut_left(&bb, (bb.w - bgap) / 2);
         ui_cut_left(&bb, bgap);
         if (ui_button(u, ui_ids("sum.correct"), corr, T("Correct"), UI_STYLE_PLAIN)) {
-            snprintf(a->s.summary.corr_activity, sizeof a->s.summary.corr_activity, "%s", o->obs.activity);
+            snprintf(a->s.summary.corr_activity, sizeof a->s.summary.corr_activity, "%s",
+                     o->obs.activity);
             a->dialog = DLG_CORRECT;
         }
         if (ui_button(u, ui_ids("sum.feedback"), bb, T("Feedback"), UI_STYLE_PRIMARY)) {
             scr_go(a, SCR_FEEDBACK);
             return;
         }
-    } else if (after && ui_button(u, ui_ids("sum.reflect"), bb, T("Reflection"),
-                                  UI_STYLE_PRIMARY)) {
+    } else if (after &&
+               ui_button(u, ui_ids("sum.reflect"), bb, T("Reflection"), UI_STYLE_PRIMARY)) {
         scr_go(a, SCR_REFLECTION);
         return;
     }
@@ -306,7 +312,8 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
     char when[32];
     scr_when(o->obs.started_at, when, sizeof when);
 
-    int qh = ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_TITLE, UI_PRIMARY, o->focus.question, 1);
+    int qh = ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_TITLE, UI_PRIMARY, o->focus.question,
+                     1);
     y += qh + ui_dp(u, 4);
     ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 28)), PLAT_FONT_BODY, UI_MUTED,
              ui_fmt(u, "%s  \xC2\xB7  %s  \xC2\xB7  %s  \xC2\xB7  %s  \xC2\xB7  %s", o->observee,
@@ -317,8 +324,8 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
     int sd = ui_dp(u, 10);
     ui_fill(u, ui_r(col.x, y + (ui_dp(u, 28) - sd) / 2, sd, sd), scr_sync_color(a->s.cur_sync),
             sd / 2);
-    ui_label(u, ui_r(col.x + ui_dp(u, 18), y, col.w - ui_dp(u, 18), ui_dp(u, 28)),
-             PLAT_FONT_SMALL, a->s.cur_sync >= DB_SYNC_CONFLICT || a->s.cur_sync < 0 ? UI_DANGER : UI_MUTED,
+    ui_label(u, ui_r(col.x + ui_dp(u, 18), y, col.w - ui_dp(u, 18), ui_dp(u, 28)), PLAT_FONT_SMALL,
+             a->s.cur_sync >= DB_SYNC_CONFLICT || a->s.cur_sync < 0 ? UI_DANGER : UI_MUTED,
              a->s.cur_sync_text, UI_LEFT);
     y += ui_dp(u, 36);
     y = corrections(a, col, y);
@@ -343,7 +350,8 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
         double rate = model_rate_per_10min(o->tally.counts[i], d);
         ui_label(u, ui_cut_top(&in, in.h / 2), PLAT_FONT_SMALL, UI_TEXT, t->counters[i].label,
                  UI_LEFT);
-        ui_label(u, in, PLAT_FONT_SMALL, UI_MUTED, ui_fmt(u, T("%s per 10 min"), scr_decimal(a, "%.1f", rate)), UI_LEFT);
+        ui_label(u, in, PLAT_FONT_SMALL, UI_MUTED,
+                 ui_fmt(u, T("%s per 10 min"), scr_decimal(a, "%.1f", rate)), UI_LEFT);
     }
     y += ((t->n_counters + cols - 1) / cols) * (ch + gap) + ui_dp(u, 14);
 
@@ -374,7 +382,7 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
     for (int s = 0; s < o->focus.n_signs; s++) {
         int lv = o->levels[s];
         const char *level = lv >= 0 && lv < t->n_scale ? t->scale[lv] : T("Not rated");
-        plat_color dot = lv < 0 ? UI_LINE
+        plat_color dot = lv < 0                                   ? UI_LINE
                          : t->n_scale > 1 && lv == t->n_scale - 1 ? UI_OK
                          : lv > 0                                 ? UI_ACCENT
                                                                   : UI_MUTED;

@@ -145,7 +145,7 @@ void scr_sync_refresh(scr_app *a)
         a->sc.waiting = a->outbox;
     if (a->s.have_cur) {
         a->s.cur_sync = scr_record_sync_text(a->db, a->tr, a->s.cur.obs.id, a->s.cur_sync_text,
-                                           sizeof a->s.cur_sync_text);
+                                             sizeof a->s.cur_sync_text);
     }
     if (a->screen == SCR_HISTORY) {
         for (int i = 0; i < a->s.history.nrows; i++)
@@ -199,10 +199,19 @@ void scr_sync_chip(scr_app *a, ui_rect *in)
     switch (k) {
     case SCR_CHIP_SYNCED: break;
     case SCR_CHIP_LOCAL:
-    case SCR_CHIP_NOT_YET: bg = 0xE8E4DCFFu; dotc = UI_MUTED; break;
+    case SCR_CHIP_NOT_YET:
+        bg = 0xE8E4DCFFu;
+        dotc = UI_MUTED;
+        break;
     case SCR_CHIP_WAITING:
-    case SCR_CHIP_SYNCING: bg = 0xFBEBD3FFu; dotc = UI_WARN; break;
-    default: bg = 0xF6DAD4FFu; dotc = UI_DANGER; break;
+    case SCR_CHIP_SYNCING:
+        bg = 0xFBEBD3FFu;
+        dotc = UI_WARN;
+        break;
+    default:
+        bg = 0xF6DAD4FFu;
+        dotc = UI_DANGER;
+        break;
     }
     int held = 0;
     int review = a->s.signed_in && (a->sc.conflicts > 0 || a->sc.rejected > 0);
@@ -221,8 +230,8 @@ void scr_sync_chip(scr_app *a, ui_rect *in)
     ui_fill(u, chip, held ? UI_SOFT : bg, chip.h / 2);
     int dot = ui_dp(u, 10);
     ui_fill(u, ui_r(chip.x + ui_dp(u, 12), chip.y + (chip.h - dot) / 2, dot, dot), dotc, dot / 2);
-    ui_label(u, ui_r(chip.x + ui_dp(u, 28), chip.y, chip.w - ui_dp(u, 30), chip.h),
-             PLAT_FONT_SMALL, UI_TEXT, sync, UI_LEFT);
+    ui_label(u, ui_r(chip.x + ui_dp(u, 28), chip.y, chip.w - ui_dp(u, 30), chip.h), PLAT_FONT_SMALL,
+             UI_TEXT, sync, UI_LEFT);
 }
 
 /* A number in the reader's convention: a decimal comma in Danish ("31,2"),

@@ -144,14 +144,9 @@ void ui_input(ui_ctx *c, const plat_event *ev)
         }
         break;
     }
-    case PLAT_EV_KEY:
-        c->key = ev->key;
-        break;
-    case PLAT_EV_RESIZE:
-        c->video->size(c->video, &c->w, &c->h, &c->scale);
-        break;
-    default:
-        break;
+    case PLAT_EV_KEY: c->key = ev->key; break;
+    case PLAT_EV_RESIZE: c->video->size(c->video, &c->w, &c->h, &c->scale); break;
+    default: break;
     }
 }
 
@@ -218,10 +213,10 @@ int ui_wants_text(const ui_ctx *c) { return c->focus != 0; }
 uint64_t ui_frame_hash(const ui_ctx *c)
 {
     uint64_t h = PLAT_HASH_START;
-#define MIX(v)                                                                                 \
-    do {                                                                                       \
-        int64_t v_ = (int64_t)(v);                                                             \
-        h = plat_hash(h, &v_, sizeof v_);                                                      \
+#define MIX(v)                                                                                     \
+    do {                                                                                           \
+        int64_t v_ = (int64_t)(v);                                                                 \
+        h = plat_hash(h, &v_, sizeof v_);                                                          \
     } while (0)
     MIX(c->w);
     MIX(c->h);
@@ -318,8 +313,7 @@ void ui_outline(ui_ctx *c, ui_rect r, plat_color color, int width_px)
     k->radius = (int16_t)width_px;
 }
 
-void ui_panel(ui_ctx *c, ui_rect r, plat_color fill, plat_color border, int width_px,
-              int radius_px)
+void ui_panel(ui_ctx *c, ui_rect r, plat_color fill, plat_color border, int width_px, int radius_px)
 {
     if (width_px > 0) {
         ui_fill(c, r, border, radius_px);
@@ -763,18 +757,15 @@ static int osk_key(ui_ctx *c, ui_rect r, const char *label, int special, int id)
 
 void ui_keyboard(ui_ctx *c, ui_rect r, const ui_osk_labels *l)
 {
-    static const char *lower[3][11] = {
-        {"q", "w", "e", "r", "t", "y", "u", "i", "o", "p", "å"},
-        {"a", "s", "d", "f", "g", "h", "j", "k", "l", "æ", "ø"},
-        {"z", "x", "c", "v", "b", "n", "m", ",", ".", "-", "?"}};
-    static const char *upper[3][11] = {
-        {"Q", "W", "E", "R", "T", "Y", "U", "I", "O", "P", "Å"},
-        {"A", "S", "D", "F", "G", "H", "J", "K", "L", "Æ", "Ø"},
-        {"Z", "X", "C", "V", "B", "N", "M", ";", ":", "!", "'"}};
-    static const char *symbols[3][11] = {
-        {"1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "%"},
-        {"+", "=", "/", "(", ")", "\"", "&", "@", "#", "*", "§"},
-        {"<", ">", "[", "]", "_", ",", ".", "-", "?", "!", ":"}};
+    static const char *lower[3][11] = {{"q", "w", "e", "r", "t", "y", "u", "i", "o", "p", "å"},
+                                       {"a", "s", "d", "f", "g", "h", "j", "k", "l", "æ", "ø"},
+                                       {"z", "x", "c", "v", "b", "n", "m", ",", ".", "-", "?"}};
+    static const char *upper[3][11] = {{"Q", "W", "E", "R", "T", "Y", "U", "I", "O", "P", "Å"},
+                                       {"A", "S", "D", "F", "G", "H", "J", "K", "L", "Æ", "Ø"},
+                                       {"Z", "X", "C", "V", "B", "N", "M", ";", ":", "!", "'"}};
+    static const char *symbols[3][11] = {{"1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "%"},
+                                         {"+", "=", "/", "(", ")", "\"", "&", "@", "#", "*", "§"},
+                                         {"<", ">", "[", "]", "_", ",", ".", "-", "?", "!", ":"}};
     ui_fill(c, r, 0xE3E6E6FFu, 0);
     ui_rect in = ui_inset(r, ui_dp(c, 6));
     int rh = in.h / 4;
@@ -797,8 +788,7 @@ void ui_keyboard(ui_ctx *c, ui_rect r, const ui_osk_labels *l)
     ui_rect sym = ui_cut_left(&line, kw * 2);
     ui_rect done = ui_cut_right(&line, kw * 2);
     ui_rect erase = ui_cut_right(&line, kw * 2);
-    if (!c->osk_symbols &&
-        osk_key(c, shift, c->osk_shift ? l->letters : "ABC", 1, 100))
+    if (!c->osk_symbols && osk_key(c, shift, c->osk_shift ? l->letters : "ABC", 1, 100))
         c->osk_shift = !c->osk_shift;
     if (osk_key(c, sym, c->osk_symbols ? l->letters : l->symbols, 1, 101)) {
         c->osk_symbols = !c->osk_symbols;
@@ -904,8 +894,8 @@ void ui_list_end(ui_ctx *c, ui_id id, int content_h)
         int bh = l->view * l->view / content_h;
         if (bh < ui_dp(c, 24))
             bh = ui_dp(c, 24);
-        int by = l->rect.y + (int)((float)(l->view - bh) * l->offset /
-                                   (float)(content_h - l->view));
+        int by = l->rect.y +
+                 (int)((float)(l->view - bh) * l->offset / (float)(content_h - l->view));
         ui_fill(c, ui_r(l->rect.x + l->rect.w - ui_dp(c, 4), by, ui_dp(c, 3), bh), 0x00000055u,
                 ui_dp(c, 2));
     }

@@ -98,7 +98,7 @@ struct ui_ctx {
     ui_id press_list; /* the list under the press, which a drag scrolls */
     char typed[UI_TYPED_MAX];
     int typed_len;
-    int key; /* plat_key */
+    int key;   /* plat_key */
     int block; /* 1 while drawing beneath a dialog: no input */
 
     /* text focus */
@@ -117,7 +117,7 @@ struct ui_ctx {
     int ncmds;
     char arena[UI_ARENA];
     int arena_used;
-    int overflow; /* commands or text were dropped this frame */
+    int overflow;  /* commands or text were dropped this frame */
     int animating; /* something moves: ask for another frame soon */
     ui_rect clip[UI_MAX_CLIP];
     int nclip;

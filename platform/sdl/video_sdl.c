@@ -35,10 +35,10 @@ typedef struct {
     SDL_Renderer *ren;
     SDL_Surface *surface; /* headless target */
     int headless;
-    int w, h;           /* drawable size in pixels */
-    float rx, ry;       /* drawable pixels per window coordinate */
-    float scale;        /* pixels per dp */
-    float fixed_scale;  /* from the options; 0 = from DPI */
+    int w, h;          /* drawable size in pixels */
+    float rx, ry;      /* drawable pixels per window coordinate */
+    float scale;       /* pixels per dp */
+    float fixed_scale; /* from the options; 0 = from DPI */
     char font_path[2][1024];
     TTF_Font *fonts[PLAT_FONT_COUNT];
     int line_h[PLAT_FONT_COUNT];
@@ -154,9 +154,7 @@ static int map_event(sdl_video *v, const SDL_Event *e, plat_event *ev)
 {
     memset(ev, 0, sizeof *ev);
     switch (e->type) {
-    case SDL_QUIT:
-        ev->kind = PLAT_EV_QUIT;
-        return 1;
+    case SDL_QUIT: ev->kind = PLAT_EV_QUIT; return 1;
     case SDL_MOUSEBUTTONDOWN:
         if (e->button.button != SDL_BUTTON_LEFT)
             return 0;
@@ -221,8 +219,7 @@ static int map_event(sdl_video *v, const SDL_Event *e, plat_event *ev)
         cache_clear(v);
         ev->kind = PLAT_EV_EXPOSE;
         return 1;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -371,7 +368,8 @@ static void fill_rect(sdl_video *v, const plat_cmd *c)
         for (int i = 0; i <= SEG; i++) {
             float a = a0[k] + (float)i * (0.5f * (float)M_PI) / SEG;
             vert[nv++] = (SDL_Vertex){{cx[k] + cosf(a) * (float)r, cy[k] + sinf(a) * (float)r},
-                                      col, {0, 0}};
+                                      col,
+                                      {0, 0}};
         }
         for (int i = 0; i < SEG; i++) {
             idx[ni++] = center;
@@ -393,9 +391,7 @@ static void t_render(plat_video *t, const plat_cmd *cmds, int n, plat_color clea
     for (int i = 0; i < n; i++) {
         const plat_cmd *c = &cmds[i];
         switch (c->kind) {
-        case PLAT_CMD_RECT:
-            fill_rect(v, c);
-            break;
+        case PLAT_CMD_RECT: fill_rect(v, c); break;
         case PLAT_CMD_FRAME: {
             int lw = c->radius > 0 ? c->radius : 1;
             set_color(v->ren, c->color);
@@ -424,11 +420,8 @@ static void t_render(plat_video *t, const plat_cmd *cmds, int n, plat_color clea
             SDL_RenderSetClipRect(v->ren, &q);
             break;
         }
-        case PLAT_CMD_UNCLIP:
-            SDL_RenderSetClipRect(v->ren, NULL);
-            break;
-        default:
-            break;
+        case PLAT_CMD_UNCLIP: SDL_RenderSetClipRect(v->ren, NULL); break;
+        default: break;
         }
     }
     SDL_RenderPresent(v->ren);
@@ -543,11 +536,8 @@ int plat_video_push(plat_video *t, const plat_event *ev)
                            : ev->key == PLAT_KEY_TAB     ? SDLK_TAB
                                                          : SDLK_UNKNOWN;
         break;
-    case PLAT_EV_QUIT:
-        e.type = SDL_QUIT;
-        break;
-    default:
-        return -1;
+    case PLAT_EV_QUIT: e.type = SDL_QUIT; break;
+    default: return -1;
     }
     return SDL_PushEvent(&e) == 1 ? 0 : -1;
 }
@@ -560,9 +550,9 @@ int plat_video_open(const plat_video_opts *o, plat_video **out, char *err, size_
         snprintf(err, errlen, "Out of memory.");
         return -1;
     }
-    v->table = (plat_video){t_size,      t_wait,         t_measure, t_line_height,
-                            t_render,    t_text_input,   t_has_keyboard,
-                            t_pixels,    t_resize,       t_close,   NULL};
+    v->table = (plat_video){t_size,       t_wait,         t_measure, t_line_height, t_render,
+                            t_text_input, t_has_keyboard, t_pixels,  t_resize,      t_close,
+                            NULL};
     v->table.ctx = v;
     v->headless = o->headless;
     v->fixed_scale = o->scale;

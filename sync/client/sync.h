@@ -45,7 +45,7 @@ typedef enum {
     SYNC_PROTOCOL,      /* an answer that is not what the protocol says */
     SYNC_STORE,         /* the tablet's own store failed */
     SYNC_NOMEM,
-    SYNC_BAD_ADDRESS    /* the server address is not an https:// address that fits */
+    SYNC_BAD_ADDRESS /* the server address is not an https:// address that fits */
 } sync_rc;
 
 /* A short English sentence for an outcome, for logs and as a fallback. */
@@ -53,21 +53,21 @@ const char *sync_rc_text(sync_rc rc);
 
 /* Zero means "the default" for every number. */
 typedef struct {
-    const char *db_path;      /* the store; the sync side opens its own handle */
-    const plat_sys *sys;      /* clock and randomness; NULL = plat_sys_os() */
-    long connect_timeout_ms;  /* TCP + TLS setup (default 10 s) */
-    long stall_ms;            /* no progress for this long = stalled (default 20 s, whole seconds) */
-    long timeout_ms;          /* a whole request (default 120 s) */
-    int push_batch;           /* changes per push (default and at most 200) */
-    int pull_limit;           /* records per pull page (default and at most 500) */
+    const char *db_path;     /* the store; the sync side opens its own handle */
+    const plat_sys *sys;     /* clock and randomness; NULL = plat_sys_os() */
+    long connect_timeout_ms; /* TCP + TLS setup (default 10 s) */
+    long stall_ms;           /* no progress for this long = stalled (default 20 s, whole seconds) */
+    long timeout_ms;         /* a whole request (default 120 s) */
+    int push_batch;          /* changes per push (default and at most 200) */
+    int pull_limit;          /* records per pull page (default and at most 500) */
     /* Where to look for a captive portal after a TLS failure: a plain http://
      * URL (default: http:// on the server's host and port). */
     const char *portal_probe_url;
     /* The engine's schedule. */
-    long backoff_min_ms;      /* first wait after a failure (default 2 s) */
-    long backoff_max_ms;      /* the cap (default 5 min) */
-    long poll_ms;             /* how often the engine looks for changes to send (default 2 s) */
-    long pull_every_ms;       /* a pull with nothing to send (default 5 min) */
+    long backoff_min_ms; /* first wait after a failure (default 2 s) */
+    long backoff_max_ms; /* the cap (default 5 min) */
+    long poll_ms;        /* how often the engine looks for changes to send (default 2 s) */
+    long pull_every_ms;  /* a pull with nothing to send (default 5 min) */
 } sync_config;
 
 typedef struct sync_client sync_client;
@@ -87,15 +87,15 @@ db *sync_client_db(sync_client *c);
 
 /* What a round did, for the screens, tests and benchmarks. */
 typedef struct {
-    int pushed;       /* changes sent and answered */
-    int stored;       /* ... of which stored or duplicates */
+    int pushed; /* changes sent and answered */
+    int stored; /* ... of which stored or duplicates */
     int conflicts;
     int rejected;
-    int pulled;       /* records received */
-    int parked;       /* ... of which wait for a record not yet here */
-    int requests;     /* HTTP requests made */
+    int pulled;                   /* records received */
+    int parked;                   /* ... of which wait for a record not yet here */
+    int requests;                 /* HTTP requests made */
     int64_t bytes_up, bytes_down; /* HTTP bytes: headers and bodies as sent */
-    long retry_after_s; /* the server asked to wait this long (0 if not) */
+    long retry_after_s;           /* the server asked to wait this long (0 if not) */
 } sync_report;
 
 /* ---- enrolment ---- */
@@ -148,14 +148,14 @@ typedef struct sync_engine sync_engine;
 
 typedef struct {
     int enrolled;
-    int running;          /* a round is under way now */
-    int rc;               /* sync_rc of the last round */
-    char message[320];    /* the last problem in words; "" when all is well */
-    int64_t last_ok_ms;   /* wall clock of the last good round, 0 if none */
-    int64_t next_try_ms;  /* wall clock of the next automatic round */
-    int64_t rounds;       /* rounds run */
+    int running;             /* a round is under way now */
+    int rc;                  /* sync_rc of the last round */
+    char message[320];       /* the last problem in words; "" when all is well */
+    int64_t last_ok_ms;      /* wall clock of the last good round, 0 if none */
+    int64_t next_try_ms;     /* wall clock of the next automatic round */
+    int64_t rounds;          /* rounds run */
     int64_t network_changes; /* changes of network seen through plat_sys net_id */
-    db_sync_counts counts; /* as of the end of the last round */
+    db_sync_counts counts;   /* as of the end of the last round */
 } sync_status;
 
 /* Starts the worker (cfg copied). *out is NULL on failure; err says why. */

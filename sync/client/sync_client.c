@@ -52,8 +52,8 @@ int sync_global_init(void)
 
 static void defaults(sync_config *c)
 {
-#define DEF(f, v)                                                                              \
-    if (c->f <= 0)                                                                             \
+#define DEF(f, v)                                                                                  \
+    if (c->f <= 0)                                                                                 \
     c->f = (v)
     DEF(connect_timeout_ms, 10000);
     DEF(stall_ms, 20000);
@@ -117,8 +117,9 @@ int sync_load_enrolment(sync_client *c)
 {
     db_enrolment e;
     if (db_enrolment_get(c->d, &e) != DB_OK)
-        return sync_fail(c, SYNC_NOT_ENROLLED, "This tablet is not connected to a server yet: "
-                                               "enrol it in the settings.");
+        return sync_fail(c, SYNC_NOT_ENROLLED,
+                         "This tablet is not connected to a server yet: "
+                         "enrol it in the settings.");
     snprintf(c->url, sizeof c->url, "%s", e.server_url);
     snprintf(c->authz, sizeof c->authz, "Bearer %s.%s", e.device_id, e.device_secret);
     snprintf(c->pin, sizeof c->pin, "%s", e.pin);
@@ -135,10 +136,7 @@ int sync_load_enrolment(sync_client *c)
     return SYNC_OK;
 }
 
-int sync_enrolled(sync_client *c)
-{
-    return db_enrolled(c->d);
-}
+int sync_enrolled(sync_client *c) { return db_enrolled(c->d); }
 
 /* ---- ping ---- */
 
@@ -160,8 +158,9 @@ static int ping_url(sync_client *c, const char *base, sync_report *rep)
         rc = sync_http_error(c, &r, "checking the connection");
     else if (proto_ping_reply_check(r.body ? r.body : "", r.len, nonce, NULL) != 0)
         /* A 200 that is not our server's exact answer: a portal's page. */
-        rc = sync_fail(c, SYNC_CAPTIVE, "Wi-Fi needs sign-in. Open a web page to sign in to "
-                                        "the Wi-Fi; sync will then continue.");
+        rc = sync_fail(c, SYNC_CAPTIVE,
+                       "Wi-Fi needs sign-in. Open a web page to sign in to "
+                       "the Wi-Fi; sync will then continue.");
     else
         rc = SYNC_OK;
     sync_http_free(&r);
@@ -187,10 +186,11 @@ int sync_enrol(sync_client *c, const sync_enrolment *e)
         return sync_fail(c, SYNC_BAD_ADDRESS, "The server address must start with https://.");
     if (!e->code || !*e->code || strlen(e->code) > PROTO_CODE_MAX)
         return sync_fail(c, SYNC_INVALID, "Type the enrolment code the administrator gave you.");
-    if (e->pin && *e->pin && (strncmp(e->pin, "sha256//", 8) != 0 || strlen(e->pin) >= sizeof c->pin))
+    if (e->pin && *e->pin &&
+        (strncmp(e->pin, "sha256//", 8) != 0 || strlen(e->pin) >= sizeof c->pin))
         return sync_fail(c, SYNC_INVALID, "The key pin must look like sha256//<base64>.");
-    if (e->ca_pem && (!strstr(e->ca_pem, "-----BEGIN CERTIFICATE-----") ||
-                      strlen(e->ca_pem) > DB_ENROL_CA_MAX))
+    if (e->ca_pem &&
+        (!strstr(e->ca_pem, "-----BEGIN CERTIFICATE-----") || strlen(e->ca_pem) > DB_ENROL_CA_MAX))
         return sync_fail(c, SYNC_INVALID, "The CA must be a certificate in PEM form.");
     proto_enrol req = {PROTO_SCHEMA, "", ""};
     snprintf(req.code, sizeof req.code, "%s", e->code);
@@ -236,8 +236,10 @@ int sync_enrol(sync_client *c, const sync_enrolment *e)
     int bad = proto_enrol_reply_decode(r.body, r.len, &rep, &pe);
     sync_http_free(&r);
     if (bad)
-        return sync_fail(c, SYNC_PROTOCOL, "The server's answer to the enrolment could not be "
-                                           "read: %s", pe.msg);
+        return sync_fail(c, SYNC_PROTOCOL,
+                         "The server's answer to the enrolment could not be "
+                         "read: %s",
+                         pe.msg);
     db_enrolment en = {0};
     snprintf(en.server_url, sizeof en.server_url, "%s", base);
     snprintf(en.device_id, sizeof en.device_id, "%s", rep.device_id);

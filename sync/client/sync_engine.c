@@ -118,8 +118,7 @@ static void *worker(void *arg)
             int64_t waiting = 0;
             db_outbox_count(c->d, &waiting);
             pthread_mutex_lock(&e->mu);
-            run = waiting > 0 || e->poked || last_pull == 0 ||
-                  t - last_pull >= cfg.pull_every_ms;
+            run = waiting > 0 || e->poked || last_pull == 0 || t - last_pull >= cfg.pull_every_ms;
         }
         if (!run) {
             int64_t until = t + cfg.poll_ms;
@@ -197,8 +196,7 @@ int sync_engine_start(const sync_config *cfg, sync_engine **out, char *err, size
     e->cfg.db_path = NULL;
     e->cfg.portal_probe_url = NULL;
     pthread_condattr_t ca;
-    int ok = e->db_path && (!cfg->portal_probe_url || e->probe) &&
-             pthread_condattr_init(&ca) == 0;
+    int ok = e->db_path && (!cfg->portal_probe_url || e->probe) && pthread_condattr_init(&ca) == 0;
     if (ok) {
         ok = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
              pthread_cond_init(&e->cv, &ca) == 0;

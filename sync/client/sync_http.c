@@ -126,12 +126,12 @@ void sync_http(sync_client *c, const char *method, const char *url, const char *
     struct curl_slist *hdrs = NULL, *tmp;
     char auth[200];
     int ok = 1;
-#define ADD(s)                                                                                 \
-    do {                                                                                       \
-        if ((tmp = curl_slist_append(hdrs, (s))))                                              \
-            hdrs = tmp;                                                                        \
-        else                                                                                   \
-            ok = 0;                                                                            \
+#define ADD(s)                                                                                     \
+    do {                                                                                           \
+        if ((tmp = curl_slist_append(hdrs, (s))))                                                  \
+            hdrs = tmp;                                                                            \
+        else                                                                                       \
+            ok = 0;                                                                                \
     } while (0)
     ADD("Expect:"); /* no 100-continue round trip before a body */
     if (body)
@@ -249,40 +249,51 @@ int sync_http_no_answer(sync_client *c, const sync_http_resp *r, sync_report *re
     switch (r->cc) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
-        return sync_fail(c, SYNC_OFFLINE, "No network: the server's name cannot be found. "
-                                          "Everything stays saved on this tablet.");
+        return sync_fail(c, SYNC_OFFLINE,
+                         "No network: the server's name cannot be found. "
+                         "Everything stays saved on this tablet.");
     case CURLE_COULDNT_CONNECT:
-        return sync_fail(c, SYNC_UNREACHABLE, "The server is not answering. Everything stays "
-                                              "saved on this tablet and will be sent later.");
+        return sync_fail(c, SYNC_UNREACHABLE,
+                         "The server is not answering. Everything stays "
+                         "saved on this tablet and will be sent later.");
     case CURLE_OPERATION_TIMEDOUT:
-        return sync_fail(c, SYNC_UNREACHABLE, "The server did not answer in time. Everything "
-                                              "stays saved on this tablet and will be sent later.");
+        return sync_fail(c, SYNC_UNREACHABLE,
+                         "The server did not answer in time. Everything "
+                         "stays saved on this tablet and will be sent later.");
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CONNECT_ERROR:
         if (portal_answers(c, rep))
-            return sync_fail(c, SYNC_CAPTIVE, "Wi-Fi needs sign-in. Open a web page to sign in "
-                                              "to the Wi-Fi; sync will then continue.");
+            return sync_fail(c, SYNC_CAPTIVE,
+                             "Wi-Fi needs sign-in. Open a web page to sign in "
+                             "to the Wi-Fi; sync will then continue.");
         if (r->cc == CURLE_SSL_CONNECT_ERROR)
-            return sync_fail(c, SYNC_UNREACHABLE, "The secure connection to the server broke "
-                                                  "off (%s). Everything stays saved on this "
-                                                  "tablet and will be sent later.", r->detail);
-        return sync_fail(c, SYNC_TLS, "The server's certificate is not the one this tablet "
-                                      "trusts, so nothing was sent (%s). Check the server "
-                                      "address, or enrol the tablet again.", r->detail);
+            return sync_fail(c, SYNC_UNREACHABLE,
+                             "The secure connection to the server broke "
+                             "off (%s). Everything stays saved on this "
+                             "tablet and will be sent later.",
+                             r->detail);
+        return sync_fail(c, SYNC_TLS,
+                         "The server's certificate is not the one this tablet "
+                         "trusts, so nothing was sent (%s). Check the server "
+                         "address, or enrol the tablet again.",
+                         r->detail);
     case CURLE_WRITE_ERROR:
         if (r->too_big)
-            return sync_fail(c, SYNC_PROTOCOL, "The server's answer was larger than this "
-                                               "tablet accepts.");
+            return sync_fail(c, SYNC_PROTOCOL,
+                             "The server's answer was larger than this "
+                             "tablet accepts.");
         return sync_fail(c, SYNC_NOMEM, "Out of memory while receiving from the server.");
     case CURLE_OUT_OF_MEMORY:
         return sync_fail(c, SYNC_NOMEM, "Out of memory while talking to the server.");
     default:
-        return sync_fail(c, SYNC_UNREACHABLE, "The connection to the server broke off (%s). "
-                                              "Everything stays saved on this tablet and will "
-                                              "be sent again.", r->detail);
+        return sync_fail(c, SYNC_UNREACHABLE,
+                         "The connection to the server broke off (%s). "
+                         "Everything stays saved on this tablet and will "
+                         "be sent again.",
+                         r->detail);
     }
 }
 
@@ -292,14 +303,18 @@ int sync_http_error(sync_client *c, const sync_http_resp *r, const char *doing)
     proto_error_decode(r->body ? r->body : "", r->len, &e);
     if (!r->blik) {
         if (r->status == 200 || (r->status >= 300 && r->status < 400) || r->status == 511)
-            return sync_fail(c, SYNC_CAPTIVE, "Wi-Fi needs sign-in. Open a web page to sign in "
-                                              "to the Wi-Fi; sync will then continue.");
+            return sync_fail(c, SYNC_CAPTIVE,
+                             "Wi-Fi needs sign-in. Open a web page to sign in "
+                             "to the Wi-Fi; sync will then continue.");
         if (r->status >= 500)
-            return sync_fail(c, SYNC_SERVER, "The server is not working right now (HTTP %ld) "
-                                             "while %s; it will be tried again later.",
+            return sync_fail(c, SYNC_SERVER,
+                             "The server is not working right now (HTTP %ld) "
+                             "while %s; it will be tried again later.",
                              r->status, doing);
-        return sync_fail(c, SYNC_PROTOCOL, "Something that is not a Blik server answered "
-                                           "(HTTP %ld) while %s.", r->status, doing);
+        return sync_fail(c, SYNC_PROTOCOL,
+                         "Something that is not a Blik server answered "
+                         "(HTTP %ld) while %s.",
+                         r->status, doing);
     }
     switch (e.code) {
     case PROTO_E_RATE_LIMITED:
@@ -308,20 +323,21 @@ int sync_http_error(sync_client *c, const sync_http_resp *r, const char *doing)
         return sync_fail(c, SYNC_SERVER, "The server is busy; sync continues in %ld s.",
                          r->retry_after_s > 0 ? r->retry_after_s : 1L);
     case PROTO_E_UNAUTHORIZED:
-    case PROTO_E_REVOKED:
-        return sync_fail(c, SYNC_UNAUTHORIZED, "%s", e.msg);
+    case PROTO_E_REVOKED: return sync_fail(c, SYNC_UNAUTHORIZED, "%s", e.msg);
     case PROTO_E_UPDATE_REQUIRED:
         return sync_fail(c, SYNC_UPDATE_APP, "The server needs a newer version of this app: %s",
                          e.msg);
     case PROTO_E_SCHEMA_TOO_NEW:
-        return sync_fail(c, SYNC_UPDATE_SERVER, "The server is older than this app and must be "
-                                                "updated: %s", e.msg);
-    default:
-        break;
+        return sync_fail(c, SYNC_UPDATE_SERVER,
+                         "The server is older than this app and must be "
+                         "updated: %s",
+                         e.msg);
+    default: break;
     }
     if (r->status >= 500)
-        return sync_fail(c, SYNC_SERVER, "The server is not working right now (HTTP %ld: %s) "
-                                         "while %s; it will be tried again later.",
+        return sync_fail(c, SYNC_SERVER,
+                         "The server is not working right now (HTTP %ld: %s) "
+                         "while %s; it will be tried again later.",
                          r->status, e.msg, doing);
     return sync_fail(c, SYNC_REFUSED, "The server refused %s: %s", doing, e.msg);
 }

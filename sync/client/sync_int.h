@@ -33,9 +33,9 @@ int sync_load_enrolment(sync_client *c);
 int sync_fail(sync_client *c, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 typedef struct {
-    long status;        /* 0 if no HTTP answer */
-    CURLcode cc;        /* how the transfer ended */
-    char *body;         /* the answer, decoded and NUL-terminated; malloc'd */
+    long status; /* 0 if no HTTP answer */
+    CURLcode cc; /* how the transfer ended */
+    char *body;  /* the answer, decoded and NUL-terminated; malloc'd */
     size_t len;
     int too_big;        /* the answer passed SYNC_REPLY_MAX and was cut off */
     long retry_after_s; /* Retry-After in seconds, 0 if none */

@@ -26,11 +26,11 @@ static int post(sync_client *c, const char *path, const char *body, int gzip, sy
         rep->retry_after_s = r->retry_after_s;
     if (r->status == 200 && r->blik)
         return SYNC_OK;
-    int rc = r->status == 0 ? sync_http_no_answer(c, r, rep)
-             : r->status == 200
-                 ? sync_fail(c, SYNC_CAPTIVE, "Wi-Fi needs sign-in. Open a web page to sign in "
-                                              "to the Wi-Fi; sync will then continue.")
-                 : sync_http_error(c, r, doing);
+    int rc = r->status == 0     ? sync_http_no_answer(c, r, rep)
+             : r->status == 200 ? sync_fail(c, SYNC_CAPTIVE,
+                                            "Wi-Fi needs sign-in. Open a web page to sign in "
+                                            "to the Wi-Fi; sync will then continue.")
+                                : sync_http_error(c, r, doing);
     return rc;
 }
 
@@ -68,15 +68,16 @@ static int to_change(sync_client *c, const db_outbox_entry *e, proto_change *ch,
 }
 
 /* Records the answers to one batch in one transaction. */
-static int record_answers(sync_client *c, const proto_change *ch, int n,
-                          const proto_push_reply *rp, sync_report *rep)
+static int record_answers(sync_client *c, const proto_change *ch, int n, const proto_push_reply *rp,
+                          sync_report *rep)
 {
     if (rp->n != n)
         return sync_fail(c, SYNC_PROTOCOL, "The server answered %d of %d changes.", rp->n, n);
     for (int i = 0; i < n; i++)
         if (strcmp(rp->results[i].change_id, ch[i].change_id) != 0)
-            return sync_fail(c, SYNC_PROTOCOL, "The server's answers are not in the order of "
-                                               "the changes sent.");
+            return sync_fail(c, SYNC_PROTOCOL,
+                             "The server's answers are not in the order of "
+                             "the changes sent.");
     db *d = c->d;
     if (db_batch_begin(d) != DB_OK)
         return sync_fail(c, SYNC_STORE, "%s", db_errmsg(d));
@@ -168,8 +169,7 @@ int sync_push(sync_client *c, sync_report *rep)
         proto_err e;
         if (!too_big_here && r.status >= 400 && r.status < 500)
             proto_error_decode(r.body ? r.body : "", r.len, &e);
-        int whole_refused = too_big_here ||
-                            (r.status == 413) ||
+        int whole_refused = too_big_here || (r.status == 413) ||
                             (r.status == 400 && r.blik && e.code != PROTO_E_SCHEMA_TOO_NEW);
         if (whole_refused) {
             /* Split the batch until the change the server cannot take is
@@ -178,7 +178,8 @@ int sync_push(sync_client *c, sync_report *rep)
             if (m > 1) {
                 batch = m / 2;
             } else {
-                rc = reject_locally(c, &ents[map[0]], too_big_here ? "too_large" : proto_code_name(e.code),
+                rc = reject_locally(c, &ents[map[0]],
+                                    too_big_here ? "too_large" : proto_code_name(e.code),
                                     too_big_here ? "This change is too large to send." : e.msg);
                 after = ents[map[0]].seq;
                 batch = cap;
@@ -234,8 +235,7 @@ static int rank(model_entity e)
 }
 
 /* Applies one record; parks it if what it points at is not here yet. */
-static int apply_one(sync_client *c, const model_record *rec, int version, int force,
-                     int *parked)
+static int apply_one(sync_client *c, const model_record *rec, int version, int force, int *parked)
 {
     if (rec->entity == MODEL_ENT_DELETED) {
         if (db_sync_delete(c->d, model_entity_name(rec->u.deleted.entity), rec->u.deleted.id) !=
@@ -375,8 +375,10 @@ static int pull_for(sync_client *c, const char *person, sync_report *rep)
         int bad = proto_pull_reply_decode(r.body, r.len, &p, &pe);
         sync_http_free(&r);
         if (bad)
-            return sync_fail(c, SYNC_PROTOCOL, "The server's answer to a pull could not be read: "
-                                               "%s", pe.msg);
+            return sync_fail(c, SYNC_PROTOCOL,
+                             "The server's answer to a pull could not be read: "
+                             "%s",
+                             pe.msg);
         if (p.cursor < cursor) {
             proto_pull_reply_clear(&p);
             return sync_fail(c, SYNC_PROTOCOL, "The server sent a pull cursor that goes back.");

@@ -35,9 +35,9 @@
 #define PROTO_PUSH_MAX 200                   /* changes in one push */
 #define PROTO_PULL_MAX 500                   /* records in one pull reply */
 #define PROTO_DEVICE_NAME_MAX 80
-#define PROTO_CODE_MAX 32    /* an enrolment code as typed, with dashes */
-#define PROTO_SECRET_HEX 64  /* a device secret: 32 random bytes in hex */
-#define PROTO_NONCE_MAX 64   /* a ping nonce */
+#define PROTO_CODE_MAX 32   /* an enrolment code as typed, with dashes */
+#define PROTO_SECRET_HEX 64 /* a device secret: 32 random bytes in hex */
+#define PROTO_NONCE_MAX 64  /* a ping nonce */
 #define PROTO_MESSAGE_MAX MODEL_ERR_MAX
 
 /* Typed error codes. Each has a wire name (proto_code_name) and the HTTP
@@ -55,18 +55,18 @@ typedef enum {
     PROTO_E_TOO_LARGE = MODEL_E_TOO_LARGE, /* too_large: over a cap (body, gzip, list) */
     PROTO_E_NOMEM = MODEL_E_NOMEM,         /* out of memory (local only) */
     PROTO_E_ENCODING = MODEL_E_COUNT,      /* bad_encoding: not gzip, or a broken stream */
-    PROTO_E_UPDATE_REQUIRED, /* update_required: the tablet's schema is too old */
-    PROTO_E_SCHEMA_TOO_NEW,  /* schema_too_new: the server is older than the tablet */
-    PROTO_E_UNAUTHORIZED,    /* unauthorized: no or wrong device credentials */
-    PROTO_E_REVOKED,         /* device_revoked */
-    PROTO_E_FORBIDDEN,       /* forbidden: not this device's unit, or not the owner */
-    PROTO_E_NOT_FOUND,       /* not_found: no such endpoint or record */
-    PROTO_E_METHOD,          /* method_not_allowed */
-    PROTO_E_ENROL_CODE,      /* enrol_code_invalid: unknown, used or expired */
-    PROTO_E_CHANGE_REUSED,   /* change_id_reused: same change_id, other content */
-    PROTO_E_UNAVAILABLE,     /* unavailable: try again later (database busy) */
-    PROTO_E_INTERNAL,        /* internal */
-    PROTO_E_RATE_LIMITED,    /* rate_limited: too many requests; wait Retry-After seconds */
+    PROTO_E_UPDATE_REQUIRED,               /* update_required: the tablet's schema is too old */
+    PROTO_E_SCHEMA_TOO_NEW,                /* schema_too_new: the server is older than the tablet */
+    PROTO_E_UNAUTHORIZED,                  /* unauthorized: no or wrong device credentials */
+    PROTO_E_REVOKED,                       /* device_revoked */
+    PROTO_E_FORBIDDEN,                     /* forbidden: not this device's unit, or not the owner */
+    PROTO_E_NOT_FOUND,                     /* not_found: no such endpoint or record */
+    PROTO_E_METHOD,                        /* method_not_allowed */
+    PROTO_E_ENROL_CODE,                    /* enrol_code_invalid: unknown, used or expired */
+    PROTO_E_CHANGE_REUSED,                 /* change_id_reused: same change_id, other content */
+    PROTO_E_UNAVAILABLE,                   /* unavailable: try again later (database busy) */
+    PROTO_E_INTERNAL,                      /* internal */
+    PROTO_E_RATE_LIMITED, /* rate_limited: too many requests; wait Retry-After seconds */
     PROTO_CODE_COUNT
 } proto_code;
 
@@ -115,10 +115,10 @@ void proto_push_clear(proto_push *p);
 char *proto_change_canonical(const proto_change *c);
 
 typedef enum {
-    PROTO_ST_STORED = 0,  /* applied now */
-    PROTO_ST_DUPLICATE,   /* applied before: the same change was received already */
-    PROTO_ST_CONFLICT,    /* kept on the server next to a newer version; a person decides */
-    PROTO_ST_REJECTED     /* not stored; code and message say why */
+    PROTO_ST_STORED = 0, /* applied now */
+    PROTO_ST_DUPLICATE,  /* applied before: the same change was received already */
+    PROTO_ST_CONFLICT,   /* kept on the server next to a newer version; a person decides */
+    PROTO_ST_REJECTED    /* not stored; code and message say why */
 } proto_status;
 
 const char *proto_status_name(proto_status s);
@@ -145,9 +145,9 @@ void proto_push_reply_clear(proto_push_reply *r);
 
 typedef struct {
     int schema;
-    int64_t cursor;      /* 0 at first; then the cursor of the last reply */
-    int limit;           /* 1..PROTO_PULL_MAX */
-    model_id person_id;  /* "" for reference data only */
+    int64_t cursor;     /* 0 at first; then the cursor of the last reply */
+    int limit;          /* 1..PROTO_PULL_MAX */
+    model_id person_id; /* "" for reference data only */
 } proto_pull;
 
 char *proto_pull_encode(const proto_pull *p);
@@ -194,8 +194,7 @@ typedef struct {
 } proto_enrol_reply;
 
 char *proto_enrol_reply_encode(const proto_enrol_reply *r);
-int proto_enrol_reply_decode(const char *body, size_t len, proto_enrol_reply *out,
-                             proto_err *err);
+int proto_enrol_reply_decode(const char *body, size_t len, proto_enrol_reply *out, proto_err *err);
 
 /* The ping answer; see PROTOCOL.md. */
 #define PROTO_PING_SERVICE "blik"

@@ -36,7 +36,7 @@ int proto_gunzip(const void *in, size_t len, size_t max_out, char **out, size_t 
                 free(buf);
                 inflateEnd(&z);
                 return model_err_set(err, PROTO_E_TOO_LARGE,
-                                  "The gzip body inflates to more than %zu bytes.", max_out);
+                                     "The gzip body inflates to more than %zu bytes.", max_out);
             }
             size_t ncap = cap * 2 > max_out + 1 ? max_out + 1 : cap * 2;
             char *nb = realloc(buf, ncap + 1);
@@ -65,8 +65,9 @@ int proto_gunzip(const void *in, size_t len, size_t max_out, char **out, size_t 
         inflateEnd(&z);
         return used > max_out
                    ? model_err_set(err, PROTO_E_TOO_LARGE,
-                                "The gzip body inflates to more than %zu bytes.", max_out)
-                   : model_err_set(err, PROTO_E_ENCODING, "The body has bytes after its gzip stream.");
+                                   "The gzip body inflates to more than %zu bytes.", max_out)
+                   : model_err_set(err, PROTO_E_ENCODING,
+                                   "The body has bytes after its gzip stream.");
     }
     inflateEnd(&z);
     buf[used] = 0;

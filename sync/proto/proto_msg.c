@@ -32,9 +32,9 @@ static json_t *change_json(const proto_change *c)
     json_t *data = model_record_to_json(&c->rec, NULL);
     if (!data)
         return NULL;
-    return json_pack("{s:s,s:s,s:i,s:s,s:o}", "change_id", c->change_id, "actor_id",
-                     c->actor_id, "base_version", c->base_version, "entity",
-                     model_entity_name(c->rec.entity), "data", data);
+    return json_pack("{s:s,s:s,s:i,s:s,s:o}", "change_id", c->change_id, "actor_id", c->actor_id,
+                     "base_version", c->base_version, "entity", model_entity_name(c->rec.entity),
+                     "data", data);
 }
 
 char *proto_change_canonical(const proto_change *c)
@@ -59,8 +59,8 @@ char *proto_push_encode(const proto_push *p)
     }
     if (!arr)
         return NULL;
-    return dump(json_pack("{s:i,s:o}", "schema", p->schema ? p->schema : PROTO_SCHEMA, "changes",
-                          arr));
+    return dump(
+        json_pack("{s:i,s:o}", "schema", p->schema ? p->schema : PROTO_SCHEMA, "changes", arr));
 }
 
 void proto_push_clear(proto_push *p)
@@ -73,8 +73,8 @@ void proto_push_clear(proto_push *p)
 
 static int rd_change(json_t *c, int i, proto_change *out, proto_err *err)
 {
-    static const char *const f[] = {"change_id", "actor_id", "base_version", "entity", "data",
-                                    NULL};
+    static const char *const f[] = {"change_id", "actor_id", "base_version",
+                                    "entity",    "data",     NULL};
     char w[40];
     snprintf(w, sizeof w, "changes[%d]", i);
     if (!json_is_object(c))
@@ -91,9 +91,9 @@ static int rd_change(json_t *c, int i, proto_change *out, proto_err *err)
     model_entity e;
     if (model_entity_parse(json_string_value(ent), &e) != 0 || !model_entity_is_part(e))
         return model_err_set(err, PROTO_E_VALUE,
-                          "%s: \"entity\" must be one of observation, event, note, rating, "
-                          "feedback, reflection.",
-                          w);
+                             "%s: \"entity\" must be one of observation, event, note, rating, "
+                             "feedback, reflection.",
+                             w);
     json_t *data = model_rd_need(c, "data", w, err);
     if (!data)
         return -1;
@@ -124,7 +124,7 @@ int proto_push_decode(const char *body, size_t len, proto_push *out, proto_err *
     size_t n = json_array_size(arr);
     if (n > PROTO_PUSH_MAX) {
         model_err_set(err, PROTO_E_TOO_LARGE, "The push has %zu changes; at most %d are accepted.",
-                   n, PROTO_PUSH_MAX);
+                      n, PROTO_PUSH_MAX);
         goto done;
     }
     ch = calloc(n ? n : 1, sizeof *ch);
@@ -138,8 +138,8 @@ int proto_push_decode(const char *body, size_t len, proto_push *out, proto_err *
     for (size_t i = 0; i < n; i++)
         for (size_t k = 0; k < i; k++)
             if (!strcmp(ch[i].change_id, ch[k].change_id)) {
-                model_err_set(err, PROTO_E_VALUE, "changes[%zu] repeats the change_id of changes[%zu].",
-                           i, k);
+                model_err_set(err, PROTO_E_VALUE,
+                              "changes[%zu] repeats the change_id of changes[%zu].", i, k);
                 goto done;
             }
     out->schema = schema;
@@ -164,8 +164,8 @@ char *proto_push_reply_encode(const proto_push_reply *r)
             char m[PROTO_MESSAGE_MAX];
             snprintf(m, sizeof m, "%s", x->message);
             model_clean_text(m);
-            json_object_set_new(o, "error", json_pack("{s:s,s:s}", "code",
-                                                      proto_code_name(x->code), "message", m));
+            json_object_set_new(
+                o, "error", json_pack("{s:s,s:s}", "code", proto_code_name(x->code), "message", m));
         }
         if (!o || json_array_append_new(arr, o) != 0) {
             json_decref(arr);
@@ -233,8 +233,9 @@ int proto_push_reply_decode(const char *body, size_t len, proto_push_reply *out,
         !(arr = model_rd_need(j, "results", "The push reply", err)))
         goto done;
     if (!json_is_array(arr) || json_array_size(arr) > PROTO_PUSH_MAX) {
-        model_err_set(err, PROTO_E_TYPE, "The push reply: \"results\" must be an array of at most %d.",
-                   PROTO_PUSH_MAX);
+        model_err_set(err, PROTO_E_TYPE,
+                      "The push reply: \"results\" must be an array of at most %d.",
+                      PROTO_PUSH_MAX);
         goto done;
     }
     size_t n = json_array_size(arr);
@@ -319,7 +320,8 @@ static int rd_item(json_t *o, int i, proto_item *it, proto_err *err)
         return model_err_set(err, PROTO_E_TYPE, "%s must be an object.", w);
     char name[24];
     model_entity e;
-    if (model_rd_only(o, f, w, err) || model_rd_text(o, "entity", name, sizeof name, 0, 0, w, err) ||
+    if (model_rd_only(o, f, w, err) ||
+        model_rd_text(o, "entity", name, sizeof name, 0, 0, w, err) ||
         model_rd_i64(o, "seq", &it->seq, 1, INT64_MAX, w, err) ||
         model_rd_int(o, "version", &it->version, 1, 1000000000, w, err))
         return -1;
@@ -351,7 +353,7 @@ int proto_pull_reply_decode(const char *body, size_t len, proto_pull_reply *out,
         goto done;
     if (!json_is_array(arr) || json_array_size(arr) > PROTO_PULL_MAX) {
         model_err_set(err, PROTO_E_TYPE, "%s: \"items\" must be an array of at most %d.", w,
-                   PROTO_PULL_MAX);
+                      PROTO_PULL_MAX);
         goto done;
     }
     r.n = (int)json_array_size(arr);
@@ -376,8 +378,8 @@ done:
 
 char *proto_enrol_encode(const proto_enrol *e)
 {
-    return dump(json_pack("{s:i,s:s,s:s}", "schema", e->schema ? e->schema : PROTO_SCHEMA,
-                          "code", e->code, "device_name", e->device_name));
+    return dump(json_pack("{s:i,s:s,s:s}", "schema", e->schema ? e->schema : PROTO_SCHEMA, "code",
+                          e->code, "device_name", e->device_name));
 }
 
 int proto_enrol_decode(const char *body, size_t len, proto_enrol *out, proto_err *err)
@@ -400,7 +402,7 @@ int proto_enrol_decode(const char *body, size_t len, proto_enrol *out, proto_err
         if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
               *p == '-'))
             rc = model_err_set(err, PROTO_E_VALUE,
-                            "%s: \"code\" may hold only letters, digits and dashes.", w);
+                               "%s: \"code\" may hold only letters, digits and dashes.", w);
     if (rc == 0)
         *out = e;
     return rc;
@@ -412,8 +414,7 @@ char *proto_enrol_reply_encode(const proto_enrol_reply *r)
                           "device_secret", r->device_secret, "unit_id", r->unit_id));
 }
 
-int proto_enrol_reply_decode(const char *body, size_t len, proto_enrol_reply *out,
-                             proto_err *err)
+int proto_enrol_reply_decode(const char *body, size_t len, proto_enrol_reply *out, proto_err *err)
 {
     static const char *const f[] = {"schema", "device_id", "device_secret", "unit_id", NULL};
     proto_enrol_reply r;
@@ -431,7 +432,7 @@ int proto_enrol_reply_decode(const char *body, size_t len, proto_enrol_reply *ou
     json_decref(j);
     if (rc == 0 && strlen(r.device_secret) != PROTO_SECRET_HEX)
         rc = model_err_set(err, PROTO_E_VALUE, "%s: \"device_secret\" must be %d hex digits.", w,
-                        PROTO_SECRET_HEX);
+                           PROTO_SECRET_HEX);
     if (rc == 0)
         *out = r;
     return rc;
@@ -455,8 +456,9 @@ int proto_ping_reply_check(const char *body, size_t len, const char *nonce, prot
              json_is_string(n) && nonce && !strcmp(json_string_value(n), nonce);
     json_decref(j);
     return ok ? 0
-              : model_err_set(err, PROTO_E_NOT_FOUND,
-                           "The answer did not come from a Blik server (a Wi-Fi sign-in page?).");
+              : model_err_set(
+                    err, PROTO_E_NOT_FOUND,
+                    "The answer did not come from a Blik server (a Wi-Fi sign-in page?).");
 }
 
 /* ---- errors ---- */

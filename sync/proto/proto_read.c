@@ -83,14 +83,14 @@ int proto_schema_check(int v, int current, proto_err *err)
     int oldest = current > 1 ? current - 1 : 1;
     if (v > current)
         return model_err_set(err, PROTO_E_SCHEMA_TOO_NEW,
-                          "The message uses schema version %d, but this side only knows "
-                          "versions %d to %d.",
-                          v, oldest, current);
+                             "The message uses schema version %d, but this side only knows "
+                             "versions %d to %d.",
+                             v, oldest, current);
     if (v < oldest)
         return model_err_set(err, PROTO_E_UPDATE_REQUIRED,
-                          "The app speaks schema version %d, which is no longer accepted "
-                          "(versions %d to %d are): the app must be updated.",
-                          v, oldest, current);
+                             "The app speaks schema version %d, which is no longer accepted "
+                             "(versions %d to %d are): the app must be updated.",
+                             v, oldest, current);
     return 0;
 }
 

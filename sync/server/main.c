@@ -32,8 +32,9 @@ static int serve(int argc, char **argv, int migrate_only)
     if (rc >= 0)
         return rc;
     if (used != argc) {
-        fprintf(stderr, "blik-server: unknown option (see --help)\n"
-                        "blik-server: the first one not understood: %s\n",
+        fprintf(stderr,
+                "blik-server: unknown option (see --help)\n"
+                "blik-server: the first one not understood: %s\n",
                 argv[used]);
         return 2;
     }
@@ -70,8 +71,8 @@ static int serve(int argc, char **argv, int migrate_only)
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-                     !strcmp(argv[1], "help"))) {
+    if (argc > 1 &&
+        (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
         usage(stdout);
         return 0;
     }

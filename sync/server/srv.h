@@ -18,21 +18,21 @@
 #define SRV_CONNINFO_MAX 1024
 
 typedef struct {
-    char db[SRV_CONNINFO_MAX];     /* libpq connection string */
-    char listen[64];               /* IPv4 address to listen on */
-    int port;                      /* 0: any free port (see port_file) */
-    char tls_cert[SRV_PATH_MAX];   /* PEM certificate chain */
-    char tls_key[SRV_PATH_MAX];    /* PEM private key */
-    char port_file[SRV_PATH_MAX];  /* if set, the bound port is written there when ready */
-    int pool;                      /* database connections */
-    int max_clients;               /* concurrent HTTP connections */
-    int timeout_s;                 /* idle connection timeout */
-    int grace_s;                   /* how long a stop waits for requests in flight */
-    int rate_address;              /* requests per minute per client address; 0: no limit */
-    int rate_device;               /* requests per minute per enrolled device; 0: no limit */
-    int rate_enrol;                /* failed enrolments per hour per address; 0: no limit */
-    int rate_slots;                /* buckets in each rate-limit table (fixed memory) */
-    int retention_min;             /* minutes between retention runs while serving; 0: never */
+    char db[SRV_CONNINFO_MAX];    /* libpq connection string */
+    char listen[64];              /* IPv4 address to listen on */
+    int port;                     /* 0: any free port (see port_file) */
+    char tls_cert[SRV_PATH_MAX];  /* PEM certificate chain */
+    char tls_key[SRV_PATH_MAX];   /* PEM private key */
+    char port_file[SRV_PATH_MAX]; /* if set, the bound port is written there when ready */
+    int pool;                     /* database connections */
+    int max_clients;              /* concurrent HTTP connections */
+    int timeout_s;                /* idle connection timeout */
+    int grace_s;                  /* how long a stop waits for requests in flight */
+    int rate_address;             /* requests per minute per client address; 0: no limit */
+    int rate_device;              /* requests per minute per enrolled device; 0: no limit */
+    int rate_enrol;               /* failed enrolments per hour per address; 0: no limit */
+    int rate_slots;               /* buckets in each rate-limit table (fixed memory) */
+    int retention_min;            /* minutes between retention runs while serving; 0: never */
 } srv_config;
 
 /* Fills c with the defaults. */

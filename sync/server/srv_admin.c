@@ -96,8 +96,7 @@ static const command commands[] = {
      "  template-add --unit UNIT --file TEMPLATE.json\n"},
     {"enrol-code", srv_admin_enrol_code, B(UNIT) | B(TTL_MINUTES), B(UNIT), 1,
      "  enrol-code --unit UNIT [--ttl-minutes N]   (single use; default 60 minutes)\n"},
-    {"device-list", srv_admin_device_list, B(UNIT), B(UNIT), 0,
-     "  device-list --unit UNIT\n"},
+    {"device-list", srv_admin_device_list, B(UNIT), B(UNIT), 0, "  device-list --unit UNIT\n"},
     {"device-revoke", srv_admin_device_revoke, B(DEVICE), B(DEVICE), 0,
      "  device-revoke --device DEVICE\n"},
     {"conflict-list", srv_admin_conflict_list, B(UNIT), B(UNIT), 0,
@@ -165,7 +164,10 @@ static int take(const command *k, srv_admin_cmd *c, srv_opt o, const char *v)
             size_t m = (size_t)snprintf(msg, sizeof msg, "--%s is ", opts[o].name);
             for (int i = 0; i < n && m < sizeof msg; i++)
                 m += (size_t)snprintf(msg + m, sizeof msg - m, "%s%s",
-                                      i == 0 ? "" : i == n - 1 ? " or " : ", ", opts[o].words[i]);
+                                      i == 0       ? ""
+                                      : i == n - 1 ? " or "
+                                                   : ", ",
+                                      opts[o].words[i]);
             return usage_error(k, c->err, "%s.", msg);
         }
         c->choice[o] = found;
@@ -257,8 +259,7 @@ int srv_admin_publish(const srv_admin_cmd *c, const model_record *r)
     return 0;
 }
 
-PGresult *srv_admin_query(const srv_admin_cmd *c, const char *sql, int n,
-                          const char *const *params)
+PGresult *srv_admin_query(const srv_admin_cmd *c, const char *sql, int n, const char *const *params)
 {
     char e[400];
     PGresult *r = srv_q(c->pg, sql, n, params, e, sizeof e);
@@ -308,8 +309,8 @@ int srv_admin_load_person(const srv_admin_cmd *c, const char *id, model_person *
 {
     const char *pp[] = {id};
     char e[300];
-    PGresult *r = srv_q(c->pg, "SELECT data FROM items WHERE entity = 'person' AND key = $1", 1,
-                        pp, e, sizeof e);
+    PGresult *r = srv_q(c->pg, "SELECT data FROM items WHERE entity = 'person' AND key = $1", 1, pp,
+                        e, sizeof e);
     int ok = r && PQntuples(r) == 1;
     model_record rec;
     if (ok) {

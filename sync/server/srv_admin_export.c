@@ -100,7 +100,7 @@ static int write_json(const gathered *g, FILE *f)
     json_t *all = json_array();
     size_t i;
     json_t *v;
-    json_array_foreach(g->order, i, v)
+    json_array_foreach (g->order, i, v)
         json_array_append(all, json_object_get(g->obs, json_string_value(v)));
     json_t *doc = json_pack("{s:i,s:O,s:o}", "schema", PROTO_SCHEMA, "unit", g->unit,
                             "observations", all);
@@ -118,7 +118,7 @@ static void write_csv(const gathered *g, FILE *f)
           f);
     size_t i;
     json_t *v;
-    json_array_foreach(g->order, i, v) {
+    json_array_foreach (g->order, i, v) {
         json_t *o = json_object_get(g->obs, json_string_value(v));
         json_t *ob = json_object_get(o, "observation"), *fb = json_object_get(o, "feedback"),
                *rf = json_object_get(o, "reflection");
@@ -154,10 +154,11 @@ static void write_csv(const gathered *g, FILE *f)
 int srv_admin_export(srv_admin_cmd *c)
 {
     const char *p[] = {c->val[SRV_OPT_UNIT]};
-    PGresult *r = srv_admin_query(c,
-                                  "SELECT entity, observation_id, data FROM items WHERE unit_id = $1"
-                                  " ORDER BY (entity <> 'observation'), seq",
-                                  1, p);
+    PGresult *r = srv_admin_query(
+        c,
+        "SELECT entity, observation_id, data FROM items WHERE unit_id = $1"
+        " ORDER BY (entity <> 'observation'), seq",
+        1, p);
     if (!r)
         return 1;
     gathered g = {json_object(), json_array(), json_object(), json_null()};

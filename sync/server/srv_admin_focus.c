@@ -23,8 +23,7 @@ static int focus_from_file(const srv_admin_cmd *c, model_record *r)
     json_t *j = json_loadb(doc, len, JSON_REJECT_DUPLICATES, &je);
     free(doc);
     if (!j) {
-        fprintf(c->err, "focus-add: %s is not valid JSON: %s (line %d).\n", file, je.text,
-                je.line);
+        fprintf(c->err, "focus-add: %s is not valid JSON: %s (line %d).\n", file, je.text, je.line);
         return 1;
     }
     model_id id;
@@ -48,8 +47,7 @@ static int focus_from_file(const srv_admin_cmd *c, model_record *r)
  * is missing, 1 when a value is refused. */
 static int focus_from_options(const srv_admin_cmd *c, model_record *r)
 {
-    static const srv_opt needed[] = {SRV_OPT_QUESTION, SRV_OPT_FROM, SRV_OPT_TO,
-                                     SRV_OPT_TEMPLATE};
+    static const srv_opt needed[] = {SRV_OPT_QUESTION, SRV_OPT_FROM, SRV_OPT_TO, SRV_OPT_TEMPLATE};
     static const char *const names[] = {"--question", "--from", "--to", "--template"};
     for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++)
         if (!c->val[needed[i]]) {

@@ -74,7 +74,7 @@ typedef struct {
     struct {
         const char *opt; /* "name", without the dashes */
         const char *val;
-        int free_text;   /* names and questions: logged as "[text]" */
+        int free_text; /* names and questions: logged as "[text]" */
     } given[SRV_ADMIN_GIVEN_MAX];
     int n_given;
 } srv_admin_cmd;

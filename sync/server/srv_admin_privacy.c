@@ -43,7 +43,8 @@ int srv_admin_person_export(srv_admin_cmd *c)
         return 1;
     }
     FILE *f = srv_admin_open_out(c);
-    int rc = f && (json_dumpf(doc, f, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 || fputc('\n', f) == EOF);
+    int rc = f &&
+             (json_dumpf(doc, f, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 || fputc('\n', f) == EOF);
     json_decref(doc);
     return srv_admin_close_out(c, f, rc);
 }
@@ -58,8 +59,10 @@ int srv_admin_person_delete(srv_admin_cmd *c)
         fprintf(c->err, "person-delete: %s\n", e);
         return 1;
     }
-    fprintf(c->out, "deleted person %s and %ld observation(s); tablets delete them at their "
-                    "next sync\n", person, n);
+    fprintf(c->out,
+            "deleted person %s and %ld observation(s); tablets delete them at their "
+            "next sync\n",
+            person, n);
     return 0;
 }
 
@@ -112,7 +115,7 @@ void srv_admin_audit_end(const srv_admin_cmd *c, long long id, int rc)
     snprintf(ids, sizeof ids, "%lld", id);
     snprintf(tail, sizeof tail, " -> exit %d", rc);
     const char *p[] = {ids, tail};
-    if (srv_exec(c->pg, "UPDATE audit_log SET detail = detail || $2 WHERE id = $1::bigint", 2, p,
-                 e, sizeof e) != 0)
+    if (srv_exec(c->pg, "UPDATE audit_log SET detail = detail || $2 WHERE id = $1::bigint", 2, p, e,
+                 sizeof e) != 0)
         fprintf(c->err, "%s: the outcome could not be added to the audit log: %s\n", c->name, e);
 }

@@ -106,12 +106,6 @@ static int set_active(srv_admin_cmd *c, int active)
     return srv_admin_publish(c, &r);
 }
 
-int srv_admin_person_deactivate(srv_admin_cmd *c)
-{
-    return set_active(c, 0);
-}
+int srv_admin_person_deactivate(srv_admin_cmd *c) { return set_active(c, 0); }
 
-int srv_admin_person_activate(srv_admin_cmd *c)
-{
-    return set_active(c, 1);
-}
+int srv_admin_person_activate(srv_admin_cmd *c) { return set_active(c, 1); }

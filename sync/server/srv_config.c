@@ -47,15 +47,21 @@ void srv_config_defaults(srv_config *c)
 }
 
 typedef struct {
-    const char *key;  /* file key and flag name (--key) */
+    const char *key; /* file key and flag name (--key) */
     const char *env;
     int is_int;
-    size_t off, cap;  /* for strings */
-    int min, max;     /* for ints */
+    size_t off, cap; /* for strings */
+    int min, max;    /* for ints */
 } opt;
 
-#define S(k, e, f) {k, e, 0, offsetof(srv_config, f), sizeof(((srv_config *)0)->f), 0, 0}
-#define I(k, e, f, lo, hi) {k, e, 1, offsetof(srv_config, f), 0, lo, hi}
+#define S(k, e, f)                                                                                 \
+    {                                                                                              \
+        k, e, 0, offsetof(srv_config, f), sizeof(((srv_config *)0)->f), 0, 0                       \
+    }
+#define I(k, e, f, lo, hi)                                                                         \
+    {                                                                                              \
+        k, e, 1, offsetof(srv_config, f), 0, lo, hi                                                \
+    }
 static const opt opts[] = {
     S("db", "BLIK_DB", db),
     S("listen", "BLIK_LISTEN", listen),

@@ -152,8 +152,8 @@ int srv_db_migrate(PGconn *pg, char *err, size_t errlen)
         int have = PQntuples(r) > 0;
         PQclear(r);
         if (!have && (srv_exec(pg, migrations[v - 1], 0, NULL, err, errlen) != 0 ||
-                      srv_exec(pg, "INSERT INTO schema_migrations (version) VALUES ($1::int)", 1,
-                               p, err, errlen) != 0)) {
+                      srv_exec(pg, "INSERT INTO schema_migrations (version) VALUES ($1::int)", 1, p,
+                               err, errlen) != 0)) {
             srv_exec(pg, "ROLLBACK", 0, NULL, NULL, 0);
             return -1;
         }

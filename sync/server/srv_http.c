@@ -59,15 +59,9 @@ typedef struct {
     char addr[64];
 } req;
 
-const char *srv_errmsg(const srv *s)
-{
-    return s ? s->err : "Out of memory.";
-}
+const char *srv_errmsg(const srv *s) { return s ? s->err : "Out of memory."; }
 
-int srv_port(const srv *s)
-{
-    return s ? s->port : 0;
-}
+int srv_port(const srv *s) { return s ? s->port : 0; }
 
 /* A certificate or key file for TLS, or NULL with the reason in err. The
  * caller frees the text. */
@@ -358,8 +352,8 @@ static void fill_request(struct MHD_Connection *c, const char *url, const char *
 
 static void client_address(struct MHD_Connection *c, char *out, size_t cap)
 {
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+        c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     snprintf(out, cap, "?");
     if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
         inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out,
@@ -367,8 +361,8 @@ static void client_address(struct MHD_Connection *c, char *out, size_t cap)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
 {
     (void)version;
     srv *s = cls;
@@ -442,7 +436,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         return;
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    double ms = (double)(t1.tv_sec - rq->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - rq->t0.tv_nsec) / 1e6;
+    double ms = (double)(t1.tv_sec - rq->t0.tv_sec) * 1e3 +
+                (double)(t1.tv_nsec - rq->t0.tv_nsec) / 1e6;
     (void)c;
     const char *addr = rq->addr;
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK || rq->status >= 400 || getenv("BLIK_LOG_ALL"))
@@ -594,12 +589,11 @@ int srv_start(const srv_config *c, srv **out)
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
             MHD_USE_TLS | MHD_USE_ITC | MHD_USE_ERROR_LOG,
         (uint16_t)c->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-        MHD_OPTION_SOCK_ADDR, &sa,
-        MHD_OPTION_HTTPS_MEM_CERT, s->cert, MHD_OPTION_HTTPS_MEM_KEY, s->key,
-        MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_clients, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)c->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+        MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_HTTPS_MEM_CERT, s->cert, MHD_OPTION_HTTPS_MEM_KEY,
+        s->key, MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)c->max_clients, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_END);
     if (!s->d) {
         snprintf(s->err, sizeof s->err,
                  "Cannot serve HTTPS on %.60s:%d (port in use, or a bad certificate or key).",

@@ -36,10 +36,10 @@ proto_code srv_auth(PGconn *pg, const char *authorization, srv_device *dev, char
  * error *reply is NULL and msg says why. */
 proto_code srv_enrol(PGconn *pg, const char *body, size_t len, char **reply, char *msg,
                      size_t msglen);
-proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t len,
-                    char **reply, char *msg, size_t msglen);
-proto_code srv_pull(PGconn *pg, const srv_device *dev, const char *body, size_t len,
-                    char **reply, char *msg, size_t msglen);
+proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t len, char **reply,
+                    char *msg, size_t msglen);
+proto_code srv_pull(PGconn *pg, const srv_device *dev, const char *body, size_t len, char **reply,
+                    char *msg, size_t msglen);
 
 /*
  * Publishes a record into the unit's feed: takes the unit's feed lock (the
@@ -81,8 +81,8 @@ int srv_audit(PGconn *pg, const char *actor, const char *action, const char *uni
  * transaction holding the unit's feed lock; *seq is the feed counter,
  * advanced by one. 0, or -1 with err.
  */
-int srv_delete_observation(PGconn *pg, const char *unit, const char *obs_id,
-                           model_del_reason why, int64_t *seq, char *err, size_t errlen);
+int srv_delete_observation(PGconn *pg, const char *unit, const char *obs_id, model_del_reason why,
+                           int64_t *seq, char *err, size_t errlen);
 /*
  * The retention job: deletes every observation older than its unit's
  * retention period (see PROTOCOL.md for how its age is measured), one unit
@@ -90,8 +90,7 @@ int srv_delete_observation(PGconn *pg, const char *unit, const char *obs_id,
  * for every unit. Returns how many observations were deleted, or -1 with
  * err (units done before the failure stay done).
  */
-long srv_retention_run(PGconn *pg, const char *unit, const char *actor, char *err,
-                       size_t errlen);
+long srv_retention_run(PGconn *pg, const char *unit, const char *actor, char *err, size_t errlen);
 /*
  * Everything the server holds about one person, as a JSON document (new
  * reference): their record, their unit, every observation they observed or

@@ -57,8 +57,8 @@ static int publish_deletion(PGconn *pg, const char *unit, model_entity e, const 
     return rc;
 }
 
-int srv_delete_observation(PGconn *pg, const char *unit, const char *obs_id,
-                           model_del_reason why, int64_t *seq, char *err, size_t errlen)
+int srv_delete_observation(PGconn *pg, const char *unit, const char *obs_id, model_del_reason why,
+                           int64_t *seq, char *err, size_t errlen)
 {
     const char *p[] = {obs_id};
     /* Kept conflicts hold copies of the record or of its parts. */
@@ -127,8 +127,7 @@ fail:
     return -1;
 }
 
-long srv_retention_run(PGconn *pg, const char *unit, const char *actor, char *err,
-                       size_t errlen)
+long srv_retention_run(PGconn *pg, const char *unit, const char *actor, char *err, size_t errlen)
 {
     PGresult *r;
     if (unit) {
@@ -184,15 +183,14 @@ static json_t *person_observations(PGconn *pg, const char *person, char *err, si
     for (int i = 0; list && i < PQntuples(r); i++) {
         const char *ent = PQgetvalue(r, i, 0), *oid = PQgetvalue(r, i, 1);
         if (strcmp(oid, cur_id) != 0) {
-            cur = json_pack("{s:s,s:o,s:[],s:[],s:[],s:n,s:n,s:[]}", "role",
-                            PQgetvalue(r, i, 3), "observation", json_null(), "events", "notes",
-                            "ratings", "feedback", "reflection", "conflicts");
+            cur = json_pack("{s:s,s:o,s:[],s:[],s:[],s:n,s:n,s:[]}", "role", PQgetvalue(r, i, 3),
+                            "observation", json_null(), "events", "notes", "ratings", "feedback",
+                            "reflection", "conflicts");
             json_array_append_new(list, cur);
             cur_id = oid;
         }
         json_t *d = load_json(PQgetvalue(r, i, 2));
-        if (!strcmp(ent, "observation") || !strcmp(ent, "feedback") ||
-            !strcmp(ent, "reflection")) {
+        if (!strcmp(ent, "observation") || !strcmp(ent, "feedback") || !strcmp(ent, "reflection")) {
             json_object_set_new(cur, ent, d);
         } else {
             char plural[24];
@@ -220,15 +218,15 @@ static json_t *person_observations(PGconn *pg, const char *person, char *err, si
     for (int i = 0; list && i < PQntuples(r); i++) {
         size_t k;
         json_t *o;
-        json_array_foreach(list, k, o) {
+        json_array_foreach (list, k, o) {
             json_t *ob = json_object_get(o, "observation");
             const char *id = json_string_value(json_object_get(ob, "id"));
             if (id && !strcmp(id, PQgetvalue(r, i, 0)))
-                json_array_append_new(
-                    json_object_get(o, "conflicts"),
-                    json_pack("{s:s,s:i,s:i,s:o}", "entity", PQgetvalue(r, i, 1),
-                              "base_version", atoi(PQgetvalue(r, i, 2)), "server_version",
-                              atoi(PQgetvalue(r, i, 3)), "data", load_json(PQgetvalue(r, i, 4))));
+                json_array_append_new(json_object_get(o, "conflicts"),
+                                      json_pack("{s:s,s:i,s:i,s:o}", "entity", PQgetvalue(r, i, 1),
+                                                "base_version", atoi(PQgetvalue(r, i, 2)),
+                                                "server_version", atoi(PQgetvalue(r, i, 3)), "data",
+                                                load_json(PQgetvalue(r, i, 4))));
         }
     }
     PQclear(r);
@@ -275,12 +273,11 @@ json_t *srv_person_export(PGconn *pg, const char *person, char *err, size_t errl
     for (int i = 0; audit && i < PQntuples(r); i++)
         json_array_append_new(audit, json_pack("{s:s,s:s,s:s,s:s,s:s}", "at", PQgetvalue(r, i, 0),
                                                "actor", PQgetvalue(r, i, 1), "action",
-                                               PQgetvalue(r, i, 2), "unit_id",
-                                               PQgetvalue(r, i, 3), "detail",
-                                               PQgetvalue(r, i, 4)));
+                                               PQgetvalue(r, i, 2), "unit_id", PQgetvalue(r, i, 3),
+                                               "detail", PQgetvalue(r, i, 4)));
     PQclear(r);
-    json_t *doc = json_pack("{s:i,s:o,s:o,s:o,s:o}", "schema", PROTO_SCHEMA, "person", rec,
-                            "unit", unit, "observations", obs, "audit", audit);
+    json_t *doc = json_pack("{s:i,s:o,s:o,s:o,s:o}", "schema", PROTO_SCHEMA, "person", rec, "unit",
+                            unit, "observations", obs, "audit", audit);
     if (!doc)
         snprintf(err, errlen, "Out of memory.");
     return doc;
@@ -322,11 +319,11 @@ int srv_person_delete(PGconn *pg, const char *person, const char *actor, long *n
     PQclear(r);
     char detail[64];
     snprintf(detail, sizeof detail, "observations_deleted=%ld", *n_obs);
-    if (srv_exec(pg, "DELETE FROM items WHERE entity = 'person' AND key = $1", 1, p, err,
-                 errlen) != 0 ||
+    if (srv_exec(pg, "DELETE FROM items WHERE entity = 'person' AND key = $1", 1, p, err, errlen) !=
+            0 ||
         srv_exec(pg, "DELETE FROM people WHERE id = $1", 1, p, err, errlen) != 0 ||
-        publish_deletion(pg, unit, MODEL_ENT_PERSON, person, MODEL_DEL_PERSON, &seq, err,
-                         errlen) != 0 ||
+        publish_deletion(pg, unit, MODEL_ENT_PERSON, person, MODEL_DEL_PERSON, &seq, err, errlen) !=
+            0 ||
         srv_feed_release(pg, unit, seq, err, errlen) != 0 ||
         srv_audit(pg, actor, "person-delete", unit, person, detail, err, errlen) != 0 ||
         srv_exec(pg, "COMMIT", 0, NULL, err, errlen) != 0)

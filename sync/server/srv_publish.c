@@ -48,7 +48,8 @@ static int typed_upsert(PGconn *pg, const model_record *r, char *err, size_t err
     }
     case MODEL_ENT_PERSON: {
         const model_person *x = &r->u.person;
-        const char *p[] = {x->id, x->unit_id, x->name, x->role == MODEL_ROLE_LEADER ? "leader" : "peer",
+        const char *p[] = {x->id,           x->unit_id,
+                           x->name,         x->role == MODEL_ROLE_LEADER ? "leader" : "peer",
                            x->pin_verifier, x->active ? "t" : "f"};
         return srv_exec(pg,
                         "INSERT INTO people (id, unit_id, name, role, pin_verifier, active)"
@@ -114,8 +115,8 @@ int srv_publish_ref(PGconn *pg, const model_record *r, char *err, size_t errlen)
     if (typed_upsert(pg, r, err, errlen) != 0 || srv_feed_lock(pg, unit, &seq, err, errlen) != 0)
         goto fail;
     const char *pk[] = {ent, key};
-    PGresult *q = srv_q(pg, "SELECT unit_id, data FROM items WHERE entity = $1 AND key = $2", 2,
-                        pk, err, errlen);
+    PGresult *q = srv_q(pg, "SELECT unit_id, data FROM items WHERE entity = $1 AND key = $2", 2, pk,
+                        err, errlen);
     if (!q)
         goto fail;
     int exists = PQntuples(q) == 1;

@@ -124,10 +124,7 @@ int srv_rate_take(srv_rate *r, const char *key, double now, double cost)
     return wait_s;
 }
 
-size_t srv_rate_slots(const srv_rate *r)
-{
-    return r ? r->n : 0;
-}
+size_t srv_rate_slots(const srv_rate *r) { return r ? r->n : 0; }
 
 size_t srv_rate_used(srv_rate *r, double now)
 {

@@ -15,10 +15,7 @@
 
 #define MSG(...) snprintf(msg, msglen, __VA_ARGS__)
 
-static void rollback(PGconn *pg)
-{
-    PQclear(PQexec(pg, "ROLLBACK"));
-}
+static void rollback(PGconn *pg) { PQclear(PQexec(pg, "ROLLBACK")); }
 
 proto_code srv_auth(PGconn *pg, const char *authz, srv_device *dev, char *msg, size_t msglen)
 {
@@ -131,8 +128,8 @@ proto_code srv_enrol(PGconn *pg, const char *body, size_t len, char **reply, cha
     if (PQntuples(r) != 1) {
         PQclear(r);
         rollback(pg);
-        r = srv_q(pg, "SELECT used_at IS NOT NULL FROM enrol_codes WHERE code_sha256 = $1", 1,
-                  p1, err, sizeof err);
+        r = srv_q(pg, "SELECT used_at IS NOT NULL FROM enrol_codes WHERE code_sha256 = $1", 1, p1,
+                  err, sizeof err);
         if (r && PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't')
             MSG("This enrolment code has already been used; ask an administrator for a new one.");
         else if (r && PQntuples(r) == 1)
@@ -145,8 +142,7 @@ proto_code srv_enrol(PGconn *pg, const char *body, size_t len, char **reply, cha
     snprintf(rep.unit_id, sizeof rep.unit_id, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
     const char *p2[] = {rep.device_id, rep.unit_id, e.device_name, shash, hash};
-    if (srv_exec(pg,
-                 "INSERT INTO devices (id, unit_id, name, secret_sha256) VALUES ($1,$2,$3,$4)",
+    if (srv_exec(pg, "INSERT INTO devices (id, unit_id, name, secret_sha256) VALUES ($1,$2,$3,$4)",
                  4, p2, err, sizeof err) != 0 ||
         srv_exec(pg, "UPDATE enrol_codes SET device_id = $1 WHERE code_sha256 = $2", 2,
                  (const char *const[]){rep.device_id, hash}, err, sizeof err) != 0 ||
@@ -191,8 +187,7 @@ int srv_feed_release(PGconn *pg, const char *unit_id, int64_t seq, char *err, si
     char s[24];
     snprintf(s, sizeof s, "%lld", (long long)seq);
     const char *p[] = {unit_id, s};
-    return srv_exec(pg, "UPDATE units SET feed_seq = $2::bigint WHERE id = $1", 2, p, err,
-                    errlen);
+    return srv_exec(pg, "UPDATE units SET feed_seq = $2::bigint WHERE id = $1", 2, p, err, errlen);
 }
 
 /* ---- push ---- */
@@ -212,12 +207,12 @@ static step_rc owner_check(PGconn *pg, const srv_device *dev, const proto_change
                            actor_cache *ac, proto_result *res, char *err, size_t errlen)
 {
     const model_record *rec = &c->rec;
-#define REJECT(code_, ...)                                                                    \
-    do {                                                                                      \
-        res->status = PROTO_ST_REJECTED;                                                      \
-        res->code = code_;                                                                    \
-        snprintf(res->message, sizeof res->message, __VA_ARGS__);                            \
-        return STEP_REJECT;                                                                   \
+#define REJECT(code_, ...)                                                                         \
+    do {                                                                                           \
+        res->status = PROTO_ST_REJECTED;                                                           \
+        res->code = code_;                                                                         \
+        snprintf(res->message, sizeof res->message, __VA_ARGS__);                                  \
+        return STEP_REJECT;                                                                        \
     } while (0)
     if (!ac->known || strcmp(ac->id, c->actor_id) != 0) {
         const char *p[] = {c->actor_id};
@@ -242,7 +237,8 @@ static step_rc owner_check(PGconn *pg, const srv_device *dev, const proto_change
     if (rec->entity == MODEL_ENT_OBSERVATION) {
         const model_observation *o = &rec->u.obs;
         if (strcmp(o->unit_id, dev->unit_id) != 0)
-            REJECT(PROTO_E_FORBIDDEN, "The observation belongs to another unit than this tablet's.");
+            REJECT(PROTO_E_FORBIDDEN,
+                   "The observation belongs to another unit than this tablet's.");
         if (strcmp(o->observer_id, c->actor_id) != 0)
             REJECT(PROTO_E_FORBIDDEN, "Only the observer may write an observation.");
         char fv[16];
@@ -330,8 +326,9 @@ static step_rc apply(PGconn *pg, const srv_device *dev, const proto_change *c, c
     const char *ent = model_entity_name(e);
     const char *obs_id = model_record_observation(&c->rec);
     const char *p[] = {ent, key};
-    PGresult *r = srv_q(pg, "SELECT unit_id, version, device_id, data FROM items "
-                            "WHERE entity = $1 AND key = $2",
+    PGresult *r = srv_q(pg,
+                        "SELECT unit_id, version, device_id, data FROM items "
+                        "WHERE entity = $1 AND key = $2",
                         2, p, err, errlen);
     if (!r)
         return STEP_DB;
@@ -339,7 +336,8 @@ static step_rc apply(PGconn *pg, const srv_device *dev, const proto_change *c, c
     if (PQntuples(r) == 0) {
         PQclear(r);
         snprintf(seqs, sizeof seqs, "%lld", (long long)++*seq);
-        const char *pi[] = {ent, key, dev->unit_id, seqs, obs_id, c->actor_id, dev->device_id, data};
+        const char *pi[] = {ent,    key,         dev->unit_id,   seqs,
+                            obs_id, c->actor_id, dev->device_id, data};
         if (srv_exec(pg,
                      "INSERT INTO items (entity, key, unit_id, seq, observation_id, version,"
                      " author_id, device_id, data) VALUES ($1,$2,$3,$4::bigint,$5,1,$6,$7,$8)",
@@ -433,8 +431,8 @@ static int push_txn(PGconn *pg, const srv_device *dev, const proto_push *p, prot
         model_record_key(&c->rec, key);
 
         const char *pd[] = {c->change_id};
-        PGresult *r = srv_q(pg, "SELECT body_sha256, version FROM changes WHERE change_id = $1",
-                            1, pd, err, errlen);
+        PGresult *r = srv_q(pg, "SELECT body_sha256, version FROM changes WHERE change_id = $1", 1,
+                            pd, err, errlen);
         step_rc st = STEP_DB;
         if (r && PQntuples(r) == 1) {
             if (!strcmp(PQgetvalue(r, 0, 0), hash)) {
@@ -456,8 +454,13 @@ static int push_txn(PGconn *pg, const srv_device *dev, const proto_push *p, prot
         if (st == STEP_OK) {
             char vs[16];
             snprintf(vs, sizeof vs, "%d", x->version);
-            const char *pc[] = {c->change_id, dev->device_id, model_entity_name(c->rec.entity),
-                                key, hash, proto_status_name(x->status), vs};
+            const char *pc[] = {c->change_id,
+                                dev->device_id,
+                                model_entity_name(c->rec.entity),
+                                key,
+                                hash,
+                                proto_status_name(x->status),
+                                vs};
             if (srv_exec(pg,
                          "INSERT INTO changes (change_id, device_id, entity, key, body_sha256,"
                          " status, version) VALUES ($1,$2,$3,$4,$5,$6,$7::int)",
@@ -488,8 +491,8 @@ static int commit_delay_ms(void)
     return ms > 0 && ms <= 60000 ? ms : 0;
 }
 
-proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t len,
-                    char **reply, char *msg, size_t msglen)
+proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t len, char **reply,
+                    char *msg, size_t msglen)
 {
     *reply = NULL;
     proto_push p;
@@ -531,8 +534,8 @@ proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t 
 
 /* ---- pull ---- */
 
-proto_code srv_pull(PGconn *pg, const srv_device *dev, const char *body, size_t len,
-                    char **reply, char *msg, size_t msglen)
+proto_code srv_pull(PGconn *pg, const srv_device *dev, const char *body, size_t len, char **reply,
+                    char *msg, size_t msglen)
 {
     *reply = NULL;
     proto_pull p;

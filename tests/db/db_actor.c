@@ -72,9 +72,13 @@ int main(int argc, char **argv)
             f = rand() % 3;
             int a = rand() % 5, b = (a + 1 + rand() % 4) % 5;
             observer = people[a];
-            db_obs_new n = {.unit_id = DEMO_UNIT_ID, .focus_id = focuses[f],
-                            .observer_id = observer, .observee_id = people[b],
-                            .room_id = ID("11"), .activity = "Samling", .agreement = 1};
+            db_obs_new n = {.unit_id = DEMO_UNIT_ID,
+                            .focus_id = focuses[f],
+                            .observer_id = observer,
+                            .observee_id = people[b],
+                            .room_id = ID("11"),
+                            .activity = "Samling",
+                            .agreement = 1};
             rc = db_obs_start(d, &n, id);
             report(d, rc, "obs", id);
             if (rc == DB_OK)
@@ -87,8 +91,8 @@ int main(int argc, char **argv)
             rc = db_obs_event(d, obs, observer, MODEL_EV_COUNT, counters[f][rand() % 3], id);
             report(d, rc, "event", id);
         } else if (r < 70) {
-            rc = db_obs_event(d, obs, observer, running ? MODEL_EV_STATE_STOP : MODEL_EV_STATE_START,
-                              states[f], id);
+            rc = db_obs_event(d, obs, observer,
+                              running ? MODEL_EV_STATE_STOP : MODEL_EV_STATE_START, states[f], id);
             report(d, rc, "event", id);
             if (rc == DB_OK)
                 running = !running;

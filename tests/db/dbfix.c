@@ -37,9 +37,14 @@ void dbfix_close(dbfix *f)
 
 int dbfix_start(dbfix *f, model_id id)
 {
-    db_obs_new n = {.unit_id = DEMO_UNIT_ID, .focus_id = FIX_FOCUS, .observer_id = FIX_PEER_A,
-                    .observee_id = FIX_PEER_B, .room_id = FIX_ROOM, .activity = "Samling",
-                    .context_json = "{\"children\":14,\"adults\":2}", .agreement = 1};
+    db_obs_new n = {.unit_id = DEMO_UNIT_ID,
+                    .focus_id = FIX_FOCUS,
+                    .observer_id = FIX_PEER_A,
+                    .observee_id = FIX_PEER_B,
+                    .room_id = FIX_ROOM,
+                    .activity = "Samling",
+                    .context_json = "{\"children\":14,\"adults\":2}",
+                    .agreement = 1};
     return db_obs_start(f->d, &n, id);
 }
 
@@ -51,7 +56,8 @@ long dbfix_count(const char *path, const char *table_and_where)
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table_and_where);
     if (sqlite3_open_v2(path, &c, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
         sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(c, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        if (sqlite3_prepare_v2(c, sql, -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
             n = sqlite3_column_int(st, 0);
         sqlite3_finalize(st);
     }

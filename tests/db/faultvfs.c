@@ -52,7 +52,10 @@ static int f_sync(sqlite3_file *f, int flags)
     }
     return REAL(f)->pMethods->xSync(REAL(f), flags);
 }
-static int f_size(sqlite3_file *f, sqlite3_int64 *s) { return REAL(f)->pMethods->xFileSize(REAL(f), s); }
+static int f_size(sqlite3_file *f, sqlite3_int64 *s)
+{
+    return REAL(f)->pMethods->xFileSize(REAL(f), s);
+}
 static int f_lock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xLock(REAL(f), l); }
 static int f_unlock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xUnlock(REAL(f), l); }
 static int f_reserved(sqlite3_file *f, int *r)
@@ -74,7 +77,10 @@ static int f_shmlock(sqlite3_file *f, int o, int n, int fl)
     return REAL(f)->pMethods->xShmLock(REAL(f), o, n, fl);
 }
 static void f_shmbarrier(sqlite3_file *f) { REAL(f)->pMethods->xShmBarrier(REAL(f)); }
-static int f_shmunmap(sqlite3_file *f, int del) { return REAL(f)->pMethods->xShmUnmap(REAL(f), del); }
+static int f_shmunmap(sqlite3_file *f, int del)
+{
+    return REAL(f)->pMethods->xShmUnmap(REAL(f), del);
+}
 static int f_fetch(sqlite3_file *f, sqlite3_int64 o, int n, void **p)
 {
     return REAL(f)->pMethods->xFetch(REAL(f), o, n, p);
@@ -85,9 +91,9 @@ static int f_unfetch(sqlite3_file *f, sqlite3_int64 o, void *p)
 }
 
 static const sqlite3_io_methods fmethods = {
-    3,        f_close,   f_read,   f_write,  f_truncate,   f_sync,     f_size,
-    f_lock,   f_unlock,  f_reserved, f_control, f_sector, f_devchar, f_shmmap,
-    f_shmlock, f_shmbarrier, f_shmunmap, f_fetch, f_unfetch,
+    3,         f_close,      f_read,     f_write,   f_truncate, f_sync,    f_size,
+    f_lock,    f_unlock,     f_reserved, f_control, f_sector,   f_devchar, f_shmmap,
+    f_shmlock, f_shmbarrier, f_shmunmap, f_fetch,   f_unfetch,
 };
 
 static int f_open(sqlite3_vfs *v, const char *name, sqlite3_file *file, int flags, int *out)
@@ -100,7 +106,11 @@ static int f_open(sqlite3_vfs *v, const char *name, sqlite3_file *file, int flag
     return rc;
 }
 
-static int f_delete(sqlite3_vfs *v, const char *n, int s) { (void)v; return rvfs->xDelete(rvfs, n, s); }
+static int f_delete(sqlite3_vfs *v, const char *n, int s)
+{
+    (void)v;
+    return rvfs->xDelete(rvfs, n, s);
+}
 static int f_access(sqlite3_vfs *v, const char *n, int fl, int *r)
 {
     (void)v;
@@ -111,10 +121,26 @@ static int f_fullpath(sqlite3_vfs *v, const char *n, int no, char *out)
     (void)v;
     return rvfs->xFullPathname(rvfs, n, no, out);
 }
-static int f_random(sqlite3_vfs *v, int n, char *o) { (void)v; return rvfs->xRandomness(rvfs, n, o); }
-static int f_sleep(sqlite3_vfs *v, int us) { (void)v; return rvfs->xSleep(rvfs, us); }
-static int f_time(sqlite3_vfs *v, double *t) { (void)v; return rvfs->xCurrentTime(rvfs, t); }
-static int f_lasterr(sqlite3_vfs *v, int n, char *b) { (void)v; return rvfs->xGetLastError(rvfs, n, b); }
+static int f_random(sqlite3_vfs *v, int n, char *o)
+{
+    (void)v;
+    return rvfs->xRandomness(rvfs, n, o);
+}
+static int f_sleep(sqlite3_vfs *v, int us)
+{
+    (void)v;
+    return rvfs->xSleep(rvfs, us);
+}
+static int f_time(sqlite3_vfs *v, double *t)
+{
+    (void)v;
+    return rvfs->xCurrentTime(rvfs, t);
+}
+static int f_lasterr(sqlite3_vfs *v, int n, char *b)
+{
+    (void)v;
+    return rvfs->xGetLastError(rvfs, n, b);
+}
 static int f_time64(sqlite3_vfs *v, sqlite3_int64 *t)
 {
     (void)v;

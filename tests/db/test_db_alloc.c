@@ -48,7 +48,10 @@ static int act_note(dbfix *f, const char *obs)
 {
     return db_obs_note(f->d, obs, FIX_PEER_A, "Barnet rækker hånden op", FIX_SIGN1, NULL);
 }
-static int act_rate(dbfix *f, const char *obs) { return db_obs_rate(f->d, obs, FIX_PEER_A, FIX_SIGN1, 2); }
+static int act_rate(dbfix *f, const char *obs)
+{
+    return db_obs_rate(f->d, obs, FIX_PEER_A, FIX_SIGN1, 2);
+}
 static int act_finish(dbfix *f, const char *obs) { return db_obs_finish(f->d, obs, FIX_PEER_A); }
 
 static long snapshot(dbfix *f)
@@ -56,8 +59,7 @@ static long snapshot(dbfix *f)
     /* rows of every table that an action writes, weighed so that a change
      * of any one shows */
     return dbfix_count(f->path, "event") + 1000 * dbfix_count(f->path, "note") +
-           100000 * dbfix_count(f->path, "rating") +
-           10000000 * dbfix_count(f->path, "outbox") +
+           100000 * dbfix_count(f->path, "rating") + 10000000 * dbfix_count(f->path, "outbox") +
            1000000000L * dbfix_count(f->path, "observation WHERE status = 1");
 }
 
@@ -97,7 +99,8 @@ static void test_every_allocation_of_an_action(void **state)
     assert_int_equal(dbfix_open(&f, "alloc", 1), 0);
     model_id obs;
     assert_int_equal(dbfix_start(&f, obs), DB_OK);
-    assert_int_equal(db_obs_event(f.d, obs, FIX_PEER_A, MODEL_EV_STATE_START, "waiting", NULL), DB_OK);
+    assert_int_equal(db_obs_event(f.d, obs, FIX_PEER_A, MODEL_EV_STATE_START, "waiting", NULL),
+                     DB_OK);
     run_action(&f, obs, act_tap, "counter tap");
     run_action(&f, obs, act_note, "note");
     run_action(&f, obs, act_rate, "rating");

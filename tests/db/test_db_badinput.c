@@ -42,13 +42,15 @@ static void test_invalid_template(void **state)
                       "\"counters\":[{\"key\":\"a\",\"label\":\"A\",\"colour\":\"red\"}],"
                       "\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}";
     assert_int_equal(db_template_put_json(f->d, bad, strlen(bad)), DB_INVALID);
-    assert_string_equal(db_errmsg(f->d), "Template counters entry 1 has an unknown field \"colour\".");
+    assert_string_equal(db_errmsg(f->d),
+                        "Template counters entry 1 has an unknown field \"colour\".");
     assert_int_equal(db_template_put_json(f->d, "{\"id\":", 6), DB_INVALID);
     assert_non_null(strstr(db_errmsg(f->d), "not valid JSON"));
     /* A template for a unit the tablet does not have. */
-    const char *other = "{\"id\":\"0b11c000-0000-4000-8000-0000000000aa\",\"unit_id\":"
-                        "\"0b11c000-0000-4000-8000-0000000000bb\",\"version\":1,\"name\":\"X\","
-                        "\"scale\":[\"a\",\"b\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}";
+    const char *other =
+        "{\"id\":\"0b11c000-0000-4000-8000-0000000000aa\",\"unit_id\":"
+        "\"0b11c000-0000-4000-8000-0000000000bb\",\"version\":1,\"name\":\"X\","
+        "\"scale\":[\"a\",\"b\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}";
     assert_int_equal(db_template_put_json(f->d, other, strlen(other)), DB_NOTFOUND);
     assert_int_equal(dbfix_count(f->path, "template"), before);
 }
@@ -67,13 +69,21 @@ static void test_overlong_and_invalid_text(void **state)
     big[MODEL_TEXT_MAX] = 0; /* exactly at the cap is fine */
     assert_int_equal(db_obs_note(f->d, obs, FIX_PEER_A, big, NULL, NULL), DB_OK);
     free(big);
-    assert_int_equal(db_obs_note(f->d, obs, FIX_PEER_A, "bl\xe5" "b\xe6" "r", NULL, NULL), DB_INVALID);
+    assert_int_equal(db_obs_note(f->d, obs, FIX_PEER_A,
+                                 "bl\xe5"
+                                 "b\xe6"
+                                 "r",
+                                 NULL, NULL),
+                     DB_INVALID);
     assert_non_null(strstr(db_errmsg(f->d), "not valid UTF-8"));
     assert_int_equal(db_obs_update(f->d, obs, FIX_PEER_A, "S\xc3", NULL), DB_INVALID);
-    assert_int_equal(db_feedback_put(f->d, obs, FIX_PEER_A, "ok", "\xed\xa0\x80", "", 0), DB_INVALID);
+    assert_int_equal(db_feedback_put(f->d, obs, FIX_PEER_A, "ok", "\xed\xa0\x80", "", 0),
+                     DB_INVALID);
     assert_string_equal(db_errmsg(f->d), "Wonderings is not valid UTF-8 text (byte 0).");
-    model_person p = {.id = "0b11c000-0000-4000-8000-0000000000cc", .unit_id = DEMO_UNIT_ID,
-                      .name = "Bo\x01", .active = 1};
+    model_person p = {.id = "0b11c000-0000-4000-8000-0000000000cc",
+                      .unit_id = DEMO_UNIT_ID,
+                      .name = "Bo\x01",
+                      .active = 1};
     assert_int_equal(db_person_put(f->d, &p), DB_INVALID);
     assert_int_equal(dbfix_count(f->path, "note"), notes + 1);
     assert_int_equal(dbfix_count(f->path, "outbox"), out + 1);
@@ -128,12 +138,15 @@ static void test_garbage_foreign_and_newer_files(void **state)
 
     tsupport_path(path, sizeof path, f->dir, "foreign.db");
     assert_int_equal(dbfix_exec(path, "CREATE TABLE customers(id, name);"
-                                      "INSERT INTO customers VALUES(1, 'Hansen')"), 0);
+                                      "INSERT INTO customers VALUES(1, 'Hansen')"),
+                     0);
     expect_refused_untouched(path, DB_FOREIGN, "another program");
 
     tsupport_path(path, sizeof path, f->dir, "newer.db");
-    assert_int_equal(dbfix_exec(path, "PRAGMA application_id = 1114401131; PRAGMA user_version = 99;"
-                                      "CREATE TABLE future(x)"), 0);
+    assert_int_equal(dbfix_exec(path,
+                                "PRAGMA application_id = 1114401131; PRAGMA user_version = 99;"
+                                "CREATE TABLE future(x)"),
+                     0);
     expect_refused_untouched(path, DB_TOO_NEW, "newer Blik");
 }
 
@@ -145,8 +158,11 @@ static void test_damaged_pages(void **state)
     model_id obs;
     assert_int_equal(dbfix_start(f, obs), DB_OK);
     for (int i = 0; i < 300; i++)
-        assert_int_equal(db_obs_note(f->d, obs, FIX_PEER_A, "En længere note om samlingen, der "
-                                     "fylder lidt, så filen får flere sider.", NULL, NULL), DB_OK);
+        assert_int_equal(db_obs_note(f->d, obs, FIX_PEER_A,
+                                     "En længere note om samlingen, der "
+                                     "fylder lidt, så filen får flere sider.",
+                                     NULL, NULL),
+                         DB_OK);
     db_close(f->d);
     f->d = NULL;
     assert_int_equal(dbfix_exec(f->path, "PRAGMA wal_checkpoint(TRUNCATE)"), 0);
@@ -177,7 +193,8 @@ static void test_full_disk(void **state)
     model_id obs;
     assert_int_equal(dbfix_start(f, obs), DB_OK);
     for (int i = 0; i < 5; i++)
-        assert_int_equal(db_obs_event(f->d, obs, FIX_PEER_A, MODEL_EV_COUNT, "open_q", NULL), DB_OK);
+        assert_int_equal(db_obs_event(f->d, obs, FIX_PEER_A, MODEL_EV_COUNT, "open_q", NULL),
+                         DB_OK);
     long out = dbfix_count(f->path, "outbox");
     int refused = faultvfs_refused();
     faultvfs_fail_writes(0, SQLITE_FULL);
@@ -204,7 +221,8 @@ static void test_failing_write_and_sync(void **state)
     dbfix *f = *state;
     model_id obs;
     assert_int_equal(dbfix_start(f, obs), DB_OK);
-    assert_int_equal(db_obs_event(f->d, obs, FIX_PEER_A, MODEL_EV_STATE_START, "waiting", NULL), DB_OK);
+    assert_int_equal(db_obs_event(f->d, obs, FIX_PEER_A, MODEL_EV_STATE_START, "waiting", NULL),
+                     DB_OK);
     long events = dbfix_count(f->path, "event"), out = dbfix_count(f->path, "outbox");
 
     faultvfs_fail_writes(1, SQLITE_IOERR_WRITE); /* the second page of the commit fails */
@@ -227,8 +245,8 @@ static void test_failing_write_and_sync(void **state)
     assert_int_equal(db_check(f->d), DB_OK);
     assert_int_equal(db_obs_get(f->d, obs, &o), DB_OK);
     assert_int_equal(o.status, MODEL_OBS_FINISHED);
-    assert_int_equal(dbfix_count(f->path, "event"), events + 1);   /* the automatic stop */
-    assert_int_equal(dbfix_count(f->path, "outbox"), out + 2);      /* stop + header */
+    assert_int_equal(dbfix_count(f->path, "event"), events + 1); /* the automatic stop */
+    assert_int_equal(dbfix_count(f->path, "outbox"), out + 2);   /* stop + header */
 }
 
 int main(void)

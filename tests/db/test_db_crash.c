@@ -242,10 +242,17 @@ static void test_failing_disk_io(void **state)
     for (int round = 0; round < 6; round++) {
         char seed[16];
         snprintf(seed, sizeof seed, "%d", 1000 + round);
-        char *argv[] = {(char *)fiu, "-x",
-                        "-c", "enable_random name=posix/io/rw/pwrite,probability=0.01",
-                        "-c", "enable_random name=posix/io/sync/*,probability=0.03",
-                        DB_ACTOR_PLAIN, path, seed, "300", NULL};
+        char *argv[] = {(char *)fiu,
+                        "-x",
+                        "-c",
+                        "enable_random name=posix/io/rw/pwrite,probability=0.01",
+                        "-c",
+                        "enable_random name=posix/io/sync/*,probability=0.03",
+                        DB_ACTOR_PLAIN,
+                        path,
+                        seed,
+                        "300",
+                        NULL};
         child c;
         int from = n_reports;
         spawn(&c, argv, NULL);
@@ -255,7 +262,8 @@ static void test_failing_disk_io(void **state)
         verify(path, from);
     }
     printf("# with failing writes and syncs: %d actions committed and present, %d reported "
-           "failed\n", n_reports, n_fails);
+           "failed\n",
+           n_reports, n_fails);
     assert_true(n_reports > 100);
     assert_true(n_fails > 5); /* the faults really happened */
     assert_int_equal(n_fail_not_io, 0);

@@ -116,8 +116,7 @@ static void test_template_and_focus_versions(void **state)
 }
 
 /* One outbox entry per user action, and its payload names the record. */
-static void expect_outbox_grew(dbfix *f, int64_t before, int by, const char *entity,
-                               const char *id)
+static void expect_outbox_grew(dbfix *f, int64_t before, int by, const char *entity, const char *id)
 {
     int64_t after;
     assert_int_equal(db_outbox_count(f->d, &after), DB_OK);
@@ -201,7 +200,8 @@ static void test_observation_flow(void **state)
     assert_int_equal(db_obs_event(f->d, obs, FIX_PEER_A, MODEL_EV_COUNT, "no_such", NULL),
                      DB_INVALID);
     assert_non_null(strstr(db_errmsg(f->d), "no counter \"no_such\""));
-    assert_int_equal(db_obs_event(f->d, obs, FIX_PEER_A, MODEL_EV_UNDO, "open_q", NULL), DB_INVALID);
+    assert_int_equal(db_obs_event(f->d, obs, FIX_PEER_A, MODEL_EV_UNDO, "open_q", NULL),
+                     DB_INVALID);
 
     /* Notes, with and without a sign; ratings on the template's scale. */
     assert_int_equal(db_obs_note(f->d, obs, FIX_PEER_A, "Venter på svar – flot!", FIX_SIGN1, note),
@@ -223,7 +223,8 @@ static void test_observation_flow(void **state)
     assert_int_equal(r[0].level, 1);
 
     /* Only the observer writes the observation. */
-    assert_int_equal(db_obs_event(f->d, obs, FIX_PEER_B, MODEL_EV_COUNT, "open_q", NULL), DB_DENIED);
+    assert_int_equal(db_obs_event(f->d, obs, FIX_PEER_B, MODEL_EV_COUNT, "open_q", NULL),
+                     DB_DENIED);
     assert_int_equal(db_obs_note(f->d, obs, FIX_LEADER, "x", NULL, NULL), DB_DENIED);
 
     /* Finishing stops the running state and freezes the event log. */
@@ -235,7 +236,8 @@ static void test_observation_flow(void **state)
     assert_int_equal(db_obs_get(f->d, obs, &o), DB_OK);
     assert_int_equal(o.status, MODEL_OBS_FINISHED);
     assert_int_equal(o.ended_at, FIX_T0 + 61000);
-    assert_int_equal(db_obs_event(f->d, obs, FIX_PEER_A, MODEL_EV_COUNT, "open_q", NULL), DB_DENIED);
+    assert_int_equal(db_obs_event(f->d, obs, FIX_PEER_A, MODEL_EV_COUNT, "open_q", NULL),
+                     DB_DENIED);
     assert_int_equal(db_obs_finish(f->d, obs, FIX_PEER_A), DB_DENIED);
 
     /* A correction of a finished observation is a new revision. */
@@ -248,13 +250,15 @@ static void test_observation_flow(void **state)
     /* Feedback: the observer's; reflection: the observee's. */
     assert_int_equal(db_feedback_put(f->d, obs, FIX_PEER_B, "a", "b", "c", 0), DB_DENIED);
     assert_int_equal(db_feedback_put(f->d, obs, FIX_PEER_A, "Rolig stemme", "Hvad hvis…?",
-                                     "Vente 5 sekunder", 0), DB_OK);
+                                     "Vente 5 sekunder", 0),
+                     DB_OK);
     model_feedback fb;
     assert_int_equal(db_feedback_get(f->d, obs, &fb), DB_OK);
     assert_int_equal(fb.given_at, 0);
     plat_fake_advance(f->sys, 1000);
     assert_int_equal(db_feedback_put(f->d, obs, FIX_PEER_A, "Rolig stemme", "Hvad hvis…?",
-                                     "Vente 5 sekunder", 1), DB_OK);
+                                     "Vente 5 sekunder", 1),
+                     DB_OK);
     int64_t given = FIX_T0 + 62000;
     assert_int_equal(db_feedback_get(f->d, obs, &fb), DB_OK);
     assert_int_equal(fb.given_at, given);
@@ -278,8 +282,12 @@ static void test_start_refusals(void **state)
 {
     dbfix *f = *state;
     model_id id;
-    db_obs_new n = {.unit_id = DEMO_UNIT_ID, .focus_id = FIX_FOCUS, .observer_id = FIX_PEER_A,
-                    .observee_id = FIX_PEER_B, .room_id = FIX_ROOM, .activity = "Samling"};
+    db_obs_new n = {.unit_id = DEMO_UNIT_ID,
+                    .focus_id = FIX_FOCUS,
+                    .observer_id = FIX_PEER_A,
+                    .observee_id = FIX_PEER_B,
+                    .room_id = FIX_ROOM,
+                    .activity = "Samling"};
     assert_int_equal(db_obs_start(f->d, &n, id), DB_INVALID); /* no agreement */
     assert_non_null(strstr(db_errmsg(f->d), "agreement"));
     n.agreement = 1;
@@ -305,7 +313,8 @@ static void test_outbox_is_same_transaction(void **state)
     assert_int_equal(dbfix_start(f, obs), DB_OK);
     long events = dbfix_count(f->path, "event"), out = dbfix_count(f->path, "outbox");
     plat_fake_fail_random(f->sys, 1, 1);
-    assert_int_equal(db_obs_event(f->d, obs, FIX_PEER_A, MODEL_EV_COUNT, "open_q", ev), DB_INTERNAL);
+    assert_int_equal(db_obs_event(f->d, obs, FIX_PEER_A, MODEL_EV_COUNT, "open_q", ev),
+                     DB_INTERNAL);
     assert_non_null(strstr(db_errmsg(f->d), "randomness"));
     assert_int_equal(dbfix_count(f->path, "event"), events);
     assert_int_equal(dbfix_count(f->path, "outbox"), out);
@@ -365,8 +374,11 @@ static void test_visibility_and_paging(void **state)
 {
     dbfix *f = *state;
     enum { N = 250 };
-    db_obs_new n = {.unit_id = DEMO_UNIT_ID, .focus_id = FIX_FOCUS, .room_id = FIX_ROOM,
-                    .activity = "Leg", .agreement = 1};
+    db_obs_new n = {.unit_id = DEMO_UNIT_ID,
+                    .focus_id = FIX_FOCUS,
+                    .room_id = FIX_ROOM,
+                    .activity = "Leg",
+                    .agreement = 1};
     assert_int_equal(db_batch_begin(f->d), DB_OK);
     for (int i = 0; i < N; i++) {
         model_id id;

@@ -41,12 +41,19 @@ static void ack_all(dbfix *f)
 static void observe(dbfix *f, const char *observer, const char *observee, const char *room,
                     int minutes, int open_q, int level, model_id id)
 {
-    tsupport_obs o = {.start = {.unit_id = DEMO_UNIT_ID, .focus_id = FIX_FOCUS,
-                                .observer_id = observer, .observee_id = observee,
-                                .room_id = room, .activity = "Samling"},
-                      .keys = {"open_q", "closed_q"}, .taps = {open_q + 1, 1}, .undo_first = 1,
-                      .signs = {level >= 0 ? FIX_SIGN1 : NULL}, .levels = {level},
-                      .clock = f->sys, .minutes = minutes};
+    tsupport_obs o = {.start = {.unit_id = DEMO_UNIT_ID,
+                                .focus_id = FIX_FOCUS,
+                                .observer_id = observer,
+                                .observee_id = observee,
+                                .room_id = room,
+                                .activity = "Samling"},
+                      .keys = {"open_q", "closed_q"},
+                      .taps = {open_q + 1, 1},
+                      .undo_first = 1,
+                      .signs = {level >= 0 ? FIX_SIGN1 : NULL},
+                      .levels = {level},
+                      .clock = f->sys,
+                      .minutes = minutes};
     TSUPPORT_RC(tsupport_observe(f->d, &o, id), DB_OK, db_errmsg(f->d));
 }
 
@@ -63,8 +70,12 @@ static void test_migrate_from_4(void **state)
     assert_int_equal(db_open_at(path, sys, 4, &d), DB_OK);
     char err[256];
     assert_int_equal(demo_load(d, err, sizeof err), DB_OK);
-    db_obs_new n = {.unit_id = DEMO_UNIT_ID, .focus_id = FIX_FOCUS, .observer_id = FIX_PEER_A,
-                    .observee_id = FIX_PEER_B, .room_id = FIX_ROOM, .activity = "Samling",
+    db_obs_new n = {.unit_id = DEMO_UNIT_ID,
+                    .focus_id = FIX_FOCUS,
+                    .observer_id = FIX_PEER_A,
+                    .observee_id = FIX_PEER_B,
+                    .room_id = FIX_ROOM,
+                    .activity = "Samling",
                     .agreement = 1};
     model_id id;
     db_close(d);
@@ -158,8 +169,12 @@ static void test_progression(void **state)
     observe(&f, FIX_PEER_A, FIX_PEER_B, FIX_ROOM, 10, 1, 0, id);
     plat_fake_advance(f.sys, 14 * DAY);
     observe(&f, FIX_PEER_C, FIX_PEER_B, ROOM2, 30, 5, 2, id);
-    db_obs_new dn = {.unit_id = DEMO_UNIT_ID, .focus_id = FIX_FOCUS, .observer_id = FIX_PEER_A,
-                     .observee_id = FIX_PEER_C, .room_id = FIX_ROOM, .agreement = 1};
+    db_obs_new dn = {.unit_id = DEMO_UNIT_ID,
+                     .focus_id = FIX_FOCUS,
+                     .observer_id = FIX_PEER_A,
+                     .observee_id = FIX_PEER_C,
+                     .room_id = FIX_ROOM,
+                     .agreement = 1};
     assert_int_equal(db_obs_start(f.d, &dn, id), DB_OK);
     /* Another focus is not in this one's history. */
     dn.focus_id = FOCUS2;
@@ -186,8 +201,7 @@ static void test_progression(void **state)
     assert_int_equal(first, origin);
     db_hist_bucket b[DB_HIST_MAX_BUCKETS], tot;
     int n;
-    assert_int_equal(db_hist_focus(f.d, &hf, &focus, &t, origin, 7 * DAY, 4, b, &n, &tot),
-                     DB_OK);
+    assert_int_equal(db_hist_focus(f.d, &hf, &focus, &t, origin, 7 * DAY, 4, b, &n, &tot), DB_OK);
     assert_int_equal(n, 4);
     assert_int_equal(b[0].start, origin);
     assert_int_equal(b[2].start, origin + 14 * DAY);
@@ -241,9 +255,9 @@ static void test_progression(void **state)
     /* Bad periods are refused. */
     hf.viewer_id = FIX_LEADER;
     assert_int_equal(db_hist_focus(f.d, &hf, &focus, &t, origin, 0, 4, b, &n, &tot), DB_INVALID);
-    assert_int_equal(db_hist_focus(f.d, &hf, &focus, &t, origin, DAY, DB_HIST_MAX_BUCKETS + 1, b,
-                                   &n, &tot),
-                     DB_INVALID);
+    assert_int_equal(
+        db_hist_focus(f.d, &hf, &focus, &t, origin, DAY, DB_HIST_MAX_BUCKETS + 1, b, &n, &tot),
+        DB_INVALID);
     dbfix_close(&f);
 }
 
@@ -299,9 +313,9 @@ static void test_retention(void **state)
     assert_int_equal(deleted, 1);
     assert_int_equal(db_obs_get(f.d, old_waiting, &o), DB_NOTFOUND);
     assert_int_equal(db_obs_get(f.d, recent, &o), DB_OK);
-    assert_int_equal(db_retention_run(f.d, "0b11c000-0000-4000-8000-0000000000ee", now, 10,
-                                      &deleted),
-                     DB_NOTFOUND);
+    assert_int_equal(
+        db_retention_run(f.d, "0b11c000-0000-4000-8000-0000000000ee", now, 10, &deleted),
+        DB_NOTFOUND);
     assert_int_equal(db_check(f.d), DB_OK);
     dbfix_close(&f);
 }
@@ -338,10 +352,8 @@ static void test_retention_batches(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_migrate_from_4),
-        cmocka_unit_test(test_revisions),
-        cmocka_unit_test(test_progression),
-        cmocka_unit_test(test_retention),
+        cmocka_unit_test(test_migrate_from_4),    cmocka_unit_test(test_revisions),
+        cmocka_unit_test(test_progression),       cmocka_unit_test(test_retention),
         cmocka_unit_test(test_retention_batches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,7 +47,8 @@ static void test_from_empty_to_current(void **state)
     assert_int_equal(db_schema_version(d), DB_SCHEMA_VERSION);
     db_close(d);
     assert_int_equal(dbfix_count(path, "pragma_table_info('person') WHERE name = 'name_fold'"), 1);
-    assert_int_equal(dbfix_count(path, "pragma_application_id WHERE application_id = 1114401131"), 1);
+    assert_int_equal(dbfix_count(path, "pragma_application_id WHERE application_id = 1114401131"),
+                     1);
 }
 
 /* Version 1 had no folded names: people stored then must be found by the
@@ -63,7 +64,8 @@ static void test_from_version_1(void **state)
     db_close(d);
     assert_int_equal(dbfix_exec(path, "INSERT INTO person(id, unit_id, name, role, pin_verifier,"
                                       " active) VALUES('" FIX_PEER_A "', '" DEMO_UNIT_ID "',"
-                                      " 'Øjvind Ågård', 0, '', 1)"), 0);
+                                      " 'Øjvind Ågård', 0, '', 1)"),
+                     0);
     assert_int_equal(db_open(path, sys, &d), DB_OK);
     assert_int_equal(db_schema_version(d), DB_SCHEMA_VERSION);
     model_person found[2];
@@ -115,19 +117,19 @@ static void test_from_version_2(void **state)
     assert_int_equal(demo_load(d, err, sizeof err), DB_OK);
     db_close(d);
     assert_int_equal(
-        dbfix_exec(path,
-                   "INSERT INTO observation(id, unit_id, focus_id, focus_version, template_id,"
-                   " template_version, observer_id, observee_id, room_id, activity, context,"
-                   " agreement, started_at, ended_at, status, revision, updated_at) VALUES("
-                   "'0b11c000-0000-4000-8000-0000000000f1', '" DEMO_UNIT_ID "', '" FIX_FOCUS "', 1,"
-                   " '0b11c000-0000-4000-8000-000000000031', 1, '" FIX_PEER_A "', '" FIX_PEER_B "',"
-                   " '" FIX_ROOM "', 'Samling', '{}', 1, 1, 0, 0, 1, 1);"
-                   "INSERT INTO outbox(change_id, entity, entity_id, obs_id, payload, created_at)"
-                   " VALUES('0b11c000-0000-4000-8000-0000000000e1', 'observation',"
-                   " '0b11c000-0000-4000-8000-0000000000f1', '0b11c000-0000-4000-8000-0000000000f1',"
-                   " '{}', 1), ('0b11c000-0000-4000-8000-0000000000e2', 'reflection',"
-                   " '0b11c000-0000-4000-8000-0000000000f1', '0b11c000-0000-4000-8000-0000000000f1',"
-                   " '{\"author_id\":\"" FIX_PEER_B "\"}', 2)"),
+        dbfix_exec(
+            path, "INSERT INTO observation(id, unit_id, focus_id, focus_version, template_id,"
+                  " template_version, observer_id, observee_id, room_id, activity, context,"
+                  " agreement, started_at, ended_at, status, revision, updated_at) VALUES("
+                  "'0b11c000-0000-4000-8000-0000000000f1', '" DEMO_UNIT_ID "', '" FIX_FOCUS "', 1,"
+                  " '0b11c000-0000-4000-8000-000000000031', 1, '" FIX_PEER_A "', '" FIX_PEER_B "',"
+                  " '" FIX_ROOM "', 'Samling', '{}', 1, 1, 0, 0, 1, 1);"
+                  "INSERT INTO outbox(change_id, entity, entity_id, obs_id, payload, created_at)"
+                  " VALUES('0b11c000-0000-4000-8000-0000000000e1', 'observation',"
+                  " '0b11c000-0000-4000-8000-0000000000f1', '0b11c000-0000-4000-8000-0000000000f1',"
+                  " '{}', 1), ('0b11c000-0000-4000-8000-0000000000e2', 'reflection',"
+                  " '0b11c000-0000-4000-8000-0000000000f1', '0b11c000-0000-4000-8000-0000000000f1',"
+                  " '{\"author_id\":\"" FIX_PEER_B "\"}', 2)"),
         0);
     assert_int_equal(db_open(path, sys, &d), DB_OK);
     assert_int_equal(db_schema_version(d), DB_SCHEMA_VERSION);

@@ -72,7 +72,8 @@ static void test_migrate_drafts_from_5(void **state)
     }
     assert_int_equal(dbfix_count(f.path, "draft"), N_OLD);
     assert_int_equal(dbfix_count(f.path, "kv WHERE key LIKE 'note.%' OR key LIKE 'skip.%'"
-                                         " OR key LIKE 'fb.%' OR key LIKE 're.%'"), 0);
+                                         " OR key LIKE 'fb.%' OR key LIKE 're.%'"),
+                     0);
     assert_int_equal(db_kv_get(f.d, "ui.lang", got, sizeof got), DB_OK);
     assert_string_equal(got, "en");
     assert_int_equal(db_kv_get(f.d, key, got, sizeof got), DB_OK);
@@ -95,8 +96,7 @@ static void no_drafts_left(dbfix *f, const char *obs)
 {
     char got[32];
     for (int i = 0; i < DB_DRAFT_FIELDS; i++)
-        assert_int_equal(db_draft_get(f->d, obs, (db_draft_field)i, got, sizeof got),
-                         DB_NOTFOUND);
+        assert_int_equal(db_draft_get(f->d, obs, (db_draft_field)i, got, sizeof got), DB_NOTFOUND);
     assert_int_equal(dbfix_count(f->path, "draft"), 0);
 }
 
@@ -183,8 +183,10 @@ static void test_enrolment_and_settings(void **state)
     assert_int_equal(db_enrolment_get(f.d, &e), DB_NOTFOUND);
     assert_string_equal(e.server_url, "");
 
-    db_enrolment in = {.server_url = "https://blik.example.dk", .device_id = "dev-1",
-                       .device_secret = "s3cret", .unit_id = DEMO_UNIT_ID,
+    db_enrolment in = {.server_url = "https://blik.example.dk",
+                       .device_id = "dev-1",
+                       .device_secret = "s3cret",
+                       .unit_id = DEMO_UNIT_ID,
                        .pin = "sha256//abc="};
     db_enrolment half = in;
     half.device_secret[0] = '\0';

@@ -81,8 +81,7 @@ static int filler(db *d, int i, const char *obs)
         return db_sync_conflicts(d, 0, 2, co, &n) == DB_OK &&
                db_sync_conflict_get(d, NOBODY, &co[0]) == DB_NOTFOUND;
     case 22: return db_sync_rejections(d, 0, 2, rj, &n) == DB_OK;
-    case 23:
-        return db_sync_parked_list(d, 2, pk, &n) == DB_OK;
+    case 23: return db_sync_parked_list(d, 2, pk, &n) == DB_OK;
     case 24: return db_sync_cursor_get(d, "", &n64) == DB_OK;
     case 25: return db_sync_followed(d, ids, 4, &n) == DB_OK;
     case 26: return db_sync_base_version(d, NOBODY, &v) != DB_INTERNAL;
@@ -112,18 +111,12 @@ static int probe(db *d, int i, const model_focus *focus, const model_template *t
     int n = 0, rc;
     static db_hist_bucket b[4];
     switch (i) {
-    case 0:
-        rc = db_hist_range(d, &hf, &first, &last, &n64);
-        return rc == DB_OK && n64 == 1;
+    case 0: rc = db_hist_range(d, &hf, &first, &last, &n64); return rc == DB_OK && n64 == 1;
     case 1:
         rc = db_hist_focus(d, &hf, focus, t, FIX_T0 - 60000, 3600000, 4, b, &n, NULL);
         return rc == DB_OK && n == 4 && b[0].n_obs == 1;
-    case 2:
-        rc = db_obs_list(d, &of, &cur, 2, o, &n);
-        return rc == DB_OK && n == 1;
-    case 3:
-        rc = db_obs_count(d, &of, &n64);
-        return rc == DB_OK && n64 == 1;
+    case 2: rc = db_obs_list(d, &of, &cur, 2, o, &n); return rc == DB_OK && n == 1;
+    case 3: rc = db_obs_count(d, &of, &n64); return rc == DB_OK && n64 == 1;
     default: return -1;
     }
 }
@@ -140,10 +133,14 @@ static void test_held_statement_survives(void **state)
     dbfix f;
     assert_int_equal(dbfix_open(&f, "stmt", 1), 0);
     model_id obs;
-    tsupport_obs one = {.start = {.unit_id = DEMO_UNIT_ID, .focus_id = FIX_FOCUS,
-                                  .observer_id = FIX_PEER_A, .observee_id = FIX_PEER_B,
-                                  .room_id = FIX_ROOM, .activity = "Samling"},
-                        .keys = {"open_q"}, .taps = {1}};
+    tsupport_obs one = {.start = {.unit_id = DEMO_UNIT_ID,
+                                  .focus_id = FIX_FOCUS,
+                                  .observer_id = FIX_PEER_A,
+                                  .observee_id = FIX_PEER_B,
+                                  .room_id = FIX_ROOM,
+                                  .activity = "Samling"},
+                        .keys = {"open_q"},
+                        .taps = {1}};
     TSUPPORT_RC(tsupport_observe(f.d, &one, obs), DB_OK, db_errmsg(f.d));
     model_focus focus;
     model_template *t = malloc(sizeof *t);

@@ -55,13 +55,13 @@ static void test_tally_after_undo(void **state)
     plat_fake_advance(f.sys, 1000);
     event(&f, obs, MODEL_EV_STATE_START, "waiting"); /* 3 */
     plat_fake_advance(f.sys, 60000);
-    event(&f, obs, MODEL_EV_STATE_STOP, "waiting"); /* 4 */
-    event(&f, obs, MODEL_EV_SAMPLE, "all");         /* 5 */
+    event(&f, obs, MODEL_EV_STATE_STOP, "waiting");                   /* 4 */
+    event(&f, obs, MODEL_EV_SAMPLE, "all");                           /* 5 */
     assert_int_equal(db_obs_undo(f.d, obs, FIX_PEER_A, NULL), DB_OK); /* 6 takes back 5 */
     plat_fake_advance(f.sys, 5000);
-    event(&f, obs, MODEL_EV_STATE_START, "waiting"); /* 7 */
+    event(&f, obs, MODEL_EV_STATE_START, "waiting");                  /* 7 */
     assert_int_equal(db_obs_undo(f.d, obs, FIX_PEER_A, NULL), DB_OK); /* 8 takes back 7 */
-    event(&f, obs, MODEL_EV_COUNT, "open_q");        /* 9 */
+    event(&f, obs, MODEL_EV_COUNT, "open_q");                         /* 9 */
     assert_int_equal(db_obs_undo(f.d, obs, FIX_PEER_A, NULL), DB_OK); /* 10 takes back 9 */
 
     model_event ev[16];
@@ -112,9 +112,9 @@ static void test_tally_after_undo(void **state)
     assert_int_equal(y.counts[cq], 1);
 
     /* An observation that does not exist adds up to nothing. */
-    assert_int_equal(db_obs_tally(f.d, "0b11c000-0000-4000-8000-0000000000ff", &t, ev, undone, 16,
-                                  &n, &y),
-                     DB_OK);
+    assert_int_equal(
+        db_obs_tally(f.d, "0b11c000-0000-4000-8000-0000000000ff", &t, ev, undone, 16, &n, &y),
+        DB_OK);
     assert_int_equal(n, 0);
     assert_int_equal(y.counts[oq], 0);
     dbfix_close(&f);

@@ -151,8 +151,11 @@ static void test_admin_focus_reaches_both(void **state)
     char id[64];
     assert_int_equal(fx_admin(&W, id, sizeof id, NULL, "focus-add", "--unit", U.unit, "--question",
                               "How do we end activities?", "--from", "2026-01-01", "--to",
-                              "2026-12-31", "--template", U.tmpl, "--sign", "Children know what "
-                              "comes next", "--pillar", "dialogue", NULL), 0);
+                              "2026-12-31", "--template", U.tmpl, "--sign",
+                              "Children know what "
+                              "comes next",
+                              "--pillar", "dialogue", NULL),
+                     0);
     model_focus f;
     assert_int_equal(db_focus_get(A.d, id, 0, &f), DB_NOTFOUND);
     tab_sync_ok(&A, NULL);
@@ -179,7 +182,9 @@ static void test_idle_round_changes_nothing(void **state)
 static void test_engine_sends_on_its_own(void **state)
 {
     (void)state;
-    sync_config cfg = {.db_path = A.path, .poll_ms = 50, .backoff_min_ms = 100,
+    sync_config cfg = {.db_path = A.path,
+                       .poll_ms = 50,
+                       .backoff_min_ms = 100,
                        .backoff_max_ms = 400};
     sync_engine *e;
     char err[200];
@@ -288,7 +293,7 @@ static void test_refused_change_explains(void **state)
     TSUPPORT_HAS(r[0].message, "not an active member");
     model_observation o;
     assert_int_equal(db_obs_get(A.d, id, &o), DB_OK); /* still on the tablet */
-    assert_int_equal(tab_counts(&A).waiting, 0);       /* and not blocking the queue */
+    assert_int_equal(tab_counts(&A).waiting, 0);      /* and not blocking the queue */
 }
 
 /* An administrator erases the observee on request: both tablets drop the

@@ -94,31 +94,39 @@ static void answer(fakesrv *f, chan *c, const char *req)
 {
     char out[1024], body[512];
     if (f->mode != FAKE_STATUS) {
-        snprintf(body, sizeof body, "<html><body><h1>Welcome to Cafe Wi-Fi</h1>"
-                                    "<p>Please sign in.</p></body></html>");
-        snprintf(out, sizeof out, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
-                                  "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+        snprintf(body, sizeof body,
+                 "<html><body><h1>Welcome to Cafe Wi-Fi</h1>"
+                 "<p>Please sign in.</p></body></html>");
+        snprintf(out, sizeof out,
+                 "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
                  strlen(body), body);
     } else if (!strncmp(req, "GET /v1/ping?nonce=", 19)) {
         char nonce[80] = "";
         sscanf(req + 19, "%64[A-Za-z0-9_-]", nonce);
-        snprintf(body, sizeof body, "{\"service\":\"blik\",\"schema\":1,\"oldest_schema\":1,"
-                                    "\"nonce\":\"%s\"}", nonce);
-        snprintf(out, sizeof out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                                  "Blik-Server: 1\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+        snprintf(body, sizeof body,
+                 "{\"service\":\"blik\",\"schema\":1,\"oldest_schema\":1,"
+                 "\"nonce\":\"%s\"}",
+                 nonce);
+        snprintf(out, sizeof out,
+                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                 "Blik-Server: 1\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
                  strlen(body), body);
     } else {
         const char *code = f->status == 503   ? "unavailable"
                            : f->status == 429 ? "rate_limited"
                                               : "internal";
-        snprintf(body, sizeof body, "{\"schema\":1,\"oldest_schema\":1,\"error\":{\"code\":\"%s\","
-                                    "\"message\":\"The database is not answering; try again "
-                                    "later.\"}}", code);
+        snprintf(body, sizeof body,
+                 "{\"schema\":1,\"oldest_schema\":1,\"error\":{\"code\":\"%s\","
+                 "\"message\":\"The database is not answering; try again "
+                 "later.\"}}",
+                 code);
         char ra[64] = "";
         if (f->retry_after > 0)
             snprintf(ra, sizeof ra, "Retry-After: %d\r\n", f->retry_after);
-        snprintf(out, sizeof out, "HTTP/1.1 %d Oops\r\nContent-Type: application/json\r\n"
-                                  "Blik-Server: 1\r\n%sContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+        snprintf(out, sizeof out,
+                 "HTTP/1.1 %d Oops\r\nContent-Type: application/json\r\n"
+                 "Blik-Server: 1\r\n%sContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
                  f->status, ra, strlen(body), body);
     }
     chan_send(c, out, strlen(out));

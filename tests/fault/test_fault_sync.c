@@ -39,8 +39,11 @@ static int n_obs;
 /* The randomized run makes more requests a minute than a tablet may. */
 static const char *const server_flags[] = {"--rate-device", "1000000", NULL};
 
-static const sync_config fast = {.connect_timeout_ms = 1500, .stall_ms = 1000,
-                                 .timeout_ms = 4000, .push_batch = 25, .pull_limit = 60};
+static const sync_config fast = {.connect_timeout_ms = 1500,
+                                 .stall_ms = 1000,
+                                 .timeout_ms = 4000,
+                                 .push_batch = 25,
+                                 .pull_limit = 60};
 
 static void sleep_ms(int ms)
 {
@@ -147,8 +150,10 @@ static void assert_converged(void)
         }
     }
     char q[300];
-    snprintf(q, sizeof q, "SELECT count(*) FROM items i JOIN observations o ON o.id ="
-                          " i.observation_id WHERE o.unit_id = '%s'", U.unit);
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM items i JOIN observations o ON o.id ="
+             " i.observation_id WHERE o.unit_id = '%s'",
+             U.unit);
     long long total = 0;
     for (int i = 0; i < n_obs; i++)
         total += local_parts(&A, obs_ids[i]);
@@ -178,9 +183,9 @@ static void test_cut_reset_stall_at_chosen_bytes(void **state)
         fp_dir dir;
         int64_t after;
     } cases[] = {
-        {FP_CUT, FP_REQUEST, 0},      {FP_CUT, FP_REQUEST, 200},   {FP_CUT, FP_REQUEST, 3000},
-        {FP_CUT, FP_REPLY, 0},        {FP_CUT, FP_REPLY, 1500},    {FP_CUT, FP_REPLY, 2500},
-        {FP_RESET, FP_REQUEST, 2500}, {FP_RESET, FP_REPLY, 2000},  {FP_STALL, FP_REQUEST, 2600},
+        {FP_CUT, FP_REQUEST, 0},      {FP_CUT, FP_REQUEST, 200},  {FP_CUT, FP_REQUEST, 3000},
+        {FP_CUT, FP_REPLY, 0},        {FP_CUT, FP_REPLY, 1500},   {FP_CUT, FP_REPLY, 2500},
+        {FP_RESET, FP_REQUEST, 2500}, {FP_RESET, FP_REPLY, 2000}, {FP_STALL, FP_REQUEST, 2600},
         {FP_STALL, FP_REPLY, 1800},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -469,7 +474,8 @@ static void test_wrong_certificate_sends_nothing(void **state)
     tablet C;
     tab_open(&C, "fault_c", &fast);
     char code[40];
-    assert_int_equal(fx_admin(&W, code, sizeof code, NULL, "enrol-code", "--unit", U.unit, NULL), 0);
+    assert_int_equal(fx_admin(&W, code, sizeof code, NULL, "enrol-code", "--unit", U.unit, NULL),
+                     0);
     char capath[700];
     snprintf(capath, sizeof capath, "%s/ca.pem", IMPOSTOR);
     char *other_ca = tsupport_read_file(capath), *ca = tsupport_read_file(W.srv.ca);
@@ -482,8 +488,9 @@ static void test_wrong_certificate_sends_nothing(void **state)
     assert_false(sync_enrolled(C.c));
     /* The right pin works, and the code was not spent by the refusals. */
     char cmd[900], pin[128] = "sha256//";
-    snprintf(cmd, sizeof cmd, "openssl x509 -in '%s/server.pem' -pubkey -noout | openssl pkey "
-                              "-pubin -outform der | openssl dgst -sha256 -binary | base64",
+    snprintf(cmd, sizeof cmd,
+             "openssl x509 -in '%s/server.pem' -pubkey -noout | openssl pkey "
+             "-pubin -outform der | openssl dgst -sha256 -binary | base64",
              W.dir);
     FILE *pp = popen(cmd, "r");
     assert_non_null(pp);
@@ -518,8 +525,7 @@ static void test_engine_stops_promptly_mid_transfer(void **state)
     (void)state;
     capture(3, 0);
     int64_t waiting = tab_counts(&A).waiting;
-    sync_config cfg = {.db_path = A.path, .stall_ms = 30000, .timeout_ms = 60000,
-                       .poll_ms = 20};
+    sync_config cfg = {.db_path = A.path, .stall_ms = 30000, .timeout_ms = 60000, .poll_ms = 20};
     fproxy_drop_all(P);
     fproxy_arm(P, FP_STALL, FP_REQUEST, 0);
     sync_engine *e;
@@ -615,8 +621,7 @@ static int faulty_round(tablet *t, fakesrv *f503, fakesrv *f500, fakesrv *portal
     fproxy_disarm(P);
     if (rc != SYNC_OK && rc != SYNC_UNREACHABLE && rc != SYNC_SERVER && rc != SYNC_CAPTIVE)
         fprintf(stderr, "round under fault %u: %d %s\n", r, rc, sync_errmsg(t->c));
-    assert_true(rc == SYNC_OK || rc == SYNC_UNREACHABLE || rc == SYNC_SERVER ||
-                rc == SYNC_CAPTIVE);
+    assert_true(rc == SYNC_OK || rc == SYNC_UNREACHABLE || rc == SYNC_SERVER || rc == SYNC_CAPTIVE);
     return rc;
 }
 
@@ -659,8 +664,10 @@ static void test_randomized_rounds_then_converge(void **state)
         rc = faulty_round(rnd(2) ? &A : &B, f503, f500, portal, &kills);
         rc == SYNC_OK ? ok++ : failed++;
     }
-    fprintf(stderr, "%d rounds: %d ok, %d failed under faults, %d server kills, %d observations,"
-                    " %d reflections\n", 2 * rounds, ok, failed, kills, n_obs, reflections);
+    fprintf(stderr,
+            "%d rounds: %d ok, %d failed under faults, %d server kills, %d observations,"
+            " %d reflections\n",
+            2 * rounds, ok, failed, kills, n_obs, reflections);
     assert_true(failed > rounds / 2); /* the faults did bite */
     assert_true(ok > rounds / 2);
     fakesrv_stop(f503);

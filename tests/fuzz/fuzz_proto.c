@@ -13,12 +13,12 @@
 
 #include "proto.h"
 
-#define CHECK(x)                                                                              \
-    do {                                                                                      \
-        if (!(x)) {                                                                           \
-            fprintf(stderr, "fuzz_proto: %s failed at line %d\n", #x, __LINE__);             \
-            abort();                                                                          \
-        }                                                                                     \
+#define CHECK(x)                                                                                   \
+    do {                                                                                           \
+        if (!(x)) {                                                                                \
+            fprintf(stderr, "fuzz_proto: %s failed at line %d\n", #x, __LINE__);                   \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 /* A decoded push, re-encoded, must decode to the same canonical changes. */
@@ -34,7 +34,8 @@ static void push_round_trip(const proto_push *p)
     }
     CHECK(q.n == p->n);
     for (int i = 0; i < p->n; i++) {
-        char *a = proto_change_canonical(&p->changes[i]), *b = proto_change_canonical(&q.changes[i]);
+        char *a = proto_change_canonical(&p->changes[i]),
+             *b = proto_change_canonical(&q.changes[i]);
         CHECK(a && b);
         if (strcmp(a, b) != 0) {
             fprintf(stderr, "fuzz_proto: canonical form changed:\n%s\n%s\n", a, b);
@@ -203,8 +204,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             char *back = model_record_text(r, &me);
             CHECK(back);
             if (model_record_parse(ent, back, q, &me) != 0) {
-                fprintf(stderr, "fuzz_proto: re-encoded %s refused: %s\n",
-                        model_entity_name(ent), me.msg);
+                fprintf(stderr, "fuzz_proto: re-encoded %s refused: %s\n", model_entity_name(ent),
+                        me.msg);
                 abort();
             }
             char *again = model_record_text(q, &me);

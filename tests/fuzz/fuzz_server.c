@@ -176,8 +176,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     srv_request rq = {"POST", "/v1/enrol", NULL, NULL, NULL, "127.0.0.1", body, strlen(body)};
     srv_response a;
     proto_enrol_reply rep;
-    if (srv_handle(S, &rq, &a) != 200 || proto_enrol_reply_decode(a.body, strlen(a.body), &rep,
-                                                                  NULL) != 0)
+    if (srv_handle(S, &rq, &a) != 200 ||
+        proto_enrol_reply_decode(a.body, strlen(a.body), &rep, NULL) != 0)
         die("cannot enrol the fuzzing tablet");
     free(a.body);
     snprintf(AUTHZ, sizeof AUTHZ, "Bearer %s.%s", rep.device_id, rep.device_secret);
@@ -187,11 +187,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-#define FINDING(...)                                                                          \
-    do {                                                                                      \
-        fprintf(stderr, "fuzz_server: " __VA_ARGS__);                                         \
-        fprintf(stderr, "\n  status %d, body %s\n", a.status, a.body ? a.body : "(none)");   \
-        abort();                                                                              \
+#define FINDING(...)                                                                               \
+    do {                                                                                           \
+        fprintf(stderr, "fuzz_server: " __VA_ARGS__);                                              \
+        fprintf(stderr, "\n  status %d, body %s\n", a.status, a.body ? a.body : "(none)");         \
+        abort();                                                                                   \
     } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -204,8 +204,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         trim();
     static const char *const methods[] = {"POST", "GET", "PUT", "HEAD"};
     static const char *const paths[] = {"/v1/ping", "/v1/enrol", "/v1/push", "/v1/pull"};
-    static const char *const addrs[] = {"127.0.0.1", "10.0.0.1", "10.0.0.2", "192.168.1.7",
-                                        "::1", "", "203.0.113.9", "198.51.100.4"};
+    static const char *const addrs[] = {"127.0.0.1", "10.0.0.1", "10.0.0.2",    "192.168.1.7",
+                                        "::1",       "",         "203.0.113.9", "198.51.100.4"};
     uint8_t flags = data[0], which = data[1];
     /* The first line is the free header (nonce, Authorization, or path);
      * the rest is the body. */
@@ -269,8 +269,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         proto_err e;
         proto_error_decode(a.body, blen, &e);
-        if (e.code == PROTO_E_INTERNAL || proto_code_http(e.code) != a.status ||
-            strlen(e.msg) < 10)
+        if (e.code == PROTO_E_INTERNAL || proto_code_http(e.code) != a.status || strlen(e.msg) < 10)
             FINDING("an error the tablet cannot read");
         if ((e.code == PROTO_E_RATE_LIMITED) != (a.retry_after > 0))
             FINDING("Retry-After goes with rate_limited and only with it");

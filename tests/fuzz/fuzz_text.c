@@ -76,8 +76,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1 || size > 8192)
         return 0;
     /* First byte: the cap (as a field would have it) and multi-line. */
-    static const size_t caps[] = {MODEL_NAME_MAX, MODEL_LABEL_MAX, MODEL_QUESTION_MAX,
-                                  MODEL_TEXT_MAX, 0, 1, 4, 7};
+    static const size_t caps[] = {
+        MODEL_NAME_MAX, MODEL_LABEL_MAX, MODEL_QUESTION_MAX, MODEL_TEXT_MAX, 0, 1, 4, 7};
     size_t cap = caps[data[0] & 7];
     int multiline = (data[0] >> 3) & 1;
     char *s = malloc(size);

@@ -93,8 +93,7 @@ static int down(void **state)
 
 /* Starts an enrolment through the hooks and waits (at most 30 s) for its
  * end, as the settings screen does frame by frame. */
-static scr_enrol_outcome enrol(world *w, const char *url, const char *ca, char *detail,
-                               size_t cap)
+static scr_enrol_outcome enrol(world *w, const char *url, const char *ca, char *detail, size_t cap)
 {
     scr_enrol_req req;
     memset(&req, 0, sizeof req);
@@ -132,12 +131,10 @@ static void test_enrol_through_hooks(void **state)
     /* A CA path that cannot be read, or a file that is no certificate. */
     char ca[1300];
     tsupport_path(ca, sizeof ca, w->dir, "missing.pem");
-    assert_int_equal(enrol(w, "https://127.0.0.1:1", ca, detail, sizeof detail),
-                     SCR_ENROL_CA_FILE);
+    assert_int_equal(enrol(w, "https://127.0.0.1:1", ca, detail, sizeof detail), SCR_ENROL_CA_FILE);
     tsupport_path(ca, sizeof ca, w->dir, "not-a-ca.pem");
     assert_int_equal(tsupport_write_file(ca, "hello\n", 6), 0);
-    assert_int_equal(enrol(w, "https://127.0.0.1:1", ca, detail, sizeof detail),
-                     SCR_ENROL_CA_FILE);
+    assert_int_equal(enrol(w, "https://127.0.0.1:1", ca, detail, sizeof detail), SCR_ENROL_CA_FILE);
     /* A good CA file with a bad address: the file was read, the address
      * is what is wrong. */
     static const char pem[] = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";

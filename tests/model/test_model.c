@@ -15,7 +15,8 @@ static char err[512];
 static void test_text_accepts_danish_and_newlines(void **state)
 {
     (void)state;
-    assert_int_equal(model_text_check("Æbler, øl og å — 🙂", 100, 0, "Note", err, sizeof err), 0);
+    assert_int_equal(
+        model_text_check("Æbler, øl og å — 🙂", 100, 0, "Note", err, sizeof err), 0);
     assert_int_equal(model_text_check("to\nlinjer\tmed tab", 100, 1, "Note", err, sizeof err), 0);
     assert_int_equal(model_text_check("", 10, 0, "Note", err, sizeof err), 0);
 }
@@ -61,11 +62,16 @@ static void test_keys_ids_dates(void **state)
     assert_int_equal(model_key_check("open_q", "k", err, sizeof err), 0);
     assert_int_equal(model_key_check("Open", "k", err, sizeof err), -1);
     assert_int_equal(model_key_check("", "k", err, sizeof err), -1);
-    assert_int_equal(model_key_check("abcdefghijabcdefghijabcdefghijabc", "k", err, sizeof err), -1);
-    assert_int_equal(model_id_check("0b11c000-0000-4000-8000-000000000001", "id", err, sizeof err), 0);
-    assert_int_equal(model_id_check("0B11C000-0000-4000-8000-000000000001", "id", err, sizeof err), -1);
-    assert_int_equal(model_id_check("0b11c000-0000-4000-8000-00000000001", "id", err, sizeof err), -1);
-    assert_int_equal(model_id_check("0b11c000x0000-4000-8000-000000000001", "id", err, sizeof err), -1);
+    assert_int_equal(model_key_check("abcdefghijabcdefghijabcdefghijabc", "k", err, sizeof err),
+                     -1);
+    assert_int_equal(model_id_check("0b11c000-0000-4000-8000-000000000001", "id", err, sizeof err),
+                     0);
+    assert_int_equal(model_id_check("0B11C000-0000-4000-8000-000000000001", "id", err, sizeof err),
+                     -1);
+    assert_int_equal(model_id_check("0b11c000-0000-4000-8000-00000000001", "id", err, sizeof err),
+                     -1);
+    assert_int_equal(model_id_check("0b11c000x0000-4000-8000-000000000001", "id", err, sizeof err),
+                     -1);
     assert_int_equal(model_date_check("2028-02-29", "d", err, sizeof err), 0);
     assert_int_equal(model_date_check("2027-02-29", "d", err, sizeof err), -1);
     assert_int_equal(model_date_check("2027-13-01", "d", err, sizeof err), -1);
@@ -92,7 +98,8 @@ static void test_ids_are_v4_and_distinct(void **state)
     plat_fake_free(NULL);
 }
 
-#define TPL_HEAD "{\"id\":\"0b11c000-0000-4000-8000-000000000031\",\"unit_id\":\"0b11c000-0000-4000-8000-000000000001\",\"version\":1,\"name\":\"Samling\","
+#define TPL_HEAD                                                                                   \
+    "{\"id\":\"0b11c000-0000-4000-8000-000000000031\",\"unit_id\":\"0b11c000-0000-4000-8000-000000000001\",\"version\":1,\"name\":\"Samling\","
 static const char good_tpl[] = TPL_HEAD
     "\"scale\":[\"Ikke set\",\"Delvist\",\"Tydeligt\"],"
     "\"counters\":[{\"key\":\"open_q\",\"label\":\"Åbent spørgsmål\"}],"
@@ -130,20 +137,43 @@ static void test_template_refuses_bad_documents(void **state)
     } cases[] = {
         {"{", "not valid JSON"},
         {"[]", "must be a JSON object"},
-        {TPL_HEAD "\"scale\":[\"a\",\"b\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40},\"extra\":1}", "unknown field \"extra\""},
-        {TPL_HEAD "\"scale\":[\"a\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}", "2 to 5 levels"},
-        {TPL_HEAD "\"scale\":\"a\",\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}", "\"scale\" must be a list"},
-        {TPL_HEAD "\"scale\":[\"a\",\"b\"],\"thresholds\":{\"green_pct\":30,\"yellow_pct\":40}}", "yellow_pct <= green_pct"},
-        {TPL_HEAD "\"scale\":[\"a\",\"b\"],\"thresholds\":{\"green_pct\":\"70\",\"yellow_pct\":40}}", "\"green_pct\" must be a whole number"},
-        {TPL_HEAD "\"scale\":[\"a\",\"b\"],\"counters\":[{\"key\":\"x\",\"label\":\"X\"},{\"key\":\"x\",\"label\":\"Y\"}],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}", "key \"x\" more than once"},
-        {TPL_HEAD "\"scale\":[\"a\",\"b\"],\"counters\":[{\"key\":\"Bad Key\",\"label\":\"X\"}],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}", "may hold only a-z"},
-        {TPL_HEAD "\"scale\":[\"a\",\"b\"],\"interval\":{\"minutes\":500,\"options\":[]},\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}", "\"minutes\" must be 1 to 120"},
-        {TPL_HEAD "\"scale\":[\"a\",\"b\"],\"context\":[{\"key\":\"n\",\"label\":\"N\",\"type\":\"float\"}],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}", "\"type\" must be"},
-        {TPL_HEAD "\"scale\":[\"a\",\"b\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40},\"scale\":[\"c\",\"d\"]}", "not valid JSON"},
-        {TPL_HEAD "\"scale\":[\"a\\u0000b\",\"b\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}", "not valid JSON"},
-        {TPL_HEAD "\"scale\":[\"\xff\",\"b\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}", "not valid JSON"},
-        {"{\"id\":\"nope\",\"unit_id\":\"0b11c000-0000-4000-8000-000000000001\",\"version\":1,\"name\":\"S\",\"scale\":[\"a\",\"b\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}", "template's id is not an identifier"},
-        {TPL_HEAD "\"scale\":[\"a\",\"b\"],\"phrases\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\",\"12\",\"13\",\"14\",\"15\",\"16\",\"17\",\"18\",\"19\",\"20\",\"21\",\"22\",\"23\",\"24\",\"25\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}", "more than 24 entries"},
+        {TPL_HEAD
+         "\"scale\":[\"a\",\"b\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40},\"extra\":1}",
+         "unknown field \"extra\""},
+        {TPL_HEAD "\"scale\":[\"a\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}",
+         "2 to 5 levels"},
+        {TPL_HEAD "\"scale\":\"a\",\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}",
+         "\"scale\" must be a list"},
+        {TPL_HEAD "\"scale\":[\"a\",\"b\"],\"thresholds\":{\"green_pct\":30,\"yellow_pct\":40}}",
+         "yellow_pct <= green_pct"},
+        {TPL_HEAD
+         "\"scale\":[\"a\",\"b\"],\"thresholds\":{\"green_pct\":\"70\",\"yellow_pct\":40}}",
+         "\"green_pct\" must be a whole number"},
+        {TPL_HEAD
+         "\"scale\":[\"a\",\"b\"],\"counters\":[{\"key\":\"x\",\"label\":\"X\"},{\"key\":\"x\",\"label\":\"Y\"}],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}",
+         "key \"x\" more than once"},
+        {TPL_HEAD
+         "\"scale\":[\"a\",\"b\"],\"counters\":[{\"key\":\"Bad Key\",\"label\":\"X\"}],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}",
+         "may hold only a-z"},
+        {TPL_HEAD
+         "\"scale\":[\"a\",\"b\"],\"interval\":{\"minutes\":500,\"options\":[]},\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}",
+         "\"minutes\" must be 1 to 120"},
+        {TPL_HEAD
+         "\"scale\":[\"a\",\"b\"],\"context\":[{\"key\":\"n\",\"label\":\"N\",\"type\":\"float\"}],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}",
+         "\"type\" must be"},
+        {TPL_HEAD
+         "\"scale\":[\"a\",\"b\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40},\"scale\":[\"c\",\"d\"]}",
+         "not valid JSON"},
+        {TPL_HEAD
+         "\"scale\":[\"a\\u0000b\",\"b\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}",
+         "not valid JSON"},
+        {TPL_HEAD "\"scale\":[\"\xff\",\"b\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}",
+         "not valid JSON"},
+        {"{\"id\":\"nope\",\"unit_id\":\"0b11c000-0000-4000-8000-000000000001\",\"version\":1,\"name\":\"S\",\"scale\":[\"a\",\"b\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}",
+         "template's id is not an identifier"},
+        {TPL_HEAD
+         "\"scale\":[\"a\",\"b\"],\"phrases\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\",\"12\",\"13\",\"14\",\"15\",\"16\",\"17\",\"18\",\"19\",\"20\",\"21\",\"22\",\"23\",\"24\",\"25\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}",
+         "more than 24 entries"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         model_template t;
@@ -169,7 +199,9 @@ static void test_context_values(void **state)
     (void)state;
     model_template t;
     assert_int_equal(model_template_parse(good_tpl, strlen(good_tpl), &t, err, sizeof err), 0);
-    assert_int_equal(model_context_check(&t, "{\"children\":14,\"situation\":\"Leg på gulvet\"}", err, sizeof err), 0);
+    assert_int_equal(model_context_check(&t, "{\"children\":14,\"situation\":\"Leg på gulvet\"}",
+                                         err, sizeof err),
+                     0);
     assert_int_equal(model_context_check(&t, "", err, sizeof err), 0);
     assert_int_equal(model_context_check(&t, "{\"children\":61}", err, sizeof err), -1);
     assert_string_equal(err, "Antal børn must be a whole number from 0 to 60.");
@@ -177,7 +209,8 @@ static void test_context_values(void **state)
     assert_non_null(strstr(err, "no context field \"child_name\""));
     assert_int_equal(model_context_check(&t, "{\"situation\":5}", err, sizeof err), -1);
     assert_int_equal(model_context_check(&t, "[1]", err, sizeof err), -1);
-    assert_int_equal(model_context_check(&t, "{\"children\":1,\"children\":2}", err, sizeof err), -1);
+    assert_int_equal(model_context_check(&t, "{\"children\":1,\"children\":2}", err, sizeof err),
+                     -1);
 }
 
 static void test_pins(void **state)

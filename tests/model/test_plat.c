@@ -104,8 +104,7 @@ static void test_hash_is_fnv1a_and_continues(void **state)
 }
 
 /* Writes a file of n bytes of a repeating pattern; returns its path. */
-static const char *pattern_file(const char *dir, const char *name, size_t n, char *path,
-                                size_t cap)
+static const char *pattern_file(const char *dir, const char *name, size_t n, char *path, size_t cap)
 {
     tsupport_path(path, cap, dir, name);
     char *data = malloc(n ? n : 1);

@@ -128,7 +128,8 @@ static void test_reader_codes_name_the_field(void **state)
         assert_int_equal(((unsigned char *)&r)[0], 0x5a);
     }
     model_err e;
-    const char *good = "{\"observation_id\":\"" ID1 "\",\"sign_id\":\"" ID2 "\",\"level\":2,\"at\":5}";
+    const char *good = "{\"observation_id\":\"" ID1 "\",\"sign_id\":\"" ID2
+                       "\",\"level\":2,\"at\":5}";
     assert_int_equal(model_record_parse(MODEL_ENT_RATING, good, &r, &e), 0);
     assert_int_equal(r.entity, MODEL_ENT_RATING);
     assert_int_equal(r.u.rating.level, 2);

@@ -17,10 +17,7 @@
 
 static plat_sys *SYS;
 
-static void id(model_id out)
-{
-    assert_int_equal(model_id_new(SYS, out), 0);
-}
+static void id(model_id out) { assert_int_equal(model_id_new(SYS, out), 0); }
 
 static void make_obs(model_record *r)
 {

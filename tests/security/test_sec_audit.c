@@ -54,14 +54,17 @@ static void test_admin_commands_are_logged_without_free_text(void **state)
     assert_int_equal(fx_count(&W, q), 1);
     /* Names never reach the log. */
     assert_int_equal(fx_count(&W, "SELECT count(*) FROM audit_log WHERE detail LIKE '%Lea Leader%'"
-                                  " OR detail LIKE '%Audited unit%'"), 0);
+                                  " OR detail LIKE '%Audited unit%'"),
+                     0);
     /* A refused command is logged with its exit status. */
     char out[100];
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "device-revoke", "--device",
-                              "00000000-0000-4000-8000-000000000000", NULL), 1);
+                              "00000000-0000-4000-8000-000000000000", NULL),
+                     1);
     assert_int_equal(fx_count(&W, "SELECT count(*) FROM audit_log WHERE action = 'device-revoke'"
                                   " AND subject = '00000000-0000-4000-8000-000000000000'"
-                                  " AND detail LIKE '% -> exit 1'"), 1);
+                                  " AND detail LIKE '% -> exit 1'"),
+                     1);
 }
 
 static void test_pulls_and_exports_are_logged(void **state)
@@ -98,14 +101,15 @@ static void test_pulls_and_exports_are_logged(void **state)
     char path[700];
     snprintf(path, sizeof path, "%s/export.json", W.dir);
     assert_int_equal(fx_admin(&W, NULL, 0, NULL, "export", "--unit", U.unit, "--format", "json",
-                              "--out", path, NULL), 0);
+                              "--out", path, NULL),
+                     0);
     snprintf(q, sizeof q,
              "SELECT count(*) FROM audit_log WHERE action = 'export' AND unit_id = '%s'", U.unit);
     assert_int_equal(fx_count(&W, q), 1);
     /* audit-list shows the rows, filtered by subject. */
     char first[400];
-    assert_int_equal(fx_admin(&W, first, sizeof first, NULL, "audit-list", "--subject", U.peer2,
-                              NULL), 0);
+    assert_int_equal(
+        fx_admin(&W, first, sizeof first, NULL, "audit-list", "--subject", U.peer2, NULL), 0);
     TSUPPORT_HAS(first, "\tpull\t");
     TSUPPORT_HAS(first, D.id);
     assert_int_equal(fx_admin(&W, NULL, 0, NULL, "audit-list", "--limit", "0", NULL), 2);

@@ -19,8 +19,8 @@ static fx_world W;
 static fx_unit U;
 static fx_device A, B;
 
-static const char *const low_limits[] = {"--rate-device", "5", "--rate-enrol", "3",
-                                         "--rate-address", "0", NULL};
+static const char *const low_limits[] = {
+    "--rate-device", "5", "--rate-enrol", "3", "--rate-address", "0", NULL};
 
 static int up(void **state)
 {
@@ -149,7 +149,8 @@ static void test_failed_enrolments_are_limited_strictly(void **state)
     enrol_status("CCCCC-CCCCC", 403, PROTO_E_ENROL_CODE);
     /* ...then even a right code is not looked at, and stays unused. */
     char code[40];
-    assert_int_equal(fx_admin(&W, code, sizeof code, NULL, "enrol-code", "--unit", U.unit, NULL), 0);
+    assert_int_equal(fx_admin(&W, code, sizeof code, NULL, "enrol-code", "--unit", U.unit, NULL),
+                     0);
     long long before = fx_count(&W, "SELECT count(*) FROM devices");
     enrol_status(code, 429, PROTO_E_RATE_LIMITED);
     assert_int_equal(fx_count(&W, "SELECT count(*) FROM devices"), before);

@@ -75,8 +75,8 @@ static json_t *export_of(const char *person)
 {
     char path[700];
     snprintf(path, sizeof path, "%s/person-%s.json", W.dir, person);
-    assert_int_equal(fx_admin(&W, NULL, 0, NULL, "person-export", "--person", person, "--out",
-                              path, NULL), 0);
+    assert_int_equal(
+        fx_admin(&W, NULL, 0, NULL, "person-export", "--person", person, "--out", path, NULL), 0);
     json_error_t je;
     json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     assert_non_null(j);
@@ -87,7 +87,7 @@ static json_t *find_obs(json_t *list, const char *id)
 {
     size_t i;
     json_t *o;
-    json_array_foreach(list, i, o) {
+    json_array_foreach (list, i, o) {
         const char *x = json_string_value(json_object_get(json_object_get(o, "observation"), "id"));
         if (x && !strcmp(x, id))
             return o;
@@ -117,8 +117,9 @@ static void test_export_holds_everything_about_the_person(void **state)
     assert_string_equal(json_string_value(json_object_get(x1, "role")), "observer");
     assert_string_equal(json_string_value(json_object_get(x2, "role")), "observee");
     assert_int_equal(json_array_size(json_object_get(x1, "notes")), 1);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(x1, "feedback"), "works")),
-                        "Good waiting.");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(x1, "feedback"), "works")),
+        "Good waiting.");
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(x1, "reflection"), "text")),
         "I noticed it too.");
@@ -128,7 +129,7 @@ static void test_export_holds_everything_about_the_person(void **state)
     int pulls = 0, pins = 0;
     size_t i;
     json_t *a;
-    json_array_foreach(audit, i, a) {
+    json_array_foreach (audit, i, a) {
         pulls += !strcmp(json_string_value(json_object_get(a, "action")), "pull");
         pins += !strcmp(json_string_value(json_object_get(a, "action")), "pin-set");
     }
@@ -143,7 +144,8 @@ static void test_export_holds_everything_about_the_person(void **state)
     assert_int_equal(fx_count(&W, q), 1);
     /* Someone unknown: refused. */
     assert_int_equal(fx_admin(&W, NULL, 0, NULL, "person-export", "--person",
-                              "00000000-0000-4000-8000-000000000000", NULL), 1);
+                              "00000000-0000-4000-8000-000000000000", NULL),
+                     1);
 }
 
 static long long count(const char *fmt, const char *a)
@@ -157,28 +159,33 @@ static void test_delete_erases_the_person_and_their_observations(void **state)
 {
     (void)state;
     char out[300];
-    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "person-delete", "--person", U.peer1, NULL), 0);
+    assert_int_equal(
+        fx_admin(&W, out, sizeof out, NULL, "person-delete", "--person", U.peer1, NULL), 0);
     TSUPPORT_HAS(out, "3 observation(s)");
     assert_int_equal(count("SELECT count(*) FROM people WHERE id = '%s'", U.peer1), 0);
-    assert_int_equal(count("SELECT count(*) FROM items WHERE entity = 'person' AND key = '%s'",
-                           U.peer1), 0);
+    assert_int_equal(
+        count("SELECT count(*) FROM items WHERE entity = 'person' AND key = '%s'", U.peer1), 0);
     const model_record *gone[] = {&o1, &o2, &o3};
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(count("SELECT count(*) FROM items WHERE observation_id = '%s'",
-                               gone[i]->u.obs.id), 0);
-        assert_int_equal(count("SELECT count(*) FROM observations WHERE id = '%s'",
-                               gone[i]->u.obs.id), 0);
+        assert_int_equal(
+            count("SELECT count(*) FROM items WHERE observation_id = '%s'", gone[i]->u.obs.id), 0);
+        assert_int_equal(
+            count("SELECT count(*) FROM observations WHERE id = '%s'", gone[i]->u.obs.id), 0);
     }
     /* Nothing else: another's observation, and the other people. */
-    assert_int_equal(count("SELECT count(*) FROM items WHERE observation_id = '%s'", o4.u.obs.id), 4);
+    assert_int_equal(count("SELECT count(*) FROM items WHERE observation_id = '%s'", o4.u.obs.id),
+                     4);
     assert_int_equal(count("SELECT count(*) FROM people WHERE id = '%s'", U.peer2), 1);
     /* No trace of the name anywhere on the server. */
     assert_int_equal(fx_count(&W, "SELECT count(*) FROM items WHERE data LIKE '%Per Peer%'"), 0);
-    assert_int_equal(fx_count(&W, "SELECT count(*) FROM audit_log WHERE detail LIKE '%Per Peer%'"), 0);
-    assert_int_equal(fx_count(&W, "SELECT count(*) FROM conflicts WHERE data LIKE '%Per Peer%'"), 0);
+    assert_int_equal(fx_count(&W, "SELECT count(*) FROM audit_log WHERE detail LIKE '%Per Peer%'"),
+                     0);
+    assert_int_equal(fx_count(&W, "SELECT count(*) FROM conflicts WHERE data LIKE '%Per Peer%'"),
+                     0);
     assert_int_equal(count("SELECT count(*) FROM audit_log WHERE action = 'person-delete'"
                            " AND subject = '%s' AND detail LIKE 'observations_deleted=3%%'",
-                           U.peer1), 1);
+                           U.peer1),
+                     1);
     /* Twice: there is no one left to delete. */
     assert_int_equal(fx_admin(&W, NULL, 0, NULL, "person-delete", "--person", U.peer1, NULL), 1);
     assert_int_equal(fx_admin(&W, NULL, 0, NULL, "person-export", "--person", U.peer1, NULL), 1);
@@ -237,7 +244,8 @@ static void test_a_deleted_person_cannot_read_or_write(void **state)
     assert_int_equal(rep.results[0].status, PROTO_ST_REJECTED);
     assert_int_equal(rep.results[1].status, PROTO_ST_REJECTED);
     proto_push_reply_clear(&rep);
-    assert_int_equal(count("SELECT count(*) FROM items WHERE observation_id = '%s'", o1.u.obs.id), 0);
+    assert_int_equal(count("SELECT count(*) FROM items WHERE observation_id = '%s'", o1.u.obs.id),
+                     0);
 }
 
 int main(void)

@@ -101,7 +101,8 @@ static void test_setup(void **state)
     char out[100];
     /* U keeps observations for 60 days. */
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "unit-add", "--name", "Short memory",
-                              "--id", U.unit, "--retention-days", "60", NULL), 0);
+                              "--id", U.unit, "--retention-days", "60", NULL),
+                     0);
     fx_enrol(&W, U.unit, &DU);
     fx_enrol(&W, V.unit, &DV);
     int64_t now = now_ms();
@@ -167,10 +168,12 @@ static void test_retention_run_deletes_what_is_past(void **state)
              U.unit);
     assert_int_equal(fx_count(&W, q), 1);
     /* A second run finds nothing. */
-    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "retention-run", "--unit", U.unit, NULL), 0);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "retention-run", "--unit", U.unit, NULL),
+                     0);
     assert_string_equal(out, "deleted 0 observation(s) past their unit's retention period");
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "retention-run", "--unit",
-                              "00000000-0000-4000-8000-000000000000", NULL), 1);
+                              "00000000-0000-4000-8000-000000000000", NULL),
+                     1);
 }
 
 static void test_tablets_learn_the_deletions(void **state)
@@ -230,14 +233,16 @@ static void test_serving_server_runs_the_same_job(void **state)
      * on a server opened in this process. */
     received_days_ago(recent.u.obs.id, 200);
     char q[300];
-    snprintf(q, sizeof q, "UPDATE items SET data = jsonb_set(data::jsonb, '{started_at}',"
-                          " to_jsonb(0))::text WHERE entity = 'observation' AND key = '%s'",
+    snprintf(q, sizeof q,
+             "UPDATE items SET data = jsonb_set(data::jsonb, '{started_at}',"
+             " to_jsonb(0))::text WHERE entity = 'observation' AND key = '%s'",
              recent.u.obs.id);
     PGresult *r = PQexec(W.db, q);
     assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
     PQclear(r);
-    snprintf(q, sizeof q, "UPDATE items SET data = jsonb_set(data::jsonb, '{ended_at}',"
-                          " to_jsonb(0))::text WHERE entity = 'observation' AND key = '%s'",
+    snprintf(q, sizeof q,
+             "UPDATE items SET data = jsonb_set(data::jsonb, '{ended_at}',"
+             " to_jsonb(0))::text WHERE entity = 'observation' AND key = '%s'",
              recent.u.obs.id);
     r = PQexec(W.db, q);
     PQclear(r);
@@ -252,7 +257,8 @@ static void test_serving_server_runs_the_same_job(void **state)
     srv_free(s);
     assert_int_equal(items_of(recent.u.obs.id), 0);
     assert_int_equal(fx_count(&W, "SELECT count(*) FROM audit_log WHERE actor = 'server'"
-                                  " AND action = 'retention-run'"), 1);
+                                  " AND action = 'retention-run'"),
+                     1);
 }
 
 int main(void)

@@ -42,8 +42,9 @@ static int s_client(const char *version, int legacy, char **out)
     char connect[64], log[700];
     snprintf(connect, sizeof connect, "127.0.0.1:%d", W.srv.port);
     snprintf(log, sizeof log, "%s/s_client-%s.txt", W.dir, version + 1);
-    const char *argv[20] = {"openssl", "s_client", "-connect", connect, "-CAfile", W.srv.ca,
-                            "-verify_return_error", version};
+    const char *argv[20] = {
+        "openssl", "s_client", "-connect", connect, "-CAfile", W.srv.ca, "-verify_return_error",
+        version};
     int n = 8;
     if (legacy) {
         argv[n++] = "-cipher";
@@ -77,7 +78,8 @@ static int s_client(const char *version, int legacy, char **out)
     char *copy = line;
     for (; line; line = strtok(NULL, "\n"))
         if (strstr(line, "alert") || strstr(line, "SSL handshake has read") ||
-            strstr(line, "unexpected eof") || strstr(line, "peer certificate") || strstr(line, "Protocol") || strstr(line, "New, ") ||
+            strstr(line, "unexpected eof") || strstr(line, "peer certificate") ||
+            strstr(line, "Protocol") || strstr(line, "New, ") ||
             strstr(line, "Verify return code") || strstr(line, "no protocols"))
             fprintf(stderr, "    s_client %s: %s\n", version, line);
     free(copy);
@@ -97,8 +99,8 @@ static void refused(const char *version)
     const char *h = strstr(out, "SSL handshake has read ");
     assert_non_null(h);
     long got = -1, sent = -1;
-    assert_int_equal(sscanf(h, "SSL handshake has read %ld bytes and written %ld bytes", &got,
-                            &sent), 2);
+    assert_int_equal(
+        sscanf(h, "SSL handshake has read %ld bytes and written %ld bytes", &got, &sent), 2);
     assert_int_equal(got, 0);
     assert_true(sent > 0);
     TSUPPORT_HAS(out, "no peer certificate available");
@@ -152,10 +154,8 @@ static void test_server_still_serves(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tls_1_0_is_refused),
-        cmocka_unit_test(test_tls_1_1_is_refused),
-        cmocka_unit_test(test_tls_1_2_is_accepted),
-        cmocka_unit_test(test_tls_1_3_is_accepted),
+        cmocka_unit_test(test_tls_1_0_is_refused),  cmocka_unit_test(test_tls_1_1_is_refused),
+        cmocka_unit_test(test_tls_1_2_is_accepted), cmocka_unit_test(test_tls_1_3_is_accepted),
         cmocka_unit_test(test_server_still_serves),
     };
     return cmocka_run_group_tests_name("sec_tls", tests, up, down);

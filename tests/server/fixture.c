@@ -85,7 +85,8 @@ int fx_admin(fx_world *w, char *out, size_t cap, const char *stdin_text, ...)
     char *obuf = NULL, *ebuf = NULL;
     size_t olen = 0, elen = 0;
     FILE *o = open_memstream(&obuf, &olen), *e = open_memstream(&ebuf, &elen);
-    FILE *in = fmemopen((void *)(stdin_text ? stdin_text : ""), stdin_text ? strlen(stdin_text) + 1 : 1, "r");
+    FILE *in = fmemopen((void *)(stdin_text ? stdin_text : ""),
+                        stdin_text ? strlen(stdin_text) + 1 : 1, "r");
     int rc = srv_admin_main(argc, argv, in, o, e);
     fclose(in);
     fclose(o);
@@ -104,15 +105,20 @@ int fx_admin(fx_world *w, char *out, size_t cap, const char *stdin_text, ...)
 void fx_make_unit(fx_world *w, const char *name, fx_unit *u)
 {
     memset(u, 0, sizeof *u);
-    assert_int_equal(fx_admin(w, u->unit, sizeof u->unit, NULL, "unit-add", "--name", name, NULL), 0);
+    assert_int_equal(fx_admin(w, u->unit, sizeof u->unit, NULL, "unit-add", "--name", name, NULL),
+                     0);
     assert_int_equal(fx_admin(w, u->room, sizeof u->room, NULL, "room-add", "--unit", u->unit,
-                              "--name", "Blue room", NULL), 0);
+                              "--name", "Blue room", NULL),
+                     0);
     assert_int_equal(fx_admin(w, u->leader, sizeof u->leader, NULL, "person-add", "--unit", u->unit,
-                              "--name", "Lea Leader", "--role", "leader", NULL), 0);
+                              "--name", "Lea Leader", "--role", "leader", NULL),
+                     0);
     assert_int_equal(fx_admin(w, u->peer1, sizeof u->peer1, NULL, "person-add", "--unit", u->unit,
-                              "--name", "Per Peer", "--role", "peer", NULL), 0);
+                              "--name", "Per Peer", "--role", "peer", NULL),
+                     0);
     assert_int_equal(fx_admin(w, u->peer2, sizeof u->peer2, NULL, "person-add", "--unit", u->unit,
-                              "--name", "Pia Peer", "--role", "peer", NULL), 0);
+                              "--name", "Pia Peer", "--role", "peer", NULL),
+                     0);
     model_id tid;
     assert_int_equal(model_id_new(plat_sys_os(), tid), 0);
     char doc[1024], path[700];
@@ -128,18 +134,20 @@ void fx_make_unit(fx_world *w, const char *name, fx_unit *u)
     fputs(doc, f);
     fclose(f);
     assert_int_equal(fx_admin(w, u->tmpl, sizeof u->tmpl, NULL, "template-add", "--unit", u->unit,
-                              "--file", path, NULL), 0);
+                              "--file", path, NULL),
+                     0);
     assert_int_equal(fx_admin(w, u->focus, sizeof u->focus, NULL, "focus-add", "--unit", u->unit,
-                              "--question", "How do we ask open questions?", "--from",
-                              "2026-01-01", "--to", "2026-12-31", "--template", u->tmpl,
-                              "--sign", "Children answer in sentences", "--pillar", "learning",
-                              NULL), 0);
+                              "--question", "How do we ask open questions?", "--from", "2026-01-01",
+                              "--to", "2026-12-31", "--template", u->tmpl, "--sign",
+                              "Children answer in sentences", "--pillar", "learning", NULL),
+                     0);
 }
 
 void fx_enrol(fx_world *w, const char *unit_id, fx_device *d)
 {
     char code[40];
-    assert_int_equal(fx_admin(w, code, sizeof code, NULL, "enrol-code", "--unit", unit_id, NULL), 0);
+    assert_int_equal(fx_admin(w, code, sizeof code, NULL, "enrol-code", "--unit", unit_id, NULL),
+                     0);
     proto_enrol e = {PROTO_SCHEMA, "", "Test tablet"};
     snprintf(e.code, sizeof e.code, "%.32s", code);
     char *body = proto_enrol_encode(&e);

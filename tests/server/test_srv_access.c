@@ -192,7 +192,8 @@ static void test_revoked_device_is_refused(void **state)
     fx_pull(&W, &d, "", 0, 10, &p);
     proto_pull_reply_clear(&p);
     char out[200];
-    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "device-revoke", "--device", d.id, NULL), 0);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "device-revoke", "--device", d.id, NULL),
+                     0);
     model_record o;
     fx_obs(&A, A.peer1, A.peer2, &o);
     proto_change c;
@@ -210,7 +211,8 @@ static void test_revoked_device_is_refused(void **state)
     /* The list shows it as revoked. */
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "device-list", "--unit", A.unit, NULL), 0);
     char sql[200];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM devices WHERE id = '%s' AND revoked_at IS NOT NULL", d.id);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM devices WHERE id = '%s' AND revoked_at IS NOT NULL", d.id);
     assert_int_equal(fx_count(&W, sql), 1);
 }
 
@@ -220,8 +222,10 @@ static void test_deactivated_person_cannot_write(void **state)
     char out[100];
     model_id p;
     assert_int_equal(fx_admin(&W, p, sizeof p, NULL, "person-add", "--unit", A.unit, "--name",
-                              "Gone Soon", "--role", "peer", NULL), 0);
-    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "person-deactivate", "--person", p, NULL), 0);
+                              "Gone Soon", "--role", "peer", NULL),
+                     0);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "person-deactivate", "--person", p, NULL),
+                     0);
     model_record o;
     fx_obs(&A, p, A.peer2, &o);
     proto_change c;

@@ -53,10 +53,12 @@ static void test_pin_is_stored_only_as_argon2id_verifier(void **state)
 {
     (void)state;
     char out[200];
-    assert_int_equal(fx_admin(&W, out, sizeof out, "902468\n", "pin-set", "--person", U.peer1, NULL), 0);
+    assert_int_equal(
+        fx_admin(&W, out, sizeof out, "902468\n", "pin-set", "--person", U.peer1, NULL), 0);
     /* Nowhere in clear. */
     assert_int_equal(fx_count(&W, "SELECT count(*) FROM items WHERE data LIKE '%902468%'"), 0);
-    assert_int_equal(fx_count(&W, "SELECT count(*) FROM people WHERE pin_verifier LIKE '%902468%'"), 0);
+    assert_int_equal(fx_count(&W, "SELECT count(*) FROM people WHERE pin_verifier LIKE '%902468%'"),
+                     0);
     char sql[300];
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM people WHERE id = '%s' AND pin_verifier LIKE '$argon2id$%%'",
@@ -76,7 +78,8 @@ static void test_pin_is_stored_only_as_argon2id_verifier(void **state)
     assert_true(found);
     proto_pull_reply_clear(&p);
     /* Not a PIN: refused, nothing changed. */
-    assert_int_equal(fx_admin(&W, out, sizeof out, "12ab\n", "pin-set", "--person", U.peer1, NULL), 1);
+    assert_int_equal(fx_admin(&W, out, sizeof out, "12ab\n", "pin-set", "--person", U.peer1, NULL),
+                     1);
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "pin-set", "--person", U.peer1, NULL), 2);
     assert_int_equal(fx_count(&W, sql), 1);
 }
@@ -94,14 +97,20 @@ static void test_focus_and_template_from_files(void **state)
              "\"thresholds\":{\"green_pct\":60,\"yellow_pct\":30}}",
              tid, U.unit);
     write_file(path, doc);
-    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "template-add", "--unit", U.unit, "--file", path, NULL), 0);
+    assert_int_equal(
+        fx_admin(&W, out, sizeof out, NULL, "template-add", "--unit", U.unit, "--file", path, NULL),
+        0);
     assert_string_equal(out, tid);
     /* Another unit's id in the file is refused. */
-    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "template-add", "--unit", V.unit, "--file", path, NULL), 1);
+    assert_int_equal(
+        fx_admin(&W, out, sizeof out, NULL, "template-add", "--unit", V.unit, "--file", path, NULL),
+        1);
     /* A template with an unknown field is refused. */
     snprintf(path, sizeof path, "%s/t3.json", W.dir);
     write_file(path, "{\"id\":\"00000000-0000-4000-8000-000000000000\",\"colour\":1}");
-    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "template-add", "--unit", U.unit, "--file", path, NULL), 1);
+    assert_int_equal(
+        fx_admin(&W, out, sizeof out, NULL, "template-add", "--unit", U.unit, "--file", path, NULL),
+        1);
 
     snprintf(path, sizeof path, "%s/f.json", W.dir);
     snprintf(doc, sizeof doc,
@@ -111,22 +120,28 @@ static void test_focus_and_template_from_files(void **state)
              tid, tid);
     write_file(path, doc);
     model_id fid;
-    assert_int_equal(fx_admin(&W, fid, sizeof fid, NULL, "focus-add", "--unit", U.unit, "--file", path, NULL), 0);
+    assert_int_equal(
+        fx_admin(&W, fid, sizeof fid, NULL, "focus-add", "--unit", U.unit, "--file", path, NULL),
+        0);
     char sql[300];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM focuses WHERE id = '%s' AND unit_id = '%s'", fid, U.unit);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM focuses WHERE id = '%s' AND unit_id = '%s'",
+             fid, U.unit);
     assert_int_equal(fx_count(&W, sql), 1);
     /* A focus version never changes: the same id and version with other
      * content is refused. */
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "focus-add", "--unit", U.unit, "--id", fid,
-                              "--question", "Changed?", "--from", "2026-01-01", "--to", "2026-02-01",
-                              "--template", tid, "--sign", "A sign", NULL), 1);
+                              "--question", "Changed?", "--from", "2026-01-01", "--to",
+                              "2026-02-01", "--template", tid, "--sign", "A sign", NULL),
+                     1);
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "focus-add", "--unit", U.unit, "--id", fid,
                               "--version", "2", "--question", "Changed?", "--from", "2026-01-01",
-                              "--to", "2026-02-01", "--template", tid, "--sign", "A sign", NULL), 0);
+                              "--to", "2026-02-01", "--template", tid, "--sign", "A sign", NULL),
+                     0);
     /* A bad date is refused with the codec's rules. */
-    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "focus-add", "--unit", U.unit, "--question", "Q?",
-                              "--from", "2026-02-30", "--to", "2026-03-01", "--template", tid, "--sign", "S",
-                              NULL), 1);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "focus-add", "--unit", U.unit,
+                              "--question", "Q?", "--from", "2026-02-30", "--to", "2026-03-01",
+                              "--template", tid, "--sign", "S", NULL),
+                     1);
 }
 
 static void test_usage_errors(void **state)
@@ -137,10 +152,14 @@ static void test_usage_errors(void **state)
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "unit-add", "--nmae", "Typo", NULL), 2);
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "room-add", "--name", "No unit", NULL), 2);
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "room-add", "--unit",
-                              "00000000-0000-4000-8000-000000000000", "--name", "Ghost", NULL), 1);
-    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "export", "--unit", U.unit, "--format", "xml", NULL), 2);
+                              "00000000-0000-4000-8000-000000000000", "--name", "Ghost", NULL),
+                     1);
+    assert_int_equal(
+        fx_admin(&W, out, sizeof out, NULL, "export", "--unit", U.unit, "--format", "xml", NULL),
+        2);
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "device-revoke", "--device",
-                              "00000000-0000-4000-8000-000000000000", NULL), 1);
+                              "00000000-0000-4000-8000-000000000000", NULL),
+                     1);
 }
 
 /* Options are parsed before anything is touched: a wrong command line is
@@ -157,25 +176,32 @@ static void test_options_refused_before_anything_changes(void **state)
     /* A value missing at the end, or swallowed by the next option. */
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "unit-add", "--name", NULL), 2);
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "room-add", "--unit", U.unit, "--name",
-                              "--id", "00000000-0000-4000-8000-000000000001", NULL), 2);
+                              "--id", "00000000-0000-4000-8000-000000000001", NULL),
+                     2);
     /* An option of another command, a short option, a stray argument. */
-    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "unit-add", "--name", "X", "--unit",
-                              U.unit, NULL), 2);
+    assert_int_equal(
+        fx_admin(&W, out, sizeof out, NULL, "unit-add", "--name", "X", "--unit", U.unit, NULL), 2);
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "unit-add", "-n", "X", NULL), 2);
-    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "unit-add", "--name", "X", "extra", NULL), 2);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "unit-add", "--name", "X", "extra", NULL),
+                     2);
     /* Numbers and words are checked as such. */
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "unit-add", "--name", "X",
-                              "--retention-days", "30x", NULL), 2);
+                              "--retention-days", "30x", NULL),
+                     2);
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "enrol-code", "--unit", U.unit,
-                              "--ttl-minutes", "0", NULL), 2);
+                              "--ttl-minutes", "0", NULL),
+                     2);
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "person-add", "--unit", U.unit, "--name",
-                              "X", "--role", "boss", NULL), 2);
+                              "X", "--role", "boss", NULL),
+                     2);
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "focus-add", "--unit", U.unit,
                               "--question", "Q?", "--from", "2026-02-01", "--to", "2026-03-01",
-                              "--template", U.tmpl, "--pillar", "joy", NULL), 2);
+                              "--template", U.tmpl, "--pillar", "joy", NULL),
+                     2);
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "audit-list", "--limit", "many", NULL), 2);
     /* A required option left out. */
-    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "template-add", "--unit", U.unit, NULL), 2);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "template-add", "--unit", U.unit, NULL),
+                     2);
     assert_int_equal(fx_count(&W, counts), before);
     /* The device list: id, enrolled at, state, name, parted by tabs. */
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "device-list", "--unit", U.unit, NULL), 0);
@@ -186,7 +212,8 @@ static void test_options_refused_before_anything_changes(void **state)
      * options' full names with the free text left out. */
     model_id room;
     assert_int_equal(fx_admin(&W, room, sizeof room, NULL, "room-add", "--un", U.unit,
-                              "--name=Green room", NULL), 0);
+                              "--name=Green room", NULL),
+                     0);
     char sql[400];
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM rooms r, audit_log a WHERE r.id = '%s' AND r.name = 'Green room'"
@@ -199,7 +226,8 @@ static void test_options_refused_before_anything_changes(void **state)
     assert_int_equal(fx_admin(&W, fid, sizeof fid, NULL, "focus-add", "--unit", U.unit,
                               "--question", "Q?", "--from", "2026-02-01", "--to", "2026-03-01",
                               "--template", U.tmpl, "--pillar", "dialogue", "--sign", "One",
-                              "--sign", "Two", "--sign", "Three", NULL), 0);
+                              "--sign", "Two", "--sign", "Three", NULL),
+                     0);
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM items WHERE entity = 'focus' AND data LIKE '%%\"id\":\"%s\"%%'"
              " AND data LIKE '%%One%%Two%%Three%%' AND data LIKE '%%\"pillar\":\"dialogue\"%%'",
@@ -237,12 +265,15 @@ static void test_export_csv_and_json(void **state)
 
     char path[700], out[200];
     snprintf(path, sizeof path, "%s/export.csv", W.dir);
-    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "export", "--unit", U.unit, "--format", "csv", "--out", path, NULL), 0);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "export", "--unit", U.unit, "--format",
+                              "csv", "--out", path, NULL),
+                     0);
     char *csv = tsupport_read_file(path);
     assert_true(!strncmp(csv, "observation_id,started_at,", 26));
     assert_non_null(strstr(csv, obs.u.obs.id));
     assert_null(strstr(csv, other.u.obs.id));
-    assert_non_null(strstr(csv, "\"'=HYPERLINK(\"\"x\"\"), \"\"quoted\"\"\"")); /* defused and quoted */
+    assert_non_null(
+        strstr(csv, "\"'=HYPERLINK(\"\"x\"\"), \"\"quoted\"\"\"")); /* defused and quoted */
     assert_non_null(strstr(csv, "\"Line one,\nline \"\"two\"\"\""));
     assert_non_null(strstr(csv, "\"Per Peer\",\"Pia Peer\",\"Blue room\""));
     assert_non_null(strstr(csv, "\"My reflection\""));
@@ -250,7 +281,9 @@ static void test_export_csv_and_json(void **state)
     free(csv);
 
     snprintf(path, sizeof path, "%s/export.json", W.dir);
-    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "export", "--unit", U.unit, "--format", "json", "--out", path, NULL), 0);
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "export", "--unit", U.unit, "--format",
+                              "json", "--out", path, NULL),
+                     0);
     json_error_t je;
     json_t *doc = json_load_file(path, 0, &je);
     assert_non_null(doc);
@@ -260,8 +293,9 @@ static void test_export_csv_and_json(void **state)
     assert_string_equal(json_string_value(json_object_get(json_object_get(o, "observation"), "id")),
                         obs.u.obs.id);
     assert_int_equal(json_array_size(json_object_get(o, "notes")), 1);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(o, "reflection"), "text")),
-                        "My reflection");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(o, "reflection"), "text")),
+        "My reflection");
     assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "unit"), "name")),
                         "Admin Unit");
     json_decref(doc);
@@ -272,7 +306,8 @@ static void test_config_file_env_flags(void **state)
     (void)state;
     char path[700], err[300];
     snprintf(path, sizeof path, "%s/blik.conf", W.dir);
-    write_file(path, "# comment\nport = 9001\nlisten = 127.0.0.2\ndb = dbname=fromfile\npool = 3\n");
+    write_file(path,
+               "# comment\nport = 9001\nlisten = 127.0.0.2\ndb = dbname=fromfile\npool = 3\n");
     setenv("BLIK_PORT", "9002", 1);
     srv_config c;
     srv_config_defaults(&c);
@@ -333,7 +368,9 @@ static void test_command_line(void **state)
     assert_non_null(strstr(out, "TLS"));
     /* A database that cannot be reached is named as such. */
     assert_int_equal(run_exe("admin --db 'host=127.0.0.1 port=1 dbname=x connect_timeout=2' "
-                             "device-list --unit x", out, sizeof out), 1);
+                             "device-list --unit x",
+                             out, sizeof out),
+                     1);
     assert_non_null(strstr(out, "connect"));
 }
 

@@ -322,8 +322,8 @@ static void test_gzip_bomb(void **state)
     char url[200];
     snprintf(url, sizeof url, "%s/v1/push", W.srv.url);
     thttp_resp r;
-    assert_int_equal(thttp("POST", url, W.srv.ca, D.authz, out, used, 0,
-                           "Content-Encoding: gzip", &r), 0);
+    assert_int_equal(
+        thttp("POST", url, W.srv.ca, D.authz, out, used, 0, "Content-Encoding: gzip", &r), 0);
     fx_assert_error(&r, 413, PROTO_E_TOO_LARGE);
     assert_non_null(strstr(r.body, "inflates"));
     thttp_free(&r);
@@ -371,7 +371,10 @@ static void test_malformed_credentials(void **state)
     snprintf(url, sizeof url, "%s/v1/pull", W.srv.url);
     const char *secret = D.authz + 7 + MODEL_UUID_LEN + 1;
     char bad[4][200];
-    snprintf(bad[0], sizeof bad[0], "Bearer 0b500000-00000004--80\xfa" "0-000000000001.%s", secret);
+    snprintf(bad[0], sizeof bad[0],
+             "Bearer 0b500000-00000004--80\xfa"
+             "0-000000000001.%s",
+             secret);
     snprintf(bad[1], sizeof bad[1], "Bearer %.36s.%.63sZ", D.authz + 7, secret);
     snprintf(bad[2], sizeof bad[2], "Bearer %.36s.%.63sA", D.authz + 7, secret);
     snprintf(bad[3], sizeof bad[3], "Bearer ZZZZZZZZ-ZZZZ-4ZZZ-8ZZZ-ZZZZZZZZZZZZ.%s", secret);

@@ -97,7 +97,8 @@ static void assert_exactly_once(const proto_change c[3], const model_record *obs
     for (int k = 0; k < 3; k++)
         assert_int_equal(change_rows(c[k].change_id), 1);
     char sql[200];
-    snprintf(sql, sizeof sql, "SELECT version FROM items WHERE entity = 'observation' AND key = '%s'",
+    snprintf(sql, sizeof sql,
+             "SELECT version FROM items WHERE entity = 'observation' AND key = '%s'",
              obs->u.obs.id);
     assert_int_equal(fx_count(&W, sql), 1); /* applied once: still version 1 */
 }
@@ -247,7 +248,6 @@ static void test_same_push_three_times_concurrently(void **state)
         free(body);
     }
 }
-
 
 /* Waits until the change is committed (seen from another connection). */
 static void wait_committed(const char *change_id)

@@ -66,7 +66,8 @@ static void test_enrol_code_is_single_use(void **state)
 {
     (void)state;
     char code[40];
-    assert_int_equal(fx_admin(&W, code, sizeof code, NULL, "enrol-code", "--unit", U.unit, NULL), 0);
+    assert_int_equal(fx_admin(&W, code, sizeof code, NULL, "enrol-code", "--unit", U.unit, NULL),
+                     0);
     proto_enrol e = {PROTO_SCHEMA, "", "Tablet A"};
     snprintf(e.code, sizeof e.code, "%.32s", code);
     char *body = proto_enrol_encode(&e);
@@ -103,7 +104,8 @@ static void test_enrol_code_expires(void **state)
 {
     (void)state;
     char code[40];
-    assert_int_equal(fx_admin(&W, code, sizeof code, NULL, "enrol-code", "--unit", U.unit, NULL), 0);
+    assert_int_equal(fx_admin(&W, code, sizeof code, NULL, "enrol-code", "--unit", U.unit, NULL),
+                     0);
     PQclear(PQexec(W.db, "UPDATE enrol_codes SET expires_at = now() - interval '1 minute'"
                          " WHERE used_at IS NULL"));
     proto_enrol e = {PROTO_SCHEMA, "", "Tablet late"};
@@ -244,7 +246,8 @@ static void test_stale_edit_from_other_tablet_is_kept_as_conflict(void **state)
     assert_int_equal(fx_count(&W, sql), 1);
     /* An administrator can see both versions side by side. */
     char listing[200];
-    assert_int_equal(fx_admin(&W, listing, sizeof listing, NULL, "conflict-list", "--unit", U.unit, NULL), 0);
+    assert_int_equal(
+        fx_admin(&W, listing, sizeof listing, NULL, "conflict-list", "--unit", U.unit, NULL), 0);
     assert_non_null(strstr(listing, "\tfeedback\t"));
     assert_non_null(strstr(listing, obs.u.obs.id));
     assert_non_null(strstr(listing, "\tbase 1\tserver 2\t"));
@@ -348,7 +351,8 @@ static void test_unknown_endpoint_and_missing_credentials(void **state)
     thttp_free(&r);
     fx_device fake = D;
     fake.authz[strlen(fake.authz) - 1] = fake.authz[strlen(fake.authz) - 1] == 'a' ? 'b' : 'a';
-    fx_post(&W, "/v1/pull", &fake, "{\"schema\":1,\"cursor\":0,\"limit\":5,\"person_id\":\"\"}", &r);
+    fx_post(&W, "/v1/pull", &fake, "{\"schema\":1,\"cursor\":0,\"limit\":5,\"person_id\":\"\"}",
+            &r);
     fx_assert_error(&r, 401, PROTO_E_UNAUTHORIZED);
     thttp_free(&r);
 }

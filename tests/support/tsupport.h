@@ -22,33 +22,31 @@ char *tsupport_read_file(const char *path);
 int tsupport_group_dir(void **state);
 int tsupport_group_dir_free(void **state);
 
-
 /* Assertions that name what was wrong, where cmocka's would only say that
  * a pointer was NULL or a number differed. Use after including cmocka.h. */
 /* s holds part (s may be NULL, which fails). */
-#define TSUPPORT_HAS(s, part)                                                                  \
-    do {                                                                                       \
-        const char *s_ = (s), *p_ = (part);                                                    \
-        if (!s_ || !strstr(s_, p_))                                                            \
-            fail_msg("\"%s\" does not hold \"%s\" (line %d)", s_ ? s_ : "(null)", p_,         \
-                     __LINE__);                                                                \
+#define TSUPPORT_HAS(s, part)                                                                      \
+    do {                                                                                           \
+        const char *s_ = (s), *p_ = (part);                                                        \
+        if (!s_ || !strstr(s_, p_))                                                                \
+            fail_msg("\"%s\" does not hold \"%s\" (line %d)", s_ ? s_ : "(null)", p_, __LINE__);   \
     } while (0)
 /* s does not hold part (s may be NULL). */
-#define TSUPPORT_LACKS(s, part)                                                                \
-    do {                                                                                       \
-        const char *s_ = (s), *p_ = (part);                                                    \
-        if (s_ && strstr(s_, p_))                                                              \
-            fail_msg("\"%s\" holds \"%s\" (line %d)", s_, p_, __LINE__);                       \
+#define TSUPPORT_LACKS(s, part)                                                                    \
+    do {                                                                                           \
+        const char *s_ = (s), *p_ = (part);                                                        \
+        if (s_ && strstr(s_, p_))                                                                  \
+            fail_msg("\"%s\" holds \"%s\" (line %d)", s_, p_, __LINE__);                           \
     } while (0)
 /* A call returns the code want; otherwise the failure shows the call, the
  * code and the sentence why (why is evaluated after the call, so that it
  * can be the handle's message: TSUPPORT_RC(db_x(d), DB_OK, db_errmsg(d))). */
-#define TSUPPORT_RC(call, want, why)                                                           \
-    do {                                                                                       \
-        int rc_ = (call);                                                                      \
-        if (rc_ != (want))                                                                     \
-            fail_msg("%s returned %d, not %d: %s (line %d)", #call, rc_, (int)(want), (why),    \
-                     __LINE__);                                                                \
+#define TSUPPORT_RC(call, want, why)                                                               \
+    do {                                                                                           \
+        int rc_ = (call);                                                                          \
+        if (rc_ != (want))                                                                         \
+            fail_msg("%s returned %d, not %d: %s (line %d)", #call, rc_, (int)(want), (why),       \
+                     __LINE__);                                                                    \
     } while (0)
 
 #endif

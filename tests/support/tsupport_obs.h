@@ -21,7 +21,7 @@ typedef struct {
     plat_sys *clock;                     /* a fake clock moved on by minutes before
                                             the finish; NULL leaves the clock alone */
     int minutes;
-    int running;                         /* leaves it running instead of finishing */
+    int running; /* leaves it running instead of finishing */
 } tsupport_obs;
 
 /* Makes the observation and writes its id into id. Returns DB_OK, or the

@@ -41,7 +41,8 @@ void tab_close(tablet *t)
 void tab_enrol(tablet *t, fx_world *w, const char *unit_id, const char *url)
 {
     char code[40];
-    assert_int_equal(fx_admin(w, code, sizeof code, NULL, "enrol-code", "--unit", unit_id, NULL), 0);
+    assert_int_equal(fx_admin(w, code, sizeof code, NULL, "enrol-code", "--unit", unit_id, NULL),
+                     0);
     char *ca = tsupport_read_file(w->srv.ca);
     sync_enrolment e = {url ? url : w->srv.url, code, "Test tablet", ca, NULL};
     int rc = sync_enrol(t->c, &e);
@@ -62,9 +63,11 @@ void tab_sync_ok(tablet *t, sync_report *rep)
 void tab_observe(tablet *t, const fx_unit *u, const char *observer, const char *observee,
                  int n_events, int n_notes, model_id id)
 {
-    tsupport_obs o = {.start = {u->unit, u->focus, observer, observee, u->room, 0, "Circle time",
-                                "{}", 1},
-                      .keys = {"open_q"}, .taps = {n_events}, .notes = n_notes};
+    tsupport_obs o = {
+        .start = {u->unit, u->focus, observer, observee, u->room, 0, "Circle time", "{}", 1},
+        .keys = {"open_q"},
+        .taps = {n_events},
+        .notes = n_notes};
     model_focus f;
     assert_int_equal(db_focus_get(t->d, u->focus, 0, &f), DB_OK);
     for (int i = 0; i < f.n_signs; i++) {

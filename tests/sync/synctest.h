@@ -10,8 +10,8 @@
 typedef struct {
     char dir[512];
     char path[700];
-    db *d;           /* the screens' handle */
-    sync_client *c;  /* the sync side, with its own handle */
+    db *d;          /* the screens' handle */
+    sync_client *c; /* the sync side, with its own handle */
     sync_config cfg;
 } tablet;
 

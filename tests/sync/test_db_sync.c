@@ -281,8 +281,9 @@ static void test_bad_input_is_refused(void **state)
 {
     (void)state;
     /* An answer read twice, or about an unknown change, changes nothing. */
-    assert_int_equal(db_sync_ack(F.d, "0b11c000-0000-4000-8000-00000000ffff", DB_SYNC_ACK_STORED,
-                                 1, "", ""), DB_OK);
+    assert_int_equal(
+        db_sync_ack(F.d, "0b11c000-0000-4000-8000-00000000ffff", DB_SYNC_ACK_STORED, 1, "", ""),
+        DB_OK);
     assert_int_equal(db_sync_ack(F.d, NULL, DB_SYNC_ACK_STORED, 1, "", ""), DB_INVALID);
     assert_int_equal(db_sync_ack(F.d, OTHER_OBS, DB_SYNC_ACK_STORED, -1, "", ""), DB_INVALID);
     db_sync_item empty = {NULL, 0};
@@ -291,7 +292,7 @@ static void test_bad_input_is_refused(void **state)
     db_sync_item odd = {&u, 1};
     assert_int_equal(db_sync_apply(F.d, &odd, 0), DB_INVALID);
     assert_int_equal(db_sync_park(F.d, &odd), DB_INVALID); /* no kind to keep it as */
-    u.entity = MODEL_ENT_DELETED; /* deletions go through db_sync_delete */
+    u.entity = MODEL_ENT_DELETED;                          /* deletions go through db_sync_delete */
     assert_int_equal(db_sync_apply(F.d, &odd, 0), DB_INVALID);
     assert_int_equal(db_sync_cursor_put(F.d, "", -5), DB_INVALID);
     assert_int_equal(db_sync_follow(F.d, "not-an-id"), DB_INVALID);

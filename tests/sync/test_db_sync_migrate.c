@@ -44,26 +44,27 @@ static void test_from_version_3(void **state)
     db_close(d);
     F.d = NULL;
     assert_int_equal(dbfix_count(F.path, "sqlite_schema WHERE name = 'sync_version'"), 0);
-    assert_int_equal(dbfix_exec(F.path,
-                                "INSERT INTO observation(id, unit_id, focus_id, focus_version,"
-                                " template_id, template_version, observer_id, observee_id, room_id,"
-                                " activity, context, agreement, started_at, ended_at, status,"
-                                " revision, updated_at) SELECT '0b11c000-0000-4000-8000-0000000000f1',"
-                                " unit_id, id, version, template_id, 1, '" FIX_PEER_A "', '"
-                                FIX_PEER_B "', '" FIX_ROOM "', 'Samling', '{}', 1, 1, 0, 0, 1, 1"
-                                " FROM focus WHERE id = '" FIX_FOCUS "';"
-                                "INSERT INTO outbox(change_id, entity, entity_id, obs_id, payload,"
-                                " created_at, actor_id) VALUES('0b11c000-0000-4000-8000-0000000000e1',"
-                                " 'observation', '0b11c000-0000-4000-8000-0000000000f1',"
-                                " '0b11c000-0000-4000-8000-0000000000f1', '{}', 1, '" FIX_PEER_A "')"),
-                     0);
+    assert_int_equal(
+        dbfix_exec(F.path, "INSERT INTO observation(id, unit_id, focus_id, focus_version,"
+                           " template_id, template_version, observer_id, observee_id, room_id,"
+                           " activity, context, agreement, started_at, ended_at, status,"
+                           " revision, updated_at) SELECT '0b11c000-0000-4000-8000-0000000000f1',"
+                           " unit_id, id, version, template_id, 1, '" FIX_PEER_A "', '" FIX_PEER_B
+                           "', '" FIX_ROOM "', 'Samling', '{}', 1, 1, 0, 0, 1, 1"
+                           " FROM focus WHERE id = '" FIX_FOCUS "';"
+                           "INSERT INTO outbox(change_id, entity, entity_id, obs_id, payload,"
+                           " created_at, actor_id) VALUES('0b11c000-0000-4000-8000-0000000000e1',"
+                           " 'observation', '0b11c000-0000-4000-8000-0000000000f1',"
+                           " '0b11c000-0000-4000-8000-0000000000f1', '{}', 1, '" FIX_PEER_A "')"),
+        0);
     assert_int_equal(db_open(F.path, F.sys, &F.d), DB_OK);
     assert_int_equal(db_schema_version(F.d), DB_SCHEMA_VERSION);
     int64_t n;
     assert_int_equal(db_outbox_count(F.d, &n), DB_OK);
     assert_int_equal(n, 1);
     int base = -1;
-    assert_int_equal(db_sync_base_version(F.d, "0b11c000-0000-4000-8000-0000000000e1", &base), DB_OK);
+    assert_int_equal(db_sync_base_version(F.d, "0b11c000-0000-4000-8000-0000000000e1", &base),
+                     DB_OK);
     assert_int_equal(base, 0);
     int64_t cursor = -1;
     assert_int_equal(db_sync_cursor_get(F.d, "", &cursor), DB_OK);
@@ -75,10 +76,12 @@ static void test_from_version_3(void **state)
     assert_string_equal(people[0], "");
 
     /* The server acknowledges it at version 3; the next edit is made on 3. */
-    assert_int_equal(db_sync_ack(F.d, "0b11c000-0000-4000-8000-0000000000e1", DB_SYNC_ACK_STORED,
-                                 3, "", ""), DB_OK);
-    assert_int_equal(db_obs_update(F.d, "0b11c000-0000-4000-8000-0000000000f1", FIX_PEER_A,
-                                   "Frokost", NULL), DB_OK);
+    assert_int_equal(
+        db_sync_ack(F.d, "0b11c000-0000-4000-8000-0000000000e1", DB_SYNC_ACK_STORED, 3, "", ""),
+        DB_OK);
+    assert_int_equal(
+        db_obs_update(F.d, "0b11c000-0000-4000-8000-0000000000f1", FIX_PEER_A, "Frokost", NULL),
+        DB_OK);
     db_outbox_entry e[2];
     assert_int_equal(db_outbox_peek(F.d, 0, 2, e, &k), DB_OK);
     assert_int_equal(k, 1);
@@ -96,7 +99,8 @@ static void test_version_4_is_current(void **state)
     assert_int_equal(dbfix_count(F.path, "sqlite_schema WHERE name IN ('sync_version',"
                                          " 'sync_follow', 'sync_remote', 'sync_park',"
                                          " 'sync_conflict', 'sync_rejected', 'sync_config',"
-                                         " 'outbox_base')"), 8);
+                                         " 'outbox_base')"),
+                     8);
 }
 
 int main(void)

@@ -9,12 +9,12 @@
 #include "tsupport.h"
 #include "tsupport_obs.h"
 
-#define NEED(cond, what)                                                                       \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "harness: %s failed (%s:%d)\n", what, __FILE__, __LINE__);       \
-            abort();                                                                           \
-        }                                                                                      \
+#define NEED(cond, what)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "harness: %s failed (%s:%d)\n", what, __FILE__, __LINE__);             \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 float th_scale = 1.0f;
@@ -93,16 +93,21 @@ int th_seed(db *d, plat_sys *sys, int n, int64_t end_ms, int64_t step_ms)
     int rc = db_batch_begin(d);
     for (int i = 0; rc == DB_OK && i < n; i++) {
         plat_fake_set(sys, end_ms - (int64_t)(n - i) * step_ms);
-        tsupport_obs o = {.start = {.unit_id = DEMO_UNIT_ID, .focus_id = DEMO("41"),
+        tsupport_obs o = {.start = {.unit_id = DEMO_UNIT_ID,
+                                    .focus_id = DEMO("41"),
                                     .observer_id = observers[i % 2],
                                     .observee_id = observees[(i / 2) % 2],
-                                    .room_id = rooms[(i / 3) % 2], .activity = "Samling"},
-                          .clock = sys, .minutes = 20 + i % 5};
+                                    .room_id = rooms[(i / 3) % 2],
+                                    .activity = "Samling"},
+                          .clock = sys,
+                          .minutes = 20 + i % 5};
         int progress = n > 1 ? i * 10 / (n - 1) : 10; /* 0..10 over the series */
         for (int k = 0; k < 4; k++) {
             o.keys[k] = keys[k];
-            o.taps[k] = k == 0 ? 2 + progress / 2 + i % 3 : k == 1 ? 6 - progress / 2 + i % 2
-                                                        : k == 2 ? 1 + progress / 3 : i % 2;
+            o.taps[k] = k == 0   ? 2 + progress / 2 + i % 3
+                        : k == 1 ? 6 - progress / 2 + i % 2
+                        : k == 2 ? 1 + progress / 3
+                                 : i % 2;
             o.signs[k] = signs[k];
             o.levels[k] = (i * 7 + k * 3) % 10 < 2 + progress * (4 - k) / 5 ? 1 + (i + k) % 2 : 0;
         }
@@ -402,10 +407,7 @@ size_t th_snapshot(th *t, char *out, size_t cap)
     return n;
 }
 
-void th_render(th *t)
-{
-    t->video->render(t->video, t->ui->cmds, t->ui->ncmds, UI_BG);
-}
+void th_render(th *t) { t->video->render(t->video, t->ui->cmds, t->ui->ncmds, UI_BG); }
 
 void th_sign_in(th *t, const char *name)
 {

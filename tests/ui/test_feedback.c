@@ -133,8 +133,7 @@ static void test_feedback_en_portrait(void **state)
     assert_string_equal(fb.next_step, "Try again on Monday");
     assert_string_equal(fb.works, "");
     /* Someone who did not observe cannot give this feedback. */
-    assert_int_equal(db_feedback_put(t->db, scr_observation(t->app), DEMO_ID("24"), "x", "", "",
-                                     1),
+    assert_int_equal(db_feedback_put(t->db, scr_observation(t->app), DEMO_ID("24"), "x", "", "", 1),
                      DB_DENIED);
     th_free(t);
 }

@@ -108,8 +108,8 @@ static void test_golden_screens(void **state)
     assert_int_equal(th_reveal(t, "Aftalen med den observerede er lavet", 600, 600), 0);
     TAP(t, "Aftalen med den observerede er lavet");
     TAP(t, "Start observationen");
-    const char *taps[] = {"Åbent spørgsmål", "Lukket spørgsmål", "Åbent spørgsmål",
-                          "Barnets initiativ", "Åbent spørgsmål", "Afbrydelse"};
+    const char *taps[] = {"Åbent spørgsmål",   "Lukket spørgsmål", "Åbent spørgsmål",
+                          "Barnets initiativ", "Åbent spørgsmål",  "Afbrydelse"};
     for (int i = 0; i < 6; i++) {
         th_wait(t, 45000);
         TAP(t, taps[i]);

@@ -74,8 +74,12 @@ static void test_corrections(void **state)
 static void expect_count(th *t, const char *viewer, const char *room, const char *observer,
                          int64_t from)
 {
-    db_obs_filter f = {.unit_id = DEMO_UNIT_ID, .viewer_id = viewer, .room_id = room,
-                       .observer_id = observer, .status = MODEL_OBS_FINISHED, .from = from};
+    db_obs_filter f = {.unit_id = DEMO_UNIT_ID,
+                       .viewer_id = viewer,
+                       .room_id = room,
+                       .observer_id = observer,
+                       .status = MODEL_OBS_FINISHED,
+                       .from = from};
     int64_t n = -1;
     assert_int_equal(db_obs_count(t->db, &f, &n), DB_OK);
     char want[64];
@@ -135,13 +139,14 @@ static void test_history_filters(void **state)
  * from each observation's ratings, not by the store's history query. */
 static void count_seen(th *t, int seen[4], int rated[4], int *n)
 {
-    static const char *const signs[] = {DEMO_ID("51"), DEMO_ID("52"), DEMO_ID("53"),
-                                        DEMO_ID("54")};
+    static const char *const signs[] = {DEMO_ID("51"), DEMO_ID("52"), DEMO_ID("53"), DEMO_ID("54")};
     memset(seen, 0, sizeof(int) * 4);
     memset(rated, 0, sizeof(int) * 4);
     *n = 0;
-    db_obs_filter f = {.unit_id = DEMO_UNIT_ID, .viewer_id = DEMO_ID("21"),
-                       .focus_id = DEMO_ID("41"), .status = MODEL_OBS_FINISHED};
+    db_obs_filter f = {.unit_id = DEMO_UNIT_ID,
+                       .viewer_id = DEMO_ID("21"),
+                       .focus_id = DEMO_ID("41"),
+                       .status = MODEL_OBS_FINISHED};
     db_cursor cur = {0};
     model_observation o[24];
     int got;
@@ -191,7 +196,8 @@ static void test_progression(void **state)
     SEES(t, "perioder af uger");
     assert_true(count_color(t, 0x1F6F78FFu) >= 10);
     assert_true(count_color(t, 0x3C8D4EFFu) + count_color(t, 0xE8B730FFu) +
-                    count_color(t, 0xC4553FFFu) >= 10);
+                    count_color(t, 0xC4553FFFu) >=
+                10);
     assert_true(t->ui->ncmds < UI_MAX_CMDS && !t->ui->overflow);
 
     TAP(t, "Overblik");

@@ -11,39 +11,38 @@
 #include "i18n.h"
 #include "tsupport.h"
 
-static const char sample[] =
-    "# a comment\n"
-    "msgid \"\"\n"
-    "msgstr \"\"\n"
-    "\"Language: da\\n\"\n"
-    "\n"
-    "msgid \"Lock\"\n"
-    "msgstr \"Lås\"\n"
-    "\n"
-    "msgid \"\"\n"
-    "\"Two \"\n"
-    "\"lines\"\n"
-    "msgstr \"To \"\n"
-    "\"linjer med \\\"citat\\\"\\n\"\n"
-    "\n"
-    "#, fuzzy\n"
-    "msgid \"Guess\"\n"
-    "msgstr \"Gæt\"\n"
-    "\n"
-    "msgid \"Empty\"\n"
-    "msgstr \"\"\n"
-    "\n"
-    "msgctxt \"verb\"\n"
-    "msgid \"Note\"\n"
-    "msgstr \"Notér\"\n"
-    "\n"
-    "msgid \"Note\"\n"
-    "msgstr \"Note\"\n"
-    "\n"
-    "msgid \"%d sign\"\n"
-    "msgid_plural \"%d signs\"\n"
-    "msgstr[0] \"%d tegn\"\n"
-    "msgstr[1] \"%d tegn\"\n";
+static const char sample[] = "# a comment\n"
+                             "msgid \"\"\n"
+                             "msgstr \"\"\n"
+                             "\"Language: da\\n\"\n"
+                             "\n"
+                             "msgid \"Lock\"\n"
+                             "msgstr \"Lås\"\n"
+                             "\n"
+                             "msgid \"\"\n"
+                             "\"Two \"\n"
+                             "\"lines\"\n"
+                             "msgstr \"To \"\n"
+                             "\"linjer med \\\"citat\\\"\\n\"\n"
+                             "\n"
+                             "#, fuzzy\n"
+                             "msgid \"Guess\"\n"
+                             "msgstr \"Gæt\"\n"
+                             "\n"
+                             "msgid \"Empty\"\n"
+                             "msgstr \"\"\n"
+                             "\n"
+                             "msgctxt \"verb\"\n"
+                             "msgid \"Note\"\n"
+                             "msgstr \"Notér\"\n"
+                             "\n"
+                             "msgid \"Note\"\n"
+                             "msgstr \"Note\"\n"
+                             "\n"
+                             "msgid \"%d sign\"\n"
+                             "msgid_plural \"%d signs\"\n"
+                             "msgstr[0] \"%d tegn\"\n"
+                             "msgstr[1] \"%d tegn\"\n";
 
 static void test_parse(void **state)
 {
@@ -95,9 +94,9 @@ static void test_plural_rule(void **state)
     static const struct {
         long long n;
         const char *want;
-    } cases[] = {{0, "%d plików"},  {1, "%d plik"},    {2, "%d pliki"},   {4, "%d pliki"},
-                 {5, "%d plików"},  {11, "%d plików"}, {12, "%d plików"}, {21, "%d plików"},
-                 {22, "%d pliki"},  {104, "%d pliki"}, {112, "%d plików"}};
+    } cases[] = {{0, "%d plików"}, {1, "%d plik"},    {2, "%d pliki"},   {4, "%d pliki"},
+                 {5, "%d plików"}, {11, "%d plików"}, {12, "%d plików"}, {21, "%d plików"},
+                 {22, "%d pliki"}, {104, "%d pliki"}, {112, "%d plików"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         assert_string_equal(i18n_ntr(t, "%d file", "%d files", cases[i].n), cases[i].want);
     const char *plural, *forms[I18N_FORMS_MAX];
@@ -112,10 +111,10 @@ static void test_plural_rule(void **state)
 
     /* A rule that cannot be read is refused with a sentence, not guessed. */
     static const char *const bad_rules[] = {
-        "nplurals=2; plural=(n != 1;",   "nplurals=2; plural=n ? 1;",
-        "nplurals=2; plural=x;",         "nplurals=0; plural=0;",
-        "nplurals=9; plural=n;",         "nplurals=2;",
-        "nplurals=2; plural=n = 1;",     "nplurals=2; plural=(n != 1) junk;",
+        "nplurals=2; plural=(n != 1;", "nplurals=2; plural=n ? 1;",
+        "nplurals=2; plural=x;",       "nplurals=0; plural=0;",
+        "nplurals=9; plural=n;",       "nplurals=2;",
+        "nplurals=2; plural=n = 1;",   "nplurals=2; plural=(n != 1) junk;",
     };
     for (size_t i = 0; i < sizeof bad_rules / sizeof bad_rules[0]; i++) {
         char po[256];
@@ -144,12 +143,12 @@ static void test_plural_catalogues(void **state)
     assert_string_equal(i18n_ntr(en, one, many, 0), "%lld observations");
     assert_string_equal(i18n_ntr(en, one, many, 1), "%lld observation");
     assert_string_equal(i18n_ntr(en, one, many, 2), "%lld observations");
-    assert_string_equal(i18n_ntr(da, "%d period of %s", "%d periods of %s", 1),
-                        "%d periode af %s");
+    assert_string_equal(i18n_ntr(da, "%d period of %s", "%d periods of %s", 1), "%d periode af %s");
     assert_string_equal(i18n_ntr(da, "%d period of %s", "%d periods of %s", 2),
                         "%d perioder af %s");
     /* Danish "tegn" is the same in both forms. */
-    static const char sign1[] = "%d sign  \xC2\xB7  until %s", signs[] = "%d signs  \xC2\xB7  until %s";
+    static const char sign1[] = "%d sign  \xC2\xB7  until %s",
+                      signs[] = "%d signs  \xC2\xB7  until %s";
     assert_string_equal(i18n_ntr(da, sign1, signs, 1), "%d tegn  \xC2\xB7  til %s");
     assert_string_equal(i18n_ntr(da, sign1, signs, 2), "%d tegn  \xC2\xB7  til %s");
     assert_string_equal(i18n_ntr(en, sign1, signs, 1), sign1);
@@ -162,13 +161,13 @@ static void test_parse_errors(void **state)
 {
     (void)state;
     const char *bad[] = {
-        "msgid \"a\"\nmsgstr \"b\n",           /* unterminated */
-        "msgid \"a\"\nmsgstr \"\\q\"\n",       /* unknown escape */
-        "msgstr \"b\"\n",                      /* no msgid */
-        "msgid \"a\"\nbogus \"b\"\n",          /* unknown keyword */
-        "msgid \"a\"\nmsgstr \"b\" trailing\n", /* junk after the string */
-        "msgid \"a\"\nmsgstr[1] \"b\"\n",         /* a form without msgid_plural */
-        "msgid \"a\"\nmsgid_plural \"as\"\nmsgstr \"b\"\n", /* plural without forms */
+        "msgid \"a\"\nmsgstr \"b\n",                           /* unterminated */
+        "msgid \"a\"\nmsgstr \"\\q\"\n",                       /* unknown escape */
+        "msgstr \"b\"\n",                                      /* no msgid */
+        "msgid \"a\"\nbogus \"b\"\n",                          /* unknown keyword */
+        "msgid \"a\"\nmsgstr \"b\" trailing\n",                /* junk after the string */
+        "msgid \"a\"\nmsgstr[1] \"b\"\n",                      /* a form without msgid_plural */
+        "msgid \"a\"\nmsgid_plural \"as\"\nmsgstr \"b\"\n",    /* plural without forms */
         "msgid \"a\"\nmsgid_plural \"as\"\nmsgstr[9] \"b\"\n", /* no such form */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -308,10 +307,17 @@ static void test_template_translated(void **state)
             in_id = 0;
             if (id[0] && !strchr(id, '\\')) {
                 /* Words Danish shares with English. */
-                static const char *const same[] = {"OK", "Note", "Observation", "Note (%d)",
-                                                   "Feedback", "Server", "Status", "Version",
+                static const char *const same[] = {"OK",
+                                                   "Note",
+                                                   "Observation",
+                                                   "Note (%d)",
+                                                   "Feedback",
+                                                   "Server",
+                                                   "Status",
+                                                   "Version",
                                                    "Version %d  \xC2\xB7  %s  \xC2\xB7  %s",
-                                                   "%d observation", "%lld observation"};
+                                                   "%d observation",
+                                                   "%lld observation"};
                 int shared = 0;
                 for (size_t k = 0; k < sizeof same / sizeof same[0]; k++)
                     shared |= !strcmp(id, same[k]);

@@ -128,7 +128,6 @@ static void test_pin_tries_are_limited(void **state)
     th_free(t);
 }
 
-
 /* Enters a PIN on the open PIN dialog and presses OK. */
 static void enter_pin(th *t, const char *pin)
 {

@@ -15,12 +15,12 @@
 
 #include "harness.h"
 
-#define TAP(t, s)                                                                              \
-    do {                                                                                       \
-        if (th_tap_text(t, s) != 0) {                                                          \
-            fprintf(stderr, "not on screen: %s\n", s);                                        \
-            _exit(3);                                                                          \
-        }                                                                                      \
+#define TAP(t, s)                                                                                  \
+    do {                                                                                           \
+        if (th_tap_text(t, s) != 0) {                                                              \
+            fprintf(stderr, "not on screen: %s\n", s);                                             \
+            _exit(3);                                                                              \
+        }                                                                                          \
     } while (0)
 
 /* In the child: sign in, start, count, rate, half-write a note, and die.

@@ -77,8 +77,10 @@ static void test_settings_sync_now(void **state)
     th_sync = &hooks;
     th *t = th_open("set-en", 800, 1280, "en");
     th_sync = NULL;
-    db_enrolment en = {.server_url = "https://blik.example.dk", .device_id = "dev-1",
-                       .device_secret = "secret", .unit_id = DEMO_UNIT_ID};
+    db_enrolment en = {.server_url = "https://blik.example.dk",
+                       .device_id = "dev-1",
+                       .device_secret = "secret",
+                       .unit_id = DEMO_UNIT_ID};
     assert_int_equal(db_enrolment_put(t->db, &en, NULL), DB_OK);
     th_sign_in(t, "Søren Æbelø");
     TAP(t, "Settings");

@@ -96,7 +96,8 @@ static void test_chip_words(void **state)
     i18n *da = load("da"), *en = load("en");
     db_sync_counts none = {0}, some = {.waiting = 4}, review = {.waiting = 1, .conflicts = 2},
                    refused = {.rejected = 3};
-    scr_sync_state off = {0}, on = {.enrolled = 1}, ok = {.enrolled = 1, .last_ok_ms = 5, .rounds = 1},
+    scr_sync_state off = {0}, on = {.enrolled = 1},
+                   ok = {.enrolled = 1, .last_ok_ms = 5, .rounds = 1},
                    busy = {.enrolled = 1, .running = 1};
     /* No server: it says so, with what is held here; never "synced". */
     expect_chip(da, &none, NULL, SCR_CHIP_LOCAL, "Kun på denne tablet");
@@ -121,7 +122,8 @@ static void test_chip_words(void **state)
     } problems[] = {
         {SCR_SYNC_CAPTIVE, "Wi-Fi kræver login · 4 venter", "Wi-Fi needs sign-in · 4 waiting"},
         {SCR_SYNC_OFFLINE, "Ingen netværk · 4 venter", "Offline · 4 waiting"},
-        {SCR_SYNC_UNREACHABLE, "Serveren svarer ikke · 4 venter", "Server not reachable · 4 waiting"},
+        {SCR_SYNC_UNREACHABLE, "Serveren svarer ikke · 4 venter",
+         "Server not reachable · 4 waiting"},
         {SCR_SYNC_SERVER, "Fejl på serveren · 4 venter", "Server problem · 4 waiting"},
         {SCR_SYNC_TLS, "Forkert certifikat · 4 venter", "Wrong certificate · 4 waiting"},
         {SCR_SYNC_UPDATE, "Opdatér appen · 4 venter", "Update the app · 4 waiting"},
@@ -170,9 +172,9 @@ static void answer_all(th *t, model_id *ids, int n)
             if (o == 2 && first[2])
                 k = DB_SYNC_ACK_REJECTED;
             first[o] = 0;
-            assert_int_equal(db_sync_ack(t->db, e[i].change_id, k, 2, "forbidden",
-                                         "Fokusperioden er slut"),
-                             DB_OK);
+            assert_int_equal(
+                db_sync_ack(t->db, e[i].change_id, k, 2, "forbidden", "Fokusperioden er slut"),
+                DB_OK);
         }
         db_outbox_entries_free(e, got);
     }
@@ -251,7 +253,8 @@ static void test_chip_rows_and_review(void **state)
     assert_false(th_has_text(t, "Gemt på denne tablet"));
     /* The state functions say the same per record. */
     char words[300];
-    assert_int_equal(scr_record_sync_text(t->db, t->tr, ids[0], words, sizeof words), DB_SYNC_SYNCED);
+    assert_int_equal(scr_record_sync_text(t->db, t->tr, ids[0], words, sizeof words),
+                     DB_SYNC_SYNCED);
     assert_string_equal(words, "Synkroniseret");
     assert_int_equal(scr_record_sync_text(t->db, t->tr, ids[1], words, sizeof words),
                      DB_SYNC_CONFLICT);
@@ -368,7 +371,8 @@ static void test_enrolment_form(void **state)
         const char *words;
     } bad[] = {
         {SCR_ENROL_BAD_CODE, "Koden er forkert, brugt eller udløbet. Bed om en ny kode."},
-        {SCR_ENROL_TLS, "Serverens certifikat er ikke godkendt. Tjek adressen, eller angiv serverens CA."},
+        {SCR_ENROL_TLS,
+         "Serverens certifikat er ikke godkendt. Tjek adressen, eller angiv serverens CA."},
         {SCR_ENROL_UNREACHABLE, "Serveren svarer ikke. Tjek adressen og netværket."},
         {SCR_ENROL_CAPTIVE, "Wi-Fi kræver login først. Åbn en browser og log ind."},
         {SCR_ENROL_CA_FILE, "CA-filen kan ikke læses eller indeholder intet certifikat."},

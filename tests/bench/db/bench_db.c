@@ -47,19 +47,27 @@ int main(int argc, char **argv)
         const char *obs_er = people[i % 6], *obs_ee = people[(i + 1 + i / 6 % 5) % 6];
         if (!strcmp(obs_er, obs_ee))
             obs_ee = people[(i + 2) % 6];
-        db_obs_new n = {.unit_id = DEMO_UNIT_ID, .focus_id = ID("41"), .observer_id = obs_er,
-                        .observee_id = obs_ee, .room_id = ID("11"), .activity = "Samling",
-                        .context_json = "{\"children\":14,\"adults\":2}", .agreement = 1};
+        db_obs_new n = {.unit_id = DEMO_UNIT_ID,
+                        .focus_id = ID("41"),
+                        .observer_id = obs_er,
+                        .observee_id = obs_ee,
+                        .room_id = ID("11"),
+                        .activity = "Samling",
+                        .context_json = "{\"children\":14,\"adults\":2}",
+                        .agreement = 1};
         model_id id;
         if (db_obs_start(d, &n, id) != DB_OK)
             die(d, "start");
         for (int e = 0; e < 8; e++) {
             plat_fake_advance(sys, 20000);
-            if (db_obs_event(d, id, obs_er, MODEL_EV_COUNT, e % 3 ? "open_q" : "closed_q", NULL) != DB_OK)
+            if (db_obs_event(d, id, obs_er, MODEL_EV_COUNT, e % 3 ? "open_q" : "closed_q", NULL) !=
+                DB_OK)
                 die(d, "event");
         }
-        if (db_obs_note(d, id, obs_er, "Barnet rækker hånden op og venter på tur.", NULL, NULL) != DB_OK ||
-            db_obs_rate(d, id, obs_er, ID("51"), i % 3) != DB_OK || db_obs_finish(d, id, obs_er) != DB_OK)
+        if (db_obs_note(d, id, obs_er, "Barnet rækker hånden op og venter på tur.", NULL, NULL) !=
+                DB_OK ||
+            db_obs_rate(d, id, obs_er, ID("51"), i % 3) != DB_OK ||
+            db_obs_finish(d, id, obs_er) != DB_OK)
             die(d, "record");
         plat_fake_advance(sys, 3600000);
         if (i % 1000 == 999 && db_batch_end(d, 1) != DB_OK)
@@ -70,8 +78,12 @@ int main(int argc, char **argv)
     double fill_s = (double)(bench_ns() - t0) / 1e9;
 
     /* Now a live observation, tapped as a leader would. */
-    db_obs_new n = {.unit_id = DEMO_UNIT_ID, .focus_id = ID("41"), .observer_id = ID("21"),
-                    .observee_id = ID("23"), .room_id = ID("11"), .activity = "Samling",
+    db_obs_new n = {.unit_id = DEMO_UNIT_ID,
+                    .focus_id = ID("41"),
+                    .observer_id = ID("21"),
+                    .observee_id = ID("23"),
+                    .room_id = ID("11"),
+                    .activity = "Samling",
                     .agreement = 1};
     model_id live;
     if (db_obs_start(d, &n, live) != DB_OK)
@@ -80,11 +92,13 @@ int main(int argc, char **argv)
     for (int i = 0; i < taps; i++) {
         plat_fake_advance(sys, 500);
         int64_t a = bench_ns();
-        if (db_obs_event(d, live, ID("21"), MODEL_EV_COUNT, i % 2 ? "open_q" : "child_init", NULL) != DB_OK)
+        if (db_obs_event(d, live, ID("21"), MODEL_EV_COUNT, i % 2 ? "open_q" : "child_init",
+                         NULL) != DB_OK)
             die(d, "tap");
         lat[i] = (double)(bench_ns() - a) / 1e6;
     }
-    double p50 = bench_percentile(lat, (size_t)taps, 50), p99 = bench_percentile(lat, (size_t)taps, 99);
+    double p50 = bench_percentile(lat, (size_t)taps, 50),
+           p99 = bench_percentile(lat, (size_t)taps, 99);
     double mx = lat[taps - 1];
 
     /* The home screen's first page for a leader, and for a peer. */
@@ -92,7 +106,8 @@ int main(int argc, char **argv)
     double page[PAGES];
     model_observation rows[20];
     for (int k = 0; k < PAGES; k++) {
-        db_obs_filter f = {.unit_id = DEMO_UNIT_ID, .viewer_id = k % 2 ? ID("21") : ID("24"),
+        db_obs_filter f = {.unit_id = DEMO_UNIT_ID,
+                           .viewer_id = k % 2 ? ID("21") : ID("24"),
                            .status = -1};
         db_cursor cur = {0};
         int got;
@@ -109,7 +124,8 @@ int main(int argc, char **argv)
     stat(path, &st);
 
     char note[160];
-    snprintf(note, sizeof note, "%d observations stored, %d taps, WAL + synchronous=FULL", n_obs, taps);
+    snprintf(note, sizeof note, "%d observations stored, %d taps, WAL + synchronous=FULL", n_obs,
+             taps);
     bench_report("db.tap_to_durable_commit.p50", p50, "ms", note);
     bench_report("db.tap_to_durable_commit.p99", p99, "ms", note);
     bench_report("db.tap_to_durable_commit.max", mx, "ms", note);
@@ -117,7 +133,8 @@ int main(int argc, char **argv)
     snprintf(note, sizeof note, "%d observations, %lld changes waiting in the outbox", n_obs,
              (long long)waiting);
     bench_report("db.file_size", (double)st.st_size / 1048576.0, "MiB", note);
-    bench_report("db.fill_rate", n_obs / fill_s, "obs/s", "batched 1000 per transaction, 12 actions each");
+    bench_report("db.fill_rate", n_obs / fill_s, "obs/s",
+                 "batched 1000 per transaction, 12 actions each");
     free(lat);
     plat_fake_free(sys);
     char cmd[300];

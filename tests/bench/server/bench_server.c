@@ -79,7 +79,8 @@ static int make_unit(int i, const char *dir, unit_ids *u)
         return -1;
     fputs(doc, f);
     fclose(f);
-    return admin(u->tmpl, sizeof u->tmpl, "template-add", "--unit", u->unit, "--file", path, NULL) ||
+    return admin(u->tmpl, sizeof u->tmpl, "template-add", "--unit", u->unit, "--file", path,
+                 NULL) ||
            admin(u->focus, sizeof u->focus, "focus-add", "--unit", u->unit, "--question", "Q?",
                  "--from", "2026-01-01", "--to", "2026-12-31", "--template", u->tmpl, "--sign",
                  "Sign", NULL);
@@ -212,8 +213,9 @@ static double pg_rate(int batches, int per_batch, const unit_ids *u)
             model_record_key(&ch[i].rec, key);
             snprintf(seqs, sizeof seqs, "%lld", (long long)++seq);
             const char *ent = model_entity_name(ch[i].rec.entity);
-            const char *pi[] = {ent, key, u->unit, seqs, model_record_observation(&ch[i].rec),
-                                u->observer, "dev", data};
+            const char *pi[] = {
+                ent,         key,   u->unit, seqs, model_record_observation(&ch[i].rec),
+                u->observer, "dev", data};
             PGresult *r = PQexecParams(pg,
                                        "INSERT INTO y_items (entity, key, unit_id, seq,"
                                        " observation_id, version, author_id, device_id, data)"
@@ -267,7 +269,8 @@ int main(int argc, char **argv)
     tablet *t = calloc((size_t)tablets, sizeof *t);
     pthread_t *th = calloc((size_t)tablets, sizeof *th);
     const char *const extra[] = {"--pool", "16", NULL};
-    if (tca_make(dir, err, sizeof err) != 0 || tpg_new_db(pg, "blik_bench", conninfo, sizeof conninfo) != 0 ||
+    if (tca_make(dir, err, sizeof err) != 0 ||
+        tpg_new_db(pg, "blik_bench", conninfo, sizeof conninfo) != 0 ||
         tsrv_start(&S, pg, BLIK_SERVER_EXE, conninfo, dir, extra) != 0) {
         fprintf(stderr, "bench_server: setup failed %s\n", err);
         goto out;
@@ -320,7 +323,8 @@ int main(int argc, char **argv)
     double p50 = bench_percentile(lat, nlat, 50), p99 = bench_percentile(lat, nlat, 99);
     free(lat);
     char note[200];
-    snprintf(note, sizeof note, "%d tablets x %d pushes x %d records, TLS loopback, fsync on, %lld failed pushes",
+    snprintf(note, sizeof note,
+             "%d tablets x %d pushes x %d records, TLS loopback, fsync on, %lld failed pushes",
              tablets, pushes, per_push, failures);
     bench_report("server_ingest", rate, "records/s", note);
     bench_report("server_push_p50", p50, "ms", "latency of one push request");

@@ -62,8 +62,7 @@ static void fill(tablet *t, const fx_unit *u, const char *focus, const model_foc
 {
     for (int i = 0; i < n; i++) {
         model_id id;
-        db_obs_new o = {u->unit, focus, u->peer1, u->peer2, u->room, 0, "Circle time",
-                        "{}", 1};
+        db_obs_new o = {u->unit, focus, u->peer1, u->peer2, u->room, 0, "Circle time", "{}", 1};
         if (db_batch_begin(t->d) != DB_OK || db_obs_start(t->d, &o, id) != DB_OK) {
             fprintf(stderr, "bench: %s\n", db_errmsg(t->d));
             exit(1);
@@ -72,8 +71,10 @@ static void fill(tablet *t, const fx_unit *u, const char *focus, const model_foc
             db_obs_event(t->d, id, u->peer1, MODEL_EV_COUNT, "open_q", NULL);
         for (int k = 0; k < 5; k++) {
             char text[120];
-            snprintf(text, sizeof text, "Note %d: Asked an open question and waited; three "
-                                        "children answered in whole sentences.", k);
+            snprintf(text, sizeof text,
+                     "Note %d: Asked an open question and waited; three "
+                     "children answered in whole sentences.",
+                     k);
             db_obs_note(t->d, id, u->peer1, text, NULL, NULL);
         }
         for (int k = 0; k < f->n_signs; k++)
@@ -187,10 +188,13 @@ int main(void)
             return 1;
         }
         bench_report("sync_vs_pouch_push_time", push_s / pp_s, "ratio", "Blik / PouchDB, same run");
-        bench_report("sync_vs_pouch_push_bytes", push_wire / pp_b, "ratio", "Blik / PouchDB, same run");
+        bench_report("sync_vs_pouch_push_bytes", push_wire / pp_b, "ratio",
+                     "Blik / PouchDB, same run");
         bench_report("sync_vs_pouch_pull_time", pull_s / pl_s, "ratio", "Blik / PouchDB, same run");
-        bench_report("sync_vs_pouch_pull_bytes", pull_wire / pl_b, "ratio", "Blik / PouchDB, same run");
-        bench_report("sync_vs_pouch_idle_round", idle_ms / pi_ms, "ratio", "Blik / PouchDB, same run");
+        bench_report("sync_vs_pouch_pull_bytes", pull_wire / pl_b, "ratio",
+                     "Blik / PouchDB, same run");
+        bench_report("sync_vs_pouch_idle_round", idle_ms / pi_ms, "ratio",
+                     "Blik / PouchDB, same run");
     }
     tab_close(&a);
     tab_close(&c);

@@ -47,7 +47,7 @@ int main(void)
     }
     /* Where the things to tap are; the layout does not move while counting. */
     const char *targets[] = {"Åbent spørgsmål", "Lukket spørgsmål", "Barnets initiativ",
-                             "Afbrydelse", "Delvist", "Tydeligt"};
+                             "Afbrydelse",      "Delvist",          "Tydeligt"};
     int tx[6], ty[6];
     for (int i = 0; i < 6; i++) {
         int x, y, w, h;

@@ -77,8 +77,7 @@ int benchui_store(const char *dir, int n)
             if (db_obs_start(d, &o, id) != DB_OK)
                 return fail(d, "start");
             for (int e = 0; e < 3; e++)
-                if (db_obs_event(d, id, o.observer_id, MODEL_EV_COUNT, counters[fi], NULL) !=
-                    DB_OK)
+                if (db_obs_event(d, id, o.observer_id, MODEL_EV_COUNT, counters[fi], NULL) != DB_OK)
                     return fail(d, "event");
             if (i % 10 != 0 && db_obs_finish(d, id, o.observer_id) != DB_OK)
                 return fail(d, "finish");

@@ -19,8 +19,8 @@ int main(int argc, char **argv)
         w = dm.w < w ? dm.w : w;
         h = dm.h < h ? dm.h : h;
     }
-    SDL_Window *win = SDL_CreateWindow("minimal", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
-                                       w, h, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+    SDL_Window *win = SDL_CreateWindow("minimal", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w,
+                                       h, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
     SDL_Renderer *ren = win ? SDL_CreateRenderer(win, -1, SDL_RENDERER_PRESENTVSYNC) : NULL;
     if (win && !ren)
         ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);

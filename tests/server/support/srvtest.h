@@ -48,10 +48,10 @@ int tca_make(const char *dir, char *err, size_t errlen);
 typedef struct {
     pid_t pid;
     int port;
-    char dir[512];   /* where the certificate and port file are */
-    char log[600];   /* the server's standard error */
-    char url[64];    /* https://127.0.0.1:PORT */
-    char ca[600];    /* the CA file to trust */
+    char dir[512]; /* where the certificate and port file are */
+    char log[600]; /* the server's standard error */
+    char url[64];  /* https://127.0.0.1:PORT */
+    char ca[600];  /* the CA file to trust */
     tpg *pg;
 } tsrv;
 
@@ -69,11 +69,11 @@ void tsrv_kill(tsrv *s);
 /* ---- HTTPS client ---- */
 
 typedef struct {
-    long status;             /* 0 if no answer (connection refused, reset) */
-    char *body;              /* decoded (gunzipped) answer, NUL-terminated; free() it */
+    long status; /* 0 if no answer (connection refused, reset) */
+    char *body;  /* decoded (gunzipped) answer, NUL-terminated; free() it */
     size_t len;
-    int gzipped;             /* the answer came with Content-Encoding: gzip */
-    char blik[16];           /* the Blik-Server header, "" if none */
+    int gzipped;   /* the answer came with Content-Encoding: gzip */
+    char blik[16]; /* the Blik-Server header, "" if none */
     char curl_error[256];
 } thttp_resp;
 
@@ -83,9 +83,8 @@ typedef struct {
  * header line or NULL. Returns 0 if an HTTP answer came, -1 otherwise
  * (curl_error says why). Always fills *out; free out->body.
  */
-int thttp(const char *method, const char *url, const char *ca, const char *authz,
-          const void *body, size_t len, int gzip_body, const char *extra_header,
-          thttp_resp *out);
+int thttp(const char *method, const char *url, const char *ca, const char *authz, const void *body,
+          size_t len, int gzip_body, const char *extra_header, thttp_resp *out);
 void thttp_free(thttp_resp *r);
 
 #endif

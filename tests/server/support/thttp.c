@@ -77,9 +77,8 @@ static char *gz(const void *in, size_t len, size_t *out_len)
     return b;
 }
 
-int thttp(const char *method, const char *url, const char *ca, const char *authz,
-          const void *body, size_t len, int gzip_body, const char *extra_header,
-          thttp_resp *out)
+int thttp(const char *method, const char *url, const char *ca, const char *authz, const void *body,
+          size_t len, int gzip_body, const char *extra_header, thttp_resp *out)
 {
     memset(out, 0, sizeof *out);
     CURL *c = curl_easy_init();

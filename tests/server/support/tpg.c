@@ -36,10 +36,7 @@ struct tpg {
     int running;
 };
 
-const char *tpg_dir(const tpg *pg)
-{
-    return pg->dir;
-}
+const char *tpg_dir(const tpg *pg) { return pg->dir; }
 
 /* Runs argv (through runuser when needed), output to log; returns the exit
  * status or -1. */
@@ -222,8 +219,9 @@ int tpg_start(int durable, tpg **out, char *err, size_t errlen)
     }
     pg->watch_fd = -1;
     if (find_bin(pg->bin, sizeof pg->bin) != 0) {
-        snprintf(err, errlen, "PostgreSQL's server programs were not found "
-                              "(install postgresql, or set BLIK_PG_BIN)");
+        snprintf(err, errlen,
+                 "PostgreSQL's server programs were not found "
+                 "(install postgresql, or set BLIK_PG_BIN)");
         free(pg);
         return -1;
     }
@@ -237,8 +235,9 @@ int tpg_start(int durable, tpg **out, char *err, size_t errlen)
     if (pg->as_postgres) {
         struct passwd *pw = getpwnam("postgres");
         if (!pw || chown(pg->dir, pw->pw_uid, pw->pw_gid) != 0) {
-            snprintf(err, errlen, "running as root, but there is no postgres user to run "
-                                  "PostgreSQL as");
+            snprintf(err, errlen,
+                     "running as root, but there is no postgres user to run "
+                     "PostgreSQL as");
             rmdir(pg->dir);
             free(pg);
             return -1;
@@ -270,8 +269,8 @@ int tpg_start(int durable, tpg **out, char *err, size_t errlen)
     snprintf(pglog, sizeof pglog, "%s/data/postgres.log", pg->dir);
     snprintf(initdb, sizeof initdb, "%s/initdb", pg->bin);
     snprintf(ctl, sizeof ctl, "%s/pg_ctl", pg->bin);
-    const char *ia[] = {initdb, "-D", data, "-U", "blik", "-A", "trust", "-E", "UTF8",
-                        "--no-locale", "--no-sync", NULL};
+    const char *ia[] = {initdb,  "-D", data,   "-U",          "blik",      "-A",
+                        "trust", "-E", "UTF8", "--no-locale", "--no-sync", NULL};
     if (run(pg, ia, log) != 0) {
         snprintf(err, errlen, "initdb failed; see %s", log);
         return -1;
@@ -283,8 +282,8 @@ int tpg_start(int durable, tpg **out, char *err, size_t errlen)
                  "-c listen_addresses=127.0.0.1 -p %d -k %s -c max_connections=200 "
                  "-c shared_buffers=64MB%s",
                  pg->port, pg->dir, durable ? "" : " -c fsync=off -c full_page_writes=off");
-        const char *sa[] = {ctl, "start", "-D", data, "-l", pglog, "-w", "-t", "60", "-o", opts,
-                            NULL};
+        const char *sa[] = {ctl,  "start", "-D", data, "-l", pglog,
+                            "-w", "-t",    "60", "-o", opts, NULL};
         if (run(pg, sa, log) == 0) {
             pg->running = 1;
             snprintf(pg->conninfo, sizeof pg->conninfo,

@@ -34,10 +34,9 @@ int tsrv_start(tsrv *s, tpg *pg, const char *exe, const char *conninfo, const ch
     snprintf(s->log, sizeof s->log, "%s/server.log", dir);
     snprintf(s->ca, sizeof s->ca, "%s/ca.pem", dir);
     unlink(portfile);
-    const char *argv[40] = {exe,      "serve",   "--db",        conninfo, "--listen",
-                            "127.0.0.1", "--port", "0",         "--tls-cert", cert,
-                            "--tls-key", key,    "--port-file", portfile,  "--grace",
-                            "20"};
+    const char *argv[40] = {
+        exe,          "serve", "--db",      conninfo, "--listen",    "127.0.0.1", "--port",  "0",
+        "--tls-cert", cert,    "--tls-key", key,      "--port-file", portfile,    "--grace", "20"};
     int n = 16;
     for (int i = 0; extra && extra[i] && n < 39; i++)
         argv[n++] = extra[i];
