@@ -19,8 +19,9 @@
     " o.unit_id = ?1 AND (?2 = 1 OR o.observer_id = ?3 OR o.observee_id = ?3)"                     \
     " AND o.focus_id = ?4 AND (?5 = '' OR o.room_id = ?5) AND (?6 = '' OR o.observer_id = ?6)"     \
     " AND (?7 = 0 OR o.started_at >= ?7) AND (?8 = 0 OR o.started_at < ?8)"                        \
-    " AND o.status = " DB_Q(DB_OBS_FINISHED)
+    " AND o.status = " DB_SQL_OBS_FINISHED
 #define HIST_BUCKET "(o.started_at - ?9) / ?10"
+#define HIST_SEEN DB_Q(DB_HIST_SEEN_LEVEL)
 #define HIST_IN_RANGE " AND o.started_at >= ?9 AND " HIST_BUCKET " < ?11"
 
 /* Binds the filter: the viewer must be someone this tablet knows, and is a
@@ -118,17 +119,16 @@ int db_hist_focus(db *d, const db_hist_filter *f, const model_focus *focus, cons
                                   ", count(*), sum(max(o.ended_at - o.started_at, 0))"
                                   " FROM observation o WHERE" HIST_WHERE HIST_IN_RANGE
                                   " GROUP BY 1";
-    static const char rating_sql[] =
-        "SELECT " HIST_BUCKET ", r.sign_id, count(*), sum(r.level >= " DB_Q(
-            DB_HIST_SEEN_LEVEL) ")"
-                                " FROM observation o JOIN rating r ON r.observation_id = o.id"
-                                " WHERE" HIST_WHERE HIST_IN_RANGE " AND r.level >= 0 GROUP BY 1, 2";
-    static const char event_sql[] =
-        "SELECT " HIST_BUCKET ", e.key, count(*)"
-        " FROM observation o JOIN event e ON e.observation_id = o.id"
-        " WHERE" HIST_WHERE HIST_IN_RANGE
-        " AND e.kind = " DB_Q(DB_EV_COUNT) " AND NOT EXISTS (SELECT 1 FROM event u WHERE u.kind = " DB_Q(
-            DB_EV_UNDO) " AND u.target_id = e.id) GROUP BY 1, 2";
+    static const char rating_sql[] = "SELECT " HIST_BUCKET
+                                     ", r.sign_id, count(*), sum(r.level >= " HIST_SEEN ")"
+                                     " FROM observation o JOIN rating r ON r.observation_id = o.id"
+                                     " WHERE" HIST_WHERE HIST_IN_RANGE
+                                     " AND r.level >= 0 GROUP BY 1, 2";
+    static const char event_sql[] = "SELECT " HIST_BUCKET ", e.key, count(*)"
+                                    " FROM observation o JOIN event e ON e.observation_id = o.id"
+                                    " WHERE" HIST_WHERE HIST_IN_RANGE
+                                    " AND e.kind = " DB_SQL_EV_COUNT " AND NOT " DB_SQL_UNDONE
+                                    " GROUP BY 1, 2";
     *n = 0;
     if (max < 1 || max > DB_HIST_MAX_BUCKETS || width_ms < 1)
         return db_fail(d, DB_INVALID, "A history has 1 to %d periods of at least 1 ms.",

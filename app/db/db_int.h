@@ -35,7 +35,7 @@ struct db {
 };
 
 /*
- * Enum values written into SQL text: `" AND kind = " DB_Q(DB_EV_UNDO)`. They
+ * Enum values written into SQL text: `" AND kind = " DB_SQL_EV_UNDO`. They
  * are literals, not bound values, because the planner matches a partial
  * index (event_undo: kind = 4) only against a literal. Each is tied to its
  * enum, so that the enum stays the one truth: changing one without the
@@ -52,6 +52,17 @@ _Static_assert(DB_EV_COUNT == MODEL_EV_COUNT && DB_EV_STATE_START == MODEL_EV_ST
                    DB_EV_STATE_STOP == MODEL_EV_STATE_STOP && DB_EV_UNDO == MODEL_EV_UNDO,
                "the event kinds in SQL are model_event_kind's");
 _Static_assert(DB_OBS_FINISHED == MODEL_OBS_FINISHED, "the status in SQL is model_obs_status's");
+/* The same values as SQL text, to stand between string literals. */
+#define DB_SQL_EV_COUNT DB_Q(DB_EV_COUNT)
+#define DB_SQL_EV_STATE_START DB_Q(DB_EV_STATE_START)
+#define DB_SQL_EV_STATE_STOP DB_Q(DB_EV_STATE_STOP)
+#define DB_SQL_EV_UNDO DB_Q(DB_EV_UNDO)
+#define DB_SQL_OBS_FINISHED DB_Q(DB_OBS_FINISHED)
+/* An event `e` that an undo took back: the one place that says so in SQL
+ * (the replay in db_obs_tally, counts, the last undoable event, the open
+ * state, and history all read it). */
+#define DB_SQL_UNDONE                                                                              \
+    "EXISTS (SELECT 1 FROM event u WHERE u.kind = " DB_SQL_EV_UNDO " AND u.target_id = e.id)"
 
 /* Sets the handle's message and returns rc, so that a failure reads
  * `return db_fail(d, DB_INVALID, "...")`. */

@@ -402,13 +402,10 @@ int db_obs_rate(db *d, const char *obs_id, const char *actor_id, const char *sig
  * is a start. */
 static int state_running(db *d, const char *obs_id, const char *key, int *running)
 {
-    sqlite3_stmt *st = db_stmt(
-        d,
-        "SELECT kind FROM event e WHERE observation_id = ?1"
-        " AND key = ?2 AND kind IN (" DB_Q(DB_EV_STATE_START) ", " DB_Q(
-            DB_EV_STATE_STOP) ") AND NOT EXISTS (SELECT 1 FROM event u"
-                              " WHERE u.kind = " DB_Q(DB_EV_UNDO) " AND u.target_id = e.id)"
-                                                                  " ORDER BY rowid DESC LIMIT 1");
+    sqlite3_stmt *st = db_stmt(d, "SELECT kind FROM event e WHERE observation_id = ?1"
+                                  " AND key = ?2 AND kind IN (" DB_SQL_EV_STATE_START
+                                  ", " DB_SQL_EV_STATE_STOP ")"
+                                  " AND NOT " DB_SQL_UNDONE " ORDER BY rowid DESC LIMIT 1");
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, obs_id);
@@ -516,13 +513,10 @@ static void read_event(sqlite3_stmt *st, void *out)
 int db_obs_last_undoable(db *d, const char *obs_id, model_event *out)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = db_stmt(
-        d, "SELECT id, observation_id, kind, key, target_id, at"
-           " FROM event e WHERE observation_id = ?1"
-           " AND kind <> " DB_Q(
-               DB_EV_UNDO) " AND NOT EXISTS"
-                           " (SELECT 1 FROM event u WHERE u.kind = " DB_Q(
-                               DB_EV_UNDO) " AND u.target_id = e.id) ORDER BY rowid DESC LIMIT 1");
+    sqlite3_stmt *st = db_stmt(d, "SELECT id, observation_id, kind, key, target_id, at"
+                                  " FROM event e WHERE observation_id = ?1"
+                                  " AND kind <> " DB_SQL_EV_UNDO " AND NOT " DB_SQL_UNDONE
+                                  " ORDER BY rowid DESC LIMIT 1");
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, obs_id);
@@ -813,13 +807,9 @@ int db_obs_tally(db *d, const char *obs_id, const model_template *t, model_event
 {
     memset(out, 0, sizeof *out);
     *n = 0;
-    sqlite3_stmt *st = db_stmt(
-        d, "SELECT id, observation_id, kind, key, target_id, at,"
-           " kind = " DB_Q(DB_EV_UNDO) " OR EXISTS (SELECT 1 FROM event u"
-                                       " WHERE u.kind = " DB_Q(
-                                           DB_EV_UNDO) " AND u.target_id = e.id)"
-                                                       " FROM event e"
-                                                       " WHERE observation_id = ?1 ORDER BY rowid");
+    sqlite3_stmt *st = db_stmt(d, "SELECT id, observation_id, kind, key, target_id, at,"
+                                  " kind = " DB_SQL_EV_UNDO " OR " DB_SQL_UNDONE
+                                  " FROM event e WHERE observation_id = ?1 ORDER BY rowid");
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, obs_id);
@@ -844,12 +834,9 @@ int db_obs_counts(db *d, const char *obs_id, const model_template *t,
                   int counts[MODEL_MAX_COUNTERS])
 {
     memset(counts, 0, sizeof(int) * MODEL_MAX_COUNTERS);
-    sqlite3_stmt *st = db_stmt(
-        d,
-        "SELECT key, count(*) FROM event e WHERE observation_id = ?1"
-        " AND kind = " DB_Q(DB_EV_COUNT) " AND NOT EXISTS"
-                                         " (SELECT 1 FROM event u WHERE u.kind = " DB_Q(
-                                             DB_EV_UNDO) " AND u.target_id = e.id) GROUP BY key");
+    sqlite3_stmt *st = db_stmt(d, "SELECT key, count(*) FROM event e WHERE observation_id = ?1"
+                                  " AND kind = " DB_SQL_EV_COUNT " AND NOT " DB_SQL_UNDONE
+                                  " GROUP BY key");
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, obs_id);
