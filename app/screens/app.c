@@ -543,6 +543,32 @@ void scr_heading(scr_app *a, ui_rect col, int *y, const char *text)
     *y += ui_dp(u, 40);
 }
 
+/* One sign of the open observation with its scale as a row of chips, the
+ * way both the observe screen and the correction dialog show it: the text
+ * is drawn only where it falls inside the list, and the chip of the level
+ * in the store is marked. Returns the level tapped, or -1. */
+int scr_sign_scale(scr_app *a, ui_rect list, int *y, int w, const char *id, int s)
+{
+    ui_ctx *u = a->ui;
+    const char *text = a->s.cur.focus.signs[s].text;
+    const model_template *t = &a->s.cur.tmpl;
+    int th = ui_wrap(u, ui_r(0, 0, w, 0), PLAT_FONT_BODY, UI_TEXT, text, 0);
+    if (*y + th > list.y && *y < list.y + list.h)
+        ui_wrap(u, ui_r(list.x, *y, w, th), PLAT_FONT_BODY, UI_TEXT, text, 1);
+    *y += th + ui_dp(u, 6);
+    int n = t->n_scale > 0 ? t->n_scale : 1;
+    int cw = (w - ui_dp(u, 8) * (n - 1)) / n;
+    int tapped = -1;
+    for (int l = 0; l < t->n_scale; l++) {
+        ui_rect c = {list.x + l * (cw + ui_dp(u, 8)), *y, cw, ui_dp(u, 52)};
+        if (ui_chip(u, ui_idn(id, s * MODEL_MAX_SCALE + l), c, t->scale[l],
+                    a->s.cur.levels[s] == l))
+            tapped = l;
+    }
+    *y += ui_dp(u, 52 + 18);
+    return tapped;
+}
+
 void scr_open_summary(scr_app *a, const char *obs_id, scr_screen back)
 {
     model_id id;

@@ -190,7 +190,6 @@ static void signs_pane(scr_app *a, ui_rect pane)
 {
     ui_ctx *u = a->ui;
     const model_focus *f = &a->s.cur.focus;
-    const model_template *t = &a->s.cur.tmpl;
     ui_fill(u, pane, UI_SURFACE, ui_dp(u, 12));
     ui_rect in = ui_inset(pane, ui_dp(u, 12));
     int qh = ui_wrap(u, in, PLAT_FONT_BOLD, UI_PRIMARY, f->question, 0);
@@ -204,21 +203,11 @@ static void signs_pane(scr_app *a, ui_rect pane)
     int top = ui_list_begin(u, lid, in), y = top;
     int w = in.w - ui_dp(u, 10);
     for (int s = 0; s < f->n_signs; s++) {
-        int th = ui_wrap(u, ui_r(0, 0, w, 0), PLAT_FONT_BODY, UI_TEXT, f->signs[s].text, 0);
-        if (y + th > in.y && y < in.y + in.h)
-            ui_wrap(u, ui_r(in.x, y, w, th), PLAT_FONT_BODY, UI_TEXT, f->signs[s].text, 1);
-        y += th + ui_dp(u, 6);
-        int n = t->n_scale > 0 ? t->n_scale : 1;
-        int cw = (w - ui_dp(u, 8) * (n - 1)) / n;
-        for (int l = 0; l < t->n_scale; l++) {
-            ui_rect c = {in.x + l * (cw + ui_dp(u, 8)), y, cw, ui_dp(u, 52)};
-            if (ui_chip(u, ui_idn("obs.rate", s * MODEL_MAX_SCALE + l), c, t->scale[l],
-                        a->s.cur.levels[s] == l)) {
-                int level = a->s.cur.levels[s] == l ? -1 : l;
-                changed(a, db_obs_rate(a->db, obs_id(a), a->s.user.id, f->signs[s].id, level));
-            }
+        int l = scr_sign_scale(a, in, &y, w, "obs.rate", s);
+        if (l >= 0) { /* a tap on the marked level takes the rating back */
+            int level = a->s.cur.levels[s] == l ? -1 : l;
+            changed(a, db_obs_rate(a->db, obs_id(a), a->s.user.id, f->signs[s].id, level));
         }
-        y += ui_dp(u, 52 + 18);
     }
     ui_list_end(u, lid, y - top);
 }

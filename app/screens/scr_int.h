@@ -363,6 +363,9 @@ void scr_draft_put(scr_app *a, db_draft_field field, const char *text);
 int scr_draft_get(scr_app *a, db_draft_field field, char *out, size_t cap);
 /* A heading in a scrolling column; advances *y. */
 void scr_heading(scr_app *a, ui_rect col, int *y, const char *text);
+/* One sign of the open observation and its scale as chips at *y in a list
+ * (ids from `id`); advances *y and returns the level tapped, or -1. */
+int scr_sign_scale(scr_app *a, ui_rect list, int *y, int w, const char *id, int s);
 /* Opens an observation's summary, remembering where back goes. */
 void scr_open_summary(scr_app *a, const char *obs_id, scr_screen back);
 /* 1 if the signed-in person may see the observation (observer, observee,

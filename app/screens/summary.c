@@ -169,6 +169,17 @@ static int corrections(scr_app *a, ui_rect col, int y)
 /* Correcting a finished observation: its activity and the rating of each
  * sign. Every change is saved at once as a new revision, shown in the
  * summary's list of corrections. */
+/* Reads the open observation again after a correction, so that what the
+ * summary shows is what the store now holds (the id is copied first: the
+ * load overwrites the struct it came from). */
+static void reload(scr_app *a)
+{
+    model_id id;
+    snprintf(id, sizeof id, "%s", a->s.cur.obs.id);
+    scr_load_obs(a, id);
+    scr_summary_enter(a);
+}
+
 static void correct_dialog(scr_app *a)
 {
     ui_ctx *u = a->ui;
@@ -178,7 +189,6 @@ static void correct_dialog(scr_app *a)
         a->dialog = DLG_NONE;
         return;
     }
-    const model_template *t = &a->s.cur.tmpl;
     const model_focus *f = &a->s.cur.focus;
     ui_label(u, ui_cut_top(&in, ui_dp(u, 40)), PLAT_FONT_TITLE, UI_TEXT,
              T("Correct the observation"), UI_LEFT);
@@ -208,10 +218,7 @@ static void correct_dialog(scr_app *a)
         int rc = db_obs_update(a->db, a->s.cur.obs.id, a->s.user.id, a->s.summary.corr_activity,
                                NULL);
         scr_set_error(a, rc);
-        model_id id;
-        snprintf(id, sizeof id, "%s", a->s.cur.obs.id);
-        scr_load_obs(a, id);
-        scr_summary_enter(a);
+        reload(a);
         ui_reset_input(u);
         return;
     }
@@ -220,25 +227,11 @@ static void correct_dialog(scr_app *a)
     int top = ui_list_begin(u, lid, in), y = top;
     int w = in.w - ui_dp(u, 12);
     for (int s = 0; s < f->n_signs; s++) {
-        int th = ui_wrap(u, ui_r(0, 0, w, 0), PLAT_FONT_BODY, UI_TEXT, f->signs[s].text, 0);
-        ui_wrap(u, ui_r(in.x, y, w, th), PLAT_FONT_BODY, UI_TEXT, f->signs[s].text, 1);
-        y += th + ui_dp(u, 6);
-        int n = t->n_scale > 0 ? t->n_scale : 1;
-        int cw = (w - ui_dp(u, 8) * (n - 1)) / n;
-        for (int l = 0; l < t->n_scale; l++) {
-            ui_rect c = {in.x + l * (cw + ui_dp(u, 8)), y, cw, ui_dp(u, 52)};
-            if (ui_chip(u, ui_idn("corr.rate", s * MODEL_MAX_SCALE + l), c, t->scale[l],
-                        a->s.cur.levels[s] == l) &&
-                a->s.cur.levels[s] != l) {
-                int rc = db_obs_rate(a->db, a->s.cur.obs.id, a->s.user.id, f->signs[s].id, l);
-                scr_set_error(a, rc);
-                model_id id;
-                snprintf(id, sizeof id, "%s", a->s.cur.obs.id);
-                scr_load_obs(a, id);
-                scr_summary_enter(a);
-            }
+        int l = scr_sign_scale(a, in, &y, w, "corr.rate", s);
+        if (l >= 0 && a->s.cur.levels[s] != l) {
+            scr_set_error(a, db_obs_rate(a->db, a->s.cur.obs.id, a->s.user.id, f->signs[s].id, l));
+            reload(a);
         }
-        y += ui_dp(u, 52 + 18);
     }
     ui_list_end(u, lid, y - top);
 }
