@@ -91,9 +91,18 @@ long long srv_admin_audit_begin(const srv_admin_cmd *c, char *err, size_t errlen
 {
     char detail[1024], actor[80];
     size_t n = (size_t)snprintf(detail, sizeof detail, "%s", c->name);
-    for (int i = 0; i < c->n_given && n < sizeof detail; i++)
-        n += (size_t)snprintf(detail + n, sizeof detail - n, " --%s %s", c->given[i].opt,
-                              c->given[i].free_text ? "[text]" : c->given[i].val);
+    /* An option that does not fit whole is left out with the rest, so the
+     * detail never ends inside a character (PostgreSQL refuses such text,
+     * and the command would then not run). */
+    for (int i = 0; i < c->n_given && n < sizeof detail; i++) {
+        int k = snprintf(detail + n, sizeof detail - n, " --%s %s", c->given[i].opt,
+                         c->given[i].free_text ? "[text]" : c->given[i].val);
+        if (k < 0 || (size_t)k >= sizeof detail - n) {
+            detail[n] = '\0';
+            break;
+        }
+        n += (size_t)k;
+    }
     const char *unit = c->val[SRV_OPT_UNIT];
     const char *subject = c->val[SRV_OPT_PERSON] ? c->val[SRV_OPT_PERSON] : c->val[SRV_OPT_DEVICE];
     srv_admin_actor(actor, sizeof actor);

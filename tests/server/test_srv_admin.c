@@ -221,6 +221,22 @@ static void test_options_refused_before_anything_changes(void **state)
              " AND a.detail = 'room-add --unit %s --name [text] -> exit 0'",
              room, U.unit);
     assert_int_equal(fx_count(&W, sql), 1);
+    /* A command line longer than the audit row's detail still runs and is
+     * logged: the option that does not fit whole is left out, never cut
+     * inside a character (a path of 600 "æ" is 1,200 bytes). */
+    char path[1300] = "/nonexistent/";
+    for (int i = 0; i < 600; i++)
+        strcat(path, "\xc3\xa6");
+    long long audits = fx_count(&W, "SELECT count(*) FROM audit_log");
+    assert_int_not_equal(
+        fx_admin(&W, out, sizeof out, NULL, "template-add", "--unit", U.unit, "--file", path, NULL),
+        0);
+    assert_int_equal(fx_count(&W, "SELECT count(*) FROM audit_log"), audits + 1);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)"
+             " AND action = 'template-add' AND detail LIKE 'template-add --unit %s -> exit %%'",
+             U.unit);
+    assert_int_equal(fx_count(&W, sql), 1);
     /* Repeated --sign values are all kept. */
     model_id fid;
     assert_int_equal(fx_admin(&W, fid, sizeof fid, NULL, "focus-add", "--unit", U.unit,
