@@ -173,22 +173,32 @@ static unsigned long long rule_binary(rule *r, int level)
     return v;
 }
 
+/* A condition `c ? a : b`, nested to the right. It recurses for each
+ * branch, so it counts towards the same depth bound as parentheses: a
+ * hostile catalogue cannot make the reader recurse without end. */
 static unsigned long long rule_cond(rule *r)
 {
-    unsigned long long c = rule_binary(r, 0);
-    rule_space(r);
-    if (r->bad || *r->p != '?')
-        return c;
-    r->p++;
-    unsigned long long a = rule_cond(r);
-    rule_space(r);
-    if (*r->p != ':') {
+    if (++r->depth > 64) {
         r->bad = 1;
         return 0;
     }
-    r->p++;
-    unsigned long long b = rule_cond(r);
-    return c ? a : b;
+    unsigned long long c = rule_binary(r, 0), v = c;
+    rule_space(r);
+    if (!r->bad && *r->p == '?') {
+        r->p++;
+        unsigned long long a = rule_cond(r);
+        rule_space(r);
+        if (*r->p != ':') {
+            r->bad = 1;
+            v = 0;
+        } else {
+            r->p++;
+            unsigned long long b = rule_cond(r);
+            v = c ? a : b;
+        }
+    }
+    r->depth--;
+    return v;
 }
 
 /* Which form n takes; -1 if the rule cannot be read. */
