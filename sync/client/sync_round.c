@@ -441,8 +441,11 @@ int sync_conflict_take_theirs(db *d, const char *change_id, char *err, size_t er
         rc = SYNC_INVALID;
     } else {
         db_sync_item it = {&x->theirs, x->server_version};
-        if (db_batch_begin(d) != DB_OK || db_sync_apply(d, &it, 1) != DB_OK ||
-            db_sync_conflict_close(d, change_id) != DB_OK) {
+        if (db_batch_begin(d) != DB_OK) {
+            snprintf(err, errlen, "%s", db_errmsg(d));
+            rc = SYNC_STORE; /* nothing was begun, so nothing is ended */
+        } else if (db_sync_apply(d, &it, 1) != DB_OK ||
+                   db_sync_conflict_close(d, change_id) != DB_OK) {
             snprintf(err, errlen, "%s", db_errmsg(d));
             db_batch_end(d, 0);
             rc = SYNC_STORE;
