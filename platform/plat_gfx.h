@@ -57,7 +57,9 @@ typedef enum {
     PLAT_EV_KEY,    /* a special key: key is one of plat_key */
     PLAT_EV_RESIZE, /* the drawable changed size or scale */
     PLAT_EV_EXPOSE, /* the window needs drawing again */
-    PLAT_EV_QUIT    /* the user or the system asked the app to close */
+    PLAT_EV_QUIT,   /* the user or the system asked the app to close */
+    PLAT_EV_WHEEL   /* a mouse wheel or two-finger scroll at (x, y): key notches,
+                       positive towards the end of a list (down) */
 } plat_ev_kind;
 
 typedef enum {

@@ -449,7 +449,7 @@ void scr_frame(scr_app *a, const plat_event *ev)
         if (ev->kind == PLAT_EV_QUIT)
             a->quit = 1;
         if (ev->kind == PLAT_EV_DOWN || ev->kind == PLAT_EV_MOVE || ev->kind == PLAT_EV_UP ||
-            ev->kind == PLAT_EV_TEXT || ev->kind == PLAT_EV_KEY) {
+            ev->kind == PLAT_EV_TEXT || ev->kind == PLAT_EV_KEY || ev->kind == PLAT_EV_WHEEL) {
             /* Idle means no touch: the lock counts from the last one. */
             if (a->s.signed_in && mono - a->last_input >= idle_limit(a))
                 scr_lock(a);

@@ -10,6 +10,7 @@
 
 /* How far a finger may wander and still tap, in dp. */
 #define SLOP_DP 10
+#define WHEEL_DP 64 /* how far one notch of a mouse wheel scrolls a list */
 /* Momentum decays with this time constant (ms); below MIN_VEL it stops. */
 #define DECAY_MS 325.0f
 #define MIN_VEL 0.02f
@@ -145,6 +146,11 @@ void ui_input(ui_ctx *c, const plat_event *ev)
         break;
     }
     case PLAT_EV_KEY: c->key = ev->key; break;
+    case PLAT_EV_WHEEL:
+        c->wheel = ev->key;
+        c->wheel_x = ev->x;
+        c->wheel_y = ev->y;
+        break;
     case PLAT_EV_RESIZE: c->video->size(c->video, &c->w, &c->h, &c->scale); break;
     default: break;
     }
@@ -178,6 +184,7 @@ void ui_end(ui_ctx *c)
     c->pressed = 0;
     c->released = 0;
     c->key = PLAT_KEY_NONE;
+    c->wheel = 0;
     c->typed_len = 0;
     c->typed[0] = 0;
     /* Keys tapped on the on-screen keyboard reach the field next frame. */
@@ -850,6 +857,13 @@ int ui_list_begin(ui_ctx *c, ui_id id, ui_rect view)
         l->drag_start = l->offset;
         l->last_y = c->py;
         l->last_t = c->now;
+    }
+    /* A wheel turned over the list scrolls it by a few lines a notch (the
+     * outermost list under the pointer takes it), and stops any fling. */
+    if (c->wheel && touchable(c, view, c->wheel_x, c->wheel_y)) {
+        l->offset += (float)(c->wheel * ui_dp(c, WHEEL_DP));
+        l->vel = 0;
+        c->wheel = 0;
     }
     if (c->press_list == id && c->dragging && (c->down || c->released)) {
         float before = l->offset;

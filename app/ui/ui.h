@@ -99,6 +99,8 @@ struct ui_ctx {
     char typed[UI_TYPED_MAX];
     int typed_len;
     int key;   /* plat_key */
+    int wheel; /* wheel notches at (wheel_x, wheel_y), positive downwards; 0 once a list took them */
+    int wheel_x, wheel_y;
     int block; /* 1 while drawing beneath a dialog: no input */
 
     /* text focus */

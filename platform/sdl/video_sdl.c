@@ -179,6 +179,17 @@ static int map_event(sdl_video *v, const SDL_Event *e, plat_event *ev)
         ev->x = (int)((float)e->motion.x * v->rx);
         ev->y = (int)((float)e->motion.y * v->ry);
         return 1;
+    case SDL_MOUSEWHEEL: {
+        /* SDL counts away from the user as positive; a list counts down. */
+        int dy = e->wheel.direction == SDL_MOUSEWHEEL_FLIPPED ? e->wheel.y : -e->wheel.y;
+        if (dy == 0)
+            return 0;
+        ev->kind = PLAT_EV_WHEEL;
+        ev->key = dy;
+        ev->x = (int)((float)e->wheel.mouseX * v->rx);
+        ev->y = (int)((float)e->wheel.mouseY * v->ry);
+        return 1;
+    }
     case SDL_TEXTINPUT:
         ev->kind = PLAT_EV_TEXT;
         snprintf(ev->text, sizeof ev->text, "%s", e->text.text);
@@ -535,6 +546,13 @@ int plat_video_push(plat_video *t, const plat_event *ev)
                            : ev->key == PLAT_KEY_ESCAPE  ? SDLK_ESCAPE
                            : ev->key == PLAT_KEY_TAB     ? SDLK_TAB
                                                          : SDLK_UNKNOWN;
+        break;
+    case PLAT_EV_WHEEL:
+        e.type = SDL_MOUSEWHEEL;
+        e.wheel.direction = SDL_MOUSEWHEEL_NORMAL;
+        e.wheel.y = -ev->key;
+        e.wheel.mouseX = x;
+        e.wheel.mouseY = y;
         break;
     case PLAT_EV_QUIT: e.type = SDL_QUIT; break;
     default: return -1;

@@ -128,6 +128,32 @@ static void test_input_through_sdl_queue(void **state)
     th_free(t);
 }
 
+/* A mouse wheel through SDL's queue arrives as a wheel event at the
+ * pointer, counted in notches towards the end of a list (SDL counts the
+ * other way). */
+static void test_wheel_through_sdl_queue(void **state)
+{
+    (void)state;
+    th *t = th_open("loop-wheel", 1280, 800, "da");
+    plat_event ev = {0};
+    ev.kind = PLAT_EV_WHEEL;
+    ev.key = 2;
+    ev.x = 300;
+    ev.y = 400;
+    assert_int_equal(plat_video_push(t->video, &ev), 0);
+    plat_event got = {0};
+    assert_int_equal(t->video->wait(t->video, 50, &got), 1);
+    assert_int_equal(got.kind, PLAT_EV_WHEEL);
+    assert_int_equal(got.key, 2);
+    assert_int_equal(got.x, 300);
+    assert_int_equal(got.y, 400);
+    ev.key = -1;
+    assert_int_equal(plat_video_push(t->video, &ev), 0);
+    assert_int_equal(t->video->wait(t->video, 50, &got), 1);
+    assert_int_equal(got.key, -1);
+    th_free(t);
+}
+
 int main(void)
 {
     setenv("TZ", "UTC", 1);
@@ -135,6 +161,7 @@ int main(void)
         cmocka_unit_test(test_idle_home_draws_once),
         cmocka_unit_test(test_observe_wakes_each_second),
         cmocka_unit_test(test_input_through_sdl_queue),
+        cmocka_unit_test(test_wheel_through_sdl_queue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,6 +75,9 @@ static void test_button_fires_on_release_inside(void **state)
     plat_video_close(v);
 }
 
+/* 1 to draw the list beneath a dialog, where it takes no input. */
+static int list_blocked;
+
 /* A list of 50 rows of 60 px in a 400 px view; returns the row tapped. */
 static int list_frame(ui_ctx *c, const plat_event *e)
 {
@@ -82,6 +85,7 @@ static int list_frame(ui_ctx *c, const plat_event *e)
         ui_input(c, e);
     ui_begin(c, now_ms);
     now_ms += 16;
+    ui_block(c, list_blocked);
     ui_rect view = ui_r(0, 0, 400, 400);
     int top = ui_list_begin(c, ui_ids("l"), view), hit = -1;
     for (int i = 0; i < 50; i++) {
@@ -91,6 +95,51 @@ static int list_frame(ui_ctx *c, const plat_event *e)
     ui_list_end(c, ui_ids("l"), 50 * 60);
     ui_end(c);
     return hit;
+}
+
+/* A mouse wheel (or a trackpad's two-finger scroll) turned over a list
+ * scrolls it by 64 dp a notch, within its ends; turned elsewhere, or over
+ * a list beneath a dialog, it scrolls nothing. */
+static void test_list_wheel(void **state)
+{
+    (void)state;
+    plat_video *v = plat_video_null(800, 600, 1);
+    ui_ctx *c = ui_new(v);
+    list_frame(c, NULL);
+    plat_event w = ev(PLAT_EV_WHEEL, 200, 200);
+    w.key = 3;
+    list_frame(c, &w);
+    assert_int_equal(ui_list_offset(c, ui_ids("l")), 3 * 64);
+    w.key = -1;
+    list_frame(c, &w);
+    assert_int_equal(ui_list_offset(c, ui_ids("l")), 2 * 64);
+    /* Outside the list's view: nothing moves. */
+    plat_event out = ev(PLAT_EV_WHEEL, 600, 200);
+    out.key = 5;
+    list_frame(c, &out);
+    assert_int_equal(ui_list_offset(c, ui_ids("l")), 2 * 64);
+    /* Past either end it stops at the end. */
+    w.key = -100;
+    list_frame(c, &w);
+    assert_int_equal(ui_list_offset(c, ui_ids("l")), 0);
+    w.key = 1000;
+    list_frame(c, &w);
+    assert_int_equal(ui_list_offset(c, ui_ids("l")), 50 * 60 - 400);
+    /* A turn is used once: the next frame without input stays put, and a
+     * tap still lands on the row under the pointer. */
+    list_frame(c, NULL);
+    assert_int_equal(ui_list_offset(c, ui_ids("l")), 50 * 60 - 400);
+    plat_event d = ev(PLAT_EV_DOWN, 200, 30), u = ev(PLAT_EV_UP, 200, 30);
+    list_frame(c, &d);
+    assert_int_equal(list_frame(c, &u), (50 * 60 - 400 + 30) / 60);
+    /* Beneath a dialog the list does not move. */
+    list_blocked = 1;
+    w.key = -3;
+    list_frame(c, &w);
+    list_blocked = 0;
+    assert_int_equal(ui_list_offset(c, ui_ids("l")), 50 * 60 - 400);
+    ui_free(c);
+    plat_video_close(v);
 }
 
 static void test_list_drag_momentum(void **state)
@@ -371,6 +420,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_button_fires_on_release_inside),
         cmocka_unit_test(test_list_drag_momentum),
+        cmocka_unit_test(test_list_wheel),
         cmocka_unit_test(test_text_field),
         cmocka_unit_test(test_onscreen_keyboard),
         cmocka_unit_test(test_dialog_never_traps),
