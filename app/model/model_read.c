@@ -76,14 +76,24 @@ json_t *model_rd_need(json_t *o, const char *k, const char *where, model_err *er
     return v;
 }
 
+/* The member k of o, which must be there and be a string; NULL (and the
+ * error set) if not. The text, id and word readers start from it. */
+static json_t *rd_string(json_t *o, const char *k, const char *where, model_err *err)
+{
+    json_t *v = model_rd_need(o, k, where, err);
+    if (v && !json_is_string(v)) {
+        model_err_set(err, MODEL_E_TYPE, "%s: \"%s\" must be a string.", where, k);
+        return NULL;
+    }
+    return v;
+}
+
 int model_rd_text(json_t *o, const char *k, char *dst, size_t cap, int multiline, int allow_empty,
                   const char *where, model_err *err)
 {
-    json_t *v = model_rd_need(o, k, where, err);
+    json_t *v = rd_string(o, k, where, err);
     if (!v)
         return -1;
-    if (!json_is_string(v))
-        return model_err_set(err, MODEL_E_TYPE, "%s: \"%s\" must be a string.", where, k);
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
     if (n >= cap)
@@ -108,11 +118,9 @@ int model_rd_text(json_t *o, const char *k, char *dst, size_t cap, int multiline
 int model_rd_id(json_t *o, const char *k, char *dst, int allow_empty, const char *where,
                 model_err *err)
 {
-    json_t *v = model_rd_need(o, k, where, err);
+    json_t *v = rd_string(o, k, where, err);
     if (!v)
         return -1;
-    if (!json_is_string(v))
-        return model_err_set(err, MODEL_E_TYPE, "%s: \"%s\" must be a string.", where, k);
     const char *s = json_string_value(v);
     if (allow_empty && !*s) {
         dst[0] = 0;
@@ -167,11 +175,9 @@ int model_rd_bool(json_t *o, const char *k, int *dst, const char *where, model_e
 int model_rd_word(json_t *o, const char *k, const char *const *words, int n, int *dst,
                   const char *where, model_err *err)
 {
-    json_t *v = model_rd_need(o, k, where, err);
+    json_t *v = rd_string(o, k, where, err);
     if (!v)
         return -1;
-    if (!json_is_string(v))
-        return model_err_set(err, MODEL_E_TYPE, "%s: \"%s\" must be a string.", where, k);
     for (int i = 0; i < n; i++)
         if (!strcmp(json_string_value(v), words[i])) {
             *dst = i;
