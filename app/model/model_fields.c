@@ -24,35 +24,40 @@ static void copy_cut(char *dst, size_t cap, const char *text)
     dst[len] = 0;
 }
 
-static void add_text(model_field *out, int max, int *n, const char *name, const char *text)
+/* The next field of the list, cleared and named; NULL once max are taken
+ * (the rest of the record is left out rather than written past the end). */
+static model_field *next_field(model_field *out, int max, int *n, const char *name, int kind)
 {
     if (*n >= max)
-        return;
-    model_field *f = &out[(*n)++];
-    memset(f, 0, sizeof *f);
-    f->name = name;
-    f->kind = MODEL_FIELD_TEXT;
-    copy_cut(f->text, sizeof f->text, text);
-}
-
-static void add_num(model_field *out, int max, int *n, const char *name, int kind, int64_t v)
-{
-    if (*n >= max)
-        return;
+        return NULL;
     model_field *f = &out[(*n)++];
     memset(f, 0, sizeof *f);
     f->name = name;
     f->kind = kind;
+    return f;
+}
+
+static void add_text(model_field *out, int max, int *n, const char *name, const char *text)
+{
+    model_field *f = next_field(out, max, n, name, MODEL_FIELD_TEXT);
+    if (f)
+        copy_cut(f->text, sizeof f->text, text);
+}
+
+static void add_num(model_field *out, int max, int *n, const char *name, int kind, int64_t v)
+{
+    model_field *f = next_field(out, max, n, name, kind);
+    if (!f)
+        return;
     f->number = v;
     snprintf(f->text, sizeof f->text, "%lld", (long long)v);
 }
 
 static void add_word(model_field *out, int max, int *n, const char *name, const char *w)
 {
-    int before = *n;
-    add_text(out, max, n, name, w ? w : "?");
-    if (*n > before)
-        out[before].kind = MODEL_FIELD_WORD;
+    model_field *f = next_field(out, max, n, name, MODEL_FIELD_WORD);
+    if (f)
+        copy_cut(f->text, sizeof f->text, w ? w : "?");
 }
 
 /* An observation's context as "key: value, ...", in the order it was
