@@ -126,6 +126,17 @@ int db_obs_note(db *d, const char *obs_id, const char *actor_id, const char *tex
                 const char *sign_id, model_id id_out);
 /* Finishes a draft: stops running states, sets ended_at. */
 int db_obs_finish(db *d, const char *obs_id, const char *actor_id);
+/* *left is 1 if any part of the observation has reached the server (it
+ * acknowledged it, kept it as a conflict or refused it) or came from it,
+ * and 0 while all of it is only on this tablet. */
+int db_obs_left_tablet(db *d, const char *obs_id, int *left);
+/* Discards a draft that never left the tablet: the observation, everything
+ * recorded in it, its drafts and its unsent changes are deleted in one
+ * transaction, so neither the server nor the observee ever sees it.
+ * Observer only. DB_DENIED, and nothing changed, for a finished observation
+ * or one any part of which has reached the server: deleting it here would
+ * not delete it there. */
+int db_obs_discard(db *d, const char *obs_id, const char *actor_id);
 /* Observer only. given: 1 marks the feedback as given (keeps the first time). */
 int db_feedback_put(db *d, const char *obs_id, const char *actor_id, const char *works,
                     const char *wonderings, const char *next_step, int given);

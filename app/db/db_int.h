@@ -119,6 +119,12 @@ int db_get_text(db *d, sqlite3_stmt *st, const char *what, char *out, size_t cap
 int db_outbox_add(db *d, const model_record *rec, const char *entity_id, const char *obs_id,
                   const char *actor_id);
 
+/* Deletes an observation with every part and all its sync state (the
+ * outbox entries not yet sent included), inside the caller's transaction:
+ * for a deletion the server published, and for a discarded draft that never
+ * left the tablet. Drafts and revisions go with it by key and trigger. */
+int db_obs_erase(db *d, const char *id);
+
 /* Folds a name for searching: lower case for ASCII and Danish letters. */
 void db_fold(const char *s, char *out, size_t cap);
 

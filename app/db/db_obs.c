@@ -609,6 +609,45 @@ int db_obs_finish(db *d, const char *obs_id, const char *actor_id)
     return db_end(d, rc);
 }
 
+/* What the server knows of an observation shows on the tablet as a server
+ * version of one of its parts (a rating is keyed by observation and sign),
+ * or as a conflict or refusal the server answered; a part pulled from the
+ * server has a version too. */
+int db_obs_left_tablet(db *d, const char *obs_id, int *left)
+{
+    *left = 0;
+    sqlite3_stmt *st = db_stmt(
+        d, "SELECT EXISTS(SELECT 1 FROM sync_version WHERE key = ?1 OR key LIKE ?1 || '/%'"
+           " OR key IN (SELECT id FROM event WHERE observation_id = ?1)"
+           " OR key IN (SELECT id FROM note WHERE observation_id = ?1))"
+           " OR EXISTS(SELECT 1 FROM sync_conflict WHERE obs_id = ?1 OR entity_id = ?1)"
+           " OR EXISTS(SELECT 1 FROM sync_rejected WHERE obs_id = ?1 OR entity_id = ?1)");
+    if (!st)
+        return DB_INTERNAL;
+    db_bind_text(st, 1, obs_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *left = sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? db_ok(d) : db_sqlite_fail(d, rc, "reading what the server has");
+}
+
+int db_obs_discard(db *d, const char *obs_id, const char *actor_id)
+{
+    model_observation o;
+    int rc = begin_obs(d, obs_id, actor_id, 1, &o);
+    if (rc != DB_OK)
+        return rc;
+    int left = 0;
+    if ((rc = db_obs_left_tablet(d, obs_id, &left)) == DB_OK && left)
+        rc = db_fail(d, DB_DENIED,
+                     "Part of this observation has reached the server, so it can no longer be "
+                     "discarded on the tablet. Finish it, or put it aside.");
+    if (rc == DB_OK)
+        rc = db_obs_erase(d, obs_id);
+    return db_end(d, rc);
+}
+
 int db_feedback_put(db *d, const char *obs_id, const char *actor_id, const char *works,
                     const char *wonderings, const char *next_step, int given)
 {

@@ -30,14 +30,14 @@ static const char *const obs_delete_sql[] = {
     "DELETE FROM observation WHERE id = ?1",
 };
 
-static int delete_obs(db *d, const char *id)
+int db_obs_erase(db *d, const char *id)
 {
     for (size_t i = 0; i < sizeof obs_delete_sql / sizeof obs_delete_sql[0]; i++) {
         sqlite3_stmt *st = db_stmt(d, obs_delete_sql[i]);
         if (!st)
             return DB_INTERNAL;
         db_bind_text(st, 1, id);
-        int rc = db_sync_run(d, st, "deleting an observation the server deleted");
+        int rc = db_sync_run(d, st, "deleting an observation");
         if (rc != DB_OK)
             return rc;
     }
@@ -55,7 +55,7 @@ int db_sync_delete(db *d, const char *entity, const char *id)
     if (rc != DB_OK)
         return rc;
     if (!strcmp(entity, "observation")) {
-        rc = delete_obs(d, id);
+        rc = db_obs_erase(d, id);
     } else {
         /* Their observations first, then the person. */
         sqlite3_stmt *st = db_stmt(d, "SELECT id FROM observation WHERE observer_id = ?1"
@@ -77,7 +77,7 @@ int db_sync_delete(db *d, const char *entity, const char *id)
                 rc = db_sqlite_fail(d, src, "deleting a person the server deleted");
                 break;
             }
-            rc = delete_obs(d, obs);
+            rc = db_obs_erase(d, obs);
             st = db_stmt(d, "SELECT id FROM observation WHERE observer_id = ?1"
                             " OR observee_id = ?1 LIMIT 1");
         }

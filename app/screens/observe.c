@@ -184,6 +184,93 @@ static void finish_dialog(scr_app *a)
     }
 }
 
+/* Putting a started observation aside, or discarding it: the way out when
+ * the wrong colleague was picked, or the visit is called off. Put aside
+ * keeps it under My drafts; discard deletes it, and is offered only while
+ * nothing of it has left the tablet, because the server and the observee
+ * would keep what reached them. Discarding asks twice: it cannot be undone. */
+static void leave_dialog(scr_app *a)
+{
+    ui_ctx *u = a->ui;
+    scr_observe_state *st = &a->s.observe;
+    int dismiss = 0;
+    int w = ui_dp(u, 600) < u->w - ui_dp(u, 32) ? ui_dp(u, 600) : u->w - ui_dp(u, 32);
+    ui_rect in = ui_dialog(u, ui_ids("leave.dlg"), w, ui_dp(u, 340), &dismiss);
+    if (dismiss) {
+        a->dialog = DLG_NONE;
+        return;
+    }
+    ui_rect b = ui_cut_bottom(&in, ui_dp(u, 60));
+    ui_cut_bottom(&in, ui_dp(u, 12));
+    if (st->discard) {
+        int taps = 0, rated = 0;
+        for (int i = 0; i < a->s.cur.tmpl.n_counters; i++)
+            taps += a->s.cur.tally.counts[i];
+        for (int i = 0; i < a->s.cur.focus.n_signs; i++)
+            rated += a->s.cur.levels[i] >= 0;
+        ui_label(u, ui_cut_top(&in, ui_dp(u, 44)), PLAT_FONT_TITLE, UI_TEXT,
+                 T("Discard the observation for good?"), UI_LEFT);
+        int h = ui_wrap(u, in, PLAT_FONT_BODY, UI_MUTED,
+                        T("Everything recorded in it is deleted from this tablet. This cannot "
+                          "be undone."),
+                        1);
+        ui_cut_top(&in, h + ui_dp(u, 12));
+        ui_label(u, ui_cut_top(&in, ui_dp(u, 36)), PLAT_FONT_BOLD, UI_TEXT,
+                 ui_fmt(u, "%s  \xC2\xB7  %s  \xC2\xB7  %s",
+                        ui_fmt(u, NT("%d count", "%d counts", taps), taps),
+                        ui_fmt(u, NT("%d note", "%d notes", a->s.cur.nnotes), a->s.cur.nnotes),
+                        ui_fmt(u, NT("%d rating", "%d ratings", rated), rated)),
+                 UI_LEFT);
+        ui_rect keep = ui_cut_left(&b, (b.w - ui_dp(u, 12)) / 2);
+        ui_cut_left(&b, ui_dp(u, 12));
+        if (ui_button(u, ui_ids("leave.keep"), keep, T("Keep it"), UI_STYLE_PLAIN)) {
+            st->discard = 0;
+            return;
+        }
+        if (ui_button(u, ui_ids("leave.erase"), b, T("Discard for good"), UI_STYLE_DANGER)) {
+            int rc = db_obs_discard(a->db, obs_id(a), a->s.user.id);
+            st->discard = 0;
+            a->dialog = DLG_NONE;
+            if (rc != DB_OK) {
+                changed(a, rc);
+                return;
+            }
+            scr_go(a, SCR_HOME);
+        }
+        return;
+    }
+    ui_label(u, ui_cut_top(&in, ui_dp(u, 44)), PLAT_FONT_TITLE, UI_TEXT,
+             T("Put the observation aside?"), UI_LEFT);
+    int h = ui_wrap(u, in, PLAT_FONT_BODY, UI_MUTED,
+                    T("It waits under My drafts on the home screen, and you go on from there. "
+                      "Its clock keeps running until you finish it."),
+                    1);
+    ui_cut_top(&in, h + ui_dp(u, 12));
+    ui_wrap(u, in, PLAT_FONT_BODY, UI_MUTED,
+            st->left ? T("It can no longer be discarded: part of it has reached the server, "
+                         "where the observed colleague can see it.")
+                     : T("Or discard it: nothing of it has left this tablet, so nobody else "
+                         "will ever see it."),
+            1);
+    int n = st->left ? 2 : 3, gap = ui_dp(u, 12);
+    int bw = (b.w - gap * (n - 1)) / n;
+    ui_rect keep = ui_cut_left(&b, bw);
+    ui_cut_left(&b, gap);
+    if (ui_button(u, ui_ids("leave.keep"), keep, T("Keep observing"), UI_STYLE_PLAIN)) {
+        a->dialog = DLG_NONE;
+        return;
+    }
+    ui_rect aside = ui_cut_left(&b, bw);
+    ui_cut_left(&b, gap);
+    if (ui_button(u, ui_ids("leave.aside"), aside, T("Put aside"), UI_STYLE_PRIMARY)) {
+        a->dialog = DLG_NONE;
+        scr_go(a, SCR_HOME);
+        return;
+    }
+    if (!st->left && ui_button(u, ui_ids("leave.discard"), b, T("Discard"), UI_STYLE_DANGER))
+        st->discard = 1;
+}
+
 /* The focus question and the signs, each with its scale; drawn in a list
  * that scrolls if there are many signs. */
 static void signs_pane(scr_app *a, ui_rect pane)
@@ -316,9 +403,23 @@ void scr_observe_frame(scr_app *a, ui_rect screen)
     if (a->screen != SCR_OBSERVE)
         return;
     /* Who, where, and the running clock. */
-    ui_rect head = ui_cut_top(&body, ui_dp(u, 56));
+    ui_rect head = ui_cut_top(&body, ui_dp(u, 64));
     ui_rect hin = ui_inset(head, ui_dp(u, 8));
     ui_rect clock = ui_cut_left(&hin, ui_dp(u, 130));
+    const char *al = T("Put aside\xE2\x80\xA6");
+    ui_rect leave = ui_cut_right(&hin, ui_measure(u, PLAT_FONT_BOLD, al) + ui_dp(u, 40));
+    ui_cut_right(&hin, ui_dp(u, 8));
+    if (ui_button(u, ui_ids("obs.leave"), leave, al, UI_STYLE_PLAIN)) {
+        int left = 0;
+        int rc = db_obs_left_tablet(a->db, obs_id(a), &left);
+        if (rc != DB_OK) {
+            scr_set_error(a, rc);
+        } else {
+            a->s.observe.left = left;
+            a->s.observe.discard = 0;
+            a->dialog = DLG_LEAVE;
+        }
+    }
     ui_label(u, clock, PLAT_FONT_HUGE, UI_TEXT, scr_duration(a, elapsed(a)), UI_LEFT);
     ui_label(u, hin, PLAT_FONT_BODY, UI_MUTED,
              ui_fmt(u, "%s  \xC2\xB7  %s  \xC2\xB7  %s", a->s.cur.observee, a->s.cur.room,
@@ -362,11 +463,13 @@ void scr_observe_frame(scr_app *a, ui_rect screen)
     }
     if (a->s.have_cur)
         tools_pane(a, area);
-    if (a->dialog == DLG_NOTE || a->dialog == DLG_FINISH) {
+    if (a->dialog == DLG_NOTE || a->dialog == DLG_FINISH || a->dialog == DLG_LEAVE) {
         ui_block(u, 0);
         if (a->dialog == DLG_NOTE)
             note_dialog(a);
-        else
+        else if (a->dialog == DLG_FINISH)
             finish_dialog(a);
+        else
+            leave_dialog(a);
     }
 }

@@ -38,7 +38,15 @@
 /* Marks a string for translation where it is defined, not where shown. */
 #define N_(s) s
 
-typedef enum { DLG_NONE = 0, DLG_PIN, DLG_NOTE, DLG_FINISH, DLG_CORRECT, DLG_PICK } scr_dialog;
+typedef enum {
+    DLG_NONE = 0,
+    DLG_PIN,
+    DLG_NOTE,
+    DLG_FINISH,
+    DLG_CORRECT,
+    DLG_PICK,
+    DLG_LEAVE
+} scr_dialog;
 
 /* The filters of history, each an index into its choices (-1: any). */
 typedef enum { PICK_FOCUS = 0, PICK_ROOM, PICK_PERIOD, PICK_OBSERVER, PICK_COUNT } scr_pick;
@@ -130,6 +138,8 @@ typedef struct {
     char note[SCR_NOTE_MAX + 1];
     int note_sign; /* index into signs, -1 none */
     int skipped;   /* interval prompts skipped (also in the store) */
+    int left;      /* the leave dialog: part of it has reached the server */
+    int discard;   /* the leave dialog asks to confirm the discard */
 } scr_observe_state;
 
 /* Summary: where back goes, the corrections, and the one being typed. */

@@ -311,6 +311,7 @@ static void test_template_translated(void **state)
                                                    "Note",
                                                    "Observation",
                                                    "Note (%d)",
+                                                   "%d note",
                                                    "Feedback",
                                                    "Server",
                                                    "Status",
