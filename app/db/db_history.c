@@ -21,7 +21,6 @@
     " AND (?7 = 0 OR o.started_at >= ?7) AND (?8 = 0 OR o.started_at < ?8)"                        \
     " AND o.status = " DB_SQL_OBS_FINISHED
 #define HIST_BUCKET "(o.started_at - ?9) / ?10"
-#define HIST_SEEN DB_Q(DB_HIST_SEEN_LEVEL)
 #define HIST_IN_RANGE " AND o.started_at >= ?9 AND " HIST_BUCKET " < ?11"
 
 /* Binds the filter: the viewer must be someone this tablet knows, and is a
@@ -119,11 +118,10 @@ int db_hist_focus(db *d, const db_hist_filter *f, const model_focus *focus, cons
                                   ", count(*), sum(max(o.ended_at - o.started_at, 0))"
                                   " FROM observation o WHERE" HIST_WHERE HIST_IN_RANGE
                                   " GROUP BY 1";
-    static const char rating_sql[] = "SELECT " HIST_BUCKET
-                                     ", r.sign_id, count(*), sum(r.level >= " HIST_SEEN ")"
+    static const char rating_sql[] = "SELECT " HIST_BUCKET ", r.sign_id, r.level, count(*)"
                                      " FROM observation o JOIN rating r ON r.observation_id = o.id"
                                      " WHERE" HIST_WHERE HIST_IN_RANGE
-                                     " AND r.level >= 0 GROUP BY 1, 2";
+                                     " AND r.level >= 0 GROUP BY 1, 2, 3";
     static const char event_sql[] = "SELECT " HIST_BUCKET ", e.key, count(*)"
                                     " FROM observation o JOIN event e ON e.observation_id = o.id"
                                     " WHERE" HIST_WHERE HIST_IN_RANGE
@@ -155,10 +153,14 @@ int db_hist_focus(db *d, const db_hist_filter *f, const model_focus *focus, cons
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
         int b = sqlite3_column_int(st, 0);
         int s = sign_index(focus, (const char *)sqlite3_column_text(st, 1));
+        int level = sqlite3_column_int(st, 2), k = sqlite3_column_int(st, 3);
         if (b < 0 || b >= max || s < 0)
             continue;
-        out[b].rated[s] = sqlite3_column_int(st, 2);
-        out[b].seen[s] = sqlite3_column_int(st, 3);
+        /* A level past the scale's top (none is stored so) counts as the top. */
+        if (level >= MODEL_MAX_SCALE)
+            level = MODEL_MAX_SCALE - 1;
+        out[b].at_level[s][level] += k;
+        out[b].rated[s] += k;
     }
     sqlite3_reset(st);
     if (src != SQLITE_DONE)
@@ -185,7 +187,8 @@ int db_hist_focus(db *d, const db_hist_filter *f, const model_focus *focus, cons
             total->n_obs += out[b].n_obs;
             total->observed_ms += out[b].observed_ms;
             for (int s = 0; s < MODEL_MAX_SIGNS; s++) {
-                total->seen[s] += out[b].seen[s];
+                for (int l = 0; l < MODEL_MAX_SCALE; l++)
+                    total->at_level[s][l] += out[b].at_level[s][l];
                 total->rated[s] += out[b].rated[s];
             }
             for (int c = 0; c < MODEL_MAX_COUNTERS; c++)

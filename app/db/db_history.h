@@ -15,9 +15,6 @@
 
 /* ---- progression of one focus ---- */
 
-/* A sign counts as seen in an observation when it was rated at this level
- * of the template's scale or higher (the second level, "partly"). */
-#define DB_HIST_SEEN_LEVEL 1
 #define DB_HIST_MAX_BUCKETS 64
 
 typedef struct {
@@ -32,15 +29,17 @@ typedef struct {
 /* One period of the chart: finished observations that started in
  * [start, start + width). Signs are in the order of the focus passed in
  * (matched by sign id across focus versions), counters in the order of the
- * template passed in (matched by key across template versions). */
+ * template passed in (matched by key across template versions). How often
+ * each sign was rated at each level of the scale is kept as it is, so that
+ * the screens weigh it by the one rule of model_sign_color_of(). */
 typedef struct {
     int64_t start;
     int n_obs;
-    int seen[MODEL_MAX_SIGNS];            /* observations in which the sign was seen */
-    int rated[MODEL_MAX_SIGNS];           /* observations in which it was rated at all */
-    int64_t counts[MODEL_MAX_COUNTERS];   /* taps, undone ones taken out */
-    int64_t observed_ms;                  /* the observations' total duration */
-    double per_10min[MODEL_MAX_COUNTERS]; /* counts per 10 minutes observed */
+    int at_level[MODEL_MAX_SIGNS][MODEL_MAX_SCALE]; /* ratings of the sign at each level */
+    int rated[MODEL_MAX_SIGNS];                     /* observations in which it was rated */
+    int64_t counts[MODEL_MAX_COUNTERS];             /* taps, undone ones taken out */
+    int64_t observed_ms;                            /* the observations' total duration */
+    double per_10min[MODEL_MAX_COUNTERS];           /* counts per 10 minutes observed */
 } db_hist_bucket;
 
 /* The first and last started_at of the finished observations matching f;

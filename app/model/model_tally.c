@@ -12,6 +12,63 @@ double model_rate_per_10min(int64_t count, int64_t duration_ms)
     return (double)count * (double)MODEL_RATE_PER_MS / (double)duration_ms;
 }
 
+int model_rate(int64_t count, int64_t duration_ms, double *rate)
+{
+    if (duration_ms < MODEL_RATE_MIN_MS)
+        return 0;
+    *rate = model_rate_per_10min(count, duration_ms);
+    return 1;
+}
+
+int model_level_pct(int level, int n_scale)
+{
+    if (n_scale < 2 || level <= 0)
+        return 0;
+    if (level >= n_scale - 1)
+        return 100;
+    return level * 100 / (n_scale - 1);
+}
+
+int model_sign_rated(const int at_level[MODEL_MAX_SCALE])
+{
+    int n = 0;
+    for (int l = 0; l < MODEL_MAX_SCALE; l++)
+        n += at_level[l];
+    return n;
+}
+
+/* The mean is summed in steps of the scale, not in rounded percents, so a
+ * five-level scale's 25 % steps and a three-level scale's halves both come
+ * out exact before the one rounding at the end. */
+int model_sign_pct(const int at_level[MODEL_MAX_SCALE], int n_scale)
+{
+    int rated = model_sign_rated(at_level);
+    if (rated <= 0)
+        return -1;
+    int steps = n_scale >= 2 ? n_scale - 1 : 1;
+    int64_t sum = 0;
+    for (int l = 0; l < MODEL_MAX_SCALE; l++)
+        sum += (int64_t)at_level[l] * (l < steps ? l : steps);
+    int64_t whole = (int64_t)rated * steps;
+    return (int)((sum * 100 + whole / 2) / whole);
+}
+
+model_sign_color model_sign_color_of(const model_template *t, const int at_level[MODEL_MAX_SCALE],
+                                     int *pct)
+{
+    int p = model_sign_pct(at_level, t->n_scale);
+    if (pct)
+        *pct = p;
+    int rated = model_sign_rated(at_level);
+    if (rated == 0)
+        return MODEL_SIGN_NOT_RATED;
+    if (rated < MODEL_SIGN_MIN_RATED)
+        return MODEL_SIGN_TOO_FEW;
+    return p >= t->green_pct    ? MODEL_SIGN_GREEN
+           : p >= t->yellow_pct ? MODEL_SIGN_YELLOW
+                                : MODEL_SIGN_RED;
+}
+
 /* The index of key among n items, or -1. */
 static int item_index(const model_item *items, int n, const char *key)
 {

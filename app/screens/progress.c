@@ -23,6 +23,11 @@ static const plat_color palette[] = {0x1F6F78FFu, 0xE0A33BFFu, 0x7A5BA6FFu,
 #define RYG_GREEN 0x3C8D4EFFu
 #define NO_DATA 0xE6E1D8FFu
 
+/* The lengths of a period on the time axis, finest first. */
+static const int64_t widths[] = {DAY_MS,      7 * DAY_MS,   14 * DAY_MS, 30 * DAY_MS,
+                                 91 * DAY_MS, 182 * DAY_MS, 365 * DAY_MS};
+#define N_WIDTHS (int)(sizeof widths / sizeof widths[0])
+
 void scr_progress_enter(scr_app *a)
 {
     a->s.progress.have = 0;
@@ -58,12 +63,13 @@ void scr_progress_enter(scr_app *a)
     if (to <= from)
         to = from + 1;
     from -= from % DAY_MS;
-    static const int64_t widths[] = {DAY_MS,      7 * DAY_MS,   14 * DAY_MS, 30 * DAY_MS,
-                                     91 * DAY_MS, 182 * DAY_MS, 365 * DAY_MS};
+    /* Also coarse enough that a period holds, on average, the ratings a
+     * colour needs: finer periods would be mostly "not enough data". */
     int64_t width = widths[0];
-    for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++) {
+    for (int i = 0; i < N_WIDTHS; i++) {
         width = widths[i];
-        if ((to - from + width - 1) / width <= MAX_PERIODS)
+        int64_t periods = (to - from + width - 1) / width;
+        if (periods <= MAX_PERIODS && periods * MODEL_SIGN_MIN_RATED <= n)
             break;
     }
     int periods = (int)((to - from + width - 1) / width);
@@ -82,18 +88,102 @@ void scr_progress_enter(scr_app *a)
     ui_list_scroll_to(a->ui, ui_ids("prog.list"), 0);
 }
 
-/* The colour of a share, by the template's thresholds. */
-static plat_color ryg(const model_template *t, int pct)
+/* The fill of a sign's colour; no colour (not rated, too few ratings) is
+ * the same quiet grey as an empty period. */
+static plat_color sign_fill(model_sign_color c)
 {
-    return pct >= t->green_pct ? RYG_GREEN : pct >= t->yellow_pct ? RYG_YELLOW : RYG_RED;
+    return c == MODEL_SIGN_GREEN    ? RYG_GREEN
+           : c == MODEL_SIGN_YELLOW ? RYG_YELLOW
+           : c == MODEL_SIGN_RED    ? RYG_RED
+                                    : NO_DATA;
 }
 
-static const char *ryg_word(scr_app *a, const model_template *t, int pct)
+/* The colour in a word, so that colour is never the only sign. */
+static const char *sign_word(scr_app *a, model_sign_color c)
 {
-    return pct >= t->green_pct ? T("Green") : pct >= t->yellow_pct ? T("Yellow") : T("Red");
+    switch (c) {
+    case MODEL_SIGN_GREEN: return T("Green");
+    case MODEL_SIGN_YELLOW: return T("Yellow");
+    case MODEL_SIGN_RED: return T("Red");
+    case MODEL_SIGN_TOO_FEW: return T("Too few");
+    default: return T("Not rated");
+    }
 }
 
-static int pct_of(int part, int whole) { return whole > 0 ? (part * 100 + whole / 2) / whole : 0; }
+/* How a rating counts, in one line, with the template's own labels: on
+ * the usual three-level scale "partly counts as half of clearly", on any
+ * other each level with its weight. */
+static const char *weights_line(scr_app *a, const model_template *t)
+{
+    ui_ctx *u = a->ui;
+    if (t->n_scale == 3)
+        return ui_fmt(u, T("“%s” counts as half of “%s”."), t->scale[1], t->scale[2]);
+    const char *list = "";
+    for (int l = 0; l < t->n_scale; l++)
+        list = ui_fmt(u, l ? "%s, “%s” %d %%" : "%s“%s” %d %%", list, t->scale[l],
+                      model_level_pct(l, t->n_scale));
+    return ui_fmt(u, T("A rating counts as: %s."), list);
+}
+
+/* The rule behind every colour, where the colours are shown: the
+ * thresholds, how a rating counts, and the least data for a colour, each
+ * its own line. Returns the height; draws only if draw. */
+static int rule_lines(scr_app *a, ui_rect col, int y, int draw)
+{
+    ui_ctx *u = a->ui;
+    const model_template *t = &a->s.progress.tmpl;
+    const char *lines[3] = {
+        ui_fmt(u,
+               T("Green: a sign's ratings average at least %d %%. Yellow: at least %d %%. "
+                 "Red: less."),
+               t->green_pct, t->yellow_pct),
+        weights_line(a, t),
+        ui_fmt(u,
+               NT("A colour needs at least %d observation in which the sign was rated.",
+                  "A colour needs at least %d observations in which the sign was rated.",
+                  MODEL_SIGN_MIN_RATED),
+               MODEL_SIGN_MIN_RATED),
+    };
+    int y0 = y;
+    for (int i = 0; i < 3; i++)
+        y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_SMALL, UI_MUTED, lines[i], draw);
+    return y - y0;
+}
+
+/* A sign's ratings by level, highest first: "Clearly 5 · Partly 3 ·
+ * Not seen 2", the numbers behind a share. */
+static const char *level_counts(scr_app *a, const int at_level[MODEL_MAX_SCALE])
+{
+    ui_ctx *u = a->ui;
+    const model_template *t = &a->s.progress.tmpl;
+    const char *s = "";
+    for (int l = t->n_scale - 1; l >= 0; l--)
+        s = ui_fmt(u, l < t->n_scale - 1 ? "%s  \xC2\xB7  %s %d" : "%s%s %d", s, t->scale[l],
+                   at_level[l]);
+    return s;
+}
+
+/* How many periods of what length, in words with the count's plural form
+ * ("1 period of a week", "9 periods of two weeks"). */
+static const char *periods_text(scr_app *a, int64_t width, int n)
+{
+    const char *f;
+    if (width >= 365 * DAY_MS)
+        f = NT("%d period of a year", "%d periods of a year", n);
+    else if (width >= 182 * DAY_MS)
+        f = NT("%d period of half a year", "%d periods of half a year", n);
+    else if (width >= 91 * DAY_MS)
+        f = NT("%d period of a quarter", "%d periods of a quarter", n);
+    else if (width >= 30 * DAY_MS)
+        f = NT("%d period of a month", "%d periods of a month", n);
+    else if (width >= 14 * DAY_MS)
+        f = NT("%d period of two weeks", "%d periods of two weeks", n);
+    else if (width >= 7 * DAY_MS)
+        f = NT("%d period of a week", "%d periods of a week", n);
+    else
+        f = NT("%d period of a day", "%d periods of a day", n);
+    return ui_fmt(a->ui, f, n);
+}
 
 /* A period's label on the time axis: its first day, or its month. */
 static const char *period_label(scr_app *a, int64_t start)
@@ -212,8 +302,9 @@ static int rate_chart(scr_app *a, ui_rect col, int y)
     return y - y0;
 }
 
-/* Each sign over the periods: a cell per period coloured by the share of
- * observations in which it was seen, against the template's thresholds;
+/* Each sign over the periods: a cell per period coloured by the mean of
+ * the sign's ratings in it, against the template's thresholds, or grey
+ * with how many ratings it has when that is fewer than a colour needs;
  * the last row says how many observations each period holds. */
 static int signs_chart(scr_app *a, ui_rect col, int y)
 {
@@ -222,12 +313,14 @@ static int signs_chart(scr_app *a, ui_rect col, int y)
     const model_focus *f = &a->s.progress.focus;
     int y0 = y, x = col.x + ui_dp(u, 14), w = col.w - ui_dp(u, 28);
     int rh = ui_dp(u, 40), label_w = w / 3;
-    int h = ui_dp(u, 12 + 32) + (f->n_signs + 1) * rh + ui_dp(u, 16);
+    int rule_h = rule_lines(a, ui_r(x, 0, w, 0), 0, 0);
+    int h = ui_dp(u, 12 + 32) + rule_h + ui_dp(u, 8) + (f->n_signs + 1) * rh + ui_dp(u, 16);
     ui_fill(u, ui_r(col.x, y, col.w, h), UI_SURFACE, ui_dp(u, 12));
     y += ui_dp(u, 12);
     ui_label(u, ui_r(x, y, w, ui_dp(u, 28)), PLAT_FONT_BOLD, UI_TEXT,
-             T("Signs seen, share of the period's observations"), UI_LEFT);
+             T("Signs seen, per period: the mean of the ratings"), UI_LEFT);
     y += ui_dp(u, 32);
+    y += rule_lines(a, ui_r(x, 0, w, 0), y, 1) + ui_dp(u, 8);
     int n = a->s.progress.n > 0 ? a->s.progress.n : 1;
     int slot = (w - label_w) / n;
     for (int s = 0; s <= f->n_signs; s++, y += rh) {
@@ -243,22 +336,27 @@ static int signs_chart(scr_app *a, ui_rect col, int y)
                     ui_label(u, c, PLAT_FONT_SMALL, UI_MUTED, ui_fmt(u, "%d", k->n_obs), UI_CENTER);
                 continue;
             }
-            if (k->n_obs == 0) {
-                ui_fill(u, c, NO_DATA, ui_dp(u, 4));
+            int pct;
+            model_sign_color sc = model_sign_color_of(t, k->at_level[s], &pct);
+            ui_fill(u, c, sign_fill(sc), ui_dp(u, 4));
+            if (slot < ui_dp(u, 40))
                 continue;
-            }
-            int pct = pct_of(k->seen[s], k->n_obs);
-            ui_fill(u, c, ryg(t, pct), ui_dp(u, 4));
-            if (slot >= ui_dp(u, 40))
-                ui_label(u, c, PLAT_FONT_SMALL, UI_ON_PRIMARY, ui_fmt(u, "%d", pct), UI_CENTER);
+            if (sc >= MODEL_SIGN_RED)
+                ui_label(u, c, PLAT_FONT_SMALL, sc == MODEL_SIGN_YELLOW ? UI_TEXT : UI_ON_PRIMARY,
+                         ui_fmt(u, "%d", pct), UI_CENTER);
+            else if (sc == MODEL_SIGN_TOO_FEW)
+                ui_label(u, c, PLAT_FONT_SMALL, UI_MUTED,
+                         ui_fmt(u, "%d/%d", k->rated[s], MODEL_SIGN_MIN_RATED), UI_CENTER);
         }
     }
     return y - y0 + ui_dp(u, 16);
 }
 
-/* The overview: per sign, the share of all the chosen observations in
- * which it was seen, its colour and word (so colour is never the only
- * sign), and a bar with the two thresholds marked. */
+/* The overview: per sign, the mean of its ratings over all the chosen
+ * observations, its colour and word (so colour is never the only sign),
+ * the ratings per level behind it, and a bar with the two thresholds
+ * marked. A sign rated too rarely gets no colour and says how far it is
+ * from one; a sign never rated says so, never "0 %". */
 static int overview(scr_app *a, ui_rect col, int y)
 {
     ui_ctx *u = a->ui;
@@ -266,45 +364,60 @@ static int overview(scr_app *a, ui_rect col, int y)
     const model_focus *f = &a->s.progress.focus;
     const db_hist_bucket *k = &a->s.progress.total;
     int y0 = y;
+    y += rule_lines(a, col, y, 1) + ui_dp(u, 4);
     y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_SMALL, UI_MUTED,
-                 ui_fmt(u,
-                        T("Green: seen in at least %d %% of the observations. Yellow: at "
-                          "least %d %%. Red: less. About the practice over time, not about "
-                          "a person."),
-                        t->green_pct, t->yellow_pct),
-                 1) +
+                 T("About the practice over time, not about a person."), 1) +
          ui_dp(u, 12);
     for (int s = 0; s < f->n_signs; s++) {
-        int pct = pct_of(k->seen[s], k->n_obs);
-        plat_color c = k->n_obs > 0 ? ryg(t, pct) : NO_DATA;
-        int tile = ui_dp(u, 96);
+        int pct;
+        model_sign_color sc = model_sign_color_of(t, k->at_level[s], &pct);
+        plat_color c = sign_fill(sc);
+        int coloured = sc >= MODEL_SIGN_RED;
+        int tile = ui_dp(u, 104);
         int tw = col.w - tile - ui_dp(u, 40);
         int th = ui_wrap(u, ui_r(0, 0, tw, 0), PLAT_FONT_BOLD, UI_TEXT, f->signs[s].text, 0);
-        int h = th + ui_dp(u, 24 + 28 + 24);
+        int h = th + ui_dp(u, 24 + 28 + 28 + 24);
         if (h < tile + ui_dp(u, 24))
             h = tile + ui_dp(u, 24);
         ui_rect r = {col.x, y, col.w, h};
         ui_fill(u, r, UI_SURFACE, ui_dp(u, 12));
         ui_rect tr = {r.x + ui_dp(u, 12), r.y + (h - tile) / 2, tile, tile};
         ui_fill(u, tr, c, ui_dp(u, 12));
-        plat_color on = c == RYG_YELLOW || c == NO_DATA ? UI_TEXT : UI_ON_PRIMARY;
-        ui_label(u, ui_r(tr.x, tr.y + ui_dp(u, 10), tr.w, ui_dp(u, 44)), PLAT_FONT_HUGE, on,
-                 k->n_obs > 0 ? ui_fmt(u, "%d%%", pct) : "\xE2\x80\x93", UI_CENTER);
-        ui_label(u, ui_r(tr.x, tr.y + tile - ui_dp(u, 34), tr.w, ui_dp(u, 24)), PLAT_FONT_BOLD, on,
-                 k->n_obs > 0 ? ryg_word(a, t, pct) : T("No data"), UI_CENTER);
+        plat_color on = coloured && sc != MODEL_SIGN_YELLOW ? UI_ON_PRIMARY : UI_TEXT;
+        const char *big = coloured ? ui_fmt(u, "%d%%", pct)
+                          : sc == MODEL_SIGN_TOO_FEW
+                              ? ui_fmt(u, "%d/%d", k->rated[s], MODEL_SIGN_MIN_RATED)
+                              : "\xE2\x80\x93";
+        ui_label(u, ui_r(tr.x, tr.y + ui_dp(u, 10), tr.w, ui_dp(u, 44)), PLAT_FONT_HUGE, on, big,
+                 UI_CENTER);
+        ui_label(
+            u,
+            ui_r(tr.x + ui_dp(u, 4), tr.y + tile - ui_dp(u, 34), tr.w - ui_dp(u, 8), ui_dp(u, 24)),
+            coloured ? PLAT_FONT_BOLD : PLAT_FONT_SMALL, on, sign_word(a, sc), UI_CENTER);
         int tx = tr.x + tile + ui_dp(u, 16), ty = r.y + ui_dp(u, 12);
         ui_wrap(u, ui_r(tx, ty, tw, th), PLAT_FONT_BOLD, UI_TEXT, f->signs[s].text, 1);
         ty += th + ui_dp(u, 4);
-        ui_label(u, ui_r(tx, ty, tw, ui_dp(u, 24)), PLAT_FONT_SMALL, UI_MUTED,
-                 ui_fmt(u,
-                        NT("Seen in %d of %d observation (rated in %d)",
-                           "Seen in %d of %d observations (rated in %d)", k->n_obs),
-                        k->seen[s], k->n_obs, k->rated[s]),
-                 UI_LEFT);
+        const char *how = sc == MODEL_SIGN_NOT_RATED
+                              ? ui_fmt(u,
+                                       NT("Not rated in %d observation",
+                                          "Not rated in any of %d observations", k->n_obs),
+                                       k->n_obs)
+                          : sc == MODEL_SIGN_TOO_FEW
+                              ? ui_fmt(u, T("Not enough data (%d of %d)"), k->rated[s],
+                                       MODEL_SIGN_MIN_RATED)
+                              : ui_fmt(u,
+                                       NT("Rated in %d of %d observation",
+                                          "Rated in %d of %d observations", k->n_obs),
+                                       k->rated[s], k->n_obs);
+        ui_label(u, ui_r(tx, ty, tw, ui_dp(u, 24)), PLAT_FONT_SMALL, UI_MUTED, how, UI_LEFT);
+        ty += ui_dp(u, 28);
+        if (sc != MODEL_SIGN_NOT_RATED)
+            ui_label(u, ui_r(tx, ty, tw, ui_dp(u, 24)), PLAT_FONT_SMALL, UI_TEXT,
+                     level_counts(a, k->at_level[s]), UI_LEFT);
         ty += ui_dp(u, 30);
         ui_rect bar = {tx, ty, tw, ui_dp(u, 14)};
         ui_fill(u, bar, NO_DATA, ui_dp(u, 7));
-        if (k->n_obs > 0)
+        if (coloured)
             ui_fill(u, ui_r(bar.x, bar.y, bar.w * pct / 100, bar.h), c, ui_dp(u, 7));
         int marks[2] = {t->yellow_pct, t->green_pct};
         for (int m = 0; m < 2; m++)
@@ -337,26 +450,28 @@ void scr_progress_frame(scr_app *a, ui_rect screen)
     ui_cut_top(&body, ui_dp(u, 10));
     int tw = ui_dp(u, 220) < tabs.w / 2 ? ui_dp(u, 220) : tabs.w / 2;
     if (ui_chip(u, ui_ids("prog.tab0"), ui_r(tabs.x, tabs.y, tw - ui_dp(u, 6), tabs.h),
-                T("Over time"), a->s.progress.tab == 0))
+                T("Over time"), a->s.progress.tab == 0) &&
+        a->s.progress.tab != 0) {
         a->s.progress.tab = 0;
+        ui_list_scroll_to(u, ui_ids("prog.list"), 0);
+    }
     if (ui_chip(u, ui_ids("prog.tab1"), ui_r(tabs.x + tw, tabs.y, tw - ui_dp(u, 6), tabs.h),
-                T("Overview"), a->s.progress.tab == 1))
+                T("Overview"), a->s.progress.tab == 1) &&
+        a->s.progress.tab != 1) {
         a->s.progress.tab = 1;
+        ui_list_scroll_to(u, ui_ids("prog.list"), 0);
+    }
     ui_id lid = ui_ids("prog.list");
     int top = ui_list_begin(u, lid, body), y = top;
     ui_rect col = {body.x, 0, body.w - ui_dp(u, 12), 0};
     y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_TITLE, UI_PRIMARY,
                  a->s.progress.focus.question, 1);
     y += ui_dp(u, 4);
-    const char *span = a->s.progress.width >= 30 * DAY_MS  ? T("months")
-                       : a->s.progress.width >= 7 * DAY_MS ? T("weeks")
-                                                           : T("days");
     ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 28)), PLAT_FONT_BODY, UI_MUTED,
              ui_fmt(u, "%s  \xC2\xB7  %s",
                     ui_fmt(u, NT("%d observation", "%d observations", a->s.progress.total.n_obs),
                            a->s.progress.total.n_obs),
-                    ui_fmt(u, NT("%d period of %s", "%d periods of %s", a->s.progress.n),
-                           a->s.progress.n, span)),
+                    periods_text(a, a->s.progress.width, a->s.progress.n)),
              UI_LEFT);
     y += ui_dp(u, 40);
     if (a->s.progress.total.n_obs == 0) {

@@ -210,8 +210,9 @@ static void test_progression(void **state)
     assert_int_equal(b[2].n_obs, 1);
     assert_int_equal(b[3].n_obs, 0);
     assert_int_equal(b[0].rated[0], 2);
-    assert_int_equal(b[0].seen[0], 1);
-    assert_int_equal(b[2].seen[0], 1);
+    assert_int_equal(b[0].at_level[0][0], 1);
+    assert_int_equal(b[0].at_level[0][1], 1);
+    assert_int_equal(b[2].at_level[0][2], 1);
     assert_int_equal(b[0].rated[1], 0);
     assert_int_equal(b[0].counts[oq], 4);
     assert_int_equal(b[0].counts[cq], 2);
@@ -219,7 +220,10 @@ static void test_progression(void **state)
     assert_int_equal(b[0].observed_ms, 30 * 60000);
     assert_int_equal(b[2].observed_ms, 30 * 60000);
     assert_int_equal(tot.n_obs, 3);
-    assert_int_equal(tot.seen[0], 2);
+    assert_int_equal(tot.at_level[0][0], 1);
+    assert_int_equal(tot.at_level[0][1], 1);
+    assert_int_equal(tot.at_level[0][2], 1);
+    assert_int_equal(tot.rated[0], 3);
     assert_int_equal(tot.counts[oq], 9);
     assert_int_equal(tot.observed_ms, 60 * 60000);
 

@@ -25,6 +25,80 @@ static void test_rate(void **state)
     assert_true(model_rate_per_10min(7, 1234567) == 7.0 * 600000.0 / 1234567.0);
 }
 
+/* A rate needs five minutes observed: 3 taps in 43 s are not "41,9 per
+ * 10 min", and a rate is given from exactly five minutes on. */
+static void test_rate_floor(void **state)
+{
+    (void)state;
+    double r = -1;
+    assert_int_equal(model_rate(3, 43000, &r), 0);
+    assert_true(r == -1);
+    assert_int_equal(model_rate(3, MODEL_RATE_MIN_MS - 1, &r), 0);
+    assert_int_equal(model_rate(0, 0, &r), 0);
+    assert_int_equal(model_rate(3, -5, &r), 0);
+    assert_int_equal(model_rate(5, MODEL_RATE_MIN_MS, &r), 1);
+    assert_true(r == 10.0);
+    assert_int_equal(model_rate(3, 30 * 60000, &r), 1);
+    assert_true(r == 1.0);
+}
+
+/* Ratings per level of a three-level scale (not seen, partly, clearly),
+ * as the overview counts them. */
+static int share(int not_seen, int partly, int clearly)
+{
+    int at[MODEL_MAX_SCALE] = {not_seen, partly, clearly};
+    return model_sign_pct(at, 3);
+}
+
+/* "Partly" counts as half of "clearly"; a sign never rated has no share
+ * (not 0 %); unrated observations count neither way; fewer than three
+ * ratings give no colour. */
+static void test_sign_share(void **state)
+{
+    (void)state;
+    assert_int_equal(model_level_pct(0, 3), 0);
+    assert_int_equal(model_level_pct(1, 3), 50);
+    assert_int_equal(model_level_pct(2, 3), 100);
+    assert_int_equal(model_level_pct(1, 2), 100);
+    assert_int_equal(model_level_pct(1, 5), 25);
+    assert_int_equal(model_level_pct(4, 3), 100);
+    assert_int_equal(share(0, 0, 0), -1);
+    assert_int_equal(share(0, 4, 0), 50); /* all "partly": half, not 100 % */
+    assert_int_equal(share(0, 0, 4), 100);
+    assert_int_equal(share(4, 0, 0), 0);
+    assert_int_equal(share(1, 1, 1), 50);
+    assert_int_equal(share(2, 1, 0), 17); /* 0.5 of 3, rounded */
+    assert_int_equal(share(0, 1, 2), 83);
+    int five[MODEL_MAX_SCALE] = {1, 1, 1, 1, 0};
+    assert_int_equal(model_sign_pct(five, 5), 38); /* (0 + .25 + .5 + .75) / 4 = 37.5 */
+    int two[MODEL_MAX_SCALE] = {1, 3};
+    assert_int_equal(model_sign_pct(two, 2), 75);
+
+    static model_template t;
+    memset(&t, 0, sizeof t);
+    t.n_scale = 3;
+    t.green_pct = 70;
+    t.yellow_pct = 40;
+    int pct = 12345;
+    int none[MODEL_MAX_SCALE] = {0};
+    assert_int_equal(model_sign_color_of(&t, none, &pct), MODEL_SIGN_NOT_RATED);
+    assert_int_equal(pct, -1);
+    int one[MODEL_MAX_SCALE] = {0, 0, 1};
+    assert_int_equal(model_sign_color_of(&t, one, &pct), MODEL_SIGN_TOO_FEW);
+    assert_int_equal(pct, 100);
+    int twice[MODEL_MAX_SCALE] = {0, 0, 2};
+    assert_int_equal(model_sign_color_of(&t, twice, NULL), MODEL_SIGN_TOO_FEW);
+    int partly[MODEL_MAX_SCALE] = {0, 3, 0};
+    assert_int_equal(model_sign_color_of(&t, partly, &pct), MODEL_SIGN_YELLOW);
+    assert_int_equal(pct, 50);
+    int clearly[MODEL_MAX_SCALE] = {0, 1, 2};
+    assert_int_equal(model_sign_color_of(&t, clearly, &pct), MODEL_SIGN_GREEN);
+    assert_int_equal(pct, 83);
+    int low[MODEL_MAX_SCALE] = {2, 1, 0};
+    assert_int_equal(model_sign_color_of(&t, low, &pct), MODEL_SIGN_RED);
+    assert_int_equal(pct, 17);
+}
+
 static model_event ev(model_event_kind kind, const char *key, int64_t at)
 {
     model_event e;
@@ -84,6 +158,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rate),
+        cmocka_unit_test(test_rate_floor),
+        cmocka_unit_test(test_sign_share),
         cmocka_unit_test(test_tally_replay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

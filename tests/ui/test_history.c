@@ -14,6 +14,8 @@
 #include <time.h>
 
 #include "db_history.h"
+#include "model_tally.h"
+#include "tsupport_obs.h"
 #include "th_steps.h"
 
 #define DAY 86400000LL
@@ -135,13 +137,12 @@ static void test_history_filters(void **state)
     th_free(t);
 }
 
-/* The share of observations in which each sign was seen, counted here
- * from each observation's ratings, not by the store's history query. */
-static void count_seen(th *t, int seen[4], int rated[4], int *n)
+/* The ratings of each sign per level, counted here from each
+ * observation's ratings, not by the store's history query. */
+static void count_levels(th *t, int at[4][MODEL_MAX_SCALE], int *n)
 {
     static const char *const signs[] = {DEMO_ID("51"), DEMO_ID("52"), DEMO_ID("53"), DEMO_ID("54")};
-    memset(seen, 0, sizeof(int) * 4);
-    memset(rated, 0, sizeof(int) * 4);
+    memset(at, 0, sizeof(int) * 4 * MODEL_MAX_SCALE);
     *n = 0;
     db_obs_filter f = {.unit_id = DEMO_UNIT_ID,
                        .viewer_id = DEMO_ID("21"),
@@ -158,10 +159,8 @@ static void count_seen(th *t, int seen[4], int rated[4], int *n)
             assert_int_equal(db_obs_ratings(t->db, o[i].id, r, MODEL_MAX_SIGNS, &nr), DB_OK);
             for (int k = 0; k < nr; k++)
                 for (int s = 0; s < 4; s++)
-                    if (!strcmp(r[k].sign_id, signs[s]) && r[k].level >= 0) {
-                        rated[s]++;
-                        seen[s] += r[k].level >= 1;
-                    }
+                    if (!strcmp(r[k].sign_id, signs[s]) && r[k].level >= 0)
+                        at[s][r[k].level]++;
             (*n)++;
         }
     } while (got == 24);
@@ -188,12 +187,13 @@ static void test_progression(void **state)
     assert_int_equal(scr_current(t->app), SCR_PROGRESS);
     SEES(t, "Tællinger pr. 10 minutter, pr. periode");
     SEES(t, "40 observationer  ·  ");
-    SEES(t, "Tegn set, andel af periodens observationer");
+    SEES(t, "Tegn set pr. periode: gennemsnittet af vurderingerne");
+    SEES(t, "“Delvist” tæller halvt så meget som “Tydeligt”.");
     SEES(t, "Åbent spørgsmål");
     TARGETS_OK(t);
     /* A picture: bars in the counters' colours, cells in red, yellow and
      * green; 40 observations over 120 days make periods of a week. */
-    SEES(t, "perioder af uger");
+    SEES(t, "perioder på to uger");
     assert_true(count_color(t, 0x1F6F78FFu) >= 10);
     assert_true(count_color(t, 0x3C8D4EFFu) + count_color(t, 0xE8B730FFu) +
                     count_color(t, 0xC4553FFFu) >=
@@ -201,15 +201,22 @@ static void test_progression(void **state)
     assert_true(t->ui->ncmds < UI_MAX_CMDS && !t->ui->overflow);
 
     TAP(t, "Overblik");
-    int seen[4], rated[4], n;
-    count_seen(t, seen, rated, &n);
+    int at[4][MODEL_MAX_SCALE], n;
+    count_levels(t, at, &n);
     assert_int_equal(n, 40);
     for (int s = 0; s < 4; s++) {
-        int pct = (seen[s] * 100 + n / 2) / n;
+        /* The mean of the ratings, "Delvist" as half of "Tydeligt",
+         * worked out here in halves. */
+        int rated = at[s][0] + at[s][1] + at[s][2];
+        assert_true(rated >= 3);
+        int halves = at[s][1] + 2 * at[s][2];
+        int pct = (halves * 100 + rated) / (2 * rated);
         char want[96];
-        snprintf(want, sizeof want, "Set i %d af %d observationer (vurderet i %d)", seen[s], n,
-                 rated[s]);
+        snprintf(want, sizeof want, "Vurderet i %d af %d observationer", rated, n);
         REVEAL(t, want, 640, 500);
+        snprintf(want, sizeof want, "Tydeligt %d  ·  Delvist %d  ·  Ikke set %d", at[s][2],
+                 at[s][1], at[s][0]);
+        SEES(t, want);
         snprintf(want, sizeof want, "%d%%", pct);
         SEES(t, want);
         SEES(t, pct >= 70 ? "Grøn" : pct >= 40 ? "Gul" : "Rød");
@@ -217,6 +224,66 @@ static void test_progression(void **state)
     SEES(t, "ikke om en person");
     TAP(t, "Tilbage til historik");
     assert_int_equal(scr_current(t->app), SCR_HISTORY);
+    th_free(t);
+}
+
+/* Three observations rated so that each rule of the overview shows: a
+ * sign seen "partly" every time is half seen (yellow, not 100 % green); a
+ * sign rated twice has too few ratings for a colour; a sign never rated
+ * is "not rated", never "0 %"; the rule is written on the screen. */
+static void test_overview_honest(void **state)
+{
+    (void)state;
+    th *t = th_open_seeded("hist-honest", 1280, 800, "da", 0, DAY);
+    static const char *const signs[] = {DEMO_ID("51"), DEMO_ID("52"), DEMO_ID("54")};
+    for (int i = 0; i < 3; i++) {
+        plat_fake_set(t->sys, TH_START_MS - (int64_t)(3 - i) * DAY);
+        tsupport_obs o = {.start = {.unit_id = DEMO_UNIT_ID,
+                                    .focus_id = DEMO_ID("41"),
+                                    .observer_id = DEMO_ID("21"),
+                                    .observee_id = DEMO_ID("24"),
+                                    .room_id = DEMO_ID("11"),
+                                    .activity = "Samling"},
+                          .keys = {"open_q"},
+                          .taps = {2},
+                          .signs = {signs[0], signs[2], i < 2 ? signs[1] : NULL},
+                          .levels = {1, 2, 2},
+                          .clock = t->sys,
+                          .minutes = 20};
+        model_id id;
+        assert_int_equal(tsupport_observe(t->db, &o, id), DB_OK);
+    }
+    plat_fake_set(t->sys, TH_START_MS);
+    th_sign_in(t, "Mette Østergaard");
+    TAP(t, "Historik");
+    TAP(t, "Alle fokus");
+    TAP_PREFIX(t, "Hvordan understøtter vi");
+    TAP(t, "Fokusets udvikling");
+    TAP(t, "Overblik");
+    SEES(t, "“Delvist” tæller halvt så meget som “Tydeligt”.");
+    SEES(t, "En farve kræver mindst 3 observationer, hvor tegnet er vurderet.");
+    /* The first sign: "Delvist" three times is 50 %, yellow. */
+    SEES(t, "Tydeligt 0  ·  Delvist 3  ·  Ikke set 0");
+    SEES(t, "50%");
+    SEES(t, "Gul");
+    /* The second: twice is too few for a colour. */
+    REVEAL(t, "For lidt data (2 af 3)", 640, 500);
+    SEES(t, "2/3");
+    SEES(t, "For få");
+    /* The third: never rated. */
+    REVEAL(t, "Ikke vurderet i nogen af 3 observationer", 640, 500);
+    assert_false(th_has_text(t, "0%"));
+    assert_false(th_has_text_part(t, "vurderet i 0"));
+    /* The fourth: "Tydeligt" three times is 100 %, green. */
+    REVEAL(t, "Tydeligt 3  ·  Delvist 0  ·  Ikke set 0", 640, 500);
+    SEES(t, "100%");
+    SEES(t, "Grøn");
+    /* Over time: three observations make one period, coloured by the
+     * same rule, the sign never rated left grey. */
+    TAP(t, "Over tid");
+    SEES(t, "1 periode på ");
+    SEES(t, "En farve kræver mindst 3 observationer, hvor tegnet er vurderet.");
+    SEES(t, "2/3");
     th_free(t);
 }
 
@@ -259,9 +326,8 @@ int main(void)
     setenv("TZ", "UTC", 1);
     tzset();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_corrections),
-        cmocka_unit_test(test_history_filters),
-        cmocka_unit_test(test_progression),
+        cmocka_unit_test(test_corrections),        cmocka_unit_test(test_history_filters),
+        cmocka_unit_test(test_progression),        cmocka_unit_test(test_overview_honest),
         cmocka_unit_test(test_retention_at_start),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -143,9 +143,11 @@ static void test_plural_catalogues(void **state)
     assert_string_equal(i18n_ntr(en, one, many, 0), "%lld observations");
     assert_string_equal(i18n_ntr(en, one, many, 1), "%lld observation");
     assert_string_equal(i18n_ntr(en, one, many, 2), "%lld observations");
-    assert_string_equal(i18n_ntr(da, "%d period of %s", "%d periods of %s", 1), "%d periode af %s");
-    assert_string_equal(i18n_ntr(da, "%d period of %s", "%d periods of %s", 2),
-                        "%d perioder af %s");
+    static const char week1[] = "%d period of a week", weeks[] = "%d periods of a week";
+    assert_string_equal(i18n_ntr(da, week1, weeks, 1), "%d periode på en uge");
+    assert_string_equal(i18n_ntr(da, week1, weeks, 2), "%d perioder på en uge");
+    assert_string_equal(i18n_ntr(en, week1, weeks, 1), "%d period of a week");
+    assert_string_equal(i18n_ntr(en, week1, weeks, 2), "%d periods of a week");
     /* Danish "tegn" is the same in both forms. */
     static const char sign1[] = "%d sign  \xC2\xB7  until %s",
                       signs[] = "%d signs  \xC2\xB7  until %s";
