@@ -124,6 +124,16 @@ int db_obs_undo(db *d, const char *obs_id, const char *actor_id, model_id id_out
 /* Adds a timestamped note, optionally tied to one of the focus's signs. */
 int db_obs_note(db *d, const char *obs_id, const char *actor_id, const char *text,
                 const char *sign_id, model_id id_out);
+/* Changes a note's text and its sign (NULL or "" for none); its time stays
+ * the time it was begun. Observer only; in a finished observation it is a
+ * correction and adds a revision. Changes of the note not yet sent are
+ * replaced by this one, so that words taken back never leave the tablet. */
+int db_obs_note_edit(db *d, const char *note_id, const char *actor_id, const char *text,
+                     const char *sign_id);
+/* Deletes a note: its words are erased here and, through sync, on the
+ * server and every tablet (the note is sent on as an empty record, which
+ * no list shows). Observer only, like an edit. */
+int db_obs_note_delete(db *d, const char *note_id, const char *actor_id);
 /* Finishes a draft: stops running states, sets ended_at. */
 int db_obs_finish(db *d, const char *obs_id, const char *actor_id);
 /* *left is 1 if any part of the observation has reached the server (it

@@ -581,6 +581,74 @@ int db_obs_note(db *d, const char *obs_id, const char *actor_id, const char *tex
     return rc;
 }
 
+static void read_note(sqlite3_stmt *st, void *out);
+
+/* Edits (text set) or deletes (text NULL) a note, in one transaction with
+ * its outbox entry. The note's unsent changes go first: the newest one
+ * carries everything, and a deleted note's words never leave the tablet.
+ * A correction of a finished observation keeps which note changed, never
+ * its words, so that a deletion erases them here too. */
+static int note_change(db *d, const char *note_id, const char *actor_id, const char *text,
+                       const char *sign_id)
+{
+    char err[200];
+    if (text && model_name_check(text, MODEL_TEXT_MAX, "The note", err, sizeof err))
+        return db_fail(d, DB_INVALID, "%s", err);
+    if (sign_id && !*sign_id)
+        sign_id = NULL;
+    model_record rec = {.entity = MODEL_ENT_NOTE};
+    model_note *n = &rec.u.note;
+    sqlite3_stmt *st = db_stmt(d, "SELECT id, observation_id, at, text, sign_id FROM note"
+                                  " WHERE id = ?1 AND text <> ''");
+    if (!st)
+        return DB_INTERNAL;
+    db_bind_text(st, 1, note_id ? note_id : "");
+    int rc = db_one(d, st, read_note, n, "No such note.", "reading a note");
+    if (rc != DB_OK)
+        return rc;
+    model_observation o;
+    if ((rc = begin_obs(d, n->observation_id, actor_id, 0, &o)) != DB_OK)
+        return rc;
+    if (sign_id && (rc = sign_known(d, &o, sign_id)) != DB_OK)
+        return db_end(d, rc);
+    model_copy(n->text, sizeof n->text, text ? text : "");
+    model_copy(n->sign_id, sizeof n->sign_id, text && sign_id ? sign_id : "");
+    st = db_stmt(d, "UPDATE note SET text = ?4, sign_id = ?5 WHERE id = ?1");
+    if (!st)
+        return db_end(d, DB_INTERNAL);
+    db_bind_note(st, n);
+    int src = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (src != SQLITE_DONE)
+        return db_end(d, db_sqlite_fail(d, src, "saving a note"));
+    st = db_stmt(d, "DELETE FROM outbox WHERE entity = ?1 AND entity_id = ?2");
+    if (!st)
+        return db_end(d, DB_INTERNAL);
+    db_bind_text(st, 1, model_entity_name(MODEL_ENT_NOTE));
+    db_bind_text(st, 2, n->id);
+    src = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (src != SQLITE_DONE)
+        return db_end(d, db_sqlite_fail(d, src, "replacing a note's unsent change"));
+    rc = db_outbox_add(d, &rec, n->id, o.id, actor_id);
+    if (rc == DB_OK && o.status == MODEL_OBS_FINISHED && (rc = touch_obs(d, &o)) == DB_OK)
+        rc = record_revision(d, &o, actor_id, text ? "note" : "note deleted", NULL, "", "");
+    return db_end(d, rc);
+}
+
+int db_obs_note_edit(db *d, const char *note_id, const char *actor_id, const char *text,
+                     const char *sign_id)
+{
+    if (!text)
+        return db_fail(d, DB_INVALID, "The note has no text.");
+    return note_change(d, note_id, actor_id, text, sign_id);
+}
+
+int db_obs_note_delete(db *d, const char *note_id, const char *actor_id)
+{
+    return note_change(d, note_id, actor_id, NULL, NULL);
+}
+
 int db_obs_finish(db *d, const char *obs_id, const char *actor_id)
 {
     model_observation o;
@@ -807,7 +875,7 @@ int db_obs_notes(db *d, const char *obs_id, int offset, int max, model_note *out
 {
     *n = 0;
     sqlite3_stmt *st = db_stmt(d, "SELECT id, observation_id, at, text, sign_id FROM note"
-                                  " WHERE observation_id = ?1 ORDER BY at, rowid"
+                                  " WHERE observation_id = ?1 AND text <> '' ORDER BY at, rowid"
                                   " LIMIT ?2 OFFSET ?3");
     if (!st)
         return DB_INTERNAL;

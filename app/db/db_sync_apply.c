@@ -116,8 +116,10 @@ static int apply_note(db *d, const model_note *n)
     int rc = need_obs(d, n->observation_id);
     if (rc != DB_OK)
         return rc;
+    /* A note's observer may have edited or deleted it (empty text) since. */
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO note(id, observation_id, at, text, sign_id)"
-                                  " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO NOTHING");
+                                  " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO UPDATE"
+                                  " SET text = excluded.text, sign_id = excluded.sign_id");
     if (!st)
         return DB_INTERNAL;
     db_bind_note(st, n);

@@ -184,8 +184,8 @@ typedef struct {
     model_id id;
     model_id observation_id;
     int64_t at;
-    char text[MODEL_TEXT_MAX + 1];
-    model_id sign_id; /* empty if not tied to a sign */
+    char text[MODEL_TEXT_MAX + 1]; /* "": deleted by its observer */
+    model_id sign_id;              /* empty if not tied to a sign */
 } model_note;
 
 typedef struct {

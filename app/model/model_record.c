@@ -506,12 +506,15 @@ static int rd_event(json_t *j, model_event *e, const char *w, model_err *err)
     return 0;
 }
 
+/* A note's text may be empty on the wire: that is a note its observer
+ * deleted. Its words are gone; its id and time stay, so that every copy of
+ * it (the server's, other tablets') learns of the deletion like an edit. */
 static int rd_note(json_t *j, model_note *n, const char *w, model_err *err)
 {
     static const char *const f[] = {"id", "observation_id", "at", "text", "sign_id", NULL};
     return model_rd_only(j, f, w, err) || ID("id", n->id, 0) ||
                    ID("observation_id", n->observation_id, 0) || TIME("at", n->at) ||
-                   T("text", n->text, 1, 0) || ID("sign_id", n->sign_id, 1)
+                   T("text", n->text, 1, 1) || ID("sign_id", n->sign_id, 1)
                ? -1
                : 0;
 }

@@ -153,6 +153,118 @@ static void note_dialog(scr_app *a)
     ui_list_end(u, lid, y - top);
 }
 
+/* Opens a note of the observation for editing. */
+static void edit_note(scr_app *a, const model_note *n)
+{
+    scr_observe_state *st = &a->s.observe;
+    snprintf(st->edit_id, sizeof st->edit_id, "%s", n->id);
+    snprintf(st->edit, sizeof st->edit, "%s", n->text);
+    st->edit_sign = -1;
+    for (int i = 0; i < a->s.cur.focus.n_signs; i++)
+        if (!strcmp(a->s.cur.focus.signs[i].id, n->sign_id))
+            st->edit_sign = i;
+    st->edit_delete = 0;
+    a->dialog = DLG_NOTE_EDIT;
+}
+
+/* Editing a note that was added: its words and its sign change, its time
+ * stays when it was begun. Delete asks once more. The change is one record
+ * for sync, like the note itself. */
+static void note_edit_dialog(scr_app *a)
+{
+    ui_ctx *u = a->ui;
+    scr_observe_state *st = &a->s.observe;
+    const model_note *n = NULL;
+    for (int i = 0; i < a->s.cur.nnotes; i++)
+        if (!strcmp(a->s.cur.notes[i].id, st->edit_id))
+            n = &a->s.cur.notes[i];
+    int dismiss = 0;
+    ui_rect in = st->edit_delete
+                     ? ui_dialog(u, ui_ids("nedit.dlg"), ui_dp(u, 520), ui_dp(u, 260), &dismiss)
+                     : ui_dialog(u, ui_ids("nedit.dlg"), u->w - ui_dp(u, 32), u->h - ui_dp(u, 32),
+                                 &dismiss);
+    if (dismiss || !n) {
+        a->dialog = DLG_NONE;
+        return;
+    }
+    const model_focus *f = &a->s.cur.focus;
+    const char *when = scr_duration(a, n->at - a->s.cur.obs.started_at);
+    if (st->edit_delete) {
+        ui_label(u, ui_cut_top(&in, ui_dp(u, 44)), PLAT_FONT_TITLE, UI_TEXT,
+                 ui_fmt(u, T("Delete the note at %s?"), when), UI_LEFT);
+        ui_rect b = ui_cut_bottom(&in, ui_dp(u, 60));
+        ui_wrap(u, in, PLAT_FONT_BODY, UI_MUTED,
+                T("Its words are erased on this tablet and, once synced, everywhere."), 1);
+        ui_rect keep = ui_cut_left(&b, (b.w - ui_dp(u, 12)) / 2);
+        ui_cut_left(&b, ui_dp(u, 12));
+        if (ui_button(u, ui_ids("nedit.keep"), keep, T("Keep it"), UI_STYLE_PLAIN)) {
+            st->edit_delete = 0;
+            return;
+        }
+        if (ui_button(u, ui_ids("nedit.erase"), b, T("Delete note"), UI_STYLE_DANGER)) {
+            int rc = db_obs_note_delete(a->db, st->edit_id, a->s.user.id);
+            a->dialog = DLG_NONE;
+            changed(a, rc);
+        }
+        return;
+    }
+    ui_label(u, ui_cut_top(&in, ui_dp(u, 40)), PLAT_FONT_TITLE, UI_TEXT,
+             ui_fmt(u, T("Note at %s"), when), UI_LEFT);
+    if (!u->video->has_keyboard(u->video)) {
+        ui_osk_labels l = scr_osk_labels(a);
+        ui_keyboard(u, ui_cut_bottom(&in, ui_keyboard_height(u)), &l);
+        ui_cut_bottom(&in, ui_dp(u, 8));
+    }
+    ui_rect b = ui_cut_bottom(&in, ui_dp(u, 60));
+    ui_cut_bottom(&in, ui_dp(u, 8));
+    int gap = ui_dp(u, 12), bw = (b.w - 2 * gap) / 3;
+    ui_rect close = ui_cut_left(&b, bw);
+    ui_cut_left(&b, gap);
+    ui_rect del = ui_cut_left(&b, bw);
+    ui_cut_left(&b, gap);
+    if (ui_button(u, ui_ids("nedit.close"), close, T("Close"), UI_STYLE_PLAIN)) {
+        a->dialog = DLG_NONE;
+        return;
+    }
+    if (ui_button(u, ui_ids("nedit.delete"), del, T("Delete note\xE2\x80\xA6"), UI_STYLE_PLAIN)) {
+        st->edit_delete = 1;
+        return;
+    }
+    const char *sign = st->edit_sign >= 0 ? f->signs[st->edit_sign].id : "";
+    int same = !strcmp(st->edit, n->text) && !strcmp(sign, n->sign_id);
+    int can = st->edit[0] != 0 && !same;
+    ui_focus(u, ui_ids("nedit.text"));
+    int r = ui_field(u, ui_ids("nedit.text"), ui_cut_top(&in, ui_dp(u, 60)), st->edit,
+                     sizeof st->edit, T("What did you see?"), 0);
+    int save = can && (r & UI_SUBMIT);
+    if (!can) {
+        ui_fill(u, b, UI_LINE, ui_dp(u, 10));
+        ui_label(u, b, PLAT_FONT_BOLD, UI_MUTED, T("Save"), UI_CENTER);
+    } else if (ui_button(u, ui_ids("nedit.save"), b, T("Save"), UI_STYLE_PRIMARY)) {
+        save = 1;
+    }
+    if (save) {
+        int rc = db_obs_note_edit(a->db, st->edit_id, a->s.user.id, st->edit, sign);
+        if (rc == DB_OK)
+            a->dialog = DLG_NONE;
+        changed(a, rc);
+        return;
+    }
+    ui_cut_top(&in, ui_dp(u, 8));
+    ui_id lid = ui_ids("nedit.list");
+    int top = ui_list_begin(u, lid, in), y = top, h = ui_dp(u, 48);
+    ui_label(u, ui_r(in.x, y, in.w, ui_dp(u, 32)), PLAT_FONT_SMALL, UI_MUTED,
+             T("Tie the note to a sign (optional)"), UI_LEFT);
+    y += ui_dp(u, 34);
+    for (int i = 0; i < f->n_signs; i++) {
+        ui_rect r2 = {in.x, y, in.w - ui_dp(u, 12), h};
+        if (ui_chip(u, ui_idn("nedit.sign", i), r2, f->signs[i].text, st->edit_sign == i))
+            st->edit_sign = st->edit_sign == i ? -1 : i;
+        y += h + ui_dp(u, 8);
+    }
+    ui_list_end(u, lid, y - top);
+}
+
 static void finish_dialog(scr_app *a)
 {
     ui_ctx *u = a->ui;
@@ -377,13 +489,23 @@ static void tools_pane(scr_app *a, ui_rect pane)
                                     on ? MODEL_EV_STATE_START : MODEL_EV_STATE_STOP,
                                     t->states[s].key, NULL));
     }
-    /* The newest notes, so the observer sees they were kept. */
-    for (int i = a->s.cur.nnotes - 1; i >= 0 && pane.h >= ui_dp(u, 30); i--) {
+    /* The newest notes, so the observer sees they were kept; a tap opens
+     * one to change or delete it. */
+    for (int i = a->s.cur.nnotes - 1; i >= 0 && pane.h >= ui_dp(u, 48); i--) {
         const model_note *n = &a->s.cur.notes[i];
-        ui_rect r = ui_cut_top(&pane, ui_dp(u, 30));
-        ui_label(u, r, PLAT_FONT_SMALL, UI_MUTED,
-                 ui_fmt(u, "%s  %s", scr_duration(a, n->at - a->s.cur.obs.started_at), n->text),
-                 UI_LEFT);
+        ui_rect r = ui_cut_top(&pane, ui_dp(u, 48));
+        ui_cut_top(&pane, ui_dp(u, 6));
+        int held = 0;
+        if (ui_area(u, ui_idn("obs.notes", i), r, &held)) {
+            edit_note(a, n);
+            return;
+        }
+        ui_fill(u, r, held ? UI_SOFT : UI_SURFACE, ui_dp(u, 10));
+        ui_rect in = ui_inset(r, ui_dp(u, 12));
+        const char *at = scr_duration(a, n->at - a->s.cur.obs.started_at);
+        ui_rect when = ui_cut_left(&in, ui_measure(u, PLAT_FONT_BOLD, at) + ui_dp(u, 12));
+        ui_label(u, when, PLAT_FONT_BOLD, UI_MUTED, at, UI_LEFT);
+        ui_label(u, in, PLAT_FONT_BODY, UI_TEXT, n->text, UI_LEFT);
     }
 }
 
@@ -463,10 +585,13 @@ void scr_observe_frame(scr_app *a, ui_rect screen)
     }
     if (a->s.have_cur)
         tools_pane(a, area);
-    if (a->dialog == DLG_NOTE || a->dialog == DLG_FINISH || a->dialog == DLG_LEAVE) {
+    if (a->dialog == DLG_NOTE || a->dialog == DLG_FINISH || a->dialog == DLG_LEAVE ||
+        a->dialog == DLG_NOTE_EDIT) {
         ui_block(u, 0);
         if (a->dialog == DLG_NOTE)
             note_dialog(a);
+        else if (a->dialog == DLG_NOTE_EDIT)
+            note_edit_dialog(a);
         else if (a->dialog == DLG_FINISH)
             finish_dialog(a);
         else

@@ -45,7 +45,8 @@ typedef enum {
     DLG_FINISH,
     DLG_CORRECT,
     DLG_PICK,
-    DLG_LEAVE
+    DLG_LEAVE,
+    DLG_NOTE_EDIT
 } scr_dialog;
 
 /* The filters of history, each an index into its choices (-1: any). */
@@ -140,6 +141,12 @@ typedef struct {
     int skipped;   /* interval prompts skipped (also in the store) */
     int left;      /* the leave dialog: part of it has reached the server */
     int discard;   /* the leave dialog asks to confirm the discard */
+    /* A note being edited: which, its words and sign as changed so far,
+     * and whether its deletion is being confirmed. */
+    model_id edit_id;
+    char edit[SCR_NOTE_MAX + 1];
+    int edit_sign;
+    int edit_delete;
 } scr_observe_state;
 
 /* Summary: where back goes, the corrections, and the one being typed. */

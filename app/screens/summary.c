@@ -155,6 +155,10 @@ static int corrections(scr_app *a, ui_rect col, int y)
         else if (!strcmp(r->what, "rating"))
             what = ui_fmt(u, T("%s: %s became %s"), sign_text(a, r->sign_id),
                           level_name(a, atoi(r->before)), level_name(a, atoi(r->after)));
+        else if (!strcmp(r->what, "note"))
+            what = T("A note was changed");
+        else if (!strcmp(r->what, "note deleted"))
+            what = T("A note was deleted");
         else
             what = T("The context (children, adults) was changed");
         const char *head = ui_fmt(u, T("Version %d  ·  %s  ·  %s"), r->revision, when,

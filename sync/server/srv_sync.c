@@ -372,7 +372,9 @@ static step_rc apply(PGconn *pg, const srv_device *dev, const proto_change *c, c
         res->status = PROTO_ST_STORED;
         return STEP_OK;
     }
-    int append_only = e == MODEL_ENT_EVENT || e == MODEL_ENT_NOTE;
+    /* Events are append-only (an undo is an event of its own); a note is
+     * edited or deleted by its observer, and versioned like the other parts. */
+    int append_only = e == MODEL_ENT_EVENT;
     if (append_only || (c->base_version < version && !same_device)) {
         snprintf(vs, sizeof vs, "%d", version);
         snprintf(bs, sizeof bs, "%d", c->base_version);

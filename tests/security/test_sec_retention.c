@@ -21,7 +21,7 @@
 
 static fx_world W;
 static fx_unit U, V; /* U keeps 60 days, V the default 365 */
-static fx_device DU, DV;
+static fx_device DU, DU2, DV;
 static model_record old_obs, recent, clock_back, clock_ahead, other_unit;
 static int64_t cursor_before;
 
@@ -104,6 +104,7 @@ static void test_setup(void **state)
                               "--id", U.unit, "--retention-days", "60", NULL),
                      0);
     fx_enrol(&W, U.unit, &DU);
+    fx_enrol(&W, U.unit, &DU2);
     fx_enrol(&W, V.unit, &DV);
     int64_t now = now_ms();
     obs_at(&U, now - 90 * DAY_MS, &old_obs);
@@ -119,8 +120,8 @@ static void test_setup(void **state)
     received_days_ago(old_obs.u.obs.id, 89);
     received_days_ago(clock_ahead.u.obs.id, 90);
     received_days_ago(other_unit.u.obs.id, 89);
-    /* A kept conflict about the old observation: the same note id with
-     * other content. */
+    /* A kept conflict about the old observation: a stale edit of its note
+     * from another tablet of the unit. */
     model_record note;
     fx_note(old_obs.u.obs.id, "Another text under the same id.", &note);
     char q[300];
@@ -133,7 +134,7 @@ static void test_setup(void **state)
     proto_change c;
     fx_change(&c, U.peer1, 0, &note);
     proto_push_reply rep;
-    fx_push(&W, &DU, &c, 1, &rep);
+    fx_push(&W, &DU2, &c, 1, &rep);
     assert_int_equal(rep.results[0].status, PROTO_ST_CONFLICT);
     proto_push_reply_clear(&rep);
     proto_pull_reply p;

@@ -357,6 +357,53 @@ static void test_unknown_endpoint_and_missing_credentials(void **state)
     thttp_free(&r);
 }
 
+/* A note is edited and deleted by its observer: each is a new version of
+ * the same note, not a conflict, and a deletion leaves no words. */
+static void test_note_edit_and_delete_are_versions(void **state)
+{
+    (void)state;
+    model_record obs, note;
+    fx_obs(&U, U.peer1, U.peer2, &obs);
+    fx_note(obs.u.obs.id, "The child is called Emil.", &note);
+    proto_change ch[2];
+    fx_change(&ch[0], U.peer1, 0, &obs);
+    fx_change(&ch[1], U.peer1, 0, &note);
+    proto_push_reply rep;
+    fx_push(&W, &D, ch, 2, &rep);
+    assert_int_equal(rep.results[1].status, PROTO_ST_STORED);
+    proto_push_reply_clear(&rep);
+    snprintf(note.u.note.text, sizeof note.u.note.text, "A child.");
+    fx_change(&ch[0], U.peer1, 1, &note);
+    fx_push(&W, &D, ch, 1, &rep);
+    assert_int_equal(rep.results[0].status, PROTO_ST_STORED);
+    assert_int_equal(rep.results[0].version, 2);
+    proto_push_reply_clear(&rep);
+    note.u.note.text[0] = 0;
+    fx_change(&ch[0], U.peer1, 2, &note);
+    fx_push(&W, &D, ch, 1, &rep);
+    assert_int_equal(rep.results[0].status, PROTO_ST_STORED);
+    assert_int_equal(rep.results[0].version, 3);
+    proto_push_reply_clear(&rep);
+    char sql[240];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM conflicts WHERE key = '%s'", note.u.note.id);
+    assert_int_equal(fx_count(&W, sql), 0);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM items WHERE key = '%s' AND data LIKE '%%Emil%%'",
+             note.u.note.id);
+    assert_int_equal(fx_count(&W, sql), 0);
+    proto_pull_reply p;
+    fx_pull(&W, &D, U.peer2, 0, 500, &p);
+    int seen = 0;
+    for (int i = 0; i < p.n; i++)
+        if (p.items[i].rec.entity == MODEL_ENT_NOTE &&
+            !strcmp(p.items[i].rec.u.note.id, note.u.note.id)) {
+            assert_string_equal(p.items[i].rec.u.note.text, "");
+            seen = 1;
+        }
+    assert_true(seen);
+    proto_pull_reply_clear(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_push_pull_round_trip_with_visibility),
         cmocka_unit_test(test_same_push_twice_is_duplicate_not_double),
         cmocka_unit_test(test_stale_edit_from_other_tablet_is_kept_as_conflict),
+        cmocka_unit_test(test_note_edit_and_delete_are_versions),
         cmocka_unit_test(test_pull_pages_without_skipping),
         cmocka_unit_test(test_gzip_both_ways),
         cmocka_unit_test(test_unknown_endpoint_and_missing_credentials),

@@ -147,11 +147,96 @@ static void test_discard_refused_once_synced(void **state)
     th_free(t);
 }
 
+/* The note's pending changes, and the text of the newest. */
+static int note_changes(th *t, const char *note_id, char *text, size_t cap)
+{
+    db_outbox_entry e[64];
+    int n = 0, k = 0;
+    assert_int_equal(db_outbox_peek(t->db, 0, 64, e, &n), DB_OK);
+    for (int i = 0; i < n; i++)
+        if (!strcmp(e[i].entity, "note") && !strcmp(e[i].entity_id, note_id)) {
+            k++;
+            snprintf(text, cap, "%s", e[i].payload);
+        }
+    db_outbox_entries_free(e, n);
+    return k;
+}
+
+/* Point 4: a tap on a note opens it; its words and sign can be changed, and
+ * it can be deleted after a second question. Each is one change for sync
+ * that replaces the note's unsent ones, so deleted words never leave. */
+static void test_note_edit_and_delete(void **state)
+{
+    (void)state;
+    th *t = th_open("obs-notes", 1280, 800, "da");
+    th_sign_in(t, "Ida Mølgaard");
+    char obs[64];
+    start_obs(t, obs, sizeof obs);
+    th_wait(t, 30000);
+    TAP(t, "Note");
+    th_type(t, "Barnet spørger om regnen");
+    TAP(t, "Tilføj note");
+    model_note notes[4];
+    int n = 0;
+    assert_int_equal(db_obs_notes(t->db, obs, 0, 4, notes, &n), DB_OK);
+    assert_int_equal(n, 1);
+    char nid[64];
+    snprintf(nid, sizeof nid, "%s", notes[0].id);
+    SEES(t, "Note (1)");
+
+    /* A tap on the note opens it with its words and its time. */
+    th_wait(t, 60000);
+    TAP_PREFIX(t, "Barnet spørger om regnen");
+    model_observation o;
+    assert_int_equal(db_obs_get(t->db, obs, &o), DB_OK);
+    int64_t at = notes[0].at;
+    char when[32];
+    snprintf(when, sizeof when, "%d:%02d", (int)((at - o.started_at) / 60000),
+             (int)((at - o.started_at) / 1000 % 60));
+    char head[64];
+    snprintf(head, sizeof head, "Note ved %s", when);
+    SEES(t, head);
+    TARGETS_OK(t);
+    th_type(t, " igen");
+    TAP(t, "Den voksne udvider barnets ord");
+    TAP(t, "Gem");
+    assert_int_equal(db_obs_notes(t->db, obs, 0, 4, notes, &n), DB_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(notes[0].text, "Barnet spørger om regnen igen");
+    assert_string_equal(notes[0].sign_id, DEMO_ID("72"));
+    /* Its time is still when it was written, not when it was changed. */
+    assert_int_equal(notes[0].at, at);
+    char payload[8192];
+    assert_int_equal(note_changes(t, nid, payload, sizeof payload), 1);
+    assert_non_null(strstr(payload, "regnen igen"));
+    SEES(t, "Barnet spørger om regnen igen");
+
+    /* Delete: asked once more; "Keep it" keeps it. */
+    TAP_PREFIX(t, "Barnet spørger om regnen igen");
+    TAP(t, "Slet note\xE2\x80\xA6");
+    snprintf(head, sizeof head, "Slet noten ved %s?", when);
+    SEES(t, head);
+    TARGETS_OK(t);
+    TAP(t, "Behold den");
+    TAP(t, "Slet note\xE2\x80\xA6");
+    TAP(t, "Slet note");
+    assert_int_equal(db_obs_notes(t->db, obs, 0, 4, notes, &n), DB_OK);
+    assert_int_equal(n, 0);
+    assert_false(th_has_text_part(t, "regnen"));
+    SEES(t, "Note");
+    assert_false(th_has_text(t, "Note (1)"));
+    assert_int_equal(note_changes(t, nid, payload, sizeof payload), 1);
+    assert_null(strstr(payload, "regnen"));
+    assert_non_null(strstr(payload, "\"text\":\"\""));
+    th_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_put_aside_and_discard),
         cmocka_unit_test(test_discard_refused_once_synced),
+        cmocka_unit_test(test_note_edit_and_delete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
