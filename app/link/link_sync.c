@@ -39,6 +39,10 @@ scr_sync_problem link_sync_problem(int rc)
     case SYNC_SERVER: return SCR_SYNC_SERVER;
     case SYNC_UNAUTHORIZED: return SCR_SYNC_UNAUTHORIZED;
     case SYNC_UPDATE_APP: return SCR_SYNC_UPDATE;
+    case SYNC_REVOKED: return SCR_SYNC_REVOKED;
+    case SYNC_WIPED: return SCR_SYNC_WIPED;
+    case SYNC_TLS_EXPIRED: return SCR_SYNC_CERT_EXPIRED;
+    case SYNC_TLS_NAME: return SCR_SYNC_CERT_NAME;
     default: return SCR_SYNC_OTHER;
     }
 }
@@ -51,6 +55,8 @@ scr_enrol_outcome link_enrol_outcome(int rc)
     case SYNC_REFUSED:
     case SYNC_UNAUTHORIZED: return SCR_ENROL_BAD_CODE;
     case SYNC_TLS: return SCR_ENROL_TLS;
+    case SYNC_TLS_EXPIRED: return SCR_ENROL_CERT_EXPIRED;
+    case SYNC_TLS_NAME: return SCR_ENROL_CERT_NAME;
     case SYNC_OFFLINE:
     case SYNC_UNREACHABLE: return SCR_ENROL_UNREACHABLE;
     case SYNC_CAPTIVE: return SCR_ENROL_CAPTIVE;
@@ -164,7 +170,7 @@ static void *enrol_thread(void *arg)
         sync_client *c = NULL;
         int rc = sync_client_open(&sc, &c);
         if (rc == SYNC_OK) {
-            sync_enrolment e = {r->url, r->code, "Blik tablet", ca, NULL};
+            sync_enrolment e = {r->url, r->code, NULL, ca, NULL};
             rc = sync_enrol(c, &e);
         }
         snprintf(detail, sizeof detail, "%s", sync_errmsg(c));

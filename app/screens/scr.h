@@ -52,7 +52,11 @@ typedef enum {
     SCR_SYNC_SERVER,       /* the server failed */
     SCR_SYNC_UNAUTHORIZED, /* the server no longer knows this tablet */
     SCR_SYNC_UPDATE,       /* the server needs a newer app */
-    SCR_SYNC_OTHER         /* anything else; status() has the words */
+    SCR_SYNC_OTHER,        /* anything else; status() has the words */
+    SCR_SYNC_REVOKED,      /* an administrator revoked this tablet: enrol it again */
+    SCR_SYNC_WIPED,        /* revoked with wipe: the tablet erases what it holds */
+    SCR_SYNC_CERT_EXPIRED, /* the server's certificate has expired */
+    SCR_SYNC_CERT_NAME     /* the server's certificate names another server */
 } scr_sync_problem;
 
 /* A copy of the engine's state, cheap enough to take every frame. */
@@ -76,14 +80,16 @@ typedef struct {
 typedef enum {
     SCR_ENROL_PENDING = 0, /* still running */
     SCR_ENROL_OK,
-    SCR_ENROL_BAD_ADDRESS, /* not an https:// address */
-    SCR_ENROL_BAD_CODE,    /* wrong, used or expired code */
-    SCR_ENROL_TLS,         /* the certificate is not trusted */
-    SCR_ENROL_UNREACHABLE, /* no answer, or no network */
-    SCR_ENROL_CAPTIVE,     /* the Wi-Fi wants a sign-in page first */
-    SCR_ENROL_CA_FILE,     /* the CA file cannot be read */
-    SCR_ENROL_UPDATE,      /* the server needs a newer app */
-    SCR_ENROL_FAILED       /* anything else; detail says what */
+    SCR_ENROL_BAD_ADDRESS,  /* not an https:// address */
+    SCR_ENROL_BAD_CODE,     /* wrong, used or expired code */
+    SCR_ENROL_TLS,          /* the certificate is not trusted */
+    SCR_ENROL_UNREACHABLE,  /* no answer, or no network */
+    SCR_ENROL_CAPTIVE,      /* the Wi-Fi wants a sign-in page first */
+    SCR_ENROL_CA_FILE,      /* the CA file cannot be read */
+    SCR_ENROL_UPDATE,       /* the server needs a newer app */
+    SCR_ENROL_FAILED,       /* anything else; detail says what */
+    SCR_ENROL_CERT_EXPIRED, /* the server's certificate has expired */
+    SCR_ENROL_CERT_NAME     /* the server's certificate names another server */
 } scr_enrol_outcome;
 
 /* What the screens may ask of sync, through the program that runs them

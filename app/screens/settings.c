@@ -66,6 +66,11 @@ static const char *enrol_words(scr_app *a, scr_enrol_outcome o)
     case SCR_ENROL_CAPTIVE: return T("The Wi-Fi needs sign-in first. Open a browser and sign in.");
     case SCR_ENROL_CA_FILE: return T("The CA file cannot be read, or holds no certificate.");
     case SCR_ENROL_UPDATE: return T("The server needs a newer version of the app.");
+    case SCR_ENROL_CERT_EXPIRED:
+        return T("The server's certificate has expired. Its administrator must renew it; if it "
+                 "is new, check the tablet's date and time.");
+    case SCR_ENROL_CERT_NAME:
+        return T("The server's certificate is made out to another address. Check the address.");
     default: return T("The enrolment failed.");
     }
 }

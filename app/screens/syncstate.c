@@ -25,6 +25,10 @@ static const char *problem_text(const i18n *tr, scr_sync_problem p)
     case SCR_SYNC_UNAUTHORIZED: return T("Tablet not accepted: enrol again");
     case SCR_SYNC_UPDATE: return T("Update the app");
     case SCR_SYNC_OTHER: return T("Sync problem");
+    case SCR_SYNC_REVOKED: return T("Tablet revoked: enrol again");
+    case SCR_SYNC_WIPED: return T("Tablet revoked and erased");
+    case SCR_SYNC_CERT_EXPIRED: return T("Server certificate expired");
+    case SCR_SYNC_CERT_NAME: return T("Certificate for another server");
     default: return "";
     }
 }

@@ -38,14 +38,18 @@ typedef enum {
     SYNC_CAPTIVE,       /* "Wi-Fi needs sign-in" */
     SYNC_TLS,           /* the server's certificate is not trusted; nothing was sent */
     SYNC_SERVER,        /* the server failed (5xx); try again later */
-    SYNC_UNAUTHORIZED,  /* the device is unknown or revoked: enrol again */
+    SYNC_UNAUTHORIZED,  /* the server does not know this device: enrol again */
     SYNC_UPDATE_APP,    /* the server needs a newer app */
     SYNC_UPDATE_SERVER, /* the server is older than the app */
     SYNC_REFUSED,       /* the server refused a request (e.g. an enrolment code) */
     SYNC_PROTOCOL,      /* an answer that is not what the protocol says */
     SYNC_STORE,         /* the tablet's own store failed */
     SYNC_NOMEM,
-    SYNC_BAD_ADDRESS /* the server address is not an https:// address that fits */
+    SYNC_BAD_ADDRESS, /* the server address is not an https:// address that fits */
+    SYNC_REVOKED,     /* an administrator revoked this tablet: enrol it again */
+    SYNC_WIPED,       /* revoked with wipe: the tablet must erase what it holds */
+    SYNC_TLS_EXPIRED, /* the server's certificate has expired (or is not valid yet) */
+    SYNC_TLS_NAME     /* the server's certificate is for another name than the address */
 } sync_rc;
 
 /* A short English sentence for an outcome, for logs and as a fallback. */
@@ -103,7 +107,8 @@ typedef struct {
 typedef struct {
     const char *server_url;  /* https://host[:port] */
     const char *code;        /* the code an administrator made, dashes allowed */
-    const char *device_name; /* shown to administrators, e.g. "Tablet in the blue room" */
+    const char *device_name; /* shown to administrators, e.g. "Stue 3 – blå"; NULL or ""
+                              * for none; at most PROTO_DEVICE_NAME_CHARS characters */
     const char *ca_pem;      /* the server's CA (PEM) if private; NULL for the system's */
     const char *pin;         /* NULL, or the server key pin "sha256//<base64>" */
 } sync_enrolment;
@@ -114,8 +119,9 @@ typedef struct {
  * and the pin on the tablet. On failure nothing is stored, the outcome says
  * which kind (SYNC_BAD_ADDRESS for an address that is not https://,
  * SYNC_INVALID for another bad field, SYNC_REFUSED for a wrong or used
- * code, SYNC_TLS for an untrusted certificate, ...) and the message says
- * what to do.
+ * code, SYNC_TLS for an untrusted certificate, SYNC_TLS_EXPIRED and
+ * SYNC_TLS_NAME for a trusted one that has expired or names another
+ * server, ...) and the message says what to do.
  */
 int sync_enrol(sync_client *c, const sync_enrolment *e);
 /* 1 if this tablet is enrolled. */
@@ -124,7 +130,9 @@ int sync_enrolled(sync_client *c);
 /* ---- one round ---- */
 
 /* Checks that the server is there and is Blik's: SYNC_OK, or SYNC_CAPTIVE,
- * SYNC_TLS, SYNC_OFFLINE, SYNC_UNREACHABLE, ... */
+ * SYNC_TLS, SYNC_TLS_EXPIRED, SYNC_TLS_NAME, SYNC_OFFLINE,
+ * SYNC_UNREACHABLE, ... Every request names the app and its version in
+ * its User-Agent, which the server keeps as the tablet's last seen app. */
 int sync_ping(sync_client *c, sync_report *rep);
 /* Sends the whole outbox in batches, oldest first, and records each
  * answer. rep may be NULL. */

@@ -33,6 +33,10 @@ const char *sync_rc_text(sync_rc rc)
         "The tablet's storage failed.",
         "Out of memory.",
         "The server address must start with https://.",
+        "An administrator revoked this tablet; it must be enrolled again.",
+        "An administrator revoked this tablet and asked for its data to be erased.",
+        "The server's certificate has expired; nothing was sent.",
+        "The server's certificate is for another address; nothing was sent.",
     };
     return rc >= 0 && (size_t)rc < sizeof t / sizeof t[0] ? t[rc] : "Unknown outcome.";
 }
@@ -177,6 +181,15 @@ int sync_ping(sync_client *c, sync_report *rep)
 
 /* ---- enrolment ---- */
 
+/* Characters, not bytes, of a text already checked as UTF-8. */
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
 int sync_enrol(sync_client *c, const sync_enrolment *e)
 {
     if (!e)
@@ -192,10 +205,16 @@ int sync_enrol(sync_client *c, const sync_enrolment *e)
     if (e->ca_pem &&
         (!strstr(e->ca_pem, "-----BEGIN CERTIFICATE-----") || strlen(e->ca_pem) > DB_ENROL_CA_MAX))
         return sync_fail(c, SYNC_INVALID, "The CA must be a certificate in PEM form.");
+    const char *name = e->device_name ? e->device_name : "";
+    char why[MODEL_ERR_MAX];
+    if (*name && (model_name_check(name, PROTO_DEVICE_NAME_MAX, "name", why, sizeof why) != 0 ||
+                  utf8_chars(name) > PROTO_DEVICE_NAME_CHARS))
+        return sync_fail(c, SYNC_INVALID,
+                         "The tablet's name must be one line of at most %d characters.",
+                         PROTO_DEVICE_NAME_CHARS);
     proto_enrol req = {PROTO_SCHEMA, "", ""};
     snprintf(req.code, sizeof req.code, "%s", e->code);
-    snprintf(req.device_name, sizeof req.device_name, "%s",
-             e->device_name && *e->device_name ? e->device_name : "Blik tablet");
+    snprintf(req.name, sizeof req.name, "%s", name);
 
     /* Use the new settings for these requests only. */
     char base[SYNC_URL_MAX];

@@ -27,6 +27,7 @@ struct sync_engine {
     int poked;      /* something was saved */
     int64_t due_ms; /* monotonic time of the next round (0 = at once) */
     long backoff_ms;
+    int wiped; /* the server said device_wiped: no round runs again */
     sync_status st;
 };
 
@@ -110,6 +111,10 @@ static void *worker(void *arg)
         }
         int64_t t = mono(e);
         int run = 0;
+        if (e->wiped) {
+            pthread_cond_wait(&e->cv, &e->mu);
+            continue;
+        }
         if (e->now) {
             run = 1;
         } else if (t >= e->due_ms) {
@@ -155,6 +160,19 @@ static void *worker(void *arg)
         } else if (rc == SYNC_NOT_ENROLLED) {
             e->due_ms = t2 + cfg.backoff_max_ms;
             e->st.next_try_ms = 0;
+        } else if (rc == SYNC_WIPED) {
+            /* The tablet is to erase itself: nothing more is sent or
+             * asked for; the app ends the worker and does the wipe. */
+            e->wiped = 1;
+            e->st.next_try_ms = 0;
+        } else if (rc == SYNC_REVOKED || rc == SYNC_UNAUTHORIZED) {
+            /* These credentials will never be accepted again; only a new
+             * enrolment helps. The tablet still asks now and then, at the
+             * longest wait, so that a wipe asked for after the revocation
+             * reaches it. */
+            e->backoff_ms = cfg.backoff_max_ms;
+            e->due_ms = t2 + cfg.backoff_max_ms;
+            e->st.next_try_ms = cfg.sys->now_ms(cfg.sys) + cfg.backoff_max_ms;
         } else {
             long w = next_backoff(e, rep.retry_after_s);
             e->due_ms = t2 + w;

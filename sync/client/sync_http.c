@@ -15,6 +15,12 @@
 #include <string.h>
 #include <strings.h>
 
+/* OpenSSL's verify results (x509_vfy.h) for a certificate out of date; the
+ * numbers are part of OpenSSL's stable interface, and naming them here
+ * spares the sync engine OpenSSL's headers. */
+#define VERIFY_NOT_YET_VALID 9
+#define VERIFY_EXPIRED 10
+
 int sync_fail(sync_client *c, int rc, const char *fmt, ...)
 {
     va_list ap;
@@ -148,10 +154,11 @@ void sync_http(sync_client *c, const char *method, const char *url, const char *
     if (stall_s < 1)
         stall_s = 1;
     curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "Blik/" BLIK_APP_VERSION);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->name_probe ? 0L : 2L);
     if (c->ca_pem) {
         struct curl_blob blob = {c->ca_pem, strlen(c->ca_pem), CURL_BLOB_COPY};
         curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
@@ -188,6 +195,8 @@ void sync_http(sync_client *c, const char *method, const char *url, const char *
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
     else
         out->status = 0;
+    if (out->cc == CURLE_PEER_FAILED_VERIFICATION)
+        curl_easy_getinfo(h, CURLINFO_SSL_VERIFYRESULT, &out->verify);
     if (!out->detail[0])
         snprintf(out->detail, sizeof out->detail, "%s", curl_easy_strerror(out->cc));
     count_bytes(h, rep);
@@ -244,6 +253,32 @@ static int portal_answers(sync_client *c, sync_report *rep)
     return portal;
 }
 
+/*
+ * 1 if the server's certificate is trusted and in date but made out to
+ * another name: a ping with the name check alone turned off gets an
+ * answer. libcurl checks the name itself, and when it fails it does not
+ * say so by a code of its own, so asking again is the one way that holds
+ * across libcurl versions. The ping carries no credentials and nothing of
+ * the tablet's, so nothing is given away should the server be an
+ * impostor; its answer is only looked at for whether there was one.
+ */
+static int only_the_name_is_wrong(sync_client *c, sync_report *rep)
+{
+    char url[SYNC_URL_MAX + 64];
+    snprintf(url, sizeof url, "%s/v1/ping?nonce=name-probe", c->url);
+    sync_config keep = c->cfg;
+    if (c->cfg.timeout_ms > 5000)
+        c->cfg.timeout_ms = 5000;
+    c->name_probe = 1;
+    sync_http_resp r;
+    sync_http(c, "GET", url, NULL, NULL, 0, 0, rep, &r);
+    c->name_probe = 0;
+    c->cfg = keep;
+    int answered = r.status > 0;
+    sync_http_free(&r);
+    return answered;
+}
+
 int sync_http_no_answer(sync_client *c, const sync_http_resp *r, sync_report *rep)
 {
     switch (r->cc) {
@@ -274,6 +309,23 @@ int sync_http_no_answer(sync_client *c, const sync_http_resp *r, sync_report *re
                              "The secure connection to the server broke "
                              "off (%s). Everything stays saved on this "
                              "tablet and will be sent later.",
+                             r->detail);
+        /* A certificate from the trusted CA that is out of date, or that
+         * names another server, is a different fix from an untrusted one:
+         * renew it, or correct the address. */
+        if (r->cc == CURLE_PEER_FAILED_VERIFICATION &&
+            (r->verify == VERIFY_EXPIRED || r->verify == VERIFY_NOT_YET_VALID))
+            return sync_fail(c, SYNC_TLS_EXPIRED,
+                             "The server's certificate has expired (or is not valid yet), so "
+                             "nothing was sent. The server's administrator must renew it; if "
+                             "it is new, check this tablet's date and time (%s).",
+                             r->detail);
+        if (r->cc == CURLE_PEER_FAILED_VERIFICATION && only_the_name_is_wrong(c, rep))
+            return sync_fail(c, SYNC_TLS_NAME,
+                             "The server's certificate is made out to another address than "
+                             "the one this tablet uses, so nothing was sent. Check the server "
+                             "address; the administrator may need a certificate that names "
+                             "it (%s).",
                              r->detail);
         return sync_fail(c, SYNC_TLS,
                          "The server's certificate is not the one this tablet "
@@ -322,8 +374,18 @@ int sync_http_error(sync_client *c, const sync_http_resp *r, const char *doing)
          * the same changes. */
         return sync_fail(c, SYNC_SERVER, "The server is busy; sync continues in %ld s.",
                          r->retry_after_s > 0 ? r->retry_after_s : 1L);
-    case PROTO_E_UNAUTHORIZED:
-    case PROTO_E_REVOKED: return sync_fail(c, SYNC_UNAUTHORIZED, "%s", e.msg);
+    case PROTO_E_UNAUTHORIZED: return sync_fail(c, SYNC_UNAUTHORIZED, "%s", e.msg);
+    case PROTO_E_REVOKED:
+        return sync_fail(c, SYNC_REVOKED,
+                         "An administrator revoked this tablet, so the server accepts "
+                         "nothing from it. Enrol it again; what was not sent stays on "
+                         "this tablet (%s)",
+                         e.msg);
+    case PROTO_E_WIPED:
+        return sync_fail(c, SYNC_WIPED,
+                         "An administrator revoked this tablet and asked for its data to be "
+                         "erased (%s)",
+                         e.msg);
     case PROTO_E_UPDATE_REQUIRED:
         return sync_fail(c, SYNC_UPDATE_APP, "The server needs a newer version of this app: %s",
                          e.msg);

@@ -20,6 +20,9 @@ struct sync_client {
     char authz[160];
     char pin[128];
     char *ca_pem; /* malloc'd, or NULL for the system's CAs */
+    /* Set only while asking whether a certificate is wrong by its name
+     * alone: the host name check is off for that one request. */
+    int name_probe;
     /* Set by the engine: a transfer in progress stops when this says so. */
     int (*should_stop)(void *ud);
     void *stop_ud;
@@ -40,6 +43,7 @@ typedef struct {
     int too_big;        /* the answer passed SYNC_REPLY_MAX and was cut off */
     long retry_after_s; /* Retry-After in seconds, 0 if none */
     int blik;           /* the answer carried the Blik-Server header */
+    long verify;        /* after a failed certificate check: OpenSSL's verify result */
     char detail[CURL_ERROR_SIZE];
 } sync_http_resp;
 

@@ -34,7 +34,10 @@
 #define PROTO_INFLATED_MAX (4 * 1024 * 1024) /* a request body after gunzip */
 #define PROTO_PUSH_MAX 200                   /* changes in one push */
 #define PROTO_PULL_MAX 500                   /* records in one pull reply */
-#define PROTO_DEVICE_NAME_MAX 80
+/* A tablet's name: 1 to 80 characters (not bytes), so a UTF-8 name such as
+ * "Stue 3 – blå" takes at most four bytes a character. */
+#define PROTO_DEVICE_NAME_CHARS 80
+#define PROTO_DEVICE_NAME_MAX (PROTO_DEVICE_NAME_CHARS * 4)
 #define PROTO_CODE_MAX 32   /* an enrolment code as typed, with dashes */
 #define PROTO_SECRET_HEX 64 /* a device secret: 32 random bytes in hex */
 #define PROTO_NONCE_MAX 64  /* a ping nonce */
@@ -67,6 +70,7 @@ typedef enum {
     PROTO_E_UNAVAILABLE,                   /* unavailable: try again later (database busy) */
     PROTO_E_INTERNAL,                      /* internal */
     PROTO_E_RATE_LIMITED, /* rate_limited: too many requests; wait Retry-After seconds */
+    PROTO_E_WIPED,        /* device_wiped: revoked with wipe; the tablet erases its data */
     PROTO_CODE_COUNT
 } proto_code;
 
@@ -177,10 +181,15 @@ int proto_pull_reply_add(json_t *reply, model_entity e, int64_t seq, int version
 
 /* ---- enrolment and ping ---- */
 
+/* name is the tablet's name for administrators ("Stue 3 – blå"), or ""
+ * when the tablet gave none: then "name" is left out of the message. On the
+ * wire a given name has 1 to PROTO_DEVICE_NAME_CHARS characters and is not
+ * blank. The decoder also takes the spelling "device_name" of app builds
+ * from before the name was optional (never both). */
 typedef struct {
     int schema;
     char code[PROTO_CODE_MAX + 1];
-    char device_name[PROTO_DEVICE_NAME_MAX + 1];
+    char name[PROTO_DEVICE_NAME_MAX + 1];
 } proto_enrol;
 
 char *proto_enrol_encode(const proto_enrol *e);

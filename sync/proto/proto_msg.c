@@ -376,15 +376,50 @@ done:
 
 /* ---- enrolment ---- */
 
+/* The name is sent only when the tablet has one: absent and given are the
+ * two states, never an empty text on the wire. */
 char *proto_enrol_encode(const proto_enrol *e)
 {
-    return dump(json_pack("{s:i,s:s,s:s}", "schema", e->schema ? e->schema : PROTO_SCHEMA, "code",
-                          e->code, "device_name", e->device_name));
+    json_t *j = json_pack("{s:i,s:s}", "schema", e->schema ? e->schema : PROTO_SCHEMA, "code",
+                          e->code);
+    if (j && e->name[0] && json_object_set_new(j, "name", json_string(e->name)) != 0) {
+        json_decref(j);
+        return NULL;
+    }
+    return dump(j);
+}
+
+/* Characters, not bytes: a UTF-8 text already checked by the reader. */
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* The tablet's name, under "name" or under "device_name" (the spelling of
+ * app builds from before the name was optional, which always sent one), at
+ * most one of them, absent for none. */
+static int rd_enrol_name(json_t *j, proto_enrol *e, const char *w, proto_err *err)
+{
+    const char *key = json_object_get(j, "name") ? "name" : "device_name";
+    if (json_object_get(j, "name") && json_object_get(j, "device_name"))
+        return model_err_set(err, PROTO_E_VALUE, "%s: give the tablet's name once, as \"name\".",
+                             w);
+    if (!json_object_get(j, key))
+        return 0;
+    if (model_rd_text(j, key, e->name, sizeof e->name, 0, 0, w, err) != 0)
+        return -1;
+    if (utf8_chars(e->name) > PROTO_DEVICE_NAME_CHARS)
+        return model_err_set(err, PROTO_E_VALUE, "%s: \"%s\" may have at most %d characters.", w,
+                             key, PROTO_DEVICE_NAME_CHARS);
+    return 0;
 }
 
 int proto_enrol_decode(const char *body, size_t len, proto_enrol *out, proto_err *err)
 {
-    static const char *const f[] = {"schema", "code", "device_name", NULL};
+    static const char *const f[] = {"schema", "code", "name", "device_name", NULL};
     proto_enrol e;
     memset(&e, 0, sizeof e);
     json_t *j = proto_rd_body(body, len, &e.schema, err);
@@ -393,8 +428,7 @@ int proto_enrol_decode(const char *body, size_t len, proto_enrol *out, proto_err
     const char *w = "The enrolment";
     int rc = model_rd_only(j, f, w, err) ||
                      model_rd_text(j, "code", e.code, sizeof e.code, 0, 0, w, err) ||
-                     model_rd_text(j, "device_name", e.device_name, sizeof e.device_name, 0, 0, w,
-                                   err)
+                     rd_enrol_name(j, &e, w, err)
                  ? -1
                  : 0;
     json_decref(j);

@@ -33,6 +33,7 @@ static const char *const code_names[PROTO_CODE_COUNT] = {
     [PROTO_E_INTERNAL] = "internal",
     [PROTO_E_NOMEM] = "out_of_memory",
     [PROTO_E_RATE_LIMITED] = "rate_limited",
+    [PROTO_E_WIPED] = "device_wiped",
 };
 
 static const int code_http[PROTO_CODE_COUNT] = {
@@ -58,6 +59,7 @@ static const int code_http[PROTO_CODE_COUNT] = {
     [PROTO_E_INTERNAL] = 500,
     [PROTO_E_NOMEM] = 500,
     [PROTO_E_RATE_LIMITED] = 429,
+    [PROTO_E_WIPED] = 401,
 };
 
 const char *proto_code_name(proto_code c)

@@ -61,7 +61,7 @@ void srv_config_usage(FILE *out);
 /* ---- the database ---- */
 
 /* The schema version this build's migrations bring the database to. */
-#define SRV_DB_VERSION 2
+#define SRV_DB_VERSION 3
 
 /* Applies the migrations the database lacks, each in its own transaction,
  * under an advisory lock so that two servers starting together do not race.
@@ -85,9 +85,10 @@ typedef struct {
     const char *nonce;            /* the ping's ?nonce= value */
     const char *authorization;    /* the Authorization header */
     const char *content_encoding; /* the Content-Encoding header */
-    const char *address;          /* the client's address, for rate limits */
+    const char *address;          /* the client's address, for rate limits and last seen */
     const char *body;             /* the body as received (may be gzip) */
     size_t len;
+    const char *user_agent; /* the User-Agent header: the tablet's app version */
 } srv_request;
 
 /* The answer: an HTTP status, a JSON body the caller owns (free()), and,

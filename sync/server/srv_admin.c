@@ -23,7 +23,8 @@ typedef enum {
     KIND_TEXT,      /* an id, a path, a date */
     KIND_FREE_TEXT, /* a name or a question: never written to the audit log */
     KIND_NUMBER,    /* a whole number from min to max */
-    KIND_WORD       /* one of words */
+    KIND_WORD,      /* one of words */
+    KIND_FLAG       /* no value: given or not */
 } opt_kind;
 
 static const char *const roles[] = {"peer", "leader", NULL};
@@ -56,6 +57,7 @@ static const struct {
     [SRV_OPT_OUT] = {"out", KIND_TEXT, 0, 0, NULL},
     [SRV_OPT_SUBJECT] = {"subject", KIND_TEXT, 0, 0, NULL},
     [SRV_OPT_LIMIT] = {"limit", KIND_NUMBER, 1, 100000, NULL},
+    [SRV_OPT_WIPE] = {"wipe", KIND_FLAG, 0, 0, NULL},
 };
 
 /* ---- the commands ---- */
@@ -96,9 +98,11 @@ static const command commands[] = {
      "  template-add --unit UNIT --file TEMPLATE.json\n"},
     {"enrol-code", srv_admin_enrol_code, B(UNIT) | B(TTL_MINUTES), B(UNIT), 1,
      "  enrol-code --unit UNIT [--ttl-minutes N]   (single use; default 60 minutes)\n"},
-    {"device-list", srv_admin_device_list, B(UNIT), B(UNIT), 0, "  device-list --unit UNIT\n"},
-    {"device-revoke", srv_admin_device_revoke, B(DEVICE), B(DEVICE), 0,
-     "  device-revoke --device DEVICE\n"},
+    {"device-list", srv_admin_device_list, B(UNIT), B(UNIT), 0,
+     "  device-list --unit UNIT           (name, enrolled, last seen, app, address, state)\n"},
+    {"device-revoke", srv_admin_device_revoke, B(DEVICE) | B(WIPE), B(DEVICE), 0,
+     "  device-revoke --device DEVICE [--wipe]   refuse the tablet from its next contact;\n"
+     "                                    --wipe: it also erases its data then (lost or stolen)\n"},
     {"conflict-list", srv_admin_conflict_list, B(UNIT), B(UNIT), 0,
      "  conflict-list --unit UNIT         (kept conflicts, with both versions)\n"},
     {"export", srv_admin_export, B(UNIT) | B(FORMAT) | B(OUT), B(UNIT) | B(FORMAT), 1,
@@ -192,27 +196,32 @@ static int parse(const command *k, int argc, char **argv, srv_admin_cmd *c)
     int n = 0;
     for (int o = 0; o < SRV_OPT_COUNT; o++)
         if (k->allowed & SRV_OPT_BIT(o))
-            lo[n++] = (struct option){opts[o].name, required_argument, NULL, o};
+            lo[n++] = (struct option){
+                opts[o].name, opts[o].kind == KIND_FLAG ? no_argument : required_argument, NULL, o};
     lo[n] = (struct option){NULL, 0, NULL, 0};
     optind = 0;
     opterr = 0;
     int o;
     while ((o = getopt_long(argc, argv, "+:", lo, NULL)) != -1) {
         const char *at = argv[optind - 1];
+        if (o == '?' && optopt > 0 && optopt < SRV_OPT_COUNT && opts[optopt].kind == KIND_FLAG)
+            return usage_error(k, c->err, "--%s takes no value.", opts[optopt].name);
         if (o == '?')
             return usage_error(k, c->err, "unknown option \"%s\".", at);
         /* A missing value: at the end, or the next option taken as one
          * ("--name --id X"); a value given as --name=... is what it says. */
         if (o == ':')
             return usage_error(k, c->err, "missing a value after \"%s\".", at);
-        if (optarg == at && optind >= 2 && !strncmp(optarg, "--", 2))
+        if (opts[o].kind != KIND_FLAG && optarg == at && optind >= 2 && !strncmp(optarg, "--", 2))
             return usage_error(k, c->err, "missing a value after \"%s\".", argv[optind - 2]);
         if (c->n_given == SRV_ADMIN_GIVEN_MAX)
             return usage_error(k, c->err, "%s", "more than 40 options.");
-        if (take(k, c, (srv_opt)o, optarg) != 0)
+        if (opts[o].kind == KIND_FLAG)
+            c->val[o] = "";
+        else if (take(k, c, (srv_opt)o, optarg) != 0)
             return 2;
         c->given[c->n_given].opt = opts[o].name;
-        c->given[c->n_given].val = optarg;
+        c->given[c->n_given].val = opts[o].kind == KIND_FLAG ? NULL : optarg;
         c->given[c->n_given].free_text = opts[o].kind == KIND_FREE_TEXT;
         c->n_given++;
     }

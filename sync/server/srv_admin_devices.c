@@ -34,27 +34,52 @@ int srv_admin_enrol_code(srv_admin_cmd *c)
     return 0;
 }
 
+/* A header first, then one tablet a line: what an administrator needs to
+ * tell which tablet was lost. Times are UTC; a tablet never seen since its
+ * enrolment says "never"; the last push says how many changes it carried
+ * and when. */
 int srv_admin_device_list(srv_admin_cmd *c)
 {
     const char *p[] = {c->val[SRV_OPT_UNIT]};
-    return srv_admin_list(c,
-                          "SELECT id, to_char(created_at AT TIME ZONE 'UTC',"
-                          " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-                          " CASE WHEN revoked_at IS NULL THEN 'active' ELSE 'revoked' END, name"
-                          " FROM devices WHERE unit_id = $1 ORDER BY created_at",
-                          1, p);
+#define UTC(x) "to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI\"Z\"')"
+    fputs("device\tname\tstate\tenrolled\tlast seen\tapp\taddress\tlast push\n", c->out);
+    return srv_admin_list(
+        c,
+        "SELECT id, CASE WHEN name = '' THEN '(no name)' ELSE name END,"
+        " CASE WHEN revoked_at IS NULL THEN 'active'"
+        "  WHEN wipe_at IS NULL THEN 'revoked'"
+        "  WHEN wipe_sent_at IS NULL THEN 'revoked, wipe pending'"
+        "  ELSE 'revoked, wipe sent ' || " UTC(
+            "wipe_sent_at") " END,"
+                            " " UTC(
+                                "created_at") ","
+                                              " coalesce(" UTC(
+                                                  "last_seen_at") ", 'never'),"
+                                                                  " CASE WHEN last_version = '' THEN '-' ELSE last_version END,"
+                                                                  " CASE WHEN last_address = '' THEN '-' ELSE last_address END,"
+                                                                  " CASE WHEN last_push_at IS NULL THEN 'none'"
+                                                                  "  ELSE last_push_changes || CASE WHEN last_push_changes = 1 THEN ' change, '"
+                                                                  "  ELSE ' changes, ' END || " UTC(
+                                                                      "last_push_at") " END"
+                                                                                      " FROM devices WHERE unit_id = $1 ORDER BY created_at, id",
+        1, p);
+#undef UTC
 }
 
 /* A revoked device is refused at its next request; revoking twice keeps
- * the first time. */
+ * the first time. With --wipe the tablet is told, at every contact from
+ * then on, to erase what it holds (a lost or stolen tablet); a later
+ * revocation without --wipe does not take the wipe back. */
 int srv_admin_device_revoke(srv_admin_cmd *c)
 {
     const char *dev = c->val[SRV_OPT_DEVICE];
-    const char *p[] = {dev};
+    int wipe = c->val[SRV_OPT_WIPE] != NULL;
+    const char *p[] = {dev, wipe ? "t" : "f"};
     PGresult *r = srv_admin_query(c,
-                                  "UPDATE devices SET revoked_at = coalesce(revoked_at, now())"
-                                  " WHERE id = $1 RETURNING id",
-                                  1, p);
+                                  "UPDATE devices SET revoked_at = coalesce(revoked_at, now()),"
+                                  " wipe_at = CASE WHEN $2::boolean THEN coalesce(wipe_at, now())"
+                                  " ELSE wipe_at END WHERE id = $1 RETURNING id",
+                                  2, p);
     if (!r)
         return 1;
     int n = PQntuples(r);
@@ -63,7 +88,10 @@ int srv_admin_device_revoke(srv_admin_cmd *c)
         fprintf(c->err, "device-revoke: there is no such device.\n");
         return 1;
     }
-    fprintf(c->out, "revoked %s\n", dev);
+    if (wipe)
+        fprintf(c->out, "revoked %s; it erases its data at its next contact\n", dev);
+    else
+        fprintf(c->out, "revoked %s\n", dev);
     return 0;
 }
 

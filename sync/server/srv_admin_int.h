@@ -18,8 +18,9 @@
 
 #include "srv_int.h"
 
-/* Every option an admin command knows; each takes a value. One name has
- * one meaning in every command, so its kind and range are kept once. */
+/* Every option an admin command knows; each takes a value but the flags,
+ * whose val is "" when given. One name has one meaning in every command,
+ * so its kind and range are kept once. */
 typedef enum {
     SRV_OPT_NAME,
     SRV_OPT_RETENTION_DAYS,
@@ -42,6 +43,7 @@ typedef enum {
     SRV_OPT_OUT,
     SRV_OPT_SUBJECT,
     SRV_OPT_LIMIT,
+    SRV_OPT_WIPE, /* a flag: given or not, with no value */
     SRV_OPT_COUNT
 } srv_opt;
 
@@ -73,8 +75,8 @@ typedef struct {
     /* The options in the order given, for the audit log. */
     struct {
         const char *opt; /* "name", without the dashes */
-        const char *val;
-        int free_text; /* names and questions: logged as "[text]" */
+        const char *val; /* NULL for a flag */
+        int free_text;   /* names and questions: logged as "[text]" */
     } given[SRV_ADMIN_GIVEN_MAX];
     int n_given;
 } srv_admin_cmd;

@@ -95,8 +95,11 @@ long long srv_admin_audit_begin(const srv_admin_cmd *c, char *err, size_t errlen
      * detail never ends inside a character (PostgreSQL refuses such text,
      * and the command would then not run). */
     for (int i = 0; i < c->n_given && n < sizeof detail; i++) {
-        int k = snprintf(detail + n, sizeof detail - n, " --%s %s", c->given[i].opt,
-                         c->given[i].free_text ? "[text]" : c->given[i].val);
+        int k = snprintf(detail + n, sizeof detail - n, " --%s%s%s", c->given[i].opt,
+                         c->given[i].val ? " " : "",
+                         c->given[i].free_text ? "[text]"
+                         : c->given[i].val     ? c->given[i].val
+                                               : "");
         if (k < 0 || (size_t)k >= sizeof detail - n) {
             detail[n] = '\0';
             break;

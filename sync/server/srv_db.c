@@ -77,6 +77,16 @@ static const char *const migrations[] = {
     "CREATE INDEX audit_log_subject ON audit_log (subject) WHERE subject <> '';"
     "CREATE INDEX audit_log_unit ON audit_log (unit_id, id);"
     "ALTER TABLE observations ADD COLUMN received_at timestamptz NOT NULL DEFAULT now();",
+    /* 3: tablets known to the server. When one last made contact, from
+     * which address and app version, how many changes its last push
+     * carried; and a wipe an administrator asked for with the revocation
+     * (wipe_sent_at: when the tablet was first told). */
+    "ALTER TABLE devices ADD COLUMN last_seen_at timestamptz,"
+    "  ADD COLUMN last_address text NOT NULL DEFAULT '',"
+    "  ADD COLUMN last_version text NOT NULL DEFAULT '',"
+    "  ADD COLUMN last_push_at timestamptz,"
+    "  ADD COLUMN last_push_changes int NOT NULL DEFAULT 0,"
+    "  ADD COLUMN wipe_at timestamptz, ADD COLUMN wipe_sent_at timestamptz;",
 };
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
 

@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -267,6 +268,8 @@ static int late(srv *s, const srv_request *rq, srv_response *out)
     } else {
         srv_device dev;
         code = srv_auth(pg, rq->authorization, &dev, msg, sizeof msg);
+        if (code == PROTO_OK || code == PROTO_E_REVOKED || code == PROTO_E_WIPED)
+            srv_device_seen(pg, &dev, code, rq->address, rq->user_agent);
         int wait = code == PROTO_OK ? srv_rate_take(s->rate_dev, dev.device_id, now_s(), 1) : 0;
         if (wait) {
             pool_put(s, pg);
@@ -345,6 +348,7 @@ static void fill_request(struct MHD_Connection *c, const char *url, const char *
     out->nonce = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "nonce");
     out->authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
     out->content_encoding = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Encoding");
+    out->user_agent = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
     out->address = rq->addr;
     out->body = rq->buf;
     out->len = rq->len;
@@ -563,6 +567,44 @@ static void *retention_loop(void *arg)
     return NULL;
 }
 
+/*
+ * Says at start when the server's certificate (the first in its chain) has
+ * expired or expires within 30 days: tablets refuse an expired certificate
+ * ("the server's certificate has expired"), and an administrator should
+ * hear it from the server first. The server serves all the same, so that a
+ * renewal can be put in place without a gap in the log's story.
+ */
+static void check_cert_expiry(const char *pem, const char *path)
+{
+    gnutls_x509_crt_t crt;
+    if (gnutls_x509_crt_init(&crt) < 0)
+        return;
+    gnutls_datum_t d = {(unsigned char *)pem, (unsigned)strlen(pem)};
+    if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM) < 0) {
+        gnutls_x509_crt_deinit(crt);
+        return;
+    }
+    time_t until = gnutls_x509_crt_get_expiration_time(crt);
+    gnutls_x509_crt_deinit(crt);
+    if (until == (time_t)-1)
+        return;
+    time_t now = time(NULL);
+    struct tm tm;
+    char when[32];
+    gmtime_r(&until, &tm);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+    if (until <= now)
+        srv_log("warning: the TLS certificate %s expired on %s; tablets refuse it until it is "
+                "renewed",
+                path, when);
+    else if (until - now <= 30L * 24 * 3600) {
+        long days = (long)((until - now) / (24 * 3600));
+        srv_log("warning: the TLS certificate %s expires on %s, in %ld day%s; renew it before "
+                "then",
+                path, when, days, days == 1 ? "" : "s");
+    }
+}
+
 int srv_start(const srv_config *c, srv **out)
 {
     if (srv_open(c, out) != 0)
@@ -576,6 +618,7 @@ int srv_start(const srv_config *c, srv **out)
     if (!(s->cert = read_pem(c->tls_cert, s->err, sizeof s->err)) ||
         !(s->key = read_pem(c->tls_key, s->err, sizeof s->err)))
         return -1;
+    check_cert_expiry(s->cert, c->tls_cert);
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;

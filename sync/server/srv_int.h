@@ -27,9 +27,17 @@ typedef struct {
     model_id unit_id;
 } srv_device;
 
-/* Checks "Bearer <device_id>.<secret>"; PROTO_OK, or unauthorized/revoked. */
+/* Checks "Bearer <device_id>.<secret>"; PROTO_OK, or unauthorized, revoked
+ * or wiped. With the right secret dev is filled even when the device is
+ * revoked or wiped, so that its contact can be noted (srv_device_seen). */
 proto_code srv_auth(PGconn *pg, const char *authorization, srv_device *dev, char *msg,
                     size_t msglen);
+/* Notes a contact of a device whose credentials were right: the time, the
+ * client's address and app version (each cut to fit), and, when the answer
+ * was device_wiped (code), that the tablet has been told. A failure is
+ * logged, never refused: the request's own work decides its answer. */
+void srv_device_seen(PGconn *pg, const srv_device *dev, proto_code code, const char *address,
+                     const char *user_agent);
 
 /* The handlers: each reads a decoded body and writes the JSON reply into
  * *reply (malloc'd), returning the typed code (PROTO_OK for 200). On an

@@ -43,8 +43,8 @@ proto_code srv_auth(PGconn *pg, const char *authz, srv_device *dev, char *msg, s
     char err[300];
     const char *p[] = {id};
     PGresult *r = srv_q(pg,
-                        "SELECT unit_id, secret_sha256, revoked_at IS NOT NULL FROM devices "
-                        "WHERE id = $1",
+                        "SELECT unit_id, secret_sha256, revoked_at IS NOT NULL,"
+                        " wipe_at IS NOT NULL FROM devices WHERE id = $1",
                         1, p, err, sizeof err);
     if (!r) {
         MSG("The database is not answering; try again later.");
@@ -63,6 +63,7 @@ proto_code srv_auth(PGconn *pg, const char *authz, srv_device *dev, char *msg, s
     int match = found && same;
     sodium_memzero(secret, sizeof secret);
     int revoked = found && PQgetvalue(r, 0, 2)[0] == 't';
+    int wipe = found && PQgetvalue(r, 0, 3)[0] == 't';
     if (match) {
         snprintf(dev->device_id, sizeof dev->device_id, "%s", id);
         snprintf(dev->unit_id, sizeof dev->unit_id, "%s", PQgetvalue(r, 0, 0));
@@ -72,11 +73,45 @@ proto_code srv_auth(PGconn *pg, const char *authz, srv_device *dev, char *msg, s
         MSG("The tablet's credentials are not known to this server; enrol the tablet again.");
         return PROTO_E_UNAUTHORIZED;
     }
+    if (wipe) {
+        MSG("An administrator revoked this tablet and asked for its data to be erased.");
+        return PROTO_E_WIPED;
+    }
     if (revoked) {
         MSG("This tablet's enrolment was revoked by an administrator; enrol it again.");
         return PROTO_E_REVOKED;
     }
     return PROTO_OK;
+}
+
+/* Cuts text to fit cap bytes at a character boundary and keeps only
+ * printable ASCII, so a header of any bytes is stored as clean text. */
+static void clean_copy(const char *in, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (; in && *in && n + 1 < cap; in++)
+        out[n++] = *in >= 0x20 && *in < 0x7F ? *in : '?';
+    out[n] = 0;
+}
+
+/* One statement per request, which writes only when something changed or
+ * half a minute passed, so a tablet's busy minute costs few row versions. */
+void srv_device_seen(PGconn *pg, const srv_device *dev, proto_code code, const char *address,
+                     const char *user_agent)
+{
+    char addr[64], ver[80], err[300];
+    clean_copy(address, addr, sizeof addr);
+    clean_copy(user_agent, ver, sizeof ver);
+    const char *p[] = {dev->device_id, addr, ver, code == PROTO_E_WIPED ? "t" : "f"};
+    if (srv_exec(pg,
+                 "UPDATE devices SET last_seen_at = now(), last_address = $2, last_version = $3,"
+                 " wipe_sent_at = CASE WHEN $4::boolean THEN coalesce(wipe_sent_at, now())"
+                 " ELSE wipe_sent_at END"
+                 " WHERE id = $1 AND (last_seen_at IS NULL OR last_seen_at < now() - interval"
+                 " '30 seconds' OR last_address <> $2 OR last_version <> $3"
+                 " OR ($4::boolean AND wipe_sent_at IS NULL))",
+                 4, p, err, sizeof err) != 0)
+        srv_log("device %s: its last contact could not be noted: %s", dev->device_id, err);
 }
 
 /* ---- enrolment ---- */
@@ -141,14 +176,14 @@ proto_code srv_enrol(PGconn *pg, const char *body, size_t len, char **reply, cha
     }
     snprintf(rep.unit_id, sizeof rep.unit_id, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
-    const char *p2[] = {rep.device_id, rep.unit_id, e.device_name, shash, hash};
+    const char *p2[] = {rep.device_id, rep.unit_id, e.name, shash, hash};
     if (srv_exec(pg, "INSERT INTO devices (id, unit_id, name, secret_sha256) VALUES ($1,$2,$3,$4)",
                  4, p2, err, sizeof err) != 0 ||
         srv_exec(pg, "UPDATE enrol_codes SET device_id = $1 WHERE code_sha256 = $2", 2,
                  (const char *const[]){rep.device_id, hash}, err, sizeof err) != 0 ||
         srv_exec(pg, "COMMIT", 0, NULL, err, sizeof err) != 0)
         goto db_fail;
-    srv_log("enrolled device %s (%s) in unit %s", rep.device_id, e.device_name, rep.unit_id);
+    srv_log("enrolled device %s in unit %s", rep.device_id, rep.unit_id);
     *reply = proto_enrol_reply_encode(&rep);
     sodium_memzero(&rep, sizeof rep);
     if (!*reply) {
@@ -474,6 +509,14 @@ static int push_txn(PGconn *pg, const srv_device *dev, const proto_push *p, prot
             goto fail;
     }
     if (seq != seq0 && srv_feed_release(pg, dev->unit_id, seq, err, errlen) != 0)
+        goto fail;
+    /* What the tablet last sent, for device-list, with the push itself. */
+    char np[16];
+    snprintf(np, sizeof np, "%d", p->n);
+    if (srv_exec(pg,
+                 "UPDATE devices SET last_push_at = now(), last_push_changes = $2::int"
+                 " WHERE id = $1",
+                 2, (const char *const[]){dev->device_id, np}, err, errlen) != 0)
         goto fail;
     if (srv_exec(pg, "COMMIT", 0, NULL, err, errlen) != 0)
         return srv_q_retryable(err) ? 1 : -1;

@@ -139,7 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             char *s = proto_enrol_encode(&x);
             proto_enrol y;
             CHECK(s && proto_enrol_decode(s, strlen(s), &y, &e) == 0);
-            CHECK(!strcmp(x.code, y.code) && !strcmp(x.device_name, y.device_name));
+            CHECK(!strcmp(x.code, y.code) && !strcmp(x.name, y.name));
             free(s);
         }
         break;

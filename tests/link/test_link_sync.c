@@ -44,17 +44,21 @@ static void test_outcome_mapping(void **state)
         {SYNC_STORE, SCR_SYNC_OTHER, SCR_ENROL_FAILED},
         {SYNC_NOMEM, SCR_SYNC_OTHER, SCR_ENROL_FAILED},
         {SYNC_BAD_ADDRESS, SCR_SYNC_OTHER, SCR_ENROL_BAD_ADDRESS},
+        {SYNC_REVOKED, SCR_SYNC_REVOKED, SCR_ENROL_FAILED},
+        {SYNC_WIPED, SCR_SYNC_WIPED, SCR_ENROL_FAILED},
+        {SYNC_TLS_EXPIRED, SCR_SYNC_CERT_EXPIRED, SCR_ENROL_CERT_EXPIRED},
+        {SYNC_TLS_NAME, SCR_SYNC_CERT_NAME, SCR_ENROL_CERT_NAME},
     };
     size_t n = sizeof want / sizeof want[0];
     /* Every outcome is in the table, once and in order. */
-    assert_int_equal(n, SYNC_BAD_ADDRESS + 1);
+    assert_int_equal(n, SYNC_TLS_NAME + 1);
     for (size_t i = 0; i < n; i++) {
         assert_int_equal(want[i].rc, (sync_rc)i);
         assert_int_equal(link_sync_problem(want[i].rc), want[i].problem);
         assert_int_equal(link_enrol_outcome(want[i].rc), want[i].enrol);
     }
     /* A value from a newer engine is a problem in words, never "fine". */
-    assert_int_equal(link_sync_problem(SYNC_BAD_ADDRESS + 1), SCR_SYNC_OTHER);
+    assert_int_equal(link_sync_problem(SYNC_TLS_NAME + 1), SCR_SYNC_OTHER);
     assert_int_equal(link_enrol_outcome(-1), SCR_ENROL_FAILED);
 }
 

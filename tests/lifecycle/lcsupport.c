@@ -1,0 +1,75 @@
+/* See lcsupport.h. */
+#include "lcsupport.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "srv.h"
+
+#ifndef BLIK_SERVER_EXE
+#error "BLIK_SERVER_EXE must name the blik-server program"
+#endif
+
+char *lc_admin_all(fx_world *w, int *rc, ...)
+{
+    char *argv[40];
+    int argc = 0;
+    argv[argc++] = "--db";
+    argv[argc++] = w->conninfo;
+    va_list ap;
+    va_start(ap, rc);
+    const char *a;
+    while ((a = va_arg(ap, const char *)) && argc < 39)
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    argv[argc] = NULL;
+    char *obuf = NULL, *ebuf = NULL;
+    size_t olen = 0, elen = 0;
+    FILE *o = open_memstream(&obuf, &olen), *e = open_memstream(&ebuf, &elen);
+    FILE *in = fmemopen((void *)"", 1, "r");
+    assert_non_null(o);
+    assert_non_null(e);
+    assert_non_null(in);
+    *rc = srv_admin_main(argc, argv, in, o, e);
+    fclose(in);
+    fclose(o);
+    fclose(e);
+    if (*rc != 0 && ebuf && *ebuf)
+        fprintf(stderr, "admin %s: %s", argv[2], ebuf);
+    free(ebuf);
+    return obuf;
+}
+
+void lc_make_cert(fx_world *w, const char *name, const char *alt_names, int days, char *dir,
+                  size_t cap)
+{
+    snprintf(dir, cap, "%s/%s", w->dir, name);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && cp ../ca.pem ../ca.key . && "
+             "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+             "-keyout server.key -out server.csr -subj '/CN=Blik test server' >openssl.log 2>&1 && "
+             "printf 'subjectAltName=%s\\nextendedKeyUsage=serverAuth\\n"
+             "basicConstraints=CA:FALSE\\n' >server.ext && "
+             "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+             "-out server.pem -days %d -extfile server.ext >>openssl.log 2>&1 && "
+             "chmod 644 server.key",
+             dir, alt_names, days);
+    int rc = system(cmd);
+    if (rc != 0)
+        fail_msg("openssl failed (%d): %s", rc, cmd);
+}
+
+void lc_server_with(fx_world *w, const char *dir, tsrv *out)
+{
+    memset(out, 0, sizeof *out);
+    assert_int_equal(tsrv_start(out, w->pg, BLIK_SERVER_EXE, w->conninfo, dir, NULL), 0);
+}
