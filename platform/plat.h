@@ -76,6 +76,11 @@ int plat_utf8_next(const char *s, size_t n, uint32_t *cp);
  * start with PLAT_HASH_START. */
 #define PLAT_HASH_START 0xcbf29ce484222325ull
 uint64_t plat_hash(uint64_t h, const void *data, size_t n);
+/* Copies the UTF-8 text src into dst (cap bytes with the NUL), whole valid
+ * characters only: a character that does not fit, broken UTF-8 and control
+ * characters other than newline and tab are left out. Returns the bytes
+ * written, without the NUL. */
+size_t plat_utf8_copy(char *dst, size_t cap, const char *src);
 
 /* Reads the whole file at path into a new buffer with a NUL after the last
  * byte, so that text can be used as a string. A file larger than cap bytes

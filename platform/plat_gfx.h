@@ -67,13 +67,31 @@ typedef enum {
     PLAT_KEY_BACKSPACE,
     PLAT_KEY_ENTER,
     PLAT_KEY_ESCAPE, /* also the Android back button */
-    PLAT_KEY_TAB
+    PLAT_KEY_TAB,
+    PLAT_KEY_LEFT, /* arrow keys */
+    PLAT_KEY_RIGHT,
+    PLAT_KEY_UP,
+    PLAT_KEY_DOWN,
+    PLAT_KEY_HOME,
+    PLAT_KEY_END,
+    PLAT_KEY_PAGEUP,
+    PLAT_KEY_PAGEDOWN,
+    PLAT_KEY_DELETE, /* erases forwards */
+    PLAT_KEY_A,      /* letters that matter only with Ctrl held (select all) */
+    PLAT_KEY_C,
+    PLAT_KEY_V,
+    PLAT_KEY_X
 } plat_key;
+
+/* Modifier keys held with a PLAT_EV_KEY (mods). */
+#define PLAT_MOD_SHIFT 1
+#define PLAT_MOD_CTRL 2
 
 typedef struct {
     int kind;
     int x, y;
     int key;
+    int mods; /* PLAT_MOD_* with a key */
     char text[32];
 } plat_event;
 
@@ -103,6 +121,11 @@ struct plat_video {
     /* Releases everything the table holds, and the table. */
     void (*close)(plat_video *v);
     void *ctx;
+    /* The system's clipboard: puts a copy of UTF-8 text on it, or copies
+     * what it holds into buf (cap bytes with the NUL; cut on a whole
+     * character). get returns the bytes written, 0 when it holds no text. */
+    void (*clipboard_set)(plat_video *v, const char *text);
+    size_t (*clipboard_get)(plat_video *v, char *buf, size_t cap);
 };
 
 typedef struct {

@@ -1,6 +1,8 @@
 /* Text and hashing helpers shared by every module (see plat.h). */
 #include "plat.h"
 
+#include <string.h>
+
 int plat_utf8_next(const char *s, size_t n, uint32_t *cp)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -45,4 +47,30 @@ uint64_t plat_hash(uint64_t h, const void *data, size_t n)
         h *= 0x100000001b3ull;
     }
     return h;
+}
+
+size_t plat_utf8_copy(char *dst, size_t cap, const char *src)
+{
+    if (cap == 0)
+        return 0;
+    size_t n = src ? strlen(src) : 0, k = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp = 0;
+        int len = plat_utf8_next(src + i, n - i, &cp);
+        if (len < 0) {
+            i++;
+            continue;
+        }
+        int ok = !((cp < 0x20 && cp != '\n' && cp != '\t') || cp == 0x7F ||
+                   (cp >= 0x80 && cp < 0xA0));
+        if (ok) {
+            if (k + (size_t)len >= cap)
+                break;
+            memcpy(dst + k, src + i, (size_t)len);
+            k += (size_t)len;
+        }
+        i += (size_t)len;
+    }
+    dst[k] = 0;
+    return k;
 }

@@ -17,6 +17,7 @@ typedef struct {
     plat_event queue[NULL_QUEUE];
     int head, count;
     int text_input;
+    char clipboard[4096];
 } null_video;
 
 static void n_size(const plat_video *t, int *w, int *h, float *scale)
@@ -94,14 +95,36 @@ static int n_resize(plat_video *t, int w, int h)
 }
 static void n_close(plat_video *t) { free(t); }
 
+/* A clipboard of its own, so that copy and paste can be tested. */
+static void n_clipboard_set(plat_video *t, const char *text)
+{
+    null_video *v = (null_video *)t;
+    plat_utf8_copy(v->clipboard, sizeof v->clipboard, text);
+}
+
+static size_t n_clipboard_get(plat_video *t, char *buf, size_t cap)
+{
+    null_video *v = (null_video *)t;
+    return plat_utf8_copy(buf, cap, v->clipboard);
+}
+
 plat_video *plat_video_null(int w, int h, float scale)
 {
     null_video *v = calloc(1, sizeof *v);
     if (!v)
         return NULL;
-    v->table = (plat_video){n_size,       n_wait,         n_measure, n_line_height, n_render,
-                            n_text_input, n_has_keyboard, n_pixels,  n_resize,      n_close,
-                            NULL};
+    v->table = (plat_video){.size = n_size,
+                            .wait = n_wait,
+                            .measure = n_measure,
+                            .line_height = n_line_height,
+                            .render = n_render,
+                            .text_input = n_text_input,
+                            .has_keyboard = n_has_keyboard,
+                            .pixels = n_pixels,
+                            .resize = n_resize,
+                            .close = n_close,
+                            .clipboard_set = n_clipboard_set,
+                            .clipboard_get = n_clipboard_get};
     v->table.ctx = v;
     v->w = w;
     v->h = h;

@@ -124,7 +124,7 @@ void scr_start_frame(scr_app *a, ui_rect screen)
     ui_cut_left(&bb, ui_dp(u, 14));
     ui_rect go = scr_portrait(a) ? bb : ui_cut_right(&bb, bb.w / 2);
     if (ui_button(u, ui_ids("start.back"), back, T("Back"), UI_STYLE_PLAIN) ||
-        u->key == PLAT_KEY_ESCAPE) {
+        (u->key == PLAT_KEY_ESCAPE && !ui_wants_text(u))) {
         scr_go(a, SCR_HOME);
         return;
     }

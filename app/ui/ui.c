@@ -10,7 +10,11 @@
 
 /* How far a finger may wander and still tap, in dp. */
 #define SLOP_DP 10
-#define WHEEL_DP 64 /* how far one notch of a mouse wheel scrolls a list */
+#define WHEEL_DP 64       /* how far one notch of a mouse wheel scrolls a list */
+#define KEY_LINE_DP 48    /* how far an arrow key scrolls a list */
+#define DOUBLE_TAP_MS 400 /* a second tap this soon after the first selects a word */
+#define ERASE_HOLD_MS 500 /* a held Erase starts erasing words after this */
+#define ERASE_REPEAT_MS 250
 /* Momentum decays with this time constant (ms); below MIN_VEL it stops. */
 #define DECAY_MS 325.0f
 #define MIN_VEL 0.02f
@@ -118,6 +122,7 @@ void ui_input(ui_ctx *c, const plat_event *ev)
         c->dragging = 0;
         c->active = 0;
         c->press_list = 0;
+        c->text_press = 0;
         break;
     case PLAT_EV_MOVE:
         c->px = ev->x;
@@ -145,7 +150,10 @@ void ui_input(ui_ctx *c, const plat_event *ev)
         }
         break;
     }
-    case PLAT_EV_KEY: c->key = ev->key; break;
+    case PLAT_EV_KEY:
+        c->key = ev->key;
+        c->key_mods = ev->mods;
+        break;
     case PLAT_EV_WHEEL:
         c->wheel = ev->key;
         c->wheel_x = ev->x;
@@ -167,23 +175,52 @@ void ui_begin(ui_ctx *c, int64_t now_ms)
     c->overflow = 0;
     c->animating = 0;
     c->nclip = 0;
+    c->in_list = 0;
     c->focus_seen = 0;
     c->block = 0;
     c->ntargets = 0;
+    if (c->pressed)
+        c->press_t = now_ms;
+}
+
+/* The list the arrow and page keys scroll next frame: the one under the
+ * pointer, else the biggest in view (the screen's main list). */
+static ui_id pick_key_list(const ui_ctx *c)
+{
+    const ui_list *best = NULL;
+    for (int i = 0; i < UI_MAX_LISTS; i++) {
+        const ui_list *l = &c->lists[i];
+        if (!l->id || l->used != c->frame || !l->keys)
+            continue;
+        if (ui_contains(l->rect, c->px, c->py))
+            return l->id;
+        if (!best || l->rect.w * l->rect.h > best->rect.w * best->rect.h)
+            best = l;
+    }
+    return best ? best->id : 0;
 }
 
 void ui_end(ui_ctx *c)
 {
     if (c->focus && !c->focus_seen)
         c->focus = 0;
+    /* A tap on anything but a text or the keyboard ends the editing, so the
+     * keyboard never stays over the screen once a person has moved on. */
+    if (c->released && !c->dragging && !c->text_press)
+        c->focus = 0;
     if (c->released) {
         c->active = 0;
         c->dragging = 0;
         c->press_list = 0;
+        c->selecting = 0;
     }
+    c->key_list = pick_key_list(c);
+    if (!c->focus)
+        c->reveal = 0;
     c->pressed = 0;
     c->released = 0;
     c->key = PLAT_KEY_NONE;
+    c->key_mods = 0;
     c->wheel = 0;
     c->typed_len = 0;
     c->typed[0] = 0;
@@ -193,8 +230,10 @@ void ui_end(ui_ctx *c)
         c->typed_len = c->osk_pending_len;
         c->typed[c->typed_len] = 0;
         c->key = c->osk_pending_key;
+        c->key_mods = c->osk_pending_mods;
         c->osk_pending_len = 0;
         c->osk_pending_key = 0;
+        c->osk_pending_mods = 0;
         c->animating = 1;
     }
 }
@@ -209,6 +248,11 @@ void ui_reset_input(ui_ctx *c)
     c->typed[0] = 0;
     c->osk_pending_len = 0;
     c->osk_pending_key = 0;
+    c->osk_pending_mods = 0;
+    c->osk_repeat_at = 0;
+    c->osk_repeated = 0;
+    c->selecting = 0;
+    c->edit_id = 0;
     c->osk_shift = 0;
     c->osk_symbols = 0;
     for (int i = 0; i < UI_MAX_LISTS; i++)
@@ -375,87 +419,311 @@ static int utf8_prev(const char *s, int i)
     return i;
 }
 
+/* The start of the character that holds byte i. */
+static int utf8_start(const char *s, int i)
+{
+    while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+        i--;
+    return i;
+}
+
+/* Steps over one character (a broken byte counts as one). */
+static int utf8_step(const char *s, int len, int i)
+{
+    if (i >= len)
+        return len;
+    int n = plat_utf8_next(s + i, (size_t)(len - i), NULL);
+    return i + (n > 0 ? n : 1);
+}
+
+static int measure_n(ui_ctx *c, int font, const char *s, int len)
+{
+    return len > 0 ? c->video->measure(c->video, font, s, len) : 0;
+}
+
+/* Finds how much of a text fits by doubling a guess and then halving the
+ * gap, so that the cost is a few measures of about a line's length: one
+ * measure per letter (the old way) made a long text without spaces take
+ * seconds a frame, as each letter re-measured everything before it. */
+int ui_fit(ui_ctx *c, int font, const char *s, int len, int w)
+{
+    if (len <= 0 || w <= 0)
+        return 0;
+    int lo = 0, hi = len, probe = 16;
+    for (;;) {
+        if (probe >= len) {
+            if (measure_n(c, font, s, len) <= w)
+                return len;
+            break;
+        }
+        int p = utf8_start(s, probe);
+        if (p <= lo)
+            p = utf8_step(s, len, lo);
+        if (p >= len) {
+            probe = len;
+            continue;
+        }
+        if (measure_n(c, font, s, p) > w) {
+            hi = p;
+            break;
+        }
+        lo = p;
+        probe = p * 2;
+    }
+    for (;;) {
+        int mid = utf8_start(s, lo + (hi - lo) / 2);
+        if (mid <= lo)
+            mid = utf8_step(s, len, lo);
+        if (mid >= hi)
+            break;
+        if (measure_n(c, font, s, mid) <= w)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The smallest start such that s[start..end) fits in w px (the mirror of
+ * ui_fit, for a field that shows the text before its cursor). */
+static int fit_back(ui_ctx *c, int font, const char *s, int end, int w)
+{
+    if (end <= 0)
+        return 0;
+    int hi = end, lo = 0, probe = 16; /* s[hi..end) fits; s[lo..end) may not */
+    for (;;) {
+        if (probe >= end) {
+            if (measure_n(c, font, s, end) <= w)
+                return 0;
+            break;
+        }
+        int p = utf8_start(s, end - probe);
+        if (p >= hi)
+            p = utf8_prev(s, hi);
+        if (p <= 0) {
+            probe = end;
+            continue;
+        }
+        if (measure_n(c, font, s + p, end - p) > w) {
+            lo = p;
+            break;
+        }
+        hi = p;
+        probe *= 2;
+    }
+    for (;;) {
+        int mid = utf8_start(s, lo + (hi - lo) / 2);
+        if (mid <= lo)
+            mid = utf8_step(s, end, lo);
+        if (mid >= hi)
+            break;
+        if (measure_n(c, font, s + mid, end - mid) <= w)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    return hi;
+}
+
 void ui_label(ui_ctx *c, ui_rect r, int font, plat_color color, const char *s, ui_align a)
 {
     int len = (int)strlen(s);
-    int w = c->video->measure(c->video, font, s, len);
     int lh = c->video->line_height(c->video, font);
     int y = r.y + (r.h - lh) / 2;
-    if (w <= r.w) {
+    int n = ui_fit(c, font, s, len, r.w);
+    if (n == len) {
+        int w = measure_n(c, font, s, len);
         int x = a == UI_CENTER ? r.x + (r.w - w) / 2 : a == UI_RIGHT ? r.x + r.w - w : r.x;
         text_n(c, font, x, y, color, s, len);
         return;
     }
-    /* Too wide: cut whole characters until it fits with an ellipsis. */
+    /* Too wide: whole characters that fit with an ellipsis. */
     static const char ell[] = "\xE2\x80\xA6";
     int ew = c->video->measure(c->video, font, ell, 3);
     char buf[512];
-    int n = len < (int)sizeof buf - 4 ? len : (int)sizeof buf - 4;
-    while (n > 0) {
-        n = utf8_prev(s, n);
-        if (c->video->measure(c->video, font, s, n) + ew <= r.w)
-            break;
-    }
+    n = ui_fit(c, font, s, len < (int)sizeof buf - 4 ? len : (int)sizeof buf - 4, r.w - ew);
     memcpy(buf, s, (size_t)n);
     memcpy(buf + n, ell, 3);
     text_n(c, font, r.x, y, color, buf, n + 3);
 }
 
-/* Word-wraps s into r.w (drawing if draw); returns the height used and,
- * if last_w is given, the width of the last line (where a cursor goes). */
-static int wrap(ui_ctx *c, ui_rect r, int font, plat_color color, const char *s, int draw,
-                int *last_w);
+/* One wrapped line of s from byte i in w px: its drawn text ends at *end
+ * (without the spaces or newline it breaks at); returns where the next
+ * line starts. A word wider than the line is cut between letters. */
+static int wrap_line(ui_ctx *c, int font, const char *s, int len, int i, int w, int *end)
+{
+    int nl = i;
+    while (nl < len && s[nl] != '\n')
+        nl++;
+    int n = ui_fit(c, font, s + i, nl - i, w);
+    if (i + n == nl) {
+        *end = nl;
+        return nl < len ? nl + 1 : len;
+    }
+    int j = i + n;
+    while (j > i && s[j] != ' ')
+        j--;
+    int next;
+    if (j > i) {
+        int e = j;
+        while (e > i && s[e - 1] == ' ')
+            e--;
+        *end = e;
+        next = j;
+        while (next < nl && s[next] == ' ')
+            next++;
+        if (next == nl && next < len)
+            next++; /* the spaces ran up to a newline: it ends this line */
+        return next;
+    }
+    if (n == 0)
+        n = utf8_step(s, len, i) - i;
+    *end = i + n;
+    return i + n;
+}
 
 int ui_wrap(ui_ctx *c, ui_rect r, int font, plat_color color, const char *s, int draw)
 {
-    return wrap(c, r, font, color, s, draw, NULL);
-}
-
-static int wrap(ui_ctx *c, ui_rect r, int font, plat_color color, const char *s, int draw,
-                int *last_w)
-{
-    if (last_w)
-        *last_w = 0;
     int lh = c->video->line_height(c->video, font);
-    int y = r.y;
-    const char *p = s;
-    while (*p) {
-        /* Take words while the line fits; a word wider than the line is cut
-         * by characters. */
-        int end = 0, last_fit = 0, i = 0;
-        while (p[i] && p[i] != '\n') {
-            int j = i;
-            while (p[j] == ' ')
-                j++;
-            while (p[j] && p[j] != ' ' && p[j] != '\n')
-                j++;
-            if (c->video->measure(c->video, font, p, j) > r.w && last_fit > 0)
-                break;
-            last_fit = j;
-            i = j;
-        }
-        end = last_fit;
-        if (end == 0) {
-            end = (int)strlen(p);
-            if (end > 0 && p[0] == '\n')
-                end = 0;
-        }
-        if (c->video->measure(c->video, font, p, end) > r.w) {
-            while (end > 1 && c->video->measure(c->video, font, p, end) > r.w)
-                end = utf8_prev(p, end);
-        }
-        if (draw && end > 0)
-            text_n(c, font, r.x, y, color, p, end);
-        if (last_w)
-            *last_w = end > 0 ? c->video->measure(c->video, font, p, end) : 0;
+    int len = (int)strlen(s), y = r.y;
+    for (int i = 0; i < len;) {
+        int end;
+        int next = wrap_line(c, font, s, len, i, r.w, &end);
+        if (draw && end > i)
+            text_n(c, font, r.x, y, color, s + i, end - i);
         y += lh;
-        p += end;
-        while (*p == ' ')
-            p++;
-        if (*p == '\n')
-            p++;
+        i = next;
     }
     return y - r.y;
+}
+
+/* Lays out the text of a text area into c->line_start / line_end: every
+ * line, and an empty last one after a final newline (where the cursor
+ * goes). */
+static void layout(ui_ctx *c, const char *s, int w)
+{
+    int len = (int)strlen(s), n = 0, i = 0;
+    do {
+        int end;
+        int next = wrap_line(c, PLAT_FONT_BODY, s, len, i, w, &end);
+        c->line_start[n] = i;
+        c->line_end[n] = end;
+        n++;
+        i = next;
+    } while (i < len && n < UI_MAX_LINES);
+    if (len > 0 && s[len - 1] == '\n' && n < UI_MAX_LINES && i >= len) {
+        c->line_start[n] = c->line_end[n] = len;
+        n++;
+    }
+    c->nlines = n;
+}
+
+/* The line that holds byte pos. */
+static int line_of(const ui_ctx *c, int pos)
+{
+    int lo = 0, hi = c->nlines - 1;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (c->line_start[mid] <= pos)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
+/* The byte nearest to x px along s[a..e). */
+static int pos_at_x(ui_ctx *c, int font, const char *s, int a, int e, int x)
+{
+    if (x <= 0)
+        return a;
+    int p = a + ui_fit(c, font, s + a, e - a, x);
+    if (p < e) {
+        int q = utf8_step(s, e, p);
+        int xp = measure_n(c, font, s + a, p - a), xq = measure_n(c, font, s + a, q - a);
+        if (x - xp > xq - x)
+            p = q;
+    }
+    return p;
+}
+
+static int is_space(char ch) { return ch == ' ' || ch == '\n' || ch == '\t'; }
+
+/* Word steps: left to the start of the word before pos, right to the end
+ * of the word after it (spaces between words are crossed first). */
+static int word_left(const char *s, int pos)
+{
+    while (pos > 0 && is_space(s[pos - 1]))
+        pos--;
+    while (pos > 0 && !is_space(s[pos - 1]))
+        pos--;
+    return pos;
+}
+
+static int word_right(const char *s, int len, int pos)
+{
+    while (pos < len && is_space(s[pos]))
+        pos++;
+    while (pos < len && !is_space(s[pos]))
+        pos++;
+    return pos;
+}
+
+static ui_list *list_get(ui_ctx *c, ui_id id, int create);
+
+static int sel_lo(const ui_ctx *c) { return c->cur < c->anchor ? c->cur : c->anchor; }
+static int sel_hi(const ui_ctx *c) { return c->cur > c->anchor ? c->cur : c->anchor; }
+
+/* Removes s[a..b) from buf. */
+static void erase_range(char *buf, int a, int b)
+{
+    int len = (int)strlen(buf);
+    memmove(buf + a, buf + b, (size_t)(len - b + 1));
+}
+
+/* Removes the selection, leaving the cursor where it was. Returns 1 if
+ * there was one. */
+static int erase_selection(ui_ctx *c, char *buf)
+{
+    int a = sel_lo(c), b = sel_hi(c);
+    if (a == b)
+        return 0;
+    erase_range(buf, a, b);
+    c->cur = c->anchor = a;
+    return 1;
+}
+
+/* Inserts what the field accepts of t (n bytes) at the cursor: whole
+ * UTF-8 characters while they fit in cap, no broken UTF-8 or control
+ * characters (which the store would refuse), a newline only in a text
+ * area, only digits in a digits field. Returns 1 if anything went in. */
+static int insert(ui_ctx *c, char *buf, size_t cap, const char *t, int n, unsigned flags,
+                  int multiline)
+{
+    int changed = 0;
+    size_t len = strlen(buf);
+    for (int i = 0; i < n;) {
+        uint32_t cp = 0;
+        int k = plat_utf8_next(t + i, (size_t)(n - i), &cp);
+        int ok = k > 0 && (cp >= 0x20 || (multiline && cp == '\n')) && cp != 0x7F &&
+                 !(cp >= 0x80 && cp < 0xA0);
+        if (k < 0)
+            k = 1;
+        if ((flags & UI_FIELD_DIGITS) && !(cp >= '0' && cp <= '9'))
+            ok = 0;
+        if (!multiline && (cp == '\n' || cp == '\t'))
+            ok = 0;
+        if (ok && len + (size_t)k < cap) {
+            memmove(buf + c->cur + k, buf + c->cur, len - (size_t)c->cur + 1);
+            memcpy(buf + c->cur, t + i, (size_t)k);
+            len += (size_t)k;
+            c->cur += k;
+            changed = 1;
+        }
+        i += k;
+    }
+    c->anchor = c->cur;
+    return changed;
 }
 
 void ui_clip_push(ui_ctx *c, ui_rect r)
@@ -610,61 +878,322 @@ void ui_focus(ui_ctx *c, ui_id id)
     c->focus_seen = 1;
 }
 
-/* Applies this frame's typing to buf: appends whole UTF-8 characters while
- * they fit, drops what the field does not accept (broken UTF-8 and control
- * characters included, which the store would refuse), and erases by
- * character. */
-static int edit(ui_ctx *c, char *buf, size_t cap, unsigned flags)
+/* Ends the editing: the focus goes, and with it the keyboard. */
+static void end_editing(ui_ctx *c)
 {
-    int changed = 0;
-    size_t len = strlen(buf);
-    for (int i = 0; i < c->typed_len;) {
-        uint32_t cp = 0;
-        int n = plat_utf8_next(c->typed + i, (size_t)(c->typed_len - i), &cp);
-        int ok = n > 0 && cp >= 0x20 && cp != 0x7F && !(cp >= 0x80 && cp < 0xA0);
-        if (n < 0)
-            n = 1;
-        if ((flags & UI_FIELD_DIGITS) && !(cp >= '0' && cp <= '9'))
-            ok = 0;
-        if (ok && len + (size_t)n < cap) {
-            memcpy(buf + len, c->typed + i, (size_t)n);
-            len += (size_t)n;
-            buf[len] = 0;
-            changed = 1;
+    c->focus = 0;
+    c->selecting = 0;
+}
+
+/* Takes up the editing state for the focused text id. A text newly
+ * focused, or changed by the screen since the widget last saw it, gets
+ * its cursor at the end. */
+static void edit_sync(ui_ctx *c, ui_id id, const char *buf)
+{
+    int len = (int)strlen(buf);
+    uint64_t h = plat_hash(PLAT_HASH_START, buf, (size_t)len);
+    if (c->edit_id != id) {
+        c->edit_id = id;
+        c->edit_top = -1; /* the widget sets where the view starts */
+        c->goal_x = -1;
+        c->selecting = 0;
+        c->cur = c->anchor = len;
+    } else if ((size_t)len != c->edit_len || h != c->edit_hash) {
+        c->cur = c->anchor = len;
+        c->goal_x = -1;
+    }
+    if (c->cur > len)
+        c->cur = len;
+    if (c->anchor > len)
+        c->anchor = len;
+    c->cur = utf8_start(buf, c->cur);
+    c->anchor = utf8_start(buf, c->anchor);
+}
+
+/* Remembers the text as the widget leaves it this frame. */
+static void edit_keep(ui_ctx *c, const char *buf)
+{
+    c->edit_len = strlen(buf);
+    c->edit_hash = plat_hash(PLAT_HASH_START, buf, c->edit_len);
+}
+
+/* A tap or a press at byte pos of the focused text: the cursor goes
+ * there, or a double tap selects the word around it. */
+static void edit_tap(ui_ctx *c, const char *buf, int pos, int was_focused)
+{
+    int slop = ui_dp(c, SLOP_DP) * 2;
+    int dx = c->px - c->tap_x, dy = c->py - c->tap_y;
+    int len = (int)strlen(buf);
+    if (was_focused && c->now - c->tap_t < DOUBLE_TAP_MS && dx * dx + dy * dy <= slop * slop) {
+        int a = pos, b = pos;
+        while (a > 0 && !is_space(buf[a - 1]))
+            a--;
+        while (b < len && !is_space(buf[b]))
+            b++;
+        c->anchor = a;
+        c->cur = b;
+        c->tap_t = 0; /* a third tap starts over */
+    } else {
+        c->cur = c->anchor = pos;
+        c->tap_t = c->now;
+        c->tap_x = c->px;
+        c->tap_y = c->py;
+    }
+    c->goal_x = -1;
+}
+
+/* The vertical moves of a text area: to the line `lines` away, at the
+ * same x as where the moves began. Returns the new cursor. */
+static int line_move(ui_ctx *c, const char *buf, int lines)
+{
+    int len = (int)strlen(buf);
+    int k = line_of(c, c->cur);
+    if (c->goal_x < 0)
+        c->goal_x = measure_n(c, PLAT_FONT_BODY, buf + c->line_start[k], c->cur - c->line_start[k]);
+    int t = k + lines;
+    if (t < 0)
+        return 0;
+    if (t >= c->nlines)
+        return len;
+    return pos_at_x(c, PLAT_FONT_BODY, buf, c->line_start[t], c->line_end[t], c->goal_x);
+}
+
+/* Applies this frame's typing and keys to the focused text (its lines laid
+ * out in c->line_* for a text area). Sets *moved when the cursor moved, so
+ * the view can follow it. Returns UI_CHANGED and/or UI_SUBMIT. */
+static int edit_input(ui_ctx *c, char *buf, size_t cap, unsigned flags, int multiline,
+                      int page_lines, int *moved)
+{
+    int res = 0, len = (int)strlen(buf);
+    int shift = (c->key_mods & PLAT_MOD_SHIFT) != 0, ctrl = (c->key_mods & PLAT_MOD_CTRL) != 0;
+    int secret = (flags & UI_FIELD_SECRET) != 0;
+    if (secret)
+        c->cur = c->anchor = len; /* a PIN is typed and erased at its end */
+    if (c->typed_len > 0) {
+        int had = erase_selection(c, buf);
+        if (insert(c, buf, cap, c->typed, c->typed_len, flags, multiline) || had)
+            res |= UI_CHANGED;
+        *moved = 1;
+        c->goal_x = -1;
+    }
+    int key = c->key, to = -1, vertical = 0;
+    if (key == PLAT_KEY_NONE)
+        return res;
+    switch (key) {
+    case PLAT_KEY_BACKSPACE:
+    case PLAT_KEY_DELETE:
+        if (!erase_selection(c, buf)) {
+            int a = c->cur, b = c->cur;
+            if (key == PLAT_KEY_BACKSPACE)
+                a = ctrl && !secret ? word_left(buf, b) : utf8_prev(buf, b);
+            else if (!secret)
+                b = ctrl ? word_right(buf, len, a) : utf8_step(buf, len, a);
+            if (a == b)
+                break;
+            erase_range(buf, a, b);
+            c->cur = c->anchor = a;
         }
-        i += n;
+        res |= UI_CHANGED;
+        *moved = 1;
+        break;
+    case PLAT_KEY_LEFT:
+        to = !shift && c->cur != c->anchor ? sel_lo(c)
+             : ctrl                        ? word_left(buf, c->cur)
+                                           : utf8_prev(buf, c->cur);
+        break;
+    case PLAT_KEY_RIGHT:
+        to = !shift && c->cur != c->anchor ? sel_hi(c)
+             : ctrl                        ? word_right(buf, len, c->cur)
+                                           : utf8_step(buf, len, c->cur);
+        break;
+    case PLAT_KEY_HOME: to = multiline && !ctrl ? c->line_start[line_of(c, c->cur)] : 0; break;
+    case PLAT_KEY_END: to = multiline && !ctrl ? c->line_end[line_of(c, c->cur)] : len; break;
+    case PLAT_KEY_UP:
+    case PLAT_KEY_DOWN:
+    case PLAT_KEY_PAGEUP:
+    case PLAT_KEY_PAGEDOWN:
+        if (!multiline) {
+            to = key == PLAT_KEY_UP || key == PLAT_KEY_PAGEUP ? 0 : len;
+            break;
+        }
+        vertical = 1;
+        to = line_move(c, buf,
+                       key == PLAT_KEY_UP       ? -1
+                       : key == PLAT_KEY_DOWN   ? 1
+                       : key == PLAT_KEY_PAGEUP ? -page_lines
+                                                : page_lines);
+        break;
+    case PLAT_KEY_A:
+        if (ctrl && !secret) {
+            c->anchor = 0;
+            c->cur = len;
+            *moved = 1;
+        }
+        break;
+    case PLAT_KEY_C:
+    case PLAT_KEY_X:
+        if (ctrl && !secret && c->cur != c->anchor && c->video->clipboard_set) {
+            const char *copy = arena_copy(c, buf + sel_lo(c), sel_hi(c) - sel_lo(c));
+            if (copy)
+                c->video->clipboard_set(c->video, copy);
+            if (key == PLAT_KEY_X && copy && erase_selection(c, buf)) {
+                res |= UI_CHANGED;
+                *moved = 1;
+            }
+        }
+        break;
+    case PLAT_KEY_V:
+        if (ctrl && !secret && c->video->clipboard_get) {
+            /* Pasted into the frame's arena first: never more than fits. */
+            int room = UI_ARENA - c->arena_used;
+            if (room > (int)cap)
+                room = (int)cap;
+            char *tmp = c->arena + c->arena_used;
+            size_t n = room > 1 ? c->video->clipboard_get(c->video, tmp, (size_t)room) : 0;
+            if (n > 0) {
+                int had = erase_selection(c, buf);
+                if (insert(c, buf, cap, tmp, (int)n, flags, multiline) || had)
+                    res |= UI_CHANGED;
+                *moved = 1;
+            }
+        }
+        break;
+    case PLAT_KEY_ENTER:
+        if (multiline) {
+            int had = erase_selection(c, buf);
+            if (insert(c, buf, cap, "\n", 1, flags, 1) || had)
+                res |= UI_CHANGED;
+            *moved = 1;
+            break;
+        }
+        res |= UI_SUBMIT;
+        end_editing(c);
+        break;
+    case UI_KEY_DONE:
+        res |= UI_SUBMIT;
+        end_editing(c);
+        break;
+    case PLAT_KEY_ESCAPE: end_editing(c); break;
+    default: return res; /* not a key for text: leave it to others */
     }
-    if (c->key == PLAT_KEY_BACKSPACE && len > 0) {
-        len = (size_t)utf8_prev(buf, (int)len);
-        buf[len] = 0;
-        changed = 1;
+    if (to >= 0 && !secret) {
+        c->cur = to;
+        if (!shift)
+            c->anchor = to;
+        *moved = 1;
     }
-    return changed;
+    if (!vertical)
+        c->goal_x = -1;
+    c->key = PLAT_KEY_NONE; /* the focused text took the key */
+    return res;
+}
+
+/* Where a press or tap lands in a field or text area: the widget notes
+ * that the touch went to a text (so it does not end the editing), and
+ * returns 1 if the point should move the cursor of the focused text. A
+ * press in text that already has the focus starts a selection drag and
+ * keeps a list around it from scrolling. */
+static int edit_pointer(ui_ctx *c, ui_id id, int fired, int was_focused, int secret,
+                        int *pressed_here)
+{
+    *pressed_here = 0;
+    if (secret)
+        return 0;
+    if (c->pressed && c->active == id && was_focused) {
+        c->selecting = id;
+        c->press_list = 0;
+        *pressed_here = 1;
+        return 1;
+    }
+    if (c->selecting == id && c->down && c->dragging)
+        return 1;
+    return fired;
+}
+
+/* Keeps the focused text in view: when it gets the focus, and at every
+ * letter or key, the list it is drawn in scrolls until the whole of r is
+ * in the list's view (the on-screen keyboard coming up makes that view
+ * smaller a frame later). A person who scrolls the list away while the
+ * text has the focus is left alone until the next letter. */
+static void edit_reveal(ui_ctx *c, ui_rect r)
+{
+    if (c->dragging || c->wheel)
+        c->reveal = 0;
+    if (!c->reveal || !c->in_list)
+        return;
+    ui_list *l = list_get(c, c->in_list, 0);
+    if (!l)
+        return;
+    int top = l->rect.y, bottom = l->rect.y + l->rect.h, d = 0;
+    if (r.y + r.h > bottom)
+        d = r.y + r.h - bottom;
+    if (r.y - d < top)
+        d = r.y - top;
+    if (d != 0) {
+        l->offset += (float)d;
+        l->vel = 0;
+        c->animating = 1;
+    }
+}
+
+/* Moves the cursor to pos for a tap (fired), a new press (press), or a
+ * selection being dragged (neither). */
+static void edit_point(ui_ctx *c, const char *buf, int pos, int fired, int press, int was_focused)
+{
+    if (fired) {
+        edit_tap(c, buf, pos, was_focused);
+    } else if (press) {
+        c->cur = c->anchor = pos;
+        c->goal_x = -1;
+    } else {
+        c->cur = pos;
+    }
 }
 
 int ui_field(ui_ctx *c, ui_id id, ui_rect r, char *buf, size_t cap, const char *placeholder,
              unsigned flags)
 {
     int held;
-    if (interact(c, id, r, &held)) {
+    int was_focused = c->focus == id;
+    int fired = interact(c, id, r, &held);
+    int secret = (flags & UI_FIELD_SECRET) != 0;
+    if (c->pressed && c->active == id)
+        c->text_press = 1;
+    if (fired) {
         c->focus = id;
         c->focus_flags = flags;
     }
-    int result = 0;
+    int result = 0, moved = 0;
     int focused = c->focus == id;
+    ui_rect in = ui_inset(r, ui_dp(c, 12));
+    int lh = ui_line_h(c, PLAT_FONT_BODY);
+    int ty = in.y + (in.h - lh) / 2;
+    int avail = in.w - ui_dp(c, 4);
     if (focused) {
         c->focus_seen = 1;
-        if (edit(c, buf, cap, flags))
-            result |= UI_CHANGED;
-        if (c->key == PLAT_KEY_ENTER)
-            result |= UI_SUBMIT;
+        edit_sync(c, id, buf);
+        if (c->edit_top < 0)
+            c->edit_top = 0;
+        int press;
+        if (edit_pointer(c, id, fired, was_focused, secret, &press)) {
+            int len = (int)strlen(buf);
+            int top = c->edit_top <= len ? c->edit_top : 0;
+            edit_point(c, buf, pos_at_x(c, PLAT_FONT_BODY, buf, top, len, c->px - in.x), fired,
+                       press, was_focused);
+            moved = 1;
+        }
+        result = edit_input(c, buf, cap, flags, 0, 1, &moved);
+        focused = c->focus == id;
+        if (fired || moved || result)
+            c->reveal = 1;
+        if (focused)
+            edit_reveal(c, r);
     }
     ui_panel(c, r, UI_SURFACE, focused ? UI_PRIMARY : UI_LINE, ui_dp(c, focused ? 3 : 2),
              ui_dp(c, 8));
-    ui_rect in = ui_inset(r, ui_dp(c, 12));
     char shown[256];
     const char *s = buf;
-    if (flags & UI_FIELD_SECRET) {
+    if (secret) {
         size_t n = strlen(buf);
         size_t k = 0;
         for (size_t i = 0; i < n && k + 3 < sizeof shown; i++) {
@@ -674,67 +1203,147 @@ int ui_field(ui_ctx *c, ui_id id, ui_rect r, char *buf, size_t cap, const char *
         shown[k] = 0;
         s = shown;
     }
-    int lh = ui_line_h(c, PLAT_FONT_BODY);
-    int ty = in.y + (in.h - lh) / 2;
-    if (!*s) {
-        if (placeholder && !focused)
+    if (!focused) {
+        if (*s)
+            ui_label(c, in, PLAT_FONT_BODY, UI_TEXT, s, UI_LEFT);
+        else if (placeholder)
             ui_label(c, in, PLAT_FONT_BODY, UI_MUTED, placeholder, UI_LEFT);
-        if (focused)
-            ui_fill(c, ui_r(in.x, ty, ui_dp(c, 2), lh), UI_PRIMARY, 0);
         return result;
     }
-    /* Show the end of the text, where typing happens. */
-    int len = (int)strlen(s), start = 0;
-    while (start < len && c->video->measure(c->video, PLAT_FONT_BODY, s + start, len - start) >
-                              in.w - ui_dp(c, 4)) {
-        int n = plat_utf8_next(s + start, (size_t)(len - start), NULL);
-        start += n > 0 ? n : 1;
+    int len = (int)strlen(s);
+    int cur = secret ? len : c->cur, anchor = secret ? len : c->anchor;
+    /* The view starts at edit_top and follows the cursor; a text that got
+     * shorter slides back so the field stays filled. */
+    int top = c->edit_top;
+    if (secret || top > len)
+        top = 0;
+    if (top > cur)
+        top = cur;
+    if (measure_n(c, PLAT_FONT_BODY, s + top, cur - top) > avail)
+        top = fit_back(c, PLAT_FONT_BODY, s, cur, avail);
+    if (top > 0) {
+        int fill = fit_back(c, PLAT_FONT_BODY, s, len, avail);
+        if (fill < top)
+            top = fill;
     }
-    int w = text_n(c, PLAT_FONT_BODY, in.x, ty, UI_TEXT, s + start, len - start);
-    if (focused)
-        ui_fill(c, ui_r(in.x + w + 1, ty, ui_dp(c, 2), lh), UI_PRIMARY, 0);
+    top = utf8_start(s, top);
+    if (!secret)
+        c->edit_top = top;
+    (void)moved;
+    int shown_n = ui_fit(c, PLAT_FONT_BODY, s + top, len - top, avail);
+    ui_clip_push(c, in);
+    int lo = cur < anchor ? cur : anchor, hi = cur < anchor ? anchor : cur;
+    if (lo < hi) {
+        int a = lo > top ? lo : top, b = hi < top + shown_n ? hi : top + shown_n;
+        if (a < b) {
+            int xa = measure_n(c, PLAT_FONT_BODY, s + top, a - top);
+            int xb = measure_n(c, PLAT_FONT_BODY, s + top, b - top);
+            ui_fill(c, ui_r(in.x + xa, ty, xb - xa, lh), UI_SELECT, 0);
+        }
+    }
+    text_n(c, PLAT_FONT_BODY, in.x, ty, UI_TEXT, s + top, shown_n);
+    int cx = measure_n(c, PLAT_FONT_BODY, s + top, cur - top);
+    ui_fill(c, ui_r(in.x + cx, ty, ui_dp(c, 2), lh), UI_PRIMARY, 0);
+    ui_clip_pop(c);
+    if (!secret)
+        edit_keep(c, buf);
     return result;
 }
 
 int ui_textarea(ui_ctx *c, ui_id id, ui_rect r, char *buf, size_t cap, const char *placeholder)
 {
     int held;
-    if (interact(c, id, r, &held)) {
+    int was_focused = c->focus == id;
+    int fired = interact(c, id, r, &held);
+    if (c->pressed && c->active == id)
+        c->text_press = 1;
+    if (fired) {
         c->focus = id;
         c->focus_flags = 0;
     }
     int result = 0;
     int focused = c->focus == id;
+    ui_rect in = ui_inset(r, ui_dp(c, 12));
+    int lh = ui_line_h(c, PLAT_FONT_BODY);
+    layout(c, buf, in.w);
+    int th = c->nlines * lh;
+    int bottom = th > in.h ? th - in.h : 0; /* the scroll that shows the end */
+    int scroll = bottom;
     if (focused) {
         c->focus_seen = 1;
-        if (edit(c, buf, cap, 0))
-            result |= UI_CHANGED;
-        if (c->key == PLAT_KEY_ENTER) {
-            /* Done: the text is finished; the keyboard goes away. */
-            result |= UI_SUBMIT;
-            c->focus = 0;
-            focused = 0;
+        edit_sync(c, id, buf);
+        if (c->edit_top < 0)
+            c->edit_top = bottom;
+        scroll = c->edit_top;
+        int moved = 0, press;
+        if (edit_pointer(c, id, fired, was_focused, 0, &press)) {
+            int k = c->py < in.y - scroll ? 0 : (c->py - in.y + scroll) / lh;
+            k = k < 0 ? 0 : k >= c->nlines ? c->nlines - 1 : k;
+            edit_point(
+                c, buf,
+                pos_at_x(c, PLAT_FONT_BODY, buf, c->line_start[k], c->line_end[k], c->px - in.x),
+                fired, press, was_focused);
+            moved = 1;
         }
+        /* A wheel over the text scrolls it, not the list around it. */
+        if (c->wheel && touchable(c, r, c->wheel_x, c->wheel_y) && bottom > 0) {
+            scroll += c->wheel * 3 * lh;
+            c->wheel = 0;
+        }
+        result = edit_input(c, buf, cap, 0, 1, in.h / lh > 1 ? in.h / lh - 1 : 1, &moved);
+        focused = c->focus == id;
+        if (fired || moved || result)
+            c->reveal = 1;
+        if (focused)
+            edit_reveal(c, r);
+        if (result & UI_CHANGED) {
+            layout(c, buf, in.w);
+            th = c->nlines * lh;
+            bottom = th > in.h ? th - in.h : 0;
+        }
+        if (moved) {
+            int cy = line_of(c, c->cur) * lh;
+            if (cy < scroll)
+                scroll = cy;
+            if (cy + lh > scroll + in.h)
+                scroll = cy + lh - in.h;
+        }
+        scroll = scroll < 0 ? 0 : scroll > bottom ? bottom : scroll;
+        c->edit_top = scroll;
+        if (!focused)
+            scroll = bottom;
     }
     ui_panel(c, r, held ? UI_SOFT : UI_SURFACE, focused ? UI_PRIMARY : UI_LINE,
              ui_dp(c, focused ? 3 : 2), ui_dp(c, 8));
-    ui_rect in = ui_inset(r, ui_dp(c, 12));
-    int lh = ui_line_h(c, PLAT_FONT_BODY);
-    if (!*buf) {
-        if (placeholder && !focused)
+    if (!*buf && !focused) {
+        if (placeholder)
             ui_wrap(c, in, PLAT_FONT_BODY, UI_MUTED, placeholder, 1);
-        if (focused)
-            ui_fill(c, ui_r(in.x, in.y, ui_dp(c, 2), lh), UI_PRIMARY, 0);
         return result;
     }
-    /* Long text shows its end, where typing happens; the start is above. */
-    int last_w = 0;
-    int th = wrap(c, in, PLAT_FONT_BODY, UI_TEXT, buf, 0, &last_w);
-    int y = th > in.h ? in.y + in.h - th : in.y;
     ui_clip_push(c, in);
-    wrap(c, ui_r(in.x, y, in.w, th), PLAT_FONT_BODY, UI_TEXT, buf, 1, NULL);
+    int lo = focused ? sel_lo(c) : 0, hi = focused ? sel_hi(c) : 0;
+    int first = scroll / lh, last = (scroll + in.h + lh - 1) / lh;
+    for (int k = first; k < c->nlines && k <= last; k++) {
+        int a = c->line_start[k], e = c->line_end[k], y = in.y - scroll + k * lh;
+        if (lo < hi && lo <= e && hi > a) {
+            int sa = lo > a ? lo : a, sb = hi < e ? hi : e;
+            int xa = measure_n(c, PLAT_FONT_BODY, buf + a, sa - a);
+            int xb = measure_n(c, PLAT_FONT_BODY, buf + a, sb - a);
+            /* A selection that goes on past the line's end shows a little
+             * of the break too. */
+            if (hi > e)
+                xb += ui_dp(c, 6);
+            ui_fill(c, ui_r(in.x + xa, y, xb - xa, lh), UI_SELECT, 0);
+        }
+        text_n(c, PLAT_FONT_BODY, in.x, y, UI_TEXT, buf + a, e - a);
+    }
     if (focused) {
-        ui_fill(c, ui_r(in.x + last_w + 1, y + th - lh, ui_dp(c, 2), lh), UI_PRIMARY, 0);
+        int k = line_of(c, c->cur);
+        int cx = measure_n(c, PLAT_FONT_BODY, buf + c->line_start[k], c->cur - c->line_start[k]);
+        if (cx > in.w - ui_dp(c, 2))
+            cx = in.w - ui_dp(c, 2);
+        ui_fill(c, ui_r(in.x + cx, in.y - scroll + k * lh, ui_dp(c, 2), lh), UI_PRIMARY, 0);
+        edit_keep(c, buf);
     }
     ui_clip_pop(c);
     return result;
@@ -751,11 +1360,14 @@ static void osk_type(ui_ctx *c, const char *s)
     }
 }
 
-/* One key; returns 1 when tapped. */
-static int osk_key(ui_ctx *c, ui_rect r, const char *label, int special, int id)
+/* One key; returns 1 when tapped, and says in *held_out whether it is
+ * held down. */
+static int osk_key(ui_ctx *c, ui_rect r, const char *label, int special, int id, int *held_out)
 {
     int held;
     int fired = interact(c, ui_idn("osk", id), r, &held);
+    if (held_out)
+        *held_out = held;
     ui_rect k = ui_inset(r, ui_dp(c, 3));
     ui_fill(c, k, held ? UI_SOFT : special ? 0xCFD6D8FFu : UI_SURFACE, ui_dp(c, 6));
     ui_label(c, k, special ? PLAT_FONT_SMALL : PLAT_FONT_TITLE, UI_TEXT, label, UI_CENTER);
@@ -773,6 +1385,10 @@ void ui_keyboard(ui_ctx *c, ui_rect r, const ui_osk_labels *l)
     static const char *symbols[3][11] = {{"1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "%"},
                                          {"+", "=", "/", "(", ")", "\"", "&", "@", "#", "*", "§"},
                                          {"<", ">", "[", "]", "_", ",", ".", "-", "?", "!", ":"}};
+    /* A touch anywhere on the keyboard, keys or the gaps between them, is
+     * part of typing and keeps the text focused. */
+    if (c->pressed && touchable(c, r, c->press_x, c->press_y))
+        c->text_press = 1;
     ui_fill(c, r, 0xE3E6E6FFu, 0);
     ui_rect in = ui_inset(r, ui_dp(c, 6));
     int rh = in.h / 4;
@@ -782,7 +1398,7 @@ void ui_keyboard(ui_ctx *c, ui_rect r, const ui_osk_labels *l)
         int kw = line.w / 11;
         for (int k = 0; k < 11; k++) {
             ui_rect kr = {line.x + k * kw, line.y, kw, line.h};
-            if (osk_key(c, kr, rows[row][k], 0, row * 16 + k)) {
+            if (osk_key(c, kr, rows[row][k], 0, row * 16 + k, NULL)) {
                 osk_type(c, rows[row][k]);
                 /* Shift is for one letter, as on a phone. */
                 c->osk_shift = 0;
@@ -795,18 +1411,36 @@ void ui_keyboard(ui_ctx *c, ui_rect r, const ui_osk_labels *l)
     ui_rect sym = ui_cut_left(&line, kw * 2);
     ui_rect done = ui_cut_right(&line, kw * 2);
     ui_rect erase = ui_cut_right(&line, kw * 2);
-    if (!c->osk_symbols && osk_key(c, shift, c->osk_shift ? l->letters : "ABC", 1, 100))
+    if (!c->osk_symbols && osk_key(c, shift, c->osk_shift ? l->letters : "ABC", 1, 100, NULL))
         c->osk_shift = !c->osk_shift;
-    if (osk_key(c, sym, c->osk_symbols ? l->letters : l->symbols, 1, 101)) {
+    if (osk_key(c, sym, c->osk_symbols ? l->letters : l->symbols, 1, 101, NULL)) {
         c->osk_symbols = !c->osk_symbols;
         c->osk_shift = 0;
     }
-    if (osk_key(c, line, l->space, 1, 102))
+    if (osk_key(c, line, l->space, 1, 102, NULL))
         osk_type(c, " ");
-    if (osk_key(c, erase, l->erase, 1, 103))
+    /* Erase takes a letter a tap; held, it erases whole words, one every
+     * quarter second after half a second, as phone keyboards do. */
+    int erase_held;
+    int erase_tap = osk_key(c, erase, l->erase, 1, 103, &erase_held);
+    if (erase_tap && !c->osk_repeated)
         c->osk_pending_key = PLAT_KEY_BACKSPACE;
-    if (osk_key(c, done, l->done, 1, 104))
-        c->osk_pending_key = PLAT_KEY_ENTER;
+    if (erase_held) {
+        if (!c->osk_repeat_at)
+            c->osk_repeat_at = c->press_t + ERASE_HOLD_MS;
+        if (c->now >= c->osk_repeat_at) {
+            c->osk_pending_key = PLAT_KEY_BACKSPACE;
+            c->osk_pending_mods = PLAT_MOD_CTRL;
+            c->osk_repeat_at = c->now + ERASE_REPEAT_MS;
+            c->osk_repeated = 1;
+        }
+        c->animating = 1; /* time alone moves a held key on */
+    } else if (!erase_tap) {
+        c->osk_repeat_at = 0;
+        c->osk_repeated = 0;
+    }
+    if (osk_key(c, done, l->done, 1, 104, NULL))
+        c->osk_pending_key = UI_KEY_DONE;
 }
 
 static ui_list *list_get(ui_ctx *c, ui_id id, int create)
@@ -860,6 +1494,26 @@ int ui_list_begin(ui_ctx *c, ui_id id, ui_rect view)
     }
     /* A wheel turned over the list scrolls it by a few lines a notch (the
      * outermost list under the pointer takes it), and stops any fling. */
+    /* The arrow and page keys scroll the list chosen for them (see
+     * pick_key_list) while no text has the focus, which takes them
+     * itself. */
+    l->keys = !c->block;
+    if (c->key_list == id && !c->block && !c->focus) {
+        float line = (float)ui_dp(c, KEY_LINE_DP);
+        float page = (float)view.h - line > line ? (float)view.h - line : line;
+        float step = c->key == PLAT_KEY_UP         ? -line
+                     : c->key == PLAT_KEY_DOWN     ? line
+                     : c->key == PLAT_KEY_PAGEUP   ? -page
+                     : c->key == PLAT_KEY_PAGEDOWN ? page
+                     : c->key == PLAT_KEY_HOME     ? -1e9f
+                     : c->key == PLAT_KEY_END      ? 1e9f
+                                                   : 0;
+        if (step != 0) {
+            l->offset += step;
+            l->vel = 0;
+            c->key = PLAT_KEY_NONE;
+        }
+    }
     if (c->wheel && touchable(c, view, c->wheel_x, c->wheel_y)) {
         l->offset += (float)(c->wheel * ui_dp(c, WHEEL_DP));
         l->vel = 0;
@@ -893,6 +1547,7 @@ int ui_list_begin(ui_ctx *c, ui_id id, ui_rect view)
     if (l->vel != 0)
         c->animating = 1;
     ui_clip_push(c, view);
+    c->in_list = id;
     return view.y - (int)lroundf(l->offset);
 }
 
@@ -902,6 +1557,7 @@ void ui_list_end(ui_ctx *c, ui_id id, int content_h)
     l->content = content_h;
     list_clamp(l);
     ui_clip_pop(c);
+    c->in_list = 0;
     /* A thin bar shows where in the list we are, only if it scrolls; it is
      * a hint, not a target (the whole list is dragged). */
     if (content_h > l->view && l->view > 0) {

@@ -25,6 +25,9 @@
 #define UI_TYPED_MAX 64
 #define UI_MAX_CLIP 8
 #define UI_MAX_TARGETS 512
+/* Lines a text area lays out; past it the rest of a text is not shown
+ * (4,000 newlines in a row are needed to reach it). */
+#define UI_MAX_LINES 4200
 
 /* The smallest touch target, in dp (about 9 mm). */
 #define UI_TARGET_DP 48
@@ -46,6 +49,11 @@ typedef uint32_t ui_id;
 #define UI_OK 0x3C8D4EFFu
 #define UI_WARN 0xD9822BFFu
 #define UI_SCRIM 0x00000080u
+#define UI_SELECT 0xB8DDE1FFu /* behind selected text */
+
+/* The on-screen keyboard's Done key, which ends editing even in a text
+ * area, where a hardware Enter starts a new line. */
+#define UI_KEY_DONE 100
 
 typedef enum {
     UI_STYLE_PRIMARY = 0, /* filled, the main action */
@@ -78,6 +86,7 @@ typedef struct {
     int last_y;
     int64_t last_t;
     int used; /* frame counter when last drawn */
+    int keys; /* it can scroll (it is not beneath a dialog) */
 } ui_list;
 
 typedef struct ui_ctx ui_ctx;
@@ -98,7 +107,8 @@ struct ui_ctx {
     ui_id press_list; /* the list under the press, which a drag scrolls */
     char typed[UI_TYPED_MAX];
     int typed_len;
-    int key;   /* plat_key */
+    int key;      /* plat_key, or UI_KEY_DONE */
+    int key_mods; /* PLAT_MOD_* held with it */
     int wheel; /* wheel notches at (wheel_x, wheel_y), positive downwards; 0 once a list took them */
     int wheel_x, wheel_y;
     int block; /* 1 while drawing beneath a dialog: no input */
@@ -107,12 +117,40 @@ struct ui_ctx {
     ui_id focus;
     int focus_seen;
     unsigned focus_flags;
+    int text_press; /* the press of this touch went to a text field or the keyboard */
+    int64_t press_t;
+
+    /* Editing the focused text: the state belongs to edit_id. The cursor
+     * and the selection's other end are byte offsets; edit_len and
+     * edit_hash are the text as the widget left it, so that a change made
+     * by the screen (a chip that fills the field) puts the cursor at the
+     * end. edit_top is a field's first byte shown, or how far a text area
+     * is scrolled in px. */
+    ui_id edit_id;
+    int cur, anchor;
+    size_t edit_len;
+    uint64_t edit_hash;
+    int edit_top;
+    int goal_x;      /* where Up and Down aim in a text area, -1 if not set */
+    ui_id selecting; /* the text in which a finger or mouse drags a selection */
+    int reveal;      /* scroll the list around the focused text until it is in view */
+    ui_id in_list;   /* the list being drawn (between its begin and end), 0 if none */
+    int64_t tap_t;   /* the last tap in a text, for a double tap */
+    int tap_x, tap_y;
+    int line_start[UI_MAX_LINES], line_end[UI_MAX_LINES];
+    int nlines;
 
     /* the on-screen keyboard */
     int osk_shift, osk_symbols;
     char osk_pending[UI_TYPED_MAX];
     int osk_pending_len;
-    int osk_pending_key;
+    int osk_pending_key, osk_pending_mods;
+    int64_t osk_repeat_at; /* a held Erase erases the next word at this time */
+    int osk_repeated;      /* the held Erase has erased words (its release erases no more) */
+
+    /* the list the arrow and page keys scroll, chosen at the end of the
+     * last frame */
+    ui_id key_list;
 
     /* output */
     plat_cmd cmds[UI_MAX_CMDS];
@@ -199,15 +237,33 @@ int ui_counter(ui_ctx *c, ui_id id, ui_rect r, const char *label, int count);
  * given, is set while the finger is down on it. */
 int ui_area(ui_ctx *c, ui_id id, ui_rect r, int *pressed_out);
 
-/* Text field editing buf (cap bytes with NUL) in place; tap focuses it.
- * Returns UI_CHANGED and/or UI_SUBMIT (Enter). */
+/*
+ * Text editing, the same in a field and a text area: a tap puts the cursor
+ * where it lands (and focuses the text), a double tap selects a word, and a
+ * drag that starts in the focused text selects. The keyboard moves the
+ * cursor with the arrows, Home and End (Ctrl: by word, or to either end of
+ * the text), selects with Shift, erases by letter (Backspace, Delete) or by
+ * word (with Ctrl; on the on-screen keyboard by holding Erase), selects all
+ * with Ctrl+A, and copies, cuts and pastes with Ctrl+C, X and V. Typing
+ * replaces the selection. Escape, Done on the on-screen keyboard, and a tap
+ * on anything but a text or the keyboard end the editing (the keyboard goes
+ * away). Text is laid out with a few measures of about a line each, never
+ * one per letter, so a long text without spaces costs no more than words.
+ */
+
+/* Text field editing buf (cap bytes with NUL) in place, on one line that
+ * scrolls sideways to keep the cursor in view. Enter (or Done) submits and
+ * ends the editing. Returns UI_CHANGED and/or UI_SUBMIT. */
 int ui_field(ui_ctx *c, ui_id id, ui_rect r, char *buf, size_t cap, const char *placeholder,
              unsigned flags);
-/* A text area for longer text (feedback, a reflection): word-wrapped in r,
- * showing the end of the text while it is longer than r. Tap focuses it;
- * Enter (the keyboard's Done) ends the editing and drops the focus.
- * Returns UI_CHANGED and/or UI_SUBMIT. */
+/* A text area for longer text (feedback, a reflection, a note): word-wrapped
+ * in r, scrolling to keep the cursor in view (a wheel scrolls it too);
+ * unfocused it shows the end of a text longer than r. Enter starts a new
+ * line; Done on the on-screen keyboard ends the editing and drops the focus
+ * (UI_SUBMIT). Returns UI_CHANGED and/or UI_SUBMIT. */
 int ui_textarea(ui_ctx *c, ui_id id, ui_rect r, char *buf, size_t cap, const char *placeholder);
+/* The most bytes of s (len bytes, whole characters) that fit in w px. */
+int ui_fit(ui_ctx *c, int font, const char *s, int len, int w);
 /* Gives the text focus to a field before it is drawn. */
 void ui_focus(ui_ctx *c, ui_id id);
 

@@ -194,7 +194,11 @@ static int map_event(sdl_video *v, const SDL_Event *e, plat_event *ev)
         ev->kind = PLAT_EV_TEXT;
         snprintf(ev->text, sizeof ev->text, "%s", e->text.text);
         return 1;
-    case SDL_KEYDOWN:
+    case SDL_KEYDOWN: {
+        /* Held keys repeat as SDL sends them, so a held arrow or Backspace
+         * keeps going as people expect. */
+        Uint16 mod = e->key.keysym.mod;
+        int ctrl = (mod & (KMOD_CTRL | KMOD_GUI)) != 0;
         switch (e->key.keysym.sym) {
         case SDLK_BACKSPACE: ev->key = PLAT_KEY_BACKSPACE; break;
         case SDLK_RETURN:
@@ -202,10 +206,28 @@ static int map_event(sdl_video *v, const SDL_Event *e, plat_event *ev)
         case SDLK_ESCAPE:
         case SDLK_AC_BACK: ev->key = PLAT_KEY_ESCAPE; break;
         case SDLK_TAB: ev->key = PLAT_KEY_TAB; break;
+        case SDLK_LEFT: ev->key = PLAT_KEY_LEFT; break;
+        case SDLK_RIGHT: ev->key = PLAT_KEY_RIGHT; break;
+        case SDLK_UP: ev->key = PLAT_KEY_UP; break;
+        case SDLK_DOWN: ev->key = PLAT_KEY_DOWN; break;
+        case SDLK_HOME: ev->key = PLAT_KEY_HOME; break;
+        case SDLK_END: ev->key = PLAT_KEY_END; break;
+        case SDLK_PAGEUP: ev->key = PLAT_KEY_PAGEUP; break;
+        case SDLK_PAGEDOWN: ev->key = PLAT_KEY_PAGEDOWN; break;
+        case SDLK_DELETE: ev->key = PLAT_KEY_DELETE; break;
+        /* Letters arrive as text; only with Ctrl are they commands. */
+        case SDLK_a: ev->key = ctrl ? PLAT_KEY_A : 0; break;
+        case SDLK_c: ev->key = ctrl ? PLAT_KEY_C : 0; break;
+        case SDLK_v: ev->key = ctrl ? PLAT_KEY_V : 0; break;
+        case SDLK_x: ev->key = ctrl ? PLAT_KEY_X : 0; break;
         default: return 0;
         }
+        if (!ev->key)
+            return 0;
+        ev->mods = ((mod & KMOD_SHIFT) ? PLAT_MOD_SHIFT : 0) | (ctrl ? PLAT_MOD_CTRL : 0);
         ev->kind = PLAT_EV_KEY;
         return 1;
+    }
     case SDL_WINDOWEVENT:
         if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
             float old = v->scale;
@@ -453,6 +475,30 @@ static int t_has_keyboard(const plat_video *t)
     return SDL_HasScreenKeyboardSupport() ? 1 : 0;
 }
 
+static void t_clipboard_set(plat_video *t, const char *text)
+{
+    (void)t;
+    SDL_SetClipboardText(text);
+}
+
+/* What another program put on the clipboard is cleaned like typing: whole
+ * characters, no control characters but newline and tab. */
+static size_t t_clipboard_get(plat_video *t, char *buf, size_t cap)
+{
+    (void)t;
+    if (cap == 0)
+        return 0;
+    buf[0] = 0;
+    if (!SDL_HasClipboardText())
+        return 0;
+    char *s = SDL_GetClipboardText();
+    if (!s)
+        return 0;
+    size_t n = plat_utf8_copy(buf, cap, s);
+    SDL_free(s);
+    return n;
+}
+
 static const uint32_t *t_pixels(const plat_video *t, int *w, int *h)
 {
     const sdl_video *v = (const sdl_video *)t;
@@ -538,15 +584,33 @@ int plat_video_push(plat_video *t, const plat_event *ev)
         e.type = SDL_TEXTINPUT;
         snprintf(e.text.text, sizeof e.text.text, "%s", ev->text);
         break;
-    case PLAT_EV_KEY:
+    case PLAT_EV_KEY: {
+        static const SDL_Keycode sym[] = {[PLAT_KEY_BACKSPACE] = SDLK_BACKSPACE,
+                                          [PLAT_KEY_ENTER] = SDLK_RETURN,
+                                          [PLAT_KEY_ESCAPE] = SDLK_ESCAPE,
+                                          [PLAT_KEY_TAB] = SDLK_TAB,
+                                          [PLAT_KEY_LEFT] = SDLK_LEFT,
+                                          [PLAT_KEY_RIGHT] = SDLK_RIGHT,
+                                          [PLAT_KEY_UP] = SDLK_UP,
+                                          [PLAT_KEY_DOWN] = SDLK_DOWN,
+                                          [PLAT_KEY_HOME] = SDLK_HOME,
+                                          [PLAT_KEY_END] = SDLK_END,
+                                          [PLAT_KEY_PAGEUP] = SDLK_PAGEUP,
+                                          [PLAT_KEY_PAGEDOWN] = SDLK_PAGEDOWN,
+                                          [PLAT_KEY_DELETE] = SDLK_DELETE,
+                                          [PLAT_KEY_A] = SDLK_a,
+                                          [PLAT_KEY_C] = SDLK_c,
+                                          [PLAT_KEY_V] = SDLK_v,
+                                          [PLAT_KEY_X] = SDLK_x};
         e.type = SDL_KEYDOWN;
         e.key.state = SDL_PRESSED;
-        e.key.keysym.sym = ev->key == PLAT_KEY_BACKSPACE ? SDLK_BACKSPACE
-                           : ev->key == PLAT_KEY_ENTER   ? SDLK_RETURN
-                           : ev->key == PLAT_KEY_ESCAPE  ? SDLK_ESCAPE
-                           : ev->key == PLAT_KEY_TAB     ? SDLK_TAB
-                                                         : SDLK_UNKNOWN;
+        e.key.keysym.sym = ev->key > 0 && ev->key < (int)(sizeof sym / sizeof sym[0])
+                               ? sym[ev->key]
+                               : SDLK_UNKNOWN;
+        e.key.keysym.mod = (Uint16)(((ev->mods & PLAT_MOD_SHIFT) ? KMOD_LSHIFT : 0) |
+                                    ((ev->mods & PLAT_MOD_CTRL) ? KMOD_LCTRL : 0));
         break;
+    }
     case PLAT_EV_WHEEL:
         e.type = SDL_MOUSEWHEEL;
         e.wheel.direction = SDL_MOUSEWHEEL_NORMAL;
@@ -568,9 +632,18 @@ int plat_video_open(const plat_video_opts *o, plat_video **out, char *err, size_
         snprintf(err, errlen, "Out of memory.");
         return -1;
     }
-    v->table = (plat_video){t_size,       t_wait,         t_measure, t_line_height, t_render,
-                            t_text_input, t_has_keyboard, t_pixels,  t_resize,      t_close,
-                            NULL};
+    v->table = (plat_video){.size = t_size,
+                            .wait = t_wait,
+                            .measure = t_measure,
+                            .line_height = t_line_height,
+                            .render = t_render,
+                            .text_input = t_text_input,
+                            .has_keyboard = t_has_keyboard,
+                            .pixels = t_pixels,
+                            .resize = t_resize,
+                            .close = t_close,
+                            .clipboard_set = t_clipboard_set,
+                            .clipboard_get = t_clipboard_get};
     v->table.ctx = v;
     v->headless = o->headless;
     v->fixed_scale = o->scale;

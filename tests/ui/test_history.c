@@ -43,6 +43,7 @@ static void test_corrections(void **state)
     assert_int_equal(o.revision, 2);
     /* The activity, typed on the on-screen keyboard. */
     TAP(t, "Samling");
+    th_key(t, PLAT_KEY_END);
     th_type(t, " efter frokost");
     TAP(t, "Gem aktivitet");
     assert_int_equal(db_obs_get(t->db, obs, &o), DB_OK);

@@ -65,6 +65,7 @@ static void test_reflection_after_feedback(void **state)
 
     /* Leaving with words typed saves them too. */
     TAP(t, "Tælle til fem");
+    th_key(t, PLAT_KEY_END);
     th_type(t, " sekunder");
     TAP(t, "Færdig");
     TAP(t, "Forside");

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "plat_gfx.h"
@@ -263,6 +264,10 @@ static void test_text_field(void **state)
     assert_string_equal(field, "æøå");
     k.key = PLAT_KEY_ENTER;
     assert_int_equal(field_frame(c, &k, 0, sizeof field, 0), UI_SUBMIT);
+    /* Enter ends the typing: the keyboard goes away. */
+    assert_false(ui_wants_text(c));
+    field_frame(c, &d, 0, sizeof field, 0);
+    field_frame(c, &u, 0, sizeof field, 0);
 
     /* Digits only, and never more than fits. */
     field[0] = 0;
@@ -330,6 +335,372 @@ static void test_onscreen_keyboard(void **state)
             assert_true(k->h + 6 >= ui_dp(c, UI_TARGET_DP));
         }
     }
+    ui_free(c);
+    plat_video_close(v);
+}
+
+/* ---- editing anywhere in a text ---- */
+
+static char area[4100];
+
+/* One frame of a field (ids "f") at (10, 10, 300, 56) over buf, or of a
+ * text area at (10, 10, 400, 200) when multi, with the keyboard when osk. */
+static int edit_frame(ui_ctx *c, const plat_event *e, char *buf, size_t cap, int multi, int osk)
+{
+    if (e)
+        ui_input(c, e);
+    ui_begin(c, now_ms);
+    now_ms += 16;
+    int r = multi ? ui_textarea(c, ui_ids("f"), ui_r(10, 10, 400, 200), buf, cap, "hint")
+                  : ui_field(c, ui_ids("f"), ui_r(10, 10, 300, 56), buf, cap, "name", 0);
+    /* Something else to tap: a button away from the text. */
+    ui_button(c, ui_ids("other"), ui_r(500, 10, 200, 60), "Other", UI_STYLE_PLAIN);
+    if (osk) {
+        ui_osk_labels l = {"Done", "Space", "Erase", "123", "abc"};
+        ui_keyboard(c, ui_r(0, 300, 800, ui_keyboard_height(c)), &l);
+    }
+    ui_end(c);
+    return r;
+}
+
+static void key(ui_ctx *c, char *buf, size_t cap, int multi, int k, int mods)
+{
+    plat_event e = {0};
+    e.kind = PLAT_EV_KEY;
+    e.key = k;
+    e.mods = mods;
+    edit_frame(c, &e, buf, cap, multi, 0);
+}
+
+static void type(ui_ctx *c, char *buf, size_t cap, int multi, const char *s)
+{
+    plat_event e = text_ev(s);
+    edit_frame(c, &e, buf, cap, multi, 0);
+}
+
+static void tap_at(ui_ctx *c, char *buf, size_t cap, int multi, int osk, int x, int y)
+{
+    plat_event d = ev(PLAT_EV_DOWN, x, y), u = ev(PLAT_EV_UP, x, y);
+    edit_frame(c, &d, buf, cap, multi, osk);
+    edit_frame(c, &u, buf, cap, multi, osk);
+}
+
+/* The x of the drawn caret (a 2 px wide fill in the primary colour). */
+static int caret_x(const ui_ctx *c)
+{
+    for (int i = 0; i < c->ncmds; i++) {
+        const plat_cmd *k = &c->cmds[i];
+        if (k->kind == PLAT_CMD_RECT && k->color == UI_PRIMARY && k->w == ui_dp(c, 2))
+            return k->x;
+    }
+    return -1;
+}
+
+/* On the dummy table a body letter is 9 px wide (18 x 0.55, cut to int per
+ * text), and the field's text starts at x = 22 (10 + 12 inset). */
+static void test_cursor_keys_and_taps(void **state)
+{
+    (void)state;
+    plat_video *v = plat_video_null(800, 600, 1);
+    ui_ctx *c = ui_new(v);
+    char buf[64] = "Rolig stemme";
+    size_t cap = sizeof buf;
+    /* A tap in the middle of "stemme" puts the cursor there, not at the end. */
+    int x = 22 + (int)(8.5 * 9.9);
+    tap_at(c, buf, cap, 0, 0, x, 30);
+    assert_true(ui_wants_text(c));
+    assert_int_equal(c->cur, 8);
+    type(c, buf, cap, 0, "x");
+    assert_string_equal(buf, "Rolig stxemme");
+    key(c, buf, cap, 0, PLAT_KEY_BACKSPACE, 0);
+    assert_string_equal(buf, "Rolig stemme");
+    /* Home, then fix a typo at the start. */
+    key(c, buf, cap, 0, PLAT_KEY_HOME, 0);
+    key(c, buf, cap, 0, PLAT_KEY_DELETE, 0);
+    type(c, buf, cap, 0, "Æ");
+    assert_string_equal(buf, "Æolig stemme");
+    assert_int_equal(c->cur, 2); /* after the two bytes of Æ */
+    /* Arrows step over whole letters: Æ is one step. */
+    key(c, buf, cap, 0, PLAT_KEY_LEFT, 0);
+    assert_int_equal(c->cur, 0);
+    key(c, buf, cap, 0, PLAT_KEY_RIGHT, 0);
+    assert_int_equal(c->cur, 2);
+    assert_int_equal(caret_x(c), 22 + 9);
+    /* Ctrl+Right goes by words; Shift selects; typing replaces it. */
+    key(c, buf, cap, 0, PLAT_KEY_END, 0);
+    key(c, buf, cap, 0, PLAT_KEY_LEFT, PLAT_MOD_CTRL);
+    assert_int_equal(c->cur, 7);
+    key(c, buf, cap, 0, PLAT_KEY_END, PLAT_MOD_SHIFT);
+    assert_int_equal(c->anchor, 7);
+    type(c, buf, cap, 0, "hånd");
+    assert_string_equal(buf, "Æolig hånd");
+    /* Word-wise erasing: Ctrl+Backspace takes the word before the cursor,
+     * Ctrl+Delete the word after it. */
+    key(c, buf, cap, 0, PLAT_KEY_BACKSPACE, PLAT_MOD_CTRL);
+    assert_string_equal(buf, "Æolig ");
+    key(c, buf, cap, 0, PLAT_KEY_HOME, 0);
+    key(c, buf, cap, 0, PLAT_KEY_DELETE, PLAT_MOD_CTRL);
+    assert_string_equal(buf, " ");
+    /* Select all, copy, paste twice. */
+    snprintf(buf, cap, "ab cd");
+    edit_frame(c, NULL, buf, cap, 0, 0); /* changed by the screen: cursor at the end */
+    assert_int_equal(c->cur, 5);
+    key(c, buf, cap, 0, PLAT_KEY_A, PLAT_MOD_CTRL);
+    key(c, buf, cap, 0, PLAT_KEY_C, PLAT_MOD_CTRL);
+    key(c, buf, cap, 0, PLAT_KEY_END, 0);
+    key(c, buf, cap, 0, PLAT_KEY_V, PLAT_MOD_CTRL);
+    assert_string_equal(buf, "ab cdab cd");
+    key(c, buf, cap, 0, PLAT_KEY_LEFT, PLAT_MOD_CTRL | PLAT_MOD_SHIFT);
+    key(c, buf, cap, 0, PLAT_KEY_X, PLAT_MOD_CTRL);
+    assert_string_equal(buf, "ab cdab ");
+    /* A double tap on a word selects it; Erase then takes the word. */
+    tap_at(c, buf, cap, 0, 0, 22 + 9 * 4, 30);
+    now_ms += 100;
+    tap_at(c, buf, cap, 0, 0, 22 + 9 * 4, 30);
+    assert_int_equal(c->anchor, 3);
+    assert_int_equal(c->cur, 7);
+    key(c, buf, cap, 0, PLAT_KEY_BACKSPACE, 0);
+    assert_string_equal(buf, "ab  ");
+    /* A drag in the focused text selects from where it began. */
+    plat_event d = ev(PLAT_EV_DOWN, 22 + 1, 30), m = ev(PLAT_EV_MOVE, 22 + 9 * 2 + 1, 31),
+               u = ev(PLAT_EV_UP, 22 + 9 * 2 + 1, 31);
+    edit_frame(c, &d, buf, cap, 0, 0);
+    edit_frame(c, &m, buf, cap, 0, 0);
+    edit_frame(c, &u, buf, cap, 0, 0);
+    assert_int_equal(c->anchor, 0);
+    assert_int_equal(c->cur, 2);
+    assert_true(ui_wants_text(c));
+    type(c, buf, cap, 0, "Å");
+    assert_string_equal(buf, "Å  ");
+    ui_free(c);
+    plat_video_close(v);
+}
+
+/* Taps the on-screen key labelled s, drawn by edit_frame with osk. */
+static void tap_key_in(ui_ctx *c, char *buf, size_t cap, const char *s)
+{
+    for (int i = 0; i < c->ncmds; i++) {
+        const plat_cmd *k = &c->cmds[i];
+        if (k->kind == PLAT_CMD_TEXT && k->len == (int)strlen(s) &&
+            !memcmp(k->text, s, (size_t)k->len) && k->y >= 300) {
+            plat_event d = ev(PLAT_EV_DOWN, k->x + k->w / 2, k->y + k->h / 2);
+            plat_event u = ev(PLAT_EV_UP, k->x + k->w / 2, k->y + k->h / 2);
+            edit_frame(c, &d, buf, cap, 1, 1);
+            edit_frame(c, &u, buf, cap, 1, 1);
+            edit_frame(c, NULL, buf, cap, 1, 1); /* the key reaches the text */
+            return;
+        }
+    }
+    fail_msg("no key %s", s);
+}
+
+/* A text area: arrows up and down keep the column, Home and End work on
+ * the line, a hardware Enter starts a new line and keeps the text focused
+ * (typing goes on there), and only Done ends the editing. */
+static void test_textarea_lines(void **state)
+{
+    (void)state;
+    plat_video *v = plat_video_null(800, 600, 1);
+    ui_ctx *c = ui_new(v);
+    size_t cap = sizeof area;
+    snprintf(area, cap, "første linje");
+    tap_at(c, area, cap, 1, 0, 300, 30); /* past the end of the line */
+    assert_int_equal(c->cur, (int)strlen("første linje"));
+    key(c, area, cap, 1, PLAT_KEY_ENTER, 0);
+    assert_true(ui_wants_text(c));
+    type(c, area, cap, 1, "anden");
+    assert_string_equal(area, "første linje\nanden");
+    key(c, area, cap, 1, PLAT_KEY_UP, 0);
+    assert_int_equal(c->cur, 5 + 1); /* "først" is 5 letters, ø two bytes */
+    key(c, area, cap, 1, PLAT_KEY_END, 0);
+    assert_int_equal(c->cur, (int)strlen("første linje"));
+    key(c, area, cap, 1, PLAT_KEY_DOWN, 0);
+    assert_int_equal(c->cur, (int)strlen(area));
+    key(c, area, cap, 1, PLAT_KEY_HOME, 0);
+    assert_int_equal(c->cur, (int)strlen("første linje\n"));
+    /* A tap on the second line's start. */
+    tap_at(c, area, cap, 1, 0, 23, 22 + 25 + 5);
+    assert_int_equal(c->cur, (int)strlen("første linje\n"));
+    /* Done on the on-screen keyboard ends it. */
+    edit_frame(c, NULL, area, cap, 1, 1);
+    tap_key_in(c, area, cap, "Done");
+    assert_false(ui_wants_text(c));
+    assert_string_equal(area, "første linje\nanden");
+    ui_free(c);
+    plat_video_close(v);
+}
+
+/* The keyboard goes away when a person moves on: a tap on anything that
+ * is not a text or the keyboard, Done, and Escape each end the editing,
+ * while taps on the keys and in the text keep it. */
+static void test_editing_ends(void **state)
+{
+    (void)state;
+    plat_video *v = plat_video_null(800, 600, 1);
+    ui_ctx *c = ui_new(v);
+    char buf[64] = "";
+    size_t cap = sizeof buf;
+    tap_at(c, buf, cap, 0, 1, 50, 30);
+    assert_true(ui_wants_text(c));
+    /* Keys, the gap between keys and the text itself keep the focus. */
+    tap_at(c, buf, cap, 0, 1, 400, 300 + 3);
+    tap_at(c, buf, cap, 0, 1, 60, 30);
+    assert_true(ui_wants_text(c));
+    /* A drag elsewhere (a list being scrolled) does not end it either. */
+    plat_event d = ev(PLAT_EV_DOWN, 600, 200), m = ev(PLAT_EV_MOVE, 600, 100),
+               u = ev(PLAT_EV_UP, 600, 100);
+    edit_frame(c, &d, buf, cap, 0, 1);
+    edit_frame(c, &m, buf, cap, 0, 1);
+    edit_frame(c, &u, buf, cap, 0, 1);
+    assert_true(ui_wants_text(c));
+    /* A tap on another widget, or on nothing at all, ends it. */
+    tap_at(c, buf, cap, 0, 1, 600, 40);
+    assert_false(ui_wants_text(c));
+    tap_at(c, buf, cap, 0, 1, 50, 30);
+    tap_at(c, buf, cap, 0, 1, 600, 200);
+    assert_false(ui_wants_text(c));
+    /* Escape ends it and is not seen by the screen as "back". */
+    tap_at(c, buf, cap, 0, 1, 50, 30);
+    plat_event k = {0};
+    k.kind = PLAT_EV_KEY;
+    k.key = PLAT_KEY_ESCAPE;
+    ui_input(c, &k);
+    ui_begin(c, now_ms);
+    ui_field(c, ui_ids("f"), ui_r(10, 10, 300, 56), buf, cap, "name", 0);
+    assert_int_equal(c->key, PLAT_KEY_NONE);
+    ui_end(c);
+    assert_false(ui_wants_text(c));
+    ui_free(c);
+    plat_video_close(v);
+}
+
+/* Holding Erase on the on-screen keyboard erases whole words after half a
+ * second, a word every quarter second; a plain tap erases one letter. */
+static void test_erase_held_erases_words(void **state)
+{
+    (void)state;
+    plat_video *v = plat_video_null(800, 600, 1);
+    ui_ctx *c = ui_new(v);
+    size_t cap = sizeof area;
+    snprintf(area, cap, "en to tre fire");
+    tap_at(c, area, cap, 1, 1, 390, 30);
+    tap_key_in(c, area, cap, "Erase");
+    assert_string_equal(area, "en to tre fir");
+    int x = -1, y = -1;
+    for (int i = 0; i < c->ncmds; i++) {
+        const plat_cmd *k = &c->cmds[i];
+        if (k->kind == PLAT_CMD_TEXT && k->len == 5 && !memcmp(k->text, "Erase", 5)) {
+            x = k->x + k->w / 2;
+            y = k->y + k->h / 2;
+        }
+    }
+    plat_event d = ev(PLAT_EV_DOWN, x, y), u = ev(PLAT_EV_UP, x, y);
+    edit_frame(c, &d, area, cap, 1, 1);
+    int64_t until = now_ms + 400;
+    while (now_ms < until)
+        edit_frame(c, NULL, area, cap, 1, 1);
+    assert_string_equal(area, "en to tre fir"); /* not yet */
+    until = now_ms + 200;
+    while (now_ms < until)
+        edit_frame(c, NULL, area, cap, 1, 1);
+    assert_string_equal(area, "en to tre ");
+    until = now_ms + 260;
+    while (now_ms < until)
+        edit_frame(c, NULL, area, cap, 1, 1);
+    assert_string_equal(area, "en to ");
+    edit_frame(c, &u, area, cap, 1, 1);
+    edit_frame(c, NULL, area, cap, 1, 1);
+    assert_string_equal(area, "en to "); /* the release erases no more */
+    ui_free(c);
+    plat_video_close(v);
+}
+
+/* Measuring is what text shaping costs. A counting table around the dummy
+ * one says how many bytes a frame measures. */
+static int (*real_measure)(plat_video *, int, const char *, int);
+static long measured_bytes, measures;
+
+static int counting_measure(plat_video *v, int font, const char *s, int len)
+{
+    measures++;
+    measured_bytes += len;
+    return real_measure(v, font, s, len);
+}
+
+/* A 4,000-letter text without a space, in a focused text area, a focused
+ * field and a label: each frame measures a bounded multiple of the text,
+ * not one measure per letter of everything before it (which froze the
+ * tablet: a few letters a second). */
+static void test_long_word_bounded(void **state)
+{
+    (void)state;
+    plat_video *v = plat_video_null(1280, 800, 1);
+    real_measure = v->measure;
+    v->measure = counting_measure;
+    ui_ctx *c = ui_new(v);
+    size_t cap = 4001; /* as a note or feedback field: 4,000 bytes */
+    memset(area, 'm', 4000);
+    area[4000] = 0;
+    tap_at(c, area, cap, 1, 0, 100, 30);
+    for (int multi = 0; multi <= 1; multi++) {
+        tap_at(c, area, cap, multi, 0, 100, 30);
+        key(c, area, cap, multi, PLAT_KEY_END, PLAT_MOD_CTRL);
+        measured_bytes = measures = 0;
+        type(c, area, cap, multi, "x");
+        assert_int_equal((int)strlen(area), 4000); /* full: the x did not go in */
+        key(c, area, cap, multi, PLAT_KEY_BACKSPACE, 0);
+        type(c, area, cap, multi, "y");
+        print_message("%s: %ld measures, %ld bytes for 3 frames\n", multi ? "area" : "field",
+                      measures, measured_bytes);
+        assert_true(measures < 3 * 2500);
+        assert_true(measured_bytes < 3 * 40L * 4000);
+    }
+    measured_bytes = measures = 0;
+    ui_begin(c, now_ms);
+    ui_label(c, ui_r(0, 0, 600, 40), PLAT_FONT_BODY, UI_TEXT, area, UI_LEFT);
+    ui_wrap(c, ui_r(0, 0, 600, 800), PLAT_FONT_BODY, UI_TEXT, area, 1);
+    ui_end(c);
+    print_message("label and wrap: %ld measures, %ld bytes\n", measures, measured_bytes);
+    assert_true(measured_bytes < 40L * 4000);
+    ui_free(c);
+    plat_video_close(v);
+}
+
+/* The arrow and page keys scroll the list under the pointer (or the
+ * biggest) while no text is focused; Home and End go to the ends. */
+static void test_list_keys(void **state)
+{
+    (void)state;
+    plat_video *v = plat_video_null(800, 600, 1);
+    ui_ctx *c = ui_new(v);
+    list_frame(c, NULL);
+    plat_event k = {0};
+    k.kind = PLAT_EV_KEY;
+    k.key = PLAT_KEY_DOWN;
+    list_frame(c, &k);
+    assert_int_equal(ui_list_offset(c, ui_ids("l")), 48);
+    k.key = PLAT_KEY_PAGEDOWN;
+    list_frame(c, &k);
+    assert_int_equal(ui_list_offset(c, ui_ids("l")), 48 + 400 - 48);
+    k.key = PLAT_KEY_UP;
+    list_frame(c, &k);
+    assert_int_equal(ui_list_offset(c, ui_ids("l")), 400 - 48);
+    k.key = PLAT_KEY_END;
+    list_frame(c, &k);
+    assert_int_equal(ui_list_offset(c, ui_ids("l")), 50 * 60 - 400);
+    k.key = PLAT_KEY_PAGEUP;
+    list_frame(c, &k);
+    assert_int_equal(ui_list_offset(c, ui_ids("l")), 50 * 60 - 400 - 352);
+    k.key = PLAT_KEY_HOME;
+    list_frame(c, &k);
+    assert_int_equal(ui_list_offset(c, ui_ids("l")), 0);
+    /* Beneath a dialog the list does not move. */
+    list_blocked = 1;
+    list_frame(c, NULL);
+    k.key = PLAT_KEY_DOWN;
+    list_frame(c, &k);
+    list_blocked = 0;
+    assert_int_equal(ui_list_offset(c, ui_ids("l")), 0);
     ui_free(c);
     plat_video_close(v);
 }
@@ -423,6 +794,12 @@ int main(void)
         cmocka_unit_test(test_list_wheel),
         cmocka_unit_test(test_text_field),
         cmocka_unit_test(test_onscreen_keyboard),
+        cmocka_unit_test(test_cursor_keys_and_taps),
+        cmocka_unit_test(test_textarea_lines),
+        cmocka_unit_test(test_editing_ends),
+        cmocka_unit_test(test_erase_held_erases_words),
+        cmocka_unit_test(test_long_word_bounded),
+        cmocka_unit_test(test_list_keys),
         cmocka_unit_test(test_dialog_never_traps),
         cmocka_unit_test(test_scale_and_bounds),
     };
