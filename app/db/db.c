@@ -312,13 +312,11 @@ static int narrow_rights(db *d, const char *path)
     return DB_OK;
 }
 
-int db_open_at(const char *path, const plat_sys *sys, int version, db **out)
+/* Opens the file at path into d, whose connection is closed: shared by
+ * db_open_at and by db_wipe, which opens a fresh store into the same
+ * handle. */
+int db_open_into(db *d, const char *path, int version)
 {
-    db *d = calloc(1, sizeof *d);
-    *out = d;
-    if (!d)
-        return DB_NOMEM;
-    d->sys = sys;
     int rc = create_private(d, path);
     if (rc != DB_OK)
         return rc;
@@ -346,6 +344,16 @@ int db_open_at(const char *path, const plat_sys *sys, int version, db **out)
     if ((rc = db_migrate(d, version)) != DB_OK)
         return rc;
     return db_ok(d);
+}
+
+int db_open_at(const char *path, const plat_sys *sys, int version, db **out)
+{
+    db *d = calloc(1, sizeof *d);
+    *out = d;
+    if (!d)
+        return DB_NOMEM;
+    d->sys = sys;
+    return db_open_into(d, path, version);
 }
 
 int db_open(const char *path, const plat_sys *sys, db **out)

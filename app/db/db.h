@@ -56,6 +56,25 @@ int db_schema_version(db *d);
 /* Runs PRAGMA integrity_check; DB_OK if the file is sound. */
 int db_check(db *d);
 
+/*
+ * The remote wipe of a lost or stolen tablet (db_wipe.c). db_erase_all
+ * deletes every row of every table in one transaction (observations, drafts,
+ * people and their PIN verifiers, the outbox, the enrolment with the device
+ * secret, settings), with SQLite's secure delete on so that freed pages are
+ * overwritten, and empties the write-ahead log; the file stays, an empty
+ * store. Safe on any handle while other handles are open.
+ *
+ * db_wipe goes further: it erases all (as above), closes the handle's
+ * connection, deletes the store file with its write-ahead log, shared
+ * memory and any journal, and opens a fresh empty store at the same path
+ * into the same handle, so whoever holds the handle holds the new store.
+ * Every other handle on the file must be closed first (they would keep the
+ * deleted file). DB_OK, or an error with its sentence (a handle whose new
+ * store could not be opened answers every call with an error).
+ */
+int db_erase_all(db *d);
+int db_wipe(db *d);
+
 /* Groups several calls into one transaction, so that they are stored as a
  * whole or not at all (the calls nest inside it). db_batch_end() commits if
  * commit is 1 and discards everything since db_batch_begin() if 0; a commit

@@ -71,6 +71,8 @@ int db_fail(db *d, int rc, const char *fmt, ...);
 int db_sqlite_fail(db *d, int src, const char *doing);
 /* Clears the handle's message; returns DB_OK. */
 int db_ok(db *d);
+/* Opens the file at path into d, whose connection is closed (db.c). */
+int db_open_into(db *d, const char *path, int version);
 
 /* The handle's prepared statement for a static SQL string, reset, with no
  * bindings; NULL on failure (the message is set). Each text is prepared once

@@ -190,6 +190,70 @@ static size_t utf8_chars(const char *s)
     return n;
 }
 
+/*
+ * Work saved under an earlier enrolment to another unit cannot go to the
+ * new one (the server would refuse every change of it), and must not be
+ * dropped without a word: each waiting change is moved to the refused
+ * changes with a reason that says so, where the chip counts it and the
+ * review screen and the observation's rows show it. The pull cursors were
+ * the old unit's feed and start again. In the caller's transaction.
+ */
+static int refuse_other_unit(sync_client *c, const char *old_unit)
+{
+    char msg[200];
+    model_unit u;
+    if (db_unit_get(c->d, old_unit, &u) == DB_OK)
+        snprintf(msg, sizeof msg,
+                 "Saved while this tablet belonged to %.80s; the tablet now belongs to another "
+                 "unit, so it was not sent.",
+                 u.name);
+    else
+        snprintf(msg, sizeof msg,
+                 "Saved while this tablet belonged to another unit; the tablet now belongs to "
+                 "a new one, so it was not sent.");
+    for (;;) {
+        db_outbox_entry ent[64];
+        int n = 0;
+        if (db_outbox_peek(c->d, 0, 64, ent, &n) != DB_OK)
+            return DB_IO;
+        int rc = DB_OK;
+        for (int i = 0; i < n && rc == DB_OK; i++)
+            rc = db_sync_ack(c->d, ent[i].change_id, DB_SYNC_ACK_REJECTED, 0, "other_unit", msg);
+        db_outbox_entries_free(ent, n);
+        if (rc != DB_OK)
+            return rc;
+        if (n < 64)
+            break;
+    }
+    model_id people[64];
+    int n = 0;
+    if (db_sync_followed(c->d, people, 64, &n) != DB_OK)
+        return DB_IO;
+    for (int i = 0; i < n; i++)
+        if (db_sync_cursor_put(c->d, people[i], 0) != DB_OK)
+            return DB_IO;
+    return DB_OK;
+}
+
+/* Stores a new enrolment over any earlier one. To the same unit again (a
+ * revoked tablet enrolled anew), everything waiting is sent with the new
+ * credentials as it would have been; to another unit, see above. One
+ * transaction, so a crash leaves the old enrolment or the whole new one. */
+static int store_enrolment(sync_client *c, const db_enrolment *en, const char *ca_pem)
+{
+    db_enrolment old;
+    int had = db_enrolment_get(c->d, &old) == DB_OK && old.unit_id[0];
+    int other = had && strcmp(old.unit_id, en->unit_id) != 0;
+    memset(&old.device_secret, 0, sizeof old.device_secret);
+    if (db_batch_begin(c->d) != DB_OK)
+        return DB_IO;
+    int rc = other ? refuse_other_unit(c, old.unit_id) : DB_OK;
+    if (rc == DB_OK)
+        rc = db_enrolment_put(c->d, en, ca_pem);
+    int end = db_batch_end(c->d, rc == DB_OK);
+    return rc != DB_OK ? rc : end;
+}
+
 int sync_enrol(sync_client *c, const sync_enrolment *e)
 {
     if (!e)
@@ -266,7 +330,7 @@ int sync_enrol(sync_client *c, const sync_enrolment *e)
     snprintf(en.unit_id, sizeof en.unit_id, "%s", rep.unit_id);
     snprintf(en.pin, sizeof en.pin, "%s", e->pin ? e->pin : "");
     memset(&rep, 0, sizeof rep);
-    int stored = db_enrolment_put(c->d, &en, e->ca_pem);
+    int stored = store_enrolment(c, &en, e->ca_pem);
     memset(&en, 0, sizeof en);
     if (stored != DB_OK)
         return sync_fail(c, SYNC_STORE, "The enrolment could not be saved on the tablet: %s",

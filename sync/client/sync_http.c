@@ -382,6 +382,15 @@ int sync_http_error(sync_client *c, const sync_http_resp *r, const char *doing)
                          "this tablet (%s)",
                          e.msg);
     case PROTO_E_WIPED:
+        /* A lost or stolen tablet: what it holds goes at once, on this
+         * thread's own handle, before anyone can look again; the app then
+         * deletes the files and returns to its first screen. Unsent work
+         * goes too, by design (SECURITY.md). */
+        if (db_erase_all(c->d) != DB_OK)
+            return sync_fail(c, SYNC_WIPED,
+                             "An administrator asked for this tablet's data to be erased, and "
+                             "erasing failed: %s",
+                             db_errmsg(c->d));
         return sync_fail(c, SYNC_WIPED,
                          "An administrator revoked this tablet and asked for its data to be "
                          "erased (%s)",
