@@ -141,6 +141,15 @@ typedef struct {
 } plat_video_opts;
 
 /*
+ * The size of a window on a screen whose usable area (without panels and
+ * the like) is avail_w x avail_h: the size asked for (0 x 0: a tablet, 1280
+ * x 800 on a landscape screen and 800 x 1280 on a portrait one), made
+ * smaller if it does not fit, keeping its shape, so a portrait screen never
+ * gets a square window cut from a landscape one.
+ */
+void plat_window_size(int avail_w, int avail_h, int want_w, int want_h, int *w, int *h);
+
+/*
  * Opens the SDL video table (platform_sdl). On success *out is a table the
  * caller closes with plat_video_close(); on failure returns -1 and writes a
  * sentence into err.

@@ -149,3 +149,24 @@ void plat_video_close(plat_video *v)
     if (v)
         v->close(v);
 }
+
+void plat_window_size(int avail_w, int avail_h, int want_w, int want_h, int *w, int *h)
+{
+    if (want_w <= 0 || want_h <= 0) {
+        int portrait = avail_h > avail_w;
+        want_w = portrait ? 800 : 1280;
+        want_h = portrait ? 1280 : 800;
+    }
+    *w = want_w;
+    *h = want_h;
+    if (avail_w <= 0 || avail_h <= 0 || (want_w <= avail_w && want_h <= avail_h))
+        return;
+    /* The smaller of the two ratios fits both sides. */
+    if ((int64_t)want_w * avail_h > (int64_t)want_h * avail_w) {
+        *w = avail_w;
+        *h = (int)((int64_t)want_h * avail_w / want_w);
+    } else {
+        *h = avail_h;
+        *w = (int)((int64_t)want_w * avail_h / want_h);
+    }
+}

@@ -674,18 +674,20 @@ int plat_video_open(const plat_video_opts *o, plat_video **out, char *err, size_
             return -1;
         }
     } else {
-        /* Start at the screen's own size when filling it, and never larger
-         * than the screen otherwise (a portrait tablet is 800 wide). */
+        /* Start at the screen's own size when filling it; otherwise as a
+         * tablet in the screen's own orientation, within the part of the
+         * screen that windows may use, keeping the shape. */
         SDL_DisplayMode dm;
         if (SDL_GetDesktopDisplayMode(0, &dm) == 0 && dm.w > 0 && dm.h > 0) {
+            SDL_Rect usable = {0, 0, dm.w, dm.h};
+            if (SDL_GetDisplayUsableBounds(0, &usable) != 0 || usable.w <= 0 || usable.h <= 0)
+                usable = (SDL_Rect){0, 0, dm.w, dm.h};
             if (o->fullscreen && o->width <= 0) {
                 w = dm.w;
                 h = dm.h;
+            } else {
+                plat_window_size(usable.w, usable.h, o->width, o->height, &w, &h);
             }
-            if (w > dm.w)
-                w = dm.w;
-            if (h > dm.h)
-                h = dm.h;
         }
         Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
         if (o->fullscreen)

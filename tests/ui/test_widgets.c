@@ -786,6 +786,31 @@ static void test_scale_and_bounds(void **state)
     plat_video_close(NULL);
 }
 
+/* A window without --fullscreen is a tablet in the screen's orientation,
+ * made smaller to fit with its shape kept: never 800 x 800 on a portrait
+ * screen. */
+static void test_window_size(void **state)
+{
+    (void)state;
+    int w, h;
+    plat_window_size(1280, 800, 0, 0, &w, &h);
+    assert_true(w == 1280 && h == 800);
+    plat_window_size(800, 1280, 0, 0, &w, &h);
+    assert_true(w == 800 && h == 1280);
+    plat_window_size(1920, 1080, 0, 0, &w, &h);
+    assert_true(w == 1280 && h == 800);
+    plat_window_size(1080, 1920, 0, 0, &w, &h);
+    assert_true(w == 800 && h == 1280);
+    plat_window_size(1366, 728, 0, 0, &w, &h); /* a laptop with a panel */
+    assert_true(w == 1164 && h == 728);
+    plat_window_size(800, 1240, 0, 0, &w, &h);
+    assert_true(w == 775 && h == 1240);
+    plat_window_size(1024, 768, 1600, 1000, &w, &h);
+    assert_true(w == 1024 && h == 640);
+    plat_window_size(0, 0, 0, 0, &w, &h); /* the screen is not known */
+    assert_true(w == 1280 && h == 800);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -800,6 +825,7 @@ int main(void)
         cmocka_unit_test(test_erase_held_erases_words),
         cmocka_unit_test(test_long_word_bounded),
         cmocka_unit_test(test_list_keys),
+        cmocka_unit_test(test_window_size),
         cmocka_unit_test(test_dialog_never_traps),
         cmocka_unit_test(test_scale_and_bounds),
     };
