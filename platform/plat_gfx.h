@@ -126,6 +126,10 @@ struct plat_video {
      * character). get returns the bytes written, 0 when it holds no text. */
     void (*clipboard_set)(plat_video *v, const char *text);
     size_t (*clipboard_get)(plat_video *v, char *buf, size_t cap);
+    /* 1 if the fonts have a glyph for code point cp. Text is drawn and
+     * measured with U+FFFD (a visible question mark in a diamond) for a
+     * character without one, never as an empty box. */
+    int (*can_draw)(plat_video *v, uint32_t cp);
 };
 
 typedef struct {
@@ -168,7 +172,8 @@ int plat_video_push(plat_video *v, const plat_event *ev);
 /*
  * The dummy table: no SDL, no pixels. Text is measured as 0.55 x the font
  * size per character (UTF-8 aware), events come only from
- * plat_null_push(). For widget tests that need neither fonts nor a display.
+ * plat_null_push(). Its fonts draw every character below U+1F000 (where
+ * the emoji start) and none from there up. For widget tests that need neither fonts nor a display.
  * Returns NULL if out of memory; close with plat_video_close().
  */
 plat_video *plat_video_null(int w, int h, float scale);

@@ -407,6 +407,7 @@ static void run_frame(scr_app *a)
 {
     ui_ctx *u = a->ui;
     ui_begin(u, a->sys->mono_ms(a->sys));
+    u->refused_msg = T("Emoji and other signs the tablet cannot show are left out.");
     ui_rect screen = {0, 0, u->w, u->h};
     ui_fill(u, screen, UI_BG, 0);
     scr_sync_poll(a);

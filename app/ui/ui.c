@@ -15,6 +15,7 @@
 #define DOUBLE_TAP_MS 400 /* a second tap this soon after the first selects a word */
 #define ERASE_HOLD_MS 500 /* a held Erase starts erasing words after this */
 #define ERASE_REPEAT_MS 250
+#define REFUSED_MS 4000 /* how long the note on a refused character stays */
 /* Momentum decays with this time constant (ms); below MIN_VEL it stops. */
 #define DECAY_MS 325.0f
 #define MIN_VEL 0.02f
@@ -183,6 +184,8 @@ void ui_begin(ui_ctx *c, int64_t now_ms)
         c->press_t = now_ms;
 }
 
+static void refused_note(ui_ctx *c);
+
 /* The list the arrow and page keys scroll next frame: the one under the
  * pointer, else the biggest in view (the screen's main list). */
 static ui_id pick_key_list(const ui_ctx *c)
@@ -215,6 +218,7 @@ void ui_end(ui_ctx *c)
         c->selecting = 0;
     }
     c->key_list = pick_key_list(c);
+    refused_note(c);
     if (!c->focus)
         c->reveal = 0;
     c->pressed = 0;
@@ -713,6 +717,12 @@ static int insert(ui_ctx *c, char *buf, size_t cap, const char *t, int n, unsign
             ok = 0;
         if (!multiline && (cp == '\n' || cp == '\t'))
             ok = 0;
+        /* What the fonts cannot draw would show as nothing on every
+         * tablet: it is refused, and the person is told. */
+        if (ok && cp >= 0x20 && c->video->can_draw && !c->video->can_draw(c->video, cp)) {
+            ok = 0;
+            c->refused_at = c->now ? c->now : 1;
+        }
         if (ok && len + (size_t)k < cap) {
             memmove(buf + c->cur + k, buf + c->cur, len - (size_t)c->cur + 1);
             memcpy(buf + c->cur, t + i, (size_t)k);
@@ -1606,4 +1616,29 @@ ui_rect ui_dialog(ui_ctx *c, ui_id id, int w_px, int h_px, int *dismiss)
         *dismiss = 1;
     ui_fill(c, panel, UI_SURFACE, ui_dp(c, 16));
     return ui_inset(panel, ui_dp(c, 20));
+}
+
+/* For a few seconds after a character was refused, a dark note near the
+ * top of the screen says why, over everything else (it is drawn last). */
+static void refused_note(ui_ctx *c)
+{
+    if (!c->refused_at)
+        return;
+    if (c->now - c->refused_at >= REFUSED_MS || c->now < c->refused_at) {
+        c->refused_at = 0;
+        return;
+    }
+    c->animating = 1; /* to take it away on time */
+    const char *msg = c->refused_msg;
+    if (!msg || !*msg)
+        return;
+    int pad = ui_dp(c, 16), lh = ui_line_h(c, PLAT_FONT_BODY);
+    int w = measure_n(c, PLAT_FONT_BODY, msg, (int)strlen(msg)) + 2 * pad;
+    if (w > c->w - ui_dp(c, 16))
+        w = c->w - ui_dp(c, 16);
+    ui_rect r = {(c->w - w) / 2, ui_dp(c, 72), w, lh + pad};
+    if (c->nclip > 0)
+        push(c, PLAT_CMD_UNCLIP);
+    ui_fill(c, r, UI_TEXT, ui_dp(c, 10));
+    ui_label(c, ui_inset(r, pad / 2), PLAT_FONT_BODY, UI_ON_PRIMARY, msg, UI_CENTER);
 }

@@ -148,6 +148,12 @@ struct ui_ctx {
     int64_t osk_repeat_at; /* a held Erase erases the next word at this time */
     int osk_repeated;      /* the held Erase has erased words (its release erases no more) */
 
+    /* Characters the fonts cannot draw (emoji) are refused as they are
+     * typed or pasted, and this sentence says so for a few seconds; the
+     * app sets it in its language (kept, not owned). */
+    const char *refused_msg;
+    int64_t refused_at;
+
     /* the list the arrow and page keys scroll, chosen at the end of the
      * last frame */
     ui_id key_list;

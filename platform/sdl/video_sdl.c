@@ -50,7 +50,7 @@ typedef struct {
     /* The driver cannot block waiting for events (dummy, offscreen): SDL
      * would then poll every millisecond; we sleep in longer steps. */
     int poll_only;
-    char buf[TEXT_MAX + 1];
+    char buf[3 * TEXT_MAX + 1]; /* room for every character to become U+FFFD */
 } sdl_video;
 
 /* FNV-1a over the font slot and the bytes, so that cached textures and
@@ -289,6 +289,38 @@ static int t_wait(plat_video *t, int timeout_ms, plat_event *ev)
     }
 }
 
+/* Copies len bytes of s into v->buf for SDL_ttf, with U+FFFD for each
+ * character the font has no glyph for (an emoji, say, from another
+ * program or another tablet): a sign that something is not shown, never
+ * an empty box that looks like nothing is there. */
+static void text_copy(sdl_video *v, int font, const char *s, int len)
+{
+    int k = 0;
+    for (int i = 0; i < len;) {
+        uint32_t cp = 0;
+        int n = plat_utf8_next(s + i, (size_t)(len - i), &cp);
+        int bad = n <= 0 || (cp >= 0x20 && !TTF_GlyphIsProvided32(v->fonts[font], cp));
+        if (n <= 0)
+            n = 1;
+        if (bad) {
+            memcpy(v->buf + k, "\xEF\xBF\xBD", 3);
+            k += 3;
+        } else {
+            memcpy(v->buf + k, s + i, (size_t)n);
+            k += n;
+        }
+        i += n;
+    }
+    v->buf[k] = 0;
+}
+
+static int t_can_draw(plat_video *t, uint32_t cp)
+{
+    sdl_video *v = (sdl_video *)t;
+    return TTF_GlyphIsProvided32(v->fonts[PLAT_FONT_BODY], cp) &&
+           TTF_GlyphIsProvided32(v->fonts[PLAT_FONT_BOLD], cp);
+}
+
 static int t_measure(plat_video *t, int font, const char *s, int len)
 {
     sdl_video *v = (sdl_video *)t;
@@ -300,8 +332,7 @@ static int t_measure(plat_video *t, int font, const char *s, int len)
     measure_entry *m = &v->measure[key % MEASURE_CACHE];
     if (m->key == key)
         return m->w;
-    memcpy(v->buf, s, (size_t)len);
-    v->buf[len] = 0;
+    text_copy(v, font, s, len);
     int w = 0, h = 0;
     if (TTF_SizeUTF8(v->fonts[font], v->buf, &w, &h) != 0)
         w = 0;
@@ -336,8 +367,7 @@ static tex_entry *text_texture(sdl_video *v, int font, const char *s, int len)
         if (!victim || !e->tex || (victim->tex && e->used < victim->used))
             victim = e;
     }
-    memcpy(v->buf, s, (size_t)len);
-    v->buf[len] = 0;
+    text_copy(v, font, s, len);
     SDL_Color white = {255, 255, 255, 255};
     SDL_Surface *surf = TTF_RenderUTF8_Blended(v->fonts[font], v->buf, white);
     if (!surf)
@@ -643,7 +673,8 @@ int plat_video_open(const plat_video_opts *o, plat_video **out, char *err, size_
                             .resize = t_resize,
                             .close = t_close,
                             .clipboard_set = t_clipboard_set,
-                            .clipboard_get = t_clipboard_get};
+                            .clipboard_get = t_clipboard_get,
+                            .can_draw = t_can_draw};
     v->table.ctx = v;
     v->headless = o->headless;
     v->fixed_scale = o->scale;

@@ -134,12 +134,47 @@ static void test_long_text_keeps_up(void **state)
     th_free(t);
 }
 
+/* Emoji: the bundled font has none, so they are refused with a sentence
+ * as they are typed (the words around them go in), and text from
+ * elsewhere that holds one (another tablet, the server) draws U+FFFD, the
+ * replacement sign, instead of an empty box. */
+static void test_emoji_refused_and_marked(void **state)
+{
+    (void)state;
+    th *t = th_open_seeded("text-emoji", 1280, 800, "da", 1, 86400000);
+    th_sign_in(t, "Mette Østergaard");
+    TAP_PREFIX(t, "Hvordan understøtter vi");
+    char obs[64];
+    snprintf(obs, sizeof obs, "%s", scr_observation(t->app));
+    TAP(t, "Hvad så du, der understøtter fokus?");
+    th_type(t, "Godt \xF0\x9F\x91\x8D gået");
+    SEES(t, "Emoji og andre tegn, som tabletten ikke kan vise, bliver udeladt.");
+    char val[256];
+    assert_int_equal(db_draft_get(t->db, obs, DB_DRAFT_FB_WORKS, val, sizeof val), DB_OK);
+    assert_string_equal(val, "Godt  gået");
+    th_wait(t, 4500);
+    assert_false(th_has_text_part(t, "Emoji og andre tegn"));
+    /* Danish letters, dashes and quotes are all drawable. */
+    th_type(t, " – «æøå»");
+    assert_false(th_has_text_part(t, "Emoji og andre tegn"));
+    /* An emoji that arrives from elsewhere is measured and drawn as U+FFFD. */
+    plat_video *v = t->video;
+    int emoji = v->measure(v, PLAT_FONT_BODY, "\xF0\x9F\x98\x80", 4);
+    int repl = v->measure(v, PLAT_FONT_BODY, "\xEF\xBF\xBD", 3);
+    assert_true(repl > 0);
+    assert_int_equal(emoji, repl);
+    assert_false(v->can_draw(v, 0x1F600));
+    assert_true(v->can_draw(v, 0xE6)); /* æ */
+    th_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_start_keyboard_closes),
         cmocka_unit_test(test_feedback_enter_is_a_new_line),
         cmocka_unit_test(test_long_text_keeps_up),
+        cmocka_unit_test(test_emoji_refused_and_marked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

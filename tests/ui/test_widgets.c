@@ -786,6 +786,40 @@ static void test_scale_and_bounds(void **state)
     plat_video_close(NULL);
 }
 
+/* Emoji (which the fonts cannot draw: on the dummy table everything from
+ * U+1F000 up) are refused as they are typed or pasted, the rest goes in,
+ * and a note says why for four seconds. */
+static void test_emoji_refused(void **state)
+{
+    (void)state;
+    plat_video *v = plat_video_null(800, 600, 1);
+    ui_ctx *c = ui_new(v);
+    c->refused_msg = "left out";
+    char buf[64] = "";
+    size_t cap = sizeof buf;
+    tap_at(c, buf, cap, 0, 0, 50, 30);
+    type(c, buf, cap, 0, "Tak \xF0\x9F\x91\x8D!");
+    assert_string_equal(buf, "Tak !");
+    int seen = 0;
+    for (int i = 0; i < c->ncmds; i++)
+        if (c->cmds[i].kind == PLAT_CMD_TEXT && c->cmds[i].len == 8 &&
+            !memcmp(c->cmds[i].text, "left out", 8))
+            seen = 1;
+    assert_true(seen);
+    /* Pasted text too. */
+    v->clipboard_set(v, "\xF0\x9F\x98\x80 glad");
+    key(c, buf, cap, 0, PLAT_KEY_V, PLAT_MOD_CTRL);
+    assert_string_equal(buf, "Tak ! glad");
+    /* Gone after four seconds. */
+    now_ms += 4100;
+    edit_frame(c, NULL, buf, cap, 0, 0);
+    for (int i = 0; i < c->ncmds; i++)
+        assert_false(c->cmds[i].kind == PLAT_CMD_TEXT && c->cmds[i].len == 8 &&
+                     !memcmp(c->cmds[i].text, "left out", 8));
+    ui_free(c);
+    plat_video_close(v);
+}
+
 /* A window without --fullscreen is a tablet in the screen's orientation,
  * made smaller to fit with its shape kept: never 800 x 800 on a portrait
  * screen. */
@@ -826,6 +860,7 @@ int main(void)
         cmocka_unit_test(test_long_word_bounded),
         cmocka_unit_test(test_list_keys),
         cmocka_unit_test(test_window_size),
+        cmocka_unit_test(test_emoji_refused),
         cmocka_unit_test(test_dialog_never_traps),
         cmocka_unit_test(test_scale_and_bounds),
     };
