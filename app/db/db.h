@@ -137,6 +137,13 @@ int db_obs_rate(db *d, const char *obs_id, const char *actor_id, const char *sig
  * not running stop. */
 int db_obs_event(db *d, const char *obs_id, const char *actor_id, model_event_kind kind,
                  const char *key, model_id id_out);
+/* Answers interval prompt number `index` (1 for the first, due one
+ * interval after the start) with a sample option of the template: the
+ * sample is stored at the prompt's due time, however late it is answered.
+ * Refused for a prompt not yet due, for one already answered (an undo
+ * takes an answer back), and for a template without interval sampling. */
+int db_obs_sample(db *d, const char *obs_id, const char *actor_id, int index, const char *key,
+                  model_id id_out);
 /* Undoes the newest event that is not yet undone (one tap), by appending an
  * UNDO event. DB_NOTFOUND if there is nothing to undo. */
 int db_obs_undo(db *d, const char *obs_id, const char *actor_id, model_id id_out);
@@ -251,7 +258,7 @@ int db_is_pending(db *d, const char *entity_id, int *pending);
  * added here is erased with the rest without anyone listing it. */
 typedef enum {
     DB_DRAFT_NOTE = 0,  /* the half-written note while observing */
-    DB_DRAFT_SKIPPED,   /* interval prompts skipped (a count, as text) */
+    DB_DRAFT_SKIPPED,   /* the newest interval prompt skipped (its number, as text) */
     DB_DRAFT_FB_WORKS,  /* feedback: what works */
     DB_DRAFT_FB_WONDER, /* feedback: wonderings */
     DB_DRAFT_FB_NEXT,   /* feedback: the agreed next step */

@@ -46,16 +46,19 @@ struct db {
 #define DB_EV_COUNT 0
 #define DB_EV_STATE_START 1
 #define DB_EV_STATE_STOP 2
+#define DB_EV_SAMPLE 3
 #define DB_EV_UNDO 4
 #define DB_OBS_FINISHED 1
 _Static_assert(DB_EV_COUNT == MODEL_EV_COUNT && DB_EV_STATE_START == MODEL_EV_STATE_START &&
-                   DB_EV_STATE_STOP == MODEL_EV_STATE_STOP && DB_EV_UNDO == MODEL_EV_UNDO,
+                   DB_EV_STATE_STOP == MODEL_EV_STATE_STOP && DB_EV_SAMPLE == MODEL_EV_SAMPLE &&
+                   DB_EV_UNDO == MODEL_EV_UNDO,
                "the event kinds in SQL are model_event_kind's");
 _Static_assert(DB_OBS_FINISHED == MODEL_OBS_FINISHED, "the status in SQL is model_obs_status's");
 /* The same values as SQL text, to stand between string literals. */
 #define DB_SQL_EV_COUNT DB_Q(DB_EV_COUNT)
 #define DB_SQL_EV_STATE_START DB_Q(DB_EV_STATE_START)
 #define DB_SQL_EV_STATE_STOP DB_Q(DB_EV_STATE_STOP)
+#define DB_SQL_EV_SAMPLE DB_Q(DB_EV_SAMPLE)
 #define DB_SQL_EV_UNDO DB_Q(DB_EV_UNDO)
 #define DB_SQL_OBS_FINISHED DB_Q(DB_OBS_FINISHED)
 /* An event `e` that an undo took back: the one place that says so in SQL

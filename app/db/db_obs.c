@@ -498,6 +498,54 @@ int db_obs_event(db *d, const char *obs_id, const char *actor_id, model_event_ki
     return db_end(d, rc);
 }
 
+int db_obs_sample(db *d, const char *obs_id, const char *actor_id, int index, const char *key,
+                  model_id id_out)
+{
+    if (id_out)
+        id_out[0] = '\0';
+    if (!key || !*key)
+        return db_fail(d, DB_INVALID, "The sample names no option.");
+    model_observation o;
+    model_template *t = malloc(sizeof *t);
+    if (!t)
+        return db_fail(d, DB_NOMEM, "Out of memory.");
+    int rc = begin_obs(d, obs_id, actor_id, 1, &o);
+    if (rc != DB_OK) {
+        free(t);
+        return rc;
+    }
+    int64_t due = 0;
+    if ((rc = obs_template(d, &o, t)) == DB_OK) {
+        int64_t every = (int64_t)t->interval_minutes * 60000;
+        due = o.started_at + every * index;
+        if (every <= 0)
+            rc = db_fail(d, DB_INVALID, "This template has no interval sampling.");
+        else if (!key_in(t->interval_options, t->n_interval_options, key))
+            rc = db_fail(d, DB_INVALID, "The template has no sample option \"%.40s\".", key);
+        else if (index < 1 || due > d->sys->now_ms(d->sys))
+            rc = db_fail(d, DB_INVALID, "That interval prompt is not due yet.");
+    }
+    free(t);
+    if (rc == DB_OK) {
+        sqlite3_stmt *st = db_stmt(
+            d, "SELECT 1 FROM event e WHERE observation_id = ?1 AND kind = " DB_SQL_EV_SAMPLE
+               " AND at = ?2 AND NOT " DB_SQL_UNDONE);
+        if (!st)
+            return db_end(d, DB_INTERNAL);
+        db_bind_text(st, 1, obs_id);
+        sqlite3_bind_int64(st, 2, due);
+        int src = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (src == SQLITE_ROW)
+            rc = db_fail(d, DB_INVALID, "That interval prompt is answered already.");
+        else if (src != SQLITE_DONE)
+            rc = db_sqlite_fail(d, src, "reading samples");
+    }
+    if (rc == DB_OK)
+        rc = add_event(d, obs_id, actor_id, MODEL_EV_SAMPLE, key, NULL, due, id_out);
+    return db_end(d, rc);
+}
+
 static void read_event(sqlite3_stmt *st, void *out)
 {
     model_event *e = out;

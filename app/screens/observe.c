@@ -411,23 +411,94 @@ static void signs_pane(scr_app *a, ui_rect pane)
     ui_list_end(u, lid, y - top);
 }
 
-static void interval_banner(scr_app *a, ui_rect *area)
+/* Interval sampling: prompt k falls due k intervals after the start. */
+static int64_t every_ms(const scr_app *a)
+{
+    const model_template *t = &a->s.cur.tmpl;
+    return t->interval_minutes > 0 && t->n_interval_options > 0
+               ? (int64_t)t->interval_minutes * 60000
+               : 0;
+}
+
+/* Whether prompt k has an answer that is not undone: a sample stored at
+ * its due time. */
+static int sample_answered(const scr_app *a, int k)
+{
+    const scr_obs *o = &a->s.cur;
+    int64_t due = o->obs.started_at + every_ms(a) * k;
+    for (int e = 0; e < o->nevents; e++)
+        if (!o->undone[e] && o->events[e].kind == MODEL_EV_SAMPLE && o->events[e].at == due)
+            return 1;
+    return 0;
+}
+
+int scr_samples_card(scr_app *a, ui_rect col, int y)
+{
+    ui_ctx *u = a->ui;
+    const scr_obs *o = &a->s.cur;
+    const model_template *t = &o->tmpl;
+    int64_t every = every_ms(a);
+    if (every <= 0)
+        return y;
+    int64_t end = o->obs.status == MODEL_OBS_FINISHED ? o->obs.ended_at : a->sys->now_ms(a->sys);
+    int due = (int)((end - o->obs.started_at) / every), answered = 0;
+    for (int k = 1; k <= due; k++)
+        answered += sample_answered(a, k);
+    ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 36)), PLAT_FONT_BOLD, UI_MUTED,
+             ui_fmt(u, T("Interval samples every %d min"), t->interval_minutes), UI_LEFT);
+    y += ui_dp(u, 40);
+    const char *line = "";
+    for (int i = 0; i < t->n_interval_options; i++) {
+        int n = 0;
+        for (int e = 0; e < o->nevents; e++)
+            n += !o->undone[e] && o->events[e].kind == MODEL_EV_SAMPLE &&
+                 !strcmp(o->events[e].key, t->interval_options[i].key);
+        line = ui_fmt(u, "%s%s%s: %d", line, i ? "  \xC2\xB7  " : "", t->interval_options[i].label,
+                      n);
+    }
+    line = ui_fmt(u, "%s  \xC2\xB7  %s: %d", line, T("Skipped"), due - answered);
+    y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_BODY, UI_TEXT, line, 1) + ui_dp(u, 6);
+    ui_label(
+        u, ui_r(col.x, y, col.w, ui_dp(u, 28)), PLAT_FONT_SMALL, UI_MUTED,
+        ui_fmt(u, NT("%d of %d prompt answered", "%d of %d prompts answered", due), answered, due),
+        UI_LEFT);
+    return y + ui_dp(u, 40);
+}
+
+/* The interval prompt's own band, there from the start so that nothing
+ * under the finger moves when a prompt falls due: it says when the next
+ * one is due, and at that time it asks, gently (nothing else is blocked).
+ * The open prompt is the newest one due; one left until the next falls
+ * due counts as skipped. An answer is stored at the prompt's due time. */
+static void interval_band(scr_app *a, ui_rect *area)
 {
     ui_ctx *u = a->ui;
     const model_template *t = &a->s.cur.tmpl;
-    if (t->interval_minutes <= 0 || t->n_interval_options == 0)
+    int64_t every = every_ms(a);
+    if (every <= 0)
         return;
-    int64_t due = elapsed(a) / ((int64_t)t->interval_minutes * 60000);
-    if (due <= a->s.cur.tally.samples + a->s.observe.skipped)
-        return;
-    /* Gentle: a band in the layout, not a dialog; it waits until answered
-     * or skipped, and nothing else is blocked. */
     ui_rect band = ui_cut_top(area, ui_dp(u, 124));
     ui_cut_top(area, ui_dp(u, 10));
-    ui_fill(u, band, 0xFBEBD3FFu, ui_dp(u, 12));
+    int64_t e = elapsed(a);
+    int due = (int)(e / every);
+    int open = due >= 1 && due > a->s.observe.skipped && !sample_answered(a, due) ? due : 0;
     ui_rect in = ui_inset(band, ui_dp(u, 10));
+    if (!open) {
+        ui_fill(u, band, UI_SURFACE, ui_dp(u, 12));
+        int64_t next = (int64_t)(due + 1) * every;
+        ui_label(u, ui_cut_top(&in, ui_dp(u, 36)), PLAT_FONT_BOLD, UI_MUTED,
+                 ui_fmt(u, T("Interval sampling every %d min"), t->interval_minutes), UI_LEFT);
+        ui_label(u, ui_cut_top(&in, ui_dp(u, 36)), PLAT_FONT_BODY, UI_TEXT,
+                 ui_fmt(u, T("Prompt %d is due at %s, in %s."), due + 1, scr_duration(a, next),
+                        scr_duration(a, next - e + 999)),
+                 UI_LEFT);
+        return;
+    }
+    ui_fill(u, band, 0xFBEBD3FFu, ui_dp(u, 12));
     ui_label(u, ui_cut_top(&in, ui_dp(u, 36)), PLAT_FONT_BOLD, UI_TEXT,
-             ui_fmt(u, T("Interval %d: what is happening now?"), (int)due), UI_LEFT);
+             ui_fmt(u, T("Interval %d (%s): what is happening now?"), open,
+                    scr_duration(a, (int64_t)open * every)),
+             UI_LEFT);
     ui_cut_top(&in, ui_dp(u, 6));
     int n = t->n_interval_options + 1;
     int cw = (in.w - ui_dp(u, 8) * (n - 1)) / n;
@@ -437,13 +508,13 @@ static void interval_banner(scr_app *a, ui_rect *area)
             if (ui_button(u, ui_ids("obs.skip"), c, T("Skip"), UI_STYLE_QUIET)) {
                 /* Kept in the store too: a restart must not ask again. */
                 char val[16];
-                a->s.observe.skipped++;
-                snprintf(val, sizeof val, "%d", a->s.observe.skipped);
+                a->s.observe.skipped = open;
+                snprintf(val, sizeof val, "%d", open);
                 scr_draft_put(a, DB_DRAFT_SKIPPED, val);
             }
         } else if (ui_chip(u, ui_idn("obs.sample", i), c, t->interval_options[i].label, 0)) {
-            changed(a, db_obs_event(a->db, obs_id(a), a->s.user.id, MODEL_EV_SAMPLE,
-                                    t->interval_options[i].key, NULL));
+            changed(a, db_obs_sample(a->db, obs_id(a), a->s.user.id, open,
+                                     t->interval_options[i].key, NULL));
         }
     }
 }
@@ -452,7 +523,7 @@ static void tools_pane(scr_app *a, ui_rect pane)
 {
     ui_ctx *u = a->ui;
     const model_template *t = &a->s.cur.tmpl;
-    interval_banner(a, &pane);
+    interval_band(a, &pane);
     int gap = ui_dp(u, 10);
     /* Counters: big tiles, two or three across. */
     int cols = pane.w > ui_dp(u, 600) ? 3 : 2;

@@ -138,7 +138,7 @@ typedef struct {
 typedef struct {
     char note[SCR_NOTE_MAX + 1];
     int note_sign; /* index into signs, -1 none */
-    int skipped;   /* interval prompts skipped (also in the store) */
+    int skipped;   /* the newest interval prompt skipped (also in the store) */
     int left;      /* the leave dialog: part of it has reached the server */
     int discard;   /* the leave dialog asks to confirm the discard */
     /* A note being edited: which, its words and sign as changed so far,
@@ -344,6 +344,10 @@ void scr_start_enter(scr_app *a);
 void scr_start_frame(scr_app *a, ui_rect screen);
 void scr_observe_frame(scr_app *a, ui_rect screen);
 int scr_observe_wake(const scr_app *a);
+/* The tally of the interval prompts' answers and of those skipped, under
+ * a heading, at y in col; returns the y below it (y if the template has
+ * no interval sampling). */
+int scr_samples_card(scr_app *a, ui_rect col, int y);
 void scr_summary_enter(scr_app *a);
 void scr_summary_frame(scr_app *a, ui_rect screen);
 void scr_feedback_enter(scr_app *a);

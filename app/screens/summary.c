@@ -373,6 +373,7 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
         y += ui_dp(u, 14);
     }
 
+    y = scr_samples_card(a, col, y);
     ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 36)), PLAT_FONT_BOLD, UI_MUTED, T("Signs seen"),
              UI_LEFT);
     y += ui_dp(u, 40);

@@ -16,11 +16,11 @@
 
 /* From home: a new observation of Lars in the school group on the focus
  * about open questions (its template counts open and closed questions). */
-static void start_obs(th *t, char *obs, size_t cap)
+static void start_on(th *t, const char *focus, char *obs, size_t cap)
 {
     int da = !strcmp(t->lang, "da");
     TAP(t, da ? "Start ny observation" : "Start new observation");
-    TAP_PREFIX(t, "Hvordan bruger vi");
+    TAP_PREFIX(t, focus);
     REVEAL(t, "Lars Højlund", t->w / 2, t->h / 2);
     TAP(t, "Lars Højlund");
     REVEAL(t, "Skolegruppen", t->w / 2, t->h / 2);
@@ -39,6 +39,8 @@ static void start_obs(th *t, char *obs, size_t cap)
     assert_int_equal(scr_current(t->app), SCR_OBSERVE);
     snprintf(obs, cap, "%s", scr_observation(t->app));
 }
+
+static void start_obs(th *t, char *obs, size_t cap) { start_on(t, "Hvordan bruger vi", obs, cap); }
 
 /* Changes of the observation still waiting to be sent. */
 static int64_t waiting_for(th *t, const char *obs)
@@ -231,12 +233,98 @@ static void test_note_edit_and_delete(void **state)
     th_free(t);
 }
 
+/* The sample events not undone, oldest first, into at[] and key[]. */
+static int samples(th *t, const char *obs, int64_t *at, char (*key)[32], int max)
+{
+    model_event ev[64];
+    int n = 0, k = 0;
+    assert_int_equal(db_obs_events(t->db, obs, 0, 64, ev, &n), DB_OK);
+    for (int i = 0; i < n; i++) {
+        int undone = 0;
+        for (int j = 0; j < n; j++)
+            undone |= ev[j].kind == MODEL_EV_UNDO && !strcmp(ev[j].target_id, ev[i].id);
+        if (ev[i].kind == MODEL_EV_SAMPLE && !undone && k < max) {
+            at[k] = ev[i].at;
+            snprintf(key[k], sizeof key[k], "%s", ev[i].key);
+            k++;
+        }
+    }
+    return k;
+}
+
+/* Point 12: the band for interval prompts is there from the start and
+ * says when the next is due; at that time it asks in the same place, so
+ * the counters never move under the finger. An answer given late is
+ * stored at the due time; a prompt left until the next counts as skipped,
+ * and the summary tallies the answers. */
+static void test_interval_prompt(void **state)
+{
+    (void)state;
+    th *t = th_open("obs-interval", 1280, 800, "da");
+    th_sign_in(t, "Ida Mølgaard");
+    char obs[64];
+    start_on(t, "Hvordan understøtter vi", obs, sizeof obs);
+    model_observation o;
+    assert_int_equal(db_obs_get(t->db, obs, &o), DB_OK);
+    SEES(t, "Stikprøve hvert 5. min");
+    SEES(t, "Stikprøve 1 falder ved 5:00");
+    int x0, y0, w0, h0, x1, y1, w1, h1;
+    assert_int_equal(th_find_text(t, "Åbent spørgsmål", 0, &x0, &y0, &w0, &h0), 0);
+
+    /* Due at 5:00: asked in the same band; the counters stay put. */
+    th_wait(t, 5 * 60000 - (t->sys->now_ms(t->sys) - o.started_at) + 10);
+    SEES(t, "Interval 1 (5:00): hvad sker der lige nu?");
+    assert_int_equal(th_find_text(t, "Åbent spørgsmål", 0, &x1, &y1, &w1, &h1), 0);
+    assert_int_equal(y1, y0);
+    assert_int_equal(x1, x0);
+    TARGETS_OK(t);
+    /* Answered two minutes late: stored at 5:00 all the same. */
+    th_wait(t, 2 * 60000);
+    TAP(t, "Nogle deltager");
+    int64_t at[8];
+    char key[8][32];
+    assert_int_equal(samples(t, obs, at, key, 8), 1);
+    assert_int_equal(at[0], o.started_at + 5 * 60000);
+    assert_string_equal(key[0], "some");
+    SEES(t, "Stikprøve 2 falder ved 10:00");
+
+    /* Prompt 2 is left unanswered until prompt 3 is due: only 3 is asked. */
+    th_wait(t, 8 * 60000 + 30000);
+    SEES(t, "Interval 3 (15:00)");
+    assert_false(th_has_text_part(t, "Interval 2"));
+    /* Skipped: the band says when the next is due, even after a restart. */
+    TAP(t, "Spring over");
+    SEES(t, "Stikprøve 4 falder ved 20:00");
+    t = th_restart(t);
+    assert_int_equal(scr_current(t->app), SCR_OBSERVE);
+    SEES(t, "Stikprøve 4 falder ved 20:00");
+    /* The store refuses a prompt not due, and a second answer. */
+    assert_int_equal(db_obs_sample(t->db, obs, DEMO_ID("27"), 9, "all", NULL), DB_INVALID);
+    assert_int_equal(db_obs_sample(t->db, obs, DEMO_ID("27"), 1, "all", NULL), DB_INVALID);
+    assert_int_equal(db_obs_sample(t->db, obs, DEMO_ID("27"), 2, "all", NULL), DB_OK);
+
+    /* The summary tallies the answers and the prompts skipped. */
+    TAP(t, "Afslut");
+    TAP_PREFIX(t, "Afslut");
+    if (scr_current(t->app) != SCR_SUMMARY)
+        TAP(t, "Afslut");
+    assert_int_equal(scr_current(t->app), SCR_SUMMARY);
+    REVEAL(t, "Stikprøver hvert 5. min", 640, 400);
+    SEES(t, "Alle deltager: 1");
+    SEES(t, "Nogle deltager: 1");
+    SEES(t, "Få deltager: 0");
+    SEES(t, "Sprunget over: 1");
+    SEES(t, "2 af 3 stikprøver besvaret");
+    th_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_put_aside_and_discard),
         cmocka_unit_test(test_discard_refused_once_synced),
         cmocka_unit_test(test_note_edit_and_delete),
+        cmocka_unit_test(test_interval_prompt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
