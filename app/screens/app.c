@@ -302,8 +302,6 @@ scr_app *scr_app_new(const scr_config *cfg, ui_ctx *ui, char *err, size_t errlen
      * does not buy a thief new tries. */
     if (db_kv_get(a->db, "pin.fails", buf, sizeof buf) == DB_OK)
         a->pin_fails = atoi(buf);
-    if (db_kv_get(a->db, "pin.until", buf, sizeof buf) == DB_OK)
-        a->pin_wait_until = atoll(buf);
     if (db_kv_get(a->db, "pin.locked", buf, sizeof buf) == DB_OK)
         a->pin_locked = atoi(buf) != 0;
     /* Synced observations past the unit's retention period leave the
@@ -499,7 +497,8 @@ int scr_wake_in(const scr_app *a)
     int w = -1;
     if (a->screen == SCR_OBSERVE)
         w = scr_observe_wake(a);
-    if (a->screen == SCR_SIGNIN && a->pin_wait_until > a->sys->now_ms(a->sys))
+    if (a->screen == SCR_SIGNIN && a->dialog == DLG_PIN &&
+        a->s.signin.who_until > a->sys->now_ms(a->sys))
         w = 1000;
     /* An enrolled tablet's chip follows the worker: a look every two
      * seconds (a frame is drawn only if the chip changed). */

@@ -15,15 +15,17 @@
 #define SCR_SEARCH_MAX 64
 #define SCR_ACTIVITY_MAX 120
 #define SCR_NOTE_MAX 1000
-/* Wrong PINs, counted on the tablet across people and restarts: the first
- * SCR_PIN_TRIES - 1 are typos and cost nothing; the SCR_PIN_TRIES-th makes
- * every try wait SCR_PIN_WAIT_MS, each further one twice as long as the
- * last (at most SCR_PIN_WAIT_MAX_MS); at SCR_PIN_LOCKOUT the tablet is
- * locked out: only a leader's PIN opens it again. */
+/* Wrong PINs, kept across restarts. Per person: the first
+ * SCR_PIN_TRIES - 1 in a row are typos and cost nothing; the
+ * SCR_PIN_TRIES-th makes that person's next try wait SCR_PIN_WAIT_MS, each
+ * further one twice as long as the last (at most SCR_PIN_WAIT_MAX_MS);
+ * everyone else signs in as before. Across people: SCR_PIN_LOCKOUT wrong
+ * PINs in a row on the tablet, whoever typed them, lock it out until a
+ * leader's PIN opens it, so that guessing across names stays bounded. */
 #define SCR_PIN_TRIES 5
 #define SCR_PIN_WAIT_MS 30000
 #define SCR_PIN_WAIT_MAX_MS (15 * 60 * 1000)
-#define SCR_PIN_LOCKOUT 10
+#define SCR_PIN_LOCKOUT 15
 #define SCR_MAX_REVIEW 8  /* conflicts and refusals shown at once */
 #define SCR_MAX_FIELDS 12 /* fields of a record shown side by side */
 #define SCR_TEXT_MAX MODEL_TEXT_MAX
@@ -109,6 +111,8 @@ typedef struct {
     int picked; /* index into people, -1 none */
     char pin[MODEL_PIN_MAX + 1];
     int pin_wrong;
+    int who_fails;                      /* the picked person's wrong PINs in a row */
+    int64_t who_until;                  /* and the wall-clock ms their next try waits for */
     model_person found[SCR_MAX_PEOPLE]; /* the store's search results */
 } scr_signin_state;
 
@@ -273,10 +277,10 @@ struct scr_app {
     model_person people[SCR_MAX_PEOPLE];
     int npeople;
 
-    /* Wrong PINs, kept across people and restarts (in the store too). */
-    int pin_fails;          /* wrong PINs in a row on this tablet */
-    int64_t pin_wait_until; /* wall-clock ms */
-    int pin_locked;         /* locked out: only a leader's PIN opens */
+    /* Wrong PINs across people, kept across restarts (in the store too);
+     * each person's own count and wait are read when they are picked. */
+    int pin_fails;  /* wrong PINs in a row on this tablet, whoever typed them */
+    int pin_locked; /* locked out: only a leader's PIN opens */
 
     /* sync, for the chip */
     int64_t outbox;

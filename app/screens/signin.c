@@ -2,6 +2,7 @@
 #include "scr_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void filter(scr_app *a)
@@ -63,20 +64,47 @@ static const char *initials(scr_app *a, const char *name)
     return ui_fmt(a->ui, "%s", out);
 }
 
-/* Keeps the count of wrong PINs, the wait and the lock-out in the store,
- * so that a restart changes nothing of them. */
-static void save_pin_state(scr_app *a)
+/* The store's keys for one person's wrong PINs and their wait. */
+static void pin_keys(const model_person *p, char *fails, char *until, size_t cap)
 {
-    char v[32];
+    snprintf(fails, cap, "pin.fails.%s", p->id);
+    snprintf(until, cap, "pin.until.%s", p->id);
+}
+
+/* Reads the picked person's wrong PINs and wait from the store. */
+static void load_person_pin(scr_app *a)
+{
+    char kf[96], ku[96], v[32];
+    a->s.signin.who_fails = 0;
+    a->s.signin.who_until = 0;
+    if (a->s.signin.picked < 0)
+        return;
+    pin_keys(&a->people[a->s.signin.picked], kf, ku, sizeof kf);
+    if (db_kv_get(a->db, kf, v, sizeof v) == DB_OK)
+        a->s.signin.who_fails = atoi(v);
+    if (db_kv_get(a->db, ku, v, sizeof v) == DB_OK)
+        a->s.signin.who_until = atoll(v);
+}
+
+/* Keeps the tablet's count and lock-out, and the picked person's count and
+ * wait, in the store as one change, so that a restart changes nothing of
+ * them. */
+static void save_pin_state(scr_app *a, const model_person *p)
+{
+    char v[32], kf[96], ku[96];
+    pin_keys(p, kf, ku, sizeof kf);
     int rc = db_batch_begin(a->db);
     if (rc == DB_OK) {
         snprintf(v, sizeof v, "%d", a->pin_fails);
         rc = db_kv_put(a->db, "pin.fails", v);
-        snprintf(v, sizeof v, "%lld", (long long)a->pin_wait_until);
-        if (rc == DB_OK)
-            rc = db_kv_put(a->db, "pin.until", v);
         if (rc == DB_OK)
             rc = db_kv_put(a->db, "pin.locked", a->pin_locked ? "1" : "0");
+        snprintf(v, sizeof v, "%d", a->s.signin.who_fails);
+        if (rc == DB_OK)
+            rc = db_kv_put(a->db, kf, v);
+        snprintf(v, sizeof v, "%lld", (long long)a->s.signin.who_until);
+        if (rc == DB_OK)
+            rc = db_kv_put(a->db, ku, v);
         int end = db_batch_end(a->db, rc == DB_OK);
         if (rc == DB_OK)
             rc = end;
@@ -84,8 +112,8 @@ static void save_pin_state(scr_app *a)
     scr_set_error(a, rc);
 }
 
-/* The wait after the n-th wrong PIN in a row: none for typos, then 30 s,
- * doubling with each further wrong PIN up to a cap. */
+/* The wait after a person's n-th wrong PIN in a row: none for typos, then
+ * 30 s, doubling with each further wrong PIN up to a cap. */
 static int64_t pin_wait_ms(int fails)
 {
     if (fails < SCR_PIN_TRIES)
@@ -96,44 +124,58 @@ static int64_t pin_wait_ms(int fails)
     return w < SCR_PIN_WAIT_MAX_MS ? w : SCR_PIN_WAIT_MAX_MS;
 }
 
-/* 1 if the picked person may try a PIN now. Locked out, only leaders may:
- * their PIN is what opens the tablet again. */
-static int may_try(const scr_app *a)
+/* Why the picked person may not try a PIN now: 1 locked out (only leaders
+ * may: their PIN is what opens the tablet again), 2 waiting after their own
+ * wrong PINs, 0 if they may. */
+static int blocked(const scr_app *a)
 {
     if (a->s.signin.picked < 0)
-        return 0;
+        return 1;
     if (a->pin_locked && a->people[a->s.signin.picked].role != MODEL_ROLE_LEADER)
-        return 0;
-    return a->sys->now_ms(a->sys) >= a->pin_wait_until;
+        return 1;
+    return a->sys->now_ms(a->sys) < a->s.signin.who_until ? 2 : 0;
 }
 
 static void try_pin(scr_app *a)
 {
-    if (!may_try(a) || strlen(a->s.signin.pin) < MODEL_PIN_MIN)
+    if (blocked(a) || strlen(a->s.signin.pin) < MODEL_PIN_MIN)
         return;
     const model_person *p = &a->people[a->s.signin.picked];
     int ok = p->pin_verifier[0] && model_pin_verify(p->pin_verifier, a->s.signin.pin);
     memset(a->s.signin.pin, 0, sizeof a->s.signin.pin);
     if (ok) {
         model_person who = *p;
-        if (a->pin_fails || a->pin_locked || a->pin_wait_until) {
+        if (a->pin_fails || a->pin_locked || a->s.signin.who_fails || a->s.signin.who_until) {
             a->pin_fails = 0;
             a->pin_locked = 0;
-            a->pin_wait_until = 0;
-            save_pin_state(a);
+            a->s.signin.who_fails = 0;
+            a->s.signin.who_until = 0;
+            save_pin_state(a, &who);
         }
         a->dialog = DLG_NONE;
         scr_sign_in(a, &who);
         return;
     }
-    a->s.signin.pin_wrong = 1;
-    /* A few wrong guesses are typos; many are guessing. The count is the
-     * tablet's, not the person's, so trying every name gains nothing. */
+    /* A few wrong guesses are typos; many are guessing. The person who
+     * typed them waits (the wait says so instead); the tablet's count
+     * across people bounds guessing by trying every name. */
+    a->s.signin.who_fails++;
+    int64_t wait = pin_wait_ms(a->s.signin.who_fails);
+    a->s.signin.who_until = a->sys->now_ms(a->sys) + wait;
+    a->s.signin.pin_wrong = wait == 0;
     a->pin_fails++;
-    a->pin_wait_until = a->sys->now_ms(a->sys) + pin_wait_ms(a->pin_fails);
     if (a->pin_fails >= SCR_PIN_LOCKOUT)
         a->pin_locked = 1;
-    save_pin_state(a);
+    save_pin_state(a, p);
+}
+
+/* A key of the PIN pad that cannot be pressed now: drawn flat and muted,
+ * so that a keypad that does nothing does not look as if it would. */
+static void dead_key(scr_app *a, ui_rect k, const char *label)
+{
+    ui_ctx *u = a->ui;
+    ui_fill(u, k, UI_BG, ui_dp(u, 10));
+    ui_label(u, k, PLAT_FONT_BOLD, UI_LINE, label, UI_CENTER);
 }
 
 static void pin_dialog(scr_app *a)
@@ -152,12 +194,13 @@ static void pin_dialog(scr_app *a)
     int64_t now = a->sys->now_ms(a->sys);
     const char *msg = T("Enter your PIN");
     plat_color mc = UI_MUTED;
-    if (a->pin_locked && p->role != MODEL_ROLE_LEADER) {
+    int stop = blocked(a);
+    if (stop == 1) {
         msg = T("Locked. A leader must sign in.");
         mc = UI_DANGER;
-    } else if (now < a->pin_wait_until) {
+    } else if (stop == 2) {
         msg = ui_fmt(u, T("Too many tries. Wait %d s."),
-                     (int)((a->pin_wait_until - now + 999) / 1000));
+                     (int)((a->s.signin.who_until - now + 999) / 1000));
         mc = UI_DANGER;
     } else if (a->s.signin.pin_wrong) {
         msg = T("Wrong PIN. Try again.");
@@ -166,13 +209,20 @@ static void pin_dialog(scr_app *a)
     ui_label(u, ui_cut_top(&in, ui_dp(u, 28)), PLAT_FONT_BODY, mc, msg, UI_CENTER);
     ui_cut_top(&in, ui_dp(u, 6));
     ui_rect fr = ui_cut_top(&in, ui_dp(u, 56));
-    ui_focus(u, ui_ids("pin.field"));
-    int r = ui_field(u, ui_ids("pin.field"), fr, a->s.signin.pin, sizeof a->s.signin.pin, "",
-                     UI_FIELD_DIGITS | UI_FIELD_SECRET);
-    if (r & UI_CHANGED)
-        a->s.signin.pin_wrong = 0;
-    if (r & UI_SUBMIT)
-        try_pin(a);
+    if (stop) {
+        /* Nothing typed now would count: no field takes it, by key or by
+         * touch, until the wait is over. */
+        memset(a->s.signin.pin, 0, sizeof a->s.signin.pin);
+        ui_fill(u, fr, UI_BG, ui_dp(u, 10));
+    } else {
+        ui_focus(u, ui_ids("pin.field"));
+        int r = ui_field(u, ui_ids("pin.field"), fr, a->s.signin.pin, sizeof a->s.signin.pin, "",
+                         UI_FIELD_DIGITS | UI_FIELD_SECRET);
+        if (r & UI_CHANGED)
+            a->s.signin.pin_wrong = 0;
+        if (r & UI_SUBMIT)
+            try_pin(a);
+    }
     ui_cut_top(&in, ui_dp(u, 10));
     ui_rect cancel = ui_cut_bottom(&in, ui_dp(u, 56));
     ui_cut_bottom(&in, ui_dp(u, 8));
@@ -186,6 +236,11 @@ static void pin_dialog(scr_app *a)
         if (i == 11)
             label = T("OK");
         ui_style st = i == 11 ? UI_STYLE_PRIMARY : UI_STYLE_PLAIN;
+        if (stop) {
+            if (label[0])
+                dead_key(a, k, label);
+            continue;
+        }
         if (ui_button(u, ui_idn("pin.key", i), k, label, st)) {
             size_t n = strlen(a->s.signin.pin);
             a->s.signin.pin_wrong = 0;
@@ -256,6 +311,7 @@ void scr_signin_frame(scr_app *a, ui_rect screen)
             a->s.signin.picked = i;
             a->s.signin.pin_wrong = 0;
             memset(a->s.signin.pin, 0, sizeof a->s.signin.pin);
+            load_person_pin(a);
             a->dialog = DLG_PIN;
         }
         ui_panel(u, t, held ? UI_SOFT : UI_SURFACE, UI_LINE, ui_dp(u, 1), ui_dp(u, 14));
