@@ -147,9 +147,14 @@ int db_obs_sample(db *d, const char *obs_id, const char *actor_id, int index, co
 /* Undoes the newest event that is not yet undone (one tap), by appending an
  * UNDO event. DB_NOTFOUND if there is nothing to undo. */
 int db_obs_undo(db *d, const char *obs_id, const char *actor_id, model_id id_out);
-/* Adds a timestamped note, optionally tied to one of the focus's signs. */
+/* Adds a timestamped note, optionally tied to one of the focus's signs;
+ * its time is now. */
 int db_obs_note(db *d, const char *obs_id, const char *actor_id, const char *text,
                 const char *sign_id, model_id id_out);
+/* The same with the time the note was begun (wall ms), which is the time
+ * it is about: not before the observation started, not after now. */
+int db_obs_note_at(db *d, const char *obs_id, const char *actor_id, const char *text,
+                   const char *sign_id, int64_t at, model_id id_out);
 /* Changes a note's text and its sign (NULL or "" for none); its time stays
  * the time it was begun. Observer only; in a finished observation it is a
  * correction and adds a revision. Changes of the note not yet sent are
@@ -264,6 +269,7 @@ typedef enum {
     DB_DRAFT_FB_NEXT,   /* feedback: the agreed next step */
     DB_DRAFT_RE_TEXT,   /* reflection */
     DB_DRAFT_RE_NEXT,   /* reflection: my next step */
+    DB_DRAFT_NOTE_AT,   /* when the half-written note was begun (wall ms, as text) */
     DB_DRAFT_FIELDS     /* the number of fields */
 } db_draft_field;
 

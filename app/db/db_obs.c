@@ -589,6 +589,12 @@ int db_obs_undo(db *d, const char *obs_id, const char *actor_id, model_id id_out
 int db_obs_note(db *d, const char *obs_id, const char *actor_id, const char *text,
                 const char *sign_id, model_id id_out)
 {
+    return db_obs_note_at(d, obs_id, actor_id, text, sign_id, d->sys->now_ms(d->sys), id_out);
+}
+
+int db_obs_note_at(db *d, const char *obs_id, const char *actor_id, const char *text,
+                   const char *sign_id, int64_t at, model_id id_out)
+{
     char err[200];
     if (id_out)
         id_out[0] = '\0';
@@ -607,8 +613,10 @@ int db_obs_note(db *d, const char *obs_id, const char *actor_id, const char *tex
         return db_end(d, db_fail(d, DB_INTERNAL,
                                  "The tablet gave no randomness for a new "
                                  "identifier."));
-    int64_t now = d->sys->now_ms(d->sys);
-    model_record rec = {.entity = MODEL_ENT_NOTE, .u.note = {.at = now}};
+    if (at < o.started_at || at > d->sys->now_ms(d->sys))
+        return db_end(d, db_fail(d, DB_INVALID,
+                                 "A note's time lies between the observation's start and now."));
+    model_record rec = {.entity = MODEL_ENT_NOTE, .u.note = {.at = at}};
     memcpy(rec.u.note.id, id, sizeof id);
     model_copy(rec.u.note.observation_id, sizeof(model_id), obs_id);
     model_copy(rec.u.note.text, sizeof rec.u.note.text, text);

@@ -130,6 +130,10 @@ void scr_go(scr_app *a, scr_screen s)
         if (a->s.have_cur) {
             if (scr_draft_get(a, DB_DRAFT_NOTE, a->s.observe.note, sizeof a->s.observe.note) != 0)
                 a->s.observe.note[0] = 0;
+            char at[32];
+            a->s.observe.note_at = scr_draft_get(a, DB_DRAFT_NOTE_AT, at, sizeof at) == 0
+                                       ? atoll(at)
+                                       : 0;
             char skips[16];
             a->s.observe.skipped = scr_draft_get(a, DB_DRAFT_SKIPPED, skips, sizeof skips) == 0
                                        ? atoi(skips)

@@ -137,7 +137,10 @@ static int section(scr_app *a, ui_rect view, int *y, const char *title, const ch
     return 0;
 }
 
-static void focus_list(scr_app *a, ui_rect view, int *y)
+/* The active focuses as cards; a tap starts a new observation on that
+ * focus (the start screen opens with it chosen). Returns 1 if one was
+ * tapped (the screen has changed). */
+static int focus_list(scr_app *a, ui_rect view, int *y)
 {
     ui_ctx *u = a->ui;
     ui_label(u, ui_r(view.x, *y, view.w, ui_dp(u, 40)), PLAT_FONT_BOLD, UI_MUTED,
@@ -157,7 +160,14 @@ static void focus_list(scr_app *a, ui_rect view, int *y)
         *y += h + ui_dp(u, 8);
         if (r.y > view.y + view.h || r.y + r.h < view.y)
             continue;
-        ui_fill(u, r, UI_SOFT, ui_dp(u, 10));
+        int held = 0;
+        if (ui_area(u, ui_idn("home.focuscard", i), r, &held)) {
+            scr_go(a, SCR_START);
+            a->s.start.focus = i;
+            return 1;
+        }
+        ui_panel(u, r, held ? UI_SOFT : UI_SURFACE, UI_LINE, ui_dp(u, 1), ui_dp(u, 10));
+        ui_fill(u, ui_r(r.x, r.y, ui_dp(u, 6), r.h), UI_PRIMARY, ui_dp(u, 3));
         ui_wrap(u, ui_r(r.x + ui_dp(u, 12), r.y + ui_dp(u, 10), w, qh), PLAT_FONT_BOLD, UI_TEXT,
                 f->question, 1);
         ui_text(
@@ -165,6 +175,7 @@ static void focus_list(scr_app *a, ui_rect view, int *y)
             ui_fmt(u, NT("%d sign  \xC2\xB7  until %s", "%d signs  \xC2\xB7  until %s", f->n_signs),
                    f->n_signs, f->period_to));
     }
+    return 0;
 }
 
 void scr_home_frame(scr_app *a, ui_rect screen)

@@ -59,6 +59,32 @@ static const char *event_label(scr_app *a, const model_event *e)
  * observation, so that a killed app loses no words. */
 static void save_note_draft(scr_app *a) { scr_draft_put(a, DB_DRAFT_NOTE, a->s.observe.note); }
 
+/* A note is about the moment it was begun, not the moment it was saved:
+ * opening the note dialog marks that moment (kept in the store with the
+ * words, so a killed app keeps it too), unless a note is already begun. */
+static void begin_note(scr_app *a)
+{
+    scr_observe_state *st = &a->s.observe;
+    if (!st->note_at) {
+        char v[32];
+        st->note_at = a->sys->now_ms(a->sys);
+        snprintf(v, sizeof v, "%lld", (long long)st->note_at);
+        scr_draft_put(a, DB_DRAFT_NOTE_AT, v);
+    }
+    a->dialog = DLG_NOTE;
+}
+
+/* Closing the note dialog: a begun note with no words is no note at all,
+ * so its moment is forgotten; words are kept with their moment. */
+static void close_note(scr_app *a)
+{
+    a->dialog = DLG_NONE;
+    if (!a->s.observe.note[0] && a->s.observe.note_at) {
+        a->s.observe.note_at = 0;
+        scr_draft_put(a, DB_DRAFT_NOTE_AT, "");
+    }
+}
+
 static void note_dialog(scr_app *a)
 {
     ui_ctx *u = a->ui;
@@ -67,14 +93,15 @@ static void note_dialog(scr_app *a)
                            &dismiss);
     if (dismiss) {
         /* Closing keeps the words: they are in the store as a draft. */
-        a->dialog = DLG_NONE;
+        close_note(a);
         return;
     }
     const model_template *t = &a->s.cur.tmpl;
     const model_focus *f = &a->s.cur.focus;
     ui_rect head = ui_cut_top(&in, ui_dp(u, 40));
+    int64_t begun = a->s.observe.note_at ? a->s.observe.note_at : a->sys->now_ms(a->sys);
     ui_label(u, head, PLAT_FONT_TITLE, UI_TEXT,
-             ui_fmt(u, T("Note at %s"), scr_duration(a, elapsed(a))), UI_LEFT);
+             ui_fmt(u, T("Note at %s"), scr_duration(a, begun - a->s.cur.obs.started_at)), UI_LEFT);
     if (!u->video->has_keyboard(u->video)) {
         ui_osk_labels l = scr_osk_labels(a);
         ui_keyboard(u, ui_cut_bottom(&in, ui_keyboard_height(u)), &l);
@@ -85,7 +112,7 @@ static void note_dialog(scr_app *a)
     ui_rect cancel = ui_cut_left(&buttons, buttons.w / 3);
     ui_cut_left(&buttons, ui_dp(u, 12));
     if (ui_button(u, ui_ids("note.cancel"), cancel, T("Close"), UI_STYLE_PLAIN)) {
-        a->dialog = DLG_NONE;
+        close_note(a);
         return;
     }
     int can = a->s.observe.note[0] != 0;
@@ -105,12 +132,13 @@ static void note_dialog(scr_app *a)
     if (add) {
         const char *sign = a->s.observe.note_sign >= 0 ? f->signs[a->s.observe.note_sign].id : NULL;
         model_id nid;
-        int rc = db_obs_note(a->db, obs_id(a), a->s.user.id, a->s.observe.note, sign, nid);
+        int rc = db_obs_note_at(a->db, obs_id(a), a->s.user.id, a->s.observe.note, sign, begun,
+                                nid);
         if (rc == DB_OK) {
             a->s.observe.note[0] = 0;
             a->s.observe.note_sign = -1;
             save_note_draft(a);
-            a->dialog = DLG_NONE;
+            close_note(a);
         }
         changed(a, rc);
         return;
@@ -265,22 +293,66 @@ static void note_edit_dialog(scr_app *a)
     ui_list_end(u, lid, y - top);
 }
 
+/* Finishing: says what finishing does, and what is still open in the
+ * observation, so that nothing is closed by accident: signs not rated and
+ * timers that are running (they stop now). */
 static void finish_dialog(scr_app *a)
 {
     ui_ctx *u = a->ui;
+    const scr_obs *o = &a->s.cur;
+    int unrated = 0, running = 0;
+    const char *timers = "";
+    for (int s = 0; s < o->focus.n_signs; s++)
+        unrated += o->levels[s] < 0;
+    for (int s = 0; s < o->tmpl.n_states; s++)
+        if (o->tally.running[s]) {
+            timers = ui_fmt(u, "%s%s%s", timers, running ? ", " : "", o->tmpl.states[s].label);
+            running++;
+        }
+    const scr_observe_state *st = &a->s.observe;
+    int draft = st->note[0] != 0;
     int dismiss = 0;
-    ui_rect in = ui_dialog(u, ui_ids("finish.dlg"), ui_dp(u, 520), ui_dp(u, 300), &dismiss);
+    int w = ui_dp(u, 560) < u->w - ui_dp(u, 32) ? ui_dp(u, 560) : u->w - ui_dp(u, 32);
+    ui_rect in = ui_dialog(u, ui_ids("finish.dlg"), w,
+                           ui_dp(u, 260) + (unrated ? ui_dp(u, 60) : 0) +
+                               (running ? ui_dp(u, 36) : 0) + (draft ? ui_dp(u, 36) : 0),
+                           &dismiss);
     if (dismiss) {
         a->dialog = DLG_NONE;
         return;
     }
     ui_label(u, ui_cut_top(&in, ui_dp(u, 44)), PLAT_FONT_TITLE, UI_TEXT,
              T("Finish the observation?"), UI_LEFT);
-    ui_wrap(u, ui_cut_top(&in, ui_dp(u, 90)), PLAT_FONT_BODY, UI_MUTED,
-            T("Counting and timers stop. You will see a summary to use in the feedback "
-              "conversation."),
-            1);
     ui_rect b = ui_cut_bottom(&in, ui_dp(u, 60));
+    ui_cut_bottom(&in, ui_dp(u, 12));
+    int h = ui_wrap(u, in, PLAT_FONT_BODY, UI_MUTED,
+                    T("Counting and timers stop. You will see a summary to use in the feedback "
+                      "conversation."),
+                    1);
+    ui_cut_top(&in, h + ui_dp(u, 12));
+    if (unrated) {
+        h = ui_wrap(u, in, PLAT_FONT_BODY, UI_DANGER,
+                    ui_fmt(u,
+                           NT("%d sign is not rated. It can still be rated after finishing, "
+                              "with Correct.",
+                              "%d signs are not rated. They can still be rated after finishing, "
+                              "with Correct.",
+                              unrated),
+                           unrated),
+                    1);
+        ui_cut_top(&in, h + ui_dp(u, 8));
+    }
+    if (running) {
+        h = ui_wrap(u, in, PLAT_FONT_BODY, UI_DANGER,
+                    ui_fmt(u, T("Running now, and stopped at finishing: %s."), timers), 1);
+        ui_cut_top(&in, h + ui_dp(u, 8));
+    }
+    int64_t begun = st->note_at ? st->note_at : a->sys->now_ms(a->sys);
+    if (draft)
+        ui_wrap(u, in, PLAT_FONT_BODY, UI_TEXT,
+                ui_fmt(u, T("The note begun at %s is added first."),
+                       scr_duration(a, begun - o->obs.started_at)),
+                1);
     ui_rect keep = ui_cut_left(&b, (b.w - ui_dp(u, 12)) / 2);
     ui_cut_left(&b, ui_dp(u, 12));
     if (ui_button(u, ui_ids("finish.keep"), keep, T("Keep observing"), UI_STYLE_PLAIN)) {
@@ -288,7 +360,21 @@ static void finish_dialog(scr_app *a)
         return;
     }
     if (ui_button(u, ui_ids("finish.yes"), b, T("Finish"), UI_STYLE_PRIMARY)) {
-        int rc = db_obs_finish(a->db, obs_id(a), a->s.user.id);
+        /* A begun note would be shut out by the finish: it goes in first,
+         * at its own time, and finishing waits if it cannot. */
+        int rc = DB_OK;
+        if (draft) {
+            const char *sign = st->note_sign >= 0 ? o->focus.signs[st->note_sign].id : NULL;
+            rc = db_obs_note_at(a->db, obs_id(a), a->s.user.id, st->note, sign, begun, NULL);
+            if (rc == DB_OK) {
+                a->s.observe.note[0] = 0;
+                a->s.observe.note_sign = -1;
+                save_note_draft(a);
+                close_note(a);
+            }
+        }
+        if (rc == DB_OK)
+            rc = db_obs_finish(a->db, obs_id(a), a->s.user.id);
         a->dialog = DLG_NONE;
         changed(a, rc);
         if (rc == DB_OK)
@@ -470,6 +556,23 @@ int scr_samples_card(scr_app *a, ui_rect col, int y)
  * one is due, and at that time it asks, gently (nothing else is blocked).
  * The open prompt is the newest one due; one left until the next falls
  * due counts as skipped. An answer is stored at the prompt's due time. */
+/* The height the signs pane needs at width w to show the question and
+ * every sign with its scale whole (scr_sign_scale's layout), so that in
+ * portrait no sign is cut in half at the pane's edge. */
+static int signs_height(scr_app *a, int w)
+{
+    ui_ctx *u = a->ui;
+    const model_focus *f = &a->s.cur.focus;
+    int inner = w - ui_dp(u, 24), sw = inner - ui_dp(u, 10);
+    int h = ui_dp(u, 24) +
+            ui_wrap(u, ui_r(0, 0, inner, 0), PLAT_FONT_BOLD, UI_PRIMARY, f->question, 0) +
+            ui_dp(u, 8);
+    for (int s = 0; s < f->n_signs; s++)
+        h += ui_wrap(u, ui_r(0, 0, sw, 0), PLAT_FONT_BODY, UI_TEXT, f->signs[s].text, 0) +
+             ui_dp(u, 6 + 52 + 18);
+    return h; /* the last gap is slack for rounding: no scroll bar at rest */
+}
+
 static void interval_band(scr_app *a, ui_rect *area)
 {
     ui_ctx *u = a->ui;
@@ -560,6 +663,23 @@ static void tools_pane(scr_app *a, ui_rect pane)
                                     on ? MODEL_EV_STATE_START : MODEL_EV_STATE_STOP,
                                     t->states[s].key, NULL));
     }
+    /* A note begun and not yet added (kept through a kill): shown first,
+     * so that it is not forgotten behind the Note button. */
+    if (a->s.observe.note[0] && pane.h >= ui_dp(u, 48)) {
+        ui_rect r = ui_cut_top(&pane, ui_dp(u, 48));
+        ui_cut_top(&pane, ui_dp(u, 6));
+        int held = 0;
+        if (ui_area(u, ui_ids("obs.draftnote"), r, &held)) {
+            begin_note(a);
+            return;
+        }
+        ui_fill(u, r, held ? UI_SOFT : 0xFBEBD3FFu, ui_dp(u, 10));
+        ui_rect in = ui_inset(r, ui_dp(u, 12));
+        const char *head = T("Not added yet:");
+        ui_rect lab = ui_cut_left(&in, ui_measure(u, PLAT_FONT_BOLD, head) + ui_dp(u, 12));
+        ui_label(u, lab, PLAT_FONT_BOLD, UI_TEXT, head, UI_LEFT);
+        ui_label(u, in, PLAT_FONT_BODY, UI_TEXT, a->s.observe.note, UI_LEFT);
+    }
     /* The newest notes, so the observer sees they were kept; a tap opens
      * one to change or delete it. */
     for (int i = a->s.cur.nnotes - 1; i >= 0 && pane.h >= ui_dp(u, 48); i--) {
@@ -640,13 +760,18 @@ void scr_observe_frame(scr_app *a, ui_rect screen)
     }
     const char *nl = a->s.cur.nnotes ? ui_fmt(u, T("Note (%d)"), a->s.cur.nnotes) : T("Note");
     if (ui_button(u, ui_ids("obs.note"), note, nl, UI_STYLE_PLAIN))
-        a->dialog = DLG_NOTE;
+        begin_note(a);
     if (ui_button(u, ui_ids("obs.finish"), bb, T("Finish"), UI_STYLE_PRIMARY))
         a->dialog = DLG_FINISH;
 
     ui_rect area = ui_inset(body, ui_dp(u, 12));
     if (scr_portrait(a)) {
-        ui_rect top = ui_cut_top(&area, area.h * 2 / 5);
+        /* As tall as the signs need, up to just over half the height; past
+         * that the list scrolls, but a sign is never cut at rest. */
+        int need = signs_height(a, area.w), most = area.h * 11 / 20;
+        ui_rect top = ui_cut_top(&area, need < area.h * 2 / 5 ? area.h * 2 / 5
+                                        : need < most         ? need
+                                                              : most);
         ui_cut_top(&area, ui_dp(u, 12));
         signs_pane(a, top);
     } else {

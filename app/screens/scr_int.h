@@ -141,10 +141,11 @@ typedef struct {
 /* Observe: the note being typed and the interval prompts skipped. */
 typedef struct {
     char note[SCR_NOTE_MAX + 1];
-    int note_sign; /* index into signs, -1 none */
-    int skipped;   /* the newest interval prompt skipped (also in the store) */
-    int left;      /* the leave dialog: part of it has reached the server */
-    int discard;   /* the leave dialog asks to confirm the discard */
+    int note_sign;   /* index into signs, -1 none */
+    int64_t note_at; /* wall ms the note was begun (also in the store), 0 none */
+    int skipped;     /* the newest interval prompt skipped (also in the store) */
+    int left;        /* the leave dialog: part of it has reached the server */
+    int discard;     /* the leave dialog asks to confirm the discard */
     /* A note being edited: which, its words and sign as changed so far,
      * and whether its deletion is being confirmed. */
     model_id edit_id;

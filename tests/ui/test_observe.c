@@ -318,6 +318,145 @@ static void test_interval_prompt(void **state)
     th_free(t);
 }
 
+/* Point 11, and point 17's hidden draft: a note's time is when it was
+ * begun, not when it was added; a half-written note that survived a kill
+ * is shown on the observe screen, and keeps its moment. */
+static void test_note_time_is_when_begun(void **state)
+{
+    (void)state;
+    th *t = th_open("obs-note-time", 1280, 800, "da");
+    th_sign_in(t, "Ida Mølgaard");
+    char obs[64];
+    start_obs(t, obs, sizeof obs);
+    model_observation o;
+    assert_int_equal(db_obs_get(t->db, obs, &o), DB_OK);
+    th_wait(t, 37000 - (t->sys->now_ms(t->sys) - o.started_at));
+    TAP(t, "Note");
+    SEES(t, "Note ved 0:37");
+    th_wait(t, 21000);
+    th_type(t, "Barnet tæller til ti");
+    SEES(t, "Note ved 0:37");
+    TAP(t, "Tilføj note");
+    model_note notes[4];
+    int n = 0;
+    assert_int_equal(db_obs_notes(t->db, obs, 0, 4, notes, &n), DB_OK);
+    assert_int_equal(n, 1);
+    assert_true(notes[0].at - o.started_at >= 37000 && notes[0].at - o.started_at < 38000);
+    SEES(t, "0:37");
+
+    /* Begun at 1:10, half written, and the app is killed. */
+    th_wait(t, 70000 - (t->sys->now_ms(t->sys) - o.started_at));
+    TAP(t, "Note (1)");
+    th_type(t, "Halvt skrevet");
+    t = th_restart(t);
+    assert_int_equal(scr_current(t->app), SCR_OBSERVE);
+    /* Not hidden behind the Note button. */
+    SEES(t, "Ikke tilføjet endnu:");
+    SEES(t, "Halvt skrevet");
+    th_wait(t, 30000);
+    TAP(t, "Halvt skrevet");
+    SEES(t, "Note ved 1:10");
+    TAP(t, "Tilføj note");
+    assert_int_equal(db_obs_notes(t->db, obs, 0, 4, notes, &n), DB_OK);
+    assert_int_equal(n, 2);
+    assert_true(notes[1].at - o.started_at >= 70000 && notes[1].at - o.started_at < 71000);
+    assert_false(th_has_text(t, "Ikke tilføjet endnu:"));
+    /* The store keeps a note's time inside the observation. */
+    assert_int_equal(
+        db_obs_note_at(t->db, obs, DEMO_ID("27"), "Før start", NULL, o.started_at - 1, NULL),
+        DB_INVALID);
+    assert_int_equal(db_obs_note_at(t->db, obs, DEMO_ID("27"), "Efter nu", NULL,
+                                    t->sys->now_ms(t->sys) + 1000, NULL),
+                     DB_INVALID);
+    th_free(t);
+}
+
+/* Point 17: finishing says which signs are not rated and which timers
+ * are running, before they stop. */
+static void test_finish_names_what_is_open(void **state)
+{
+    (void)state;
+    th *t = th_open("obs-finish", 1280, 800, "da");
+    th_sign_in(t, "Ida Mølgaard");
+    char obs[64];
+    start_on(t, "Hvordan understøtter vi", obs, sizeof obs);
+    TAP(t, "Tydeligt");
+    TAP_PREFIX(t, "Ventetid");
+    TAP(t, "Afslut");
+    SEES(t, "Afslut observationen?");
+    SEES(t, "3 tegn er ikke vurderet.");
+    SEES(t, "Kører nu og stoppes ved afslutning: Ventetid.");
+    TARGETS_OK(t);
+    TAP(t, "Fortsæt");
+    TAP_PREFIX(t, "Ventetid");
+    for (int i = 1; i < 4; i++)
+        assert_int_equal(th_tap_text_n(t, "Delvist", i), 0);
+    /* A note begun and not added goes in first, at its own time. */
+    th_wait(t, 20000);
+    TAP(t, "Note");
+    th_type(t, "Sidste ord");
+    TAP(t, "Luk");
+    th_wait(t, 20000);
+    TAP(t, "Afslut");
+    assert_false(th_has_text_part(t, "ikke vurderet"));
+    assert_false(th_has_text_part(t, "Kører nu"));
+    SEES(t, "tilføjes først");
+    TAP(t, "Afslut");
+    assert_int_equal(scr_current(t->app), SCR_SUMMARY);
+    model_note notes[2];
+    int n = 0;
+    assert_int_equal(db_obs_notes(t->db, obs, 0, 2, notes, &n), DB_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(notes[0].text, "Sidste ord");
+    model_observation o;
+    assert_int_equal(db_obs_get(t->db, obs, &o), DB_OK);
+    assert_true(o.ended_at - notes[0].at >= 20000);
+    th_free(t);
+}
+
+/* Point 17: a focus card on home starts a new observation on that focus. */
+static void test_focus_card_starts_observation(void **state)
+{
+    (void)state;
+    th *t = th_open("obs-focus-card", 1280, 800, "da");
+    th_sign_in(t, "Ida Mølgaard");
+    TAP_PREFIX(t, "Hvordan skaber vi rolige overgange");
+    assert_int_equal(scr_current(t->app), SCR_START);
+    SEES(t, "Vælg hvem du observerer");
+    REVEAL(t, "Lars Højlund", 640, 400);
+    TAP(t, "Lars Højlund");
+    REVEAL(t, "Skolegruppen", 640, 400);
+    TAP(t, "Skolegruppen");
+    REVEAL(t, "Hvad foregår der?", 640, 400);
+    TAP(t, "Leg");
+    REVEAL(t, "Aftalen med den observerede er lavet", 640, 400);
+    TAP(t, "Aftalen med den observerede er lavet");
+    TAP(t, "Start observationen");
+    model_observation o;
+    assert_int_equal(db_obs_get(t->db, scr_observation(t->app), &o), DB_OK);
+    assert_string_equal(o.focus_id, DEMO_ID("42"));
+    th_free(t);
+}
+
+/* Point 14: in portrait the fourth sign and its scale are whole, above
+ * the interval band. */
+static void test_portrait_shows_every_sign_whole(void **state)
+{
+    (void)state;
+    th *t = th_open("obs-portrait", 800, 1280, "da");
+    th_sign_in(t, "Ida Mølgaard");
+    char obs[64];
+    start_on(t, "Hvordan understøtter vi", obs, sizeof obs);
+    int x, y, w, h, bx, by, bw, bh;
+    assert_int_equal(th_find_text(t, "Den voksne følger børnenes initiativ", 0, &x, &y, &w, &h), 0);
+    assert_int_equal(th_find_text(t, "Ikke set", 3, &x, &y, &w, &h), 0);
+    assert_int_equal(th_find_text(t, "Stikprøve hvert 5. min", 0, &bx, &by, &bw, &bh), 0);
+    /* The chip is about 13 dp taller than its label on each side. */
+    assert_true(y + h + 14 < by - 10);
+    TARGETS_OK(t);
+    th_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -325,6 +464,10 @@ int main(void)
         cmocka_unit_test(test_discard_refused_once_synced),
         cmocka_unit_test(test_note_edit_and_delete),
         cmocka_unit_test(test_interval_prompt),
+        cmocka_unit_test(test_note_time_is_when_begun),
+        cmocka_unit_test(test_finish_names_what_is_open),
+        cmocka_unit_test(test_focus_card_starts_observation),
+        cmocka_unit_test(test_portrait_shows_every_sign_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
