@@ -590,11 +590,21 @@ int ui_wrap(ui_ctx *c, ui_rect r, int font, plat_color color, const char *s, int
 {
     int lh = c->video->line_height(c->video, font);
     int len = (int)strlen(s), y = r.y;
+    /* A box at least a line high is a limit: only whole lines are drawn in
+     * it, and the last one ends in an ellipsis when text is left over, so a
+     * line is never cut in half at the bottom. */
+    int limit = r.h >= lh ? r.y + r.h : 0;
     for (int i = 0; i < len;) {
         int end;
         int next = wrap_line(c, font, s, len, i, r.w, &end);
-        if (draw && end > i)
+        if (draw && limit && y + lh <= limit && y + 2 * lh > limit && next < len) {
+            static const char ell[] = "\xE2\x80\xA6";
+            int n = ui_fit(c, font, s + i, end - i, r.w - measure_n(c, font, ell, 3));
+            text_n(c, font, r.x, y, color, ui_fmt(c, "%.*s%s", n, s + i, ell),
+                   (int)strlen(ell) + n);
+        } else if (draw && end > i && (!limit || y + lh <= limit)) {
             text_n(c, font, r.x, y, color, s + i, end - i);
+        }
         y += lh;
         i = next;
     }

@@ -221,7 +221,9 @@ int ui_text(ui_ctx *c, int font, int x, int y, plat_color color, const char *s);
 /* Draws s in r, vertically centred, cut with an ellipsis if too wide. */
 void ui_label(ui_ctx *c, ui_rect r, int font, plat_color color, const char *s, ui_align a);
 /* Word-wraps s into r.w and draws it from r.y (draw = 0 only measures);
- * returns the height used. */
+ * returns the height all of it needs. With r.h of a line or more, only the
+ * lines that fit whole in r are drawn, the last ending in an ellipsis if
+ * text is left over. */
 int ui_wrap(ui_ctx *c, ui_rect r, int font, plat_color color, const char *s, int draw);
 int ui_measure(ui_ctx *c, int font, const char *s);
 int ui_line_h(const ui_ctx *c, int font);

@@ -820,6 +820,36 @@ static void test_emoji_refused(void **state)
     plat_video_close(v);
 }
 
+/* Text wrapped into a box too low for it shows the lines that fit whole,
+ * the last ending in an ellipsis: never a line cut in half. */
+static void test_wrap_never_cuts_a_line(void **state)
+{
+    (void)state;
+    plat_video *v = plat_video_null(800, 600, 1);
+    ui_ctx *c = ui_new(v);
+    int lh = ui_line_h(c, PLAT_FONT_BODY);
+    const char *s = "en to tre fire fem seks syv otte ni ti elleve tolv";
+    ui_begin(c, now_ms);
+    int full = ui_wrap(c, ui_r(0, 0, 100, 0), PLAT_FONT_BODY, UI_TEXT, s, 0);
+    assert_true(full >= 4 * lh);
+    ui_wrap(c, ui_r(0, 100, 100, 2 * lh + lh / 2), PLAT_FONT_BODY, UI_TEXT, s, 1);
+    assert_int_equal(c->ncmds, 2);
+    for (int i = 0; i < c->ncmds; i++) {
+        assert_true(c->cmds[i].y + lh <= 100 + 2 * lh + lh / 2);
+        assert_true(c->cmds[i].w <= 100);
+    }
+    assert_memory_equal(c->cmds[1].text + c->cmds[1].len - 3, "\xE2\x80\xA6", 3);
+    /* With room for all of it, all of it, and no ellipsis. */
+    c->ncmds = 0;
+    ui_wrap(c, ui_r(0, 100, 100, full), PLAT_FONT_BODY, UI_TEXT, s, 1);
+    assert_int_equal(c->ncmds, full / lh);
+    assert_memory_not_equal(c->cmds[c->ncmds - 1].text + c->cmds[c->ncmds - 1].len - 3,
+                            "\xE2\x80\xA6", 3);
+    ui_end(c);
+    ui_free(c);
+    plat_video_close(v);
+}
+
 /* A window without --fullscreen is a tablet in the screen's orientation,
  * made smaller to fit with its shape kept: never 800 x 800 on a portrait
  * screen. */
@@ -861,6 +891,7 @@ int main(void)
         cmocka_unit_test(test_list_keys),
         cmocka_unit_test(test_window_size),
         cmocka_unit_test(test_emoji_refused),
+        cmocka_unit_test(test_wrap_never_cuts_a_line),
         cmocka_unit_test(test_dialog_never_traps),
         cmocka_unit_test(test_scale_and_bounds),
     };
