@@ -158,7 +158,20 @@ static void pick_dialog(scr_app *a)
 {
     ui_ctx *u = a->ui;
     int dismiss = 0;
-    ui_rect in = ui_dialog(u, ui_ids("pick.dlg"), ui_dp(u, 640), u->h - ui_dp(u, 48), &dismiss);
+    const char *c[SCR_MAX_PICK];
+    int n = choices(a, a->s.history.pick, c);
+    /* As high as its choices need (a short list is not a full-height panel
+     * of empty space), up to the screen. */
+    int dw = ui_dp(u, 640) < u->w - ui_dp(u, 16) ? ui_dp(u, 640) : u->w - ui_dp(u, 16);
+    int need = ui_dp(u, 44 + 40);
+    for (int i = 0; i < n; i++) {
+        int th = ui_wrap(u, ui_r(0, 0, dw - ui_dp(u, 40 + 44), 0), PLAT_FONT_BODY, UI_TEXT, c[i],
+                         0);
+        need += (th + ui_dp(u, 24) > ui_dp(u, 56) ? th + ui_dp(u, 24) : ui_dp(u, 56)) + ui_dp(u, 8);
+    }
+    if (need > u->h - ui_dp(u, 48))
+        need = u->h - ui_dp(u, 48);
+    ui_rect in = ui_dialog(u, ui_ids("pick.dlg"), dw, need, &dismiss);
     if (dismiss) {
         a->dialog = DLG_NONE;
         return;
@@ -167,8 +180,6 @@ static void pick_dialog(scr_app *a)
                                                    N_("Period"), N_("Observer")};
     ui_label(u, ui_cut_top(&in, ui_dp(u, 44)), PLAT_FONT_TITLE, UI_TEXT,
              T(titles[a->s.history.pick]), UI_LEFT);
-    const char *c[SCR_MAX_PICK];
-    int n = choices(a, a->s.history.pick, c);
     int cur = a->s.history.pick == PICK_PERIOD ? (a->s.history.filter[a->s.history.pick] < 0
                                                       ? 0
                                                       : a->s.history.filter[a->s.history.pick])
