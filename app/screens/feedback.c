@@ -117,9 +117,18 @@ int scr_seen_card(scr_app *a, ui_rect col, int y)
         y += row;
     }
     y += ui_dp(u, 6);
+    /* The level column is as wide as its widest word ("Ikke vurderet"
+     * whole, never cut), up to a third of the width. */
+    int lw = ui_measure(u, PLAT_FONT_BOLD, T("Not rated"));
+    for (int k = 0; k < t->n_scale; k++)
+        if (ui_measure(u, PLAT_FONT_BOLD, t->scale[k]) > lw)
+            lw = ui_measure(u, PLAT_FONT_BOLD, t->scale[k]);
+    lw += ui_dp(u, 4);
+    if (lw > w / 3)
+        lw = w / 3;
     for (int s = 0; s < o->focus.n_signs; s++) {
         int lv = o->levels[s];
-        int th = ui_wrap(u, ui_r(0, 0, w - ui_dp(u, 150), 0), PLAT_FONT_BODY, UI_TEXT,
+        int th = ui_wrap(u, ui_r(0, 0, w - lw - ui_dp(u, 30), 0), PLAT_FONT_BODY, UI_TEXT,
                          o->focus.signs[s].text, 0);
         int dd = ui_dp(u, 12);
         plat_color dot = lv < 0                                   ? UI_LINE
@@ -127,10 +136,9 @@ int scr_seen_card(scr_app *a, ui_rect col, int y)
                          : lv > 0                                 ? UI_ACCENT
                                                                   : UI_MUTED;
         ui_fill(u, ui_r(x, y + ui_dp(u, 6), dd, dd), dot, dd / 2);
-        ui_wrap(u, ui_r(x + ui_dp(u, 20), y, w - ui_dp(u, 150), th), PLAT_FONT_BODY, UI_TEXT,
+        ui_wrap(u, ui_r(x + ui_dp(u, 20), y, w - lw - ui_dp(u, 30), th), PLAT_FONT_BODY, UI_TEXT,
                 o->focus.signs[s].text, 1);
-        ui_label(u, ui_r(x + w - ui_dp(u, 120), y, ui_dp(u, 120), ui_line_h(u, PLAT_FONT_BOLD)),
-                 PLAT_FONT_BOLD, UI_TEXT,
+        ui_label(u, ui_r(x + w - lw, y, lw, ui_line_h(u, PLAT_FONT_BOLD)), PLAT_FONT_BOLD, UI_TEXT,
                  lv >= 0 && lv < t->n_scale ? t->scale[lv] : T("Not rated"), UI_RIGHT);
         y += th + ui_dp(u, 6);
     }

@@ -168,6 +168,78 @@ static void test_emoji_refused_and_marked(void **state)
     th_free(t);
 }
 
+/* The panel of the dialog drawn in the last frame: the fill right after
+ * the dimming scrim. */
+static ui_rect dialog_panel(th *t)
+{
+    const ui_ctx *u = t->ui;
+    for (int i = 0; i + 1 < u->ncmds; i++) {
+        if (u->cmds[i].kind == PLAT_CMD_RECT && u->cmds[i].color == UI_SCRIM) {
+            const plat_cmd *k = &u->cmds[i + 1];
+            return ui_r(k->x, k->y, k->w, k->h);
+        }
+    }
+    fail_msg("no dialog on screen");
+    return ui_r(0, 0, 0, 0);
+}
+
+/* History's filters open as panels as high as their choices, in both
+ * orientations, not full-height panels of empty space. */
+static void test_filter_dialog_fits_its_choices(void **state)
+{
+    (void)state;
+    for (int portrait = 0; portrait <= 1; portrait++) {
+        th *t = th_open_seeded(portrait ? "text-pick-p" : "text-pick-l", portrait ? 800 : 1280,
+                               portrait ? 1280 : 800, portrait ? "en" : "da", 3, 86400000);
+        th_sign_in(t, "Mette Østergaard");
+        TAP(t, portrait ? "History" : "Historik");
+        TAP(t, portrait ? "All focuses" : "Alle fokus");
+        ui_rect p = dialog_panel(t);
+        /* Title, "all" and three focuses: about 84 + 4 x 64 dp. */
+        print_message("focus filter panel: %d x %d\n", p.w, p.h);
+        assert_true(p.h < 420);
+        assert_true(p.h > 300);
+        SEES(t, "Hvordan understøtter vi");
+        th_free(t);
+    }
+}
+
+/* The feedback screen's "what was seen" names an unrated sign's level in
+ * whole words: "Ikke vurderet", not "Ikke vurder…". */
+static void test_not_rated_in_whole(void **state)
+{
+    (void)state;
+    th *t = th_open("text-rated", 1280, 800, "da");
+    th_sign_in(t, "Mette Østergaard");
+    TAP(t, "Start ny observation");
+    TAP_PREFIX(t, "Hvordan understøtter vi");
+    REVEAL(t, "Jonas Bækgaard", 600, 600);
+    TAP(t, "Jonas Bækgaard");
+    REVEAL(t, "Sommerfuglestuen", 600, 600);
+    TAP(t, "Sommerfuglestuen");
+    REVEAL(t, "Samling", 600, 600);
+    TAP(t, "Samling");
+    REVEAL(t, "Aftalen med den observerede er lavet", 600, 600);
+    TAP(t, "Aftalen med den observerede er lavet");
+    TAP(t, "Start observationen");
+    assert_int_equal(scr_current(t->app), SCR_OBSERVE);
+    th_wait(t, 6 * 60 * 1000);
+    TAP(t, "Afslut");
+    th_wait(t, 50);
+    SEES(t, "Afslut observationen?");
+    /* The dialog's own button: the last "Afslut" drawn. */
+    int n = 0, x, y, w, h;
+    while (th_find_text(t, "Afslut", n, &x, &y, &w, &h) == 0)
+        n++;
+    assert_int_equal(th_tap_text_n(t, "Afslut", n - 1), 0);
+    assert_int_equal(scr_current(t->app), SCR_SUMMARY);
+    TAP(t, "Feedback");
+    assert_int_equal(scr_current(t->app), SCR_FEEDBACK);
+    SEES(t, "Ikke vurderet");
+    assert_false(th_has_text_part(t, "Ikke vurder\xE2\x80\xA6"));
+    th_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -175,6 +247,8 @@ int main(void)
         cmocka_unit_test(test_feedback_enter_is_a_new_line),
         cmocka_unit_test(test_long_text_keeps_up),
         cmocka_unit_test(test_emoji_refused_and_marked),
+        cmocka_unit_test(test_filter_dialog_fits_its_choices),
+        cmocka_unit_test(test_not_rated_in_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
