@@ -23,7 +23,8 @@ static void usage(FILE *f)
             "Usage: blik [--data DIR] [--demo] [--lang da|en] [--fullscreen] [--help]\n"
             "\n"
             "  --data DIR     keep the store in DIR (default: the per-user data folder)\n"
-            "  --demo         load a Danish demo unit; every demo PIN is %s\n"
+            "  --demo         try Blik with a Danish demo unit, kept apart from real data;\n"
+            "                 every demo PIN is %s\n"
             "  --lang da|en   the language of the screens (default: da, or the last chosen)\n"
             "  --fullscreen   fill the screen\n"
             "  --help         show this text\n",
@@ -63,6 +64,110 @@ static i18n *load_lang(const char *lang)
     return tr;
 }
 
+/* Whether the tablet was last in the demo: a setting of the real store
+ * (a setting, not a row of the demo), so that a restart comes back to
+ * where the tablet was. */
+static int mode_get(const char *dir, const plat_sys *sys)
+{
+    char path[1200], v[8] = "";
+    snprintf(path, sizeof path, "%s/%s", dir, REAL_STORE);
+    db *d = NULL;
+    if (db_open(path, sys, &d) == DB_OK)
+        db_kv_get(d, "ui.demo", v, sizeof v);
+    db_close(d);
+    return !strcmp(v, "1");
+}
+
+static void mode_put(const char *dir, const plat_sys *sys, int demo)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", dir, REAL_STORE);
+    db *d = NULL;
+    if (db_open(path, sys, &d) != DB_OK || db_kv_put(d, "ui.demo", demo ? "1" : "0") != DB_OK)
+        fprintf(stderr, "blik: could not keep the choice of the demo: %s\n",
+                d ? db_errmsg(d) : "out of memory");
+    db_close(d);
+}
+
+typedef struct {
+    const i18n *da, *en, *fallback;
+} langs;
+
+/* Runs the app on one store until it is closed or asks for the other
+ * store (*ask). lang, if given, is kept as the store's language; else the
+ * store's own is used. The language in force when the run ends is kept in
+ * the last language choice, so the next store opens in it. Returns 0, or 1
+ * if the store or the app could not be opened. */
+static int run_store(const char *dir, const plat_sys *sys, int demo, const char *lang,
+                     const langs *l, ui_ctx *u, plat_video *v, scr_ask *ask)
+{
+    static char carried[3] = "";
+    char path[1200], err[512], buf[64];
+    snprintf(path, sizeof path, "%s/%s", dir, demo ? DEMO_STORE : REAL_STORE);
+    db *d = NULL;
+    if (demo) {
+        if (demo_open(dir, sys, &d, err, sizeof err) != DB_OK) {
+            fprintf(stderr, "blik: could not open the demo: %s\n", err);
+            return 1;
+        }
+    } else if (db_open(path, sys, &d) != DB_OK) {
+        fprintf(stderr, "blik: could not open the store %s: %s\n", path,
+                d ? db_errmsg(d) : "out of memory");
+        db_close(d);
+        return 1;
+    }
+    if (!lang && carried[0])
+        lang = carried;
+    if (lang)
+        db_ui_lang_put(d, lang);
+    else if (db_ui_lang_get(d, buf) == DB_OK && !strcmp(buf, "en"))
+        lang = "en";
+    else
+        lang = "da";
+    const i18n *tr = !strcmp(lang, "en") ? (l->en ? l->en : l->fallback)
+                                         : (l->da ? l->da : l->fallback);
+    scr_config cfg = {0};
+    cfg.db = d;
+    cfg.sys = sys;
+    cfg.tr = tr;
+    cfg.tr_da = l->da;
+    cfg.tr_en = l->en;
+    cfg.demo = demo;
+#ifdef BLIK_HAVE_SYNC
+    /* The real store only: the demo never syncs. The hooks are given even
+     * before enrolment: the welcome screen and the settings enrol. */
+    link_sync *ls = demo ? NULL : link_sync_new(d, path, sys);
+    scr_sync hooks;
+    if (ls) {
+        hooks = link_sync_hooks(ls);
+        cfg.sync = &hooks;
+    }
+#endif
+    scr_app *a = scr_app_new(&cfg, u, err, sizeof err);
+    int rc = 1;
+    if (a) {
+        scr_run_opts ro = {0};
+        const char *first = getenv("BLIK_EXIT_AFTER_FIRST_FRAME");
+        ro.exit_after_first = first && *first == '1';
+        rc = scr_run(a, v, &ro);
+        *ask = ro.exit_after_first ? SCR_ASK_NONE : scr_asked(a);
+        /* For the idle benchmark: how many frames ran and were shown. */
+        const char *stats = getenv("BLIK_STATS");
+        if (stats && *stats == '1')
+            fprintf(stderr, "blik: frames run %ld, drawn %ld\n", ro.frames_run, ro.frames_drawn);
+    } else {
+        fprintf(stderr, "blik: %s\n", err);
+    }
+    if (db_ui_lang_get(d, buf) == DB_OK && (!strcmp(buf, "en") || !strcmp(buf, "da")))
+        memcpy(carried, buf, sizeof carried);
+    scr_app_free(a);
+#ifdef BLIK_HAVE_SYNC
+    link_sync_free(ls);
+#endif
+    db_close(d);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *data = NULL, *lang = NULL;
@@ -100,32 +205,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "blik: could not make the data folder %s\n", dir);
         return 1;
     }
-    char path[1200];
-    snprintf(path, sizeof path, "%s/blik.db", dir);
     const plat_sys *sys = plat_sys_os();
-    db *d = NULL;
-    if (db_open(path, sys, &d) != DB_OK) {
-        fprintf(stderr, "blik: could not open the store %s: %s\n", path,
-                d ? db_errmsg(d) : "out of memory");
-        db_close(d);
-        return 1;
-    }
-    char err[512], buf[64];
-    if (demo) {
-        if (demo_load(d, err, sizeof err) != DB_OK) {
-            fprintf(stderr, "blik: could not load the demo unit: %s\n", err);
-            db_close(d);
-            return 1;
-        }
-        if (db_device_unit_get(d, buf) != DB_OK)
-            db_device_unit_put(d, DEMO_UNIT_ID);
-    }
-    if (lang)
-        db_ui_lang_put(d, lang);
-    else if (db_ui_lang_get(d, buf) == DB_OK && !strcmp(buf, "en"))
-        lang = "en";
+    char err[512];
+    if (demo_move_old(dir, sys, err, sizeof err) < 0)
+        fprintf(stderr, "blik: %s\n", err);
+    /* The demo is where the tablet was last, or where --demo asks for
+     * (a shortcut for "try the demo", remembered the same way). */
+    if (demo)
+        mode_put(dir, sys, 1);
     else
-        lang = "da";
+        demo = mode_get(dir, sys);
 
     char reg[1200], bold[1200];
     snprintf(reg, sizeof reg, "%s/fonts/NotoSans-Regular.ttf", assets_dir());
@@ -134,7 +223,6 @@ int main(int argc, char **argv)
      * in the program itself; Danish needs its file. */
     i18n *tr_da = load_lang("da"), *tr_en = load_lang("en");
     i18n *fallback = i18n_empty();
-    const i18n *tr = !strcmp(lang, "en") ? (tr_en ? tr_en : fallback) : (tr_da ? tr_da : fallback);
 
     plat_video_opts vo = {0};
     vo.title = "Blik";
@@ -147,48 +235,28 @@ int main(int argc, char **argv)
         i18n_free(tr_da);
         i18n_free(tr_en);
         i18n_free(fallback);
-        db_close(d);
         return 1;
     }
     ui_ctx *u = ui_new(v);
-    scr_config cfg = {0};
-    cfg.db = d;
-    cfg.sys = sys;
-    cfg.tr = tr;
-    cfg.tr_da = tr_da;
-    cfg.tr_en = tr_en;
-#ifdef BLIK_HAVE_SYNC
-    /* The hooks are given even before enrolment: the settings enrol. */
-    link_sync *ls = link_sync_new(d, path, sys);
-    scr_sync hooks;
-    if (ls) {
-        hooks = link_sync_hooks(ls);
-        cfg.sync = &hooks;
+    int rc = u ? 0 : 1;
+    if (!u)
+        fprintf(stderr, "blik: out of memory\n");
+    /* One store at a time, in the same window: "try the demo" and "leave
+     * the demo" end a run, and the next opens the other store. */
+    while (u) {
+        scr_ask ask = SCR_ASK_NONE;
+        const langs l = {tr_da, tr_en, fallback};
+        rc = run_store(dir, sys, demo, lang, &l, u, v, &ask);
+        if (rc != 0 || ask == SCR_ASK_NONE)
+            break;
+        demo = ask == SCR_ASK_DEMO;
+        mode_put(dir, sys, demo);
+        lang = NULL; /* the store just left handed its language on */
     }
-#endif
-    scr_app *a = u ? scr_app_new(&cfg, u, err, sizeof err) : NULL;
-    int rc = 1;
-    if (a) {
-        scr_run_opts ro = {0};
-        const char *first = getenv("BLIK_EXIT_AFTER_FIRST_FRAME");
-        ro.exit_after_first = first && *first == '1';
-        rc = scr_run(a, v, &ro);
-        /* For the idle benchmark: how many frames ran and were shown. */
-        const char *stats = getenv("BLIK_STATS");
-        if (stats && *stats == '1')
-            fprintf(stderr, "blik: frames run %ld, drawn %ld\n", ro.frames_run, ro.frames_drawn);
-    } else {
-        fprintf(stderr, "blik: %s\n", u ? err : "out of memory");
-    }
-    scr_app_free(a);
-#ifdef BLIK_HAVE_SYNC
-    link_sync_free(ls);
-#endif
     ui_free(u);
     plat_video_close(v);
     i18n_free(tr_da);
     i18n_free(tr_en);
     i18n_free(fallback);
-    db_close(d);
     return rc;
 }

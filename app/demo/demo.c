@@ -5,6 +5,7 @@
  */
 #include "demo.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -182,4 +183,74 @@ int demo_load(db *d, char *err, size_t errlen)
     if (rc != DB_OK)
         snprintf(err, errlen, "%s", db_errmsg(d));
     return rc;
+}
+
+int demo_open(const char *dir, const plat_sys *sys, db **out, char *err, size_t errlen)
+{
+    char path[1200];
+    *out = NULL;
+    snprintf(path, sizeof path, "%s/%s", dir, DEMO_STORE);
+    db *d = NULL;
+    int rc = db_open(path, sys, &d);
+    if (rc != DB_OK) {
+        snprintf(err, errlen, "%s", d ? db_errmsg(d) : "Out of memory.");
+        db_close(d);
+        return rc;
+    }
+    rc = demo_load(d, err, errlen);
+    model_id unit;
+    if (rc == DB_OK && (db_device_unit_get(d, unit) != DB_OK || !unit[0])) {
+        rc = db_device_unit_put(d, DEMO_UNIT_ID);
+        if (rc != DB_OK)
+            snprintf(err, errlen, "%s", db_errmsg(d));
+    }
+    if (rc != DB_OK) {
+        db_close(d);
+        return rc;
+    }
+    *out = d;
+    return DB_OK;
+}
+
+/* 1 if a file is there. */
+static int exists(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    fclose(f);
+    return 1;
+}
+
+int demo_move_old(const char *dir, const plat_sys *sys, char *err, size_t errlen)
+{
+    char real[1200], demo[1200];
+    snprintf(real, sizeof real, "%s/%s", dir, REAL_STORE);
+    snprintf(demo, sizeof demo, "%s/%s", dir, DEMO_STORE);
+    if (!exists(real) || exists(demo))
+        return 0;
+    db *d = NULL;
+    if (db_open(real, sys, &d) != DB_OK) {
+        /* A store that cannot be opened is the app's to report, as ever. */
+        db_close(d);
+        return 0;
+    }
+    model_id unit = "";
+    int old = db_device_unit_get(d, unit) == DB_OK && !strcmp(unit, DEMO_UNIT_ID) &&
+              !db_enrolled(d);
+    /* Closing checkpoints the log into the file and removes it; only a
+     * store closed that cleanly is moved, so that the file alone is all
+     * of it and nothing is moved by halves. */
+    db_close(d);
+    char wal[1300], shm[1300];
+    snprintf(wal, sizeof wal, "%s-wal", real);
+    snprintf(shm, sizeof shm, "%s-shm", real);
+    if (!old || exists(wal))
+        return 0;
+    if (rename(real, demo) != 0) {
+        snprintf(err, errlen, "Could not move the demo out of the real store: %s", strerror(errno));
+        return -1;
+    }
+    remove(shm);
+    return 1;
 }

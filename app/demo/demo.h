@@ -17,4 +17,24 @@
  * db_rc; on failure err holds a sentence and nothing was half-loaded. */
 int demo_load(db *d, char *err, size_t errlen);
 
+/* The demo lives in a store of its own, DEMO_STORE in the data folder,
+ * beside the real store REAL_STORE: no demo row ever reaches the real one,
+ * and nothing of the real one shows in the demo. */
+#define DEMO_STORE "demo.db"
+#define REAL_STORE "blik.db"
+
+/* Opens (making it if need be) the demo store in dir, with the demo unit
+ * loaded and shown on the tablet. Returns a db_rc; *out is the open store
+ * on success (close it with db_close), NULL on failure with err saying
+ * why. */
+int demo_open(const char *dir, const plat_sys *sys, db **out, char *err, size_t errlen);
+
+/* Before the demo had a store of its own, it was loaded into the real one.
+ * A real store that holds only that (the demo unit shown, never enrolled)
+ * is moved to be the demo store, unless one is there already, so that the
+ * real store starts empty and nothing tried in the demo is lost. Returns 1
+ * if it moved the files, 0 if there was nothing to move, -1 on failure
+ * with err saying why (nothing moved then). */
+int demo_move_old(const char *dir, const plat_sys *sys, char *err, size_t errlen);
+
 #endif

@@ -136,8 +136,18 @@ static int hook_take_theirs(void *ctx, db *d, const char *change_id, char *err, 
 
 /* Reads a CA file for the enrolment; NULL if it cannot be read or is not
  * a PEM certificate. */
-static char *read_ca_file(const char *path)
+static char *read_ca_file(const char *given)
 {
+    /* A path typed or pasted into the form may carry spaces or a line
+     * break around it; a file's name here never begins or ends in one. */
+    char path[sizeof((scr_enrol_req *)0)->ca];
+    while (*given == ' ' || *given == '\t' || *given == '\n' || *given == '\r')
+        given++;
+    snprintf(path, sizeof path, "%s", given);
+    size_t n = strlen(path);
+    while (n > 0 && (path[n - 1] == ' ' || path[n - 1] == '\t' || path[n - 1] == '\n' ||
+                     path[n - 1] == '\r'))
+        path[--n] = 0;
     char err[512];
     char *buf = plat_read_file(path, DB_SYNC_CONFIG_MAX - 1, NULL, err, sizeof err);
     if (buf && !strstr(buf, "-----BEGIN CERTIFICATE-----")) {
@@ -156,11 +166,16 @@ static void *enrol_thread(void *arg)
     char detail[320] = "";
     char *ca = NULL;
     const scr_enrol_req *r = &s->req;
-    if (r->ca[0] && !strstr(r->ca, "-----BEGIN")) {
+    int blank = 1;
+    for (const char *p = r->ca; *p && blank; p++)
+        blank = *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
+    if (blank) {
+        /* no CA given: the system's */
+    } else if (!strstr(r->ca, "-----BEGIN")) {
         ca = read_ca_file(r->ca);
         if (!ca)
             out = SCR_ENROL_CA_FILE;
-    } else if (r->ca[0]) {
+    } else {
         ca = strdup(r->ca);
     }
     if (out != SCR_ENROL_CA_FILE) {
@@ -170,7 +185,9 @@ static void *enrol_thread(void *arg)
         sync_client *c = NULL;
         int rc = sync_client_open(&sc, &c);
         if (rc == SYNC_OK) {
-            sync_enrolment e = {r->url, r->code, NULL, ca, NULL};
+            /* The tablet's name travels here, and only here, with the
+             * enrolment request (PROTOCOL.md, POST /v1/enrol). */
+            sync_enrolment e = {r->url, r->code, r->name, ca, NULL};
             rc = sync_enrol(c, &e);
         }
         snprintf(detail, sizeof detail, "%s", sync_errmsg(c));

@@ -10,7 +10,7 @@
 
 static const char *const screen_keys[SCR_COUNT] = {"signin",   "home",     "start",      "observe",
                                                    "summary",  "feedback", "reflection", "history",
-                                                   "progress", "settings", "review"};
+                                                   "progress", "settings", "review",     "welcome"};
 
 static scr_screen screen_from_key(const char *s)
 {
@@ -92,6 +92,65 @@ static void load_people(scr_app *a)
     }
 }
 
+/* The tablet's unit and its people, as the store has them now. A pull
+ * brings new people, PIN verifiers and deactivations; they count from the
+ * next PIN typed, and a signed-in person the unit no longer has (erased,
+ * deactivated) is signed out at once, with their work saved as on any
+ * lock. A tablet that just got its unit leaves the welcome screen's wait
+ * for the sign-in by itself (welcome.c). */
+void scr_reload_unit(scr_app *a)
+{
+    char buf[64];
+    model_unit un;
+    int had = a->have_unit;
+    if (db_device_unit_get(a->db, buf) == DB_OK && buf[0] &&
+        db_unit_get(a->db, buf, &un) == DB_OK) {
+        a->unit = un;
+        a->have_unit = 1;
+    } else {
+        a->have_unit = 0;
+    }
+    int before = a->npeople;
+    model_id picked = "";
+    if (a->s.signin.picked >= 0 && a->s.signin.picked < a->npeople)
+        memcpy(picked, a->people[a->s.signin.picked].id, sizeof picked);
+    load_people(a);
+    if (a->s.signed_in) {
+        const model_person *me = NULL;
+        for (int i = 0; i < a->npeople && !me; i++) {
+            if (!strcmp(a->people[i].id, a->s.user.id))
+                me = &a->people[i];
+        }
+        if (!me) {
+            scr_lock(a);
+            return;
+        }
+        a->s.user.role = me->role;
+        snprintf(a->s.user.name, sizeof a->s.user.name, "%s", me->name);
+    }
+    if (a->screen == SCR_SIGNIN) {
+        /* The picked person keeps the PIN dialog if still here; indexes may
+         * have moved. Someone gone closes it. */
+        int again = -1;
+        for (int i = 0; picked[0] && i < a->npeople; i++) {
+            if (!strcmp(a->people[i].id, picked))
+                again = i;
+        }
+        if (had != a->have_unit || before != a->npeople || again < 0) {
+            int dialog = a->dialog;
+            scr_signin_enter(a);
+            if (again >= 0 && dialog == DLG_PIN) {
+                a->s.signin.picked = again;
+                a->dialog = DLG_PIN;
+            } else {
+                a->dialog = DLG_NONE;
+            }
+        } else {
+            a->s.signin.picked = again;
+        }
+    }
+}
+
 /* Screens that show one observation keep it loaded. */
 static int shows_obs(scr_screen s)
 {
@@ -126,6 +185,7 @@ void scr_go(scr_app *a, scr_screen s)
     case SCR_PROGRESS: scr_progress_enter(a); break;
     case SCR_SETTINGS: scr_settings_enter(a); break;
     case SCR_REVIEW: scr_review_enter(a); break;
+    case SCR_WELCOME: scr_welcome_enter(a); break;
     case SCR_OBSERVE:
         if (a->s.have_cur) {
             if (scr_draft_get(a, DB_DRAFT_NOTE, a->s.observe.note, sizeof a->s.observe.note) != 0)
@@ -269,10 +329,15 @@ void scr_lock(scr_app *a)
     if (a->wipe_probe)
         a->wipe_probe(&a->s, sizeof a->s, a->wipe_probe_ctx);
     scr_session_init(&a->s);
-    a->screen = SCR_SIGNIN;
     a->dialog = DLG_NONE;
     ui_reset_input(a->ui);
-    scr_signin_enter(a);
+    if (a->have_unit) {
+        a->screen = SCR_SIGNIN;
+        scr_signin_enter(a);
+    } else {
+        a->screen = SCR_WELCOME;
+        scr_welcome_enter(a);
+    }
 }
 
 scr_app *scr_app_new(const scr_config *cfg, ui_ctx *ui, char *err, size_t errlen)
@@ -288,6 +353,7 @@ scr_app *scr_app_new(const scr_config *cfg, ui_ctx *ui, char *err, size_t errlen
     a->sync = cfg->sync;
     a->tr_da = cfg->tr_da;
     a->tr_en = cfg->tr_en;
+    a->demo = cfg->demo;
     a->ui = ui;
     scr_session_init(&a->s);
     a->last_input = a->sys->mono_ms(a->sys);
@@ -320,10 +386,14 @@ scr_app *scr_app_new(const scr_config *cfg, ui_ctx *ui, char *err, size_t errlen
     db_kv_get(a->db, "ui.user", user, sizeof user);
     db_kv_get(a->db, "ui.seen", seen, sizeof seen);
     model_person p;
-    a->screen = SCR_SIGNIN;
-    scr_signin_enter(a);
+    /* A tablet with no unit yet starts on the welcome screen. */
+    a->screen = a->have_unit ? SCR_SIGNIN : SCR_WELCOME;
+    if (a->have_unit)
+        scr_signin_enter(a);
+    else
+        scr_welcome_enter(a);
     int64_t at = atoll(seen), now = a->sys->now_ms(a->sys);
-    if (user[0] && at > 0 && now >= at && now - at < a->lock_ms &&
+    if (a->have_unit && user[0] && at > 0 && now >= at && now - at < a->lock_ms &&
         db_person_get(a->db, user, &p) == DB_OK && p.active)
         scr_sign_in(a, &p);
     scr_refresh_outbox(a);
@@ -336,6 +406,7 @@ scr_screen scr_current(const scr_app *a) { return a->screen; }
 const char *scr_user(const scr_app *a) { return a->s.signed_in ? a->s.user.id : ""; }
 const char *scr_observation(const scr_app *a) { return a->s.have_cur ? a->s.cur.obs.id : ""; }
 const char *scr_error(const scr_app *a) { return a->s.err; }
+scr_ask scr_asked(const scr_app *a) { return a->ask; }
 
 int scr_portrait(const scr_app *a) { return a->ui->h > a->ui->w; }
 
@@ -426,6 +497,7 @@ static void run_frame(scr_app *a)
     case SCR_PROGRESS: scr_progress_frame(a, screen); break;
     case SCR_SETTINGS: scr_settings_frame(a, screen); break;
     case SCR_REVIEW: scr_review_frame(a, screen); break;
+    case SCR_WELCOME: scr_welcome_frame(a, screen); break;
     default: break;
     }
     ui_end(u);
@@ -510,6 +582,8 @@ int scr_wake_in(const scr_app *a)
         w = 2000;
     if (a->enrolling && (w < 0 || w > 200))
         w = 200;
+    if (a->enrol_reveal && (w < 0 || w > 16))
+        w = 16;
     if (w >= 0 && (wake < 0 || w < wake))
         wake = w;
     return wake;

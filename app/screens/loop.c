@@ -37,7 +37,7 @@ int scr_run(scr_app *a, plat_video *v, scr_run_opts *o)
             v->text_input(v, want_text);
             text_on = want_text;
         }
-        if (a->quit)
+        if (a->quit || a->ask)
             return 0;
         int timeout = scr_wake_in(a);
         if (o->max_ms > 0) {
@@ -54,7 +54,7 @@ int scr_run(scr_app *a, plat_video *v, scr_run_opts *o)
             scr_frame(a, &ev);
             /* Take whatever else is queued before drawing, one frame per
              * event, so a fast tap is never half seen. */
-            while (!a->quit && v->wait(v, 0, &ev)) {
+            while (!a->quit && !a->ask && v->wait(v, 0, &ev)) {
                 if (ev.kind == PLAT_EV_EXPOSE)
                     have_shown = 0;
                 scr_frame(a, &ev);

@@ -30,6 +30,7 @@ typedef enum {
     SCR_PROGRESS,   /* one focus over time: chart and red/yellow/green overview */
     SCR_SETTINGS,   /* leaders: server, language, lock time, storage, sync now */
     SCR_REVIEW,     /* sync: conflicts to settle and changes the server refused */
+    SCR_WELCOME,    /* a tablet with no unit: connect to a server, or try the demo */
     SCR_COUNT
 } scr_screen;
 
@@ -68,11 +69,16 @@ typedef struct {
     int64_t last_ok_ms; /* wall clock of the last good round, 0 if none */
 } scr_sync_state;
 
+/* The longest tablet name, in bytes: what the server keeps. */
+#define SCR_TABLET_NAME_MAX 80
+
 /* What the enrolment form asks for. ca is a CA in PEM, or the path of a
- * file holding one, or "" for the system's CAs. */
+ * file holding one, or "" for the system's CAs. name is what the
+ * administrator sees for this tablet ("Stue 3 – blå"). */
 typedef struct {
     char url[256];
     char code[64];
+    char name[SCR_TABLET_NAME_MAX + 1];
     char ca[8192];
 } scr_enrol_req;
 
@@ -89,7 +95,8 @@ typedef enum {
     SCR_ENROL_UPDATE,       /* the server needs a newer app */
     SCR_ENROL_FAILED,       /* anything else; detail says what */
     SCR_ENROL_CERT_EXPIRED, /* the server's certificate has expired */
-    SCR_ENROL_CERT_NAME     /* the server's certificate names another server */
+    SCR_ENROL_CERT_NAME,    /* the server's certificate names another server */
+    SCR_ENROL_NO_NAME       /* the tablet has no name yet */
 } scr_enrol_outcome;
 
 /* What the screens may ask of sync, through the program that runs them
@@ -127,7 +134,18 @@ typedef struct {
     /* Both catalogues, if given, so that settings can change the language
      * at once; otherwise the choice is kept for the next start. */
     const i18n *tr_da, *tr_en;
+    /* 1: the store is the demo's, kept apart from the real one. It never
+     * syncs and cannot be enrolled; the screens offer to leave it. */
+    int demo;
 } scr_config;
+
+/* What the app asks of the program that runs it, beyond the store: to be
+ * started again on the other store. scr_run() returns when one is asked. */
+typedef enum {
+    SCR_ASK_NONE = 0,
+    SCR_ASK_DEMO,      /* "try the demo": open the demo's own store */
+    SCR_ASK_LEAVE_DEMO /* back to the real store and its welcome screen */
+} scr_ask;
 
 /*
  * Makes the app on a ui context (kept, not owned) and restores where the
@@ -152,6 +170,8 @@ const char *scr_user(const scr_app *a);
 const char *scr_observation(const scr_app *a);
 /* The last store error shown to the user, or "". */
 const char *scr_error(const scr_app *a);
+/* What the app asks of the program (SCR_ASK_NONE if nothing). */
+scr_ask scr_asked(const scr_app *a);
 
 /* How honest sync state reads, in the language of tr (NULL: English).
  * These are what the chip and the rows draw, callable without an app so
@@ -186,7 +206,8 @@ typedef struct {
 
 /* The event loop: waits for input in the platform (no busy loop), runs a
  * frame per event, and shows a frame only if it differs from the last.
- * Returns 0 when the user closed the app. */
+ * Returns 0 when the user closed the app or the app asked for something
+ * (scr_asked). */
 int scr_run(scr_app *a, plat_video *v, scr_run_opts *o);
 
 #endif

@@ -295,6 +295,12 @@ struct scr_app {
     int64_t set_rounds;                /* sync rounds when the name was last looked for */
     int enrolling;                     /* waiting for the outcome */
     scr_enrol_outcome enrol_done;      /* the last outcome shown */
+    int enrol_reveal;                  /* the outcome just came: frames to bring it into view */
+    int enrol_scroll;                  /* how far to scroll for it, in pixels */
+
+    int demo;    /* the store is the demo's (scr_config.demo) */
+    scr_ask ask; /* what the app asks of the program, once */
+    int welcome; /* the welcome screen's step: WELCOME_* */
 
     /* Tests only (scr_test.h): called by scr_lock once the person's work
      * is saved, just before the session is wiped; NULL otherwise. */
@@ -304,7 +310,14 @@ struct scr_app {
     scr_session s; /* the signed-in person's; wiped whole on lock */
 };
 
+/* The welcome screen's steps. */
+enum { WELCOME_CHOOSE = 0, WELCOME_FORM, WELCOME_WAIT };
+
 /* ---- app.c ---- */
+/* Reads the unit and its people from the store again (after a pull, or
+ * the enrolment): a person no longer active there who is signed in is
+ * signed out at once. */
+void scr_reload_unit(scr_app *a);
 void scr_go(scr_app *a, scr_screen s);
 void scr_set_error(scr_app *a, int rc);
 void scr_sign_in(scr_app *a, const model_person *p);
@@ -381,6 +394,15 @@ void scr_progress_enter(scr_app *a);
 void scr_progress_frame(scr_app *a, ui_rect screen);
 void scr_settings_enter(scr_app *a);
 void scr_settings_frame(scr_app *a, ui_rect screen);
+/* Chooses the screens' language ("da" or "en") and keeps it. */
+void scr_set_language(scr_app *a, const char *lang);
+void scr_welcome_enter(scr_app *a);
+void scr_welcome_frame(scr_app *a, ui_rect screen);
+/* The enrolment form (enrol.c) at y in col, in the list `list` whose view
+ * ends at view_bottom; returns its height. */
+int scr_enrol_draw(scr_app *a, ui_rect col, int y, ui_id list, int view_bottom);
+/* Takes the outcome of an enrolment that was running, if it ended. */
+void scr_enrol_poll(scr_app *a);
 void scr_review_enter(scr_app *a);
 void scr_review_frame(scr_app *a, ui_rect screen);
 /* Keeps a draft of one field of the current observation in the store. */

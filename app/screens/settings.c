@@ -1,6 +1,6 @@
 /* Settings, for leaders: the server this tablet syncs with and its
- * enrolment (address, the code an administrator made, the server's CA if
- * it is private), the language,
+ * enrolment (the form in enrol.c, shared with the welcome screen), the
+ * language,
  * the lock time, the storage used with the retention period, and "sync
  * now". Every choice is saved at once. The screens never talk to the
  * network: "sync now" and the sync state go through the scr_sync hooks the
@@ -50,140 +50,9 @@ void scr_settings_enter(scr_app *a)
     ui_list_scroll_to(a->ui, ui_ids("set.list"), 0);
 }
 
-/* The outcome of an enrolment in words a leader can act on. */
-static const char *enrol_words(scr_app *a, scr_enrol_outcome o)
-{
-    switch (o) {
-    case SCR_ENROL_OK:
-        return T("The tablet is enrolled. Its unit's data arrives with the first sync.");
-    case SCR_ENROL_BAD_ADDRESS: return T("The address must begin with https://");
-    case SCR_ENROL_BAD_CODE: return T("The code is wrong, used or expired. Ask for a new code.");
-    case SCR_ENROL_TLS:
-        return T(
-            "The server's certificate is not trusted. Check the address, or give the server's CA.");
-    case SCR_ENROL_UNREACHABLE:
-        return T("The server does not answer. Check the address and the network.");
-    case SCR_ENROL_CAPTIVE: return T("The Wi-Fi needs sign-in first. Open a browser and sign in.");
-    case SCR_ENROL_CA_FILE: return T("The CA file cannot be read, or holds no certificate.");
-    case SCR_ENROL_UPDATE: return T("The server needs a newer version of the app.");
-    case SCR_ENROL_CERT_EXPIRED:
-        return T("The server's certificate has expired. Its administrator must renew it; if it "
-                 "is new, check the tablet's date and time.");
-    case SCR_ENROL_CERT_NAME:
-        return T("The server's certificate is made out to another address. Check the address.");
-    default: return T("The enrolment failed.");
-    }
-}
-
-/* Starts an enrolment from the form. An address that is not https:// is
- * refused here, before anything leaves the tablet. */
-static void enrol_start(scr_app *a)
-{
-    a->s.enrol.detail[0] = 0;
-    if (strncmp(a->set_server, "https://", 8) != 0) {
-        a->enrol_done = SCR_ENROL_BAD_ADDRESS;
-        return;
-    }
-    if (!a->s.enrol.req.code[0]) {
-        a->enrol_done = SCR_ENROL_BAD_CODE;
-        return;
-    }
-    snprintf(a->s.enrol.req.url, sizeof a->s.enrol.req.url, "%s", a->set_server);
-    if (a->sync->enrol(a->sync->ctx, &a->s.enrol.req) == 0) {
-        a->enrolling = 1;
-        a->enrol_done = SCR_ENROL_PENDING;
-    } else {
-        a->enrol_done = SCR_ENROL_FAILED;
-    }
-}
-
-/* Looks for the outcome while an enrolment runs. On success the program
- * has started the worker; the tablet now belongs to the server's unit,
- * and the code and CA leave the form. */
-static void enrol_poll(scr_app *a)
-{
-    if (!a->enrolling)
-        return;
-    char detail[320];
-    scr_enrol_outcome o = a->sync->enrol_result(a->sync->ctx, detail, sizeof detail);
-    if (o == SCR_ENROL_PENDING)
-        return;
-    a->enrolling = 0;
-    a->enrol_done = o;
-    snprintf(a->s.enrol.detail, sizeof a->s.enrol.detail, "%s",
-             o == SCR_ENROL_FAILED ? detail : "");
-    if (o == SCR_ENROL_OK) {
-        db_enrolment e;
-        if (db_enrolment_get(a->db, &e) == DB_OK && e.unit_id[0])
-            scr_set_error(a, db_device_unit_put(a->db, e.unit_id));
-        memset(&a->s.enrol.req, 0, sizeof a->s.enrol.req);
-        scr_settings_enter(a);
-        scr_sync_refresh(a);
-    }
-}
-
-/* The enrolment form: address, code, the CA (pasted PEM or a file path),
- * and the button; while it runs the button says so. Returns the height. */
-static int enrol_form(scr_app *a, ui_rect col, int y)
-{
-    ui_ctx *u = a->ui;
-    int y0 = y;
-    ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 28)), PLAT_FONT_SMALL, UI_MUTED, T("Server address"),
-             UI_LEFT);
-    y += ui_dp(u, 30);
-    int r = ui_field(u, ui_ids("set.server"), ui_r(col.x, y, col.w, ui_dp(u, 56)), a->set_server,
-                     sizeof a->set_server, "https://", 0);
-    if (r & UI_CHANGED)
-        scr_set_error(a, db_server_note_put(a->db, a->set_server));
-    if (r & UI_SUBMIT)
-        u->focus = 0; /* Done: the keyboard goes away */
-    y += ui_dp(u, 64);
-    if (!a->sync || !a->sync->enrol || !a->sync->enrol_result) {
-        y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_SMALL, UI_MUTED,
-                     T("The tablet is not enrolled with a server yet. The address is kept for "
-                       "the enrolment."),
-                     1) +
-             ui_dp(u, 12);
-        return y - y0;
-    }
-    ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 28)), PLAT_FONT_SMALL, UI_MUTED,
-             T("Enrolment code (from the administrator)"), UI_LEFT);
-    y += ui_dp(u, 30);
-    r = ui_field(u, ui_ids("set.code"), ui_r(col.x, y, col.w, ui_dp(u, 56)), a->s.enrol.req.code,
-                 sizeof a->s.enrol.req.code, "ABCDE-FGHJK", 0);
-    if (r & UI_SUBMIT)
-        u->focus = 0;
-    y += ui_dp(u, 64);
-    ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 28)), PLAT_FONT_SMALL, UI_MUTED,
-             T("The server's CA, if it has its own (optional)"), UI_LEFT);
-    y += ui_dp(u, 30);
-    r = ui_textarea(u, ui_ids("set.ca"), ui_r(col.x, y, col.w, ui_dp(u, 96)), a->s.enrol.req.ca,
-                    sizeof a->s.enrol.req.ca,
-                    T("Paste the certificate (PEM), or the path of its file"));
-    y += ui_dp(u, 104);
-    ui_rect b = {col.x, y, col.w / 2 > ui_dp(u, 320) ? col.w / 2 : col.w, ui_dp(u, 60)};
-    if (a->enrolling) {
-        ui_fill(u, b, UI_LINE, ui_dp(u, 10));
-        ui_label(u, b, PLAT_FONT_BOLD, UI_MUTED, T("Enrolling the tablet"), UI_CENTER);
-    } else if (ui_button(u, ui_ids("set.enrol"), b, T("Enrol this tablet"), UI_STYLE_PRIMARY)) {
-        u->focus = 0;
-        enrol_start(a);
-    }
-    y += ui_dp(u, 68);
-    if (!a->enrolling && a->enrol_done != SCR_ENROL_PENDING) {
-        plat_color c = a->enrol_done == SCR_ENROL_OK ? UI_OK : UI_DANGER;
-        y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_BODY, c, enrol_words(a, a->enrol_done),
-                     1) +
-             ui_dp(u, 6);
-        if (a->s.enrol.detail[0])
-            y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_SMALL, UI_MUTED, a->s.enrol.detail,
-                         1) +
-                 ui_dp(u, 6);
-    }
-    return y - y0 + ui_dp(u, 6);
-}
-
-static void set_language(scr_app *a, const char *lang)
+/* The language of the screens, kept for the next start too; it shows at
+ * once when both catalogues are here. */
+void scr_set_language(scr_app *a, const char *lang)
 {
     scr_set_error(a, db_ui_lang_put(a->db, lang));
     const i18n *tr = !strcmp(lang, "da") ? a->tr_da : a->tr_en;
@@ -205,8 +74,7 @@ void scr_settings_frame(scr_app *a, ui_rect screen)
         scr_go(a, SCR_HOME);
         return;
     }
-    if (a->sync && a->sync->enrol_result)
-        enrol_poll(a);
+    scr_enrol_poll(a);
     /* The unit's name arrives with the first pull after the enrolment. */
     if (enrolled(a) && !a->set_unit[0] && a->sync_state.rounds != a->set_rounds) {
         a->set_rounds = a->sync_state.rounds;
@@ -250,7 +118,7 @@ void scr_settings_frame(scr_app *a, ui_rect screen)
             y += ui_dp(u, 40);
         }
     } else {
-        y += enrol_form(a, col, y);
+        y += scr_enrol_draw(a, col, y, lid, view.y + view.h);
     }
     db_sync_counts sc = a->sc;
     ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 32)), PLAT_FONT_BODY, UI_TEXT,
@@ -286,11 +154,11 @@ void scr_settings_frame(scr_app *a, ui_rect screen)
     int da = strcmp(lang, "en") != 0;
     int cw = ui_dp(u, 180);
     if (ui_chip(u, ui_ids("set.da"), ui_r(col.x, y, cw, ui_dp(u, 52)), "Dansk", da) && !da)
-        set_language(a, "da");
+        scr_set_language(a, "da");
     if (ui_chip(u, ui_ids("set.en"), ui_r(col.x + cw + ui_dp(u, 10), y, cw, ui_dp(u, 52)),
                 "English", !da) &&
         da)
-        set_language(a, "en");
+        scr_set_language(a, "en");
     y += ui_dp(u, 60);
     if (!a->tr_da || !a->tr_en) {
         ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 28)), PLAT_FONT_SMALL, UI_MUTED,

@@ -140,11 +140,20 @@ static void try_pin(scr_app *a)
 {
     if (blocked(a) || strlen(a->s.signin.pin) < MODEL_PIN_MIN)
         return;
-    const model_person *p = &a->people[a->s.signin.picked];
-    int ok = p->pin_verifier[0] && model_pin_verify(p->pin_verifier, a->s.signin.pin);
+    /* The person as the store has them now, not as the list was read: a
+     * PIN changed or a person deactivated on the server counts from the
+     * first try after the pull that brought it, without a restart. */
+    model_person who;
+    if (db_person_get(a->db, a->people[a->s.signin.picked].id, &who) != DB_OK || !who.active ||
+        strcmp(who.unit_id, a->unit.id) != 0) {
+        /* Gone from the unit since the list was read: not a wrong PIN. */
+        memset(a->s.signin.pin, 0, sizeof a->s.signin.pin);
+        scr_reload_unit(a);
+        return;
+    }
+    int ok = who.pin_verifier[0] && model_pin_verify(who.pin_verifier, a->s.signin.pin);
     memset(a->s.signin.pin, 0, sizeof a->s.signin.pin);
     if (ok) {
-        model_person who = *p;
         if (a->pin_fails || a->pin_locked || a->s.signin.who_fails || a->s.signin.who_until) {
             a->pin_fails = 0;
             a->pin_locked = 0;
@@ -166,7 +175,7 @@ static void try_pin(scr_app *a)
     a->pin_fails++;
     if (a->pin_fails >= SCR_PIN_LOCKOUT)
         a->pin_locked = 1;
-    save_pin_state(a, p);
+    save_pin_state(a, &who);
 }
 
 /* A key of the PIN pad that cannot be pressed now: drawn flat and muted,
@@ -271,11 +280,20 @@ void scr_signin_frame(scr_app *a, ui_rect screen)
     ui_rect body = scr_topbar(a, screen, a->have_unit ? a->unit.name : "Blik");
     body = ui_inset(body, ui_dp(u, 16));
     if (!a->have_unit) {
-        ui_wrap(u, body, PLAT_FONT_BODY, UI_TEXT,
-                T("This tablet does not belong to a unit yet. Start Blik with --demo to try it "
-                  "with a demo unit."),
-                1);
+        scr_go(a, SCR_WELCOME);
         return;
+    }
+    if (a->demo) {
+        /* The demo says what it is, and the way out, on its first screen. */
+        ui_rect bar = ui_cut_bottom(&body, ui_dp(u, 60));
+        ui_rect leave = ui_cut_right(&bar, ui_dp(u, 260));
+        ui_label(u, bar, PLAT_FONT_BODY, UI_MUTED,
+                 /* the demo's PIN, DEMO_PIN in app/demo */
+                 ui_fmt(u, T("This is the demo: made-up people, every PIN is %s."), "1234"),
+                 UI_LEFT);
+        if (ui_button(u, ui_ids("signin.leave"), leave, T("Leave the demo"), UI_STYLE_QUIET))
+            a->ask = SCR_ASK_LEAVE_DEMO;
+        ui_cut_bottom(&body, ui_dp(u, 8));
     }
     ui_label(u, ui_cut_top(&body, ui_dp(u, 40)), PLAT_FONT_TITLE, UI_TEXT, T("Who are you?"),
              UI_LEFT);

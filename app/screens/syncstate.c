@@ -171,9 +171,13 @@ void scr_sync_poll(scr_app *a)
     take_state(a, &st);
     int changed = st.rounds != a->sync_state.rounds || st.running != a->sync_state.running ||
                   st.enrolled != a->sync_state.enrolled;
+    int ended = st.rounds != a->sync_state.rounds;
     a->sync_state = st;
     if (changed)
         scr_sync_refresh(a);
+    /* A round may have pulled people, PINs and the unit itself. */
+    if (ended)
+        scr_reload_unit(a);
 }
 
 plat_color scr_sync_color(int state)

@@ -19,6 +19,7 @@
 
 float th_scale = 1.0f;
 const scr_sync *th_sync = NULL;
+int th_demo = 0;
 
 static const char *assets(void)
 {
@@ -72,6 +73,7 @@ th *th_open_dir(const char *dir, int w, int h, const char *lang, int64_t now_ms)
     cfg.sys = t->sys;
     cfg.tr = t->tr;
     cfg.sync = th_sync;
+    cfg.demo = th_demo;
     t->app = scr_app_new(&cfg, t->ui, err, sizeof err);
     NEED(t->app, "starting the app");
     th_frame(t, NULL);
@@ -141,6 +143,13 @@ th *th_open_seeded(const char *name, int w, int h, const char *lang, int n, int6
     NEED(th_seed(d, sys, n, TH_START_MS - 3600000, step_ms) == DB_OK, "seeding observations");
     db_close(d);
     plat_fake_free(sys);
+    return th_open_dir(dir, w, h, lang, TH_START_MS);
+}
+
+th *th_open_empty(const char *name, int w, int h, const char *lang)
+{
+    char dir[1024];
+    NEED(tsupport_tmpdir(name, dir, sizeof dir) == 0, "making a temp folder");
     return th_open_dir(dir, w, h, lang, TH_START_MS);
 }
 
@@ -409,10 +418,12 @@ size_t th_snapshot(th *t, char *out, size_t cap)
 
 void th_render(th *t) { t->video->render(t->video, t->ui->cmds, t->ui->ncmds, UI_BG); }
 
-void th_sign_in(th *t, const char *name)
+void th_sign_in(th *t, const char *name) { th_sign_in_pin(t, name, DEMO_PIN); }
+
+void th_sign_in_pin(th *t, const char *name, const char *pin)
 {
     NEED(th_tap_text(t, name) == 0, "finding the person's tile");
-    for (const char *p = DEMO_PIN; *p; p++) {
+    for (const char *p = pin; *p; p++) {
         char k[2] = {*p, 0};
         NEED(th_tap_text(t, k) == 0, "finding a PIN key");
     }

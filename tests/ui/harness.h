@@ -38,6 +38,8 @@ typedef struct {
 extern float th_scale;
 /* The sync hooks the next th_open gives the app (NULL: none). */
 extern const scr_sync *th_sync;
+/* 1: the next th_open tells the app its store is the demo's. */
+extern int th_demo;
 
 /* A fresh folder under the test's temp dir, the demo unit loaded, the app
  * started in lang ("da" or "en") at w x h pixels. Aborts the test program
@@ -50,6 +52,8 @@ th *th_open(const char *name, int w, int h, const char *lang);
 int th_seed(db *d, plat_sys *sys, int n, int64_t end_ms, int64_t step_ms);
 /* Like th_open, with th_seed's n observations in the store first. */
 th *th_open_seeded(const char *name, int w, int h, const char *lang, int n, int64_t step_ms);
+/* A fresh, empty folder: a tablet started for the first time, no demo. */
+th *th_open_empty(const char *name, int w, int h, const char *lang);
 /* Like th_open but on an existing folder (after th_kill or th_close). */
 th *th_open_dir(const char *dir, int w, int h, const char *lang, int64_t now_ms);
 /* Closes the app as a kill would leave it (nothing saved on the way out)
@@ -97,5 +101,7 @@ void th_render(th *t);
 int th_min_target_dp(th *t);
 /* Signs in as the named person with the demo PIN, from the sign-in screen. */
 void th_sign_in(th *t, const char *name);
+/* Taps the named person's tile and types pin on the keypad, then OK. */
+void th_sign_in_pin(th *t, const char *name, const char *pin);
 
 #endif

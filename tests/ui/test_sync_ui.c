@@ -367,6 +367,15 @@ static void test_enrolment_form(void **state)
         th_key(t, PLAT_KEY_BACKSPACE);
     th_type(t, "https://blik.example.dk");
     TAP(t, "Færdig");
+    /* No name yet: refused on the tablet, nothing sent. */
+    REVEAL(t, "Tilmeld denne tablet", 640, 400);
+    TAP(t, "Tilmeld denne tablet");
+    SEES(t, "Giv tabletten et navn, så administratoren kan kende den fra de andre.");
+    assert_int_equal(fs.enrols, 0);
+    REVEAL(t, "fx Stue 3 – blå", 640, 400);
+    TAP(t, "fx Stue 3 – blå");
+    th_type(t, "Stue 3 – blå");
+    TAP(t, "Færdig");
     static const struct {
         scr_enrol_outcome o;
         const char *words;
@@ -387,6 +396,7 @@ static void test_enrolment_form(void **state)
         assert_int_equal(fs.enrols, (int)i + 1);
         assert_string_equal(fs.last.url, "https://blik.example.dk");
         assert_string_equal(fs.last.code, "K7QMX-2PWRT");
+        assert_string_equal(fs.last.name, "Stue 3 – blå");
     }
     assert_false(fs.st.enrolled);
     /* The CA, pasted. */
