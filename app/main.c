@@ -164,6 +164,11 @@ static int run_store(const char *dir, const plat_sys *sys, int demo, const char 
 #ifdef BLIK_HAVE_SYNC
     link_sync_free(ls);
 #endif
+    /* Revoked with wipe: with the sync worker stopped, this is the last
+     * handle on the store; its files go and a fresh store takes their
+     * place, which the next run opens on the welcome screen. */
+    if (*ask == SCR_ASK_WIPE && db_wipe(d) != DB_OK)
+        fprintf(stderr, "blik: the tablet's store could not be erased whole: %s\n", db_errmsg(d));
     db_close(d);
     return rc;
 }

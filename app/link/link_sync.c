@@ -244,6 +244,10 @@ static scr_enrol_outcome hook_enrol_result(void *ctx, char *detail, size_t cap)
             s->engine = start_engine(s);
             if (s->engine)
                 sync_engine_now(s->engine);
+        } else if (out == SCR_ENROL_OK) {
+            /* Enrolled again (after a revocation): the worker waits its
+             * longest; what is waiting goes now, with the new credentials. */
+            sync_engine_now(s->engine);
         }
     }
     return out;

@@ -143,8 +143,10 @@ typedef struct {
  * started again on the other store. scr_run() returns when one is asked. */
 typedef enum {
     SCR_ASK_NONE = 0,
-    SCR_ASK_DEMO,      /* "try the demo": open the demo's own store */
-    SCR_ASK_LEAVE_DEMO /* back to the real store and its welcome screen */
+    SCR_ASK_DEMO,       /* "try the demo": open the demo's own store */
+    SCR_ASK_LEAVE_DEMO, /* back to the real store and its welcome screen */
+    SCR_ASK_WIPE        /* the server said device_wiped: delete the real store's files
+                         * (db_wipe, once sync has stopped) and start anew on it */
 } scr_ask;
 
 /*

@@ -101,9 +101,29 @@ void scr_settings_frame(scr_app *a, ui_rect screen)
     ui_rect col = {view.x, 0, view.w - ui_dp(u, 12), 0};
     int on = enrolled(a);
 
-    /* Server and sync. */
+    /* Server and sync. A revoked tablet says so, what happens to its
+     * waiting work, and offers the form again; a leader is signed in here,
+     * so a leader's PIN came first. */
     scr_heading(a, col, &y, T("Server"));
-    if (on) {
+    int revoked = on && (a->sync_state.problem == SCR_SYNC_REVOKED ||
+                         a->sync_state.problem == SCR_SYNC_UNAUTHORIZED);
+    if (revoked && a->enrol_done != SCR_ENROL_OK) {
+        y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_BODY, UI_DANGER,
+                     a->sync_state.problem == SCR_SYNC_REVOKED
+                         ? T("An administrator revoked this tablet, so the server accepts nothing "
+                             "from it. Enrol it again with a new code.")
+                         : T("The server no longer knows this tablet. Enrol it again with a new "
+                             "code."),
+                     1) +
+             ui_dp(u, 8);
+        y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_SMALL, UI_TEXT,
+                     T("Work not sent yet stays on this tablet. Enrolled again to the same unit, "
+                       "it is sent; enrolled to another unit, it is kept and shown as refused, "
+                       "with the reason."),
+                     1) +
+             ui_dp(u, 12);
+        y += scr_enrol_draw(a, col, y, lid, view.y + view.h);
+    } else if (on) {
         ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 40)), PLAT_FONT_BODY, UI_TEXT,
                  ui_fmt(u, T("Connected to %s"), a->set_server), UI_LEFT);
         y += ui_dp(u, 44);

@@ -173,6 +173,18 @@ void scr_sync_poll(scr_app *a)
                   st.enrolled != a->sync_state.enrolled;
     int ended = st.rounds != a->sync_state.rounds;
     a->sync_state = st;
+    /* A lost or stolen tablet: the worker has erased every row already;
+     * the program now deletes the files and starts again on a fresh store,
+     * so the app ends here, whoever is signed in, without saving a place. */
+    if (st.problem == SCR_SYNC_WIPED && !a->demo) {
+        a->ask = SCR_ASK_WIPE;
+        return;
+    }
+    /* Revoked since the last enrolment: its "enrolled" no longer holds,
+     * and the form is offered again. */
+    if (ended && !a->enrolling &&
+        (st.problem == SCR_SYNC_REVOKED || st.problem == SCR_SYNC_UNAUTHORIZED))
+        a->enrol_done = SCR_ENROL_PENDING;
     if (changed)
         scr_sync_refresh(a);
     /* A round may have pulled people, PINs and the unit itself. */
@@ -225,10 +237,16 @@ void scr_sync_chip(scr_app *a, ui_rect *in)
     int review = a->s.signed_in && (a->sc.conflicts > 0 || a->sc.rejected > 0);
     int enrolled = a->sync_state.enrolled && a->sync && a->sync->now;
     int leader = a->s.signed_in && a->s.user.role == MODEL_ROLE_LEADER;
+    /* A revoked tablet is enrolled again in the settings: a leader's tap
+     * goes there, where the form is. */
+    int revoked = a->sync_state.problem == SCR_SYNC_REVOKED ||
+                  a->sync_state.problem == SCR_SYNC_UNAUTHORIZED;
     int tappable = review || enrolled || (leader && a->screen != SCR_SETTINGS);
     if (tappable && ui_area(u, ui_ids("top.sync"), chip, &held)) {
         if (review && a->screen != SCR_REVIEW) {
             scr_go(a, SCR_REVIEW);
+        } else if (revoked && leader && a->screen != SCR_SETTINGS) {
+            scr_go(a, SCR_SETTINGS);
         } else if (enrolled) {
             a->sync->now(a->sync->ctx);
         } else if (leader) {

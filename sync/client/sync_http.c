@@ -379,8 +379,7 @@ int sync_http_error(sync_client *c, const sync_http_resp *r, const char *doing)
         return sync_fail(c, SYNC_REVOKED,
                          "An administrator revoked this tablet, so the server accepts "
                          "nothing from it. Enrol it again; what was not sent stays on "
-                         "this tablet (%s)",
-                         e.msg);
+                         "this tablet.");
     case PROTO_E_WIPED:
         /* A lost or stolen tablet: what it holds goes at once, on this
          * thread's own handle, before anyone can look again; the app then
@@ -393,8 +392,7 @@ int sync_http_error(sync_client *c, const sync_http_resp *r, const char *doing)
                              db_errmsg(c->d));
         return sync_fail(c, SYNC_WIPED,
                          "An administrator revoked this tablet and asked for its data to be "
-                         "erased (%s)",
-                         e.msg);
+                         "erased; it was erased.");
     case PROTO_E_UPDATE_REQUIRED:
         return sync_fail(c, SYNC_UPDATE_APP, "The server needs a newer version of this app: %s",
                          e.msg);
