@@ -103,11 +103,16 @@ static int counter_index(const model_template *t, const char *key)
     return -1;
 }
 
-/* The rates of a period, from its counts and the time observed in it. */
+/* The rates of a period, from its counts and the time observed in it,
+ * under the model's floor: a period of one short observation has none. */
 static void bucket_rates(db_hist_bucket *k)
 {
-    for (int c = 0; c < MODEL_MAX_COUNTERS; c++)
-        k->per_10min[c] = model_rate_per_10min(k->counts[c], k->observed_ms);
+    k->has_rate = 1;
+    for (int c = 0; c < MODEL_MAX_COUNTERS; c++) {
+        k->per_10min[c] = 0;
+        if (!model_rate(k->counts[c], k->observed_ms, &k->per_10min[c]))
+            k->has_rate = 0;
+    }
 }
 
 int db_hist_focus(db *d, const db_hist_filter *f, const model_focus *focus, const model_template *t,

@@ -39,7 +39,8 @@ typedef struct {
     int rated[MODEL_MAX_SIGNS];                     /* observations in which it was rated */
     int64_t counts[MODEL_MAX_COUNTERS];             /* taps, undone ones taken out */
     int64_t observed_ms;                            /* the observations' total duration */
-    double per_10min[MODEL_MAX_COUNTERS];           /* counts per 10 minutes observed */
+    int has_rate; /* 1 if observed_ms reaches the model's floor for a rate */
+    double per_10min[MODEL_MAX_COUNTERS]; /* counts per 10 minutes observed; 0 without has_rate */
 } db_hist_bucket;
 
 /* The first and last started_at of the finished observations matching f;

@@ -93,7 +93,14 @@ int scr_seen_card(scr_app *a, ui_rect col, int y)
         sign_h += ui_wrap(u, ui_r(0, 0, w - ui_dp(u, 150), 0), PLAT_FONT_BODY, UI_TEXT,
                           o->focus.signs[s].text, 0) +
                   ui_dp(u, 6);
-    int h = ui_dp(u, 12 + 24 + 8) + lines * row + sign_h + ui_dp(u, 24);
+    double rate;
+    int has_rate = model_rate(0, d, &rate);
+    /* Too short for rates: the counts alone, and one line saying why. */
+    int floor_h = has_rate || t->n_counters == 0 ? 0
+                                                 : ui_wrap(u, ui_r(0, 0, w, 0), PLAT_FONT_SMALL,
+                                                           UI_MUTED, scr_rate_floor_text(a), 0) +
+                                                       ui_dp(u, 6);
+    int h = ui_dp(u, 12 + 24 + 8) + lines * row + sign_h + floor_h + ui_dp(u, 24);
     ui_fill(u, ui_r(col.x, y, col.w, h), UI_SURFACE, ui_dp(u, 12));
     y += ui_dp(u, 12);
     ui_text(u, PLAT_FONT_SMALL, x, y, UI_PRIMARY_DARK, T("Feed back: what was seen"));
@@ -106,16 +113,19 @@ int scr_seen_card(scr_app *a, ui_rect col, int y)
              ui_fmt(u, "%s  \xC2\xB7  %s", when, scr_duration(a, d)), UI_LEFT);
     y += row;
     for (int i = 0; i < t->n_counters; i++) {
-        double rate = model_rate_per_10min(o->tally.counts[i], d);
         ui_rect r = {x, y, w, row};
         ui_rect num = ui_cut_right(&r, ui_dp(u, 190));
         ui_label(u, r, PLAT_FONT_BODY, UI_TEXT, t->counters[i].label, UI_LEFT);
         ui_label(u, num, PLAT_FONT_BOLD, UI_TEXT,
-                 ui_fmt(u, "%d  (%s)", o->tally.counts[i],
-                        ui_fmt(u, T("%s per 10 min"), scr_decimal(a, "%.1f", rate))),
+                 has_rate ? ui_fmt(u, "%d  (%s)", o->tally.counts[i],
+                                   scr_rate_text(a, o->tally.counts[i], d))
+                          : ui_fmt(u, "%d", o->tally.counts[i]),
                  UI_RIGHT);
         y += row;
     }
+    if (floor_h)
+        y += ui_wrap(u, ui_r(x, y, w, 0), PLAT_FONT_SMALL, UI_MUTED, scr_rate_floor_text(a), 1) +
+             ui_dp(u, 6);
     y += ui_dp(u, 6);
     /* The level column is as wide as its widest word ("Ikke vurderet"
      * whole, never cut), up to a third of the width. */

@@ -235,7 +235,7 @@ static int rate_chart(scr_app *a, ui_rect col, int y)
         ui_fill(u, ui_r(lx, ly + ui_dp(u, 8), sq, sq), PALETTE(i), ui_dp(u, 3));
         /* Each counter with its rate over the whole range. */
         const char *label = t->counters[i].label;
-        if (a->s.progress.total.observed_ms > 0) {
+        if (a->s.progress.total.has_rate) {
             double r = a->s.progress.total.per_10min[i];
             label = ui_fmt(u, "%s  \xC2\xB7  %s", label,
                            ui_fmt(u, T("%s per 10 min"), scr_decimal(a, "%.1f", r)));
@@ -247,7 +247,7 @@ static int rate_chart(scr_app *a, ui_rect col, int y)
     double top = 0;
     for (int b = 0; b < a->s.progress.n; b++) {
         const db_hist_bucket *k = &a->s.progress.buckets[b];
-        for (int i = 0; i < t->n_counters && k->observed_ms > 0; i++) {
+        for (int i = 0; i < t->n_counters && k->has_rate; i++) {
             double r = k->per_10min[i];
             if (r > top)
                 top = r;
@@ -281,9 +281,14 @@ static int rate_chart(scr_app *a, ui_rect col, int y)
     for (int b = 0; b < a->s.progress.n; b++) {
         const db_hist_bucket *k = &a->s.progress.buckets[b];
         int sx = plot.x + b * slot + ui_dp(u, 3);
-        if (k->n_obs == 0 || k->observed_ms <= 0) {
+        if (k->n_obs == 0 || !k->has_rate) {
             ui_fill(u, ui_r(sx, plot.y + plot.h - ui_dp(u, 3), slot - ui_dp(u, 6), ui_dp(u, 3)),
                     NO_DATA, 0);
+            /* Observed, but too briefly for a rate: said, not drawn as 0. */
+            if (k->n_obs > 0 && slot >= ui_dp(u, 56))
+                ui_label(u,
+                         ui_r(sx, plot.y + plot.h - ui_dp(u, 30), slot - ui_dp(u, 6), ui_dp(u, 24)),
+                         PLAT_FONT_SMALL, UI_MUTED, T("too short"), UI_CENTER);
         } else {
             for (int i = 0; i < t->n_counters; i++) {
                 double r = k->per_10min[i];

@@ -373,6 +373,14 @@ void scr_feedback_frame(scr_app *a, ui_rect screen);
 /* Saves what was typed as the feedback if it differs from the store's;
  * given = 1 also marks it as given. */
 void scr_feedback_commit(scr_app *a, int given);
+/* The colour of state timer s of a template, in the timeline and in "time
+ * in each state"; never a counter's colour. */
+plat_color scr_state_color(int s);
+/* A count's rate per 10 minutes in words ("2,5 per 10 min"), or "too
+ * short for a rate" below the model's floor; in the frame arena. */
+const char *scr_rate_text(scr_app *a, int64_t count, int64_t duration_ms);
+/* The sentence saying why an observation has no rates. */
+const char *scr_rate_floor_text(scr_app *a);
 /* What was seen, compactly: who, where, when, counts with their rate, and
  * each sign's rating; draws at y in col and returns the height. */
 int scr_seen_card(scr_app *a, ui_rect col, int y);

@@ -10,6 +10,16 @@ static const plat_color palette[] = {0x1F6F78FFu, 0xE0A33BFFu, 0x7A5BA6FFu,
                                      0x3C8D4EFFu, 0xB3412EFFu, 0x2F6DB5FFu};
 #define PALETTE(i) palette[(i) % (int)(sizeof palette / sizeof palette[0])]
 
+/* The state timers have colours of their own, none a counter's, so that
+ * two states (and a state and a counter) are told apart in the timeline
+ * and in "time in each state". */
+static const plat_color state_palette[] = {0x5B6BBFFFu, 0xC0567EFFu, 0x8A6D3BFFu, 0x3E9A9AFFu};
+
+plat_color scr_state_color(int s)
+{
+    return state_palette[s % (int)(sizeof state_palette / sizeof state_palette[0])];
+}
+
 static int64_t duration(const scr_app *a)
 {
     const model_observation *o = &a->s.cur.obs;
@@ -76,7 +86,7 @@ static int timeline(scr_app *a, ui_rect r, int draw)
                 int64_t end = ev ? ev->at : t0 + duration(a);
                 int x0 = XAT(since), x1 = XAT(end);
                 ui_fill(u, ui_r(x0, y + ui_dp(u, 6), x1 - x0 > 2 ? x1 - x0 : 2, rh - ui_dp(u, 12)),
-                        0x7A5BA6CCu, ui_dp(u, 4));
+                        scr_state_color(s), ui_dp(u, 4));
                 since = -1;
             }
         }
@@ -104,6 +114,25 @@ static int timeline(scr_app *a, ui_rect r, int draw)
     }
 #undef XAT
     return h;
+}
+
+const char *scr_rate_text(scr_app *a, int64_t count, int64_t duration_ms)
+{
+    double rate;
+    if (!model_rate(count, duration_ms, &rate))
+        return T("too short for a rate");
+    return ui_fmt(a->ui, T("%s per 10 min"), scr_decimal(a, "%.1f", rate));
+}
+
+const char *scr_rate_floor_text(scr_app *a)
+{
+    return ui_fmt(a->ui,
+                  NT("A rate per 10 minutes needs at least %d minute observed; this observation "
+                     "is shorter.",
+                     "A rate per 10 minutes needs at least %d minutes observed; this observation "
+                     "is shorter.",
+                     MODEL_RATE_MIN_MS / 60000),
+                  MODEL_RATE_MIN_MS / 60000);
 }
 
 void scr_summary_enter(scr_app *a)
@@ -333,6 +362,12 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
     ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 36)), PLAT_FONT_BOLD, UI_MUTED,
              T("Counts and rate per 10 minutes"), UI_LEFT);
     y += ui_dp(u, 40);
+    double rate;
+    int rated = model_rate(0, d, &rate);
+    if (!rated && t->n_counters > 0)
+        y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_SMALL, UI_MUTED, scr_rate_floor_text(a),
+                     1) +
+             ui_dp(u, 10);
     int cols = col.w > ui_dp(u, 900) ? 4 : col.w > ui_dp(u, 560) ? 3 : 2;
     int gap = ui_dp(u, 10), cw = (col.w - gap * (cols - 1)) / cols, ch = ui_dp(u, 104);
     for (int i = 0; i < t->n_counters; i++) {
@@ -344,11 +379,10 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
         in.w -= ui_dp(u, 6);
         ui_label(u, ui_cut_top(&in, ui_line_h(u, PLAT_FONT_HUGE)), PLAT_FONT_HUGE, UI_TEXT,
                  ui_fmt(u, "%d", o->tally.counts[i]), UI_LEFT);
-        double rate = model_rate_per_10min(o->tally.counts[i], d);
         ui_label(u, ui_cut_top(&in, in.h / 2), PLAT_FONT_SMALL, UI_TEXT, t->counters[i].label,
                  UI_LEFT);
-        ui_label(u, in, PLAT_FONT_SMALL, UI_MUTED,
-                 ui_fmt(u, T("%s per 10 min"), scr_decimal(a, "%.1f", rate)), UI_LEFT);
+        ui_label(u, in, PLAT_FONT_SMALL, UI_MUTED, scr_rate_text(a, o->tally.counts[i], d),
+                 UI_LEFT);
     }
     y += ((t->n_counters + cols - 1) / cols) * (ch + gap) + ui_dp(u, 14);
 
@@ -367,7 +401,8 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
                      ui_fmt(u, "%s (%d %%)", scr_duration(a, ms), pct), UI_RIGHT);
             ui_rect bar = ui_inset(r, ui_dp(u, 10));
             ui_fill(u, bar, UI_BG, ui_dp(u, 6));
-            ui_fill(u, ui_r(bar.x, bar.y, bar.w * pct / 100, bar.h), 0x7A5BA6FFu, ui_dp(u, 6));
+            ui_fill(u, ui_r(bar.x, bar.y, bar.w * pct / 100, bar.h), scr_state_color(s),
+                    ui_dp(u, 6));
             y += ui_dp(u, 46);
         }
         y += ui_dp(u, 14);

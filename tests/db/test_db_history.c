@@ -219,6 +219,10 @@ static void test_progression(void **state)
     assert_int_equal(b[2].counts[oq], 5);
     assert_int_equal(b[0].observed_ms, 30 * 60000);
     assert_int_equal(b[2].observed_ms, 30 * 60000);
+    /* Rates only where at least five minutes were observed. */
+    assert_int_equal(b[0].has_rate, 1);
+    assert_int_equal(b[1].has_rate, 0);
+    assert_true(b[1].per_10min[oq] == 0.0);
     assert_int_equal(tot.n_obs, 3);
     assert_int_equal(tot.at_level[0][0], 1);
     assert_int_equal(tot.at_level[0][1], 1);
