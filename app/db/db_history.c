@@ -204,6 +204,77 @@ int db_hist_focus(db *d, const db_hist_filter *f, const model_focus *focus, cons
     return db_ok(d);
 }
 
+/* A reflection counts once it holds words; "new" compares the version the
+ * observer opened with the one the store now holds, so a rewrite (here or
+ * pulled from another tablet) is new again. */
+#define RE_HAS_WORDS " (r.text <> '' OR r.next_step <> '')"
+
+int db_reflection_state(db *d, const char *obs_id, int *state)
+{
+    *state = DB_RE_NONE;
+    sqlite3_stmt *st = db_stmt(d, "SELECT s.seen_updated_at IS r.updated_at FROM reflection r"
+                                  " LEFT JOIN reflection_seen s"
+                                  " ON s.observation_id = r.observation_id"
+                                  " WHERE r.observation_id = ?1 AND" RE_HAS_WORDS);
+    if (!st)
+        return DB_INTERNAL;
+    db_bind_text(st, 1, obs_id ? obs_id : "");
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW)
+        *state = sqlite3_column_int(st, 0) ? DB_RE_SEEN : DB_RE_NEW;
+    sqlite3_reset(st);
+    return src == SQLITE_ROW || src == SQLITE_DONE
+               ? db_ok(d)
+               : db_sqlite_fail(d, src, "reading the reflection");
+}
+
+int db_reflection_mark_seen(db *d, const char *obs_id, const char *person_id)
+{
+    int rc = db_begin(d);
+    if (rc != DB_OK)
+        return rc;
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO reflection_seen(observation_id, seen_updated_at)"
+                                  " SELECT r.observation_id, r.updated_at FROM reflection r"
+                                  " JOIN observation o ON o.id = r.observation_id"
+                                  " WHERE r.observation_id = ?1 AND o.observer_id = ?2"
+                                  " ON CONFLICT(observation_id) DO UPDATE"
+                                  " SET seen_updated_at = excluded.seen_updated_at");
+    if (!st)
+        return db_end(d, DB_INTERNAL);
+    db_bind_text(st, 1, obs_id ? obs_id : "");
+    db_bind_text(st, 2, person_id ? person_id : "");
+    int src = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (src != SQLITE_DONE)
+        rc = db_sqlite_fail(d, src, "noting the reflection as read");
+    return db_end(d, rc);
+}
+
+int db_reflections_new(db *d, const char *unit_id, const char *observer_id, int max, model_id *out,
+                       int *n)
+{
+    *n = 0;
+    sqlite3_stmt *st = db_stmt(d, "SELECT o.id FROM observation o"
+                                  " JOIN reflection r ON r.observation_id = o.id"
+                                  " LEFT JOIN reflection_seen s ON s.observation_id = o.id"
+                                  " WHERE o.unit_id = ?1 AND o.observer_id = ?2"
+                                  " AND o.status = " DB_SQL_OBS_FINISHED " AND" RE_HAS_WORDS
+                                  " AND s.seen_updated_at IS NOT r.updated_at"
+                                  " ORDER BY r.updated_at DESC, o.id LIMIT ?3");
+    if (!st)
+        return DB_INTERNAL;
+    db_bind_text(st, 1, unit_id ? unit_id : "");
+    db_bind_text(st, 2, observer_id ? observer_id : "");
+    sqlite3_bind_int(st, 3, max);
+    int src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+        db_col_text(st, 0, out[(*n)++], sizeof(model_id));
+    sqlite3_reset(st);
+    return src == SQLITE_ROW || src == SQLITE_DONE
+               ? db_ok(d)
+               : db_sqlite_fail(d, src, "finding new reflections");
+}
+
 static void read_revision(sqlite3_stmt *st, void *out)
 {
     db_revision *r = out;

@@ -60,6 +60,31 @@ int db_hist_focus(db *d, const db_hist_filter *f, const model_focus *focus, cons
                   int64_t origin, int64_t width_ms, int max, db_hist_bucket *out, int *n,
                   db_hist_bucket *total);
 
+/* ---- the reflection, read back by the observer ---- */
+
+/* An observation's reflection as its observer knows it on this tablet. */
+typedef enum {
+    DB_RE_NONE = 0, /* no reflection (or only an empty one) */
+    DB_RE_SEEN = 1, /* the observer has opened it as it now stands */
+    DB_RE_NEW = 2   /* written or rewritten since the observer last opened it */
+} db_re_state;
+
+/* Whether the observation has a reflection and whether it is new to its
+ * observer; *state is a db_re_state. */
+int db_reflection_state(db *d, const char *obs_id, int *state);
+
+/* Marks the reflection as opened, as it now stands, when person_id is the
+ * observation's observer; for anyone else (the observee, a leader) and
+ * with no reflection it changes nothing and returns DB_OK. Kept on this
+ * tablet only, never a change for sync. */
+int db_reflection_mark_seen(db *d, const char *obs_id, const char *person_id);
+
+/* The finished observations of the unit observed by observer_id whose
+ * reflection is new to them, the newest reflection first: at most max ids
+ * into out, *n how many. */
+int db_reflections_new(db *d, const char *unit_id, const char *observer_id, int max, model_id *out,
+                       int *n);
+
 /* ---- revisions of corrected observations ---- */
 
 #define DB_REV_WHAT_MAX 16

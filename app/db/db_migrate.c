@@ -178,7 +178,16 @@ _Static_assert(DB_DRAFT_NOTE == 0 && DB_DRAFT_SKIPPED == 1 && DB_DRAFT_FB_WORKS 
                    DB_DRAFT_RE_NEXT == 6,
                "step 6 moved the kv drafts with these field numbers");
 
-static const char *const steps[] = {step1, step2, step3, step4, step5, step6};
+/* Step 7: which version of an observation's reflection its observer has
+ * opened on this tablet, so that home can say "new reflection" until they
+ * have read it, and again when the observee rewrites it. Kept here only
+ * (never a change for sync); it goes with its observation. */
+static const char step7[] =
+    "CREATE TABLE reflection_seen("
+    "  observation_id TEXT PRIMARY KEY REFERENCES observation(id) ON DELETE CASCADE,"
+    "  seen_updated_at INTEGER NOT NULL) WITHOUT ROWID;";
+
+static const char *const steps[] = {step1, step2, step3, step4, step5, step6, step7};
 _Static_assert(sizeof steps / sizeof steps[0] == DB_SCHEMA_VERSION,
                "one migration step per schema version");
 

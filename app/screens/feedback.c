@@ -30,6 +30,7 @@ void scr_feedback_enter(scr_app *a)
     scr_draft_get(a, DB_DRAFT_FB_WORKS, a->s.feedback.works, sizeof a->s.feedback.works);
     scr_draft_get(a, DB_DRAFT_FB_WONDER, a->s.feedback.wonder, sizeof a->s.feedback.wonder);
     scr_draft_get(a, DB_DRAFT_FB_NEXT, a->s.feedback.next, sizeof a->s.feedback.next);
+    scr_reflection_read_back(a);
     ui_list_scroll_to(a->ui, ui_ids("fb.list"), 0);
     ui_list_scroll_to(a->ui, ui_ids("fb.seen"), 0);
 }
@@ -262,6 +263,11 @@ void scr_feedback_frame(scr_app *a, ui_rect screen)
         ui_id lid = ui_ids("fb.list");
         int top = ui_list_begin(u, lid, right), y = top;
         ui_rect col = {right.x, 0, right.w - ui_dp(u, 12), 0};
+        /* The observee's reflection, once it has come back, above the
+         * feedback it answers. */
+        int rh = scr_reflection_card(a, col, y);
+        if (rh > 0)
+            y += rh + ui_dp(u, 16);
         if (portrait) {
             y += scr_feedup_card(a, col, y) + ui_dp(u, 12);
             y += scr_seen_card(a, col, y) + ui_dp(u, 16);

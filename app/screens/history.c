@@ -74,8 +74,17 @@ static void load_page(scr_app *a)
                                  scr_person_name(a, o->observee_id));
         int n = snprintf(r->sub, sizeof r->sub, "%s  \xC2\xB7  %s  \xC2\xB7  %s", who, room, when);
         if (o->revision > 1 && n > 0 && (size_t)n < sizeof r->sub)
+            n += snprintf(r->sub + n, sizeof r->sub - (size_t)n, "  \xC2\xB7  %s",
+                          ui_fmt(a->ui, T("corrected, version %d"), o->revision));
+        /* The loop's last step in the row: a reflection, new to the
+         * observer until they open it. */
+        int re = DB_RE_NONE;
+        if (db_reflection_state(a->db, o->id, &re) != DB_OK)
+            re = DB_RE_NONE;
+        int mine = !strcmp(o->observer_id, a->s.user.id);
+        if (re != DB_RE_NONE && n > 0 && (size_t)n < sizeof r->sub)
             snprintf(r->sub + n, sizeof r->sub - (size_t)n, "  \xC2\xB7  %s",
-                     ui_fmt(a->ui, T("corrected, version %d"), o->revision));
+                     re == DB_RE_NEW && mine ? T("new reflection") : T("with reflection"));
         scr_row_sync(a, r);
     }
     a->s.history.more = got == want && a->s.history.nrows < SCR_MAX_HIST;

@@ -58,6 +58,33 @@ static void load_rows(scr_app *a, db_obs_filter *f, scr_row *rows, int *n, int w
     }
 }
 
+/* Reflections written (or rewritten) on observations I made, that I have
+ * not opened since: the loop comes back to the observer. */
+static void load_new_reflections(scr_app *a)
+{
+    a->s.home.nnew_re = 0;
+    model_id ids[SCR_MAX_LIST];
+    int n = 0;
+    int rc = db_reflections_new(a->db, a->unit.id, a->s.user.id, SCR_MAX_LIST, ids, &n);
+    for (int i = 0; rc == DB_OK && i < n; i++) {
+        model_observation *o = &a->s.scratch_obs[0];
+        model_reflection *re = &a->s.cur_re; /* scratch: no observation is open at home */
+        if ((rc = db_obs_get(a->db, ids[i], o)) != DB_OK ||
+            (rc = db_reflection_get(a->db, ids[i], re)) != DB_OK)
+            break;
+        scr_row *r = &a->s.home.new_re[a->s.home.nnew_re++];
+        make_row(a, o, r, 0);
+        char when[32];
+        scr_when(re->updated_at, when, sizeof when);
+        snprintf(r->sub, sizeof r->sub, "%s  \xC2\xB7  %s",
+                 ui_fmt(a->ui, T("Reflection from %s"), scr_person_name(a, o->observee_id)), when);
+    }
+    if (rc != DB_OK) {
+        a->s.home.nnew_re = 0;
+        scr_set_error(a, rc);
+    }
+}
+
 void scr_home_enter(scr_app *a)
 {
     if (!a->s.signed_in)
@@ -86,6 +113,7 @@ void scr_home_enter(scr_app *a)
     f.observer_id = NULL;
     f.observee_id = a->s.user.id;
     load_rows(a, &f, a->s.home.to_reflect, &a->s.home.nto_reflect, 2);
+    load_new_reflections(a);
     ui_list_scroll_to(a->ui, ui_ids("home.list"), 0);
 }
 
@@ -125,7 +153,8 @@ static int section(scr_app *a, ui_rect view, int *y, const char *title, const ch
             return 1;
         }
         ui_fill(u, r, held ? UI_SOFT : UI_SURFACE, ui_dp(u, 10));
-        ui_fill(u, ui_r(r.x, r.y, ui_dp(u, 6), r.h), target == SCR_OBSERVE ? UI_ACCENT : UI_PRIMARY,
+        ui_fill(u, ui_r(r.x, r.y, ui_dp(u, 6), r.h),
+                target != SCR_FEEDBACK && target != SCR_REFLECTION ? UI_ACCENT : UI_PRIMARY,
                 ui_dp(u, 3));
         ui_rect in = ui_inset(r, ui_dp(u, 12));
         in.x += ui_dp(u, 6);
@@ -135,6 +164,16 @@ static int section(scr_app *a, ui_rect view, int *y, const char *title, const ch
     }
     *y += ui_dp(u, 8);
     return 0;
+}
+
+/* New reflections come first, and only when there are some: news, not a
+ * list to keep empty. Returns 1 if a row was opened. */
+static int new_section(scr_app *a, ui_rect view, int *y)
+{
+    if (a->s.home.nnew_re == 0)
+        return 0;
+    return section(a, view, y, NT("New reflection", "New reflections", a->s.home.nnew_re), "",
+                   a->s.home.new_re, a->s.home.nnew_re, SCR_SUMMARY, "home.newre");
 }
 
 /* The active focuses as cards; a tap starts a new observation on that
@@ -210,7 +249,8 @@ void scr_home_frame(scr_app *a, ui_rect screen)
     if (scr_portrait(a)) {
         ui_id lid = ui_ids("home.list");
         int top = ui_list_begin(u, lid, body), y = top;
-        int opened = section(a, body, &y, T("My drafts"), T("No drafts. Everything is finished."),
+        int opened = new_section(a, body, &y) ||
+                     section(a, body, &y, T("My drafts"), T("No drafts. Everything is finished."),
                              a->s.home.drafts, a->s.home.ndrafts, SCR_OBSERVE, "home.draft") ||
                      section(a, body, &y, T("Awaiting my feedback"),
                              T("Nothing awaits your feedback."), a->s.home.to_feedback,
@@ -228,7 +268,8 @@ void scr_home_frame(scr_app *a, ui_rect screen)
     ui_cut_left(&body, gap);
     ui_id lid = ui_ids("home.list");
     int top = ui_list_begin(u, lid, left), y = top;
-    int opened = section(a, left, &y, T("My drafts"), T("No drafts. Everything is finished."),
+    int opened = new_section(a, left, &y) ||
+                 section(a, left, &y, T("My drafts"), T("No drafts. Everything is finished."),
                          a->s.home.drafts, a->s.home.ndrafts, SCR_OBSERVE, "home.draft") ||
                  section(a, left, &y, T("Awaiting my feedback"), T("Nothing awaits your feedback."),
                          a->s.home.to_feedback, a->s.home.nto_feedback, SCR_FEEDBACK, "home.fb") ||

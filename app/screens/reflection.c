@@ -34,6 +34,78 @@ void scr_reflection_enter(scr_app *a)
     ui_list_scroll_to(a->ui, ui_ids("re.read"), 0);
 }
 
+void scr_reflection_read_back(scr_app *a)
+{
+    a->s.have_cur_re = a->s.cur_re_new = 0;
+    if (!a->s.have_cur)
+        return;
+    int state = DB_RE_NONE;
+    int rc = db_reflection_state(a->db, a->s.cur.obs.id, &state);
+    if (rc == DB_OK && state != DB_RE_NONE)
+        rc = db_reflection_get(a->db, a->s.cur.obs.id, &a->s.cur_re);
+    if (rc != DB_OK) {
+        scr_set_error(a, rc);
+        return;
+    }
+    if (state == DB_RE_NONE)
+        return;
+    a->s.have_cur_re = 1;
+    if (!strcmp(a->s.cur.obs.observer_id, a->s.user.id)) {
+        a->s.cur_re_new = state == DB_RE_NEW;
+        scr_set_error(a, db_reflection_mark_seen(a->db, a->s.cur.obs.id, a->s.user.id));
+    }
+}
+
+/* Measured with draw = 0, drawn with draw = 1, so the card's background
+ * goes under its text. */
+static int re_card(scr_app *a, ui_rect col, int y, int draw)
+{
+    ui_ctx *u = a->ui;
+    const model_reflection *r = &a->s.cur_re;
+    int x = col.x + ui_dp(u, 14), w = col.w - ui_dp(u, 28), y0 = y;
+    char when[32];
+    scr_when(r->updated_at, when, sizeof when);
+    y += ui_dp(u, 12);
+    const char *head = ui_fmt(u, T("Reflection from %s, %s"), scr_person_name(a, r->author_id),
+                              when);
+    if (a->s.cur_re_new) {
+        const char *badge = T("New");
+        int bw = ui_measure(u, PLAT_FONT_SMALL, badge) + ui_dp(u, 16);
+        if (draw) {
+            ui_fill(u, ui_r(x + w - bw, y - ui_dp(u, 2), bw, ui_dp(u, 26)), UI_ACCENT,
+                    ui_dp(u, 13));
+            ui_label(u, ui_r(x + w - bw, y - ui_dp(u, 2), bw, ui_dp(u, 26)), PLAT_FONT_SMALL,
+                     UI_TEXT, badge, UI_CENTER);
+        }
+        w -= bw + ui_dp(u, 8);
+    }
+    y += ui_wrap(u, ui_r(x, y, w, 0), PLAT_FONT_SMALL, UI_PRIMARY_DARK, head, draw) + ui_dp(u, 8);
+    w = col.w - ui_dp(u, 28);
+    const char *titles[2] = {T("Their reflection"), T("Their next step")};
+    const char *texts[2] = {r->text, r->next_step};
+    for (int i = 0; i < 2; i++) {
+        if (draw)
+            ui_text(u, PLAT_FONT_BOLD, x, y, UI_TEXT, titles[i]);
+        y += ui_line_h(u, PLAT_FONT_BOLD) + ui_dp(u, 4);
+        y += ui_wrap(u, ui_r(x, y, w, 0), PLAT_FONT_BODY, texts[i][0] ? UI_TEXT : UI_MUTED,
+                     texts[i][0] ? texts[i] : T("(nothing written)"), draw) +
+             ui_dp(u, 10);
+    }
+    return y - y0 + ui_dp(u, 4);
+}
+
+int scr_reflection_card(scr_app *a, ui_rect col, int y)
+{
+    if (!a->s.have_cur_re)
+        return 0;
+    ui_ctx *u = a->ui;
+    int h = re_card(a, col, y, 0);
+    ui_fill(u, ui_r(col.x, y, col.w, h), UI_SURFACE, ui_dp(u, 12));
+    ui_fill(u, ui_r(col.x, y, ui_dp(u, 6), h), UI_ACCENT, ui_dp(u, 3));
+    re_card(a, col, y, 1);
+    return h;
+}
+
 void scr_reflection_commit(scr_app *a)
 {
     if (!a->s.have_cur || strcmp(a->s.cur.obs.observee_id, a->s.user.id) != 0)

@@ -124,6 +124,8 @@ typedef struct {
     int nto_feedback;
     scr_row to_reflect[SCR_MAX_LIST];
     int nto_reflect;
+    scr_row new_re[SCR_MAX_LIST]; /* reflections I have not read yet */
+    int nnew_re;
     model_focus focuses[SCR_MAX_FOCUS];
     int nfocuses;
 } scr_home_state;
@@ -237,6 +239,11 @@ typedef struct {
     int have_cur;
     int cur_sync; /* db_sync_state of cur, -1 unknown */
     char cur_sync_text[300];
+
+    /* cur's reflection as the observer reads it back (summary, feedback) */
+    model_reflection cur_re;
+    int have_cur_re;
+    int cur_re_new; /* it was new to the observer when the screen opened */
 
     model_room rooms[SCR_MAX_ROOMS]; /* the unit's rooms (start, history) */
     int nrooms;
@@ -394,6 +401,14 @@ int scr_text_block(scr_app *a, ui_rect col, int *y, const char *id, const char *
 void scr_reflection_enter(scr_app *a);
 void scr_reflection_frame(scr_app *a, ui_rect screen);
 void scr_reflection_commit(scr_app *a);
+/* Reads cur's reflection for reading back (cur_re) and, when the person
+ * signed in is its observer, notes it as read; remembers whether it was
+ * new to them, for the card's word. */
+void scr_reflection_read_back(scr_app *a);
+/* The reflection read back, as a card at y in col: who wrote it and when,
+ * the reflection and their next step; "new" if it was. Returns the height,
+ * 0 when there is none. */
+int scr_reflection_card(scr_app *a, ui_rect col, int y);
 void scr_history_enter(scr_app *a);
 void scr_history_frame(scr_app *a, ui_rect screen);
 /* The history filter as a store filter (strings point into the app). */

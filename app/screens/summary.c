@@ -148,6 +148,7 @@ void scr_summary_enter(scr_app *a)
     }
     snprintf(a->s.summary.corr_activity, sizeof a->s.summary.corr_activity, "%s",
              a->s.cur.obs.activity);
+    scr_reflection_read_back(a);
     ui_list_scroll_to(a->ui, ui_ids("sum.list"), 0);
 }
 
@@ -355,6 +356,10 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
              a->s.cur_sync_text, UI_LEFT);
     y += ui_dp(u, 36);
     y = corrections(a, col, y);
+    /* What came back from the observee, where the observer looks first. */
+    int rh = scr_reflection_card(a, col, y);
+    if (rh > 0)
+        y += rh + ui_dp(u, 20);
 
     y += timeline(a, ui_r(col.x, y, col.w, 0), 1) + ui_dp(u, 20);
 

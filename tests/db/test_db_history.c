@@ -357,12 +357,69 @@ static void test_retention_batches(void **state)
     dbfix_close(&f);
 }
 
+/* The reflection as its observer reads it back: none until it holds
+ * words; new until the observer (not the observee, not a leader) marks it
+ * read; new again when rewritten; listed for the observer only; gone with
+ * its observation. Marking is no change for sync. */
+static void test_reflection_seen(void **state)
+{
+    (void)state;
+    dbfix f;
+    assert_int_equal(dbfix_open(&f, "hist-re", 1), 0);
+    model_id id, ids[4];
+    int st = -1, n = -1;
+    observe(&f, FIX_PEER_A, FIX_PEER_B, FIX_ROOM, 20, 3, 1, id);
+    assert_int_equal(db_reflection_state(f.d, id, &st), DB_OK);
+    assert_int_equal(st, DB_RE_NONE);
+    assert_int_equal(db_reflection_put(f.d, id, FIX_PEER_B, "", ""), DB_OK);
+    assert_int_equal(db_reflection_state(f.d, id, &st), DB_OK);
+    assert_int_equal(st, DB_RE_NONE);
+    assert_int_equal(db_reflections_new(f.d, DEMO_UNIT_ID, FIX_PEER_A, 4, ids, &n), DB_OK);
+    assert_int_equal(n, 0);
+    plat_fake_advance(f.sys, 60000);
+    assert_int_equal(db_reflection_put(f.d, id, FIX_PEER_B, "Kortere end jeg tror", ""), DB_OK);
+    assert_int_equal(db_reflection_state(f.d, id, &st), DB_OK);
+    assert_int_equal(st, DB_RE_NEW);
+    assert_int_equal(db_reflections_new(f.d, DEMO_UNIT_ID, FIX_PEER_A, 4, ids, &n), DB_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(ids[0], id);
+    assert_int_equal(db_reflections_new(f.d, DEMO_UNIT_ID, FIX_PEER_B, 4, ids, &n), DB_OK);
+    assert_int_equal(n, 0);
+    int64_t out0 = 0, out1 = 0;
+    assert_int_equal(db_outbox_count(f.d, &out0), DB_OK);
+    /* The observee and a leader reading it: still new to the observer. */
+    assert_int_equal(db_reflection_mark_seen(f.d, id, FIX_PEER_B), DB_OK);
+    assert_int_equal(db_reflection_mark_seen(f.d, id, FIX_LEADER), DB_OK);
+    assert_int_equal(db_reflection_state(f.d, id, &st), DB_OK);
+    assert_int_equal(st, DB_RE_NEW);
+    assert_int_equal(db_reflection_mark_seen(f.d, id, FIX_PEER_A), DB_OK);
+    assert_int_equal(db_reflection_state(f.d, id, &st), DB_OK);
+    assert_int_equal(st, DB_RE_SEEN);
+    assert_int_equal(db_reflections_new(f.d, DEMO_UNIT_ID, FIX_PEER_A, 4, ids, &n), DB_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(db_outbox_count(f.d, &out1), DB_OK);
+    assert_int_equal(out1, out0);
+    /* Rewritten a minute later: new again. */
+    plat_fake_advance(f.sys, 60000);
+    assert_int_equal(db_reflection_put(f.d, id, FIX_PEER_B, "Kortere end jeg tror.", ""), DB_OK);
+    assert_int_equal(db_reflection_state(f.d, id, &st), DB_OK);
+    assert_int_equal(st, DB_RE_NEW);
+    assert_int_equal(db_reflection_mark_seen(f.d, id, FIX_PEER_A), DB_OK);
+    assert_int_equal(dbfix_count(f.path, "reflection_seen"), 1);
+    /* Gone with its observation. */
+    assert_int_equal(db_batch_begin(f.d), DB_OK);
+    assert_int_equal(db_sync_delete(f.d, "observation", id), DB_OK);
+    assert_int_equal(db_batch_end(f.d, 1), DB_OK);
+    assert_int_equal(dbfix_count(f.path, "reflection_seen"), 0);
+    dbfix_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_migrate_from_4),    cmocka_unit_test(test_revisions),
         cmocka_unit_test(test_progression),       cmocka_unit_test(test_retention),
-        cmocka_unit_test(test_retention_batches),
+        cmocka_unit_test(test_retention_batches), cmocka_unit_test(test_reflection_seen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
