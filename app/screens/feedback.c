@@ -77,43 +77,47 @@ int scr_feedup_card(scr_app *a, ui_rect col, int y)
     return h;
 }
 
-int scr_seen_card(scr_app *a, ui_rect col, int y)
+/* The sign a note is tied to, or NULL. */
+static const char *note_sign(const scr_obs *o, const model_note *n)
+{
+    for (int s = 0; n->sign_id[0] && s < o->focus.n_signs; s++)
+        if (!strcmp(o->focus.signs[s].id, n->sign_id))
+            return o->focus.signs[s].text;
+    return NULL;
+}
+
+/* What was seen, measured with draw = 0 and drawn with draw = 1 by the
+ * same steps, so the card fits its content exactly: who, where and when;
+ * the counts with their rates; the time in each state; each sign's rating;
+ * and the notes with their times, which a leader talks from. Returns the
+ * height of the content. */
+static int seen_body(scr_app *a, ui_rect col, int y, int draw)
 {
     ui_ctx *u = a->ui;
     const scr_obs *o = &a->s.cur;
     const model_template *t = &o->tmpl;
     int y0 = y, x = col.x + ui_dp(u, 14), w = col.w - ui_dp(u, 28);
     int64_t d = o->obs.ended_at > o->obs.started_at ? o->obs.ended_at - o->obs.started_at : 0;
+    int row = ui_line_h(u, PLAT_FONT_BODY) + ui_dp(u, 6);
     char when[32];
     scr_when(o->obs.started_at, when, sizeof when);
-    /* Measured first so the card's background goes under its text. */
-    int lines = 2 + t->n_counters + o->focus.n_signs;
-    int row = ui_line_h(u, PLAT_FONT_BODY) + ui_dp(u, 6);
-    int sign_h = 0;
-    for (int s = 0; s < o->focus.n_signs; s++)
-        sign_h += ui_wrap(u, ui_r(0, 0, w - ui_dp(u, 150), 0), PLAT_FONT_BODY, UI_TEXT,
-                          o->focus.signs[s].text, 0) +
-                  ui_dp(u, 6);
+    y += ui_dp(u, 12);
+    if (draw)
+        ui_text(u, PLAT_FONT_SMALL, x, y, UI_PRIMARY_DARK, T("Feed back: what was seen"));
+    y += ui_dp(u, 24 + 8);
+    if (draw) {
+        ui_label(u, ui_r(x, y, w, row), PLAT_FONT_BODY, UI_TEXT,
+                 ui_fmt(u, "%s  \xC2\xB7  %s  \xC2\xB7  %s", o->observee, o->room, o->obs.activity),
+                 UI_LEFT);
+        ui_label(u, ui_r(x, y + row, w, row), PLAT_FONT_BODY, UI_MUTED,
+                 ui_fmt(u, "%s  \xC2\xB7  %s", when, scr_duration(a, d)), UI_LEFT);
+    }
+    y += 2 * row;
     double rate;
     int has_rate = model_rate(0, d, &rate);
-    /* Too short for rates: the counts alone, and one line saying why. */
-    int floor_h = has_rate || t->n_counters == 0 ? 0
-                                                 : ui_wrap(u, ui_r(0, 0, w, 0), PLAT_FONT_SMALL,
-                                                           UI_MUTED, scr_rate_floor_text(a), 0) +
-                                                       ui_dp(u, 6);
-    int h = ui_dp(u, 12 + 24 + 8) + lines * row + sign_h + floor_h + ui_dp(u, 24);
-    ui_fill(u, ui_r(col.x, y, col.w, h), UI_SURFACE, ui_dp(u, 12));
-    y += ui_dp(u, 12);
-    ui_text(u, PLAT_FONT_SMALL, x, y, UI_PRIMARY_DARK, T("Feed back: what was seen"));
-    y += ui_dp(u, 24 + 8);
-    ui_label(u, ui_r(x, y, w, row), PLAT_FONT_BODY, UI_TEXT,
-             ui_fmt(u, "%s  \xC2\xB7  %s  \xC2\xB7  %s", o->observee, o->room, o->obs.activity),
-             UI_LEFT);
-    y += row;
-    ui_label(u, ui_r(x, y, w, row), PLAT_FONT_BODY, UI_MUTED,
-             ui_fmt(u, "%s  \xC2\xB7  %s", when, scr_duration(a, d)), UI_LEFT);
-    y += row;
-    for (int i = 0; i < t->n_counters; i++) {
+    for (int i = 0; i < t->n_counters; i++, y += row) {
+        if (!draw)
+            continue;
         ui_rect r = {x, y, w, row};
         ui_rect num = ui_cut_right(&r, ui_dp(u, 190));
         ui_label(u, r, PLAT_FONT_BODY, UI_TEXT, t->counters[i].label, UI_LEFT);
@@ -122,11 +126,26 @@ int scr_seen_card(scr_app *a, ui_rect col, int y)
                                    scr_rate_text(a, o->tally.counts[i], d))
                           : ui_fmt(u, "%d", o->tally.counts[i]),
                  UI_RIGHT);
-        y += row;
     }
-    if (floor_h)
-        y += ui_wrap(u, ui_r(x, y, w, 0), PLAT_FONT_SMALL, UI_MUTED, scr_rate_floor_text(a), 1) +
+    /* Too short for rates: the counts alone, and one line saying why. */
+    if (!has_rate && t->n_counters > 0)
+        y += ui_wrap(u, ui_r(x, y, w, 0), PLAT_FONT_SMALL, UI_MUTED, scr_rate_floor_text(a), draw) +
              ui_dp(u, 6);
+    /* Time in each state, with the state's colour from the timeline. */
+    for (int s = 0; s < t->n_states; s++, y += row) {
+        if (!draw)
+            continue;
+        int64_t ms = model_tally_state_ms(&o->tally, s, o->obs.started_at + d);
+        int pct = d > 0 ? (int)(ms * 100 / d) : 0;
+        int sq = ui_dp(u, 12);
+        ui_fill(u, ui_r(x, y + (row - sq) / 2 - ui_dp(u, 3), sq, sq), scr_state_color(s),
+                ui_dp(u, 3));
+        ui_rect r = {x + ui_dp(u, 20), y, w - ui_dp(u, 20), row};
+        ui_rect num = ui_cut_right(&r, ui_dp(u, 190));
+        ui_label(u, r, PLAT_FONT_BODY, UI_TEXT, t->states[s].label, UI_LEFT);
+        ui_label(u, num, PLAT_FONT_BOLD, UI_TEXT,
+                 ui_fmt(u, "%s  (%d %%)", scr_duration(a, ms), pct), UI_RIGHT);
+    }
     y += ui_dp(u, 6);
     /* The level column is as wide as its widest word ("Ikke vurderet"
      * whole, never cut), up to a third of the width. */
@@ -139,21 +158,47 @@ int scr_seen_card(scr_app *a, ui_rect col, int y)
         lw = w / 3;
     for (int s = 0; s < o->focus.n_signs; s++) {
         int lv = o->levels[s];
-        int th = ui_wrap(u, ui_r(0, 0, w - lw - ui_dp(u, 30), 0), PLAT_FONT_BODY, UI_TEXT,
-                         o->focus.signs[s].text, 0);
-        int dd = ui_dp(u, 12);
-        plat_color dot = lv < 0                                   ? UI_LINE
-                         : t->n_scale > 1 && lv == t->n_scale - 1 ? UI_OK
-                         : lv > 0                                 ? UI_ACCENT
-                                                                  : UI_MUTED;
-        ui_fill(u, ui_r(x, y + ui_dp(u, 6), dd, dd), dot, dd / 2);
-        ui_wrap(u, ui_r(x + ui_dp(u, 20), y, w - lw - ui_dp(u, 30), th), PLAT_FONT_BODY, UI_TEXT,
-                o->focus.signs[s].text, 1);
-        ui_label(u, ui_r(x + w - lw, y, lw, ui_line_h(u, PLAT_FONT_BOLD)), PLAT_FONT_BOLD, UI_TEXT,
-                 lv >= 0 && lv < t->n_scale ? t->scale[lv] : T("Not rated"), UI_RIGHT);
+        int th = ui_wrap(u, ui_r(x + ui_dp(u, 20), y, w - lw - ui_dp(u, 30), 0), PLAT_FONT_BODY,
+                         UI_TEXT, o->focus.signs[s].text, draw);
+        if (draw) {
+            int dd = ui_dp(u, 12);
+            plat_color dot = lv < 0                                   ? UI_LINE
+                             : t->n_scale > 1 && lv == t->n_scale - 1 ? UI_OK
+                             : lv > 0                                 ? UI_ACCENT
+                                                                      : UI_MUTED;
+            ui_fill(u, ui_r(x, y + ui_dp(u, 6), dd, dd), dot, dd / 2);
+            ui_label(u, ui_r(x + w - lw, y, lw, ui_line_h(u, PLAT_FONT_BOLD)), PLAT_FONT_BOLD,
+                     UI_TEXT, lv >= 0 && lv < t->n_scale ? t->scale[lv] : T("Not rated"), UI_RIGHT);
+        }
         y += th + ui_dp(u, 6);
     }
-    (void)y0;
+    /* The notes, each at its time in the observation. */
+    y += ui_dp(u, 8);
+    if (draw)
+        ui_text(u, PLAT_FONT_BOLD, x, y, UI_TEXT, ui_fmt(u, "%s (%d)", T("Notes"), o->nnotes));
+    y += ui_line_h(u, PLAT_FONT_BOLD) + ui_dp(u, 6);
+    int tw = ui_dp(u, 64);
+    for (int n = 0; n < o->nnotes; n++) {
+        const model_note *note = &o->notes[n];
+        if (draw)
+            ui_text(u, PLAT_FONT_BOLD, x, y, UI_ACCENT,
+                    scr_duration(a, note->at - o->obs.started_at));
+        y += ui_wrap(u, ui_r(x + tw, y, w - tw, 0), PLAT_FONT_BODY, UI_TEXT, note->text, draw);
+        const char *sign = note_sign(o, note);
+        if (sign)
+            y += ui_wrap(u, ui_r(x + tw, y, w - tw, 0), PLAT_FONT_SMALL, UI_MUTED,
+                         ui_fmt(u, T("Sign: %s"), sign), draw);
+        y += ui_dp(u, 8);
+    }
+    return y - y0 + ui_dp(u, 8);
+}
+
+int scr_seen_card(scr_app *a, ui_rect col, int y)
+{
+    ui_ctx *u = a->ui;
+    int h = seen_body(a, col, y, 0);
+    ui_fill(u, ui_r(col.x, y, col.w, h), UI_SURFACE, ui_dp(u, 12));
+    seen_body(a, col, y, 1);
     return h;
 }
 

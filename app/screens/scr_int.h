@@ -388,8 +388,9 @@ plat_color scr_state_color(int s);
 const char *scr_rate_text(scr_app *a, int64_t count, int64_t duration_ms);
 /* The sentence saying why an observation has no rates. */
 const char *scr_rate_floor_text(scr_app *a);
-/* What was seen, compactly: who, where, when, counts with their rate, and
- * each sign's rating; draws at y in col and returns the height. */
+/* What was seen, compactly: who, where, when, counts with their rate, the
+ * time in each state, each sign's rating and the notes with their times;
+ * draws at y in col and returns the height, which fits the content. */
 int scr_seen_card(scr_app *a, ui_rect col, int y);
 /* The focus as "feed up": its question and why; returns the height. */
 int scr_feedup_card(scr_app *a, ui_rect col, int y);

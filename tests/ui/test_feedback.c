@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "th_steps.h"
+#include "tsupport_obs.h"
 
 static int64_t outbox(th *t)
 {
@@ -139,11 +140,101 @@ static void test_feedback_en_portrait(void **state)
     th_free(t);
 }
 
+/* The card's surface: the white rectangle whose top is the top of the
+ * text "Feed back: what was seen" less its margin. Writes its bottom. */
+static int card_bottom(th *t, int text_y)
+{
+    int best = -1;
+    for (int i = 0; i < t->ui->ncmds; i++) {
+        const plat_cmd *c = &t->ui->cmds[i];
+        if (c->kind == PLAT_CMD_RECT && c->color == UI_SURFACE && c->y < text_y &&
+            text_y - c->y < 40 && c->h > 200)
+            best = c->y + c->h;
+    }
+    return best;
+}
+
+/* The lowest drawn text that starts inside [top, bottom). */
+static int last_text_bottom(th *t, int top, int bottom)
+{
+    int low = -1;
+    for (int i = 0; i < t->ui->ncmds; i++) {
+        const plat_cmd *c = &t->ui->cmds[i];
+        if (c->kind == PLAT_CMD_TEXT && c->y >= top && c->y < bottom) {
+            int b = c->y + t->video->line_height(t->video, c->font);
+            if (b > low)
+                low = b;
+        }
+    }
+    return low;
+}
+
+/* What was seen shows what a leader talks from: the notes with their
+ * times (and a note's sign) and the time in each state, next to the
+ * counts and ratings; and the card ends where its content ends, so no
+ * empty box pushes the fields down (English, portrait). */
+static void test_seen_has_notes_and_states(void **state)
+{
+    (void)state;
+    th *t = th_open("fb-seen", 800, 1280, "en");
+    tsupport_obs o = {.start = {.unit_id = DEMO_UNIT_ID,
+                                .focus_id = DEMO_ID("41"),
+                                .observer_id = DEMO_ID("21"),
+                                .observee_id = DEMO_ID("24"),
+                                .room_id = DEMO_ID("11"),
+                                .activity = "Samling"},
+                      .keys = {"open_q"},
+                      .taps = {4},
+                      .signs = {DEMO_ID("51")},
+                      .levels = {2},
+                      .clock = t->sys,
+                      .running = 1};
+    model_id id;
+    assert_int_equal(tsupport_observe(t->db, &o, id), DB_OK);
+    plat_fake_advance(t->sys, 2 * 60000 + 5000);
+    assert_int_equal(
+        db_obs_note(t->db, id, DEMO_ID("21"), "Mads svarer i hele sætninger", DEMO_ID("52"), NULL),
+        DB_OK);
+    assert_int_equal(db_obs_event(t->db, id, DEMO_ID("21"), MODEL_EV_STATE_START, "waiting", NULL),
+                     DB_OK);
+    plat_fake_advance(t->sys, 90000);
+    assert_int_equal(db_obs_event(t->db, id, DEMO_ID("21"), MODEL_EV_STATE_STOP, "waiting", NULL),
+                     DB_OK);
+    plat_fake_advance(t->sys, 4 * 60000);
+    assert_int_equal(db_obs_note(t->db, id, DEMO_ID("21"), "Stille ved bordet", NULL, NULL), DB_OK);
+    plat_fake_advance(t->sys, 2 * 60000 + 25000);
+    assert_int_equal(db_obs_finish(t->db, id, DEMO_ID("21")), DB_OK);
+
+    th_sign_in(t, "Mette Østergaard");
+    TAP_PREFIX(t, "Hvordan understøtter vi");
+    assert_int_equal(scr_current(t->app), SCR_FEEDBACK);
+    SEES(t, "Feed back: what was seen");
+    /* 10 minutes: 1:30 waiting is 15 %. */
+    SEES(t, "Ventetid");
+    SEES(t, "1:30  (15 %)");
+    SEES(t, "Notes (2)");
+    SEES(t, "2:05");
+    SEES(t, "Mads svarer i hele sætninger");
+    SEES(t, "Sign: Den voksne venter på børnenes svar");
+    SEES(t, "7:35");
+    SEES(t, "Stille ved bordet");
+    /* No empty box: the card ends within a line of its last text. */
+    int x, y, w, h;
+    assert_int_equal(th_find_text(t, "Feed back: what was seen", 0, &x, &y, &w, &h), 0);
+    int bottom = card_bottom(t, y);
+    assert_true(bottom > y);
+    int last = last_text_bottom(t, y, bottom);
+    if (bottom - last > 32)
+        fail_msg("the card ends %d px below its last text", bottom - last);
+    th_free(t);
+}
+
 int main(void)
 {
     setenv("TZ", "UTC", 1);
     tzset();
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_seen_has_notes_and_states),
         cmocka_unit_test(test_feedback_da_landscape),
         cmocka_unit_test(test_feedback_en_portrait),
     };
