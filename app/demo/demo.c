@@ -51,7 +51,17 @@ static const char *const templates[] = {
               "\"prompts\":[\"Hvad gjorde den voksne, lige før barnet tog ordet?\"],"
               "\"phrases\":[\"Barnet rækker hånden op\",\"Venter på svar\",\"Gentager barnets ord\","
               "\"Stiller et opfølgende spørgsmål\",\"Flere børn taler samtidig\"],"
-              "\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}",
+              "\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40},"
+              "\"texts\":{\"en\":{\"name\":\"Circle time\","
+              "\"scale\":[\"Not seen\",\"Partly\",\"Clearly\"],"
+              "\"counters\":[\"Open question\",\"Closed question\",\"Child's initiative\","
+              "\"Interruption\"],\"states\":[\"Waiting time\"],"
+              "\"interval_options\":[\"All take part\",\"Some take part\",\"Few take part\"],"
+              "\"context\":[\"Number of children\",\"Number of adults\"],"
+              "\"prompts\":[\"What did the adult do just before the child spoke?\"],"
+              "\"phrases\":[\"The child raises a hand\",\"Waits for an answer\","
+              "\"Repeats the child's words\",\"Asks a follow-up question\","
+              "\"Several children talk at once\"]}}}",
 
     "{\"id\":\"" ID(
         "32") "\",\"unit_id\":\"" DEMO_UNIT_ID "\",\"version\":1,"
@@ -64,7 +74,14 @@ static const char *const templates[] = {
               "\"context\":[{\"key\":\"children\",\"label\":\"Antal børn\",\"type\":\"int\",\"min\":0,\"max\":60},"
               "{\"key\":\"adults\",\"label\":\"Antal voksne\",\"type\":\"int\",\"min\":0,\"max\":20}],"
               "\"phrases\":[\"Børnene ved, hvad der skal ske\",\"Voksen går foran\",\"Sang som signal\"],"
-              "\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}",
+              "\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40},"
+              "\"texts\":{\"en\":{\"name\":\"Transitions\","
+              "\"scale\":[\"Not seen\",\"Partly\",\"Clearly\"],"
+              "\"counters\":[\"Clear message\",\"Waiting with nothing to do\",\"Conflict\"],"
+              "\"states\":[\"Transition time\",\"Queue at the door\"],"
+              "\"context\":[\"Number of children\",\"Number of adults\"],"
+              "\"phrases\":[\"The children know what comes next\",\"An adult leads the way\","
+              "\"A song as the signal\"]}}}",
 
     "{\"id\":\"" ID(
         "33") "\",\"unit_id\":\"" DEMO_UNIT_ID "\",\"version\":1,"
@@ -78,7 +95,15 @@ static const char *const templates[] = {
               "{\"key\":\"situation\",\"label\":\"Situation\",\"type\":\"text\"}],"
               "\"prompts\":[\"Hvilke ord brugte barnet selv?\"],"
               "\"phrases\":[\"Sætter ord på\",\"Venter på barnets svar\",\"Turtagning\"],"
-              "\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}",
+              "\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40},"
+              "\"texts\":{\"en\":{\"name\":\"Language in everyday life\","
+              "\"scale\":[\"Not seen\",\"Partly\",\"Clearly\"],"
+              "\"counters\":[\"Open question\",\"Closed question\",\"Expands the child's words\","
+              "\"The child's turn\"],\"states\":[\"Conversation going\"],"
+              "\"context\":[\"Number of children\",\"Situation\"],"
+              "\"prompts\":[\"Which words did the child use?\"],"
+              "\"phrases\":[\"Puts words to it\",\"Waits for the child's answer\","
+              "\"Turn-taking\"]}}}",
 };
 
 static const struct {

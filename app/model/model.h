@@ -111,6 +111,30 @@ typedef struct {
     int min, max; /* for MODEL_CTX_INT */
 } model_ctx_field;
 
+/* The most languages a template carries its texts in besides its own. */
+#define MODEL_MAX_TEXT_LANGS 2
+
+/*
+ * A template's texts in one more language ("en"): every list parallel to
+ * the template's own (same order, same length), an empty list (n == 0 here
+ * meaning "not given") falls back to the template's own words, and so does
+ * an empty name. Keys never change with the language; only words a person
+ * reads do, so data recorded in one language reads in the other.
+ */
+typedef struct {
+    char lang[3]; /* two lower-case letters */
+    char name[MODEL_NAME_MAX + 1];
+    int has_scale, has_counters, has_states, has_interval_options, has_context, has_prompts,
+        has_phrases;
+    char scale[MODEL_MAX_SCALE][MODEL_LABEL_MAX + 1];
+    char counters[MODEL_MAX_COUNTERS][MODEL_LABEL_MAX + 1];
+    char states[MODEL_MAX_STATES][MODEL_LABEL_MAX + 1];
+    char interval_options[MODEL_MAX_INTERVAL_OPTIONS][MODEL_LABEL_MAX + 1];
+    char context[MODEL_MAX_CONTEXT][MODEL_LABEL_MAX + 1];
+    char prompts[MODEL_MAX_PROMPTS][MODEL_PHRASE_MAX + 1];
+    char phrases[MODEL_MAX_PHRASES][MODEL_PHRASE_MAX + 1];
+} model_template_texts;
+
 /*
  * An observation template at one version: how signs are rated, what can be
  * counted and timed, interval sampling, context fields, note prompts and
@@ -139,6 +163,8 @@ typedef struct {
     int n_phrases;
     char phrases[MODEL_MAX_PHRASES][MODEL_PHRASE_MAX + 1];
     int green_pct, yellow_pct;
+    int n_texts;
+    model_template_texts texts[MODEL_MAX_TEXT_LANGS]; /* its words in other languages */
 } model_template;
 
 typedef enum { MODEL_OBS_DRAFT = 0, MODEL_OBS_FINISHED = 1 } model_obs_status;
@@ -258,6 +284,12 @@ int model_template_parse(const char *json, size_t len, model_template *out, char
 /* Writes the canonical JSON of a template; returns a malloc'd string the
  * caller frees, or NULL if out of memory. */
 char *model_template_to_json(const model_template *t);
+
+/* Puts the template's texts in lang (e.g. "en") in place of its own words,
+ * where it has them, for showing to a person who reads lang; keys, numbers
+ * and thresholds stay. A language the template has no texts for leaves it
+ * as it is. Never store a template changed so. */
+void model_template_localize(model_template *t, const char *lang);
 
 /* Validates an observation's context values against a template's fields:
  * a JSON object with only known keys, ints in range, text within caps. */

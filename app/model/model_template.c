@@ -12,7 +12,16 @@
  *    "interval": {"minutes", "options": [{"key","label"}, ...]},   optional
  *    "context": [{"key","label","type":"int"|"text","min","max"}, ...],
  *    "prompts": [text, ...], "phrases": [text, ...],
- *    "thresholds": {"green_pct", "yellow_pct"}}
+ *    "thresholds": {"green_pct", "yellow_pct"},
+ *    "texts": {"en": {"name", "scale", "counters", "states",
+ *                     "interval_options", "context", "prompts",
+ *                     "phrases"}, ...}}                     optional
+ *
+ * "texts" gives the template's words in other languages (at most
+ * MODEL_MAX_TEXT_LANGS, each a two-letter code): every member optional,
+ * every list of plain texts parallel to the template's own list of that
+ * name (same length, same order), so that keys stay one. A template
+ * without "texts" is written exactly as before the field existed.
  */
 #include "model.h"
 #include "model_int.h"
@@ -113,11 +122,74 @@ static int get_context(json_t *root, model_template *t, model_err *err)
     return 0;
 }
 
+/* A list of a translation, parallel to the template's own list of n. */
+static int get_tr(json_t *o, const char *name, int n, size_t max, char *dst, size_t cap, int *has,
+                  const char *lang, model_err *err)
+{
+    int got = 0;
+    if (get_texts(o, name, max, dst, cap, &got, err))
+        return -1;
+    *has = json_object_get(o, name) != NULL;
+    if (*has && got != n)
+        return model_err_set(err, MODEL_E_VALUE,
+                             "The template's \"%s\" texts list %d %s, but the template has %d.",
+                             lang, got, name, n);
+    return 0;
+}
+
+static int get_translations(json_t *root, model_template *t, model_err *err)
+{
+    static const char *const tf[] = {"name",    "scale",   "counters", "states", "interval_options",
+                                     "context", "prompts", "phrases",  NULL};
+    json_t *all = json_object_get(root, "texts");
+    if (!all)
+        return 0;
+    if (!json_is_object(all))
+        return model_err_set(err, MODEL_E_TYPE, "The template's \"texts\" must be an object.");
+    if (json_object_size(all) > MODEL_MAX_TEXT_LANGS)
+        return model_err_set(err, MODEL_E_TOO_LARGE,
+                             "The template has texts in more than %d languages.",
+                             MODEL_MAX_TEXT_LANGS);
+    const char *lang;
+    json_t *o;
+    json_object_foreach (all, lang, o) {
+        model_template_texts *x = &t->texts[t->n_texts];
+        char where[64];
+        snprintf(where, sizeof where, "The template's \"%.8s\" texts", lang);
+        if (strlen(lang) != 2 || lang[0] < 'a' || lang[0] > 'z' || lang[1] < 'a' || lang[1] > 'z')
+            return model_err_set(err, MODEL_E_VALUE,
+                                 "The template's texts are keyed by a two-letter language code.");
+        if (!json_is_object(o))
+            return model_err_set(err, MODEL_E_TYPE, "%s must be an object.", where);
+        memcpy(x->lang, lang, 3);
+        if (model_rd_only(o, tf, where, err) ||
+            (json_object_get(o, "name") && STR(o, "name", x->name, where, err)) ||
+            get_tr(o, "scale", t->n_scale, MODEL_MAX_SCALE, x->scale[0], sizeof x->scale[0],
+                   &x->has_scale, lang, err) ||
+            get_tr(o, "counters", t->n_counters, MODEL_MAX_COUNTERS, x->counters[0],
+                   sizeof x->counters[0], &x->has_counters, lang, err) ||
+            get_tr(o, "states", t->n_states, MODEL_MAX_STATES, x->states[0], sizeof x->states[0],
+                   &x->has_states, lang, err) ||
+            get_tr(o, "interval_options", t->n_interval_options, MODEL_MAX_INTERVAL_OPTIONS,
+                   x->interval_options[0], sizeof x->interval_options[0], &x->has_interval_options,
+                   lang, err) ||
+            get_tr(o, "context", t->n_context, MODEL_MAX_CONTEXT, x->context[0],
+                   sizeof x->context[0], &x->has_context, lang, err) ||
+            get_tr(o, "prompts", t->n_prompts, MODEL_MAX_PROMPTS, x->prompts[0],
+                   sizeof x->prompts[0], &x->has_prompts, lang, err) ||
+            get_tr(o, "phrases", t->n_phrases, MODEL_MAX_PHRASES, x->phrases[0],
+                   sizeof x->phrases[0], &x->has_phrases, lang, err))
+            return -1;
+        t->n_texts++;
+    }
+    return 0;
+}
+
 int model_template_from_json(json_t *root, model_template *out, model_err *err)
 {
     static const char *const top[] = {"id",       "unit_id",    "version",  "name",    "scale",
                                       "counters", "states",     "interval", "context", "prompts",
-                                      "phrases",  "thresholds", NULL};
+                                      "phrases",  "thresholds", "texts",    NULL};
     static const char *const ivf[] = {"minutes", "options", NULL};
     static const char *const thf[] = {"green_pct", "yellow_pct", NULL};
     const char *w = "The template", *wi = "The template's interval",
@@ -154,6 +226,8 @@ int model_template_from_json(json_t *root, model_template *out, model_err *err)
                   &t->n_prompts, err) ||
         get_texts(root, "phrases", MODEL_MAX_PHRASES, t->phrases[0], sizeof t->phrases[0],
                   &t->n_phrases, err))
+        goto done;
+    if (get_translations(root, t, err))
         goto done;
     if (!json_is_object(th)) {
         model_err_set(err, MODEL_E_TYPE, "%s must be an object with green_pct and yellow_pct.", wt);
@@ -219,6 +293,53 @@ static int check_items(const model_template *t, const model_item *items, int n, 
     return 0;
 }
 
+/* Each given text of a translation is a name like the template's own; a
+ * list is given whole or not at all. */
+static int check_tr_list(const char *list, size_t cap, int n, int has, size_t max, const char *what,
+                         char *err, size_t errlen)
+{
+    for (int i = 0; has && i < n; i++)
+        if (model_name_check(list + (size_t)i * cap, max, what, err, errlen))
+            return -1;
+    return 0;
+}
+
+static int check_translations(const model_template *t, char *err, size_t errlen)
+{
+    if (t->n_texts < 0 || t->n_texts > MODEL_MAX_TEXT_LANGS)
+        return fail(err, errlen, "The template has texts in more than %d languages.",
+                    MODEL_MAX_TEXT_LANGS);
+    for (int k = 0; k < t->n_texts; k++) {
+        const model_template_texts *x = &t->texts[k];
+        if (strlen(x->lang) != 2 || x->lang[0] < 'a' || x->lang[0] > 'z' || x->lang[1] < 'a' ||
+            x->lang[1] > 'z')
+            return fail(err, errlen,
+                        "The template's texts are keyed by a two-letter language code.");
+        for (int j = 0; j < k; j++)
+            if (!strcmp(x->lang, t->texts[j].lang))
+                return fail(err, errlen, "The template has two sets of \"%s\" texts.", x->lang);
+        if ((x->name[0] && model_name_check(x->name, MODEL_NAME_MAX, "A translated template name",
+                                            err, errlen)) ||
+            check_tr_list(x->scale[0], sizeof x->scale[0], t->n_scale, x->has_scale,
+                          MODEL_LABEL_MAX, "A translated scale label", err, errlen) ||
+            check_tr_list(x->counters[0], sizeof x->counters[0], t->n_counters, x->has_counters,
+                          MODEL_LABEL_MAX, "A translated counter label", err, errlen) ||
+            check_tr_list(x->states[0], sizeof x->states[0], t->n_states, x->has_states,
+                          MODEL_LABEL_MAX, "A translated state label", err, errlen) ||
+            check_tr_list(x->interval_options[0], sizeof x->interval_options[0],
+                          t->n_interval_options, x->has_interval_options, MODEL_LABEL_MAX,
+                          "A translated interval option", err, errlen) ||
+            check_tr_list(x->context[0], sizeof x->context[0], t->n_context, x->has_context,
+                          MODEL_LABEL_MAX, "A translated context label", err, errlen) ||
+            check_tr_list(x->prompts[0], sizeof x->prompts[0], t->n_prompts, x->has_prompts,
+                          MODEL_PHRASE_MAX, "A translated note prompt", err, errlen) ||
+            check_tr_list(x->phrases[0], sizeof x->phrases[0], t->n_phrases, x->has_phrases,
+                          MODEL_PHRASE_MAX, "A translated quick phrase", err, errlen))
+            return -1;
+    }
+    return 0;
+}
+
 int model_template_check(const model_template *t, char *err, size_t errlen)
 {
     if (model_id_check(t->id, "The template's id", err, errlen) ||
@@ -267,7 +388,7 @@ int model_template_check(const model_template *t, char *err, size_t errlen)
             return -1;
     if (t->green_pct < 0 || t->green_pct > 100 || t->yellow_pct < 0 || t->yellow_pct > t->green_pct)
         return fail(err, errlen, "Thresholds must satisfy 0 <= yellow_pct <= green_pct <= 100.");
-    return 0;
+    return check_translations(t, err, errlen);
 }
 
 static json_t *items_json(const model_item *items, int n)
@@ -285,6 +406,79 @@ static json_t *texts_json(const char (*texts)[MODEL_PHRASE_MAX + 1], int n)
     for (int i = 0; a && i < n; i++)
         json_array_append_new(a, json_string(texts[i]));
     return a;
+}
+
+/* A list of n texts of cap bytes each, as JSON. */
+static json_t *list_json(const char *list, size_t cap, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; a && i < n; i++)
+        json_array_append_new(a, json_string(list + (size_t)i * cap));
+    return a;
+}
+
+/* Adds the list to o when the translation gives it; 0, or -1 out of memory. */
+static int put_list(json_t *o, const char *name, int has, const char *list, size_t cap, int n)
+{
+    if (!has)
+        return 0;
+    json_t *a = list_json(list, cap, n);
+    return a && json_object_set_new(o, name, a) == 0 ? 0 : -1;
+}
+
+static json_t *translations_json(const model_template *t)
+{
+    json_t *all = json_object();
+    for (int k = 0; all && k < t->n_texts; k++) {
+        const model_template_texts *x = &t->texts[k];
+        json_t *o = json_object();
+        if (!o || (x->name[0] && json_object_set_new(o, "name", json_string(x->name)) != 0) ||
+            put_list(o, "scale", x->has_scale, x->scale[0], sizeof x->scale[0], t->n_scale) ||
+            put_list(o, "counters", x->has_counters, x->counters[0], sizeof x->counters[0],
+                     t->n_counters) ||
+            put_list(o, "states", x->has_states, x->states[0], sizeof x->states[0], t->n_states) ||
+            put_list(o, "interval_options", x->has_interval_options, x->interval_options[0],
+                     sizeof x->interval_options[0], t->n_interval_options) ||
+            put_list(o, "context", x->has_context, x->context[0], sizeof x->context[0],
+                     t->n_context) ||
+            put_list(o, "prompts", x->has_prompts, x->prompts[0], sizeof x->prompts[0],
+                     t->n_prompts) ||
+            put_list(o, "phrases", x->has_phrases, x->phrases[0], sizeof x->phrases[0],
+                     t->n_phrases) ||
+            json_object_set_new(all, x->lang, o) != 0) {
+            json_decref(o);
+            json_decref(all);
+            return NULL;
+        }
+    }
+    return all;
+}
+
+void model_template_localize(model_template *t, const char *lang)
+{
+    const model_template_texts *x = NULL;
+    for (int k = 0; lang && k < t->n_texts; k++)
+        if (!strcmp(t->texts[k].lang, lang))
+            x = &t->texts[k];
+    if (!x)
+        return;
+    if (x->name[0])
+        snprintf(t->name, sizeof t->name, "%s", x->name);
+    for (int i = 0; x->has_scale && i < t->n_scale; i++)
+        snprintf(t->scale[i], sizeof t->scale[i], "%s", x->scale[i]);
+    for (int i = 0; x->has_counters && i < t->n_counters; i++)
+        snprintf(t->counters[i].label, sizeof t->counters[i].label, "%s", x->counters[i]);
+    for (int i = 0; x->has_states && i < t->n_states; i++)
+        snprintf(t->states[i].label, sizeof t->states[i].label, "%s", x->states[i]);
+    for (int i = 0; x->has_interval_options && i < t->n_interval_options; i++)
+        snprintf(t->interval_options[i].label, sizeof t->interval_options[i].label, "%s",
+                 x->interval_options[i]);
+    for (int i = 0; x->has_context && i < t->n_context; i++)
+        snprintf(t->context[i].label, sizeof t->context[i].label, "%s", x->context[i]);
+    for (int i = 0; x->has_prompts && i < t->n_prompts; i++)
+        snprintf(t->prompts[i], sizeof t->prompts[i], "%s", x->prompts[i]);
+    for (int i = 0; x->has_phrases && i < t->n_phrases; i++)
+        snprintf(t->phrases[i], sizeof t->phrases[i], "%s", x->phrases[i]);
 }
 
 char *model_template_to_json(const model_template *t)
@@ -316,6 +510,13 @@ char *model_template_to_json(const model_template *t)
         json_t *iv = json_pack("{s:i,s:o}", "minutes", t->interval_minutes, "options",
                                items_json(t->interval_options, t->n_interval_options));
         if (!iv || json_object_set_new(root, "interval", iv) != 0) {
+            json_decref(root);
+            return NULL;
+        }
+    }
+    if (t->n_texts > 0) {
+        json_t *all = translations_json(t);
+        if (!all || json_object_set_new(root, "texts", all) != 0) {
             json_decref(root);
             return NULL;
         }

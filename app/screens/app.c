@@ -220,6 +220,7 @@ int scr_load_obs(scr_app *a, const char *id)
         scr_set_error(a, rc);
         return rc;
     }
+    scr_template_words(a, &o->tmpl);
     for (int i = 0; i < MODEL_MAX_SIGNS; i++)
         o->levels[i] = -1;
     model_rating ratings[MODEL_MAX_SIGNS];

@@ -107,7 +107,8 @@ static int seen_body(scr_app *a, ui_rect col, int y, int draw)
     y += ui_dp(u, 24 + 8);
     if (draw) {
         ui_label(u, ui_r(x, y, w, row), PLAT_FONT_BODY, UI_TEXT,
-                 ui_fmt(u, "%s  \xC2\xB7  %s  \xC2\xB7  %s", o->observee, o->room, o->obs.activity),
+                 ui_fmt(u, "%s  \xC2\xB7  %s  \xC2\xB7  %s", o->observee, o->room,
+                        scr_activity_shown(a, o->obs.activity)),
                  UI_LEFT);
         ui_label(u, ui_r(x, y + row, w, row), PLAT_FONT_BODY, UI_MUTED,
                  ui_fmt(u, "%s  \xC2\xB7  %s", when, scr_duration(a, d)), UI_LEFT);

@@ -41,6 +41,7 @@ void scr_progress_enter(scr_app *a)
         scr_set_error(a, rc);
         return;
     }
+    scr_template_words(a, &a->s.progress.tmpl);
     db_obs_filter of;
     scr_history_filter(a, &of);
     db_hist_filter f = {.unit_id = of.unit_id,

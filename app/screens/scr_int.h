@@ -360,6 +360,16 @@ void scr_sync_chip(scr_app *a, ui_rect *in);
  * floating-point conversion such as "%.1f". */
 const char *scr_decimal(scr_app *a, const char *fmt, double v);
 
+/* ---- start.c: words of a unit's data in the reader's language ---- */
+/* An activity as it is stored: a chip's words in Danish, typed words as
+ * typed. */
+const char *scr_activity_stored(scr_app *a, const char *shown);
+/* An activity as it is shown: a chip's Danish words in the reader's
+ * language, anything else as stored. */
+const char *scr_activity_shown(scr_app *a, const char *stored);
+/* Puts a template's words in the reader's language, where it has them. */
+void scr_template_words(scr_app *a, model_template *t);
+
 /* ---- the screens ---- */
 void scr_signin_enter(scr_app *a);
 void scr_signin_frame(scr_app *a, ui_rect screen);

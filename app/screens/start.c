@@ -9,6 +9,31 @@ static const char *const activity_keys[] = {N_("Circle time"),  N_("Play"),     
                                             N_("Outdoor play"), N_("Transition"), N_("Lesson")};
 #define N_ACTIVITIES (int)(sizeof activity_keys / sizeof activity_keys[0])
 
+/* The words of one of the chips are stored in Danish, the language a
+ * unit's data is kept in, whichever language the person reads, so that a
+ * unit's observations read the same for everyone; what was typed is kept
+ * as typed. The chip's words in another language are the catalogue's. */
+const char *scr_activity_stored(scr_app *a, const char *shown)
+{
+    for (int i = 0; a->tr_da && i < N_ACTIVITIES; i++)
+        if (!strcmp(shown, T(activity_keys[i])))
+            return i18n_tr(a->tr_da, activity_keys[i]);
+    return shown;
+}
+
+const char *scr_activity_shown(scr_app *a, const char *stored)
+{
+    for (int i = 0; a->tr_da && i < N_ACTIVITIES; i++)
+        if (!strcmp(stored, i18n_tr(a->tr_da, activity_keys[i])))
+            return T(activity_keys[i]);
+    return stored;
+}
+
+void scr_template_words(scr_app *a, model_template *t)
+{
+    model_template_localize(t, i18n_language(a->tr));
+}
+
 void scr_start_enter(scr_app *a)
 {
     a->s.start.focus = a->s.start.observee = a->s.start.room = -1;
@@ -37,6 +62,7 @@ static void pick_focus(scr_app *a, int i)
     a->s.start.focus = i;
     a->s.start.have_tmpl = 0;
     if (db_template_get(a->db, a->s.home.focuses[i].template_id, 0, &a->s.start.tmpl) == DB_OK) {
+        scr_template_words(a, &a->s.start.tmpl);
         a->s.start.have_tmpl = 1;
         for (int k = 0; k < a->s.start.tmpl.n_context; k++)
             a->s.start.ctx[k] = a->s.start.tmpl.context[k].min;
@@ -95,7 +121,7 @@ static void do_start(scr_app *a)
     o.observer_id = a->s.user.id;
     o.observee_id = a->people[a->s.start.observee].id;
     o.room_id = a->s.rooms[a->s.start.room].id;
-    o.activity = a->s.start.activity;
+    o.activity = scr_activity_stored(a, a->s.start.activity);
     o.context_json = ctx;
     o.agreement = a->s.start.agreement;
     model_id id;

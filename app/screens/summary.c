@@ -344,7 +344,7 @@ void scr_summary_frame(scr_app *a, ui_rect screen)
     y += qh + ui_dp(u, 4);
     ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 28)), PLAT_FONT_BODY, UI_MUTED,
              ui_fmt(u, "%s  \xC2\xB7  %s  \xC2\xB7  %s  \xC2\xB7  %s  \xC2\xB7  %s", o->observee,
-                    o->room, o->obs.activity, when, scr_duration(a, d)),
+                    o->room, scr_activity_shown(a, o->obs.activity), when, scr_duration(a, d)),
              UI_LEFT);
     y += ui_dp(u, 36);
     /* Honest state of this observation: on this tablet only, or synced. */

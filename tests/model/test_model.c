@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "model.h"
@@ -127,6 +128,87 @@ static void test_template_parses_and_round_trips(void **state)
     free(json);
 }
 
+/* The same template with its words in English: parallel lists, a name. */
+static const char texts_tpl[] = TPL_HEAD
+    "\"scale\":[\"Ikke set\",\"Delvist\",\"Tydeligt\"],"
+    "\"counters\":[{\"key\":\"open_q\",\"label\":\"Åbent spørgsmål\"}],"
+    "\"states\":[{\"key\":\"waiting\",\"label\":\"Ventetid\"}],"
+    "\"interval\":{\"minutes\":5,\"options\":[{\"key\":\"all\",\"label\":\"Alle\"}]},"
+    "\"context\":[{\"key\":\"children\",\"label\":\"Antal børn\",\"type\":\"int\",\"min\":0,\"max\":60},"
+    "{\"key\":\"situation\",\"label\":\"Situation\",\"type\":\"text\"}],"
+    "\"prompts\":[\"Hvad så du?\"],\"phrases\":[\"Venter på svar\"],"
+    "\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40},"
+    "\"texts\":{\"en\":{\"name\":\"Circle time\",\"scale\":[\"Not seen\",\"Partly\",\"Clearly\"],"
+    "\"counters\":[\"Open question\"],\"states\":[\"Waiting time\"],\"interval_options\":[\"All\"],"
+    "\"context\":[\"Number of children\",\"Situation\"],\"phrases\":[\"Waits for an answer\"]}}}";
+
+/* A template carries its words in another language: they round-trip, a
+ * template without them is written exactly as before, localizing puts
+ * them in place of its own words (keys and numbers stay; a list not given,
+ * here the prompts, stays as it was), and a list of the wrong length, a
+ * bad language code, a blank text or an unknown member is refused. */
+static void test_template_texts(void **state)
+{
+    (void)state;
+    static model_template t, u, plain;
+    assert_int_equal(model_template_parse(texts_tpl, strlen(texts_tpl), &t, err, sizeof err), 0);
+    assert_int_equal(t.n_texts, 1);
+    assert_string_equal(t.texts[0].lang, "en");
+    assert_string_equal(t.texts[0].scale[1], "Partly");
+    assert_int_equal(t.texts[0].has_prompts, 0);
+    char *json = model_template_to_json(&t);
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"texts\":{\"en\":{"));
+    assert_null(strstr(json, "\"prompts\":[\"Hvad så du?\"]}}"));
+    assert_int_equal(model_template_parse(json, strlen(json), &u, err, sizeof err), 0);
+    assert_memory_equal(&t, &u, sizeof t);
+    free(json);
+    /* Without texts, not a byte more. */
+    assert_int_equal(model_template_parse(good_tpl, strlen(good_tpl), &plain, err, sizeof err), 0);
+    json = model_template_to_json(&plain);
+    assert_null(strstr(json, "texts"));
+    free(json);
+
+    model_template_localize(&u, "da");
+    assert_memory_equal(&t, &u, sizeof t);
+    model_template_localize(&u, "en");
+    assert_string_equal(u.name, "Circle time");
+    assert_string_equal(u.scale[0], "Not seen");
+    assert_string_equal(u.scale[2], "Clearly");
+    assert_string_equal(u.counters[0].label, "Open question");
+    assert_string_equal(u.counters[0].key, "open_q");
+    assert_string_equal(u.states[0].label, "Waiting time");
+    assert_string_equal(u.interval_options[0].label, "All");
+    assert_string_equal(u.context[0].label, "Number of children");
+    assert_int_equal(u.context[0].max, 60);
+    assert_string_equal(u.prompts[0], "Hvad så du?");
+    assert_string_equal(u.phrases[0], "Waits for an answer");
+    assert_int_equal(u.green_pct, 70);
+
+    static const struct {
+        const char *from, *to, *says;
+    } bad[] = {
+        {"[\"Not seen\",\"Partly\",\"Clearly\"]", "[\"Not seen\",\"Clearly\"]", "scale"},
+        {"\"en\":{", "\"eng\":{", "two-letter"},
+        {"\"en\":{", "\"EN\":{", "two-letter"},
+        {"\"Open question\"", "\"  \"", "counter"},
+        {"\"en\":{", "\"en\":{\"why\":\"x\",", "why"},
+        {"\"texts\":{\"en\":", "\"texts\":{\"de\":{},\"fr\":{},\"en\":", "languages"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char doc[4096];
+        const char *at = strstr(texts_tpl, bad[i].from);
+        assert_non_null(at);
+        int head = (int)(at - texts_tpl);
+        snprintf(doc, sizeof doc, "%.*s%s%s", head, texts_tpl, bad[i].to, at + strlen(bad[i].from));
+        err[0] = 0;
+        if (model_template_parse(doc, strlen(doc), &u, err, sizeof err) == 0)
+            fail_msg("accepted: %s", doc);
+        if (!strstr(err, bad[i].says))
+            fail_msg("\"%s\" does not say %s", err, bad[i].says);
+    }
+}
+
 /* Each bad document is refused with a message naming what is wrong, and the
  * output struct is left as it was. */
 static void test_template_refuses_bad_documents(void **state)
@@ -240,6 +322,7 @@ int main(void)
         cmocka_unit_test(test_ids_are_v4_and_distinct),
         cmocka_unit_test(test_template_parses_and_round_trips),
         cmocka_unit_test(test_template_refuses_bad_documents),
+        cmocka_unit_test(test_template_texts),
         cmocka_unit_test(test_context_values),
         cmocka_unit_test(test_pins),
     };

@@ -20,6 +20,7 @@
 float th_scale = 1.0f;
 const scr_sync *th_sync = NULL;
 int th_demo = 0;
+int th_both_langs = 0;
 
 static const char *assets(void)
 {
@@ -52,6 +53,12 @@ th *th_open_dir(const char *dir, int w, int h, const char *lang, int64_t now_ms)
     if (rc != 0)
         fprintf(stderr, "%s\n", err);
     NEED(rc == 0, "loading translations");
+    const char *other = !strcmp(lang, "da") ? "en" : "da";
+    t->tr_other = NULL;
+    if (th_both_langs) {
+        snprintf(path, sizeof path, "%s/po/%s.po", assets(), other);
+        NEED(i18n_load(path, &t->tr_other, err, sizeof err) == 0, "loading the other language");
+    }
     char reg[1200], bold[1200];
     snprintf(reg, sizeof reg, "%s/fonts/NotoSans-Regular.ttf", assets());
     snprintf(bold, sizeof bold, "%s/fonts/NotoSans-Bold.ttf", assets());
@@ -72,6 +79,10 @@ th *th_open_dir(const char *dir, int w, int h, const char *lang, int64_t now_ms)
     cfg.db = t->db;
     cfg.sys = t->sys;
     cfg.tr = t->tr;
+    cfg.tr_da = !strcmp(lang, "da") ? t->tr : t->tr_other;
+    cfg.tr_en = !strcmp(lang, "da") ? t->tr_other : t->tr;
+    if (!t->tr_other)
+        cfg.tr_da = cfg.tr_en = NULL;
     cfg.sync = th_sync;
     cfg.demo = th_demo;
     t->app = scr_app_new(&cfg, t->ui, err, sizeof err);
@@ -181,6 +192,8 @@ void th_close(th *t)
     ui_free(t->ui);
     plat_video_close(t->video);
     i18n_free(t->tr);
+    i18n_free(t->tr_other);
+    t->tr_other = NULL;
     db_close(t->db);
     plat_fake_free(t->sys);
     t->app = NULL;

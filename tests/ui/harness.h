@@ -31,6 +31,7 @@ typedef struct {
     char dbpath[1200];
     char lang[4];
     int w, h;
+    i18n *tr_other; /* the other language, with th_both_langs */
 } th;
 
 /* Pixels per dp for the next th_open (1.0 unless a test sets it): a 2.0
@@ -40,6 +41,10 @@ extern float th_scale;
 extern const scr_sync *th_sync;
 /* 1: the next th_open tells the app its store is the demo's. */
 extern int th_demo;
+/* 1: the next th_open gives the app both catalogues, as blik does, so the
+ * language switches at once and Danish words for data are at hand; 0 (the
+ * default): only the language it starts in. */
+extern int th_both_langs;
 
 /* A fresh folder under the test's temp dir, the demo unit loaded, the app
  * started in lang ("da" or "en") at w x h pixels. Aborts the test program

@@ -210,7 +210,7 @@ static void test_seen_has_notes_and_states(void **state)
     assert_int_equal(scr_current(t->app), SCR_FEEDBACK);
     SEES(t, "Feed back: what was seen");
     /* 10 minutes: 1:30 waiting is 15 %. */
-    SEES(t, "Ventetid");
+    SEES(t, "Waiting time");
     SEES(t, "1:30  (15 %)");
     SEES(t, "Notes (2)");
     SEES(t, "2:05");

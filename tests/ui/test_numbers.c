@@ -1,7 +1,8 @@
-/* Numbers that must not mislead, by touch: an observation shorter than
- * the model's floor shows its counts but no rate per 10 minutes, on the
- * summary and on the feedback screen; two state timers are drawn in two
- * colours of their own in the timeline. */
+/* Numbers and words that must not mislead, by touch: an observation
+ * shorter than the model's floor shows its counts but no rate per 10
+ * minutes, on the summary and on the feedback screen; two state timers are
+ * drawn in two colours of their own in the timeline; English reads the
+ * template's English words and stores Danish data. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -105,7 +106,7 @@ static void test_five_minutes_give_a_rate(void **state)
     TAP(t, "Start observation");
     for (int i = 0; i < 5; i++) {
         th_wait(t, 60000);
-        TAP(t, "Åbent spørgsmål");
+        TAP(t, "Open question");
     }
     /* An interval prompt may be waiting; the observation still ends. */
     TAP(t, "Finish");
@@ -165,6 +166,55 @@ static void test_states_have_their_own_colours(void **state)
     th_free(t);
 }
 
+/* English reads the template's English words (the scale, counters,
+ * context), never the Danish ones; a chip tapped in English stores the
+ * Danish words the unit's data is kept in, and reads back in English. */
+static void test_english_template_words(void **state)
+{
+    (void)state;
+    th_both_langs = 1;
+    th *t = th_open("num-en-words", 1280, 800, "en");
+    th_both_langs = 0;
+    th_sign_in(t, "Mette Østergaard");
+    TAP(t, "Start new observation");
+    TAP_PREFIX(t, "Hvordan understøtter vi");
+    REVEAL(t, "Jonas Bækgaard", 600, 600);
+    TAP(t, "Jonas Bækgaard");
+    REVEAL(t, "Sommerfuglestuen", 600, 600);
+    TAP(t, "Sommerfuglestuen");
+    REVEAL(t, "Circle time", 600, 600);
+    TAP(t, "Circle time");
+    REVEAL(t, "Number of children", 600, 600);
+    SEES(t, "Number of adults");
+    assert_false(th_has_text_part(t, "Antal børn"));
+    assert_false(th_has_text_part(t, "Antal voksne"));
+    REVEAL(t, "Agreement made with the observee", 600, 600);
+    TAP(t, "Agreement made with the observee");
+    TAP(t, "Start observation");
+    assert_int_equal(scr_current(t->app), SCR_OBSERVE);
+    model_observation o;
+    assert_int_equal(db_obs_get(t->db, scr_observation(t->app), &o), DB_OK);
+    assert_string_equal(o.activity, "Samling");
+    SEES(t, "Not seen");
+    SEES(t, "Partly");
+    SEES(t, "Clearly");
+    SEES(t, "Open question");
+    assert_false(th_has_text_part(t, "Ikke set"));
+    assert_false(th_has_text_part(t, "Delvist"));
+    assert_false(th_has_text_part(t, "Tydeligt"));
+    assert_false(th_has_text_part(t, "Åbent spørgsmål"));
+    TAP(t, "Partly");
+    th_wait(t, 6 * 60000);
+    TAP(t, "Finish");
+    TAP(t, "Finish");
+    assert_int_equal(scr_current(t->app), SCR_SUMMARY);
+    SEES(t, "Circle time");
+    assert_false(th_has_text_part(t, "Samling"));
+    REVEAL(t, "Signs seen", 640, 500);
+    SEES(t, "Partly");
+    th_free(t);
+}
+
 int main(void)
 {
     setenv("TZ", "UTC", 1);
@@ -173,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_short_observation_has_no_rate),
         cmocka_unit_test(test_five_minutes_give_a_rate),
         cmocka_unit_test(test_states_have_their_own_colours),
+        cmocka_unit_test(test_english_template_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
