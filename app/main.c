@@ -93,6 +93,16 @@ typedef struct {
     const i18n *da, *en, *fallback;
 } langs;
 
+#ifdef BLIK_HAVE_SYNC
+/* On the sync worker's thread: wakes the loop, which then shows the new
+ * state (the chip, the settings, the rows) in the next frame. */
+static void wake_loop(void *v)
+{
+    plat_event ev = {.kind = PLAT_EV_WAKE};
+    plat_video_push(v, &ev);
+}
+#endif
+
 /* Runs the app on one store until it is closed or asks for the other
  * store (*ask). lang, if given, is kept as the store's language; else the
  * store's own is used. The language in force when the run ends is kept in
@@ -139,6 +149,7 @@ static int run_store(const char *dir, const plat_sys *sys, int demo, const char 
     link_sync *ls = demo ? NULL : link_sync_new(d, path, sys);
     scr_sync hooks;
     if (ls) {
+        link_sync_on_change(ls, wake_loop, v);
         hooks = link_sync_hooks(ls);
         cfg.sync = &hooks;
     }

@@ -58,8 +58,10 @@ typedef enum {
     PLAT_EV_RESIZE, /* the drawable changed size or scale */
     PLAT_EV_EXPOSE, /* the window needs drawing again */
     PLAT_EV_QUIT,   /* the user or the system asked the app to close */
-    PLAT_EV_WHEEL   /* a mouse wheel or two-finger scroll at (x, y): key notches,
+    PLAT_EV_WHEEL,  /* a mouse wheel or two-finger scroll at (x, y): key notches,
                        positive towards the end of a list (down) */
+    PLAT_EV_WAKE    /* no input: something outside changed (a sync round ended);
+                       look again. Pushed from any thread by plat_video_push. */
 } plat_ev_kind;
 
 typedef enum {
@@ -165,7 +167,9 @@ void plat_video_close(plat_video *v);
  * Puts an event into SDL's own queue as the machine would have sent it (a
  * left mouse button, a key, typed text), so that scripted input goes the
  * whole way through the table's wait(). Returns 0, or -1 if the table is
- * not an SDL one or the queue refused it.
+ * not an SDL one or the queue refused it. PLAT_EV_WAKE may be pushed from
+ * any thread: it ends a wait() at once, which is how another thread tells
+ * the loop to look again without the loop asking every so often.
  */
 int plat_video_push(plat_video *v, const plat_event *ev);
 

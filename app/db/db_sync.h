@@ -117,6 +117,9 @@ typedef struct {
     int64_t conflicts; /* needing review */
     int64_t rejected;  /* refused by the server */
     int64_t parked;    /* pulled records waiting for what they point at */
+    /* observations with at least one change waiting: what a person counts
+     * (a tap is a change, so waiting grows with every tap) */
+    int64_t waiting_obs;
 } db_sync_counts;
 
 int db_sync_count(db *d, db_sync_counts *out);

@@ -51,7 +51,9 @@ int db_sync_count(db *d, db_sync_counts *out)
     sqlite3_stmt *st = db_stmt(d, "SELECT (SELECT count(*) FROM outbox),"
                                   " (SELECT count(*) FROM sync_conflict),"
                                   " (SELECT count(*) FROM sync_rejected),"
-                                  " (SELECT count(*) FROM sync_park)");
+                                  " (SELECT count(*) FROM sync_park),"
+                                  " (SELECT count(DISTINCT obs_id) FROM outbox"
+                                  "  WHERE obs_id IS NOT NULL)");
     if (!st)
         return DB_INTERNAL;
     int rc = sqlite3_step(st);
@@ -60,6 +62,7 @@ int db_sync_count(db *d, db_sync_counts *out)
         out->conflicts = sqlite3_column_int64(st, 1);
         out->rejected = sqlite3_column_int64(st, 2);
         out->parked = sqlite3_column_int64(st, 3);
+        out->waiting_obs = sqlite3_column_int64(st, 4);
     }
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? db_ok(d) : db_sqlite_fail(d, rc, "counting sync state");

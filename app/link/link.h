@@ -24,6 +24,11 @@ typedef struct link_sync link_sync;
  * link_sync_free().
  */
 link_sync *link_sync_new(db *d, const char *db_path, const plat_sys *sys);
+/* wake(ctx) is called, on another thread, whenever the worker begins or
+ * ends a round and when an enrolment ends: the program wakes its loop so
+ * that the screens show the new state at once (the loop asks nothing
+ * meanwhile). It must return at once. NULL: nobody is told. */
+void link_sync_on_change(link_sync *s, void (*wake)(void *ctx), void *ctx);
 /* The hooks for scr_config.sync, with s as their context; they are valid
  * until link_sync_free(s). */
 scr_sync link_sync_hooks(link_sync *s);

@@ -25,7 +25,32 @@ struct link_sync {
     scr_enrol_outcome outcome;
     char detail[320];
     scr_enrol_req req; /* the request, copied for the thread */
+    /* Who is told when the worker's state changed or an enrolment ended
+     * (guarded by mu; set by link_sync_on_change). */
+    void (*wake)(void *ctx);
+    void *wake_ctx;
 };
+
+/* Tells whoever asked (the program's loop) that there is something new to
+ * look at; on the worker's or the enrolment's thread. */
+static void tell(void *arg)
+{
+    link_sync *s = arg;
+    pthread_mutex_lock(&s->mu);
+    void (*fn)(void *) = s->wake;
+    void *ctx = s->wake_ctx;
+    pthread_mutex_unlock(&s->mu);
+    if (fn)
+        fn(ctx);
+}
+
+void link_sync_on_change(link_sync *s, void (*wake)(void *ctx), void *ctx)
+{
+    pthread_mutex_lock(&s->mu);
+    s->wake = wake;
+    s->wake_ctx = ctx;
+    pthread_mutex_unlock(&s->mu);
+}
 
 scr_sync_problem link_sync_problem(int rc)
 {
@@ -67,11 +92,13 @@ scr_enrol_outcome link_enrol_outcome(int rc)
 
 /* Starts the worker, with sync's config for the store; NULL (said on
  * standard error, which is where the app's log goes) if it cannot. */
-static sync_engine *start_engine(const link_sync *s)
+static sync_engine *start_engine(link_sync *s)
 {
     sync_config sc = {0};
     sc.db_path = s->path;
     sc.sys = s->sys;
+    sc.changed = tell;
+    sc.changed_ctx = s;
     sync_engine *e = NULL;
     char err[320];
     if (sync_engine_start(&sc, &e, err, sizeof err) != SYNC_OK) {
@@ -200,6 +227,7 @@ static void *enrol_thread(void *arg)
     snprintf(s->detail, sizeof s->detail, "%s", detail);
     s->enrol_running = 0;
     pthread_mutex_unlock(&s->mu);
+    tell(s);
     return NULL;
 }
 

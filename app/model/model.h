@@ -102,13 +102,20 @@ typedef struct {
     char label[MODEL_LABEL_MAX + 1];
 } model_item;
 
-typedef enum { MODEL_CTX_INT = 0, MODEL_CTX_TEXT = 1 } model_ctx_type;
+/* What a context field holds: a whole number in a range, a short text, or
+ * one of a few given words ("Indoors", "Outdoors"). */
+typedef enum { MODEL_CTX_INT = 0, MODEL_CTX_TEXT = 1, MODEL_CTX_CHOICE = 2 } model_ctx_type;
+
+#define MODEL_MAX_CTX_OPTIONS 8
 
 typedef struct {
     char key[MODEL_KEY_MAX + 1];
     char label[MODEL_LABEL_MAX + 1];
     model_ctx_type type;
     int min, max; /* for MODEL_CTX_INT */
+    /* for MODEL_CTX_CHOICE: 2 to MODEL_MAX_CTX_OPTIONS, each a label */
+    int n_options;
+    char options[MODEL_MAX_CTX_OPTIONS][MODEL_LABEL_MAX + 1];
 } model_ctx_field;
 
 /* The most languages a template carries its texts in besides its own. */

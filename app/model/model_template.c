@@ -10,7 +10,7 @@
  *    "counters": [{"key","label"}, ...],          0..12
  *    "states": [{"key","label"}, ...],            0..8
  *    "interval": {"minutes", "options": [{"key","label"}, ...]},   optional
- *    "context": [{"key","label","type":"int"|"text","min","max"}, ...],
+ *    "context": [{"key","label","type":"int"|"text"|"choice","min","max","options"}, ...],
  *    "prompts": [text, ...], "phrases": [text, ...],
  *    "thresholds": {"green_pct", "yellow_pct"},
  *    "texts": {"en": {"name", "scale", "counters", "states",
@@ -88,7 +88,7 @@ static int get_texts(json_t *obj, const char *name, size_t max, char *dst, size_
 
 static int get_context(json_t *root, model_template *t, model_err *err)
 {
-    static const char *const cf[] = {"key", "label", "type", "min", "max", NULL};
+    static const char *const cf[] = {"key", "label", "type", "min", "max", "options", NULL};
     json_t *ctx;
     if (model_rd_array(root, "context", MODEL_MAX_CONTEXT, 1, &ctx, "The template", err))
         return -1;
@@ -113,10 +113,19 @@ static int get_context(json_t *root, model_template *t, model_err *err)
             c->type = MODEL_CTX_TEXT;
             if (json_object_get(it, "min") || json_object_get(it, "max"))
                 return model_err_set(err, MODEL_E_VALUE, "%s: a text field has no min or max.", wc);
+        } else if (!strcmp(type, "choice")) {
+            c->type = MODEL_CTX_CHOICE;
+            if (json_object_get(it, "min") || json_object_get(it, "max"))
+                return model_err_set(err, MODEL_E_VALUE, "%s: a choice has no min or max.", wc);
+            if (get_texts(it, "options", MODEL_MAX_CTX_OPTIONS, c->options[0], sizeof c->options[0],
+                          &c->n_options, err))
+                return -1;
         } else {
-            return model_err_set(err, MODEL_E_VALUE, "%s: \"type\" must be \"int\" or \"text\".",
-                                 wc);
+            return model_err_set(err, MODEL_E_VALUE,
+                                 "%s: \"type\" must be \"int\", \"text\" or \"choice\".", wc);
         }
+        if (c->type != MODEL_CTX_CHOICE && json_object_get(it, "options"))
+            return model_err_set(err, MODEL_E_VALUE, "%s: only a choice has options.", wc);
         t->n_context++;
     }
     return 0;
@@ -372,10 +381,22 @@ int model_template_check(const model_template *t, char *err, size_t errlen)
         if (model_key_check(c->key, "A context field's key", err, errlen) ||
             model_name_check(c->label, MODEL_LABEL_MAX, "A context field's label", err, errlen))
             return -1;
-        if (c->type != MODEL_CTX_INT && c->type != MODEL_CTX_TEXT)
+        if (c->type != MODEL_CTX_INT && c->type != MODEL_CTX_TEXT && c->type != MODEL_CTX_CHOICE)
             return fail(err, errlen, "Context field \"%s\" has an unknown type.", c->key);
         if (c->type == MODEL_CTX_INT && (c->min < 0 || c->min > c->max))
             return fail(err, errlen, "Context field \"%s\": min must not exceed max.", c->key);
+        if (c->type == MODEL_CTX_CHOICE &&
+            (c->n_options < 2 || c->n_options > MODEL_MAX_CTX_OPTIONS))
+            return fail(err, errlen, "Context field \"%s\": a choice needs 2 to %d options.",
+                        c->key, MODEL_MAX_CTX_OPTIONS);
+        for (int o = 0; c->type == MODEL_CTX_CHOICE && o < c->n_options; o++) {
+            if (model_name_check(c->options[o], MODEL_LABEL_MAX, "A choice's option", err, errlen))
+                return -1;
+            for (int p = 0; p < o; p++)
+                if (!strcmp(c->options[o], c->options[p]))
+                    return fail(err, errlen, "Context field \"%s\" offers \"%s\" twice.", c->key,
+                                c->options[o]);
+        }
         for (int j = 0; j < i; j++)
             if (!strcmp(c->key, t->context[j].key))
                 return fail(err, errlen, "The template has two context fields \"%s\".", c->key);
@@ -489,11 +510,19 @@ char *model_template_to_json(const model_template *t)
     json_t *ctx = json_array();
     for (int i = 0; ctx && i < t->n_context; i++) {
         const model_ctx_field *c = &t->context[i];
-        json_t *o = c->type == MODEL_CTX_INT
-                        ? json_pack("{s:s,s:s,s:s,s:i,s:i}", "key", c->key, "label", c->label,
-                                    "type", "int", "min", c->min, "max", c->max)
-                        : json_pack("{s:s,s:s,s:s}", "key", c->key, "label", c->label, "type",
-                                    "text");
+        json_t *o;
+        if (c->type == MODEL_CTX_INT) {
+            o = json_pack("{s:s,s:s,s:s,s:i,s:i}", "key", c->key, "label", c->label, "type", "int",
+                          "min", c->min, "max", c->max);
+        } else if (c->type == MODEL_CTX_CHOICE) {
+            json_t *opts = json_array();
+            for (int k = 0; opts && k < c->n_options; k++)
+                json_array_append_new(opts, json_string(c->options[k]));
+            o = json_pack("{s:s,s:s,s:s,s:o}", "key", c->key, "label", c->label, "type", "choice",
+                          "options", opts);
+        } else {
+            o = json_pack("{s:s,s:s,s:s}", "key", c->key, "label", c->label, "type", "text");
+        }
         json_array_append_new(ctx, o);
     }
     /* json_pack with "o" steals the references, also on failure. */
@@ -559,6 +588,14 @@ int model_context_check(const model_template *t, const char *json, char *err, si
                 json_integer_value(v) > c->max) {
                 rc = fail(err, errlen, "%s must be a whole number from %d to %d.", c->label, c->min,
                           c->max);
+                goto done;
+            }
+        } else if (c->type == MODEL_CTX_CHOICE) {
+            int found = 0;
+            for (int o = 0; json_is_string(v) && o < c->n_options; o++)
+                found |= !strcmp(json_string_value(v), c->options[o]);
+            if (!found) {
+                rc = fail(err, errlen, "%s must be one of the template's options.", c->label);
                 goto done;
             }
         } else if (!json_is_string(v) || model_text_check(json_string_value(v), MODEL_NAME_MAX, 0,

@@ -577,10 +577,8 @@ int scr_wake_in(const scr_app *a)
     if (a->screen == SCR_SIGNIN && a->dialog == DLG_PIN &&
         a->s.signin.who_until > a->sys->now_ms(a->sys))
         w = 1000;
-    /* An enrolled tablet's chip follows the worker: a look every two
-     * seconds (a frame is drawn only if the chip changed). */
-    if (a->sync_state.enrolled && (w < 0 || w > 2000))
-        w = 2000;
+    /* The sync worker's state needs no look every so often: the program
+     * wakes the loop when a round begins or ends (PLAT_EV_WAKE). */
     if (a->enrolling && (w < 0 || w > 200))
         w = 200;
     if (a->enrol_reveal && (w < 0 || w > 16))

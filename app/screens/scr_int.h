@@ -135,7 +135,8 @@ typedef struct {
     int focus, observee, room; /* indexes, -1 none */
     char activity[SCR_ACTIVITY_MAX + 1];
     int agreement;
-    int ctx[MODEL_MAX_CONTEXT];
+    int ctx[MODEL_MAX_CONTEXT]; /* a number, or a choice's option (-1 none) */
+    char ctx_text[MODEL_MAX_CONTEXT][MODEL_NAME_MAX + 1]; /* short texts */
     model_template tmpl;
     int have_tmpl;
 } scr_start_state;

@@ -285,12 +285,15 @@ void scr_signin_frame(scr_app *a, ui_rect screen)
     }
     if (a->demo) {
         /* The demo says what it is, and the way out, on its first screen. */
-        ui_rect bar = ui_cut_bottom(&body, ui_dp(u, 60));
-        ui_rect leave = ui_cut_right(&bar, ui_dp(u, 260));
-        ui_label(u, bar, PLAT_FONT_BODY, UI_MUTED,
-                 /* the demo's PIN, DEMO_PIN in app/demo */
-                 ui_fmt(u, T("This is the demo: made-up people, every PIN is %s."), "1234"),
-                 UI_LEFT);
+        ui_rect bar = ui_cut_bottom(&body, ui_dp(u, 64));
+        ui_rect leave = ui_cut_right(&bar, ui_dp(u, 220));
+        /* the demo's PIN, DEMO_PIN in app/demo; wrapped, so that a narrow
+         * screen still shows it whole */
+        const char *says = ui_fmt(u, T("This is the demo: made-up people, every PIN is %s."),
+                                  "1234");
+        int th = ui_wrap(u, ui_r(bar.x, 0, bar.w, 0), PLAT_FONT_BODY, UI_MUTED, says, 0);
+        ui_wrap(u, ui_r(bar.x, bar.y + (bar.h - th) / 2, bar.w, th), PLAT_FONT_BODY, UI_MUTED, says,
+                1);
         if (ui_button(u, ui_ids("signin.leave"), leave, T("Leave the demo"), UI_STYLE_QUIET))
             a->ask = SCR_ASK_LEAVE_DEMO;
         ui_cut_bottom(&body, ui_dp(u, 8));

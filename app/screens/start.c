@@ -41,6 +41,7 @@ void scr_start_enter(scr_app *a)
     a->s.start.agreement = 0;
     a->s.start.have_tmpl = 0;
     memset(a->s.start.ctx, 0, sizeof a->s.start.ctx);
+    memset(a->s.start.ctx_text, 0, sizeof a->s.start.ctx_text);
     a->s.nrooms = 0;
     if (a->have_unit) {
         int rc = db_room_list(a->db, a->unit.id, 0, SCR_MAX_ROOMS, a->s.rooms, &a->s.nrooms);
@@ -64,9 +65,78 @@ static void pick_focus(scr_app *a, int i)
     if (db_template_get(a->db, a->s.home.focuses[i].template_id, 0, &a->s.start.tmpl) == DB_OK) {
         scr_template_words(a, &a->s.start.tmpl);
         a->s.start.have_tmpl = 1;
-        for (int k = 0; k < a->s.start.tmpl.n_context; k++)
-            a->s.start.ctx[k] = a->s.start.tmpl.context[k].min;
+        for (int k = 0; k < a->s.start.tmpl.n_context; k++) {
+            const model_ctx_field *cf = &a->s.start.tmpl.context[k];
+            a->s.start.ctx[k] = cf->type == MODEL_CTX_INT ? cf->min : -1;
+            a->s.start.ctx_text[k][0] = 0;
+        }
     }
+}
+
+/* Appends s to the JSON text out (of cap bytes, n used) as a JSON string;
+ * returns the new length, or cap if it does not fit. Quotes, backslashes
+ * and control characters are escaped; the rest of UTF-8 goes as it is. */
+static size_t json_str(char *out, size_t cap, size_t n, const char *s)
+{
+    if (n + 2 >= cap)
+        return cap;
+    out[n++] = '"';
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        char esc[8];
+        size_t len = 1;
+        if (*p == '"' || *p == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)*p;
+            len = 2;
+        } else if (*p < 0x20) {
+            len = (size_t)snprintf(esc, sizeof esc, "\\u%04x", *p);
+        } else {
+            esc[0] = (char)*p;
+        }
+        if (n + len + 2 >= cap)
+            return cap;
+        memcpy(out + n, esc, len);
+        n += len;
+    }
+    out[n++] = '"';
+    out[n] = 0;
+    return n;
+}
+
+/* The context as the template's fields ask for it, as one JSON object:
+ * numbers always, texts and choices only when given. 0, or -1 if it does
+ * not fit (it always does within the model's caps). */
+static int context_json(const scr_app *a, char *out, size_t cap)
+{
+    size_t n = (size_t)snprintf(out, cap, "{");
+    int first = 1;
+    for (int k = 0; a->s.start.have_tmpl && k < a->s.start.tmpl.n_context; k++) {
+        const model_ctx_field *cf = &a->s.start.tmpl.context[k];
+        const char *text = NULL;
+        if (cf->type == MODEL_CTX_TEXT && a->s.start.ctx_text[k][0])
+            text = a->s.start.ctx_text[k];
+        else if (cf->type == MODEL_CTX_CHOICE && a->s.start.ctx[k] >= 0)
+            text = cf->options[a->s.start.ctx[k]];
+        else if (cf->type != MODEL_CTX_INT)
+            continue;
+        if (!first && n + 1 < cap)
+            out[n++] = ',';
+        first = 0;
+        n = json_str(out, cap, n, cf->key);
+        if (n + 1 >= cap)
+            return -1;
+        out[n++] = ':';
+        out[n] = 0;
+        if (text)
+            n = json_str(out, cap, n, text);
+        else
+            n += (size_t)snprintf(out + n, cap - n, "%d", a->s.start.ctx[k]);
+        if (n + 2 >= cap)
+            return -1;
+    }
+    out[n++] = '}';
+    out[n] = 0;
+    return 0;
 }
 
 static int section_title(scr_app *a, ui_rect view, int *y, const char *title)
@@ -104,17 +174,8 @@ static int chips(scr_app *a, ui_rect view, int *y, const char *idname, const cha
 static void do_start(scr_app *a)
 {
     char ctx[MODEL_CONTEXT_JSON_MAX];
-    size_t n = 0;
-    n += (size_t)snprintf(ctx + n, sizeof ctx - n, "{");
-    for (int k = 0; a->s.start.have_tmpl && k < a->s.start.tmpl.n_context; k++) {
-        if (a->s.start.tmpl.context[k].type != MODEL_CTX_INT)
-            continue;
-        n += (size_t)snprintf(ctx + n, sizeof ctx - n, "%s\"%s\":%d", n > 1 ? "," : "",
-                              a->s.start.tmpl.context[k].key, a->s.start.ctx[k]);
-        if (n >= sizeof ctx - 2)
-            break;
-    }
-    snprintf(ctx + n, sizeof ctx - n, "}");
+    if (context_json(a, ctx, sizeof ctx) != 0)
+        snprintf(ctx, sizeof ctx, "{}");
     db_obs_new o = {0};
     o.unit_id = a->unit.id;
     o.focus_id = a->s.home.focuses[a->s.start.focus].id;
@@ -251,8 +312,34 @@ void scr_start_frame(scr_app *a, ui_rect screen)
         section_title(a, col, &y, T("Context"));
         for (int k = 0; k < a->s.start.tmpl.n_context; k++) {
             const model_ctx_field *cf = &a->s.start.tmpl.context[k];
-            if (cf->type != MODEL_CTX_INT)
+            if (cf->type == MODEL_CTX_TEXT) {
+                /* A short text, with its label above it. */
+                ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 32)), PLAT_FONT_BODY, UI_TEXT, cf->label,
+                         UI_LEFT);
+                y += ui_dp(u, 34);
+                int r = ui_field(u, ui_idn("start.ctxt", k), ui_r(col.x, y, col.w, ui_dp(u, 56)),
+                                 a->s.start.ctx_text[k], sizeof a->s.start.ctx_text[k], "", 0);
+                if (r & UI_SUBMIT)
+                    u->focus = 0;
+                y += ui_dp(u, 66);
                 continue;
+            }
+            if (cf->type == MODEL_CTX_CHOICE) {
+                /* One of the template's words, as chips under the label;
+                 * tapping the chosen one again takes the choice back. */
+                ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 32)), PLAT_FONT_BODY, UI_TEXT, cf->label,
+                         UI_LEFT);
+                y += ui_dp(u, 34);
+                const char *opts[MODEL_MAX_CTX_OPTIONS];
+                for (int o = 0; o < cf->n_options; o++)
+                    opts[o] = cf->options[o];
+                char idname[24];
+                snprintf(idname, sizeof idname, "start.ctxc%d", k);
+                int pick = chips(a, col, &y, idname, opts, cf->n_options, a->s.start.ctx[k]);
+                if (pick >= 0)
+                    a->s.start.ctx[k] = pick == a->s.start.ctx[k] ? -1 : pick;
+                continue;
+            }
             ui_rect row = {col.x, y, col.w, ui_dp(u, 56)};
             y += ui_dp(u, 66);
             ui_rect plus = ui_cut_right(&row, ui_dp(u, 72));

@@ -33,6 +33,24 @@ static const char *problem_text(const i18n *tr, scr_sync_problem p)
     }
 }
 
+/* What waits, as a person counts it: observations, not the changes they
+ * are made of (every tap is one). Changes that belong to no observation
+ * are counted as changes. "" when nothing waits. */
+static const char *waiting_text(const i18n *tr, const db_sync_counts *c, char *out, size_t cap)
+{
+    long long obs = c ? (long long)c->waiting_obs : 0;
+    long long changes = c ? (long long)c->waiting : 0;
+    if (obs > 0)
+        snprintf(out, cap,
+                 i18n_ntr(tr, "%lld observation waiting", "%lld observations waiting", obs), obs);
+    else if (changes > 0)
+        snprintf(out, cap, i18n_ntr(tr, "%lld change waiting", "%lld changes waiting", changes),
+                 changes);
+    else
+        out[0] = 0;
+    return out;
+}
+
 /* The order is what a leader must act on first: a tablet with no server
  * says so (with what it holds), then a round under way, then a problem of
  * the network or the server, then records that need a person (conflicts,
@@ -41,27 +59,27 @@ static const char *problem_text(const i18n *tr, scr_sync_problem p)
 scr_chip scr_sync_chip_text(const i18n *tr, const db_sync_counts *c, const scr_sync_state *st,
                             char *out, size_t cap)
 {
-    long long waiting = c ? (long long)c->waiting : 0;
+    char wt[96];
+    const char *w = waiting_text(tr, c, wt, sizeof wt);
     long long review = c ? (long long)c->conflicts : 0;
     long long refused = c ? (long long)c->rejected : 0;
     if (!st || !st->enrolled) {
-        if (waiting > 0)
-            snprintf(out, cap, T("Only on this tablet \xC2\xB7 %lld waiting"), waiting);
+        if (w[0])
+            snprintf(out, cap, "%s \xC2\xB7 %s", T("Only on this tablet"), w);
         else
             snprintf(out, cap, "%s", T("Only on this tablet"));
         return SCR_CHIP_LOCAL;
     }
     if (st->running) {
-        if (waiting > 0)
-            snprintf(out, cap, T("Syncing \xC2\xB7 %lld waiting"), waiting);
+        if (w[0])
+            snprintf(out, cap, "%s \xC2\xB7 %s", T("Syncing"), w);
         else
             snprintf(out, cap, "%s", T("Syncing"));
         return SCR_CHIP_SYNCING;
     }
     if (st->problem != SCR_SYNC_FINE) {
-        if (waiting > 0)
-            snprintf(out, cap, T("%s \xC2\xB7 %lld waiting"), problem_text(tr, st->problem),
-                     waiting);
+        if (w[0])
+            snprintf(out, cap, "%s \xC2\xB7 %s", problem_text(tr, st->problem), w);
         else
             snprintf(out, cap, "%s", problem_text(tr, st->problem));
         return SCR_CHIP_PROBLEM;
@@ -74,8 +92,8 @@ scr_chip scr_sync_chip_text(const i18n *tr, const db_sync_counts *c, const scr_s
         snprintf(out, cap, T("%lld refused"), refused);
         return SCR_CHIP_REFUSED;
     }
-    if (waiting > 0) {
-        snprintf(out, cap, T("%lld waiting"), waiting);
+    if (w[0]) {
+        snprintf(out, cap, "%s", w);
         return SCR_CHIP_WAITING;
     }
     if (st->last_ok_ms <= 0) {

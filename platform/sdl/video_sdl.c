@@ -155,6 +155,7 @@ static int map_event(sdl_video *v, const SDL_Event *e, plat_event *ev)
     memset(ev, 0, sizeof *ev);
     switch (e->type) {
     case SDL_QUIT: ev->kind = PLAT_EV_QUIT; return 1;
+    case SDL_USEREVENT: ev->kind = PLAT_EV_WAKE; return 1;
     case SDL_MOUSEBUTTONDOWN:
         if (e->button.button != SDL_BUTTON_LEFT)
             return 0;
@@ -592,6 +593,12 @@ int plat_video_push(plat_video *t, const plat_event *ev)
     sdl_video *v = (sdl_video *)t;
     SDL_Event e;
     SDL_zero(e);
+    /* A wake carries nothing and reads nothing of the table, so another
+     * thread may push it; SDL's queue takes it under its own lock. */
+    if (ev->kind == PLAT_EV_WAKE) {
+        e.type = SDL_USEREVENT;
+        return SDL_PushEvent(&e) == 1 ? 0 : -1;
+    }
     int x = (int)((float)ev->x / (v->rx > 0 ? v->rx : 1));
     int y = (int)((float)ev->y / (v->ry > 0 ? v->ry : 1));
     switch (ev->kind) {

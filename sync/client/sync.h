@@ -72,6 +72,13 @@ typedef struct {
     long backoff_max_ms; /* the cap (default 5 min) */
     long poll_ms;        /* how often the engine looks for changes to send (default 2 s) */
     long pull_every_ms;  /* a pull with nothing to send (default 5 min) */
+    /* The engine calls changed(changed_ctx) on its own thread when a round
+     * begins and when one has ended (sync_engine_status already says how),
+     * so that the program can wake its screens rather than ask every so
+     * often. NULL: nobody is told. It must return at once and must not
+     * call the engine. */
+    void (*changed)(void *ctx);
+    void *changed_ctx;
 } sync_config;
 
 typedef struct sync_client sync_client;

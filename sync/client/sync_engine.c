@@ -135,6 +135,8 @@ static void *worker(void *arg)
         e->now = e->poked = 0;
         e->st.running = 1;
         pthread_mutex_unlock(&e->mu);
+        if (cfg.changed)
+            cfg.changed(cfg.changed_ctx);
 
         sync_report rep;
         int rc = sync_round(c, &rep);
@@ -177,6 +179,12 @@ static void *worker(void *arg)
             long w = next_backoff(e, rep.retry_after_s);
             e->due_ms = t2 + w;
             e->st.next_try_ms = cfg.sys->now_ms(cfg.sys) + w;
+        }
+        /* Told once the state says how the round ended, without the lock. */
+        if (cfg.changed) {
+            pthread_mutex_unlock(&e->mu);
+            cfg.changed(cfg.changed_ctx);
+            pthread_mutex_lock(&e->mu);
         }
     }
     pthread_mutex_unlock(&e->mu);

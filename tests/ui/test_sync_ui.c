@@ -94,22 +94,31 @@ static void test_chip_words(void **state)
 {
     (void)state;
     i18n *da = load("da"), *en = load("en");
-    db_sync_counts none = {0}, some = {.waiting = 4}, review = {.waiting = 1, .conflicts = 2},
+    /* 89 changes (taps) of 4 observations: the chip counts observations. */
+    db_sync_counts none = {0}, some = {.waiting = 89, .waiting_obs = 4},
+                   one = {.waiting = 12, .waiting_obs = 1}, loose = {.waiting = 3},
+                   review = {.waiting = 1, .waiting_obs = 1, .conflicts = 2},
                    refused = {.rejected = 3};
     scr_sync_state off = {0}, on = {.enrolled = 1},
                    ok = {.enrolled = 1, .last_ok_ms = 5, .rounds = 1},
                    busy = {.enrolled = 1, .running = 1};
     /* No server: it says so, with what is held here; never "synced". */
     expect_chip(da, &none, NULL, SCR_CHIP_LOCAL, "Kun på denne tablet");
-    expect_chip(da, &some, &off, SCR_CHIP_LOCAL, "Kun på denne tablet · 4 venter");
-    expect_chip(en, &some, NULL, SCR_CHIP_LOCAL, "Only on this tablet · 4 waiting");
+    expect_chip(da, &some, &off, SCR_CHIP_LOCAL, "Kun på denne tablet · 4 observationer venter");
+    expect_chip(en, &some, NULL, SCR_CHIP_LOCAL, "Only on this tablet · 4 observations waiting");
+    expect_chip(da, &one, NULL, SCR_CHIP_LOCAL, "Kun på denne tablet · 1 observation venter");
+    expect_chip(en, &one, NULL, SCR_CHIP_LOCAL, "Only on this tablet · 1 observation waiting");
     /* Enrolled, before the first good round. */
     expect_chip(da, &none, &on, SCR_CHIP_NOT_YET, "Ikke synkroniseret endnu");
     expect_chip(da, &none, &ok, SCR_CHIP_SYNCED, "Synkroniseret");
     expect_chip(en, &none, &ok, SCR_CHIP_SYNCED, "Synced");
-    expect_chip(da, &some, &ok, SCR_CHIP_WAITING, "4 venter");
-    expect_chip(en, &some, &ok, SCR_CHIP_WAITING, "4 waiting");
-    expect_chip(da, &some, &busy, SCR_CHIP_SYNCING, "Synkroniserer · 4 venter");
+    expect_chip(da, &some, &ok, SCR_CHIP_WAITING, "4 observationer venter");
+    expect_chip(en, &some, &ok, SCR_CHIP_WAITING, "4 observations waiting");
+    expect_chip(da, &one, &ok, SCR_CHIP_WAITING, "1 observation venter");
+    /* Changes that belong to no observation are counted as changes. */
+    expect_chip(da, &loose, &ok, SCR_CHIP_WAITING, "3 ændringer venter");
+    expect_chip(en, &loose, &ok, SCR_CHIP_WAITING, "3 changes waiting");
+    expect_chip(da, &some, &busy, SCR_CHIP_SYNCING, "Synkroniserer · 4 observationer venter");
     expect_chip(en, &none, &busy, SCR_CHIP_SYNCING, "Syncing");
     expect_chip(da, &review, &ok, SCR_CHIP_REVIEW, "2 skal gennemses");
     expect_chip(en, &review, &ok, SCR_CHIP_REVIEW, "2 need review");
@@ -120,15 +129,20 @@ static void test_chip_words(void **state)
         scr_sync_problem p;
         const char *da, *en;
     } problems[] = {
-        {SCR_SYNC_CAPTIVE, "Wi-Fi kræver login · 4 venter", "Wi-Fi needs sign-in · 4 waiting"},
-        {SCR_SYNC_OFFLINE, "Ingen netværk · 4 venter", "Offline · 4 waiting"},
-        {SCR_SYNC_UNREACHABLE, "Serveren svarer ikke · 4 venter",
-         "Server not reachable · 4 waiting"},
-        {SCR_SYNC_SERVER, "Fejl på serveren · 4 venter", "Server problem · 4 waiting"},
-        {SCR_SYNC_TLS, "Forkert certifikat · 4 venter", "Wrong certificate · 4 waiting"},
-        {SCR_SYNC_UPDATE, "Opdatér appen · 4 venter", "Update the app · 4 waiting"},
-        {SCR_SYNC_UNAUTHORIZED, "Tabletten er ikke godkendt: tilmeld igen · 4 venter",
-         "Tablet not accepted: enrol again · 4 waiting"},
+        {SCR_SYNC_CAPTIVE, "Wi-Fi kræver login · 4 observationer venter",
+         "Wi-Fi needs sign-in · 4 observations waiting"},
+        {SCR_SYNC_OFFLINE, "Ingen netværk · 4 observationer venter",
+         "Offline · 4 observations waiting"},
+        {SCR_SYNC_UNREACHABLE, "Serveren svarer ikke · 4 observationer venter",
+         "Server not reachable · 4 observations waiting"},
+        {SCR_SYNC_SERVER, "Fejl på serveren · 4 observationer venter",
+         "Server problem · 4 observations waiting"},
+        {SCR_SYNC_TLS, "Forkert certifikat · 4 observationer venter",
+         "Wrong certificate · 4 observations waiting"},
+        {SCR_SYNC_UPDATE, "Opdatér appen · 4 observationer venter",
+         "Update the app · 4 observations waiting"},
+        {SCR_SYNC_UNAUTHORIZED, "Tabletten er ikke godkendt: tilmeld igen · 4 observationer venter",
+         "Tablet not accepted: enrol again · 4 observations waiting"},
     };
     for (size_t i = 0; i < sizeof problems / sizeof problems[0]; i++) {
         scr_sync_state bad = ok;
@@ -192,8 +206,9 @@ static void test_chip_rows_and_review(void **state)
     int64_t waiting = 0;
     assert_int_equal(db_outbox_count(t->db, &waiting), DB_OK);
     assert_true(waiting > 3);
+    /* Many changes, three observations: the chip counts observations. */
     char want[96];
-    snprintf(want, sizeof want, "Kun på denne tablet · %lld venter", (long long)waiting);
+    snprintf(want, sizeof want, "Kun på denne tablet · 3 observationer venter");
     /* Before anyone signs in the chip is honest too. */
     SEES(t, want);
     th_sign_in(t, "Mette Østergaard");
@@ -207,10 +222,10 @@ static void test_chip_rows_and_review(void **state)
 
     /* Enrolled, behind a captive portal: named, and a tap syncs now. */
     fs.st = (scr_sync_state){.enrolled = 1, .rounds = 1, .problem = SCR_SYNC_CAPTIVE};
-    th_wait(t, 2000);
-    /* The loop looks at the worker every two seconds while enrolled. */
-    assert_true(scr_wake_in(t->app) >= 0 && scr_wake_in(t->app) <= 2000);
-    snprintf(want, sizeof want, "Wi-Fi kræver login · %lld venter", (long long)waiting);
+    /* The program wakes the loop when the worker's state changed
+     * (ui_fresh); here the next frame is that wake. */
+    th_frame(t, NULL);
+    snprintf(want, sizeof want, "Wi-Fi kræver login · 3 observationer venter");
     SEES(t, want);
     TAP(t, want);
     assert_int_equal(fs.nows, 1);
@@ -300,7 +315,10 @@ static void test_chip_rows_and_review(void **state)
     assert_int_equal(c.conflicts, 0);
     assert_int_equal(c.rejected, 0);
     assert_int_equal(c.waiting, 2);
-    SEES(t, "2 venter");
+    if (c.waiting_obs == 1)
+        SEES(t, "1 observation venter");
+    else
+        SEES(t, "2 observationer venter");
     th_free(t);
 }
 
