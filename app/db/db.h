@@ -168,8 +168,9 @@ int db_obs_note_delete(db *d, const char *note_id, const char *actor_id);
 /* Finishes a draft: stops running states, sets ended_at. */
 int db_obs_finish(db *d, const char *obs_id, const char *actor_id);
 /* *left is 1 if any part of the observation has reached the server (it
- * acknowledged it, kept it as a conflict or refused it) or came from it,
- * and 0 while all of it is only on this tablet. */
+ * acknowledged it, kept it as a conflict or refused it), may have reached
+ * it (sent, answer not yet recorded) or came from it, and 0 while all of it
+ * is only on this tablet. */
 int db_obs_left_tablet(db *d, const char *obs_id, int *left);
 /* Discards a draft that never left the tablet: the observation, everything
  * recorded in it, its drafts and its unsent changes are deleted in one
@@ -250,6 +251,14 @@ int db_outbox_count(db *d, int64_t *n);
  * malloc'd: release with db_outbox_entries_free(). */
 int db_outbox_peek(db *d, int64_t after, int max, db_outbox_entry *out, int *n);
 void db_outbox_entries_free(db_outbox_entry *e, int n);
+/* What sync sends: the oldest pending entries after seq `after`, as
+ * db_outbox_peek reads them, and in the same transaction the mark that they
+ * are on their way. From then until the server's answer is recorded they
+ * may already be at the server, so nothing may take them back on the
+ * tablet alone (db_obs_discard asks db_obs_left_tablet, which reads the
+ * mark). A push that never got an answer leaves the mark where it was:
+ * its changes may have arrived. */
+int db_outbox_claim(db *d, int64_t after, int max, db_outbox_entry *out, int *n);
 /* Marks the change as acknowledged by the server (and so "synced"). */
 int db_outbox_ack(db *d, const char *change_id);
 /* 1 if the record has a change that the server has not acknowledged. */

@@ -121,6 +121,9 @@ int db_get_text(db *d, sqlite3_stmt *st, const char *what, char *out, size_t cap
  * belongs to (NULL for none), actor_id who made the change. A record the
  * codec cannot write (an observation's context that is not an object) is
  * refused as DB_INVALID with the field named, and nothing is queued. */
+/* The kv key of the highest outbox seq handed to the server (db_outbox_claim). */
+#define DB_KV_SENT_UPTO "sync.sent_upto"
+
 int db_outbox_add(db *d, const model_record *rec, const char *entity_id, const char *obs_id,
                   const char *actor_id);
 

@@ -736,16 +736,20 @@ int db_obs_finish(db *d, const char *obs_id, const char *actor_id)
 /* What the server knows of an observation shows on the tablet as a server
  * version of one of its parts (a rating is keyed by observation and sign),
  * or as a conflict or refusal the server answered; a part pulled from the
- * server has a version too. */
+ * server has a version too. A part sent without an answer recorded yet (a
+ * push under way, or one whose answer was lost) may be there as well. */
 int db_obs_left_tablet(db *d, const char *obs_id, int *left)
 {
     *left = 0;
     sqlite3_stmt *st = db_stmt(
-        d, "SELECT EXISTS(SELECT 1 FROM sync_version WHERE key = ?1 OR key LIKE ?1 || '/%'"
-           " OR key IN (SELECT id FROM event WHERE observation_id = ?1)"
-           " OR key IN (SELECT id FROM note WHERE observation_id = ?1))"
-           " OR EXISTS(SELECT 1 FROM sync_conflict WHERE obs_id = ?1 OR entity_id = ?1)"
-           " OR EXISTS(SELECT 1 FROM sync_rejected WHERE obs_id = ?1 OR entity_id = ?1)");
+        d,
+        "SELECT EXISTS(SELECT 1 FROM sync_version WHERE key = ?1 OR key LIKE ?1 || '/%'"
+        " OR key IN (SELECT id FROM event WHERE observation_id = ?1)"
+        " OR key IN (SELECT id FROM note WHERE observation_id = ?1))"
+        " OR EXISTS(SELECT 1 FROM sync_conflict WHERE obs_id = ?1 OR entity_id = ?1)"
+        " OR EXISTS(SELECT 1 FROM sync_rejected WHERE obs_id = ?1 OR entity_id = ?1)"
+        " OR EXISTS(SELECT 1 FROM outbox WHERE (obs_id = ?1 OR entity_id = ?1) AND seq <="
+        " coalesce((SELECT CAST(value AS INTEGER) FROM kv WHERE key = '" DB_KV_SENT_UPTO "'), 0))");
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, obs_id);

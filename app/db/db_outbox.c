@@ -130,3 +130,33 @@ int db_is_pending(db *d, const char *entity_id, int *pending)
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? db_ok(d) : db_sqlite_fail(d, rc, "reading sync state");
 }
+
+int db_outbox_claim(db *d, int64_t after, int max, db_outbox_entry *out, int *n)
+{
+    *n = 0;
+    int rc = db_begin(d);
+    if (rc != DB_OK)
+        return rc;
+    rc = db_outbox_peek(d, after, max, out, n);
+    if (rc == DB_OK && *n > 0) {
+        sqlite3_stmt *st = db_stmt(d,
+                                   "INSERT INTO kv(key, value) VALUES('" DB_KV_SENT_UPTO "', ?1)"
+                                   " ON CONFLICT(key) DO UPDATE SET value ="
+                                   " max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))");
+        if (!st) {
+            rc = DB_INTERNAL;
+        } else {
+            sqlite3_bind_int64(st, 1, out[*n - 1].seq);
+            int src = sqlite3_step(st);
+            sqlite3_reset(st);
+            if (src != SQLITE_DONE)
+                rc = db_sqlite_fail(d, src, "marking changes as sent");
+        }
+    }
+    rc = db_end(d, rc);
+    if (rc != DB_OK) {
+        db_outbox_entries_free(out, *n);
+        *n = 0;
+    }
+    return rc;
+}

@@ -128,7 +128,7 @@ int sync_push(sync_client *c, sync_report *rep)
     int64_t after = 0;
     for (;;) {
         int n = 0, m = 0;
-        if (db_outbox_peek(c->d, after, batch, ents, &n) != DB_OK) {
+        if (db_outbox_claim(c->d, after, batch, ents, &n) != DB_OK) {
             rc = sync_fail(c, SYNC_STORE, "The changes to send could not be read: %s",
                            db_errmsg(c->d));
             break;

@@ -220,6 +220,40 @@ static void test_discard(void **state)
     dbfix_close(&f);
 }
 
+/* A push under way: sync has taken the observation's changes to send and
+ * no answer is recorded yet, so the server may already hold them. A
+ * discard then would leave the observation there and gone here; it is
+ * refused until the answer is in, and a draft started after the push
+ * still goes. */
+static void test_discard_while_sending(void **state)
+{
+    (void)state;
+    dbfix f;
+    assert_int_equal(dbfix_open(&f, "obs-discard-sending", 1), 0);
+    model_id obs, later;
+    assert_int_equal(dbfix_start(&f, obs), DB_OK);
+    db_outbox_entry e[8];
+    int n = 0;
+    assert_int_equal(db_outbox_claim(f.d, 0, 8, e, &n), DB_OK);
+    assert_int_equal(n, 1);
+    int left = -1;
+    assert_int_equal(db_obs_left_tablet(f.d, obs, &left), DB_OK);
+    assert_int_equal(left, 1);
+    assert_int_equal(db_obs_discard(f.d, obs, FIX_PEER_A), DB_DENIED);
+    assert_int_equal(dbfix_count(f.path, "observation"), 1);
+
+    assert_int_equal(dbfix_start(&f, later), DB_OK);
+    assert_int_equal(db_obs_left_tablet(f.d, later, &left), DB_OK);
+    assert_int_equal(left, 0);
+    assert_int_equal(db_obs_discard(f.d, later, FIX_PEER_A), DB_OK);
+
+    /* The answer arrives: the observation is at the server for good. */
+    assert_int_equal(db_sync_ack(f.d, e[0].change_id, DB_SYNC_ACK_STORED, 1, NULL, NULL), DB_OK);
+    db_outbox_entries_free(e, n);
+    assert_int_equal(db_obs_discard(f.d, obs, FIX_PEER_A), DB_DENIED);
+    dbfix_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_note_correction_is_a_revision),
         cmocka_unit_test(test_pulled_note_edit_replaces),
         cmocka_unit_test(test_discard),
+        cmocka_unit_test(test_discard_while_sending),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
