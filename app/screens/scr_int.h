@@ -152,7 +152,7 @@ typedef struct {
     /* A note being edited: which, its words and sign as changed so far,
      * and whether its deletion is being confirmed. */
     model_id edit_id;
-    char edit[SCR_NOTE_MAX + 1];
+    char edit[MODEL_TEXT_MAX + 1]; /* a note may hold what the store takes */
     int edit_sign;
     int edit_delete;
 } scr_observe_state;

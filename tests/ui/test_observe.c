@@ -234,7 +234,7 @@ static void test_note_edit_and_delete(void **state)
 }
 
 /* The sample events not undone, oldest first, into at[] and key[]. */
-static int samples(th *t, const char *obs, int64_t *at, char (*key)[32], int max)
+static int samples(th *t, const char *obs, int64_t *at, char (*key)[MODEL_KEY_MAX + 1], int max)
 {
     model_event ev[64];
     int n = 0, k = 0;
@@ -282,7 +282,7 @@ static void test_interval_prompt(void **state)
     th_wait(t, 2 * 60000);
     TAP(t, "Nogle deltager");
     int64_t at[8];
-    char key[8][32];
+    char key[8][MODEL_KEY_MAX + 1];
     assert_int_equal(samples(t, obs, at, key, 8), 1);
     assert_int_equal(at[0], o.started_at + 5 * 60000);
     assert_string_equal(key[0], "some");
@@ -438,6 +438,38 @@ static void test_focus_card_starts_observation(void **state)
     th_free(t);
 }
 
+/* A note longer than the note field takes when typing (one pulled from
+ * another tablet, or written before) is edited whole: nothing of it is cut
+ * off when it is saved again. */
+static void test_long_note_edit_keeps_words(void **state)
+{
+    (void)state;
+    th *t = th_open("obs-long-note", 1280, 800, "da");
+    th_sign_in(t, "Ida Mølgaard");
+    char obs[64];
+    start_obs(t, obs, sizeof obs);
+    static char text[MODEL_TEXT_MAX + 1], want[MODEL_TEXT_MAX + 2];
+    for (int i = 0; i < 600; i++)
+        strcat(text, "ord ");
+    strcat(text, "slut");
+    model_id nid;
+    th_wait(t, 5000);
+    assert_int_equal(db_obs_note(t->db, obs, DEMO_ID("27"), text, NULL, nid), DB_OK);
+    TAP(t, "Læg til side\xE2\x80\xA6");
+    TAP(t, "Læg til side");
+    TAP_PREFIX(t, "Hvordan bruger vi");
+    TAP_PREFIX(t, "ord ord");
+    th_type(t, "!");
+    TAP(t, "Gem");
+    model_note notes[2];
+    int n = 0;
+    assert_int_equal(db_obs_notes(t->db, obs, 0, 2, notes, &n), DB_OK);
+    assert_int_equal(n, 1);
+    snprintf(want, sizeof want, "%s!", text);
+    assert_string_equal(notes[0].text, want);
+    th_free(t);
+}
+
 /* Point 14: in portrait the fourth sign and its scale are whole, above
  * the interval band. */
 static void test_portrait_shows_every_sign_whole(void **state)
@@ -468,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_finish_names_what_is_open),
         cmocka_unit_test(test_focus_card_starts_observation),
         cmocka_unit_test(test_portrait_shows_every_sign_whole),
+        cmocka_unit_test(test_long_note_edit_keeps_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
