@@ -83,6 +83,9 @@ static void gather(gathered *g, const char *ent, const char *oid, json_t *d)
         json_object_set_new(o, "reflection", json_null());
         json_object_set_new(g->obs, oid, o);
         json_array_append_new(g->order, json_string(oid));
+    } else if (!strcmp(ent, "note") && !*jstr(d, "text")) {
+        /* A deleted note stays as the same note without words, so that
+         * tablets erase it too (PROTOCOL.md); it is no note to export. */
     } else if (*oid && json_object_get(g->obs, oid)) {
         json_t *o = json_object_get(g->obs, oid);
         if (!strcmp(ent, "feedback") || !strcmp(ent, "reflection")) {
