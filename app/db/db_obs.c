@@ -249,6 +249,22 @@ static int obs_template(db *d, const model_observation *o, model_template *t)
     return db_template_get(d, o->template_id, o->template_version, t);
 }
 
+/* The template of an open observation as a heap copy, since templates are
+ * too large for the stack: on DB_OK *t is the caller's to free; otherwise
+ * *t is NULL and the reason is on the handle. */
+static int obs_template_new(db *d, const model_observation *o, model_template **t)
+{
+    *t = malloc(sizeof **t);
+    if (!*t)
+        return db_fail(d, DB_NOMEM, "Out of memory.");
+    int rc = obs_template(d, o, *t);
+    if (rc != DB_OK) {
+        free(*t);
+        *t = NULL;
+    }
+    return rc;
+}
+
 /* Marks a correction: a finished observation that changes gets a new
  * revision, so the change is visible and never silent. */
 static int touch_obs(db *d, model_observation *o)
@@ -293,15 +309,11 @@ int db_obs_update(db *d, const char *id, const char *actor_id, const char *activ
                          sizeof err))
         return db_fail(d, DB_INVALID, "%s", err);
     model_observation o;
-    model_template *t = malloc(sizeof *t);
-    if (!t)
-        return db_fail(d, DB_NOMEM, "Out of memory.");
     int rc = begin_obs(d, id, actor_id, 0, &o);
-    if (rc != DB_OK) {
-        free(t);
+    if (rc != DB_OK)
         return rc;
-    }
-    if ((rc = obs_template(d, &o, t)) == DB_OK && context_json &&
+    model_template *t = NULL;
+    if ((rc = obs_template_new(d, &o, &t)) == DB_OK && context_json &&
         model_context_check(t, context_json, err, sizeof err))
         rc = db_fail(d, DB_INVALID, "%s", err);
     free(t);
@@ -342,15 +354,11 @@ static int sign_known(db *d, const model_observation *o, const char *sign_id)
 int db_obs_rate(db *d, const char *obs_id, const char *actor_id, const char *sign_id, int level)
 {
     model_observation o;
-    model_template *t = malloc(sizeof *t);
-    if (!t)
-        return db_fail(d, DB_NOMEM, "Out of memory.");
     int rc = begin_obs(d, obs_id, actor_id, 0, &o);
-    if (rc != DB_OK) {
-        free(t);
+    if (rc != DB_OK)
         return rc;
-    }
-    if ((rc = obs_template(d, &o, t)) == DB_OK && (rc = sign_known(d, &o, sign_id)) == DB_OK &&
+    model_template *t = NULL;
+    if ((rc = obs_template_new(d, &o, &t)) == DB_OK && (rc = sign_known(d, &o, sign_id)) == DB_OK &&
         (level < -1 || level >= t->n_scale))
         rc = db_fail(d, DB_INVALID, "The rating must be one of the %d levels of the scale.",
                      t->n_scale);
@@ -463,15 +471,11 @@ int db_obs_event(db *d, const char *obs_id, const char *actor_id, model_event_ki
     if (!key || !*key)
         return db_fail(d, DB_INVALID, "The event names no counter, state or sample option.");
     model_observation o;
-    model_template *t = malloc(sizeof *t);
-    if (!t)
-        return db_fail(d, DB_NOMEM, "Out of memory.");
     int rc = begin_obs(d, obs_id, actor_id, 1, &o);
-    if (rc != DB_OK) {
-        free(t);
+    if (rc != DB_OK)
         return rc;
-    }
-    if ((rc = obs_template(d, &o, t)) == DB_OK) {
+    model_template *t = NULL;
+    if ((rc = obs_template_new(d, &o, &t)) == DB_OK) {
         int known = kind == MODEL_EV_COUNT ? key_in(t->counters, t->n_counters, key)
                     : kind == MODEL_EV_SAMPLE
                         ? key_in(t->interval_options, t->n_interval_options, key)
@@ -506,16 +510,12 @@ int db_obs_sample(db *d, const char *obs_id, const char *actor_id, int index, co
     if (!key || !*key)
         return db_fail(d, DB_INVALID, "The sample names no option.");
     model_observation o;
-    model_template *t = malloc(sizeof *t);
-    if (!t)
-        return db_fail(d, DB_NOMEM, "Out of memory.");
     int rc = begin_obs(d, obs_id, actor_id, 1, &o);
-    if (rc != DB_OK) {
-        free(t);
+    if (rc != DB_OK)
         return rc;
-    }
+    model_template *t = NULL;
     int64_t due = 0;
-    if ((rc = obs_template(d, &o, t)) == DB_OK) {
+    if ((rc = obs_template_new(d, &o, &t)) == DB_OK) {
         int64_t every = (int64_t)t->interval_minutes * 60000;
         due = o.started_at + every * index;
         if (every <= 0)
@@ -708,16 +708,12 @@ int db_obs_note_delete(db *d, const char *note_id, const char *actor_id)
 int db_obs_finish(db *d, const char *obs_id, const char *actor_id)
 {
     model_observation o;
-    model_template *t = malloc(sizeof *t);
-    if (!t)
-        return db_fail(d, DB_NOMEM, "Out of memory.");
     int rc = begin_obs(d, obs_id, actor_id, 1, &o);
-    if (rc != DB_OK) {
-        free(t);
+    if (rc != DB_OK)
         return rc;
-    }
+    model_template *t = NULL;
     int64_t now = d->sys->now_ms(d->sys);
-    rc = obs_template(d, &o, t);
+    rc = obs_template_new(d, &o, &t);
     for (int i = 0; rc == DB_OK && i < t->n_states; i++) {
         int running;
         if ((rc = state_running(d, obs_id, t->states[i].key, &running)) == DB_OK && running)
