@@ -173,7 +173,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     char code[40], body[200];
     admin(code, sizeof code, NULL, "enrol-code", "--unit", UNIT, "--ttl-minutes", "10080", NULL);
     snprintf(body, sizeof body, "{\"schema\":1,\"code\":\"%s\",\"device_name\":\"Fuzz\"}", code);
-    srv_request rq = {"POST", "/v1/enrol", NULL, NULL, NULL, "127.0.0.1", body, strlen(body)};
+    srv_request rq = {.method = "POST",
+                      .path = "/v1/enrol",
+                      .address = "127.0.0.1",
+                      .body = body,
+                      .len = strlen(body)};
     srv_response a;
     proto_enrol_reply rep;
     if (srv_handle(S, &rq, &a) != 200 ||
