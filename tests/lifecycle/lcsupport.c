@@ -2,7 +2,6 @@
 #include "lcsupport.h"
 
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,41 +10,9 @@
 
 #include <cmocka.h>
 
-#include "srv.h"
-
 #ifndef BLIK_SERVER_EXE
 #error "BLIK_SERVER_EXE must name the blik-server program"
 #endif
-
-char *lc_admin_all(fx_world *w, int *rc, ...)
-{
-    char *argv[40];
-    int argc = 0;
-    argv[argc++] = "--db";
-    argv[argc++] = w->conninfo;
-    va_list ap;
-    va_start(ap, rc);
-    const char *a;
-    while ((a = va_arg(ap, const char *)) && argc < 39)
-        argv[argc++] = (char *)a;
-    va_end(ap);
-    argv[argc] = NULL;
-    char *obuf = NULL, *ebuf = NULL;
-    size_t olen = 0, elen = 0;
-    FILE *o = open_memstream(&obuf, &olen), *e = open_memstream(&ebuf, &elen);
-    FILE *in = fmemopen((void *)"", 1, "r");
-    assert_non_null(o);
-    assert_non_null(e);
-    assert_non_null(in);
-    *rc = srv_admin_main(argc, argv, in, o, e);
-    fclose(in);
-    fclose(o);
-    fclose(e);
-    if (*rc != 0 && ebuf && *ebuf)
-        fprintf(stderr, "admin %s: %s", argv[2], ebuf);
-    free(ebuf);
-    return obuf;
-}
 
 void lc_make_cert(fx_world *w, const char *name, const char *alt_names, int days, char *dir,
                   size_t cap)

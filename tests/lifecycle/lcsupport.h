@@ -1,13 +1,8 @@
 #ifndef BLIK_LCSUPPORT_H
 #define BLIK_LCSUPPORT_H
-/* Helpers for the tablet lifecycle tests: whole admin output, and server
- * certificates made by openssl from the world's test CA. Helpers assert on
- * failure (cmocka). */
+/* Helpers for the tablet lifecycle tests: server certificates made by
+ * openssl from the world's test CA. Helpers assert on failure (cmocka). */
 #include "synctest.h"
-
-/* Runs an admin command and returns its whole standard output (malloc'd);
- * its exit status into *rc. The arguments end with NULL. */
-char *lc_admin_all(fx_world *w, int *rc, ...);
 
 /*
  * Makes a folder under the world's folder (name) with the world's CA and a

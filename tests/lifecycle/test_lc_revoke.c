@@ -242,7 +242,7 @@ static void test_wipe_erases_everything(void **state)
 
     /* The server knows the tablet was told. */
     int rc;
-    char *list = lc_admin_all(&W, &rc, "device-list", "--unit", U.unit, NULL);
+    char *list = fx_admin_all(&W, &rc, "device-list", "--unit", U.unit, NULL);
     assert_int_equal(rc, 0);
     TSUPPORT_HAS(list, "revoked, wipe sent 20");
     free(list);
@@ -253,7 +253,7 @@ static void test_wipe_erases_everything(void **state)
 static void list_line(const char *dev, char *line, size_t cap)
 {
     int rc;
-    char *list = lc_admin_all(&W, &rc, "device-list", "--unit", U.unit, NULL);
+    char *list = fx_admin_all(&W, &rc, "device-list", "--unit", U.unit, NULL);
     assert_int_equal(rc, 0);
     assert_true(
         !strncmp(list, "device\tname\tstate\tenrolled\tlast seen\tapp\taddress\tlast push\n", 58));

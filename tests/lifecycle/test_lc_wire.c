@@ -203,9 +203,9 @@ static void test_revoked_wiped_and_unknown(void **state)
     assert_int_equal(sync_round(a.c, NULL), SYNC_WIPED);
     /* --wipe takes no value; an unknown device is refused. */
     int rc;
-    free(lc_admin_all(&W, &rc, "device-revoke", "--device", da, "--wipe=yes", NULL));
+    free(fx_admin_all(&W, &rc, "device-revoke", "--device", da, "--wipe=yes", NULL));
     assert_int_equal(rc, 2);
-    free(lc_admin_all(&W, &rc, "device-revoke", "--device", "00000000-0000-4000-8000-000000000000",
+    free(fx_admin_all(&W, &rc, "device-revoke", "--device", "00000000-0000-4000-8000-000000000000",
                       "--wipe", NULL));
     assert_int_equal(rc, 1);
     tab_close(&a);

@@ -69,37 +69,58 @@ void fx_restart(fx_world *w, const char *const *extra)
     assert_int_equal(tsrv_start(&w->srv, w->pg, BLIK_SERVER_EXE, w->conninfo, w->dir, extra), 0);
 }
 
-int fx_admin(fx_world *w, char *out, size_t cap, const char *stdin_text, ...)
+/* The one way tests run an admin command in-process: argv from the
+ * NULL-ended list, stdin from stdin_text, stdout kept whole. */
+static char *admin_run(fx_world *w, int *rc, const char *stdin_text, va_list ap)
 {
     char *argv[40];
     int argc = 0;
     argv[argc++] = "--db";
     argv[argc++] = w->conninfo;
-    va_list ap;
-    va_start(ap, stdin_text);
     const char *a;
     while ((a = va_arg(ap, const char *)) && argc < 39)
         argv[argc++] = (char *)a;
-    va_end(ap);
     argv[argc] = NULL;
     char *obuf = NULL, *ebuf = NULL;
     size_t olen = 0, elen = 0;
     FILE *o = open_memstream(&obuf, &olen), *e = open_memstream(&ebuf, &elen);
     FILE *in = fmemopen((void *)(stdin_text ? stdin_text : ""),
                         stdin_text ? strlen(stdin_text) + 1 : 1, "r");
-    int rc = srv_admin_main(argc, argv, in, o, e);
+    assert_non_null(o);
+    assert_non_null(e);
+    assert_non_null(in);
+    *rc = srv_admin_main(argc, argv, in, o, e);
     fclose(in);
     fclose(o);
     fclose(e);
-    if (rc != 0 && ebuf && *ebuf)
+    if (*rc != 0 && ebuf && *ebuf)
         fprintf(stderr, "admin %s: %s", argv[2], ebuf);
+    free(ebuf);
+    return obuf;
+}
+
+int fx_admin(fx_world *w, char *out, size_t cap, const char *stdin_text, ...)
+{
+    va_list ap;
+    va_start(ap, stdin_text);
+    int rc;
+    char *obuf = admin_run(w, &rc, stdin_text, ap);
+    va_end(ap);
     if (out) {
         snprintf(out, cap, "%s", obuf ? obuf : "");
         out[strcspn(out, "\n")] = 0;
     }
     free(obuf);
-    free(ebuf);
     return rc;
+}
+
+char *fx_admin_all(fx_world *w, int *rc, ...)
+{
+    va_list ap;
+    va_start(ap, rc);
+    char *obuf = admin_run(w, rc, NULL, ap);
+    va_end(ap);
+    return obuf;
 }
 
 void fx_make_unit(fx_world *w, const char *name, fx_unit *u)

@@ -27,6 +27,9 @@ void fx_restart(fx_world *w, const char *const *extra);
 /* Runs "blik-server admin --db ... ARGS" in-process; first line of stdout
  * into out (may be NULL). stdin_text may be NULL. Returns the exit status. */
 int fx_admin(fx_world *w, char *out, size_t cap, const char *stdin_text, ...);
+/* The same with no stdin, returning the whole standard output (malloc'd)
+ * and the exit status into *rc. The arguments end with NULL. */
+char *fx_admin_all(fx_world *w, int *rc, ...);
 
 typedef struct {
     model_id unit, room, leader, peer1, peer2, focus, tmpl;
