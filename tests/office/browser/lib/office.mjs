@@ -1,0 +1,309 @@
+// The office's browser tests share this: a whole server (office_world), Debian's
+// chromium driven by playwright-core and trusting the world's own CA, and a
+// Visitor that walks pages and checks each one it lands on with axe-core.
+//
+// Nothing is skipped: a missing chromium, certutil or npm package fails the
+// test with a sentence saying what to install.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+export const LAPTOP = { width: 1366, height: 768 };
+export const TABLET = { width: 800, height: 1280 };
+
+const here = dirname(fileURLToPath(import.meta.url));
+const toolsDir = dirname(here);
+const install = 'run bash .ci/deps (it installs chromium and runs npm ci in tests/office/browser)';
+
+// The browser and the tools, or an error saying which is missing and how to
+// get it. chromium may be named by BLIK_CHROMIUM (the default is Debian's).
+export async function loadTools(chromiumPath = process.env.BLIK_CHROMIUM || '/usr/bin/chromium') {
+  if (!existsSync(chromiumPath))
+    throw new Error(`chromium is not installed at ${chromiumPath}: ${install}`);
+  if (spawnSync('certutil', ['-H'], { stdio: 'ignore' }).error)
+    throw new Error(`certutil (Debian's libnss3-tools) is missing: ${install}`);
+  let playwright, axe;
+  try {
+    playwright = await import('playwright-core');
+    axe = await import('@axe-core/playwright');
+  } catch (e) {
+    throw new Error(`the test tools are not installed in ${toolsDir}/node_modules: ${install} ` +
+      `(${e.message.split('\n')[0]})`);
+  }
+  return { chromium: playwright.chromium, AxeBuilder: axe.default ?? axe.AxeBuilder, chromiumPath };
+}
+
+// The folder for this program's scratch files, under the build's tmp when run
+// by ctest.
+function scratch(prefix) {
+  const base = process.env.BLIK_TEST_TMP || tmpdir();
+  mkdirSync(base, { recursive: true });
+  return mkdtempSync(join(base, prefix));
+}
+
+// A running office_world: its address, CA, database and admin commands.
+export class World {
+  // Starts office_world and waits (up to 90 s) for it to describe itself.
+  static async start() {
+    const exe = process.env.BLIK_OFFICE_WORLD;
+    if (!exe || !existsSync(exe))
+      throw new Error('BLIK_OFFICE_WORLD does not name the built office_world program: ' +
+        'run these tests through ctest (ctest -L browser) in a build with tests');
+    const dir = scratch('world-');
+    const out = join(dir, 'world.json');
+    // stdin is a pipe we never write to: should this process die, it closes
+    // and office_world stops everything it started.
+    const child = spawn(exe, ['--out', out], { stdio: ['pipe', 'inherit', 'inherit'] });
+    let exited = null;
+    child.on('exit', (code, sig) => { exited = { code, sig }; });
+    for (let i = 0; i < 900 && !existsSync(out); i++) {
+      if (exited)
+        throw new Error(`office_world exited before it was ready (status ${exited.code ?? exited.sig})`);
+      await sleep(100);
+    }
+    if (!existsSync(out)) {
+      child.kill('SIGKILL');
+      throw new Error('office_world was not ready after 90 s');
+    }
+    const w = new World();
+    Object.assign(w, JSON.parse(readFileSync(out, 'utf8')));
+    w.child = child;
+    w.dir = dir;
+    w.exitedRef = () => exited;
+    return w;
+  }
+
+  // Runs "blik-server admin --db CONNINFO ...args" and returns its standard
+  // output, trimmed; throws with its standard error unless it exits with
+  // `status` (0 by default). `input` goes to its standard input.
+  admin(args, { input = '', status = 0 } = {}) {
+    const r = spawnSync(this.server, ['admin', '--db', this.conninfo, ...args],
+      { input, encoding: 'utf8', timeout: 60000 });
+    if (r.error)
+      throw r.error;
+    if (r.status !== status)
+      throw new Error(`admin ${args.join(' ')} exited ${r.status}, not ${status}: ${r.stderr}`);
+    return { out: r.stdout.trim(), err: r.stderr.trim() };
+  }
+
+  // The server's log so far (for a failure's story).
+  serverLog() {
+    try {
+      return readFileSync(this.log, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  // Stops office_world and waits for it; throws if it did not exit 0 (its
+  // blik-server did not stop cleanly, or died early: it printed why).
+  async stop() {
+    const child = this.child;
+    if (!child)
+      return;
+    this.child = null;
+    if (!this.exitedRef()) {
+      child.stdin.end();
+      child.kill('SIGTERM');
+    }
+    for (let i = 0; i < 400 && !this.exitedRef(); i++)
+      await sleep(100);
+    const ex = this.exitedRef();
+    rmSync(this.dir, { recursive: true, force: true });
+    if (!ex) {
+      child.kill('SIGKILL');
+      throw new Error('office_world did not stop within 40 s');
+    }
+    if (ex.code !== 0)
+      throw new Error(`office_world exited with status ${ex.code ?? ex.sig}: see its output above`);
+  }
+}
+
+// Launches chromium headless with a profile of its own in which the world's
+// CA is a trusted root (an NSS database under a throwaway HOME), so pages load
+// over TLS verified exactly as for a real server, and nothing of the machine's
+// own trust is changed. Pass trustCa false for a browser that does not trust it.
+export async function launch(tools, world, { trustCa = true } = {}) {
+  const home = scratch('home-');
+  if (trustCa) {
+    const db = join(home, '.pki', 'nssdb');
+    mkdirSync(db, { recursive: true });
+    for (const args of [['-N', '-d', `sql:${db}`, '--empty-password'],
+      ['-A', '-d', `sql:${db}`, '-n', 'Blik test CA', '-t', 'C,,', '-i', world.ca]]) {
+      const r = spawnSync('certutil', args, { encoding: 'utf8' });
+      if (r.status !== 0)
+        throw new Error(`certutil ${args[0]} failed: ${r.stderr}`);
+    }
+  }
+  // chromium's sandbox needs user namespaces it cannot have as root.
+  const args = process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : [];
+  const browser = await tools.chromium.launch({
+    executablePath: tools.chromiumPath,
+    args,
+    env: { ...process.env, HOME: home },
+  });
+  browser.on('disconnected', () => rmSync(home, { recursive: true, force: true }));
+  return browser;
+}
+
+// The response's security headers, as the issue asks them of every page.
+export function securityProblems(response) {
+  const h = response.headers();
+  const problems = [];
+  const csp = h['content-security-policy'] ?? '';
+  const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/))
+    .filter((d) => d[0]).map(([k, ...v]) => [k.toLowerCase(), v]));
+  if (!csp)
+    problems.push('no Content-Security-Policy');
+  const script = directives['script-src'] ?? directives['default-src'];
+  if (!script)
+    problems.push(`the CSP limits no script: ${csp}`);
+  else if (script.some((v) => /^'(unsafe-inline|unsafe-eval|unsafe-hashes)'$/i.test(v) || v === '*'))
+    problems.push(`the CSP allows inline script: ${csp}`);
+  if ((directives['frame-ancestors'] ?? []).join(' ') !== "'none'")
+    problems.push(`the CSP does not say frame-ancestors 'none': ${csp}`);
+  const hsts = /max-age=(\d+)/i.exec(h['strict-transport-security'] ?? '');
+  if (!hsts || Number(hsts[1]) < 86400)
+    problems.push(`no HSTS of a day or more: ${h['strict-transport-security']}`);
+  if ((h['referrer-policy'] ?? '').toLowerCase() !== 'no-referrer')
+    problems.push(`Referrer-Policy is not no-referrer: ${h['referrer-policy']}`);
+  return problems;
+}
+
+// Every Set-Cookie of the response that is not HttpOnly, Secure and
+// SameSite=Strict.
+export async function cookieProblems(response) {
+  const lines = (await response.headersArray())
+    .filter((x) => x.name.toLowerCase() === 'set-cookie').map((x) => x.value);
+  const problems = [];
+  for (const line of lines) {
+    const attrs = line.split(';').slice(1).map((a) => a.trim().toLowerCase());
+    for (const want of ['httponly', 'secure', 'samesite=strict'])
+      if (!attrs.includes(want))
+        problems.push(`cookie without ${want}: ${line.split('=')[0]}`);
+  }
+  return { cookies: lines.length, problems };
+}
+
+function describeViolations(url, violations) {
+  return violations.map((v) => `  ${v.id} (${v.impact}): ${v.help}\n` +
+    v.nodes.slice(0, 5).map((n) => `    at ${n.target.join(' ')}: ${n.failureSummary?.split('\n').join(' ')}`)
+      .join('\n')).join('\n').replace(/^/, `axe found problems on ${url}:\n`);
+}
+
+// One person at one browser: a context of its own (cookies), JavaScript on or
+// off. Every page the visitor lands on must be checked (check()) before the
+// next: close() and the next check() fail otherwise, so no page goes unchecked
+// by axe. Console errors (a CSP refusal among them) fail the check too.
+export class Visitor {
+  static async open(office, { javaScript = true, viewport = LAPTOP, locale = 'da-DK' } = {}) {
+    const v = new Visitor();
+    v.office = office;
+    v.javaScript = javaScript;
+    v.context = await office.browser.newContext({
+      baseURL: office.world.url, javaScriptEnabled: javaScript, viewport, locale,
+    });
+    v.page = await v.context.newPage();
+    v.pending = [];
+    v.errors = [];
+    v.page.on('framenavigated', (f) => { if (f === v.page.mainFrame()) v.pending.push(f.url()); });
+    v.page.on('console', (m) => { if (m.type() === 'error') v.errors.push(m.text()); });
+    v.page.on('pageerror', (e) => v.errors.push(String(e)));
+    return v;
+  }
+
+  // Goes to path, asserts the status (200 unless told) and checks the page.
+  async goto(path, { status = 200, shot } = {}) {
+    const r = await this.page.goto(path);
+    return this.landed(r, { status, shot });
+  }
+
+  // Clicks what navigates (a link, a form's button), then checks where it led.
+  async follow(locator, { status = 200, shot } = {}) {
+    const [r] = await Promise.all([this.page.waitForNavigation(), locator.click()]);
+    return this.landed(r, { status, shot });
+  }
+
+  async landed(r, { status, shot }) {
+    if (!r)
+      throw new Error(`no page was loaded (at ${this.page.url()})`);
+    if (r.status() !== status)
+      throw new Error(`${r.request().method()} ${r.url()} answered ${r.status()}, not ${status}`);
+    await this.check(shot);
+    return r;
+  }
+
+  // Runs axe-core on the page the visitor is on (JavaScript off included:
+  // axe is injected through the debugging protocol, not the page) and saves
+  // screenshots at the laptop's and the tablet's width when named.
+  async check(shot) {
+    const url = this.page.url();
+    if (this.pending.length > 1)
+      throw new Error(`pages were left without an axe check: ${this.pending.slice(0, -1).join(', ')}`);
+    this.pending = [];
+    if (this.errors.length)
+      throw new Error(`the browser reported errors on ${url}:\n  ${this.errors.join('\n  ')}`);
+    const result = await new this.office.tools.AxeBuilder({ page: this.page }).analyze();
+    if (result.violations.length)
+      throw new Error(describeViolations(url, result.violations));
+    this.office.checked.add(new URL(url).pathname);
+    if (shot)
+      await this.office.shot(this.page, shot);
+  }
+
+  async close() {
+    const left = this.pending;
+    await this.context.close();
+    if (left.length)
+      throw new Error(`pages were left without an axe check: ${left.join(', ')}`);
+  }
+}
+
+// A world, a browser that trusts it, and the folder for screenshots.
+export class Office {
+  static async start() {
+    const o = new Office();
+    o.tools = await loadTools();
+    o.world = await World.start();
+    try {
+      o.browser = await launch(o.tools, o.world);
+    } catch (e) {
+      await o.world.stop();
+      throw e;
+    }
+    o.checked = new Set();
+    o.shots = process.env.BLIK_OFFICE_SHOTS || join(toolsDir, 'screenshots');
+    mkdirSync(o.shots, { recursive: true });
+    return o;
+  }
+
+  visitor(opts) {
+    return Visitor.open(this, opts);
+  }
+
+  // Full-page screenshots of what page shows, at the laptop's width and then
+  // the tablet's, named NAME-WIDTHxHEIGHT.png; the page is left as it was.
+  async shot(page, name) {
+    const was = page.viewportSize();
+    for (const vp of [LAPTOP, TABLET]) {
+      await page.setViewportSize(vp);
+      await page.screenshot({ path: join(this.shots, `${name}-${vp.width}x${vp.height}.png`), fullPage: true });
+    }
+    await page.setViewportSize(was);
+  }
+
+  async stop() {
+    let err = null;
+    try {
+      await this.browser?.close();
+    } catch (e) {
+      err = e;
+    }
+    await this.world?.stop();
+    if (err)
+      throw err;
+  }
+}
