@@ -57,6 +57,9 @@ static const struct {
     [SRV_OPT_OUT] = {"out", KIND_TEXT, 0, 0, NULL},
     [SRV_OPT_SUBJECT] = {"subject", KIND_TEXT, 0, 0, NULL},
     [SRV_OPT_LIMIT] = {"limit", KIND_NUMBER, 1, 100000, NULL},
+    [SRV_OPT_ROOM] = {"room", KIND_TEXT, 0, 0, NULL},
+    [SRV_OPT_FOCUS] = {"focus", KIND_TEXT, 0, 0, NULL},
+    [SRV_OPT_SEARCH] = {"search", KIND_FREE_TEXT, 0, 0, NULL},
     [SRV_OPT_WIPE] = {"wipe", KIND_FLAG, 0, 0, NULL},
 };
 
@@ -75,13 +78,26 @@ typedef struct {
 static const command commands[] = {
     {"unit-add", srv_admin_unit_add, B(NAME) | B(RETENTION_DAYS) | B(ID), B(NAME), 0,
      "  unit-add --name NAME [--retention-days N] [--id ID]\n"},
+    {"unit-rename", srv_admin_unit_rename, B(UNIT) | B(NAME), B(UNIT) | B(NAME), 0,
+     "  unit-rename --unit UNIT --name NAME\n"},
+    {"unit-retention", srv_admin_unit_retention, B(UNIT) | B(RETENTION_DAYS),
+     B(UNIT) | B(RETENTION_DAYS), 0,
+     "  unit-retention --unit UNIT --retention-days N   how long observations are kept\n"},
     {"room-add", srv_admin_room_add, B(UNIT) | B(NAME) | B(ID), B(UNIT) | B(NAME), 1,
      "  room-add --unit UNIT --name NAME [--id ID]\n"},
+    {"room-rename", srv_admin_room_rename, B(ROOM) | B(NAME), B(ROOM) | B(NAME), 0,
+     "  room-rename --room ROOM --name NAME\n"},
     {"person-add", srv_admin_person_add, B(UNIT) | B(NAME) | B(ROLE) | B(ID),
      B(UNIT) | B(NAME) | B(ROLE), 1,
      "  person-add --unit UNIT --name NAME --role peer|leader [--id ID]\n"},
+    {"person-rename", srv_admin_person_rename, B(PERSON) | B(NAME), B(PERSON) | B(NAME), 0,
+     "  person-rename --person PERSON --name NAME\n"},
+    {"person-role", srv_admin_person_role, B(PERSON) | B(ROLE), B(PERSON) | B(ROLE), 0,
+     "  person-role --person PERSON --role peer|leader\n"},
     {"pin-set", srv_admin_pin_set, B(PERSON), B(PERSON), 0,
      "  pin-set --person PERSON            (the PIN is read from standard input)\n"},
+    {"pin-clear", srv_admin_pin_clear, B(PERSON), B(PERSON), 0,
+     "  pin-clear --person PERSON          no PIN: the person cannot sign in until one is set\n"},
     {"person-deactivate", srv_admin_person_deactivate, B(PERSON), B(PERSON), 0,
      "  person-deactivate --person PERSON\n"},
     {"person-activate", srv_admin_person_activate, B(PERSON), B(PERSON), 0,
@@ -311,6 +327,17 @@ int srv_admin_add(const srv_admin_cmd *c, model_record *r, const char *id)
     if (srv_admin_publish(c, r) != 0)
         return 1;
     fprintf(c->out, "%s\n", id);
+    return 0;
+}
+
+int srv_admin_ref_done(const srv_admin_cmd *c, int rc, const char *err, const char *id)
+{
+    if (rc != 0) {
+        fprintf(c->err, "%s: %s\n", c->name, err);
+        return 1;
+    }
+    if (id)
+        fprintf(c->out, "%s\n", id);
     return 0;
 }
 

@@ -43,6 +43,9 @@ typedef enum {
     SRV_OPT_OUT,
     SRV_OPT_SUBJECT,
     SRV_OPT_LIMIT,
+    SRV_OPT_ROOM,
+    SRV_OPT_FOCUS,
+    SRV_OPT_SEARCH,
     SRV_OPT_WIPE, /* a flag: given or not, with no value */
     SRV_OPT_COUNT
 } srv_opt;
@@ -108,6 +111,10 @@ int srv_admin_exec(const srv_admin_cmd *c, const char *sql, int n, const char *c
  * its id (id, a field of r) on c->out for scripts to keep; the exit
  * status (1 with the reason on c->err when refused). */
 int srv_admin_add(const srv_admin_cmd *c, model_record *r, const char *id);
+/* Says the outcome of a change made through srv_ref.h: on success prints
+ * id (when not NULL) on c->out for scripts to keep and returns 0; else
+ * says err on c->err after the command's name and returns 1. */
+int srv_admin_ref_done(const srv_admin_cmd *c, int rc, const char *err, const char *id);
 /* Reads a person back as published, so that a change keeps the rest.
  * 0, or -1 with a message on c->err. */
 int srv_admin_load_person(const srv_admin_cmd *c, const char *id, model_person *p);
@@ -130,6 +137,12 @@ int srv_admin_unit_add(srv_admin_cmd *c);
 int srv_admin_room_add(srv_admin_cmd *c);
 int srv_admin_person_add(srv_admin_cmd *c);
 int srv_admin_pin_set(srv_admin_cmd *c);
+int srv_admin_pin_clear(srv_admin_cmd *c);
+int srv_admin_unit_rename(srv_admin_cmd *c);
+int srv_admin_unit_retention(srv_admin_cmd *c);
+int srv_admin_room_rename(srv_admin_cmd *c);
+int srv_admin_person_rename(srv_admin_cmd *c);
+int srv_admin_person_role(srv_admin_cmd *c);
 int srv_admin_person_deactivate(srv_admin_cmd *c);
 int srv_admin_person_activate(srv_admin_cmd *c);
 int srv_admin_focus_add(srv_admin_cmd *c);

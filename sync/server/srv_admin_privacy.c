@@ -107,7 +107,10 @@ long long srv_admin_audit_begin(const srv_admin_cmd *c, char *err, size_t errlen
         n += (size_t)k;
     }
     const char *unit = c->val[SRV_OPT_UNIT];
-    const char *subject = c->val[SRV_OPT_PERSON] ? c->val[SRV_OPT_PERSON] : c->val[SRV_OPT_DEVICE];
+    const char *subject = NULL;
+    static const srv_opt subjects[] = {SRV_OPT_PERSON, SRV_OPT_DEVICE, SRV_OPT_ROOM, SRV_OPT_FOCUS};
+    for (size_t i = 0; i < sizeof subjects / sizeof subjects[0] && !subject; i++)
+        subject = c->val[subjects[i]];
     srv_admin_actor(actor, sizeof actor);
     const char *p[] = {actor, c->name, unit ? unit : "", subject ? subject : "", detail};
     PGresult *r = srv_q(c->pg,

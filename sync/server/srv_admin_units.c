@@ -1,109 +1,190 @@
 /*
  * The admin commands for a unit's reference data: the unit itself, its
- * rooms, its people, their PINs and whether they may sign in. Each change
- * is published into the unit's feed, so tablets receive it on their next
- * pull.
+ * rooms, its people, their PINs and whether they may sign in. Each is a
+ * thin layer over srv_ref.h, which the office calls too: it reads the
+ * options, calls the change and says the outcome.
  */
 #include "srv_admin_int.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
-/* The id, unit and name a new room or person starts with: 0, 2 when --id
- * is not an id, 1 when the unit id or the name does not fit. */
-static int start_named(const srv_admin_cmd *c, model_id id, char *unit_id, size_t unit_cap,
-                       char *name, size_t name_cap)
+#include "srv_ref.h"
+
+/* A malformed --id is a usage error (2), found before anything runs. */
+static int id_usage_ok(const srv_admin_cmd *c)
 {
-    if (srv_admin_new_id(c, id) != 0)
-        return 2;
-    if (model_copy(unit_id, unit_cap, c->val[SRV_OPT_UNIT]) ||
-        model_copy(name, name_cap, c->val[SRV_OPT_NAME])) {
-        fprintf(c->err, "%s: the unit id or the name is too long.\n", c->name);
-        return 1;
+    char msg[160];
+    const char *id = c->val[SRV_OPT_ID];
+    if (id && model_id_check(id, "--id", msg, sizeof msg) != 0) {
+        fprintf(c->err, "%s: %s\n", c->name, msg);
+        return 0;
     }
-    return 0;
+    return 1;
 }
 
 int srv_admin_unit_add(srv_admin_cmd *c)
 {
-    model_record r = {.entity = MODEL_ENT_UNIT};
-    if (srv_admin_new_id(c, r.u.unit.id) != 0)
+    if (!id_usage_ok(c))
         return 2;
-    r.u.unit.retention_days = (int)srv_admin_num(c, SRV_OPT_RETENTION_DAYS, 365);
-    if (model_copy(r.u.unit.name, sizeof r.u.unit.name, c->val[SRV_OPT_NAME]) != 0) {
-        fprintf(c->err, "unit-add: the name is too long.\n");
-        return 1;
-    }
-    /* A unit row must exist before its feed can be locked. */
-    const char *p[] = {r.u.unit.id, r.u.unit.name};
-    if (srv_admin_exec(c,
-                       "INSERT INTO units (id, name, retention_days) VALUES ($1,$2,365)"
-                       " ON CONFLICT (id) DO NOTHING",
-                       2, p) != 0)
-        return 1;
-    return srv_admin_add(c, &r, r.u.unit.id);
+    char actor[80], e[SRV_REF_ERR_MAX];
+    model_id id;
+    srv_admin_actor(actor, sizeof actor);
+    srv_ref_rc rc = srv_ref_unit_add(c->pg, actor, c->val[SRV_OPT_ID], c->val[SRV_OPT_NAME],
+                                     (int)srv_admin_num(c, SRV_OPT_RETENTION_DAYS, 365), id, e,
+                                     sizeof e);
+    return srv_admin_ref_done(c, rc, e, id);
+}
+
+int srv_admin_unit_rename(srv_admin_cmd *c)
+{
+    char actor[80], e[SRV_REF_ERR_MAX];
+    srv_admin_actor(actor, sizeof actor);
+    return srv_admin_ref_done(
+        c,
+        srv_ref_unit_rename(c->pg, actor, c->val[SRV_OPT_UNIT], c->val[SRV_OPT_NAME], e, sizeof e),
+        e, NULL);
+}
+
+int srv_admin_unit_retention(srv_admin_cmd *c)
+{
+    char actor[80], e[SRV_REF_ERR_MAX];
+    srv_admin_actor(actor, sizeof actor);
+    return srv_admin_ref_done(c,
+                              srv_ref_unit_set_retention(c->pg, actor, c->val[SRV_OPT_UNIT],
+                                                         (int)c->num[SRV_OPT_RETENTION_DAYS], e,
+                                                         sizeof e),
+                              e, NULL);
 }
 
 int srv_admin_room_add(srv_admin_cmd *c)
 {
-    model_record r = {.entity = MODEL_ENT_ROOM};
-    model_room *x = &r.u.room;
-    int rc = start_named(c, x->id, x->unit_id, sizeof x->unit_id, x->name, sizeof x->name);
-    return rc ? rc : srv_admin_add(c, &r, x->id);
+    if (!id_usage_ok(c))
+        return 2;
+    char actor[80], e[SRV_REF_ERR_MAX];
+    model_id id;
+    srv_admin_actor(actor, sizeof actor);
+    srv_ref_rc rc = srv_ref_room_add(c->pg, actor, c->val[SRV_OPT_UNIT], c->val[SRV_OPT_ID],
+                                     c->val[SRV_OPT_NAME], id, e, sizeof e);
+    return srv_admin_ref_done(c, rc, e, id);
+}
+
+int srv_admin_room_rename(srv_admin_cmd *c)
+{
+    char actor[80], e[SRV_REF_ERR_MAX];
+    srv_admin_actor(actor, sizeof actor);
+    return srv_admin_ref_done(
+        c,
+        srv_ref_room_rename(c->pg, actor, c->val[SRV_OPT_ROOM], c->val[SRV_OPT_NAME], e, sizeof e),
+        e, NULL);
 }
 
 int srv_admin_person_add(srv_admin_cmd *c)
 {
-    model_record r = {.entity = MODEL_ENT_PERSON};
-    model_person *x = &r.u.person;
-    x->role = c->choice[SRV_OPT_ROLE] == SRV_ROLE_LEADER ? MODEL_ROLE_LEADER : MODEL_ROLE_PEER;
-    x->active = 1;
-    int rc = start_named(c, x->id, x->unit_id, sizeof x->unit_id, x->name, sizeof x->name);
-    return rc ? rc : srv_admin_add(c, &r, x->id);
+    if (!id_usage_ok(c))
+        return 2;
+    char actor[80], e[SRV_REF_ERR_MAX];
+    model_id id;
+    srv_admin_actor(actor, sizeof actor);
+    model_role role = c->choice[SRV_OPT_ROLE] == SRV_ROLE_LEADER ? MODEL_ROLE_LEADER
+                                                                 : MODEL_ROLE_PEER;
+    srv_ref_rc rc = srv_ref_person_add(c->pg, actor, c->val[SRV_OPT_UNIT], c->val[SRV_OPT_ID],
+                                       c->val[SRV_OPT_NAME], role, id, e, sizeof e);
+    return srv_admin_ref_done(c, rc, e, id);
+}
+
+int srv_admin_person_rename(srv_admin_cmd *c)
+{
+    char actor[80], e[SRV_REF_ERR_MAX];
+    srv_admin_actor(actor, sizeof actor);
+    return srv_admin_ref_done(c,
+                              srv_ref_person_rename(c->pg, actor, c->val[SRV_OPT_PERSON],
+                                                    c->val[SRV_OPT_NAME], e, sizeof e),
+                              e, NULL);
+}
+
+int srv_admin_person_role(srv_admin_cmd *c)
+{
+    char actor[80], e[SRV_REF_ERR_MAX];
+    srv_admin_actor(actor, sizeof actor);
+    model_role role = c->choice[SRV_OPT_ROLE] == SRV_ROLE_LEADER ? MODEL_ROLE_LEADER
+                                                                 : MODEL_ROLE_PEER;
+    return srv_admin_ref_done(
+        c, srv_ref_person_set_role(c->pg, actor, c->val[SRV_OPT_PERSON], role, e, sizeof e), e,
+        NULL);
+}
+
+/*
+ * Reads one line into buf (the line end taken off). On a terminal the
+ * typing is not echoed, so the PIN is not left on the screen; from a pipe
+ * the line is read as it comes. 0, or -1 when nothing could be read.
+ */
+static int read_secret(FILE *in, FILE *prompt, char *buf, size_t cap)
+{
+    int fd = fileno(in);
+    struct termios old;
+    int tty = fd >= 0 && isatty(fd) && tcgetattr(fd, &old) == 0;
+    if (tty) {
+        struct termios quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        quiet.c_lflag |= ECHONL;
+        fputs("PIN: ", prompt);
+        fflush(prompt);
+        if (tcsetattr(fd, TCSAFLUSH, &quiet) != 0)
+            tty = 0;
+    }
+    int ok = fgets(buf, (int)cap, in) != NULL;
+    if (tty)
+        tcsetattr(fd, TCSAFLUSH, &old);
+    if (!ok) {
+        buf[0] = 0;
+        return -1;
+    }
+    buf[strcspn(buf, "\r\n")] = 0;
+    return 0;
 }
 
 /* The PIN is read from standard input, never from the command line, where
  * other users of the machine could see it in the process list. */
 int srv_admin_pin_set(srv_admin_cmd *c)
 {
-    model_record r;
-    memset(&r, 0, sizeof r);
-    r.entity = MODEL_ENT_PERSON;
-    if (srv_admin_load_person(c, c->val[SRV_OPT_PERSON], &r.u.person) != 0)
-        return 1;
-    char pin[64] = "", msg[120];
-    if (!fgets(pin, sizeof pin, c->in))
-        pin[0] = 0;
-    pin[strcspn(pin, "\r\n")] = 0;
+    char pin[64] = "";
+    read_secret(c->in, c->err, pin, sizeof pin);
     if (!pin[0]) {
         fprintf(c->err, "pin-set: give the PIN on standard input.\n");
         return 2;
     }
-    int rc = 1;
-    if (model_pin_check(pin, msg, sizeof msg) != 0)
-        fprintf(c->err, "pin-set: %s\n", msg);
-    else if (model_pin_hash(pin, r.u.person.pin_verifier) != 0)
-        fprintf(c->err, "pin-set: the PIN could not be hashed.\n");
-    else
-        rc = srv_admin_publish(c, &r);
+    char actor[80], e[SRV_REF_ERR_MAX];
+    srv_admin_actor(actor, sizeof actor);
+    const char *person = c->val[SRV_OPT_PERSON];
+    srv_ref_rc rc = srv_ref_person_set_pin(c->pg, actor, person, pin, e, sizeof e);
     sodium_memzero(pin, sizeof pin);
-    if (rc == 0)
-        fprintf(c->out, "PIN set for %s.\n", r.u.person.name);
-    return rc;
+    model_person p;
+    if (rc == SRV_REF_OK && srv_admin_load_person(c, person, &p) == 0)
+        fprintf(c->out, "PIN set for %s.\n", p.name);
+    return srv_admin_ref_done(c, rc, e, NULL);
+}
+
+int srv_admin_pin_clear(srv_admin_cmd *c)
+{
+    char actor[80], e[SRV_REF_ERR_MAX];
+    srv_admin_actor(actor, sizeof actor);
+    return srv_admin_ref_done(
+        c, srv_ref_person_clear_pin(c->pg, actor, c->val[SRV_OPT_PERSON], e, sizeof e), e, NULL);
 }
 
 /* A person who leaves stays in the records already made but can no longer
  * sign in on a tablet; one who comes back is let in again. */
 static int set_active(srv_admin_cmd *c, int active)
 {
-    model_record r;
-    memset(&r, 0, sizeof r);
-    r.entity = MODEL_ENT_PERSON;
-    if (srv_admin_load_person(c, c->val[SRV_OPT_PERSON], &r.u.person) != 0)
-        return 1;
-    r.u.person.active = active;
-    return srv_admin_publish(c, &r);
+    char actor[80], e[SRV_REF_ERR_MAX];
+    srv_admin_actor(actor, sizeof actor);
+    return srv_admin_ref_done(
+        c, srv_ref_person_set_active(c->pg, actor, c->val[SRV_OPT_PERSON], active, e, sizeof e), e,
+        NULL);
 }
 
 int srv_admin_person_deactivate(srv_admin_cmd *c) { return set_active(c, 0); }

@@ -60,6 +60,14 @@ int srv_feed_release(PGconn *pg, const char *unit_id, int64_t seq, char *err, si
 /* Stores a reference record (unit, room, person, focus, template) and
  * publishes it, in its own transaction (srv_publish.c). */
 int srv_publish_ref(PGconn *pg, const model_record *r, char *err, size_t errlen);
+/* The same inside the caller's transaction (which then holds the unit's
+ * feed lock until its end). A focus or template version that exists with
+ * other content is refused unless replace is set. *published (may be NULL)
+ * is set to 1 when the record changed and took a feed number, 0 when the
+ * same content was there already. 0, or -1 with err; on failure the caller
+ * rolls back. */
+int srv_publish_ref_in(PGconn *pg, const model_record *r, int replace, int *published, char *err,
+                       size_t errlen);
 /* A record as the compact JSON text items keep (malloc'd), or NULL with
  * err when out of memory. */
 char *srv_record_text(const model_record *r, char *err, size_t errlen);

@@ -98,8 +98,11 @@ int srv_item_put(PGconn *pg, const char *entity, const char *key, const char *un
                     5, p, err, errlen);
 }
 
-int srv_publish_ref(PGconn *pg, const model_record *r, char *err, size_t errlen)
+int srv_publish_ref_in(PGconn *pg, const model_record *r, int replace, int *published, char *err,
+                       size_t errlen)
 {
+    if (published)
+        *published = 0;
     char *data = srv_record_text(r, err, errlen);
     if (!data)
         return -1;
@@ -108,10 +111,6 @@ int srv_publish_ref(PGconn *pg, const model_record *r, char *err, size_t errlen)
     const char *ent = model_entity_name(r->entity), *unit = ref_unit(r);
     int64_t seq;
     int versioned = r->entity == MODEL_ENT_FOCUS || r->entity == MODEL_ENT_TEMPLATE;
-    if (srv_exec(pg, "BEGIN", 0, NULL, err, errlen) != 0) {
-        free(data);
-        return -1;
-    }
     if (typed_upsert(pg, r, err, errlen) != 0 || srv_feed_lock(pg, unit, &seq, err, errlen) != 0)
         goto fail;
     const char *pk[] = {ent, key};
@@ -127,7 +126,7 @@ int srv_publish_ref(PGconn *pg, const model_record *r, char *err, size_t errlen)
         snprintf(err, errlen, "The %s %s belongs to another unit.", ent, key);
         goto fail;
     }
-    if (versioned && exists && !same) {
+    if (versioned && exists && !same && !replace) {
         snprintf(err, errlen,
                  "This version of the %s exists with other content; versions never change, "
                  "so add it as a new version.",
@@ -138,10 +137,23 @@ int srv_publish_ref(PGconn *pg, const model_record *r, char *err, size_t errlen)
     if (!same && (srv_item_put(pg, ent, key, unit, ++seq, data, err, errlen) != 0 ||
                   srv_feed_release(pg, unit, seq, err, errlen) != 0))
         goto fail;
+    if (published)
+        *published = !same;
     free(data);
-    return srv_exec(pg, "COMMIT", 0, NULL, err, errlen);
+    return 0;
 fail:
     free(data);
-    PQclear(PQexec(pg, "ROLLBACK"));
     return -1;
+}
+
+int srv_publish_ref(PGconn *pg, const model_record *r, char *err, size_t errlen)
+{
+    if (srv_exec(pg, "BEGIN", 0, NULL, err, errlen) != 0)
+        return -1;
+    if (srv_publish_ref_in(pg, r, 0, NULL, err, errlen) != 0 ||
+        srv_exec(pg, "COMMIT", 0, NULL, err, errlen) != 0) {
+        PQclear(PQexec(pg, "ROLLBACK"));
+        return -1;
+    }
+    return 0;
 }

@@ -100,8 +100,8 @@ static void test_setup(void **state)
     fx_make_unit(&W, "Long memory", &V);
     char out[100];
     /* U keeps observations for 60 days. */
-    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "unit-add", "--name", "Short memory",
-                              "--id", U.unit, "--retention-days", "60", NULL),
+    assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "unit-retention", "--unit", U.unit,
+                              "--retention-days", "60", NULL),
                      0);
     fx_enrol(&W, U.unit, &DU);
     fx_enrol(&W, U.unit, &DU2);

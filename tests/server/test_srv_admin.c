@@ -217,7 +217,7 @@ static void test_options_refused_before_anything_changes(void **state)
     char sql[400];
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM rooms r, audit_log a WHERE r.id = '%s' AND r.name = 'Green room'"
-             " AND a.id = (SELECT max(id) FROM audit_log) AND a.action = 'room-add'"
+             " AND a.id = (SELECT max(id) FROM audit_log WHERE action = 'room-add')"
              " AND a.detail = 'room-add --unit %s --name [text] -> exit 0'",
              room, U.unit);
     assert_int_equal(fx_count(&W, sql), 1);
