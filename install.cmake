@@ -13,5 +13,8 @@ if(TARGET blik)
 endif()
 if(TARGET blik-server)
   install(TARGETS blik-server RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  install(FILES ${BLIK_ASSETS_DIR}/po/da.po ${BLIK_ASSETS_DIR}/po/en.po
+          DESTINATION ${BLIK_INSTALL_DATA}/po)
+  install(DIRECTORY ${BLIK_ASSETS_DIR}/office/ DESTINATION ${BLIK_INSTALL_DATA}/office)
 endif()
 install(FILES README.md SECURITY.md sync/PROTOCOL.md DESTINATION ${CMAKE_INSTALL_DOCDIR})

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "office.h"
+#include "plat.h"
 #include "proto.h"
 #include "srv.h"
 
@@ -55,10 +57,24 @@ static int serve(int argc, char **argv, int migrate_only)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* The office's files (catalogues, style sheet) are in the data folder
+     * beside the program unless --assets names another. */
+    char dir[SRV_PATH_MAX + 1100];
+    if (cfg.assets[0])
+        snprintf(dir, sizeof dir, "%s", cfg.assets);
+    else if (plat_exe_dir(dir, 1024) == 0)
+        snprintf(dir + strlen(dir), sizeof dir - strlen(dir), "/%s", BLIK_DATA_FROM_BIN);
+    srv_web *office = off_new(dir, &cfg, err, sizeof err);
+    if (!office) {
+        srv_log("cannot start the office: %s", err);
+        return 1;
+    }
+    cfg.web = office;
     srv *s;
     if (srv_start(&cfg, &s) != 0) {
         srv_log("cannot start: %s", srv_errmsg(s));
         srv_free(s);
+        off_free(office);
         return 1;
     }
     int sig = 0;
@@ -66,6 +82,7 @@ static int serve(int argc, char **argv, int migrate_only)
     srv_log("received %s; stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     srv_stop(s);
     srv_free(s);
+    off_free(office);
     return 0;
 }
 

@@ -33,6 +33,12 @@ typedef struct {
     int rate_enrol;               /* failed enrolments per hour per address; 0: no limit */
     int rate_slots;               /* buckets in each rate-limit table (fixed memory) */
     int retention_min;            /* minutes between retention runs while serving; 0: never */
+    char assets[SRV_PATH_MAX];    /* the data folder (po/, office/); "": beside the program */
+    int office_idle_min;          /* an office session ends after this long unused */
+    int office_max_hours;         /* and this long after sign-in, used or not */
+    /* The web pages (Blik Office): every request whose path is not under
+     * /v1/ goes here when set. Set by the program, never from a file. */
+    struct srv_web *web;
 } srv_config;
 
 /* Fills c with the defaults. */
@@ -61,7 +67,7 @@ void srv_config_usage(FILE *out);
 /* ---- the database ---- */
 
 /* The schema version this build's migrations bring the database to. */
-#define SRV_DB_VERSION 3
+#define SRV_DB_VERSION 4
 
 /* Applies the migrations the database lacks, each in its own transaction,
  * under an advisory lock so that two servers starting together do not race.
@@ -131,6 +137,65 @@ int srv_port(const srv *s);
 void srv_stop(srv *s);
 /* Stops (if running) and releases; srv_free(NULL) is a no-op. */
 void srv_free(srv *s);
+
+/* ---- the web hook: the office's pages on the same port ---- */
+
+/*
+ * One web request as the server read it; every string is borrowed for the
+ * call and NULL when absent. The body is at most SRV_WEB_BODY_MAX bytes and
+ * NUL-terminated.
+ */
+#define SRV_WEB_BODY_MAX (256 * 1024)
+typedef struct {
+    const char *method;       /* "GET", "HEAD" or "POST" (others are refused before) */
+    const char *path;         /* "/people/abc" (no query) */
+    const char *query;        /* what followed '?', undecoded, or NULL */
+    const char *cookie;       /* the Cookie header */
+    const char *content_type; /* the Content-Type header */
+    const char *origin;       /* the Origin header */
+    const char *host;         /* the Host header */
+    const char *if_none_match;
+    const char *address; /* the client's address */
+    const char *body;
+    size_t len;
+} srv_web_request;
+
+/* At most this many extra headers per answer (Set-Cookie, Location, ...). */
+#define SRV_WEB_HEADERS_MAX 12
+typedef struct {
+    char name[32];
+    char value[512];
+} srv_web_header;
+
+/* The answer: status, a body the server frees (free()) after sending (NULL
+ * for none; binary allowed, len bytes), its type, and extra headers. */
+typedef struct {
+    int status;
+    char *body;
+    size_t len;
+    char content_type[64];
+    int n_headers;
+    srv_web_header headers[SRV_WEB_HEADERS_MAX];
+} srv_web_response;
+
+/*
+ * The web side: handle answers one request on a pooled database connection
+ * (pg may be NULL when the pool is exhausted: the handler says "busy"),
+ * filling *out; it must not keep pg or any request string. Called on many
+ * threads at once.
+ */
+typedef struct srv_web {
+    void (*handle)(struct srv_web *w, PGconn *pg, const srv_web_request *rq, srv_web_response *out);
+} srv_web;
+
+/* Answers one complete web request without any network, as the HTTP layer
+ * does (the per-address limit, method and size, then the web side on a
+ * pooled connection), for tests and fuzzing. Returns out->status; the
+ * caller frees out->body. */
+int srv_web_handle(srv *s, const srv_web_request *rq, srv_web_response *out);
+
+/* Adds a header to an answer; -1 when full or too long (nothing added). */
+int srv_web_header_add(srv_web_response *out, const char *name, const char *value);
 
 /* ---- admin ---- */
 

@@ -44,6 +44,10 @@ void srv_config_defaults(srv_config *c)
     c->rate_enrol = 10;
     c->rate_slots = 4096;
     c->retention_min = 1440;
+    /* An office session lasts a working day at most, and ends after an
+     * hour away from the keyboard of a shared office computer. */
+    c->office_idle_min = 60;
+    c->office_max_hours = 12;
 }
 
 typedef struct {
@@ -78,6 +82,9 @@ static const opt opts[] = {
     I("rate-enrol", "BLIK_RATE_ENROL", rate_enrol, 0, 100000),
     I("rate-slots", "BLIK_RATE_SLOTS", rate_slots, 16, 1000000),
     I("retention-interval", "BLIK_RETENTION_INTERVAL", retention_min, 0, 525600),
+    S("assets", "BLIK_ASSETS_DIR", assets),
+    I("office-idle", "BLIK_OFFICE_IDLE", office_idle_min, 1, 1440),
+    I("office-max-hours", "BLIK_OFFICE_MAX_HOURS", office_max_hours, 1, 168),
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
 
@@ -243,6 +250,11 @@ void srv_config_usage(FILE *out)
           "  --rate-enrol N      BLIK_RATE_ENROL   failed enrolments per hour per address (10)\n"
           "  --rate-slots N      BLIK_RATE_SLOTS   buckets per rate-limit table (4096)\n"
           "  --retention-interval MIN  BLIK_RETENTION_INTERVAL  minutes between runs of the\n"
-          "                                        retention job, 0 for never (1440)\n",
+          "                                        retention job, 0 for never (1440)\n"
+          "  --assets DIR        BLIK_ASSETS_DIR   the data folder with po/ and office/\n"
+          "                                        (beside the program when not given)\n"
+          "  --office-idle MIN   BLIK_OFFICE_IDLE  an office session ends after MIN minutes\n"
+          "                                        unused (60)\n"
+          "  --office-max-hours H  BLIK_OFFICE_MAX_HOURS  and H hours after sign-in (12)\n",
           out);
 }

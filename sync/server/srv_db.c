@@ -87,6 +87,45 @@ static const char *const migrations[] = {
     "  ADD COLUMN last_push_at timestamptz,"
     "  ADD COLUMN last_push_changes int NOT NULL DEFAULT 0,"
     "  ADD COLUMN wipe_at timestamptz, ADD COLUMN wipe_sent_at timestamptz;",
+    /* 4: Blik Office. Accounts sign in with a password (argon2id, set
+     * through a one-time invitation); an account belongs to a person of a
+     * unit (leader or peer), or is an area leader's with a set of units, or
+     * a server administrator's. Sessions and invitations are kept only as
+     * hashes of their tokens, so a copy of the database signs nobody in.
+     * Failed sign-ins are counted here, not in memory, so that every server
+     * process sees the same count. Reference data gains what the office
+     * manages and tablets need not know: whether a unit or room is still in
+     * use, a person's room, and when a focus or template was retired. */
+    "CREATE TABLE accounts ("
+    "  id text PRIMARY KEY, login text NOT NULL UNIQUE,"
+    "  person_id text UNIQUE REFERENCES people(id) ON DELETE CASCADE,"
+    "  role text NOT NULL CHECK (role IN ('admin','area','leader','peer')),"
+    "  name text NOT NULL, pw_hash text NOT NULL DEFAULT '',"
+    "  created_at timestamptz NOT NULL DEFAULT now(), disabled_at timestamptz);"
+    "CREATE TABLE account_units ("
+    "  account_id text NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+    "  unit_id text NOT NULL REFERENCES units(id), PRIMARY KEY (account_id, unit_id));"
+    "CREATE TABLE invites ("
+    "  token_sha256 text PRIMARY KEY,"
+    "  account_id text NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+    "  created_by text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),"
+    "  expires_at timestamptz NOT NULL, used_at timestamptz);"
+    "CREATE TABLE sessions ("
+    "  token_sha256 text PRIMARY KEY,"
+    "  account_id text NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+    "  csrf text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),"
+    "  last_seen_at timestamptz NOT NULL DEFAULT now(), address text NOT NULL DEFAULT '');"
+    "CREATE INDEX sessions_account ON sessions (account_id);"
+    "CREATE TABLE sign_in_failures ("
+    "  id bigserial PRIMARY KEY, login text NOT NULL, address text NOT NULL,"
+    "  at timestamptz NOT NULL DEFAULT now());"
+    "CREATE INDEX sign_in_failures_login ON sign_in_failures (login, at);"
+    "CREATE INDEX sign_in_failures_address ON sign_in_failures (address, at);"
+    "ALTER TABLE units ADD COLUMN active boolean NOT NULL DEFAULT true;"
+    "ALTER TABLE rooms ADD COLUMN active boolean NOT NULL DEFAULT true;"
+    "ALTER TABLE people ADD COLUMN room_id text REFERENCES rooms(id);"
+    "ALTER TABLE focuses ADD COLUMN retired_at timestamptz;"
+    "ALTER TABLE templates ADD COLUMN retired_at timestamptz;",
 };
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
 

@@ -22,6 +22,7 @@
 
 #define PEM_MAX (64 * 1024)
 #define POOL_WAIT_S 10
+#define QUERY_MAX 2048
 
 /*
  * Only TLS 1.2 and 1.3, with GnuTLS's NORMAL cipher choice otherwise: TLS
@@ -54,6 +55,11 @@ struct srv {
 typedef struct {
     char *buf;
     size_t len, cap;
+    int started;  /* on_request has seen this request */
+    int web;      /* for the web pages (cfg.web), not the tablets' protocol */
+    int long_uri; /* the query string was over QUERY_MAX */
+    char query[QUERY_MAX + 1];
+    int has_query;
     int answered; /* a response was queued before the body was read */
     struct timespec t0;
     int status;
@@ -296,6 +302,117 @@ int srv_handle(srv *s, const srv_request *rq, srv_response *out)
     return late(s, rq, out);
 }
 
+/* ---- the web pages ---- */
+
+int srv_web_header_add(srv_web_response *out, const char *name, const char *value)
+{
+    if (out->n_headers >= SRV_WEB_HEADERS_MAX || strlen(name) >= sizeof out->headers[0].name ||
+        strlen(value) >= sizeof out->headers[0].value)
+        return -1;
+    srv_web_header *h = &out->headers[out->n_headers++];
+    memcpy(h->name, name, strlen(name) + 1);
+    memcpy(h->value, value, strlen(value) + 1);
+    return 0;
+}
+
+/* Whether a path is the web's: everything but the protocol's /v1/ (and
+ * /v1 itself), when the program gave the server a web side. */
+static int is_web(const srv *s, const char *url)
+{
+    return s->cfg.web && url && strncmp(url, "/v1/", 4) != 0 && strcmp(url, "/v1") != 0;
+}
+
+static void web_text(srv_web_response *out, int status, const char *text)
+{
+    memset(out, 0, sizeof *out);
+    out->status = status;
+    out->body = strdup(text);
+    out->len = out->body ? strlen(text) : 0;
+    snprintf(out->content_type, sizeof out->content_type, "text/plain; charset=utf-8");
+}
+
+/* What a web request meets before its body is read: the same per-address
+ * limit as every request, then method and declared size. 1 when answered. */
+static int web_early(srv *s, const char *addr, const char *method, unsigned long long declared,
+                     srv_web_response *out)
+{
+    int wait = srv_rate_take(s->rate_addr, addr ? addr : "", now_s(), 1);
+    if (wait) {
+        web_text(out, 429, "Too many requests from this address; try again in a minute.\n");
+        char ra[16];
+        snprintf(ra, sizeof ra, "%d", wait);
+        srv_web_header_add(out, "Retry-After", ra);
+        return 1;
+    }
+    if (!method || (strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "POST"))) {
+        web_text(out, 405, "Only GET and POST are used here.\n");
+        srv_web_header_add(out, "Allow", "GET, HEAD, POST");
+        return 1;
+    }
+    if (declared > SRV_WEB_BODY_MAX) {
+        web_text(out, 413, "The form is too large.\n");
+        return 1;
+    }
+    return 0;
+}
+
+int srv_web_handle(srv *s, const srv_web_request *rq, srv_web_response *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!s->cfg.web) {
+        web_text(out, 404, "Not found.\n");
+        return out->status;
+    }
+    if (web_early(s, rq->address, rq->method, rq->len, out))
+        return out->status;
+    PGconn *pg = pool_get(s);
+    s->cfg.web->handle(s->cfg.web, pg, rq, out);
+    if (pg)
+        pool_put(s, pg);
+    if (!out->status)
+        out->status = 500;
+    return out->status;
+}
+
+static enum MHD_Result send_web(struct MHD_Connection *c, req *rq, srv_web_response *a)
+{
+    char *body = a->body;
+    a->body = NULL;
+    struct MHD_Response *r = body ? MHD_create_response_from_buffer(a->len, body,
+                                                                    MHD_RESPMEM_MUST_FREE)
+                                  : MHD_create_response_from_buffer(0, (void *)"",
+                                                                    MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    if (a->content_type[0])
+        MHD_add_response_header(r, "Content-Type", a->content_type);
+    for (int i = 0; i < a->n_headers; i++)
+        MHD_add_response_header(r, a->headers[i].name, a->headers[i].value);
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned)(a->status ? a->status : 500), r);
+    MHD_destroy_response(r);
+    rq->status = a->status;
+    return ok;
+}
+
+static void fill_web(struct MHD_Connection *c, const char *url, const char *method, const req *rq,
+                     srv_web_request *out)
+{
+    memset(out, 0, sizeof *out);
+    out->method = method;
+    out->path = url;
+    out->query = rq->has_query ? rq->query : NULL;
+    out->cookie = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie");
+    out->content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    out->origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+    out->host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+    out->if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
+    out->address = rq->addr;
+    out->body = rq->buf ? rq->buf : "";
+    out->len = rq->len;
+}
+
 /* ---- HTTP ---- */
 
 static enum MHD_Result send_json(struct MHD_Connection *c, req *rq, srv_response *a)
@@ -364,6 +481,29 @@ static void client_address(struct MHD_Connection *c, char *out, size_t cap)
                   (socklen_t)cap);
 }
 
+/*
+ * The request's state, made when its first line is read: libmicrohttpd
+ * gives the raw URI only here (later it has taken the query apart and
+ * decoded it), and the web pages read their query themselves, with the
+ * same parser as their forms. A query over QUERY_MAX is refused.
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    (void)c;
+    req *rq = calloc(1, sizeof *rq);
+    const char *q = uri ? strchr(uri, '?') : NULL;
+    if (rq && q) {
+        size_t n = strlen(q + 1);
+        rq->has_query = 1;
+        if (n > QUERY_MAX)
+            rq->long_uri = 1;
+        else
+            memcpy(rq->query, q + 1, n + 1);
+    }
+    return rq;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
@@ -373,10 +513,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     req *rq = *con_cls;
     srv_request sr;
     srv_response a;
-    if (!rq) {
-        rq = calloc(1, sizeof *rq);
-        if (!rq)
+    srv_web_response wa;
+    if (!rq || !rq->started) {
+        if (!rq && !(rq = calloc(1, sizeof *rq)))
             return MHD_NO;
+        rq->started = 1;
         clock_gettime(CLOCK_MONOTONIC, &rq->t0);
         client_address(c, rq->addr, sizeof rq->addr);
         *con_cls = rq;
@@ -385,6 +526,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         pthread_mutex_unlock(&s->mu);
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+        if ((rq->web = is_web(s, url)) != 0) {
+            memset(&wa, 0, sizeof wa);
+            if (rq->long_uri)
+                web_text(&wa, 414, "The address is too long.\n");
+            if (rq->long_uri || web_early(s, rq->addr, method, declared, &wa)) {
+                rq->answered = 1;
+                return send_web(c, rq, &wa);
+            }
+            return MHD_YES;
+        }
         fill_request(c, url, method, rq, &sr);
         memset(&a, 0, sizeof a);
         if (early(s, &sr, declared, &a)) {
@@ -399,6 +550,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     if (*upload_size) {
+        if (rq->web && rq->len + *upload_size > SRV_WEB_BODY_MAX) {
+            rq->answered = 1;
+            *upload_size = 0;
+            web_text(&wa, 413, "The form is too large.\n");
+            send_web(c, rq, &wa);
+            return MHD_NO;
+        }
         if (rq->len + *upload_size > PROTO_BODY_MAX) {
             /* A body without a length that grows past the cap: stop here. */
             rq->answered = 1;
@@ -426,6 +584,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     rq->answered = 1;
+    if (rq->web) {
+        srv_web_request wr;
+        fill_web(c, url, method, rq, &wr);
+        PGconn *pg = pool_get(s);
+        memset(&wa, 0, sizeof wa);
+        s->cfg.web->handle(s->cfg.web, pg, &wr, &wa);
+        if (pg)
+            pool_put(s, pg);
+        return send_web(c, rq, &wa);
+    }
     fill_request(c, url, method, rq, &sr);
     late(s, &sr, &a);
     return send_json(c, rq, &a);
@@ -438,6 +606,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     req *rq = *con_cls;
     if (!rq)
         return;
+    if (!rq->started) {
+        /* Cut off after its first line: never counted in flight. */
+        free(rq);
+        *con_cls = NULL;
+        return;
+    }
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double ms = (double)(t1.tv_sec - rq->t0.tv_sec) * 1e3 +
@@ -636,7 +810,7 @@ int srv_start(const srv_config *c, srv **out)
         s->key, MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)c->max_clients, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_END);
+        on_completed, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_END);
     if (!s->d) {
         snprintf(s->err, sizeof s->err,
                  "Cannot serve HTTPS on %.60s:%d (port in use, or a bad certificate or key).",

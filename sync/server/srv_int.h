@@ -1,6 +1,8 @@
 #ifndef BLIK_SRV_INT_H
 #define BLIK_SRV_INT_H
-/* Private to the server library: database helpers and the sync handlers. */
+/* The server library's inside: database helpers and the sync handlers.
+ * The office (sync/office), which builds on the server, uses the database
+ * helpers, the audit log and publishing from here too. */
 #include <stdint.h>
 
 #include "proto.h"

@@ -1,0 +1,277 @@
+#ifndef BLIK_OFF_INT_H
+#define BLIK_OFF_INT_H
+/*
+ * The office's inside, shared by its pages: the text buffer and HTML
+ * writer, the form and query parser, the page context, the route table,
+ * the layout and form fields, roles and scope, and the audit log.
+ *
+ * A page is a function of the request and the database to an answer: it
+ * reads c->query / c->form and c->user, asks for what it may touch
+ * (off_require_unit), writes HTML through the escaping calls into c->body,
+ * or redirects after a change. It never writes a header itself.
+ */
+#include <libpq-fe.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "i18n.h"
+#include "model.h"
+#include "office.h"
+#include "srv.h"
+
+/* ---- text ---- */
+
+/* A growing text. Writing after a failed allocation does nothing and sets
+ * oom, so a page checks once at the end (the dispatcher answers 500). */
+typedef struct {
+    char *p;
+    size_t len, cap;
+    int oom;
+} off_buf;
+
+/* Markup as it is: only for text the program wrote itself. */
+void off_buf_put(off_buf *b, const char *markup);
+void off_buf_putn(off_buf *b, const char *markup, size_t n);
+/* Formatted markup; every %s argument must be markup the program wrote
+ * (use off_buf_esc for anything else). */
+void off_buf_printf(off_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Text escaped for HTML content and quoted attribute values (& < > " '). */
+void off_buf_esc(off_buf *b, const char *text);
+/* Text escaped for a URL's path segment or query value (percent-encoding
+ * of everything but unreserved characters), then for HTML. */
+void off_buf_url(off_buf *b, const char *text);
+/* Takes the text (malloc'd, NUL-terminated; the caller frees) and empties
+ * the buffer; NULL after a failed allocation. */
+char *off_buf_take(off_buf *b, size_t *len);
+void off_buf_free(off_buf *b);
+
+/* ---- forms, queries and cookies ---- */
+
+#define OFF_FIELDS_MAX 256 /* fields in one form or query */
+#define OFF_FIELD_NAME_MAX 64
+
+typedef struct {
+    const char *name, *value;
+} off_field;
+
+/*
+ * A decoded form (application/x-www-form-urlencoded) or query string.
+ * Names are at most OFF_FIELD_NAME_MAX bytes of [A-Za-z0-9_.-]; values are
+ * valid UTF-8 without control characters but newline and tab (a CR LF, as
+ * browsers send from a textarea, becomes one newline). Fields keep their
+ * order, and a name may repeat.
+ */
+typedef struct {
+    int n;
+    off_field f[OFF_FIELDS_MAX];
+    char *mem; /* one block behind every name and value */
+    char err[160];
+} off_form;
+
+/* Parses len bytes of s into f (which it empties first). 0, or -1 with a
+ * sentence in f->err and f empty. */
+int off_form_parse(off_form *f, const char *s, size_t len);
+/* The first value of name, or NULL. */
+const char *off_form_get(const off_form *f, const char *name);
+/* Every value of name, in order, into out[0..cap-1]; returns how many
+ * there are (which may be more than cap). */
+int off_form_all(const off_form *f, const char *name, const char **out, int cap);
+void off_form_free(off_form *f);
+/* The value of cookie name in a Cookie header, into out; 0, or -1 when
+ * absent or longer than cap - 1. */
+int off_cookie_get(const char *header, const char *name, char *out, size_t cap);
+
+/* ---- roles ---- */
+
+/* What an account may do, each role including those below it within its
+ * reach: a peer sees themselves; a leader runs their unit; an area leader
+ * the units given to them; an administrator every unit and the server. */
+typedef enum {
+    OFF_ROLE_NONE = 0, /* not signed in */
+    OFF_ROLE_PEER = 1,
+    OFF_ROLE_LEADER = 2,
+    OFF_ROLE_AREA = 3,
+    OFF_ROLE_ADMIN = 4
+} off_role;
+
+#define OFF_LOGIN_MAX 64
+
+/* The signed-in account (role OFF_ROLE_NONE when nobody is). */
+typedef struct {
+    off_role role;
+    model_id account_id;
+    char login[OFF_LOGIN_MAX + 1];
+    char name[MODEL_NAME_MAX + 1];
+    model_id person_id; /* "" for an account without a person */
+    model_id unit_id;   /* the person's unit, for leader and peer */
+    char csrf[65];      /* the session's form token */
+    char session[65];   /* the session token's hash */
+} off_user;
+
+/* The role's name in the database ("admin", "area", "leader", "peer") and
+ * back; OFF_ROLE_NONE for a name that is none of them. */
+const char *off_role_name(off_role r);
+off_role off_role_parse(const char *name);
+
+/* ---- the page context ---- */
+
+typedef struct off off;
+
+typedef struct {
+    off *o;
+    PGconn *pg; /* NULL when the pool is exhausted (pages then answer 503) */
+    const srv_web_request *rq;
+    srv_web_response *out;
+    const i18n *t;
+    char lang[3]; /* "da" or "en" */
+    off_form query;
+    off_form form; /* the POST body; empty for GET */
+    off_user user;
+    const char *args[4]; /* the path's '*' segments, in order */
+    int n_args;
+    off_buf body;
+    int done;          /* an answer was made (redirect, error, or a page) */
+    char pre_csrf[65]; /* the form token of a visitor without a session */
+} off_ctx;
+
+/* The cookies: the session's, and the form token of a visitor who has not
+ * signed in yet (the sign-in and invitation forms). The __Host- prefix
+ * makes browsers refuse them unless Secure, for this host, and for /. */
+#define OFF_SESSION_COOKIE "__Host-blik"
+#define OFF_PRE_COOKIE "__Host-blik-pre"
+#define OFF_LANG_COOKIE "__Host-blik-lang"
+
+/* The text of msgid in the request's language. */
+const char *off_tr(const off_ctx *c, const char *msgid);
+/* The form for the count n (see i18n_ntr). */
+const char *off_ntr(const off_ctx *c, const char *singular, const char *plural, long long n);
+
+/* The session's settings (from srv_config) the auth pages need. */
+int off_idle_min(const off_ctx *c);
+int off_max_hours(const off_ctx *c);
+
+/* ---- answers ---- */
+
+/* Answers 303 See Other to a path of the office (a relative path made by
+ * the program; its parts escaped with off_buf_url by the caller). */
+void off_redirect(off_ctx *c, const char *path);
+/* An error page: status (400, 403, 404, 405, 409, 413, 429, 500, 503) and a
+ * sentence (a msgid, translated here) saying what happened and what to do. */
+void off_fail(off_ctx *c, int status, const char *msgid);
+/* Adds a header to the answer (Set-Cookie, ...). */
+void off_header(off_ctx *c, const char *name, const char *value);
+
+/* ---- the layout ---- */
+
+/*
+ * Begins a page: head, the header with the navigation for the user's role
+ * (section marks the current one: "home", "units", "people", "focuses",
+ * "templates", "tablets", "accounts", or NULL), the language switch, then
+ * <main> with the title as its h1 and, when the query carries done=KEY, the
+ * confirmation KEY stands for (a fixed sentence, never text from the
+ * query). title is a translated text; it is escaped here.
+ */
+void off_page_begin(off_ctx *c, const char *title, const char *section);
+void off_page_end(off_ctx *c);
+
+/* ---- forms on a page ---- */
+
+/* <form method="post" action="path"> with the session's CSRF token. path
+ * is markup (escape ids with off_buf_url before). */
+void off_form_begin(off_ctx *c, const char *path);
+void off_form_end(off_ctx *c);
+/*
+ * A labelled field. name is the form field's name (and the id of the
+ * input, prefixed "f-"); label and hint are translated texts; value may be
+ * NULL; error, when not NULL, is shown under the label and ties to the
+ * field (aria-invalid, aria-describedby). type: "text", "password",
+ * "number", "date", "search". maxlen 0: none.
+ */
+void off_input(off_ctx *c, const char *type, const char *name, const char *label, const char *value,
+               int maxlen, const char *hint, const char *error);
+void off_textarea(off_ctx *c, const char *name, const char *label, const char *value, int maxlen,
+                  const char *hint, const char *error);
+/* A choice among n values, each shown by its label (translated texts). */
+void off_select(off_ctx *c, const char *name, const char *label, const char *const *values,
+                const char *const *labels, int n, const char *selected, const char *error);
+void off_checkbox(off_ctx *c, const char *name, const char *label, int checked);
+/* A submit button; danger marks a destructive action in red. */
+void off_submit(off_ctx *c, const char *label, int danger);
+/* A list of errors at the top of a form, each linking to its field
+ * (fields[i] is the field name, msgs[i] a translated text). */
+void off_error_summary(off_ctx *c, const char *const *fields, const char *const *msgs, int n);
+
+/* ---- scope ---- */
+
+/*
+ * Whether the signed-in user may act on unit with at least role least:
+ * an administrator anywhere; an area leader in their units (as a leader);
+ * a leader in their own unit; a peer in their own unit for what a peer may
+ * do. 1 or 0 (and 0 when the database cannot tell).
+ */
+int off_can_unit(off_ctx *c, const char *unit_id, off_role least);
+/* The same, answering 403 when not allowed (returns 0 then: stop). */
+int off_require_unit(off_ctx *c, const char *unit_id, off_role least);
+/* The ids of the active units the user may see, in name order: every unit
+ * for an administrator. A PGresult with one column (id) and the unit's
+ * name as the second, or NULL (off_fail answered). The caller PQclear()s. */
+PGresult *off_visible_units(off_ctx *c);
+
+/* ---- audit ---- */
+
+/* One row in the audit log for a change made in the office, with actor
+ * "office:<account id>". 0, or -1 (the caller rolls back and fails). */
+int off_audit(off_ctx *c, const char *action, const char *unit, const char *subject,
+              const char *detail);
+/* The actor string for srv_ref calls: "office:<account id>". */
+void off_actor(const off_ctx *c, char *out, size_t cap);
+
+/* ---- sessions (off_auth.c) ---- */
+
+/* Reads the session cookie and fills c->user when it names a live
+ * session (touching its last use); leaves OFF_ROLE_NONE otherwise. */
+void off_session_load(off_ctx *c);
+/* Whether the POSTed form carries the session's CSRF token (constant-time
+ * compare); for a form posted without a session, the pre-session token of
+ * the sign-in form. */
+int off_csrf_ok(off_ctx *c);
+/* POST /sign-out: ends the session and forgets its cookie. */
+void off_sign_out(off_ctx *c);
+
+/* ---- the routes ---- */
+
+typedef void (*off_page_fn)(off_ctx *c);
+
+/*
+ * One page or action: its method, its path pattern ('*' is one segment: an
+ * id), the least role that may reach it at all (the page then checks its
+ * unit), and the function. The table is the office's map: the dispatcher
+ * reads it, and the role tests walk it.
+ */
+typedef struct {
+    const char *method;
+    const char *pattern;
+    off_role least;
+    off_page_fn fn;
+} off_route;
+
+extern const off_route off_routes[];
+extern const int off_n_routes;
+
+/* Matches path against pattern, filling args (at most 4); 1 or 0. */
+int off_route_match(const char *pattern, const char *path, const char **args, int *n_args,
+                    char *scratch, size_t scratch_cap);
+
+/* ---- the pages (one file each group) ---- */
+
+void off_home(off_ctx *c); /* off_home.c */
+
+/* ---- static files (off_static.c) ---- */
+
+typedef struct off_static off_static;
+off_static *off_static_load(const char *dir, char *err, size_t errlen);
+void off_static_free(off_static *s);
+/* Answers GET /static/<name>; 404 for a name it does not hold. */
+void off_static_serve(const off_static *s, const srv_web_request *rq, srv_web_response *out);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * The office's map: every page and action, its method, its address and the
+ * least role that may reach it. The dispatcher reads this table, and the
+ * role tests walk every row as every role, so a page added here is tested
+ * for who may reach it without anyone remembering to.
+ */
+#include "off_int.h"
+
+#include <string.h>
+
+const off_route off_routes[] = {
+    {"GET", "/", OFF_ROLE_PEER, off_home},
+    {"POST", "/sign-out", OFF_ROLE_PEER, off_sign_out},
+};
+const int off_n_routes = (int)(sizeof off_routes / sizeof off_routes[0]);
+
+int off_route_match(const char *pattern, const char *path, const char **args, int *n_args,
+                    char *scratch, size_t scratch_cap)
+{
+    size_t used = 0;
+    int n = 0;
+    const char *p = pattern, *s = path;
+    while (*p && *s) {
+        if (*p == '*') {
+            /* One segment: an id or key, never empty, never a slash. */
+            size_t k = strcspn(s, "/");
+            if (k == 0 || n == 4 || used + k + 1 > scratch_cap)
+                return 0;
+            memcpy(scratch + used, s, k);
+            scratch[used + k] = 0;
+            args[n++] = scratch + used;
+            used += k + 1;
+            s += k;
+            p++;
+        } else if (*p == *s) {
+            p++;
+            s++;
+        } else {
+            return 0;
+        }
+    }
+    if (*p || *s)
+        return 0;
+    *n_args = n;
+    return 1;
+}
