@@ -78,6 +78,13 @@ typedef struct {
 static const command commands[] = {
     {"unit-add", srv_admin_unit_add, B(NAME) | B(RETENTION_DAYS) | B(ID), B(NAME), 0,
      "  unit-add --name NAME [--retention-days N] [--id ID]\n"},
+    {"unit-list", srv_admin_unit_list, 0, 0, 0,
+     "  unit-list                         (unit, name, state, retention days)\n"},
+    {"unit-show", srv_admin_unit_show, B(UNIT), B(UNIT), 0, "  unit-show --unit UNIT\n"},
+    {"unit-deactivate", srv_admin_unit_deactivate, B(UNIT), B(UNIT), 0,
+     "  unit-deactivate --unit UNIT       no new enrolment codes; its tablets keep syncing\n"},
+    {"unit-activate", srv_admin_unit_activate, B(UNIT), B(UNIT), 0,
+     "  unit-activate --unit UNIT\n"},
     {"unit-rename", srv_admin_unit_rename, B(UNIT) | B(NAME), B(UNIT) | B(NAME), 0,
      "  unit-rename --unit UNIT --name NAME\n"},
     {"unit-retention", srv_admin_unit_retention, B(UNIT) | B(RETENTION_DAYS),
@@ -85,11 +92,24 @@ static const command commands[] = {
      "  unit-retention --unit UNIT --retention-days N   how long observations are kept\n"},
     {"room-add", srv_admin_room_add, B(UNIT) | B(NAME) | B(ID), B(UNIT) | B(NAME), 1,
      "  room-add --unit UNIT --name NAME [--id ID]\n"},
+    {"room-list", srv_admin_room_list, B(UNIT), B(UNIT), 1,
+     "  room-list --unit UNIT             (room, name, state, unit)\n"},
+    {"room-show", srv_admin_room_show, B(ROOM), B(ROOM), 0, "  room-show --room ROOM\n"},
+    {"room-deactivate", srv_admin_room_deactivate, B(ROOM), B(ROOM), 0,
+     "  room-deactivate --room ROOM       nobody is moved into it; tablets still offer it\n"},
+    {"room-activate", srv_admin_room_activate, B(ROOM), B(ROOM), 0,
+     "  room-activate --room ROOM\n"},
     {"room-rename", srv_admin_room_rename, B(ROOM) | B(NAME), B(ROOM) | B(NAME), 0,
      "  room-rename --room ROOM --name NAME\n"},
     {"person-add", srv_admin_person_add, B(UNIT) | B(NAME) | B(ROLE) | B(ID),
      B(UNIT) | B(NAME) | B(ROLE), 1,
      "  person-add --unit UNIT --name NAME --role peer|leader [--id ID]\n"},
+    {"person-list", srv_admin_person_list, B(UNIT) | B(SEARCH), B(UNIT), 1,
+     "  person-list --unit UNIT [--search TEXT]   (person, name, role, state, room, pin, unit)\n"},
+    {"person-show", srv_admin_person_show, B(PERSON), B(PERSON), 0,
+     "  person-show --person PERSON\n"},
+    {"person-room", srv_admin_person_room, B(PERSON) | B(ROOM), B(PERSON) | B(ROOM), 0,
+     "  person-room --person PERSON --room ROOM|none   a room of the person's own unit\n"},
     {"person-rename", srv_admin_person_rename, B(PERSON) | B(NAME), B(PERSON) | B(NAME), 0,
      "  person-rename --person PERSON --name NAME\n"},
     {"person-role", srv_admin_person_role, B(PERSON) | B(ROLE), B(PERSON) | B(ROLE), 0,
@@ -109,9 +129,27 @@ static const command commands[] = {
      "  focus-add --unit UNIT --file FOCUS.json\n"
      "  focus-add --unit UNIT --question Q --from YYYY-MM-DD --to YYYY-MM-DD --template ID\n"
      "            [--why W] [--pillar values|learning|collaboration|dialogue|judgement]\n"
-     "            [--sign TEXT]... [--id ID] [--version N]\n"},
+     "            [--sign TEXT]... [--id ID] [--version N]\n"
+     "            an id that exists saves a change to that focus; --version (or the file's\n"
+     "            \"version\") is the version the change was made from, refused if newer exists\n"},
+    {"focus-list", srv_admin_focus_list, B(UNIT), B(UNIT), 1,
+     "  focus-list --unit UNIT            (latest versions; the question last)\n"},
+    {"focus-show", srv_admin_focus_show, B(FOCUS) | B(VERSION), B(FOCUS), 0,
+     "  focus-show --focus FOCUS [--version N]   its JSON, as focus-add --file reads it\n"},
+    {"focus-rename", srv_admin_focus_rename, B(FOCUS) | B(QUESTION), B(FOCUS) | B(QUESTION), 0,
+     "  focus-rename --focus FOCUS --question Q\n"},
+    {"focus-retire", srv_admin_focus_retire, B(FOCUS), B(FOCUS), 0,
+     "  focus-retire --focus FOCUS        its period ends yesterday: tablets stop offering it\n"},
     {"template-add", srv_admin_template_add, B(UNIT) | B(FILE), B(UNIT) | B(FILE), 1,
      "  template-add --unit UNIT --file TEMPLATE.json\n"},
+    {"template-list", srv_admin_template_list, B(UNIT), B(UNIT), 1,
+     "  template-list --unit UNIT         (latest versions; the name last)\n"},
+    {"template-show", srv_admin_template_show, B(TEMPLATE) | B(VERSION), B(TEMPLATE), 0,
+     "  template-show --template TEMPLATE [--version N]   its JSON, as template-add reads it\n"},
+    {"template-rename", srv_admin_template_rename, B(TEMPLATE) | B(NAME), B(TEMPLATE) | B(NAME), 0,
+     "  template-rename --template TEMPLATE --name NAME\n"},
+    {"template-retire", srv_admin_template_retire, B(TEMPLATE), B(TEMPLATE), 0,
+     "  template-retire --template TEMPLATE   no new or changed focus may use it\n"},
     {"enrol-code", srv_admin_enrol_code, B(UNIT) | B(TTL_MINUTES), B(UNIT), 1,
      "  enrol-code --unit UNIT [--ttl-minutes N]   (single use; default 60 minutes)\n"},
     {"device-list", srv_admin_device_list, B(UNIT), B(UNIT), 0,
@@ -274,16 +312,6 @@ int srv_admin_new_id(const srv_admin_cmd *c, model_id out)
     return model_id_new(plat_sys_os(), out);
 }
 
-int srv_admin_publish(const srv_admin_cmd *c, const model_record *r)
-{
-    char e[600];
-    if (srv_publish_ref(c->pg, r, e, sizeof e) != 0) {
-        fprintf(c->err, "%s: %s\n", c->name, e);
-        return 1;
-    }
-    return 0;
-}
-
 PGresult *srv_admin_query(const srv_admin_cmd *c, const char *sql, int n, const char *const *params)
 {
     char e[400];
@@ -305,29 +333,13 @@ int srv_admin_list(const srv_admin_cmd *c, const char *sql, int n, const char *c
     return 0;
 }
 
-int srv_admin_exec(const srv_admin_cmd *c, const char *sql, int n, const char *const *params)
+const char *srv_admin_cell(const char *s, char *buf, size_t cap)
 {
-    PGresult *r = srv_admin_query(c, sql, n, params);
-    PQclear(r);
-    return r ? 0 : -1;
-}
-
-/* The new record goes once through the wire codec's strict reader, so that
- * the same rules apply to it as to a record that arrives from a tablet. */
-int srv_admin_add(const srv_admin_cmd *c, model_record *r, const char *id)
-{
-    proto_err pe;
-    json_t *j = model_record_to_json(r, NULL);
-    int rc = j ? model_record_from_json(r->entity, j, r, &pe) : -1;
-    json_decref(j);
-    if (rc != 0) {
-        fprintf(c->err, "%s: %s\n", c->name, j ? pe.msg : "out of memory.");
-        return 1;
-    }
-    if (srv_admin_publish(c, r) != 0)
-        return 1;
-    fprintf(c->out, "%s\n", id);
-    return 0;
+    size_t n = 0;
+    for (; *s && n + 1 < cap; s++)
+        buf[n++] = *s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s;
+    buf[n] = 0;
+    return buf;
 }
 
 int srv_admin_ref_done(const srv_admin_cmd *c, int rc, const char *err, const char *id)
@@ -338,30 +350,6 @@ int srv_admin_ref_done(const srv_admin_cmd *c, int rc, const char *err, const ch
     }
     if (id)
         fprintf(c->out, "%s\n", id);
-    return 0;
-}
-
-int srv_admin_load_person(const srv_admin_cmd *c, const char *id, model_person *p)
-{
-    const char *pp[] = {id};
-    char e[300];
-    PGresult *r = srv_q(c->pg, "SELECT data FROM items WHERE entity = 'person' AND key = $1", 1, pp,
-                        e, sizeof e);
-    int ok = r && PQntuples(r) == 1;
-    model_record rec;
-    if (ok) {
-        json_error_t je;
-        json_t *j = json_loads(PQgetvalue(r, 0, 0), 0, &je);
-        proto_err pe;
-        ok = j && model_record_from_json(MODEL_ENT_PERSON, j, &rec, &pe) == 0;
-        json_decref(j);
-    }
-    PQclear(r);
-    if (!ok) {
-        fprintf(c->err, "%s: there is no person %s.\n", c->name, id);
-        return -1;
-    }
-    *p = rec.u.person;
     return 0;
 }
 

@@ -25,11 +25,21 @@ int srv_admin_enrol_code(srv_admin_cmd *c)
     srv_sha256_hex(raw, 10, hash);
     snprintf(mins, sizeof mins, "%ld", srv_admin_num(c, SRV_OPT_TTL_MINUTES, 60));
     const char *p[] = {hash, c->val[SRV_OPT_UNIT], mins};
-    if (srv_admin_exec(c,
-                       "INSERT INTO enrol_codes (code_sha256, unit_id, expires_at)"
-                       " VALUES ($1, $2, now() + make_interval(mins => $3::int))",
-                       3, p) != 0)
+    /* A deactivated unit takes no new tablets. */
+    PGresult *r = srv_admin_query(c,
+                                  "INSERT INTO enrol_codes (code_sha256, unit_id, expires_at)"
+                                  " SELECT $1, id, now() + make_interval(mins => $3::int)"
+                                  " FROM units WHERE id = $2 AND active RETURNING 1",
+                                  3, p);
+    if (!r)
         return 1;
+    int made = PQntuples(r) == 1;
+    PQclear(r);
+    if (!made) {
+        fprintf(c->err, "enrol-code: the unit is deactivated; unit-activate lets it enrol "
+                        "tablets again.\n");
+        return 1;
+    }
     fprintf(c->out, "%s\n", shown);
     return 0;
 }

@@ -95,9 +95,6 @@ long srv_admin_num(const srv_admin_cmd *c, srv_opt o, long dflt);
 /* The id for a new record: --id when given (checked), else a fresh one.
  * 0, or -1 with a message on c->err. */
 int srv_admin_new_id(const srv_admin_cmd *c, model_id out);
-/* Stores and publishes a reference record; 0, or 1 with the reason on
- * c->err (the exit status of a failed command). */
-int srv_admin_publish(const srv_admin_cmd *c, const model_record *r);
 /* Runs a statement for a command (see srv_q); on failure says why on
  * c->err, prefixed with the command's name, and returns NULL. */
 PGresult *srv_admin_query(const srv_admin_cmd *c, const char *sql, int n,
@@ -105,19 +102,14 @@ PGresult *srv_admin_query(const srv_admin_cmd *c, const char *sql, int n,
 /* Prints the rows of a query on c->out, one a line, the columns parted by
  * tabs, for the list commands; the exit status. */
 int srv_admin_list(const srv_admin_cmd *c, const char *sql, int n, const char *const *params);
-/* The same for a statement that returns nothing: 0, or -1 (said). */
-int srv_admin_exec(const srv_admin_cmd *c, const char *sql, int n, const char *const *params);
-/* Checks a new record by the wire codec's rules, publishes it and prints
- * its id (id, a field of r) on c->out for scripts to keep; the exit
- * status (1 with the reason on c->err when refused). */
-int srv_admin_add(const srv_admin_cmd *c, model_record *r, const char *id);
+/* A text for one column of a list: a name may hold a tab, which would
+ * split the column, so tabs and line ends become spaces. Writes into buf
+ * (cut to cap) and returns it. */
+const char *srv_admin_cell(const char *s, char *buf, size_t cap);
 /* Says the outcome of a change made through srv_ref.h: on success prints
  * id (when not NULL) on c->out for scripts to keep and returns 0; else
  * says err on c->err after the command's name and returns 1. */
 int srv_admin_ref_done(const srv_admin_cmd *c, int rc, const char *err, const char *id);
-/* Reads a person back as published, so that a change keeps the rest.
- * 0, or -1 with a message on c->err. */
-int srv_admin_load_person(const srv_admin_cmd *c, const char *id, model_person *p);
 /* Reads a whole file of at most SRV_ADMIN_FILE_MAX bytes, NUL-terminated
  * (the caller frees it); NULL with a message on c->err. */
 #define SRV_ADMIN_FILE_MAX (1024 * 1024)
@@ -138,6 +130,25 @@ int srv_admin_room_add(srv_admin_cmd *c);
 int srv_admin_person_add(srv_admin_cmd *c);
 int srv_admin_pin_set(srv_admin_cmd *c);
 int srv_admin_pin_clear(srv_admin_cmd *c);
+int srv_admin_unit_list(srv_admin_cmd *c);
+int srv_admin_unit_show(srv_admin_cmd *c);
+int srv_admin_unit_deactivate(srv_admin_cmd *c);
+int srv_admin_unit_activate(srv_admin_cmd *c);
+int srv_admin_room_list(srv_admin_cmd *c);
+int srv_admin_room_show(srv_admin_cmd *c);
+int srv_admin_room_deactivate(srv_admin_cmd *c);
+int srv_admin_room_activate(srv_admin_cmd *c);
+int srv_admin_person_list(srv_admin_cmd *c);
+int srv_admin_person_show(srv_admin_cmd *c);
+int srv_admin_person_room(srv_admin_cmd *c);
+int srv_admin_focus_list(srv_admin_cmd *c);
+int srv_admin_focus_show(srv_admin_cmd *c);
+int srv_admin_focus_rename(srv_admin_cmd *c);
+int srv_admin_focus_retire(srv_admin_cmd *c);
+int srv_admin_template_list(srv_admin_cmd *c);
+int srv_admin_template_show(srv_admin_cmd *c);
+int srv_admin_template_rename(srv_admin_cmd *c);
+int srv_admin_template_retire(srv_admin_cmd *c);
 int srv_admin_unit_rename(srv_admin_cmd *c);
 int srv_admin_unit_retention(srv_admin_cmd *c);
 int srv_admin_room_rename(srv_admin_cmd *c);

@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -133,12 +134,12 @@ static int read_secret(FILE *in, FILE *prompt, char *buf, size_t cap)
         quiet.c_lflag |= ECHONL;
         fputs("PIN: ", prompt);
         fflush(prompt);
-        if (tcsetattr(fd, TCSAFLUSH, &quiet) != 0)
+        if (tcsetattr(fd, TCSANOW, &quiet) != 0)
             tty = 0;
     }
     int ok = fgets(buf, (int)cap, in) != NULL;
     if (tty)
-        tcsetattr(fd, TCSAFLUSH, &old);
+        tcsetattr(fd, TCSANOW, &old);
     if (!ok) {
         buf[0] = 0;
         return -1;
@@ -162,9 +163,9 @@ int srv_admin_pin_set(srv_admin_cmd *c)
     const char *person = c->val[SRV_OPT_PERSON];
     srv_ref_rc rc = srv_ref_person_set_pin(c->pg, actor, person, pin, e, sizeof e);
     sodium_memzero(pin, sizeof pin);
-    model_person p;
-    if (rc == SRV_REF_OK && srv_admin_load_person(c, person, &p) == 0)
-        fprintf(c->out, "PIN set for %s.\n", p.name);
+    srv_ref_person p;
+    if (rc == SRV_REF_OK && srv_ref_person_get(c->pg, person, &p, e, sizeof e) == SRV_REF_OK)
+        fprintf(c->out, "PIN set for %s.\n", p.person.name);
     return srv_admin_ref_done(c, rc, e, NULL);
 }
 
@@ -190,3 +191,162 @@ static int set_active(srv_admin_cmd *c, int active)
 int srv_admin_person_deactivate(srv_admin_cmd *c) { return set_active(c, 0); }
 
 int srv_admin_person_activate(srv_admin_cmd *c) { return set_active(c, 1); }
+
+/* ---- lists and deactivation ---- */
+
+static const char *state_word(int active) { return active ? "active" : "deactivated"; }
+
+/* Prints a read's failure, or the header line a list begins with. */
+static int list_begin(const srv_admin_cmd *c, srv_ref_rc rc, const char *err, const char *header)
+{
+    if (rc != SRV_REF_OK) {
+        fprintf(c->err, "%s: %s\n", c->name, err);
+        return 1;
+    }
+    fprintf(c->out, "%s\n", header);
+    return 0;
+}
+
+#define UNIT_HEADER "unit\tname\tstate\tretention days"
+
+static void unit_row(FILE *out, const srv_ref_unit *u)
+{
+    char cell[MODEL_NAME_MAX + 1];
+    fprintf(out, "%s\t%s\t%s\t%d\n", u->unit.id, srv_admin_cell(u->unit.name, cell, sizeof cell),
+            state_word(u->active), u->unit.retention_days);
+}
+
+int srv_admin_unit_list(srv_admin_cmd *c)
+{
+    char e[SRV_REF_ERR_MAX];
+    srv_ref_unit *v;
+    int n;
+    srv_ref_rc rc = srv_ref_units(c->pg, NULL, 0, &v, &n, e, sizeof e);
+    if (list_begin(c, rc, e, UNIT_HEADER) != 0)
+        return 1;
+    for (int i = 0; i < n; i++)
+        unit_row(c->out, &v[i]);
+    free(v);
+    return 0;
+}
+
+int srv_admin_unit_show(srv_admin_cmd *c)
+{
+    char e[SRV_REF_ERR_MAX];
+    srv_ref_unit u;
+    srv_ref_rc rc = srv_ref_unit_get(c->pg, c->val[SRV_OPT_UNIT], &u, e, sizeof e);
+    if (list_begin(c, rc, e, UNIT_HEADER) != 0)
+        return 1;
+    unit_row(c->out, &u);
+    return 0;
+}
+
+static int unit_active(srv_admin_cmd *c, int active)
+{
+    char actor[80], e[SRV_REF_ERR_MAX];
+    srv_admin_actor(actor, sizeof actor);
+    return srv_admin_ref_done(
+        c, srv_ref_unit_set_active(c->pg, actor, c->val[SRV_OPT_UNIT], active, e, sizeof e), e,
+        NULL);
+}
+
+int srv_admin_unit_deactivate(srv_admin_cmd *c) { return unit_active(c, 0); }
+
+int srv_admin_unit_activate(srv_admin_cmd *c) { return unit_active(c, 1); }
+
+#define ROOM_HEADER "room\tname\tstate\tunit"
+
+static void room_row(FILE *out, const srv_ref_room *r)
+{
+    char cell[MODEL_NAME_MAX + 1];
+    fprintf(out, "%s\t%s\t%s\t%s\n", r->room.id, srv_admin_cell(r->room.name, cell, sizeof cell),
+            state_word(r->active), r->room.unit_id);
+}
+
+int srv_admin_room_list(srv_admin_cmd *c)
+{
+    char e[SRV_REF_ERR_MAX];
+    srv_ref_room *v;
+    int n;
+    srv_ref_rc rc = srv_ref_rooms(c->pg, c->val[SRV_OPT_UNIT], &v, &n, e, sizeof e);
+    if (list_begin(c, rc, e, ROOM_HEADER) != 0)
+        return 1;
+    for (int i = 0; i < n; i++)
+        room_row(c->out, &v[i]);
+    free(v);
+    return 0;
+}
+
+int srv_admin_room_show(srv_admin_cmd *c)
+{
+    char e[SRV_REF_ERR_MAX];
+    srv_ref_room r;
+    srv_ref_rc rc = srv_ref_room_get(c->pg, c->val[SRV_OPT_ROOM], &r, e, sizeof e);
+    if (list_begin(c, rc, e, ROOM_HEADER) != 0)
+        return 1;
+    room_row(c->out, &r);
+    return 0;
+}
+
+static int room_active(srv_admin_cmd *c, int active)
+{
+    char actor[80], e[SRV_REF_ERR_MAX];
+    srv_admin_actor(actor, sizeof actor);
+    return srv_admin_ref_done(
+        c, srv_ref_room_set_active(c->pg, actor, c->val[SRV_OPT_ROOM], active, e, sizeof e), e,
+        NULL);
+}
+
+int srv_admin_room_deactivate(srv_admin_cmd *c) { return room_active(c, 0); }
+
+int srv_admin_room_activate(srv_admin_cmd *c) { return room_active(c, 1); }
+
+#define PERSON_HEADER "person\tname\trole\tstate\troom\tpin\tunit"
+
+static void person_row(FILE *out, const srv_ref_person *p)
+{
+    const model_person *x = &p->person;
+    char cell[MODEL_NAME_MAX + 1];
+    fprintf(out, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", x->id, srv_admin_cell(x->name, cell, sizeof cell),
+            x->role == MODEL_ROLE_LEADER ? "leader" : "peer", state_word(x->active),
+            p->room_id[0] ? p->room_id : "none", x->pin_verifier[0] ? "set" : "none", x->unit_id);
+}
+
+int srv_admin_person_list(srv_admin_cmd *c)
+{
+    char e[SRV_REF_ERR_MAX];
+    srv_ref_person *v;
+    int n;
+    srv_ref_rc rc = srv_ref_people(c->pg, c->val[SRV_OPT_UNIT], c->val[SRV_OPT_SEARCH], &v, &n, e,
+                                   sizeof e);
+    if (list_begin(c, rc, e, PERSON_HEADER) != 0)
+        return 1;
+    for (int i = 0; i < n; i++)
+        person_row(c->out, &v[i]);
+    free(v);
+    return 0;
+}
+
+int srv_admin_person_show(srv_admin_cmd *c)
+{
+    char e[SRV_REF_ERR_MAX];
+    srv_ref_person p;
+    srv_ref_rc rc = srv_ref_person_get(c->pg, c->val[SRV_OPT_PERSON], &p, e, sizeof e);
+    if (list_begin(c, rc, e, PERSON_HEADER) != 0)
+        return 1;
+    person_row(c->out, &p);
+    return 0;
+}
+
+/* --room none takes the person out of every room. */
+int srv_admin_person_room(srv_admin_cmd *c)
+{
+    char actor[80], e[SRV_REF_ERR_MAX];
+    srv_admin_actor(actor, sizeof actor);
+    const char *room = c->val[SRV_OPT_ROOM];
+    return srv_admin_ref_done(c,
+                              srv_ref_person_set_room(c->pg, actor, c->val[SRV_OPT_PERSON],
+                                                      strcmp(room, "none") ? room : NULL, e,
+                                                      sizeof e),
+                              e, NULL);
+}

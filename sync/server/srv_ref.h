@@ -183,14 +183,17 @@ srv_ref_rc srv_ref_person_get(PGconn *pg, const char *person, srv_ref_person *ou
 /* ---- learning focuses ---- */
 
 /*
- * Saves a focus. f->id "" makes a new focus (the id is filled in);
- * f->version is ignored and set to the version saved (see versioning
- * above). f->unit_id must be the unit of an existing focus with that id,
- * and f->template_id an existing, not retired template of that unit. A
- * sign with id "" is new and gets one. On failure f may have a new id
- * filled in but nothing is stored.
+ * Saves a focus. f->id "" makes a new focus (the id is filled in), as does
+ * an id no focus has yet; f->version is ignored and set to the version
+ * saved (see versioning above). f->unit_id must be the unit of the focus
+ * with that id, and f->template_id a template of that unit that is not
+ * retired. A sign with id "" is new and gets one. base: 0, or the latest
+ * version the change was made from (the one a form showed): refused when
+ * another change has been saved since, so two people editing at once do
+ * not undo each other. On failure f may have new ids filled in, but
+ * nothing is stored.
  */
-srv_ref_rc srv_ref_focus_save(PGconn *pg, const char *actor, model_focus *f, char *err,
+srv_ref_rc srv_ref_focus_save(PGconn *pg, const char *actor, model_focus *f, int base, char *err,
                               size_t errlen);
 /* Ends the focus's period yesterday, in a new version (see above). */
 srv_ref_rc srv_ref_focus_retire(PGconn *pg, const char *actor, const char *focus, char *err,
@@ -206,9 +209,9 @@ srv_ref_rc srv_ref_focus_get(PGconn *pg, const char *focus, int version, srv_ref
 /* ---- observation templates ---- */
 
 /* Saves a template, as srv_ref_focus_save does a focus: t->id "" makes a
- * new one; t->version is set to the version saved. */
-srv_ref_rc srv_ref_template_save(PGconn *pg, const char *actor, model_template *t, char *err,
-                                 size_t errlen);
+ * new one; t->version is set to the version saved; base as there. */
+srv_ref_rc srv_ref_template_save(PGconn *pg, const char *actor, model_template *t, int base,
+                                 char *err, size_t errlen);
 srv_ref_rc srv_ref_template_retire(PGconn *pg, const char *actor, const char *tmpl, char *err,
                                    size_t errlen);
 /* The templates of a unit at their latest versions, ordered by name then

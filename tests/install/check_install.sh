@@ -18,7 +18,7 @@ prefix=$work/prefix
 for f in bin/blik bin/blik-server share/blik/fonts/NotoSans-Regular.ttf \
   share/blik/fonts/NotoSans-Bold.ttf share/blik/fonts/OFL.txt share/blik/po/da.po \
   share/blik/po/en.po share/doc/blik/README.md share/doc/blik/SECURITY.md \
-  share/doc/blik/PROTOCOL.md; do
+  share/doc/blik/PROTOCOL.md share/doc/blik/FORMATS.md; do
   [ -f "$prefix/$f" ] || fail "$f is not installed"
 done
 # Regular files only: a link back into the source tree would hide a gap.
