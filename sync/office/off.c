@@ -13,29 +13,6 @@
 #include <string.h>
 #include <strings.h>
 
-struct off {
-    srv_web web; /* first: the server holds a pointer to it */
-    i18n *da, *en;
-    off_static *st;
-    int idle_min, max_hours;
-};
-
-const char *off_tr(const off_ctx *c, const char *msgid) { return i18n_tr(c->t, msgid); }
-
-const char *off_ntr(const off_ctx *c, const char *singular, const char *plural, long long n)
-{
-    return i18n_ntr(c->t, singular, plural, n);
-}
-
-int off_idle_min(const off_ctx *c) { return c->o->idle_min; }
-int off_max_hours(const off_ctx *c) { return c->o->max_hours; }
-
-void off_header(off_ctx *c, const char *name, const char *value)
-{
-    if (srv_web_header_add(c->out, name, value) != 0)
-        srv_log("office: no room for the %s header", name);
-}
-
 /*
  * The headers of every page. The policy allows nothing but this site's own
  * style sheet, images and script (no inline script, no framing, forms only

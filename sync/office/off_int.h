@@ -113,9 +113,17 @@ typedef struct {
 const char *off_role_name(off_role r);
 off_role off_role_parse(const char *name);
 
-/* ---- the page context ---- */
+/* ---- the office and the page context ---- */
 
-typedef struct off off;
+typedef struct off_static off_static;
+
+/* The office: made once at start, read by every request. */
+typedef struct off {
+    srv_web web; /* first: the server holds a pointer to it */
+    i18n *da, *en;
+    off_static *st;
+    int idle_min, max_hours;
+} off;
 
 typedef struct {
     off *o;
@@ -268,7 +276,6 @@ void off_home(off_ctx *c); /* off_home.c */
 
 /* ---- static files (off_static.c) ---- */
 
-typedef struct off_static off_static;
 off_static *off_static_load(const char *dir, char *err, size_t errlen);
 void off_static_free(off_static *s);
 /* Answers GET /static/<name>; 404 for a name it does not hold. */

@@ -231,12 +231,52 @@ static void test_units_by_role(void **state)
     ot_free(&r);
 }
 
+/* The overview is the path from an empty server to a unit ready for
+ * observation: what is done, in words, and where the next step is. */
+static void test_home_steps(void **state)
+{
+    (void)state;
+    ot_world w;
+    ot_up(&w, "office_home");
+    ot_account admin, peer;
+    ot_account_make(&w, "admin", "Ada", NULL, NULL, &admin);
+    ot_resp r;
+    ot_get(&w, admin.cookie, "/", &r);
+    assert_int_equal(r.status, 200);
+    assert_true(ot_has(&r, "Der er ingen enheder endnu."));
+    assert_true(ot_has(&r, "href=\"/units/new\""));
+    ot_free(&r);
+    fx_unit u;
+    fx_make_unit(&w.fx, "Børnehuset Mælkebøtten", &u);
+    ot_get(&w, admin.cookie, "/", &r);
+    assert_true(ot_has(&r, "Børnehuset Mælkebøtten"));
+    assert_true(ot_has(&r, "1 rum · klar"));
+    assert_true(ot_has(&r, "1 skabelon · klar"));
+    assert_true(ot_has(&r, "1 læringsfokus · klar"));
+    /* Nobody has a PIN yet and no tablet is enrolled. */
+    assert_true(ot_has(&r, "0 personer kan logge ind på en tablet · mangler"));
+    assert_true(ot_has(&r, "0 tabletter tilmeldt · mangler"));
+    ot_free(&r);
+    assert_int_equal(fx_admin(&w.fx, NULL, 0, "1234\n", "pin-set", "--person", u.peer1, NULL), 0);
+    ot_get(&w, admin.cookie, "/?lang=en", &r);
+    assert_true(ot_has(&r, "1 person can sign in on a tablet · done"));
+    ot_free(&r);
+    /* A peer is pointed to what a peer can do, not to setting units up. */
+    ot_account_make(&w, "peer", "Per", u.peer1, NULL, &peer);
+    ot_get(&w, peer.cookie, "/", &r);
+    assert_int_equal(r.status, 200);
+    assert_false(ot_has(&r, "1 rum"));
+    assert_true(ot_has(&r, "href=\"/account\""));
+    ot_free(&r);
+    ot_down(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_anonymous),     cmocka_unit_test(test_static),
         cmocka_unit_test(test_session),       cmocka_unit_test(test_expiry),
-        cmocka_unit_test(test_units_by_role),
+        cmocka_unit_test(test_units_by_role), cmocka_unit_test(test_home_steps),
     };
     return cmocka_run_group_tests(tests, up, down);
 }
