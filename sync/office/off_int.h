@@ -274,6 +274,16 @@ int off_route_match(const char *pattern, const char *path, const char **args, in
 
 void off_home(off_ctx *c); /* off_home.c */
 
+/* off_template.c: a unit's templates, the designer, the preview. */
+void off_templates(off_ctx *c);
+void off_template_new(off_ctx *c);
+void off_template_new_post(off_ctx *c);
+void off_template_show(off_ctx *c);
+void off_template_edit(off_ctx *c);
+void off_template_edit_post(off_ctx *c);
+void off_template_preview(off_ctx *c);
+void off_template_retire(off_ctx *c);
+
 /* ---- static files (off_static.c) ---- */
 
 off_static *off_static_load(const char *dir, char *err, size_t errlen);

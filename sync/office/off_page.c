@@ -28,6 +28,7 @@ static const struct {
     {"saved", "Saved."},
     {"added", "Added."},
     {"signed-out", "You are signed out."},
+    {"retired", "Retired."},
 };
 
 void off_page_begin(off_ctx *c, const char *title, const char *section)

@@ -11,6 +11,14 @@
 const off_route off_routes[] = {
     {"GET", "/", OFF_ROLE_PEER, off_home},
     {"POST", "/sign-out", OFF_ROLE_PEER, off_sign_out},
+    {"GET", "/templates", OFF_ROLE_LEADER, off_templates},
+    {"GET", "/templates/new", OFF_ROLE_LEADER, off_template_new},
+    {"POST", "/templates/new", OFF_ROLE_LEADER, off_template_new_post},
+    {"GET", "/templates/*", OFF_ROLE_LEADER, off_template_show},
+    {"GET", "/templates/*/edit", OFF_ROLE_LEADER, off_template_edit},
+    {"POST", "/templates/*/edit", OFF_ROLE_LEADER, off_template_edit_post},
+    {"GET", "/templates/*/preview", OFF_ROLE_LEADER, off_template_preview},
+    {"POST", "/templates/*/retire", OFF_ROLE_LEADER, off_template_retire},
 };
 const int off_n_routes = (int)(sizeof off_routes / sizeof off_routes[0]);
 

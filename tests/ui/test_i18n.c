@@ -318,6 +318,7 @@ static void test_template_translated(void **state)
                                                    "Server",
                                                    "Status",
                                                    "Version",
+                                                   "Version %d",
                                                    "Version %d  \xC2\xB7  %s  \xC2\xB7  %s",
                                                    "%d observation",
                                                    "%lld observation"};
