@@ -4,9 +4,12 @@
 // world's database, and a missing browser or tool fails with a sentence
 // saying what to install instead of skipping.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { Office, launch, loadTools } from './lib/office.mjs';
+import { Office, launch, loadTools, tabletShowsFocus } from './lib/office.mjs';
 
 let office;
 before(async () => { office = await Office.start(); });
@@ -42,4 +45,30 @@ test('admin commands run against the world\'s database', () => {
 test('a missing chromium fails with what to install', async () => {
   await assert.rejects(loadTools('/nonexistent/chromium'),
     /chromium is not installed at \/nonexistent\/chromium: run bash \.ci\/deps/);
+});
+
+test('a headless tablet enrols with a code, syncs and shows a focus on its start screen', async () => {
+  const w = office.world;
+  const unit = w.admin(['unit-add', '--name', 'Tablet unit']).out;
+  w.admin(['room-add', '--unit', unit, '--name', 'Blå stue']);
+  const lea = w.admin(['person-add', '--unit', unit, '--name', 'Lea Leder', '--role', 'leader']).out;
+  w.admin(['pin-set', '--person', lea], { input: '2580\n' });
+  const tmplFile = join(w.dir, 'template.json');
+  writeFileSync(tmplFile, JSON.stringify({
+    id: randomUUID(), unit_id: unit, version: 1, name: 'Spørgsmål',
+    scale: ['Ikke set', 'Delvist', 'Tydeligt'], counters: [{ key: 'open_q', label: 'Åbent spørgsmål' }],
+    thresholds: { green_pct: 70, yellow_pct: 40 },
+  }));
+  const tmpl = w.admin(['template-add', '--unit', unit, '--file', tmplFile]).out;
+  const today = new Date();
+  const day = (d) => new Date(today.getTime() + d * 86400000).toISOString().slice(0, 10);
+  const question = 'Hvordan stiller vi åbne spørgsmål?';
+  w.admin(['focus-add', '--unit', unit, '--question', question, '--from', day(-30), '--to', day(30),
+    '--template', tmpl, '--sign', 'Børn svarer i sætninger']);
+  const code = w.admin(['enrol-code', '--unit', unit]).out;
+  await tabletShowsFocus(w, { code, name: 'Stue 3', person: 'Lea Leder', pin: '2580', focus: question });
+  // The tablet reached the server under its name, and a code is used once.
+  assert.match(w.admin(['device-list', '--unit', unit]).out, /Stue 3/);
+  await assert.rejects(tabletShowsFocus(w, { code, name: 'Stue 4', person: 'Lea Leder', pin: '2580', focus: question }),
+    /office_tablet exited 1:[\s\S]*enrolment/);
 });

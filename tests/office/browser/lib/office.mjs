@@ -289,6 +289,29 @@ export class Visitor {
   }
 }
 
+// Runs office_tablet (the whole app headless on the real sync engine) as a
+// new tablet enrolling with code, signing in as person with pin and opening
+// the focus whose question is focus; resolves with its output when it
+// reached the start screen showing that focus, rejects with its story if not.
+export async function tabletShowsFocus(world, { code, name, person, pin, focus, shot }) {
+  const exe = process.env.BLIK_OFFICE_TABLET;
+  if (!exe || !existsSync(exe))
+    throw new Error('BLIK_OFFICE_TABLET does not name the built office_tablet program: ' +
+      'run these tests through ctest in a build with the app and tests');
+  const args = ['--url', world.url, '--ca', world.ca, '--code', code, '--name', name,
+    '--person', person, '--pin', pin, '--focus', focus];
+  if (shot)
+    args.push('--shot', shot);
+  const child = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  const status = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? s)));
+  if (status !== 0)
+    throw new Error(`office_tablet exited ${status}:\n${out}`);
+  return out;
+}
+
 // A world, a browser that trusts it, and the folder for screenshots.
 export class Office {
   static async start() {
