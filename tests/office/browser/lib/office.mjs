@@ -212,10 +212,47 @@ function describeViolations(url, violations) {
       .join('\n')).join('\n').replace(/^/, `axe found problems on ${url}:\n`);
 }
 
+// Walks the page with Tab (at most 60 stops) and returns what a keyboard user
+// would miss: a stop with no visible focus (an outline of 2 px or more, or a
+// box shadow) or one with no size. Focus is put back where it was not.
+export async function keyboardProblems(page) {
+  const problems = [];
+  await page.evaluate(() => document.activeElement?.blur());
+  const seen = new Set();
+  for (let i = 0; i < 60; i++) {
+    await page.keyboard.press('Tab');
+    const f = await page.evaluate(() => {
+      const e = document.activeElement;
+      if (!e || e === document.body)
+        return null;
+      const st = getComputedStyle(e);
+      const r = e.getBoundingClientRect();
+      const name = `${e.tagName.toLowerCase()} "${(e.getAttribute('aria-label') || e.textContent || e.name || '').trim().slice(0, 40)}"`;
+      return {
+        name,
+        key: name + r.x + ',' + r.y,
+        outline: st.outlineStyle !== 'none' && parseFloat(st.outlineWidth) >= 2,
+        shadow: st.boxShadow && st.boxShadow !== 'none',
+        sized: r.width > 0 && r.height > 0,
+      };
+    });
+    if (!f || seen.has(f.key))
+      break;
+    seen.add(f.key);
+    if (!f.outline && !f.shadow)
+      problems.push(`${f.name} shows no focus`);
+    if (!f.sized)
+      problems.push(`${f.name} takes focus but has no size`);
+  }
+  await page.evaluate(() => document.activeElement?.blur());
+  return problems;
+}
+
 // One person at one browser: a context of its own (cookies), JavaScript on or
 // off. Every page the visitor lands on must be checked (check()) before the
 // next: close() and the next check() fail otherwise, so no page goes unchecked
-// by axe. Console errors (a CSP refusal among them) fail the check too.
+// by axe, and with JavaScript on by keyboard too (every Tab stop shows its
+// focus). Console errors (a CSP refusal among them) fail the check too.
 export class Visitor {
   static async open(office, { javaScript = true, viewport = LAPTOP, locale = 'da-DK' } = {}) {
     const v = new Visitor();
@@ -276,6 +313,11 @@ export class Visitor {
     if (this.errors.length)
       throw new Error(`the browser reported errors on ${url}:\n  ${this.errors.join('\n  ')}`);
     await this.office.axe(this.javaScript ? this.page : null, url, this.javaScript ? null : await this.page.content());
+    if (this.javaScript) {
+      const problems = await keyboardProblems(this.page);
+      if (problems.length)
+        throw new Error(`by keyboard on ${url}:\n  ${problems.join('\n  ')}`);
+    }
     this.office.checked.add(new URL(url).pathname);
     if (shot)
       await this.office.shot(this.page, shot);
