@@ -283,6 +283,22 @@ void off_template_edit(off_ctx *c);
 void off_template_edit_post(off_ctx *c);
 void off_template_preview(off_ctx *c);
 void off_template_retire(off_ctx *c);
+/* off_people.c: a unit's people, one person's page and its actions, their
+ * data's export and their erasure. */
+void off_people_list(off_ctx *c);
+void off_people_new(off_ctx *c);
+void off_people_add(off_ctx *c);
+void off_person_show(off_ctx *c);
+void off_person_rename(off_ctx *c);
+void off_person_role(off_ctx *c);
+void off_person_room(off_ctx *c);
+void off_person_deactivate(off_ctx *c);
+void off_person_reactivate(off_ctx *c);
+void off_person_pin(off_ctx *c);
+void off_person_pin_clear(off_ctx *c);
+void off_person_export(off_ctx *c);
+void off_person_erase_form(off_ctx *c);
+void off_person_erase(off_ctx *c);
 
 /* ---- static files (off_static.c) ---- */
 

@@ -29,6 +29,17 @@ static const struct {
     {"added", "Added."},
     {"signed-out", "You are signed out."},
     {"retired", "Retired."},
+    {"person-added", "The person is added. Set their tablet PIN below so that they can sign in "
+                     "on the tablets."},
+    {"pin-saved", "The PIN is saved. The tablets get it at their next sync."},
+    {"pin-cleared", "The PIN is cleared: they cannot sign in on the tablets until a new one is "
+                    "set."},
+    {"person-deactivated", "Deactivated: they cannot sign in on the tablets from their next "
+                           "sync. Their observations stay."},
+    {"person-reactivated", "Reactivated: they can sign in on the tablets again from their next "
+                           "sync."},
+    {"person-erased", "The person and their observations are erased. The tablets delete them at "
+                      "their next sync."},
 };
 
 void off_page_begin(off_ctx *c, const char *title, const char *section)

@@ -19,6 +19,20 @@ const off_route off_routes[] = {
     {"POST", "/templates/*/edit", OFF_ROLE_LEADER, off_template_edit_post},
     {"GET", "/templates/*/preview", OFF_ROLE_LEADER, off_template_preview},
     {"POST", "/templates/*/retire", OFF_ROLE_LEADER, off_template_retire},
+    {"GET", "/people", OFF_ROLE_LEADER, off_people_list},
+    {"GET", "/people/new", OFF_ROLE_LEADER, off_people_new},
+    {"POST", "/people/new", OFF_ROLE_LEADER, off_people_add},
+    {"GET", "/people/*", OFF_ROLE_LEADER, off_person_show},
+    {"POST", "/people/*/rename", OFF_ROLE_LEADER, off_person_rename},
+    {"POST", "/people/*/role", OFF_ROLE_LEADER, off_person_role},
+    {"POST", "/people/*/room", OFF_ROLE_LEADER, off_person_room},
+    {"POST", "/people/*/deactivate", OFF_ROLE_LEADER, off_person_deactivate},
+    {"POST", "/people/*/reactivate", OFF_ROLE_LEADER, off_person_reactivate},
+    {"POST", "/people/*/pin", OFF_ROLE_LEADER, off_person_pin},
+    {"POST", "/people/*/pin-clear", OFF_ROLE_LEADER, off_person_pin_clear},
+    {"GET", "/people/*/export", OFF_ROLE_LEADER, off_person_export},
+    {"GET", "/people/*/erase", OFF_ROLE_LEADER, off_person_erase_form},
+    {"POST", "/people/*/erase", OFF_ROLE_LEADER, off_person_erase},
 };
 const int off_n_routes = (int)(sizeof off_routes / sizeof off_routes[0]);
 
