@@ -218,7 +218,8 @@ static int chosen_unit(off_ctx *c, const PGresult *units, model_id out)
 {
     const char *u = off_form_get(&c->query, "unit");
     if (u && *u) {
-        copy(out, sizeof(model_id), u);
+        /* Never cut short: a cut id could name another unit. */
+        copy(out, sizeof(model_id), strlen(u) <= MODEL_UUID_LEN ? u : "");
         return 1;
     }
     if (PQntuples(units) == 0)
@@ -234,6 +235,18 @@ static const char *unit_name(const PGresult *units, const char *unit)
         if (!strcmp(PQgetvalue(units, i, 0), unit))
             return PQgetvalue(units, i, 1);
     return "";
+}
+
+/* Whether the user leads unit and it is one of their active units: 1, or
+ * 0 after answering (403, or 404 for a unit that is gone or deactivated). */
+static int known_unit(off_ctx *c, const PGresult *units, const char *unit)
+{
+    if (!off_require_unit(c, unit, OFF_ROLE_LEADER))
+        return 0;
+    if (*unit_name(units, unit))
+        return 1;
+    off_fail(c, 404, "There is no such unit, or it is deactivated.");
+    return 0;
 }
 
 /* The people of unit whose name holds q (case-blind, Danish letters too),
@@ -315,7 +328,7 @@ void off_people_list(off_ctx *c)
         off_page_end(c);
         return;
     }
-    if (!off_require_unit(c, unit, OFF_ROLE_LEADER)) {
+    if (!known_unit(c, units, unit)) {
         PQclear(units);
         return;
     }
@@ -484,7 +497,7 @@ void off_people_new(off_ctx *c)
         off_fail(c, 404, "There is no unit to add a person to yet. Add a unit first.");
         return;
     }
-    if (!off_require_unit(c, unit, OFF_ROLE_LEADER)) {
+    if (!known_unit(c, units, unit)) {
         PQclear(units);
         return;
     }
@@ -632,6 +645,32 @@ static const char *err_for(const refusal *rf, const char *field)
     return rf && rf->field && !strcmp(rf->field, field) ? rf->msg : NULL;
 }
 
+/*
+ * A field for a new tablet PIN: never filled in, digits on a tablet's
+ * keyboard, and marked as a new secret so that a browser does not offer the
+ * leader's own saved password for someone else's PIN.
+ */
+static void pin_input(off_ctx *c, const char *name, const char *label, const char *error)
+{
+    off_buf *b = &c->body;
+    off_buf_printf(b, "<div class=\"field%s\"><label for=\"f-%s\">", error ? " has-error" : "",
+                   name);
+    off_buf_esc(b, label);
+    off_buf_put(b, "</label>");
+    if (error) {
+        off_buf_printf(b, "<p class=\"error\" id=\"f-%s-err\">", name);
+        off_buf_esc(b, error);
+        off_buf_put(b, "</p>");
+    }
+    off_buf_printf(b,
+                   "<input type=\"password\" id=\"f-%s\" name=\"%s\" inputmode=\"numeric\""
+                   " autocomplete=\"new-password\" maxlength=\"%d\"",
+                   name, name, MODEL_PIN_MAX);
+    if (error)
+        off_buf_printf(b, " aria-invalid=\"true\" aria-describedby=\"f-%s-err\"", name);
+    off_buf_put(b, "></div>");
+}
+
 /* A person's page, with the refusal of the form just sent (may be NULL;
  * the answer is then 400). */
 static void person_page(off_ctx *c, const person_row *p, const refusal *rf)
@@ -710,10 +749,8 @@ static void person_page(off_ctx *c, const person_row *p, const refusal *rf)
                       "twice. It is never shown again; the tablets get it at their next sync, "
                       "usually within a few minutes."));
     action_form(c, p, "pin");
-    off_input(c, "password", "pin", off_tr(c, p->pin ? "New PIN" : "PIN"), NULL, MODEL_PIN_MAX,
-              NULL, err_for(rf, "pin"));
-    off_input(c, "password", "pin2", off_tr(c, "The same PIN again"), NULL, MODEL_PIN_MAX, NULL,
-              err_for(rf, "pin2"));
+    pin_input(c, "pin", off_tr(c, p->pin ? "New PIN" : "PIN"), err_for(rf, "pin"));
+    pin_input(c, "pin2", off_tr(c, "The same PIN again"), err_for(rf, "pin2"));
     off_submit(c, off_tr(c, p->pin ? "Reset the PIN" : "Set the PIN"), 0);
     off_form_end(c);
     if (p->pin) {

@@ -184,6 +184,12 @@ static void test_list_and_search(void **state_)
     assert_int_equal(get(&admin, &r, "/people?unit=%s", empty), 200);
     assert_true(ot_has(&r, "Der er ikke tilføjet nogen til enheden endnu"));
     ot_free(&r);
+    /* A unit that does not exist, or an id with more after it. */
+    assert_int_equal(get(&admin, &r, "/people?unit=0b7e6a52-6c8d-4a43-9d55-0e8b2c1f3a10"), 404);
+    assert_true(ot_has(&r, "Enheden findes ikke"));
+    ot_free(&r);
+    assert_int_equal(get(&LA, &r, "/people?unit=%sx", A.unit), 403);
+    ot_free(&r);
     /* Another unit's leader, a peer and nobody are refused. */
     assert_int_equal(get(&LB, &r, "/people?unit=%s", A.unit), 403);
     assert_false(ot_has(&r, "Per Peer"));
@@ -328,6 +334,8 @@ static void test_actions(void **state_)
     assert_true(ot_has(&r, "Pia Peer"));
     assert_true(ot_has(&r, "/accounts/new?person="));
     assert_true(ot_has(&r, "næste synkronisering"));
+    /* A browser must not offer the leader's own password for a PIN. */
+    assert_true(ot_has(&r, "name=\"pin\" inputmode=\"numeric\" autocomplete=\"new-password\""));
     ot_free(&r);
     assert_int_equal(get(&LB, &r, "/people/%s", pp), 403);
     assert_false(ot_has(&r, "Pia Peer"));
