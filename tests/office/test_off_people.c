@@ -481,6 +481,17 @@ static void test_actions(void **state_)
     assert_string_equal(before, after);
     free(after);
     free(before);
+    /* A browser under Referrer-Policy no-referrer names the origin of the
+     * office's own form "null"; another site's origin is refused. */
+    char form[200];
+    snprintf(form, sizeof form, "csrf=%s&name=Pia%%20P", LA.csrf);
+    ot_post_from(&W, LA.cookie, "https://evil.example", path, form, &r);
+    assert_int_equal(r.status, 403);
+    ot_free(&r);
+    ot_post_from(&W, LA.cookie, "null", path, form, &r);
+    assert_int_equal(r.status, 303);
+    ot_free(&r);
+    assert_true(published(pp, "\"name\":\"Pia P\""));
     /* An area leader acts in their units. */
     assert_int_equal(post(&AREA, &r, path, "name=Pia%%20Peer"), 303);
     ot_free(&r);
