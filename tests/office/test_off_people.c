@@ -299,7 +299,7 @@ static void test_add(void **state_)
     assert_int_equal(post(&LA, &r, "/people/new", "id=%s&unit=%s&name=Bo&role=peer&room=%s", id2,
                           A.unit, B.room),
                      400);
-    assert_true(ot_has(&r, "Vælg et af enhedens rum"));
+    assert_true(ot_has(&r, "Vælg en af enhedens stuer"));
     ot_free(&r);
     /* Another unit's leader, a peer, a stale token. */
     assert_int_equal(
@@ -409,7 +409,7 @@ static void test_actions(void **state_)
     free(before);
     before = state();
     assert_int_equal(post(&LA, &r, path, "room=%s", B.room), 400);
-    assert_true(ot_has(&r, "Vælg et af enhedens rum"));
+    assert_true(ot_has(&r, "Vælg en af enhedens stuer"));
     ot_free(&r);
     after = state();
     assert_string_equal(before, after);
