@@ -41,14 +41,20 @@
  *   ends yesterday (tablets offer only focuses whose period covers today),
  *   so drafts already started finish on the version they began with.
  * - a template is retired on the server only: no new or changed focus may
- *   use it; tablets keep it for the focuses and observations that do.
+ *   use it, and it is refused while a focus that is not retired uses it;
+ *   tablets keep it for the focuses and observations that do.
+ * Saving a retired focus or template brings it back.
  *
  * Versions of focuses and templates: tablets store each version once and
  * refuse the same version with other content, so a version a tablet may
  * already hold never changes. srv_ref_focus_save and srv_ref_template_save
  * change the current version in place only while it has no observations on
  * the server and no tablet of the unit has pulled since it was published;
- * otherwise they publish version + 1. Signs keep their ids across versions;
+ * otherwise they publish version + 1. (A pull running in the very
+ * milliseconds of such a save is not yet in the audit log the save reads,
+ * and could take the version just before it changes; closing that needs
+ * the pull to wait for the unit's saves, which it does not yet.) Signs
+ * keep their ids across versions;
  * a sign left out of a new version stays in the older ones, where the
  * observations that rated it find it. The server accepts observations made
  * against any version it has published, so a tablet finishes a draft on

@@ -707,6 +707,54 @@ static void test_pin_prompt_on_a_terminal(void **state)
     assert_true(model_pin_verify(r.u.person.pin_verifier, "5813"));
 }
 
+/* The reads the office builds its pages on, called directly. */
+static void test_reads_for_the_office(void **state)
+{
+    (void)state;
+    char e[SRV_REF_ERR_MAX];
+    /* A set of units: the ones that exist, whatever else is asked for. */
+    const char *ids[] = {V.unit, "not an id", NO_ID, U.unit};
+    srv_ref_unit *units;
+    int n;
+    assert_int_equal(srv_ref_units(W.db, ids, 4, &units, &n, e, sizeof e), SRV_REF_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(units[0].unit.name, "Børnehuset Æblet");
+    assert_string_equal(units[1].unit.id, V.unit);
+    free(units);
+    assert_int_equal(srv_ref_units(W.db, ids + 1, 2, &units, &n, e, sizeof e), SRV_REF_OK);
+    assert_int_equal(n, 0);
+    assert_null(units);
+    /* People: one unit's only, by part of the name. */
+    srv_ref_person *people;
+    assert_int_equal(srv_ref_people(W.db, V.unit, "peer", &people, &n, e, sizeof e), SRV_REF_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(people[0].person.name, "Per Peer");
+    assert_string_equal(people[0].person.unit_id, V.unit);
+    free(people);
+    assert_int_equal(srv_ref_people(W.db, V.unit, "a\xff", &people, &n, e, sizeof e),
+                     SRV_REF_INVALID);
+    srv_ref_person p;
+    assert_int_equal(srv_ref_person_get(W.db, NO_ID, &p, e, sizeof e), SRV_REF_NOTFOUND);
+    /* Focuses and templates at their latest versions. */
+    srv_ref_focus *focuses;
+    assert_int_equal(srv_ref_focuses(W.db, V.unit, &focuses, &n, e, sizeof e), SRV_REF_OK);
+    assert_true(n >= 2);
+    for (int i = 0; i < n; i++)
+        if (!strcmp(focuses[i].focus.id, V.focus))
+            assert_int_equal(focuses[i].focus.version, 2);
+    free(focuses);
+    srv_ref_template *tmpls;
+    assert_int_equal(srv_ref_templates(W.db, V.unit, &tmpls, &n, e, sizeof e), SRV_REF_OK);
+    assert_int_equal(n, 1);
+    assert_true(tmpls[0].has_observations);
+    assert_false(tmpls[0].retired);
+    free(tmpls);
+    srv_ref_room room;
+    assert_int_equal(srv_ref_room_get(W.db, V.room, &room, e, sizeof e), SRV_REF_OK);
+    assert_true(room.active);
+    assert_int_equal(srv_ref_room_get(W.db, V.unit, &room, e, sizeof e), SRV_REF_NOTFOUND);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -719,6 +767,7 @@ int main(void)
         cmocka_unit_test(test_focus_versions),
         cmocka_unit_test(test_focus_needs_a_template_of_its_unit),
         cmocka_unit_test(test_lists_and_shows),
+        cmocka_unit_test(test_reads_for_the_office),
         cmocka_unit_test(test_rooms_and_units_deactivated),
         cmocka_unit_test(test_retiring),
     };
