@@ -37,17 +37,20 @@ static void choose_language(off_ctx *c)
 {
     const char *q = off_form_get(&c->query, "lang");
     char ck[8] = "";
-    if (q && (!strcmp(q, "da") || !strcmp(q, "en"))) {
-        snprintf(c->lang, sizeof c->lang, "%s", q);
+    /* Only the two languages there are, as literals, so nothing from the
+     * request is copied anywhere. */
+    int asked = q && (!strcmp(q, "da") || !strcmp(q, "en"));
+    int kept = !asked && off_cookie_get(c->rq->cookie, OFF_LANG_COOKIE, ck, sizeof ck) == 0 &&
+               (!strcmp(ck, "da") || !strcmp(ck, "en"));
+    const char *lang = asked  ? (!strcmp(q, "en") ? "en" : "da")
+                       : kept ? (!strcmp(ck, "en") ? "en" : "da")
+                              : "da";
+    memcpy(c->lang, lang, 3);
+    if (asked) {
         char v[128];
         snprintf(v, sizeof v, "%s=%s; Path=/; Secure; SameSite=Strict; Max-Age=31536000",
-                 OFF_LANG_COOKIE, q);
+                 OFF_LANG_COOKIE, lang);
         off_header(c, "Set-Cookie", v);
-    } else if (off_cookie_get(c->rq->cookie, OFF_LANG_COOKIE, ck, sizeof ck) == 0 &&
-               (!strcmp(ck, "da") || !strcmp(ck, "en"))) {
-        snprintf(c->lang, sizeof c->lang, "%s", ck);
-    } else {
-        snprintf(c->lang, sizeof c->lang, "da");
     }
     c->t = !strcmp(c->lang, "en") ? c->o->en : c->o->da;
 }

@@ -61,7 +61,8 @@ off_static *off_static_load(const char *dir, char *err, size_t errlen)
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         const char *type = type_of(e->d_name);
-        if (e->d_name[0] == '.' || !type || strlen(e->d_name) >= sizeof s->f[0].name)
+        if (e->d_name[0] == '.' || !type || strlen(e->d_name) >= sizeof s->f[0].name ||
+            strlen(type) >= sizeof s->f[0].type)
             continue;
         if (s->n == STATIC_FILES_MAX) {
             snprintf(err, errlen, "More than %d files in %.300s.", STATIC_FILES_MAX, dir);
@@ -69,11 +70,15 @@ off_static *off_static_load(const char *dir, char *err, size_t errlen)
         }
         sfile *f = &s->f[s->n];
         char path[1024];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path) {
+            snprintf(err, errlen, "The office's folder name is too long.");
+            goto fail;
+        }
         if (!(f->data = plat_read_file(path, STATIC_FILE_MAX, &f->len, err, errlen)))
             goto fail;
-        snprintf(f->name, sizeof f->name, "%s", e->d_name);
-        snprintf(f->type, sizeof f->type, "%s", type);
+        /* Both lengths were checked above against the fields. */
+        memcpy(f->name, e->d_name, strlen(e->d_name) + 1);
+        memcpy(f->type, type, strlen(type) + 1);
         snprintf(f->etag, sizeof f->etag, "\"%016llx\"",
                  (unsigned long long)plat_hash(PLAT_HASH_START, f->data, f->len));
         s->n++;

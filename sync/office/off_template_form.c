@@ -909,7 +909,7 @@ void offt_form_fields(off_ctx *c, const offt_draft *d, const offt_errors *e)
         } else if (!strcmp(x->type, "choice")) {
             off_buf_put(b, "<ol class=\"tpl-list tpl-opts\">");
             for (int o = 0; o < x->n_opts; o++) {
-                char list[8], orow[160];
+                char list[16], orow[160];
                 snprintf(list, sizeof list, "o%d", i);
                 snprintf(name, sizeof name, "x.%d.o.%d", i, o);
                 snprintf(orow, sizeof orow, off_tr(c, "Option %d of field %d"), o + 1, i + 1);
@@ -920,7 +920,7 @@ void offt_form_fields(off_ctx *c, const offt_draft *d, const offt_errors *e)
                 off_buf_put(b, "</li>");
             }
             off_buf_put(b, "</ol>");
-            char list[8], addl[160];
+            char list[16], addl[160];
             snprintf(list, sizeof list, "o%d", i);
             snprintf(addl, sizeof addl, off_tr(c, "Add an option to field %d"), i + 1);
             add_button(c, list, x->n_opts, MODEL_MAX_CTX_OPTIONS, addl, e);
