@@ -5,42 +5,22 @@
  */
 #include "srv_admin_int.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Codes avoid letters people confuse (I, O, 0, 1) and are grouped for
- * reading aloud; 10 characters of 32 give 50 bits, enough for a code that
- * is single-use and expires within hours. Only its hash is stored. */
+#include "srv_ref.h"
+
+/* The code comes from srv_ref_enrol_code, which the office calls too. */
 int srv_admin_enrol_code(srv_admin_cmd *c)
 {
-    static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    char raw[11], shown[16], hash[65], mins[16];
-    unsigned char rnd[10];
-    randombytes_buf(rnd, sizeof rnd);
-    for (int i = 0; i < 10; i++)
-        raw[i] = alphabet[rnd[i] % 32];
-    raw[10] = 0;
-    snprintf(shown, sizeof shown, "%.5s-%.5s", raw, raw + 5);
-    srv_sha256_hex(raw, 10, hash);
-    snprintf(mins, sizeof mins, "%ld", srv_admin_num(c, SRV_OPT_TTL_MINUTES, 60));
-    const char *p[] = {hash, c->val[SRV_OPT_UNIT], mins};
-    /* A deactivated unit takes no new tablets. */
-    PGresult *r = srv_admin_query(c,
-                                  "INSERT INTO enrol_codes (code_sha256, unit_id, expires_at)"
-                                  " SELECT $1, id, now() + make_interval(mins => $3::int)"
-                                  " FROM units WHERE id = $2 AND active RETURNING 1",
-                                  3, p);
-    if (!r)
-        return 1;
-    int made = PQntuples(r) == 1;
-    PQclear(r);
-    if (!made) {
-        fprintf(c->err, "enrol-code: the unit is deactivated; unit-activate lets it enrol "
-                        "tablets again.\n");
-        return 1;
-    }
-    fprintf(c->out, "%s\n", shown);
+    char actor[80], e[SRV_REF_ERR_MAX], code[SRV_REF_CODE_LEN + 1];
+    srv_admin_actor(actor, sizeof actor);
+    srv_ref_rc rc = srv_ref_enrol_code(c->pg, actor, c->val[SRV_OPT_UNIT],
+                                       (int)srv_admin_num(c, SRV_OPT_TTL_MINUTES, 60), code, NULL,
+                                       e, sizeof e);
+    if (rc != SRV_REF_OK)
+        return srv_admin_ref_done(c, rc, e, NULL);
+    fprintf(c->out, "%s\n", code);
     return 0;
 }
 
@@ -76,28 +56,21 @@ int srv_admin_device_list(srv_admin_cmd *c)
 #undef UTC
 }
 
-/* A revoked device is refused at its next request; revoking twice keeps
- * the first time. With --wipe the tablet is told, at every contact from
- * then on, to erase what it holds (a lost or stolen tablet); a later
- * revocation without --wipe does not take the wipe back. */
+/* A revoked device is refused at its next request; see
+ * srv_ref_device_revoke, which the office calls too. */
 int srv_admin_device_revoke(srv_admin_cmd *c)
 {
     const char *dev = c->val[SRV_OPT_DEVICE];
     int wipe = c->val[SRV_OPT_WIPE] != NULL;
-    const char *p[] = {dev, wipe ? "t" : "f"};
-    PGresult *r = srv_admin_query(c,
-                                  "UPDATE devices SET revoked_at = coalesce(revoked_at, now()),"
-                                  " wipe_at = CASE WHEN $2::boolean THEN coalesce(wipe_at, now())"
-                                  " ELSE wipe_at END WHERE id = $1 RETURNING id",
-                                  2, p);
-    if (!r)
-        return 1;
-    int n = PQntuples(r);
-    PQclear(r);
-    if (n != 1) {
+    char actor[80], e[SRV_REF_ERR_MAX];
+    srv_admin_actor(actor, sizeof actor);
+    srv_ref_rc rc = srv_ref_device_revoke(c->pg, actor, dev, wipe, e, sizeof e);
+    if (rc == SRV_REF_NOTFOUND) {
         fprintf(c->err, "device-revoke: there is no such device.\n");
         return 1;
     }
+    if (rc != SRV_REF_OK)
+        return srv_admin_ref_done(c, rc, e, NULL);
     if (wipe)
         fprintf(c->out, "revoked %s; it erases its data at its next contact\n", dev);
     else

@@ -72,6 +72,7 @@
 #include <stddef.h>
 
 #include "model.h"
+#include "proto.h"
 
 typedef enum {
     SRV_REF_FAIL = -1,
@@ -227,5 +228,59 @@ srv_ref_rc srv_ref_templates(PGconn *pg, const char *unit, srv_ref_template **ou
 /* One template at version (0: the latest). */
 srv_ref_rc srv_ref_template_get(PGconn *pg, const char *tmpl, int version, srv_ref_template *out,
                                 char *err, size_t errlen);
+
+/* ---- tablets ---- */
+
+/* An enrolment code as shown and typed: ten characters in two groups
+ * ("ABCDE-FGH23"); the tablet ignores the dash and case. */
+#define SRV_REF_CODE_LEN 11
+#define SRV_REF_CODE_TTL_MAX (7 * 24 * 60) /* minutes */
+
+/*
+ * Makes a single-use enrolment code for an active unit, valid for
+ * ttl_minutes (1..SRV_REF_CODE_TTL_MAX), into code; *expires (may be NULL)
+ * gets its expiry (seconds since 1970). Only the code's hash is stored, so
+ * this is the one time it can be read. Audit row "device.enrol-code".
+ */
+srv_ref_rc srv_ref_enrol_code(PGconn *pg, const char *actor, const char *unit, int ttl_minutes,
+                              char code[SRV_REF_CODE_LEN + 1], long long *expires, char *err,
+                              size_t errlen);
+
+/* Where a tablet stands: enrolled; revoked (refused at its next request);
+ * revoked with a wipe asked for, not yet told; told to wipe. */
+typedef enum {
+    SRV_REF_DEVICE_ACTIVE,
+    SRV_REF_DEVICE_REVOKED,
+    SRV_REF_DEVICE_WIPE_ASKED,
+    SRV_REF_DEVICE_WIPE_SENT,
+} srv_ref_device_state;
+
+/* A tablet as the server knows it; times are seconds since 1970, 0 for
+ * never. The name, address and version are as the tablet sent them. */
+typedef struct {
+    model_id id, unit_id;
+    char name[PROTO_DEVICE_NAME_MAX + 1];
+    srv_ref_device_state state;
+    long long enrolled_at, last_seen_at, last_push_at, revoked_at, wipe_sent_at;
+    int last_push_changes;
+    char version[80];
+    char address[64];
+} srv_ref_device;
+
+/* The tablets of a unit, revoked ones too, in the order they enrolled;
+ * *out as for srv_ref_units. */
+srv_ref_rc srv_ref_devices(PGconn *pg, const char *unit, srv_ref_device **out, int *n, char *err,
+                           size_t errlen);
+srv_ref_rc srv_ref_device_get(PGconn *pg, const char *device, srv_ref_device *out, char *err,
+                              size_t errlen);
+/*
+ * Revokes a tablet: its next request is refused. wipe: also asks it to
+ * erase what it holds at every contact from then on (a lost or stolen
+ * tablet). Revoking again keeps the first time, and a revocation without
+ * wipe never takes a wipe back. Audit row "device.revoke" or
+ * "device.wipe", when something changed.
+ */
+srv_ref_rc srv_ref_device_revoke(PGconn *pg, const char *actor, const char *device, int wipe,
+                                 char *err, size_t errlen);
 
 #endif
