@@ -299,6 +299,24 @@ void off_person_pin_clear(off_ctx *c);
 void off_person_export(off_ctx *c);
 void off_person_erase_form(off_ctx *c);
 void off_person_erase(off_ctx *c);
+/* off_units.c: units and rooms */
+void off_units(off_ctx *c);
+void off_unit_new_form(off_ctx *c);
+void off_unit_new(off_ctx *c);
+void off_unit(off_ctx *c);
+void off_unit_rename(off_ctx *c);
+void off_unit_retention(off_ctx *c);
+void off_unit_deactivate(off_ctx *c);
+void off_unit_reactivate(off_ctx *c);
+void off_unit_room_add(off_ctx *c);
+void off_room_rename(off_ctx *c);
+void off_room_deactivate(off_ctx *c);
+void off_room_reactivate(off_ctx *c);
+/* off_tablets.c: tablets and enrolment codes */
+void off_tablets(off_ctx *c);
+void off_unit_enrol_code(off_ctx *c);
+void off_tablet_revoke(off_ctx *c);
+void off_tablet_wipe(off_ctx *c);
 
 /* ---- static files (off_static.c) ---- */
 

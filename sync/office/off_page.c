@@ -40,6 +40,12 @@ static const struct {
                            "sync."},
     {"person-erased", "The person and their observations are erased. The tablets delete them at "
                       "their next sync."},
+    {"deactivated", "The unit is deactivated."},
+    {"reactivated", "The unit is in use again."},
+    {"room-closed", "The room is closed."},
+    {"room-opened", "The room is open again."},
+    {"tablet-revoked", "The tablet is revoked. It is refused the next time it connects."},
+    {"tablet-wiped", "The tablet is revoked. It erases its data the next time it connects."},
 };
 
 void off_page_begin(off_ctx *c, const char *title, const char *section)

@@ -33,6 +33,22 @@ const off_route off_routes[] = {
     {"GET", "/people/*/export", OFF_ROLE_LEADER, off_person_export},
     {"GET", "/people/*/erase", OFF_ROLE_LEADER, off_person_erase_form},
     {"POST", "/people/*/erase", OFF_ROLE_LEADER, off_person_erase},
+    {"GET", "/units", OFF_ROLE_LEADER, off_units},
+    {"GET", "/units/new", OFF_ROLE_ADMIN, off_unit_new_form},
+    {"POST", "/units/new", OFF_ROLE_ADMIN, off_unit_new},
+    {"GET", "/units/*", OFF_ROLE_LEADER, off_unit},
+    {"POST", "/units/*/rename", OFF_ROLE_ADMIN, off_unit_rename},
+    {"POST", "/units/*/retention", OFF_ROLE_ADMIN, off_unit_retention},
+    {"POST", "/units/*/deactivate", OFF_ROLE_ADMIN, off_unit_deactivate},
+    {"POST", "/units/*/reactivate", OFF_ROLE_ADMIN, off_unit_reactivate},
+    {"POST", "/units/*/rooms", OFF_ROLE_LEADER, off_unit_room_add},
+    {"POST", "/rooms/*/rename", OFF_ROLE_LEADER, off_room_rename},
+    {"POST", "/rooms/*/deactivate", OFF_ROLE_LEADER, off_room_deactivate},
+    {"POST", "/rooms/*/reactivate", OFF_ROLE_LEADER, off_room_reactivate},
+    {"GET", "/tablets", OFF_ROLE_LEADER, off_tablets},
+    {"POST", "/units/*/enrol-code", OFF_ROLE_LEADER, off_unit_enrol_code},
+    {"POST", "/tablets/*/revoke", OFF_ROLE_LEADER, off_tablet_revoke},
+    {"POST", "/tablets/*/wipe", OFF_ROLE_LEADER, off_tablet_wipe},
 };
 const int off_n_routes = (int)(sizeof off_routes / sizeof off_routes[0]);
 

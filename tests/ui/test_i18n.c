@@ -321,7 +321,9 @@ static void test_template_translated(void **state)
                                                    "Version %d",
                                                    "Version %d  \xC2\xB7  %s  \xC2\xB7  %s",
                                                    "%d observation",
-                                                   "%lld observation"};
+                                                   "%lld observation",
+                                                   "%lld person",
+                                                   "%lld tablet"};
                 int shared = 0;
                 for (size_t k = 0; k < sizeof same / sizeof same[0]; k++)
                     shared |= !strcmp(id, same[k]);
