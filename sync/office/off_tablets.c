@@ -308,9 +308,7 @@ void off_unit_enrol_code(off_ctx *c)
     snprintf(title, sizeof title, "%s: %s", off_tr(c, "Enrolment code"), u.unit.name);
     fmt_time(c, expires, until, sizeof until);
     off_page_begin(c, title, "tablets");
-    off_buf_put(b, "<p class=\"code\" id=\"code\" aria-label=\"");
-    off_buf_esc(b, off_tr(c, "Enrolment code"));
-    off_buf_put(b, "\">");
+    off_buf_put(b, "<p class=\"code\" id=\"code\">");
     off_buf_esc(b, code);
     off_buf_put(b, "</p><p><strong>");
     off_buf_esc(b, off_tr(c, "Valid until"));
