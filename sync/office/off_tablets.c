@@ -160,6 +160,15 @@ static void device_actions(off_ctx *c, const srv_ref_device *d)
     off_buf_put(b, "</div>");
 }
 
+/* Ends a cell and begins the next, which carries its column's name for
+ * narrow screens, where the table is shown as a list without its head. */
+static void cell(off_ctx *c, const char *head)
+{
+    off_buf_put(&c->body, "</td><td data-label=\"");
+    off_buf_esc(&c->body, off_tr(c, head));
+    off_buf_put(&c->body, "\">");
+}
+
 static void devices_table(off_ctx *c, const srv_ref_device *ds, int n)
 {
     off_buf *b = &c->body;
@@ -176,20 +185,20 @@ static void devices_table(off_ctx *c, const srv_ref_device *ds, int n)
         const srv_ref_device *d = &ds[i];
         off_buf_put(b, "<tr><td>");
         off_buf_esc(b, device_name(c, d));
-        off_buf_put(b, "</td><td>");
+        cell(c, heads[1]);
         off_buf_esc(b, off_tr(c, state_text(d)));
         if (d->state == SRV_REF_DEVICE_WIPE_SENT) {
             off_buf_put(b, "<br>");
             when(c, d->wipe_sent_at);
         }
-        off_buf_put(b, "</td><td>");
+        cell(c, heads[2]);
         if (d->last_seen_at)
             when(c, d->last_seen_at);
         else
             off_buf_esc(b, off_tr(c, "Not since it was enrolled"));
-        off_buf_put(b, "</td><td>");
+        cell(c, heads[3]);
         off_buf_esc(b, d->version[0] ? d->version : "–");
-        off_buf_put(b, "</td><td>");
+        cell(c, heads[4]);
         if (d->last_push_at) {
             char s[120];
             snprintf(s, sizeof s, off_ntr(c, "%lld change", "%lld changes", d->last_push_changes),

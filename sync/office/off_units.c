@@ -80,6 +80,9 @@ static void count_text(off_ctx *c, const char *one, const char *many, long long 
     off_buf_esc(&c->body, s);
 }
 
+/* The counts of one unit as cells of the units' table. The counts say
+ * what they count, so on a narrow screen, where the table is a list
+ * without its head, they need no column names. */
 static void counts_cells(off_ctx *c, const unit_counts *k)
 {
     off_buf *b = &c->body;
