@@ -317,6 +317,14 @@ void off_tablets(off_ctx *c);
 void off_unit_enrol_code(off_ctx *c);
 void off_tablet_revoke(off_ctx *c);
 void off_tablet_wipe(off_ctx *c);
+/* off_focus.c: the learning focus designer. */
+void off_focus_list(off_ctx *c);
+void off_focus_new(off_ctx *c);
+void off_focus_new_post(off_ctx *c);
+void off_focus_show(off_ctx *c);
+void off_focus_edit(off_ctx *c);
+void off_focus_edit_post(off_ctx *c);
+void off_focus_retire(off_ctx *c);
 
 /* ---- static files (off_static.c) ---- */
 

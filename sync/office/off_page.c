@@ -46,6 +46,15 @@ static const struct {
     {"room-opened", "The room is open again."},
     {"tablet-revoked", "The tablet is revoked. It is refused the next time it connects."},
     {"tablet-wiped", "The tablet is revoked. It erases its data the next time it connects."},
+    {"focus-added", "The learning focus is saved. The tablets get it at their next sync."},
+    {"focus-version", "Saved as a new version. The tablets get it at their next sync; "
+                      "observations already under way finish on the version they began with."},
+    {"focus-in-place", "Saved. No tablet had the focus yet and no observation rested on it, "
+                       "so it was changed where it is, without a new version."},
+    {"focus-retired",
+     "The focus is retired: its period is over. The tablets stop offering it at their next sync."},
+    {"focus-sent-twice", "This form was already sent, and the focus was saved once. Nothing "
+                         "more was changed."},
 };
 
 void off_page_begin(off_ctx *c, const char *title, const char *section)

@@ -49,6 +49,13 @@ const off_route off_routes[] = {
     {"POST", "/units/*/enrol-code", OFF_ROLE_LEADER, off_unit_enrol_code},
     {"POST", "/tablets/*/revoke", OFF_ROLE_LEADER, off_tablet_revoke},
     {"POST", "/tablets/*/wipe", OFF_ROLE_LEADER, off_tablet_wipe},
+    {"GET", "/focuses", OFF_ROLE_PEER, off_focus_list},
+    {"GET", "/focuses/new", OFF_ROLE_LEADER, off_focus_new},
+    {"POST", "/focuses/new", OFF_ROLE_LEADER, off_focus_new_post},
+    {"GET", "/focuses/*", OFF_ROLE_PEER, off_focus_show},
+    {"GET", "/focuses/*/edit", OFF_ROLE_LEADER, off_focus_edit},
+    {"POST", "/focuses/*/edit", OFF_ROLE_LEADER, off_focus_edit_post},
+    {"POST", "/focuses/*/retire", OFF_ROLE_LEADER, off_focus_retire},
 };
 const int off_n_routes = (int)(sizeof off_routes / sizeof off_routes[0]);
 
