@@ -245,6 +245,19 @@ void off_session_load(off_ctx *c);
 int off_csrf_ok(off_ctx *c);
 /* POST /sign-out: ends the session and forgets its cookie. */
 void off_sign_out(off_ctx *c);
+/* GET and POST /sign-in (rate-limited in the database, see off_auth.c). */
+void off_sign_in_form(off_ctx *c);
+void off_sign_in(off_ctx *c);
+/* POST /sign-out-everywhere: every session of the account. */
+void off_sign_out_everywhere(off_ctx *c);
+/* GET and POST /invite/<token>: choose a password, then signed in. */
+void off_invite_form(off_ctx *c);
+void off_invite_accept(off_ctx *c);
+/* GET /account, POST /account/password. */
+void off_account(off_ctx *c);
+void off_account_password(off_ctx *c);
+/* A role's name for people ("Leder"). */
+const char *off_role_label(const off_ctx *c, off_role r);
 
 /* ---- the routes ---- */
 

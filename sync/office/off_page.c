@@ -55,6 +55,9 @@ static const struct {
      "The focus is retired: its period is over. The tablets stop offering it at their next sync."},
     {"focus-sent-twice", "This form was already sent, and the focus was saved once. Nothing "
                          "more was changed."},
+    {"signed-out-everywhere", "You are signed out on every computer and tablet."},
+    {"password-changed", "Your password is changed. You are signed out everywhere else."},
+    {"welcome", "Your password is saved, and you are signed in."},
 };
 
 void off_page_begin(off_ctx *c, const char *title, const char *section)
@@ -260,8 +263,10 @@ void off_input(off_ctx *c, const char *type, const char *name, const char *label
     field_refs(c, name, hint, error);
     if (maxlen > 0)
         off_buf_printf(b, " maxlength=\"%d\"", maxlen);
+    /* A field for a new password ("new_...") lets the browser suggest one. */
     if (!strcmp(type, "password"))
-        off_buf_put(b, " autocomplete=\"current-password\"");
+        off_buf_put(b, strncmp(name, "new", 3) ? " autocomplete=\"current-password\""
+                                               : " autocomplete=\"new-password\"");
     if (value && strcmp(type, "password") != 0) {
         off_buf_put(b, " value=\"");
         off_buf_esc(b, value);

@@ -56,6 +56,13 @@ const off_route off_routes[] = {
     {"GET", "/focuses/*/edit", OFF_ROLE_LEADER, off_focus_edit},
     {"POST", "/focuses/*/edit", OFF_ROLE_LEADER, off_focus_edit_post},
     {"POST", "/focuses/*/retire", OFF_ROLE_LEADER, off_focus_retire},
+    {"GET", "/sign-in", OFF_ROLE_NONE, off_sign_in_form},
+    {"POST", "/sign-in", OFF_ROLE_NONE, off_sign_in},
+    {"POST", "/sign-out-everywhere", OFF_ROLE_PEER, off_sign_out_everywhere},
+    {"GET", "/invite/*", OFF_ROLE_NONE, off_invite_form},
+    {"POST", "/invite/*", OFF_ROLE_NONE, off_invite_accept},
+    {"GET", "/account", OFF_ROLE_PEER, off_account},
+    {"POST", "/account/password", OFF_ROLE_PEER, off_account_password},
 };
 const int off_n_routes = (int)(sizeof off_routes / sizeof off_routes[0]);
 

@@ -36,6 +36,7 @@ typedef struct {
     char assets[SRV_PATH_MAX];    /* the data folder (po/, office/); "": beside the program */
     int office_idle_min;          /* an office session ends after this long unused */
     int office_max_hours;         /* and this long after sign-in, used or not */
+    char public_url[256];         /* "https://host:port" people reach the office at; "": unknown */
     /* The web pages (Blik Office): every request whose path is not under
      * /v1/ goes here when set. Set by the program, never from a file. */
     struct srv_web *web;

@@ -28,6 +28,8 @@ typedef enum {
 } opt_kind;
 
 static const char *const roles[] = {"peer", "leader", NULL};
+/* --role of an account without a person (srv_admin_accounts.c). */
+static const char *const account_roles[] = {"admin", "area", NULL};
 static const char *const formats[] = {"csv", "json", NULL};
 
 static const struct {
@@ -61,6 +63,7 @@ static const struct {
     [SRV_OPT_FOCUS] = {"focus", KIND_TEXT, 0, 0, NULL},
     [SRV_OPT_SEARCH] = {"search", KIND_FREE_TEXT, 0, 0, NULL},
     [SRV_OPT_WIPE] = {"wipe", KIND_FLAG, 0, 0, NULL},
+    [SRV_OPT_LOGIN] = {"login", KIND_TEXT, 0, 0, NULL},
 };
 
 /* ---- the commands ---- */
@@ -74,6 +77,12 @@ typedef struct {
     int unit_must_exist; /* --unit must name a unit before the command runs */
     const char *usage;   /* its lines in the usage text */
 } command;
+
+/* The commands whose --role takes other words than a person's. */
+static const struct {
+    const char *command;
+    const char *const *words;
+} role_words[] = {{"account-add", account_roles}};
 
 static const command commands[] = {
     {"unit-add", srv_admin_unit_add, B(NAME) | B(RETENTION_DAYS) | B(ID), B(NAME), 0,
@@ -170,6 +179,23 @@ static const command commands[] = {
      "                                    (tablets follow at their next sync)\n"},
     {"audit-list", srv_admin_audit_list, B(UNIT) | B(SUBJECT) | B(LIMIT), 0, 0,
      "  audit-list [--unit UNIT] [--subject ID] [--limit N]   the audit log, newest last\n"},
+    {"account-add", srv_admin_account_add, B(LOGIN) | B(ROLE) | B(UNIT) | B(NAME),
+     B(LOGIN) | B(ROLE), 0,
+     "  account-add --login LOGIN --role admin|area [--unit UNIT]... [--name NAME]\n"
+     "                                    an office account without a person, with its\n"
+     "                                    invitation link (an area leader leads each --unit)\n"},
+    {"invite", srv_admin_invite, B(PERSON) | B(LOGIN), 0, 0,
+     "  invite --person PERSON [--login LOGIN] | --login LOGIN\n"
+     "                                    a one-time link (7 days) to choose an office\n"
+     "                                    password; makes the person's account if needed\n"},
+    {"account-password", srv_admin_account_password, B(LOGIN), B(LOGIN), 0,
+     "  account-password --login LOGIN    (the password is read from standard input)\n"},
+    {"account-list", srv_admin_account_list, 0, 0, 0,
+     "  account-list                      (login, role, name, person, units, state)\n"},
+    {"account-disable", srv_admin_account_disable, B(LOGIN), B(LOGIN), 0,
+     "  account-disable --login LOGIN     no more sign-ins; its sessions end now\n"},
+    {"account-enable", srv_admin_account_enable, B(LOGIN), B(LOGIN), 0,
+     "  account-enable --login LOGIN\n"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -214,9 +240,13 @@ static int take(const command *k, srv_admin_cmd *c, srv_opt o, const char *v)
         }
         c->num[o] = x;
     } else if (opts[o].kind == KIND_WORD) {
+        const char *const *words = opts[o].words;
+        for (size_t i = 0; o == SRV_OPT_ROLE && i < sizeof role_words / sizeof role_words[0]; i++)
+            if (!strcmp(k->name, role_words[i].command))
+                words = role_words[i].words;
         int n = 0, found = -1;
-        for (; opts[o].words[n]; n++)
-            if (!strcmp(v, opts[o].words[n]))
+        for (; words[n]; n++)
+            if (!strcmp(v, words[n]))
                 found = n;
         if (found < 0) {
             size_t m = (size_t)snprintf(msg, sizeof msg, "--%s is ", opts[o].name);
@@ -225,13 +255,15 @@ static int take(const command *k, srv_admin_cmd *c, srv_opt o, const char *v)
                                       i == 0       ? ""
                                       : i == n - 1 ? " or "
                                                    : ", ",
-                                      opts[o].words[i]);
+                                      words[i]);
             return usage_error(k, c->err, "%s.", msg);
         }
         c->choice[o] = found;
     }
     if (o == SRV_OPT_SIGN)
         c->signs[c->n_signs++] = v;
+    if (o == SRV_OPT_UNIT)
+        c->units[c->n_units++] = v;
     c->val[o] = v;
     return 0;
 }
@@ -418,6 +450,7 @@ int srv_admin_main(int argc, char **argv, FILE *in, FILE *out, FILE *errout)
     c.in = in;
     c.out = out;
     c.err = errout;
+    c.cfg = &cfg;
     if (parse(k, argc - used, argv + used, &c) != 0)
         return 2;
     char e[600];

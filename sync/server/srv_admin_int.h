@@ -47,6 +47,7 @@ typedef enum {
     SRV_OPT_FOCUS,
     SRV_OPT_SEARCH,
     SRV_OPT_WIPE, /* a flag: given or not, with no value */
+    SRV_OPT_LOGIN,
     SRV_OPT_COUNT
 } srv_opt;
 
@@ -75,6 +76,9 @@ typedef struct {
     int choice[SRV_OPT_COUNT];
     const char *signs[SRV_ADMIN_GIVEN_MAX];
     int n_signs;
+    const char *units[SRV_ADMIN_GIVEN_MAX]; /* every --unit, in order */
+    int n_units;
+    const srv_config *cfg; /* the configuration read (public-url for links) */
     /* The options in the order given, for the audit log. */
     struct {
         const char *opt; /* "name", without the dashes */
@@ -167,6 +171,12 @@ int srv_admin_retention_run(srv_admin_cmd *c);
 int srv_admin_person_export(srv_admin_cmd *c);
 int srv_admin_person_delete(srv_admin_cmd *c);
 int srv_admin_audit_list(srv_admin_cmd *c);
+int srv_admin_account_add(srv_admin_cmd *c);
+int srv_admin_invite(srv_admin_cmd *c);
+int srv_admin_account_password(srv_admin_cmd *c);
+int srv_admin_account_list(srv_admin_cmd *c);
+int srv_admin_account_disable(srv_admin_cmd *c);
+int srv_admin_account_enable(srv_admin_cmd *c);
 
 /* Writes the audit row of a command before it runs (options that carry
  * free text are logged as "[text]") and returns its id, or -1 with err. */

@@ -85,6 +85,7 @@ static const opt opts[] = {
     S("assets", "BLIK_ASSETS_DIR", assets),
     I("office-idle", "BLIK_OFFICE_IDLE", office_idle_min, 1, 1440),
     I("office-max-hours", "BLIK_OFFICE_MAX_HOURS", office_max_hours, 1, 168),
+    S("public-url", "BLIK_PUBLIC_URL", public_url),
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
 
@@ -255,6 +256,8 @@ void srv_config_usage(FILE *out)
           "                                        (beside the program when not given)\n"
           "  --office-idle MIN   BLIK_OFFICE_IDLE  an office session ends after MIN minutes\n"
           "                                        unused (60)\n"
-          "  --office-max-hours H  BLIK_OFFICE_MAX_HOURS  and H hours after sign-in (12)\n",
+          "  --office-max-hours H  BLIK_OFFICE_MAX_HOURS  and H hours after sign-in (12)\n"
+          "  --public-url URL    BLIK_PUBLIC_URL   the office's address as people reach it\n"
+          "                                        (https://host:port), for invitation links\n",
           out);
 }

@@ -317,6 +317,7 @@ static void test_template_translated(void **state)
                                                    "Feedback",
                                                    "Server",
                                                    "Status",
+                                                   "Administrator",
                                                    "Version",
                                                    "Version %d",
                                                    "Version %d  \xC2\xB7  %s  \xC2\xB7  %s",
