@@ -203,6 +203,7 @@ srv_web *off_new(const char *dir, const srv_config *cfg, char *err, size_t errle
     o->web.handle = handle;
     o->idle_min = cfg->office_idle_min;
     o->max_hours = cfg->office_max_hours;
+    snprintf(o->public_url, sizeof o->public_url, "%s", cfg->public_url);
     char path[SRV_PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/po/da.po", dir);
     if (i18n_load(path, &o->da, err, errlen) != 0)

@@ -15,6 +15,7 @@ const char *off_ntr(const off_ctx *c, const char *singular, const char *plural, 
 
 int off_idle_min(const off_ctx *c) { return c->o->idle_min; }
 int off_max_hours(const off_ctx *c) { return c->o->max_hours; }
+const char *off_public_url(const off_ctx *c) { return c->o ? c->o->public_url : ""; }
 
 void off_header(off_ctx *c, const char *name, const char *value)
 {

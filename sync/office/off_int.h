@@ -123,6 +123,7 @@ typedef struct off {
     i18n *da, *en;
     off_static *st;
     int idle_min, max_hours;
+    char public_url[256]; /* the office's address for links; "": the Host header's */
 } off;
 
 typedef struct {
@@ -157,6 +158,9 @@ const char *off_ntr(const off_ctx *c, const char *singular, const char *plural, 
 /* The session's settings (from srv_config) the auth pages need. */
 int off_idle_min(const off_ctx *c);
 int off_max_hours(const off_ctx *c);
+/* The office's address for links ("https://host:port", public-url in the
+ * configuration), or "" when not set. */
+const char *off_public_url(const off_ctx *c);
 
 /* ---- answers ---- */
 
@@ -256,6 +260,17 @@ void off_invite_accept(off_ctx *c);
 /* GET /account, POST /account/password. */
 void off_account(off_ctx *c);
 void off_account_password(off_ctx *c);
+/* The accounts pages (off_accounts.c): GET /accounts, GET and POST
+ * /accounts/new, GET /accounts/<id>, POST /accounts/<id>/disable, enable,
+ * invite and units. */
+void off_accounts(off_ctx *c);
+void off_account_new_form(off_ctx *c);
+void off_account_new(off_ctx *c);
+void off_account_show(off_ctx *c);
+void off_account_disable(off_ctx *c);
+void off_account_enable(off_ctx *c);
+void off_account_invite(off_ctx *c);
+void off_account_units(off_ctx *c);
 /* A role's name for people ("Leder"). */
 const char *off_role_label(const off_ctx *c, off_role r);
 

@@ -58,6 +58,9 @@ static const struct {
     {"signed-out-everywhere", "You are signed out on every computer and tablet."},
     {"password-changed", "Your password is changed. You are signed out everywhere else."},
     {"welcome", "Your password is saved, and you are signed in."},
+    {"account-disabled", "The account is disabled and signed out everywhere."},
+    {"account-enabled", "The account can sign in again."},
+    {"units-saved", "The units are saved."},
 };
 
 void off_page_begin(off_ctx *c, const char *title, const char *section)

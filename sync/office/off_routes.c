@@ -63,6 +63,14 @@ const off_route off_routes[] = {
     {"POST", "/invite/*", OFF_ROLE_NONE, off_invite_accept},
     {"GET", "/account", OFF_ROLE_PEER, off_account},
     {"POST", "/account/password", OFF_ROLE_PEER, off_account_password},
+    {"GET", "/accounts", OFF_ROLE_LEADER, off_accounts},
+    {"GET", "/accounts/new", OFF_ROLE_LEADER, off_account_new_form},
+    {"POST", "/accounts/new", OFF_ROLE_LEADER, off_account_new},
+    {"GET", "/accounts/*", OFF_ROLE_LEADER, off_account_show},
+    {"POST", "/accounts/*/disable", OFF_ROLE_LEADER, off_account_disable},
+    {"POST", "/accounts/*/enable", OFF_ROLE_LEADER, off_account_enable},
+    {"POST", "/accounts/*/invite", OFF_ROLE_LEADER, off_account_invite},
+    {"POST", "/accounts/*/units", OFF_ROLE_ADMIN, off_account_units},
 };
 const int off_n_routes = (int)(sizeof off_routes / sizeof off_routes[0]);
 

@@ -458,12 +458,128 @@ static void test_password_change(void **state)
     sql("DELETE FROM sign_in_failures");
 }
 
+/* The accounts pages: a leader sees and invites their own unit's people
+ * only; only an administrator makes an administrator; a new link voids
+ * the old one; disabling ends the sessions. */
+static void test_accounts_pages(void **state)
+{
+    (void)state;
+    fx_unit b;
+    fx_make_unit(&W.fx, "Mælkebøtten", &b);
+    ot_account lead, other, admin;
+    sql("DELETE FROM accounts WHERE person_id IN (SELECT id FROM people WHERE name = 'Lea Leader')");
+    ot_account_make(&W, "leader", "Lea Leader", A.leader, NULL, &lead);
+    ot_account_make(&W, "leader", "Lea Leader B", b.leader, NULL, &other);
+    ot_account_make(&W, "admin", "Ada Admin", NULL, NULL, &admin);
+    ot_resp r;
+    ot_get(&W, lead.cookie, "/accounts", &r);
+    assert_int_equal(r.status, 200);
+    assert_true(ot_has(&r, "Per Peer")); /* per.peer, of unit A */
+    assert_false(ot_has(&r, "boss"));    /* an administrator: not a leader's */
+    assert_false(ot_has(&r, "Lea Leader B"));
+    ot_free(&r);
+    ot_get(&W, other.cookie, "/accounts", &r);
+    assert_false(ot_has(&r, "Per Peer"));
+    ot_free(&r);
+    /* The leader of B cannot invite A's person, even by a forged form,
+     * nor make an administrator; nothing is made. */
+    long long accounts = count("SELECT count(*) FROM accounts");
+    char form[400];
+    snprintf(form, sizeof form, "csrf=%s&kind=person&person=%s", other.csrf, A.peer2);
+    ot_post(&W, other.cookie, "/accounts/new", form, &r);
+    assert_int_equal(r.status, 403);
+    ot_free(&r);
+    snprintf(form, sizeof form, "csrf=%s&kind=staff&name=Evil&staff_login=evil&role=admin",
+             lead.csrf);
+    ot_post(&W, lead.cookie, "/accounts/new", form, &r);
+    assert_int_equal(r.status, 403);
+    ot_free(&r);
+    assert_int_equal(count("SELECT count(*) FROM accounts"), accounts);
+    /* The leader of A invites A's person: the link is shown once. */
+    ot_get(&W, lead.cookie, "/accounts/new", &r);
+    assert_int_equal(r.status, 200);
+    assert_false(ot_has(&r, "Mindst")); /* no administrator's form */
+    assert_false(ot_has(&r, "name=\"staff_login\""));
+    ot_free(&r);
+    char pid[64];
+    assert_int_equal(fx_admin(&W.fx, pid, sizeof pid, NULL, "person-add", "--unit", A.unit,
+                              "--name", "Nina <b>Ny</b>", "--role", "peer", NULL),
+                     0);
+    snprintf(form, sizeof form, "csrf=%s&kind=person&person=%s&login=Bad+Login", lead.csrf, pid);
+    ot_post(&W, lead.cookie, "/accounts/new", form, &r);
+    assert_int_equal(r.status, 400);
+    assert_true(ot_has(&r, "Et brugernavn er 3 til 64 tegn"));
+    ot_free(&r);
+    snprintf(form, sizeof form, "csrf=%s&kind=person&person=%s", lead.csrf, pid);
+    ot_post(&W, lead.cookie, "/accounts/new", form, &r);
+    assert_int_equal(r.status, 200);
+    assert_true(ot_has(&r, "https://office.test:8443/invite/"));
+    assert_true(ot_has(&r, "Nina &lt;b&gt;Ny&lt;/b&gt;"));
+    assert_false(ot_has(&r, "<b>Ny"));
+    char tok[65];
+    snprintf(tok, sizeof tok, "%s", strstr(r.body, "https://office.test:8443/invite/") + 32);
+    ot_free(&r);
+    char id[64], q[300], path[200];
+    snprintf(q, sizeof q, "SELECT id FROM accounts WHERE person_id = '%s'", pid);
+    value(q, id, sizeof id);
+    assert_int_equal(count("SELECT count(*) FROM accounts WHERE login = 'nina.b.ny.b'"), 1);
+    /* A new link from the account's page voids the first. */
+    snprintf(path, sizeof path, "/accounts/%s/invite", id);
+    snprintf(form, sizeof form, "csrf=%s", lead.csrf);
+    ot_post(&W, lead.cookie, path, form, &r);
+    assert_int_equal(r.status, 200);
+    ot_free(&r);
+    snprintf(path, sizeof path, "/invite/%s", tok);
+    ot_get(&W, NULL, path, &r);
+    assert_int_equal(r.status, 404);
+    ot_free(&r);
+    /* Disabling: the account's sessions end; its page says so. */
+    snprintf(path, sizeof path, "/accounts/%s/disable", id);
+    ot_post(&W, other.cookie, path, form, &r); /* another unit's leader */
+    assert_int_equal(r.status, 403);
+    ot_free(&r);
+    ot_post(&W, lead.cookie, path, form, &r);
+    assert_int_equal(r.status, 303);
+    ot_free(&r);
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM accounts WHERE id = '%s' AND disabled_at IS NOT NULL", id);
+    assert_int_equal(count(q), 1);
+    /* Nobody disables themselves. */
+    snprintf(path, sizeof path, "/accounts/%s/disable", admin.id);
+    snprintf(form, sizeof form, "csrf=%s", admin.csrf);
+    ot_post(&W, admin.cookie, path, form, &r);
+    assert_int_equal(r.status, 400);
+    ot_free(&r);
+    /* An administrator makes an area leader with units, then changes them. */
+    snprintf(
+        form, sizeof form,
+        "csrf=%s&kind=staff&name=Anne+Omr%%C3%%A5de&staff_login=anne&role=area&unit=%s&unit=%s",
+        admin.csrf, A.unit, b.unit);
+    ot_post(&W, admin.cookie, "/accounts/new", form, &r);
+    assert_int_equal(r.status, 200);
+    ot_free(&r);
+    value("SELECT id FROM accounts WHERE login = 'anne'", id, sizeof id);
+    snprintf(q, sizeof q, "SELECT count(*) FROM account_units WHERE account_id = '%s'", id);
+    assert_int_equal(count(q), 2);
+    snprintf(path, sizeof path, "/accounts/%s/units", id);
+    snprintf(form, sizeof form, "csrf=%s&unit=%s", admin.csrf, b.unit);
+    ot_post(&W, admin.cookie, path, form, &r);
+    assert_int_equal(r.status, 303);
+    ot_free(&r);
+    assert_int_equal(count(q), 1);
+    snprintf(form, sizeof form, "csrf=%s&unit=no-such-unit", admin.csrf);
+    ot_post(&W, admin.cookie, path, form, &r);
+    assert_int_equal(r.status, 400);
+    ot_free(&r);
+    assert_int_equal(count(q), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_invite_cli),      cmocka_unit_test(test_invite_accept),
         cmocka_unit_test(test_sign_in),         cmocka_unit_test(test_rate_limit),
-        cmocka_unit_test(test_password_change),
+        cmocka_unit_test(test_password_change), cmocka_unit_test(test_accounts_pages),
     };
     return cmocka_run_group_tests(tests, up, down);
 }

@@ -1,0 +1,391 @@
+/*
+ * Who may reach what, walked: every row of off_routes (so a page added
+ * later is walked without anyone remembering to) as every role, with the
+ * ids of unit A's things in place of each '*'. The policy is the table
+ * below, by the address's first segment: which id stands in, whether the
+ * thing belongs to unit A (then only those who reach unit A may touch it),
+ * and the form a POST sends. A route whose first segment is not in the
+ * table fails the test: add its kind of page here.
+ *
+ * Allowed is an answer of 2xx or 3xx (not a redirect to sign in);
+ * refused is 403, or for a visitor who is not signed in a redirect to
+ * sign in (GET) or 403 (POST). A refused POST must change nothing: every
+ * table of the database is the same before and after.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "off_int.h"
+#include "offtest.h"
+#include "srv_account.h"
+
+static ot_world W;
+static fx_unit A, B;
+
+/* The roles, each an account with a session made fresh per request (a
+ * route may end the session it came with: sign out, a new password). */
+enum { ANON, PEER_A, LEADER_A, LEADER_B, AREA_A, AREA_B, ADMIN, N_ROLES };
+static const char *const role_names[N_ROLES] = {"anonymous",          "peer of A",
+                                                "leader of A",        "leader of B",
+                                                "area leader with A", "area leader without A",
+                                                "administrator"};
+static ot_account acct[N_ROLES];
+/* Whether each role reaches unit A at all, and its least role. */
+static const int reaches_a[N_ROLES] = {0, 1, 1, 0, 1, 0, 1};
+static const off_role level[N_ROLES] = {OFF_ROLE_NONE,   OFF_ROLE_PEER, OFF_ROLE_LEADER,
+                                        OFF_ROLE_LEADER, OFF_ROLE_AREA, OFF_ROLE_AREA,
+                                        OFF_ROLE_ADMIN};
+
+#define PW "walk+the+routes+daily"
+#define PW_PLAIN "walk the routes daily"
+
+static char target_account[64]; /* the account of A.peer2, which pages act on */
+static char area_target[64];    /* an area leader's account with unit A */
+static char spare_login[40] = "spare.walker";
+
+static void sql(const char *q)
+{
+    PGresult *r = PQexec(W.fx.db, q);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", q, PQerrorMessage(W.fx.db));
+    PQclear(r);
+}
+
+/* ---- ids and forms, by the address's first segment ---- */
+
+/* A fresh invitation token for the spare account. */
+static void fresh_invite(char *out, size_t cap)
+{
+    char tok[65], err[300];
+    PGresult *r = PQexec(W.fx.db, "SELECT id FROM accounts WHERE login = 'spare.walker'");
+    assert_int_equal(PQntuples(r), 1);
+    char id[64];
+    snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    assert_int_equal(srv_account_invite(W.fx.db, "test", id, tok, err, sizeof err), SRV_ACC_OK);
+    snprintf(out, cap, "%s", tok);
+}
+
+/* A person of unit A without an account, for an invitation. */
+static void fresh_person(char *out, size_t cap)
+{
+    char id[64];
+    assert_int_equal(fx_admin(&W.fx, id, sizeof id, NULL, "person-add", "--unit", A.unit, "--name",
+                              "Nina Ny", "--role", "peer", NULL),
+                     0);
+    snprintf(out, cap, "%s", id);
+}
+
+typedef struct {
+    const char *segment; /* the address's first segment ("" for "/") */
+    int unit_a;          /* its '*' names a thing of unit A */
+    /* The id for '*' (NULL: the route has none). */
+    void (*id)(char *out, size_t cap);
+    /* The fields a POST sends beside the form token, made for the route
+     * (pattern) so that an allowed POST succeeds. */
+    void (*form)(const char *pattern, char *out, size_t cap);
+} kind;
+
+static void id_account(char *out, size_t cap) { snprintf(out, cap, "%s", target_account); }
+
+static void form_none(const char *pattern, char *out, size_t cap)
+{
+    (void)pattern;
+    snprintf(out, cap, "%s", "");
+}
+
+static void form_sign_in(const char *pattern, char *out, size_t cap)
+{
+    (void)pattern;
+    snprintf(out, cap, "&login=%s&password=" PW, spare_login);
+}
+
+static void form_invite(const char *pattern, char *out, size_t cap)
+{
+    (void)pattern;
+    snprintf(out, cap, "&new_password=" PW "&new_password2=" PW);
+}
+
+static void form_account(const char *pattern, char *out, size_t cap)
+{
+    (void)pattern;
+    snprintf(out, cap, "&password=" PW "&new_password=" PW "&new_password2=" PW);
+}
+
+static void form_accounts(const char *pattern, char *out, size_t cap)
+{
+    if (!strcmp(pattern, "/accounts/new")) {
+        char person[64];
+        fresh_person(person, sizeof person);
+        snprintf(out, cap, "&kind=person&person=%s", person);
+    } else if (strstr(pattern, "/units")) {
+        snprintf(out, cap, "&unit=%s", A.unit);
+    } else {
+        snprintf(out, cap, "%s", "");
+    }
+}
+
+/* For /accounts/<id>/units the account is an area leader's. */
+static int units_route(const char *pattern) { return strstr(pattern, "/units") != NULL; }
+
+/*
+ * The policy. unit_a: the thing belongs to unit A, so a leader of another
+ * unit and an area leader without unit A are refused. Beyond this table,
+ * a route is refused to a role below its least role (off_routes).
+ */
+static const kind kinds[] = {
+    {"", 0, NULL, form_none},                    /* the overview */
+    {"sign-in", 0, NULL, form_sign_in},          /* anyone: it is the way in */
+    {"sign-out", 0, NULL, form_none},            /* one's own session */
+    {"sign-out-everywhere", 0, NULL, form_none}, /* one's own sessions */
+    {"invite", 0, fresh_invite, form_invite},    /* whoever holds the link */
+    {"account", 0, NULL, form_account},          /* one's own account */
+    {"accounts", 1, id_account, form_accounts},  /* unit A's people's accounts */
+};
+
+static const kind *kind_of(const char *pattern)
+{
+    char seg[64];
+    const char *p = pattern + 1;
+    snprintf(seg, sizeof seg, "%.*s", (int)strcspn(p, "/"), p);
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (!strcmp(kinds[i].segment, seg))
+            return &kinds[i];
+    return NULL;
+}
+
+/* Whether role may reach the route, by the policy. */
+static int expect_allowed(int role, const off_route *rt, const kind *k)
+{
+    if (level[role] < rt->least)
+        return 0;
+    /* A thing of unit A, named by the address's '*' or by the form a POST
+     * sends: only who reaches unit A. A list (a GET without '*') is
+     * scoped inside the page: everyone it is open to gets it. */
+    int names_a = strchr(rt->pattern, '*') || !strcmp(rt->method, "POST");
+    if (k->unit_a && names_a && !reaches_a[role])
+        return 0;
+    return 1;
+}
+
+/* ---- the database's state ---- */
+
+/*
+ * A digest of every table (sessions without their last use, which every
+ * request touches), so that a refused POST is seen to change nothing.
+ */
+static void digest(char out[33])
+{
+    PGresult *t = PQexec(W.fx.db, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                                  " ORDER BY tablename");
+    assert_int_equal(PQresultStatus(t), PGRES_TUPLES_OK);
+    char *all = calloc(1, 1);
+    size_t len = 0;
+    for (int i = 0; i < PQntuples(t); i++) {
+        const char *name = PQgetvalue(t, i, 0);
+        char q[400];
+        if (!strcmp(name, "sessions"))
+            snprintf(q, sizeof q,
+                     "SELECT coalesce(md5(string_agg(token_sha256 || account_id || csrf, '|'"
+                     " ORDER BY token_sha256)), '') FROM sessions");
+        else
+            snprintf(q, sizeof q,
+                     "SELECT coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '')"
+                     " FROM \"%s\" x",
+                     name);
+        PGresult *r = PQexec(W.fx.db, q);
+        assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+        const char *v = PQgetvalue(r, 0, 0);
+        all = realloc(all, len + strlen(name) + strlen(v) + 3);
+        assert_non_null(all);
+        len += (size_t)sprintf(all + len, "%s=%s;", name, v);
+        PQclear(r);
+    }
+    PQclear(t);
+    unsigned char h[16];
+    crypto_generichash(h, sizeof h, (const unsigned char *)all, len, NULL, 0);
+    sodium_bin2hex(out, 33, h, sizeof h);
+    free(all);
+}
+
+/* A new session for role's account: cookie and form token. */
+static void session(int role, char cookie[200], char csrf[65])
+{
+    if (role == ANON) {
+        ot_resp r;
+        ot_get(&W, NULL, "/sign-in", &r);
+        ot_csrf(&r, csrf);
+        const char *sc = ot_set_cookie(&r, 0);
+        assert_non_null(sc);
+        snprintf(cookie, 200, "%.*s", (int)strcspn(sc, ";"), sc);
+        ot_free(&r);
+        return;
+    }
+    unsigned char t[32], h[32];
+    char tok[65], hash[65];
+    randombytes_buf(t, sizeof t);
+    sodium_bin2hex(tok, sizeof tok, t, sizeof t);
+    randombytes_buf(t, sizeof t);
+    sodium_bin2hex(csrf, 65, t, sizeof t);
+    crypto_hash_sha256(h, (const unsigned char *)tok, 64);
+    sodium_bin2hex(hash, sizeof hash, h, sizeof h);
+    const char *p[] = {hash, acct[role].id, csrf};
+    PGresult *r = PQexecParams(W.fx.db,
+                               "INSERT INTO sessions (token_sha256, account_id, csrf)"
+                               " VALUES ($1, $2, $3)",
+                               3, NULL, p, NULL, NULL, 0);
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    snprintf(cookie, 200, "__Host-blik=%s", tok);
+}
+
+/* The routes' state put back between requests: accounts enabled, the
+ * target's units, the spare account's password, no failures counted. */
+static void reset(void)
+{
+    sql("UPDATE accounts SET disabled_at = NULL");
+    sql("DELETE FROM sign_in_failures");
+}
+
+static int up(void **state)
+{
+    (void)state;
+    ot_up(&W, "office_roles");
+    fx_make_unit(&W.fx, "Solsikken", &A);
+    fx_make_unit(&W.fx, "Mælkebøtten", &B);
+    const char *units_a[] = {A.unit, NULL}, *units_b[] = {B.unit, NULL};
+    ot_account_make(&W, "peer", "Per Peer", A.peer1, NULL, &acct[PEER_A]);
+    ot_account_make(&W, "leader", "Lea A", A.leader, NULL, &acct[LEADER_A]);
+    ot_account_make(&W, "leader", "Lea B", B.leader, NULL, &acct[LEADER_B]);
+    ot_account_make(&W, "area", "Arne A", NULL, units_a, &acct[AREA_A]);
+    ot_account_make(&W, "area", "Arne B", NULL, units_b, &acct[AREA_B]);
+    ot_account_make(&W, "admin", "Ada Admin", NULL, NULL, &acct[ADMIN]);
+    ot_account spare, target, area;
+    ot_account_make(&W, "peer", "Pia Peer", A.peer2, NULL, &target);
+    ot_account_make(&W, "area", "Ole Område", NULL, units_a, &area);
+    ot_account_make(&W, "admin", "Spare", NULL, NULL, &spare);
+    snprintf(target_account, sizeof target_account, "%s", target.id);
+    snprintf(area_target, sizeof area_target, "%s", area.id);
+    char hash[SRV_PW_HASH_MAX], q[400];
+    assert_int_equal(srv_account_pw_hash(PW_PLAIN, hash), 0);
+    snprintf(q, sizeof q, "UPDATE accounts SET pw_hash = '%s'", hash);
+    sql(q);
+    snprintf(q, sizeof q, "UPDATE accounts SET login = '%s' WHERE id = '%s'", spare_login,
+             spare.id);
+    sql(q);
+    return 0;
+}
+
+static int down(void **state)
+{
+    (void)state;
+    ot_down(&W);
+    return 0;
+}
+
+/* Every route as every role. */
+static void test_walk(void **state)
+{
+    (void)state;
+    int failures = 0, walked = 0;
+    for (int i = 0; i < off_n_routes; i++) {
+        const off_route *rt = &off_routes[i];
+        const kind *k = kind_of(rt->pattern);
+        if (!k) {
+            print_error("%s %s: a kind of page the role test does not know; add its first "
+                        "segment to kinds[] in tests/office/test_off_roles.c\n",
+                        rt->method, rt->pattern);
+            failures++;
+            continue;
+        }
+        for (int role = 0; role < N_ROLES; role++) {
+            reset();
+            char id[100] = "", path[300], cookie[200], csrf[65], fields[600], form[800];
+            const char *star = strchr(rt->pattern, '*');
+            if (star) {
+                if (units_route(rt->pattern))
+                    snprintf(id, sizeof id, "%s", area_target);
+                else
+                    k->id(id, sizeof id);
+                snprintf(path, sizeof path, "%.*s%s%s", (int)(star - rt->pattern), rt->pattern, id,
+                         star + 1);
+            } else {
+                snprintf(path, sizeof path, "%s", rt->pattern);
+            }
+            session(role, cookie, csrf);
+            int post = !strcmp(rt->method, "POST");
+            int allowed = expect_allowed(role, rt, k);
+            char before[33], after[33];
+            ot_resp r;
+            if (post) {
+                k->form(rt->pattern, fields, sizeof fields);
+                snprintf(form, sizeof form, "csrf=%s%s", csrf, fields);
+                digest(before);
+                ot_post(&W, cookie, path, form, &r);
+                digest(after);
+            } else {
+                ot_get(&W, cookie, path, &r);
+            }
+            const char *loc = ot_header(&r, "Location");
+            int to_sign_in = r.status == 303 && loc && !strncmp(loc, "/sign-in?next=", 14);
+            int was_allowed = r.status >= 200 && r.status < 400 && !to_sign_in;
+            int was_refused = r.status == 403 || (role == ANON && !post && to_sign_in);
+            walked++;
+            if (allowed ? !was_allowed : !was_refused) {
+                print_error("%s %s as %s: expected %s, got %d%s%s\n", rt->method, path,
+                            role_names[role], allowed ? "allowed" : "refused", r.status,
+                            loc ? " to " : "", loc ? loc : "");
+                failures++;
+            } else if (!allowed && post && strcmp(before, after) != 0) {
+                print_error("%s %s as %s: refused, but the database changed\n", rt->method, path,
+                            role_names[role]);
+                failures++;
+            }
+            ot_free(&r);
+        }
+    }
+    print_message("walked %d routes as %d roles: %d requests\n", off_n_routes, N_ROLES, walked);
+    assert_int_equal(failures, 0);
+    assert_int_equal(walked, off_n_routes * N_ROLES);
+}
+
+/* The walk can fail: a route opened to everyone by mistake is caught. */
+static void test_policy_bites(void **state)
+{
+    (void)state;
+    /* A leader of B on unit A's account page, and a peer on the accounts
+     * list, as the walk expects: refused, and the page says nothing of
+     * what it holds. */
+    char cookie[200], csrf[65], path[200];
+    ot_resp r;
+    session(LEADER_B, cookie, csrf);
+    snprintf(path, sizeof path, "/accounts/%s", target_account);
+    ot_get(&W, cookie, path, &r);
+    assert_int_equal(r.status, 403);
+    assert_false(ot_has(&r, "Pia Peer"));
+    ot_free(&r);
+    session(PEER_A, cookie, csrf);
+    ot_get(&W, cookie, "/accounts", &r);
+    assert_int_equal(r.status, 403);
+    ot_free(&r);
+    /* An unknown first segment is no kind the walk knows. */
+    assert_null(kind_of("/no-such-kind/*"));
+    assert_non_null(kind_of("/accounts/*/disable"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_walk),
+        cmocka_unit_test(test_policy_bites),
+    };
+    return cmocka_run_group_tests(tests, up, down);
+}
