@@ -301,6 +301,21 @@ static void test_sign_in(void **state)
         ot_free(&r);
     }
     assert_true(count("SELECT count(*) FROM audit_log WHERE action = 'office-sign-in'") >= 5);
+    /* A browser posting the office's own form under no-referrer says
+     * "Origin: null": the token decides. Another site's origin is refused,
+     * and so is a null origin without the token. */
+    char pc[200], csrf[65], form[300];
+    pre("/sign-in", pc, csrf);
+    snprintf(form, sizeof form, "csrf=%s&login=boss&password=lang%%2Bkaffe%%2Btirsdag", csrf);
+    ot_post_from(&W, pc, "null", "/sign-in", form, &r);
+    assert_int_equal(r.status, 303);
+    ot_free(&r);
+    ot_post_from(&W, pc, "https://evil.example", "/sign-in", form, &r);
+    assert_int_equal(r.status, 403);
+    ot_free(&r);
+    ot_post_from(&W, NULL, "null", "/sign-in", form, &r);
+    assert_int_equal(r.status, 403);
+    ot_free(&r);
     /* A disabled account signs in no more, and its sessions end. */
     assert_int_equal(admin(NULL, 0, NULL, "account-disable", "--login", "boss", NULL), 0);
     ot_get(&W, cookie, "/account", &r);
