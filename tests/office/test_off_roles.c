@@ -25,6 +25,7 @@
 
 #include "off_int.h"
 #include "offtest.h"
+#include "plat.h"
 #include "srv_account.h"
 
 static ot_world W;
@@ -105,6 +106,34 @@ typedef struct {
 
 static void id_account(char *out, size_t cap) { snprintf(out, cap, "%s", target_account); }
 static void id_template(char *out, size_t cap) { snprintf(out, cap, "%s", A.tmpl); }
+static void id_unit(char *out, size_t cap) { snprintf(out, cap, "%s", A.unit); }
+static void id_room(char *out, size_t cap) { snprintf(out, cap, "%s", A.room); }
+static void id_focus(char *out, size_t cap) { snprintf(out, cap, "%s", A.focus); }
+
+/* A tablet of unit A put in afresh (as an enrolment leaves it), so each
+ * revoke or wipe acts on one that is still in use. */
+static void id_tablet(char *out, size_t cap)
+{
+    model_id id;
+    assert_int_equal(model_id_new(plat_sys_os(), id), 0);
+    const char *p[] = {id, A.unit};
+    PGresult *r = PQexecParams(W.fx.db,
+                               "INSERT INTO devices (id, unit_id, name, secret_sha256)"
+                               " VALUES ($1, $2, 'Walked tablet', md5($1))",
+                               2, NULL, p, NULL, NULL, 0);
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    snprintf(out, cap, "%s", id);
+}
+
+/* The units pages' forms: a name, a retention, a room's name; each page
+ * reads only the fields it wants (a form that adds lacks its new id, so
+ * those count by the gate). */
+static void form_units(const char *pattern, char *out, size_t cap)
+{
+    (void)pattern;
+    snprintf(out, cap, "%s", "&name=Walked&retention=365&room=Stue+W");
+}
 
 static void form_template(const char *pattern, char *out, size_t cap)
 {
@@ -158,7 +187,10 @@ static void form_people(const char *pattern, char *out, size_t cap)
 }
 
 /* For /accounts/<id>/units the account is an area leader's. */
-static int units_route(const char *pattern) { return strstr(pattern, "/units") != NULL; }
+static int units_route(const char *pattern)
+{
+    return !strncmp(pattern, "/accounts/", 10) && strstr(pattern, "/units") != NULL;
+}
 
 /*
  * The policy. unit_a: the thing belongs to unit A, so a leader of another
@@ -175,6 +207,10 @@ static const kind kinds[] = {
     {"accounts", 1, 0, id_account, form_accounts},   /* unit A's people's accounts */
     {"templates", 1, 1, id_template, form_template}, /* unit A's templates */
     {"people", 1, 1, fresh_person, form_people},     /* unit A's people (a new one each time) */
+    {"units", 1, 1, id_unit, form_units},            /* unit A itself, its rooms and codes */
+    {"rooms", 1, 1, id_room, form_units},            /* unit A's room */
+    {"tablets", 1, 1, id_tablet, form_none},         /* unit A's tablets (a new one each time) */
+    {"focuses", 1, 1, id_focus, form_none},          /* unit A's focus; peers may read it */
 };
 
 static const kind *kind_of(const char *pattern)
@@ -279,6 +315,8 @@ static void session(int role, char cookie[200], char csrf[65])
 static void reset(void)
 {
     sql("UPDATE accounts SET disabled_at = NULL");
+    sql("UPDATE units SET active = true");
+    sql("UPDATE rooms SET active = true");
     sql("DELETE FROM sign_in_failures");
 }
 
@@ -406,9 +444,19 @@ static void test_policy_bites(void **state)
     ot_get(&W, cookie, "/accounts", &r);
     assert_int_equal(r.status, 403);
     ot_free(&r);
+    /* A peer reads their unit's focus; another unit's leader does not. */
+    snprintf(path, sizeof path, "/focuses/%s", A.focus);
+    ot_get(&W, cookie, path, &r);
+    assert_int_equal(r.status, 200);
+    ot_free(&r);
+    session(LEADER_B, cookie, csrf);
+    ot_get(&W, cookie, path, &r);
+    assert_int_equal(r.status, 403);
+    ot_free(&r);
     /* An unknown first segment is no kind the walk knows. */
     assert_null(kind_of("/no-such-kind/*"));
     assert_non_null(kind_of("/accounts/*/disable"));
+    assert_non_null(kind_of("/tablets/*/wipe"));
 }
 
 int main(void)
