@@ -127,7 +127,26 @@ test('a new administrator goes from an empty server to a tablet showing the new 
   assert.match(await page.locator('main').innerText(), /Stue 3 - gul/);
   await v.goto('/');
   assert.match(await page.locator('ol.steps').innerText(), /1 tablet tilmeldt · klar/);
+
+  // Mette is invited to the office from her page; on the link she chooses
+  // her password and lands signed in, in her unit.
+  const mette = sql(w, `SELECT id FROM people WHERE name = 'Mette Østergaard'`);
+  await v.goto(`/people/${mette}`);
+  await v.follow(page.getByRole('link', { name: 'Invitér personen til kontoret' }));
+  await v.follow(page.getByRole('button', { name: 'Lav invitationslink' }).first(),
+    { shot: 'walk-invite-link' });
+  const link = (await page.locator('.invite-link code').innerText()).trim();
+  await v.goto('/accounts', { shot: 'walk-accounts' });
+  assert.match(await page.locator('main').innerText(), /Mette Østergaard/);
   await v.close();
+  const m = await office.visitor({ viewport: TABLET });
+  await m.goto(link.slice(link.indexOf('/invite/')), { shot: 'walk-invite' });
+  await m.page.getByLabel('Ny adgangskode').fill('Mettes egen lange adgangskode');
+  await m.page.getByLabel('Den samme adgangskode igen').fill('Mettes egen lange adgangskode');
+  await m.follow(m.page.getByRole('button', { name: 'Gem adgangskode og log ind' }));
+  await m.goto('/', { shot: 'walk-leader-overview' });
+  assert.match(await m.page.locator('main').innerText(), /Børnehuset Mælkebøtten/);
+  await m.close();
 
   // The leader of another unit: refused throughout the first unit.
   const other = w.admin(['unit-add', '--name', 'Skovbørnehaven']).out;
@@ -140,7 +159,6 @@ test('a new administrator goes from an empty server to a tablet showing the new 
     UNION ALL SELECT row(d.*)::text FROM devices d) x`);
   const l = await office.visitor({ viewport: TABLET });
   await signIn(l, 'lis', password);
-  const mette = sql(w, `SELECT id FROM people WHERE name = 'Mette Østergaard'`);
   const focus = sql(w, `SELECT DISTINCT id FROM focuses WHERE unit_id = :'p1'`, unit);
   const tmpl = sql(w, `SELECT DISTINCT id FROM templates WHERE unit_id = :'p1'`, unit);
   for (const path of [`/units/${unit}`, `/people?unit=${unit}`, `/people/${mette}`,
