@@ -250,7 +250,7 @@ static void test_home_steps(void **state)
     fx_make_unit(&w.fx, "Børnehuset Mælkebøtten", &u);
     ot_get(&w, admin.cookie, "/", &r);
     assert_true(ot_has(&r, "Børnehuset Mælkebøtten"));
-    assert_true(ot_has(&r, "1 rum · klar"));
+    assert_true(ot_has(&r, "1 stue · klar"));
     assert_true(ot_has(&r, "1 skabelon · klar"));
     assert_true(ot_has(&r, "1 læringsfokus · klar"));
     /* Nobody has a PIN yet and no tablet is enrolled. */
@@ -265,7 +265,7 @@ static void test_home_steps(void **state)
     ot_account_make(&w, "peer", "Per", u.peer1, NULL, &peer);
     ot_get(&w, peer.cookie, "/", &r);
     assert_int_equal(r.status, 200);
-    assert_false(ot_has(&r, "1 rum"));
+    assert_false(ot_has(&r, "1 stue"));
     assert_true(ot_has(&r, "href=\"/account\""));
     ot_free(&r);
     ot_down(&w);

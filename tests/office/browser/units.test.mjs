@@ -84,8 +84,8 @@ async function walk({ javaScript, viewport, unitName, rooms, shots }) {
   assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), unitName);
 
   for (const room of rooms) {
-    await page.getByLabel('Rummets navn', { exact: true }).fill(room);
-    await v.follow(page.getByRole('button', { name: 'Tilføj rummet' }));
+    await page.getByLabel('Stuens navn', { exact: true }).fill(room);
+    await v.follow(page.getByRole('button', { name: 'Tilføj stuen' }));
     assert.equal(await page.getByRole('status').innerText(), 'Tilføjet.');
   }
   for (const room of rooms)

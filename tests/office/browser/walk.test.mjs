@@ -62,8 +62,8 @@ test('a new administrator goes from an empty server to a tablet showing the new 
   await v.follow(page.getByRole('button', { name: 'Tilføj enheden' }));
   const unit = page.url().split('/').pop().split('?')[0];
   for (const room of ['Blå stue', 'Rød stue']) {
-    await page.getByLabel('Rummets navn', { exact: true }).fill(room);
-    await v.follow(page.getByRole('button', { name: 'Tilføj rummet' }));
+    await page.getByLabel('Stuens navn', { exact: true }).fill(room);
+    await v.follow(page.getByRole('button', { name: 'Tilføj stuen' }));
   }
   await office.shot(page, 'walk-unit');
 
@@ -111,7 +111,7 @@ test('a new administrator goes from an empty server to a tablet showing the new 
   // The overview now shows every step but the tablet done.
   await v.goto('/', { shot: 'walk-overview' });
   const steps = await page.locator('ol.steps').innerText();
-  assert.match(steps, /2 rum · klar/);
+  assert.match(steps, /2 stuer · klar/);
   assert.match(steps, /1 person kan logge ind på en tablet · klar/);
   assert.match(steps, /0 tabletter tilmeldt · mangler/);
 
