@@ -14,6 +14,8 @@
 #include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <termios.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -473,4 +475,35 @@ int srv_admin_main(int argc, char **argv, FILE *in, FILE *out, FILE *errout)
     srv_admin_audit_end(&c, audit_id, rc);
     PQfinish(c.pg);
     return rc;
+}
+
+/*
+ * Reads one line of c->in into buf (the line end taken off). On a terminal
+ * the typing is not echoed, after a prompt "label: " on c->err, so a PIN or
+ * password is not left on the screen; from a pipe the line is read as it
+ * comes. 0, or -1 (buf empty) when nothing could be read.
+ */
+int srv_admin_read_secret(const srv_admin_cmd *c, const char *label, char *buf, size_t cap)
+{
+    int fd = fileno(c->in);
+    struct termios old;
+    int tty = fd >= 0 && isatty(fd) && tcgetattr(fd, &old) == 0;
+    if (tty) {
+        struct termios quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        quiet.c_lflag |= ECHONL;
+        fprintf(c->err, "%s: ", label);
+        fflush(c->err);
+        if (tcsetattr(fd, TCSANOW, &quiet) != 0)
+            tty = 0;
+    }
+    int ok = fgets(buf, (int)cap, c->in) != NULL;
+    if (tty)
+        tcsetattr(fd, TCSANOW, &old);
+    if (!ok) {
+        buf[0] = 0;
+        return -1;
+    }
+    buf[strcspn(buf, "\r\n")] = 0;
+    return 0;
 }

@@ -9,8 +9,6 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-#include <termios.h>
-#include <unistd.h>
 
 #include "srv_account.h"
 
@@ -130,43 +128,13 @@ int srv_admin_invite(srv_admin_cmd *c)
     return 0;
 }
 
-/*
- * Reads one line from in without echo when it is a terminal (prompting
- * on prompt), so that a password never shows on screen nor in the process
- * list; from a pipe the line is read as it comes. 0, or -1.
- */
-static int read_secret(FILE *in, FILE *prompt, char *buf, size_t cap)
-{
-    int fd = fileno(in);
-    struct termios old;
-    int tty = fd >= 0 && isatty(fd) && tcgetattr(fd, &old) == 0;
-    if (tty) {
-        struct termios quiet = old;
-        quiet.c_lflag &= ~(tcflag_t)ECHO;
-        quiet.c_lflag |= ECHONL;
-        fputs("Password: ", prompt);
-        fflush(prompt);
-        if (tcsetattr(fd, TCSAFLUSH, &quiet) != 0)
-            tty = 0;
-    }
-    int ok = fgets(buf, (int)cap, in) != NULL;
-    if (tty)
-        tcsetattr(fd, TCSAFLUSH, &old);
-    if (!ok) {
-        buf[0] = 0;
-        return -1;
-    }
-    buf[strcspn(buf, "\r\n")] = 0;
-    return 0;
-}
-
 int srv_admin_account_password(srv_admin_cmd *c)
 {
     model_id id;
     if (find_login(c, c->val[SRV_OPT_LOGIN], id) != 0)
         return 1;
     char pw[SRV_PW_MAX + 2] = "";
-    read_secret(c->in, c->err, pw, sizeof pw);
+    srv_admin_read_secret(c, "Password", pw, sizeof pw);
     if (!pw[0]) {
         fprintf(c->err, "account-password: give the password on standard input.\n");
         return 2;

@@ -184,4 +184,8 @@ long long srv_admin_audit_begin(const srv_admin_cmd *c, char *err, size_t errlen
 /* Adds the exit status to the row; a failure is said on c->err. */
 void srv_admin_audit_end(const srv_admin_cmd *c, long long id, int rc);
 
+/* Reads a PIN or password from c->in without echo on a terminal (after
+ * the prompt "label: " on c->err); see srv_admin.c. */
+int srv_admin_read_secret(const srv_admin_cmd *c, const char *label, char *buf, size_t cap);
+
 #endif

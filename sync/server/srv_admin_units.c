@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
-#include <unistd.h>
 
 #include "srv_ref.h"
 
@@ -118,42 +116,12 @@ int srv_admin_person_role(srv_admin_cmd *c)
         NULL);
 }
 
-/*
- * Reads one line into buf (the line end taken off). On a terminal the
- * typing is not echoed, so the PIN is not left on the screen; from a pipe
- * the line is read as it comes. 0, or -1 when nothing could be read.
- */
-static int read_secret(FILE *in, FILE *prompt, char *buf, size_t cap)
-{
-    int fd = fileno(in);
-    struct termios old;
-    int tty = fd >= 0 && isatty(fd) && tcgetattr(fd, &old) == 0;
-    if (tty) {
-        struct termios quiet = old;
-        quiet.c_lflag &= ~(tcflag_t)ECHO;
-        quiet.c_lflag |= ECHONL;
-        fputs("PIN: ", prompt);
-        fflush(prompt);
-        if (tcsetattr(fd, TCSANOW, &quiet) != 0)
-            tty = 0;
-    }
-    int ok = fgets(buf, (int)cap, in) != NULL;
-    if (tty)
-        tcsetattr(fd, TCSANOW, &old);
-    if (!ok) {
-        buf[0] = 0;
-        return -1;
-    }
-    buf[strcspn(buf, "\r\n")] = 0;
-    return 0;
-}
-
 /* The PIN is read from standard input, never from the command line, where
  * other users of the machine could see it in the process list. */
 int srv_admin_pin_set(srv_admin_cmd *c)
 {
     char pin[64] = "";
-    read_secret(c->in, c->err, pin, sizeof pin);
+    srv_admin_read_secret(c, "PIN", pin, sizeof pin);
     if (!pin[0]) {
         fprintf(c->err, "pin-set: give the PIN on standard input.\n");
         return 2;
