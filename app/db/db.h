@@ -32,7 +32,7 @@ typedef enum {
     DB_INTERNAL
 } db_rc;
 
-#define DB_SCHEMA_VERSION 7
+#define DB_SCHEMA_VERSION 8
 
 /*
  * Opens (creating if needed) the store at path and brings its schema up to
@@ -120,6 +120,9 @@ typedef struct {
     const char *activity;
     const char *context_json; /* NULL or "{}" for none */
     int agreement;            /* must be 1: the observee agreed */
+    /* NULL or "" alone; else the pair code shared with the colleague who
+     * observes the same session (model_pair_code_check) */
+    const char *pair_code;
 } db_obs_new;
 
 /* Starts a draft observation; writes its id into id_out. */

@@ -187,7 +187,12 @@ static const char step7[] =
     "  observation_id TEXT PRIMARY KEY REFERENCES observation(id) ON DELETE CASCADE,"
     "  seen_updated_at INTEGER NOT NULL) WITHOUT ROWID;";
 
-static const char *const steps[] = {step1, step2, step3, step4, step5, step6, step7};
+/* Step 8: two observers who observe one session together share a pair
+ * code (model.h); observations made before, and alone, have ''. */
+static const char step8[] =
+    "ALTER TABLE observation ADD COLUMN pair_code TEXT NOT NULL DEFAULT '';";
+
+static const char *const steps[] = {step1, step2, step3, step4, step5, step6, step7, step8};
 _Static_assert(sizeof steps / sizeof steps[0] == DB_SCHEMA_VERSION,
                "one migration step per schema version");
 

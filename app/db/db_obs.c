@@ -31,6 +31,7 @@ void db_read_obs(sqlite3_stmt *st, void *out)
     o->status = sqlite3_column_int(st, 14) ? MODEL_OBS_FINISHED : MODEL_OBS_DRAFT;
     o->revision = sqlite3_column_int(st, 15);
     o->updated_at = sqlite3_column_int64(st, 16);
+    db_col_text(st, 17, o->pair_code, sizeof o->pair_code);
 }
 
 int db_obs_get(db *d, const char *id, model_observation *out)
@@ -61,6 +62,7 @@ void db_bind_obs(sqlite3_stmt *st, const model_observation *o)
     sqlite3_bind_int(st, 15, o->status == MODEL_OBS_FINISHED ? 1 : 0);
     sqlite3_bind_int(st, 16, o->revision);
     sqlite3_bind_int64(st, 17, o->updated_at);
+    db_bind_text(st, 18, o->pair_code);
 }
 
 /* The binders below serve both the local actions here and the records sync
@@ -118,7 +120,7 @@ static int save_obs(db *d, const model_observation *o, int insert)
 {
     sqlite3_stmt *st =
         insert ? db_stmt(d, "INSERT INTO observation(" DB_OBS_COLS ") VALUES(?1, ?2, ?3, ?4, ?5,"
-                            " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)")
+                            " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)")
                : db_stmt(d, "UPDATE observation SET activity = ?10, context = ?11,"
                             " ended_at = ?14, status = ?15, revision = ?16, updated_at = ?17"
                             " WHERE id = ?1");
@@ -144,6 +146,9 @@ int db_obs_start(db *d, const db_obs_new *n, model_id id_out)
         model_id_check(n->room_id, "The room", err, sizeof err) ||
         model_text_check(n->activity ? n->activity : "", MODEL_NAME_MAX, 0, "The activity", err,
                          sizeof err))
+        return db_fail(d, DB_INVALID, "%s", err);
+    if (n->pair_code && n->pair_code[0] &&
+        model_pair_code_check(n->pair_code, "The pair code", err, sizeof err))
         return db_fail(d, DB_INVALID, "%s", err);
     if (!n->agreement)
         return db_fail(d, DB_INVALID,
@@ -204,6 +209,8 @@ int db_obs_start(db *d, const db_obs_new *n, model_id id_out)
     model_copy(o->activity, sizeof o->activity, n->activity ? n->activity : "");
     model_copy(o->context_json, sizeof o->context_json,
                n->context_json && *n->context_json ? n->context_json : "{}");
+    if (n->pair_code)
+        model_copy(o->pair_code, sizeof o->pair_code, n->pair_code);
     o->agreement = 1;
     o->started_at = o->updated_at = d->sys->now_ms(d->sys);
     o->status = MODEL_OBS_DRAFT;

@@ -207,3 +207,62 @@ int model_id_new(const plat_sys *sys, model_id out)
     *p = '\0';
     return 0;
 }
+
+/* Rejection sampling keeps every letter equally likely: a byte at or above
+ * the largest multiple of the alphabet's size is drawn again. */
+int model_pair_code_new(const plat_sys *sys, char out[MODEL_PAIR_CODE_LEN + 1])
+{
+    static const char alphabet[] = MODEL_PAIR_ALPHABET;
+    const unsigned n = sizeof alphabet - 1, limit = 256 / n * n;
+    int have = 0;
+    out[0] = '\0';
+    for (int tries = 0; have < MODEL_PAIR_CODE_LEN && tries < 64; tries++) {
+        unsigned char b[MODEL_PAIR_CODE_LEN];
+        if (sys->random(sys, b, sizeof b) != 0) {
+            out[0] = '\0';
+            return -1;
+        }
+        for (size_t i = 0; i < sizeof b && have < MODEL_PAIR_CODE_LEN; i++)
+            if (b[i] < limit)
+                out[have++] = alphabet[b[i] % n];
+    }
+    if (have < MODEL_PAIR_CODE_LEN) {
+        out[0] = '\0';
+        return -1;
+    }
+    out[have] = '\0';
+    return 0;
+}
+
+int model_pair_code_check(const char *s, const char *field, char *err, size_t errlen)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n != MODEL_PAIR_CODE_LEN)
+        return model_fail(err, errlen, "%s must be %d characters.", field, MODEL_PAIR_CODE_LEN);
+    for (size_t i = 0; i < n; i++)
+        if (!strchr(MODEL_PAIR_ALPHABET, s[i]))
+            return model_fail(err, errlen, "%s holds a character a pair code never has (%c).",
+                              field, s[i] >= 0x21 && s[i] < 0x7F ? s[i] : '?');
+    return 0;
+}
+
+int model_pair_code_read(const char *typed, char out[MODEL_PAIR_CODE_LEN + 1], char *err,
+                         size_t errlen)
+{
+    char code[MODEL_PAIR_CODE_LEN + 1];
+    size_t n = 0;
+    out[0] = '\0';
+    for (const char *p = typed ? typed : ""; *p; p++) {
+        if (*p == ' ' || *p == '-')
+            continue;
+        if (n == MODEL_PAIR_CODE_LEN)
+            return model_fail(err, errlen, "The pair code is too long: it has %d characters.",
+                              MODEL_PAIR_CODE_LEN);
+        code[n++] = *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p;
+    }
+    code[n] = '\0';
+    if (model_pair_code_check(code, "The pair code", err, errlen) != 0)
+        return -1;
+    memcpy(out, code, n + 1);
+    return 0;
+}

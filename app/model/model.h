@@ -27,6 +27,7 @@
 #define MODEL_PHRASE_MAX 120   /* one quick phrase or note prompt */
 #define MODEL_VERIFIER_MAX 128 /* an argon2id verifier string, with its NUL */
 #define MODEL_DATE_LEN 10      /* YYYY-MM-DD */
+#define MODEL_PAIR_CODE_LEN 6  /* a pair code: MODEL_PAIR_CODE_LEN of MODEL_PAIR_ALPHABET */
 
 #define MODEL_MAX_SIGNS 12
 #define MODEL_MAX_SCALE 5
@@ -193,6 +194,10 @@ typedef struct {
     model_obs_status status;
     int revision; /* 1 at start; each correction of a finished one adds 1 */
     int64_t updated_at;
+    /* Two observers who observe one session together, to see whether they
+     * see the same (calibration), give their observations the same pair
+     * code; "" when observed alone. Set when the observation starts. */
+    char pair_code[MODEL_PAIR_CODE_LEN + 1];
 } model_observation;
 
 typedef enum {
@@ -273,6 +278,23 @@ int model_focus_check(const model_focus *f, char *err, size_t errlen);
 int model_template_check(const model_template *t, char *err, size_t errlen);
 
 /* ---- identifiers ---- */
+
+/* The letters and digits of a pair code: upper case, without the ones read
+ * or heard as another (0 O Q D, 1 I L, 2 Z, 5 S, 8 B, 6 G, U V), so that a
+ * code read aloud across a room is typed right. */
+#define MODEL_PAIR_ALPHABET "ACEFHJKMNPRTWXY34679"
+
+/* Writes a new random pair code from the platform's randomness. Returns -1
+ * if the platform gave no randomness (out is then empty). */
+int model_pair_code_new(const plat_sys *sys, char out[MODEL_PAIR_CODE_LEN + 1]);
+/* Reads a pair code as a person types it: lower case is taken as upper,
+ * spaces and dashes are left out. Writes the code into out and returns 0,
+ * or -1 with a message in err (out is then empty) if it is not
+ * MODEL_PAIR_CODE_LEN characters of MODEL_PAIR_ALPHABET. */
+int model_pair_code_read(const char *typed, char out[MODEL_PAIR_CODE_LEN + 1], char *err,
+                         size_t errlen);
+/* A stored pair code: exactly MODEL_PAIR_CODE_LEN of MODEL_PAIR_ALPHABET. */
+int model_pair_code_check(const char *s, const char *field, char *err, size_t errlen);
 
 /* Writes a new random (version 4) UUID from the platform's randomness.
  * Returns -1 if the platform gave no randomness (out is then empty). */

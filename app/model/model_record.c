@@ -167,18 +167,31 @@ static json_t *obs_json(const model_observation *o, model_err *err)
             return NULL;
         }
     }
+    if (o->pair_code[0]) {
+        char msg[120];
+        if (model_pair_code_check(o->pair_code, "\"pair_code\"", msg, sizeof msg) != 0) {
+            json_decref(ctx);
+            model_err_set(err, MODEL_E_VALUE, "The observation: %s", msg);
+            return NULL;
+        }
+    }
     if (!ctx)
         return packed(NULL, MODEL_ENT_OBSERVATION, err);
-    return packed(json_pack("{s:s,s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:s,s:o,s:b,s:I,s:I,s:s,s:i,s:I}",
-                            "id", o->id, "unit_id", o->unit_id, "focus_id", o->focus_id,
-                            "focus_version", o->focus_version, "template_id", o->template_id,
-                            "template_version", o->template_version, "observer_id", o->observer_id,
-                            "observee_id", o->observee_id, "room_id", o->room_id, "activity",
-                            o->activity, "context", ctx, "agreement", o->agreement, "started_at",
-                            (json_int_t)o->started_at, "ended_at", (json_int_t)o->ended_at,
-                            "status", st, "revision", o->revision, "updated_at",
-                            (json_int_t)o->updated_at),
-                  MODEL_ENT_OBSERVATION, err);
+    json_t *j = json_pack("{s:s,s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:s,s:o,s:b,s:I,s:I,s:s,s:i,s:I}",
+                          "id", o->id, "unit_id", o->unit_id, "focus_id", o->focus_id,
+                          "focus_version", o->focus_version, "template_id", o->template_id,
+                          "template_version", o->template_version, "observer_id", o->observer_id,
+                          "observee_id", o->observee_id, "room_id", o->room_id, "activity",
+                          o->activity, "context", ctx, "agreement", o->agreement, "started_at",
+                          (json_int_t)o->started_at, "ended_at", (json_int_t)o->ended_at, "status",
+                          st, "revision", o->revision, "updated_at", (json_int_t)o->updated_at);
+    /* Written only when set, so that an observation made alone is the same
+     * text, and hashes the same, as before pairs existed. */
+    if (j && o->pair_code[0] && json_object_set_new(j, "pair_code", json_string(o->pair_code))) {
+        json_decref(j);
+        j = NULL;
+    }
+    return packed(j, MODEL_ENT_OBSERVATION, err);
 }
 
 static json_t *focus_json(const model_focus *f, model_err *err)
@@ -449,15 +462,12 @@ static int rd_context(json_t *j, model_observation *o, const char *w, model_err 
 
 static int rd_obs(json_t *j, model_observation *o, const char *w, model_err *err)
 {
-    static const char *const f[] = {"id",          "unit_id",
-                                    "focus_id",    "focus_version",
-                                    "template_id", "template_version",
-                                    "observer_id", "observee_id",
-                                    "room_id",     "activity",
-                                    "context",     "agreement",
-                                    "started_at",  "ended_at",
-                                    "status",      "revision",
-                                    "updated_at",  NULL};
+    static const char *const f[] = {
+        "id",          "unit_id",          "focus_id",    "focus_version",
+        "template_id", "template_version", "observer_id", "observee_id",
+        "room_id",     "activity",         "context",     "agreement",
+        "started_at",  "ended_at",         "status",      "revision",
+        "updated_at",  "pair_code",        NULL};
     int st;
     if (model_rd_only(j, f, w, err) || ID("id", o->id, 0) || ID("unit_id", o->unit_id, 0) ||
         ID("focus_id", o->focus_id, 0) ||
@@ -473,6 +483,16 @@ static int rd_obs(json_t *j, model_observation *o, const char *w, model_err *err
         TIME("updated_at", o->updated_at))
         return -1;
     o->status = st ? MODEL_OBS_FINISHED : MODEL_OBS_DRAFT;
+    /* Optional: absent is an observation made alone; present, it is a code
+     * (never ""), so that each observation has one canonical text. */
+    o->pair_code[0] = '\0';
+    if (json_object_get(j, "pair_code")) {
+        char msg[120];
+        if (T("pair_code", o->pair_code, 0, 0))
+            return -1;
+        if (model_pair_code_check(o->pair_code, "\"pair_code\"", msg, sizeof msg) != 0)
+            return model_err_set(err, MODEL_E_VALUE, "%s: %s", w, msg);
+    }
     if (!o->agreement)
         return model_err_set(err, MODEL_E_VALUE,
                              "%s: an observation needs the observee's agreement.", w);

@@ -304,6 +304,45 @@ static void test_start_refusals(void **state)
     assert_int_equal(dbfix_count(f->path, "outbox"), 0);
 }
 
+/* A paired observation keeps its pair code in the store and in the record
+ * it queues for the server; one made alone queues no pair code at all, and
+ * a code a person could not have been shown is refused. */
+static void test_paired_start(void **state)
+{
+    dbfix *f = *state;
+    model_id obs, alone;
+    db_obs_new n = {.unit_id = DEMO_UNIT_ID,
+                    .focus_id = FIX_FOCUS,
+                    .observer_id = FIX_PEER_A,
+                    .observee_id = FIX_PEER_B,
+                    .room_id = FIX_ROOM,
+                    .activity = "Samling",
+                    .agreement = 1,
+                    .pair_code = "K7MO3R"};
+    assert_int_equal(db_obs_start(f->d, &n, obs), DB_INVALID);
+    assert_non_null(strstr(db_errmsg(f->d), "pair code"));
+    assert_int_equal(dbfix_count(f->path, "observation"), 0);
+    n.pair_code = "K7MX3R";
+    assert_int_equal(db_obs_start(f->d, &n, obs), DB_OK);
+    model_observation o;
+    assert_int_equal(db_obs_get(f->d, obs, &o), DB_OK);
+    assert_string_equal(o.pair_code, "K7MX3R");
+    assert_int_equal(dbfix_count(f->path, "outbox WHERE entity = 'observation' AND"
+                                          " json_extract(payload, '$.pair_code') = 'K7MX3R'"),
+                     1);
+    /* A finished one keeps its code. */
+    assert_int_equal(db_obs_finish(f->d, obs, FIX_PEER_A), DB_OK);
+    assert_int_equal(db_obs_get(f->d, obs, &o), DB_OK);
+    assert_string_equal(o.pair_code, "K7MX3R");
+    n.pair_code = NULL;
+    assert_int_equal(db_obs_start(f->d, &n, alone), DB_OK);
+    assert_int_equal(db_obs_get(f->d, alone, &o), DB_OK);
+    assert_string_equal(o.pair_code, "");
+    assert_int_equal(dbfix_count(f->path, "outbox WHERE entity = 'observation' AND"
+                                          " payload LIKE '%pair_code%'"),
+                     2);
+}
+
 /* If the outbox entry cannot be written, the change it belongs to is not
  * written either: here the second identifier (the change id) fails. */
 static void test_outbox_is_same_transaction(void **state)
@@ -473,6 +512,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_template_and_focus_versions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_observation_flow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_paired_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outbox_is_same_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outbox_ack_and_pending, setup, teardown),
         cmocka_unit_test_setup_teardown(test_visibility_and_paging, setup, teardown),

@@ -143,6 +143,37 @@ static void test_from_version_2(void **state)
     db_close(d);
 }
 
+/* Version 7 had no pair codes: an observation stored then reads as one
+ * made alone, and its queued record is the same text as before. */
+static void test_from_version_7(void **state)
+{
+    (void)state;
+    db *d;
+    char err[256];
+    assert_int_equal(db_open_at(path, sys, 7, &d), DB_OK);
+    assert_int_equal(demo_load(d, err, sizeof err), DB_OK);
+    model_id obs;
+    db_obs_new n = {.unit_id = DEMO_UNIT_ID,
+                    .focus_id = FIX_FOCUS,
+                    .observer_id = FIX_PEER_A,
+                    .observee_id = FIX_PEER_B,
+                    .room_id = FIX_ROOM,
+                    .activity = "Samling",
+                    .agreement = 1};
+    db_close(d);
+    assert_int_equal(dbfix_count(path, "pragma_table_info('observation') WHERE name = 'pair_code'"),
+                     0);
+    assert_int_equal(db_open(path, sys, &d), DB_OK);
+    assert_int_equal(db_schema_version(d), DB_SCHEMA_VERSION);
+    assert_int_equal(db_obs_start(d, &n, obs), DB_OK);
+    model_observation o;
+    assert_int_equal(db_obs_get(d, obs, &o), DB_OK);
+    assert_string_equal(o.pair_code, "");
+    db_close(d);
+    assert_int_equal(dbfix_count(path, "observation WHERE pair_code = ''"), 1);
+    assert_int_equal(dbfix_count(path, "outbox WHERE payload LIKE '%pair_code%'"), 0);
+}
+
 /* The file and its write-ahead log are the app user's alone, also when an
  * older file was made with wider rights. */
 static void test_file_is_private(void **state)
@@ -181,6 +212,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_from_empty_to_current, setup, teardown),
         cmocka_unit_test_setup_teardown(test_from_version_1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_from_version_2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_from_version_7, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_step_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_is_private, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_target_version, setup, teardown),

@@ -99,6 +99,47 @@ static void test_ids_are_v4_and_distinct(void **state)
     plat_fake_free(NULL);
 }
 
+/* A new pair code is six characters of the alphabet without look-alikes;
+ * what a person types is read case-blind without spaces and dashes, and a
+ * look-alike (O for 0, I for 1), a short or a long code is refused. */
+static void test_pair_codes(void **state)
+{
+    (void)state;
+    plat_sys *sys = plat_fake_new(0, 7);
+    char a[MODEL_PAIR_CODE_LEN + 1], b[MODEL_PAIR_CODE_LEN + 1];
+    int seen[256] = {0};
+    for (int i = 0; i < 200; i++) {
+        assert_int_equal(model_pair_code_new(sys, a), 0);
+        assert_int_equal(strlen(a), MODEL_PAIR_CODE_LEN);
+        assert_int_equal(model_pair_code_check(a, "code", err, sizeof err), 0);
+        for (const char *p = a; *p; p++)
+            seen[(unsigned char)*p]++;
+    }
+    /* 1,200 letters from 20: each letter shows up. */
+    for (const char *p = MODEL_PAIR_ALPHABET; *p; p++)
+        assert_true(seen[(unsigned char)*p] > 0);
+    for (const char *p = "0O1IL2Z5S8BGDQUV"; *p; p++)
+        assert_int_equal(seen[(unsigned char)*p], 0);
+    assert_int_equal(model_pair_code_new(sys, b), 0);
+    assert_string_not_equal(a, b);
+    plat_fake_fail_random(sys, 0, 1);
+    assert_int_equal(model_pair_code_new(sys, a), -1);
+    assert_string_equal(a, "");
+    plat_fake_free(sys);
+
+    assert_int_equal(model_pair_code_read(" k7m-x3r ", a, err, sizeof err), 0);
+    assert_string_equal(a, "K7MX3R");
+    assert_int_equal(model_pair_code_read("K7M X3R", a, err, sizeof err), 0);
+    assert_string_equal(a, "K7MX3R");
+    static const char *const bad[] = {"", "K7MX3", "K7MX3RA", "K7MO3R", "K7MX1R", "K7MX\xC3\xB8R"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        strcpy(a, "XXXXXX");
+        assert_int_equal(model_pair_code_read(bad[i], a, err, sizeof err), -1);
+        assert_string_equal(a, "");
+        assert_non_null(strstr(err, "pair code"));
+    }
+}
+
 #define TPL_HEAD                                                                                   \
     "{\"id\":\"0b11c000-0000-4000-8000-000000000031\",\"unit_id\":\"0b11c000-0000-4000-8000-000000000001\",\"version\":1,\"name\":\"Samling\","
 static const char good_tpl[] = TPL_HEAD
@@ -320,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_text_refuses_controls_and_length),
         cmocka_unit_test(test_keys_ids_dates),
         cmocka_unit_test(test_ids_are_v4_and_distinct),
+        cmocka_unit_test(test_pair_codes),
         cmocka_unit_test(test_template_parses_and_round_trips),
         cmocka_unit_test(test_template_refuses_bad_documents),
         cmocka_unit_test(test_template_texts),

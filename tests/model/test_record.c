@@ -65,6 +65,64 @@ static void test_bad_context_is_refused_by_name(void **state)
     free(r);
 }
 
+/* The text of an observation made alone, as it was before pairs existed:
+ * an unpaired record must stay byte for byte this, since the server and
+ * the outbox hash it. */
+#define ALONE_TEXT                                                                                 \
+    "{\"id\":\"" ID1 "\",\"unit_id\":\"" ID2 "\",\"focus_id\":\"" ID3 "\",\"focus_version\":1,"    \
+    "\"template_id\":\"" ID3 "\",\"template_version\":1,\"observer_id\":\"" ID1 "\","              \
+    "\"observee_id\":\"" ID2 "\",\"room_id\":\"\",\"activity\":\"\",\"context\":{},"               \
+    "\"agreement\":true,\"started_at\":1790000000000,\"ended_at\":0,\"status\":\"draft\","         \
+    "\"revision\":1,\"updated_at\":1790000000000}"
+
+/* A pair code is written only when set, read when present, and refused
+ * when empty or holding a character a code never has; a record without it
+ * reads as an observation made alone. */
+static void test_pair_code_only_when_set(void **state)
+{
+    (void)state;
+    model_record *r = malloc(sizeof *r), *back = malloc(sizeof *back);
+    assert_non_null(r);
+    assert_non_null(back);
+    make_obs(r, "");
+    char *s = model_record_text(r, NULL);
+    assert_string_equal(s, ALONE_TEXT);
+    assert_int_equal(model_record_parse(MODEL_ENT_OBSERVATION, s, back, NULL), 0);
+    assert_string_equal(back->u.obs.pair_code, "");
+    free(s);
+
+    strcpy(r->u.obs.pair_code, "K7MX3R");
+    s = model_record_text(r, NULL);
+    assert_non_null(s);
+    assert_non_null(strstr(s, ",\"pair_code\":\"K7MX3R\"}"));
+    assert_int_equal(model_record_parse(MODEL_ENT_OBSERVATION, s, back, NULL), 0);
+    assert_string_equal(back->u.obs.pair_code, "K7MX3R");
+    char *again = model_record_text(back, NULL);
+    assert_string_equal(again, s);
+    free(again);
+    free(s);
+
+    static const char *const bad[] = {"\"\"",       "\"K7MX3\"", "\"K7MX3RA\"", "\"k7mx3r\"",
+                                      "\"K7MO3R\"", "7",         "null"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[1024];
+        snprintf(text, sizeof text, "%.*s,\"pair_code\":%s}", (int)strlen(ALONE_TEXT) - 1,
+                 ALONE_TEXT, bad[i]);
+        model_err e = {0, ""};
+        if (model_record_parse(MODEL_ENT_OBSERVATION, text, back, &e) == 0)
+            fail_msg("accepted %s", bad[i]);
+        if (!strstr(e.msg, "pair_code"))
+            fail_msg("%s: %s", bad[i], e.msg);
+    }
+    /* Nor is one written that a reader would refuse. */
+    strcpy(r->u.obs.pair_code, "K7MO3R");
+    model_err e = {0, ""};
+    assert_null(model_record_text(r, &e));
+    assert_non_null(strstr(e.msg, "pair_code"));
+    free(back);
+    free(r);
+}
+
 /* An enum with no word is refused, not written as another word. */
 static void test_enum_out_of_range_is_refused(void **state)
 {
@@ -188,6 +246,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_context_is_refused_by_name),
         cmocka_unit_test(test_enum_out_of_range_is_refused),
+        cmocka_unit_test(test_pair_code_only_when_set),
         cmocka_unit_test(test_reader_codes_name_the_field),
         cmocka_unit_test(test_fields_of_a_record),
     };
