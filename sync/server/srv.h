@@ -168,8 +168,20 @@ typedef struct {
     char value[512];
 } srv_web_header;
 
-/* The answer: status, a body the server frees (free()) after sending (NULL
- * for none; binary allowed, len bytes), its type, and extra headers. */
+/*
+ * The answer: status, a body the server frees (free()) after sending (NULL
+ * for none; binary allowed, len bytes), its type, and extra headers.
+ *
+ * Or, for an answer too large to hold (an export), a streamed body in
+ * place of body: produce writes the next chunk of at most cap bytes into
+ * buf and returns its length, 0 at the end, or -1 on an error (the
+ * connection is then cut, so that a partial file is never taken for a
+ * whole one). The server calls it until the end, as the client takes the
+ * bytes, and then calls produce_free(produce_ctx) exactly once, also when
+ * the client went away or produce was never called. The database
+ * connection the handler was given stays the producer's until
+ * produce_free has returned; the server takes it back after.
+ */
 typedef struct {
     int status;
     char *body;
@@ -177,13 +189,16 @@ typedef struct {
     char content_type[64];
     int n_headers;
     srv_web_header headers[SRV_WEB_HEADERS_MAX];
+    long (*produce)(void *ctx, char *buf, size_t cap);
+    void (*produce_free)(void *ctx);
+    void *produce_ctx;
 } srv_web_response;
 
 /*
  * The web side: handle answers one request on a pooled database connection
  * (pg may be NULL when the pool is exhausted: the handler says "busy"),
- * filling *out; it must not keep pg or any request string. Called on many
- * threads at once.
+ * filling *out; it must not keep any request string, nor pg unless it
+ * answers with a producer (above). Called on many threads at once.
  */
 typedef struct srv_web {
     void (*handle)(struct srv_web *w, PGconn *pg, const srv_web_request *rq, srv_web_response *out);
@@ -191,8 +206,11 @@ typedef struct srv_web {
 
 /* Answers one complete web request without any network, as the HTTP layer
  * does (the per-address limit, method and size, then the web side on a
- * pooled connection), for tests and fuzzing. Returns out->status; the
- * caller frees out->body. */
+ * pooled connection), for tests and fuzzing. A streamed answer is driven
+ * here with the same producer, in chunks of the size the HTTP layer uses,
+ * and gathered into out->body (out->produce is NULL on return); a
+ * producer's error makes the status 500. Returns out->status; the caller
+ * frees out->body. */
 int srv_web_handle(srv *s, const srv_web_request *rq, srv_web_response *out);
 
 /* Adds a header to an answer; -1 when full or too long (nothing added). */

@@ -356,6 +356,48 @@ static int web_early(srv *s, const char *addr, const char *method, unsigned long
     return 0;
 }
 
+/* The chunk a streamed answer is asked for at a time: well under the
+ * connection's memory limit, which libmicrohttpd takes its buffer from. */
+#define STREAM_CHUNK (16 * 1024)
+
+/* Drives a producer to its end into out->body, as the in-process path
+ * does; the producer's error, or memory running out, makes it a 500. */
+static void web_drain(srv_web_response *out)
+{
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int bad = 0;
+    for (;;) {
+        if (cap - len < STREAM_CHUNK) {
+            size_t ncap = cap ? cap * 2 : 4 * STREAM_CHUNK;
+            char *nb = realloc(buf, ncap);
+            if (!nb) {
+                bad = 1;
+                break;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        long n = out->produce(out->produce_ctx, buf + len, STREAM_CHUNK);
+        if (n < 0 || n > STREAM_CHUNK) {
+            bad = 1;
+            break;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    out->produce_free(out->produce_ctx);
+    out->produce = NULL;
+    out->produce_free = NULL;
+    out->produce_ctx = NULL;
+    free(out->body);
+    out->body = buf;
+    out->len = len;
+    if (bad)
+        out->status = 500;
+}
+
 int srv_web_handle(srv *s, const srv_web_request *rq, srv_web_response *out)
 {
     memset(out, 0, sizeof *out);
@@ -367,6 +409,8 @@ int srv_web_handle(srv *s, const srv_web_request *rq, srv_web_response *out)
         return out->status;
     PGconn *pg = pool_get(s);
     s->cfg.web->handle(s->cfg.web, pg, rq, out);
+    if (out->produce)
+        web_drain(out);
     if (pg)
         pool_put(s, pg);
     if (!out->status)
@@ -374,14 +418,69 @@ int srv_web_handle(srv *s, const srv_web_request *rq, srv_web_response *out)
     return out->status;
 }
 
-static enum MHD_Result send_web(struct MHD_Connection *c, req *rq, srv_web_response *a)
+/* A streamed answer on its way: the producer and the pooled connection it
+ * reads from, given back when libmicrohttpd lets go of the answer. */
+typedef struct {
+    srv *s;
+    PGconn *pg;
+    long (*produce)(void *ctx, char *buf, size_t cap);
+    void (*produce_free)(void *ctx);
+    void *ctx;
+} stream;
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    stream *st = cls;
+    long n = st->produce(st->ctx, buf, max);
+    if (n < 0 || (size_t)n > max)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+    stream *st = cls;
+    st->produce_free(st->ctx);
+    if (st->pg)
+        pool_put(st->s, st->pg);
+    free(st);
+}
+
+/*
+ * Queues a web answer. A streamed one takes over pg (given back in
+ * stream_free, or here when the answer cannot be made); otherwise the
+ * caller still holds pg.
+ */
+static enum MHD_Result send_web(struct MHD_Connection *c, req *rq, srv_web_response *a, srv *s,
+                                PGconn **pg)
 {
     char *body = a->body;
     a->body = NULL;
-    struct MHD_Response *r = body ? MHD_create_response_from_buffer(a->len, body,
-                                                                    MHD_RESPMEM_MUST_FREE)
-                                  : MHD_create_response_from_buffer(0, (void *)"",
-                                                                    MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r;
+    if (a->produce) {
+        stream *st = malloc(sizeof *st);
+        r = NULL;
+        if (st) {
+            *st = (stream){s, pg ? *pg : NULL, a->produce, a->produce_free, a->produce_ctx};
+            r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_CHUNK, stream_read, st,
+                                                  stream_free);
+            if (r && pg)
+                *pg = NULL;
+            if (!r)
+                free(st);
+        }
+        if (!r)
+            a->produce_free(a->produce_ctx);
+        a->produce = NULL;
+        free(body);
+        body = NULL;
+        if (!r)
+            return MHD_NO;
+    } else {
+        r = body ? MHD_create_response_from_buffer(a->len, body, MHD_RESPMEM_MUST_FREE)
+                 : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    }
     if (!r) {
         free(body);
         return MHD_NO;
@@ -532,7 +631,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 web_text(&wa, 414, "The address is too long.\n");
             if (rq->long_uri || web_early(s, rq->addr, method, declared, &wa)) {
                 rq->answered = 1;
-                return send_web(c, rq, &wa);
+                return send_web(c, rq, &wa, s, NULL);
             }
             return MHD_YES;
         }
@@ -554,7 +653,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             rq->answered = 1;
             *upload_size = 0;
             web_text(&wa, 413, "The form is too large.\n");
-            send_web(c, rq, &wa);
+            send_web(c, rq, &wa, s, NULL);
             return MHD_NO;
         }
         if (rq->len + *upload_size > PROTO_BODY_MAX) {
@@ -590,9 +689,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         PGconn *pg = pool_get(s);
         memset(&wa, 0, sizeof wa);
         s->cfg.web->handle(s->cfg.web, pg, &wr, &wa);
+        enum MHD_Result ok = send_web(c, rq, &wa, s, &pg);
         if (pg)
             pool_put(s, pg);
-        return send_web(c, rq, &wa);
+        return ok;
     }
     fill_request(c, url, method, rq, &sr);
     late(s, &sr, &a);
