@@ -700,6 +700,26 @@ static void tools_pane(scr_app *a, ui_rect pane)
     }
 }
 
+/* A paired observation shows its pair code under the head the whole time,
+ * large and in two groups of three, so that the first observer can read it
+ * aloud across the room and the second can check they typed it right. */
+static void pair_band(scr_app *a, ui_rect *body)
+{
+    ui_ctx *u = a->ui;
+    ui_rect band = ui_cut_top(body, ui_dp(u, 56));
+    ui_fill(u, band, UI_SOFT, 0);
+    ui_rect in = ui_inset(band, ui_dp(u, 8));
+    const char *lab = T("Pair code");
+    ui_rect l = ui_cut_left(&in, ui_measure(u, PLAT_FONT_BOLD, lab) + ui_dp(u, 16));
+    ui_label(u, l, PLAT_FONT_BOLD, UI_MUTED, lab, UI_LEFT);
+    const char *c = a->s.cur.obs.pair_code;
+    const char *code = ui_fmt(u, "%.3s %s", c, c + (strlen(c) > 3 ? 3 : strlen(c)));
+    ui_rect k = ui_cut_left(&in, ui_measure(u, PLAT_FONT_TITLE, code) + ui_dp(u, 24));
+    ui_label(u, k, PLAT_FONT_TITLE, UI_TEXT, code, UI_LEFT);
+    ui_label(u, in, PLAT_FONT_BODY, UI_MUTED, T("Your colleague types this code when starting"),
+             UI_LEFT);
+}
+
 void scr_observe_frame(scr_app *a, ui_rect screen)
 {
     ui_ctx *u = a->ui;
@@ -738,6 +758,8 @@ void scr_observe_frame(scr_app *a, ui_rect screen)
              ui_fmt(u, "%s  \xC2\xB7  %s  \xC2\xB7  %s", a->s.cur.observee, a->s.cur.room,
                     a->s.cur.obs.activity),
              UI_LEFT);
+    if (a->s.cur.obs.pair_code[0])
+        pair_band(a, &body);
     /* The actions a thumb reaches: undo, note, finish. */
     ui_rect bottom = ui_cut_bottom(&body, ui_dp(u, 88));
     ui_fill(u, bottom, UI_SURFACE, 0);

@@ -139,7 +139,14 @@ typedef struct {
     char ctx_text[MODEL_MAX_CONTEXT][MODEL_NAME_MAX + 1]; /* short texts */
     model_template tmpl;
     int have_tmpl;
+    /* Observing together with a colleague: SCR_PAIR_*; the code typed. */
+    int pair;
+    char pair_typed[24];
 } scr_start_state;
+
+/* How a new observation is made: alone, as the first of a pair (this tablet
+ * makes the code and shows it), or as the second (the code is typed). */
+enum { SCR_PAIR_ALONE = 0, SCR_PAIR_SHOW = 1, SCR_PAIR_JOIN = 2 };
 
 /* Observe: the note being typed and the interval prompts skipped. */
 typedef struct {

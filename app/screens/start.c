@@ -40,6 +40,8 @@ void scr_start_enter(scr_app *a)
     a->s.start.activity[0] = 0;
     a->s.start.agreement = 0;
     a->s.start.have_tmpl = 0;
+    a->s.start.pair = SCR_PAIR_ALONE;
+    a->s.start.pair_typed[0] = 0;
     memset(a->s.start.ctx, 0, sizeof a->s.start.ctx);
     memset(a->s.start.ctx_text, 0, sizeof a->s.start.ctx_text);
     a->s.nrooms = 0;
@@ -171,6 +173,34 @@ static int chips(scr_app *a, ui_rect view, int *y, const char *idname, const cha
     return hit;
 }
 
+/* Observing together with a colleague, so that the office can show how far
+ * the two see the same: the first tablet makes a code when the observation
+ * starts and shows it; the colleague chooses "I have a code" and types it. */
+static void pair_section(scr_app *a, ui_rect col, int *y)
+{
+    ui_ctx *u = a->ui;
+    section_title(a, col, y, T("Together with a colleague?"));
+    const char *ways[] = {T("No, alone"), T("Yes, I show a code"), T("Yes, I have a code")};
+    int hit = chips(a, col, y, "start.pair", ways, 3, a->s.start.pair);
+    if (hit >= 0)
+        a->s.start.pair = hit;
+    if (a->s.start.pair == SCR_PAIR_SHOW) {
+        const char *how = T("When you start, a pair code is shown. Your colleague types it when "
+                            "starting on their tablet, so that your two observations can be "
+                            "compared.");
+        int h = ui_wrap(u, ui_r(0, 0, col.w, 0), PLAT_FONT_BODY, UI_MUTED, how, 0);
+        ui_wrap(u, ui_r(col.x, *y, col.w, h), PLAT_FONT_BODY, UI_MUTED, how, 1);
+        *y += h + ui_dp(u, 20);
+    } else if (a->s.start.pair == SCR_PAIR_JOIN) {
+        int r = ui_field(u, ui_ids("start.paircode"), ui_r(col.x, *y, col.w, ui_dp(u, 56)),
+                         a->s.start.pair_typed, sizeof a->s.start.pair_typed,
+                         T("Pair code from your colleague"), 0);
+        if (r & UI_SUBMIT)
+            u->focus = 0;
+        *y += ui_dp(u, 76);
+    }
+}
+
 static void do_start(scr_app *a)
 {
     char ctx[MODEL_CONTEXT_JSON_MAX];
@@ -185,6 +215,16 @@ static void do_start(scr_app *a)
     o.activity = scr_activity_stored(a, a->s.start.activity);
     o.context_json = ctx;
     o.agreement = a->s.start.agreement;
+    char code[MODEL_PAIR_CODE_LEN + 1] = "";
+    if (a->s.start.pair == SCR_PAIR_SHOW && model_pair_code_new(a->sys, code) != 0) {
+        snprintf(a->s.err, sizeof a->s.err, "%s",
+                 T("The tablet gave no random numbers for a pair code; try again."));
+        return;
+    }
+    if (a->s.start.pair == SCR_PAIR_JOIN &&
+        model_pair_code_read(a->s.start.pair_typed, code, NULL, 0) != 0)
+        return; /* the button says what is wrong and is not offered */
+    o.pair_code = code;
     model_id id;
     int rc = db_obs_start(a->db, &o, id);
     if (rc != DB_OK) {
@@ -216,6 +256,7 @@ void scr_start_frame(scr_app *a, ui_rect screen)
         return;
     }
     const char *missing = NULL;
+    char code[MODEL_PAIR_CODE_LEN + 1];
     if (a->s.start.focus < 0)
         missing = T("Choose a learning focus");
     else if (a->s.start.observee < 0)
@@ -224,6 +265,11 @@ void scr_start_frame(scr_app *a, ui_rect screen)
         missing = T("Choose the room or group");
     else if (!a->s.start.activity[0])
         missing = T("Write or choose the activity");
+    else if (a->s.start.pair == SCR_PAIR_JOIN && !a->s.start.pair_typed[0])
+        missing = T("Type the pair code");
+    else if (a->s.start.pair == SCR_PAIR_JOIN &&
+             model_pair_code_read(a->s.start.pair_typed, code, NULL, 0) != 0)
+        missing = T("Check the pair code: 6 letters and digits");
     else if (!a->s.start.agreement)
         missing = T("Confirm the agreement");
     if (missing) {
@@ -357,6 +403,8 @@ void scr_start_frame(scr_app *a, ui_rect screen)
         }
         y += ui_dp(u, 10);
     }
+
+    pair_section(a, col, &y);
 
     section_title(a, col, &y, T("Agreement"));
     ui_toggle(u, ui_ids("start.agree"), ui_r(col.x, y, col.w, ui_dp(u, 72)),
