@@ -354,6 +354,56 @@ void off_focus_edit(off_ctx *c);
 void off_focus_edit_post(off_ctx *c);
 void off_focus_retire(off_ctx *c);
 
+/* ---- charts (off_svg.c) ---- */
+
+/*
+ * A chart drawn on the server as inline SVG, always with its <title> and
+ * <desc> and, beside it, a table of the same numbers, so that it reads
+ * without sight, prints sharp and says what each figure rests on. Rows of
+ * the table are the series, columns the categories (periods).
+ */
+#define OFF_CHART_SERIES_MAX 12
+#define OFF_CHART_POINTS_MAX 24
+
+typedef enum { OFF_CHART_BARS = 0, OFF_CHART_LINES = 1 } off_chart_kind;
+
+/* One figure: its value (drawn when has), how the table writes it, what it
+ * rests on, where it leads (a path made by the program, its parts escaped
+ * for a URL; "" for none), and its red/yellow/green (a model_sign_color, or
+ * -1 for a figure without one). */
+typedef struct {
+    int has;
+    double v;
+    char text[48];
+    char note[96];
+    char href[480];
+    int rag;
+} off_chart_cell;
+
+/* Texts are translated texts (escaped by the writer); y_max 0 takes the
+ * largest value. Marks lines across the chart at marks[] (the thresholds),
+ * each with its label. Allocate with calloc (it is large). */
+typedef struct {
+    off_chart_kind kind;
+    const char *id; /* unique on the page: the ids of title and desc */
+    const char *title, *desc, *cat_head, *y_label;
+    double y_max;
+    int n_cats, n_series, n_marks;
+    const char *cats[OFF_CHART_POINTS_MAX];
+    const char *series[OFF_CHART_SERIES_MAX];
+    double marks[2];
+    const char *mark_labels[2];
+    off_chart_cell cell[OFF_CHART_SERIES_MAX][OFF_CHART_POINTS_MAX];
+} off_chart;
+
+/* Writes the chart and its table into c->body as one <figure>. */
+void off_chart_write(off_ctx *c, const off_chart *ch);
+/* A red/yellow/green told with a mark and a word as well as a colour
+ * (color: a model_sign_color). */
+void off_rag_write(off_ctx *c, int color);
+/* A number with one decimal in the request's language ("2,4" in Danish). */
+void off_decimal(const off_ctx *c, double v, char *out, size_t cap);
+
 /* ---- static files (off_static.c) ---- */
 
 off_static *off_static_load(const char *dir, char *err, size_t errlen);
