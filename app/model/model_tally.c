@@ -89,7 +89,11 @@ void model_tally_add(model_tally *t, const model_template *tmpl, const model_eve
         if ((i = item_index(tmpl->counters, tmpl->n_counters, e->key)) >= 0)
             t->counts[i]++;
         break;
-    case MODEL_EV_SAMPLE: t->samples++; break;
+    case MODEL_EV_SAMPLE:
+        t->samples++;
+        if ((i = item_index(tmpl->interval_options, tmpl->n_interval_options, e->key)) >= 0)
+            t->sample_counts[i]++;
+        break;
     case MODEL_EV_STATE_START:
         if ((i = item_index(tmpl->states, tmpl->n_states, e->key)) >= 0 && !t->running[i]) {
             t->running[i] = 1;

@@ -68,9 +68,10 @@ model_sign_color model_sign_color_of(const model_template *t, const int at_level
 typedef struct {
     int counts[MODEL_MAX_COUNTERS];
     int samples;
-    int running[MODEL_MAX_STATES];         /* 1 if the state is on */
-    int64_t state_ms[MODEL_MAX_STATES];    /* closed time, without the open part */
-    int64_t state_since[MODEL_MAX_STATES]; /* when a running state started */
+    int sample_counts[MODEL_MAX_INTERVAL_OPTIONS]; /* samples per option of the template */
+    int running[MODEL_MAX_STATES];                 /* 1 if the state is on */
+    int64_t state_ms[MODEL_MAX_STATES];            /* closed time, without the open part */
+    int64_t state_since[MODEL_MAX_STATES];         /* when a running state started */
 } model_tally;
 
 /* Adds one event that is not undone; start with a zeroed tally and add

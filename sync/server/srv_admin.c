@@ -174,6 +174,11 @@ static const command commands[] = {
      "  export --unit UNIT --format csv|json [--out FILE]\n"},
     {"retention-run", srv_admin_retention_run, B(UNIT), 0, 0,
      "  retention-run [--unit UNIT]       delete observations past the retention period\n"},
+    {"facts-rebuild", srv_admin_facts_rebuild, B(UNIT), 0, 0,
+     "  facts-rebuild [--unit UNIT]       make the office's figures again from the records\n"
+     "                                    (tablets keep syncing meanwhile)\n"},
+    {"facts-check", srv_admin_facts_check, 0, 0, 0,
+     "  facts-check                       compare the office's monthly sums with a recount\n"},
     {"person-export", srv_admin_person_export, B(PERSON) | B(OUT), B(PERSON), 0,
      "  person-export --person PERSON [--out FILE]   everything held about one person\n"},
     {"person-delete", srv_admin_person_delete, B(PERSON), B(PERSON), 0,

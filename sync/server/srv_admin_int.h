@@ -168,6 +168,9 @@ int srv_admin_device_revoke(srv_admin_cmd *c);
 int srv_admin_conflict_list(srv_admin_cmd *c);
 int srv_admin_export(srv_admin_cmd *c);
 int srv_admin_retention_run(srv_admin_cmd *c);
+/* srv_admin_facts.c */
+int srv_admin_facts_rebuild(srv_admin_cmd *c);
+int srv_admin_facts_check(srv_admin_cmd *c);
 int srv_admin_person_export(srv_admin_cmd *c);
 int srv_admin_person_delete(srv_admin_cmd *c);
 int srv_admin_audit_list(srv_admin_cmd *c);

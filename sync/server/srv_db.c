@@ -3,6 +3,7 @@
  * libpq. Identifiers are stored as text (the codec has already checked them),
  * records as the canonical JSON the codec writes.
  */
+#include "srv_facts.h"
 #include "srv_int.h"
 
 #include <sodium.h>
@@ -126,6 +127,66 @@ static const char *const migrations[] = {
     "ALTER TABLE people ADD COLUMN room_id text REFERENCES rooms(id);"
     "ALTER TABLE focuses ADD COLUMN retired_at timestamptz;"
     "ALTER TABLE templates ADD COLUMN retired_at timestamptz;",
+    /* 5: what the office reads. Observations are kept as the records the
+     * tablets sent (items); the office asks questions across thousands of
+     * them, so each observation's figures are kept once more as rows
+     * (fact_obs and its parts: counts, state times, ratings), and per unit,
+     * focus and calendar month as sums (roll_month*). srv_facts.c makes
+     * both from items, inside every push and deletion, with the tablet's
+     * own rules; they are never written any other way, and can be made
+     * again from items at any time (admin facts-rebuild). The month is the
+     * start's month in Danish time. Rollups count finished observations.
+     * focus_steps: the next steps a team agreed for a focus. */
+    "CREATE TABLE fact_obs ("
+    "  observation_id text PRIMARY KEY, unit_id text NOT NULL, focus_id text NOT NULL,"
+    "  focus_version int NOT NULL, template_id text NOT NULL, template_version int NOT NULL,"
+    "  observer_id text NOT NULL, observee_id text NOT NULL, room_id text NOT NULL,"
+    "  activity text NOT NULL, context jsonb NOT NULL,"
+    "  status text NOT NULL CHECK (status IN ('draft','finished')),"
+    "  started_at timestamptz NOT NULL, ended_at timestamptz, month date NOT NULL,"
+    "  duration_ms bigint NOT NULL, revision int NOT NULL, n_events int NOT NULL,"
+    "  n_undone int NOT NULL, n_notes int NOT NULL, n_ratings int NOT NULL,"
+    "  feedback_given boolean NOT NULL, reflection_written boolean NOT NULL,"
+    "  n_conflicts int NOT NULL, pair_code text NOT NULL DEFAULT '',"
+    "  updated_at timestamptz NOT NULL);"
+    "CREATE INDEX fact_obs_unit ON fact_obs (unit_id, started_at);"
+    "CREATE INDEX fact_obs_focus ON fact_obs (focus_id, started_at);"
+    "CREATE INDEX fact_obs_observer ON fact_obs (observer_id);"
+    "CREATE INDEX fact_obs_observee ON fact_obs (observee_id);"
+    "CREATE INDEX fact_obs_pair ON fact_obs (unit_id, pair_code) WHERE pair_code <> '';"
+    "CREATE TABLE fact_obs_count ("
+    "  observation_id text NOT NULL REFERENCES fact_obs ON DELETE CASCADE,"
+    "  kind text NOT NULL CHECK (kind IN ('count','sample')), key text NOT NULL,"
+    "  n int NOT NULL, PRIMARY KEY (observation_id, kind, key));"
+    "CREATE TABLE fact_obs_state ("
+    "  observation_id text NOT NULL REFERENCES fact_obs ON DELETE CASCADE,"
+    "  key text NOT NULL, ms bigint NOT NULL, PRIMARY KEY (observation_id, key));"
+    "CREATE TABLE fact_obs_rating ("
+    "  observation_id text NOT NULL REFERENCES fact_obs ON DELETE CASCADE,"
+    "  sign_id text NOT NULL, level int NOT NULL CHECK (level >= 0), n_scale int NOT NULL,"
+    "  PRIMARY KEY (observation_id, sign_id));"
+    "CREATE INDEX fact_obs_rating_sign ON fact_obs_rating (sign_id);"
+    "CREATE TABLE roll_month ("
+    "  unit_id text NOT NULL, focus_id text NOT NULL, month date NOT NULL,"
+    "  n_obs int NOT NULL, n_feedback int NOT NULL, n_reflection int NOT NULL,"
+    "  duration_ms bigint NOT NULL, PRIMARY KEY (unit_id, focus_id, month));"
+    "CREATE INDEX roll_month_focus ON roll_month (focus_id, month);"
+    "CREATE TABLE roll_month_count ("
+    "  unit_id text NOT NULL, focus_id text NOT NULL, month date NOT NULL,"
+    "  kind text NOT NULL, key text NOT NULL, n bigint NOT NULL,"
+    "  PRIMARY KEY (unit_id, focus_id, month, kind, key));"
+    "CREATE INDEX roll_month_count_focus ON roll_month_count (focus_id, month);"
+    "CREATE TABLE roll_month_sign ("
+    "  unit_id text NOT NULL, focus_id text NOT NULL, month date NOT NULL,"
+    "  sign_id text NOT NULL, n_scale int NOT NULL, n0 int NOT NULL, n1 int NOT NULL,"
+    "  n2 int NOT NULL, n3 int NOT NULL, n4 int NOT NULL,"
+    "  PRIMARY KEY (unit_id, focus_id, month, sign_id, n_scale));"
+    "CREATE INDEX roll_month_sign_focus ON roll_month_sign (focus_id, month);"
+    "CREATE TABLE focus_steps ("
+    "  id bigserial PRIMARY KEY, focus_id text NOT NULL, unit_id text NOT NULL REFERENCES units(id),"
+    "  text text NOT NULL, created_by text NOT NULL,"
+    "  created_at timestamptz NOT NULL DEFAULT now(), done_at timestamptz);"
+    "CREATE INDEX focus_steps_focus ON focus_steps (focus_id, id);",
 };
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
 
@@ -200,7 +261,10 @@ int srv_db_migrate(PGconn *pg, char *err, size_t errlen)
         }
         int have = PQntuples(r) > 0;
         PQclear(r);
+        /* Step 5 adds the office's figures; the observations already
+         * there get theirs in the same transaction. */
         if (!have && (srv_exec(pg, migrations[v - 1], 0, NULL, err, errlen) != 0 ||
+                      (v == 5 && srv_facts_fill_all(pg, err, errlen) != 0) ||
                       srv_exec(pg, "INSERT INTO schema_migrations (version) VALUES ($1::int)", 1, p,
                                err, errlen) != 0)) {
             srv_exec(pg, "ROLLBACK", 0, NULL, NULL, 0);

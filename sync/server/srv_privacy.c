@@ -5,6 +5,7 @@
  * entity "deleted", so tablets learn it at their next pull the same way
  * they learn any other change, and in order with them.
  */
+#include "srv_facts.h"
 #include "srv_int.h"
 
 #include <stdio.h>
@@ -67,7 +68,8 @@ int srv_delete_observation(PGconn *pg, const char *unit, const char *obs_id, mod
                  " (entity <> 'observation' AND data::json->>'observation_id' = $1)",
                  1, p, err, errlen) != 0 ||
         srv_exec(pg, "DELETE FROM items WHERE observation_id = $1", 1, p, err, errlen) != 0 ||
-        srv_exec(pg, "DELETE FROM observations WHERE id = $1", 1, p, err, errlen) != 0)
+        srv_exec(pg, "DELETE FROM observations WHERE id = $1", 1, p, err, errlen) != 0 ||
+        srv_facts_refresh(pg, p, 1, err, errlen) != 0)
         return -1;
     return publish_deletion(pg, unit, MODEL_ENT_OBSERVATION, obs_id, why, seq, err, errlen);
 }

@@ -4,6 +4,7 @@
  * request, so a request that is cut off at any point leaves either all of
  * its effects or none.
  */
+#include "srv_facts.h"
 #include "srv_int.h"
 
 #include <ctype.h>
@@ -442,8 +443,18 @@ static int push_txn(PGconn *pg, const srv_device *dev, const proto_push *p, prot
     int64_t seq0, seq;
     actor_cache ac;
     memset(&ac, 0, sizeof ac);
-    if (srv_exec(pg, "BEGIN", 0, NULL, err, errlen) != 0)
+    /* The observations whose records this push stored or kept as
+     * conflicts: their figures for the office are made again at the end. */
+    const char **touched = malloc((size_t)(p->n ? p->n : 1) * sizeof *touched);
+    int n_touched = 0;
+    if (!touched) {
+        snprintf(err, errlen, "out of memory");
         return -1;
+    }
+    if (srv_exec(pg, "BEGIN", 0, NULL, err, errlen) != 0) {
+        free(touched);
+        return -1;
+    }
     if (srv_feed_lock(pg, dev->unit_id, &seq0, err, errlen) != 0)
         goto fail;
     seq = seq0;
@@ -507,7 +518,11 @@ static int push_txn(PGconn *pg, const srv_device *dev, const proto_push *p, prot
         free(data);
         if (st == STEP_DB)
             goto fail;
+        if (st == STEP_OK && model_record_observation(&c->rec)[0])
+            touched[n_touched++] = model_record_observation(&c->rec);
     }
+    if (srv_facts_refresh(pg, touched, n_touched, err, errlen) != 0)
+        goto fail;
     if (seq != seq0 && srv_feed_release(pg, dev->unit_id, seq, err, errlen) != 0)
         goto fail;
     /* What the tablet last sent, for device-list, with the push itself. */
@@ -518,10 +533,12 @@ static int push_txn(PGconn *pg, const srv_device *dev, const proto_push *p, prot
                  " WHERE id = $1",
                  2, (const char *const[]){dev->device_id, np}, err, errlen) != 0)
         goto fail;
+    free(touched);
     if (srv_exec(pg, "COMMIT", 0, NULL, err, errlen) != 0)
         return srv_q_retryable(err) ? 1 : -1;
     return 0;
 fail:
+    free(touched);
     rollback(pg);
     return srv_q_retryable(err) ? 1 : -1;
 }

@@ -1,0 +1,769 @@
+/*
+ * The office's figures, made from the records tablets sent. A push or a
+ * deletion names the observations it touched; their facts are made again
+ * from every record they now have, and the monthly sums of each unit, focus
+ * and month they were or are in are counted again from the facts. Doing it
+ * again from scratch instead of adding and subtracting keeps one rule for
+ * what a figure is, which a full rebuild (and the test that compares the
+ * two) can check at any time.
+ */
+#include "srv_facts.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_json.h"
+#include "model_tally.h"
+#include "srv_int.h"
+
+/* ---- one observation's figures ---- */
+
+static int event_at_cmp(const void *a, const void *b)
+{
+    const model_event *x = *(const model_event *const *)a, *y = *(const model_event *const *)b;
+    if (x->at != y->at)
+        return x->at < y->at ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+/* An event is undone when any undo names it; the undo itself counts as
+ * nothing. The events are replayed by their time, ties in the order given
+ * (the server's feed order), as the tablet replays its own. */
+void srv_facts_figures(const model_observation *o, const model_template *t,
+                       const model_event *events, int n_events, const model_note *notes,
+                       int n_notes, srv_fact_figures *out)
+{
+    memset(out, 0, sizeof *out);
+    int same = t && !strcmp(t->id, o->template_id) && t->version == o->template_version;
+    const model_event **order = n_events > 0 ? malloc((size_t)n_events * sizeof *order) : NULL;
+    int n = 0;
+    for (int i = 0; i < n_events; i++) {
+        const model_event *e = &events[i];
+        if (e->kind == MODEL_EV_UNDO)
+            continue;
+        int undone = 0;
+        for (int j = 0; j < n_events && !undone; j++)
+            undone = events[j].kind == MODEL_EV_UNDO && !strcmp(events[j].target_id, e->id);
+        if (undone) {
+            out->n_undone++;
+            continue;
+        }
+        out->n_events++;
+        if (order)
+            order[n++] = e;
+    }
+    for (int i = 0; i < n_notes; i++)
+        out->n_notes += notes[i].text[0] != 0;
+    if (o->status == MODEL_OBS_FINISHED && o->ended_at > o->started_at)
+        out->duration_ms = o->ended_at - o->started_at;
+    if (!same || !order) {
+        free(order);
+        return;
+    }
+    qsort(order, (size_t)n, sizeof *order, event_at_cmp);
+    model_tally tally;
+    memset(&tally, 0, sizeof tally);
+    for (int i = 0; i < n; i++)
+        model_tally_add(&tally, t, order[i]);
+    free(order);
+    for (int i = 0; i < t->n_counters; i++)
+        if (tally.counts[i] > 0) {
+            out->counts[out->n_counts].kind = "count";
+            out->counts[out->n_counts].key = t->counters[i].key;
+            out->counts[out->n_counts++].n = tally.counts[i];
+        }
+    for (int i = 0; i < t->n_interval_options; i++)
+        if (tally.sample_counts[i] > 0) {
+            out->counts[out->n_counts].kind = "sample";
+            out->counts[out->n_counts].key = t->interval_options[i].key;
+            out->counts[out->n_counts++].n = tally.sample_counts[i];
+        }
+    /* A state still running when the observation ended ran until the end;
+     * in a draft only its closed time is known. */
+    int64_t end = o->status == MODEL_OBS_FINISHED ? o->ended_at : 0;
+    for (int s = 0; s < t->n_states; s++) {
+        int64_t ms = end ? model_tally_state_ms(&tally, s, end) : tally.state_ms[s];
+        if (ms > 0) {
+            out->states[out->n_states].key = t->states[s].key;
+            out->states[out->n_states++].ms = ms;
+        }
+    }
+}
+
+/* ---- the database side ---- */
+
+/* A Postgres array literal of ids ({"a","b"}), malloc'd; ids are checked
+ * ids and keys, but every element is quoted and escaped anyway. */
+static char *array_literal(const char *const *v, int n)
+{
+    size_t cap = 3;
+    for (int i = 0; i < n; i++)
+        cap += 2 * strlen(v[i]) + 3;
+    char *s = malloc(cap), *p = s;
+    if (!s)
+        return NULL;
+    *p++ = '{';
+    for (int i = 0; i < n; i++) {
+        if (i)
+            *p++ = ',';
+        *p++ = '"';
+        for (const char *q = v[i]; *q; q++) {
+            if (*q == '"' || *q == '\\')
+                *p++ = '\\';
+            *p++ = *q;
+        }
+        *p++ = '"';
+    }
+    *p++ = '}';
+    *p = 0;
+    return s;
+}
+
+/* One unit, focus and month whose sums are counted again. */
+typedef struct {
+    char unit[MODEL_UUID_LEN + 1], focus[MODEL_UUID_LEN + 1], month[11];
+} group;
+
+typedef struct {
+    group *v;
+    int n, cap;
+} groups;
+
+static int groups_add(groups *g, const char *unit, const char *focus, const char *month)
+{
+    for (int i = 0; i < g->n; i++)
+        if (!strcmp(g->v[i].unit, unit) && !strcmp(g->v[i].focus, focus) &&
+            !strcmp(g->v[i].month, month))
+            return 0;
+    if (g->n == g->cap) {
+        int cap = g->cap ? 2 * g->cap : 16;
+        group *v = realloc(g->v, (size_t)cap * sizeof *v);
+        if (!v)
+            return -1;
+        g->v = v;
+        g->cap = cap;
+    }
+    group *x = &g->v[g->n++];
+    snprintf(x->unit, sizeof x->unit, "%s", unit);
+    snprintf(x->focus, sizeof x->focus, "%s", focus);
+    snprintf(x->month, sizeof x->month, "%s", month);
+    return 0;
+}
+
+/* The groups the observations in ids_lit (an array literal) are in now. */
+static int groups_of(PGconn *pg, const char *ids_lit, groups *g, char *err, size_t errlen)
+{
+    const char *p[] = {ids_lit};
+    PGresult *r = srv_q(pg,
+                        "SELECT DISTINCT unit_id, focus_id, month::text FROM fact_obs"
+                        " WHERE observation_id = ANY($1::text[])",
+                        1, p, err, errlen);
+    if (!r)
+        return -1;
+    int rc = 0;
+    for (int i = 0; i < PQntuples(r) && rc == 0; i++)
+        if (groups_add(g, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2)) != 0) {
+            snprintf(err, errlen, "out of memory");
+            rc = -1;
+        }
+    PQclear(r);
+    return rc;
+}
+
+/*
+ * The sums of the rollups, counted from the facts. JOIN names the groups
+ * to count ("" for all), so that the refresh and the check use one
+ * definition of every sum.
+ */
+#define ROLL_MONTH_SQL                                                                             \
+    "SELECT o.unit_id, o.focus_id, o.month, count(*)::int,"                                        \
+    " (count(*) FILTER (WHERE o.feedback_given))::int,"                                            \
+    " (count(*) FILTER (WHERE o.reflection_written))::int, sum(o.duration_ms)::bigint"             \
+    " FROM fact_obs o %s WHERE o.status = 'finished' GROUP BY 1, 2, 3"
+#define ROLL_COUNT_SQL                                                                             \
+    "SELECT o.unit_id, o.focus_id, o.month, c.kind, c.key, sum(c.n)::bigint"                       \
+    " FROM fact_obs o JOIN fact_obs_count c USING (observation_id) %s"                             \
+    " WHERE o.status = 'finished' GROUP BY 1, 2, 3, 4, 5"
+#define ROLL_SIGN_SQL                                                                              \
+    "SELECT o.unit_id, o.focus_id, o.month, s.sign_id, s.n_scale,"                                 \
+    " (count(*) FILTER (WHERE s.level = 0))::int, (count(*) FILTER (WHERE s.level = 1))::int,"     \
+    " (count(*) FILTER (WHERE s.level = 2))::int, (count(*) FILTER (WHERE s.level = 3))::int,"     \
+    " (count(*) FILTER (WHERE s.level >= 4))::int"                                                 \
+    " FROM fact_obs o JOIN fact_obs_rating s USING (observation_id) %s"                            \
+    " WHERE o.status = 'finished' GROUP BY 1, 2, 3, 4, 5"
+#define GROUP_JOIN                                                                                 \
+    "JOIN unnest($1::text[], $2::text[], $3::date[]) AS g(unit_id, focus_id, month)"               \
+    " ON g.unit_id = o.unit_id AND g.focus_id = o.focus_id AND g.month = o.month"
+
+static const char *const roll_tables[] = {"roll_month", "roll_month_count", "roll_month_sign"};
+static const char *const roll_sql[] = {ROLL_MONTH_SQL, ROLL_COUNT_SQL, ROLL_SIGN_SQL};
+
+/* Counts the groups' sums again: what was there goes, the recount comes. */
+static int recount(PGconn *pg, const groups *g, char *err, size_t errlen)
+{
+    if (g->n == 0)
+        return 0;
+    const char **u = malloc((size_t)g->n * sizeof *u), **f = malloc((size_t)g->n * sizeof *f),
+               **m = malloc((size_t)g->n * sizeof *m);
+    char *lu = NULL, *lf = NULL, *lm = NULL;
+    int rc = -1;
+    if (!u || !f || !m)
+        goto out;
+    for (int i = 0; i < g->n; i++) {
+        u[i] = g->v[i].unit;
+        f[i] = g->v[i].focus;
+        m[i] = g->v[i].month;
+    }
+    lu = array_literal(u, g->n);
+    lf = array_literal(f, g->n);
+    lm = array_literal(m, g->n);
+    if (!lu || !lf || !lm)
+        goto out;
+    const char *p[] = {lu, lf, lm};
+    for (int t = 0; t < 3; t++) {
+        char sql[2048], sel[1536];
+        snprintf(sql, sizeof sql,
+                 "DELETE FROM %s r USING unnest($1::text[], $2::text[], $3::date[])"
+                 " AS g(unit_id, focus_id, month) WHERE r.unit_id = g.unit_id"
+                 " AND r.focus_id = g.focus_id AND r.month = g.month",
+                 roll_tables[t]);
+        if (srv_exec(pg, sql, 3, p, err, errlen) != 0)
+            goto done;
+        snprintf(sel, sizeof sel, roll_sql[t], GROUP_JOIN);
+        snprintf(sql, sizeof sql, "INSERT INTO %s %s", roll_tables[t], sel);
+        if (srv_exec(pg, sql, 3, p, err, errlen) != 0)
+            goto done;
+    }
+    rc = 0;
+    goto done;
+out:
+    snprintf(err, errlen, "out of memory");
+done:
+    free(u);
+    free(f);
+    free(m);
+    free(lu);
+    free(lf);
+    free(lm);
+    return rc;
+}
+
+/* One observation's records, gathered from items. */
+typedef struct {
+    model_observation obs;
+    int have_obs;
+    model_event *events;
+    int n_events, cap_events;
+    model_note *notes;
+    int n_notes, cap_notes;
+    model_rating *ratings;
+    int n_ratings, cap_ratings;
+    int feedback_given, reflection_written, n_conflicts;
+    char pair_code[16];
+} gathered;
+
+/* Appends one element of size sz to *v (n, cap), growing it. */
+static void *grow(void *vp, int *n, int *cap, size_t sz)
+{
+    void **v = vp;
+    if (*n == *cap) {
+        int c = *cap ? 2 * *cap : 16;
+        void *x = realloc(*v, (size_t)c * sz);
+        if (!x)
+            return NULL;
+        *v = x;
+        *cap = c;
+    }
+    return (char *)*v + (size_t)(*n)++ * sz;
+}
+
+static void gathered_clear(gathered *g, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(g[i].events);
+        free(g[i].notes);
+        free(g[i].ratings);
+    }
+    free(g);
+}
+
+/* The template versions the observations were made with, parsed once. */
+typedef struct {
+    char key[MODEL_RECORD_KEY_MAX];
+    model_record *rec; /* owned; its u.tmpl is the template */
+} tmpl_entry;
+
+static const model_template *tmpl_find(tmpl_entry *v, int n, const char *id, int version)
+{
+    char key[MODEL_RECORD_KEY_MAX];
+    snprintf(key, sizeof key, "%s/%d", id, version);
+    for (int i = 0; i < n; i++)
+        if (!strcmp(v[i].key, key))
+            return &v[i].rec->u.tmpl;
+    return NULL;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The index of id among the sorted ids, or -1. */
+static int id_index(const char *const *ids, int n, const char *id)
+{
+    const char *const *hit = bsearch(&id, ids, (size_t)n, sizeof *ids, str_cmp);
+    return hit ? (int)(hit - ids) : -1;
+}
+
+/* Reads the records of the observations (ids sorted, n of them) into g,
+ * oldest feed number first. A record that does not decode is left out and
+ * logged: it was checked when it came in, so that would be a bug. */
+static int gather(PGconn *pg, const char *ids_lit, const char *const *ids, int n, gathered *g,
+                  char *err, size_t errlen)
+{
+    const char *p[] = {ids_lit};
+    PGresult *r = srv_q(pg,
+                        "SELECT observation_id, entity, data FROM items"
+                        " WHERE observation_id = ANY($1::text[]) ORDER BY seq",
+                        1, p, err, errlen);
+    if (!r)
+        return -1;
+    model_record *rec = malloc(sizeof *rec);
+    int rc = rec ? 0 : -1;
+    for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
+        int k = id_index(ids, n, PQgetvalue(r, i, 0));
+        model_entity e;
+        model_err me;
+        if (k < 0 || model_entity_parse(PQgetvalue(r, i, 1), &e) != 0)
+            continue;
+        if (model_record_parse(e, PQgetvalue(r, i, 2), rec, &me) != 0) {
+            srv_log("facts: a stored %s of observation %s does not read: %s", PQgetvalue(r, i, 1),
+                    ids[k], me.msg);
+            continue;
+        }
+        gathered *x = &g[k];
+        void *slot = NULL;
+        switch (e) {
+        case MODEL_ENT_OBSERVATION:
+            x->obs = rec->u.obs;
+            x->have_obs = 1;
+            break;
+        case MODEL_ENT_EVENT:
+            if ((slot = grow(&x->events, &x->n_events, &x->cap_events, sizeof *x->events)))
+                *(model_event *)slot = rec->u.event;
+            else
+                rc = -1;
+            break;
+        case MODEL_ENT_NOTE:
+            if ((slot = grow(&x->notes, &x->n_notes, &x->cap_notes, sizeof *x->notes)))
+                *(model_note *)slot = rec->u.note;
+            else
+                rc = -1;
+            break;
+        case MODEL_ENT_RATING:
+            if ((slot = grow(&x->ratings, &x->n_ratings, &x->cap_ratings, sizeof *x->ratings)))
+                *(model_rating *)slot = rec->u.rating;
+            else
+                rc = -1;
+            break;
+        case MODEL_ENT_FEEDBACK: x->feedback_given = rec->u.feedback.given_at > 0; break;
+        case MODEL_ENT_REFLECTION:
+            x->reflection_written = rec->u.reflection.text[0] != 0 ||
+                                    rec->u.reflection.next_step[0] != 0;
+            break;
+        default: break;
+        }
+    }
+    PQclear(r);
+    free(rec);
+    if (rc != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* Conflicts kept and not yet resolved, about the observation itself or
+     * one of its parts. */
+    r = srv_q(pg,
+              "SELECT oid, count(*) FROM (SELECT CASE WHEN entity = 'observation' THEN key"
+              " ELSE data::json->>'observation_id' END AS oid FROM conflicts"
+              " WHERE resolved_at IS NULL) x WHERE oid = ANY($1::text[]) GROUP BY oid",
+              1, p, err, errlen);
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        int k = id_index(ids, n, PQgetvalue(r, i, 0));
+        if (k >= 0)
+            g[k].n_conflicts = atoi(PQgetvalue(r, i, 1));
+    }
+    PQclear(r);
+    return 0;
+}
+
+/* Parses the template versions the gathered observations name. */
+static int load_templates(PGconn *pg, gathered *g, int n, tmpl_entry **out, int *n_out, char *err,
+                          size_t errlen)
+{
+    *out = NULL;
+    *n_out = 0;
+    const char **keys = malloc((size_t)(n ? n : 1) * sizeof *keys);
+    char(*kb)[MODEL_RECORD_KEY_MAX] = malloc((size_t)(n ? n : 1) * sizeof *kb);
+    int nk = 0, rc = -1;
+    char *lit = NULL;
+    PGresult *r = NULL;
+    tmpl_entry *v = NULL;
+    if (!keys || !kb)
+        goto oom;
+    for (int i = 0; i < n; i++) {
+        if (!g[i].have_obs)
+            continue;
+        snprintf(kb[nk], sizeof kb[nk], "%s/%d", g[i].obs.template_id, g[i].obs.template_version);
+        int seen = 0;
+        for (int j = 0; j < nk && !seen; j++)
+            seen = !strcmp(kb[j], kb[nk]);
+        if (!seen) {
+            keys[nk] = kb[nk];
+            nk++;
+        }
+    }
+    if (nk == 0) {
+        rc = 0;
+        goto done;
+    }
+    if (!(lit = array_literal(keys, nk)))
+        goto oom;
+    const char *p[] = {lit};
+    r = srv_q(pg, "SELECT key, data FROM items WHERE entity = 'template' AND key = ANY($1::text[])",
+              1, p, err, errlen);
+    if (!r)
+        goto done;
+    v = calloc((size_t)PQntuples(r) + 1, sizeof *v);
+    if (!v)
+        goto oom;
+    int nv = 0;
+    for (int i = 0; i < PQntuples(r); i++) {
+        model_record *rec = malloc(sizeof *rec);
+        model_err me;
+        if (!rec)
+            goto oom_v;
+        if (model_record_parse(MODEL_ENT_TEMPLATE, PQgetvalue(r, i, 1), rec, &me) != 0) {
+            srv_log("facts: the stored template %s does not read: %s", PQgetvalue(r, i, 0), me.msg);
+            free(rec);
+            continue;
+        }
+        snprintf(v[nv].key, sizeof v[nv].key, "%s", PQgetvalue(r, i, 0));
+        v[nv++].rec = rec;
+    }
+    *out = v;
+    *n_out = nv;
+    v = NULL;
+    rc = 0;
+    goto done;
+oom_v:
+    for (int i = 0; v && v[i].rec; i++)
+        free(v[i].rec);
+oom:
+    snprintf(err, errlen, "out of memory");
+done:
+    free(v);
+    PQclear(r);
+    free(lit);
+    free(keys);
+    free(kb);
+    return rc;
+}
+
+static void templates_free(tmpl_entry *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(v[i].rec);
+    free(v);
+}
+
+/* The level count a rating of a sign counts in; the most levels a scale has. */
+static int rating_level(const model_rating *r, const model_template *t)
+{
+    if (r->level < 0 || !t)
+        return -1;
+    return r->level < t->n_scale ? r->level : t->n_scale - 1;
+}
+
+/* Builds the rows of the facts as JSON arrays, for jsonb_to_recordset. */
+static int build_rows(gathered *g, int n, tmpl_entry *tv, int nt, json_t *obs, json_t *counts,
+                      json_t *states, json_t *ratings)
+{
+    for (int i = 0; i < n; i++) {
+        gathered *x = &g[i];
+        if (!x->have_obs)
+            continue;
+        const model_observation *o = &x->obs;
+        const model_template *t = tmpl_find(tv, nt, o->template_id, o->template_version);
+        srv_fact_figures f;
+        srv_facts_figures(o, t, x->events, x->n_events, x->notes, x->n_notes, &f);
+        int rated = 0;
+        for (int k = 0; k < x->n_ratings; k++) {
+            int level = rating_level(&x->ratings[k], t);
+            if (level < 0)
+                continue;
+            rated++;
+            if (json_array_append_new(ratings, json_pack("{s:s,s:s,s:i,s:i}", "o", o->id, "sign",
+                                                         x->ratings[k].sign_id, "level", level,
+                                                         "n_scale", t->n_scale)) != 0)
+                return -1;
+        }
+        for (int k = 0; k < f.n_counts; k++)
+            if (json_array_append_new(counts, json_pack("{s:s,s:s,s:s,s:i}", "o", o->id, "kind",
+                                                        f.counts[k].kind, "key", f.counts[k].key,
+                                                        "n", f.counts[k].n)) != 0)
+                return -1;
+        for (int k = 0; k < f.n_states; k++)
+            if (json_array_append_new(states,
+                                      json_pack("{s:s,s:s,s:I}", "o", o->id, "key", f.states[k].key,
+                                                "ms", (json_int_t)f.states[k].ms)) != 0)
+                return -1;
+        json_t *row = json_pack(
+            "{s:s,s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:i,s:i,s:i,s:i,s:i,"
+            "s:b,s:b,s:i,s:s,s:I}",
+            "observation_id", o->id, "unit_id", o->unit_id, "focus_id", o->focus_id,
+            "focus_version", o->focus_version, "template_id", o->template_id, "template_version",
+            o->template_version, "observer_id", o->observer_id, "observee_id", o->observee_id,
+            "room_id", o->room_id, "activity", o->activity, "context",
+            o->context_json[0] ? o->context_json : "{}", "status", model_obs_status_word(o->status),
+            "started_ms", (json_int_t)o->started_at, "ended_ms",
+            (json_int_t)(o->status == MODEL_OBS_FINISHED ? o->ended_at : 0), "duration_ms",
+            (json_int_t)f.duration_ms, "revision", o->revision, "n_events", f.n_events, "n_undone",
+            f.n_undone, "n_notes", f.n_notes, "n_ratings", rated, "feedback_given",
+            x->feedback_given, "reflection_written", x->reflection_written, "n_conflicts",
+            x->n_conflicts, "pair_code", x->pair_code, "updated_ms", (json_int_t)o->updated_at);
+        if (json_array_append_new(obs, row) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Runs sql with one parameter, the JSON text of rows (nothing when empty). */
+static int insert_rows(PGconn *pg, const char *sql, json_t *rows, char *err, size_t errlen)
+{
+    if (json_array_size(rows) == 0)
+        return 0;
+    char *text = json_dumps(rows, JSON_COMPACT);
+    if (!text) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    const char *p[] = {text};
+    int rc = srv_exec(pg, sql, 1, p, err, errlen);
+    free(text);
+    return rc;
+}
+
+/* The time of a tablet's UTC milliseconds, and its month in Danish time. */
+#define TS(ms) "to_timestamp((" ms ")::double precision / 1000)"
+
+static int store(PGconn *pg, json_t *obs, json_t *counts, json_t *states, json_t *ratings,
+                 char *err, size_t errlen)
+{
+    if (insert_rows(
+            pg,
+            "INSERT INTO fact_obs (observation_id, unit_id, focus_id, focus_version, template_id,"
+            " template_version, observer_id, observee_id, room_id, activity, context, status,"
+            " started_at, ended_at, month, duration_ms, revision, n_events, n_undone, n_notes,"
+            " n_ratings, feedback_given, reflection_written, n_conflicts, pair_code, updated_at)"
+            " SELECT observation_id, unit_id, focus_id, focus_version, template_id,"
+            " template_version, observer_id, observee_id, room_id, activity, context::jsonb,"
+            " status, " TS("started_ms") ", CASE WHEN ended_ms > 0 THEN " TS(
+                "ended_ms") " END,"
+                            " date_trunc('month', " TS(
+                                "started_ms") " AT TIME ZONE 'Europe/Copenhagen')::date,"
+                                              " duration_ms, revision, n_events, n_undone, n_notes, n_ratings, feedback_given,"
+                                              " reflection_written, n_conflicts, pair_code, " TS(
+                                                  "updated_ms") " FROM jsonb_to_recordset($1::jsonb) AS x(observation_id text, unit_id text,"
+                                                                " focus_id text, focus_version int, template_id text, template_version int,"
+                                                                " observer_id text, observee_id text, room_id text, activity text, context text,"
+                                                                " status text, started_ms bigint, ended_ms bigint, duration_ms bigint, revision int,"
+                                                                " n_events int, n_undone int, n_notes int, n_ratings int, feedback_given boolean,"
+                                                                " reflection_written boolean, n_conflicts int, pair_code text, updated_ms bigint)",
+            obs, err, errlen) != 0)
+        return -1;
+    if (insert_rows(pg,
+                    "INSERT INTO fact_obs_count (observation_id, kind, key, n)"
+                    " SELECT o, kind, key, n FROM jsonb_to_recordset($1::jsonb)"
+                    " AS x(o text, kind text, key text, n int)",
+                    counts, err, errlen) != 0)
+        return -1;
+    if (insert_rows(pg,
+                    "INSERT INTO fact_obs_state (observation_id, key, ms)"
+                    " SELECT o, key, ms FROM jsonb_to_recordset($1::jsonb)"
+                    " AS x(o text, key text, ms bigint)",
+                    states, err, errlen) != 0)
+        return -1;
+    return insert_rows(pg,
+                       "INSERT INTO fact_obs_rating (observation_id, sign_id, level, n_scale)"
+                       " SELECT o, sign, level, n_scale FROM jsonb_to_recordset($1::jsonb)"
+                       " AS x(o text, sign text, level int, n_scale int)",
+                       ratings, err, errlen);
+}
+
+int srv_facts_refresh(PGconn *pg, const char *const *ids_in, int n_in, char *err, size_t errlen)
+{
+    if (n_in <= 0)
+        return 0;
+    if (n_in > SRV_FACTS_BATCH) {
+        snprintf(err, errlen, "too many observations at once (%d, at most %d)", n_in,
+                 SRV_FACTS_BATCH);
+        return -1;
+    }
+    const char **ids = malloc((size_t)n_in * sizeof *ids);
+    gathered *g = NULL;
+    tmpl_entry *tv = NULL;
+    int nt = 0, rc = -1, n = 0;
+    char *lit = NULL;
+    groups gr = {0};
+    json_t *obs = json_array(), *counts = json_array(), *states = json_array(),
+           *ratings = json_array();
+    if (!ids || !obs || !counts || !states || !ratings)
+        goto oom;
+    memcpy(ids, ids_in, (size_t)n_in * sizeof *ids);
+    qsort(ids, (size_t)n_in, sizeof *ids, str_cmp);
+    for (int i = 0; i < n_in; i++)
+        if (ids[i][0] && (n == 0 || strcmp(ids[n - 1], ids[i]) != 0))
+            ids[n++] = ids[i];
+    if (n == 0) {
+        rc = 0;
+        goto done;
+    }
+    if (!(lit = array_literal(ids, n)) || !(g = calloc((size_t)n, sizeof *g)))
+        goto oom;
+    const char *p[] = {lit};
+    if (groups_of(pg, lit, &gr, err, errlen) != 0 ||
+        srv_exec(pg, "DELETE FROM fact_obs WHERE observation_id = ANY($1::text[])", 1, p, err,
+                 errlen) != 0 ||
+        gather(pg, lit, ids, n, g, err, errlen) != 0 ||
+        load_templates(pg, g, n, &tv, &nt, err, errlen) != 0)
+        goto done;
+    if (build_rows(g, n, tv, nt, obs, counts, states, ratings) != 0)
+        goto oom;
+    if (store(pg, obs, counts, states, ratings, err, errlen) != 0 ||
+        groups_of(pg, lit, &gr, err, errlen) != 0 || recount(pg, &gr, err, errlen) != 0)
+        goto done;
+    rc = 0;
+    goto done;
+oom:
+    snprintf(err, errlen, "out of memory");
+done:
+    json_decref(obs);
+    json_decref(counts);
+    json_decref(states);
+    json_decref(ratings);
+    templates_free(tv, nt);
+    if (g)
+        gathered_clear(g, n);
+    free(gr.v);
+    free(lit);
+    free(ids);
+    return rc;
+}
+
+/* The ids of one unit's observations, in items or in the facts (a fact
+ * whose observation is gone must go too). */
+static PGresult *unit_ids(PGconn *pg, const char *unit, char *err, size_t errlen)
+{
+    const char *p[] = {unit};
+    return srv_q(pg,
+                 "SELECT key FROM items WHERE entity = 'observation' AND unit_id = $1"
+                 " UNION SELECT observation_id FROM fact_obs WHERE unit_id = $1 ORDER BY 1",
+                 1, p, err, errlen);
+}
+
+/* Refreshes the ids of r in batches; with lock, each batch in its own
+ * transaction under the unit's feed lock. */
+static long refresh_all(PGconn *pg, const char *unit, PGresult *r, int own_txn,
+                        void (*progress)(long, void *), void *arg, long done, char *err,
+                        size_t errlen)
+{
+    int total = PQntuples(r);
+    const char *ids[SRV_FACTS_BATCH];
+    for (int at = 0; at < total; at += SRV_FACTS_BATCH) {
+        int k = total - at < SRV_FACTS_BATCH ? total - at : SRV_FACTS_BATCH;
+        for (int i = 0; i < k; i++)
+            ids[i] = PQgetvalue(r, at + i, 0);
+        int64_t seq;
+        if (own_txn && (srv_exec(pg, "BEGIN", 0, NULL, err, errlen) != 0 ||
+                        srv_feed_lock(pg, unit, &seq, err, errlen) != 0)) {
+            srv_exec(pg, "ROLLBACK", 0, NULL, NULL, 0);
+            return -1;
+        }
+        if (srv_facts_refresh(pg, ids, k, err, errlen) != 0 ||
+            (own_txn && srv_exec(pg, "COMMIT", 0, NULL, err, errlen) != 0)) {
+            if (own_txn)
+                srv_exec(pg, "ROLLBACK", 0, NULL, NULL, 0);
+            return -1;
+        }
+        done += k;
+        if (progress)
+            progress(done, arg);
+    }
+    return done;
+}
+
+static long rebuild(PGconn *pg, const char *unit, int own_txn, void (*progress)(long, void *),
+                    void *arg, char *err, size_t errlen)
+{
+    PGresult *units;
+    if (unit) {
+        const char *p[] = {unit};
+        units = srv_q(pg, "SELECT id FROM units WHERE id = $1", 1, p, err, errlen);
+    } else {
+        units = srv_q(pg, "SELECT id FROM units ORDER BY id", 0, NULL, err, errlen);
+    }
+    if (!units)
+        return -1;
+    if (unit && PQntuples(units) == 0) {
+        PQclear(units);
+        snprintf(err, errlen, "There is no unit %s.", unit);
+        return -1;
+    }
+    long done = 0;
+    for (int u = 0; u < PQntuples(units) && done >= 0; u++) {
+        const char *id = PQgetvalue(units, u, 0);
+        PGresult *r = unit_ids(pg, id, err, errlen);
+        if (!r) {
+            done = -1;
+            break;
+        }
+        done = refresh_all(pg, id, r, own_txn, progress, arg, done, err, errlen);
+        PQclear(r);
+    }
+    PQclear(units);
+    return done;
+}
+
+long srv_facts_rebuild(PGconn *pg, const char *unit, void (*progress)(long done, void *arg),
+                       void *arg, char *err, size_t errlen)
+{
+    return rebuild(pg, unit, 1, progress, arg, err, errlen);
+}
+
+int srv_facts_fill_all(PGconn *pg, char *err, size_t errlen)
+{
+    return rebuild(pg, NULL, 0, NULL, NULL, err, errlen) < 0 ? -1 : 0;
+}
+
+long srv_facts_check(PGconn *pg, char *err, size_t errlen)
+{
+    long diff = 0;
+    for (int t = 0; t < 3; t++) {
+        char sel[1536], sql[4096];
+        snprintf(sel, sizeof sel, roll_sql[t], "");
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM ((TABLE %s EXCEPT ALL %s) UNION ALL (%s EXCEPT ALL"
+                 " TABLE %s)) d",
+                 roll_tables[t], sel, sel, roll_tables[t]);
+        PGresult *r = srv_q(pg, sql, 0, NULL, err, errlen);
+        if (!r)
+            return -1;
+        diff += atol(PQgetvalue(r, 0, 0));
+        PQclear(r);
+    }
+    return diff;
+}

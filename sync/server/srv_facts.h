@@ -1,0 +1,83 @@
+#ifndef BLIK_SRV_FACTS_H
+#define BLIK_SRV_FACTS_H
+/*
+ * What the office reads: each observation's figures as rows (fact_obs and
+ * its parts) and their sums per unit, focus and month (roll_month*), made
+ * from the records the tablets sent (items) with the tablet's own rules
+ * (model_tally.h). Nothing else writes these tables, so they can always be
+ * made again from items; the schema and its meaning are in srv_db.c, step 5.
+ */
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+/* The most observations one refresh takes; callers with more split them. */
+#define SRV_FACTS_BATCH 1000
+
+/*
+ * Makes the facts of these observations again from items, and the rollups
+ * of every unit, focus and month they were in before or are in now. An id
+ * whose observation is gone (deleted) loses its facts. Duplicates are
+ * allowed; n at most SRV_FACTS_BATCH. Runs inside the caller's transaction
+ * (which should hold the unit's feed lock, as pushes and deletions do, so
+ * that two refreshes of one unit do not interleave). 0, or -1 with err
+ * (the caller rolls back).
+ */
+int srv_facts_refresh(PGconn *pg, const char *const *ids, int n, char *err, size_t errlen);
+
+/*
+ * Makes every fact and rollup again from items: of one unit, or of all
+ * (unit NULL). Works in batches, each its own transaction under the unit's
+ * feed lock, so tablets keep syncing meanwhile. Returns the number of
+ * observations done, or -1 with err. progress (may be NULL) is called
+ * after each batch with the count so far.
+ */
+long srv_facts_rebuild(PGconn *pg, const char *unit, void (*progress)(long done, void *arg),
+                       void *arg, char *err, size_t errlen);
+
+/* The same for every observation, inside the caller's transaction (the
+ * schema step that adds the tables fills them for the data already there). */
+int srv_facts_fill_all(PGconn *pg, char *err, size_t errlen);
+
+/*
+ * Compares the rollups with a full recount from fact_obs: the number of
+ * rows that differ (0 when they agree), or -1 with err. For tests and for
+ * an administrator who wants to know.
+ */
+long srv_facts_check(PGconn *pg, char *err, size_t errlen);
+
+/* ---- one observation's figures, without a database ---- */
+
+#define SRV_FACTS_MAX_KEYS (MODEL_MAX_COUNTERS + MODEL_MAX_INTERVAL_OPTIONS)
+
+/* One observation's figures. */
+typedef struct {
+    int n_events, n_undone, n_notes, n_ratings;
+    int64_t duration_ms; /* ended_at - started_at when finished, else 0 */
+    /* counter taps and interval samples per key of the template */
+    int n_counts;
+    struct {
+        const char *kind; /* "count" or "sample" */
+        const char *key;
+        int n;
+    } counts[SRV_FACTS_MAX_KEYS];
+    int n_states;
+    struct {
+        const char *key;
+        int64_t ms; /* closed time; a state still running at the end runs to the end */
+    } states[MODEL_MAX_STATES];
+} srv_fact_figures;
+
+/*
+ * The figures of observation o made with template t from its events (any
+ * order: replayed by time, the undone left out) and notes. Pointers in out
+ * point into t. A template the observation was not made with (another id
+ * or version) counts nothing but the events and notes.
+ */
+void srv_facts_figures(const model_observation *o, const model_template *t,
+                       const model_event *events, int n_events, const model_note *notes,
+                       int n_notes, srv_fact_figures *out);
+
+#endif
