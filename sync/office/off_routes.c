@@ -56,6 +56,7 @@ const off_route off_routes[] = {
     {"GET", "/focuses/*/edit", OFF_ROLE_LEADER, off_focus_edit},
     {"POST", "/focuses/*/edit", OFF_ROLE_LEADER, off_focus_edit_post},
     {"POST", "/focuses/*/retire", OFF_ROLE_LEADER, off_focus_retire},
+    {"GET", "/observations/*", OFF_ROLE_PEER, off_obs_show},
     {"GET", "/sign-in", OFF_ROLE_NONE, off_sign_in_form},
     {"POST", "/sign-in", OFF_ROLE_NONE, off_sign_in},
     {"POST", "/sign-out-everywhere", OFF_ROLE_PEER, off_sign_out_everywhere},

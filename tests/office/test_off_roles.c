@@ -104,11 +104,27 @@ typedef struct {
     void (*form)(const char *pattern, char *out, size_t cap);
 } kind;
 
+/* The kinds whose '*' names an observation of unit A (observed by A's
+ * leader, of A's peer): only its observer, its observee and unit A's
+ * leaders open it; area leaders and administrators do not (domain.md). */
+static const char *const personal[] = {"observations"};
+
+static int is_personal(const kind *k)
+{
+    for (size_t i = 0; i < sizeof personal / sizeof personal[0]; i++)
+        if (!strcmp(k->segment, personal[i]))
+            return 1;
+    return 0;
+}
+
 static void id_account(char *out, size_t cap) { snprintf(out, cap, "%s", target_account); }
 static void id_template(char *out, size_t cap) { snprintf(out, cap, "%s", A.tmpl); }
 static void id_unit(char *out, size_t cap) { snprintf(out, cap, "%s", A.unit); }
 static void id_room(char *out, size_t cap) { snprintf(out, cap, "%s", A.room); }
 static void id_focus(char *out, size_t cap) { snprintf(out, cap, "%s", A.focus); }
+
+static model_id obs_a; /* an observation of unit A, pushed by its tablet in up() */
+static void id_observation(char *out, size_t cap) { snprintf(out, cap, "%s", obs_a); }
 
 /* A tablet of unit A put in afresh (as an enrolment leaves it), so each
  * revoke or wipe acts on one that is still in use. */
@@ -211,6 +227,8 @@ static const kind kinds[] = {
     {"rooms", 1, 1, id_room, form_units},            /* unit A's room */
     {"tablets", 1, 1, id_tablet, form_none},         /* unit A's tablets (a new one each time) */
     {"focuses", 1, 1, id_focus, form_none},          /* unit A's focus; peers may read it */
+    /* unit A's observation (see personal[]); the list is scoped inside */
+    {"observations", 1, 0, id_observation, form_none},
 };
 
 static const kind *kind_of(const char *pattern)
@@ -229,6 +247,8 @@ static int expect_allowed(int role, const off_route *rt, const kind *k, const ch
 {
     if (level[role] < rt->least)
         return 0;
+    if (is_personal(k) && strchr(rt->pattern, '*'))
+        return role == PEER_A || role == LEADER_A;
     /* A thing of unit A, named by the address's '*' or by the form a POST
      * sends: only who reaches unit A. A list (a GET without '*') is
      * scoped inside the page: everyone it is open to gets it. */
@@ -320,6 +340,46 @@ static void reset(void)
     sql("DELETE FROM sign_in_failures");
 }
 
+/* A srv_handle call as a tablet makes it (authz NULL: none). */
+static void tablet_call(const char *authz, const char *path, const char *body, srv_response *a)
+{
+    srv_request rq = {.method = "POST",
+                      .path = path,
+                      .authorization = authz,
+                      .address = "127.0.0.1",
+                      .body = body,
+                      .len = strlen(body)};
+    srv_handle(W.s, &rq, a);
+    assert_int_equal(a->status, 200);
+}
+
+/* An observation of unit A by its leader of A's peer, sent by a tablet
+ * of A enrolled for it, so that the observation pages have one to show. */
+static void push_observation(void)
+{
+    char code[40], body[200], authz[200];
+    assert_int_equal(fx_admin(&W.fx, code, sizeof code, NULL, "enrol-code", "--unit", A.unit, NULL),
+                     0);
+    snprintf(body, sizeof body, "{\"schema\":1,\"code\":\"%s\",\"device_name\":\"Walk\"}", code);
+    srv_response a;
+    tablet_call(NULL, "/v1/enrol", body, &a);
+    proto_enrol_reply rep;
+    proto_err pe;
+    assert_int_equal(proto_enrol_reply_decode(a.body, strlen(a.body), &rep, &pe), 0);
+    free(a.body);
+    snprintf(authz, sizeof authz, "Bearer %s.%s", rep.device_id, rep.device_secret);
+    model_record rec;
+    fx_obs(&A, A.leader, A.peer1, &rec);
+    snprintf(obs_a, sizeof obs_a, "%s", rec.u.obs.id);
+    proto_change ch;
+    fx_change(&ch, A.leader, 0, &rec);
+    char *push = fx_push_body(&ch, 1);
+    tablet_call(authz, "/v1/push", push, &a);
+    free(push);
+    assert_non_null(strstr(a.body, "\"stored\""));
+    free(a.body);
+}
+
 static int up(void **state)
 {
     (void)state;
@@ -333,6 +393,7 @@ static int up(void **state)
     ot_account_make(&W, "area", "Arne A", NULL, units_a, &acct[AREA_A]);
     ot_account_make(&W, "area", "Arne B", NULL, units_b, &acct[AREA_B]);
     ot_account_make(&W, "admin", "Ada Admin", NULL, NULL, &acct[ADMIN]);
+    push_observation();
     ot_account spare, target, area;
     ot_account_make(&W, "peer", "Pia Peer", A.peer2, NULL, &target);
     ot_account_make(&W, "area", "Ole Område", NULL, units_a, &area);
@@ -453,6 +514,21 @@ static void test_policy_bites(void **state)
     ot_get(&W, cookie, path, &r);
     assert_int_equal(r.status, 403);
     ot_free(&r);
+    /* An observation's page: its observee reads it; an area leader with
+     * its unit and an administrator are refused it, and its list shows
+     * them no observed person's name. */
+    session(PEER_A, cookie, csrf);
+    snprintf(path, sizeof path, "/observations/%s", obs_a);
+    ot_get(&W, cookie, path, &r);
+    assert_int_equal(r.status, 200);
+    ot_free(&r);
+    for (int role = AREA_A; role <= ADMIN; role++) {
+        session(role, cookie, csrf);
+        ot_get(&W, cookie, path, &r);
+        assert_int_equal(r.status, 403);
+        assert_false(ot_has(&r, "Per Peer"));
+        ot_free(&r);
+    }
     /* An unknown first segment is no kind the walk knows. */
     assert_null(kind_of("/no-such-kind/*"));
     assert_non_null(kind_of("/accounts/*/disable"));

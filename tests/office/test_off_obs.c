@@ -1,0 +1,419 @@
+/* The observations pages on a real database, with records pushed by
+ * tablets through the running server as in production: one observation's
+ * page with its numbers (counts without undone taps, rates per 10 minutes
+ * and the floor under 5 minutes, time in each state, ratings in the
+ * scale's words), timeline, notes, feedback, reflection, versions and a
+ * kept conflict, refused to everyone but its observer, observee and unit's
+ * leaders. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "offtest.h"
+#include "srv_ref.h"
+
+static ot_world W;
+static fx_unit U, V;
+static fx_device DEV, DEV2, DEVV;
+static model_id F2, T2, S1, S2; /* unit U's second focus, its template and its two signs */
+static model_id OBS_A, OBS_B, OBS_C, OBS_V;
+static ot_account LEAD, PEER1, PEER2, OTHER, AREA_U, AREA_V, ADMIN;
+
+/* 2026-09-21 16:13:20 in Copenhagen (14:13:20 UTC). */
+#define T0 INT64_C(1790000000000)
+#define MIN INT64_C(60000)
+
+/* ---- records as a tablet makes them ---- */
+
+static void new_id(model_id out) { assert_int_equal(model_id_new(plat_sys_os(), out), 0); }
+
+static void obs_rec(model_record *r, const fx_unit *u, const char *focus, const char *tmpl,
+                    const char *observer, const char *observee, int64_t start, int64_t len,
+                    int finished)
+{
+    fx_obs(u, observer, observee, r);
+    model_observation *o = &r->u.obs;
+    snprintf(o->focus_id, sizeof o->focus_id, "%s", focus);
+    snprintf(o->template_id, sizeof o->template_id, "%s", tmpl);
+    o->started_at = start;
+    o->ended_at = finished ? start + len : 0;
+    o->status = finished ? MODEL_OBS_FINISHED : MODEL_OBS_DRAFT;
+    o->updated_at = start + len;
+    snprintf(o->context_json, sizeof o->context_json, "{\"children\":14,\"adults\":2}");
+}
+
+static void ev_rec(model_record *r, const char *obs, model_event_kind k, const char *key,
+                   const char *target, int64_t at)
+{
+    memset(r, 0, sizeof *r);
+    r->entity = MODEL_ENT_EVENT;
+    new_id(r->u.event.id);
+    snprintf(r->u.event.observation_id, sizeof(model_id), "%s", obs);
+    r->u.event.kind = k;
+    snprintf(r->u.event.key, sizeof r->u.event.key, "%s", key);
+    snprintf(r->u.event.target_id, sizeof(model_id), "%s", target ? target : "");
+    r->u.event.at = at;
+}
+
+static void rating_rec(model_record *r, const char *obs, const char *sign, int level)
+{
+    memset(r, 0, sizeof *r);
+    r->entity = MODEL_ENT_RATING;
+    snprintf(r->u.rating.observation_id, sizeof(model_id), "%s", obs);
+    snprintf(r->u.rating.sign_id, sizeof(model_id), "%s", sign);
+    r->u.rating.level = level;
+    r->u.rating.at = T0 + MIN;
+}
+
+/* Pushes n records as actor from device d on base version base; returns
+ * the status of the last one (and asserts none was rejected). */
+static proto_status push(const fx_device *d, const char *actor, int base, const model_record *recs,
+                         int n)
+{
+    proto_change *ch = calloc((size_t)n, sizeof *ch);
+    assert_non_null(ch);
+    for (int i = 0; i < n; i++)
+        fx_change(&ch[i], actor, base, &recs[i]);
+    proto_push_reply rep;
+    fx_push(&W.fx, d, ch, n, &rep);
+    proto_status last = PROTO_ST_STORED;
+    for (int i = 0; i < rep.n; i++) {
+        if (rep.results[i].status == PROTO_ST_REJECTED)
+            fail_msg("change %d rejected: %s", i, rep.results[i].message);
+        last = rep.results[i].status;
+    }
+    proto_push_reply_clear(&rep);
+    free(ch);
+    return last;
+}
+
+/* ---- the world ---- */
+
+static void add_template_and_focus(void)
+{
+    char doc[2048], path[700];
+    new_id(T2);
+    snprintf(doc, sizeof doc,
+             "{\"id\":\"%s\",\"unit_id\":\"%s\",\"version\":1,\"name\":\"Samling\","
+             "\"scale\":[\"Ikke set\",\"Delvist\",\"Tydeligt\"],"
+             "\"counters\":[{\"key\":\"open_q\",\"label\":\"Åbent spørgsmål\"},"
+             "{\"key\":\"closed_q\",\"label\":\"Lukket spørgsmål\"}],"
+             "\"states\":[{\"key\":\"waiting\",\"label\":\"Ventetid\"}],"
+             "\"interval\":{\"minutes\":2,\"options\":[{\"key\":\"play\",\"label\":\"Leg\"},"
+             "{\"key\":\"talk\",\"label\":\"Samtale\"}]},"
+             "\"context\":[{\"key\":\"children\",\"label\":\"Antal børn\",\"type\":\"int\","
+             "\"min\":0,\"max\":60},{\"key\":\"adults\",\"label\":\"Antal voksne\","
+             "\"type\":\"int\",\"min\":0,\"max\":20}],"
+             "\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40},"
+             "\"texts\":{\"en\":{\"scale\":[\"Not seen\",\"Partly\",\"Clearly\"]}}}",
+             T2, U.unit);
+    snprintf(path, sizeof path, "%s/template-obs.json", W.fx.dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(doc, f);
+    fclose(f);
+    char out[80];
+    assert_int_equal(fx_admin(&W.fx, out, sizeof out, NULL, "template-add", "--unit", U.unit,
+                              "--file", path, NULL),
+                     0);
+    assert_int_equal(fx_admin(&W.fx, F2, sizeof F2, NULL, "focus-add", "--unit", U.unit,
+                              "--question", "Hvordan inviterer vi børnene ind i samtalen?",
+                              "--from", "2026-01-01", "--to", "2026-12-31", "--template", T2,
+                              "--sign", "Børnene svarer i hele sætninger", "--sign",
+                              "Den voksne venter på svar", "--pillar", "dialogue", NULL),
+                     0);
+    srv_ref_focus fo;
+    char err[SRV_REF_ERR_MAX];
+    assert_int_equal(srv_ref_focus_get(W.fx.db, F2, 1, &fo, err, sizeof err), SRV_REF_OK);
+    assert_int_equal(fo.focus.n_signs, 2);
+    snprintf(S1, sizeof S1, "%s", fo.focus.signs[0].id);
+    snprintf(S2, sizeof S2, "%s", fo.focus.signs[1].id);
+}
+
+/* OBS_A: the leader observes Per for 15 minutes on F2: open questions
+ * tapped 5 times with one undone, closed questions twice, waiting 3 + 1
+ * minutes (and a start taken back), three samples, two notes, both signs
+ * rated, feedback given and changed, a reflection; then corrected once
+ * (a second version) and its feedback edited from a second tablet on an
+ * old version (a kept conflict). */
+static void push_obs_a(void)
+{
+    model_record *r = calloc(40, sizeof *r);
+    assert_non_null(r);
+    int n = 0;
+    obs_rec(&r[n++], &U, F2, T2, U.leader, U.peer1, T0, 15 * MIN, 1);
+    snprintf(OBS_A, sizeof OBS_A, "%s", r[0].u.obs.id);
+    for (int i = 0; i < 5; i++)
+        ev_rec(&r[n++], OBS_A, MODEL_EV_COUNT, "open_q", NULL, T0 + (i + 1) * MIN);
+    int last = n - 1; /* the fifth tap, taken back */
+    ev_rec(&r[n++], OBS_A, MODEL_EV_UNDO, "", r[last].u.event.id, T0 + 5 * MIN + 2000);
+    ev_rec(&r[n++], OBS_A, MODEL_EV_COUNT, "closed_q", NULL, T0 + 7 * MIN);
+    ev_rec(&r[n++], OBS_A, MODEL_EV_COUNT, "closed_q", NULL, T0 + 8 * MIN);
+    ev_rec(&r[n++], OBS_A, MODEL_EV_STATE_START, "waiting", NULL, T0 + 2 * MIN);
+    ev_rec(&r[n++], OBS_A, MODEL_EV_STATE_STOP, "waiting", NULL, T0 + 5 * MIN);
+    ev_rec(&r[n++], OBS_A, MODEL_EV_STATE_START, "waiting", NULL, T0 + 10 * MIN);
+    ev_rec(&r[n++], OBS_A, MODEL_EV_STATE_STOP, "waiting", NULL, T0 + 11 * MIN);
+    last = n;
+    ev_rec(&r[n++], OBS_A, MODEL_EV_STATE_START, "waiting", NULL, T0 + 12 * MIN);
+    ev_rec(&r[n++], OBS_A, MODEL_EV_UNDO, "", r[last].u.event.id, T0 + 12 * MIN + 1000);
+    ev_rec(&r[n++], OBS_A, MODEL_EV_SAMPLE, "play", NULL, T0 + 2 * MIN);
+    ev_rec(&r[n++], OBS_A, MODEL_EV_SAMPLE, "talk", NULL, T0 + 4 * MIN);
+    ev_rec(&r[n++], OBS_A, MODEL_EV_SAMPLE, "play", NULL, T0 + 6 * MIN);
+    fx_note(OBS_A, "Emma fortæller om sin weekend", &r[n]);
+    snprintf(r[n++].u.note.sign_id, sizeof(model_id), "%s", S1);
+    fx_note(OBS_A, "Lang pause <b>før</b> svaret", &r[n]);
+    r[n++].u.note.at = T0 + 9 * MIN;
+    rating_rec(&r[n++], OBS_A, S1, 2);
+    rating_rec(&r[n++], OBS_A, S2, 1);
+    fx_feedback(OBS_A, U.leader, "I venter tålmodigt på svar", &r[n]);
+    snprintf(r[n].u.feedback.wonderings, sizeof r[n].u.feedback.wonderings,
+             "Hvad sker der, når Emma ikke får ordet?");
+    r[n++].u.feedback.given_at = T0 + 20 * MIN;
+    assert_int_equal(push(&DEV, U.leader, 0, r, n), PROTO_ST_STORED);
+    /* The reflection is the observee's. */
+    fx_reflection(OBS_A, U.peer1, "Jeg vil prøve at tælle til fem", &r[0]);
+    assert_int_equal(push(&DEV, U.peer1, 0, r, 1), PROTO_ST_STORED);
+    /* A correction: the second version of the observation. */
+    obs_rec(&r[0], &U, F2, T2, U.leader, U.peer1, T0, 15 * MIN, 1);
+    snprintf(r[0].u.obs.id, sizeof(model_id), "%s", OBS_A);
+    snprintf(r[0].u.obs.activity, sizeof r[0].u.obs.activity, "Samling på gulvet");
+    r[0].u.obs.revision = 2;
+    assert_int_equal(push(&DEV, U.leader, 1, r, 1), PROTO_ST_STORED);
+    /* The feedback changed on the first tablet, then on a second that
+     * had only seen version 1: kept beside it. */
+    fx_feedback(OBS_A, U.leader, "I venter tålmodigt på svar", &r[0]);
+    snprintf(r[0].u.feedback.wonderings, sizeof r[0].u.feedback.wonderings,
+             "Hvad sker der, når Emma ikke får ordet?");
+    r[0].u.feedback.given_at = T0 + 20 * MIN;
+    snprintf(r[0].u.feedback.next_step, sizeof r[0].u.feedback.next_step, "Tæl til fem i stilhed");
+    r[0].u.feedback.updated_at = T0 + 30 * MIN;
+    assert_int_equal(push(&DEV, U.leader, 1, r, 1), PROTO_ST_STORED);
+    snprintf(r[0].u.feedback.next_step, sizeof r[0].u.feedback.next_step, "Spørg Emma først");
+    r[0].u.feedback.updated_at = T0 + 31 * MIN;
+    assert_int_equal(push(&DEV2, U.leader, 1, r, 1), PROTO_ST_CONFLICT);
+    free(r);
+}
+
+static int up(void **state)
+{
+    (void)state;
+    ot_up(&W, "office_obs");
+    char err[400];
+    /* The real server beside the office, so that tablets push over TLS. */
+    assert_int_equal(tca_make(W.fx.dir, err, sizeof err), 0);
+    fx_restart(&W.fx, NULL);
+    fx_make_unit(&W.fx, "Solsikken", &U);
+    fx_make_unit(&W.fx, "Mælkebøtten", &V);
+    add_template_and_focus();
+    const char *units_u[] = {U.unit, NULL}, *units_v[] = {V.unit, NULL};
+    ot_account_make(&W, "leader", "Lea Leder", U.leader, NULL, &LEAD);
+    ot_account_make(&W, "peer", "Per Peer", U.peer1, NULL, &PEER1);
+    ot_account_make(&W, "peer", "Pia Peer", U.peer2, NULL, &PEER2);
+    ot_account_make(&W, "leader", "Olga Anden", V.leader, NULL, &OTHER);
+    ot_account_make(&W, "area", "Arne Område", NULL, units_u, &AREA_U);
+    ot_account_make(&W, "area", "Vera Område", NULL, units_v, &AREA_V);
+    ot_account_make(&W, "admin", "Ada Admin", NULL, NULL, &ADMIN);
+    fx_enrol(&W.fx, U.unit, &DEV);
+    fx_enrol(&W.fx, U.unit, &DEV2);
+    fx_enrol(&W.fx, V.unit, &DEVV);
+    push_obs_a();
+    model_record r[3];
+    /* OBS_B: the leader observes Pia for 3 minutes on U's first focus, a
+     * month before: too short for a rate, no feedback. */
+    obs_rec(&r[0], &U, U.focus, U.tmpl, U.leader, U.peer2, T0 - 30 * 24 * 60 * MIN, 3 * MIN, 1);
+    snprintf(OBS_B, sizeof OBS_B, "%s", r[0].u.obs.id);
+    ev_rec(&r[1], OBS_B, MODEL_EV_COUNT, "open_q", NULL, r[0].u.obs.started_at + MIN);
+    fx_note(OBS_B, "Kun for lederen og Pia", &r[2]);
+    r[2].u.note.at = r[0].u.obs.started_at + MIN;
+    assert_int_equal(push(&DEV, U.leader, 0, r, 3), PROTO_ST_STORED);
+    /* OBS_C: Per observes Pia, a draft without a room. */
+    obs_rec(&r[0], &U, F2, T2, U.peer1, U.peer2, T0 + 60 * MIN, 4 * MIN, 0);
+    r[0].u.obs.room_id[0] = 0;
+    snprintf(OBS_C, sizeof OBS_C, "%s", r[0].u.obs.id);
+    ev_rec(&r[1], OBS_C, MODEL_EV_COUNT, "open_q", NULL, T0 + 61 * MIN);
+    assert_int_equal(push(&DEV, U.peer1, 0, r, 2), PROTO_ST_STORED);
+    /* OBS_V: unit V's own. */
+    obs_rec(&r[0], &V, V.focus, V.tmpl, V.leader, V.peer1, T0, 10 * MIN, 1);
+    snprintf(OBS_V, sizeof OBS_V, "%s", r[0].u.obs.id);
+    assert_int_equal(push(&DEVV, V.leader, 0, r, 1), PROTO_ST_STORED);
+    return 0;
+}
+
+static int down(void **state)
+{
+    (void)state;
+    ot_down(&W);
+    return 0;
+}
+
+/* ---- helpers ---- */
+
+static void get(const ot_account *a, ot_resp *r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void get(const ot_account *a, ot_resp *r, const char *fmt, ...)
+{
+    char path[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(path, sizeof path, fmt, ap);
+    va_end(ap);
+    ot_get(&W, a ? a->cookie : NULL, path, r);
+}
+
+/* How many times needle occurs in the answer. */
+static int occurrences(const ot_resp *r, const char *needle)
+{
+    int n = 0;
+    for (const char *p = r->body; p && (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* ---- one observation's page ---- */
+
+static void test_page_numbers(void **state)
+{
+    (void)state;
+    ot_resp r;
+    get(&LEAD, &r, "/observations/%s", OBS_A);
+    assert_int_equal(r.status, 200);
+    /* What it was, in the words of the focus version it was made with. */
+    assert_true(ot_has(&r, "Hvordan inviterer vi børnene ind i samtalen?"));
+    assert_true(ot_has(&r, "Per Peer"));
+    assert_true(ot_has(&r, "Lea Leader"));
+    assert_true(ot_has(&r, "Samling på gulvet")); /* the second version's activity */
+    assert_true(ot_has(&r, "15:00"));
+    /* Counts without the undone tap, rates over 15 minutes. */
+    assert_true(ot_has(&r, "Åbent spørgsmål</td><td data-label=\"Antal\">4</td>"));
+    assert_true(ot_has(&r, "Lukket spørgsmål</td><td data-label=\"Antal\">2</td>"));
+    assert_true(ot_has(&r, "2,7 pr. 10 min"));
+    assert_true(ot_has(&r, "1,3 pr. 10 min"));
+    assert_true(ot_has(&r, "1 tryk blev fortrudt på tabletten og tælles ikke med."));
+    /* Waiting 3 + 1 minutes (the start taken back adds nothing): 27 %. */
+    assert_true(ot_has(&r, "Ventetid</td><td data-label=\"Tid\">4:00</td>"));
+    assert_true(ot_has(&r, "27 %"));
+    /* Samples: play twice, talk once. */
+    assert_true(ot_has(&r, "Leg</td><td data-label=\"Stikprøver\">2</td>"));
+    assert_true(ot_has(&r, "67 %"));
+    /* Rating per sign in the scale's words. */
+    assert_true(ot_has(&r, "Børnene svarer i hele sætninger</td><td data-label=\"Vurdering\">"
+                           "<strong class=\"obs-level\" data-level=\"2\">Tydeligt</strong>"));
+    assert_true(ot_has(&r, "Den voksne venter på svar</td><td data-label=\"Vurdering\">"
+                           "<strong class=\"obs-level\" data-level=\"1\">Delvist</strong>"));
+    /* Context with the template's labels. */
+    assert_true(ot_has(&r, "<dt>Antal børn</dt><dd>14</dd>"));
+    /* Notes with their sign, text shown as text. */
+    assert_true(ot_has(&r, "Tegn: Børnene svarer i hele sætninger"));
+    assert_true(ot_has(&r, "Emma fortæller om sin weekend"));
+    assert_true(ot_has(&r, "Lang pause &lt;b&gt;før&lt;/b&gt; svaret"));
+    assert_false(ot_has(&r, "<b>før</b>"));
+    /* Feedback (the newest version counts), reflection. */
+    assert_true(ot_has(&r, "I venter tålmodigt på svar"));
+    assert_true(ot_has(&r, "Hvad sker der, når Emma ikke får ordet?"));
+    assert_true(ot_has(&r, "Tæl til fem i stilhed"));
+    assert_true(ot_has(&r, "Jeg vil prøve at tælle til fem"));
+    /* The timeline: 6 taps (not the undone one), 2 waiting bars, 3
+     * samples, 2 notes, with a title, a description and its table. */
+    assert_true(ot_has(&r, "<svg class=\"obs-tl\""));
+    assert_true(ot_has(&r, "<title id=\"tl-title\">"));
+    assert_true(ot_has(&r, "<desc id=\"tl-desc\">"));
+    assert_int_equal(occurrences(&r, "class=\"tap\""), 6);
+    assert_int_equal(occurrences(&r, "class=\"span\""), 2);
+    assert_int_equal(occurrences(&r, "class=\"sample\""), 3);
+    assert_int_equal(occurrences(&r, "class=\"note\""), 2);
+    assert_true(ot_has(&r, "2:00–5:00, 10:00–11:00"));
+    assert_true(ot_has(&r, "1:00, 2:00, 3:00, 4:00"));
+    assert_false(ot_has(&r, "1:00, 2:00, 3:00, 4:00, 5:00"));
+    /* Versions: the observation twice, the feedback twice, from the
+     * tablet; and the conflict kept from the second tablet. */
+    assert_int_equal(occurrences(&r, "<td>Observationen</td>"), 2);
+    assert_true(ot_has(&r, "Test tablet"));
+    assert_true(ot_has(&r, "Spørg Emma først"));
+    assert_true(ot_has(&r, "Den blev lavet på version 1, mens serveren havde version 2."));
+    ot_free(&r);
+    /* The same in English: the template's English scale words, a decimal
+     * point. */
+    get(&LEAD, &r, "/observations/%s?lang=en", OBS_A);
+    assert_int_equal(r.status, 200);
+    assert_true(ot_has(&r, "2.7 per 10 min"));
+    assert_true(ot_has(&r, ">Clearly</strong>"));
+    ot_free(&r);
+}
+
+static void test_page_short_and_draft(void **state)
+{
+    (void)state;
+    ot_resp r;
+    get(&LEAD, &r, "/observations/%s", OBS_B);
+    assert_int_equal(r.status, 200);
+    assert_true(ot_has(&r, "for kort til en hyppighed"));
+    assert_true(ot_has(&r, "kræver mindst 5 minutters observation"));
+    assert_true(ot_has(&r, "Der er ikke skrevet feedback endnu."));
+    assert_true(ot_has(&r, "Der er ikke skrevet en refleksion endnu."));
+    ot_free(&r);
+    get(&PEER1, &r, "/observations/%s", OBS_C);
+    assert_int_equal(r.status, 200);
+    assert_true(ot_has(&r, "ikke afsluttet"));
+    assert_true(ot_has(&r, "Ingen stue"));
+    ot_free(&r);
+}
+
+static void test_page_scope(void **state)
+{
+    (void)state;
+    ot_resp r;
+    /* The observee and the observer open it. */
+    get(&PEER1, &r, "/observations/%s", OBS_A);
+    assert_int_equal(r.status, 200);
+    ot_free(&r);
+    get(&PEER2, &r, "/observations/%s", OBS_C);
+    assert_int_equal(r.status, 200);
+    ot_free(&r);
+    /* A peer who is neither is refused, and reads nothing of it. */
+    get(&PEER1, &r, "/observations/%s", OBS_B);
+    assert_int_equal(r.status, 403);
+    assert_false(ot_has(&r, "Kun for lederen og Pia"));
+    ot_free(&r);
+    get(&PEER2, &r, "/observations/%s", OBS_A);
+    assert_int_equal(r.status, 403);
+    assert_false(ot_has(&r, "Emma"));
+    ot_free(&r);
+    /* Another unit's leader, area leaders (with the unit or without) and
+     * an administrator are refused the page. */
+    const ot_account *refused[] = {&OTHER, &AREA_U, &AREA_V, &ADMIN};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        get(refused[i], &r, "/observations/%s", OBS_A);
+        assert_int_equal(r.status, 403);
+        assert_false(ot_has(&r, "Emma"));
+        assert_false(ot_has(&r, "Per Peer"));
+        ot_free(&r);
+    }
+    /* Not signed in: to the sign-in page. */
+    get(NULL, &r, "/observations/%s", OBS_A);
+    assert_int_equal(r.status, 303);
+    ot_free(&r);
+    /* An id that names nothing, and one that is no id. */
+    get(&LEAD, &r, "/observations/00000000-0000-4000-8000-000000000000");
+    assert_int_equal(r.status, 404);
+    ot_free(&r);
+    get(&LEAD, &r, "/observations/%%3Cscript%%3E");
+    assert_int_equal(r.status, 404);
+    assert_false(ot_has(&r, "<script>"));
+    ot_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_page_numbers),
+        cmocka_unit_test(test_page_short_and_draft),
+        cmocka_unit_test(test_page_scope),
+    };
+    return cmocka_run_group_tests(tests, up, down);
+}
