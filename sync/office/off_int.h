@@ -355,6 +355,8 @@ void off_focus_edit_post(off_ctx *c);
 void off_focus_retire(off_ctx *c);
 /* off_obs_show.c: one observation's page. */
 void off_obs_show(off_ctx *c);
+/* off_calib.c: how far two observers of one session agree. */
+void off_calibration(off_ctx *c);
 
 /* ---- charts (off_svg.c) ---- */
 

@@ -76,6 +76,7 @@ void off_page_begin(off_ctx *c, const char *title, const char *section)
         {"focuses", "/focuses", "Learning focuses", OFF_ROLE_LEADER},
         {"templates", "/templates", "Templates", OFF_ROLE_LEADER},
         {"tablets", "/tablets", "Tablets", OFF_ROLE_LEADER},
+        {"calibration", "/calibration", "Calibration", OFF_ROLE_LEADER},
         {"accounts", "/accounts", "Accounts", OFF_ROLE_LEADER},
     };
     off_buf_printf(b,

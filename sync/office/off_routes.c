@@ -57,6 +57,7 @@ const off_route off_routes[] = {
     {"POST", "/focuses/*/edit", OFF_ROLE_LEADER, off_focus_edit_post},
     {"POST", "/focuses/*/retire", OFF_ROLE_LEADER, off_focus_retire},
     {"GET", "/observations/*", OFF_ROLE_PEER, off_obs_show},
+    {"GET", "/calibration", OFF_ROLE_LEADER, off_calibration},
     {"GET", "/sign-in", OFF_ROLE_NONE, off_sign_in_form},
     {"POST", "/sign-in", OFF_ROLE_NONE, off_sign_in},
     {"POST", "/sign-out-everywhere", OFF_ROLE_PEER, off_sign_out_everywhere},

@@ -349,6 +349,7 @@ static int gather(PGconn *pg, const char *ids_lit, const char *const *ids, int n
         case MODEL_ENT_OBSERVATION:
             x->obs = rec->u.obs;
             x->have_obs = 1;
+            snprintf(x->pair_code, sizeof x->pair_code, "%s", rec->u.obs.pair_code);
             break;
         case MODEL_ENT_EVENT:
             if ((slot = grow(&x->events, &x->n_events, &x->cap_events, sizeof *x->events)))

@@ -324,7 +324,8 @@ static void test_template_translated(void **state)
                                                    "%d observation",
                                                    "%lld observation",
                                                    "%lld person",
-                                                   "%lld tablet"};
+                                                   "%lld tablet",
+                                                   "Kappa"};
                 int shared = 0;
                 for (size_t k = 0; k < sizeof same / sizeof same[0]; k++)
                     shared |= !strcmp(id, same[k]);
