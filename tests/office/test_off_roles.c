@@ -229,7 +229,7 @@ static const kind kinds[] = {
     {"focuses", 1, 1, id_focus, form_none},          /* unit A's focus; peers may read it */
     /* unit A's observation (see personal[]); the list is scoped inside */
     {"observations", 1, 0, id_observation, form_none},
-    {"calibration", 1, 0, NULL, form_none},          /* leaders' aggregate, scoped to their units */
+    {"calibration", 1, 0, NULL, form_none}, /* leaders' aggregate, scoped to their units */
 };
 
 static const kind *kind_of(const char *pattern)
