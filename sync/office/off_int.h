@@ -178,10 +178,11 @@ void off_header(off_ctx *c, const char *name, const char *value);
 /*
  * Begins a page: head, the header with the navigation for the user's role
  * (section marks the current one: "home", "units", "people", "focuses",
- * "templates", "tablets", "accounts", or NULL), the language switch, then
- * <main> with the title as its h1 and, when the query carries done=KEY, the
- * confirmation KEY stands for (a fixed sentence, never text from the
- * query). title is a translated text; it is escaped here.
+ * "templates", "tablets", "accounts", "observations", or NULL), the
+ * language switch, then <main> with the title as its h1 and, when the
+ * query carries done=KEY, the confirmation KEY stands for (a fixed
+ * sentence, never text from the query). title is a translated text; it is
+ * escaped here.
  */
 void off_page_begin(off_ctx *c, const char *title, const char *section);
 void off_page_end(off_ctx *c);
@@ -353,7 +354,9 @@ void off_focus_show(off_ctx *c);
 void off_focus_edit(off_ctx *c);
 void off_focus_edit_post(off_ctx *c);
 void off_focus_retire(off_ctx *c);
-/* off_obs_show.c: one observation's page. */
+/* off_obs.c, off_obs_show.c: the observations list (scoped in its query,
+ * filtered by the address) and one observation's page. */
+void off_obs_list(off_ctx *c);
 void off_obs_show(off_ctx *c);
 /* off_calib.c: how far two observers of one session agree. */
 void off_calibration(off_ctx *c);

@@ -74,6 +74,7 @@ void off_page_begin(off_ctx *c, const char *title, const char *section)
         {"units", "/units", "Units", OFF_ROLE_LEADER},
         {"people", "/people", "People", OFF_ROLE_LEADER},
         {"focuses", "/focuses", "Learning focuses", OFF_ROLE_LEADER},
+        {"observations", "/observations", "Observations", OFF_ROLE_PEER},
         {"templates", "/templates", "Templates", OFF_ROLE_LEADER},
         {"tablets", "/tablets", "Tablets", OFF_ROLE_LEADER},
         {"calibration", "/calibration", "Calibration", OFF_ROLE_LEADER},

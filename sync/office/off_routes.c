@@ -56,6 +56,7 @@ const off_route off_routes[] = {
     {"GET", "/focuses/*/edit", OFF_ROLE_LEADER, off_focus_edit},
     {"POST", "/focuses/*/edit", OFF_ROLE_LEADER, off_focus_edit_post},
     {"POST", "/focuses/*/retire", OFF_ROLE_LEADER, off_focus_retire},
+    {"GET", "/observations", OFF_ROLE_PEER, off_obs_list},
     {"GET", "/observations/*", OFF_ROLE_PEER, off_obs_show},
     {"GET", "/calibration", OFF_ROLE_LEADER, off_calibration},
     {"GET", "/sign-in", OFF_ROLE_NONE, off_sign_in_form},

@@ -1,10 +1,12 @@
 /* The observations pages on a real database, with records pushed by
- * tablets through the running server as in production: one observation's
- * page with its numbers (counts without undone taps, rates per 10 minutes
- * and the floor under 5 minutes, time in each state, ratings in the
- * scale's words), timeline, notes, feedback, reflection, versions and a
- * kept conflict, refused to everyone but its observer, observee and unit's
- * leaders. */
+ * tablets through the running server as in production: the list and each
+ * of its filters, its scope per role (a peer sees their own, area leaders
+ * and administrators without observed people's names), bad filter values
+ * refused in words, pages of 50; and one observation's page with its
+ * numbers (counts without undone taps, rates per 10 minutes and the floor
+ * under 5 minutes, time in each state, ratings in the scale's words),
+ * timeline, notes, feedback, reflection, versions and a kept conflict,
+ * refused to everyone but its observer, observee and unit's leaders. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -275,6 +277,14 @@ static int occurrences(const ot_resp *r, const char *needle)
     return n;
 }
 
+/* Whether the list links to the observation's page. */
+static int links(const ot_resp *r, const char *id)
+{
+    char href[80];
+    snprintf(href, sizeof href, "href=\"/observations/%s\"", id);
+    return ot_has(r, href);
+}
+
 /* ---- one observation's page ---- */
 
 static void test_page_numbers(void **state)
@@ -408,12 +418,214 @@ static void test_page_scope(void **state)
     ot_free(&r);
 }
 
+/* ---- the list ---- */
+
+/* The list as a for query, asserting 200 and the count line. */
+static void list(const ot_account *a, const char *query, int count, ot_resp *r)
+{
+    get(a, r, "/observations%s%s", query[0] ? "?" : "", query);
+    if (r->status != 200)
+        fail_msg("%s: %d %s", query, r->status, r->body);
+    char want[80];
+    snprintf(want, sizeof want, count == 1 ? ">%d observation<" : ">%d observationer<", count);
+    if (!ot_has(r, want))
+        fail_msg("%s: expected %s", query, want);
+}
+
+static void test_list_scope(void **state)
+{
+    (void)state;
+    ot_resp r;
+    list(&LEAD, "", 3, &r);
+    assert_true(links(&r, OBS_A) && links(&r, OBS_B) && links(&r, OBS_C));
+    assert_false(links(&r, OBS_V));
+    assert_true(ot_has(&r, "data-label=\"Observeret\">Pia Peer")); /* named for the leader */
+    assert_true(ot_has(&r, "Hvordan inviterer vi børnene ind i samtalen?"));
+    ot_free(&r);
+    /* A peer: what they observed or were observed in. */
+    list(&PEER1, "", 2, &r);
+    assert_true(links(&r, OBS_A) && links(&r, OBS_C));
+    assert_false(links(&r, OBS_B));
+    ot_free(&r);
+    list(&PEER2, "", 2, &r);
+    assert_true(links(&r, OBS_B) && links(&r, OBS_C));
+    ot_free(&r);
+    /* An area leader: their units, observed people hidden, no links to
+     * pages they may not open. */
+    list(&AREA_U, "", 3, &r);
+    assert_false(links(&r, OBS_A) || links(&r, OBS_B) || links(&r, OBS_C));
+    assert_int_equal(occurrences(&r, "data-label=\"Observeret\"><span class=\"muted\">skjult<"), 3);
+    assert_false(ot_has(&r, "data-label=\"Observeret\">Pia Peer"));
+    assert_false(ot_has(&r, "data-label=\"Observeret\">Per Peer"));
+    /* No choice among observed people either (the observer's may be
+     * chosen: who observed is not who was observed). */
+    assert_false(ot_has(&r, "name=\"observee\""));
+    ot_free(&r);
+    list(&AREA_V, "", 1, &r);
+    assert_false(ot_has(&r, "Solsikken"));
+    ot_free(&r);
+    list(&ADMIN, "", 4, &r);
+    assert_int_equal(occurrences(&r, "data-label=\"Observeret\"><span class=\"muted\">skjult<"), 4);
+    assert_false(ot_has(&r, "data-label=\"Observeret\">Pia Peer"));
+    assert_false(links(&r, OBS_V));
+    ot_free(&r);
+    /* Another unit's leader asking for U's list is refused. */
+    get(&OTHER, &r, "/observations?unit=%s", U.unit);
+    assert_int_equal(r.status, 403);
+    ot_free(&r);
+    /* The navigation leads here, for a peer too. */
+    get(&PEER1, &r, "/");
+    assert_true(ot_has(&r, "href=\"/observations\""));
+    ot_free(&r);
+}
+
+static void test_list_filters(void **state)
+{
+    (void)state;
+    ot_resp r;
+    char q[300];
+    snprintf(q, sizeof q, "unit=%s&status=draft", U.unit);
+    list(&LEAD, q, 1, &r);
+    assert_true(links(&r, OBS_C));
+    ot_free(&r);
+    list(&LEAD, "status=finished", 2, &r);
+    assert_false(links(&r, OBS_C));
+    ot_free(&r);
+    list(&LEAD, "feedback=yes", 1, &r);
+    assert_true(links(&r, OBS_A));
+    ot_free(&r);
+    list(&LEAD, "feedback=no", 2, &r);
+    assert_false(links(&r, OBS_A));
+    ot_free(&r);
+    list(&LEAD, "reflection=yes", 1, &r);
+    assert_true(links(&r, OBS_A));
+    ot_free(&r);
+    snprintf(q, sizeof q, "focus=%s", F2);
+    list(&LEAD, q, 2, &r);
+    assert_true(links(&r, OBS_A) && links(&r, OBS_C));
+    /* With a focus, its signs and the scale's words are offered. */
+    assert_true(ot_has(&r, ">Den voksne venter på svar</option>"));
+    assert_true(ot_has(&r, ">Tydeligt</option>"));
+    ot_free(&r);
+    snprintf(q, sizeof q, "observer=%s", U.peer1);
+    list(&LEAD, q, 1, &r);
+    assert_true(links(&r, OBS_C));
+    ot_free(&r);
+    snprintf(q, sizeof q, "observee=%s", U.peer2);
+    list(&LEAD, q, 2, &r);
+    assert_true(links(&r, OBS_B) && links(&r, OBS_C));
+    ot_free(&r);
+    snprintf(q, sizeof q, "room=%s", U.room);
+    list(&LEAD, q, 2, &r);
+    assert_false(links(&r, OBS_C));
+    ot_free(&r);
+    /* The period, by the day in Copenhagen: OBS_B is a month earlier. */
+    list(&LEAD, "from=2026-09-21&to=2026-09-21", 2, &r);
+    assert_false(links(&r, OBS_B));
+    ot_free(&r);
+    list(&LEAD, "to=2026-09-20", 1, &r);
+    assert_true(links(&r, OBS_B));
+    ot_free(&r);
+    list(&LEAD, "from=2026-09-22", 0, &r);
+    ot_free(&r);
+    /* A sign rated, and rated at a level. */
+    snprintf(q, sizeof q, "focus=%s&sign=%s", F2, S1);
+    list(&LEAD, q, 1, &r);
+    assert_true(links(&r, OBS_A));
+    ot_free(&r);
+    snprintf(q, sizeof q, "focus=%s&sign=%s&level=2", F2, S1);
+    list(&LEAD, q, 1, &r);
+    ot_free(&r);
+    snprintf(q, sizeof q, "sign=%s&level=1", S1);
+    list(&LEAD, q, 0, &r);
+    ot_free(&r);
+    /* Filters narrow within the scope: a peer asking for Pia's as
+     * observee still sees only their own. */
+    snprintf(q, sizeof q, "observee=%s", U.peer2);
+    list(&PEER1, q, 1, &r);
+    assert_true(links(&r, OBS_C));
+    ot_free(&r);
+    /* The form keeps what was chosen. */
+    list(&LEAD, "status=draft&feedback=no", 1, &r);
+    assert_true(ot_has(&r, "<option value=\"draft\" selected>"));
+    ot_free(&r);
+}
+
+static void test_list_bad_filters(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *query, *message;
+    } bad[] = {
+        {"from=2026-13-01", "Skriv den første dag som en dato, for eksempel 2026-03-01."},
+        {"to=i+morgen", "Skriv den sidste dag som en dato, for eksempel 2026-03-31."},
+        {"from=2026-05-01&to=2026-04-01", "Den sidste dag ligger før den første dag."},
+        {"status=done", "Vælg kladde eller afsluttet."},
+        {"feedback=maybe", "Vælg ja eller nej."},
+        {"reflection=1", "Vælg ja eller nej."},
+        {"unit=%3Cscript%3E", "Det er ikke et af de valg, listen tilbyder. Vælg igen."},
+        {"level=2", "Vælg et tegn for at afgrænse listen efter, hvordan det blev vurderet."},
+        {"page=0", "Sidetallet skal være et helt tal fra 1."},
+        {"page=abc", "Sidetallet skal være et helt tal fra 1."},
+        {"page=999999", "Sidetallet skal være et helt tal fra 1."},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ot_resp r;
+        get(&LEAD, &r, "/observations?%s", bad[i].query);
+        if (r.status != 400 || !ot_has(&r, bad[i].message))
+            fail_msg("%s: %d, expected 400 with \"%s\"", bad[i].query, r.status, bad[i].message);
+        /* No list beside the message, and nothing echoed as markup. */
+        assert_false(links(&r, OBS_A));
+        assert_false(ot_has(&r, "<script>"));
+        ot_free(&r);
+    }
+    /* An area leader may not narrow by an observed person. */
+    ot_resp r;
+    get(&AREA_U, &r, "/observations?observee=%s", U.peer2);
+    assert_int_equal(r.status, 400);
+    assert_true(ot_has(&r, "Navnene på observerede personer er skjult for dig"));
+    assert_false(ot_has(&r, "name=\"observee\""));
+    assert_false(links(&r, OBS_B));
+    ot_free(&r);
+}
+
+/* Pages of 50: 52 more of V's observations make two pages. */
+static void test_list_pages(void **state)
+{
+    (void)state;
+    model_record *r = calloc(52, sizeof *r);
+    assert_non_null(r);
+    for (int i = 0; i < 52; i++)
+        obs_rec(&r[i], &V, V.focus, V.tmpl, V.leader, V.peer2, T0 - (i + 1) * 24 * 60 * MIN,
+                10 * MIN, 1);
+    push(&DEVV, V.leader, 0, r, 52);
+    free(r);
+    ot_resp a;
+    list(&OTHER, "", 53, &a);
+    assert_int_equal(occurrences(&a, "href=\"/observations/"), 50);
+    assert_true(ot_has(&a, "Side 1 af 2"));
+    assert_true(ot_has(&a, "href=\"/observations?page=2\""));
+    ot_free(&a);
+    list(&OTHER, "page=2", 53, &a);
+    assert_int_equal(occurrences(&a, "href=\"/observations/"), 3);
+    assert_true(ot_has(&a, "href=\"/observations?page=1\""));
+    ot_free(&a);
+    /* The filters travel with the page links. */
+    list(&OTHER, "status=finished", 53, &a);
+    assert_true(ot_has(&a, "href=\"/observations?status=finished&amp;page=2\""));
+    ot_free(&a);
+    list(&OTHER, "page=3", 53, &a);
+    assert_true(ot_has(&a, "Denne side ligger efter listens slutning."));
+    ot_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_page_numbers),
-        cmocka_unit_test(test_page_short_and_draft),
-        cmocka_unit_test(test_page_scope),
+        cmocka_unit_test(test_page_numbers), cmocka_unit_test(test_page_short_and_draft),
+        cmocka_unit_test(test_page_scope),   cmocka_unit_test(test_list_scope),
+        cmocka_unit_test(test_list_filters), cmocka_unit_test(test_list_bad_filters),
+        cmocka_unit_test(test_list_pages),
     };
     return cmocka_run_group_tests(tests, up, down);
 }
