@@ -155,9 +155,8 @@ static int count_obs(off_ctx *c, const char *unit, const char *focus, long long 
     char err[300];
     const char *p[] = {unit, focus};
     PGresult *r = srv_q(c->pg,
-                        "SELECT data::jsonb->>'focus_version', count(*) FROM items"
-                        " WHERE entity = 'observation' AND unit_id = $1"
-                        " AND data::jsonb->>'focus_id' = $2 GROUP BY 1",
+                        "SELECT focus_version, count(*) FROM fact_obs"
+                        " WHERE unit_id = $1 AND focus_id = $2 GROUP BY 1",
                         2, p, err, sizeof err);
     if (!r) {
         db_fail(c, "count", err);
@@ -304,8 +303,8 @@ void off_focus_list(off_ctx *c)
     /* The observations on each focus, in one query. */
     const char *p[] = {unit};
     PGresult *counts = srv_q(c->pg,
-                             "SELECT data::jsonb->>'focus_id', count(*) FROM items"
-                             " WHERE entity = 'observation' AND unit_id = $1 GROUP BY 1",
+                             "SELECT focus_id, count(*) FROM fact_obs"
+                             " WHERE unit_id = $1 GROUP BY 1",
                              1, p, err, sizeof err);
     if (!counts) {
         free(fs);
@@ -411,7 +410,7 @@ typedef struct {
 
 typedef struct {
     int n;
-    char field[ERRS_MAX][24];
+    char field[ERRS_MAX][80]; /* as long as the longest field name made (sign_text_N ...) */
     char msg[ERRS_MAX][300];
 } ferrs;
 

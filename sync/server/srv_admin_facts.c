@@ -8,12 +8,10 @@
 #include "srv_admin_int.h"
 #include "srv_facts.h"
 
-/* Tells the operator how far a long rebuild has come, every 10,000. */
+/* Tells the operator how far a long rebuild has come, unit by unit. */
 static void progress(long done, void *arg)
 {
-    FILE *err = arg;
-    if (done % 10000 < SRV_FACTS_BATCH)
-        fprintf(err, "facts-rebuild: %ld observation(s) done\n", done);
+    fprintf((FILE *)arg, "facts-rebuild: %ld observation(s) done\n", done);
 }
 
 int srv_admin_facts_rebuild(srv_admin_cmd *c)

@@ -136,7 +136,8 @@ static const char *const migrations[] = {
      * own rules; they are never written any other way, and can be made
      * again from items at any time (admin facts-rebuild). The month is the
      * start's month in Danish time. Rollups count finished observations.
-     * focus_steps: the next steps a team agreed for a focus. */
+     * focus_steps: the next steps a team agreed for a focus. A person's
+     * observations are found by index, for their page and their erasure. */
     "CREATE TABLE fact_obs ("
     "  observation_id text PRIMARY KEY, unit_id text NOT NULL, focus_id text NOT NULL,"
     "  focus_version int NOT NULL, template_id text NOT NULL, template_version int NOT NULL,"
@@ -151,6 +152,10 @@ static const char *const migrations[] = {
     "  updated_at timestamptz NOT NULL);"
     "CREATE INDEX fact_obs_unit ON fact_obs (unit_id, started_at);"
     "CREATE INDEX fact_obs_focus ON fact_obs (focus_id, started_at);"
+    "CREATE INDEX fact_obs_group ON fact_obs (unit_id, focus_id, month);"
+    "CREATE INDEX fact_obs_template ON fact_obs (template_id, template_version);"
+    "CREATE INDEX observations_observer ON observations (observer_id);"
+    "CREATE INDEX observations_observee ON observations (observee_id);"
     "CREATE INDEX fact_obs_observer ON fact_obs (observer_id);"
     "CREATE INDEX fact_obs_observee ON fact_obs (observee_id);"
     "CREATE INDEX fact_obs_pair ON fact_obs (unit_id, pair_code) WHERE pair_code <> '';"

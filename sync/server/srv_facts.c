@@ -317,9 +317,52 @@ static int id_index(const char *const *ids, int n, const char *id)
     return hit ? (int)(hit - ids) : -1;
 }
 
+/* Adds one stored record (its entity's name and JSON text) to what is
+ * gathered of its observation; rec is scratch space. A record that does not
+ * decode is left out and logged: it was checked when it came in, so that
+ * would be a bug. 0, or -1 when out of memory. */
+static int gather_row(gathered *x, const char *obs_id, const char *entity, const char *data,
+                      model_record *rec)
+{
+    model_entity e;
+    model_err me;
+    if (model_entity_parse(entity, &e) != 0)
+        return 0;
+    if (model_record_parse(e, data, rec, &me) != 0) {
+        srv_log("facts: a stored %s of observation %s does not read: %s", entity, obs_id, me.msg);
+        return 0;
+    }
+    void *slot = (void *)1;
+    switch (e) {
+    case MODEL_ENT_OBSERVATION:
+        x->obs = rec->u.obs;
+        x->have_obs = 1;
+        snprintf(x->pair_code, sizeof x->pair_code, "%s", rec->u.obs.pair_code);
+        break;
+    case MODEL_ENT_EVENT:
+        if ((slot = grow(&x->events, &x->n_events, &x->cap_events, sizeof *x->events)))
+            *(model_event *)slot = rec->u.event;
+        break;
+    case MODEL_ENT_NOTE:
+        if ((slot = grow(&x->notes, &x->n_notes, &x->cap_notes, sizeof *x->notes)))
+            *(model_note *)slot = rec->u.note;
+        break;
+    case MODEL_ENT_RATING:
+        if ((slot = grow(&x->ratings, &x->n_ratings, &x->cap_ratings, sizeof *x->ratings)))
+            *(model_rating *)slot = rec->u.rating;
+        break;
+    case MODEL_ENT_FEEDBACK: x->feedback_given = rec->u.feedback.given_at > 0; break;
+    case MODEL_ENT_REFLECTION:
+        x->reflection_written = rec->u.reflection.text[0] != 0 ||
+                                rec->u.reflection.next_step[0] != 0;
+        break;
+    default: break;
+    }
+    return slot ? 0 : -1;
+}
+
 /* Reads the records of the observations (ids sorted, n of them) into g,
- * oldest feed number first. A record that does not decode is left out and
- * logged: it was checked when it came in, so that would be a bug. */
+ * oldest feed number first, with the count of each one's kept conflicts. */
 static int gather(PGconn *pg, const char *ids_lit, const char *const *ids, int n, gathered *g,
                   char *err, size_t errlen)
 {
@@ -334,48 +377,9 @@ static int gather(PGconn *pg, const char *ids_lit, const char *const *ids, int n
     int rc = rec ? 0 : -1;
     for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
         int k = id_index(ids, n, PQgetvalue(r, i, 0));
-        model_entity e;
-        model_err me;
-        if (k < 0 || model_entity_parse(PQgetvalue(r, i, 1), &e) != 0)
-            continue;
-        if (model_record_parse(e, PQgetvalue(r, i, 2), rec, &me) != 0) {
-            srv_log("facts: a stored %s of observation %s does not read: %s", PQgetvalue(r, i, 1),
-                    ids[k], me.msg);
-            continue;
-        }
-        gathered *x = &g[k];
-        void *slot = NULL;
-        switch (e) {
-        case MODEL_ENT_OBSERVATION:
-            x->obs = rec->u.obs;
-            x->have_obs = 1;
-            snprintf(x->pair_code, sizeof x->pair_code, "%s", rec->u.obs.pair_code);
-            break;
-        case MODEL_ENT_EVENT:
-            if ((slot = grow(&x->events, &x->n_events, &x->cap_events, sizeof *x->events)))
-                *(model_event *)slot = rec->u.event;
-            else
-                rc = -1;
-            break;
-        case MODEL_ENT_NOTE:
-            if ((slot = grow(&x->notes, &x->n_notes, &x->cap_notes, sizeof *x->notes)))
-                *(model_note *)slot = rec->u.note;
-            else
-                rc = -1;
-            break;
-        case MODEL_ENT_RATING:
-            if ((slot = grow(&x->ratings, &x->n_ratings, &x->cap_ratings, sizeof *x->ratings)))
-                *(model_rating *)slot = rec->u.rating;
-            else
-                rc = -1;
-            break;
-        case MODEL_ENT_FEEDBACK: x->feedback_given = rec->u.feedback.given_at > 0; break;
-        case MODEL_ENT_REFLECTION:
-            x->reflection_written = rec->u.reflection.text[0] != 0 ||
-                                    rec->u.reflection.next_step[0] != 0;
-            break;
-        default: break;
-        }
+        if (k >= 0)
+            rc = gather_row(&g[k], PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+                            rec);
     }
     PQclear(r);
     free(rec);
@@ -605,6 +609,33 @@ static int store(PGconn *pg, json_t *obs, json_t *counts, json_t *states, json_t
                        ratings, err, errlen);
 }
 
+/* Makes the facts of the gathered observations and stores them. */
+static int make_and_store(PGconn *pg, gathered *g, int n, char *err, size_t errlen)
+{
+    tmpl_entry *tv = NULL;
+    int nt = 0, rc = -1;
+    json_t *obs = json_array(), *counts = json_array(), *states = json_array(),
+           *ratings = json_array();
+    if (!obs || !counts || !states || !ratings) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    if (load_templates(pg, g, n, &tv, &nt, err, errlen) != 0)
+        goto done;
+    if (build_rows(g, n, tv, nt, obs, counts, states, ratings) != 0) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    rc = store(pg, obs, counts, states, ratings, err, errlen);
+done:
+    json_decref(obs);
+    json_decref(counts);
+    json_decref(states);
+    json_decref(ratings);
+    templates_free(tv, nt);
+    return rc;
+}
+
 int srv_facts_refresh(PGconn *pg, const char *const *ids_in, int n_in, char *err, size_t errlen)
 {
     if (n_in <= 0)
@@ -616,13 +647,10 @@ int srv_facts_refresh(PGconn *pg, const char *const *ids_in, int n_in, char *err
     }
     const char **ids = malloc((size_t)n_in * sizeof *ids);
     gathered *g = NULL;
-    tmpl_entry *tv = NULL;
-    int nt = 0, rc = -1, n = 0;
+    int rc = -1, n = 0;
     char *lit = NULL;
     groups gr = {0};
-    json_t *obs = json_array(), *counts = json_array(), *states = json_array(),
-           *ratings = json_array();
-    if (!ids || !obs || !counts || !states || !ratings)
+    if (!ids)
         goto oom;
     memcpy(ids, ids_in, (size_t)n_in * sizeof *ids);
     qsort(ids, (size_t)n_in, sizeof *ids, str_cmp);
@@ -640,23 +668,14 @@ int srv_facts_refresh(PGconn *pg, const char *const *ids_in, int n_in, char *err
         srv_exec(pg, "DELETE FROM fact_obs WHERE observation_id = ANY($1::text[])", 1, p, err,
                  errlen) != 0 ||
         gather(pg, lit, ids, n, g, err, errlen) != 0 ||
-        load_templates(pg, g, n, &tv, &nt, err, errlen) != 0)
-        goto done;
-    if (build_rows(g, n, tv, nt, obs, counts, states, ratings) != 0)
-        goto oom;
-    if (store(pg, obs, counts, states, ratings, err, errlen) != 0 ||
-        groups_of(pg, lit, &gr, err, errlen) != 0 || recount(pg, &gr, err, errlen) != 0)
+        make_and_store(pg, g, n, err, errlen) != 0 || groups_of(pg, lit, &gr, err, errlen) != 0 ||
+        recount(pg, &gr, err, errlen) != 0)
         goto done;
     rc = 0;
     goto done;
 oom:
     snprintf(err, errlen, "out of memory");
 done:
-    json_decref(obs);
-    json_decref(counts);
-    json_decref(states);
-    json_decref(ratings);
-    templates_free(tv, nt);
     if (g)
         gathered_clear(g, n);
     free(gr.v);
@@ -665,45 +684,106 @@ done:
     return rc;
 }
 
-/* The ids of one unit's observations, in items or in the facts (a fact
- * whose observation is gone must go too). */
-static PGresult *unit_ids(PGconn *pg, const char *unit, char *err, size_t errlen)
+/* The rows a rebuild reads from the database at a time. */
+#define FETCH_ROWS "20000"
+
+/*
+ * Makes one unit's facts and sums again in one pass over its records,
+ * which a cursor reads in observation order: the observations are
+ * gathered SRV_FACTS_BATCH at a time (an observation whose records run on
+ * into the next fetch stays gathered), their facts stored, and at the end
+ * every sum of the unit counted again at once. Runs inside the caller's
+ * transaction, which holds the unit's feed lock. The number of
+ * observations, or -1 with err.
+ */
+static long rebuild_unit(PGconn *pg, const char *unit, char *err, size_t errlen)
 {
     const char *p[] = {unit};
-    return srv_q(pg,
-                 "SELECT key FROM items WHERE entity = 'observation' AND unit_id = $1"
-                 " UNION SELECT observation_id FROM fact_obs WHERE unit_id = $1 ORDER BY 1",
-                 1, p, err, errlen);
-}
-
-/* Refreshes the ids of r in batches; with lock, each batch in its own
- * transaction under the unit's feed lock. */
-static long refresh_all(PGconn *pg, const char *unit, PGresult *r, int own_txn,
-                        void (*progress)(long, void *), void *arg, long done, char *err,
-                        size_t errlen)
-{
-    int total = PQntuples(r);
-    const char *ids[SRV_FACTS_BATCH];
-    for (int at = 0; at < total; at += SRV_FACTS_BATCH) {
-        int k = total - at < SRV_FACTS_BATCH ? total - at : SRV_FACTS_BATCH;
-        for (int i = 0; i < k; i++)
-            ids[i] = PQgetvalue(r, at + i, 0);
-        int64_t seq;
-        if (own_txn && (srv_exec(pg, "BEGIN", 0, NULL, err, errlen) != 0 ||
-                        srv_feed_lock(pg, unit, &seq, err, errlen) != 0)) {
-            srv_exec(pg, "ROLLBACK", 0, NULL, NULL, 0);
-            return -1;
-        }
-        if (srv_facts_refresh(pg, ids, k, err, errlen) != 0 ||
-            (own_txn && srv_exec(pg, "COMMIT", 0, NULL, err, errlen) != 0)) {
-            if (own_txn)
-                srv_exec(pg, "ROLLBACK", 0, NULL, NULL, 0);
-            return -1;
-        }
-        done += k;
-        if (progress)
-            progress(done, arg);
+    gathered *g = calloc(SRV_FACTS_BATCH + 1, sizeof *g);
+    model_record *rec = malloc(sizeof *rec);
+    PGresult *conf = NULL, *r = NULL;
+    long done = 0;
+    int n = 0; /* observations gathered; g[n - 1] may still grow */
+    char cur[MODEL_UUID_LEN + 1] = "";
+    if (!g || !rec) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
     }
+    /* The unit's kept conflicts per observation, looked up as they come. */
+    conf = srv_q(pg,
+                 "SELECT oid, count(*) FROM (SELECT CASE WHEN entity = 'observation' THEN key"
+                 " ELSE data::json->>'observation_id' END AS oid FROM conflicts"
+                 " WHERE unit_id = $1 AND resolved_at IS NULL) x GROUP BY oid ORDER BY oid",
+                 1, p, err, errlen);
+    if (!conf || srv_exec(pg, "DELETE FROM fact_obs WHERE unit_id = $1", 1, p, err, errlen) != 0 ||
+        srv_exec(pg,
+                 "DECLARE facts_rebuild NO SCROLL CURSOR FOR SELECT observation_id, entity, data"
+                 " FROM items WHERE unit_id = $1 AND observation_id <> ''"
+                 " ORDER BY observation_id, seq",
+                 1, p, err, errlen) != 0)
+        goto fail;
+    for (;;) {
+        r = srv_q(pg, "FETCH " FETCH_ROWS " FROM facts_rebuild", 0, NULL, err, errlen);
+        if (!r)
+            goto fail;
+        int rows = PQntuples(r);
+        for (int i = 0; i < rows; i++) {
+            const char *oid = PQgetvalue(r, i, 0);
+            if (strcmp(oid, cur) != 0) {
+                /* A new observation: store a full batch first. */
+                if (n == SRV_FACTS_BATCH) {
+                    if (make_and_store(pg, g, n, err, errlen) != 0)
+                        goto fail;
+                    done += n;
+                    gathered_clear(g, n);
+                    g = calloc(SRV_FACTS_BATCH + 1, sizeof *g);
+                    n = 0;
+                    if (!g) {
+                        snprintf(err, errlen, "out of memory");
+                        goto fail;
+                    }
+                }
+                snprintf(cur, sizeof cur, "%s", oid);
+                n++;
+                for (int k = 0; k < PQntuples(conf); k++)
+                    if (!strcmp(PQgetvalue(conf, k, 0), oid))
+                        g[n - 1].n_conflicts = atoi(PQgetvalue(conf, k, 1));
+            }
+            if (gather_row(&g[n - 1], oid, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), rec) != 0) {
+                snprintf(err, errlen, "out of memory");
+                goto fail;
+            }
+        }
+        PQclear(r);
+        r = NULL;
+        if (rows == 0)
+            break;
+    }
+    if (n > 0 && make_and_store(pg, g, n, err, errlen) != 0)
+        goto fail;
+    done += n;
+    if (srv_exec(pg, "CLOSE facts_rebuild", 0, NULL, err, errlen) != 0)
+        goto fail;
+    for (int t = 0; t < 3; t++) {
+        char sql[2048], sel[1536];
+        snprintf(sql, sizeof sql, "DELETE FROM %s WHERE unit_id = $1", roll_tables[t]);
+        if (srv_exec(pg, sql, 1, p, err, errlen) != 0)
+            goto fail;
+        snprintf(sel, sizeof sel, roll_sql[t],
+                 "JOIN (SELECT $1::text AS unit_id) g USING (unit_id)");
+        snprintf(sql, sizeof sql, "INSERT INTO %s %s", roll_tables[t], sel);
+        if (srv_exec(pg, sql, 1, p, err, errlen) != 0)
+            goto fail;
+    }
+    goto out;
+fail:
+    done = -1;
+out:
+    PQclear(r);
+    PQclear(conf);
+    if (g)
+        gathered_clear(g, n);
+    free(rec);
     return done;
 }
 
@@ -725,15 +805,25 @@ static long rebuild(PGconn *pg, const char *unit, int own_txn, void (*progress)(
         return -1;
     }
     long done = 0;
-    for (int u = 0; u < PQntuples(units) && done >= 0; u++) {
+    for (int u = 0; u < PQntuples(units); u++) {
         const char *id = PQgetvalue(units, u, 0);
-        PGresult *r = unit_ids(pg, id, err, errlen);
-        if (!r) {
+        int64_t seq;
+        if (own_txn && (srv_exec(pg, "BEGIN", 0, NULL, err, errlen) != 0 ||
+                        srv_feed_lock(pg, id, &seq, err, errlen) != 0)) {
+            srv_exec(pg, "ROLLBACK", 0, NULL, NULL, 0);
             done = -1;
             break;
         }
-        done = refresh_all(pg, id, r, own_txn, progress, arg, done, err, errlen);
-        PQclear(r);
+        long k = rebuild_unit(pg, id, err, errlen);
+        if (k < 0 || (own_txn && srv_exec(pg, "COMMIT", 0, NULL, err, errlen) != 0)) {
+            if (own_txn)
+                srv_exec(pg, "ROLLBACK", 0, NULL, NULL, 0);
+            done = -1;
+            break;
+        }
+        done += k;
+        if (progress)
+            progress(done, arg);
     }
     PQclear(units);
     return done;

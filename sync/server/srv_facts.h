@@ -29,10 +29,11 @@ int srv_facts_refresh(PGconn *pg, const char *const *ids, int n, char *err, size
 
 /*
  * Makes every fact and rollup again from items: of one unit, or of all
- * (unit NULL). Works in batches, each its own transaction under the unit's
- * feed lock, so tablets keep syncing meanwhile. Returns the number of
- * observations done, or -1 with err. progress (may be NULL) is called
- * after each batch with the count so far.
+ * (unit NULL), in one pass over each unit's records. Each unit is its own
+ * transaction under the unit's feed lock: other units' tablets sync
+ * meanwhile, and this unit's wait for it (seconds per ten thousand
+ * observations). Returns the number of observations done, or -1 with err.
+ * progress (may be NULL) is called after each unit with the count so far.
  */
 long srv_facts_rebuild(PGconn *pg, const char *unit, void (*progress)(long done, void *arg),
                        void *arg, char *err, size_t errlen);

@@ -528,8 +528,8 @@ static int changeable(PGconn *pg, const versioned *v, const char *unit, const ch
     snprintf(vs, sizeof vs, "%d", version);
     snprintf(key, sizeof key, "%s/%d", id, version);
     snprintf(sql, sizeof sql,
-             "SELECT EXISTS (SELECT 1 FROM items WHERE entity = 'observation' AND unit_id = $1"
-             "  AND data::jsonb->>'%s' = $2 AND data::jsonb->>'%s' = $3),"
+             "SELECT EXISTS (SELECT 1 FROM fact_obs WHERE unit_id = $1"
+             "  AND %s = $2 AND %s = $3::int),"
              " EXISTS (SELECT 1 FROM items i, audit_log a WHERE i.entity = $4 AND i.key = $5"
              "  AND a.action = 'pull' AND a.unit_id = $1"
              "  AND a.at >= i.updated_at - interval '1 minute')",
@@ -1163,9 +1163,8 @@ static void versioned_sql(char *out, size_t cap, const versioned *v, const char 
 {
     snprintf(out, cap,
              "SELECT i.data, v.retired_at IS NOT NULL,"
-             " EXISTS (SELECT 1 FROM items o WHERE o.entity = 'observation'"
-             "  AND o.unit_id = v.unit_id AND o.data::jsonb->>'%s' = v.id"
-             "  AND (o.data::jsonb->>'%s')::int = v.version)"
+             " EXISTS (SELECT 1 FROM fact_obs o WHERE o.unit_id = v.unit_id"
+             "  AND o.%s = v.id AND o.%s = v.version)"
              " FROM %s v JOIN items i ON i.entity = '%s' AND i.key = v.id || '/' || v.version"
              " WHERE %s ORDER BY %s",
              v->obs_id, v->obs_ver, v->table, model_entity_name(v->e), where, order);
