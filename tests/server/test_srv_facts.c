@@ -383,8 +383,10 @@ static void test_kept_right_through_changes(void **state)
     assert_string_equal(before, after);
     free(after);
     /* Emptied and rebuilt for the unit alone. */
-    assert_non_null(PQexec(W.db, "DELETE FROM fact_obs; DELETE FROM roll_month;"
-                                 " DELETE FROM roll_month_count; DELETE FROM roll_month_sign"));
+    PGresult *del = PQexec(W.db, "DELETE FROM fact_obs; DELETE FROM roll_month;"
+                                 " DELETE FROM roll_month_count; DELETE FROM roll_month_sign");
+    assert_int_equal(PQresultStatus(del), PGRES_COMMAND_OK);
+    PQclear(del);
     char out[128];
     assert_int_equal(fx_admin(&W, out, sizeof out, NULL, "facts-rebuild", "--unit", U.unit, NULL),
                      0);
