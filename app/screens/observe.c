@@ -716,8 +716,8 @@ static void pair_band(scr_app *a, ui_rect *body)
     const char *code = ui_fmt(u, "%.3s %s", c, c + (strlen(c) > 3 ? 3 : strlen(c)));
     ui_rect k = ui_cut_left(&in, ui_measure(u, PLAT_FONT_TITLE, code) + ui_dp(u, 24));
     ui_label(u, k, PLAT_FONT_TITLE, UI_TEXT, code, UI_LEFT);
-    ui_label(u, in, PLAT_FONT_BODY, UI_MUTED, T("Your colleague types this code when starting"),
-             UI_LEFT);
+    ui_label(u, in, PLAT_FONT_BODY, UI_MUTED,
+             T("The same code on both tablets links your two observations"), UI_LEFT);
 }
 
 void scr_observe_frame(scr_app *a, ui_rect screen)

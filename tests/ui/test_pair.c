@@ -44,7 +44,7 @@ static const words da = {"da",
                          "Aftalen med den observerede er lavet",
                          "Start observationen",
                          "Parkode",
-                         "Din kollega skriver denne kode ved start"};
+                         "Den samme kode på begge tablets forbinder jeres to observationer"};
 
 static const words en = {"en",
                          "Start new observation",
@@ -62,7 +62,7 @@ static const words en = {"en",
                          "Agreement made with the observee",
                          "Start observation",
                          "Pair code",
-                         "Your colleague types this code when starting"};
+                         "The same code on both tablets links your two observations"};
 
 static void shot(th *t, const char *name)
 {

@@ -354,6 +354,35 @@ export async function tabletShowsFocus(world, { code, name, person, pin, focus, 
   return out;
 }
 
+// Runs office_tablet as one observer of a paired session: after the start
+// screen it observes with the pair code (pair: 'show' to make one, or the
+// code to type), rates each sign at the scale level named in levels ('-' for
+// none), taps the counter `taps` times and takes `undo` back, finishes and
+// syncs. Resolves with the pair code the observation carries.
+export async function tabletObservesPair(world, { code, name, person, pin, focus, pair, observee,
+  room, levels, taps = 0, undo = 0, shot }) {
+  const exe = process.env.BLIK_OFFICE_TABLET;
+  if (!exe || !existsSync(exe))
+    throw new Error('BLIK_OFFICE_TABLET does not name the built office_tablet program: ' +
+      'run these tests through ctest in a build with the app and tests');
+  const args = ['--url', world.url, '--ca', world.ca, '--code', code, '--name', name,
+    '--person', person, '--pin', pin, '--focus', focus, '--pair', pair, '--observee', observee,
+    '--room', room, '--levels', levels.join(','), '--taps', String(taps), '--undo', String(undo)];
+  if (shot)
+    args.push('--observe-shot', shot);
+  const child = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  const status = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? s)));
+  if (status !== 0)
+    throw new Error(`office_tablet exited ${status}:\n${out}`);
+  const m = /pair code: ([A-Z0-9]{6})/.exec(out);
+  if (!m)
+    throw new Error(`office_tablet said no pair code:\n${out}`);
+  return m[1];
+}
+
 // A world, a browser that trusts it, and the folder for screenshots.
 export class Office {
   static async start() {
