@@ -208,9 +208,9 @@ typedef struct srv_web {
  * does (the per-address limit, method and size, then the web side on a
  * pooled connection), for tests and fuzzing. A streamed answer is driven
  * here with the same producer, in chunks of the size the HTTP layer uses,
- * and gathered into out->body (out->produce is NULL on return); a
- * producer's error makes the status 500. Returns out->status; the caller
- * frees out->body. */
+ * and gathered into out->body with a NUL after its len bytes (out->produce
+ * is NULL on return); a producer's error makes the status 500. Returns
+ * out->status; the caller frees out->body. */
 int srv_web_handle(srv *s, const srv_web_request *rq, srv_web_response *out);
 
 /* Adds a header to an answer; -1 when full or too long (nothing added). */

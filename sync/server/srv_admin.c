@@ -32,7 +32,8 @@ typedef enum {
 static const char *const roles[] = {"peer", "leader", NULL};
 /* --role of an account without a person (srv_admin_accounts.c). */
 static const char *const account_roles[] = {"admin", "area", NULL};
-static const char *const formats[] = {"csv", "json", NULL};
+static const char *const formats[] = {"csv", "json", "wide", "long", NULL};
+static const char *const csv_styles[] = {"da", "intl", NULL};
 
 static const struct {
     const char *name; /* the long option, without "--" */
@@ -66,6 +67,7 @@ static const struct {
     [SRV_OPT_SEARCH] = {"search", KIND_FREE_TEXT, 0, 0, NULL},
     [SRV_OPT_WIPE] = {"wipe", KIND_FLAG, 0, 0, NULL},
     [SRV_OPT_LOGIN] = {"login", KIND_TEXT, 0, 0, NULL},
+    [SRV_OPT_CSV_STYLE] = {"csv-style", KIND_WORD, 0, 0, csv_styles},
 };
 
 /* ---- the commands ---- */
@@ -170,8 +172,18 @@ static const command commands[] = {
      "                                    --wipe: it also erases its data then (lost or stolen)\n"},
     {"conflict-list", srv_admin_conflict_list, B(UNIT), B(UNIT), 0,
      "  conflict-list --unit UNIT         (kept conflicts, with both versions)\n"},
-    {"export", srv_admin_export, B(UNIT) | B(FORMAT) | B(OUT), B(UNIT) | B(FORMAT), 1,
-     "  export --unit UNIT --format csv|json [--out FILE]\n"},
+    {"export", srv_admin_export,
+     B(UNIT) | B(FORMAT) | B(OUT) | B(CSV_STYLE) | B(FOCUS) | B(FROM) | B(TO), B(UNIT) | B(FORMAT),
+     1,
+     "  export --unit UNIT --format wide|long|json [--csv-style da|intl] [--focus FOCUS]\n"
+     "         [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--out FILE]\n"
+     "                                    wide: one row per observation (every counter and\n"
+     "                                    rate, sign, state, context, feedback, reflection);\n"
+     "                                    long: one row per event or note; csv is wide.\n"
+     "                                    --csv-style da (default): ';', decimal comma, a\n"
+     "                                    UTF-8 mark; intl: ',', decimal point. Local times\n"
+     "                                    (Europe/Copenhagen); --from and --to are days of\n"
+     "                                    the start, inclusive (json: the whole unit)\n"},
     {"retention-run", srv_admin_retention_run, B(UNIT), 0, 0,
      "  retention-run [--unit UNIT]       delete observations past the retention period\n"},
     {"facts-rebuild", srv_admin_facts_rebuild, B(UNIT), 0, 0,

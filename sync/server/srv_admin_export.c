@@ -1,64 +1,34 @@
 /*
  * The admin export of a unit: every observation with its events, notes,
- * ratings, feedback and reflection, as one JSON document or as CSV with
- * one row per observation and names in place of ids, for the unit's own
- * records and for spreadsheets.
+ * ratings, feedback and reflection, as one JSON document (the unit's own
+ * records, whole), or as CSV for spreadsheets and R through srv_export,
+ * the same export the office downloads: wide (one row per observation) or
+ * long (one row per event or note), filtered by focus and period.
  */
 #include "srv_admin_int.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-/* A CSV field: quoted, quotes doubled, and a leading = + - @ defused so a
- * spreadsheet does not run a note as a formula. */
-static void csv(FILE *f, const char *s, int last)
-{
-    fputc('"', f);
-    if (*s == '=' || *s == '+' || *s == '-' || *s == '@')
-        fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-    fputc(last ? '\n' : ',', f);
-}
+#include "srv_export.h"
 
-/* A string member of o, or "" when o has none (or o is NULL), so that a
- * missing value is an empty field. */
+/* A string member of o, or "" when o has none (or o is NULL). */
 static const char *jstr(json_t *o, const char *k)
 {
     const char *s = json_string_value(json_object_get(o, k));
     return s ? s : "";
 }
 
-/* A time in milliseconds as ISO 8601 in UTC; "" for none. */
-static void iso(char out[32], json_int_t ms)
-{
-    if (ms <= 0) {
-        out[0] = 0;
-        return;
-    }
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* The unit's record, each observation with its parts (keyed by id, and
- * their order), and the names of people and rooms and the questions of
- * focuses by id, for the CSV. */
+/* The unit's record, and each observation with its parts (keyed by id,
+ * and their order). */
 typedef struct {
-    json_t *obs, *order, *names, *unit;
+    json_t *obs, *order, *unit;
 } gathered;
 
 static void gathered_clear(gathered *g)
 {
     json_decref(g->obs);
     json_decref(g->order);
-    json_decref(g->names);
     json_decref(g->unit);
 }
 
@@ -69,10 +39,6 @@ static void gather(gathered *g, const char *ent, const char *oid, json_t *d)
     if (!strcmp(ent, "unit")) {
         json_decref(g->unit);
         g->unit = json_incref(d);
-    } else if (!strcmp(ent, "person") || !strcmp(ent, "room")) {
-        json_object_set(g->names, jstr(d, "id"), json_object_get(d, "name"));
-    } else if (!strcmp(ent, "focus")) {
-        json_object_set(g->names, jstr(d, "id"), json_object_get(d, "question"));
     } else if (!strcmp(ent, "observation")) {
         json_t *o = json_object();
         json_object_set(o, "observation", d);
@@ -113,49 +79,71 @@ static int write_json(const gathered *g, FILE *f)
     return rc;
 }
 
-static void write_csv(const gathered *g, FILE *f)
+/* A CSV export (srv_export.h) streamed to f in pieces, so that a year of
+ * a large unit never sits in memory. 0, or 1 with the reason on c->err. */
+static int write_csv(srv_admin_cmd *c)
 {
-    fputs("observation_id,started_at,ended_at,status,observer,observee,room,focus,"
-          "activity,events,notes,ratings,feedback_works,feedback_wonderings,"
-          "feedback_next_step,reflection,reflection_next_step\n",
-          f);
-    size_t i;
-    json_t *v;
-    json_array_foreach (g->order, i, v) {
-        json_t *o = json_object_get(g->obs, json_string_value(v));
-        json_t *ob = json_object_get(o, "observation"), *fb = json_object_get(o, "feedback"),
-               *rf = json_object_get(o, "reflection");
-        char a[32], b[32], ne[16], nn[16], nr[16];
-        iso(a, json_integer_value(json_object_get(ob, "started_at")));
-        iso(b, json_integer_value(json_object_get(ob, "ended_at")));
-        snprintf(ne, sizeof ne, "%zu", json_array_size(json_object_get(o, "events")));
-        snprintf(nn, sizeof nn, "%zu", json_array_size(json_object_get(o, "notes")));
-        snprintf(nr, sizeof nr, "%zu", json_array_size(json_object_get(o, "ratings")));
-        const char *field[] = {jstr(ob, "id"),
-                               a,
-                               b,
-                               jstr(ob, "status"),
-                               jstr(g->names, jstr(ob, "observer_id")),
-                               jstr(g->names, jstr(ob, "observee_id")),
-                               jstr(g->names, jstr(ob, "room_id")),
-                               jstr(g->names, jstr(ob, "focus_id")),
-                               jstr(ob, "activity"),
-                               ne,
-                               nn,
-                               nr,
-                               jstr(fb, "works"),
-                               jstr(fb, "wonderings"),
-                               jstr(fb, "next_step"),
-                               jstr(rf, "text"),
-                               jstr(rf, "next_step")};
-        size_t n = sizeof field / sizeof field[0];
-        for (size_t k = 0; k < n; k++)
-            csv(f, field[k], k == n - 1);
+    srv_export_query q;
+    memset(&q, 0, sizeof q);
+    snprintf(q.unit, sizeof q.unit, "%.36s", c->val[SRV_OPT_UNIT]);
+    q.format = c->choice[SRV_OPT_FORMAT] == SRV_FORMAT_LONG ? SRV_EXPORT_LONG : SRV_EXPORT_WIDE;
+    q.style = c->val[SRV_OPT_CSV_STYLE] ? (srv_csv_style)c->choice[SRV_OPT_CSV_STYLE] : SRV_CSV_DA;
+    const struct {
+        srv_opt o;
+        char *dst;
+        size_t cap;
+    } words[] = {{SRV_OPT_FOCUS, q.focus, sizeof q.focus},
+                 {SRV_OPT_FROM, q.from, sizeof q.from},
+                 {SRV_OPT_TO, q.to, sizeof q.to}};
+    char err[400];
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        const char *v = c->val[words[i].o];
+        if (v && strlen(v) >= words[i].cap) {
+            fprintf(c->err, "%s: %s is not an id or a date.\n", c->name, v);
+            return 1;
+        }
+        if (v)
+            memcpy(words[i].dst, v, strlen(v) + 1);
     }
+    srv_export *x;
+    if (srv_export_open(c->pg, &q, &x, err, sizeof err) != 0) {
+        fprintf(c->err, "%s: %s\n", c->name, err);
+        return 1;
+    }
+    FILE *f = srv_admin_open_out(c);
+    int rc = 0;
+    char buf[64 * 1024];
+    long n;
+    while (f && (n = srv_export_read(x, buf, sizeof buf)) != 0) {
+        if (n < 0) {
+            fprintf(c->err, "%s: the export stopped: %s\n", c->name, srv_export_error(x));
+            rc = 1;
+            break;
+        }
+        if (fwrite(buf, 1, (size_t)n, f) != (size_t)n) {
+            fprintf(c->err, "%s: the file could not be written.\n", c->name);
+            rc = 1;
+            break;
+        }
+    }
+    srv_export_free(x);
+    if (f && fflush(f) != 0)
+        rc = 1;
+    return srv_admin_close_out(c, f, rc);
 }
 
 int srv_admin_export(srv_admin_cmd *c)
 {
+    if (c->choice[SRV_OPT_FORMAT] != SRV_FORMAT_JSON)
+        return write_csv(c);
+    if (c->val[SRV_OPT_FOCUS] || c->val[SRV_OPT_FROM] || c->val[SRV_OPT_TO] ||
+        c->val[SRV_OPT_CSV_STYLE]) {
+        fprintf(c->err,
+                "%s: --focus, --from, --to and --csv-style are for the CSV formats; "
+                "json is the whole unit.\n",
+                c->name);
+        return 1;
+    }
     const char *p[] = {c->val[SRV_OPT_UNIT]};
     PGresult *r = srv_admin_query(
         c,
@@ -164,7 +152,7 @@ int srv_admin_export(srv_admin_cmd *c)
         1, p);
     if (!r)
         return 1;
-    gathered g = {json_object(), json_array(), json_object(), json_null()};
+    gathered g = {json_object(), json_array(), json_null()};
     for (int i = 0; i < PQntuples(r); i++) {
         json_error_t je;
         json_t *d = json_loads(PQgetvalue(r, i, 2), 0, &je);
@@ -174,11 +162,7 @@ int srv_admin_export(srv_admin_cmd *c)
     }
     PQclear(r);
     FILE *f = srv_admin_open_out(c);
-    int rc = 0;
-    if (f && c->choice[SRV_OPT_FORMAT] == SRV_FORMAT_JSON)
-        rc = write_json(&g, f);
-    else if (f)
-        write_csv(&g, f);
+    int rc = f ? write_json(&g, f) : 0;
     gathered_clear(&g);
     return srv_admin_close_out(c, f, rc);
 }

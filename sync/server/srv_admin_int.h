@@ -48,6 +48,7 @@ typedef enum {
     SRV_OPT_SEARCH,
     SRV_OPT_WIPE, /* a flag: given or not, with no value */
     SRV_OPT_LOGIN,
+    SRV_OPT_CSV_STYLE,
     SRV_OPT_COUNT
 } srv_opt;
 
@@ -91,7 +92,7 @@ typedef struct {
 /* The words of --pillar, in model_pillar order, and of --role and
  * --format, in the order the commands test choice[] against. */
 enum { SRV_ROLE_PEER, SRV_ROLE_LEADER };
-enum { SRV_FORMAT_CSV, SRV_FORMAT_JSON };
+enum { SRV_FORMAT_CSV, SRV_FORMAT_JSON, SRV_FORMAT_WIDE, SRV_FORMAT_LONG };
 
 /* The value of a number option, or dflt when it was not given. */
 long srv_admin_num(const srv_admin_cmd *c, srv_opt o, long dflt);

@@ -387,6 +387,10 @@ static void web_drain(srv_web_response *out)
             break;
         len += (size_t)n;
     }
+    /* The loop left room for a chunk after the last: the body ends with a
+     * NUL past len, as a text body does for tests reading it as one. */
+    if (buf && len < cap)
+        buf[len] = 0;
     out->produce_free(out->produce_ctx);
     out->produce = NULL;
     out->produce_free = NULL;
