@@ -178,8 +178,8 @@ void off_header(off_ctx *c, const char *name, const char *value);
 /*
  * Begins a page: head, the header with the navigation for the user's role
  * (section marks the current one: "home", "units", "people", "focuses",
- * "templates", "tablets", "accounts", "observations", or NULL), the
- * language switch, then <main> with the title as its h1 and, when the
+ * "templates", "tablets", "accounts", "observations", "exports", or NULL),
+ * the language switch, then <main> with the title as its h1 and, when the
  * query carries done=KEY, the confirmation KEY stands for (a fixed
  * sentence, never text from the query). title is a translated text; it is
  * escaped here.
@@ -360,6 +360,10 @@ void off_obs_list(off_ctx *c);
 void off_obs_show(off_ctx *c);
 /* off_calib.c: how far two observers of one session agree. */
 void off_calibration(off_ctx *c);
+/* off_export.c: the exports page and its two CSV downloads (streamed). */
+void off_exports(off_ctx *c);
+void off_export_observations(off_ctx *c);
+void off_export_events(off_ctx *c);
 
 /* ---- charts (off_svg.c) ---- */
 

@@ -79,6 +79,7 @@ void off_page_begin(off_ctx *c, const char *title, const char *section)
         {"tablets", "/tablets", "Tablets", OFF_ROLE_LEADER},
         {"calibration", "/calibration", "Calibration", OFF_ROLE_LEADER},
         {"accounts", "/accounts", "Accounts", OFF_ROLE_LEADER},
+        {"exports", "/exports", "Exports", OFF_ROLE_LEADER},
     };
     off_buf_printf(b,
                    "<!doctype html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"

@@ -74,6 +74,9 @@ const off_route off_routes[] = {
     {"POST", "/accounts/*/enable", OFF_ROLE_LEADER, off_account_enable},
     {"POST", "/accounts/*/invite", OFF_ROLE_LEADER, off_account_invite},
     {"POST", "/accounts/*/units", OFF_ROLE_ADMIN, off_account_units},
+    {"GET", "/exports", OFF_ROLE_LEADER, off_exports},
+    {"GET", "/exports/observations.csv", OFF_ROLE_LEADER, off_export_observations},
+    {"GET", "/exports/events.csv", OFF_ROLE_LEADER, off_export_events},
 };
 const int off_n_routes = (int)(sizeof off_routes / sizeof off_routes[0]);
 

@@ -213,6 +213,22 @@ static int units_route(const char *pattern)
  * unit and an area leader without unit A are refused. Beyond this table,
  * a route is refused to a role below its least role (off_routes).
  */
+/*
+ * Routes that give out observed people's names and words (domain.md):
+ * only a leader of the unit, never an area leader or an administrator,
+ * whatever the route table's least role lets through. Without an id in
+ * the address the file is of the reader's own unit.
+ */
+static const char *const names_people[] = {"/exports/observations.csv", "/exports/events.csv"};
+
+static int gives_out_people(const char *pattern)
+{
+    for (size_t i = 0; i < sizeof names_people / sizeof names_people[0]; i++)
+        if (!strcmp(pattern, names_people[i]))
+            return 1;
+    return 0;
+}
+
 static const kind kinds[] = {
     {"", 0, 0, NULL, form_none},                     /* the overview */
     {"sign-in", 0, 0, NULL, form_sign_in},           /* anyone: it is the way in */
@@ -230,6 +246,7 @@ static const kind kinds[] = {
     /* unit A's observation (see personal[]); the list is scoped inside */
     {"observations", 1, 0, id_observation, form_none},
     {"calibration", 1, 0, NULL, form_none}, /* leaders' aggregate, scoped to their units */
+    {"exports", 1, 0, NULL, form_none},     /* the reader's own unit's files */
 };
 
 static const kind *kind_of(const char *pattern)
@@ -250,6 +267,8 @@ static int expect_allowed(int role, const off_route *rt, const kind *k, const ch
         return 0;
     if (is_personal(k) && strchr(rt->pattern, '*'))
         return role == PEER_A || role == LEADER_A;
+    if (gives_out_people(rt->pattern) && level[role] > OFF_ROLE_LEADER)
+        return 0;
     /* A thing of unit A, named by the address's '*' or by the form a POST
      * sends: only who reaches unit A. A list (a GET without '*') is
      * scoped inside the page: everyone it is open to gets it. */
@@ -530,6 +549,19 @@ static void test_policy_bites(void **state)
         assert_false(ot_has(&r, "Per Peer"));
         ot_free(&r);
     }
+    /* The files naming people are refused to an area leader of unit A
+     * and to an administrator, who may see unit A's other pages. */
+    session(AREA_A, cookie, csrf);
+    snprintf(path, sizeof path, "/exports/events.csv?unit=%s", A.unit);
+    ot_get(&W, cookie, path, &r);
+    assert_int_equal(r.status, 403);
+    ot_free(&r);
+    session(ADMIN, cookie, csrf);
+    ot_get(&W, cookie, path, &r);
+    assert_int_equal(r.status, 403);
+    ot_free(&r);
+    assert_true(gives_out_people("/exports/observations.csv"));
+    assert_false(gives_out_people("/exports"));
     /* An unknown first segment is no kind the walk knows. */
     assert_null(kind_of("/no-such-kind/*"));
     assert_non_null(kind_of("/accounts/*/disable"));
