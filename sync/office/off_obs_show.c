@@ -89,6 +89,16 @@ static int cmp_ev_key(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* Notes by their time, as the tablet lists them (a note's time is the
+ * moment it was begun, which may be before one written earlier). */
+static int cmp_note(const void *a, const void *b)
+{
+    const model_note *x = a, *y = b;
+    if (x->at != y->at)
+        return x->at < y->at ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
+
 /* Puts the events in the order they were recorded and marks the ones an
  * undo took back (and the undos themselves, which count as nothing). */
 static int order_events(obs_page *p)
@@ -207,6 +217,7 @@ static int load_records(off_ctx *c, const char *id, obs_page *p)
         off_fail(c, 404, "There is no such observation.");
         return -1;
     }
+    qsort(p->notes, (size_t)p->n_notes, sizeof *p->notes, cmp_note);
     if (order_events(p) != 0) {
         off_fail(c, 500, "The server ran out of memory. Try again in a moment.");
         return -1;

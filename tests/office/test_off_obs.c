@@ -171,6 +171,9 @@ static void push_obs_a(void)
     snprintf(r[n++].u.note.sign_id, sizeof(model_id), "%s", S1);
     fx_note(OBS_A, "Lang pause <b>før</b> svaret", &r[n]);
     r[n++].u.note.at = T0 + 9 * MIN;
+    /* Begun before the others, sent after them: listed first. */
+    fx_note(OBS_A, "Børnene sætter sig i rundkreds", &r[n]);
+    r[n++].u.note.at = T0 + 30000;
     rating_rec(&r[n++], OBS_A, S1, 2);
     rating_rec(&r[n++], OBS_A, S2, 1);
     fx_feedback(OBS_A, U.leader, "I venter tålmodigt på svar", &r[n]);
@@ -323,20 +326,24 @@ static void test_page_numbers(void **state)
     assert_true(ot_has(&r, "Emma fortæller om sin weekend"));
     assert_true(ot_has(&r, "Lang pause &lt;b&gt;før&lt;/b&gt; svaret"));
     assert_false(ot_has(&r, "<b>før</b>"));
+    const char *first = strstr(r.body, "Børnene sætter sig i rundkreds"),
+               *second = strstr(r.body, "Emma fortæller om sin weekend"),
+               *third = strstr(r.body, "Lang pause");
+    assert_true(first && second && third && first < second && second < third);
     /* Feedback (the newest version counts), reflection. */
     assert_true(ot_has(&r, "I venter tålmodigt på svar"));
     assert_true(ot_has(&r, "Hvad sker der, når Emma ikke får ordet?"));
     assert_true(ot_has(&r, "Tæl til fem i stilhed"));
     assert_true(ot_has(&r, "Jeg vil prøve at tælle til fem"));
     /* The timeline: 6 taps (not the undone one), 2 waiting bars, 3
-     * samples, 2 notes, with a title, a description and its table. */
+     * samples, 3 notes, with a title, a description and its table. */
     assert_true(ot_has(&r, "<svg class=\"obs-tl\""));
     assert_true(ot_has(&r, "<title id=\"tl-title\">"));
     assert_true(ot_has(&r, "<desc id=\"tl-desc\">"));
     assert_int_equal(occurrences(&r, "class=\"tap\""), 6);
     assert_int_equal(occurrences(&r, "class=\"span\""), 2);
     assert_int_equal(occurrences(&r, "class=\"sample\""), 3);
-    assert_int_equal(occurrences(&r, "class=\"note\""), 2);
+    assert_int_equal(occurrences(&r, "class=\"note\""), 3);
     assert_true(ot_has(&r, "2:00–5:00, 10:00–11:00"));
     assert_true(ot_has(&r, "1:00, 2:00, 3:00, 4:00"));
     assert_false(ot_has(&r, "1:00, 2:00, 3:00, 4:00, 5:00"));
