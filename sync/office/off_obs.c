@@ -455,16 +455,20 @@ static void yes_no(off_ctx *c, const char *v)
     off_buf_esc(&c->body, off_tr(c, !strcmp(v, "t") ? "Yes" : "No"));
 }
 
-static void write_rows(off_ctx *c, PGresult *r, int names)
+/* The rows of a page; the unit's column only for a reader of several
+ * units, so that the table fits a laptop's width. */
+static void write_rows(off_ctx *c, PGresult *r, int names, int units)
 {
     off_buf *b = &c->body;
-    static const char *const heads[] = {
-        "Started", "Learning focus", "Unit",   "Observer",       "Observed",
-        "Room",    "Status",         "Length", "Feedback given", "Reflection written"};
+    static const char *const heads[] = {"Started",  "Learning focus", "Unit",   "Observer",
+                                        "Observed", "Room",           "Status", "Length",
+                                        "Feedback", "Reflection"};
     off_buf_put(b, "<table class=\"wide obs-list\"><caption class=\"vh\">");
     off_buf_esc(b, off_tr(c, "Observations"));
     off_buf_put(b, "</caption><thead><tr>");
     for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
+        if (i == 2 && units <= 1)
+            continue;
         off_buf_put(b, "<th scope=\"col\">");
         off_buf_esc(b, off_tr(c, heads[i]));
         off_buf_put(b, "</th>");
@@ -487,8 +491,10 @@ static void write_rows(off_ctx *c, PGresult *r, int names)
         }
         cell(c, heads[1]);
         off_buf_esc(b, PQgetvalue(r, i, 4));
-        cell(c, heads[2]);
-        off_buf_esc(b, PQgetvalue(r, i, 2));
+        if (units > 1) {
+            cell(c, heads[2]);
+            off_buf_esc(b, PQgetvalue(r, i, 2));
+        }
         cell(c, heads[3]);
         off_buf_esc(b, PQgetvalue(r, i, 6));
         cell(c, heads[4]);
@@ -583,6 +589,7 @@ void off_obs_list(off_ctx *c)
     }
     off_error_summary(c, e.field, e.msg, e.n);
     write_form(c, &f, &e, units, cu);
+    int n_units = PQntuples(units);
     PQclear(units);
     if (e.n > 0) {
         off_buf_put(b, "<p>");
@@ -657,7 +664,7 @@ void off_obs_list(off_ctx *c)
             off_buf_esc(b, off_tr(c, "This page is past the end of the list."));
         off_buf_put(b, "</p>");
     } else {
-        write_rows(c, r, names);
+        write_rows(c, r, names, n_units);
     }
     write_pages(c, f.page, total, capped);
     PQclear(r);

@@ -192,6 +192,15 @@ static const char *const migrations[] = {
     "  text text NOT NULL, created_by text NOT NULL,"
     "  created_at timestamptz NOT NULL DEFAULT now(), done_at timestamptz);"
     "CREATE INDEX focus_steps_focus ON focus_steps (focus_id, id);",
+    /* 6: one observation's page in the office. When each version of an
+     * observation, its feedback and reflection arrived is read from the
+     * changes by key (every tap is a change too, so only those three
+     * kinds are indexed); a kept conflict is found by its record; and the
+     * list across every unit an administrator may see is newest first. */
+    "CREATE INDEX changes_obs_key ON changes (key)"
+    "  WHERE entity IN ('observation','feedback','reflection');"
+    "CREATE INDEX conflicts_record ON conflicts (entity, key);"
+    "CREATE INDEX fact_obs_started ON fact_obs (started_at);",
 };
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
 

@@ -626,13 +626,47 @@ static void test_list_pages(void **state)
     ot_free(&a);
 }
 
+/* The plan of a query on the test's own connection, as one text. */
+static void plan(const char *sql, char *out, size_t cap)
+{
+    PGresult *r = PQexec(W.fx.db, sql);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    out[0] = 0;
+    for (int i = 0; i < PQntuples(r); i++)
+        strncat(out, PQgetvalue(r, i, 0), cap - strlen(out) - 1);
+    PQclear(r);
+}
+
+/* What the page and the list ask by key are found by index, not by
+ * reading every change (each tap is one) or every observation: asked with
+ * sequential scans made as dear as the planner allows, so the plan names
+ * the index whenever there is one. */
+static void test_indexed(void **state)
+{
+    (void)state;
+    char p[4000], q[600];
+    PQclear(PQexec(W.fx.db, "SET enable_seqscan = off"));
+    snprintf(q, sizeof q,
+             "EXPLAIN SELECT version FROM changes WHERE key = '%s'"
+             " AND entity IN ('observation','feedback','reflection') AND status = 'stored'",
+             OBS_A);
+    plan(q, p, sizeof p);
+    assert_non_null(strstr(p, "changes_obs_key"));
+    plan("EXPLAIN SELECT id FROM conflicts WHERE entity = 'feedback' AND key = 'x'", p, sizeof p);
+    assert_non_null(strstr(p, "conflicts_record"));
+    plan("EXPLAIN SELECT observation_id FROM fact_obs ORDER BY started_at DESC LIMIT 50", p,
+         sizeof p);
+    assert_non_null(strstr(p, "fact_obs_started"));
+    PQclear(PQexec(W.fx.db, "RESET enable_seqscan"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_page_numbers), cmocka_unit_test(test_page_short_and_draft),
         cmocka_unit_test(test_page_scope),   cmocka_unit_test(test_list_scope),
         cmocka_unit_test(test_list_filters), cmocka_unit_test(test_list_bad_filters),
-        cmocka_unit_test(test_list_pages),
+        cmocka_unit_test(test_list_pages),   cmocka_unit_test(test_indexed),
     };
     return cmocka_run_group_tests(tests, up, down);
 }
