@@ -1391,7 +1391,19 @@ void off_focus_show(off_ctx *c)
         off_buf_esc(b, f->signs[i].text);
         off_buf_put(b, "</li>");
     }
-    off_buf_put(b, "</ol>");
+    off_buf_put(b, "</ol><p class=\"links\"><a href=\"/focuses/");
+    off_buf_url(b, f->id);
+    off_buf_put(b, "/progression\">");
+    off_buf_esc(b, off_tr(c, "The progression over time"));
+    off_buf_put(b, "</a>");
+    if (lead) {
+        off_buf_put(b, " · <a href=\"/focuses/");
+        off_buf_url(b, f->id);
+        off_buf_put(b, "/meeting\">");
+        off_buf_esc(b, off_tr(c, "Team meeting view"));
+        off_buf_put(b, "</a>");
+    }
+    off_buf_put(b, "</p>");
     if (lead) {
         off_buf_put(b, "<p><a class=\"button\" href=\"/focuses/");
         off_buf_url(b, f->id);

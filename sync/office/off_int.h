@@ -364,6 +364,14 @@ void off_calibration(off_ctx *c);
 void off_exports(off_ctx *c);
 void off_export_observations(off_ctx *c);
 void off_export_events(off_ctx *c);
+/* off_progress.c: a focus's progression by month or school term. */
+void off_focus_progression(off_ctx *c);
+/* off_meeting.c: the team meeting view and its agreed next steps. */
+void off_focus_meeting(off_ctx *c);
+void off_focus_step_add(off_ctx *c);
+void off_step_done(off_ctx *c);
+/* off_area.c: the area overview. */
+void off_area(off_ctx *c);
 
 /* ---- charts (off_svg.c) ---- */
 

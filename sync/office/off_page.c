@@ -61,6 +61,8 @@ static const struct {
     {"account-disabled", "The account is disabled and signed out everywhere."},
     {"account-enabled", "The account can sign in again."},
     {"units-saved", "The units are saved."},
+    {"step-added", "The next step is added."},
+    {"step-done", "The next step is marked as done."},
 };
 
 void off_page_begin(off_ctx *c, const char *title, const char *section)
@@ -80,6 +82,7 @@ void off_page_begin(off_ctx *c, const char *title, const char *section)
         {"calibration", "/calibration", "Calibration", OFF_ROLE_LEADER},
         {"accounts", "/accounts", "Accounts", OFF_ROLE_LEADER},
         {"exports", "/exports", "Exports", OFF_ROLE_LEADER},
+        {"area", "/area", "Area overview", OFF_ROLE_AREA},
     };
     off_buf_printf(b,
                    "<!doctype html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"

@@ -20,7 +20,7 @@
 #define H 280
 #define LEFT 56
 #define RIGHT 16
-#define TOP 16
+#define TOP 30
 #define BOTTOM 44
 
 /* Series colours, each dark enough against white for a thin line; the
@@ -67,17 +67,18 @@ void off_rag_write(off_ctx *c, int color)
     off_buf_put(&c->body, "</span>");
 }
 
-/* A round top for the axis: 1, 2 or 5 times a power of ten. */
+/* A round top for the axis: four steps of 1, 2, 2.5 or 5 times a power of
+ * ten, so that every step on the axis is a round number too. */
 static double nice_max(double v)
 {
     if (!(v > 0))
-        return 1;
-    double p = pow(10, floor(log10(v)));
-    double steps[] = {1, 2, 2.5, 5, 10};
+        return 4;
+    double quarter = v / 4, p = pow(10, floor(log10(quarter)));
+    static const double steps[] = {1, 2, 2.5, 5, 10};
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
-        if (steps[i] * p >= v)
-            return steps[i] * p;
-    return 10 * p;
+        if (steps[i] * p >= quarter - 1e-9)
+            return 4 * steps[i] * p;
+    return 40 * p;
 }
 
 /* A number on the axis: whole when it is, else with one decimal. */
@@ -126,12 +127,13 @@ static void draw(off_ctx *c, const off_chart *ch, double top)
                        LEFT, W - RIGHT, y, y, LEFT - 6, y + 4, s);
     }
     if (ch->y_label) {
-        off_buf_printf(b, "<text x=\"4\" y=\"%d\" class=\"tick\">", TOP - 4);
+        off_buf_printf(b, "<text x=\"4\" y=\"%d\" class=\"tick\">", TOP - 14);
         off_buf_esc(b, ch->y_label);
         off_buf_put(b, "</text>");
     }
-    /* The categories under the axis, thinned to about a dozen. */
-    int every = (n + 11) / 12;
+    /* The categories under the axis, thinned to at most six so that their
+     * words never run into each other (the table names every one). */
+    int every = (n + 5) / 6;
     for (int i = 0; i < ch->n_cats; i += every) {
         off_buf_printf(b, "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">",
                        LEFT + group * (i + 0.5), H - BOTTOM + 18);

@@ -125,6 +125,19 @@ static void id_focus(char *out, size_t cap) { snprintf(out, cap, "%s", A.focus);
 
 static model_id obs_a; /* an observation of unit A, pushed by its tablet in up() */
 static void id_observation(char *out, size_t cap) { snprintf(out, cap, "%s", obs_a); }
+/* An open next step of unit A's focus put in afresh, so each marking
+ * done acts on one still open. */
+static void id_step(char *out, size_t cap)
+{
+    const char *p[] = {A.focus, A.unit};
+    PGresult *r = PQexecParams(W.fx.db,
+                               "INSERT INTO focus_steps (focus_id, unit_id, text, created_by)"
+                               " VALUES ($1, $2, 'Walked step', 'test') RETURNING id",
+                               2, NULL, p, NULL, NULL, 0);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    snprintf(out, cap, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+}
 
 /* A tablet of unit A put in afresh (as an enrolment leaves it), so each
  * revoke or wipe acts on one that is still in use. */
@@ -247,6 +260,8 @@ static const kind kinds[] = {
     {"observations", 1, 0, id_observation, form_none},
     {"calibration", 1, 0, NULL, form_none}, /* leaders' aggregate, scoped to their units */
     {"exports", 1, 0, NULL, form_none},     /* the reader's own unit's files */
+    {"steps", 1, 0, id_step, form_none},    /* a next step agreed for unit A's focus */
+    {"area", 0, 0, NULL, form_none},        /* the area overview: scoped inside */
 };
 
 static const kind *kind_of(const char *pattern)
