@@ -129,12 +129,12 @@ int main(int argc, char **argv)
         return 1;
     }
     sdemo_unit u;
-    sdemo_obs *o = malloc(sizeof *o);
+    sdemo_obs *o = malloc(sizeof *o), *partner = malloc(sizeof *partner);
     proto_change *c = calloc(PUSH_MAX, sizeof *c);
     srv_device dev;
     int rc = 1, nc = 0, made = 0;
-    if (!o || !c || sdemo_unit_load(pg, unit, &u, err, sizeof err) != 0) {
-        fprintf(stderr, "blik-demo-fill: %s\n", o && c ? err : "out of memory");
+    if (!o || !partner || !c || sdemo_unit_load(pg, unit, &u, err, sizeof err) != 0) {
+        fprintf(stderr, "blik-demo-fill: %s\n", o && partner && c ? err : "out of memory");
         goto out;
     }
     if (enrol(pg, unit, &dev) != 0)
@@ -152,19 +152,28 @@ int main(int argc, char **argv)
                 continue;
             double progress = (double)(start - first) / (double)(now - first);
             int n = sdemo_observation(&u, seed * 100003ULL + (uint64_t)made, start, progress, o);
-            if (nc + n > PUSH_MAX) {
-                if (push(pg, &dev, c, nc) != 0)
-                    goto out_unit;
-                nc = 0;
+            /* One in six is observed by two colleagues together, as a
+             * pair (calibration): the partner's records follow. */
+            int np = made % 6 == 5
+                         ? sdemo_partner(&u, seed * 100003ULL + (uint64_t)made, o, partner)
+                         : 0;
+            for (int part = 0; part < 2; part++) {
+                const sdemo_obs *from = part ? partner : o;
+                int m = part ? np : n;
+                if (nc + m > PUSH_MAX) {
+                    if (push(pg, &dev, c, nc) != 0)
+                        goto out_unit;
+                    nc = 0;
+                }
+                for (int i = 0; i < m; i++) {
+                    memset(&c[nc], 0, sizeof c[nc]);
+                    if (model_id_new(plat_sys_os(), c[nc].change_id) != 0)
+                        goto out_unit;
+                    snprintf(c[nc].actor_id, sizeof c[nc].actor_id, "%s", from->actor[i]);
+                    c[nc++].rec = from->rec[i];
+                }
             }
-            for (int i = 0; i < n; i++) {
-                memset(&c[nc], 0, sizeof c[nc]);
-                if (model_id_new(plat_sys_os(), c[nc].change_id) != 0)
-                    goto out_unit;
-                snprintf(c[nc].actor_id, sizeof c[nc].actor_id, "%s", o->actor[i]);
-                c[nc++].rec = o->rec[i];
-            }
-            made++;
+            made += 1 + (np > 0);
         }
     if (push(pg, &dev, c, nc) != 0)
         goto out_unit;
@@ -174,6 +183,7 @@ out_unit:
     sdemo_unit_free(&u);
 out:
     free(o);
+    free(partner);
     free(c);
     PQfinish(pg);
     return rc;

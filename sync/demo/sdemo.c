@@ -356,3 +356,67 @@ int sdemo_observation(const sdemo_unit *u, uint64_t seed, int64_t start_ms, doub
     }
     return out->n;
 }
+
+int sdemo_partner(const sdemo_unit *u, uint64_t seed, sdemo_obs *first, sdemo_obs *out)
+{
+    /* The state starts at a hash of the seed: splitmix64 states a multiple
+     * of its step apart run the same numbers, and two partners' seeds
+     * differ by a few, so seed * step would give them the same ids. */
+    uint64_t mix = seed ^ 0x5851f42d4c957f2dULL, s = next(&mix);
+    out->n = 0;
+    if (first->n < 1 || first->rec[0].entity != MODEL_ENT_OBSERVATION)
+        return 0;
+    model_observation *a = &first->rec[0].u.obs;
+    int observer = -1;
+    for (int tries = 0; tries < 16 && observer < 0; tries++) {
+        int k = pick(&s, u->n_people);
+        if (strcmp(u->people[k], a->observer_id) && strcmp(u->people[k], a->observee_id))
+            observer = k;
+    }
+    if (observer < 0)
+        return 0;
+    const char *obs_by = u->people[observer];
+    int top = 0;
+    for (int k = 0; k < u->n_focuses; k++)
+        if (!strcmp(u->focuses[k].focus.id, a->focus_id))
+            top = u->focuses[k].tmpl.n_scale - 1;
+    static const char alphabet[] = MODEL_PAIR_ALPHABET;
+    for (int i = 0; i < MODEL_PAIR_CODE_LEN; i++)
+        a->pair_code[i] = alphabet[pick(&s, (int)sizeof alphabet - 1)];
+    a->pair_code[MODEL_PAIR_CODE_LEN] = 0;
+    model_record *r = add(out, MODEL_ENT_OBSERVATION, obs_by);
+    model_observation *b = &r->u.obs;
+    *b = *a;
+    make_id(&s, b->id);
+    snprintf(b->observer_id, sizeof b->observer_id, "%s", obs_by);
+    b->started_at = a->started_at + 30000;
+    b->updated_at = b->ended_at;
+    const model_observation obv = *b;
+    int64_t dur = obv.ended_at - obv.started_at;
+    /* The same counters, each counted by the colleague within a tap or two
+     * of what first counted (undone taps left out). */
+    for (int i = 1; i < first->n; i++) {
+        const model_record *e = &first->rec[i];
+        if (e->entity != MODEL_ENT_EVENT || e->u.event.kind != MODEL_EV_COUNT || pick(&s, 8) == 0)
+            continue;
+        event(out, &s, &obv, obs_by, MODEL_EV_COUNT, e->u.event.key,
+              obv.started_at + (int64_t)(unit_real(&s) * (double)dur));
+    }
+    /* Each sign at first's level, or one step from it about one time in
+     * four: two observers mostly, not always, see the same. */
+    for (int i = 1; i < first->n; i++) {
+        const model_record *g = &first->rec[i];
+        if (g->entity != MODEL_ENT_RATING)
+            continue;
+        model_record *h = add(out, MODEL_ENT_RATING, obs_by);
+        if (!h)
+            break;
+        h->u.rating = g->u.rating;
+        snprintf(h->u.rating.observation_id, sizeof(model_id), "%s", obv.id);
+        int level = g->u.rating.level;
+        if (top > 0 && pick(&s, 4) == 0)
+            level = level <= 0 ? 1 : level >= top ? top - 1 : level + (pick(&s, 2) ? 1 : -1);
+        h->u.rating.level = level;
+    }
+    return out->n;
+}

@@ -68,4 +68,15 @@ typedef struct {
 int sdemo_observation(const sdemo_unit *u, uint64_t seed, int64_t start_ms, double progress,
                       sdemo_obs *out);
 
+/*
+ * Makes a colleague's observation of the same session as first (made by
+ * sdemo_observation), for calibration: another observer of the same focus,
+ * observee, room and activity, started half a minute later, with the same
+ * counters counted a little differently and each sign rated at first's level
+ * or, now and then, one step from it. Both observations get the pair code
+ * made from seed (first is changed). Returns the number of records in out,
+ * or 0 when the unit has nobody else to observe with.
+ */
+int sdemo_partner(const sdemo_unit *u, uint64_t seed, sdemo_obs *first, sdemo_obs *out);
+
 #endif

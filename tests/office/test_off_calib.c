@@ -8,7 +8,8 @@
  * a draft, or one observed alone. The observed colleague is never named.
  * Who may see it: the unit's leader, an area leader with the unit and an
  * administrator; not a peer, not another unit's leader, not an area leader
- * without the unit; a forged unit or focus is a 404.
+ * without the unit; a forged unit or focus is a 404. The demo's made-up
+ * pairs (sdemo_partner) are pairs here too.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 #include "off_int.h"
 #include "offtest.h"
 #include "plat.h"
+#include "sdemo.h"
 #include "srv_ref.h"
 
 static ot_world W;
@@ -340,12 +342,52 @@ static void test_who_may_see(void **state)
     ot_free(&r);
 }
 
+/* A demo office's made-up pair: the partner's observation carries the same
+ * code as the first, by another observer, and the page shows it as a pair
+ * beside unit B's own. */
+static void test_demo_pairs(void **state)
+{
+    (void)state;
+    sdemo_unit u;
+    char err[400];
+    assert_int_equal(sdemo_unit_load(W.fx.db, B.unit, &u, err, sizeof err), 0);
+    sdemo_obs *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_true(sdemo_observation(&u, 11, T0 + 5 * DAY, 0.5, a) > 0);
+    int n = sdemo_partner(&u, 11, a, b);
+    assert_true(n > 0);
+    const model_observation *first = &a->rec[0].u.obs, *second = &b->rec[0].u.obs;
+    assert_int_equal(model_pair_code_check(first->pair_code, "code", err, sizeof err), 0);
+    assert_string_equal(second->pair_code, first->pair_code);
+    assert_string_not_equal(second->observer_id, first->observer_id);
+    assert_string_not_equal(second->observer_id, first->observee_id);
+    assert_string_equal(second->observee_id, first->observee_id);
+    tab t;
+    tab_enrol(B.unit, &t);
+    for (int k = 0; k < 2; k++) {
+        const sdemo_obs *o = k ? b : a;
+        for (int i = 0; i < o->n; i++)
+            tab_push(&t, o->actor[i], &o->rec[i], 1);
+    }
+    ot_resp r;
+    get(&ADMIN, "/calibration?unit=%s", B.unit, &r);
+    assert_int_equal(r.status, 200);
+    assert_true(ot_has(&r, "id=\"pair-2\""));
+    assert_false(ot_has(&r, "id=\"pair-3\""));
+    ot_free(&r);
+    free(a);
+    free(b);
+    sdemo_unit_free(&u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pair_by_hand),
         cmocka_unit_test(test_other_unit_apart),
         cmocka_unit_test(test_who_may_see),
+        cmocka_unit_test(test_demo_pairs),
     };
     return cmocka_run_group_tests(tests, up, down);
 }
