@@ -618,29 +618,34 @@ void off_obs_list(off_ctx *c)
     int capped = total > COUNT_CAP;
 
     memset(&x, 0, sizeof x);
+    /* The page's rows are chosen from fact_obs alone, and only those are
+     * joined to their names, so a page deep in the list skips rows
+     * without looking up the names of every row it skips. */
     sql_add(&x, names ? "SELECT o.observation_id, o.unit_id, u.name, o.focus_id,"
                         " coalesce(fi.data::jsonb->>'question', ''), o.observer_id,"
                         " coalesce(po.name, ''), o.observee_id, coalesce(pe.name, ''),"
                         " coalesce(r.name, ''), o.status,"
                         " (extract(epoch FROM o.started_at) * 1000)::bigint, o.duration_ms,"
                         " o.feedback_given, o.reflection_written"
-                        " FROM fact_obs o JOIN units u ON u.id = o.unit_id"
-                        " LEFT JOIN people pe ON pe.id = o.observee_id"
                       : "SELECT o.observation_id, o.unit_id, u.name, o.focus_id,"
                         " coalesce(fi.data::jsonb->>'question', ''), o.observer_id,"
                         " coalesce(po.name, ''), '', '',"
                         " coalesce(r.name, ''), o.status,"
                         " (extract(epoch FROM o.started_at) * 1000)::bigint, o.duration_ms,"
-                        " o.feedback_given, o.reflection_written"
-                        " FROM fact_obs o JOIN units u ON u.id = o.unit_id");
-    sql_add(&x, " LEFT JOIN people po ON po.id = o.observer_id"
+                        " o.feedback_given, o.reflection_written");
+    sql_add(&x, " FROM (SELECT * FROM fact_obs o");
+    scope_and_filters(c, &f, &x);
+    snprintf(tail, sizeof tail,
+             " ORDER BY o.started_at DESC, o.observation_id LIMIT %d OFFSET %d) o", PAGE_ROWS,
+             (f.page - 1) * PAGE_ROWS);
+    sql_add(&x, tail);
+    sql_add(&x, " JOIN units u ON u.id = o.unit_id"
+                " LEFT JOIN people pe ON pe.id = o.observee_id"
+                " LEFT JOIN people po ON po.id = o.observer_id"
                 " LEFT JOIN rooms r ON r.id = o.room_id"
                 " LEFT JOIN items fi ON fi.entity = 'focus'"
-                " AND fi.key = o.focus_id || '/' || o.focus_version");
-    scope_and_filters(c, &f, &x);
-    snprintf(tail, sizeof tail, " ORDER BY o.started_at DESC, o.observation_id LIMIT %d OFFSET %d",
-             PAGE_ROWS, (f.page - 1) * PAGE_ROWS);
-    sql_add(&x, tail);
+                " AND fi.key = o.focus_id || '/' || o.focus_version"
+                " ORDER BY o.started_at DESC, o.observation_id");
     r = srv_q(c->pg, x.sql, x.n, x.p, err, sizeof err);
     if (!r) {
         srv_log("office: observations: list: %s", err);
