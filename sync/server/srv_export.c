@@ -125,8 +125,21 @@ int srv_export_check(const srv_export_query *q, char *err, size_t errlen)
 #define LOCAL(ts) "to_char((" ts ") AT TIME ZONE 'Europe/Copenhagen', 'YYYY-MM-DD HH24:MI:SS')"
 #define MS_TIME(ms) "to_timestamp((" ms ")::bigint / 1000.0)"
 
+/*
+ * The wide rows. Each observation's counts, state times and ratings come
+ * as one list each, aggregated over the selection once and joined by hash
+ * (a lookup per row for each of them took a third more of the database's
+ * time on 300,000 observations); feedback and reflection are read by key.
+ */
 static const char wide_sql[] =
     "DECLARE export_rows NO SCROLL CURSOR FOR"
+    " WITH sel AS MATERIALIZED (SELECT f.* FROM fact_obs f WHERE" SELECTION "),"
+    " cnt AS (SELECT c.observation_id, string_agg(c.kind || ' ' || c.key || ' ' || c.n, ' ') AS s"
+    "         FROM fact_obs_count c JOIN sel USING (observation_id) GROUP BY 1),"
+    " st AS (SELECT c.observation_id, string_agg(c.key || ' ' || c.ms, ' ') AS s"
+    "        FROM fact_obs_state c JOIN sel USING (observation_id) GROUP BY 1),"
+    " rt AS (SELECT c.observation_id, string_agg(c.sign_id || ' ' || c.level, ' ') AS s"
+    "        FROM fact_obs_rating c JOIN sel USING (observation_id) GROUP BY 1)"
     " SELECT f.observation_id, f.status, " LOCAL(
         "f.started_at") ","
                         " coalesce(" LOCAL(
@@ -135,27 +148,24 @@ static const char wide_sql[] =
                                           " coalesce(po.name, ''), coalesce(pe.name, ''), coalesce(rm.name, ''), f.activity,"
                                           " f.context::text, f.revision, f.n_events, f.n_undone, f.n_notes, f.n_ratings,"
                                           " f.feedback_given, f.reflection_written,"
-                                          " coalesce((SELECT string_agg(c.kind || ' ' || c.key || ' ' || c.n, ' ')"
-                                          "           FROM fact_obs_count c WHERE c.observation_id = f.observation_id), ''),"
-                                          " coalesce((SELECT string_agg(s.key || ' ' || s.ms, ' ')"
-                                          "           FROM fact_obs_state s WHERE s.observation_id = f.observation_id), ''),"
-                                          " coalesce((SELECT string_agg(r.sign_id || ' ' || r.level, ' ')"
-                                          "           FROM fact_obs_rating r WHERE r.observation_id = f.observation_id), ''),"
+                                          " coalesce(cnt.s, ''), coalesce(st.s, ''), coalesce(rt.s, ''),"
                                           " coalesce(fb.d->>'works', ''), coalesce(fb.d->>'wonderings', ''),"
                                           " coalesce(fb.d->>'next_step', ''),"
                                           " CASE WHEN (fb.d->>'given_at')::bigint > 0"
                                           "      THEN " LOCAL(MS_TIME(
                                               "fb.d->>'given_at'")) " ELSE '' END,"
                                                                     " coalesce(rf.d->>'text', ''), coalesce(rf.d->>'next_step', '')"
-                                                                    " FROM fact_obs f"
+                                                                    " FROM sel f"
                                                                     " LEFT JOIN people po ON po.id = f.observer_id"
                                                                     " LEFT JOIN people pe ON pe.id = f.observee_id"
                                                                     " LEFT JOIN rooms rm ON rm.id = f.room_id"
-                                                                    " LEFT JOIN LATERAL (SELECT i.data::jsonb AS d FROM items i"
-                                                                    "      WHERE i.entity = 'feedback' AND i.key = f.observation_id) fb ON true"
-                                                                    " LEFT JOIN LATERAL (SELECT i.data::jsonb AS d FROM items i"
-                                                                    "      WHERE i.entity = 'reflection' AND i.key = f.observation_id) rf ON true"
-                                                                    " WHERE" SELECTION
+                                                                    " LEFT JOIN cnt ON cnt.observation_id = f.observation_id"
+                                                                    " LEFT JOIN st ON st.observation_id = f.observation_id"
+                                                                    " LEFT JOIN rt ON rt.observation_id = f.observation_id"
+                                                                    " LEFT JOIN (SELECT i.key, i.data::jsonb AS d FROM items i WHERE i.entity = 'feedback') fb"
+                                                                    "   ON fb.key = f.observation_id"
+                                                                    " LEFT JOIN (SELECT i.key, i.data::jsonb AS d FROM items i WHERE i.entity = 'reflection') rf"
+                                                                    "   ON rf.key = f.observation_id"
                                                                     " ORDER BY f.started_at, f.observation_id";
 
 /* The wide row's columns, as the query gives them. */
@@ -647,6 +657,12 @@ int srv_export_open(PGconn *pg, const srv_export_query *q, srv_export **out, cha
     int rc = srv_exec(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, x->err,
                       sizeof x->err);
     x->in_tx = rc == 0;
+    /* Every row is read, so the plan is for the whole (not the first
+     * rows, a cursor's default); compiling it (JIT) cost more than it saved
+     * on 300,000 observations. Both end with the transaction. */
+    if (rc == 0)
+        rc = srv_exec(pg, "SET LOCAL cursor_tuple_fraction = 1.0; SET LOCAL jit = off", 0, NULL,
+                      x->err, sizeof x->err);
     if (rc == 0)
         rc = load_versions(x, p);
     if (rc == 0)
