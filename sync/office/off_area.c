@@ -293,6 +293,7 @@ void off_area(off_ctx *c)
     off_buf_esc(b, off_tr(c, "Observations per month"));
     off_buf_put(b, "</h2>");
     ch->kind = OFF_CHART_BARS;
+    ch->whole = 1;
     ch->id = "chart-area";
     ch->title = off_tr(c, "Observations finished per month, all units shown");
     ch->desc = off_tr(c, "Bars: the observations finished in each of the last twelve months in "

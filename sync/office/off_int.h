@@ -404,6 +404,7 @@ typedef struct {
  * each with its label. Allocate with calloc (it is large). */
 typedef struct {
     off_chart_kind kind;
+    int whole;      /* the values are counts: every step on the axis is whole too */
     const char *id; /* unique on the page: the ids of title and desc */
     const char *title, *desc, *cat_head, *y_label;
     double y_max;

@@ -411,6 +411,7 @@ static void obs_chart(off_ctx *c, const off_prog *pr, off_chart *ch)
 {
     memset(ch, 0, sizeof *ch);
     ch->kind = OFF_CHART_BARS;
+    ch->whole = 1;
     ch->id = "chart-obs";
     ch->title = off_tr(c, "Observations finished");
     ch->desc = off_tr(c, "Bars: the observations finished on this focus in each period.");
@@ -574,10 +575,16 @@ void off_focus_progression(off_ctx *c)
         goto out;
     }
     char all[300];
-    snprintf(all, sizeof all,
-             off_ntr(c, "In all %lld finished observation, from %s to %s.",
-                     "In all %lld finished observations, from %s to %s.", pr->total_obs),
-             pr->total_obs, pr->p[0].label, pr->p[pr->n_periods - 1].label);
+    if (pr->n_periods == 1)
+        snprintf(all, sizeof all,
+                 off_ntr(c, "In all %lld finished observation, in %s.",
+                         "In all %lld finished observations, in %s.", pr->total_obs),
+                 pr->total_obs, pr->p[0].label);
+    else
+        snprintf(all, sizeof all,
+                 off_ntr(c, "In all %lld finished observation, from %s to %s.",
+                         "In all %lld finished observations, from %s to %s.", pr->total_obs),
+                 pr->total_obs, pr->p[0].label, pr->p[pr->n_periods - 1].label);
     off_buf_put(b, "<p>");
     off_buf_esc(b, all);
     off_buf_put(b, "</p>");

@@ -68,16 +68,22 @@ void off_rag_write(off_ctx *c, int color)
 }
 
 /* A round top for the axis: four steps of 1, 2, 2.5 or 5 times a power of
- * ten, so that every step on the axis is a round number too. */
-static double nice_max(double v)
+ * ten, so that every step on the axis is a round number too; for counts a
+ * whole number (1, 2 or 5 times a power of ten, at least 1). */
+static double nice_max(double v, int whole)
 {
     if (!(v > 0))
         return 4;
     double quarter = v / 4, p = pow(10, floor(log10(quarter)));
+    if (whole && p < 1)
+        p = 1;
     static const double steps[] = {1, 2, 2.5, 5, 10};
-    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        if (whole && steps[i] == 2.5)
+            continue;
         if (steps[i] * p >= quarter - 1e-9)
             return 4 * steps[i] * p;
+    }
     return 40 * p;
 }
 
@@ -315,7 +321,7 @@ void off_chart_write(off_ctx *c, const off_chart *ch)
             for (int i = 0; i < ch->n_cats; i++)
                 if (ch->cell[s][i].has && ch->cell[s][i].v > m)
                     m = ch->cell[s][i].v;
-        top = nice_max(m);
+        top = nice_max(m, ch->whole);
     }
     off_buf_put(b, "<figure class=\"chart\"><figcaption>");
     off_buf_esc(b, ch->title);

@@ -121,6 +121,30 @@ static void test_bars_and_numbers(void **state)
     assert_int_equal(count(h, "class=\"rag-point\""), 4);
     has(h, "class=\"rag-point\" text-anchor=\"middle\">\u25B2</text>");
     free(c.body.p);
+    /* Counts get whole steps on the axis: nine observations at most make
+     * an axis of 0 to 20 by five, never steps of 2,5 observations. */
+    off_chart *ch = calloc(1, sizeof *ch);
+    assert_non_null(ch);
+    memset(&c.body, 0, sizeof c.body);
+    ch->kind = OFF_CHART_BARS;
+    ch->whole = 1;
+    ch->id = "n";
+    ch->title = ch->desc = "Observations";
+    ch->n_cats = ch->n_series = 1;
+    ch->cats[0] = ch->series[0] = "Jan";
+    ch->cell[0][0].has = 1;
+    ch->cell[0][0].v = 9;
+    ch->cell[0][0].rag = -1;
+    off_chart_write(&c, ch);
+    off_buf_put(&c.body, "");
+    for (int k = 0; k <= 4; k++) {
+        char tick[80];
+        snprintf(tick, sizeof tick, "class=\"tick\" text-anchor=\"end\">%d</text>", k * 5);
+        has(c.body.p, tick);
+    }
+    assert_null(strstr(c.body.p, ">2,5</text>"));
+    free(c.body.p);
+    free(ch);
     /* Decimals are written as the reader's language writes them. */
     char s[32];
     off_decimal(&c, 2.26, s, sizeof s);
