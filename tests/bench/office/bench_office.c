@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <sodium.h>
@@ -39,7 +41,8 @@
 #define ROOMS 4
 #define FOCUSES 3
 #define SIGNS 4
-#define RUNS 20 /* timed requests per page */
+#define RUNS 20      /* timed requests per page */
+#define REBUILDERS 2 /* processes making the figures at once */
 
 static char conninfo[512], dir[512];
 static PGconn *db;
@@ -472,6 +475,7 @@ static const char *focus_of(int i) { return U[0].focus[(i + FOCUSES) % FOCUSES];
     }
 MK(mk_home, "/")
 MK(mk_obs_list, "/observations?unit=%s", U[0].unit)
+MK(mk_obs_all, "/observations")
 MK(mk_obs_filtered, "/observations?unit=%s&focus=%s&from=2025-09-01&to=2025-12-31&feedback=yes",
    U[0].unit, focus_of(i))
 MK(mk_obs_page_far, "/observations?unit=%s&page=40", U[0].unit)
@@ -493,41 +497,57 @@ MK(mk_templates, "/templates?unit=%s", U[0].unit)
 MK(mk_template, "/templates/%s", template_id)
 MK(mk_accounts, "/accounts")
 
-/* The fill, with the feed's indexes made after it, as a restore would. */
-static void fill(long n_obs)
+/* Whether the feed's indexes are there (a fill drops them, as a restore
+ * would, and makes them after). */
+static int indexed(void)
 {
-    int64_t t = bench_ns();
+    return num("SELECT count(*) FROM pg_indexes WHERE indexname = 'items_feed'") > 0;
+}
+
+static void drop_indexes(void)
+{
     sql("ALTER TABLE items DROP CONSTRAINT items_pkey");
     sql("ALTER TABLE items DROP CONSTRAINT items_unit_id_fkey");
     sql("DROP INDEX items_feed");
     sql("DROP INDEX items_obs");
+}
+
+/* Fills the units [from, to) that have no observations yet, each with its
+ * share of n_obs; several processes may fill different ranges at once. The
+ * records written. */
+static long long fill_range(long n_obs, int from, int to)
+{
+    int64_t t = bench_ns();
     sdemo_obs *o = malloc(sizeof *o);
     if (!o)
         die("fill", "out of memory");
     long long records = 0;
     const int64_t t0 = 1735689600000LL; /* 2025-01-01 */
-    for (int i = 0; i < n_units; i++) {
+    for (int i = from; i < to && i < n_units; i++) {
+        char q[200];
+        snprintf(q, sizeof q, "SELECT count(*) FROM observations WHERE unit_id = '%s'", U[i].unit);
+        if (num(q) > 0)
+            continue;
         long per = n_obs / n_units + (i < n_obs % n_units);
         records += fill_unit(db, U[i].unit, (int)per, t0, (uint64_t)i + 1, o);
-        if ((i + 1) % 10 == 0)
-            fprintf(stderr, "bench_office: %d of %d units filled (%lld records, %.0f s)\n", i + 1,
-                    n_units, records, (double)(bench_ns() - t) / 1e9);
+        fprintf(stderr, "bench_office: unit %d filled (%lld records by this process, %.0f s)\n",
+                i + 1, records, (double)(bench_ns() - t) / 1e9);
     }
     free(o);
-    double fill_s = (double)(bench_ns() - t) / 1e9;
-    t = bench_ns();
+    return records;
+}
+
+/* Makes the feed's indexes and the unit reference again after a fill. */
+static void make_indexes(void)
+{
+    int64_t t = bench_ns();
     sql("ALTER TABLE items ADD PRIMARY KEY (entity, key)");
     sql("ALTER TABLE items ADD CONSTRAINT items_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES"
         " units(id)");
     sql("CREATE UNIQUE INDEX items_feed ON items (unit_id, seq)");
     sql("CREATE INDEX items_obs ON items (observation_id) WHERE observation_id <> ''");
     sql("ANALYZE");
-    double index_s = (double)(bench_ns() - t) / 1e9;
-    char note[200];
-    snprintf(note, sizeof note, "%ld observations, %lld records, %d units, COPY", n_obs, records,
-             n_units);
-    bench_report("office_fill_records_per_s", (double)records / fill_s, "rec/s", note);
-    bench_report("office_fill_index_s", index_s, "s",
+    bench_report("office_fill_index_s", (double)(bench_ns() - t) / 1e9, "s",
                  "the feed's indexes and the unit reference made after the fill");
 }
 
@@ -572,12 +592,9 @@ int main(int argc, char **argv)
             make_unit(i, &U[i]);
         fprintf(stderr, "bench_office: %d units made in %.0f s\n", n_units,
                 (double)(bench_ns() - t) / 1e9);
-        fill(n_obs);
-        if (getenv("BLIK_BENCH_OFFICE_FILL_ONLY"))
-            return 0;
+        drop_indexes();
     } else {
         n_units = (int)num("SELECT count(*) FROM units");
-        n_obs = num("SELECT count(*) FROM observations");
         U = calloc((size_t)n_units, sizeof *U);
         PGresult *r = PQexec(db,
                              "SELECT u.id,"
@@ -597,19 +614,79 @@ int main(int argc, char **argv)
                 snprintf(U[i].focus[k], sizeof U[i].focus[k], "%.36s", f);
         }
         PQclear(r);
-        fprintf(stderr, "bench_office: measuring the %ld observations of %d units kept\n", n_obs,
-                n_units);
     }
+    /* BLIK_BENCH_OFFICE_FILL_RANGE=FROM:TO fills only those units (one of
+     * several processes filling at once) and stops. */
+    const char *range = getenv("BLIK_BENCH_OFFICE_FILL_RANGE");
+    if (range) {
+        int from = 0, to = 0;
+        if (sscanf(range, "%d:%d", &from, &to) != 2 || from < 0 || to <= from)
+            die("BLIK_BENCH_OFFICE_FILL_RANGE", "give FROM:TO");
+        fill_range(n_obs, from, to);
+        return 0;
+    }
+    if (!indexed()) {
+        t = bench_ns();
+        long long records = fill_range(n_obs, 0, n_units);
+        double fill_s = (double)(bench_ns() - t) / 1e9;
+        snprintf(note, sizeof note, "%lld records into %d units by this process, COPY", records,
+                 n_units);
+        if (records > 0)
+            bench_report("office_fill_records_per_s", (double)records / fill_s, "rec/s", note);
+        make_indexes();
+    }
+    if (getenv("BLIK_BENCH_OFFICE_FILL_ONLY"))
+        return 0;
+    n_obs = num("SELECT count(*) FROM observations");
+    fprintf(stderr, "bench_office: measuring %ld observations in %d units\n", n_obs, n_units);
 
-    /* The office's figures, made by the server's own rebuild. */
-    t = bench_ns();
-    long done = srv_facts_rebuild(db, NULL, NULL, NULL, err, sizeof err);
-    if (done != n_obs)
-        die("facts-rebuild", done < 0 ? err : "not every observation");
-    double rebuild_s = (double)(bench_ns() - t) / 1e9;
-    sql("ANALYZE");
-    snprintf(note, sizeof note, "%ld observations in %.0f s", n_obs, rebuild_s);
-    bench_report("office_facts_rebuild_obs_per_s", (double)n_obs / rebuild_s, "obs/s", note);
+    /* The office's figures, made by the server's own rebuild: one unit
+     * alone first (what an operator's facts-rebuild --unit takes), then
+     * every unit, by REBUILDERS processes at once, each its own units, as
+     * several administrators' commands could (each unit is its own
+     * transaction). With the figures already made and complete, a later
+     * run skips this. */
+    if (num("SELECT count(*) FROM fact_obs") != n_obs) {
+        t = bench_ns();
+        long one = srv_facts_rebuild(db, U[0].unit, NULL, NULL, err, sizeof err);
+        if (one < 0)
+            die("facts-rebuild", err);
+        double one_s = (double)(bench_ns() - t) / 1e9;
+        snprintf(note, sizeof note, "one unit's %ld observations in %.1f s", one, one_s);
+        bench_report("office_facts_rebuild_unit_obs_per_s", (double)one / one_s, "obs/s", note);
+        t = bench_ns();
+        pid_t kids[REBUILDERS];
+        for (int k = 0; k < REBUILDERS; k++) {
+            kids[k] = fork();
+            if (kids[k] == 0) {
+                PGconn *c = srv_db_connect(conninfo, err, sizeof err);
+                if (!c)
+                    _exit(1);
+                for (int i = 1 + k; i < n_units; i += REBUILDERS)
+                    if (srv_facts_rebuild(c, U[i].unit, NULL, NULL, err, sizeof err) < 0) {
+                        fprintf(stderr, "bench_office: facts-rebuild: %s\n", err);
+                        _exit(1);
+                    }
+                PQfinish(c);
+                _exit(0);
+            }
+        }
+        for (int k = 0; k < REBUILDERS; k++) {
+            int st = 0;
+            if (kids[k] < 0 || waitpid(kids[k], &st, 0) != kids[k] || !WIFEXITED(st) ||
+                WEXITSTATUS(st) != 0)
+                die("facts-rebuild", "a rebuilding process failed");
+        }
+        double rebuild_s = (double)(bench_ns() - t) / 1e9;
+        long made = (long)num("SELECT count(*) FROM fact_obs");
+        if (made != n_obs)
+            die("facts-rebuild", "not every observation has its figures");
+        sql("ANALYZE");
+        snprintf(note, sizeof note, "%ld observations in %.0f s, %d processes", made - one,
+                 rebuild_s, REBUILDERS);
+        bench_report("office_facts_rebuild_obs_per_s", (double)(made - one) / rebuild_s, "obs/s",
+                     note);
+    }
     if (srv_facts_check(db, err, sizeof err) != 0)
         die("facts-check", "the sums differ from a recount");
     snprintf(note, sizeof note, "%lld bytes in all",
@@ -660,6 +737,8 @@ int main(int argc, char **argv)
     page("home_admin", &adm, mk_home);
     page("observations_unit", &leader, mk_obs_list);
     page("observations_filtered", &leader, mk_obs_filtered);
+    page("observations_area_10_units", &area, mk_obs_all);
+    page("observations_admin_all_units", &adm, mk_obs_all);
     page("observations_page40", &leader, mk_obs_page_far);
     page("observation", &leader, mk_obs_one);
     page("progression_month", &leader, mk_progress);
@@ -668,6 +747,7 @@ int main(int argc, char **argv)
     page("area_10_units", &area, mk_area);
     page("area_admin_all_units", &adm, mk_area);
     page("calibration", &leader, mk_calib);
+    page("calibration_area", &area, mk_calib);
     page("exports", &leader, mk_exports);
     page("focuses", &leader, mk_focuses);
     page("focus", &leader, mk_focus);
