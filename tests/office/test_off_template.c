@@ -204,7 +204,7 @@ static void test_design_reaches_the_feed(void **state)
     assert_string_equal(ot_header(&r, "Location"), want);
     ot_free(&r);
     /* In the unit's feed, as the tablets get it, and their parser takes it. */
-    char q[300];
+    char q[900];
     snprintf(q, sizeof q,
              "SELECT data FROM items WHERE entity = 'template' AND key = '%s/1' AND unit_id = "
              "'%s'",
@@ -270,11 +270,18 @@ static void test_design_reaches_the_feed(void **state)
     ot_free(&r);
 
     /* A change to a version that has observations makes a new version, and
-     * the keys stay. */
+     * the keys stay. The observation is left as a push leaves it: its record,
+     * and its figures, which the office reads to know a version is in use. */
     snprintf(q, sizeof q,
              "INSERT INTO items (entity, key, unit_id, seq, version, data) VALUES ('observation',"
-             " 'obs-tpl-1', '%s', 900000, 1, '{\"template_id\":\"%s\",\"template_version\":1}')",
-             A.unit, id);
+             " 'obs-tpl-1', '%s', 900000, 1, '{\"template_id\":\"%s\",\"template_version\":1}');"
+             "INSERT INTO fact_obs (observation_id, unit_id, focus_id, focus_version, template_id,"
+             " template_version, observer_id, observee_id, room_id, activity, context, status,"
+             " started_at, month, duration_ms, revision, n_events, n_undone, n_notes, n_ratings,"
+             " feedback_given, reflection_written, n_conflicts, updated_at) VALUES ('obs-tpl-1',"
+             " '%s', 'f', 1, '%s', 1, 'a', 'b', '', '', '{}', 'draft', now(), '2026-09-01', 0, 1,"
+             " 0, 0, 0, 0, false, false, 0, now())",
+             A.unit, id, A.unit, id);
     res = PQexec(W.fx.db, q);
     assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
     PQclear(res);

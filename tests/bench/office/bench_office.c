@@ -629,8 +629,7 @@ int main(int argc, char **argv)
      * leaving the units not yet filled empty. */
     if (!indexed()) {
         t = bench_ns();
-        long long records =
-            getenv("BLIK_BENCH_OFFICE_FILLED") ? 0 : fill_range(n_obs, 0, n_units);
+        long long records = getenv("BLIK_BENCH_OFFICE_FILLED") ? 0 : fill_range(n_obs, 0, n_units);
         double fill_s = (double)(bench_ns() - t) / 1e9;
         snprintf(note, sizeof note, "%lld records into %d units by this process, COPY", records,
                  n_units);
