@@ -162,10 +162,10 @@ static const char wide_sql[] =
                                                                     " LEFT JOIN cnt ON cnt.observation_id = f.observation_id"
                                                                     " LEFT JOIN st ON st.observation_id = f.observation_id"
                                                                     " LEFT JOIN rt ON rt.observation_id = f.observation_id"
-                                                                    " LEFT JOIN (SELECT i.key, i.data::jsonb AS d FROM items i WHERE i.entity = 'feedback') fb"
-                                                                    "   ON fb.key = f.observation_id"
-                                                                    " LEFT JOIN (SELECT i.key, i.data::jsonb AS d FROM items i WHERE i.entity = 'reflection') rf"
-                                                                    "   ON rf.key = f.observation_id"
+                                                                    " LEFT JOIN LATERAL (SELECT i.data::jsonb AS d FROM items i WHERE i.entity = 'feedback'"
+                                                                    "   AND i.key = f.observation_id) fb ON true"
+                                                                    " LEFT JOIN LATERAL (SELECT i.data::jsonb AS d FROM items i WHERE i.entity = 'reflection'"
+                                                                    "   AND i.key = f.observation_id) rf ON true"
                                                                     " ORDER BY f.started_at, f.observation_id";
 
 /* The wide row's columns, as the query gives them. */
