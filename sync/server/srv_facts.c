@@ -361,6 +361,14 @@ static int gather_row(gathered *x, const char *obs_id, const char *entity, const
     return slot ? 0 : -1;
 }
 
+/* The kept conflicts not yet resolved, each with the observation it is
+ * about (the observation itself, or the observation of one of its parts),
+ * among the conflicts where WHERE holds; the caller groups and counts. */
+#define OPEN_CONFLICTS(where)                                                                      \
+    "SELECT oid, count(*) FROM (SELECT CASE WHEN entity = 'observation' THEN key"                  \
+    " ELSE data::json->>'observation_id' END AS oid FROM conflicts"                                \
+    " WHERE " where " AND resolved_at IS NULL) x"
+
 /* Reads the records of the observations (ids sorted, n of them) into g,
  * oldest feed number first, with the count of each one's kept conflicts. */
 static int gather(PGconn *pg, const char *ids_lit, const char *const *ids, int n, gathered *g,
@@ -389,11 +397,8 @@ static int gather(PGconn *pg, const char *ids_lit, const char *const *ids, int n
     }
     /* Conflicts kept and not yet resolved, about the observation itself or
      * one of its parts. */
-    r = srv_q(pg,
-              "SELECT oid, count(*) FROM (SELECT CASE WHEN entity = 'observation' THEN key"
-              " ELSE data::json->>'observation_id' END AS oid FROM conflicts"
-              " WHERE resolved_at IS NULL) x WHERE oid = ANY($1::text[]) GROUP BY oid",
-              1, p, err, errlen);
+    r = srv_q(pg, OPEN_CONFLICTS("TRUE") " WHERE oid = ANY($1::text[]) GROUP BY oid", 1, p, err,
+              errlen);
     if (!r)
         return -1;
     for (int i = 0; i < PQntuples(r); i++) {
@@ -710,11 +715,8 @@ static long rebuild_unit(PGconn *pg, const char *unit, char *err, size_t errlen)
         goto fail;
     }
     /* The unit's kept conflicts per observation, looked up as they come. */
-    conf = srv_q(pg,
-                 "SELECT oid, count(*) FROM (SELECT CASE WHEN entity = 'observation' THEN key"
-                 " ELSE data::json->>'observation_id' END AS oid FROM conflicts"
-                 " WHERE unit_id = $1 AND resolved_at IS NULL) x GROUP BY oid ORDER BY oid",
-                 1, p, err, errlen);
+    conf = srv_q(pg, OPEN_CONFLICTS("unit_id = $1") " GROUP BY oid ORDER BY oid", 1, p, err,
+                 errlen);
     if (!conf || srv_exec(pg, "DELETE FROM fact_obs WHERE unit_id = $1", 1, p, err, errlen) != 0 ||
         srv_exec(pg,
                  "DECLARE facts_rebuild NO SCROLL CURSOR FOR SELECT observation_id, entity, data"
