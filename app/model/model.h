@@ -28,6 +28,7 @@
 #define MODEL_VERIFIER_MAX 128 /* an argon2id verifier string, with its NUL */
 #define MODEL_DATE_LEN 10      /* YYYY-MM-DD */
 #define MODEL_PAIR_CODE_LEN 6  /* a pair code: MODEL_PAIR_CODE_LEN of MODEL_PAIR_ALPHABET */
+#define MODEL_TERMS_MAX 1000   /* the agreed terms of a planned observation */
 
 #define MODEL_MAX_SIGNS 12
 #define MODEL_MAX_SCALE 5
@@ -198,7 +199,50 @@ typedef struct {
      * see the same (calibration), give their observations the same pair
      * code; "" when observed alone. Set when the observation starts. */
     char pair_code[MODEL_PAIR_CODE_LEN + 1];
+    /* The planned observation (model_plan) this one was started from; ""
+     * when it was not planned. Set when the observation starts. */
+    model_id plan_id;
 } model_observation;
+
+typedef enum {
+    MODEL_PLAN_PLANNED = 0,
+    MODEL_PLAN_CANCELLED = 1,
+    MODEL_PLAN_DONE = 2
+} model_plan_status;
+
+/*
+ * A planned observation, agreed in advance: who observes whom (a person, or
+ * a team named in words when observee_id is ""), on which focus (the
+ * focus's latest version), in which room, on one day (day_from == day_to)
+ * or in one week (Monday to Sunday), on what terms. One writer: the server,
+ * from the office; every change is a new version. agreed_at is when the
+ * observee agreed (0: not yet; always 0 for a team, which needs no
+ * agreement); observation_id is the observation that did it, once done.
+ */
+typedef struct {
+    model_id id;
+    model_id unit_id;
+    model_id focus_id;
+    model_id observer_id;
+    model_id observee_id;              /* "" for a team */
+    char team[MODEL_NAME_MAX + 1];     /* the team's name when observee_id is "", else "" */
+    model_id room_id;                  /* or "" */
+    char day_from[MODEL_DATE_LEN + 1]; /* inclusive, YYYY-MM-DD */
+    char day_to[MODEL_DATE_LEN + 1];   /* inclusive; == day_from, or day_from + 6 for a week */
+    char terms[MODEL_TERMS_MAX + 1];   /* may be "" */
+    model_plan_status status;
+    int64_t agreed_at;       /* UTC ms; 0 not yet */
+    model_id observation_id; /* "" until done */
+    int64_t updated_at;
+} model_plan;
+
+/* The observee's agreement to a plan about them, made on a tablet after
+ * they signed in. One writer: that observee. Agreeing twice is harmless. */
+typedef struct {
+    model_id plan_id;
+    model_id person_id; /* the plan's observee */
+    int64_t agreed_at;  /* UTC ms */
+} model_plan_agreement;
 
 typedef enum {
     MODEL_EV_COUNT = 0,       /* a counter tap: key = counter key */
@@ -268,6 +312,12 @@ int model_key_check(const char *s, const char *field, char *err, size_t errlen);
 int model_id_check(const char *s, const char *field, char *err, size_t errlen);
 /* A real calendar date written YYYY-MM-DD. */
 int model_date_check(const char *s, const char *field, char *err, size_t errlen);
+/* The day of the week of a real date (model_date_check): 0 for Monday to
+ * 6 for Sunday; -1 if it is not a date. */
+int model_date_weekday(const char *date);
+/* Writes the date `days` days after date (before it if negative) into out;
+ * -1 (out empty) if date is not a date or the result leaves 2000..9999. */
+int model_date_add(const char *date, int days, char out[MODEL_DATE_LEN + 1]);
 /* Copies src into a field of size cap; -1 if it does not fit (dst unchanged). */
 int model_copy(char *dst, size_t cap, const char *src);
 
@@ -276,6 +326,10 @@ int model_room_check(const model_room *r, char *err, size_t errlen);
 int model_person_check(const model_person *p, char *err, size_t errlen);
 int model_focus_check(const model_focus *f, char *err, size_t errlen);
 int model_template_check(const model_template *t, char *err, size_t errlen);
+/* A plan's fields and the rules between them (observer and observee differ,
+ * a team only without an observee, a day or a Monday-to-Sunday week, no
+ * agreement for a team, done with its observation and planned without). */
+int model_plan_check(const model_plan *p, char *err, size_t errlen);
 
 /* ---- identifiers ---- */
 

@@ -111,6 +111,7 @@ extern const char *const model_pillar_words[MODEL_PILLAR_COUNT + 1];
 int model_pillar_parse(const char *word, model_pillar *out);
 const char *model_obs_status_word(model_obs_status s);
 const char *model_event_kind_word(model_event_kind k);
+const char *model_plan_status_word(model_plan_status s);
 
 /* ---- records ---- */
 
@@ -127,7 +128,9 @@ typedef enum {
     MODEL_ENT_RATING,
     MODEL_ENT_FEEDBACK,
     MODEL_ENT_REFLECTION,
-    MODEL_ENT_DELETED, /* a record the server deleted (model_deletion) */
+    MODEL_ENT_DELETED,        /* a record the server deleted (model_deletion) */
+    MODEL_ENT_PLAN,           /* a planned observation, from the office */
+    MODEL_ENT_PLAN_AGREEMENT, /* an observee's agreement to a plan, from a tablet */
     MODEL_ENT_COUNT
 } model_entity;
 
@@ -138,6 +141,9 @@ int model_entity_parse(const char *name, model_entity *out);
 /* 1 for the parts of an observation (observation .. reflection): what a
  * tablet records, sends and may meet in a conflict. */
 int model_entity_is_part(model_entity k);
+/* 1 for what a tablet may push: the parts of an observation and an
+ * observee's plan_agreement. */
+int model_entity_is_pushable(model_entity k);
 
 /* Why the server deleted a record. */
 typedef enum {
@@ -172,6 +178,8 @@ typedef struct {
         model_feedback feedback;
         model_reflection reflection;
         model_deletion deleted;
+        model_plan plan;
+        model_plan_agreement agreement;
     } u;
 } model_record;
 
@@ -190,7 +198,7 @@ int model_record_parse(model_entity k, const char *text, model_record *out, mode
 /* The id a record is known by on the server: its id; for a focus or a
  * template "<id>/<version>"; for a rating "<observation_id>/<sign_id>"; for
  * feedback and reflection the observation id; for a deletion
- * "<entity>/<id>" of what was deleted. */
+ * "<entity>/<id>" of what was deleted; for a plan_agreement the plan id. */
 #define MODEL_RECORD_KEY_MAX (2 * MODEL_UUID_LEN + 2)
 void model_record_key(const model_record *r, char key[MODEL_RECORD_KEY_MAX]);
 /* The observation a record belongs to ("" for reference data). */

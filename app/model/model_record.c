@@ -5,6 +5,7 @@
  * the same canonical text (which is what idempotency hashes). The store's
  * outbox, the wire and the server's database all hold this text.
  */
+#include "model_int.h"
 #include "model_json.h"
 
 #include <stdio.h>
@@ -12,8 +13,8 @@
 #include <string.h>
 
 static const char *const entity_names[MODEL_ENT_COUNT] = {
-    "unit",  "room", "person", "focus",    "template",   "observation",
-    "event", "note", "rating", "feedback", "reflection", "deleted",
+    "unit", "room",   "person",   "focus",      "template", "observation", "event",
+    "note", "rating", "feedback", "reflection", "deleted",  "plan",        "plan_agreement",
 };
 
 static const char *const roles[] = {"peer", "leader"};
@@ -45,6 +46,11 @@ int model_entity_is_part(model_entity e)
     return e >= MODEL_ENT_OBSERVATION && e <= MODEL_ENT_REFLECTION;
 }
 
+int model_entity_is_pushable(model_entity e)
+{
+    return model_entity_is_part(e) || e == MODEL_ENT_PLAN_AGREEMENT;
+}
+
 void model_record_key(const model_record *r, char key[MODEL_RECORD_KEY_MAX])
 {
     const char *id = "";
@@ -71,6 +77,8 @@ void model_record_key(const model_record *r, char key[MODEL_RECORD_KEY_MAX])
         snprintf(key, MODEL_RECORD_KEY_MAX, "%s/%s", model_entity_name(r->u.deleted.entity),
                  r->u.deleted.id);
         return;
+    case MODEL_ENT_PLAN: id = r->u.plan.id; break;
+    case MODEL_ENT_PLAN_AGREEMENT: id = r->u.agreement.plan_id; break;
     default: break;
     }
     snprintf(key, MODEL_RECORD_KEY_MAX, "%s", id);
@@ -175,6 +183,14 @@ static json_t *obs_json(const model_observation *o, model_err *err)
             return NULL;
         }
     }
+    if (o->plan_id[0]) {
+        char msg[120];
+        if (model_id_check(o->plan_id, "\"plan_id\"", msg, sizeof msg) != 0) {
+            json_decref(ctx);
+            model_err_set(err, MODEL_E_VALUE, "The observation: %s", msg);
+            return NULL;
+        }
+    }
     if (!ctx)
         return packed(NULL, MODEL_ENT_OBSERVATION, err);
     json_t *j = json_pack("{s:s,s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:s,s:o,s:b,s:I,s:I,s:s,s:i,s:I}",
@@ -188,6 +204,11 @@ static json_t *obs_json(const model_observation *o, model_err *err)
     /* Written only when set, so that an observation made alone is the same
      * text, and hashes the same, as before pairs existed. */
     if (j && o->pair_code[0] && json_object_set_new(j, "pair_code", json_string(o->pair_code))) {
+        json_decref(j);
+        j = NULL;
+    }
+    /* The same for a plan: an unplanned observation keeps its old text. */
+    if (j && o->plan_id[0] && json_object_set_new(j, "plan_id", json_string(o->plan_id))) {
         json_decref(j);
         j = NULL;
     }
@@ -295,6 +316,8 @@ json_t *model_record_to_json(const model_record *r, model_err *err)
     }
     case MODEL_ENT_FOCUS: return focus_json(&r->u.focus, err);
     case MODEL_ENT_TEMPLATE: return template_json(&r->u.tmpl, err);
+    case MODEL_ENT_PLAN: return model_plan_json(&r->u.plan, err);
+    case MODEL_ENT_PLAN_AGREEMENT: return model_plan_agreement_json(&r->u.agreement, err);
     case MODEL_ENT_DELETED: {
         const model_deletion *d = &r->u.deleted;
         const char *why = word(del_reasons, MODEL_DEL_REASON_COUNT, (int)d->reason, "deletion",
@@ -467,7 +490,7 @@ static int rd_obs(json_t *j, model_observation *o, const char *w, model_err *err
         "template_id", "template_version", "observer_id", "observee_id",
         "room_id",     "activity",         "context",     "agreement",
         "started_at",  "ended_at",         "status",      "revision",
-        "updated_at",  "pair_code",        NULL};
+        "updated_at",  "pair_code",        "plan_id",     NULL};
     int st;
     if (model_rd_only(j, f, w, err) || ID("id", o->id, 0) || ID("unit_id", o->unit_id, 0) ||
         ID("focus_id", o->focus_id, 0) ||
@@ -493,6 +516,10 @@ static int rd_obs(json_t *j, model_observation *o, const char *w, model_err *err
         if (model_pair_code_check(o->pair_code, "\"pair_code\"", msg, sizeof msg) != 0)
             return model_err_set(err, MODEL_E_VALUE, "%s: %s", w, msg);
     }
+    /* Optional in the same way: absent for an observation not planned. */
+    o->plan_id[0] = '\0';
+    if (json_object_get(j, "plan_id") && ID("plan_id", o->plan_id, 0))
+        return -1;
     if (!o->agreement)
         return model_err_set(err, MODEL_E_VALUE,
                              "%s: an observation needs the observee's agreement.", w);
@@ -611,6 +638,10 @@ int model_record_from_json(model_entity e, json_t *j, model_record *out, model_e
     case MODEL_ENT_FEEDBACK: rc = rd_feedback(j, &r->u.feedback, w, err); break;
     case MODEL_ENT_REFLECTION: rc = rd_reflection(j, &r->u.reflection, w, err); break;
     case MODEL_ENT_DELETED: rc = rd_deleted(j, &r->u.deleted, w, err); break;
+    case MODEL_ENT_PLAN: rc = model_plan_read(j, &r->u.plan, w, err); break;
+    case MODEL_ENT_PLAN_AGREEMENT:
+        rc = model_plan_agreement_read(j, &r->u.agreement, w, err);
+        break;
     default:
         rc = model_err_set(err, MODEL_E_VALUE, "A record of an unknown kind (%d).", (int)e);
         break;
