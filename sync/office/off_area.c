@@ -122,8 +122,11 @@ void off_area(off_ctx *c)
     char *arr = NULL;
     PGresult *months = NULL;
     off_chart *ch = calloc(1, sizeof *ch);
-    srv_ref_template *tp = malloc(sizeof *tp);
-    if (!u || !ch || !tp) {
+    srv_ref_focus *fs = NULL;
+    srv_ref_template *ts = NULL;
+    const char **ids = calloc((size_t)(nu ? nu : 1), sizeof *ids);
+    int nf = 0, nt = 0;
+    if (!u || !ch || !ids) {
         off_fail(c, 500, "The server ran out of memory.");
         goto out;
     }
@@ -202,6 +205,27 @@ void off_area(off_ctx *c)
             signs[k].at[l] = atoi(PQgetvalue(r, k, 4 + l));
     }
     PQclear(r);
+    /* Every unit's focuses, and the templates they rest on, in a statement
+     * each: asked unit by unit, the page took over a second for a hundred
+     * units. */
+    for (int i = 0; i < nu; i++)
+        ids[i] = u[i].id;
+    if (srv_ref_focuses_of_units(c->pg, ids, nu, &fs, &nf, err, sizeof err) != SRV_REF_OK) {
+        db_fail(c, "focuses", err);
+        goto out;
+    }
+    const char **tids = realloc(ids, (size_t)(nf ? nf : 1) * sizeof *tids);
+    if (!tids) {
+        off_fail(c, 500, "The server ran out of memory.");
+        goto out;
+    }
+    ids = tids;
+    for (int k = 0; k < nf; k++)
+        ids[k] = fs[k].focus.template_id;
+    if (srv_ref_templates_latest(c->pg, ids, nf, &ts, &nt, err, sizeof err) != SRV_REF_OK) {
+        db_fail(c, "templates", err);
+        goto out;
+    }
 
     char labels[MONTHS][40];
     for (int j = 0; j < MONTHS; j++) {
@@ -244,20 +268,15 @@ void off_area(off_ctx *c)
     off_buf_esc(b, off_tr(c, "Signs"));
     off_buf_put(b, "</th></tr></thead><tbody>");
     for (int i = 0; i < nu; i++) {
-        srv_ref_focus *fs = NULL;
-        int nf = 0;
-        if (srv_ref_focuses(c->pg, u[i].id, &fs, &nf, err, sizeof err) != SRV_REF_OK) {
-            db_fail(c, "focuses", err);
-            goto out;
-        }
         int shown = 0;
         for (int k = 0; k < nf; k++) {
-            if (fs[k].retired)
+            if (fs[k].retired || strcmp(fs[k].focus.unit_id, u[i].id))
                 continue;
             const model_focus *f = &fs[k].focus;
             const model_template *t = NULL;
-            if (srv_ref_template_get(c->pg, f->template_id, 0, tp, err, sizeof err) == SRV_REF_OK)
-                t = &tp->tmpl;
+            for (int j = 0; j < nt && !t; j++)
+                if (!strcmp(ts[j].tmpl.id, f->template_id))
+                    t = &ts[j].tmpl;
             off_buf_put(b, "<tr><td data-label=\"");
             off_buf_esc(b, off_tr(c, "Unit"));
             off_buf_put(b, "\">");
@@ -275,7 +294,6 @@ void off_area(off_ctx *c)
             off_buf_put(b, "</td></tr>");
             shown++;
         }
-        free(fs);
         if (!shown) {
             off_buf_put(b, "<tr><td data-label=\"");
             off_buf_esc(b, off_tr(c, "Unit"));
@@ -363,5 +381,7 @@ out:
     free(signs);
     free(arr);
     free(ch);
-    free(tp);
+    free(fs);
+    free(ts);
+    free(ids);
 }

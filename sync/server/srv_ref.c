@@ -1170,6 +1170,37 @@ static void versioned_sql(char *out, size_t cap, const versioned *v, const char 
              v->obs_id, v->obs_ver, v->table, model_entity_name(v->e), where, order);
 }
 
+/*
+ * The latest versions of what the ids name, in one statement: by the
+ * owning unit (unit 1) or by their own ids (unit 0). Whether a version is
+ * in use is not asked (has_observations stays 0): pages that show many
+ * units at once do not show it, and it costs a look into the figures per
+ * version.
+ */
+static srv_ref_rc latest_of(PGconn *pg, const versioned *v, int unit, const char *const *ids,
+                            int n_ids, const char *order, size_t elem,
+                            int (*fill)(PGresult *, int, void *, char *, size_t), void **out,
+                            int *n, char *err, size_t errlen)
+{
+    *out = NULL;
+    *n = 0;
+    char *arr = id_array(ids, n_ids, err, errlen);
+    if (!arr)
+        return SRV_REF_FAIL;
+    char sql[900];
+    snprintf(sql, sizeof sql,
+             "SELECT i.data, v.retired_at IS NOT NULL, false"
+             " FROM %s v JOIN items i ON i.entity = '%s' AND i.key = v.id || '/' || v.version"
+             " WHERE v.%s = ANY($1::text[])"
+             "  AND v.version = (SELECT max(version) FROM %s w WHERE w.id = v.id)"
+             " ORDER BY %s",
+             v->table, model_entity_name(v->e), unit ? "unit_id" : "id", v->table, order);
+    srv_ref_rc rc = read_rows(pg, sql, 1, (const char *const[]){arr}, elem, fill, out, n, err,
+                              errlen);
+    free(arr);
+    return rc;
+}
+
 static const char *const LATEST =
     "v.unit_id = $1 AND v.version = (SELECT max(version) FROM %s w WHERE w.id = v.id)";
 
@@ -1208,6 +1239,13 @@ srv_ref_rc srv_ref_focuses(PGconn *pg, const char *unit, srv_ref_focus **out, in
                           fill_focus, (void **)out, n, err, errlen);
 }
 
+srv_ref_rc srv_ref_focuses_of_units(PGconn *pg, const char *const *units, int n_units,
+                                    srv_ref_focus **out, int *n, char *err, size_t errlen)
+{
+    return latest_of(pg, &V_FOCUS, 1, units, n_units, "v.unit_id, i.data::jsonb->>'question', v.id",
+                     sizeof **out, fill_focus, (void **)out, n, err, errlen);
+}
+
 srv_ref_rc srv_ref_focus_get(PGconn *pg, const char *focus, int version, srv_ref_focus *out,
                              char *err, size_t errlen)
 {
@@ -1219,6 +1257,13 @@ srv_ref_rc srv_ref_templates(PGconn *pg, const char *unit, srv_ref_template **ou
 {
     return list_versioned(pg, &V_TMPL, unit, "i.data::jsonb->>'name', v.id", sizeof **out,
                           fill_template, (void **)out, n, err, errlen);
+}
+
+srv_ref_rc srv_ref_templates_latest(PGconn *pg, const char *const *ids, int n_ids,
+                                    srv_ref_template **out, int *n, char *err, size_t errlen)
+{
+    return latest_of(pg, &V_TMPL, 0, ids, n_ids, "v.id", sizeof **out, fill_template, (void **)out,
+                     n, err, errlen);
 }
 
 srv_ref_rc srv_ref_template_get(PGconn *pg, const char *tmpl, int version, srv_ref_template *out,

@@ -209,6 +209,12 @@ srv_ref_rc srv_ref_focus_retire(PGconn *pg, const char *actor, const char *focus
  * ordered by question then id; *out as for srv_ref_units. */
 srv_ref_rc srv_ref_focuses(PGconn *pg, const char *unit, srv_ref_focus **out, int *n, char *err,
                            size_t errlen);
+/* The focuses of several units (n_units ids) at their latest versions,
+ * retired ones too, ordered by unit id, question and id; *out as for
+ * srv_ref_units. One statement for all, for pages over many units; it
+ * does not ask whether a version is in use (has_observations is 0). */
+srv_ref_rc srv_ref_focuses_of_units(PGconn *pg, const char *const *units, int n_units,
+                                    srv_ref_focus **out, int *n, char *err, size_t errlen);
 /* One focus at version (0: the latest). */
 srv_ref_rc srv_ref_focus_get(PGconn *pg, const char *focus, int version, srv_ref_focus *out,
                              char *err, size_t errlen);
@@ -225,6 +231,12 @@ srv_ref_rc srv_ref_template_retire(PGconn *pg, const char *actor, const char *tm
  * id; *out as for srv_ref_units (each element is large). */
 srv_ref_rc srv_ref_templates(PGconn *pg, const char *unit, srv_ref_template **out, int *n,
                              char *err, size_t errlen);
+/* The templates named by ids (n_ids of them) at their latest versions,
+ * ordered by id; ids that name none are left out. *out as for
+ * srv_ref_units (each element is large); has_observations is 0, as for
+ * srv_ref_focuses_of_units. */
+srv_ref_rc srv_ref_templates_latest(PGconn *pg, const char *const *ids, int n_ids,
+                                    srv_ref_template **out, int *n, char *err, size_t errlen);
 /* One template at version (0: the latest). */
 srv_ref_rc srv_ref_template_get(PGconn *pg, const char *tmpl, int version, srv_ref_template *out,
                                 char *err, size_t errlen);

@@ -643,9 +643,22 @@ static void test_area(void **state)
     ot_free(&r);
     get(&ADMIN, "/area", &r);
     assert_int_equal(r.status, 200);
-    has(&r, "Solsikken");
-    has(&r, "Mælkebøtten");
-    has(&r, "Regnbuen");
+    /* Each focus in its own unit's row (the units' focuses are read
+     * together, for all units at once). */
+    const struct {
+        const char *unit, *focus;
+    } rows[] = {{"Solsikken", A.focus}, {"Mælkebøtten", B.focus}, {"Regnbuen", C.focus}};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        snprintf(want, sizeof want,
+                 "\">%s</td><td data-label=\"Læringsfokus\"><a href=\"/focuses/%s/progression\">",
+                 rows[i].unit, rows[i].focus);
+        has(&r, want);
+        snprintf(want, sizeof want, "/focuses/%s/progression\"", rows[i].focus);
+        int seen = 0;
+        for (const char *at = strstr(r.body, want); at; at = strstr(at + 1, want))
+            seen++;
+        assert_int_equal(seen, 1);
+    }
     ot_free(&r);
     /* Leaders and peers have their unit's pages, not the area's; nor does
      * their navigation offer it. */
