@@ -19,7 +19,7 @@
 
 typedef struct {
     char db[SRV_CONNINFO_MAX];    /* libpq connection string */
-    char listen[64];              /* IPv4 address to listen on */
+    char listen[64];              /* IPv4 or IPv6 address to listen on; "::" is both */
     int port;                     /* 0: any free port (see port_file) */
     char tls_cert[SRV_PATH_MAX];  /* PEM certificate chain */
     char tls_key[SRV_PATH_MAX];   /* PEM private key */
@@ -37,6 +37,9 @@ typedef struct {
     int office_idle_min;          /* an office session ends after this long unused */
     int office_max_hours;         /* and this long after sign-in, used or not */
     char public_url[256];         /* "https://host:port" people reach the office at; "": unknown */
+    char metrics_listen[64];      /* address of /metrics and /health (plain HTTP); "": none */
+    int metrics_port;             /* its port; 0: any free one (see metrics_port_file) */
+    char metrics_port_file[SRV_PATH_MAX]; /* if set, the metrics port is written there */
     /* The web pages (Blik Office): every request whose path is not under
      * /v1/ goes here when set. Set by the program, never from a file. */
     struct srv_web *web;
@@ -104,6 +107,7 @@ typedef struct {
     int status;
     char *body;
     int retry_after;
+    char device[48]; /* the tablet whose credentials were right ("" if none), for the log */
 } srv_response;
 
 /*
@@ -133,6 +137,8 @@ int srv_start(const srv_config *c, srv **out);
 const char *srv_errmsg(const srv *s);
 /* The port the server listens on. */
 int srv_port(const srv *s);
+/* The port of the metrics listener, 0 when there is none. */
+int srv_metrics_port(const srv *s);
 /* Stops accepting connections, waits up to grace_s for the requests in
  * flight to finish, then stops. */
 void srv_stop(srv *s);

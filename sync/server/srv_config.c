@@ -48,6 +48,9 @@ void srv_config_defaults(srv_config *c)
      * hour away from the keyboard of a shared office computer. */
     c->office_idle_min = 60;
     c->office_max_hours = 12;
+    /* The metrics listener is off until an address is given: it speaks
+     * plain HTTP, so where it listens is the operator's choice. */
+    c->metrics_port = 9464;
 }
 
 typedef struct {
@@ -86,6 +89,9 @@ static const opt opts[] = {
     I("office-idle", "BLIK_OFFICE_IDLE", office_idle_min, 1, 1440),
     I("office-max-hours", "BLIK_OFFICE_MAX_HOURS", office_max_hours, 1, 168),
     S("public-url", "BLIK_PUBLIC_URL", public_url),
+    S("metrics-listen", "BLIK_METRICS_LISTEN", metrics_listen),
+    I("metrics-port", "BLIK_METRICS_PORT", metrics_port, 0, 65535),
+    S("metrics-port-file", "BLIK_METRICS_PORT_FILE", metrics_port_file),
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
 
@@ -235,7 +241,8 @@ void srv_config_usage(FILE *out)
           "flags override the environment, which overrides the file):\n"
           "  --config FILE       BLIK_CONFIG       read options from FILE\n"
           "  --db CONNINFO       BLIK_DB           PostgreSQL connection string (dbname=blik)\n"
-          "  --listen ADDR       BLIK_LISTEN       IPv4 address to listen on (127.0.0.1)\n"
+          "  --listen ADDR       BLIK_LISTEN       IPv4 or IPv6 address to listen on; :: is\n"
+          "                                        every address, IPv6 and IPv4 (127.0.0.1)\n"
           "  --port N            BLIK_PORT         TCP port, 0 for any free one (8443)\n"
           "  --tls-cert FILE     BLIK_TLS_CERT     PEM certificate chain (required to serve)\n"
           "  --tls-key FILE      BLIK_TLS_KEY      PEM private key (required to serve)\n"
@@ -258,6 +265,12 @@ void srv_config_usage(FILE *out)
           "                                        unused (60)\n"
           "  --office-max-hours H  BLIK_OFFICE_MAX_HOURS  and H hours after sign-in (12)\n"
           "  --public-url URL    BLIK_PUBLIC_URL   the office's address as people reach it\n"
-          "                                        (https://host:port), for invitation links\n",
+          "                                        (https://host:port), for invitation links\n"
+          "  --metrics-listen ADDR  BLIK_METRICS_LISTEN  address for /metrics (Prometheus)\n"
+          "                                        and /health over plain HTTP; keep it\n"
+          "                                        internal (none: no metrics listener)\n"
+          "  --metrics-port N    BLIK_METRICS_PORT its port, 0 for any free one (9464)\n"
+          "  --metrics-port-file FILE  BLIK_METRICS_PORT_FILE  write the bound metrics port\n"
+          "                                        there once serving\n",
           out);
 }

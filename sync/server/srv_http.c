@@ -4,8 +4,10 @@
  * about bytes, limits and HTTP; what a request means is in srv_sync.c.
  */
 #include "srv_int.h"
+#include "srv_metrics.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <gnutls/x509.h>
 #include <microhttpd.h>
@@ -50,6 +52,10 @@ struct srv {
     pthread_t retention;
     int retention_on;
     pthread_cond_t wake; /* the retention thread is asked to stop */
+    srv_metrics *metrics;
+    struct MHD_Daemon *md; /* the metrics listener, or NULL */
+    int metrics_port;
+    double start_time; /* Unix time */
 };
 
 typedef struct {
@@ -64,11 +70,18 @@ typedef struct {
     struct timespec t0;
     int status;
     char addr[64];
+    srv_endpoint ep;
+    char method[12]; /* as the log writes it */
+    char path[160];  /* as the log writes it: no query, ids as "*" */
+    char device[48]; /* the tablet whose credentials were right, "" if none */
+    uint64_t sent;   /* bytes of the answer's body */
 } req;
 
 const char *srv_errmsg(const srv *s) { return s ? s->err : "Out of memory."; }
 
 int srv_port(const srv *s) { return s ? s->port : 0; }
+
+int srv_metrics_port(const srv *s) { return s && s->md ? s->metrics_port : 0; }
 
 /* A certificate or key file for TLS, or NULL with the reason in err. The
  * caller frees the text. */
@@ -86,25 +99,39 @@ static char *read_pem(const char *path, char *err, size_t errlen)
 
 /* ---- the connection pool ---- */
 
-static PGconn *pool_get(srv *s)
+static double now_s(void);
+
+/* A free connection of the pool, waiting up to wait_s seconds for one; NULL
+ * when none came free. A wait is counted for the metrics, so that a pool
+ * too small for the load shows before requests are answered "busy". */
+static PGconn *pool_get_within(srv *s, int wait_s)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += POOL_WAIT_S;
+    until.tv_sec += wait_s;
+    double t0 = 0;
+    PGconn *got = NULL;
     pthread_mutex_lock(&s->mu);
     for (;;) {
-        for (int i = 0; i < s->n_conns; i++)
+        for (int i = 0; i < s->n_conns && !got; i++)
             if (!s->busy[i]) {
                 s->busy[i] = 1;
-                pthread_mutex_unlock(&s->mu);
-                return s->conns[i];
+                got = s->conns[i];
             }
+        if (got)
+            break;
+        if (t0 == 0)
+            t0 = now_s();
         if (pthread_cond_timedwait(&s->cv, &s->mu, &until) == ETIMEDOUT)
             break;
     }
     pthread_mutex_unlock(&s->mu);
-    return NULL;
+    if (t0 != 0)
+        srv_metrics_pool_wait(s->metrics, now_s() - t0, got != NULL);
+    return got;
 }
+
+static PGconn *pool_get(srv *s) { return pool_get_within(s, POOL_WAIT_S); }
 
 static void pool_put(srv *s, PGconn *pg)
 {
@@ -137,8 +164,9 @@ static int fail(srv_response *out, proto_code code, const char *msg)
     return answer(out, proto_code_http(code), proto_error_encode(code, msg));
 }
 
-static int limited(srv_response *out, int wait, const char *what)
+static int limited(srv *s, srv_limit which, srv_response *out, int wait, const char *what)
 {
+    srv_metrics_limited(s->metrics, which);
     char m[160];
     snprintf(m, sizeof m, "Too many %s; try again in %d seconds.", what, wait);
     fail(out, PROTO_E_RATE_LIMITED, m);
@@ -154,6 +182,24 @@ static double now_s(void)
 }
 
 /* ---- requests ---- */
+
+/*
+ * The key a client's address is limited by: the address itself for IPv4,
+ * and for IPv6 its /64 network, since one machine is commonly given a
+ * whole /64 and could otherwise take a fresh bucket with every request.
+ */
+static const char *rate_key(const char *addr, char *buf, size_t cap)
+{
+    struct in6_addr a6;
+    if (!addr || !strchr(addr, ':') || inet_pton(AF_INET6, addr, &a6) != 1)
+        return addr ? addr : "";
+    memset(a6.s6_addr + 8, 0, 8);
+    char text[INET6_ADDRSTRLEN];
+    if (!inet_ntop(AF_INET6, &a6, text, sizeof text))
+        return addr;
+    snprintf(buf, cap, "%s/64", text);
+    return buf;
+}
 
 typedef enum { R_NONE, R_PING, R_ENROL, R_PUSH, R_PULL } route;
 
@@ -197,10 +243,11 @@ static int ping(const char *nonce, srv_response *out)
  */
 static int early(srv *s, const srv_request *rq, unsigned long long declared, srv_response *out)
 {
-    const char *addr = rq->address ? rq->address : "";
+    char kb[INET6_ADDRSTRLEN + 8];
+    const char *addr = rate_key(rq->address, kb, sizeof kb);
     int wait = srv_rate_take(s->rate_addr, addr, now_s(), 1);
     if (wait) {
-        limited(out, wait, "requests from this address");
+        limited(s, SRV_LIMIT_ADDRESS, out, wait, "requests from this address");
         return 1;
     }
     route rt = route_of(rq->path);
@@ -232,10 +279,35 @@ static int early(srv *s, const srv_request *rq, unsigned long long declared, srv
         return 1;
     }
     if (rt == R_ENROL && (wait = srv_rate_take(s->rate_enrol, addr, now_s(), 0)) != 0) {
-        limited(out, wait, "failed enrolment attempts from this address");
+        limited(s, SRV_LIMIT_ENROL, out, wait, "failed enrolment attempts from this address");
         return 1;
     }
     return 0;
+}
+
+_Static_assert((int)PROTO_ST_STORED == SRV_CH_STORED &&
+                   (int)PROTO_ST_DUPLICATE == SRV_CH_DUPLICATE &&
+                   (int)PROTO_ST_CONFLICT == SRV_CH_CONFLICT &&
+                   (int)PROTO_ST_REJECTED == SRV_CH_REJECTED,
+               "the metrics count changes by proto_status");
+
+/* Counts what became of a push's changes, read back from its reply: the
+ * reply is the one place that says it for every change, whichever way the
+ * push reached it. */
+static void count_push(srv *s, const char *reply)
+{
+    if (!s->metrics || !reply)
+        return;
+    long outcomes[SRV_CH_COUNT] = {0};
+    proto_push_reply r;
+    proto_err e;
+    if (proto_push_reply_decode(reply, strlen(reply), &r, &e) == 0) {
+        for (int i = 0; i < r.n; i++)
+            if ((int)r.results[i].status >= 0 && (int)r.results[i].status < SRV_CH_COUNT)
+                outcomes[r.results[i].status]++;
+        proto_push_reply_clear(&r);
+    }
+    srv_metrics_push(s->metrics, outcomes);
 }
 
 /* The rest of a request whose whole body is in rq: inflating, credentials,
@@ -269,18 +341,29 @@ static int late(srv *s, const srv_request *rq, srv_response *out)
         code = srv_enrol(pg, body, len, &reply, msg, sizeof msg);
         /* Only a wrong code costs a token: enrolling many tablets with
          * good codes is normal, guessing codes is what must be slow. */
+        char kb[INET6_ADDRSTRLEN + 8];
         if (code == PROTO_E_ENROL_CODE)
-            srv_rate_take(s->rate_enrol, rq->address ? rq->address : "", now_s(), 1);
+            srv_rate_take(s->rate_enrol, rate_key(rq->address, kb, sizeof kb), now_s(), 1);
+        proto_enrol_reply er;
+        proto_err pe;
+        if (code == PROTO_OK && reply &&
+            proto_enrol_reply_decode(reply, strlen(reply), &er, &pe) == 0) {
+            snprintf(out->device, sizeof out->device, "%s", er.device_id);
+            sodium_memzero(&er, sizeof er);
+            srv_metrics_enrol(s->metrics);
+        }
     } else {
         srv_device dev;
         code = srv_auth(pg, rq->authorization, &dev, msg, sizeof msg);
-        if (code == PROTO_OK || code == PROTO_E_REVOKED || code == PROTO_E_WIPED)
+        if (code == PROTO_OK || code == PROTO_E_REVOKED || code == PROTO_E_WIPED) {
             srv_device_seen(pg, &dev, code, rq->address, rq->user_agent);
+            snprintf(out->device, sizeof out->device, "%s", dev.device_id);
+        }
         int wait = code == PROTO_OK ? srv_rate_take(s->rate_dev, dev.device_id, now_s(), 1) : 0;
         if (wait) {
             pool_put(s, pg);
             free(inflated);
-            return limited(out, wait, "requests from this tablet");
+            return limited(s, SRV_LIMIT_DEVICE, out, wait, "requests from this tablet");
         }
         if (code == PROTO_OK && rt == R_PUSH)
             code = srv_push(pg, &dev, body, len, &reply, msg, sizeof msg);
@@ -291,6 +374,10 @@ static int late(srv *s, const srv_request *rq, srv_response *out)
     free(inflated);
     if (code != PROTO_OK)
         return fail(out, code, msg);
+    if (rt == R_PUSH)
+        count_push(s, reply);
+    else if (rt == R_PULL)
+        srv_metrics_pull(s->metrics);
     return answer(out, 200, reply);
 }
 
@@ -336,8 +423,10 @@ static void web_text(srv_web_response *out, int status, const char *text)
 static int web_early(srv *s, const char *addr, const char *method, unsigned long long declared,
                      srv_web_response *out)
 {
-    int wait = srv_rate_take(s->rate_addr, addr ? addr : "", now_s(), 1);
+    char kb[INET6_ADDRSTRLEN + 8];
+    int wait = srv_rate_take(s->rate_addr, rate_key(addr, kb, sizeof kb), now_s(), 1);
     if (wait) {
+        srv_metrics_limited(s->metrics, SRV_LIMIT_ADDRESS);
         web_text(out, 429, "Too many requests from this address; try again in a minute.\n");
         char ra[16];
         snprintf(ra, sizeof ra, "%d", wait);
@@ -430,6 +519,7 @@ typedef struct {
     long (*produce)(void *ctx, char *buf, size_t cap);
     void (*produce_free)(void *ctx);
     void *ctx;
+    uint64_t *sent; /* the request's count of bytes sent; read only while it lasts */
 } stream;
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
@@ -439,6 +529,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
     long n = st->produce(st->ctx, buf, max);
     if (n < 0 || (size_t)n > max)
         return MHD_CONTENT_READER_END_WITH_ERROR;
+    *st->sent += (uint64_t)n;
     return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : (ssize_t)n;
 }
 
@@ -466,7 +557,8 @@ static enum MHD_Result send_web(struct MHD_Connection *c, req *rq, srv_web_respo
         stream *st = malloc(sizeof *st);
         r = NULL;
         if (st) {
-            *st = (stream){s, pg ? *pg : NULL, a->produce, a->produce_free, a->produce_ctx};
+            *st = (stream){s,        pg ? *pg : NULL, a->produce, a->produce_free, a->produce_ctx,
+                           &rq->sent};
             r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_CHUNK, stream_read, st,
                                                   stream_free);
             if (r && pg)
@@ -484,6 +576,7 @@ static enum MHD_Result send_web(struct MHD_Connection *c, req *rq, srv_web_respo
     } else {
         r = body ? MHD_create_response_from_buffer(a->len, body, MHD_RESPMEM_MUST_FREE)
                  : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        rq->sent = body ? a->len : 0;
     }
     if (!r) {
         free(body);
@@ -556,6 +649,8 @@ static enum MHD_Result send_json(struct MHD_Connection *c, req *rq, srv_response
     enum MHD_Result ok = MHD_queue_response(c, (unsigned)a->status, r);
     MHD_destroy_response(r);
     rq->status = a->status;
+    rq->sent = len;
+    snprintf(rq->device, sizeof rq->device, "%s", a->device);
     return ok;
 }
 
@@ -574,14 +669,80 @@ static void fill_request(struct MHD_Connection *c, const char *url, const char *
     out->len = rq->len;
 }
 
+/* The client's address as text. An IPv4 client of a dual-stack listener
+ * arrives as ::ffff:a.b.c.d and is written a.b.c.d, so that one client has
+ * one address in the log, the rate limits and a tablet's last address. */
 static void client_address(struct MHD_Connection *c, char *out, size_t cap)
 {
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
         c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     snprintf(out, cap, "?");
-    if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out,
-                  (socklen_t)cap);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)cap);
+    } else if (sa && sa->sa_family == AF_INET6) {
+        const struct in6_addr *a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(a6))
+            inet_ntop(AF_INET, a6->s6_addr + 12, out, (socklen_t)cap);
+        else
+            inet_ntop(AF_INET6, a6, out, (socklen_t)cap);
+    }
+}
+
+/*
+ * The path as the request log writes it. The query is left out (an office
+ * search may hold a name), and so is every part of the path that is not one
+ * of the route's own words: an id of a person, observation or unit, and an
+ * invitation's token, become "*", as in the office's route table. Which
+ * person's page was opened is the audit log's to say, to those allowed to
+ * read it; the request log says which kind of page, how fast. Static files
+ * keep their names. Anything but plain printable text is never copied.
+ */
+static void log_path(const char *url, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = 0;
+    if (!url || url[0] != '/') {
+        snprintf(out, cap, "?");
+        return;
+    }
+    int is_static = !strncmp(url, "/static/", 8);
+    const char *p = url;
+    while (*p == '/' && n + 2 < cap) {
+        p++;
+        size_t len = strcspn(p, "/?#");
+        int word = len > 0 && len <= 24;
+        for (size_t i = 0; word && i < len; i++) {
+            char ch = p[i];
+            word = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
+                   (is_static && ch == '.');
+        }
+        if (len == 0 && (p[0] == 0 || p[0] == '?' || p[0] == '#')) {
+            out[n++] = '/';
+            break;
+        }
+        const char *part = word ? p : "*";
+        size_t plen = word ? len : 1;
+        if (n + 1 + plen + 1 > cap)
+            break;
+        out[n++] = '/';
+        memcpy(out + n, part, plen);
+        n += plen;
+        p += len;
+    }
+    out[n] = 0;
+    if (!n)
+        snprintf(out, cap, "/");
+}
+
+/* The method as the log writes it: letters only, else "?". */
+static void log_method(const char *method, char *out, size_t cap)
+{
+    size_t n = method ? strlen(method) : 0;
+    int ok = n > 0 && n < cap;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = isupper((unsigned char)method[i]);
+    snprintf(out, cap, "%s", ok ? method : "?");
 }
 
 /*
@@ -623,6 +784,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         rq->started = 1;
         clock_gettime(CLOCK_MONOTONIC, &rq->t0);
         client_address(c, rq->addr, sizeof rq->addr);
+        log_method(method, rq->method, sizeof rq->method);
+        log_path(url, rq->path, sizeof rq->path);
+        rq->ep = is_web(s, url) ? SRV_EP_OFFICE : srv_metrics_endpoint(url);
         *con_cls = rq;
         pthread_mutex_lock(&s->mu);
         s->inflight++;
@@ -721,10 +885,14 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     double ms = (double)(t1.tv_sec - rq->t0.tv_sec) * 1e3 +
                 (double)(t1.tv_nsec - rq->t0.tv_nsec) / 1e6;
     (void)c;
-    const char *addr = rq->addr;
-    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK || rq->status >= 400 || getenv("BLIK_LOG_ALL"))
-        srv_log("%s status %d in %.1f ms (%s)", addr, rq->status, ms,
-                toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "completed" : "cut off");
+    int done = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
+    /* One line per request, in key=value form for log tools. A request cut
+     * off before its answer was queued has status 0. */
+    srv_log("request addr=%s method=%s path=%s status=%d ms=%.1f in=%zu out=%llu device=%s%s",
+            rq->addr, rq->method, rq->path, rq->status, ms, rq->len, (unsigned long long)rq->sent,
+            rq->device[0] ? rq->device : "-", done ? "" : " cut-off=1");
+    srv_metrics_request(s->metrics, rq->ep, done ? rq->status : 0, ms / 1e3, rq->len,
+                        done ? rq->sent : 0);
     free(rq->buf);
     free(rq);
     *con_cls = NULL;
@@ -787,6 +955,11 @@ int srv_open(const srv_config *c, srv **out)
     pthread_cond_init(&s->idle, NULL);
     pthread_cond_init(&s->wake, NULL);
     s->locks_ok = 1;
+    s->start_time = (double)time(NULL);
+    if (!(s->metrics = srv_metrics_new())) {
+        snprintf(s->err, sizeof s->err, "Out of memory.");
+        return -1;
+    }
     if (open_limits(s) != 0)
         return -1;
     s->conns = calloc((size_t)c->pool, sizeof *s->conns);
@@ -883,6 +1056,207 @@ static void check_cert_expiry(const char *pem, const char *path)
     }
 }
 
+/*
+ * The socket address to listen on, from its text: a numeric IPv4 address,
+ * or an IPv6 one (in brackets too, as in a URL). "::" listens on every
+ * address of both families (dual stack: an IPv4 client arrives as a mapped
+ * address, see client_address); another IPv6 address on itself only. Host
+ * names are refused: what a name stands for may change under a running
+ * server. flags gets libmicrohttpd's flags for the family. 0, or -1 with
+ * the reason in err (key names the setting).
+ */
+static int listen_address(const char *text, int port, const char *key, struct sockaddr_storage *ss,
+                          unsigned *flags, char *err, size_t errlen)
+{
+    memset(ss, 0, sizeof *ss);
+    *flags = 0;
+    char buf[64];
+    size_t n = strlen(text);
+    if (n >= 2 && text[0] == '[' && text[n - 1] == ']' && n - 2 < sizeof buf) {
+        memcpy(buf, text + 1, n - 2);
+        buf[n - 2] = 0;
+    } else {
+        snprintf(buf, sizeof buf, "%s", text);
+    }
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, buf, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)port);
+        return 0;
+    }
+    if (inet_pton(AF_INET6, buf, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        *flags = IN6_IS_ADDR_UNSPECIFIED(&a6->sin6_addr) ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+        return 0;
+    }
+    snprintf(err, errlen,
+             "The %s address \"%.60s\" is not an IPv4 or IPv6 address (for example 127.0.0.1, "
+             "0.0.0.0, ::1, or :: for every address of both).",
+             key, text);
+    return -1;
+}
+
+/* ---- the metrics listener ---- */
+
+/* How long /health waits for a database connection before it says busy. */
+#define HEALTH_WAIT_S 2
+
+/*
+ * /health: 200 when this process can serve, that is, it is not stopping,
+ * a database connection comes free within HEALTH_WAIT_S and the database
+ * answers with the schema this server speaks; else 503 with the reason in
+ * "status", so a load balancer sends tablets elsewhere. The answer is a
+ * JSON object written into body.
+ */
+static int health(srv *s, char *body, size_t cap)
+{
+    pthread_mutex_lock(&s->mu);
+    int stopping = s->stopped;
+    pthread_mutex_unlock(&s->mu);
+    if (stopping) {
+        snprintf(body, cap, "{\"status\":\"stopping\"}\n");
+        return 503;
+    }
+    PGconn *pg = pool_get_within(s, HEALTH_WAIT_S);
+    if (!pg) {
+        snprintf(body, cap, "{\"status\":\"busy\"}\n");
+        return 503;
+    }
+    char err[400];
+    PGresult *r = srv_q(pg, "SELECT max(version) FROM schema_migrations", 0, NULL, err, sizeof err);
+    int v = r && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) ? atoi(PQgetvalue(r, 0, 0)) : -1;
+    PQclear(r);
+    pool_put(s, pg);
+    if (!r) {
+        srv_log("health: the database did not answer: %s", err);
+        snprintf(body, cap, "{\"status\":\"database\"}\n");
+        return 503;
+    }
+    if (v != SRV_DB_VERSION) {
+        snprintf(body, cap, "{\"status\":\"schema\",\"db_schema\":%d,\"server_schema\":%d}\n", v,
+                 SRV_DB_VERSION);
+        return 503;
+    }
+    snprintf(body, cap, "{\"status\":\"ok\",\"db_schema\":%d,\"sync_schema\":%d}\n", v,
+             PROTO_SCHEMA);
+    return 200;
+}
+
+/* The counts with what is read now: the pool, requests in flight, the
+ * rate-limit tables. */
+static char *metrics_text(srv *s, size_t *len)
+{
+    srv_metrics_gauges g;
+    memset(&g, 0, sizeof g);
+    pthread_mutex_lock(&s->mu);
+    g.pool_size = s->n_conns;
+    for (int i = 0; i < s->n_conns; i++)
+        g.pool_in_use += s->busy[i] != 0;
+    g.in_flight = s->inflight;
+    g.stopping = s->stopped;
+    pthread_mutex_unlock(&s->mu);
+    srv_rate *tables[SRV_LIMIT_COUNT] = {s->rate_addr, s->rate_dev, s->rate_enrol};
+    double now = now_s();
+    for (int i = 0; i < SRV_LIMIT_COUNT; i++) {
+        g.rate_buckets[i] = tables[i] ? (long)srv_rate_used(tables[i], now) : -1;
+        g.rate_slots[i] = tables[i] ? (long)srv_rate_slots(tables[i]) : 0;
+    }
+    g.start_time = s->start_time;
+    return srv_metrics_text(s->metrics, &g, len);
+}
+
+/*
+ * The metrics listener's requests: GET (or HEAD) /metrics and /health and
+ * nothing else. It serves plain HTTP for a scraper on an internal address,
+ * so it reads no body, takes no cookie and shows no record: only counts.
+ * Scrapes are not requests of the service and are neither logged nor
+ * counted.
+ */
+static enum MHD_Result on_metrics(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    (void)upload;
+    (void)con_cls;
+    srv *s = cls;
+    *upload_size = 0;
+    int status = 200;
+    char small[200];
+    char *body = NULL;
+    size_t len = 0;
+    const char *type = "application/json";
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+        status = 405;
+        snprintf(small, sizeof small, "Only GET is used here.\n");
+        type = "text/plain; charset=utf-8";
+    } else if (!strcmp(url, "/metrics")) {
+        body = metrics_text(s, &len);
+        type = "text/plain; version=0.0.4; charset=utf-8";
+        if (!body) {
+            status = 500;
+            snprintf(small, sizeof small, "Out of memory.\n");
+            type = "text/plain; charset=utf-8";
+        }
+    } else if (!strcmp(url, "/health")) {
+        status = health(s, small, sizeof small);
+    } else {
+        status = 404;
+        snprintf(small, sizeof small, "Only /metrics and /health are here.\n");
+        type = "text/plain; charset=utf-8";
+    }
+    struct MHD_Response *r = body
+                                 ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE)
+                                 : MHD_create_response_from_buffer(strlen(small), small,
+                                                                   MHD_RESPMEM_MUST_COPY);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", type);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    if (status == 405)
+        MHD_add_response_header(r, "Allow", "GET, HEAD");
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+/* Starts the metrics listener on metrics-listen and metrics-port, and
+ * writes its port to metrics-port-file when one is named. 0 or -1. */
+static int start_metrics(srv *s)
+{
+    const srv_config *c = &s->cfg;
+    struct sockaddr_storage sa;
+    unsigned family_flags;
+    if (listen_address(c->metrics_listen, c->metrics_port, "metrics-listen", &sa, &family_flags,
+                       s->err, sizeof s->err) != 0)
+        return -1;
+    s->md = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                                 MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG | family_flags,
+                             (uint16_t)c->metrics_port, NULL, NULL, on_metrics, s,
+                             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_SOCK_ADDR, &sa,
+                             MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+                             MHD_OPTION_END);
+    if (!s->md) {
+        snprintf(s->err, sizeof s->err, "Cannot serve the metrics on %.60s port %d (port in use?).",
+                 c->metrics_listen, c->metrics_port);
+        return -1;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->md, MHD_DAEMON_INFO_BIND_PORT);
+    s->metrics_port = di ? di->port : c->metrics_port;
+    if (c->metrics_port_file[0] &&
+        write_port_file(c->metrics_port_file, s->metrics_port, s->err, sizeof s->err) != 0)
+        return -1;
+    int v6 = strchr(c->metrics_listen, ':') != NULL;
+    srv_log("serving /metrics and /health over HTTP on %s%s%s:%d", v6 ? "[" : "", c->metrics_listen,
+            v6 ? "]" : "", s->metrics_port);
+    return 0;
+}
+
 int srv_start(const srv_config *c, srv **out)
 {
     if (srv_open(c, out) != 0)
@@ -897,18 +1271,14 @@ int srv_start(const srv_config *c, srv **out)
         !(s->key = read_pem(c->tls_key, s->err, sizeof s->err)))
         return -1;
     check_cert_expiry(s->cert, c->tls_cert);
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)c->port);
-    if (inet_pton(AF_INET, c->listen, &sa.sin_addr) != 1) {
-        snprintf(s->err, sizeof s->err, "The listen address %.60s is not an IPv4 address.",
-                 c->listen);
+    struct sockaddr_storage sa;
+    unsigned family_flags;
+    if (listen_address(c->listen, c->port, "listen", &sa, &family_flags, s->err, sizeof s->err) !=
+        0)
         return -1;
-    }
     s->d = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-            MHD_USE_TLS | MHD_USE_ITC | MHD_USE_ERROR_LOG,
+            MHD_USE_TLS | MHD_USE_ITC | MHD_USE_ERROR_LOG | family_flags,
         (uint16_t)c->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
         MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_HTTPS_MEM_CERT, s->cert, MHD_OPTION_HTTPS_MEM_KEY,
         s->key, MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES, MHD_OPTION_CONNECTION_LIMIT,
@@ -917,12 +1287,14 @@ int srv_start(const srv_config *c, srv **out)
         on_completed, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_END);
     if (!s->d) {
         snprintf(s->err, sizeof s->err,
-                 "Cannot serve HTTPS on %.60s:%d (port in use, or a bad certificate or key).",
+                 "Cannot serve HTTPS on %.60s port %d (port in use, or a bad certificate or key).",
                  c->listen, c->port);
         return -1;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : c->port;
+    if (c->metrics_listen[0] && start_metrics(s) != 0)
+        return -1;
     if (c->retention_min > 0) {
         if (pthread_create(&s->retention, NULL, retention_loop, s) != 0) {
             snprintf(s->err, sizeof s->err, "Cannot start the retention job.");
@@ -932,8 +1304,11 @@ int srv_start(const srv_config *c, srv **out)
     }
     if (c->port_file[0] && write_port_file(c->port_file, s->port, s->err, sizeof s->err) != 0)
         return -1;
-    srv_log("serving HTTPS (TLS 1.2 and 1.3) on %s:%d (schema %d, accepting %d..%d)", c->listen,
-            s->port, PROTO_SCHEMA, PROTO_SCHEMA_OLDEST, PROTO_SCHEMA);
+    int v6 = strchr(c->listen, ':') != NULL;
+    srv_log("serving HTTPS (TLS 1.2 and 1.3) on %s%s%s:%d%s (schema %d, accepting %d..%d)",
+            v6 ? "[" : "", c->listen, v6 ? "]" : "", s->port,
+            family_flags == MHD_USE_DUAL_STACK ? ", IPv6 and IPv4" : "", PROTO_SCHEMA,
+            PROTO_SCHEMA_OLDEST, PROTO_SCHEMA);
     return 0;
 }
 
@@ -966,6 +1341,10 @@ void srv_stop(srv *s)
         srv_log("stopping: waited for %d request(s) in flight, %d left", waited, left);
     MHD_stop_daemon(s->d);
     s->d = NULL;
+    if (s->md) {
+        MHD_stop_daemon(s->md);
+        s->md = NULL;
+    }
     srv_log("stopped");
 }
 
@@ -976,6 +1355,8 @@ void srv_free(srv *s)
     srv_stop(s);
     if (s->d)
         MHD_stop_daemon(s->d);
+    if (s->md)
+        MHD_stop_daemon(s->md);
     for (int i = 0; i < s->n_conns; i++)
         PQfinish(s->conns[i]);
     free(s->conns);
@@ -988,6 +1369,7 @@ void srv_free(srv *s)
     srv_rate_free(s->rate_addr);
     srv_rate_free(s->rate_dev);
     srv_rate_free(s->rate_enrol);
+    srv_metrics_free(s->metrics);
     if (s->locks_ok) {
         pthread_mutex_destroy(&s->mu);
         pthread_cond_destroy(&s->cv);

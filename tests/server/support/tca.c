@@ -1,7 +1,8 @@
 /*
  * A throwaway certificate authority per test run, made with the openssl
  * command, so that the tests exercise real TLS with verification on: the
- * client trusts only this CA, and the server's certificate names 127.0.0.1.
+ * client trusts only this CA, and the server's certificate names 127.0.0.1,
+ * ::1 and localhost.
  */
 #include "srvtest.h"
 
@@ -30,7 +31,7 @@ int tca_make(const char *dir, char *err, size_t errlen)
              ">openssl.log 2>&1 && "
              "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
              "-keyout server.key -out server.csr -subj '/CN=127.0.0.1' >>openssl.log 2>&1 && "
-             "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n"
+             "printf 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\\n"
              "extendedKeyUsage=serverAuth\\nbasicConstraints=CA:FALSE\\n' >server.ext && "
              "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
              "-out server.pem -days 2 -extfile server.ext >>openssl.log 2>&1 && "
