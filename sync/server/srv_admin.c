@@ -215,6 +215,12 @@ static const command commands[] = {
      "  account-disable --login LOGIN     no more sign-ins; its sessions end now\n"},
     {"account-enable", srv_admin_account_enable, B(LOGIN), B(LOGIN), 0,
      "  account-enable --login LOGIN\n"},
+    {"backup", srv_admin_backup, B(OUT), B(OUT), 0,
+     "  backup --out FILE                 a copy of the whole database at one moment\n"
+     "                                    (pg_dump's custom format); servers keep serving\n"},
+    {"restore", srv_admin_restore, B(FILE), B(FILE), 0,
+     "  restore --file FILE               a backup into a new, empty database (--db),\n"
+     "                                    brought up to this server's schema\n"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -476,6 +482,21 @@ int srv_admin_main(int argc, char **argv, FILE *in, FILE *out, FILE *errout)
     if (sodium_init() < 0) {
         fprintf(errout, "The crypto library failed to start.\n");
         return 1;
+    }
+    /* Backup and restore connect without migrating and write their own
+     * audit row: a backup leaves the schema as it found it, and a restore
+     * needs the database empty. */
+    if (k->fn == srv_admin_backup || k->fn == srv_admin_restore) {
+        c.pg = PQconnectdb(cfg.db);
+        if (!c.pg || PQstatus(c.pg) != CONNECTION_OK) {
+            fprintf(errout, "Cannot connect to the database: %s",
+                    c.pg ? PQerrorMessage(c.pg) : "out of memory\n");
+            PQfinish(c.pg);
+            return 1;
+        }
+        rc = k->fn(&c);
+        PQfinish(c.pg);
+        return rc;
     }
     c.pg = srv_db_connect(cfg.db, e, sizeof e);
     if (!c.pg) {

@@ -181,6 +181,9 @@ int srv_admin_account_password(srv_admin_cmd *c);
 int srv_admin_account_list(srv_admin_cmd *c);
 int srv_admin_account_disable(srv_admin_cmd *c);
 int srv_admin_account_enable(srv_admin_cmd *c);
+/* srv_admin_backup.c: they run on a connection that has not migrated. */
+int srv_admin_backup(srv_admin_cmd *c);
+int srv_admin_restore(srv_admin_cmd *c);
 
 /* Writes the audit row of a command before it runs (options that carry
  * free text are logged as "[text]") and returns its id, or -1 with err. */
