@@ -285,6 +285,15 @@ int srv_admin_backup(srv_admin_cmd *c)
         srv_admin_audit_end(c, audit_id, 1);
         return 1;
     }
+    /* The file holds everyone's names and words: it is made the owner's
+     * alone before pg_dump writes into it (pg_dump keeps a file's mode). */
+    unlink(tmp);
+    int pfd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (pfd < 0 || close(pfd) != 0) {
+        fprintf(c->err, "%s: cannot write %s.\n", c->name, tmp);
+        srv_admin_audit_end(c, audit_id, 1);
+        return 1;
+    }
     char file_arg[SRV_PATH_MAX + 32], db_arg[300];
     snprintf(file_arg, sizeof file_arg, "--file=%s", tmp);
     snprintf(db_arg, sizeof db_arg, "--dbname=%s", PQdb(c->pg));
