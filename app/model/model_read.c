@@ -7,6 +7,8 @@
  */
 #include "model_json.h"
 
+#include "plat.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +26,125 @@ int model_err_set(model_err *err, unsigned code, const char *fmt, ...)
     return -1;
 }
 
+/* ---- naming the field of a text the parser refused ---- */
+
+#define JP_DEPTH 32
+#define JP_KEY 48
+
+typedef struct {
+    int array;        /* a list (else an object) */
+    long index;       /* in a list: the element's place */
+    char key[JP_KEY]; /* in an object: the member's name */
+    int want_key;     /* in an object: the next string is a name */
+} jp_frame;
+
+/* The path of the value the innermost frame is at, such as
+ * "changes[0].data.text"; the last frame's own place is left out with
+ * leave_last (for a field name, whose object is what can be named). */
+static void jp_path(const jp_frame *f, int n, int leave_last, char *out, size_t cap)
+{
+    size_t at = 0;
+    out[0] = 0;
+    for (int i = 0; i < n - (leave_last ? 1 : 0) && at < cap; i++) {
+        int w = f[i].array ? snprintf(out + at, cap - at, "[%ld]", f[i].index)
+                           : snprintf(out + at, cap - at, "%s%s", at ? "." : "", f[i].key);
+        if (w < 0)
+            break;
+        at += (size_t)w;
+    }
+}
+
+/*
+ * Finds the first string of a text that holds invalid UTF-8 or the escape
+ * \u0000 (which the parser refuses whole, without saying where) and writes
+ * the path of the field it belongs to into path. Returns 1 for a value, 2
+ * for a field name, 0 when no such string is found (the caller then names
+ * the byte), and *nul says which of the two faults it was.
+ */
+static int jp_find(const char *t, size_t len, char *path, size_t cap, int *nul, size_t *at)
+{
+    jp_frame f[JP_DEPTH];
+    int n = 0;
+    for (size_t i = 0; i < len;) {
+        char ch = t[i];
+        if (ch == '{' || ch == '[') {
+            if (n == JP_DEPTH)
+                return 0;
+            f[n] = (jp_frame){ch == '[', 0, "", ch == '{'};
+            n++;
+            i++;
+        } else if (ch == '}' || ch == ']') {
+            if (n > 0)
+                n--;
+            i++;
+        } else if (ch == ',') {
+            if (n > 0 && f[n - 1].array)
+                f[n - 1].index++;
+            else if (n > 0)
+                f[n - 1].want_key = 1;
+            i++;
+        } else if (ch == '"') {
+            int is_key = n > 0 && !f[n - 1].array && f[n - 1].want_key;
+            size_t start = ++i;
+            int bad = 0;
+            while (i < len && t[i] != '"' && !bad) {
+                if (t[i] == '\\') {
+                    if (i + 5 < len && t[i + 1] == 'u' && !strncmp(t + i + 2, "0000", 4))
+                        bad = 2;
+                    else
+                        i += 2;
+                } else {
+                    int k = plat_utf8_next(t + i, len - i, NULL);
+                    if (k < 0)
+                        bad = 1;
+                    else
+                        i += (size_t)k;
+                }
+            }
+            if (bad) {
+                jp_path(f, n, is_key, path, cap);
+                *nul = bad == 2;
+                *at = i;
+                return is_key ? 2 : 1;
+            }
+            if (is_key) {
+                size_t k = i - start < JP_KEY - 1 ? i - start : JP_KEY - 1;
+                memcpy(f[n - 1].key, t + start, k);
+                f[n - 1].key[k] = 0;
+                f[n - 1].want_key = 0;
+            }
+            i++;
+        } else {
+            i++;
+        }
+    }
+    return 0;
+}
+
+/* The parser's refusal of invalid UTF-8 or of a NUL, told as the other
+ * refusals are: by the field, in words rather than the parser's own. */
+static void jp_refuse(const char *text, size_t len, int nul_error, size_t pos, const char *what,
+                      model_err *err)
+{
+    char path[200];
+    int nul = nul_error;
+    size_t at = pos;
+    int found = jp_find(text, len, path, sizeof path, &nul, &at);
+    const char *fault = nul ? "holds a NUL character (\\u0000), which no text may hold"
+                            : "is not valid UTF-8";
+    unsigned code = nul ? MODEL_E_VALUE : MODEL_E_UTF8;
+    if (found == 1 && path[0])
+        model_err_set(err, code, "%s: \"%s\" %s (byte %zu).", what, path, fault, at);
+    else if (found == 2 && path[0])
+        model_err_set(err, code, "%s: a field name in \"%s\" %s (byte %zu).", what, path, fault,
+                      at);
+    else if (found)
+        model_err_set(err, code, "%s: a field name %s (byte %zu).", what, fault, at);
+    else
+        model_err_set(err, code, "%s %s at byte %zu.", what,
+                      nul ? "holds a NUL character (\\u0000)" : "is not valid UTF-8", pos);
+}
+
 json_t *model_rd_parse(const char *text, size_t len, size_t max, const char *what, model_err *err)
 {
     if (len > max) {
@@ -35,9 +156,9 @@ json_t *model_rd_parse(const char *text, size_t len, size_t max, const char *wha
     json_t *j = json_loadb(text ? text : "", len, JSON_REJECT_DUPLICATES, &je);
     if (!j) {
         enum json_error_code c = json_error_code(&je);
-        if (c == json_error_invalid_utf8)
-            model_err_set(err, MODEL_E_UTF8, "%s is not valid JSON: invalid UTF-8 at byte %d.",
-                          what, je.position);
+        if (c == json_error_invalid_utf8 || c == json_error_null_character)
+            jp_refuse(text ? text : "", len, c == json_error_null_character, (size_t)je.position,
+                      what, err);
         else if (c == json_error_out_of_memory)
             model_err_set(err, MODEL_E_NOMEM, "Out of memory while reading %s.", what);
         else

@@ -163,7 +163,8 @@ static void test_reader_codes_name_the_field(void **state)
     } cases[] = {
         {"{", MODEL_E_JSON, "not valid JSON"},
         {"{\"a\":1,\"a\":1}", MODEL_E_JSON, "not valid JSON"},
-        {"{\"a\":\"\xff\"}", MODEL_E_UTF8, "UTF-8"},
+        {"{\"a\":\"\xff\"}", MODEL_E_UTF8, "\"a\" is not valid UTF-8"},
+        {"{\"a\":[1,{\"b\":\"x\\u0000\"}]}", MODEL_E_VALUE, "\"a[1].b\" holds a NUL"},
         {"[]", MODEL_E_TYPE, "JSON object"},
         {"{\"observation_id\":\"" ID1 "\",\"sign_id\":\"" ID2 "\",\"level\":9,\"at\":1}",
          MODEL_E_VALUE, "\"level\" must be -1 to 4"},

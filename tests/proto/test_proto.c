@@ -239,9 +239,9 @@ static void test_strict_refusals(void **state)
         {"\"schema\":1", "\"schema\":2", PROTO_E_SCHEMA_TOO_NEW, NULL},
         {"\"context\":{", "\"context\":{\"Bad Key\":1,", PROTO_E_VALUE, "key"},
         {"\"context\":{", "\"context\":{\"nested\":{},", PROTO_E_TYPE, "nested"},
-        {"Samling", "Sam\\u0000ling", PROTO_E_JSON, NULL},
+        {"Samling", "Sam\\u0000ling", PROTO_E_VALUE, "\"changes[0].data.activity\" holds a NUL"},
         {"Samling", "Sam\\u001bling", PROTO_E_VALUE, NULL},
-        {"Samling", "Sam\xe2\x82ling", PROTO_E_UTF8, NULL},
+        {"Samling", "Sam\xe2\x82ling", PROTO_E_UTF8, "\"changes[0].data.activity\" is not valid"},
         {"\"started_at\":1790000000000", "\"started_at\":-1", PROTO_E_VALUE, "started_at"},
         {"\"entity\":\"observation\"", "\"entity\":\"unit\"", PROTO_E_VALUE, "entity"},
     };
