@@ -98,7 +98,8 @@ typedef struct {
     const char *address;          /* the client's address, for rate limits and last seen */
     const char *body;             /* the body as received (may be gzip) */
     size_t len;
-    const char *user_agent; /* the User-Agent header: the tablet's app version */
+    const char *user_agent;   /* the User-Agent header: the tablet's app version */
+    const char *content_type; /* the Content-Type header */
 } srv_request;
 
 /* The answer: an HTTP status, a JSON body the caller owns (free()), and,

@@ -25,6 +25,10 @@
 #define PEM_MAX (64 * 1024)
 #define POOL_WAIT_S 10
 #define QUERY_MAX 2048
+/* What the server reads and drops of a body without a length after it
+ * passed its cap, so that the client still gets its 413; past this it is
+ * cut off unanswered. Reading costs time, never memory. */
+#define DROP_MAX ((size_t)PROTO_BODY_MAX * 16)
 
 /*
  * Only TLS 1.2 and 1.3, with GnuTLS's NORMAL cipher choice otherwise: TLS
@@ -67,6 +71,8 @@ typedef struct {
     char query[QUERY_MAX + 1];
     int has_query;
     int answered; /* a response was queued before the body was read */
+    int over;     /* a body without a length passed its cap: the rest is dropped */
+    size_t dropped;
     struct timespec t0;
     int status;
     char addr[64];
@@ -234,6 +240,42 @@ static int ping(const char *nonce, srv_response *out)
 }
 
 /*
+ * Whether a Content-Type names a JSON body: application/json in any case,
+ * with parameters allowed, but a charset other than UTF-8 refused. No
+ * header at all (a caller in the same process) is taken as JSON.
+ */
+static int is_json_type(const char *ct)
+{
+    if (!ct)
+        return 1;
+    const char *p = ct + strspn(ct, " \t");
+    size_t n = strlen("application/json");
+    if (strncasecmp(p, "application/json", n) != 0)
+        return 0;
+    p += n;
+    p += strspn(p, " \t");
+    while (*p == ';') {
+        p++;
+        p += strspn(p, " \t");
+        size_t k = strcspn(p, ";");
+        if (!strncasecmp(p, "charset=", 8)) {
+            const char *v = p + 8;
+            size_t vn = k - 8;
+            while (vn && (v[vn - 1] == ' ' || v[vn - 1] == '\t'))
+                vn--;
+            if (vn >= 2 && v[0] == '"' && v[vn - 1] == '"') {
+                v++;
+                vn -= 2;
+            }
+            if (vn != 5 || strncasecmp(v, "utf-8", 5) != 0)
+                return 0;
+        }
+        p += k;
+    }
+    return *p == 0;
+}
+
+/*
  * Everything that can be decided before a byte of the body is read, so that
  * a flood, a wrong endpoint or an oversized body costs the server no memory
  * and no database work: the per-address limit first (every request counts,
@@ -265,6 +307,11 @@ static int early(srv *s, const srv_request *rq, unsigned long long declared, srv
     }
     if (strcmp(method, "POST") != 0) {
         fail(out, PROTO_E_METHOD, "Use POST for this endpoint.");
+        return 1;
+    }
+    if (!is_json_type(rq->content_type)) {
+        fail(out, PROTO_E_ENCODING,
+             "The body must be sent as Content-Type: application/json (UTF-8).");
         return 1;
     }
     const char *ce = rq->content_encoding;
@@ -664,6 +711,7 @@ static void fill_request(struct MHD_Connection *c, const char *url, const char *
     out->authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
     out->content_encoding = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Encoding");
     out->user_agent = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
+    out->content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
     out->address = rq->addr;
     out->body = rq->buf;
     out->len = rq->len;
@@ -817,22 +865,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     if (*upload_size) {
-        if (rq->web && rq->len + *upload_size > SRV_WEB_BODY_MAX) {
-            rq->answered = 1;
-            *upload_size = 0;
-            web_text(&wa, 413, "The form is too large.\n");
-            send_web(c, rq, &wa, s, NULL);
-            return MHD_NO;
+        /* A body without a length that grows past its cap is kept no
+         * further. libmicrohttpd takes an answer only once the body has
+         * ended, so the rest is read and dropped and the 413 goes out
+         * then; one that goes on past DROP_MAX is cut off. */
+        if (!rq->over && rq->len + *upload_size > (rq->web ? SRV_WEB_BODY_MAX : PROTO_BODY_MAX)) {
+            rq->over = 1;
+            free(rq->buf);
+            rq->buf = NULL;
+            rq->len = rq->cap = 0;
         }
-        if (rq->len + *upload_size > PROTO_BODY_MAX) {
-            /* A body without a length that grows past the cap: stop here. */
-            rq->answered = 1;
+        if (rq->over) {
+            rq->dropped += *upload_size;
             *upload_size = 0;
-            char m[120];
-            snprintf(m, sizeof m, "The body is larger than %d bytes.", PROTO_BODY_MAX);
-            fail(&a, PROTO_E_TOO_LARGE, m);
-            send_json(c, rq, &a);
-            return MHD_NO;
+            return rq->dropped > DROP_MAX ? MHD_NO : MHD_YES;
         }
         if (rq->len + *upload_size + 1 > rq->cap) {
             size_t ncap = rq->cap ? rq->cap : 16384;
@@ -851,6 +897,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     rq->answered = 1;
+    if (rq->over && rq->web) {
+        web_text(&wa, 413, "The form is too large.\n");
+        return send_web(c, rq, &wa, s, NULL);
+    }
+    if (rq->over) {
+        char m[120];
+        snprintf(m, sizeof m, "The body is larger than %d bytes.", PROTO_BODY_MAX);
+        fail(&a, PROTO_E_TOO_LARGE, m);
+        return send_json(c, rq, &a);
+    }
     if (rq->web) {
         srv_web_request wr;
         fill_web(c, url, method, rq, &wr);
