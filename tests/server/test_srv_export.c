@@ -530,6 +530,56 @@ static void test_memory_bounded(void **state)
     }
 }
 
+/* The plan of sql with the database told to avoid reading whole tables
+ * wherever it has an index to use instead. */
+static char *plan_of(const char *sql)
+{
+    PGresult *r = PQexec(W.db, "SET enable_seqscan = off");
+    PQclear(r);
+    static char q[9000];
+    snprintf(q, sizeof q, "EXPLAIN %s", sql);
+    r = PQexec(W.db, q);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        fail_msg("EXPLAIN failed: %s", PQerrorMessage(W.db));
+    size_t len = 0;
+    for (int i = 0; i < PQntuples(r); i++)
+        len += strlen(PQgetvalue(r, i, 0)) + 1;
+    char *plan = calloc(1, len + 1);
+    for (int i = 0; i < PQntuples(r); i++) {
+        strcat(plan, PQgetvalue(r, i, 0));
+        strcat(plan, "\n");
+    }
+    PQclear(r);
+    PQclear(PQexec(W.db, "RESET enable_seqscan"));
+    return plan;
+}
+
+/*
+ * An observation's records are reached through the index on their
+ * observation, however the query names it: joined from the figures (the
+ * export's events), or as a list of more than a hundred ids (a push's
+ * figures). The index once left out reference records, and then neither
+ * query could use it: each read the whole table.
+ */
+static void test_records_by_observation(void **state)
+{
+    (void)state;
+    char *plan = plan_of("SELECT i.data FROM fact_obs f JOIN items i"
+                         " ON i.observation_id = f.observation_id WHERE f.unit_id = 'u'");
+    if (strstr(plan, "Seq Scan on items"))
+        fail_msg("the join reads the whole table:\n%s", plan);
+    free(plan);
+    static char sql[8000] = "SELECT data FROM items WHERE observation_id = ANY('{";
+    for (int i = 0; i < 150; i++)
+        snprintf(sql + strlen(sql), sizeof sql - strlen(sql), "%s0e000000-0000-4000-8000-%012d",
+                 i ? "," : "", i);
+    snprintf(sql + strlen(sql), sizeof sql - strlen(sql), "}'::text[])");
+    plan = plan_of(sql);
+    if (strstr(plan, "Seq Scan on items"))
+        fail_msg("a list of ids reads the whole table:\n%s", plan);
+    free(plan);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -540,6 +590,7 @@ int main(void)
         cmocka_unit_test(test_long),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_memory_bounded),
+        cmocka_unit_test(test_records_by_observation),
     };
     return cmocka_run_group_tests(tests, up, down);
 }
