@@ -127,19 +127,13 @@ int srv_export_check(const srv_export_query *q, char *err, size_t errlen)
 
 /*
  * The wide rows. Each observation's counts, state times and ratings come
- * as one list each, aggregated over the selection once and joined by hash
- * (a lookup per row for each of them took a third more of the database's
- * time on 300,000 observations); feedback and reflection are read by key.
+ * as one list each, read by the observation's key like its feedback and
+ * reflection: a unit's year is a small part of a large server's figures,
+ * and joining whole tables by hash reads all of them.
  */
 static const char wide_sql[] =
     "DECLARE export_rows NO SCROLL CURSOR FOR"
-    " WITH sel AS MATERIALIZED (SELECT f.* FROM fact_obs f WHERE" SELECTION "),"
-    " cnt AS (SELECT c.observation_id, string_agg(c.kind || ' ' || c.key || ' ' || c.n, ' ') AS s"
-    "         FROM fact_obs_count c JOIN sel USING (observation_id) GROUP BY 1),"
-    " st AS (SELECT c.observation_id, string_agg(c.key || ' ' || c.ms, ' ') AS s"
-    "        FROM fact_obs_state c JOIN sel USING (observation_id) GROUP BY 1),"
-    " rt AS (SELECT c.observation_id, string_agg(c.sign_id || ' ' || c.level, ' ') AS s"
-    "        FROM fact_obs_rating c JOIN sel USING (observation_id) GROUP BY 1)"
+    " WITH sel AS MATERIALIZED (SELECT f.* FROM fact_obs f WHERE" SELECTION ")"
     " SELECT f.observation_id, f.status, " LOCAL(
         "f.started_at") ","
                         " coalesce(" LOCAL(
@@ -159,9 +153,12 @@ static const char wide_sql[] =
                                                                     " LEFT JOIN people po ON po.id = f.observer_id"
                                                                     " LEFT JOIN people pe ON pe.id = f.observee_id"
                                                                     " LEFT JOIN rooms rm ON rm.id = f.room_id"
-                                                                    " LEFT JOIN cnt ON cnt.observation_id = f.observation_id"
-                                                                    " LEFT JOIN st ON st.observation_id = f.observation_id"
-                                                                    " LEFT JOIN rt ON rt.observation_id = f.observation_id"
+                                                                    " LEFT JOIN LATERAL (SELECT string_agg(c.kind || ' ' || c.key || ' ' || c.n, ' ') AS s"
+                                                                    "   FROM fact_obs_count c WHERE c.observation_id = f.observation_id) cnt ON true"
+                                                                    " LEFT JOIN LATERAL (SELECT string_agg(c.key || ' ' || c.ms, ' ') AS s"
+                                                                    "   FROM fact_obs_state c WHERE c.observation_id = f.observation_id) st ON true"
+                                                                    " LEFT JOIN LATERAL (SELECT string_agg(c.sign_id || ' ' || c.level, ' ') AS s"
+                                                                    "   FROM fact_obs_rating c WHERE c.observation_id = f.observation_id) rt ON true"
                                                                     " LEFT JOIN LATERAL (SELECT i.data::jsonb AS d FROM items i WHERE i.entity = 'feedback'"
                                                                     "   AND i.key = f.observation_id) fb ON true"
                                                                     " LEFT JOIN LATERAL (SELECT i.data::jsonb AS d FROM items i WHERE i.entity = 'reflection'"
