@@ -108,9 +108,10 @@ static char *read_pem(const char *path, char *err, size_t errlen)
 static double now_s(void);
 
 /* A free connection of the pool, waiting up to wait_s seconds for one; NULL
- * when none came free. A wait is counted for the metrics, so that a pool
- * too small for the load shows before requests are answered "busy". */
-static PGconn *pool_get_within(srv *s, int wait_s)
+ * when none came free. A request's wait is counted for the metrics (counted
+ * 1), so that a pool too small for the load shows before requests are
+ * answered "busy"; /health's is not, as it is no request of the service. */
+static PGconn *pool_get_within(srv *s, int wait_s, int counted)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -132,12 +133,12 @@ static PGconn *pool_get_within(srv *s, int wait_s)
             break;
     }
     pthread_mutex_unlock(&s->mu);
-    if (t0 != 0)
+    if (t0 != 0 && counted)
         srv_metrics_pool_wait(s->metrics, now_s() - t0, got != NULL);
     return got;
 }
 
-static PGconn *pool_get(srv *s) { return pool_get_within(s, POOL_WAIT_S); }
+static PGconn *pool_get(srv *s) { return pool_get_within(s, POOL_WAIT_S, 1); }
 
 static void pool_put(srv *s, PGconn *pg)
 {
@@ -1175,7 +1176,7 @@ static int health(srv *s, char *body, size_t cap)
         snprintf(body, cap, "{\"status\":\"stopping\"}\n");
         return 503;
     }
-    PGconn *pg = pool_get_within(s, HEALTH_WAIT_S);
+    PGconn *pg = pool_get_within(s, HEALTH_WAIT_S, 0);
     if (!pg) {
         snprintf(body, cap, "{\"status\":\"busy\"}\n");
         return 503;

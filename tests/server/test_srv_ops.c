@@ -1,10 +1,13 @@
 /*
  * Running the server as a service: one log line per request, which names
  * no person and carries no query, note or id of a person; /metrics and
- * /health on a listener of their own; listening on IPv6 and on both
+ * /health on a listener of their own, with the pool's waits and /health
+ * refusing a busy or stopping server; listening on IPv6 and on both
  * families at once; the per-address limit keyed by an IPv6 client's /64.
  */
+#include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -386,6 +389,101 @@ static void test_metrics_and_health(void **state)
     thttp_free(&r);
 }
 
+typedef struct {
+    const char *body;
+    thttp_resp r;
+} sender;
+
+static void *send_push(void *ud)
+{
+    sender *s = ud;
+    char url[200];
+    snprintf(url, sizeof url, "%s/v1/push", W.srv.url);
+    thttp("POST", url, W.srv.ca, D.authz, s->body, strlen(s->body), 0, NULL, &s->r);
+    return NULL;
+}
+
+/* Starts a push on a thread of its own and returns once the server has
+ * committed it: the server then holds its database connection for the
+ * commit delay it was started with. */
+static void push_held(sender *s, pthread_t *t, char **body)
+{
+    model_record obs;
+    fx_obs(&U, U.leader, U.peer1, &obs);
+    proto_change ch;
+    fx_change(&ch, U.leader, 0, &obs);
+    *body = fx_push_body(&ch, 1);
+    memset(s, 0, sizeof *s);
+    s->body = *body;
+    assert_int_equal(pthread_create(t, NULL, send_push, s), 0);
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM changes WHERE change_id = '%s'", ch.change_id);
+    for (int i = 0; i < 2000 && fx_count(&W, sql) == 0; i++)
+        sleep_ms(5);
+    assert_int_equal(fx_count(&W, sql), 1);
+}
+
+/*
+ * The pool's waits, and /health when this process should get no tablets:
+ * a push holds the only database connection (the server pauses 4 s after
+ * its commit, as the fault tests make it), so /health says busy after its
+ * 2 s, and a pull waits for the connection, which the metrics count; and
+ * after SIGTERM, while a request is still finishing, /health says stopping.
+ */
+static void test_pool_waits_and_health_refusing(void **state)
+{
+    (void)state;
+    setenv("BLIK_FAULT_COMMIT_DELAY_MS", "4000", 1);
+    const char *one[] = {"--pool", "1", NULL};
+    restart_with_metrics(one);
+    unsetenv("BLIK_FAULT_COMMIT_DELAY_MS");
+    char health_url[200];
+    snprintf(health_url, sizeof health_url, "%s/health", metrics_url);
+
+    sender s;
+    pthread_t t;
+    char *body;
+    push_held(&s, &t, &body);
+    thttp_resp r;
+    get(health_url, &r);
+    assert_int_equal(r.status, 503);
+    assert_non_null(strstr(r.body, "\"status\":\"busy\""));
+    thttp_free(&r);
+    proto_pull_reply pl;
+    fx_pull(&W, &D, "", 0, 10, &pl);
+    proto_pull_reply_clear(&pl);
+    pthread_join(t, NULL);
+    assert_int_equal(s.r.status, 200);
+    thttp_free(&s.r);
+    free(body);
+    char *m = scrape_until("blik_pulls_total", 1);
+    assert_true(sample(m, "blik_db_pool_waits_total") == 1);
+    assert_true(sample(m, "blik_db_pool_wait_seconds_total") > 0);
+    assert_true(sample(m, "blik_db_pool_exhausted_total") == 0);
+    assert_true(sample(m, "blik_db_pool_connections") == 1);
+    free(m);
+
+    /* SIGTERM with a push in flight: the server finishes it, and its
+     * health says stopping meanwhile, for a load balancer to drain it. */
+    push_held(&s, &t, &body);
+    kill(W.srv.pid, SIGTERM);
+    int stopping = 0;
+    for (int i = 0; i < 300 && !stopping; i++) {
+        if (thttp("GET", health_url, W.srv.ca, NULL, NULL, 0, 0, NULL, &r) == 0)
+            stopping = r.status == 503 && strstr(r.body, "\"status\":\"stopping\"") != NULL;
+        thttp_free(&r);
+        if (!stopping)
+            sleep_ms(10);
+    }
+    assert_true(stopping);
+    pthread_join(t, NULL);
+    assert_int_equal(s.r.status, 200);
+    thttp_free(&s.r);
+    free(body);
+    assert_int_equal(tsrv_stop(&W.srv), 0);
+    fx_restart(&W, NULL);
+}
+
 static void ping_at(const char *host, int port, long want_status)
 {
     char url[200];
@@ -468,6 +566,7 @@ int main(void)
         cmocka_unit_test(test_setup),
         cmocka_unit_test(test_one_line_per_request_naming_nobody),
         cmocka_unit_test(test_metrics_and_health),
+        cmocka_unit_test(test_pool_waits_and_health_refusing),
         cmocka_unit_test(test_ipv6_and_dual_stack),
         cmocka_unit_test(test_rate_limit_by_ipv6_network),
     };
