@@ -32,7 +32,7 @@ typedef enum {
     DB_INTERNAL
 } db_rc;
 
-#define DB_SCHEMA_VERSION 8
+#define DB_SCHEMA_VERSION 9
 
 /*
  * Opens (creating if needed) the store at path and brings its schema up to
@@ -123,6 +123,10 @@ typedef struct {
     /* NULL or "" alone; else the pair code shared with the colleague who
      * observes the same session (model_pair_code_check) */
     const char *pair_code;
+    /* NULL or "" when not planned; else the plan it is started from, which
+     * must be the observer's, still planned, on the same focus and, for a
+     * plan about a person, the same observee (db_plan.h) */
+    const char *plan_id;
 } db_obs_new;
 
 /* Starts a draft observation; writes its id into id_out. */

@@ -192,7 +192,24 @@ static const char step7[] =
 static const char step8[] =
     "ALTER TABLE observation ADD COLUMN pair_code TEXT NOT NULL DEFAULT '';";
 
-static const char *const steps[] = {step1, step2, step3, step4, step5, step6, step7, step8};
+/* Step 9: planned observations from the office (db_plan.c), kept at the
+ * server's newest version with when the observee agreed on this tablet,
+ * and the plan an observation was started from ('' for none: every
+ * observation made before). */
+static const char step9[] =
+    "ALTER TABLE observation ADD COLUMN plan_id TEXT NOT NULL DEFAULT '';"
+    "CREATE INDEX observation_by_plan ON observation(plan_id) WHERE plan_id <> '';"
+    "CREATE TABLE plan("
+    "  id TEXT PRIMARY KEY, unit_id TEXT NOT NULL, focus_id TEXT NOT NULL,"
+    "  observer_id TEXT NOT NULL, observee_id TEXT NOT NULL, team TEXT NOT NULL,"
+    "  room_id TEXT NOT NULL, day_from TEXT NOT NULL, day_to TEXT NOT NULL,"
+    "  terms TEXT NOT NULL, status INTEGER NOT NULL, agreed_at INTEGER NOT NULL,"
+    "  observation_id TEXT NOT NULL, updated_at INTEGER NOT NULL, version INTEGER NOT NULL,"
+    "  agreed_here INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    "CREATE INDEX plan_by_observer ON plan(observer_id, day_to);"
+    "CREATE INDEX plan_by_observee ON plan(observee_id, day_to) WHERE observee_id <> '';";
+
+static const char *const steps[] = {step1, step2, step3, step4, step5, step6, step7, step8, step9};
 _Static_assert(sizeof steps / sizeof steps[0] == DB_SCHEMA_VERSION,
                "one migration step per schema version");
 

@@ -5,6 +5,7 @@
  * error it rolls back, so nothing is half-written.
  */
 #include "db_int.h"
+#include "db_plan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ void db_read_obs(sqlite3_stmt *st, void *out)
     o->revision = sqlite3_column_int(st, 15);
     o->updated_at = sqlite3_column_int64(st, 16);
     db_col_text(st, 17, o->pair_code, sizeof o->pair_code);
+    db_col_text(st, 18, o->plan_id, sizeof o->plan_id);
 }
 
 int db_obs_get(db *d, const char *id, model_observation *out)
@@ -63,6 +65,7 @@ void db_bind_obs(sqlite3_stmt *st, const model_observation *o)
     sqlite3_bind_int(st, 16, o->revision);
     sqlite3_bind_int64(st, 17, o->updated_at);
     db_bind_text(st, 18, o->pair_code);
+    db_bind_text(st, 19, o->plan_id);
 }
 
 /* The binders below serve both the local actions here and the records sync
@@ -120,7 +123,7 @@ static int save_obs(db *d, const model_observation *o, int insert)
 {
     sqlite3_stmt *st =
         insert ? db_stmt(d, "INSERT INTO observation(" DB_OBS_COLS ") VALUES(?1, ?2, ?3, ?4, ?5,"
-                            " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)")
+                            " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)")
                : db_stmt(d, "UPDATE observation SET activity = ?10, context = ?11,"
                             " ended_at = ?14, status = ?15, revision = ?16, updated_at = ?17"
                             " WHERE id = ?1");
@@ -154,6 +157,9 @@ int db_obs_start(db *d, const db_obs_new *n, model_id id_out)
         return db_fail(d, DB_INVALID,
                        "Confirm first that the agreement with the observed "
                        "colleague is made.");
+    int prc;
+    if (n->plan_id && n->plan_id[0] && (prc = db_plan_check_start(d, n->plan_id, n)) != DB_OK)
+        return prc;
     if (!strcmp(n->observer_id, n->observee_id))
         return db_fail(d, DB_INVALID,
                        "The observer and the observed colleague must be two "
@@ -211,6 +217,8 @@ int db_obs_start(db *d, const db_obs_new *n, model_id id_out)
                n->context_json && *n->context_json ? n->context_json : "{}");
     if (n->pair_code)
         model_copy(o->pair_code, sizeof o->pair_code, n->pair_code);
+    if (n->plan_id)
+        model_copy(o->plan_id, sizeof o->plan_id, n->plan_id);
     o->agreement = 1;
     o->started_at = o->updated_at = d->sys->now_ms(d->sys);
     o->status = MODEL_OBS_DRAFT;

@@ -87,12 +87,13 @@ static int apply_obs(db *d, const model_observation *o)
     if ((rc = need(d, st, "The observation's room")) != DB_OK)
         return rc;
     st = db_stmt(
-        d, "INSERT INTO observation(" DB_OBS_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-           " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) ON CONFLICT(id) DO UPDATE SET"
-           " activity = excluded.activity, context = excluded.context,"
-           " ended_at = excluded.ended_at, status = excluded.status,"
-           " revision = excluded.revision, updated_at = excluded.updated_at"
-           " WHERE unit_id = excluded.unit_id AND observer_id = excluded.observer_id");
+        d,
+        "INSERT INTO observation(" DB_OBS_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+        " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) ON CONFLICT(id) DO UPDATE SET"
+        " activity = excluded.activity, context = excluded.context,"
+        " ended_at = excluded.ended_at, status = excluded.status,"
+        " revision = excluded.revision, updated_at = excluded.updated_at"
+        " WHERE unit_id = excluded.unit_id AND observer_id = excluded.observer_id");
     if (!st)
         return DB_INTERNAL;
     db_bind_obs(st, o);

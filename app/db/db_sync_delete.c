@@ -83,8 +83,9 @@ int db_sync_delete(db *d, const char *entity, const char *id)
         }
         const char *more[] = {"DELETE FROM outbox WHERE actor_id = ?1",
                               "DELETE FROM sync_follow WHERE person_id = ?1",
+                              "DELETE FROM plan WHERE observer_id = ?1 OR observee_id = ?1",
                               "DELETE FROM person WHERE id = ?1"};
-        for (size_t i = 0; rc == DB_OK && i < 3; i++) {
+        for (size_t i = 0; rc == DB_OK && i < sizeof more / sizeof more[0]; i++) {
             st = db_stmt(d, more[i]);
             if (!st) {
                 rc = DB_INTERNAL;

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const screen_keys[SCR_COUNT] = {"signin",   "home",     "start",      "observe",
-                                                   "summary",  "feedback", "reflection", "history",
-                                                   "progress", "settings", "review",     "welcome"};
+static const char *const screen_keys[SCR_COUNT] = {
+    "signin",  "home",     "start",    "observe", "summary", "feedback", "reflection",
+    "history", "progress", "settings", "review",  "welcome", "plan"};
 
 static scr_screen screen_from_key(const char *s)
 {
@@ -186,6 +186,7 @@ void scr_go(scr_app *a, scr_screen s)
     case SCR_SETTINGS: scr_settings_enter(a); break;
     case SCR_REVIEW: scr_review_enter(a); break;
     case SCR_WELCOME: scr_welcome_enter(a); break;
+    case SCR_PLAN: scr_plan_enter(a); break;
     case SCR_OBSERVE:
         if (a->s.have_cur) {
             if (scr_draft_get(a, DB_DRAFT_NOTE, a->s.observe.note, sizeof a->s.observe.note) != 0)
@@ -282,6 +283,9 @@ void scr_sign_in(scr_app *a, const model_person *p)
     if (s == SCR_PROGRESS)
         s = SCR_HISTORY;
     if (s == SCR_SETTINGS && p->role != MODEL_ROLE_LEADER)
+        s = SCR_HOME;
+    /* A plan is opened from home, where it is listed again. */
+    if (s == SCR_PLAN)
         s = SCR_HOME;
     /* Review lists what this person may see; it is read again on entry. */
     if (shows_obs(s)) {
@@ -499,6 +503,7 @@ static void run_frame(scr_app *a)
     case SCR_SETTINGS: scr_settings_frame(a, screen); break;
     case SCR_REVIEW: scr_review_frame(a, screen); break;
     case SCR_WELCOME: scr_welcome_frame(a, screen); break;
+    case SCR_PLAN: scr_plan_frame(a, screen); break;
     default: break;
     }
     ui_end(u);

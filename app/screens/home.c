@@ -1,5 +1,6 @@
-/* Home: my drafts to resume, what awaits my feedback or reflection, the
- * active learning focuses, and the way to start a new observation. */
+/* Home: my planned observations this week, my drafts to resume, what
+ * awaits my feedback or reflection, the active learning focuses, and the
+ * way to start a new observation. */
 #include "scr_int.h"
 
 #include <stdio.h>
@@ -114,6 +115,7 @@ void scr_home_enter(scr_app *a)
     f.observee_id = a->s.user.id;
     load_rows(a, &f, a->s.home.to_reflect, &a->s.home.nto_reflect, 2);
     load_new_reflections(a);
+    scr_plans_load(a);
     ui_list_scroll_to(a->ui, ui_ids("home.list"), 0);
 }
 
@@ -249,7 +251,7 @@ void scr_home_frame(scr_app *a, ui_rect screen)
     if (scr_portrait(a)) {
         ui_id lid = ui_ids("home.list");
         int top = ui_list_begin(u, lid, body), y = top;
-        int opened = new_section(a, body, &y) ||
+        int opened = new_section(a, body, &y) || scr_plans_section(a, body, &y) ||
                      section(a, body, &y, T("My drafts"), T("No drafts. Everything is finished."),
                              a->s.home.drafts, a->s.home.ndrafts, SCR_OBSERVE, "home.draft") ||
                      section(a, body, &y, T("Awaiting my feedback"),
@@ -268,7 +270,7 @@ void scr_home_frame(scr_app *a, ui_rect screen)
     ui_cut_left(&body, gap);
     ui_id lid = ui_ids("home.list");
     int top = ui_list_begin(u, lid, left), y = top;
-    int opened = new_section(a, left, &y) ||
+    int opened = new_section(a, left, &y) || scr_plans_section(a, left, &y) ||
                  section(a, left, &y, T("My drafts"), T("No drafts. Everything is finished."),
                          a->s.home.drafts, a->s.home.ndrafts, SCR_OBSERVE, "home.draft") ||
                  section(a, left, &y, T("Awaiting my feedback"), T("Nothing awaits your feedback."),

@@ -31,6 +31,7 @@ typedef enum {
     SCR_SETTINGS,   /* leaders: server, language, lock time, storage, sync now */
     SCR_REVIEW,     /* sync: conflicts to settle and changes the server refused */
     SCR_WELCOME,    /* a tablet with no unit: connect to a server, or try the demo */
+    SCR_PLAN,       /* one planned observation: terms, agreement, start */
     SCR_COUNT
 } scr_screen;
 

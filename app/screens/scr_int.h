@@ -2,6 +2,7 @@
 #define BLIK_SCR_INT_H
 /* Inside the screens module: the app state and what screens share. */
 #include "db_history.h"
+#include "db_plan.h"
 #include "db_sync.h"
 #include "model_tally.h"
 #include "scr.h"
@@ -10,6 +11,7 @@
 #define SCR_MAX_ROOMS 32
 #define SCR_MAX_FOCUS 16
 #define SCR_MAX_LIST 24
+#define SCR_MAX_PLANS 16 /* planned observations on home: one person's week */
 #define SCR_MAX_EVENTS 4096
 #define SCR_MAX_NOTES 64
 #define SCR_SEARCH_MAX 64
@@ -128,7 +130,20 @@ typedef struct {
     int nnew_re;
     model_focus focuses[SCR_MAX_FOCUS];
     int nfocuses;
+    /* My planned observations this week (plan.c), their words, and the
+     * sync round they were read after (a newer round reads them again). */
+    db_plan_row plans[SCR_MAX_PLANS];
+    scr_row plan_rows[SCR_MAX_PLANS];
+    int nplans;
+    int64_t plans_round;
 } scr_home_state;
+
+/* One planned observation, opened from home (plan.c). */
+typedef struct {
+    db_plan_row row;
+    int64_t round;  /* the sync round it was read after */
+    int agreed_now; /* agreed on this screen just now: say it was saved */
+} scr_plan_state;
 
 /* Start: the choices made for a new observation. */
 typedef struct {
@@ -142,6 +157,10 @@ typedef struct {
     /* Observing together with a colleague: SCR_PAIR_*; the code typed. */
     int pair;
     char pair_typed[24];
+    /* Started from a planned observation: the plan, linked to the new
+     * observation while focus and observee are the plan's. */
+    db_plan_row plan;
+    int have_plan;
 } scr_start_state;
 
 /* How a new observation is made: alone, as the first of a pair (this tablet
@@ -261,6 +280,7 @@ typedef struct {
     scr_signin_state signin;
     scr_home_state home;
     scr_start_state start;
+    scr_plan_state plan;
     scr_observe_state observe;
     scr_summary_state summary;
     scr_feedback_state feedback;
@@ -378,6 +398,18 @@ const char *scr_activity_shown(scr_app *a, const char *stored);
 /* Puts a template's words in the reader's language, where it has them. */
 void scr_template_words(scr_app *a, model_template *t);
 
+/* ---- plan.c: planned observations ---- */
+/* Reads the signed-in person's planned observations of this week for home. */
+void scr_plans_load(scr_app *a);
+/* Home's section of them (only when there are some) at *y in view; returns
+ * 1 if one was opened (the screen has changed). */
+int scr_plans_section(scr_app *a, ui_rect view, int *y);
+/* A plan's day or week in words: "Today", "This week", "Friday 20.11.". */
+const char *scr_plan_when(scr_app *a, const model_plan *p);
+/* The plan's terms under their heading at y in col (drawn if draw);
+ * returns the height. */
+int scr_plan_terms(scr_app *a, const model_plan *p, ui_rect col, int y, int draw);
+
 /* ---- the screens ---- */
 void scr_signin_enter(scr_app *a);
 void scr_signin_frame(scr_app *a, ui_rect screen);
@@ -385,6 +417,11 @@ void scr_home_enter(scr_app *a);
 void scr_home_frame(scr_app *a, ui_rect screen);
 void scr_start_enter(scr_app *a);
 void scr_start_frame(scr_app *a, ui_rect screen);
+/* Opens the start screen filled in from a plan (focus, observee, room,
+ * agreement), the new observation linked to it. */
+void scr_start_from_plan(scr_app *a, const db_plan_row *r);
+void scr_plan_enter(scr_app *a);
+void scr_plan_frame(scr_app *a, ui_rect screen);
 void scr_observe_frame(scr_app *a, ui_rect screen);
 int scr_observe_wake(const scr_app *a);
 /* The tally of the interval prompts' answers and of those skipped, under

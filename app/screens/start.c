@@ -42,6 +42,7 @@ void scr_start_enter(scr_app *a)
     a->s.start.have_tmpl = 0;
     a->s.start.pair = SCR_PAIR_ALONE;
     a->s.start.pair_typed[0] = 0;
+    a->s.start.have_plan = 0;
     memset(a->s.start.ctx, 0, sizeof a->s.start.ctx);
     memset(a->s.start.ctx_text, 0, sizeof a->s.start.ctx_text);
     a->s.nrooms = 0;
@@ -58,6 +59,63 @@ void scr_start_enter(scr_app *a)
     if (a->s.home.nfocuses == 1)
         a->s.start.focus = 0;
     ui_list_scroll_to(a->ui, ui_ids("start.list"), 0);
+}
+
+void scr_start_from_plan(scr_app *a, const db_plan_row *r)
+{
+    scr_go(a, SCR_START);
+    if (a->screen != SCR_START)
+        return;
+    const model_plan *p = &r->plan;
+    a->s.start.plan = *r;
+    a->s.start.have_plan = 1;
+    for (int i = 0; i < a->s.home.nfocuses; i++)
+        if (!strcmp(a->s.home.focuses[i].id, p->focus_id))
+            a->s.start.focus = i;
+    for (int i = 0; p->observee_id[0] && i < a->npeople; i++)
+        if (!strcmp(a->people[i].id, p->observee_id))
+            a->s.start.observee = i;
+    for (int i = 0; p->room_id[0] && i < a->s.nrooms; i++)
+        if (!strcmp(a->s.rooms[i].id, p->room_id))
+            a->s.start.room = i;
+    /* Agreed in advance: the observee said yes to this visit. A plan still
+     * waiting leaves the confirmation to the observer, as unplanned. */
+    a->s.start.agreement = db_plan_agreed(r) ? 1 : 0;
+}
+
+/* The plan a new observation is linked to holds while its focus and, for a
+ * plan about a person, its observee are the plan's; choosing another drops
+ * the link (the observation is then not planned). */
+static void keep_plan_if_fits(scr_app *a)
+{
+    if (!a->s.start.have_plan)
+        return;
+    const model_plan *p = &a->s.start.plan.plan;
+    int focus_ok = a->s.start.focus >= 0 &&
+                   !strcmp(a->s.home.focuses[a->s.start.focus].id, p->focus_id);
+    int who_ok = !p->observee_id[0] || (a->s.start.observee >= 0 &&
+                                        !strcmp(a->people[a->s.start.observee].id, p->observee_id));
+    if (!focus_ok || !who_ok)
+        a->s.start.have_plan = 0;
+}
+
+/* The plan's card at the top of the form: when, who, and the terms, read
+ * before the observation starts. Returns the height. */
+static int plan_card(scr_app *a, ui_rect col, int y)
+{
+    ui_ctx *u = a->ui;
+    const model_plan *p = &a->s.start.plan.plan;
+    int y0 = y;
+    const char *who = p->observee_id[0] ? scr_person_name(a, p->observee_id)
+                                        : ui_fmt(u, T("the team: %s"), p->team);
+    const char *head = ui_fmt(u, T("Planned: %s, %s"), scr_plan_when(a, p), who);
+    ui_label(u, ui_r(col.x, y, col.w, ui_dp(u, 40)), PLAT_FONT_BOLD, UI_MUTED, head, UI_LEFT);
+    y += ui_dp(u, 44);
+    int h = scr_plan_terms(a, p, col, y, 0);
+    ui_panel(u, ui_r(col.x, y, col.w, h), UI_SURFACE, UI_OK, ui_dp(u, 2), ui_dp(u, 12));
+    scr_plan_terms(a, p, col, y, 1);
+    y += h + ui_dp(u, 20);
+    return y - y0;
 }
 
 static void pick_focus(scr_app *a, int i)
@@ -225,6 +283,7 @@ static void do_start(scr_app *a)
         model_pair_code_read(a->s.start.pair_typed, code, NULL, 0) != 0)
         return; /* the button says what is wrong and is not offered */
     o.pair_code = code;
+    o.plan_id = a->s.start.have_plan ? a->s.start.plan.plan.id : NULL;
     model_id id;
     int rc = db_obs_start(a->db, &o, id);
     if (rc != DB_OK) {
@@ -291,6 +350,8 @@ void scr_start_frame(scr_app *a, ui_rect screen)
     ui_rect col = view;
     col.w -= ui_dp(u, 12);
 
+    if (a->s.start.have_plan)
+        y += plan_card(a, col, y);
     section_title(a, col, &y, T("Learning focus"));
     for (int i = 0; i < a->s.home.nfocuses; i++) {
         int w = col.w - ui_dp(u, 32);
@@ -301,8 +362,10 @@ void scr_start_frame(scr_app *a, ui_rect screen)
             r.h = ui_dp(u, UI_TARGET_DP + 8);
         y += r.h + ui_dp(u, 10);
         int held = 0;
-        if (ui_area(u, ui_idn("start.focus", i), r, &held))
+        if (ui_area(u, ui_idn("start.focus", i), r, &held)) {
             pick_focus(a, i);
+            keep_plan_if_fits(a);
+        }
         int sel = a->s.start.focus == i;
         ui_panel(u, r,
                  sel    ? UI_PRIMARY
@@ -328,8 +391,10 @@ void scr_start_frame(scr_app *a, ui_rect screen)
         names[n++] = a->people[i].name;
     }
     int hit = chips(a, col, &y, "start.person", names, n, sel);
-    if (hit >= 0)
+    if (hit >= 0) {
         a->s.start.observee = map[hit];
+        keep_plan_if_fits(a);
+    }
 
     section_title(a, col, &y, T("Room or group"));
     const char *rooms[SCR_MAX_ROOMS];

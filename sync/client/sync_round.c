@@ -7,6 +7,8 @@
  */
 #include "sync_int.h"
 
+#include "db_plan.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +53,7 @@ static int to_change(sync_client *c, const db_outbox_entry *e, proto_change *ch,
 {
     memset(ch, 0, sizeof *ch);
     model_entity ent;
-    if (model_entity_parse(e->entity, &ent) != 0 || !model_entity_is_part(ent)) {
+    if (model_entity_parse(e->entity, &ent) != 0 || !model_entity_is_pushable(ent)) {
         snprintf(why, whylen, "This tablet cannot send a change of kind \"%s\".", e->entity);
         return -1;
     }
@@ -244,6 +246,11 @@ static int apply_one(sync_client *c, const model_record *rec, int version, int f
                              db_errmsg(c->d));
         return SYNC_OK;
     }
+    if (rec->entity == MODEL_ENT_PLAN)
+        return db_plan_apply(c->d, &rec->u.plan, version) == DB_OK
+                   ? SYNC_OK
+                   : sync_fail(c, SYNC_STORE, "A planned observation could not be saved: %s",
+                               db_errmsg(c->d));
     db_sync_item it = {rec, version};
     int rc = db_sync_apply(c->d, &it, force);
     if (rc == DB_NOTFOUND) {

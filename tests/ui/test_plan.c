@@ -1,0 +1,279 @@
+/*
+ * Planned observations on the tablet, as people use them: Anna signs in
+ * and home lists her plans of this week (one she observes, waiting for
+ * Jonas's agreement, and one in which Fatima observes her, agreed), not a
+ * plan of others nor a cancelled one. She opens hers, reads the terms, and
+ * starts it: the start screen comes filled in from the plan (focus,
+ * observee, room) with the terms on top, and the observation is linked to
+ * the plan, which leaves her list. Jonas signs in, opens the plan about
+ * him, reads the terms and agrees: a plan_agreement waits to be sent and
+ * home says agreed. A plan the office cancels disappears from home after
+ * the next sync round. Choosing another observee drops the link, and an
+ * unplanned observation still starts as before. Screenshots go to the
+ * folder BLIK_SHOT_DIR names, when it is set.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_plan.h"
+#include "th_png.h"
+#include "th_steps.h"
+
+#define ANNA DEMO_ID("23")
+#define JONAS DEMO_ID("24")
+#define FATIMA DEMO_ID("25")
+#define FOCUS DEMO_ID("41")
+#define ROOM DEMO_ID("11")
+#define PLAN(n) "0b11c000-0000-4000-8000-0000000007" n
+/* TH_START_MS is Tuesday 2026-11-24: the week runs from Monday the 23rd. */
+
+static void shot(th *t, const char *name)
+{
+    const char *dir = getenv("BLIK_SHOT_DIR");
+    if (!dir || !*dir)
+        return;
+    th_render(t);
+    int w, h;
+    const uint32_t *px = t->video->pixels(t->video, &w, &h);
+    assert_non_null(px);
+    char path[1400];
+    snprintf(path, sizeof path, "%s/%s-%s-%dx%d.png", dir, name, t->lang, w, h);
+    assert_int_equal(th_png_write(path, px, w, h), 0);
+}
+
+/* A sync engine that has run `rounds` rounds and does nothing else. */
+typedef struct {
+    scr_sync_state st;
+} fake_sync;
+static int fs_enrolled(void *ctx) { return ((fake_sync *)ctx)->st.enrolled; }
+static void fs_now(void *ctx) { (void)ctx; }
+static void fs_status(void *ctx, char *line, size_t cap)
+{
+    (void)ctx;
+    snprintf(line, cap, "%s", "");
+}
+static void fs_state(void *ctx, scr_sync_state *out) { *out = ((fake_sync *)ctx)->st; }
+static int fs_enrol(void *ctx, const scr_enrol_req *req)
+{
+    (void)ctx;
+    (void)req;
+    return -1;
+}
+static scr_enrol_outcome fs_enrol_result(void *ctx, char *detail, size_t cap)
+{
+    (void)ctx;
+    snprintf(detail, cap, "%s", "");
+    return SCR_ENROL_FAILED;
+}
+static int fs_take(void *ctx, db *d, const char *change_id, char *err, size_t cap)
+{
+    (void)ctx;
+    (void)d;
+    (void)change_id;
+    snprintf(err, cap, "%s", "no");
+    return -1;
+}
+
+static void put(th *t, const char *id, const char *observer, const char *observee, const char *from,
+                const char *to, model_plan_status status, int64_t agreed, int version)
+{
+    model_plan p;
+    memset(&p, 0, sizeof p);
+    strcpy(p.id, id);
+    strcpy(p.unit_id, DEMO_UNIT_ID);
+    strcpy(p.focus_id, FOCUS);
+    strcpy(p.observer_id, observer);
+    strcpy(p.observee_id, observee);
+    strcpy(p.room_id, ROOM);
+    strcpy(p.day_from, from);
+    strcpy(p.day_to, to);
+    strcpy(p.terms, "Kun samlingen, højst 20 minutter. Ingen noter om enkelte børn.");
+    p.status = status;
+    p.agreed_at = agreed;
+    p.updated_at = TH_START_MS - 1000;
+    if (db_plan_apply(t->db, &p, version) != DB_OK)
+        fail_msg("%s", db_errmsg(t->db));
+}
+
+static void plans(th *t)
+{
+    put(t, PLAN("01"), ANNA, JONAS, "2026-11-24", "2026-11-24", MODEL_PLAN_PLANNED, 0, 1);
+    put(t, PLAN("02"), FATIMA, ANNA, "2026-11-23", "2026-11-29", MODEL_PLAN_PLANNED,
+        TH_START_MS - 5000, 1);
+    put(t, PLAN("03"), JONAS, FATIMA, "2026-11-24", "2026-11-24", MODEL_PLAN_PLANNED, 0, 1);
+    put(t, PLAN("04"), ANNA, FATIMA, "2026-11-25", "2026-11-25", MODEL_PLAN_CANCELLED, 0, 1);
+    put(t, PLAN("05"), FATIMA, JONAS, "2026-11-26", "2026-11-26", MODEL_PLAN_PLANNED, 0, 1);
+}
+
+static void test_plan_from_home_to_observe(void **state)
+{
+    (void)state;
+    th *t = th_open("plan-flow", 1280, 800, "da");
+    plans(t);
+    th_sign_in(t, "Anna Kristensen");
+    assert_int_equal(scr_current(t->app), SCR_HOME);
+    SEES(t, "Mine planlagte observationer (2)");
+    SEES(t, "I dag  \xC2\xB7  Du observerer Jonas Bækgaard  \xC2\xB7  Venter på accept");
+    SEES(t, "I denne uge  \xC2\xB7  Fatima Hansen observerer dig  \xC2\xB7  Aftalt");
+    assert_false(th_has_text_part(t, "Jonas Bækgaard observerer"));
+    assert_false(th_has_text_part(t, "Du observerer Fatima"));
+    TARGETS_OK(t);
+    shot(t, "plan-home");
+
+    /* The plan Fatima made about Anna: terms to read, nothing to start. */
+    TAP_PREFIX(t, "I denne uge");
+    assert_int_equal(scr_current(t->app), SCR_PLAN);
+    SEES(t, "Kun samlingen, højst 20 minutter");
+    SEES(t, "Observatør: Fatima Hansen");
+    assert_false(th_has_text(t, "Start observationen"));
+    assert_false(th_has_text(t, "Jeg siger ja"));
+    TAP(t, "Tilbage");
+    assert_int_equal(scr_current(t->app), SCR_HOME);
+
+    /* Her own: the terms before the start, then the form filled in. */
+    TAP_PREFIX(t, "I dag");
+    assert_int_equal(scr_current(t->app), SCR_PLAN);
+    SEES(t, "Planlagt observation");
+    SEES(t, "Aftalte rammer");
+    SEES(t, "Kun samlingen, højst 20 minutter");
+    SEES(t, "Fokusperson: Jonas Bækgaard");
+    SEES(t, "Stue eller gruppe: Sommerfuglestuen");
+    SEES(t, "Aftale: Venter på accept");
+    TARGETS_OK(t);
+    shot(t, "plan-terms");
+    TAP(t, "Start observationen");
+    assert_int_equal(scr_current(t->app), SCR_START);
+    SEES(t, "Planlagt: I dag, Jonas Bækgaard");
+    SEES(t, "Kun samlingen, højst 20 minutter");
+    shot(t, "plan-start");
+    /* Focus, observee and room are chosen; the activity and the
+     * confirmation (Jonas has not agreed yet) are left to her. */
+    REVEAL(t, "Samling", t->w / 2, t->h / 2);
+    TAP(t, "Samling");
+    SEES(t, "Bekræft aftalen");
+    REVEAL(t, "Aftalen med den observerede er lavet", t->w / 2, t->h / 2);
+    TAP(t, "Aftalen med den observerede er lavet");
+    TAP(t, "Start observationen");
+    assert_int_equal(scr_current(t->app), SCR_OBSERVE);
+    model_observation o;
+    assert_int_equal(db_obs_get(t->db, scr_observation(t->app), &o), DB_OK);
+    assert_string_equal(o.plan_id, PLAN("01"));
+    assert_string_equal(o.focus_id, FOCUS);
+    assert_string_equal(o.observee_id, JONAS);
+    assert_string_equal(o.room_id, ROOM);
+    th_free(t);
+}
+
+/* Jonas agrees to the plan about him, after signing in. */
+static void test_observee_agrees(void **state)
+{
+    (void)state;
+    th *t = th_open("plan-agree", 1280, 800, "da");
+    plans(t);
+    th_sign_in(t, "Jonas Bækgaard");
+    SEES(t, "Mine planlagte observationer (3)");
+    SEES(t,
+         "torsdag 26.11.  \xC2\xB7  Fatima Hansen observerer dig  \xC2\xB7  Venter på din accept");
+    TAP_PREFIX(t, "torsdag 26.11.");
+    assert_int_equal(scr_current(t->app), SCR_PLAN);
+    SEES(t, "Kun samlingen, højst 20 minutter");
+    SEES(t, "Aftale: Venter på din accept");
+    assert_false(th_has_text(t, "Start observationen"));
+    TAP(t, "Jeg siger ja");
+    SEES(t, "Aftale: Aftalt");
+    SEES(t, "Dit ja er gemt her");
+    assert_false(th_has_text(t, "Jeg siger ja"));
+    db_outbox_entry e[4];
+    int n = 0;
+    assert_int_equal(db_outbox_peek(t->db, 0, 4, e, &n), DB_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(e[0].entity, "plan_agreement");
+    assert_string_equal(e[0].actor_id, JONAS);
+    assert_non_null(strstr(e[0].payload, PLAN("05")));
+    db_outbox_entries_free(e, n);
+    TAP(t, "Tilbage");
+    SEES(t, "torsdag 26.11.  \xC2\xB7  Fatima Hansen observerer dig  \xC2\xB7  Aftalt");
+    th_free(t);
+}
+
+/* The office cancels a plan: after the next round it is gone from home,
+ * and from its own screen if that is open. */
+static void test_cancelled_plan_disappears(void **state)
+{
+    (void)state;
+    fake_sync fs = {.st = {.enrolled = 1, .rounds = 1, .last_ok_ms = TH_START_MS}};
+    scr_sync hooks = {.ctx = &fs,
+                      .enrolled = fs_enrolled,
+                      .now = fs_now,
+                      .status = fs_status,
+                      .state = fs_state,
+                      .enrol = fs_enrol,
+                      .enrol_result = fs_enrol_result,
+                      .take_theirs = fs_take};
+    th_sync = &hooks;
+    th *t = th_open("plan-cancel", 1280, 800, "da");
+    th_sync = NULL;
+    plans(t);
+    th_sign_in(t, "Jonas Bækgaard");
+    SEES(t, "Mine planlagte observationer (3)");
+    SEES(t, "torsdag 26.11.");
+    put(t, PLAN("05"), FATIMA, JONAS, "2026-11-26", "2026-11-26", MODEL_PLAN_CANCELLED, 0, 2);
+    fs.st.rounds++;
+    th_wait(t, 100);
+    th_wait(t, 100);
+    SEES(t, "Mine planlagte observationer (2)");
+    assert_false(th_has_text_part(t, "torsdag 26.11."));
+    /* Open on its screen when it is cancelled: back home. */
+    TAP_PREFIX(t, "I dag");
+    assert_int_equal(scr_current(t->app), SCR_PLAN);
+    put(t, PLAN("03"), JONAS, FATIMA, "2026-11-24", "2026-11-24", MODEL_PLAN_CANCELLED, 0, 2);
+    fs.st.rounds++;
+    th_wait(t, 100);
+    th_wait(t, 100);
+    assert_int_equal(scr_current(t->app), SCR_HOME);
+    SEES(t, "Mine planlagte observationer (1)");
+    th_free(t);
+}
+
+/* Another observee drops the link; unplanned observations start as ever. */
+static void test_other_choice_drops_the_plan(void **state)
+{
+    (void)state;
+    th *t = th_open("plan-drop", 1280, 800, "da");
+    plans(t);
+    th_sign_in(t, "Anna Kristensen");
+    TAP_PREFIX(t, "I dag");
+    TAP(t, "Start observationen");
+    SEES(t, "Planlagt: I dag, Jonas Bækgaard");
+    REVEAL(t, "Ida Mølgaard", t->w / 2, t->h / 2);
+    TAP(t, "Ida Mølgaard");
+    assert_false(th_has_text_part(t, "Planlagt: I dag"));
+    REVEAL(t, "Samling", t->w / 2, t->h / 2);
+    TAP(t, "Samling");
+    REVEAL(t, "Aftalen med den observerede er lavet", t->w / 2, t->h / 2);
+    TAP(t, "Aftalen med den observerede er lavet");
+    TAP(t, "Start observationen");
+    assert_int_equal(scr_current(t->app), SCR_OBSERVE);
+    model_observation o;
+    assert_int_equal(db_obs_get(t->db, scr_observation(t->app), &o), DB_OK);
+    assert_string_equal(o.plan_id, "");
+    assert_string_equal(o.observee_id, DEMO_ID("27"));
+    th_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_plan_from_home_to_observe),
+        cmocka_unit_test(test_observee_agrees),
+        cmocka_unit_test(test_cancelled_plan_disappears),
+        cmocka_unit_test(test_other_choice_drops_the_plan),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
