@@ -282,8 +282,10 @@ void off_prog_href(const off_prog *pr, int i, const char *sign, char *out, size_
 {
     /* Ids are checked UUIDs and dates digits, so only the separators need
      * writing as markup. One unit is named; several are told by the focus
-     * alone, whose observations the list scopes to what the reader sees. */
-    int k = snprintf(out, cap, "/observations?focus=%s", pr->focus.focus.id);
+     * alone, whose observations the list scopes to what the reader sees.
+     * The figures count finished observations only, and so does the list
+     * behind them: a draft in the list would not add up. */
+    int k = snprintf(out, cap, "/observations?focus=%s&amp;status=finished", pr->focus.focus.id);
     if (pr->n_units == 1 && k > 0 && (size_t)k < cap)
         k += snprintf(out + k, cap - (size_t)k, "&amp;unit=%s", pr->units[0]);
     if (k > 0 && (size_t)k < cap)

@@ -292,7 +292,9 @@ static void no_names(const ot_resp *r)
 static void link(char *out, size_t cap, const fx_unit *u, const char *from, const char *to,
                  const char *s)
 {
-    int k = snprintf(out, cap, "href=\"/observations?focus=%s&amp;unit=%s&amp;from=%s&amp;to=%s",
+    int k = snprintf(out, cap,
+                     "href=\"/observations?focus=%s&amp;status=finished&amp;unit=%s&amp;from=%s"
+                     "&amp;to=%s",
                      u->focus, u->unit, from, to);
     if (s)
         snprintf(out + k, cap - (size_t)k, "&amp;sign=%s", s);
@@ -362,6 +364,18 @@ static void test_progression_by_month(void **state)
     cell(&r, href, "3</a><span class=\"rests\">2 med feedback, 1 med refleksion</span>");
     month_link(href, sizeof href, 0, NULL);
     cell(&r, href, "4</a><span class=\"rests\">0 med feedback, 0 med refleksion</span>");
+    /* Followed, that cell lists its four observations, not the draft. */
+    {
+        char drill[700];
+        snprintf(drill, sizeof drill, "%s", href + strlen("href=\""));
+        for (char *a = strstr(drill, "&amp;"); a; a = strstr(a + 1, "&amp;"))
+            memmove(a + 1, a + 5, strlen(a + 5) + 1);
+        ot_resp d;
+        get(&LEAD_A, drill, &d);
+        assert_int_equal(d.status, 200);
+        has(&d, "4 observationer");
+        ot_free(&d);
+    }
     /* Every chart with its title, description and table; the thresholds. */
     has(&r, "<title id=\"chart-signs-t\">Andel pr. tegn</title>");
     has(&r, "<desc id=\"chart-signs-d\">");

@@ -182,7 +182,7 @@ test('a leader opens the progression, drills into the red cell and opens an obse
   assert.match(await red.locator('xpath=..').innerText(), /3 vurderinger/);
   const href = await red.getAttribute('href');
   const { from, to } = monthRange(1);
-  assert.equal(href, `/observations?focus=${U.focus}&unit=${U.unit}&from=${from}&to=${to}&sign=${U.signs[0]}`);
+  assert.equal(href, `/observations?focus=${U.focus}&status=finished&unit=${U.unit}&from=${from}&to=${to}&sign=${U.signs[0]}`);
   // No name of an observed person on the page.
   const text = await page.locator('main').innerText();
   assert.doesNotMatch(text, /Pelle Pædagog/);
