@@ -80,7 +80,11 @@ if(TARGET blik-server)
   list(APPEND CPACK_COMPONENTS_ALL server)
   set(CPACK_DEBIAN_SERVER_PACKAGE_NAME blik-server)
   set(CPACK_DEBIAN_SERVER_PACKAGE_SECTION net)
-  set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS "blik-common (= ${blik_deb_version}), adduser")
+  # "admin backup" and "admin restore" run PostgreSQL's pg_dump and
+  # pg_restore, which a server whose database is elsewhere has no other
+  # reason to have.
+  set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS
+      "blik-common (= ${blik_deb_version}), adduser, postgresql-client")
   set(CPACK_DEBIAN_SERVER_PACKAGE_RECOMMENDS "postgresql")
   set(CPACK_DEBIAN_SERVER_PACKAGE_CONTROL_EXTRA
       "${BLIK_DEB_DIR}/blik-server/postinst;${BLIK_DEB_DIR}/blik-server/prerm;${BLIK_DEB_DIR}/blik-server/postrm;${BLIK_DEB_DIR}/blik-server/conffiles")

@@ -53,6 +53,7 @@ for lib in 'libpq5' 'libmicrohttpd12' 'libgnutls30' 'libsodium23' 'libjansson4' 
 done
 has_dep "$server" Depends "blik-common \(= $version\)"
 has_dep "$server" Depends adduser
+has_dep "$server" Depends postgresql-client
 has_dep "$server" Recommends postgresql
 for dep in "blik \(= $version\)" cage xwayland libpam-systemd adduser; do
   has_dep "$kiosk" Depends "$dep"
