@@ -143,6 +143,9 @@ kunit=$work/kiosk-root
 dpkg-deb -x "$kiosk" "$kunit"
 grep -qx 'ExecStart=/usr/bin/cage -- /usr/bin/blik --fullscreen --data /var/lib/blik-kiosk' \
   "$kunit/lib/systemd/system/blik-kiosk.service" || fail "the kiosk does not run blik in cage"
+for want in NoNewPrivileges=yes ProtectSystem=full; do
+  grep -qx "$want" "$kunit/lib/systemd/system/blik-kiosk.service" || fail "the kiosk lacks $want"
+done
 
 # ---- the example configuration ----
 example=$work/root/etc/blik/blik-server.conf.example
