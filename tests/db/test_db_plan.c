@@ -19,6 +19,7 @@
 #include "db_sync.h"
 #include "dbfix.h"
 #include "model_json.h"
+#include "tsupport.h"
 
 #define PLAN(n) "0b11c000-0000-4000-8000-0000000007" n
 #define FOCUS2 "0b11c000-0000-4000-8000-000000000042"
@@ -26,6 +27,57 @@
 /* FIX_T0 is Thursday 2026-11-19: its week runs from Monday the 16th. */
 #define MON "2026-11-16"
 #define SUN "2026-11-22"
+
+/* The demo store, loaded once (its PINs take a while to hash): each test
+ * starts from a copy of its file. */
+static dbfix tmpl;
+
+static int group_setup(void **state)
+{
+    (void)state;
+    if (dbfix_open(&tmpl, "plan-template", 1) != 0)
+        return -1;
+    db_close(tmpl.d); /* checkpoints the log: the file is the whole store */
+    tmpl.d = NULL;
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    dbfix_close(&tmpl);
+    return 0;
+}
+
+/* Like dbfix_open with the demo, from a copy of the template's file. */
+static int open_copy(dbfix *f, const char *name)
+{
+    memset(f, 0, sizeof *f);
+    if (tsupport_tmpdir(name, f->dir, sizeof f->dir) != 0)
+        return -1;
+    tsupport_path(f->path, sizeof f->path, f->dir, "blik.db");
+    FILE *in = fopen(tmpl.path, "rb");
+    if (!in)
+        return -1;
+    static char buf[1 << 16];
+    size_t n, len = 0;
+    char *all = NULL;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0) {
+        char *grown = realloc(all, len + n);
+        if (!grown)
+            break;
+        all = grown;
+        memcpy(all + len, buf, n);
+        len += n;
+    }
+    fclose(in);
+    int rc = all ? tsupport_write_file(f->path, all, len) : -1;
+    free(all);
+    if (rc != 0)
+        return -1;
+    f->sys = plat_fake_new(FIX_T0, 7);
+    return db_open(f->path, f->sys, &f->d) == DB_OK ? 0 : -1;
+}
 
 static void make(model_plan *p, const char *id, const char *observer, const char *observee,
                  const char *from, const char *to)
@@ -69,7 +121,7 @@ static void test_newest_version_wins(void **state)
 {
     (void)state;
     dbfix f;
-    assert_int_equal(dbfix_open(&f, "plan-version", 1), 0);
+    assert_int_equal(open_copy(&f, "plan-version"), 0);
     model_plan p;
     make(&p, PLAN("01"), FIX_PEER_A, FIX_PEER_B, "2026-11-19", "2026-11-19");
     assert_int_equal(db_plan_apply(f.d, &p, 2), DB_OK);
@@ -107,7 +159,7 @@ static void test_my_week(void **state)
 {
     (void)state;
     dbfix f;
-    assert_int_equal(dbfix_open(&f, "plan-week", 1), 0);
+    assert_int_equal(open_copy(&f, "plan-week"), 0);
     model_plan p;
     /* A observes B today; C observes A in the week; A observes the team on
      * Friday; B observes C (not A's); A's plans last week and next week;
@@ -174,7 +226,7 @@ static void test_agreement_is_the_observees_once(void **state)
 {
     (void)state;
     dbfix f;
-    assert_int_equal(dbfix_open(&f, "plan-agree", 1), 0);
+    assert_int_equal(open_copy(&f, "plan-agree"), 0);
     model_plan p;
     make(&p, PLAN("01"), FIX_PEER_A, FIX_PEER_B, "2026-11-19", "2026-11-19");
     assert_int_equal(db_plan_apply(f.d, &p, 1), DB_OK);
@@ -233,7 +285,7 @@ static void test_observation_names_a_fitting_plan(void **state)
 {
     (void)state;
     dbfix f;
-    assert_int_equal(dbfix_open(&f, "plan-start", 1), 0);
+    assert_int_equal(open_copy(&f, "plan-start"), 0);
     model_plan p;
     make(&p, PLAN("01"), FIX_PEER_A, FIX_PEER_B, "2026-11-19", "2026-11-19");
     assert_int_equal(db_plan_apply(f.d, &p, 1), DB_OK);
@@ -298,7 +350,7 @@ static void test_pulled_observation_keeps_its_plan(void **state)
 {
     (void)state;
     dbfix f;
-    assert_int_equal(dbfix_open(&f, "plan-pull", 1), 0);
+    assert_int_equal(open_copy(&f, "plan-pull"), 0);
     model_record *r = calloc(1, sizeof *r);
     assert_non_null(r);
     r->entity = MODEL_ENT_OBSERVATION;
@@ -333,7 +385,7 @@ static void test_deleted_person_takes_their_plans(void **state)
 {
     (void)state;
     dbfix f;
-    assert_int_equal(dbfix_open(&f, "plan-person", 1), 0);
+    assert_int_equal(open_copy(&f, "plan-person"), 0);
     model_plan p;
     make(&p, PLAN("01"), FIX_PEER_A, FIX_PEER_B, "2026-11-19", "2026-11-19");
     assert_int_equal(db_plan_apply(f.d, &p, 1), DB_OK);
@@ -389,5 +441,5 @@ int main(void)
         cmocka_unit_test(test_deleted_person_takes_their_plans),
         cmocka_unit_test(test_upgrade_from_8),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
