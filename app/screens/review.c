@@ -106,7 +106,8 @@ static const char *record_words(scr_app *a, const char *entity, const char *obs_
                                            {"note", N_("Note")},
                                            {"rating", N_("Rating")},
                                            {"feedback", N_("Feedback")},
-                                           {"reflection", N_("Reflection")}};
+                                           {"reflection", N_("Reflection")},
+                                           {"plan_agreement", N_("Agreement to a plan")}};
     const char *what = entity;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(names[i][0], entity))

@@ -241,6 +241,48 @@ static void test_cancelled_plan_disappears(void **state)
     th_free(t);
 }
 
+/* An agreement the server refused (the plan was cancelled meanwhile) is
+ * named in words on the review screen of a leader who gave it. */
+static void test_refused_agreement_in_words(void **state)
+{
+    (void)state;
+    fake_sync fs = {.st = {.enrolled = 1, .rounds = 1, .last_ok_ms = TH_START_MS}};
+    scr_sync hooks = {.ctx = &fs,
+                      .enrolled = fs_enrolled,
+                      .now = fs_now,
+                      .status = fs_status,
+                      .state = fs_state,
+                      .enrol = fs_enrol,
+                      .enrol_result = fs_enrol_result,
+                      .take_theirs = fs_take};
+    th_sync = &hooks;
+    th *t = th_open("plan-refused", 1280, 800, "da");
+    th_sync = NULL;
+    put(t, PLAN("06"), FATIMA, DEMO_ID("21"), "2026-11-24", "2026-11-24", MODEL_PLAN_PLANNED, 0, 1);
+    th_sign_in(t, "Mette Østergaard");
+    TAP_PREFIX(t, "I dag");
+    TAP(t, "Jeg siger ja");
+    db_outbox_entry e[2];
+    int n = 0;
+    assert_int_equal(db_outbox_peek(t->db, 0, 2, e, &n), DB_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(db_sync_ack(t->db, e[0].change_id, DB_SYNC_ACK_REJECTED, 0, "forbidden",
+                                 "Planen er aflyst"),
+                     DB_OK);
+    db_outbox_entries_free(e, n);
+    fs.st.rounds++;
+    th_wait(t, 100);
+    TAP(t, "Tilbage");
+    char snap[8192];
+    th_snapshot(t, snap, sizeof snap);
+    if (th_tap_prefix(t, "1 ") != 0)
+        fail_msg("no chip to review:\n%s", snap);
+    assert_int_equal(scr_current(t->app), SCR_REVIEW);
+    SEES(t, "Accept af en planlagt observation");
+    SEES(t, "Planen er aflyst");
+    th_free(t);
+}
+
 /* Another observee drops the link; unplanned observations start as ever. */
 static void test_other_choice_drops_the_plan(void **state)
 {
@@ -274,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_observee_agrees),
         cmocka_unit_test(test_cancelled_plan_disappears),
         cmocka_unit_test(test_other_choice_drops_the_plan),
+        cmocka_unit_test(test_refused_agreement_in_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
