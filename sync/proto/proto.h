@@ -32,7 +32,7 @@
 
 #define PROTO_BODY_MAX (1024 * 1024)         /* a request body on the wire */
 #define PROTO_INFLATED_MAX (4 * 1024 * 1024) /* a request body after gunzip */
-#define PROTO_PUSH_MAX 200                   /* changes in one push */
+#define PROTO_PUSH_MAX 1000                  /* changes in one push */
 #define PROTO_PULL_MAX 500                   /* records in one pull reply */
 /* A tablet's name: 1 to 80 characters (not bytes), so a UTF-8 name such as
  * "Stue 3 – blå" takes at most four bytes a character. */

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "srv_int.h"
 
 static fx_world W;
 static fx_unit U;
@@ -404,6 +405,148 @@ static void test_note_edit_and_delete_are_versions(void **state)
     proto_pull_reply_clear(&p);
 }
 
+/* An event made for a numbered observation (counter taps, 20 s apart). */
+static void make_event(const char *obs_id, int k, model_record *r)
+{
+    memset(r, 0, sizeof *r);
+    r->entity = MODEL_ENT_EVENT;
+    assert_int_equal(model_id_new(plat_sys_os(), r->u.event.id), 0);
+    snprintf(r->u.event.observation_id, sizeof r->u.event.observation_id, "%s", obs_id);
+    r->u.event.kind = MODEL_EV_COUNT;
+    snprintf(r->u.event.key, sizeof r->u.event.key, "open_q");
+    r->u.event.at = 1790000000000 + k * 20000;
+}
+
+/* How many statements a push of n changes (observations with events) sends
+ * to the database, counted from libpq's trace of the connection: every
+ * simple query and every parsed statement. The device is D of unit U. */
+static int statements_for_push(int n, int events_per_obs)
+{
+    PGconn *pg = PQconnectdb(W.conninfo);
+    assert_int_equal(PQstatus(pg), CONNECTION_OK);
+    proto_change *ch = calloc((size_t)n, sizeof *ch);
+    assert_non_null(ch);
+    model_record obs, ev;
+    for (int i = 0; i < n; i++) {
+        if (i % (events_per_obs + 1) == 0) {
+            fx_obs(&U, U.peer1, U.peer2, &obs);
+            fx_change(&ch[i], U.peer1, 0, &obs);
+        } else {
+            make_event(obs.u.obs.id, i, &ev);
+            fx_change(&ch[i], U.peer1, 0, &ev);
+        }
+    }
+    char *body = fx_push_body(ch, n);
+    srv_device dev;
+    snprintf(dev.device_id, sizeof dev.device_id, "%s", D.id);
+    snprintf(dev.unit_id, sizeof dev.unit_id, "%s", U.unit);
+    char *trace = NULL, *reply = NULL, msg[400];
+    size_t tlen = 0;
+    FILE *tf = open_memstream(&trace, &tlen);
+    assert_non_null(tf);
+    PQtrace(pg, tf);
+    PQsetTraceFlags(pg, PQTRACE_SUPPRESS_TIMESTAMPS);
+    proto_code rc = srv_push(pg, &dev, body, strlen(body), &reply, msg, sizeof msg);
+    PQuntrace(pg);
+    fclose(tf);
+    assert_int_equal(rc, PROTO_OK);
+    proto_push_reply rep;
+    assert_int_equal(proto_push_reply_decode(reply, strlen(reply), &rep, NULL), 0);
+    assert_int_equal(rep.n, n);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(rep.results[i].status, PROTO_ST_STORED);
+    proto_push_reply_clear(&rep);
+    int count = 0;
+    for (char *l = trace; l && (l = strstr(l, "F\t")); l += 2)
+        if (!strncmp(l + 2 + strspn(l + 2, "0123456789"), "\tQuery\t", 7) ||
+            !strncmp(l + 2 + strspn(l + 2, "0123456789"), "\tParse\t", 7))
+            count++;
+    free(trace);
+    free(reply);
+    free(body);
+    free(ch);
+    PQfinish(pg);
+    return count;
+}
+
+/* A push costs the same statements whatever its size: the lookups, writes
+ * and the facts' refresh are one statement each for the whole batch. */
+static void test_push_statements_do_not_grow_with_its_size(void **state)
+{
+    (void)state;
+    int small = statements_for_push(6, 5);
+    int large = statements_for_push(PROTO_PUSH_MAX, 39);
+    assert_true(small > 0);
+    assert_int_equal(large, small);
+    assert_true(large <= 32);
+}
+
+/* Changes of one push see the ones before them, as if sent one at a time:
+ * an observation and its newer revision are versions 1 and 2, its events
+ * find it, an event sent twice with other content is a conflict, and a
+ * note before its observation is not taken. */
+static void test_changes_in_one_push_see_each_other(void **state)
+{
+    (void)state;
+    model_record obs, obs2, ev, ev2, late, note;
+    fx_obs(&U, U.peer1, U.peer2, &obs);
+    obs2 = obs;
+    obs2.u.obs.revision = 2;
+    snprintf(obs2.u.obs.activity, sizeof obs2.u.obs.activity, "Outdoor play");
+    make_event(obs.u.obs.id, 1, &ev);
+    ev2 = ev;
+    ev2.u.event.at += 1000;
+    fx_obs(&U, U.peer1, U.peer2, &late);
+    fx_note(late.u.obs.id, "Before its observation.", &note);
+    proto_change ch[6];
+    fx_change(&ch[0], U.peer1, 0, &obs);
+    fx_change(&ch[1], U.peer1, 0, &ev);
+    fx_change(&ch[2], U.peer1, 0, &obs2);
+    fx_change(&ch[3], U.peer1, 0, &ev2);
+    fx_change(&ch[4], U.peer1, 0, &note);
+    fx_change(&ch[5], U.peer1, 0, &late);
+    proto_push_reply rep;
+    fx_push(&W, &D, ch, 6, &rep);
+    assert_int_equal(rep.results[0].status, PROTO_ST_STORED);
+    assert_int_equal(rep.results[0].version, 1);
+    assert_int_equal(rep.results[1].status, PROTO_ST_STORED);
+    assert_int_equal(rep.results[2].status, PROTO_ST_STORED);
+    assert_int_equal(rep.results[2].version, 2);
+    assert_int_equal(rep.results[3].status, PROTO_ST_CONFLICT);
+    assert_int_equal(rep.results[3].version, 1);
+    assert_int_equal(rep.results[4].status, PROTO_ST_REJECTED);
+    assert_int_equal(rep.results[4].code, PROTO_E_NOT_FOUND);
+    assert_int_equal(rep.results[5].status, PROTO_ST_STORED);
+    proto_push_reply_clear(&rep);
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM items WHERE key = '%s' AND version = 2"
+             " AND data LIKE '%%Outdoor play%%'",
+             obs.u.obs.id);
+    assert_int_equal(fx_count(&W, sql), 1);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM conflicts WHERE key = '%s'", ev.u.event.id);
+    assert_int_equal(fx_count(&W, sql), 1);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM changes WHERE key IN ('%s', '%s', '%s')",
+             obs.u.obs.id, ev.u.event.id, note.u.note.id);
+    assert_int_equal(fx_count(&W, sql), 4);
+    /* The office's figures follow the last version. */
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM fact_obs WHERE observation_id = '%s' AND revision = 2"
+             " AND n_events = 1 AND n_conflicts = 1",
+             obs.u.obs.id);
+    assert_int_equal(fx_count(&W, sql), 1);
+    /* The same push again: every change it stored or kept is a duplicate
+     * and nothing is doubled; the note refused the first time now finds
+     * its observation. */
+    fx_push(&W, &D, ch, 6, &rep);
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(rep.results[i].status, i == 4 ? PROTO_ST_STORED : PROTO_ST_DUPLICATE);
+    assert_int_equal(rep.results[2].version, 2);
+    proto_push_reply_clear(&rep);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM conflicts WHERE key = '%s'", ev.u.event.id);
+    assert_int_equal(fx_count(&W, sql), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,6 +561,8 @@ int main(void)
         cmocka_unit_test(test_pull_pages_without_skipping),
         cmocka_unit_test(test_gzip_both_ways),
         cmocka_unit_test(test_unknown_endpoint_and_missing_credentials),
+        cmocka_unit_test(test_push_statements_do_not_grow_with_its_size),
+        cmocka_unit_test(test_changes_in_one_push_see_each_other),
     };
     return cmocka_run_group_tests_name("srv_sync", tests, up, down);
 }

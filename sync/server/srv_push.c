@@ -1,0 +1,1042 @@
+/*
+ * Push, set-based: a push costs the same few statements whatever its size.
+ * Under the unit's feed lock the server looks up, for the whole batch at
+ * once, the change ids already received, the records the changes touch, the
+ * people, observations, rooms and focus versions they name; it then decides
+ * every change in order in memory (so a change sees the ones before it in
+ * the same push, exactly as if they had been applied one at a time), and
+ * writes what was decided with one COPY or one statement per table. The
+ * whole push is one transaction: all its results hold, or none.
+ *
+ * Measured (README, "Benchmarks"): arrays with unnest, a temporary table
+ * filled by COPY and libpq's pipeline mode were compared on the same rows;
+ * COPY straight into the tables is the fastest for the rows a push adds
+ * (items, changes), so new rows go that way; the few rows a push changes
+ * (a newer version of a record) go through one UPDATE over unnest.
+ */
+#include "srv_facts.h"
+#include "srv_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- a growable text buffer ---- */
+
+typedef struct {
+    char *s;
+    size_t n, cap;
+    int oom;
+} sbuf;
+
+static void sb_put(sbuf *b, const char *p, size_t len)
+{
+    if (b->oom)
+        return;
+    if (b->n + len + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + len + 1)
+            cap *= 2;
+        char *s = realloc(b->s, cap);
+        if (!s) {
+            b->oom = 1;
+            return;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->n, p, len);
+    b->n += len;
+    b->s[b->n] = 0;
+}
+
+static void sb_str(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
+
+static void sb_int(sbuf *b, long long v)
+{
+    char t[24];
+    sb_put(b, t, (size_t)snprintf(t, sizeof t, "%lld", v));
+}
+
+/* One field of COPY's text format: a backslash, tab, newline or carriage
+ * return is escaped (record texts are JSON, whose strings hold none of the
+ * last three raw, but nothing here relies on that). */
+static void sb_copy_field(sbuf *b, const char *s)
+{
+    const char *run = s;
+    for (; *s; s++) {
+        const char *esc = *s == '\\'   ? "\\\\"
+                          : *s == '\t' ? "\\t"
+                          : *s == '\n' ? "\\n"
+                          : *s == '\r' ? "\\r"
+                                       : NULL;
+        if (!esc)
+            continue;
+        sb_put(b, run, (size_t)(s - run));
+        sb_str(b, esc);
+        run = s + 1;
+    }
+    sb_put(b, run, (size_t)(s - run));
+}
+
+/* One element of a PostgreSQL array literal, quoted and escaped. */
+static void sb_array_elem(sbuf *b, const char *s)
+{
+    sb_put(b, b->n && b->s[b->n - 1] != '{' ? ",\"" : "\"", b->n && b->s[b->n - 1] != '{' ? 2 : 1);
+    const char *run = s;
+    for (; *s; s++) {
+        if (*s != '"' && *s != '\\')
+            continue;
+        sb_put(b, run, (size_t)(s - run));
+        sb_put(b, "\\", 1);
+        run = s;
+    }
+    sb_put(b, run, (size_t)(s - run));
+    sb_put(b, "\"", 1);
+}
+
+/* ---- a small map from text to an index, for one push ---- */
+
+typedef struct {
+    const char **key; /* borrowed */
+    int *val;
+    size_t cap; /* a power of two, at least twice the most keys */
+} smap;
+
+static int smap_init(smap *m, int most)
+{
+    m->cap = 16;
+    while (m->cap < (size_t)most * 2)
+        m->cap *= 2;
+    m->key = calloc(m->cap, sizeof *m->key);
+    m->val = calloc(m->cap, sizeof *m->val);
+    return m->key && m->val ? 0 : -1;
+}
+
+static void smap_free(smap *m)
+{
+    free(m->key);
+    free(m->val);
+}
+
+static size_t smap_slot(const smap *m, const char *k)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)k; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    size_t i = (size_t)h & (m->cap - 1);
+    while (m->key[i] && strcmp(m->key[i], k) != 0)
+        i = (i + 1) & (m->cap - 1);
+    return i;
+}
+
+/* The index stored for k, or -1. */
+static int smap_get(const smap *m, const char *k)
+{
+    size_t i = smap_slot(m, k);
+    return m->key[i] ? m->val[i] : -1;
+}
+
+/* Stores v for k (which must outlive the map) unless k is there already. */
+static void smap_put(smap *m, const char *k, int v)
+{
+    size_t i = smap_slot(m, k);
+    if (!m->key[i]) {
+        m->key[i] = k;
+        m->val[i] = v;
+    }
+}
+
+/* ---- one push ---- */
+
+/* A record as this push leaves it: what the database had, then each change
+ * of this push applied to it in order. */
+typedef struct {
+    int exists;         /* in items (before or by this push) */
+    int in_db;          /* in items before this push */
+    int dirty;          /* changed by this push: written at the end */
+    char *unit_id;      /* owned */
+    char *device_id;    /* owned */
+    const char *data;   /* the text now: db_data, or a change's data */
+    char *db_data;      /* owned: the text before this push */
+    const char *author; /* the actor of the last change applied */
+    const char *obs_id; /* the record's observation, or "" */
+    int version;
+    int64_t seq;
+    int first; /* the change that named it first */
+} rec_state;
+
+/* A change with what the server makes of it. */
+typedef struct {
+    const proto_change *c;
+    const char *ent, *obs_id;
+    char key[MODEL_RECORD_KEY_MAX];
+    char reckey[MODEL_RECORD_KEY_MAX + 24]; /* "<entity>/<key>": one name per record */
+    char hash[65];
+    char *data; /* the record's compact JSON text, owned */
+    int rec;    /* its record's state */
+    int kept;   /* stored or kept as a conflict: a row in changes */
+    int conflict;
+} pchange;
+
+/* What the lookups found, per observation named by the push. */
+typedef struct {
+    const char *id;
+    int on_server; /* in observations (before or by this push) */
+    int deleted;   /* deleted on the server (a deletion is in the feed) */
+    char unit_id[MODEL_UUID_LEN + 1], observer[MODEL_UUID_LEN + 1], observee[MODEL_UUID_LEN + 1];
+    int added; /* made by this push */
+} obs_state;
+
+typedef struct {
+    char unit_id[MODEL_UUID_LEN + 1];
+    int active;
+} person_state;
+
+typedef struct {
+    const srv_device *dev;
+    const proto_push *p;
+    int n;
+    pchange *ch;
+    rec_state *rs;
+    int n_rs;
+    smap rmap; /* reckey -> rs */
+    obs_state *os;
+    int n_os;
+    smap omap; /* observation id -> os */
+    char (*pid)[MODEL_UUID_LEN + 1];
+    person_state *ps;
+    int n_ps;
+    smap pmap;           /* person id -> ps */
+    smap rooms, focuses; /* this unit's rooms and "focus/version" named by the push */
+    char (*room_ids)[MODEL_UUID_LEN + 1];
+    char (*focus_ids)[MODEL_UUID_LEN + 1];
+    char (*focus_keys)[MODEL_UUID_LEN + 16];
+    int n_rooms, n_focuses;
+} push_ctx;
+
+static void ctx_free(push_ctx *x)
+{
+    for (int i = 0; x->ch && i < x->n; i++)
+        free(x->ch[i].data);
+    for (int i = 0; x->rs && i < x->n_rs; i++) {
+        free(x->rs[i].unit_id);
+        free(x->rs[i].device_id);
+        free(x->rs[i].db_data);
+    }
+    free(x->ch);
+    free(x->rs);
+    free(x->os);
+    free(x->pid);
+    free(x->ps);
+    free(x->room_ids);
+    free(x->focus_ids);
+    free(x->focus_keys);
+    smap_free(&x->rmap);
+    smap_free(&x->omap);
+    smap_free(&x->pmap);
+    smap_free(&x->rooms);
+    smap_free(&x->focuses);
+    memset(x, 0, sizeof *x);
+}
+
+/* Lists the rooms and focus versions the push's observations name, for
+ * the lookup (which then reuses the lists for what it found). */
+static void name_places(push_ctx *x)
+{
+    x->n_rooms = x->n_focuses = 0;
+    for (int i = 0; i < x->n; i++)
+        if (x->ch[i].c->rec.entity == MODEL_ENT_OBSERVATION) {
+            const model_observation *o = &x->ch[i].c->rec.u.obs;
+            if (o->room_id[0])
+                snprintf(x->room_ids[x->n_rooms++], sizeof x->room_ids[0], "%s", o->room_id);
+            snprintf(x->focus_ids[x->n_focuses], sizeof x->focus_ids[0], "%s", o->focus_id);
+            snprintf(x->focus_keys[x->n_focuses++], sizeof x->focus_keys[0], "%s/%d", o->focus_id,
+                     o->focus_version);
+        }
+}
+
+/* Encodes every change once (its record's text, the hash of its canonical
+ * form, its key) and names the records, observations and people the push
+ * touches, before the transaction begins. 0, or -1 when out of memory. */
+static int ctx_init(push_ctx *x, const srv_device *dev, const proto_push *p)
+{
+    memset(x, 0, sizeof *x);
+    x->dev = dev;
+    x->p = p;
+    x->n = p->n;
+    size_t n = (size_t)(p->n ? p->n : 1);
+    x->ch = calloc(n, sizeof *x->ch);
+    x->rs = calloc(n, sizeof *x->rs);
+    x->os = calloc(2 * n, sizeof *x->os);
+    x->pid = calloc(2 * n, sizeof *x->pid);
+    x->ps = calloc(2 * n, sizeof *x->ps);
+    x->room_ids = calloc(n, sizeof *x->room_ids);
+    x->focus_ids = calloc(n, sizeof *x->focus_ids);
+    x->focus_keys = calloc(n, sizeof *x->focus_keys);
+    if (!x->ch || !x->rs || !x->os || !x->pid || !x->ps || !x->room_ids || !x->focus_ids ||
+        !x->focus_keys || smap_init(&x->rmap, (int)n) || smap_init(&x->omap, (int)n) ||
+        smap_init(&x->pmap, 2 * (int)n) || smap_init(&x->rooms, (int)n) ||
+        smap_init(&x->focuses, (int)n))
+        return -1;
+    for (int i = 0; i < p->n; i++) {
+        pchange *c = &x->ch[i];
+        c->c = &p->changes[i];
+        c->ent = model_entity_name(c->c->rec.entity);
+        c->obs_id = model_record_observation(&c->c->rec);
+        model_record_key(&c->c->rec, c->key);
+        snprintf(c->reckey, sizeof c->reckey, "%s/%s", c->ent, c->key);
+        char *canon = proto_change_canonical(c->c);
+        json_t *dj = model_record_to_json(&c->c->rec, NULL);
+        c->data = dj ? json_dumps(dj, JSON_COMPACT) : NULL;
+        json_decref(dj);
+        if (!canon || !c->data) {
+            free(canon);
+            return -1;
+        }
+        srv_sha256_hex(canon, strlen(canon), c->hash);
+        free(canon);
+        c->rec = smap_get(&x->rmap, c->reckey);
+        if (c->rec < 0) {
+            c->rec = x->n_rs++;
+            x->rs[c->rec].first = i;
+            smap_put(&x->rmap, c->reckey, c->rec);
+        }
+        if (c->obs_id[0] && smap_get(&x->omap, c->obs_id) < 0) {
+            x->os[x->n_os].id = c->obs_id;
+            smap_put(&x->omap, c->obs_id, x->n_os++);
+        }
+        const char *who[2] = {c->c->actor_id, c->c->rec.entity == MODEL_ENT_OBSERVATION
+                                                  ? c->c->rec.u.obs.observee_id
+                                                  : ""};
+        for (int k = 0; k < 2; k++)
+            if (who[k][0] && smap_get(&x->pmap, who[k]) < 0) {
+                snprintf(x->pid[x->n_ps], sizeof x->pid[x->n_ps], "%s", who[k]);
+                smap_put(&x->pmap, x->pid[x->n_ps], x->n_ps);
+                x->n_ps++;
+            }
+    }
+    name_places(x);
+    return 0;
+}
+
+/* An array literal of the n texts at base + i * stride (malloc'd, NULL if
+ * out of memory). */
+static char *array_of(const void *base, size_t stride, int n, int indirect)
+{
+    sbuf b = {0};
+    sb_put(&b, "{", 1);
+    for (int i = 0; i < n; i++) {
+        const char *at = (const char *)base + (size_t)i * stride;
+        sb_array_elem(&b, indirect ? *(const char *const *)at : at);
+    }
+    sb_put(&b, "}", 1);
+    if (b.oom) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
+
+#define OOM(x)                                                                                     \
+    do {                                                                                           \
+        snprintf(err, errlen, "out of memory");                                                    \
+        x;                                                                                         \
+    } while (0)
+
+/*
+ * The lookups, a fixed four statements for the whole push: the change ids
+ * already received and the records the changes name; the people; the
+ * observations (and whether each was deleted on the server); the unit's
+ * rooms and focus versions the observations name. 0, or -1 with err.
+ */
+static int lookup(PGconn *pg, push_ctx *x, char *err, size_t errlen)
+{
+    int rc = -1;
+    PGresult *r = NULL;
+    const char **cid = malloc((size_t)(x->n ? x->n : 1) * sizeof *cid);
+    const char **ent = malloc((size_t)(x->n_rs ? x->n_rs : 1) * sizeof *ent);
+    const char **key = malloc((size_t)(x->n_rs ? x->n_rs : 1) * sizeof *key);
+    const char **oid = malloc((size_t)(x->n_os ? x->n_os : 1) * sizeof *oid);
+    char *a1 = NULL, *a2 = NULL, *a3 = NULL, *a4 = NULL;
+    if (!cid || !ent || !key || !oid)
+        OOM(goto done);
+    for (int i = 0; i < x->n; i++)
+        cid[i] = x->ch[i].c->change_id;
+    for (int i = 0; i < x->n_rs; i++) {
+        const pchange *c = &x->ch[x->rs[i].first];
+        ent[i] = c->ent;
+        key[i] = c->key;
+    }
+    for (int i = 0; i < x->n_os; i++)
+        oid[i] = x->os[i].id;
+
+    /* 1: change ids received before, with their hash and version. */
+    if (!(a1 = array_of(cid, sizeof *cid, x->n, 1)))
+        OOM(goto done);
+    const char *p1[] = {a1};
+    if (!(r = srv_q(pg,
+                    "SELECT x.i, c.body_sha256, c.version FROM unnest($1::text[]) WITH ORDINALITY"
+                    " AS x(id, i) JOIN changes c ON c.change_id = x.id",
+                    1, p1, err, errlen)))
+        goto done;
+    for (int k = 0; k < PQntuples(r); k++) {
+        int i = atoi(PQgetvalue(r, k, 0)) - 1;
+        if (i < 0 || i >= x->n)
+            continue;
+        pchange *c = &x->ch[i];
+        /* A change received before is answered from that row alone. */
+        c->kept = !strcmp(PQgetvalue(r, k, 1), c->hash) ? 1 + atoi(PQgetvalue(r, k, 2)) : -1;
+    }
+    PQclear(r);
+    free(a1);
+    a1 = NULL;
+
+    /* 2: the records as the database has them. */
+    if (!(a1 = array_of(ent, sizeof *ent, x->n_rs, 1)) ||
+        !(a2 = array_of(key, sizeof *key, x->n_rs, 1)))
+        OOM(goto done);
+    const char *p2[] = {a1, a2};
+    if (!(r = srv_q(pg,
+                    "SELECT x.i, t.unit_id, t.version, t.device_id, t.data"
+                    " FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(entity, key, i)"
+                    " JOIN items t ON t.entity = x.entity AND t.key = x.key",
+                    2, p2, err, errlen)))
+        goto done;
+    for (int k = 0; k < PQntuples(r); k++) {
+        int i = atoi(PQgetvalue(r, k, 0)) - 1;
+        if (i < 0 || i >= x->n_rs)
+            continue;
+        rec_state *s = &x->rs[i];
+        s->exists = s->in_db = 1;
+        s->version = atoi(PQgetvalue(r, k, 2));
+        s->unit_id = strdup(PQgetvalue(r, k, 1));
+        s->device_id = strdup(PQgetvalue(r, k, 3));
+        s->db_data = strdup(PQgetvalue(r, k, 4));
+        s->data = s->db_data;
+        if (!s->unit_id || !s->device_id || !s->db_data)
+            OOM(goto done);
+    }
+    PQclear(r);
+    free(a1);
+    free(a2);
+    a1 = a2 = NULL;
+
+    /* 3: the people named (actors and observees). */
+    if (!(a1 = array_of(x->pid, sizeof *x->pid, x->n_ps, 0)))
+        OOM(goto done);
+    const char *p3[] = {a1};
+    if (!(r = srv_q(pg, "SELECT id, unit_id, active FROM people WHERE id = ANY($1::text[])", 1, p3,
+                    err, errlen)))
+        goto done;
+    for (int k = 0; k < PQntuples(r); k++) {
+        int i = smap_get(&x->pmap, PQgetvalue(r, k, 0));
+        if (i < 0)
+            continue;
+        snprintf(x->ps[i].unit_id, sizeof x->ps[i].unit_id, "%s", PQgetvalue(r, k, 1));
+        x->ps[i].active = PQgetvalue(r, k, 2)[0] == 't';
+    }
+    PQclear(r);
+    free(a1);
+    a1 = NULL;
+
+    /* 4: the observations named, and whether each was deleted; with this
+     * unit's rooms and focus versions that the observations name. */
+    if (!(a1 = array_of(oid, sizeof *oid, x->n_os, 1)) ||
+        !(a2 = array_of(x->room_ids, sizeof *x->room_ids, x->n_rooms, 0)) ||
+        !(a3 = array_of(x->focus_ids, sizeof *x->focus_ids, x->n_focuses, 0)) ||
+        !(a4 = array_of(x->focus_keys, sizeof *x->focus_keys, x->n_focuses, 0)))
+        OOM(goto done);
+    const char *p4[] = {a1, x->dev->unit_id, a2, a3, a4};
+    if (!(r = srv_q(pg,
+                    "SELECT 'o', x.id, o.unit_id, o.observer_id, o.observee_id,"
+                    " EXISTS (SELECT 1 FROM items d WHERE d.entity = 'deleted'"
+                    "  AND d.key = 'observation/' || x.id)"
+                    " FROM unnest($1::text[]) AS x(id) LEFT JOIN observations o ON o.id = x.id"
+                    " UNION ALL SELECT 'r', id, '', '', '', false FROM rooms"
+                    "  WHERE unit_id = $2 AND id = ANY($3::text[])"
+                    " UNION ALL SELECT 'f', id || '/' || version, '', '', '', false FROM focuses"
+                    "  WHERE unit_id = $2 AND id = ANY($4::text[])"
+                    "  AND id || '/' || version = ANY($5::text[])",
+                    5, p4, err, errlen)))
+        goto done;
+    /* The maps borrow their keys, so the rows found are copied into the
+     * lists of names, which are not needed any more (each row is one of
+     * them, so they fit). */
+    x->n_rooms = x->n_focuses = 0;
+    for (int k = 0; k < PQntuples(r); k++) {
+        const char kind = PQgetvalue(r, k, 0)[0];
+        const char *id = PQgetvalue(r, k, 1);
+        if (kind == 'o') {
+            int i = smap_get(&x->omap, id);
+            if (i < 0)
+                continue;
+            obs_state *o = &x->os[i];
+            o->deleted = PQgetvalue(r, k, 5)[0] == 't';
+            o->on_server = !PQgetisnull(r, k, 2);
+            snprintf(o->unit_id, sizeof o->unit_id, "%s", PQgetvalue(r, k, 2));
+            snprintf(o->observer, sizeof o->observer, "%s", PQgetvalue(r, k, 3));
+            snprintf(o->observee, sizeof o->observee, "%s", PQgetvalue(r, k, 4));
+        } else if (kind == 'r' && x->n_rooms < x->n) {
+            snprintf(x->room_ids[x->n_rooms], sizeof x->room_ids[0], "%s", id);
+            smap_put(&x->rooms, x->room_ids[x->n_rooms++], 1);
+        } else if (kind == 'f' && x->n_focuses < x->n) {
+            snprintf(x->focus_keys[x->n_focuses], sizeof x->focus_keys[0], "%s", id);
+            smap_put(&x->focuses, x->focus_keys[x->n_focuses++], 1);
+        }
+    }
+    rc = 0;
+done:
+    PQclear(r);
+    free(a1);
+    free(a2);
+    free(a3);
+    free(a4);
+    free(cid);
+    free(ent);
+    free(key);
+    free(oid);
+    return rc;
+}
+
+#define REJECT(code_, ...)                                                                         \
+    do {                                                                                           \
+        res->status = PROTO_ST_REJECTED;                                                           \
+        res->code = code_;                                                                         \
+        snprintf(res->message, sizeof res->message, __VA_ARGS__);                                  \
+        return -1;                                                                                 \
+    } while (0)
+
+/* Whether the actor of a change may make it: an active member of the
+ * tablet's unit, and the one writer of the part it touches. 0, or -1 with
+ * res rejected. */
+static int owner_check(push_ctx *x, const pchange *pc, proto_result *res)
+{
+    const proto_change *c = pc->c;
+    const srv_device *dev = x->dev;
+    int a = smap_get(&x->pmap, c->actor_id);
+    if (a < 0 || strcmp(x->ps[a].unit_id, dev->unit_id) != 0 || !x->ps[a].active)
+        REJECT(PROTO_E_FORBIDDEN, "The person %s is not an active member of this tablet's unit.",
+               c->actor_id);
+    const model_record *rec = &c->rec;
+    int k = pc->obs_id[0] ? smap_get(&x->omap, pc->obs_id) : -1;
+    if (k < 0)
+        REJECT(PROTO_E_FORBIDDEN, "A %s cannot be sent by a tablet.", pc->ent);
+    obs_state *os = &x->os[k];
+    if (rec->entity == MODEL_ENT_OBSERVATION) {
+        const model_observation *o = &rec->u.obs;
+        if (strcmp(o->unit_id, dev->unit_id) != 0)
+            REJECT(PROTO_E_FORBIDDEN,
+                   "The observation belongs to another unit than this tablet's.");
+        if (strcmp(o->observer_id, c->actor_id) != 0)
+            REJECT(PROTO_E_FORBIDDEN, "Only the observer may write an observation.");
+        /* A deleted observation stays deleted: a tablet that has not yet
+         * pulled the deletion cannot bring it back by editing it. */
+        if (os->deleted)
+            REJECT(PROTO_E_FORBIDDEN,
+                   "This observation was deleted on the server (retention or a person's "
+                   "request) and cannot be sent again.");
+        if (os->on_server &&
+            (strcmp(os->unit_id, o->unit_id) || strcmp(os->observer, o->observer_id) ||
+             strcmp(os->observee, o->observee_id)))
+            REJECT(PROTO_E_FORBIDDEN,
+                   "An observation's unit, observer and observee cannot change once sent.");
+        int e = smap_get(&x->pmap, o->observee_id);
+        if (e < 0 || strcmp(x->ps[e].unit_id, dev->unit_id) != 0)
+            REJECT(PROTO_E_FORBIDDEN, "The observee is not a member of this tablet's unit.");
+        if (o->room_id[0] && smap_get(&x->rooms, o->room_id) < 0)
+            REJECT(PROTO_E_FORBIDDEN, "The room is not one of this unit's rooms.");
+        char fk[MODEL_UUID_LEN + 16];
+        snprintf(fk, sizeof fk, "%s/%d", o->focus_id, o->focus_version);
+        if (smap_get(&x->focuses, fk) < 0)
+            REJECT(PROTO_E_NOT_FOUND, "The focus %s (version %d) is not known for this unit.",
+                   o->focus_id, o->focus_version);
+        return 0;
+    }
+    if (!os->on_server)
+        REJECT(PROTO_E_NOT_FOUND, "The observation %s is not on the server yet; send it first.",
+               pc->obs_id);
+    int is_observer = !strcmp(os->observer, c->actor_id);
+    int is_observee = !strcmp(os->observee, c->actor_id);
+    if (strcmp(os->unit_id, dev->unit_id) != 0)
+        REJECT(PROTO_E_FORBIDDEN, "The observation belongs to another unit than this tablet's.");
+    if (rec->entity == MODEL_ENT_REFLECTION) {
+        if (!is_observee || strcmp(rec->u.reflection.author_id, c->actor_id) != 0)
+            REJECT(PROTO_E_FORBIDDEN, "Only the observee may write the reflection.");
+    } else {
+        if (!is_observer)
+            REJECT(PROTO_E_FORBIDDEN, "Only the observer may write the %s of an observation.",
+                   pc->ent);
+        if (rec->entity == MODEL_ENT_FEEDBACK &&
+            strcmp(rec->u.feedback.author_id, c->actor_id) != 0)
+            REJECT(PROTO_E_FORBIDDEN, "The feedback's author must be the observer.");
+    }
+    return 0;
+}
+
+/* Applies one change that passed its checks to its record's state: a new
+ * record, a newer version, or (when the tablet edited a version another
+ * tablet has since replaced) a kept conflict. 0, or -1 with res rejected;
+ * -2 when out of memory. */
+static int apply(push_ctx *x, pchange *pc, int64_t *seq, proto_result *res)
+{
+    const srv_device *dev = x->dev;
+    rec_state *s = &x->rs[pc->rec];
+    model_entity e = pc->c->rec.entity;
+    if (!s->exists) {
+        s->exists = s->dirty = 1;
+        s->unit_id = strdup(dev->unit_id);
+        s->device_id = strdup(dev->device_id);
+        if (!s->unit_id || !s->device_id)
+            return -2;
+        s->data = pc->data;
+        s->author = pc->c->actor_id;
+        s->obs_id = pc->obs_id;
+        s->version = 1;
+        s->seq = ++*seq;
+        if (e == MODEL_ENT_OBSERVATION) {
+            obs_state *o = &x->os[smap_get(&x->omap, pc->obs_id)];
+            const model_observation *ob = &pc->c->rec.u.obs;
+            o->on_server = o->added = 1;
+            snprintf(o->unit_id, sizeof o->unit_id, "%s", ob->unit_id);
+            snprintf(o->observer, sizeof o->observer, "%s", ob->observer_id);
+            snprintf(o->observee, sizeof o->observee, "%s", ob->observee_id);
+        }
+        res->status = PROTO_ST_STORED;
+        res->version = 1;
+        return 0;
+    }
+    res->version = s->version;
+    if (strcmp(s->unit_id, dev->unit_id) != 0)
+        REJECT(PROTO_E_FORBIDDEN, "This %s belongs to another unit.", pc->ent);
+    if (!strcmp(s->data, pc->data)) {
+        res->status = PROTO_ST_STORED;
+        return 0;
+    }
+    /* Events are append-only (an undo is an event of its own); a note is
+     * edited or deleted by its observer, and versioned like the other parts. */
+    if (e == MODEL_ENT_EVENT ||
+        (pc->c->base_version < s->version && strcmp(s->device_id, dev->device_id) != 0)) {
+        pc->conflict = 1;
+        res->status = PROTO_ST_CONFLICT;
+        return 0;
+    }
+    if (strcmp(s->device_id, dev->device_id) != 0) {
+        char *d = strdup(dev->device_id);
+        if (!d)
+            return -2;
+        free(s->device_id);
+        s->device_id = d;
+    }
+    s->dirty = 1;
+    s->data = pc->data;
+    s->author = pc->c->actor_id;
+    s->obs_id = pc->obs_id;
+    s->version++;
+    s->seq = ++*seq;
+    res->status = PROTO_ST_STORED;
+    res->version = s->version;
+    return 0;
+}
+#undef REJECT
+
+/* Runs a COPY ... FROM STDIN with the rows in b. 0, or -1 with err in the
+ * form srv_q writes it (the SQLSTATE first, so a retry can be told). */
+static int copy_in(PGconn *pg, const char *sql, const sbuf *b, char *err, size_t errlen)
+{
+    PGresult *r = PQexec(pg, sql);
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+        snprintf(err, errlen, "[%s] %s", st ? st : "-----",
+                 r ? PQresultErrorMessage(r) : PQerrorMessage(pg));
+        PQclear(r);
+        return -1;
+    }
+    PQclear(r);
+    int ok = PQputCopyData(pg, b->s, (int)b->n) == 1;
+    ok = PQputCopyEnd(pg, ok ? NULL : "the rows could not be sent") == 1 && ok;
+    int rc = ok ? 0 : -1;
+    if (!ok)
+        snprintf(err, errlen, "[-----] %s", PQerrorMessage(pg));
+    while ((r = PQgetResult(pg))) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == 0) {
+            const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+            snprintf(err, errlen, "[%s] %s", st ? st : "-----", PQresultErrorMessage(r));
+            rc = -1;
+        }
+        PQclear(r);
+    }
+    size_t k = strlen(err);
+    while (rc && k && (err[k - 1] == '\n' || err[k - 1] == ' '))
+        err[--k] = 0;
+    return rc;
+}
+
+/*
+ * Writes what the push decided: new records (COPY), newer versions of
+ * records (one UPDATE), new observations, kept conflicts, and a row in
+ * changes for every change stored or kept (COPY). At most five statements.
+ * 0, or -1 with err.
+ */
+static int write_all(PGconn *pg, push_ctx *x, const proto_result *res, char *err, size_t errlen)
+{
+    const srv_device *dev = x->dev;
+    sbuf ins = {0}, upd_e = {0}, upd_k = {0}, upd_s = {0}, upd_v = {0}, upd_a = {0}, upd_d = {0},
+         obs = {0}, conf = {0}, chg = {0};
+    int n_upd = 0, rc = -1;
+    sb_put(&upd_e, "{", 1);
+    sb_put(&upd_k, "{", 1);
+    sb_put(&upd_s, "{", 1);
+    sb_put(&upd_v, "{", 1);
+    sb_put(&upd_a, "{", 1);
+    sb_put(&upd_d, "{", 1);
+    for (int i = 0; i < x->n_rs; i++) {
+        const rec_state *s = &x->rs[i];
+        if (!s->dirty)
+            continue;
+        const pchange *c = &x->ch[s->first];
+        if (!s->in_db) {
+            /* entity, key, unit_id, seq, observation_id, version, author_id,
+             * device_id, data */
+            sb_copy_field(&ins, c->ent);
+            sb_put(&ins, "\t", 1);
+            sb_copy_field(&ins, c->key);
+            sb_put(&ins, "\t", 1);
+            sb_copy_field(&ins, dev->unit_id);
+            sb_put(&ins, "\t", 1);
+            sb_int(&ins, s->seq);
+            sb_put(&ins, "\t", 1);
+            sb_copy_field(&ins, s->obs_id);
+            sb_put(&ins, "\t", 1);
+            sb_int(&ins, s->version);
+            sb_put(&ins, "\t", 1);
+            sb_copy_field(&ins, s->author);
+            sb_put(&ins, "\t", 1);
+            sb_copy_field(&ins, s->device_id);
+            sb_put(&ins, "\t", 1);
+            sb_copy_field(&ins, s->data);
+            sb_put(&ins, "\n", 1);
+            continue;
+        }
+        char t[24];
+        sb_array_elem(&upd_e, c->ent);
+        sb_array_elem(&upd_k, c->key);
+        snprintf(t, sizeof t, "%lld", (long long)s->seq);
+        sb_array_elem(&upd_s, t);
+        snprintf(t, sizeof t, "%d", s->version);
+        sb_array_elem(&upd_v, t);
+        sb_array_elem(&upd_a, s->author);
+        sb_array_elem(&upd_d, s->data);
+        n_upd++;
+    }
+    for (int i = 0; i < x->n_os; i++) {
+        const obs_state *o = &x->os[i];
+        if (!o->added)
+            continue;
+        sb_str(&obs, o->id);
+        sb_put(&obs, "\t", 1);
+        sb_str(&obs, o->unit_id);
+        sb_put(&obs, "\t", 1);
+        sb_str(&obs, o->observer);
+        sb_put(&obs, "\t", 1);
+        sb_str(&obs, o->observee);
+        sb_put(&obs, "\n", 1);
+    }
+    for (int i = 0; i < x->n; i++) {
+        const pchange *c = &x->ch[i];
+        const proto_result *r = &res[i];
+        if (!c->kept)
+            continue;
+        if (c->conflict) {
+            /* change_id, entity, key, unit_id, device_id, base_version,
+             * server_version, data */
+            sb_copy_field(&conf, c->c->change_id);
+            sb_put(&conf, "\t", 1);
+            sb_copy_field(&conf, c->ent);
+            sb_put(&conf, "\t", 1);
+            sb_copy_field(&conf, c->key);
+            sb_put(&conf, "\t", 1);
+            sb_copy_field(&conf, dev->unit_id);
+            sb_put(&conf, "\t", 1);
+            sb_copy_field(&conf, dev->device_id);
+            sb_put(&conf, "\t", 1);
+            sb_int(&conf, c->c->base_version);
+            sb_put(&conf, "\t", 1);
+            sb_int(&conf, r->version);
+            sb_put(&conf, "\t", 1);
+            sb_copy_field(&conf, c->data);
+            sb_put(&conf, "\n", 1);
+        }
+        /* change_id, device_id, entity, key, body_sha256, status, version */
+        sb_copy_field(&chg, c->c->change_id);
+        sb_put(&chg, "\t", 1);
+        sb_copy_field(&chg, dev->device_id);
+        sb_put(&chg, "\t", 1);
+        sb_copy_field(&chg, c->ent);
+        sb_put(&chg, "\t", 1);
+        sb_copy_field(&chg, c->key);
+        sb_put(&chg, "\t", 1);
+        sb_str(&chg, c->hash);
+        sb_put(&chg, "\t", 1);
+        sb_str(&chg, proto_status_name(r->status));
+        sb_put(&chg, "\t", 1);
+        sb_int(&chg, r->version);
+        sb_put(&chg, "\n", 1);
+    }
+    sb_put(&upd_e, "}", 1);
+    sb_put(&upd_k, "}", 1);
+    sb_put(&upd_s, "}", 1);
+    sb_put(&upd_v, "}", 1);
+    sb_put(&upd_a, "}", 1);
+    sb_put(&upd_d, "}", 1);
+    if (ins.oom || upd_e.oom || upd_k.oom || upd_s.oom || upd_v.oom || upd_a.oom || upd_d.oom ||
+        obs.oom || conf.oom || chg.oom)
+        OOM(goto done);
+    if (ins.n && copy_in(pg,
+                         "COPY items (entity, key, unit_id, seq, observation_id, version,"
+                         " author_id, device_id, data) FROM STDIN",
+                         &ins, err, errlen) != 0)
+        goto done;
+    if (n_upd) {
+        const char *p[] = {upd_e.s, upd_k.s, upd_s.s, upd_v.s, upd_a.s, dev->device_id, upd_d.s};
+        if (srv_exec(pg,
+                     "UPDATE items t SET seq = x.seq, version = x.version, author_id = x.author,"
+                     " device_id = $6, data = x.data, updated_at = now()"
+                     " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[],"
+                     " $7::text[]) AS x(entity, key, seq, version, author, data)"
+                     " WHERE t.entity = x.entity AND t.key = x.key",
+                     7, p, err, errlen) != 0)
+            goto done;
+    }
+    if (obs.n && copy_in(pg, "COPY observations (id, unit_id, observer_id, observee_id) FROM STDIN",
+                         &obs, err, errlen) != 0)
+        goto done;
+    if (conf.n && copy_in(pg,
+                          "COPY conflicts (change_id, entity, key, unit_id, device_id,"
+                          " base_version, server_version, data) FROM STDIN",
+                          &conf, err, errlen) != 0)
+        goto done;
+    if (chg.n && copy_in(pg,
+                         "COPY changes (change_id, device_id, entity, key, body_sha256, status,"
+                         " version) FROM STDIN",
+                         &chg, err, errlen) != 0)
+        goto done;
+    rc = 0;
+done:
+    free(ins.s);
+    free(upd_e.s);
+    free(upd_k.s);
+    free(upd_s.s);
+    free(upd_v.s);
+    free(upd_a.s);
+    free(upd_d.s);
+    free(obs.s);
+    free(conf.s);
+    free(chg.s);
+    return rc;
+}
+
+/* Per-push timings for the benchmark, written to the log when the
+ * environment asks (BLIK_PUSH_TIMES=1); off otherwise. */
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The observations whose facts are made again: every observation one of
+ * whose records this push stored or kept as a conflict, each once. */
+static int touched_ids(push_ctx *x, const char ***out)
+{
+    const char **v = malloc((size_t)(x->n_os ? x->n_os : 1) * sizeof *v);
+    int n = 0;
+    if (!v)
+        return -1;
+    char *mark = calloc((size_t)(x->n_os ? x->n_os : 1), 1);
+    if (!mark) {
+        free(v);
+        return -1;
+    }
+    for (int i = 0; i < x->n; i++) {
+        const pchange *c = &x->ch[i];
+        if (!c->kept || !c->obs_id[0])
+            continue;
+        int k = smap_get(&x->omap, c->obs_id);
+        if (k >= 0 && !mark[k]) {
+            mark[k] = 1;
+            v[n++] = x->os[k].id;
+        }
+    }
+    free(mark);
+    *out = v;
+    return n;
+}
+
+/* One try at a push in one transaction: 0 done, 1 worth retrying, -1 failed. */
+static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_t errlen)
+{
+    const srv_device *dev = x->dev;
+    int64_t seq0, seq;
+    const char **touched = NULL;
+    int64_t t0 = now_us(), t_look = 0, t_write = 0, t_facts = 0;
+    if (srv_exec(pg, "BEGIN", 0, NULL, err, errlen) != 0)
+        return -1;
+    if (srv_feed_lock(pg, dev->unit_id, &seq0, err, errlen) != 0 || lookup(pg, x, err, errlen) != 0)
+        goto fail;
+    t_look = now_us();
+    seq = seq0;
+    for (int i = 0; i < x->n; i++) {
+        pchange *c = &x->ch[i];
+        proto_result *r = &res[i];
+        memset(r, 0, sizeof *r);
+        snprintf(r->change_id, sizeof r->change_id, "%s", c->c->change_id);
+        if (c->kept > 0) {
+            r->status = PROTO_ST_DUPLICATE;
+            r->version = c->kept - 1;
+            c->kept = 0;
+            continue;
+        }
+        if (c->kept < 0) {
+            r->status = PROTO_ST_REJECTED;
+            r->code = PROTO_E_CHANGE_REUSED;
+            snprintf(r->message, sizeof r->message,
+                     "This change_id was already used for a different change.");
+            c->kept = 0;
+            continue;
+        }
+        if (owner_check(x, c, r) != 0)
+            continue;
+        int a = apply(x, c, &seq, r);
+        if (a == -2)
+            OOM(goto fail);
+        c->kept = a == 0;
+    }
+    if (write_all(pg, x, res, err, errlen) != 0)
+        goto fail;
+    t_write = now_us();
+    int n_touched = touched_ids(x, &touched);
+    if (n_touched < 0)
+        OOM(goto fail);
+    for (int i = 0; i < n_touched; i += SRV_FACTS_BATCH) {
+        int k = n_touched - i < SRV_FACTS_BATCH ? n_touched - i : SRV_FACTS_BATCH;
+        if (srv_facts_refresh(pg, touched + i, k, err, errlen) != 0)
+            goto fail;
+    }
+    t_facts = now_us();
+    if (seq != seq0 && srv_feed_release(pg, dev->unit_id, seq, err, errlen) != 0)
+        goto fail;
+    /* What the tablet last sent, for device-list, with the push itself. */
+    char np[16];
+    snprintf(np, sizeof np, "%d", x->n);
+    if (srv_exec(pg,
+                 "UPDATE devices SET last_push_at = now(), last_push_changes = $2::int"
+                 " WHERE id = $1",
+                 2, (const char *const[]){dev->device_id, np}, err, errlen) != 0)
+        goto fail;
+    free(touched);
+    touched = NULL;
+    if (srv_exec(pg, "COMMIT", 0, NULL, err, errlen) != 0)
+        return srv_q_retryable(err) ? 1 : -1;
+    const char *tv = getenv("BLIK_PUSH_TIMES");
+    if (tv && tv[0] == '1')
+        srv_log("push times: %d changes, %d observations; lookup %lld us, decide+write %lld us,"
+                " facts %lld us, total %lld us",
+                x->n, n_touched, (long long)(t_look - t0), (long long)(t_write - t_look),
+                (long long)(t_facts - t_write), (long long)(now_us() - t0));
+    return 0;
+fail:
+    free(touched);
+    srv_exec(pg, "ROLLBACK", 0, NULL, NULL, 0);
+    return srv_q_retryable(err) ? 1 : -1;
+}
+
+/* Forgets what one try decided, so that the next try starts from the
+ * database again (a retry follows a serialization failure, a deadlock or a
+ * row another request inserted meanwhile). */
+static void ctx_reset(push_ctx *x)
+{
+    for (int i = 0; i < x->n_rs; i++) {
+        rec_state *s = &x->rs[i];
+        free(s->unit_id);
+        free(s->device_id);
+        free(s->db_data);
+        int first = s->first;
+        memset(s, 0, sizeof *s);
+        s->first = first;
+    }
+    for (int i = 0; i < x->n; i++)
+        x->ch[i].kept = x->ch[i].conflict = 0;
+    for (int i = 0; i < x->n_os; i++) {
+        const char *id = x->os[i].id;
+        memset(&x->os[i], 0, sizeof x->os[i]);
+        x->os[i].id = id;
+    }
+    for (int i = 0; i < x->n_ps; i++)
+        memset(&x->ps[i], 0, sizeof x->ps[i]);
+    name_places(x);
+    memset(x->rooms.key, 0, x->rooms.cap * sizeof *x->rooms.key);
+    memset(x->focuses.key, 0, x->focuses.cap * sizeof *x->focuses.key);
+}
+
+/* For fault tests only: a pause between the commit of a push and its reply,
+ * so that a test can kill the server exactly there. Off unless the
+ * environment variable is set when the server starts. */
+static int commit_delay_ms(void)
+{
+    const char *v = getenv("BLIK_FAULT_COMMIT_DELAY_MS");
+    int ms = v ? atoi(v) : 0;
+    return ms > 0 && ms <= 60000 ? ms : 0;
+}
+
+#define MSG(...) snprintf(msg, msglen, __VA_ARGS__)
+
+proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t len, char **reply,
+                    char *msg, size_t msglen)
+{
+    *reply = NULL;
+    proto_push p;
+    proto_err perr;
+    if (proto_push_decode(body, len, &p, &perr) != 0) {
+        MSG("%s", perr.msg);
+        return perr.code;
+    }
+    proto_push_reply rep = {PROTO_SCHEMA, p.n, calloc(p.n ? (size_t)p.n : 1, sizeof(proto_result))};
+    push_ctx x;
+    memset(&x, 0, sizeof x);
+    if (!rep.results || ctx_init(&x, dev, &p) != 0) {
+        ctx_free(&x);
+        free(rep.results);
+        proto_push_clear(&p);
+        MSG("Out of memory.");
+        return PROTO_E_INTERNAL;
+    }
+    char err[400] = "";
+    int rc = 1;
+    for (int attempt = 0; attempt < 4 && rc == 1; attempt++) {
+        if (attempt > 0)
+            ctx_reset(&x);
+        rc = push_txn(pg, &x, rep.results, err, sizeof err);
+    }
+    ctx_free(&x);
+    proto_push_clear(&p);
+    if (rc != 0) {
+        srv_log("push from device %s failed: %s", dev->device_id, err);
+        free(rep.results);
+        MSG("The database could not store the changes; nothing was stored. Try again later.");
+        return PROTO_E_UNAVAILABLE;
+    }
+    int delay = commit_delay_ms();
+    if (delay > 0) {
+        struct timespec ts = {delay / 1000, (long)(delay % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    *reply = proto_push_reply_encode(&rep);
+    free(rep.results);
+    if (!*reply) {
+        MSG("Out of memory.");
+        return PROTO_E_INTERNAL;
+    }
+    return PROTO_OK;
+}
