@@ -554,9 +554,17 @@ static int owner_check(push_ctx *x, const pchange *pc, proto_result *res)
                    o->focus_id, o->focus_version);
         return 0;
     }
-    if (!os->on_server)
+    if (!os->on_server) {
+        /* Sending the observation first would not help when the server has
+         * deleted it: say so, rather than ask for the impossible. */
+        if (os->deleted)
+            REJECT(PROTO_E_FORBIDDEN,
+                   "The observation %s was deleted on the server (retention or a person's "
+                   "request); its %s cannot be sent.",
+                   pc->obs_id, pc->ent);
         REJECT(PROTO_E_NOT_FOUND, "The observation %s is not on the server yet; send it first.",
                pc->obs_id);
+    }
     int is_observer = !strcmp(os->observer, c->actor_id);
     int is_observee = !strcmp(os->observee, c->actor_id);
     if (strcmp(os->unit_id, dev->unit_id) != 0)

@@ -547,6 +547,51 @@ static void test_changes_in_one_push_see_each_other(void **state)
     assert_int_equal(fx_count(&W, sql), 1);
 }
 
+/* A part of an observation the server has deleted is refused as such, not
+ * "send the observation first", which the server would refuse too. */
+static void test_part_of_a_deleted_observation_is_refused_as_deleted(void **state)
+{
+    (void)state;
+    model_record obs, ev;
+    fx_obs(&U, U.peer1, U.peer2, &obs);
+    make_event(obs.u.obs.id, 1, &ev);
+    proto_change ch[2];
+    fx_change(&ch[0], U.peer1, 0, &obs);
+    fx_change(&ch[1], U.peer1, 0, &ev);
+    proto_push_reply rep;
+    fx_push(&W, &D, ch, 2, &rep);
+    assert_int_equal(rep.results[1].status, PROTO_ST_STORED);
+    proto_push_reply_clear(&rep);
+    char err[300];
+    int64_t seq;
+    assert_int_equal(srv_exec(W.db, "BEGIN", 0, NULL, err, sizeof err), 0);
+    assert_int_equal(srv_feed_lock(W.db, U.unit, &seq, err, sizeof err), 0);
+    assert_int_equal(srv_delete_observation(W.db, U.unit, obs.u.obs.id, MODEL_DEL_RETENTION, &seq,
+                                            err, sizeof err),
+                     0);
+    assert_int_equal(srv_feed_release(W.db, U.unit, seq, err, sizeof err), 0);
+    assert_int_equal(srv_exec(W.db, "COMMIT", 0, NULL, err, sizeof err), 0);
+    /* A tablet that has not pulled the deletion sends another tap. */
+    make_event(obs.u.obs.id, 2, &ev);
+    fx_change(&ch[0], U.peer1, 0, &ev);
+    fx_push(&W, &D, ch, 1, &rep);
+    assert_int_equal(rep.results[0].status, PROTO_ST_REJECTED);
+    assert_int_equal(rep.results[0].code, PROTO_E_FORBIDDEN);
+    assert_non_null(strstr(rep.results[0].message, "deleted on the server"));
+    assert_null(strstr(rep.results[0].message, "send it first"));
+    proto_push_reply_clear(&rep);
+    /* And the observation itself cannot be sent again either. */
+    fx_change(&ch[0], U.peer1, 1, &obs);
+    fx_push(&W, &D, ch, 1, &rep);
+    assert_int_equal(rep.results[0].status, PROTO_ST_REJECTED);
+    assert_int_equal(rep.results[0].code, PROTO_E_FORBIDDEN);
+    proto_push_reply_clear(&rep);
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM items WHERE observation_id = '%s'",
+             obs.u.obs.id);
+    assert_int_equal(fx_count(&W, sql), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -563,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_unknown_endpoint_and_missing_credentials),
         cmocka_unit_test(test_push_statements_do_not_grow_with_its_size),
         cmocka_unit_test(test_changes_in_one_push_see_each_other),
+        cmocka_unit_test(test_part_of_a_deleted_observation_is_refused_as_deleted),
     };
     return cmocka_run_group_tests_name("srv_sync", tests, up, down);
 }
