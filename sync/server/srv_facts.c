@@ -2,10 +2,10 @@
  * The office's figures, made from the records tablets sent. A push or a
  * deletion names the observations it touched; their facts are made again
  * from every record they now have, and the monthly sums of each unit, focus
- * and month they were or are in are counted again from the facts. Doing it
- * again from scratch instead of adding and subtracting keeps one rule for
- * what a figure is, which a full rebuild (and the test that compares the
- * two) can check at any time.
+ * and month they were or are in lose the old facts' share and gain the new
+ * facts' share, counted by the same queries a full rebuild counts with
+ * (ROLL_*_SQL), which the check compares at any time. Counting a month
+ * again from scratch at every push made a push's cost grow with its month.
  */
 #include "srv_facts.h"
 
@@ -173,9 +173,10 @@ static int groups_of(PGconn *pg, const char *ids_lit, groups *g, char *err, size
 }
 
 /*
- * The sums of the rollups, counted from the facts. JOIN names the groups
- * to count ("" for all), so that the refresh and the check use one
- * definition of every sum.
+ * The sums of the rollups, counted from the facts. JOIN names what to count
+ * (a unit for a rebuild, the observations whose share a refresh takes out
+ * or puts in, "" for all), so that the refresh, the rebuild and the check
+ * use one definition of every sum.
  */
 #define ROLL_MONTH_SQL                                                                             \
     "SELECT o.unit_id, o.focus_id, o.month, count(*)::int,"                                        \
@@ -193,15 +194,65 @@ static int groups_of(PGconn *pg, const char *ids_lit, groups *g, char *err, size
     " (count(*) FILTER (WHERE s.level >= 4))::int"                                                 \
     " FROM fact_obs o JOIN fact_obs_rating s USING (observation_id) %s"                            \
     " WHERE o.status = 'finished' GROUP BY 1, 2, 3, 4, 5"
-#define GROUP_JOIN                                                                                 \
-    "JOIN unnest($1::text[], $2::text[], $3::date[]) AS g(unit_id, focus_id, month)"               \
-    " ON g.unit_id = o.unit_id AND g.focus_id = o.focus_id AND g.month = o.month"
 
 static const char *const roll_tables[] = {"roll_month", "roll_month_count", "roll_month_sign"};
 static const char *const roll_sql[] = {ROLL_MONTH_SQL, ROLL_COUNT_SQL, ROLL_SIGN_SQL};
 
-/* Counts the groups' sums again: what was there goes, the recount comes. */
-static int recount(PGconn *pg, const groups *g, char *err, size_t errlen)
+/* The groups' sums counted from the facts of the observations in $1
+ * alone (the JOIN that restricts ROLL_*_SQL to them). */
+#define IDS_JOIN "JOIN unnest($1::text[]) AS sel(oid) ON sel.oid = o.observation_id"
+
+/* What a change of the observations' facts does to each sum: their facts'
+ * share is taken out before the facts go, and the new facts' share is
+ * added after they come, so a push costs what its observations weigh, not
+ * what their months weigh. The sums stay what the full count makes of the
+ * facts (srv_facts_check compares them): a sum is a count or a total, and
+ * a row whose count falls to nothing is deleted, as the full count would
+ * not make it. */
+static const char *const roll_sub_sql[] = {
+    "UPDATE roll_month r SET n_obs = r.n_obs - d.n_obs, n_feedback = r.n_feedback - d.n_feedback,"
+    " n_reflection = r.n_reflection - d.n_reflection, duration_ms = r.duration_ms - d.duration_ms"
+    " FROM (%s) AS d(unit_id, focus_id, month, n_obs, n_feedback, n_reflection, duration_ms)"
+    " WHERE r.unit_id = d.unit_id AND r.focus_id = d.focus_id AND r.month = d.month",
+    "UPDATE roll_month_count r SET n = r.n - d.n FROM (%s) AS d(unit_id, focus_id, month, kind,"
+    " key, n) WHERE r.unit_id = d.unit_id AND r.focus_id = d.focus_id AND r.month = d.month"
+    " AND r.kind = d.kind AND r.key = d.key",
+    "UPDATE roll_month_sign r SET n0 = r.n0 - d.n0, n1 = r.n1 - d.n1, n2 = r.n2 - d.n2,"
+    " n3 = r.n3 - d.n3, n4 = r.n4 - d.n4 FROM (%s) AS d(unit_id, focus_id, month, sign_id,"
+    " n_scale, n0, n1, n2, n3, n4) WHERE r.unit_id = d.unit_id AND r.focus_id = d.focus_id"
+    " AND r.month = d.month AND r.sign_id = d.sign_id AND r.n_scale = d.n_scale"};
+static const char *const roll_add_sql[] = {
+    "INSERT INTO roll_month %s ON CONFLICT (unit_id, focus_id, month) DO UPDATE SET"
+    " n_obs = roll_month.n_obs + EXCLUDED.n_obs,"
+    " n_feedback = roll_month.n_feedback + EXCLUDED.n_feedback,"
+    " n_reflection = roll_month.n_reflection + EXCLUDED.n_reflection,"
+    " duration_ms = roll_month.duration_ms + EXCLUDED.duration_ms",
+    "INSERT INTO roll_month_count %s ON CONFLICT (unit_id, focus_id, month, kind, key)"
+    " DO UPDATE SET n = roll_month_count.n + EXCLUDED.n",
+    "INSERT INTO roll_month_sign %s ON CONFLICT (unit_id, focus_id, month, sign_id, n_scale)"
+    " DO UPDATE SET n0 = roll_month_sign.n0 + EXCLUDED.n0, n1 = roll_month_sign.n1 + EXCLUDED.n1,"
+    " n2 = roll_month_sign.n2 + EXCLUDED.n2, n3 = roll_month_sign.n3 + EXCLUDED.n3,"
+    " n4 = roll_month_sign.n4 + EXCLUDED.n4"};
+static const char *const roll_empty[] = {"r.n_obs = 0", "r.n = 0",
+                                         "r.n0 + r.n1 + r.n2 + r.n3 + r.n4 = 0"};
+
+/* Takes the facts of the observations in lit out of the sums (add 0) or
+ * puts them in (add 1). */
+static int roll_change(PGconn *pg, const char *lit, int add, char *err, size_t errlen)
+{
+    const char *p[] = {lit};
+    for (int t = 0; t < 3; t++) {
+        char sel[1536], sql[3072];
+        snprintf(sel, sizeof sel, roll_sql[t], IDS_JOIN);
+        snprintf(sql, sizeof sql, add ? roll_add_sql[t] : roll_sub_sql[t], sel);
+        if (srv_exec(pg, sql, 1, p, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Deletes the sums of the groups that nothing counts in any more. */
+static int roll_drop_empty(PGconn *pg, const groups *g, char *err, size_t errlen)
 {
     if (g->n == 0)
         return 0;
@@ -223,16 +274,12 @@ static int recount(PGconn *pg, const groups *g, char *err, size_t errlen)
         goto out;
     const char *p[] = {lu, lf, lm};
     for (int t = 0; t < 3; t++) {
-        char sql[2048], sel[1536];
+        char sql[1024];
         snprintf(sql, sizeof sql,
                  "DELETE FROM %s r USING unnest($1::text[], $2::text[], $3::date[])"
                  " AS g(unit_id, focus_id, month) WHERE r.unit_id = g.unit_id"
-                 " AND r.focus_id = g.focus_id AND r.month = g.month",
-                 roll_tables[t]);
-        if (srv_exec(pg, sql, 3, p, err, errlen) != 0)
-            goto done;
-        snprintf(sel, sizeof sel, roll_sql[t], GROUP_JOIN);
-        snprintf(sql, sizeof sql, "INSERT INTO %s %s", roll_tables[t], sel);
+                 " AND r.focus_id = g.focus_id AND r.month = g.month AND %s",
+                 roll_tables[t], roll_empty[t]);
         if (srv_exec(pg, sql, 3, p, err, errlen) != 0)
             goto done;
     }
@@ -669,12 +716,12 @@ int srv_facts_refresh(PGconn *pg, const char *const *ids_in, int n_in, char *err
     if (!(lit = array_literal(ids, n)) || !(g = calloc((size_t)n, sizeof *g)))
         goto oom;
     const char *p[] = {lit};
-    if (groups_of(pg, lit, &gr, err, errlen) != 0 ||
+    if (groups_of(pg, lit, &gr, err, errlen) != 0 || roll_change(pg, lit, 0, err, errlen) != 0 ||
         srv_exec(pg, "DELETE FROM fact_obs WHERE observation_id = ANY($1::text[])", 1, p, err,
                  errlen) != 0 ||
         gather(pg, lit, ids, n, g, err, errlen) != 0 ||
-        make_and_store(pg, g, n, err, errlen) != 0 || groups_of(pg, lit, &gr, err, errlen) != 0 ||
-        recount(pg, &gr, err, errlen) != 0)
+        make_and_store(pg, g, n, err, errlen) != 0 || roll_change(pg, lit, 1, err, errlen) != 0 ||
+        roll_drop_empty(pg, &gr, err, errlen) != 0)
         goto done;
     rc = 0;
     goto done;
