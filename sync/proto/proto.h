@@ -33,7 +33,10 @@
 #define PROTO_BODY_MAX (1024 * 1024)         /* a request body on the wire */
 #define PROTO_INFLATED_MAX (4 * 1024 * 1024) /* a request body after gunzip */
 #define PROTO_PUSH_MAX 1000                  /* changes in one push */
-#define PROTO_PULL_MAX 500                   /* records in one pull reply */
+#define PROTO_PULL_MAX 2000                  /* records in one pull reply */
+/* A pull page ends early once its text passes this (with at least one
+ * record), so that a page always fits what a tablet reads at once. */
+#define PROTO_PULL_BYTES (2 * 1024 * 1024)
 /* A tablet's name: 1 to 80 characters (not bytes), so a UTF-8 name such as
  * "Stue 3 – blå" takes at most four bytes a character. */
 #define PROTO_DEVICE_NAME_CHARS 80

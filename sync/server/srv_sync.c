@@ -1,8 +1,9 @@
 /*
- * The sync logic: device authentication, enrolment, the unit's feed lock and
- * pull (push is in srv_push.c). Every rule that keeps data safe is enforced
- * inside one database transaction per request, so a request that is cut off
- * at any point leaves either all of its effects or none.
+ * The sync logic: device authentication, enrolment and the unit's feed lock
+ * (push and pull are in srv_push.c and srv_pull.c). Every rule that keeps
+ * data safe is enforced inside one database transaction per request, so a
+ * request that is cut off at any point leaves either all of its effects or
+ * none.
  */
 #include "srv_int.h"
 
@@ -222,103 +223,4 @@ int srv_feed_release(PGconn *pg, const char *unit_id, int64_t seq, char *err, si
     snprintf(s, sizeof s, "%lld", (long long)seq);
     const char *p[] = {unit_id, s};
     return srv_exec(pg, "UPDATE units SET feed_seq = $2::bigint WHERE id = $1", 2, p, err, errlen);
-}
-
-/* ---- pull ---- */
-
-proto_code srv_pull(PGconn *pg, const srv_device *dev, const char *body, size_t len, char **reply,
-                    char *msg, size_t msglen)
-{
-    *reply = NULL;
-    proto_pull p;
-    proto_err perr;
-    if (proto_pull_decode(body, len, &p, &perr) != 0) {
-        MSG("%s", perr.msg);
-        return perr.code;
-    }
-    char err[400];
-    int leader = 0;
-    if (p.person_id[0]) {
-        const char *pp[] = {p.person_id};
-        PGresult *r = srv_q(pg, "SELECT unit_id, active, role = 'leader' FROM people WHERE id = $1",
-                            1, pp, err, sizeof err);
-        if (!r)
-            goto db_fail;
-        int ok = PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), dev->unit_id) &&
-                 PQgetvalue(r, 0, 1)[0] == 't';
-        leader = ok && PQgetvalue(r, 0, 2)[0] == 't';
-        PQclear(r);
-        if (!ok) {
-            MSG("The person %s is not an active member of this tablet's unit.", p.person_id);
-            return PROTO_E_FORBIDDEN;
-        }
-    }
-    char cur[24], lim[16];
-    snprintf(cur, sizeof cur, "%lld", (long long)p.cursor);
-    snprintf(lim, sizeof lim, "%d", p.limit + 1);
-    const char *pq[] = {dev->unit_id, cur, p.person_id, leader ? "t" : "f", lim};
-    PGresult *r = NULL, *top = NULL;
-    /* One snapshot for both reads, so the cursor handed out never passes a
-     * record the reply did not consider. */
-    if (srv_exec(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL, err, sizeof err) != 0)
-        goto db_fail;
-    r = srv_q(pg,
-              "SELECT i.entity, i.seq, i.version, i.data FROM items i"
-              " LEFT JOIN observations o ON o.id = i.observation_id"
-              " WHERE i.unit_id = $1 AND i.seq > $2::bigint AND (i.observation_id = '' OR"
-              "  ($3 <> '' AND ($4::bool OR o.observer_id = $3 OR o.observee_id = $3)))"
-              " ORDER BY i.seq LIMIT $5::int",
-              5, pq, err, sizeof err);
-    if (r)
-        top = srv_q(pg, "SELECT feed_seq FROM units WHERE id = $1", 1, pq, err, sizeof err);
-    /* Every read of personal data is in the audit log, in the same
-     * transaction: no log row, no data. */
-    char actor[64], detail[120];
-    int n_obs = 0;
-    for (int i = 0; r && i < PQntuples(r) && i < p.limit; i++)
-        n_obs += !strcmp(PQgetvalue(r, i, 0), "observation");
-    snprintf(actor, sizeof actor, "device:%s", dev->device_id);
-    snprintf(detail, sizeof detail, "cursor=%lld items=%d observations=%d", (long long)p.cursor,
-             r ? (PQntuples(r) > p.limit ? p.limit : PQntuples(r)) : 0, n_obs);
-    if (!r || !top || PQntuples(top) != 1 ||
-        srv_audit(pg, actor, "pull", dev->unit_id, p.person_id, detail, err, sizeof err) != 0 ||
-        srv_exec(pg, "COMMIT", 0, NULL, err, sizeof err) != 0) {
-        PQclear(r);
-        PQclear(top);
-        rollback(pg);
-        goto db_fail;
-    }
-    int n = PQntuples(r), more = n > p.limit;
-    if (more)
-        n = p.limit;
-    int64_t cursor = more ? strtoll(PQgetvalue(r, n - 1, 1), NULL, 10)
-                          : strtoll(PQgetvalue(top, 0, 0), NULL, 10);
-    if (cursor < p.cursor)
-        cursor = p.cursor;
-    PQclear(top);
-    json_t *out = proto_pull_reply_begin(cursor, more);
-    for (int i = 0; out && i < n; i++) {
-        model_entity e;
-        json_error_t je;
-        json_t *d = json_loads(PQgetvalue(r, i, 3), 0, &je);
-        if (!d || model_entity_parse(PQgetvalue(r, i, 0), &e) != 0 ||
-            proto_pull_reply_add(out, e, strtoll(PQgetvalue(r, i, 1), NULL, 10),
-                                 atoi(PQgetvalue(r, i, 2)), d) != 0) {
-            json_decref(out);
-            out = NULL;
-        }
-        json_decref(d);
-    }
-    PQclear(r);
-    *reply = out ? json_dumps(out, JSON_COMPACT) : NULL;
-    json_decref(out);
-    if (!*reply) {
-        MSG("The server could not build the reply.");
-        return PROTO_E_INTERNAL;
-    }
-    return PROTO_OK;
-db_fail:
-    srv_log("pull from device %s failed: %s", dev->device_id, err);
-    MSG("The database is not answering; try again later.");
-    return PROTO_E_UNAVAILABLE;
 }

@@ -592,6 +592,73 @@ static void test_part_of_a_deleted_observation_is_refused_as_deleted(void **stat
     assert_int_equal(fx_count(&W, sql), 0);
 }
 
+/* A page of large records ends before PROTO_PULL_BYTES is passed by more
+ * than one record, says there is more, and the pages together hold every
+ * record once. */
+static void test_pull_page_of_large_records_is_bounded(void **state)
+{
+    (void)state;
+    enum { PER_PUSH = 200, PUSHES = 3, N = PER_PUSH * PUSHES };
+    model_record obs, note;
+    fx_obs(&U, U.peer1, U.peer2, &obs);
+    proto_change *ch = calloc(PER_PUSH, sizeof *ch);
+    assert_non_null(ch);
+    model_id *ids = calloc(N, sizeof *ids);
+    assert_non_null(ids);
+    proto_push_reply rep;
+    fx_change(&ch[0], U.peer1, 0, &obs);
+    fx_push(&W, &D, ch, 1, &rep);
+    proto_push_reply_clear(&rep);
+    char text[MODEL_TEXT_MAX + 1];
+    memset(text, 'a', MODEL_TEXT_MAX);
+    text[MODEL_TEXT_MAX] = 0;
+    for (int k = 0; k < PUSHES; k++) {
+        for (int i = 0; i < PER_PUSH; i++) {
+            fx_note(obs.u.obs.id, text, &note);
+            snprintf(ids[k * PER_PUSH + i], sizeof ids[0], "%s", note.u.note.id);
+            fx_change(&ch[i], U.peer1, 0, &note);
+        }
+        fx_push(&W, &D, ch, PER_PUSH, &rep);
+        for (int i = 0; i < PER_PUSH; i++)
+            assert_int_equal(rep.results[i].status, PROTO_ST_STORED);
+        proto_push_reply_clear(&rep);
+    }
+    free(ch);
+    /* Everything fits the limit, but not the page's bytes. */
+    assert_true(PROTO_PULL_MAX > N + 50);
+    int64_t cursor = 0;
+    int pages = 0, seen = 0;
+    char *got = calloc(N, 1);
+    assert_non_null(got);
+    for (int more = 1; more; pages++) {
+        proto_pull_reply p;
+        fx_pull(&W, &D, U.leader, cursor, PROTO_PULL_MAX, &p);
+        size_t bytes = 0;
+        for (int i = 0; i < p.n; i++) {
+            if (p.items[i].rec.entity != MODEL_ENT_NOTE)
+                continue;
+            bytes += strlen(p.items[i].rec.u.note.text);
+            for (int k = 0; k < N; k++)
+                if (!strcmp(ids[k], p.items[i].rec.u.note.id)) {
+                    assert_int_equal(got[k], 0);
+                    got[k] = 1;
+                    seen++;
+                }
+        }
+        assert_true(bytes <= PROTO_PULL_BYTES + MODEL_TEXT_MAX);
+        assert_true(p.cursor >= cursor);
+        if (pages == 0)
+            assert_true(p.more);
+        more = p.more;
+        cursor = p.cursor;
+        proto_pull_reply_clear(&p);
+    }
+    assert_int_equal(seen, N);
+    assert_true(pages >= 2);
+    free(got);
+    free(ids);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -609,6 +676,7 @@ int main(void)
         cmocka_unit_test(test_push_statements_do_not_grow_with_its_size),
         cmocka_unit_test(test_changes_in_one_push_see_each_other),
         cmocka_unit_test(test_part_of_a_deleted_observation_is_refused_as_deleted),
+        cmocka_unit_test(test_pull_page_of_large_records_is_bounded),
     };
     return cmocka_run_group_tests_name("srv_sync", tests, up, down);
 }

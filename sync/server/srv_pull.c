@@ -1,0 +1,168 @@
+/*
+ * Pull: one page of the unit's feed after the tablet's cursor, read with
+ * the counter in one snapshot (so the cursor handed out never passes a
+ * record the page did not consider), logged in the audit log in the same
+ * transaction, and written out as text around the records' stored JSON,
+ * which the server itself wrote in the codec's compact form: nothing is
+ * parsed and dumped again on the way out.
+ */
+#include "srv_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MSG(...) snprintf(msg, msglen, __VA_ARGS__)
+
+/* The reply under construction. */
+typedef struct {
+    char *s;
+    size_t n, cap;
+} tbuf;
+
+static int tb_put(tbuf *b, const char *p, size_t len)
+{
+    if (b->n + len + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 65536;
+        while (cap < b->n + len + 1)
+            cap *= 2;
+        char *s = realloc(b->s, cap);
+        if (!s)
+            return -1;
+        b->s = s;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->n, p, len);
+    b->n += len;
+    b->s[b->n] = 0;
+    return 0;
+}
+
+/* The person the pull is for may see the unit's observations only as an
+ * active member; a leader sees all of them. PROTO_OK or forbidden (with
+ * msg), or unavailable. */
+static proto_code pull_person(PGconn *pg, const srv_device *dev, const char *person, int *leader,
+                              char *msg, size_t msglen)
+{
+    char err[400];
+    const char *pp[] = {person};
+    PGresult *r = srv_q(pg, "SELECT unit_id, active, role = 'leader' FROM people WHERE id = $1", 1,
+                        pp, err, sizeof err);
+    if (!r) {
+        srv_log("pull from device %s failed: %s", dev->device_id, err);
+        MSG("The database is not answering; try again later.");
+        return PROTO_E_UNAVAILABLE;
+    }
+    int ok = PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), dev->unit_id) &&
+             PQgetvalue(r, 0, 1)[0] == 't';
+    *leader = ok && PQgetvalue(r, 0, 2)[0] == 't';
+    PQclear(r);
+    if (!ok) {
+        MSG("The person %s is not an active member of this tablet's unit.", person);
+        return PROTO_E_FORBIDDEN;
+    }
+    return PROTO_OK;
+}
+
+proto_code srv_pull(PGconn *pg, const srv_device *dev, const char *body, size_t len, char **reply,
+                    char *msg, size_t msglen)
+{
+    *reply = NULL;
+    proto_pull p;
+    proto_err perr;
+    if (proto_pull_decode(body, len, &p, &perr) != 0) {
+        MSG("%s", perr.msg);
+        return perr.code;
+    }
+    char err[400];
+    int leader = 0;
+    if (p.person_id[0]) {
+        proto_code pc = pull_person(pg, dev, p.person_id, &leader, msg, msglen);
+        if (pc != PROTO_OK)
+            return pc;
+    }
+    char cur[24], lim[16];
+    snprintf(cur, sizeof cur, "%lld", (long long)p.cursor);
+    snprintf(lim, sizeof lim, "%d", p.limit + 1);
+    const char *pq[] = {dev->unit_id, cur, p.person_id, leader ? "t" : "f", lim};
+    PGresult *r = NULL, *top = NULL;
+    /* One snapshot for both reads, so the cursor handed out never passes a
+     * record the reply did not consider. */
+    if (srv_exec(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL, err, sizeof err) != 0)
+        goto db_fail;
+    r = srv_q(pg,
+              "SELECT i.entity, i.seq, i.version, i.data FROM items i"
+              " LEFT JOIN observations o ON o.id = i.observation_id"
+              " WHERE i.unit_id = $1 AND i.seq > $2::bigint AND (i.observation_id = '' OR"
+              "  ($3 <> '' AND ($4::bool OR o.observer_id = $3 OR o.observee_id = $3)))"
+              " ORDER BY i.seq LIMIT $5::int",
+              5, pq, err, sizeof err);
+    if (r)
+        top = srv_q(pg, "SELECT feed_seq FROM units WHERE id = $1", 1, pq, err, sizeof err);
+    /* A page ends at the limit, or earlier once its text passes
+     * PROTO_PULL_BYTES (always at least one record), so that a page of
+     * large records still fits what a tablet reads at once. */
+    int rows = r ? PQntuples(r) : 0, n = 0;
+    size_t bytes = 0;
+    while (n < rows && n < p.limit && (n == 0 || bytes < PROTO_PULL_BYTES))
+        bytes += (size_t)PQgetlength(r, n++, 3) + 64;
+    int more = rows > n;
+    /* Every read of personal data is in the audit log, in the same
+     * transaction: no log row, no data. */
+    char actor[64], detail[120];
+    int n_obs = 0;
+    for (int i = 0; i < n; i++)
+        n_obs += !strcmp(PQgetvalue(r, i, 0), "observation");
+    snprintf(actor, sizeof actor, "device:%s", dev->device_id);
+    snprintf(detail, sizeof detail, "cursor=%lld items=%d observations=%d", (long long)p.cursor, n,
+             n_obs);
+    if (!r || !top || PQntuples(top) != 1 ||
+        srv_audit(pg, actor, "pull", dev->unit_id, p.person_id, detail, err, sizeof err) != 0 ||
+        srv_exec(pg, "COMMIT", 0, NULL, err, sizeof err) != 0) {
+        PQclear(r);
+        PQclear(top);
+        srv_exec(pg, "ROLLBACK", 0, NULL, NULL, 0);
+        goto db_fail;
+    }
+    int64_t cursor = more ? strtoll(PQgetvalue(r, n - 1, 1), NULL, 10)
+                          : strtoll(PQgetvalue(top, 0, 0), NULL, 10);
+    if (cursor < p.cursor)
+        cursor = p.cursor;
+    PQclear(top);
+    /* The reply as the codec writes it (proto_pull_reply_begin/add): the
+     * records' text is the codec's own, kept as it was stored. */
+    tbuf b = {0};
+    char head[120];
+    int ok = tb_put(&b, head,
+                    (size_t)snprintf(
+                        head, sizeof head, "{\"schema\":%d,\"cursor\":%lld,\"more\":%s,\"items\":[",
+                        PROTO_SCHEMA, (long long)cursor, more ? "true" : "false")) == 0;
+    for (int i = 0; ok && i < n; i++) {
+        model_entity e;
+        const char *data = PQgetvalue(r, i, 3);
+        if (model_entity_parse(PQgetvalue(r, i, 0), &e) != 0 || data[0] != '{') {
+            srv_log("pull: the stored %s at feed number %s is not a record", PQgetvalue(r, i, 0),
+                    PQgetvalue(r, i, 1));
+            ok = 0;
+            break;
+        }
+        int k = snprintf(head, sizeof head,
+                         "%s{\"entity\":\"%s\",\"seq\":%s,\"version\":%s,\"data\":", i ? "," : "",
+                         model_entity_name(e), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+        ok = tb_put(&b, head, (size_t)k) == 0 &&
+             tb_put(&b, data, (size_t)PQgetlength(r, i, 3)) == 0 && tb_put(&b, "}", 1) == 0;
+    }
+    ok = ok && tb_put(&b, "]}", 2) == 0;
+    PQclear(r);
+    if (!ok) {
+        free(b.s);
+        MSG("The server could not build the reply.");
+        return PROTO_E_INTERNAL;
+    }
+    *reply = b.s;
+    return PROTO_OK;
+db_fail:
+    srv_log("pull from device %s failed: %s", dev->device_id, err);
+    MSG("The database is not answering; try again later.");
+    return PROTO_E_UNAVAILABLE;
+}
