@@ -4,8 +4,9 @@
  * connection; we measure records per second and the push latency
  * percentiles. In the same run, on the same PostgreSQL cluster (fsync on),
  * the same rows are inserted over one plain connection in transactions of
- * the same size, which is the yardstick: what the server costs on top of
- * the database doing just the inserts.
+ * the same size, in four ways (a statement a row, pipeline mode, arrays with
+ * unnest, COPY), which are the yardsticks: what the server costs on top of
+ * the database doing just the inserts, and which way a push should take.
  *
  * Usage: bench_server [tablets] [pushes per tablet] [records per push]
  */
@@ -185,64 +186,296 @@ static void *run_tablet(void *ud)
     return NULL;
 }
 
-/* The yardstick: the same rows the server stores for these records (an item
- * per record, a change row per record, an observation row per observation),
- * inserted over one connection, one transaction per push-sized batch. */
-static double pg_rate(int batches, int per_batch, const unit_ids *u)
+/* The yardsticks: the same rows the server stores for these records (an
+ * item per record, a change row per record, an observation row per
+ * observation), inserted over one connection, one transaction per
+ * push-sized batch, in each of the ways a set-based push could send them:
+ * a statement a row (what the server did before), the same statements in
+ * libpq's pipeline mode (one round trip a batch), one INSERT a table from
+ * arrays with unnest, and COPY. Each way fills tables of its own. */
+typedef enum { WAY_ROW, WAY_PIPELINE, WAY_UNNEST, WAY_COPY, WAY_COUNT } way;
+static const char *const way_name[WAY_COUNT] = {"row", "pipeline", "unnest", "copy"};
+
+/* A growable text, for array literals and COPY data. */
+typedef struct {
+    char *s;
+    size_t n, cap;
+} text;
+
+static void put(text *t, const char *p, size_t len)
 {
-    char err[300];
-    PGconn *pg = PQconnectdb(conninfo);
-    if (PQstatus(pg) != CONNECTION_OK)
-        return 0;
-    PQclear(PQexec(pg, "CREATE TABLE y_items (LIKE items INCLUDING ALL);"
-                       "CREATE TABLE y_changes (LIKE changes INCLUDING ALL);"
-                       "CREATE TABLE y_obs (id text PRIMARY KEY, unit_id text, observer_id text,"
-                       " observee_id text)"));
-    tablet t = {u, "", 1, per_batch, NULL, 0, 0, NULL};
-    proto_change *ch = calloc((size_t)per_batch, sizeof *ch);
-    int64_t seq = 0, rows = 0;
-    int64_t t0 = bench_ns();
-    for (int b = 0; b < batches; b++) {
-        fill(&t, ch, per_batch);
-        PQclear(PQexec(pg, "BEGIN"));
-        for (int i = 0; i < per_batch; i++) {
-            json_t *j = model_record_to_json(&ch[i].rec, NULL);
-            char *data = json_dumps(j, JSON_COMPACT);
-            json_decref(j);
-            char key[MODEL_RECORD_KEY_MAX], seqs[24];
-            model_record_key(&ch[i].rec, key);
-            snprintf(seqs, sizeof seqs, "%lld", (long long)++seq);
-            const char *ent = model_entity_name(ch[i].rec.entity);
-            const char *pi[] = {
-                ent,         key,   u->unit, seqs, model_record_observation(&ch[i].rec),
-                u->observer, "dev", data};
-            PGresult *r = PQexecParams(pg,
-                                       "INSERT INTO y_items (entity, key, unit_id, seq,"
-                                       " observation_id, version, author_id, device_id, data)"
-                                       " VALUES ($1,$2,$3,$4::bigint,$5,1,$6,$7,$8)",
-                                       8, NULL, pi, NULL, NULL, 0);
-            if (PQresultStatus(r) != PGRES_COMMAND_OK)
-                snprintf(err, sizeof err, "%s", PQresultErrorMessage(r));
-            PQclear(r);
-            const char *pc[] = {ch[i].change_id, "dev", ent, key, "0123456789abcdef", "stored"};
-            PQclear(PQexecParams(pg,
-                                 "INSERT INTO y_changes (change_id, device_id, entity, key,"
-                                 " body_sha256, status, version) VALUES ($1,$2,$3,$4,$5,$6,1)",
-                                 6, NULL, pc, NULL, NULL, 0));
+    if (t->n + len + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 4096;
+        while (cap < t->n + len + 1)
+            cap *= 2;
+        t->s = realloc(t->s, cap);
+        if (!t->s)
+            abort();
+        t->cap = cap;
+    }
+    memcpy(t->s + t->n, p, len);
+    t->n += len;
+    t->s[t->n] = 0;
+}
+
+/* One element of an array literal (after the first, a comma first). */
+static void put_elem(text *t, const char *v)
+{
+    put(t, t->n > 1 ? ",\"" : "\"", t->n > 1 ? 2 : 1);
+    for (; *v; v++) {
+        if (*v == '"' || *v == '\\')
+            put(t, "\\", 1);
+        put(t, v, 1);
+    }
+    put(t, "\"", 1);
+}
+
+/* One field of COPY's text format, then a tab or (last) a newline. */
+static void put_field(text *t, const char *v, int last)
+{
+    for (; *v; v++) {
+        if (*v == '\\')
+            put(t, "\\\\", 2);
+        else
+            put(t, v, 1);
+    }
+    put(t, last ? "\n" : "\t", 1);
+}
+
+static int ok(PGresult *r, ExecStatusType want)
+{
+    int good = PQresultStatus(r) == want;
+    if (!good)
+        fprintf(stderr, "bench_server: %s", PQresultErrorMessage(r));
+    PQclear(r);
+    return good;
+}
+
+static int copy_rows(PGconn *pg, const char *sql, const text *t)
+{
+    if (!ok(PQexec(pg, sql), PGRES_COPY_IN))
+        return -1;
+    if (PQputCopyData(pg, t->s, (int)t->n) != 1 || PQputCopyEnd(pg, NULL) != 1)
+        return -1;
+    int good = 1;
+    PGresult *r;
+    while ((r = PQgetResult(pg)))
+        good &= ok(r, PGRES_COMMAND_OK);
+    return good ? 0 : -1;
+}
+
+/* The rows of one record, as text. */
+typedef struct {
+    const char *ent, *obs;
+    char key[MODEL_RECORD_KEY_MAX], seq[24];
+    char *data;
+} row;
+
+static const char *const INS_ITEM = "INSERT INTO y_items_%s (entity, key, unit_id, seq,"
+                                    " observation_id, version, author_id, device_id, data)"
+                                    " VALUES ($1,$2,$3,$4::bigint,$5,1,$6,$7,$8)";
+static const char *const INS_CHANGE = "INSERT INTO y_changes_%s (change_id, device_id, entity,"
+                                      " key, body_sha256, status, version)"
+                                      " VALUES ($1,$2,$3,$4,$5,$6,1)";
+static const char *const INS_OBS = "INSERT INTO y_obs_%s VALUES ($1,$2,$3,$4)";
+
+/* One batch in one transaction, the given way. 0, or -1 if it failed. */
+static int insert_batch(PGconn *pg, way w, const proto_change *ch, const row *rw, int n,
+                        const unit_ids *u)
+{
+    char q_item[400], q_change[300], q_obs[100];
+    snprintf(q_item, sizeof q_item, INS_ITEM, way_name[w]);
+    snprintf(q_change, sizeof q_change, INS_CHANGE, way_name[w]);
+    snprintf(q_obs, sizeof q_obs, INS_OBS, way_name[w]);
+    const char *sha = "0123456789abcdef";
+    if (w == WAY_ROW || w == WAY_PIPELINE) {
+        int pipe = w == WAY_PIPELINE;
+        if (pipe && PQenterPipelineMode(pg) != 1)
+            return -1;
+        int sent = 0;
+#define RUN(sql, np, pv)                                                                           \
+    do {                                                                                           \
+        if (pipe) {                                                                                \
+            if (PQsendQueryParams(pg, sql, np, NULL, pv, NULL, NULL, 0) != 1)                      \
+                return -1;                                                                         \
+            sent++;                                                                                \
+        } else if (!ok(PQexecParams(pg, sql, np, NULL, pv, NULL, NULL, 0), PGRES_COMMAND_OK)) {    \
+            return -1;                                                                             \
+        }                                                                                          \
+    } while (0)
+        RUN("BEGIN", 0, NULL);
+        for (int i = 0; i < n; i++) {
+            const char *pi[] = {rw[i].ent, rw[i].key,   u->unit, rw[i].seq,
+                                rw[i].obs, u->observer, "dev",   rw[i].data};
+            RUN(q_item, 8, pi);
+            const char *pc[] = {ch[i].change_id, "dev", rw[i].ent, rw[i].key, sha, "stored"};
+            RUN(q_change, 6, pc);
             if (ch[i].rec.entity == MODEL_ENT_OBSERVATION) {
                 const char *po[] = {ch[i].rec.u.obs.id, u->unit, u->observer, u->observee};
-                PQclear(PQexecParams(pg, "INSERT INTO y_obs VALUES ($1,$2,$3,$4)", 4, NULL, po,
-                                     NULL, NULL, 0));
+                RUN(q_obs, 4, po);
             }
-            free(data);
-            rows++;
         }
-        PQclear(PQexec(pg, "COMMIT"));
+        RUN("COMMIT", 0, NULL);
+#undef RUN
+        if (!pipe)
+            return 0;
+        if (PQpipelineSync(pg) != 1)
+            return -1;
+        int good = 1;
+        for (int k = 0; k < sent; k++) {
+            good &= ok(PQgetResult(pg), PGRES_COMMAND_OK);
+            PQclear(PQgetResult(pg)); /* the NULL after each */
+        }
+        PGresult *r = PQgetResult(pg); /* the sync */
+        good &= PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+        PQclear(r);
+        return PQexitPipelineMode(pg) == 1 && good ? 0 : -1;
     }
-    double secs = (double)(bench_ns() - t0) / 1e9;
+    if (!ok(PQexec(pg, "BEGIN"), PGRES_COMMAND_OK))
+        return -1;
+    int rc = 0;
+    if (w == WAY_UNNEST) {
+        text c[5] = {{0}}, d[3] = {{0}}, o[1] = {{0}};
+        for (int k = 0; k < 5; k++)
+            put(&c[k], "{", 1);
+        for (int k = 0; k < 3; k++)
+            put(&d[k], "{", 1);
+        for (int k = 0; k < 1; k++)
+            put(&o[k], "{", 1);
+        for (int i = 0; i < n; i++) {
+            put_elem(&c[0], rw[i].ent);
+            put_elem(&c[1], rw[i].key);
+            put_elem(&c[2], rw[i].seq);
+            put_elem(&c[3], rw[i].obs);
+            put_elem(&c[4], rw[i].data);
+            put_elem(&d[0], ch[i].change_id);
+            put_elem(&d[1], rw[i].ent);
+            put_elem(&d[2], rw[i].key);
+            if (ch[i].rec.entity == MODEL_ENT_OBSERVATION)
+                put_elem(&o[0], ch[i].rec.u.obs.id);
+        }
+        for (int k = 0; k < 5; k++)
+            put(&c[k], "}", 1);
+        for (int k = 0; k < 3; k++)
+            put(&d[k], "}", 1);
+        for (int k = 0; k < 1; k++)
+            put(&o[k], "}", 1);
+        char sql[600];
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO y_items_unnest (entity, key, unit_id, seq, observation_id, version,"
+                 " author_id, device_id, data) SELECT e, k, $6, s, o, 1, $7, 'dev', d"
+                 " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[])"
+                 " AS x(e, k, s, o, d)");
+        const char *pi[] = {c[0].s, c[1].s, c[2].s, c[3].s, c[4].s, u->unit, u->observer};
+        rc |= !ok(PQexecParams(pg, sql, 7, NULL, pi, NULL, NULL, 0), PGRES_COMMAND_OK);
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO y_changes_unnest (change_id, device_id, entity, key, body_sha256,"
+                 " status, version) SELECT c, 'dev', e, k, '%s', 'stored', 1"
+                 " FROM unnest($1::text[], $2::text[], $3::text[]) AS x(c, e, k)",
+                 sha);
+        const char *pc[] = {d[0].s, d[1].s, d[2].s};
+        rc |= !ok(PQexecParams(pg, sql, 3, NULL, pc, NULL, NULL, 0), PGRES_COMMAND_OK);
+        const char *po[] = {o[0].s, u->unit, u->observer, u->observee};
+        rc |= !ok(PQexecParams(pg,
+                               "INSERT INTO y_obs_unnest SELECT id, $2, $3, $4"
+                               " FROM unnest($1::text[]) AS x(id)",
+                               4, NULL, po, NULL, NULL, 0),
+                  PGRES_COMMAND_OK);
+        for (int k = 0; k < 5; k++)
+            free(c[k].s);
+        for (int k = 0; k < 3; k++)
+            free(d[k].s);
+        for (int k = 0; k < 1; k++)
+            free(o[k].s);
+    } else {
+        text ti = {0}, tc = {0}, to = {0};
+        for (int i = 0; i < n; i++) {
+            put_field(&ti, rw[i].ent, 0);
+            put_field(&ti, rw[i].key, 0);
+            put_field(&ti, u->unit, 0);
+            put_field(&ti, rw[i].seq, 0);
+            put_field(&ti, rw[i].obs, 0);
+            put_field(&ti, "1", 0);
+            put_field(&ti, u->observer, 0);
+            put_field(&ti, "dev", 0);
+            put_field(&ti, rw[i].data, 1);
+            put_field(&tc, ch[i].change_id, 0);
+            put_field(&tc, "dev", 0);
+            put_field(&tc, rw[i].ent, 0);
+            put_field(&tc, rw[i].key, 0);
+            put_field(&tc, sha, 0);
+            put_field(&tc, "stored", 0);
+            put_field(&tc, "1", 1);
+            if (ch[i].rec.entity == MODEL_ENT_OBSERVATION) {
+                put_field(&to, ch[i].rec.u.obs.id, 0);
+                put_field(&to, u->unit, 0);
+                put_field(&to, u->observer, 0);
+                put_field(&to, u->observee, 1);
+            }
+        }
+        rc |= copy_rows(pg,
+                        "COPY y_items_copy (entity, key, unit_id, seq, observation_id, version,"
+                        " author_id, device_id, data) FROM STDIN",
+                        &ti) != 0;
+        rc |= copy_rows(pg,
+                        "COPY y_changes_copy (change_id, device_id, entity, key, body_sha256,"
+                        " status, version) FROM STDIN",
+                        &tc) != 0;
+        if (to.n)
+            rc |= copy_rows(pg, "COPY y_obs_copy FROM STDIN", &to) != 0;
+        free(ti.s);
+        free(tc.s);
+        free(to.s);
+    }
+    rc |= !ok(PQexec(pg, "COMMIT"), PGRES_COMMAND_OK);
+    return rc ? -1 : 0;
+}
+
+/* Records per second the given way, or 0 if it failed. */
+static double pg_rate(way w, int batches, int per_batch, const unit_ids *u)
+{
+    PGconn *pg = PQconnectdb(conninfo);
+    if (PQstatus(pg) != CONNECTION_OK) {
+        PQfinish(pg);
+        return 0;
+    }
+    char sql[600];
+    snprintf(sql, sizeof sql,
+             "CREATE TABLE y_items_%s (LIKE items INCLUDING ALL);"
+             "CREATE TABLE y_changes_%s (LIKE changes INCLUDING ALL);"
+             "CREATE TABLE y_obs_%s (id text PRIMARY KEY, unit_id text, observer_id text,"
+             " observee_id text)",
+             way_name[w], way_name[w], way_name[w]);
+    PQclear(PQexec(pg, sql));
+    tablet t = {u, "", 1, per_batch, NULL, 0, 0, NULL};
+    proto_change *ch = calloc((size_t)per_batch, sizeof *ch);
+    row *rw = calloc((size_t)per_batch, sizeof *rw);
+    int64_t seq = 0, rows = 0, spent = 0;
+    int failed = 0;
+    for (int b = 0; b < batches && !failed; b++) {
+        fill(&t, ch, per_batch);
+        /* The rows' text is made before the clock runs: each way is timed
+         * on what it sends and what the database does with it. */
+        for (int i = 0; i < per_batch; i++) {
+            json_t *j = model_record_to_json(&ch[i].rec, NULL);
+            rw[i].data = json_dumps(j, JSON_COMPACT);
+            json_decref(j);
+            rw[i].ent = model_entity_name(ch[i].rec.entity);
+            rw[i].obs = model_record_observation(&ch[i].rec);
+            model_record_key(&ch[i].rec, rw[i].key);
+            snprintf(rw[i].seq, sizeof rw[i].seq, "%lld", (long long)++seq);
+        }
+        int64_t t0 = bench_ns();
+        failed = insert_batch(pg, w, ch, rw, per_batch, u) != 0;
+        spent += bench_ns() - t0;
+        rows += per_batch;
+        for (int i = 0; i < per_batch; i++)
+            free(rw[i].data);
+    }
     free(ch);
+    free(rw);
     PQfinish(pg);
-    return (double)rows / secs;
+    return failed || spent <= 0 ? 0 : (double)rows / ((double)spent / 1e9);
 }
 
 int main(int argc, char **argv)
@@ -329,14 +562,29 @@ int main(int argc, char **argv)
     bench_report("server_ingest", rate, "records/s", note);
     bench_report("server_push_p50", p50, "ms", "latency of one push request");
     bench_report("server_push_p99", p99, "ms", "latency of one push request");
-    double base = pg_rate(tablets * pushes / 4 > 0 ? tablets * pushes / 4 : 1, per_push, &units[0]);
-    snprintf(note, sizeof note,
-             "the same rows per record (item, change, observation), one connection, %d records "
-             "per transaction",
-             per_push);
-    bench_report("pg_insert_one_conn", base, "records/s", note);
-    bench_report("server_vs_pg_one_conn", base > 0 ? rate / base : 0, "ratio",
-                 "server records/s divided by plain inserts/s");
+    /* The yardsticks: as many rows as the server took, in the same
+     * transaction size. */
+    int batches = tablets * pushes;
+    double base[WAY_COUNT];
+    for (int w = 0; w < WAY_COUNT; w++) {
+        base[w] = pg_rate((way)w, batches, per_push, &units[0]);
+        char name[64];
+        snprintf(name, sizeof name, "pg_insert_%s", way_name[w]);
+        snprintf(note, sizeof note,
+                 "the same rows per record (item, change, observation), one connection, %d "
+                 "records per transaction, %s",
+                 per_push,
+                 w == WAY_ROW        ? "a statement a row"
+                 : w == WAY_PIPELINE ? "a statement a row in pipeline mode"
+                 : w == WAY_UNNEST   ? "one INSERT a table from arrays (unnest)"
+                                     : "one COPY a table");
+        bench_report(name, base[w], "records/s", note);
+    }
+    bench_report("server_vs_pg_copy", base[WAY_COPY] > 0 ? rate / base[WAY_COPY] : 0, "ratio",
+                 "server records/s divided by COPY's records/s (goal >= 0.5)");
+    if (base[WAY_COPY] <= 0 || base[WAY_ROW] <= 0 || base[WAY_PIPELINE] <= 0 ||
+        base[WAY_UNNEST] <= 0)
+        failures++;
     rc = failures == 0 ? 0 : 1;
 out:
     if (S.pid > 0)

@@ -13,7 +13,8 @@
  * In the same run, the yardstick: the same N observations as documents (one
  * per observation, its events, notes and ratings inside) replicated by
  * PouchDB into pouchdb-server, both in memory, through a byte-counting proxy
- * (tests/bench/sync/pouch). Its npm packages are installed into the build
+ * (tests/bench/sync/pouch); once with ids made from numbers, as it first
+ * was, and once with random ids, as Blik's are. Its npm packages are installed into the build
  * tree the first time. BLIK_BENCH_POUCH=0 leaves it out.
  */
 #include <stdio.h>
@@ -27,7 +28,7 @@
 /* Runs the PouchDB yardstick and passes its result lines on; fills the
  * figures it reports. Returns 0, or -1 if it could not run. */
 static int pouch(int n, double *push_s, double *pull_s, double *push_b, double *pull_b,
-                 double *idle_ms)
+                 double *idle_ms, double rnd[4])
 {
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "bash '%s/tests/bench/sync/pouch/run.sh' '%s/pouch' %d",
@@ -49,6 +50,12 @@ static int pouch(int n, double *push_s, double *pull_s, double *push_b, double *
                        : !strcmp(name, "pouch_pull_wire_bytes") ? pull_b
                        : !strcmp(name, "pouch_idle_round")      ? idle_ms
                                                                 : NULL;
+        static const char *const rn[4] = {
+            "pouch_push_time_random_ids", "pouch_pull_time_random_ids",
+            "pouch_push_wire_bytes_random_ids", "pouch_pull_wire_bytes_random_ids"};
+        for (int k = 0; k < 4; k++)
+            if (!strcmp(name, rn[k]))
+                rnd[k] = v;
         if (slot) {
             *slot = v;
             seen++;
@@ -58,12 +65,49 @@ static int pouch(int n, double *push_s, double *pull_s, double *push_b, double *
     return pclose(f) == 0 && seen == 5 ? 0 : -1;
 }
 
+/* Fills the tablet through the store's API, 100 observations a
+ * transaction (the fill is not what is measured; its outbox is the same). */
+/* Sums what the server logged about its pushes (BLIK_PUSH_TIMES=1) since
+ * the log's offset *from, and moves *from to its end: how many pushes, and
+ * the server's time in them, in the office's figures among it, in ms. */
+static int server_push_times(const char *log, long *from, double *total_ms, double *facts_ms,
+                             double *look_ms, double *write_ms)
+{
+    FILE *f = fopen(log, "r");
+    int n = 0;
+    *total_ms = *facts_ms = *look_ms = *write_ms = 0;
+    if (!f)
+        return 0;
+    fseek(f, *from, SEEK_SET);
+    char line[600];
+    while (fgets(line, sizeof line, f)) {
+        const char *p = strstr(line, "push times: ");
+        long long look, write, facts, total;
+        int ch, obs;
+        if (p && sscanf(p,
+                        "push times: %d changes, %d observations; lookup %lld us, decide+write "
+                        "%lld us, facts %lld us, total %lld us",
+                        &ch, &obs, &look, &write, &facts, &total) == 6) {
+            n++;
+            *total_ms += (double)total / 1000;
+            *facts_ms += (double)facts / 1000;
+            *look_ms += (double)look / 1000;
+            *write_ms += (double)write / 1000;
+        }
+    }
+    *from = ftell(f);
+    fclose(f);
+    return n;
+}
+
 static void fill(tablet *t, const fx_unit *u, const char *focus, const model_focus *f, int n)
 {
     for (int i = 0; i < n; i++) {
         model_id id;
-        db_obs_new o = {u->unit, focus, u->peer1, u->peer2, u->room, 0, "Circle time", "{}", 1};
-        if (db_batch_begin(t->d) != DB_OK || db_obs_start(t->d, &o, id) != DB_OK) {
+        db_obs_new o = {u->unit, focus,         u->peer1, u->peer2, u->room,
+                        0,       "Circle time", "{}",     1,        NULL};
+        if ((i % 100 == 0 && db_batch_begin(t->d) != DB_OK) ||
+            db_obs_start(t->d, &o, id) != DB_OK) {
             fprintf(stderr, "bench: %s\n", db_errmsg(t->d));
             exit(1);
         }
@@ -79,7 +123,8 @@ static void fill(tablet *t, const fx_unit *u, const char *focus, const model_foc
         }
         for (int k = 0; k < f->n_signs; k++)
             db_obs_rate(t->d, id, u->peer1, f->signs[k].id, k % 3);
-        if (db_obs_finish(t->d, id, u->peer1) != DB_OK || db_batch_end(t->d, 1) != DB_OK) {
+        if (db_obs_finish(t->d, id, u->peer1) != DB_OK ||
+            ((i % 100 == 99 || i == n - 1) && db_batch_end(t->d, 1) != DB_OK)) {
             fprintf(stderr, "bench: %s\n", db_errmsg(t->d));
             exit(1);
         }
@@ -96,6 +141,9 @@ int main(void)
     /* The production limit (600 requests a minute per tablet) would make
      * this a measure of the limit. */
     const char *const flags[] = {"--rate-device", "1000000", NULL};
+    /* The server logs each push's own time, to tell its share of the push
+     * from the tablet's and the wire's. */
+    setenv("BLIK_PUSH_TIMES", "1", 1);
     if (fx_up(&w, "blik_bench_sync", flags) != 0)
         return 1;
     fx_make_unit(&w, "Bench", &u);
@@ -131,6 +179,9 @@ int main(void)
     sync_report rep;
     memset(&rep, 0, sizeof rep);
     fproxy_reset_bytes(p);
+    long log_at = 0;
+    double srv_ms, facts_ms, look_ms, write_ms;
+    server_push_times(w.srv.log, &log_at, &srv_ms, &facts_ms, &look_ms, &write_ms);
     t0 = bench_ns();
     int rc = sync_push(a.c, &rep);
     double push_s = (double)(bench_ns() - t0) / 1e9;
@@ -144,6 +195,15 @@ int main(void)
              (long long)k.waiting, rep.requests);
     bench_report("sync_push_time", push_s, "s", note);
     double push_wire = (double)(up + down);
+    int pushes = server_push_times(w.srv.log, &log_at, &srv_ms, &facts_ms, &look_ms, &write_ms);
+    snprintf(note, sizeof note,
+             "%d pushes, from BEGIN to COMMIT, as the server logged them; lock and lookups %.1f s,"
+             " deciding and writing %.1f s",
+             pushes, look_ms / 1000, write_ms / 1000);
+    bench_report("sync_push_server_time", srv_ms / 1000, "s", note);
+    snprintf(note, sizeof note, "of it the office's figures, %.1f ms a push",
+             pushes ? facts_ms / pushes : 0);
+    bench_report("sync_push_facts_time", facts_ms / 1000, "s", note);
     bench_report("sync_push_wire_bytes", push_wire, "bytes", "TCP payload both ways, TLS included");
     bench_report("sync_push_http_bytes", (double)(rep.bytes_up + rep.bytes_down), "bytes",
                  "HTTP headers and bodies as curl counts them (replies after gunzip)");
@@ -181,9 +241,9 @@ int main(void)
     bench_report("sync_idle_round", idle_ms, "ms", note);
 
     const char *pv = getenv("BLIK_BENCH_POUCH");
-    double pp_s, pl_s, pp_b, pl_b, pi_ms;
+    double pp_s, pl_s, pp_b, pl_b, pi_ms, rnd[4] = {0, 0, 0, 0};
     if (!(pv && !strcmp(pv, "0"))) {
-        if (pouch(n, &pp_s, &pl_s, &pp_b, &pl_b, &pi_ms) != 0) {
+        if (pouch(n, &pp_s, &pl_s, &pp_b, &pl_b, &pi_ms, rnd) != 0) {
             fprintf(stderr, "bench: the PouchDB yardstick did not run\n");
             return 1;
         }
@@ -195,6 +255,14 @@ int main(void)
                      "Blik / PouchDB, same run");
         bench_report("sync_vs_pouch_idle_round", idle_ms / pi_ms, "ratio",
                      "Blik / PouchDB, same run");
+        /* Against PouchDB with random ids, as Blik's are. */
+        if (rnd[0] > 0 && rnd[1] > 0 && rnd[2] > 0 && rnd[3] > 0) {
+            const char *why = "Blik / PouchDB with random ids, same run";
+            bench_report("sync_vs_pouch_random_ids_push_time", push_s / rnd[0], "ratio", why);
+            bench_report("sync_vs_pouch_random_ids_pull_time", pull_s / rnd[1], "ratio", why);
+            bench_report("sync_vs_pouch_random_ids_push_bytes", push_wire / rnd[2], "ratio", why);
+            bench_report("sync_vs_pouch_random_ids_pull_bytes", pull_wire / rnd[3], "ratio", why);
+        }
     }
     tab_close(&a);
     tab_close(&c);

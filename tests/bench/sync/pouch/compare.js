@@ -4,6 +4,7 @@
 // Bytes on the wire are counted by a TCP proxy between the replicator and the server.
 // Prints lines "BENCH<TAB>name<TAB>value<TAB>unit<TAB>note". Usage: node compare.js [N]
 'use strict';
+const crypto = require('crypto');
 const net = require('net');
 const path = require('path');
 const { spawn } = require('child_process');
@@ -16,9 +17,22 @@ function report(name, value, unit, note) {
   process.stdout.write(`BENCH\t${name}\t${value}\t${unit}\t${note}\n`);
 }
 
+// Ids made from the numbers, as this yardstick first had them: they compress to a few bytes
+// each. Blik's ids are random (version 4 UUIDs, as a real PouchDB application's would be), so the
+// yardstick runs a second time with random ids, reported under names ending in _random_ids:
+// gzip cannot shrink a random id below its 16 bytes, and ids are most of what a pull carries.
+let randomIds = false;
 function uuid(i, k) {
+  if (randomIds) return crypto.randomUUID();
   const h = (i * 7919 + k * 104729).toString(16).padStart(12, '0').slice(-12);
   return `0b11c000-0000-4000-8000-${h}`;
+}
+
+const fixed = {};
+// The unit's, focus's, people's and signs' ids: one each, the same in every document.
+function once(k) {
+  if (!(k in fixed)) fixed[k] = uuid(0, k);
+  return fixed[k];
 }
 
 function observation(i) {
@@ -35,11 +49,11 @@ function observation(i) {
                  sign_id: '' });
   const ratings = [];
   for (let k = 0; k < 5; k++)
-    ratings.push({ observation_id: id, sign_id: uuid(0, 200 + k), level: k % 3, at: t0 });
+    ratings.push({ observation_id: id, sign_id: once(200 + k), level: k % 3, at: t0 });
   return {
-    _id: id, unit_id: uuid(0, 300), focus_id: uuid(0, 301), focus_version: 1,
-    template_id: uuid(0, 302), template_version: 1, observer_id: uuid(0, 303),
-    observee_id: uuid(0, 304), room_id: uuid(0, 305), activity: 'Circle time', context: {},
+    _id: id, unit_id: once(300), focus_id: once(301), focus_version: 1,
+    template_id: once(302), template_version: 1, observer_id: once(303),
+    observee_id: once(304), room_id: once(305), activity: 'Circle time', context: {},
     agreement: true, started_at: t0, ended_at: t0 + 900000, status: 'finished', revision: 1,
     updated_at: t0 + 900000, events, notes, ratings,
   };
@@ -80,7 +94,7 @@ async function waitUp(port) {
   throw new Error('pouchdb-server did not start');
 }
 
-async function main() {
+async function run(suffix, withIdle) {
   const port = await freePort();
   const bin = path.join(__dirname, 'node_modules', '.bin', 'pouchdb-server');
   const srv = spawn(bin, ['--in-memory', '--port', String(port), '--host', '127.0.0.1', '--no-stdout-logs'],
@@ -89,7 +103,7 @@ async function main() {
     await waitUp(port);
     const proxy = await countingProxy(port);
     const url = `http://127.0.0.1:${proxy.port}/blik`;
-    const local = new PouchDB('tablet-a', { adapter: 'memory' });
+    const local = new PouchDB(`tablet-a${suffix}`, { adapter: 'memory' });
     for (let i = 0; i < N; i += 500) {
       const docs = [];
       for (let k = i; k < Math.min(N, i + 500); k++) docs.push(observation(k));
@@ -101,31 +115,38 @@ async function main() {
     const pushed = await local.replicate.to(url);
     const pushS = Number(process.hrtime.bigint() - t) / 1e9;
     if (pushed.docs_written !== N) throw new Error(`pushed ${pushed.docs_written} of ${N}`);
-    report('pouch_push_time', pushS.toFixed(3), 's', note);
-    report('pouch_push_wire_bytes', proxy.counts.up + proxy.counts.down, 'bytes', note);
+    report(`pouch_push_time${suffix}`, pushS.toFixed(3), 's', note);
+    report(`pouch_push_wire_bytes${suffix}`, proxy.counts.up + proxy.counts.down, 'bytes', note);
 
     proxy.counts.up = proxy.counts.down = 0;
-    const fresh = new PouchDB('tablet-b', { adapter: 'memory' });
+    const fresh = new PouchDB(`tablet-b${suffix}`, { adapter: 'memory' });
     t = process.hrtime.bigint();
     const pulled = await fresh.replicate.from(url);
     const pullS = Number(process.hrtime.bigint() - t) / 1e9;
     if (pulled.docs_written !== N) throw new Error(`pulled ${pulled.docs_written} of ${N}`);
-    report('pouch_pull_time', pullS.toFixed(3), 's', note);
-    report('pouch_pull_wire_bytes', proxy.counts.up + proxy.counts.down, 'bytes', note);
+    report(`pouch_pull_time${suffix}`, pullS.toFixed(3), 's', note);
+    report(`pouch_pull_wire_bytes${suffix}`, proxy.counts.up + proxy.counts.down, 'bytes', note);
 
     const idle = [];
-    for (let k = 0; k < 21; k++) {
+    for (let k = 0; withIdle && k < 21; k++) {
       t = process.hrtime.bigint();
       const r = await local.replicate.to(url);
       idle.push(Number(process.hrtime.bigint() - t) / 1e6);
       if (r.docs_written !== 0) throw new Error('an idle round wrote documents');
     }
     idle.sort((a, b) => a - b);
-    report('pouch_idle_round', idle[10].toFixed(2), 'ms', 'median of 21 replications with nothing to do');
+    if (withIdle) report('pouch_idle_round', idle[10].toFixed(2), 'ms', 'median of 21 replications with nothing to do');
     proxy.server.close();
   } finally {
     srv.kill('SIGTERM');
   }
+}
+
+async function main() {
+  await run('', true);
+  randomIds = true;
+  for (const k of Object.keys(fixed)) delete fixed[k];
+  await run('_random_ids', false);
 }
 
 main().then(() => process.exit(0), (e) => { console.error(`compare.js: ${e.message}`); process.exit(1); });
