@@ -8,11 +8,14 @@
  * writes what was decided with one COPY or one statement per table. The
  * whole push is one transaction: all its results hold, or none.
  *
- * Measured (README, "Benchmarks"): arrays with unnest, a temporary table
- * filled by COPY and libpq's pipeline mode were compared on the same rows;
- * COPY straight into the tables is the fastest for the rows a push adds
- * (items, changes), so new rows go that way; the few rows a push changes
- * (a newer version of a record) go through one UPDATE over unnest.
+ * The rows a push adds (items, changes, observations, conflicts) go in with
+ * COPY straight into the tables: one statement a table, the rows sent as
+ * they are, with no array literal to quote and no parameter to parse per
+ * row. The few rows a push changes (a newer version of a record) go
+ * through one UPDATE over unnest. bench_server measures the other ways on
+ * the same rows (a statement a row, pipeline mode, unnest); on the loaded
+ * machine of README's figures the commit's wait on the disk decided every
+ * way's rate, so those figures do not rank them (see README).
  */
 #include "srv_facts.h"
 #include "srv_int.h"
