@@ -187,9 +187,25 @@ static int exec(db *d, const char *sql, const char *doing)
  * savepoints. This lets a batch (the demo, a page of sync) wrap the same
  * calls a tap makes and still commit or vanish as a whole.
  */
+/* Runs one of the transaction statements below, prepared once per handle
+ * like every other: a page of sync opens a savepoint for each record. */
+static int run(db *d, const char *sql, const char *doing)
+{
+    sqlite3_stmt *st = db_stmt(d, sql);
+    if (!st)
+        return DB_INTERNAL;
+    int rc = sqlite3_step(st);
+    int out = rc == SQLITE_DONE ? DB_OK : db_sqlite_fail(d, rc, doing);
+    sqlite3_reset(st);
+    return out;
+}
+
+static const char sql_begin[] = "BEGIN IMMEDIATE", sql_savepoint[] = "SAVEPOINT inner",
+                  sql_commit[] = "COMMIT", sql_release[] = "RELEASE inner";
+
 int db_begin(db *d)
 {
-    int rc = exec(d, d->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT inner", "starting a change");
+    int rc = run(d, d->depth == 0 ? sql_begin : sql_savepoint, "starting a change");
     if (rc == DB_OK)
         d->depth++;
     return rc;
@@ -209,12 +225,11 @@ int db_commit(db *d)
 {
     if (d->depth <= 0)
         return db_fail(d, DB_INTERNAL, "No change is open.");
-    int rc = sqlite3_exec(d->conn, d->depth == 1 ? "COMMIT" : "RELEASE inner", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) {
-        /* Keep SQLite's message before the rollback replaces it. */
-        int out = db_sqlite_fail(d, rc, "saving");
+    /* The message is kept before the rollback replaces it. */
+    int rc = run(d, d->depth == 1 ? sql_commit : sql_release, "saving");
+    if (rc != DB_OK) {
         db_rollback(d);
-        return out;
+        return rc;
     }
     d->depth--;
     return DB_OK;
@@ -341,7 +356,9 @@ int db_open_into(db *d, const char *path, int version)
         return db_fail(d, DB_IO, "The database could not be switched to write-ahead logging.");
     }
     sqlite3_finalize(st);
-    if ((rc = db_migrate(d, version)) != DB_OK)
+    if ((rc = db_ckpt_attach(d)) != DB_OK)
+        return rc;
+    if ((rc = db_migrate(d, version)) != DB_OK || (rc = db_outbox_key_load(d)) != DB_OK)
         return rc;
     return db_ok(d);
 }
@@ -365,6 +382,7 @@ void db_close(db *d)
 {
     if (!d)
         return;
+    db_ckpt_stop(d);
     for (int i = 0; i < d->stmt_cap; i++)
         sqlite3_finalize(d->stmts[i].st);
     sqlite3_free(d->stmts);

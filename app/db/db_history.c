@@ -313,7 +313,6 @@ static int retention_batch(db *d, const char *unit_id, int64_t cutoff, int max, 
         "SELECT o.id FROM observation o WHERE o.unit_id = ?1"
         " AND CASE WHEN o.ended_at > 0 THEN o.ended_at ELSE o.started_at END < ?2"
         " AND NOT EXISTS (SELECT 1 FROM outbox x WHERE x.obs_id = o.id)"
-        " AND NOT EXISTS (SELECT 1 FROM outbox x WHERE x.entity_id = o.id)"
         " AND NOT EXISTS (SELECT 1 FROM sync_conflict c WHERE c.obs_id = o.id"
         "   OR c.entity_id = o.id)"
         " AND NOT EXISTS (SELECT 1 FROM sync_rejected j WHERE j.obs_id = o.id"

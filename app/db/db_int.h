@@ -32,6 +32,10 @@ struct db {
     /* The template last read. A stored template version never changes, so
      * this cannot go stale, and a tap need not parse JSON again. */
     model_template *tpl; /* NULL until the first read; owned */
+    /* The store's outbox key (20 hex digits, kv DB_KV_OUTBOX_KEY), from which
+     * an entry's change id is made with its seq; "" before schema step 10. */
+    char outbox_key[24];
+    struct db_ckpt *ckpt; /* the checkpointing thread (db_ckpt.c); NULL before open */
 };
 
 /*
@@ -127,6 +131,32 @@ int db_get_text(db *d, sqlite3_stmt *st, const char *what, char *out, size_t cap
 int db_outbox_add(db *d, const model_record *rec, const char *entity_id, const char *obs_id,
                   const char *actor_id);
 
+/* The kv key of the store's outbox key: 80 random bits made once with the
+ * outbox (schema step 10), so that change ids made from seqs differ between
+ * tablets and between a store and the one a wipe makes. */
+#define DB_KV_OUTBOX_KEY "outbox.key"
+/* Reads the outbox key into d (after the migrations); DB_OK if there is
+ * none yet (a file held at an older schema by a test). */
+int db_outbox_key_load(db *d);
+/* The change id of the entry at seq whose change_id column is NULL. */
+void db_outbox_change_id(const db *d, int64_t seq, model_id out);
+/* The seq a change id was made from, or 0 if it was not made from this
+ * store's key (an entry queued before step 10, another tablet's id). */
+int64_t db_outbox_seq_of(const db *d, const char *change_id);
+/* An outbox entry by its change id: made from its seq (?2) or, for entries
+ * queued before step 10 and refused changes sent again, kept (?1). */
+/* An entry's text: its payload column, or for an event (payload NULL) the
+ * text of its row, joined in the six columns after it (DB_SQL_OUTBOX_EVENT).
+ * malloc'd; NULL when out of memory (*oom set). An event whose row is gone
+ * reads as "", which the sync engine keeps aside as unreadable. */
+char *db_outbox_text(sqlite3_stmt *st, int col, int *oom);
+/* The event columns db_outbox_text reads, and the join that gives them for
+ * an outbox x: only for entries without a payload of their own. */
+#define DB_SQL_OUTBOX_EVENT_COLS "e.id, e.observation_id, e.kind, e.key, e.target_id, e.at"
+#define DB_SQL_OUTBOX_EVENT_JOIN                                                                   \
+    " LEFT JOIN event e ON x.payload IS NULL AND x.entity = 'event' AND e.id = x.entity_id"
+#define DB_SQL_OUTBOX_BY_CHANGE "((x.seq = ?2 AND x.change_id IS NULL) OR x.change_id = ?1)"
+
 /* Deletes an observation with every part and all its sync state (the
  * outbox entries not yet sent included), inside the caller's transaction:
  * for a deletion the server published, and for a discarded draft that never
@@ -162,6 +192,12 @@ void db_bind_reflection(sqlite3_stmt *st, const model_reflection *r);
 #define DB_RATING_UPSERT                                                                           \
     "INSERT INTO rating(observation_id, sign_id, level, at) VALUES(?1, ?2, ?3, ?4)"                \
     " ON CONFLICT(observation_id, sign_id) DO UPDATE SET level = excluded.level, at = excluded.at"
+
+/* Moves the log's checkpoints off the committing connection to a thread of
+ * the handle (db_ckpt.c), for d's open connection. Stop before the
+ * connection closes; stopping a handle without one is a no-op. */
+int db_ckpt_attach(db *d);
+void db_ckpt_stop(db *d);
 
 /* The migrations: runs every step above the file's version. */
 int db_migrate(db *d, int target);

@@ -692,11 +692,12 @@ static int note_change(db *d, const char *note_id, const char *actor_id, const c
     sqlite3_reset(st);
     if (src != SQLITE_DONE)
         return db_end(d, db_sqlite_fail(d, src, "saving a note"));
-    st = db_stmt(d, "DELETE FROM outbox WHERE entity = ?1 AND entity_id = ?2");
+    st = db_stmt(d, "DELETE FROM outbox WHERE obs_id = ?3 AND entity = ?1 AND entity_id = ?2");
     if (!st)
         return db_end(d, DB_INTERNAL);
     db_bind_text(st, 1, model_entity_name(MODEL_ENT_NOTE));
     db_bind_text(st, 2, n->id);
+    db_bind_text(st, 3, n->observation_id);
     src = sqlite3_step(st);
     sqlite3_reset(st);
     if (src != SQLITE_DONE)
@@ -759,7 +760,7 @@ int db_obs_left_tablet(db *d, const char *obs_id, int *left)
         " OR key IN (SELECT id FROM note WHERE observation_id = ?1))"
         " OR EXISTS(SELECT 1 FROM sync_conflict WHERE obs_id = ?1 OR entity_id = ?1)"
         " OR EXISTS(SELECT 1 FROM sync_rejected WHERE obs_id = ?1 OR entity_id = ?1)"
-        " OR EXISTS(SELECT 1 FROM outbox WHERE (obs_id = ?1 OR entity_id = ?1) AND seq <="
+        " OR EXISTS(SELECT 1 FROM outbox WHERE obs_id = ?1 AND seq <="
         " coalesce((SELECT CAST(value AS INTEGER) FROM kv WHERE key = '" DB_KV_SENT_UPTO "'), 0))");
     if (!st)
         return DB_INTERNAL;

@@ -1,44 +1,134 @@
 /*
  * The outbox: every change made on this tablet, in order, until the server
  * acknowledges it. An entry is written in the same transaction as its change
- * and gets its idempotency key (change_id) then, once; a retry after a lost
- * reply sends the same key again, so the server can tell a resend from news.
+ * and gets its idempotency key (change_id) then, once, made from its seq; a
+ * retry after a lost reply sends the same key again, so the server can tell
+ * a resend from news.
  */
 #include "db_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_sync_int.h"
+
+/*
+ * A change id is the store's outbox key and the entry's seq, shaped as a
+ * version 4 UUID: kkkkkkkk-kkkk-4kkk-vkkk-ssssssssssss, where k are the
+ * key's 74 random bits (one nibble gives its two low bits to the variant)
+ * and s the seq in 48 bits. A seq is never used twice in a store (the
+ * outbox is AUTOINCREMENT), so an id is made once and made again the same,
+ * as an idempotency key must be, and the store keeps no copy of it.
+ */
+void db_outbox_change_id(const db *d, int64_t seq, model_id out)
+{
+    const char *k = d->outbox_key;
+    static const char variant[] = "89ab";
+    int v = k[16] >= 'a' ? k[16] - 'a' + 10 : k[16] - '0';
+    snprintf(out, sizeof(model_id), "%.8s-%.4s-4%.3s-%c%.3s-%012llx", k, k + 8, k + 12,
+             variant[v & 3], k + 17, (unsigned long long)seq & 0xFFFFFFFFFFFFull);
+}
+
+int64_t db_outbox_seq_of(const db *d, const char *change_id)
+{
+    if (!d->outbox_key[0] || !change_id || strlen(change_id) != MODEL_UUID_LEN)
+        return 0;
+    model_id mine;
+    db_outbox_change_id(d, 0, mine);
+    if (memcmp(mine, change_id, 24) != 0)
+        return 0;
+    int64_t seq = 0;
+    for (int i = 24; i < MODEL_UUID_LEN; i++) {
+        char c = change_id[i];
+        int x = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (x < 0)
+            return 0;
+        seq = seq * 16 + x;
+    }
+    return seq;
+}
+
+int db_outbox_key_load(db *d)
+{
+    d->outbox_key[0] = '\0';
+    sqlite3_stmt *st = db_stmt(d, "SELECT value FROM kv WHERE key = '" DB_KV_OUTBOX_KEY "'");
+    if (!st)
+        return DB_INTERNAL;
+    char key[sizeof d->outbox_key];
+    int rc = db_get_text(d, st, "outbox key", key, sizeof key);
+    if (rc == DB_NOTFOUND)
+        return db_ok(d);
+    if (rc != DB_OK)
+        return rc;
+    if (strlen(key) != 20 || strspn(key, "0123456789abcdef") != 20)
+        return db_fail(d, DB_CORRUPT, "The store's outbox key is damaged.");
+    memcpy(d->outbox_key, key, sizeof key);
+    return DB_OK;
+}
+
+/* An event is saved once and never changed (an undo is an event of its
+ * own), so its entry keeps no copy of it: the text is written from the row
+ * when it is sent, the same text every time, since the codec's form is
+ * canonical. Other parts change after they are queued (a rating, a note,
+ * the observation), and an entry must send the version it was made with
+ * however often it is sent again, so theirs is kept. */
 int db_outbox_add(db *d, const model_record *rec, const char *entity_id, const char *obs_id,
                   const char *actor_id)
 {
-    model_id change;
-    if (model_id_new(d->sys, change) != 0)
-        return db_fail(d, DB_INTERNAL, "The tablet gave no randomness for a new identifier.");
-    model_err e;
-    char *text = model_record_text(rec, &e);
-    if (!text && e.code == MODEL_E_NOMEM)
-        return db_fail(d, DB_NOMEM, "Out of memory while queueing a change for sync.");
-    if (!text)
-        return db_fail(d, DB_INVALID, "The change cannot be queued for sync. %s", e.msg);
-    sqlite3_stmt *st = db_stmt(
-        d, "INSERT INTO outbox(change_id, entity, entity_id, obs_id,"
-           " payload, created_at, actor_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (!d->outbox_key[0])
+        return db_fail(d, DB_INTERNAL, "The store has no outbox key.");
+    char *text = NULL;
+    if (rec->entity != MODEL_ENT_EVENT) {
+        model_err e;
+        text = model_record_text(rec, &e);
+        if (!text && e.code == MODEL_E_NOMEM)
+            return db_fail(d, DB_NOMEM, "Out of memory while queueing a change for sync.");
+        if (!text)
+            return db_fail(d, DB_INVALID, "The change cannot be queued for sync. %s", e.msg);
+    }
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO outbox(entity, entity_id, obs_id,"
+                                  " payload, created_at, actor_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
     if (!st) {
         free(text);
         return DB_INTERNAL;
     }
-    db_bind_text(st, 1, change);
-    db_bind_text(st, 2, model_entity_name(rec->entity));
-    db_bind_text(st, 3, entity_id);
-    db_bind_text(st, 4, obs_id);
-    db_bind_text(st, 5, text);
-    sqlite3_bind_int64(st, 6, d->sys->now_ms(d->sys));
-    db_bind_text(st, 7, actor_id);
+    db_bind_text(st, 1, model_entity_name(rec->entity));
+    db_bind_text(st, 2, entity_id);
+    db_bind_text(st, 3, obs_id);
+    db_bind_text(st, 4, text);
+    sqlite3_bind_int64(st, 5, d->sys->now_ms(d->sys));
+    db_bind_text(st, 6, actor_id);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     free(text);
     return rc == SQLITE_DONE ? DB_OK : db_sqlite_fail(d, rc, "queueing a change for sync");
+}
+
+char *db_outbox_text(sqlite3_stmt *st, int col, int *oom)
+{
+    if (sqlite3_column_type(st, col) != SQLITE_NULL)
+        return db_sync_col_dup(st, col, oom);
+    model_record rec = {.entity = MODEL_ENT_EVENT};
+    model_event *e = &rec.u.event;
+    char *text = NULL;
+    if (sqlite3_column_type(st, col + 1) != SQLITE_NULL) {
+        db_col_text(st, col + 1, e->id, sizeof e->id);
+        db_col_text(st, col + 2, e->observation_id, sizeof e->observation_id);
+        e->kind = (model_event_kind)sqlite3_column_int(st, col + 3);
+        db_col_text(st, col + 4, e->key, sizeof e->key);
+        db_col_text(st, col + 5, e->target_id, sizeof e->target_id);
+        e->at = sqlite3_column_int64(st, col + 6);
+        model_err me;
+        text = model_record_text(&rec, &me);
+        if (!text && me.code == MODEL_E_NOMEM) {
+            *oom = 1;
+            return NULL;
+        }
+    }
+    if (!text && !(text = strdup("")))
+        *oom = 1;
+    return text;
 }
 
 int db_outbox_count(db *d, int64_t *n)
@@ -66,8 +156,9 @@ int db_outbox_peek(db *d, int64_t after, int max, db_outbox_entry *out, int *n)
 {
     *n = 0;
     sqlite3_stmt *st = db_stmt(
-        d, "SELECT seq, change_id, entity, entity_id, created_at, payload, actor_id"
-           " FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+        d, "SELECT x.seq, x.change_id, x.entity, x.entity_id, x.created_at, x.actor_id,"
+           " x.payload, " DB_SQL_OUTBOX_EVENT_COLS " FROM outbox x" DB_SQL_OUTBOX_EVENT_JOIN
+           " WHERE x.seq > ?1 ORDER BY x.seq LIMIT ?2");
     if (!st)
         return DB_INTERNAL;
     sqlite3_bind_int64(st, 1, after);
@@ -77,20 +168,22 @@ int db_outbox_peek(db *d, int64_t after, int max, db_outbox_entry *out, int *n)
         db_outbox_entry *e = &out[*n];
         memset(e, 0, sizeof *e);
         e->seq = sqlite3_column_int64(st, 0);
-        db_col_text(st, 1, e->change_id, sizeof e->change_id);
+        if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+            db_outbox_change_id(d, e->seq, e->change_id);
+        else
+            db_col_text(st, 1, e->change_id, sizeof e->change_id);
         db_col_text(st, 2, e->entity, sizeof e->entity);
         db_col_text(st, 3, e->entity_id, sizeof e->entity_id);
         e->created_at = sqlite3_column_int64(st, 4);
-        db_col_text(st, 6, e->actor_id, sizeof e->actor_id);
-        size_t len = (size_t)sqlite3_column_bytes(st, 5);
-        e->payload = malloc(len + 1);
-        if (!e->payload) {
+        db_col_text(st, 5, e->actor_id, sizeof e->actor_id);
+        int oom = 0;
+        e->payload = db_outbox_text(st, 6, &oom);
+        if (oom) {
             sqlite3_reset(st);
             db_outbox_entries_free(out, *n);
             *n = 0;
             return db_fail(d, DB_NOMEM, "Out of memory while reading changes to send.");
         }
-        memcpy(e->payload, sqlite3_column_text(st, 5), len + 1);
         (*n)++;
     }
     sqlite3_reset(st);
@@ -104,10 +197,11 @@ int db_outbox_peek(db *d, int64_t after, int max, db_outbox_entry *out, int *n)
 
 int db_outbox_ack(db *d, const char *change_id)
 {
-    sqlite3_stmt *st = db_stmt(d, "DELETE FROM outbox WHERE change_id = ?1");
+    sqlite3_stmt *st = db_stmt(d, "DELETE FROM outbox AS x WHERE " DB_SQL_OUTBOX_BY_CHANGE);
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, change_id);
+    sqlite3_bind_int64(st, 2, db_outbox_seq_of(d, change_id));
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
@@ -116,11 +210,15 @@ int db_outbox_ack(db *d, const char *change_id)
     return db_ok(d);
 }
 
+/* Every entry names its observation, so one index (by observation) answers
+ * for an observation and, within its observation, for a note or an event. */
 int db_is_pending(db *d, const char *entity_id, int *pending)
 {
     *pending = 0;
-    sqlite3_stmt *st = db_stmt(d, "SELECT EXISTS(SELECT 1 FROM outbox WHERE entity_id = ?1)"
-                                  " OR EXISTS(SELECT 1 FROM outbox WHERE obs_id = ?1)");
+    sqlite3_stmt *st = db_stmt(d, "SELECT EXISTS(SELECT 1 FROM outbox WHERE obs_id = coalesce("
+                                  "(SELECT observation_id FROM note WHERE id = ?1),"
+                                  " (SELECT observation_id FROM event WHERE id = ?1), ?1)"
+                                  " AND (obs_id = ?1 OR entity_id = ?1))");
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, entity_id);

@@ -16,10 +16,12 @@
 int db_sync_base_version(db *d, const char *change_id, int *base)
 {
     *base = 0;
-    sqlite3_stmt *st = db_stmt(d, "SELECT base_version FROM outbox WHERE change_id = ?1");
+    sqlite3_stmt *st = db_stmt(d,
+                               "SELECT base_version FROM outbox x WHERE " DB_SQL_OUTBOX_BY_CHANGE);
     if (!st)
         return DB_INTERNAL;
     db_bind_text(st, 1, change_id);
+    sqlite3_bind_int64(st, 2, db_outbox_seq_of(d, change_id));
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *base = sqlite3_column_int(st, 0);
@@ -44,20 +46,24 @@ typedef struct {
 static int outbox_row_get(db *d, const char *change_id, outbox_row *r)
 {
     memset(r, 0, sizeof *r);
-    sqlite3_stmt *st = db_stmt(d, "SELECT change_id, entity, entity_id, obs_id, actor_id,"
-                                  " created_at, payload FROM outbox WHERE change_id = ?1");
+    sqlite3_stmt *st = db_stmt(d, "SELECT x.entity, x.entity_id, x.obs_id, x.actor_id,"
+                                  " x.created_at, x.payload, " DB_SQL_OUTBOX_EVENT_COLS
+                                  " FROM outbox x" DB_SQL_OUTBOX_EVENT_JOIN
+                                  " WHERE " DB_SQL_OUTBOX_BY_CHANGE);
     if (!st)
         return -DB_INTERNAL;
     db_bind_text(st, 1, change_id);
+    sqlite3_bind_int64(st, 2, db_outbox_seq_of(d, change_id));
     int rc = sqlite3_step(st), oom = 0;
     if (rc == SQLITE_ROW) {
-        db_col_text(st, 0, r->change_id, sizeof r->change_id);
-        db_col_text(st, 1, r->entity, sizeof r->entity);
-        db_col_text(st, 2, r->entity_id, sizeof r->entity_id);
-        db_col_text(st, 3, r->obs_id, sizeof r->obs_id);
-        db_col_text(st, 4, r->actor_id, sizeof r->actor_id);
-        r->created_at = sqlite3_column_int64(st, 5);
-        r->payload = db_sync_col_dup(st, 6, &oom);
+        /* The id it was sent with, whether kept or made from its seq. */
+        model_copy(r->change_id, sizeof r->change_id, change_id);
+        db_col_text(st, 0, r->entity, sizeof r->entity);
+        db_col_text(st, 1, r->entity_id, sizeof r->entity_id);
+        db_col_text(st, 2, r->obs_id, sizeof r->obs_id);
+        db_col_text(st, 3, r->actor_id, sizeof r->actor_id);
+        r->created_at = sqlite3_column_int64(st, 4);
+        r->payload = db_outbox_text(st, 5, &oom);
     }
     sqlite3_reset(st);
     if (oom)

@@ -19,7 +19,7 @@ static const char *const obs_delete_sql[] = {
     "DELETE FROM rating WHERE observation_id = ?1",
     "DELETE FROM feedback WHERE observation_id = ?1",
     "DELETE FROM reflection WHERE observation_id = ?1",
-    "DELETE FROM outbox WHERE obs_id = ?1 OR entity_id = ?1",
+    "DELETE FROM outbox WHERE obs_id = ?1", /* every entry names its observation */
     "DELETE FROM sync_conflict WHERE obs_id = ?1 OR entity_id = ?1",
     "DELETE FROM sync_rejected WHERE obs_id = ?1 OR entity_id = ?1",
     "DELETE FROM sync_remote WHERE key = ?1 OR key LIKE ?1 || '/%'"

@@ -157,8 +157,8 @@ int db_sync_rejection_retry(db *d, const char *change_id)
         return rc;
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO outbox(change_id, entity, entity_id, obs_id,"
                                   " payload, created_at, actor_id) SELECT change_id, entity,"
-                                  " entity_id, obs_id, payload, created_at, actor_id"
-                                  " FROM sync_rejected WHERE change_id = ?1");
+                                  " entity_id, obs_id, payload, created_at,"
+                                  " actor_id FROM sync_rejected WHERE change_id = ?1");
     if (st)
         db_bind_text(st, 1, change_id);
     rc = db_sync_run(d, st, "sending a refused change again");

@@ -94,6 +94,7 @@ int db_wipe(db *d)
     d->depth = 0;
     free(d->tpl);
     d->tpl = NULL;
+    db_ckpt_stop(d);
     sqlite3_close(d->conn);
     d->conn = NULL;
     int rc = DB_OK;

@@ -1,13 +1,35 @@
 /* The fault VFS: each method passes to the real file unless armed. */
 #include "faultvfs.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <string.h>
 
 typedef struct {
     sqlite3_file base;
+    int main_db;        /* the database file itself (not its log or a journal) */
     sqlite3_file *real; /* lives right after this struct */
 } ffile;
+
+/* Syncs of a database file itself (what a checkpoint ends with), counted
+ * by whether the watched thread made them. */
+static pthread_t watched;
+static atomic_int watch_set, main_by_watched, main_by_others;
+
+void faultvfs_watch_thread(void)
+{
+    watched = pthread_self();
+    atomic_store(&main_by_watched, 0);
+    atomic_store(&main_by_others, 0);
+    atomic_store(&watch_set, 1);
+}
+
+void faultvfs_main_syncs(int *by_watched, int *by_others)
+{
+    *by_watched = atomic_load(&main_by_watched);
+    *by_others = atomic_load(&main_by_others);
+}
 
 static sqlite3_vfs fvfs;
 static sqlite3_vfs *rvfs;
@@ -50,6 +72,9 @@ static int f_sync(sqlite3_file *f, int flags)
             return sync_code;
         }
     }
+    if (((ffile *)f)->main_db && atomic_load(&watch_set))
+        atomic_fetch_add(
+            pthread_equal(pthread_self(), watched) ? &main_by_watched : &main_by_others, 1);
     return REAL(f)->pMethods->xSync(REAL(f), flags);
 }
 static int f_size(sqlite3_file *f, sqlite3_int64 *s)
@@ -101,6 +126,7 @@ static int f_open(sqlite3_vfs *v, const char *name, sqlite3_file *file, int flag
     (void)v;
     ffile *ff = (ffile *)file;
     ff->real = (sqlite3_file *)(ff + 1);
+    ff->main_db = (flags & SQLITE_OPEN_MAIN_DB) != 0;
     int rc = rvfs->xOpen(rvfs, name, ff->real, flags, out);
     ff->base.pMethods = (rc == SQLITE_OK && ff->real->pMethods) ? &fmethods : NULL;
     return rc;

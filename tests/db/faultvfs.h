@@ -14,5 +14,10 @@ void faultvfs_fail_writes(int after, int code);
 void faultvfs_fail_syncs(int after, int code);
 /* How many writes and syncs were refused since install. */
 int faultvfs_refused(void);
+/* From now on, counts the syncs of database files themselves (not their
+ * logs), by whether the calling thread made them: a checkpoint ends with
+ * one, a commit in WAL mode syncs only the log. */
+void faultvfs_watch_thread(void);
+void faultvfs_main_syncs(int *by_watched, int *by_others);
 
 #endif

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "dbfix.h"
 
 static int setup(void **state)
@@ -344,22 +346,30 @@ static void test_paired_start(void **state)
 }
 
 /* If the outbox entry cannot be written, the change it belongs to is not
- * written either: here the second identifier (the change id) fails. */
+ * written either: here the disk refuses the outbox's row (a trigger made
+ * through a second connection), and then the change's own identifier. */
 static void test_outbox_is_same_transaction(void **state)
 {
     dbfix *f = *state;
     model_id obs, ev;
     assert_int_equal(dbfix_start(f, obs), DB_OK);
     long events = dbfix_count(f->path, "event"), out = dbfix_count(f->path, "outbox");
-    plat_fake_fail_random(f->sys, 1, 1);
+    assert_int_equal(dbfix_exec(f->path, "CREATE TRIGGER refuse BEFORE INSERT ON outbox"
+                                         " BEGIN SELECT RAISE(ABORT, 'refused'); END"),
+                     SQLITE_OK);
+    assert_int_equal(db_obs_event(f->d, obs, FIX_PEER_A, MODEL_EV_COUNT, "open_q", ev), DB_INVALID);
+    assert_non_null(strstr(db_errmsg(f->d), "refused"));
+    assert_int_equal(dbfix_count(f->path, "event"), events);
+    assert_int_equal(dbfix_count(f->path, "outbox"), out);
+    assert_int_equal(db_obs_note(f->d, obs, FIX_PEER_A, "x", NULL, NULL), DB_INVALID);
+    assert_int_equal(dbfix_count(f->path, "note"), 0);
+    assert_int_equal(dbfix_count(f->path, "outbox"), out);
+    assert_int_equal(dbfix_exec(f->path, "DROP TRIGGER refuse"), SQLITE_OK);
+    plat_fake_fail_random(f->sys, 0, 1);
     assert_int_equal(db_obs_event(f->d, obs, FIX_PEER_A, MODEL_EV_COUNT, "open_q", ev),
                      DB_INTERNAL);
     assert_non_null(strstr(db_errmsg(f->d), "randomness"));
     assert_int_equal(dbfix_count(f->path, "event"), events);
-    assert_int_equal(dbfix_count(f->path, "outbox"), out);
-    plat_fake_fail_random(f->sys, 1, 1);
-    assert_int_equal(db_obs_note(f->d, obs, FIX_PEER_A, "x", NULL, NULL), DB_INTERNAL);
-    assert_int_equal(dbfix_count(f->path, "note"), 0);
     assert_int_equal(dbfix_count(f->path, "outbox"), out);
     /* And the handle goes on working afterwards. */
     assert_int_equal(db_obs_event(f->d, obs, FIX_PEER_A, MODEL_EV_COUNT, "open_q", ev), DB_OK);
