@@ -65,6 +65,10 @@ typedef struct {
 /* Up to max parked records, oldest first, decoded; *n is how many. A
  * db_sync_parked holds a whole record: keep out on the heap. */
 int db_sync_parked_list(db *d, int max, db_sync_parked *out, int *n);
+/* Whether any pulled record waits, asked after every pulled page: unlike
+ * db_sync_count it reads no more than one row, however many changes wait
+ * in the outbox. */
+int db_sync_parked_any(db *d, int *any);
 /* Forgets a parked record once it has been applied. */
 int db_sync_unpark(db *d, const char *entity, const char *key);
 

@@ -67,3 +67,14 @@ int db_sync_unpark(db *d, const char *entity, const char *key)
     int rc = db_sync_run(d, st, "forgetting a waiting record");
     return rc == DB_OK ? db_ok(d) : rc;
 }
+
+int db_sync_parked_any(db *d, int *any)
+{
+    *any = 0;
+    sqlite3_stmt *st = db_stmt(d, "SELECT 1 FROM sync_park LIMIT 1");
+    int e = db_sync_exists(d, st, "reading records that wait");
+    if (e < 0)
+        return DB_INTERNAL;
+    *any = e;
+    return db_ok(d);
+}

@@ -265,10 +265,10 @@ static int apply_one(sync_client *c, const model_record *rec, int version, int f
 /* Tries the parked records again now that more has arrived. */
 static int drain_parked(sync_client *c)
 {
-    db_sync_counts n;
-    if (db_sync_count(c->d, &n) != DB_OK)
+    int any;
+    if (db_sync_parked_any(c->d, &any) != DB_OK)
         return sync_fail(c, SYNC_STORE, "%s", db_errmsg(c->d));
-    if (n.parked == 0)
+    if (!any)
         return SYNC_OK;
     db_sync_parked *p = calloc(PARK_BATCH, sizeof *p);
     if (!p)

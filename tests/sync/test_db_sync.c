@@ -108,6 +108,11 @@ static void test_pulled_records_apply_once(void **state)
     assert_int_equal(count("note"), 1);
     assert_int_equal(count("reflection"), 1);
     assert_int_equal(count("outbox"), 0); /* pulled records are not sent back */
+    /* A version is kept for what a change here may be made on; an event
+     * never changes, so a first pull keeps none for its events. */
+    assert_int_equal(count("sync_version WHERE entity = 'event'"), 0);
+    assert_int_equal(count("sync_version WHERE entity IN ('observation', 'note', 'reflection')"),
+                     3);
     model_reflection got;
     assert_int_equal(db_reflection_get(F.d, OTHER_OBS, &got), DB_OK);
     assert_string_equal(got.text, "Jeg venter længere.");
@@ -136,8 +141,13 @@ static void test_part_before_its_observation_waits(void **state)
     assert_int_equal(db_sync_apply(F.d, &it, 0), DB_NOTFOUND);
     TSUPPORT_HAS(db_errmsg(F.d), "observation");
     assert_int_equal(count("event"), 0);
+    int any = 1;
+    assert_int_equal(db_sync_parked_any(F.d, &any), DB_OK);
+    assert_int_equal(any, 0);
     assert_int_equal(db_sync_park(F.d, &it), DB_OK);
     assert_int_equal(db_sync_park(F.d, &it), DB_OK); /* once, however often */
+    assert_int_equal(db_sync_parked_any(F.d, &any), DB_OK);
+    assert_int_equal(any, 1);
     db_sync_counts c;
     assert_int_equal(db_sync_count(F.d, &c), DB_OK);
     assert_int_equal(c.parked, 1);
@@ -161,6 +171,8 @@ static void test_part_before_its_observation_waits(void **state)
     assert_int_equal(db_sync_apply(F.d, &it, 0), DB_OK);
     assert_int_equal(db_sync_count(F.d, &c), DB_OK);
     assert_int_equal(c.parked, 0);
+    assert_int_equal(db_sync_parked_any(F.d, &any), DB_OK);
+    assert_int_equal(any, 0);
     assert_int_equal(count("event"), 1);
 }
 
