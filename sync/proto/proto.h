@@ -93,8 +93,8 @@ typedef model_err proto_err;
 int proto_schema_check(int v, int current, proto_err *err);
 
 /* Records on the wire are the model's records (model_json.h): an item's or
- * a change's "entity" is a model_entity, and model_entity_is_part() says
- * which entities a tablet may push. */
+ * a change's "entity" is a model_entity, and model_entity_is_pushable()
+ * says which entities a tablet may push. */
 
 /* ---- push: tablet -> server ---- */
 

@@ -89,10 +89,10 @@ static int rd_change(json_t *c, int i, proto_change *out, proto_err *err)
     if (!json_is_string(ent))
         return model_err_set(err, PROTO_E_TYPE, "%s: \"entity\" must be a string.", w);
     model_entity e;
-    if (model_entity_parse(json_string_value(ent), &e) != 0 || !model_entity_is_part(e))
+    if (model_entity_parse(json_string_value(ent), &e) != 0 || !model_entity_is_pushable(e))
         return model_err_set(err, PROTO_E_VALUE,
                              "%s: \"entity\" must be one of observation, event, note, rating, "
-                             "feedback, reflection.",
+                             "feedback, reflection, plan_agreement.",
                              w);
     json_t *data = model_rd_need(c, "data", w, err);
     if (!data)

@@ -209,6 +209,33 @@ static const char *const migrations[] = {
      * minute and a half on a million observations). */
     "DROP INDEX IF EXISTS items_obs;"
     "CREATE INDEX items_obs ON items (observation_id);",
+    /* 8: observation plans. A unit's leader plans who observes whom (a
+     * colleague, or a team by name when observee_id is NULL), on which
+     * focus, in which room, on a day or in a week, on what terms; the plan
+     * travels to the unit's tablets as a record (items, entity 'plan', key
+     * its id) and this row is what the server checks against and the
+     * office counts. agreed_at: UTC ms when the observee agreed (0 not
+     * yet, always 0 for a team); observation_id: the finished observation
+     * that carried it out. When a person is erased, their plans are
+     * cancelled and their terms emptied, and the rows stay (ids only), so
+     * that every tablet holding such a plan is sent its last version.
+     * rota_id groups the plans one peer rota published. */
+    "CREATE TABLE plans ("
+    "  id text PRIMARY KEY, unit_id text NOT NULL REFERENCES units(id),"
+    "  focus_id text NOT NULL,"
+    "  observer_id text NOT NULL, observee_id text,"
+    "  team text NOT NULL DEFAULT '', room_id text NOT NULL DEFAULT '',"
+    "  day_from date NOT NULL, day_to date NOT NULL, terms text NOT NULL DEFAULT '',"
+    "  status text NOT NULL CHECK (status IN ('planned','cancelled','done')),"
+    "  agreed_at bigint NOT NULL DEFAULT 0, observation_id text NOT NULL DEFAULT '',"
+    "  rota_id text NOT NULL DEFAULT '', created_by text NOT NULL,"
+    "  created_at timestamptz NOT NULL DEFAULT now(), updated_at bigint NOT NULL,"
+    "  CHECK (day_to >= day_from), CHECK ((observee_id IS NULL) = (team <> '')),"
+    "  CHECK (observee_id IS NULL OR observee_id <> observer_id),"
+    "  CHECK (observee_id IS NOT NULL OR agreed_at = 0));"
+    "CREATE INDEX plans_unit ON plans (unit_id, focus_id, day_from);"
+    "CREATE INDEX plans_observer ON plans (observer_id);"
+    "CREATE INDEX plans_observee ON plans (observee_id) WHERE observee_id IS NOT NULL;",
 };
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
 

@@ -7,6 +7,7 @@
  */
 #include "srv_facts.h"
 #include "srv_int.h"
+#include "srv_plan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,7 +322,8 @@ int srv_person_delete(PGconn *pg, const char *person, const char *actor, long *n
     PQclear(r);
     char detail[64];
     snprintf(detail, sizeof detail, "observations_deleted=%ld", *n_obs);
-    if (srv_exec(pg, "DELETE FROM items WHERE entity = 'person' AND key = $1", 1, p, err, errlen) !=
+    if (srv_plan_person_erased(pg, person, &seq, err, errlen) != 0 ||
+        srv_exec(pg, "DELETE FROM items WHERE entity = 'person' AND key = $1", 1, p, err, errlen) !=
             0 ||
         srv_exec(pg, "DELETE FROM people WHERE id = $1", 1, p, err, errlen) != 0 ||
         publish_deletion(pg, unit, MODEL_ENT_PERSON, person, MODEL_DEL_PERSON, &seq, err, errlen) !=

@@ -7,6 +7,7 @@
  * parsed and dumped again on the way out.
  */
 #include "srv_int.h"
+#include "srv_plan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,7 +96,7 @@ proto_code srv_pull(PGconn *pg, const srv_device *dev, const char *body, size_t 
               " LEFT JOIN observations o ON o.id = i.observation_id"
               " WHERE i.unit_id = $1 AND i.seq > $2::bigint AND (i.observation_id = '' OR"
               "  ($3 <> '' AND ($4::bool OR o.observer_id = $3 OR o.observee_id = $3)))"
-              " ORDER BY i.seq LIMIT $5::int",
+              " AND " SRV_PLAN_PULL_SEEN " ORDER BY i.seq LIMIT $5::int",
               5, pq, err, sizeof err);
     if (r)
         top = srv_q(pg, "SELECT feed_seq FROM units WHERE id = $1", 1, pq, err, sizeof err);

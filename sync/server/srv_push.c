@@ -19,6 +19,7 @@
  */
 #include "srv_facts.h"
 #include "srv_int.h"
+#include "srv_plan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -903,6 +904,10 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
         proto_result *r = &res[i];
         memset(r, 0, sizeof *r);
         snprintf(r->change_id, sizeof r->change_id, "%s", c->c->change_id);
+        if (srv_plan_push_skips(c->c)) {
+            c->kept = 0; /* a plan's agreement: srv_plan_push below */
+            continue;
+        }
         if (c->kept > 0) {
             r->status = PROTO_ST_DUPLICATE;
             r->version = c->kept - 1;
@@ -936,6 +941,8 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
             goto fail;
     }
     t_facts = now_us();
+    if (srv_plan_push(pg, x->dev->device_id, x->dev->unit_id, x->p, res, &seq, err, errlen) != 0)
+        goto fail;
     if (seq != seq0 && srv_feed_release(pg, dev->unit_id, seq, err, errlen) != 0)
         goto fail;
     /* What the tablet last sent, for device-list, with the push itself. */
