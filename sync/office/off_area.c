@@ -121,6 +121,8 @@ void off_area(off_ctx *c)
     sign_row *signs = NULL;
     char *arr = NULL;
     PGresult *months = NULL;
+    off_plan_tally *plans = NULL;
+    int n_plans = 0;
     off_chart *ch = calloc(1, sizeof *ch);
     srv_ref_focus *fs = NULL;
     srv_ref_template *ts = NULL;
@@ -226,6 +228,9 @@ void off_area(off_ctx *c)
         db_fail(c, "templates", err);
         goto out;
     }
+    /* The planned observations per focus, done and still to do. */
+    if (off_plan_tallies(c, arr, &plans, &n_plans) != 0)
+        goto out;
 
     char labels[MONTHS][40];
     for (int j = 0; j < MONTHS; j++) {
@@ -266,6 +271,8 @@ void off_area(off_ctx *c)
     off_buf_esc(b, off_tr(c, "Learning focus"));
     off_buf_put(b, "</th><th scope=\"col\">");
     off_buf_esc(b, off_tr(c, "Signs"));
+    off_buf_put(b, "</th><th scope=\"col\">");
+    off_buf_esc(b, off_tr(c, "Planned observations"));
     off_buf_put(b, "</th></tr></thead><tbody>");
     for (int i = 0; i < nu; i++) {
         int shown = 0;
@@ -291,6 +298,10 @@ void off_area(off_ctx *c)
             off_buf_esc(b, off_tr(c, "Signs"));
             off_buf_put(b, "\">");
             focus_cell(c, f, t, signs, ns, u[i].id);
+            off_buf_put(b, "</td><td data-label=\"");
+            off_buf_esc(b, off_tr(c, "Planned observations"));
+            off_buf_put(b, "\">");
+            off_plan_tally_write(c, off_plan_tally_find(plans, n_plans, u[i].id, f->id));
             off_buf_put(b, "</td></tr>");
             shown++;
         }
@@ -299,7 +310,7 @@ void off_area(off_ctx *c)
             off_buf_esc(b, off_tr(c, "Unit"));
             off_buf_put(b, "\">");
             off_buf_esc(b, u[i].name);
-            off_buf_put(b, "</td><td colspan=\"2\" class=\"muted\">");
+            off_buf_put(b, "</td><td colspan=\"3\" class=\"muted\">");
             off_buf_esc(b, off_tr(c, "No learning focus in use."));
             off_buf_put(b, "</td></tr>");
         }
@@ -384,4 +395,5 @@ out:
     free(fs);
     free(ts);
     free(ids);
+    free(plans);
 }

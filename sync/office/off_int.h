@@ -372,6 +372,32 @@ void off_focus_step_add(off_ctx *c);
 void off_step_done(off_ctx *c);
 /* off_area.c: the area overview. */
 void off_area(off_ctx *c);
+/* off_plan.c, off_plan_form.c: planned observations, the peer rota, the
+ * observee's agreement. */
+void off_plans(off_ctx *c);
+void off_plan_new(off_ctx *c);
+void off_plan_new_post(off_ctx *c);
+void off_plan_rota(off_ctx *c);
+void off_plan_rota_post(off_ctx *c);
+void off_plan_show(off_ctx *c);
+void off_plan_cancel(off_ctx *c);
+void off_plan_agree(off_ctx *c);
+/* The plans of a unit and focus counted (for the plans page and the area
+ * overview): still to come, of them waiting for agreement, overdue (still
+ * planned after their last day), done, cancelled. */
+typedef struct {
+    model_id unit, focus;
+    long long planned, waiting, overdue, done, cancelled;
+} off_plan_tally;
+/* The counts of every unit and focus with plans among units (a text[]
+ * literal of checked ids) into *out (malloc'd, the caller frees) and *n.
+ * 0, or -1 with an answer made. */
+int off_plan_tallies(off_ctx *c, const char *units, off_plan_tally **out, int *n);
+/* The row for unit and focus among t[0..n-1], or NULL. */
+const off_plan_tally *off_plan_tally_find(const off_plan_tally *t, int n, const char *unit,
+                                          const char *focus);
+/* "3 of 5 planned done, 1 overdue" (or "None planned" for NULL). */
+void off_plan_tally_write(off_ctx *c, const off_plan_tally *t);
 
 /* ---- charts (off_svg.c) ---- */
 

@@ -63,6 +63,10 @@ static const struct {
     {"units-saved", "The units are saved."},
     {"step-added", "The next step is added."},
     {"step-done", "The next step is marked as done."},
+    {"plan-added", "The observation is planned. The tablets get it at their next sync."},
+    {"rota-published", "The rota is published. The tablets get its plans at their next sync."},
+    {"plan-cancelled", "The plan is cancelled. It leaves the tablets at their next sync."},
+    {"plan-agreed", "You have agreed. The observer sees it at the tablets' next sync."},
 };
 
 void off_page_begin(off_ctx *c, const char *title, const char *section)
@@ -77,6 +81,7 @@ void off_page_begin(off_ctx *c, const char *title, const char *section)
         {"people", "/people", "People", OFF_ROLE_LEADER},
         {"focuses", "/focuses", "Learning focuses", OFF_ROLE_LEADER},
         {"observations", "/observations", "Observations", OFF_ROLE_PEER},
+        {"plans", "/plans", "Plans", OFF_ROLE_PEER},
         {"templates", "/templates", "Templates", OFF_ROLE_LEADER},
         {"tablets", "/tablets", "Tablets", OFF_ROLE_LEADER},
         {"calibration", "/calibration", "Calibration", OFF_ROLE_LEADER},

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <sodium.h>
@@ -27,6 +28,8 @@
 #include "offtest.h"
 #include "plat.h"
 #include "srv_account.h"
+#include "srv_int.h"
+#include "srv_plan.h"
 
 static ot_world W;
 static fx_unit A, B;
@@ -107,7 +110,7 @@ typedef struct {
 /* The kinds whose '*' names an observation of unit A (observed by A's
  * leader, of A's peer): only its observer, its observee and unit A's
  * leaders open it; area leaders and administrators do not (domain.md). */
-static const char *const personal[] = {"observations"};
+static const char *const personal[] = {"observations", "plans"};
 
 static int is_personal(const kind *k)
 {
@@ -137,6 +140,54 @@ static void id_step(char *out, size_t cap)
     assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
     snprintf(out, cap, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
+}
+
+/* A day some weeks ahead, YYYY-MM-DD. */
+static void ahead(int days, char out[11])
+{
+    time_t t = time(NULL) + (time_t)days * 86400;
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* A plan of unit A put in afresh (A's leader observes A's peer, the peer
+ * role's person), so each cancelling or agreeing acts on one still open. */
+static void id_plan(char *out, size_t cap)
+{
+    srv_plan p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.unit_id, sizeof p.unit_id, "%s", A.unit);
+    snprintf(p.focus_id, sizeof p.focus_id, "%s", A.focus);
+    snprintf(p.observer_id, sizeof p.observer_id, "%s", A.leader);
+    snprintf(p.observee_id, sizeof p.observee_id, "%s", A.peer1);
+    ahead(20, p.day_from);
+    snprintf(p.day_to, sizeof p.day_to, "%s", p.day_from);
+    char err[300];
+    int64_t seq;
+    if (srv_exec(W.fx.db, "BEGIN", 0, NULL, err, sizeof err) != 0 ||
+        srv_feed_lock(W.fx.db, A.unit, &seq, err, sizeof err) != 0 ||
+        srv_plan_add(W.fx.db, &p, "test", "", &seq, err, sizeof err) != 0 ||
+        srv_feed_release(W.fx.db, A.unit, seq, err, sizeof err) != 0 ||
+        srv_exec(W.fx.db, "COMMIT", 0, NULL, err, sizeof err) != 0)
+        fail_msg("a plan for the walk: %s", err);
+    snprintf(out, cap, "%s", p.id);
+}
+
+/* The plan forms: one plan of unit A, a rota's proposal of its people. */
+static void form_plans(const char *pattern, char *out, size_t cap)
+{
+    char d[11], e[11];
+    ahead(21, d);
+    ahead(21 + 13, e);
+    if (!strcmp(pattern, "/plans/new"))
+        snprintf(out, cap, "&focus=%s&observer=%s&observee=%s&day=%s&span=day&terms=", A.focus,
+                 A.leader, A.peer1, d);
+    else if (!strcmp(pattern, "/plans/rota"))
+        snprintf(out, cap, "&step=propose&focus=%s&from=%s&to=%s&rounds=1&person=%s&person=%s",
+                 A.focus, d, e, A.leader, A.peer1);
+    else
+        snprintf(out, cap, "%s", "");
 }
 
 /* A tablet of unit A put in afresh (as an enrolment leaves it), so each
@@ -232,7 +283,8 @@ static int units_route(const char *pattern)
  * whatever the route table's least role lets through. Without an id in
  * the address the file is of the reader's own unit.
  */
-static const char *const names_people[] = {"/exports/observations.csv", "/exports/events.csv"};
+static const char *const names_people[] = {"/exports/observations.csv", "/exports/events.csv",
+                                           "/plans/new", "/plans/rota"};
 
 static int gives_out_people(const char *pattern)
 {
@@ -262,6 +314,10 @@ static const kind kinds[] = {
     {"exports", 1, 0, NULL, form_none},     /* the reader's own unit's files */
     {"steps", 1, 0, id_step, form_none},    /* a next step agreed for unit A's focus */
     {"area", 0, 0, NULL, form_none},        /* the area overview: scoped inside */
+    /* unit A's plan (see personal[]: it names who observes whom); a new
+     * plan's form names no unit (it is the leader's own), so the page's
+     * own check refuses another unit's people (400) */
+    {"plans", 1, 1, id_plan, form_plans},
 };
 
 static const kind *kind_of(const char *pattern)
@@ -280,6 +336,10 @@ static int expect_allowed(int role, const off_route *rt, const kind *k, const ch
 {
     if (level[role] < rt->least)
         return 0;
+    /* Only the colleague observed agrees to a plan: the walk's plan is
+     * the peer's. */
+    if (!strcmp(rt->pattern, "/plans/*/agree"))
+        return role == PEER_A;
     if (is_personal(k) && strchr(rt->pattern, '*'))
         return role == PEER_A || role == LEADER_A;
     if (gives_out_people(rt->pattern) && level[role] > OFF_ROLE_LEADER)
