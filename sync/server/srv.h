@@ -38,6 +38,7 @@ typedef struct {
     int office_max_hours;         /* and this long after sign-in, used or not */
     char public_url[256];         /* "https://host:port" people reach the office at; "": unknown */
     char metrics_listen[64];      /* address of /metrics and /health (plain HTTP); "": none */
+    char trusted_proxy[64];       /* a load balancer's address whose X-Forwarded-For is believed */
     int metrics_port;             /* its port; 0: any free one (see metrics_port_file) */
     char metrics_port_file[SRV_PATH_MAX]; /* if set, the metrics port is written there */
     /* The web pages (Blik Office): every request whose path is not under
@@ -262,6 +263,17 @@ int srv_rate_take(srv_rate *r, const char *key, double now, double cost);
 /* The table's size, and how many buckets are not full at time now. */
 size_t srv_rate_slots(const srv_rate *r);
 size_t srv_rate_used(srv_rate *r, double now);
+
+/* ---- behind a load balancer (srv_proxy.c) ---- */
+
+/* Checks the trusted-proxy setting in place: "" (none) or a numeric address,
+ * rewritten in the form a connection's address is written. 0, or -1 with a
+ * sentence in err. */
+int srv_proxy_check(char *trusted, size_t cap, char *err, size_t errlen);
+/* When addr (the connection's address) is the trusted proxy's, replaces it
+ * with the last address of xff (the X-Forwarded-For value the proxy added,
+ * may be NULL); an absent or malformed one leaves addr as it is. */
+void srv_proxy_client(const char *trusted, const char *xff, char *addr, size_t cap);
 
 /* ---- logging ---- */
 

@@ -92,6 +92,7 @@ static const opt opts[] = {
     S("metrics-listen", "BLIK_METRICS_LISTEN", metrics_listen),
     I("metrics-port", "BLIK_METRICS_PORT", metrics_port, 0, 65535),
     S("metrics-port-file", "BLIK_METRICS_PORT_FILE", metrics_port_file),
+    S("trusted-proxy", "BLIK_TRUSTED_PROXY", trusted_proxy),
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
 
@@ -272,6 +273,9 @@ void srv_config_usage(FILE *out)
           "                                        internal (none: no metrics listener)\n"
           "  --metrics-port N    BLIK_METRICS_PORT its port, 0 for any free one (9464)\n"
           "  --metrics-port-file FILE  BLIK_METRICS_PORT_FILE  write the bound metrics port\n"
-          "                                        there once serving\n",
+          "                                        there once serving\n"
+          "  --trusted-proxy ADDR  BLIK_TRUSTED_PROXY  the load balancer's address: from it\n"
+          "                                        the client is the last X-Forwarded-For\n"
+          "                                        address (none: the connection's address)\n",
           out);
 }

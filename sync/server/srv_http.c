@@ -738,6 +738,24 @@ static void client_address(struct MHD_Connection *c, char *out, size_t cap)
     }
 }
 
+static enum MHD_Result last_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    if (key && value && !strcasecmp(key, "X-Forwarded-For"))
+        *(const char **)cls = value;
+    return MHD_YES;
+}
+
+/* The last X-Forwarded-For header of a request, or NULL: a proxy adds its
+ * own after any the client sent. */
+static const char *last_forwarded_for(struct MHD_Connection *c)
+{
+    const char *v = NULL;
+    MHD_get_connection_values(c, MHD_HEADER_KIND, last_header, &v);
+    return v;
+}
+
 /*
  * The path as the request log writes it. The query is left out (an office
  * search may hold a name), and so is every part of the path that is not one
@@ -833,6 +851,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         rq->started = 1;
         clock_gettime(CLOCK_MONOTONIC, &rq->t0);
         client_address(c, rq->addr, sizeof rq->addr);
+        srv_proxy_client(s->cfg.trusted_proxy, last_forwarded_for(c), rq->addr, sizeof rq->addr);
         log_method(method, rq->method, sizeof rq->method);
         log_path(url, rq->path, sizeof rq->path);
         rq->ep = is_web(s, url) ? SRV_EP_OFFICE : srv_metrics_endpoint(url);
@@ -1328,6 +1347,9 @@ int srv_start(const srv_config *c, srv **out)
         !(s->key = read_pem(c->tls_key, s->err, sizeof s->err)))
         return -1;
     check_cert_expiry(s->cert, c->tls_cert);
+    if (srv_proxy_check(s->cfg.trusted_proxy, sizeof s->cfg.trusted_proxy, s->err, sizeof s->err) !=
+        0)
+        return -1;
     struct sockaddr_storage sa;
     unsigned family_flags;
     if (listen_address(c->listen, c->port, "listen", &sa, &family_flags, s->err, sizeof s->err) !=

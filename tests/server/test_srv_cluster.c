@@ -1,0 +1,595 @@
+/*
+ * Three blik-server processes on one PostgreSQL behind HAProxy, as README's
+ * "Running more than one server" sets them up. A tablet enrols, pushes and
+ * pulls through the balancer while its requests go round the processes: what
+ * one process stored, the others serve, a change sent again to another
+ * process is a duplicate, an office session works on every process and ends
+ * on all at once. Each process sees the client's own address behind the
+ * balancer (trusted-proxy), never one the client forged. The rate limits are
+ * a process's own: behind "balance source" a client meets exactly one
+ * process's limit. A process killed outright costs the tablet nothing.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "fixture.h"
+#include "srv.h"
+
+#define N_SRV 3
+/* The balancer connects to the servers from this address, so that a request
+ * it forwards is told from one the test sends straight to a server. */
+#define PROXY_ADDR "127.0.0.3"
+
+static fx_world W;
+static tsrv S[N_SRV]; /* S[0] is W.srv's twin; the others have folders of their own */
+static fx_world VIA;  /* W as seen through the round-robin balancer */
+static pid_t haproxy = -1;
+static int rr_port, src_port;
+static int mport[N_SRV]; /* each process's metrics port */
+static fx_unit U;
+static fx_device D;
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t n = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &n) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static int read_int_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    int v = -1;
+    if (f) {
+        if (fscanf(f, "%d", &v) != 1)
+            v = -1;
+        fclose(f);
+    }
+    return v;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
+    char buf[4096];
+    size_t n;
+    int rc = a && b ? 0 : -1;
+    while (rc == 0 && (n = fread(buf, 1, sizeof buf, a)) > 0)
+        rc = fwrite(buf, 1, n, b) == n ? 0 : -1;
+    if (a)
+        fclose(a);
+    if (b && fclose(b) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* The flags every process runs with: the balancer's address is trusted, and
+ * /health is served for its checks. */
+static int flags(int i, char *mfile, size_t cap, const char *dir, const char *argv[12])
+{
+    if (snprintf(mfile, cap, "%s/metrics-port.%d", dir, i) >= (int)cap)
+        return -1;
+    int k = 0;
+    argv[k++] = "--trusted-proxy";
+    argv[k++] = PROXY_ADDR;
+    argv[k++] = "--rate-address";
+    argv[k++] = "30";
+    argv[k++] = "--metrics-listen";
+    argv[k++] = "127.0.0.1";
+    argv[k++] = "--metrics-port";
+    argv[k++] = "0";
+    argv[k++] = "--metrics-port-file";
+    argv[k++] = mfile;
+    argv[k] = NULL;
+    return 0;
+}
+
+/* Waits until something accepts connections on 127.0.0.1:port. */
+static int await_port(int port)
+{
+    for (int i = 0; i < 1000; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET,
+                                .sin_port = htons((uint16_t)port),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+        close(fd);
+        if (ok)
+            return 0;
+        sleep_ms(10);
+    }
+    return -1;
+}
+
+/* HAProxy's configuration: TLS ends at the balancer (with the servers'
+ * certificate) and starts again towards each server, whose certificate is
+ * checked; X-Forwarded-For is added; /health on the metrics port decides
+ * who is up; a refused connection is tried on another server. Two front
+ * ends: round robin, and "balance source" (one client, one process). */
+static int write_haproxy_cfg(const char *path, const int mports[N_SRV])
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fprintf(f,
+            "global\n  maxconn 256\n"
+            "defaults\n  mode http\n  timeout connect 2s\n  timeout client 30s\n"
+            "  timeout server 30s\n  retries 3\n  option redispatch 1\n"
+            "  option httpchk GET /health\n  default-server inter 500ms fall 2 rise 1\n"
+            "frontend rr\n  bind 127.0.0.1:%d ssl crt %s/haproxy.pem\n  option forwardfor\n"
+            "  default_backend rr\n"
+            "frontend src\n  bind 127.0.0.1:%d ssl crt %s/haproxy.pem\n  option forwardfor\n"
+            "  default_backend src\n",
+            rr_port, W.dir, src_port, W.dir);
+    const char *be[] = {"rr", "src"};
+    for (int b = 0; b < 2; b++) {
+        fprintf(f, "backend %s\n  balance %s\n%s", be[b], b ? "source" : "roundrobin",
+                b ? "  hash-type consistent\n" : "");
+        for (int i = 0; i < N_SRV; i++)
+            fprintf(f,
+                    "  server s%d 127.0.0.1:%d ssl verify required ca-file %s/ca.pem"
+                    " verifyhost 127.0.0.1 source " PROXY_ADDR " check port %d no-check-ssl\n",
+                    i, S[i].port, W.dir, mports[i]);
+    }
+    return fclose(f);
+}
+
+static int up(void **state)
+{
+    (void)state;
+    char mfile[N_SRV][600];
+    const char *argv[N_SRV][12];
+    /* The fixture makes the cluster, the certificates and the database (its
+     * own server migrates it once and stops); then each process gets a
+     * folder of its own with copies of the certificates. */
+    if (fx_up(&W, "blik_cluster", NULL) != 0)
+        return -1;
+    assert_int_equal(tsrv_stop(&W.srv), 0);
+    int mports[N_SRV];
+    for (int i = 0; i < N_SRV; i++) {
+        char dir[600];
+        snprintf(dir, sizeof dir, "%s/s%d", W.dir, i);
+        if (mkdir(dir, 0700) != 0)
+            return -1;
+        const char *files[] = {"server.pem", "server.key", "ca.pem"};
+        for (int k = 0; k < 3; k++) {
+            char from[700], to[700];
+            snprintf(from, sizeof from, "%s/%s", W.dir, files[k]);
+            snprintf(to, sizeof to, "%s/%s", dir, files[k]);
+            if (copy_file(from, to) != 0)
+                return -1;
+        }
+        if (flags(i, mfile[i], sizeof mfile[i], dir, argv[i]) != 0 ||
+            tsrv_start(&S[i], W.pg, BLIK_SERVER_EXE, W.conninfo, dir, argv[i]) != 0)
+            return -1;
+        mports[i] = -1;
+        for (int t = 0; t < 500 && (mports[i] = read_int_file(mfile[i])) <= 0; t++)
+            sleep_ms(10);
+        if (mports[i] <= 0)
+            return -1;
+    }
+    W.srv = S[0];
+    memcpy(mport, mports, sizeof mport);
+    /* The balancer's certificate file: the servers' chain and key in one. */
+    char pem[600], cert[600], key[600], cfg[600];
+    snprintf(pem, sizeof pem, "%s/haproxy.pem", W.dir);
+    snprintf(cert, sizeof cert, "%s/server.pem", W.dir);
+    snprintf(key, sizeof key, "%s/server.key", W.dir);
+    snprintf(cfg, sizeof cfg, "%s/haproxy.cfg", W.dir);
+    if (copy_file(cert, pem) != 0)
+        return -1;
+    FILE *k = fopen(key, "rb"), *p = fopen(pem, "ab");
+    char buf[4096];
+    size_t n;
+    while (k && p && (n = fread(buf, 1, sizeof buf, k)) > 0)
+        fwrite(buf, 1, n, p);
+    if (k)
+        fclose(k);
+    if (!p || fclose(p) != 0)
+        return -1;
+    rr_port = free_port();
+    src_port = free_port();
+    if (rr_port <= 0 || src_port <= 0 || write_haproxy_cfg(cfg, mports) != 0)
+        return -1;
+    char hlog[600];
+    snprintf(hlog, sizeof hlog, "%s/haproxy.log", W.dir);
+    haproxy = fork();
+    if (haproxy == 0) {
+        FILE *o = freopen(hlog, "a", stderr);
+        (void)o;
+        execlp("haproxy", "haproxy", "-db", "-f", cfg, (char *)NULL);
+        fprintf(stderr, "haproxy could not be started (is Debian's haproxy installed? .ci/deps)\n");
+        _exit(127);
+    }
+    if (haproxy < 0)
+        return -1;
+    tpg_watch(W.pg, haproxy);
+    if (await_port(rr_port) != 0 || await_port(src_port) != 0) {
+        fprintf(stderr, "haproxy did not listen; see %s\n", hlog);
+        return -1;
+    }
+    VIA = W;
+    snprintf(VIA.srv.url, sizeof VIA.srv.url, "https://127.0.0.1:%d", rr_port);
+    return 0;
+}
+
+static int down(void **state)
+{
+    (void)state;
+    int rc = 0;
+    if (haproxy > 0) {
+        kill(haproxy, SIGTERM);
+        waitpid(haproxy, NULL, 0);
+        tpg_unwatch(W.pg, haproxy);
+    }
+    for (int i = 1; i < N_SRV; i++)
+        if (S[i].pid > 0 && tsrv_stop(&S[i]) != 0)
+            rc = -1;
+    W.srv = S[0];
+    return fx_down(&W) == 0 ? rc : -1;
+}
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : 0;
+}
+
+/* How often needle is in a server's log from byte from on. */
+static int log_count(const tsrv *s, long from, const char *needle)
+{
+    FILE *f = fopen(s->log, "r");
+    if (!f)
+        return 0;
+    fseek(f, from, SEEK_SET);
+    char line[2048];
+    int n = 0;
+    while (fgets(line, sizeof line, f))
+        n += strstr(line, needle) != NULL;
+    fclose(f);
+    return n;
+}
+
+/* Waits until the servers' logs, from the sizes in from, hold n request
+ * lines with needle in all (a line is written once the request is over,
+ * which may be just after the client has its answer). */
+static void await_lines(const long from[N_SRV], const char *needle, int n)
+{
+    int got = 0;
+    for (int t = 0; t < 500; t++) {
+        got = 0;
+        for (int i = 0; i < N_SRV; i++)
+            got += log_count(&S[i], from[i], needle);
+        if (got >= n)
+            return;
+        sleep_ms(10);
+    }
+    fprintf(stderr, "expected %d lines with \"%s\", found %d\n", n, needle, got);
+    fail();
+}
+
+static void sizes(long out[N_SRV])
+{
+    for (int i = 0; i < N_SRV; i++)
+        out[i] = file_size(S[i].log);
+}
+
+static void test_setup(void **state)
+{
+    (void)state;
+    fx_make_unit(&W, "Cluster unit", &U);
+    fx_enrol(&VIA, U.unit, &D);
+}
+
+/* What one process stored, every process serves: six pulls in a row go round
+ * the three processes and each finds the observation; the same changes sent
+ * again land on other processes and are duplicates; a second observation
+ * comes after the cursor of the first wherever it is pushed and pulled. */
+static void test_one_tablet_round_the_processes(void **state)
+{
+    (void)state;
+    long from[N_SRV];
+    sizes(from);
+    model_record obs, fb;
+    fx_obs(&U, U.peer1, U.peer2, &obs);
+    fx_feedback(obs.u.obs.id, U.peer1, "Good questions.", &fb);
+    proto_change ch[2];
+    fx_change(&ch[0], U.peer1, 0, &obs);
+    fx_change(&ch[1], U.peer1, 0, &fb);
+    proto_push_reply rep;
+    fx_push(&VIA, &D, ch, 2, &rep);
+    assert_int_equal(rep.results[0].status, PROTO_ST_STORED);
+    assert_int_equal(rep.results[1].status, PROTO_ST_STORED);
+    proto_push_reply_clear(&rep);
+
+    int64_t cursor = 0;
+    for (int i = 0; i < 2 * N_SRV; i++) {
+        proto_pull_reply p;
+        fx_pull(&VIA, &D, U.peer1, 0, 500, &p);
+        assert_true(fx_has(&p, MODEL_ENT_OBSERVATION, obs.u.obs.id));
+        assert_true(fx_has(&p, MODEL_ENT_FEEDBACK, obs.u.obs.id));
+        assert_false(p.more);
+        if (i > 0)
+            assert_true(p.cursor == cursor);
+        cursor = p.cursor;
+        proto_pull_reply_clear(&p);
+    }
+    for (int i = 0; i < N_SRV; i++) {
+        fx_push(&VIA, &D, ch, 2, &rep);
+        assert_int_equal(rep.results[0].status, PROTO_ST_DUPLICATE);
+        assert_int_equal(rep.results[1].status, PROTO_ST_DUPLICATE);
+        proto_push_reply_clear(&rep);
+    }
+    assert_int_equal(fx_count(&W, "SELECT count(*) FROM observations"), 1);
+
+    model_record obs2;
+    proto_change c2;
+    fx_obs(&U, U.peer2, U.peer1, &obs2);
+    fx_change(&c2, U.peer2, 0, &obs2);
+    fx_push(&VIA, &D, &c2, 1, &rep);
+    assert_int_equal(rep.results[0].status, PROTO_ST_STORED);
+    proto_push_reply_clear(&rep);
+    proto_pull_reply p;
+    fx_pull(&VIA, &D, U.peer2, cursor, 500, &p);
+    assert_true(fx_has(&p, MODEL_ENT_OBSERVATION, obs2.u.obs.id));
+    assert_false(fx_has(&p, MODEL_ENT_OBSERVATION, obs.u.obs.id));
+    assert_true(p.cursor > cursor);
+    proto_pull_reply_clear(&p);
+
+    /* Every process served some of it, and saw the tablet's own address
+     * (the test's), never the balancer's. */
+    await_lines(from, "path=/v1/", 2 * N_SRV + N_SRV + 3);
+    for (int i = 0; i < N_SRV; i++) {
+        assert_true(log_count(&S[i], from[i], "path=/v1/pull") >= 1);
+        assert_int_equal(log_count(&S[i], from[i], "addr=" PROXY_ADDR), 0);
+        assert_true(log_count(&S[i], from[i], "addr=127.0.0.1 ") >= 1);
+    }
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM devices WHERE id = '%s' AND last_address = '127.0.0.1'", D.id);
+    assert_int_equal(fx_count(&W, sql), 1);
+}
+
+/* An address the client writes into X-Forwarded-For itself is never taken:
+ * through the balancer the last one (the balancer's) counts, and a request
+ * straight to a server is not from the trusted proxy at all. */
+static void test_forged_forwarded_for(void **state)
+{
+    (void)state;
+    long from[N_SRV];
+    sizes(from);
+    char url[128];
+    thttp_resp r;
+    snprintf(url, sizeof url, "%s/v1/ping", VIA.srv.url);
+    assert_int_equal(
+        thttp("GET", url, W.srv.ca, NULL, NULL, 0, 0, "X-Forwarded-For: 198.51.100.7", &r), 0);
+    assert_int_equal(r.status, 200);
+    thttp_free(&r);
+    snprintf(url, sizeof url, "%s/v1/ping", S[1].url);
+    assert_int_equal(
+        thttp("GET", url, W.srv.ca, NULL, NULL, 0, 0, "X-Forwarded-For: 198.51.100.8", &r), 0);
+    assert_int_equal(r.status, 200);
+    thttp_free(&r);
+    await_lines(from, "path=/v1/ping", 2);
+    for (int i = 0; i < N_SRV; i++) {
+        assert_int_equal(log_count(&S[i], from[i], "198.51.100."), 0);
+        assert_int_equal(log_count(&S[i], from[i], "addr=" PROXY_ADDR), 0);
+    }
+    assert_true(log_count(&S[1], from[1], "addr=127.0.0.1 method=GET path=/v1/ping") >= 1);
+}
+
+/* An office session lives in the database: made once, every process serves
+ * it; ended (as signing out does), no process serves it any more. */
+static void test_office_session_on_every_process(void **state)
+{
+    (void)state;
+    unsigned char r[32], h[32];
+    char id[33], tok[65], csrf[65], hash[65], cookie[120];
+    randombytes_buf(r, 16);
+    sodium_bin2hex(id, sizeof id, r, 16);
+    randombytes_buf(r, sizeof r);
+    sodium_bin2hex(tok, sizeof tok, r, sizeof r);
+    randombytes_buf(r, sizeof r);
+    sodium_bin2hex(csrf, sizeof csrf, r, sizeof r);
+    crypto_hash_sha256(h, (const unsigned char *)tok, 64);
+    sodium_bin2hex(hash, sizeof hash, h, sizeof h);
+    const char *pa[] = {id, U.leader};
+    PGresult *q = PQexecParams(W.db,
+                               "INSERT INTO accounts (id, login, person_id, role, name)"
+                               " VALUES ($1, 'cluster-leader', $2, 'leader', 'Cluster Leader')",
+                               2, NULL, pa, NULL, NULL, 0);
+    assert_int_equal(PQresultStatus(q), PGRES_COMMAND_OK);
+    PQclear(q);
+    const char *ps[] = {hash, id, csrf};
+    q = PQexecParams(W.db,
+                     "INSERT INTO sessions (token_sha256, account_id, csrf) VALUES ($1,$2,$3)", 3,
+                     NULL, ps, NULL, NULL, 0);
+    assert_int_equal(PQresultStatus(q), PGRES_COMMAND_OK);
+    PQclear(q);
+    snprintf(cookie, sizeof cookie, "Cookie: __Host-blik=%s", tok);
+    char url[128];
+    for (int i = 0; i < N_SRV; i++) {
+        thttp_resp a;
+        snprintf(url, sizeof url, "%s/people", S[i].url);
+        assert_int_equal(thttp("GET", url, W.srv.ca, NULL, NULL, 0, 0, cookie, &a), 0);
+        assert_int_equal(a.status, 200);
+        assert_non_null(strstr(a.body, "Cluster Leader"));
+        thttp_free(&a);
+    }
+    const char *pd[] = {hash};
+    q = PQexecParams(W.db, "DELETE FROM sessions WHERE token_sha256 = $1", 1, NULL, pd, NULL, NULL,
+                     0);
+    assert_int_equal(PQresultStatus(q), PGRES_COMMAND_OK);
+    PQclear(q);
+    for (int i = 0; i < N_SRV; i++) {
+        thttp_resp a;
+        snprintf(url, sizeof url, "%s/people", S[i].url);
+        assert_int_equal(thttp("GET", url, W.srv.ca, NULL, NULL, 0, 0, cookie, &a), 0);
+        assert_int_not_equal(a.status, 200);
+        assert_null(a.body ? strstr(a.body, "Cluster Leader") : NULL);
+        thttp_free(&a);
+    }
+}
+
+/* A process's rate limits are its own. Behind "balance source" one client
+ * always meets the same process, so it is refused after that process's
+ * limit (30 a minute here) as with one server; the other processes have
+ * their own buckets and still answer it straight. */
+static void test_rate_limit_per_process(void **state)
+{
+    (void)state;
+    char url[128];
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/v1/ping", src_port);
+    int ok = 0;
+    long status = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (ok <= 300) {
+        thttp_resp r;
+        assert_int_equal(thttp("GET", url, W.srv.ca, NULL, NULL, 0, 0, NULL, &r), 0);
+        status = r.status;
+        thttp_free(&r);
+        if (status != 200)
+            break;
+        ok++;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    /* The bucket holds 30 and refills one every two seconds meanwhile. */
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_int_equal(status, 429);
+    assert_true(ok <= 30 + (int)(secs / 2) + 1);
+    /* Exactly one process refused (its own count says so), and the others,
+     * whose buckets for this client are nearly full, answer it straight. */
+    int refused = 0;
+    for (int i = 0; i < N_SRV; i++) {
+        thttp_resp r;
+        snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", mport[i]);
+        assert_int_equal(thttp("GET", url, W.srv.ca, NULL, NULL, 0, 0, NULL, &r), 0);
+        assert_int_equal(r.status, 200);
+        const char *m = strstr(r.body, "blik_rate_limited_total{limit=\"address\"} ");
+        assert_non_null(m);
+        int mine = atof(m + strlen("blik_rate_limited_total{limit=\"address\"} ")) >= 1;
+        thttp_free(&r);
+        refused += mine;
+        if (!mine) {
+            snprintf(url, sizeof url, "%s/v1/ping", S[i].url);
+            assert_int_equal(thttp("GET", url, W.srv.ca, NULL, NULL, 0, 0, NULL, &r), 0);
+            assert_int_equal(r.status, 200);
+            thttp_free(&r);
+        }
+    }
+    assert_int_equal(refused, 1);
+}
+
+/* A process killed outright: the balancer tries the next one, so the tablet
+ * pushes and pulls on without an error, and nothing is doubled. */
+static void test_process_killed(void **state)
+{
+    (void)state;
+    tsrv_kill(&S[1]);
+    S[1].pid = -1;
+    for (int i = 0; i < 2 * N_SRV; i++) {
+        model_record obs;
+        proto_change c;
+        fx_obs(&U, U.leader, U.peer1, &obs);
+        fx_change(&c, U.leader, 0, &obs);
+        proto_push_reply rep;
+        fx_push(&VIA, &D, &c, 1, &rep);
+        assert_int_equal(rep.results[0].status, PROTO_ST_STORED);
+        proto_push_reply_clear(&rep);
+        proto_pull_reply p;
+        fx_pull(&VIA, &D, U.leader, 0, 500, &p);
+        assert_true(fx_has(&p, MODEL_ENT_OBSERVATION, obs.u.obs.id));
+        proto_pull_reply_clear(&p);
+    }
+    assert_int_equal(fx_count(&W, "SELECT count(*) FROM observations"), 2 + 2 * N_SRV);
+}
+
+/* The setting and the header as srv_proxy.c reads them: a host name or a
+ * network is refused at start with the key named; an address is written as
+ * connections' addresses are; from the proxy only the last address counts,
+ * and a malformed one leaves the proxy's own; from anyone else nothing. */
+static void test_proxy_setting(void **state)
+{
+    (void)state;
+    char err[200], t[64];
+    const char *bad[] = {"localhost", "10.0.0.0/8", "10.0.0.1 ", "::1%lo", "x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(t, sizeof t, "%s", bad[i]);
+        err[0] = 0;
+        assert_int_equal(srv_proxy_check(t, sizeof t, err, sizeof err), -1);
+        assert_non_null(strstr(err, "trusted-proxy"));
+        assert_string_equal(t, bad[i]);
+    }
+    snprintf(t, sizeof t, "::ffff:10.0.0.10");
+    assert_int_equal(srv_proxy_check(t, sizeof t, err, sizeof err), 0);
+    assert_string_equal(t, "10.0.0.10");
+    snprintf(t, sizeof t, "2001:DB8:0:0::1");
+    assert_int_equal(srv_proxy_check(t, sizeof t, err, sizeof err), 0);
+    assert_string_equal(t, "2001:db8::1");
+
+    char a[64];
+    snprintf(a, sizeof a, "10.0.0.10");
+    srv_proxy_client("10.0.0.10", "198.51.100.7, 203.0.113.5", a, sizeof a);
+    assert_string_equal(a, "203.0.113.5");
+    snprintf(a, sizeof a, "10.0.0.10");
+    srv_proxy_client("10.0.0.10", "2001:DB8::7", a, sizeof a);
+    assert_string_equal(a, "2001:db8::7");
+    const char *junk[] = {"203.0.113.5, evil", "", " ,", "203.0.113.5, 1.2.3.4.5", NULL};
+    for (int i = 0; i < 5; i++) {
+        snprintf(a, sizeof a, "10.0.0.10");
+        srv_proxy_client("10.0.0.10", junk[i], a, sizeof a);
+        assert_string_equal(a, "10.0.0.10");
+    }
+    snprintf(a, sizeof a, "10.0.0.11");
+    srv_proxy_client("10.0.0.10", "203.0.113.5", a, sizeof a);
+    assert_string_equal(a, "10.0.0.11");
+    snprintf(a, sizeof a, "10.0.0.10");
+    srv_proxy_client("", "203.0.113.5", a, sizeof a);
+    assert_string_equal(a, "10.0.0.10");
+}
+
+int main(void)
+{
+    const struct CMUnitTest pure[] = {cmocka_unit_test(test_proxy_setting)};
+    if (cmocka_run_group_tests_name("proxy", pure, NULL, NULL) != 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_setup),
+        cmocka_unit_test(test_one_tablet_round_the_processes),
+        cmocka_unit_test(test_forged_forwarded_for),
+        cmocka_unit_test(test_office_session_on_every_process),
+        cmocka_unit_test(test_rate_limit_per_process),
+        cmocka_unit_test(test_process_killed),
+    };
+    return cmocka_run_group_tests(tests, up, down);
+}
