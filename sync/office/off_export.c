@@ -278,6 +278,16 @@ static void download(off_ctx *c, srv_export_format format)
     /* A HEAD asks only what the answer would be: nothing is read, so
      * nothing is audited. */
     int head = !strcmp(c->rq->method, "HEAD");
+    /* A download holds a database connection until its last byte; when
+     * the server already streams all it lets, this one waits rather than
+     * take the connections tablets sync with. */
+    if (!head && c->rq->streams_full) {
+        off_header(c, "Retry-After", "60");
+        off_fail(c, 503,
+                 "Other downloads are being made right now. Try again in a minute; nothing "
+                 "has been lost.");
+        return;
+    }
     char detail[200];
     snprintf(detail, sizeof detail, "format=%s style=%s focus=%s from=%s to=%s",
              format == SRV_EXPORT_WIDE ? "wide" : "long", q.style == SRV_CSV_DA ? "da" : "intl",

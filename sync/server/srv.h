@@ -167,6 +167,11 @@ typedef struct {
     const char *address; /* the client's address */
     const char *body;
     size_t len;
+    /* 1 when no streamed answer may start now. Each holds a database
+     * connection until its client has the last byte, so the server lets at
+     * most half its pool stream at once (the rest stays for tablets and
+     * pages); a handler that would stream answers busy instead. */
+    int streams_full;
 } srv_web_request;
 
 /* At most this many extra headers per answer (Set-Cookie, Location, ...). */
@@ -214,7 +219,8 @@ typedef struct srv_web {
 
 /* Answers one complete web request without any network, as the HTTP layer
  * does (the per-address limit, method and size, then the web side on a
- * pooled connection), for tests and fuzzing. A streamed answer is driven
+ * pooled connection), for tests and fuzzing; rq->streams_full set by the
+ * caller stands for a server already streaming all it lets. A streamed answer is driven
  * here with the same producer, in chunks of the size the HTTP layer uses,
  * and gathered into out->body with a NUL after its len bytes (out->produce
  * is NULL on return); a producer's error makes the status 500. Returns

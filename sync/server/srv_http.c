@@ -51,6 +51,7 @@ struct srv {
     char *busy;
     int n_conns;
     int inflight;
+    int streams; /* streamed answers holding a pool connection (under mu) */
     int stopped;
     srv_rate *rate_addr, *rate_dev, *rate_enrol;
     pthread_t retention;
@@ -539,6 +540,8 @@ static void web_drain(srv_web_response *out)
         out->status = 500;
 }
 
+static int streams_full(srv *s);
+
 int srv_web_handle(srv *s, const srv_web_request *rq, srv_web_response *out)
 {
     memset(out, 0, sizeof *out);
@@ -548,8 +551,10 @@ int srv_web_handle(srv *s, const srv_web_request *rq, srv_web_response *out)
     }
     if (web_early(s, rq->address, rq->method, rq->len, out))
         return out->status;
+    srv_web_request r = *rq;
+    r.streams_full = rq->streams_full || streams_full(s);
     PGconn *pg = pool_get(s);
-    s->cfg.web->handle(s->cfg.web, pg, rq, out);
+    s->cfg.web->handle(s->cfg.web, pg, &r, out);
     if (out->produce)
         web_drain(out);
     if (pg)
@@ -587,7 +592,22 @@ static void stream_free(void *cls)
     st->produce_free(st->ctx);
     if (st->pg)
         pool_put(st->s, st->pg);
+    pthread_mutex_lock(&st->s->mu);
+    st->s->streams--;
+    pthread_mutex_unlock(&st->s->mu);
     free(st);
+}
+
+/* The streams a server lets run at once: half its pool, at least one. */
+static int streams_max(const srv *s) { return s->cfg.pool / 2 > 1 ? s->cfg.pool / 2 : 1; }
+
+/* Whether no more streamed answers may start now (srv_web_request). */
+static int streams_full(srv *s)
+{
+    pthread_mutex_lock(&s->mu);
+    int full = s->streams >= streams_max(s);
+    pthread_mutex_unlock(&s->mu);
+    return full;
 }
 
 /*
@@ -607,12 +627,22 @@ static enum MHD_Result send_web(struct MHD_Connection *c, req *rq, srv_web_respo
         if (st) {
             *st = (stream){s,        pg ? *pg : NULL, a->produce, a->produce_free, a->produce_ctx,
                            &rq->sent};
+            /* Counted before libmicrohttpd may call stream_free. Two
+             * handlers told there was room may both start: the overshoot is
+             * bounded by the threads answering at once. */
+            pthread_mutex_lock(&s->mu);
+            s->streams++;
+            pthread_mutex_unlock(&s->mu);
             r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_CHUNK, stream_read, st,
                                                   stream_free);
             if (r && pg)
                 *pg = NULL;
-            if (!r)
+            if (!r) {
+                pthread_mutex_lock(&s->mu);
+                s->streams--;
+                pthread_mutex_unlock(&s->mu);
                 free(st);
+            }
         }
         if (!r)
             a->produce_free(a->produce_ctx);
@@ -930,6 +960,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (rq->web) {
         srv_web_request wr;
         fill_web(c, url, method, rq, &wr);
+        wr.streams_full = streams_full(s);
         PGconn *pg = pool_get(s);
         memset(&wa, 0, sizeof wa);
         s->cfg.web->handle(s->cfg.web, pg, &wr, &wa);

@@ -352,6 +352,41 @@ static void test_refused(void **state)
     assert_int_equal(audits("export.observations") + audits("export.events"), before);
 }
 
+/* While the server streams all the downloads it lets run at once, one more
+ * is asked to wait: 503 with a time to come back, in words, nothing read
+ * and nothing audited; a HEAD still answers. */
+static void test_busy(void **state)
+{
+    (void)state;
+    long long before = audits("export.observations") + audits("export.events");
+    char q[100];
+    snprintf(q, sizeof q, "unit=%s", A.unit);
+    static const char *const paths[] = {"/exports/observations.csv", "/exports/events.csv"};
+    for (int i = 0; i < 2; i++) {
+        srv_web_request rq = {.method = "GET",
+                              .path = paths[i],
+                              .query = q,
+                              .cookie = LEAD.cookie,
+                              .host = "office.test:8443",
+                              .address = "127.0.0.1",
+                              .body = "",
+                              .streams_full = 1};
+        ot_resp r;
+        srv_web_handle(W.s, &rq, &r);
+        assert_int_equal(r.status, 503);
+        assert_string_equal(ot_header(&r, "Retry-After"), "60");
+        assert_true(ot_has(&r, "Der hentes andre udtræk lige nu"));
+        assert_null(r.produce);
+        assert_false(ot_has(&r, "observation_id"));
+        ot_free(&r);
+        rq.method = "HEAD";
+        srv_web_handle(W.s, &rq, &r);
+        assert_int_equal(r.status, 200);
+        ot_free(&r);
+    }
+    assert_int_equal(audits("export.observations") + audits("export.events"), before);
+}
+
 /* A thousand more observations stream whole through many chunks: every
  * row there, each once, in time order. */
 static void test_large(void **state)
@@ -399,7 +434,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_page),       cmocka_unit_test(test_observations_csv),
         cmocka_unit_test(test_events_csv), cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_large),
+        cmocka_unit_test(test_busy),       cmocka_unit_test(test_large),
     };
     return cmocka_run_group_tests(tests, up, down);
 }

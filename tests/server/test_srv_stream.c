@@ -25,9 +25,12 @@ typedef struct {
     size_t pos;
     int fail_at; /* produce fails once pos passes this many bytes; 0: never */
     PGconn *pg;
+    srv *probe; /* asked in-process for /small at the first chunk, or NULL */
 } producer;
 
 static int calls, frees, bad_pg;
+static int seen_full = -1; /* what the last /small was told of streams_full */
+static srv *S2;            /* a second server, with a pool of two */
 static size_t biggest;
 
 static char pattern(size_t i) { return (char)('a' + (i * 7 + i / 1000) % 26); }
@@ -36,6 +39,13 @@ static long produce(void *ctx, char *buf, size_t cap)
 {
     producer *p = ctx;
     calls++;
+    if (p->probe) {
+        srv_web_request rq = {.method = "GET", .path = "/small", .address = "127.0.0.8"};
+        srv_web_response out;
+        srv_web_handle(p->probe, &rq, &out);
+        free(out.body);
+        p->probe = NULL;
+    }
     if (cap > biggest)
         biggest = cap;
     /* The connection stays the producer's while it streams. */
@@ -67,6 +77,7 @@ static void handle(srv_web *w, PGconn *pg, const srv_web_request *rq, srv_web_re
         return;
     }
     if (!strcmp(rq->path, "/small")) {
+        seen_full = rq->streams_full;
         out->status = 200;
         out->body = strdup("small");
         out->len = 5;
@@ -76,6 +87,8 @@ static void handle(srv_web *w, PGconn *pg, const srv_web_request *rq, srv_web_re
     assert_non_null(p);
     p->pg = pg;
     p->fail_at = !strcmp(rq->path, "/broken") ? 100000 : 0;
+    if (!strcmp(rq->path, "/probed"))
+        p->probe = S2;
     out->status = 200;
     out->produce = produce;
     out->produce_free = produce_free;
@@ -86,7 +99,7 @@ static void handle(srv_web *w, PGconn *pg, const srv_web_request *rq, srv_web_re
 static srv_web web = {handle};
 static tpg *PG;
 static srv *S;
-static char CA[600];
+static char CA[600], DB[512];
 
 static int up(void **state)
 {
@@ -100,6 +113,7 @@ static int up(void **state)
     srv_config c;
     srv_config_defaults(&c);
     snprintf(c.db, sizeof c.db, "%s", conninfo);
+    snprintf(DB, sizeof DB, "%s", conninfo);
     snprintf(c.listen, sizeof c.listen, "127.0.0.1");
     c.port = 0;
     c.pool = 1; /* one connection: a stream that kept it would starve the next */
@@ -180,6 +194,49 @@ static void test_error_cuts_the_connection(void **state)
     assert_int_equal(frees, 1);
 }
 
+/*
+ * The server counts the streams holding its connections: with a pool of
+ * two it lets one run, so a request made while one streams is told there
+ * is no room (an export then answers busy), and once the stream has ended
+ * there is room again.
+ */
+static void test_streams_counted(void **state)
+{
+    (void)state;
+    char url[200];
+    srv_config c;
+    srv_config_defaults(&c);
+    snprintf(c.db, sizeof c.db, "%s", DB);
+    snprintf(c.listen, sizeof c.listen, "127.0.0.1");
+    c.port = 0;
+    c.pool = 2;
+    snprintf(c.tls_cert, sizeof c.tls_cert, "%s/server.pem", tpg_dir(PG));
+    snprintf(c.tls_key, sizeof c.tls_key, "%s/server.key", tpg_dir(PG));
+    c.web = &web;
+    if (srv_start(&c, &S2) != 0)
+        fail_msg("%s", srv_errmsg(S2));
+    srv_web_request rq = {.method = "GET", .path = "/small", .address = "127.0.0.8"};
+    srv_web_response out;
+    srv_web_handle(S2, &rq, &out);
+    free(out.body);
+    assert_int_equal(seen_full, 0);
+    for (int round = 0; round < 3; round++) {
+        seen_full = -1;
+        thttp_resp r;
+        snprintf(url, sizeof url, "https://127.0.0.1:%d/probed", srv_port(S2));
+        thttp("GET", url, CA, NULL, NULL, 0, 0, NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_pattern(r.body, r.len);
+        thttp_free(&r);
+        assert_int_equal(seen_full, 1);
+        srv_web_handle(S2, &rq, &out);
+        free(out.body);
+        assert_int_equal(seen_full, 0);
+    }
+    srv_free(S2);
+    S2 = NULL;
+}
+
 static void test_in_process_drives_the_same_producer(void **state)
 {
     (void)state;
@@ -208,6 +265,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_streamed_over_https),
         cmocka_unit_test(test_error_cuts_the_connection),
+        cmocka_unit_test(test_streams_counted),
         cmocka_unit_test(test_in_process_drives_the_same_producer),
     };
     return cmocka_run_group_tests(tests, up, down);
