@@ -42,7 +42,14 @@ static int round_ok(sync_client *c, const char *what, sync_report *rep)
 static int observe(db *d, const model_focus *f, const char *observer, const char *observee,
                    const char *room, model_id id)
 {
-    db_obs_new o = {f->unit_id, f->id, observer, observee, room, 0, "Samling", "{}", 1, NULL};
+    db_obs_new o = {.unit_id = f->unit_id,
+                    .focus_id = f->id,
+                    .observer_id = observer,
+                    .observee_id = observee,
+                    .room_id = room,
+                    .activity = "Samling",
+                    .context_json = "{}",
+                    .agreement = 1};
     int rc = db_obs_start(d, &o, id);
     for (int i = 0; rc == DB_OK && i < 3; i++)
         rc = db_obs_event(d, id, observer, MODEL_EV_COUNT, "open_q", NULL);
