@@ -289,9 +289,9 @@ static void test_template_refuses_bad_documents(void **state)
          "not valid JSON"},
         {TPL_HEAD
          "\"scale\":[\"a\\u0000b\",\"b\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}",
-         "not valid JSON"},
+         "\"scale[0]\" holds a NUL character"},
         {TPL_HEAD "\"scale\":[\"\xff\",\"b\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}",
-         "not valid JSON"},
+         "\"scale[0]\" is not valid UTF-8"},
         {"{\"id\":\"nope\",\"unit_id\":\"0b11c000-0000-4000-8000-000000000001\",\"version\":1,\"name\":\"S\",\"scale\":[\"a\",\"b\"],\"thresholds\":{\"green_pct\":70,\"yellow_pct\":40}}",
          "template's id is not an identifier"},
         {TPL_HEAD
