@@ -107,6 +107,10 @@ static int jp_find(const char *t, size_t len, char *path, size_t cap, int *nul, 
                 *at = i;
                 return is_key ? 2 : 1;
             }
+            /* An escape at the very end steps past the text: the key ends
+             * where the text does. */
+            if (i > len)
+                i = len;
             if (is_key) {
                 size_t k = i - start < JP_KEY - 1 ? i - start : JP_KEY - 1;
                 memcpy(f[n - 1].key, t + start, k);
