@@ -676,10 +676,7 @@ static int do_cancel(off_ctx *c, const srv_plan *p, int64_t *seq, char *err, siz
 
 static int do_agree(off_ctx *c, const srv_plan *p, int64_t *seq, char *err, size_t errlen)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    int64_t now = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-    return srv_plan_agree(c->pg, p->id, c->user.person_id, now, seq, err, errlen);
+    return srv_plan_agree(c->pg, p->id, c->user.person_id, srv_now_ms(), seq, err, errlen);
 }
 
 void off_plan_cancel(off_ctx *c)

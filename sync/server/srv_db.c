@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /*
  * Migrations, in order; each is applied once, in its own transaction. Never
@@ -360,4 +361,11 @@ PGconn *srv_db_connect(const char *conninfo, char *err, size_t errlen)
         return NULL;
     }
     return pg;
+}
+
+int64_t srv_now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }

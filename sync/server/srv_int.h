@@ -125,4 +125,7 @@ json_t *srv_person_export(PGconn *pg, const char *person, char *err, size_t errl
 int srv_person_delete(PGconn *pg, const char *person, const char *actor, long *n_obs, char *err,
                       size_t errlen);
 
+/* The time now, UTC milliseconds, as records carry it. */
+int64_t srv_now_ms(void);
+
 #endif

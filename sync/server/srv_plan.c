@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "model_json.h"
 #include "srv_int.h"
@@ -19,13 +18,6 @@ static const char *const status_names[] = {"planned", "cancelled", "done"};
 const char *srv_plan_status_name(srv_plan_status s)
 {
     return (unsigned)s < 3 ? status_names[s] : "planned";
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 #define PLAN_COLUMNS                                                                               \
@@ -133,7 +125,7 @@ int srv_plan_add(PGconn *pg, srv_plan *p, const char *created_by, const char *ro
         return -1;
     }
     char at[24];
-    p->updated_at = now_ms();
+    p->updated_at = srv_now_ms();
     p->status = SRV_PLAN_PLANNED;
     p->agreed_at = 0;
     p->observation_id[0] = 0;
@@ -154,7 +146,7 @@ int srv_plan_add(PGconn *pg, srv_plan *p, const char *created_by, const char *ro
 int srv_plan_cancel(PGconn *pg, const char *id, int64_t *seq, char *err, size_t errlen)
 {
     char at[24];
-    snprintf(at, sizeof at, "%lld", (long long)now_ms());
+    snprintf(at, sizeof at, "%lld", (long long)srv_now_ms());
     const char *q[] = {id, at};
     PGresult *r = srv_q(pg,
                         "UPDATE plans SET status = 'cancelled', updated_at = $2::bigint"
@@ -174,7 +166,7 @@ int srv_plan_agree(PGconn *pg, const char *id, const char *person, int64_t at, i
 {
     char ats[24], now[24];
     snprintf(ats, sizeof ats, "%lld", (long long)at);
-    snprintf(now, sizeof now, "%lld", (long long)now_ms());
+    snprintf(now, sizeof now, "%lld", (long long)srv_now_ms());
     const char *q[] = {id, person, ats, now};
     /* The earliest agreement wins: a later one, or the same again, changes
      * nothing and publishes nothing. */
@@ -203,7 +195,7 @@ int srv_plan_agree(PGconn *pg, const char *id, const char *person, int64_t at, i
 int srv_plan_person_erased(PGconn *pg, const char *person, int64_t *seq, char *err, size_t errlen)
 {
     char at[24];
-    snprintf(at, sizeof at, "%lld", (long long)now_ms());
+    snprintf(at, sizeof at, "%lld", (long long)srv_now_ms());
     const char *q[] = {person, at};
     /* A plan done keeps its state (its observation is deleted with the
      * person's), but loses its words too. */
@@ -326,7 +318,7 @@ static int push_observation(PGconn *pg, const char *unit_id, const model_observa
                             int64_t *seq, char *err, size_t errlen)
 {
     char at[24];
-    snprintf(at, sizeof at, "%lld", (long long)now_ms());
+    snprintf(at, sizeof at, "%lld", (long long)srv_now_ms());
     const char *q[] = {o->plan_id, unit_id, o->observer_id, o->id, at};
     PGresult *r = srv_q(pg,
                         "UPDATE plans SET status = 'done', observation_id = $4,"

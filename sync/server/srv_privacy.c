@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* How far before its arrival an observation may claim to have happened when
  * its age is measured for retention: a tablet may be offline for weeks, but
@@ -30,13 +29,6 @@ int srv_audit(PGconn *pg, const char *actor, const char *action, const char *uni
                     5, p, err, errlen);
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* Publishes a deletion of entity e, id, into the unit's feed. */
 static int publish_deletion(PGconn *pg, const char *unit, model_entity e, const char *id,
                             model_del_reason why, int64_t *seq, char *err, size_t errlen)
@@ -48,7 +40,7 @@ static int publish_deletion(PGconn *pg, const char *unit, model_entity e, const 
     snprintf(r.u.deleted.id, sizeof r.u.deleted.id, "%s", id);
     snprintf(r.u.deleted.unit_id, sizeof r.u.deleted.unit_id, "%s", unit);
     r.u.deleted.reason = why;
-    r.u.deleted.deleted_at = now_ms();
+    r.u.deleted.deleted_at = srv_now_ms();
     char *data = srv_record_text(&r, err, errlen);
     if (!data)
         return -1;
