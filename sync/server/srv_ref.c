@@ -1154,20 +1154,24 @@ static int fill_template(PGresult *q, int row, void *out, char *err, size_t errl
 
 /*
  * The statement behind the focus and template reads: each version with its
- * stored record, whether it is retired and whether observations were made
- * against it, limited by where (on the table v, $1 and $2 as the caller
- * binds them) and ordered by order.
+ * stored record, whether it is retired and (use 1) whether observations were
+ * made against it, else false, limited by where (on the table v, $1 and $2
+ * as the caller binds them) and ordered by order.
  */
-static void versioned_sql(char *out, size_t cap, const versioned *v, const char *where,
+static void versioned_sql(char *out, size_t cap, const versioned *v, int use, const char *where,
                           const char *order)
 {
+    char in_use[200] = "false";
+    if (use)
+        snprintf(in_use, sizeof in_use,
+                 "EXISTS (SELECT 1 FROM fact_obs o WHERE o.unit_id = v.unit_id"
+                 "  AND o.%s = v.id AND o.%s = v.version)",
+                 v->obs_id, v->obs_ver);
     snprintf(out, cap,
-             "SELECT i.data, v.retired_at IS NOT NULL,"
-             " EXISTS (SELECT 1 FROM fact_obs o WHERE o.unit_id = v.unit_id"
-             "  AND o.%s = v.id AND o.%s = v.version)"
+             "SELECT i.data, v.retired_at IS NOT NULL, %s"
              " FROM %s v JOIN items i ON i.entity = '%s' AND i.key = v.id || '/' || v.version"
              " WHERE %s ORDER BY %s",
-             v->obs_id, v->obs_ver, v->table, model_entity_name(v->e), where, order);
+             in_use, v->table, model_entity_name(v->e), where, order);
 }
 
 /*
@@ -1187,14 +1191,12 @@ static srv_ref_rc latest_of(PGconn *pg, const versioned *v, int unit, const char
     char *arr = id_array(ids, n_ids, err, errlen);
     if (!arr)
         return SRV_REF_FAIL;
-    char sql[900];
-    snprintf(sql, sizeof sql,
-             "SELECT i.data, v.retired_at IS NOT NULL, false"
-             " FROM %s v JOIN items i ON i.entity = '%s' AND i.key = v.id || '/' || v.version"
-             " WHERE v.%s = ANY($1::text[])"
-             "  AND v.version = (SELECT max(version) FROM %s w WHERE w.id = v.id)"
-             " ORDER BY %s",
-             v->table, model_entity_name(v->e), unit ? "unit_id" : "id", v->table, order);
+    char where[200], sql[1200];
+    snprintf(where, sizeof where,
+             "v.%s = ANY($1::text[]) AND v.version = (SELECT max(version) FROM %s w"
+             " WHERE w.id = v.id)",
+             unit ? "unit_id" : "id", v->table);
+    versioned_sql(sql, sizeof sql, v, 0, where, order);
     srv_ref_rc rc = read_rows(pg, sql, 1, (const char *const[]){arr}, elem, fill, out, n, err,
                               errlen);
     free(arr);
@@ -1211,7 +1213,7 @@ static srv_ref_rc list_versioned(PGconn *pg, const versioned *v, const char *uni
 {
     char where[200], sql[1200];
     snprintf(where, sizeof where, LATEST, v->table);
-    versioned_sql(sql, sizeof sql, v, where, order);
+    versioned_sql(sql, sizeof sql, v, 1, where, order);
     return read_rows(pg, sql, 1, (const char *const[]){unit ? unit : ""}, elem, fill, out, n, err,
                      errlen);
 }
@@ -1222,7 +1224,7 @@ static srv_ref_rc get_versioned(PGconn *pg, const versioned *v, const char *id, 
 {
     char sql[1200], vs[16];
     snprintf(vs, sizeof vs, "%d", version);
-    versioned_sql(sql, sizeof sql, v, "v.id = $1 AND ($2::int = 0 OR v.version = $2::int)",
+    versioned_sql(sql, sizeof sql, v, 1, "v.id = $1 AND ($2::int = 0 OR v.version = $2::int)",
                   "v.version DESC LIMIT 1");
     srv_ref_rc rc = read_one(pg, v->e, id, sql, 2, (const char *const[]){id, vs}, elem, fill, out,
                              err, errlen);
