@@ -327,6 +327,19 @@ long long fx_count(fx_world *w, const char *sql)
     return n;
 }
 
+fx_stored fx_stored_now(fx_world *w)
+{
+    return (fx_stored){fx_count(w, "SELECT count(*) FROM items"),
+                       fx_count(w, "SELECT count(*) FROM changes")};
+}
+
+void fx_nothing_stored(fx_world *w, fx_stored s)
+{
+    assert_int_equal(fx_count(w, "SELECT count(*) FROM items"), s.items);
+    assert_int_equal(fx_count(w, "SELECT count(*) FROM changes"), s.changes);
+    fx_ping_ok(w);
+}
+
 void fx_ping_ok(fx_world *w)
 {
     char url[200];

@@ -69,6 +69,14 @@ int fx_has(const proto_pull_reply *r, model_entity e, const char *key);
 long long fx_count(fx_world *w, const char *sql);
 /* Asserts the server still answers its ping. */
 void fx_ping_ok(fx_world *w);
+/* What the server holds, counted, so that a test can show later that a
+ * refused request stored nothing. */
+typedef struct {
+    long long items, changes;
+} fx_stored;
+fx_stored fx_stored_now(fx_world *w);
+/* Asserts the server holds exactly what s counted and still answers. */
+void fx_nothing_stored(fx_world *w, fx_stored s);
 /* Asserts an error reply with the HTTP status and wire code. */
 void fx_assert_error(const thttp_resp *r, int status, proto_code code);
 

@@ -20,7 +20,7 @@
 static fx_world W;
 static fx_unit U;
 static fx_device D;
-static long long items0, changes0;
+static fx_stored before;
 
 static int up(void **state)
 {
@@ -32,20 +32,6 @@ static int down(void **state)
 {
     (void)state;
     return fx_down(&W);
-}
-
-static void snapshot(void)
-{
-    items0 = fx_count(&W, "SELECT count(*) FROM items");
-    changes0 = fx_count(&W, "SELECT count(*) FROM changes");
-}
-
-/* Nothing stored, and the server still answers. */
-static void nothing_stored_and_serving(void)
-{
-    assert_int_equal(fx_count(&W, "SELECT count(*) FROM items"), items0);
-    assert_int_equal(fx_count(&W, "SELECT count(*) FROM changes"), changes0);
-    fx_ping_ok(&W);
 }
 
 /* A valid push body with one observation whose activity is "Circle time". */
@@ -81,7 +67,7 @@ static void post_expect(const char *body, size_t len, int gz, const char *hdr, i
     assert_int_equal(thttp("POST", url, W.srv.ca, D.authz, body, len, gz, hdr, &r), 0);
     fx_assert_error(&r, status, code);
     thttp_free(&r);
-    nothing_stored_and_serving();
+    fx_nothing_stored(&W, before);
 }
 
 static void test_setup(void **state)
@@ -89,7 +75,7 @@ static void test_setup(void **state)
     (void)state;
     fx_make_unit(&W, "Bad Input Unit", &U);
     fx_enrol(&W, U.unit, &D);
-    snapshot();
+    before = fx_stored_now(&W);
     /* The valid body really is accepted: the refusals below are about the
      * one thing each one breaks. */
     char *b = valid_body();
@@ -100,7 +86,7 @@ static void test_setup(void **state)
     assert_int_equal(r.status, 200);
     thttp_free(&r);
     free(b);
-    snapshot();
+    before = fx_stored_now(&W);
 }
 
 static void test_malformed_json(void **state)
@@ -280,7 +266,7 @@ static void test_body_over_cap_refused_before_read(void **state)
     long status = offer(total, 0, 1, &sent);
     assert_int_equal(status, 413);
     assert_int_equal(sent, 0);
-    nothing_stored_and_serving();
+    fx_nothing_stored(&W, before);
     /* A client that sends at once is answered right after the headers, long
      * before 256 MiB went out; the server then closes while the client is
      * still writing, so the client may see the reset before it reads the
@@ -288,14 +274,14 @@ static void test_body_over_cap_refused_before_read(void **state)
     status = offer(total, 0, 0, &sent);
     assert_true(status == 413 || status == 0);
     assert_true(sent < total / 4);
-    nothing_stored_and_serving();
+    fx_nothing_stored(&W, before);
     /* Without a declared length, the server keeps nothing past the cap,
      * and a body that goes on far past it is cut off (test_sec_protocol
      * shows the 413 of one that ends sooner). */
     status = offer(total, 1, 0, &sent);
     assert_true(status == 413 || status == 0);
     assert_true(sent < total / 4);
-    nothing_stored_and_serving();
+    fx_nothing_stored(&W, before);
 }
 
 static void test_gzip_bomb(void **state)
@@ -331,7 +317,7 @@ static void test_gzip_bomb(void **state)
     assert_non_null(strstr(r.body, "inflates"));
     thttp_free(&r);
     free(out);
-    nothing_stored_and_serving();
+    fx_nothing_stored(&W, before);
 }
 
 static void test_bad_encodings(void **state)
@@ -360,7 +346,7 @@ static void test_still_serving_valid_requests(void **state)
     proto_push_reply_clear(&rep);
     thttp_free(&r);
     free(b);
-    assert_int_equal(fx_count(&W, "SELECT count(*) FROM items"), items0 + 1);
+    assert_int_equal(fx_count(&W, "SELECT count(*) FROM items"), before.items + 1);
 }
 
 /* Credentials of the right length but the wrong shape are refused as
@@ -388,7 +374,7 @@ static void test_malformed_credentials(void **state)
         fx_assert_error(&r, 401, PROTO_E_UNAUTHORIZED);
         thttp_free(&r);
     }
-    nothing_stored_and_serving();
+    fx_nothing_stored(&W, before);
 }
 
 /* Broken JSON whose parser message quotes half a character: a typed
