@@ -15,7 +15,8 @@
  * PouchDB into pouchdb-server, both in memory, through a byte-counting proxy
  * (tests/bench/sync/pouch); once with ids made from numbers, as it first
  * was, and once with random ids, as Blik's are. Its npm packages are installed into the build
- * tree the first time. BLIK_BENCH_POUCH=0 leaves it out.
+ * tree by `npm ci` from its lock file, with no native module built, whenever the lock file
+ * changed. BLIK_BENCH_POUCH=0 leaves it out.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,8 +8,12 @@ const crypto = require('crypto');
 const net = require('net');
 const path = require('path');
 const { spawn } = require('child_process');
-const PouchDB = require('pouchdb');
-PouchDB.plugin(require('pouchdb-adapter-memory'));
+// The tablet's side is PouchDB's core with its in-memory, HTTP and replication plugins only: the
+// full `pouchdb` package would bring LevelDB's native module, which this yardstick never uses.
+const PouchDB = require('pouchdb-core')
+  .plugin(require('pouchdb-adapter-memory'))
+  .plugin(require('pouchdb-adapter-http'))
+  .plugin(require('pouchdb-replication'));
 
 const N = parseInt(process.argv[2] || '10000', 10);
 
