@@ -105,8 +105,14 @@ static void fill(tablet *t, const fx_unit *u, const char *focus, const model_foc
 {
     for (int i = 0; i < n; i++) {
         model_id id;
-        db_obs_new o = {u->unit, focus,         u->peer1, u->peer2, u->room,
-                        0,       "Circle time", "{}",     1,        NULL};
+        db_obs_new o = {.unit_id = u->unit,
+                        .focus_id = focus,
+                        .observer_id = u->peer1,
+                        .observee_id = u->peer2,
+                        .room_id = u->room,
+                        .activity = "Circle time",
+                        .context_json = "{}",
+                        .agreement = 1};
         if ((i % 100 == 0 && db_batch_begin(t->d) != DB_OK) ||
             db_obs_start(t->d, &o, id) != DB_OK) {
             fprintf(stderr, "bench: %s\n", db_errmsg(t->d));
