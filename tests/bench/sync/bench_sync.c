@@ -10,6 +10,12 @@
  * N is BLIK_BENCH_OBS (default 10000). The cluster runs with fsync off (the
  * test fixture's setting), which flatters the server's commits.
  *
+ * Beside each wall-clock time, the CPU time each side spent on it: the
+ * tablet's process (its byte-counting proxy's threads included), the
+ * server's and PostgreSQL's (the postmaster and its backends). On a machine
+ * whose cores are shared with other work, the wall clock measures the wait
+ * for a turn as much as the work; the CPU time does not.
+ *
  * In the same run, the yardstick: the same N observations as documents (one
  * per observation, its events, notes and ratings inside) replicated by
  * PouchDB into pouchdb-server, both in memory, through a byte-counting proxy
@@ -18,52 +24,160 @@
  * tree by `npm ci` from its lock file, with no native module built, whenever the lock file
  * changed. BLIK_BENCH_POUCH=0 leaves it out.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "benchutil.h"
 #include "faultproxy.h"
 #include "synctest.h"
 
-/* Runs the PouchDB yardstick and passes its result lines on; fills the
- * figures it reports. Returns 0, or -1 if it could not run. */
-static int pouch(int n, double *push_s, double *pull_s, double *push_b, double *pull_b,
-                 double *idle_ms, double rnd[4])
+/* What the PouchDB yardstick reported, by name: the figures with ids made
+ * from numbers, then with random ids. */
+enum { P_PUSH_S, P_PULL_S, P_PUSH_B, P_PULL_B, P_IDLE_MS, P_PUSH_CPU, P_PULL_CPU, P_N };
+static const char *const pouch_names[P_N] = {
+    "pouch_push_time",  "pouch_pull_time", "pouch_push_wire_bytes", "pouch_pull_wire_bytes",
+    "pouch_idle_round", "pouch_push_cpu",  "pouch_pull_cpu"};
+
+/* Runs the PouchDB yardstick and passes its result lines on; fills v (ids
+ * made from numbers) and rnd (random ids; no idle round) with its figures,
+ * 0 where it reported none. Returns 0, or -1 if it could not run or left
+ * out a figure. */
+static int pouch(int n, double v[P_N], double rnd[P_N])
 {
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "bash '%s/tests/bench/sync/pouch/run.sh' '%s/pouch' %d",
              BLIK_SOURCE_DIR, BLIK_BINARY_DIR, n);
+    for (int k = 0; k < P_N; k++)
+        v[k] = rnd[k] = 0;
     FILE *f = popen(cmd, "r");
     if (!f)
         return -1;
     char line[512];
-    int seen = 0;
     while (fgets(line, sizeof line, f)) {
         char name[64];
-        double v;
-        if (sscanf(line, "BENCH\t%63[^\t]\t%lf", name, &v) != 2)
+        double x;
+        if (sscanf(line, "BENCH\t%63[^\t]\t%lf", name, &x) != 2)
             continue;
         fputs(line, stdout);
-        double *slot = !strcmp(name, "pouch_push_time")         ? push_s
-                       : !strcmp(name, "pouch_pull_time")       ? pull_s
-                       : !strcmp(name, "pouch_push_wire_bytes") ? push_b
-                       : !strcmp(name, "pouch_pull_wire_bytes") ? pull_b
-                       : !strcmp(name, "pouch_idle_round")      ? idle_ms
-                                                                : NULL;
-        static const char *const rn[4] = {
-            "pouch_push_time_random_ids", "pouch_pull_time_random_ids",
-            "pouch_push_wire_bytes_random_ids", "pouch_pull_wire_bytes_random_ids"};
-        for (int k = 0; k < 4; k++)
-            if (!strcmp(name, rn[k]))
-                rnd[k] = v;
-        if (slot) {
-            *slot = v;
-            seen++;
-        }
+        const char *tail = strstr(name, "_random_ids");
+        if (tail && strcmp(tail, "_random_ids") != 0)
+            tail = NULL, name[0] = 0; /* a part of a figure, such as its CPU on one side */
+        size_t len = tail ? (size_t)(tail - name) : strlen(name);
+        for (int k = 0; k < P_N; k++)
+            if (strlen(pouch_names[k]) == len && !strncmp(name, pouch_names[k], len))
+                (tail ? rnd : v)[k] = x;
     }
     fflush(stdout);
-    return pclose(f) == 0 && seen == 5 ? 0 : -1;
+    if (pclose(f) != 0)
+        return -1;
+    for (int k = 0; k < P_N; k++)
+        if (v[k] <= 0 || (k != P_IDLE_MS && rnd[k] <= 0))
+            return -1;
+    return 0;
+}
+
+/* Adds the user and system CPU time of the process in the /proc stat line
+ * of pid to *ms, with its reaped children's if children is set; the parent's
+ * id into *ppid. 0, or -1 if the process is gone. */
+static int stat_cpu(long pid, int children, double *ms, long *ppid)
+{
+    char path[64], line[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t got = fread(line, 1, sizeof line - 1, f);
+    fclose(f);
+    line[got] = 0;
+    /* The name in parentheses may hold anything; the fields follow the last
+     * parenthesis: state, ppid, ... utime (14th), stime, cutime, cstime. */
+    const char *p = strrchr(line, ')');
+    unsigned long long ut, st;
+    long long cut, cst;
+    if (!p || sscanf(p + 1, " %*c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld",
+                     ppid, &ut, &st, &cut, &cst) != 5)
+        return -1;
+    double tick = (double)sysconf(_SC_CLK_TCK);
+    *ms += (double)(ut + st) * 1000 / tick;
+    if (children)
+        *ms += (double)(cut + cst) * 1000 / tick;
+    return 0;
+}
+
+/* The CPU time in ms that process pid has used (every thread), and with
+ * tree set also its children, living (PostgreSQL's backends under their
+ * postmaster) and reaped. */
+static double cpu_ms(long pid, int tree)
+{
+    double ms = 0;
+    long ppid;
+    if (stat_cpu(pid, tree, &ms, &ppid) != 0)
+        return 0;
+    DIR *d = tree ? opendir("/proc") : NULL;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        char *end;
+        long child = strtol(e->d_name, &end, 10);
+        double c = 0;
+        if (*end == 0 && child > 0 && stat_cpu(child, 1, &c, &ppid) == 0 && ppid == pid)
+            ms += c;
+    }
+    if (d)
+        closedir(d);
+    return ms;
+}
+
+/* The CPU time in ms used so far by the tablet (this process), the server
+ * and PostgreSQL, into t[0..2]. */
+static void cpu_now(const fx_world *w, long postmaster, double t[3])
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    t[0] = (double)ts.tv_sec * 1000 + (double)ts.tv_nsec / 1e6;
+    t[1] = cpu_ms((long)w->srv.pid, 0);
+    t[2] = cpu_ms(postmaster, 1);
+}
+
+/* Reports the CPU time each side spent since t0 under name_tablet,
+ * name_server and name_db, and returns their sum. */
+static double cpu_report(const fx_world *w, long postmaster, const double t0[3], const char *what)
+{
+    double t[3];
+    cpu_now(w, postmaster, t);
+    static const char *const side[3] = {"tablet", "server", "db"};
+    static const char *const note[3] = {
+        "CPU time of the tablet's process (the byte-counting proxy's threads included)",
+        "CPU time of blik-server", "CPU time of PostgreSQL's postmaster and backends"};
+    double sum = 0;
+    for (int k = 0; k < 3; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "sync_%s_cpu_%s", what, side[k]);
+        bench_report(name, (t[k] - t0[k]) / 1000, "s", note[k]);
+        sum += t[k] - t0[k];
+    }
+    char name[64];
+    snprintf(name, sizeof name, "sync_%s_cpu", what);
+    bench_report(name, sum / 1000, "s", "CPU time of the tablet, the server and PostgreSQL");
+    return sum / 1000;
+}
+
+/* The postmaster's process id, from its pid file in the cluster's data
+ * folder; 0 if it cannot be read. */
+static long postmaster_pid(const fx_world *w)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/data/postmaster.pid", tpg_dir(w->pg));
+    FILE *f = fopen(path, "r");
+    long pid = 0;
+    if (!f || fscanf(f, "%ld", &pid) != 1)
+        pid = 0;
+    if (f)
+        fclose(f);
+    return pid;
 }
 
 /* Fills the tablet through the store's API, 100 observations a
@@ -189,6 +303,9 @@ int main(void)
     long log_at = 0;
     double srv_ms, facts_ms, look_ms, write_ms;
     server_push_times(w.srv.log, &log_at, &srv_ms, &facts_ms, &look_ms, &write_ms);
+    long pm = postmaster_pid(&w);
+    double cpu0[3];
+    cpu_now(&w, pm, cpu0);
     t0 = bench_ns();
     int rc = sync_push(a.c, &rep);
     double push_s = (double)(bench_ns() - t0) / 1e9;
@@ -201,6 +318,7 @@ int main(void)
     snprintf(note, sizeof note, "%d observations, %lld changes, %d requests", n,
              (long long)k.waiting, rep.requests);
     bench_report("sync_push_time", push_s, "s", note);
+    double push_cpu = cpu_report(&w, pm, cpu0, "push");
     double push_wire = (double)(up + down);
     int pushes = server_push_times(w.srv.log, &log_at, &srv_ms, &facts_ms, &look_ms, &write_ms);
     snprintf(note, sizeof note,
@@ -220,6 +338,7 @@ int main(void)
     db_sync_follow(c.d, u.peer1);
     memset(&rep, 0, sizeof rep);
     fproxy_reset_bytes(p);
+    cpu_now(&w, pm, cpu0);
     t0 = bench_ns();
     rc = sync_pull(c.c, &rep);
     double pull_s = (double)(bench_ns() - t0) / 1e9;
@@ -231,6 +350,7 @@ int main(void)
     snprintf(note, sizeof note, "%d records onto a fresh tablet, %d requests", rep.pulled,
              rep.requests);
     bench_report("sync_pull_time", pull_s, "s", note);
+    double pull_cpu = cpu_report(&w, pm, cpu0, "pull");
     double pull_wire = (double)(up + down);
     bench_report("sync_pull_wire_bytes", pull_wire, "bytes", "TCP payload both ways, TLS included");
     bench_report("sync_pull_http_bytes", (double)(rep.bytes_up + rep.bytes_down), "bytes",
@@ -248,27 +368,32 @@ int main(void)
     bench_report("sync_idle_round", idle_ms, "ms", note);
 
     const char *pv = getenv("BLIK_BENCH_POUCH");
-    double pp_s, pl_s, pp_b, pl_b, pi_ms, rnd[4] = {0, 0, 0, 0};
+    double pouch_v[P_N], rnd[P_N];
     if (!(pv && !strcmp(pv, "0"))) {
-        if (pouch(n, &pp_s, &pl_s, &pp_b, &pl_b, &pi_ms, rnd) != 0) {
+        if (pouch(n, pouch_v, rnd) != 0) {
             fprintf(stderr, "bench: the PouchDB yardstick did not run\n");
             return 1;
         }
-        bench_report("sync_vs_pouch_push_time", push_s / pp_s, "ratio", "Blik / PouchDB, same run");
-        bench_report("sync_vs_pouch_push_bytes", push_wire / pp_b, "ratio",
-                     "Blik / PouchDB, same run");
-        bench_report("sync_vs_pouch_pull_time", pull_s / pl_s, "ratio", "Blik / PouchDB, same run");
-        bench_report("sync_vs_pouch_pull_bytes", pull_wire / pl_b, "ratio",
-                     "Blik / PouchDB, same run");
-        bench_report("sync_vs_pouch_idle_round", idle_ms / pi_ms, "ratio",
-                     "Blik / PouchDB, same run");
-        /* Against PouchDB with random ids, as Blik's are. */
-        if (rnd[0] > 0 && rnd[1] > 0 && rnd[2] > 0 && rnd[3] > 0) {
-            const char *why = "Blik / PouchDB with random ids, same run";
-            bench_report("sync_vs_pouch_random_ids_push_time", push_s / rnd[0], "ratio", why);
-            bench_report("sync_vs_pouch_random_ids_pull_time", pull_s / rnd[1], "ratio", why);
-            bench_report("sync_vs_pouch_random_ids_push_bytes", push_wire / rnd[2], "ratio", why);
-            bench_report("sync_vs_pouch_random_ids_pull_bytes", pull_wire / rnd[3], "ratio", why);
+        /* Blik's figures over the yardstick's, with ids made from numbers
+         * and with random ids, as Blik's are. */
+        const struct {
+            const char *name;
+            double blik;
+            int k;
+        } cmp[] = {{"push_time", push_s, P_PUSH_S},     {"push_bytes", push_wire, P_PUSH_B},
+                   {"push_cpu", push_cpu, P_PUSH_CPU},  {"pull_time", pull_s, P_PULL_S},
+                   {"pull_bytes", pull_wire, P_PULL_B}, {"pull_cpu", pull_cpu, P_PULL_CPU},
+                   {"idle_round", idle_ms, P_IDLE_MS}};
+        for (size_t i = 0; i < sizeof cmp / sizeof cmp[0]; i++) {
+            char name[80];
+            snprintf(name, sizeof name, "sync_vs_pouch_%s", cmp[i].name);
+            bench_report(name, cmp[i].blik / pouch_v[cmp[i].k], "ratio",
+                         "Blik / PouchDB, same run");
+            if (cmp[i].k == P_IDLE_MS)
+                continue;
+            snprintf(name, sizeof name, "sync_vs_pouch_random_ids_%s", cmp[i].name);
+            bench_report(name, cmp[i].blik / rnd[cmp[i].k], "ratio",
+                         "Blik / PouchDB with random ids, same run");
         }
     }
     tab_close(&a);

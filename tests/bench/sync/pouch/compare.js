@@ -1,10 +1,13 @@
 // The sync benchmark's yardstick: the same observations as documents, replicated by PouchDB
 // into pouchdb-server (both in memory) on loopback. One document per observation, holding its
 // 40 counter events, 5 notes and 5 sign ratings with the field names and sizes Blik sends.
-// Bytes on the wire are counted by a TCP proxy between the replicator and the server.
+// Bytes on the wire are counted by a TCP proxy between the replicator and the server. Beside
+// each time, the CPU time both sides spent (this process, its proxy included, and the server's),
+// which a machine shared with other work does not inflate as it does the wall clock.
 // Prints lines "BENCH<TAB>name<TAB>value<TAB>unit<TAB>note". Usage: node compare.js [N]
 'use strict';
 const crypto = require('crypto');
+const fs = require('fs');
 const net = require('net');
 const path = require('path');
 const { spawn } = require('child_process');
@@ -77,6 +80,29 @@ function countingProxy(targetPort) {
     resolve({ server, counts, port: server.address().port })));
 }
 
+// CPU time in seconds: this process's, and the server process's from /proc (user and system).
+function ownCpu() {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+function procCpu(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // f[0] is the state (field 3): utime and stime are fields 14 and 15.
+  return (Number(f[11]) + Number(f[12])) / clockTicks;
+}
+const clockTicks = Number(require('child_process').execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
+
+// Reports the CPU time both sides spent since c0 (from cpuBoth) under name, name_tablet and
+// name_server.
+function cpuBoth(pid) { return [ownCpu(), procCpu(pid)]; }
+function reportCpu(name, c0, pid, note) {
+  const c = cpuBoth(pid);
+  report(`${name}_tablet`, (c[0] - c0[0]).toFixed(3), 's', 'CPU time of the replicating process, its proxy included');
+  report(`${name}_server`, (c[1] - c0[1]).toFixed(3), 's', 'CPU time of pouchdb-server');
+  report(name, (c[0] - c0[0] + c[1] - c0[1]).toFixed(3), 's', note);
+}
+
 function freePort() {
   return new Promise((resolve) => {
     const s = net.createServer();
@@ -115,20 +141,24 @@ async function run(suffix, withIdle) {
     }
     const note = `${N} documents, pouchdb-server --in-memory, plain HTTP on loopback`;
 
+    let c0 = cpuBoth(srv.pid);
     let t = process.hrtime.bigint();
     const pushed = await local.replicate.to(url);
     const pushS = Number(process.hrtime.bigint() - t) / 1e9;
     if (pushed.docs_written !== N) throw new Error(`pushed ${pushed.docs_written} of ${N}`);
     report(`pouch_push_time${suffix}`, pushS.toFixed(3), 's', note);
+    reportCpu(`pouch_push_cpu${suffix}`, c0, srv.pid, note);
     report(`pouch_push_wire_bytes${suffix}`, proxy.counts.up + proxy.counts.down, 'bytes', note);
 
     proxy.counts.up = proxy.counts.down = 0;
     const fresh = new PouchDB(`tablet-b${suffix}`, { adapter: 'memory' });
+    c0 = cpuBoth(srv.pid);
     t = process.hrtime.bigint();
     const pulled = await fresh.replicate.from(url);
     const pullS = Number(process.hrtime.bigint() - t) / 1e9;
     if (pulled.docs_written !== N) throw new Error(`pulled ${pulled.docs_written} of ${N}`);
     report(`pouch_pull_time${suffix}`, pullS.toFixed(3), 's', note);
+    reportCpu(`pouch_pull_cpu${suffix}`, c0, srv.pid, note);
     report(`pouch_pull_wire_bytes${suffix}`, proxy.counts.up + proxy.counts.down, 'bytes', note);
 
     const idle = [];
