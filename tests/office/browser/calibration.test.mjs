@@ -74,14 +74,14 @@ test('two tablets observe one session as a pair, and the office shows their agre
     code: w.admin(['enrol-code', '--unit', unit]).out, name: 'Stue 1', person: 'Lea Leder',
     pin: '2580', focus: question, pair: 'show', observee: 'Ole Observeret', room: 'Blå stue',
     levels: ['Clearly', 'Partly', 'Not seen', 'Clearly'], taps: 5, undo: 1,
-    shot: join(office.shots, 'calibration-tablet-first-1280x800.png'),
+    shot: office.shotPath('calibration-tablet-first-1280x800.png'),
   });
   assert.match(code, /^[ACEFHJKMNPRTWXY34679]{6}$/, 'a code without look-alikes');
   const again = await tabletObservesPair(w, {
     code: w.admin(['enrol-code', '--unit', unit]).out, name: 'Stue 2', person: 'Pia Pædagog',
     pin: '1357', focus: question, pair: `${code.slice(0, 3).toLowerCase()} ${code.slice(3)}`,
     observee: 'Ole Observeret', room: 'Blå stue', levels: ['Clearly', 'Partly', 'Partly', 'Clearly'],
-    taps: 3, shot: join(office.shots, 'calibration-tablet-second-1280x800.png'),
+    taps: 3, shot: office.shotPath('calibration-tablet-second-1280x800.png'),
   });
   assert.equal(again, code, 'the second tablet carries the code it was told');
 

@@ -8,7 +8,6 @@
 // unit, and nothing they try changes it. axe-core checks every page.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { Office, TABLET, tabletShowsFocus } from './lib/office.mjs';
@@ -121,7 +120,7 @@ test('a new administrator goes from an empty server to a tablet showing the new 
   const code = (await page.locator('.code').innerText()).trim();
   await tabletShowsFocus(w, {
     code, name: 'Stue 3 - gul', person: 'Mette Østergaard', pin: '2468', focus: question,
-    shot: join(office.shots, 'walk-tablet-start.png'),
+    shot: office.shotPath('walk-tablet-start.png'),
   });
   await v.goto(`/tablets?unit=${unit}`, { shot: 'walk-tablets' });
   assert.match(await page.locator('main').innerText(), /Stue 3 - gul/);

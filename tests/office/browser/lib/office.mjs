@@ -6,6 +6,7 @@
 // test with a sentence saying what to install.
 import { spawn, spawnSync } from 'node:child_process';
 import https from 'node:https';
+import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,6 +17,20 @@ export const LAPTOP = { width: 1366, height: 768 };
 export const TABLET = { width: 800, height: 1280 };
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+// Where a program's time goes, in seconds, printed when its office stops, so
+// that a slow program's log says whether the world, the browser, the pages,
+// axe, the keyboard walk, the screenshots or the tablet took it.
+const began = performance.now();
+export const spent = { world: 0, browser: 0, pages: 0, axe: 0, keyboard: 0, shots: 0, tablet: 0 };
+async function timed(what, fn) {
+  const t0 = performance.now();
+  try {
+    return await fn();
+  } finally {
+    spent[what] += (performance.now() - t0) / 1000;
+  }
+}
 const toolsDir = dirname(here);
 const install = 'run bash .ci/deps (it installs chromium and runs npm ci in tests/office/browser)';
 
@@ -26,15 +41,15 @@ export async function loadTools(chromiumPath = process.env.BLIK_CHROMIUM || '/us
     throw new Error(`chromium is not installed at ${chromiumPath}: ${install}`);
   if (spawnSync('certutil', ['-H'], { stdio: 'ignore' }).error)
     throw new Error(`certutil (Debian's libnss3-tools) is missing: ${install}`);
-  let playwright, axe;
+  let playwright, axeSource;
   try {
     playwright = await import('playwright-core');
-    axe = await import('@axe-core/playwright');
+    axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
   } catch (e) {
     throw new Error(`the test tools are not installed in ${toolsDir}/node_modules: ${install} ` +
       `(${e.message.split('\n')[0]})`);
   }
-  return { chromium: playwright.chromium, AxeBuilder: axe.default ?? axe.AxeBuilder, chromiumPath };
+  return { chromium: playwright.chromium, axeSource, chromiumPath };
 }
 
 // The folder for this program's scratch files, under the build's tmp when run
@@ -212,6 +227,15 @@ function describeViolations(url, violations) {
       .join('\n')).join('\n').replace(/^/, `axe found problems on ${url}:\n`);
 }
 
+// In the page: what can take focus, as the kinds of element it is (tag, type,
+// classes, laid out or not), in document order.
+function focusableKinds() {
+  const sel = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]';
+  return [...document.querySelectorAll(sel)].filter((e) => !e.disabled)
+    .map((e) => `${e.tagName}${e.type ? `[${e.type}]` : ''}.${[...e.classList].sort().join('.')}` +
+      `${e.getClientRects().length ? '' : '!'}`).join(' ');
+}
+
 // Walks the page with Tab (at most 60 stops) and returns what a keyboard user
 // would miss: a stop with no visible focus (an outline of 2 px or more, or a
 // box shadow) or one with no size. Focus is put back where it was not.
@@ -284,13 +308,13 @@ export class Visitor {
 
   // Goes to path, asserts the status (200 unless told) and checks the page.
   async goto(path, { status = 200, shot } = {}) {
-    const r = await this.page.goto(path);
+    const r = await timed('pages', () => this.page.goto(path));
     return this.landed(r, { status, shot });
   }
 
   // Clicks what navigates (a link, a form's button), then checks where it led.
   async follow(locator, { status = 200, shot } = {}) {
-    const [r] = await Promise.all([this.page.waitForNavigation(), locator.click()]);
+    const [r] = await timed('pages', () => Promise.all([this.page.waitForNavigation(), locator.click()]));
     return this.landed(r, { status, shot });
   }
 
@@ -312,11 +336,19 @@ export class Visitor {
     this.pending = [];
     if (this.errors.length)
       throw new Error(`the browser reported errors on ${url}:\n  ${this.errors.join('\n  ')}`);
-    await this.office.axe(this.javaScript ? this.page : null, url, this.javaScript ? null : await this.page.content());
+    await this.office.axe(url, await this.page.content(), this.page.viewportSize());
     if (this.javaScript) {
-      const problems = await keyboardProblems(this.page);
-      if (problems.length)
-        throw new Error(`by keyboard on ${url}:\n  ${problems.join('\n  ')}`);
+      // Whether a focused element shows its focus depends on what it is (its
+      // tag, type and classes, which the stylesheet styles) and whether it
+      // is laid out: a page whose focusable elements are all of kinds
+      // already walked with Tab at this width shows nothing new.
+      const kinds = `${this.page.viewportSize()?.width} ${await this.page.evaluate(focusableKinds)}`;
+      if (!this.office.walked.has(kinds)) {
+        const problems = await timed('keyboard', () => keyboardProblems(this.page));
+        if (problems.length)
+          throw new Error(`by keyboard on ${url}:\n  ${problems.join('\n  ')}`);
+        this.office.walked.add(kinds);
+      }
     }
     this.office.checked.add(new URL(url).pathname);
     if (shot)
@@ -348,7 +380,7 @@ export async function tabletShowsFocus(world, { code, name, person, pin, focus, 
   let out = '';
   child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', (d) => { out += d; });
-  const status = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? s)));
+  const status = await timed('tablet', () => new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? s))));
   if (status !== 0)
     throw new Error(`office_tablet exited ${status}:\n${out}`);
   return out;
@@ -374,7 +406,7 @@ export async function tabletObservesPair(world, { code, name, person, pin, focus
   let out = '';
   child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', (d) => { out += d; });
-  const status = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? s)));
+  const status = await timed('tablet', () => new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? s))));
   if (status !== 0)
     throw new Error(`office_tablet exited ${status}:\n${out}`);
   const m = /pair code: ([A-Z0-9]{6})/.exec(out);
@@ -383,44 +415,72 @@ export async function tabletObservesPair(world, { code, name, person, pin, focus
   return m[1];
 }
 
-// A world, a browser that trusts it, and the folder for screenshots.
+// A world, a browser that trusts it, and the folder for screenshots: the one
+// BLIK_OFFICE_SHOTS names, or none. Screenshots are for a person to look at
+// (tests/office/screenshots is made from them) and check nothing, so a run
+// takes them only when asked: BLIK_OFFICE_SHOTS=DIR ctest -L browser.
 export class Office {
   static async start() {
     const o = new Office();
     o.tools = await loadTools();
-    o.world = await World.start();
+    o.world = await timed('world', () => World.start());
     try {
-      o.browser = await launch(o.tools, o.world);
+      o.browser = await timed('browser', () => launch(o.tools, o.world));
     } catch (e) {
       await o.world.stop();
       throw e;
     }
     o.checked = new Set();
-    o.shots = process.env.BLIK_OFFICE_SHOTS || join(toolsDir, 'screenshots');
-    mkdirSync(o.shots, { recursive: true });
+    o.walked = new Set();
+    o.shots = process.env.BLIK_OFFICE_SHOTS || null;
+    if (o.shots)
+      mkdirSync(o.shots, { recursive: true });
     return o;
   }
 
-  // Runs axe-core on page; or, for a page read with JavaScript off (where axe,
-  // which needs timers, cannot run), on the same HTML served at the same
-  // address to a checking page of the office's own, so the office's
-  // stylesheet applies as it did for the visitor. Fails on any violation.
-  async axe(page, url, html) {
-    if (!page) {
-      if (!this.checker)
-        this.checker = await (await this.browser.newContext({ baseURL: this.world.url })).newPage();
-      page = this.checker;
-      const only = (u) => u.href === url;
-      await page.route(only, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
-      try {
-        await page.goto(url);
-      } finally {
-        await page.unroute(only);
-      }
+  // Runs axe-core on a page as the visitor has it: its document (for the
+  // office, which sends no script, the same with JavaScript on or off) written
+  // into a checking page of the office's own origin, at the visitor's
+  // viewport, so the office's stylesheet applies as it did for the visitor.
+  // Fails on any violation. A page read with JavaScript off could not be
+  // checked where it is anyway: axe needs script and timers.
+  //
+  // The checking page's window outlives each document written into it, so
+  // axe-core's script (half a megabyte, whose parsing costs far more than
+  // checking an office page) is parsed once for the whole program instead of
+  // once for every page.
+  async axe(url, html, viewport) {
+    return timed('axe', () => this.axeNow(url, html, viewport));
+  }
+
+  async axeNow(url, html, viewport) {
+    if (!this.checker) {
+      const ctx = await this.browser.newContext({ baseURL: this.world.url });
+      this.checker = await ctx.newPage();
+      // An empty page at the office's address, so the pages written into it
+      // later load the office's stylesheet from the office.
+      const blank = new URL('/axe-check', this.world.url).href;
+      await this.checker.route(blank, (route) => route.fulfill({ status: 200,
+        contentType: 'text/html; charset=utf-8', body: '<!DOCTYPE html><title>axe</title>' }));
+      await this.checker.goto(blank);
     }
-    const result = await new this.tools.AxeBuilder({ page }).analyze();
-    if (result.violations.length)
-      throw new Error(describeViolations(url, result.violations));
+    const page = this.checker;
+    const was = page.viewportSize();
+    if (viewport && (viewport.width !== was.width || viewport.height !== was.height))
+      await page.setViewportSize(viewport);
+    await page.setContent(html, { waitUntil: 'load' });
+    if (!(await page.evaluate('typeof window.axe === "object"')))
+      await page.evaluate(this.tools.axeSource);
+    const violations = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] })
+      .then((r) => r.violations));
+    if (violations.length)
+      throw new Error(describeViolations(url, violations));
+  }
+
+  // The path for a screenshot named file, or undefined when no screenshots
+  // were asked for (office_tablet then takes none).
+  shotPath(file) {
+    return this.shots ? join(this.shots, file) : undefined;
   }
 
   visitor(opts) {
@@ -429,7 +489,14 @@ export class Office {
 
   // Full-page screenshots of what page shows, at the laptop's width and then
   // the tablet's, named NAME-WIDTHxHEIGHT.png; the page is left as it was.
+  // Nothing when no screenshots were asked for.
   async shot(page, name) {
+    if (!this.shots)
+      return;
+    return timed('shots', () => this.shotNow(page, name));
+  }
+
+  async shotNow(page, name) {
     const was = page.viewportSize();
     for (const vp of [LAPTOP, TABLET]) {
       await page.setViewportSize(vp);
@@ -445,7 +512,9 @@ export class Office {
     } catch (e) {
       err = e;
     }
-    await this.world?.stop();
+    await timed('world', async () => this.world?.stop());
+    process.stderr.write(`time spent (s): ${Object.entries(spent)
+      .map(([k, t]) => `${k} ${t.toFixed(1)}`).join(', ')} of ${((performance.now() - began) / 1000).toFixed(1)}\n`);
     if (err)
       throw err;
   }
