@@ -127,6 +127,9 @@ int db_get_text(db *d, sqlite3_stmt *st, const char *what, char *out, size_t cap
  * refused as DB_INVALID with the field named, and nothing is queued. */
 /* The kv key of the highest outbox seq handed to the server (db_outbox_claim). */
 #define DB_KV_SENT_UPTO "sync.sent_upto"
+/* The kv key of the protocol schema version of the pulls that reached the
+ * cursors (db_sync_pull_schema). */
+#define DB_KV_PULL_SCHEMA "sync.pull_schema"
 
 int db_outbox_add(db *d, const model_record *rec, const char *entity_id, const char *obs_id,
                   const char *actor_id);

@@ -77,6 +77,14 @@ int db_sync_cursor_get(db *d, const char *person_id, int64_t *cursor);
 /* Sets the cursor; to be called in the same transaction as the page's
  * records, so that a page and its cursor are stored together or not at all. */
 int db_sync_cursor_put(db *d, const char *person_id, int64_t cursor);
+/* Says which protocol schema version the next pulls speak. A cursor is
+ * reached by pulls of one version, and a newer version brings records and
+ * fields an older one left out (a plan, an observation's plan) from behind
+ * the cursor; so when the version rises every cursor goes back to 0 and the
+ * next pulls bring everything again, once (a record that comes again at the
+ * version the tablet holds fills in only what was left out). A store that
+ * never recorded a version was pulled with version 1. */
+int db_sync_pull_schema(db *d, int schema);
 /* Adds a person whose observations this tablet pulls (someone who signed in
  * here); a no-op if already followed. */
 int db_sync_follow(db *d, const char *person_id);

@@ -91,7 +91,8 @@ static int apply_obs(db *d, const model_observation *o)
         " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) ON CONFLICT(id) DO UPDATE SET"
         " activity = excluded.activity, context = excluded.context,"
         " ended_at = excluded.ended_at, status = excluded.status,"
-        " revision = excluded.revision, updated_at = excluded.updated_at"
+        " revision = excluded.revision, updated_at = excluded.updated_at,"
+        " pair_code = excluded.pair_code, plan_id = excluded.plan_id"
         " WHERE unit_id = excluded.unit_id AND observer_id = excluded.observer_id");
     if (!st)
         return DB_INTERNAL;

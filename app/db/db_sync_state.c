@@ -99,6 +99,25 @@ int db_sync_cursor_put(db *d, const char *person_id, int64_t cursor)
     return rc == DB_OK ? db_ok(d) : rc;
 }
 
+int db_sync_pull_schema(db *d, int schema)
+{
+    char v[16];
+    int rc = db_kv_get(d, DB_KV_PULL_SCHEMA, v, sizeof v);
+    if (rc != DB_OK && rc != DB_NOTFOUND)
+        return rc;
+    int had = rc == DB_OK ? atoi(v) : 1;
+    if (had >= schema)
+        return db_ok(d);
+    if ((rc = db_begin(d)) != DB_OK)
+        return rc;
+    sqlite3_stmt *st = db_stmt(d, "UPDATE sync_follow SET cursor = 0");
+    rc = st ? db_sync_run(d, st, "starting the pulls again") : DB_INTERNAL;
+    snprintf(v, sizeof v, "%d", schema);
+    if (rc == DB_OK)
+        rc = db_kv_put(d, DB_KV_PULL_SCHEMA, v);
+    return db_end(d, rc);
+}
+
 int db_sync_follow(db *d, const char *person_id)
 {
     char err[160];

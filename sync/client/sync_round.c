@@ -406,7 +406,8 @@ int sync_pull(sync_client *c, sync_report *rep)
         return rc;
     model_id people[MAX_FOLLOWED];
     int n = 0;
-    if (db_sync_followed(c->d, people, MAX_FOLLOWED, &n) != DB_OK)
+    if (db_sync_pull_schema(c->d, PROTO_SCHEMA) != DB_OK ||
+        db_sync_followed(c->d, people, MAX_FOLLOWED, &n) != DB_OK)
         return sync_fail(c, SYNC_STORE, "%s", db_errmsg(c->d));
     /* Reference data first (people[0] is ""), so that observations find
      * their people, rooms and focuses. */

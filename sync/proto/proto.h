@@ -25,9 +25,13 @@
 #include "model_json.h"
 
 /* The schema version this build speaks, and the oldest one it accepts: the
- * server takes the current and the previous version (there is no previous
- * version yet, so the oldest accepted is 1). */
-#define PROTO_SCHEMA 1
+ * server takes the current and the previous version. Version 2 added planned
+ * observations (the records plan and plan_agreement) and an observation's
+ * pair_code and plan_id. A tablet's readers are strict, so a version-1
+ * tablet would refuse a whole pull page holding any of them: the server
+ * answers each message in the version it was sent in, and sends a version-1
+ * tablet only what version 1 has (proto_record_schema). */
+#define PROTO_SCHEMA 2
 #define PROTO_SCHEMA_OLDEST (PROTO_SCHEMA > 1 ? PROTO_SCHEMA - 1 : 1)
 
 #define PROTO_BODY_MAX (1024 * 1024)         /* a request body on the wire */
@@ -95,6 +99,16 @@ int proto_schema_check(int v, int current, proto_err *err);
 /* Records on the wire are the model's records (model_json.h): an item's or
  * a change's "entity" is a model_entity, and model_entity_is_pushable()
  * says which entities a tablet may push. */
+
+/* The lowest schema version whose messages can carry r: 2 for a plan, a
+ * plan's agreement, and an observation with a pair code or a plan; else 1.
+ * When `what` is given it is set to the entity or field that needs the
+ * version ("" for 1). Decoders refuse a record newer than its message. */
+int proto_record_schema(const model_record *r, const char **what);
+/* Makes r fit schema version `schema` by taking off an observation the
+ * fields that version does not have. 0, or -1 (r unchanged) when r's kind
+ * is not in that version at all: then it is not sent. */
+int proto_record_fit(model_record *r, int schema);
 
 /* ---- push: tablet -> server ---- */
 
@@ -177,7 +191,8 @@ typedef struct {
 int proto_pull_reply_decode(const char *body, size_t len, proto_pull_reply *out, proto_err *err);
 void proto_pull_reply_clear(proto_pull_reply *r);
 /* The reply is encoded item by item by whoever holds the records: */
-json_t *proto_pull_reply_begin(int64_t cursor, int more);
+/* schema: the version of the pull being answered (0 for PROTO_SCHEMA). */
+json_t *proto_pull_reply_begin(int schema, int64_t cursor, int more);
 /* Appends one item, whose record is given as its JSON (a new reference is
  * taken). Returns 0 or -1 if out of memory. */
 int proto_pull_reply_add(json_t *reply, model_entity e, int64_t seq, int version, json_t *rec);

@@ -25,6 +25,54 @@ static char *dump(json_t *j)
     return s;
 }
 
+/* ---- what each schema version carries ---- */
+
+int proto_record_schema(const model_record *r, const char **what)
+{
+    const char *w = "";
+    int v = 1;
+    if (r->entity == MODEL_ENT_PLAN || r->entity == MODEL_ENT_PLAN_AGREEMENT) {
+        w = model_entity_name(r->entity);
+        v = 2;
+    } else if (r->entity == MODEL_ENT_OBSERVATION &&
+               (r->u.obs.pair_code[0] || r->u.obs.plan_id[0])) {
+        w = r->u.obs.pair_code[0] ? "pair_code" : "plan_id";
+        v = 2;
+    }
+    if (what)
+        *what = w;
+    return v;
+}
+
+int proto_record_fit(model_record *r, int schema)
+{
+    if (schema >= 2)
+        return 0;
+    if (r->entity == MODEL_ENT_PLAN || r->entity == MODEL_ENT_PLAN_AGREEMENT)
+        return -1;
+    if (r->entity == MODEL_ENT_OBSERVATION) {
+        r->u.obs.pair_code[0] = '\0';
+        r->u.obs.plan_id[0] = '\0';
+    }
+    return 0;
+}
+
+/* Refuses a record that the message's schema version cannot carry, as the
+ * strict reader of that version would: a kind it does not have is an
+ * unknown entity, a field it does not have an unknown field. */
+static int rd_fits(const model_record *r, int schema, const char *w, proto_err *err)
+{
+    const char *what;
+    if (proto_record_schema(r, &what) <= schema)
+        return 0;
+    if (r->entity != MODEL_ENT_OBSERVATION)
+        return model_err_set(err, PROTO_E_VALUE,
+                             "%s: the entity \"%s\" is not in schema version %d.", w, what, schema);
+    return model_err_set(err, PROTO_E_UNKNOWN_FIELD,
+                         "%s: \"data\" has a field \"%s\" that schema version %d does not have.", w,
+                         what, schema);
+}
+
 /* ---- push ---- */
 
 static json_t *change_json(const proto_change *c)
@@ -71,7 +119,7 @@ void proto_push_clear(proto_push *p)
     memset(p, 0, sizeof *p);
 }
 
-static int rd_change(json_t *c, int i, proto_change *out, proto_err *err)
+static int rd_change(json_t *c, int i, int schema, proto_change *out, proto_err *err)
 {
     static const char *const f[] = {"change_id", "actor_id", "base_version",
                                     "entity",    "data",     NULL};
@@ -100,7 +148,7 @@ static int rd_change(json_t *c, int i, proto_change *out, proto_err *err)
     proto_err inner;
     if (model_record_from_json(e, data, &out->rec, &inner) != 0)
         return model_err_set(err, inner.code, "%s: %s", w, inner.msg);
-    return 0;
+    return rd_fits(&out->rec, schema, w, err);
 }
 
 int proto_push_decode(const char *body, size_t len, proto_push *out, proto_err *err)
@@ -133,7 +181,7 @@ int proto_push_decode(const char *body, size_t len, proto_push *out, proto_err *
         goto done;
     }
     for (size_t i = 0; i < n; i++)
-        if (rd_change(json_array_get(arr, i), (int)i, &ch[i], err) != 0)
+        if (rd_change(json_array_get(arr, i), (int)i, schema, &ch[i], err) != 0)
             goto done;
     for (size_t i = 0; i < n; i++)
         for (size_t k = 0; k < i; k++)
@@ -174,7 +222,8 @@ char *proto_push_reply_encode(const proto_push_reply *r)
     }
     if (!arr)
         return NULL;
-    return dump(json_pack("{s:i,s:o}", "schema", PROTO_SCHEMA, "results", arr));
+    return dump(
+        json_pack("{s:i,s:o}", "schema", r->schema ? r->schema : PROTO_SCHEMA, "results", arr));
 }
 
 void proto_push_reply_clear(proto_push_reply *r)
@@ -288,10 +337,10 @@ int proto_pull_decode(const char *body, size_t len, proto_pull *out, proto_err *
     return rc;
 }
 
-json_t *proto_pull_reply_begin(int64_t cursor, int more)
+json_t *proto_pull_reply_begin(int schema, int64_t cursor, int more)
 {
-    return json_pack("{s:i,s:I,s:b,s:[]}", "schema", PROTO_SCHEMA, "cursor", (json_int_t)cursor,
-                     "more", more, "items");
+    return json_pack("{s:i,s:I,s:b,s:[]}", "schema", schema ? schema : PROTO_SCHEMA, "cursor",
+                     (json_int_t)cursor, "more", more, "items");
 }
 
 int proto_pull_reply_add(json_t *reply, model_entity e, int64_t seq, int version, json_t *rec)
@@ -311,7 +360,7 @@ void proto_pull_reply_clear(proto_pull_reply *r)
     memset(r, 0, sizeof *r);
 }
 
-static int rd_item(json_t *o, int i, proto_item *it, proto_err *err)
+static int rd_item(json_t *o, int i, int schema, proto_item *it, proto_err *err)
 {
     static const char *const f[] = {"entity", "seq", "version", "data", NULL};
     char w[40];
@@ -333,7 +382,7 @@ static int rd_item(json_t *o, int i, proto_item *it, proto_err *err)
         return -1;
     if (model_record_from_json(e, data, &it->rec, &inner) != 0)
         return model_err_set(err, inner.code, "%s: %s", w, inner.msg);
-    return 0;
+    return rd_fits(&it->rec, schema, w, err);
 }
 
 int proto_pull_reply_decode(const char *body, size_t len, proto_pull_reply *out, proto_err *err)
@@ -363,7 +412,7 @@ int proto_pull_reply_decode(const char *body, size_t len, proto_pull_reply *out,
         goto done;
     }
     for (int i = 0; i < r.n; i++)
-        if (rd_item(json_array_get(arr, (size_t)i), i, &r.items[i], err) != 0)
+        if (rd_item(json_array_get(arr, (size_t)i), i, r.schema, &r.items[i], err) != 0)
             goto done;
     *out = r;
     r.items = NULL;
@@ -444,8 +493,9 @@ int proto_enrol_decode(const char *body, size_t len, proto_enrol *out, proto_err
 
 char *proto_enrol_reply_encode(const proto_enrol_reply *r)
 {
-    return dump(json_pack("{s:i,s:s,s:s,s:s}", "schema", PROTO_SCHEMA, "device_id", r->device_id,
-                          "device_secret", r->device_secret, "unit_id", r->unit_id));
+    return dump(json_pack("{s:i,s:s,s:s,s:s}", "schema", r->schema ? r->schema : PROTO_SCHEMA,
+                          "device_id", r->device_id, "device_secret", r->device_secret, "unit_id",
+                          r->unit_id));
 }
 
 int proto_enrol_reply_decode(const char *body, size_t len, proto_enrol_reply *out, proto_err *err)

@@ -4,7 +4,8 @@
  * record the page did not consider), logged in the audit log in the same
  * transaction, and written out as text around the records' stored JSON,
  * which the server itself wrote in the codec's compact form: nothing is
- * parsed and dumped again on the way out.
+ * parsed and dumped again on the way out, except for a tablet of an older
+ * schema version, which is sent only what its version has.
  */
 #include "srv_int.h"
 #include "srv_plan.h"
@@ -65,6 +66,21 @@ static proto_code pull_person(PGconn *pg, const srv_device *dev, const char *per
     return PROTO_OK;
 }
 
+/* The stored record's text as a tablet of schema version `schema` may read
+ * it (proto_record_fit), malloc'd; NULL when it cannot be read or written
+ * (logged). */
+static char *fit_record(model_entity e, const char *data, int schema)
+{
+    model_record rec;
+    model_err err;
+    char *out = NULL;
+    if (model_record_parse(e, data, &rec, &err) != 0 || proto_record_fit(&rec, schema) != 0 ||
+        !(out = model_record_text(&rec, &err)))
+        srv_log("pull: a stored %s could not be written for schema version %d",
+                model_entity_name(e), schema);
+    return out;
+}
+
 proto_code srv_pull(PGconn *pg, const srv_device *dev, const char *body, size_t len, char **reply,
                     char *msg, size_t msglen)
 {
@@ -82,10 +98,11 @@ proto_code srv_pull(PGconn *pg, const srv_device *dev, const char *body, size_t 
         if (pc != PROTO_OK)
             return pc;
     }
-    char cur[24], lim[16];
+    char cur[24], lim[16], sch[12];
     snprintf(cur, sizeof cur, "%lld", (long long)p.cursor);
     snprintf(lim, sizeof lim, "%d", p.limit + 1);
-    const char *pq[] = {dev->unit_id, cur, p.person_id, leader ? "t" : "f", lim};
+    snprintf(sch, sizeof sch, "%d", p.schema);
+    const char *pq[] = {dev->unit_id, cur, p.person_id, leader ? "t" : "f", lim, sch};
     PGresult *r = NULL, *top = NULL;
     /* One snapshot for both reads, so the cursor handed out never passes a
      * record the reply did not consider. */
@@ -96,8 +113,9 @@ proto_code srv_pull(PGconn *pg, const srv_device *dev, const char *body, size_t 
               " LEFT JOIN observations o ON o.id = i.observation_id"
               " WHERE i.unit_id = $1 AND i.seq > $2::bigint AND (i.observation_id = '' OR"
               "  ($3 <> '' AND ($4::bool OR o.observer_id = $3 OR o.observee_id = $3)))"
-              " AND " SRV_PLAN_PULL_SEEN " ORDER BY i.seq LIMIT $5::int",
-              5, pq, err, sizeof err);
+              " AND " SRV_PLAN_PULL_SEEN " AND ($6::int >= 2 OR i.entity <> 'plan')"
+              " ORDER BY i.seq LIMIT $5::int",
+              6, pq, err, sizeof err);
     if (r)
         top = srv_q(pg, "SELECT feed_seq FROM units WHERE id = $1", 1, pq, err, sizeof err);
     /* A page ends at the limit, or earlier once its text passes
@@ -135,9 +153,9 @@ proto_code srv_pull(PGconn *pg, const srv_device *dev, const char *body, size_t 
     tbuf b = {0};
     char head[120];
     int ok = tb_put(&b, head,
-                    (size_t)snprintf(
-                        head, sizeof head, "{\"schema\":%d,\"cursor\":%lld,\"more\":%s,\"items\":[",
-                        PROTO_SCHEMA, (long long)cursor, more ? "true" : "false")) == 0;
+                    (size_t)snprintf(head, sizeof head,
+                                     "{\"schema\":%d,\"cursor\":%lld,\"more\":%s,\"items\":[",
+                                     p.schema, (long long)cursor, more ? "true" : "false")) == 0;
     for (int i = 0; ok && i < n; i++) {
         model_entity e;
         const char *data = PQgetvalue(r, i, 3);
@@ -150,8 +168,17 @@ proto_code srv_pull(PGconn *pg, const srv_device *dev, const char *body, size_t 
         int k = snprintf(head, sizeof head,
                          "%s{\"entity\":\"%s\",\"seq\":%s,\"version\":%s,\"data\":", i ? "," : "",
                          model_entity_name(e), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+        char *fitted = NULL;
+        if (p.schema < PROTO_SCHEMA && e == MODEL_ENT_OBSERVATION &&
+            (strstr(data, "\"pair_code\"") || strstr(data, "\"plan_id\"")) &&
+            !(data = fitted = fit_record(e, data, p.schema))) {
+            ok = 0;
+            break;
+        }
         ok = tb_put(&b, head, (size_t)k) == 0 &&
-             tb_put(&b, data, (size_t)PQgetlength(r, i, 3)) == 0 && tb_put(&b, "}", 1) == 0;
+             tb_put(&b, data, fitted ? strlen(fitted) : (size_t)PQgetlength(r, i, 3)) == 0 &&
+             tb_put(&b, "}", 1) == 0;
+        free(fitted);
     }
     ok = ok && tb_put(&b, "]}", 2) == 0;
     PQclear(r);

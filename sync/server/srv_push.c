@@ -200,7 +200,7 @@ typedef struct {
 
 typedef struct {
     const srv_device *dev;
-    const proto_push *p;
+    proto_push *p;
     int n;
     pchange *ch;
     rec_state *rs;
@@ -264,7 +264,7 @@ static void name_places(push_ctx *x)
 /* Encodes every change once (its record's text, the hash of its canonical
  * form, its key) and names the records, observations and people the push
  * touches, before the transaction begins. 0, or -1 when out of memory. */
-static int ctx_init(push_ctx *x, const srv_device *dev, const proto_push *p)
+static int ctx_init(push_ctx *x, const srv_device *dev, proto_push *p)
 {
     memset(x, 0, sizeof *x);
     x->dev = dev;
@@ -591,6 +591,37 @@ static int owner_check(push_ctx *x, const pchange *pc, proto_result *res)
  * record, a newer version, or (when the tablet edited a version another
  * tablet has since replaced) a kept conflict. 0, or -1 with res rejected;
  * -2 when out of memory. */
+/* A tablet of schema version 1 knows nothing of an observation's pair code
+ * and plan, so its change to an observation made on a newer tablet would
+ * drop them: the stored record's are carried into the change (its record
+ * and its text) before it is decided on. The change's hash stays that of
+ * what the tablet sent, so a retry is still known. 0, or -1 when out of
+ * memory. */
+static int carry_fields(push_ctx *x)
+{
+    if (x->p->schema >= 2)
+        return 0;
+    for (int i = 0; i < x->n; i++) {
+        pchange *c = &x->ch[i];
+        model_record *rec = &x->p->changes[i].rec;
+        const rec_state *s = &x->rs[c->rec];
+        if (rec->entity != MODEL_ENT_OBSERVATION || !s->in_db)
+            continue;
+        model_record old;
+        if (model_record_parse(MODEL_ENT_OBSERVATION, s->db_data, &old, NULL) != 0 ||
+            (!old.u.obs.pair_code[0] && !old.u.obs.plan_id[0]))
+            continue;
+        memcpy(rec->u.obs.pair_code, old.u.obs.pair_code, sizeof rec->u.obs.pair_code);
+        memcpy(rec->u.obs.plan_id, old.u.obs.plan_id, sizeof rec->u.obs.plan_id);
+        char *text = model_record_text(rec, NULL);
+        if (!text)
+            return -1;
+        free(c->data);
+        c->data = text;
+    }
+    return 0;
+}
+
 static int apply(push_ctx *x, pchange *pc, int64_t *seq, proto_result *res)
 {
     const srv_device *dev = x->dev;
@@ -897,6 +928,8 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
         return -1;
     if (srv_feed_lock(pg, dev->unit_id, &seq0, err, errlen) != 0 || lookup(pg, x, err, errlen) != 0)
         goto fail;
+    if (carry_fields(x) != 0)
+        OOM(goto fail);
     t_look = now_us();
     seq = seq0;
     for (int i = 0; i < x->n; i++) {
@@ -1020,7 +1053,7 @@ proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t 
         MSG("%s", perr.msg);
         return perr.code;
     }
-    proto_push_reply rep = {PROTO_SCHEMA, p.n, calloc(p.n ? (size_t)p.n : 1, sizeof(proto_result))};
+    proto_push_reply rep = {p.schema, p.n, calloc(p.n ? (size_t)p.n : 1, sizeof(proto_result))};
     push_ctx x;
     memset(&x, 0, sizeof x);
     if (!rep.results || ctx_init(&x, dev, &p) != 0) {

@@ -142,6 +142,7 @@ proto_code srv_enrol(PGconn *pg, const char *body, size_t len, char **reply, cha
 
     proto_enrol_reply rep;
     memset(&rep, 0, sizeof rep);
+    rep.schema = e.schema; /* answered in the tablet's own version */
     unsigned char secret[32];
     randombytes_buf(secret, sizeof secret);
     sodium_bin2hex(rep.device_secret, sizeof rep.device_secret, secret, sizeof secret);

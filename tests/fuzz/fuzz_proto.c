@@ -50,7 +50,7 @@ static void push_round_trip(const proto_push *p)
 
 static void pull_reply_round_trip(const proto_pull_reply *r)
 {
-    json_t *out = proto_pull_reply_begin(r->cursor, r->more);
+    json_t *out = proto_pull_reply_begin(r->schema, r->cursor, r->more);
     CHECK(out);
     for (int i = 0; i < r->n; i++) {
         json_t *d = model_record_to_json(&r->items[i].rec, NULL);

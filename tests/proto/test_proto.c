@@ -227,16 +227,16 @@ static void test_strict_refusals(void **state)
         proto_code code;
         const char *word;
     } cases[] = {
-        {"\"schema\":1", "\"schema\":1,\"x\":2", PROTO_E_UNKNOWN_FIELD, "\"x\""},
+        {"\"schema\":2", "\"schema\":2,\"x\":2", PROTO_E_UNKNOWN_FIELD, "\"x\""},
         {"\"activity\":", "\"colour\":\"red\",\"activity\":", PROTO_E_UNKNOWN_FIELD, "colour"},
         {"\"revision\":2", "\"revision\":\"2\"", PROTO_E_TYPE, "revision"},
         {"\"revision\":2", "\"revision\":0", PROTO_E_VALUE, "revision"},
         {"\"agreement\":true", "\"agreement\":false", PROTO_E_VALUE, "agreement"},
         {"\"status\":\"finished\"", "\"status\":\"done\"", PROTO_E_VALUE, "draft"},
         {"\"revision\":2,", "", PROTO_E_MISSING_FIELD, "revision"},
-        {"\"schema\":1", "\"schema\":1,\"schema\":1", PROTO_E_JSON, NULL},
-        {"\"schema\":1", "\"schema\":0", PROTO_E_UPDATE_REQUIRED, "updated"},
-        {"\"schema\":1", "\"schema\":2", PROTO_E_SCHEMA_TOO_NEW, NULL},
+        {"\"schema\":2", "\"schema\":2,\"schema\":2", PROTO_E_JSON, NULL},
+        {"\"schema\":2", "\"schema\":0", PROTO_E_UPDATE_REQUIRED, "updated"},
+        {"\"schema\":2", "\"schema\":3", PROTO_E_SCHEMA_TOO_NEW, NULL},
         {"\"context\":{", "\"context\":{\"Bad Key\":1,", PROTO_E_VALUE, "key"},
         {"\"context\":{", "\"context\":{\"nested\":{},", PROTO_E_TYPE, "nested"},
         {"Samling", "Sam\\u0000ling", PROTO_E_VALUE, "\"changes[0].data.activity\" holds a NUL"},
@@ -260,6 +260,80 @@ static void test_strict_refusals(void **state)
     refused("not json", PROTO_E_JSON, NULL);
     refused("[]", PROTO_E_TYPE, NULL);
     free(s);
+}
+
+/* Schema version 2 added plans and an observation's pair_code and
+ * plan_id. A message of version 1 carrying any of them is refused as that
+ * version's strict reader would refuse it, naming what it does not have;
+ * the same record in a version-2 message is read. proto_record_fit makes a
+ * record fit version 1, or says it cannot be sent at all. */
+static void test_schema1_has_no_plans(void **state)
+{
+    (void)state;
+    model_record r;
+    make_obs(&r);
+    snprintf(r.u.obs.pair_code, sizeof r.u.obs.pair_code, "ACE347");
+    char *s = push_of(&r);
+    proto_push p;
+    proto_err e;
+    assert_int_equal(proto_push_decode(s, strlen(s), &p, &e), 0);
+    assert_string_equal(p.changes[0].rec.u.obs.pair_code, "ACE347");
+    proto_push_clear(&p);
+    char *x = swap(s, "\"schema\":2", "\"schema\":1");
+    refused(x, PROTO_E_UNKNOWN_FIELD, "\"pair_code\" that schema version 1");
+    free(x);
+    free(s);
+    r.u.obs.pair_code[0] = '\0';
+    id(r.u.obs.plan_id);
+    s = push_of(&r);
+    x = swap(s, "\"schema\":2", "\"schema\":1");
+    refused(x, PROTO_E_UNKNOWN_FIELD, "plan_id");
+    free(x);
+    free(s);
+    /* Without them, version 1 reads the observation. */
+    model_record fitted = r;
+    assert_int_equal(proto_record_schema(&fitted, NULL), 2);
+    assert_int_equal(proto_record_fit(&fitted, 1), 0);
+    assert_int_equal(proto_record_schema(&fitted, NULL), 1);
+    assert_string_equal(fitted.u.obs.plan_id, "");
+    s = push_of(&fitted);
+    x = swap(s, "\"schema\":2", "\"schema\":1");
+    assert_int_equal(proto_push_decode(x, strlen(x), &p, &e), 0);
+    assert_int_equal(p.schema, 1);
+    proto_push_clear(&p);
+    free(x);
+    free(s);
+    /* An agreement is not in version 1 at all. */
+    model_record a;
+    memset(&a, 0, sizeof a);
+    a.entity = MODEL_ENT_PLAN_AGREEMENT;
+    id(a.u.agreement.plan_id);
+    id(a.u.agreement.person_id);
+    a.u.agreement.agreed_at = 1790000000000;
+    const char *what;
+    assert_int_equal(proto_record_schema(&a, &what), 2);
+    assert_string_equal(what, "plan_agreement");
+    assert_int_equal(proto_record_fit(&a, 1), -1);
+    assert_int_equal(proto_record_fit(&a, 2), 0);
+    s = push_of(&a);
+    x = swap(s, "\"schema\":2", "\"schema\":1");
+    refused(x, PROTO_E_VALUE, "\"plan_agreement\" is not in schema version 1");
+    free(x);
+    free(s);
+    /* Answers are written in the version of the message they answer. */
+    proto_push_reply rep = {1, 0, NULL};
+    s = proto_push_reply_encode(&rep);
+    assert_non_null(strstr(s, "\"schema\":1"));
+    free(s);
+    proto_enrol_reply er;
+    memset(&er, 0, sizeof er);
+    er.schema = 1;
+    s = proto_enrol_reply_encode(&er);
+    assert_non_null(strstr(s, "\"schema\":1"));
+    free(s);
+    json_t *pr = proto_pull_reply_begin(1, 5, 0);
+    assert_int_equal(json_integer_value(json_object_get(pr, "schema")), 1);
+    json_decref(pr);
 }
 
 static void test_push_limits_and_repeated_ids(void **state)
@@ -321,7 +395,7 @@ static void test_replies_round_trip(void **state)
 
     model_record obs;
     make_obs(&obs);
-    json_t *reply = proto_pull_reply_begin(99, 1);
+    json_t *reply = proto_pull_reply_begin(0, 99, 1);
     json_t *rec = model_record_to_json(&obs, NULL);
     assert_int_equal(proto_pull_reply_add(reply, MODEL_ENT_OBSERVATION, 98, 3, rec), 0);
     json_decref(rec);
@@ -443,7 +517,7 @@ static void test_deleted_pull_item(void **state)
     assert_string_equal(model_entity_name(MODEL_ENT_DELETED), "deleted");
     assert_false(model_entity_is_part(MODEL_ENT_DELETED));
 
-    json_t *reply = proto_pull_reply_begin(42, 0);
+    json_t *reply = proto_pull_reply_begin(0, 42, 0);
     json_t *dj = model_record_to_json(&d, NULL);
     assert_int_equal(proto_pull_reply_add(reply, MODEL_ENT_DELETED, 42, 1, dj), 0);
     json_decref(dj);
@@ -553,6 +627,7 @@ int main(void)
         cmocka_unit_test(test_replies_round_trip),
         cmocka_unit_test(test_enrol_ping_and_errors),
         cmocka_unit_test(test_schema_check_accepts_current_and_previous),
+        cmocka_unit_test(test_schema1_has_no_plans),
         cmocka_unit_test(test_gzip_round_trip_and_bomb),
         cmocka_unit_test(test_deleted_pull_item),
         cmocka_unit_test(test_messages_are_always_clean_text),

@@ -9,8 +9,10 @@
  * nothing; an observation that names its plan makes it done once
  * finished (a draft leaves it planned, a plan of another observer or
  * unit or an unknown one is kept on the observation and changes no plan);
- * a cancelled plan comes down as its new version; and a person's erasure
- * cancels their plans and empties their terms.
+ * a cancelled plan comes down as its new version; a tablet of schema
+ * version 1, from before plans, is sent only what its version has and may
+ * finish an observation started from a plan without losing the plan; and
+ * a person's erasure cancels their plans and empties their terms.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -327,6 +329,178 @@ static void test_cancelled_comes_down(void **state)
     assert_int_equal(code, PROTO_E_FORBIDDEN);
 }
 
+/* What a tablet of schema version 1 reads, written down from that
+ * version's document and never to be changed: its kinds of record, and the
+ * fields of an observation. Its readers refuse anything else. */
+static const char *const v1_entities[] = {"unit",        "room",    "person", "focus",  "template",
+                                          "observation", "event",   "note",   "rating", "feedback",
+                                          "reflection",  "deleted", NULL};
+static const char *const v1_obs_fields[] = {
+    "id",          "unit_id",     "focus_id", "focus_version", "template_id", "template_version",
+    "observer_id", "observee_id", "room_id",  "activity",      "context",     "agreement",
+    "started_at",  "ended_at",    "status",   "revision",      "updated_at",  NULL};
+
+static int listed(const char *const *list, const char *s)
+{
+    for (; *list; list++)
+        if (!strcmp(*list, s))
+            return 1;
+    return 0;
+}
+
+/* Pulls everything for person with a schema-1 message, asserts that a
+ * schema-1 reader could read every item, and returns how many items there
+ * were; *obs_found tells whether observation obs_id came. */
+static int pull_v1(const char *person, const char *obs_id, int *obs_found)
+{
+    char body[200];
+    snprintf(body, sizeof body, "{\"schema\":1,\"cursor\":0,\"limit\":2000,\"person_id\":\"%s\"}",
+             person);
+    thttp_resp r;
+    fx_post(&W, "/v1/pull", &DA, body, &r);
+    assert_int_equal(r.status, 200);
+    json_error_t je;
+    json_t *j = json_loadb(r.body, r.len, JSON_REJECT_DUPLICATES, &je);
+    assert_non_null(j);
+    assert_int_equal(json_integer_value(json_object_get(j, "schema")), 1);
+    json_t *items = json_object_get(j, "items");
+    *obs_found = 0;
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        json_t *it = json_array_get(items, i);
+        const char *e = json_string_value(json_object_get(it, "entity"));
+        assert_non_null(e);
+        if (!listed(v1_entities, e))
+            fail_msg("a schema-1 tablet was sent a %s", e);
+        if (strcmp(e, "observation") != 0)
+            continue;
+        json_t *d = json_object_get(it, "data");
+        const char *k;
+        json_t *v;
+        json_object_foreach (d, k, v) {
+            if (!listed(v1_obs_fields, k))
+                fail_msg("a schema-1 tablet was sent an observation with \"%s\"", k);
+        }
+        if (!strcmp(json_string_value(json_object_get(d, "id")), obs_id))
+            *obs_found = 1;
+    }
+    int n = (int)json_array_size(items);
+    /* The reader of this build, told the message is of version 1, agrees. */
+    proto_pull_reply rep;
+    proto_err pe;
+    assert_int_equal(proto_pull_reply_decode(r.body, r.len, &rep, &pe), 0);
+    assert_int_equal(rep.schema, 1);
+    proto_pull_reply_clear(&rep);
+    json_decref(j);
+    thttp_free(&r);
+    return n;
+}
+
+/* Pushes c with a schema-1 message; the HTTP status, and the one result's
+ * status into *st when 200. */
+static long push_v1(const proto_change *c, proto_status *st, thttp_resp *out)
+{
+    proto_push p = {1, 1, (proto_change *)c};
+    char *body = proto_push_encode(&p);
+    assert_non_null(body);
+    fx_post(&W, "/v1/push", &DA, body, out);
+    free(body);
+    if (out->status == 200) {
+        proto_push_reply rep;
+        proto_err pe;
+        assert_int_equal(proto_push_reply_decode(out->body, out->len, &rep, &pe), 0);
+        assert_int_equal(rep.schema, 1);
+        assert_int_equal(rep.n, 1);
+        *st = rep.results[0].status;
+        proto_push_reply_clear(&rep);
+    }
+    return out->status;
+}
+
+static void test_schema1_tablet(void **state)
+{
+    (void)state;
+    /* A plan, and an observation started from it on a new tablet, made
+     * together with a colleague (a pair code). */
+    model_id pid;
+    plan(&A, A.leader, A.peer1, "", pid);
+    model_record rec;
+    fx_obs(&A, A.leader, A.peer1, &rec);
+    snprintf(rec.u.obs.plan_id, sizeof rec.u.obs.plan_id, "%s", pid);
+    snprintf(rec.u.obs.pair_code, sizeof rec.u.obs.pair_code, "ACE347");
+    rec.u.obs.status = MODEL_OBS_DRAFT;
+    proto_change c;
+    fx_change(&c, A.leader, 0, &rec);
+    assert_int_equal(push_one(&DA, &c, NULL), PROTO_ST_STORED);
+
+    /* A tablet of version 1 pulls for the leader (every plan of the unit)
+     * and for the observee: neither the plans nor the new fields come, the
+     * observation does. */
+    int found = 0;
+    assert_true(pull_v1(A.leader, rec.u.obs.id, &found) > 0);
+    assert_true(found);
+    assert_true(pull_v1(A.peer1, rec.u.obs.id, &found) > 0);
+    assert_true(found);
+    /* A tablet of version 2 is sent both. */
+    proto_pull_reply r;
+    fx_pull(&W, &DA, A.peer1, 0, 2000, &r);
+    assert_non_null(plan_in(&r, pid));
+    int both = 0;
+    for (int i = 0; i < r.n; i++)
+        if (r.items[i].rec.entity == MODEL_ENT_OBSERVATION &&
+            !strcmp(r.items[i].rec.u.obs.id, rec.u.obs.id))
+            both = !strcmp(r.items[i].rec.u.obs.plan_id, pid) &&
+                   !strcmp(r.items[i].rec.u.obs.pair_code, "ACE347");
+    assert_true(both);
+    proto_pull_reply_clear(&r);
+
+    /* The leader finishes the observation on a tablet of version 1, which
+     * knows nothing of its plan or pair code: the server keeps both, and
+     * the plan is done. */
+    model_record v1 = rec;
+    v1.u.obs.plan_id[0] = v1.u.obs.pair_code[0] = '\0';
+    v1.u.obs.status = MODEL_OBS_FINISHED;
+    v1.u.obs.ended_at = v1.u.obs.started_at + 20 * 60000;
+    v1.u.obs.updated_at += 1;
+    fx_change(&c, A.leader, 1, &v1);
+    thttp_resp hr;
+    proto_status st = PROTO_ST_REJECTED;
+    assert_int_equal(push_v1(&c, &st, &hr), 200);
+    thttp_free(&hr);
+    assert_int_equal(st, PROTO_ST_STORED);
+    char q[400];
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM items WHERE entity = 'observation' AND key = '%s'"
+             " AND version = 2 AND data::jsonb->>'status' = 'finished'"
+             " AND data::jsonb->>'plan_id' = '%s' AND data::jsonb->>'pair_code' = 'ACE347'",
+             rec.u.obs.id, pid);
+    assert_int_equal(fx_count(&W, q), 1);
+    assert_int_equal(count("SELECT count(*) FROM plans WHERE id = '%s' AND status = 'done'", pid),
+                     1);
+    /* Sent again, it is the same change. */
+    assert_int_equal(push_v1(&c, &st, &hr), 200);
+    thttp_free(&hr);
+    assert_int_equal(st, PROTO_ST_DUPLICATE);
+
+    /* What version 1 does not have is refused from a version-1 message, as
+     * its own reader would, and nothing is stored: an agreement, and an
+     * observation naming a plan or a pair code. */
+    fx_stored before = fx_stored_now(&W);
+    agreement(pid, A.peer1, 1900003000000, &rec);
+    fx_change(&c, A.peer1, 0, &rec);
+    assert_int_equal(push_v1(&c, &st, &hr), 400);
+    fx_assert_error(&hr, 400, PROTO_E_VALUE);
+    assert_non_null(strstr(hr.body, "plan_agreement"));
+    thttp_free(&hr);
+    fx_obs(&A, A.leader, A.peer1, &rec);
+    snprintf(rec.u.obs.pair_code, sizeof rec.u.obs.pair_code, "ACE347");
+    fx_change(&c, A.leader, 0, &rec);
+    assert_int_equal(push_v1(&c, &st, &hr), 400);
+    fx_assert_error(&hr, 400, PROTO_E_UNKNOWN_FIELD);
+    assert_non_null(strstr(hr.body, "pair_code"));
+    thttp_free(&hr);
+    fx_nothing_stored(&W, before);
+}
+
 static void test_erasure_cancels(void **state)
 {
     (void)state;
@@ -359,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_agreement_refused),
         cmocka_unit_test(test_observation_marks_done),
         cmocka_unit_test(test_cancelled_comes_down),
+        cmocka_unit_test(test_schema1_tablet),
         cmocka_unit_test(test_erasure_cancels),
     };
     return cmocka_run_group_tests(tests, up, down);

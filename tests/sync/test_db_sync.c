@@ -3,7 +3,9 @@
  * however often they come; a part that arrives before its observation
  * waits; a record with unsent local changes is never overwritten, and a
  * conflict keeps both versions until a person chooses; a refused change
- * stays on the tablet with its reason; and the bad inputs are refused.
+ * stays on the tablet with its reason; the app's newer protocol version
+ * pulls everything again once, filling in what the older one left out; and
+ * the bad inputs are refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -289,6 +291,44 @@ static void test_refused_change_stays_with_reason(void **state)
     assert_int_equal(s, DB_SYNC_SAVED);
 }
 
+static void test_newer_schema_pulls_again(void **state)
+{
+    (void)state;
+    /* A store from an app of schema version 1 has cursors and no version. */
+    assert_int_equal(db_sync_follow(F.d, FIX_PEER_A), DB_OK);
+    assert_int_equal(db_sync_cursor_put(F.d, "", 40), DB_OK);
+    assert_int_equal(db_sync_cursor_put(F.d, FIX_PEER_A, 41), DB_OK);
+    assert_int_equal(db_sync_pull_schema(F.d, 2), DB_OK);
+    int64_t a, b;
+    assert_int_equal(db_sync_cursor_get(F.d, "", &a), DB_OK);
+    assert_int_equal(db_sync_cursor_get(F.d, FIX_PEER_A, &b), DB_OK);
+    assert_int_equal(a, 0);
+    assert_int_equal(b, 0);
+    /* Once: the same version again keeps the cursors. */
+    assert_int_equal(db_sync_cursor_put(F.d, FIX_PEER_A, 50), DB_OK);
+    assert_int_equal(db_sync_pull_schema(F.d, 2), DB_OK);
+    assert_int_equal(db_sync_cursor_get(F.d, FIX_PEER_A, &b), DB_OK);
+    assert_int_equal(b, 50);
+    assert_int_equal(db_sync_pull_schema(F.d, 3), DB_OK);
+    assert_int_equal(db_sync_cursor_get(F.d, FIX_PEER_A, &b), DB_OK);
+    assert_int_equal(b, 0);
+    /* An observation pulled by the older version came without its plan and
+     * pair code; coming again at the same version, it gets them. */
+    model_observation o;
+    other_obs(&o, "Samling");
+    snprintf(o.id, sizeof o.id, "0b11c000-0000-4000-8000-00000000a0f1");
+    model_record rec = {.entity = MODEL_ENT_OBSERVATION, .u.obs = o};
+    db_sync_item it = {&rec, 4};
+    assert_int_equal(db_sync_apply(F.d, &it, 0), DB_OK);
+    snprintf(rec.u.obs.plan_id, sizeof rec.u.obs.plan_id, "0b11c000-0000-4000-8000-00000000a0f2");
+    snprintf(rec.u.obs.pair_code, sizeof rec.u.obs.pair_code, "ACE347");
+    assert_int_equal(db_sync_apply(F.d, &it, 0), DB_OK);
+    model_observation back;
+    assert_int_equal(db_obs_get(F.d, o.id, &back), DB_OK);
+    assert_string_equal(back.plan_id, "0b11c000-0000-4000-8000-00000000a0f2");
+    assert_string_equal(back.pair_code, "ACE347");
+}
+
 static void test_bad_input_is_refused(void **state)
 {
     (void)state;
@@ -334,6 +374,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_local_change_is_kept_and_conflict_shows_both, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_refused_change_stays_with_reason, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_pulls_again, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input_is_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
