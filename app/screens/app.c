@@ -38,8 +38,10 @@ static void kv_put(scr_app *a, const char *key, const char *value)
  * the same screen and observation: "place.<person>" says where each person
  * was (so that on a shared tablet everyone gets their own work back), and
  * "ui.user" with "ui.seen", the wall-clock time of the last activity, say
- * who was signed in: a restart within the lock time needs no PIN. */
-static void save_place(scr_app *a)
+ * who was signed in: a restart within the lock time needs no PIN. A place
+ * names the screen and what it shows: the observation, or on a plan's
+ * screen and on a start made from a plan, the plan. */
+void scr_save_place(scr_app *a)
 {
     if (!a->s.signed_in)
         return;
@@ -47,8 +49,12 @@ static void save_place(scr_app *a)
     int64_t now = a->sys->now_ms(a->sys);
     snprintf(seen, sizeof seen, "%lld", (long long)now);
     snprintf(key, sizeof key, "place.%s", a->s.user.id);
-    snprintf(place, sizeof place, "%s %s", screen_keys[a->screen],
-             a->s.have_cur ? a->s.cur.obs.id : "");
+    const char *what = a->s.have_cur ? a->s.cur.obs.id : "";
+    if (a->screen == SCR_PLAN)
+        what = a->s.plan.row.plan.id;
+    else if (a->screen == SCR_START)
+        what = a->s.start.have_plan ? a->s.start.plan.plan.id : "";
+    snprintf(place, sizeof place, "%s %s", screen_keys[a->screen], what);
     /* One transaction, so one wait for the disk, and never half a place. */
     int rc = db_batch_begin(a->db);
     if (rc != DB_OK) {
@@ -204,7 +210,7 @@ void scr_go(scr_app *a, scr_screen s)
     default: break;
     }
     scr_refresh_outbox(a);
-    save_place(a);
+    scr_save_place(a);
 }
 
 int scr_load_obs(scr_app *a, const char *id)
@@ -284,9 +290,29 @@ void scr_sign_in(scr_app *a, const model_person *p)
         s = SCR_HISTORY;
     if (s == SCR_SETTINGS && p->role != MODEL_ROLE_LEADER)
         s = SCR_HOME;
-    /* A plan is opened from home, where it is listed again. */
-    if (s == SCR_PLAN)
-        s = SCR_HOME;
+    /* A plan's screen, and a start made from a plan, come back with their
+     * plan while it is still planned and this person's: the plan's observer
+     * or observee on its screen, its observer on the start. Else home,
+     * where the plans are listed again. */
+    if (s == SCR_PLAN || (s == SCR_START && *obs)) {
+        db_plan_row r;
+        int ok = *obs && db_plan_get(a->db, obs, &r) == DB_OK &&
+                 r.plan.status == MODEL_PLAN_PLANNED && r.plan.observation_id[0] == '\0';
+        int observer = ok && !strcmp(r.plan.observer_id, p->id);
+        int observee = ok && !strcmp(r.plan.observee_id, p->id);
+        a->s.err[0] = 0;
+        a->s.summary.back = SCR_HOME;
+        if (s == SCR_PLAN && (observer || observee)) {
+            a->s.plan.row = r;
+            scr_go(a, SCR_PLAN);
+            return;
+        }
+        if (s == SCR_START && observer) {
+            scr_start_from_plan(a, &r);
+            return;
+        }
+        s = s == SCR_PLAN ? SCR_HOME : SCR_START;
+    }
     /* Review lists what this person may see; it is read again on entry. */
     if (shows_obs(s)) {
         int ok = *obs && scr_load_obs(a, obs) == DB_OK;
@@ -327,7 +353,7 @@ void scr_lock(scr_app *a)
 {
     if (a->s.signed_in) {
         leave_screen(a);
-        save_place(a);
+        scr_save_place(a);
         kv_put(a, "ui.user", "");
         kv_put(a, "ui.seen", "0");
     }
@@ -559,7 +585,7 @@ void scr_frame(scr_app *a, const plat_event *ev)
     if (a->s.signed_in && ev && ev->kind == PLAT_EV_UP) {
         int64_t now = a->sys->now_ms(a->sys);
         if (now - a->seen_written > 30000)
-            save_place(a);
+            scr_save_place(a);
     }
 }
 

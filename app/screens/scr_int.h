@@ -398,6 +398,10 @@ const char *scr_activity_shown(scr_app *a, const char *stored);
 /* Puts a template's words in the reader's language, where it has them. */
 void scr_template_words(scr_app *a, model_template *t);
 
+/* Records the signed-in person's screen and what it shows, for a restart
+ * (app.c). */
+void scr_save_place(scr_app *a);
+
 /* ---- plan.c: planned observations ---- */
 /* Reads the signed-in person's planned observations of this week for home. */
 void scr_plans_load(scr_app *a);

@@ -81,6 +81,8 @@ void scr_start_from_plan(scr_app *a, const db_plan_row *r)
     /* Agreed in advance: the observee said yes to this visit. A plan still
      * waiting leaves the confirmation to the observer, as unplanned. */
     a->s.start.agreement = db_plan_agreed(r) ? 1 : 0;
+    /* Entering the screen saved the place before the plan was known. */
+    scr_save_place(a);
 }
 
 /* The plan a new observation is linked to holds while its focus and, for a

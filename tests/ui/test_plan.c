@@ -9,7 +9,9 @@
  * him, reads the terms and agrees: a plan_agreement waits to be sent and
  * home says agreed. A plan the office cancels disappears from home after
  * the next sync round. Choosing another observee drops the link, and an
- * unplanned observation still starts as before. Screenshots go to the
+ * unplanned observation still starts as before. A restart on a plan's
+ * screen, or on a start made from a plan, comes back to it with its plan,
+ * unless the plan was cancelled meanwhile. Screenshots go to the
  * folder BLIK_SHOT_DIR names, when it is set.
  */
 #include <setjmp.h>
@@ -170,6 +172,52 @@ static void test_plan_from_home_to_observe(void **state)
     th_free(t);
 }
 
+/* The app is killed on the plan's screen, then on the start made from it:
+ * each time it comes back where Anna was, with the plan, and the
+ * observation she then starts is linked to it. */
+static void test_restart_keeps_the_plan(void **state)
+{
+    (void)state;
+    th *t = th_open("plan-restart", 1280, 800, "da");
+    plans(t);
+    th_sign_in(t, "Anna Kristensen");
+    TAP_PREFIX(t, "I dag");
+    assert_int_equal(scr_current(t->app), SCR_PLAN);
+    t = th_restart(t);
+    assert_int_equal(scr_current(t->app), SCR_PLAN);
+    SEES(t, "Fokusperson: Jonas Bækgaard");
+    SEES(t, "Kun samlingen, højst 20 minutter");
+    TAP(t, "Start observationen");
+    assert_int_equal(scr_current(t->app), SCR_START);
+    t = th_restart(t);
+    assert_int_equal(scr_current(t->app), SCR_START);
+    SEES(t, "Planlagt: I dag, Jonas Bækgaard");
+    REVEAL(t, "Samling", t->w / 2, t->h / 2);
+    TAP(t, "Samling");
+    REVEAL(t, "Aftalen med den observerede er lavet", t->w / 2, t->h / 2);
+    TAP(t, "Aftalen med den observerede er lavet");
+    TAP(t, "Start observationen");
+    assert_int_equal(scr_current(t->app), SCR_OBSERVE);
+    model_observation o;
+    assert_int_equal(db_obs_get(t->db, scr_observation(t->app), &o), DB_OK);
+    assert_string_equal(o.plan_id, PLAN("01"));
+    assert_string_equal(o.observee_id, JONAS);
+    th_free(t);
+
+    /* Cancelled in the office while the tablet was off: home, not the
+     * plan. */
+    t = th_open("plan-restart-cancelled", 1280, 800, "da");
+    plans(t);
+    th_sign_in(t, "Anna Kristensen");
+    TAP_PREFIX(t, "I dag");
+    assert_int_equal(scr_current(t->app), SCR_PLAN);
+    put(t, PLAN("01"), ANNA, JONAS, "2026-11-24", "2026-11-24", MODEL_PLAN_CANCELLED, 0, 2);
+    t = th_restart(t);
+    assert_int_equal(scr_current(t->app), SCR_HOME);
+    assert_false(th_has_text_part(t, "Du observerer Jonas"));
+    th_free(t);
+}
+
 /* Jonas agrees to the plan about him, after signing in. */
 static void test_observee_agrees(void **state)
 {
@@ -313,6 +361,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plan_from_home_to_observe),
+        cmocka_unit_test(test_restart_keeps_the_plan),
         cmocka_unit_test(test_observee_agrees),
         cmocka_unit_test(test_cancelled_plan_disappears),
         cmocka_unit_test(test_other_choice_drops_the_plan),
