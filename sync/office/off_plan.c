@@ -407,6 +407,40 @@ static int pick_unit(off_ctx *c, char *out, size_t cap)
     return 1;
 }
 
+/* The list of a unit with no plan at all says what plans are for and where
+ * to begin, instead of a table of zeros: for a leader, the two ways to plan
+ * (or, with no learning focus in use, that a plan needs one first); for the
+ * others, that nothing is planned yet. */
+static void empty_state(off_ctx *c, int lead, int wide, int nf)
+{
+    off_buf *b = &c->body;
+    off_buf_put(b, "<div class=\"empty\"><h2>");
+    off_buf_esc(b, off_tr(c, wide || lead ? "Nothing is planned in this unit yet"
+                                          : "Nothing is planned for you yet"));
+    off_buf_put(b, "</h2><p>");
+    if (lead && nf == 0) {
+        off_buf_esc(b, off_tr(c, "A planned observation is always on a learning focus, and "
+                                 "this unit has none in use. Agree one with the team first."));
+        off_buf_put(b, "</p><p><a href=\"/focuses/new\">");
+        off_buf_esc(b, off_tr(c, "Make a learning focus"));
+        off_buf_put(b, "</a>");
+    } else if (lead) {
+        off_buf_esc(b, off_tr(c, "Plan one observation at a time, or let Blik propose a peer "
+                                 "rota for a period, in which everyone observes and is "
+                                 "observed and no pair meets twice; you adjust it before it "
+                                 "is published. The colleague observed agrees before the "
+                                 "visit, and each plan reaches the tablets at their next "
+                                 "sync."));
+    } else {
+        off_buf_esc(b, off_tr(c, wide ? "The unit's leaders plan who observes whom. The "
+                                        "figures appear here once they do."
+                                      : "When your leader plans an observation with you, as "
+                                        "observer or as the one observed, it is listed here "
+                                        "and on the tablet."));
+    }
+    off_buf_put(b, "</p></div>");
+}
+
 void off_plans(off_ctx *c)
 {
     off_buf *b = &c->body;
@@ -462,6 +496,14 @@ void off_plans(off_ctx *c)
         off_buf_put(b, "</a> <a class=\"button secondary\" href=\"/plans/rota\">");
         off_buf_esc(b, off_tr(c, "Make a peer rota"));
         off_buf_put(b, "</a></p>");
+    }
+    int any = 0;
+    for (int i = 0; i < nt; i++)
+        any |= !strcmp(t[i].unit, unit);
+    if (!any && !focus[0] && !filter[0] && page == 0) {
+        empty_state(c, lead, wide, nf);
+        off_page_end(c);
+        goto out;
     }
     if (lead || wide)
         tally_table(c, unit, fs, nf, t, nt);

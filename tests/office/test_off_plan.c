@@ -10,6 +10,8 @@
  * area overview shows per focus how many planned observations were done,
  * after a tablet pushed the finished observation that carried one out.
  * Every change is a new version of the plan's record in the unit's feed.
+ * Before anything is planned, the list says where to begin instead of
+ * showing a table of zeros.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -118,6 +120,29 @@ static long long plans(void) { return num("SELECT count(*) FROM plans", NULL); }
 
 static char P1[64]; /* A.leader observes A.peer1, agreed in the office */
 static char P2[64]; /* A.peer2 observes the morning team */
+
+static void test_nothing_planned_yet(void **state)
+{
+    (void)state;
+    ot_resp r;
+    ot_get(&W, LEAD_A.cookie, "/plans", &r);
+    assert_int_equal(r.status, 200);
+    assert_true(ot_has(&r, "Der er ikke planlagt noget i enheden endnu"));
+    assert_true(ot_has(&r, "kollegaturnus for en periode"));
+    assert_true(ot_has(&r, "href=\"/plans/rota\""));
+    assert_false(ot_has(&r, "tally-cap"));
+    ot_free(&r);
+    ot_get(&W, PEER1.cookie, "/plans", &r);
+    assert_int_equal(r.status, 200);
+    assert_true(ot_has(&r, "Der er ikke planlagt noget med dig endnu"));
+    assert_false(ot_has(&r, "href=\"/plans/rota\""));
+    ot_free(&r);
+    /* A filter asked for gets its answer, not the beginning. */
+    ot_get(&W, LEAD_A.cookie, "/plans?state=done", &r);
+    assert_int_equal(r.status, 200);
+    assert_false(ot_has(&r, "Der er ikke planlagt noget"));
+    ot_free(&r);
+}
 
 static void test_plan_one(void **state)
 {
@@ -563,6 +588,7 @@ static void test_done_counts(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_nothing_planned_yet),
         cmocka_unit_test(test_plan_one),
         cmocka_unit_test(test_plan_refused),
         cmocka_unit_test(test_rota),
