@@ -242,6 +242,50 @@ static void test_fields_of_a_record(void **state)
     free(r);
 }
 
+/* Reading a small record writes the record's kind and its own member of the
+ * union and nothing past it (a first pull reads hundreds of thousands of
+ * events, each a few hundred bytes, into records with a template's room),
+ * reads it whole, and leaves the record as it was when the text is refused. */
+static void test_a_small_record_is_read_into_its_own_bytes(void **state)
+{
+    (void)state;
+    model_record *ev = calloc(1, sizeof *ev), *r = malloc(sizeof *r), *was = malloc(sizeof *was);
+    assert_non_null(ev);
+    assert_non_null(r);
+    assert_non_null(was);
+    ev->entity = MODEL_ENT_EVENT;
+    strcpy(ev->u.event.id, ID1);
+    strcpy(ev->u.event.observation_id, ID2);
+    ev->u.event.kind = MODEL_EV_COUNT;
+    strcpy(ev->u.event.key, "open_q");
+    ev->u.event.at = 1790000000000;
+    char *text = model_record_text(ev, NULL);
+    assert_non_null(text);
+
+    memset(r, 0xAB, sizeof *r);
+    model_err e;
+    assert_int_equal(model_record_parse(MODEL_ENT_EVENT, text, r, &e), 0);
+    assert_int_equal(r->entity, MODEL_ENT_EVENT);
+    assert_memory_equal(&r->u.event, &ev->u.event, sizeof ev->u.event);
+    size_t end = offsetof(model_record, u) + sizeof r->u.event;
+    for (size_t i = end; i < sizeof *r; i++)
+        if (((const unsigned char *)r)[i] != 0xAB)
+            fail_msg("byte %zu past the event was written", i);
+    char *again = model_record_text(r, NULL);
+    assert_non_null(again);
+    assert_string_equal(again, text);
+
+    /* Refused: the same record, byte for byte. */
+    memcpy(was, r, sizeof *r);
+    assert_int_not_equal(model_record_parse(MODEL_ENT_EVENT, "{\"id\":\"x\"}", r, &e), 0);
+    assert_memory_equal(r, was, sizeof *r);
+    free(again);
+    free(text);
+    free(ev);
+    free(r);
+    free(was);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +294,7 @@ int main(void)
         cmocka_unit_test(test_pair_code_only_when_set),
         cmocka_unit_test(test_reader_codes_name_the_field),
         cmocka_unit_test(test_fields_of_a_record),
+        cmocka_unit_test(test_a_small_record_is_read_into_its_own_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
