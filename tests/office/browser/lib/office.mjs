@@ -420,16 +420,27 @@ export async function tabletObservesPair(world, { code, name, person, pin, focus
 // (tests/office/screenshots is made from them) and check nothing, so a run
 // takes them only when asked: BLIK_OFFICE_SHOTS=DIR ctest -L browser.
 export class Office {
+  // The tools (playwright-core is a large module to load) are loaded while
+  // office_world starts its cluster and server, which leave node waiting.
   static async start() {
     const o = new Office();
-    o.tools = await loadTools();
-    o.world = await timed('world', () => World.start());
+    const world = World.start();
+    world.catch(() => {}); // awaited below; no unhandled rejection meanwhile
+    try {
+      o.tools = await loadTools();
+    } catch (e) {
+      await world.then((w) => w.stop(), () => {});
+      throw e;
+    }
+    o.world = await timed('world', () => world);
     try {
       o.browser = await timed('browser', () => launch(o.tools, o.world));
     } catch (e) {
       await o.world.stop();
       throw e;
     }
+    o.checker = o.makeChecker();
+    o.checker.catch(() => {}); // a failure is the first check's to report
     o.checked = new Set();
     o.walked = new Set();
     o.shots = process.env.BLIK_OFFICE_SHOTS || null;
@@ -453,18 +464,23 @@ export class Office {
     return timed('axe', () => this.axeNow(url, html, viewport));
   }
 
+  // The checking page: an empty page at the office's address, so the pages
+  // written into it later load the office's stylesheet from the office, with
+  // axe-core's script parsed. Made as the office starts, while the test sets
+  // up its data.
+  async makeChecker() {
+    const ctx = await this.browser.newContext({ baseURL: this.world.url });
+    const page = await ctx.newPage();
+    const blank = new URL('/axe-check', this.world.url).href;
+    await page.route(blank, (route) => route.fulfill({ status: 200,
+      contentType: 'text/html; charset=utf-8', body: '<!DOCTYPE html><title>axe</title>' }));
+    await page.goto(blank);
+    await page.evaluate(this.tools.axeSource);
+    return page;
+  }
+
   async axeNow(url, html, viewport) {
-    if (!this.checker) {
-      const ctx = await this.browser.newContext({ baseURL: this.world.url });
-      this.checker = await ctx.newPage();
-      // An empty page at the office's address, so the pages written into it
-      // later load the office's stylesheet from the office.
-      const blank = new URL('/axe-check', this.world.url).href;
-      await this.checker.route(blank, (route) => route.fulfill({ status: 200,
-        contentType: 'text/html; charset=utf-8', body: '<!DOCTYPE html><title>axe</title>' }));
-      await this.checker.goto(blank);
-    }
-    const page = this.checker;
+    const page = await this.checker;
     const was = page.viewportSize();
     if (viewport && (viewport.width !== was.width || viewport.height !== was.height))
       await page.setViewportSize(viewport);
