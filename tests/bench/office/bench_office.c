@@ -748,6 +748,9 @@ int main(int argc, char **argv)
     if (srv_open(&cfg, &S) != 0)
         die("server", srv_errmsg(S));
     session leader, area, adm;
+    /* A kept database has the accounts of an earlier run: one person has
+     * one account, so they go first (their sessions with them). */
+    sql("DELETE FROM accounts WHERE name = 'Bench'");
     account("leader", U[0].leader, NULL, 0, &leader);
     account("area", NULL, U, n_units < 10 ? n_units : 10, &area);
     account("admin", NULL, NULL, 0, &adm);
