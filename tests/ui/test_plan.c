@@ -192,6 +192,7 @@ static void test_restart_keeps_the_plan(void **state)
     t = th_restart(t);
     assert_int_equal(scr_current(t->app), SCR_START);
     SEES(t, "Planlagt: I dag, Jonas Bækgaard");
+    shot(t, "plan-restart-start");
     REVEAL(t, "Samling", t->w / 2, t->h / 2);
     TAP(t, "Samling");
     REVEAL(t, "Aftalen med den observerede er lavet", t->w / 2, t->h / 2);
