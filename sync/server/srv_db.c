@@ -248,6 +248,14 @@ static const char *const migrations[] = {
      * record in forty starts a new id; reference records share ''. */
     "ALTER TABLE items ALTER COLUMN observation_id SET (n_distinct = -0.025);"
     "ANALYZE items (observation_id);",
+    /* 10: a focus belongs to one unit, which PostgreSQL cannot know: asked
+     * for a focus's observations in its unit it multiplied the two
+     * selectivities and expected 26 of 3,000, so the meeting view read
+     * them all and sorted them to keep the latest 20 instead of reading
+     * 20 backwards along the focus's index (378 ms against 18 on a
+     * million observations). */
+    "CREATE STATISTICS fact_obs_focus_unit (dependencies) ON focus_id, unit_id FROM fact_obs;"
+    "ANALYZE fact_obs;",
 };
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
 

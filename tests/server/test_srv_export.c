@@ -584,6 +584,10 @@ static void test_records_by_observation(void **state)
                                   " 'items'::regclass AND attname = 'observation_id'"
                                   " AND attoptions @> '{n_distinct=-0.025}'"),
                      1);
+    /* And that a focus's observations are its unit's (step 10). */
+    assert_int_equal(fx_count(&W, "SELECT count(*) FROM pg_statistic_ext"
+                                  " WHERE stxname = 'fact_obs_focus_unit'"),
+                     1);
 }
 
 int main(void)
