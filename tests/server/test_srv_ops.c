@@ -126,6 +126,17 @@ static void test_setup(void **state)
 static void test_one_line_per_request_naming_nobody(void **state)
 {
     (void)state;
+    /* The setup's last request, the enrolment, is logged once
+     * libmicrohttpd has ended it, which can be just after its answer: wait
+     * for its line, so that it does not fall into this test's count. */
+    for (int i = 0; i < 500; i++) {
+        char *t = log_since(0);
+        int seen = strstr(t, "path=/v1/enrol") != NULL;
+        free(t);
+        if (seen)
+            break;
+        sleep_ms(10);
+    }
     long from = log_size();
     int n = 0;
     thttp_resp r;
