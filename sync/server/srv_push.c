@@ -292,9 +292,7 @@ static int ctx_init(push_ctx *x, const srv_device *dev, proto_push *p)
         model_record_key(&c->c->rec, c->key);
         snprintf(c->reckey, sizeof c->reckey, "%s/%s", c->ent, c->key);
         char *canon = proto_change_canonical(c->c);
-        json_t *dj = model_record_to_json(&c->c->rec, NULL);
-        c->data = dj ? json_dumps(dj, JSON_COMPACT) : NULL;
-        json_decref(dj);
+        c->data = model_record_text(&c->c->rec, NULL);
         if (!canon || !c->data) {
             free(canon);
             return -1;
