@@ -113,6 +113,17 @@ static void plans(th *t)
     put(t, PLAN("05"), FATIMA, JONAS, "2026-11-26", "2026-11-26", MODEL_PLAN_PLANNED, 0, 1);
 }
 
+/* Confirms the agreement on the start screen, starts, and reads back the
+ * observation that began. */
+static void confirm_and_start(th *t, model_observation *o)
+{
+    REVEAL(t, "Aftalen med den observerede er lavet", t->w / 2, t->h / 2);
+    TAP(t, "Aftalen med den observerede er lavet");
+    TAP(t, "Start observationen");
+    assert_int_equal(scr_current(t->app), SCR_OBSERVE);
+    assert_int_equal(db_obs_get(t->db, scr_observation(t->app), o), DB_OK);
+}
+
 static void test_plan_from_home_to_observe(void **state)
 {
     (void)state;
@@ -159,12 +170,8 @@ static void test_plan_from_home_to_observe(void **state)
     REVEAL(t, "Samling", t->w / 2, t->h / 2);
     TAP(t, "Samling");
     SEES(t, "Bekræft aftalen");
-    REVEAL(t, "Aftalen med den observerede er lavet", t->w / 2, t->h / 2);
-    TAP(t, "Aftalen med den observerede er lavet");
-    TAP(t, "Start observationen");
-    assert_int_equal(scr_current(t->app), SCR_OBSERVE);
     model_observation o;
-    assert_int_equal(db_obs_get(t->db, scr_observation(t->app), &o), DB_OK);
+    confirm_and_start(t, &o);
     assert_string_equal(o.plan_id, PLAN("01"));
     assert_string_equal(o.focus_id, FOCUS);
     assert_string_equal(o.observee_id, JONAS);
@@ -195,12 +202,8 @@ static void test_restart_keeps_the_plan(void **state)
     shot(t, "plan-restart-start");
     REVEAL(t, "Samling", t->w / 2, t->h / 2);
     TAP(t, "Samling");
-    REVEAL(t, "Aftalen med den observerede er lavet", t->w / 2, t->h / 2);
-    TAP(t, "Aftalen med den observerede er lavet");
-    TAP(t, "Start observationen");
-    assert_int_equal(scr_current(t->app), SCR_OBSERVE);
     model_observation o;
-    assert_int_equal(db_obs_get(t->db, scr_observation(t->app), &o), DB_OK);
+    confirm_and_start(t, &o);
     assert_string_equal(o.plan_id, PLAN("01"));
     assert_string_equal(o.observee_id, JONAS);
     th_free(t);
@@ -347,12 +350,8 @@ static void test_other_choice_drops_the_plan(void **state)
     assert_false(th_has_text_part(t, "Planlagt: I dag"));
     REVEAL(t, "Samling", t->w / 2, t->h / 2);
     TAP(t, "Samling");
-    REVEAL(t, "Aftalen med den observerede er lavet", t->w / 2, t->h / 2);
-    TAP(t, "Aftalen med den observerede er lavet");
-    TAP(t, "Start observationen");
-    assert_int_equal(scr_current(t->app), SCR_OBSERVE);
     model_observation o;
-    assert_int_equal(db_obs_get(t->db, scr_observation(t->app), &o), DB_OK);
+    confirm_and_start(t, &o);
     assert_string_equal(o.plan_id, "");
     assert_string_equal(o.observee_id, DEMO_ID("27"));
     th_free(t);
