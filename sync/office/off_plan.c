@@ -296,7 +296,15 @@ static void plan_rows(off_ctx *c, const char *unit, const char *focus, const cha
             off_buf_put(b, "</td><td data-label=\"");
             off_buf_esc(b, off_tr(c, "Room"));
             off_buf_put(b, "\">");
-            off_buf_esc(b, PQgetvalue(r, i, 10));
+            /* At narrow widths each cell is a line "Room: ...", so a plan
+             * without a room says so rather than leaving the label bare. */
+            if (PQgetvalue(r, i, 10)[0]) {
+                off_buf_esc(b, PQgetvalue(r, i, 10));
+            } else {
+                off_buf_put(b, "<span class=\"muted\">");
+                off_buf_esc(b, off_tr(c, "No room planned"));
+                off_buf_put(b, "</span>");
+            }
             off_buf_put(b, "</td><td data-label=\"");
             off_buf_esc(b, off_tr(c, "State"));
             off_buf_put(b, "\">");

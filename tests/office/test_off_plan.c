@@ -203,6 +203,14 @@ static void test_plan_one(void **state)
     assert_true(ot_has(&r, "Vi ser på de åbne spørgsmål."));
     assert_true(ot_has(&r, "afventer accept") || ot_has(&r, "waiting for agreement"));
     ot_free(&r);
+    /* In the list, a plan without a room says so: at a tablet's width each
+     * cell is a line "Stue: ...", which must not end in nothing. */
+    ot_get(&W, LEAD_A.cookie, "/plans", &r);
+    assert_int_equal(r.status, 200);
+    assert_true(ot_has(&r, "data-label=\"Stue\">Blue room</td>"));
+    assert_true(ot_has(&r, "data-label=\"Stue\"><span class=\"muted\">Ingen stue planlagt</span>"));
+    assert_false(ot_has(&r, "data-label=\"Stue\"></td>"));
+    ot_free(&r);
 }
 
 static void test_plan_refused(void **state)
