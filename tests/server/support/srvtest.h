@@ -19,11 +19,18 @@ typedef struct tpg tpg;
 
 /*
  * Makes and starts a cluster listening on 127.0.0.1 at a free port, in a new
- * folder under /tmp (PostgreSQL runs as the postgres user when we are root).
+ * folder under /tmp (PostgreSQL runs as the postgres user when we are root),
+ * from a copy of the run's template when BLIK_PG_TEMPLATE names one.
  * durable: 0 turns fsync off (fast, for functional tests), 1 keeps the
  * defaults (for benchmarks). Returns 0, or -1 with a sentence in err.
  */
 int tpg_start(int durable, tpg **out, char *err, size_t errlen);
+/* The data folder tpg_start copies instead of running initdb when
+ * BLIK_PG_TEMPLATE names path: made once per ctest run (the fixture
+ * pg_template) and removed after it. path's last part must begin with
+ * "blik-pg-template"; whatever is there is replaced. 0, or -1 with err. */
+int tpg_template_make(const char *path, char *err, size_t errlen);
+int tpg_template_remove(const char *path, char *err, size_t errlen);
 /* Creates a new empty database and writes a libpq connection string for it
  * into conninfo. Returns 0 or -1. */
 int tpg_new_db(tpg *pg, const char *name, char *conninfo, size_t cap);

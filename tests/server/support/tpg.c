@@ -3,6 +3,11 @@
  * cleans up after the program even if it dies. PostgreSQL refuses to run as
  * root, so when the tests run as root (as CI does) its commands run as the
  * postgres user, in a folder that user owns.
+ *
+ * initdb takes seconds, and dozens of test programs each make a cluster, so
+ * under ctest one data folder is made by initdb once per run (the fixture
+ * pg_template) and each program copies it (BLIK_PG_TEMPLATE names it); a
+ * program run alone makes its own with initdb, as before.
  */
 #include "srvtest.h"
 
@@ -102,6 +107,75 @@ static int find_bin(char *out, size_t cap)
         return 0;
     }
     return -1;
+}
+
+/* Runs initdb into data, as every cluster here is made: the user blik,
+ * trusted on this machine only, UTF-8 without a locale. 0, or -1 with err. */
+static int run_initdb(const tpg *pg, const char *data, const char *log, char *err, size_t errlen)
+{
+    char initdb[300];
+    snprintf(initdb, sizeof initdb, "%s/initdb", pg->bin);
+    const char *ia[] = {initdb,  "-D", data,   "-U",          "blik",      "-A",
+                        "trust", "-E", "UTF8", "--no-locale", "--no-sync", NULL};
+    if (run(pg, ia, log) != 0) {
+        snprintf(err, errlen, "initdb failed; see %s", log);
+        return -1;
+    }
+    return 0;
+}
+
+/* The major version in a data folder's PG_VERSION, or -1. */
+static int data_version(const char *data)
+{
+    char path[400], line[16] = "";
+    snprintf(path, sizeof path, "%s/PG_VERSION", data);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int v = fgets(line, sizeof line, f) ? atoi(line) : -1;
+    fclose(f);
+    return v > 0 ? v : -1;
+}
+
+/* The major version of the server programs in bin (/usr/lib/postgresql/15/bin
+ * is 15; a folder from BLIK_PG_BIN that does not say is 0). */
+static int bin_version(const char *bin)
+{
+    const char *p = strstr(bin, "/postgresql/");
+    return p ? atoi(p + strlen("/postgresql/")) : 0;
+}
+
+/* Makes the cluster's data folder: a copy of the run's template when
+ * BLIK_PG_TEMPLATE names one, else initdb's own. A template that is named
+ * but missing, or made by another major version, is an error and not a
+ * quiet initdb, so that a broken fixture shows. 0, or -1 with err. */
+static int make_data(const tpg *pg, const char *data, const char *log, char *err, size_t errlen)
+{
+    const char *tmpl = getenv("BLIK_PG_TEMPLATE");
+    if (!tmpl || !*tmpl)
+        return run_initdb(pg, data, log, err, errlen);
+    char from[300];
+    snprintf(from, sizeof from, "%s/data", tmpl);
+    int have = data_version(from), want = bin_version(pg->bin);
+    if (have < 0) {
+        snprintf(err, errlen,
+                 "BLIK_PG_TEMPLATE names %s, which holds no cluster (ctest's fixture "
+                 "pg_template makes it; unset the variable to run initdb instead)",
+                 tmpl);
+        return -1;
+    }
+    if (want > 0 && have != want) {
+        snprintf(err, errlen, "the cluster template %s is of PostgreSQL %d, the server is %d", tmpl,
+                 have, want);
+        return -1;
+    }
+    /* As the postgres user when we are root, so that the copy is its own. */
+    const char *cp[] = {"cp", "-R", "-p", from, data, NULL};
+    if (run(pg, cp, log) != 0) {
+        snprintf(err, errlen, "copying the cluster template %s failed; see %s", from, log);
+        return -1;
+    }
+    return 0;
 }
 
 static int free_port(void)
@@ -209,6 +283,67 @@ void tpg_unwatch(tpg *pg, pid_t pid)
         fprintf(stderr, "tpg: could not unregister process %d\n", (int)pid);
 }
 
+/* The run's template: a folder holding one data folder made by initdb. It is
+ * made afresh each time (a template left by an earlier run may be of another
+ * PostgreSQL), and only a folder named as a template is ever removed. */
+static int template_name_ok(const char *path, char *err, size_t errlen)
+{
+    const char *base = strrchr(path, '/');
+    if (!base || strncmp(base + 1, "blik-pg-template", strlen("blik-pg-template")) != 0 ||
+        strlen(path) > 200) {
+        snprintf(err, errlen, "%s is not a cluster template's folder (blik-pg-template...)", path);
+        return -1;
+    }
+    return 0;
+}
+
+int tpg_template_make(const char *path, char *err, size_t errlen)
+{
+    if (template_name_ok(path, err, errlen) != 0)
+        return -1;
+    tpg pg;
+    memset(&pg, 0, sizeof pg);
+    if (find_bin(pg.bin, sizeof pg.bin) != 0) {
+        snprintf(err, errlen,
+                 "PostgreSQL's server programs were not found "
+                 "(install postgresql, or set BLIK_PG_BIN)");
+        return -1;
+    }
+    rmtree(path);
+    if (mkdir(path, 0755) != 0) {
+        snprintf(err, errlen, "cannot make %s: %s", path, strerror(errno));
+        return -1;
+    }
+    pg.as_postgres = geteuid() == 0;
+    if (pg.as_postgres) {
+        struct passwd *pw = getpwnam("postgres");
+        if (!pw || chown(path, pw->pw_uid, pw->pw_gid) != 0) {
+            snprintf(err, errlen,
+                     "running as root, but there is no postgres user to run "
+                     "PostgreSQL as");
+            rmdir(path);
+            return -1;
+        }
+    }
+    chmod(path, 0755);
+    char data[300], log[300];
+    snprintf(data, sizeof data, "%s/data", path);
+    snprintf(log, sizeof log, "%s/commands.log", path);
+    return run_initdb(&pg, data, log, err, errlen);
+}
+
+int tpg_template_remove(const char *path, char *err, size_t errlen)
+{
+    if (template_name_ok(path, err, errlen) != 0)
+        return -1;
+    rmtree(path);
+    if (access(path, F_OK) == 0) {
+        snprintf(err, errlen, "%s could not be removed", path);
+        return -1;
+    }
+    return 0;
+}
+
 int tpg_start(int durable, tpg **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -262,19 +397,14 @@ int tpg_start(int durable, tpg **out, char *err, size_t errlen)
     pg->watcher = w;
     *out = pg;
 
-    char data[300], log[300], pglog[300], initdb[300], ctl[300];
+    char data[300], log[300], pglog[300], ctl[300];
     snprintf(data, sizeof data, "%s/data", pg->dir);
     /* Our log of the commands, and the server's own, which it must own. */
     snprintf(log, sizeof log, "%s/commands.log", pg->dir);
     snprintf(pglog, sizeof pglog, "%s/data/postgres.log", pg->dir);
-    snprintf(initdb, sizeof initdb, "%s/initdb", pg->bin);
     snprintf(ctl, sizeof ctl, "%s/pg_ctl", pg->bin);
-    const char *ia[] = {initdb,  "-D", data,   "-U",          "blik",      "-A",
-                        "trust", "-E", "UTF8", "--no-locale", "--no-sync", NULL};
-    if (run(pg, ia, log) != 0) {
-        snprintf(err, errlen, "initdb failed; see %s", log);
+    if (make_data(pg, data, log, err, errlen) != 0)
         return -1;
-    }
     for (int attempt = 0; attempt < 5; attempt++) {
         pg->port = free_port();
         char opts[600];
