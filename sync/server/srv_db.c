@@ -256,6 +256,54 @@ static const char *const migrations[] = {
      * million observations). */
     "CREATE STATISTICS fact_obs_focus_unit (dependencies) ON focus_id, unit_id FROM fact_obs;"
     "ANALYZE fact_obs;",
+    /* 11: the wide export reads one row per observation. It looked up
+     * each observation's counts, state times, ratings, feedback and
+     * reflection one by one (six reads an observation, scattered over
+     * five tables), and streamed a unit's year at 4,200 rows a second on a
+     * million observations. Now fact_obs keeps them too, written by
+     * srv_facts.c with the rest of the row: counts as "kind key n", states
+     * as "key ms", ratings as "sign level" (each entry parted from the next
+     * by a space; keys and ids hold none; sorted bytewise), and the
+     * feedback's and reflection's texts. The rows already there get theirs
+     * from the parts and the records here, in the same words and order.
+     * The export's columns come from the versions its rows rest on, read
+     * first; the unit's index carries them, so that this first read does
+     * not fetch the rows twice. */
+    "ALTER TABLE fact_obs ADD COLUMN counts text NOT NULL DEFAULT '',"
+    "  ADD COLUMN states text NOT NULL DEFAULT '', ADD COLUMN ratings text NOT NULL DEFAULT '',"
+    "  ADD COLUMN feedback_works text NOT NULL DEFAULT '',"
+    "  ADD COLUMN feedback_wonderings text NOT NULL DEFAULT '',"
+    "  ADD COLUMN feedback_next_step text NOT NULL DEFAULT '',"
+    "  ADD COLUMN feedback_given_at timestamptz,"
+    "  ADD COLUMN reflection text NOT NULL DEFAULT '',"
+    "  ADD COLUMN reflection_next_step text NOT NULL DEFAULT '';"
+    "UPDATE fact_obs f SET"
+    "  counts = coalesce((SELECT string_agg(e, ' ' ORDER BY e COLLATE \"C\") FROM"
+    "    (SELECT c.kind || ' ' || c.key || ' ' || c.n AS e FROM fact_obs_count c"
+    "     WHERE c.observation_id = f.observation_id) l), ''),"
+    "  states = coalesce((SELECT string_agg(e, ' ' ORDER BY e COLLATE \"C\") FROM"
+    "    (SELECT c.key || ' ' || c.ms AS e FROM fact_obs_state c"
+    "     WHERE c.observation_id = f.observation_id) l), ''),"
+    "  ratings = coalesce((SELECT string_agg(e, ' ' ORDER BY e COLLATE \"C\") FROM"
+    "    (SELECT c.sign_id || ' ' || c.level AS e FROM fact_obs_rating c"
+    "     WHERE c.observation_id = f.observation_id) l), ''),"
+    "  feedback_works = coalesce(x.fb->>'works', ''),"
+    "  feedback_wonderings = coalesce(x.fb->>'wonderings', ''),"
+    "  feedback_next_step = coalesce(x.fb->>'next_step', ''),"
+    "  feedback_given_at = CASE WHEN (x.fb->>'given_at')::bigint > 0"
+    "    THEN to_timestamp((x.fb->>'given_at')::double precision / 1000) END,"
+    "  reflection = coalesce(x.rf->>'text', ''),"
+    "  reflection_next_step = coalesce(x.rf->>'next_step', '')"
+    " FROM (SELECT o.observation_id,"
+    "   (SELECT i.data::jsonb FROM items i WHERE i.entity = 'feedback'"
+    "     AND i.key = o.observation_id) AS fb,"
+    "   (SELECT i.data::jsonb FROM items i WHERE i.entity = 'reflection'"
+    "     AND i.key = o.observation_id) AS rf FROM fact_obs o) x"
+    " WHERE x.observation_id = f.observation_id;"
+    "DROP INDEX fact_obs_unit;"
+    "CREATE INDEX fact_obs_unit ON fact_obs (unit_id, started_at)"
+    "  INCLUDE (focus_id, focus_version, template_id, template_version);"
+    "ANALYZE fact_obs;",
 };
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
 
@@ -311,11 +359,16 @@ int srv_db_migrate(PGconn *pg, char *err, size_t errlen)
                  " version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
                  0, NULL, err, errlen) != 0)
         return -1;
+    /* Step 5 adds the office's figures, and the observations already there
+     * get theirs in the same transaction; srv_facts.c writes them in their
+     * newest shape, so the steps after 5 that reshape them run in that
+     * transaction too, and the figures are made once at its end. */
+    int filling = 0;
     for (int v = 1; v <= N_MIGRATIONS; v++) {
         char vs[16];
         snprintf(vs, sizeof vs, "%d", v);
         const char *p[] = {vs};
-        if (srv_exec(pg, "BEGIN", 0, NULL, err, errlen) != 0)
+        if (!filling && srv_exec(pg, "BEGIN", 0, NULL, err, errlen) != 0)
             return -1;
         /* The lock makes a second server wait here instead of failing on
          * "already exists"; it ends with the transaction. */
@@ -330,16 +383,18 @@ int srv_db_migrate(PGconn *pg, char *err, size_t errlen)
         }
         int have = PQntuples(r) > 0;
         PQclear(r);
-        /* Step 5 adds the office's figures; the observations already
-         * there get theirs in the same transaction. */
         if (!have && (srv_exec(pg, migrations[v - 1], 0, NULL, err, errlen) != 0 ||
-                      (v == 5 && srv_facts_fill_all(pg, err, errlen) != 0) ||
                       srv_exec(pg, "INSERT INTO schema_migrations (version) VALUES ($1::int)", 1, p,
                                err, errlen) != 0)) {
             srv_exec(pg, "ROLLBACK", 0, NULL, NULL, 0);
             return -1;
         }
-        if (srv_exec(pg, "COMMIT", 0, NULL, err, errlen) != 0)
+        filling = filling || (!have && v == 5);
+        if (filling && v == N_MIGRATIONS && srv_facts_fill_all(pg, err, errlen) != 0) {
+            srv_exec(pg, "ROLLBACK", 0, NULL, NULL, 0);
+            return -1;
+        }
+        if ((!filling || v == N_MIGRATIONS) && srv_exec(pg, "COMMIT", 0, NULL, err, errlen) != 0)
             return -1;
         if (!have)
             srv_log("database migrated to version %d", v);

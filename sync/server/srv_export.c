@@ -126,44 +126,27 @@ int srv_export_check(const srv_export_query *q, char *err, size_t errlen)
 #define MS_TIME(ms) "to_timestamp((" ms ")::bigint / 1000.0)"
 
 /*
- * The wide rows. Each observation's counts, state times and ratings come
- * as one list each, read by the observation's key like its feedback and
- * reflection: a unit's year is a small part of a large server's figures,
- * and joining whole tables by hash reads all of them.
+ * The wide rows: one range of fact_obs, which keeps each observation's
+ * lists and texts beside its figures (srv_db.c, step 11), with the names
+ * of its people and room.
  */
+/* clang-format off */
 static const char wide_sql[] =
     "DECLARE export_rows NO SCROLL CURSOR FOR"
-    " WITH sel AS MATERIALIZED (SELECT f.* FROM fact_obs f WHERE" SELECTION ")"
-    " SELECT f.observation_id, f.status, " LOCAL(
-        "f.started_at") ","
-                        " coalesce(" LOCAL(
-                            "f.ended_at") ", ''), f.duration_ms,"
-                                          " f.focus_id, f.focus_version, f.template_id, f.template_version,"
-                                          " coalesce(po.name, ''), coalesce(pe.name, ''), coalesce(rm.name, ''), f.activity,"
-                                          " f.context::text, f.revision, f.n_events, f.n_undone, f.n_notes, f.n_ratings,"
-                                          " f.feedback_given, f.reflection_written,"
-                                          " coalesce(cnt.s, ''), coalesce(st.s, ''), coalesce(rt.s, ''),"
-                                          " coalesce(fb.d->>'works', ''), coalesce(fb.d->>'wonderings', ''),"
-                                          " coalesce(fb.d->>'next_step', ''),"
-                                          " CASE WHEN (fb.d->>'given_at')::bigint > 0"
-                                          "      THEN " LOCAL(MS_TIME(
-                                              "fb.d->>'given_at'")) " ELSE '' END,"
-                                                                    " coalesce(rf.d->>'text', ''), coalesce(rf.d->>'next_step', '')"
-                                                                    " FROM sel f"
-                                                                    " LEFT JOIN people po ON po.id = f.observer_id"
-                                                                    " LEFT JOIN people pe ON pe.id = f.observee_id"
-                                                                    " LEFT JOIN rooms rm ON rm.id = f.room_id"
-                                                                    " LEFT JOIN LATERAL (SELECT string_agg(c.kind || ' ' || c.key || ' ' || c.n, ' ') AS s"
-                                                                    "   FROM fact_obs_count c WHERE c.observation_id = f.observation_id) cnt ON true"
-                                                                    " LEFT JOIN LATERAL (SELECT string_agg(c.key || ' ' || c.ms, ' ') AS s"
-                                                                    "   FROM fact_obs_state c WHERE c.observation_id = f.observation_id) st ON true"
-                                                                    " LEFT JOIN LATERAL (SELECT string_agg(c.sign_id || ' ' || c.level, ' ') AS s"
-                                                                    "   FROM fact_obs_rating c WHERE c.observation_id = f.observation_id) rt ON true"
-                                                                    " LEFT JOIN LATERAL (SELECT i.data::jsonb AS d FROM items i WHERE i.entity = 'feedback'"
-                                                                    "   AND i.key = f.observation_id) fb ON true"
-                                                                    " LEFT JOIN LATERAL (SELECT i.data::jsonb AS d FROM items i WHERE i.entity = 'reflection'"
-                                                                    "   AND i.key = f.observation_id) rf ON true"
-                                                                    " ORDER BY f.started_at, f.observation_id";
+    " SELECT f.observation_id, f.status, " LOCAL("f.started_at") ","
+    " coalesce(" LOCAL("f.ended_at") ", ''), f.duration_ms,"
+    " f.focus_id, f.focus_version, f.template_id, f.template_version,"
+    " coalesce(po.name, ''), coalesce(pe.name, ''), coalesce(rm.name, ''), f.activity,"
+    " f.context::text, f.revision, f.n_events, f.n_undone, f.n_notes, f.n_ratings,"
+    " f.feedback_given, f.reflection_written, f.counts, f.states, f.ratings,"
+    " f.feedback_works, f.feedback_wonderings, f.feedback_next_step,"
+    " coalesce(" LOCAL("f.feedback_given_at") ", ''), f.reflection, f.reflection_next_step"
+    " FROM fact_obs f"
+    " LEFT JOIN people po ON po.id = f.observer_id"
+    " LEFT JOIN people pe ON pe.id = f.observee_id"
+    " LEFT JOIN rooms rm ON rm.id = f.room_id"
+    " WHERE" SELECTION " ORDER BY f.started_at, f.observation_id";
+/* clang-format on */
 
 /* The wide row's columns, as the query gives them. */
 enum {

@@ -10,6 +10,7 @@
 #include "srv_facts.h"
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,6 +310,9 @@ typedef struct {
     int n_ratings, cap_ratings;
     int feedback_given, reflection_written, n_conflicts;
     char pair_code[16];
+    /* The texts the wide export shows (owned; NULL when there is none). */
+    char *fb_works, *fb_wonderings, *fb_next_step, *refl_text, *refl_next_step;
+    int64_t fb_given_at;
 } gathered;
 
 /* Appends one element of size sz to *v (n, cap), growing it. */
@@ -326,12 +330,32 @@ static void *grow(void *vp, int *n, int *cap, size_t sz)
     return (char *)*v + (size_t)(*n)++ * sz;
 }
 
+static void texts_clear(gathered *x)
+{
+    char **t[] = {&x->fb_works, &x->fb_wonderings, &x->fb_next_step, &x->refl_text,
+                  &x->refl_next_step};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        free(*t[i]);
+        *t[i] = NULL;
+    }
+}
+
+/* Keeps a copy of text in *slot (replacing what was there); 0, or -1 when
+ * out of memory. */
+static int keep_text(char **slot, const char *text)
+{
+    free(*slot);
+    *slot = strdup(text);
+    return *slot ? 0 : -1;
+}
+
 static void gathered_clear(gathered *g, int n)
 {
     for (int i = 0; i < n; i++) {
         free(g[i].events);
         free(g[i].notes);
         free(g[i].ratings);
+        texts_clear(&g[i]);
     }
     free(g);
 }
@@ -398,10 +422,20 @@ static int gather_row(gathered *x, const char *obs_id, const char *entity, const
         if ((slot = grow(&x->ratings, &x->n_ratings, &x->cap_ratings, sizeof *x->ratings)))
             *(model_rating *)slot = rec->u.rating;
         break;
-    case MODEL_ENT_FEEDBACK: x->feedback_given = rec->u.feedback.given_at > 0; break;
+    case MODEL_ENT_FEEDBACK:
+        x->feedback_given = rec->u.feedback.given_at > 0;
+        x->fb_given_at = rec->u.feedback.given_at;
+        if (keep_text(&x->fb_works, rec->u.feedback.works) != 0 ||
+            keep_text(&x->fb_wonderings, rec->u.feedback.wonderings) != 0 ||
+            keep_text(&x->fb_next_step, rec->u.feedback.next_step) != 0)
+            slot = NULL;
+        break;
     case MODEL_ENT_REFLECTION:
         x->reflection_written = rec->u.reflection.text[0] != 0 ||
                                 rec->u.reflection.next_step[0] != 0;
+        if (keep_text(&x->refl_text, rec->u.reflection.text) != 0 ||
+            keep_text(&x->refl_next_step, rec->u.reflection.next_step) != 0)
+            slot = NULL;
         break;
     default: break;
     }
@@ -545,9 +579,53 @@ static int rating_level(const model_rating *r, const model_template *t)
     return r->level < t->n_scale ? r->level : t->n_scale - 1;
 }
 
-/* Builds the rows of the facts as JSON arrays, for jsonb_to_recordset. */
+/*
+ * One of the export's lists (srv_db.c, step 11): entries such as "count
+ * key n", sorted bytewise and parted by single spaces. Sorted so that the
+ * list is the same whoever makes it: step 11 makes the lists of the rows
+ * already there in SQL, ordered the same way (COLLATE "C"). An entry's key
+ * holds no space, and a space sorts before every character a key has, so
+ * sorting whole entries orders them by kind and key.
+ */
+#define LIST_ENTRY_MAX (MODEL_UUID_LEN + MODEL_KEY_MAX + 32)
+#define LIST_ENTRIES_MAX                                                                           \
+    (SRV_FACTS_MAX_KEYS > MODEL_MAX_SIGNS ? SRV_FACTS_MAX_KEYS : MODEL_MAX_SIGNS)
+
+typedef struct {
+    int n;
+    char e[LIST_ENTRIES_MAX][LIST_ENTRY_MAX];
+    char text[LIST_ENTRIES_MAX * LIST_ENTRY_MAX];
+} word_list;
+
+static void list_add(word_list *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void list_add(word_list *l, const char *fmt, ...)
+{
+    if (l->n == LIST_ENTRIES_MAX)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(l->e[l->n++], LIST_ENTRY_MAX, fmt, ap);
+    va_end(ap);
+}
+
+static int entry_cmp(const void *a, const void *b) { return strcmp(a, b); }
+
+/* The list's text, sorted; l->n starts again at 0. */
+static const char *list_text(word_list *l)
+{
+    qsort(l->e, (size_t)l->n, sizeof l->e[0], entry_cmp);
+    size_t at = 0;
+    l->text[0] = 0;
+    for (int i = 0; i < l->n; i++)
+        at += (size_t)snprintf(l->text + at, sizeof l->text - at, "%s%s", i ? " " : "", l->e[i]);
+    l->n = 0;
+    return l->text;
+}
+
+/* Builds the rows of the facts as JSON arrays, for jsonb_to_recordset;
+ * lists is scratch space for three lists (counts, states, ratings). */
 static int build_rows(gathered *g, int n, tmpl_entry *tv, int nt, json_t *obs, json_t *counts,
-                      json_t *states, json_t *ratings)
+                      json_t *states, json_t *ratings, word_list *lists)
 {
     for (int i = 0; i < n; i++) {
         gathered *x = &g[i];
@@ -563,11 +641,16 @@ static int build_rows(gathered *g, int n, tmpl_entry *tv, int nt, json_t *obs, j
             if (level < 0)
                 continue;
             rated++;
+            list_add(&lists[2], "%s %d", x->ratings[k].sign_id, level);
             if (json_array_append_new(ratings, json_pack("{s:s,s:s,s:i,s:i}", "o", o->id, "sign",
                                                          x->ratings[k].sign_id, "level", level,
                                                          "n_scale", t->n_scale)) != 0)
                 return -1;
         }
+        for (int k = 0; k < f.n_counts; k++)
+            list_add(&lists[0], "%s %s %d", f.counts[k].kind, f.counts[k].key, f.counts[k].n);
+        for (int k = 0; k < f.n_states; k++)
+            list_add(&lists[1], "%s %lld", f.states[k].key, (long long)f.states[k].ms);
         for (int k = 0; k < f.n_counts; k++)
             if (json_array_append_new(counts, json_pack("{s:s,s:s,s:s,s:i}", "o", o->id, "kind",
                                                         f.counts[k].kind, "key", f.counts[k].key,
@@ -580,7 +663,7 @@ static int build_rows(gathered *g, int n, tmpl_entry *tv, int nt, json_t *obs, j
                 return -1;
         json_t *row = json_pack(
             "{s:s,s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:i,s:i,s:i,s:i,s:i,"
-            "s:b,s:b,s:i,s:s,s:I}",
+            "s:b,s:b,s:i,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s}",
             "observation_id", o->id, "unit_id", o->unit_id, "focus_id", o->focus_id,
             "focus_version", o->focus_version, "template_id", o->template_id, "template_version",
             o->template_version, "observer_id", o->observer_id, "observee_id", o->observee_id,
@@ -591,7 +674,13 @@ static int build_rows(gathered *g, int n, tmpl_entry *tv, int nt, json_t *obs, j
             (json_int_t)f.duration_ms, "revision", o->revision, "n_events", f.n_events, "n_undone",
             f.n_undone, "n_notes", f.n_notes, "n_ratings", rated, "feedback_given",
             x->feedback_given, "reflection_written", x->reflection_written, "n_conflicts",
-            x->n_conflicts, "pair_code", x->pair_code, "updated_ms", (json_int_t)o->updated_at);
+            x->n_conflicts, "pair_code", x->pair_code, "updated_ms", (json_int_t)o->updated_at,
+            "counts", list_text(&lists[0]), "states", list_text(&lists[1]), "ratings",
+            list_text(&lists[2]), "fb_works", x->fb_works ? x->fb_works : "", "fb_wonderings",
+            x->fb_wonderings ? x->fb_wonderings : "", "fb_next_step",
+            x->fb_next_step ? x->fb_next_step : "", "fb_given_ms", (json_int_t)x->fb_given_at,
+            "refl_text", x->refl_text ? x->refl_text : "", "refl_next_step",
+            x->refl_next_step ? x->refl_next_step : "");
         if (json_array_append_new(obs, row) != 0)
             return -1;
     }
@@ -617,30 +706,37 @@ static int insert_rows(PGconn *pg, const char *sql, json_t *rows, char *err, siz
 /* The time of a tablet's UTC milliseconds, and its month in Danish time. */
 #define TS(ms) "to_timestamp((" ms ")::double precision / 1000)"
 
+/* One row of fact_obs per observation, from build_rows' JSON. */
+/* clang-format off */
+static const char fact_obs_insert_sql[] =
+    "INSERT INTO fact_obs (observation_id, unit_id, focus_id, focus_version, template_id,"
+    " template_version, observer_id, observee_id, room_id, activity, context, status,"
+    " started_at, ended_at, month, duration_ms, revision, n_events, n_undone, n_notes,"
+    " n_ratings, feedback_given, reflection_written, n_conflicts, pair_code, updated_at,"
+    " counts, states, ratings, feedback_works, feedback_wonderings, feedback_next_step,"
+    " feedback_given_at, reflection, reflection_next_step)"
+    " SELECT observation_id, unit_id, focus_id, focus_version, template_id,"
+    " template_version, observer_id, observee_id, room_id, activity, context::jsonb,"
+    " status, " TS("started_ms") ", CASE WHEN ended_ms > 0 THEN " TS("ended_ms") " END,"
+    " date_trunc('month', " TS("started_ms") " AT TIME ZONE 'Europe/Copenhagen')::date,"
+    " duration_ms, revision, n_events, n_undone, n_notes, n_ratings, feedback_given,"
+    " reflection_written, n_conflicts, pair_code, " TS("updated_ms") ","
+    " counts, states, ratings, fb_works, fb_wonderings, fb_next_step,"
+    " CASE WHEN fb_given_ms > 0 THEN " TS("fb_given_ms") " END, refl_text, refl_next_step"
+    " FROM jsonb_to_recordset($1::jsonb) AS x(observation_id text, unit_id text,"
+    " focus_id text, focus_version int, template_id text, template_version int,"
+    " observer_id text, observee_id text, room_id text, activity text, context text,"
+    " status text, started_ms bigint, ended_ms bigint, duration_ms bigint, revision int,"
+    " n_events int, n_undone int, n_notes int, n_ratings int, feedback_given boolean,"
+    " reflection_written boolean, n_conflicts int, pair_code text, updated_ms bigint,"
+    " counts text, states text, ratings text, fb_works text, fb_wonderings text,"
+    " fb_next_step text, fb_given_ms bigint, refl_text text, refl_next_step text)";
+/* clang-format on */
+
 static int store(PGconn *pg, json_t *obs, json_t *counts, json_t *states, json_t *ratings,
                  char *err, size_t errlen)
 {
-    if (insert_rows(
-            pg,
-            "INSERT INTO fact_obs (observation_id, unit_id, focus_id, focus_version, template_id,"
-            " template_version, observer_id, observee_id, room_id, activity, context, status,"
-            " started_at, ended_at, month, duration_ms, revision, n_events, n_undone, n_notes,"
-            " n_ratings, feedback_given, reflection_written, n_conflicts, pair_code, updated_at)"
-            " SELECT observation_id, unit_id, focus_id, focus_version, template_id,"
-            " template_version, observer_id, observee_id, room_id, activity, context::jsonb,"
-            " status, " TS("started_ms") ", CASE WHEN ended_ms > 0 THEN " TS(
-                "ended_ms") " END,"
-                            " date_trunc('month', " TS(
-                                "started_ms") " AT TIME ZONE 'Europe/Copenhagen')::date,"
-                                              " duration_ms, revision, n_events, n_undone, n_notes, n_ratings, feedback_given,"
-                                              " reflection_written, n_conflicts, pair_code, " TS(
-                                                  "updated_ms") " FROM jsonb_to_recordset($1::jsonb) AS x(observation_id text, unit_id text,"
-                                                                " focus_id text, focus_version int, template_id text, template_version int,"
-                                                                " observer_id text, observee_id text, room_id text, activity text, context text,"
-                                                                " status text, started_ms bigint, ended_ms bigint, duration_ms bigint, revision int,"
-                                                                " n_events int, n_undone int, n_notes int, n_ratings int, feedback_given boolean,"
-                                                                " reflection_written boolean, n_conflicts int, pair_code text, updated_ms bigint)",
-            obs, err, errlen) != 0)
+    if (insert_rows(pg, fact_obs_insert_sql, obs, err, errlen) != 0)
         return -1;
     if (insert_rows(pg,
                     "INSERT INTO fact_obs_count (observation_id, kind, key, n)"
@@ -668,13 +764,14 @@ static int make_and_store(PGconn *pg, gathered *g, int n, char *err, size_t errl
     int nt = 0, rc = -1;
     json_t *obs = json_array(), *counts = json_array(), *states = json_array(),
            *ratings = json_array();
-    if (!obs || !counts || !states || !ratings) {
+    word_list *lists = calloc(3, sizeof *lists);
+    if (!obs || !counts || !states || !ratings || !lists) {
         snprintf(err, errlen, "out of memory");
         goto done;
     }
     if (load_templates(pg, g, n, &tv, &nt, err, errlen) != 0)
         goto done;
-    if (build_rows(g, n, tv, nt, obs, counts, states, ratings) != 0) {
+    if (build_rows(g, n, tv, nt, obs, counts, states, ratings, lists) != 0) {
         snprintf(err, errlen, "out of memory");
         goto done;
     }
@@ -684,6 +781,7 @@ done:
     json_decref(counts);
     json_decref(states);
     json_decref(ratings);
+    free(lists);
     templates_free(tv, nt);
     return rc;
 }

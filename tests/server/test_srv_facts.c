@@ -311,6 +311,11 @@ static void test_push_makes_facts_and_sums(void **state)
     fx_reflection(id, U.peer1, "Jeg vil vente længere.", &rf);
     push(&rf, 1, 0);
     assert_string_equal(val(v, sizeof v, "SELECT n_reflection FROM roll_month"), "1");
+    /* The row keeps what the wide export shows, current with each push. */
+    assert_string_equal(val(v, sizeof v, "SELECT reflection FROM fact_obs"),
+                        "Jeg vil vente længere.");
+    assert_string_equal(val(v, sizeof v, "SELECT counts FROM fact_obs"),
+                        "count closed_q 1 count open_q 2");
     char e[200];
     assert_int_equal(srv_facts_check(W.db, e, sizeof e), 0);
 }
@@ -412,15 +417,43 @@ static void test_kept_right_through_changes(void **state)
     assert_int_equal(srv_facts_check(W.db, e, sizeof e), 0);
 }
 
-/* A database from before the figures: step 5 fills them as it is applied. */
+/* A database from before step 11: the step gives the rows already there
+ * the lists and texts srv_facts.c writes, in the same words and order. */
+static void test_step11_fills_the_export_columns(void **state)
+{
+    (void)state;
+    char v[256], e[300];
+    assert_string_equal(val(v, sizeof v,
+                            "SELECT count(*) FROM fact_obs WHERE counts <> '' AND ratings <> ''"
+                            " AND feedback_works <> '' AND feedback_given_at IS NOT NULL"
+                            " AND reflection <> ''"),
+                        "1");
+    char *before = snapshot();
+    PQclear(PQexec(W.db, "ALTER TABLE fact_obs DROP COLUMN counts, DROP COLUMN states,"
+                         " DROP COLUMN ratings, DROP COLUMN feedback_works,"
+                         " DROP COLUMN feedback_wonderings, DROP COLUMN feedback_next_step,"
+                         " DROP COLUMN feedback_given_at, DROP COLUMN reflection,"
+                         " DROP COLUMN reflection_next_step;"
+                         " DELETE FROM schema_migrations WHERE version = 11"));
+    assert_int_equal(srv_db_migrate(W.db, e, sizeof e), 0);
+    char *after = snapshot();
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+}
+
+/* A database from before the figures: step 5 fills them as it is applied,
+ * in their newest shape (the steps after it that reshape them, 6, 10 and
+ * 11, run in the same transaction). */
 static void test_migration_fills_the_figures(void **state)
 {
     (void)state;
     char *before = snapshot();
     PQclear(PQexec(W.db, "DROP TABLE fact_obs_count, fact_obs_state, fact_obs_rating, fact_obs,"
                          " roll_month, roll_month_count, roll_month_sign, focus_steps;"
-                         " DROP INDEX observations_observer, observations_observee;"
-                         " DELETE FROM schema_migrations WHERE version = 5"));
+                         " DROP INDEX observations_observer, observations_observee,"
+                         " changes_obs_key, conflicts_record;"
+                         " DELETE FROM schema_migrations WHERE version IN (5, 6, 10, 11)"));
     char e[300];
     assert_int_equal(srv_db_migrate(W.db, e, sizeof e), 0);
     char *after = snapshot();
@@ -436,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_figures_by_the_tablets_rules),
         cmocka_unit_test(test_push_makes_facts_and_sums),
         cmocka_unit_test(test_kept_right_through_changes),
+        cmocka_unit_test(test_step11_fills_the_export_columns),
         cmocka_unit_test(test_migration_fills_the_figures),
     };
     return cmocka_run_group_tests_name("srv_facts", tests, up, down);

@@ -783,29 +783,42 @@ int main(int argc, char **argv)
     page("accounts_admin", &adm, mk_accounts);
 
     /* One unit's year, exported in full detail, from the real server over
-     * TLS: rows per second as the browser receives them, and how much
-     * memory the server held at its peak while it streamed. */
+     * TLS: rows per second as the browser receives them (the median of
+     * five downloads, each on a new connection; the first one also opens
+     * the server's database connection), and how much memory the server
+     * held at its peak while it streamed. */
     tsrv ts;
     if (tca_make(dir, err, sizeof err) != 0 ||
         tsrv_start(&ts, pg, BLIK_SERVER_EXE, conninfo, dir, NULL) != 0)
         die("blik-server", err);
     long hwm0 = server_hwm_kib(ts.pid);
     const char *forms[] = {"observations", "events"};
+    enum { EXPORT_RUNS = 5 };
     for (int f = 0; f < 2; f++) {
         char url[400];
         snprintf(url, sizeof url, "%s/exports/%s.csv?unit=%s&from=2025-01-01&to=2025-12-31", ts.url,
                  forms[f], U[0].unit);
+        double secs[EXPORT_RUNS];
         fetch_result fr;
-        if (fetch(url, ts.ca, leader.cookie, &fr) != 0 || fr.status != 200) {
-            fprintf(stderr, "bench_office: %s answered %ld\n", url, fr.status);
-            worst_ok = 0;
-            continue;
+        int ok = 1;
+        for (int run = 0; run < EXPORT_RUNS && ok; run++) {
+            if (fetch(url, ts.ca, leader.cookie, &fr) != 0 || fr.status != 200) {
+                fprintf(stderr, "bench_office: %s answered %ld\n", url, fr.status);
+                worst_ok = ok = 0;
+            }
+            secs[run] = fr.seconds;
         }
+        if (!ok)
+            continue;
+        double med = bench_percentile(secs, EXPORT_RUNS, 50);
         char name[80];
         snprintf(name, sizeof name, "office_export_%s_rows_per_s", forms[f]);
-        snprintf(note, sizeof note, "%ld rows, %.1f MB in %.2f s, one unit's year over TLS",
-                 fr.lines - 1, (double)fr.bytes / 1e6, fr.seconds);
-        bench_report(name, (double)(fr.lines - 1) / fr.seconds, "rows/s", note);
+        snprintf(note, sizeof note,
+                 "%ld rows, %.1f MB in %.2f s (median of %d; %.2f to %.2f s), one unit's year"
+                 " over TLS",
+                 fr.lines - 1, (double)fr.bytes / 1e6, med, EXPORT_RUNS, secs[0],
+                 secs[EXPORT_RUNS - 1]);
+        bench_report(name, (double)(fr.lines - 1) / med, "rows/s", note);
     }
     long hwm1 = server_hwm_kib(ts.pid);
     snprintf(note, sizeof note,
