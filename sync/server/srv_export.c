@@ -66,6 +66,7 @@ struct srv_export {
     int in_tx, header_done, done;
     PGresult *batch;
     int row;
+    int ahead; /* the next FETCH is sent and its answer not yet read */
     tver *tv;
     int n_tv;
     fver *fv;
@@ -657,6 +658,41 @@ int srv_export_open(PGconn *pg, const srv_export_query *q, srv_export **out, cha
     return 0;
 }
 
+/* Asks for the next batch without waiting for it, so that PostgreSQL
+ * reads and sends it while this one is written out. */
+static int send_fetch(srv_export *x)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "FETCH %d FROM export_rows", BATCH);
+    if (!PQsendQuery(x->pg, sql))
+        return fail(x, "The database did not take the next batch: %s", PQerrorMessage(x->pg));
+    x->ahead = 1;
+    return 0;
+}
+
+/* Reads the answer to the FETCH sent, to its end; NULL on an error. */
+static PGresult *take_fetch(srv_export *x)
+{
+    PGresult *r, *rows = NULL;
+    while ((r = PQgetResult(x->pg)) != NULL) {
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && !rows) {
+            rows = r;
+            continue;
+        }
+        if (PQresultStatus(r) != PGRES_TUPLES_OK)
+            fail(x, "The database stopped the export: %s", PQresultErrorMessage(r));
+        PQclear(r);
+    }
+    x->ahead = 0;
+    if (rows && x->err[0]) {
+        PQclear(rows);
+        rows = NULL;
+    }
+    if (!rows && !x->err[0])
+        fail(x, "The database gave no rows: %s", PQerrorMessage(x->pg));
+    return rows;
+}
+
 /* Writes the next row (or the header) into the writer; 0, 1 at the end,
  * -1 on an error. */
 static int next_row(srv_export *x)
@@ -669,9 +705,9 @@ static int next_row(srv_export *x)
     if (!x->batch || x->row >= PQntuples(x->batch)) {
         PQclear(x->batch);
         x->batch = NULL;
-        char sql[64];
-        snprintf(sql, sizeof sql, "FETCH %d FROM export_rows", BATCH);
-        x->batch = srv_q(x->pg, sql, 0, NULL, x->err, sizeof x->err);
+        if (!x->ahead && send_fetch(x) != 0)
+            return -1;
+        x->batch = take_fetch(x);
         x->row = 0;
         if (!x->batch)
             return -1;
@@ -679,6 +715,9 @@ static int next_row(srv_export *x)
             x->peak_batch = PQntuples(x->batch);
         if (PQntuples(x->batch) == 0)
             return 1;
+        /* A full batch may have more after it: ask now. */
+        if (PQntuples(x->batch) == BATCH && send_fetch(x) != 0)
+            return -1;
     }
     if (x->q.format == SRV_EXPORT_WIDE)
         write_wide(x, x->batch, x->row++);
@@ -716,6 +755,13 @@ void srv_export_free(srv_export *x)
     if (!x)
         return;
     PQclear(x->batch);
+    /* A batch asked for ahead is read and dropped: the connection takes
+     * nothing else until it is. */
+    if (x->ahead) {
+        PGresult *r;
+        while ((r = PQgetResult(x->pg)) != NULL)
+            PQclear(r);
+    }
     /* Ending the transaction closes the cursor; a read-only one has
      * nothing to undo. */
     if (x->in_tx)

@@ -527,6 +527,19 @@ static void test_memory_bounded(void **state)
         srv_export_free(x);
         /* The connection is free again: the transaction ended. */
         assert_int_equal(PQtransactionStatus(W.db), PQTRANS_IDLE);
+
+        /* Stopped after the first kilobyte (a browser that goes away),
+         * with the next batch asked for and not read: the connection is
+         * free as well, and serves the next question. */
+        assert_int_equal(srv_export_open(W.db, &q, &x, err, sizeof err), 0);
+        for (int i = 0; i < 3; i++)
+            assert_true(srv_export_read(x, buf, sizeof buf) > 0);
+        assert_true(srv_export_rows(x) > 0 && srv_export_rows(x) < OBS);
+        srv_export_free(x);
+        assert_int_equal(PQtransactionStatus(W.db), PQTRANS_IDLE);
+        PGresult *r = PQexec(W.db, "SELECT count(*) FROM fact_obs");
+        assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+        PQclear(r);
     }
 }
 
