@@ -481,12 +481,11 @@ static long long list_get(const char *list, const char *kind, const char *key)
         const char *sp = strchr(s, ' ');
         if (!sp)
             return -1;
-        match = match && (size_t)(sp - s) == kl && !strncmp(s, key, kl);
-        char *end;
-        long long v = strtoll(sp + 1, &end, 10);
-        if (match)
-            return v;
-        s = *end ? end + 1 : end;
+        if (match && (size_t)(sp - s) == kl && !strncmp(s, key, kl))
+            return strtoll(sp + 1, NULL, 10);
+        /* Not this one: on past its number without reading it. */
+        const char *next = strchr(sp + 1, ' ');
+        s = next ? next + 1 : sp + 1 + strlen(sp + 1);
     }
     return -1;
 }
