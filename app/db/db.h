@@ -32,7 +32,7 @@ typedef enum {
     DB_INTERNAL
 } db_rc;
 
-#define DB_SCHEMA_VERSION 10
+#define DB_SCHEMA_VERSION 11
 
 /*
  * Opens (creating if needed) the store at path and brings its schema up to
@@ -127,6 +127,11 @@ typedef struct {
      * must be the observer's, still planned, on the same focus and, for a
      * plan about a person, the same observee (db_plan.h) */
     const char *plan_id;
+    /* NULL or "" for an observation about a person (observee_id). For one
+     * about a team, the team's name, with observee_id NULL or "": it is
+     * started from the team's plan (plan_id), and names the team as the
+     * plan does. */
+    const char *team;
 } db_obs_new;
 
 /* Starts a draft observation; writes its id into id_out. */

@@ -173,9 +173,10 @@ void db_fold(const char *s, char *out, size_t cap);
 #define DB_OBS_COLS                                                                                \
     "id, unit_id, focus_id, focus_version, template_id, template_version, observer_id,"            \
     " observee_id, room_id, activity, context, agreement, started_at, ended_at, status,"           \
-    " revision, updated_at, pair_code, plan_id"
+    " revision, updated_at, pair_code, plan_id, team"
 void db_read_obs(sqlite3_stmt *st, void *out); /* a db_reader for model_observation */
-/* Binds an observation to ?1..?19 in DB_OBS_COLS order; a statement that
+/* Binds an observation to ?1..?20 in DB_OBS_COLS order (a team's observee
+ * as NULL); a statement that
  * uses only some of them (an UPDATE) may leave the others unused. */
 void db_bind_obs(sqlite3_stmt *st, const model_observation *o);
 /* One binder per part of an observation, for the local actions and the

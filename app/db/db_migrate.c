@@ -248,8 +248,48 @@ static const char step10[] =
     "INSERT INTO kv(key, value) VALUES('" DB_KV_OUTBOX_KEY "', lower(hex(randomblob(10))))"
     "  ON CONFLICT(key) DO NOTHING;";
 
-static const char *const steps[] = {step1, step2, step3, step4, step5,
-                                    step6, step7, step8, step9, step10};
+/* Step 11: an observation about a team (protocol schema 3) names the team
+ * instead of an observee. The observee still references a person when
+ * there is one, so the column must allow NULL for a team; SQLite cannot
+ * change a column's constraints, so the table is made again and its rows
+ * copied, the way SQLite's documentation describes (the step runs with
+ * foreign keys off, and is checked before it commits; db_migrate). Every
+ * observation made before is about a person: its team is ''. Its indexes
+ * and its trigger (step 5) go with the old table and are made again. */
+#define STEP11_REBUILDS 11
+static const char step11[] =
+    "CREATE TABLE observation11("
+    "  id TEXT PRIMARY KEY, unit_id TEXT NOT NULL REFERENCES unit(id),"
+    "  focus_id TEXT NOT NULL, focus_version INTEGER NOT NULL,"
+    "  template_id TEXT NOT NULL, template_version INTEGER NOT NULL,"
+    "  observer_id TEXT NOT NULL REFERENCES person(id),"
+    "  observee_id TEXT REFERENCES person(id),"
+    "  room_id TEXT NOT NULL REFERENCES room(id), activity TEXT NOT NULL,"
+    "  context TEXT NOT NULL, agreement INTEGER NOT NULL, started_at INTEGER NOT NULL,"
+    "  ended_at INTEGER NOT NULL, status INTEGER NOT NULL, revision INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL, pair_code TEXT NOT NULL DEFAULT '',"
+    "  plan_id TEXT NOT NULL DEFAULT '', team TEXT NOT NULL DEFAULT '',"
+    "  CHECK((observee_id IS NULL) = (team <> '')),"
+    "  FOREIGN KEY(focus_id, focus_version) REFERENCES focus(id, version),"
+    "  FOREIGN KEY(template_id, template_version) REFERENCES template(id, version));"
+    "INSERT INTO observation11(id, unit_id, focus_id, focus_version, template_id,"
+    "  template_version, observer_id, observee_id, room_id, activity, context, agreement,"
+    "  started_at, ended_at, status, revision, updated_at, pair_code, plan_id, team)"
+    " SELECT id, unit_id, focus_id, focus_version, template_id, template_version, observer_id,"
+    "  observee_id, room_id, activity, context, agreement, started_at, ended_at, status,"
+    "  revision, updated_at, pair_code, plan_id, '' FROM observation;"
+    "DROP TABLE observation;"
+    "ALTER TABLE observation11 RENAME TO observation;"
+    "CREATE INDEX obs_by_unit ON observation(unit_id, started_at, id);"
+    "CREATE INDEX obs_by_observer ON observation(observer_id, started_at, id);"
+    "CREATE INDEX obs_by_observee ON observation(observee_id, started_at, id);"
+    "CREATE INDEX obs_by_focus ON observation(focus_id, started_at, id);"
+    "CREATE INDEX observation_by_plan ON observation(plan_id) WHERE plan_id <> '';"
+    "CREATE TRIGGER obs_revision_gone AFTER DELETE ON observation BEGIN"
+    "  DELETE FROM obs_revision WHERE observation_id = OLD.id; END;";
+
+static const char *const steps[] = {step1, step2, step3, step4,  step5, step6,
+                                    step7, step8, step9, step10, step11};
 _Static_assert(sizeof steps / sizeof steps[0] == DB_SCHEMA_VERSION,
                "one migration step per schema version");
 
@@ -260,6 +300,18 @@ static void fold_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     char out[MODEL_NAME_MAX * 2 + 1];
     db_fold(s ? s : "", out, sizeof out);
     sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
+}
+
+/* SQLITE_OK when no row breaks a foreign key, else SQLITE_CONSTRAINT. */
+static int fk_check(db *d)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(d->conn, "PRAGMA foreign_key_check", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc == SQLITE_ROW ? SQLITE_CONSTRAINT : rc;
 }
 
 int db_migrate(db *d, int target)
@@ -275,11 +327,20 @@ int db_migrate(db *d, int target)
     if (have < 0)
         return db_sqlite_fail(d, sqlite3_errcode(d->conn), "reading the schema version");
     for (int v = have + 1; v <= target; v++) {
+        /* A step that makes a table again turns foreign keys off while it
+         * runs (they can only be turned off outside a transaction, and a
+         * table referenced by others cannot be dropped with them on), then
+         * checks that every reference still holds before it commits. */
+        int rebuild = v == STEP11_REBUILDS;
+        if (rebuild && sqlite3_exec(d->conn, "PRAGMA foreign_keys=OFF", NULL, NULL, NULL))
+            return db_sqlite_fail(d, sqlite3_errcode(d->conn), "preparing the database");
         if ((rc = db_begin(d)) != DB_OK)
             return rc;
         char bump[48];
         snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v);
         int src = sqlite3_exec(d->conn, steps[v - 1], NULL, NULL, NULL);
+        if (src == SQLITE_OK && rebuild)
+            src = fk_check(d);
         if (src == SQLITE_OK)
             src = sqlite3_exec(d->conn, bump, NULL, NULL, NULL);
         if (src != SQLITE_OK) {
@@ -287,7 +348,11 @@ int db_migrate(db *d, int target)
             snprintf(doing, sizeof doing, "updating the database to version %d", v);
             rc = db_sqlite_fail(d, src, doing);
         }
-        if ((rc = db_end(d, rc)) != DB_OK)
+        rc = db_end(d, rc);
+        if (rebuild && sqlite3_exec(d->conn, "PRAGMA foreign_keys=ON", NULL, NULL, NULL) &&
+            rc == DB_OK)
+            rc = db_sqlite_fail(d, sqlite3_errcode(d->conn), "opening the database");
+        if (rc != DB_OK)
             return rc;
     }
     return DB_OK;

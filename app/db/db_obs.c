@@ -34,6 +34,7 @@ void db_read_obs(sqlite3_stmt *st, void *out)
     o->updated_at = sqlite3_column_int64(st, 16);
     db_col_text(st, 17, o->pair_code, sizeof o->pair_code);
     db_col_text(st, 18, o->plan_id, sizeof o->plan_id);
+    db_col_text(st, 19, o->team, sizeof o->team);
 }
 
 int db_obs_get(db *d, const char *id, model_observation *out)
@@ -54,7 +55,10 @@ void db_bind_obs(sqlite3_stmt *st, const model_observation *o)
     db_bind_text(st, 5, o->template_id);
     sqlite3_bind_int(st, 6, o->template_version);
     db_bind_text(st, 7, o->observer_id);
-    db_bind_text(st, 8, o->observee_id);
+    if (o->observee_id[0])
+        db_bind_text(st, 8, o->observee_id);
+    else
+        sqlite3_bind_null(st, 8); /* a team */
     db_bind_text(st, 9, o->room_id);
     db_bind_text(st, 10, o->activity);
     db_bind_text(st, 11, o->context_json[0] ? o->context_json : "{}");
@@ -66,6 +70,7 @@ void db_bind_obs(sqlite3_stmt *st, const model_observation *o)
     sqlite3_bind_int64(st, 17, o->updated_at);
     db_bind_text(st, 18, o->pair_code);
     db_bind_text(st, 19, o->plan_id);
+    db_bind_text(st, 20, o->team);
 }
 
 /* The binders below serve both the local actions here and the records sync
@@ -123,7 +128,8 @@ static int save_obs(db *d, const model_observation *o, int insert)
 {
     sqlite3_stmt *st =
         insert ? db_stmt(d, "INSERT INTO observation(" DB_OBS_COLS ") VALUES(?1, ?2, ?3, ?4, ?5,"
-                            " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)")
+                            " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
+                            " ?20)")
                : db_stmt(d, "UPDATE observation SET activity = ?10, context = ?11,"
                             " ended_at = ?14, status = ?15, revision = ?16, updated_at = ?17"
                             " WHERE id = ?1");
@@ -142,10 +148,15 @@ int db_obs_start(db *d, const db_obs_new *n, model_id id_out)
 {
     char err[200];
     id_out[0] = '\0';
+    const char *observee = n->observee_id ? n->observee_id : "";
+    int team = n->team && n->team[0];
+    if (team && (observee[0] || !n->plan_id || !n->plan_id[0]))
+        return db_fail(d, DB_INVALID,
+                       "A team is observed only from its plan, and without a colleague named.");
     if (model_id_check(n->unit_id, "The unit", err, sizeof err) ||
         model_id_check(n->focus_id, "The focus", err, sizeof err) ||
         model_id_check(n->observer_id, "The observer", err, sizeof err) ||
-        model_id_check(n->observee_id, "The observed colleague", err, sizeof err) ||
+        (!team && model_id_check(observee, "The observed colleague", err, sizeof err)) ||
         model_id_check(n->room_id, "The room", err, sizeof err) ||
         model_text_check(n->activity ? n->activity : "", MODEL_NAME_MAX, 0, "The activity", err,
                          sizeof err))
@@ -160,7 +171,7 @@ int db_obs_start(db *d, const db_obs_new *n, model_id id_out)
     int prc;
     if (n->plan_id && n->plan_id[0] && (prc = db_plan_check_start(d, n->plan_id, n)) != DB_OK)
         return prc;
-    if (!strcmp(n->observer_id, n->observee_id))
+    if (!strcmp(n->observer_id, observee))
         return db_fail(d, DB_INVALID,
                        "The observer and the observed colleague must be two "
                        "people.");
@@ -185,8 +196,8 @@ int db_obs_start(db *d, const db_obs_new *n, model_id id_out)
     }
     model_person who;
     model_room room;
-    const char *people[2] = {n->observer_id, n->observee_id};
-    for (int i = 0; i < 2; i++) {
+    const char *people[2] = {n->observer_id, observee};
+    for (int i = 0; i < (team ? 1 : 2); i++) {
         if ((rc = db_person_get(d, people[i], &who)) != DB_OK)
             goto out;
         if (strcmp(who.unit_id, n->unit_id) || !who.active) {
@@ -210,7 +221,9 @@ int db_obs_start(db *d, const db_obs_new *n, model_id id_out)
     memcpy(o->template_id, t->id, sizeof o->template_id);
     o->template_version = t->version;
     memcpy(o->observer_id, n->observer_id, sizeof o->observer_id);
-    memcpy(o->observee_id, n->observee_id, sizeof o->observee_id);
+    model_copy(o->observee_id, sizeof o->observee_id, observee);
+    if (team)
+        model_copy(o->team, sizeof o->team, n->team);
     memcpy(o->room_id, n->room_id, sizeof o->room_id);
     model_copy(o->activity, sizeof o->activity, n->activity ? n->activity : "");
     model_copy(o->context_json, sizeof o->context_json,

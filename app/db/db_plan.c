@@ -181,7 +181,13 @@ int db_plan_check_start(db *d, const char *plan_id, const db_obs_new *n)
         return db_fail(d, DB_DENIED, "This planned observation is another observer's.");
     if (strcmp(p->focus_id, n->focus_id))
         return db_fail(d, DB_INVALID, "The plan is for another learning focus.");
-    if (p->observee_id[0] && strcmp(p->observee_id, n->observee_id))
+    const char *observee = n->observee_id ? n->observee_id : "";
+    const char *team = n->team ? n->team : "";
+    if (p->observee_id[0] && strcmp(p->observee_id, observee))
         return db_fail(d, DB_INVALID, "The plan is about another colleague.");
+    /* A team plan is observed as the team it names (a colleague chosen
+     * instead makes an observation about that person, as before). */
+    if (team[0] && strcmp(p->team, team))
+        return db_fail(d, DB_INVALID, "The plan is about another team.");
     return db_ok(d);
 }

@@ -77,7 +77,7 @@ static int apply_obs(db *d, const model_observation *o)
     sqlite3_bind_int(st, 2, o->template_version);
     if ((rc = need(d, st, "The observation's template")) != DB_OK ||
         (rc = need_person(d, o->observer_id)) != DB_OK ||
-        (rc = need_person(d, o->observee_id)) != DB_OK)
+        (o->observee_id[0] && (rc = need_person(d, o->observee_id)) != DB_OK))
         return rc;
     st = db_stmt(d, "SELECT 1 FROM room WHERE id = ?1");
     if (!st)
@@ -88,11 +88,11 @@ static int apply_obs(db *d, const model_observation *o)
     st = db_stmt(
         d,
         "INSERT INTO observation(" DB_OBS_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-        " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) ON CONFLICT(id) DO UPDATE SET"
+        " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) ON CONFLICT(id) DO UPDATE SET"
         " activity = excluded.activity, context = excluded.context,"
         " ended_at = excluded.ended_at, status = excluded.status,"
         " revision = excluded.revision, updated_at = excluded.updated_at,"
-        " pair_code = excluded.pair_code, plan_id = excluded.plan_id"
+        " pair_code = excluded.pair_code, plan_id = excluded.plan_id, team = excluded.team"
         " WHERE unit_id = excluded.unit_id AND observer_id = excluded.observer_id");
     if (!st)
         return DB_INTERNAL;

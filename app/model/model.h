@@ -186,7 +186,7 @@ typedef struct {
     model_id template_id;
     int template_version;
     model_id observer_id;
-    model_id observee_id;
+    model_id observee_id; /* "" when a team is observed (team) */
     model_id room_id;
     char activity[MODEL_NAME_MAX + 1];
     char context_json[MODEL_CONTEXT_JSON_MAX]; /* {"children":14,...}, validated */
@@ -202,6 +202,12 @@ typedef struct {
     /* The planned observation (model_plan) this one was started from; ""
      * when it was not planned. Set when the observation starts. */
     model_id plan_id;
+    /* The team observed, named in words as its plan named it, when the
+     * observation is about a team's practice rather than one person's:
+     * then observee_id is "". "" for an observation about a person. A team
+     * is no person of the unit, so a team observation has no observee to
+     * write a reflection; its feedback is given to the team. */
+    char team[MODEL_NAME_MAX + 1];
 } model_observation;
 
 typedef enum {

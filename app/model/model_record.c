@@ -192,6 +192,20 @@ static json_t *obs_json(const model_observation *o, model_err *err)
             return NULL;
         }
     }
+    if ((o->team[0] != 0) == (o->observee_id[0] != 0)) {
+        json_decref(ctx);
+        model_err_set(err, MODEL_E_VALUE,
+                      "The observation names its observee or, for a team, the team.");
+        return NULL;
+    }
+    if (o->team[0]) {
+        char msg[120];
+        if (model_name_check(o->team, MODEL_NAME_MAX, "\"team\"", msg, sizeof msg) != 0) {
+            json_decref(ctx);
+            model_err_set(err, MODEL_E_VALUE, "The observation: %s", msg);
+            return NULL;
+        }
+    }
     if (!ctx)
         return packed(NULL, MODEL_ENT_OBSERVATION, err);
     json_t *j = json_pack("{s:s,s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:s,s:o,s:b,s:I,s:I,s:s,s:i,s:I}",
@@ -210,6 +224,11 @@ static json_t *obs_json(const model_observation *o, model_err *err)
     }
     /* The same for a plan: an unplanned observation keeps its old text. */
     if (j && o->plan_id[0] && json_object_set_new(j, "plan_id", json_string(o->plan_id))) {
+        json_decref(j);
+        j = NULL;
+    }
+    /* And for a team: an observation about a person keeps its old text. */
+    if (j && o->team[0] && json_object_set_new(j, "team", json_string(o->team))) {
         json_decref(j);
         j = NULL;
     }
@@ -491,14 +510,15 @@ static int rd_obs(json_t *j, model_observation *o, const char *w, model_err *err
         "template_id", "template_version", "observer_id", "observee_id",
         "room_id",     "activity",         "context",     "agreement",
         "started_at",  "ended_at",         "status",      "revision",
-        "updated_at",  "pair_code",        "plan_id",     NULL};
+        "updated_at",  "pair_code",        "plan_id",     "team",
+        NULL};
     int st;
     if (model_rd_only(j, f, w, err) || ID("id", o->id, 0) || ID("unit_id", o->unit_id, 0) ||
         ID("focus_id", o->focus_id, 0) ||
         model_rd_int(j, "focus_version", &o->focus_version, 1, 1000000, w, err) ||
         ID("template_id", o->template_id, 0) ||
         model_rd_int(j, "template_version", &o->template_version, 1, 1000000, w, err) ||
-        ID("observer_id", o->observer_id, 0) || ID("observee_id", o->observee_id, 0) ||
+        ID("observer_id", o->observer_id, 0) || ID("observee_id", o->observee_id, 1) ||
         ID("room_id", o->room_id, 1) || T("activity", o->activity, 0, 1) ||
         rd_context(j, o, w, err) || model_rd_bool(j, "agreement", &o->agreement, w, err) ||
         TIME("started_at", o->started_at) || TIME("ended_at", o->ended_at) ||
@@ -521,6 +541,19 @@ static int rd_obs(json_t *j, model_observation *o, const char *w, model_err *err
     o->plan_id[0] = '\0';
     if (json_object_get(j, "plan_id") && ID("plan_id", o->plan_id, 0))
         return -1;
+    /* Optional in the same way: present (never "") only for a team, and
+     * then in place of an observee. */
+    o->team[0] = '\0';
+    if (json_object_get(j, "team")) {
+        char msg[120];
+        if (T("team", o->team, 0, 0))
+            return -1;
+        if (model_name_check(o->team, MODEL_NAME_MAX, "\"team\"", msg, sizeof msg) != 0)
+            return model_err_set(err, MODEL_E_VALUE, "%s: %s", w, msg);
+    }
+    if ((o->team[0] != 0) == (o->observee_id[0] != 0))
+        return model_err_set(err, MODEL_E_VALUE,
+                             "%s: an observation names its observee or, for a team, the team.", w);
     if (!o->agreement)
         return model_err_set(err, MODEL_E_VALUE,
                              "%s: an observation needs the observee's agreement.", w);

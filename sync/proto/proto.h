@@ -30,9 +30,16 @@
  * pair_code and plan_id. A tablet's readers are strict, so a version-1
  * tablet would refuse a whole pull page holding any of them: the server
  * answers each message in the version it was sent in, and sends a version-1
- * tablet only what version 1 has (proto_record_schema). */
-#define PROTO_SCHEMA 2
-#define PROTO_SCHEMA_OLDEST (PROTO_SCHEMA > 1 ? PROTO_SCHEMA - 1 : 1)
+ * tablet only what version 1 has (proto_record_schema). Version 3 added an
+ * observation about a team (its "team", with no observee): a tablet of
+ * version 2 or 1 is sent no team observation and none of its parts, since
+ * it cannot hold one, and may not send one. */
+#define PROTO_SCHEMA 3
+/* Tablets of version 1 are still in use, and version 3 only adds one
+ * optional field that the server leaves out for older versions, so this
+ * build accepts every version from 1 (more than the previous one, which is
+ * the least sync.md promises). */
+#define PROTO_SCHEMA_OLDEST 1
 
 #define PROTO_BODY_MAX (1024 * 1024)         /* a request body on the wire */
 #define PROTO_INFLATED_MAX (4 * 1024 * 1024) /* a request body after gunzip */
@@ -92,7 +99,8 @@ proto_code proto_code_parse(const char *name);
 typedef model_err proto_err;
 
 /* 0 if a message of schema version v can be read by a speaker of `current`
- * (v is current or the one before it); else -1 with update_required or
+ * (v is current or the one before it; for this build's own PROTO_SCHEMA,
+ * back to PROTO_SCHEMA_OLDEST); else -1 with update_required or
  * schema_too_new in err. */
 int proto_schema_check(int v, int current, proto_err *err);
 
@@ -100,14 +108,17 @@ int proto_schema_check(int v, int current, proto_err *err);
  * a change's "entity" is a model_entity, and model_entity_is_pushable()
  * says which entities a tablet may push. */
 
-/* The lowest schema version whose messages can carry r: 2 for a plan, a
- * plan's agreement, and an observation with a pair code or a plan; else 1.
+/* The lowest schema version whose messages can carry r: 3 for an
+ * observation about a team; 2 for a plan, a plan's agreement, and an
+ * observation with a pair code or a plan; else 1.
  * When `what` is given it is set to the entity or field that needs the
  * version ("" for 1). Decoders refuse a record newer than its message. */
 int proto_record_schema(const model_record *r, const char **what);
 /* Makes r fit schema version `schema` by taking off an observation the
  * fields that version does not have. 0, or -1 (r unchanged) when r's kind
- * is not in that version at all: then it is not sent. */
+ * is not in that version at all, or r is an observation about a team below
+ * version 3 (it has no observee that version could read): then it is not
+ * sent. */
 int proto_record_fit(model_record *r, int schema);
 
 /* ---- push: tablet -> server ---- */

@@ -34,6 +34,9 @@ int proto_record_schema(const model_record *r, const char **what)
     if (r->entity == MODEL_ENT_PLAN || r->entity == MODEL_ENT_PLAN_AGREEMENT) {
         w = model_entity_name(r->entity);
         v = 2;
+    } else if (r->entity == MODEL_ENT_OBSERVATION && r->u.obs.team[0]) {
+        w = "team";
+        v = 3;
     } else if (r->entity == MODEL_ENT_OBSERVATION &&
                (r->u.obs.pair_code[0] || r->u.obs.plan_id[0])) {
         w = r->u.obs.pair_code[0] ? "pair_code" : "plan_id";
@@ -46,6 +49,10 @@ int proto_record_schema(const model_record *r, const char **what)
 
 int proto_record_fit(model_record *r, int schema)
 {
+    if (schema >= 3)
+        return 0;
+    if (r->entity == MODEL_ENT_OBSERVATION && r->u.obs.team[0])
+        return -1;
     if (schema >= 2)
         return 0;
     if (r->entity == MODEL_ENT_PLAN || r->entity == MODEL_ENT_PLAN_AGREEMENT)

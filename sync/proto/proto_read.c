@@ -82,7 +82,9 @@ proto_code proto_code_parse(const char *name)
 
 int proto_schema_check(int v, int current, proto_err *err)
 {
-    int oldest = current > 1 ? current - 1 : 1;
+    /* This build's own version accepts back to PROTO_SCHEMA_OLDEST; the
+     * rule for any other is the current and the previous one. */
+    int oldest = current >= PROTO_SCHEMA ? PROTO_SCHEMA_OLDEST : current > 1 ? current - 1 : 1;
     if (v > current)
         return model_err_set(err, PROTO_E_SCHEMA_TOO_NEW,
                              "The message uses schema version %d, but this side only knows "

@@ -304,6 +304,10 @@ static const char *const migrations[] = {
     "CREATE INDEX fact_obs_unit ON fact_obs (unit_id, started_at)"
     "  INCLUDE (focus_id, focus_version, template_id, template_version);"
     "ANALYZE fact_obs;",
+    /* 12: an observation about a team (protocol schema 3) has no observee:
+     * its observee_id is NULL here, so that it still names a person when
+     * it names one, and "" in its record and in fact_obs. */
+    "ALTER TABLE observations ALTER COLUMN observee_id DROP NOT NULL;",
 };
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
 

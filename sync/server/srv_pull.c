@@ -114,6 +114,10 @@ proto_code srv_pull(PGconn *pg, const srv_device *dev, const char *body, size_t 
               " WHERE i.unit_id = $1 AND i.seq > $2::bigint AND (i.observation_id = '' OR"
               "  ($3 <> '' AND ($4::bool OR o.observer_id = $3 OR o.observee_id = $3)))"
               " AND " SRV_PLAN_PULL_SEEN " AND ($6::int >= 2 OR i.entity <> 'plan')"
+              /* An observation about a team (no observee), and its parts,
+               * only from schema version 3: an older tablet cannot hold
+               * one. */
+              " AND ($6::int >= 3 OR i.observation_id = '' OR o.observee_id IS NOT NULL)"
               " ORDER BY i.seq LIMIT $5::int",
               6, pq, err, sizeof err);
     if (r)

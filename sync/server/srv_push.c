@@ -544,8 +544,10 @@ static int owner_check(push_ctx *x, const pchange *pc, proto_result *res)
              strcmp(os->observee, o->observee_id)))
             REJECT(PROTO_E_FORBIDDEN,
                    "An observation's unit, observer and observee cannot change once sent.");
-        int e = smap_get(&x->pmap, o->observee_id);
-        if (e < 0 || strcmp(x->ps[e].unit_id, dev->unit_id) != 0)
+        /* An observation about a team names no person (the codec has
+         * checked that it names the team instead). */
+        int e = o->observee_id[0] ? smap_get(&x->pmap, o->observee_id) : -1;
+        if (o->observee_id[0] && (e < 0 || strcmp(x->ps[e].unit_id, dev->unit_id) != 0))
             REJECT(PROTO_E_FORBIDDEN, "The observee is not a member of this tablet's unit.");
         if (o->room_id[0] && smap_get(&x->rooms, o->room_id) < 0)
             REJECT(PROTO_E_FORBIDDEN, "The room is not one of this unit's rooms.");
@@ -572,6 +574,12 @@ static int owner_check(push_ctx *x, const pchange *pc, proto_result *res)
     if (strcmp(os->unit_id, dev->unit_id) != 0)
         REJECT(PROTO_E_FORBIDDEN, "The observation belongs to another unit than this tablet's.");
     if (rec->entity == MODEL_ENT_REFLECTION) {
+        /* A team is no person who could sign in and write it: what the
+         * team thinks is said in the feedback conversation, which the
+         * observer writes down (PROTOCOL.md, "reflection"). */
+        if (!os->observee[0])
+            REJECT(PROTO_E_FORBIDDEN, "An observation about a team has no reflection: the "
+                                      "team's own words go into the feedback.");
         if (!is_observee || strcmp(rec->u.reflection.author_id, c->actor_id) != 0)
             REJECT(PROTO_E_FORBIDDEN, "Only the observee may write the reflection.");
     } else {
@@ -781,7 +789,7 @@ static int write_all(PGconn *pg, push_ctx *x, const proto_result *res, char *err
         sb_put(&obs, "\t", 1);
         sb_str(&obs, o->observer);
         sb_put(&obs, "\t", 1);
-        sb_str(&obs, o->observee);
+        sb_str(&obs, o->observee[0] ? o->observee : "\\N"); /* a team: NULL */
         sb_put(&obs, "\n", 1);
     }
     for (int i = 0; i < x->n; i++) {

@@ -345,6 +345,66 @@ static void test_observation_names_a_fitting_plan(void **state)
     dbfix_close(&f);
 }
 
+/* A team plan is observed as the team: the observation names the team and
+ * no colleague, only from the team's own plan and as the plan names it; it
+ * is sent with its team, its feedback is the observer's, and nobody writes
+ * it a reflection. */
+static void test_team_observation(void **state)
+{
+    (void)state;
+    dbfix f;
+    assert_int_equal(open_copy(&f, "plan-team"), 0);
+    model_plan p;
+    make(&p, PLAN("01"), FIX_PEER_A, FIX_PEER_B, "2026-11-19", "2026-11-19");
+    assert_int_equal(db_plan_apply(f.d, &p, 1), DB_OK);
+    make(&p, PLAN("02"), FIX_PEER_A, "", MON, SUN);
+    assert_int_equal(db_plan_apply(f.d, &p, 1), DB_OK);
+    db_obs_new n = {.unit_id = DEMO_UNIT_ID,
+                    .focus_id = FIX_FOCUS,
+                    .observer_id = FIX_PEER_A,
+                    .room_id = FIX_ROOM,
+                    .activity = "Samling",
+                    .agreement = 1,
+                    .team = "Sommerfuglestuen, formiddag"};
+    model_id obs;
+    /* Without a plan, with a colleague named too, from a person's plan, as
+     * another team: refused, nothing stored. */
+    assert_int_equal(db_obs_start(f.d, &n, obs), DB_INVALID);
+    n.plan_id = PLAN("02");
+    n.observee_id = FIX_PEER_B;
+    assert_int_equal(db_obs_start(f.d, &n, obs), DB_INVALID);
+    n.observee_id = NULL;
+    n.plan_id = PLAN("01");
+    assert_int_equal(db_obs_start(f.d, &n, obs), DB_INVALID);
+    n.plan_id = PLAN("02");
+    n.team = "Eftermiddagen";
+    assert_int_equal(db_obs_start(f.d, &n, obs), DB_INVALID);
+    assert_non_null(strstr(db_errmsg(f.d), "team"));
+    assert_int_equal(dbfix_count(f.path, "observation"), 0);
+    assert_int_equal(dbfix_count(f.path, "outbox"), 0);
+
+    n.team = "Sommerfuglestuen, formiddag";
+    assert_non_null(strstr(listed(&f, FIX_PEER_A), "702"));
+    assert_int_equal(db_obs_start(f.d, &n, obs), DB_OK);
+    model_observation o;
+    assert_int_equal(db_obs_get(f.d, obs, &o), DB_OK);
+    assert_string_equal(o.team, "Sommerfuglestuen, formiddag");
+    assert_string_equal(o.observee_id, "");
+    assert_int_equal(dbfix_count(f.path, "observation WHERE observee_id IS NULL"), 1);
+    assert_int_equal(
+        dbfix_count(f.path, "outbox WHERE payload LIKE '%\"team\":\"Sommerfuglestuen, formiddag\"%'"
+                            " AND payload LIKE '%\"observee_id\":\"\"%'"),
+        1);
+    /* The plan is no longer the observer's to do. */
+    assert_null(strstr(listed(&f, FIX_PEER_A), "702"));
+    assert_int_equal(db_feedback_put(f.d, obs, FIX_PEER_A, "Holdet venter på svar.", "", "", 1),
+                     DB_OK);
+    assert_int_equal(db_reflection_put(f.d, obs, FIX_PEER_B, "Vi så det selv.", ""), DB_DENIED);
+    assert_int_equal(db_reflection_put(f.d, obs, FIX_PEER_A, "Vi så det selv.", ""), DB_DENIED);
+    assert_int_equal(dbfix_count(f.path, "reflection"), 0);
+    dbfix_close(&f);
+}
+
 /* A pulled observation keeps the plan it names, as the server sent it. */
 static void test_pulled_observation_keeps_its_plan(void **state)
 {
@@ -430,6 +490,72 @@ static void test_upgrade_from_8(void **state)
     dbfix_close(&f);
 }
 
+/* A file of schema 10 stored observations whose observee had to be a
+ * person; step 11 makes the table again so that a team's may be NULL. What
+ * was there stays, with its parts, and every reference still holds. */
+static void test_upgrade_from_10(void **state)
+{
+    (void)state;
+    dbfix f;
+    assert_int_equal(dbfix_open(&f, "team-migrate", 0), 0);
+    db_close(f.d);
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        char side[1200];
+        snprintf(side, sizeof side, "%s%s", f.path, suffix[i]);
+        remove(side);
+    }
+    assert_int_equal(db_open_at(f.path, f.sys, 10, &f.d), DB_OK);
+    char err[256];
+    assert_int_equal(demo_load(f.d, err, sizeof err), DB_OK);
+    db_close(f.d);
+    /* Written as that version's app wrote them (this build's writes need
+     * the new column). */
+    model_id obs = PLAN("60");
+    assert_int_equal(
+        dbfix_exec(f.path,
+                   "INSERT INTO observation(id, unit_id, focus_id, focus_version, template_id,"
+                   " template_version, observer_id, observee_id, room_id, activity, context,"
+                   " agreement, started_at, ended_at, status, revision, updated_at)"
+                   " SELECT '" PLAN("60") "', unit_id, id, version, template_id, 1,"
+                                          " '" FIX_PEER_A "', '" FIX_PEER_B "', '" FIX_ROOM
+                                          "', 'Samling', '{}', 1,"
+                                          " 1795000000000, 0, 0, 1, 1795000000000 FROM focus"
+                                          " WHERE id = '" FIX_FOCUS "' AND version = 1;"
+                                          "INSERT INTO note(id, observation_id, at, text, sign_id)"
+                                          " VALUES('" PLAN("61") "', '" PLAN(
+                                              "60") "', 1795000001000, 'Godt.', NULL);"),
+        0);
+    assert_int_equal(dbfix_count(f.path, "pragma_table_info('observation') WHERE name = 'team'"),
+                     0);
+    assert_int_equal(db_open(f.path, f.sys, &f.d), DB_OK);
+    assert_int_equal(db_schema_version(f.d), DB_SCHEMA_VERSION);
+    model_observation o;
+    assert_int_equal(db_obs_get(f.d, obs, &o), DB_OK);
+    assert_string_equal(o.team, "");
+    assert_string_equal(o.observee_id, FIX_PEER_B);
+    assert_int_equal(dbfix_count(f.path, "note WHERE observation_id = '" PLAN("60") "'"), 1);
+    assert_int_equal(dbfix_count(f.path, "pragma_foreign_key_check"), 0);
+    assert_int_equal(dbfix_count(f.path, "sqlite_master WHERE type = 'index'"
+                                         " AND tbl_name = 'observation' AND sql IS NOT NULL"),
+                     5);
+    assert_int_equal(dbfix_count(f.path, "sqlite_master WHERE type = 'trigger'"
+                                         " AND tbl_name = 'observation'"),
+                     1);
+    /* And the store goes on: a new observation is started. */
+    assert_int_equal(db_obs_start(f.d,
+                                  &(db_obs_new){.unit_id = DEMO_UNIT_ID,
+                                                .focus_id = FIX_FOCUS,
+                                                .observer_id = FIX_PEER_A,
+                                                .observee_id = FIX_PEER_B,
+                                                .room_id = FIX_ROOM,
+                                                .agreement = 1},
+                                  obs),
+                     DB_OK);
+    assert_int_equal(dbfix_count(f.path, "observation"), 2);
+    dbfix_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -437,9 +563,11 @@ int main(void)
         cmocka_unit_test(test_my_week),
         cmocka_unit_test(test_agreement_is_the_observees_once),
         cmocka_unit_test(test_observation_names_a_fitting_plan),
+        cmocka_unit_test(test_team_observation),
         cmocka_unit_test(test_pulled_observation_keeps_its_plan),
         cmocka_unit_test(test_deleted_person_takes_their_plans),
         cmocka_unit_test(test_upgrade_from_8),
+        cmocka_unit_test(test_upgrade_from_10),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -8,7 +8,9 @@
  * the observation from the plan and finishes it, and the server marks the
  * plan done, after which no tablet lists it. A plan cancelled in the office
  * disappears from the tablets, and a plan about two others never reaches a
- * peer's tablet.
+ * peer's tablet. A team's plan is observed as the team: the observation
+ * names the team and nobody, comes back as the plan done, and reaches the
+ * leader's tablet but not a peer's who did not make it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -62,6 +64,8 @@ static void plan(const char *observer, const char *observee, model_id out)
     snprintf(p.focus_id, sizeof p.focus_id, "%s", U.focus);
     snprintf(p.observer_id, sizeof p.observer_id, "%s", observer);
     snprintf(p.observee_id, sizeof p.observee_id, "%s", observee);
+    if (!observee[0])
+        snprintf(p.team, sizeof p.team, "Morgenholdet");
     snprintf(p.room_id, sizeof p.room_id, "%s", U.room);
     snprintf(p.day_from, sizeof p.day_from, "2030-03-04");
     snprintf(p.day_to, sizeof p.day_to, "2030-03-10");
@@ -204,6 +208,57 @@ static void test_peer_never_gets_others_plan(void **state)
     assert_int_equal(db_plan_get(B.d, id, &r), DB_NOTFOUND);
 }
 
+static void test_team_plan_done(void **state)
+{
+    (void)state;
+    model_id id;
+    plan(U.peer1, "", id);
+    tab_sync_ok(&A, NULL);
+    tab_sync_ok(&B, NULL);
+    assert_true(listed(&A, U.peer1, id));
+    db_plan_row r;
+    assert_int_equal(db_plan_get(B.d, id, &r), DB_NOTFOUND);
+    tsupport_obs o = {.start = {.unit_id = U.unit,
+                                .focus_id = U.focus,
+                                .observer_id = U.peer1,
+                                .room_id = U.room,
+                                .activity = "Samling",
+                                .context_json = "{}",
+                                .agreement = 1,
+                                .plan_id = id,
+                                .team = "Morgenholdet"},
+                      .keys = {"open_q"},
+                      .taps = {3},
+                      .notes = 1};
+    model_id obs;
+    TSUPPORT_RC(tsupport_observe(A.d, &o, obs), DB_OK, db_errmsg(A.d));
+    assert_false(listed(&A, U.peer1, id));
+    tab_sync_ok(&A, NULL);
+    srv_plan p;
+    char err[300];
+    assert_int_equal(srv_plan_get(W.db, id, &p, err, sizeof err), 1);
+    assert_int_equal(p.status, SRV_PLAN_DONE);
+    assert_string_equal(p.observation_id, obs);
+    char q[300];
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM items WHERE entity = 'observation' AND key = '%s'"
+             " AND data::jsonb->>'team' = 'Morgenholdet' AND data::jsonb->>'observee_id' = ''",
+             obs);
+    assert_int_equal(fx_count(&W, q), 1);
+    /* A peer who did not make it never holds it; a leader's tablet does,
+     * with its team. */
+    tab_sync_ok(&B, NULL);
+    model_observation got;
+    assert_int_equal(db_obs_get(B.d, obs, &got), DB_NOTFOUND);
+    assert_int_equal(db_sync_follow(B.d, U.leader), DB_OK);
+    tab_sync_ok(&B, NULL);
+    assert_int_equal(db_obs_get(B.d, obs, &got), DB_OK);
+    assert_string_equal(got.team, "Morgenholdet");
+    assert_string_equal(got.observee_id, "");
+    assert_int_equal(db_plan_get(B.d, id, &r), DB_OK);
+    assert_int_equal(r.plan.status, MODEL_PLAN_DONE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,6 +267,7 @@ int main(void)
         cmocka_unit_test(test_observation_from_the_plan_makes_it_done),
         cmocka_unit_test(test_cancelled_plan_disappears),
         cmocka_unit_test(test_peer_never_gets_others_plan),
+        cmocka_unit_test(test_team_plan_done),
     };
     return cmocka_run_group_tests(tests, up, down);
 }

@@ -4,7 +4,9 @@
  * refused by name (a day or a Monday-to-Sunday week, a person or a team,
  * no agreement for a team, done with its observation), an observation's
  * plan_id written only when set so that an unplanned observation keeps its
- * old text byte for byte, and the calendar arithmetic behind the weeks.
+ * old text byte for byte, an observation about a team (its team named in
+ * place of an observee, never both, never neither), and the calendar
+ * arithmetic behind the weeks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -278,6 +280,68 @@ static void test_observation_plan_id_only_when_set(void **state)
     free(r);
 }
 
+/* An observation about a team names the team instead of an observee: the
+ * member "team" is there only then, and exactly one of the two is given. */
+static void test_observation_about_a_team(void **state)
+{
+    (void)state;
+    model_record *r = calloc(1, sizeof *r), *back = malloc(sizeof *back);
+    assert_non_null(r);
+    assert_non_null(back);
+    r->entity = MODEL_ENT_OBSERVATION;
+    model_observation *o = &r->u.obs;
+    strcpy(o->id, ID1);
+    strcpy(o->unit_id, ID2);
+    strcpy(o->focus_id, ID3);
+    strcpy(o->template_id, ID3);
+    strcpy(o->observer_id, ID4);
+    strcpy(o->team, "Morgenholdet");
+    strcpy(o->plan_id, ID6);
+    o->focus_version = o->template_version = o->revision = 1;
+    o->agreement = 1;
+    o->started_at = o->updated_at = 1790000000000;
+    char *s = round_trip(r);
+    assert_non_null(strstr(s, "\"observee_id\":\"\""));
+    assert_non_null(strstr(s, ",\"plan_id\":\"" ID6 "\",\"team\":\"Morgenholdet\"}"));
+    assert_int_equal(model_record_parse(MODEL_ENT_OBSERVATION, s, back, NULL), 0);
+    assert_string_equal(back->u.obs.team, "Morgenholdet");
+    assert_string_equal(back->u.obs.observee_id, "");
+    free(s);
+
+    /* Refused by the reader: neither, both, an empty or blank team, one
+     * that is not a text. */
+    static const char *const bad[] = {
+        "\"observee_id\":\"\"",
+        "\"observee_id\":\"" ID5 "\",\"team\":\"Morgenholdet\"",
+        "\"observee_id\":\"\",\"team\":\"\"",
+        "\"observee_id\":\"\",\"team\":\"   \"",
+        "\"observee_id\":\"\",\"team\":7",
+    };
+    static const char *const says[] = {"team", "team", "team", "team", "team"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[1024];
+        const char *at = strstr(UNPLANNED_TEXT, "\"observee_id\"");
+        const char *after = strstr(at, ",\"room_id\"");
+        snprintf(text, sizeof text, "%.*s%s%s", (int)(at - UNPLANNED_TEXT), UNPLANNED_TEXT, bad[i],
+                 after);
+        model_err e = {0, ""};
+        if (model_record_parse(MODEL_ENT_OBSERVATION, text, back, &e) == 0)
+            fail_msg("accepted %s", text);
+        if (!strstr(e.msg, says[i]))
+            fail_msg("%s: %s", bad[i], e.msg);
+    }
+    /* And by the writer. */
+    model_err e = {0, ""};
+    strcpy(o->observee_id, ID5);
+    assert_null(model_record_text(r, &e));
+    assert_non_null(strstr(e.msg, "team"));
+    o->observee_id[0] = o->team[0] = '\0';
+    assert_null(model_record_text(r, &e));
+    assert_non_null(strstr(e.msg, "team"));
+    free(back);
+    free(r);
+}
+
 static void test_dates(void **state)
 {
     (void)state;
@@ -314,6 +378,7 @@ int main(void)
         cmocka_unit_test(test_plan_rules_are_refused_by_name),
         cmocka_unit_test(test_agreement_round_trip_and_rules),
         cmocka_unit_test(test_observation_plan_id_only_when_set),
+        cmocka_unit_test(test_observation_about_a_team),
         cmocka_unit_test(test_dates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

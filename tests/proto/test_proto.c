@@ -227,16 +227,16 @@ static void test_strict_refusals(void **state)
         proto_code code;
         const char *word;
     } cases[] = {
-        {"\"schema\":2", "\"schema\":2,\"x\":2", PROTO_E_UNKNOWN_FIELD, "\"x\""},
+        {"\"schema\":3", "\"schema\":3,\"x\":2", PROTO_E_UNKNOWN_FIELD, "\"x\""},
         {"\"activity\":", "\"colour\":\"red\",\"activity\":", PROTO_E_UNKNOWN_FIELD, "colour"},
         {"\"revision\":2", "\"revision\":\"2\"", PROTO_E_TYPE, "revision"},
         {"\"revision\":2", "\"revision\":0", PROTO_E_VALUE, "revision"},
         {"\"agreement\":true", "\"agreement\":false", PROTO_E_VALUE, "agreement"},
         {"\"status\":\"finished\"", "\"status\":\"done\"", PROTO_E_VALUE, "draft"},
         {"\"revision\":2,", "", PROTO_E_MISSING_FIELD, "revision"},
-        {"\"schema\":2", "\"schema\":2,\"schema\":2", PROTO_E_JSON, NULL},
-        {"\"schema\":2", "\"schema\":0", PROTO_E_UPDATE_REQUIRED, "updated"},
-        {"\"schema\":2", "\"schema\":3", PROTO_E_SCHEMA_TOO_NEW, NULL},
+        {"\"schema\":3", "\"schema\":3,\"schema\":3", PROTO_E_JSON, NULL},
+        {"\"schema\":3", "\"schema\":0", PROTO_E_UPDATE_REQUIRED, "updated"},
+        {"\"schema\":3", "\"schema\":4", PROTO_E_SCHEMA_TOO_NEW, NULL},
         {"\"context\":{", "\"context\":{\"Bad Key\":1,", PROTO_E_VALUE, "key"},
         {"\"context\":{", "\"context\":{\"nested\":{},", PROTO_E_TYPE, "nested"},
         {"Samling", "Sam\\u0000ling", PROTO_E_VALUE, "\"changes[0].data.activity\" holds a NUL"},
@@ -279,14 +279,14 @@ static void test_schema1_has_no_plans(void **state)
     assert_int_equal(proto_push_decode(s, strlen(s), &p, &e), 0);
     assert_string_equal(p.changes[0].rec.u.obs.pair_code, "ACE347");
     proto_push_clear(&p);
-    char *x = swap(s, "\"schema\":2", "\"schema\":1");
+    char *x = swap(s, "\"schema\":3", "\"schema\":1");
     refused(x, PROTO_E_UNKNOWN_FIELD, "\"pair_code\" that schema version 1");
     free(x);
     free(s);
     r.u.obs.pair_code[0] = '\0';
     id(r.u.obs.plan_id);
     s = push_of(&r);
-    x = swap(s, "\"schema\":2", "\"schema\":1");
+    x = swap(s, "\"schema\":3", "\"schema\":1");
     refused(x, PROTO_E_UNKNOWN_FIELD, "plan_id");
     free(x);
     free(s);
@@ -297,7 +297,7 @@ static void test_schema1_has_no_plans(void **state)
     assert_int_equal(proto_record_schema(&fitted, NULL), 1);
     assert_string_equal(fitted.u.obs.plan_id, "");
     s = push_of(&fitted);
-    x = swap(s, "\"schema\":2", "\"schema\":1");
+    x = swap(s, "\"schema\":3", "\"schema\":1");
     assert_int_equal(proto_push_decode(x, strlen(x), &p, &e), 0);
     assert_int_equal(p.schema, 1);
     proto_push_clear(&p);
@@ -316,7 +316,7 @@ static void test_schema1_has_no_plans(void **state)
     assert_int_equal(proto_record_fit(&a, 1), -1);
     assert_int_equal(proto_record_fit(&a, 2), 0);
     s = push_of(&a);
-    x = swap(s, "\"schema\":2", "\"schema\":1");
+    x = swap(s, "\"schema\":3", "\"schema\":1");
     refused(x, PROTO_E_VALUE, "\"plan_agreement\" is not in schema version 1");
     free(x);
     free(s);
@@ -333,6 +333,52 @@ static void test_schema1_has_no_plans(void **state)
     free(s);
     json_t *pr = proto_pull_reply_begin(1, 5, 0);
     assert_int_equal(json_integer_value(json_object_get(pr, "schema")), 1);
+    json_decref(pr);
+}
+
+/* Schema version 3 added an observation about a team. A message of version
+ * 2 or 1 carrying one is refused naming "team", as those versions' readers
+ * would; version 3 reads it; and it cannot be made to fit an older version
+ * at all (there is no observee to give it), so it is not sent to one. */
+static void test_schema3_has_team_observations(void **state)
+{
+    (void)state;
+    model_record r;
+    make_obs(&r);
+    r.u.obs.observee_id[0] = '\0';
+    snprintf(r.u.obs.team, sizeof r.u.obs.team, "Morgenholdet");
+    id(r.u.obs.plan_id);
+    char *s = push_of(&r);
+    proto_push p;
+    proto_err e;
+    assert_int_equal(proto_push_decode(s, strlen(s), &p, &e), 0);
+    assert_string_equal(p.changes[0].rec.u.obs.team, "Morgenholdet");
+    proto_push_clear(&p);
+    for (int v = 1; v <= 2; v++) {
+        char to[16];
+        snprintf(to, sizeof to, "\"schema\":%d", v);
+        char *x = swap(s, "\"schema\":3", to);
+        refused(x, PROTO_E_UNKNOWN_FIELD, "\"team\" that schema version");
+        free(x);
+    }
+    free(s);
+    const char *what;
+    assert_int_equal(proto_record_schema(&r, &what), 3);
+    assert_string_equal(what, "team");
+    model_record fitted = r;
+    assert_int_equal(proto_record_fit(&fitted, 3), 0);
+    assert_string_equal(fitted.u.obs.team, "Morgenholdet");
+    assert_int_equal(proto_record_fit(&fitted, 2), -1);
+    assert_int_equal(proto_record_fit(&fitted, 1), -1);
+    /* An observation about a person is the same in version 3 as before. */
+    make_obs(&r);
+    assert_int_equal(proto_record_schema(&r, NULL), 1);
+    id(r.u.obs.plan_id);
+    assert_int_equal(proto_record_schema(&r, NULL), 2);
+    assert_int_equal(proto_record_fit(&r, 2), 0);
+    assert_string_equal(r.u.obs.team, "");
+    json_t *pr = proto_pull_reply_begin(2, 5, 0);
+    assert_int_equal(json_integer_value(json_object_get(pr, "schema")), 2);
     json_decref(pr);
 }
 
@@ -460,6 +506,15 @@ static void test_schema_check_accepts_current_and_previous(void **state)
     assert_int_equal(proto_schema_check(0, 2, &e), -1);
     assert_int_equal(e.code, PROTO_E_UPDATE_REQUIRED);
     assert_int_equal(proto_schema_check(3, 2, &e), -1);
+    assert_int_equal(e.code, PROTO_E_SCHEMA_TOO_NEW);
+    /* This build (version 3) still takes version 1, whose tablets are in
+     * use. */
+    assert_int_equal(PROTO_SCHEMA, 3);
+    for (int v = 1; v <= 3; v++)
+        assert_int_equal(proto_schema_check(v, PROTO_SCHEMA, NULL), 0);
+    assert_int_equal(proto_schema_check(0, PROTO_SCHEMA, &e), -1);
+    assert_int_equal(e.code, PROTO_E_UPDATE_REQUIRED);
+    assert_int_equal(proto_schema_check(4, PROTO_SCHEMA, &e), -1);
     assert_int_equal(e.code, PROTO_E_SCHEMA_TOO_NEW);
 }
 
@@ -628,6 +683,7 @@ int main(void)
         cmocka_unit_test(test_enrol_ping_and_errors),
         cmocka_unit_test(test_schema_check_accepts_current_and_previous),
         cmocka_unit_test(test_schema1_has_no_plans),
+        cmocka_unit_test(test_schema3_has_team_observations),
         cmocka_unit_test(test_gzip_round_trip_and_bomb),
         cmocka_unit_test(test_deleted_pull_item),
         cmocka_unit_test(test_messages_are_always_clean_text),

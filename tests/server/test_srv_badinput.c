@@ -114,7 +114,7 @@ static void test_wrong_types(void **state)
     x = replace(b, "\"focus_version\":1", "\"focus_version\":1.5");
     post_expect(x, strlen(x), 0, NULL, 400, PROTO_E_TYPE);
     free(x);
-    x = replace(b, "\"schema\":2", "\"schema\":\"2\"");
+    x = replace(b, "\"schema\":3", "\"schema\":\"3\"");
     post_expect(x, strlen(x), 0, NULL, 400, PROTO_E_TYPE);
     free(x);
     free(b);
@@ -169,15 +169,15 @@ static void test_wrong_schema_version(void **state)
 {
     (void)state;
     char *b = valid_body();
-    char *x = replace(b, "\"schema\":2", "\"schema\":0");
+    char *x = replace(b, "\"schema\":3", "\"schema\":0");
     post_expect(x, strlen(x), 0, NULL, 426, PROTO_E_UPDATE_REQUIRED);
     free(x);
-    x = replace(b, "\"schema\":2", "\"schema\":99");
+    x = replace(b, "\"schema\":3", "\"schema\":99");
     post_expect(x, strlen(x), 0, NULL, 400, PROTO_E_SCHEMA_TOO_NEW);
     free(x);
     /* Told before anything else is judged: an old tablet's unknown fields do
      * not hide that it must update. */
-    x = replace(b, "\"schema\":2", "\"schema\":0,\"old_field\":1");
+    x = replace(b, "\"schema\":3", "\"schema\":0,\"old_field\":1");
     post_expect(x, strlen(x), 0, NULL, 426, PROTO_E_UPDATE_REQUIRED);
     free(x);
     free(b);

@@ -11,8 +11,11 @@
  * unit or an unknown one is kept on the observation and changes no plan);
  * a cancelled plan comes down as its new version; a tablet of schema
  * version 1, from before plans, is sent only what its version has and may
- * finish an observation started from a plan without losing the plan; and
- * a person's erasure cancels their plans and empties their terms.
+ * finish an observation started from a plan without losing the plan; an
+ * observation about a team (schema version 3) makes its plan done, has
+ * feedback and no reflection, and reaches neither a peer who did not make
+ * it nor a tablet of version 2 or 1; and a person's erasure cancels their
+ * plans and empties their terms.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -348,58 +351,71 @@ static int listed(const char *const *list, const char *s)
     return 0;
 }
 
-/* Pulls everything for person with a schema-1 message, asserts that a
- * schema-1 reader could read every item, and returns how many items there
- * were; *obs_found tells whether observation obs_id came. */
-static int pull_v1(const char *person, const char *obs_id, int *obs_found)
+/* What version 2 added to them. */
+static const char *const v2_entities[] = {"plan", "plan_agreement", NULL};
+static const char *const v2_obs_fields[] = {"pair_code", "plan_id", NULL};
+
+/* Pulls everything for person with a message of schema version 1 or 2,
+ * asserts that a reader of that version could read every item, and returns
+ * how many items there were; *obs_found tells whether observation obs_id
+ * or any part of it came. */
+static int pull_old(int schema, const char *person, const char *obs_id, int *obs_found)
 {
     char body[200];
-    snprintf(body, sizeof body, "{\"schema\":1,\"cursor\":0,\"limit\":2000,\"person_id\":\"%s\"}",
-             person);
+    snprintf(body, sizeof body, "{\"schema\":%d,\"cursor\":0,\"limit\":2000,\"person_id\":\"%s\"}",
+             schema, person);
     thttp_resp r;
     fx_post(&W, "/v1/pull", &DA, body, &r);
     assert_int_equal(r.status, 200);
     json_error_t je;
     json_t *j = json_loadb(r.body, r.len, JSON_REJECT_DUPLICATES, &je);
     assert_non_null(j);
-    assert_int_equal(json_integer_value(json_object_get(j, "schema")), 1);
+    assert_int_equal(json_integer_value(json_object_get(j, "schema")), schema);
     json_t *items = json_object_get(j, "items");
     *obs_found = 0;
     for (size_t i = 0; i < json_array_size(items); i++) {
         json_t *it = json_array_get(items, i);
         const char *e = json_string_value(json_object_get(it, "entity"));
         assert_non_null(e);
-        if (!listed(v1_entities, e))
-            fail_msg("a schema-1 tablet was sent a %s", e);
+        if (!listed(v1_entities, e) && (schema < 2 || !listed(v2_entities, e)))
+            fail_msg("a schema-%d tablet was sent a %s", schema, e);
+        json_t *d = json_object_get(it, "data");
+        const char *of = json_string_value(json_object_get(d, "observation_id"));
+        if (of && !strcmp(of, obs_id) && strcmp(e, "plan") != 0)
+            *obs_found = 1;
         if (strcmp(e, "observation") != 0)
             continue;
-        json_t *d = json_object_get(it, "data");
         const char *k;
         json_t *v;
         json_object_foreach (d, k, v) {
-            if (!listed(v1_obs_fields, k))
-                fail_msg("a schema-1 tablet was sent an observation with \"%s\"", k);
+            if (!listed(v1_obs_fields, k) && (schema < 2 || !listed(v2_obs_fields, k)))
+                fail_msg("a schema-%d tablet was sent an observation with \"%s\"", schema, k);
         }
         if (!strcmp(json_string_value(json_object_get(d, "id")), obs_id))
             *obs_found = 1;
     }
     int n = (int)json_array_size(items);
-    /* The reader of this build, told the message is of version 1, agrees. */
+    /* The reader of this build, told the message's version, agrees. */
     proto_pull_reply rep;
     proto_err pe;
     assert_int_equal(proto_pull_reply_decode(r.body, r.len, &rep, &pe), 0);
-    assert_int_equal(rep.schema, 1);
+    assert_int_equal(rep.schema, schema);
     proto_pull_reply_clear(&rep);
     json_decref(j);
     thttp_free(&r);
     return n;
 }
 
-/* Pushes c with a schema-1 message; the HTTP status, and the one result's
- * status into *st when 200. */
-static long push_v1(const proto_change *c, proto_status *st, thttp_resp *out)
+static int pull_v1(const char *person, const char *obs_id, int *obs_found)
 {
-    proto_push p = {1, 1, (proto_change *)c};
+    return pull_old(1, person, obs_id, obs_found);
+}
+
+/* Pushes c with a message of schema version `schema`; the HTTP status, and
+ * the one result's status into *st when 200. */
+static long push_at(int schema, const proto_change *c, proto_status *st, thttp_resp *out)
+{
+    proto_push p = {schema, 1, (proto_change *)c};
     char *body = proto_push_encode(&p);
     assert_non_null(body);
     fx_post(&W, "/v1/push", &DA, body, out);
@@ -408,12 +424,17 @@ static long push_v1(const proto_change *c, proto_status *st, thttp_resp *out)
         proto_push_reply rep;
         proto_err pe;
         assert_int_equal(proto_push_reply_decode(out->body, out->len, &rep, &pe), 0);
-        assert_int_equal(rep.schema, 1);
+        assert_int_equal(rep.schema, schema);
         assert_int_equal(rep.n, 1);
         *st = rep.results[0].status;
         proto_push_reply_clear(&rep);
     }
     return out->status;
+}
+
+static long push_v1(const proto_change *c, proto_status *st, thttp_resp *out)
+{
+    return push_at(1, c, st, out);
 }
 
 static void test_schema1_tablet(void **state)
@@ -501,6 +522,107 @@ static void test_schema1_tablet(void **state)
     fx_nothing_stored(&W, before);
 }
 
+/* An observation about a team, started from the team's plan: stored, and
+ * the plan done; sent to its observer and the unit's leaders at schema
+ * version 3, never to a peer who is not its observer (a team is nobody's
+ * to follow), nor, with any of its parts, to a tablet of version 2 or 1,
+ * which cannot hold it and may not send one. Its feedback is the
+ * observer's; a reflection, which a team has nobody to write, is refused. */
+static void test_team_observation(void **state)
+{
+    (void)state;
+    model_id pid;
+    plan(&A, A.peer2, "", "Eftermiddagsholdet", pid);
+    model_record rec;
+    fx_obs(&A, A.peer2, A.peer1, &rec);
+    rec.u.obs.observee_id[0] = '\0';
+    snprintf(rec.u.obs.team, sizeof rec.u.obs.team, "Eftermiddagsholdet");
+    snprintf(rec.u.obs.plan_id, sizeof rec.u.obs.plan_id, "%s", pid);
+    rec.u.obs.status = MODEL_OBS_FINISHED;
+    rec.u.obs.ended_at = rec.u.obs.started_at + 15 * 60000;
+    proto_change c;
+    fx_change(&c, A.peer2, 0, &rec);
+    /* Not from a tablet of version 2 or 1, and nothing is stored. */
+    fx_stored before = fx_stored_now(&W);
+    thttp_resp hr;
+    proto_status st = PROTO_ST_REJECTED;
+    for (int v = 1; v <= 2; v++) {
+        assert_int_equal(push_at(v, &c, &st, &hr), 400);
+        fx_assert_error(&hr, 400, PROTO_E_UNKNOWN_FIELD);
+        assert_non_null(strstr(hr.body, "team"));
+        thttp_free(&hr);
+    }
+    fx_nothing_stored(&W, before);
+    /* From version 3: stored, about no person, and the team's plan done. */
+    assert_int_equal(push_one(&DA, &c, NULL), PROTO_ST_STORED);
+    assert_int_equal(count("SELECT count(*) FROM observations WHERE id = '%s'"
+                           " AND observee_id IS NULL",
+                           rec.u.obs.id),
+                     1);
+    char q[400];
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM plans WHERE id = '%s' AND status = 'done'"
+             " AND observation_id = '%s'",
+             pid, rec.u.obs.id);
+    assert_int_equal(fx_count(&W, q), 1);
+    /* Its feedback, from its observer. */
+    model_record fb;
+    memset(&fb, 0, sizeof fb);
+    fb.entity = MODEL_ENT_FEEDBACK;
+    snprintf(fb.u.feedback.observation_id, sizeof fb.u.feedback.observation_id, "%s", rec.u.obs.id);
+    snprintf(fb.u.feedback.author_id, sizeof fb.u.feedback.author_id, "%s", A.peer2);
+    snprintf(fb.u.feedback.works, sizeof fb.u.feedback.works, "Holdet venter på svarene.");
+    fb.u.feedback.given_at = fb.u.feedback.updated_at = rec.u.obs.ended_at + 60000;
+    fx_change(&c, A.peer2, 0, &fb);
+    assert_int_equal(push_one(&DA, &c, NULL), PROTO_ST_STORED);
+    /* No reflection, from anyone. */
+    const char *writers[] = {A.peer1, A.leader, A.peer2};
+    for (int i = 0; i < 3; i++) {
+        model_record re;
+        memset(&re, 0, sizeof re);
+        re.entity = MODEL_ENT_REFLECTION;
+        snprintf(re.u.reflection.observation_id, sizeof re.u.reflection.observation_id, "%s",
+                 rec.u.obs.id);
+        snprintf(re.u.reflection.author_id, sizeof re.u.reflection.author_id, "%s", writers[i]);
+        snprintf(re.u.reflection.text, sizeof re.u.reflection.text, "Vi så det selv.");
+        re.u.reflection.updated_at = rec.u.obs.ended_at + 120000;
+        fx_change(&c, writers[i], 0, &re);
+        proto_code code;
+        assert_int_equal(push_one(&DA, &c, &code), PROTO_ST_REJECTED);
+        assert_int_equal(code, PROTO_E_FORBIDDEN);
+    }
+    /* Version 3: its observer and a leader receive it with the team; a
+     * peer who is not its observer does not. */
+    const char *who[] = {A.peer2, A.leader, A.peer1};
+    for (int i = 0; i < 3; i++) {
+        proto_pull_reply r;
+        fx_pull(&W, &DA, who[i], 0, 2000, &r);
+        int obs = 0, feedback = 0;
+        for (int k = 0; k < r.n; k++) {
+            const model_record *x = &r.items[k].rec;
+            if (x->entity == MODEL_ENT_OBSERVATION && !strcmp(x->u.obs.id, rec.u.obs.id)) {
+                obs = 1;
+                assert_string_equal(x->u.obs.team, "Eftermiddagsholdet");
+                assert_string_equal(x->u.obs.observee_id, "");
+            }
+            if (x->entity == MODEL_ENT_FEEDBACK &&
+                !strcmp(x->u.feedback.observation_id, rec.u.obs.id))
+                feedback = 1;
+        }
+        assert_int_equal(obs, i < 2);
+        assert_int_equal(feedback, i < 2);
+        proto_pull_reply_clear(&r);
+    }
+    /* Versions 2 and 1: neither it nor its feedback, even for its observer
+     * and a leader; the team's plan (version 2 has plans) still comes. */
+    for (int v = 1; v <= 2; v++)
+        for (int i = 0; i < 2; i++) {
+            int found = 1;
+            assert_true(pull_old(v, who[i], rec.u.obs.id, &found) > 0);
+            assert_false(found);
+        }
+}
+
 static void test_erasure_cancels(void **state)
 {
     (void)state;
@@ -534,6 +656,7 @@ int main(void)
         cmocka_unit_test(test_observation_marks_done),
         cmocka_unit_test(test_cancelled_comes_down),
         cmocka_unit_test(test_schema1_tablet),
+        cmocka_unit_test(test_team_observation),
         cmocka_unit_test(test_erasure_cancels),
     };
     return cmocka_run_group_tests(tests, up, down);
