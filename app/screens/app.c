@@ -86,6 +86,13 @@ const char *scr_person_name(const scr_app *a, const char *id)
     return "";
 }
 
+const char *scr_observee_name(scr_app *a, const model_observation *o)
+{
+    if (o->team[0])
+        return ui_fmt(a->ui, T("the team %s"), o->team);
+    return scr_person_name(a, o->observee_id);
+}
+
 static void load_people(scr_app *a)
 {
     a->npeople = 0;
@@ -257,7 +264,7 @@ int scr_load_obs(scr_app *a, const char *id)
         scr_set_error(a, rc);
         return rc;
     }
-    snprintf(o->observee, sizeof o->observee, "%s", scr_person_name(a, o->obs.observee_id));
+    snprintf(o->observee, sizeof o->observee, "%s", scr_observee_name(a, &o->obs));
     model_room room;
     if (db_room_get(a->db, o->obs.room_id, &room) == DB_OK)
         snprintf(o->room, sizeof o->room, "%s", room.name);

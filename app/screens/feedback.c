@@ -321,6 +321,17 @@ void scr_feedback_frame(scr_app *a, ui_rect screen)
         ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_SMALL, UI_MUTED,
                 T("Look at the practice together, with curiosity; it is not a grade."), 1);
         y += ui_line_h(u, PLAT_FONT_SMALL) + ui_dp(u, 12);
+        /* A team has nobody to write a reflection (PROTOCOL.md): its own
+         * thoughts are written here, with the team. */
+        if (a->s.cur.obs.team[0]) {
+            const char *s = ui_fmt(u,
+                                   T("The feedback is for the team %s. A team writes no "
+                                     "reflection of its own: write down here what you agree "
+                                     "on together."),
+                                   a->s.cur.obs.team);
+            y += ui_wrap(u, ui_r(col.x, y, col.w, 0), PLAT_FONT_SMALL, UI_TEXT, s, 1) +
+                 ui_dp(u, 12);
+        }
         for (int i = 0; i < 3; i++) {
             int r = scr_text_block(a, col, &y, fd[i].id, fd[i].title, fd[i].hint, fd[i].buf,
                                    sizeof a->s.feedback.works);

@@ -71,7 +71,7 @@ static void load_page(scr_app *a)
             if (!strcmp(a->s.rooms[k].id, o->room_id))
                 snprintf(room, sizeof room, "%s", a->s.rooms[k].name);
         const char *who = ui_fmt(a->ui, T("%s observed %s"), scr_person_name(a, o->observer_id),
-                                 scr_person_name(a, o->observee_id));
+                                 scr_observee_name(a, o));
         int n = snprintf(r->sub, sizeof r->sub, "%s  \xC2\xB7  %s  \xC2\xB7  %s", who, room, when);
         if (o->revision > 1 && n > 0 && (size_t)n < sizeof r->sub)
             n += snprintf(r->sub + n, sizeof r->sub - (size_t)n, "  \xC2\xB7  %s",

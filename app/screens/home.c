@@ -25,7 +25,7 @@ static void make_row(scr_app *a, const model_observation *o, scr_row *r, int as_
     snprintf(r->title, sizeof r->title, "%s", focus_question(a, o, tmp));
     char when[32];
     scr_when(o->started_at, when, sizeof when);
-    const char *who = scr_person_name(a, as_observee ? o->observer_id : o->observee_id);
+    const char *who = as_observee ? scr_person_name(a, o->observer_id) : scr_observee_name(a, o);
     snprintf(r->sub, sizeof r->sub, "%s %s  \xC2\xB7  %s",
              as_observee ? T("Observer:") : T("Observee:"), who, when);
 }

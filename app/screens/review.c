@@ -125,7 +125,7 @@ static const char *record_words(scr_app *a, const char *entity, const char *obs_
     char when[32];
     scr_when(o.started_at, when, sizeof when);
     snprintf(out, cap, T("%s \xC2\xB7 %s observed %s \xC2\xB7 %s"), what,
-             scr_person_name(a, o.observer_id), scr_person_name(a, o.observee_id), when);
+             scr_person_name(a, o.observer_id), scr_observee_name(a, &o), when);
     return out;
 }
 

@@ -161,6 +161,10 @@ typedef struct {
      * observation while focus and observee are the plan's. */
     db_plan_row plan;
     int have_plan;
+    /* The team of a team plan is whom the observation is about (no
+     * colleague is picked); choosing a colleague instead makes it about
+     * that colleague. */
+    int team;
 } scr_start_state;
 
 /* How a new observation is made: alone, as the first of a pair (this tablet
@@ -360,6 +364,9 @@ void scr_lock(scr_app *a);
 /* A fresh session: all zeros but for the "none chosen" indexes. */
 void scr_session_init(scr_session *s);
 const char *scr_person_name(const scr_app *a, const char *id);
+/* Whom the observation is about, in words: the observee's name, or for an
+ * observation about a team "the team <name>" (in the UI's frame buffer). */
+const char *scr_observee_name(scr_app *a, const model_observation *o);
 /* Loads an observation into a->cur; returns a db_rc. */
 int scr_load_obs(scr_app *a, const char *id);
 void scr_refresh_outbox(scr_app *a);

@@ -43,6 +43,7 @@ void scr_start_enter(scr_app *a)
     a->s.start.pair = SCR_PAIR_ALONE;
     a->s.start.pair_typed[0] = 0;
     a->s.start.have_plan = 0;
+    a->s.start.team = 0;
     memset(a->s.start.ctx, 0, sizeof a->s.start.ctx);
     memset(a->s.start.ctx_text, 0, sizeof a->s.start.ctx_text);
     a->s.nrooms = 0;
@@ -78,9 +79,13 @@ void scr_start_from_plan(scr_app *a, const db_plan_row *r)
     for (int i = 0; p->room_id[0] && i < a->s.nrooms; i++)
         if (!strcmp(a->s.rooms[i].id, p->room_id))
             a->s.start.room = i;
-    /* Agreed in advance: the observee said yes to this visit. A plan still
-     * waiting leaves the confirmation to the observer, as unplanned. */
-    a->s.start.agreement = db_plan_agreed(r) ? 1 : 0;
+    /* A team plan is about the team: nobody to pick. */
+    a->s.start.team = !p->observee_id[0];
+    /* Agreed in advance: the observee said yes to this visit, or the team
+     * agreed to its plan (which needs no one person's agreement). A plan
+     * still waiting leaves the confirmation to the observer, as
+     * unplanned. */
+    a->s.start.agreement = db_plan_agreed(r) || a->s.start.team ? 1 : 0;
     /* Entering the screen saved the place before the plan was known. */
     scr_save_place(a);
 }
@@ -97,8 +102,14 @@ static void keep_plan_if_fits(scr_app *a)
                    !strcmp(a->s.home.focuses[a->s.start.focus].id, p->focus_id);
     int who_ok = !p->observee_id[0] || (a->s.start.observee >= 0 &&
                                         !strcmp(a->people[a->s.start.observee].id, p->observee_id));
-    if (!focus_ok || !who_ok)
+    if (!focus_ok || !who_ok) {
         a->s.start.have_plan = 0;
+        /* Without its plan the team is nobody to observe: pick someone. */
+        if (a->s.start.team) {
+            a->s.start.team = 0;
+            a->s.start.agreement = 0;
+        }
+    }
 }
 
 /* The plan's card at the top of the form: when, who, and the terms, read
@@ -270,7 +281,11 @@ static void do_start(scr_app *a)
     o.unit_id = a->unit.id;
     o.focus_id = a->s.home.focuses[a->s.start.focus].id;
     o.observer_id = a->s.user.id;
-    o.observee_id = a->people[a->s.start.observee].id;
+    if (a->s.start.team) {
+        o.team = a->s.start.plan.plan.team; /* and no colleague */
+    } else {
+        o.observee_id = a->people[a->s.start.observee].id;
+    }
     o.room_id = a->s.rooms[a->s.start.room].id;
     o.activity = scr_activity_stored(a, a->s.start.activity);
     o.context_json = ctx;
@@ -320,7 +335,7 @@ void scr_start_frame(scr_app *a, ui_rect screen)
     char code[MODEL_PAIR_CODE_LEN + 1];
     if (a->s.start.focus < 0)
         missing = T("Choose a learning focus");
-    else if (a->s.start.observee < 0)
+    else if (a->s.start.observee < 0 && !a->s.start.team)
         missing = T("Choose whom you observe");
     else if (a->s.start.room < 0)
         missing = T("Choose the room or group");
@@ -382,8 +397,16 @@ void scr_start_frame(scr_app *a, ui_rect screen)
     y += ui_dp(u, 10);
 
     section_title(a, col, &y, T("Whom do you observe?"));
-    const char *names[SCR_MAX_PEOPLE];
-    int map[SCR_MAX_PEOPLE], n = 0, sel = -1;
+    const char *names[SCR_MAX_PEOPLE + 1];
+    int map[SCR_MAX_PEOPLE + 1], n = 0, sel = -1;
+    /* A team plan offers its team first (chosen from the plan); -1 in the
+     * map stands for it. */
+    if (a->s.start.have_plan && !a->s.start.plan.plan.observee_id[0]) {
+        if (a->s.start.team)
+            sel = n;
+        map[n] = -1;
+        names[n++] = ui_fmt(u, T("the team %s"), a->s.start.plan.plan.team);
+    }
     for (int i = 0; i < a->npeople; i++) {
         if (strcmp(a->people[i].id, a->s.user.id) == 0)
             continue;
@@ -393,7 +416,15 @@ void scr_start_frame(scr_app *a, ui_rect screen)
         names[n++] = a->people[i].name;
     }
     int hit = chips(a, col, &y, "start.person", names, n, sel);
-    if (hit >= 0) {
+    if (hit >= 0 && map[hit] < 0) {
+        a->s.start.team = 1;
+        a->s.start.observee = -1;
+        a->s.start.agreement = 1;
+    } else if (hit >= 0) {
+        /* A colleague of a team plan agreed to nothing yet. */
+        if (a->s.start.team)
+            a->s.start.agreement = 0;
+        a->s.start.team = 0;
         a->s.start.observee = map[hit];
         keep_plan_if_fits(a);
     }

@@ -11,8 +11,11 @@
  * the next sync round. Choosing another observee drops the link, and an
  * unplanned observation still starts as before. A restart on a plan's
  * screen, or on a start made from a plan, comes back to it with its plan,
- * unless the plan was cancelled meanwhile. Screenshots go to the
- * folder BLIK_SHOT_DIR names, when it is set.
+ * unless the plan was cancelled meanwhile. A team's plan starts as an
+ * observation about the team, with nobody to pick and no agreement to
+ * confirm; the observation and its feedback name the team, and choosing a
+ * colleague instead makes it about that colleague, to be confirmed.
+ * Screenshots go to the folder BLIK_SHOT_DIR names, when it is set.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -357,6 +360,99 @@ static void test_other_choice_drops_the_plan(void **state)
     th_free(t);
 }
 
+#define TEAM "Sommerfuglestuen, formiddag"
+
+/* Anna's team plan for today. */
+static void team_plan(th *t)
+{
+    model_plan p;
+    memset(&p, 0, sizeof p);
+    strcpy(p.id, PLAN("06"));
+    strcpy(p.unit_id, DEMO_UNIT_ID);
+    strcpy(p.focus_id, FOCUS);
+    strcpy(p.observer_id, ANNA);
+    strcpy(p.team, TEAM);
+    strcpy(p.room_id, ROOM);
+    strcpy(p.day_from, "2026-11-24");
+    strcpy(p.day_to, "2026-11-24");
+    strcpy(p.terms, "Hele holdet ved samlingen. Ingen noter om enkelte børn.");
+    p.status = MODEL_PLAN_PLANNED;
+    p.updated_at = TH_START_MS - 1000;
+    if (db_plan_apply(t->db, &p, 1) != DB_OK)
+        fail_msg("%s", db_errmsg(t->db));
+}
+
+static void test_team_plan(void **state)
+{
+    (void)state;
+    th *t = th_open("plan-team", 1280, 800, "da");
+    team_plan(t);
+    th_sign_in(t, "Anna Kristensen");
+    SEES(t, "I dag  \xC2\xB7  Du observerer teamet: " TEAM);
+    TAP_PREFIX(t, "I dag");
+    assert_int_equal(scr_current(t->app), SCR_PLAN);
+    TAP(t, "Start observationen");
+    assert_int_equal(scr_current(t->app), SCR_START);
+    /* The team is whom she observes: chosen, and nobody to pick; the team
+     * agreed to its plan, so only the activity is left. */
+    SEES(t, "Planlagt: I dag, teamet: " TEAM);
+    SEES(t, "teamet " TEAM);
+    assert_false(th_has_text(t, "Vælg hvem du observerer"));
+    assert_false(th_has_text(t, "Bekræft aftalen"));
+    shot(t, "plan-start-team");
+    TARGETS_OK(t);
+    REVEAL(t, "Samling", t->w / 2, t->h / 2);
+    TAP(t, "Samling");
+    TAP(t, "Start observationen");
+    assert_int_equal(scr_current(t->app), SCR_OBSERVE);
+    model_observation o;
+    assert_int_equal(db_obs_get(t->db, scr_observation(t->app), &o), DB_OK);
+    assert_string_equal(o.team, TEAM);
+    assert_string_equal(o.observee_id, "");
+    assert_string_equal(o.plan_id, PLAN("06"));
+    assert_int_equal(o.agreement, 1);
+    /* Observing, the screen names the team where a colleague's name is. */
+    assert_true(th_has_text_part(t, "teamet " TEAM "  \xC2\xB7  Sommerfuglestuen"));
+    TAP(t, "Afslut");
+    TAP(t, "Afslut"); /* the dialog's button */
+    assert_int_equal(scr_current(t->app), SCR_SUMMARY);
+    TAP(t, "Feedback");
+    assert_int_equal(scr_current(t->app), SCR_FEEDBACK);
+    shot(t, "feedback-team");
+    assert_true(th_has_text_part(t, "teamet " TEAM "  \xC2\xB7  Sommerfu"));
+    assert_true(th_has_text_part(t, "Feedbacken er til teamet " TEAM "."));
+    th_free(t);
+}
+
+/* On a team plan's start, choosing a colleague makes the observation about
+ * that colleague, still from the plan, and asks for their agreement;
+ * choosing the team again takes it back. */
+static void test_team_plan_colleague_instead(void **state)
+{
+    (void)state;
+    th *t = th_open("plan-team-person", 1280, 800, "da");
+    team_plan(t);
+    th_sign_in(t, "Anna Kristensen");
+    TAP_PREFIX(t, "I dag");
+    TAP(t, "Start observationen");
+    REVEAL(t, "Ida Mølgaard", t->w / 2, t->h / 2);
+    TAP(t, "Ida Mølgaard");
+    REVEAL(t, "Samling", t->w / 2, t->h / 2);
+    TAP(t, "Samling");
+    SEES(t, "Bekræft aftalen");
+    REVEAL(t, "teamet " TEAM, t->w / 2, t->h / 2);
+    TAP(t, "teamet " TEAM);
+    assert_false(th_has_text(t, "Bekræft aftalen"));
+    REVEAL(t, "Ida Mølgaard", t->w / 2, t->h / 2);
+    TAP(t, "Ida Mølgaard");
+    model_observation o;
+    confirm_and_start(t, &o);
+    assert_string_equal(o.observee_id, DEMO_ID("27"));
+    assert_string_equal(o.team, "");
+    assert_string_equal(o.plan_id, PLAN("06"));
+    th_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +462,8 @@ int main(void)
         cmocka_unit_test(test_cancelled_plan_disappears),
         cmocka_unit_test(test_other_choice_drops_the_plan),
         cmocka_unit_test(test_refused_agreement_in_words),
+        cmocka_unit_test(test_team_plan),
+        cmocka_unit_test(test_team_plan_colleague_instead),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
