@@ -498,7 +498,11 @@ static void write_rows(off_ctx *c, PGresult *r, int names, int units)
         cell(c, heads[3]);
         off_buf_esc(b, PQgetvalue(r, i, 6));
         cell(c, heads[4]);
-        if (names) {
+        if (names && PQgetvalue(r, i, 15)[0]) {
+            off_buf_esc(b, off_tr(c, "Team:"));
+            off_buf_put(b, " ");
+            off_buf_esc(b, PQgetvalue(r, i, 15));
+        } else if (names) {
             off_buf_esc(b, PQgetvalue(r, i, 8));
         } else {
             off_buf_put(b, "<span class=\"muted\">");
@@ -626,13 +630,13 @@ void off_obs_list(off_ctx *c)
                         " coalesce(po.name, ''), o.observee_id, coalesce(pe.name, ''),"
                         " coalesce(r.name, ''), o.status,"
                         " (extract(epoch FROM o.started_at) * 1000)::bigint, o.duration_ms,"
-                        " o.feedback_given, o.reflection_written"
+                        " o.feedback_given, o.reflection_written," OFF_OBS_TEAM
                       : "SELECT o.observation_id, o.unit_id, u.name, o.focus_id,"
                         " coalesce(fi.data::jsonb->>'question', ''), o.observer_id,"
                         " coalesce(po.name, ''), '', '',"
                         " coalesce(r.name, ''), o.status,"
                         " (extract(epoch FROM o.started_at) * 1000)::bigint, o.duration_ms,"
-                        " o.feedback_given, o.reflection_written");
+                        " o.feedback_given, o.reflection_written, ''");
     sql_add(&x, " FROM (SELECT * FROM fact_obs o");
     scope_and_filters(c, &f, &x);
     snprintf(tail, sizeof tail,

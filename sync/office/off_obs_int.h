@@ -22,6 +22,13 @@
 int off_obs_may_open(const off_ctx *c, const char *unit, const char *observer,
                      const char *observee);
 
+/* The team an observation of fact_obs o is about, as an SQL expression: ""
+ * for one about a person (it names an observee). fact_obs keeps no team, so
+ * it is read from the observation's own record, for those rows only. */
+#define OFF_OBS_TEAM                                                                               \
+    " CASE WHEN o.observee_id = '' THEN coalesce((SELECT ti.data::jsonb->>'team' FROM items ti"    \
+    " WHERE ti.entity = 'observation' AND ti.key = o.observation_id), '') ELSE '' END"
+
 /* Whether the user sees the names of observed people in lists: leaders
  * and peers (who see only their own unit's, or their own), never area
  * leaders and administrators. */

@@ -378,7 +378,11 @@ static void write_facts(off_ctx *c, const obs_page *p)
     off_buf_put(b, "</dd>");
     fact(c, "Unit", p->unit_name);
     fact(c, "Observer", p->observer);
-    fact(c, "Observed", p->observee);
+    /* An observation about a team names the team where a colleague's
+     * name would be. */
+    char team[MODEL_NAME_MAX + 64];
+    snprintf(team, sizeof team, "%s %s", off_tr(c, "Team:"), o->team);
+    fact(c, "Observed", o->team[0] ? team : p->observee);
     fact(c, "Room", o->room_id[0] ? p->room : off_tr(c, "No room"));
     fact(c, "Activity", o->activity);
     off_obs_fmt_time(c, o->started_at, s, sizeof s);
@@ -692,7 +696,11 @@ static void write_feedback(off_ctx *c, const obs_page *p)
     }
     section_end(c);
     h2(c, "reflection", "Reflection");
-    if (!p->has_reflection) {
+    if (!p->has_reflection && p->obs.team[0]) {
+        para(c, NULL,
+             off_tr(c, "A team writes no reflection of its own: what the team agreed on is in "
+                       "the feedback."));
+    } else if (!p->has_reflection) {
         para(c, NULL, off_tr(c, "No reflection has been written yet."));
     } else {
         const model_reflection *r = &p->reflection;

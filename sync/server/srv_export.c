@@ -126,6 +126,12 @@ int srv_export_check(const srv_export_query *q, char *err, size_t errlen)
 #define LOCAL(ts) "to_char((" ts ") AT TIME ZONE 'Europe/Copenhagen', 'YYYY-MM-DD HH24:MI:SS')"
 #define MS_TIME(ms) "to_timestamp((" ms ")::bigint / 1000.0)"
 
+/* The observee of an observation about a team (schema 3), which names no
+ * person: "team: " and the team's name from its record. */
+#define SRV_EXPORT_TEAM                                                                            \
+    "'team: ' || (SELECT ti.data::jsonb->>'team' FROM items ti WHERE ti.entity = 'observation'"    \
+    " AND ti.key = f.observation_id AND f.observee_id = '')"
+
 /*
  * The wide rows: one range of fact_obs, which keeps each observation's
  * lists and texts beside its figures (srv_db.c, step 11), with the names
@@ -137,7 +143,8 @@ static const char wide_sql[] =
     " SELECT f.observation_id, f.status, " LOCAL("f.started_at") ","
     " coalesce(" LOCAL("f.ended_at") ", ''), f.duration_ms,"
     " f.focus_id, f.focus_version, f.template_id, f.template_version,"
-    " coalesce(po.name, ''), coalesce(pe.name, ''), coalesce(rm.name, ''), f.activity,"
+    " coalesce(po.name, ''), coalesce(pe.name, " SRV_EXPORT_TEAM ", ''), coalesce(rm.name, ''),"
+    " f.activity,"
     " f.context::text, f.revision, f.n_events, f.n_undone, f.n_notes, f.n_ratings,"
     " f.feedback_given, f.reflection_written, f.counts, f.states, f.ratings,"
     " f.feedback_works, f.feedback_wonderings, f.feedback_next_step,"

@@ -7,7 +7,8 @@
  * and every other reader is refused before anything is read: another
  * unit's leader, an area leader and an administrator (the files name the
  * people observed and hold their words), a peer, a visitor, a forged
- * unit, another unit's focus, bad dates. A large export streams whole.
+ * unit, another unit's focus, bad dates. A large export streams whole. An
+ * observation about a team names the team in the observee's column.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -429,12 +430,37 @@ static void test_large(void **state)
     ot_free(&r);
 }
 
+static void test_team_observation(void **state)
+{
+    (void)state;
+    model_record o;
+    fx_obs(&A, A.peer1, A.peer2, &o);
+    snprintf(o.u.obs.id, sizeof o.u.obs.id, "0e000000-0000-4000-8000-0000000000e2");
+    o.u.obs.observee_id[0] = '\0';
+    snprintf(o.u.obs.team, sizeof o.u.obs.team, "Morgenholdet");
+    o.u.obs.started_at = 1830000000000LL; /* 2027-12-27, after every other */
+    o.u.obs.ended_at = o.u.obs.started_at + 600000;
+    proto_change c;
+    fx_change(&c, A.peer1, 0, &o);
+    push(&c, 1);
+    ot_resp r;
+    ot_get(&W, LEAD.cookie, "/exports/observations.csv?from=2027-12-27", &r);
+    assert_int_equal(r.status, 200);
+    assert_true(ot_has(&r, "\n0e000000-0000-4000-8000-0000000000e2;finished;"));
+    assert_true(ot_has(&r, ";Per Peer;team: Morgenholdet;Blue room;"));
+    ot_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_page),       cmocka_unit_test(test_observations_csv),
-        cmocka_unit_test(test_events_csv), cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_busy),       cmocka_unit_test(test_large),
+        cmocka_unit_test(test_page),
+        cmocka_unit_test(test_observations_csv),
+        cmocka_unit_test(test_events_csv),
+        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_busy),
+        cmocka_unit_test(test_large),
+        cmocka_unit_test(test_team_observation),
     };
     return cmocka_run_group_tests(tests, up, down);
 }

@@ -6,7 +6,10 @@
  * numbers (counts without undone taps, rates per 10 minutes and the floor
  * under 5 minutes, time in each state, ratings in the scale's words),
  * timeline, notes, feedback, reflection, versions and a kept conflict,
- * refused to everyone but its observer, observee and unit's leaders. */
+ * refused to everyone but its observer, observee and unit's leaders. An
+ * observation about a team names the team where a colleague's name would
+ * be, in the list and on its page, says that a team writes no reflection,
+ * and is its observer's and the unit's leaders' alone. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -660,13 +663,61 @@ static void test_indexed(void **state)
     PQclear(PQexec(W.fx.db, "RESET enable_seqscan"));
 }
 
+/* Per observes the team "Morgenholdet" two days after T0. */
+static void test_team_observation(void **state)
+{
+    (void)state;
+    model_record r[1];
+    obs_rec(&r[0], &U, U.focus, U.tmpl, U.peer1, U.peer2, T0 + 2 * 24 * 60 * MIN, 12 * MIN, 1);
+    r[0].u.obs.observee_id[0] = '\0';
+    snprintf(r[0].u.obs.team, sizeof r[0].u.obs.team, "Morgenholdet");
+    model_id id;
+    snprintf(id, sizeof id, "%s", r[0].u.obs.id);
+    assert_int_equal(push(&DEV, U.peer1, 0, r, 1), PROTO_ST_STORED);
+    ot_resp res;
+    /* The leader's list and the observer's name the team. */
+    list(&LEAD, "", 4, &res);
+    assert_true(links(&res, id));
+    assert_true(ot_has(&res, "data-label=\"Observeret\">Hold: Morgenholdet</td>"));
+    ot_free(&res);
+    list(&PEER1, "", 3, &res);
+    assert_true(links(&res, id));
+    assert_true(ot_has(&res, "data-label=\"Observeret\">Hold: Morgenholdet</td>"));
+    ot_free(&res);
+    /* Another peer does not see it; an area leader sees it, without the
+     * team's name, as without a colleague's. */
+    list(&PEER2, "", 2, &res);
+    assert_false(links(&res, id));
+    assert_false(ot_has(&res, "Morgenholdet"));
+    ot_free(&res);
+    list(&AREA_U, "", 4, &res);
+    assert_false(ot_has(&res, "Morgenholdet"));
+    ot_free(&res);
+    /* Its page: the team where the colleague would be, and no reflection
+     * waited for. */
+    get(&LEAD, &res, "/observations/%s", id);
+    assert_int_equal(res.status, 200);
+    assert_true(ot_has(&res, "<dt>Observeret</dt><dd>Hold: Morgenholdet</dd>"));
+    assert_true(ot_has(&res, "Et team skriver ikke sin egen refleksion"));
+    assert_false(ot_has(&res, "Der er ikke skrevet en refleksion endnu"));
+    ot_free(&res);
+    get(&PEER1, &res, "/observations/%s", id);
+    assert_int_equal(res.status, 200);
+    ot_free(&res);
+    get(&PEER2, &res, "/observations/%s", id);
+    assert_int_equal(res.status, 403);
+    assert_false(ot_has(&res, "Morgenholdet"));
+    ot_free(&res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_page_numbers), cmocka_unit_test(test_page_short_and_draft),
-        cmocka_unit_test(test_page_scope),   cmocka_unit_test(test_list_scope),
-        cmocka_unit_test(test_list_filters), cmocka_unit_test(test_list_bad_filters),
-        cmocka_unit_test(test_list_pages),   cmocka_unit_test(test_indexed),
+        cmocka_unit_test(test_page_numbers),     cmocka_unit_test(test_page_short_and_draft),
+        cmocka_unit_test(test_page_scope),       cmocka_unit_test(test_list_scope),
+        cmocka_unit_test(test_list_filters),     cmocka_unit_test(test_list_bad_filters),
+        cmocka_unit_test(test_list_pages),       cmocka_unit_test(test_indexed),
+        cmocka_unit_test(test_team_observation),
     };
     return cmocka_run_group_tests(tests, up, down);
 }
