@@ -3,6 +3,7 @@
  * sigwait() in the main thread only, so a stop never interrupts a request
  * thread in the middle of a database call.
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -86,8 +87,20 @@ static int serve(int argc, char **argv, int migrate_only)
     return 0;
 }
 
+/*
+ * The heap keeps up to 8 MiB free at its top instead of glibc's 128 KiB.
+ * The server takes its database's answers a batch at a time (an export's
+ * 500 rows are a megabyte or so in libpq's result), frees each and
+ * allocates the next: with the default, every batch handed the top of the
+ * heap back to the kernel and faulted it in again, which was nearly half
+ * of the CPU time of a unit's year exported in full detail (58 ms of 116
+ * on a million observations, 1,890 page faults against 765).
+ */
+static void keep_heap_top(void) { mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024); }
+
 int main(int argc, char **argv)
 {
+    keep_heap_top();
     if (argc > 1 &&
         (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
         usage(stdout);
