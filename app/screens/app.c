@@ -273,12 +273,44 @@ int scr_load_obs(scr_app *a, const char *id)
     return DB_OK;
 }
 
+/* 1 if this tablet's pulls already follow the person. */
+static int followed(scr_app *a, const char *person_id)
+{
+    model_id ids[64];
+    int n = 0;
+    if (db_sync_followed(a->db, ids, 64, &n) != DB_OK)
+        return 0;
+    for (int i = 0; i < n; i++)
+        if (!strcmp(ids[i], person_id))
+            return 1;
+    return 0;
+}
+
+/*
+ * A person who signs in on an enrolled tablet is followed by its pulls
+ * from then on, and the first time a round is asked for at once: the
+ * pulls bring a person's own plans and the observations about them made
+ * elsewhere (to read feedback and write a reflection) only for the people
+ * they follow, and until now a person was followed only once a change of
+ * theirs had been sent from this tablet, so someone signing in on a new
+ * tablet saw none of their plans.
+ */
+static void follow_on_sign_in(scr_app *a, const char *person_id)
+{
+    if (!a->sync || !a->sync->enrolled || !a->sync->enrolled(a->sync->ctx) ||
+        followed(a, person_id))
+        return;
+    if (db_sync_follow(a->db, person_id) == DB_OK && a->sync->now)
+        a->sync->now(a->sync->ctx);
+}
+
 void scr_sign_in(scr_app *a, const model_person *p)
 {
     a->s.signed_in = 1;
     a->s.user = *p;
     a->last_input = a->sys->mono_ms(a->sys);
     a->s.err[0] = 0;
+    follow_on_sign_in(a, p->id);
     /* Back to where this person was, if it still makes sense. */
     char key[64], place[96] = "";
     snprintf(key, sizeof key, "place.%s", p->id);

@@ -93,9 +93,11 @@ static void test_revoked_tablet_offers_enrolment(void **state)
     fs.d = t->db;
     th_sign_in(t, "Ida Mølgaard"); /* a peer */
     th_frame(t, NULL);
+    /* Signing in on an enrolled tablet asked for one round already. */
+    assert_int_equal(fs.nows, 1);
     SEES(t, "Tablet revoked: enrol again");
     assert_int_equal(th_tap_prefix(t, "Tablet revoked: enrol again"), 0);
-    assert_int_equal(fs.nows, 1);
+    assert_int_equal(fs.nows, 2);
     assert_int_not_equal(scr_current(t->app), SCR_SETTINGS);
     assert_int_equal(th_tap_text(t, "Lock"), 0);
 

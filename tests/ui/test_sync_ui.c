@@ -454,6 +454,45 @@ static void test_enrolment_form(void **state)
     th_free(t);
 }
 
+/* Signing in on an enrolled tablet makes its pulls follow the person, and
+ * the first time asks for a round at once: the person's own plans and the
+ * observations about them reach a tablet only for the people it follows.
+ * On a tablet without a server nothing is followed or asked for. */
+static void test_sign_in_follows(void **state)
+{
+    (void)state;
+    fake_sync fs = {0};
+    scr_sync hooks = hooks_for(&fs);
+    th_sync = &hooks;
+    th *t = th_open("syncfollow", 1280, 800, "da");
+    th_sync = NULL;
+    model_id ids[64];
+    int n = 0;
+    th_sign_in(t, "Anna Kristensen");
+    char anna[MODEL_UUID_LEN + 1];
+    snprintf(anna, sizeof anna, "%s", scr_user(t->app));
+    assert_int_equal(db_sync_followed(t->db, ids, 64, &n), DB_OK);
+    for (int i = 0; i < n; i++)
+        assert_string_not_equal(ids[i], anna);
+    assert_int_equal(fs.nows, 0);
+    TAP(t, "Lås");
+
+    fs.st = (scr_sync_state){.enrolled = 1, .rounds = 1};
+    th_frame(t, NULL);
+    th_sign_in(t, "Anna Kristensen");
+    assert_int_equal(db_sync_followed(t->db, ids, 64, &n), DB_OK);
+    int found = 0;
+    for (int i = 0; i < n; i++)
+        found += !strcmp(ids[i], anna);
+    assert_int_equal(found, 1);
+    assert_int_equal(fs.nows, 1);
+    /* The next time she is followed already: no round asked for. */
+    TAP(t, "Lås");
+    th_sign_in(t, "Anna Kristensen");
+    assert_int_equal(fs.nows, 1);
+    th_close(t);
+}
+
 int main(void)
 {
     setenv("TZ", "UTC", 1);
@@ -463,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_chip_rows_and_review),
         cmocka_unit_test(test_review_shows_only_what_may_be_seen),
         cmocka_unit_test(test_enrolment_form),
+        cmocka_unit_test(test_sign_in_follows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
