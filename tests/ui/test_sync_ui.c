@@ -28,6 +28,7 @@ typedef struct {
     scr_enrol_req last;
     scr_enrol_outcome outcome; /* what the next enrolment ends with */
     db *d;                     /* where a good enrolment writes its credentials */
+    scr_sync hooks;            /* the app keeps a pointer to these */
 } fake_sync;
 
 static int fs_enrolled(void *ctx) { return ((fake_sync *)ctx)->st.enrolled; }
@@ -70,6 +71,17 @@ static scr_sync hooks_for(fake_sync *f)
                   .enrol = fs_enrol,
                   .enrol_result = fs_enrol_result};
     return h;
+}
+
+/* A tablet app in Danish at 1280 x 800 whose sync is the fake f. */
+static th *open_with(fake_sync *f, const char *name)
+{
+    f->hooks = hooks_for(f);
+    th_sync = &f->hooks;
+    th *t = th_open(name, 1280, 800, "da");
+    th_sync = NULL;
+    f->d = t->db;
+    return t;
 }
 
 static i18n *load(const char *lang)
@@ -358,11 +370,7 @@ static void test_enrolment_form(void **state)
 {
     (void)state;
     fake_sync fs = {0};
-    scr_sync hooks = hooks_for(&fs);
-    th_sync = &hooks;
-    th *t = th_open("enrol", 1280, 800, "da");
-    th_sync = NULL;
-    fs.d = t->db;
+    th *t = open_with(&fs, "enrol");
     th_sign_in(t, "Mette Østergaard");
     TAP(t, "Indstillinger");
     SEES(t, "Serveradresse");
@@ -462,10 +470,7 @@ static void test_sign_in_follows(void **state)
 {
     (void)state;
     fake_sync fs = {0};
-    scr_sync hooks = hooks_for(&fs);
-    th_sync = &hooks;
-    th *t = th_open("syncfollow", 1280, 800, "da");
-    th_sync = NULL;
+    th *t = open_with(&fs, "syncfollow");
     model_id ids[64];
     int n = 0;
     th_sign_in(t, "Anna Kristensen");
