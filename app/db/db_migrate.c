@@ -334,8 +334,11 @@ int db_migrate(db *d, int target)
         int rebuild = v == STEP11_REBUILDS;
         if (rebuild && sqlite3_exec(d->conn, "PRAGMA foreign_keys=OFF", NULL, NULL, NULL))
             return db_sqlite_fail(d, sqlite3_errcode(d->conn), "preparing the database");
-        if ((rc = db_begin(d)) != DB_OK)
+        if ((rc = db_begin(d)) != DB_OK) {
+            if (rebuild)
+                sqlite3_exec(d->conn, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
             return rc;
+        }
         char bump[48];
         snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v);
         int src = sqlite3_exec(d->conn, steps[v - 1], NULL, NULL, NULL);

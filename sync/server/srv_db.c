@@ -394,7 +394,11 @@ int srv_db_migrate(PGconn *pg, char *err, size_t errlen)
             return -1;
         }
         filling = filling || (!have && v == 5);
-        if (filling && v == N_MIGRATIONS && srv_facts_fill_all(pg, err, errlen) != 0) {
+        /* The figures made, PostgreSQL is told what they look like: the
+         * steps' own ANALYZE saw the tables empty. */
+        if (filling && v == N_MIGRATIONS &&
+            (srv_facts_fill_all(pg, err, errlen) != 0 ||
+             srv_exec(pg, "ANALYZE fact_obs", 0, NULL, err, errlen) != 0)) {
             srv_exec(pg, "ROLLBACK", 0, NULL, NULL, 0);
             return -1;
         }

@@ -152,7 +152,9 @@ static void agreement(const char *plan_id, const char *person, int64_t at, model
 }
 
 /* Pushes one change and returns its result's status (code into *code). */
-static proto_status push_one(const fx_device *d, const proto_change *c, proto_code *code)
+/* Pushes one change; its status, with its code and message if asked for. */
+static proto_status push_one_msg(const fx_device *d, const proto_change *c, proto_code *code,
+                                 char *msg, size_t cap)
 {
     proto_push_reply rep;
     fx_push(&W, d, c, 1, &rep);
@@ -160,8 +162,15 @@ static proto_status push_one(const fx_device *d, const proto_change *c, proto_co
     proto_status st = rep.results[0].status;
     if (code)
         *code = rep.results[0].code;
+    if (msg)
+        snprintf(msg, cap, "%s", rep.results[0].message);
     proto_push_reply_clear(&rep);
     return st;
+}
+
+static proto_status push_one(const fx_device *d, const proto_change *c, proto_code *code)
+{
+    return push_one_msg(d, c, code, NULL, 0);
 }
 
 static void test_agreement_pushed(void **state)
@@ -588,8 +597,12 @@ static void test_team_observation(void **state)
         re.u.reflection.updated_at = rec.u.obs.ended_at + 120000;
         fx_change(&c, writers[i], 0, &re);
         proto_code code;
-        assert_int_equal(push_one(&DA, &c, &code), PROTO_ST_REJECTED);
+        char msg[300];
+        assert_int_equal(push_one_msg(&DA, &c, &code, msg, sizeof msg), PROTO_ST_REJECTED);
         assert_int_equal(code, PROTO_E_FORBIDDEN);
+        /* Refused because it is about a team, not only because the writer
+         * is not its observee (no one is). */
+        assert_non_null(strstr(msg, "about a team has no reflection"));
     }
     /* Version 3: its observer and a leader receive it with the team; a
      * peer who is not its observer does not. */
