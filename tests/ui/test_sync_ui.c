@@ -495,7 +495,7 @@ static void test_sign_in_follows(void **state)
     TAP(t, "Lås");
     th_sign_in(t, "Anna Kristensen");
     assert_int_equal(fs.nows, 1);
-    th_close(t);
+    th_free(t);
 }
 
 int main(void)
