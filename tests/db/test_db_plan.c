@@ -459,24 +459,31 @@ static void test_deleted_person_takes_their_plans(void **state)
     dbfix_close(&f);
 }
 
+/* A fixture whose store holds the demo's data as an app of schema version
+ * `version` wrote it, closed (the caller reopens it at this build's). */
+static void old_demo_store(dbfix *f, const char *name, int version)
+{
+    assert_int_equal(dbfix_open(f, name, 0), 0);
+    db_close(f->d);
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        char side[1200];
+        snprintf(side, sizeof side, "%s%s", f->path, suffix[i]);
+        remove(side);
+    }
+    assert_int_equal(db_open_at(f->path, f->sys, version, &f->d), DB_OK);
+    char err[256];
+    assert_int_equal(demo_load(f->d, err, sizeof err), DB_OK);
+    db_close(f->d);
+}
+
 /* A file of schema 8 has neither plans nor plan ids; after the upgrade an
  * observation made there is sent as before, without a plan_id. */
 static void test_upgrade_from_8(void **state)
 {
     (void)state;
     dbfix f;
-    assert_int_equal(dbfix_open(&f, "plan-migrate", 0), 0);
-    db_close(f.d);
-    const char *suffix[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        char side[1200];
-        snprintf(side, sizeof side, "%s%s", f.path, suffix[i]);
-        remove(side);
-    }
-    assert_int_equal(db_open_at(f.path, f.sys, 8, &f.d), DB_OK);
-    char err[256];
-    assert_int_equal(demo_load(f.d, err, sizeof err), DB_OK);
-    db_close(f.d);
+    old_demo_store(&f, "plan-migrate", 8);
     assert_int_equal(dbfix_count(f.path, "sqlite_master WHERE name = 'plan'"), 0);
     assert_int_equal(db_open(f.path, f.sys, &f.d), DB_OK);
     assert_int_equal(db_schema_version(f.d), DB_SCHEMA_VERSION);
@@ -497,18 +504,7 @@ static void test_upgrade_from_10(void **state)
 {
     (void)state;
     dbfix f;
-    assert_int_equal(dbfix_open(&f, "team-migrate", 0), 0);
-    db_close(f.d);
-    const char *suffix[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        char side[1200];
-        snprintf(side, sizeof side, "%s%s", f.path, suffix[i]);
-        remove(side);
-    }
-    assert_int_equal(db_open_at(f.path, f.sys, 10, &f.d), DB_OK);
-    char err[256];
-    assert_int_equal(demo_load(f.d, err, sizeof err), DB_OK);
-    db_close(f.d);
+    old_demo_store(&f, "team-migrate", 10);
     /* Written as that version's app wrote them (this build's writes need
      * the new column). */
     model_id obs = PLAN("60");
