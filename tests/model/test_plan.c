@@ -231,12 +231,10 @@ static void test_agreement_round_trip_and_rules(void **state)
     "\"agreement\":true,\"started_at\":1790000000000,\"ended_at\":0,\"status\":\"draft\","         \
     "\"revision\":1,\"updated_at\":1790000000000}"
 
-static void test_observation_plan_id_only_when_set(void **state)
+/* A draft observation (ID1) by ID4 in unit ID2 on focus and template ID3,
+ * version 1, about no one yet; r is zeroed. */
+static model_observation *draft_obs(model_record *r)
 {
-    (void)state;
-    model_record *r = calloc(1, sizeof *r), *back = malloc(sizeof *back);
-    assert_non_null(r);
-    assert_non_null(back);
     r->entity = MODEL_ENT_OBSERVATION;
     model_observation *o = &r->u.obs;
     strcpy(o->id, ID1);
@@ -244,10 +242,20 @@ static void test_observation_plan_id_only_when_set(void **state)
     strcpy(o->focus_id, ID3);
     strcpy(o->template_id, ID3);
     strcpy(o->observer_id, ID4);
-    strcpy(o->observee_id, ID5);
     o->focus_version = o->template_version = o->revision = 1;
-    o->agreement = 1;
     o->started_at = o->updated_at = 1790000000000;
+    return o;
+}
+
+static void test_observation_plan_id_only_when_set(void **state)
+{
+    (void)state;
+    model_record *r = calloc(1, sizeof *r), *back = malloc(sizeof *back);
+    assert_non_null(r);
+    assert_non_null(back);
+    model_observation *o = draft_obs(r);
+    strcpy(o->observee_id, ID5);
+    o->agreement = 1;
     char *s = model_record_text(r, NULL);
     assert_string_equal(s, UNPLANNED_TEXT);
     assert_int_equal(model_record_parse(MODEL_ENT_OBSERVATION, s, back, NULL), 0);
@@ -288,18 +296,10 @@ static void test_observation_about_a_team(void **state)
     model_record *r = calloc(1, sizeof *r), *back = malloc(sizeof *back);
     assert_non_null(r);
     assert_non_null(back);
-    r->entity = MODEL_ENT_OBSERVATION;
-    model_observation *o = &r->u.obs;
-    strcpy(o->id, ID1);
-    strcpy(o->unit_id, ID2);
-    strcpy(o->focus_id, ID3);
-    strcpy(o->template_id, ID3);
-    strcpy(o->observer_id, ID4);
+    model_observation *o = draft_obs(r);
     strcpy(o->team, "Morgenholdet");
     strcpy(o->plan_id, ID6);
-    o->focus_version = o->template_version = o->revision = 1;
     o->agreement = 1;
-    o->started_at = o->updated_at = 1790000000000;
     char *s = round_trip(r);
     assert_non_null(strstr(s, "\"observee_id\":\"\""));
     assert_non_null(strstr(s, ",\"plan_id\":\"" ID6 "\",\"team\":\"Morgenholdet\"}"));
