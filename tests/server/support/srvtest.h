@@ -44,6 +44,33 @@ void tpg_unwatch(tpg *pg, pid_t pid);
 /* The cluster's folder: a private scratch space for the test as well. */
 const char *tpg_dir(const tpg *pg);
 
+/* ---- A streaming replica ---- */
+
+typedef struct tpg_replica tpg_replica;
+
+/*
+ * Makes a hot standby of the running cluster pg: a base backup taken over the
+ * replication protocol on loopback (pg_basebackup -R), started on a free
+ * port of its own, streaming from pg. It lives in a folder under pg's, so
+ * the watcher stops and removes it with pg should the program die. Returns
+ * 0 once it takes reads, or -1 with a sentence in err; *out is set either
+ * way (NULL only if nothing was made). pg owns it: tpg_replica_free frees it
+ * earlier, and tpg_stop(pg) stops and frees one still there. At most eight
+ * at once.
+ */
+int tpg_replica_start(tpg *pg, tpg_replica **out, char *err, size_t errlen);
+int tpg_replica_port(const tpg_replica *r);
+/* A libpq connection string for database dbname on the replica. */
+void tpg_replica_conninfo(const tpg_replica *r, const char *dbname, char *conninfo, size_t cap);
+/* Waits up to timeout_ms until the replica has replayed everything the
+ * primary had written when this was called. 0, or -1 with err. */
+int tpg_replica_await(tpg_replica *r, int timeout_ms, char *err, size_t errlen);
+/* Stops the replica (immediate: pg_ctl's -m immediate, as a crash would; else
+ * fast), keeping its folder; a stopped replica's stop is a no-op. */
+void tpg_replica_stop(tpg_replica *r, int immediate);
+/* Stops it if it runs, removes its folder, frees; NULL is a no-op. */
+void tpg_replica_free(tpg_replica *r);
+
 /* ---- TLS ---- */
 
 /* Writes ca.pem, server.pem and server.key into dir: a throwaway CA, and a

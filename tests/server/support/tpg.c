@@ -30,6 +30,9 @@
 
 #include <libpq-fe.h>
 
+/* Replicas of one cluster at once: a test wants one or two. */
+#define TPG_REPLICAS_MAX 8
+
 struct tpg {
     char dir[256];
     char bin[256];
@@ -38,6 +41,16 @@ struct tpg {
     int as_postgres; /* run PostgreSQL's commands through runuser */
     int watch_fd;    /* write end of the watcher's pipe */
     pid_t watcher;
+    int running;
+    int durable;                         /* as tpg_start was asked, for its replicas too */
+    int replicas;                        /* how many replicas were made: the next one's number */
+    tpg_replica *live[TPG_REPLICAS_MAX]; /* those not yet freed */
+};
+
+struct tpg_replica {
+    tpg *pg;
+    char dir[300]; /* <cluster>/replica-N, holding data and the logs */
+    int port;
     int running;
 };
 
@@ -216,10 +229,10 @@ static void rmtree(const char *path)
     rmdir(path);
 }
 
-static void pg_ctl_stop(const tpg *pg, const char *mode)
+/* Stops the cluster in the data folder data, if it runs. */
+static void pg_ctl_stop_data(const tpg *pg, const char *data, const char *mode)
 {
-    char data[300], pidfile[320];
-    snprintf(data, sizeof data, "%s/data", pg->dir);
+    char pidfile[420];
     snprintf(pidfile, sizeof pidfile, "%s/postmaster.pid", data);
     if (access(pidfile, F_OK) != 0)
         return;
@@ -227,6 +240,27 @@ static void pg_ctl_stop(const tpg *pg, const char *mode)
     snprintf(ctl, sizeof ctl, "%s/pg_ctl", pg->bin);
     const char *argv[] = {ctl, "stop", "-D", data, "-m", mode, "-w", "-t", "30", NULL};
     run(pg, argv, NULL);
+}
+
+static void pg_ctl_stop(const tpg *pg, const char *mode)
+{
+    char data[300];
+    snprintf(data, sizeof data, "%s/data", pg->dir);
+    pg_ctl_stop_data(pg, data, mode);
+}
+
+/* Stops every replica whose folder is under the cluster's (replica-N): the
+ * watcher's copy of the cluster was made before any replica started, so it
+ * looks for them. */
+static void replicas_stop(const tpg *pg)
+{
+    char pattern[300];
+    snprintf(pattern, sizeof pattern, "%s/replica-*/data", pg->dir);
+    glob_t g;
+    if (glob(pattern, 0, NULL, &g) == 0)
+        for (size_t i = 0; i < g.gl_pathc; i++)
+            pg_ctl_stop_data(pg, g.gl_pathv[i], "immediate");
+    globfree(&g);
 }
 
 /* The watcher: waits for the test program's end of the pipe to close (which
@@ -261,6 +295,7 @@ static void watcher(tpg *pg, int rfd)
     }
     for (int i = 0; i < n; i++)
         kill(pids[i], SIGKILL);
+    replicas_stop(pg);
     pg_ctl_stop(pg, "immediate");
     if (!getenv("BLIK_TEST_KEEP"))
         rmtree(pg->dir);
@@ -344,6 +379,17 @@ int tpg_template_remove(const char *path, char *err, size_t errlen)
     return 0;
 }
 
+/* The options a cluster of ours starts with: on loopback at port, its socket
+ * in sockdir, and the settings a replica must share with its primary
+ * (a hot standby refuses to start with fewer connections than the primary). */
+static void start_opts(char *out, size_t cap, int port, const char *sockdir, int durable)
+{
+    snprintf(out, cap,
+             "-c listen_addresses=127.0.0.1 -p %d -k %s -c max_connections=200 "
+             "-c shared_buffers=64MB%s",
+             port, sockdir, durable ? "" : " -c fsync=off -c full_page_writes=off");
+}
+
 int tpg_start(int durable, tpg **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -353,6 +399,7 @@ int tpg_start(int durable, tpg **out, char *err, size_t errlen)
         return -1;
     }
     pg->watch_fd = -1;
+    pg->durable = durable;
     if (find_bin(pg->bin, sizeof pg->bin) != 0) {
         snprintf(err, errlen,
                  "PostgreSQL's server programs were not found "
@@ -408,10 +455,7 @@ int tpg_start(int durable, tpg **out, char *err, size_t errlen)
     for (int attempt = 0; attempt < 5; attempt++) {
         pg->port = free_port();
         char opts[600];
-        snprintf(opts, sizeof opts,
-                 "-c listen_addresses=127.0.0.1 -p %d -k %s -c max_connections=200 "
-                 "-c shared_buffers=64MB%s",
-                 pg->port, pg->dir, durable ? "" : " -c fsync=off -c full_page_writes=off");
+        start_opts(opts, sizeof opts, pg->port, pg->dir, durable);
         const char *sa[] = {ctl,  "start", "-D", data, "-l", pglog,
                             "-w", "-t",    "60", "-o", opts, NULL};
         if (run(pg, sa, log) == 0) {
@@ -450,6 +494,8 @@ void tpg_stop(tpg *pg)
 {
     if (!pg)
         return;
+    for (int i = 0; i < TPG_REPLICAS_MAX; i++)
+        tpg_replica_free(pg->live[i]);
     if (pg->running)
         pg_ctl_stop(pg, "fast");
     if (pg->watch_fd >= 0)
@@ -458,4 +504,154 @@ void tpg_stop(tpg *pg)
         while (waitpid(pg->watcher, NULL, 0) < 0 && errno == EINTR) {
         }
     free(pg);
+}
+
+int tpg_replica_start(tpg *pg, tpg_replica **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (!pg || !pg->running) {
+        snprintf(err, errlen, "a replica needs a running primary");
+        return -1;
+    }
+    int slot = 0;
+    while (slot < TPG_REPLICAS_MAX && pg->live[slot])
+        slot++;
+    if (slot == TPG_REPLICAS_MAX) {
+        snprintf(err, errlen, "a cluster has at most %d replicas at once", TPG_REPLICAS_MAX);
+        return -1;
+    }
+    tpg_replica *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    r->pg = pg;
+    pg->live[slot] = r;
+    snprintf(r->dir, sizeof r->dir, "%s/replica-%d", pg->dir, ++pg->replicas);
+    if (mkdir(r->dir, 0755) != 0) {
+        snprintf(err, errlen, "cannot make %s: %s", r->dir, strerror(errno));
+        pg->live[slot] = NULL;
+        free(r);
+        return -1;
+    }
+    if (pg->as_postgres) {
+        struct passwd *pw = getpwnam("postgres");
+        if (!pw || chown(r->dir, pw->pw_uid, pw->pw_gid) != 0) {
+            snprintf(err, errlen, "cannot give %s to the postgres user", r->dir);
+            rmdir(r->dir);
+            pg->live[slot] = NULL;
+            free(r);
+            return -1;
+        }
+    }
+    char data[400], log[400], pglog[400], prog[300], port[16];
+    snprintf(data, sizeof data, "%s/data", r->dir);
+    snprintf(log, sizeof log, "%s/commands.log", r->dir);
+    snprintf(pglog, sizeof pglog, "%s/postgres.log", r->dir);
+    snprintf(port, sizeof port, "%d", pg->port);
+    /* A fresh base backup over the replication protocol; -R writes
+     * standby.signal and primary_conninfo, so the copy starts as a standby
+     * that streams from the primary. */
+    snprintf(prog, sizeof prog, "%s/pg_basebackup", pg->bin);
+    const char *bb[] = {prog, "-h", "127.0.0.1", "-p",     port, "-U",   "blik",      "-D",
+                        data, "-R", "-X",        "stream", "-c", "fast", "--no-sync", NULL};
+    if (run(pg, bb, log) != 0) {
+        snprintf(err, errlen, "pg_basebackup from the primary failed; see %s", log);
+        *out = r; /* tpg_replica_free removes the folder */
+        return -1;
+    }
+    *out = r;
+    snprintf(prog, sizeof prog, "%s/pg_ctl", pg->bin);
+    for (int attempt = 0; attempt < 5; attempt++) {
+        r->port = free_port();
+        char opts[600];
+        start_opts(opts, sizeof opts, r->port, r->dir, pg->durable);
+        /* -w waits until the standby is consistent and takes reads. */
+        const char *sa[] = {prog, "start", "-D", data, "-l", pglog,
+                            "-w", "-t",    "60", "-o", opts, NULL};
+        if (run(pg, sa, log) == 0) {
+            r->running = 1;
+            return 0;
+        }
+    }
+    snprintf(err, errlen, "the replica did not start; see %s", pglog);
+    return -1;
+}
+
+int tpg_replica_port(const tpg_replica *r) { return r->port; }
+
+void tpg_replica_conninfo(const tpg_replica *r, const char *dbname, char *conninfo, size_t cap)
+{
+    snprintf(conninfo, cap, "host=127.0.0.1 port=%d user=blik dbname=%s connect_timeout=10",
+             r->port, dbname);
+}
+
+/* One value of a one-row query, or -1 when the query did not answer. */
+static int query_text(PGconn *c, const char *sql, char *out, size_t cap)
+{
+    PGresult *res = PQexec(c, sql);
+    int ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+             !PQgetisnull(res, 0, 0);
+    if (ok)
+        snprintf(out, cap, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return ok ? 0 : -1;
+}
+
+int tpg_replica_await(tpg_replica *r, int timeout_ms, char *err, size_t errlen)
+{
+    char conninfo[300], lsn[64], sql[200], got[16] = "";
+    PGconn *p = PQconnectdb(r->pg->conninfo);
+    int rc = PQstatus(p) == CONNECTION_OK
+                 ? query_text(p, "SELECT pg_current_wal_lsn()", lsn, sizeof lsn)
+                 : -1;
+    PQfinish(p);
+    if (rc != 0) {
+        snprintf(err, errlen, "the primary did not say where its WAL ends");
+        return -1;
+    }
+    tpg_replica_conninfo(r, "postgres", conninfo, sizeof conninfo);
+    PGconn *c = PQconnectdb(conninfo);
+    if (PQstatus(c) != CONNECTION_OK) {
+        snprintf(err, errlen, "the replica does not answer: %s", PQerrorMessage(c));
+        PQfinish(c);
+        return -1;
+    }
+    snprintf(sql, sizeof sql, "SELECT pg_last_wal_replay_lsn() >= '%s'::pg_lsn", lsn);
+    struct timespec ts = {0, 5 * 1000000L};
+    for (int waited = 0; waited <= timeout_ms; waited += 5) {
+        if (query_text(c, sql, got, sizeof got) != 0)
+            break;
+        if (got[0] == 't') {
+            PQfinish(c);
+            return 0;
+        }
+        nanosleep(&ts, NULL);
+    }
+    PQfinish(c);
+    snprintf(err, errlen, "the replica did not replay up to %s within %d ms", lsn, timeout_ms);
+    return -1;
+}
+
+void tpg_replica_stop(tpg_replica *r, int immediate)
+{
+    if (!r || !r->running)
+        return;
+    char data[400];
+    snprintf(data, sizeof data, "%s/data", r->dir);
+    pg_ctl_stop_data(r->pg, data, immediate ? "immediate" : "fast");
+    r->running = 0;
+}
+
+void tpg_replica_free(tpg_replica *r)
+{
+    if (!r)
+        return;
+    tpg_replica_stop(r, 0);
+    if (!getenv("BLIK_TEST_KEEP"))
+        rmtree(r->dir);
+    for (int i = 0; i < TPG_REPLICAS_MAX; i++)
+        if (r->pg->live[i] == r)
+            r->pg->live[i] = NULL;
+    free(r);
 }
