@@ -9,8 +9,6 @@
  * a process's own: behind "balance source" a client meets exactly one
  * process's limit. A process killed outright costs the tablet nothing.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -18,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -38,8 +35,7 @@
 static fx_world W;
 static tsrv S[N_SRV]; /* S[0] is W.srv's twin; the others have folders of their own */
 static fx_world VIA;  /* W as seen through the round-robin balancer */
-static pid_t haproxy = -1;
-static int rr_port, src_port;
+static thap H;
 static int mport[N_SRV]; /* each process's metrics port */
 static fx_unit U;
 static fx_device D;
@@ -50,195 +46,23 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t n = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &n) != 0) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-static int read_int_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    int v = -1;
-    if (f) {
-        if (fscanf(f, "%d", &v) != 1)
-            v = -1;
-        fclose(f);
-    }
-    return v;
-}
-
-static int copy_file(const char *from, const char *to)
-{
-    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
-    char buf[4096];
-    size_t n;
-    int rc = a && b ? 0 : -1;
-    while (rc == 0 && (n = fread(buf, 1, sizeof buf, a)) > 0)
-        rc = fwrite(buf, 1, n, b) == n ? 0 : -1;
-    if (a)
-        fclose(a);
-    if (b && fclose(b) != 0)
-        rc = -1;
-    return rc;
-}
-
-/* The flags every process runs with: the balancer's address is trusted, and
- * /health is served for its checks. */
-static int flags(int i, char *mfile, size_t cap, const char *dir, const char *argv[12])
-{
-    if (snprintf(mfile, cap, "%s/metrics-port.%d", dir, i) >= (int)cap)
-        return -1;
-    int k = 0;
-    argv[k++] = "--trusted-proxy";
-    argv[k++] = PROXY_ADDR;
-    argv[k++] = "--rate-address";
-    argv[k++] = "30";
-    argv[k++] = "--metrics-listen";
-    argv[k++] = "127.0.0.1";
-    argv[k++] = "--metrics-port";
-    argv[k++] = "0";
-    argv[k++] = "--metrics-port-file";
-    argv[k++] = mfile;
-    argv[k] = NULL;
-    return 0;
-}
-
-/* Waits until something accepts connections on 127.0.0.1:port. */
-static int await_port(int port)
-{
-    for (int i = 0; i < 1000; i++) {
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in a = {.sin_family = AF_INET,
-                                .sin_port = htons((uint16_t)port),
-                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-        int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-        close(fd);
-        if (ok)
-            return 0;
-        sleep_ms(10);
-    }
-    return -1;
-}
-
-/* HAProxy's configuration: TLS ends at the balancer (with the servers'
- * certificate) and starts again towards each server, whose certificate is
- * checked; X-Forwarded-For is added; /health on the metrics port decides
- * who is up; a refused connection is tried on another server. Two front
- * ends: round robin, and "balance source" (one client, one process). */
-static int write_haproxy_cfg(const char *path, const int mports[N_SRV])
-{
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    fprintf(f,
-            "global\n  maxconn 256\n"
-            "defaults\n  mode http\n  timeout connect 2s\n  timeout client 30s\n"
-            "  timeout server 30s\n  retries 3\n  option redispatch 1\n"
-            "  option httpchk GET /health\n  default-server inter 500ms fall 2 rise 1\n"
-            "frontend rr\n  bind 127.0.0.1:%d ssl crt %s/haproxy.pem\n  option forwardfor\n"
-            "  default_backend rr\n"
-            "frontend src\n  bind 127.0.0.1:%d ssl crt %s/haproxy.pem\n  option forwardfor\n"
-            "  default_backend src\n",
-            rr_port, W.dir, src_port, W.dir);
-    const char *be[] = {"rr", "src"};
-    for (int b = 0; b < 2; b++) {
-        fprintf(f, "backend %s\n  balance %s\n%s", be[b], b ? "source" : "roundrobin",
-                b ? "  hash-type consistent\n" : "");
-        for (int i = 0; i < N_SRV; i++)
-            fprintf(f,
-                    "  server s%d 127.0.0.1:%d ssl verify required ca-file %s/ca.pem"
-                    " verifyhost 127.0.0.1 source " PROXY_ADDR " check port %d no-check-ssl\n",
-                    i, S[i].port, W.dir, mports[i]);
-    }
-    return fclose(f);
-}
-
+/* The fixture makes the cluster, the certificates and the database (its own
+ * server migrates it once and stops); then three processes, each in a folder
+ * of its own, with the balancer's address trusted, behind HAProxy (round
+ * robin, and "balance source"). */
 static int up(void **state)
 {
     (void)state;
-    char mfile[N_SRV][600];
-    const char *argv[N_SRV][12];
-    /* The fixture makes the cluster, the certificates and the database (its
-     * own server migrates it once and stops); then each process gets a
-     * folder of its own with copies of the certificates. */
     if (fx_up(&W, "blik_cluster", NULL) != 0)
         return -1;
     assert_int_equal(tsrv_stop(&W.srv), 0);
-    int mports[N_SRV];
-    for (int i = 0; i < N_SRV; i++) {
-        char dir[600];
-        snprintf(dir, sizeof dir, "%s/s%d", W.dir, i);
-        if (mkdir(dir, 0700) != 0)
-            return -1;
-        const char *files[] = {"server.pem", "server.key", "ca.pem"};
-        for (int k = 0; k < 3; k++) {
-            char from[700], to[700];
-            snprintf(from, sizeof from, "%s/%s", W.dir, files[k]);
-            snprintf(to, sizeof to, "%s/%s", dir, files[k]);
-            if (copy_file(from, to) != 0)
-                return -1;
-        }
-        if (flags(i, mfile[i], sizeof mfile[i], dir, argv[i]) != 0 ||
-            tsrv_start(&S[i], W.pg, BLIK_SERVER_EXE, W.conninfo, dir, argv[i]) != 0)
-            return -1;
-        mports[i] = -1;
-        for (int t = 0; t < 500 && (mports[i] = read_int_file(mfile[i])) <= 0; t++)
-            sleep_ms(10);
-        if (mports[i] <= 0)
-            return -1;
-    }
+    const char *const extra[] = {"--trusted-proxy", PROXY_ADDR, "--rate-address", "30", NULL};
+    if (tsrv_start_many(S, mport, N_SRV, W.pg, BLIK_SERVER_EXE, W.conninfo, W.dir, extra) != 0 ||
+        thap_start(&H, W.pg, W.dir, S, mport, N_SRV, PROXY_ADDR) != 0)
+        return -1;
     W.srv = S[0];
-    memcpy(mport, mports, sizeof mport);
-    /* The balancer's certificate file: the servers' chain and key in one. */
-    char pem[600], cert[600], key[600], cfg[600];
-    snprintf(pem, sizeof pem, "%s/haproxy.pem", W.dir);
-    snprintf(cert, sizeof cert, "%s/server.pem", W.dir);
-    snprintf(key, sizeof key, "%s/server.key", W.dir);
-    snprintf(cfg, sizeof cfg, "%s/haproxy.cfg", W.dir);
-    if (copy_file(cert, pem) != 0)
-        return -1;
-    FILE *k = fopen(key, "rb"), *p = fopen(pem, "ab");
-    char buf[4096];
-    size_t n;
-    while (k && p && (n = fread(buf, 1, sizeof buf, k)) > 0)
-        fwrite(buf, 1, n, p);
-    if (k)
-        fclose(k);
-    if (!p || fclose(p) != 0)
-        return -1;
-    rr_port = free_port();
-    src_port = free_port();
-    if (rr_port <= 0 || src_port <= 0 || write_haproxy_cfg(cfg, mports) != 0)
-        return -1;
-    char hlog[600];
-    snprintf(hlog, sizeof hlog, "%s/haproxy.log", W.dir);
-    haproxy = fork();
-    if (haproxy == 0) {
-        FILE *o = freopen(hlog, "a", stderr);
-        (void)o;
-        execlp("haproxy", "haproxy", "-db", "-f", cfg, (char *)NULL);
-        fprintf(stderr, "haproxy could not be started (is Debian's haproxy installed? .ci/deps)\n");
-        _exit(127);
-    }
-    if (haproxy < 0)
-        return -1;
-    tpg_watch(W.pg, haproxy);
-    if (await_port(rr_port) != 0 || await_port(src_port) != 0) {
-        fprintf(stderr, "haproxy did not listen; see %s\n", hlog);
-        return -1;
-    }
     VIA = W;
-    snprintf(VIA.srv.url, sizeof VIA.srv.url, "https://127.0.0.1:%d", rr_port);
+    snprintf(VIA.srv.url, sizeof VIA.srv.url, "%s", H.url[0]);
     return 0;
 }
 
@@ -246,11 +70,7 @@ static int down(void **state)
 {
     (void)state;
     int rc = 0;
-    if (haproxy > 0) {
-        kill(haproxy, SIGTERM);
-        waitpid(haproxy, NULL, 0);
-        tpg_unwatch(W.pg, haproxy);
-    }
+    thap_stop(&H);
     for (int i = 1; i < N_SRV; i++)
         if (S[i].pid > 0 && tsrv_stop(&S[i]) != 0)
             rc = -1;
@@ -468,7 +288,7 @@ static void test_rate_limit_per_process(void **state)
 {
     (void)state;
     char url[128];
-    snprintf(url, sizeof url, "https://127.0.0.1:%d/v1/ping", src_port);
+    snprintf(url, sizeof url, "%s/v1/ping", H.url[1]);
     int ok = 0;
     long status = 0;
     struct timespec t0, t1;

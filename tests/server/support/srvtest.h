@@ -43,6 +43,8 @@ void tpg_watch(tpg *pg, pid_t pid);
 void tpg_unwatch(tpg *pg, pid_t pid);
 /* The cluster's folder: a private scratch space for the test as well. */
 const char *tpg_dir(const tpg *pg);
+/* A TCP port free on 127.0.0.1 just now, or -1. */
+int tpg_free_port(void);
 
 /* ---- A streaming replica ---- */
 
@@ -99,6 +101,41 @@ int tsrv_start(tsrv *s, tpg *pg, const char *exe, const char *conninfo, const ch
 int tsrv_stop(tsrv *s);
 /* SIGKILL, then waits. */
 void tsrv_kill(tsrv *s);
+
+/* Starts n processes of exe on conninfo (into s[0..n-1]), each with a folder
+ * dir/sI of its own holding copies of dir's certificates (from tca_make), a
+ * metrics listener on a free loopback port (into mports[i], for /health and
+ * /metrics) and the flags in extra (may be NULL). 0, or -1 with what did
+ * start still registered with pg. */
+int tsrv_start_many(tsrv *s, int *mports, int n, tpg *pg, const char *exe, const char *conninfo,
+                    const char *dir, const char *const *extra);
+/* Waits up to timeout_ms until something accepts connections on
+ * 127.0.0.1:port; 0 or -1. */
+int tsrv_await_port(int port, int timeout_ms);
+
+/* ---- HAProxy in front of them ---- */
+
+/* Connections the balancer takes at once: the load benchmark's tablets. */
+#define THAP_MAXCONN 2048
+
+typedef struct {
+    pid_t pid;
+    int port[2];     /* [0] round robin, [1] balance source (one client, one process) */
+    char url[2][64]; /* https://127.0.0.1:PORT of each */
+    char log[600];
+    tpg *pg;
+} thap;
+
+/* Starts Debian's haproxy in front of the n servers srv, checking each one's
+ * /health on mports[i], with TLS at the balancer from dir's server.pem and
+ * server.key and towards the servers verified with dir's ca.pem; the
+ * balancer connects to the servers from source (NULL: any address), and
+ * adds X-Forwarded-For. Registered with pg. 0 once both front ends listen,
+ * or -1 with a line on stderr. */
+int thap_start(thap *h, tpg *pg, const char *dir, const tsrv *srv, const int *mports, int n,
+               const char *source);
+/* SIGTERM, then waits; a stopped one's stop is a no-op. */
+void thap_stop(thap *h);
 
 /* ---- HTTPS client ---- */
 

@@ -191,7 +191,7 @@ static int make_data(const tpg *pg, const char *data, const char *log, char *err
     return 0;
 }
 
-static int free_port(void)
+int tpg_free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa;
@@ -453,7 +453,7 @@ int tpg_start(int durable, tpg **out, char *err, size_t errlen)
     if (make_data(pg, data, log, err, errlen) != 0)
         return -1;
     for (int attempt = 0; attempt < 5; attempt++) {
-        pg->port = free_port();
+        pg->port = tpg_free_port();
         char opts[600];
         start_opts(opts, sizeof opts, pg->port, pg->dir, durable);
         const char *sa[] = {ctl,  "start", "-D", data, "-l", pglog,
@@ -563,7 +563,7 @@ int tpg_replica_start(tpg *pg, tpg_replica **out, char *err, size_t errlen)
     *out = r;
     snprintf(prog, sizeof prog, "%s/pg_ctl", pg->bin);
     for (int attempt = 0; attempt < 5; attempt++) {
-        r->port = free_port();
+        r->port = tpg_free_port();
         char opts[600];
         start_opts(opts, sizeof opts, r->port, r->dir, pg->durable);
         /* -w waits until the standby is consistent and takes reads. */

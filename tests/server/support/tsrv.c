@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -106,4 +107,73 @@ void tsrv_kill(tsrv *s)
     }
     tpg_unwatch(s->pg, s->pid);
     s->pid = 0;
+}
+
+/* Copies the file at from to to; 0 or -1. */
+static int copy_file(const char *from, const char *to)
+{
+    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
+    char buf[4096];
+    size_t n;
+    int rc = a && b ? 0 : -1;
+    while (rc == 0 && (n = fread(buf, 1, sizeof buf, a)) > 0)
+        rc = fwrite(buf, 1, n, b) == n ? 0 : -1;
+    if (a)
+        fclose(a);
+    if (b && fclose(b) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* The number in the file at path, once it holds one, waiting up to
+ * timeout_ms; -1 if it never did. */
+static int await_int_file(const char *path, int timeout_ms)
+{
+    for (int waited = 0; waited <= timeout_ms; waited += 10) {
+        FILE *f = fopen(path, "r");
+        int v = -1;
+        if (f) {
+            if (fscanf(f, "%d", &v) != 1)
+                v = -1;
+            fclose(f);
+        }
+        if (v > 0)
+            return v;
+        sleep_ms(10);
+    }
+    return -1;
+}
+
+int tsrv_start_many(tsrv *s, int *mports, int n, tpg *pg, const char *exe, const char *conninfo,
+                    const char *dir, const char *const *extra)
+{
+    for (int i = 0; i < n; i++) {
+        char own[600], mfile[700];
+        snprintf(own, sizeof own, "%s/s%d", dir, i);
+        snprintf(mfile, sizeof mfile, "%s/metrics-port", own);
+        if (mkdir(own, 0700) != 0 && errno != EEXIST)
+            return -1;
+        const char *files[] = {"server.pem", "server.key", "ca.pem"};
+        for (int k = 0; k < 3; k++) {
+            char from[700], to[700];
+            snprintf(from, sizeof from, "%s/%s", dir, files[k]);
+            snprintf(to, sizeof to, "%s/%s", own, files[k]);
+            if (copy_file(from, to) != 0)
+                return -1;
+        }
+        unlink(mfile);
+        const char *argv[32] = {"--metrics-listen",    "127.0.0.1", "--metrics-port", "0",
+                                "--metrics-port-file", mfile};
+        int k = 6;
+        for (int e = 0; extra && extra[e] && k < 31; e++)
+            argv[k++] = extra[e];
+        argv[k] = NULL;
+        if (tsrv_start(&s[i], pg, exe, conninfo, own, argv) != 0)
+            return -1;
+        if ((mports[i] = await_int_file(mfile, 10000)) <= 0) {
+            fprintf(stderr, "tsrv: no metrics port in %s\n", mfile);
+            return -1;
+        }
+    }
+    return 0;
 }
