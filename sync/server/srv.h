@@ -39,7 +39,8 @@ typedef struct {
     char public_url[256];         /* "https://host:port" people reach the office at; "": unknown */
     char metrics_listen[64];      /* address of /metrics and /health (plain HTTP); "": none */
     char trusted_proxy[64];       /* a load balancer's address whose X-Forwarded-For is believed */
-    int metrics_port;             /* its port; 0: any free one (see metrics_port_file) */
+    char replica[SRV_CONNINFO_MAX];       /* a streaming replica the pulls read from; "": none */
+    int metrics_port;                     /* its port; 0: any free one (see metrics_port_file) */
     char metrics_port_file[SRV_PATH_MAX]; /* if set, the metrics port is written there */
     /* The web pages (Blik Office): every request whose path is not under
      * /v1/ goes here when set. Set by the program, never from a file. */
@@ -72,7 +73,7 @@ void srv_config_usage(FILE *out);
 /* ---- the database ---- */
 
 /* The schema version this build's migrations bring the database to. */
-#define SRV_DB_VERSION 12
+#define SRV_DB_VERSION 13
 
 /* Applies the migrations the database lacks, each in its own transaction,
  * under an advisory lock so that two servers starting together do not race.

@@ -93,6 +93,7 @@ static const opt opts[] = {
     I("metrics-port", "BLIK_METRICS_PORT", metrics_port, 0, 65535),
     S("metrics-port-file", "BLIK_METRICS_PORT_FILE", metrics_port_file),
     S("trusted-proxy", "BLIK_TRUSTED_PROXY", trusted_proxy),
+    S("replica", "BLIK_REPLICA", replica),
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
 
@@ -276,6 +277,9 @@ void srv_config_usage(FILE *out)
           "                                        there once serving\n"
           "  --trusted-proxy ADDR  BLIK_TRUSTED_PROXY  the load balancer's address: from it\n"
           "                                        the client is the last X-Forwarded-For\n"
-          "                                        address (none: the connection's address)\n",
+          "                                        address (none: the connection's address)\n"
+          "  --replica CONNINFO  BLIK_REPLICA      a streaming replica of the database: a\n"
+          "                                        pull reads from it once it has replayed\n"
+          "                                        the tablet's last push (none)\n",
           out);
 }

@@ -308,6 +308,10 @@ static const char *const migrations[] = {
      * its observee_id is NULL here, so that it still names a person when
      * it names one, and "" in its record and in fact_obs. */
     "ALTER TABLE observations ALTER COLUMN observee_id DROP NOT NULL;",
+    /* 13: where the database's log stood just after a tablet's last
+     * push, so that its pulls are read from a streaming replica only once
+     * the replica has replayed that far (srv_http.c, "the replica"). */
+    "ALTER TABLE devices ADD COLUMN written_lsn pg_lsn;",
 };
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
 

@@ -50,6 +50,9 @@ struct srv {
     PGconn **conns;
     char *busy;
     int n_conns;
+    PGconn **rconns; /* the replica's, opened when first needed; NULL slots are closed */
+    char *rbusy;
+    double replica_pause; /* monotonic time before which the replica is left alone */
     int inflight;
     int streams; /* streamed answers holding a pool connection (under mu) */
     int stopped;
@@ -154,6 +157,149 @@ static void pool_put(srv *s, PGconn *pg)
         if (s->conns[i] == pg)
             s->busy[i] = 0;
     pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* ---- the replica ----
+ *
+ * A streaming replica (cfg.replica) takes the pulls' reads off the
+ * primary. A pull goes there only once the replica has replayed the
+ * tablet's last push, so a tablet never pulls from a replica that has not
+ * got what it pushed. Everything else reads from the primary: credentials,
+ * who the person is and may see, the audit log, the office. The replica's
+ * connections are opened when first needed and closed when they break;
+ * after a failure the replica is left alone for REPLICA_PAUSE_S seconds,
+ * so that a replica that is down costs a request only its primary read.
+ */
+#define REPLICA_PAUSE_S 5
+
+static void replica_fail(srv *s, const char *why)
+{
+    pthread_mutex_lock(&s->mu);
+    int first = now_s() >= s->replica_pause;
+    s->replica_pause = now_s() + REPLICA_PAUSE_S;
+    pthread_mutex_unlock(&s->mu);
+    if (first)
+        srv_log("replica: %s; reads go to the primary for %d s", why, REPLICA_PAUSE_S);
+}
+
+/* A new connection to the replica, or NULL (logged). It must be a replica
+ * whose schema is this build's: one that has not replayed a migration yet
+ * lacks what the reads need. */
+static PGconn *replica_connect(srv *s)
+{
+    const char *const keys[] = {"connect_timeout", "dbname", NULL};
+    const char *const vals[] = {"2", s->cfg.replica, NULL};
+    PGconn *rd = PQconnectdbParams(keys, vals, 1);
+    char why[300];
+    if (!rd || PQstatus(rd) != CONNECTION_OK) {
+        snprintf(why, sizeof why, "cannot connect: %s", rd ? PQerrorMessage(rd) : "out of memory");
+        why[strcspn(why, "\n")] = 0;
+        PQfinish(rd);
+        replica_fail(s, why);
+        return NULL;
+    }
+    PQclear(PQexec(rd, "SET client_min_messages = warning"));
+    PGresult *r = srv_q(rd,
+                        "SELECT pg_is_in_recovery(),"
+                        " (SELECT coalesce(max(version), 0) FROM schema_migrations)",
+                        0, NULL, why, sizeof why);
+    if (r && (PQgetvalue(r, 0, 0)[0] != 't' || atoi(PQgetvalue(r, 0, 1)) != SRV_DB_VERSION)) {
+        snprintf(why, sizeof why, "%s",
+                 PQgetvalue(r, 0, 0)[0] != 't'
+                     ? "it is not a replica (promoted?): it is not read from"
+                     : "its schema is not this server's yet (a migration not replayed)");
+        PQclear(r);
+        r = NULL;
+    }
+    if (!r) {
+        PQfinish(rd);
+        replica_fail(s, why);
+        return NULL;
+    }
+    PQclear(r);
+    return rd;
+}
+
+/*
+ * A connection to the replica that has replayed the log up to `after` (a
+ * pg_lsn, "" for any), or NULL, with why in *where: no replica, behind,
+ * down. It never waits: with every replica connection lent out, the
+ * primary serves. The caller gives it back with replica_put.
+ */
+static PGconn *replica_get(srv *s, const char *after, srv_read *where)
+{
+    *where = SRV_READ_PRIMARY;
+    if (!s->cfg.replica[0] || !s->rconns)
+        return NULL;
+    *where = SRV_READ_DOWN;
+    int slot = -1;
+    pthread_mutex_lock(&s->mu);
+    if (now_s() >= s->replica_pause)
+        for (int i = 0; i < s->cfg.pool && slot < 0; i++)
+            if (!s->rbusy[i]) {
+                s->rbusy[i] = 1;
+                slot = i;
+            }
+    pthread_mutex_unlock(&s->mu);
+    if (slot < 0)
+        return NULL;
+    /* The slot is this request's alone until it is given back. */
+    if (!s->rconns[slot])
+        s->rconns[slot] = replica_connect(s);
+    PGconn *rd = s->rconns[slot];
+    if (rd && after[0]) {
+        /* Checked before the read's snapshot is taken: replay only moves
+         * on, so the snapshot holds at least what was replayed here. */
+        char why[300];
+        const char *p[] = {after};
+        PGresult *r = srv_q(rd, "SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", 1, p, why,
+                            sizeof why);
+        int caught_up = r && PQgetvalue(r, 0, 0)[0] == 't';
+        PQclear(r);
+        if (!caught_up) {
+            if (r)
+                *where = SRV_READ_BEHIND;
+            else
+                replica_fail(s, why);
+            pthread_mutex_lock(&s->mu);
+            if (!r) {
+                PQfinish(rd);
+                s->rconns[slot] = NULL;
+            }
+            s->rbusy[slot] = 0;
+            pthread_mutex_unlock(&s->mu);
+            return NULL;
+        }
+    }
+    if (!rd) {
+        pthread_mutex_lock(&s->mu);
+        s->rbusy[slot] = 0;
+        pthread_mutex_unlock(&s->mu);
+        return NULL;
+    }
+    *where = SRV_READ_REPLICA;
+    return rd;
+}
+
+/* Gives a replica connection back; one that broke is closed and the
+ * replica left alone for a while. */
+static void replica_put(srv *s, PGconn *rd)
+{
+    int broken = PQstatus(rd) != CONNECTION_OK;
+    if (broken)
+        replica_fail(s, "the connection broke");
+    else if (PQtransactionStatus(rd) != PQTRANS_IDLE)
+        PQclear(PQexec(rd, "ROLLBACK"));
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < s->cfg.pool; i++)
+        if (s->rconns[i] == rd) {
+            if (broken) {
+                PQfinish(rd);
+                s->rconns[i] = NULL;
+            }
+            s->rbusy[i] = 0;
+        }
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -414,10 +560,30 @@ static int late(srv *s, const srv_request *rq, srv_response *out)
             free(inflated);
             return limited(s, SRV_LIMIT_DEVICE, out, wait, "requests from this tablet");
         }
-        if (code == PROTO_OK && rt == R_PUSH)
+        if (code == PROTO_OK && rt == R_PUSH) {
             code = srv_push(pg, &dev, body, len, &reply, msg, sizeof msg);
-        else if (code == PROTO_OK)
-            code = srv_pull(pg, &dev, body, len, &reply, msg, sizeof msg);
+            if (code == PROTO_OK && srv_device_written(pg, &dev) != 0) {
+                free(reply);
+                reply = NULL;
+                code = PROTO_E_UNAVAILABLE;
+                snprintf(msg, sizeof msg, "The database is not answering; try again later.");
+            }
+        } else if (code == PROTO_OK) {
+            srv_read where;
+            PGconn *rd = replica_get(s, dev.written_lsn, &where);
+            code = srv_pull(pg, rd, &dev, body, len, &reply, msg, sizeof msg);
+            if (rd) {
+                replica_put(s, rd);
+                /* The replica failed midway (or stopped the read to
+                 * replay): the primary answers instead. */
+                if (code == PROTO_E_UNAVAILABLE) {
+                    where = SRV_READ_DOWN;
+                    code = srv_pull(pg, NULL, &dev, body, len, &reply, msg, sizeof msg);
+                }
+            }
+            if (code == PROTO_OK)
+                srv_metrics_read(s->metrics, where);
+        }
     }
     pool_put(s, pg);
     free(inflated);
@@ -1075,6 +1241,11 @@ int srv_open(const srv_config *c, srv **out)
         snprintf(s->err, sizeof s->err, "Out of memory.");
         return -1;
     }
+    if (c->replica[0] && (!(s->rconns = calloc((size_t)c->pool, sizeof *s->rconns)) ||
+                          !(s->rbusy = calloc((size_t)c->pool, 1)))) {
+        snprintf(s->err, sizeof s->err, "Out of memory.");
+        return -1;
+    }
     for (int i = 0; i < c->pool; i++) {
         s->conns[i] = srv_db_connect(c->db, s->err, sizeof s->err);
         if (!s->conns[i])
@@ -1471,6 +1642,10 @@ void srv_free(srv *s)
         PQfinish(s->conns[i]);
     free(s->conns);
     free(s->busy);
+    for (int i = 0; s->rconns && i < s->cfg.pool; i++)
+        PQfinish(s->rconns[i]);
+    free(s->rconns);
+    free(s->rbusy);
     free(s->cert);
     if (s->key) {
         sodium_memzero(s->key, strlen(s->key));

@@ -27,6 +27,10 @@ void srv_sha256_hex(const void *data, size_t len, char out[65]);
 typedef struct {
     model_id device_id;
     model_id unit_id;
+    /* Where the database's log stood after the device's last push (a
+     * pg_lsn), "" if unknown: a replica that has not replayed this far
+     * would not yet show the tablet what it pushed. */
+    char written_lsn[32];
 } srv_device;
 
 /* Checks "Bearer <device_id>.<secret>"; PROTO_OK, or unauthorized, revoked
@@ -48,8 +52,17 @@ proto_code srv_enrol(PGconn *pg, const char *body, size_t len, char **reply, cha
                      size_t msglen);
 proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t len, char **reply,
                     char *msg, size_t msglen);
-proto_code srv_pull(PGconn *pg, const srv_device *dev, const char *body, size_t len, char **reply,
-                    char *msg, size_t msglen);
+/* A pull reads the feed from rd (a replica's connection, or pg itself
+ * when rd is NULL) and writes its audit row through pg, committed before
+ * the reply is made: no log row, no data. */
+proto_code srv_pull(PGconn *pg, PGconn *rd, const srv_device *dev, const char *body, size_t len,
+                    char **reply, char *msg, size_t msglen);
+/* Notes where the database's log stands now as the device's last write
+ * (srv_device.written_lsn); called after a push has committed. 0, or -1
+ * (logged): the push is then answered unavailable, since a pull might be
+ * read from a replica that has not replayed it. Sent again, the push is
+ * all duplicates and the mark is noted then. */
+int srv_device_written(PGconn *pg, const srv_device *dev);
 
 /*
  * Publishes a record into the unit's feed: takes the unit's feed lock (the

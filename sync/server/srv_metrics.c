@@ -37,6 +37,7 @@ struct srv_metrics {
     double seconds[SRV_EP_COUNT];
     uint64_t bytes_in[SRV_EP_COUNT], bytes_out[SRV_EP_COUNT];
     uint64_t pushes, pulls, enrolments;
+    uint64_t reads[SRV_READ_COUNT];
     uint64_t changes[SRV_CH_COUNT];
     uint64_t limited[SRV_LIMIT_COUNT];
     uint64_t pool_waits, pool_timeouts;
@@ -116,6 +117,15 @@ void srv_metrics_pull(srv_metrics *m)
         return;
     pthread_mutex_lock(&m->mu);
     m->pulls++;
+    pthread_mutex_unlock(&m->mu);
+}
+
+void srv_metrics_read(srv_metrics *m, srv_read where)
+{
+    if (!m || where < 0 || where >= SRV_READ_COUNT)
+        return;
+    pthread_mutex_lock(&m->mu);
+    m->reads[where]++;
     pthread_mutex_unlock(&m->mu);
 }
 
@@ -239,6 +249,15 @@ char *srv_metrics_text(srv_metrics *m, const srv_metrics_gauges *g, size_t *len)
                 (unsigned long long)c->changes[i]);
     single(f, "blik_pulls_total", "counter", "Pulls answered 200.", (double)c->pulls);
     single(f, "blik_enrolments_total", "counter", "Tablets enrolled.", (double)c->enrolments);
+    static const char *const read_db[SRV_READ_COUNT] = {"replica", "primary", "primary", "primary"};
+    static const char *const read_why[SRV_READ_COUNT] = {"caught_up", "no_replica", "behind",
+                                                         "replica_down"};
+    head(f, "blik_db_reads_total", "counter",
+         "Pulls by the database they read from, and why: caught_up (the replica had "
+         "replayed the tablet's last push), no_replica, behind, replica_down.");
+    for (int i = 0; i < SRV_READ_COUNT; i++)
+        fprintf(f, "blik_db_reads_total{db=\"%s\",why=\"%s\"} %llu\n", read_db[i], read_why[i],
+                (unsigned long long)c->reads[i]);
 
     single(f, "blik_db_pool_connections", "gauge", "Database connections in the pool.",
            g->pool_size);

@@ -62,6 +62,16 @@ void srv_metrics_push(srv_metrics *m, const long outcomes[SRV_CH_COUNT]);
 /* A pull answered 200; an enrolment answered 200. */
 void srv_metrics_pull(srv_metrics *m);
 void srv_metrics_enrol(srv_metrics *m);
+/* Where a pull was read from, and why the replica did not serve it when
+ * one is configured. */
+typedef enum {
+    SRV_READ_REPLICA, /* the replica */
+    SRV_READ_PRIMARY, /* the primary: no replica configured */
+    SRV_READ_BEHIND,  /* the primary: the replica had not replayed the tablet's last push */
+    SRV_READ_DOWN,    /* the primary: the replica failed, or is left alone after a failure */
+    SRV_READ_COUNT
+} srv_read;
+void srv_metrics_read(srv_metrics *m, srv_read where);
 /* A request refused by one of the rate limits. */
 void srv_metrics_limited(srv_metrics *m, srv_limit which);
 /* A request found every database connection busy and waited this long,

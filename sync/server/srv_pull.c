@@ -81,9 +81,15 @@ static char *fit_record(model_entity e, const char *data, int schema)
     return out;
 }
 
-proto_code srv_pull(PGconn *pg, const srv_device *dev, const char *body, size_t len, char **reply,
-                    char *msg, size_t msglen)
+proto_code srv_pull(PGconn *pg, PGconn *rd, const srv_device *dev, const char *body, size_t len,
+                    char **reply, char *msg, size_t msglen)
 {
+    /* From a replica the reads are one read-only transaction there, and
+     * the audit row is its own statement on the primary, committed before
+     * the reply is made; on the primary both are one transaction. */
+    int apart = rd && rd != pg;
+    if (!rd)
+        rd = pg;
     *reply = NULL;
     proto_pull p;
     proto_err perr;
@@ -106,9 +112,12 @@ proto_code srv_pull(PGconn *pg, const srv_device *dev, const char *body, size_t 
     PGresult *r = NULL, *top = NULL;
     /* One snapshot for both reads, so the cursor handed out never passes a
      * record the reply did not consider. */
-    if (srv_exec(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL, err, sizeof err) != 0)
+    if (srv_exec(rd,
+                 apart ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                       : "BEGIN ISOLATION LEVEL REPEATABLE READ",
+                 0, NULL, err, sizeof err) != 0)
         goto db_fail;
-    r = srv_q(pg,
+    r = srv_q(rd,
               "SELECT i.entity, i.seq, i.version, i.data FROM items i"
               " LEFT JOIN observations o ON o.id = i.observation_id"
               " WHERE i.unit_id = $1 AND i.seq > $2::bigint AND (i.observation_id = '' OR"
@@ -121,7 +130,12 @@ proto_code srv_pull(PGconn *pg, const srv_device *dev, const char *body, size_t 
               " ORDER BY i.seq LIMIT $5::int",
               6, pq, err, sizeof err);
     if (r)
-        top = srv_q(pg, "SELECT feed_seq FROM units WHERE id = $1", 1, pq, err, sizeof err);
+        top = srv_q(rd, "SELECT feed_seq FROM units WHERE id = $1", 1, pq, err, sizeof err);
+    if (apart && r && top && srv_exec(rd, "COMMIT", 0, NULL, err, sizeof err) != 0) {
+        PQclear(r);
+        PQclear(top);
+        r = top = NULL;
+    }
     /* A page ends at the limit, or earlier once its text passes
      * PROTO_PULL_BYTES (always at least one record), so that a page of
      * large records still fits what a tablet reads at once. */
@@ -141,10 +155,11 @@ proto_code srv_pull(PGconn *pg, const srv_device *dev, const char *body, size_t 
              n_obs);
     if (!r || !top || PQntuples(top) != 1 ||
         srv_audit(pg, actor, "pull", dev->unit_id, p.person_id, detail, err, sizeof err) != 0 ||
-        srv_exec(pg, "COMMIT", 0, NULL, err, sizeof err) != 0) {
+        (!apart && srv_exec(pg, "COMMIT", 0, NULL, err, sizeof err) != 0)) {
         PQclear(r);
         PQclear(top);
-        srv_exec(pg, "ROLLBACK", 0, NULL, NULL, 0);
+        if (PQtransactionStatus(rd) != PQTRANS_IDLE)
+            srv_exec(rd, "ROLLBACK", 0, NULL, NULL, 0);
         goto db_fail;
     }
     int64_t cursor = more ? strtoll(PQgetvalue(r, n - 1, 1), NULL, 10)

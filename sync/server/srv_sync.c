@@ -44,7 +44,8 @@ proto_code srv_auth(PGconn *pg, const char *authz, srv_device *dev, char *msg, s
     const char *p[] = {id};
     PGresult *r = srv_q(pg,
                         "SELECT unit_id, secret_sha256, revoked_at IS NOT NULL,"
-                        " wipe_at IS NOT NULL FROM devices WHERE id = $1",
+                        " wipe_at IS NOT NULL, coalesce(written_lsn::text, '')"
+                        " FROM devices WHERE id = $1",
                         1, p, err, sizeof err);
     if (!r) {
         MSG("The database is not answering; try again later.");
@@ -67,6 +68,7 @@ proto_code srv_auth(PGconn *pg, const char *authz, srv_device *dev, char *msg, s
     if (match) {
         snprintf(dev->device_id, sizeof dev->device_id, "%s", id);
         snprintf(dev->unit_id, sizeof dev->unit_id, "%s", PQgetvalue(r, 0, 0));
+        snprintf(dev->written_lsn, sizeof dev->written_lsn, "%s", PQgetvalue(r, 0, 4));
     }
     PQclear(r);
     if (!match) {
@@ -112,6 +114,19 @@ void srv_device_seen(PGconn *pg, const srv_device *dev, proto_code code, const c
                  " OR ($4::boolean AND wipe_sent_at IS NULL))",
                  4, p, err, sizeof err) != 0)
         srv_log("device %s: its last contact could not be noted: %s", dev->device_id, err);
+}
+
+/* The insert position, not the flushed one: it is past the end of every
+ * record written so far, the push's commit included. */
+int srv_device_written(PGconn *pg, const srv_device *dev)
+{
+    char err[300];
+    const char *p[] = {dev->device_id};
+    if (srv_exec(pg, "UPDATE devices SET written_lsn = pg_current_wal_insert_lsn() WHERE id = $1",
+                 1, p, err, sizeof err) == 0)
+        return 0;
+    srv_log("device %s: where its push left the log could not be noted: %s", dev->device_id, err);
+    return -1;
 }
 
 /* ---- enrolment ---- */

@@ -69,6 +69,29 @@ void fx_restart(fx_world *w, const char *const *extra)
     assert_int_equal(tsrv_start(&w->srv, w->pg, BLIK_SERVER_EXE, w->conninfo, w->dir, extra), 0);
 }
 
+void fx_restart_metrics(fx_world *w, const char *const *extra, char *url, size_t cap)
+{
+    assert_int_equal(tsrv_stop(&w->srv), 0);
+    char pf[600];
+    snprintf(pf, sizeof pf, "%s/metrics.port", w->dir);
+    remove(pf);
+    const char *args[24] = {"--metrics-listen",    "127.0.0.1", "--metrics-port", "0",
+                            "--metrics-port-file", pf};
+    int n = 6;
+    for (int i = 0; extra && extra[i]; i++) {
+        assert_true(n < 23);
+        args[n++] = extra[i];
+    }
+    args[n] = NULL;
+    fx_restart(w, args);
+    FILE *f = fopen(pf, "r");
+    assert_non_null(f);
+    int port = 0;
+    assert_int_equal(fscanf(f, "%d", &port), 1);
+    fclose(f);
+    snprintf(url, cap, "http://127.0.0.1:%d", port);
+}
+
 /* The one way tests run an admin command in-process: argv from the
  * NULL-ended list, stdin from stdin_text, stdout kept whole. */
 static char *admin_run(fx_world *w, int *rc, const char *stdin_text, va_list ap)

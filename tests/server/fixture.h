@@ -23,6 +23,10 @@ int fx_up(fx_world *w, const char *dbname, const char *const *extra);
 int fx_down(fx_world *w);
 /* Restarts the server (after a kill) with the same database. */
 void fx_restart(fx_world *w, const char *const *extra);
+/* Stops the server and starts it again with the metrics listener on a free
+ * port of 127.0.0.1 and the flags in extra (may be NULL; a later flag
+ * wins); the listener's address ("http://127.0.0.1:PORT") into url. */
+void fx_restart_metrics(fx_world *w, const char *const *extra, char *url, size_t cap);
 
 /* Runs "blik-server admin --db ... ARGS" in-process; first line of stdout
  * into out (may be NULL). stdin_text may be NULL. Returns the exit status. */

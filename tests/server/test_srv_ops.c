@@ -238,26 +238,16 @@ static void test_one_line_per_request_naming_nobody(void **state)
     free(log);
 }
 
-/* A restart of the server with the metrics listener on a free port. */
+/* A restart of the server with the metrics listener on a free port and a
+ * pool of three (more may set another). */
 static void restart_with_metrics(const char *const *more)
 {
-    assert_int_equal(tsrv_stop(&W.srv), 0);
-    char pf[600];
-    snprintf(pf, sizeof pf, "%s/metrics.port", W.dir);
-    remove(pf);
-    const char *extra[20] = {"--metrics-listen",    "127.0.0.1", "--metrics-port", "0",
-                             "--metrics-port-file", pf,          "--pool",         "3"};
-    int n = 8;
+    const char *extra[20] = {"--pool", "3"};
+    int n = 2;
     for (int i = 0; more && more[i] && n < 19; i++)
         extra[n++] = more[i];
     extra[n] = NULL;
-    fx_restart(&W, extra);
-    FILE *f = fopen(pf, "r");
-    assert_non_null(f);
-    int port = 0;
-    assert_int_equal(fscanf(f, "%d", &port), 1);
-    fclose(f);
-    snprintf(metrics_url, sizeof metrics_url, "http://127.0.0.1:%d", port);
+    fx_restart_metrics(&W, extra, metrics_url, sizeof metrics_url);
 }
 
 /* The metrics text, and the value of one sample in it (-1 if absent). */
