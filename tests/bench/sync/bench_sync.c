@@ -24,7 +24,6 @@
  * tree by `npm ci` from its lock file, with no native module built, whenever the lock file
  * changed. BLIK_BENCH_POUCH=0 leaves it out.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,57 +79,6 @@ static int pouch(int n, double v[P_N], double rnd[P_N])
     return 0;
 }
 
-/* Adds the user and system CPU time of the process in the /proc stat line
- * of pid to *ms, with its reaped children's if children is set; the parent's
- * id into *ppid. 0, or -1 if the process is gone. */
-static int stat_cpu(long pid, int children, double *ms, long *ppid)
-{
-    char path[64], line[1024];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t got = fread(line, 1, sizeof line - 1, f);
-    fclose(f);
-    line[got] = 0;
-    /* The name in parentheses may hold anything; the fields follow the last
-     * parenthesis: state, ppid, ... utime (14th), stime, cutime, cstime. */
-    const char *p = strrchr(line, ')');
-    unsigned long long ut, st;
-    long long cut, cst;
-    if (!p || sscanf(p + 1, " %*c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld",
-                     ppid, &ut, &st, &cut, &cst) != 5)
-        return -1;
-    double tick = (double)sysconf(_SC_CLK_TCK);
-    *ms += (double)(ut + st) * 1000 / tick;
-    if (children)
-        *ms += (double)(cut + cst) * 1000 / tick;
-    return 0;
-}
-
-/* The CPU time in ms that process pid has used (every thread), and with
- * tree set also its children, living (PostgreSQL's backends under their
- * postmaster) and reaped. */
-static double cpu_ms(long pid, int tree)
-{
-    double ms = 0;
-    long ppid;
-    if (stat_cpu(pid, tree, &ms, &ppid) != 0)
-        return 0;
-    DIR *d = tree ? opendir("/proc") : NULL;
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        char *end;
-        long child = strtol(e->d_name, &end, 10);
-        double c = 0;
-        if (*end == 0 && child > 0 && stat_cpu(child, 1, &c, &ppid) == 0 && ppid == pid)
-            ms += c;
-    }
-    if (d)
-        closedir(d);
-    return ms;
-}
-
 /* The CPU time in ms used so far by the tablet (this process), the server
  * and PostgreSQL, into t[0..2]. */
 static void cpu_now(const fx_world *w, long postmaster, double t[3])
@@ -138,8 +86,8 @@ static void cpu_now(const fx_world *w, long postmaster, double t[3])
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     t[0] = (double)ts.tv_sec * 1000 + (double)ts.tv_nsec / 1e6;
-    t[1] = cpu_ms((long)w->srv.pid, 0);
-    t[2] = cpu_ms(postmaster, 1);
+    t[1] = bench_cpu_ms((long)w->srv.pid, 0);
+    t[2] = bench_cpu_ms(postmaster, 1);
 }
 
 /* Reports the CPU time each side spent since t0 under name_tablet,
@@ -163,21 +111,6 @@ static double cpu_report(const fx_world *w, long postmaster, const double t0[3],
     snprintf(name, sizeof name, "sync_%s_cpu", what);
     bench_report(name, sum / 1000, "s", "CPU time of the tablet, the server and PostgreSQL");
     return sum / 1000;
-}
-
-/* The postmaster's process id, from its pid file in the cluster's data
- * folder; 0 if it cannot be read. */
-static long postmaster_pid(const fx_world *w)
-{
-    char path[700];
-    snprintf(path, sizeof path, "%s/data/postmaster.pid", tpg_dir(w->pg));
-    FILE *f = fopen(path, "r");
-    long pid = 0;
-    if (!f || fscanf(f, "%ld", &pid) != 1)
-        pid = 0;
-    if (f)
-        fclose(f);
-    return pid;
 }
 
 /* Fills the tablet through the store's API, 100 observations a
@@ -303,7 +236,7 @@ int main(void)
     long log_at = 0;
     double srv_ms, facts_ms, look_ms, write_ms;
     server_push_times(w.srv.log, &log_at, &srv_ms, &facts_ms, &look_ms, &write_ms);
-    long pm = postmaster_pid(&w);
+    long pm = tpg_postmaster_pid(w.pg);
     double cpu0[3];
     cpu_now(&w, pm, cpu0);
     t0 = bench_ns();

@@ -43,6 +43,8 @@ void tpg_watch(tpg *pg, pid_t pid);
 void tpg_unwatch(tpg *pg, pid_t pid);
 /* The cluster's folder: a private scratch space for the test as well. */
 const char *tpg_dir(const tpg *pg);
+/* The cluster's postmaster process (for its CPU time), or 0. */
+long tpg_postmaster_pid(const tpg *pg);
 /* A TCP port free on 127.0.0.1 just now, or -1. */
 int tpg_free_port(void);
 
@@ -62,6 +64,8 @@ typedef struct tpg_replica tpg_replica;
  */
 int tpg_replica_start(tpg *pg, tpg_replica **out, char *err, size_t errlen);
 int tpg_replica_port(const tpg_replica *r);
+/* The replica's postmaster process, or 0 once it is stopped. */
+long tpg_replica_postmaster_pid(const tpg_replica *r);
 /* A libpq connection string for database dbname on the replica. */
 void tpg_replica_conninfo(const tpg_replica *r, const char *dbname, char *conninfo, size_t cap);
 /* Waits up to timeout_ms until the replica has replayed everything the

@@ -56,6 +56,27 @@ struct tpg_replica {
 
 const char *tpg_dir(const tpg *pg) { return pg->dir; }
 
+/* The postmaster's id from the pid file in data, or 0. */
+static long pid_in(const char *data)
+{
+    char path[420];
+    snprintf(path, sizeof path, "%s/postmaster.pid", data);
+    FILE *f = fopen(path, "r");
+    long pid = 0;
+    if (!f || fscanf(f, "%ld", &pid) != 1)
+        pid = 0;
+    if (f)
+        fclose(f);
+    return pid;
+}
+
+long tpg_postmaster_pid(const tpg *pg)
+{
+    char data[300];
+    snprintf(data, sizeof data, "%s/data", pg->dir);
+    return pid_in(data);
+}
+
 /* Runs argv (through runuser when needed), output to log; returns the exit
  * status or -1. */
 static int run(const tpg *pg, const char *const *argv, const char *log)
@@ -579,6 +600,13 @@ int tpg_replica_start(tpg *pg, tpg_replica **out, char *err, size_t errlen)
 }
 
 int tpg_replica_port(const tpg_replica *r) { return r->port; }
+
+long tpg_replica_postmaster_pid(const tpg_replica *r)
+{
+    char data[400];
+    snprintf(data, sizeof data, "%s/data", r->dir);
+    return r->running ? pid_in(data) : 0;
+}
 
 void tpg_replica_conninfo(const tpg_replica *r, const char *dbname, char *conninfo, size_t cap)
 {
