@@ -3,7 +3,7 @@
 // JavaScript off, Danish by default and English on request, and a visitor who
 // is not signed in sent to sign in with the address they wanted kept.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, test } from './lib/suite.mjs';
 
 import { Office, cookieProblems, securityProblems } from './lib/office.mjs';
 

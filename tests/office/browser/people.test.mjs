@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { after, before, test } from 'node:test';
+import { after, before, test } from './lib/suite.mjs';
 
 import { Office, TABLET } from './lib/office.mjs';
 

@@ -3,7 +3,7 @@
 // no one in; the right one gives a session cookie that is HttpOnly, Secure
 // and SameSite=Strict under the security headers; signing out ends it.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, test } from './lib/suite.mjs';
 
 import { Office, cookieProblems, securityProblems } from './lib/office.mjs';
 

@@ -8,7 +8,7 @@
 // unit, and nothing they try changes it. axe-core checks every page.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { after, before, test } from 'node:test';
+import { after, before, test } from './lib/suite.mjs';
 
 import { Office, TABLET, tabletShowsFocus } from './lib/office.mjs';
 

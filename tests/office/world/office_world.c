@@ -2,10 +2,12 @@
  * office_world: a whole server for the office's browser tests, started by
  * the test runner and stopped by it.
  *
- *   office_world --out FILE
+ *   office_world --out FILE [--tls DIR]
  *
  * It starts a throwaway PostgreSQL cluster on loopback, makes a CA and a
- * server certificate, starts the real blik-server over TLS on a free port,
+ * server certificate (or, with --tls, takes those in DIR, made there by the
+ * first world that found none, so that one browser trusting that CA can
+ * visit several worlds in turn), starts the real blik-server over TLS on a free port,
  * and then writes FILE: a JSON object with the office's address ("url"), the
  * CA file a browser must trust ("ca"), the database's connection string
  * ("conninfo") and the blik-server program ("server"), so that a test can run
@@ -91,6 +93,47 @@ static int write_world(const char *path, const tsrv *s, const char *conninfo)
     return 0;
 }
 
+/* Copies the file name from the folder from into the folder to. 0 or -1. */
+static int copy_file(const char *from, const char *to, const char *name)
+{
+    char a[1100], b[1100], buf[4096];
+    snprintf(a, sizeof a, "%s/%s", from, name);
+    snprintf(b, sizeof b, "%s/%s", to, name);
+    FILE *in = fopen(a, "rb"), *out = in ? fopen(b, "wb") : NULL;
+    int rc = in && out ? 0 : -1;
+    size_t n;
+    while (rc == 0 && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, out) != n)
+            rc = -1;
+    if (in && ferror(in))
+        rc = -1;
+    if (out && fclose(out) != 0)
+        rc = -1;
+    if (in)
+        fclose(in);
+    return rc;
+}
+
+/* Puts the CA and the server's certificate and key into dir: made there, or
+ * with tls named, copied from tls after being made there if tls had none
+ * (the certificate names 127.0.0.1, so it serves a world on any port). */
+static int make_tls(const char *dir, const char *tls, char *err, size_t errlen)
+{
+    if (!tls)
+        return tca_make(dir, err, errlen);
+    char probe[1100];
+    snprintf(probe, sizeof probe, "%s/server.pem", tls);
+    if (access(probe, R_OK) != 0 && tca_make(tls, err, errlen) != 0)
+        return -1;
+    static const char *const files[] = {"ca.pem", "server.pem", "server.key"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+        if (copy_file(tls, dir, files[i]) != 0) {
+            snprintf(err, errlen, "could not copy %s from %s: %s", files[i], tls, strerror(errno));
+            return -1;
+        }
+    return 0;
+}
+
 static void print_log(const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -132,17 +175,19 @@ static int wait_for_stop(tsrv *s)
 
 int main(int argc, char **argv)
 {
-    const char *out = NULL;
+    const char *out = NULL, *tls = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
             out = argv[++i];
+        else if (strcmp(argv[i], "--tls") == 0 && i + 1 < argc)
+            tls = argv[++i];
         else {
-            fprintf(stderr, "usage: office_world --out FILE\n");
+            fprintf(stderr, "usage: office_world --out FILE [--tls DIR]\n");
             return 2;
         }
     }
-    if (!out || strlen(out) > 1000) {
-        fprintf(stderr, "usage: office_world --out FILE\n");
+    if (!out || strlen(out) > 1000 || (tls && strlen(tls) > 1000)) {
+        fprintf(stderr, "usage: office_world --out FILE [--tls DIR]\n");
         return 2;
     }
     if (pipe(stop_pipe) != 0) {
@@ -166,7 +211,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "office_world: %s\n", err);
         goto done;
     }
-    if (tca_make(tpg_dir(pg), err, sizeof err) != 0) {
+    if (make_tls(tpg_dir(pg), tls, err, sizeof err) != 0) {
         fprintf(stderr, "office_world: %s\n", err);
         goto done;
     }

@@ -63,7 +63,9 @@ function scratch(prefix) {
 // A running office_world: its address, CA, database and admin commands.
 export class World {
   // Starts office_world and waits (up to 90 s) for it to describe itself.
-  static async start() {
+  // With tls named, the world's CA and certificate are those in that folder
+  // (made there by the first world to find none).
+  static async start(tls = null) {
     const exe = process.env.BLIK_OFFICE_WORLD;
     if (!exe || !existsSync(exe))
       throw new Error('BLIK_OFFICE_WORLD does not name the built office_world program: ' +
@@ -72,7 +74,7 @@ export class World {
     const out = join(dir, 'world.json');
     // stdin is a pipe we never write to: should this process die, it closes
     // and office_world stops everything it started.
-    const child = spawn(exe, ['--out', out], { stdio: ['pipe', 'inherit', 'inherit'] });
+    const child = spawn(exe, ['--out', out, ...(tls ? ['--tls', tls] : [])], { stdio: ['pipe', 'inherit', 'inherit'] });
     let exited = null;
     child.on('exit', (code, sig) => { exited = { code, sig }; });
     for (let i = 0; i < 900 && !existsSync(out); i++) {
@@ -415,6 +417,28 @@ export async function tabletObservesPair(world, { code, name, person, pin, focus
   return m[1];
 }
 
+// One browser for every office of this process, once shareBrowser() was
+// called: its tools, the folder of the test CA its profile trusts, and the
+// browser itself (each a promise, made by the first office to start).
+let shared = null;
+
+// From now on, every Office of this process visits through one browser
+// trusting one test CA, which each world serves its certificate from,
+// instead of each starting its own. Returns the function that closes the
+// browser and removes the CA, for when the last office has stopped.
+export function shareBrowser() {
+  shared = { tls: scratch('tls-'), tools: null, browser: null };
+  return async () => {
+    const s = shared;
+    shared = null;
+    try {
+      await (await s.browser?.catch(() => null))?.close();
+    } finally {
+      rmSync(s.tls, { recursive: true, force: true });
+    }
+  };
+}
+
 // A world, a browser that trusts it, and the folder for screenshots: the one
 // BLIK_OFFICE_SHOTS names, or none. Screenshots are for a person to look at
 // (tests/office/screenshots is made from them) and check nothing, so a run
@@ -424,21 +448,32 @@ export class Office {
   // office_world starts its cluster and server, which leave node waiting.
   static async start() {
     const o = new Office();
-    const world = World.start();
+    o.began = performance.now();
+    o.spentBefore = { ...spent };
+    const world = World.start(shared?.tls);
     world.catch(() => {}); // awaited below; no unhandled rejection meanwhile
     try {
-      o.tools = await loadTools();
+      if (shared)
+        shared.tools ??= loadTools();
+      o.tools = await (shared ? shared.tools : loadTools());
     } catch (e) {
       await world.then((w) => w.stop(), () => {});
       throw e;
     }
     o.world = await timed('world', () => world);
     try {
-      o.browser = await timed('browser', () => launch(o.tools, o.world));
+      if (shared) {
+        // The first world made the CA that every later one serves from.
+        shared.browser ??= launch(o.tools, o.world);
+        o.browser = await timed('browser', () => shared.browser);
+      } else {
+        o.browser = await timed('browser', () => launch(o.tools, o.world));
+      }
     } catch (e) {
       await o.world.stop();
       throw e;
     }
+    o.ownBrowser = !shared;
     o.checker = o.makeChecker();
     o.checker.catch(() => {}); // a failure is the first check's to report
     o.checked = new Set();
@@ -521,16 +556,21 @@ export class Office {
     await page.setViewportSize(was);
   }
 
+  // Closes the browser, or with a shared one this office's checking page, and
+  // stops the world; then prints where this office's time went.
   async stop() {
     let err = null;
     try {
-      await this.browser?.close();
+      if (this.ownBrowser)
+        await this.browser?.close();
+      else
+        await (await this.checker?.catch(() => null))?.context().close();
     } catch (e) {
       err = e;
     }
     await timed('world', async () => this.world?.stop());
     process.stderr.write(`time spent (s): ${Object.entries(spent)
-      .map(([k, t]) => `${k} ${t.toFixed(1)}`).join(', ')} of ${((performance.now() - began) / 1000).toFixed(1)}\n`);
+      .map(([k, t]) => `${k} ${(t - (this.spentBefore?.[k] ?? 0)).toFixed(1)}`).join(', ')} of ${((performance.now() - (this.began ?? began)) / 1000).toFixed(1)}\n`);
     if (err)
       throw err;
   }
