@@ -559,6 +559,16 @@ static void test_accounts_pages(void **state)
     snprintf(q, sizeof q,
              "SELECT count(*) FROM accounts WHERE id = '%s' AND disabled_at IS NOT NULL", id);
     assert_int_equal(count(q), 1);
+    /* Enabled again from its page, by its unit's leader only. */
+    snprintf(path, sizeof path, "/accounts/%s/enable", id);
+    ot_post(&W, other.cookie, path, form, &r);
+    assert_int_equal(r.status, 403);
+    ot_free(&r);
+    assert_int_equal(count(q), 1);
+    ot_post(&W, lead.cookie, path, form, &r);
+    assert_int_equal(r.status, 303);
+    ot_free(&r);
+    assert_int_equal(count(q), 0);
     /* Nobody disables themselves. */
     snprintf(path, sizeof path, "/accounts/%s/disable", admin.id);
     snprintf(form, sizeof form, "csrf=%s", admin.csrf);
