@@ -168,7 +168,14 @@ static void handle(srv_web *w, PGconn *pg, const srv_web_request *rq, srv_web_re
             off_fail(&c, 503, "The server is busy. Try again in a moment.");
         } else {
             off_session_load(&c);
+            c.rd = pg;
+            char session[sizeof c.user.session];
+            memcpy(session, c.user.session, sizeof session);
             dispatch(&c);
+            if (c.rd != pg)
+                srv_replica_put(rq->server, c.rd);
+            if (!strcmp(rq->method, "POST") && session[0])
+                off_session_written(&c, session);
         }
     }
     if (!c.done)

@@ -136,6 +136,9 @@ void off_area(off_ctx *c)
         snprintf(u[i].id, sizeof u[i].id, "%s", PQgetvalue(vis, i, 0));
         snprintf(u[i].name, sizeof u[i].name, "%s", PQgetvalue(vis, i, 1));
     }
+    /* The units are the person's to see (decided on the primary): the
+     * figures may come from the replica. */
+    off_replica_begin(c);
     arr = units_array(u, nu);
     if (!arr) {
         off_fail(c, 500, "The server ran out of memory.");
@@ -143,7 +146,7 @@ void off_area(off_ctx *c)
     }
     char err[300];
     /* The twelve months up to this one, in Danish time as the rollups. */
-    months = srv_q(c->pg,
+    months = srv_q(c->rd,
                    "SELECT to_char(m, 'YYYY-MM-DD') FROM generate_series("
                    " date_trunc('month', (now() AT TIME ZONE 'Europe/Copenhagen'))"
                    "  - interval '11 months',"
@@ -156,7 +159,7 @@ void off_area(off_ctx *c)
     }
     const char *first = PQgetvalue(months, 0, 0);
     const char *p[] = {arr, first};
-    PGresult *r = srv_q(c->pg,
+    PGresult *r = srv_q(c->rd,
                         "SELECT unit_id, month::text, sum(n_obs), sum(n_feedback),"
                         " sum(n_reflection) FROM roll_month"
                         " WHERE unit_id = ANY($1::text[]) AND month >= $2::date GROUP BY 1, 2",
@@ -182,7 +185,7 @@ void off_area(off_ctx *c)
             }
     }
     PQclear(r);
-    r = srv_q(c->pg,
+    r = srv_q(c->rd,
               "SELECT unit_id, focus_id, sign_id, n_scale, sum(n0), sum(n1), sum(n2), sum(n3),"
               " sum(n4) FROM roll_month_sign WHERE unit_id = ANY($1::text[]) AND month >= $2::date"
               " GROUP BY 1, 2, 3, 4",
@@ -212,7 +215,7 @@ void off_area(off_ctx *c)
      * units. */
     for (int i = 0; i < nu; i++)
         ids[i] = u[i].id;
-    if (srv_ref_focuses_of_units(c->pg, ids, nu, &fs, &nf, err, sizeof err) != SRV_REF_OK) {
+    if (srv_ref_focuses_of_units(c->rd, ids, nu, &fs, &nf, err, sizeof err) != SRV_REF_OK) {
         db_fail(c, "focuses", err);
         goto out;
     }
@@ -224,7 +227,7 @@ void off_area(off_ctx *c)
     ids = tids;
     for (int k = 0; k < nf; k++)
         ids[k] = fs[k].focus.template_id;
-    if (srv_ref_templates_latest(c->pg, ids, nf, &ts, &nt, err, sizeof err) != SRV_REF_OK) {
+    if (srv_ref_templates_latest(c->rd, ids, nf, &ts, &nt, err, sizeof err) != SRV_REF_OK) {
         db_fail(c, "templates", err);
         goto out;
     }

@@ -37,7 +37,7 @@ void off_session_load(off_ctx *c)
                         " AND s.last_seen_at > now() - make_interval(mins => $2::int)"
                         " AND s.created_at > now() - make_interval(hours => $3::int)"
                         " RETURNING a.id, a.login, a.name, a.role, coalesce(a.person_id, ''),"
-                        " coalesce(p.unit_id, ''), s.csrf",
+                        " coalesce(p.unit_id, ''), s.csrf, coalesce(s.written_lsn::text, '')",
                         3, p, err, sizeof err);
     if (!r) {
         srv_log("office: session: %s", err);
@@ -53,8 +53,33 @@ void off_session_load(off_ctx *c)
         snprintf(u->unit_id, sizeof u->unit_id, "%s", PQgetvalue(r, 0, 5));
         snprintf(u->csrf, sizeof u->csrf, "%s", PQgetvalue(r, 0, 6));
         snprintf(u->session, sizeof u->session, "%s", hash);
+        snprintf(u->written_lsn, sizeof u->written_lsn, "%s", PQgetvalue(r, 0, 7));
     }
     PQclear(r);
+}
+
+void off_replica_begin(off_ctx *c)
+{
+    if (c->rd != c->pg || !c->rq->server || strcmp(c->rq->method, "POST") == 0 ||
+        c->user.role == OFF_ROLE_NONE)
+        return;
+    PGconn *rd = srv_replica_get(c->rq->server, c->user.written_lsn);
+    if (rd)
+        c->rd = rd;
+}
+
+/* A failure is logged: the session's pages may then show the replica's
+ * picture from before the form for as long as it lags, which is what a
+ * colleague's session sees anyway. */
+void off_session_written(off_ctx *c, const char *session)
+{
+    char err[300];
+    const char *p[] = {session};
+    if (srv_exec(c->pg,
+                 "UPDATE sessions SET written_lsn = pg_current_wal_insert_lsn()"
+                 " WHERE token_sha256 = $1",
+                 1, p, err, sizeof err) != 0)
+        srv_log("office: where a form left the log could not be noted: %s", err);
 }
 
 int off_csrf_ok(off_ctx *c)

@@ -102,10 +102,11 @@ typedef struct {
     model_id account_id;
     char login[OFF_LOGIN_MAX + 1];
     char name[MODEL_NAME_MAX + 1];
-    model_id person_id; /* "" for an account without a person */
-    model_id unit_id;   /* the person's unit, for leader and peer */
-    char csrf[65];      /* the session's form token */
-    char session[65];   /* the session token's hash */
+    model_id person_id;   /* "" for an account without a person */
+    model_id unit_id;     /* the person's unit, for leader and peer */
+    char csrf[65];        /* the session's form token */
+    char session[65];     /* the session token's hash */
+    char written_lsn[32]; /* where the log stood after the session's last form, "" if never */
 } off_user;
 
 /* The role's name in the database ("admin", "area", "leader", "peer") and
@@ -129,6 +130,10 @@ typedef struct off {
 typedef struct {
     off *o;
     PGconn *pg; /* NULL when the pool is exhausted (pages then answer 503) */
+    /* Where a page of figures reads them from: a streaming replica that has
+     * replayed this session's last form, else pg. Only pages that decide
+     * who may see what on pg first read from it (off_replica_begin). */
+    PGconn *rd;
     const srv_web_request *rq;
     srv_web_response *out;
     const i18n *t;
@@ -248,6 +253,14 @@ void off_session_load(off_ctx *c);
  * compare); for a form posted without a session, the pre-session token of
  * the sign-in form. */
 int off_csrf_ok(off_ctx *c);
+/* Points c->rd at the streaming replica for the rest of a GET when it has
+ * replayed the session's last form (and leaves it at c->pg otherwise). A
+ * page calls it once it has decided on c->pg what the person may see: who
+ * may see what is never read from a replica. */
+void off_replica_begin(off_ctx *c);
+/* After a POST: notes where the log stands as the session's last form, so
+ * that its next pages read from the replica only once it has that. */
+void off_session_written(off_ctx *c, const char *session);
 /* POST /sign-out: ends the session and forgets its cookie. */
 void off_sign_out(off_ctx *c);
 /* GET and POST /sign-in (rate-limited in the database, see off_auth.c). */

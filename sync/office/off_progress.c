@@ -128,7 +128,10 @@ int off_prog_load(off_ctx *c, off_prog *pr)
         off_fail(c, 500, "The server ran out of memory.");
         return -1;
     }
-    srv_ref_rc rc = srv_ref_template_get(c->pg, f->template_id, 0, pr->tmpl, err, sizeof err);
+    /* The units are the person's to see (decided on the primary): the
+     * figures may come from the replica. */
+    off_replica_begin(c);
+    srv_ref_rc rc = srv_ref_template_get(c->rd, f->template_id, 0, pr->tmpl, err, sizeof err);
     if (rc != SRV_REF_OK) {
         free(pr->tmpl);
         pr->tmpl = NULL;
@@ -141,7 +144,7 @@ int off_prog_load(off_ctx *c, off_prog *pr)
     }
     units_array(pr, units, sizeof units);
     const char *p[] = {f->id, units, ""};
-    PGresult *r = srv_q(c->pg,
+    PGresult *r = srv_q(c->rd,
                         "SELECT month::text, sum(n_obs), sum(n_feedback), sum(n_reflection),"
                         " sum(duration_ms) FROM roll_month"
                         " WHERE focus_id = $1 AND unit_id = ANY($2::text[]) AND n_obs > 0"
@@ -189,7 +192,7 @@ int off_prog_load(off_ctx *c, off_prog *pr)
         return 0;
     p[2] = pr->p[0].from;
     if (pr->tmpl) {
-        r = srv_q(c->pg,
+        r = srv_q(c->rd,
                   "SELECT month::text, key, sum(n) FROM roll_month_count"
                   " WHERE focus_id = $1 AND unit_id = ANY($2::text[]) AND kind = 'count'"
                   " AND month >= $3::date GROUP BY 1, 2",
@@ -207,7 +210,7 @@ int off_prog_load(off_ctx *c, off_prog *pr)
         }
         PQclear(r);
     }
-    r = srv_q(c->pg,
+    r = srv_q(c->rd,
               "SELECT month::text, sign_id, n_scale, sum(n0), sum(n1), sum(n2), sum(n3), sum(n4)"
               " FROM roll_month_sign WHERE focus_id = $1 AND unit_id = ANY($2::text[])"
               " AND month >= $3::date GROUP BY 1, 2, 3",

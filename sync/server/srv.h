@@ -39,7 +39,7 @@ typedef struct {
     char public_url[256];         /* "https://host:port" people reach the office at; "": unknown */
     char metrics_listen[64];      /* address of /metrics and /health (plain HTTP); "": none */
     char trusted_proxy[64];       /* a load balancer's address whose X-Forwarded-For is believed */
-    char replica[SRV_CONNINFO_MAX];       /* a streaming replica the pulls read from; "": none */
+    char replica[SRV_CONNINFO_MAX];       /* a streaming replica for pulls and figures; "": none */
     int metrics_port;                     /* its port; 0: any free one (see metrics_port_file) */
     char metrics_port_file[SRV_PATH_MAX]; /* if set, the metrics port is written there */
     /* The web pages (Blik Office): every request whose path is not under
@@ -73,7 +73,7 @@ void srv_config_usage(FILE *out);
 /* ---- the database ---- */
 
 /* The schema version this build's migrations bring the database to. */
-#define SRV_DB_VERSION 13
+#define SRV_DB_VERSION 14
 
 /* Applies the migrations the database lacks, each in its own transaction,
  * under an advisory lock so that two servers starting together do not race.
@@ -145,6 +145,16 @@ int srv_metrics_port(const srv *s);
 /* Stops accepting connections, waits up to grace_s for the requests in
  * flight to finish, then stops. */
 void srv_stop(srv *s);
+/*
+ * For the web side: a connection to a streaming replica (the replica key)
+ * that has replayed the log up to `after` (a pg_lsn, "" for any), to read
+ * a page's figures from; NULL when there is no replica, or it is behind or
+ * down: the page then reads from the primary. Counted in the metrics
+ * either way. It never waits. The caller gives it back with
+ * srv_replica_put (NULL is a no-op) before the request ends.
+ */
+PGconn *srv_replica_get(srv *s, const char *after);
+void srv_replica_put(srv *s, PGconn *rd);
 /* Stops (if running) and releases; srv_free(NULL) is a no-op. */
 void srv_free(srv *s);
 
@@ -173,6 +183,8 @@ typedef struct {
      * most half its pool stream at once (the rest stays for tablets and
      * pages); a handler that would stream answers busy instead. */
     int streams_full;
+    /* The server, for srv_replica_get. */
+    srv *server;
 } srv_web_request;
 
 /* At most this many extra headers per answer (Set-Cookie, Location, ...). */

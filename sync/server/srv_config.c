@@ -278,8 +278,9 @@ void srv_config_usage(FILE *out)
           "  --trusted-proxy ADDR  BLIK_TRUSTED_PROXY  the load balancer's address: from it\n"
           "                                        the client is the last X-Forwarded-For\n"
           "                                        address (none: the connection's address)\n"
-          "  --replica CONNINFO  BLIK_REPLICA      a streaming replica of the database: a\n"
-          "                                        pull reads from it once it has replayed\n"
-          "                                        the tablet's last push (none)\n",
+          "  --replica CONNINFO  BLIK_REPLICA      a streaming replica of the database: pulls\n"
+          "                                        and the office's figures read from it once\n"
+          "                                        it has replayed the asker's last change\n"
+          "                                        (none)\n",
           out);
 }

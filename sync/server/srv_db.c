@@ -312,6 +312,9 @@ static const char *const migrations[] = {
      * push, so that its pulls are read from a streaming replica only once
      * the replica has replayed that far (srv_http.c, "the replica"). */
     "ALTER TABLE devices ADD COLUMN written_lsn pg_lsn;",
+    /* 14: the same for an office session's last form, so that its pages'
+     * figures are read from the replica only once it has replayed that. */
+    "ALTER TABLE sessions ADD COLUMN written_lsn pg_lsn;",
 };
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
 

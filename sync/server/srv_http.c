@@ -162,11 +162,13 @@ static void pool_put(srv *s, PGconn *pg)
 
 /* ---- the replica ----
  *
- * A streaming replica (cfg.replica) takes the pulls' reads off the
- * primary. A pull goes there only once the replica has replayed the
- * tablet's last push, so a tablet never pulls from a replica that has not
- * got what it pushed. Everything else reads from the primary: credentials,
- * who the person is and may see, the audit log, the office. The replica's
+ * A streaming replica (cfg.replica) takes the pulls' reads, and the
+ * office's figures (srv_replica_get), off the primary. A read goes there
+ * only once the replica has replayed the asker's last change (a tablet's
+ * last push, an office session's last form), so no one reads from a
+ * replica without what they just wrote. Everything else reads from the
+ * primary: credentials, sessions, who the person is and may see, the
+ * audit log. The replica's
  * connections are opened when first needed and closed when they break;
  * after a failure the replica is left alone for REPLICA_PAUSE_S seconds,
  * so that a replica that is down costs a request only its primary read.
@@ -222,10 +224,40 @@ static PGconn *replica_connect(srv *s)
 }
 
 /*
+ * Asks the replica whether it may serve a read: 1 when it is a replica
+ * that has replayed the log up to `after` ("" for any), 0 when it is
+ * behind, -1 when it failed or is no replica any more (promoted), with
+ * why. Asked before the read's snapshot is taken: replay only moves on, so
+ * the snapshot holds at least what was replayed here. Asked for every read,
+ * so that a connection the replica dropped (a restart) is found before a
+ * page's queries meet it.
+ */
+static int replica_ready(PGconn *rd, const char *after, char *why, size_t cap)
+{
+    const char *p[] = {after};
+    PGresult *r = srv_q(rd,
+                        "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 'promoted'"
+                        " WHEN $1 = '' OR pg_last_wal_replay_lsn() >= $1::pg_lsn THEN 'ready'"
+                        " ELSE 'behind' END",
+                        1, p, why, cap);
+    if (!r)
+        return -1;
+    int rc = !strcmp(PQgetvalue(r, 0, 0), "ready")    ? 1
+             : !strcmp(PQgetvalue(r, 0, 0), "behind") ? 0
+                                                      : -1;
+    if (rc < 0)
+        snprintf(why, cap, "it is not a replica any more (promoted?): it is not read from");
+    PQclear(r);
+    return rc;
+}
+
+/*
  * A connection to the replica that has replayed the log up to `after` (a
  * pg_lsn, "" for any), or NULL, with why in *where: no replica, behind,
  * down. It never waits: with every replica connection lent out, the
- * primary serves. The caller gives it back with replica_put.
+ * primary serves. A connection found broken is opened once again at once
+ * (the replica may have restarted) before the replica is left alone. The
+ * caller gives it back with replica_put.
  */
 static PGconn *replica_get(srv *s, const char *after, srv_read *where)
 {
@@ -245,33 +277,26 @@ static PGconn *replica_get(srv *s, const char *after, srv_read *where)
     if (slot < 0)
         return NULL;
     /* The slot is this request's alone until it is given back. */
-    if (!s->rconns[slot])
-        s->rconns[slot] = replica_connect(s);
-    PGconn *rd = s->rconns[slot];
-    if (rd && after[0]) {
-        /* Checked before the read's snapshot is taken: replay only moves
-         * on, so the snapshot holds at least what was replayed here. */
-        char why[300];
-        const char *p[] = {after};
-        PGresult *r = srv_q(rd, "SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", 1, p, why,
-                            sizeof why);
-        int caught_up = r && PQgetvalue(r, 0, 0)[0] == 't';
-        PQclear(r);
-        if (!caught_up) {
-            if (r)
-                *where = SRV_READ_BEHIND;
-            else
+    char why[300] = "";
+    int ready = -1;
+    for (int attempt = 0; attempt < 2 && ready < 0; attempt++) {
+        int fresh = !s->rconns[slot];
+        if (fresh && !(s->rconns[slot] = replica_connect(s)))
+            break; /* replica_connect left the replica alone */
+        ready = replica_ready(s->rconns[slot], after, why, sizeof why);
+        if (ready < 0) {
+            int broken = PQstatus(s->rconns[slot]) != CONNECTION_OK;
+            PQfinish(s->rconns[slot]);
+            s->rconns[slot] = NULL;
+            if (!broken || fresh) {
                 replica_fail(s, why);
-            pthread_mutex_lock(&s->mu);
-            if (!r) {
-                PQfinish(rd);
-                s->rconns[slot] = NULL;
+                break;
             }
-            s->rbusy[slot] = 0;
-            pthread_mutex_unlock(&s->mu);
-            return NULL;
         }
     }
+    PGconn *rd = ready > 0 ? s->rconns[slot] : NULL;
+    if (ready == 0)
+        *where = SRV_READ_BEHIND;
     if (!rd) {
         pthread_mutex_lock(&s->mu);
         s->rbusy[slot] = 0;
@@ -301,6 +326,20 @@ static void replica_put(srv *s, PGconn *rd)
             s->rbusy[i] = 0;
         }
     pthread_mutex_unlock(&s->mu);
+}
+
+PGconn *srv_replica_get(srv *s, const char *after)
+{
+    srv_read where;
+    PGconn *rd = replica_get(s, after ? after : "", &where);
+    srv_metrics_read(s->metrics, where);
+    return rd;
+}
+
+void srv_replica_put(srv *s, PGconn *rd)
+{
+    if (rd)
+        replica_put(s, rd);
 }
 
 /* ---- answers ---- */
@@ -719,6 +758,7 @@ int srv_web_handle(srv *s, const srv_web_request *rq, srv_web_response *out)
         return out->status;
     srv_web_request r = *rq;
     r.streams_full = rq->streams_full || streams_full(s);
+    r.server = s;
     PGconn *pg = pool_get(s);
     s->cfg.web->handle(s->cfg.web, pg, &r, out);
     if (out->produce)
@@ -1127,6 +1167,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         srv_web_request wr;
         fill_web(c, url, method, rq, &wr);
         wr.streams_full = streams_full(s);
+        wr.server = s;
         PGconn *pg = pool_get(s);
         memset(&wa, 0, sizeof wa);
         s->cfg.web->handle(s->cfg.web, pg, &wr, &wa);

@@ -253,8 +253,9 @@ char *srv_metrics_text(srv_metrics *m, const srv_metrics_gauges *g, size_t *len)
     static const char *const read_why[SRV_READ_COUNT] = {"caught_up", "no_replica", "behind",
                                                          "replica_down"};
     head(f, "blik_db_reads_total", "counter",
-         "Pulls by the database they read from, and why: caught_up (the replica had "
-         "replayed the tablet's last push), no_replica, behind, replica_down.");
+         "Pulls and office pages with figures by the database they read from, and why: "
+         "caught_up (the replica had replayed the asker's last change), no_replica, behind, "
+         "replica_down.");
     for (int i = 0; i < SRV_READ_COUNT; i++)
         fprintf(f, "blik_db_reads_total{db=\"%s\",why=\"%s\"} %llu\n", read_db[i], read_why[i],
                 (unsigned long long)c->reads[i]);

@@ -62,12 +62,12 @@ void srv_metrics_push(srv_metrics *m, const long outcomes[SRV_CH_COUNT]);
 /* A pull answered 200; an enrolment answered 200. */
 void srv_metrics_pull(srv_metrics *m);
 void srv_metrics_enrol(srv_metrics *m);
-/* Where a pull was read from, and why the replica did not serve it when
- * one is configured. */
+/* Where a pull or an office page's figures were read from, and why the
+ * replica did not serve them when one is configured. */
 typedef enum {
     SRV_READ_REPLICA, /* the replica */
     SRV_READ_PRIMARY, /* the primary: no replica configured */
-    SRV_READ_BEHIND,  /* the primary: the replica had not replayed the tablet's last push */
+    SRV_READ_BEHIND,  /* the primary: the replica had not replayed the asker's last change */
     SRV_READ_DOWN,    /* the primary: the replica failed, or is left alone after a failure */
     SRV_READ_COUNT
 } srv_read;

@@ -683,6 +683,79 @@ static void test_area(void **state)
     ot_free(&r);
 }
 
+/* The total a focus's progression page shows a person, as its sentence. */
+static void total_seen(const ot_account *a, int total)
+{
+    char path[200], want[80];
+    snprintf(path, sizeof path, "/focuses/%s/progression", A.focus);
+    snprintf(want, sizeof want, "I alt %d afsluttede observationer", total);
+    ot_resp r;
+    get(a, path, &r);
+    assert_int_equal(r.status, 200);
+    has(&r, want);
+    ot_free(&r);
+}
+
+static void on_replica(const char *conninfo, const char *q)
+{
+    PGconn *c = PQconnectdb(conninfo);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    PGresult *r = PQexec(c, q);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", q, PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+}
+
+/*
+ * With a streaming replica, the pages of figures read them from it once it
+ * has replayed the session's last form: with its replay held, an area
+ * leader who has sent no form sees the replica's picture, without an
+ * observation pushed since, while the unit's leader, who has just sent a
+ * form, sees the primary's; once replay goes on, both see it. A replica
+ * that stops leaves the pages to the primary.
+ */
+static void test_figures_from_the_replica(void **state)
+{
+    (void)state;
+    char err[400], conninfo[600];
+    tpg_replica *rep = NULL;
+    if (tpg_replica_start(W.fx.pg, &rep, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    tpg_replica_conninfo(rep, "office_progress", conninfo, sizeof conninfo);
+    srv_free(W.s);
+    snprintf(W.cfg.replica, sizeof W.cfg.replica, "%s", conninfo);
+    if (srv_open(&W.cfg, &W.s) != 0)
+        fail_msg("%s", srv_errmsg(W.s));
+    total_seen(&AREA_A, 12);
+    total_seen(&LEAD_A, 12);
+
+    on_replica(conninfo, "SELECT pg_wal_replay_pause()");
+    int y, m;
+    month_back(0, &y, &m);
+    spec one = {at(y, m, 1, 12, 0), MIN15, 1, 0, 0, 0, 0};
+    push_obs(&TAB_A, &A, SIGN_A, &one);
+    total_seen(&AREA_A, 12);
+    char path[200];
+    snprintf(path, sizeof path, "/focuses/%s/steps", A.focus);
+    ot_resp r;
+    post(&LEAD_A, path, "&text=Sp%C3%B8rg+igen+i+morgen", &r);
+    assert_int_equal(r.status, 303);
+    ot_free(&r);
+    total_seen(&LEAD_A, 13);
+    total_seen(&AREA_A, 12);
+
+    on_replica(conninfo, "SELECT pg_wal_replay_resume()");
+    if (tpg_replica_await(rep, 20000, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    total_seen(&AREA_A, 13);
+
+    tpg_replica_stop(rep, 1);
+    total_seen(&AREA_A, 13);
+    total_seen(&LEAD_A, 13);
+    tpg_replica_free(rep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -692,6 +765,7 @@ int main(void)
         cmocka_unit_test(test_meeting),
         cmocka_unit_test(test_steps),
         cmocka_unit_test(test_area),
+        cmocka_unit_test(test_figures_from_the_replica),
     };
     return cmocka_run_group_tests(tests, up, down);
 }
