@@ -26,7 +26,9 @@
  * that failed (the drill's); the servers' own request counts.
  *
  * BLIK_LOAD_TABLETS (500), BLIK_LOAD_UNITS (50), BLIK_LOAD_HOURS (6),
- * BLIK_LOAD_WORKERS (4), BLIK_LOAD_DRILL (1; 0 runs the day without it).
+ * BLIK_LOAD_WORKERS (4), BLIK_LOAD_DRILL (1; 0 runs the day without it),
+ * BLIK_LOAD_REPLICA (1: the servers read pulls from the replica; 0: they
+ * read the primary alone, the replica replaying beside).
  * The clusters run with fsync off, as the tests' do.
  */
 #include <errno.h>
@@ -341,6 +343,8 @@ static char get_byte(int fd)
 static int worker(int w, int up, int down, const char *out)
 {
     load_tablet *tabs = calloc((size_t)(n_tablets / n_workers + 1), sizeof *tabs);
+    if (!tabs)
+        return 1;
     series s;
     load_totals tot;
     memset(&s, 0, sizeof s);
@@ -425,20 +429,6 @@ static int worker(int w, int up, int down, const char *out)
 
 /* ---- the parent ---- */
 
-/* Whether blik-server takes --replica (the key is new; until it is there,
- * the day runs on the primary alone, with the replica replaying beside). */
-static int server_has_replica_flag(void)
-{
-    FILE *p = popen(BLIK_SERVER_EXE " --help 2>&1", "r");
-    char line[400];
-    int has = 0;
-    while (p && fgets(line, sizeof line, p))
-        has |= strstr(line, "--replica") != NULL;
-    if (p)
-        pclose(p);
-    return has;
-}
-
 /* The sum over the running servers of a metric's values whose line begins
  * with prefix. */
 static double metrics_sum(const char *prefix)
@@ -478,11 +468,11 @@ static int setup(int with_replica)
     tpg_replica_conninfo(R, "blik_load", rep_conninfo, sizeof rep_conninfo);
     /* Limits far above what 500 tablets ask for: this measures the
      * servers, not their rate limits. */
-    const char *extra[] = {
-        "--rate-device", "1000000", "--rate-address", "1000000",    "--pool", "16",
-        "--max-clients", "1024",    "--replica",      rep_conninfo, NULL};
+    const char *extra[] = {"--rate-device", "1000000",       "--rate-address",
+                           "1000000",       "--max-clients", "1024",
+                           "--replica",     rep_conninfo,    NULL};
     if (!with_replica)
-        extra[8] = NULL;
+        extra[6] = NULL;
     if (tsrv_start_many(S, mport, N_SRV, W.pg, BLIK_SERVER_EXE, W.conninfo, W.dir, extra) != 0 ||
         thap_start(&H, W.pg, W.dir, S, mport, N_SRV, NULL) != 0)
         return -1;
@@ -609,7 +599,7 @@ int main(void)
     }
     if (sync_global_init() != 0 || sodium_init() < 0)
         return 1;
-    int with_replica = server_has_replica_flag();
+    int with_replica = env_int("BLIK_LOAD_REPLICA", 1, 0, 1);
     if (setup(with_replica) != 0)
         return 1;
     char dir[600];
