@@ -182,6 +182,7 @@ typedef struct {
     int rec;    /* its record's state */
     int kept;   /* stored or kept as a conflict: a row in changes */
     int conflict;
+    int sign_ok; /* a rating's or note's sign is one of its observation's focus version */
 } pchange;
 
 /* What the lookups found, per observation named by the push. */
@@ -347,11 +348,94 @@ static char *array_of(const void *base, size_t stride, int n, int indirect)
         x;                                                                                         \
     } while (0)
 
+/* The sign a change names: a rating's, or a note's when it is tied to
+ * one; "" for none. */
+static const char *sign_named(const proto_change *c)
+{
+    if (c->rec.entity == MODEL_ENT_RATING)
+        return c->rec.u.rating.sign_id;
+    if (c->rec.entity == MODEL_ENT_NOTE)
+        return c->rec.u.note.sign_id;
+    return "";
+}
+
 /*
- * The lookups, a fixed four statements for the whole push: the change ids
- * already received and the records the changes name; the people; the
- * observations (and whether each was deleted on the server); the unit's
- * rooms and focus versions the observations name. 0, or -1 with err.
+ * 5: which of the signs the push's ratings and notes name are signs of
+ * their observation's focus version: the one the push's own observation
+ * record names, else the one stored (fact_obs keeps it for every
+ * observation on the server). A sign of no focus would count in no figure
+ * and push a real one out of the export's list of ratings. Skipped when
+ * the push names no sign. 0, or -1 with err.
+ */
+static int lookup_signs(PGconn *pg, push_ctx *x, char *err, size_t errlen)
+{
+    const char **obs = malloc((size_t)(x->n ? x->n : 1) * sizeof *obs);
+    const char **sign = malloc((size_t)(x->n ? x->n : 1) * sizeof *sign);
+    char(*fkey)[MODEL_UUID_LEN + 16] = calloc((size_t)(x->n ? x->n : 1), sizeof *fkey);
+    int *at = malloc((size_t)(x->n ? x->n : 1) * sizeof *at);
+    char *a1 = NULL, *a2 = NULL, *a3 = NULL;
+    PGresult *r = NULL;
+    int rc = -1, n = 0;
+    if (!obs || !sign || !fkey || !at)
+        OOM(goto done);
+    for (int i = 0; i < x->n; i++) {
+        const char *s = sign_named(x->ch[i].c);
+        if (!s[0])
+            continue;
+        obs[n] = x->ch[i].obs_id;
+        sign[n] = s;
+        /* The push's own observation record, the latest one before it. */
+        for (int k = i - 1; k >= 0 && !fkey[n][0]; k--) {
+            const model_record *o = &x->ch[k].c->rec;
+            if (o->entity == MODEL_ENT_OBSERVATION && !strcmp(o->u.obs.id, obs[n]))
+                snprintf(fkey[n], sizeof fkey[n], "%s/%d", o->u.obs.focus_id,
+                         o->u.obs.focus_version);
+        }
+        at[n++] = i;
+    }
+    if (n == 0) {
+        rc = 0;
+        goto done;
+    }
+    if (!(a1 = array_of(obs, sizeof *obs, n, 1)) || !(a2 = array_of(sign, sizeof *sign, n, 1)) ||
+        !(a3 = array_of(fkey, sizeof *fkey, n, 0)))
+        OOM(goto done);
+    const char *p[] = {a1, a2, a3};
+    if (!(r = srv_q(pg,
+                    "SELECT x.i FROM unnest($1::text[], $2::text[], $3::text[])"
+                    " WITH ORDINALITY AS x(obs, sign, fkey, i)"
+                    " LEFT JOIN fact_obs f ON f.observation_id = x.obs"
+                    " WHERE EXISTS (SELECT 1 FROM items fi WHERE fi.entity = 'focus'"
+                    "  AND fi.key = CASE WHEN x.fkey <> '' THEN x.fkey"
+                    "   ELSE f.focus_id || '/' || f.focus_version END"
+                    "  AND fi.data::jsonb -> 'signs' @> jsonb_build_array("
+                    "   jsonb_build_object('id', x.sign)))",
+                    3, p, err, errlen)))
+        goto done;
+    for (int k = 0; k < PQntuples(r); k++) {
+        int i = atoi(PQgetvalue(r, k, 0)) - 1;
+        if (i >= 0 && i < n)
+            x->ch[at[i]].sign_ok = 1;
+    }
+    rc = 0;
+done:
+    PQclear(r);
+    free(a1);
+    free(a2);
+    free(a3);
+    free(obs);
+    free(sign);
+    free(fkey);
+    free(at);
+    return rc;
+}
+
+/*
+ * The lookups, a fixed five statements for the whole push (four when it
+ * names no sign): the change ids already received and the records the
+ * changes name; the people; the observations (and whether each was
+ * deleted on the server); the unit's rooms and focus versions the
+ * observations name; the signs ratings and notes name. 0, or -1 with err.
  */
 static int lookup(PGconn *pg, push_ctx *x, char *err, size_t errlen)
 {
@@ -488,7 +572,7 @@ static int lookup(PGconn *pg, push_ctx *x, char *err, size_t errlen)
             smap_put(&x->focuses, x->focus_keys[x->n_focuses++], 1);
         }
     }
-    rc = 0;
+    rc = lookup_signs(pg, x, err, errlen);
 done:
     PQclear(r);
     free(a1);
@@ -586,6 +670,10 @@ static int owner_check(push_ctx *x, const pchange *pc, proto_result *res)
         if (!is_observer)
             REJECT(PROTO_E_FORBIDDEN, "Only the observer may write the %s of an observation.",
                    pc->ent);
+        if (sign_named(c)[0] && !pc->sign_ok)
+            REJECT(PROTO_E_NOT_FOUND,
+                   "The sign %s is not one of the signs of this observation's learning focus.",
+                   sign_named(c));
         if (rec->entity == MODEL_ENT_FEEDBACK &&
             strcmp(rec->u.feedback.author_id, c->actor_id) != 0)
             REJECT(PROTO_E_FORBIDDEN, "The feedback's author must be the observer.");

@@ -1,7 +1,8 @@
 /*
  * Bad input: every malformed, oversized or hostile request gets a typed 4xx
  * with a message a person can act on, stores nothing, and leaves the server
- * serving the next request.
+ * serving the next request; a change naming a sign of no focus of its
+ * observation is rejected alone.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <zlib.h>
 
 #include "fixture.h"
+#include "srv_ref.h"
 
 static fx_world W;
 static fx_unit U;
@@ -386,6 +388,88 @@ static void test_broken_json_quoting_half_a_character(void **state)
     post_expect(body, strlen(body), 0, NULL, 400, PROTO_E_JSON);
 }
 
+/* A rating of sign, or a note tied to it, on observation obs. */
+static void rating_of(const char *obs, const char *sign, model_record *r)
+{
+    memset(r, 0, sizeof *r);
+    r->entity = MODEL_ENT_RATING;
+    snprintf(r->u.rating.observation_id, sizeof r->u.rating.observation_id, "%s", obs);
+    snprintf(r->u.rating.sign_id, sizeof r->u.rating.sign_id, "%s", sign);
+    r->u.rating.level = 1;
+    r->u.rating.at = 1767261600000;
+}
+
+/*
+ * A rating or a note may name only a sign of its observation's focus
+ * version: one of another focus, or made up, is rejected not_found naming
+ * it, whether the observation comes in the same push or is on the server
+ * already, and is not stored; the push's other changes are.
+ */
+static void test_signs_of_the_focus_only(void **state)
+{
+    (void)state;
+    srv_ref_focus f;
+    char err[SRV_REF_ERR_MAX];
+    assert_int_equal(srv_ref_focus_get(W.db, U.focus, 0, &f, err, sizeof err), SRV_REF_OK);
+    const char *real = f.focus.signs[0].id, *made_up = "0b7e3c1a-5d2f-4e6a-9c8b-1f2e3d4c5b6a";
+    fx_unit other;
+    fx_make_unit(&W, "Another Unit", &other);
+    srv_ref_focus g;
+    assert_int_equal(srv_ref_focus_get(W.db, other.focus, 0, &g, err, sizeof err), SRV_REF_OK);
+    const char *foreign = g.focus.signs[0].id;
+
+    model_record rec;
+    proto_change ch[5];
+    fx_obs(&U, U.peer1, U.peer2, &rec);
+    char obs[MODEL_UUID_LEN + 1];
+    snprintf(obs, sizeof obs, "%s", rec.u.obs.id);
+    fx_change(&ch[0], U.peer1, 0, &rec);
+    rating_of(obs, real, &rec);
+    fx_change(&ch[1], U.peer1, 0, &rec);
+    rating_of(obs, made_up, &rec);
+    fx_change(&ch[2], U.peer1, 0, &rec);
+    rating_of(obs, foreign, &rec);
+    fx_change(&ch[3], U.peer1, 0, &rec);
+    fx_note(obs, "Tied to a sign of no focus.", &rec);
+    snprintf(rec.u.note.sign_id, sizeof rec.u.note.sign_id, "%s", made_up);
+    fx_change(&ch[4], U.peer1, 0, &rec);
+    proto_push_reply pr;
+    fx_push(&W, &D, ch, 5, &pr);
+    assert_int_equal(pr.results[0].status, PROTO_ST_STORED);
+    assert_int_equal(pr.results[1].status, PROTO_ST_STORED);
+    for (int i = 2; i < 5; i++) {
+        assert_int_equal(pr.results[i].status, PROTO_ST_REJECTED);
+        assert_int_equal(pr.results[i].code, PROTO_E_NOT_FOUND);
+        assert_non_null(strstr(pr.results[i].message, i == 3 ? foreign : made_up));
+    }
+    proto_push_reply_clear(&pr);
+    char sql[300];
+    snprintf(
+        sql, sizeof sql,
+        "SELECT count(*) FROM items WHERE observation_id = '%s' AND entity IN ('rating', 'note')",
+        obs);
+    assert_int_equal(fx_count(&W, sql), 1);
+
+    /* The observation on the server already: its stored focus decides. */
+    rating_of(obs, made_up, &rec);
+    fx_change(&ch[0], U.peer1, 0, &rec);
+    fx_note(obs, "Tied to the focus's sign.", &rec);
+    snprintf(rec.u.note.sign_id, sizeof rec.u.note.sign_id, "%s", real);
+    fx_change(&ch[1], U.peer1, 0, &rec);
+    fx_push(&W, &D, ch, 2, &pr);
+    assert_int_equal(pr.results[0].status, PROTO_ST_REJECTED);
+    assert_int_equal(pr.results[0].code, PROTO_E_NOT_FOUND);
+    assert_int_equal(pr.results[1].status, PROTO_ST_STORED);
+    proto_push_reply_clear(&pr);
+    assert_int_equal(fx_count(&W, sql), 2);
+    /* The export's list holds the one real rating. */
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM fact_obs WHERE observation_id = '%s' AND ratings = '%s 1'", obs,
+             real);
+    assert_int_equal(fx_count(&W, sql), 1);
+    before = fx_stored_now(&W);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -403,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_bad_encodings),
         cmocka_unit_test(test_malformed_credentials),
         cmocka_unit_test(test_broken_json_quoting_half_a_character),
+        cmocka_unit_test(test_signs_of_the_focus_only),
         cmocka_unit_test(test_still_serving_valid_requests),
     };
     int rc = cmocka_run_group_tests_name("srv_badinput", tests, up, down);
