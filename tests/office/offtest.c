@@ -120,41 +120,21 @@ void ot_account_make(ot_world *w, const char *role, const char *name, const char
                      const char *const *units, ot_account *a)
 {
     memset(a, 0, sizeof *a);
-    unsigned char r[16];
+    unsigned char r[4];
     randombytes_buf(r, sizeof r);
-    sodium_bin2hex(a->id, sizeof a->id, r, sizeof r);
-    char login[80];
-    snprintf(login, sizeof login, "%s-%.8s", role, a->id);
-    const char *p[] = {a->id, login, person, role, name};
-    PGresult *res = PQexecParams(w->fx.db,
-                                 "INSERT INTO accounts (id, login, person_id, role, name)"
-                                 " VALUES ($1,$2,$3,$4,$5)",
-                                 5, NULL, p, NULL, NULL, 0);
-    assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
-    PQclear(res);
+    char login[80], hex[9];
+    sodium_bin2hex(hex, sizeof hex, r, sizeof r);
+    snprintf(login, sizeof login, "%s-%s", role, hex);
+    assert_int_equal(fx_office_account(w->fx.db, login, role, name, person, a->id, a->cookie,
+                                       sizeof a->cookie, a->csrf),
+                     0);
     for (int i = 0; units && units[i]; i++) {
         const char *q[] = {a->id, units[i]};
-        res = PQexecParams(w->fx.db, "INSERT INTO account_units VALUES ($1,$2)", 2, NULL, q, NULL,
-                           NULL, 0);
+        PGresult *res = PQexecParams(w->fx.db, "INSERT INTO account_units VALUES ($1,$2)", 2, NULL,
+                                     q, NULL, NULL, 0);
         assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
         PQclear(res);
     }
-    unsigned char t[32];
-    char tok[65], hash[65];
-    randombytes_buf(t, sizeof t);
-    sodium_bin2hex(tok, sizeof tok, t, sizeof t);
-    randombytes_buf(t, sizeof t);
-    sodium_bin2hex(a->csrf, sizeof a->csrf, t, sizeof t);
-    unsigned char h[32];
-    crypto_hash_sha256(h, (const unsigned char *)tok, 64);
-    sodium_bin2hex(hash, sizeof hash, h, sizeof h);
-    const char *s[] = {hash, a->id, a->csrf};
-    res = PQexecParams(w->fx.db,
-                       "INSERT INTO sessions (token_sha256, account_id, csrf) VALUES ($1,$2,$3)", 3,
-                       NULL, s, NULL, NULL, 0);
-    assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
-    PQclear(res);
-    snprintf(a->cookie, sizeof a->cookie, "__Host-blik=%s", tok);
 }
 
 int ot_has(const ot_resp *r, const char *needle)

@@ -23,6 +23,16 @@ int fx_up(fx_world *w, const char *dbname, const char *const *extra);
 int fx_down(fx_world *w);
 /* Restarts the server (after a kill) with the same database. */
 void fx_restart(fx_world *w, const char *const *extra);
+/*
+ * An office account (role "admin", "area", "leader" or "peer"; person may
+ * be NULL) with a live session, made in the database as a sign-in makes
+ * them: signing in hashes a password at full cost, which no test or
+ * benchmark here measures. The account's id (33 bytes), the session's
+ * cookie ("__Host-blik=<token>") and its form token (65 bytes) into the
+ * outputs. 0, or -1 with the database's message on standard error.
+ */
+int fx_office_account(PGconn *db, const char *login, const char *role, const char *name,
+                      const char *person, char id[33], char *cookie, size_t cap, char csrf[65]);
 /* Stops the server and starts it again with the metrics listener on a free
  * port of 127.0.0.1 and the flags in extra (may be NULL; a later flag
  * wins); the listener's address ("http://127.0.0.1:PORT") into url. */

@@ -232,30 +232,11 @@ static void test_forged_forwarded_for(void **state)
 static void test_office_session_on_every_process(void **state)
 {
     (void)state;
-    unsigned char r[32], h[32];
-    char id[33], tok[65], csrf[65], hash[65], cookie[120];
-    randombytes_buf(r, 16);
-    sodium_bin2hex(id, sizeof id, r, 16);
-    randombytes_buf(r, sizeof r);
-    sodium_bin2hex(tok, sizeof tok, r, sizeof r);
-    randombytes_buf(r, sizeof r);
-    sodium_bin2hex(csrf, sizeof csrf, r, sizeof r);
-    crypto_hash_sha256(h, (const unsigned char *)tok, 64);
-    sodium_bin2hex(hash, sizeof hash, h, sizeof h);
-    const char *pa[] = {id, U.leader};
-    PGresult *q = PQexecParams(W.db,
-                               "INSERT INTO accounts (id, login, person_id, role, name)"
-                               " VALUES ($1, 'cluster-leader', $2, 'leader', 'Cluster Leader')",
-                               2, NULL, pa, NULL, NULL, 0);
-    assert_int_equal(PQresultStatus(q), PGRES_COMMAND_OK);
-    PQclear(q);
-    const char *ps[] = {hash, id, csrf};
-    q = PQexecParams(W.db,
-                     "INSERT INTO sessions (token_sha256, account_id, csrf) VALUES ($1,$2,$3)", 3,
-                     NULL, ps, NULL, NULL, 0);
-    assert_int_equal(PQresultStatus(q), PGRES_COMMAND_OK);
-    PQclear(q);
-    snprintf(cookie, sizeof cookie, "Cookie: __Host-blik=%s", tok);
+    char id[33], csrf[65], session[120], cookie[140];
+    assert_int_equal(fx_office_account(W.db, "cluster-leader", "leader", "Cluster Leader", U.leader,
+                                       id, session, sizeof session, csrf),
+                     0);
+    snprintf(cookie, sizeof cookie, "Cookie: %s", session);
     char url[128];
     for (int i = 0; i < N_SRV; i++) {
         thttp_resp a;
@@ -265,9 +246,9 @@ static void test_office_session_on_every_process(void **state)
         assert_non_null(strstr(a.body, "Cluster Leader"));
         thttp_free(&a);
     }
-    const char *pd[] = {hash};
-    q = PQexecParams(W.db, "DELETE FROM sessions WHERE token_sha256 = $1", 1, NULL, pd, NULL, NULL,
-                     0);
+    const char *pd[] = {id};
+    PGresult *q = PQexecParams(W.db, "DELETE FROM sessions WHERE account_id = $1", 1, NULL, pd,
+                               NULL, NULL, 0);
     assert_int_equal(PQresultStatus(q), PGRES_COMMAND_OK);
     PQclear(q);
     for (int i = 0; i < N_SRV; i++) {

@@ -97,35 +97,14 @@ static double ms_since(int64_t t0) { return (double)(bench_ns() - t0) / 1e6; }
  * what this measures); its cookie header into COOKIE[k]. */
 static void office_session(int k, const fx_unit *u)
 {
-    unsigned char r[32], h[32];
-    char id[33], tok[65], csrf[65], hash[65], login[40];
-    randombytes_buf(r, 16);
-    sodium_bin2hex(id, sizeof id, r, 16);
-    randombytes_buf(r, sizeof r);
-    sodium_bin2hex(tok, sizeof tok, r, sizeof r);
-    randombytes_buf(r, sizeof r);
-    sodium_bin2hex(csrf, sizeof csrf, r, sizeof r);
-    crypto_hash_sha256(h, (const unsigned char *)tok, 64);
-    sodium_bin2hex(hash, sizeof hash, h, sizeof h);
+    char id[33], csrf[65], login[40], cookie[100];
     snprintf(login, sizeof login, "leader-%d", k);
-    const char *pa[] = {id, login, u->leader};
-    PGresult *q = PQexecParams(W.db,
-                               "INSERT INTO accounts (id, login, person_id, role, name)"
-                               " VALUES ($1, $2, $3, 'leader', 'Lea Leader')",
-                               3, NULL, pa, NULL, NULL, 0);
-    int ok = PQresultStatus(q) == PGRES_COMMAND_OK;
-    PQclear(q);
-    const char *ps[] = {hash, id, csrf};
-    q = PQexecParams(W.db,
-                     "INSERT INTO sessions (token_sha256, account_id, csrf) VALUES ($1,$2,$3)", 3,
-                     NULL, ps, NULL, NULL, 0);
-    ok = ok && PQresultStatus(q) == PGRES_COMMAND_OK;
-    PQclear(q);
-    if (!ok) {
-        fprintf(stderr, "bench_load: no office session: %s\n", PQerrorMessage(W.db));
+    if (fx_office_account(W.db, login, "leader", "Lea Leader", u->leader, id, cookie, sizeof cookie,
+                          csrf) != 0) {
+        fprintf(stderr, "bench_load: no office session\n");
         exit(1);
     }
-    snprintf(COOKIE[k], sizeof COOKIE[k], "Cookie: __Host-blik=%s", tok);
+    snprintf(COOKIE[k], sizeof COOKIE[k], "Cookie: %s", cookie);
 }
 
 /* One office page read by leader k through the balancer: its latency, or
