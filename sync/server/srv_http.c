@@ -168,10 +168,10 @@ static void pool_put(srv *s, PGconn *pg)
  * last push, an office session's last form), so no one reads from a
  * replica without what they just wrote. Everything else reads from the
  * primary: credentials, sessions, who the person is and may see, the
- * audit log. The replica's
- * connections are opened when first needed and closed when they break;
- * after a failure the replica is left alone for REPLICA_PAUSE_S seconds,
- * so that a replica that is down costs a request only its primary read.
+ * audit log. The replica's connections are opened when first needed and
+ * closed when they break; after a failure the replica is left alone for
+ * REPLICA_PAUSE_S seconds, so that a replica that is down costs a request
+ * only its primary read.
  */
 #define REPLICA_PAUSE_S 5
 
@@ -185,9 +185,10 @@ static void replica_fail(srv *s, const char *why)
         srv_log("replica: %s; reads go to the primary for %d s", why, REPLICA_PAUSE_S);
 }
 
-/* A new connection to the replica, or NULL (logged). It must be a replica
- * whose schema is this build's: one that has not replayed a migration yet
- * lacks what the reads need. */
+/* A new connection to the replica, or NULL (logged). Its schema must be
+ * this build's: a replica that has not replayed a migration yet lacks what
+ * the reads need. Whether it is a replica at all is asked before every
+ * read (replica_ready). */
 static PGconn *replica_connect(srv *s)
 {
     const char *const keys[] = {"connect_timeout", "dbname", NULL};
@@ -202,15 +203,10 @@ static PGconn *replica_connect(srv *s)
         return NULL;
     }
     PQclear(PQexec(rd, "SET client_min_messages = warning"));
-    PGresult *r = srv_q(rd,
-                        "SELECT pg_is_in_recovery(),"
-                        " (SELECT coalesce(max(version), 0) FROM schema_migrations)",
-                        0, NULL, why, sizeof why);
-    if (r && (PQgetvalue(r, 0, 0)[0] != 't' || atoi(PQgetvalue(r, 0, 1)) != SRV_DB_VERSION)) {
-        snprintf(why, sizeof why, "%s",
-                 PQgetvalue(r, 0, 0)[0] != 't'
-                     ? "it is not a replica (promoted?): it is not read from"
-                     : "its schema is not this server's yet (a migration not replayed)");
+    PGresult *r = srv_q(rd, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL, why,
+                        sizeof why);
+    if (r && atoi(PQgetvalue(r, 0, 0)) != SRV_DB_VERSION) {
+        snprintf(why, sizeof why, "its schema is not this server's yet (a migration not replayed)");
         PQclear(r);
         r = NULL;
     }
@@ -226,8 +222,8 @@ static PGconn *replica_connect(srv *s)
 /*
  * Asks the replica whether it may serve a read: 1 when it is a replica
  * that has replayed the log up to `after` ("" for any), 0 when it is
- * behind, -1 when it failed or is no replica any more (promoted), with
- * why. Asked before the read's snapshot is taken: replay only moves on, so
+ * behind, -1 when it failed or is no replica (the primary given by
+ * mistake, or a promoted replica), with why. Asked before the read's snapshot is taken: replay only moves on, so
  * the snapshot holds at least what was replayed here. Asked for every read,
  * so that a connection the replica dropped (a restart) is found before a
  * page's queries meet it.
@@ -246,7 +242,7 @@ static int replica_ready(PGconn *rd, const char *after, char *why, size_t cap)
              : !strcmp(PQgetvalue(r, 0, 0), "behind") ? 0
                                                       : -1;
     if (rc < 0)
-        snprintf(why, cap, "it is not a replica any more (promoted?): it is not read from");
+        snprintf(why, cap, "it is not a replica (the primary, or promoted): it is not read from");
     PQclear(r);
     return rc;
 }
