@@ -1,5 +1,6 @@
 /* Helpers for the app's benchmarks. */
 #include "benchui.h"
+#include "benchutil.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -196,21 +197,7 @@ int benchui_wait(pid_t pid, struct rusage *ru)
 
 double benchui_cpu_ms(pid_t pid)
 {
-    char path[64], buf[2048];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    /* Fields after the command's closing parenthesis: state is 3rd, utime
-     * the 14th and stime the 15th of the whole line. */
-    char *p = strrchr(buf, ')');
-    if (!p)
-        return -1;
-    unsigned long ut = 0, st = 0;
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-        return -1;
-    return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+    /* bench_cpu_ms reads the same /proc line; it counts a process that is
+     * gone as 0, which here must be told apart. */
+    return kill(pid, 0) == 0 ? bench_cpu_ms((long)pid, 0) : -1;
 }
