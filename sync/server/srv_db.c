@@ -315,6 +315,14 @@ static const char *const migrations[] = {
     /* 14: the same for an office session's last form, so that its pages'
      * figures are read from the replica only once it has replayed that. */
     "ALTER TABLE sessions ADD COLUMN written_lsn pg_lsn;",
+    /* 15: an observation's counts, states and ratings no longer name
+     * their fact_obs row by a foreign key; srv_facts.c, their one writer,
+     * deletes them with it. A foreign key is checked row by row through a
+     * plan each connection makes once and keeps: made while fact_obs was
+     * small, it read the whole table for every row of a push. */
+    "ALTER TABLE fact_obs_count DROP CONSTRAINT fact_obs_count_observation_id_fkey;"
+    "ALTER TABLE fact_obs_state DROP CONSTRAINT fact_obs_state_observation_id_fkey;"
+    "ALTER TABLE fact_obs_rating DROP CONSTRAINT fact_obs_rating_observation_id_fkey;",
 };
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
 

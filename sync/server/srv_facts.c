@@ -815,8 +815,12 @@ int srv_facts_refresh(PGconn *pg, const char *const *ids_in, int n_in, char *err
         goto oom;
     const char *p[] = {lit};
     if (groups_of(pg, lit, &gr, err, errlen) != 0 || roll_change(pg, lit, 0, err, errlen) != 0 ||
-        srv_exec(pg, "DELETE FROM fact_obs WHERE observation_id = ANY($1::text[])", 1, p, err,
-                 errlen) != 0 ||
+        srv_exec(pg,
+                 "WITH c AS (DELETE FROM fact_obs_count WHERE observation_id = ANY($1::text[])),"
+                 " s AS (DELETE FROM fact_obs_state WHERE observation_id = ANY($1::text[])),"
+                 " r AS (DELETE FROM fact_obs_rating WHERE observation_id = ANY($1::text[]))"
+                 " DELETE FROM fact_obs WHERE observation_id = ANY($1::text[])",
+                 1, p, err, errlen) != 0 ||
         gather(pg, lit, ids, n, g, err, errlen) != 0 ||
         make_and_store(pg, g, n, err, errlen) != 0 || roll_change(pg, lit, 1, err, errlen) != 0 ||
         roll_drop_empty(pg, &gr, err, errlen) != 0)
@@ -862,7 +866,19 @@ static long rebuild_unit(PGconn *pg, const char *unit, char *err, size_t errlen)
     /* The unit's kept conflicts per observation, looked up as they come. */
     conf = srv_q(pg, OPEN_CONFLICTS("unit_id = $1") " GROUP BY oid ORDER BY oid", 1, p, err,
                  errlen);
-    if (!conf || srv_exec(pg, "DELETE FROM fact_obs WHERE unit_id = $1", 1, p, err, errlen) != 0 ||
+    /* No foreign key deletes an observation's counts, states and ratings
+     * with its row (schema step 15): they go here by the unit's
+     * observations as well, so that rows left by a fact_obs row deleted
+     * by hand cannot stand in the way of the new ones. */
+    if (!conf ||
+        srv_exec(pg,
+                 "WITH o AS (SELECT observation_id FROM fact_obs WHERE unit_id = $1"
+                 "  UNION SELECT id FROM observations WHERE unit_id = $1),"
+                 " c AS (DELETE FROM fact_obs_count WHERE observation_id IN (SELECT * FROM o)),"
+                 " s AS (DELETE FROM fact_obs_state WHERE observation_id IN (SELECT * FROM o)),"
+                 " r AS (DELETE FROM fact_obs_rating WHERE observation_id IN (SELECT * FROM o))"
+                 " DELETE FROM fact_obs WHERE unit_id = $1",
+                 1, p, err, errlen) != 0 ||
         srv_exec(pg,
                  "DECLARE facts_rebuild NO SCROLL CURSOR FOR SELECT observation_id, entity, data"
                  " FROM items WHERE unit_id = $1 AND observation_id <> ''"
