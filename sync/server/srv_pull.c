@@ -111,15 +111,25 @@ proto_code srv_pull(PGconn *pg, PGconn *rd, const srv_device *dev, const char *b
     const char *pq[] = {dev->unit_id, cur, p.person_id, leader ? "t" : "f", lim, sch};
     PGresult *r = NULL, *top = NULL;
     /* One snapshot for both reads, so the cursor handed out never passes a
-     * record the reply did not consider. */
-    if (srv_exec(rd,
-                 apart ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-                       : "BEGIN ISOLATION LEVEL REPEATABLE READ",
-                 0, NULL, err, sizeof err) != 0)
+     * record the reply did not consider.
+     *
+     * A page is the first records after the cursor in the feed's order,
+     * which the feed's index gives as they are read, so the read stops at
+     * the page's end; each record's observation is one probe of its key.
+     * Both are spelled out (no sort, a LATERAL probe), since the planner
+     * chose by the tables' last known sizes: while a first sync fills a
+     * database faster than autovacuum looks, it read and sorted every record
+     * after the cursor for each page, 220 ms a page instead of 4. */
+    if (srv_exec(
+            rd,
+            apart ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL enable_sort = off"
+                  : "BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL enable_sort = off",
+            0, NULL, err, sizeof err) != 0)
         goto db_fail;
     r = srv_q(rd,
               "SELECT i.entity, i.seq, i.version, i.data FROM items i"
-              " LEFT JOIN observations o ON o.id = i.observation_id"
+              " LEFT JOIN LATERAL (SELECT observer_id, observee_id FROM observations"
+              "  WHERE id = i.observation_id LIMIT 1) o ON true"
               " WHERE i.unit_id = $1 AND i.seq > $2::bigint AND (i.observation_id = '' OR"
               "  ($3 <> '' AND ($4::bool OR o.observer_id = $3 OR o.observee_id = $3)))"
               " AND " SRV_PLAN_PULL_SEEN " AND ($6::int >= 2 OR i.entity <> 'plan')"
