@@ -403,12 +403,16 @@ int tpg_template_remove(const char *path, char *err, size_t errlen)
 /* The options a cluster of ours starts with: on loopback at port, its socket
  * in sockdir, and the settings a replica must share with its primary
  * (a hot standby refuses to start with fewer connections than the primary). */
+/* BLIK_PG_OPTIONS adds settings of one's own, such as
+ * "-c log_min_duration_statement=0" to see where a benchmark's time goes. */
 static void start_opts(char *out, size_t cap, int port, const char *sockdir, int durable)
 {
+    const char *more = getenv("BLIK_PG_OPTIONS");
     snprintf(out, cap,
              "-c listen_addresses=127.0.0.1 -p %d -k %s -c max_connections=200 "
-             "-c shared_buffers=64MB%s",
-             port, sockdir, durable ? "" : " -c fsync=off -c full_page_writes=off");
+             "-c shared_buffers=64MB%s %s",
+             port, sockdir, durable ? "" : " -c fsync=off -c full_page_writes=off",
+             more ? more : "");
 }
 
 int tpg_start(int durable, tpg **out, char *err, size_t errlen)
