@@ -252,9 +252,11 @@ typedef struct {
     model_id change_id; /* the idempotency key, made once, never re-made */
     char entity[16];    /* observation, event, note, rating, feedback, reflection */
     model_id entity_id;
+    model_id obs_id;   /* the observation it belongs to; "" for none */
     model_id actor_id; /* the person signed in who made the change */
     int64_t created_at;
-    char *payload; /* JSON of the change; owned by the entry */
+    int base_version; /* the server version it was made on; 0 for a new record */
+    char *payload;    /* JSON of the change; owned by the entry */
 } db_outbox_entry;
 
 /* Changes not yet acknowledged by the server. */

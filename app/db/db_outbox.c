@@ -157,8 +157,8 @@ int db_outbox_peek(db *d, int64_t after, int max, db_outbox_entry *out, int *n)
     *n = 0;
     sqlite3_stmt *st = db_stmt(
         d, "SELECT x.seq, x.change_id, x.entity, x.entity_id, x.created_at, x.actor_id,"
-           " x.payload, " DB_SQL_OUTBOX_EVENT_COLS " FROM outbox x" DB_SQL_OUTBOX_EVENT_JOIN
-           " WHERE x.seq > ?1 ORDER BY x.seq LIMIT ?2");
+           " x.obs_id, x.base_version, x.payload, " DB_SQL_OUTBOX_EVENT_COLS
+           " FROM outbox x" DB_SQL_OUTBOX_EVENT_JOIN " WHERE x.seq > ?1 ORDER BY x.seq LIMIT ?2");
     if (!st)
         return DB_INTERNAL;
     sqlite3_bind_int64(st, 1, after);
@@ -176,8 +176,10 @@ int db_outbox_peek(db *d, int64_t after, int max, db_outbox_entry *out, int *n)
         db_col_text(st, 3, e->entity_id, sizeof e->entity_id);
         e->created_at = sqlite3_column_int64(st, 4);
         db_col_text(st, 5, e->actor_id, sizeof e->actor_id);
+        db_col_text(st, 6, e->obs_id, sizeof e->obs_id);
+        e->base_version = sqlite3_column_int(st, 7);
         int oom = 0;
-        e->payload = db_outbox_text(st, 6, &oom);
+        e->payload = db_outbox_text(st, 8, &oom);
         if (oom) {
             sqlite3_reset(st);
             db_outbox_entries_free(out, *n);

@@ -93,9 +93,6 @@ int db_sync_followed(db *d, model_id *out, int max, int *n);
 
 /* ---- acknowledging what the server answered ---- */
 
-/* The server version an outbox entry was made on (0 for a new record). */
-int db_sync_base_version(db *d, const char *change_id, int *base);
-
 typedef enum {
     DB_SYNC_ACK_STORED = 0, /* stored now, or a duplicate of an earlier send */
     DB_SYNC_ACK_CONFLICT,   /* kept on the server beside a newer version */
@@ -111,6 +108,10 @@ typedef enum {
  */
 int db_sync_ack(db *d, const char *change_id, db_sync_ack_kind kind, int version, const char *code,
                 const char *message);
+/* The same for an entry as db_outbox_claim gave it (e is only read): an
+ * entry no longer waiting is ignored. */
+int db_sync_ack_sent(db *d, const db_outbox_entry *e, db_sync_ack_kind kind, int version,
+                     const char *code, const char *message);
 
 /* ---- honest state, for the screens ---- */
 

@@ -13,25 +13,6 @@
 
 /* ---- acknowledgements ---- */
 
-int db_sync_base_version(db *d, const char *change_id, int *base)
-{
-    *base = 0;
-    sqlite3_stmt *st = db_stmt(d,
-                               "SELECT base_version FROM outbox x WHERE " DB_SQL_OUTBOX_BY_CHANGE);
-    if (!st)
-        return DB_INTERNAL;
-    db_bind_text(st, 1, change_id);
-    sqlite3_bind_int64(st, 2, db_outbox_seq_of(d, change_id));
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *base = sqlite3_column_int(st, 0);
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
-        return db_ok(d);
-    return rc == SQLITE_DONE ? db_fail(d, DB_NOTFOUND, "No such change waiting to be sent.")
-                             : db_sqlite_fail(d, rc, "reading a change's base version");
-}
-
 typedef struct {
     model_id change_id;
     char entity[16];
@@ -73,13 +54,13 @@ static int outbox_row_get(db *d, const char *change_id, outbox_row *r)
     return rc == SQLITE_DONE ? 0 : -db_sqlite_fail(d, rc, "reading a change");
 }
 
-static int ack_in_txn(db *d, const char *change_id, db_sync_ack_kind kind, int version,
-                      const char *code, const char *message)
+/* What an answer does besides taking its entry out of the outbox: the
+ * record's server version kept, or the change kept as a conflict or as
+ * refused. r is the entry as it waited; the caller's transaction. */
+static int ack_row(db *d, const outbox_row *r0, db_sync_ack_kind kind, int version,
+                   const char *code, const char *message)
 {
-    outbox_row r;
-    int found = outbox_row_get(d, change_id, &r);
-    if (found <= 0)
-        return found < 0 ? -found : DB_OK; /* acknowledged before: the answer came twice */
+    const outbox_row r = *r0;
     char key[80];
     db_sync_change_key(r.entity, r.entity_id, r.obs_id, key, sizeof key);
     int64_t now = d->sys->now_ms(d->sys);
@@ -132,6 +113,17 @@ static int ack_in_txn(db *d, const char *change_id, db_sync_ack_kind kind, int v
         }
         rc = db_sync_run(d, st, "keeping a refused change");
     }
+    return rc;
+}
+
+static int ack_in_txn(db *d, const char *change_id, db_sync_ack_kind kind, int version,
+                      const char *code, const char *message)
+{
+    outbox_row r;
+    int found = outbox_row_get(d, change_id, &r);
+    if (found <= 0)
+        return found < 0 ? -found : DB_OK; /* acknowledged before: the answer came twice */
+    int rc = ack_row(d, &r, kind, version, code, message);
     free(r.payload);
     if (rc != DB_OK)
         return rc;
@@ -147,4 +139,31 @@ int db_sync_ack(db *d, const char *change_id, db_sync_ack_kind kind, int version
     if (rc != DB_OK)
         return rc;
     return db_end(d, ack_in_txn(d, change_id, kind, version, code, message));
+}
+
+/* The entry is taken out by its seq first, which also tells whether it
+ * still waited: a push answers up to a thousand entries, and reading each
+ * again by its change id cost a lookup through two indexes per answer. */
+int db_sync_ack_sent(db *d, const db_outbox_entry *e, db_sync_ack_kind kind, int version,
+                     const char *code, const char *message)
+{
+    if (!e || version < 0 || kind > DB_SYNC_ACK_REJECTED)
+        return db_fail(d, DB_INVALID, "An acknowledgement needs an entry and a version.");
+    int rc = db_begin(d);
+    if (rc != DB_OK)
+        return rc;
+    sqlite3_stmt *st = db_stmt(d, "DELETE FROM outbox WHERE seq = ?1");
+    if (st)
+        sqlite3_bind_int64(st, 1, e->seq);
+    rc = db_sync_run(d, st, "marking a change as synced");
+    if (rc == DB_OK && sqlite3_changes(d->conn) == 1) {
+        outbox_row r = {.created_at = e->created_at, .payload = e->payload};
+        model_copy(r.change_id, sizeof r.change_id, e->change_id);
+        model_copy(r.entity, sizeof r.entity, e->entity);
+        model_copy(r.entity_id, sizeof r.entity_id, e->entity_id);
+        model_copy(r.obs_id, sizeof r.obs_id, e->obs_id);
+        model_copy(r.actor_id, sizeof r.actor_id, e->actor_id);
+        rc = ack_row(d, &r, kind, version, code, message);
+    }
+    return db_end(d, rc);
 }

@@ -48,8 +48,7 @@ static int reject_locally(sync_client *c, const db_outbox_entry *e, const char *
 }
 
 /* Makes the wire change for an outbox entry; -1 with why if it cannot be read. */
-static int to_change(sync_client *c, const db_outbox_entry *e, proto_change *ch, char *why,
-                     size_t whylen)
+static int to_change(const db_outbox_entry *e, proto_change *ch, char *why, size_t whylen)
 {
     memset(ch, 0, sizeof *ch);
     model_entity ent;
@@ -64,13 +63,15 @@ static int to_change(sync_client *c, const db_outbox_entry *e, proto_change *ch,
     }
     memcpy(ch->change_id, e->change_id, sizeof ch->change_id);
     memcpy(ch->actor_id, e->actor_id, sizeof ch->actor_id);
-    if (db_sync_base_version(c->d, e->change_id, &ch->base_version) != DB_OK)
-        ch->base_version = 0;
+    ch->base_version = e->base_version;
     return 0;
 }
 
-/* Records the answers to one batch in one transaction. */
-static int record_answers(sync_client *c, const proto_change *ch, int n, const proto_push_reply *rp,
+/* Records the answers to one batch in one transaction; ch[i] was made from
+ * ents[map[i]]. Each person who made a change is followed (their records
+ * pulled here), asked once for a run of changes by the same person. */
+static int record_answers(sync_client *c, const db_outbox_entry *ents, const int *map,
+                          const proto_change *ch, int n, const proto_push_reply *rp,
                           sync_report *rep)
 {
     if (rp->n != n)
@@ -90,9 +91,10 @@ static int record_answers(sync_client *c, const proto_change *ch, int n, const p
                                  ? DB_SYNC_ACK_STORED
                              : x->status == PROTO_ST_CONFLICT ? DB_SYNC_ACK_CONFLICT
                                                               : DB_SYNC_ACK_REJECTED;
-        ok = db_sync_ack(d, x->change_id, k, x->version < 0 ? 0 : x->version,
-                         proto_code_name(x->code), x->message) == DB_OK &&
-             db_sync_follow(d, ch[i].actor_id) == DB_OK;
+        ok = db_sync_ack_sent(d, &ents[map[i]], k, x->version < 0 ? 0 : x->version,
+                              proto_code_name(x->code), x->message) == DB_OK &&
+             ((i > 0 && !strcmp(ch[i].actor_id, ch[i - 1].actor_id)) ||
+              db_sync_follow(d, ch[i].actor_id) == DB_OK);
         if (rep) {
             rep->pushed++;
             rep->stored += k == DB_SYNC_ACK_STORED;
@@ -139,7 +141,7 @@ int sync_push(sync_client *c, sync_report *rep)
             break;
         char why[PROTO_MESSAGE_MAX];
         for (int i = 0; rc == SYNC_OK && i < n; i++) {
-            if (to_change(c, &ents[i], &ch[m], why, sizeof why) == 0)
+            if (to_change(&ents[i], &ch[m], why, sizeof why) == 0)
                 map[m++] = i;
             else
                 rc = reject_locally(c, &ents[i], "bad_value", why);
@@ -203,7 +205,7 @@ int sync_push(sync_client *c, sync_report *rep)
             rc = sync_fail(c, SYNC_PROTOCOL, "The server's answer to a push could not be read: %s",
                            pe.msg);
         } else {
-            rc = record_answers(c, ch, m, &rp, rep);
+            rc = record_answers(c, ents, map, ch, m, &rp, rep);
             proto_push_reply_clear(&rp);
         }
         sync_http_free(&r);
@@ -327,7 +329,7 @@ static int apply_page(sync_client *c, const char *person, const proto_pull_reply
     if (!o)
         return sync_fail(c, SYNC_NOMEM, "Out of memory while saving pulled records.");
     for (int i = 0; i < p->n; i++)
-        o[i] = (order){i, rank(p->items[i].rec.entity)};
+        o[i] = (order){i, rank(p->items[i].rec->entity)};
     qsort(o, (size_t)p->n, sizeof *o, by_rank);
     db *d = c->d;
     if (db_batch_begin(d) != DB_OK) {
@@ -336,7 +338,7 @@ static int apply_page(sync_client *c, const char *person, const proto_pull_reply
     }
     int rc = SYNC_OK, parked = 0;
     for (int i = 0; rc == SYNC_OK && i < p->n; i++)
-        rc = apply_one(c, &p->items[o[i].idx].rec, p->items[o[i].idx].version, 0, &parked);
+        rc = apply_one(c, p->items[o[i].idx].rec, p->items[o[i].idx].version, 0, &parked);
     free(o);
     if (rc == SYNC_OK)
         rc = drain_parked(c);
