@@ -194,6 +194,15 @@ char *model_record_text(const model_record *r, model_err *err);
 int model_record_from_json(model_entity k, json_t *j, model_record *out, model_err *err);
 /* The same from text (at most MODEL_TEMPLATE_JSON_MAX * 2 bytes). */
 int model_record_parse(model_entity k, const char *text, model_record *out, model_err *err);
+/* A zeroed record of kind k that holds only the bytes of its kind (its own
+ * member of the union, an event's 168 bytes rather than a template's
+ * 28 KiB), with entity set; malloc'd, the caller frees; NULL when out of
+ * memory. Only its own member may be read or written: it is never copied
+ * whole (model_record_copy copies a record by its kind). */
+model_record *model_record_new(model_entity k);
+/* Copies src into dst, which holds a whole record or one of src's kind:
+ * the bytes of src's kind only. */
+void model_record_copy(model_record *dst, const model_record *src);
 
 /* The id a record is known by on the server: its id; for a focus or a
  * template "<id>/<version>"; for a rating "<observation_id>/<sign_id>"; for

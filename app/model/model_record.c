@@ -674,6 +674,19 @@ static size_t record_size(model_entity e)
     }
 }
 
+model_record *model_record_new(model_entity k)
+{
+    model_record *r = calloc(1, record_size(k));
+    if (r)
+        r->entity = k;
+    return r;
+}
+
+void model_record_copy(model_record *dst, const model_record *src)
+{
+    memcpy(dst, src, record_size(src->entity));
+}
+
 /* A record is read into a scratch copy, so that *out is left as it was on
  * failure; only the bytes of its own kind are cleared and copied, since a
  * tablet's first pull or a push reads hundreds of thousands of small

@@ -188,7 +188,7 @@ int proto_pull_decode(const char *body, size_t len, proto_pull *out, proto_err *
 typedef struct {
     int64_t seq;
     int version;
-    model_record rec;
+    model_record *rec; /* owned; holds only its kind's bytes (model_record_new) */
 } proto_item;
 
 typedef struct {

@@ -363,6 +363,8 @@ void proto_pull_reply_clear(proto_pull_reply *r)
 {
     if (!r)
         return;
+    for (int i = 0; r->items && i < r->n; i++)
+        free(r->items[i].rec);
     free(r->items);
     memset(r, 0, sizeof *r);
 }
@@ -387,9 +389,11 @@ static int rd_item(json_t *o, int i, int schema, proto_item *it, proto_err *err)
     proto_err inner;
     if (!data)
         return -1;
-    if (model_record_from_json(e, data, &it->rec, &inner) != 0)
+    if (!(it->rec = model_record_new(e)))
+        return model_err_set(err, PROTO_E_NOMEM, "Out of memory.");
+    if (model_record_from_json(e, data, it->rec, &inner) != 0)
         return model_err_set(err, inner.code, "%s: %s", w, inner.msg);
-    return rd_fits(&it->rec, schema, w, err);
+    return rd_fits(it->rec, schema, w, err);
 }
 
 int proto_pull_reply_decode(const char *body, size_t len, proto_pull_reply *out, proto_err *err)
@@ -425,7 +429,7 @@ int proto_pull_reply_decode(const char *body, size_t len, proto_pull_reply *out,
     r.items = NULL;
     rc = 0;
 done:
-    free(r.items);
+    proto_pull_reply_clear(&r);
     json_decref(j);
     return rc;
 }

@@ -53,9 +53,9 @@ static void pull_reply_round_trip(const proto_pull_reply *r)
     json_t *out = proto_pull_reply_begin(r->schema, r->cursor, r->more);
     CHECK(out);
     for (int i = 0; i < r->n; i++) {
-        json_t *d = model_record_to_json(&r->items[i].rec, NULL);
+        json_t *d = model_record_to_json(r->items[i].rec, NULL);
         CHECK(d);
-        CHECK(proto_pull_reply_add(out, r->items[i].rec.entity, r->items[i].seq,
+        CHECK(proto_pull_reply_add(out, r->items[i].rec->entity, r->items[i].seq,
                                    r->items[i].version, d) == 0);
         json_decref(d);
     }
@@ -71,8 +71,8 @@ static void pull_reply_round_trip(const proto_pull_reply *r)
     CHECK(q.n == r->n && q.cursor == r->cursor && q.more == r->more);
     for (int i = 0; i < q.n; i++) {
         char ka[MODEL_RECORD_KEY_MAX], kb[MODEL_RECORD_KEY_MAX];
-        model_record_key(&r->items[i].rec, ka);
-        model_record_key(&q.items[i].rec, kb);
+        model_record_key(r->items[i].rec, ka);
+        model_record_key(q.items[i].rec, kb);
         CHECK(!strcmp(ka, kb));
     }
     proto_pull_reply_clear(&q);

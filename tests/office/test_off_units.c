@@ -189,9 +189,9 @@ static const model_record *pulled(const proto_pull_reply *r, model_entity e, con
     const model_record *found = NULL;
     for (int i = 0; i < r->n; i++) {
         char k[MODEL_RECORD_KEY_MAX];
-        model_record_key(&r->items[i].rec, k);
-        if (r->items[i].rec.entity == e && !strcmp(k, key))
-            found = &r->items[i].rec; /* the latest wins */
+        model_record_key(r->items[i].rec, k);
+        if (r->items[i].rec->entity == e && !strcmp(k, key))
+            found = r->items[i].rec; /* the latest wins */
     }
     return found;
 }

@@ -454,7 +454,7 @@ static void test_replies_round_trip(void **state)
     assert_int_equal(pr.n, 1);
     assert_int_equal(pr.items[0].seq, 98);
     assert_int_equal(pr.items[0].version, 3);
-    assert_string_equal(pr.items[0].rec.u.obs.id, obs.u.obs.id);
+    assert_string_equal(pr.items[0].rec->u.obs.id, obs.u.obs.id);
     proto_pull_reply_clear(&pr);
     free(s);
 }
@@ -584,8 +584,8 @@ static void test_deleted_pull_item(void **state)
     proto_err e;
     assert_int_equal(proto_pull_reply_decode(s, strlen(s), &r, &e), 0);
     assert_int_equal(r.n, 1);
-    assert_int_equal(r.items[0].rec.entity, MODEL_ENT_DELETED);
-    assert_memory_equal(&r.items[0].rec.u.deleted, &d.u.deleted, sizeof d.u.deleted);
+    assert_int_equal(r.items[0].rec->entity, MODEL_ENT_DELETED);
+    assert_memory_equal(&r.items[0].rec->u.deleted, &d.u.deleted, sizeof d.u.deleted);
     proto_pull_reply_clear(&r);
     free(s);
 

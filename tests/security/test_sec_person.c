@@ -206,8 +206,8 @@ static void test_tablets_learn_at_next_pull(void **state)
     }
     int n = 0;
     for (int i = 0; i < p.n; i++)
-        if (p.items[i].rec.entity == MODEL_ENT_DELETED) {
-            assert_int_equal(p.items[i].rec.u.deleted.reason, MODEL_DEL_PERSON);
+        if (p.items[i].rec->entity == MODEL_ENT_DELETED) {
+            assert_int_equal(p.items[i].rec->u.deleted.reason, MODEL_DEL_PERSON);
             n++;
         }
     assert_int_equal(n, 4);

@@ -192,9 +192,9 @@ static void test_tablets_learn_the_deletions(void **state)
         assert_true(fx_has(&p, MODEL_ENT_DELETED, k1));
         assert_true(fx_has(&p, MODEL_ENT_DELETED, k2));
         for (int i = 0; i < p.n; i++) {
-            if (p.items[i].rec.entity != MODEL_ENT_DELETED)
+            if (p.items[i].rec->entity != MODEL_ENT_DELETED)
                 continue;
-            const model_deletion *d = &p.items[i].rec.u.deleted;
+            const model_deletion *d = &p.items[i].rec->u.deleted;
             assert_int_equal(d->entity, MODEL_ENT_OBSERVATION);
             assert_int_equal(d->reason, MODEL_DEL_RETENTION);
             assert_string_equal(d->unit_id, U.unit);
@@ -207,7 +207,7 @@ static void test_tablets_learn_the_deletions(void **state)
     proto_pull_reply p;
     fx_pull(&W, &DV, V.leader, 0, 500, &p);
     for (int i = 0; i < p.n; i++)
-        assert_int_not_equal(p.items[i].rec.entity, MODEL_ENT_DELETED);
+        assert_int_not_equal(p.items[i].rec->entity, MODEL_ENT_DELETED);
     proto_pull_reply_clear(&p);
 }
 

@@ -369,8 +369,8 @@ int fx_has(const proto_pull_reply *r, model_entity e, const char *key)
 {
     for (int i = 0; i < r->n; i++) {
         char k[MODEL_RECORD_KEY_MAX];
-        model_record_key(&r->items[i].rec, k);
-        if (r->items[i].rec.entity == e && !strcmp(k, key))
+        model_record_key(r->items[i].rec, k);
+        if (r->items[i].rec->entity == e && !strcmp(k, key))
             return 1;
     }
     return 0;

@@ -64,11 +64,11 @@ static void test_unit_a_cannot_read_unit_b(void **state)
     assert_true(p.n > 0);
     for (int i = 0; i < p.n; i++) {
         char k[MODEL_RECORD_KEY_MAX];
-        model_record_key(&p.items[i].rec, k);
+        model_record_key(p.items[i].rec, k);
         assert_null(strstr(k, B.unit));
         assert_null(strstr(k, obs_b.u.obs.id));
-        if (p.items[i].rec.entity == MODEL_ENT_PERSON)
-            assert_string_equal(p.items[i].rec.u.person.unit_id, A.unit);
+        if (p.items[i].rec->entity == MODEL_ENT_PERSON)
+            assert_string_equal(p.items[i].rec->u.person.unit_id, A.unit);
     }
     assert_false(fx_has(&p, MODEL_ENT_UNIT, B.unit));
     proto_pull_reply_clear(&p);

@@ -69,11 +69,11 @@ static void test_pin_is_stored_only_as_argon2id_verifier(void **state)
     fx_pull(&W, &D, "", 0, 500, &p);
     int found = 0;
     for (int i = 0; i < p.n; i++)
-        if (p.items[i].rec.entity == MODEL_ENT_PERSON &&
-            !strcmp(p.items[i].rec.u.person.id, U.peer1)) {
+        if (p.items[i].rec->entity == MODEL_ENT_PERSON &&
+            !strcmp(p.items[i].rec->u.person.id, U.peer1)) {
             found = 1;
-            assert_int_equal(model_pin_verify(p.items[i].rec.u.person.pin_verifier, "902468"), 1);
-            assert_int_equal(model_pin_verify(p.items[i].rec.u.person.pin_verifier, "902469"), 0);
+            assert_int_equal(model_pin_verify(p.items[i].rec->u.person.pin_verifier, "902468"), 1);
+            assert_int_equal(model_pin_verify(p.items[i].rec->u.person.pin_verifier, "902469"), 0);
         }
     assert_true(found);
     proto_pull_reply_clear(&p);

@@ -186,9 +186,9 @@ static void test_pull_cursor_skips_nothing_under_concurrent_writers(void **state
         fx_pull(&W, &D, U.leader, cursor, 7, &p);
         pulls++;
         for (int i = 0; i < p.n; i++)
-            if (p.items[i].rec.entity == MODEL_ENT_OBSERVATION) {
+            if (p.items[i].rec->entity == MODEL_ENT_OBSERVATION) {
                 assert_true(n_seen < TOTAL * 2);
-                snprintf(seen[n_seen++], sizeof(model_id), "%s", p.items[i].rec.u.obs.id);
+                snprintf(seen[n_seen++], sizeof(model_id), "%s", p.items[i].rec->u.obs.id);
             }
         assert_true(p.cursor >= cursor);
         cursor = p.cursor;

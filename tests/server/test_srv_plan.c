@@ -87,8 +87,8 @@ static void plan(const fx_unit *u, const char *observer, const char *observee, c
 static const model_plan *plan_in(const proto_pull_reply *r, const char *id)
 {
     for (int i = 0; i < r->n; i++)
-        if (r->items[i].rec.entity == MODEL_ENT_PLAN && !strcmp(r->items[i].rec.u.plan.id, id))
-            return &r->items[i].rec.u.plan;
+        if (r->items[i].rec->entity == MODEL_ENT_PLAN && !strcmp(r->items[i].rec->u.plan.id, id))
+            return &r->items[i].rec->u.plan;
     return NULL;
 }
 
@@ -476,10 +476,10 @@ static void test_schema1_tablet(void **state)
     assert_non_null(plan_in(&r, pid));
     int both = 0;
     for (int i = 0; i < r.n; i++)
-        if (r.items[i].rec.entity == MODEL_ENT_OBSERVATION &&
-            !strcmp(r.items[i].rec.u.obs.id, rec.u.obs.id))
-            both = !strcmp(r.items[i].rec.u.obs.plan_id, pid) &&
-                   !strcmp(r.items[i].rec.u.obs.pair_code, "ACE347");
+        if (r.items[i].rec->entity == MODEL_ENT_OBSERVATION &&
+            !strcmp(r.items[i].rec->u.obs.id, rec.u.obs.id))
+            both = !strcmp(r.items[i].rec->u.obs.plan_id, pid) &&
+                   !strcmp(r.items[i].rec->u.obs.pair_code, "ACE347");
     assert_true(both);
     proto_pull_reply_clear(&r);
 
@@ -612,7 +612,7 @@ static void test_team_observation(void **state)
         fx_pull(&W, &DA, who[i], 0, 2000, &r);
         int obs = 0, feedback = 0;
         for (int k = 0; k < r.n; k++) {
-            const model_record *x = &r.items[k].rec;
+            const model_record *x = r.items[k].rec;
             if (x->entity == MODEL_ENT_OBSERVATION && !strcmp(x->u.obs.id, rec.u.obs.id)) {
                 obs = 1;
                 assert_string_equal(x->u.obs.team, "Eftermiddagsholdet");

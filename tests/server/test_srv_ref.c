@@ -67,11 +67,11 @@ static int pulled(model_entity e, const char *key, model_record *out)
     int found = 0;
     for (int i = r.n - 1; i >= 0 && !found; i--) {
         char k[MODEL_RECORD_KEY_MAX];
-        model_record_key(&r.items[i].rec, k);
-        if (r.items[i].rec.entity == e && !strcmp(k, key)) {
+        model_record_key(r.items[i].rec, k);
+        if (r.items[i].rec->entity == e && !strcmp(k, key)) {
             found = 1;
             if (out)
-                *out = r.items[i].rec;
+                model_record_copy(out, r.items[i].rec);
         }
     }
     proto_pull_reply_clear(&r);

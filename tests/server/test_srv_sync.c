@@ -162,8 +162,8 @@ static void test_push_pull_round_trip_with_visibility(void **state)
     assert_true(fx_has(&p, MODEL_ENT_ROOM, U.room));
     assert_false(p.more);
     for (int i = 0; i < p.n; i++)
-        if (p.items[i].rec.entity == MODEL_ENT_FEEDBACK)
-            assert_string_equal(p.items[i].rec.u.feedback.works, "Many open questions.");
+        if (p.items[i].rec->entity == MODEL_ENT_FEEDBACK)
+            assert_string_equal(p.items[i].rec->u.feedback.works, "Many open questions.");
     proto_pull_reply_clear(&p);
     /* The unit's leader sees it too. */
     fx_pull(&W, &D, U.leader, 0, 500, &p);
@@ -286,8 +286,8 @@ static void test_pull_pages_without_skipping(void **state)
             assert_true(p.items[i].seq > last_seq); /* strictly ascending, never repeated */
             last_seq = p.items[i].seq;
             for (int k = 0; k < N; k++)
-                if (p.items[i].rec.entity == MODEL_ENT_OBSERVATION &&
-                    !strcmp(p.items[i].rec.u.obs.id, obs[k].u.obs.id))
+                if (p.items[i].rec->entity == MODEL_ENT_OBSERVATION &&
+                    !strcmp(p.items[i].rec->u.obs.id, obs[k].u.obs.id))
                     seen[k]++;
         }
         assert_true(p.cursor >= cursor);
@@ -398,9 +398,9 @@ static void test_note_edit_and_delete_are_versions(void **state)
     fx_pull(&W, &D, U.peer2, 0, 500, &p);
     int seen = 0;
     for (int i = 0; i < p.n; i++)
-        if (p.items[i].rec.entity == MODEL_ENT_NOTE &&
-            !strcmp(p.items[i].rec.u.note.id, note.u.note.id)) {
-            assert_string_equal(p.items[i].rec.u.note.text, "");
+        if (p.items[i].rec->entity == MODEL_ENT_NOTE &&
+            !strcmp(p.items[i].rec->u.note.id, note.u.note.id)) {
+            assert_string_equal(p.items[i].rec->u.note.text, "");
             seen = 1;
         }
     assert_true(seen);
@@ -637,11 +637,11 @@ static void test_pull_page_of_large_records_is_bounded(void **state)
         fx_pull(&W, &D, U.leader, cursor, PROTO_PULL_MAX, &p);
         size_t bytes = 0;
         for (int i = 0; i < p.n; i++) {
-            if (p.items[i].rec.entity != MODEL_ENT_NOTE)
+            if (p.items[i].rec->entity != MODEL_ENT_NOTE)
                 continue;
-            bytes += strlen(p.items[i].rec.u.note.text);
+            bytes += strlen(p.items[i].rec->u.note.text);
             for (int k = 0; k < N; k++)
-                if (!strcmp(ids[k], p.items[i].rec.u.note.id)) {
+                if (!strcmp(ids[k], p.items[i].rec->u.note.id)) {
                     assert_int_equal(got[k], 0);
                     got[k] = 1;
                     seen++;
