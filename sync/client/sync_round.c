@@ -9,6 +9,7 @@
 
 #include "db_plan.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,14 +17,10 @@
 #define PARK_BATCH 200
 #define MAX_FOLLOWED 64
 
-/* POSTs a JSON body to path with the device's credentials. SYNC_OK with
- * *r holding a 200 answer, or an outcome with the message set (r freed). */
-static int post(sync_client *c, const char *path, const char *body, int gzip, sync_report *rep,
-                sync_http_resp *r, const char *doing)
+/* What an answer to a POST means: SYNC_OK with *r holding a 200 answer, or
+ * an outcome with the message set (r freed). */
+static int post_answer(sync_client *c, sync_report *rep, sync_http_resp *r, const char *doing)
 {
-    char url[SYNC_URL_MAX + 32];
-    snprintf(url, sizeof url, "%s%s", c->url, path);
-    sync_http(c, "POST", url, c->authz, body, strlen(body), gzip, rep, r);
     if (rep && r->retry_after_s > rep->retry_after_s)
         rep->retry_after_s = r->retry_after_s;
     if (r->status == 200 && r->blik)
@@ -34,6 +31,16 @@ static int post(sync_client *c, const char *path, const char *body, int gzip, sy
                                             "to the Wi-Fi; sync will then continue.")
                                 : sync_http_error(c, r, doing);
     return rc;
+}
+
+/* POSTs a JSON body to path with the device's credentials; as post_answer. */
+static int post(sync_client *c, const char *path, const char *body, int gzip, sync_report *rep,
+                sync_http_resp *r, const char *doing)
+{
+    char url[SYNC_URL_MAX + 32];
+    snprintf(url, sizeof url, "%s%s", c->url, path);
+    sync_http(c, "POST", url, c->authz, body, strlen(body), gzip, rep, r);
+    return post_answer(c, rep, r, doing);
 }
 
 /* Keeps a change the server can never take (unreadable here, or refused as
@@ -357,20 +364,103 @@ static int apply_page(sync_client *c, const char *person, const proto_pull_reply
     return SYNC_OK;
 }
 
+/*
+ * The next page of a pull, asked for while the page before is applied: the
+ * server reads and writes it while the tablet writes its store, instead of
+ * each waiting for the other. The thread does the transfer alone
+ * (sync_http, which uses the client's curl handle and settings, untouched
+ * while a page is applied); what its answer means is read once it is
+ * joined, as if it had come then. A page is still applied only after the
+ * one before it, with its cursor, so a failure anywhere repeats a page and
+ * never skips one.
+ */
+typedef struct {
+    sync_client *c;
+    char url[SYNC_URL_MAX + 32];
+    char *body;       /* the pull asked for; malloc'd */
+    sync_report rep;  /* the transfer's requests and bytes */
+    sync_http_resp r; /* its answer */
+    pthread_t th;
+} prefetch;
+
+static void *prefetch_main(void *arg)
+{
+    prefetch *f = arg;
+    sync_http(f->c, "POST", f->url, f->c->authz, f->body, strlen(f->body), 0, &f->rep, &f->r);
+    return NULL;
+}
+
+static char *pull_body(const char *person, int64_t cursor, int limit)
+{
+    proto_pull q = {PROTO_SCHEMA, cursor, limit, ""};
+    snprintf(q.person_id, sizeof q.person_id, "%.36s", person);
+    return proto_pull_encode(&q);
+}
+
+/* Starts asking for the page after cursor; 0, or -1 when it cannot (out of
+ * memory, no thread), in which case it is asked for when needed. */
+static int prefetch_start(sync_client *c, prefetch *f, const char *person, int64_t cursor)
+{
+    memset(f, 0, sizeof *f);
+    f->c = c;
+    snprintf(f->url, sizeof f->url, "%s/v1/pull", c->url);
+    if (!(f->body = pull_body(person, cursor, c->cfg.pull_limit)))
+        return -1;
+    if (pthread_create(&f->th, NULL, prefetch_main, f) != 0) {
+        free(f->body);
+        return -1;
+    }
+    return 0;
+}
+
+/* Waits for the page asked for and hands its answer to r (as post does),
+ * its requests and bytes added to rep. */
+static void prefetch_end(prefetch *f, sync_report *rep)
+{
+    pthread_join(f->th, NULL);
+    free(f->body);
+    if (rep) {
+        rep->requests += f->rep.requests;
+        rep->bytes_up += f->rep.bytes_up;
+        rep->bytes_down += f->rep.bytes_down;
+    }
+}
+
+static int prefetch_join(sync_client *c, prefetch *f, sync_report *rep, sync_http_resp *r)
+{
+    prefetch_end(f, rep);
+    *r = f->r;
+    return post_answer(c, rep, r, "the pull");
+}
+
+/* Waits for a page that will not be used (the one before it could not be
+ * saved) and lets its answer go, whatever it was. */
+static void prefetch_drop(prefetch *f, sync_report *rep)
+{
+    prefetch_end(f, rep);
+    sync_http_free(&f->r);
+}
+
 static int pull_for(sync_client *c, const char *person, sync_report *rep)
 {
     int64_t cursor;
     if (db_sync_cursor_get(c->d, person, &cursor) != DB_OK)
         return sync_fail(c, SYNC_STORE, "%s", db_errmsg(c->d));
+    prefetch f;
+    int asked = 0; /* f holds the request for the page after cursor */
     for (;;) {
-        proto_pull q = {PROTO_SCHEMA, cursor, c->cfg.pull_limit, ""};
-        snprintf(q.person_id, sizeof q.person_id, "%.36s", person);
-        char *body = proto_pull_encode(&q);
-        if (!body)
-            return sync_fail(c, SYNC_NOMEM, "Out of memory while pulling.");
         sync_http_resp r;
-        int rc = post(c, "/v1/pull", body, 0, rep, &r, "the pull");
-        free(body);
+        int rc;
+        if (asked) {
+            asked = 0;
+            rc = prefetch_join(c, &f, rep, &r);
+        } else {
+            char *body = pull_body(person, cursor, c->cfg.pull_limit);
+            if (!body)
+                return sync_fail(c, SYNC_NOMEM, "Out of memory while pulling.");
+            rc = post(c, "/v1/pull", body, 0, rep, &r, "the pull");
+            free(body);
+        }
         if (rc != SYNC_OK) {
             proto_err e;
             proto_error_decode(r.body ? r.body : "", r.len, &e);
@@ -392,12 +482,16 @@ static int pull_for(sync_client *c, const char *person, sync_report *rep)
             proto_pull_reply_clear(&p);
             return sync_fail(c, SYNC_PROTOCOL, "The server sent a pull cursor that goes back.");
         }
-        rc = apply_page(c, person, &p, rep);
         int more = p.more && p.cursor > cursor;
+        asked = more && prefetch_start(c, &f, person, p.cursor) == 0;
+        rc = apply_page(c, person, &p, rep);
         cursor = p.cursor;
         proto_pull_reply_clear(&p);
-        if (rc != SYNC_OK || !more)
+        if (rc != SYNC_OK || !more) {
+            if (asked)
+                prefetch_drop(&f, rep);
             return rc;
+        }
     }
 }
 

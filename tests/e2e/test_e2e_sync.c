@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "synctest.h"
 #include "tsupport.h"
@@ -296,6 +297,69 @@ static void test_refused_change_explains(void **state)
     assert_int_equal(tab_counts(&A).waiting, 0);      /* and not blocking the queue */
 }
 
+/* Runs sql on a tablet's store file through a connection of its own. */
+static void store_sql(const tablet *t, const char *sql)
+{
+    sqlite3 *x = NULL;
+    assert_int_equal(sqlite3_open(t->path, &x), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(x, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(x);
+}
+
+static int events_of(tablet *t, const char *obs)
+{
+    model_event ev[64];
+    int n = 0;
+    assert_int_equal(db_obs_events(t->d, obs, 0, 64, ev, &n), DB_OK);
+    return n;
+}
+
+/* A pulled page the store cannot save ends the pull with the store's
+ * message. The page after it, asked for while it was being saved, is let
+ * go, and the next pull starts again at the page that failed: nothing is
+ * skipped. */
+static void test_page_not_saved_is_pulled_again(void **state)
+{
+    (void)state;
+    model_id ids[3];
+    for (int i = 0; i < 3; i++)
+        tab_observe(&A, &U, U.peer1, U.peer2, 30, 2, ids[i]);
+    tab_sync_ok(&A, NULL);
+    const sync_config pages = {.pull_limit = 20};
+    /* How many pages the unit's reference data takes. */
+    tablet R, C;
+    tab_open(&R, "e2e_ref", &pages);
+    tab_enrol(&R, &W, U.unit, NULL);
+    sync_report ref, rep;
+    memset(&ref, 0, sizeof ref);
+    assert_int_equal(sync_pull(R.c, &ref), SYNC_OK);
+    tab_close(&R);
+
+    tab_open(&C, "e2e_page", &pages);
+    tab_enrol(&C, &W, U.unit, NULL);
+    assert_int_equal(db_sync_follow(C.d, U.peer2), DB_OK);
+    store_sql(&C, "CREATE TRIGGER refuse BEFORE INSERT ON event BEGIN"
+                  " SELECT RAISE(ABORT, 'refused by the test'); END");
+    memset(&rep, 0, sizeof rep);
+    assert_int_equal(sync_pull(C.c, &rep), SYNC_STORE);
+    assert_non_null(strstr(sync_errmsg(C.c), "refused by the test"));
+    /* The reference pages, the first of peer2's (not saved), and the one
+     * after it, asked for while that was being saved. */
+    /* The reference pages, peer2's pages saved (20 records each) before
+     * the one that was not, that one, and the one after it, asked for while
+     * that was being saved. */
+    int saved = (rep.pulled - ref.pulled) / 20;
+    assert_int_equal(rep.pulled - ref.pulled, saved * 20);
+    assert_int_equal(rep.requests, ref.requests + saved + 2);
+
+    store_sql(&C, "DROP TRIGGER refuse");
+    tab_sync_ok(&C, NULL);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(events_of(&C, ids[i]), events_of(&A, ids[i]));
+    assert_int_equal(events_of(&C, ids[0]), 30);
+    tab_close(&C);
+}
+
 /* An administrator erases the observee on request: both tablets drop the
  * person and every observation about them at their next sync, and nothing
  * is left waiting or stuck. */
@@ -336,6 +400,7 @@ int main(void)
         cmocka_unit_test(test_engine_sends_on_its_own),
         cmocka_unit_test(test_conflict_needs_review_then_choice),
         cmocka_unit_test(test_refused_change_explains),
+        cmocka_unit_test(test_page_not_saved_is_pulled_again),
         cmocka_unit_test(test_person_erased_on_server_leaves_tablets),
     };
     return cmocka_run_group_tests(tests, up, down);
