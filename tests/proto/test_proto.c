@@ -400,6 +400,24 @@ static void test_push_limits_and_repeated_ids(void **state)
     s = proto_push_encode(&p);
     refused(s, PROTO_E_VALUE, "repeats");
     free(s);
+    /* Among several repeats, the first change sent that repeats an earlier
+     * one is named, with the first it repeats; a full push of distinct ids
+     * is taken. */
+    for (int i = 0; i < PROTO_PUSH_MAX; i++)
+        id(c[i].change_id);
+    p.n = PROTO_PUSH_MAX;
+    s = proto_push_encode(&p);
+    proto_push ok;
+    proto_err e;
+    assert_int_equal(proto_push_decode(s, strlen(s), &ok, &e), 0);
+    proto_push_clear(&ok);
+    free(s);
+    memcpy(c[900].change_id, c[7].change_id, sizeof c[0].change_id);
+    memcpy(c[500].change_id, c[3].change_id, sizeof c[0].change_id);
+    memcpy(c[700].change_id, c[3].change_id, sizeof c[0].change_id);
+    s = proto_push_encode(&p);
+    refused(s, PROTO_E_VALUE, "changes[500] repeats the change_id of changes[3].");
+    free(s);
     free(c);
 }
 
