@@ -64,8 +64,13 @@ static int to_change(const db_outbox_entry *e, proto_change *ch, char *why, size
         return -1;
     }
     model_err me;
-    if (model_record_parse(ent, e->payload, &ch->rec, &me) != 0) {
+    if (!(ch->rec = model_record_new(ent))) {
+        snprintf(why, whylen, "Out of memory.");
+        return -1;
+    }
+    if (model_record_parse(ent, e->payload, ch->rec, &me) != 0) {
         snprintf(why, whylen, "This change could not be read for sending: %.180s", me.msg);
+        proto_changes_clear(ch, 1);
         return -1;
     }
     memcpy(ch->change_id, e->change_id, sizeof ch->change_id);
@@ -158,6 +163,7 @@ int sync_push(sync_client *c, sync_report *rep)
         int64_t last = ents[n - 1].seq;
         if (rc != SYNC_OK || m == 0) {
             db_outbox_entries_free(ents, n);
+            proto_changes_clear(ch, m);
             if (rc != SYNC_OK)
                 break;
             after = last;
@@ -167,6 +173,7 @@ int sync_push(sync_client *c, sync_report *rep)
         char *body = proto_push_encode(&p);
         if (!body) {
             db_outbox_entries_free(ents, n);
+            proto_changes_clear(ch, m);
             rc = sync_fail(c, SYNC_NOMEM, "Out of memory while sending.");
             break;
         }
@@ -197,6 +204,7 @@ int sync_push(sync_client *c, sync_report *rep)
             }
             sync_http_free(&r);
             db_outbox_entries_free(ents, n);
+            proto_changes_clear(ch, m);
             if (rc != SYNC_OK)
                 break;
             continue;
@@ -204,6 +212,7 @@ int sync_push(sync_client *c, sync_report *rep)
         if (rc != SYNC_OK) {
             sync_http_free(&r);
             db_outbox_entries_free(ents, n);
+            proto_changes_clear(ch, m);
             break;
         }
         proto_push_reply rp;
@@ -217,6 +226,7 @@ int sync_push(sync_client *c, sync_report *rep)
         }
         sync_http_free(&r);
         db_outbox_entries_free(ents, n);
+        proto_changes_clear(ch, m);
         if (rc != SYNC_OK)
             break;
         after = last;

@@ -70,10 +70,10 @@ static int push(PGconn *pg, const srv_device *dev, proto_change *c, int n)
          * generator next. */
         for (int i = 0; i < n; i++) {
             model_err me;
-            char *t = model_record_text(&c[i].rec, &me);
+            char *t = model_record_text(c[i].rec, &me);
             if (!t)
                 fprintf(stderr, "blik-demo-fill: a made-up %s cannot be written: %s\n",
-                        model_entity_name(c[i].rec.entity), me.msg);
+                        model_entity_name(c[i].rec->entity), me.msg);
             free(t);
         }
         fprintf(stderr, "blik-demo-fill: the push could not be written\n");
@@ -163,14 +163,16 @@ int main(int argc, char **argv)
                 if (nc + m > PUSH_MAX) {
                     if (push(pg, &dev, c, nc) != 0)
                         goto out_unit;
+                    proto_changes_clear(c, nc);
                     nc = 0;
                 }
                 for (int i = 0; i < m; i++) {
                     memset(&c[nc], 0, sizeof c[nc]);
-                    if (model_id_new(plat_sys_os(), c[nc].change_id) != 0)
+                    if (model_id_new(plat_sys_os(), c[nc].change_id) != 0 ||
+                        proto_change_set(&c[nc], &from->rec[i]) != 0)
                         goto out_unit;
                     snprintf(c[nc].actor_id, sizeof c[nc].actor_id, "%s", from->actor[i]);
-                    c[nc++].rec = from->rec[i];
+                    nc++;
                 }
             }
             made += 1 + (np > 0);
@@ -184,6 +186,7 @@ out_unit:
 out:
     free(o);
     free(partner);
+    proto_changes_clear(c, nc);
     free(c);
     PQfinish(pg);
     return rc;

@@ -84,11 +84,11 @@ static int rd_fits(const model_record *r, int schema, const char *w, proto_err *
 
 static json_t *change_json(const proto_change *c)
 {
-    json_t *data = model_record_to_json(&c->rec, NULL);
+    json_t *data = model_record_to_json(c->rec, NULL);
     if (!data)
         return NULL;
     return json_pack("{s:s,s:s,s:i,s:s,s:o}", "change_id", c->change_id, "actor_id", c->actor_id,
-                     "base_version", c->base_version, "entity", model_entity_name(c->rec.entity),
+                     "base_version", c->base_version, "entity", model_entity_name(c->rec->entity),
                      "data", data);
 }
 
@@ -118,10 +118,30 @@ char *proto_push_encode(const proto_push *p)
         json_pack("{s:i,s:o}", "schema", p->schema ? p->schema : PROTO_SCHEMA, "changes", arr));
 }
 
+int proto_change_set(proto_change *c, const model_record *r)
+{
+    model_record *n = model_record_new(r->entity);
+    if (!n)
+        return -1;
+    model_record_copy(n, r);
+    free(c->rec);
+    c->rec = n;
+    return 0;
+}
+
+void proto_changes_clear(proto_change *c, int n)
+{
+    for (int i = 0; c && i < n; i++) {
+        free(c[i].rec);
+        c[i].rec = NULL;
+    }
+}
+
 void proto_push_clear(proto_push *p)
 {
     if (!p)
         return;
+    proto_changes_clear(p->changes, p->n);
     free(p->changes);
     memset(p, 0, sizeof *p);
 }
@@ -153,9 +173,11 @@ static int rd_change(json_t *c, int i, int schema, proto_change *out, proto_err 
     if (!data)
         return -1;
     proto_err inner;
-    if (model_record_from_json(e, data, &out->rec, &inner) != 0)
+    if (!(out->rec = model_record_new(e)))
+        return model_err_set(err, PROTO_E_NOMEM, "Out of memory.");
+    if (model_record_from_json(e, data, out->rec, &inner) != 0)
         return model_err_set(err, inner.code, "%s: %s", w, inner.msg);
-    return rd_fits(&out->rec, schema, w, err);
+    return rd_fits(out->rec, schema, w, err);
 }
 
 typedef struct {
@@ -210,6 +232,7 @@ int proto_push_decode(const char *body, size_t len, proto_push *out, proto_err *
         return -1;
     int rc = -1;
     proto_change *ch = NULL;
+    size_t n = 0;
     json_t *arr;
     if (model_rd_only(j, f, "The push", err) ||
         !(arr = model_rd_need(j, "changes", "The push", err)))
@@ -218,7 +241,7 @@ int proto_push_decode(const char *body, size_t len, proto_push *out, proto_err *
         model_err_set(err, PROTO_E_TYPE, "The push: \"changes\" must be an array.");
         goto done;
     }
-    size_t n = json_array_size(arr);
+    n = json_array_size(arr);
     if (n > PROTO_PUSH_MAX) {
         model_err_set(err, PROTO_E_TOO_LARGE, "The push has %zu changes; at most %d are accepted.",
                       n, PROTO_PUSH_MAX);
@@ -240,6 +263,7 @@ int proto_push_decode(const char *body, size_t len, proto_push *out, proto_err *
     ch = NULL;
     rc = 0;
 done:
+    proto_changes_clear(ch, (int)n);
     free(ch);
     json_decref(j);
     return rc;

@@ -217,7 +217,10 @@ int srv_plan_person_erased(PGconn *pg, const char *person, int64_t *seq, char *e
     return 0;
 }
 
-int srv_plan_push_skips(const proto_change *c) { return c->rec.entity == MODEL_ENT_PLAN_AGREEMENT; }
+int srv_plan_push_skips(const proto_change *c)
+{
+    return c->rec->entity == MODEL_ENT_PLAN_AGREEMENT;
+}
 
 /* One pushed agreement: the idempotency check, the rules, the result. 0,
  * or -1 with err. */
@@ -225,7 +228,7 @@ static int push_agreement(PGconn *pg, const char *device_id, const char *unit_id
                           const proto_change *c, proto_result *x, int64_t *seq, char *err,
                           size_t errlen)
 {
-    const model_plan_agreement *a = &c->rec.u.agreement;
+    const model_plan_agreement *a = &c->rec->u.agreement;
     memset(x, 0, sizeof *x);
     snprintf(x->change_id, sizeof x->change_id, "%s", c->change_id);
     char *canon = proto_change_canonical(c);
@@ -340,9 +343,9 @@ int srv_plan_push(PGconn *pg, const char *device_id, const char *unit_id, const 
         if (srv_plan_push_skips(c)) {
             if (push_agreement(pg, device_id, unit_id, c, &res[i], seq, err, errlen) != 0)
                 return -1;
-        } else if (c->rec.entity == MODEL_ENT_OBSERVATION && c->rec.u.obs.plan_id[0] &&
-                   c->rec.u.obs.status == MODEL_OBS_FINISHED && res[i].status == PROTO_ST_STORED) {
-            if (push_observation(pg, unit_id, &c->rec.u.obs, seq, err, errlen) != 0)
+        } else if (c->rec->entity == MODEL_ENT_OBSERVATION && c->rec->u.obs.plan_id[0] &&
+                   c->rec->u.obs.status == MODEL_OBS_FINISHED && res[i].status == PROTO_ST_STORED) {
+            if (push_observation(pg, unit_id, &c->rec->u.obs, seq, err, errlen) != 0)
                 return -1;
         }
     }

@@ -252,8 +252,8 @@ static void name_places(push_ctx *x)
 {
     x->n_rooms = x->n_focuses = 0;
     for (int i = 0; i < x->n; i++)
-        if (x->ch[i].c->rec.entity == MODEL_ENT_OBSERVATION) {
-            const model_observation *o = &x->ch[i].c->rec.u.obs;
+        if (x->ch[i].c->rec->entity == MODEL_ENT_OBSERVATION) {
+            const model_observation *o = &x->ch[i].c->rec->u.obs;
             if (o->room_id[0])
                 snprintf(x->room_ids[x->n_rooms++], sizeof x->room_ids[0], "%s", o->room_id);
             snprintf(x->focus_ids[x->n_focuses], sizeof x->focus_ids[0], "%s", o->focus_id);
@@ -288,12 +288,12 @@ static int ctx_init(push_ctx *x, const srv_device *dev, proto_push *p)
     for (int i = 0; i < p->n; i++) {
         pchange *c = &x->ch[i];
         c->c = &p->changes[i];
-        c->ent = model_entity_name(c->c->rec.entity);
-        c->obs_id = model_record_observation(&c->c->rec);
-        model_record_key(&c->c->rec, c->key);
+        c->ent = model_entity_name(c->c->rec->entity);
+        c->obs_id = model_record_observation(c->c->rec);
+        model_record_key(c->c->rec, c->key);
         snprintf(c->reckey, sizeof c->reckey, "%s/%s", c->ent, c->key);
         char *canon = proto_change_canonical(c->c);
-        c->data = model_record_text(&c->c->rec, NULL);
+        c->data = model_record_text(c->c->rec, NULL);
         if (!canon || !c->data) {
             free(canon);
             return -1;
@@ -310,8 +310,8 @@ static int ctx_init(push_ctx *x, const srv_device *dev, proto_push *p)
             x->os[x->n_os].id = c->obs_id;
             smap_put(&x->omap, c->obs_id, x->n_os++);
         }
-        const char *who[2] = {c->c->actor_id, c->c->rec.entity == MODEL_ENT_OBSERVATION
-                                                  ? c->c->rec.u.obs.observee_id
+        const char *who[2] = {c->c->actor_id, c->c->rec->entity == MODEL_ENT_OBSERVATION
+                                                  ? c->c->rec->u.obs.observee_id
                                                   : ""};
         for (int k = 0; k < 2; k++)
             if (who[k][0] && smap_get(&x->pmap, who[k]) < 0) {
@@ -352,10 +352,10 @@ static char *array_of(const void *base, size_t stride, int n, int indirect)
  * one; "" for none. */
 static const char *sign_named(const proto_change *c)
 {
-    if (c->rec.entity == MODEL_ENT_RATING)
-        return c->rec.u.rating.sign_id;
-    if (c->rec.entity == MODEL_ENT_NOTE)
-        return c->rec.u.note.sign_id;
+    if (c->rec->entity == MODEL_ENT_RATING)
+        return c->rec->u.rating.sign_id;
+    if (c->rec->entity == MODEL_ENT_NOTE)
+        return c->rec->u.note.sign_id;
     return "";
 }
 
@@ -386,7 +386,7 @@ static int lookup_signs(PGconn *pg, push_ctx *x, char *err, size_t errlen)
         sign[n] = s;
         /* The push's own observation record, the latest one before it. */
         for (int k = i - 1; k >= 0 && !fkey[n][0]; k--) {
-            const model_record *o = &x->ch[k].c->rec;
+            const model_record *o = x->ch[k].c->rec;
             if (o->entity == MODEL_ENT_OBSERVATION && !strcmp(o->u.obs.id, obs[n]))
                 snprintf(fkey[n], sizeof fkey[n], "%s/%d", o->u.obs.focus_id,
                          o->u.obs.focus_version);
@@ -616,7 +616,7 @@ static int owner_check(push_ctx *x, const pchange *pc, proto_result *res)
     if (a < 0 || strcmp(x->ps[a].unit_id, dev->unit_id) != 0 || !x->ps[a].active)
         REJECT(PROTO_E_FORBIDDEN, "The person %s is not an active member of this tablet's unit.",
                c->actor_id);
-    const model_record *rec = &c->rec;
+    const model_record *rec = c->rec;
     int k = pc->obs_id[0] ? smap_get(&x->omap, pc->obs_id) : -1;
     if (k < 0)
         REJECT(PROTO_E_FORBIDDEN, "A %s cannot be sent by a tablet.", pc->ent);
@@ -708,7 +708,7 @@ static int carry_fields(push_ctx *x)
         return 0;
     for (int i = 0; i < x->n; i++) {
         pchange *c = &x->ch[i];
-        model_record *rec = &x->p->changes[i].rec;
+        model_record *rec = x->p->changes[i].rec;
         const rec_state *s = &x->rs[c->rec];
         if (rec->entity != MODEL_ENT_OBSERVATION || !s->in_db)
             continue;
@@ -731,7 +731,7 @@ static int apply(push_ctx *x, pchange *pc, int64_t *seq, proto_result *res)
 {
     const srv_device *dev = x->dev;
     rec_state *s = &x->rs[pc->rec];
-    model_entity e = pc->c->rec.entity;
+    model_entity e = pc->c->rec->entity;
     if (!s->exists) {
         s->exists = s->dirty = 1;
         s->unit_id = strdup(dev->unit_id);
@@ -745,7 +745,7 @@ static int apply(push_ctx *x, pchange *pc, int64_t *seq, proto_result *res)
         s->seq = ++*seq;
         if (e == MODEL_ENT_OBSERVATION) {
             obs_state *o = &x->os[smap_get(&x->omap, pc->obs_id)];
-            const model_observation *ob = &pc->c->rec.u.obs;
+            const model_observation *ob = &pc->c->rec->u.obs;
             o->on_server = o->added = 1;
             snprintf(o->unit_id, sizeof o->unit_id, "%s", ob->unit_id);
             snprintf(o->observer, sizeof o->observer, "%s", ob->observer_id);

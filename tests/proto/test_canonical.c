@@ -218,8 +218,10 @@ static char *canonical(const model_record *r)
         strcpy(c.change_id, "abcdef01-2345-4678-89ab-cdef01234567");
         strcpy(c.actor_id, ID(3));
         c.base_version = 4;
-        c.rec = *r;
-        return proto_change_canonical(&c);
+        assert_int_equal(proto_change_set(&c, r), 0);
+        char *s = proto_change_canonical(&c);
+        proto_changes_clear(&c, 1);
+        return s;
     }
     json_t *j = model_record_to_json(r, NULL);
     assert_non_null(j);

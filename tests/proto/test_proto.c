@@ -48,9 +48,10 @@ static char *push_of(const model_record *r)
     memset(&c, 0, sizeof c);
     id(c.change_id);
     id(c.actor_id);
-    c.rec = *r;
+    assert_int_equal(proto_change_set(&c, r), 0);
     proto_push p = {PROTO_SCHEMA, 1, &c};
     char *s = proto_push_encode(&p);
+    proto_changes_clear(&c, 1);
     assert_non_null(s);
     return s;
 }
@@ -164,8 +165,8 @@ static void test_push_round_trip_and_canonical_form(void **state)
     proto_err e;
     assert_int_equal(proto_push_decode(s, strlen(s), &p, &e), 0);
     assert_int_equal(p.n, 1);
-    assert_string_equal(p.changes[0].rec.u.obs.activity, "Samling på tæppet");
-    assert_string_equal(p.changes[0].rec.u.obs.context_json, "{\"adults\":2,\"children\":14}");
+    assert_string_equal(p.changes[0].rec->u.obs.activity, "Samling på tæppet");
+    assert_string_equal(p.changes[0].rec->u.obs.context_json, "{\"adults\":2,\"children\":14}");
     char *c1 = proto_change_canonical(&p.changes[0]);
     /* The same change with its keys in another order means the same. */
     json_error_t je;
@@ -177,7 +178,7 @@ static void test_push_round_trip_and_canonical_form(void **state)
     char *c2 = proto_change_canonical(&p2.changes[0]);
     assert_string_equal(c1, c2);
     /* Another value is another change. */
-    p2.changes[0].rec.u.obs.revision = 3;
+    p2.changes[0].rec->u.obs.revision = 3;
     char *c3 = proto_change_canonical(&p2.changes[0]);
     assert_string_not_equal(c1, c3);
     free(c1);
@@ -277,7 +278,7 @@ static void test_schema1_has_no_plans(void **state)
     proto_push p;
     proto_err e;
     assert_int_equal(proto_push_decode(s, strlen(s), &p, &e), 0);
-    assert_string_equal(p.changes[0].rec.u.obs.pair_code, "ACE347");
+    assert_string_equal(p.changes[0].rec->u.obs.pair_code, "ACE347");
     proto_push_clear(&p);
     char *x = swap(s, "\"schema\":3", "\"schema\":1");
     refused(x, PROTO_E_UNKNOWN_FIELD, "\"pair_code\" that schema version 1");
@@ -352,7 +353,7 @@ static void test_schema3_has_team_observations(void **state)
     proto_push p;
     proto_err e;
     assert_int_equal(proto_push_decode(s, strlen(s), &p, &e), 0);
-    assert_string_equal(p.changes[0].rec.u.obs.team, "Morgenholdet");
+    assert_string_equal(p.changes[0].rec->u.obs.team, "Morgenholdet");
     proto_push_clear(&p);
     for (int v = 1; v <= 2; v++) {
         char to[16];
@@ -386,8 +387,10 @@ static void test_push_limits_and_repeated_ids(void **state)
 {
     (void)state;
     proto_change *c = calloc(PROTO_PUSH_MAX + 1, sizeof *c);
+    model_record obs;
+    make_obs(&obs);
     for (int i = 0; i <= PROTO_PUSH_MAX; i++) {
-        make_obs(&c[i].rec);
+        assert_int_equal(proto_change_set(&c[i], &obs), 0);
         id(c[i].change_id);
         id(c[i].actor_id);
     }
@@ -418,6 +421,7 @@ static void test_push_limits_and_repeated_ids(void **state)
     s = proto_push_encode(&p);
     refused(s, PROTO_E_VALUE, "changes[500] repeats the change_id of changes[3].");
     free(s);
+    proto_changes_clear(c, PROTO_PUSH_MAX + 1);
     free(c);
 }
 

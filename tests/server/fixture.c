@@ -300,13 +300,36 @@ void fx_note(const char *obs_id, const char *text, model_record *r)
     r->u.note.at = 1790000100000;
 }
 
+/* The records fx_change copied, freed when the test program exits: a
+ * test keeps its changes as long as it likes, often in arrays on its stack
+ * that it fills again, and never frees them itself. */
+static model_record **kept;
+static size_t n_kept, cap_kept;
+
+static void kept_free(void)
+{
+    for (size_t i = 0; i < n_kept; i++)
+        free(kept[i]);
+    free(kept);
+    kept = NULL;
+    n_kept = cap_kept = 0;
+}
+
 void fx_change(proto_change *c, const char *actor, int base_version, const model_record *r)
 {
     memset(c, 0, sizeof *c);
     assert_int_equal(model_id_new(plat_sys_os(), c->change_id), 0);
     snprintf(c->actor_id, sizeof c->actor_id, "%s", actor);
     c->base_version = base_version;
-    c->rec = *r;
+    assert_int_equal(proto_change_set(c, r), 0);
+    if (n_kept == cap_kept) {
+        if (!kept)
+            atexit(kept_free);
+        cap_kept = cap_kept ? 2 * cap_kept : 256;
+        kept = realloc(kept, cap_kept * sizeof *kept);
+        assert_non_null(kept);
+    }
+    kept[n_kept++] = c->rec;
 }
 
 char *fx_push_body(const proto_change *c, int n)

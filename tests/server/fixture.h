@@ -64,7 +64,8 @@ void fx_obs(const fx_unit *u, const char *observer, const char *observee, model_
 void fx_feedback(const char *obs_id, const char *author, const char *works, model_record *r);
 void fx_reflection(const char *obs_id, const char *author, const char *text, model_record *r);
 void fx_note(const char *obs_id, const char *text, model_record *r);
-/* A change around a record, with a fresh change_id. */
+/* A change around a copy of a record, with a fresh change_id; the copy is
+ * freed when the test program exits. */
 void fx_change(proto_change *c, const char *actor, int base_version, const model_record *r);
 /* Encodes a push of n changes (malloc'd). */
 char *fx_push_body(const proto_change *c, int n);

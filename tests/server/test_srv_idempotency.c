@@ -92,7 +92,7 @@ static void make_push(proto_change c[3], model_record *obs, char **body)
 static void assert_exactly_once(const proto_change c[3], const model_record *obs)
 {
     assert_int_equal(stored_copies("observation", obs->u.obs.id), 1);
-    assert_int_equal(stored_copies("note", c[1].rec.u.note.id), 1);
+    assert_int_equal(stored_copies("note", c[1].rec->u.note.id), 1);
     assert_int_equal(stored_copies("feedback", obs->u.obs.id), 1);
     for (int k = 0; k < 3; k++)
         assert_int_equal(change_rows(c[k].change_id), 1);

@@ -198,7 +198,7 @@ static void test_same_push_twice_is_duplicate_not_double(void **state)
     snprintf(sql, sizeof sql, "SELECT count(*) FROM items WHERE key = '%s'", obs.u.obs.id);
     assert_int_equal(fx_count(&W, sql), 1);
     /* The same change_id with other content is refused, not applied. */
-    snprintf(c.rec.u.obs.activity, sizeof c.rec.u.obs.activity, "Outdoor play");
+    snprintf(c.rec->u.obs.activity, sizeof c.rec->u.obs.activity, "Outdoor play");
     fx_push(&W, &D, &c, 1, &rep);
     assert_int_equal(rep.results[0].status, PROTO_ST_REJECTED);
     assert_int_equal(rep.results[0].code, PROTO_E_CHANGE_REUSED);

@@ -104,18 +104,25 @@ static size_t sink(char *p, size_t sz, size_t n, void *ud)
     return sz * n;
 }
 
-/* One observation followed by events on it, repeated to fill a push. */
+/* One observation followed by events on it, repeated to fill a push (the
+ * records of an earlier fill freed first). */
 static void fill(tablet *t, proto_change *c, int n)
 {
     const plat_sys *sys = plat_sys_os();
     model_id obs = "";
+    proto_changes_clear(c, n);
     for (int i = 0; i < n; i++) {
         memset(&c[i], 0, sizeof c[i]);
         model_id_new(sys, c[i].change_id);
         snprintf(c[i].actor_id, sizeof c[i].actor_id, "%s", t->u->observer);
+        c[i].rec = model_record_new(i % 5 == 0 ? MODEL_ENT_OBSERVATION : MODEL_ENT_EVENT);
+        if (!c[i].rec) {
+            fprintf(stderr, "bench: out of memory\n");
+            exit(1);
+        }
         if (i % 5 == 0) {
-            c[i].rec.entity = MODEL_ENT_OBSERVATION;
-            model_observation *o = &c[i].rec.u.obs;
+            c[i].rec->entity = MODEL_ENT_OBSERVATION;
+            model_observation *o = &c[i].rec->u.obs;
             model_id_new(sys, o->id);
             snprintf(obs, sizeof obs, "%s", o->id);
             snprintf(o->unit_id, sizeof o->unit_id, "%s", t->u->unit);
@@ -134,8 +141,8 @@ static void fill(tablet *t, proto_change *c, int n)
             o->revision = 1;
             o->updated_at = 1790000900000;
         } else {
-            c[i].rec.entity = MODEL_ENT_EVENT;
-            model_event *e = &c[i].rec.u.event;
+            c[i].rec->entity = MODEL_ENT_EVENT;
+            model_event *e = &c[i].rec->u.event;
             model_id_new(sys, e->id);
             snprintf(e->observation_id, sizeof e->observation_id, "%s", obs);
             e->kind = MODEL_EV_COUNT;
@@ -180,6 +187,7 @@ static void *run_tablet(void *ud)
             t->failures++;
         free(body);
     }
+    proto_changes_clear(ch, t->per_push);
     free(ch);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
@@ -310,8 +318,8 @@ static int insert_batch(PGconn *pg, way w, const proto_change *ch, const row *rw
             RUN(q_item, 8, pi);
             const char *pc[] = {ch[i].change_id, "dev", rw[i].ent, rw[i].key, sha, "stored"};
             RUN(q_change, 6, pc);
-            if (ch[i].rec.entity == MODEL_ENT_OBSERVATION) {
-                const char *po[] = {ch[i].rec.u.obs.id, u->unit, u->observer, u->observee};
+            if (ch[i].rec->entity == MODEL_ENT_OBSERVATION) {
+                const char *po[] = {ch[i].rec->u.obs.id, u->unit, u->observer, u->observee};
                 RUN(q_obs, 4, po);
             }
         }
@@ -351,8 +359,8 @@ static int insert_batch(PGconn *pg, way w, const proto_change *ch, const row *rw
             put_elem(&d[0], ch[i].change_id);
             put_elem(&d[1], rw[i].ent);
             put_elem(&d[2], rw[i].key);
-            if (ch[i].rec.entity == MODEL_ENT_OBSERVATION)
-                put_elem(&o[0], ch[i].rec.u.obs.id);
+            if (ch[i].rec->entity == MODEL_ENT_OBSERVATION)
+                put_elem(&o[0], ch[i].rec->u.obs.id);
         }
         for (int k = 0; k < 5; k++)
             put(&c[k], "}", 1);
@@ -406,8 +414,8 @@ static int insert_batch(PGconn *pg, way w, const proto_change *ch, const row *rw
             put_field(&tc, sha, 0);
             put_field(&tc, "stored", 0);
             put_field(&tc, "1", 1);
-            if (ch[i].rec.entity == MODEL_ENT_OBSERVATION) {
-                put_field(&to, ch[i].rec.u.obs.id, 0);
+            if (ch[i].rec->entity == MODEL_ENT_OBSERVATION) {
+                put_field(&to, ch[i].rec->u.obs.id, 0);
                 put_field(&to, u->unit, 0);
                 put_field(&to, u->observer, 0);
                 put_field(&to, u->observee, 1);
@@ -457,12 +465,12 @@ static double pg_rate(way w, int batches, int per_batch, const unit_ids *u)
         /* The rows' text is made before the clock runs: each way is timed
          * on what it sends and what the database does with it. */
         for (int i = 0; i < per_batch; i++) {
-            json_t *j = model_record_to_json(&ch[i].rec, NULL);
+            json_t *j = model_record_to_json(ch[i].rec, NULL);
             rw[i].data = json_dumps(j, JSON_COMPACT);
             json_decref(j);
-            rw[i].ent = model_entity_name(ch[i].rec.entity);
-            rw[i].obs = model_record_observation(&ch[i].rec);
-            model_record_key(&ch[i].rec, rw[i].key);
+            rw[i].ent = model_entity_name(ch[i].rec->entity);
+            rw[i].obs = model_record_observation(ch[i].rec);
+            model_record_key(ch[i].rec, rw[i].key);
             snprintf(rw[i].seq, sizeof rw[i].seq, "%lld", (long long)++seq);
         }
         int64_t t0 = bench_ns();
@@ -472,6 +480,7 @@ static double pg_rate(way w, int batches, int per_batch, const unit_ids *u)
         for (int i = 0; i < per_batch; i++)
             free(rw[i].data);
     }
+    proto_changes_clear(ch, per_batch);
     free(ch);
     free(rw);
     PQfinish(pg);
