@@ -343,13 +343,9 @@ int db_open_into(db *d, const char *path, int version)
     if ((rc = check_identity(d)) != DB_OK || (rc = narrow_rights(d, path)) != DB_OK)
         return rc;
     /* WAL keeps readers and the writer apart; FULL syncs the WAL on every
-     * commit, so a commit that returned survives a power cut. A page cache
-     * of 16 MiB (SQLite's own is 2 MiB) holds what a pulled page of 2,000
-     * records changes: with less, the transaction wrote pages to the WAL
-     * before its commit and read them back. */
+     * commit, so a commit that returned survives a power cut. */
     if ((rc = exec(d, "PRAGMA journal_mode=WAL", "opening the database")) != DB_OK ||
         (rc = exec(d, "PRAGMA synchronous=FULL", "opening the database")) != DB_OK ||
-        (rc = exec(d, "PRAGMA cache_size=-16384", "opening the database")) != DB_OK ||
         (rc = exec(d, "PRAGMA foreign_keys=ON", "opening the database")) != DB_OK)
         return rc;
     sqlite3_stmt *st = NULL;
@@ -380,6 +376,16 @@ int db_open_at(const char *path, const plat_sys *sys, int version, db **out)
 int db_open(const char *path, const plat_sys *sys, db **out)
 {
     return db_open_at(path, sys, DB_SCHEMA_VERSION, out);
+}
+
+int db_page_cache_set(db *d, int kib)
+{
+    if (kib < 64 || kib > 262144)
+        return db_fail(d, DB_INVALID, "A page cache is 64 KiB to 256 MiB, not %d KiB.", kib);
+    char sql[48];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", kib);
+    int rc = exec(d, sql, "setting the page cache");
+    return rc == DB_OK ? db_ok(d) : rc;
 }
 
 void db_close(db *d)

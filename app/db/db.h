@@ -46,6 +46,12 @@ int db_open(const char *path, const plat_sys *sys, db **out);
 /* Like db_open, but migrates only up to schema `version`: for tests that
  * make files as earlier versions of Blik left them. */
 int db_open_at(const char *path, const plat_sys *sys, int version, db **out);
+/* This handle's page cache, in KiB (64 to 262144; SQLite's own is 2 MiB).
+ * The sync engine's handle takes 16 MiB, so that a pulled page of 2,000
+ * records is changed in memory and written once at its commit, instead of
+ * spilled to the log before it and read back; the screens' handle keeps
+ * SQLite's, with which a tap's commit took less CPU. */
+int db_page_cache_set(db *d, int kib);
 /* Closes the handle; db_close(NULL) is a no-op. */
 void db_close(db *d);
 /* A sentence about the last failure on this handle ("" after success). The

@@ -92,7 +92,8 @@ int sync_client_open(const sync_config *cfg, sync_client **out)
     c->cfg.portal_probe_url = NULL;
     if (cfg->portal_probe_url && !(c->cfg.portal_probe_url = strdup(cfg->portal_probe_url)))
         return sync_fail(c, SYNC_NOMEM, "Out of memory.");
-    if (db_open(cfg->db_path, c->cfg.sys, &c->d) != DB_OK)
+    if (db_open(cfg->db_path, c->cfg.sys, &c->d) != DB_OK ||
+        db_page_cache_set(c->d, SYNC_PAGE_CACHE_KIB) != DB_OK)
         return sync_fail(c, SYNC_STORE, "The tablet's store could not be opened: %s",
                          db_errmsg(c->d));
     if (!(c->curl = curl_easy_init()))

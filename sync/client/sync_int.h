@@ -9,6 +9,8 @@
 #define SYNC_ERR_MAX 320
 #define SYNC_URL_MAX 512
 #define SYNC_REPLY_MAX (64L * 1024 * 1024) /* a pull page of 500 large records fits */
+/* The sync handle's page cache (db_page_cache_set): a pulled page's changes fit. */
+#define SYNC_PAGE_CACHE_KIB 16384
 
 struct sync_client {
     sync_config cfg;

@@ -55,6 +55,18 @@ static void test_invalid_template(void **state)
     assert_int_equal(dbfix_count(f->path, "template"), before);
 }
 
+/* A page cache out of its bounds is refused with a sentence and changes
+ * nothing; one within them is taken. */
+static void test_page_cache_bounds(void **state)
+{
+    dbfix *f = *state;
+    assert_int_equal(db_page_cache_set(f->d, 1), DB_INVALID);
+    assert_string_equal(db_errmsg(f->d), "A page cache is 64 KiB to 256 MiB, not 1 KiB.");
+    assert_int_equal(db_page_cache_set(f->d, 300000), DB_INVALID);
+    assert_int_equal(db_page_cache_set(f->d, 16384), DB_OK);
+    assert_string_equal(db_errmsg(f->d), "");
+}
+
 static void test_overlong_and_invalid_text(void **state)
 {
     dbfix *f = *state;
@@ -254,6 +266,7 @@ int main(void)
     faultvfs_install();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_invalid_template, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_page_cache_bounds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overlong_and_invalid_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_foreign_and_newer_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_pages, setup, teardown),
