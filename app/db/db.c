@@ -330,6 +330,14 @@ static int narrow_rights(db *d, const char *path)
 /* Opens the file at path into d, whose connection is closed: shared by
  * db_open_at and by db_wipe, which opens a fresh store into the same
  * handle. */
+/* Sets the connection's page cache to kib KiB (SQLite counts it negative). */
+static int cache_apply(db *d, int kib, const char *doing)
+{
+    char sql[48];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", kib);
+    return exec(d, sql, doing);
+}
+
 int db_open_into(db *d, const char *path, int version)
 {
     int rc = create_private(d, path);
@@ -347,6 +355,9 @@ int db_open_into(db *d, const char *path, int version)
     if ((rc = exec(d, "PRAGMA journal_mode=WAL", "opening the database")) != DB_OK ||
         (rc = exec(d, "PRAGMA synchronous=FULL", "opening the database")) != DB_OK ||
         (rc = exec(d, "PRAGMA foreign_keys=ON", "opening the database")) != DB_OK)
+        return rc;
+    /* A store opened again in the same handle (a wipe) keeps its cache. */
+    if (d->cache_kib && (rc = cache_apply(d, d->cache_kib, "opening the database")) != DB_OK)
         return rc;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(d->conn, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
@@ -382,10 +393,11 @@ int db_page_cache_set(db *d, int kib)
 {
     if (kib < 64 || kib > 262144)
         return db_fail(d, DB_INVALID, "A page cache is 64 KiB to 256 MiB, not %d KiB.", kib);
-    char sql[48];
-    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", kib);
-    int rc = exec(d, sql, "setting the page cache");
-    return rc == DB_OK ? db_ok(d) : rc;
+    int rc = cache_apply(d, kib, "setting the page cache");
+    if (rc != DB_OK)
+        return rc;
+    d->cache_kib = kib;
+    return db_ok(d);
 }
 
 void db_close(db *d)

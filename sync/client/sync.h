@@ -8,7 +8,9 @@
  * Two layers:
  * - sync_client: one synchronous round at a time (ping, push, pull) on its
  *   own store handle and its own curl handle. Tests and benchmarks drive it
- *   directly; it never touches a thread but the caller's.
+ *   directly. A pull asks for its next page on a thread of its own while
+ *   the caller's thread saves the page before (sync_round.c), and joins it
+ *   before it returns; should_stop may be asked from that thread.
  * - sync_engine: a worker thread that owns a sync_client and decides when to
  *   run a round (something to send, "sync now", a network change, backoff
  *   with jitter after a failure). The screens talk only to this: every call

@@ -1,7 +1,9 @@
 /*
- * HTTPS for the sync client: one curl easy handle per client (so per
- * thread), kept between requests so that the connection and the TLS session
- * are reused. Verification of the peer and the host name is always on; a
+ * HTTPS for the sync client: one curl easy handle per client, used by one
+ * thread at a time (a pull's next page is fetched on a thread of its own
+ * while the caller's saves a page, and nothing else uses the handle then),
+ * kept between requests so that the connection and the TLS session are
+ * reused. Verification of the peer and the host name is always on; a
  * private CA comes from the enrolment, and a key pin if one was given.
  * Every answer is bounded (SYNC_REPLY_MAX), every transfer has a connect
  * timeout, a stall timeout and a total timeout.

@@ -54,7 +54,8 @@ static int reject_locally(sync_client *c, const db_outbox_entry *e, const char *
     return SYNC_OK;
 }
 
-/* Makes the wire change for an outbox entry; -1 with why if it cannot be read. */
+/* Makes the wire change for an outbox entry: 0; -1 with why if it cannot be
+ * read; -2 when memory ran out, which says nothing about the change. */
 static int to_change(const db_outbox_entry *e, proto_change *ch, char *why, size_t whylen)
 {
     memset(ch, 0, sizeof *ch);
@@ -64,14 +65,12 @@ static int to_change(const db_outbox_entry *e, proto_change *ch, char *why, size
         return -1;
     }
     model_err me;
-    if (!(ch->rec = model_record_new(ent))) {
-        snprintf(why, whylen, "Out of memory.");
-        return -1;
-    }
+    if (!(ch->rec = model_record_new(ent)))
+        return -2;
     if (model_record_parse(ent, e->payload, ch->rec, &me) != 0) {
         snprintf(why, whylen, "This change could not be read for sending: %.180s", me.msg);
         proto_changes_clear(ch, 1);
-        return -1;
+        return me.code == MODEL_E_NOMEM ? -2 : -1;
     }
     memcpy(ch->change_id, e->change_id, sizeof ch->change_id);
     memcpy(ch->actor_id, e->actor_id, sizeof ch->actor_id);
@@ -153,8 +152,11 @@ int sync_push(sync_client *c, sync_report *rep)
             break;
         char why[PROTO_MESSAGE_MAX];
         for (int i = 0; rc == SYNC_OK && i < n; i++) {
-            if (to_change(&ents[i], &ch[m], why, sizeof why) == 0)
+            int made = to_change(&ents[i], &ch[m], why, sizeof why);
+            if (made == 0)
                 map[m++] = i;
+            else if (made == -2) /* the change stays for the next round */
+                rc = sync_fail(c, SYNC_NOMEM, "Out of memory while sending.");
             else
                 rc = reject_locally(c, &ents[i], "bad_value", why);
         }

@@ -124,8 +124,13 @@ proto_code srv_pull(PGconn *pg, PGconn *rd, const srv_device *dev, const char *b
             rd,
             apart ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL enable_sort = off"
                   : "BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL enable_sort = off",
-            0, NULL, err, sizeof err) != 0)
+            0, NULL, err, sizeof err) != 0) {
+        /* The BEGIN may have run and the SET not: the connection goes back
+         * to the pool out of any transaction. */
+        if (PQtransactionStatus(rd) != PQTRANS_IDLE)
+            srv_exec(rd, "ROLLBACK", 0, NULL, NULL, 0);
         goto db_fail;
+    }
     r = srv_q(rd,
               "SELECT i.entity, i.seq, i.version, i.data FROM items i"
               " LEFT JOIN LATERAL (SELECT observer_id, observee_id FROM observations"

@@ -343,8 +343,6 @@ static void test_page_not_saved_is_pulled_again(void **state)
     memset(&rep, 0, sizeof rep);
     assert_int_equal(sync_pull(C.c, &rep), SYNC_STORE);
     assert_non_null(strstr(sync_errmsg(C.c), "refused by the test"));
-    /* The reference pages, the first of peer2's (not saved), and the one
-     * after it, asked for while that was being saved. */
     /* The reference pages, peer2's pages saved (20 records each) before
      * the one that was not, that one, and the one after it, asked for while
      * that was being saved. */

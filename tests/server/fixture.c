@@ -1,6 +1,7 @@
 /* The shared world of the server tests; see fixture.h. */
 #include "fixture.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -305,6 +306,7 @@ void fx_note(const char *obs_id, const char *text, model_record *r)
  * that it fills again, and never frees them itself. */
 static model_record **kept;
 static size_t n_kept, cap_kept;
+static pthread_mutex_t kept_mu = PTHREAD_MUTEX_INITIALIZER; /* tests call fx_change from threads */
 
 static void kept_free(void)
 {
@@ -322,14 +324,24 @@ void fx_change(proto_change *c, const char *actor, int base_version, const model
     snprintf(c->actor_id, sizeof c->actor_id, "%s", actor);
     c->base_version = base_version;
     assert_int_equal(proto_change_set(c, r), 0);
+    pthread_mutex_lock(&kept_mu);
+    int ok = 1;
     if (n_kept == cap_kept) {
         if (!kept)
             atexit(kept_free);
-        cap_kept = cap_kept ? 2 * cap_kept : 256;
-        kept = realloc(kept, cap_kept * sizeof *kept);
-        assert_non_null(kept);
+        size_t cap = cap_kept ? 2 * cap_kept : 256;
+        model_record **k = realloc(kept, cap * sizeof *k);
+        if (k) {
+            kept = k;
+            cap_kept = cap;
+        } else {
+            ok = 0;
+        }
     }
-    kept[n_kept++] = c->rec;
+    if (ok)
+        kept[n_kept++] = c->rec;
+    pthread_mutex_unlock(&kept_mu);
+    assert_true(ok);
 }
 
 char *fx_push_body(const proto_change *c, int n)
