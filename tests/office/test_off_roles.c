@@ -407,22 +407,7 @@ static void session(int role, char cookie[200], char csrf[65])
         ot_free(&r);
         return;
     }
-    unsigned char t[32], h[32];
-    char tok[65], hash[65];
-    randombytes_buf(t, sizeof t);
-    sodium_bin2hex(tok, sizeof tok, t, sizeof t);
-    randombytes_buf(t, sizeof t);
-    sodium_bin2hex(csrf, 65, t, sizeof t);
-    crypto_hash_sha256(h, (const unsigned char *)tok, 64);
-    sodium_bin2hex(hash, sizeof hash, h, sizeof h);
-    const char *p[] = {hash, acct[role].id, csrf};
-    PGresult *r = PQexecParams(W.fx.db,
-                               "INSERT INTO sessions (token_sha256, account_id, csrf)"
-                               " VALUES ($1, $2, $3)",
-                               3, NULL, p, NULL, NULL, 0);
-    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
-    PQclear(r);
-    snprintf(cookie, 200, "__Host-blik=%s", tok);
+    assert_int_equal(fx_office_session(W.fx.db, acct[role].id, cookie, 200, csrf), 0);
 }
 
 /* The routes' state put back between requests: accounts enabled, the

@@ -94,19 +94,36 @@ void fx_restart_metrics(fx_world *w, const char *const *extra, char *url, size_t
     snprintf(url, cap, "http://127.0.0.1:%d", port);
 }
 
-int fx_office_account(PGconn *db, const char *login, const char *role, const char *name,
-                      const char *person, char id[33], char *cookie, size_t cap, char csrf[65])
+int fx_office_session(PGconn *db, const char *account_id, char *cookie, size_t cap, char csrf[65])
 {
     unsigned char r[32], h[32];
     char tok[65], hash[65];
-    randombytes_buf(r, 16);
-    sodium_bin2hex(id, 33, r, 16);
     randombytes_buf(r, sizeof r);
     sodium_bin2hex(tok, sizeof tok, r, sizeof r);
     randombytes_buf(r, sizeof r);
     sodium_bin2hex(csrf, 65, r, sizeof r);
     crypto_hash_sha256(h, (const unsigned char *)tok, 64);
     sodium_bin2hex(hash, sizeof hash, h, sizeof h);
+    const char *ps[] = {hash, account_id, csrf};
+    PGresult *q = PQexecParams(
+        db, "INSERT INTO sessions (token_sha256, account_id, csrf) VALUES ($1,$2,$3)", 3, NULL, ps,
+        NULL, NULL, 0);
+    int ok = PQresultStatus(q) == PGRES_COMMAND_OK;
+    PQclear(q);
+    if (!ok) {
+        fprintf(stderr, "office session for %s: %s", account_id, PQerrorMessage(db));
+        return -1;
+    }
+    snprintf(cookie, cap, "__Host-blik=%s", tok);
+    return 0;
+}
+
+int fx_office_account(PGconn *db, const char *login, const char *role, const char *name,
+                      const char *person, char id[33], char *cookie, size_t cap, char csrf[65])
+{
+    unsigned char r[16];
+    randombytes_buf(r, sizeof r);
+    sodium_bin2hex(id, 33, r, sizeof r);
     const char *pa[] = {id, login, person, role, name};
     PGresult *q = PQexecParams(db,
                                "INSERT INTO accounts (id, login, person_id, role, name)"
@@ -114,20 +131,11 @@ int fx_office_account(PGconn *db, const char *login, const char *role, const cha
                                5, NULL, pa, NULL, NULL, 0);
     int ok = PQresultStatus(q) == PGRES_COMMAND_OK;
     PQclear(q);
-    const char *ps[] = {hash, id, csrf};
-    if (ok) {
-        q = PQexecParams(db,
-                         "INSERT INTO sessions (token_sha256, account_id, csrf) VALUES ($1,$2,$3)",
-                         3, NULL, ps, NULL, NULL, 0);
-        ok = PQresultStatus(q) == PGRES_COMMAND_OK;
-        PQclear(q);
-    }
     if (!ok) {
         fprintf(stderr, "office account %s: %s", login, PQerrorMessage(db));
         return -1;
     }
-    snprintf(cookie, cap, "__Host-blik=%s", tok);
-    return 0;
+    return fx_office_session(db, id, cookie, cap, csrf);
 }
 
 /* The one way tests run an admin command in-process: argv from the

@@ -23,6 +23,11 @@ int fx_up(fx_world *w, const char *dbname, const char *const *extra);
 int fx_down(fx_world *w);
 /* Restarts the server (after a kill) with the same database. */
 void fx_restart(fx_world *w, const char *const *extra);
+/* A live session for an existing office account, made in the database as
+ * a sign-in makes one: its cookie ("__Host-blik=<token>") and form token
+ * (65 bytes) into the outputs. 0, or -1 with the database's message on
+ * standard error. */
+int fx_office_session(PGconn *db, const char *account_id, char *cookie, size_t cap, char csrf[65]);
 /*
  * An office account (role "admin", "area", "leader" or "peer"; person may
  * be NULL) with a live session, made in the database as a sign-in makes
