@@ -373,24 +373,27 @@ static int lookup_signs(PGconn *pg, push_ctx *x, char *err, size_t errlen)
     const char **sign = malloc((size_t)(x->n ? x->n : 1) * sizeof *sign);
     char(*fkey)[MODEL_UUID_LEN + 16] = calloc((size_t)(x->n ? x->n : 1), sizeof *fkey);
     int *at = malloc((size_t)(x->n ? x->n : 1) * sizeof *at);
+    /* Per observation the push names, its focus version as the push's
+     * latest observation record so far gives it ("" before any). */
+    char(*latest)[MODEL_UUID_LEN + 16] = calloc((size_t)(x->n_os ? x->n_os : 1), sizeof *latest);
     char *a1 = NULL, *a2 = NULL, *a3 = NULL;
     PGresult *r = NULL;
     int rc = -1, n = 0;
-    if (!obs || !sign || !fkey || !at)
+    if (!obs || !sign || !fkey || !at || !latest)
         OOM(goto done);
     for (int i = 0; i < x->n; i++) {
+        const model_record *rec = x->ch[i].c->rec;
+        int o = x->ch[i].obs_id[0] ? smap_get(&x->omap, x->ch[i].obs_id) : -1;
+        if (rec->entity == MODEL_ENT_OBSERVATION && o >= 0)
+            snprintf(latest[o], sizeof latest[o], "%s/%d", rec->u.obs.focus_id,
+                     rec->u.obs.focus_version);
         const char *s = sign_named(x->ch[i].c);
         if (!s[0])
             continue;
         obs[n] = x->ch[i].obs_id;
         sign[n] = s;
-        /* The push's own observation record, the latest one before it. */
-        for (int k = i - 1; k >= 0 && !fkey[n][0]; k--) {
-            const model_record *o = x->ch[k].c->rec;
-            if (o->entity == MODEL_ENT_OBSERVATION && !strcmp(o->u.obs.id, obs[n]))
-                snprintf(fkey[n], sizeof fkey[n], "%s/%d", o->u.obs.focus_id,
-                         o->u.obs.focus_version);
-        }
+        if (o >= 0)
+            memcpy(fkey[n], latest[o], sizeof fkey[n]);
         at[n++] = i;
     }
     if (n == 0) {
@@ -428,6 +431,7 @@ done:
     free(sign);
     free(fkey);
     free(at);
+    free(latest);
     return rc;
 }
 
