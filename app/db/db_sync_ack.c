@@ -13,18 +13,9 @@
 
 /* ---- acknowledgements ---- */
 
-typedef struct {
-    model_id change_id;
-    char entity[16];
-    model_id entity_id;
-    model_id obs_id;
-    model_id actor_id;
-    int64_t created_at;
-    char *payload;
-} outbox_row;
-
-/* Reads one outbox entry by change id: 1 found, 0 not, negative rc on error. */
-static int outbox_row_get(db *d, const char *change_id, outbox_row *r)
+/* Reads one outbox entry by change id (its seq and base version are not
+ * read): 1 found, 0 not, negative rc on error. */
+static int outbox_row_get(db *d, const char *change_id, db_outbox_entry *r)
 {
     memset(r, 0, sizeof *r);
     sqlite3_stmt *st = db_stmt(d, "SELECT x.entity, x.entity_id, x.obs_id, x.actor_id,"
@@ -57,23 +48,22 @@ static int outbox_row_get(db *d, const char *change_id, outbox_row *r)
 /* What an answer does besides taking its entry out of the outbox: the
  * record's server version kept, or the change kept as a conflict or as
  * refused. r is the entry as it waited; the caller's transaction. */
-static int ack_row(db *d, const outbox_row *r0, db_sync_ack_kind kind, int version,
+static int ack_row(db *d, const db_outbox_entry *r, db_sync_ack_kind kind, int version,
                    const char *code, const char *message)
 {
-    const outbox_row r = *r0;
     char key[80];
-    db_sync_change_key(r.entity, r.entity_id, r.obs_id, key, sizeof key);
+    db_sync_change_key(r->entity, r->entity_id, r->obs_id, key, sizeof key);
     int64_t now = d->sys->now_ms(d->sys);
     int rc = DB_OK;
     sqlite3_stmt *st;
     if (kind == DB_SYNC_ACK_STORED) {
-        if ((rc = db_sync_version_put(d, r.entity, key, version)) == DB_OK)
-            rc = db_sync_remote_drop(d, r.entity, key, version);
+        if ((rc = db_sync_version_put(d, r->entity, key, version)) == DB_OK)
+            rc = db_sync_remote_drop(d, r->entity, key, version);
     } else if (kind == DB_SYNC_ACK_CONFLICT) {
         /* The newest local version of a part is the one a person decides on. */
         st = db_stmt(d, "DELETE FROM sync_conflict WHERE entity = ?1 AND key = ?2");
         if (st) {
-            db_bind_text(st, 1, r.entity);
+            db_bind_text(st, 1, r->entity);
             db_bind_text(st, 2, key);
         }
         rc = db_sync_run(d, st, "recording a conflict");
@@ -82,13 +72,13 @@ static int ack_row(db *d, const outbox_row *r0, db_sync_ack_kind kind, int versi
                                       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
                          : NULL;
         if (st) {
-            db_bind_text(st, 1, r.change_id);
-            db_bind_text(st, 2, r.entity);
-            db_bind_text(st, 3, r.entity_id);
-            db_bind_text(st, 4, r.obs_id[0] ? r.obs_id : NULL);
+            db_bind_text(st, 1, r->change_id);
+            db_bind_text(st, 2, r->entity);
+            db_bind_text(st, 3, r->entity_id);
+            db_bind_text(st, 4, r->obs_id[0] ? r->obs_id : NULL);
             db_bind_text(st, 5, key);
-            db_bind_text(st, 6, r.actor_id);
-            db_bind_text(st, 7, r.payload);
+            db_bind_text(st, 6, r->actor_id);
+            db_bind_text(st, 7, r->payload);
             sqlite3_bind_int(st, 8, version);
             sqlite3_bind_int64(st, 9, now);
             rc = db_sync_run(d, st, "recording a conflict");
@@ -100,13 +90,13 @@ static int ack_row(db *d, const outbox_row *r0, db_sync_ack_kind kind, int versi
                         " actor_id, payload, created_at, code, message, at)"
                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
         if (st) {
-            db_bind_text(st, 1, r.change_id);
-            db_bind_text(st, 2, r.entity);
-            db_bind_text(st, 3, r.entity_id);
-            db_bind_text(st, 4, r.obs_id[0] ? r.obs_id : NULL);
-            db_bind_text(st, 5, r.actor_id);
-            db_bind_text(st, 6, r.payload);
-            sqlite3_bind_int64(st, 7, r.created_at);
+            db_bind_text(st, 1, r->change_id);
+            db_bind_text(st, 2, r->entity);
+            db_bind_text(st, 3, r->entity_id);
+            db_bind_text(st, 4, r->obs_id[0] ? r->obs_id : NULL);
+            db_bind_text(st, 5, r->actor_id);
+            db_bind_text(st, 6, r->payload);
+            sqlite3_bind_int64(st, 7, r->created_at);
             db_bind_text(st, 8, code ? code : "");
             db_bind_text(st, 9, message && *message ? message : "The server refused the change.");
             sqlite3_bind_int64(st, 10, now);
@@ -119,7 +109,7 @@ static int ack_row(db *d, const outbox_row *r0, db_sync_ack_kind kind, int versi
 static int ack_in_txn(db *d, const char *change_id, db_sync_ack_kind kind, int version,
                       const char *code, const char *message)
 {
-    outbox_row r;
+    db_outbox_entry r;
     int found = outbox_row_get(d, change_id, &r);
     if (found <= 0)
         return found < 0 ? -found : DB_OK; /* acknowledged before: the answer came twice */
@@ -156,14 +146,7 @@ int db_sync_ack_sent(db *d, const db_outbox_entry *e, db_sync_ack_kind kind, int
     if (st)
         sqlite3_bind_int64(st, 1, e->seq);
     rc = db_sync_run(d, st, "marking a change as synced");
-    if (rc == DB_OK && sqlite3_changes(d->conn) == 1) {
-        outbox_row r = {.created_at = e->created_at, .payload = e->payload};
-        model_copy(r.change_id, sizeof r.change_id, e->change_id);
-        model_copy(r.entity, sizeof r.entity, e->entity);
-        model_copy(r.entity_id, sizeof r.entity_id, e->entity_id);
-        model_copy(r.obs_id, sizeof r.obs_id, e->obs_id);
-        model_copy(r.actor_id, sizeof r.actor_id, e->actor_id);
-        rc = ack_row(d, &r, kind, version, code, message);
-    }
+    if (rc == DB_OK && sqlite3_changes(d->conn) == 1)
+        rc = ack_row(d, e, kind, version, code, message);
     return db_end(d, rc);
 }
