@@ -279,6 +279,11 @@ void db_outbox_entries_free(db_outbox_entry *e, int n);
  * mark). A push that never got an answer leaves the mark where it was:
  * its changes may have arrived. */
 int db_outbox_claim(db *d, int64_t after, int max, db_outbox_entry *out, int *n);
+/* Takes the mark of db_outbox_claim back to seq upto, for changes claimed
+ * after it that were never sent (sync claims a batch while the one before
+ * it travels, and drops it when that one fails): they are the tablet's
+ * alone again. The mark never moves forward here. */
+int db_outbox_unclaim(db *d, int64_t upto);
 /* Marks the change as acknowledged by the server (and so "synced"). */
 int db_outbox_ack(db *d, const char *change_id);
 /* 1 if the record has a change that the server has not acknowledged. */

@@ -260,3 +260,15 @@ int db_outbox_claim(db *d, int64_t after, int max, db_outbox_entry *out, int *n)
     }
     return rc;
 }
+
+int db_outbox_unclaim(db *d, int64_t upto)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE kv SET value = ?1 WHERE key = '" DB_KV_SENT_UPTO "'"
+                                  " AND CAST(value AS INTEGER) > ?1");
+    if (!st)
+        return DB_INTERNAL;
+    sqlite3_bind_int64(st, 1, upto);
+    int src = sqlite3_step(st);
+    sqlite3_reset(st);
+    return src == SQLITE_DONE ? db_ok(d) : db_sqlite_fail(d, src, "taking back the sent mark");
+}

@@ -43,6 +43,72 @@ static int post(sync_client *c, const char *path, const char *body, int gzip, sy
     return post_answer(c, rep, r, doing);
 }
 
+/*
+ * A request sent in a thread while the caller goes on: the next page of a
+ * pull while the page before is applied, and the next batch of a push while
+ * the answers to the one before are recorded and the one after is made. The
+ * server reads and writes while the tablet writes its store, instead of each
+ * waiting for the other. The thread does the transfer alone (sync_http,
+ * which uses the client's curl handle and settings, untouched meanwhile);
+ * what its answer means is read once it is joined, as if it had come then.
+ */
+typedef struct {
+    sync_client *c;
+    char url[SYNC_URL_MAX + 32];
+    const char *body; /* the caller's, kept until the join */
+    int gzip;
+    sync_report rep;  /* the transfer's requests and bytes */
+    sync_http_resp r; /* its answer */
+    pthread_t th;
+} transfer;
+
+static void *transfer_main(void *arg)
+{
+    transfer *f = arg;
+    sync_http(f->c, "POST", f->url, f->c->authz, f->body, strlen(f->body), f->gzip, &f->rep, &f->r);
+    return NULL;
+}
+
+/* Starts POSTing body to path; 0, or -1 when no thread could be made, in
+ * which case the caller sends it itself when needed. */
+static int transfer_start(sync_client *c, transfer *f, const char *path, const char *body, int gzip)
+{
+    memset(f, 0, sizeof *f);
+    f->c = c;
+    f->body = body;
+    f->gzip = gzip;
+    snprintf(f->url, sizeof f->url, "%s%s", c->url, path);
+    return pthread_create(&f->th, NULL, transfer_main, f) == 0 ? 0 : -1;
+}
+
+/* Waits for the transfer, its requests and bytes added to rep. */
+static void transfer_end(transfer *f, sync_report *rep)
+{
+    pthread_join(f->th, NULL);
+    if (rep) {
+        rep->requests += f->rep.requests;
+        rep->bytes_up += f->rep.bytes_up;
+        rep->bytes_down += f->rep.bytes_down;
+    }
+}
+
+/* Waits for the answer and hands it to r, read as post reads it. */
+static int transfer_join(sync_client *c, transfer *f, sync_report *rep, sync_http_resp *r,
+                         const char *doing)
+{
+    transfer_end(f, rep);
+    *r = f->r;
+    return post_answer(c, rep, r, doing);
+}
+
+/* Waits for an answer that will not be used (what came before it could not
+ * be saved) and lets it go, whatever it was. */
+static void transfer_drop(transfer *f, sync_report *rep)
+{
+    transfer_end(f, rep);
+    sync_http_free(&f->r);
+}
+
 /* Keeps a change the server can never take (unreadable here, or refused as
  * a whole request) on the tablet with the reason, so it cannot block the
  * changes after it. */
@@ -125,117 +191,201 @@ static int record_answers(sync_client *c, const db_outbox_entry *ents, const int
     return SYNC_OK;
 }
 
+/* One batch of a push: the entries claimed, the changes made of them
+ * (ch[j] of ents[map[j]]; the unreadable ones already kept aside with their
+ * reason) and the body that carries the changes. The arrays hold cap. */
+typedef struct {
+    db_outbox_entry *ents;
+    proto_change *ch;
+    int *map;
+    int n, m;
+    int64_t last; /* the seq of the last entry claimed */
+    char *body;   /* malloc'd; NULL when m is 0 */
+    size_t blen;
+} push_batch;
+
+static int batch_init(push_batch *b, int cap)
+{
+    memset(b, 0, sizeof *b);
+    b->ents = calloc((size_t)cap, sizeof *b->ents);
+    b->ch = calloc((size_t)cap, sizeof *b->ch);
+    b->map = calloc((size_t)cap, sizeof *b->map);
+    return b->ents && b->ch && b->map ? 0 : -1;
+}
+
+/* Lets the batch's entries, changes and body go; the arrays stay. */
+static void batch_clear(push_batch *b)
+{
+    db_outbox_entries_free(b->ents, b->n);
+    proto_changes_clear(b->ch, b->m);
+    free(b->body);
+    b->body = NULL;
+    b->n = b->m = 0;
+    b->blen = 0;
+}
+
+static void batch_free(push_batch *b)
+{
+    batch_clear(b);
+    free(b->ents);
+    free(b->ch);
+    free(b->map);
+}
+
+/* Claims the oldest max entries after seq `after` and makes them a body.
+ * SYNC_OK with b->n 0 when nothing waits, or with b->m 0 when every entry
+ * claimed was unreadable and kept aside; otherwise an outcome with the
+ * message set (an entry that could not be made for want of memory stays in
+ * the outbox). What b holds is the caller's to clear in every case. */
+static int batch_make(sync_client *c, int64_t after, int max, push_batch *b)
+{
+    batch_clear(b);
+    if (db_outbox_claim(c->d, after, max, b->ents, &b->n) != DB_OK)
+        return sync_fail(c, SYNC_STORE, "The changes to send could not be read: %s",
+                         db_errmsg(c->d));
+    if (b->n == 0)
+        return SYNC_OK;
+    b->last = b->ents[b->n - 1].seq;
+    char why[PROTO_MESSAGE_MAX];
+    int rc = SYNC_OK;
+    for (int i = 0; rc == SYNC_OK && i < b->n; i++) {
+        int made = to_change(&b->ents[i], &b->ch[b->m], why, sizeof why);
+        if (made == 0)
+            b->map[b->m++] = i;
+        else if (made == -2) /* the change stays for the next round */
+            rc = sync_fail(c, SYNC_NOMEM, "Out of memory while sending.");
+        else
+            rc = reject_locally(c, &b->ents[i], "bad_value", why);
+    }
+    if (rc != SYNC_OK || b->m == 0)
+        return rc;
+    proto_push p = {PROTO_SCHEMA, b->m, b->ch};
+    if (!(b->body = proto_push_encode(&p)))
+        return sync_fail(c, SYNC_NOMEM, "Out of memory while sending.");
+    b->blen = strlen(b->body);
+    return SYNC_OK;
+}
+
+/*
+ * Sends the outbox oldest first, a batch a request. While a batch travels,
+ * the next one is claimed and made; once its answer has come, the next one
+ * is sent and the answer recorded while it travels. So the tablet's work on
+ * its store and the server's on its database overlap, and the order stays:
+ * a batch is sent only after the answer to the one before it has come.
+ * Changes claimed but never sent (the batch before them failed) have the
+ * claim's mark taken back, so that they are the tablet's alone again.
+ */
 int sync_push(sync_client *c, sync_report *rep)
 {
     int rc = sync_load_enrolment(c);
     if (rc != SYNC_OK)
         return rc;
     int cap = c->cfg.push_batch, batch = cap;
-    db_outbox_entry *ents = calloc((size_t)cap, sizeof *ents);
-    proto_change *ch = calloc((size_t)cap, sizeof *ch);
-    int *map = calloc((size_t)cap, sizeof *map);
-    if (!ents || !ch || !map) {
-        free(ents);
-        free(ch);
-        free(map);
+    push_batch cur, next;
+    int made = batch_init(&cur, cap);
+    if (batch_init(&next, cap) != 0 || made != 0) {
+        batch_free(&cur);
+        batch_free(&next);
         return sync_fail(c, SYNC_NOMEM, "Out of memory while sending.");
     }
-    int64_t after = 0;
-    for (;;) {
-        int n = 0, m = 0;
-        if (db_outbox_claim(c->d, after, batch, ents, &n) != DB_OK) {
-            rc = sync_fail(c, SYNC_STORE, "The changes to send could not be read: %s",
-                           db_errmsg(c->d));
-            break;
-        }
-        if (n == 0)
-            break;
-        char why[PROTO_MESSAGE_MAX];
-        for (int i = 0; rc == SYNC_OK && i < n; i++) {
-            int made = to_change(&ents[i], &ch[m], why, sizeof why);
-            if (made == 0)
-                map[m++] = i;
-            else if (made == -2) /* the change stays for the next round */
-                rc = sync_fail(c, SYNC_NOMEM, "Out of memory while sending.");
-            else
-                rc = reject_locally(c, &ents[i], "bad_value", why);
-        }
-        /* ch[j] is the change of ents[map[j]]; the unreadable ones left the
-         * outbox with their reason. */
-        int64_t last = ents[n - 1].seq;
-        if (rc != SYNC_OK || m == 0) {
-            db_outbox_entries_free(ents, n);
-            proto_changes_clear(ch, m);
-            if (rc != SYNC_OK)
-                break;
-            after = last;
+    char next_err[SYNC_ERR_MAX] = "";
+    int next_rc = SYNC_OK, next_made = 0;
+    int flying = 0; /* cur is on its way in f */
+    transfer f;
+    rc = batch_make(c, 0, batch, &cur);
+    while (rc == SYNC_OK && cur.n > 0) {
+        if (cur.m == 0) { /* every entry was kept aside */
+            rc = batch_make(c, cur.last, batch, &cur);
             continue;
         }
-        proto_push p = {PROTO_SCHEMA, m, ch};
-        char *body = proto_push_encode(&p);
-        if (!body) {
-            db_outbox_entries_free(ents, n);
-            proto_changes_clear(ch, m);
-            rc = sync_fail(c, SYNC_NOMEM, "Out of memory while sending.");
-            break;
-        }
-        size_t blen = strlen(body);
         sync_http_resp r;
         memset(&r, 0, sizeof r);
-        int too_big_here = blen > (size_t)PROTO_INFLATED_MAX;
-        if (!too_big_here)
-            rc = post(c, "/v1/push", body, 1, rep, &r, "the changes");
-        free(body);
+        int too_big_here = cur.blen > (size_t)PROTO_INFLATED_MAX;
+        if (!too_big_here && !flying)
+            flying = transfer_start(c, &f, "/v1/push", cur.body, 1) == 0;
+        if (flying) {
+            /* The next batch is made while this one travels. */
+            next_rc = batch_make(c, cur.last, batch, &next);
+            next_made = 1;
+            if (next_rc != SYNC_OK)
+                snprintf(next_err, sizeof next_err, "%s", c->err);
+            rc = transfer_join(c, &f, rep, &r, "the changes");
+            flying = 0;
+        } else if (!too_big_here) {
+            rc = post(c, "/v1/push", cur.body, 1, rep, &r, "the changes");
+        }
         proto_err e;
         if (!too_big_here && r.status >= 400 && r.status < 500)
             proto_error_decode(r.body ? r.body : "", r.len, &e);
         int whole_refused = too_big_here || (r.status == 413) ||
                             (r.status == 400 && r.blik && e.code != PROTO_E_SCHEMA_TOO_NEW);
-        if (whole_refused) {
-            /* Split the batch until the change the server cannot take is
-             * alone, then keep that one here with the reason. */
-            rc = SYNC_OK;
-            if (m > 1) {
-                batch = m / 2;
-            } else {
-                rc = reject_locally(c, &ents[map[0]],
-                                    too_big_here ? "too_large" : proto_code_name(e.code),
-                                    too_big_here ? "This change is too large to send." : e.msg);
-                after = ents[map[0]].seq;
-                batch = cap;
-            }
-            sync_http_free(&r);
-            db_outbox_entries_free(ents, n);
-            proto_changes_clear(ch, m);
-            if (rc != SYNC_OK)
-                break;
-            continue;
-        }
-        if (rc != SYNC_OK) {
-            sync_http_free(&r);
-            db_outbox_entries_free(ents, n);
-            proto_changes_clear(ch, m);
-            break;
-        }
         proto_push_reply rp;
-        proto_err pe;
-        if (proto_push_reply_decode(r.body, r.len, &rp, &pe) != 0) {
-            rc = sync_fail(c, SYNC_PROTOCOL, "The server's answer to a push could not be read: %s",
-                           pe.msg);
-        } else {
-            rc = record_answers(c, ents, map, ch, m, &rp, rep);
-            proto_push_reply_clear(&rp);
+        int decoded = 0;
+        if (!whole_refused && rc == SYNC_OK) {
+            proto_err pe;
+            if (proto_push_reply_decode(r.body, r.len, &rp, &pe) != 0)
+                rc = sync_fail(c, SYNC_PROTOCOL,
+                               "The server's answer to a push could not be read: %s", pe.msg);
+            else
+                decoded = 1;
         }
         sync_http_free(&r);
-        db_outbox_entries_free(ents, n);
-        proto_changes_clear(ch, m);
-        if (rc != SYNC_OK)
-            break;
-        after = last;
+        if (!decoded) {
+            /* Nothing after cur was sent: the next batch is the tablet's
+             * alone again. */
+            int taken_back = !next_made || next.n == 0 ||
+                             db_outbox_unclaim(c->d, cur.last) == DB_OK;
+            batch_clear(&next);
+            next_made = 0;
+            next_rc = SYNC_OK;
+            if (!whole_refused)
+                break; /* rc says why */
+            rc = taken_back ? SYNC_OK : sync_fail(c, SYNC_STORE, "%s", db_errmsg(c->d));
+            if (rc != SYNC_OK)
+                break;
+            /* Split the batch until the change the server cannot take is
+             * alone, then keep that one here with the reason. */
+            int64_t after = cur.ents[0].seq - 1;
+            if (cur.m > 1) {
+                batch = cur.m / 2;
+            } else {
+                rc = reject_locally(c, &cur.ents[cur.map[0]],
+                                    too_big_here ? "too_large" : proto_code_name(e.code),
+                                    too_big_here ? "This change is too large to send." : e.msg);
+                after = cur.ents[cur.map[0]].seq;
+                batch = cap;
+            }
+            if (rc == SYNC_OK)
+                rc = batch_make(c, after, batch, &cur);
+            continue;
+        }
+        /* The next batch goes now, and this one's answers are recorded
+         * while it travels. */
+        if (next_made && next_rc == SYNC_OK && next.m > 0 &&
+            next.blen <= (size_t)PROTO_INFLATED_MAX)
+            flying = transfer_start(c, &f, "/v1/push", next.body, 1) == 0;
+        rc = record_answers(c, cur.ents, cur.map, cur.ch, cur.m, &rp, rep);
+        proto_push_reply_clear(&rp);
+        int64_t last = cur.last;
+        push_batch t = cur;
+        cur = next;
+        next = t;
+        batch_clear(&next);
+        if (rc == SYNC_OK && next_rc != SYNC_OK) {
+            /* The batch that could not be made was not sent. */
+            if (cur.n > 0)
+                db_outbox_unclaim(c->d, last);
+            rc = sync_fail(c, next_rc, "%s", next_err);
+        }
+        if (rc == SYNC_OK && !next_made)
+            rc = batch_make(c, last, batch, &cur);
+        next_made = 0;
+        next_rc = SYNC_OK;
     }
-    free(ents);
-    free(ch);
-    free(map);
+    if (flying) /* its answer cannot be recorded: it is sent again next round */
+        transfer_drop(&f, rep);
+    batch_free(&cur);
+    batch_free(&next);
     if (rc == SYNC_OK)
         c->err[0] = '\0';
     return rc;
@@ -376,32 +526,6 @@ static int apply_page(sync_client *c, const char *person, const proto_pull_reply
     return SYNC_OK;
 }
 
-/*
- * The next page of a pull, asked for while the page before is applied: the
- * server reads and writes it while the tablet writes its store, instead of
- * each waiting for the other. The thread does the transfer alone
- * (sync_http, which uses the client's curl handle and settings, untouched
- * while a page is applied); what its answer means is read once it is
- * joined, as if it had come then. A page is still applied only after the
- * one before it, with its cursor, so a failure anywhere repeats a page and
- * never skips one.
- */
-typedef struct {
-    sync_client *c;
-    char url[SYNC_URL_MAX + 32];
-    char *body;       /* the pull asked for; malloc'd */
-    sync_report rep;  /* the transfer's requests and bytes */
-    sync_http_resp r; /* its answer */
-    pthread_t th;
-} prefetch;
-
-static void *prefetch_main(void *arg)
-{
-    prefetch *f = arg;
-    sync_http(f->c, "POST", f->url, f->c->authz, f->body, strlen(f->body), 0, &f->rep, &f->r);
-    return NULL;
-}
-
 static char *pull_body(const char *person, int64_t cursor, int limit)
 {
     proto_pull q = {PROTO_SCHEMA, cursor, limit, ""};
@@ -409,63 +533,24 @@ static char *pull_body(const char *person, int64_t cursor, int limit)
     return proto_pull_encode(&q);
 }
 
-/* Starts asking for the page after cursor; 0, or -1 when it cannot (out of
- * memory, no thread), in which case it is asked for when needed. */
-static int prefetch_start(sync_client *c, prefetch *f, const char *person, int64_t cursor)
-{
-    memset(f, 0, sizeof *f);
-    f->c = c;
-    snprintf(f->url, sizeof f->url, "%s/v1/pull", c->url);
-    if (!(f->body = pull_body(person, cursor, c->cfg.pull_limit)))
-        return -1;
-    if (pthread_create(&f->th, NULL, prefetch_main, f) != 0) {
-        free(f->body);
-        return -1;
-    }
-    return 0;
-}
-
-/* Waits for the page asked for and hands its answer to r (as post does),
- * its requests and bytes added to rep. */
-static void prefetch_end(prefetch *f, sync_report *rep)
-{
-    pthread_join(f->th, NULL);
-    free(f->body);
-    if (rep) {
-        rep->requests += f->rep.requests;
-        rep->bytes_up += f->rep.bytes_up;
-        rep->bytes_down += f->rep.bytes_down;
-    }
-}
-
-static int prefetch_join(sync_client *c, prefetch *f, sync_report *rep, sync_http_resp *r)
-{
-    prefetch_end(f, rep);
-    *r = f->r;
-    return post_answer(c, rep, r, "the pull");
-}
-
-/* Waits for a page that will not be used (the one before it could not be
- * saved) and lets its answer go, whatever it was. */
-static void prefetch_drop(prefetch *f, sync_report *rep)
-{
-    prefetch_end(f, rep);
-    sync_http_free(&f->r);
-}
-
+/* Pulls a person's pages in order. The page after the cursor is asked for
+ * while the page before is applied (transfer); a page is still applied only
+ * after the one before it, with its cursor, so a failure anywhere repeats a
+ * page and never skips one. */
 static int pull_for(sync_client *c, const char *person, sync_report *rep)
 {
     int64_t cursor;
     if (db_sync_cursor_get(c->d, person, &cursor) != DB_OK)
         return sync_fail(c, SYNC_STORE, "%s", db_errmsg(c->d));
-    prefetch f;
-    int asked = 0; /* f holds the request for the page after cursor */
+    transfer f;
+    char *asked = NULL; /* the body of the request in f, for the page after cursor */
     for (;;) {
         sync_http_resp r;
         int rc;
         if (asked) {
-            asked = 0;
-            rc = prefetch_join(c, &f, rep, &r);
+            rc = transfer_join(c, &f, rep, &r, "the pull");
+            free(asked);
+            asked = NULL;
         } else {
             char *body = pull_body(person, cursor, c->cfg.pull_limit);
             if (!body)
@@ -495,13 +580,19 @@ static int pull_for(sync_client *c, const char *person, sync_report *rep)
             return sync_fail(c, SYNC_PROTOCOL, "The server sent a pull cursor that goes back.");
         }
         int more = p.more && p.cursor > cursor;
-        asked = more && prefetch_start(c, &f, person, p.cursor) == 0;
+        if (more && (asked = pull_body(person, p.cursor, c->cfg.pull_limit)) &&
+            transfer_start(c, &f, "/v1/pull", asked, 0) != 0) {
+            free(asked);
+            asked = NULL;
+        }
         rc = apply_page(c, person, &p, rep);
         cursor = p.cursor;
         proto_pull_reply_clear(&p);
         if (rc != SYNC_OK || !more) {
-            if (asked)
-                prefetch_drop(&f, rep);
+            if (asked) {
+                transfer_drop(&f, rep);
+                free(asked);
+            }
             return rc;
         }
     }

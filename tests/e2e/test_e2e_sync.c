@@ -358,6 +358,87 @@ static void test_page_not_saved_is_pulled_again(void **state)
     tab_close(&C);
 }
 
+static int64_t store_int(const tablet *t, const char *sql)
+{
+    sqlite3 *x = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open(t->path, &x), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(x, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(x);
+    return v;
+}
+
+/* A push's next batch is made while the one before it travels. When that
+ * one fails, the next was never sent: the mark that its changes may be at
+ * the server is taken back, so an observation all of whose changes were in
+ * it is still the tablet's alone (it could still be discarded there). Then
+ * everything arrives, each part once. */
+static void test_batch_never_sent_stays_the_tablets(void **state)
+{
+    (void)state;
+    const sync_config one = {.push_batch = 1};
+    tablet D;
+    tab_open(&D, "e2e_batch", &one);
+    tab_enrol(&D, &W, U.unit, NULL);
+    tab_sync_ok(&D, NULL);
+    model_id a, b;
+    tab_observe(&D, &U, U.peer1, U.peer2, 3, 0, a);
+    tab_observe(&D, &U, U.peer1, U.peer2, 3, 0, b);
+    char q[300];
+    snprintf(q, sizeof q, "SELECT max(seq) FROM outbox WHERE obs_id = '%s'", a);
+    int64_t last_a = store_int(&D, q);
+    snprintf(q, sizeof q, "SELECT min(seq) FROM outbox WHERE obs_id = '%s'", b);
+    assert_true(store_int(&D, q) > last_a);
+    /* The server refuses A's last change, so its push fails as a whole. */
+    db_outbox_entry e;
+    int n = 0;
+    assert_int_equal(db_outbox_peek(D.d, last_a - 1, 1, &e, &n), DB_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(e.seq, last_a);
+    char sql[900];
+    snprintf(sql, sizeof sql,
+             "CREATE FUNCTION refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+             " IF NEW.change_id = '%s' THEN RAISE EXCEPTION 'refused by the test'; END IF;"
+             " RETURN NEW; END $$;"
+             "CREATE TRIGGER refuse_one BEFORE INSERT ON changes FOR EACH ROW"
+             " EXECUTE FUNCTION refuse_one();",
+             e.change_id);
+    db_outbox_entries_free(&e, n);
+    PGresult *r = PQexec(W.db, sql);
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+
+    assert_int_not_equal(sync_round(D.c, NULL), SYNC_OK);
+    snprintf(q, sizeof q, "SELECT count(*) FROM items WHERE observation_id = '%s'", b);
+    assert_int_equal(fx_count(&W, q), 0);
+    /* B's first change was claimed while A's last travelled, and taken
+     * back when that failed. */
+    assert_int_equal(store_int(&D, "SELECT CAST(value AS INTEGER) FROM kv"
+                                   " WHERE key = 'sync.sent_upto'"),
+                     last_a);
+    int left = 1;
+    assert_int_equal(db_obs_left_tablet(D.d, b, &left), DB_OK);
+    assert_false(left);
+    assert_int_equal(db_obs_left_tablet(D.d, a, &left), DB_OK);
+    assert_true(left);
+
+    r = PQexec(W.db, "DROP TRIGGER refuse_one ON changes; DROP FUNCTION refuse_one()");
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    tab_sync_ok(&D, NULL);
+    assert_int_equal(tab_counts(&D).waiting, 0);
+    for (int i = 0; i < 2; i++) {
+        snprintf(q, sizeof q,
+                 "SELECT count(*) FROM items WHERE observation_id = '%s' AND entity = 'event'",
+                 i ? b : a);
+        assert_int_equal(fx_count(&W, q), 3);
+    }
+    tab_close(&D);
+}
+
 /* An administrator erases the observee on request: both tablets drop the
  * person and every observation about them at their next sync, and nothing
  * is left waiting or stuck. */
@@ -399,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_conflict_needs_review_then_choice),
         cmocka_unit_test(test_refused_change_explains),
         cmocka_unit_test(test_page_not_saved_is_pulled_again),
+        cmocka_unit_test(test_batch_never_sent_stays_the_tablets),
         cmocka_unit_test(test_person_erased_on_server_leaves_tablets),
     };
     return cmocka_run_group_tests(tests, up, down);
