@@ -513,7 +513,6 @@ static const char *const fill_kinds[] = {"unit", "room", "person", "focus", "tem
 static void drop_indexes(void)
 {
     sql("ALTER TABLE items DROP CONSTRAINT items_pkey");
-    sql("ALTER TABLE items DROP CONSTRAINT items_unit_id_fkey");
     sql("DROP INDEX items_feed");
     sql("DROP INDEX items_obs");
     for (size_t i = 0; i < sizeof fill_kinds / sizeof fill_kinds[0]; i++) {
@@ -554,8 +553,6 @@ static void make_indexes(void)
 {
     int64_t t = bench_ns();
     sql("ALTER TABLE items ADD PRIMARY KEY (entity, key)");
-    sql("ALTER TABLE items ADD CONSTRAINT items_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES"
-        " units(id)");
     sql("CREATE UNIQUE INDEX items_feed ON items (unit_id, seq)");
     sql("CREATE INDEX IF NOT EXISTS items_obs ON items (observation_id)");
     for (size_t i = 0; i < sizeof fill_kinds / sizeof fill_kinds[0]; i++) {
