@@ -156,6 +156,12 @@ void proto_push_clear(proto_push *p);
  * changes exactly when they mean the same, so its hash tells a retry from a
  * reused change_id. malloc'd; NULL if out of memory. */
 char *proto_change_canonical(const proto_change *c);
+/* The two texts the server keeps of a change, made from one encoding of its
+ * record: *data the record's JSON (compact, as model_record_text writes it)
+ * and, when canonical is not NULL, *canonical as above. The change's ids
+ * must be identifiers, as the decoder makes sure. 0, or -1 when out of
+ * memory or an id is not one; both malloc'd, the caller frees them. */
+int proto_change_texts(const proto_change *c, char **data, char **canonical);
 
 typedef enum {
     PROTO_ST_STORED = 0, /* applied now */

@@ -292,12 +292,9 @@ static int ctx_init(push_ctx *x, const srv_device *dev, proto_push *p)
         c->obs_id = model_record_observation(c->c->rec);
         model_record_key(c->c->rec, c->key);
         snprintf(c->reckey, sizeof c->reckey, "%s/%s", c->ent, c->key);
-        char *canon = proto_change_canonical(c->c);
-        c->data = model_record_text(c->c->rec, NULL);
-        if (!canon || !c->data) {
-            free(canon);
+        char *canon;
+        if (proto_change_texts(c->c, &c->data, &canon) != 0)
             return -1;
-        }
         srv_sha256_hex(canon, strlen(canon), c->hash);
         free(canon);
         c->rec = smap_get(&x->rmap, c->reckey);
