@@ -358,6 +358,15 @@ static void test_page_not_saved_is_pulled_again(void **state)
     tab_close(&C);
 }
 
+static void server_sql(const char *sql)
+{
+    PGresult *r = PQexec(W.db, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+        fprintf(stderr, "server_sql: %s", PQresultErrorMessage(r));
+    assert_true(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK);
+    PQclear(r);
+}
+
 static int64_t store_int(const tablet *t, const char *sql)
 {
     sqlite3 *x = NULL;
@@ -407,9 +416,7 @@ static void test_batch_never_sent_stays_the_tablets(void **state)
              " EXECUTE FUNCTION refuse_one();",
              e.change_id);
     db_outbox_entries_free(&e, n);
-    PGresult *r = PQexec(W.db, sql);
-    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
-    PQclear(r);
+    server_sql(sql);
 
     assert_int_not_equal(sync_round(D.c, NULL), SYNC_OK);
     snprintf(q, sizeof q, "SELECT count(*) FROM items WHERE observation_id = '%s'", b);
@@ -425,9 +432,7 @@ static void test_batch_never_sent_stays_the_tablets(void **state)
     assert_int_equal(db_obs_left_tablet(D.d, a, &left), DB_OK);
     assert_true(left);
 
-    r = PQexec(W.db, "DROP TRIGGER refuse_one ON changes; DROP FUNCTION refuse_one()");
-    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
-    PQclear(r);
+    server_sql("DROP TRIGGER refuse_one ON changes; DROP FUNCTION refuse_one()");
     tab_sync_ok(&D, NULL);
     assert_int_equal(tab_counts(&D).waiting, 0);
     for (int i = 0; i < 2; i++) {
@@ -437,6 +442,46 @@ static void test_batch_never_sent_stays_the_tablets(void **state)
         assert_int_equal(fx_count(&W, q), 3);
     }
     tab_close(&D);
+}
+
+/* A page the tablet cannot read (here a record no codec wrote, put in the
+ * feed behind the server's back) stops the pull with the reason, after the
+ * pages before it were saved; a later page is read in the thread that
+ * fetched it, and its failure is told as the same sentence. Once the record
+ * is gone, the pull goes on from the page it stopped at and brings the room
+ * added after it. */
+static void test_page_not_read_stops_the_pull(void **state)
+{
+    (void)state;
+    const sync_config small = {.pull_limit = 2};
+    tablet E;
+    tab_open(&E, "e2e_unread", &small);
+    tab_enrol(&E, &W, U.unit, NULL);
+    char sql[600];
+    snprintf(sql, sizeof sql,
+             "WITH s AS (UPDATE units SET feed_seq = feed_seq + 1 WHERE id = '%s'"
+             " RETURNING feed_seq)"
+             " INSERT INTO items (entity, key, unit_id, seq, version, data)"
+             " SELECT 'room', 'not-a-room', '%s', feed_seq, 1, '{\"bogus\":1}' FROM s",
+             U.unit, U.unit);
+    server_sql(sql);
+    /* A room added after it. */
+    assert_int_equal(
+        fx_admin(&W, NULL, 0, NULL, "room-add", "--unit", U.unit, "--name", "Efter", NULL), 0);
+    sync_report rep;
+    memset(&rep, 0, sizeof rep);
+    assert_int_equal(sync_pull(E.c, &rep), SYNC_PROTOCOL);
+    TSUPPORT_HAS(sync_errmsg(E.c), "answer to a pull could not be read");
+    assert_true(rep.pulled >= 4); /* the pages before it, two records each */
+    model_person p;
+    assert_int_equal(db_person_get(E.d, U.peer1, &p), DB_OK);
+
+    server_sql("DELETE FROM items WHERE entity = 'room' AND key = 'not-a-room'");
+    sync_report more;
+    memset(&more, 0, sizeof more);
+    assert_int_equal(sync_pull(E.c, &more), SYNC_OK);
+    assert_int_equal(more.pulled, 1); /* the room added after it */
+    tab_close(&E);
 }
 
 /* An administrator erases the observee on request: both tablets drop the
@@ -481,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_refused_change_explains),
         cmocka_unit_test(test_page_not_saved_is_pulled_again),
         cmocka_unit_test(test_batch_never_sent_stays_the_tablets),
+        cmocka_unit_test(test_page_not_read_stops_the_pull),
         cmocka_unit_test(test_person_erased_on_server_leaves_tablets),
     };
     return cmocka_run_group_tests(tests, up, down);
