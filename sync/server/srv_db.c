@@ -6,6 +6,7 @@
 #include "srv_facts.h"
 #include "srv_int.h"
 
+#include <libpq-events.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,24 +336,36 @@ static const char *const migrations[] = {
 
 _Static_assert(N_MIGRATIONS == SRV_DB_VERSION, "SRV_DB_VERSION must match the migrations");
 
+/* Writes a failed statement's message into err as "[SQLSTATE] message",
+ * so that srv_q_retryable can tell a failure worth another try by the
+ * SQLSTATE in the first brackets; r may be NULL (no answer at all). */
+static void fail_text(PGconn *pg, const PGresult *r, char *err, size_t errlen)
+{
+    if (!err || !errlen)
+        return;
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    const char *m = r ? PQresultErrorMessage(r) : PQerrorMessage(pg);
+    snprintf(err, errlen, "[%s] %s", state ? state : "-----", m && *m ? m : "no answer");
+    size_t k = strlen(err);
+    while (k && (err[k - 1] == '\n' || err[k - 1] == ' '))
+        err[--k] = 0;
+}
+
+static int result_ok(const PGresult *r)
+{
+    ExecStatusType st = PQresultStatus(r);
+    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
 PGresult *srv_q(PGconn *pg, const char *sql, int n, const char *const *params, char *err,
                 size_t errlen)
 {
     /* Without parameters the simple protocol is used, which also runs
      * several statements at once (the migrations need that). */
     PGresult *r = n == 0 ? PQexec(pg, sql) : PQexecParams(pg, sql, n, NULL, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(r);
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+    if (result_ok(r))
         return r;
-    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    const char *m = r ? PQresultErrorMessage(r) : PQerrorMessage(pg);
-    if (err && errlen)
-        snprintf(err, errlen, "[%s] %s", state ? state : "-----", m && *m ? m : "no answer");
-    if (err && errlen) {
-        size_t k = strlen(err);
-        while (k && (err[k - 1] == '\n' || err[k - 1] == ' '))
-            err[--k] = 0;
-    }
+    fail_text(pg, r, err, errlen);
     PQclear(r);
     return NULL;
 }
@@ -363,6 +376,237 @@ int srv_exec(PGconn *pg, const char *sql, int n, const char *const *params, char
     PGresult *r = srv_q(pg, sql, n, params, err, errlen);
     PQclear(r);
     return r ? 0 : -1;
+}
+
+/* ---- statements kept prepared on a connection ----
+ *
+ * Each connection keeps the statements it has prepared in a table by
+ * their text, hung on the PGconn through libpq's events: a reset tells us
+ * that the server has dropped them (a new session knows none), and the
+ * connection's end frees the table, wherever either happens. A pooled
+ * connection is used by one thread at a time, and so is its table.
+ */
+
+/* The most statements one connection keeps: the push path has a few
+ * dozen; any past the limit are sent unnamed, as srv_q sends them. */
+#define STMT_MAX 256
+
+typedef struct {
+    char *sql;     /* owned; NULL for an empty slot */
+    uint64_t hash; /* of sql */
+    int prepared;  /* the server has it under its name */
+    int queued;    /* its PREPARE is in the batch being sent */
+    char name[16]; /* "blik_<n>" */
+} stmt;
+
+typedef struct {
+    stmt slot[2 * STMT_MAX]; /* open addressing, never more than half full */
+    int n;
+} stmt_table;
+
+static uint64_t text_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+/* Forgets every statement (the server no longer has them), keeping the
+ * table itself. */
+static void stmt_forget(stmt_table *t)
+{
+    for (int i = 0; i < 2 * STMT_MAX; i++)
+        free(t->slot[i].sql);
+    memset(t, 0, sizeof *t);
+}
+
+static int stmt_event(PGEventId id, void *info, void *passthrough)
+{
+    (void)passthrough;
+    if (id == PGEVT_CONNRESET) {
+        stmt_table *t = PQinstanceData(((PGEventConnReset *)info)->conn, stmt_event);
+        if (t)
+            stmt_forget(t);
+    } else if (id == PGEVT_CONNDESTROY) {
+        stmt_table *t = PQinstanceData(((PGEventConnDestroy *)info)->conn, stmt_event);
+        if (t) {
+            stmt_forget(t);
+            free(t);
+        }
+    }
+    return 1;
+}
+
+/* The connection's table, made on first use; NULL when out of memory
+ * (the statements then go unnamed). */
+static stmt_table *stmt_table_of(PGconn *pg)
+{
+    stmt_table *t = PQinstanceData(pg, stmt_event);
+    if (t)
+        return t;
+    if (!PQregisterEventProc(pg, stmt_event, "blik statements", NULL))
+        return NULL;
+    t = calloc(1, sizeof *t);
+    if (t && !PQsetInstanceData(pg, stmt_event, t)) {
+        free(t);
+        t = NULL;
+    }
+    return t;
+}
+
+/* The entry of sql in t, added (not yet prepared) when new; NULL when the
+ * table is full or out of memory. */
+static stmt *stmt_find(stmt_table *t, const char *sql)
+{
+    if (!t)
+        return NULL;
+    uint64_t h = text_hash(sql);
+    size_t i = (size_t)h % (2 * STMT_MAX);
+    while (t->slot[i].sql && (t->slot[i].hash != h || strcmp(t->slot[i].sql, sql) != 0))
+        i = (i + 1) % (2 * STMT_MAX);
+    stmt *e = &t->slot[i];
+    if (e->sql)
+        return e;
+    if (t->n >= STMT_MAX || !(e->sql = strdup(sql)))
+        return NULL;
+    e->hash = h;
+    snprintf(e->name, sizeof e->name, "blik_%d", t->n++);
+    return e;
+}
+
+/*
+ * The batch is sent in pipeline mode, so that it costs one round trip
+ * however many statements it holds; a statement new to the connection is
+ * prepared in the same trip, just before its first use. The server runs
+ * the statements in order, as if each had been sent on its own, and skips
+ * the rest after the first that fails, as a transaction would refuse them
+ * anyway. A PREPARE is kept whether or not the transaction around it
+ * commits; one that the server refused (say, in a transaction already
+ * aborted) is tried again at the next use.
+ */
+int srv_qp_batch(PGconn *pg, const srv_stmt *v, int n, PGresult **res, char *err, size_t errlen)
+{
+    typedef struct {
+        stmt *e;  /* NULL: sent unnamed */
+        int prep; /* its PREPARE was sent */
+        int sent; /* the statement itself was sent */
+    } sent_stmt;
+    stmt_table *t = stmt_table_of(pg);
+    sent_stmt *q = calloc((size_t)(n ? n : 1), sizeof *q);
+    if (res)
+        memset(res, 0, (size_t)n * sizeof *res);
+    if (!q) {
+        if (err && errlen)
+            snprintf(err, errlen, "[-----] out of memory");
+        return -1;
+    }
+    if (!PQenterPipelineMode(pg)) {
+        fail_text(pg, NULL, err, errlen);
+        free(q);
+        return -1;
+    }
+    int k, failed = 0;
+    for (k = 0; k < n; k++) {
+        const srv_stmt *s = &v[k];
+        q[k].e = stmt_find(t, s->sql);
+        if (q[k].e && !q[k].e->prepared && !q[k].e->queued) {
+            if (!PQsendPrepare(pg, q[k].e->name, s->sql, s->n, NULL))
+                break;
+            q[k].prep = q[k].e->queued = 1;
+        }
+        if (!(q[k].e ? PQsendQueryPrepared(pg, q[k].e->name, s->n, s->params, NULL, NULL, 0)
+                     : PQsendQueryParams(pg, s->sql, s->n, NULL, s->params, NULL, NULL, 0)))
+            break;
+        q[k].sent = 1;
+    }
+    if (k < n) {
+        fail_text(pg, NULL, err, errlen);
+        failed = 1;
+    }
+    int synced = PQpipelineSync(pg);
+    if (!synced && !failed) {
+        fail_text(pg, NULL, err, errlen);
+        failed = 1;
+    }
+    /* The answers come in the order sent, a PREPARE's before its
+     * statement's, each followed by a NULL; after the first failure the
+     * rest are PGRES_PIPELINE_ABORTED; then comes the sync. */
+    for (int i = 0; synced && i < n && (q[i].prep || q[i].sent); i++)
+        for (int step = q[i].prep ? 0 : 1; synced && step < 1 + q[i].sent; step++) {
+            PGresult *r = PQgetResult(pg);
+            if (!r) {
+                /* Nothing where an answer was due: the connection broke. */
+                if (!failed)
+                    fail_text(pg, NULL, err, errlen);
+                failed = 1;
+                synced = 0;
+                break;
+            }
+            for (int extra = 0; extra < 4; extra++) {
+                PGresult *more = PQgetResult(pg);
+                if (!more)
+                    break;
+                PQclear(more);
+            }
+            int ok = result_ok(r);
+            if (!ok && !failed) {
+                fail_text(pg, r, err, errlen);
+                failed = 1;
+            }
+            if (step == 0) {
+                q[i].e->prepared = ok;
+                PQclear(r);
+            } else if (res && !failed) {
+                res[i] = r;
+            } else {
+                PQclear(r);
+            }
+        }
+    for (int i = 0; i < n; i++)
+        if (q[i].prep)
+            q[i].e->queued = 0;
+    if (synced) {
+        PGresult *r = PQgetResult(pg);
+        if (PQresultStatus(r) != PGRES_PIPELINE_SYNC && !failed) {
+            fail_text(pg, r, err, errlen);
+            failed = 1;
+        }
+        PQclear(r);
+    }
+    /* Leaving pipeline mode fails only on a connection that broke midway,
+     * which the pool resets (which leaves pipeline mode too) before its
+     * next use. */
+    PQexitPipelineMode(pg);
+    if (failed && res)
+        for (int i = 0; i < n; i++) {
+            PQclear(res[i]);
+            res[i] = NULL;
+        }
+    free(q);
+    return failed ? -1 : 0;
+}
+
+PGresult *srv_qp(PGconn *pg, const char *sql, int n, const char *const *params, char *err,
+                 size_t errlen)
+{
+    PGresult *r = NULL;
+    const srv_stmt one = {sql, n, params};
+    return srv_qp_batch(pg, &one, 1, &r, err, errlen) == 0 ? r : NULL;
+}
+
+int srv_execp(PGconn *pg, const char *sql, int n, const char *const *params, char *err,
+              size_t errlen)
+{
+    const srv_stmt one = {sql, n, params};
+    return srv_qp_batch(pg, &one, 1, NULL, err, errlen);
+}
+
+const srv_stmt srv_begin_indexed_stmts[2] = {{"BEGIN", 0, NULL}, {SRV_INDEXED_SQL, 0, NULL}};
+
+int srv_begin_indexed(PGconn *pg, char *err, size_t errlen)
+{
+    return srv_qp_batch(pg, srv_begin_indexed_stmts, 2, NULL, err, errlen);
 }
 
 int srv_q_retryable(const char *err)

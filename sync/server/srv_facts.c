@@ -153,24 +153,19 @@ static int groups_add(groups *g, const char *unit, const char *focus, const char
     return 0;
 }
 
-/* The groups the observations in ids_lit (an array literal) are in now. */
-static int groups_of(PGconn *pg, const char *ids_lit, groups *g, char *err, size_t errlen)
+/* The groups the observations in $1 (an array literal) are in now. */
+static const char groups_sql[] = "SELECT DISTINCT unit_id, focus_id, month::text FROM fact_obs"
+                                 " WHERE observation_id = ANY($1::text[])";
+
+/* Adds the groups that groups_sql found (r) to g. */
+static int groups_read(const PGresult *r, groups *g, char *err, size_t errlen)
 {
-    const char *p[] = {ids_lit};
-    PGresult *r = srv_q(pg,
-                        "SELECT DISTINCT unit_id, focus_id, month::text FROM fact_obs"
-                        " WHERE observation_id = ANY($1::text[])",
-                        1, p, err, errlen);
-    if (!r)
-        return -1;
-    int rc = 0;
-    for (int i = 0; i < PQntuples(r) && rc == 0; i++)
+    for (int i = 0; i < PQntuples(r); i++)
         if (groups_add(g, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2)) != 0) {
             snprintf(err, errlen, "out of memory");
-            rc = -1;
+            return -1;
         }
-    PQclear(r);
-    return rc;
+    return 0;
 }
 
 /*
@@ -198,6 +193,9 @@ static int groups_of(PGconn *pg, const char *ids_lit, groups *g, char *err, size
 
 static const char *const roll_tables[] = {"roll_month", "roll_month_count", "roll_month_sign"};
 static const char *const roll_sql[] = {ROLL_MONTH_SQL, ROLL_COUNT_SQL, ROLL_SIGN_SQL};
+
+/* The room a statement of roll_change_sql takes. */
+#define ROLL_SQL_MAX 3072
 
 /* The groups' sums counted from the facts of the observations in $1
  * alone (the JOIN that restricts ROLL_*_SQL to them). */
@@ -237,64 +235,49 @@ static const char *const roll_add_sql[] = {
 static const char *const roll_empty[] = {"r.n_obs = 0", "r.n = 0",
                                          "r.n0 + r.n1 + r.n2 + r.n3 + r.n4 = 0"};
 
-/* Takes the facts of the observations in lit out of the sums (add 0) or
- * puts them in (add 1). */
-static int roll_change(PGconn *pg, const char *lit, int add, char *err, size_t errlen)
+/* The three statements that take the facts of the observations in $1 (an
+ * array literal) out of the sums (add 0) or put them in (add 1), one a
+ * table, written into sql for the refresh to send with its others. */
+static void roll_change_sql(int add, char sql[3][ROLL_SQL_MAX])
 {
-    const char *p[] = {lit};
     for (int t = 0; t < 3; t++) {
-        char sel[1536], sql[3072];
+        char sel[1536];
         snprintf(sel, sizeof sel, roll_sql[t], IDS_JOIN);
-        snprintf(sql, sizeof sql, add ? roll_add_sql[t] : roll_sub_sql[t], sel);
-        if (srv_exec(pg, sql, 1, p, err, errlen) != 0)
-            return -1;
+        snprintf(sql[t], ROLL_SQL_MAX, add ? roll_add_sql[t] : roll_sub_sql[t], sel);
     }
-    return 0;
 }
 
-/* Deletes the sums of the groups that nothing counts in any more. */
-static int roll_drop_empty(PGconn *pg, const groups *g, char *err, size_t errlen)
+/* The three statements that delete the sums of the groups g that nothing
+ * counts in any more, for the refresh to send after the sums are counted:
+ * written into sql, with their parameters (lit, three array literals,
+ * malloc'd: the caller frees them, also on failure). 0, or -1 when out of
+ * memory. */
+static int roll_drop_sql(const groups *g, char sql[3][1024], char *lit[3])
 {
-    if (g->n == 0)
-        return 0;
-    const char **u = malloc((size_t)g->n * sizeof *u), **f = malloc((size_t)g->n * sizeof *f),
-               **m = malloc((size_t)g->n * sizeof *m);
-    char *lu = NULL, *lf = NULL, *lm = NULL;
+    const char **col[3];
     int rc = -1;
-    if (!u || !f || !m)
-        goto out;
+    for (int c = 0; c < 3; c++)
+        col[c] = malloc((size_t)(g->n ? g->n : 1) * sizeof *col[c]);
+    if (!col[0] || !col[1] || !col[2])
+        goto done;
     for (int i = 0; i < g->n; i++) {
-        u[i] = g->v[i].unit;
-        f[i] = g->v[i].focus;
-        m[i] = g->v[i].month;
+        col[0][i] = g->v[i].unit;
+        col[1][i] = g->v[i].focus;
+        col[2][i] = g->v[i].month;
     }
-    lu = array_literal(u, g->n);
-    lf = array_literal(f, g->n);
-    lm = array_literal(m, g->n);
-    if (!lu || !lf || !lm)
-        goto out;
-    const char *p[] = {lu, lf, lm};
-    for (int t = 0; t < 3; t++) {
-        char sql[1024];
-        snprintf(sql, sizeof sql,
+    for (int c = 0; c < 3; c++)
+        if (!(lit[c] = array_literal(col[c], g->n)))
+            goto done;
+    for (int t = 0; t < 3; t++)
+        snprintf(sql[t], 1024,
                  "DELETE FROM %s r USING unnest($1::text[], $2::text[], $3::date[])"
                  " AS g(unit_id, focus_id, month) WHERE r.unit_id = g.unit_id"
                  " AND r.focus_id = g.focus_id AND r.month = g.month AND %s",
                  roll_tables[t], roll_empty[t]);
-        if (srv_exec(pg, sql, 3, p, err, errlen) != 0)
-            goto done;
-    }
     rc = 0;
-    goto done;
-out:
-    snprintf(err, errlen, "out of memory");
 done:
-    free(u);
-    free(f);
-    free(m);
-    free(lu);
-    free(lf);
-    free(lm);
+    for (int c = 0; c < 3; c++)
+        free(col[c]);
     return rc;
 }
 
@@ -450,50 +433,49 @@ static int gather_row(gathered *x, const char *obs_id, const char *entity, const
     " ELSE data::json->>'observation_id' END AS oid FROM conflicts"                                \
     " WHERE " where " AND resolved_at IS NULL) x"
 
-/* Reads the records of the observations (ids sorted, n of them) into g,
- * oldest feed number first, with the count of each one's kept conflicts. */
-static int gather(PGconn *pg, const char *ids_lit, const char *const *ids, int n, gathered *g,
-                  char *err, size_t errlen)
+/* The records of the observations in $1, oldest feed number first; and the
+ * count of each one's kept conflicts not yet resolved, about the
+ * observation itself or one of its parts. */
+static const char gather_items_sql[] = "SELECT observation_id, entity, data FROM items"
+                                       " WHERE observation_id = ANY($1::text[]) ORDER BY seq";
+static const char gather_conflicts_sql[] = OPEN_CONFLICTS(
+    "TRUE") " WHERE oid = ANY($1::text[]) GROUP BY oid";
+
+/* Reads what gather_items_sql (items) and gather_conflicts_sql (conf)
+ * found about the observations (ids sorted, n of them) into g. */
+static int gather_read(const PGresult *items, const PGresult *conf, const char *const *ids, int n,
+                       gathered *g, char *err, size_t errlen)
 {
-    const char *p[] = {ids_lit};
-    PGresult *r = srv_q(pg,
-                        "SELECT observation_id, entity, data FROM items"
-                        " WHERE observation_id = ANY($1::text[]) ORDER BY seq",
-                        1, p, err, errlen);
-    if (!r)
-        return -1;
     model_record *rec = malloc(sizeof *rec);
     int rc = rec ? 0 : -1;
-    for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
-        int k = id_index(ids, n, PQgetvalue(r, i, 0));
+    for (int i = 0; i < PQntuples(items) && rc == 0; i++) {
+        int k = id_index(ids, n, PQgetvalue(items, i, 0));
         if (k >= 0)
-            rc = gather_row(&g[k], PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
-                            rec);
+            rc = gather_row(&g[k], PQgetvalue(items, i, 0), PQgetvalue(items, i, 1),
+                            PQgetvalue(items, i, 2), rec);
     }
-    PQclear(r);
     free(rec);
     if (rc != 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    /* Conflicts kept and not yet resolved, about the observation itself or
-     * one of its parts. */
-    r = srv_q(pg, OPEN_CONFLICTS("TRUE") " WHERE oid = ANY($1::text[]) GROUP BY oid", 1, p, err,
-              errlen);
-    if (!r)
-        return -1;
-    for (int i = 0; i < PQntuples(r); i++) {
-        int k = id_index(ids, n, PQgetvalue(r, i, 0));
+    for (int i = 0; i < PQntuples(conf); i++) {
+        int k = id_index(ids, n, PQgetvalue(conf, i, 0));
         if (k >= 0)
-            g[k].n_conflicts = atoi(PQgetvalue(r, i, 1));
+            g[k].n_conflicts = atoi(PQgetvalue(conf, i, 1));
     }
-    PQclear(r);
     return 0;
 }
 
-/* Parses the template versions the gathered observations name. */
-static int load_templates(PGconn *pg, gathered *g, int n, tmpl_entry **out, int *n_out, char *err,
-                          size_t errlen)
+/* srv_q or srv_qp: how a statement is sent. */
+typedef PGresult *query_fn(PGconn *pg, const char *sql, int n, const char *const *params, char *err,
+                           size_t errlen);
+
+/* Parses the template versions the gathered observations name, read
+ * through q: a refresh keeps the statement prepared (its transaction reads
+ * by index), a rebuild does not. */
+static int load_templates(PGconn *pg, query_fn *q, gathered *g, int n, tmpl_entry **out, int *n_out,
+                          char *err, size_t errlen)
 {
     *out = NULL;
     *n_out = 0;
@@ -524,8 +506,8 @@ static int load_templates(PGconn *pg, gathered *g, int n, tmpl_entry **out, int 
     if (!(lit = array_literal(keys, nk)))
         goto oom;
     const char *p[] = {lit};
-    r = srv_q(pg, "SELECT key, data FROM items WHERE entity = 'template' AND key = ANY($1::text[])",
-              1, p, err, errlen);
+    r = q(pg, "SELECT key, data FROM items WHERE entity = 'template' AND key = ANY($1::text[])", 1,
+          p, err, errlen);
     if (!r)
         goto done;
     v = calloc((size_t)PQntuples(r) + 1, sizeof *v);
@@ -687,22 +669,6 @@ static int build_rows(gathered *g, int n, tmpl_entry *tv, int nt, json_t *obs, j
     return 0;
 }
 
-/* Runs sql with one parameter, the JSON text of rows (nothing when empty). */
-static int insert_rows(PGconn *pg, const char *sql, json_t *rows, char *err, size_t errlen)
-{
-    if (json_array_size(rows) == 0)
-        return 0;
-    char *text = json_dumps(rows, JSON_COMPACT);
-    if (!text) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    const char *p[] = {text};
-    int rc = srv_exec(pg, sql, 1, p, err, errlen);
-    free(text);
-    return rc;
-}
-
 /* The time of a tablet's UTC milliseconds, and its month in Danish time. */
 #define TS(ms) "to_timestamp((" ms ")::double precision / 1000)"
 
@@ -733,59 +699,93 @@ static const char fact_obs_insert_sql[] =
     " fb_next_step text, fb_given_ms bigint, refl_text text, refl_next_step text)";
 /* clang-format on */
 
-static int store(PGconn *pg, json_t *obs, json_t *counts, json_t *states, json_t *ratings,
-                 char *err, size_t errlen)
-{
-    if (insert_rows(pg, fact_obs_insert_sql, obs, err, errlen) != 0)
-        return -1;
-    if (insert_rows(pg,
-                    "INSERT INTO fact_obs_count (observation_id, kind, key, n)"
-                    " SELECT o, kind, key, n FROM jsonb_to_recordset($1::jsonb)"
-                    " AS x(o text, kind text, key text, n int)",
-                    counts, err, errlen) != 0)
-        return -1;
-    if (insert_rows(pg,
-                    "INSERT INTO fact_obs_state (observation_id, key, ms)"
-                    " SELECT o, key, ms FROM jsonb_to_recordset($1::jsonb)"
-                    " AS x(o text, key text, ms bigint)",
-                    states, err, errlen) != 0)
-        return -1;
-    return insert_rows(pg,
-                       "INSERT INTO fact_obs_rating (observation_id, sign_id, level, n_scale)"
-                       " SELECT o, sign, level, n_scale FROM jsonb_to_recordset($1::jsonb)"
-                       " AS x(o text, sign text, level int, n_scale int)",
-                       ratings, err, errlen);
-}
+/* The statements that store the rows of make_rows, in its order: facts,
+ * counts, states, ratings. Each reads only its one parameter, never a
+ * table, so any transaction may keep them prepared. */
+static const char *const store_sql[4] = {
+    fact_obs_insert_sql,
+    "INSERT INTO fact_obs_count (observation_id, kind, key, n)"
+    " SELECT o, kind, key, n FROM jsonb_to_recordset($1::jsonb)"
+    " AS x(o text, kind text, key text, n int)",
+    "INSERT INTO fact_obs_state (observation_id, key, ms)"
+    " SELECT o, key, ms FROM jsonb_to_recordset($1::jsonb) AS x(o text, key text, ms bigint)",
+    "INSERT INTO fact_obs_rating (observation_id, sign_id, level, n_scale)"
+    " SELECT o, sign, level, n_scale FROM jsonb_to_recordset($1::jsonb)"
+    " AS x(o text, sign text, level int, n_scale int)"};
 
-/* Makes the facts of the gathered observations and stores them. */
-static int make_and_store(PGconn *pg, gathered *g, int n, char *err, size_t errlen)
+/* Makes the facts of the gathered observations as the JSON texts of
+ * store_sql's rows (malloc'd, the caller frees them; NULL where there are
+ * no rows), with the templates read through q. 0, or -1 with err. */
+static int make_rows(PGconn *pg, query_fn *q, gathered *g, int n, char *text[4], char *err,
+                     size_t errlen)
 {
     tmpl_entry *tv = NULL;
     int nt = 0, rc = -1;
-    json_t *obs = json_array(), *counts = json_array(), *states = json_array(),
-           *ratings = json_array();
+    json_t *rows[4] = {json_array(), json_array(), json_array(), json_array()};
     word_list *lists = calloc(3, sizeof *lists);
-    if (!obs || !counts || !states || !ratings || !lists) {
+    if (!rows[0] || !rows[1] || !rows[2] || !rows[3] || !lists) {
         snprintf(err, errlen, "out of memory");
         goto done;
     }
-    if (load_templates(pg, g, n, &tv, &nt, err, errlen) != 0)
+    if (load_templates(pg, q, g, n, &tv, &nt, err, errlen) != 0)
         goto done;
-    if (build_rows(g, n, tv, nt, obs, counts, states, ratings, lists) != 0) {
+    if (build_rows(g, n, tv, nt, rows[0], rows[1], rows[2], rows[3], lists) != 0) {
         snprintf(err, errlen, "out of memory");
         goto done;
     }
-    rc = store(pg, obs, counts, states, ratings, err, errlen);
+    rc = 0;
+    for (int i = 0; i < 4; i++)
+        if (json_array_size(rows[i]) && !(text[i] = json_dumps(rows[i], JSON_COMPACT))) {
+            snprintf(err, errlen, "out of memory");
+            rc = -1;
+        }
 done:
-    json_decref(obs);
-    json_decref(counts);
-    json_decref(states);
-    json_decref(ratings);
+    for (int i = 0; i < 4; i++)
+        json_decref(rows[i]);
     free(lists);
     templates_free(tv, nt);
     return rc;
 }
 
+/* Appends to v the statements that store the rows in text (make_rows'),
+ * each with its text as its parameter (tp: room for four, borrowed from
+ * text); returns how many. */
+static int store_stmts(char *text[4], const char *tp[4], srv_stmt *v)
+{
+    int k = 0;
+    for (int i = 0; i < 4; i++)
+        if (text[i]) {
+            tp[i] = text[i];
+            v[k++] = (srv_stmt){store_sql[i], 1, &tp[i]};
+        }
+    return k;
+}
+
+/* Makes the facts of the gathered observations and stores them, for a
+ * rebuild, the rows in one round trip. */
+static int make_and_store(PGconn *pg, gathered *g, int n, char *err, size_t errlen)
+{
+    char *text[4] = {0};
+    const char *tp[4];
+    srv_stmt v[4];
+    int rc = make_rows(pg, srv_q, g, n, text, err, errlen);
+    if (rc == 0)
+        rc = srv_qp_batch(pg, v, store_stmts(text, tp, v), NULL, err, errlen);
+    for (int i = 0; i < 4; i++)
+        free(text[i]);
+    return rc;
+}
+
+/*
+ * Three round trips, whatever the number of observations: the first takes
+ * the observations' old share out of the sums, deletes their facts and
+ * reads their records; the second reads their templates; the third stores
+ * the new facts, puts their share into the sums and deletes the sums left
+ * empty. Each statement is kept prepared, and the first trip sets what
+ * srv_begin_indexed sets (SRV_INDEXED_SQL) for the rest of the transaction,
+ * so that the one plan kept for each reads fact_obs and items by index
+ * however small they were when it was made.
+ */
 int srv_facts_refresh(PGconn *pg, const char *const *ids_in, int n_in, char *err, size_t errlen)
 {
     if (n_in <= 0)
@@ -798,7 +798,11 @@ int srv_facts_refresh(PGconn *pg, const char *const *ids_in, int n_in, char *err
     const char **ids = malloc((size_t)n_in * sizeof *ids);
     gathered *g = NULL;
     int rc = -1, n = 0;
-    char *lit = NULL;
+    char *lit = NULL, *text[4] = {0}, *drop_lit[3] = {0};
+    const char *tp[4];
+    char roll[3][ROLL_SQL_MAX], drop[3][1024];
+    PGresult *got[8] = {0};
+    srv_stmt v[10];
     groups gr = {0};
     if (!ids)
         goto oom;
@@ -814,22 +818,46 @@ int srv_facts_refresh(PGconn *pg, const char *const *ids_in, int n_in, char *err
     if (!(lit = array_literal(ids, n)) || !(g = calloc((size_t)n, sizeof *g)))
         goto oom;
     const char *p[] = {lit};
-    if (groups_of(pg, lit, &gr, err, errlen) != 0 || roll_change(pg, lit, 0, err, errlen) != 0 ||
-        srv_exec(pg,
-                 "WITH c AS (DELETE FROM fact_obs_count WHERE observation_id = ANY($1::text[])),"
-                 " s AS (DELETE FROM fact_obs_state WHERE observation_id = ANY($1::text[])),"
-                 " r AS (DELETE FROM fact_obs_rating WHERE observation_id = ANY($1::text[]))"
-                 " DELETE FROM fact_obs WHERE observation_id = ANY($1::text[])",
-                 1, p, err, errlen) != 0 ||
-        gather(pg, lit, ids, n, g, err, errlen) != 0 ||
-        make_and_store(pg, g, n, err, errlen) != 0 || roll_change(pg, lit, 1, err, errlen) != 0 ||
-        roll_drop_empty(pg, &gr, err, errlen) != 0)
+    roll_change_sql(0, roll);
+    v[0] = (srv_stmt){SRV_INDEXED_SQL, 0, NULL};
+    v[1] = (srv_stmt){groups_sql, 1, p};
+    for (int t = 0; t < 3; t++)
+        v[2 + t] = (srv_stmt){roll[t], 1, p};
+    v[5] = (srv_stmt){
+        "WITH c AS (DELETE FROM fact_obs_count WHERE observation_id = ANY($1::text[])),"
+        " s AS (DELETE FROM fact_obs_state WHERE observation_id = ANY($1::text[])),"
+        " r AS (DELETE FROM fact_obs_rating WHERE observation_id = ANY($1::text[]))"
+        " DELETE FROM fact_obs WHERE observation_id = ANY($1::text[])",
+        1, p};
+    v[6] = (srv_stmt){gather_items_sql, 1, p};
+    v[7] = (srv_stmt){gather_conflicts_sql, 1, p};
+    if (srv_qp_batch(pg, v, 8, got, err, errlen) != 0 || groups_read(got[1], &gr, err, errlen) ||
+        gather_read(got[6], got[7], ids, n, g, err, errlen) != 0 ||
+        make_rows(pg, srv_qp, g, n, text, err, errlen) != 0)
+        goto done;
+    int k = store_stmts(text, tp, v);
+    roll_change_sql(1, roll);
+    for (int t = 0; t < 3; t++)
+        v[k++] = (srv_stmt){roll[t], 1, p};
+    if (gr.n > 0) {
+        if (roll_drop_sql(&gr, drop, drop_lit) != 0)
+            goto oom;
+        for (int t = 0; t < 3; t++)
+            v[k++] = (srv_stmt){drop[t], 3, (const char *const *)drop_lit};
+    }
+    if (srv_qp_batch(pg, v, k, NULL, err, errlen) != 0)
         goto done;
     rc = 0;
     goto done;
 oom:
     snprintf(err, errlen, "out of memory");
 done:
+    for (int i = 0; i < 8; i++)
+        PQclear(got[i]);
+    for (int i = 0; i < 4; i++)
+        free(text[i]);
+    for (int i = 0; i < 3; i++)
+        free(drop_lit[i]);
     if (g)
         gathered_clear(g, n);
     free(gr.v);

@@ -22,8 +22,11 @@
  * whose observation is gone (deleted) loses its facts. Duplicates are
  * allowed; n at most SRV_FACTS_BATCH. Runs inside the caller's transaction
  * (which should hold the unit's feed lock, as pushes and deletions do, so
- * that two refreshes of one unit do not interleave). 0, or -1 with err
- * (the caller rolls back).
+ * that two refreshes of one unit do not interleave). Its statements are
+ * kept prepared, and it sets what srv_begin_indexed sets for the rest of
+ * that transaction (sequential scans refused, one plan per statement), so
+ * that the plans kept read by index however small the tables were when
+ * they were made. 0, or -1 with err (the caller rolls back).
  */
 int srv_facts_refresh(PGconn *pg, const char *const *ids, int n, char *err, size_t errlen);
 

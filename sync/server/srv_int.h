@@ -16,6 +16,55 @@ PGresult *srv_q(PGconn *pg, const char *sql, int n, const char *const *params, c
 /* Runs a statement that returns nothing; 0 or -1 with err. */
 int srv_exec(PGconn *pg, const char *sql, int n, const char *const *params, char *err,
              size_t errlen);
+/*
+ * Statements kept prepared on the connection, for what every request runs:
+ * a statement is parsed and planned once per connection instead of once
+ * per call. srv_qp and srv_execp are srv_q and srv_exec for them, with the
+ * same answers and the same messages (the SQLSTATE in the first brackets),
+ * but each takes exactly one statement, even without parameters.
+ *
+ * After five runs PostgreSQL may keep one plan for every later run, made
+ * on what the tables looked like then, which a table that has grown since
+ * can turn into a read of the whole table per call. So a statement that
+ * reads a table which grows is kept only where no such plan can be made:
+ * inside a transaction begun by srv_begin_indexed, or written as one index
+ * probe per name (a LATERAL subquery with LIMIT 1), or on a primary key.
+ */
+PGresult *srv_qp(PGconn *pg, const char *sql, int n, const char *const *params, char *err,
+                 size_t errlen);
+int srv_execp(PGconn *pg, const char *sql, int n, const char *const *params, char *err,
+              size_t errlen);
+/* One statement of a batch: its text and n text parameters (borrowed). */
+typedef struct {
+    const char *sql;
+    int n;
+    const char *const *params;
+} srv_stmt;
+/* Runs the n statements in order in one round trip to the database, each
+ * kept prepared as srv_qp keeps it; a statement after the first that fails
+ * is not run. res (n of them, or NULL when no answer is wanted) receives
+ * each statement's result, which the caller PQclear()s. 0, or -1 with err
+ * as srv_q writes it and every res[i] NULL. */
+int srv_qp_batch(PGconn *pg, const srv_stmt *v, int n, PGresult **res, char *err, size_t errlen);
+/* BEGIN and SRV_INDEXED_SQL in one round trip. 0, or -1 with err. */
+int srv_begin_indexed(PGconn *pg, char *err, size_t errlen);
+/* For the rest of the transaction: sequential scans refused where an index
+ * can serve, so that the plans made in it read by index whatever the
+ * tables' sizes looked like when they were made; each kept statement run
+ * on its one plan from its first run, instead of planned again for its
+ * parameters at every run (which PostgreSQL goes on doing when it guesses
+ * that plans made for the parameters may be cheaper, as it does for arrays
+ * of names whose length it cannot know); and no plan compiled to machine
+ * code: a refused scan still counts in a plan's cost, so a statement with
+ * no index to read by (a refresh's open conflicts) would look costly
+ * enough to be compiled at every run, which took longer than the rest of
+ * the push's statements together. */
+#define SRV_INDEXED_SQL                                                                            \
+    "SELECT set_config('enable_seqscan', 'off', true),"                                            \
+    " set_config('plan_cache_mode', 'force_generic_plan', true), set_config('jit', 'off', true)"
+/* Its two statements, for a batch that goes on with more. */
+extern const srv_stmt srv_begin_indexed_stmts[2];
+
 /* 1 if the last failure on pg was a serialization failure or deadlock, worth
  * one more try; set by srv_q from the SQLSTATE. */
 int srv_q_retryable(const char *err);
@@ -71,7 +120,16 @@ int srv_device_written(PGconn *pg, const srv_device *dev);
  * what keeps feed numbers committing in order (see PROTOCOL.md, "pull").
  */
 int srv_feed_lock(PGconn *pg, const char *unit_id, int64_t *seq, char *err, size_t errlen);
+/* srv_begin_indexed and srv_feed_lock, with more statements (v, n of them,
+ * their answers into res as srv_qp_batch gives them) that need no answer
+ * before they run, all in one round trip. 0, or -1 with err: then the
+ * transaction may have begun, and the caller rolls back. */
+int srv_feed_lock_begin(PGconn *pg, const char *unit_id, int64_t *seq, const srv_stmt *v, int n,
+                        PGresult **res, char *err, size_t errlen);
 int srv_feed_release(PGconn *pg, const char *unit_id, int64_t seq, char *err, size_t errlen);
+/* The statement srv_feed_release runs ($1 the unit, $2 the number), for a
+ * batch that ends a push. */
+#define SRV_FEED_RELEASE_SQL "UPDATE units SET feed_seq = $2::bigint WHERE id = $1"
 /* Stores a reference record (unit, room, person, focus, template) and
  * publishes it, in its own transaction (srv_publish.c). */
 int srv_publish_ref(PGconn *pg, const model_record *r, char *err, size_t errlen);

@@ -356,15 +356,37 @@ static const char *sign_named(const proto_change *c)
     return "";
 }
 
+/* The lookups' statements with their parameters: made before the
+ * transaction begins, sent with its BEGIN and the unit's feed lock in one
+ * round trip, and read after it. */
+enum { LK_CHANGES, LK_RECORDS, LK_PEOPLE, LK_OBS, LK_SIGNS, LK_MAX };
+
+typedef struct {
+    char *lit[11]; /* the array literals, owned */
+    const char *p1[1], *p2[2], *p3[1], *p4[5], *p5[3];
+    int *sign_at; /* the change of each sign asked about, owned */
+    int n_signs;
+    srv_stmt v[LK_MAX];
+    int n; /* statements: LK_SIGNS, or LK_MAX when the push names a sign */
+} lookups;
+
+static void lookups_free(lookups *lk)
+{
+    for (int i = 0; i < 11; i++)
+        free(lk->lit[i]);
+    free(lk->sign_at);
+    memset(lk, 0, sizeof *lk);
+}
+
 /*
  * 5: which of the signs the push's ratings and notes name are signs of
  * their observation's focus version: the one the push's own observation
  * record names, else the one stored (fact_obs keeps it for every
  * observation on the server). A sign of no focus would count in no figure
- * and push a real one out of the export's list of ratings. Skipped when
- * the push names no sign. 0, or -1 with err.
+ * and push a real one out of the export's list of ratings. Not asked when
+ * the push names no sign. 0, or -1 when out of memory.
  */
-static int lookup_signs(PGconn *pg, push_ctx *x, char *err, size_t errlen)
+static int signs_make(push_ctx *x, lookups *lk)
 {
     const char **obs = malloc((size_t)(x->n ? x->n : 1) * sizeof *obs);
     const char **sign = malloc((size_t)(x->n ? x->n : 1) * sizeof *sign);
@@ -373,57 +395,51 @@ static int lookup_signs(PGconn *pg, push_ctx *x, char *err, size_t errlen)
     /* Per observation the push names, its focus version as the push's
      * latest observation record so far gives it ("" before any). */
     char(*latest)[MODEL_UUID_LEN + 16] = calloc((size_t)(x->n_os ? x->n_os : 1), sizeof *latest);
-    char *a1 = NULL, *a2 = NULL, *a3 = NULL;
-    PGresult *r = NULL;
     int rc = -1, n = 0;
     if (!obs || !sign || !fkey || !at || !latest)
-        OOM(goto done);
+        goto done;
     for (int i = 0; i < x->n; i++) {
         const model_record *rec = x->ch[i].c->rec;
         int o = x->ch[i].obs_id[0] ? smap_get(&x->omap, x->ch[i].obs_id) : -1;
         if (rec->entity == MODEL_ENT_OBSERVATION && o >= 0)
             snprintf(latest[o], sizeof latest[o], "%s/%d", rec->u.obs.focus_id,
                      rec->u.obs.focus_version);
-        const char *s = sign_named(x->ch[i].c);
-        if (!s[0])
+        const char *sg = sign_named(x->ch[i].c);
+        if (!sg[0])
             continue;
         obs[n] = x->ch[i].obs_id;
-        sign[n] = s;
+        sign[n] = sg;
         if (o >= 0)
             memcpy(fkey[n], latest[o], sizeof fkey[n]);
         at[n++] = i;
     }
-    if (n == 0) {
-        rc = 0;
-        goto done;
-    }
-    if (!(a1 = array_of(obs, sizeof *obs, n, 1)) || !(a2 = array_of(sign, sizeof *sign, n, 1)) ||
-        !(a3 = array_of(fkey, sizeof *fkey, n, 0)))
-        OOM(goto done);
-    const char *p[] = {a1, a2, a3};
-    if (!(r = srv_q(pg,
-                    "SELECT x.i FROM unnest($1::text[], $2::text[], $3::text[])"
-                    " WITH ORDINALITY AS x(obs, sign, fkey, i)"
-                    " LEFT JOIN LATERAL (SELECT focus_id, focus_version FROM fact_obs"
-                    "  WHERE observation_id = x.obs LIMIT 1) f ON true"
-                    " WHERE EXISTS (SELECT 1 FROM items fi WHERE fi.entity = 'focus'"
-                    "  AND fi.key = CASE WHEN x.fkey <> '' THEN x.fkey"
-                    "   ELSE f.focus_id || '/' || f.focus_version END"
-                    "  AND fi.data::jsonb -> 'signs' @> jsonb_build_array("
-                    "   jsonb_build_object('id', x.sign)))",
-                    3, p, err, errlen)))
-        goto done;
-    for (int k = 0; k < PQntuples(r); k++) {
-        int i = atoi(PQgetvalue(r, k, 0)) - 1;
-        if (i >= 0 && i < n)
-            x->ch[at[i]].sign_ok = 1;
-    }
     rc = 0;
+    if (n == 0)
+        goto done;
+    if (!(lk->lit[8] = array_of(obs, sizeof *obs, n, 1)) ||
+        !(lk->lit[9] = array_of(sign, sizeof *sign, n, 1)) ||
+        !(lk->lit[10] = array_of(fkey, sizeof *fkey, n, 0))) {
+        rc = -1;
+        goto done;
+    }
+    lk->p5[0] = lk->lit[8];
+    lk->p5[1] = lk->lit[9];
+    lk->p5[2] = lk->lit[10];
+    lk->sign_at = at;
+    lk->n_signs = n;
+    at = NULL;
+    lk->v[LK_SIGNS] = (srv_stmt){"SELECT x.i FROM unnest($1::text[], $2::text[], $3::text[])"
+                                 " WITH ORDINALITY AS x(obs, sign, fkey, i)"
+                                 " LEFT JOIN LATERAL (SELECT focus_id, focus_version FROM fact_obs"
+                                 "  WHERE observation_id = x.obs LIMIT 1) f ON true"
+                                 " WHERE EXISTS (SELECT 1 FROM items fi WHERE fi.entity = 'focus'"
+                                 "  AND fi.key = CASE WHEN x.fkey <> '' THEN x.fkey"
+                                 "   ELSE f.focus_id || '/' || f.focus_version END"
+                                 "  AND fi.data::jsonb -> 'signs' @> jsonb_build_array("
+                                 "   jsonb_build_object('id', x.sign)))",
+                                 3, lk->p5};
+    lk->n = LK_MAX;
 done:
-    PQclear(r);
-    free(a1);
-    free(a2);
-    free(a3);
     free(obs);
     free(sign);
     free(fkey);
@@ -437,7 +453,8 @@ done:
  * names no sign): the change ids already received and the records the
  * changes name; the people; the observations (and whether each was
  * deleted on the server); the unit's rooms and focus versions the
- * observations name; the signs ratings and notes name. 0, or -1 with err.
+ * observations name; the signs ratings and notes name. Made here, read by
+ * lookups_read. 0, or -1 when out of memory.
  *
  * Each lookup by key is a LATERAL subquery with LIMIT 1, so that it can only
  * be planned as one probe of the key's index per name. As a plain join, the
@@ -445,17 +462,16 @@ done:
  * (a first sync, before autovacuum has looked), it hashed the whole table
  * of changes for every push, and a push's lookup grew from 1 to 60 ms.
  */
-static int lookup(PGconn *pg, push_ctx *x, char *err, size_t errlen)
+static int lookups_make(push_ctx *x, lookups *lk)
 {
     int rc = -1;
-    PGresult *r = NULL;
     const char **cid = malloc((size_t)(x->n ? x->n : 1) * sizeof *cid);
     const char **ent = malloc((size_t)(x->n_rs ? x->n_rs : 1) * sizeof *ent);
     const char **key = malloc((size_t)(x->n_rs ? x->n_rs : 1) * sizeof *key);
     const char **oid = malloc((size_t)(x->n_os ? x->n_os : 1) * sizeof *oid);
-    char *a1 = NULL, *a2 = NULL, *a3 = NULL, *a4 = NULL;
+    memset(lk, 0, sizeof *lk);
     if (!cid || !ent || !key || !oid)
-        OOM(goto done);
+        goto done;
     for (int i = 0; i < x->n; i++)
         cid[i] = x->ch[i].c->change_id;
     for (int i = 0; i < x->n_rs; i++) {
@@ -465,17 +481,69 @@ static int lookup(PGconn *pg, push_ctx *x, char *err, size_t errlen)
     }
     for (int i = 0; i < x->n_os; i++)
         oid[i] = x->os[i].id;
-
-    /* 1: change ids received before, with their hash and version. */
-    if (!(a1 = array_of(cid, sizeof *cid, x->n, 1)))
-        OOM(goto done);
-    const char *p1[] = {a1};
-    if (!(r = srv_q(pg,
-                    "SELECT x.i, c.body_sha256, c.version FROM unnest($1::text[]) WITH ORDINALITY"
-                    " AS x(id, i) CROSS JOIN LATERAL (SELECT body_sha256, version FROM changes"
-                    "  WHERE change_id = x.id LIMIT 1) c",
-                    1, p1, err, errlen)))
+    if (!(lk->lit[0] = array_of(cid, sizeof *cid, x->n, 1)) ||
+        !(lk->lit[1] = array_of(ent, sizeof *ent, x->n_rs, 1)) ||
+        !(lk->lit[2] = array_of(key, sizeof *key, x->n_rs, 1)) ||
+        !(lk->lit[3] = array_of(x->pid, sizeof *x->pid, x->n_ps, 0)) ||
+        !(lk->lit[4] = array_of(oid, sizeof *oid, x->n_os, 1)) ||
+        !(lk->lit[5] = array_of(x->room_ids, sizeof *x->room_ids, x->n_rooms, 0)) ||
+        !(lk->lit[6] = array_of(x->focus_ids, sizeof *x->focus_ids, x->n_focuses, 0)) ||
+        !(lk->lit[7] = array_of(x->focus_keys, sizeof *x->focus_keys, x->n_focuses, 0)))
         goto done;
+    lk->p1[0] = lk->lit[0];
+    lk->p2[0] = lk->lit[1];
+    lk->p2[1] = lk->lit[2];
+    lk->p3[0] = lk->lit[3];
+    lk->p4[0] = lk->lit[4];
+    lk->p4[1] = x->dev->unit_id;
+    lk->p4[2] = lk->lit[5];
+    lk->p4[3] = lk->lit[6];
+    lk->p4[4] = lk->lit[7];
+    /* 1: change ids received before, with their hash and version. */
+    lk->v[LK_CHANGES] = (srv_stmt){
+        "SELECT x.i, c.body_sha256, c.version FROM unnest($1::text[]) WITH ORDINALITY"
+        " AS x(id, i) CROSS JOIN LATERAL (SELECT body_sha256, version FROM changes"
+        "  WHERE change_id = x.id LIMIT 1) c",
+        1, lk->p1};
+    /* 2: the records as the database has them. */
+    lk->v[LK_RECORDS] = (srv_stmt){
+        "SELECT x.i, t.unit_id, t.version, t.device_id, t.data"
+        " FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(entity, key, i)"
+        " CROSS JOIN LATERAL (SELECT unit_id, version, device_id, data FROM items"
+        "  WHERE entity = x.entity AND key = x.key LIMIT 1) t",
+        2, lk->p2};
+    /* 3: the people named (actors and observees). */
+    lk->v[LK_PEOPLE] = (srv_stmt){
+        "SELECT id, unit_id, active FROM people WHERE id = ANY($1::text[])", 1, lk->p3};
+    /* 4: the observations named, and whether each was deleted; with this
+     * unit's rooms and focus versions that the observations name. */
+    lk->v[LK_OBS] = (srv_stmt){
+        "SELECT 'o', x.id, o.unit_id, o.observer_id, o.observee_id,"
+        " EXISTS (SELECT 1 FROM items d WHERE d.entity = 'deleted'"
+        "  AND d.key = 'observation/' || x.id)"
+        " FROM unnest($1::text[]) AS x(id) LEFT JOIN LATERAL (SELECT unit_id,"
+        "  observer_id, observee_id FROM observations WHERE id = x.id LIMIT 1) o ON true"
+        " UNION ALL SELECT 'r', id, '', '', '', false FROM rooms"
+        "  WHERE unit_id = $2 AND id = ANY($3::text[])"
+        " UNION ALL SELECT 'f', id || '/' || version, '', '', '', false FROM focuses"
+        "  WHERE unit_id = $2 AND id = ANY($4::text[])"
+        "  AND id || '/' || version = ANY($5::text[])",
+        5, lk->p4};
+    lk->n = LK_SIGNS;
+    rc = signs_make(x, lk);
+done:
+    free(cid);
+    free(ent);
+    free(key);
+    free(oid);
+    return rc;
+}
+
+/* Reads what the lookups (res, lk->n of them) found into the push's
+ * states. 0, or -1 when out of memory. */
+static int lookups_read(push_ctx *x, const lookups *lk, PGresult *const *res)
+{
+    const PGresult *r = res[LK_CHANGES];
     for (int k = 0; k < PQntuples(r); k++) {
         int i = atoi(PQgetvalue(r, k, 0)) - 1;
         if (i < 0 || i >= x->n)
@@ -484,22 +552,7 @@ static int lookup(PGconn *pg, push_ctx *x, char *err, size_t errlen)
         /* A change received before is answered from that row alone. */
         c->kept = !strcmp(PQgetvalue(r, k, 1), c->hash) ? 1 + atoi(PQgetvalue(r, k, 2)) : -1;
     }
-    PQclear(r);
-    free(a1);
-    a1 = NULL;
-
-    /* 2: the records as the database has them. */
-    if (!(a1 = array_of(ent, sizeof *ent, x->n_rs, 1)) ||
-        !(a2 = array_of(key, sizeof *key, x->n_rs, 1)))
-        OOM(goto done);
-    const char *p2[] = {a1, a2};
-    if (!(r = srv_q(pg,
-                    "SELECT x.i, t.unit_id, t.version, t.device_id, t.data"
-                    " FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(entity, key, i)"
-                    " CROSS JOIN LATERAL (SELECT unit_id, version, device_id, data FROM items"
-                    "  WHERE entity = x.entity AND key = x.key LIMIT 1) t",
-                    2, p2, err, errlen)))
-        goto done;
+    r = res[LK_RECORDS];
     for (int k = 0; k < PQntuples(r); k++) {
         int i = atoi(PQgetvalue(r, k, 0)) - 1;
         if (i < 0 || i >= x->n_rs)
@@ -512,20 +565,9 @@ static int lookup(PGconn *pg, push_ctx *x, char *err, size_t errlen)
         s->db_data = strdup(PQgetvalue(r, k, 4));
         s->data = s->db_data;
         if (!s->unit_id || !s->device_id || !s->db_data)
-            OOM(goto done);
+            return -1;
     }
-    PQclear(r);
-    free(a1);
-    free(a2);
-    a1 = a2 = NULL;
-
-    /* 3: the people named (actors and observees). */
-    if (!(a1 = array_of(x->pid, sizeof *x->pid, x->n_ps, 0)))
-        OOM(goto done);
-    const char *p3[] = {a1};
-    if (!(r = srv_q(pg, "SELECT id, unit_id, active FROM people WHERE id = ANY($1::text[])", 1, p3,
-                    err, errlen)))
-        goto done;
+    r = res[LK_PEOPLE];
     for (int k = 0; k < PQntuples(r); k++) {
         int i = smap_get(&x->pmap, PQgetvalue(r, k, 0));
         if (i < 0)
@@ -533,35 +575,10 @@ static int lookup(PGconn *pg, push_ctx *x, char *err, size_t errlen)
         snprintf(x->ps[i].unit_id, sizeof x->ps[i].unit_id, "%s", PQgetvalue(r, k, 1));
         x->ps[i].active = PQgetvalue(r, k, 2)[0] == 't';
     }
-    PQclear(r);
-    free(a1);
-    a1 = NULL;
-
-    /* 4: the observations named, and whether each was deleted; with this
-     * unit's rooms and focus versions that the observations name. */
-    if (!(a1 = array_of(oid, sizeof *oid, x->n_os, 1)) ||
-        !(a2 = array_of(x->room_ids, sizeof *x->room_ids, x->n_rooms, 0)) ||
-        !(a3 = array_of(x->focus_ids, sizeof *x->focus_ids, x->n_focuses, 0)) ||
-        !(a4 = array_of(x->focus_keys, sizeof *x->focus_keys, x->n_focuses, 0)))
-        OOM(goto done);
-    const char *p4[] = {a1, x->dev->unit_id, a2, a3, a4};
-    if (!(r = srv_q(
-              pg,
-              "SELECT 'o', x.id, o.unit_id, o.observer_id, o.observee_id,"
-              " EXISTS (SELECT 1 FROM items d WHERE d.entity = 'deleted'"
-              "  AND d.key = 'observation/' || x.id)"
-              " FROM unnest($1::text[]) AS x(id) LEFT JOIN LATERAL (SELECT unit_id,"
-              "  observer_id, observee_id FROM observations WHERE id = x.id LIMIT 1) o ON true"
-              " UNION ALL SELECT 'r', id, '', '', '', false FROM rooms"
-              "  WHERE unit_id = $2 AND id = ANY($3::text[])"
-              " UNION ALL SELECT 'f', id || '/' || version, '', '', '', false FROM focuses"
-              "  WHERE unit_id = $2 AND id = ANY($4::text[])"
-              "  AND id || '/' || version = ANY($5::text[])",
-              5, p4, err, errlen)))
-        goto done;
     /* The maps borrow their keys, so the rows found are copied into the
      * lists of names, which are not needed any more (each row is one of
      * them, so they fit). */
+    r = res[LK_OBS];
     x->n_rooms = x->n_focuses = 0;
     for (int k = 0; k < PQntuples(r); k++) {
         const char kind = PQgetvalue(r, k, 0)[0];
@@ -584,18 +601,15 @@ static int lookup(PGconn *pg, push_ctx *x, char *err, size_t errlen)
             smap_put(&x->focuses, x->focus_keys[x->n_focuses++], 1);
         }
     }
-    rc = lookup_signs(pg, x, err, errlen);
-done:
-    PQclear(r);
-    free(a1);
-    free(a2);
-    free(a3);
-    free(a4);
-    free(cid);
-    free(ent);
-    free(key);
-    free(oid);
-    return rc;
+    if (lk->n > LK_SIGNS) {
+        r = res[LK_SIGNS];
+        for (int k = 0; k < PQntuples(r); k++) {
+            int i = atoi(PQgetvalue(r, k, 0)) - 1;
+            if (i >= 0 && i < lk->n_signs)
+                x->ch[lk->sign_at[i]].sign_ok = 1;
+        }
+    }
+    return 0;
 }
 
 #define REJECT(code_, ...)                                                                         \
@@ -949,13 +963,13 @@ static int write_all(PGconn *pg, push_ctx *x, const proto_result *res, char *err
         goto done;
     if (n_upd) {
         const char *p[] = {upd_e.s, upd_k.s, upd_s.s, upd_v.s, upd_a.s, dev->device_id, upd_d.s};
-        if (srv_exec(pg,
-                     "UPDATE items t SET seq = x.seq, version = x.version, author_id = x.author,"
-                     " device_id = $6, data = x.data, updated_at = now()"
-                     " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[],"
-                     " $7::text[]) AS x(entity, key, seq, version, author, data)"
-                     " WHERE t.entity = x.entity AND t.key = x.key",
-                     7, p, err, errlen) != 0)
+        if (srv_execp(pg,
+                      "UPDATE items t SET seq = x.seq, version = x.version, author_id = x.author,"
+                      " device_id = $6, data = x.data, updated_at = now()"
+                      " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[],"
+                      " $7::text[]) AS x(entity, key, seq, version, author, data)"
+                      " WHERE t.entity = x.entity AND t.key = x.key",
+                      7, p, err, errlen) != 0)
             goto done;
     }
     if (obs.n && copy_in(pg, "COPY observations (id, unit_id, observer_id, observee_id) FROM STDIN",
@@ -1023,16 +1037,42 @@ static int touched_ids(push_ctx *x, const char ***out)
     return n;
 }
 
-/* One try at a push in one transaction: 0 done, 1 worth retrying, -1 failed. */
+/* Begins the push's transaction, takes the unit's feed lock and looks up
+ * what the push needs, in one round trip: the lookups need no answer from
+ * the lock, only its hold. 0, or -1 with err (the caller rolls back). */
+static int begin_and_look(PGconn *pg, push_ctx *x, int64_t *seq0, char *err, size_t errlen)
+{
+    lookups lk;
+    PGresult *got[LK_MAX] = {0};
+    int rc = -1;
+    if (lookups_make(x, &lk) != 0)
+        OOM(goto done);
+    if (srv_feed_lock_begin(pg, x->dev->unit_id, seq0, lk.v, lk.n, got, err, errlen) != 0)
+        goto done;
+    if (lookups_read(x, &lk, got) != 0)
+        OOM(goto done);
+    rc = 0;
+done:
+    for (int i = 0; i < LK_MAX; i++)
+        PQclear(got[i]);
+    lookups_free(&lk);
+    return rc;
+}
+
+/*
+ * One try at a push in one transaction: 0 done, 1 worth retrying, -1
+ * failed. The transaction refuses sequential scans (srv_begin_indexed),
+ * so that the plans its kept statements use read by index whatever the
+ * tables' sizes when they were made; and it ends with the feed number,
+ * the device's row and the COMMIT in one round trip.
+ */
 static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_t errlen)
 {
     const srv_device *dev = x->dev;
-    int64_t seq0, seq;
+    int64_t seq0 = 0, seq;
     const char **touched = NULL;
     int64_t t0 = now_us(), t_look = 0, t_write = 0, t_facts = 0;
-    if (srv_exec(pg, "BEGIN", 0, NULL, err, errlen) != 0)
-        return -1;
-    if (srv_feed_lock(pg, dev->unit_id, &seq0, err, errlen) != 0 || lookup(pg, x, err, errlen) != 0)
+    if (begin_and_look(pg, x, &seq0, err, errlen) != 0)
         goto fail;
     if (carry_fields(x) != 0)
         OOM(goto fail);
@@ -1082,20 +1122,23 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
     t_facts = now_us();
     if (srv_plan_push(pg, x->dev->device_id, x->dev->unit_id, x->p, res, &seq, err, errlen) != 0)
         goto fail;
-    if (seq != seq0 && srv_feed_release(pg, dev->unit_id, seq, err, errlen) != 0)
-        goto fail;
-    /* What the tablet last sent, for device-list, with the push itself. */
-    char np[16];
+    /* The unit's feed number (as srv_feed_release writes it), what the
+     * tablet last sent, for device-list, with the push itself, and the
+     * COMMIT. A failure anywhere leaves nothing: a COMMIT that failed has
+     * ended the transaction, and the ROLLBACK below is then not sent. */
+    char np[16], sq[24];
     snprintf(np, sizeof np, "%d", x->n);
-    if (srv_exec(pg,
-                 "UPDATE devices SET last_push_at = now(), last_push_changes = $2::int"
-                 " WHERE id = $1",
-                 2, (const char *const[]){dev->device_id, np}, err, errlen) != 0)
-        goto fail;
+    snprintf(sq, sizeof sq, "%lld", (long long)seq);
+    const char *pf[] = {dev->unit_id, sq}, *pd[] = {dev->device_id, np};
+    const srv_stmt end[] = {
+        {SRV_FEED_RELEASE_SQL, 2, pf},
+        {"UPDATE devices SET last_push_at = now(), last_push_changes = $2::int WHERE id = $1", 2,
+         pd},
+        {"COMMIT", 0, NULL}};
     free(touched);
     touched = NULL;
-    if (srv_exec(pg, "COMMIT", 0, NULL, err, errlen) != 0)
-        return srv_q_retryable(err) ? 1 : -1;
+    if (srv_qp_batch(pg, end + (seq == seq0), 3 - (seq == seq0), NULL, err, errlen) != 0)
+        goto fail;
     const char *tv = getenv("BLIK_PUSH_TIMES");
     if (tv && tv[0] == '1')
         srv_log("push times: %d changes, %d observations; lookup %lld us, decide+write %lld us,"
@@ -1105,7 +1148,8 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
     return 0;
 fail:
     free(touched);
-    srv_exec(pg, "ROLLBACK", 0, NULL, NULL, 0);
+    if (PQtransactionStatus(pg) != PQTRANS_IDLE)
+        srv_exec(pg, "ROLLBACK", 0, NULL, NULL, 0);
     return srv_q_retryable(err) ? 1 : -1;
 }
 

@@ -42,11 +42,11 @@ proto_code srv_auth(PGconn *pg, const char *authz, srv_device *dev, char *msg, s
     }
     char err[300];
     const char *p[] = {id};
-    PGresult *r = srv_q(pg,
-                        "SELECT unit_id, secret_sha256, revoked_at IS NOT NULL,"
-                        " wipe_at IS NOT NULL, coalesce(written_lsn::text, '')"
-                        " FROM devices WHERE id = $1",
-                        1, p, err, sizeof err);
+    PGresult *r = srv_qp(pg,
+                         "SELECT unit_id, secret_sha256, revoked_at IS NOT NULL,"
+                         " wipe_at IS NOT NULL, coalesce(written_lsn::text, '')"
+                         " FROM devices WHERE id = $1",
+                         1, p, err, sizeof err);
     if (!r) {
         MSG("The database is not answering; try again later.");
         srv_log("auth: %s", err);
@@ -105,14 +105,14 @@ void srv_device_seen(PGconn *pg, const srv_device *dev, proto_code code, const c
     clean_copy(address, addr, sizeof addr);
     clean_copy(user_agent, ver, sizeof ver);
     const char *p[] = {dev->device_id, addr, ver, code == PROTO_E_WIPED ? "t" : "f"};
-    if (srv_exec(pg,
-                 "UPDATE devices SET last_seen_at = now(), last_address = $2, last_version = $3,"
-                 " wipe_sent_at = CASE WHEN $4::boolean THEN coalesce(wipe_sent_at, now())"
-                 " ELSE wipe_sent_at END"
-                 " WHERE id = $1 AND (last_seen_at IS NULL OR last_seen_at < now() - interval"
-                 " '30 seconds' OR last_address <> $2 OR last_version <> $3"
-                 " OR ($4::boolean AND wipe_sent_at IS NULL))",
-                 4, p, err, sizeof err) != 0)
+    if (srv_execp(pg,
+                  "UPDATE devices SET last_seen_at = now(), last_address = $2, last_version = $3,"
+                  " wipe_sent_at = CASE WHEN $4::boolean THEN coalesce(wipe_sent_at, now())"
+                  " ELSE wipe_sent_at END"
+                  " WHERE id = $1 AND (last_seen_at IS NULL OR last_seen_at < now() - interval"
+                  " '30 seconds' OR last_address <> $2 OR last_version <> $3"
+                  " OR ($4::boolean AND wipe_sent_at IS NULL))",
+                  4, p, err, sizeof err) != 0)
         srv_log("device %s: its last contact could not be noted: %s", dev->device_id, err);
 }
 
@@ -122,8 +122,8 @@ int srv_device_written(PGconn *pg, const srv_device *dev)
 {
     char err[300];
     const char *p[] = {dev->device_id};
-    if (srv_exec(pg, "UPDATE devices SET written_lsn = pg_current_wal_insert_lsn() WHERE id = $1",
-                 1, p, err, sizeof err) == 0)
+    if (srv_execp(pg, "UPDATE devices SET written_lsn = pg_current_wal_insert_lsn() WHERE id = $1",
+                  1, p, err, sizeof err) == 0)
         return 0;
     srv_log("device %s: where its push left the log could not be noted: %s", dev->device_id, err);
     return -1;
@@ -216,21 +216,60 @@ db_fail:
 
 /* ---- the feed ---- */
 
-int srv_feed_lock(PGconn *pg, const char *unit_id, int64_t *seq, char *err, size_t errlen)
+/* The most statements srv_feed_lock_begin sends after the lock. */
+#define LOCK_MORE_MAX 8
+
+/*
+ * The lock is one statement of a batch (srv_qp_batch): on its own, or
+ * after BEGIN and SET LOCAL, with the statements that follow it, so that a
+ * push begins, locks and reads what it needs in one round trip. Kept
+ * prepared: units is a small table, read here by its primary key.
+ */
+static int feed_lock(PGconn *pg, int begin, const char *unit_id, int64_t *seq, const srv_stmt *more,
+                     int n_more, PGresult **res, char *err, size_t errlen)
 {
     const char *p[] = {unit_id};
-    PGresult *r = srv_q(pg, "SELECT feed_seq FROM units WHERE id = $1 FOR UPDATE", 1, p, err,
-                        errlen);
-    if (!r)
+    srv_stmt v[3 + LOCK_MORE_MAX];
+    PGresult *got[3 + LOCK_MORE_MAX] = {0};
+    if (n_more > LOCK_MORE_MAX) {
+        snprintf(err, errlen, "[-----] too many statements after the feed lock (%d)", n_more);
         return -1;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
+    }
+    v[0] = srv_begin_indexed_stmts[0];
+    v[1] = srv_begin_indexed_stmts[1];
+    v[2] = (srv_stmt){"SELECT feed_seq FROM units WHERE id = $1 FOR UPDATE", 1, p};
+    for (int i = 0; i < n_more; i++)
+        v[3 + i] = more[i];
+    int first = begin ? 0 : 2;
+    if (srv_qp_batch(pg, v + first, 3 + n_more - first, got + first, err, errlen) != 0)
+        return -1;
+    int found = PQntuples(got[2]) == 1;
+    if (found)
+        *seq = strtoll(PQgetvalue(got[2], 0, 0), NULL, 10);
+    for (int i = 0; i < 3; i++)
+        PQclear(got[i]);
+    for (int i = 0; i < n_more; i++) {
+        if (res)
+            res[i] = found ? got[3 + i] : NULL;
+        if (!res || !found)
+            PQclear(got[3 + i]);
+    }
+    if (!found) {
         snprintf(err, errlen, "The unit %s does not exist.", unit_id);
         return -1;
     }
-    *seq = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    PQclear(r);
     return 0;
+}
+
+int srv_feed_lock(PGconn *pg, const char *unit_id, int64_t *seq, char *err, size_t errlen)
+{
+    return feed_lock(pg, 0, unit_id, seq, NULL, 0, NULL, err, errlen);
+}
+
+int srv_feed_lock_begin(PGconn *pg, const char *unit_id, int64_t *seq, const srv_stmt *v, int n,
+                        PGresult **res, char *err, size_t errlen)
+{
+    return feed_lock(pg, 1, unit_id, seq, v, n, res, err, errlen);
 }
 
 int srv_feed_release(PGconn *pg, const char *unit_id, int64_t seq, char *err, size_t errlen)
@@ -238,5 +277,5 @@ int srv_feed_release(PGconn *pg, const char *unit_id, int64_t seq, char *err, si
     char s[24];
     snprintf(s, sizeof s, "%lld", (long long)seq);
     const char *p[] = {unit_id, s};
-    return srv_exec(pg, "UPDATE units SET feed_seq = $2::bigint WHERE id = $1", 2, p, err, errlen);
+    return srv_execp(pg, SRV_FEED_RELEASE_SQL, 2, p, err, errlen);
 }
