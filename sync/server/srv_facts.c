@@ -783,8 +783,8 @@ static int make_and_store(PGconn *pg, gathered *g, int n, char *err, size_t errl
  * the new facts, puts their share into the sums and deletes the sums left
  * empty. Each statement is kept prepared, and the first trip sets what
  * srv_begin_indexed sets (SRV_INDEXED_SQL) for the rest of the transaction,
- * so that the one plan kept for each reads fact_obs and items by index
- * however small they were when it was made.
+ * so that a plan kept for one reads fact_obs and items by index however
+ * small they were when it was made.
  */
 int srv_facts_refresh(PGconn *pg, const char *const *ids_in, int n_in, char *err, size_t errlen)
 {

@@ -24,7 +24,7 @@
  * (which should hold the unit's feed lock, as pushes and deletions do, so
  * that two refreshes of one unit do not interleave). Its statements are
  * kept prepared, and it sets what srv_begin_indexed sets for the rest of
- * that transaction (sequential scans refused, one plan per statement), so
+ * that transaction (sequential scans refused, no plan compiled), so
  * that the plans kept read by index however small the tables were when
  * they were made. 0, or -1 with err (the caller rolls back).
  */
