@@ -57,8 +57,9 @@ int srv_begin_indexed(PGconn *pg, char *err, size_t errlen);
  * the rest of the push's statements together. PostgreSQL still chooses per
  * statement between one plan kept for every run and a plan made for each
  * run's parameters: forcing the kept plan made the sums' statements of a
- * refresh ten times slower as the sums' rows gathered versions (5 against
- * 0.4 ms each after 4,000 observations), which planning each run avoids. */
+ * refresh ten times slower after 4,000 observations (5 against 0.4 ms
+ * each), most likely as the sums' rows gathered versions, which planning
+ * each run does not suffer. */
 #define SRV_INDEXED_SQL                                                                            \
     "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"
 /* Its two statements, for a batch that goes on with more. */
