@@ -282,8 +282,12 @@ int db_outbox_claim(db *d, int64_t after, int max, db_outbox_entry *out, int *n)
 /* Takes the mark of db_outbox_claim back to seq upto, for changes claimed
  * after it that were never sent (sync claims a batch while the one before
  * it travels, and drops it when that one fails): they are the tablet's
- * alone again. The mark never moves forward here. */
+ * alone again. upto is where the mark stood before that claim, so that
+ * changes an earlier round sent stay marked. The mark never moves forward
+ * here. */
 int db_outbox_unclaim(db *d, int64_t upto);
+/* Where the mark of db_outbox_claim stands (0 before any claim). */
+int db_outbox_claimed_upto(db *d, int64_t *upto);
 /* Marks the change as acknowledged by the server (and so "synced"). */
 int db_outbox_ack(db *d, const char *change_id);
 /* 1 if the record has a change that the server has not acknowledged. */

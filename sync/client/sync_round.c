@@ -159,12 +159,9 @@ static int to_change(const db_outbox_entry *e, proto_change *ch, char *why, size
     return 0;
 }
 
-/* Records the answers to one batch in one transaction; ch[i] was made from
- * ents[map[i]]. Each person who made a change is followed (their records
- * pulled here), asked once for a run of changes by the same person. */
-static int record_answers(sync_client *c, const db_outbox_entry *ents, const int *map,
-                          const proto_change *ch, int n, const proto_push_reply *rp,
-                          sync_report *rep)
+/* Checks that the server answered each change sent, in order; SYNC_OK or
+ * SYNC_PROTOCOL with the message set. */
+static int answers_match(sync_client *c, const proto_change *ch, int n, const proto_push_reply *rp)
 {
     if (rp->n != n)
         return sync_fail(c, SYNC_PROTOCOL, "The server answered %d of %d changes.", rp->n, n);
@@ -173,6 +170,17 @@ static int record_answers(sync_client *c, const db_outbox_entry *ents, const int
             return sync_fail(c, SYNC_PROTOCOL,
                              "The server's answers are not in the order of "
                              "the changes sent.");
+    return SYNC_OK;
+}
+
+/* Records the answers to one batch in one transaction (answers_match has
+ * checked them); ch[i] was made from ents[map[i]]. Each person who made a
+ * change is followed (their records pulled here), asked once for a run of
+ * changes by the same person. */
+static int record_answers(sync_client *c, const db_outbox_entry *ents, const int *map,
+                          const proto_change *ch, int n, const proto_push_reply *rp,
+                          sync_report *rep)
+{
     db *d = c->d;
     if (db_batch_begin(d) != DB_OK)
         return sync_fail(c, SYNC_STORE, "%s", db_errmsg(d));
@@ -214,8 +222,9 @@ typedef struct {
     proto_change *ch;
     int *map;
     int n, m;
-    int64_t last; /* the seq of the last entry claimed */
-    char *body;   /* malloc'd; NULL when m is 0 */
+    int64_t last;        /* the seq of the last entry claimed */
+    int64_t mark_before; /* where the claim's mark stood before this claim */
+    char *body;          /* malloc'd; NULL when m is 0 */
     size_t blen;
 } push_batch;
 
@@ -255,7 +264,8 @@ static void batch_free(push_batch *b)
 static int batch_make(sync_client *c, int64_t after, int max, push_batch *b)
 {
     batch_clear(b);
-    if (db_outbox_claim(c->d, after, max, b->ents, &b->n) != DB_OK)
+    if (db_outbox_claimed_upto(c->d, &b->mark_before) != DB_OK ||
+        db_outbox_claim(c->d, after, max, b->ents, &b->n) != DB_OK)
         return sync_fail(c, SYNC_STORE, "The changes to send could not be read: %s",
                          db_errmsg(c->d));
     if (b->n == 0)
@@ -279,6 +289,16 @@ static int batch_make(sync_client *c, int64_t after, int max, push_batch *b)
         return sync_fail(c, SYNC_NOMEM, "Out of memory while sending.");
     b->blen = strlen(b->body);
     return SYNC_OK;
+}
+
+/* A batch claimed and never sent is the tablet's alone again: the claim's
+ * mark goes back to where it stood before the claim, so that what an
+ * earlier round sent stays marked. DB_OK, or the store's failure (then the
+ * mark stays higher, which only keeps its observations from being
+ * discarded on the tablet until they are sent). */
+static int untake(sync_client *c, const push_batch *b)
+{
+    return b->n > 0 ? db_outbox_unclaim(c->d, b->mark_before) : DB_OK;
 }
 
 /*
@@ -341,6 +361,8 @@ int sync_push(sync_client *c, sync_report *rep)
             if (proto_push_reply_decode(r.body, r.len, &rp, &pe) != 0)
                 rc = sync_fail(c, SYNC_PROTOCOL,
                                "The server's answer to a push could not be read: %s", pe.msg);
+            else if ((rc = answers_match(c, cur.ch, cur.m, &rp)) != SYNC_OK)
+                proto_push_reply_clear(&rp);
             else
                 decoded = 1;
         }
@@ -348,8 +370,7 @@ int sync_push(sync_client *c, sync_report *rep)
         if (!decoded) {
             /* Nothing after cur was sent: the next batch is the tablet's
              * alone again. */
-            int taken_back = !next_made || next.n == 0 ||
-                             db_outbox_unclaim(c->d, cur.last) == DB_OK;
+            int taken_back = !next_made || untake(c, &next) == DB_OK;
             batch_clear(&next);
             next_made = 0;
             next_rc = SYNC_OK;
@@ -386,12 +407,14 @@ int sync_push(sync_client *c, sync_report *rep)
         cur = next;
         next = t;
         batch_clear(&next);
-        if (rc == SYNC_OK && next_rc != SYNC_OK) {
-            /* The batch that could not be made was not sent. */
-            if (cur.n > 0)
-                db_outbox_unclaim(c->d, last);
+        if (rc == SYNC_OK && next_rc != SYNC_OK)
             rc = sync_fail(c, next_rc, "%s", next_err);
-        }
+        /* A batch made and not on its way is sent at the top of the loop,
+         * unless the round ends here. If its mark cannot be taken back, the
+         * mark stays higher, which is safe; the round's own failure is the
+         * one told. */
+        if (rc != SYNC_OK && next_made && !flying)
+            (void)untake(c, &cur);
         if (rc == SYNC_OK && !next_made)
             rc = batch_make(c, last, batch, &cur);
         next_made = 0;

@@ -574,10 +574,17 @@ int srv_qp_batch(PGconn *pg, const srv_stmt *v, int n, PGresult **res, char *err
         }
         PQclear(r);
     }
-    /* Leaving pipeline mode fails only on a connection that broke midway,
-     * which the pool resets (which leaves pipeline mode too) before its
-     * next use. */
-    PQexitPipelineMode(pg);
+    /* Leaving pipeline mode fails when answers were left unread: the
+     * connection broke midway, or libpq could not read an answer. A
+     * connection left in pipeline mode would refuse every later request
+     * (the pool resets only broken ones), so it is reset here: its
+     * transaction is gone, and its prepared statements with it. */
+    if (!PQexitPipelineMode(pg) && PQpipelineStatus(pg) != PQ_PIPELINE_OFF) {
+        if (!failed)
+            fail_text(pg, NULL, err, errlen);
+        failed = 1;
+        PQreset(pg);
+    }
     if (failed && res)
         for (int i = 0; i < n; i++) {
             PQclear(res[i]);
