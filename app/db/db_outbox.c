@@ -263,18 +263,10 @@ int db_outbox_claim(db *d, int64_t after, int max, db_outbox_entry *out, int *n)
 
 int db_outbox_claimed_upto(db *d, int64_t *upto)
 {
-    *upto = 0;
-    sqlite3_stmt *st = db_stmt(d, "SELECT CAST(value AS INTEGER) FROM kv"
-                                  " WHERE key = '" DB_KV_SENT_UPTO "'");
-    if (!st)
-        return DB_INTERNAL;
-    int src = sqlite3_step(st);
-    if (src == SQLITE_ROW)
-        *upto = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return src == SQLITE_ROW || src == SQLITE_DONE
-               ? db_ok(d)
-               : db_sqlite_fail(d, src, "reading the sent mark");
+    char v[24];
+    int rc = db_kv_get(d, DB_KV_SENT_UPTO, v, sizeof v);
+    *upto = rc == DB_OK ? strtoll(v, NULL, 10) : 0;
+    return rc == DB_NOTFOUND ? db_ok(d) : rc;
 }
 
 int db_outbox_unclaim(db *d, int64_t upto)
