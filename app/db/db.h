@@ -32,7 +32,7 @@ typedef enum {
     DB_INTERNAL
 } db_rc;
 
-#define DB_SCHEMA_VERSION 11
+#define DB_SCHEMA_VERSION 12
 
 /*
  * Opens (creating if needed) the store at path and brings its schema up to
@@ -290,7 +290,8 @@ int db_outbox_unclaim(db *d, int64_t upto);
 int db_outbox_claimed_upto(db *d, int64_t *upto);
 /* Marks the change as acknowledged by the server (and so "synced"). */
 int db_outbox_ack(db *d, const char *change_id);
-/* 1 if the record has a change that the server has not acknowledged. */
+/* 1 if the record (an observation or a note; an event counts as its
+ * observation) has a change that the server has not acknowledged. */
 int db_is_pending(db *d, const char *entity_id, int *pending);
 
 /* ---- drafts: words typed but not yet saved as a change ---- */

@@ -158,7 +158,8 @@ char *db_outbox_text(sqlite3_stmt *st, int col, int *oom);
  * an outbox x: only for entries without a payload of their own. */
 #define DB_SQL_OUTBOX_EVENT_COLS "e.id, e.observation_id, e.kind, e.key, e.target_id, e.at"
 #define DB_SQL_OUTBOX_EVENT_JOIN                                                                   \
-    " LEFT JOIN event e ON x.payload IS NULL AND x.entity = 'event' AND e.id = x.entity_id"
+    " LEFT JOIN event e ON x.payload IS NULL AND x.entity = 'event'"                               \
+    " AND e.observation_id = x.obs_id AND e.id = x.entity_id"
 #define DB_SQL_OUTBOX_BY_CHANGE "((x.seq = ?2 AND x.change_id IS NULL) OR x.change_id = ?1)"
 
 /* Deletes an observation with every part and all its sync state (the

@@ -213,13 +213,13 @@ int db_outbox_ack(db *d, const char *change_id)
 }
 
 /* Every entry names its observation, so one index (by observation) answers
- * for an observation and, within its observation, for a note or an event. */
+ * for an observation and, within its observation, for a note. An event is
+ * not found by its id alone (schema step 12), and no one asks for one. */
 int db_is_pending(db *d, const char *entity_id, int *pending)
 {
     *pending = 0;
     sqlite3_stmt *st = db_stmt(d, "SELECT EXISTS(SELECT 1 FROM outbox WHERE obs_id = coalesce("
-                                  "(SELECT observation_id FROM note WHERE id = ?1),"
-                                  " (SELECT observation_id FROM event WHERE id = ?1), ?1)"
+                                  "(SELECT observation_id FROM note WHERE id = ?1), ?1)"
                                   " AND (obs_id = ?1 OR entity_id = ?1))");
     if (!st)
         return DB_INTERNAL;

@@ -106,7 +106,8 @@ static int apply_event(db *d, const model_event *e)
     if (rc != DB_OK)
         return rc;
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO event(id, observation_id, kind, key, target_id, at)"
-                                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO NOTHING");
+                                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
+                                  " ON CONFLICT(observation_id, id) DO NOTHING");
     if (!st)
         return DB_INTERNAL;
     db_bind_event(st, e);

@@ -35,7 +35,9 @@ void dbfix_close(dbfix *f)
     tsupport_rmtree(f->dir);
 }
 
-int dbfix_start(dbfix *f, model_id id)
+int dbfix_start(dbfix *f, model_id id) { return dbfix_start_in(f->d, id); }
+
+int dbfix_start_in(db *d, model_id id)
 {
     db_obs_new n = {.unit_id = DEMO_UNIT_ID,
                     .focus_id = FIX_FOCUS,
@@ -45,7 +47,7 @@ int dbfix_start(dbfix *f, model_id id)
                     .activity = "Samling",
                     .context_json = "{\"children\":14,\"adults\":2}",
                     .agreement = 1};
-    return db_obs_start(f->d, &n, id);
+    return db_obs_start(d, &n, id);
 }
 
 long dbfix_count(const char *path, const char *table_and_where)

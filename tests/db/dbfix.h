@@ -26,6 +26,8 @@ int dbfix_open(dbfix *f, const char *name, int with_demo);
 void dbfix_close(dbfix *f);
 /* Starts an observation of peer B by peer A in the demo's first focus. */
 int dbfix_start(dbfix *f, model_id id);
+/* The same in a store the test opened itself. */
+int dbfix_start_in(db *d, model_id id);
 /* Counts rows: SELECT count(*) FROM <table> [WHERE ...] through a second,
  * plain connection, so the test does not trust the store to report on
  * itself. */

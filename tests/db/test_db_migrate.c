@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "db_sync.h"
 #include "dbfix.h"
 #include "tsupport.h"
 
@@ -174,6 +175,69 @@ static void test_from_version_7(void **state)
     assert_int_equal(dbfix_count(path, "outbox WHERE payload LIKE '%pair_code%'"), 0);
 }
 
+/* Version 11 kept an index of event ids alone. After step 12 an
+ * observation's events come back the same and in the same order, the
+ * newest one can still be undone, a waiting event is sent as the same
+ * text, and the same event pulled again is still one event. */
+static void test_from_version_11(void **state)
+{
+    (void)state;
+    db *d;
+    char err[256];
+    assert_int_equal(db_open_at(path, sys, 11, &d), DB_OK);
+    assert_int_equal(demo_load(d, err, sizeof err), DB_OK);
+    model_id obs, undo;
+    assert_int_equal(dbfix_start_in(d, obs), DB_OK);
+    for (int i = 0; i < 12; i++)
+        assert_int_equal(
+            db_obs_event(d, obs, FIX_PEER_A, MODEL_EV_COUNT, i % 3 ? "open_q" : "closed_q", NULL),
+            DB_OK);
+    assert_int_equal(db_obs_undo(d, obs, FIX_PEER_A, undo), DB_OK);
+    model_event before[16], after[16];
+    int nb = 0, na = 0;
+    assert_int_equal(db_obs_events(d, obs, 0, 16, before, &nb), DB_OK);
+    assert_int_equal(nb, 13);
+    db_outbox_entry ob[20], oa[20];
+    int nob = 0, noa = 0;
+    assert_int_equal(db_outbox_peek(d, 0, 20, ob, &nob), DB_OK);
+    db_close(d);
+
+    assert_int_equal(db_open(path, sys, &d), DB_OK);
+    assert_int_equal(db_schema_version(d), DB_SCHEMA_VERSION);
+    assert_int_equal(db_check(d), DB_OK);
+    assert_int_equal(db_obs_events(d, obs, 0, 16, after, &na), DB_OK);
+    assert_int_equal(na, nb);
+    for (int i = 0; i < na; i++) {
+        assert_string_equal(after[i].id, before[i].id);
+        assert_string_equal(after[i].key, before[i].key);
+        assert_int_equal(after[i].kind, before[i].kind);
+    }
+    assert_string_equal(after[12].target_id, after[11].id);
+    assert_int_equal(db_outbox_peek(d, 0, 20, oa, &noa), DB_OK);
+    assert_int_equal(noa, nob);
+    for (int i = 0; i < noa; i++)
+        assert_string_equal(oa[i].payload, ob[i].payload);
+    db_outbox_entries_free(ob, nob);
+    db_outbox_entries_free(oa, noa);
+    /* The undo took the twelfth tap; the eleventh is next. */
+    model_event last;
+    assert_int_equal(db_obs_last_undoable(d, obs, &last), DB_OK);
+    assert_string_equal(last.id, after[10].id);
+    /* The same event from the server again changes nothing. */
+    model_record r = {.entity = MODEL_ENT_EVENT, .u.event = after[3]};
+    db_sync_item it = {&r, 1};
+    assert_int_equal(db_sync_apply(d, &it, 0), DB_OK);
+    assert_int_equal(db_obs_events(d, obs, 0, 16, after, &na), DB_OK);
+    assert_int_equal(na, 13);
+    db_close(d);
+    /* No index of event ids alone is left. */
+    assert_int_equal(dbfix_count(path, "pragma_index_list('event') i"
+                                       " WHERE (SELECT count(*) FROM pragma_index_info(i.name)) = 1"
+                                       " AND (SELECT name FROM pragma_index_info(i.name)) = 'id'"),
+                     0);
+    assert_int_equal(dbfix_count(path, "pragma_index_list('event') WHERE \"unique\" = 1"), 1);
+}
+
 /* The file and its write-ahead log are the app user's alone, also when an
  * older file was made with wider rights. */
 static void test_file_is_private(void **state)
@@ -213,6 +277,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_from_version_1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_from_version_2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_from_version_7, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_from_version_11, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_step_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_is_private, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_target_version, setup, teardown),

@@ -7,10 +7,12 @@
  * bench_sync's). Beside it, in the same run, the ceiling: the same rows
  * written into the same tables of another fresh store by plain prepared
  * INSERTs, one transaction a page, with nothing looked up or remembered for
- * sync. Both files are WAL with synchronous=FULL.
+ * sync. Both files are WAL with synchronous=FULL. Ids are random, as a
+ * tablet's are, and the store has the sync handle's page cache.
  * Usage: bench_db_pull [OBSERVATIONS] [PAGE]
  */
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,12 +44,36 @@ static void die(db *d, const char *what)
     exit(1);
 }
 
+/* Ids made the way a tablet makes them (model_id_new, version 4), from
+ * bytes drawn from n, so that both runs make the same ones: a tablet's ids
+ * are random, so every index keyed by them takes its rows all over the
+ * tree, which numbered ids would not show. */
+static int id_bytes(const plat_sys *sys, void *buf, size_t len)
+{
+    uint64_t n = *(const uint64_t *)sys->ctx;
+    unsigned char *b = buf;
+    for (size_t i = 0; i < len; i++) { /* splitmix64, one byte a step */
+        uint64_t z = (n * 131 + i + 1) * 0x9E3779B97F4A7C15ULL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        b[i] = (unsigned char)(z ^ (z >> 31));
+    }
+    return 0;
+}
+
+static void random_id(model_id out, uint64_t n)
+{
+    plat_sys sys = {.random = id_bytes, .ctx = &n};
+    if (model_id_new(&sys, out) != 0)
+        die(NULL, "id");
+}
+
 /* Record k of observation i, made the same way for both runs. */
 static void make(const model_focus *f, int i, int k, model_record *r)
 {
     memset(r, 0, sizeof *r);
     char obs[40];
-    snprintf(obs, sizeof obs, "0b11c000-0000-4000-8000-%012x", 0x100000 + i);
+    random_id(obs, (uint64_t)i * 64);
     int64_t t = 1767225600000LL + (int64_t)i * 3600000;
     if (k == 0) {
         r->entity = MODEL_ENT_OBSERVATION;
@@ -72,7 +98,7 @@ static void make(const model_focus *f, int i, int k, model_record *r)
     } else if (k <= 40) {
         r->entity = MODEL_ENT_EVENT;
         model_event *e = &r->u.event;
-        snprintf(e->id, sizeof e->id, "0b11c000-0000-4000-8001-%012x", i * 64 + k);
+        random_id(e->id, (uint64_t)i * 64 + (uint64_t)k);
         model_copy(e->observation_id, sizeof e->observation_id, obs);
         e->kind = MODEL_EV_COUNT;
         model_copy(e->key, sizeof e->key, k % 2 ? "open_q" : "closed_q");
@@ -80,7 +106,7 @@ static void make(const model_focus *f, int i, int k, model_record *r)
     } else if (k <= 45) {
         r->entity = MODEL_ENT_NOTE;
         model_note *n = &r->u.note;
-        snprintf(n->id, sizeof n->id, "0b11c000-0000-4000-8002-%012x", i * 64 + k);
+        random_id(n->id, (uint64_t)i * 64 + (uint64_t)k);
         model_copy(n->observation_id, sizeof n->observation_id, obs);
         n->at = t + k * 20000;
         snprintf(n->text, sizeof n->text,
@@ -208,6 +234,9 @@ int main(int argc, char **argv)
     db_close(d2);
     per_obs = 46 + (f->n_signs < 5 ? f->n_signs : 5);
     db *d = fresh(path, sys, f);
+    /* The sync engine's handle has a page cache of 16 MiB (sync_int.h). */
+    if (db_page_cache_set(d, 16384) != DB_OK)
+        die(d, "cache");
 
     model_record *recs = malloc(sizeof *recs * (size_t)page);
     if (!recs)
