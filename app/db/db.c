@@ -203,8 +203,19 @@ static int run(db *d, const char *sql, const char *doing)
 static const char sql_begin[] = "BEGIN IMMEDIATE", sql_savepoint[] = "SAVEPOINT inner",
                   sql_commit[] = "COMMIT", sql_release[] = "RELEASE inner";
 
+static const char sql_synced[] = "PRAGMA synchronous=FULL";
+
 int db_begin(db *d)
 {
+    /* An unsynced batch whose end could not put syncing back (a failure
+     * SQLite does not expect) leaves it to be put back before anything
+     * else is written. */
+    if (d->depth == 0 && d->unsynced == 2) {
+        int rc = run(d, sql_synced, "starting a change");
+        if (rc != DB_OK)
+            return rc;
+        d->unsynced = 0;
+    }
     int rc = run(d, d->depth == 0 ? sql_begin : sql_savepoint, "starting a change");
     if (rc == DB_OK)
         d->depth++;
@@ -250,13 +261,42 @@ int db_end(db *d, int rc)
 
 int db_batch_begin(db *d) { return db_begin(d); }
 
+/* SQLite's synchronous=NORMAL in WAL mode is exactly this: a commit is
+ * appended to the log and synced later. The setting is the connection's,
+ * so it is set for the batch alone and put back when the batch ends. */
+int db_batch_begin_unsynced(db *d)
+{
+    if (d->depth > 0)
+        return db_begin(d);
+    int rc = run(d, "PRAGMA synchronous=NORMAL", "starting a change");
+    if (rc != DB_OK)
+        return rc;
+    d->unsynced = 1;
+    if ((rc = db_begin(d)) != DB_OK)
+        d->unsynced = run(d, sql_synced, "starting a change") == DB_OK ? 0 : 2;
+    return rc;
+}
+
 int db_batch_end(db *d, int commit)
 {
-    if (!commit) {
+    int rc = DB_OK;
+    if (!commit)
         db_rollback(d);
-        return DB_OK;
+    else
+        rc = db_commit(d);
+    if (d->unsynced == 1 && d->depth == 0) {
+        char kept[DB_ERR_MAX];
+        snprintf(kept, sizeof kept, "%s", d->err);
+        if (run(d, sql_synced, "saving") != DB_OK) {
+            d->unsynced = 2; /* db_begin tries again */
+            if (rc == DB_OK)
+                return DB_IO;
+            snprintf(d->err, sizeof d->err, "%s", kept); /* the commit's story comes first */
+            return rc;
+        }
+        d->unsynced = 0;
     }
-    return db_commit(d);
+    return rc;
 }
 
 /*

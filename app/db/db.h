@@ -87,6 +87,14 @@ int db_wipe(db *d);
  * that fails discards too. */
 int db_batch_begin(db *d);
 int db_batch_end(db *d, int commit);
+/* The same for work that is done again if it is lost, such as a pulled
+ * page with its cursor: its commit is written to the log but not synced
+ * before db_batch_end() returns. A power cut can then take the batch back,
+ * whole, with everything committed after it and not yet synced, never
+ * half of it and never without what came after it: the log keeps the order,
+ * and the next synced commit or checkpoint syncs it too. Every other change
+ * is synced as before. Nested inside another batch, it is that batch. */
+int db_batch_begin_unsynced(db *d);
 
 /* ---- reference data (comes down from the server, or from --demo) ---- */
 

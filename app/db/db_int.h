@@ -29,6 +29,7 @@ struct db {
     db_stmt_slot *stmts; /* stmt_cap slots (a power of two), NULL until the first */
     int stmt_cap, n_stmts;
     int depth;     /* open transactions: 1 = BEGIN, more = savepoints */
+    int unsynced;  /* the open batch commits without a sync (db_batch_begin_unsynced) */
     int cache_kib; /* the page cache db_page_cache_set gave, kept when a wipe reopens; 0: SQLite's */
     /* The template last read. A stored template version never changes, so
      * this cannot go stale, and a tap need not parse JSON again. */

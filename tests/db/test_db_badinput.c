@@ -261,6 +261,39 @@ static void test_failing_write_and_sync(void **state)
     assert_int_equal(dbfix_count(f->path, "outbox"), out + 2);   /* stop + header */
 }
 
+/* A batch begun unsynced commits without a sync, and only it: with every
+ * sync refused, it is saved, while the change after it is refused as
+ * before and leaves nothing. What it saved survives closing the store. */
+static void test_unsynced_batch(void **state)
+{
+    dbfix *f = *state;
+    model_id a, b;
+    assert_int_equal(dbfix_start(f, a), DB_OK);
+    long obs = dbfix_count(f->path, "observation");
+    faultvfs_fail_syncs(0, SQLITE_IOERR_FSYNC);
+    assert_int_equal(db_batch_begin_unsynced(f->d), DB_OK);
+    assert_int_equal(db_batch_begin_unsynced(f->d), DB_OK); /* nested: the same batch */
+    assert_int_equal(db_obs_event(f->d, a, FIX_PEER_A, MODEL_EV_COUNT, "open_q", NULL), DB_OK);
+    assert_int_equal(db_batch_end(f->d, 1), DB_OK);
+    assert_int_equal(db_obs_event(f->d, a, FIX_PEER_A, MODEL_EV_COUNT, "open_q", NULL), DB_OK);
+    assert_int_equal(db_batch_end(f->d, 1), DB_OK);
+    assert_int_equal(dbfix_count(f->path, "event"), 2);
+    /* Synced again: the next change needs its sync, and is refused. */
+    assert_int_equal(dbfix_start(f, b), DB_IO);
+    assert_int_equal(dbfix_count(f->path, "observation"), obs);
+    /* A batch rolled back leaves syncing on too. */
+    assert_int_equal(db_batch_begin_unsynced(f->d), DB_OK);
+    assert_int_equal(db_obs_event(f->d, a, FIX_PEER_A, MODEL_EV_COUNT, "open_q", NULL), DB_OK);
+    assert_int_equal(db_batch_end(f->d, 0), DB_OK);
+    assert_int_equal(dbfix_start(f, b), DB_IO);
+    faultvfs_fail_syncs(0, 0);
+    db_close(f->d);
+    assert_int_equal(db_open(f->path, f->sys, &f->d), DB_OK);
+    assert_int_equal(db_check(f->d), DB_OK);
+    assert_int_equal(dbfix_count(f->path, "event"), 2);
+    assert_int_equal(dbfix_count(f->path, "observation"), obs);
+}
+
 int main(void)
 {
     faultvfs_install();
@@ -272,6 +305,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_damaged_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_disk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failing_write_and_sync, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unsynced_batch, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
