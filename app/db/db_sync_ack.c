@@ -57,7 +57,15 @@ static int ack_row(db *d, const db_outbox_entry *r, db_sync_ack_kind kind, int v
     int rc = DB_OK;
     sqlite3_stmt *st;
     if (kind == DB_SYNC_ACK_STORED) {
-        if ((rc = db_sync_version_put(d, r->entity, key, version)) == DB_OK)
+        /* An event is never changed once saved, so no later change is made
+         * on its version, and a pulled event keeps none either: not
+         * remembering it spares a push a row at a random place of the
+         * versions' index for four in five of its changes. What the server
+         * knows of the observation shows in the observation's own version,
+         * which the server stored before any of its events. */
+        if (strcmp(r->entity, model_entity_name(MODEL_ENT_EVENT)) != 0)
+            rc = db_sync_version_put(d, r->entity, key, version);
+        if (rc == DB_OK)
             rc = db_sync_remote_drop(d, r->entity, key, version);
     } else if (kind == DB_SYNC_ACK_CONFLICT) {
         /* The newest local version of a part is the one a person decides on. */

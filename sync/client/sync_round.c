@@ -176,13 +176,15 @@ static int answers_match(sync_client *c, const proto_change *ch, int n, const pr
 /* Records the answers to one batch in one transaction (answers_match has
  * checked them); ch[i] was made from ents[map[i]]. Each person who made a
  * change is followed (their records pulled here), asked once for a run of
- * changes by the same person. */
+ * changes by the same person. The transaction is not synced before the next
+ * batch: should a power cut take it back, its changes are sent again and
+ * the server answers each the same, as for an answer lost on the way. */
 static int record_answers(sync_client *c, const db_outbox_entry *ents, const int *map,
                           const proto_change *ch, int n, const proto_push_reply *rp,
                           sync_report *rep)
 {
     db *d = c->d;
-    if (db_batch_begin(d) != DB_OK)
+    if (db_batch_begin_unsynced(d) != DB_OK)
         return sync_fail(c, SYNC_STORE, "%s", db_errmsg(d));
     int ok = 1;
     for (int i = 0; ok && i < n; i++) {

@@ -207,6 +207,18 @@ static void test_discard(void **state)
     db_outbox_entries_free(e, n);
     assert_int_equal(db_obs_left_tablet(f.d, sent, &left), DB_OK);
     assert_int_equal(left, 1);
+    /* An event stored there keeps no version here (it never changes); the
+     * observation's own version still tells that it left. */
+    assert_int_equal(db_obs_event(f.d, sent, FIX_PEER_A, MODEL_EV_COUNT, "open_q", NULL), DB_OK);
+    assert_int_equal(db_outbox_peek(f.d, 0, 8, e, &n), DB_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(e[0].entity, "event");
+    assert_int_equal(db_sync_ack(f.d, e[0].change_id, DB_SYNC_ACK_STORED, 2, NULL, NULL), DB_OK);
+    db_outbox_entries_free(e, n);
+    assert_int_equal(dbfix_count(f.path, "outbox"), 0);
+    assert_int_equal(dbfix_count(f.path, "sync_version WHERE entity = 'event'"), 0);
+    assert_int_equal(db_obs_left_tablet(f.d, sent, &left), DB_OK);
+    assert_int_equal(left, 1);
     assert_int_equal(db_obs_discard(f.d, sent, FIX_PEER_A), DB_DENIED);
     model_observation o;
     assert_int_equal(db_obs_get(f.d, sent, &o), DB_OK);
