@@ -182,7 +182,8 @@ typedef struct {
     int rec;    /* its record's state */
     int kept;   /* stored or kept as a conflict: a row in changes */
     int conflict;
-    int sign_ok; /* a rating's or note's sign is one of its observation's focus version */
+    int was_conflict; /* received before and kept as a conflict then */
+    int sign_ok;      /* a rating's or note's sign is one of its observation's focus version */
 } pchange;
 
 /* What the lookups found, per observation named by the push. */
@@ -501,8 +502,8 @@ static int lookups_make(push_ctx *x, lookups *lk)
     lk->p4[4] = lk->lit[7];
     /* 1: change ids received before, with their hash and version. */
     lk->v[LK_CHANGES] = (srv_stmt){
-        "SELECT x.i, c.body_sha256, c.version FROM unnest($1::text[]) WITH ORDINALITY"
-        " AS x(id, i) CROSS JOIN LATERAL (SELECT body_sha256, version FROM changes"
+        "SELECT x.i, c.body_sha256, c.version, c.status FROM unnest($1::text[]) WITH ORDINALITY"
+        " AS x(id, i) CROSS JOIN LATERAL (SELECT body_sha256, version, status FROM changes"
         "  WHERE change_id = x.id LIMIT 1) c",
         1, lk->p1};
     /* 2: the records as the database has them. */
@@ -549,8 +550,14 @@ static int lookups_read(push_ctx *x, const lookups *lk, PGresult *const *res)
         if (i < 0 || i >= x->n)
             continue;
         pchange *c = &x->ch[i];
-        /* A change received before is answered from that row alone. */
+        /* A change received before is answered from that row alone, as it
+         * was the first time: one kept as a conflict is a conflict again,
+         * so that a tablet whose first answer was lost (or taken back by a
+         * power cut) keeps it for a person to decide instead of taking the
+         * server's version as its own. */
         c->kept = !strcmp(PQgetvalue(r, k, 1), c->hash) ? 1 + atoi(PQgetvalue(r, k, 2)) : -1;
+        c->was_conflict = c->kept > 0 &&
+                          !strcmp(PQgetvalue(r, k, 3), proto_status_name(PROTO_ST_CONFLICT));
     }
     r = res[LK_RECORDS];
     for (int k = 0; k < PQntuples(r); k++) {
@@ -1088,7 +1095,7 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
             continue;
         }
         if (c->kept > 0) {
-            r->status = PROTO_ST_DUPLICATE;
+            r->status = c->was_conflict ? PROTO_ST_CONFLICT : PROTO_ST_DUPLICATE;
             r->version = c->kept - 1;
             c->kept = 0;
             continue;

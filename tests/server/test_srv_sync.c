@@ -237,6 +237,12 @@ static void test_stale_edit_from_other_tablet_is_kept_as_conflict(void **state)
     assert_int_equal(rep.results[0].status, PROTO_ST_CONFLICT);
     assert_int_equal(rep.results[0].version, 2);
     proto_push_reply_clear(&rep);
+    /* Sent again, its answer lost: a conflict again, not a duplicate the
+     * tablet would take as stored, and kept once. */
+    fx_push(&W, &d2, &c[1], 1, &rep);
+    assert_int_equal(rep.results[0].status, PROTO_ST_CONFLICT);
+    assert_int_equal(rep.results[0].version, 2);
+    proto_push_reply_clear(&rep);
     char sql[300];
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM items WHERE entity = 'feedback' AND key = '%s'"
@@ -537,13 +543,16 @@ static void test_changes_in_one_push_see_each_other(void **state)
              " AND n_events = 1 AND n_conflicts = 1",
              obs.u.obs.id);
     assert_int_equal(fx_count(&W, sql), 1);
-    /* The same push again: every change it stored or kept is a duplicate
-     * and nothing is doubled; the note refused the first time now finds
-     * its observation. */
+    /* The same push again: every change it stored is a duplicate, the one
+     * it kept as a conflict is a conflict again, and nothing is doubled;
+     * the note refused the first time now finds its observation. */
     fx_push(&W, &D, ch, 6, &rep);
     for (int i = 0; i < 6; i++)
-        assert_int_equal(rep.results[i].status, i == 4 ? PROTO_ST_STORED : PROTO_ST_DUPLICATE);
+        assert_int_equal(rep.results[i].status, i == 4   ? PROTO_ST_STORED
+                                                : i == 3 ? PROTO_ST_CONFLICT
+                                                         : PROTO_ST_DUPLICATE);
     assert_int_equal(rep.results[2].version, 2);
+    assert_int_equal(rep.results[3].version, 1);
     proto_push_reply_clear(&rep);
     snprintf(sql, sizeof sql, "SELECT count(*) FROM conflicts WHERE key = '%s'", ev.u.event.id);
     assert_int_equal(fx_count(&W, sql), 1);
