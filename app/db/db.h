@@ -298,8 +298,9 @@ int db_outbox_unclaim(db *d, int64_t upto);
 int db_outbox_claimed_upto(db *d, int64_t *upto);
 /* Marks the change as acknowledged by the server (and so "synced"). */
 int db_outbox_ack(db *d, const char *change_id);
-/* 1 if the record (an observation or a note; an event counts as its
- * observation) has a change that the server has not acknowledged. */
+/* 1 if the record (an observation or a note) has a change that the server
+ * has not acknowledged. An event is not asked for by its id: it is waiting
+ * while its observation is (schema step 12 keeps no index of event ids). */
 int db_is_pending(db *d, const char *entity_id, int *pending);
 
 /* ---- drafts: words typed but not yet saved as a change ---- */

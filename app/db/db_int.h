@@ -71,7 +71,8 @@ _Static_assert(DB_OBS_FINISHED == MODEL_OBS_FINISHED, "the status in SQL is mode
  * (the replay in db_obs_tally, counts, the last undoable event, the open
  * state, and history all read it). */
 #define DB_SQL_UNDONE                                                                              \
-    "EXISTS (SELECT 1 FROM event u WHERE u.kind = " DB_SQL_EV_UNDO " AND u.target_id = e.id)"
+    "EXISTS (SELECT 1 FROM event u WHERE u.kind = " DB_SQL_EV_UNDO " AND u.target_id = e.id"       \
+    " AND u.observation_id = e.observation_id)"
 
 /* Sets the handle's message and returns rc, so that a failure reads
  * `return db_fail(d, DB_INVALID, "...")`. */
