@@ -203,7 +203,8 @@ static int run(db *d, const char *sql, const char *doing)
 static const char sql_begin[] = "BEGIN IMMEDIATE", sql_savepoint[] = "SAVEPOINT inner",
                   sql_commit[] = "COMMIT", sql_release[] = "RELEASE inner";
 
-static const char sql_synced[] = "PRAGMA synchronous=FULL";
+static const char sql_synced[] = "PRAGMA synchronous=FULL",
+                  sql_unsynced[] = "PRAGMA synchronous=NORMAL";
 
 int db_begin(db *d)
 {
@@ -268,7 +269,7 @@ int db_batch_begin_unsynced(db *d)
 {
     if (d->depth > 0)
         return db_begin(d);
-    int rc = run(d, "PRAGMA synchronous=NORMAL", "starting a change");
+    int rc = run(d, sql_unsynced, "starting a change");
     if (rc != DB_OK)
         return rc;
     d->unsynced = 1;

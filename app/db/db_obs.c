@@ -761,8 +761,9 @@ int db_obs_finish(db *d, const char *obs_id, const char *actor_id)
 /* What the server knows of an observation shows on the tablet as a server
  * version of one of its parts (a rating is keyed by observation and sign),
  * or as a conflict or refusal the server answered; a part pulled from the
- * server has a version too (an event keeps none: its observation's tells). A part sent without an answer recorded yet (a
- * push under way, or one whose answer was lost) may be there as well. */
+ * server has a version too (an event keeps none: its observation's tells).
+ * A part sent without an answer recorded yet (a push under way, or one
+ * whose answer was lost) may be there as well. */
 int db_obs_left_tablet(db *d, const char *obs_id, int *left)
 {
     *left = 0;

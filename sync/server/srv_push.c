@@ -500,7 +500,7 @@ static int lookups_make(push_ctx *x, lookups *lk)
     lk->p4[2] = lk->lit[5];
     lk->p4[3] = lk->lit[6];
     lk->p4[4] = lk->lit[7];
-    /* 1: change ids received before, with their hash and version. */
+    /* 1: change ids received before, with their hash, version and status. */
     lk->v[LK_CHANGES] = (srv_stmt){
         "SELECT x.i, c.body_sha256, c.version, c.status FROM unnest($1::text[]) WITH ORDINALITY"
         " AS x(id, i) CROSS JOIN LATERAL (SELECT body_sha256, version, status FROM changes"

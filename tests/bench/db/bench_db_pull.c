@@ -1,10 +1,10 @@
 /*
  * The tablet's side of a first pull: a fresh store (the demo unit's
  * reference data, nothing else) applies N observations of 40 counter
- * events, 5 notes and up to 5 ratings each, as records of the model, in pages of
- * P records with the page's cursor, each page one transaction not synced
- * before it returns, as the sync engine applies a pulled page (the JSON decoding and the network are
- * bench_sync's). Beside it, in the same run, the ceiling: the same rows
+ * events, 5 notes and up to 5 ratings each, as records of the model, in
+ * pages of P records with the page's cursor, each page one transaction not
+ * synced before it returns, as the sync engine applies a pulled page (the
+ * JSON decoding and the network are bench_sync's). Beside it, in the same run, the ceiling: the same rows
  * written into the same tables of another fresh store by plain prepared
  * INSERTs, one transaction a page, with nothing looked up or remembered for
  * sync. Both files are WAL with synchronous=FULL. Ids are random, as a
