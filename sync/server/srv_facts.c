@@ -169,27 +169,27 @@ static int groups_read(const PGresult *r, groups *g, char *err, size_t errlen)
 }
 
 /*
- * The sums of the rollups, counted from the facts. JOIN names what to count
- * (a unit for a rebuild, the observations whose share a refresh takes out
- * or puts in, "" for all), so that the refresh, the rebuild and the check
- * use one definition of every sum.
+ * The sums of the rollups, counted from the facts. FROM names what to
+ * count (roll_select: all, a unit for a rebuild, the observations whose
+ * share a refresh takes out or puts in), so that the refresh, the rebuild
+ * and the check use one definition of every sum.
  */
 #define ROLL_MONTH_SQL                                                                             \
     "SELECT o.unit_id, o.focus_id, o.month, count(*)::int,"                                        \
     " (count(*) FILTER (WHERE o.feedback_given))::int,"                                            \
     " (count(*) FILTER (WHERE o.reflection_written))::int, sum(o.duration_ms)::bigint"             \
-    " FROM fact_obs o %s WHERE o.status = 'finished' GROUP BY 1, 2, 3"
+    " FROM %s WHERE o.status = 'finished' GROUP BY 1, 2, 3"
 #define ROLL_COUNT_SQL                                                                             \
     "SELECT o.unit_id, o.focus_id, o.month, c.kind, c.key, sum(c.n)::bigint"                       \
-    " FROM fact_obs o JOIN fact_obs_count c USING (observation_id) %s"                             \
-    " WHERE o.status = 'finished' GROUP BY 1, 2, 3, 4, 5"
+    " FROM %s WHERE"                                                                               \
+    " o.status = 'finished' GROUP BY 1, 2, 3, 4, 5"
 #define ROLL_SIGN_SQL                                                                              \
     "SELECT o.unit_id, o.focus_id, o.month, s.sign_id, s.n_scale,"                                 \
     " (count(*) FILTER (WHERE s.level = 0))::int, (count(*) FILTER (WHERE s.level = 1))::int,"     \
     " (count(*) FILTER (WHERE s.level = 2))::int, (count(*) FILTER (WHERE s.level = 3))::int,"     \
     " (count(*) FILTER (WHERE s.level >= 4))::int"                                                 \
-    " FROM fact_obs o JOIN fact_obs_rating s USING (observation_id) %s"                            \
-    " WHERE o.status = 'finished' GROUP BY 1, 2, 3, 4, 5"
+    " FROM %s WHERE"                                                                               \
+    " o.status = 'finished' GROUP BY 1, 2, 3, 4, 5"
 
 static const char *const roll_tables[] = {"roll_month", "roll_month_count", "roll_month_sign"};
 static const char *const roll_sql[] = {ROLL_MONTH_SQL, ROLL_COUNT_SQL, ROLL_SIGN_SQL};
@@ -197,9 +197,43 @@ static const char *const roll_sql[] = {ROLL_MONTH_SQL, ROLL_COUNT_SQL, ROLL_SIGN
 /* The room a statement of roll_change_sql takes. */
 #define ROLL_SQL_MAX 3072
 
-/* The groups' sums counted from the facts of the observations in $1
- * alone (the JOIN that restricts ROLL_*_SQL to them). */
-#define IDS_JOIN "JOIN unnest($1::text[]) AS sel(oid) ON sel.oid = o.observation_id"
+/* What a sum of roll_sql counts. */
+typedef enum { ROLL_ALL, ROLL_UNIT, ROLL_IDS } roll_scope;
+
+/*
+ * roll_sql[t] counting the facts of scope: all, the unit $1, or the
+ * observations in $1 (an array literal). For the observations, each fact
+ * and its parts are read by the observation's id, one lookup an id (LIMIT
+ * and OFFSET keep the lookups apart): a plan kept from when fact_obs was
+ * small read the whole table for every refresh, a cost that grew with
+ * every observation stored.
+ */
+static void roll_select(int t, roll_scope scope, char *out, size_t cap)
+{
+    static const char *const part[] = {NULL, "fact_obs_count", "fact_obs_rating"};
+    static const char *const alias[] = {NULL, "c", "s"};
+    char from[600];
+    size_t n;
+    if (scope == ROLL_IDS) {
+        n = (size_t)snprintf(from, sizeof from,
+                             "unnest($1::text[]) AS sel(oid) CROSS JOIN LATERAL (SELECT * FROM"
+                             " fact_obs WHERE observation_id = sel.oid LIMIT 1) o");
+        if (part[t])
+            snprintf(from + n, sizeof from - n,
+                     " CROSS JOIN LATERAL (SELECT * FROM %s WHERE observation_id = sel.oid"
+                     " OFFSET 0) %s",
+                     part[t], alias[t]);
+    } else {
+        n = (size_t)snprintf(from, sizeof from, "fact_obs o");
+        if (part[t])
+            n += (size_t)snprintf(from + n, sizeof from - n, " JOIN %s %s USING (observation_id)",
+                                  part[t], alias[t]);
+        if (scope == ROLL_UNIT)
+            snprintf(from + n, sizeof from - n,
+                     " JOIN (SELECT $1::text AS unit_id) g USING (unit_id)");
+    }
+    snprintf(out, cap, roll_sql[t], from);
+}
 
 /* What a change of the observations' facts does to each sum: their facts'
  * share is taken out before the facts go, and the new facts' share is
@@ -242,7 +276,7 @@ static void roll_change_sql(int add, char sql[3][ROLL_SQL_MAX])
 {
     for (int t = 0; t < 3; t++) {
         char sel[1536];
-        snprintf(sel, sizeof sel, roll_sql[t], IDS_JOIN);
+        roll_select(t, ROLL_IDS, sel, sizeof sel);
         snprintf(sql[t], ROLL_SQL_MAX, add ? roll_add_sql[t] : roll_sub_sql[t], sel);
     }
 }
@@ -467,15 +501,44 @@ static int gather_read(const PGresult *items, const PGresult *conf, const char *
     return 0;
 }
 
-/* srv_q or srv_qp: how a statement is sent. */
-typedef PGresult *query_fn(PGconn *pg, const char *sql, int n, const char *const *params, char *err,
-                           size_t errlen);
+/* Parses the templates in r (key, data), as templates_free frees them;
+ * a stored template that does not read is logged and left out. 0, or -1
+ * when out of memory. */
+static int templates_read(const PGresult *r, tmpl_entry **out, int *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    tmpl_entry *v = calloc((size_t)PQntuples(r) + 1, sizeof *v);
+    if (!v)
+        return -1;
+    int nv = 0;
+    for (int i = 0; i < PQntuples(r); i++) {
+        model_record *rec = malloc(sizeof *rec);
+        model_err me;
+        if (!rec) {
+            for (int k = 0; k < nv; k++)
+                free(v[k].rec);
+            free(v);
+            return -1;
+        }
+        if (model_record_parse(MODEL_ENT_TEMPLATE, PQgetvalue(r, i, 1), rec, &me) != 0) {
+            srv_log("facts: the stored template %s does not read: %s", PQgetvalue(r, i, 0), me.msg);
+            free(rec);
+            continue;
+        }
+        snprintf(v[nv].key, sizeof v[nv].key, "%s", PQgetvalue(r, i, 0));
+        v[nv++].rec = rec;
+    }
+    *out = v;
+    *n_out = nv;
+    return 0;
+}
 
-/* Parses the template versions the gathered observations name, read
- * through q: a refresh keeps the statement prepared (its transaction reads
- * by index), a rebuild does not. */
-static int load_templates(PGconn *pg, query_fn *q, gathered *g, int n, tmpl_entry **out, int *n_out,
-                          char *err, size_t errlen)
+/* Reads and parses the template versions the gathered observations name,
+ * for a rebuild (whose transaction does not refuse sequential scans, so
+ * the statement is not kept prepared). 0, or -1 with err. */
+static int load_templates(PGconn *pg, gathered *g, int n, tmpl_entry **out, int *n_out, char *err,
+                          size_t errlen)
 {
     *out = NULL;
     *n_out = 0;
@@ -484,7 +547,6 @@ static int load_templates(PGconn *pg, query_fn *q, gathered *g, int n, tmpl_entr
     int nk = 0, rc = -1;
     char *lit = NULL;
     PGresult *r = NULL;
-    tmpl_entry *v = NULL;
     if (!keys || !kb)
         goto oom;
     for (int i = 0; i < n; i++) {
@@ -506,39 +568,17 @@ static int load_templates(PGconn *pg, query_fn *q, gathered *g, int n, tmpl_entr
     if (!(lit = array_literal(keys, nk)))
         goto oom;
     const char *p[] = {lit};
-    r = q(pg, "SELECT key, data FROM items WHERE entity = 'template' AND key = ANY($1::text[])", 1,
-          p, err, errlen);
+    r = srv_q(pg, "SELECT key, data FROM items WHERE entity = 'template' AND key = ANY($1::text[])",
+              1, p, err, errlen);
     if (!r)
         goto done;
-    v = calloc((size_t)PQntuples(r) + 1, sizeof *v);
-    if (!v)
+    if (templates_read(r, out, n_out) != 0)
         goto oom;
-    int nv = 0;
-    for (int i = 0; i < PQntuples(r); i++) {
-        model_record *rec = malloc(sizeof *rec);
-        model_err me;
-        if (!rec)
-            goto oom_v;
-        if (model_record_parse(MODEL_ENT_TEMPLATE, PQgetvalue(r, i, 1), rec, &me) != 0) {
-            srv_log("facts: the stored template %s does not read: %s", PQgetvalue(r, i, 0), me.msg);
-            free(rec);
-            continue;
-        }
-        snprintf(v[nv].key, sizeof v[nv].key, "%s", PQgetvalue(r, i, 0));
-        v[nv++].rec = rec;
-    }
-    *out = v;
-    *n_out = nv;
-    v = NULL;
     rc = 0;
     goto done;
-oom_v:
-    for (int i = 0; v && v[i].rec; i++)
-        free(v[i].rec);
 oom:
     snprintf(err, errlen, "out of memory");
 done:
-    free(v);
     PQclear(r);
     free(lit);
     free(keys);
@@ -713,22 +753,19 @@ static const char *const store_sql[4] = {
     " SELECT o, sign, level, n_scale FROM jsonb_to_recordset($1::jsonb)"
     " AS x(o text, sign text, level int, n_scale int)"};
 
-/* Makes the facts of the gathered observations as the JSON texts of
- * store_sql's rows (malloc'd, the caller frees them; NULL where there are
- * no rows), with the templates read through q. 0, or -1 with err. */
-static int make_rows(PGconn *pg, query_fn *q, gathered *g, int n, char *text[4], char *err,
+/* Makes the facts of the gathered observations, with the templates tv
+ * (nt of them), as the JSON texts of store_sql's rows (malloc'd, the
+ * caller frees them; NULL where there are no rows). 0, or -1 with err. */
+static int make_rows(tmpl_entry *tv, int nt, gathered *g, int n, char *text[4], char *err,
                      size_t errlen)
 {
-    tmpl_entry *tv = NULL;
-    int nt = 0, rc = -1;
+    int rc = -1;
     json_t *rows[4] = {json_array(), json_array(), json_array(), json_array()};
     word_list *lists = calloc(3, sizeof *lists);
     if (!rows[0] || !rows[1] || !rows[2] || !rows[3] || !lists) {
         snprintf(err, errlen, "out of memory");
         goto done;
     }
-    if (load_templates(pg, q, g, n, &tv, &nt, err, errlen) != 0)
-        goto done;
     if (build_rows(g, n, tv, nt, rows[0], rows[1], rows[2], rows[3], lists) != 0) {
         snprintf(err, errlen, "out of memory");
         goto done;
@@ -743,7 +780,6 @@ done:
     for (int i = 0; i < 4; i++)
         json_decref(rows[i]);
     free(lists);
-    templates_free(tv, nt);
     return rc;
 }
 
@@ -768,28 +804,76 @@ static int make_and_store(PGconn *pg, gathered *g, int n, char *err, size_t errl
     char *text[4] = {0};
     const char *tp[4];
     srv_stmt v[4];
-    int rc = make_rows(pg, srv_q, g, n, text, err, errlen);
+    tmpl_entry *tv = NULL;
+    int nt = 0;
+    int rc = load_templates(pg, g, n, &tv, &nt, err, errlen);
+    if (rc == 0)
+        rc = make_rows(tv, nt, g, n, text, err, errlen);
     if (rc == 0)
         rc = srv_qp_batch(pg, v, store_stmts(text, tp, v), NULL, err, errlen);
     for (int i = 0; i < 4; i++)
         free(text[i]);
+    templates_free(tv, nt);
     return rc;
 }
 
-/*
- * Three round trips, whatever the number of observations: the first takes
- * the observations' old share out of the sums, deletes their facts and
- * reads their records; the second reads their templates; the third stores
- * the new facts, puts their share into the sums and deletes the sums left
- * empty. Each statement is kept prepared, and the first trip sets what
- * srv_begin_indexed sets (SRV_INDEXED_SQL) for the rest of the transaction,
- * so that a plan kept for one reads fact_obs and items by index however
- * small they were when it was made.
- */
-int srv_facts_refresh(PGconn *pg, const char *const *ids_in, int n_in, char *err, size_t errlen)
+/* The template versions the observations in $1 name, read in the
+ * refresh's first round trip: the observation's own record names them,
+ * so they need not wait for the records to be parsed. Each record is
+ * read by its key, one lookup an id (LIMIT 1 keeps the lookups apart):
+ * the plan kept for a join read every observation of the table. */
+static const char refresh_templates_sql[] =
+    "SELECT k.key, t.data FROM (SELECT DISTINCT (o.j->>'template_id') || '/' ||"
+    " (o.j->>'template_version') AS key FROM unnest($1::text[]) AS x(id)"
+    " CROSS JOIN LATERAL (SELECT data::json AS j FROM items"
+    "  WHERE entity = 'observation' AND key = x.id LIMIT 1) o) k"
+    " CROSS JOIN LATERAL (SELECT data FROM items"
+    "  WHERE entity = 'template' AND key = k.key LIMIT 1) t";
+
+/* The statements that take the observations' old share out of the sums
+ * and delete their facts: roll, room for the three of roll_change_sql. */
+static int take_out_stmts(char roll[3][ROLL_SQL_MAX], const char *const *p, srv_stmt *v)
 {
+    roll_change_sql(0, roll);
+    for (int t = 0; t < 3; t++)
+        v[t] = (srv_stmt){roll[t], 1, p};
+    v[3] = (srv_stmt){
+        "WITH c AS (DELETE FROM fact_obs_count WHERE observation_id = ANY($1::text[])),"
+        " s AS (DELETE FROM fact_obs_state WHERE observation_id = ANY($1::text[])),"
+        " r AS (DELETE FROM fact_obs_rating WHERE observation_id = ANY($1::text[]))"
+        " DELETE FROM fact_obs WHERE observation_id = ANY($1::text[])",
+        1, p};
+    return 4;
+}
+
+int srv_facts_refresh(PGconn *pg, const char *const *ids, int n, char *err, size_t errlen)
+{
+    return srv_facts_refresh_after(pg, ids, n, 0, NULL, 0, err, errlen);
+}
+
+/*
+ * Two round trips, whatever the number of observations: the first sends
+ * the caller's statements, takes the observations' old share out of the
+ * sums, deletes their facts and reads their records, conflicts and
+ * templates; the second stores the new facts, puts their share into the
+ * sums and deletes the sums left empty. For observations new to the server
+ * (fresh) there is no old share, and the first trip does not ask: it only
+ * reads which groups their facts are in, and should it find any, takes
+ * them out in a trip of its own before going on. Each statement is kept
+ * prepared, and the first trip sets what srv_begin_indexed sets
+ * (SRV_INDEXED_SQL) for the rest of the transaction, so that a plan kept
+ * for one reads fact_obs and items by index however small they were when
+ * it was made.
+ */
+int srv_facts_refresh_after(PGconn *pg, const char *const *ids_in, int n_in, int fresh,
+                            const srv_stmt *before, int n_before, char *err, size_t errlen)
+{
+    if (n_before < 0 || n_before > SRV_FACTS_BEFORE_MAX) {
+        snprintf(err, errlen, "too many statements before the facts (%d)", n_before);
+        return -1;
+    }
     if (n_in <= 0)
-        return 0;
+        return n_before ? srv_qp_batch(pg, before, n_before, NULL, err, errlen) : 0;
     if (n_in > SRV_FACTS_BATCH) {
         snprintf(err, errlen, "too many observations at once (%d, at most %d)", n_in,
                  SRV_FACTS_BATCH);
@@ -801,9 +885,12 @@ int srv_facts_refresh(PGconn *pg, const char *const *ids_in, int n_in, char *err
     char *lit = NULL, *text[4] = {0}, *drop_lit[3] = {0};
     const char *tp[4];
     char roll[3][ROLL_SQL_MAX], drop[3][1024];
-    PGresult *got[8] = {0};
-    srv_stmt v[10];
+    enum { FIRST_MAX = SRV_FACTS_BEFORE_MAX + 9 };
+    PGresult *got[FIRST_MAX] = {0};
+    srv_stmt v[FIRST_MAX];
     groups gr = {0};
+    tmpl_entry *tv = NULL;
+    int nt = 0;
     if (!ids)
         goto oom;
     memcpy(ids, ids_in, (size_t)n_in * sizeof *ids);
@@ -812,30 +899,38 @@ int srv_facts_refresh(PGconn *pg, const char *const *ids_in, int n_in, char *err
         if (ids[i][0] && (n == 0 || strcmp(ids[n - 1], ids[i]) != 0))
             ids[n++] = ids[i];
     if (n == 0) {
-        rc = 0;
+        rc = n_before ? srv_qp_batch(pg, before, n_before, NULL, err, errlen) : 0;
         goto done;
     }
     if (!(lit = array_literal(ids, n)) || !(g = calloc((size_t)n, sizeof *g)))
         goto oom;
     const char *p[] = {lit};
-    roll_change_sql(0, roll);
-    v[0] = (srv_stmt){SRV_INDEXED_SQL, 0, NULL};
-    v[1] = (srv_stmt){groups_sql, 1, p};
-    for (int t = 0; t < 3; t++)
-        v[2 + t] = (srv_stmt){roll[t], 1, p};
-    v[5] = (srv_stmt){
-        "WITH c AS (DELETE FROM fact_obs_count WHERE observation_id = ANY($1::text[])),"
-        " s AS (DELETE FROM fact_obs_state WHERE observation_id = ANY($1::text[])),"
-        " r AS (DELETE FROM fact_obs_rating WHERE observation_id = ANY($1::text[]))"
-        " DELETE FROM fact_obs WHERE observation_id = ANY($1::text[])",
-        1, p};
-    v[6] = (srv_stmt){gather_items_sql, 1, p};
-    v[7] = (srv_stmt){gather_conflicts_sql, 1, p};
-    if (srv_qp_batch(pg, v, 8, got, err, errlen) != 0 || groups_read(got[1], &gr, err, errlen) ||
-        gather_read(got[6], got[7], ids, n, g, err, errlen) != 0 ||
-        make_rows(pg, srv_qp, g, n, text, err, errlen) != 0)
+    int k = 0;
+    for (int i = 0; i < n_before; i++)
+        v[k++] = before[i];
+    v[k++] = (srv_stmt){SRV_INDEXED_SQL, 0, NULL};
+    int at_groups = k;
+    v[k++] = (srv_stmt){groups_sql, 1, p};
+    if (!fresh)
+        k += take_out_stmts(roll, p, v + k);
+    int at_gather = k;
+    v[k++] = (srv_stmt){gather_items_sql, 1, p};
+    v[k++] = (srv_stmt){gather_conflicts_sql, 1, p};
+    v[k++] = (srv_stmt){refresh_templates_sql, 1, p};
+    if (srv_qp_batch(pg, v, k, got, err, errlen) != 0 ||
+        groups_read(got[at_groups], &gr, err, errlen) ||
+        gather_read(got[at_gather], got[at_gather + 1], ids, n, g, err, errlen) != 0 ||
+        templates_read(got[at_gather + 2], &tv, &nt) != 0)
         goto done;
-    int k = store_stmts(text, tp, v);
+    if (fresh && gr.n > 0) {
+        /* Facts where none were expected: taken out as for any other. */
+        srv_stmt out[4];
+        if (srv_qp_batch(pg, out, take_out_stmts(roll, p, out), NULL, err, errlen) != 0)
+            goto done;
+    }
+    if (make_rows(tv, nt, g, n, text, err, errlen) != 0)
+        goto done;
+    k = store_stmts(text, tp, v);
     roll_change_sql(1, roll);
     for (int t = 0; t < 3; t++)
         v[k++] = (srv_stmt){roll[t], 1, p};
@@ -852,7 +947,7 @@ int srv_facts_refresh(PGconn *pg, const char *const *ids_in, int n_in, char *err
 oom:
     snprintf(err, errlen, "out of memory");
 done:
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < FIRST_MAX; i++)
         PQclear(got[i]);
     for (int i = 0; i < 4; i++)
         free(text[i]);
@@ -860,6 +955,7 @@ done:
         free(drop_lit[i]);
     if (g)
         gathered_clear(g, n);
+    templates_free(tv, nt);
     free(gr.v);
     free(lit);
     free(ids);
@@ -960,8 +1056,7 @@ static long rebuild_unit(PGconn *pg, const char *unit, char *err, size_t errlen)
         snprintf(sql, sizeof sql, "DELETE FROM %s WHERE unit_id = $1", roll_tables[t]);
         if (srv_exec(pg, sql, 1, p, err, errlen) != 0)
             goto fail;
-        snprintf(sel, sizeof sel, roll_sql[t],
-                 "JOIN (SELECT $1::text AS unit_id) g USING (unit_id)");
+        roll_select(t, ROLL_UNIT, sel, sizeof sel);
         snprintf(sql, sizeof sql, "INSERT INTO %s %s", roll_tables[t], sel);
         if (srv_exec(pg, sql, 1, p, err, errlen) != 0)
             goto fail;
@@ -1036,7 +1131,7 @@ long srv_facts_check(PGconn *pg, char *err, size_t errlen)
     long diff = 0;
     for (int t = 0; t < 3; t++) {
         char sel[1536], sql[4096];
-        snprintf(sel, sizeof sel, roll_sql[t], "");
+        roll_select(t, ROLL_ALL, sel, sizeof sel);
         snprintf(sql, sizeof sql,
                  "SELECT count(*) FROM ((TABLE %s EXCEPT ALL %s) UNION ALL (%s EXCEPT ALL"
                  " TABLE %s)) d",

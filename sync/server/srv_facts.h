@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "srv_int.h"
 
 /* The most observations one refresh takes; callers with more split them. */
 #define SRV_FACTS_BATCH 1000
@@ -29,6 +30,20 @@
  * they were made. 0, or -1 with err (the caller rolls back).
  */
 int srv_facts_refresh(PGconn *pg, const char *const *ids, int n, char *err, size_t errlen);
+
+/* The most statements srv_facts_refresh_after sends before its own. */
+#define SRV_FACTS_BEFORE_MAX 8
+
+/*
+ * The same, after the caller's statements (before: n_before of them, at
+ * most SRV_FACTS_BEFORE_MAX, their answers not kept), which go in the
+ * refresh's first round trip; with no observation, they go alone. fresh
+ * says that no observation of ids is in items from before the caller's
+ * transaction, so none has facts to take out: the refresh then does not
+ * ask to take them out, and does so only if it finds some after all.
+ */
+int srv_facts_refresh_after(PGconn *pg, const char *const *ids, int n, int fresh,
+                            const srv_stmt *before, int n_before, char *err, size_t errlen);
 
 /*
  * Makes every fact and rollup again from items: of one unit, or of all

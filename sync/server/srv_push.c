@@ -5,17 +5,20 @@
  * people, observations, rooms and focus versions they name; it then decides
  * every change in order in memory (so a change sees the ones before it in
  * the same push, exactly as if they had been applied one at a time), and
- * writes what was decided with one COPY or one statement per table. The
+ * writes what was decided with one statement per table. The
  * whole push is one transaction: all its results hold, or none.
  *
- * The rows a push adds (items, changes, observations, conflicts) go in with
- * COPY straight into the tables: one statement a table, the rows sent as
- * they are, with no array literal to quote and no parameter to parse per
- * row. The few rows a push changes (a newer version of a record) go
- * through one UPDATE over unnest. bench_server measures the other ways on
- * the same rows (a statement a row, pipeline mode, unnest); on the loaded
- * machine of README's figures the commit's wait on the disk decided every
- * way's rate, so those figures do not rank them (see README).
+ * The rows a push adds (items, changes, observations, conflicts) and the
+ * records it makes newer go in as one statement a table, each taking its
+ * columns as arrays and reading them back with unnest: one parameter a
+ * column whatever the number of rows. Those statements are sent in the
+ * same round trip as the first of the facts' refresh (srv_facts), so a
+ * push's writes and the office's counts of it cost the server two trips
+ * to the database, not one a table plus the refresh's own. An earlier
+ * version wrote the new rows with COPY; it was the faster way for one
+ * table, but each COPY is a trip of its own and cannot share a pipeline,
+ * and with five tables the trips cost more than the parsing saved
+ * (bench_server keeps the other ways for comparison).
  */
 #include "srv_facts.h"
 #include "srv_int.h"
@@ -53,35 +56,6 @@ static void sb_put(sbuf *b, const char *p, size_t len)
     memcpy(b->s + b->n, p, len);
     b->n += len;
     b->s[b->n] = 0;
-}
-
-static void sb_str(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
-
-static void sb_int(sbuf *b, long long v)
-{
-    char t[24];
-    sb_put(b, t, (size_t)snprintf(t, sizeof t, "%lld", v));
-}
-
-/* One field of COPY's text format: a backslash, tab, newline or carriage
- * return is escaped (record texts are JSON, whose strings hold none of the
- * last three raw, but nothing here relies on that). */
-static void sb_copy_field(sbuf *b, const char *s)
-{
-    const char *run = s;
-    for (; *s; s++) {
-        const char *esc = *s == '\\'   ? "\\\\"
-                          : *s == '\t' ? "\\t"
-                          : *s == '\n' ? "\\n"
-                          : *s == '\r' ? "\\r"
-                                       : NULL;
-        if (!esc)
-            continue;
-        sb_put(b, run, (size_t)(s - run));
-        sb_str(b, esc);
-        run = s + 1;
-    }
-    sb_put(b, run, (size_t)(s - run));
 }
 
 /* One element of a PostgreSQL array literal, quoted and escaped. */
@@ -811,200 +785,142 @@ static int apply(push_ctx *x, pchange *pc, int64_t *seq, proto_result *res)
 }
 #undef REJECT
 
-/* Runs a COPY ... FROM STDIN with the rows in b. 0, or -1 with err in the
- * form srv_q writes it (the SQLSTATE first, so a retry can be told). */
-static int copy_in(PGconn *pg, const char *sql, const sbuf *b, char *err, size_t errlen)
+/* The statements that write what a push decided, with their parameters:
+ * array literals, one a column, owned here. */
+enum { W_INS, W_UPD, W_OBS, W_CONF, W_CHG, W_MAX };
+enum { W_COLS_MAX = 9 };
+
+typedef struct {
+    sbuf col[W_MAX][W_COLS_MAX];
+    const char *p[W_MAX][W_COLS_MAX + 1];
+    int rows[W_MAX];
+    srv_stmt v[W_MAX];
+    int n;
+} writes;
+
+/* The statements' texts, each with its columns (the arrays it unnests) and
+ * the parameter after them, if any: the device or its unit. */
+static const struct {
+    const char *sql;
+    int cols;
+} write_sql[W_MAX] = {
+    [W_INS] = {"INSERT INTO items (entity, key, unit_id, seq, observation_id, version, author_id,"
+               " device_id, data) SELECT x.entity, x.key, $9, x.seq, x.obs, x.version, x.author,"
+               " x.device, x.data FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[],"
+               " $5::int[], $6::text[], $7::text[], $8::text[])"
+               " AS x(entity, key, seq, obs, version, author, device, data)",
+               8},
+    [W_UPD] = {"UPDATE items t SET seq = x.seq, version = x.version, author_id = x.author,"
+               " device_id = $7, data = x.data, updated_at = now()"
+               " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[],"
+               " $6::text[]) AS x(entity, key, seq, version, author, data)"
+               " WHERE t.entity = x.entity AND t.key = x.key",
+               6},
+    [W_OBS] = {"INSERT INTO observations (id, unit_id, observer_id, observee_id)"
+               " SELECT x.id, x.unit, x.observer, NULLIF(x.observee, '')"
+               " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])"
+               " AS x(id, unit, observer, observee)",
+               4},
+    [W_CONF] = {"INSERT INTO conflicts (change_id, entity, key, unit_id, device_id, base_version,"
+                " server_version, data) SELECT x.change, x.entity, x.key, $7, $8, x.base, x.server,"
+                " x.data FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[],"
+                " $6::text[]) AS x(change, entity, key, base, server, data)",
+                6},
+    [W_CHG] = {"INSERT INTO changes (change_id, device_id, entity, key, body_sha256, status,"
+               " version) SELECT x.change, $7, x.entity, x.key, x.hash, x.status, x.version"
+               " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
+               " $6::int[]) AS x(change, entity, key, hash, status, version)",
+               6},
+};
+
+/* Appends one row to statement w's columns: the texts in vals, one a
+ * column. */
+static void w_row(writes *ws, int w, const char *const *vals)
 {
-    PGresult *r = PQexec(pg, sql);
-    if (PQresultStatus(r) != PGRES_COPY_IN) {
-        const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-        snprintf(err, errlen, "[%s] %s", st ? st : "-----",
-                 r ? PQresultErrorMessage(r) : PQerrorMessage(pg));
-        PQclear(r);
-        return -1;
-    }
-    PQclear(r);
-    int ok = PQputCopyData(pg, b->s, (int)b->n) == 1;
-    ok = PQputCopyEnd(pg, ok ? NULL : "the rows could not be sent") == 1 && ok;
-    int rc = ok ? 0 : -1;
-    if (!ok)
-        snprintf(err, errlen, "[-----] %s", PQerrorMessage(pg));
-    while ((r = PQgetResult(pg))) {
-        if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == 0) {
-            const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-            snprintf(err, errlen, "[%s] %s", st ? st : "-----", PQresultErrorMessage(r));
-            rc = -1;
-        }
-        PQclear(r);
-    }
-    size_t k = strlen(err);
-    while (rc && k && (err[k - 1] == '\n' || err[k - 1] == ' '))
-        err[--k] = 0;
-    return rc;
+    for (int c = 0; c < write_sql[w].cols; c++)
+        sb_array_elem(&ws->col[w][c], vals[c]);
+    ws->rows[w]++;
+}
+
+static void writes_free(writes *ws)
+{
+    for (int w = 0; w < W_MAX; w++)
+        for (int c = 0; c < W_COLS_MAX; c++)
+            free(ws->col[w][c].s);
+    memset(ws, 0, sizeof *ws);
 }
 
 /*
- * Writes what the push decided: new records (COPY), newer versions of
- * records (one UPDATE), new observations, kept conflicts, and a row in
- * changes for every change stored or kept (COPY). At most five statements.
- * 0, or -1 with err.
+ * The statements that write what the push decided, into ws->v (ws->n of
+ * them, borrowing from x and ws): new records, newer versions of records,
+ * new observations, kept conflicts, and a row in changes for every change
+ * stored or kept, each table's rows in one statement over arrays, so that
+ * they go in one round trip with the facts' first. 0, or -1 when out of
+ * memory (ws freed either way by writes_free).
  */
-static int write_all(PGconn *pg, push_ctx *x, const proto_result *res, char *err, size_t errlen)
+static int write_stmts(push_ctx *x, const proto_result *res, writes *ws)
 {
     const srv_device *dev = x->dev;
-    sbuf ins = {0}, upd_e = {0}, upd_k = {0}, upd_s = {0}, upd_v = {0}, upd_a = {0}, upd_d = {0},
-         obs = {0}, conf = {0}, chg = {0};
-    int n_upd = 0, rc = -1;
-    sb_put(&upd_e, "{", 1);
-    sb_put(&upd_k, "{", 1);
-    sb_put(&upd_s, "{", 1);
-    sb_put(&upd_v, "{", 1);
-    sb_put(&upd_a, "{", 1);
-    sb_put(&upd_d, "{", 1);
+    memset(ws, 0, sizeof *ws);
+    for (int w = 0; w < W_MAX; w++)
+        for (int c = 0; c < write_sql[w].cols; c++)
+            sb_put(&ws->col[w][c], "{", 1);
     for (int i = 0; i < x->n_rs; i++) {
         const rec_state *s = &x->rs[i];
         if (!s->dirty)
             continue;
         const pchange *c = &x->ch[s->first];
-        if (!s->in_db) {
-            /* entity, key, unit_id, seq, observation_id, version, author_id,
-             * device_id, data */
-            sb_copy_field(&ins, c->ent);
-            sb_put(&ins, "\t", 1);
-            sb_copy_field(&ins, c->key);
-            sb_put(&ins, "\t", 1);
-            sb_copy_field(&ins, dev->unit_id);
-            sb_put(&ins, "\t", 1);
-            sb_int(&ins, s->seq);
-            sb_put(&ins, "\t", 1);
-            sb_copy_field(&ins, s->obs_id);
-            sb_put(&ins, "\t", 1);
-            sb_int(&ins, s->version);
-            sb_put(&ins, "\t", 1);
-            sb_copy_field(&ins, s->author);
-            sb_put(&ins, "\t", 1);
-            sb_copy_field(&ins, s->device_id);
-            sb_put(&ins, "\t", 1);
-            sb_copy_field(&ins, s->data);
-            sb_put(&ins, "\n", 1);
-            continue;
-        }
-        char t[24];
-        sb_array_elem(&upd_e, c->ent);
-        sb_array_elem(&upd_k, c->key);
-        snprintf(t, sizeof t, "%lld", (long long)s->seq);
-        sb_array_elem(&upd_s, t);
-        snprintf(t, sizeof t, "%d", s->version);
-        sb_array_elem(&upd_v, t);
-        sb_array_elem(&upd_a, s->author);
-        sb_array_elem(&upd_d, s->data);
-        n_upd++;
+        char seq[24], ver[16];
+        snprintf(seq, sizeof seq, "%lld", (long long)s->seq);
+        snprintf(ver, sizeof ver, "%d", s->version);
+        if (!s->in_db)
+            w_row(ws, W_INS,
+                  (const char *const[]){c->ent, c->key, seq, s->obs_id, ver, s->author,
+                                        s->device_id, s->data});
+        else
+            w_row(ws, W_UPD, (const char *const[]){c->ent, c->key, seq, ver, s->author, s->data});
     }
     for (int i = 0; i < x->n_os; i++) {
         const obs_state *o = &x->os[i];
-        if (!o->added)
-            continue;
-        sb_str(&obs, o->id);
-        sb_put(&obs, "\t", 1);
-        sb_str(&obs, o->unit_id);
-        sb_put(&obs, "\t", 1);
-        sb_str(&obs, o->observer);
-        sb_put(&obs, "\t", 1);
-        sb_str(&obs, o->observee[0] ? o->observee : "\\N"); /* a team: NULL */
-        sb_put(&obs, "\n", 1);
+        if (o->added)
+            w_row(ws, W_OBS, (const char *const[]){o->id, o->unit_id, o->observer, o->observee});
     }
     for (int i = 0; i < x->n; i++) {
         const pchange *c = &x->ch[i];
         const proto_result *r = &res[i];
         if (!c->kept)
             continue;
-        if (c->conflict) {
-            /* change_id, entity, key, unit_id, device_id, base_version,
-             * server_version, data */
-            sb_copy_field(&conf, c->c->change_id);
-            sb_put(&conf, "\t", 1);
-            sb_copy_field(&conf, c->ent);
-            sb_put(&conf, "\t", 1);
-            sb_copy_field(&conf, c->key);
-            sb_put(&conf, "\t", 1);
-            sb_copy_field(&conf, dev->unit_id);
-            sb_put(&conf, "\t", 1);
-            sb_copy_field(&conf, dev->device_id);
-            sb_put(&conf, "\t", 1);
-            sb_int(&conf, c->c->base_version);
-            sb_put(&conf, "\t", 1);
-            sb_int(&conf, r->version);
-            sb_put(&conf, "\t", 1);
-            sb_copy_field(&conf, c->data);
-            sb_put(&conf, "\n", 1);
+        char base[16], ver[16];
+        snprintf(base, sizeof base, "%d", c->c->base_version);
+        snprintf(ver, sizeof ver, "%d", r->version);
+        if (c->conflict)
+            w_row(ws, W_CONF,
+                  (const char *const[]){c->c->change_id, c->ent, c->key, base, ver, c->data});
+        w_row(ws, W_CHG,
+              (const char *const[]){c->c->change_id, c->ent, c->key, c->hash,
+                                    proto_status_name(r->status), ver});
+    }
+    /* The parameters after the columns: the unit for new records, the
+     * device for newer versions, both for conflicts, the device for
+     * changes. */
+    const char *after[W_MAX][2] = {[W_INS] = {dev->unit_id},
+                                   [W_UPD] = {dev->device_id},
+                                   [W_CONF] = {dev->unit_id, dev->device_id},
+                                   [W_CHG] = {dev->device_id}};
+    for (int w = 0; w < W_MAX; w++) {
+        int k = 0;
+        for (; k < write_sql[w].cols; k++) {
+            sb_put(&ws->col[w][k], "}", 1);
+            if (ws->col[w][k].oom)
+                return -1;
+            ws->p[w][k] = ws->col[w][k].s;
         }
-        /* change_id, device_id, entity, key, body_sha256, status, version */
-        sb_copy_field(&chg, c->c->change_id);
-        sb_put(&chg, "\t", 1);
-        sb_copy_field(&chg, dev->device_id);
-        sb_put(&chg, "\t", 1);
-        sb_copy_field(&chg, c->ent);
-        sb_put(&chg, "\t", 1);
-        sb_copy_field(&chg, c->key);
-        sb_put(&chg, "\t", 1);
-        sb_str(&chg, c->hash);
-        sb_put(&chg, "\t", 1);
-        sb_str(&chg, proto_status_name(r->status));
-        sb_put(&chg, "\t", 1);
-        sb_int(&chg, r->version);
-        sb_put(&chg, "\n", 1);
+        for (int a = 0; a < 2 && after[w][a]; a++)
+            ws->p[w][k++] = after[w][a];
+        if (ws->rows[w])
+            ws->v[ws->n++] = (srv_stmt){write_sql[w].sql, k, ws->p[w]};
     }
-    sb_put(&upd_e, "}", 1);
-    sb_put(&upd_k, "}", 1);
-    sb_put(&upd_s, "}", 1);
-    sb_put(&upd_v, "}", 1);
-    sb_put(&upd_a, "}", 1);
-    sb_put(&upd_d, "}", 1);
-    if (ins.oom || upd_e.oom || upd_k.oom || upd_s.oom || upd_v.oom || upd_a.oom || upd_d.oom ||
-        obs.oom || conf.oom || chg.oom)
-        OOM(goto done);
-    if (ins.n && copy_in(pg,
-                         "COPY items (entity, key, unit_id, seq, observation_id, version,"
-                         " author_id, device_id, data) FROM STDIN",
-                         &ins, err, errlen) != 0)
-        goto done;
-    if (n_upd) {
-        const char *p[] = {upd_e.s, upd_k.s, upd_s.s, upd_v.s, upd_a.s, dev->device_id, upd_d.s};
-        if (srv_execp(pg,
-                      "UPDATE items t SET seq = x.seq, version = x.version, author_id = x.author,"
-                      " device_id = $6, data = x.data, updated_at = now()"
-                      " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[],"
-                      " $7::text[]) AS x(entity, key, seq, version, author, data)"
-                      " WHERE t.entity = x.entity AND t.key = x.key",
-                      7, p, err, errlen) != 0)
-            goto done;
-    }
-    if (obs.n && copy_in(pg, "COPY observations (id, unit_id, observer_id, observee_id) FROM STDIN",
-                         &obs, err, errlen) != 0)
-        goto done;
-    if (conf.n && copy_in(pg,
-                          "COPY conflicts (change_id, entity, key, unit_id, device_id,"
-                          " base_version, server_version, data) FROM STDIN",
-                          &conf, err, errlen) != 0)
-        goto done;
-    if (chg.n && copy_in(pg,
-                         "COPY changes (change_id, device_id, entity, key, body_sha256, status,"
-                         " version) FROM STDIN",
-                         &chg, err, errlen) != 0)
-        goto done;
-    rc = 0;
-done:
-    free(ins.s);
-    free(upd_e.s);
-    free(upd_k.s);
-    free(upd_s.s);
-    free(upd_v.s);
-    free(upd_a.s);
-    free(upd_d.s);
-    free(obs.s);
-    free(conf.s);
-    free(chg.s);
-    return rc;
+    return 0;
 }
 
 /* Per-push timings for the benchmark, written to the log when the
@@ -1042,6 +958,21 @@ static int touched_ids(push_ctx *x, const char ***out)
     free(mark);
     *out = v;
     return n;
+}
+
+/* Whether none of the touched observations (n) was in items before this
+ * push: each is stored by it as new, so none has facts yet. */
+static int all_fresh(push_ctx *x, const char *const *touched, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char reckey[MODEL_RECORD_KEY_MAX + 24];
+        snprintf(reckey, sizeof reckey, "%s/%s", model_entity_name(MODEL_ENT_OBSERVATION),
+                 touched[i]);
+        int k = smap_get(&x->rmap, reckey);
+        if (k < 0 || x->rs[k].in_db || !x->rs[k].exists)
+            return 0;
+    }
+    return 1;
 }
 
 /* Begins the push's transaction, takes the unit's feed lock and looks up
@@ -1115,17 +1046,26 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
             OOM(goto fail);
         c->kept = a == 0;
     }
-    if (write_all(pg, x, res, err, errlen) != 0)
-        goto fail;
+    writes ws;
+    if (write_stmts(x, res, &ws) != 0) {
+        writes_free(&ws);
+        OOM(goto fail);
+    }
     t_write = now_us();
     int n_touched = touched_ids(x, &touched);
-    if (n_touched < 0)
+    if (n_touched < 0) {
+        writes_free(&ws);
         OOM(goto fail);
-    for (int i = 0; i < n_touched; i += SRV_FACTS_BATCH) {
-        int k = n_touched - i < SRV_FACTS_BATCH ? n_touched - i : SRV_FACTS_BATCH;
-        if (srv_facts_refresh(pg, touched + i, k, err, errlen) != 0)
-            goto fail;
     }
+    int fresh = all_fresh(x, touched, n_touched), frc = 0;
+    for (int i = 0; frc == 0 && (i == 0 || i < n_touched); i += SRV_FACTS_BATCH) {
+        int k = n_touched - i < SRV_FACTS_BATCH ? n_touched - i : SRV_FACTS_BATCH;
+        frc = srv_facts_refresh_after(pg, touched + i, k, fresh, i == 0 ? ws.v : NULL,
+                                      i == 0 ? ws.n : 0, err, errlen);
+    }
+    writes_free(&ws);
+    if (frc != 0)
+        goto fail;
     t_facts = now_us();
     if (srv_plan_push(pg, x->dev->device_id, x->dev->unit_id, x->p, res, &seq, err, errlen) != 0)
         goto fail;
@@ -1148,8 +1088,8 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
         goto fail;
     const char *tv = getenv("BLIK_PUSH_TIMES");
     if (tv && tv[0] == '1')
-        srv_log("push times: %d changes, %d observations; lookup %lld us, decide+write %lld us,"
-                " facts %lld us, total %lld us",
+        srv_log("push times: %d changes, %d observations; lookup %lld us, decide %lld us,"
+                " write+facts %lld us, total %lld us",
                 x->n, n_touched, (long long)(t_look - t0), (long long)(t_write - t_look),
                 (long long)(t_facts - t_write), (long long)(now_us() - t0));
     return 0;

@@ -417,6 +417,26 @@ static void test_kept_right_through_changes(void **state)
     assert_int_equal(srv_facts_check(W.db, e, sizeof e), 0);
 }
 
+/* A refresh told that its observations are new to the server (as a push
+ * tells it when it stores their first version) still takes out the share of
+ * facts it finds for them, should any be there: the sums are not counted
+ * twice, and the facts are what a refresh that knew would make. */
+static void test_fresh_refresh_finds_old_facts(void **state)
+{
+    (void)state;
+    char e[200];
+    char *before = snapshot();
+    const char *ids[] = {A.u.obs.id};
+    PQclear(PQexec(W.db, "BEGIN"));
+    assert_int_equal(srv_facts_refresh_after(W.db, ids, 1, 1, NULL, 0, e, sizeof e), 0);
+    PQclear(PQexec(W.db, "COMMIT"));
+    char *after = snapshot();
+    assert_string_equal(before, after);
+    free(after);
+    free(before);
+    assert_int_equal(srv_facts_check(W.db, e, sizeof e), 0);
+}
+
 /* A database from before step 11: the step gives the rows already there
  * the lists and texts srv_facts.c writes, in the same words and order. */
 static void test_step11_fills_the_export_columns(void **state)
@@ -474,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_figures_by_the_tablets_rules),
         cmocka_unit_test(test_push_makes_facts_and_sums),
         cmocka_unit_test(test_kept_right_through_changes),
+        cmocka_unit_test(test_fresh_refresh_finds_old_facts),
         cmocka_unit_test(test_step11_fills_the_export_columns),
         cmocka_unit_test(test_migration_fills_the_figures),
     };
