@@ -520,25 +520,7 @@ _Static_assert((int)PROTO_ST_STORED == SRV_CH_STORED &&
                    (int)PROTO_ST_CONFLICT == SRV_CH_CONFLICT &&
                    (int)PROTO_ST_REJECTED == SRV_CH_REJECTED,
                "the metrics count changes by proto_status");
-
-/* Counts what became of a push's changes, read back from its reply: the
- * reply is the one place that says it for every change, whichever way the
- * push reached it. */
-static void count_push(srv *s, const char *reply)
-{
-    if (!s->metrics || !reply)
-        return;
-    long outcomes[SRV_CH_COUNT] = {0};
-    proto_push_reply r;
-    proto_err e;
-    if (proto_push_reply_decode(reply, strlen(reply), &r, &e) == 0) {
-        for (int i = 0; i < r.n; i++)
-            if ((int)r.results[i].status >= 0 && (int)r.results[i].status < SRV_CH_COUNT)
-                outcomes[r.results[i].status]++;
-        proto_push_reply_clear(&r);
-    }
-    srv_metrics_push(s->metrics, outcomes);
-}
+_Static_assert((int)PROTO_ST_REJECTED + 1 == SRV_CH_COUNT, "srv_push counts every status");
 
 /* The rest of a request whose whole body is in rq: inflating, credentials,
  * the per-device limit, and the handler. */
@@ -566,6 +548,7 @@ static int late(srv *s, const srv_request *rq, srv_response *out)
     }
     char msg[PROTO_MESSAGE_MAX] = "";
     char *reply = NULL;
+    long outcomes[SRV_CH_COUNT] = {0};
     proto_code code;
     if (rt == R_ENROL) {
         code = srv_enrol(pg, body, len, &reply, msg, sizeof msg);
@@ -596,7 +579,7 @@ static int late(srv *s, const srv_request *rq, srv_response *out)
             return limited(s, SRV_LIMIT_DEVICE, out, wait, "requests from this tablet");
         }
         if (code == PROTO_OK && rt == R_PUSH) {
-            code = srv_push(pg, &dev, body, len, &reply, msg, sizeof msg);
+            code = srv_push(pg, &dev, body, len, &reply, outcomes, msg, sizeof msg);
             if (code == PROTO_OK && srv_device_written(pg, &dev) != 0) {
                 free(reply);
                 reply = NULL;
@@ -624,8 +607,8 @@ static int late(srv *s, const srv_request *rq, srv_response *out)
     free(inflated);
     if (code != PROTO_OK)
         return fail(out, code, msg);
-    if (rt == R_PUSH)
-        count_push(s, reply);
+    if (rt == R_PUSH && s->metrics)
+        srv_metrics_push(s->metrics, outcomes);
     else if (rt == R_PULL)
         srv_metrics_pull(s->metrics);
     return answer(out, 200, reply);

@@ -104,8 +104,11 @@ void srv_device_seen(PGconn *pg, const srv_device *dev, proto_code code, const c
  * error *reply is NULL and msg says why. */
 proto_code srv_enrol(PGconn *pg, const char *body, size_t len, char **reply, char *msg,
                      size_t msglen);
+/* A push also counts its changes by what became of them, in outcomes
+ * (indexed by proto_status, PROTO_ST_REJECTED + 1 of them; may be NULL),
+ * when it answers 200. */
 proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t len, char **reply,
-                    char *msg, size_t msglen);
+                    long *outcomes, char *msg, size_t msglen);
 /* A pull reads the feed from rd (a replica's connection, or pg itself
  * when rd is NULL) and writes its audit row through pg, committed before
  * the reply is made: no log row, no data. */

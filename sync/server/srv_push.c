@@ -1141,7 +1141,7 @@ static int commit_delay_ms(void)
 #define MSG(...) snprintf(msg, msglen, __VA_ARGS__)
 
 proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t len, char **reply,
-                    char *msg, size_t msglen)
+                    long *outcomes, char *msg, size_t msglen)
 {
     *reply = NULL;
     proto_push p;
@@ -1181,6 +1181,9 @@ proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t 
         nanosleep(&ts, NULL);
     }
     *reply = proto_push_reply_encode(&rep);
+    for (int i = 0; outcomes && i < rep.n; i++)
+        if ((int)rep.results[i].status >= 0 && rep.results[i].status <= PROTO_ST_REJECTED)
+            outcomes[rep.results[i].status]++;
     free(rep.results);
     if (!*reply) {
         MSG("Out of memory.");

@@ -454,7 +454,7 @@ static int statements_for_push(int n, int events_per_obs)
     assert_non_null(tf);
     PQtrace(pg, tf);
     PQsetTraceFlags(pg, PQTRACE_SUPPRESS_TIMESTAMPS);
-    proto_code rc = srv_push(pg, &dev, body, strlen(body), &reply, msg, sizeof msg);
+    proto_code rc = srv_push(pg, &dev, body, strlen(body), &reply, NULL, msg, sizeof msg);
     PQuntrace(pg);
     fclose(tf);
     assert_int_equal(rc, PROTO_OK);
