@@ -199,8 +199,11 @@ static int groups_read(const PGresult *r, groups *g, char *err, size_t errlen)
 static const char *const roll_tables[] = {"roll_month", "roll_month_count", "roll_month_sign"};
 static const char *const roll_sql[] = {ROLL_MONTH_SQL, ROLL_COUNT_SQL, ROLL_SIGN_SQL};
 
-/* The room a statement of roll_change_sql takes. */
+/* The room one table's part of roll_change_sql takes, and the whole. */
 #define ROLL_SQL_MAX 3072
+#define ROLL_ALL_MAX (3 * ROLL_SQL_MAX + 1024)
+/* The room of roll_drop_sql's statement. */
+#define ROLL_DROP_MAX (3 * 1024 + 64)
 
 /* What a sum of roll_sql counts. */
 typedef enum { ROLL_ALL, ROLL_UNIT, ROLL_IDS } roll_scope;
@@ -274,24 +277,35 @@ static const char *const roll_add_sql[] = {
 static const char *const roll_empty[] = {"r.n_obs = 0", "r.n = 0",
                                          "r.n0 + r.n1 + r.n2 + r.n3 + r.n4 = 0"};
 
-/* The three statements that take the facts of the observations in $1 (an
- * array literal) out of the sums (add 0) or put them in (add 1), one a
- * table, written into sql for the refresh to send with its others. */
-static void roll_change_sql(int add, char sql[3][ROLL_SQL_MAX])
+/* The statement that takes the facts of the observations in $1 (an array
+ * literal) out of the three tables of sums (add 0) or puts them in (add 1),
+ * written into sql for the refresh to send with its others. more is ""
+ * or the rest of a longer statement: more parts of the WITH, each begun
+ * with ", ", and the statement that ends it (such as the deletes of the
+ * facts: every part reads the facts as they were when the statement
+ * began). One statement, not three: the tables' parts do not read each
+ * other's rows. */
+static void roll_change_sql(int add, const char *more, char sql[ROLL_ALL_MAX])
 {
+    char part[3][ROLL_SQL_MAX];
     for (int t = 0; t < 3; t++) {
         char sel[1536];
         roll_select(t, ROLL_IDS, sel, sizeof sel);
-        snprintf(sql[t], ROLL_SQL_MAX, add ? roll_add_sql[t] : roll_sub_sql[t], sel);
+        snprintf(part[t], ROLL_SQL_MAX, add ? roll_add_sql[t] : roll_sub_sql[t], sel);
     }
+    if (more[0])
+        snprintf(sql, ROLL_ALL_MAX, "WITH a AS (%s), b AS (%s), c AS (%s)%s", part[0], part[1],
+                 part[2], more);
+    else
+        snprintf(sql, ROLL_ALL_MAX, "WITH a AS (%s), b AS (%s) %s", part[0], part[1], part[2]);
 }
 
-/* The three statements that delete the sums of the groups g that nothing
- * counts in any more, for the refresh to send after the sums are counted:
- * written into sql, with their parameters (lit, three array literals,
- * malloc'd: the caller frees them, also on failure). 0, or -1 when out of
- * memory. */
-static int roll_drop_sql(const groups *g, char sql[3][1024], char *lit[3])
+/* The statement that deletes the sums of the groups g that nothing counts
+ * in any more, in the three tables, for the refresh to send after the sums
+ * are counted: written into sql, with its parameters (lit, three array
+ * literals, malloc'd: the caller frees them, also on failure). 0, or -1
+ * when out of memory. */
+static int roll_drop_sql(const groups *g, char sql[ROLL_DROP_MAX], char *lit[3])
 {
     const char **col[3];
     int rc = -1;
@@ -307,12 +321,14 @@ static int roll_drop_sql(const groups *g, char sql[3][1024], char *lit[3])
     for (int c = 0; c < 3; c++)
         if (!(lit[c] = array_literal(col[c], g->n)))
             goto done;
+    char part[3][1024];
     for (int t = 0; t < 3; t++)
-        snprintf(sql[t], 1024,
+        snprintf(part[t], sizeof part[t],
                  "DELETE FROM %s r USING unnest($1::text[], $2::text[], $3::date[])"
                  " AS g(unit_id, focus_id, month) WHERE r.unit_id = g.unit_id"
                  " AND r.focus_id = g.focus_id AND r.month = g.month AND %s",
                  roll_tables[t], roll_empty[t]);
+    snprintf(sql, ROLL_DROP_MAX, "WITH a AS (%s), b AS (%s) %s", part[0], part[1], part[2]);
     rc = 0;
 done:
     for (int c = 0; c < 3; c++)
@@ -717,46 +733,50 @@ static int build_rows(gathered *g, int n, tmpl_entry *tv, int nt, json_t *obs, j
 /* The time of a tablet's UTC milliseconds, and its month in Danish time. */
 #define TS(ms) "to_timestamp((" ms ")::double precision / 1000)"
 
-/* One row of fact_obs per observation, from build_rows' JSON. */
+/* One row of fact_obs per observation, from build_rows' JSON in the
+ * parameter p. */
 /* clang-format off */
-static const char fact_obs_insert_sql[] =
-    "INSERT INTO fact_obs (observation_id, unit_id, focus_id, focus_version, template_id,"
-    " template_version, observer_id, observee_id, room_id, activity, context, status,"
-    " started_at, ended_at, month, duration_ms, revision, n_events, n_undone, n_notes,"
-    " n_ratings, feedback_given, reflection_written, n_conflicts, pair_code, updated_at,"
-    " counts, states, ratings, feedback_works, feedback_wonderings, feedback_next_step,"
-    " feedback_given_at, reflection, reflection_next_step)"
-    " SELECT observation_id, unit_id, focus_id, focus_version, template_id,"
-    " template_version, observer_id, observee_id, room_id, activity, context::jsonb,"
-    " status, " TS("started_ms") ", CASE WHEN ended_ms > 0 THEN " TS("ended_ms") " END,"
-    " date_trunc('month', " TS("started_ms") " AT TIME ZONE 'Europe/Copenhagen')::date,"
-    " duration_ms, revision, n_events, n_undone, n_notes, n_ratings, feedback_given,"
-    " reflection_written, n_conflicts, pair_code, " TS("updated_ms") ","
-    " counts, states, ratings, fb_works, fb_wonderings, fb_next_step,"
-    " CASE WHEN fb_given_ms > 0 THEN " TS("fb_given_ms") " END, refl_text, refl_next_step"
-    " FROM jsonb_to_recordset($1::jsonb) AS x(observation_id text, unit_id text,"
-    " focus_id text, focus_version int, template_id text, template_version int,"
-    " observer_id text, observee_id text, room_id text, activity text, context text,"
-    " status text, started_ms bigint, ended_ms bigint, duration_ms bigint, revision int,"
-    " n_events int, n_undone int, n_notes int, n_ratings int, feedback_given boolean,"
-    " reflection_written boolean, n_conflicts int, pair_code text, updated_ms bigint,"
-    " counts text, states text, ratings text, fb_works text, fb_wonderings text,"
-    " fb_next_step text, fb_given_ms bigint, refl_text text, refl_next_step text)";
+#define FACT_OBS_INSERT_SQL(p) \
+    "INSERT INTO fact_obs (observation_id, unit_id, focus_id, focus_version, template_id," \
+    " template_version, observer_id, observee_id, room_id, activity, context, status," \
+    " started_at, ended_at, month, duration_ms, revision, n_events, n_undone, n_notes," \
+    " n_ratings, feedback_given, reflection_written, n_conflicts, pair_code, updated_at," \
+    " counts, states, ratings, feedback_works, feedback_wonderings, feedback_next_step," \
+    " feedback_given_at, reflection, reflection_next_step)" \
+    " SELECT observation_id, unit_id, focus_id, focus_version, template_id," \
+    " template_version, observer_id, observee_id, room_id, activity, context::jsonb," \
+    " status, " TS("started_ms") ", CASE WHEN ended_ms > 0 THEN " TS("ended_ms") " END," \
+    " date_trunc('month', " TS("started_ms") " AT TIME ZONE 'Europe/Copenhagen')::date," \
+    " duration_ms, revision, n_events, n_undone, n_notes, n_ratings, feedback_given," \
+    " reflection_written, n_conflicts, pair_code, " TS("updated_ms") "," \
+    " counts, states, ratings, fb_works, fb_wonderings, fb_next_step," \
+    " CASE WHEN fb_given_ms > 0 THEN " TS("fb_given_ms") " END, refl_text, refl_next_step" \
+    " FROM jsonb_to_recordset(" p "::jsonb) AS x(observation_id text, unit_id text," \
+    " focus_id text, focus_version int, template_id text, template_version int," \
+    " observer_id text, observee_id text, room_id text, activity text, context text," \
+    " status text, started_ms bigint, ended_ms bigint, duration_ms bigint, revision int," \
+    " n_events int, n_undone int, n_notes int, n_ratings int, feedback_given boolean," \
+    " reflection_written boolean, n_conflicts int, pair_code text, updated_ms bigint," \
+    " counts text, states text, ratings text, fb_works text, fb_wonderings text," \
+    " fb_next_step text, fb_given_ms bigint, refl_text text, refl_next_step text)"
 /* clang-format on */
 
-/* The statements that store the rows of make_rows, in its order: facts,
- * counts, states, ratings. Each reads only its one parameter, never a
- * table, so any transaction may keep them prepared. */
-static const char *const store_sql[4] = {
-    fact_obs_insert_sql,
-    "INSERT INTO fact_obs_count (observation_id, kind, key, n)"
-    " SELECT o, kind, key, n FROM jsonb_to_recordset($1::jsonb)"
-    " AS x(o text, kind text, key text, n int)",
-    "INSERT INTO fact_obs_state (observation_id, key, ms)"
-    " SELECT o, key, ms FROM jsonb_to_recordset($1::jsonb) AS x(o text, key text, ms bigint)",
-    "INSERT INTO fact_obs_rating (observation_id, sign_id, level, n_scale)"
-    " SELECT o, sign, level, n_scale FROM jsonb_to_recordset($1::jsonb)"
-    " AS x(o text, sign text, level int, n_scale int)"};
+/* The statement that stores the rows of make_rows, its parameters in its
+ * order: facts, counts, states, ratings (NULL where there are none: the
+ * function then gives no row). One statement, not four: the inserts do
+ * not read each other's rows, and each statement costs the database its
+ * own round of binding, starting and ending. It reads only its
+ * parameters, never a table, so any transaction may keep it prepared. */
+static const char store_sql[] = "WITH f AS (" FACT_OBS_INSERT_SQL(
+    "$1") "),"
+          " c AS (INSERT INTO fact_obs_count (observation_id, kind, key, n)"
+          "  SELECT o, kind, key, n FROM jsonb_to_recordset($2::jsonb)"
+          "  AS x(o text, kind text, key text, n int)),"
+          " s AS (INSERT INTO fact_obs_state (observation_id, key, ms)"
+          "  SELECT o, key, ms FROM jsonb_to_recordset($3::jsonb) AS x(o text, key text, ms bigint))"
+          " INSERT INTO fact_obs_rating (observation_id, sign_id, level, n_scale)"
+          " SELECT o, sign, level, n_scale FROM jsonb_to_recordset($4::jsonb)"
+          " AS x(o text, sign text, level int, n_scale int)";
 
 /* Makes the facts of the gathered observations, with the templates tv
  * (nt of them), as the JSON texts of store_sql's rows (malloc'd, the
@@ -788,18 +808,11 @@ done:
     return rc;
 }
 
-/* Appends to v the statements that store the rows in text (make_rows'),
- * each with its text as its parameter (tp: room for four, borrowed from
- * text); returns how many. */
-static int store_stmts(char *text[4], const char *tp[4], srv_stmt *v)
+/* The statement that stores the rows in text (make_rows'), its texts as
+ * its parameters. */
+static srv_stmt store_stmt(char *text[4])
 {
-    int k = 0;
-    for (int i = 0; i < 4; i++)
-        if (text[i]) {
-            tp[i] = text[i];
-            v[k++] = (srv_stmt){store_sql[i], 1, &tp[i]};
-        }
-    return k;
+    return (srv_stmt){store_sql, 4, (const char *const *)text};
 }
 
 /* Makes the facts of the gathered observations and stores them, for a
@@ -807,15 +820,15 @@ static int store_stmts(char *text[4], const char *tp[4], srv_stmt *v)
 static int make_and_store(PGconn *pg, gathered *g, int n, char *err, size_t errlen)
 {
     char *text[4] = {0};
-    const char *tp[4];
-    srv_stmt v[4];
     tmpl_entry *tv = NULL;
     int nt = 0;
     int rc = load_templates(pg, g, n, &tv, &nt, err, errlen);
     if (rc == 0)
         rc = make_rows(tv, nt, g, n, text, err, errlen);
-    if (rc == 0)
-        rc = srv_qp_batch(pg, v, store_stmts(text, tp, v), NULL, err, errlen);
+    if (rc == 0) {
+        srv_stmt v = store_stmt(text);
+        rc = srv_qp_batch(pg, &v, 1, NULL, err, errlen);
+    }
     for (int i = 0; i < 4; i++)
         free(text[i]);
     templates_free(tv, nt);
@@ -835,25 +848,37 @@ static const char refresh_templates_sql[] =
     " CROSS JOIN LATERAL (SELECT data FROM items"
     "  WHERE entity = 'template' AND key = k.key LIMIT 1) t";
 
-/* The statements that take the observations' old share out of the sums
- * and delete their facts: roll, room for the three of roll_change_sql. */
-static int take_out_stmts(char roll[3][ROLL_SQL_MAX], const char *const *p, srv_stmt *v)
+/* The statement that takes the observations' old share out of the sums
+ * and deletes their facts, written into sql: one statement, in which the
+ * sums read the facts as they were before the deletes. */
+static srv_stmt take_out_stmt(char sql[ROLL_ALL_MAX], const char *const *p)
 {
-    roll_change_sql(0, roll);
-    for (int t = 0; t < 3; t++)
-        v[t] = (srv_stmt){roll[t], 1, p};
-    v[3] = (srv_stmt){
-        "WITH c AS (DELETE FROM fact_obs_count WHERE observation_id = ANY($1::text[])),"
-        " s AS (DELETE FROM fact_obs_state WHERE observation_id = ANY($1::text[])),"
-        " r AS (DELETE FROM fact_obs_rating WHERE observation_id = ANY($1::text[]))"
-        " DELETE FROM fact_obs WHERE observation_id = ANY($1::text[])",
-        1, p};
-    return 4;
+    roll_change_sql(0,
+                    ", d1 AS (DELETE FROM fact_obs_count WHERE observation_id = ANY($1::text[])),"
+                    " d2 AS (DELETE FROM fact_obs_state WHERE observation_id = ANY($1::text[])),"
+                    " d3 AS (DELETE FROM fact_obs_rating WHERE observation_id = ANY($1::text[]))"
+                    " DELETE FROM fact_obs WHERE observation_id = ANY($1::text[])",
+                    sql);
+    return (srv_stmt){sql, 1, p};
 }
 
 int srv_facts_refresh(PGconn *pg, const char *const *ids, int n, char *err, size_t errlen)
 {
-    return srv_facts_refresh_after(pg, ids, n, 0, NULL, 0, err, errlen);
+    const srv_facts_with w = {0};
+    return srv_facts_refresh_with(pg, ids, n, &w, err, errlen);
+}
+
+/* Sends a caller's statements alone, before and after in one trip, when
+ * there is no observation to refresh. */
+static int with_alone(PGconn *pg, const srv_facts_with *w, char *err, size_t errlen)
+{
+    srv_stmt v[2 * SRV_FACTS_WITH_MAX];
+    int k = 0;
+    for (int i = 0; i < w->n_before; i++)
+        v[k++] = w->before[i];
+    for (int i = 0; i < w->n_after; i++)
+        v[k++] = w->after[i];
+    return k ? srv_qp_batch(pg, v, k, NULL, err, errlen) : 0;
 }
 
 /*
@@ -861,24 +886,27 @@ int srv_facts_refresh(PGconn *pg, const char *const *ids, int n, char *err, size
  * the caller's statements, takes the observations' old share out of the
  * sums, deletes their facts and reads their records, conflicts and
  * templates; the second stores the new facts, puts their share into the
- * sums and deletes the sums left empty. For observations new to the server
- * (fresh) there is no old share, and the first trip does not ask: it only
- * reads which groups their facts are in, and should it find any, takes
- * them out in a trip of its own before going on. Each statement is kept
- * prepared, and the first trip sets what srv_begin_indexed sets
+ * sums, deletes the sums left empty and sends the caller's statements
+ * after. For observations new to the server (fresh) there is no old
+ * share, and the first trip does not ask: it only reads which groups
+ * their facts are in, and should it find any, takes them out in a trip of
+ * its own before going on. Each statement is kept prepared, and unless
+ * the caller has, the first trip sets what srv_begin_indexed sets
  * (SRV_INDEXED_SQL) for the rest of the transaction, so that a plan kept
  * for one reads fact_obs and items by index however small they were when
  * it was made.
  */
-int srv_facts_refresh_after(PGconn *pg, const char *const *ids_in, int n_in, int fresh,
-                            const srv_stmt *before, int n_before, char *err, size_t errlen)
+int srv_facts_refresh_with(PGconn *pg, const char *const *ids_in, int n_in, const srv_facts_with *w,
+                           char *err, size_t errlen)
 {
-    if (n_before < 0 || n_before > SRV_FACTS_BEFORE_MAX) {
-        snprintf(err, errlen, "too many statements before the facts (%d)", n_before);
+    if (w->n_before < 0 || w->n_before > SRV_FACTS_WITH_MAX || w->n_after < 0 ||
+        w->n_after > SRV_FACTS_WITH_MAX) {
+        snprintf(err, errlen, "too many statements with the facts (%d before, %d after)",
+                 w->n_before, w->n_after);
         return -1;
     }
     if (n_in <= 0)
-        return n_before ? srv_qp_batch(pg, before, n_before, NULL, err, errlen) : 0;
+        return with_alone(pg, w, err, errlen);
     if (n_in > SRV_FACTS_BATCH) {
         snprintf(err, errlen, "too many observations at once (%d, at most %d)", n_in,
                  SRV_FACTS_BATCH);
@@ -888,11 +916,10 @@ int srv_facts_refresh_after(PGconn *pg, const char *const *ids_in, int n_in, int
     gathered *g = NULL;
     int rc = -1, n = 0;
     char *lit = NULL, *text[4] = {0}, *drop_lit[3] = {0};
-    const char *tp[4];
-    char roll[3][ROLL_SQL_MAX], drop[3][1024];
-    enum { FIRST_MAX = SRV_FACTS_BEFORE_MAX + 9 };
-    PGresult *got[FIRST_MAX] = {0};
-    srv_stmt v[FIRST_MAX];
+    char roll[ROLL_ALL_MAX], drop[ROLL_DROP_MAX];
+    enum { TRIP_MAX = SRV_FACTS_WITH_MAX + 7 };
+    PGresult *got[TRIP_MAX] = {0};
+    srv_stmt v[TRIP_MAX];
     groups gr = {0};
     tmpl_entry *tv = NULL;
     int nt = 0;
@@ -904,20 +931,21 @@ int srv_facts_refresh_after(PGconn *pg, const char *const *ids_in, int n_in, int
         if (ids[i][0] && (n == 0 || strcmp(ids[n - 1], ids[i]) != 0))
             ids[n++] = ids[i];
     if (n == 0) {
-        rc = n_before ? srv_qp_batch(pg, before, n_before, NULL, err, errlen) : 0;
+        rc = with_alone(pg, w, err, errlen);
         goto done;
     }
     if (!(lit = array_literal(ids, n)) || !(g = calloc((size_t)n, sizeof *g)))
         goto oom;
     const char *p[] = {lit};
     int k = 0;
-    for (int i = 0; i < n_before; i++)
-        v[k++] = before[i];
-    v[k++] = (srv_stmt){SRV_INDEXED_SQL, 0, NULL};
+    for (int i = 0; i < w->n_before; i++)
+        v[k++] = w->before[i];
+    if (!w->indexed)
+        v[k++] = (srv_stmt){SRV_INDEXED_SQL, 0, NULL};
     int at_groups = k;
     v[k++] = (srv_stmt){groups_sql, 1, p};
-    if (!fresh)
-        k += take_out_stmts(roll, p, v + k);
+    if (!w->fresh)
+        v[k++] = take_out_stmt(roll, p);
     int at_gather = k;
     v[k++] = (srv_stmt){gather_items_sql, 1, p};
     v[k++] = (srv_stmt){gather_conflicts_sql, 1, p};
@@ -927,24 +955,25 @@ int srv_facts_refresh_after(PGconn *pg, const char *const *ids_in, int n_in, int
         gather_read(got[at_gather], got[at_gather + 1], ids, n, g, err, errlen) != 0 ||
         templates_read(got[at_gather + 2], &tv, &nt) != 0)
         goto done;
-    if (fresh && gr.n > 0) {
+    if (w->fresh && gr.n > 0) {
         /* Facts where none were expected: taken out as for any other. */
-        srv_stmt out[4];
-        if (srv_qp_batch(pg, out, take_out_stmts(roll, p, out), NULL, err, errlen) != 0)
+        srv_stmt out = take_out_stmt(roll, p);
+        if (srv_qp_batch(pg, &out, 1, NULL, err, errlen) != 0)
             goto done;
     }
     if (make_rows(tv, nt, g, n, text, err, errlen) != 0)
         goto done;
-    k = store_stmts(text, tp, v);
-    roll_change_sql(1, roll);
-    for (int t = 0; t < 3; t++)
-        v[k++] = (srv_stmt){roll[t], 1, p};
+    k = 0;
+    v[k++] = store_stmt(text);
+    roll_change_sql(1, "", roll);
+    v[k++] = (srv_stmt){roll, 1, p};
     if (gr.n > 0) {
         if (roll_drop_sql(&gr, drop, drop_lit) != 0)
             goto oom;
-        for (int t = 0; t < 3; t++)
-            v[k++] = (srv_stmt){drop[t], 3, (const char *const *)drop_lit};
+        v[k++] = (srv_stmt){drop, 3, (const char *const *)drop_lit};
     }
+    for (int i = 0; i < w->n_after; i++)
+        v[k++] = w->after[i];
     if (srv_qp_batch(pg, v, k, NULL, err, errlen) != 0)
         goto done;
     rc = 0;
@@ -952,7 +981,7 @@ int srv_facts_refresh_after(PGconn *pg, const char *const *ids_in, int n_in, int
 oom:
     snprintf(err, errlen, "out of memory");
 done:
-    for (int i = 0; i < FIRST_MAX; i++)
+    for (int i = 0; i < TRIP_MAX; i++)
         PQclear(got[i]);
     for (int i = 0; i < 4; i++)
         free(text[i]);

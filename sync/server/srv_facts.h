@@ -31,19 +31,34 @@
  */
 int srv_facts_refresh(PGconn *pg, const char *const *ids, int n, char *err, size_t errlen);
 
-/* The most statements srv_facts_refresh_after sends before its own. */
-#define SRV_FACTS_BEFORE_MAX 8
+/* The most statements a caller may send with a refresh's first or last
+ * round trip. */
+#define SRV_FACTS_WITH_MAX 8
 
-/*
- * The same, after the caller's statements (before: n_before of them, at
- * most SRV_FACTS_BEFORE_MAX, their answers not kept), which go in the
- * refresh's first round trip; with no observation, they go alone. fresh
- * says that no observation of ids is in items from before the caller's
- * transaction, so none has facts to take out: the refresh then does not
- * ask to take them out, and does so only if it finds some after all.
- */
-int srv_facts_refresh_after(PGconn *pg, const char *const *ids, int n, int fresh,
-                            const srv_stmt *before, int n_before, char *err, size_t errlen);
+/* What a caller sends with a refresh (srv_facts_refresh_with). */
+typedef struct {
+    /* Statements that go first in the refresh's first round trip (their
+     * answers not kept), and statements that go last in its last one; at
+     * most SRV_FACTS_WITH_MAX each. With no observation, they go alone,
+     * in one trip. */
+    const srv_stmt *before;
+    int n_before;
+    const srv_stmt *after;
+    int n_after;
+    /* 1: every observation is new to the server in this transaction, so
+     * none has facts to take out; the refresh then does not send the
+     * statements that would, unless it finds facts after all. */
+    int fresh;
+    /* 1: the caller's transaction has already set SRV_INDEXED_SQL. */
+    int indexed;
+} srv_facts_with;
+
+/* srv_facts_refresh, with a caller's statements sent in the same round
+ * trips as the refresh's own (a push sends its writes before and its end
+ * after). Both trips stop at the first statement that fails: a failure of
+ * the caller's as of the refresh's is -1 with err. */
+int srv_facts_refresh_with(PGconn *pg, const char *const *ids, int n, const srv_facts_with *w,
+                           char *err, size_t errlen);
 
 /*
  * Makes every fact and rollup again from items: of one unit, or of all

@@ -335,6 +335,21 @@ static int push_observation(PGconn *pg, const char *unit_id, const model_observa
     return changed ? publish(pg, o->plan_id, seq, err, errlen) : 0;
 }
 
+/* Whether an observation change, stored with result r, finishes a plan. */
+static int finishes_plan(const proto_change *c, const proto_result *r)
+{
+    return c->rec->entity == MODEL_ENT_OBSERVATION && c->rec->u.obs.plan_id[0] &&
+           c->rec->u.obs.status == MODEL_OBS_FINISHED && r->status == PROTO_ST_STORED;
+}
+
+int srv_plan_push_any(const proto_push *p, const proto_result *res)
+{
+    for (int i = 0; i < p->n; i++)
+        if (srv_plan_push_skips(&p->changes[i]) || finishes_plan(&p->changes[i], &res[i]))
+            return 1;
+    return 0;
+}
+
 int srv_plan_push(PGconn *pg, const char *device_id, const char *unit_id, const proto_push *p,
                   proto_result *res, int64_t *seq, char *err, size_t errlen)
 {
@@ -343,8 +358,7 @@ int srv_plan_push(PGconn *pg, const char *device_id, const char *unit_id, const 
         if (srv_plan_push_skips(c)) {
             if (push_agreement(pg, device_id, unit_id, c, &res[i], seq, err, errlen) != 0)
                 return -1;
-        } else if (c->rec->entity == MODEL_ENT_OBSERVATION && c->rec->u.obs.plan_id[0] &&
-                   c->rec->u.obs.status == MODEL_OBS_FINISHED && res[i].status == PROTO_ST_STORED) {
+        } else if (finishes_plan(c, &res[i])) {
             if (push_observation(pg, unit_id, &c->rec->u.obs, seq, err, errlen) != 0)
                 return -1;
         }

@@ -89,6 +89,10 @@ int srv_plan_push(PGconn *pg, const char *device_id, const char *unit_id, const 
 /* Whether the push leaves change c to srv_plan_push (a plan_agreement). */
 int srv_plan_push_skips(const proto_change *c);
 
+/* Whether srv_plan_push has anything to do for this push with these
+ * results: 1 if it would read or write, 0 if it would return at once. */
+int srv_plan_push_any(const proto_push *p, const proto_result *res);
+
 /*
  * The pull's condition for plans, over items i with parameters $3 (the
  * person pulling, "" for reference data only) and $4 (whether they lead

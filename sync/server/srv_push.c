@@ -1057,39 +1057,52 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
         writes_free(&ws);
         OOM(goto fail);
     }
-    int fresh = all_fresh(x, touched, n_touched), frc = 0;
-    for (int i = 0; frc == 0 && (i == 0 || i < n_touched); i += SRV_FACTS_BATCH) {
-        int k = n_touched - i < SRV_FACTS_BATCH ? n_touched - i : SRV_FACTS_BATCH;
-        frc = srv_facts_refresh_after(pg, touched + i, k, fresh, i == 0 ? ws.v : NULL,
-                                      i == 0 ? ws.n : 0, err, errlen);
-    }
-    writes_free(&ws);
-    if (frc != 0)
-        goto fail;
-    t_facts = now_us();
-    if (srv_plan_push(pg, x->dev->device_id, x->dev->unit_id, x->p, res, &seq, err, errlen) != 0)
-        goto fail;
     /* The unit's feed number (as srv_feed_release writes it), what the
      * tablet last sent, for device-list, with the push itself, and the
-     * COMMIT. A failure anywhere leaves nothing: a COMMIT that failed has
-     * ended the transaction, and the ROLLBACK below is then not sent. */
+     * COMMIT. With no plan to look at, the feed number is known now, and
+     * they go in the last round trip of the facts; otherwise after the
+     * plans, in a trip of their own. A failure anywhere leaves nothing: a
+     * COMMIT that failed has ended the transaction, and the ROLLBACK below
+     * is then not sent. */
     char np[16], sq[24];
-    snprintf(np, sizeof np, "%d", x->n);
-    snprintf(sq, sizeof sq, "%lld", (long long)seq);
     const char *pf[] = {dev->unit_id, sq}, *pd[] = {dev->device_id, np};
     const srv_stmt end[] = {
         {SRV_FEED_RELEASE_SQL, 2, pf},
         {"UPDATE devices SET last_push_at = now(), last_push_changes = $2::int WHERE id = $1", 2,
          pd},
         {"COMMIT", 0, NULL}};
+    snprintf(np, sizeof np, "%d", x->n);
+    int plans = srv_plan_push_any(x->p, res), frc = 0;
+    srv_facts_with fw = {.fresh = all_fresh(x, touched, n_touched), .indexed = 1};
+    for (int i = 0; frc == 0 && (i == 0 || i < n_touched); i += SRV_FACTS_BATCH) {
+        int k = n_touched - i < SRV_FACTS_BATCH ? n_touched - i : SRV_FACTS_BATCH;
+        fw.before = i == 0 ? ws.v : NULL;
+        fw.n_before = i == 0 ? ws.n : 0;
+        if (!plans && i + k >= n_touched) {
+            snprintf(sq, sizeof sq, "%lld", (long long)seq);
+            fw.after = end + (seq == seq0);
+            fw.n_after = 3 - (seq == seq0);
+        }
+        frc = srv_facts_refresh_with(pg, touched + i, k, &fw, err, errlen);
+    }
+    writes_free(&ws);
     free(touched);
     touched = NULL;
-    if (srv_qp_batch(pg, end + (seq == seq0), 3 - (seq == seq0), NULL, err, errlen) != 0)
+    if (frc != 0)
         goto fail;
+    if (plans) {
+        if (srv_plan_push(pg, x->dev->device_id, x->dev->unit_id, x->p, res, &seq, err, errlen) !=
+            0)
+            goto fail;
+        snprintf(sq, sizeof sq, "%lld", (long long)seq);
+        if (srv_qp_batch(pg, end + (seq == seq0), 3 - (seq == seq0), NULL, err, errlen) != 0)
+            goto fail;
+    }
+    t_facts = now_us();
     const char *tv = getenv("BLIK_PUSH_TIMES");
     if (tv && tv[0] == '1')
         srv_log("push times: %d changes, %d observations; lookup %lld us, decide %lld us,"
-                " write+facts %lld us, total %lld us",
+                " write, figures and commit %lld us, total %lld us",
                 x->n, n_touched, (long long)(t_look - t0), (long long)(t_write - t_look),
                 (long long)(t_facts - t_write), (long long)(now_us() - t0));
     return 0;

@@ -428,7 +428,8 @@ static void test_fresh_refresh_finds_old_facts(void **state)
     char *before = snapshot();
     const char *ids[] = {A.u.obs.id};
     PQclear(PQexec(W.db, "BEGIN"));
-    assert_int_equal(srv_facts_refresh_after(W.db, ids, 1, 1, NULL, 0, e, sizeof e), 0);
+    const srv_facts_with w = {.fresh = 1};
+    assert_int_equal(srv_facts_refresh_with(W.db, ids, 1, &w, e, sizeof e), 0);
     PQclear(PQexec(W.db, "COMMIT"));
     char *after = snapshot();
     assert_string_equal(before, after);
