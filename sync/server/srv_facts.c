@@ -249,19 +249,19 @@ static void roll_select(int t, roll_scope scope, char *out, size_t cap)
  * what their months weigh. The sums stay what the full count makes of the
  * facts (srv_facts_check compares them): a sum is a count or a total, and
  * a row whose count falls to nothing is deleted, as the full count would
- * not make it. */
-static const char *const roll_sub_sql[] = {
-    "UPDATE roll_month r SET n_obs = r.n_obs - d.n_obs, n_feedback = r.n_feedback - d.n_feedback,"
-    " n_reflection = r.n_reflection - d.n_reflection, duration_ms = r.duration_ms - d.duration_ms"
-    " FROM (%s) AS d(unit_id, focus_id, month, n_obs, n_feedback, n_reflection, duration_ms)"
-    " WHERE r.unit_id = d.unit_id AND r.focus_id = d.focus_id AND r.month = d.month",
-    "UPDATE roll_month_count r SET n = r.n - d.n FROM (%s) AS d(unit_id, focus_id, month, kind,"
-    " key, n) WHERE r.unit_id = d.unit_id AND r.focus_id = d.focus_id AND r.month = d.month"
-    " AND r.kind = d.kind AND r.key = d.key",
-    "UPDATE roll_month_sign r SET n0 = r.n0 - d.n0, n1 = r.n1 - d.n1, n2 = r.n2 - d.n2,"
-    " n3 = r.n3 - d.n3, n4 = r.n4 - d.n4 FROM (%s) AS d(unit_id, focus_id, month, sign_id,"
-    " n_scale, n0, n1, n2, n3, n4) WHERE r.unit_id = d.unit_id AND r.focus_id = d.focus_id"
-    " AND r.month = d.month AND r.sign_id = d.sign_id AND r.n_scale = d.n_scale"};
+ * not make it. A share is taken out by adding it negated, through the
+ * same insert as adding it: the insert finds each sum by its key in the
+ * sum's own index, whereas an UPDATE joined to the share could be planned,
+ * once for every run, as a walk of the whole table of sums (see
+ * SRV_INDEXED_SQL). roll_neg_sql[t] negates the share roll_select makes
+ * for table t. */
+static const char *const roll_neg_sql[] = {
+    "SELECT unit_id, focus_id, month, -n_obs, -n_feedback, -n_reflection, -duration_ms"
+    " FROM (%s) AS d(unit_id, focus_id, month, n_obs, n_feedback, n_reflection, duration_ms)",
+    "SELECT unit_id, focus_id, month, kind, key, -n"
+    " FROM (%s) AS d(unit_id, focus_id, month, kind, key, n)",
+    "SELECT unit_id, focus_id, month, sign_id, n_scale, -n0, -n1, -n2, -n3, -n4"
+    " FROM (%s) AS d(unit_id, focus_id, month, sign_id, n_scale, n0, n1, n2, n3, n4)"};
 static const char *const roll_add_sql[] = {
     "INSERT INTO roll_month %s ON CONFLICT (unit_id, focus_id, month) DO UPDATE SET"
     " n_obs = roll_month.n_obs + EXCLUDED.n_obs,"
@@ -289,9 +289,11 @@ static void roll_change_sql(int add, const char *more, char sql[ROLL_ALL_MAX])
 {
     char part[3][ROLL_SQL_MAX];
     for (int t = 0; t < 3; t++) {
-        char sel[1536];
+        char sel[1536], neg[2048];
         roll_select(t, ROLL_IDS, sel, sizeof sel);
-        snprintf(part[t], ROLL_SQL_MAX, add ? roll_add_sql[t] : roll_sub_sql[t], sel);
+        if (!add)
+            snprintf(neg, sizeof neg, roll_neg_sql[t], sel);
+        snprintf(part[t], ROLL_SQL_MAX, roll_add_sql[t], add ? sel : neg);
     }
     if (more[0])
         snprintf(sql, ROLL_ALL_MAX, "WITH a AS (%s), b AS (%s), c AS (%s)%s", part[0], part[1],
@@ -321,13 +323,20 @@ static int roll_drop_sql(const groups *g, char sql[ROLL_DROP_MAX], char *lit[3])
     for (int c = 0; c < 3; c++)
         if (!(lit[c] = array_literal(col[c], g->n)))
             goto done;
+    /* Each group's empty sums are found by the group's key in the sums'
+     * own index (the lateral lookup, kept apart by OFFSET), and deleted by
+     * where they are (ctid): a DELETE joined to the groups by key could be
+     * planned, once for every run, as a walk of the whole table (see
+     * SRV_INDEXED_SQL). The row found is the row deleted, as no one else
+     * changes a unit's sums while the refresh holds the unit's feed lock. */
     char part[3][1024];
     for (int t = 0; t < 3; t++)
         snprintf(part[t], sizeof part[t],
-                 "DELETE FROM %s r USING unnest($1::text[], $2::text[], $3::date[])"
-                 " AS g(unit_id, focus_id, month) WHERE r.unit_id = g.unit_id"
-                 " AND r.focus_id = g.focus_id AND r.month = g.month AND %s",
-                 roll_tables[t], roll_empty[t]);
+                 "DELETE FROM %s t USING unnest($1::text[], $2::text[], $3::date[])"
+                 " AS g(unit_id, focus_id, month) CROSS JOIN LATERAL (SELECT r.ctid AS tid"
+                 " FROM %s r WHERE r.unit_id = g.unit_id AND r.focus_id = g.focus_id"
+                 " AND r.month = g.month AND %s OFFSET 0) e WHERE t.ctid = e.tid",
+                 roll_tables[t], roll_tables[t], roll_empty[t]);
     snprintf(sql, ROLL_DROP_MAX, "WITH a AS (%s), b AS (%s) %s", part[0], part[1], part[2]);
     rc = 0;
 done:

@@ -25,9 +25,10 @@
  * (which should hold the unit's feed lock, as pushes and deletions do, so
  * that two refreshes of one unit do not interleave). Its statements are
  * kept prepared, and it sets what srv_begin_indexed sets for the rest of
- * that transaction (sequential scans refused, no plan compiled), so
- * that the plans kept read by index however small the tables were when
- * they were made. 0, or -1 with err (the caller rolls back).
+ * that transaction (sequential scans refused, no plan compiled, one plan
+ * kept for every run of a statement; SRV_INDEXED_SQL), so that the plans
+ * kept read by index however small the tables were when they were made.
+ * 0, or -1 with err (the caller rolls back).
  */
 int srv_facts_refresh(PGconn *pg, const char *const *ids, int n, char *err, size_t errlen);
 
@@ -49,7 +50,9 @@ typedef struct {
      * none has facts to take out; the refresh then does not send the
      * statements that would, unless it finds facts after all. */
     int fresh;
-    /* 1: the caller's transaction has already set SRV_INDEXED_SQL. */
+    /* 1: the caller's transaction has already set SRV_INDEXED_SQL. With
+     * 0 the refresh sets it after the statements before, which are then
+     * planned without it. */
     int indexed;
 } srv_facts_with;
 

@@ -23,12 +23,14 @@ int srv_exec(PGconn *pg, const char *sql, int n, const char *const *params, char
  * same answers and the same messages (the SQLSTATE in the first brackets),
  * but each takes exactly one statement, even without parameters.
  *
- * After five runs PostgreSQL may keep one plan for every later run, made
- * on what the tables looked like then, which a table that has grown since
- * can turn into a read of the whole table per call. So a statement that
- * reads a table which grows is kept only where no such plan can be made:
- * inside a transaction begun by srv_begin_indexed, or written as one index
- * probe per name (a LATERAL subquery with LIMIT 1), or on a primary key.
+ * After five runs PostgreSQL may keep one plan for every later run (and
+ * inside srv_begin_indexed's transaction it keeps one from the first),
+ * made on what the tables looked like then, which a table that has grown
+ * since can turn into a read of the whole table per call. So a statement
+ * that reads a table which grows is kept only where no such plan can be
+ * made: written as one index probe per name (a LATERAL subquery with
+ * LIMIT 1), or on a primary key, or with sequential scans refused on a
+ * single table's index (srv_begin_indexed).
  */
 PGresult *srv_qp(PGconn *pg, const char *sql, int n, const char *const *params, char *err,
                  size_t errlen);
@@ -60,9 +62,13 @@ int srv_begin_indexed(PGconn *pg, char *err, size_t errlen);
  * length before it sees it, so the kept plan never looked cheaper), and
  * the planning took as long as the rest of the push's work in the
  * database. The statements are written so that the kept plan reads by
- * index one id at a time (unnest and a lateral lookup): the same plan
- * serves one id or a thousand, and a table of any size. (A first try at
- * keeping plans, before the statements were written so, made the sums'
+ * index one id at a time (unnest and a lateral lookup; an UPDATE or
+ * DELETE finds its rows so and changes them by ctid, a sum is taken out
+ * by inserting its negative ON CONFLICT): the same plan serves one id or a
+ * thousand, and a table of any size. A join of a table to an array by key,
+ * kept from when the table was small, reads the whole table by one of its
+ * indexes, which refusing sequential scans does not prevent. (A first try
+ * at keeping plans, before the statements were written so, made the sums'
  * statements of a refresh ten times slower after 4,000 observations.) */
 #define SRV_INDEXED_SQL                                                                            \
     "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true),"            \

@@ -810,11 +810,18 @@ static const struct {
                " $5::int[], $6::text[], $7::text[], $8::text[])"
                " AS x(entity, key, seq, obs, version, author, device, data)",
                8},
+    /* Each record is found by its key in the primary key's index (the
+     * lateral lookup) and updated where it is (ctid): an UPDATE joined to
+     * the arrays by key could be planned, once for every run, as a walk of
+     * all of items (see SRV_INDEXED_SQL). The row found is the row
+     * updated: every change to a unit's items is made under the unit's
+     * feed lock, which the push holds. */
     [W_UPD] = {"UPDATE items t SET seq = x.seq, version = x.version, author_id = x.author,"
                " device_id = $7, data = x.data, updated_at = now()"
                " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[],"
                " $6::text[]) AS x(entity, key, seq, version, author, data)"
-               " WHERE t.entity = x.entity AND t.key = x.key",
+               " CROSS JOIN LATERAL (SELECT i.ctid AS tid FROM items i"
+               " WHERE i.entity = x.entity AND i.key = x.key LIMIT 1) l WHERE t.ctid = l.tid",
                6},
     [W_OBS] = {"INSERT INTO observations (id, unit_id, observer_id, observee_id)"
                " SELECT x.id, x.unit, x.observer, NULLIF(x.observee, '')"
@@ -1194,7 +1201,7 @@ proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t 
         nanosleep(&ts, NULL);
     }
     *reply = proto_push_reply_encode(&rep);
-    for (int i = 0; outcomes && i < rep.n; i++)
+    for (int i = 0; *reply && outcomes && i < rep.n; i++)
         if ((int)rep.results[i].status >= 0 && rep.results[i].status <= PROTO_ST_REJECTED)
             outcomes[rep.results[i].status]++;
     free(rep.results);
