@@ -250,16 +250,15 @@ static int read_pairs(off_ctx *c, const char *unit, const char *focus, pair *out
 /* The ids of the pairs' observations as a PostgreSQL array literal. */
 static char *id_array(const pair *ps, int n)
 {
-    size_t cap = 4 + (size_t)n * 2 * (MODEL_UUID_LEN + 1);
-    char *s = malloc(cap);
-    if (!s)
+    const char **v = malloc((size_t)(n > 0 ? 2 * n : 1) * sizeof *v);
+    if (!v)
         return NULL;
-    size_t len = 0;
-    s[len++] = '{';
-    for (int i = 0; i < n; i++)
-        len += (size_t)snprintf(s + len, cap - len, "%s%s,%s", i ? "," : "", ps[i].a, ps[i].b);
-    s[len++] = '}';
-    s[len] = 0;
+    for (int i = 0; i < n; i++) {
+        v[2 * i] = ps[i].a;
+        v[2 * i + 1] = ps[i].b;
+    }
+    char *s = srv_array_of(v, sizeof *v, 2 * n, 1);
+    free(v);
     return s;
 }
 

@@ -95,33 +95,6 @@ void srv_facts_figures(const model_observation *o, const model_template *t,
 
 /* ---- the database side ---- */
 
-/* A Postgres array literal of ids ({"a","b"}), malloc'd; ids are checked
- * ids and keys, but every element is quoted and escaped anyway. */
-static char *array_literal(const char *const *v, int n)
-{
-    size_t cap = 3;
-    for (int i = 0; i < n; i++)
-        cap += 2 * strlen(v[i]) + 3;
-    char *s = malloc(cap), *p = s;
-    if (!s)
-        return NULL;
-    *p++ = '{';
-    for (int i = 0; i < n; i++) {
-        if (i)
-            *p++ = ',';
-        *p++ = '"';
-        for (const char *q = v[i]; *q; q++) {
-            if (*q == '"' || *q == '\\')
-                *p++ = '\\';
-            *p++ = *q;
-        }
-        *p++ = '"';
-    }
-    *p++ = '}';
-    *p = 0;
-    return s;
-}
-
 /* One unit, focus and month whose sums are counted again. */
 typedef struct {
     char unit[MODEL_UUID_LEN + 1], focus[MODEL_UUID_LEN + 1], month[11];
@@ -309,20 +282,11 @@ static void roll_change_sql(int add, const char *more, char sql[ROLL_ALL_MAX])
  * when out of memory. */
 static int roll_drop_sql(const groups *g, char sql[ROLL_DROP_MAX], char *lit[3])
 {
-    const char **col[3];
-    int rc = -1;
-    for (int c = 0; c < 3; c++)
-        col[c] = malloc((size_t)(g->n ? g->n : 1) * sizeof *col[c]);
-    if (!col[0] || !col[1] || !col[2])
-        goto done;
-    for (int i = 0; i < g->n; i++) {
-        col[0][i] = g->v[i].unit;
-        col[1][i] = g->v[i].focus;
-        col[2][i] = g->v[i].month;
-    }
-    for (int c = 0; c < 3; c++)
-        if (!(lit[c] = array_literal(col[c], g->n)))
-            goto done;
+    const group *v = g->v;
+    if (!(lit[0] = srv_array_of(v ? v->unit : "", sizeof *v, g->n, 0)) ||
+        !(lit[1] = srv_array_of(v ? v->focus : "", sizeof *v, g->n, 0)) ||
+        !(lit[2] = srv_array_of(v ? v->month : "", sizeof *v, g->n, 0)))
+        return -1;
     /* Each group's empty sums are found by the group's key in the sums'
      * own index (the lateral lookup, kept apart by OFFSET), and deleted by
      * where they are (ctid): a DELETE joined to the groups by key could be
@@ -338,11 +302,7 @@ static int roll_drop_sql(const groups *g, char sql[ROLL_DROP_MAX], char *lit[3])
                  " AND r.month = g.month AND %s OFFSET 0) e WHERE t.ctid = e.tid",
                  roll_tables[t], roll_tables[t], roll_empty[t]);
     snprintf(sql, ROLL_DROP_MAX, "WITH a AS (%s), b AS (%s) %s", part[0], part[1], part[2]);
-    rc = 0;
-done:
-    for (int c = 0; c < 3; c++)
-        free(col[c]);
-    return rc;
+    return 0;
 }
 
 /* One observation's records, gathered from items. */
@@ -595,7 +555,7 @@ static int load_templates(PGconn *pg, gathered *g, int n, tmpl_entry **out, int 
         rc = 0;
         goto done;
     }
-    if (!(lit = array_literal(keys, nk)))
+    if (!(lit = srv_array_of(keys, sizeof *keys, nk, 1)))
         goto oom;
     const char *p[] = {lit};
     r = srv_q(pg, "SELECT key, data FROM items WHERE entity = 'template' AND key = ANY($1::text[])",
@@ -943,7 +903,7 @@ int srv_facts_refresh_with(PGconn *pg, const char *const *ids_in, int n_in, cons
         rc = with_alone(pg, w, err, errlen);
         goto done;
     }
-    if (!(lit = array_literal(ids, n)) || !(g = calloc((size_t)n, sizeof *g)))
+    if (!(lit = srv_array_of(ids, sizeof *ids, n, 1)) || !(g = calloc((size_t)n, sizeof *g)))
         goto oom;
     const char *p[] = {lit};
     int k = 0;

@@ -213,4 +213,20 @@ int srv_person_delete(PGconn *pg, const char *person, const char *actor, long *n
 /* The time now, UTC milliseconds, as records carry it. */
 int64_t srv_now_ms(void);
 
+/* A growable text (srv_text.c); start it zeroed, free(b.s) when done. */
+typedef struct {
+    char *s; /* owned; NUL-terminated once anything is put */
+    size_t n, cap;
+    int oom; /* an allocation failed: every later put is ignored */
+} srv_buf;
+/* Appends len bytes of p. 0, or -1 when out of memory (then and after). */
+int srv_buf_put(srv_buf *b, const char *p, size_t len);
+/* Appends s as one element of the PostgreSQL array literal being built in
+ * b (after its "{" or another element), quoted and escaped. 0, or -1 when
+ * out of memory. */
+int srv_buf_array_elem(srv_buf *b, const char *s);
+/* An array literal of the n texts at base + i * stride: each a char array
+ * there, or when indirect a pointer to one. Malloc'd; NULL if out of memory. */
+char *srv_array_of(const void *base, size_t stride, int n, int indirect);
+
 #endif

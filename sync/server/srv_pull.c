@@ -16,30 +16,6 @@
 
 #define MSG(...) snprintf(msg, msglen, __VA_ARGS__)
 
-/* The reply under construction. */
-typedef struct {
-    char *s;
-    size_t n, cap;
-} tbuf;
-
-static int tb_put(tbuf *b, const char *p, size_t len)
-{
-    if (b->n + len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 65536;
-        while (cap < b->n + len + 1)
-            cap *= 2;
-        char *s = realloc(b->s, cap);
-        if (!s)
-            return -1;
-        b->s = s;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->n, p, len);
-    b->n += len;
-    b->s[b->n] = 0;
-    return 0;
-}
-
 /* The person the pull is for may see the unit's observations only as an
  * active member; a leader sees all of them. PROTO_OK or forbidden (with
  * msg), or unavailable. */
@@ -184,12 +160,13 @@ proto_code srv_pull(PGconn *pg, PGconn *rd, const srv_device *dev, const char *b
     PQclear(top);
     /* The reply as the codec writes it (proto_pull_reply_begin/add): the
      * records' text is the codec's own, kept as it was stored. */
-    tbuf b = {0};
+    srv_buf b = {0}; /* the reply under construction */
     char head[120];
-    int ok = tb_put(&b, head,
-                    (size_t)snprintf(head, sizeof head,
-                                     "{\"schema\":%d,\"cursor\":%lld,\"more\":%s,\"items\":[",
-                                     p.schema, (long long)cursor, more ? "true" : "false")) == 0;
+    int ok = srv_buf_put(&b, head,
+                         (size_t)snprintf(head, sizeof head,
+                                          "{\"schema\":%d,\"cursor\":%lld,\"more\":%s,\"items\":[",
+                                          p.schema, (long long)cursor, more ? "true" : "false")) ==
+             0;
     for (int i = 0; ok && i < n; i++) {
         model_entity e;
         const char *data = PQgetvalue(r, i, 3);
@@ -209,12 +186,12 @@ proto_code srv_pull(PGconn *pg, PGconn *rd, const srv_device *dev, const char *b
             ok = 0;
             break;
         }
-        ok = tb_put(&b, head, (size_t)k) == 0 &&
-             tb_put(&b, data, fitted ? strlen(fitted) : (size_t)PQgetlength(r, i, 3)) == 0 &&
-             tb_put(&b, "}", 1) == 0;
+        ok = srv_buf_put(&b, head, (size_t)k) == 0 &&
+             srv_buf_put(&b, data, fitted ? strlen(fitted) : (size_t)PQgetlength(r, i, 3)) == 0 &&
+             srv_buf_put(&b, "}", 1) == 0;
         free(fitted);
     }
-    ok = ok && tb_put(&b, "]}", 2) == 0;
+    ok = ok && srv_buf_put(&b, "]}", 2) == 0;
     PQclear(r);
     if (!ok) {
         free(b.s);

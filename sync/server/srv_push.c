@@ -29,51 +29,6 @@
 #include <string.h>
 #include <time.h>
 
-/* ---- a growable text buffer ---- */
-
-typedef struct {
-    char *s;
-    size_t n, cap;
-    int oom;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *p, size_t len)
-{
-    if (b->oom)
-        return;
-    if (b->n + len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + len + 1)
-            cap *= 2;
-        char *s = realloc(b->s, cap);
-        if (!s) {
-            b->oom = 1;
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->n, p, len);
-    b->n += len;
-    b->s[b->n] = 0;
-}
-
-/* One element of a PostgreSQL array literal, quoted and escaped. */
-static void sb_array_elem(sbuf *b, const char *s)
-{
-    sb_put(b, b->n && b->s[b->n - 1] != '{' ? ",\"" : "\"", b->n && b->s[b->n - 1] != '{' ? 2 : 1);
-    const char *run = s;
-    for (; *s; s++) {
-        if (*s != '"' && *s != '\\')
-            continue;
-        sb_put(b, run, (size_t)(s - run));
-        sb_put(b, "\\", 1);
-        run = s;
-    }
-    sb_put(b, run, (size_t)(s - run));
-    sb_put(b, "\"", 1);
-}
-
 /* ---- a small map from text to an index, for one push ---- */
 
 typedef struct {
@@ -296,24 +251,6 @@ static int ctx_init(push_ctx *x, const srv_device *dev, proto_push *p)
     return 0;
 }
 
-/* An array literal of the n texts at base + i * stride (malloc'd, NULL if
- * out of memory). */
-static char *array_of(const void *base, size_t stride, int n, int indirect)
-{
-    sbuf b = {0};
-    sb_put(&b, "{", 1);
-    for (int i = 0; i < n; i++) {
-        const char *at = (const char *)base + (size_t)i * stride;
-        sb_array_elem(&b, indirect ? *(const char *const *)at : at);
-    }
-    sb_put(&b, "}", 1);
-    if (b.oom) {
-        free(b.s);
-        return NULL;
-    }
-    return b.s;
-}
-
 #define OOM(x)                                                                                     \
     do {                                                                                           \
         snprintf(err, errlen, "out of memory");                                                    \
@@ -391,9 +328,9 @@ static int signs_make(push_ctx *x, lookups *lk)
     rc = 0;
     if (n == 0)
         goto done;
-    if (!(lk->lit[8] = array_of(obs, sizeof *obs, n, 1)) ||
-        !(lk->lit[9] = array_of(sign, sizeof *sign, n, 1)) ||
-        !(lk->lit[10] = array_of(fkey, sizeof *fkey, n, 0))) {
+    if (!(lk->lit[8] = srv_array_of(obs, sizeof *obs, n, 1)) ||
+        !(lk->lit[9] = srv_array_of(sign, sizeof *sign, n, 1)) ||
+        !(lk->lit[10] = srv_array_of(fkey, sizeof *fkey, n, 0))) {
         rc = -1;
         goto done;
     }
@@ -456,14 +393,14 @@ static int lookups_make(push_ctx *x, lookups *lk)
     }
     for (int i = 0; i < x->n_os; i++)
         oid[i] = x->os[i].id;
-    if (!(lk->lit[0] = array_of(cid, sizeof *cid, x->n, 1)) ||
-        !(lk->lit[1] = array_of(ent, sizeof *ent, x->n_rs, 1)) ||
-        !(lk->lit[2] = array_of(key, sizeof *key, x->n_rs, 1)) ||
-        !(lk->lit[3] = array_of(x->pid, sizeof *x->pid, x->n_ps, 0)) ||
-        !(lk->lit[4] = array_of(oid, sizeof *oid, x->n_os, 1)) ||
-        !(lk->lit[5] = array_of(x->room_ids, sizeof *x->room_ids, x->n_rooms, 0)) ||
-        !(lk->lit[6] = array_of(x->focus_ids, sizeof *x->focus_ids, x->n_focuses, 0)) ||
-        !(lk->lit[7] = array_of(x->focus_keys, sizeof *x->focus_keys, x->n_focuses, 0)))
+    if (!(lk->lit[0] = srv_array_of(cid, sizeof *cid, x->n, 1)) ||
+        !(lk->lit[1] = srv_array_of(ent, sizeof *ent, x->n_rs, 1)) ||
+        !(lk->lit[2] = srv_array_of(key, sizeof *key, x->n_rs, 1)) ||
+        !(lk->lit[3] = srv_array_of(x->pid, sizeof *x->pid, x->n_ps, 0)) ||
+        !(lk->lit[4] = srv_array_of(oid, sizeof *oid, x->n_os, 1)) ||
+        !(lk->lit[5] = srv_array_of(x->room_ids, sizeof *x->room_ids, x->n_rooms, 0)) ||
+        !(lk->lit[6] = srv_array_of(x->focus_ids, sizeof *x->focus_ids, x->n_focuses, 0)) ||
+        !(lk->lit[7] = srv_array_of(x->focus_keys, sizeof *x->focus_keys, x->n_focuses, 0)))
         goto done;
     lk->p1[0] = lk->lit[0];
     lk->p2[0] = lk->lit[1];
@@ -791,7 +728,7 @@ enum { W_INS, W_UPD, W_OBS, W_CONF, W_CHG, W_MAX };
 enum { W_COLS_MAX = 9 };
 
 typedef struct {
-    sbuf col[W_MAX][W_COLS_MAX];
+    srv_buf col[W_MAX][W_COLS_MAX];
     const char *p[W_MAX][W_COLS_MAX + 1];
     int rows[W_MAX];
     srv_stmt v[W_MAX];
@@ -845,7 +782,7 @@ static const struct {
 static void w_row(writes *ws, int w, const char *const *vals)
 {
     for (int c = 0; c < write_sql[w].cols; c++)
-        sb_array_elem(&ws->col[w][c], vals[c]);
+        srv_buf_array_elem(&ws->col[w][c], vals[c]);
     ws->rows[w]++;
 }
 
@@ -871,7 +808,7 @@ static int write_stmts(push_ctx *x, const proto_result *res, writes *ws)
     memset(ws, 0, sizeof *ws);
     for (int w = 0; w < W_MAX; w++)
         for (int c = 0; c < write_sql[w].cols; c++)
-            sb_put(&ws->col[w][c], "{", 1);
+            srv_buf_put(&ws->col[w][c], "{", 1);
     for (int i = 0; i < x->n_rs; i++) {
         const rec_state *s = &x->rs[i];
         if (!s->dirty)
@@ -917,7 +854,7 @@ static int write_stmts(push_ctx *x, const proto_result *res, writes *ws)
     for (int w = 0; w < W_MAX; w++) {
         int k = 0;
         for (; k < write_sql[w].cols; k++) {
-            sb_put(&ws->col[w][k], "}", 1);
+            srv_buf_put(&ws->col[w][k], "}", 1);
             if (ws->col[w][k].oom)
                 return -1;
             ws->p[w][k] = ws->col[w][k].s;

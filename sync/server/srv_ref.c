@@ -960,27 +960,20 @@ static int fill_unit(PGresult *q, int row, void *out, char *err, size_t errlen)
     "SELECT i.data, u.active FROM units u JOIN items i ON i.entity = 'unit' AND i.key = u.id"
 
 /* A set of ids as a PostgreSQL array literal: only well-formed ids are
- * kept (the others cannot name anything), so nothing needs quoting. */
+ * kept (the others cannot name anything). */
 static char *id_array(const char *const *ids, int n, char *err, size_t errlen)
 {
-    char *s = malloc((size_t)(n > 0 ? n : 0) * (MODEL_UUID_LEN + 1) + 3);
-    if (!s) {
-        say(SRV_REF_FAIL, err, errlen, "Out of memory.");
-        return NULL;
-    }
-    size_t k = 0;
-    s[k++] = '{';
-    for (int i = 0; i < n; i++) {
+    const char **ok = malloc((size_t)(n > 0 ? n : 1) * sizeof *ok);
+    char *s = NULL;
+    int k = 0;
+    for (int i = 0; ok && i < n; i++) {
         char msg[80];
-        if (!ids[i] || model_id_check(ids[i], "id", msg, sizeof msg) != 0)
-            continue;
-        if (k > 1)
-            s[k++] = ',';
-        memcpy(s + k, ids[i], MODEL_UUID_LEN);
-        k += MODEL_UUID_LEN;
+        if (ids[i] && model_id_check(ids[i], "id", msg, sizeof msg) == 0)
+            ok[k++] = ids[i];
     }
-    s[k++] = '}';
-    s[k] = 0;
+    if (!ok || !(s = srv_array_of(ok, sizeof *ok, k, 1)))
+        say(SRV_REF_FAIL, err, errlen, "Out of memory.");
+    free(ok);
     return s;
 }
 

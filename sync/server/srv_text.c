@@ -1,0 +1,66 @@
+/*
+ * Texts the server builds to send: a growable buffer (a pull's reply, a
+ * push's columns) and PostgreSQL array literals, which carry a whole
+ * column or list of ids as one parameter. One encoder serves every
+ * statement that takes an array, so that quoting is right in one place.
+ */
+#include "srv_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int srv_buf_put(srv_buf *b, const char *p, size_t len)
+{
+    if (b->oom)
+        return -1;
+    if (b->n + len + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + len + 1)
+            cap *= 2;
+        char *s = realloc(b->s, cap);
+        if (!s) {
+            b->oom = 1;
+            return -1;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->n, p, len);
+    b->n += len;
+    b->s[b->n] = 0;
+    return 0;
+}
+
+/* Every element is quoted, so that an empty text, NULL or a comma in one
+ * is read as the text it is; inside the quotes only '"' and '\' need a
+ * backslash. */
+int srv_buf_array_elem(srv_buf *b, const char *s)
+{
+    int first = b->n == 0 || b->s[b->n - 1] == '{';
+    srv_buf_put(b, first ? "\"" : ",\"", first ? 1 : 2);
+    const char *run = s;
+    for (; *s; s++) {
+        if (*s != '"' && *s != '\\')
+            continue;
+        srv_buf_put(b, run, (size_t)(s - run));
+        srv_buf_put(b, "\\", 1);
+        run = s;
+    }
+    srv_buf_put(b, run, (size_t)(s - run));
+    return srv_buf_put(b, "\"", 1);
+}
+
+char *srv_array_of(const void *base, size_t stride, int n, int indirect)
+{
+    srv_buf b = {0};
+    srv_buf_put(&b, "{", 1);
+    for (int i = 0; i < n; i++) {
+        const char *at = (const char *)base + (size_t)i * stride;
+        srv_buf_array_elem(&b, indirect ? *(const char *const *)at : at);
+    }
+    if (srv_buf_put(&b, "}", 1) != 0) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
