@@ -395,23 +395,12 @@ static int id_index(const char *const *ids, int n, const char *id)
     return hit ? (int)(hit - ids) : -1;
 }
 
-/* Adds one stored record (its entity's name and JSON text) to what is
- * gathered of its observation; rec is scratch space. A record that does not
- * decode is left out and logged: it was checked when it came in, so that
- * would be a bug. 0, or -1 when out of memory. */
-static int gather_row(gathered *x, const char *obs_id, const char *entity, const char *data,
-                      model_record *rec)
+/* Adds one record of an observation to what is gathered of it. 0, or -1
+ * when out of memory. */
+static int gather_rec(gathered *x, const model_record *rec)
 {
-    model_entity e;
-    model_err me;
-    if (model_entity_parse(entity, &e) != 0)
-        return 0;
-    if (model_record_parse(e, data, rec, &me) != 0) {
-        srv_log("facts: a stored %s of observation %s does not read: %s", entity, obs_id, me.msg);
-        return 0;
-    }
     void *slot = (void *)1;
-    switch (e) {
+    switch (rec->entity) {
     case MODEL_ENT_OBSERVATION:
         x->obs = rec->u.obs;
         x->have_obs = 1;
@@ -447,6 +436,24 @@ static int gather_row(gathered *x, const char *obs_id, const char *entity, const
     default: break;
     }
     return slot ? 0 : -1;
+}
+
+/* Adds one stored record (its entity's name and JSON text) to what is
+ * gathered of its observation; rec is scratch space. A record that does not
+ * decode is left out and logged: it was checked when it came in, so that
+ * would be a bug. 0, or -1 when out of memory. */
+static int gather_row(gathered *x, const char *obs_id, const char *entity, const char *data,
+                      model_record *rec)
+{
+    model_entity e;
+    model_err me;
+    if (model_entity_parse(entity, &e) != 0)
+        return 0;
+    if (model_record_parse(e, data, rec, &me) != 0) {
+        srv_log("facts: a stored %s of observation %s does not read: %s", entity, obs_id, me.msg);
+        return 0;
+    }
+    return gather_rec(x, rec);
 }
 
 /* The kept conflicts not yet resolved, each with the observation it is
@@ -491,6 +498,24 @@ static int gather_read(const PGresult *items, const PGresult *conf, const char *
     return 0;
 }
 
+/* Gathers what the caller gave with a fresh refresh (w->recs and
+ * w->conflicts) for the observations (ids sorted, n of them) into g. 0, or
+ * -1 when out of memory. */
+static int gather_given(const srv_facts_with *w, const char *const *ids, int n, gathered *g)
+{
+    for (int i = 0; i < w->n_recs; i++) {
+        int k = id_index(ids, n, model_record_observation(w->recs[i]));
+        if (k >= 0 && gather_rec(&g[k], w->recs[i]) != 0)
+            return -1;
+    }
+    for (int i = 0; i < w->n_conflicts; i++) {
+        int k = id_index(ids, n, w->conflicts[i]);
+        if (k >= 0)
+            g[k].n_conflicts++;
+    }
+    return 0;
+}
+
 /* Parses the templates in r (key, data), as templates_free frees them;
  * a stored template that does not read is logged and left out. 0, or -1
  * when out of memory. */
@@ -524,6 +549,42 @@ static int templates_read(const PGresult *r, tmpl_entry **out, int *n_out)
     return 0;
 }
 
+/* The template versions the gathered observations name ("<id>/<version>",
+ * each once), as an array literal for templates_sql (malloc'd; NULL when
+ * out of memory). */
+static char *template_keys(const gathered *g, int n)
+{
+    const char **keys = malloc((size_t)(n ? n : 1) * sizeof *keys);
+    char(*kb)[MODEL_RECORD_KEY_MAX] = malloc((size_t)(n ? n : 1) * sizeof *kb);
+    char *lit = NULL;
+    int nk = 0;
+    if (keys && kb) {
+        for (int i = 0; i < n; i++) {
+            if (!g[i].have_obs)
+                continue;
+            snprintf(kb[nk], sizeof kb[nk], "%s/%d", g[i].obs.template_id,
+                     g[i].obs.template_version);
+            int seen = 0;
+            for (int j = 0; j < nk && !seen; j++)
+                seen = !strcmp(kb[j], kb[nk]);
+            if (!seen) {
+                keys[nk] = kb[nk];
+                nk++;
+            }
+        }
+        lit = srv_array_of(keys, sizeof *keys, nk, 1);
+    }
+    free(keys);
+    free(kb);
+    return lit;
+}
+
+/* The templates named in $1 (template_keys'), each found by its key in
+ * the primary key's index. */
+static const char templates_sql[] =
+    "SELECT k.key, t.data FROM unnest($1::text[]) AS k(key) CROSS JOIN LATERAL"
+    " (SELECT data FROM items WHERE entity = 'template' AND key = k.key LIMIT 1) t";
+
 /* Reads and parses the template versions the gathered observations name,
  * for a rebuild (whose transaction does not refuse sequential scans, so
  * the statement is not kept prepared). 0, or -1 with err. */
@@ -532,35 +593,13 @@ static int load_templates(PGconn *pg, gathered *g, int n, tmpl_entry **out, int 
 {
     *out = NULL;
     *n_out = 0;
-    const char **keys = malloc((size_t)(n ? n : 1) * sizeof *keys);
-    char(*kb)[MODEL_RECORD_KEY_MAX] = malloc((size_t)(n ? n : 1) * sizeof *kb);
-    int nk = 0, rc = -1;
-    char *lit = NULL;
+    char *lit = template_keys(g, n);
     PGresult *r = NULL;
-    if (!keys || !kb)
-        goto oom;
-    for (int i = 0; i < n; i++) {
-        if (!g[i].have_obs)
-            continue;
-        snprintf(kb[nk], sizeof kb[nk], "%s/%d", g[i].obs.template_id, g[i].obs.template_version);
-        int seen = 0;
-        for (int j = 0; j < nk && !seen; j++)
-            seen = !strcmp(kb[j], kb[nk]);
-        if (!seen) {
-            keys[nk] = kb[nk];
-            nk++;
-        }
-    }
-    if (nk == 0) {
-        rc = 0;
-        goto done;
-    }
-    if (!(lit = srv_array_of(keys, sizeof *keys, nk, 1)))
+    int rc = -1;
+    if (!lit)
         goto oom;
     const char *p[] = {lit};
-    r = srv_q(pg, "SELECT key, data FROM items WHERE entity = 'template' AND key = ANY($1::text[])",
-              1, p, err, errlen);
-    if (!r)
+    if (!(r = srv_q(pg, templates_sql, 1, p, err, errlen)))
         goto done;
     if (templates_read(r, out, n_out) != 0)
         goto oom;
@@ -571,8 +610,6 @@ oom:
 done:
     PQclear(r);
     free(lit);
-    free(keys);
-    free(kb);
     return rc;
 }
 
@@ -859,7 +896,9 @@ static int with_alone(PGconn *pg, const srv_facts_with *w, char *err, size_t err
  * after. For observations new to the server (fresh) there is no old
  * share, and the first trip does not ask: it only reads which groups
  * their facts are in, and should it find any, takes them out in a trip of
- * its own before going on. Each statement is kept prepared, and unless
+ * its own before going on; and given their records and conflicts (as a
+ * push gives those it has just stored), it reads neither back, only the
+ * templates they name. Each statement is kept prepared, and unless
  * the caller has, the first trip sets what srv_begin_indexed sets
  * (SRV_INDEXED_SQL) for the rest of the transaction, so that a plan kept
  * for one reads fact_obs and items by index however small they were when
@@ -884,7 +923,7 @@ int srv_facts_refresh_with(PGconn *pg, const char *const *ids_in, int n_in, cons
     const char **ids = malloc((size_t)n_in * sizeof *ids);
     gathered *g = NULL;
     int rc = -1, n = 0;
-    char *lit = NULL, *text[4] = {0}, *drop_lit[3] = {0};
+    char *lit = NULL, *tlit = NULL, *text[4] = {0}, *drop_lit[3] = {0};
     char roll[ROLL_ALL_MAX], drop[ROLL_DROP_MAX];
     enum { TRIP_MAX = SRV_FACTS_WITH_MAX + 7 };
     PGresult *got[TRIP_MAX] = {0};
@@ -905,7 +944,12 @@ int srv_facts_refresh_with(PGconn *pg, const char *const *ids_in, int n_in, cons
     }
     if (!(lit = srv_array_of(ids, sizeof *ids, n, 1)) || !(g = calloc((size_t)n, sizeof *g)))
         goto oom;
-    const char *p[] = {lit};
+    /* Given the records of fresh observations, the facts are made from
+     * them, and only the templates they name are read. */
+    int given = w->fresh && (w->recs || w->conflicts);
+    if (given && (gather_given(w, ids, n, g) != 0 || !(tlit = template_keys(g, n))))
+        goto oom;
+    const char *p[] = {lit}, *tp[] = {tlit};
     int k = 0;
     for (int i = 0; i < w->n_before; i++)
         v[k++] = w->before[i];
@@ -916,13 +960,17 @@ int srv_facts_refresh_with(PGconn *pg, const char *const *ids_in, int n_in, cons
     if (!w->fresh)
         v[k++] = take_out_stmt(roll, p);
     int at_gather = k;
-    v[k++] = (srv_stmt){gather_items_sql, 1, p};
-    v[k++] = (srv_stmt){gather_conflicts_sql, 1, p};
-    v[k++] = (srv_stmt){refresh_templates_sql, 1, p};
+    if (given) {
+        v[k++] = (srv_stmt){templates_sql, 1, tp};
+    } else {
+        v[k++] = (srv_stmt){gather_items_sql, 1, p};
+        v[k++] = (srv_stmt){gather_conflicts_sql, 1, p};
+        v[k++] = (srv_stmt){refresh_templates_sql, 1, p};
+    }
     if (srv_qp_batch(pg, v, k, got, err, errlen) != 0 ||
         groups_read(got[at_groups], &gr, err, errlen) ||
-        gather_read(got[at_gather], got[at_gather + 1], ids, n, g, err, errlen) != 0 ||
-        templates_read(got[at_gather + 2], &tv, &nt) != 0)
+        (!given && gather_read(got[at_gather], got[at_gather + 1], ids, n, g, err, errlen) != 0) ||
+        templates_read(got[at_gather + (given ? 0 : 2)], &tv, &nt) != 0)
         goto done;
     if (w->fresh && gr.n > 0) {
         /* Facts where none were expected: taken out as for any other. */
@@ -961,6 +1009,7 @@ done:
     templates_free(tv, nt);
     free(gr.v);
     free(lit);
+    free(tlit);
     free(ids);
     return rc;
 }

@@ -54,6 +54,16 @@ typedef struct {
      * 0 the refresh sets it after the statements before, which are then
      * planned without it. */
     int indexed;
+    /* With fresh, may be given: every record of the observations as the
+     * caller has just stored them (recs, n_recs, in the order of their feed
+     * numbers; borrowed; others' records are passed over), and one
+     * observation id for each conflict it kept about them (conflicts,
+     * n_conflicts; borrowed). The refresh then reads neither back from the
+     * database: a push holds them parsed already. */
+    const model_record *const *recs;
+    int n_recs;
+    const char *const *conflicts;
+    int n_conflicts;
 } srv_facts_with;
 
 /* srv_facts_refresh, with a caller's statements sent in the same round

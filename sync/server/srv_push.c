@@ -98,6 +98,7 @@ typedef struct {
     int version;
     int64_t seq;
     int first; /* the change that named it first */
+    int last;  /* the change whose version it is now (with dirty) */
 } rec_state;
 
 /* A change with what the server makes of it. */
@@ -676,6 +677,7 @@ static int apply(push_ctx *x, pchange *pc, int64_t *seq, proto_result *res)
         s->obs_id = pc->obs_id;
         s->version = 1;
         s->seq = ++*seq;
+        s->last = (int)(pc - x->ch);
         if (e == MODEL_ENT_OBSERVATION) {
             obs_state *o = &x->os[smap_get(&x->omap, pc->obs_id)];
             const model_observation *ob = &pc->c->rec->u.obs;
@@ -716,6 +718,7 @@ static int apply(push_ctx *x, pchange *pc, int64_t *seq, proto_result *res)
     s->obs_id = pc->obs_id;
     s->version++;
     s->seq = ++*seq;
+    s->last = (int)(pc - x->ch);
     res->status = PROTO_ST_STORED;
     res->version = s->version;
     return 0;
@@ -919,6 +922,53 @@ static int all_fresh(push_ctx *x, const char *const *touched, int n)
     return 1;
 }
 
+/* A stored record with its feed number, to put the records in feed order. */
+typedef struct {
+    int64_t seq;
+    const model_record *rec;
+} seq_rec;
+
+static int seq_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const seq_rec *)a)->seq, y = ((const seq_rec *)b)->seq;
+    return x < y ? -1 : x > y;
+}
+
+/* The records this push stored, in the order of their feed numbers, and
+ * one observation id for each conflict it kept, for a refresh of fresh
+ * observations (srv_facts_with's recs and conflicts), which then makes
+ * their facts without reading them back. Each array is malloc'd (the
+ * caller frees both, also on failure), what they point to borrowed from
+ * x. 0, or -1 when out of memory. */
+static int given_make(push_ctx *x, srv_facts_with *fw, const model_record ***recs,
+                      const char ***conf)
+{
+    seq_rec *v = malloc((size_t)(x->n_rs ? x->n_rs : 1) * sizeof *v);
+    int n = 0;
+    *recs = malloc((size_t)(x->n_rs ? x->n_rs : 1) * sizeof **recs);
+    *conf = malloc((size_t)(x->n ? x->n : 1) * sizeof **conf);
+    if (!v || !*recs || !*conf) {
+        free(v);
+        return -1;
+    }
+    for (int i = 0; i < x->n_rs; i++)
+        if (x->rs[i].dirty && x->rs[i].exists)
+            v[n++] = (seq_rec){x->rs[i].seq, x->ch[x->rs[i].last].c->rec};
+    qsort(v, (size_t)n, sizeof *v, seq_cmp);
+    for (int i = 0; i < n; i++)
+        (*recs)[i] = v[i].rec;
+    fw->recs = *recs;
+    fw->n_recs = n;
+    free(v);
+    n = 0;
+    for (int i = 0; i < x->n; i++)
+        if (x->ch[i].kept && x->ch[i].conflict && x->ch[i].obs_id[0])
+            (*conf)[n++] = x->ch[i].obs_id;
+    fw->conflicts = *conf;
+    fw->n_conflicts = n;
+    return 0;
+}
+
 /* Begins the push's transaction, takes the unit's feed lock and looks up
  * what the push needs, in one round trip: the lookups need no answer from
  * the lock, only its hold. 0, or -1 with err (the caller rolls back). */
@@ -1018,6 +1068,10 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
     snprintf(np, sizeof np, "%d", x->n);
     int plans = srv_plan_push_any(x->p, res), frc = 0;
     srv_facts_with fw = {.fresh = all_fresh(x, touched, n_touched), .indexed = 1};
+    const model_record **recs = NULL;
+    const char **conf = NULL;
+    if (fw.fresh && given_make(x, &fw, &recs, &conf) != 0)
+        frc = -2;
     for (int i = 0; frc == 0 && (i == 0 || i < n_touched); i += SRV_FACTS_BATCH) {
         int k = n_touched - i < SRV_FACTS_BATCH ? n_touched - i : SRV_FACTS_BATCH;
         fw.before = i == 0 ? ws.v : NULL;
@@ -1031,7 +1085,11 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
     }
     writes_free(&ws);
     free(touched);
+    free(recs);
+    free(conf);
     touched = NULL;
+    if (frc == -2)
+        OOM(goto fail);
     if (frc != 0)
         goto fail;
     if (plans) {

@@ -440,6 +440,66 @@ static void test_fresh_refresh_finds_old_facts(void **state)
 
 /* A database from before step 11: the step gives the rows already there
  * the lists and texts srv_facts.c writes, in the same words and order. */
+/* A push that brings a new observation with its parts makes its facts from
+ * the records it has just stored, without reading them back: the facts are
+ * what a rebuild from the stored records makes, also when the push sends a
+ * part twice (the later version counts) and keeps a conflict about the
+ * observation (an event sent again changed). */
+static void test_fresh_push_equals_a_rebuild(void **state)
+{
+    (void)state;
+    enum { N = 12 };
+    model_record r[N];
+    int base[N] = {0};
+    obs_rec(&r[0], U.peer1, T0 + 2LL * 86400000, 30, 1);
+    const char *id = r[0].u.obs.id;
+    int64_t t = r[0].u.obs.started_at;
+    event_rec(&r[1], id, MODEL_EV_COUNT, "open_q", "", t + 10000);
+    event_rec(&r[2], id, MODEL_EV_COUNT, "closed_q", "", t + 20000);
+    event_rec(&r[3], id, MODEL_EV_STATE_START, "waiting", "", t + 30000);
+    event_rec(&r[4], id, MODEL_EV_STATE_STOP, "waiting", "", t + 95000);
+    event_rec(&r[5], id, MODEL_EV_UNDO, "", r[2].u.event.id, t + 96000);
+    rating_rec(&r[6], id, SIGN1, 0);
+    fx_note(id, "Venter på svar", &r[7]);
+    fx_feedback(id, U.leader, "Første udkast", &r[8]);
+    /* The rating and the feedback again, changed: their second versions. */
+    r[9] = r[6];
+    r[9].u.rating.level = 2;
+    base[9] = 1;
+    r[10] = r[8];
+    snprintf(r[10].u.feedback.works, sizeof r[10].u.feedback.works, "Endelig tekst");
+    r[10].u.feedback.given_at = t + 3600000;
+    base[10] = 1;
+    /* The first tap again with another time: kept as a conflict. */
+    r[11] = r[1];
+    r[11].u.event.at = t + 11000;
+    proto_change c[N];
+    for (int i = 0; i < N; i++)
+        fx_change(&c[i], U.leader, base[i], &r[i]);
+    proto_push_reply rep;
+    fx_push(&W, &D, c, N, &rep);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(rep.results[i].status, i == N - 1 ? PROTO_ST_CONFLICT : PROTO_ST_STORED);
+    proto_push_reply_clear(&rep);
+
+    char v[256], q[512];
+    snprintf(q, sizeof q,
+             "SELECT concat_ws(' ', n_events, n_undone, n_notes, n_ratings, feedback_given,"
+             " n_conflicts, feedback_works, counts, states, ratings) FROM fact_obs"
+             " WHERE observation_id = '%s'",
+             id);
+    /* Five taps, of which an undo and the tap it undid do not count. */
+    assert_string_equal(val(v, sizeof v, q),
+                        "3 1 1 1 t 1 Endelig tekst count open_q 1 waiting 65000 " SIGN1 " 2");
+    char e[200], *before = snapshot();
+    assert_true(srv_facts_rebuild(W.db, NULL, NULL, NULL, e, sizeof e) > 0);
+    char *after = snapshot();
+    assert_string_equal(before, after);
+    free(after);
+    free(before);
+    assert_int_equal(srv_facts_check(W.db, e, sizeof e), 0);
+}
+
 static void test_step11_fills_the_export_columns(void **state)
 {
     (void)state;
@@ -496,6 +556,7 @@ int main(void)
         cmocka_unit_test(test_push_makes_facts_and_sums),
         cmocka_unit_test(test_kept_right_through_changes),
         cmocka_unit_test(test_fresh_refresh_finds_old_facts),
+        cmocka_unit_test(test_fresh_push_equals_a_rebuild),
         cmocka_unit_test(test_step11_fills_the_export_columns),
         cmocka_unit_test(test_migration_fills_the_figures),
     };
