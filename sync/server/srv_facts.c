@@ -498,19 +498,20 @@ static int gather_read(const PGresult *items, const PGresult *conf, const char *
     return 0;
 }
 
-/* Gathers what the caller gave with a fresh refresh (w->recs and
- * w->conflicts) for the observations (ids sorted, n of them) into g. 0, or
- * -1 when out of memory. */
-static int gather_given(const srv_facts_with *w, const char *const *ids, int n, gathered *g)
+/* Gathers what the caller gave (w->recs and w->conflicts) for the fresh
+ * observations among ids (sorted, n of them; fresh[k] for ids[k]) into g.
+ * 0, or -1 when out of memory. */
+static int gather_given(const srv_facts_with *w, const char *const *ids, int n, const char *fresh,
+                        gathered *g)
 {
     for (int i = 0; i < w->n_recs; i++) {
         int k = id_index(ids, n, model_record_observation(w->recs[i]));
-        if (k >= 0 && gather_rec(&g[k], w->recs[i]) != 0)
+        if (k >= 0 && fresh[k] && gather_rec(&g[k], w->recs[i]) != 0)
             return -1;
     }
     for (int i = 0; i < w->n_conflicts; i++) {
         int k = id_index(ids, n, w->conflicts[i]);
-        if (k >= 0)
+        if (k >= 0 && fresh[k])
             g[k].n_conflicts++;
     }
     return 0;
@@ -579,11 +580,18 @@ static char *template_keys(const gathered *g, int n)
     return lit;
 }
 
-/* The templates named in $1 (template_keys'), each found by its key in
- * the primary key's index. */
+/* The templates of the observations in $1, read from their stored records,
+ * and the templates named in $2 (template_keys'), each once. Every record
+ * is read by its key, one lookup a key (LIMIT 1 keeps the lookups apart):
+ * the plan kept for a join read every observation of the table. */
 static const char templates_sql[] =
-    "SELECT k.key, t.data FROM unnest($1::text[]) AS k(key) CROSS JOIN LATERAL"
-    " (SELECT data FROM items WHERE entity = 'template' AND key = k.key LIMIT 1) t";
+    "SELECT k.key, t.data FROM (SELECT (o.j->>'template_id') || '/' ||"
+    " (o.j->>'template_version') FROM unnest($1::text[]) AS x(id)"
+    " CROSS JOIN LATERAL (SELECT data::json AS j FROM items"
+    "  WHERE entity = 'observation' AND key = x.id LIMIT 1) o"
+    " UNION SELECT unnest($2::text[])) AS k(key)"
+    " CROSS JOIN LATERAL (SELECT data FROM items"
+    "  WHERE entity = 'template' AND key = k.key LIMIT 1) t";
 
 /* Reads and parses the template versions the gathered observations name,
  * for a rebuild (whose transaction does not refuse sequential scans, so
@@ -598,8 +606,8 @@ static int load_templates(PGconn *pg, gathered *g, int n, tmpl_entry **out, int 
     int rc = -1;
     if (!lit)
         goto oom;
-    const char *p[] = {lit};
-    if (!(r = srv_q(pg, templates_sql, 1, p, err, errlen)))
+    const char *p[] = {"{}", lit};
+    if (!(r = srv_q(pg, templates_sql, 2, p, err, errlen)))
         goto done;
     if (templates_read(r, out, n_out) != 0)
         goto oom;
@@ -841,19 +849,6 @@ static int make_and_store(PGconn *pg, gathered *g, int n, char *err, size_t errl
     return rc;
 }
 
-/* The template versions the observations in $1 name, read in the
- * refresh's first round trip: the observation's own record names them,
- * so they need not wait for the records to be parsed. Each record is
- * read by its key, one lookup an id (LIMIT 1 keeps the lookups apart):
- * the plan kept for a join read every observation of the table. */
-static const char refresh_templates_sql[] =
-    "SELECT k.key, t.data FROM (SELECT DISTINCT (o.j->>'template_id') || '/' ||"
-    " (o.j->>'template_version') AS key FROM unnest($1::text[]) AS x(id)"
-    " CROSS JOIN LATERAL (SELECT data::json AS j FROM items"
-    "  WHERE entity = 'observation' AND key = x.id LIMIT 1) o) k"
-    " CROSS JOIN LATERAL (SELECT data FROM items"
-    "  WHERE entity = 'template' AND key = k.key LIMIT 1) t";
-
 /* The statement that takes the observations' old share out of the sums
  * and deletes their facts, written into sql: one statement, in which the
  * sums read the facts as they were before the deletes. */
@@ -893,12 +888,14 @@ static int with_alone(PGconn *pg, const srv_facts_with *w, char *err, size_t err
  * sums, deletes their facts and reads their records, conflicts and
  * templates; the second stores the new facts, puts their share into the
  * sums, deletes the sums left empty and sends the caller's statements
- * after. For observations new to the server (fresh) there is no old
+ * after. For the observations new to the server (fresh) there is no old
  * share, and the first trip does not ask: it only reads which groups
  * their facts are in, and should it find any, takes them out in a trip of
  * its own before going on; and given their records and conflicts (as a
  * push gives those it has just stored), it reads neither back, only the
- * templates they name. Each statement is kept prepared, and unless
+ * templates they name. A push mostly brings new observations, and the
+ * last of one push's often has parts in the next: each observation is
+ * treated as what it is. Each statement is kept prepared, and unless
  * the caller has, the first trip sets what srv_begin_indexed sets
  * (SRV_INDEXED_SQL) for the rest of the transaction, so that a plan kept
  * for one reads fact_obs and items by index however small they were when
@@ -920,18 +917,23 @@ int srv_facts_refresh_with(PGconn *pg, const char *const *ids_in, int n_in, cons
                  SRV_FACTS_BATCH);
         return -1;
     }
-    const char **ids = malloc((size_t)n_in * sizeof *ids);
+    const char **ids = malloc((size_t)n_in * 3 * sizeof *ids);
+    char *fresh = calloc((size_t)n_in, 1);
     gathered *g = NULL;
     int rc = -1, n = 0;
-    char *lit = NULL, *tlit = NULL, *text[4] = {0}, *drop_lit[3] = {0};
+    /* The literals of all ids, of the old ones (not fresh), of the fresh
+     * ones, of the ones whose records are read back, and of the templates
+     * the given records name. */
+    char *lit = NULL, *old_lit = NULL, *fresh_lit = NULL, *read_lit = NULL, *tlit = NULL;
+    char *text[4] = {0}, *drop_lit[3] = {0};
     char roll[ROLL_ALL_MAX], drop[ROLL_DROP_MAX];
-    enum { TRIP_MAX = SRV_FACTS_WITH_MAX + 7 };
+    enum { TRIP_MAX = SRV_FACTS_WITH_MAX + 8 };
     PGresult *got[TRIP_MAX] = {0};
     srv_stmt v[TRIP_MAX];
     groups gr = {0};
     tmpl_entry *tv = NULL;
     int nt = 0;
-    if (!ids)
+    if (!ids || !fresh)
         goto oom;
     memcpy(ids, ids_in, (size_t)n_in * sizeof *ids);
     qsort(ids, (size_t)n_in, sizeof *ids, str_cmp);
@@ -942,39 +944,67 @@ int srv_facts_refresh_with(PGconn *pg, const char *const *ids_in, int n_in, cons
         rc = with_alone(pg, w, err, errlen);
         goto done;
     }
-    if (!(lit = srv_array_of(ids, sizeof *ids, n, 1)) || !(g = calloc((size_t)n, sizeof *g)))
+    for (int i = 0; i < w->n_fresh; i++) {
+        int k = id_index(ids, n, w->fresh_ids[i]);
+        if (k >= 0)
+            fresh[k] = 1;
+    }
+    /* The old and the fresh ids, after all of them in the same array. */
+    const char **old_ids = ids + n_in, **fresh_ids = ids + 2 * n_in;
+    int n_old = 0, n_fresh = 0;
+    for (int i = 0; i < n; i++) {
+        if (fresh[i])
+            fresh_ids[n_fresh++] = ids[i];
+        else
+            old_ids[n_old++] = ids[i];
+    }
+    /* Given the records of the fresh observations, their facts are made
+     * from those, and only the records of the old ones are read back. */
+    int given = n_fresh > 0 && (w->recs || w->conflicts);
+    if (!(lit = srv_array_of(ids, sizeof *ids, n, 1)) ||
+        !(old_lit = srv_array_of(old_ids, sizeof *ids, n_old, 1)) ||
+        !(fresh_lit = srv_array_of(fresh_ids, sizeof *ids, n_fresh, 1)) ||
+        !(g = calloc((size_t)n, sizeof *g)))
         goto oom;
-    /* Given the records of fresh observations, the facts are made from
-     * them, and only the templates they name are read. */
-    int given = w->fresh && (w->recs || w->conflicts);
-    if (given && (gather_given(w, ids, n, g) != 0 || !(tlit = template_keys(g, n))))
+    if (given ? gather_given(w, ids, n, fresh, g) != 0 || !(tlit = template_keys(g, n))
+              : !(tlit = srv_array_of(NULL, sizeof *ids, 0, 1)))
         goto oom;
-    const char *p[] = {lit}, *tp[] = {tlit};
+    read_lit = given ? old_lit : lit;
+    const char *p[] = {lit}, *po[] = {old_lit}, *pf[] = {fresh_lit}, *pr[] = {read_lit},
+               *pt[] = {read_lit, tlit};
     int k = 0;
     for (int i = 0; i < w->n_before; i++)
         v[k++] = w->before[i];
     if (!w->indexed)
         v[k++] = (srv_stmt){SRV_INDEXED_SQL, 0, NULL};
-    int at_groups = k;
-    v[k++] = (srv_stmt){groups_sql, 1, p};
-    if (!w->fresh)
-        v[k++] = take_out_stmt(roll, p);
-    int at_gather = k;
-    if (given) {
-        v[k++] = (srv_stmt){templates_sql, 1, tp};
-    } else {
-        v[k++] = (srv_stmt){gather_items_sql, 1, p};
-        v[k++] = (srv_stmt){gather_conflicts_sql, 1, p};
-        v[k++] = (srv_stmt){refresh_templates_sql, 1, p};
+    /* Each statement over ids is left out when it has none. */
+    int at_old = -1, at_fresh = -1, at_gather = -1, n_read = given ? n_old : n;
+    if (n_old > 0) {
+        at_old = k;
+        v[k++] = (srv_stmt){groups_sql, 1, po};
+        v[k++] = take_out_stmt(roll, po);
     }
+    if (n_fresh > 0) {
+        at_fresh = k;
+        v[k++] = (srv_stmt){groups_sql, 1, pf};
+    }
+    if (n_read > 0) {
+        at_gather = k;
+        v[k++] = (srv_stmt){gather_items_sql, 1, pr};
+        v[k++] = (srv_stmt){gather_conflicts_sql, 1, pr};
+    }
+    int at_tmpl = k;
+    v[k++] = (srv_stmt){templates_sql, 2, pt};
     if (srv_qp_batch(pg, v, k, got, err, errlen) != 0 ||
-        groups_read(got[at_groups], &gr, err, errlen) ||
-        (!given && gather_read(got[at_gather], got[at_gather + 1], ids, n, g, err, errlen) != 0) ||
-        templates_read(got[at_gather + (given ? 0 : 2)], &tv, &nt) != 0)
+        (at_old >= 0 && groups_read(got[at_old], &gr, err, errlen) != 0) ||
+        (at_fresh >= 0 && groups_read(got[at_fresh], &gr, err, errlen) != 0) ||
+        (at_gather >= 0 &&
+         gather_read(got[at_gather], got[at_gather + 1], ids, n, g, err, errlen) != 0) ||
+        templates_read(got[at_tmpl], &tv, &nt) != 0)
         goto done;
-    if (w->fresh && gr.n > 0) {
+    if (at_fresh >= 0 && PQntuples(got[at_fresh]) > 0) {
         /* Facts where none were expected: taken out as for any other. */
-        srv_stmt out = take_out_stmt(roll, p);
+        srv_stmt out = take_out_stmt(roll, pf);
         if (srv_qp_batch(pg, &out, 1, NULL, err, errlen) != 0)
             goto done;
     }
@@ -1009,7 +1039,10 @@ done:
     templates_free(tv, nt);
     free(gr.v);
     free(lit);
+    free(old_lit);
+    free(fresh_lit);
     free(tlit);
+    free(fresh);
     free(ids);
     return rc;
 }

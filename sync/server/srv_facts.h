@@ -46,20 +46,22 @@ typedef struct {
     int n_before;
     const srv_stmt *after;
     int n_after;
-    /* 1: every observation is new to the server in this transaction, so
-     * none has facts to take out; the refresh then does not send the
-     * statements that would, unless it finds facts after all. */
-    int fresh;
+    /* The observations among the refresh's that are new to the server in
+     * this transaction (fresh_ids, n_fresh; borrowed): none has facts to
+     * take out, and the refresh does not send the statements that would
+     * for them, unless it finds facts after all. */
+    const char *const *fresh_ids;
+    int n_fresh;
     /* 1: the caller's transaction has already set SRV_INDEXED_SQL. With
      * 0 the refresh sets it after the statements before, which are then
      * planned without it. */
     int indexed;
-    /* With fresh, may be given: every record of the observations as the
-     * caller has just stored them (recs, n_recs, in the order of their feed
-     * numbers; borrowed; others' records are passed over), and one
-     * observation id for each conflict it kept about them (conflicts,
-     * n_conflicts; borrowed). The refresh then reads neither back from the
-     * database: a push holds them parsed already. */
+    /* With fresh_ids, may be given: every record of the fresh
+     * observations as the caller has just stored them (recs, n_recs, in
+     * the order of their feed numbers; borrowed; the records of others
+     * are passed over), and one observation id for each conflict it kept
+     * about them (conflicts, n_conflicts; borrowed). The refresh then
+     * reads neither back for those: a push holds them parsed already. */
     const model_record *const *recs;
     int n_recs;
     const char *const *conflicts;

@@ -907,19 +907,21 @@ static int touched_ids(push_ctx *x, const char ***out)
     return n;
 }
 
-/* Whether none of the touched observations (n) was in items before this
- * push: each is stored by it as new, so none has facts yet. */
-static int all_fresh(push_ctx *x, const char *const *touched, int n)
+/* The touched observations (n) that were not in items before this push,
+ * which it stores as new, into fresh (n of room): none has facts yet.
+ * Their number. */
+static int fresh_ids(push_ctx *x, const char *const *touched, int n, const char **fresh)
 {
+    int k = 0;
     for (int i = 0; i < n; i++) {
         char reckey[MODEL_RECORD_KEY_MAX + 24];
         snprintf(reckey, sizeof reckey, "%s/%s", model_entity_name(MODEL_ENT_OBSERVATION),
                  touched[i]);
-        int k = smap_get(&x->rmap, reckey);
-        if (k < 0 || x->rs[k].in_db || !x->rs[k].exists)
-            return 0;
+        int r = smap_get(&x->rmap, reckey);
+        if (r >= 0 && !x->rs[r].in_db && x->rs[r].exists)
+            fresh[k++] = touched[i];
     }
-    return 1;
+    return k;
 }
 
 /* A stored record with its feed number, to put the records in feed order. */
@@ -1067,11 +1069,15 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
         {"COMMIT", 0, NULL}};
     snprintf(np, sizeof np, "%d", x->n);
     int plans = srv_plan_push_any(x->p, res), frc = 0;
-    srv_facts_with fw = {.fresh = all_fresh(x, touched, n_touched), .indexed = 1};
+    srv_facts_with fw = {.indexed = 1};
     const model_record **recs = NULL;
-    const char **conf = NULL;
-    if (fw.fresh && given_make(x, &fw, &recs, &conf) != 0)
+    const char **conf = NULL, **fresh = malloc((size_t)(n_touched ? n_touched : 1) * sizeof *fresh);
+    if (!fresh)
         frc = -2;
+    else if ((fw.n_fresh = fresh_ids(x, touched, n_touched, fresh)) > 0 &&
+             given_make(x, &fw, &recs, &conf) != 0)
+        frc = -2;
+    fw.fresh_ids = fresh;
     for (int i = 0; frc == 0 && (i == 0 || i < n_touched); i += SRV_FACTS_BATCH) {
         int k = n_touched - i < SRV_FACTS_BATCH ? n_touched - i : SRV_FACTS_BATCH;
         fw.before = i == 0 ? ws.v : NULL;
@@ -1087,6 +1093,7 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
     free(touched);
     free(recs);
     free(conf);
+    free(fresh);
     touched = NULL;
     if (frc == -2)
         OOM(goto fail);

@@ -428,7 +428,7 @@ static void test_fresh_refresh_finds_old_facts(void **state)
     char *before = snapshot();
     const char *ids[] = {A.u.obs.id};
     PQclear(PQexec(W.db, "BEGIN"));
-    const srv_facts_with w = {.fresh = 1};
+    const srv_facts_with w = {.fresh_ids = ids, .n_fresh = 1};
     assert_int_equal(srv_facts_refresh_with(W.db, ids, 1, &w, e, sizeof e), 0);
     PQclear(PQexec(W.db, "COMMIT"));
     char *after = snapshot();
@@ -443,12 +443,13 @@ static void test_fresh_refresh_finds_old_facts(void **state)
 /* A push that brings a new observation with its parts makes its facts from
  * the records it has just stored, without reading them back: the facts are
  * what a rebuild from the stored records makes, also when the push sends a
- * part twice (the later version counts) and keeps a conflict about the
- * observation (an event sent again changed). */
+ * part twice (the later version counts), keeps a conflict about the
+ * observation (an event sent again changed), and brings a part of an
+ * observation the server had already, whose records are read back. */
 static void test_fresh_push_equals_a_rebuild(void **state)
 {
     (void)state;
-    enum { N = 12 };
+    enum { N = 13 };
     model_record r[N];
     int base[N] = {0};
     obs_rec(&r[0], U.peer1, T0 + 2LL * 86400000, 30, 1);
@@ -473,16 +474,21 @@ static void test_fresh_push_equals_a_rebuild(void **state)
     /* The first tap again with another time: kept as a conflict. */
     r[11] = r[1];
     r[11].u.event.at = t + 11000;
+    /* A tap on A, which the server has had since an earlier push. */
+    char v[256], q[512];
+    snprintf(q, sizeof q, "SELECT n_events FROM fact_obs WHERE observation_id = '%s'", A.u.obs.id);
+    int a_events = atoi(val(v, sizeof v, q));
+    event_rec(&r[12], A.u.obs.id, MODEL_EV_COUNT, "open_q", "", T0 + 50000);
     proto_change c[N];
     for (int i = 0; i < N; i++)
         fx_change(&c[i], U.leader, base[i], &r[i]);
     proto_push_reply rep;
     fx_push(&W, &D, c, N, &rep);
     for (int i = 0; i < N; i++)
-        assert_int_equal(rep.results[i].status, i == N - 1 ? PROTO_ST_CONFLICT : PROTO_ST_STORED);
+        assert_int_equal(rep.results[i].status, i == 11 ? PROTO_ST_CONFLICT : PROTO_ST_STORED);
     proto_push_reply_clear(&rep);
+    assert_int_equal(atoi(val(v, sizeof v, q)), a_events + 1);
 
-    char v[256], q[512];
     snprintf(q, sizeof q,
              "SELECT concat_ws(' ', n_events, n_undone, n_notes, n_ratings, feedback_given,"
              " n_conflicts, feedback_works, counts, states, ratings) FROM fact_obs"
