@@ -57,6 +57,7 @@ struct srv {
     int streams; /* streamed answers holding a pool connection (under mu) */
     int stopped;
     srv_rate *rate_addr, *rate_dev, *rate_enrol;
+    srv_seen *seen; /* the contacts noted lately */
     pthread_t retention;
     int retention_on;
     pthread_cond_t wake; /* the retention thread is asked to stop */
@@ -569,7 +570,7 @@ static int late(srv *s, const srv_request *rq, srv_response *out)
         srv_device dev;
         code = srv_auth(pg, rq->authorization, &dev, msg, sizeof msg);
         if (code == PROTO_OK || code == PROTO_E_REVOKED || code == PROTO_E_WIPED) {
-            srv_device_seen(pg, &dev, code, rq->address, rq->user_agent);
+            srv_device_seen(pg, s->seen, &dev, code, rq->address, rq->user_agent, now_s());
             snprintf(out->device, sizeof out->device, "%s", dev.device_id);
         }
         int wait = code == PROTO_OK ? srv_rate_take(s->rate_dev, dev.device_id, now_s(), 1) : 0;
@@ -1218,14 +1219,16 @@ static int write_port_file(const char *path, int port, char *err, size_t errlen)
     return 0;
 }
 
-/* Tables sized once; a limit of 0 leaves its table out (no limit). */
+/* Tables sized once; a limit of 0 leaves its table out (no limit). The
+ * memory of contacts noted has as many slots, up to its own cap. */
 static int open_limits(srv *s)
 {
     const srv_config *c = &s->cfg;
     size_t n = (size_t)c->rate_slots;
     if ((c->rate_address && !(s->rate_addr = srv_rate_new(n, c->rate_address, 60))) ||
         (c->rate_device && !(s->rate_dev = srv_rate_new(n, c->rate_device, 60))) ||
-        (c->rate_enrol && !(s->rate_enrol = srv_rate_new(n, c->rate_enrol, 3600)))) {
+        (c->rate_enrol && !(s->rate_enrol = srv_rate_new(n, c->rate_enrol, 3600))) ||
+        !(s->seen = srv_seen_new(n))) {
         snprintf(s->err, sizeof s->err, "Out of memory for the rate-limit tables.");
         return -1;
     }
@@ -1674,6 +1677,7 @@ void srv_free(srv *s)
     srv_rate_free(s->rate_addr);
     srv_rate_free(s->rate_dev);
     srv_rate_free(s->rate_enrol);
+    srv_seen_free(s->seen);
     srv_metrics_free(s->metrics);
     if (s->locks_ok) {
         pthread_mutex_destroy(&s->mu);

@@ -83,6 +83,22 @@ int srv_q_retryable(const char *err);
 /* SHA-256 of data as 64 lower-case hex digits. */
 void srv_sha256_hex(const void *data, size_t len, char out[65]);
 
+/* The contacts a process noted lately (srv_seen.c): one fixed table of
+ * slots (rounded up to a power of two), thread-safe. NULL remembers
+ * nothing; srv_seen_free(NULL) is a no-op. */
+#define SRV_SEEN_EVERY_S 30
+#define SRV_SEEN_TEXT_MAX 80 /* an address or version longer is not remembered */
+typedef struct srv_seen srv_seen;
+srv_seen *srv_seen_new(size_t slots);
+void srv_seen_free(srv_seen *m);
+/* 1 when this process wrote device's contact from this address and
+ * version less than SRV_SEEN_EVERY_S seconds before now. */
+int srv_seen_recent(srv_seen *m, const char *device, const char *address, const char *version,
+                    double now);
+/* Remembers that device's contact was written at now. */
+void srv_seen_note(srv_seen *m, const char *device, const char *address, const char *version,
+                   double now);
+
 /* The enrolled device a request came from. */
 typedef struct {
     model_id device_id;
@@ -100,10 +116,14 @@ proto_code srv_auth(PGconn *pg, const char *authorization, srv_device *dev, char
                     size_t msglen);
 /* Notes a contact of a device whose credentials were right: the time, the
  * client's address and app version (each cut to fit), and, when the answer
- * was device_wiped (code), that the tablet has been told. A failure is
- * logged, never refused: the request's own work decides its answer. */
-void srv_device_seen(PGconn *pg, const srv_device *dev, proto_code code, const char *address,
-                     const char *user_agent);
+ * was device_wiped (code), that the tablet has been told. The row is
+ * written at most every SRV_SEEN_EVERY_S seconds unless the address or the
+ * version changed; seen (may be NULL) remembers what this process wrote,
+ * and a contact it shows is recent costs no statement. now: monotonic
+ * seconds. A failure is logged, never refused: the request's own work
+ * decides its answer. */
+void srv_device_seen(PGconn *pg, srv_seen *seen, const srv_device *dev, proto_code code,
+                     const char *address, const char *user_agent, double now);
 
 /* The handlers: each reads a decoded body and writes the JSON reply into
  * *reply (malloc'd), returning the typed code (PROTO_OK for 200). On an

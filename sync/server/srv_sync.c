@@ -96,24 +96,41 @@ static void clean_copy(const char *in, char *out, size_t cap)
     out[n] = 0;
 }
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 /* One statement per request, which writes only when something changed or
- * half a minute passed, so a tablet's busy minute costs few row versions. */
-void srv_device_seen(PGconn *pg, const srv_device *dev, proto_code code, const char *address,
-                     const char *user_agent)
+ * half a minute passed, so a tablet's busy minute costs few row versions;
+ * and none while this process remembers writing the same within that half
+ * minute. A wipe's first telling is always written. */
+void srv_device_seen(PGconn *pg, srv_seen *seen, const srv_device *dev, proto_code code,
+                     const char *address, const char *user_agent, double now)
 {
-    char addr[64], ver[80], err[300];
+    char addr[64], ver[SRV_SEEN_TEXT_MAX], err[300];
     clean_copy(address, addr, sizeof addr);
     clean_copy(user_agent, ver, sizeof ver);
-    const char *p[] = {dev->device_id, addr, ver, code == PROTO_E_WIPED ? "t" : "f"};
-    if (srv_execp(pg,
-                  "UPDATE devices SET last_seen_at = now(), last_address = $2, last_version = $3,"
-                  " wipe_sent_at = CASE WHEN $4::boolean THEN coalesce(wipe_sent_at, now())"
-                  " ELSE wipe_sent_at END"
-                  " WHERE id = $1 AND (last_seen_at IS NULL OR last_seen_at < now() - interval"
-                  " '30 seconds' OR last_address <> $2 OR last_version <> $3"
-                  " OR ($4::boolean AND wipe_sent_at IS NULL))",
-                  4, p, err, sizeof err) != 0)
+    int wiped = code == PROTO_E_WIPED;
+    if (!wiped && srv_seen_recent(seen, dev->device_id, addr, ver, now))
+        return;
+    const char *p[] = {dev->device_id, addr, ver, wiped ? "t" : "f"};
+    PGresult *r = srv_qp(
+        pg,
+        "UPDATE devices SET last_seen_at = now(), last_address = $2, last_version = $3,"
+        " wipe_sent_at = CASE WHEN $4::boolean THEN coalesce(wipe_sent_at, now())"
+        " ELSE wipe_sent_at END"
+        " WHERE id = $1 AND (last_seen_at IS NULL OR last_seen_at < now() - interval"
+        " '" STR(SRV_SEEN_EVERY_S) " seconds' OR last_address <> $2 OR last_version <> $3"
+                                   " OR ($4::boolean AND wipe_sent_at IS NULL))",
+        4, p, err, sizeof err);
+    if (!r) {
         srv_log("device %s: its last contact could not be noted: %s", dev->device_id, err);
+        return;
+    }
+    /* Remembered only when written now: a row another process wrote is as
+     * recent as that process's note, which this one does not know. */
+    if (!strcmp(PQcmdTuples(r), "1"))
+        srv_seen_note(seen, dev->device_id, addr, ver, now);
+    PQclear(r);
 }
 
 /*

@@ -670,6 +670,41 @@ static void test_pull_page_of_large_records_is_bounded(void **state)
     free(ids);
 }
 
+/* A tablet's contact is written at most every half minute, and while the
+ * server remembers writing it, a request costs no statement about it at
+ * all: counted by a trigger that fires for every UPDATE naming the column,
+ * whether it changes a row or not. */
+static void test_contact_noted_without_a_statement_per_request(void **state)
+{
+    (void)state;
+    PGresult *r = PQexec(W.db, "CREATE TABLE seen_stmts (n int); INSERT INTO seen_stmts VALUES (0);"
+                               "CREATE FUNCTION count_seen() RETURNS trigger LANGUAGE plpgsql AS"
+                               " $$BEGIN UPDATE seen_stmts SET n = n + 1; RETURN NULL; END$$;"
+                               "CREATE TRIGGER count_seen AFTER UPDATE OF last_seen_at ON devices"
+                               " FOR EACH STATEMENT EXECUTE FUNCTION count_seen()");
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    fx_device d;
+    fx_enrol(&W, U.unit, &d);
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM devices WHERE id = '%s' AND last_seen_at IS NOT NULL", d.id);
+    proto_pull_reply p;
+    fx_pull(&W, &d, U.leader, 0, 10, &p);
+    proto_pull_reply_clear(&p);
+    assert_int_equal(fx_count(&W, sql), 1);
+    assert_int_equal(fx_count(&W, "SELECT n FROM seen_stmts"), 1);
+    for (int i = 0; i < 3; i++) {
+        fx_pull(&W, &d, U.leader, 0, 10, &p);
+        proto_pull_reply_clear(&p);
+    }
+    assert_int_equal(fx_count(&W, "SELECT n FROM seen_stmts"), 1);
+    r = PQexec(W.db, "DROP TRIGGER count_seen ON devices; DROP FUNCTION count_seen();"
+                     " DROP TABLE seen_stmts");
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -688,6 +723,7 @@ int main(void)
         cmocka_unit_test(test_changes_in_one_push_see_each_other),
         cmocka_unit_test(test_part_of_a_deleted_observation_is_refused_as_deleted),
         cmocka_unit_test(test_pull_page_of_large_records_is_bounded),
+        cmocka_unit_test(test_contact_noted_without_a_statement_per_request),
     };
     return cmocka_run_group_tests_name("srv_sync", tests, up, down);
 }
