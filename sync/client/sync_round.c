@@ -156,6 +156,10 @@ static int to_change(const db_outbox_entry *e, proto_change *ch, char *why, size
     memcpy(ch->change_id, e->change_id, sizeof ch->change_id);
     memcpy(ch->actor_id, e->actor_id, sizeof ch->actor_id);
     ch->base_version = e->base_version;
+    /* Read to know it is a record the server can take, then sent as the
+     * text the outbox holds (the store wrote it with model_record_text):
+     * the same record, without the work of writing it again. */
+    ch->text = e->payload;
     return 0;
 }
 

@@ -132,6 +132,11 @@ typedef struct {
      * proto_push_clear. A push of a thousand changes held a template's
      * 28 KiB for each, 28 MB of fresh memory faulted in for every push. */
     model_record *rec;
+    /* Borrowed, may be NULL: the record's JSON text as the caller holds it
+     * (model_record_text's, as the tablet's outbox keeps it). The encoder
+     * then sends it as it is instead of writing rec again; the decoder
+     * leaves it NULL. */
+    const char *text;
 } proto_change;
 
 /* Gives c its own copy of r (in place of any record it held). 0, or -1
@@ -149,7 +154,8 @@ typedef struct {
 
 /* Decodes a push body (already inflated). On failure *out is empty. */
 int proto_push_decode(const char *body, size_t len, proto_push *out, proto_err *err);
-/* Encodes a push; returns a malloc'd string the caller frees, or NULL. */
+/* Encodes a push; returns a malloc'd string the caller frees, or NULL. A
+ * change's data is its text when it has one, else its record written. */
 char *proto_push_encode(const proto_push *p);
 void proto_push_clear(proto_push *p);
 /* A canonical text of one change (sorted keys, compact): equal for two

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "proto.h"
 
@@ -425,6 +426,77 @@ static void test_push_limits_and_repeated_ids(void **state)
     free(c);
 }
 
+/* The body is what a compact dump of the change objects writes, keys in
+ * the order change_id, actor_id, base_version, entity, data; a change with
+ * the text of its record sends that text as it is, the same bytes as its
+ * record written; and an identifier that JSON must escape (only a test
+ * makes one) is escaped, so the body still reads. */
+static void test_push_body_bytes(void **state)
+{
+    (void)state;
+    model_record obs;
+    make_obs(&obs);
+    proto_change c[2];
+    memset(c, 0, sizeof c);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(proto_change_set(&c[i], &obs), 0);
+        snprintf(c[i].change_id, sizeof c[i].change_id, "0000000%d-0000-4000-8000-000000000000", i);
+        snprintf(c[i].actor_id, sizeof c[i].actor_id, "11111111-1111-4111-8111-111111111111");
+        c[i].base_version = 3 * i;
+    }
+    char *data = model_record_text(&obs, NULL);
+    assert_non_null(data);
+    proto_push p = {PROTO_SCHEMA, 2, c};
+    char *plain = proto_push_encode(&p);
+    assert_non_null(plain);
+    char want[8192];
+    snprintf(want, sizeof want,
+             "{\"schema\":%d,\"changes\":[{\"change_id\":\"00000000-0000-4000-8000-000000000000\","
+             "\"actor_id\":\"11111111-1111-4111-8111-111111111111\",\"base_version\":0,"
+             "\"entity\":\"observation\",\"data\":%s},{\"change_id\":"
+             "\"00000001-0000-4000-8000-000000000000\",\"actor_id\":"
+             "\"11111111-1111-4111-8111-111111111111\",\"base_version\":3,"
+             "\"entity\":\"observation\",\"data\":%s}]}",
+             PROTO_SCHEMA, data, data);
+    assert_string_equal(plain, want);
+    /* The same as the objects dumped compactly, as the body was made before. */
+    json_t *arr = json_array();
+    for (int i = 0; i < 2; i++)
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:i,s:s,s:o}", "change_id", c[i].change_id,
+                                             "actor_id", c[i].actor_id, "base_version",
+                                             c[i].base_version, "entity", "observation", "data",
+                                             json_loads(data, 0, NULL)));
+    json_t *whole = json_pack("{s:i,s:o}", "schema", PROTO_SCHEMA, "changes", arr);
+    char *dumped = json_dumps(whole, JSON_COMPACT);
+    assert_string_equal(plain, dumped);
+    free(dumped);
+    json_decref(whole);
+    /* The record's text given: the same bytes, and a text is sent as is. */
+    c[0].text = c[1].text = data;
+    char *given = proto_push_encode(&p);
+    assert_string_equal(given, plain);
+    free(given);
+    c[1].text = "{\"id\":\"as given\"}";
+    given = proto_push_encode(&p);
+    assert_non_null(strstr(given, "\"data\":{\"id\":\"as given\"}}]}"));
+    free(given);
+    /* An id with a quote and a control character is escaped. */
+    c[1].text = NULL;
+    snprintf(c[1].actor_id, sizeof c[1].actor_id, "a\"b\\c\x01");
+    char *odd = proto_push_encode(&p);
+    json_error_t je;
+    json_t *j = json_loads(odd, 0, &je);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(j, "changes"), 1), "actor_id")),
+                        "a\"b\\c\x01");
+    json_decref(j);
+    free(odd);
+    free(plain);
+    free(data);
+    proto_changes_clear(c, 2);
+}
+
 static void test_replies_round_trip(void **state)
 {
     (void)state;
@@ -701,6 +773,7 @@ int main(void)
         cmocka_unit_test(test_push_round_trip_and_canonical_form),
         cmocka_unit_test(test_strict_refusals),
         cmocka_unit_test(test_push_limits_and_repeated_ids),
+        cmocka_unit_test(test_push_body_bytes),
         cmocka_unit_test(test_replies_round_trip),
         cmocka_unit_test(test_enrol_ping_and_errors),
         cmocka_unit_test(test_schema_check_accepts_current_and_previous),
