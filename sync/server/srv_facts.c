@@ -383,6 +383,9 @@ static const model_template *tmpl_find(tmpl_entry *v, int n, const char *id, int
     return NULL;
 }
 
+/* Orders texts held in place (char arrays); str_cmp orders pointers to them. */
+static int text_cmp(const void *a, const void *b) { return strcmp(a, b); }
+
 static int str_cmp(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -552,27 +555,23 @@ static int templates_read(const PGresult *r, tmpl_entry **out, int *n_out)
 
 /* The template versions the gathered observations name ("<id>/<version>",
  * each once), as an array literal for templates_sql (malloc'd; NULL when
- * out of memory). */
+ * out of memory). Sorted to drop repeats: a push of a thousand new
+ * observations names a thousand, mostly the same. */
 static char *template_keys(const gathered *g, int n)
 {
-    const char **keys = malloc((size_t)(n ? n : 1) * sizeof *keys);
     char(*kb)[MODEL_RECORD_KEY_MAX] = malloc((size_t)(n ? n : 1) * sizeof *kb);
+    const char **keys = malloc((size_t)(n ? n : 1) * sizeof *keys);
     char *lit = NULL;
-    int nk = 0;
-    if (keys && kb) {
-        for (int i = 0; i < n; i++) {
-            if (!g[i].have_obs)
-                continue;
-            snprintf(kb[nk], sizeof kb[nk], "%s/%d", g[i].obs.template_id,
-                     g[i].obs.template_version);
-            int seen = 0;
-            for (int j = 0; j < nk && !seen; j++)
-                seen = !strcmp(kb[j], kb[nk]);
-            if (!seen) {
-                keys[nk] = kb[nk];
-                nk++;
-            }
-        }
+    int nb = 0, nk = 0;
+    if (kb && keys) {
+        for (int i = 0; i < n; i++)
+            if (g[i].have_obs)
+                snprintf(kb[nb++], sizeof kb[0], "%s/%d", g[i].obs.template_id,
+                         g[i].obs.template_version);
+        qsort(kb, (size_t)nb, sizeof kb[0], text_cmp);
+        for (int i = 0; i < nb; i++)
+            if (nk == 0 || strcmp(keys[nk - 1], kb[i]) != 0)
+                keys[nk++] = kb[i];
         lit = srv_array_of(keys, sizeof *keys, nk, 1);
     }
     free(keys);
@@ -665,12 +664,10 @@ static void list_add(word_list *l, const char *fmt, ...)
     va_end(ap);
 }
 
-static int entry_cmp(const void *a, const void *b) { return strcmp(a, b); }
-
 /* The list's text, sorted; l->n starts again at 0. */
 static const char *list_text(word_list *l)
 {
-    qsort(l->e, (size_t)l->n, sizeof l->e[0], entry_cmp);
+    qsort(l->e, (size_t)l->n, sizeof l->e[0], text_cmp);
     size_t at = 0;
     l->text[0] = 0;
     for (int i = 0; i < l->n; i++)
@@ -922,9 +919,8 @@ int srv_facts_refresh_with(PGconn *pg, const char *const *ids_in, int n_in, cons
     gathered *g = NULL;
     int rc = -1, n = 0;
     /* The literals of all ids, of the old ones (not fresh), of the fresh
-     * ones, of the ones whose records are read back, and of the templates
-     * the given records name. */
-    char *lit = NULL, *old_lit = NULL, *fresh_lit = NULL, *read_lit = NULL, *tlit = NULL;
+     * ones, and of the templates the given records name. */
+    char *lit = NULL, *old_lit = NULL, *fresh_lit = NULL, *tlit = NULL;
     char *text[4] = {0}, *drop_lit[3] = {0};
     char roll[ROLL_ALL_MAX], drop[ROLL_DROP_MAX];
     enum { TRIP_MAX = SRV_FACTS_WITH_MAX + 8 };
@@ -969,7 +965,9 @@ int srv_facts_refresh_with(PGconn *pg, const char *const *ids_in, int n_in, cons
     if (given ? gather_given(w, ids, n, fresh, g) != 0 || !(tlit = template_keys(g, n))
               : !(tlit = srv_array_of(NULL, sizeof *ids, 0, 1)))
         goto oom;
-    read_lit = given ? old_lit : lit;
+    /* The records read back: the old observations', or all when none
+     * were given. */
+    const char *read_lit = given ? old_lit : lit;
     const char *p[] = {lit}, *po[] = {old_lit}, *pf[] = {fresh_lit}, *pr[] = {read_lit},
                *pt[] = {read_lit, tlit};
     int k = 0;
