@@ -31,9 +31,7 @@
 
 #define PAIRS_SHOWN 30  /* the newest pairs shown in full */
 #define MONTHS_SHOWN 36 /* the newest months over time */
-#define STR_(x) #x
-#define STR(x) STR_(x)
-#define CACHE_MAX 8 /* focus and template versions looked up per page */
+#define CACHE_MAX 8     /* focus and template versions looked up per page */
 #define PAIR_WINDOW "12 hours"
 
 /* The pairs of a unit (and a focus, $2 '' for any): the FROM and WHERE of
@@ -465,7 +463,7 @@ static int put_months(off_ctx *c, const char *unit, const char *focus)
         "WITH p AS (SELECT a.observation_id AS a, b.observation_id AS b,"
         " to_char(a.month, 'YYYY-MM') AS m" PAIRS_FROM "),"
         " months AS (SELECT m, count(*) AS pairs FROM p GROUP BY m"
-        " ORDER BY m DESC LIMIT " STR(
+        " ORDER BY m DESC LIMIT " SRV_STR(
             MONTHS_SHOWN) ")"
                           " SELECT months.m, months.pairs, ra.level, rb.level, count(rb.level)"
                           " FROM months JOIN p ON p.m = months.m"

@@ -214,6 +214,7 @@ void proto_changes_clear(proto_change *c, int n)
     for (int i = 0; c && i < n; i++) {
         free(c[i].rec);
         c[i].rec = NULL;
+        c[i].text = NULL;
     }
 }
 

@@ -230,6 +230,10 @@ json_t *srv_person_export(PGconn *pg, const char *person, char *err, size_t errl
 int srv_person_delete(PGconn *pg, const char *person, const char *actor, long *n_obs, char *err,
                       size_t errlen);
 
+/* A number given by a macro as text, to write it into a statement. */
+#define SRV_STR_(x) #x
+#define SRV_STR(x) SRV_STR_(x)
+
 /* The time now, UTC milliseconds, as records carry it. */
 int64_t srv_now_ms(void);
 

@@ -96,9 +96,6 @@ static void clean_copy(const char *in, char *out, size_t cap)
     out[n] = 0;
 }
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
-
 /* One statement per request, which writes only when something changed or
  * half a minute passed, so a tablet's busy minute costs few row versions;
  * and none while this process remembers writing the same within that half
@@ -119,8 +116,8 @@ void srv_device_seen(PGconn *pg, srv_seen *seen, const srv_device *dev, proto_co
         " wipe_sent_at = CASE WHEN $4::boolean THEN coalesce(wipe_sent_at, now())"
         " ELSE wipe_sent_at END"
         " WHERE id = $1 AND (last_seen_at IS NULL OR last_seen_at < now() - interval"
-        " '" STR(SRV_SEEN_EVERY_S) " seconds' OR last_address <> $2 OR last_version <> $3"
-                                   " OR ($4::boolean AND wipe_sent_at IS NULL))",
+        " '" SRV_STR(SRV_SEEN_EVERY_S) " seconds' OR last_address <> $2 OR last_version <> $3"
+                                       " OR ($4::boolean AND wipe_sent_at IS NULL))",
         4, p, err, sizeof err);
     if (!r) {
         srv_log("device %s: its last contact could not be noted: %s", dev->device_id, err);
