@@ -1229,7 +1229,7 @@ static int open_limits(srv *s)
         (c->rate_device && !(s->rate_dev = srv_rate_new(n, c->rate_device, 60))) ||
         (c->rate_enrol && !(s->rate_enrol = srv_rate_new(n, c->rate_enrol, 3600))) ||
         !(s->seen = srv_seen_new(n))) {
-        snprintf(s->err, sizeof s->err, "Out of memory for the rate-limit tables.");
+        snprintf(s->err, sizeof s->err, "Out of memory for the rate-limit and contact tables.");
         return -1;
     }
     return 0;
