@@ -231,6 +231,8 @@ void db_rollback(db *d)
         sqlite3_exec(d->conn, d->depth == 1 ? "ROLLBACK" : "ROLLBACK TO inner; RELEASE inner", NULL,
                      NULL, NULL);
     d->depth--;
+    if (d->depth == 0)
+        d->sync_quiet = 0;
 }
 
 int db_commit(db *d)
@@ -244,6 +246,8 @@ int db_commit(db *d)
         return rc;
     }
     d->depth--;
+    if (d->depth == 0)
+        d->sync_quiet = 0;
     return DB_OK;
 }
 

@@ -28,7 +28,12 @@ struct db {
      * valid until db_close() however many others are prepared meanwhile. */
     db_stmt_slot *stmts; /* stmt_cap slots (a power of two), NULL until the first */
     int stmt_cap, n_stmts;
-    int depth;     /* open transactions: 1 = BEGIN, more = savepoints */
+    int depth; /* open transactions: 1 = BEGIN, more = savepoints */
+    /* In the open transaction, the outbox, the conflicts and the pulled
+     * records kept aside (sync_remote, sync_park) were all empty when a
+     * page of pulled records began, and nothing has been kept aside since
+     * (db_sync_page_begin); cleared when the transaction ends. */
+    int sync_quiet;
     int unsynced;  /* the open batch commits without a sync (db_batch_begin_unsynced) */
     int cache_kib; /* the page cache db_page_cache_set gave, kept when a wipe reopens; 0: SQLite's */
     /* The template last read. A stored template version never changes, so

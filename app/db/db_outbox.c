@@ -87,6 +87,7 @@ int db_outbox_add(db *d, const model_record *rec, const char *entity_id, const c
         if (!text)
             return db_fail(d, DB_INVALID, "The change cannot be queued for sync. %s", e.msg);
     }
+    d->sync_quiet = 0; /* a pulled record of it is held from now on */
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO outbox(entity, entity_id, obs_id,"
                                   " payload, created_at, actor_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
     if (!st) {

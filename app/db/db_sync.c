@@ -108,6 +108,7 @@ int db_sync_keep(db *d, const char *table, const model_record *rec, const char *
         " ON CONFLICT(entity, key) DO UPDATE SET version = excluded.version,"
         " data = excluded.data WHERE excluded.version >= version"};
     int park = !strcmp(table, "sync_park");
+    d->sync_quiet = 0;
     model_err e;
     char *text = model_record_text(rec, &e);
     if (!text)

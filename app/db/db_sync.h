@@ -42,6 +42,17 @@ typedef struct {
 int db_sync_apply(db *d, const db_sync_item *it, int force);
 
 /*
+ * Tells the store, inside the caller's transaction, that a page of pulled
+ * records follows. When nothing waits to be sent, no conflict is open and
+ * no pulled record waits or stands beside a local one, none of the page's
+ * records can be held back, so db_sync_apply skips asking for each: three
+ * statements of the five a pulled event cost. The store notices by itself
+ * when a record is parked or kept beside a local one, and forgets it all
+ * when the transaction ends. DB_OK, or the store's failure.
+ */
+int db_sync_page_begin(db *d);
+
+/*
  * Applies a deletion the server published ("observation" or "person", by
  * id), inside the caller's transaction: an observation goes with all its
  * parts, its unsent changes, conflicts, refused changes and waiting records

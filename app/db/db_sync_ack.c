@@ -75,6 +75,7 @@ static int ack_row(db *d, const db_outbox_entry *r, db_sync_ack_kind kind, int v
             db_bind_text(st, 2, key);
         }
         rc = db_sync_run(d, st, "recording a conflict");
+        d->sync_quiet = 0;
         st = rc == DB_OK ? db_stmt(d, "INSERT INTO sync_conflict(change_id, entity, entity_id,"
                                       " obs_id, key, actor_id, payload, server_version, at)"
                                       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")

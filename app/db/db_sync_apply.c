@@ -253,11 +253,13 @@ int db_sync_apply(db *d, const db_sync_item *it, int force)
     int rc = own ? db_begin(d) : DB_OK;
     if (rc != DB_OK)
         return rc;
+    /* Nothing is held, kept or waiting in a quiet page (db_sync_page_begin). */
+    int quiet = d->sync_quiet && d->depth > 0;
     if (!model_entity_is_part(r->entity)) {
         rc = apply_ref(d, r);
     } else {
         const char *obs_id = model_record_observation(r);
-        int h = force ? 0 : held(d, e, part_id(r, key), obs_id, key);
+        int h = force || quiet ? 0 : held(d, e, part_id(r, key), obs_id, key);
         if (h < 0) {
             rc = DB_INTERNAL;
         } else if (h) {
@@ -270,11 +272,27 @@ int db_sync_apply(db *d, const db_sync_item *it, int force)
              * four in five of what it brings. */
             if (rc == DB_OK && r->entity != MODEL_ENT_EVENT)
                 rc = db_sync_version_put(d, e, key, it->version);
-            if (rc == DB_OK)
+            if (rc == DB_OK && !quiet)
                 rc = db_sync_remote_drop(d, e, key, force ? 1 << 30 : it->version);
         }
     }
-    if (rc == DB_OK)
+    if (rc == DB_OK && !quiet)
         rc = unpark_older(d, e, key, it->version);
     return own ? db_end(d, rc) : rc == DB_OK ? db_ok(d) : rc;
+}
+
+int db_sync_page_begin(db *d)
+{
+    d->sync_quiet = 0;
+    if (d->depth == 0)
+        return db_fail(d, DB_INVALID, "A page of pulled records begins inside a transaction.");
+    sqlite3_stmt *st = db_stmt(d, "SELECT 1 WHERE EXISTS(SELECT 1 FROM outbox)"
+                                  " OR EXISTS(SELECT 1 FROM sync_conflict)"
+                                  " OR EXISTS(SELECT 1 FROM sync_remote)"
+                                  " OR EXISTS(SELECT 1 FROM sync_park)");
+    int busy = db_sync_exists(d, st, "reading sync state");
+    if (busy < 0)
+        return DB_INTERNAL;
+    d->sync_quiet = !busy;
+    return DB_OK;
 }

@@ -155,6 +155,7 @@ int db_sync_rejection_retry(db *d, const char *change_id)
     int rc = db_begin(d);
     if (rc != DB_OK)
         return rc;
+    d->sync_quiet = 0;
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO outbox(change_id, entity, entity_id, obs_id,"
                                   " payload, created_at, actor_id) SELECT change_id, entity,"
                                   " entity_id, obs_id, payload, created_at,"

@@ -552,7 +552,9 @@ static int apply_page(sync_client *c, const char *person, const proto_pull_reply
         free(o);
         return sync_fail(c, SYNC_STORE, "%s", db_errmsg(d));
     }
-    int rc = SYNC_OK, parked = 0;
+    int rc = db_sync_page_begin(d) == DB_OK ? SYNC_OK
+                                            : sync_fail(c, SYNC_STORE, "%s", db_errmsg(d));
+    int parked = 0;
     for (int i = 0; rc == SYNC_OK && i < p->n; i++)
         rc = apply_one(c, p->items[o[i].idx].rec, p->items[o[i].idx].version, 0, &parked);
     free(o);

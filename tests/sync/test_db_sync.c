@@ -1,8 +1,10 @@
 /*
  * The store's side of sync, without a server: pulled records apply once
  * however often they come; a part that arrives before its observation
- * waits; a record with unsent local changes is never overwritten, and a
- * conflict keeps both versions until a person chooses; a refused change
+ * waits, and is let go when a newer version applies, also in a page that
+ * skips asking what is held back; a record with unsent local changes is
+ * never overwritten, and a conflict keeps both versions until a person
+ * chooses; a refused change
  * stays on the tablet with its reason; the app's newer protocol version
  * pulls everything again once, filling in what the older one left out; and
  * the bad inputs are refused.
@@ -176,6 +178,76 @@ static void test_part_before_its_observation_waits(void **state)
     assert_int_equal(db_sync_parked_any(F.d, &any), DB_OK);
     assert_int_equal(any, 0);
     assert_int_equal(count("event"), 1);
+}
+
+/* A page of pulled records on a store where nothing waits skips asking,
+ * for each record, whether it is held back; it must still notice what
+ * happens within the page: a record parked there is let go when a newer
+ * version of it applies (or the older one would later be applied over
+ * it), and a change made here meanwhile keeps its record from being
+ * overwritten. */
+static void test_quiet_page_notices_what_happens_in_it(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        count("outbox") + count("sync_conflict") + count("sync_remote") + count("sync_park"), 0);
+    assert_int_equal(db_sync_page_begin(F.d), DB_INVALID); /* outside a transaction */
+    TSUPPORT_HAS(db_errmsg(F.d), "transaction");
+
+    model_record *r = calloc(3, sizeof *r);
+    assert_non_null(r);
+    r[0] = (model_record){.entity = MODEL_ENT_OBSERVATION};
+    other_obs(&r[0].u.obs, "Samling");
+    r[1] = (model_record){.entity = MODEL_ENT_NOTE};
+    snprintf(r[1].u.note.id, sizeof r[1].u.note.id, "%s", OTHER_NOTE);
+    snprintf(r[1].u.note.observation_id, sizeof r[1].u.note.observation_id, "%s", OTHER_OBS);
+    r[1].u.note.at = FIX_T0 + 2000;
+    snprintf(r[1].u.note.text, sizeof r[1].u.note.text, "Først");
+    r[2] = r[1];
+    snprintf(r[2].u.note.text, sizeof r[2].u.note.text, "Siden rettet");
+    db_sync_item note1 = {&r[1], 1}, obs = {&r[0], 1}, note2 = {&r[2], 2};
+
+    assert_int_equal(db_batch_begin_unsynced(F.d), DB_OK);
+    assert_int_equal(db_sync_page_begin(F.d), DB_OK);
+    assert_int_equal(db_sync_apply(F.d, &note1, 0), DB_NOTFOUND);
+    assert_int_equal(db_sync_park(F.d, &note1), DB_OK);
+    assert_int_equal(db_sync_apply(F.d, &obs, 0), DB_OK);
+    assert_int_equal(db_sync_apply(F.d, &note2, 0), DB_OK);
+    assert_int_equal(db_batch_end(F.d, 1), DB_OK);
+    int any = 1;
+    assert_int_equal(db_sync_parked_any(F.d, &any), DB_OK);
+    assert_int_equal(any, 0);
+    model_note got[2];
+    int n;
+    assert_int_equal(db_obs_notes(F.d, OTHER_OBS, 0, 2, got, &n), DB_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(got[0].text, "Siden rettet");
+
+    /* The next page begins quiet again; the observer corrects the
+     * observation here in the middle of it, and the server's version that
+     * follows waits beside the correction instead of replacing it. */
+    assert_int_equal(db_batch_begin_unsynced(F.d), DB_OK);
+    assert_int_equal(db_sync_page_begin(F.d), DB_OK);
+    assert_int_equal(db_obs_update(F.d, OTHER_OBS, FIX_PEER_B, "Mine", NULL), DB_OK);
+    snprintf(r[0].u.obs.activity, sizeof r[0].u.obs.activity, "Theirs");
+    db_sync_item theirs = {&r[0], 2};
+    assert_int_equal(db_sync_apply(F.d, &theirs, 0), DB_OK);
+    assert_int_equal(db_batch_end(F.d, 1), DB_OK);
+    model_observation now;
+    assert_int_equal(db_obs_get(F.d, OTHER_OBS, &now), DB_OK);
+    assert_string_equal(now.activity, "Mine");
+    assert_int_equal(count("sync_remote WHERE entity = 'observation'"), 1);
+
+    /* With the correction waiting to be sent, a page is not quiet. */
+    assert_int_equal(db_batch_begin_unsynced(F.d), DB_OK);
+    assert_int_equal(db_sync_page_begin(F.d), DB_OK);
+    snprintf(r[0].u.obs.activity, sizeof r[0].u.obs.activity, "Theirs again");
+    db_sync_item again = {&r[0], 3};
+    assert_int_equal(db_sync_apply(F.d, &again, 0), DB_OK);
+    assert_int_equal(db_batch_end(F.d, 1), DB_OK);
+    free(r);
+    assert_int_equal(db_obs_get(F.d, OTHER_OBS, &now), DB_OK);
+    assert_string_equal(now.activity, "Mine");
 }
 
 static void test_local_change_is_kept_and_conflict_shows_both(void **state)
@@ -369,6 +441,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_pulled_records_apply_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_part_before_its_observation_waits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quiet_page_notices_what_happens_in_it, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_local_change_is_kept_and_conflict_shows_both, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_refused_change_stays_with_reason, setup, teardown),

@@ -3,7 +3,8 @@
  * reference data, nothing else) applies N observations of 40 counter
  * events, 5 notes and up to 5 ratings each, as records of the model, in
  * pages of P records with the page's cursor, each page one transaction not
- * synced before it returns, as the sync engine applies a pulled page (the
+ * synced before it returns and begun as a page (db_sync_page_begin), as
+ * the sync engine applies a pulled page (the
  * JSON decoding and the network are bench_sync's). Beside it, in the same run, the ceiling: the same rows
  * written into the same tables of another fresh store by plain prepared
  * INSERTs, one transaction a page, with nothing looked up or remembered for
@@ -249,7 +250,7 @@ int main(int argc, char **argv)
         for (; k < page && done + k < total; k++)
             make(f, (done + k) / per_obs, (done + k) % per_obs, &recs[k]);
         int64_t a = bench_ns();
-        if (db_batch_begin_unsynced(d) != DB_OK)
+        if (db_batch_begin_unsynced(d) != DB_OK || db_sync_page_begin(d) != DB_OK)
             die(d, "begin");
         for (int j = 0; j < k; j++) {
             db_sync_item it = {&recs[j], 1};
