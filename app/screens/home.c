@@ -86,10 +86,12 @@ static void load_new_reflections(scr_app *a)
     }
 }
 
-void scr_home_enter(scr_app *a)
+/* Reads what home lists. A sync round may bring what a person is waiting
+ * for: on a new tablet, the observations of the person just signed in
+ * arrive in the round that signing in starts, after home was entered. */
+static void home_load(scr_app *a)
 {
-    if (!a->s.signed_in)
-        return;
+    a->s.home.round = a->sync_state.rounds;
     char today[16];
     time_t t = (time_t)(a->sys->now_ms(a->sys) / 1000);
     struct tm tm;
@@ -116,6 +118,13 @@ void scr_home_enter(scr_app *a)
     load_rows(a, &f, a->s.home.to_reflect, &a->s.home.nto_reflect, 2);
     load_new_reflections(a);
     scr_plans_load(a);
+}
+
+void scr_home_enter(scr_app *a)
+{
+    if (!a->s.signed_in)
+        return;
+    home_load(a);
     ui_list_scroll_to(a->ui, ui_ids("home.list"), 0);
 }
 
@@ -225,6 +234,9 @@ void scr_home_frame(scr_app *a, ui_rect screen)
     ui_rect body = scr_topbar(a, screen, "Blik");
     if (a->screen != SCR_HOME)
         return;
+    /* Read again after a round, where the list stands. */
+    if (a->s.signed_in && a->s.home.round != a->sync_state.rounds)
+        home_load(a);
     ui_rect bottom = ui_cut_bottom(&body, ui_dp(u, 96));
     ui_fill(u, bottom, UI_SURFACE, 0);
     ui_rect start = ui_inset(bottom, ui_dp(u, 14));

@@ -136,6 +136,7 @@ typedef struct {
     scr_row plan_rows[SCR_MAX_PLANS];
     int nplans;
     int64_t plans_round;
+    int64_t round; /* the sync round the lists above were read after */
 } scr_home_state;
 
 /* One planned observation, opened from home (plan.c). */

@@ -3,8 +3,9 @@
  * every state in Danish and English (never "synced" without a server),
  * the chip's tap, each history row and the summary saying "saved on this
  * tablet", "synced", "needs review" or "refused: <reason>" as the store
- * says, the review screen's choices (keep mine, try again), and the
- * enrolment form's messages for each way an enrolment ends. */
+ * says, the review screen's choices (keep mine, try again), the
+ * enrolment form's messages for each way an enrolment ends, and home read
+ * again after a round. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include <time.h>
 
 #include "th_steps.h"
+#include "tsupport_obs.h"
 
 #define SECRET "a3f9c2e71b5d48e0a3f9c2e71b5d48e0a3f9c2e71b5d48e0a3f9c2e71b5d48e0"
 
@@ -498,6 +500,52 @@ static void test_sign_in_follows(void **state)
     th_free(t);
 }
 
+/* The number in a home section's title, "<title> (n)", as drawn now. */
+static int section_count(th *t, const char *title)
+{
+    static char snap[1 << 18];
+    th_snapshot(t, snap, sizeof snap);
+    const char *p = strstr(snap, title);
+    if (!p)
+        fail_msg("no \"%s\" on screen %d", title, (int)scr_current(t->app));
+    return atoi(p + strlen(title) + 2);
+}
+
+/* A round that brings an observation about the person signed in shows it
+ * on home at once, where the list stands: on a new tablet the observations
+ * about a person arrive in the round that signing in starts, after home
+ * was entered, and home said "nothing awaits your reflection" until left
+ * and entered again. */
+static void test_round_refreshes_home(void **state)
+{
+    (void)state;
+    fake_sync fs = {.st = {.enrolled = 1, .rounds = 1, .last_ok_ms = TH_START_MS}};
+    th *t = open_with(&fs, "synchome");
+    /* Enrolled with the demo unit, as a real tablet is. */
+    assert_int_equal(db_device_unit_put(t->db, DEMO_UNIT_ID), DB_OK);
+    th_frame(t, NULL);
+    th_sign_in(t, "Jonas Bækgaard");
+    int before = section_count(t, "Venter på min refleksion");
+    tsupport_obs o = {.start = {.unit_id = DEMO_UNIT_ID,
+                                .focus_id = DEMO_ID("41"),
+                                .observer_id = DEMO_ID("21"),
+                                .observee_id = DEMO_ID("24"),
+                                .room_id = DEMO_ID("11"),
+                                .activity = "Samling"},
+                      .keys = {"open_q"},
+                      .taps = {3}};
+    model_id id;
+    assert_int_equal(tsupport_observe(t->db, &o, id), DB_OK);
+    th_wait(t, 100);
+    /* Written behind the screens' back, as a pull writes: home is not
+     * told until the round ends. */
+    assert_int_equal(section_count(t, "Venter på min refleksion"), before);
+    fs.st.rounds++;
+    th_wait(t, 100);
+    assert_int_equal(section_count(t, "Venter på min refleksion"), before + 1);
+    th_free(t);
+}
+
 int main(void)
 {
     setenv("TZ", "UTC", 1);
@@ -508,6 +556,7 @@ int main(void)
         cmocka_unit_test(test_review_shows_only_what_may_be_seen),
         cmocka_unit_test(test_enrolment_form),
         cmocka_unit_test(test_sign_in_follows),
+        cmocka_unit_test(test_round_refreshes_home),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
