@@ -285,7 +285,7 @@ int db_sync_page_begin(db *d)
 {
     d->sync_quiet = 0;
     if (d->depth == 0)
-        return db_fail(d, DB_INVALID, "A page of pulled records begins inside a transaction.");
+        return db_fail(d, DB_INVALID, "A page of pulled records must begin inside a transaction.");
     sqlite3_stmt *st = db_stmt(d, "SELECT 1 WHERE EXISTS(SELECT 1 FROM outbox)"
                                   " OR EXISTS(SELECT 1 FROM sync_conflict)"
                                   " OR EXISTS(SELECT 1 FROM sync_remote)"
