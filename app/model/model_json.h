@@ -189,6 +189,12 @@ typedef struct {
 json_t *model_record_to_json(const model_record *r, model_err *err);
 /* The same as compact text, malloc'd (the caller frees); NULL with err. */
 char *model_record_text(const model_record *r, model_err *err);
+/* Writes s as a JSON string, in its quotes ('"' and '\\' after a
+ * backslash, anything below a space as \u00XX, the rest of UTF-8 as it
+ * is), into out when out is not NULL and it fits in cap with its ending
+ * NUL; returns its length either way, as snprintf does. The one writer of
+ * a JSON string by hand, for texts made without building JSON objects. */
+size_t model_json_string(char *out, size_t cap, const char *s);
 /* Strictly decodes a record of kind k from j into *out (left unchanged on
  * failure). */
 int model_record_from_json(model_entity k, json_t *j, model_record *out, model_err *err);

@@ -377,6 +377,38 @@ char *model_record_text(const model_record *r, model_err *err)
     return s;
 }
 
+/* Appends k bytes of w to out at *n when they fit with a NUL after them;
+ * counts them either way. Once a piece does not fit, none after it does. */
+static void json_put(char *out, size_t cap, size_t *n, size_t *written, const char *w, size_t k)
+{
+    if (out && *n + k < cap) {
+        memcpy(out + *n, w, k);
+        *written = *n + k;
+    }
+    *n += k;
+}
+
+size_t model_json_string(char *out, size_t cap, const char *s)
+{
+    size_t n = 0, written = 0;
+    json_put(out, cap, &n, &written, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        char esc[8] = {'\\', (char)*p};
+        size_t k = 2;
+        if (*p < 0x20)
+            k = (size_t)snprintf(esc, sizeof esc, "\\u%04x", *p);
+        else if (*p != '"' && *p != '\\') {
+            esc[0] = (char)*p;
+            k = 1;
+        }
+        json_put(out, cap, &n, &written, esc, k);
+    }
+    json_put(out, cap, &n, &written, "\"", 1);
+    if (out && cap > 0)
+        out[written] = 0;
+    return n;
+}
+
 /* ---- decoding ---- */
 
 #define T(k, dst, ml, empty) model_rd_text(j, k, dst, sizeof(dst), ml, empty, w, err)

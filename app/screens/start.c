@@ -146,34 +146,15 @@ static void pick_focus(scr_app *a, int i)
     }
 }
 
-/* Appends s to the JSON text out (of cap bytes, n used) as a JSON string;
- * returns the new length, or cap if it does not fit. Quotes, backslashes
- * and control characters are escaped; the rest of UTF-8 goes as it is. */
+/* Appends s to the JSON text out (of cap bytes, n used) as a JSON string
+ * (model_json_string); returns the new length, or cap if it does not fit
+ * with a byte to spare. */
 static size_t json_str(char *out, size_t cap, size_t n, const char *s)
 {
-    if (n + 2 >= cap)
+    if (n >= cap)
         return cap;
-    out[n++] = '"';
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        char esc[8];
-        size_t len = 1;
-        if (*p == '"' || *p == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)*p;
-            len = 2;
-        } else if (*p < 0x20) {
-            len = (size_t)snprintf(esc, sizeof esc, "\\u%04x", *p);
-        } else {
-            esc[0] = (char)*p;
-        }
-        if (n + len + 2 >= cap)
-            return cap;
-        memcpy(out + n, esc, len);
-        n += len;
-    }
-    out[n++] = '"';
-    out[n] = 0;
-    return n;
+    size_t k = model_json_string(out + n, cap - n, s);
+    return n + k + 1 >= cap ? cap : n + k;
 }
 
 /* The context as the template's fields ask for it, as one JSON object:

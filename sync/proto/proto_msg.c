@@ -132,34 +132,14 @@ char *proto_change_canonical(const proto_change *c)
     return s;
 }
 
-/* The bytes JSON writes for an identifier: the text itself, with a
- * backslash before '"' and '\\' and anything below a space written as
- * \u00XX, which only a change made wrong on purpose (a test) has. Writes
- * into out when it is not NULL; returns the length either way. */
-static size_t put_id(char *out, const char *id)
-{
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
-        char esc[8];
-        int k = *p < 0x20                 ? snprintf(esc, sizeof esc, "\\u%04x", *p)
-                : *p == '"' || *p == '\\' ? snprintf(esc, sizeof esc, "\\%c", *p)
-                                          : 0;
-        if (out && k)
-            memcpy(out + n, esc, (size_t)k);
-        else if (out)
-            out[n] = (char)*p;
-        n += k ? (size_t)k : 1;
-    }
-    return n;
-}
-
 /*
  * The body is written here rather than built as JSON objects and dumped:
  * a change's data is often a text the tablet already holds (its outbox
  * keeps each record as model_record_text wrote it), which is then sent as
  * it is, not read and written again; and the change's other fields are
- * identifiers, a number and a name. The bytes are what a compact dump of
- * the same objects writes, in the same order of keys.
+ * identifiers (model_json_string), a number and a name. The bytes are
+ * what a compact dump of the same objects writes, in the same order of
+ * keys.
  */
 char *proto_push_encode(const proto_push *p)
 {
@@ -174,21 +154,22 @@ char *proto_push_encode(const proto_push *p)
         const proto_change *c = &p->changes[i];
         if (!c->rec || (!c->text && !(made[i] = model_record_text(c->rec, NULL))))
             goto done;
-        len += strlen(c->text ? c->text : made[i]) + put_id(NULL, c->change_id) +
-               put_id(NULL, c->actor_id) + strlen(model_entity_name(c->rec->entity)) + 96;
+        len += strlen(c->text ? c->text : made[i]) + model_json_string(NULL, 0, c->change_id) +
+               model_json_string(NULL, 0, c->actor_id) + strlen(model_entity_name(c->rec->entity)) +
+               96;
     }
     if (!(s = malloc(len)))
         goto done;
     size_t k = (size_t)snprintf(s, len, head, schema);
     for (int i = 0; i < p->n; i++) {
         const proto_change *c = &p->changes[i];
-        k += (size_t)snprintf(s + k, len - k, "%s{\"change_id\":\"", i ? "," : "");
-        k += put_id(s + k, c->change_id);
-        k += (size_t)snprintf(s + k, len - k, "\",\"actor_id\":\"");
-        k += put_id(s + k, c->actor_id);
-        k += (size_t)snprintf(
-            s + k, len - k, "\",\"base_version\":%d,\"entity\":\"%s\",\"data\":%s}",
-            c->base_version, model_entity_name(c->rec->entity), c->text ? c->text : made[i]);
+        k += (size_t)snprintf(s + k, len - k, "%s{\"change_id\":", i ? "," : "");
+        k += model_json_string(s + k, len - k, c->change_id);
+        k += (size_t)snprintf(s + k, len - k, ",\"actor_id\":");
+        k += model_json_string(s + k, len - k, c->actor_id);
+        k += (size_t)snprintf(s + k, len - k, ",\"base_version\":%d,\"entity\":\"%s\",\"data\":%s}",
+                              c->base_version, model_entity_name(c->rec->entity),
+                              c->text ? c->text : made[i]);
     }
     snprintf(s + k, len - k, "]}");
 done:

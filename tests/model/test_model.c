@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "model_json.h"
 
 static char err[512];
 
@@ -353,6 +354,24 @@ static void test_pins(void **state)
     assert_string_equal(err, "A PIN is 4 to 8 digits.");
 }
 
+/* A JSON string written by hand: quotes, backslashes and control
+ * characters escaped, UTF-8 as it is; its length asked without a buffer;
+ * and a buffer too small gets a shorter text, never past its end. */
+static void test_json_string(void **state)
+{
+    (void)state;
+    char out[64];
+    assert_int_equal(model_json_string(out, sizeof out, "Søren \"Sol\" \\ a\tb\x01"), 34);
+    assert_string_equal(out, "\"Søren \\\"Sol\\\" \\\\ a\\u0009b\\u0001\"");
+    assert_int_equal(model_json_string(NULL, 0, "Søren \"Sol\" \\ a\tb\x01"), 34);
+    assert_int_equal(model_json_string(out, sizeof out, ""), 2);
+    assert_string_equal(out, "\"\"");
+    memset(out, 'x', sizeof out);
+    assert_int_equal(model_json_string(out, 8, "abc\"defgh"), 12);
+    assert_string_equal(out, "\"abc\\\"d"); /* 7 bytes and the NUL */
+    assert_int_equal(out[8], 'x');
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_template_texts),
         cmocka_unit_test(test_context_values),
         cmocka_unit_test(test_pins),
+        cmocka_unit_test(test_json_string),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
