@@ -17,4 +17,7 @@ json_t *model_plan_agreement_json(const model_plan_agreement *a, model_err *err)
 int model_plan_read(json_t *j, model_plan *p, const char *w, model_err *err);
 int model_plan_agreement_read(json_t *j, model_plan_agreement *a, const char *w, model_err *err);
 
+/* model_record_texts through jansson, for every kind (model_record.c). */
+int model_record_texts_dumped(const model_record *r, char **compact, char **sorted, model_err *err);
+
 #endif

@@ -189,11 +189,19 @@ typedef struct {
 json_t *model_record_to_json(const model_record *r, model_err *err);
 /* The same as compact text, malloc'd (the caller frees); NULL with err. */
 char *model_record_text(const model_record *r, model_err *err);
-/* Writes s as a JSON string, in its quotes ('"' and '\\' after a
- * backslash, anything below a space as \u00XX, the rest of UTF-8 as it
- * is), into out when out is not NULL and it fits in cap with its ending
- * NUL; returns its length either way, as snprintf does. The one writer of
- * a JSON string by hand, for texts made without building JSON objects. */
+/* The record's compact text into *compact and the same with its keys
+ * sorted into *sorted (either may be NULL: not made), each malloc'd for
+ * the caller: the bytes json_dumps writes of model_record_to_json's object
+ * with JSON_COMPACT, and with JSON_SORT_KEYS as well. 0, or -1 with err
+ * and nothing made. */
+int model_record_texts(const model_record *r, char **compact, char **sorted, model_err *err);
+/* Writes s as a JSON string, in its quotes, with the escapes jansson
+ * writes ('"' and '\\' after a backslash; backspace, form feed, newline,
+ * carriage return and tab as \b \f \n \r \t; the other characters below
+ * a space as \u00XX in capitals; the rest of UTF-8 as it is), into out
+ * when out is not NULL and it fits in cap with its ending NUL; returns its
+ * length either way, as snprintf does. The one writer of a JSON string by
+ * hand, for texts made without building JSON objects. */
 size_t model_json_string(char *out, size_t cap, const char *s);
 /* Strictly decodes a record of kind k from j into *out (left unchanged on
  * failure). */

@@ -364,49 +364,31 @@ json_t *model_record_to_json(const model_record *r, model_err *err)
     }
 }
 
-char *model_record_text(const model_record *r, model_err *err)
+/* The texts through jansson: every kind of record (model_write.c writes
+ * the parts of an observation itself, with the same bytes). */
+int model_record_texts_dumped(const model_record *r, char **compact, char **sorted, model_err *err)
 {
     json_t *j = model_record_to_json(r, err);
     if (!j)
-        return NULL;
-    char *s = json_dumps(j, JSON_COMPACT);
+        return -1;
+    if (compact)
+        *compact = json_dumps(j, JSON_COMPACT);
+    if (sorted)
+        *sorted = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(j);
-    if (!s)
-        model_err_set(err, MODEL_E_NOMEM, "Out of memory while writing the %s.",
-                      model_entity_name(r->entity));
-    return s;
-}
-
-/* Appends k bytes of w to out at *n when they fit with a NUL after them;
- * counts them either way. Once a piece does not fit, none after it does. */
-static void json_put(char *out, size_t cap, size_t *n, size_t *written, const char *w, size_t k)
-{
-    if (out && *n + k < cap) {
-        memcpy(out + *n, w, k);
-        *written = *n + k;
-    }
-    *n += k;
-}
-
-size_t model_json_string(char *out, size_t cap, const char *s)
-{
-    size_t n = 0, written = 0;
-    json_put(out, cap, &n, &written, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        char esc[8] = {'\\', (char)*p};
-        size_t k = 2;
-        if (*p < 0x20)
-            k = (size_t)snprintf(esc, sizeof esc, "\\u%04x", *p);
-        else if (*p != '"' && *p != '\\') {
-            esc[0] = (char)*p;
-            k = 1;
+    if ((compact && !*compact) || (sorted && !*sorted)) {
+        if (compact) {
+            free(*compact);
+            *compact = NULL;
         }
-        json_put(out, cap, &n, &written, esc, k);
+        if (sorted) {
+            free(*sorted);
+            *sorted = NULL;
+        }
+        return model_err_set(err, MODEL_E_NOMEM, "Out of memory while writing the %s.",
+                             model_entity_name(r->entity));
     }
-    json_put(out, cap, &n, &written, "\"", 1);
-    if (out && cap > 0)
-        out[written] = 0;
-    return n;
+    return 0;
 }
 
 /* ---- decoding ---- */

@@ -84,10 +84,11 @@ static int rd_fits(const model_record *r, int schema, const char *w, proto_err *
 
 /* The canonical text is the change's fields around its record's text with
  * sorted keys, written here in the order a sorted dump of the whole change
- * gives them (test_canonical pins the bytes). So the record is made into
- * JSON once for both texts, and the change's fields are not made into JSON
- * objects at all: the ids are identifiers, which JSON writes as they are,
- * and the entity is one of the names. */
+ * gives them (test_canonical pins the bytes). So the record's two texts
+ * are made together (model_record_texts: by hand for an observation's
+ * parts, with jansson's bytes), and the change's fields are not made into
+ * JSON objects at all: the ids are identifiers, which JSON writes as they
+ * are, and the entity is one of the names. */
 int proto_change_texts(const proto_change *c, char **data, char **canonical)
 {
     *data = NULL;
@@ -96,12 +97,9 @@ int proto_change_texts(const proto_change *c, char **data, char **canonical)
     if (!c->rec || model_id_check(c->change_id, "", NULL, 0) != 0 ||
         model_id_check(c->actor_id, "", NULL, 0) != 0)
         return -1;
-    json_t *j = model_record_to_json(c->rec, NULL);
-    if (!j)
+    char *d, *sorted = NULL;
+    if (model_record_texts(c->rec, &d, canonical ? &sorted : NULL, NULL) != 0)
         return -1;
-    char *d = json_dumps(j, JSON_COMPACT);
-    char *sorted = canonical ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(j);
     const char *ent = model_entity_name(c->rec->entity);
     size_t len = sorted ? strlen(sorted) + strlen(ent) + 2 * sizeof(model_id) + 96 : 0;
     char *s = sorted ? malloc(len) : NULL;

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "model.h"
 #include "model_json.h"
 
@@ -361,15 +363,137 @@ static void test_json_string(void **state)
 {
     (void)state;
     char out[64];
-    assert_int_equal(model_json_string(out, sizeof out, "Søren \"Sol\" \\ a\tb\x01"), 34);
-    assert_string_equal(out, "\"Søren \\\"Sol\\\" \\\\ a\\u0009b\\u0001\"");
-    assert_int_equal(model_json_string(NULL, 0, "Søren \"Sol\" \\ a\tb\x01"), 34);
+    assert_int_equal(model_json_string(out, sizeof out, "Søren \"Sol\" \\ a\tb\x01\x1f"), 36);
+    assert_string_equal(out, "\"Søren \\\"Sol\\\" \\\\ a\\tb\\u0001\\u001F\"");
+    assert_int_equal(model_json_string(NULL, 0, "Søren \"Sol\" \\ a\tb\x01\x1f"), 36);
     assert_int_equal(model_json_string(out, sizeof out, ""), 2);
     assert_string_equal(out, "\"\"");
     memset(out, 'x', sizeof out);
     assert_int_equal(model_json_string(out, 8, "abc\"defgh"), 12);
     assert_string_equal(out, "\"abc\\\"d"); /* 7 bytes and the NUL */
     assert_int_equal(out[8], 'x');
+}
+
+/* A text of up to 12 characters drawn from every ASCII character but NUL
+ * and from two-, three- and four-byte UTF-8. */
+static void random_text(unsigned *seed, char *out, size_t cap)
+{
+    static const char *const wide[] = {"æ", "Ø", "å", "€", "—", "🙂", "\xc2\x80", "\xef\xbf\xbf"};
+    size_t k = 0;
+    int n = (int)(*seed = *seed * 1103515245u + 12345u) % 13;
+    for (int i = 0; i < n; i++) {
+        unsigned r = (*seed = *seed * 1103515245u + 12345u) >> 8;
+        const char *w = r % 4 == 0 ? wide[(r >> 4) % 8] : NULL;
+        char one[2] = {(char)(1 + (r >> 4) % 127), 0};
+        if (!w)
+            w = one;
+        if (k + strlen(w) + 1 > cap)
+            break;
+        memcpy(out + k, w, strlen(w));
+        k += strlen(w);
+    }
+    out[k] = 0;
+}
+
+/* What jansson writes of the record (compact, or with sorted keys too). */
+static char *dumped(const model_record *r, size_t flags)
+{
+    json_t *j = model_record_to_json(r, NULL);
+    assert_non_null(j);
+    char *s = json_dumps(j, flags);
+    json_decref(j);
+    return s;
+}
+
+/*
+ * The parts of an observation are written by hand (model_write.c) and must
+ * be the bytes jansson writes, compact and with sorted keys: the sorted
+ * text is what a change's idempotency hash is made of, so a server that
+ * wrote it differently would refuse a tablet's retry of a change it had
+ * stored before an upgrade. Every ASCII character, UTF-8 of each length,
+ * numbers at their ends; and a text that is not UTF-8 is refused as
+ * before, nothing made.
+ */
+static void test_part_texts_are_janssons(void **state)
+{
+    (void)state;
+    const model_entity kinds[] = {MODEL_ENT_EVENT, MODEL_ENT_NOTE, MODEL_ENT_RATING,
+                                  MODEL_ENT_FEEDBACK, MODEL_ENT_REFLECTION};
+    unsigned seed = 7;
+    for (int round = 0; round < 400; round++) {
+        model_record *r = model_record_new(kinds[round % 5]);
+        assert_non_null(r);
+        int64_t at = round % 3 == 0 ? 0 : round % 3 == 1 ? INT64_MAX : -1 - (int64_t)round;
+        switch (r->entity) {
+        case MODEL_ENT_EVENT:
+            random_text(&seed, r->u.event.id, sizeof r->u.event.id);
+            random_text(&seed, r->u.event.observation_id, sizeof r->u.event.observation_id);
+            r->u.event.kind = (model_event_kind)(round % 5);
+            random_text(&seed, r->u.event.key, sizeof r->u.event.key);
+            random_text(&seed, r->u.event.target_id, sizeof r->u.event.target_id);
+            r->u.event.at = at;
+            break;
+        case MODEL_ENT_NOTE:
+            random_text(&seed, r->u.note.id, sizeof r->u.note.id);
+            random_text(&seed, r->u.note.observation_id, sizeof r->u.note.observation_id);
+            random_text(&seed, r->u.note.text, sizeof r->u.note.text);
+            random_text(&seed, r->u.note.sign_id, sizeof r->u.note.sign_id);
+            r->u.note.at = at;
+            break;
+        case MODEL_ENT_RATING:
+            random_text(&seed, r->u.rating.observation_id, sizeof r->u.rating.observation_id);
+            random_text(&seed, r->u.rating.sign_id, sizeof r->u.rating.sign_id);
+            r->u.rating.level = round % 2 ? -1 : round;
+            r->u.rating.at = at;
+            break;
+        case MODEL_ENT_FEEDBACK:
+            random_text(&seed, r->u.feedback.observation_id, sizeof r->u.feedback.observation_id);
+            random_text(&seed, r->u.feedback.author_id, sizeof r->u.feedback.author_id);
+            random_text(&seed, r->u.feedback.works, sizeof r->u.feedback.works);
+            random_text(&seed, r->u.feedback.wonderings, sizeof r->u.feedback.wonderings);
+            random_text(&seed, r->u.feedback.next_step, sizeof r->u.feedback.next_step);
+            r->u.feedback.given_at = at;
+            r->u.feedback.updated_at = INT64_MIN + round;
+            break;
+        default:
+            random_text(&seed, r->u.reflection.observation_id,
+                        sizeof r->u.reflection.observation_id);
+            random_text(&seed, r->u.reflection.author_id, sizeof r->u.reflection.author_id);
+            random_text(&seed, r->u.reflection.text, sizeof r->u.reflection.text);
+            random_text(&seed, r->u.reflection.next_step, sizeof r->u.reflection.next_step);
+            r->u.reflection.updated_at = at;
+        }
+        char *want = dumped(r, JSON_COMPACT),
+             *want_sorted = dumped(r, JSON_COMPACT | JSON_SORT_KEYS);
+        char *got, *got_sorted, *alone = model_record_text(r, NULL);
+        assert_int_equal(model_record_texts(r, &got, &got_sorted, NULL), 0);
+        assert_string_equal(got, want);
+        assert_string_equal(got_sorted, want_sorted);
+        assert_string_equal(alone, want);
+        free(want);
+        free(want_sorted);
+        free(got);
+        free(got_sorted);
+        free(alone);
+        free(r);
+    }
+    /* Not UTF-8, and an event's kind without a word: refused as before. */
+    model_record *r = model_record_new(MODEL_ENT_NOTE);
+    assert_non_null(r);
+    snprintf(r->u.note.text, sizeof r->u.note.text, "ok \xc3");
+    model_err e;
+    char *got = (char *)"untouched", *got_sorted = (char *)"untouched";
+    assert_int_equal(model_record_texts(r, &got, &got_sorted, &e), -1);
+    assert_null(got);
+    assert_null(got_sorted);
+    assert_string_equal(e.msg, "Out of memory while writing the note.");
+    free(r);
+    r = model_record_new(MODEL_ENT_EVENT);
+    assert_non_null(r);
+    r->u.event.kind = (model_event_kind)9;
+    assert_null(model_record_text(r, &e));
+    assert_string_equal(e.msg, "The event: \"kind\" has no word for the value 9.");
+    free(r);
 }
 
 int main(void)
@@ -387,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_context_values),
         cmocka_unit_test(test_pins),
         cmocka_unit_test(test_json_string),
+        cmocka_unit_test(test_part_texts_are_janssons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
