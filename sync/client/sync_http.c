@@ -125,11 +125,11 @@ void sync_http(sync_client *c, const char *method, const char *url, const char *
     curl_easy_reset(h);
     char *zbody = NULL;
     size_t zlen = 0;
-    if (body && gzip && proto_gzip(body, len, &zbody, &zlen) == 0) {
+    if (body && gzip == SYNC_BODY_GZIP && proto_gzip(body, len, &zbody, &zlen) == 0) {
         body = zbody;
         len = zlen;
-    } else {
-        gzip = 0;
+    } else if (!body || gzip != SYNC_BODY_GZIPPED) {
+        gzip = SYNC_BODY_PLAIN;
     }
     struct curl_slist *hdrs = NULL, *tmp;
     char auth[200];

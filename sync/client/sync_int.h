@@ -52,9 +52,14 @@ typedef struct {
 /*
  * One HTTPS request on the client's curl handle, with its TLS settings
  * (CA, pin) and timeouts. url is the full URL. body may be NULL (GET);
- * gzip: send the body gzip-compressed. Counts bytes in rep (may be NULL).
- * Always fills *out; release with sync_http_free().
+ * gzip: how the body goes (SYNC_BODY_*). Counts bytes in rep (may be
+ * NULL). Always fills *out; release with sync_http_free().
  */
+enum {
+    SYNC_BODY_PLAIN = 0,   /* as it is */
+    SYNC_BODY_GZIP = 1,    /* compressed here (as it is, should that fail) */
+    SYNC_BODY_GZIPPED = 2, /* already gzip: sent as it is, said to be gzip */
+};
 void sync_http(sync_client *c, const char *method, const char *url, const char *authz,
                const char *body, size_t len, int gzip, sync_report *rep, sync_http_resp *out);
 void sync_http_free(sync_http_resp *r);

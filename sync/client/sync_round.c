@@ -33,13 +33,14 @@ static int post_answer(sync_client *c, sync_report *rep, sync_http_resp *r, cons
     return rc;
 }
 
-/* POSTs a JSON body to path with the device's credentials; as post_answer. */
-static int post(sync_client *c, const char *path, const char *body, int gzip, sync_report *rep,
-                sync_http_resp *r, const char *doing)
+/* POSTs a JSON body (len bytes, sent as gzip says: SYNC_BODY_*) to path
+ * with the device's credentials; as post_answer. */
+static int post(sync_client *c, const char *path, const char *body, size_t len, int gzip,
+                sync_report *rep, sync_http_resp *r, const char *doing)
 {
     char url[SYNC_URL_MAX + 32];
     snprintf(url, sizeof url, "%s%s", c->url, path);
-    sync_http(c, "POST", url, c->authz, body, strlen(body), gzip, rep, r);
+    sync_http(c, "POST", url, c->authz, body, len, gzip, rep, r);
     return post_answer(c, rep, r, doing);
 }
 
@@ -59,6 +60,7 @@ typedef struct {
     sync_client *c;
     char url[SYNC_URL_MAX + 32];
     const char *body; /* the caller's, kept until the join */
+    size_t len;
     int gzip;
     sync_report rep;  /* the transfer's requests and bytes */
     sync_http_resp r; /* its answer */
@@ -72,7 +74,7 @@ typedef struct {
 static void *transfer_main(void *arg)
 {
     transfer *f = arg;
-    sync_http(f->c, "POST", f->url, f->c->authz, f->body, strlen(f->body), f->gzip, &f->rep, &f->r);
+    sync_http(f->c, "POST", f->url, f->c->authz, f->body, f->len, f->gzip, &f->rep, &f->r);
     /* Only an answer that post_answer takes is read. */
     if (f->read_page && f->r.status == 200 && f->r.blik)
         f->decoded = proto_pull_reply_decode(f->r.body, f->r.len, &f->page, &f->err) == 0 ? 1 : -1;
@@ -81,12 +83,13 @@ static void *transfer_main(void *arg)
 
 /* Starts POSTing body to path; 0, or -1 when no thread could be made, in
  * which case the caller sends it itself when needed. */
-static int transfer_start(sync_client *c, transfer *f, const char *path, const char *body, int gzip,
-                          int read_page)
+static int transfer_start(sync_client *c, transfer *f, const char *path, const char *body,
+                          size_t len, int gzip, int read_page)
 {
     memset(f, 0, sizeof *f);
     f->c = c;
     f->body = body;
+    f->len = len;
     f->gzip = gzip;
     f->read_page = read_page;
     snprintf(f->url, sizeof f->url, "%s%s", c->url, path);
@@ -232,6 +235,8 @@ typedef struct {
     int64_t mark_before; /* where the claim's mark stood before this claim */
     char *body;          /* malloc'd; NULL when m is 0 */
     size_t blen;
+    char *zbody; /* the body gzip-compressed, malloc'd; NULL if that failed */
+    size_t zlen;
 } push_batch;
 
 static int batch_init(push_batch *b, int cap)
@@ -249,9 +254,10 @@ static void batch_clear(push_batch *b)
     db_outbox_entries_free(b->ents, b->n);
     proto_changes_clear(b->ch, b->m);
     free(b->body);
-    b->body = NULL;
+    free(b->zbody);
+    b->body = b->zbody = NULL;
     b->n = b->m = 0;
-    b->blen = 0;
+    b->blen = b->zlen = 0;
 }
 
 static void batch_free(push_batch *b)
@@ -294,7 +300,21 @@ static int batch_make(sync_client *c, int64_t after, int max, push_batch *b)
     if (!(b->body = proto_push_encode(&p)))
         return sync_fail(c, SYNC_NOMEM, "Out of memory while sending.");
     b->blen = strlen(b->body);
+    /* Compressed here, while the batch before travels, rather than when
+     * it is sent, after that batch's answer: the server waits for each
+     * push's body, and compressing a full batch costs milliseconds. */
+    if (proto_gzip(b->body, b->blen, &b->zbody, &b->zlen) != 0)
+        b->zbody = NULL;
     return SYNC_OK;
+}
+
+/* What goes on the wire for a batch: its compressed body, or the body to be
+ * compressed when sent (*len its length, *gzip how it goes). */
+static const char *batch_wire(const push_batch *b, size_t *len, int *gzip)
+{
+    *len = b->zbody ? b->zlen : b->blen;
+    *gzip = b->zbody ? SYNC_BODY_GZIPPED : SYNC_BODY_GZIP;
+    return b->zbody ? b->zbody : b->body;
 }
 
 /* A batch claimed and never sent is the tablet's alone again: the claim's
@@ -333,6 +353,8 @@ int sync_push(sync_client *c, sync_report *rep)
     int next_rc = SYNC_OK, next_made = 0;
     int flying = 0; /* cur is on its way in f */
     transfer f;
+    size_t wlen; /* what batch_wire gives */
+    int wgz;
     rc = batch_make(c, 0, batch, &cur);
     while (rc == SYNC_OK && cur.n > 0) {
         if (cur.m == 0) { /* every entry was kept aside */
@@ -342,8 +364,9 @@ int sync_push(sync_client *c, sync_report *rep)
         sync_http_resp r;
         memset(&r, 0, sizeof r);
         int too_big_here = cur.blen > (size_t)PROTO_INFLATED_MAX;
+        const char *wire = batch_wire(&cur, &wlen, &wgz);
         if (!too_big_here && !flying)
-            flying = transfer_start(c, &f, "/v1/push", cur.body, 1, 0) == 0;
+            flying = transfer_start(c, &f, "/v1/push", wire, wlen, wgz, 0) == 0;
         if (flying) {
             /* The next batch is made while this one travels. */
             next_rc = batch_make(c, cur.last, batch, &next);
@@ -353,7 +376,7 @@ int sync_push(sync_client *c, sync_report *rep)
             rc = transfer_join(c, &f, rep, &r, "the changes");
             flying = 0;
         } else if (!too_big_here) {
-            rc = post(c, "/v1/push", cur.body, 1, rep, &r, "the changes");
+            rc = post(c, "/v1/push", wire, wlen, wgz, rep, &r, "the changes");
         }
         proto_err e;
         if (!too_big_here && r.status >= 400 && r.status < 500)
@@ -404,8 +427,10 @@ int sync_push(sync_client *c, sync_report *rep)
         /* The next batch goes now, and this one's answers are recorded
          * while it travels. */
         if (next_made && next_rc == SYNC_OK && next.m > 0 &&
-            next.blen <= (size_t)PROTO_INFLATED_MAX)
-            flying = transfer_start(c, &f, "/v1/push", next.body, 1, 0) == 0;
+            next.blen <= (size_t)PROTO_INFLATED_MAX) {
+            wire = batch_wire(&next, &wlen, &wgz);
+            flying = transfer_start(c, &f, "/v1/push", wire, wlen, wgz, 0) == 0;
+        }
         rc = record_answers(c, cur.ents, cur.map, cur.ch, cur.m, &rp, rep);
         proto_push_reply_clear(&rp);
         int64_t last = cur.last;
@@ -605,7 +630,7 @@ static int pull_for(sync_client *c, const char *person, sync_report *rep)
             char *body = pull_body(person, cursor, c->cfg.pull_limit);
             if (!body)
                 return sync_fail(c, SYNC_NOMEM, "Out of memory while pulling.");
-            rc = post(c, "/v1/pull", body, 0, rep, &r, "the pull");
+            rc = post(c, "/v1/pull", body, strlen(body), SYNC_BODY_PLAIN, rep, &r, "the pull");
             free(body);
         }
         if (rc != SYNC_OK) {
@@ -638,7 +663,7 @@ static int pull_for(sync_client *c, const char *person, sync_report *rep)
         }
         int more = p.more && p.cursor > cursor;
         if (more && (asked = pull_body(person, p.cursor, c->cfg.pull_limit)) &&
-            transfer_start(c, &f, "/v1/pull", asked, 0, 1) != 0) {
+            transfer_start(c, &f, "/v1/pull", asked, strlen(asked), SYNC_BODY_PLAIN, 1) != 0) {
             free(asked);
             asked = NULL;
         }
