@@ -329,8 +329,9 @@ static int untake(sync_client *c, const push_batch *b)
 
 /*
  * Sends the outbox oldest first, a batch a request. While a batch travels,
- * the next one is claimed and made; once its answer has come, the next one
- * is sent and the answer recorded while it travels. So the tablet's work on
+ * the next one is claimed and made; once its answer has come (a 200: the
+ * batch is committed), the next one is sent and the answer read and
+ * recorded while it travels. So the tablet's work on
  * its store and the server's on its database overlap, and the order stays:
  * a batch is sent only after the answer to the one before it has come.
  * Changes claimed but never sent (the batch before them failed) have the
@@ -378,6 +379,14 @@ int sync_push(sync_client *c, sync_report *rep)
         } else if (!too_big_here) {
             rc = post(c, "/v1/push", wire, wlen, wgz, rep, &r, "the changes");
         }
+        /* A 200 from the server says the batch is committed there, so the
+         * next one may go at once, whatever the answer holds: it is read
+         * while the next travels. */
+        if (rc == SYNC_OK && !too_big_here && next_made && next_rc == SYNC_OK && next.m > 0 &&
+            next.blen <= (size_t)PROTO_INFLATED_MAX) {
+            wire = batch_wire(&next, &wlen, &wgz);
+            flying = transfer_start(c, &f, "/v1/push", wire, wlen, wgz, 0) == 0;
+        }
         proto_err e;
         if (!too_big_here && r.status >= 400 && r.status < 500)
             proto_error_decode(r.body ? r.body : "", r.len, &e);
@@ -396,6 +405,9 @@ int sync_push(sync_client *c, sync_report *rep)
                 decoded = 1;
         }
         sync_http_free(&r);
+        if (!decoded && flying)
+            break; /* rc says why; the next batch's answer is let go below, and
+                      its changes are sent again (and answered the same) */
         if (!decoded) {
             /* Nothing after cur was sent: the next batch is the tablet's
              * alone again. */
@@ -424,9 +436,9 @@ int sync_push(sync_client *c, sync_report *rep)
                 rc = batch_make(c, after, batch, &cur);
             continue;
         }
-        /* The next batch goes now, and this one's answers are recorded
-         * while it travels. */
-        if (next_made && next_rc == SYNC_OK && next.m > 0 &&
+        /* The next batch is on its way (or goes now), and this one's
+         * answers are recorded while it travels. */
+        if (!flying && next_made && next_rc == SYNC_OK && next.m > 0 &&
             next.blen <= (size_t)PROTO_INFLATED_MAX) {
             wire = batch_wire(&next, &wlen, &wgz);
             flying = transfer_start(c, &f, "/v1/push", wire, wlen, wgz, 0) == 0;

@@ -112,6 +112,13 @@ static void answer(fakesrv *f, chan *c, const char *req)
                  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                  "Blik-Server: 1\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
                  strlen(body), body);
+    } else if (f->status == 200) {
+        /* A 200 that answers none of the changes sent. */
+        snprintf(body, sizeof body, "{\"schema\":1,\"results\":[]}");
+        snprintf(out, sizeof out,
+                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                 "Blik-Server: 1\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                 strlen(body), body);
     } else {
         const char *code = f->status == 503   ? "unavailable"
                            : f->status == 429 ? "rate_limited"

@@ -6,7 +6,8 @@
  * - a portal behind a trusted certificate: TLS, then 200 and a page;
  * - a failing Blik server: TLS with the given certificate; answers the ping
  *   as Blik does, and anything else with a status (500, 503, 429) and, if given,
- *   Retry-After.
+ *   Retry-After; with 200, anything else with an answer to a push that
+ *   answers none of its changes.
  * It counts the HTTP requests whose headers it read in full. */
 typedef struct fakesrv fakesrv;
 

@@ -417,6 +417,41 @@ static void test_503_retry_after_and_sync_now(void **state)
     fakesrv_stop(f500);
 }
 
+/* A 200 whose answers cannot be used (here it answers none of the changes
+ * sent): the batch after it went on the 200, before the answer was read
+ * (the server has committed a batch it answers with a 200). The push stops
+ * with the reason and nothing leaves the outbox; the real server then takes
+ * every change, each once. */
+static void test_unusable_push_answer(void **state)
+{
+    (void)state;
+    char cert[700], key[700];
+    snprintf(cert, sizeof cert, "%s/server.pem", W.dir);
+    snprintf(key, sizeof key, "%s/server.key", W.dir);
+    fakesrv *f200;
+    assert_int_equal(fakesrv_start(FAKE_STATUS, cert, key, 200, 0, &f200), 0);
+    capture(60, 0); /* 61 changes: three batches of 25 */
+    const char *obs = obs_ids[n_obs - 1];
+    int64_t waiting = tab_counts(&A).waiting;
+    assert_true(waiting > 50);
+    fproxy_drop_all(P);
+    fproxy_divert(P, fakesrv_port(f200), 1000);
+    int before = fakesrv_requests(f200);
+    sync_report rep;
+    memset(&rep, 0, sizeof rep);
+    assert_int_equal(sync_push(A.c, &rep), SYNC_PROTOCOL);
+    TSUPPORT_HAS(sync_errmsg(A.c), "answered 0 of 25 changes");
+    assert_int_equal(fakesrv_requests(f200) - before, 2);
+    assert_int_equal(rep.pushed, 0);
+    assert_int_equal(tab_counts(&A).waiting, waiting);
+    fproxy_divert(P, 0, 0);
+    fproxy_drop_all(P);
+    fakesrv_stop(f200);
+    tab_sync_ok(&A, NULL);
+    assert_int_equal(tab_counts(&A).waiting, 0);
+    assert_int_equal(server_parts(obs), local_parts(&A, obs));
+}
+
 /* A captive portal (plain HTTP with a sign-in page, or a page behind a
  * certificate the tablet trusts) is named as "Wi-Fi needs sign-in". */
 static void test_captive_portal_is_named(void **state)
@@ -713,6 +748,7 @@ int main(void)
         cmocka_unit_test(test_cut_reset_stall_at_chosen_bytes),
         cmocka_unit_test(test_server_killed_between_commit_and_reply),
         cmocka_unit_test(test_503_retry_after_and_sync_now),
+        cmocka_unit_test(test_unusable_push_answer),
         cmocka_unit_test(test_captive_portal_is_named),
         cmocka_unit_test(test_wrong_certificate_sends_nothing),
         cmocka_unit_test(test_server_down_is_named),
