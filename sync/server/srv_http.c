@@ -1059,7 +1059,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     srv *s = cls;
     req *rq = *con_cls;
     srv_request sr;
+    /* Zeroed here, not only in the first call: a later call answers
+     * through it too (late, or the body over its cap), and the log reads
+     * its device. */
     srv_response a;
+    memset(&a, 0, sizeof a);
     srv_web_response wa;
     if (!rq || !rq->started) {
         if (!rq && !(rq = calloc(1, sizeof *rq)))
