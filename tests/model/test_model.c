@@ -411,8 +411,8 @@ static char *dumped(const model_record *r, size_t flags)
  * text is what a change's idempotency hash is made of, so a server that
  * wrote it differently would refuse a tablet's retry of a change it had
  * stored before an upgrade. Every ASCII character, UTF-8 of each length,
- * numbers at their ends; and a text that is not UTF-8 is refused as
- * before, nothing made.
+ * numbers at their ends; and a text that is not UTF-8 is refused with its
+ * field named, nothing made.
  */
 static void test_part_texts_are_janssons(void **state)
 {
@@ -477,7 +477,8 @@ static void test_part_texts_are_janssons(void **state)
         free(alone);
         free(r);
     }
-    /* Not UTF-8, and an event's kind without a word: refused as before. */
+    /* Not UTF-8: refused, naming the field; an event's kind without a word:
+     * refused as before. */
     model_record *r = model_record_new(MODEL_ENT_NOTE);
     assert_non_null(r);
     snprintf(r->u.note.text, sizeof r->u.note.text, "ok \xc3");
@@ -486,7 +487,8 @@ static void test_part_texts_are_janssons(void **state)
     assert_int_equal(model_record_texts(r, &got, &got_sorted, &e), -1);
     assert_null(got);
     assert_null(got_sorted);
-    assert_string_equal(e.msg, "Out of memory while writing the note.");
+    assert_int_equal(e.code, MODEL_E_UTF8);
+    assert_string_equal(e.msg, "The note: \"text\" is not valid UTF-8.");
     free(r);
     r = model_record_new(MODEL_ENT_EVENT);
     assert_non_null(r);
