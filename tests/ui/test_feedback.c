@@ -177,12 +177,7 @@ static void test_seen_has_notes_and_states(void **state)
 {
     (void)state;
     th *t = th_open("fb-seen", 800, 1280, "en");
-    tsupport_obs o = {.start = {.unit_id = DEMO_UNIT_ID,
-                                .focus_id = DEMO_ID("41"),
-                                .observer_id = DEMO_ID("21"),
-                                .observee_id = DEMO_ID("24"),
-                                .room_id = DEMO_ID("11"),
-                                .activity = "Samling"},
+    tsupport_obs o = {.start = DEMO_OBS_START,
                       .keys = {"open_q"},
                       .taps = {4},
                       .signs = {DEMO_ID("51")},

@@ -239,12 +239,7 @@ static void test_overview_honest(void **state)
     static const char *const signs[] = {DEMO_ID("51"), DEMO_ID("52"), DEMO_ID("54")};
     for (int i = 0; i < 3; i++) {
         plat_fake_set(t->sys, TH_START_MS - (int64_t)(3 - i) * DAY);
-        tsupport_obs o = {.start = {.unit_id = DEMO_UNIT_ID,
-                                    .focus_id = DEMO_ID("41"),
-                                    .observer_id = DEMO_ID("21"),
-                                    .observee_id = DEMO_ID("24"),
-                                    .room_id = DEMO_ID("11"),
-                                    .activity = "Samling"},
+        tsupport_obs o = {.start = DEMO_OBS_START,
                           .keys = {"open_q"},
                           .taps = {2},
                           .signs = {signs[0], signs[2], i < 2 ? signs[1] : NULL},

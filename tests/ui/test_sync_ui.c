@@ -526,14 +526,7 @@ static void test_round_refreshes_home(void **state)
     th_frame(t, NULL);
     th_sign_in(t, "Jonas Bækgaard");
     int before = section_count(t, "Venter på min refleksion");
-    tsupport_obs o = {.start = {.unit_id = DEMO_UNIT_ID,
-                                .focus_id = DEMO_ID("41"),
-                                .observer_id = DEMO_ID("21"),
-                                .observee_id = DEMO_ID("24"),
-                                .room_id = DEMO_ID("11"),
-                                .activity = "Samling"},
-                      .keys = {"open_q"},
-                      .taps = {3}};
+    tsupport_obs o = {.start = DEMO_OBS_START, .keys = {"open_q"}, .taps = {3}};
     model_id id;
     assert_int_equal(tsupport_observe(t->db, &o, id), DB_OK);
     th_wait(t, 100);

@@ -38,4 +38,13 @@
 
 #define DEMO_ID(n) "0b11c000-0000-4000-8000-0000000000" n
 
+/* The start of one observation in the demo unit (tsupport_obs.start): its
+ * focus 41, person 21 observing person 24 in room 11 at "Samling". Needs
+ * demo.h for DEMO_UNIT_ID. */
+#define DEMO_OBS_START                                                                             \
+    {                                                                                              \
+        .unit_id = DEMO_UNIT_ID, .focus_id = DEMO_ID("41"), .observer_id = DEMO_ID("21"),          \
+        .observee_id = DEMO_ID("24"), .room_id = DEMO_ID("11"), .activity = "Samling"              \
+    }
+
 #endif
