@@ -436,13 +436,9 @@ int sync_push(sync_client *c, sync_report *rep)
                 rc = batch_make(c, after, batch, &cur);
             continue;
         }
-        /* The next batch is on its way (or goes now), and this one's
-         * answers are recorded while it travels. */
-        if (!flying && next_made && next_rc == SYNC_OK && next.m > 0 &&
-            next.blen <= (size_t)PROTO_INFLATED_MAX) {
-            wire = batch_wire(&next, &wlen, &wgz);
-            flying = transfer_start(c, &f, "/v1/push", wire, wlen, wgz, 0) == 0;
-        }
+        /* The next batch went on the 200 (or, if no thread could be made
+         * for it, goes at the top of the loop), and this one's answers are
+         * recorded while it travels. */
         rc = record_answers(c, cur.ents, cur.map, cur.ch, cur.m, &rp, rep);
         proto_push_reply_clear(&rp);
         int64_t last = cur.last;
