@@ -302,8 +302,10 @@ static int batch_make(sync_client *c, int64_t after, int max, push_batch *b)
     b->blen = strlen(b->body);
     /* Compressed here, while the batch before travels, rather than when
      * it is sent, after that batch's answer: the server waits for each
-     * push's body, and compressing a full batch costs milliseconds. */
-    if (proto_gzip(b->body, b->blen, &b->zbody, &b->zlen) != 0)
+     * push's body, and compressing a full batch costs milliseconds. A
+     * batch too large to send is split, not sent: not compressed. */
+    if (b->blen > (size_t)PROTO_INFLATED_MAX ||
+        proto_gzip(b->body, b->blen, &b->zbody, &b->zlen) != 0)
         b->zbody = NULL;
     return SYNC_OK;
 }
