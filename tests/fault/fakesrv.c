@@ -90,6 +90,15 @@ static int read_request(chan *c, char *buf, size_t cap)
     return 0;
 }
 
+/* A 200 with a JSON body, as a Blik server sends it. */
+static void blik_200(char *out, size_t cap, const char *body)
+{
+    snprintf(out, cap,
+             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+             "Blik-Server: 1\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+             strlen(body), body);
+}
+
 static void answer(fakesrv *f, chan *c, const char *req)
 {
     char out[1024], body[512];
@@ -108,17 +117,10 @@ static void answer(fakesrv *f, chan *c, const char *req)
                  "{\"service\":\"blik\",\"schema\":1,\"oldest_schema\":1,"
                  "\"nonce\":\"%s\"}",
                  nonce);
-        snprintf(out, sizeof out,
-                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                 "Blik-Server: 1\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
-                 strlen(body), body);
+        blik_200(out, sizeof out, body);
     } else if (f->status == 200) {
         /* A 200 that answers none of the changes sent. */
-        snprintf(body, sizeof body, "{\"schema\":1,\"results\":[]}");
-        snprintf(out, sizeof out,
-                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                 "Blik-Server: 1\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
-                 strlen(body), body);
+        blik_200(out, sizeof out, "{\"schema\":1,\"results\":[]}");
     } else {
         const char *code = f->status == 503   ? "unavailable"
                            : f->status == 429 ? "rate_limited"
