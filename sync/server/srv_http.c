@@ -1092,7 +1092,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_YES;
         }
         fill_request(c, url, method, rq, &sr);
-        memset(&a, 0, sizeof a);
         if (early(s, &sr, declared, &a)) {
             /* Answered before a byte of the body is read. */
             rq->answered = 1;
