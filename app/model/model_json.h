@@ -96,6 +96,82 @@ int model_rd_word(json_t *o, const char *k, const char *const *words, int n, int
 int model_rd_array(json_t *o, const char *k, size_t max, int optional, json_t **out,
                    const char *where, model_err *err);
 
+/* ---- one object, read by the same rules from two sources ----
+ *
+ * The readers above take jansson's tree. The sync path also reads objects
+ * the scanner below has read into a flat list of members, because building
+ * the tree for hundreds of thousands of small records was a third of a
+ * tablet's CPU in its first pull. Both go through the model_ob_* readers,
+ * which hold the rules (types, ranges, text); model_rd_* wrap them. */
+typedef enum {
+    MODEL_V_ABSENT = 0,
+    MODEL_V_STRING,
+    MODEL_V_INT,
+    MODEL_V_TRUE,
+    MODEL_V_FALSE,
+    MODEL_V_OTHER /* null, a real number, a list or an object */
+} model_vtype;
+typedef struct {
+    model_vtype type;
+    /* STRING: the text, NUL-terminated, n bytes (a NUL inside only from a
+     * tree made in code). OTHER from the scanner: its JSON text, n bytes,
+     * not NUL-terminated and not yet checked beyond its brackets. */
+    const char *s;
+    size_t n;
+    int64_t i; /* INT */
+} model_val;
+typedef struct {
+    const char *key; /* NUL-terminated */
+    model_val v;
+} model_member;
+/* An object: a JSON object j (borrowed), or else n members m in order. */
+typedef struct {
+    json_t *j;
+    const model_member *m;
+    int n;
+} model_obj;
+/* The member k of o into *v (type MODEL_V_ABSENT when there is none). */
+void model_ob_get(const model_obj *o, const char *k, model_val *v);
+int model_ob_only(const model_obj *o, const char *const *allowed, const char *where,
+                  model_err *err);
+int model_ob_text(const model_obj *o, const char *k, char *dst, size_t cap, int multiline,
+                  int allow_empty, const char *where, model_err *err);
+int model_ob_id(const model_obj *o, const char *k, char *dst, int allow_empty, const char *where,
+                model_err *err);
+int model_ob_i64(const model_obj *o, const char *k, int64_t *dst, int64_t min, int64_t max,
+                 const char *where, model_err *err);
+int model_ob_int(const model_obj *o, const char *k, int *dst, int min, int max, const char *where,
+                 model_err *err);
+int model_ob_bool(const model_obj *o, const char *k, int *dst, const char *where, model_err *err);
+int model_ob_word(const model_obj *o, const char *k, const char *const *words, int n, int *dst,
+                  const char *where, model_err *err);
+
+/* ---- the scanner: plain JSON without a tree ----
+ *
+ * It reads only what it can read exactly as jansson (model_rd_parse) would:
+ * whole numbers that fit 64 bits, strings of valid UTF-8 with any escape
+ * but \u0000, true and false, no key given twice. For anything else, good
+ * or bad, it returns -1 and writes no message: the caller then reads the
+ * same text with model_rd_parse, which takes it or says what is wrong. So
+ * it never takes a text the strict reader refuses, and no rule lives twice.
+ * Its work is linear in the text, and a list or object it only steps over
+ * may nest at most 32 deep. */
+
+/* Reads the JSON object text[0..len) (whitespace around it allowed) into at
+ * most max members m, in the text's order. A string member is unescaped
+ * into *buf, which moves on past it and its NUL (*left bytes remain there;
+ * len + 1 bytes are always enough for every string of one text, however it
+ * is scanned). A member that is null, a real number, a list or an object
+ * is given as its text (MODEL_V_OTHER), for the caller to read in turn.
+ * Returns the number of members, or -1 as above. */
+int model_scan_object(const char *text, size_t len, model_member *m, int max, char **buf,
+                      size_t *left);
+/* The elements of the JSON list text[0..len), each a list or an object, as
+ * their texts (MODEL_V_OTHER) in el, at most max. Returns their number, or
+ * -1. Only their brackets and strings are checked: each must be read in
+ * turn. */
+int model_scan_list(const char *text, size_t len, model_val *el, int max);
+
 /* Strictly decodes a template document (model_template_parse() takes its
  * text) into *out, left unchanged on failure. */
 int model_template_from_json(json_t *j, model_template *out, model_err *err);
@@ -206,6 +282,18 @@ size_t model_json_string(char *out, size_t cap, const char *s);
 /* Strictly decodes a record of kind k from j into *out (left unchanged on
  * failure). */
 int model_record_from_json(model_entity k, json_t *j, model_record *out, model_err *err);
+/* A part of an observation (event, note, rating, feedback, reflection) of
+ * kind k from the n members m the scanner read, by the same rules as
+ * model_record_from_json; -1 with err for any other kind. */
+int model_record_from_members(model_entity k, const model_member *m, int n, model_record *out,
+                              model_err *err);
+/* Reads a record of kind k from text[0..len) the fast way: a part through
+ * the scanner, any other kind through jansson. 0 and *out filled, or -1
+ * with nothing said and *out unchanged: then model_record_parse (or the
+ * message's own strict reader) tells why. *buf and *left as for
+ * model_scan_object. */
+int model_record_scan(model_entity k, const char *text, size_t len, char **buf, size_t *left,
+                      model_record *out);
 /* The same from text (at most MODEL_TEMPLATE_JSON_MAX * 2 bytes). */
 int model_record_parse(model_entity k, const char *text, model_record *out, model_err *err);
 /* A zeroed record of kind k that holds only the bytes of its kind (its own

@@ -178,49 +178,95 @@ json_t *model_rd_parse(const char *text, size_t len, size_t max, const char *wha
     return j;
 }
 
-int model_rd_only(json_t *o, const char *const *allowed, const char *where, model_err *err)
+/* ---- the readers of one member, on either source ---- */
+
+static void val_of(json_t *v, model_val *out)
 {
-    const char *k;
-    json_t *v;
-    json_object_foreach (o, k, v) {
-        int known = 0;
-        for (const char *const *a = allowed; *a && !known; a++)
-            known = !strcmp(k, *a);
-        if (!known)
-            return model_err_set(err, MODEL_E_UNKNOWN_FIELD, "%s has an unknown field \"%.40s\".",
-                                 where, k);
+    memset(out, 0, sizeof *out);
+    if (!v)
+        out->type = MODEL_V_ABSENT;
+    else if (json_is_string(v))
+        *out = (model_val){MODEL_V_STRING, json_string_value(v), json_string_length(v), 0};
+    else if (json_is_integer(v))
+        *out = (model_val){MODEL_V_INT, NULL, 0, (int64_t)json_integer_value(v)};
+    else if (json_is_true(v))
+        out->type = MODEL_V_TRUE;
+    else if (json_is_false(v))
+        out->type = MODEL_V_FALSE;
+    else
+        out->type = MODEL_V_OTHER;
+}
+
+void model_ob_get(const model_obj *o, const char *k, model_val *v)
+{
+    if (o->j) {
+        val_of(json_object_get(o->j, k), v);
+        return;
     }
+    for (int i = 0; i < o->n; i++)
+        if (!strcmp(o->m[i].key, k)) {
+            *v = o->m[i].v;
+            return;
+        }
+    memset(v, 0, sizeof *v);
+}
+
+static int known(const char *k, const char *const *allowed)
+{
+    for (const char *const *a = allowed; *a; a++)
+        if (!strcmp(k, *a))
+            return 1;
     return 0;
 }
 
-json_t *model_rd_need(json_t *o, const char *k, const char *where, model_err *err)
+int model_ob_only(const model_obj *o, const char *const *allowed, const char *where, model_err *err)
 {
-    json_t *v = json_object_get(o, k);
-    if (!v)
-        model_err_set(err, MODEL_E_MISSING_FIELD, "%s lacks the field \"%s\".", where, k);
-    return v;
-}
-
-/* The member k of o, which must be there and be a string; NULL (and the
- * error set) if not. The text, id and word readers start from it. */
-static json_t *rd_string(json_t *o, const char *k, const char *where, model_err *err)
-{
-    json_t *v = model_rd_need(o, k, where, err);
-    if (v && !json_is_string(v)) {
-        model_err_set(err, MODEL_E_TYPE, "%s: \"%s\" must be a string.", where, k);
-        return NULL;
+    const char *k;
+    json_t *v;
+    if (o->j) {
+        json_object_foreach (o->j, k, v)
+            if (!known(k, allowed))
+                return model_err_set(err, MODEL_E_UNKNOWN_FIELD,
+                                     "%s has an unknown field \"%.40s\".", where, k);
+        return 0;
     }
-    return v;
+    for (int i = 0; i < o->n; i++)
+        if (!known(o->m[i].key, allowed))
+            return model_err_set(err, MODEL_E_UNKNOWN_FIELD, "%s has an unknown field \"%.40s\".",
+                                 where, o->m[i].key);
+    return 0;
 }
 
-int model_rd_text(json_t *o, const char *k, char *dst, size_t cap, int multiline, int allow_empty,
-                  const char *where, model_err *err)
+/* The member k, which must be there. */
+static int ob_need(const model_obj *o, const char *k, model_val *v, const char *where,
+                   model_err *err)
 {
-    json_t *v = rd_string(o, k, where, err);
-    if (!v)
+    model_ob_get(o, k, v);
+    if (v->type == MODEL_V_ABSENT)
+        return model_err_set(err, MODEL_E_MISSING_FIELD, "%s lacks the field \"%s\".", where, k);
+    return 0;
+}
+
+/* The member k, which must be there and be a string. The text, id and word
+ * readers start from it. */
+static int ob_string(const model_obj *o, const char *k, model_val *v, const char *where,
+                     model_err *err)
+{
+    if (ob_need(o, k, v, where, err) != 0)
         return -1;
-    const char *s = json_string_value(v);
-    size_t n = json_string_length(v);
+    if (v->type != MODEL_V_STRING)
+        return model_err_set(err, MODEL_E_TYPE, "%s: \"%s\" must be a string.", where, k);
+    return 0;
+}
+
+int model_ob_text(const model_obj *o, const char *k, char *dst, size_t cap, int multiline,
+                  int allow_empty, const char *where, model_err *err)
+{
+    model_val v;
+    if (ob_string(o, k, &v, where, err) != 0)
+        return -1;
+    const char *s = v.s;
+    size_t n = v.n;
     if (n >= cap)
         return model_err_set(err, MODEL_E_VALUE, "%s: \"%s\" is too long (%zu bytes; at most %zu).",
                              where, k, n, cap - 1);
@@ -240,19 +286,19 @@ int model_rd_text(json_t *o, const char *k, char *dst, size_t cap, int multiline
     return 0;
 }
 
-int model_rd_id(json_t *o, const char *k, char *dst, int allow_empty, const char *where,
+int model_ob_id(const model_obj *o, const char *k, char *dst, int allow_empty, const char *where,
                 model_err *err)
 {
-    json_t *v = rd_string(o, k, where, err);
-    if (!v)
+    model_val v;
+    if (ob_string(o, k, &v, where, err) != 0)
         return -1;
-    const char *s = json_string_value(v);
+    const char *s = v.s;
     if (allow_empty && !*s) {
         dst[0] = 0;
         return 0;
     }
     char msg[160];
-    if (json_string_length(v) != MODEL_UUID_LEN || model_id_check(s, k, msg, sizeof msg) != 0)
+    if (v.n != MODEL_UUID_LEN || model_id_check(s, k, msg, sizeof msg) != 0)
         return model_err_set(err, MODEL_E_VALUE,
                              "%s: \"%s\" must be a lower-case UUID (8-4-4-4-12 hex digits).", where,
                              k);
@@ -260,51 +306,50 @@ int model_rd_id(json_t *o, const char *k, char *dst, int allow_empty, const char
     return 0;
 }
 
-int model_rd_i64(json_t *o, const char *k, int64_t *dst, int64_t min, int64_t max,
+int model_ob_i64(const model_obj *o, const char *k, int64_t *dst, int64_t min, int64_t max,
                  const char *where, model_err *err)
 {
-    json_t *v = model_rd_need(o, k, where, err);
-    if (!v)
+    model_val v;
+    if (ob_need(o, k, &v, where, err) != 0)
         return -1;
-    if (!json_is_integer(v))
+    if (v.type != MODEL_V_INT)
         return model_err_set(err, MODEL_E_TYPE, "%s: \"%s\" must be a whole number.", where, k);
-    json_int_t x = json_integer_value(v);
-    if (x < min || x > max)
+    if (v.i < min || v.i > max)
         return model_err_set(err, MODEL_E_VALUE, "%s: \"%s\" must be %lld to %lld, not %lld.",
-                             where, k, (long long)min, (long long)max, (long long)x);
-    *dst = (int64_t)x;
+                             where, k, (long long)min, (long long)max, (long long)v.i);
+    *dst = v.i;
     return 0;
 }
 
-int model_rd_int(json_t *o, const char *k, int *dst, int min, int max, const char *where,
+int model_ob_int(const model_obj *o, const char *k, int *dst, int min, int max, const char *where,
                  model_err *err)
 {
     int64_t x = 0; /* set on success; the initial value only quiets -O3 */
-    if (model_rd_i64(o, k, &x, min, max, where, err) != 0)
+    if (model_ob_i64(o, k, &x, min, max, where, err) != 0)
         return -1;
     *dst = (int)x;
     return 0;
 }
 
-int model_rd_bool(json_t *o, const char *k, int *dst, const char *where, model_err *err)
+int model_ob_bool(const model_obj *o, const char *k, int *dst, const char *where, model_err *err)
 {
-    json_t *v = model_rd_need(o, k, where, err);
-    if (!v)
+    model_val v;
+    if (ob_need(o, k, &v, where, err) != 0)
         return -1;
-    if (!json_is_boolean(v))
+    if (v.type != MODEL_V_TRUE && v.type != MODEL_V_FALSE)
         return model_err_set(err, MODEL_E_TYPE, "%s: \"%s\" must be true or false.", where, k);
-    *dst = json_is_true(v);
+    *dst = v.type == MODEL_V_TRUE;
     return 0;
 }
 
-int model_rd_word(json_t *o, const char *k, const char *const *words, int n, int *dst,
+int model_ob_word(const model_obj *o, const char *k, const char *const *words, int n, int *dst,
                   const char *where, model_err *err)
 {
-    json_t *v = rd_string(o, k, where, err);
-    if (!v)
+    model_val v;
+    if (ob_string(o, k, &v, where, err) != 0)
         return -1;
     for (int i = 0; i < n; i++)
-        if (!strcmp(json_string_value(v), words[i])) {
+        if (!strcmp(v.s, words[i])) {
             *dst = i;
             return 0;
         }
@@ -314,6 +359,63 @@ int model_rd_word(json_t *o, const char *k, const char *const *words, int n, int
         snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", words[i]);
     }
     return model_err_set(err, MODEL_E_VALUE, "%s: \"%s\" must be one of: %s.", where, k, list);
+}
+
+/* ---- the same on jansson's tree ---- */
+
+int model_rd_only(json_t *o, const char *const *allowed, const char *where, model_err *err)
+{
+    model_obj ob = {o, NULL, 0};
+    return model_ob_only(&ob, allowed, where, err);
+}
+
+json_t *model_rd_need(json_t *o, const char *k, const char *where, model_err *err)
+{
+    json_t *v = json_object_get(o, k);
+    if (!v)
+        model_err_set(err, MODEL_E_MISSING_FIELD, "%s lacks the field \"%s\".", where, k);
+    return v;
+}
+
+int model_rd_text(json_t *o, const char *k, char *dst, size_t cap, int multiline, int allow_empty,
+                  const char *where, model_err *err)
+{
+    model_obj ob = {o, NULL, 0};
+    return model_ob_text(&ob, k, dst, cap, multiline, allow_empty, where, err);
+}
+
+int model_rd_id(json_t *o, const char *k, char *dst, int allow_empty, const char *where,
+                model_err *err)
+{
+    model_obj ob = {o, NULL, 0};
+    return model_ob_id(&ob, k, dst, allow_empty, where, err);
+}
+
+int model_rd_i64(json_t *o, const char *k, int64_t *dst, int64_t min, int64_t max,
+                 const char *where, model_err *err)
+{
+    model_obj ob = {o, NULL, 0};
+    return model_ob_i64(&ob, k, dst, min, max, where, err);
+}
+
+int model_rd_int(json_t *o, const char *k, int *dst, int min, int max, const char *where,
+                 model_err *err)
+{
+    model_obj ob = {o, NULL, 0};
+    return model_ob_int(&ob, k, dst, min, max, where, err);
+}
+
+int model_rd_bool(json_t *o, const char *k, int *dst, const char *where, model_err *err)
+{
+    model_obj ob = {o, NULL, 0};
+    return model_ob_bool(&ob, k, dst, where, err);
+}
+
+int model_rd_word(json_t *o, const char *k, const char *const *words, int n, int *dst,
+                  const char *where, model_err *err)
+{
+    model_obj ob = {o, NULL, 0};
+    return model_ob_word(&ob, k, words, n, dst, where, err);
 }
 
 int model_rd_array(json_t *o, const char *k, size_t max, int optional, json_t **out,

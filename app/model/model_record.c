@@ -578,14 +578,20 @@ static int rd_obs(json_t *j, model_observation *o, const char *w, model_err *err
     return 0;
 }
 
-static int rd_event(json_t *j, model_event *e, const char *w, model_err *err)
+/* The parts of an observation read from either source (model_obj): the
+ * tree of a message or a document, or the members the scanner read. */
+#define OT(k, dst, ml, empty) model_ob_text(j, k, dst, sizeof(dst), ml, empty, w, err)
+#define OID(k, dst, empty) model_ob_id(j, k, dst, empty, w, err)
+#define OTIME(k, dst) model_ob_i64(j, k, &(dst), 0, MODEL_TIME_MAX, w, err)
+
+static int rd_event(const model_obj *j, model_event *e, const char *w, model_err *err)
 {
     static const char *const f[] = {"id", "observation_id", "kind", "key", "target_id", "at", NULL};
     int kind;
-    if (model_rd_only(j, f, w, err) || ID("id", e->id, 0) ||
-        ID("observation_id", e->observation_id, 0) ||
-        model_rd_word(j, "kind", ev_kinds, 5, &kind, w, err) || T("key", e->key, 0, 1) ||
-        ID("target_id", e->target_id, 1) || TIME("at", e->at))
+    if (model_ob_only(j, f, w, err) || OID("id", e->id, 0) ||
+        OID("observation_id", e->observation_id, 0) ||
+        model_ob_word(j, "kind", ev_kinds, 5, &kind, w, err) || OT("key", e->key, 0, 1) ||
+        OID("target_id", e->target_id, 1) || OTIME("at", e->at))
         return -1;
     e->kind = (model_event_kind)kind;
     char msg[160];
@@ -604,46 +610,46 @@ static int rd_event(json_t *j, model_event *e, const char *w, model_err *err)
 /* A note's text may be empty on the wire: that is a note its observer
  * deleted. Its words are gone; its id and time stay, so that every copy of
  * it (the server's, other tablets') learns of the deletion like an edit. */
-static int rd_note(json_t *j, model_note *n, const char *w, model_err *err)
+static int rd_note(const model_obj *j, model_note *n, const char *w, model_err *err)
 {
     static const char *const f[] = {"id", "observation_id", "at", "text", "sign_id", NULL};
-    return model_rd_only(j, f, w, err) || ID("id", n->id, 0) ||
-                   ID("observation_id", n->observation_id, 0) || TIME("at", n->at) ||
-                   T("text", n->text, 1, 1) || ID("sign_id", n->sign_id, 1)
+    return model_ob_only(j, f, w, err) || OID("id", n->id, 0) ||
+                   OID("observation_id", n->observation_id, 0) || OTIME("at", n->at) ||
+                   OT("text", n->text, 1, 1) || OID("sign_id", n->sign_id, 1)
                ? -1
                : 0;
 }
 
-static int rd_rating(json_t *j, model_rating *g, const char *w, model_err *err)
+static int rd_rating(const model_obj *j, model_rating *g, const char *w, model_err *err)
 {
     static const char *const f[] = {"observation_id", "sign_id", "level", "at", NULL};
-    return model_rd_only(j, f, w, err) || ID("observation_id", g->observation_id, 0) ||
-                   ID("sign_id", g->sign_id, 0) ||
-                   model_rd_int(j, "level", &g->level, -1, MODEL_MAX_SCALE - 1, w, err) ||
-                   TIME("at", g->at)
+    return model_ob_only(j, f, w, err) || OID("observation_id", g->observation_id, 0) ||
+                   OID("sign_id", g->sign_id, 0) ||
+                   model_ob_int(j, "level", &g->level, -1, MODEL_MAX_SCALE - 1, w, err) ||
+                   OTIME("at", g->at)
                ? -1
                : 0;
 }
 
-static int rd_feedback(json_t *j, model_feedback *f, const char *w, model_err *err)
+static int rd_feedback(const model_obj *j, model_feedback *f, const char *w, model_err *err)
 {
     static const char *const fl[] = {"observation_id", "author_id", "works",      "wonderings",
                                      "next_step",      "given_at",  "updated_at", NULL};
-    return model_rd_only(j, fl, w, err) || ID("observation_id", f->observation_id, 0) ||
-                   ID("author_id", f->author_id, 0) || T("works", f->works, 1, 1) ||
-                   T("wonderings", f->wonderings, 1, 1) || T("next_step", f->next_step, 1, 1) ||
-                   TIME("given_at", f->given_at) || TIME("updated_at", f->updated_at)
+    return model_ob_only(j, fl, w, err) || OID("observation_id", f->observation_id, 0) ||
+                   OID("author_id", f->author_id, 0) || OT("works", f->works, 1, 1) ||
+                   OT("wonderings", f->wonderings, 1, 1) || OT("next_step", f->next_step, 1, 1) ||
+                   OTIME("given_at", f->given_at) || OTIME("updated_at", f->updated_at)
                ? -1
                : 0;
 }
 
-static int rd_reflection(json_t *j, model_reflection *f, const char *w, model_err *err)
+static int rd_reflection(const model_obj *j, model_reflection *f, const char *w, model_err *err)
 {
     static const char *const fl[] = {"observation_id", "author_id",  "text",
                                      "next_step",      "updated_at", NULL};
-    return model_rd_only(j, fl, w, err) || ID("observation_id", f->observation_id, 0) ||
-                   ID("author_id", f->author_id, 0) || T("text", f->text, 1, 1) ||
-                   T("next_step", f->next_step, 1, 1) || TIME("updated_at", f->updated_at)
+    return model_ob_only(j, fl, w, err) || OID("observation_id", f->observation_id, 0) ||
+                   OID("author_id", f->author_id, 0) || OT("text", f->text, 1, 1) ||
+                   OT("next_step", f->next_step, 1, 1) || OTIME("updated_at", f->updated_at)
                ? -1
                : 0;
 }
@@ -701,16 +707,35 @@ void model_record_copy(model_record *dst, const model_record *src)
     memcpy(dst, src, record_size(src->entity));
 }
 
+/* A part of an observation from o; -1 with err for any other kind (only
+ * the parts are read from the scanner's members). */
+static int rd_part(model_entity e, const model_obj *o, model_record *r, const char *w,
+                   model_err *err)
+{
+    switch (e) {
+    case MODEL_ENT_EVENT: return rd_event(o, &r->u.event, w, err);
+    case MODEL_ENT_NOTE: return rd_note(o, &r->u.note, w, err);
+    case MODEL_ENT_RATING: return rd_rating(o, &r->u.rating, w, err);
+    case MODEL_ENT_FEEDBACK: return rd_feedback(o, &r->u.feedback, w, err);
+    case MODEL_ENT_REFLECTION: return rd_reflection(o, &r->u.reflection, w, err);
+    default:
+        return model_err_set(err, MODEL_E_VALUE,
+                             "%s is not a part of an observation: it is read from JSON only.", w);
+    }
+}
+
 /* A record is read into a scratch copy, so that *out is left as it was on
  * failure; only the bytes of its own kind are cleared and copied, since a
  * tablet's first pull or a push reads hundreds of thousands of small
  * records (an event is 168 bytes), and clearing and copying a template's
- * room for each was most of the CPU the tablet spent reading a pull. */
-int model_record_from_json(model_entity e, json_t *j, model_record *out, model_err *err)
+ * room for each was most of the CPU the tablet spent reading a pull. From
+ * the tree j, or (j NULL) from the members o (a part only). */
+static int from_source(model_entity e, json_t *j, const model_obj *o, model_record *out,
+                       model_err *err)
 {
     char w[48];
     snprintf(w, sizeof w, "The %s", model_entity_name(e));
-    if (!json_is_object(j))
+    if (j && !json_is_object(j))
         return model_err_set(err, MODEL_E_TYPE, "%s must be a JSON object.", w);
     size_t size = record_size(e);
     model_record *r = malloc(sizeof *r);
@@ -718,19 +743,21 @@ int model_record_from_json(model_entity e, json_t *j, model_record *out, model_e
         return model_err_set(err, MODEL_E_NOMEM, "Out of memory.");
     memset(r, 0, size);
     r->entity = e;
+    model_obj tree = {j, NULL, 0};
     int rc;
-    switch (e) {
+    switch (j ? e : MODEL_ENT_COUNT) {
+    case MODEL_ENT_COUNT: rc = rd_part(e, o, r, w, err); break; /* from members */
     case MODEL_ENT_UNIT: rc = rd_unit(j, &r->u.unit, w, err); break;
     case MODEL_ENT_ROOM: rc = rd_room(j, &r->u.room, w, err); break;
     case MODEL_ENT_PERSON: rc = rd_person(j, &r->u.person, w, err); break;
     case MODEL_ENT_FOCUS: rc = rd_focus(j, &r->u.focus, w, err); break;
     case MODEL_ENT_TEMPLATE: rc = rd_template(j, &r->u.tmpl, w, err); break;
     case MODEL_ENT_OBSERVATION: rc = rd_obs(j, &r->u.obs, w, err); break;
-    case MODEL_ENT_EVENT: rc = rd_event(j, &r->u.event, w, err); break;
-    case MODEL_ENT_NOTE: rc = rd_note(j, &r->u.note, w, err); break;
-    case MODEL_ENT_RATING: rc = rd_rating(j, &r->u.rating, w, err); break;
-    case MODEL_ENT_FEEDBACK: rc = rd_feedback(j, &r->u.feedback, w, err); break;
-    case MODEL_ENT_REFLECTION: rc = rd_reflection(j, &r->u.reflection, w, err); break;
+    case MODEL_ENT_EVENT:
+    case MODEL_ENT_NOTE:
+    case MODEL_ENT_RATING:
+    case MODEL_ENT_FEEDBACK:
+    case MODEL_ENT_REFLECTION: rc = rd_part(e, &tree, r, w, err); break;
     case MODEL_ENT_DELETED: rc = rd_deleted(j, &r->u.deleted, w, err); break;
     case MODEL_ENT_PLAN: rc = model_plan_read(j, &r->u.plan, w, err); break;
     case MODEL_ENT_PLAN_AGREEMENT:
@@ -743,6 +770,37 @@ int model_record_from_json(model_entity e, json_t *j, model_record *out, model_e
     if (rc == 0)
         memcpy(out, r, size);
     free(r);
+    return rc;
+}
+
+int model_record_from_json(model_entity e, json_t *j, model_record *out, model_err *err)
+{
+    return from_source(e, j, NULL, out, err);
+}
+
+int model_record_from_members(model_entity e, const model_member *m, int n, model_record *out,
+                              model_err *err)
+{
+    model_obj o = {NULL, m, n};
+    return from_source(e, NULL, &o, out, err);
+}
+
+/* The most members a part has (feedback's seven), and one more, so that a
+ * part with a member too many is read and refused by its reader rather
+ * than given up on by the scanner. */
+#define PART_MEMBERS 8
+
+int model_record_scan(model_entity e, const char *text, size_t len, char **buf, size_t *left,
+                      model_record *out)
+{
+    if (e >= MODEL_ENT_EVENT && e <= MODEL_ENT_REFLECTION) {
+        model_member m[PART_MEMBERS];
+        int n = model_scan_object(text, len, m, PART_MEMBERS, buf, left);
+        return n >= 0 ? model_record_from_members(e, m, n, out, NULL) : -1;
+    }
+    json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+    int rc = j ? model_record_from_json(e, j, out, NULL) : -1;
+    json_decref(j);
     return rc;
 }
 

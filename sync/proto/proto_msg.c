@@ -80,6 +80,52 @@ static int rd_fits(const model_record *r, int schema, const char *w, proto_err *
                          what, schema);
 }
 
+/* What an element of a message's list holds besides its record's data: a
+ * pull reply's item (its kind, seq and version) or a push's change (its
+ * ids, base version and kind). Reads it from o into out (a proto_item or a
+ * proto_change), names it in w, and returns the new record, of the kind it
+ * names, that the data is to be read into; NULL with err. */
+typedef model_record *(*elem_head)(const model_obj *o, int i, void *out, char w[40],
+                                   proto_err *err);
+
+/* The element o, the i-th of the list named list, through jansson's tree. */
+static int elem_tree(json_t *o, int i, int schema, const char *list, elem_head head, void *out,
+                     proto_err *err)
+{
+    char w[40];
+    snprintf(w, sizeof w, "%s[%d]", list, i);
+    if (!json_is_object(o))
+        return model_err_set(err, PROTO_E_TYPE, "%s must be an object.", w);
+    model_obj ob = {o, NULL, 0};
+    model_record *rec = head(&ob, i, out, w, err);
+    proto_err inner;
+    if (!rec)
+        return -1;
+    if (model_record_from_json(rec->entity, json_object_get(o, "data"), rec, &inner) != 0)
+        return model_err_set(err, inner.code, "%s: %s", w, inner.msg);
+    return rd_fits(rec, schema, w, err);
+}
+
+/* The element whose text is el through the scanner: -1 without a reason
+ * for anything the scanner or a reader does not take. */
+static int elem_scan(const model_val *el, int i, int schema, elem_head head, void *out, char **buf,
+                     size_t *left)
+{
+    model_member m[5]; /* a change has five; an element with more is refused anyway */
+    model_obj o = {NULL, m, model_scan_object(el->s, el->n, m, 5, buf, left)};
+    model_val data;
+    model_record *rec;
+    char w[40];
+    if (o.n < 0 || !(rec = head(&o, i, out, w, NULL)))
+        return -1;
+    model_ob_get(&o, "data", &data);
+    return data.type == MODEL_V_OTHER &&
+                   model_record_scan(rec->entity, data.s, data.n, buf, left, rec) == 0 &&
+                   rd_fits(rec, schema, w, NULL) == 0
+               ? 0
+               : -1;
+}
+
 /* ---- push ---- */
 
 /* The canonical text is the change's fields around its record's text with
@@ -206,38 +252,43 @@ void proto_push_clear(proto_push *p)
     memset(p, 0, sizeof *p);
 }
 
-static int rd_change(json_t *c, int i, int schema, proto_change *out, proto_err *err)
+/* A push's change (an elem_head). */
+static model_record *change_head(const model_obj *c, int i, void *to, char w[40], proto_err *err)
 {
     static const char *const f[] = {"change_id", "actor_id", "base_version",
                                     "entity",    "data",     NULL};
-    char w[40];
-    snprintf(w, sizeof w, "changes[%d]", i);
-    if (!json_is_object(c))
-        return model_err_set(err, PROTO_E_TYPE, "%s must be an object.", w);
-    if (model_rd_only(c, f, w, err) || model_rd_id(c, "change_id", out->change_id, 0, w, err) ||
-        model_rd_id(c, "actor_id", out->actor_id, 0, w, err) ||
-        model_rd_int(c, "base_version", &out->base_version, 0, 1000000000, w, err))
-        return -1;
-    json_t *ent = model_rd_need(c, "entity", w, err);
-    if (!ent)
-        return -1;
-    if (!json_is_string(ent))
-        return model_err_set(err, PROTO_E_TYPE, "%s: \"entity\" must be a string.", w);
+    proto_change *out = to;
+    model_val ent, data;
     model_entity e;
-    if (model_entity_parse(json_string_value(ent), &e) != 0 || !model_entity_is_pushable(e))
-        return model_err_set(err, PROTO_E_VALUE,
-                             "%s: \"entity\" must be one of observation, event, note, rating, "
-                             "feedback, reflection, plan_agreement.",
-                             w);
-    json_t *data = model_rd_need(c, "data", w, err);
-    if (!data)
-        return -1;
-    proto_err inner;
+    snprintf(w, 40, "changes[%d]", i);
+    if (model_ob_only(c, f, w, err) || model_ob_id(c, "change_id", out->change_id, 0, w, err) ||
+        model_ob_id(c, "actor_id", out->actor_id, 0, w, err) ||
+        model_ob_int(c, "base_version", &out->base_version, 0, 1000000000, w, err))
+        return NULL;
+    model_ob_get(c, "entity", &ent);
+    if (ent.type == MODEL_V_ABSENT) {
+        model_err_set(err, PROTO_E_MISSING_FIELD, "%s lacks the field \"entity\".", w);
+        return NULL;
+    }
+    if (ent.type != MODEL_V_STRING) {
+        model_err_set(err, PROTO_E_TYPE, "%s: \"entity\" must be a string.", w);
+        return NULL;
+    }
+    if (model_entity_parse(ent.s, &e) != 0 || !model_entity_is_pushable(e)) {
+        model_err_set(err, PROTO_E_VALUE,
+                      "%s: \"entity\" must be one of observation, event, note, rating, "
+                      "feedback, reflection, plan_agreement.",
+                      w);
+        return NULL;
+    }
+    model_ob_get(c, "data", &data);
+    if (data.type == MODEL_V_ABSENT) {
+        model_err_set(err, PROTO_E_MISSING_FIELD, "%s lacks the field \"data\".", w);
+        return NULL;
+    }
     if (!(out->rec = model_record_new(e)))
-        return model_err_set(err, PROTO_E_NOMEM, "Out of memory.");
-    if (model_record_from_json(e, data, out->rec, &inner) != 0)
-        return model_err_set(err, inner.code, "%s: %s", w, inner.msg);
-    return rd_fits(out->rec, schema, w, err);
+        model_err_set(err, PROTO_E_NOMEM, "Out of memory.");
+    return out->rec;
 }
 
 typedef struct {
@@ -282,10 +333,11 @@ static int repeated_id(const proto_change *ch, size_t n, proto_err *err)
                          later, first);
 }
 
-int proto_push_decode(const char *body, size_t len, proto_push *out, proto_err *err)
+/* The push through jansson's tree: what every push can be read with, and
+ * what says why one cannot. */
+static int push_tree(const char *body, size_t len, proto_push *out, proto_err *err)
 {
     static const char *const f[] = {"schema", "changes", NULL};
-    memset(out, 0, sizeof *out);
     int schema;
     json_t *j = proto_rd_body(body, len, &schema, err);
     if (!j)
@@ -313,7 +365,8 @@ int proto_push_decode(const char *body, size_t len, proto_push *out, proto_err *
         goto done;
     }
     for (size_t i = 0; i < n; i++)
-        if (rd_change(json_array_get(arr, i), (int)i, schema, &ch[i], err) != 0)
+        if (elem_tree(json_array_get(arr, i), (int)i, schema, "changes", change_head, &ch[i],
+                      err) != 0)
             goto done;
     if (repeated_id(ch, n, err) != 0)
         goto done;
@@ -327,6 +380,66 @@ done:
     free(ch);
     json_decref(j);
     return rc;
+}
+
+/* The push through the scanner, as pull_scan reads a page: a push of plain
+ * JSON, as a tablet writes it, read without building a tree; -1 for
+ * anything else, which push_tree then reads or refuses with the reason. */
+static int push_scan(const char *body, size_t len, proto_push *out)
+{
+    static const char *const f[] = {"schema", "changes", NULL};
+    if (len > PROTO_INFLATED_MAX)
+        return -1;
+    size_t left = len + 1;
+    char *buf = malloc(left), *b = buf;
+    model_val *el = malloc(PROTO_PUSH_MAX * sizeof *el);
+    proto_change *ch = NULL;
+    model_member top[2];
+    model_obj j = {NULL, top, 0};
+    model_val arr;
+    int schema, rc = -1, n = 0;
+    if (!buf || !el || (j.n = model_scan_object(body, len, top, 2, &b, &left)) < 0 ||
+        model_ob_only(&j, f, "", NULL) != 0 ||
+        model_ob_int(&j, "schema", &schema, 0, 1000000, "", NULL) != 0 ||
+        proto_schema_check(schema, PROTO_SCHEMA, NULL) != 0)
+        goto done;
+    model_ob_get(&j, "changes", &arr);
+    if (arr.type != MODEL_V_OTHER || (n = model_scan_list(arr.s, arr.n, el, PROTO_PUSH_MAX)) < 0 ||
+        !(ch = calloc(n ? (size_t)n : 1, sizeof *ch))) {
+        n = 0;
+        goto done;
+    }
+    for (int i = 0; i < n; i++)
+        if (elem_scan(&el[i], i, schema, change_head, &ch[i], &b, &left) != 0)
+            goto done;
+    if (repeated_id(ch, (size_t)n, NULL) != 0)
+        goto done;
+    *out = (proto_push){schema, n, ch};
+    ch = NULL;
+    rc = 0;
+done:
+    proto_changes_clear(ch, n);
+    free(ch);
+    free(buf);
+    free(el);
+    return rc;
+}
+
+int proto_push_scan(const char *body, size_t len, proto_push *out)
+{
+    memset(out, 0, sizeof *out);
+    return push_scan(body, len, out);
+}
+
+int proto_push_tree(const char *body, size_t len, proto_push *out, proto_err *err)
+{
+    memset(out, 0, sizeof *out);
+    return push_tree(body, len, out, err);
+}
+
+int proto_push_decode(const char *body, size_t len, proto_push *out, proto_err *err)
+{
+    return proto_push_scan(body, len, out) == 0 ? 0 : proto_push_tree(body, len, out, err);
 }
 
 char *proto_push_reply_encode(const proto_push_reply *r)
@@ -490,69 +603,131 @@ void proto_pull_reply_clear(proto_pull_reply *r)
     memset(r, 0, sizeof *r);
 }
 
-static int rd_item(json_t *o, int i, int schema, proto_item *it, proto_err *err)
+/* A pull reply's item (an elem_head). */
+static model_record *item_head(const model_obj *o, int i, void *to, char w[40], proto_err *err)
 {
     static const char *const f[] = {"entity", "seq", "version", "data", NULL};
-    char w[40];
-    snprintf(w, sizeof w, "items[%d]", i);
-    if (!json_is_object(o))
-        return model_err_set(err, PROTO_E_TYPE, "%s must be an object.", w);
+    proto_item *it = to;
     char name[24];
+    model_val data;
     model_entity e;
-    if (model_rd_only(o, f, w, err) ||
-        model_rd_text(o, "entity", name, sizeof name, 0, 0, w, err) ||
-        model_rd_i64(o, "seq", &it->seq, 1, INT64_MAX, w, err) ||
-        model_rd_int(o, "version", &it->version, 1, 1000000000, w, err))
-        return -1;
-    if (model_entity_parse(name, &e) != 0)
-        return model_err_set(err, PROTO_E_VALUE, "%s: unknown entity \"%s\".", w, name);
-    json_t *data = model_rd_need(o, "data", w, err);
-    proto_err inner;
-    if (!data)
-        return -1;
+    snprintf(w, 40, "items[%d]", i);
+    if (model_ob_only(o, f, w, err) ||
+        model_ob_text(o, "entity", name, sizeof name, 0, 0, w, err) ||
+        model_ob_i64(o, "seq", &it->seq, 1, INT64_MAX, w, err) ||
+        model_ob_int(o, "version", &it->version, 1, 1000000000, w, err))
+        return NULL;
+    if (model_entity_parse(name, &e) != 0) {
+        model_err_set(err, PROTO_E_VALUE, "%s: unknown entity \"%s\".", w, name);
+        return NULL;
+    }
+    model_ob_get(o, "data", &data);
+    if (data.type == MODEL_V_ABSENT) {
+        model_err_set(err, PROTO_E_MISSING_FIELD, "%s lacks the field \"data\".", w);
+        return NULL;
+    }
     if (!(it->rec = model_record_new(e)))
+        model_err_set(err, PROTO_E_NOMEM, "Out of memory.");
+    return it->rec;
+}
+
+/* The reply's own members, from either source, with n items in a list
+ * (is_list). */
+static int rd_pull_head(const model_obj *j, int is_list, size_t n, proto_pull_reply *r,
+                        proto_err *err)
+{
+    static const char *const f[] = {"schema", "cursor", "more", "items", NULL};
+    const char *w = "The pull reply";
+    model_val items;
+    if (model_ob_only(j, f, w, err) ||
+        model_ob_i64(j, "cursor", &r->cursor, 0, INT64_MAX, w, err) ||
+        model_ob_bool(j, "more", &r->more, w, err))
+        return -1;
+    model_ob_get(j, "items", &items);
+    if (items.type == MODEL_V_ABSENT)
+        return model_err_set(err, PROTO_E_MISSING_FIELD, "%s lacks the field \"items\".", w);
+    if (!is_list || n > PROTO_PULL_MAX)
+        return model_err_set(err, PROTO_E_TYPE, "%s: \"items\" must be an array of at most %d.", w,
+                             PROTO_PULL_MAX);
+    r->n = (int)n;
+    r->items = calloc(n ? n : 1, sizeof *r->items);
+    if (!r->items)
         return model_err_set(err, PROTO_E_NOMEM, "Out of memory.");
-    if (model_record_from_json(e, data, it->rec, &inner) != 0)
-        return model_err_set(err, inner.code, "%s: %s", w, inner.msg);
-    return rd_fits(it->rec, schema, w, err);
+    return 0;
+}
+
+/* The reply through jansson's tree: what every reply can be read with, and
+ * what says why one cannot. */
+static int pull_tree(const char *body, size_t len, proto_pull_reply *r, proto_err *err)
+{
+    json_t *j = proto_rd_body(body, len, &r->schema, err);
+    if (!j)
+        return -1;
+    model_obj ob = {j, NULL, 0};
+    json_t *arr = json_object_get(j, "items");
+    int rc = rd_pull_head(&ob, json_is_array(arr), json_array_size(arr), r, err);
+    for (int i = 0; rc == 0 && i < r->n; i++)
+        rc = elem_tree(json_array_get(arr, (size_t)i), i, r->schema, "items", item_head,
+                       &r->items[i], err);
+    json_decref(j);
+    return rc;
+}
+
+/* The reply through the scanner (model_scan_object): a page of plain JSON,
+ * as the server writes it, read without building a tree. -1 for anything
+ * else, which pull_tree then reads or refuses with the reason. */
+static int pull_scan(const char *body, size_t len, proto_pull_reply *r)
+{
+    if (len > PROTO_INFLATED_MAX)
+        return -1;
+    size_t left = len + 1;
+    char *buf = malloc(left), *b = buf;
+    model_val *el = malloc(PROTO_PULL_MAX * sizeof *el);
+    model_member top[4];
+    int rc = -1, n;
+    model_obj j = {NULL, top, 0};
+    model_val items;
+    if (!buf || !el || (j.n = model_scan_object(body, len, top, 4, &b, &left)) < 0 ||
+        model_ob_int(&j, "schema", &r->schema, 0, 1000000, "", NULL) != 0 ||
+        proto_schema_check(r->schema, PROTO_SCHEMA, NULL) != 0)
+        goto done;
+    model_ob_get(&j, "items", &items);
+    if (items.type != MODEL_V_OTHER ||
+        (n = model_scan_list(items.s, items.n, el, PROTO_PULL_MAX)) < 0 ||
+        rd_pull_head(&j, 1, (size_t)n, r, NULL) != 0)
+        goto done;
+    for (int i = 0; i < n; i++)
+        if (elem_scan(&el[i], i, r->schema, item_head, &r->items[i], &b, &left) != 0)
+            goto done;
+    rc = 0;
+done:
+    free(buf);
+    free(el);
+    return rc;
+}
+
+int proto_pull_reply_scan(const char *body, size_t len, proto_pull_reply *out)
+{
+    memset(out, 0, sizeof *out);
+    if (pull_scan(body, len, out) == 0)
+        return 0;
+    proto_pull_reply_clear(out);
+    return -1;
+}
+
+int proto_pull_reply_tree(const char *body, size_t len, proto_pull_reply *out, proto_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (pull_tree(body, len, out, err) == 0)
+        return 0;
+    proto_pull_reply_clear(out);
+    return -1;
 }
 
 int proto_pull_reply_decode(const char *body, size_t len, proto_pull_reply *out, proto_err *err)
 {
-    static const char *const f[] = {"schema", "cursor", "more", "items", NULL};
-    memset(out, 0, sizeof *out);
-    proto_pull_reply r;
-    memset(&r, 0, sizeof r);
-    json_t *j = proto_rd_body(body, len, &r.schema, err);
-    if (!j)
-        return -1;
-    const char *w = "The pull reply";
-    int rc = -1;
-    json_t *arr;
-    if (model_rd_only(j, f, w, err) || model_rd_i64(j, "cursor", &r.cursor, 0, INT64_MAX, w, err) ||
-        model_rd_bool(j, "more", &r.more, w, err) || !(arr = model_rd_need(j, "items", w, err)))
-        goto done;
-    if (!json_is_array(arr) || json_array_size(arr) > PROTO_PULL_MAX) {
-        model_err_set(err, PROTO_E_TYPE, "%s: \"items\" must be an array of at most %d.", w,
-                      PROTO_PULL_MAX);
-        goto done;
-    }
-    r.n = (int)json_array_size(arr);
-    r.items = calloc(r.n ? (size_t)r.n : 1, sizeof *r.items);
-    if (!r.items) {
-        model_err_set(err, PROTO_E_NOMEM, "Out of memory.");
-        goto done;
-    }
-    for (int i = 0; i < r.n; i++)
-        if (rd_item(json_array_get(arr, (size_t)i), i, r.schema, &r.items[i], err) != 0)
-            goto done;
-    *out = r;
-    r.items = NULL;
-    rc = 0;
-done:
-    proto_pull_reply_clear(&r);
-    json_decref(j);
-    return rc;
+    return proto_pull_reply_scan(body, len, out) == 0 ? 0
+                                                      : proto_pull_reply_tree(body, len, out, err);
 }
 
 /* ---- enrolment ---- */
