@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -383,12 +384,23 @@ static int cache_apply(db *d, int kib, const char *doing)
     return exec(d, sql, doing);
 }
 
+/* SQLite keeps a count of its memory under a lock of the whole process,
+ * taken on every allocation; nothing here reads the count. Set before
+ * SQLite's first use (after it, SQLite refuses, harmlessly). */
+static void no_memstatus(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
 int db_open_into(db *d, const char *path, int version)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, no_memstatus);
     int rc = create_private(d, path);
     if (rc != DB_OK)
         return rc;
-    rc = sqlite3_open_v2(path, &d->conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    /* A connection is used by one thread at a time (the screens', the sync
+     * engine's and the checkpointer's each open their own), so SQLite's
+     * lock around every call on it is not needed. */
+    rc = sqlite3_open_v2(path, &d->conn,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK)
         return db_sqlite_fail(d, rc, "opening the database");
     sqlite3_extended_result_codes(d->conn, 1);

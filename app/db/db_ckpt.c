@@ -45,7 +45,8 @@ static void *ckpt_main(void *arg)
         k->want = 0;
         pthread_mutex_unlock(&k->mu);
         if (!conn) {
-            if (sqlite3_open_v2(k->path, &conn, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+            if (sqlite3_open_v2(k->path, &conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                                NULL) != SQLITE_OK ||
                 sqlite3_exec(conn, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK) {
                 sqlite3_close(conn);
                 conn = NULL;
