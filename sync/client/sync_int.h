@@ -28,6 +28,10 @@ struct sync_client {
     /* Set by the engine: a transfer in progress stops when this says so. */
     int (*should_stop)(void *ud);
     void *stop_ud;
+    /* Room for a batch of parked records while a pull runs (a record is
+     * some 28 KiB, so a batch is megabytes: made once a pull, not once a
+     * page); NULL between pulls. */
+    db_sync_parked *park_room;
 };
 
 /* Reads the enrolment (server, credentials, CA, pin) from the store into

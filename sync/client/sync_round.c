@@ -512,7 +512,8 @@ static int apply_one(sync_client *c, const model_record *rec, int version, int f
                                    db_errmsg(c->d));
 }
 
-/* Tries the parked records again now that more has arrived. */
+/* Tries the parked records again now that more has arrived, in the room
+ * the pull keeps for them (c->park_room, let go when the pull ends). */
 static int drain_parked(sync_client *c)
 {
     int any;
@@ -520,9 +521,9 @@ static int drain_parked(sync_client *c)
         return sync_fail(c, SYNC_STORE, "%s", db_errmsg(c->d));
     if (!any)
         return SYNC_OK;
-    db_sync_parked *p = calloc(PARK_BATCH, sizeof *p);
-    if (!p)
+    if (!c->park_room && !(c->park_room = calloc(PARK_BATCH, sizeof *c->park_room)))
         return sync_fail(c, SYNC_NOMEM, "Out of memory while saving pulled records.");
+    db_sync_parked *p = c->park_room;
     int rc = SYNC_OK;
     for (int pass = 0; rc == SYNC_OK && pass < 4; pass++) {
         int k = 0, progress = 0;
@@ -552,7 +553,6 @@ static int drain_parked(sync_client *c)
         if (!progress)
             break;
     }
-    free(p);
     return rc;
 }
 
@@ -704,6 +704,8 @@ int sync_pull(sync_client *c, sync_report *rep)
      * their people, rooms and focuses. */
     for (int i = 0; rc == SYNC_OK && i < n; i++)
         rc = pull_for(c, people[i], rep);
+    free(c->park_room);
+    c->park_room = NULL;
     if (rc == SYNC_OK)
         c->err[0] = '\0';
     return rc;
