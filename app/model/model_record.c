@@ -807,9 +807,22 @@ int model_record_scan(model_entity e, const char *text, size_t len, char **buf, 
 int model_record_parse(model_entity k, const char *text, model_record *out, model_err *err)
 {
     char what[48];
+    size_t len = text ? strlen(text) : 0, max = 2 * MODEL_TEMPLATE_JSON_MAX;
+    /* A part through the scanner first (the server reads an observation's
+     * parts by the thousand for the office's figures and pages); anything
+     * it gives up on through the tree, which says why. */
+    if (text && len <= max && k >= MODEL_ENT_EVENT && k <= MODEL_ENT_REFLECTION) {
+        char room[1024];
+        size_t left = len + 1;
+        char *buf = left <= sizeof room ? room : malloc(left), *b = buf;
+        int rc = buf ? model_record_scan(k, text, len, &b, &left, out) : -1;
+        if (buf != room)
+            free(buf);
+        if (rc == 0)
+            return 0;
+    }
     snprintf(what, sizeof what, "The %s", model_entity_name(k));
-    json_t *j = model_rd_parse(text, text ? strlen(text) : 0, 2 * MODEL_TEMPLATE_JSON_MAX, what,
-                               err);
+    json_t *j = model_rd_parse(text, len, max, what, err);
     int rc = j ? model_record_from_json(k, j, out, err) : -1;
     json_decref(j);
     return rc;

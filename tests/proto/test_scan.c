@@ -222,10 +222,13 @@ static char *spoil(unsigned *seed, const char *t, size_t n, size_t *len)
 }
 
 /* The tree's reading of a record's text, given by length (it may hold a
- * NUL, which a reader of NUL-terminated text would never see). */
+ * NUL, which a reader of NUL-terminated text would never see), named as
+ * model_record_parse names it. */
 static int tree_read(model_entity k, const char *t, size_t n, model_record *out, model_err *err)
 {
-    json_t *j = model_rd_parse(t, n, PROTO_INFLATED_MAX, "The record", err);
+    char what[48];
+    snprintf(what, sizeof what, "The %s", model_entity_name(k));
+    json_t *j = model_rd_parse(t, n, 2 * MODEL_TEMPLATE_JSON_MAX, what, err);
     int rc = j ? model_record_from_json(k, j, out, err) : -1;
     json_decref(j);
     return rc;
@@ -259,6 +262,21 @@ static int both(int kind, const char *t, size_t n, int *tree_took)
             fail_msg("the scanner took what the tree refuses (%s): %.*s", err.msg, (int)n, t);
         same_record(fast, slow);
     }
+    /* model_record_parse, which tries the scanner first, answers as the
+     * tree alone, refusals word for word (up to a NUL, where its text
+     * ends). */
+    char *z = strndup(t, n);
+    model_err pe, te;
+    assert_non_null(z);
+    int prc = model_record_parse(k, z, fast, &pe), trc = tree_read(k, z, strlen(z), slow, &te);
+    assert_int_equal(prc, trc);
+    if (prc == 0) {
+        same_record(fast, slow);
+    } else {
+        assert_int_equal(pe.code, te.code);
+        assert_string_equal(pe.msg, te.msg);
+    }
+    free(z);
     free(buf);
     free(fast);
     free(slow);
