@@ -729,13 +729,13 @@ static int rd_part(model_entity e, const model_obj *o, model_record *r, const ch
  * tablet's first pull or a push reads hundreds of thousands of small
  * records (an event is 168 bytes), and clearing and copying a template's
  * room for each was most of the CPU the tablet spent reading a pull. From
- * the tree j, or (j NULL) from the members o (a part only). */
+ * the members o (a part only) when o is given, else from the tree j. */
 static int from_source(model_entity e, json_t *j, const model_obj *o, model_record *out,
                        model_err *err)
 {
     char w[48];
     snprintf(w, sizeof w, "The %s", model_entity_name(e));
-    if (j && !json_is_object(j))
+    if (!o && !json_is_object(j))
         return model_err_set(err, MODEL_E_TYPE, "%s must be a JSON object.", w);
     size_t size = record_size(e);
     model_record *r = malloc(sizeof *r);
@@ -745,8 +745,11 @@ static int from_source(model_entity e, json_t *j, const model_obj *o, model_reco
     r->entity = e;
     model_obj tree = {j, NULL, 0};
     int rc;
-    switch (j ? e : MODEL_ENT_COUNT) {
-    case MODEL_ENT_COUNT: rc = rd_part(e, o, r, w, err); break; /* from members */
+    if (o) {
+        rc = rd_part(e, o, r, w, err);
+        goto read;
+    }
+    switch (e) {
     case MODEL_ENT_UNIT: rc = rd_unit(j, &r->u.unit, w, err); break;
     case MODEL_ENT_ROOM: rc = rd_room(j, &r->u.room, w, err); break;
     case MODEL_ENT_PERSON: rc = rd_person(j, &r->u.person, w, err); break;
@@ -767,6 +770,7 @@ static int from_source(model_entity e, json_t *j, const model_obj *o, model_reco
         rc = model_err_set(err, MODEL_E_VALUE, "A record of an unknown kind (%d).", (int)e);
         break;
     }
+read:
     if (rc == 0)
         memcpy(out, r, size);
     free(r);

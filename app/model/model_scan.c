@@ -179,9 +179,10 @@ static int word(scan *s, const char *w)
 static int skip_string(scan *s)
 {
     for (s->p++; s->p < s->end; s->p++) {
-        if (*s->p == '\\')
-            s->p++;
-        else if (*s->p == '"') {
+        if (*s->p == '\\') {
+            if (++s->p == s->end) /* an escape cut off at the end */
+                return -1;
+        } else if (*s->p == '"') {
             s->p++;
             return 0;
         }

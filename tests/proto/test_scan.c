@@ -398,9 +398,14 @@ static void test_scan_gives_up_where_it_should(void **state)
         assert_int_equal(both(MODEL_ENT_NOTE, notes[i], strlen(notes[i]), &tree_took), i == 0);
         assert_int_equal(tree_took, i == 0);
     }
+    model_err err;
+    /* A part that is not there at all is refused as before. */
+    model_record *ev = model_record_new(MODEL_ENT_EVENT);
+    assert_int_equal(model_record_from_json(MODEL_ENT_EVENT, NULL, ev, &err), -1);
+    assert_string_equal(err.msg, "The event must be a JSON object.");
+    free(ev);
     /* Only a part is read from members; any other kind from JSON. */
     model_record *obs = model_record_new(MODEL_ENT_OBSERVATION);
-    model_err err;
     assert_int_equal(model_record_from_members(MODEL_ENT_OBSERVATION, NULL, 0, obs, &err), -1);
     assert_string_equal(err.msg,
                         "The observation is not a part of an observation: it is read from JSON "
