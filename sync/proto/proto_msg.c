@@ -126,6 +126,45 @@ static int elem_scan(const model_val *el, int i, int schema, elem_head head, voi
                : -1;
 }
 
+/* A message as the scanner read it: its own members (j), the room for its
+ * strings, and the texts of the elements of its list. */
+typedef struct {
+    model_member top[4];
+    model_obj j;
+    char *buf, *b;
+    size_t left;
+    model_val *el;
+    int schema, n;
+} scanned;
+
+/* Scans body as a message of a schema version this side accepts, with a
+ * list named list of at most max elements; -1 for anything else (the tree
+ * then says why). Release with scanned_free either way. */
+static int scan_message(scanned *m, const char *body, size_t len, const char *list, int max)
+{
+    model_val v;
+    memset(m, 0, sizeof *m);
+    m->j = (model_obj){NULL, m->top, 0};
+    if (len > PROTO_INFLATED_MAX)
+        return -1;
+    m->left = len + 1;
+    m->buf = m->b = malloc(m->left);
+    m->el = malloc((size_t)max * sizeof *m->el);
+    if (!m->buf || !m->el ||
+        (m->j.n = model_scan_object(body, len, m->top, 4, &m->b, &m->left)) < 0 ||
+        model_ob_int(&m->j, "schema", &m->schema, 0, 1000000, "", NULL) != 0 ||
+        proto_schema_check(m->schema, PROTO_SCHEMA, NULL) != 0)
+        return -1;
+    model_ob_get(&m->j, list, &v);
+    return v.type == MODEL_V_OTHER && (m->n = model_scan_list(v.s, v.n, m->el, max)) >= 0 ? 0 : -1;
+}
+
+static void scanned_free(scanned *m)
+{
+    free(m->buf);
+    free(m->el);
+}
+
 /* ---- push ---- */
 
 /* The canonical text is the change's fields around its record's text with
@@ -388,40 +427,24 @@ done:
 static int push_scan(const char *body, size_t len, proto_push *out)
 {
     static const char *const f[] = {"schema", "changes", NULL};
-    if (len > PROTO_INFLATED_MAX)
-        return -1;
-    size_t left = len + 1;
-    char *buf = malloc(left), *b = buf;
-    model_val *el = malloc(PROTO_PUSH_MAX * sizeof *el);
+    scanned m;
     proto_change *ch = NULL;
-    model_member top[2];
-    model_obj j = {NULL, top, 0};
-    model_val arr;
-    int schema, rc = -1, n = 0;
-    if (!buf || !el || (j.n = model_scan_object(body, len, top, 2, &b, &left)) < 0 ||
-        model_ob_only(&j, f, "", NULL) != 0 ||
-        model_ob_int(&j, "schema", &schema, 0, 1000000, "", NULL) != 0 ||
-        proto_schema_check(schema, PROTO_SCHEMA, NULL) != 0)
+    int rc = -1;
+    if (scan_message(&m, body, len, "changes", PROTO_PUSH_MAX) != 0 ||
+        model_ob_only(&m.j, f, "", NULL) != 0 || !(ch = calloc(m.n ? (size_t)m.n : 1, sizeof *ch)))
         goto done;
-    model_ob_get(&j, "changes", &arr);
-    if (arr.type != MODEL_V_OTHER || (n = model_scan_list(arr.s, arr.n, el, PROTO_PUSH_MAX)) < 0 ||
-        !(ch = calloc(n ? (size_t)n : 1, sizeof *ch))) {
-        n = 0;
-        goto done;
-    }
-    for (int i = 0; i < n; i++)
-        if (elem_scan(&el[i], i, schema, change_head, &ch[i], &b, &left) != 0)
+    for (int i = 0; i < m.n; i++)
+        if (elem_scan(&m.el[i], i, m.schema, change_head, &ch[i], &m.b, &m.left) != 0)
             goto done;
-    if (repeated_id(ch, (size_t)n, NULL) != 0)
+    if (repeated_id(ch, (size_t)m.n, NULL) != 0)
         goto done;
-    *out = (proto_push){schema, n, ch};
+    *out = (proto_push){m.schema, m.n, ch};
     ch = NULL;
     rc = 0;
 done:
-    proto_changes_clear(ch, n);
+    proto_changes_clear(ch, m.n);
     free(ch);
-    free(buf);
-    free(el);
+    scanned_free(&m);
     return rc;
 }
 
@@ -475,43 +498,45 @@ void proto_push_reply_clear(proto_push_reply *r)
     memset(r, 0, sizeof *r);
 }
 
-static int rd_result(json_t *o, int i, proto_result *x, proto_err *err)
+/* A result from either source: o its members, and e its "error" member as
+ * an object (NULL when it has none; has set, e NULL when it is there but
+ * not an object). */
+static int rd_result(const model_obj *o, const model_obj *e, int has, int i, proto_result *x,
+                     proto_err *err)
 {
     static const char *const f[] = {"change_id", "status", "version", "error", NULL};
     static const char *const ef[] = {"code", "message", NULL};
     char w[40];
     int st;
     snprintf(w, sizeof w, "results[%d]", i);
-    if (!json_is_object(o))
-        return model_err_set(err, PROTO_E_TYPE, "%s must be an object.", w);
-    if (model_rd_only(o, f, w, err) || model_rd_id(o, "change_id", x->change_id, 0, w, err) ||
-        model_rd_word(o, "status", status_names, 4, &st, w, err) ||
-        model_rd_int(o, "version", &x->version, 0, 1000000000, w, err))
+    if (model_ob_only(o, f, w, err) || model_ob_id(o, "change_id", x->change_id, 0, w, err) ||
+        model_ob_word(o, "status", status_names, 4, &st, w, err) ||
+        model_ob_int(o, "version", &x->version, 0, 1000000000, w, err))
         return -1;
     x->status = (proto_status)st;
     x->code = PROTO_OK;
-    json_t *e = json_object_get(o, "error");
     if (x->status == PROTO_ST_REJECTED) {
         char code[40];
-        if (!e)
+        if (!has)
             return model_err_set(err, PROTO_E_MISSING_FIELD, "%s: a rejection lacks \"error\".", w);
-        if (!json_is_object(e))
+        if (!e)
             return model_err_set(err, PROTO_E_TYPE, "%s: \"error\" must be an object.", w);
-        if (model_rd_only(e, ef, w, err) ||
-            model_rd_text(e, "code", code, sizeof code, 0, 0, w, err) ||
-            model_rd_text(e, "message", x->message, sizeof x->message, 1, 1, w, err))
+        if (model_ob_only(e, ef, w, err) ||
+            model_ob_text(e, "code", code, sizeof code, 0, 0, w, err) ||
+            model_ob_text(e, "message", x->message, sizeof x->message, 1, 1, w, err))
             return -1;
         x->code = proto_code_parse(code);
-    } else if (e) {
+    } else if (has) {
         return model_err_set(err, PROTO_E_UNKNOWN_FIELD, "%s: only a rejection has \"error\".", w);
     }
     return 0;
 }
 
-int proto_push_reply_decode(const char *body, size_t len, proto_push_reply *out, proto_err *err)
+/* The reply through jansson's tree: what every reply can be read with, and
+ * what says why one cannot. */
+static int push_reply_tree(const char *body, size_t len, proto_push_reply *out, proto_err *err)
 {
     static const char *const f[] = {"schema", "results", NULL};
-    memset(out, 0, sizeof *out);
     int schema;
     json_t *j = proto_rd_body(body, len, &schema, err);
     if (!j)
@@ -534,9 +559,16 @@ int proto_push_reply_decode(const char *body, size_t len, proto_push_reply *out,
         model_err_set(err, PROTO_E_NOMEM, "Out of memory.");
         goto done;
     }
-    for (size_t i = 0; i < n; i++)
-        if (rd_result(json_array_get(arr, i), (int)i, &res[i], err) != 0)
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_array_get(arr, i), *e = json_object_get(o, "error");
+        model_obj ob = {o, NULL, 0}, eb = {e, NULL, 0};
+        if (!json_is_object(o)) {
+            model_err_set(err, PROTO_E_TYPE, "results[%zu] must be an object.", i);
             goto done;
+        }
+        if (rd_result(&ob, json_is_object(e) ? &eb : NULL, e != NULL, (int)i, &res[i], err) != 0)
+            goto done;
+    }
     out->schema = schema;
     out->n = (int)n;
     out->results = res;
@@ -546,6 +578,62 @@ done:
     free(res);
     json_decref(j);
     return rc;
+}
+
+/* The reply through the scanner, as pull_scan reads a page: a reply of
+ * plain JSON, as the server writes it; -1 for anything else, which
+ * push_reply_tree then reads or refuses with the reason. */
+static int push_reply_scan(const char *body, size_t len, proto_push_reply *out)
+{
+    static const char *const f[] = {"schema", "results", NULL};
+    scanned m;
+    proto_result *res = NULL;
+    int rc = -1;
+    if (scan_message(&m, body, len, "results", PROTO_PUSH_MAX) != 0 ||
+        model_ob_only(&m.j, f, "", NULL) != 0 ||
+        !(res = calloc(m.n ? (size_t)m.n : 1, sizeof *res)))
+        goto done;
+    for (int i = 0; i < m.n; i++) {
+        model_member mm[4], em[2];
+        model_obj o = {NULL, mm, model_scan_object(m.el[i].s, m.el[i].n, mm, 4, &m.b, &m.left)};
+        model_obj e = {NULL, em, 0};
+        model_val ev;
+        if (o.n < 0)
+            goto done;
+        model_ob_get(&o, "error", &ev);
+        if (ev.type != MODEL_V_ABSENT &&
+            (ev.type != MODEL_V_OTHER ||
+             (e.n = model_scan_object(ev.s, ev.n, em, 2, &m.b, &m.left)) < 0))
+            goto done;
+        if (rd_result(&o, ev.type == MODEL_V_ABSENT ? NULL : &e, ev.type != MODEL_V_ABSENT, i,
+                      &res[i], NULL) != 0)
+            goto done;
+    }
+    *out = (proto_push_reply){m.schema, m.n, res};
+    res = NULL;
+    rc = 0;
+done:
+    free(res);
+    scanned_free(&m);
+    return rc;
+}
+
+int proto_push_reply_scan(const char *body, size_t len, proto_push_reply *out)
+{
+    memset(out, 0, sizeof *out);
+    return push_reply_scan(body, len, out);
+}
+
+int proto_push_reply_tree(const char *body, size_t len, proto_push_reply *out, proto_err *err)
+{
+    memset(out, 0, sizeof *out);
+    return push_reply_tree(body, len, out, err);
+}
+
+int proto_push_reply_decode(const char *body, size_t len, proto_push_reply *out, proto_err *err)
+{
+    return proto_push_reply_scan(body, len, out) == 0 ? 0
+                                                      : proto_push_reply_tree(body, len, out, err);
 }
 
 /* ---- pull ---- */
@@ -678,31 +766,18 @@ static int pull_tree(const char *body, size_t len, proto_pull_reply *r, proto_er
  * else, which pull_tree then reads or refuses with the reason. */
 static int pull_scan(const char *body, size_t len, proto_pull_reply *r)
 {
-    if (len > PROTO_INFLATED_MAX)
-        return -1;
-    size_t left = len + 1;
-    char *buf = malloc(left), *b = buf;
-    model_val *el = malloc(PROTO_PULL_MAX * sizeof *el);
-    model_member top[4];
-    int rc = -1, n;
-    model_obj j = {NULL, top, 0};
-    model_val items;
-    if (!buf || !el || (j.n = model_scan_object(body, len, top, 4, &b, &left)) < 0 ||
-        model_ob_int(&j, "schema", &r->schema, 0, 1000000, "", NULL) != 0 ||
-        proto_schema_check(r->schema, PROTO_SCHEMA, NULL) != 0)
+    scanned m;
+    int rc = -1;
+    if (scan_message(&m, body, len, "items", PROTO_PULL_MAX) != 0 ||
+        rd_pull_head(&m.j, 1, (size_t)m.n, r, NULL) != 0)
         goto done;
-    model_ob_get(&j, "items", &items);
-    if (items.type != MODEL_V_OTHER ||
-        (n = model_scan_list(items.s, items.n, el, PROTO_PULL_MAX)) < 0 ||
-        rd_pull_head(&j, 1, (size_t)n, r, NULL) != 0)
-        goto done;
-    for (int i = 0; i < n; i++)
-        if (elem_scan(&el[i], i, r->schema, item_head, &r->items[i], &b, &left) != 0)
+    r->schema = m.schema;
+    for (int i = 0; i < m.n; i++)
+        if (elem_scan(&m.el[i], i, r->schema, item_head, &r->items[i], &m.b, &m.left) != 0)
             goto done;
     rc = 0;
 done:
-    free(buf);
-    free(el);
+    scanned_free(&m);
     return rc;
 }
 

@@ -18,5 +18,8 @@ int proto_pull_reply_tree(const char *body, size_t len, proto_pull_reply *out, p
 /* A push read the same two ways (proto_push_decode). */
 int proto_push_scan(const char *body, size_t len, proto_push *out);
 int proto_push_tree(const char *body, size_t len, proto_push *out, proto_err *err);
+/* A push reply read the same two ways (proto_push_reply_decode). */
+int proto_push_reply_scan(const char *body, size_t len, proto_push_reply *out);
+int proto_push_reply_tree(const char *body, size_t len, proto_push_reply *out, proto_err *err);
 
 #endif

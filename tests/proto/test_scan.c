@@ -593,50 +593,98 @@ static void same_push(const proto_push *a, const proto_push *b)
     }
 }
 
-/* A pull reply or a push, for the tests that read either three ways. */
-enum { PAGE, PUSH };
+/* A push's answer as the server writes it: n results of every status, the
+ * rejections with a code and a message that needs escaping. */
+static char *reply(unsigned *seed, int n)
+{
+    static const proto_code codes[] = {PROTO_E_VALUE, PROTO_E_FORBIDDEN, PROTO_E_UTF8,
+                                       PROTO_E_MISSING_FIELD};
+    proto_result *x = calloc(n ? (size_t)n : 1, sizeof *x);
+    assert_non_null(x);
+    for (int i = 0; i < n; i++) {
+        rid(seed, x[i].change_id);
+        x[i].status = (proto_status)(next(seed) % 4);
+        x[i].version = (int)(next(seed) % 1000);
+        if (x[i].status == PROTO_ST_REJECTED) {
+            x[i].code = codes[next(seed) % 4];
+            rtext(seed, x[i].message, sizeof x[i].message, 0);
+        }
+    }
+    proto_push_reply r = {PROTO_SCHEMA, n, x};
+    char *s = proto_push_reply_encode(&r);
+    assert_non_null(s);
+    free(x);
+    return s;
+}
+
+static void same_reply(const proto_push_reply *a, const proto_push_reply *b)
+{
+    assert_int_equal(a->schema, b->schema);
+    assert_int_equal(a->n, b->n);
+    for (int i = 0; i < a->n; i++) {
+        assert_string_equal(a->results[i].change_id, b->results[i].change_id);
+        assert_int_equal(a->results[i].status, b->results[i].status);
+        assert_int_equal(a->results[i].version, b->results[i].version);
+        assert_int_equal(a->results[i].code, b->results[i].code);
+        assert_string_equal(a->results[i].message, b->results[i].message);
+    }
+}
+
+/* A pull reply, a push or a push's answer, for the tests that read either three ways. */
+enum { PAGE, PUSH, REPLY };
 typedef union {
     proto_pull_reply page;
     proto_push push;
+    proto_push_reply reply;
 } message;
 
 static int m_scan(int k, const char *t, size_t n, message *m)
 {
-    return k == PAGE ? proto_pull_reply_scan(t, n, &m->page) : proto_push_scan(t, n, &m->push);
+    return k == PAGE   ? proto_pull_reply_scan(t, n, &m->page)
+           : k == PUSH ? proto_push_scan(t, n, &m->push)
+                       : proto_push_reply_scan(t, n, &m->reply);
 }
 
 static int m_tree(int k, const char *t, size_t n, message *m, proto_err *e)
 {
-    return k == PAGE ? proto_pull_reply_tree(t, n, &m->page, e)
-                     : proto_push_tree(t, n, &m->push, e);
+    return k == PAGE   ? proto_pull_reply_tree(t, n, &m->page, e)
+           : k == PUSH ? proto_push_tree(t, n, &m->push, e)
+                       : proto_push_reply_tree(t, n, &m->reply, e);
 }
 
 static int m_decode(int k, const char *t, size_t n, message *m, proto_err *e)
 {
-    return k == PAGE ? proto_pull_reply_decode(t, n, &m->page, e)
-                     : proto_push_decode(t, n, &m->push, e);
+    return k == PAGE   ? proto_pull_reply_decode(t, n, &m->page, e)
+           : k == PUSH ? proto_push_decode(t, n, &m->push, e)
+                       : proto_push_reply_decode(t, n, &m->reply, e);
 }
 
 static void m_same(int k, const message *a, const message *b)
 {
     if (k == PAGE)
         same_page(&a->page, &b->page);
-    else
+    else if (k == PUSH)
         same_push(&a->push, &b->push);
+    else
+        same_reply(&a->reply, &b->reply);
 }
 
 /* Left as a failed decoder must leave it: empty. */
 static int m_empty(int k, const message *m)
 {
-    return k == PAGE ? !m->page.n && !m->page.items : !m->push.n && !m->push.changes;
+    return k == PAGE   ? !m->page.n && !m->page.items
+           : k == PUSH ? !m->push.n && !m->push.changes
+                       : !m->reply.n && !m->reply.results;
 }
 
 static void m_clear(int k, message *m)
 {
     if (k == PAGE)
         proto_pull_reply_clear(&m->page);
-    else
+    else if (k == PUSH)
         proto_push_clear(&m->push);
+    else
+        proto_push_reply_clear(&m->reply);
 }
 
 /* The message t (n bytes) of kind k three ways: the scanner, the tree, and
@@ -677,7 +725,7 @@ static void scanned_as_the_tree(int k, unsigned *seed, int step)
     int tree_took;
     for (int round = 0; round < 30; round++) {
         int n = round % 10 == 0 ? 0 : 1 + round * step;
-        char *s = k == PAGE ? page(seed, n) : push(seed, n);
+        char *s = k == PAGE ? page(seed, n) : k == PUSH ? push(seed, n) : reply(seed, n);
         assert_int_equal(both_ways(k, s, strlen(s), &tree_took), 1);
         char *u = respell(seed, s);
         assert_int_equal(both_ways(k, u, strlen(u), &tree_took), 1);
@@ -687,7 +735,10 @@ static void scanned_as_the_tree(int k, unsigned *seed, int step)
     }
     print_message("spoiled %s: %d read by the scanner, %d refused by the tree, %d read by the "
                   "tree alone\n",
-                  k == PAGE ? "pages" : "pushes", t.took, t.refused, t.given_up);
+                  k == PAGE   ? "pages"
+                  : k == PUSH ? "pushes"
+                              : "answers",
+                  t.took, t.refused, t.given_up);
     assert_true(t.took > 5);
     assert_true(t.refused > 300);
 }
@@ -738,6 +789,17 @@ static void test_pushes_scanned_as_the_tree(void **state)
     free(s);
 }
 
+static void test_push_answers_scanned_as_the_tree(void **state)
+{
+    (void)state;
+    unsigned seed = 77;
+    scanned_as_the_tree(REPLY, &seed, 17);
+    int tree_took;
+    char *s = reply(&seed, PROTO_PUSH_MAX);
+    assert_int_equal(both_ways(REPLY, s, strlen(s), &tree_took), 1);
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -747,6 +809,7 @@ int main(void)
         cmocka_unit_test(test_pull_pages_scanned_as_the_tree),
         cmocka_unit_test(test_a_full_page_is_scanned),
         cmocka_unit_test(test_pushes_scanned_as_the_tree),
+        cmocka_unit_test(test_push_answers_scanned_as_the_tree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
