@@ -374,10 +374,11 @@ static int repeated_id(const proto_change *ch, size_t n, proto_err *err)
 
 /* The push through jansson's tree: what every push can be read with, and
  * what says why one cannot. */
-static int push_tree(const char *body, size_t len, proto_push *out, proto_err *err)
+int proto_push_tree(const char *body, size_t len, proto_push *out, proto_err *err)
 {
     static const char *const f[] = {"schema", "changes", NULL};
     int schema;
+    memset(out, 0, sizeof *out);
     json_t *j = proto_rd_body(body, len, &schema, err);
     if (!j)
         return -1;
@@ -421,12 +422,14 @@ done:
     return rc;
 }
 
-/* The push through the scanner, as pull_scan reads a page: a push of plain
+/* The push through the scanner, as a pull page is read: a push of plain
  * JSON, as a tablet writes it, read without building a tree; -1 for
- * anything else, which push_tree then reads or refuses with the reason. */
-static int push_scan(const char *body, size_t len, proto_push *out)
+ * anything else, which proto_push_tree then reads or refuses with the
+ * reason. */
+int proto_push_scan(const char *body, size_t len, proto_push *out)
 {
     static const char *const f[] = {"schema", "changes", NULL};
+    memset(out, 0, sizeof *out);
     scanned m;
     proto_change *ch = NULL;
     int rc = -1;
@@ -446,18 +449,6 @@ done:
     free(ch);
     scanned_free(&m);
     return rc;
-}
-
-int proto_push_scan(const char *body, size_t len, proto_push *out)
-{
-    memset(out, 0, sizeof *out);
-    return push_scan(body, len, out);
-}
-
-int proto_push_tree(const char *body, size_t len, proto_push *out, proto_err *err)
-{
-    memset(out, 0, sizeof *out);
-    return push_tree(body, len, out, err);
 }
 
 int proto_push_decode(const char *body, size_t len, proto_push *out, proto_err *err)
@@ -534,10 +525,11 @@ static int rd_result(const model_obj *o, const model_obj *e, int has, int i, pro
 
 /* The reply through jansson's tree: what every reply can be read with, and
  * what says why one cannot. */
-static int push_reply_tree(const char *body, size_t len, proto_push_reply *out, proto_err *err)
+int proto_push_reply_tree(const char *body, size_t len, proto_push_reply *out, proto_err *err)
 {
     static const char *const f[] = {"schema", "results", NULL};
     int schema;
+    memset(out, 0, sizeof *out);
     json_t *j = proto_rd_body(body, len, &schema, err);
     if (!j)
         return -1;
@@ -580,12 +572,13 @@ done:
     return rc;
 }
 
-/* The reply through the scanner, as pull_scan reads a page: a reply of
- * plain JSON, as the server writes it; -1 for anything else, which
- * push_reply_tree then reads or refuses with the reason. */
-static int push_reply_scan(const char *body, size_t len, proto_push_reply *out)
+/* The reply through the scanner, as a pull page is read: a reply of plain
+ * JSON, as the server writes it; -1 for anything else, which
+ * proto_push_reply_tree then reads or refuses with the reason. */
+int proto_push_reply_scan(const char *body, size_t len, proto_push_reply *out)
 {
     static const char *const f[] = {"schema", "results", NULL};
+    memset(out, 0, sizeof *out);
     scanned m;
     proto_result *res = NULL;
     int rc = -1;
@@ -616,18 +609,6 @@ done:
     free(res);
     scanned_free(&m);
     return rc;
-}
-
-int proto_push_reply_scan(const char *body, size_t len, proto_push_reply *out)
-{
-    memset(out, 0, sizeof *out);
-    return push_reply_scan(body, len, out);
-}
-
-int proto_push_reply_tree(const char *body, size_t len, proto_push_reply *out, proto_err *err)
-{
-    memset(out, 0, sizeof *out);
-    return push_reply_tree(body, len, out, err);
 }
 
 int proto_push_reply_decode(const char *body, size_t len, proto_push_reply *out, proto_err *err)
@@ -746,8 +727,9 @@ static int rd_pull_head(const model_obj *j, int is_list, size_t n, proto_pull_re
 
 /* The reply through jansson's tree: what every reply can be read with, and
  * what says why one cannot. */
-static int pull_tree(const char *body, size_t len, proto_pull_reply *r, proto_err *err)
+int proto_pull_reply_tree(const char *body, size_t len, proto_pull_reply *r, proto_err *err)
 {
+    memset(r, 0, sizeof *r);
     json_t *j = proto_rd_body(body, len, &r->schema, err);
     if (!j)
         return -1;
@@ -758,14 +740,17 @@ static int pull_tree(const char *body, size_t len, proto_pull_reply *r, proto_er
         rc = elem_tree(json_array_get(arr, (size_t)i), i, r->schema, "items", item_head,
                        &r->items[i], err);
     json_decref(j);
+    if (rc != 0)
+        proto_pull_reply_clear(r);
     return rc;
 }
 
 /* The reply through the scanner (model_scan_object): a page of plain JSON,
  * as the server writes it, read without building a tree. -1 for anything
- * else, which pull_tree then reads or refuses with the reason. */
-static int pull_scan(const char *body, size_t len, proto_pull_reply *r)
+ * else, which proto_pull_reply_tree then reads or refuses with the reason. */
+int proto_pull_reply_scan(const char *body, size_t len, proto_pull_reply *r)
 {
+    memset(r, 0, sizeof *r);
     scanned m;
     int rc = -1;
     if (scan_message(&m, body, len, "items", PROTO_PULL_MAX) != 0 ||
@@ -778,25 +763,9 @@ static int pull_scan(const char *body, size_t len, proto_pull_reply *r)
     rc = 0;
 done:
     scanned_free(&m);
+    if (rc != 0)
+        proto_pull_reply_clear(r);
     return rc;
-}
-
-int proto_pull_reply_scan(const char *body, size_t len, proto_pull_reply *out)
-{
-    memset(out, 0, sizeof *out);
-    if (pull_scan(body, len, out) == 0)
-        return 0;
-    proto_pull_reply_clear(out);
-    return -1;
-}
-
-int proto_pull_reply_tree(const char *body, size_t len, proto_pull_reply *out, proto_err *err)
-{
-    memset(out, 0, sizeof *out);
-    if (pull_tree(body, len, out, err) == 0)
-        return 0;
-    proto_pull_reply_clear(out);
-    return -1;
 }
 
 int proto_pull_reply_decode(const char *body, size_t len, proto_pull_reply *out, proto_err *err)
