@@ -593,8 +593,34 @@ static void same_push(const proto_push *a, const proto_push *b)
     }
 }
 
+/* The answer as it was made before it was written by hand: objects packed
+ * and dumped compactly, each message made clean text first. */
+static char *reply_dumped(const proto_push_reply *r)
+{
+    json_t *arr = json_array();
+    for (int i = 0; i < r->n; i++) {
+        const proto_result *x = &r->results[i];
+        json_t *o = json_pack("{s:s,s:s,s:i}", "change_id", x->change_id, "status",
+                              proto_status_name(x->status), "version", x->version);
+        if (x->status == PROTO_ST_REJECTED) {
+            char m[PROTO_MESSAGE_MAX];
+            snprintf(m, sizeof m, "%s", x->message);
+            model_clean_text(m);
+            json_object_set_new(
+                o, "error", json_pack("{s:s,s:s}", "code", proto_code_name(x->code), "message", m));
+        }
+        json_array_append_new(arr, o);
+    }
+    json_t *whole = json_pack("{s:i,s:o}", "schema", r->schema, "results", arr);
+    char *s = json_dumps(whole, JSON_COMPACT);
+    assert_non_null(s);
+    json_decref(whole);
+    return s;
+}
+
 /* A push's answer as the server writes it: n results of every status, the
- * rejections with a code and a message that needs escaping. */
+ * rejections with a code and a message that needs escaping; some hold a control character or a byte that is not
+ * UTF-8, which the answer carries cleaned. */
 static char *reply(unsigned *seed, int n)
 {
     static const proto_code codes[] = {PROTO_E_VALUE, PROTO_E_FORBIDDEN, PROTO_E_UTF8,
@@ -607,12 +633,18 @@ static char *reply(unsigned *seed, int n)
         x[i].version = (int)(next(seed) % 1000);
         if (x[i].status == PROTO_ST_REJECTED) {
             x[i].code = codes[next(seed) % 4];
-            rtext(seed, x[i].message, sizeof x[i].message, 0);
+            rtext(seed, x[i].message, sizeof x[i].message, 1);
+            static const char *const odd[] = {"", "\x01", "\xff", "\x7f", "\xc3"};
+            size_t at = strlen(x[i].message);
+            snprintf(x[i].message + at, sizeof x[i].message - at, "%s", odd[next(seed) % 5]);
         }
     }
     proto_push_reply r = {PROTO_SCHEMA, n, x};
     char *s = proto_push_reply_encode(&r);
     assert_non_null(s);
+    char *dumped = reply_dumped(&r);
+    assert_string_equal(s, dumped);
+    free(dumped);
     free(x);
     return s;
 }
