@@ -17,7 +17,10 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
+#include <sodium.h>
+
 #include "fixture.h"
+#include "srv_int.h"
 
 static fx_world W;
 static fx_unit U;
@@ -249,6 +252,46 @@ static void test_same_push_three_times_concurrently(void **state)
     }
 }
 
+/* A change is told from a reused change id by the SHA-256 of its canonical
+ * text, stored with it: the hash must be that, whichever library makes
+ * it, or every change a tablet sends again after the server's upgrade would
+ * look like a different one. Checked against the standard's own examples
+ * and against libsodium's hash of each change of a push. */
+static void test_change_hash_is_sha256_of_its_canonical_text(void **state)
+{
+    (void)state;
+    char hex[65];
+    srv_sha256_hex("abc", 3, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    srv_sha256_hex("", 0, hex);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    const char two[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    srv_sha256_hex(two, strlen(two), hex);
+    assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    proto_change c[3];
+    model_record obs;
+    char *body;
+    make_push(c, &obs, &body);
+    thttp_resp r;
+    fx_post(&W, "/v1/push", &D, body, &r);
+    assert_int_equal(r.status, 200);
+    thttp_free(&r);
+    for (int k = 0; k < 3; k++) {
+        char *canon = proto_change_canonical(&c[k]);
+        assert_non_null(canon);
+        unsigned char h[crypto_hash_sha256_BYTES];
+        crypto_hash_sha256(h, (const unsigned char *)canon, strlen(canon));
+        char want[65], sql[800];
+        sodium_bin2hex(want, sizeof want, h, sizeof h);
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM changes WHERE change_id = '%s' AND body_sha256 = '%s'",
+                 c[k].change_id, want);
+        assert_int_equal(fx_count(&W, sql), 1);
+        free(canon);
+    }
+    free(body);
+}
+
 /* Waits until the change is committed (seen from another connection). */
 static void wait_committed(const char *change_id)
 {
@@ -341,6 +384,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_setup),
         cmocka_unit_test(test_same_push_three_times_concurrently),
+        cmocka_unit_test(test_change_hash_is_sha256_of_its_canonical_text),
         cmocka_unit_test(test_killed_between_commit_and_reply),
         cmocka_unit_test(test_pull_cursor_skips_nothing_under_concurrent_writers),
         cmocka_unit_test(test_graceful_stop_finishes_request_in_flight),
