@@ -25,6 +25,8 @@
 #include "srvtest.h"
 
 #define UNITS 10
+/* The server's connections to the database, and the parallel COPY's. */
+#define POOL "16"
 
 typedef struct {
     model_id unit, room, observer, observee, focus, tmpl;
@@ -287,6 +289,70 @@ static const char *const INS_CHANGE = "INSERT INTO y_changes_%s (change_id, devi
                                       " VALUES ($1,$2,$3,$4,$5,$6,1)";
 static const char *const INS_OBS = "INSERT INTO y_obs_%s VALUES ($1,$2,$3,$4)";
 
+/* One batch's rows as the text COPY reads: items, changes, observations. */
+typedef struct {
+    text ti, tc, to;
+} copy_batch;
+
+static void copy_texts(const proto_change *ch, const row *rw, int n, const unit_ids *u,
+                       copy_batch *b)
+{
+    memset(b, 0, sizeof *b);
+    const char *sha = "0123456789abcdef";
+    for (int i = 0; i < n; i++) {
+        put_field(&b->ti, rw[i].ent, 0);
+        put_field(&b->ti, rw[i].key, 0);
+        put_field(&b->ti, u->unit, 0);
+        put_field(&b->ti, rw[i].seq, 0);
+        put_field(&b->ti, rw[i].obs, 0);
+        put_field(&b->ti, "1", 0);
+        put_field(&b->ti, u->observer, 0);
+        put_field(&b->ti, "dev", 0);
+        put_field(&b->ti, rw[i].data, 1);
+        put_field(&b->tc, ch[i].change_id, 0);
+        put_field(&b->tc, "dev", 0);
+        put_field(&b->tc, rw[i].ent, 0);
+        put_field(&b->tc, rw[i].key, 0);
+        put_field(&b->tc, sha, 0);
+        put_field(&b->tc, "stored", 0);
+        put_field(&b->tc, "1", 1);
+        if (ch[i].rec->entity == MODEL_ENT_OBSERVATION) {
+            put_field(&b->to, ch[i].rec->u.obs.id, 0);
+            put_field(&b->to, u->unit, 0);
+            put_field(&b->to, u->observer, 0);
+            put_field(&b->to, u->observee, 1);
+        }
+    }
+}
+
+/* COPYs a batch's texts into the tables named y_*_<name>, inside the
+ * caller's transaction. 0, or -1 if it failed. */
+static int copy_batch_in(PGconn *pg, const char *name, const copy_batch *b)
+{
+    char qi[200], qc[200], qo[100];
+    snprintf(qi, sizeof qi,
+             "COPY y_items_%s (entity, key, unit_id, seq, observation_id, version, author_id,"
+             " device_id, data) FROM STDIN",
+             name);
+    snprintf(qc, sizeof qc,
+             "COPY y_changes_%s (change_id, device_id, entity, key, body_sha256, status, version)"
+             " FROM STDIN",
+             name);
+    snprintf(qo, sizeof qo, "COPY y_obs_%s FROM STDIN", name);
+    int rc = copy_rows(pg, qi, &b->ti) != 0;
+    rc |= copy_rows(pg, qc, &b->tc) != 0;
+    if (b->to.n)
+        rc |= copy_rows(pg, qo, &b->to) != 0;
+    return rc ? -1 : 0;
+}
+
+static void copy_batch_free(copy_batch *b)
+{
+    free(b->ti.s);
+    free(b->tc.s);
+    free(b->to.s);
+}
+
 /* One batch in one transaction, the given way. 0, or -1 if it failed. */
 static int insert_batch(PGconn *pg, way w, const proto_change *ch, const row *rw, int n,
                         const unit_ids *u)
@@ -396,47 +462,38 @@ static int insert_batch(PGconn *pg, way w, const proto_change *ch, const row *rw
         for (int k = 0; k < 1; k++)
             free(o[k].s);
     } else {
-        text ti = {0}, tc = {0}, to = {0};
-        for (int i = 0; i < n; i++) {
-            put_field(&ti, rw[i].ent, 0);
-            put_field(&ti, rw[i].key, 0);
-            put_field(&ti, u->unit, 0);
-            put_field(&ti, rw[i].seq, 0);
-            put_field(&ti, rw[i].obs, 0);
-            put_field(&ti, "1", 0);
-            put_field(&ti, u->observer, 0);
-            put_field(&ti, "dev", 0);
-            put_field(&ti, rw[i].data, 1);
-            put_field(&tc, ch[i].change_id, 0);
-            put_field(&tc, "dev", 0);
-            put_field(&tc, rw[i].ent, 0);
-            put_field(&tc, rw[i].key, 0);
-            put_field(&tc, sha, 0);
-            put_field(&tc, "stored", 0);
-            put_field(&tc, "1", 1);
-            if (ch[i].rec->entity == MODEL_ENT_OBSERVATION) {
-                put_field(&to, ch[i].rec->u.obs.id, 0);
-                put_field(&to, u->unit, 0);
-                put_field(&to, u->observer, 0);
-                put_field(&to, u->observee, 1);
-            }
-        }
-        rc |= copy_rows(pg,
-                        "COPY y_items_copy (entity, key, unit_id, seq, observation_id, version,"
-                        " author_id, device_id, data) FROM STDIN",
-                        &ti) != 0;
-        rc |= copy_rows(pg,
-                        "COPY y_changes_copy (change_id, device_id, entity, key, body_sha256,"
-                        " status, version) FROM STDIN",
-                        &tc) != 0;
-        if (to.n)
-            rc |= copy_rows(pg, "COPY y_obs_copy FROM STDIN", &to) != 0;
-        free(ti.s);
-        free(tc.s);
-        free(to.s);
+        copy_batch b;
+        copy_texts(ch, rw, n, u, &b);
+        rc |= copy_batch_in(pg, way_name[w], &b) != 0;
+        copy_batch_free(&b);
     }
     rc |= !ok(PQexec(pg, "COMMIT"), PGRES_COMMAND_OK);
     return rc ? -1 : 0;
+}
+
+/* The tables y_*_<name>, shaped as the server's. */
+static void make_tables(PGconn *pg, const char *name)
+{
+    char sql[600];
+    snprintf(sql, sizeof sql,
+             "CREATE TABLE y_items_%s (LIKE items INCLUDING ALL);"
+             "CREATE TABLE y_changes_%s (LIKE changes INCLUDING ALL);"
+             "CREATE TABLE y_obs_%s (id text PRIMARY KEY, unit_id text, observer_id text,"
+             " observee_id text)",
+             name, name, name);
+    PQclear(PQexec(pg, sql));
+}
+
+/* The rows of a record made into text, with its feed number. */
+static void row_of(const proto_change *c, int64_t seq, row *r)
+{
+    json_t *j = model_record_to_json(c->rec, NULL);
+    r->data = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    r->ent = model_entity_name(c->rec->entity);
+    r->obs = model_record_observation(c->rec);
+    model_record_key(c->rec, r->key);
+    snprintf(r->seq, sizeof r->seq, "%lld", (long long)seq);
 }
 
 /* Records per second the given way, or 0 if it failed. */
@@ -447,14 +504,7 @@ static double pg_rate(way w, int batches, int per_batch, const unit_ids *u)
         PQfinish(pg);
         return 0;
     }
-    char sql[600];
-    snprintf(sql, sizeof sql,
-             "CREATE TABLE y_items_%s (LIKE items INCLUDING ALL);"
-             "CREATE TABLE y_changes_%s (LIKE changes INCLUDING ALL);"
-             "CREATE TABLE y_obs_%s (id text PRIMARY KEY, unit_id text, observer_id text,"
-             " observee_id text)",
-             way_name[w], way_name[w], way_name[w]);
-    PQclear(PQexec(pg, sql));
+    make_tables(pg, way_name[w]);
     tablet t = {u, "", 1, per_batch, NULL, 0, 0, NULL};
     proto_change *ch = calloc((size_t)per_batch, sizeof *ch);
     row *rw = calloc((size_t)per_batch, sizeof *rw);
@@ -464,15 +514,8 @@ static double pg_rate(way w, int batches, int per_batch, const unit_ids *u)
         fill(&t, ch, per_batch);
         /* The rows' text is made before the clock runs: each way is timed
          * on what it sends and what the database does with it. */
-        for (int i = 0; i < per_batch; i++) {
-            json_t *j = model_record_to_json(ch[i].rec, NULL);
-            rw[i].data = json_dumps(j, JSON_COMPACT);
-            json_decref(j);
-            rw[i].ent = model_entity_name(ch[i].rec->entity);
-            rw[i].obs = model_record_observation(ch[i].rec);
-            model_record_key(ch[i].rec, rw[i].key);
-            snprintf(rw[i].seq, sizeof rw[i].seq, "%lld", (long long)++seq);
-        }
+        for (int i = 0; i < per_batch; i++)
+            row_of(&ch[i], ++seq, &rw[i]);
         int64_t t0 = bench_ns();
         failed = insert_batch(pg, w, ch, rw, per_batch, u) != 0;
         spent += bench_ns() - t0;
@@ -485,6 +528,87 @@ static double pg_rate(way w, int batches, int per_batch, const unit_ids *u)
     free(rw);
     PQfinish(pg);
     return failed || spent <= 0 ? 0 : (double)rows / ((double)spent / 1e9);
+}
+
+/* COPY from many connections at once: the batches, their texts made
+ * before the clock runs, shared out among the connections, each batch in a
+ * transaction of its own. What PostgreSQL takes when, as under the server,
+ * commits from several connections share the log's syncs and both
+ * processors work; one connection (pg_rate) waits for each sync alone. */
+typedef struct {
+    const copy_batch *b;
+    int first, step, n;
+    pthread_barrier_t *go;
+    int failed;
+} copy_job;
+
+static void *copy_main(void *arg)
+{
+    copy_job *j = arg;
+    PGconn *pg = PQconnectdb(conninfo);
+    j->failed = PQstatus(pg) != CONNECTION_OK;
+    pthread_barrier_wait(j->go);
+    for (int i = j->first; i < j->n && !j->failed; i += j->step) {
+        j->failed = !ok(PQexec(pg, "BEGIN"), PGRES_COMMAND_OK) ||
+                    copy_batch_in(pg, "par", &j->b[i]) != 0 ||
+                    !ok(PQexec(pg, "COMMIT"), PGRES_COMMAND_OK);
+    }
+    PQfinish(pg);
+    return NULL;
+}
+
+/* Records per second by COPY from conns connections at once, or 0 if it
+ * failed. */
+static double pg_copy_parallel(int batches, int per_batch, const unit_ids *units, int conns)
+{
+    PGconn *pg = PQconnectdb(conninfo);
+    if (PQstatus(pg) != CONNECTION_OK) {
+        PQfinish(pg);
+        return 0;
+    }
+    make_tables(pg, "par");
+    PQfinish(pg);
+    copy_batch *b = calloc((size_t)batches, sizeof *b);
+    proto_change *ch = calloc((size_t)per_batch, sizeof *ch);
+    row *rw = calloc((size_t)per_batch, sizeof *rw);
+    copy_job *job = calloc((size_t)conns, sizeof *job);
+    pthread_t *th = calloc((size_t)conns, sizeof *th);
+    if (!b || !ch || !rw || !job || !th)
+        abort();
+    int64_t seq = 0;
+    for (int k = 0; k < batches; k++) {
+        tablet t = {&units[k % UNITS], "", 1, per_batch, NULL, 0, 0, NULL};
+        fill(&t, ch, per_batch);
+        for (int i = 0; i < per_batch; i++)
+            row_of(&ch[i], ++seq, &rw[i]);
+        copy_texts(ch, rw, per_batch, t.u, &b[k]);
+        for (int i = 0; i < per_batch; i++)
+            free(rw[i].data);
+    }
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, (unsigned)conns + 1);
+    for (int c = 0; c < conns; c++) {
+        job[c] = (copy_job){b, c, conns, batches, &go, 0};
+        pthread_create(&th[c], NULL, copy_main, &job[c]);
+    }
+    pthread_barrier_wait(&go);
+    int64_t t0 = bench_ns();
+    int failed = 0;
+    for (int c = 0; c < conns; c++) {
+        pthread_join(th[c], NULL);
+        failed |= job[c].failed;
+    }
+    double secs = (double)(bench_ns() - t0) / 1e9;
+    pthread_barrier_destroy(&go);
+    for (int k = 0; k < batches; k++)
+        copy_batch_free(&b[k]);
+    proto_changes_clear(ch, per_batch);
+    free(b);
+    free(ch);
+    free(rw);
+    free(job);
+    free(th);
+    return failed || secs <= 0 ? 0 : (double)batches * per_batch / secs;
 }
 
 int main(int argc, char **argv)
@@ -510,7 +634,7 @@ int main(int argc, char **argv)
     unit_ids units[UNITS];
     tablet *t = calloc((size_t)tablets, sizeof *t);
     pthread_t *th = calloc((size_t)tablets, sizeof *th);
-    const char *const extra[] = {"--pool", "16", NULL};
+    const char *const extra[] = {"--pool", POOL, NULL};
     if (tca_make(dir, err, sizeof err) != 0 ||
         tpg_new_db(pg, "blik_bench", conninfo, sizeof conninfo) != 0 ||
         tsrv_start(&S, pg, BLIK_SERVER_EXE, conninfo, dir, extra) != 0) {
@@ -589,10 +713,18 @@ int main(int argc, char **argv)
                                      : "one COPY a table");
         bench_report(name, base[w], "records/s", note);
     }
+    double par = pg_copy_parallel(batches, per_push, units, atoi(POOL));
+    snprintf(note, sizeof note,
+             "the same rows, %s connections at once (as many as the server's), %d records per "
+             "transaction, one COPY a table",
+             POOL, per_push);
+    bench_report("pg_insert_copy_parallel", par, "records/s", note);
     bench_report("server_vs_pg_copy", base[WAY_COPY] > 0 ? rate / base[WAY_COPY] : 0, "ratio",
-                 "server records/s divided by COPY's records/s (goal >= 0.5)");
+                 "server records/s divided by COPY's records/s, one connection (goal >= 0.5)");
+    bench_report("server_vs_pg_copy_parallel", par > 0 ? rate / par : 0, "ratio",
+                 "server records/s divided by COPY's records/s from " POOL " connections");
     if (base[WAY_COPY] <= 0 || base[WAY_ROW] <= 0 || base[WAY_PIPELINE] <= 0 ||
-        base[WAY_UNNEST] <= 0)
+        base[WAY_UNNEST] <= 0 || par <= 0)
         failures++;
     rc = failures == 0 ? 0 : 1;
 out:
