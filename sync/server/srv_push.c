@@ -277,8 +277,9 @@ enum { LK_CHANGES, LK_RECORDS, LK_PEOPLE, LK_OBS, LK_SIGNS, LK_MAX };
 typedef struct {
     char *lit[11]; /* the array literals, owned */
     const char *p1[1], *p2[2], *p3[1], *p4[5], *p5[3];
-    int *sign_at; /* the change of each sign asked about, owned */
-    int n_signs;
+    int *sign_at; /* the change of each sign named, owned */
+    int *sign_of; /* the question (of n_asked) each sign named is, owned */
+    int n_signs, n_asked;
     srv_stmt v[LK_MAX];
     int n; /* statements: LK_SIGNS, or LK_MAX when the push names a sign */
 } lookups;
@@ -288,6 +289,7 @@ static void lookups_free(lookups *lk)
     for (int i = 0; i < 11; i++)
         free(lk->lit[i]);
     free(lk->sign_at);
+    free(lk->sign_of);
     memset(lk, 0, sizeof *lk);
 }
 
@@ -297,19 +299,30 @@ static void lookups_free(lookups *lk)
  * record names, else the one stored (fact_obs keeps it for every
  * observation on the server). A sign of no focus would count in no figure
  * and push a real one out of the export's list of ratings. Not asked when
- * the push names no sign. 0, or -1 when out of memory.
+ * the push names no sign.
+ *
+ * Each question is asked once: a sign and the focus version it is checked
+ * against (or, when the push does not give the version, the observation
+ * whose stored one it is). A full push of ratings names a few signs of one
+ * focus a thousand times, and each question reads the focus's whole
+ * document. 0, or -1 when out of memory.
  */
 static int signs_make(push_ctx *x, lookups *lk)
 {
-    const char **obs = malloc((size_t)(x->n ? x->n : 1) * sizeof *obs);
-    const char **sign = malloc((size_t)(x->n ? x->n : 1) * sizeof *sign);
-    char(*fkey)[MODEL_UUID_LEN + 16] = calloc((size_t)(x->n ? x->n : 1), sizeof *fkey);
-    int *at = malloc((size_t)(x->n ? x->n : 1) * sizeof *at);
+    size_t most = (size_t)(x->n ? x->n : 1);
+    const char **obs = malloc(most * sizeof *obs);
+    const char **sign = malloc(most * sizeof *sign);
+    char(*fkey)[MODEL_UUID_LEN + 16] = calloc(most, sizeof *fkey);
+    /* Each question's text, to find it again: "f<focus key> <sign>" or
+     * "o<observation> <sign>". */
+    char(*q)[2 * MODEL_UUID_LEN + 24] = malloc(most * sizeof *q);
+    int *at = malloc(most * sizeof *at), *of = malloc(most * sizeof *of);
     /* Per observation the push names, its focus version as the push's
      * latest observation record so far gives it ("" before any). */
     char(*latest)[MODEL_UUID_LEN + 16] = calloc((size_t)(x->n_os ? x->n_os : 1), sizeof *latest);
-    int rc = -1, n = 0;
-    if (!obs || !sign || !fkey || !at || !latest)
+    smap asked = {0};
+    int rc = -1, n = 0, n_q = 0;
+    if (!obs || !sign || !fkey || !q || !at || !of || !latest || smap_init(&asked, x->n) != 0)
         goto done;
     for (int i = 0; i < x->n; i++) {
         const model_record *rec = x->ch[i].c->rec;
@@ -320,18 +333,26 @@ static int signs_make(push_ctx *x, lookups *lk)
         const char *sg = sign_named(x->ch[i].c);
         if (!sg[0])
             continue;
-        obs[n] = x->ch[i].obs_id;
-        sign[n] = sg;
-        if (o >= 0)
-            memcpy(fkey[n], latest[o], sizeof fkey[n]);
-        at[n++] = i;
+        const char *version = o >= 0 ? latest[o] : "";
+        snprintf(q[n_q], sizeof q[n_q], "%c%s %s", version[0] ? 'f' : 'o',
+                 version[0] ? version : x->ch[i].obs_id, sg);
+        int k = smap_get(&asked, q[n_q]);
+        if (k < 0) {
+            k = n_q++;
+            smap_put(&asked, q[k], k);
+            obs[k] = x->ch[i].obs_id;
+            sign[k] = sg;
+            memcpy(fkey[k], version, sizeof fkey[k]);
+        }
+        at[n] = i;
+        of[n++] = k;
     }
     rc = 0;
     if (n == 0)
         goto done;
-    if (!(lk->lit[8] = srv_array_of(obs, sizeof *obs, n, 1)) ||
-        !(lk->lit[9] = srv_array_of(sign, sizeof *sign, n, 1)) ||
-        !(lk->lit[10] = srv_array_of(fkey, sizeof *fkey, n, 0))) {
+    if (!(lk->lit[8] = srv_array_of(obs, sizeof *obs, n_q, 1)) ||
+        !(lk->lit[9] = srv_array_of(sign, sizeof *sign, n_q, 1)) ||
+        !(lk->lit[10] = srv_array_of(fkey, sizeof *fkey, n_q, 0))) {
         rc = -1;
         goto done;
     }
@@ -339,8 +360,10 @@ static int signs_make(push_ctx *x, lookups *lk)
     lk->p5[1] = lk->lit[9];
     lk->p5[2] = lk->lit[10];
     lk->sign_at = at;
+    lk->sign_of = of;
     lk->n_signs = n;
-    at = NULL;
+    lk->n_asked = n_q;
+    at = of = NULL;
     lk->v[LK_SIGNS] = (srv_stmt){"SELECT x.i FROM unnest($1::text[], $2::text[], $3::text[])"
                                  " WITH ORDINALITY AS x(obs, sign, fkey, i)"
                                  " LEFT JOIN LATERAL (SELECT focus_id, focus_version FROM fact_obs"
@@ -353,10 +376,13 @@ static int signs_make(push_ctx *x, lookups *lk)
                                  3, lk->p5};
     lk->n = LK_MAX;
 done:
+    smap_free(&asked);
     free(obs);
     free(sign);
     free(fkey);
+    free(q);
     free(at);
+    free(of);
     free(latest);
     return rc;
 }
@@ -521,12 +547,20 @@ static int lookups_read(push_ctx *x, const lookups *lk, PGresult *const *res)
         }
     }
     if (lk->n > LK_SIGNS) {
+        /* The questions answered yes, then every sign named that asked one. */
+        char *yes = calloc((size_t)lk->n_asked, 1);
+        if (!yes)
+            return -1;
         r = res[LK_SIGNS];
         for (int k = 0; k < PQntuples(r); k++) {
             int i = atoi(PQgetvalue(r, k, 0)) - 1;
-            if (i >= 0 && i < lk->n_signs)
-                x->ch[lk->sign_at[i]].sign_ok = 1;
+            if (i >= 0 && i < lk->n_asked)
+                yes[i] = 1;
         }
+        for (int i = 0; i < lk->n_signs; i++)
+            if (yes[lk->sign_of[i]])
+                x->ch[lk->sign_at[i]].sign_ok = 1;
+        free(yes);
     }
     return 0;
 }

@@ -419,7 +419,7 @@ static void test_signs_of_the_focus_only(void **state)
     const char *foreign = g.focus.signs[0].id;
 
     model_record rec;
-    proto_change ch[5];
+    proto_change ch[7];
     fx_obs(&U, U.peer1, U.peer2, &rec);
     char obs[MODEL_UUID_LEN + 1];
     snprintf(obs, sizeof obs, "%s", rec.u.obs.id);
@@ -433,11 +433,20 @@ static void test_signs_of_the_focus_only(void **state)
     fx_note(obs, "Tied to a sign of no focus.", &rec);
     snprintf(rec.u.note.sign_id, sizeof rec.u.note.sign_id, "%s", made_up);
     fx_change(&ch[4], U.peer1, 0, &rec);
+    /* The same questions again (each is asked once): a second note tied
+     * to the made-up sign, and one tied to the real sign. */
+    fx_note(obs, "Tied to a sign of no focus, again.", &rec);
+    snprintf(rec.u.note.sign_id, sizeof rec.u.note.sign_id, "%s", made_up);
+    fx_change(&ch[5], U.peer1, 0, &rec);
+    fx_note(obs, "Tied to the focus's sign in the same push.", &rec);
+    snprintf(rec.u.note.sign_id, sizeof rec.u.note.sign_id, "%s", real);
+    fx_change(&ch[6], U.peer1, 0, &rec);
     proto_push_reply pr;
-    fx_push(&W, &D, ch, 5, &pr);
+    fx_push(&W, &D, ch, 7, &pr);
     assert_int_equal(pr.results[0].status, PROTO_ST_STORED);
     assert_int_equal(pr.results[1].status, PROTO_ST_STORED);
-    for (int i = 2; i < 5; i++) {
+    assert_int_equal(pr.results[6].status, PROTO_ST_STORED);
+    for (int i = 2; i < 6; i++) {
         assert_int_equal(pr.results[i].status, PROTO_ST_REJECTED);
         assert_int_equal(pr.results[i].code, PROTO_E_NOT_FOUND);
         assert_non_null(strstr(pr.results[i].message, i == 3 ? foreign : made_up));
@@ -448,7 +457,7 @@ static void test_signs_of_the_focus_only(void **state)
         sql, sizeof sql,
         "SELECT count(*) FROM items WHERE observation_id = '%s' AND entity IN ('rating', 'note')",
         obs);
-    assert_int_equal(fx_count(&W, sql), 1);
+    assert_int_equal(fx_count(&W, sql), 2);
 
     /* The observation on the server already: its stored focus decides. */
     rating_of(obs, made_up, &rec);
@@ -461,7 +470,7 @@ static void test_signs_of_the_focus_only(void **state)
     assert_int_equal(pr.results[0].code, PROTO_E_NOT_FOUND);
     assert_int_equal(pr.results[1].status, PROTO_ST_STORED);
     proto_push_reply_clear(&pr);
-    assert_int_equal(fx_count(&W, sql), 2);
+    assert_int_equal(fx_count(&W, sql), 3);
     /* The export's list holds the one real rating. */
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM fact_obs WHERE observation_id = '%s' AND ratings = '%s 1'", obs,
