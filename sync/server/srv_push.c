@@ -342,7 +342,7 @@ static int signs_make(push_ctx *x, lookups *lk)
             smap_put(&asked, q[k], k);
             obs[k] = x->ch[i].obs_id;
             sign[k] = sg;
-            memcpy(fkey[k], version, sizeof fkey[k]);
+            snprintf(fkey[k], sizeof fkey[k], "%s", version);
         }
         at[n] = i;
         of[n++] = k;

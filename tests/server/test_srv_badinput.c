@@ -388,7 +388,17 @@ static void test_broken_json_quoting_half_a_character(void **state)
     post_expect(body, strlen(body), 0, NULL, 400, PROTO_E_JSON);
 }
 
-/* A rating of sign, or a note tied to it, on observation obs. */
+/* A change of the observer's writing a note on observation obs, tied to
+ * sign. */
+static void note_change(proto_change *c, const char *obs, const char *text, const char *sign)
+{
+    model_record rec;
+    fx_note(obs, text, &rec);
+    snprintf(rec.u.note.sign_id, sizeof rec.u.note.sign_id, "%s", sign);
+    fx_change(c, U.peer1, 0, &rec);
+}
+
+/* A rating of sign on observation obs. */
 static void rating_of(const char *obs, const char *sign, model_record *r)
 {
     memset(r, 0, sizeof *r);
@@ -430,17 +440,11 @@ static void test_signs_of_the_focus_only(void **state)
     fx_change(&ch[2], U.peer1, 0, &rec);
     rating_of(obs, foreign, &rec);
     fx_change(&ch[3], U.peer1, 0, &rec);
-    fx_note(obs, "Tied to a sign of no focus.", &rec);
-    snprintf(rec.u.note.sign_id, sizeof rec.u.note.sign_id, "%s", made_up);
-    fx_change(&ch[4], U.peer1, 0, &rec);
+    note_change(&ch[4], obs, "Tied to a sign of no focus.", made_up);
     /* The same questions again (each is asked once): a second note tied
      * to the made-up sign, and one tied to the real sign. */
-    fx_note(obs, "Tied to a sign of no focus, again.", &rec);
-    snprintf(rec.u.note.sign_id, sizeof rec.u.note.sign_id, "%s", made_up);
-    fx_change(&ch[5], U.peer1, 0, &rec);
-    fx_note(obs, "Tied to the focus's sign in the same push.", &rec);
-    snprintf(rec.u.note.sign_id, sizeof rec.u.note.sign_id, "%s", real);
-    fx_change(&ch[6], U.peer1, 0, &rec);
+    note_change(&ch[5], obs, "Tied to a sign of no focus, again.", made_up);
+    note_change(&ch[6], obs, "Tied to the focus's sign in the same push.", real);
     proto_push_reply pr;
     fx_push(&W, &D, ch, 7, &pr);
     assert_int_equal(pr.results[0].status, PROTO_ST_STORED);
@@ -459,18 +463,31 @@ static void test_signs_of_the_focus_only(void **state)
         obs);
     assert_int_equal(fx_count(&W, sql), 2);
 
-    /* The observation on the server already: its stored focus decides. */
+    /* The observation on the server already: its stored focus decides,
+     * each question asked once for the observation, beside the same
+     * signs asked for a new observation of the push by its focus. */
     rating_of(obs, made_up, &rec);
     fx_change(&ch[0], U.peer1, 0, &rec);
-    fx_note(obs, "Tied to the focus's sign.", &rec);
-    snprintf(rec.u.note.sign_id, sizeof rec.u.note.sign_id, "%s", real);
-    fx_change(&ch[1], U.peer1, 0, &rec);
-    fx_push(&W, &D, ch, 2, &pr);
-    assert_int_equal(pr.results[0].status, PROTO_ST_REJECTED);
-    assert_int_equal(pr.results[0].code, PROTO_E_NOT_FOUND);
-    assert_int_equal(pr.results[1].status, PROTO_ST_STORED);
+    note_change(&ch[1], obs, "Tied to the focus's sign.", real);
+    note_change(&ch[2], obs, "Tied to a sign of no focus, once more.", made_up);
+    note_change(&ch[3], obs, "Tied to the focus's sign, once more.", real);
+    model_record obs2;
+    fx_obs(&U, U.peer1, U.peer2, &obs2);
+    fx_change(&ch[4], U.peer1, 0, &obs2);
+    note_change(&ch[5], obs2.u.obs.id, "The new observation's note on the focus's sign.", real);
+    note_change(&ch[6], obs2.u.obs.id, "The new observation's note on another focus's sign.",
+                foreign);
+    fx_push(&W, &D, ch, 7, &pr);
+    static const proto_status want[7] = {PROTO_ST_REJECTED, PROTO_ST_STORED, PROTO_ST_REJECTED,
+                                         PROTO_ST_STORED,   PROTO_ST_STORED, PROTO_ST_STORED,
+                                         PROTO_ST_REJECTED};
+    for (int i = 0; i < 7; i++) {
+        assert_int_equal(pr.results[i].status, want[i]);
+        if (want[i] == PROTO_ST_REJECTED)
+            assert_int_equal(pr.results[i].code, PROTO_E_NOT_FOUND);
+    }
     proto_push_reply_clear(&pr);
-    assert_int_equal(fx_count(&W, sql), 3);
+    assert_int_equal(fx_count(&W, sql), 4);
     /* The export's list holds the one real rating. */
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM fact_obs WHERE observation_id = '%s' AND ratings = '%s 1'", obs,
