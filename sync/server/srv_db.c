@@ -488,6 +488,12 @@ static stmt *stmt_find(stmt_table *t, const char *sql)
  */
 int srv_qp_batch(PGconn *pg, const srv_stmt *v, int n, PGresult **res, char *err, size_t errlen)
 {
+    return srv_qp_batch_meanwhile(pg, v, n, res, NULL, err, errlen);
+}
+
+int srv_qp_batch_meanwhile(PGconn *pg, const srv_stmt *v, int n, PGresult **res, srv_meanwhile *mw,
+                           char *err, size_t errlen)
+{
     typedef struct {
         stmt *e;  /* NULL: sent unnamed */
         int prep; /* its PREPARE was sent */
@@ -497,13 +503,13 @@ int srv_qp_batch(PGconn *pg, const srv_stmt *v, int n, PGresult **res, char *err
     sent_stmt *q = calloc((size_t)(n ? n : 1), sizeof *q);
     if (res)
         memset(res, 0, (size_t)n * sizeof *res);
-    if (!q) {
-        if (err && errlen)
+    if (!q || !PQenterPipelineMode(pg)) {
+        if (!q && err && errlen)
             snprintf(err, errlen, "[-----] out of memory");
-        return -1;
-    }
-    if (!PQenterPipelineMode(pg)) {
-        fail_text(pg, NULL, err, errlen);
+        else
+            fail_text(pg, NULL, err, errlen);
+        if (mw)
+            mw->rc = mw->fn(mw->arg);
         free(q);
         return -1;
     }
@@ -530,6 +536,10 @@ int srv_qp_batch(PGconn *pg, const srv_stmt *v, int n, PGresult **res, char *err
         fail_text(pg, NULL, err, errlen);
         failed = 1;
     }
+    /* The sync has flushed the batch: the database works on it while the
+     * caller's work is done here. */
+    if (mw)
+        mw->rc = mw->fn(mw->arg);
     /* The answers come in the order sent, a PREPARE's before its
      * statement's, each followed by a NULL; after the first failure the
      * rest are PGRES_PIPELINE_ABORTED; then comes the sync. */

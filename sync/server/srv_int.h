@@ -48,6 +48,17 @@ typedef struct {
  * each statement's result, which the caller PQclear()s. 0, or -1 with err
  * as srv_q writes it and every res[i] NULL. */
 int srv_qp_batch(PGconn *pg, const srv_stmt *v, int n, PGresult **res, char *err, size_t errlen);
+/* Work of the caller's done while the database runs a batch: fn(arg) is
+ * called once, after the batch has been sent (or has failed to be) and
+ * before its answers are read, and its return kept in rc. */
+typedef struct {
+    int (*fn)(void *arg);
+    void *arg;
+    int rc;
+} srv_meanwhile;
+/* srv_qp_batch, with mw (NULL for none) run while the database works. */
+int srv_qp_batch_meanwhile(PGconn *pg, const srv_stmt *v, int n, PGresult **res, srv_meanwhile *mw,
+                           char *err, size_t errlen);
 /* BEGIN and SRV_INDEXED_SQL in one round trip. 0, or -1 with err. */
 int srv_begin_indexed(PGconn *pg, char *err, size_t errlen);
 /* For the rest of the transaction: sequential scans refused where an index
@@ -156,10 +167,11 @@ int srv_device_written(PGconn *pg, const srv_device *dev);
 int srv_feed_lock(PGconn *pg, const char *unit_id, int64_t *seq, char *err, size_t errlen);
 /* srv_begin_indexed and srv_feed_lock, with more statements (v, n of them,
  * their answers into res as srv_qp_batch gives them) that need no answer
- * before they run, all in one round trip. 0, or -1 with err: then the
+ * before they run, all in one round trip, and mw (NULL for none) run
+ * while the database works on them. 0, or -1 with err: then the
  * transaction may have begun, and the caller rolls back. */
 int srv_feed_lock_begin(PGconn *pg, const char *unit_id, int64_t *seq, const srv_stmt *v, int n,
-                        PGresult **res, char *err, size_t errlen);
+                        PGresult **res, srv_meanwhile *mw, char *err, size_t errlen);
 int srv_feed_release(PGconn *pg, const char *unit_id, int64_t seq, char *err, size_t errlen);
 /* The statement srv_feed_release runs ($1 the unit, $2 the number), for a
  * batch that ends a push. */

@@ -150,6 +150,7 @@ typedef struct {
     char (*focus_ids)[MODEL_UUID_LEN + 1];
     char (*focus_keys)[MODEL_UUID_LEN + 16];
     int n_rooms, n_focuses;
+    int texts; /* ctx_texts: 0 not yet, 1 done, -1 out of memory */
 } push_ctx;
 
 static void ctx_free(push_ctx *x)
@@ -193,9 +194,9 @@ static void name_places(push_ctx *x)
         }
 }
 
-/* Encodes every change once (its record's text, the hash of its canonical
- * form, its key) and names the records, observations and people the push
- * touches, before the transaction begins. 0, or -1 when out of memory. */
+/* Names every change's record (its key), and the records, observations and
+ * people the push touches, before the transaction begins; the texts follow
+ * in ctx_texts. 0, or -1 when out of memory. */
 static int ctx_init(push_ctx *x, const srv_device *dev, proto_push *p)
 {
     memset(x, 0, sizeof *x);
@@ -223,11 +224,6 @@ static int ctx_init(push_ctx *x, const srv_device *dev, proto_push *p)
         c->obs_id = model_record_observation(c->c->rec);
         model_record_key(c->c->rec, c->key);
         snprintf(c->reckey, sizeof c->reckey, "%s/%s", c->ent, c->key);
-        char *canon;
-        if (proto_change_texts(c->c, &c->data, &canon) != 0)
-            return -1;
-        srv_sha256_hex(canon, strlen(canon), c->hash);
-        free(canon);
         c->rec = smap_get(&x->rmap, c->reckey);
         if (c->rec < 0) {
             c->rec = x->n_rs++;
@@ -249,6 +245,28 @@ static int ctx_init(push_ctx *x, const srv_device *dev, proto_push *p)
             }
     }
     name_places(x);
+    return 0;
+}
+
+/* Encodes every change once: its record's text, and the hash of its
+ * canonical form, by which a change sent again is told from a change id
+ * used for another change. Made while the database takes the unit's lock
+ * and looks up what the push names (begin_and_look), which needs neither:
+ * the tablet waits for all of it before it sends its next push. 0, or -1
+ * when out of memory (arg is the push_ctx; called once a push). */
+static int ctx_texts(void *arg)
+{
+    push_ctx *x = arg;
+    x->texts = -1;
+    for (int i = 0; i < x->n; i++) {
+        pchange *c = &x->ch[i];
+        char *canon;
+        if (proto_change_texts(c->c, &c->data, &canon) != 0)
+            return -1;
+        srv_sha256_hex(canon, strlen(canon), c->hash);
+        free(canon);
+    }
+    x->texts = 1;
     return 0;
 }
 
@@ -1007,16 +1025,21 @@ static int given_make(push_ctx *x, srv_facts_with *fw, const model_record ***rec
 
 /* Begins the push's transaction, takes the unit's feed lock and looks up
  * what the push needs, in one round trip: the lookups need no answer from
- * the lock, only its hold. 0, or -1 with err (the caller rolls back). */
+ * the lock, only its hold. The changes' texts are made meanwhile, on the
+ * first try. 0, or -1 with err (the caller rolls back). */
 static int begin_and_look(PGconn *pg, push_ctx *x, int64_t *seq0, char *err, size_t errlen)
 {
     lookups lk;
     PGresult *got[LK_MAX] = {0};
     int rc = -1;
+    srv_meanwhile mw = {ctx_texts, x, 0};
     if (lookups_make(x, &lk) != 0)
         OOM(goto done);
-    if (srv_feed_lock_begin(pg, x->dev->unit_id, seq0, lk.v, lk.n, got, err, errlen) != 0)
+    if (srv_feed_lock_begin(pg, x->dev->unit_id, seq0, lk.v, lk.n, got, x->texts ? NULL : &mw, err,
+                            errlen) != 0)
         goto done;
+    if (x->texts < 0)
+        OOM(goto done);
     if (lookups_read(x, &lk, got) != 0)
         OOM(goto done);
     rc = 0;
@@ -1223,8 +1246,14 @@ proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t 
             ctx_reset(&x);
         rc = push_txn(pg, &x, rep.results, err, sizeof err);
     }
+    int texts = x.texts;
     ctx_free(&x);
     proto_push_clear(&p);
+    if (rc != 0 && texts < 0) {
+        free(rep.results);
+        MSG("Out of memory.");
+        return PROTO_E_INTERNAL;
+    }
     if (rc != 0) {
         srv_log("push from device %s failed: %s", dev->device_id, err);
         free(rep.results);

@@ -251,12 +251,14 @@ db_fail:
  * prepared: units is a small table, read here by its primary key.
  */
 static int feed_lock(PGconn *pg, int begin, const char *unit_id, int64_t *seq, const srv_stmt *more,
-                     int n_more, PGresult **res, char *err, size_t errlen)
+                     int n_more, PGresult **res, srv_meanwhile *mw, char *err, size_t errlen)
 {
     const char *p[] = {unit_id};
     srv_stmt v[3 + LOCK_MORE_MAX];
     PGresult *got[3 + LOCK_MORE_MAX] = {0};
     if (n_more > LOCK_MORE_MAX) {
+        if (mw)
+            mw->rc = mw->fn(mw->arg);
         snprintf(err, errlen, "[-----] too many statements after the feed lock (%d)", n_more);
         return -1;
     }
@@ -266,7 +268,8 @@ static int feed_lock(PGconn *pg, int begin, const char *unit_id, int64_t *seq, c
     for (int i = 0; i < n_more; i++)
         v[3 + i] = more[i];
     int first = begin ? 0 : 2;
-    if (srv_qp_batch(pg, v + first, 3 + n_more - first, got + first, err, errlen) != 0)
+    if (srv_qp_batch_meanwhile(pg, v + first, 3 + n_more - first, got + first, mw, err, errlen) !=
+        0)
         return -1;
     int found = PQntuples(got[2]) == 1;
     if (found)
@@ -288,13 +291,13 @@ static int feed_lock(PGconn *pg, int begin, const char *unit_id, int64_t *seq, c
 
 int srv_feed_lock(PGconn *pg, const char *unit_id, int64_t *seq, char *err, size_t errlen)
 {
-    return feed_lock(pg, 0, unit_id, seq, NULL, 0, NULL, err, errlen);
+    return feed_lock(pg, 0, unit_id, seq, NULL, 0, NULL, NULL, err, errlen);
 }
 
 int srv_feed_lock_begin(PGconn *pg, const char *unit_id, int64_t *seq, const srv_stmt *v, int n,
-                        PGresult **res, char *err, size_t errlen)
+                        PGresult **res, srv_meanwhile *mw, char *err, size_t errlen)
 {
-    return feed_lock(pg, 1, unit_id, seq, v, n, res, err, errlen);
+    return feed_lock(pg, 1, unit_id, seq, v, n, res, mw, err, errlen);
 }
 
 int srv_feed_release(PGconn *pg, const char *unit_id, int64_t seq, char *err, size_t errlen)
