@@ -50,7 +50,8 @@ typedef struct {
 int srv_qp_batch(PGconn *pg, const srv_stmt *v, int n, PGresult **res, char *err, size_t errlen);
 /* Work of the caller's done while the database runs a batch: fn(arg) is
  * called once, after the batch has been sent (or has failed to be) and
- * before its answers are read, and its return kept in rc. */
+ * before its answers are read, and its return kept in rc. fn must not use
+ * the batch's connection, whose answers are still to come. */
 typedef struct {
     int (*fn)(void *arg);
     void *arg;

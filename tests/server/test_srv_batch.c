@@ -79,7 +79,7 @@ static void test_work_runs_while_the_batch_waits(void **state)
     /* Work run only after the answers would leave the batch waiting: it
      * then fails after this long instead of hanging. */
     exec_ok(pg, "SET lock_timeout = '5s'");
-    for (int round = 0; round < 3; round++) { /* unnamed, then kept prepared */
+    for (int round = 0; round < 3; round++) { /* prepared in the first, kept after */
         exec_ok(W.db, "SELECT pg_advisory_lock(" LOCK_KEY ")");
         const srv_stmt v[] = {{"SELECT pg_advisory_lock(" LOCK_KEY ")", 0, NULL},
                               {"SELECT 40 + $1::int", 1, (const char *const[]){"2"}},
