@@ -470,7 +470,7 @@ static size_t put(char *out, const char *w)
  * the server writes it before the tablet can send its next push, so that
  * building and dumping a thousand small objects stood between one push and
  * the next. The bytes are what a compact dump of those objects writes, in
- * the same order of keys (test_proto holds the two to each other). Each
+ * the same order of keys (test_scan holds the two to each other). Each
  * change id is one the push's decoder checked; each message is made clean
  * text first, as before.
  */

@@ -619,8 +619,9 @@ static char *reply_dumped(const proto_push_reply *r)
 }
 
 /* A push's answer as the server writes it: n results of every status, the
- * rejections with a code and a message that needs escaping; some hold a control character or a byte that is not
- * UTF-8, which the answer carries cleaned. */
+ * rejections with a code and a message that needs escaping; some hold a
+ * control character or a byte that is not UTF-8, which the answer carries
+ * cleaned. */
 static char *reply(unsigned *seed, int n)
 {
     static const proto_code codes[] = {PROTO_E_VALUE, PROTO_E_FORBIDDEN, PROTO_E_UTF8,

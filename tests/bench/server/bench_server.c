@@ -289,6 +289,9 @@ static const char *const INS_CHANGE = "INSERT INTO y_changes_%s (change_id, devi
                                       " VALUES ($1,$2,$3,$4,$5,$6,1)";
 static const char *const INS_OBS = "INSERT INTO y_obs_%s VALUES ($1,$2,$3,$4)";
 
+/* The hash every yardstick row stores in changes. */
+static const char *const sha = "0123456789abcdef";
+
 /* One batch's rows as the text COPY reads: items, changes, observations. */
 typedef struct {
     text ti, tc, to;
@@ -298,7 +301,6 @@ static void copy_texts(const proto_change *ch, const row *rw, int n, const unit_
                        copy_batch *b)
 {
     memset(b, 0, sizeof *b);
-    const char *sha = "0123456789abcdef";
     for (int i = 0; i < n; i++) {
         put_field(&b->ti, rw[i].ent, 0);
         put_field(&b->ti, rw[i].key, 0);
@@ -361,7 +363,6 @@ static int insert_batch(PGconn *pg, way w, const proto_change *ch, const row *rw
     snprintf(q_item, sizeof q_item, INS_ITEM, way_name[w]);
     snprintf(q_change, sizeof q_change, INS_CHANGE, way_name[w]);
     snprintf(q_obs, sizeof q_obs, INS_OBS, way_name[w]);
-    const char *sha = "0123456789abcdef";
     if (w == WAY_ROW || w == WAY_PIPELINE) {
         int pipe = w == WAY_PIPELINE;
         if (pipe && PQenterPipelineMode(pg) != 1)
