@@ -1,9 +1,10 @@
 /*
  * The store under a realistic load: a tablet that has 100,000 observations
  * (each with counter taps, a note and a rating) and a leader counting in a
- * room. Measures the time from a counter tap to its durable commit (WAL,
- * synchronous=FULL: the call returns only after the fsync), the first page
- * of the home screen's list, and the file's size.
+ * room (the store closed after the fill and opened again). Measures the
+ * time from a counter tap to its durable commit (WAL, synchronous=FULL:
+ * the call returns only after the fsync), the first page of the home
+ * screen's list, and the file's size.
  * Usage: bench_db [OBSERVATIONS] [TAPS]
  */
 #include <stdio.h>
@@ -86,6 +87,13 @@ int main(int argc, char **argv)
     if (n_obs % 1000 && db_batch_end(d, 1) != DB_OK)
         die(d, "commit");
     double fill_s = (double)(bench_ns() - t0) / 1e9;
+    /* Closed and opened again, as a tablet is used after the months the
+     * fill stands for: the close copies the fill's log into the file, which
+     * otherwise a checkpoint of the thousands of pages the last batches
+     * left would do while the leader taps. */
+    db_close(d);
+    if (db_open(path, sys, &d) != DB_OK)
+        die(d, "open again");
 
     /* Now a live observation, tapped as a leader would. */
     db_obs_new n = {.unit_id = DEMO_UNIT_ID,
