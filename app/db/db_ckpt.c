@@ -16,11 +16,23 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* The log's length, in pages, at which the thread is woken (SQLite's own
  * default for checkpoints), and at which a commit checkpoints itself. */
 #define CKPT_PAGES 1000
 #define CKPT_HARD_PAGES 8000
+/* The least time from the end of one of the thread's checkpoints to the
+ * start of its next. A checkpoint syncs the database file only when it
+ * has copied the log to its end, and the log starts again from its
+ * beginning only when a transaction begins after that. Taps close
+ * together each began while the checkpoint their predecessor woke still
+ * ran, so the log never started again, and each commit past the mark
+ * woke another checkpoint: nearly one a tap, many of them with a sync of
+ * the database file, and a tap whose sync of the log met one waited for
+ * it. Paced, the thread copies what a tenth of a second of taps wrote,
+ * and once they pause it catches up, syncs and lets the log start again. */
+#define CKPT_GAP_MS 100
 
 struct db_ckpt {
     pthread_t thread;
@@ -32,14 +44,32 @@ struct db_ckpt {
     char path[]; /* the database file */
 };
 
+/* The monotonic clock's time ms from now. */
+static struct timespec ckpt_after(int ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
 static void *ckpt_main(void *arg)
 {
     struct db_ckpt *k = arg;
     sqlite3 *conn = NULL;
+    struct timespec next = {0, 0}; /* the earliest start of the next checkpoint */
     pthread_mutex_lock(&k->mu);
     for (;;) {
         while (!k->want && !k->stop)
             pthread_cond_wait(&k->cv, &k->mu);
+        /* Closing the handle does not wait for the pace. */
+        while (!k->stop && pthread_cond_timedwait(&k->cv, &k->mu, &next) == 0)
+            ;
         if (k->stop)
             break;
         k->want = 0;
@@ -56,6 +86,7 @@ static void *ckpt_main(void *arg)
          * the next commit past the mark asks again. */
         if (conn)
             sqlite3_wal_checkpoint_v2(conn, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        next = ckpt_after(CKPT_GAP_MS);
         pthread_mutex_lock(&k->mu);
     }
     pthread_mutex_unlock(&k->mu);
@@ -98,7 +129,16 @@ int db_ckpt_attach(db *d)
         free(k);
         return db_fail(d, DB_NOMEM, "Out of resources while opening the database.");
     }
-    if (pthread_cond_init(&k->cv, NULL) != 0) {
+    /* The pace is kept by the monotonic clock, which no change of the
+     * tablet's time moves. */
+    pthread_condattr_t ca;
+    int cv_rc = pthread_condattr_init(&ca);
+    if (cv_rc == 0) {
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        cv_rc = pthread_cond_init(&k->cv, &ca);
+        pthread_condattr_destroy(&ca);
+    }
+    if (cv_rc != 0) {
         pthread_mutex_destroy(&k->mu);
         free(k);
         return db_fail(d, DB_NOMEM, "Out of resources while opening the database.");
