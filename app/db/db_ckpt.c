@@ -41,14 +41,15 @@ struct db_ckpt {
     int started; /* the thread runs */
     int failed;  /* it could not be started: commits checkpoint themselves */
     int want, stop;
-    char path[]; /* the database file */
+    clockid_t clock; /* the clock the condition's timed waits read */
+    char path[];     /* the database file */
 };
 
-/* The monotonic clock's time ms from now. */
-static struct timespec ckpt_after(int ms)
+/* The time ms from now on the clock k's timed waits read. */
+static struct timespec ckpt_after(const struct db_ckpt *k, int ms)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(k->clock, &t);
     t.tv_sec += ms / 1000;
     t.tv_nsec += (long)(ms % 1000) * 1000000L;
     if (t.tv_nsec >= 1000000000L) {
@@ -86,7 +87,7 @@ static void *ckpt_main(void *arg)
          * the next commit past the mark asks again. */
         if (conn)
             sqlite3_wal_checkpoint_v2(conn, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-        next = ckpt_after(CKPT_GAP_MS);
+        next = ckpt_after(k, CKPT_GAP_MS);
         pthread_mutex_lock(&k->mu);
     }
     pthread_mutex_unlock(&k->mu);
@@ -106,9 +107,12 @@ static int ckpt_hook(void *arg, sqlite3 *conn, const char *name, int pages)
         k->started = pthread_create(&k->thread, NULL, ckpt_main, k) == 0;
         k->failed = !k->started;
     }
+    /* Only the first commit after a checkpoint began wakes the thread:
+     * the others would wake it in its pause only to sleep again. */
+    if (!k->want)
+        pthread_cond_signal(&k->cv);
     k->want = 1;
     int inline_ckpt = k->failed || pages >= CKPT_HARD_PAGES;
-    pthread_cond_signal(&k->cv);
     pthread_mutex_unlock(&k->mu);
     if (inline_ckpt)
         sqlite3_wal_checkpoint_v2(conn, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
@@ -130,11 +134,14 @@ int db_ckpt_attach(db *d)
         return db_fail(d, DB_NOMEM, "Out of resources while opening the database.");
     }
     /* The pace is kept by the monotonic clock, which no change of the
-     * tablet's time moves. */
+     * tablet's time moves; should the condition not take it, by the
+     * clock the condition reads by default. */
     pthread_condattr_t ca;
     int cv_rc = pthread_condattr_init(&ca);
+    k->clock = CLOCK_REALTIME;
     if (cv_rc == 0) {
-        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        if (pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0)
+            k->clock = CLOCK_MONOTONIC;
         cv_rc = pthread_cond_init(&k->cv, &ca);
         pthread_condattr_destroy(&ca);
     }
