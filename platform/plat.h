@@ -8,6 +8,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 typedef struct plat_sys plat_sys;
 struct plat_sys {
@@ -29,6 +30,10 @@ struct plat_sys {
 
 /* The real clock and the kernel's randomness. The returned table is static. */
 const plat_sys *plat_sys_os(void);
+/* The time ms milliseconds from now on the machine's clock `clock`: the
+ * deadline pthread_cond_timedwait takes for a condition that reads that
+ * clock. */
+struct timespec plat_deadline(clockid_t clock, int64_t ms);
 
 /*
  * A dummy platform for tests: a clock that only moves when told, and a seeded

@@ -29,6 +29,19 @@ static int64_t os_mono_ms(const plat_sys *sys)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+struct timespec plat_deadline(clockid_t clock, int64_t ms)
+{
+    struct timespec t;
+    clock_gettime(clock, &t);
+    t.tv_sec += (time_t)(ms / 1000);
+    t.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
 /* getrandom() may return fewer bytes than asked for large requests or be
  * interrupted by a signal; loop until the buffer is full. */
 static int os_random(const plat_sys *sys, void *buf, size_t n)

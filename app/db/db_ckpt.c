@@ -12,6 +12,7 @@
  * itself, as before.
  */
 #include "db_int.h"
+#include "plat.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -45,20 +46,6 @@ struct db_ckpt {
     char path[];     /* the database file */
 };
 
-/* The time ms from now on the clock k's timed waits read. */
-static struct timespec ckpt_after(const struct db_ckpt *k, int ms)
-{
-    struct timespec t;
-    clock_gettime(k->clock, &t);
-    t.tv_sec += ms / 1000;
-    t.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    return t;
-}
-
 static void *ckpt_main(void *arg)
 {
     struct db_ckpt *k = arg;
@@ -87,7 +74,7 @@ static void *ckpt_main(void *arg)
          * the next commit past the mark asks again. */
         if (conn)
             sqlite3_wal_checkpoint_v2(conn, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-        next = ckpt_after(k, CKPT_GAP_MS);
+        next = plat_deadline(k->clock, CKPT_GAP_MS);
         pthread_mutex_lock(&k->mu);
     }
     pthread_mutex_unlock(&k->mu);

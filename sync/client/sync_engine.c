@@ -63,14 +63,7 @@ static void wait_until(sync_engine *e, int64_t mono_deadline)
     int64_t left = mono_deadline - mono(e);
     if (left <= 0)
         return;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += (time_t)(left / 1000);
-    ts.tv_nsec += (long)(left % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts = plat_deadline(CLOCK_MONOTONIC, left);
     pthread_cond_timedwait(&e->cv, &e->mu, &ts);
 }
 
