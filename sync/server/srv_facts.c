@@ -172,30 +172,37 @@ static int groups_read(const PGresult *r, groups *g, char *err, size_t errlen)
 static const char *const roll_tables[] = {"roll_month", "roll_month_count", "roll_month_sign"};
 static const char *const roll_sql[] = {ROLL_MONTH_SQL, ROLL_COUNT_SQL, ROLL_SIGN_SQL};
 
-/* The room one table's part of roll_change_sql takes, and the whole. */
+/* The room one table's part of roll_out_sql takes, and the whole. */
 #define ROLL_SQL_MAX 3072
 #define ROLL_ALL_MAX (3 * ROLL_SQL_MAX + 1024)
 /* The room of roll_drop_sql's statement. */
 #define ROLL_DROP_MAX (3 * 1024 + 64)
 
 /* What a sum of roll_sql counts. */
-typedef enum { ROLL_ALL, ROLL_UNIT, ROLL_IDS } roll_scope;
+typedef enum { ROLL_ALL, ROLL_UNIT, ROLL_IDS, ROLL_STORED } roll_scope;
 
 /*
- * roll_sql[t] counting the facts of scope: all, the unit $1, or the
- * observations in $1 (an array literal). For the observations, each fact
- * and its parts are read by the observation's id, one lookup an id (LIMIT
- * and OFFSET keep the lookups apart): a plan kept from when fact_obs was
- * small read the whole table for every refresh, a cost that grew with
- * every observation stored.
+ * roll_sql[t] counting the facts of scope: all, the unit $1, the
+ * observations in $1 (an array literal), or the facts the same statement
+ * stores (store_roll_sql: its parts f, fc and fr return the rows they
+ * insert). For the observations, each fact and its parts are read by the
+ * observation's id, one lookup an id (LIMIT and OFFSET keep the lookups
+ * apart): a plan kept from when fact_obs was small read the whole table
+ * for every refresh, a cost that grew with every observation stored.
  */
 static void roll_select(int t, roll_scope scope, char *out, size_t cap)
 {
     static const char *const part[] = {NULL, "fact_obs_count", "fact_obs_rating"};
     static const char *const alias[] = {NULL, "c", "s"};
+    static const char *const stored[] = {NULL, "fc", "fr"};
     char from[600];
     size_t n;
-    if (scope == ROLL_IDS) {
+    if (scope == ROLL_STORED) {
+        n = (size_t)snprintf(from, sizeof from, "f o");
+        if (part[t])
+            snprintf(from + n, sizeof from - n, " JOIN %s %s USING (observation_id)", stored[t],
+                     alias[t]);
+    } else if (scope == ROLL_IDS) {
         n = (size_t)snprintf(from, sizeof from,
                              "unnest($1::text[]) AS sel(oid) CROSS JOIN LATERAL (SELECT * FROM"
                              " fact_obs WHERE observation_id = sel.oid LIMIT 1) o");
@@ -251,28 +258,23 @@ static const char *const roll_empty[] = {"r.n_obs = 0", "r.n = 0",
                                          "r.n0 + r.n1 + r.n2 + r.n3 + r.n4 = 0"};
 
 /* The statement that takes the facts of the observations in $1 (an array
- * literal) out of the three tables of sums (add 0) or puts them in (add 1),
- * written into sql for the refresh to send with its others. more is ""
- * or the rest of a longer statement: more parts of the WITH, each begun
- * with ", ", and the statement that ends it (such as the deletes of the
- * facts: every part reads the facts as they were when the statement
- * began). One statement, not three: the tables' parts do not read each
- * other's rows. */
-static void roll_change_sql(int add, const char *more, char sql[ROLL_ALL_MAX])
+ * literal) out of the three tables of sums, written into sql for the
+ * refresh to send with its others. rest is the rest of the statement:
+ * more parts of the WITH, each begun with ", ", and the statement that
+ * ends it (the deletes of the facts: every part reads the facts as they
+ * were when the statement began). One statement, not three: the tables'
+ * parts do not read each other's rows. */
+static void roll_out_sql(const char *rest, char sql[ROLL_ALL_MAX])
 {
     char part[3][ROLL_SQL_MAX];
     for (int t = 0; t < 3; t++) {
         char sel[1536], neg[2048];
         roll_select(t, ROLL_IDS, sel, sizeof sel);
-        if (!add)
-            snprintf(neg, sizeof neg, roll_neg_sql[t], sel);
-        snprintf(part[t], ROLL_SQL_MAX, roll_add_sql[t], add ? sel : neg);
+        snprintf(neg, sizeof neg, roll_neg_sql[t], sel);
+        snprintf(part[t], ROLL_SQL_MAX, roll_add_sql[t], neg);
     }
-    if (more[0])
-        snprintf(sql, ROLL_ALL_MAX, "WITH a AS (%s), b AS (%s), c AS (%s)%s", part[0], part[1],
-                 part[2], more);
-    else
-        snprintf(sql, ROLL_ALL_MAX, "WITH a AS (%s), b AS (%s) %s", part[0], part[1], part[2]);
+    snprintf(sql, ROLL_ALL_MAX, "WITH a AS (%s), b AS (%s), c AS (%s)%s", part[0], part[1], part[2],
+             rest);
 }
 
 /* The statement that deletes the sums of the groups g that nothing counts
@@ -778,16 +780,53 @@ static int build_rows(gathered *g, int n, tmpl_entry *tv, int nt, json_t *obs, j
  * not read each other's rows, and each statement costs the database its
  * own round of binding, starting and ending. It reads only its
  * parameters, never a table, so any transaction may keep it prepared. */
-static const char store_sql[] = "WITH f AS (" FACT_OBS_INSERT_SQL(
-    "$1") "),"
-          " c AS (INSERT INTO fact_obs_count (observation_id, kind, key, n)"
-          "  SELECT o, kind, key, n FROM jsonb_to_recordset($2::jsonb)"
-          "  AS x(o text, kind text, key text, n int)),"
-          " s AS (INSERT INTO fact_obs_state (observation_id, key, ms)"
-          "  SELECT o, key, ms FROM jsonb_to_recordset($3::jsonb) AS x(o text, key text, ms bigint))"
-          " INSERT INTO fact_obs_rating (observation_id, sign_id, level, n_scale)"
-          " SELECT o, sign, level, n_scale FROM jsonb_to_recordset($4::jsonb)"
-          " AS x(o text, sign text, level int, n_scale int)";
+#define COUNT_INSERT_SQL                                                                           \
+    "INSERT INTO fact_obs_count (observation_id, kind, key, n)"                                    \
+    " SELECT o, kind, key, n FROM jsonb_to_recordset($2::jsonb)"                                   \
+    " AS x(o text, kind text, key text, n int)"
+#define STATE_INSERT_SQL                                                                           \
+    "INSERT INTO fact_obs_state (observation_id, key, ms)"                                         \
+    " SELECT o, key, ms FROM jsonb_to_recordset($3::jsonb) AS x(o text, key text, ms bigint)"
+#define RATING_INSERT_SQL                                                                          \
+    "INSERT INTO fact_obs_rating (observation_id, sign_id, level, n_scale)"                        \
+    " SELECT o, sign, level, n_scale FROM jsonb_to_recordset($4::jsonb)"                           \
+    " AS x(o text, sign text, level int, n_scale int)"
+static const char store_sql[] = "WITH f AS (" FACT_OBS_INSERT_SQL("$1") "), c AS (" COUNT_INSERT_SQL
+                                                                        "), s AS (" STATE_INSERT_SQL
+                                                                        ") " RATING_INSERT_SQL;
+
+/* The room of store_roll_sql's statement. */
+#define STORE_ROLL_MAX (sizeof store_sql + ROLL_ALL_MAX)
+
+/*
+ * store_sql, and in the same statement the share of what it stores put
+ * into the sums, for a refresh: the sums count the rows the inserts
+ * return (ROLL_STORED), by the same definitions as ever (roll_sql). A
+ * refresh has taken the observations' old facts and share out before, so
+ * the new facts are all their facts; and reading them as they are
+ * inserted, rather than back from the tables by id in a statement after,
+ * spares the database a statement and a lookup a fact, count and rating.
+ * Written into sql; its parameters are store_sql's.
+ */
+static void store_roll_sql(char sql[STORE_ROLL_MAX])
+{
+    char part[3][ROLL_SQL_MAX];
+    for (int t = 0; t < 3; t++) {
+        char sel[1536];
+        roll_select(t, ROLL_STORED, sel, sizeof sel);
+        snprintf(part[t], ROLL_SQL_MAX, roll_add_sql[t], sel);
+    }
+    snprintf(sql, STORE_ROLL_MAX,
+             "WITH f AS (" FACT_OBS_INSERT_SQL(
+                 "$1") " RETURNING observation_id, unit_id,"
+                       " focus_id, month, status, feedback_given, reflection_written, duration_ms),"
+                       " fc AS (" COUNT_INSERT_SQL " RETURNING observation_id, kind, key, n),"
+                       " fs AS (" STATE_INSERT_SQL "),"
+                       " fr AS (" RATING_INSERT_SQL
+                       " RETURNING observation_id, sign_id, level, n_scale),"
+                       " a AS (%s), b AS (%s) %s",
+             part[0], part[1], part[2]);
+}
 
 /* Makes the facts of the gathered observations, with the templates tv
  * (nt of them), as the JSON texts of store_sql's rows (malloc'd, the
@@ -851,12 +890,11 @@ static int make_and_store(PGconn *pg, gathered *g, int n, char *err, size_t errl
  * sums read the facts as they were before the deletes. */
 static srv_stmt take_out_stmt(char sql[ROLL_ALL_MAX], const char *const *p)
 {
-    roll_change_sql(0,
-                    ", d1 AS (DELETE FROM fact_obs_count WHERE observation_id = ANY($1::text[])),"
-                    " d2 AS (DELETE FROM fact_obs_state WHERE observation_id = ANY($1::text[])),"
-                    " d3 AS (DELETE FROM fact_obs_rating WHERE observation_id = ANY($1::text[]))"
-                    " DELETE FROM fact_obs WHERE observation_id = ANY($1::text[])",
-                    sql);
+    roll_out_sql(", d1 AS (DELETE FROM fact_obs_count WHERE observation_id = ANY($1::text[])),"
+                 " d2 AS (DELETE FROM fact_obs_state WHERE observation_id = ANY($1::text[])),"
+                 " d3 AS (DELETE FROM fact_obs_rating WHERE observation_id = ANY($1::text[]))"
+                 " DELETE FROM fact_obs WHERE observation_id = ANY($1::text[])",
+                 sql);
     return (srv_stmt){sql, 1, p};
 }
 
@@ -922,7 +960,7 @@ int srv_facts_refresh_with(PGconn *pg, const char *const *ids_in, int n_in, cons
      * ones, and of the templates the given records name. */
     char *lit = NULL, *old_lit = NULL, *fresh_lit = NULL, *tlit = NULL;
     char *text[4] = {0}, *drop_lit[3] = {0};
-    char roll[ROLL_ALL_MAX], drop[ROLL_DROP_MAX];
+    char roll[ROLL_ALL_MAX], drop[ROLL_DROP_MAX], store_roll[STORE_ROLL_MAX];
     enum { TRIP_MAX = SRV_FACTS_WITH_MAX + 8 };
     PGresult *got[TRIP_MAX] = {0};
     srv_stmt v[TRIP_MAX];
@@ -968,8 +1006,7 @@ int srv_facts_refresh_with(PGconn *pg, const char *const *ids_in, int n_in, cons
     /* The records read back: the old observations', or all when none
      * were given. */
     const char *read_lit = given ? old_lit : lit;
-    const char *p[] = {lit}, *po[] = {old_lit}, *pf[] = {fresh_lit}, *pr[] = {read_lit},
-               *pt[] = {read_lit, tlit};
+    const char *po[] = {old_lit}, *pf[] = {fresh_lit}, *pr[] = {read_lit}, *pt[] = {read_lit, tlit};
     int k = 0;
     for (int i = 0; i < w->n_before; i++)
         v[k++] = w->before[i];
@@ -1009,9 +1046,8 @@ int srv_facts_refresh_with(PGconn *pg, const char *const *ids_in, int n_in, cons
     if (make_rows(tv, nt, g, n, text, err, errlen) != 0)
         goto done;
     k = 0;
-    v[k++] = store_stmt(text);
-    roll_change_sql(1, "", roll);
-    v[k++] = (srv_stmt){roll, 1, p};
+    store_roll_sql(store_roll);
+    v[k++] = (srv_stmt){store_roll, 4, (const char *const *)text};
     if (gr.n > 0) {
         if (roll_drop_sql(&gr, drop, drop_lit) != 0)
             goto oom;
