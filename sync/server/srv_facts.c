@@ -172,7 +172,8 @@ static int groups_read(const PGresult *r, groups *g, char *err, size_t errlen)
 static const char *const roll_tables[] = {"roll_month", "roll_month_count", "roll_month_sign"};
 static const char *const roll_sql[] = {ROLL_MONTH_SQL, ROLL_COUNT_SQL, ROLL_SIGN_SQL};
 
-/* The room one table's part of roll_out_sql takes, and the whole. */
+/* The room one table's part of the sums' statements takes (roll_out_sql's,
+ * store_roll_sql's), and a whole statement of sums. */
 #define ROLL_SQL_MAX 3072
 #define ROLL_ALL_MAX (3 * ROLL_SQL_MAX + 1024)
 /* The room of roll_drop_sql's statement. */
@@ -225,16 +226,16 @@ static void roll_select(int t, roll_scope scope, char *out, size_t cap)
 
 /* What a change of the observations' facts does to each sum: their facts'
  * share is taken out before the facts go, and the new facts' share is
- * added after they come, so a push costs what its observations weigh, not
- * what their months weigh. The sums stay what the full count makes of the
- * facts (srv_facts_check compares them): a sum is a count or a total, and
- * a row whose count falls to nothing is deleted, as the full count would
- * not make it. A share is taken out by adding it negated, through the
- * same insert as adding it: the insert finds each sum by its key in the
- * sum's own index, whereas an UPDATE joined to the share could be planned,
- * once for every run, as a walk of the whole table of sums (see
- * SRV_INDEXED_SQL). roll_neg_sql[t] negates the share roll_select makes
- * for table t. */
+ * added as they come (in the statement that stores them), so a push
+ * costs what its observations weigh, not what their months weigh. The
+ * sums stay what the full count makes of the facts (srv_facts_check
+ * compares them): a sum is a count or a total, and a row whose count
+ * falls to nothing is deleted, as the full count would not make it. A
+ * share is taken out by adding it negated, through the same insert as
+ * adding it: the insert finds each sum by its key in the sum's own index,
+ * whereas an UPDATE joined to the share could be planned, once for every
+ * run, as a walk of the whole table of sums (see SRV_INDEXED_SQL).
+ * roll_neg_sql[t] negates the share roll_select makes for table t. */
 static const char *const roll_neg_sql[] = {
     "SELECT unit_id, focus_id, month, -n_obs, -n_feedback, -n_reflection, -duration_ms"
     " FROM (%s) AS d(unit_id, focus_id, month, n_obs, n_feedback, n_reflection, duration_ms)",
@@ -774,12 +775,8 @@ static int build_rows(gathered *g, int n, tmpl_entry *tv, int nt, json_t *obs, j
     " fb_next_step text, fb_given_ms bigint, refl_text text, refl_next_step text)"
 /* clang-format on */
 
-/* The statement that stores the rows of make_rows, its parameters in its
- * order: facts, counts, states, ratings (NULL where there are none: the
- * function then gives no row). One statement, not four: the inserts do
- * not read each other's rows, and each statement costs the database its
- * own round of binding, starting and ending. It reads only its
- * parameters, never a table, so any transaction may keep it prepared. */
+/* The inserts of an observation's counts, states and ratings, from the
+ * parameters $2, $3 and $4 of the statements below. */
 #define COUNT_INSERT_SQL                                                                           \
     "INSERT INTO fact_obs_count (observation_id, kind, key, n)"                                    \
     " SELECT o, kind, key, n FROM jsonb_to_recordset($2::jsonb)"                                   \
@@ -791,9 +788,19 @@ static int build_rows(gathered *g, int n, tmpl_entry *tv, int nt, json_t *obs, j
     "INSERT INTO fact_obs_rating (observation_id, sign_id, level, n_scale)"                        \
     " SELECT o, sign, level, n_scale FROM jsonb_to_recordset($4::jsonb)"                           \
     " AS x(o text, sign text, level int, n_scale int)"
-static const char store_sql[] = "WITH f AS (" FACT_OBS_INSERT_SQL("$1") "), c AS (" COUNT_INSERT_SQL
-                                                                        "), s AS (" STATE_INSERT_SQL
-                                                                        ") " RATING_INSERT_SQL;
+
+/* The statement that stores the rows of make_rows for a rebuild (which
+ * counts the sums at its end), its parameters in its order: facts,
+ * counts, states, ratings (NULL where there are none: the function then
+ * gives no row). One statement, not four: the inserts do not read each
+ * other's rows, and each statement costs the database its own round of
+ * binding, starting and ending. It reads only its parameters, never a
+ * table, so any transaction may keep it prepared. */
+/* clang-format off */
+static const char store_sql[] =
+    "WITH f AS (" FACT_OBS_INSERT_SQL("$1") "),"
+    " c AS (" COUNT_INSERT_SQL "), s AS (" STATE_INSERT_SQL ") " RATING_INSERT_SQL;
+/* clang-format on */
 
 /* The room of store_roll_sql's statement. */
 #define STORE_ROLL_MAX (sizeof store_sql + ROLL_ALL_MAX)
@@ -802,10 +809,13 @@ static const char store_sql[] = "WITH f AS (" FACT_OBS_INSERT_SQL("$1") "), c AS
  * store_sql, and in the same statement the share of what it stores put
  * into the sums, for a refresh: the sums count the rows the inserts
  * return (ROLL_STORED), by the same definitions as ever (roll_sql). A
- * refresh has taken the observations' old facts and share out before, so
- * the new facts are all their facts; and reading them as they are
- * inserted, rather than back from the tables by id in a statement after,
- * spares the database a statement and a lookup a fact, count and rating.
+ * refresh has taken the observations' old facts, their parts and their
+ * share out before, so the new facts are all their facts; and reading
+ * them as they are inserted, rather than back from the tables by id in a
+ * statement after, spares the database a statement and a lookup a fact,
+ * count and rating. (Counts, states or ratings left without their fact
+ * row, by a hand that deleted it, are not counted here: they stand in
+ * the way of new ones of the same key, and facts-rebuild clears them.)
  * Written into sql; its parameters are store_sql's.
  */
 static void store_roll_sql(char sql[STORE_ROLL_MAX])

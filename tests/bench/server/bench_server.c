@@ -2,11 +2,12 @@
  * Ingest benchmark: 50 simulated tablets push observations and events to a
  * real blik-server (with its default pool of database connections) over TLS
  * on loopback, each on its own keep-alive connection; we measure records
- * per second and the push latency percentiles. In the same run, on the same PostgreSQL cluster (fsync on),
- * the same rows are inserted over one plain connection in transactions of
- * the same size, in four ways (a statement a row, pipeline mode, arrays with
- * unnest, COPY), which are the yardsticks: what the server costs on top of
- * the database doing just the inserts, and which way a push should take.
+ * per second and the push latency percentiles. In the same run, on the
+ * same PostgreSQL cluster (fsync on), the same rows are inserted over one
+ * plain connection in transactions of the same size, in four ways (a
+ * statement a row, pipeline mode, arrays with unnest, COPY), which are
+ * the yardsticks: what the server costs on top of the database doing just
+ * the inserts, and which way a push should take.
  *
  * Usage: bench_server [tablets] [pushes per tablet] [records per push]
  */
