@@ -826,16 +826,17 @@ static void store_roll_sql(char sql[STORE_ROLL_MAX])
         roll_select(t, ROLL_STORED, sel, sizeof sel);
         snprintf(part[t], ROLL_SQL_MAX, roll_add_sql[t], sel);
     }
+    /* clang-format off */
     snprintf(sql, STORE_ROLL_MAX,
-             "WITH f AS (" FACT_OBS_INSERT_SQL(
-                 "$1") " RETURNING observation_id, unit_id,"
-                       " focus_id, month, status, feedback_given, reflection_written, duration_ms),"
-                       " fc AS (" COUNT_INSERT_SQL " RETURNING observation_id, kind, key, n),"
-                       " fs AS (" STATE_INSERT_SQL "),"
-                       " fr AS (" RATING_INSERT_SQL
-                       " RETURNING observation_id, sign_id, level, n_scale),"
-                       " a AS (%s), b AS (%s) %s",
+             "WITH f AS (" FACT_OBS_INSERT_SQL("$1")
+             " RETURNING observation_id, unit_id, focus_id, month, status, feedback_given,"
+             " reflection_written, duration_ms),"
+             " fc AS (" COUNT_INSERT_SQL " RETURNING observation_id, kind, key, n),"
+             " fs AS (" STATE_INSERT_SQL "),"
+             " fr AS (" RATING_INSERT_SQL " RETURNING observation_id, sign_id, level, n_scale),"
+             " a AS (%s), b AS (%s) %s",
              part[0], part[1], part[2]);
+    /* clang-format on */
 }
 
 /* Makes the facts of the gathered observations, with the templates tv

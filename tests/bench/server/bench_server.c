@@ -26,9 +26,6 @@
 #include "srvtest.h"
 
 #define UNITS 10
-/* The server's connections to the database (its default, as it is run),
- * and as many for the parallel COPY. */
-static int pool;
 
 typedef struct {
     model_id unit, room, observer, observee, focus, tmpl;
@@ -667,9 +664,11 @@ int main(int argc, char **argv)
     unit_ids units[UNITS];
     tablet *t = calloc((size_t)tablets, sizeof *t);
     pthread_t *th = calloc((size_t)tablets, sizeof *th);
+    /* The server runs with its default pool of database connections, as
+     * it is run, and the parallel COPY uses as many. */
     srv_config defaults;
     srv_config_defaults(&defaults);
-    pool = defaults.pool;
+    int pool = defaults.pool;
     char pool_text[16];
     snprintf(pool_text, sizeof pool_text, "%d", pool);
     const char *const extra[] = {"--pool", pool_text, NULL};
