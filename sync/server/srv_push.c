@@ -1,7 +1,8 @@
 /*
  * Push, set-based: a push costs the same few statements whatever its size.
  * Under the unit's feed lock the server looks up, for the whole batch at
- * once, the change ids already received, the records the changes touch, the
+ * once, the change ids already received (events are known by their own
+ * ids), the records the changes touch, the
  * people, observations, rooms and focus versions they name; it then decides
  * every change in order in memory (so a change sees the ones before it in
  * the same push, exactly as if they had been applied one at a time), and
@@ -110,7 +111,7 @@ typedef struct {
     char hash[65];
     char *data; /* the record's compact JSON text, owned */
     int rec;    /* its record's state */
-    int kept;   /* stored or kept as a conflict: a row in changes */
+    int kept;   /* stored or kept as a conflict (a row in changes, but for an event) */
     int conflict;
     int was_conflict; /* received before and kept as a conflict then */
     int sign_ok;      /* a rating's or note's sign is one of its observation's focus version */
@@ -299,6 +300,8 @@ enum { LK_CHANGES, LK_RECORDS, LK_PEOPLE, LK_OBS, LK_SIGNS, LK_MAX };
 typedef struct {
     char *lit[11]; /* the array literals, owned */
     const char *p1[1], *p2[2], *p3[1], *p4[5], *p5[3];
+    int *cid_at; /* the change of each change id looked up, owned */
+    int n_cid;
     int *sign_at; /* the change of each sign named, owned */
     int *sign_of; /* the question (of n_asked) each sign named is, owned */
     int n_signs, n_asked;
@@ -310,6 +313,7 @@ static void lookups_free(lookups *lk)
 {
     for (int i = 0; i < 11; i++)
         free(lk->lit[i]);
+    free(lk->cid_at);
     free(lk->sign_at);
     free(lk->sign_of);
     memset(lk, 0, sizeof *lk);
@@ -431,10 +435,16 @@ static int lookups_make(push_ctx *x, lookups *lk)
     const char **key = malloc((size_t)(x->n_rs ? x->n_rs : 1) * sizeof *key);
     const char **oid = malloc((size_t)(x->n_os ? x->n_os : 1) * sizeof *oid);
     memset(lk, 0, sizeof *lk);
-    if (!cid || !ent || !key || !oid)
+    lk->cid_at = malloc((size_t)(x->n ? x->n : 1) * sizeof *lk->cid_at);
+    if (!cid || !ent || !key || !oid || !lk->cid_at)
         goto done;
+    /* An event is known by its own id (see event_known), so only the
+     * other changes' ids are looked up. */
     for (int i = 0; i < x->n; i++)
-        cid[i] = x->ch[i].c->change_id;
+        if (x->ch[i].c->rec->entity != MODEL_ENT_EVENT) {
+            lk->cid_at[lk->n_cid] = i;
+            cid[lk->n_cid++] = x->ch[i].c->change_id;
+        }
     for (int i = 0; i < x->n_rs; i++) {
         const pchange *c = &x->ch[x->rs[i].first];
         ent[i] = c->ent;
@@ -442,7 +452,7 @@ static int lookups_make(push_ctx *x, lookups *lk)
     }
     for (int i = 0; i < x->n_os; i++)
         oid[i] = x->os[i].id;
-    if (!(lk->lit[0] = srv_array_of(cid, sizeof *cid, x->n, 1)) ||
+    if (!(lk->lit[0] = srv_array_of(cid, sizeof *cid, lk->n_cid, 1)) ||
         !(lk->lit[1] = srv_array_of(ent, sizeof *ent, x->n_rs, 1)) ||
         !(lk->lit[2] = srv_array_of(key, sizeof *key, x->n_rs, 1)) ||
         !(lk->lit[3] = srv_array_of(x->pid, sizeof *x->pid, x->n_ps, 0)) ||
@@ -507,9 +517,9 @@ static int lookups_read(push_ctx *x, const lookups *lk, PGresult *const *res)
     const PGresult *r = res[LK_CHANGES];
     for (int k = 0; k < PQntuples(r); k++) {
         int i = atoi(PQgetvalue(r, k, 0)) - 1;
-        if (i < 0 || i >= x->n)
+        if (i < 0 || i >= lk->n_cid)
             continue;
-        pchange *c = &x->ch[i];
+        pchange *c = &x->ch[lk->cid_at[i]];
         /* A change received before is answered from that row alone, as it
          * was the first time: one kept as a conflict is a conflict again,
          * so that a tablet whose first answer was lost (or taken back by a
@@ -717,6 +727,24 @@ static int carry_fields(push_ctx *x)
     return 0;
 }
 
+/*
+ * Whether a change brings an event the server holds already, byte for
+ * byte, in the tablet's unit: a retry, answered as a duplicate before any
+ * other check, as a retry of another change is from its row in changes.
+ * An event is never edited (an undo is an event of its own), so its own id
+ * tells a retry as well as a change id would, and the server keeps no row
+ * in changes for it: four in five of the changes a tablet sends are
+ * events, and that row and the lookup of its id were a fifth of a push's
+ * cost. An event sent again that differs is kept as a conflict, again on
+ * every retry (the conflict's row is written once).
+ */
+static int event_known(const push_ctx *x, const pchange *c)
+{
+    const rec_state *s = &x->rs[c->rec];
+    return c->c->rec->entity == MODEL_ENT_EVENT && s->in_db &&
+           !strcmp(s->unit_id, x->dev->unit_id) && !strcmp(s->db_data, c->data);
+}
+
 static int apply(push_ctx *x, pchange *pc, int64_t *seq, proto_result *res)
 {
     const srv_device *dev = x->dev;
@@ -827,7 +855,8 @@ static const struct {
     [W_CONF] = {"INSERT INTO conflicts (change_id, entity, key, unit_id, device_id, base_version,"
                 " server_version, data) SELECT x.change, x.entity, x.key, $7, $8, x.base, x.server,"
                 " x.data FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[],"
-                " $6::text[]) AS x(change, entity, key, base, server, data)",
+                " $6::text[]) AS x(change, entity, key, base, server, data)"
+                " ON CONFLICT (change_id) DO NOTHING",
                 6},
     [W_CHG] = {"INSERT INTO changes (change_id, device_id, entity, key, body_sha256, status,"
                " version) SELECT x.change, $7, x.entity, x.key, x.hash, x.status, x.version"
@@ -857,7 +886,7 @@ static void writes_free(writes *ws)
  * The statements that write what the push decided, into ws->v (ws->n of
  * them, borrowing from x and ws): new records, newer versions of records,
  * new observations, kept conflicts, and a row in changes for every change
- * stored or kept, each table's rows in one statement over arrays, so that
+ * stored or kept but an event (known by its own id), each table's rows in one statement over arrays, so that
  * they go in one round trip with the facts' first. 0, or -1 when out of
  * memory (ws freed either way by writes_free).
  */
@@ -899,6 +928,8 @@ static int write_stmts(push_ctx *x, const proto_result *res, writes *ws)
         if (c->conflict)
             w_row(ws, W_CONF,
                   (const char *const[]){c->c->change_id, c->ent, c->key, base, ver, c->data});
+        if (c->c->rec->entity == MODEL_ENT_EVENT)
+            continue; /* known by its id: event_known */
         w_row(ws, W_CHG,
               (const char *const[]){c->c->change_id, c->ent, c->key, c->hash,
                                     proto_status_name(r->status), ver});
@@ -1080,6 +1111,11 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
         snprintf(r->change_id, sizeof r->change_id, "%s", c->c->change_id);
         if (srv_plan_push_skips(c->c)) {
             c->kept = 0; /* a plan's agreement: srv_plan_push below */
+            continue;
+        }
+        if (event_known(x, c)) {
+            r->status = PROTO_ST_DUPLICATE;
+            r->version = x->rs[c->rec].version;
             continue;
         }
         if (c->kept > 0) {

@@ -179,6 +179,19 @@ static void test_push_pull_round_trip_with_visibility(void **state)
     proto_pull_reply_clear(&p);
 }
 
+/* Pushes n changes as device d and answers the status of the i-th, with
+ * its version in *version. */
+static proto_status push_status(const fx_device *d, const proto_change *c, int n, int i,
+                                int *version)
+{
+    proto_push_reply rep;
+    fx_push(&W, d, c, n, &rep);
+    proto_status st = rep.results[i].status;
+    *version = rep.results[i].version;
+    proto_push_reply_clear(&rep);
+    return st;
+}
+
 static void test_same_push_twice_is_duplicate_not_double(void **state)
 {
     (void)state;
@@ -187,13 +200,10 @@ static void test_same_push_twice_is_duplicate_not_double(void **state)
     proto_change c;
     fx_change(&c, U.peer1, 0, &obs);
     proto_push_reply rep;
-    fx_push(&W, &D, &c, 1, &rep);
-    assert_int_equal(rep.results[0].status, PROTO_ST_STORED);
-    proto_push_reply_clear(&rep);
-    fx_push(&W, &D, &c, 1, &rep);
-    assert_int_equal(rep.results[0].status, PROTO_ST_DUPLICATE);
-    assert_int_equal(rep.results[0].version, 1);
-    proto_push_reply_clear(&rep);
+    int v;
+    assert_int_equal(push_status(&D, &c, 1, 0, &v), PROTO_ST_STORED);
+    assert_int_equal(push_status(&D, &c, 1, 0, &v), PROTO_ST_DUPLICATE);
+    assert_int_equal(v, 1);
     char sql[200];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM items WHERE key = '%s'", obs.u.obs.id);
     assert_int_equal(fx_count(&W, sql), 1);
@@ -534,9 +544,14 @@ static void test_changes_in_one_push_see_each_other(void **state)
     assert_int_equal(fx_count(&W, sql), 1);
     snprintf(sql, sizeof sql, "SELECT count(*) FROM conflicts WHERE key = '%s'", ev.u.event.id);
     assert_int_equal(fx_count(&W, sql), 1);
+    /* A row in changes for each version of the observation; the event is
+     * known by its own id, the key of its one row in items. */
     snprintf(sql, sizeof sql, "SELECT count(*) FROM changes WHERE key IN ('%s', '%s', '%s')",
              obs.u.obs.id, ev.u.event.id, note.u.note.id);
-    assert_int_equal(fx_count(&W, sql), 4);
+    assert_int_equal(fx_count(&W, sql), 2);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM items WHERE entity = 'event' AND key = '%s'",
+             ev.u.event.id);
+    assert_int_equal(fx_count(&W, sql), 1);
     /* The office's figures follow the last version. */
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM fact_obs WHERE observation_id = '%s' AND revision = 2"
@@ -555,6 +570,42 @@ static void test_changes_in_one_push_see_each_other(void **state)
     assert_int_equal(rep.results[3].version, 1);
     proto_push_reply_clear(&rep);
     snprintf(sql, sizeof sql, "SELECT count(*) FROM conflicts WHERE key = '%s'", ev.u.event.id);
+    assert_int_equal(fx_count(&W, sql), 1);
+}
+
+/* An event is known by its own id: brought again under a new change id it
+ * is a duplicate too, stored once and with no row in changes, and an
+ * observation's event that another tablet of another unit sends is refused,
+ * not answered as one it had sent. */
+static void test_event_known_by_its_id(void **state)
+{
+    (void)state;
+    model_record obs, ev;
+    fx_obs(&U, U.peer1, U.peer2, &obs);
+    make_event(obs.u.obs.id, 3, &ev);
+    proto_change ch[2], again;
+    fx_change(&ch[0], U.peer1, 0, &obs);
+    fx_change(&ch[1], U.peer1, 0, &ev);
+    fx_change(&again, U.peer1, 0, &ev);
+    int v;
+    assert_int_equal(push_status(&D, ch, 2, 1, &v), PROTO_ST_STORED);
+    assert_int_equal(push_status(&D, &again, 1, 0, &v), PROTO_ST_DUPLICATE);
+    assert_int_equal(v, 1);
+    fx_unit other;
+    fx_device od;
+    fx_make_unit(&W, "Other unit", &other);
+    fx_enrol(&W, other.unit, &od);
+    proto_change stray;
+    fx_change(&stray, other.peer1, 0, &ev);
+    assert_int_equal(push_status(&od, &stray, 1, 0, &v), PROTO_ST_REJECTED);
+    char sql[300];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM items WHERE entity = 'event' AND key = '%s'",
+             ev.u.event.id);
+    assert_int_equal(fx_count(&W, sql), 1);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM changes WHERE key = '%s'", ev.u.event.id);
+    assert_int_equal(fx_count(&W, sql), 0);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM changes WHERE change_id = '%s'",
+             ch[0].change_id);
     assert_int_equal(fx_count(&W, sql), 1);
 }
 
@@ -721,6 +772,7 @@ int main(void)
         cmocka_unit_test(test_unknown_endpoint_and_missing_credentials),
         cmocka_unit_test(test_push_statements_do_not_grow_with_its_size),
         cmocka_unit_test(test_changes_in_one_push_see_each_other),
+        cmocka_unit_test(test_event_known_by_its_id),
         cmocka_unit_test(test_part_of_a_deleted_observation_is_refused_as_deleted),
         cmocka_unit_test(test_pull_page_of_large_records_is_bounded),
         cmocka_unit_test(test_contact_noted_without_a_statement_per_request),
