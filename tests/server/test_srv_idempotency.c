@@ -252,6 +252,59 @@ static void test_same_push_three_times_concurrently(void **state)
     }
 }
 
+/* Events are known by their own ids, with no row in changes: the same
+ * push of an observation and its events sent three times at once still
+ * stores each once, and the other two are told duplicate. */
+static void test_events_sent_three_times_concurrently(void **state)
+{
+    (void)state;
+    enum { EVENTS = 5 };
+    for (int round = 0; round < 3; round++) {
+        model_record obs, ev[EVENTS];
+        proto_change c[1 + EVENTS];
+        fx_obs(&U, U.peer1, U.peer2, &obs);
+        fx_change(&c[0], U.peer1, 0, &obs);
+        for (int k = 0; k < EVENTS; k++) {
+            memset(&ev[k], 0, sizeof ev[k]);
+            ev[k].entity = MODEL_ENT_EVENT;
+            assert_int_equal(model_id_new(plat_sys_os(), ev[k].u.event.id), 0);
+            snprintf(ev[k].u.event.observation_id, sizeof ev[k].u.event.observation_id, "%s",
+                     obs.u.obs.id);
+            ev[k].u.event.kind = MODEL_EV_COUNT;
+            snprintf(ev[k].u.event.key, sizeof ev[k].u.event.key, "open_q");
+            ev[k].u.event.at = obs.u.obs.started_at + 1000 * (k + 1);
+            fx_change(&c[1 + k], U.peer1, 0, &ev[k]);
+        }
+        char *body = fx_push_body(c, 1 + EVENTS);
+        sender s[3];
+        memset(s, 0, sizeof s);
+        send_concurrently(body, s, 3);
+        int stored[1 + EVENTS] = {0};
+        for (int i = 0; i < 3; i++) {
+            assert_int_equal(s[i].r.status, 200);
+            proto_push_reply rep;
+            assert_int_equal(proto_push_reply_decode(s[i].r.body, s[i].r.len, &rep, NULL), 0);
+            for (int k = 0; k < 1 + EVENTS; k++) {
+                proto_status st = rep.results[k].status;
+                assert_true(st == PROTO_ST_STORED || st == PROTO_ST_DUPLICATE);
+                assert_int_equal(rep.results[k].version, 1);
+                stored[k] += st == PROTO_ST_STORED;
+            }
+            proto_push_reply_clear(&rep);
+            thttp_free(&s[i].r);
+        }
+        for (int k = 0; k < 1 + EVENTS; k++)
+            assert_int_equal(stored[k], 1);
+        assert_int_equal(stored_copies("observation", obs.u.obs.id), 1);
+        assert_int_equal(change_rows(c[0].change_id), 1);
+        for (int k = 0; k < EVENTS; k++) {
+            assert_int_equal(stored_copies("event", ev[k].u.event.id), 1);
+            assert_int_equal(change_rows(c[1 + k].change_id), 0);
+        }
+        free(body);
+    }
+}
+
 /* A change is told from a reused change id by the SHA-256 of its canonical
  * text, stored with it: the hash must be that, whichever library makes
  * it, or every change a tablet sends again after the server's upgrade would
@@ -384,6 +437,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_setup),
         cmocka_unit_test(test_same_push_three_times_concurrently),
+        cmocka_unit_test(test_events_sent_three_times_concurrently),
         cmocka_unit_test(test_change_hash_is_sha256_of_its_canonical_text),
         cmocka_unit_test(test_killed_between_commit_and_reply),
         cmocka_unit_test(test_pull_cursor_skips_nothing_under_concurrent_writers),
