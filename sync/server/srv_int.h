@@ -13,6 +13,11 @@
  * clears it, writes the server's message into err and returns NULL. */
 PGresult *srv_q(PGconn *pg, const char *sql, int n, const char *const *params, char *err,
                 size_t errlen);
+/* Runs a COPY ... FROM STDIN statement with data (len bytes of COPY's text
+ * format) as its rows: one round trip. 0, or -1 with err (its SQLSTATE
+ * first, as for srv_qp_batch). */
+int srv_copy_in(PGconn *pg, const char *sql, const char *data, size_t len, char *err,
+                size_t errlen);
 /* Runs a statement that returns nothing; 0 or -1 with err. */
 int srv_exec(PGconn *pg, const char *sql, int n, const char *const *params, char *err,
              size_t errlen);
@@ -262,6 +267,10 @@ int srv_buf_put(srv_buf *b, const char *p, size_t len);
  * b (after its "{" or another element), quoted and escaped. 0, or -1 when
  * out of memory. */
 int srv_buf_array_elem(srv_buf *b, const char *s);
+/* Appends s as one field of a row in COPY's text format, then a tab, or
+ * when last the row's newline; a backslash, tab, newline or carriage
+ * return in s is written as its escape. 0, or -1 when out of memory. */
+int srv_buf_copy_field(srv_buf *b, const char *s, int last);
 /* An array literal of the n texts at base + i * stride: each a char array
  * there, or when indirect a pointer to one. Malloc'd; NULL if out of memory. */
 char *srv_array_of(const void *base, size_t stride, int n, int indirect);

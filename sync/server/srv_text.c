@@ -1,8 +1,9 @@
 /*
  * Texts the server builds to send: a growable buffer (a pull's reply, a
- * push's columns) and PostgreSQL array literals, which carry a whole
- * column or list of ids as one parameter. One encoder serves every
- * statement that takes an array, so that quoting is right in one place.
+ * push's columns), PostgreSQL array literals, which carry a whole column
+ * or list of ids as one parameter, and rows in COPY's text format. One
+ * encoder serves every statement that takes an array, and one every COPY,
+ * so that quoting is right in one place.
  */
 #include "srv_int.h"
 
@@ -48,6 +49,25 @@ int srv_buf_array_elem(srv_buf *b, const char *s)
     }
     srv_buf_put(b, run, (size_t)(s - run));
     return srv_buf_put(b, "\"", 1);
+}
+
+int srv_buf_copy_field(srv_buf *b, const char *s, int last)
+{
+    const char *run = s;
+    for (; *s; s++) {
+        const char *esc = *s == '\\'   ? "\\\\"
+                          : *s == '\t' ? "\\t"
+                          : *s == '\n' ? "\\n"
+                          : *s == '\r' ? "\\r"
+                                       : NULL;
+        if (!esc)
+            continue;
+        srv_buf_put(b, run, (size_t)(s - run));
+        srv_buf_put(b, esc, 2);
+        run = s + 1;
+    }
+    srv_buf_put(b, run, (size_t)(s - run));
+    return srv_buf_put(b, last ? "\n" : "\t", 1);
 }
 
 char *srv_array_of(const void *base, size_t stride, int n, int indirect)

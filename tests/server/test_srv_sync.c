@@ -609,6 +609,48 @@ static void test_event_known_by_its_id(void **state)
     assert_int_equal(fx_count(&W, sql), 1);
 }
 
+/* A push of hundreds of new records sends them to items with COPY: notes
+ * whose words hold tabs, new lines, backslashes, quotes and æøå (in the
+ * record's text, JSON's backslash escapes) are stored byte for byte as the
+ * record's text, as a small push stores them. */
+static void test_large_push_stores_texts_exactly(void **state)
+{
+    (void)state;
+    enum { NOTES = 300 };
+    static const char *const words[] = {"Tab\there", "Line\nbreak\n\nand more",
+                                        "Back\\slash \\N \\.", "\"Quoted\" æøå ÆØÅ", "plain"};
+    model_record obs;
+    static model_record note[NOTES];
+    static proto_change ch[1 + NOTES];
+    fx_obs(&U, U.peer1, U.peer2, &obs);
+    fx_change(&ch[0], U.peer1, 0, &obs);
+    for (int i = 0; i < NOTES; i++) {
+        char text[80];
+        snprintf(text, sizeof text, "%d: %s", i, words[i % 5]);
+        fx_note(obs.u.obs.id, text, &note[i]);
+        fx_change(&ch[1 + i], U.peer1, 0, &note[i]);
+    }
+    proto_push_reply rep;
+    fx_push(&W, &D, ch, 1 + NOTES, &rep);
+    for (int i = 0; i < 1 + NOTES; i++)
+        assert_int_equal(rep.results[i].status, PROTO_ST_STORED);
+    proto_push_reply_clear(&rep);
+    PGconn *pg = PQconnectdb(W.conninfo);
+    assert_int_equal(PQstatus(pg), CONNECTION_OK);
+    for (int i = 0; i < NOTES; i++) {
+        const char *p[] = {note[i].u.note.id};
+        PGresult *r = PQexecParams(pg, "SELECT data FROM items WHERE entity = 'note' AND key = $1",
+                                   1, NULL, p, NULL, NULL, 0);
+        assert_int_equal(PQntuples(r), 1);
+        char *want = model_record_text(&note[i], NULL);
+        assert_non_null(want);
+        assert_string_equal(PQgetvalue(r, 0, 0), want);
+        free(want);
+        PQclear(r);
+    }
+    PQfinish(pg);
+}
+
 /* A part of an observation the server has deleted is refused as such, not
  * "send the observation first", which the server would refuse too. */
 static void test_part_of_a_deleted_observation_is_refused_as_deleted(void **state)
@@ -773,6 +815,7 @@ int main(void)
         cmocka_unit_test(test_push_statements_do_not_grow_with_its_size),
         cmocka_unit_test(test_changes_in_one_push_see_each_other),
         cmocka_unit_test(test_event_known_by_its_id),
+        cmocka_unit_test(test_large_push_stores_texts_exactly),
         cmocka_unit_test(test_part_of_a_deleted_observation_is_refused_as_deleted),
         cmocka_unit_test(test_pull_page_of_large_records_is_bounded),
         cmocka_unit_test(test_contact_noted_without_a_statement_per_request),

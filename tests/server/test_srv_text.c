@@ -4,7 +4,7 @@
  * PostgreSQL's own reader: lists of random texts drawn from the characters
  * that matter in a literal (quotes, backslashes, commas, braces, spaces,
  * the word NULL, empty texts, æøå) come back from unnest($1::text[])
- * exactly as they went in, in order.
+ * exactly as they went in, in order; and the same texts as rows of a COPY.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -61,8 +61,8 @@ static void test_known_texts(void **state)
 /* A random text of up to 12 pieces from the ones that matter. */
 static void random_text(char *out, size_t cap)
 {
-    static const char *const piece[] = {"\"", "\\", ",", "{", "}",  " ",  "NULL", "a",
-                                        "æ",  "ø",  "å", "'", "\t", "\n", "b c"};
+    static const char *const piece[] = {"\"", "\\", ",", "{",  "}",  " ",   "NULL", "a",   "æ",
+                                        "ø",  "å",  "'", "\t", "\n", "b c", "\r",   "\\N", "\\."};
     size_t n = (size_t)(rand() % 13), len = 0;
     out[0] = 0;
     for (size_t i = 0; i < n; i++) {
@@ -105,11 +105,54 @@ static void test_round_trip_through_postgres(void **state)
     }
 }
 
+/* The rows of a COPY: the exact text of one, and random texts through
+ * PostgreSQL's own reader (COPY's text format, as a push writes its new
+ * records), each back as it went in. */
+static void test_copy_rows_through_postgres(void **state)
+{
+    (void)state;
+    srv_buf b = {0};
+    assert_int_equal(srv_buf_copy_field(&b, "a\tb\\c\nd\re", 0), 0);
+    assert_int_equal(srv_buf_copy_field(&b, "\\N", 1), 0);
+    assert_string_equal(b.s, "a\\tb\\\\c\\nd\\re\t\\\\N\n");
+    free(b.s);
+    srand(20261204);
+    enum { ROWS = 500, LEN = 64 };
+    static char text[ROWS][2][LEN];
+    char err[300];
+    PQclear(PQexec(W.db, "CREATE TEMP TABLE copied (i int, a text, b text)"));
+    memset(&b, 0, sizeof b);
+    for (int i = 0; i < ROWS; i++) {
+        char num[16];
+        snprintf(num, sizeof num, "%d", i);
+        random_text(text[i][0], LEN);
+        random_text(text[i][1], LEN);
+        srv_buf_copy_field(&b, num, 0);
+        srv_buf_copy_field(&b, text[i][0], 0);
+        assert_int_equal(srv_buf_copy_field(&b, text[i][1], 1), 0);
+    }
+    assert_int_equal(srv_copy_in(W.db, "COPY copied FROM STDIN", b.s, b.n, err, sizeof err), 0);
+    free(b.s);
+    PGresult *r = PQexec(W.db, "SELECT a, b FROM copied ORDER BY i");
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_int_equal(PQntuples(r), ROWS);
+    for (int i = 0; i < ROWS; i++) {
+        assert_string_equal(PQgetvalue(r, i, 0), text[i][0]);
+        assert_string_equal(PQgetvalue(r, i, 1), text[i][1]);
+    }
+    PQclear(r);
+    /* A row the table cannot take fails with the database's words. */
+    assert_int_equal(srv_copy_in(W.db, "COPY copied FROM STDIN", "x\ty\tz\n", 6, err, sizeof err),
+                     -1);
+    assert_true(strstr(err, "[22P02]") == err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_texts),
         cmocka_unit_test(test_round_trip_through_postgres),
+        cmocka_unit_test(test_copy_rows_through_postgres),
     };
     return cmocka_run_group_tests(tests, up, down);
 }
