@@ -21,7 +21,8 @@
  *
  * The guarantees of sync.md live here as constraints:
  * - changes.change_id is the primary key: a change is applied at most once,
- *   however many requests carry it at the same time;
+ *   however many requests carry it at the same time (an event, which keeps
+ *   no row there, by the primary key of items, its entity and id);
  * - items.version with the base_version rule keeps stale edits as conflicts;
  * - units.feed_seq is the per-unit change counter behind the pull cursor.
  */
@@ -380,10 +381,11 @@ int srv_exec(PGconn *pg, const char *sql, int n, const char *const *params, char
     return r ? 0 : -1;
 }
 
-/* COPY takes its rows as one stream in one round trip and writes them in
- * batches (one log record and one page lock for many rows), where an
- * INSERT writes row by row: for a push of hundreds of records, the
- * cheaper way into its largest table. */
+/* COPY takes its rows as one stream and writes them in batches (one log
+ * record and one page lock for many rows), where an INSERT writes row by
+ * row: for a push of hundreds of records, the cheaper way into its largest
+ * table. It costs two round trips (libpq waits for the server to start the
+ * COPY before it sends the rows) and cannot share a pipeline. */
 int srv_copy_in(PGconn *pg, const char *sql, const char *data, size_t len, char *err, size_t errlen)
 {
     if (len > (size_t)INT_MAX) {
@@ -397,12 +399,18 @@ int srv_copy_in(PGconn *pg, const char *sql, const char *data, size_t len, char 
         return -1;
     }
     PQclear(r);
-    int sent = PQputCopyData(pg, data, (int)len) == 1;
-    if (PQputCopyEnd(pg, sent ? NULL : "the rows could not be sent") != 1) {
+    /* Rows that could not be sent end the COPY as failed, and libpq's
+     * reason is the one told. */
+    int rc = 0;
+    if (PQputCopyData(pg, data, (int)len) != 1) {
         fail_text(pg, NULL, err, errlen);
+        rc = -1;
+    }
+    if (PQputCopyEnd(pg, rc ? "the rows could not be sent" : NULL) != 1) {
+        if (rc == 0)
+            fail_text(pg, NULL, err, errlen);
         return -1;
     }
-    int rc = 0;
     while ((r = PQgetResult(pg))) {
         if (rc == 0 && PQresultStatus(r) != PGRES_COMMAND_OK) {
             fail_text(pg, r, err, errlen);

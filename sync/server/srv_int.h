@@ -14,7 +14,7 @@
 PGresult *srv_q(PGconn *pg, const char *sql, int n, const char *const *params, char *err,
                 size_t errlen);
 /* Runs a COPY ... FROM STDIN statement with data (len bytes of COPY's text
- * format) as its rows: one round trip. 0, or -1 with err (its SQLSTATE
+ * format) as its rows: two round trips. 0, or -1 with err (its SQLSTATE
  * first, as for srv_qp_batch). */
 int srv_copy_in(PGconn *pg, const char *sql, const char *data, size_t len, char *err,
                 size_t errlen);

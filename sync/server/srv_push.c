@@ -17,8 +17,8 @@
  * push's writes and the office's counts of it cost the server two trips
  * to the database, not one a table plus the refresh's own. The one
  * exception is a push of COPY_MIN new records or more: those go to items
- * with COPY, a trip of its own that cannot share the pipeline, but which
- * writes many rows at once where the INSERT writes them one by one. An
+ * with COPY, two trips of their own that cannot share the pipeline, but
+ * which write many rows at once where the INSERT writes them one by one. An
  * earlier version wrote every table with COPY: with five tables the trips
  * cost more than the parsing saved (bench_server keeps the other ways for
  * comparison).
@@ -300,12 +300,13 @@ static const char *sign_named(const proto_change *c)
 /* The lookups' statements with their parameters: made before the
  * transaction begins, sent with its BEGIN and the unit's feed lock in one
  * round trip, and read after it. */
-enum { LK_CHANGES, LK_RECORDS, LK_PEOPLE, LK_OBS, LK_SIGNS, LK_MAX };
+enum { LK_CHANGES, LK_EVCONF, LK_RECORDS, LK_PEOPLE, LK_OBS, LK_SIGNS, LK_MAX };
 
 typedef struct {
-    char *lit[11]; /* the array literals, owned */
-    const char *p1[1], *p2[2], *p3[1], *p4[5], *p5[3];
-    int *cid_at; /* the change of each change id looked up, owned */
+    char *lit[12]; /* the array literals, owned */
+    const char *p1[1], *p2[2], *p3[1], *p4[5], *p5[3], *p6[1];
+    int *cid_at; /* the change of each change id looked up: the n_cid of
+                    other changes, then the events', owned */
     int n_cid;
     int *sign_at; /* the change of each sign named, owned */
     int *sign_of; /* the question (of n_asked) each sign named is, owned */
@@ -316,7 +317,7 @@ typedef struct {
 
 static void lookups_free(lookups *lk)
 {
-    for (int i = 0; i < 11; i++)
+    for (int i = 0; i < 12; i++)
         free(lk->lit[i]);
     free(lk->cid_at);
     free(lk->sign_at);
@@ -444,11 +445,17 @@ static int lookups_make(push_ctx *x, lookups *lk)
     if (!cid || !ent || !key || !oid || !lk->cid_at)
         goto done;
     /* An event is known by its own id (see event_known), so only the
-     * other changes' ids are looked up. */
+     * other changes' ids are looked up in changes; the events' only among
+     * the conflicts kept. */
     for (int i = 0; i < x->n; i++)
         if (x->ch[i].c->rec->entity != MODEL_ENT_EVENT) {
             lk->cid_at[lk->n_cid] = i;
             cid[lk->n_cid++] = x->ch[i].c->change_id;
+        }
+    for (int i = 0, k = lk->n_cid; i < x->n; i++)
+        if (x->ch[i].c->rec->entity == MODEL_ENT_EVENT) {
+            lk->cid_at[k] = i;
+            cid[k++] = x->ch[i].c->change_id;
         }
     for (int i = 0; i < x->n_rs; i++) {
         const pchange *c = &x->ch[x->rs[i].first];
@@ -458,6 +465,7 @@ static int lookups_make(push_ctx *x, lookups *lk)
     for (int i = 0; i < x->n_os; i++)
         oid[i] = x->os[i].id;
     if (!(lk->lit[0] = srv_array_of(cid, sizeof *cid, lk->n_cid, 1)) ||
+        !(lk->lit[11] = srv_array_of(cid + lk->n_cid, sizeof *cid, x->n - lk->n_cid, 1)) ||
         !(lk->lit[1] = srv_array_of(ent, sizeof *ent, x->n_rs, 1)) ||
         !(lk->lit[2] = srv_array_of(key, sizeof *key, x->n_rs, 1)) ||
         !(lk->lit[3] = srv_array_of(x->pid, sizeof *x->pid, x->n_ps, 0)) ||
@@ -467,6 +475,7 @@ static int lookups_make(push_ctx *x, lookups *lk)
         !(lk->lit[7] = srv_array_of(x->focus_keys, sizeof *x->focus_keys, x->n_focuses, 0)))
         goto done;
     lk->p1[0] = lk->lit[0];
+    lk->p6[0] = lk->lit[11];
     lk->p2[0] = lk->lit[1];
     lk->p2[1] = lk->lit[2];
     lk->p3[0] = lk->lit[3];
@@ -481,6 +490,14 @@ static int lookups_make(push_ctx *x, lookups *lk)
         " AS x(id, i) CROSS JOIN LATERAL (SELECT body_sha256, version, status FROM changes"
         "  WHERE change_id = x.id LIMIT 1) c",
         1, lk->p1};
+    /* The events' change ids among the conflicts kept, with what was kept:
+     * a retry of one is a conflict again. A small table: an event that
+     * differs from the one stored is rare. */
+    lk->v[LK_EVCONF] = (srv_stmt){
+        "SELECT x.i, c.server_version, c.data FROM unnest($1::text[]) WITH ORDINALITY"
+        " AS x(id, i) CROSS JOIN LATERAL (SELECT server_version, data FROM conflicts"
+        "  WHERE change_id = x.id LIMIT 1) c",
+        1, lk->p6};
     /* 2: the records as the database has them. */
     lk->v[LK_RECORDS] = (srv_stmt){
         "SELECT x.i, t.unit_id, t.version, t.device_id, t.data"
@@ -533,6 +550,17 @@ static int lookups_read(push_ctx *x, const lookups *lk, PGresult *const *res)
         c->kept = !strcmp(PQgetvalue(r, k, 1), c->hash) ? 1 + atoi(PQgetvalue(r, k, 2)) : -1;
         c->was_conflict = c->kept > 0 &&
                           !strcmp(PQgetvalue(r, k, 3), proto_status_name(PROTO_ST_CONFLICT));
+    }
+    /* An event's change kept as a conflict is known by what was kept, as
+     * another change is by its hash. */
+    r = res[LK_EVCONF];
+    for (int k = 0; k < PQntuples(r); k++) {
+        int i = atoi(PQgetvalue(r, k, 0)) - 1;
+        if (i < 0 || i >= x->n - lk->n_cid)
+            continue;
+        pchange *c = &x->ch[lk->cid_at[lk->n_cid + i]];
+        c->kept = !strcmp(PQgetvalue(r, k, 2), c->data) ? 1 + atoi(PQgetvalue(r, k, 1)) : -1;
+        c->was_conflict = c->kept > 0;
     }
     r = res[LK_RECORDS];
     for (int k = 0; k < PQntuples(r); k++) {
@@ -740,8 +768,8 @@ static int carry_fields(push_ctx *x)
  * tells a retry as well as a change id would, and the server keeps no row
  * in changes for it: four in five of the changes a tablet sends are
  * events, and that row and the lookup of its id were a fifth of a push's
- * cost. An event sent again that differs is kept as a conflict, again on
- * every retry (the conflict's row is written once).
+ * cost. An event that differs from the one stored is kept as a conflict,
+ * and its retry is known by its row in conflicts (LK_EVCONF).
  */
 static int event_known(const push_ctx *x, const pchange *c)
 {
@@ -820,9 +848,9 @@ enum { W_INS, W_UPD, W_OBS, W_CONF, W_CHG, W_MAX };
 enum { W_COLS_MAX = 9 };
 
 /* From this many new records on, a push sends them to items with COPY, in
- * a round trip of its own (srv_copy_in): for a push of a thousand changes
- * that takes a third less of the database's time than the INSERT, while
- * for a push of a few records the extra trip costs more than it saves. */
+ * two round trips of its own (srv_copy_in): for a push of a thousand
+ * changes the push took 4 to 13 % less time so (bench_sync), while for a
+ * push of a few records the extra trips cost more than COPY saves. */
 #define COPY_MIN 200
 
 typedef struct {
@@ -867,8 +895,7 @@ static const struct {
     [W_CONF] = {"INSERT INTO conflicts (change_id, entity, key, unit_id, device_id, base_version,"
                 " server_version, data) SELECT x.change, x.entity, x.key, $7, $8, x.base, x.server,"
                 " x.data FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[],"
-                " $6::text[]) AS x(change, entity, key, base, server, data)"
-                " ON CONFLICT (change_id) DO NOTHING",
+                " $6::text[]) AS x(change, entity, key, base, server, data)",
                 6},
     [W_CHG] = {"INSERT INTO changes (change_id, device_id, entity, key, body_sha256, status,"
                " version) SELECT x.change, $7, x.entity, x.key, x.hash, x.status, x.version"
@@ -904,9 +931,11 @@ static void writes_free(writes *ws)
  * The statements that write what the push decided, into ws->v (ws->n of
  * them, borrowing from x and ws): new records, newer versions of records,
  * new observations, kept conflicts, and a row in changes for every change
- * stored or kept but an event (known by its own id), each table's rows in one statement over arrays, so that
- * they go in one round trip with the facts' first. 0, or -1 when out of
- * memory (ws freed either way by writes_free).
+ * stored or kept but an event (known by its own id), each table's rows in
+ * one statement over arrays, so that they go in one round trip with the
+ * facts' first; but COPY_MIN new records or more go into ws->copy as
+ * COPY's rows instead. 0, or -1 when out of memory (ws freed either way by
+ * writes_free).
  */
 static int write_stmts(push_ctx *x, const proto_result *res, writes *ws)
 {

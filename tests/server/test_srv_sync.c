@@ -609,6 +609,48 @@ static void test_event_known_by_its_id(void **state)
     assert_int_equal(fx_count(&W, sql), 1);
 }
 
+/* An event kept as a conflict is a conflict again on a retry, before any
+ * other check, as any change kept so is: even once its observer has left
+ * the unit. Its change id brought again with other content is refused as
+ * reused. */
+static void test_event_conflict_answered_again(void **state)
+{
+    (void)state;
+    fx_unit t;
+    fx_device td;
+    fx_make_unit(&W, "Third unit", &t);
+    fx_enrol(&W, t.unit, &td);
+    model_record obs, ev, other, third;
+    fx_obs(&t, t.peer1, t.peer2, &obs);
+    make_event(obs.u.obs.id, 4, &ev);
+    other = ev;
+    other.u.event.at += 1000;
+    third = ev;
+    third.u.event.at += 2000;
+    proto_change ch[2], conf, reused;
+    fx_change(&ch[0], t.peer1, 0, &obs);
+    fx_change(&ch[1], t.peer1, 0, &ev);
+    fx_change(&conf, t.peer1, 0, &other);
+    fx_change(&reused, t.peer1, 0, &third);
+    snprintf(reused.change_id, sizeof reused.change_id, "%s", conf.change_id);
+    int v;
+    assert_int_equal(push_status(&td, ch, 2, 1, &v), PROTO_ST_STORED);
+    assert_int_equal(push_status(&td, &conf, 1, 0, &v), PROTO_ST_CONFLICT);
+    char out[200];
+    assert_int_equal(
+        fx_admin(&W, out, sizeof out, NULL, "person-deactivate", "--person", t.peer1, NULL), 0);
+    assert_int_equal(push_status(&td, &conf, 1, 0, &v), PROTO_ST_CONFLICT);
+    assert_int_equal(v, 1);
+    proto_push_reply rep;
+    fx_push(&W, &td, &reused, 1, &rep);
+    assert_int_equal(rep.results[0].status, PROTO_ST_REJECTED);
+    assert_int_equal(rep.results[0].code, PROTO_E_CHANGE_REUSED);
+    proto_push_reply_clear(&rep);
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM conflicts WHERE key = '%s'", ev.u.event.id);
+    assert_int_equal(fx_count(&W, sql), 1);
+}
+
 /* A push of hundreds of new records sends them to items with COPY: notes
  * whose words hold tabs, new lines, backslashes, quotes and æøå (in the
  * record's text, JSON's backslash escapes) are stored byte for byte as the
@@ -815,6 +857,7 @@ int main(void)
         cmocka_unit_test(test_push_statements_do_not_grow_with_its_size),
         cmocka_unit_test(test_changes_in_one_push_see_each_other),
         cmocka_unit_test(test_event_known_by_its_id),
+        cmocka_unit_test(test_event_conflict_answered_again),
         cmocka_unit_test(test_large_push_stores_texts_exactly),
         cmocka_unit_test(test_part_of_a_deleted_observation_is_refused_as_deleted),
         cmocka_unit_test(test_pull_page_of_large_records_is_bounded),
