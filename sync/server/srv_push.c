@@ -300,13 +300,12 @@ static const char *sign_named(const proto_change *c)
 /* The lookups' statements with their parameters: made before the
  * transaction begins, sent with its BEGIN and the unit's feed lock in one
  * round trip, and read after it. */
-enum { LK_CHANGES, LK_EVCONF, LK_RECORDS, LK_PEOPLE, LK_OBS, LK_SIGNS, LK_MAX };
+enum { LK_CHANGES, LK_RECORDS, LK_PEOPLE, LK_OBS, LK_SIGNS, LK_MAX };
 
 typedef struct {
-    char *lit[12]; /* the array literals, owned */
-    const char *p1[1], *p2[2], *p3[1], *p4[5], *p5[3], *p6[1];
-    int *cid_at; /* the change of each change id looked up: the n_cid of
-                    other changes, then the events', owned */
+    char *lit[11]; /* the array literals, owned */
+    const char *p1[1], *p2[2], *p3[1], *p4[5], *p5[3];
+    int *cid_at; /* the change of each change id looked up, owned */
     int n_cid;
     int *sign_at; /* the change of each sign named, owned */
     int *sign_of; /* the question (of n_asked) each sign named is, owned */
@@ -317,7 +316,7 @@ typedef struct {
 
 static void lookups_free(lookups *lk)
 {
-    for (int i = 0; i < 12; i++)
+    for (int i = 0; i < 11; i++)
         free(lk->lit[i]);
     free(lk->cid_at);
     free(lk->sign_at);
@@ -445,17 +444,11 @@ static int lookups_make(push_ctx *x, lookups *lk)
     if (!cid || !ent || !key || !oid || !lk->cid_at)
         goto done;
     /* An event is known by its own id (see event_known), so only the
-     * other changes' ids are looked up in changes; the events' only among
-     * the conflicts kept. */
+     * other changes' ids are looked up. */
     for (int i = 0; i < x->n; i++)
         if (x->ch[i].c->rec->entity != MODEL_ENT_EVENT) {
             lk->cid_at[lk->n_cid] = i;
             cid[lk->n_cid++] = x->ch[i].c->change_id;
-        }
-    for (int i = 0, k = lk->n_cid; i < x->n; i++)
-        if (x->ch[i].c->rec->entity == MODEL_ENT_EVENT) {
-            lk->cid_at[k] = i;
-            cid[k++] = x->ch[i].c->change_id;
         }
     for (int i = 0; i < x->n_rs; i++) {
         const pchange *c = &x->ch[x->rs[i].first];
@@ -465,7 +458,6 @@ static int lookups_make(push_ctx *x, lookups *lk)
     for (int i = 0; i < x->n_os; i++)
         oid[i] = x->os[i].id;
     if (!(lk->lit[0] = srv_array_of(cid, sizeof *cid, lk->n_cid, 1)) ||
-        !(lk->lit[11] = srv_array_of(cid + lk->n_cid, sizeof *cid, x->n - lk->n_cid, 1)) ||
         !(lk->lit[1] = srv_array_of(ent, sizeof *ent, x->n_rs, 1)) ||
         !(lk->lit[2] = srv_array_of(key, sizeof *key, x->n_rs, 1)) ||
         !(lk->lit[3] = srv_array_of(x->pid, sizeof *x->pid, x->n_ps, 0)) ||
@@ -475,7 +467,6 @@ static int lookups_make(push_ctx *x, lookups *lk)
         !(lk->lit[7] = srv_array_of(x->focus_keys, sizeof *x->focus_keys, x->n_focuses, 0)))
         goto done;
     lk->p1[0] = lk->lit[0];
-    lk->p6[0] = lk->lit[11];
     lk->p2[0] = lk->lit[1];
     lk->p2[1] = lk->lit[2];
     lk->p3[0] = lk->lit[3];
@@ -490,14 +481,6 @@ static int lookups_make(push_ctx *x, lookups *lk)
         " AS x(id, i) CROSS JOIN LATERAL (SELECT body_sha256, version, status FROM changes"
         "  WHERE change_id = x.id LIMIT 1) c",
         1, lk->p1};
-    /* The events' change ids among the conflicts kept, with what was kept:
-     * a retry of one is a conflict again. A small table: an event that
-     * differs from the one stored is rare. */
-    lk->v[LK_EVCONF] = (srv_stmt){
-        "SELECT x.i, c.server_version, c.data FROM unnest($1::text[]) WITH ORDINALITY"
-        " AS x(id, i) CROSS JOIN LATERAL (SELECT server_version, data FROM conflicts"
-        "  WHERE change_id = x.id LIMIT 1) c",
-        1, lk->p6};
     /* 2: the records as the database has them. */
     lk->v[LK_RECORDS] = (srv_stmt){
         "SELECT x.i, t.unit_id, t.version, t.device_id, t.data"
@@ -550,17 +533,6 @@ static int lookups_read(push_ctx *x, const lookups *lk, PGresult *const *res)
         c->kept = !strcmp(PQgetvalue(r, k, 1), c->hash) ? 1 + atoi(PQgetvalue(r, k, 2)) : -1;
         c->was_conflict = c->kept > 0 &&
                           !strcmp(PQgetvalue(r, k, 3), proto_status_name(PROTO_ST_CONFLICT));
-    }
-    /* An event's change kept as a conflict is known by what was kept, as
-     * another change is by its hash. */
-    r = res[LK_EVCONF];
-    for (int k = 0; k < PQntuples(r); k++) {
-        int i = atoi(PQgetvalue(r, k, 0)) - 1;
-        if (i < 0 || i >= x->n - lk->n_cid)
-            continue;
-        pchange *c = &x->ch[lk->cid_at[lk->n_cid + i]];
-        c->kept = !strcmp(PQgetvalue(r, k, 2), c->data) ? 1 + atoi(PQgetvalue(r, k, 1)) : -1;
-        c->was_conflict = c->kept > 0;
     }
     r = res[LK_RECORDS];
     for (int k = 0; k < PQntuples(r); k++) {
@@ -769,7 +741,7 @@ static int carry_fields(push_ctx *x)
  * in changes for it: four in five of the changes a tablet sends are
  * events, and that row and the lookup of its id were a fifth of a push's
  * cost. An event that differs from the one stored is kept as a conflict,
- * and its retry is known by its row in conflicts (LK_EVCONF).
+ * and its retry is known by its row in conflicts (event_conflicts).
  */
 static int event_known(const push_ctx *x, const pchange *c)
 {
@@ -1119,6 +1091,62 @@ static int given_make(push_ctx *x, srv_facts_with *fw, const model_record ***rec
  * what the push needs, in one round trip: the lookups need no answer from
  * the lock, only its hold. The changes' texts are made meanwhile, on the
  * first try. 0, or -1 with err (the caller rolls back). */
+/*
+ * An event that differs from the one stored may be the retry of a change
+ * kept as a conflict: known by its row in conflicts, by what was kept, as
+ * another change is by its hash in changes, and then answered before any
+ * other check. Asked in a round trip of its own, and only for such events,
+ * which a tablet sends only when two copies of one event disagree: a push
+ * of new events costs nothing more. 0, or -1 with err.
+ */
+static int event_conflicts(PGconn *pg, push_ctx *x, char *err, size_t errlen)
+{
+    int n = 0, rc = -1;
+    int *at = malloc((size_t)(x->n ? x->n : 1) * sizeof *at);
+    const char **cid = malloc((size_t)(x->n ? x->n : 1) * sizeof *cid);
+    char *lit = NULL;
+    PGresult *r = NULL;
+    if (!at || !cid)
+        OOM(goto done);
+    for (int i = 0; i < x->n; i++) {
+        const pchange *c = &x->ch[i];
+        const rec_state *s = &x->rs[c->rec];
+        if (c->c->rec->entity == MODEL_ENT_EVENT && s->in_db && strcmp(s->db_data, c->data)) {
+            at[n] = i;
+            cid[n++] = c->c->change_id;
+        }
+    }
+    if (n == 0) {
+        rc = 0;
+        goto done;
+    }
+    if (!(lit = srv_array_of(cid, sizeof *cid, n, 1)))
+        OOM(goto done);
+    const char *p[] = {lit};
+    r = srv_qp(pg,
+               "SELECT x.i, c.server_version, c.data FROM unnest($1::text[]) WITH ORDINALITY"
+               " AS x(id, i) CROSS JOIN LATERAL (SELECT server_version, data FROM conflicts"
+               "  WHERE change_id = x.id LIMIT 1) c",
+               1, p, err, errlen);
+    if (!r)
+        goto done;
+    for (int k = 0; k < PQntuples(r); k++) {
+        int i = atoi(PQgetvalue(r, k, 0)) - 1;
+        if (i < 0 || i >= n)
+            continue;
+        pchange *c = &x->ch[at[i]];
+        c->kept = !strcmp(PQgetvalue(r, k, 2), c->data) ? 1 + atoi(PQgetvalue(r, k, 1)) : -1;
+        c->was_conflict = c->kept > 0;
+    }
+    rc = 0;
+done:
+    PQclear(r);
+    free(lit);
+    free(cid);
+    free(at);
+    return rc;
+}
+
 static int begin_and_look(PGconn *pg, push_ctx *x, int64_t *seq0, char *err, size_t errlen)
 {
     lookups lk;
@@ -1134,7 +1162,7 @@ static int begin_and_look(PGconn *pg, push_ctx *x, int64_t *seq0, char *err, siz
         OOM(goto done);
     if (lookups_read(x, &lk, got) != 0)
         OOM(goto done);
-    rc = 0;
+    rc = event_conflicts(pg, x, err, errlen);
 done:
     for (int i = 0; i < LK_MAX; i++)
         PQclear(got[i]);
