@@ -23,6 +23,7 @@
 #include "benchutil.h"
 #include "proto.h"
 #include "srv.h"
+#include "srv_int.h"
 #include "srvtest.h"
 
 #define UNITS 10
@@ -239,18 +240,6 @@ static void put_elem(text *t, const char *v)
     put(t, "\"", 1);
 }
 
-/* One field of COPY's text format, then a tab or (last) a newline. */
-static void put_field(text *t, const char *v, int last)
-{
-    for (; *v; v++) {
-        if (*v == '\\')
-            put(t, "\\\\", 2);
-        else
-            put(t, v, 1);
-    }
-    put(t, last ? "\n" : "\t", 1);
-}
-
 static int ok(PGresult *r, ExecStatusType want)
 {
     int good = PQresultStatus(r) == want;
@@ -260,17 +249,14 @@ static int ok(PGresult *r, ExecStatusType want)
     return good;
 }
 
-static int copy_rows(PGconn *pg, const char *sql, const text *t)
+/* COPYs rows made by srv_buf_copy_field, as the server's push does. */
+static int copy_rows(PGconn *pg, const char *sql, const srv_buf *t)
 {
-    if (!ok(PQexec(pg, sql), PGRES_COPY_IN))
-        return -1;
-    if (PQputCopyData(pg, t->s, (int)t->n) != 1 || PQputCopyEnd(pg, NULL) != 1)
-        return -1;
-    int good = 1;
-    PGresult *r;
-    while ((r = PQgetResult(pg)))
-        good &= ok(r, PGRES_COMMAND_OK);
-    return good ? 0 : -1;
+    char err[300];
+    if (srv_copy_in(pg, sql, t->s, t->n, err, sizeof err) == 0)
+        return 0;
+    fprintf(stderr, "bench_server: %s\n", err);
+    return -1;
 }
 
 /* The rows of one record, as text. */
@@ -298,7 +284,7 @@ static const char *const sha = "0123456789abcdef";
 
 /* One batch's rows as the text COPY reads: items, changes, observations. */
 typedef struct {
-    text ti, tc, to;
+    srv_buf ti, tc, to;
 } copy_batch;
 
 static void copy_texts(const proto_change *ch, const row *rw, int n, const unit_ids *u,
@@ -306,29 +292,29 @@ static void copy_texts(const proto_change *ch, const row *rw, int n, const unit_
 {
     memset(b, 0, sizeof *b);
     for (int i = 0; i < n; i++) {
-        put_field(&b->ti, rw[i].ent, 0);
-        put_field(&b->ti, rw[i].key, 0);
-        put_field(&b->ti, u->unit, 0);
-        put_field(&b->ti, rw[i].seq, 0);
-        put_field(&b->ti, rw[i].obs, 0);
-        put_field(&b->ti, "1", 0);
-        put_field(&b->ti, u->observer, 0);
-        put_field(&b->ti, "dev", 0);
-        put_field(&b->ti, rw[i].data, 1);
+        srv_buf_copy_field(&b->ti, rw[i].ent, 0);
+        srv_buf_copy_field(&b->ti, rw[i].key, 0);
+        srv_buf_copy_field(&b->ti, u->unit, 0);
+        srv_buf_copy_field(&b->ti, rw[i].seq, 0);
+        srv_buf_copy_field(&b->ti, rw[i].obs, 0);
+        srv_buf_copy_field(&b->ti, "1", 0);
+        srv_buf_copy_field(&b->ti, u->observer, 0);
+        srv_buf_copy_field(&b->ti, "dev", 0);
+        srv_buf_copy_field(&b->ti, rw[i].data, 1);
         if (has_change_row(&ch[i])) {
-            put_field(&b->tc, ch[i].change_id, 0);
-            put_field(&b->tc, "dev", 0);
-            put_field(&b->tc, rw[i].ent, 0);
-            put_field(&b->tc, rw[i].key, 0);
-            put_field(&b->tc, sha, 0);
-            put_field(&b->tc, "stored", 0);
-            put_field(&b->tc, "1", 1);
+            srv_buf_copy_field(&b->tc, ch[i].change_id, 0);
+            srv_buf_copy_field(&b->tc, "dev", 0);
+            srv_buf_copy_field(&b->tc, rw[i].ent, 0);
+            srv_buf_copy_field(&b->tc, rw[i].key, 0);
+            srv_buf_copy_field(&b->tc, sha, 0);
+            srv_buf_copy_field(&b->tc, "stored", 0);
+            srv_buf_copy_field(&b->tc, "1", 1);
         }
         if (ch[i].rec->entity == MODEL_ENT_OBSERVATION) {
-            put_field(&b->to, ch[i].rec->u.obs.id, 0);
-            put_field(&b->to, u->unit, 0);
-            put_field(&b->to, u->observer, 0);
-            put_field(&b->to, u->observee, 1);
+            srv_buf_copy_field(&b->to, ch[i].rec->u.obs.id, 0);
+            srv_buf_copy_field(&b->to, u->unit, 0);
+            srv_buf_copy_field(&b->to, u->observer, 0);
+            srv_buf_copy_field(&b->to, u->observee, 1);
         }
     }
 }
