@@ -876,9 +876,9 @@ static const struct {
                6},
 };
 
-/* The new records by COPY, in the columns of W_INS. */
+/* The new records by COPY: the columns of W_INS, then the unit. */
 #define COPY_ITEMS_SQL                                                                             \
-    "COPY items (entity, key, unit_id, seq, observation_id, version, author_id, device_id, data)"  \
+    "COPY items (entity, key, seq, observation_id, version, author_id, device_id, data, unit_id)"  \
     " FROM STDIN"
 
 /* Appends one row to statement w's columns: the texts in vals, one a
@@ -927,15 +927,13 @@ static int write_stmts(push_ctx *x, const proto_result *res, writes *ws)
         char seq[24], ver[16];
         snprintf(seq, sizeof seq, "%lld", (long long)s->seq);
         snprintf(ver, sizeof ver, "%d", s->version);
-        const char *const ins[] = {c->ent, c->key,    dev->unit_id, seq,    s->obs_id,
-                                   ver,    s->author, s->device_id, s->data};
+        const char *const ins[] = {c->ent,    c->key,       seq,     s->obs_id,   ver,
+                                   s->author, s->device_id, s->data, dev->unit_id};
         if (!s->in_db && n_new >= COPY_MIN)
             for (int f = 0; f < 9; f++)
                 srv_buf_copy_field(&ws->copy, ins[f], f == 8);
         else if (!s->in_db)
-            w_row(ws, W_INS,
-                  (const char *const[]){c->ent, c->key, seq, s->obs_id, ver, s->author,
-                                        s->device_id, s->data});
+            w_row(ws, W_INS, ins); /* its 8 columns; the unit is a parameter */
         else
             w_row(ws, W_UPD, (const char *const[]){c->ent, c->key, seq, ver, s->author, s->data});
     }
@@ -1087,10 +1085,6 @@ static int given_make(push_ctx *x, srv_facts_with *fw, const model_record ***rec
     return 0;
 }
 
-/* Begins the push's transaction, takes the unit's feed lock and looks up
- * what the push needs, in one round trip: the lookups need no answer from
- * the lock, only its hold. The changes' texts are made meanwhile, on the
- * first try. 0, or -1 with err (the caller rolls back). */
 /*
  * An event that differs from the one stored may be the retry of a change
  * kept as a conflict: known by its row in conflicts, by what was kept, as
@@ -1147,6 +1141,12 @@ done:
     return rc;
 }
 
+/* Begins the push's transaction, takes the unit's feed lock and looks up
+ * what the push needs, in one round trip: the lookups need no answer from
+ * the lock, only its hold. The changes' texts are made meanwhile, on the
+ * first try; then, only where an event differs from the stored one, its
+ * kept conflict (event_conflicts). 0, or -1 with err (the caller rolls
+ * back). */
 static int begin_and_look(PGconn *pg, push_ctx *x, int64_t *seq0, char *err, size_t errlen)
 {
     lookups lk;
