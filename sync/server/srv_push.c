@@ -153,7 +153,8 @@ typedef struct {
     char (*focus_ids)[MODEL_UUID_LEN + 1];
     char (*focus_keys)[MODEL_UUID_LEN + 16];
     int n_rooms, n_focuses;
-    int texts; /* ctx_texts: 0 not yet, 1 done, -1 out of memory */
+    int texts;    /* ctx_texts: 0 not yet, 1 done, -1 out of memory */
+    int look_all; /* look up every record, events of new observations too (a retry) */
 } push_ctx;
 
 static void ctx_free(push_ctx *x)
@@ -303,8 +304,8 @@ static const char *sign_named(const proto_change *c)
 enum { LK_CHANGES, LK_RECORDS, LK_PEOPLE, LK_OBS, LK_SIGNS, LK_MAX };
 
 typedef struct {
-    char *lit[11]; /* the array literals, owned */
-    const char *p1[1], *p2[2], *p3[1], *p4[5], *p5[3];
+    char *lit[12]; /* the array literals, owned */
+    const char *p1[1], *p2[4], *p3[1], *p4[5], *p5[3];
     int *cid_at; /* the change of each change id looked up, owned */
     int n_cid;
     int *sign_at; /* the change of each sign named, owned */
@@ -316,7 +317,7 @@ typedef struct {
 
 static void lookups_free(lookups *lk)
 {
-    for (int i = 0; i < 11; i++)
+    for (int i = 0; i < 12; i++)
         free(lk->lit[i]);
     free(lk->cid_at);
     free(lk->sign_at);
@@ -438,10 +439,11 @@ static int lookups_make(push_ctx *x, lookups *lk)
     const char **cid = malloc((size_t)(x->n ? x->n : 1) * sizeof *cid);
     const char **ent = malloc((size_t)(x->n_rs ? x->n_rs : 1) * sizeof *ent);
     const char **key = malloc((size_t)(x->n_rs ? x->n_rs : 1) * sizeof *key);
+    const char **evo = malloc((size_t)(x->n_rs ? x->n_rs : 1) * sizeof *evo);
     const char **oid = malloc((size_t)(x->n_os ? x->n_os : 1) * sizeof *oid);
     memset(lk, 0, sizeof *lk);
     lk->cid_at = malloc((size_t)(x->n ? x->n : 1) * sizeof *lk->cid_at);
-    if (!cid || !ent || !key || !oid || !lk->cid_at)
+    if (!cid || !ent || !key || !evo || !oid || !lk->cid_at)
         goto done;
     /* An event is known by its own id (see event_known), so only the
      * other changes' ids are looked up. */
@@ -454,6 +456,7 @@ static int lookups_make(push_ctx *x, lookups *lk)
         const pchange *c = &x->ch[x->rs[i].first];
         ent[i] = c->ent;
         key[i] = c->key;
+        evo[i] = c->c->rec->entity == MODEL_ENT_EVENT && !x->look_all ? c->obs_id : "";
     }
     for (int i = 0; i < x->n_os; i++)
         oid[i] = x->os[i].id;
@@ -464,11 +467,14 @@ static int lookups_make(push_ctx *x, lookups *lk)
         !(lk->lit[4] = srv_array_of(oid, sizeof *oid, x->n_os, 1)) ||
         !(lk->lit[5] = srv_array_of(x->room_ids, sizeof *x->room_ids, x->n_rooms, 0)) ||
         !(lk->lit[6] = srv_array_of(x->focus_ids, sizeof *x->focus_ids, x->n_focuses, 0)) ||
-        !(lk->lit[7] = srv_array_of(x->focus_keys, sizeof *x->focus_keys, x->n_focuses, 0)))
+        !(lk->lit[7] = srv_array_of(x->focus_keys, sizeof *x->focus_keys, x->n_focuses, 0)) ||
+        !(lk->lit[11] = srv_array_of(evo, sizeof *evo, x->n_rs, 1)))
         goto done;
     lk->p1[0] = lk->lit[0];
     lk->p2[0] = lk->lit[1];
     lk->p2[1] = lk->lit[2];
+    lk->p2[2] = lk->lit[11];
+    lk->p2[3] = lk->lit[4];
     lk->p3[0] = lk->lit[3];
     lk->p4[0] = lk->lit[4];
     lk->p4[1] = x->dev->unit_id;
@@ -481,13 +487,22 @@ static int lookups_make(push_ctx *x, lookups *lk)
         " AS x(id, i) CROSS JOIN LATERAL (SELECT body_sha256, version, status FROM changes"
         "  WHERE change_id = x.id LIMIT 1) c",
         1, lk->p1};
-    /* 2: the records as the database has them. */
+    /* 2: the records as the database has them. An event is stored only
+     * with its observation on the server (the observation's deletion takes
+     * both away), so an event of an observation the server has never had
+     * is new, and is not looked up: most of a first sync's changes are
+     * such events, and each lookup is a probe at a random place of the
+     * items' largest index. Should an event's id be stored nonetheless
+     * (under another observation), writing it fails on the key, and the
+     * push's next try (look_all) looks up every record. */
     lk->v[LK_RECORDS] = (srv_stmt){
         "SELECT x.i, t.unit_id, t.version, t.device_id, t.data"
-        " FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(entity, key, i)"
+        " FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS x(entity, key, obs, i)"
         " CROSS JOIN LATERAL (SELECT unit_id, version, device_id, data FROM items"
-        "  WHERE entity = x.entity AND key = x.key LIMIT 1) t",
-        2, lk->p2};
+        "  WHERE entity = x.entity AND key = x.key LIMIT 1) t"
+        " WHERE x.obs = '' OR x.obs = ANY(ARRAY(SELECT id FROM observations"
+        "  WHERE id = ANY($4::text[])))",
+        4, lk->p2};
     /* 3: the people named (actors and observees). */
     lk->v[LK_PEOPLE] = (srv_stmt){
         "SELECT id, unit_id, active FROM people WHERE id = ANY($1::text[])", 1, lk->p3};
@@ -511,6 +526,7 @@ done:
     free(cid);
     free(ent);
     free(key);
+    free(evo);
     free(oid);
     return rc;
 }
@@ -1373,6 +1389,7 @@ proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t 
     for (int attempt = 0; attempt < 4 && rc == 1; attempt++) {
         if (attempt > 0)
             ctx_reset(&x);
+        x.look_all = attempt > 0;
         rc = push_txn(pg, &x, rep.results, err, sizeof err);
     }
     int texts = x.texts;

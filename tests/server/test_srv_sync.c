@@ -435,25 +435,30 @@ static void make_event(const char *obs_id, int k, model_record *r)
     r->u.event.at = 1790000000000 + k * 20000;
 }
 
-/* How many statements a push of n changes (observations with events) sends
- * to the database, counted from libpq's trace of the connection: every
- * simple query and every parsed statement. The device is D of unit U. */
-static int statements_for_push(int n, int events_per_obs)
+/* An observation of unit U and one event of it, made and stored by D. */
+static void stored_obs_with_event(int k, model_record *obs, model_record *ev)
+{
+    fx_obs(&U, U.peer1, U.peer2, obs);
+    make_event(obs->u.obs.id, k, ev);
+    proto_change ch[2];
+    fx_change(&ch[0], U.peer1, 0, obs);
+    fx_change(&ch[1], U.peer1, 0, ev);
+    proto_push_reply rep;
+    fx_push(&W, &D, ch, 2, &rep);
+    assert_int_equal(rep.results[0].status, PROTO_ST_STORED);
+    assert_int_equal(rep.results[1].status, PROTO_ST_STORED);
+    proto_push_reply_clear(&rep);
+}
+
+/* Pushes n changes as device D of unit U on a connection of its own,
+ * traced by libpq, and checks that each is answered with status. Returns
+ * how many statements the push sent to the database (every simple query
+ * and every parsed statement); *rollbacks, how many of them were a
+ * ROLLBACK (a try of the push given up for another). */
+static int traced_push(const proto_change *ch, int n, proto_status status, int *rollbacks)
 {
     PGconn *pg = PQconnectdb(W.conninfo);
     assert_int_equal(PQstatus(pg), CONNECTION_OK);
-    proto_change *ch = calloc((size_t)n, sizeof *ch);
-    assert_non_null(ch);
-    model_record obs, ev;
-    for (int i = 0; i < n; i++) {
-        if (i % (events_per_obs + 1) == 0) {
-            fx_obs(&U, U.peer1, U.peer2, &obs);
-            fx_change(&ch[i], U.peer1, 0, &obs);
-        } else {
-            make_event(obs.u.obs.id, i, &ev);
-            fx_change(&ch[i], U.peer1, 0, &ev);
-        }
-    }
     char *body = fx_push_body(ch, n);
     srv_device dev;
     snprintf(dev.device_id, sizeof dev.device_id, "%s", D.id);
@@ -472,18 +477,45 @@ static int statements_for_push(int n, int events_per_obs)
     assert_int_equal(proto_push_reply_decode(reply, strlen(reply), &rep, NULL), 0);
     assert_int_equal(rep.n, n);
     for (int i = 0; i < n; i++)
-        assert_int_equal(rep.results[i].status, PROTO_ST_STORED);
+        assert_int_equal(rep.results[i].status, status);
     proto_push_reply_clear(&rep);
     int count = 0;
-    for (char *l = trace; l && (l = strstr(l, "F\t")); l += 2)
-        if (!strncmp(l + 2 + strspn(l + 2, "0123456789"), "\tQuery\t", 7) ||
-            !strncmp(l + 2 + strspn(l + 2, "0123456789"), "\tParse\t", 7))
+    *rollbacks = 0;
+    for (char *l = trace; l && (l = strstr(l, "F\t")); l += 2) {
+        const char *m = l + 2 + strspn(l + 2, "0123456789");
+        if (!strncmp(m, "\tQuery\t", 7) || !strncmp(m, "\tParse\t", 7))
             count++;
+        const char *eol = strchr(m, '\n'), *rb = strstr(m, "\"ROLLBACK\"");
+        if (!strncmp(m, "\tQuery\t", 7) && rb && (!eol || rb < eol))
+            ++*rollbacks;
+    }
     free(trace);
     free(reply);
     free(body);
-    free(ch);
     PQfinish(pg);
+    return count;
+}
+
+/* How many statements a push of n changes (observations with events) sends
+ * to the database (traced_push). */
+static int statements_for_push(int n, int events_per_obs)
+{
+    proto_change *ch = calloc((size_t)n, sizeof *ch);
+    assert_non_null(ch);
+    model_record obs, ev;
+    for (int i = 0; i < n; i++) {
+        if (i % (events_per_obs + 1) == 0) {
+            fx_obs(&U, U.peer1, U.peer2, &obs);
+            fx_change(&ch[i], U.peer1, 0, &obs);
+        } else {
+            make_event(obs.u.obs.id, i, &ev);
+            fx_change(&ch[i], U.peer1, 0, &ev);
+        }
+    }
+    int rollbacks;
+    int count = traced_push(ch, n, PROTO_ST_STORED, &rollbacks);
+    assert_int_equal(rollbacks, 0);
+    free(ch);
     return count;
 }
 
@@ -651,6 +683,82 @@ static void test_event_conflict_answered_again(void **state)
     assert_int_equal(fx_count(&W, sql), 1);
 }
 
+/* An event of an observation the server has never had is not looked up,
+ * being new but for a tablet that reuses an id; then writing it fails on
+ * the key, and the push's next try looks everything up and answers as it
+ * would have. An event stored under one observation and brought again
+ * under a new one is kept as a conflict and stored once, alone with its
+ * observation in a small push (INSERT) and among 250 new events (COPY),
+ * and the rest of the push is stored. */
+static void test_event_id_reused_under_a_new_observation(void **state)
+{
+    (void)state;
+    model_record obs, ev;
+    stored_obs_with_event(5, &obs, &ev);
+    enum { MANY = 252 };
+    proto_change *ch = calloc(MANY, sizeof *ch);
+    assert_non_null(ch);
+    for (int round = 0; round < 2; round++) {
+        int n = round == 0 ? 2 : MANY;
+        model_record o2, e;
+        fx_obs(&U, U.peer1, U.peer2, &o2);
+        fx_change(&ch[0], U.peer1, 0, &o2);
+        for (int i = 1; i < n; i++) {
+            make_event(o2.u.obs.id, i, &e);
+            if (i == n / 2)
+                memcpy(e.u.event.id, ev.u.event.id, sizeof e.u.event.id);
+            fx_change(&ch[i], U.peer1, 0, &e);
+        }
+        proto_push_reply rep;
+        fx_push(&W, &D, ch, n, &rep);
+        for (int i = 0; i < n; i++)
+            assert_int_equal(rep.results[i].status,
+                             i == n / 2 ? PROTO_ST_CONFLICT : PROTO_ST_STORED);
+        assert_int_equal(rep.results[n / 2].version, 1);
+        proto_push_reply_clear(&rep);
+        char sql[300];
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM items WHERE entity = 'event' AND observation_id = '%s'",
+                 o2.u.obs.id);
+        assert_int_equal(fx_count(&W, sql), n - 2);
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM conflicts WHERE change_id = '%s'",
+                 ch[n / 2].change_id);
+        assert_int_equal(fx_count(&W, sql), 1);
+    }
+    free(ch);
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM items WHERE entity = 'event' AND key = '%s'"
+             " AND observation_id = '%s'",
+             ev.u.event.id, obs.u.obs.id);
+    assert_int_equal(fx_count(&W, sql), 1);
+}
+
+/* Events of an observation on the server are looked up on the first try:
+ * a push of new events to it, and the same push again (every event a
+ * duplicate), each take one try, with no ROLLBACK. */
+static void test_events_of_a_stored_observation_take_one_try(void **state)
+{
+    (void)state;
+    model_record obs, ev;
+    fx_obs(&U, U.peer1, U.peer2, &obs);
+    proto_change ch[9];
+    fx_change(&ch[0], U.peer1, 0, &obs);
+    int rollbacks;
+    traced_push(ch, 1, PROTO_ST_STORED, &rollbacks);
+    assert_int_equal(rollbacks, 0);
+    for (int i = 1; i < 9; i++) {
+        make_event(obs.u.obs.id, i, &ev);
+        fx_change(&ch[i], U.peer1, 0, &ev);
+    }
+    traced_push(ch + 1, 8, PROTO_ST_STORED, &rollbacks);
+    assert_int_equal(rollbacks, 0);
+    for (int i = 1; i < 9; i++)
+        assert_int_equal(model_id_new(plat_sys_os(), ch[i].change_id), 0);
+    traced_push(ch + 1, 8, PROTO_ST_DUPLICATE, &rollbacks);
+    assert_int_equal(rollbacks, 0);
+}
+
 /* A push of hundreds of new records sends them to items with COPY: notes
  * whose words hold tabs, new lines, backslashes, quotes and æøå (in the
  * record's text, JSON's backslash escapes) are stored byte for byte as the
@@ -699,15 +807,9 @@ static void test_part_of_a_deleted_observation_is_refused_as_deleted(void **stat
 {
     (void)state;
     model_record obs, ev;
-    fx_obs(&U, U.peer1, U.peer2, &obs);
-    make_event(obs.u.obs.id, 1, &ev);
-    proto_change ch[2];
-    fx_change(&ch[0], U.peer1, 0, &obs);
-    fx_change(&ch[1], U.peer1, 0, &ev);
+    stored_obs_with_event(1, &obs, &ev);
+    proto_change ch[1];
     proto_push_reply rep;
-    fx_push(&W, &D, ch, 2, &rep);
-    assert_int_equal(rep.results[1].status, PROTO_ST_STORED);
-    proto_push_reply_clear(&rep);
     char err[300];
     int64_t seq;
     assert_int_equal(srv_exec(W.db, "BEGIN", 0, NULL, err, sizeof err), 0);
@@ -858,6 +960,8 @@ int main(void)
         cmocka_unit_test(test_changes_in_one_push_see_each_other),
         cmocka_unit_test(test_event_known_by_its_id),
         cmocka_unit_test(test_event_conflict_answered_again),
+        cmocka_unit_test(test_event_id_reused_under_a_new_observation),
+        cmocka_unit_test(test_events_of_a_stored_observation_take_one_try),
         cmocka_unit_test(test_large_push_stores_texts_exactly),
         cmocka_unit_test(test_part_of_a_deleted_observation_is_refused_as_deleted),
         cmocka_unit_test(test_pull_page_of_large_records_is_bounded),
