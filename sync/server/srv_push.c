@@ -488,13 +488,15 @@ static int lookups_make(push_ctx *x, lookups *lk)
         "  WHERE change_id = x.id LIMIT 1) c",
         1, lk->p1};
     /* 2: the records as the database has them. An event is stored only
-     * with its observation on the server (the observation's deletion takes
-     * both away), so an event of an observation the server has never had
-     * is new, and is not looked up: most of a first sync's changes are
-     * such events, and each lookup is a probe at a random place of the
-     * items' largest index. Should an event's id be stored nonetheless
-     * (under another observation), writing it fails on the key, and the
-     * push's next try (look_all) looks up every record. */
+     * with its observation in observations (the observation's deletion
+     * takes both away), so an event of an observation not there is new,
+     * and is not looked up: most of a first sync's changes are such
+     * events, and each lookup is a probe at a random place of the items'
+     * largest index. Should an event's id be stored nonetheless (under
+     * another observation), writing it fails on the key, and the push's
+     * next try (look_all) looks up every record. An event the checks
+     * refuse is refused either way; only the reason can differ, when it
+     * also reuses the change id of a kept conflict. */
     lk->v[LK_RECORDS] = (srv_stmt){
         "SELECT x.i, t.unit_id, t.version, t.device_id, t.data"
         " FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS x(entity, key, obs, i)"
