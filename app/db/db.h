@@ -32,7 +32,7 @@ typedef enum {
     DB_INTERNAL
 } db_rc;
 
-#define DB_SCHEMA_VERSION 12
+#define DB_SCHEMA_VERSION 13
 
 /*
  * Opens (creating if needed) the store at path and brings its schema up to

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include "db_sync.h"
@@ -175,6 +176,38 @@ static void test_from_version_7(void **state)
     assert_int_equal(dbfix_count(path, "outbox WHERE payload LIKE '%pair_code%'"), 0);
 }
 
+/* A store at schema version with the demo unit and one observation (obs)
+ * of taps counter taps, the last of them undone, whose events (taps + 1)
+ * are read into before (room for cap). Returns the open store. */
+static db *tapped_at_version(int version, int taps, model_id obs, model_event *before, int cap)
+{
+    db *d;
+    char err[256];
+    assert_int_equal(db_open_at(path, sys, version, &d), DB_OK);
+    assert_int_equal(demo_load(d, err, sizeof err), DB_OK);
+    model_id undo;
+    assert_int_equal(dbfix_start_in(d, obs), DB_OK);
+    for (int i = 0; i < taps; i++)
+        assert_int_equal(
+            db_obs_event(d, obs, FIX_PEER_A, MODEL_EV_COUNT, i % 3 ? "open_q" : "closed_q", NULL),
+            DB_OK);
+    assert_int_equal(db_obs_undo(d, obs, FIX_PEER_A, undo), DB_OK);
+    int n = 0;
+    assert_int_equal(db_obs_events(d, obs, 0, cap, before, &n), DB_OK);
+    assert_int_equal(n, taps + 1);
+    return d;
+}
+
+/* The store at path opened again, now at the current version and sound. */
+static db *reopened(void)
+{
+    db *d;
+    assert_int_equal(db_open(path, sys, &d), DB_OK);
+    assert_int_equal(db_schema_version(d), DB_SCHEMA_VERSION);
+    assert_int_equal(db_check(d), DB_OK);
+    return d;
+}
+
 /* Version 11 kept an index of event ids alone. After step 12 an
  * observation's events come back the same and in the same order, the
  * newest one can still be undone, a waiting event is sent as the same
@@ -182,29 +215,16 @@ static void test_from_version_7(void **state)
 static void test_from_version_11(void **state)
 {
     (void)state;
-    db *d;
-    char err[256];
-    assert_int_equal(db_open_at(path, sys, 11, &d), DB_OK);
-    assert_int_equal(demo_load(d, err, sizeof err), DB_OK);
-    model_id obs, undo;
-    assert_int_equal(dbfix_start_in(d, obs), DB_OK);
-    for (int i = 0; i < 12; i++)
-        assert_int_equal(
-            db_obs_event(d, obs, FIX_PEER_A, MODEL_EV_COUNT, i % 3 ? "open_q" : "closed_q", NULL),
-            DB_OK);
-    assert_int_equal(db_obs_undo(d, obs, FIX_PEER_A, undo), DB_OK);
+    model_id obs;
     model_event before[16], after[16];
-    int nb = 0, na = 0;
-    assert_int_equal(db_obs_events(d, obs, 0, 16, before, &nb), DB_OK);
-    assert_int_equal(nb, 13);
+    int nb = 13, na = 0;
+    db *d = tapped_at_version(11, 12, obs, before, 16);
     db_outbox_entry ob[20], oa[20];
     int nob = 0, noa = 0;
     assert_int_equal(db_outbox_peek(d, 0, 20, ob, &nob), DB_OK);
     db_close(d);
 
-    assert_int_equal(db_open(path, sys, &d), DB_OK);
-    assert_int_equal(db_schema_version(d), DB_SCHEMA_VERSION);
-    assert_int_equal(db_check(d), DB_OK);
+    d = reopened();
     assert_int_equal(db_obs_events(d, obs, 0, 16, after, &na), DB_OK);
     assert_int_equal(na, nb);
     for (int i = 0; i < na; i++) {
@@ -238,6 +258,74 @@ static void test_from_version_11(void **state)
                                        " AND (SELECT name FROM pragma_index_info(i.name)) = 'id'"),
                      0);
     assert_int_equal(dbfix_count(path, "pragma_index_list('event') WHERE \"unique\" = 1"), 1);
+}
+
+/* Whether SQLite would read the whole event table for sql (its plan
+ * scans the table), on the file at path. */
+static int plan_scans_events(const char *sql)
+{
+    sqlite3 *c = NULL;
+    sqlite3_stmt *st = NULL;
+    char q[600];
+    snprintf(q, sizeof q, "EXPLAIN QUERY PLAN %s", sql);
+    assert_int_equal(sqlite3_open_v2(path, &c, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(c, q, -1, &st, NULL), SQLITE_OK);
+    int scans = 0, rows = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *detail = (const char *)sqlite3_column_text(st, 3);
+        rows++;
+        scans |= detail && !strncmp(detail, "SCAN e", 6) && !strstr(detail, "USING");
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(c);
+    assert_true(rows > 0);
+    return scans;
+}
+
+/* Version 12 kept a second index of an observation's events, in the order
+ * they were saved. After step 13 the events come back the same and in the
+ * same order (their ids are random, so not in the order of the unique
+ * index), a page of them further on is the same part of that order, the
+ * newest one can still be undone, and an observation's events are still
+ * read by index, not by reading every event. */
+static void test_from_version_12(void **state)
+{
+    (void)state;
+    model_id obs;
+    model_event before[24], after[24];
+    int nb = 21, na = 0;
+    db *d = tapped_at_version(12, 20, obs, before, 24);
+    assert_int_equal(dbfix_count(path, "pragma_index_list('event') WHERE name = 'event_by_obs'"),
+                     1);
+    db_close(d);
+
+    d = reopened();
+    assert_int_equal(db_obs_events(d, obs, 0, 24, after, &na), DB_OK);
+    assert_int_equal(na, nb);
+    for (int i = 0; i < na; i++)
+        assert_string_equal(after[i].id, before[i].id);
+    /* A page further on is the same part of that order. */
+    assert_int_equal(db_obs_events(d, obs, 15, 24, after, &na), DB_OK);
+    assert_int_equal(na, 6);
+    for (int i = 0; i < na; i++)
+        assert_string_equal(after[i].id, before[15 + i].id);
+    int sorted = 1;
+    for (int i = 1; i < nb; i++)
+        sorted &= strcmp(before[i - 1].id, before[i].id) < 0;
+    assert_false(sorted);
+    model_event last;
+    assert_int_equal(db_obs_last_undoable(d, obs, &last), DB_OK);
+    assert_string_equal(last.id, before[18].id);
+    db_close(d);
+    assert_int_equal(dbfix_count(path, "pragma_index_list('event') WHERE name = 'event_by_obs'"),
+                     0);
+    assert_int_equal(dbfix_count(path, "pragma_index_list('event') WHERE \"unique\" = 1"), 1);
+    assert_true(plan_scans_events("SELECT id FROM event e WHERE kind = 1 ORDER BY rowid"));
+    assert_false(
+        plan_scans_events("SELECT id FROM event e WHERE observation_id = 'x' ORDER BY rowid"));
+    assert_false(
+        plan_scans_events("SELECT kind FROM event e WHERE observation_id = 'x'"
+                          " AND key = 'k' AND kind IN (1, 2) ORDER BY rowid DESC LIMIT 1"));
 }
 
 /* The file and its write-ahead log are the app user's alone, also when an
@@ -280,6 +368,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_from_version_2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_from_version_7, setup, teardown),
         cmocka_unit_test_setup_teardown(test_from_version_11, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_from_version_12, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_step_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_is_private, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_target_version, setup, teardown),
