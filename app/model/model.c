@@ -194,8 +194,12 @@ int model_id_new(const plat_sys *sys, model_id out)
     out[0] = '\0';
     if (sys->random(sys, b, sizeof b) != 0)
         return -1;
-    b[6] = (unsigned char)((b[6] & 0x0F) | 0x40); /* version 4 */
-    b[8] = (unsigned char)((b[8] & 0x3F) | 0x80); /* RFC 4122 variant */
+    int64_t ms = sys->now_ms(sys);
+    uint64_t t = ms > 0 ? (uint64_t)ms & 0xFFFFFFFFFFFFull : 0;
+    for (int i = 0; i < 6; i++)
+        b[i] = (unsigned char)(t >> (40 - 8 * i));
+    b[6] = (unsigned char)((b[6] & 0x0F) | 0x70); /* version 7 */
+    b[8] = (unsigned char)((b[8] & 0x3F) | 0x80); /* RFC 9562 variant */
     static const char hex[] = "0123456789abcdef";
     char *p = out;
     for (int i = 0; i < 16; i++) {

@@ -82,19 +82,33 @@ static void test_keys_ids_dates(void **state)
     assert_int_equal(model_date_check("2027-1-01", "d", err, sizeof err), -1);
 }
 
-static void test_ids_are_v4_and_distinct(void **state)
+/* An id is a version 7 UUID: the clock's milliseconds in its first twelve
+ * hex digits, so that ids made later sort later, and random bits after them,
+ * so that ids made in the same millisecond differ. */
+static void test_ids_are_v7_ordered_and_distinct(void **state)
 {
     (void)state;
-    plat_sys *sys = plat_fake_new(0, 42);
-    model_id a, b;
+    plat_sys *sys = plat_fake_new(1790000000123LL, 42); /* 0x1a0c4506c7b */
+    model_id a, b, c;
     assert_int_equal(model_id_new(sys, a), 0);
     assert_int_equal(model_id_new(sys, b), 0);
     assert_int_equal(model_id_check(a, "id", err, sizeof err), 0);
-    assert_int_equal(a[14], '4');
+    assert_memory_equal(a, "01a0c450-6c7b-7", 15);
     assert_true(strchr("89ab", a[19]) != NULL);
-    assert_string_not_equal(a, b);
+    assert_string_not_equal(a, b); /* the same millisecond */
+    assert_memory_equal(a, b, 15);
+    plat_fake_advance(sys, 1);
+    assert_int_equal(model_id_new(sys, c), 0);
+    assert_memory_equal(c, "01a0c450-6c7c-7", 15);
+    assert_true(strcmp(a, c) < 0 && strcmp(b, c) < 0);
+    /* A clock before 1970 gives the smallest time, not garbage. */
+    plat_fake_set(sys, -5);
+    assert_int_equal(model_id_new(sys, c), 0);
+    assert_memory_equal(c, "00000000-0000-7", 15);
+    assert_int_equal(model_id_check(c, "id", err, sizeof err), 0);
     assert_int_equal(model_id_new(plat_sys_os(), b), 0);
     assert_int_equal(model_id_check(b, "id", err, sizeof err), 0);
+    assert_int_equal(b[14], '7');
     plat_fake_fail_random(sys, 0, 1);
     assert_int_equal(model_id_new(sys, a), -1);
     assert_string_equal(a, "");
@@ -505,7 +519,7 @@ int main(void)
         cmocka_unit_test(test_text_refuses_bad_utf8),
         cmocka_unit_test(test_text_refuses_controls_and_length),
         cmocka_unit_test(test_keys_ids_dates),
-        cmocka_unit_test(test_ids_are_v4_and_distinct),
+        cmocka_unit_test(test_ids_are_v7_ordered_and_distinct),
         cmocka_unit_test(test_pair_codes),
         cmocka_unit_test(test_template_parses_and_round_trips),
         cmocka_unit_test(test_template_refuses_bad_documents),

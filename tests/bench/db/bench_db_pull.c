@@ -45,13 +45,17 @@ static void die(db *d, const char *what)
     exit(1);
 }
 
-/* Ids made the way a tablet makes them (model_id_new, version 4), from
- * bytes drawn from n, so that both runs make the same ones: a tablet's ids
- * are random, so every index keyed by them takes its rows all over the
- * tree, which numbered ids would not show. */
+/* Ids made the way a tablet makes them (model_id_new, version 7): the time
+ * the record was made, then bytes drawn from n, so that both runs make the
+ * same ones. */
+typedef struct {
+    uint64_t n;
+    int64_t at;
+} id_seed;
+
 static int id_bytes(const plat_sys *sys, void *buf, size_t len)
 {
-    uint64_t n = *(const uint64_t *)sys->ctx;
+    uint64_t n = ((const id_seed *)sys->ctx)->n;
     unsigned char *b = buf;
     for (size_t i = 0; i < len; i++) { /* splitmix64, one byte a step */
         uint64_t z = (n * 131 + i + 1) * 0x9E3779B97F4A7C15ULL;
@@ -62,9 +66,12 @@ static int id_bytes(const plat_sys *sys, void *buf, size_t len)
     return 0;
 }
 
-static void random_id(model_id out, uint64_t n)
+static int64_t id_time(const plat_sys *sys) { return ((const id_seed *)sys->ctx)->at; }
+
+static void tablet_id(model_id out, uint64_t n, int64_t at)
 {
-    plat_sys sys = {.random = id_bytes, .ctx = &n};
+    id_seed seed = {n, at};
+    plat_sys sys = {.now_ms = id_time, .random = id_bytes, .ctx = &seed};
     if (model_id_new(&sys, out) != 0)
         die(NULL, "id");
 }
@@ -74,8 +81,8 @@ static void make(const model_focus *f, int i, int k, model_record *r)
 {
     memset(r, 0, sizeof *r);
     char obs[40];
-    random_id(obs, (uint64_t)i * 64);
     int64_t t = 1767225600000LL + (int64_t)i * 3600000;
+    tablet_id(obs, (uint64_t)i * 64, t);
     if (k == 0) {
         r->entity = MODEL_ENT_OBSERVATION;
         model_observation *o = &r->u.obs;
@@ -99,7 +106,7 @@ static void make(const model_focus *f, int i, int k, model_record *r)
     } else if (k <= 40) {
         r->entity = MODEL_ENT_EVENT;
         model_event *e = &r->u.event;
-        random_id(e->id, (uint64_t)i * 64 + (uint64_t)k);
+        tablet_id(e->id, (uint64_t)i * 64 + (uint64_t)k, t + k * 20000);
         model_copy(e->observation_id, sizeof e->observation_id, obs);
         e->kind = MODEL_EV_COUNT;
         model_copy(e->key, sizeof e->key, k % 2 ? "open_q" : "closed_q");
@@ -107,7 +114,7 @@ static void make(const model_focus *f, int i, int k, model_record *r)
     } else if (k <= 45) {
         r->entity = MODEL_ENT_NOTE;
         model_note *n = &r->u.note;
-        random_id(n->id, (uint64_t)i * 64 + (uint64_t)k);
+        tablet_id(n->id, (uint64_t)i * 64 + (uint64_t)k, t + k * 20000);
         model_copy(n->observation_id, sizeof n->observation_id, obs);
         n->at = t + k * 20000;
         snprintf(n->text, sizeof n->text,
