@@ -302,6 +302,8 @@ int model_record_parse(model_entity k, const char *text, model_record *out, mode
  * memory. Only its own member may be read or written: it is never copied
  * whole (model_record_copy copies a record by its kind). */
 model_record *model_record_new(model_entity k);
+/* The bytes model_record_new(k) takes. */
+size_t model_record_size(model_entity k);
 /* Copies src into dst, which holds a whole record or one of src's kind:
  * the bytes of src's kind only. */
 void model_record_copy(model_record *dst, const model_record *src);

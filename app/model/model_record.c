@@ -671,7 +671,7 @@ static int rd_deleted(json_t *j, model_deletion *d, const char *w, model_err *er
 /* The bytes of a record of kind e that hold it: the kind and its own member
  * of the union, not the largest member (a template's 28 KiB); sizeof the
  * whole record for a kind it does not know. */
-static size_t record_size(model_entity e)
+size_t model_record_size(model_entity e)
 {
     const model_record *r = NULL;
     size_t head = offsetof(model_record, u);
@@ -696,7 +696,7 @@ static size_t record_size(model_entity e)
 
 model_record *model_record_new(model_entity k)
 {
-    model_record *r = calloc(1, record_size(k));
+    model_record *r = calloc(1, model_record_size(k));
     if (r)
         r->entity = k;
     return r;
@@ -704,7 +704,7 @@ model_record *model_record_new(model_entity k)
 
 void model_record_copy(model_record *dst, const model_record *src)
 {
-    memcpy(dst, src, record_size(src->entity));
+    memcpy(dst, src, model_record_size(src->entity));
 }
 
 /* A part of an observation from o; -1 with err for any other kind (only
@@ -737,7 +737,7 @@ static int from_source(model_entity e, json_t *j, const model_obj *o, model_reco
     snprintf(w, sizeof w, "The %s", model_entity_name(e));
     if (!o && !json_is_object(j))
         return model_err_set(err, MODEL_E_TYPE, "%s must be a JSON object.", w);
-    size_t size = record_size(e);
+    size_t size = model_record_size(e);
     model_record *r = malloc(sizeof *r);
     if (!r)
         return model_err_set(err, MODEL_E_NOMEM, "Out of memory.");

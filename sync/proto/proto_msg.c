@@ -372,6 +372,21 @@ static int repeated_id(const proto_change *ch, size_t n, proto_err *err)
                          later, first);
 }
 
+/* Adds the memory of change i's record to *used: 0 while the push's records
+ * fit PROTO_PUSH_RECORDS_MAX, else -1 with err (which may be NULL). Counted
+ * as each is read, so that a push over it costs at most that and one
+ * record more before it is refused. */
+static int records_fit(const proto_change *ch, int i, size_t *used, proto_err *err)
+{
+    *used += model_record_size(ch[i].rec->entity);
+    if (*used <= (size_t)PROTO_PUSH_RECORDS_MAX)
+        return 0;
+    return model_err_set(err, PROTO_E_TOO_LARGE,
+                         "The push's changes up to changes[%d] take more than %d MiB once read; "
+                         "send fewer at once.",
+                         i, PROTO_PUSH_RECORDS_MAX / (1024 * 1024));
+}
+
 /* The push through jansson's tree: what every push can be read with, and
  * what says why one cannot. */
 int proto_push_tree(const char *body, size_t len, proto_push *out, proto_err *err)
@@ -404,9 +419,11 @@ int proto_push_tree(const char *body, size_t len, proto_push *out, proto_err *er
         model_err_set(err, PROTO_E_NOMEM, "Out of memory.");
         goto done;
     }
+    size_t used = 0;
     for (size_t i = 0; i < n; i++)
         if (elem_tree(json_array_get(arr, i), (int)i, schema, "changes", change_head, &ch[i],
-                      err) != 0)
+                      err) != 0 ||
+            records_fit(ch, (int)i, &used, err) != 0)
             goto done;
     if (repeated_id(ch, n, err) != 0)
         goto done;
@@ -436,8 +453,10 @@ int proto_push_scan(const char *body, size_t len, proto_push *out)
     if (scan_message(&m, body, len, "changes", PROTO_PUSH_MAX) != 0 ||
         model_ob_only(&m.j, f, "", NULL) != 0 || !(ch = calloc(m.n ? (size_t)m.n : 1, sizeof *ch)))
         goto done;
+    size_t used = 0;
     for (int i = 0; i < m.n; i++)
-        if (elem_scan(&m.el[i], i, m.schema, change_head, &ch[i], &m.b, &m.left) != 0)
+        if (elem_scan(&m.el[i], i, m.schema, change_head, &ch[i], &m.b, &m.left) != 0 ||
+            records_fit(ch, i, &used, NULL) != 0)
             goto done;
     if (repeated_id(ch, (size_t)m.n, NULL) != 0)
         goto done;

@@ -393,21 +393,21 @@ static void test_busy(void **state)
 static void test_large(void **state)
 {
     (void)state;
-    enum { N = 1000 };
-    static proto_change c[PROTO_PUSH_MAX];
-    for (int k = 0; k < N / PROTO_PUSH_MAX; k++) {
-        for (int i = 0; i < PROTO_PUSH_MAX; i++) {
+    enum { N = 1000, PER_PUSH = 500 };
+    static proto_change c[PER_PUSH];
+    for (int k = 0; k < N / PER_PUSH; k++) {
+        for (int i = 0; i < PER_PUSH; i++) {
             model_record o;
             fx_obs(&A, A.peer1, A.peer2, &o);
             snprintf(o.u.obs.id, sizeof o.u.obs.id, "0f000000-0000-4000-8000-%012d",
-                     k * PROTO_PUSH_MAX + i);
-            o.u.obs.started_at = 1800000000000LL + (k * PROTO_PUSH_MAX + i) * 3600000LL;
+                     k * PER_PUSH + i);
+            o.u.obs.started_at = 1800000000000LL + (k * PER_PUSH + i) * 3600000LL;
             o.u.obs.ended_at = o.u.obs.started_at + 600000;
             snprintf(o.u.obs.activity, sizeof o.u.obs.activity, "Leg nr. %d; ude",
-                     k * PROTO_PUSH_MAX + i);
+                     k * PER_PUSH + i);
             fx_change(&c[i], A.peer1, 0, &o);
         }
-        push(c, PROTO_PUSH_MAX);
+        push(c, PER_PUSH);
     }
     ot_resp r;
     ot_get(&W, LEAD.cookie, "/exports/observations.csv?from=2027-01-01", &r);

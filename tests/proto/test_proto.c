@@ -426,6 +426,49 @@ static void test_push_limits_and_repeated_ids(void **state)
     free(c);
 }
 
+/* A push's records may take PROTO_PUSH_RECORDS_MAX of memory once read,
+ * whatever their number: as many of the largest parts as fit are taken,
+ * and one more is refused as too large, naming the change that passed it,
+ * so that the tablet splits the push. */
+static void test_push_records_budget(void **state)
+{
+    (void)state;
+    int fit = (int)(PROTO_PUSH_RECORDS_MAX / model_record_size(MODEL_ENT_FEEDBACK));
+    assert_true(fit < PROTO_PUSH_MAX); /* the budget, not the count, decides */
+    proto_change *c = calloc((size_t)fit + 1, sizeof *c);
+    model_record *fb = calloc(1, sizeof *fb);
+    assert_non_null(c);
+    assert_non_null(fb);
+    fb->entity = MODEL_ENT_FEEDBACK;
+    id(fb->u.feedback.observation_id);
+    id(fb->u.feedback.author_id);
+    snprintf(fb->u.feedback.works, sizeof fb->u.feedback.works, "Works");
+    fb->u.feedback.given_at = 9;
+    for (int i = 0; i <= fit; i++) {
+        id(fb->u.feedback.observation_id);
+        assert_int_equal(proto_change_set(&c[i], fb), 0);
+        id(c[i].change_id);
+        id(c[i].actor_id);
+    }
+    proto_push p = {PROTO_SCHEMA, fit, c};
+    char *s = proto_push_encode(&p);
+    proto_push ok;
+    proto_err e;
+    assert_int_equal(proto_push_decode(s, strlen(s), &ok, &e), 0);
+    assert_int_equal(ok.n, fit);
+    proto_push_clear(&ok);
+    free(s);
+    p.n = fit + 1;
+    s = proto_push_encode(&p);
+    char want[64];
+    snprintf(want, sizeof want, "up to changes[%d] take more than", fit);
+    refused(s, PROTO_E_TOO_LARGE, want);
+    free(s);
+    proto_changes_clear(c, fit + 1);
+    free(c);
+    free(fb);
+}
+
 /* The body is what a compact dump of the change objects writes, keys in
  * the order change_id, actor_id, base_version, entity, data; a change with
  * the text of its record sends that text as it is, the same bytes as its
@@ -773,6 +816,7 @@ int main(void)
         cmocka_unit_test(test_push_round_trip_and_canonical_form),
         cmocka_unit_test(test_strict_refusals),
         cmocka_unit_test(test_push_limits_and_repeated_ids),
+        cmocka_unit_test(test_push_records_budget),
         cmocka_unit_test(test_push_body_bytes),
         cmocka_unit_test(test_replies_round_trip),
         cmocka_unit_test(test_enrol_ping_and_errors),

@@ -563,7 +563,9 @@ static void same_page(const proto_pull_reply *a, const proto_pull_reply *b)
 }
 
 /* A push as a tablet writes it: n parts. */
-static char *push(unsigned *seed, int n)
+/* A push of n random changes whose parts take turns among the first
+ * `kinds` of event, note, rating, feedback and reflection. */
+static char *push_of(unsigned *seed, int n, int kinds)
 {
     proto_change *ch = calloc(n ? (size_t)n : 1, sizeof *ch);
     assert_non_null(ch);
@@ -571,7 +573,7 @@ static char *push(unsigned *seed, int n)
         rid(seed, ch[i].change_id);
         rid(seed, ch[i].actor_id);
         ch[i].base_version = (int)(next(seed) % 3);
-        ch[i].rec = rpart(seed, (model_entity)(MODEL_ENT_EVENT + i % 5));
+        ch[i].rec = rpart(seed, (model_entity)(MODEL_ENT_EVENT + i % kinds));
     }
     proto_push p = {PROTO_SCHEMA, n, ch};
     char *s = proto_push_encode(&p);
@@ -580,6 +582,8 @@ static char *push(unsigned *seed, int n)
     free(ch);
     return s;
 }
+
+static char *push(unsigned *seed, int n) { return push_of(seed, n, 5); }
 
 static void same_push(const proto_push *a, const proto_push *b)
 {
@@ -812,8 +816,17 @@ static void test_pushes_scanned_as_the_tree(void **state)
     assert_int_equal(proto_push_decode(s, strlen(s), &p, &e), -1);
     assert_string_equal(e.msg, "changes[1] repeats the change_id of changes[0].");
     free(s);
-    s = push(&seed, PROTO_PUSH_MAX);
+    /* A full push of taps, notes and ratings fits what a push's records
+     * may take; a full one that also holds feedback and reflections (some
+     * 12 and 8 KiB each once read) does not, and is the tree's to refuse
+     * as too large, as is one change more than a push may hold. */
+    s = push_of(&seed, PROTO_PUSH_MAX, 3);
     assert_int_equal(both_ways(PUSH, s, strlen(s), &tree_took), 1);
+    free(s);
+    s = push(&seed, PROTO_PUSH_MAX);
+    assert_int_equal(both_ways(PUSH, s, strlen(s), &tree_took), 0);
+    assert_int_equal(proto_push_decode(s, strlen(s), &p, &e), -1);
+    assert_int_equal(e.code, PROTO_E_TOO_LARGE);
     free(s);
     s = push(&seed, PROTO_PUSH_MAX + 1);
     assert_int_equal(both_ways(PUSH, s, strlen(s), &tree_took), 0);
