@@ -528,6 +528,41 @@ static void test_person_erased_on_server_leaves_tablets(void **state)
     assert_int_equal(db_person_get(A.d, U.peer1, &p), DB_OK);
 }
 
+/* A batch the server finds too large once read (its records would take
+ * more than PROTO_PUSH_RECORDS_MAX, though they are fewer than a push may
+ * hold) is answered 413, and the tablet splits it until each half fits:
+ * everything arrives, nothing is refused, nothing waits. That the server
+ * refuses such a batch whole is test_srv_badinput's. */
+static void test_batch_too_large_once_read_is_split(void **state)
+{
+    (void)state;
+    enum { N_OBS = 80, N_NOTES = 40 };
+    assert_int_equal(tab_counts(&A).waiting, 0);
+    assert_int_equal(db_batch_begin(A.d), DB_OK);
+    model_id id;
+    for (int i = 0; i < N_OBS; i++)
+        tab_observe(&A, &U, U.peer1, U.peer2, 0, N_NOTES, id);
+    assert_int_equal(db_batch_end(A.d, 1), DB_OK);
+    int waiting = tab_counts(&A).waiting;
+    /* One push by their number; more than one by their notes alone. */
+    assert_true(waiting <= PROTO_PUSH_MAX);
+    assert_true((size_t)N_OBS * N_NOTES * model_record_size(MODEL_ENT_NOTE) >
+                (size_t)PROTO_PUSH_RECORDS_MAX);
+    sync_report rep;
+    tab_sync_ok(&A, &rep);
+    assert_int_equal(rep.rejected, 0);
+    assert_int_equal(rep.pushed, waiting);
+    assert_int_equal(tab_counts(&A).waiting, 0);
+    PGresult *r = PQexecParams(W.db,
+                               "SELECT count(*) FROM items i JOIN observations o"
+                               " ON o.id = i.observation_id"
+                               " WHERE i.entity = 'note' AND o.observee_id = $1",
+                               1, NULL, (const char *const[]){U.peer2}, NULL, NULL, 0);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_true(atoi(PQgetvalue(r, 0, 0)) >= N_OBS * N_NOTES);
+    PQclear(r);
+}
+
 int main(void)
 {
     sync_global_init();
@@ -537,6 +572,7 @@ int main(void)
         cmocka_unit_test(test_reflection_on_b_reaches_a),
         cmocka_unit_test(test_admin_focus_reaches_both),
         cmocka_unit_test(test_idle_round_changes_nothing),
+        cmocka_unit_test(test_batch_too_large_once_read_is_split),
         cmocka_unit_test(test_engine_sends_on_its_own),
         cmocka_unit_test(test_conflict_needs_review_then_choice),
         cmocka_unit_test(test_refused_change_explains),

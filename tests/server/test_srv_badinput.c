@@ -72,6 +72,19 @@ static void post_expect(const char *body, size_t len, int gz, const char *hdr, i
     fx_nothing_stored(&W, before);
 }
 
+/* Posts a body the server must take (HTTP 200); what it stored becomes
+ * what the refusals after it must leave as it is. */
+static void post_taken(const char *body)
+{
+    char url[200];
+    snprintf(url, sizeof url, "%s/v1/push", W.srv.url);
+    thttp_resp r;
+    assert_int_equal(thttp("POST", url, W.srv.ca, D.authz, body, strlen(body), 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    thttp_free(&r);
+    before = fx_stored_now(&W);
+}
+
 static void test_setup(void **state)
 {
     (void)state;
@@ -81,14 +94,8 @@ static void test_setup(void **state)
     /* The valid body really is accepted: the refusals below are about the
      * one thing each one breaks. */
     char *b = valid_body();
-    char url[200];
-    snprintf(url, sizeof url, "%s/v1/push", W.srv.url);
-    thttp_resp r;
-    assert_int_equal(thttp("POST", url, W.srv.ca, D.authz, b, strlen(b), 0, NULL, &r), 0);
-    assert_int_equal(r.status, 200);
-    thttp_free(&r);
+    post_taken(b);
     free(b);
-    before = fx_stored_now(&W);
 }
 
 static void test_malformed_json(void **state)
@@ -199,6 +206,40 @@ static void test_too_many_changes(void **state)
     post_expect(b, strlen(b), 0, NULL, 413, PROTO_E_TOO_LARGE);
     free(b);
     free(c);
+}
+
+/* Fewer changes than a push may hold, whose records would take more of the
+ * server's memory than a push may once read: refused as too large, so that
+ * the tablet splits it, and nothing of it is stored. */
+static void test_records_over_the_budget(void **state)
+{
+    (void)state;
+    /* An observation and one feedback more than fit beside it. */
+    int n = (int)((PROTO_PUSH_RECORDS_MAX - model_record_size(MODEL_ENT_OBSERVATION)) /
+                  model_record_size(MODEL_ENT_FEEDBACK)) +
+            2;
+    assert_true(n < PROTO_PUSH_MAX);
+    proto_change *c = calloc((size_t)n, sizeof *c);
+    model_record *o = calloc(1, sizeof *o), *f = calloc(1, sizeof *f);
+    assert_non_null(c);
+    assert_non_null(o);
+    assert_non_null(f);
+    fx_obs(&U, U.peer1, U.peer2, o);
+    fx_change(&c[0], U.peer1, 0, o);
+    for (int i = 1; i < n; i++) {
+        fx_feedback(o->u.obs.id, U.peer1, "Works", f);
+        fx_change(&c[i], U.peer1, 0, f);
+    }
+    char *b = fx_push_body(c, n);
+    post_expect(b, strlen(b), 0, NULL, 413, PROTO_E_TOO_LARGE);
+    /* The same push less one feedback fits, and is taken. */
+    free(b);
+    b = fx_push_body(c, n - 1);
+    post_taken(b);
+    free(b);
+    free(c);
+    free(o);
+    free(f);
 }
 
 typedef struct {
@@ -508,6 +549,7 @@ int main(void)
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_wrong_schema_version),
         cmocka_unit_test(test_too_many_changes),
+        cmocka_unit_test(test_records_over_the_budget),
         cmocka_unit_test(test_body_over_cap_refused_before_read),
         cmocka_unit_test(test_gzip_bomb),
         cmocka_unit_test(test_bad_encodings),
