@@ -35,6 +35,26 @@ static const char *enrol_words(scr_app *a, scr_enrol_outcome o)
     }
 }
 
+/* An address typed without a scheme ("blik.skole.dk:8443") is taken as
+ * https://, which the field shows as its hint: a person reads the hint as
+ * text already there and types the rest. The address is written back, so
+ * the field shows what the tablet will use. Any other scheme (http://) is
+ * left as typed, to be refused. */
+static void enrol_complete_address(scr_app *a)
+{
+    char *s = a->set_server;
+    size_t lead = strspn(s, " ");
+    memmove(s, s + lead, strlen(s + lead) + 1);
+    size_t n = strlen(s);
+    while (n > 0 && s[n - 1] == ' ')
+        s[--n] = '\0';
+    if (n == 0 || strstr(s, "://") || n + 8 >= sizeof a->set_server)
+        return;
+    memmove(s + 8, s, n + 1);
+    memcpy(s, "https://", 8);
+    scr_set_error(a, db_server_note_put(a->db, s));
+}
+
 /* Starts an enrolment from the form. What the tablet can check itself is
  * checked here, before anything leaves it: an address that is not
  * https://, no code, no name. A demo store is never enrolled. */
@@ -43,6 +63,7 @@ static void enrol_check_and_start(scr_app *a)
     a->s.enrol.detail[0] = 0;
     if (a->demo || !a->sync || !a->sync->enrol)
         return;
+    enrol_complete_address(a);
     if (strncmp(a->set_server, "https://", 8) != 0) {
         a->enrol_done = SCR_ENROL_BAD_ADDRESS;
         return;

@@ -366,6 +366,61 @@ static void test_review_shows_only_what_may_be_seen(void **state)
     th_free(t);
 }
 
+/* Types text into the form's field shown as `field` (its hint or its text)
+ * and closes the keyboard, as a person fills in a form. */
+static void fill_in(th *t, const char *field, const char *text)
+{
+    REVEAL(t, field, 640, 400);
+    TAP(t, field);
+    th_type(t, text);
+    TAP(t, "Færdig");
+}
+
+/* Replaces the text of the field that shows `shown` with text. */
+static void retype(th *t, const char *shown, const char *text)
+{
+    REVEAL(t, shown, 640, 400);
+    TAP(t, shown);
+    th_key(t, PLAT_KEY_END); /* the tap puts the cursor inside the text */
+    for (size_t i = 0; i < strlen(shown); i++)
+        th_key(t, PLAT_KEY_BACKSPACE);
+    th_type(t, text);
+    TAP(t, "Færdig");
+}
+
+/* An address typed without https:// (the field's hint, which reads like
+ * text already there) is taken as https://, and the field then shows the
+ * address the tablet used; spaces around it go. An address with another
+ * scheme is still refused on the tablet. */
+static void test_enrolment_address_without_scheme(void **state)
+{
+    (void)state;
+    fake_sync fs = {0};
+    th *t = open_with(&fs, "enrol_scheme");
+    th_sign_in(t, "Mette Østergaard");
+    TAP(t, "Indstillinger");
+    fill_in(t, "https://", " blik.example.dk:8443 ");
+    fill_in(t, "ABCDE-FGHJK", "K7QMX-2PWRT");
+    fill_in(t, "fx Stue 3 – blå", "Stue 3");
+    fs.outcome = SCR_ENROL_BAD_CODE;
+    REVEAL(t, "Tilmeld denne tablet", 640, 400);
+    TAP(t, "Tilmeld denne tablet");
+    th_wait(t, 200);
+    assert_int_equal(fs.enrols, 1);
+    assert_string_equal(fs.last.url, "https://blik.example.dk:8443");
+    SEES(t, "https://blik.example.dk:8443");
+    char v[256];
+    assert_int_equal(db_server_note_get(t->db, v, sizeof v), DB_OK);
+    assert_string_equal(v, "https://blik.example.dk:8443");
+    /* Another scheme is not completed: refused, nothing sent. */
+    retype(t, "https://blik.example.dk:8443", "ftp://blik.example.dk:8443");
+    REVEAL(t, "Tilmeld denne tablet", 640, 400);
+    TAP(t, "Tilmeld denne tablet");
+    SEES(t, "Adressen skal begynde med https://");
+    assert_int_equal(fs.enrols, 1);
+    th_free(t);
+}
+
 /* The enrolment form: each way an enrolment ends has its message; a good
  * one shows the unit and the server, and never the device secret. */
 static void test_enrolment_form(void **state)
@@ -379,31 +434,19 @@ static void test_enrolment_form(void **state)
     SEES(t, "Tilmeldingskode (fra administratoren)");
     TARGETS_OK(t);
     /* Not https: refused on the tablet, nothing sent. */
-    TAP(t, "https://");
-    th_type(t, "http://blik.example.dk");
-    TAP(t, "Færdig");
-    TAP(t, "ABCDE-FGHJK");
-    th_type(t, "K7QMX-2PWRT");
-    TAP(t, "Færdig");
+    fill_in(t, "https://", "http://blik.example.dk");
+    fill_in(t, "ABCDE-FGHJK", "K7QMX-2PWRT");
     TAP(t, "Tilmeld denne tablet");
     SEES(t, "Adressen skal begynde med https://");
     assert_int_equal(fs.enrols, 0);
     /* The address made right; the server says the code is wrong. */
-    TAP(t, "http://blik.example.dk");
-    th_key(t, PLAT_KEY_END); /* the tap put the cursor inside the address */
-    for (int i = 0; i < 22; i++)
-        th_key(t, PLAT_KEY_BACKSPACE);
-    th_type(t, "https://blik.example.dk");
-    TAP(t, "Færdig");
+    retype(t, "http://blik.example.dk", "https://blik.example.dk");
     /* No name yet: refused on the tablet, nothing sent. */
     REVEAL(t, "Tilmeld denne tablet", 640, 400);
     TAP(t, "Tilmeld denne tablet");
     SEES(t, "Giv tabletten et navn, så administratoren kan kende den fra de andre.");
     assert_int_equal(fs.enrols, 0);
-    REVEAL(t, "fx Stue 3 – blå", 640, 400);
-    TAP(t, "fx Stue 3 – blå");
-    th_type(t, "Stue 3 – blå");
-    TAP(t, "Færdig");
+    fill_in(t, "fx Stue 3 – blå", "Stue 3 – blå");
     static const struct {
         scr_enrol_outcome o;
         const char *words;
@@ -548,6 +591,7 @@ int main(void)
         cmocka_unit_test(test_chip_rows_and_review),
         cmocka_unit_test(test_review_shows_only_what_may_be_seen),
         cmocka_unit_test(test_enrolment_form),
+        cmocka_unit_test(test_enrolment_address_without_scheme),
         cmocka_unit_test(test_sign_in_follows),
         cmocka_unit_test(test_round_refreshes_home),
     };
