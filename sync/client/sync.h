@@ -64,8 +64,8 @@ typedef struct {
     long connect_timeout_ms; /* TCP + TLS setup (default 10 s) */
     long stall_ms;           /* no progress for this long = stalled (default 20 s, whole seconds) */
     long timeout_ms;         /* a whole request (default 120 s) */
-    int push_batch;          /* changes per push (default and at most 200) */
-    int pull_limit;          /* records per pull page (default and at most 500) */
+    int push_batch;          /* changes per push (default and at most PROTO_PUSH_MAX) */
+    int pull_limit;          /* records per pull page (default and at most PROTO_PULL_MAX) */
     /* Where to look for a captive portal after a TLS failure: a plain http://
      * URL (default: http:// on the server's host and port). */
     const char *portal_probe_url;

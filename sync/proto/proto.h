@@ -44,10 +44,10 @@
 #define PROTO_BODY_MAX (1024 * 1024)         /* a request body on the wire */
 #define PROTO_INFLATED_MAX (4 * 1024 * 1024) /* a request body after gunzip */
 #define PROTO_PUSH_MAX 4000                  /* changes in one push */
-/* What a push's records may take in the server's memory once read: what a
- * push of 1,000 of the largest parts took when 1,000 was the most a push
- * held. A push of 4,000 taps takes under 1 MiB; one over this is refused
- * as too large, and the tablet splits it. */
+/* What the records of a push may take in the server's memory once read:
+ * what the records of 1,000 of the largest parts took when 1,000 was the
+ * most a push held. The records of 4,000 taps take under 1 MiB. A push
+ * over this is refused as too large, and the tablet splits it. */
 #define PROTO_PUSH_RECORDS_MAX (12 * 1024 * 1024)
 #define PROTO_PULL_MAX 2000 /* records in one pull reply */
 /* A pull page ends early once its text passes this (with at least one

@@ -485,7 +485,7 @@ static size_t put(char *out, const char *w)
 
 /*
  * The answer is written here, not built as objects and dumped: it holds a
- * result for every change of a push, a thousand when the push is full, and
+ * result for every change of a push, 4,000 when the push is full, and
  * the server writes it before the tablet can send its next push, so that
  * building and dumping a thousand small objects stood between one push and
  * the next. The bytes are what a compact dump of those objects writes, in

@@ -675,7 +675,7 @@ int srv_q_retryable(const char *err)
            !strncmp(err, "[23505]", 7);
 }
 
-/* A push hashes every change it carries, a thousand in a full push, while
+/* A push hashes every change it carries, 4,000 in a full push, while
  * the tablet waits for its answer. GnuTLS (which serves the server's TLS) hashes
  * with the processor's own instructions where it has them, five times
  * libsodium's speed on our machine for a change's few hundred bytes;
