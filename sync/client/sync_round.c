@@ -237,6 +237,7 @@ typedef struct {
     size_t blen;
     char *zbody; /* the body gzip-compressed, malloc'd; NULL if that failed */
     size_t zlen;
+    size_t rbytes; /* what its records take once read (model_record_size) */
 } push_batch;
 
 static int batch_init(push_batch *b, int cap)
@@ -257,7 +258,7 @@ static void batch_clear(push_batch *b)
     free(b->zbody);
     b->body = b->zbody = NULL;
     b->n = b->m = 0;
-    b->blen = b->zlen = 0;
+    b->blen = b->zlen = b->rbytes = 0;
 }
 
 static void batch_free(push_batch *b)
@@ -266,6 +267,14 @@ static void batch_free(push_batch *b)
     free(b->ents);
     free(b->ch);
     free(b->map);
+}
+
+/* Whether the server would refuse the batch whole as too large: its body
+ * over what the server inflates, or its records over what it reads of a
+ * push (PROTO_PUSH_RECORDS_MAX). Such a batch is split here, unsent. */
+static int batch_too_big(const push_batch *b)
+{
+    return b->blen > (size_t)PROTO_INFLATED_MAX || b->rbytes > (size_t)PROTO_PUSH_RECORDS_MAX;
 }
 
 /* Claims the oldest max entries after seq `after` and makes them a body.
@@ -287,9 +296,10 @@ static int batch_make(sync_client *c, int64_t after, int max, push_batch *b)
     int rc = SYNC_OK;
     for (int i = 0; rc == SYNC_OK && i < b->n; i++) {
         int made = to_change(&b->ents[i], &b->ch[b->m], why, sizeof why);
-        if (made == 0)
+        if (made == 0) {
+            b->rbytes += model_record_size(b->ch[b->m].rec->entity);
             b->map[b->m++] = i;
-        else if (made == -2) /* the change stays for the next round */
+        } else if (made == -2) /* the change stays for the next round */
             rc = sync_fail(c, SYNC_NOMEM, "Out of memory while sending.");
         else
             rc = reject_locally(c, &b->ents[i], "bad_value", why);
@@ -304,8 +314,7 @@ static int batch_make(sync_client *c, int64_t after, int max, push_batch *b)
      * it is sent, after that batch's answer: the server waits for each
      * push's body, and compressing a full batch costs milliseconds. A
      * batch too large to send is split, not sent: not compressed. */
-    if (b->blen > (size_t)PROTO_INFLATED_MAX ||
-        proto_gzip(b->body, b->blen, &b->zbody, &b->zlen) != 0)
+    if (batch_too_big(b) || proto_gzip(b->body, b->blen, &b->zbody, &b->zlen) != 0)
         b->zbody = NULL;
     return SYNC_OK;
 }
@@ -366,7 +375,7 @@ int sync_push(sync_client *c, sync_report *rep)
         }
         sync_http_resp r;
         memset(&r, 0, sizeof r);
-        int too_big_here = cur.blen > (size_t)PROTO_INFLATED_MAX;
+        int too_big_here = batch_too_big(&cur);
         const char *wire = batch_wire(&cur, &wlen, &wgz);
         if (!too_big_here && !flying)
             flying = transfer_start(c, &f, "/v1/push", wire, wlen, wgz, 0) == 0;
@@ -385,7 +394,7 @@ int sync_push(sync_client *c, sync_report *rep)
          * next one may go at once, whatever the answer holds: it is read
          * while the next travels. */
         if (rc == SYNC_OK && !too_big_here && next_made && next_rc == SYNC_OK && next.m > 0 &&
-            next.blen <= (size_t)PROTO_INFLATED_MAX) {
+            !batch_too_big(&next)) {
             wire = batch_wire(&next, &wlen, &wgz);
             flying = transfer_start(c, &f, "/v1/push", wire, wlen, wgz, 0) == 0;
         }

@@ -528,11 +528,12 @@ static void test_person_erased_on_server_leaves_tablets(void **state)
     assert_int_equal(db_person_get(A.d, U.peer1, &p), DB_OK);
 }
 
-/* A batch the server finds too large once read (its records would take
- * more than PROTO_PUSH_RECORDS_MAX, though they are fewer than a push may
- * hold) is answered 413, and the tablet splits it until each half fits:
- * everything arrives, nothing is refused, nothing waits. That the server
- * refuses such a batch whole is test_srv_badinput's. */
+/* A batch whose records would take more than PROTO_PUSH_RECORDS_MAX once
+ * read, though they are fewer than a push may hold, is split by the tablet
+ * until each part fits (and, were it sent, the server would refuse it whole
+ * with 413, which the tablet also answers by splitting; that refusal is
+ * test_srv_badinput's): everything arrives, nothing is refused, nothing
+ * waits. */
 static void test_batch_too_large_once_read_is_split(void **state)
 {
     (void)state;
