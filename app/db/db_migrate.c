@@ -289,7 +289,8 @@ static const char step11[] =
     "  DELETE FROM obs_revision WHERE observation_id = OLD.id; END;";
 
 /* Step 12: an event is found by its observation and its id, and nowhere by
- * its id alone (an outbox entry names both). Event ids are random, so an
+ * its id alone (an outbox entry names both). Event ids were random then
+ * (version 4; version 7 since, time first, but older ones stay), so an
  * index of the id alone put each new event at a random place of a tree
  * that outgrows the page cache: a first pull of 500,000 records wrote most
  * of that tree again with every page it saved. Keyed by observation first,

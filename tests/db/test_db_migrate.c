@@ -284,8 +284,9 @@ static int plan_scans_events(const char *sql)
 
 /* Version 12 kept a second index of an observation's events, in the order
  * they were saved. After step 13 the events come back the same and in the
- * same order (their ids are random, so not in the order of the unique
- * index), a page of them further on is the same part of that order, the
+ * same order (the taps are made in one millisecond of the fake clock, so
+ * their version 7 ids differ only in their random bits and are not in the
+ * order of the unique index), a page of them further on is the same part of that order, the
  * newest one can still be undone, and an observation's events are still
  * read by index, not by reading every event. */
 static void test_from_version_12(void **state)

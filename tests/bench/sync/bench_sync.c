@@ -20,7 +20,7 @@
  * per observation, its events, notes and ratings inside) replicated by
  * PouchDB into pouchdb-server, both in memory, through a byte-counting proxy
  * (tests/bench/sync/pouch); once with ids made from numbers, as it first
- * was, and once with random ids, as Blik's are. Its npm packages are installed into the build
+ * was, and once with random ids (version 4), as a PouchDB application's would be. Its npm packages are installed into the build
  * tree by `npm ci` from its lock file, with no native module built, whenever the lock file
  * changed. BLIK_BENCH_POUCH=0 leaves it out.
  */
