@@ -494,6 +494,28 @@ static void test_scan_values(void **state)
         assert_int_equal(buf[room], '#');
     }
 
+    /* A run of plain bytes is copied at once, within the same room: "key"
+     * and "plain text" need 4 + 11 bytes, and with one byte less nothing
+     * is written past the room. */
+    t = "{\"key\":\"plain text\"}";
+    for (size_t room = 13; room <= 16; room++) {
+        memset(buf, '#', sizeof buf);
+        b = buf, left = room;
+        assert_int_equal(model_scan_object(t, strlen(t), m, 4, &b, &left), room >= 15 ? 1 : -1);
+        assert_int_equal(buf[room], '#');
+        if (room >= 15) {
+            assert_string_equal(m[0].key, "key");
+            assert_string_equal(m[0].v.s, "plain text");
+            assert_int_equal(m[0].v.n, 10);
+            assert_int_equal(left, room - 15);
+        }
+    }
+    /* Plain runs around escapes and letters past ASCII. */
+    t = "{\"k\":\"ab\\\"cd\\\\e\\u00e6fg\xc3\xb8h\"}";
+    b = buf, left = sizeof buf;
+    assert_int_equal(model_scan_object(t, strlen(t), m, 4, &b, &left), 1);
+    assert_string_equal(m[0].v.s, "ab\"cd\\eæfgøh");
+
     /* An empty text still needs its NUL. */
     memset(buf, '#', sizeof buf);
     b = buf, left = 0;
