@@ -107,6 +107,8 @@ void sync_client_close(sync_client *c)
         return;
     if (c->curl)
         curl_easy_cleanup(c->curl);
+    if (c->curl2)
+        curl_easy_cleanup(c->curl2);
     db_close(c->d);
     free(c->ca_pem);
     free((char *)c->cfg.portal_probe_url);

@@ -63,8 +63,9 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
     return add;
 }
 
-/* Picks out the two headers sync cares about: Retry-After (seconds) and
- * Blik-Server (that the answer is from a Blik server at all). */
+/* Picks out the headers sync cares about: Retry-After (seconds),
+ * Blik-Server (that the answer is from a Blik server at all) and
+ * Blik-Push-Order (that the server keeps pushes in order when asked). */
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
     sync_http_resp *r = ud;
@@ -75,10 +76,14 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
             r->retry_after_s = v > 86400 ? 86400 : v;
     } else if (len > 12 && !strncasecmp(p, PROTO_PING_HEADER ":", strlen(PROTO_PING_HEADER) + 1)) {
         r->blik = 1;
+    } else if (len > strlen(PROTO_PUSH_ORDER_HEADER) &&
+               !strncasecmp(p, PROTO_PUSH_ORDER_HEADER ":", strlen(PROTO_PUSH_ORDER_HEADER) + 1)) {
+        r->push_order = 1;
     } else if (len >= 5 && !strncmp(p, "HTTP/", 5)) {
         /* A new answer (after a 100 Continue, say): forget the old headers. */
         r->retry_after_s = 0;
         r->blik = 0;
+        r->push_order = 0;
     }
     return len;
 }
@@ -120,8 +125,14 @@ static void count_bytes(CURL *h, sync_report *rep)
 void sync_http(sync_client *c, const char *method, const char *url, const char *authz,
                const char *body, size_t len, int gzip, sync_report *rep, sync_http_resp *out)
 {
+    sync_http_on(c, c->curl, NULL, method, url, authz, body, len, gzip, rep, out);
+}
+
+void sync_http_on(sync_client *c, CURL *h, const char *const *extra, const char *method,
+                  const char *url, const char *authz, const char *body, size_t len, int gzip,
+                  sync_report *rep, sync_http_resp *out)
+{
     memset(out, 0, sizeof *out);
-    CURL *h = c->curl;
     curl_easy_reset(h);
     char *zbody = NULL;
     size_t zlen = 0;
@@ -150,6 +161,8 @@ void sync_http(sync_client *c, const char *method, const char *url, const char *
         snprintf(auth, sizeof auth, "Authorization: %s", authz);
         ADD(auth);
     }
+    for (int i = 0; extra && extra[i]; i++)
+        ADD(extra[i]);
 #undef ADD
     sink s = {out, 0};
     long stall_s = c->cfg.stall_ms / 1000;

@@ -16,6 +16,9 @@ struct sync_client {
     sync_config cfg;
     db *d;
     CURL *curl;
+    /* A second handle, for a push sent while the one before it travels
+     * (sync_push); made when first needed. */
+    CURL *curl2;
     char err[SYNC_ERR_MAX];
     /* The enrolment, read from the store when a round starts. */
     char url[SYNC_URL_MAX];
@@ -49,6 +52,7 @@ typedef struct {
     int too_big;        /* the answer passed SYNC_REPLY_MAX and was cut off */
     long retry_after_s; /* Retry-After in seconds, 0 if none */
     int blik;           /* the answer carried the Blik-Server header */
+    int push_order;     /* and Blik-Push-Order: the server honours Blik-Push-After */
     long verify;        /* after a failed certificate check: OpenSSL's verify result */
     char detail[CURL_ERROR_SIZE];
 } sync_http_resp;
@@ -66,6 +70,11 @@ enum {
 };
 void sync_http(sync_client *c, const char *method, const char *url, const char *authz,
                const char *body, size_t len, int gzip, sync_report *rep, sync_http_resp *out);
+/* The same on the handle h (the client's own or its second), with the
+ * headers in extra ("Name: value", NULL-terminated; may be NULL) added. */
+void sync_http_on(sync_client *c, CURL *h, const char *const *extra, const char *method,
+                  const char *url, const char *authz, const char *body, size_t len, int gzip,
+                  sync_report *rep, sync_http_resp *out);
 void sync_http_free(sync_http_resp *r);
 
 /* Maps a transfer that got no HTTP answer to an outcome and a sentence on

@@ -58,8 +58,11 @@ static int post(sync_client *c, const char *path, const char *body, size_t len, 
  */
 typedef struct {
     sync_client *c;
-    char url[SYNC_URL_MAX + 32];
-    const char *body; /* the caller's, kept until the join */
+    CURL *h; /* the client's handle, or its second one */
+    char url[SYNC_URL_MAX + 80];
+    char hdr[64];         /* "Blik-Push: <id>" for a push */
+    const char *extra[2]; /* hdr, or nothing */
+    const char *body;     /* the caller's, kept until the join */
     size_t len;
     int gzip;
     sync_report rep;  /* the transfer's requests and bytes */
@@ -74,25 +77,33 @@ typedef struct {
 static void *transfer_main(void *arg)
 {
     transfer *f = arg;
-    sync_http(f->c, "POST", f->url, f->c->authz, f->body, f->len, f->gzip, &f->rep, &f->r);
+    sync_http_on(f->c, f->h, f->extra, "POST", f->url, f->c->authz, f->body, f->len, f->gzip,
+                 &f->rep, &f->r);
     /* Only an answer that post_answer takes is read. */
     if (f->read_page && f->r.status == 200 && f->r.blik)
         f->decoded = proto_pull_reply_decode(f->r.body, f->r.len, &f->page, &f->err) == 0 ? 1 : -1;
     return NULL;
 }
 
-/* Starts POSTing body to path; 0, or -1 when no thread could be made, in
+/* Starts POSTing body to path on the handle h; a push names itself by
+ * push_id (NULL for a pull). 0, or -1 when no thread could be made, in
  * which case the caller sends it itself when needed. */
-static int transfer_start(sync_client *c, transfer *f, const char *path, const char *body,
-                          size_t len, int gzip, int read_page)
+static int transfer_start(sync_client *c, transfer *f, CURL *h, const char *path,
+                          const char *push_id, const char *body, size_t len, int gzip,
+                          int read_page)
 {
     memset(f, 0, sizeof *f);
     f->c = c;
+    f->h = h;
     f->body = body;
     f->len = len;
     f->gzip = gzip;
     f->read_page = read_page;
     snprintf(f->url, sizeof f->url, "%s%s", c->url, path);
+    if (push_id) {
+        snprintf(f->hdr, sizeof f->hdr, "%s: %s", PROTO_PUSH_ID_HEADER, push_id);
+        f->extra[0] = f->hdr;
+    }
     return pthread_create(&f->th, NULL, transfer_main, f) == 0 ? 0 : -1;
 }
 
@@ -338,15 +349,79 @@ static int untake(sync_client *c, const push_batch *b)
     return b->n > 0 ? db_outbox_unclaim(c->d, b->mark_before) : DB_OK;
 }
 
+/* The handle of transfer slot k: the client's own, or its second, made
+ * when first needed (NULL if it could not be). */
+static CURL *slot_handle(sync_client *c, int k)
+{
+    if (k == 0)
+        return c->curl;
+    if (!c->curl2)
+        c->curl2 = curl_easy_init();
+    return c->curl2;
+}
+
+/* A batch on its way: its transfer and the push's id. A push's two
+ * flights are fl[0] and fl[1], each on the handle of its number; a flight
+ * is never copied while its thread runs, which writes into it. */
+typedef struct {
+    transfer f;
+    int after; /* sent to be stored only after the batch before it */
+    model_id id;
+} flight;
+
+/* Starts batch b as flight k (fl is &flights[k]), to be stored after the
+ * push `after` names when it is not NULL. 1 when on its way, 0 when it
+ * could not start (no thread, or no second handle): the caller then sends
+ * it in turn. */
+static int fly(sync_client *c, flight *fl, const push_batch *b, int k, const char *after)
+{
+    CURL *h = slot_handle(c, k);
+    if (!h || model_id_new(c->cfg.sys, fl->id) != 0)
+        return 0;
+    char path[80];
+    if (after)
+        snprintf(path, sizeof path, "%s%s", PROTO_PUSH_AFTER_PATH, after);
+    else
+        snprintf(path, sizeof path, "/v1/push");
+    size_t wlen;
+    int wgz;
+    const char *wire = batch_wire(b, &wlen, &wgz);
+    fl->after = after != NULL;
+    return transfer_start(c, &fl->f, h, path, fl->id, wire, wlen, wgz, 0) == 0;
+}
+
+/* How many pushes sent early may reach the server before the one they
+ * follow, in one round, before the round sends one at a time: each costs a
+ * request that stores nothing. A push overtakes when the server reads it
+ * before it has begun to store the one before, which happens when the
+ * batches are small (a large one is made while the one before is read). */
+#define OVERTAKEN_MAX 2
+
+/* Whether a batch is made, readable and small enough to go. */
+static int ready(const push_batch *b, int made, int rc)
+{
+    return made && rc == SYNC_OK && b->m > 0 && !batch_too_big(b);
+}
+
 /*
  * Sends the outbox oldest first, a batch a request. While a batch travels,
- * the next one is claimed and made; once its answer has come (a 200: the
- * batch is committed), the next one is sent and the answer read and
- * recorded while it travels. So the tablet's work on
- * its store and the server's on its database overlap, and the order stays:
- * a batch is sent only after the answer to the one before it has come.
- * Changes claimed but never sent (the batch before them failed) have the
- * claim's mark taken back, so that they are the tablet's alone again.
+ * the next one is claimed and made; and when the server has said (by
+ * PROTO_PUSH_ORDER_HEADER on an answer) that it keeps a push after the one
+ * it names, the next one is sent at once on a second connection, to be
+ * stored only after this one (PROTO_PUSH_AFTER_PATH). So the server reads
+ * the next push while it stores this one, and the tablet's work on its
+ * store and the server's on its database overlap. Otherwise the next batch
+ * is sent once this one's answer has come (a 200: it is committed). Either
+ * way the order holds: a batch is stored only after the one before it,
+ * and its answer is recorded after that one's.
+ *
+ * A batch sent early is refused with out_of_order when the one before was
+ * not stored when the server came to it, and nothing of it is stored: it
+ * is sent again once that one's answer has come. A server without the path
+ * answers 404 and stores nothing: the batch is sent again in turn, and the
+ * round sends one at a time. Changes claimed but never sent (the batch
+ * before them failed) have the claim's mark taken back, so that they are
+ * the tablet's alone again.
  */
 int sync_push(sync_client *c, sync_report *rep)
 {
@@ -363,10 +438,11 @@ int sync_push(sync_client *c, sync_report *rep)
     }
     char next_err[SYNC_ERR_MAX] = "";
     int next_rc = SYNC_OK, next_made = 0;
-    int flying = 0; /* cur is on its way in f */
-    transfer f;
-    size_t wlen; /* what batch_wire gives */
-    int wgz;
+    flight fl[2]; /* cur's is fl[cf], next's fl[!cf] */
+    memset(fl, 0, sizeof fl);
+    int cf = 0, cur_flying = 0, next_flying = 0;
+    int ordered = 0;   /* the server's last answer said it keeps pushes in order */
+    int overtaken = 0; /* pushes sent early that reached the server first */
     rc = batch_make(c, 0, batch, &cur);
     while (rc == SYNC_OK && cur.n > 0) {
         if (cur.m == 0) { /* every entry was kept aside */
@@ -376,36 +452,54 @@ int sync_push(sync_client *c, sync_report *rep)
         sync_http_resp r;
         memset(&r, 0, sizeof r);
         int too_big_here = batch_too_big(&cur);
-        const char *wire = batch_wire(&cur, &wlen, &wgz);
-        if (!too_big_here && !flying)
-            flying = transfer_start(c, &f, "/v1/push", wire, wlen, wgz, 0) == 0;
-        if (flying) {
-            /* The next batch is made while this one travels. */
-            next_rc = batch_make(c, cur.last, batch, &next);
-            next_made = 1;
-            if (next_rc != SYNC_OK)
-                snprintf(next_err, sizeof next_err, "%s", c->err);
-            rc = transfer_join(c, &f, rep, &r, "the changes");
-            flying = 0;
+        if (!too_big_here && !cur_flying)
+            cur_flying = fly(c, &fl[cf], &cur, cf, NULL);
+        if (cur_flying) {
+            /* The next batch is made while this one travels, and goes at
+             * once to a server that keeps pushes in order. */
+            if (!next_made) {
+                next_rc = batch_make(c, cur.last, batch, &next);
+                next_made = 1;
+                if (next_rc != SYNC_OK)
+                    snprintf(next_err, sizeof next_err, "%s", c->err);
+            }
+            if (ordered && overtaken < OVERTAKEN_MAX && !next_flying &&
+                ready(&next, next_made, next_rc))
+                next_flying = fly(c, &fl[!cf], &next, !cf, fl[cf].id);
+            rc = transfer_join(c, &fl[cf].f, rep, &r, "the changes");
+            cur_flying = 0;
         } else if (!too_big_here) {
+            fl[cf].after = 0;
+            size_t wlen;
+            int wgz;
+            const char *wire = batch_wire(&cur, &wlen, &wgz);
             rc = post(c, "/v1/push", wire, wlen, wgz, rep, &r, "the changes");
         }
+        if (!too_big_here && r.blik)
+            ordered = r.push_order;
         /* A 200 from the server says the batch is committed there, so the
          * next one may go at once, whatever the answer holds: it is read
          * while the next travels. */
-        if (rc == SYNC_OK && !too_big_here && next_made && next_rc == SYNC_OK && next.m > 0 &&
-            !batch_too_big(&next)) {
-            wire = batch_wire(&next, &wlen, &wgz);
-            flying = transfer_start(c, &f, "/v1/push", wire, wlen, wgz, 0) == 0;
-        }
+        if (rc == SYNC_OK && !too_big_here && !next_flying && ready(&next, next_made, next_rc))
+            next_flying = fly(c, &fl[!cf], &next, !cf, NULL);
         proto_err e;
+        memset(&e, 0, sizeof e);
         if (!too_big_here && r.status >= 400 && r.status < 500)
             proto_error_decode(r.body ? r.body : "", r.len, &e);
-        int whole_refused = too_big_here || (r.status == 413) ||
-                            (r.status == 400 && r.blik && e.code != PROTO_E_SCHEMA_TOO_NEW);
+        /* Sent early and not stored, because the batch before it was not
+         * stored yet when the server came to it, or because the server
+         * does not know the path: sent again in turn. */
+        int again = !too_big_here && fl[cf].after && r.blik &&
+                    ((r.status == 409 && e.code == PROTO_E_OUT_OF_ORDER) || r.status == 404);
+        if (again && r.status == 404)
+            ordered = 0;
+        overtaken += again;
+        int whole_refused = !again &&
+                            (too_big_here || (r.status == 413) ||
+                             (r.status == 400 && r.blik && e.code != PROTO_E_SCHEMA_TOO_NEW));
         proto_push_reply rp;
         int decoded = 0;
-        if (!whole_refused && rc == SYNC_OK) {
+        if (!again && !whole_refused && rc == SYNC_OK) {
             proto_err pe;
             if (proto_push_reply_decode(r.body, r.len, &rp, &pe) != 0)
                 rc = sync_fail(c, SYNC_PROTOCOL,
@@ -416,11 +510,35 @@ int sync_push(sync_client *c, sync_report *rep)
                 decoded = 1;
         }
         sync_http_free(&r);
-        if (!decoded && flying)
-            break; /* rc says why; the next batch's answer is let go below, and
-                      its changes are sent again (and answered the same) */
+        if (!decoded && next_flying) {
+            /* This batch is not recorded, and the next one went (early,
+             * or on a 200 whose answer could not be read). A Blik server's
+             * 4xx to it says it stored nothing, as it must have done when
+             * it went early and this one was not stored: then it is the
+             * tablet's alone, as if never sent. Otherwise it may be stored,
+             * and its changes are sent again (and answered the same). */
+            transfer_end(&fl[!cf].f, rep);
+            next_flying = 0;
+            sync_http_resp *nr = &fl[!cf].f.r;
+            int next_not_stored = nr->blik && nr->status >= 400 && nr->status < 500;
+            if (!next_not_stored && again) { /* the round ends on the next one's outcome */
+                int nrc = post_answer(c, NULL, nr, "the changes");
+                rc = nrc != SYNC_OK ? nrc
+                                    : sync_fail(c, SYNC_PROTOCOL,
+                                                "The server stored a push "
+                                                "before the one it must follow.");
+            }
+            sync_http_free(nr);
+            if (!next_not_stored)
+                break; /* rc says why */
+        }
+        if (again) {
+            fl[cf].after = 0;
+            rc = SYNC_OK;
+            continue;
+        }
         if (!decoded) {
-            /* Nothing after cur was sent: the next batch is the tablet's
+            /* Nothing after cur was stored: the next batch is the tablet's
              * alone again. */
             int taken_back = !next_made || untake(c, &next) == DB_OK;
             batch_clear(&next);
@@ -447,9 +565,9 @@ int sync_push(sync_client *c, sync_report *rep)
                 rc = batch_make(c, after, batch, &cur);
             continue;
         }
-        /* The next batch went on the 200 (or, if no thread could be made
-         * for it, goes at the top of the loop), and this one's answers are
-         * recorded while it travels. */
+        /* The next batch is on its way (or, if it could not be sent, goes
+         * at the top of the loop), and this one's answers are recorded
+         * while it travels. */
         rc = record_answers(c, cur.ents, cur.map, cur.ch, cur.m, &rp, rep);
         proto_push_reply_clear(&rp);
         int64_t last = cur.last;
@@ -457,21 +575,26 @@ int sync_push(sync_client *c, sync_report *rep)
         cur = next;
         next = t;
         batch_clear(&next);
+        cf = !cf;
+        cur_flying = next_flying;
+        next_flying = 0;
         if (rc == SYNC_OK && next_rc != SYNC_OK)
             rc = sync_fail(c, next_rc, "%s", next_err);
         /* A batch made and not on its way is sent at the top of the loop,
          * unless the round ends here. If its mark cannot be taken back, the
          * mark stays higher, which is safe; the round's own failure is the
          * one told. */
-        if (rc != SYNC_OK && next_made && !flying)
+        if (rc != SYNC_OK && next_made && !cur_flying)
             (void)untake(c, &cur);
         if (rc == SYNC_OK && !next_made)
             rc = batch_make(c, last, batch, &cur);
         next_made = 0;
         next_rc = SYNC_OK;
     }
-    if (flying) /* its answer cannot be recorded: it is sent again next round */
-        transfer_drop(&f, rep);
+    if (cur_flying) /* its answer cannot be recorded: it is sent again next round */
+        transfer_drop(&fl[cf].f, rep);
+    if (next_flying)
+        transfer_drop(&fl[!cf].f, rep);
     batch_free(&cur);
     batch_free(&next);
     if (rc == SYNC_OK)
@@ -682,7 +805,8 @@ static int pull_for(sync_client *c, const char *person, sync_report *rep)
         }
         int more = p.more && p.cursor > cursor;
         if (more && (asked = pull_body(person, p.cursor, c->cfg.pull_limit)) &&
-            transfer_start(c, &f, "/v1/pull", asked, strlen(asked), SYNC_BODY_PLAIN, 1) != 0) {
+            transfer_start(c, &f, c->curl, "/v1/pull", NULL, asked, strlen(asked), SYNC_BODY_PLAIN,
+                           1) != 0) {
             free(asked);
             asked = NULL;
         }

@@ -79,7 +79,7 @@ static int push(PGconn *pg, const srv_device *dev, proto_change *c, int n)
         fprintf(stderr, "blik-demo-fill: the push could not be written\n");
         return -1;
     }
-    proto_code rc = srv_push(pg, dev, body, strlen(body), &reply, NULL, msg, sizeof msg);
+    proto_code rc = srv_push(pg, dev, NULL, body, strlen(body), &reply, NULL, msg, sizeof msg);
     free(body);
     if (rc != PROTO_OK) {
         fprintf(stderr, "blik-demo-fill: push: %s\n", msg);

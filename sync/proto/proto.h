@@ -90,6 +90,7 @@ typedef enum {
     PROTO_E_INTERNAL,                      /* internal */
     PROTO_E_RATE_LIMITED, /* rate_limited: too many requests; wait Retry-After seconds */
     PROTO_E_WIPED,        /* device_wiped: revoked with wipe; the tablet erases its data */
+    PROTO_E_OUT_OF_ORDER, /* out_of_order: the push a push must follow is not stored */
     PROTO_CODE_COUNT
 } proto_code;
 
@@ -265,6 +266,14 @@ int proto_enrol_reply_decode(const char *body, size_t len, proto_enrol_reply *ou
 /* The ping answer; see PROTOCOL.md. */
 #define PROTO_PING_SERVICE "blik"
 #define PROTO_PING_HEADER "Blik-Server"
+
+/* Two pushes in flight (PROTOCOL.md, "Two pushes in flight"): the header
+ * with a push's own id; the path of a push to be stored only after the
+ * push whose id ends it (a server without that path answers 404, and
+ * stores nothing); and the header by which a server says it has it. */
+#define PROTO_PUSH_ID_HEADER "Blik-Push"
+#define PROTO_PUSH_AFTER_PATH "/v1/push/after/"
+#define PROTO_PUSH_ORDER_HEADER "Blik-Push-Order"
 char *proto_ping_reply_encode(const char *nonce);
 /* 0 if body is a Blik ping answer echoing nonce; -1 (with err) otherwise,
  * which is how a tablet tells a captive portal from its server. */

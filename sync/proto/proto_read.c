@@ -34,6 +34,7 @@ static const char *const code_names[PROTO_CODE_COUNT] = {
     [PROTO_E_NOMEM] = "out_of_memory",
     [PROTO_E_RATE_LIMITED] = "rate_limited",
     [PROTO_E_WIPED] = "device_wiped",
+    [PROTO_E_OUT_OF_ORDER] = "out_of_order",
 };
 
 static const int code_http[PROTO_CODE_COUNT] = {
@@ -60,6 +61,7 @@ static const int code_http[PROTO_CODE_COUNT] = {
     [PROTO_E_NOMEM] = 500,
     [PROTO_E_RATE_LIMITED] = 429,
     [PROTO_E_WIPED] = 401,
+    [PROTO_E_OUT_OF_ORDER] = 409,
 };
 
 const char *proto_code_name(proto_code c)

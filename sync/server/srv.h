@@ -73,7 +73,7 @@ void srv_config_usage(FILE *out);
 /* ---- the database ---- */
 
 /* The schema version this build's migrations bring the database to. */
-#define SRV_DB_VERSION 16
+#define SRV_DB_VERSION 17
 
 /* Applies the migrations the database lacks, each in its own transaction,
  * under an advisory lock so that two servers starting together do not race.
@@ -102,6 +102,7 @@ typedef struct {
     size_t len;
     const char *user_agent;   /* the User-Agent header: the tablet's app version */
     const char *content_type; /* the Content-Type header */
+    const char *push_id;      /* a push's Blik-Push header: its own id */
 } srv_request;
 
 /* The answer: an HTTP status, a JSON body the caller owns (free()), and,

@@ -334,6 +334,11 @@ static const char *const migrations[] = {
      * taken under the lock of the unit's row (srv_feed_lock), which refuses
      * a unit that does not exist; units are never deleted. */
     "ALTER TABLE items DROP CONSTRAINT items_unit_id_fkey;",
+    /* 17: the id of a tablet's last stored push (its Blik-Push header, ""
+     * when it sent none), written in that push's own transaction, so that
+     * a push sent before the answer to the one before it is stored only
+     * after that one (PROTOCOL.md, "Two pushes in flight"). */
+    "ALTER TABLE devices ADD COLUMN last_push_id text NOT NULL DEFAULT '';",
 };
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
 

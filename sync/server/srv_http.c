@@ -401,7 +401,8 @@ static route route_of(const char *url)
         return R_PING;
     if (!strcmp(url, "/v1/enrol"))
         return R_ENROL;
-    if (!strcmp(url, "/v1/push"))
+    if (!strcmp(url, "/v1/push") ||
+        !strncmp(url, PROTO_PUSH_AFTER_PATH, strlen(PROTO_PUSH_AFTER_PATH)))
         return R_PUSH;
     if (!strcmp(url, "/v1/pull"))
         return R_PULL;
@@ -580,7 +581,14 @@ static int late(srv *s, const srv_request *rq, srv_response *out)
             return limited(s, SRV_LIMIT_DEVICE, out, wait, "requests from this tablet");
         }
         if (code == PROTO_OK && rt == R_PUSH) {
-            code = srv_push(pg, &dev, body, len, &reply, outcomes, msg, sizeof msg);
+            /* A push sent before the answer to the one before it names
+             * that one in its path (PROTOCOL.md, "Two pushes in flight"). */
+            const char *after = !strncmp(rq->path, PROTO_PUSH_AFTER_PATH,
+                                         strlen(PROTO_PUSH_AFTER_PATH))
+                                    ? rq->path + strlen(PROTO_PUSH_AFTER_PATH)
+                                    : NULL;
+            srv_push_order order = {rq->push_id, after};
+            code = srv_push(pg, &dev, &order, body, len, &reply, outcomes, msg, sizeof msg);
             if (code == PROTO_OK && srv_device_written(pg, &dev) != 0) {
                 free(reply);
                 reply = NULL;
@@ -903,6 +911,11 @@ static enum MHD_Result send_json(struct MHD_Connection *c, req *rq, srv_response
     char sv[16];
     snprintf(sv, sizeof sv, "%d", PROTO_SCHEMA);
     MHD_add_response_header(r, PROTO_PING_HEADER, sv);
+    /* Every answer says that this server keeps a push sent to
+     * PROTO_PUSH_AFTER_PATH after the one it names, so that a tablet sends
+     * a push before the answer to the one before it only to a server
+     * that will keep them in order. */
+    MHD_add_response_header(r, PROTO_PUSH_ORDER_HEADER, "after");
     if (gz)
         MHD_add_response_header(r, "Content-Encoding", "gzip");
     if (a->retry_after > 0) {
@@ -929,6 +942,7 @@ static void fill_request(struct MHD_Connection *c, const char *url, const char *
     out->content_encoding = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Encoding");
     out->user_agent = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
     out->content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    out->push_id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, PROTO_PUSH_ID_HEADER);
     out->address = rq->addr;
     out->body = rq->buf;
     out->len = rq->len;

@@ -147,11 +147,20 @@ void srv_device_seen(PGconn *pg, srv_seen *seen, const srv_device *dev, proto_co
  * error *reply is NULL and msg says why. */
 proto_code srv_enrol(PGconn *pg, const char *body, size_t len, char **reply, char *msg,
                      size_t msglen);
+/* A push's place among the tablet's pushes, from its headers (NULL when
+ * absent): its own id, and the id of the push it must follow. */
+typedef struct {
+    const char *push_id;
+    const char *after;
+} srv_push_order;
 /* A push also counts its changes by what became of them, in outcomes
  * (indexed by proto_status, PROTO_ST_REJECTED + 1 of them; may be NULL),
- * when it answers 200. */
-proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t len, char **reply,
-                    long *outcomes, char *msg, size_t msglen);
+ * when it answers 200. With order->after, it is stored only if the
+ * device's last stored push is that one, and is otherwise answered
+ * PROTO_E_OUT_OF_ORDER with nothing stored; order may be NULL. */
+proto_code srv_push(PGconn *pg, const srv_device *dev, const srv_push_order *order,
+                    const char *body, size_t len, char **reply, long *outcomes, char *msg,
+                    size_t msglen);
 /* A pull reads the feed from rd (a replica's connection, or pg itself
  * when rd is NULL) and writes its audit row through pg, committed before
  * the reply is made: no log row, no data. */

@@ -153,8 +153,11 @@ typedef struct {
     char (*focus_ids)[MODEL_UUID_LEN + 1];
     char (*focus_keys)[MODEL_UUID_LEN + 16];
     int n_rooms, n_focuses;
-    int texts;    /* ctx_texts: 0 not yet, 1 done, -1 out of memory */
-    int look_all; /* look up every record, events of new observations too (a retry) */
+    int texts;           /* ctx_texts: 0 not yet, 1 done, -1 out of memory */
+    int look_all;        /* look up every record, events of new observations too (a retry) */
+    const char *push_id; /* the push's own id (Blik-Push), "" when it has none */
+    const char *after;   /* the push it must follow (PROTO_PUSH_AFTER_PATH), or NULL */
+    char last_push[MODEL_UUID_LEN + 1]; /* the device's last stored push, as looked up */
 } push_ctx;
 
 static void ctx_free(push_ctx *x)
@@ -301,11 +304,11 @@ static const char *sign_named(const proto_change *c)
 /* The lookups' statements with their parameters: made before the
  * transaction begins, sent with its BEGIN and the unit's feed lock in one
  * round trip, and read after it. */
-enum { LK_CHANGES, LK_RECORDS, LK_PEOPLE, LK_OBS, LK_SIGNS, LK_MAX };
+enum { LK_CHANGES, LK_RECORDS, LK_PEOPLE, LK_OBS, LK_DEVICE, LK_SIGNS, LK_MAX };
 
 typedef struct {
     char *lit[12]; /* the array literals, owned */
-    const char *p1[1], *p2[4], *p3[1], *p4[5], *p5[3];
+    const char *p1[1], *p2[4], *p3[1], *p4[5], *p5[3], *p6[1];
     int *cid_at; /* the change of each change id looked up, owned */
     int n_cid;
     int *sign_at; /* the change of each sign named, owned */
@@ -420,12 +423,13 @@ done:
 }
 
 /*
- * The lookups, a fixed five statements for the whole push (four when it
+ * The lookups, a fixed six statements for the whole push (five when it
  * names no sign): the change ids already received and the records the
  * changes name; the people; the observations (and whether each was
  * deleted on the server); the unit's rooms and focus versions the
- * observations name; the signs ratings and notes name. Made here, read by
- * lookups_read. 0, or -1 when out of memory.
+ * observations name; the device's last stored push; the signs ratings and
+ * notes name. Made here, read by lookups_read. 0, or -1 when out of
+ * memory.
  *
  * Each lookup by key is a LATERAL subquery with LIMIT 1, so that it can only
  * be planned as one probe of the key's index per name. As a plain join, the
@@ -522,6 +526,11 @@ static int lookups_make(push_ctx *x, lookups *lk)
         "  WHERE unit_id = $2 AND id = ANY($4::text[])"
         "  AND id || '/' || version = ANY($5::text[])",
         5, lk->p4};
+    /* 5: the device's last stored push. Read after the unit's lock, like
+     * every lookup: a push of the same tablet before this one, if it is
+     * being stored, holds that lock until it commits, and is then seen. */
+    lk->p6[0] = x->dev->device_id;
+    lk->v[LK_DEVICE] = (srv_stmt){"SELECT last_push_id FROM devices WHERE id = $1", 1, lk->p6};
     lk->n = LK_SIGNS;
     rc = signs_make(x, lk);
 done:
@@ -601,6 +610,8 @@ static int lookups_read(push_ctx *x, const lookups *lk, PGresult *const *res)
             smap_put(&x->focuses, x->focus_keys[x->n_focuses++], 1);
         }
     }
+    r = res[LK_DEVICE];
+    snprintf(x->last_push, sizeof x->last_push, "%s", PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "");
     if (lk->n > LK_SIGNS) {
         /* The questions answered yes, then every sign named that asked one. */
         char *yes = calloc((size_t)lk->n_asked, 1);
@@ -1189,8 +1200,8 @@ done:
 }
 
 /*
- * One try at a push in one transaction: 0 done, 1 worth retrying, -1
- * failed. The transaction refuses sequential scans (srv_begin_indexed),
+ * One try at a push in one transaction: 0 done, 1 worth retrying, 2 not
+ * done because the push it must follow is not stored, -1 failed. The transaction refuses sequential scans (srv_begin_indexed),
  * so that the plans its kept statements use read by index whatever the
  * tables' sizes when they were made; and it ends with the feed number,
  * the device's row and the COMMIT in one round trip.
@@ -1203,6 +1214,14 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
     int64_t t0 = now_us(), t_look = 0, t_write = 0, t_facts = 0;
     if (begin_and_look(pg, x, &seq0, err, errlen) != 0)
         goto fail;
+    if (x->after && strcmp(x->after, x->last_push) != 0) {
+        /* The push it must follow is not stored (yet, or at all): nothing
+         * of this one is, and the tablet sends it again after that one's
+         * answer. */
+        if (PQtransactionStatus(pg) != PQTRANS_IDLE)
+            srv_exec(pg, "ROLLBACK", 0, NULL, NULL, 0);
+        return 2;
+    }
     if (carry_fields(x) != 0)
         OOM(goto fail);
     t_look = now_us();
@@ -1265,12 +1284,12 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
      * COMMIT that failed has ended the transaction, and the ROLLBACK below
      * is then not sent. */
     char np[16], sq[24];
-    const char *pf[] = {dev->unit_id, sq}, *pd[] = {dev->device_id, np};
-    const srv_stmt end[] = {
-        {SRV_FEED_RELEASE_SQL, 2, pf},
-        {"UPDATE devices SET last_push_at = now(), last_push_changes = $2::int WHERE id = $1", 2,
-         pd},
-        {"COMMIT", 0, NULL}};
+    const char *pf[] = {dev->unit_id, sq}, *pd[] = {dev->device_id, np, x->push_id};
+    const srv_stmt end[] = {{SRV_FEED_RELEASE_SQL, 2, pf},
+                            {"UPDATE devices SET last_push_at = now(), last_push_changes = $2::int,"
+                             " last_push_id = $3 WHERE id = $1",
+                             3, pd},
+                            {"COMMIT", 0, NULL}};
     snprintf(np, sizeof np, "%d", x->n);
     int plans = srv_plan_push_any(x->p, res), frc = 0;
     srv_facts_with fw = {.indexed = 1};
@@ -1364,12 +1383,44 @@ static int commit_delay_ms(void)
     return ms > 0 && ms <= 60000 ? ms : 0;
 }
 
+/* For tests only: a pause before a push that follows no other begins its
+ * transaction, so that a test can have the push sent after it overtake
+ * it. Off unless the environment variable is set when the server starts. */
+static int push_delay_ms(void)
+{
+    const char *v = getenv("BLIK_FAULT_PUSH_DELAY_MS");
+    int ms = v ? atoi(v) : 0;
+    return ms > 0 && ms <= 60000 ? ms : 0;
+}
+
+static void pause_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
 #define MSG(...) snprintf(msg, msglen, __VA_ARGS__)
 
-proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t len, char **reply,
-                    long *outcomes, char *msg, size_t msglen)
+/* Whether a push's id or the id it follows, when given, is an id (what
+ * names it: "The Blik-Push header"); 0, or -1 with msg. */
+static int header_id(const char *v, const char *what, char *msg, size_t msglen)
+{
+    char why[160];
+    if (!v || model_id_check(v, what, why, sizeof why) == 0)
+        return 0;
+    MSG("%s is not a lower-case UUID.", what);
+    return -1;
+}
+
+proto_code srv_push(PGconn *pg, const srv_device *dev, const srv_push_order *order,
+                    const char *body, size_t len, char **reply, long *outcomes, char *msg,
+                    size_t msglen)
 {
     *reply = NULL;
+    const char *push_id = order ? order->push_id : NULL, *after = order ? order->after : NULL;
+    if (header_id(push_id, "The " PROTO_PUSH_ID_HEADER " header", msg, msglen) != 0 ||
+        header_id(after, "The id after " PROTO_PUSH_AFTER_PATH, msg, msglen) != 0)
+        return PROTO_E_VALUE;
     proto_push p;
     proto_err perr;
     if (proto_push_decode(body, len, &p, &perr) != 0) {
@@ -1386,6 +1437,11 @@ proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t 
         MSG("Out of memory.");
         return PROTO_E_INTERNAL;
     }
+    x.push_id = push_id ? push_id : "";
+    x.after = after;
+    int delay = after ? 0 : push_delay_ms();
+    if (delay > 0)
+        pause_ms(delay);
     char err[400] = "";
     int rc = 1;
     for (int attempt = 0; attempt < 4 && rc == 1; attempt++) {
@@ -1397,6 +1453,11 @@ proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t 
     int texts = x.texts;
     ctx_free(&x);
     proto_push_clear(&p);
+    if (rc == 2) {
+        free(rep.results);
+        MSG("The push %s is not stored (yet): send this one again after its answer.", after);
+        return PROTO_E_OUT_OF_ORDER;
+    }
     if (rc != 0) {
         /* The database's failure is logged even when the texts could not
          * be made, which alone is what the tablet is told then: without
@@ -1410,11 +1471,9 @@ proto_code srv_push(PGconn *pg, const srv_device *dev, const char *body, size_t 
         MSG("The database could not store the changes; nothing was stored. Try again later.");
         return PROTO_E_UNAVAILABLE;
     }
-    int delay = commit_delay_ms();
-    if (delay > 0) {
-        struct timespec ts = {delay / 1000, (long)(delay % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
-    }
+    delay = commit_delay_ms();
+    if (delay > 0)
+        pause_ms(delay);
     *reply = proto_push_reply_encode(&rep);
     for (int i = 0; *reply && outcomes && i < rep.n; i++)
         if ((int)rep.results[i].status >= 0 && rep.results[i].status <= PROTO_ST_REJECTED)

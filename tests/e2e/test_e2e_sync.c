@@ -460,6 +460,99 @@ static void test_batch_never_sent_stays_the_tablets(void **state)
     tab_close(&D);
 }
 
+/* Lines of the server's log from offset `from` holding both a and b. */
+static int log_lines(const char *from_text, const char *a, const char *b)
+{
+    int n = 0;
+    for (const char *p = from_text; p && *p;) {
+        const char *end = strchr(p, '\n');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char line[600];
+        snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1), p);
+        n += strstr(line, a) && strstr(line, b);
+        p = end ? end + 1 : NULL;
+    }
+    return n;
+}
+
+/* A round of a tablet of its own (batches of four) in unit u, with n
+ * observations of `events` taps and `notes` notes each: everything arrives,
+ * once, nothing refused or in conflict, nothing left waiting. Returns what
+ * the server logged during the round (malloc'd). */
+static char *flight_round(const fx_unit *u, const char *name, int n, int events, int notes)
+{
+    const sync_config four = {.push_batch = 4};
+    tablet E;
+    tab_open(&E, name, &four);
+    tab_enrol(&E, &W, u->unit, NULL);
+    tab_sync_ok(&E, NULL);
+    model_id obs[8];
+    assert_true(n <= 8);
+    for (int i = 0; i < n; i++)
+        tab_observe(&E, u, u->peer1, u->peer2, events, notes, obs[i]);
+    int waiting = tab_counts(&E).waiting;
+    assert_true(waiting > 3 * four.push_batch); /* four batches or more */
+    char *before = tsupport_read_file(W.srv.log);
+    size_t at = before ? strlen(before) : 0;
+    free(before);
+    sync_report rep;
+    tab_sync_ok(&E, &rep);
+    assert_int_equal(rep.rejected, 0);
+    assert_int_equal(rep.conflicts, 0);
+    assert_int_equal(rep.pushed, waiting);
+    assert_int_equal(tab_counts(&E).waiting, 0);
+    for (int i = 0; i < n; i++) {
+        char q[200];
+        snprintf(q, sizeof q,
+                 "SELECT count(*) FROM items WHERE observation_id = '%s' AND entity = 'event'",
+                 obs[i]);
+        assert_int_equal(fx_count(&W, q), events);
+    }
+    tab_close(&E);
+    char *log = tsupport_read_file(W.srv.log);
+    assert_non_null(log);
+    assert_true(strlen(log) >= at);
+    memmove(log, log + at, strlen(log + at) + 1);
+    return log;
+}
+
+/* Two pushes in flight: once the server has said that it keeps pushes in
+ * order, the next batch goes before the answer to the one before it, to
+ * be stored only after that one. Here the server pauses before every push
+ * that follows no other, so a push sent early reaches it first and is
+ * refused out_of_order with nothing stored; the tablet sends it again in
+ * turn. */
+static void test_push_overtaken_is_sent_again_in_turn(void **state)
+{
+    (void)state;
+    assert_int_equal(tsrv_stop(&W.srv), 0);
+    setenv("BLIK_FAULT_PUSH_DELAY_MS", "300", 1);
+    fx_restart(&W, NULL);
+    unsetenv("BLIK_FAULT_PUSH_DELAY_MS");
+    /* A unit of its own: the tests before have erased and deactivated
+     * people of the first. */
+    fx_unit V;
+    fx_make_unit(&W, "Mælkebøtten", &V);
+    char *log = flight_round(&V, "e2e_order", 3, 3, 0);
+    assert_true(log_lines(log, "path=" PROTO_PUSH_AFTER_PATH, "status=409") >= 1);
+    free(log);
+}
+
+/* With no pause, pushes go early and are stored after the ones before
+ * them, in order: nothing is refused but a push that reached the server
+ * before the one it follows, sent again. */
+static void test_pushes_two_in_flight_arrive_in_order(void **state)
+{
+    (void)state;
+    char *log = flight_round(&U, "e2e_flight", 4, 5, 1);
+    int early = log_lines(log, "path=" PROTO_PUSH_AFTER_PATH, "status=");
+    int overtook = log_lines(log, "path=" PROTO_PUSH_AFTER_PATH, "status=409");
+    int refused = log_lines(log, "path=/v1/push", "status=4");
+    free(log);
+    assert_true(early >= 1);
+    assert_int_equal(refused, overtook);
+}
+
 /* A page the tablet cannot read (here a record no codec wrote, put in the
  * feed behind the server's back) stops the pull with the reason, after the
  * pages before it were saved; a later page is read in the thread that
@@ -579,8 +672,11 @@ int main(void)
         cmocka_unit_test(test_refused_change_explains),
         cmocka_unit_test(test_page_not_saved_is_pulled_again),
         cmocka_unit_test(test_batch_never_sent_stays_the_tablets),
+        cmocka_unit_test(test_pushes_two_in_flight_arrive_in_order),
         cmocka_unit_test(test_page_not_read_stops_the_pull),
         cmocka_unit_test(test_person_erased_on_server_leaves_tablets),
+        /* Last: it restarts the server, on a new port. */
+        cmocka_unit_test(test_push_overtaken_is_sent_again_in_turn),
     };
     return cmocka_run_group_tests(tests, up, down);
 }

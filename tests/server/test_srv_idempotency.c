@@ -345,6 +345,100 @@ static void test_change_hash_is_sha256_of_its_canonical_text(void **state)
     free(body);
 }
 
+/* Posts body to path with the Blik-Push header push_id (NULL: none). */
+static void post_as(const char *path, const char *push_id, const char *body, thttp_resp *r)
+{
+    char url[300], hdr[80];
+    snprintf(url, sizeof url, "%s%s", W.srv.url, path);
+    snprintf(hdr, sizeof hdr, "%s: %s", PROTO_PUSH_ID_HEADER, push_id ? push_id : "");
+    thttp("POST", url, W.srv.ca, D.authz, body, strlen(body), 0, push_id ? hdr : NULL, r);
+}
+
+/* The code of an error answer. */
+static proto_code code_of(const thttp_resp *r)
+{
+    proto_err e;
+    proto_error_decode(r->body ? r->body : "", r->len, &e);
+    return e.code;
+}
+
+/* A push sent before the answer to the one before it names that one in its
+ * path (PROTOCOL.md, "Two pushes in flight"): it is stored only when that
+ * one is the device's last stored push, and is otherwise answered 409
+ * out_of_order with nothing of it stored. Every answer says the server
+ * does this. */
+static void test_push_after_is_stored_only_after_that_push(void **state)
+{
+    (void)state;
+    static const char *const p1 = "01938a6e-0000-7000-8000-000000000001",
+                             *const p2 = "01938a6e-0000-7000-8000-000000000002";
+    proto_change c1[3], c2[3];
+    model_record o1, o2;
+    char *b1, *b2, after1[120], after2[120];
+    make_push(c1, &o1, &b1);
+    make_push(c2, &o2, &b2);
+    snprintf(after1, sizeof after1, "%s%s", PROTO_PUSH_AFTER_PATH, p1);
+    snprintf(after2, sizeof after2, "%s%s", PROTO_PUSH_AFTER_PATH, p2);
+    thttp_resp r;
+
+    /* The second push arrives first: refused, nothing stored. */
+    post_as(after1, p2, b2, &r);
+    assert_int_equal(r.status, 409);
+    assert_int_equal(code_of(&r), PROTO_E_OUT_OF_ORDER);
+    assert_string_equal(r.push_order, "after");
+    thttp_free(&r);
+    assert_int_equal(stored_copies("observation", o2.u.obs.id), 0);
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(change_rows(c2[k].change_id), 0);
+
+    /* The first is stored and becomes the device's last push; then the
+     * second is stored after it. */
+    post_as("/v1/push", p1, b1, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.push_order, "after");
+    thttp_free(&r);
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM devices WHERE id = '%s' AND last_push_id = '%s'", D.id, p1);
+    assert_int_equal(fx_count(&W, sql), 1);
+    post_as(after1, p2, b2, &r);
+    assert_int_equal(r.status, 200);
+    thttp_free(&r);
+    assert_exactly_once(c1, &o1);
+    assert_exactly_once(c2, &o2);
+
+    /* Sent again after the first, once the second is the last: refused,
+     * and the tablet sends it again in turn, answered as before. */
+    post_as(after1, p2, b2, &r);
+    assert_int_equal(r.status, 409);
+    thttp_free(&r);
+    post_as(after2, NULL, b2, &r);
+    assert_int_equal(r.status, 200);
+    proto_push_reply rep;
+    assert_int_equal(proto_push_reply_decode(r.body, r.len, &rep, NULL), 0);
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(rep.results[k].status, PROTO_ST_DUPLICATE);
+    proto_push_reply_clear(&rep);
+    thttp_free(&r);
+    /* A push without an id leaves the device without a last push id. */
+    assert_int_equal(fx_count(&W, "SELECT count(*) FROM devices WHERE last_push_id = ''"),
+                     fx_count(&W, "SELECT count(*) FROM devices"));
+
+    /* Ids that are not ids are refused, nothing stored. */
+    post_as(PROTO_PUSH_AFTER_PATH "not-an-id", p2, b2, &r);
+    assert_int_equal(r.status, 400);
+    assert_int_equal(code_of(&r), PROTO_E_VALUE);
+    thttp_free(&r);
+    post_as("/v1/push", "01938A6E-0000-7000-8000-000000000001", b2, &r);
+    assert_int_equal(r.status, 400);
+    assert_int_equal(code_of(&r), PROTO_E_VALUE);
+    assert_non_null(strstr(r.body, PROTO_PUSH_ID_HEADER));
+    thttp_free(&r);
+    assert_exactly_once(c2, &o2);
+    free(b1);
+    free(b2);
+}
+
 /* Waits until the change is committed (seen from another connection). */
 static void wait_committed(const char *change_id)
 {
@@ -439,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_same_push_three_times_concurrently),
         cmocka_unit_test(test_events_sent_three_times_concurrently),
         cmocka_unit_test(test_change_hash_is_sha256_of_its_canonical_text),
+        cmocka_unit_test(test_push_after_is_stored_only_after_that_push),
         cmocka_unit_test(test_killed_between_commit_and_reply),
         cmocka_unit_test(test_pull_cursor_skips_nothing_under_concurrent_writers),
         cmocka_unit_test(test_graceful_stop_finishes_request_in_flight),

@@ -469,7 +469,7 @@ static int traced_push(const proto_change *ch, int n, proto_push_reply *rep, int
     assert_non_null(tf);
     PQtrace(pg, tf);
     PQsetTraceFlags(pg, PQTRACE_SUPPRESS_TIMESTAMPS);
-    proto_code rc = srv_push(pg, &dev, body, strlen(body), &reply, NULL, msg, sizeof msg);
+    proto_code rc = srv_push(pg, &dev, NULL, body, strlen(body), &reply, NULL, msg, sizeof msg);
     PQuntrace(pg);
     fclose(tf);
     assert_int_equal(rc, PROTO_OK);

@@ -147,8 +147,9 @@ typedef struct {
     long status; /* 0 if no answer (connection refused, reset) */
     char *body;  /* decoded (gunzipped) answer, NUL-terminated; free() it */
     size_t len;
-    int gzipped;   /* the answer came with Content-Encoding: gzip */
-    char blik[16]; /* the Blik-Server header, "" if none */
+    int gzipped;         /* the answer came with Content-Encoding: gzip */
+    char blik[16];       /* the Blik-Server header, "" if none */
+    char push_order[16]; /* the Blik-Push-Order header, "" if none */
     char curl_error[256];
 } thttp_resp;
 

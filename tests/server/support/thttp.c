@@ -37,19 +37,26 @@ static size_t on_body(char *p, size_t sz, size_t n, void *ud)
     return k;
 }
 
+/* The value of header line p (k bytes) into out when it is named name. */
+static void header_value(const char *p, size_t k, const char *name, char *out, size_t cap)
+{
+    size_t i = strlen(name);
+    if (k <= i || strncasecmp(p, name, i) != 0 || p[i] != ':')
+        return;
+    for (i++; i < k && p[i] == ' ';)
+        i++;
+    size_t j = 0;
+    while (i < k && p[i] != '\r' && p[i] != '\n' && j + 1 < cap)
+        out[j++] = p[i++];
+    out[j] = 0;
+}
+
 static size_t on_header(char *p, size_t sz, size_t n, void *ud)
 {
     thttp_resp *r = ud;
     size_t k = sz * n;
-    if (k > 12 && !strncasecmp(p, "Blik-Server:", 12)) {
-        size_t i = 12;
-        while (i < k && p[i] == ' ')
-            i++;
-        size_t j = 0;
-        while (i < k && p[i] != '\r' && p[i] != '\n' && j + 1 < sizeof r->blik)
-            r->blik[j++] = p[i++];
-        r->blik[j] = 0;
-    }
+    header_value(p, k, "Blik-Server", r->blik, sizeof r->blik);
+    header_value(p, k, "Blik-Push-Order", r->push_order, sizeof r->push_order);
     if (k > 17 && !strncasecmp(p, "Content-Encoding:", 17) && strstr(p, "gzip"))
         r->gzipped = 1;
     return k;
