@@ -390,12 +390,15 @@ static int fly(sync_client *c, flight *fl, const push_batch *b, int k, const cha
     return transfer_start(c, &fl->f, h, path, fl->id, wire, wlen, wgz, 0) == 0;
 }
 
-/* How many pushes sent early may reach the server before the one they
- * follow, in one round, before the round sends one at a time: each costs a
- * request that stores nothing. A push overtakes when the server reads it
- * before it has begun to store the one before, which happens when the
- * batches are small (a large one is made while the one before is read). */
-#define OVERTAKEN_MAX 2
+/* Whether a round goes on sending pushes early, having sent `early` so
+ * and seen `overtaken` of them reach the server before the one they
+ * follow: each such costs a request that stores nothing. A push overtakes
+ * when the server reads it before it has begun to store the one before,
+ * which happens to most when batches are small (a large one is made while
+ * the one before is read, and overtakes now and then, when the server was
+ * slow to read that one). So the round goes on while at most two, or at
+ * most a quarter, of its early pushes overtook. */
+static int keep_early(int early, int overtaken) { return overtaken < 2 || overtaken * 4 <= early; }
 
 /* Whether a batch is made, readable and small enough to go. */
 static int ready(const push_batch *b, int made, int rc)
@@ -417,9 +420,10 @@ static int ready(const push_batch *b, int made, int rc)
  *
  * A batch sent early is refused with out_of_order when the one before was
  * not stored when the server came to it, and nothing of it is stored: it
- * is sent again once that one's answer has come. A server without the path
- * answers 404 and stores nothing: the batch is sent again in turn, and the
- * round sends one at a time. Changes claimed but never sent (the batch
+ * is sent again once that one's answer has come (keep_early says how many
+ * such a round bears). A server without the path answers 404 and stores
+ * nothing: the batch is sent again in turn, and the round sends one at a
+ * time. Changes claimed but never sent (the batch
  * before them failed) have the claim's mark taken back, so that they are
  * the tablet's alone again.
  */
@@ -441,8 +445,8 @@ int sync_push(sync_client *c, sync_report *rep)
     flight fl[2]; /* cur's is fl[cf], next's fl[!cf] */
     memset(fl, 0, sizeof fl);
     int cf = 0, cur_flying = 0, next_flying = 0;
-    int ordered = 0;   /* the server's last answer said it keeps pushes in order */
-    int overtaken = 0; /* pushes sent early that reached the server first */
+    int ordered = 0;              /* the server's last answer said it keeps pushes in order */
+    int early = 0, overtaken = 0; /* pushes sent early, and those that reached the server first */
     rc = batch_make(c, 0, batch, &cur);
     while (rc == SYNC_OK && cur.n > 0) {
         if (cur.m == 0) { /* every entry was kept aside */
@@ -463,9 +467,11 @@ int sync_push(sync_client *c, sync_report *rep)
                 if (next_rc != SYNC_OK)
                     snprintf(next_err, sizeof next_err, "%s", c->err);
             }
-            if (ordered && overtaken < OVERTAKEN_MAX && !next_flying &&
-                ready(&next, next_made, next_rc))
+            if (ordered && keep_early(early, overtaken) && !next_flying &&
+                ready(&next, next_made, next_rc)) {
                 next_flying = fly(c, &fl[!cf], &next, !cf, fl[cf].id);
+                early += next_flying;
+            }
             rc = transfer_join(c, &fl[cf].f, rep, &r, "the changes");
             cur_flying = 0;
         } else if (!too_big_here) {
