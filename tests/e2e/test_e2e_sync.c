@@ -502,7 +502,7 @@ static char *flight_round(const fx_unit *u, const char *name, int n, int events,
     assert_int_equal(rep.pushed, waiting);
     assert_int_equal(tab_counts(&E).waiting, 0);
     for (int i = 0; i < n; i++) {
-        char q[200];
+        char q[400];
         snprintf(q, sizeof q,
                  "SELECT count(*) FROM items WHERE observation_id = '%s' AND entity = 'event'",
                  obs[i]);

@@ -74,7 +74,7 @@ static long long stored_copies(const char *entity, const char *key)
 
 static long long change_rows(const char *change_id)
 {
-    char sql[200];
+    char sql[400];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM changes WHERE change_id = '%s'", change_id);
     return fx_count(&W, sql);
 }
