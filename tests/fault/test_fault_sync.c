@@ -211,6 +211,73 @@ static void test_cut_reset_stall_at_chosen_bytes(void **state)
     assert_converged();
 }
 
+/* Lines of the server's log from `from` on holding `what`. */
+static int log_count(size_t from, const char *what)
+{
+    char *log = tsupport_read_file(W.srv.log);
+    assert_non_null(log);
+    int n = 0;
+    for (const char *p = strlen(log) > from ? log + from : ""; (p = strstr(p, what)); p++)
+        n++;
+    free(log);
+    return n;
+}
+
+/* Two pushes in flight (a round of many batches sends the next before the
+ * answer to the one before): a cut or a reset at chosen bytes, counted
+ * over both connections, in requests and in replies. What was not
+ * answered stays, and the next round sends it; in the end the server
+ * holds every part once and both tablets the same. */
+static void test_cut_while_two_pushes_fly(void **state)
+{
+    (void)state;
+    char *log = tsupport_read_file(W.srv.log);
+    size_t from = log ? strlen(log) : 0;
+    free(log);
+    /* The bytes of such a round each way, the faults placed within them. */
+    for (int k = 0; k < 4; k++)
+        capture(30, 2); /* 132 changes: six batches of 25 */
+    fproxy_drop_all(P);
+    fproxy_reset_bytes(P);
+    tab_sync_ok(&A, NULL);
+    int64_t up, down;
+    fproxy_bytes(P, &up, &down);
+    const struct {
+        fp_fault f;
+        fp_dir dir;
+        int percent; /* of the round's bytes that way */
+    } cases[] = {
+        {FP_CUT, FP_REQUEST, 40}, {FP_CUT, FP_REQUEST, 70}, {FP_RESET, FP_REQUEST, 55},
+        {FP_CUT, FP_REPLY, 40},   {FP_CUT, FP_REPLY, 70},   {FP_RESET, FP_REPLY, 55},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (int k = 0; k < 4; k++)
+            capture(30, 2);
+        int64_t waiting = tab_counts(&A).waiting;
+        fproxy_drop_all(P);
+        fproxy_arm(P, cases[i].f, cases[i].dir,
+                   (cases[i].dir == FP_REQUEST ? up : down) * cases[i].percent / 100);
+        int rc = sync_round(A.c, NULL);
+        if (!fproxy_fired(P))
+            fprintf(stderr, "case %zu: not fired; %d %s\n", i, rc, sync_errmsg(A.c));
+        assert_true(fproxy_fired(P));
+        /* A request cut on a connection used before may be sent again
+         * by libcurl on a new one, and the round then ends well: the
+         * server answers a push it stored as duplicates, and an early
+         * push it stored, sent again, as out of order. */
+        if (rc != SYNC_OK)
+            assert_true(strlen(sync_errmsg(A.c)) > 20);
+        assert_true(tab_counts(&A).waiting <= waiting);
+        fproxy_disarm(P);
+        tab_sync_ok(&A, NULL);
+        assert_int_equal(tab_counts(&A).waiting, 0);
+    }
+    /* The rounds did send pushes early. */
+    assert_true(log_count(from, "path=" PROTO_PUSH_AFTER_PATH) > 0);
+    clean_sync();
+    assert_converged();
+}
+
 typedef struct {
     tablet *t;
     int rc;
@@ -746,6 +813,7 @@ int main(void)
 #endif
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cut_reset_stall_at_chosen_bytes),
+        cmocka_unit_test(test_cut_while_two_pushes_fly),
         cmocka_unit_test(test_server_killed_between_commit_and_reply),
         cmocka_unit_test(test_503_retry_after_and_sync_now),
         cmocka_unit_test(test_unusable_push_answer),
