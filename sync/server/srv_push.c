@@ -304,7 +304,9 @@ static const char *sign_named(const proto_change *c)
 /* The lookups' statements with their parameters: made before the
  * transaction begins, sent with its BEGIN and the unit's feed lock in one
  * round trip, and read after it. */
-enum { LK_CHANGES, LK_RECORDS, LK_PEOPLE, LK_OBS, LK_DEVICE, LK_SIGNS, LK_MAX };
+/* The four lookups every push makes, then at most two more: the signs, and
+ * the device's last stored push (at_signs, at_device; -1 when not made). */
+enum { LK_CHANGES, LK_RECORDS, LK_PEOPLE, LK_OBS, LK_FIXED, LK_MAX = LK_FIXED + 2 };
 
 typedef struct {
     char *lit[12]; /* the array literals, owned */
@@ -315,7 +317,8 @@ typedef struct {
     int *sign_of; /* the question (of n_asked) each sign named is, owned */
     int n_signs, n_asked;
     srv_stmt v[LK_MAX];
-    int n; /* statements: LK_SIGNS, or LK_MAX when the push names a sign */
+    int n; /* statements made */
+    int at_signs, at_device;
 } lookups;
 
 static void lookups_free(lookups *lk)
@@ -399,17 +402,17 @@ static int signs_make(push_ctx *x, lookups *lk)
     lk->n_signs = n;
     lk->n_asked = n_q;
     at = of = NULL;
-    lk->v[LK_SIGNS] = (srv_stmt){"SELECT x.i FROM unnest($1::text[], $2::text[], $3::text[])"
-                                 " WITH ORDINALITY AS x(obs, sign, fkey, i)"
-                                 " LEFT JOIN LATERAL (SELECT focus_id, focus_version FROM fact_obs"
-                                 "  WHERE observation_id = x.obs LIMIT 1) f ON true"
-                                 " WHERE EXISTS (SELECT 1 FROM items fi WHERE fi.entity = 'focus'"
-                                 "  AND fi.key = CASE WHEN x.fkey <> '' THEN x.fkey"
-                                 "   ELSE f.focus_id || '/' || f.focus_version END"
-                                 "  AND fi.data::jsonb -> 'signs' @> jsonb_build_array("
-                                 "   jsonb_build_object('id', x.sign)))",
-                                 3, lk->p5};
-    lk->n = LK_MAX;
+    lk->at_signs = lk->n;
+    lk->v[lk->n++] = (srv_stmt){"SELECT x.i FROM unnest($1::text[], $2::text[], $3::text[])"
+                                " WITH ORDINALITY AS x(obs, sign, fkey, i)"
+                                " LEFT JOIN LATERAL (SELECT focus_id, focus_version FROM fact_obs"
+                                "  WHERE observation_id = x.obs LIMIT 1) f ON true"
+                                " WHERE EXISTS (SELECT 1 FROM items fi WHERE fi.entity = 'focus'"
+                                "  AND fi.key = CASE WHEN x.fkey <> '' THEN x.fkey"
+                                "   ELSE f.focus_id || '/' || f.focus_version END"
+                                "  AND fi.data::jsonb -> 'signs' @> jsonb_build_array("
+                                "   jsonb_build_object('id', x.sign)))",
+                                3, lk->p5};
 done:
     smap_free(&asked);
     free(obs);
@@ -423,13 +426,13 @@ done:
 }
 
 /*
- * The lookups, a fixed six statements for the whole push (five when it
- * names no sign): the change ids already received and the records the
- * changes name; the people; the observations (and whether each was
- * deleted on the server); the unit's rooms and focus versions the
- * observations name; the device's last stored push; the signs ratings and
- * notes name. Made here, read by lookups_read. 0, or -1 when out of
- * memory.
+ * The lookups, at most six statements for the whole push: the change ids
+ * already received and the records the changes name; the people; the
+ * observations (and whether each was deleted on the server); the unit's
+ * rooms and focus versions the observations name; the signs ratings and
+ * notes name, when the push names one; and for a push sent early, the
+ * device's last stored push. Made here, read by lookups_read. 0, or -1
+ * when out of memory.
  *
  * Each lookup by key is a LATERAL subquery with LIMIT 1, so that it can only
  * be planned as one probe of the key's index per name. As a plain join, the
@@ -526,13 +529,19 @@ static int lookups_make(push_ctx *x, lookups *lk)
         "  WHERE unit_id = $2 AND id = ANY($4::text[])"
         "  AND id || '/' || version = ANY($5::text[])",
         5, lk->p4};
-    /* 5: the device's last stored push. Read after the unit's lock, like
-     * every lookup: a push of the same tablet before this one, if it is
-     * being stored, holds that lock until it commits, and is then seen. */
-    lk->p6[0] = x->dev->device_id;
-    lk->v[LK_DEVICE] = (srv_stmt){"SELECT last_push_id FROM devices WHERE id = $1", 1, lk->p6};
-    lk->n = LK_SIGNS;
-    rc = signs_make(x, lk);
+    lk->n = LK_FIXED;
+    lk->at_signs = lk->at_device = -1;
+    if ((rc = signs_make(x, lk)) != 0)
+        goto done;
+    /* 6: for a push sent early, the device's last stored push. Read after
+     * the unit's lock, like every lookup: a push of the same tablet before
+     * this one, if it is being stored, holds that lock until it commits,
+     * and is then seen. */
+    if (x->after) {
+        lk->p6[0] = x->dev->device_id;
+        lk->at_device = lk->n;
+        lk->v[lk->n++] = (srv_stmt){"SELECT last_push_id FROM devices WHERE id = $1", 1, lk->p6};
+    }
 done:
     free(cid);
     free(ent);
@@ -610,14 +619,15 @@ static int lookups_read(push_ctx *x, const lookups *lk, PGresult *const *res)
             smap_put(&x->focuses, x->focus_keys[x->n_focuses++], 1);
         }
     }
-    r = res[LK_DEVICE];
-    snprintf(x->last_push, sizeof x->last_push, "%s", PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "");
-    if (lk->n > LK_SIGNS) {
+    r = lk->at_device >= 0 ? res[lk->at_device] : NULL;
+    snprintf(x->last_push, sizeof x->last_push, "%s",
+             r && PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "");
+    if (lk->at_signs >= 0) {
         /* The questions answered yes, then every sign named that asked one. */
         char *yes = calloc((size_t)lk->n_asked, 1);
         if (!yes)
             return -1;
-        r = res[LK_SIGNS];
+        r = res[lk->at_signs];
         for (int k = 0; k < PQntuples(r); k++) {
             int i = atoi(PQgetvalue(r, k, 0)) - 1;
             if (i >= 0 && i < lk->n_asked)
