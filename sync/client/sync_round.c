@@ -423,9 +423,8 @@ static int ready(const push_batch *b, int made, int rc)
  * is sent again once that one's answer has come (keep_early says how many
  * such a round bears). A server without the path answers 404 and stores
  * nothing: the batch is sent again in turn, and the round sends one at a
- * time. Changes claimed but never sent (the batch
- * before them failed) have the claim's mark taken back, so that they are
- * the tablet's alone again.
+ * time. Changes claimed but never sent (the batch before them failed) have
+ * the claim's mark taken back, so that they are the tablet's alone again.
  */
 int sync_push(sync_client *c, sync_report *rep)
 {

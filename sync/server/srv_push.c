@@ -1211,10 +1211,11 @@ done:
 
 /*
  * One try at a push in one transaction: 0 done, 1 worth retrying, 2 not
- * done because the push it must follow is not stored, -1 failed. The transaction refuses sequential scans (srv_begin_indexed),
- * so that the plans its kept statements use read by index whatever the
- * tables' sizes when they were made; and it ends with the feed number,
- * the device's row and the COMMIT in one round trip.
+ * done because the push it must follow is not stored, -1 failed. The
+ * transaction refuses sequential scans (srv_begin_indexed), so that the
+ * plans its kept statements use read by index whatever the tables' sizes
+ * when they were made; and it ends with the feed number, the device's row
+ * and the COMMIT in one round trip.
  */
 static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_t errlen)
 {
@@ -1383,22 +1384,16 @@ static void ctx_reset(push_ctx *x)
     memset(x->focuses.key, 0, x->focuses.cap * sizeof *x->focuses.key);
 }
 
-/* For fault tests only: a pause between the commit of a push and its reply,
- * so that a test can kill the server exactly there. Off unless the
- * environment variable is set when the server starts. */
-static int commit_delay_ms(void)
-{
-    const char *v = getenv("BLIK_FAULT_COMMIT_DELAY_MS");
-    int ms = v ? atoi(v) : 0;
-    return ms > 0 && ms <= 60000 ? ms : 0;
-}
-
-/* For tests only: a pause before a push that follows no other begins its
+/* For tests only: a pause of the milliseconds the environment variable
+ * `name` gives (0 when unset), read when the server needs it.
+ * BLIK_FAULT_COMMIT_DELAY_MS pauses between the commit of a push and its
+ * reply, so that a test can kill the server exactly there;
+ * BLIK_FAULT_PUSH_DELAY_MS before a push that follows no other begins its
  * transaction, so that a test can have the push sent after it overtake
- * it. Off unless the environment variable is set when the server starts. */
-static int push_delay_ms(void)
+ * it. */
+static int test_delay_ms(const char *name)
 {
-    const char *v = getenv("BLIK_FAULT_PUSH_DELAY_MS");
+    const char *v = getenv(name);
     int ms = v ? atoi(v) : 0;
     return ms > 0 && ms <= 60000 ? ms : 0;
 }
@@ -1449,7 +1444,7 @@ proto_code srv_push(PGconn *pg, const srv_device *dev, const srv_push_order *ord
     }
     x.push_id = push_id ? push_id : "";
     x.after = after;
-    int delay = after ? 0 : push_delay_ms();
+    int delay = after ? 0 : test_delay_ms("BLIK_FAULT_PUSH_DELAY_MS");
     if (delay > 0)
         pause_ms(delay);
     char err[400] = "";
@@ -1481,7 +1476,7 @@ proto_code srv_push(PGconn *pg, const srv_device *dev, const srv_push_order *ord
         MSG("The database could not store the changes; nothing was stored. Try again later.");
         return PROTO_E_UNAVAILABLE;
     }
-    delay = commit_delay_ms();
+    delay = test_delay_ms("BLIK_FAULT_COMMIT_DELAY_MS");
     if (delay > 0)
         pause_ms(delay);
     *reply = proto_push_reply_encode(&rep);
