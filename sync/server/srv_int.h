@@ -280,6 +280,12 @@ int srv_buf_array_elem(srv_buf *b, const char *s);
  * when last the row's newline; a backslash, tab, newline or carriage
  * return in s is written as its escape. 0, or -1 when out of memory. */
 int srv_buf_copy_field(srv_buf *b, const char *s, int last);
+/* Appends s as a JSON string in its quotes, escaped as model_json_string
+ * escapes it. 0, or -1 when out of memory. */
+int srv_buf_json_string(srv_buf *b, const char *s);
+/* Appends v in decimal digits, as JSON and PostgreSQL read a number. 0, or
+ * -1 when out of memory. */
+int srv_buf_int(srv_buf *b, long long v);
 /* An array literal of the n texts at base + i * stride: each a char array
  * there, or when indirect a pointer to one. Malloc'd; NULL if out of memory. */
 char *srv_array_of(const void *base, size_t stride, int n, int indirect);

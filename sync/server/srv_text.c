@@ -1,16 +1,20 @@
 /*
  * Texts the server builds to send: a growable buffer (a pull's reply, a
  * push's columns), PostgreSQL array literals, which carry a whole column
- * or list of ids as one parameter, and rows in COPY's text format. One
- * encoder serves every statement that takes an array, and one every COPY,
- * so that quoting is right in one place.
+ * or list of ids as one parameter, rows in COPY's text format, and the
+ * JSON texts and numbers of rows read by jsonb_to_recordset. One encoder
+ * serves every statement that takes an array, and one every COPY, so that
+ * quoting is right in one place.
  */
 #include "srv_int.h"
+
+#include "model_json.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-int srv_buf_put(srv_buf *b, const char *p, size_t len)
+/* Makes room for len more bytes and the ending NUL, doubling. */
+static int srv_buf_grow(srv_buf *b, size_t len)
 {
     if (b->oom)
         return -1;
@@ -26,6 +30,13 @@ int srv_buf_put(srv_buf *b, const char *p, size_t len)
         b->s = s;
         b->cap = cap;
     }
+    return 0;
+}
+
+int srv_buf_put(srv_buf *b, const char *p, size_t len)
+{
+    if (srv_buf_grow(b, len) != 0)
+        return -1;
     memcpy(b->s + b->n, p, len);
     b->n += len;
     b->s[b->n] = 0;
@@ -61,6 +72,34 @@ int srv_buf_copy_field(srv_buf *b, const char *s, int last)
     }
     srv_buf_put(b, s, strlen(s));
     return srv_buf_put(b, last ? "\n" : "\t", 1);
+}
+
+int srv_buf_json_string(srv_buf *b, const char *s)
+{
+    /* Measured first, then written in place: one pass of the escaper
+     * writes straight into the buffer, with no copy in between. */
+    size_t len = model_json_string(NULL, 0, s);
+    if (srv_buf_grow(b, len) != 0)
+        return -1;
+    model_json_string(b->s + b->n, len + 1, s);
+    b->n += len;
+    return 0;
+}
+
+int srv_buf_int(srv_buf *b, long long v)
+{
+    /* By hand rather than snprintf: the facts of a push write tens of
+     * thousands of numbers, and a format string is parsed for each. The
+     * magnitude is taken unsigned, so that the least long long has one. */
+    char t[24];
+    size_t at = sizeof t;
+    unsigned long long m = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do
+        t[--at] = (char)('0' + m % 10);
+    while ((m /= 10) != 0);
+    if (v < 0)
+        t[--at] = '-';
+    return srv_buf_put(b, t + at, sizeof t - at);
 }
 
 char *srv_array_of(const void *base, size_t stride, int n, int indirect)

@@ -4,7 +4,8 @@
  * PostgreSQL's own reader: lists of random texts drawn from the characters
  * that matter in a literal (quotes, backslashes, commas, braces, spaces,
  * the word NULL, empty texts, æøå) come back from unnest($1::text[])
- * exactly as they went in, in order; and the same texts as rows of a COPY.
+ * exactly as they went in, in order; the same texts as rows of a COPY;
+ * and JSON texts and numbers through jsonb_to_recordset.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -147,12 +148,75 @@ static void test_copy_rows_through_postgres(void **state)
     assert_true(strstr(err, "[22P02]") == err);
 }
 
+/* The JSON rows the facts are written as: the exact text of a string and
+ * of the numbers at the ends of their range, then random texts (every
+ * character JSON escapes among them) and numbers through PostgreSQL's own
+ * reader, jsonb_to_recordset as the facts' statements read them, each
+ * back as it went in and in order. */
+static void test_json_rows_through_postgres(void **state)
+{
+    (void)state;
+    srv_buf b = {0};
+    assert_int_equal(srv_buf_json_string(&b, "a\"\\\x01\n/æ"), 0);
+    assert_int_equal(srv_buf_int(&b, 0), 0);
+    assert_int_equal(srv_buf_int(&b, -9223372036854775807LL - 1), 0);
+    assert_int_equal(srv_buf_int(&b, 9223372036854775807LL), 0);
+    assert_int_equal(srv_buf_int(&b, -10), 0);
+    assert_string_equal(b.s, "\"a\\\"\\\\\\u0001\\n/æ\"0-9223372036854775808"
+                             "9223372036854775807-10");
+    assert_int_equal(b.n, strlen(b.s));
+    free(b.s);
+    static const char *const piece[] = {"\"", "\\", "/",    "\b",           "\f", "\n",
+                                        "\r", "\t", "\x01", "\x1f",         "a",  "æø",
+                                        "😀",  "{}", "\x7f", "\xe2\x80\xa8", " ",  "\\u0000"};
+    srand(20261205);
+    enum { ROWS = 500, LEN = 80 };
+    static char text[ROWS][LEN];
+    static long long num[ROWS];
+    memset(&b, 0, sizeof b);
+    srv_buf_put(&b, "[", 1);
+    for (int i = 0; i < ROWS; i++) {
+        size_t len = 0;
+        text[i][0] = 0;
+        for (int k = rand() % 13; k > 0; k--) {
+            const char *p = piece[rand() % (int)(sizeof piece / sizeof piece[0])];
+            if (len + strlen(p) + 1 > LEN)
+                break;
+            memcpy(text[i] + len, p, strlen(p) + 1);
+            len += strlen(p);
+        }
+        num[i] = ((long long)rand() << 32 ^ rand()) * (rand() % 2 ? 1 : -1) / (1 + rand() % 1000);
+        srv_buf_put(&b, i ? ",{\"t\":" : "{\"t\":", i ? 6 : 5);
+        srv_buf_json_string(&b, text[i]);
+        srv_buf_put(&b, ",\"n\":", 5);
+        srv_buf_int(&b, num[i]);
+        assert_int_equal(srv_buf_put(&b, "}", 1), 0);
+    }
+    assert_int_equal(srv_buf_put(&b, "]", 1), 0);
+    const char *p[] = {b.s};
+    PGresult *r = PQexecParams(W.db,
+                               "SELECT t, n FROM ROWS FROM (jsonb_to_recordset($1::jsonb)"
+                               " AS (t text, n bigint)) WITH ORDINALITY AS x(t, n, i) ORDER BY i",
+                               1, NULL, p, NULL, NULL, 0);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_int_equal(PQntuples(r), ROWS);
+    for (int i = 0; i < ROWS; i++) {
+        char want[24];
+        snprintf(want, sizeof want, "%lld", num[i]);
+        assert_string_equal(PQgetvalue(r, i, 0), text[i]);
+        assert_string_equal(PQgetvalue(r, i, 1), want);
+    }
+    PQclear(r);
+    free(b.s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_texts),
         cmocka_unit_test(test_round_trip_through_postgres),
         cmocka_unit_test(test_copy_rows_through_postgres),
+        cmocka_unit_test(test_json_rows_through_postgres),
     };
     return cmocka_run_group_tests(tests, up, down);
 }
