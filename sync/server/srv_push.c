@@ -310,9 +310,11 @@ enum { LK_CHANGES, LK_RECORDS, LK_PEOPLE, LK_OBS, LK_FIXED, LK_MAX = LK_FIXED + 
 
 typedef struct {
     char *lit[12]; /* the array literals, owned */
-    const char *p1[1], *p2[4], *p3[1], *p4[5], *p5[3], *p6[1];
+    const char *p1[1], *p2[2], *p3[1], *p4[5], *p5[3], *p6[1];
     int *cid_at; /* the change of each change id looked up, owned */
     int n_cid;
+    int *rs_at; /* the record of each record looked up, owned */
+    int n_rs;
     int *sign_at; /* the change of each sign named, owned */
     int *sign_of; /* the question (of n_asked) each sign named is, owned */
     int n_signs, n_asked;
@@ -326,6 +328,7 @@ static void lookups_free(lookups *lk)
     for (int i = 0; i < 12; i++)
         free(lk->lit[i]);
     free(lk->cid_at);
+    free(lk->rs_at);
     free(lk->sign_at);
     free(lk->sign_of);
     memset(lk, 0, sizeof *lk);
@@ -425,9 +428,18 @@ done:
     return rc;
 }
 
+/* The records named by two arrays, entities and keys, as the database has
+ * them; x.i is a record's place in the arrays, from 1. */
+#define RECORDS_SQL                                                                                \
+    "SELECT x.i, t.unit_id, t.version, t.device_id, t.data"                                        \
+    " FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(entity, key, i)"                    \
+    " CROSS JOIN LATERAL (SELECT unit_id, version, device_id, data FROM items"                     \
+    "  WHERE entity = x.entity AND key = x.key LIMIT 1) t"
+
 /*
  * The lookups, at most six statements for the whole push: the change ids
- * already received and the records the changes name; the people; the
+ * already received and the records the changes name (but for events, which
+ * events_look looks up after, and only some); the people; the
  * observations (and whether each was deleted on the server); the unit's
  * rooms and focus versions the observations name; the signs ratings and
  * notes name, when the push names one; and for a push sent early, the
@@ -446,11 +458,11 @@ static int lookups_make(push_ctx *x, lookups *lk)
     const char **cid = malloc((size_t)(x->n ? x->n : 1) * sizeof *cid);
     const char **ent = malloc((size_t)(x->n_rs ? x->n_rs : 1) * sizeof *ent);
     const char **key = malloc((size_t)(x->n_rs ? x->n_rs : 1) * sizeof *key);
-    const char **evo = malloc((size_t)(x->n_rs ? x->n_rs : 1) * sizeof *evo);
     const char **oid = malloc((size_t)(x->n_os ? x->n_os : 1) * sizeof *oid);
     memset(lk, 0, sizeof *lk);
     lk->cid_at = malloc((size_t)(x->n ? x->n : 1) * sizeof *lk->cid_at);
-    if (!cid || !ent || !key || !evo || !oid || !lk->cid_at)
+    lk->rs_at = malloc((size_t)(x->n_rs ? x->n_rs : 1) * sizeof *lk->rs_at);
+    if (!cid || !ent || !key || !oid || !lk->cid_at || !lk->rs_at)
         goto done;
     /* An event is known by its own id (see event_known), so only the
      * other changes' ids are looked up. */
@@ -459,29 +471,29 @@ static int lookups_make(push_ctx *x, lookups *lk)
             lk->cid_at[lk->n_cid] = i;
             cid[lk->n_cid++] = x->ch[i].c->change_id;
         }
+    /* Events are looked up after, and only some (events_look). */
     for (int i = 0; i < x->n_rs; i++) {
         const pchange *c = &x->ch[x->rs[i].first];
-        ent[i] = c->ent;
-        key[i] = c->key;
-        evo[i] = c->c->rec->entity == MODEL_ENT_EVENT && !x->look_all ? c->obs_id : "";
+        if (c->c->rec->entity == MODEL_ENT_EVENT && !x->look_all)
+            continue;
+        lk->rs_at[lk->n_rs] = i;
+        ent[lk->n_rs] = c->ent;
+        key[lk->n_rs++] = c->key;
     }
     for (int i = 0; i < x->n_os; i++)
         oid[i] = x->os[i].id;
     if (!(lk->lit[0] = srv_array_of(cid, sizeof *cid, lk->n_cid, 1)) ||
-        !(lk->lit[1] = srv_array_of(ent, sizeof *ent, x->n_rs, 1)) ||
-        !(lk->lit[2] = srv_array_of(key, sizeof *key, x->n_rs, 1)) ||
+        !(lk->lit[1] = srv_array_of(ent, sizeof *ent, lk->n_rs, 1)) ||
+        !(lk->lit[2] = srv_array_of(key, sizeof *key, lk->n_rs, 1)) ||
         !(lk->lit[3] = srv_array_of(x->pid, sizeof *x->pid, x->n_ps, 0)) ||
         !(lk->lit[4] = srv_array_of(oid, sizeof *oid, x->n_os, 1)) ||
         !(lk->lit[5] = srv_array_of(x->room_ids, sizeof *x->room_ids, x->n_rooms, 0)) ||
         !(lk->lit[6] = srv_array_of(x->focus_ids, sizeof *x->focus_ids, x->n_focuses, 0)) ||
-        !(lk->lit[7] = srv_array_of(x->focus_keys, sizeof *x->focus_keys, x->n_focuses, 0)) ||
-        !(lk->lit[11] = srv_array_of(evo, sizeof *evo, x->n_rs, 1)))
+        !(lk->lit[7] = srv_array_of(x->focus_keys, sizeof *x->focus_keys, x->n_focuses, 0)))
         goto done;
     lk->p1[0] = lk->lit[0];
     lk->p2[0] = lk->lit[1];
     lk->p2[1] = lk->lit[2];
-    lk->p2[2] = lk->lit[11];
-    lk->p2[3] = lk->lit[4];
     lk->p3[0] = lk->lit[3];
     lk->p4[0] = lk->lit[4];
     lk->p4[1] = x->dev->unit_id;
@@ -494,24 +506,9 @@ static int lookups_make(push_ctx *x, lookups *lk)
         " AS x(id, i) CROSS JOIN LATERAL (SELECT body_sha256, version, status FROM changes"
         "  WHERE change_id = x.id LIMIT 1) c",
         1, lk->p1};
-    /* 2: the records as the database has them. An event is stored only
-     * with its observation in observations (the observation's deletion
-     * takes both away), so an event of an observation not there is new,
-     * and is not looked up: most of a first sync's changes are such
-     * events, and each lookup is a probe at a random place of the items'
-     * largest index. Should an event's id be stored nonetheless (under
-     * another observation), writing it fails on the key, and the push's
-     * next try (look_all) looks up every record. An event the checks
-     * refuse is refused either way; only the reason can differ, when it
-     * also reuses the change id of a kept conflict. */
-    lk->v[LK_RECORDS] = (srv_stmt){
-        "SELECT x.i, t.unit_id, t.version, t.device_id, t.data"
-        " FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS x(entity, key, obs, i)"
-        " CROSS JOIN LATERAL (SELECT unit_id, version, device_id, data FROM items"
-        "  WHERE entity = x.entity AND key = x.key LIMIT 1) t"
-        " WHERE x.obs = '' OR x.obs = ANY(ARRAY(SELECT id FROM observations"
-        "  WHERE id = ANY($4::text[])))",
-        4, lk->p2};
+    /* 2: the records as the database has them, but for events (see
+     * events_look). */
+    lk->v[LK_RECORDS] = (srv_stmt){RECORDS_SQL, 2, lk->p2};
     /* 3: the people named (actors and observees). */
     lk->v[LK_PEOPLE] = (srv_stmt){
         "SELECT id, unit_id, active FROM people WHERE id = ANY($1::text[])", 1, lk->p3};
@@ -546,9 +543,29 @@ done:
     free(cid);
     free(ent);
     free(key);
-    free(evo);
     free(oid);
     return rc;
+}
+
+/* Reads the records RECORDS_SQL found (r) into their states: at[i] is the
+ * record of the array's place i, of n. 0, or -1 when out of memory. */
+static int records_read(push_ctx *x, const PGresult *r, const int *at, int n)
+{
+    for (int k = 0; k < PQntuples(r); k++) {
+        int i = atoi(PQgetvalue(r, k, 0)) - 1;
+        if (i < 0 || i >= n)
+            continue;
+        rec_state *s = &x->rs[at[i]];
+        s->exists = s->in_db = 1;
+        s->version = atoi(PQgetvalue(r, k, 2));
+        s->unit_id = strdup(PQgetvalue(r, k, 1));
+        s->device_id = strdup(PQgetvalue(r, k, 3));
+        s->db_data = strdup(PQgetvalue(r, k, 4));
+        s->data = s->db_data;
+        if (!s->unit_id || !s->device_id || !s->db_data)
+            return -1;
+    }
+    return 0;
 }
 
 /* Reads what the lookups (res, lk->n of them) found into the push's
@@ -570,21 +587,8 @@ static int lookups_read(push_ctx *x, const lookups *lk, PGresult *const *res)
         c->was_conflict = c->kept > 0 &&
                           !strcmp(PQgetvalue(r, k, 3), proto_status_name(PROTO_ST_CONFLICT));
     }
-    r = res[LK_RECORDS];
-    for (int k = 0; k < PQntuples(r); k++) {
-        int i = atoi(PQgetvalue(r, k, 0)) - 1;
-        if (i < 0 || i >= x->n_rs)
-            continue;
-        rec_state *s = &x->rs[i];
-        s->exists = s->in_db = 1;
-        s->version = atoi(PQgetvalue(r, k, 2));
-        s->unit_id = strdup(PQgetvalue(r, k, 1));
-        s->device_id = strdup(PQgetvalue(r, k, 3));
-        s->db_data = strdup(PQgetvalue(r, k, 4));
-        s->data = s->db_data;
-        if (!s->unit_id || !s->device_id || !s->db_data)
-            return -1;
-    }
+    if (records_read(x, res[LK_RECORDS], lk->rs_at, lk->n_rs) != 0)
+        return -1;
     r = res[LK_PEOPLE];
     for (int k = 0; k < PQntuples(r); k++) {
         int i = smap_get(&x->pmap, PQgetvalue(r, k, 0));
@@ -1132,6 +1136,68 @@ static int given_make(push_ctx *x, srv_facts_with *fw, const model_record ***rec
  * which a tablet sends only when two copies of one event disagree: a push
  * of new events costs nothing more. 0, or -1 with err.
  */
+/*
+ * The events the database may have: those of observations it has (the
+ * lookups said which), looked up once that is known, in a statement of
+ * their own. An event is stored only with its observation in observations
+ * (the observation's deletion takes both away), so an event of an
+ * observation not there is new. Most of a first sync's changes are such
+ * events; sending every event's entity and key to the lookups made the
+ * database read three arrays of thousands of texts to drop most of them
+ * (3 to 5 ms of a push of 4,000 changes, under the unit's lock), and
+ * probing each would be a probe at a random place of the items' largest
+ * index. Should an event's id be stored nonetheless (under another
+ * observation), writing it fails on the key, and the push's next try
+ * (look_all, when the lookups took every record) looks up every record.
+ * An event the checks refuse is refused either way; only the reason can
+ * differ, when it also reuses the change id of a kept conflict. 0, or -1
+ * with err.
+ */
+static int events_look(PGconn *pg, push_ctx *x, char *err, size_t errlen)
+{
+    if (x->look_all)
+        return 0;
+    int n = 0, rc = -1;
+    int *at = malloc((size_t)(x->n_rs ? x->n_rs : 1) * sizeof *at);
+    const char **ent = malloc((size_t)(x->n_rs ? x->n_rs : 1) * sizeof *ent);
+    const char **key = malloc((size_t)(x->n_rs ? x->n_rs : 1) * sizeof *key);
+    char *lit[2] = {NULL, NULL};
+    PGresult *r = NULL;
+    if (!at || !ent || !key)
+        OOM(goto done);
+    for (int i = 0; i < x->n_rs; i++) {
+        const pchange *c = &x->ch[x->rs[i].first];
+        if (c->c->rec->entity != MODEL_ENT_EVENT)
+            continue;
+        int o = smap_get(&x->omap, c->obs_id);
+        if (o < 0 || !x->os[o].on_server)
+            continue;
+        at[n] = i;
+        ent[n] = c->ent;
+        key[n++] = c->key;
+    }
+    if (n == 0) {
+        rc = 0;
+        goto done;
+    }
+    if (!(lit[0] = srv_array_of(ent, sizeof *ent, n, 1)) ||
+        !(lit[1] = srv_array_of(key, sizeof *key, n, 1)))
+        OOM(goto done);
+    if (!(r = srv_qp(pg, RECORDS_SQL, 2, (const char *const *)lit, err, errlen)))
+        goto done;
+    if (records_read(x, r, at, n) != 0)
+        OOM(goto done);
+    rc = 0;
+done:
+    PQclear(r);
+    free(lit[0]);
+    free(lit[1]);
+    free(ent);
+    free(key);
+    free(at);
+    return rc;
+}
+
 static int event_conflicts(PGconn *pg, push_ctx *x, char *err, size_t errlen)
 {
     int n = 0, rc = -1;
@@ -1201,7 +1267,8 @@ static int begin_and_look(PGconn *pg, push_ctx *x, int64_t *seq0, char *err, siz
         OOM(goto done);
     if (lookups_read(x, &lk, got) != 0)
         OOM(goto done);
-    rc = event_conflicts(pg, x, err, errlen);
+    if (events_look(pg, x, err, errlen) == 0)
+        rc = event_conflicts(pg, x, err, errlen);
 done:
     for (int i = 0; i < LK_MAX; i++)
         PQclear(got[i]);
