@@ -432,15 +432,18 @@ int sync_push(sync_client *c, sync_report *rep)
     if (rc != SYNC_OK)
         return rc;
     int cap = c->cfg.push_batch, batch = cap;
-    push_batch cur, next;
+    push_batch cur, next, third; /* third: the one after next, while cur's answers are recorded */
     int made = batch_init(&cur, cap);
-    if (batch_init(&next, cap) != 0 || made != 0) {
+    made |= batch_init(&next, cap);
+    if (batch_init(&third, cap) != 0 || made != 0) {
         batch_free(&cur);
         batch_free(&next);
+        batch_free(&third);
         return sync_fail(c, SYNC_NOMEM, "Out of memory while sending.");
     }
-    char next_err[SYNC_ERR_MAX] = "";
+    char next_err[SYNC_ERR_MAX] = "", third_err[SYNC_ERR_MAX] = "";
     int next_rc = SYNC_OK, next_made = 0;
+    int third_rc = SYNC_OK, third_made = 0, third_flying = 0;
     flight fl[2]; /* cur's is fl[cf], next's fl[!cf] */
     memset(fl, 0, sizeof fl);
     int cf = 0, cur_flying = 0, next_flying = 0;
@@ -570,6 +573,25 @@ int sync_push(sync_client *c, sync_report *rep)
                 rc = batch_make(c, after, batch, &cur);
             continue;
         }
+        /* With the next batch on its way early, the one after it is made
+         * and sent now, in the flight this one's answer has freed, before
+         * this one's answers are recorded: so it reaches the server while
+         * the next one is stored, and the server's lock on the unit passes
+         * from push to push without waiting for this tablet's store. Made
+         * after recording instead, it came to the server after the next
+         * one had committed in two of three pushes of a long push. Its
+         * entries are claimed after the next one's, as any batch made
+         * ahead; their base versions are the outbox's own. */
+        if (next_flying && ordered && keep_early(early, overtaken)) {
+            third_rc = batch_make(c, next.last, batch, &third);
+            third_made = 1;
+            if (third_rc != SYNC_OK)
+                snprintf(third_err, sizeof third_err, "%s", c->err);
+            else if (ready(&third, 1, third_rc)) {
+                third_flying = fly(c, &fl[cf], &third, cf, fl[!cf].id);
+                early += third_flying;
+            }
+        }
         /* The next batch is on its way (or, if it could not be sent, goes
          * at the top of the loop), and this one's answers are recorded
          * while it travels. */
@@ -578,23 +600,31 @@ int sync_push(sync_client *c, sync_report *rep)
         int64_t last = cur.last;
         push_batch t = cur;
         cur = next;
-        next = t;
-        batch_clear(&next);
+        next = third;
+        third = t;
+        batch_clear(&third);
         cf = !cf;
         cur_flying = next_flying;
-        next_flying = 0;
+        next_flying = third_flying;
+        third_flying = 0;
         if (rc == SYNC_OK && next_rc != SYNC_OK)
             rc = sync_fail(c, next_rc, "%s", next_err);
         /* A batch made and not on its way is sent at the top of the loop,
          * unless the round ends here. If its mark cannot be taken back, the
          * mark stays higher, which is safe; the round's own failure is the
-         * one told. */
+         * one told. The later claim is taken back first, so that the mark
+         * ends where the earliest one not on its way found it. */
+        if (rc != SYNC_OK && third_made && !next_flying)
+            (void)untake(c, &next);
         if (rc != SYNC_OK && next_made && !cur_flying)
             (void)untake(c, &cur);
         if (rc == SYNC_OK && !next_made)
             rc = batch_make(c, last, batch, &cur);
-        next_made = 0;
-        next_rc = SYNC_OK;
+        next_made = third_made;
+        next_rc = third_rc;
+        snprintf(next_err, sizeof next_err, "%s", third_err);
+        third_made = 0;
+        third_rc = SYNC_OK;
     }
     if (cur_flying) /* its answer cannot be recorded: it is sent again next round */
         transfer_drop(&fl[cf].f, rep);
@@ -602,6 +632,7 @@ int sync_push(sync_client *c, sync_report *rep)
         transfer_drop(&fl[!cf].f, rep);
     batch_free(&cur);
     batch_free(&next);
+    batch_free(&third);
     if (rc == SYNC_OK)
         c->err[0] = '\0';
     return rc;
