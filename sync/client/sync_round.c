@@ -413,7 +413,9 @@ static int ready(const push_batch *b, int made, int rc)
  * it names, the next one is sent at once on a second connection, to be
  * stored only after this one (PROTO_PUSH_AFTER_PATH). So the server reads
  * the next push while it stores this one, and the tablet's work on its
- * store and the server's on its database overlap. Otherwise the next batch
+ * store and the server's on its database overlap; and when this one's
+ * answer comes, the batch after the next goes at once, in the flight that
+ * answer freed, before the answer is recorded. Otherwise the next batch
  * is sent once this one's answer has come (a 200: it is committed). Either
  * way the order holds: a batch is stored only after the one before it,
  * and its answer is recorded after that one's.
