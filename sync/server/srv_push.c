@@ -1129,14 +1129,6 @@ static int given_make(push_ctx *x, srv_facts_with *fw, const model_record ***rec
 }
 
 /*
- * An event that differs from the one stored may be the retry of a change
- * kept as a conflict: known by its row in conflicts, by what was kept, as
- * another change is by its hash in changes, and then answered before any
- * other check. Asked in a round trip of its own, and only for such events,
- * which a tablet sends only when two copies of one event disagree: a push
- * of new events costs nothing more. 0, or -1 with err.
- */
-/*
  * The events the database may have: those of observations it has (the
  * lookups said which), looked up once that is known, in a statement of
  * their own. An event is stored only with its observation in observations
@@ -1198,6 +1190,14 @@ done:
     return rc;
 }
 
+/*
+ * An event that differs from the one stored may be the retry of a change
+ * kept as a conflict: known by its row in conflicts, by what was kept, as
+ * another change is by its hash in changes, and then answered before any
+ * other check. Asked in a round trip of its own, and only for such events,
+ * which a tablet sends only when two copies of one event disagree: a push
+ * of new events costs nothing more. 0, or -1 with err.
+ */
 static int event_conflicts(PGconn *pg, push_ctx *x, char *err, size_t errlen)
 {
     int n = 0, rc = -1;
@@ -1249,7 +1249,8 @@ done:
 /* Begins the push's transaction, takes the unit's feed lock and looks up
  * what the push needs, in one round trip: the lookups need no answer from
  * the lock, only its hold. The changes' texts are made meanwhile, on the
- * first try; then, only where an event differs from the stored one, its
+ * first try; then the events of observations the server has
+ * (events_look) and, only where an event differs from the stored one, its
  * kept conflict (event_conflicts). 0, or -1 with err (the caller rolls
  * back). */
 static int begin_and_look(PGconn *pg, push_ctx *x, int64_t *seq0, char *err, size_t errlen)
@@ -1267,6 +1268,14 @@ static int begin_and_look(PGconn *pg, push_ctx *x, int64_t *seq0, char *err, siz
         OOM(goto done);
     if (lookups_read(x, &lk, got) != 0)
         OOM(goto done);
+    /* A push sent early before the one it follows was stored is refused
+     * (push_txn), and goes without the lookups that take statements of
+     * their own: it holds the unit's lock, which the push it follows may
+     * be waiting for. */
+    if (x->after && strcmp(x->after, x->last_push) != 0) {
+        rc = 0;
+        goto done;
+    }
     if (events_look(pg, x, err, errlen) == 0)
         rc = event_conflicts(pg, x, err, errlen);
 done:
