@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "../db/faultvfs.h"
 #include "synctest.h"
 #include "tsupport.h"
 
@@ -516,6 +517,54 @@ static char *flight_round(const fx_unit *u, const char *name, int n, int events,
     return log;
 }
 
+/* The tablet's store refuses every write from the Nth on, for each N
+ * across a round of small batches with pushes in flight (the batch after
+ * the next made and sent before an answer is recorded): the round stops at
+ * a different step each time, with batches claimed, sent, answered and
+ * not recorded. Once the store writes again, a clean sync brings every
+ * event to the server exactly once, and nothing waits. Ends when a round
+ * finishes before its Nth write. */
+static void test_store_failing_mid_round_loses_nothing(void **state)
+{
+    (void)state;
+    faultvfs_install();
+    const sync_config four = {.push_batch = 4};
+    tablet E;
+    tab_open(&E, "e2e_storefail", &four);
+    tab_enrol(&E, &W, U.unit, NULL);
+    tab_sync_ok(&E, NULL);
+    int rounds = 0, failed = 0;
+    /* Every third write: each round and its clean sync make some ten
+     * requests, and the server lets a tablet make 600 a minute. */
+    for (int n = 0;; n += 3) {
+        model_id obs[3];
+        for (int i = 0; i < 3; i++)
+            tab_observe(&E, &U, U.peer1, U.peer2, 6, 1, obs[i]);
+        assert_true(tab_counts(&E).waiting > 3 * four.push_batch);
+        int refused = faultvfs_refused();
+        faultvfs_fail_writes(n, SQLITE_IOERR);
+        failed += sync_round(E.c, NULL) != SYNC_OK;
+        faultvfs_fail_writes(0, 0);
+        int hit = faultvfs_refused() > refused;
+        rounds++;
+        tab_sync_ok(&E, NULL);
+        assert_int_equal(tab_counts(&E).waiting, 0);
+        for (int i = 0; i < 3; i++) {
+            char q[400];
+            snprintf(q, sizeof q,
+                     "SELECT count(*) FROM items WHERE observation_id = '%s' AND entity = 'event'",
+                     obs[i]);
+            assert_int_equal(fx_count(&W, q), 6);
+        }
+        if (!hit)
+            break;
+        assert_true(n < 2000);
+    }
+    printf("# %d rounds, %d of them failed in the store\n", rounds, failed);
+    assert_true(failed > 3);
+    tab_close(&E);
+}
+
 /* Two pushes in flight: once the server has said that it keeps pushes in
  * order, the next batch goes before the answer to the one before it, to
  * be stored only after that one. Here the server pauses before every push
@@ -673,6 +722,7 @@ int main(void)
         cmocka_unit_test(test_page_not_saved_is_pulled_again),
         cmocka_unit_test(test_batch_never_sent_stays_the_tablets),
         cmocka_unit_test(test_pushes_two_in_flight_arrive_in_order),
+        cmocka_unit_test(test_store_failing_mid_round_loses_nothing),
         cmocka_unit_test(test_page_not_read_stops_the_pull),
         cmocka_unit_test(test_person_erased_on_server_leaves_tablets),
         /* Last: it restarts the server, on a new port. */
