@@ -279,6 +279,10 @@ int model_record_texts(const model_record *r, char **compact, char **sorted, mod
  * length either way, as snprintf does. The one writer of a JSON string by
  * hand, for texts made without building JSON objects. */
 size_t model_json_string(char *out, size_t cap, const char *s);
+/* Writes v in decimal digits at out, which has room for 20 bytes (no NUL
+ * is written); returns its length. The one writer of a JSON number by
+ * hand, beside model_json_string. */
+size_t model_json_int(char *out, int64_t v);
 /* Strictly decodes a record of kind k from j into *out (left unchanged on
  * failure). */
 int model_record_from_json(model_entity k, json_t *j, model_record *out, model_err *err);

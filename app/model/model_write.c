@@ -173,8 +173,7 @@ static int utf8_ok(const char *s)
     return 1;
 }
 
-/* Writes v in decimal at out (room for 20 bytes); its length. */
-static size_t put_int(char *out, int64_t v)
+size_t model_json_int(char *out, int64_t v)
 {
     char tmp[20];
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
@@ -211,7 +210,8 @@ static char *object_text(const member *const *m, int n)
         k += w;
         out[k++] = '"';
         out[k++] = ':';
-        k += m[i]->s ? model_json_string(out + k, len - k, m[i]->s) : put_int(out + k, m[i]->i);
+        k += m[i]->s ? model_json_string(out + k, len - k, m[i]->s)
+                     : model_json_int(out + k, m[i]->i);
     }
     out[k++] = '}';
     out[k] = 0;

@@ -1246,6 +1246,13 @@ done:
     return rc;
 }
 
+/* Whether the push was sent early and the push it must follow is not the
+ * device's last stored push (as the lookups read it): then it is refused. */
+static int out_of_turn(const push_ctx *x)
+{
+    return x->after && strcmp(x->after, x->last_push) != 0;
+}
+
 /* Begins the push's transaction, takes the unit's feed lock and looks up
  * what the push needs, in one round trip: the lookups need no answer from
  * the lock, only its hold. The changes' texts are made meanwhile, on the
@@ -1272,7 +1279,7 @@ static int begin_and_look(PGconn *pg, push_ctx *x, int64_t *seq0, char *err, siz
      * (push_txn), and goes without the lookups that take statements of
      * their own: it holds the unit's lock, which the push it follows may
      * be waiting for. */
-    if (x->after && strcmp(x->after, x->last_push) != 0) {
+    if (out_of_turn(x)) {
         rc = 0;
         goto done;
     }
@@ -1301,7 +1308,7 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
     int64_t t0 = now_us(), t_look = 0, t_write = 0, t_facts = 0;
     if (begin_and_look(pg, x, &seq0, err, errlen) != 0)
         goto fail;
-    if (x->after && strcmp(x->after, x->last_push) != 0) {
+    if (out_of_turn(x)) {
         /* The push it must follow is not stored (yet, or at all): nothing
          * of this one is, and the tablet sends it again after that one's
          * answer. */

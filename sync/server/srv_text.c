@@ -88,18 +88,8 @@ int srv_buf_json_string(srv_buf *b, const char *s)
 
 int srv_buf_int(srv_buf *b, long long v)
 {
-    /* By hand rather than snprintf: the facts of a push write tens of
-     * thousands of numbers, and a format string is parsed for each. The
-     * magnitude is taken unsigned, so that the least long long has one. */
-    char t[24];
-    size_t at = sizeof t;
-    unsigned long long m = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    do
-        t[--at] = (char)('0' + m % 10);
-    while ((m /= 10) != 0);
-    if (v < 0)
-        t[--at] = '-';
-    return srv_buf_put(b, t + at, sizeof t - at);
+    char t[20];
+    return srv_buf_put(b, t, model_json_int(t, v));
 }
 
 char *srv_array_of(const void *base, size_t stride, int n, int indirect)
