@@ -400,6 +400,16 @@ static int fly(sync_client *c, flight *fl, const push_batch *b, int k, const cha
  * most a quarter, of its early pushes overtook. */
 static int keep_early(int early, int overtaken) { return overtaken < 2 || overtaken * 4 <= early; }
 
+/* batch_make for a batch made ahead of its turn: its failure is told only
+ * when its turn comes, so the message is kept in err (SYNC_ERR_MAX). */
+static int make_ahead(sync_client *c, int64_t after, int max, push_batch *b, char *err)
+{
+    int rc = batch_make(c, after, max, b);
+    if (rc != SYNC_OK)
+        snprintf(err, SYNC_ERR_MAX, "%s", c->err);
+    return rc;
+}
+
 /* Whether a batch is made, readable and small enough to go. */
 static int ready(const push_batch *b, int made, int rc)
 {
@@ -466,10 +476,8 @@ int sync_push(sync_client *c, sync_report *rep)
             /* The next batch is made while this one travels, and goes at
              * once to a server that keeps pushes in order. */
             if (!next_made) {
-                next_rc = batch_make(c, cur.last, batch, &next);
+                next_rc = make_ahead(c, cur.last, batch, &next, next_err);
                 next_made = 1;
-                if (next_rc != SYNC_OK)
-                    snprintf(next_err, sizeof next_err, "%s", c->err);
             }
             if (ordered && keep_early(early, overtaken) && !next_flying &&
                 ready(&next, next_made, next_rc)) {
@@ -585,11 +593,9 @@ int sync_push(sync_client *c, sync_report *rep)
          * entries are claimed after the next one's, as any batch made
          * ahead; their base versions are the outbox's own. */
         if (next_flying && ordered && keep_early(early, overtaken)) {
-            third_rc = batch_make(c, next.last, batch, &third);
+            third_rc = make_ahead(c, next.last, batch, &third, third_err);
             third_made = 1;
-            if (third_rc != SYNC_OK)
-                snprintf(third_err, sizeof third_err, "%s", c->err);
-            else if (ready(&third, 1, third_rc)) {
+            if (ready(&third, 1, third_rc)) {
                 third_flying = fly(c, &fl[cf], &third, cf, fl[!cf].id);
                 early += third_flying;
             }
