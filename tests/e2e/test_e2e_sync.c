@@ -381,6 +381,15 @@ static int64_t store_int(const tablet *t, const char *sql)
     return v;
 }
 
+/* How many events of observation obs the server holds. */
+static int server_events(const char *obs)
+{
+    char q[400];
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM items WHERE observation_id = '%s' AND entity = 'event'", obs);
+    return fx_count(&W, q);
+}
+
 /* A push's next batch is made while the one before it travels. When that
  * one fails, the next was never sent: the mark that its changes may be at
  * the server is taken back, so an observation all of whose changes were in
@@ -452,12 +461,8 @@ static void test_batch_never_sent_stays_the_tablets(void **state)
     server_sql("DROP TRIGGER refuse_one ON changes; DROP FUNCTION refuse_one()");
     tab_sync_ok(&D, NULL);
     assert_int_equal(tab_counts(&D).waiting, 0);
-    for (int i = 0; i < 2; i++) {
-        snprintf(q, sizeof q,
-                 "SELECT count(*) FROM items WHERE observation_id = '%s' AND entity = 'event'",
-                 i ? b : a);
-        assert_int_equal(fx_count(&W, q), 3);
-    }
+    assert_int_equal(server_events(a), 3);
+    assert_int_equal(server_events(b), 3);
     tab_close(&D);
 }
 
@@ -502,13 +507,8 @@ static char *flight_round(const fx_unit *u, const char *name, int n, int events,
     assert_int_equal(rep.conflicts, 0);
     assert_int_equal(rep.pushed, waiting);
     assert_int_equal(tab_counts(&E).waiting, 0);
-    for (int i = 0; i < n; i++) {
-        char q[400];
-        snprintf(q, sizeof q,
-                 "SELECT count(*) FROM items WHERE observation_id = '%s' AND entity = 'event'",
-                 obs[i]);
-        assert_int_equal(fx_count(&W, q), events);
-    }
+    for (int i = 0; i < n; i++)
+        assert_int_equal(server_events(obs[i]), events);
     tab_close(&E);
     char *log = tsupport_read_file(W.srv.log);
     assert_non_null(log);
@@ -549,13 +549,8 @@ static void test_store_failing_mid_round_loses_nothing(void **state)
         rounds++;
         tab_sync_ok(&E, NULL);
         assert_int_equal(tab_counts(&E).waiting, 0);
-        for (int i = 0; i < 3; i++) {
-            char q[400];
-            snprintf(q, sizeof q,
-                     "SELECT count(*) FROM items WHERE observation_id = '%s' AND entity = 'event'",
-                     obs[i]);
-            assert_int_equal(fx_count(&W, q), 6);
-        }
+        for (int i = 0; i < 3; i++)
+            assert_int_equal(server_events(obs[i]), 6);
         if (!hit)
             break;
         assert_true(n < 2000);
@@ -574,10 +569,7 @@ static void test_store_failing_mid_round_loses_nothing(void **state)
 static void test_push_overtaken_is_sent_again_in_turn(void **state)
 {
     (void)state;
-    assert_int_equal(tsrv_stop(&W.srv), 0);
-    setenv("BLIK_FAULT_PUSH_DELAY_MS", "300", 1);
-    fx_restart(&W, NULL);
-    unsetenv("BLIK_FAULT_PUSH_DELAY_MS");
+    fx_restart_env(&W, "BLIK_FAULT_PUSH_DELAY_MS", "300");
     /* A unit of its own: the tests before have erased and deactivated
      * people of the first. */
     fx_unit V;

@@ -71,6 +71,14 @@ void fx_restart(fx_world *w, const char *const *extra)
     assert_int_equal(tsrv_start(&w->srv, w->pg, BLIK_SERVER_EXE, w->conninfo, w->dir, extra), 0);
 }
 
+void fx_restart_env(fx_world *w, const char *name, const char *value)
+{
+    assert_int_equal(tsrv_stop(&w->srv), 0);
+    setenv(name, value, 1);
+    fx_restart(w, NULL);
+    unsetenv(name);
+}
+
 void fx_restart_metrics(fx_world *w, const char *const *extra, char *url, size_t cap)
 {
     assert_int_equal(tsrv_stop(&w->srv), 0);

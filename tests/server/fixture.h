@@ -23,6 +23,9 @@ int fx_up(fx_world *w, const char *dbname, const char *const *extra);
 int fx_down(fx_world *w);
 /* Restarts the server (after a kill) with the same database. */
 void fx_restart(fx_world *w, const char *const *extra);
+/* Stops the server and starts it again with the environment variable
+ * name set to value for the new process alone (a test-only pause, say). */
+void fx_restart_env(fx_world *w, const char *name, const char *value);
 /* A live session for an existing office account, made in the database as
  * a sign-in makes one: its cookie ("__Host-blik=<token>") and form token
  * (65 bytes) into the outputs. 0, or -1 with the database's message on

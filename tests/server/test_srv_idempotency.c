@@ -451,10 +451,7 @@ static void test_killed_between_commit_and_reply(void **state)
 {
     (void)state;
     /* A server that pauses after committing a push, before replying. */
-    assert_int_equal(tsrv_stop(&W.srv), 0);
-    setenv("BLIK_FAULT_COMMIT_DELAY_MS", "5000", 1);
-    fx_restart(&W, NULL);
-    unsetenv("BLIK_FAULT_COMMIT_DELAY_MS");
+    fx_restart_env(&W, "BLIK_FAULT_COMMIT_DELAY_MS", "5000");
 
     proto_change c[3];
     model_record obs;
@@ -494,10 +491,7 @@ static void test_killed_between_commit_and_reply(void **state)
 static void test_graceful_stop_finishes_request_in_flight(void **state)
 {
     (void)state;
-    assert_int_equal(tsrv_stop(&W.srv), 0);
-    setenv("BLIK_FAULT_COMMIT_DELAY_MS", "1500", 1);
-    fx_restart(&W, NULL);
-    unsetenv("BLIK_FAULT_COMMIT_DELAY_MS");
+    fx_restart_env(&W, "BLIK_FAULT_COMMIT_DELAY_MS", "1500");
     proto_change c[3];
     model_record obs;
     char *body;
