@@ -533,13 +533,30 @@ static stmt *stmt_find(stmt_table *t, const char *sql)
  * commits; one that the server refused (say, in a transaction already
  * aborted) is tried again at the next use.
  */
+static int batch_run(PGconn *pg, const srv_stmt *v, int n, PGresult **res, srv_meanwhile *mw,
+                     int *done, char *err, size_t errlen);
+
 int srv_qp_batch(PGconn *pg, const srv_stmt *v, int n, PGresult **res, char *err, size_t errlen)
 {
-    return srv_qp_batch_meanwhile(pg, v, n, res, NULL, err, errlen);
+    return batch_run(pg, v, n, res, NULL, NULL, err, errlen);
 }
 
 int srv_qp_batch_meanwhile(PGconn *pg, const srv_stmt *v, int n, PGresult **res, srv_meanwhile *mw,
                            char *err, size_t errlen)
+{
+    return batch_run(pg, v, n, res, mw, NULL, err, errlen);
+}
+
+int srv_qp_batch_done(PGconn *pg, const srv_stmt *v, int n, int *done, char *err, size_t errlen)
+{
+    return batch_run(pg, v, n, NULL, NULL, done, err, errlen);
+}
+
+/* The batch of srv_qp_batch, its work meanwhile (mw, may be NULL) and
+ * the count of its statements that succeeded (done, may be NULL: the
+ * answers are read in order, and the first failure ends the count). */
+static int batch_run(PGconn *pg, const srv_stmt *v, int n, PGresult **res, srv_meanwhile *mw,
+                     int *done, char *err, size_t errlen)
 {
     typedef struct {
         stmt *e;  /* NULL: sent unnamed */
@@ -550,6 +567,8 @@ int srv_qp_batch_meanwhile(PGconn *pg, const srv_stmt *v, int n, PGresult **res,
     sent_stmt *q = calloc((size_t)(n ? n : 1), sizeof *q);
     if (res)
         memset(res, 0, (size_t)n * sizeof *res);
+    if (done)
+        *done = 0;
     if (!q || !PQenterPipelineMode(pg)) {
         if (!q && err && errlen)
             snprintf(err, errlen, "[-----] out of memory");
@@ -612,6 +631,8 @@ int srv_qp_batch_meanwhile(PGconn *pg, const srv_stmt *v, int n, PGresult **res,
                 fail_text(pg, r, err, errlen);
                 failed = 1;
             }
+            if (step == 1 && done && !failed)
+                (*done)++;
             if (step == 0) {
                 q[i].e->prepared = ok;
                 PQclear(r);

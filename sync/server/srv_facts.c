@@ -976,6 +976,19 @@ int srv_facts_refresh(PGconn *pg, const char *const *ids, int n, char *err, size
     return srv_facts_refresh_with(pg, ids, n, &w, err, errlen);
 }
 
+/* Sends the k statements of a refresh's last trip, the caller's after
+ * statements last, and tells the caller how many of those succeeded. */
+static int last_trip(PGconn *pg, const srv_stmt *v, int k, const srv_facts_with *w, char *err,
+                     size_t errlen)
+{
+    int done = 0, rc = srv_qp_batch_done(pg, v, k, &done, err, errlen);
+    if (w->after_done) {
+        int first = k - w->n_after;
+        *w->after_done = done > first ? done - first : 0;
+    }
+    return rc;
+}
+
 /* Sends a caller's statements alone, before and after in one trip, when
  * there is no observation to refresh. */
 static int with_alone(PGconn *pg, const srv_facts_with *w, char *err, size_t errlen)
@@ -986,7 +999,7 @@ static int with_alone(PGconn *pg, const srv_facts_with *w, char *err, size_t err
         v[k++] = w->before[i];
     for (int i = 0; i < w->n_after; i++)
         v[k++] = w->after[i];
-    return k ? srv_qp_batch(pg, v, k, NULL, err, errlen) : 0;
+    return k ? last_trip(pg, v, k, w, err, errlen) : 0;
 }
 
 /*
@@ -1017,6 +1030,8 @@ int srv_facts_refresh_with(PGconn *pg, const char *const *ids_in, int n_in, cons
                  w->n_before, w->n_after);
         return -1;
     }
+    if (w->after_done)
+        *w->after_done = 0;
     if (n_in <= 0)
         return with_alone(pg, w, err, errlen);
     if (n_in > SRV_FACTS_BATCH) {
@@ -1127,7 +1142,7 @@ int srv_facts_refresh_with(PGconn *pg, const char *const *ids_in, int n_in, cons
     }
     for (int i = 0; i < w->n_after; i++)
         v[k++] = w->after[i];
-    if (srv_qp_batch(pg, v, k, NULL, err, errlen) != 0)
+    if (last_trip(pg, v, k, w, err, errlen) != 0)
         goto done;
     rc = 0;
     goto done;

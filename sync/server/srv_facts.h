@@ -46,6 +46,11 @@ typedef struct {
     int n_before;
     const srv_stmt *after;
     int n_after;
+    /* May be given: receives how many of the statements after, from the
+     * first, succeeded (all of them when the refresh does), so that a
+     * caller whose statements after hold a COMMIT knows, when the refresh
+     * fails, whether its transaction was committed. */
+    int *after_done;
     /* The observations among the refresh's that are new to the server in
      * this transaction (fresh_ids, n_fresh; borrowed): none has facts to
      * take out, and the refresh does not send the statements that would

@@ -589,12 +589,6 @@ static int late(srv *s, const srv_request *rq, srv_response *out)
                                     : NULL;
             srv_push_order order = {rq->push_id, after};
             code = srv_push(pg, &dev, &order, body, len, &reply, outcomes, msg, sizeof msg);
-            if (code == PROTO_OK && srv_device_written(pg, &dev) != 0) {
-                free(reply);
-                reply = NULL;
-                code = PROTO_E_UNAVAILABLE;
-                snprintf(msg, sizeof msg, "The database is not answering; try again later.");
-            }
         } else if (code == PROTO_OK) {
             srv_read where;
             PGconn *rd = replica_get(s, dev.written_lsn, &where);

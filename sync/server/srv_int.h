@@ -65,6 +65,11 @@ typedef struct {
 /* srv_qp_batch, with mw (NULL for none) run while the database works. */
 int srv_qp_batch_meanwhile(PGconn *pg, const srv_stmt *v, int n, PGresult **res, srv_meanwhile *mw,
                            char *err, size_t errlen);
+/* srv_qp_batch without answers, telling in *done how many of the
+ * statements, from the first, succeeded (a caller whose batch holds a
+ * COMMIT learns whether the commit was made when a statement after it
+ * failed). */
+int srv_qp_batch_done(PGconn *pg, const srv_stmt *v, int n, int *done, char *err, size_t errlen);
 /* BEGIN and SRV_INDEXED_SQL in one round trip. 0, or -1 with err. */
 int srv_begin_indexed(PGconn *pg, char *err, size_t errlen);
 /* For the rest of the transaction: sequential scans refused where an index
@@ -166,12 +171,12 @@ proto_code srv_push(PGconn *pg, const srv_device *dev, const srv_push_order *ord
  * the reply is made: no log row, no data. */
 proto_code srv_pull(PGconn *pg, PGconn *rd, const srv_device *dev, const char *body, size_t len,
                     char **reply, char *msg, size_t msglen);
-/* Notes where the database's log stands now as the device's last write
- * (srv_device.written_lsn); called after a push has committed. 0, or -1
- * (logged): the push is then answered unavailable, since a pull might be
- * read from a replica that has not replayed it. Sent again, the push is
- * all duplicates and the mark is noted then. */
-int srv_device_written(PGconn *pg, const srv_device *dev);
+/* The two statements that note where the database's log stands as the
+ * device's last write (srv_device.written_lsn), $1 its id: a push sends
+ * them after its COMMIT, in the same round trip (srv_push.c, push_txn,
+ * says why they are written so). */
+#define SRV_WRITTEN_ASYNC_SQL "SELECT set_config('synchronous_commit', 'off', true)"
+#define SRV_WRITTEN_SQL "UPDATE devices SET written_lsn = pg_current_wal_insert_lsn() WHERE id = $1"
 
 /*
  * Publishes a record into the unit's feed: takes the unit's feed lock (the

@@ -1294,7 +1294,8 @@ done:
 
 /*
  * One try at a push in one transaction: 0 done, 1 worth retrying, 2 not
- * done because the push it must follow is not stored, -1 failed. The
+ * done because the push it must follow is not stored, 3 stored but where
+ * it left the log not noted, -1 failed. The
  * transaction refuses sequential scans (srv_begin_indexed), so that the
  * plans its kept statements use read by index whatever the tables' sizes
  * when they were made; and it ends with the feed number, the device's row
@@ -1303,7 +1304,8 @@ done:
 static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_t errlen)
 {
     const srv_device *dev = x->dev;
-    int64_t seq0 = 0, seq;
+    int64_t seq0 = 0, seq = 0;
+    int end_done = 0; /* of end's statements, how many succeeded */
     const char **touched = NULL;
     int64_t t0 = now_us(), t_look = 0, t_write = 0, t_facts = 0;
     if (begin_and_look(pg, x, &seq0, err, errlen) != 0)
@@ -1376,17 +1378,42 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
      * they go in the last round trip of the facts; otherwise after the
      * plans, in a trip of their own. A failure anywhere leaves nothing: a
      * COMMIT that failed has ended the transaction, and the ROLLBACK below
-     * is then not sent. */
+     * is then not sent.
+     *
+     * After the COMMIT, in the same trip, where the push left the log is
+     * noted as the device's last write (SRV_WRITTEN_SQL), so that its
+     * pulls are read from a replica only once the replica has replayed
+     * that far. The position is the insert one, not the flushed one: read
+     * after the COMMIT, it is past the end of every record written so
+     * far, the push's commit included. Its own commit does not wait for
+     * the disk (the push's did): the row only steers this tablet's next
+     * reads, and should the database stop before the log reaches the
+     * disk, the position it keeps is the one before, which sends at most
+     * a read or two to a replica without the push; the tablet holds what
+     * it pushed, and the feed it reads there ends before the push rather
+     * than skipping it. The two statements come before the batch's one
+     * Sync, so they are one implicit transaction of their own and the
+     * setting holds for that commit alone. They once had a round trip of
+     * their own, one in five of a small push's, each a switch between the
+     * database's process and the server's thread. When the COMMIT fails,
+     * the database skips them with the rest of the batch; when they fail
+     * after it, the push is answered unavailable (a pull might be read
+     * from a replica that has not replayed it), and sent again it is all
+     * duplicates and the mark is noted then. */
     char np[16], sq[24];
-    const char *pf[] = {dev->unit_id, sq}, *pd[] = {dev->device_id, np, x->push_id};
+    const char *pf[] = {dev->unit_id, sq}, *pd[] = {dev->device_id, np, x->push_id},
+               *pw[] = {dev->device_id};
     const srv_stmt end[] = {{SRV_FEED_RELEASE_SQL, 2, pf},
                             {"UPDATE devices SET last_push_at = now(), last_push_changes = $2::int,"
                              " last_push_id = $3 WHERE id = $1",
                              3, pd},
-                            {"COMMIT", 0, NULL}};
+                            {"COMMIT", 0, NULL},
+                            {SRV_WRITTEN_ASYNC_SQL, 0, NULL},
+                            {SRV_WRITTEN_SQL, 1, pw}};
+    const int n_end = (int)(sizeof end / sizeof end[0]);
     snprintf(np, sizeof np, "%d", x->n);
     int plans = srv_plan_push_any(x->p, res), frc = 0;
-    srv_facts_with fw = {.indexed = 1};
+    srv_facts_with fw = {.indexed = 1, .after_done = &end_done};
     const model_record **recs = NULL;
     const char **conf = NULL, **fresh = malloc((size_t)(n_touched ? n_touched : 1) * sizeof *fresh);
     if (!fresh)
@@ -1402,7 +1429,7 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
         if (!plans && i + k >= n_touched) {
             snprintf(sq, sizeof sq, "%lld", (long long)seq);
             fw.after = end + (seq == seq0);
-            fw.n_after = 3 - (seq == seq0);
+            fw.n_after = n_end - (seq == seq0);
         }
         frc = srv_facts_refresh_with(pg, touched + i, k, &fw, err, errlen);
     }
@@ -1421,7 +1448,8 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
             0)
             goto fail;
         snprintf(sq, sizeof sq, "%lld", (long long)seq);
-        if (srv_qp_batch(pg, end + (seq == seq0), 3 - (seq == seq0), NULL, err, errlen) != 0)
+        if (srv_qp_batch_done(pg, end + (seq == seq0), n_end - (seq == seq0), &end_done, err,
+                              errlen) != 0)
             goto fail;
     }
     t_facts = now_us();
@@ -1434,6 +1462,10 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
     return 0;
 fail:
     free(touched);
+    /* The COMMIT is the third of end's statements, or the second when the
+     * feed number was not sent: past it, the push is stored. */
+    if (end_done > 2 - (seq == seq0))
+        return 3;
     if (PQtransactionStatus(pg) != PQTRANS_IDLE)
         srv_exec(pg, "ROLLBACK", 0, NULL, NULL, 0);
     return srv_q_retryable(err) ? 1 : -1;
@@ -1545,6 +1577,14 @@ proto_code srv_push(PGconn *pg, const srv_device *dev, const srv_push_order *ord
         free(rep.results);
         MSG("The push %s is not stored (yet): send this one again after its answer.", after);
         return PROTO_E_OUT_OF_ORDER;
+    }
+    if (rc == 3) {
+        srv_log("push from device %s stored, its place in the log not noted: %s", dev->device_id,
+                err);
+        free(rep.results);
+        MSG("The changes were stored, but the server could not note them for this tablet's next"
+            " pulls. Send them again: they are answered as stored.");
+        return PROTO_E_UNAVAILABLE;
     }
     if (rc != 0) {
         /* The database's failure is logged even when the texts could not

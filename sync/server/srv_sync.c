@@ -130,30 +130,6 @@ void srv_device_seen(PGconn *pg, srv_seen *seen, const srv_device *dev, proto_co
     PQclear(r);
 }
 
-/*
- * The insert position, not the flushed one: it is past the end of every
- * record written so far, the push's commit included. Its own commit does
- * not wait for the disk (the push's did): the row only steers this
- * tablet's next reads, and should the database stop before the log
- * reaches the disk, the position it keeps is the one before, which sends
- * at most a read or two to a replica without the push. The tablet holds
- * what it pushed, and the feed it reads there ends before the push rather
- * than skipping it. The two statements are one implicit transaction (one
- * round trip, srv_qp_batch), so the setting holds for that commit alone.
- */
-int srv_device_written(PGconn *pg, const srv_device *dev)
-{
-    char err[300];
-    const char *p[] = {dev->device_id};
-    const srv_stmt v[] = {
-        {"SELECT set_config('synchronous_commit', 'off', true)", 0, NULL},
-        {"UPDATE devices SET written_lsn = pg_current_wal_insert_lsn() WHERE id = $1", 1, p}};
-    if (srv_qp_batch(pg, v, 2, NULL, err, sizeof err) == 0)
-        return 0;
-    srv_log("device %s: where its push left the log could not be noted: %s", dev->device_id, err);
-    return -1;
-}
-
 /* ---- enrolment ---- */
 
 /* Codes are typed by people: dashes and case do not matter. */

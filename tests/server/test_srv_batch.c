@@ -6,7 +6,8 @@
  * connection holds, so the batch cannot finish until the work lets the
  * lock go: the work must run, once, while the batch is in flight, and the
  * batch's answers come after it. Also when a statement fails, the work is
- * done once, and the failure told.
+ * done once, and the failure told; and a batch tells how many of its
+ * statements succeeded (srv_qp_batch_done).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -132,11 +133,50 @@ static void test_work_runs_once_when_a_statement_fails(void **state)
     PQfinish(pg);
 }
 
+/*
+ * A batch that commits and then fails tells how far it got: the push's
+ * last batch ends with its COMMIT and the statements after it, and a
+ * failure after the COMMIT means the push is stored. The row written
+ * before the COMMIT is there; the failing statement's transaction, and the
+ * statement after it, left nothing.
+ */
+static void test_done_counts_the_statements_that_succeeded(void **state)
+{
+    (void)state;
+    PGconn *pg = PQconnectdb(W.conninfo);
+    assert_int_equal(PQstatus(pg), CONNECTION_OK);
+    exec_ok(pg, "CREATE TABLE batch_done (n int)");
+    const srv_stmt v[] = {{"BEGIN", 0, NULL},
+                          {"INSERT INTO batch_done VALUES (1)", 0, NULL},
+                          {"COMMIT", 0, NULL},
+                          {"INSERT INTO batch_done VALUES (2)", 0, NULL},
+                          {"SELECT 1 / $1::int", 1, (const char *const[]){"0"}},
+                          {"INSERT INTO batch_done VALUES (3)", 0, NULL}};
+    char err[300] = "";
+    int done = -1;
+    assert_int_equal(srv_qp_batch_done(pg, v, 6, &done, err, sizeof err), -1);
+    assert_int_equal(done, 4);
+    assert_non_null(strstr(err, "[22012]"));
+    PGresult *r = PQexec(pg, "SELECT string_agg(n::text, ',' ORDER BY n) FROM batch_done");
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_string_equal(PQgetvalue(r, 0, 0), "1");
+    PQclear(r);
+    /* A batch that fails at its first statement did nothing; one that
+     * succeeds did all. */
+    assert_int_equal(srv_qp_batch_done(pg, v + 4, 2, &done, err, sizeof err), -1);
+    assert_int_equal(done, 0);
+    assert_int_equal(srv_qp_batch_done(pg, v + 3, 1, &done, err, sizeof err), 0);
+    assert_int_equal(done, 1);
+    exec_ok(pg, "DROP TABLE batch_done");
+    PQfinish(pg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_work_runs_while_the_batch_waits),
         cmocka_unit_test(test_work_runs_once_when_a_statement_fails),
+        cmocka_unit_test(test_done_counts_the_statements_that_succeeded),
     };
     return cmocka_run_group_tests_name("srv_batch", tests, up, down);
 }

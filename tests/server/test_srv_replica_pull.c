@@ -217,6 +217,7 @@ static void test_push_without_its_mark_is_retried(void **state)
     thttp_resp hr;
     fx_post(&W, "/v1/push", &D2, body, &hr);
     fx_assert_error(&hr, 503, PROTO_E_UNAVAILABLE);
+    assert_non_null(strstr(hr.body, "The changes were stored"));
     thttp_free(&hr);
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM items WHERE entity = 'observation' AND key = '%s'",
