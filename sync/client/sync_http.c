@@ -136,7 +136,8 @@ void sync_http_on(sync_client *c, CURL *h, const char *const *extra, const char 
     curl_easy_reset(h);
     char *zbody = NULL;
     size_t zlen = 0;
-    if (body && gzip == SYNC_BODY_GZIP && proto_gzip(body, len, &zbody, &zlen) == 0) {
+    if (body && gzip == SYNC_BODY_GZIP &&
+        proto_gzip(body, len, PROTO_GZIP_FAST, &zbody, &zlen) == 0) {
         body = zbody;
         len = zlen;
     } else if (!body || gzip != SYNC_BODY_GZIPPED) {

@@ -325,7 +325,7 @@ static int batch_make(sync_client *c, int64_t after, int max, push_batch *b)
      * it is sent, after that batch's answer: the server waits for each
      * push's body, and compressing a full batch costs milliseconds. A
      * batch too large to send is split, not sent: not compressed. */
-    if (batch_too_big(b) || proto_gzip(b->body, b->blen, &b->zbody, &b->zlen) != 0)
+    if (batch_too_big(b) || proto_gzip(b->body, b->blen, PROTO_GZIP_FAST, &b->zbody, &b->zlen) != 0)
         b->zbody = NULL;
     return SYNC_OK;
 }

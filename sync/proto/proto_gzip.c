@@ -76,13 +76,13 @@ int proto_gunzip(const void *in, size_t len, size_t max_out, char **out, size_t 
     return 0;
 }
 
-int proto_gzip(const void *in, size_t len, char **out, size_t *out_len)
+int proto_gzip(const void *in, size_t len, int level, char **out, size_t *out_len)
 {
     *out = NULL;
     *out_len = 0;
     z_stream z;
     memset(&z, 0, sizeof z);
-    if (deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    if (deflateInit2(&z, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return -1;
     size_t cap = deflateBound(&z, (uLong)len) + 32;
     char *buf = malloc(cap);

@@ -889,7 +889,7 @@ static enum MHD_Result send_json(struct MHD_Connection *c, req *rq, srv_response
     if (ae && strstr(ae, "gzip") && len > 256) {
         char *z;
         size_t zlen;
-        if (proto_gzip(body, len, &z, &zlen) == 0) {
+        if (proto_gzip(body, len, PROTO_GZIP_SMALL, &z, &zlen) == 0) {
             free(body);
             body = z;
             len = zlen;

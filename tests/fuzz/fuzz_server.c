@@ -233,7 +233,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rq.address = addrs[flags >> 5];
     char *gz = NULL;
     size_t gzlen = 0;
-    if ((flags & 8) && proto_gzip(rest, left, &gz, &gzlen) == 0) {
+    if ((flags & 8) && proto_gzip(rest, left, PROTO_GZIP_SMALL, &gz, &gzlen) == 0) {
         rq.content_encoding = "gzip";
         rq.body = gz;
         rq.len = gzlen;
