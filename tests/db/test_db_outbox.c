@@ -171,6 +171,39 @@ static void test_keys_never_repeat(void **state)
     assert_false(waits(f->d, other));
 }
 
+/* A change id is the store's key and the entry's seq, exactly: the key's
+ * first twelve hex digits, a 4, three more, the variant from the 17th
+ * digit's low bits and three more, and the seq in twelve hex digits. The
+ * ids are made again from the seq; this is the text they must have. */
+static void test_change_id_is_key_and_seq(void **state)
+{
+    dbfix *f = *state;
+    model_id obs, got[8];
+    assert_int_equal(dbfix_start(f, obs), DB_OK);
+    assert_int_equal(ids(f, got, 8), 1);
+    sqlite3 *c;
+    sqlite3_stmt *st;
+    char key[32] = "";
+    long long seq = -1;
+    assert_int_equal(sqlite3_open_v2(f->path, &c, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(c,
+                                        "SELECT (SELECT value FROM kv WHERE key = 'outbox.key'),"
+                                        " (SELECT max(seq) FROM outbox)",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    snprintf(key, sizeof key, "%s", (const char *)sqlite3_column_text(st, 0));
+    seq = sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    sqlite3_close(c);
+    assert_int_equal(strlen(key), 20);
+    int v = key[16] >= 'a' ? key[16] - 'a' + 10 : key[16] - '0';
+    char want[64];
+    snprintf(want, sizeof want, "%.8s-%.4s-4%.3s-%c%.3s-%012llx", key, key + 8, key + 12,
+             "89ab"[v & 3], key + 17, seq);
+    assert_string_equal(got[0], want);
+}
+
 /* The bytes of the outbox's pages, its indexes' included, as SQLite's
  * dbstat table counts them through a plain connection. */
 static long outbox_bytes(dbfix *f)
@@ -282,6 +315,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_event_sent_from_its_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keys_never_repeat, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_change_id_is_key_and_seq, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_tap_is_light, setup, teardown),
         cmocka_unit_test_setup_teardown(test_from_version_9, setup, teardown),
     };
