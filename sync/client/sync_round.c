@@ -191,6 +191,13 @@ static int answers_match(sync_client *c, const proto_change *ch, int n, const pr
     return SYNC_OK;
 }
 
+/* Whether an answer is "stored" (or "duplicate") to an event's entry. */
+static int stored_event(const proto_result *x, const db_outbox_entry *e)
+{
+    return (x->status == PROTO_ST_STORED || x->status == PROTO_ST_DUPLICATE) &&
+           !strcmp(e->entity, model_entity_name(MODEL_ENT_EVENT));
+}
+
 /* Records the answers to one batch in one transaction (answers_match has
  * checked them); ch[i] was made from ents[map[i]]. Each person who made a
  * change is followed (their records pulled here), asked once for a run of
@@ -204,15 +211,25 @@ static int record_answers(sync_client *c, const db_outbox_entry *ents, const int
     db *d = c->d;
     if (db_batch_begin_unsynced(d) != DB_OK)
         return sync_fail(c, SYNC_STORE, "%s", db_errmsg(d));
-    int ok = 1;
+    /* The stored events' entries first, all at once when nothing else is
+     * to be done for them (db_sync_ack_events_stored); without memory for
+     * their list, one by one like the rest. */
+    int64_t *ev = malloc((size_t)(n > 0 ? n : 1) * sizeof *ev);
+    int n_ev = 0, ev_done = 0;
+    for (int i = 0; ev && i < n; i++)
+        if (stored_event(&rp->results[i], &ents[map[i]]))
+            ev[n_ev++] = ents[map[i]].seq;
+    int ok = db_sync_ack_events_stored(d, ev, n_ev, &ev_done) == DB_OK;
+    free(ev);
     for (int i = 0; ok && i < n; i++) {
         const proto_result *x = &rp->results[i];
         db_sync_ack_kind k = x->status == PROTO_ST_STORED || x->status == PROTO_ST_DUPLICATE
                                  ? DB_SYNC_ACK_STORED
                              : x->status == PROTO_ST_CONFLICT ? DB_SYNC_ACK_CONFLICT
                                                               : DB_SYNC_ACK_REJECTED;
-        ok = db_sync_ack_sent(d, &ents[map[i]], k, x->version < 0 ? 0 : x->version,
-                              proto_code_name(x->code), x->message) == DB_OK &&
+        ok = ((ev_done && stored_event(x, &ents[map[i]])) ||
+              db_sync_ack_sent(d, &ents[map[i]], k, x->version < 0 ? 0 : x->version,
+                               proto_code_name(x->code), x->message) == DB_OK) &&
              ((i > 0 && !strcmp(ch[i].actor_id, ch[i - 1].actor_id)) ||
               db_sync_follow(d, ch[i].actor_id) == DB_OK);
         if (rep) {

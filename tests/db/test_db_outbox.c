@@ -204,6 +204,60 @@ static void test_change_id_is_key_and_seq(void **state)
     assert_string_equal(got[0], want);
 }
 
+/* The stored events' answers in a transaction of their own, committed:
+ * whether they were done at once. */
+static int answer_events(dbfix *f, const int64_t *ev, int n)
+{
+    int done = -1;
+    assert_int_equal(db_batch_begin_unsynced(f->d), DB_OK);
+    assert_int_equal(db_sync_ack_events_stored(f->d, ev, n, &done), DB_OK);
+    assert_int_equal(db_batch_end(f->d, 1), DB_OK);
+    return done;
+}
+
+/*
+ * The answers "stored" to a push's events take their entries out in one
+ * statement, and only theirs: the observation's entry, answered apart,
+ * waits. With a record of the server's held back beside local changes
+ * (sync_remote), nothing is done at once and each is answered alone; and
+ * outside a transaction the call is refused and changes nothing.
+ */
+static void test_stored_events_leave_at_once(void **state)
+{
+    dbfix *f = *state;
+    model_id obs;
+    assert_int_equal(dbfix_start(f, obs), DB_OK);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(db_obs_event(f->d, obs, FIX_PEER_A, MODEL_EV_COUNT, "open_q", NULL),
+                         DB_OK);
+    db_outbox_entry e[16];
+    int n, done = -1;
+    assert_int_equal(db_outbox_peek(f->d, 0, 16, e, &n), DB_OK);
+    assert_int_equal(n, 4);
+    int64_t ev[16];
+    int n_ev = 0;
+    for (int i = 0; i < n; i++)
+        if (!strcmp(e[i].entity, "event"))
+            ev[n_ev++] = e[i].seq;
+    assert_int_equal(n_ev, 3);
+
+    assert_int_equal(db_sync_ack_events_stored(f->d, ev, n_ev, &done), DB_INVALID);
+    assert_int_equal(done, 0);
+    assert_int_equal(dbfix_count(f->path, "outbox"), 4);
+
+    assert_int_equal(dbfix_exec(f->path, "INSERT INTO sync_remote(entity, key, version, data)"
+                                         " VALUES('note', 'x', 2, '{}')"),
+                     0);
+    assert_int_equal(answer_events(f, ev, n_ev), 0);
+    assert_int_equal(dbfix_count(f->path, "outbox"), 4);
+
+    assert_int_equal(dbfix_exec(f->path, "DELETE FROM sync_remote"), 0);
+    assert_int_equal(answer_events(f, ev, n_ev), 1);
+    assert_int_equal(dbfix_count(f->path, "outbox"), 1);
+    assert_int_equal(dbfix_count(f->path, "outbox WHERE entity = 'observation'"), 1);
+    db_outbox_entries_free(e, n);
+}
+
 /* The bytes of the outbox's pages, its indexes' included, as SQLite's
  * dbstat table counts them through a plain connection. */
 static long outbox_bytes(dbfix *f)
@@ -316,6 +370,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_event_sent_from_its_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keys_never_repeat, setup, teardown),
         cmocka_unit_test_setup_teardown(test_change_id_is_key_and_seq, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stored_events_leave_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_tap_is_light, setup, teardown),
         cmocka_unit_test_setup_teardown(test_from_version_9, setup, teardown),
     };
