@@ -215,6 +215,14 @@ char *proto_change_canonical(const proto_change *c)
     return s;
 }
 
+/* Copies w to out (room known to be there), without its NUL; its length. */
+static size_t put(char *out, const char *w)
+{
+    size_t n = strlen(w);
+    memcpy(out, w, n);
+    return n;
+}
+
 /*
  * The body is written here rather than built as JSON objects and dumped:
  * a change's data is often a text the tablet already holds (its outbox
@@ -243,18 +251,25 @@ char *proto_push_encode(const proto_push *p)
     }
     if (!(s = malloc(len)))
         goto done;
+    /* Each piece is copied (put, model_json_*), not formatted: a push of
+     * 4,000 changes made 12,000 calls of snprintf, a twentieth of the
+     * tablet's work in a push. */
     size_t k = (size_t)snprintf(s, len, head, schema);
     for (int i = 0; i < p->n; i++) {
         const proto_change *c = &p->changes[i];
-        k += (size_t)snprintf(s + k, len - k, "%s{\"change_id\":", i ? "," : "");
+        k += put(s + k, i ? ",{\"change_id\":" : "{\"change_id\":");
         k += model_json_string(s + k, len - k, c->change_id);
-        k += (size_t)snprintf(s + k, len - k, ",\"actor_id\":");
+        k += put(s + k, ",\"actor_id\":");
         k += model_json_string(s + k, len - k, c->actor_id);
-        k += (size_t)snprintf(s + k, len - k, ",\"base_version\":%d,\"entity\":\"%s\",\"data\":%s}",
-                              c->base_version, model_entity_name(c->rec->entity),
-                              c->text ? c->text : made[i]);
+        k += put(s + k, ",\"base_version\":");
+        k += model_json_int(s + k, c->base_version);
+        k += put(s + k, ",\"entity\":\"");
+        k += put(s + k, model_entity_name(c->rec->entity));
+        k += put(s + k, "\",\"data\":");
+        k += put(s + k, c->text ? c->text : made[i]);
+        s[k++] = '}';
     }
-    snprintf(s + k, len - k, "]}");
+    memcpy(s + k, "]}", 3);
 done:
     for (int i = 0; i < p->n; i++)
         free(made[i]);
@@ -473,14 +488,6 @@ done:
 int proto_push_decode(const char *body, size_t len, proto_push *out, proto_err *err)
 {
     return proto_push_scan(body, len, out) == 0 ? 0 : proto_push_tree(body, len, out, err);
-}
-
-/* Copies w to out (room known to be there), without its NUL; its length. */
-static size_t put(char *out, const char *w)
-{
-    size_t n = strlen(w);
-    memcpy(out, w, n);
-    return n;
 }
 
 /*
