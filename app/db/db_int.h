@@ -161,6 +161,9 @@ int64_t db_outbox_seq_of(const db *d, const char *change_id);
  * malloc'd; NULL when out of memory (*oom set). An event whose row is gone
  * reads as "", which the sync engine keeps aside as unreadable. */
 char *db_outbox_text(sqlite3_stmt *st, int col, int *oom);
+/* db_outbox_text, and for an event written from its row the event in *ev
+ * with *has set (ev and has may be NULL). */
+char *db_outbox_text_event(sqlite3_stmt *st, int col, int *oom, model_event *ev, int *has);
 /* The event columns db_outbox_text reads, and the join that gives them for
  * an outbox x: only for entries without a payload of their own. */
 #define DB_SQL_OUTBOX_EVENT_COLS "e.id, e.observation_id, e.kind, e.key, e.target_id, e.at"

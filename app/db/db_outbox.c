@@ -126,6 +126,13 @@ int db_outbox_add(db *d, const model_record *rec, const char *entity_id, const c
 
 char *db_outbox_text(sqlite3_stmt *st, int col, int *oom)
 {
+    return db_outbox_text_event(st, col, oom, NULL, NULL);
+}
+
+char *db_outbox_text_event(sqlite3_stmt *st, int col, int *oom, model_event *ev, int *has)
+{
+    if (has)
+        *has = 0;
     if (sqlite3_column_type(st, col) != SQLITE_NULL)
         return db_sync_col_dup(st, col, oom);
     model_record rec = {.entity = MODEL_ENT_EVENT};
@@ -143,6 +150,12 @@ char *db_outbox_text(sqlite3_stmt *st, int col, int *oom)
         if (!text && me.code == MODEL_E_NOMEM) {
             *oom = 1;
             return NULL;
+        }
+        /* The event goes with its text only when the codec wrote one: a
+         * row it cannot write is an entry that cannot be read. */
+        if (text && ev && has) {
+            *ev = *e;
+            *has = 1;
         }
     }
     if (!text && !(text = strdup("")))
@@ -198,7 +211,7 @@ int db_outbox_peek(db *d, int64_t after, int max, db_outbox_entry *out, int *n)
         db_col_text(st, 6, e->obs_id, sizeof e->obs_id);
         e->base_version = sqlite3_column_int(st, 7);
         int oom = 0;
-        e->payload = db_outbox_text(st, 8, &oom);
+        e->payload = db_outbox_text_event(st, 8, &oom, &e->event, &e->has_event);
         if (oom) {
             sqlite3_reset(st);
             db_outbox_entries_free(out, *n);

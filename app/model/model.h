@@ -314,6 +314,10 @@ int model_text_check(const char *s, size_t max_bytes, int multiline, const char 
 int model_name_check(const char *s, size_t max_bytes, const char *field, char *err, size_t errlen);
 /* A key is 1..MODEL_KEY_MAX characters of [a-z0-9_]. */
 int model_key_check(const char *s, const char *field, char *err, size_t errlen);
+/* Whether an event's fields are what reading it would accept (its ids,
+ * kind, time, key and target, by the reader's own rules): for an event
+ * made from a stored row rather than read from a text. 0, or -1 with err. */
+int model_event_check(const model_event *e, char *err, size_t errlen);
 /* A canonical lower-case UUID. */
 int model_id_check(const char *s, const char *field, char *err, size_t errlen);
 /* A real calendar date written YYYY-MM-DD. */

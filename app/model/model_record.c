@@ -584,6 +584,25 @@ static int rd_obs(json_t *j, model_observation *o, const char *w, model_err *err
 #define OID(k, dst, empty) model_ob_id(j, k, dst, empty, w, err)
 #define OTIME(k, dst) model_ob_i64(j, k, &(dst), 0, MODEL_TIME_MAX, w, err)
 
+/* What an event's fields must say together, once each is read: an undo
+ * names its target, and only an undo does; any other names its key. 0, or
+ * -1 with msg. */
+static int event_rules(const model_event *e, char *msg, size_t len)
+{
+    if (e->kind == MODEL_EV_UNDO) {
+        if (!e->target_id[0]) {
+            snprintf(msg, len, "an undo needs \"target_id\".");
+            return -1;
+        }
+        return 0;
+    }
+    if (e->target_id[0]) {
+        snprintf(msg, len, "only an undo has a \"target_id\".");
+        return -1;
+    }
+    return model_key_check(e->key, "key", msg, len);
+}
+
 static int rd_event(const model_obj *j, model_event *e, const char *w, model_err *err)
 {
     static const char *const f[] = {"id", "observation_id", "kind", "key", "target_id", "at", NULL};
@@ -595,14 +614,33 @@ static int rd_event(const model_obj *j, model_event *e, const char *w, model_err
         return -1;
     e->kind = (model_event_kind)kind;
     char msg[160];
-    if (e->kind == MODEL_EV_UNDO) {
-        if (!e->target_id[0])
-            return model_err_set(err, MODEL_E_VALUE, "%s: an undo needs \"target_id\".", w);
-    } else {
-        if (e->target_id[0])
-            return model_err_set(err, MODEL_E_VALUE, "%s: only an undo has a \"target_id\".", w);
-        if (model_key_check(e->key, "key", msg, sizeof msg) != 0)
-            return model_err_set(err, MODEL_E_VALUE, "%s: %s", w, msg);
+    if (event_rules(e, msg, sizeof msg) != 0)
+        return model_err_set(err, MODEL_E_VALUE, "%s: %s", w, msg);
+    return 0;
+}
+
+int model_event_check(const model_event *e, char *err, size_t errlen)
+{
+    char msg[160];
+    if (model_id_check(e->id, "id", msg, sizeof msg) != 0 ||
+        model_id_check(e->observation_id, "observation_id", msg, sizeof msg) != 0 ||
+        (e->target_id[0] && model_id_check(e->target_id, "target_id", msg, sizeof msg) != 0)) {
+        snprintf(err, errlen, "The event: %s", msg);
+        return -1;
+    }
+    if ((int)e->kind < 0 || (int)e->kind >= (int)(sizeof ev_kinds / sizeof ev_kinds[0])) {
+        snprintf(err, errlen, "The event: its kind (%d) is none of the five.", (int)e->kind);
+        return -1;
+    }
+    if (e->at < 0 || e->at > MODEL_TIME_MAX) {
+        snprintf(err, errlen, "The event: \"at\" must be 0 to %lld, not %lld.",
+                 (long long)MODEL_TIME_MAX, (long long)e->at);
+        return -1;
+    }
+    if (model_text_check(e->key, sizeof e->key - 1, 0, "key", msg, sizeof msg) != 0 ||
+        event_rules(e, msg, sizeof msg) != 0) {
+        snprintf(err, errlen, "The event: %s", msg);
+        return -1;
     }
     return 0;
 }

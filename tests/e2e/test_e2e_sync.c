@@ -390,6 +390,42 @@ static int server_events(const char *obs)
     return fx_count(&W, q);
 }
 
+/* An event whose stored row has come to say what no reader takes (a key
+ * outside [a-z0-9_]) is kept aside on the tablet with the reason and never
+ * sent: it is sent from its row, not read back from a text, and is checked
+ * by the reader's own rules instead. The observation and its other events
+ * reach the server, and the queue is not blocked. */
+static void test_damaged_event_is_kept_aside(void **state)
+{
+    (void)state;
+    /* Someone new to observe: the tests before have erased or deactivated
+     * the unit's others. */
+    model_id who, id;
+    assert_int_equal(fx_admin(&W, who, sizeof who, NULL, "person-add", "--unit", U.unit, "--name",
+                              "Dorte", "--role", "peer", NULL),
+                     0);
+    tab_sync_ok(&A, NULL);
+    tab_observe(&A, &U, U.peer1, who, 3, 0, id);
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "UPDATE event SET key = 'Bad Key' WHERE rowid ="
+             " (SELECT min(rowid) FROM event WHERE observation_id = '%s')",
+             id);
+    store_sql(&A, sql);
+    sync_report rep;
+    tab_sync_ok(&A, &rep);
+    db_sync_rejection r[8];
+    int n;
+    assert_int_equal(db_sync_rejections(A.d, 0, 8, r, &n), DB_OK);
+    int found = 0;
+    for (int i = 0; i < n; i++)
+        found |= strstr(r[i].message, "could not be read for sending") != NULL &&
+                 strstr(r[i].message, "key") != NULL;
+    assert_true(found);
+    assert_int_equal(server_events(id), 2);
+    assert_int_equal(tab_counts(&A).waiting, 0);
+}
+
 /* A push's next batch is made while the one before it travels. When that
  * one fails, the next was never sent: the mark that its changes may be at
  * the server is taken back, so an observation all of whose changes were in
@@ -717,6 +753,7 @@ int main(void)
         cmocka_unit_test(test_store_failing_mid_round_loses_nothing),
         cmocka_unit_test(test_page_not_read_stops_the_pull),
         cmocka_unit_test(test_person_erased_on_server_leaves_tablets),
+        cmocka_unit_test(test_damaged_event_is_kept_aside),
         /* Last: it restarts the server, on a new port. */
         cmocka_unit_test(test_push_overtaken_is_sent_again_in_turn),
     };
