@@ -7,7 +7,12 @@
  * plain connection in transactions of the same size, in four ways (a
  * statement a row, pipeline mode, arrays with unnest, COPY), which are
  * the yardsticks: what the server costs on top of the database doing just
- * the inserts, and which way a push should take.
+ * the inserts, and which way a push should take. Beside the rates, the CPU
+ * each side spent per 1,000 records: the server's and its database's for
+ * the ingest, the database's for the one-connection COPY. A COPY of 20
+ * rows a transaction mostly waits for the log's sync, the server's pushes
+ * share it among its connections, so the rates' ratio says as much about
+ * the disk as about the work; the CPU does not.
  *
  * Usage: bench_server [tablets] [pushes per tablet] [records per push]
  */
@@ -493,8 +498,13 @@ static void row_of(const proto_change *c, int64_t seq, row *r)
     snprintf(r->seq, sizeof r->seq, "%lld", (long long)seq);
 }
 
-/* Records per second the given way, or 0 if it failed. */
-static double pg_rate(way w, int batches, int per_batch, const unit_ids *u)
+/* The postmaster, whose children's CPU is the database's. */
+static long postmaster;
+
+/* Records per second the given way, or 0 if it failed; and in *db_ms the
+ * CPU the database used meanwhile (its rows' text is made in this process,
+ * which is not counted). */
+static double pg_rate(way w, int batches, int per_batch, const unit_ids *u, double *db_ms)
 {
     PGconn *pg = PQconnectdb(conninfo);
     if (PQstatus(pg) != CONNECTION_OK) {
@@ -507,6 +517,7 @@ static double pg_rate(way w, int batches, int per_batch, const unit_ids *u)
     row *rw = calloc((size_t)per_batch, sizeof *rw);
     int64_t seq = 0, rows = 0, spent = 0;
     int failed = 0;
+    double cpu0 = bench_cpu_ms(postmaster, 1);
     for (int b = 0; b < batches && !failed; b++) {
         fill(&t, ch, per_batch);
         /* The rows' text is made before the clock runs: each way is timed
@@ -520,6 +531,7 @@ static double pg_rate(way w, int batches, int per_batch, const unit_ids *u)
         for (int i = 0; i < per_batch; i++)
             free(rw[i].data);
     }
+    *db_ms = bench_cpu_ms(postmaster, 1) - cpu0;
     proto_changes_clear(ch, per_batch);
     free(ch);
     free(rw);
@@ -705,12 +717,16 @@ int main(int argc, char **argv)
         snprintf(t[i].authz, sizeof t[i].authz, "Bearer %s.%s", rep.device_id, rep.device_secret);
     }
 
+    postmaster = tpg_postmaster_pid(pg);
+    double srv_ms = -bench_cpu_ms((long)S.pid, 0), db_ms = -bench_cpu_ms(postmaster, 1);
     int64_t t0 = bench_ns();
     for (int i = 0; i < tablets; i++)
         pthread_create(&th[i], NULL, run_tablet, &t[i]);
     for (int i = 0; i < tablets; i++)
         pthread_join(th[i], NULL);
     double secs = (double)(bench_ns() - t0) / 1e9;
+    srv_ms += bench_cpu_ms((long)S.pid, 0);
+    db_ms += bench_cpu_ms(postmaster, 1);
     long long records = 0, failures = 0;
     size_t nlat = (size_t)tablets * (size_t)pushes;
     double *lat = calloc(nlat, sizeof *lat);
@@ -729,12 +745,23 @@ int main(int argc, char **argv)
     bench_report("server_ingest", rate, "records/s", note);
     bench_report("server_push_p50", p50, "ms", "latency of one push request");
     bench_report("server_push_p99", p99, "ms", "latency of one push request");
+    /* What the ingest cost in CPU, which the machine's other work sways
+     * less than the rate: the tablets' own (this process) is not counted,
+     * as tablets are other machines. */
+    double per_k = records > 0 ? 1000.0 / (double)records : 0;
+    bench_report("server_ingest_cpu_server", srv_ms * per_k, "ms",
+                 "CPU of the server per 1,000 records ingested");
+    bench_report("server_ingest_cpu_db", db_ms * per_k, "ms",
+                 "CPU of the database per 1,000 records ingested");
     /* The yardsticks: as many rows as the server took, in the same
      * transaction size. */
     int batches = tablets * pushes;
-    double base[WAY_COUNT];
+    double base[WAY_COUNT], copy_db_ms = 0;
     for (int w = 0; w < WAY_COUNT; w++) {
-        base[w] = pg_rate((way)w, batches, per_push, &units[0]);
+        double way_db_ms = 0;
+        base[w] = pg_rate((way)w, batches, per_push, &units[0], &way_db_ms);
+        if (w == WAY_COPY)
+            copy_db_ms = way_db_ms;
         char name[64];
         snprintf(name, sizeof name, "pg_insert_%s", way_name[w]);
         snprintf(note, sizeof note,
@@ -756,6 +783,13 @@ int main(int argc, char **argv)
     bench_report("pg_insert_copy_parallel", par, "records/s", note);
     bench_report("server_vs_pg_copy", base[WAY_COPY] > 0 ? rate / base[WAY_COPY] : 0, "ratio",
                  "server records/s divided by COPY's records/s, one connection (goal >= 0.5)");
+    double copy_per_k = copy_db_ms * 1000.0 / ((double)batches * per_push);
+    bench_report("pg_insert_copy_cpu_db", copy_per_k, "ms",
+                 "CPU of the database per 1,000 records, one COPY a table, one connection");
+    bench_report("server_vs_pg_copy_cpu",
+                 srv_ms + db_ms > 0 ? copy_per_k / ((srv_ms + db_ms) * per_k) : 0, "ratio",
+                 "COPY's database CPU per record divided by the server's and its database's per "
+                 "record ingested");
     snprintf(note, sizeof note, "server records/s divided by COPY's records/s from %d connections",
              pool);
     bench_report("server_vs_pg_copy_parallel", par > 0 ? rate / par : 0, "ratio", note);
