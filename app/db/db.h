@@ -271,8 +271,8 @@ typedef struct {
     int64_t created_at;
     int base_version; /* the server version it was made on; 0 for a new record */
     char *payload;    /* JSON of the change; owned by the entry */
-    /* An event sent from its row: the event payload was just written from
-     * (has_event 1), so that it need not be read back from the text. */
+    /* For an event sent from its row, the event its payload was just
+     * written from (has_event 1), so that the text need not be read back. */
     model_event event;
     int has_event;
 } db_outbox_entry;

@@ -24,7 +24,8 @@
 void db_outbox_change_id(const db *d, int64_t seq, model_id out)
 {
     /* Written by hand: a push makes an id for each of its thousands of
-     * entries, and formatting them was a twentieth of the tablet's work. */
+     * entries, and formatting them (with the body's own formatting, also
+     * by hand now) was a twentieth of the tablet's work in a push. */
     const char *k = d->outbox_key;
     static const char variant[] = "89ab", hex[] = "0123456789abcdef";
     if (strlen(k) != 20) {

@@ -127,8 +127,8 @@ int db_sync_ack_sent(db *d, const db_outbox_entry *e, db_sync_ack_kind kind, int
  * those db_outbox_claim gave: when nothing of the server's waits beside
  * local changes (no record held back by a pull), such an answer only takes
  * its entry out of the outbox, and they are all taken out in one statement
- * and *done is 1. Otherwise nothing is done, *done is 0, and each is
- * answered by db_sync_ack_sent. Inside the caller's transaction, which
+ * and *done is 1. Otherwise (or without memory for the list) nothing is
+ * done, *done is 0, and each is answered by db_sync_ack_sent. Inside the caller's transaction, which
  * must be open (it keeps anything from being held back meanwhile). */
 int db_sync_ack_events_stored(db *d, const int64_t *seqs, int n, int *done);
 

@@ -296,13 +296,13 @@ int proto_gunzip(const void *in, size_t len, size_t max_out, char **out, size_t 
 /* How hard proto_gzip works. What a tablet sends is deflated fast: its
  * processor is the busiest part of a push (a push of 10,000 observations
  * spent a tenth of the tablet's time deflating at the default level), and
- * its pushes are a fifth of the bytes PouchDB sends for the same data even
+ * its pushes are a sixth of the bytes PouchDB sends for the same data even
  * so. What the server answers is deflated smaller: many tablets read it
  * (a pull onto a fresh tablet is most of the bytes that cross). */
 #define PROTO_GZIP_FAST 1
 #define PROTO_GZIP_SMALL 6
 /* Deflates into a malloc'd gzip stream at level (zlib's, 1 to 9). 0, or
- * -1 if out of memory. */
+ * -1 if out of memory or the level is not one of zlib's. */
 int proto_gzip(const void *in, size_t len, int level, char **out, size_t *out_len);
 
 #endif

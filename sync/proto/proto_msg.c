@@ -252,8 +252,8 @@ char *proto_push_encode(const proto_push *p)
     if (!(s = malloc(len)))
         goto done;
     /* Each piece is copied (put, model_json_*), not formatted: a push of
-     * 4,000 changes made 12,000 calls of snprintf, a twentieth of the
-     * tablet's work in a push. */
+     * 4,000 changes made 12,000 calls of snprintf, which with its change
+     * ids' were a twentieth of the tablet's work in a push. */
     size_t k = (size_t)snprintf(s, len, head, schema);
     for (int i = 0; i < p->n; i++) {
         const proto_change *c = &p->changes[i];

@@ -1295,11 +1295,11 @@ done:
 /*
  * One try at a push in one transaction: 0 done, 1 worth retrying, 2 not
  * done because the push it must follow is not stored, 3 stored but where
- * it left the log not noted, -1 failed. The
- * transaction refuses sequential scans (srv_begin_indexed), so that the
- * plans its kept statements use read by index whatever the tables' sizes
- * when they were made; and it ends with the feed number, the device's row
- * and the COMMIT in one round trip.
+ * it left the log not noted, -1 failed. The transaction refuses sequential
+ * scans (srv_begin_indexed), so that the plans its kept statements use
+ * read by index whatever the tables' sizes when they were made; and it ends
+ * with the feed number, the device's row, the COMMIT and the device's mark
+ * in one round trip.
  */
 static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_t errlen)
 {
@@ -1376,9 +1376,9 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
      * tablet last sent, for device-list, with the push itself, and the
      * COMMIT. With no plan to look at, the feed number is known now, and
      * they go in the last round trip of the facts; otherwise after the
-     * plans, in a trip of their own. A failure anywhere leaves nothing: a
-     * COMMIT that failed has ended the transaction, and the ROLLBACK below
-     * is then not sent.
+     * plans, in a trip of their own. A failure up to the COMMIT leaves
+     * nothing: a COMMIT that failed has ended the transaction, and the
+     * ROLLBACK below is then not sent.
      *
      * After the COMMIT, in the same trip, where the push left the log is
      * noted as the device's last write (SRV_WRITTEN_SQL), so that its
@@ -1583,7 +1583,7 @@ proto_code srv_push(PGconn *pg, const srv_device *dev, const srv_push_order *ord
                 err);
         free(rep.results);
         MSG("The changes were stored, but the server could not note them for this tablet's next"
-            " pulls. Send them again: they are answered as stored.");
+            " pulls. Send them again: they are answered as duplicates.");
         return PROTO_E_UNAVAILABLE;
     }
     if (rc != 0) {

@@ -392,9 +392,10 @@ static int server_events(const char *obs)
 
 /* An event whose stored row has come to say what no reader takes (a key
  * outside [a-z0-9_]) is kept aside on the tablet with the reason and never
- * sent: it is sent from its row, not read back from a text, and is checked
- * by the reader's own rules instead. The observation and its other events
- * reach the server, and the queue is not blocked. */
+ * sent, as when its text was read back before sending: an event sent from
+ * its row is now checked by the reader's rules instead (without that
+ * check, this test fails: the server refuses it instead). The observation
+ * and its other events reach the server, and the queue is not blocked. */
 static void test_damaged_event_is_kept_aside(void **state)
 {
     (void)state;

@@ -302,7 +302,7 @@ static void test_event_check_agrees_with_the_reader(void **state)
     static const char *const keys[] = {"open_q", "", "Open", "a b", "q\001", "\xc3\xa6", "x_1"};
     static const int64_t ats[] = {0, 1790000000000, -1, MODEL_TIME_MAX, MODEL_TIME_MAX + 1};
     unsigned seed = 12345;
-    int agreed = 0, refused = 0;
+    int refused = 0;
     for (int i = 0; i < 4000; i++) {
         seed = seed * 1103515245u + 12345u;
         unsigned r = seed >> 8;
@@ -342,10 +342,9 @@ static void test_event_check_agrees_with_the_reader(void **state)
         if (checked != read)
             fail_msg("event %d: check says %d, reading says %d (%s)", i, checked, read,
                      checked ? me.msg : why);
-        agreed++;
         refused += !checked;
     }
-    assert_int_equal(agreed, 4000);
+    /* Both verdicts came often: the spoiling reached every field. */
     assert_true(refused > 1000 && refused < 3500);
 }
 

@@ -190,6 +190,33 @@ static void test_own_push_is_never_missed(void **state)
     proto_pull_reply_clear(&pr);
 }
 
+/* Runs sql on the primary; it must succeed. */
+static void on_primary(const char *sql)
+{
+    PGresult *r = PQexec(W.db, sql);
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+}
+
+/* A new observation by the unit's first peer, its change and the body of
+ * a push of it (malloc'd). */
+static char *new_obs_push(model_record *obs, proto_change *c)
+{
+    fx_obs(&U, U.peer1, U.peer2, obs);
+    fx_change(c, U.peer1, 0, obs);
+    return fx_push_body(c, 1);
+}
+
+/* Posts body from D2: answered 503 unavailable, with want in its message. */
+static void post_unavailable(const char *body, const char *want)
+{
+    thttp_resp hr;
+    fx_post(&W, "/v1/push", &D2, body, &hr);
+    fx_assert_error(&hr, 503, PROTO_E_UNAVAILABLE);
+    assert_non_null(strstr(hr.body, want));
+    thttp_free(&hr);
+}
+
 /*
  * A push whose mark cannot be noted is answered unavailable, though it is
  * stored: answered 200, the tablet's next pull could be read from a
@@ -199,34 +226,29 @@ static void test_own_push_is_never_missed(void **state)
 static void test_push_without_its_mark_is_retried(void **state)
 {
     (void)state;
-    PGresult *r = PQexec(W.db, "CREATE FUNCTION no_mark() RETURNS trigger LANGUAGE plpgsql AS"
-                               " $$BEGIN RAISE EXCEPTION 'no mark today'; END$$;"
-                               "CREATE TRIGGER no_mark BEFORE UPDATE OF written_lsn ON devices"
-                               " FOR EACH ROW EXECUTE FUNCTION no_mark()");
-    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
-    PQclear(r);
+    on_primary("CREATE FUNCTION no_mark() RETURNS trigger LANGUAGE plpgsql AS"
+               " $$BEGIN RAISE EXCEPTION 'no mark today'; END$$;"
+               "CREATE TRIGGER no_mark BEFORE UPDATE OF written_lsn ON devices"
+               " FOR EACH ROW EXECUTE FUNCTION no_mark()");
     char sql[200];
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM devices WHERE id = '%s' AND written_lsn IS NULL", D2.id);
     assert_int_equal(fx_count(&W, sql), 1);
     model_record obs;
-    fx_obs(&U, U.peer1, U.peer2, &obs);
     proto_change c;
-    fx_change(&c, U.peer1, 0, &obs);
-    char *body = fx_push_body(&c, 1);
-    thttp_resp hr;
-    fx_post(&W, "/v1/push", &D2, body, &hr);
-    fx_assert_error(&hr, 503, PROTO_E_UNAVAILABLE);
-    assert_non_null(strstr(hr.body, "The changes were stored"));
-    thttp_free(&hr);
+    char *body = new_obs_push(&obs, &c);
+    post_unavailable(body, "The changes were stored");
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM items WHERE entity = 'observation' AND key = '%s'",
              obs.u.obs.id);
     assert_int_equal(fx_count(&W, sql), 1);
+    /* Sent again while the mark still fails, it is all duplicates: a
+     * push that takes no feed number, whose COMMIT comes one statement
+     * sooner in its last trip, is told stored the same way. */
+    post_unavailable(body, "The changes were stored");
+    assert_int_equal(fx_count(&W, sql), 1);
 
-    r = PQexec(W.db, "DROP TRIGGER no_mark ON devices; DROP FUNCTION no_mark()");
-    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
-    PQclear(r);
+    on_primary("DROP TRIGGER no_mark ON devices; DROP FUNCTION no_mark()");
     proto_push_reply pr;
     fx_push(&W, &D2, &c, 1, &pr);
     assert_int_equal(pr.results[0].status, PROTO_ST_DUPLICATE);
@@ -235,6 +257,51 @@ static void test_push_without_its_mark_is_retried(void **state)
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM devices WHERE id = '%s' AND written_lsn IS NOT NULL", D2.id);
     assert_int_equal(fx_count(&W, sql), 1);
+}
+
+/*
+ * A push whose COMMIT fails stored nothing, and its answer says so: the
+ * mark sent after the COMMIT in the same trip is skipped with it, and a
+ * failure there is not taken for one after a stored push. A deferred
+ * trigger refuses the push's items when the transaction commits. Sent
+ * again once the trigger is gone, the push is stored, not duplicate.
+ */
+static void test_push_whose_commit_fails_is_not_stored(void **state)
+{
+    (void)state;
+    on_primary("CREATE FUNCTION no_commit() RETURNS trigger LANGUAGE plpgsql AS"
+               " $$BEGIN RAISE EXCEPTION 'no commit today'; END$$;"
+               "CREATE CONSTRAINT TRIGGER no_commit AFTER INSERT ON items"
+               " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION no_commit()");
+    char sql[300];
+    snprintf(sql, sizeof sql, "SELECT coalesce(written_lsn::text, '') FROM devices WHERE id = '%s'",
+             D2.id);
+    PGresult *r = PQexec(W.db, sql);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    char mark[64];
+    snprintf(mark, sizeof mark, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    model_record obs;
+    proto_change c;
+    char *body = new_obs_push(&obs, &c);
+    post_unavailable(body, "nothing was stored");
+    free(body);
+    char count[300];
+    snprintf(count, sizeof count,
+             "SELECT count(*) FROM items WHERE entity = 'observation' AND key = '%s'",
+             obs.u.obs.id);
+    assert_int_equal(fx_count(&W, count), 0);
+    r = PQexec(W.db, sql);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_string_equal(PQgetvalue(r, 0, 0), mark);
+    PQclear(r);
+
+    on_primary("DROP TRIGGER no_commit ON items; DROP FUNCTION no_commit()");
+    proto_push_reply pr;
+    fx_push(&W, &D2, &c, 1, &pr);
+    assert_int_equal(pr.results[0].status, PROTO_ST_STORED);
+    proto_push_reply_clear(&pr);
+    assert_int_equal(fx_count(&W, count), 1);
 }
 
 /* A replica that stops leaves the pulls to the primary, without an error
@@ -290,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_pull_reads_the_replica),
         cmocka_unit_test(test_own_push_is_never_missed),
         cmocka_unit_test(test_push_without_its_mark_is_retried),
+        cmocka_unit_test(test_push_whose_commit_fails_is_not_stored),
         cmocka_unit_test(test_replica_down),
         cmocka_unit_test(test_not_a_replica),
     };

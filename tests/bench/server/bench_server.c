@@ -783,7 +783,7 @@ int main(int argc, char **argv)
     bench_report("pg_insert_copy_parallel", par, "records/s", note);
     bench_report("server_vs_pg_copy", base[WAY_COPY] > 0 ? rate / base[WAY_COPY] : 0, "ratio",
                  "server records/s divided by COPY's records/s, one connection (goal >= 0.5)");
-    double copy_per_k = copy_db_ms * 1000.0 / ((double)batches * per_push);
+    double copy_per_k = batches > 0 ? copy_db_ms * 1000.0 / ((double)batches * per_push) : 0;
     bench_report("pg_insert_copy_cpu_db", copy_per_k, "ms",
                  "CPU of the database per 1,000 records, one COPY a table, one connection");
     bench_report("server_vs_pg_copy_cpu",
