@@ -128,8 +128,9 @@ int db_sync_ack_sent(db *d, const db_outbox_entry *e, db_sync_ack_kind kind, int
  * local changes (no record held back by a pull), such an answer only takes
  * its entry out of the outbox, and they are all taken out in one statement
  * and *done is 1. Otherwise (or without memory for the list) nothing is
- * done, *done is 0, and each is answered by db_sync_ack_sent. Inside the caller's transaction, which
- * must be open (it keeps anything from being held back meanwhile). */
+ * done, *done is 0, and each is answered by db_sync_ack_sent. Inside the
+ * caller's transaction, which must be open (it keeps anything from being
+ * held back meanwhile). */
 int db_sync_ack_events_stored(db *d, const int64_t *seqs, int n, int *done);
 
 /* ---- honest state, for the screens ---- */

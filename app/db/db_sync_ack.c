@@ -184,15 +184,9 @@ int db_sync_ack_events_stored(db *d, const int64_t *seqs, int n, int *done)
     size_t k = 0;
     list[k++] = '[';
     for (int i = 0; i < n; i++) {
-        /* A seq is positive (AUTOINCREMENT): its digits, written by hand. */
-        char dig[20];
-        int m = 0;
-        for (uint64_t v = seqs[i] > 0 ? (uint64_t)seqs[i] : 0; m == 0 || v; v /= 10)
-            dig[m++] = (char)('0' + v % 10);
         if (i)
             list[k++] = ',';
-        while (m)
-            list[k++] = dig[--m];
+        k += model_json_int(list + k, seqs[i]);
     }
     list[k++] = ']';
     list[k] = '\0';

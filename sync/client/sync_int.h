@@ -52,7 +52,9 @@ typedef struct {
     int too_big;        /* the answer passed SYNC_REPLY_MAX and was cut off */
     long retry_after_s; /* Retry-After in seconds, 0 if none */
     int blik;           /* the answer carried the Blik-Server header */
-    int push_order; /* and Blik-Push-Order: the server keeps a push sent to PROTO_PUSH_AFTER_PATH in order */
+    /* and Blik-Push-Order: the server keeps a push sent to
+     * PROTO_PUSH_AFTER_PATH in order */
+    int push_order;
     long verify; /* after a failed certificate check: OpenSSL's verify result */
     char detail[CURL_ERROR_SIZE];
 } sync_http_resp;

@@ -531,30 +531,10 @@ static stmt *stmt_find(stmt_table *t, const char *sql)
  * the rest after the first that fails, as a transaction would refuse them
  * anyway. A PREPARE is kept whether or not the transaction around it
  * commits; one that the server refused (say, in a transaction already
- * aborted) is tried again at the next use.
+ * aborted) is tried again at the next use. Its work meanwhile (mw) and
+ * the count of its statements that succeeded (done: the answers are read
+ * in order, and the first failure ends the count) may be NULL.
  */
-static int batch_run(PGconn *pg, const srv_stmt *v, int n, PGresult **res, srv_meanwhile *mw,
-                     int *done, char *err, size_t errlen);
-
-int srv_qp_batch(PGconn *pg, const srv_stmt *v, int n, PGresult **res, char *err, size_t errlen)
-{
-    return batch_run(pg, v, n, res, NULL, NULL, err, errlen);
-}
-
-int srv_qp_batch_meanwhile(PGconn *pg, const srv_stmt *v, int n, PGresult **res, srv_meanwhile *mw,
-                           char *err, size_t errlen)
-{
-    return batch_run(pg, v, n, res, mw, NULL, err, errlen);
-}
-
-int srv_qp_batch_done(PGconn *pg, const srv_stmt *v, int n, int *done, char *err, size_t errlen)
-{
-    return batch_run(pg, v, n, NULL, NULL, done, err, errlen);
-}
-
-/* The batch of srv_qp_batch, its work meanwhile (mw, may be NULL) and
- * the count of its statements that succeeded (done, may be NULL: the
- * answers are read in order, and the first failure ends the count). */
 static int batch_run(PGconn *pg, const srv_stmt *v, int n, PGresult **res, srv_meanwhile *mw,
                      int *done, char *err, size_t errlen)
 {
@@ -671,6 +651,22 @@ static int batch_run(PGconn *pg, const srv_stmt *v, int n, PGresult **res, srv_m
         }
     free(q);
     return failed ? -1 : 0;
+}
+
+int srv_qp_batch(PGconn *pg, const srv_stmt *v, int n, PGresult **res, char *err, size_t errlen)
+{
+    return batch_run(pg, v, n, res, NULL, NULL, err, errlen);
+}
+
+int srv_qp_batch_meanwhile(PGconn *pg, const srv_stmt *v, int n, PGresult **res, srv_meanwhile *mw,
+                           char *err, size_t errlen)
+{
+    return batch_run(pg, v, n, res, mw, NULL, err, errlen);
+}
+
+int srv_qp_batch_done(PGconn *pg, const srv_stmt *v, int n, int *done, char *err, size_t errlen)
+{
+    return batch_run(pg, v, n, NULL, NULL, done, err, errlen);
 }
 
 PGresult *srv_qp(PGconn *pg, const char *sql, int n, const char *const *params, char *err,

@@ -1301,6 +1301,10 @@ done:
  * with the feed number, the device's row, the COMMIT and the device's mark
  * in one round trip.
  */
+/* Where push_txn's last statements (end) hold the COMMIT: after the feed
+ * number, which is left out when the push took none, and the device's row. */
+#define END_COMMIT 2
+
 static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_t errlen)
 {
     const srv_device *dev = x->dev;
@@ -1462,9 +1466,8 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
     return 0;
 fail:
     free(touched);
-    /* The COMMIT is the third of end's statements, or the second when the
-     * feed number was not sent: past it, the push is stored. */
-    if (end_done > 2 - (seq == seq0))
+    /* Past the COMMIT, the push is stored. */
+    if (end_done > END_COMMIT - (seq == seq0))
         return 3;
     if (PQtransactionStatus(pg) != PQTRANS_IDLE)
         srv_exec(pg, "ROLLBACK", 0, NULL, NULL, 0);
