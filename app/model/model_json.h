@@ -24,6 +24,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "model.h"
 
@@ -124,6 +125,13 @@ typedef struct {
     const char *key; /* NUL-terminated */
     model_val v;
 } model_member;
+/* Whether the names a and b are the same. The readers look each field up by
+ * name among an object's members, some fifty comparisons a record: most
+ * differ in their first byte, which is told without a call. */
+static inline int model_name_is(const char *a, const char *b)
+{
+    return a[0] == b[0] && strcmp(a, b) == 0;
+}
 /* An object: a JSON object j (borrowed), or else n members m in order. */
 typedef struct {
     json_t *j;
@@ -283,6 +291,11 @@ size_t model_json_string(char *out, size_t cap, const char *s);
  * is written); returns its length. The one writer of a JSON number by
  * hand, beside model_json_string. */
 size_t model_json_int(char *out, int64_t v);
+/* Writes a, then sep and b when b is not NULL, into out with its ending NUL,
+ * cut to cap - 1 bytes as snprintf cuts (cap > 0); returns the length
+ * written. Keys and names are made per change of a push, thousands a
+ * second, where snprintf's parsing of a format cost more than the copy. */
+size_t model_text_join(char *out, size_t cap, const char *a, char sep, const char *b);
 /* Strictly decodes a record of kind k from j into *out (left unchanged on
  * failure). */
 int model_record_from_json(model_entity k, json_t *j, model_record *out, model_err *err);

@@ -204,7 +204,7 @@ void model_ob_get(const model_obj *o, const char *k, model_val *v)
         return;
     }
     for (int i = 0; i < o->n; i++)
-        if (!strcmp(o->m[i].key, k)) {
+        if (model_name_is(o->m[i].key, k)) {
             *v = o->m[i].v;
             return;
         }
@@ -214,7 +214,7 @@ void model_ob_get(const model_obj *o, const char *k, model_val *v)
 static int known(const char *k, const char *const *allowed)
 {
     for (const char *const *a = allowed; *a; a++)
-        if (!strcmp(k, *a))
+        if (model_name_is(k, *a))
             return 1;
     return 0;
 }

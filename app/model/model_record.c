@@ -69,20 +69,20 @@ void model_record_key(const model_record *r, char key[MODEL_RECORD_KEY_MAX])
     case MODEL_ENT_EVENT: id = r->u.event.id; break;
     case MODEL_ENT_NOTE: id = r->u.note.id; break;
     case MODEL_ENT_RATING:
-        snprintf(key, MODEL_RECORD_KEY_MAX, "%s/%s", r->u.rating.observation_id,
-                 r->u.rating.sign_id);
+        model_text_join(key, MODEL_RECORD_KEY_MAX, r->u.rating.observation_id, '/',
+                        r->u.rating.sign_id);
         return;
     case MODEL_ENT_FEEDBACK: id = r->u.feedback.observation_id; break;
     case MODEL_ENT_REFLECTION: id = r->u.reflection.observation_id; break;
     case MODEL_ENT_DELETED:
-        snprintf(key, MODEL_RECORD_KEY_MAX, "%s/%s", model_entity_name(r->u.deleted.entity),
-                 r->u.deleted.id);
+        model_text_join(key, MODEL_RECORD_KEY_MAX, model_entity_name(r->u.deleted.entity), '/',
+                        r->u.deleted.id);
         return;
     case MODEL_ENT_PLAN: id = r->u.plan.id; break;
     case MODEL_ENT_PLAN_AGREEMENT: id = r->u.agreement.plan_id; break;
     default: break;
     }
-    snprintf(key, MODEL_RECORD_KEY_MAX, "%s", id);
+    model_text_join(key, MODEL_RECORD_KEY_MAX, id, 0, NULL);
 }
 
 const char *model_record_observation(const model_record *r)

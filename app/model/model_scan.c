@@ -313,7 +313,7 @@ static int member(scan *s, int n, void *ctx)
     if (s->p >= s->end || *s->p != '"' || string(s, c->buf, c->left, &k) != 0)
         return -1;
     for (int i = 0; i < n; i++)
-        if (!strcmp(c->m[i].key, k.s))
+        if (model_name_is(c->m[i].key, k.s))
             return -1; /* a key given twice */
     ws(s);
     if (s->p >= s->end || *s->p != ':')

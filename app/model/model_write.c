@@ -189,6 +189,21 @@ size_t model_json_int(char *out, int64_t v)
     return n;
 }
 
+size_t model_text_join(char *out, size_t cap, const char *a, char sep, const char *b)
+{
+    size_t n = 0;
+    for (const char *p = a ? a : ""; *p && n + 1 < cap; p++)
+        out[n++] = *p;
+    if (b) {
+        if (n + 1 < cap)
+            out[n++] = sep;
+        for (const char *p = b; *p && n + 1 < cap; p++)
+            out[n++] = *p;
+    }
+    out[n] = 0;
+    return n;
+}
+
 /* The members written as one compact object, in the order given, malloc'd;
  * NULL when memory ran out. */
 static char *object_text(const member *const *m, int n)

@@ -348,6 +348,30 @@ static void test_event_check_agrees_with_the_reader(void **state)
     assert_true(refused > 1000 && refused < 3500);
 }
 
+/* model_text_join writes what snprintf writes of "%s%c%s" or "%s", cut
+ * the same way, for every room from one byte to more than it needs. */
+static void test_text_join_is_snprintf(void **state)
+{
+    (void)state;
+    const char *a[] = {"", "observation", ID1};
+    const char *b[] = {NULL, "", "x", ID2};
+    for (size_t i = 0; i < sizeof a / sizeof *a; i++)
+        for (size_t j = 0; j < sizeof b / sizeof *b; j++)
+            for (size_t cap = 1; cap <= 80; cap++) {
+                char got[80], want[80];
+                memset(got, 0x5a, sizeof got);
+                size_t n = model_text_join(got, cap, a[i], '/', b[j]);
+                if (b[j])
+                    snprintf(want, cap, "%s/%s", a[i], b[j]);
+                else
+                    snprintf(want, cap, "%s", a[i]);
+                assert_string_equal(got, want);
+                assert_int_equal(n, strlen(want));
+                if (cap < sizeof got)
+                    assert_int_equal((unsigned char)got[cap], 0x5a);
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_fields_of_a_record),
         cmocka_unit_test(test_a_small_record_is_read_into_its_own_bytes),
         cmocka_unit_test(test_event_check_agrees_with_the_reader),
+        cmocka_unit_test(test_text_join_is_snprintf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
