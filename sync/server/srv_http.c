@@ -58,6 +58,7 @@ struct srv {
     int stopped;
     srv_rate *rate_addr, *rate_dev, *rate_enrol;
     srv_seen *seen; /* the contacts noted lately */
+    srv_gate *gate; /* the pushes being read, for those sent after them */
     pthread_t retention;
     int retention_on;
     pthread_cond_t wake; /* the retention thread is asked to stop */
@@ -86,6 +87,7 @@ typedef struct {
     char path[160];  /* as the log writes it: no query, ids as "*" */
     char device[48]; /* the tablet whose credentials were right, "" if none */
     uint64_t sent;   /* bytes of the answer's body */
+    int gate_slot;   /* the push's slot in the server's gate, or -1 */
 } req;
 
 const char *srv_errmsg(const srv *s) { return s ? s->err : "Out of memory."; }
@@ -543,6 +545,11 @@ static int late(srv *s, const srv_request *rq, srv_response *out)
             return fail(out, e.code, e.msg);
         body = inflated;
     }
+    /* A push sent early waits here, holding no connection, while the one
+     * it follows is being read by this process: it would otherwise come
+     * to the unit's lock first and be refused (srv_gate.c). */
+    if (rt == R_PUSH && !strncmp(rq->path, PROTO_PUSH_AFTER_PATH, strlen(PROTO_PUSH_AFTER_PATH)))
+        (void)srv_gate_wait(s->gate, rq->path + strlen(PROTO_PUSH_AFTER_PATH), SRV_GATE_WAIT_MS);
     PGconn *pg = pool_get(s);
     if (!pg) {
         free(inflated);
@@ -587,7 +594,7 @@ static int late(srv *s, const srv_request *rq, srv_response *out)
                                          strlen(PROTO_PUSH_AFTER_PATH))
                                     ? rq->path + strlen(PROTO_PUSH_AFTER_PATH)
                                     : NULL;
-            srv_push_order order = {rq->push_id, after};
+            srv_push_order order = {rq->push_id, after, s->gate};
             code = srv_push(pg, &dev, &order, body, len, &reply, outcomes, msg, sizeof msg);
         } else if (code == PROTO_OK) {
             srv_read where;
@@ -1059,6 +1066,21 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
     return rq;
 }
 
+/* A push is noted as being read from its headers on, so that a push sent
+ * after it waits for it (srv_gate.c); a push that follows no other may be
+ * held back first, for a test, as if it came late. */
+static void note_push(srv *s, const srv_request *sr, req *rq)
+{
+    if (!sr->push_id || route_of(sr->path) != R_PUSH)
+        return;
+    if (strncmp(sr->path, PROTO_PUSH_AFTER_PATH, strlen(PROTO_PUSH_AFTER_PATH)) != 0) {
+        int delay = srv_test_delay_ms("BLIK_FAULT_PUSH_DELAY_MS");
+        if (delay > 0)
+            srv_test_pause_ms(delay);
+    }
+    rq->gate_slot = srv_gate_enter(s->gate, sr->push_id);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
@@ -1077,6 +1099,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!rq && !(rq = calloc(1, sizeof *rq)))
             return MHD_NO;
         rq->started = 1;
+        rq->gate_slot = -1;
         clock_gettime(CLOCK_MONOTONIC, &rq->t0);
         client_address(c, rq->addr, sizeof rq->addr);
         srv_proxy_client(s->cfg.trusted_proxy, last_forwarded_for(c), rq->addr, sizeof rq->addr);
@@ -1100,6 +1123,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_YES;
         }
         fill_request(c, url, method, rq, &sr);
+        note_push(s, &sr, rq);
         if (early(s, &sr, declared, &a)) {
             /* Answered before a byte of the body is read. */
             rq->answered = 1;
@@ -1185,6 +1209,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         *con_cls = NULL;
         return;
     }
+    srv_gate_leave(s->gate, rq->gate_slot);
+    rq->gate_slot = -1;
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double ms = (double)(t1.tv_sec - rq->t0.tv_sec) * 1e3 +
@@ -1239,7 +1265,7 @@ static int open_limits(srv *s)
     if ((c->rate_address && !(s->rate_addr = srv_rate_new(n, c->rate_address, 60))) ||
         (c->rate_device && !(s->rate_dev = srv_rate_new(n, c->rate_device, 60))) ||
         (c->rate_enrol && !(s->rate_enrol = srv_rate_new(n, c->rate_enrol, 3600))) ||
-        !(s->seen = srv_seen_new(n))) {
+        !(s->seen = srv_seen_new(n)) || !(s->gate = srv_gate_new(c->max_clients))) {
         snprintf(s->err, sizeof s->err, "Out of memory for the rate-limit and contact tables.");
         return -1;
     }
@@ -1689,6 +1715,7 @@ void srv_free(srv *s)
     srv_rate_free(s->rate_dev);
     srv_rate_free(s->rate_enrol);
     srv_seen_free(s->seen);
+    srv_gate_free(s->gate);
     srv_metrics_free(s->metrics);
     if (s->locks_ok) {
         pthread_mutex_destroy(&s->mu);

@@ -121,6 +121,36 @@ int srv_seen_recent(srv_seen *m, const char *device, const char *address, const 
 void srv_seen_note(srv_seen *m, const char *device, const char *address, const char *version,
                    double now);
 
+/* The pushes a process is reading, until each holds its unit's lock or has
+ * ended (srv_gate.c): one fixed table of slots, thread-safe. NULL notes
+ * nothing and makes no one wait; srv_gate_free(NULL) is a no-op. */
+#define SRV_GATE_WAIT_MS 5000 /* the longest a push waits for the one it follows */
+typedef struct srv_gate srv_gate;
+srv_gate *srv_gate_new(int slots);
+void srv_gate_free(srv_gate *g);
+/* Notes the push id (a UUID) as being read: its slot, or -1 when the id is
+ * not one or the table is full (then no one waits for it). */
+int srv_gate_enter(srv_gate *g, const char *id);
+/* The push id holds its unit's lock: those after it go on. */
+void srv_gate_locked(srv_gate *g, const char *id);
+/* The push in slot at has ended, however; its slot is free. at -1 is a
+ * no-op. */
+void srv_gate_leave(srv_gate *g, int at);
+/* Waits while the push id is noted and neither holds its lock nor has
+ * ended, at most ms: 0 when it did not wait, 1 when it waited and may go
+ * on, -1 when the time ran out first. */
+int srv_gate_wait(srv_gate *g, const char *id, int ms);
+
+/* For tests only: a pause of the milliseconds the environment variable
+ * `name` gives (0 when unset, at most a minute), read when the server
+ * needs it. BLIK_FAULT_COMMIT_DELAY_MS pauses between the commit of a push
+ * and its reply, so that a test can kill the server exactly there;
+ * BLIK_FAULT_PUSH_DELAY_MS before the server notes a push that follows no
+ * other (srv_gate_enter), as if it came late, so that a test can have the
+ * push sent after it overtake it. */
+int srv_test_delay_ms(const char *name);
+void srv_test_pause_ms(int ms);
+
 /* The enrolled device a request came from. */
 typedef struct {
     model_id device_id;
@@ -157,6 +187,7 @@ proto_code srv_enrol(PGconn *pg, const char *body, size_t len, char **reply, cha
 typedef struct {
     const char *push_id;
     const char *after;
+    srv_gate *gate; /* told when the push holds its unit's lock; may be NULL */
 } srv_push_order;
 /* A push also counts its changes by what became of them, in outcomes
  * (indexed by proto_status, PROTO_ST_REJECTED + 1 of them; may be NULL),

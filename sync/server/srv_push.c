@@ -157,6 +157,7 @@ typedef struct {
     int look_all;        /* look up every record, events of new observations too (a retry) */
     const char *push_id; /* the push's own id (Blik-Push), "" when it has none */
     const char *after;   /* the push it must follow (PROTO_PUSH_AFTER_PATH), or NULL */
+    srv_gate *gate;      /* told once the push holds its unit's lock (srv_gate.c) */
     char last_push[MODEL_UUID_LEN + 1]; /* the device's last stored push, as looked up */
 } push_ctx;
 
@@ -230,7 +231,7 @@ static int ctx_init(push_ctx *x, const srv_device *dev, proto_push *p)
         c->ent = model_entity_name(c->c->rec->entity);
         c->obs_id = model_record_observation(c->c->rec);
         model_record_key(c->c->rec, c->key);
-        snprintf(c->reckey, sizeof c->reckey, "%s/%s", c->ent, c->key);
+        model_text_join(c->reckey, sizeof c->reckey, c->ent, '/', c->key);
         c->rec = smap_get(&x->rmap, c->reckey);
         if (c->rec < 0) {
             c->rec = x->n_rs++;
@@ -246,7 +247,7 @@ static int ctx_init(push_ctx *x, const srv_device *dev, proto_push *p)
                                                   : ""};
         for (int k = 0; k < 2; k++)
             if (who[k][0] && smap_get(&x->pmap, who[k]) < 0) {
-                snprintf(x->pid[x->n_ps], sizeof x->pid[x->n_ps], "%s", who[k]);
+                model_text_join(x->pid[x->n_ps], sizeof x->pid[x->n_ps], who[k], 0, NULL);
                 smap_put(&x->pmap, x->pid[x->n_ps], x->n_ps);
                 x->n_ps++;
             }
@@ -967,9 +968,9 @@ static int write_stmts(push_ctx *x, const proto_result *res, writes *ws)
         if (!s->dirty)
             continue;
         const pchange *c = &x->ch[s->first];
-        char seq[24], ver[16];
-        snprintf(seq, sizeof seq, "%lld", (long long)s->seq);
-        snprintf(ver, sizeof ver, "%d", s->version);
+        char seq[24], ver[24]; /* model_json_int writes at most 20 bytes */
+        seq[model_json_int(seq, s->seq)] = 0;
+        ver[model_json_int(ver, s->version)] = 0;
         const char *const ins[] = {c->ent,    c->key,       seq,     s->obs_id,   ver,
                                    s->author, s->device_id, s->data, dev->unit_id};
         if (!s->in_db && n_new >= COPY_MIN)
@@ -990,9 +991,9 @@ static int write_stmts(push_ctx *x, const proto_result *res, writes *ws)
         const proto_result *r = &res[i];
         if (!c->kept)
             continue;
-        char base[16], ver[16];
-        snprintf(base, sizeof base, "%d", c->c->base_version);
-        snprintf(ver, sizeof ver, "%d", r->version);
+        char base[24], ver[24];
+        base[model_json_int(base, c->c->base_version)] = 0;
+        ver[model_json_int(ver, r->version)] = 0;
         if (c->conflict)
             w_row(ws, W_CONF,
                   (const char *const[]){c->c->change_id, c->ent, c->key, base, ver, c->data});
@@ -1271,6 +1272,9 @@ static int begin_and_look(PGconn *pg, push_ctx *x, int64_t *seq0, char *err, siz
     if (srv_feed_lock_begin(pg, x->dev->unit_id, seq0, lk.v, lk.n, got, x->texts ? NULL : &mw, err,
                             errlen) != 0)
         goto done;
+    /* The push after this one may take its turn at the lock now: it waits
+     * behind this one's transaction. */
+    srv_gate_locked(x->gate, x->push_id);
     if (x->texts < 0)
         OOM(goto done);
     if (lookups_read(x, &lk, got) != 0)
@@ -1330,7 +1334,7 @@ static int push_txn(PGconn *pg, push_ctx *x, proto_result *res, char *err, size_
         pchange *c = &x->ch[i];
         proto_result *r = &res[i];
         memset(r, 0, sizeof *r);
-        snprintf(r->change_id, sizeof r->change_id, "%s", c->c->change_id);
+        model_text_join(r->change_id, sizeof r->change_id, c->c->change_id, 0, NULL);
         if (srv_plan_push_skips(c->c)) {
             c->kept = 0; /* a plan's agreement: srv_plan_push below */
             continue;
@@ -1502,21 +1506,14 @@ static void ctx_reset(push_ctx *x)
     memset(x->focuses.key, 0, x->focuses.cap * sizeof *x->focuses.key);
 }
 
-/* For tests only: a pause of the milliseconds the environment variable
- * `name` gives (0 when unset), read when the server needs it.
- * BLIK_FAULT_COMMIT_DELAY_MS pauses between the commit of a push and its
- * reply, so that a test can kill the server exactly there;
- * BLIK_FAULT_PUSH_DELAY_MS before a push that follows no other begins its
- * transaction, so that a test can have the push sent after it overtake
- * it. */
-static int test_delay_ms(const char *name)
+int srv_test_delay_ms(const char *name)
 {
     const char *v = getenv(name);
     int ms = v ? atoi(v) : 0;
     return ms > 0 && ms <= 60000 ? ms : 0;
 }
 
-static void pause_ms(int ms)
+void srv_test_pause_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
@@ -1562,9 +1559,7 @@ proto_code srv_push(PGconn *pg, const srv_device *dev, const srv_push_order *ord
     }
     x.push_id = push_id ? push_id : "";
     x.after = after;
-    int delay = after ? 0 : test_delay_ms("BLIK_FAULT_PUSH_DELAY_MS");
-    if (delay > 0)
-        pause_ms(delay);
+    x.gate = order ? order->gate : NULL;
     char err[400] = "";
     int rc = 1;
     for (int attempt = 0; attempt < 4 && rc == 1; attempt++) {
@@ -1602,9 +1597,9 @@ proto_code srv_push(PGconn *pg, const srv_device *dev, const srv_push_order *ord
         MSG("The database could not store the changes; nothing was stored. Try again later.");
         return PROTO_E_UNAVAILABLE;
     }
-    delay = test_delay_ms("BLIK_FAULT_COMMIT_DELAY_MS");
+    int delay = srv_test_delay_ms("BLIK_FAULT_COMMIT_DELAY_MS");
     if (delay > 0)
-        pause_ms(delay);
+        srv_test_pause_ms(delay);
     *reply = proto_push_reply_encode(&rep);
     for (int i = 0; *reply && outcomes && i < rep.n; i++)
         if ((int)rep.results[i].status >= 0 && rep.results[i].status <= PROTO_ST_REJECTED)

@@ -599,10 +599,10 @@ static void test_store_failing_mid_round_loses_nothing(void **state)
 
 /* Two pushes in flight: once the server has said that it keeps pushes in
  * order, the next batch goes before the answer to the one before it, to
- * be stored only after that one. Here the server pauses before every push
- * that follows no other, so a push sent early reaches it first and is
- * refused out_of_order with nothing stored; the tablet sends it again in
- * turn. */
+ * be stored only after that one. Here the server holds back every push
+ * that follows no other before it reads it, as if it came late, so a push
+ * sent early reaches it first and is refused out_of_order with nothing
+ * stored; the tablet sends it again in turn. */
 static void test_push_overtaken_is_sent_again_in_turn(void **state)
 {
     (void)state;

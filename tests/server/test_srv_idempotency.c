@@ -354,6 +354,17 @@ static void post_as(const char *path, const char *push_id, const char *body, tht
     thttp("POST", url, W.srv.ca, D.authz, body, strlen(body), 0, push_id ? hdr : NULL, r);
 }
 
+/* The answer is 200, and each of the push's three changes is st. */
+static void assert_answered_all(const thttp_resp *r, proto_status st)
+{
+    assert_int_equal(r->status, 200);
+    proto_push_reply rep;
+    assert_int_equal(proto_push_reply_decode(r->body, r->len, &rep, NULL), 0);
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(rep.results[k].status, st);
+    proto_push_reply_clear(&rep);
+}
+
 /* The code of an error answer. */
 static proto_code code_of(const thttp_resp *r)
 {
@@ -413,12 +424,7 @@ static void test_push_after_is_stored_only_after_that_push(void **state)
     assert_int_equal(r.status, 409);
     thttp_free(&r);
     post_as(after2, NULL, b2, &r);
-    assert_int_equal(r.status, 200);
-    proto_push_reply rep;
-    assert_int_equal(proto_push_reply_decode(r.body, r.len, &rep, NULL), 0);
-    for (int k = 0; k < 3; k++)
-        assert_int_equal(rep.results[k].status, PROTO_ST_DUPLICATE);
-    proto_push_reply_clear(&rep);
+    assert_answered_all(&r, PROTO_ST_DUPLICATE);
     thttp_free(&r);
     /* A push without an id leaves the device without a last push id. */
     assert_int_equal(fx_count(&W, "SELECT count(*) FROM devices WHERE last_push_id = ''"),
@@ -434,6 +440,114 @@ static void test_push_after_is_stored_only_after_that_push(void **state)
     assert_int_equal(code_of(&r), PROTO_E_VALUE);
     assert_non_null(strstr(r.body, PROTO_PUSH_ID_HEADER));
     thttp_free(&r);
+    assert_exactly_once(c2, &o2);
+    free(b1);
+    free(b2);
+}
+
+/* A push whose body comes slowly: half of it, a pause of pause_ms (after
+ * which `paused` is set), then the rest. */
+typedef struct {
+    const char *path, *push_id, *body;
+    size_t len, at;
+    int pause_ms;
+    volatile int paused;
+    long status;
+} slow_post;
+
+static size_t slow_read(char *buf, size_t size, size_t n, void *ud)
+{
+    slow_post *sp = ud;
+    size_t half = sp->len / 2;
+    if (sp->at == half && !sp->paused) {
+        sp->paused = 1;
+        struct timespec ts = {sp->pause_ms / 1000, (long)(sp->pause_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    size_t end = sp->at < half ? half : sp->len, k = end - sp->at;
+    if (k > size * n)
+        k = size * n;
+    memcpy(buf, sp->body + sp->at, k);
+    sp->at += k;
+    return k;
+}
+
+static size_t drop(char *p, size_t size, size_t n, void *ud)
+{
+    (void)p;
+    (void)ud;
+    return size * n;
+}
+
+static void *slow_send(void *ud)
+{
+    slow_post *sp = ud;
+    char url[300], id[80], auth[300];
+    snprintf(url, sizeof url, "%s%s", W.srv.url, sp->path);
+    snprintf(id, sizeof id, "%s: %s", PROTO_PUSH_ID_HEADER, sp->push_id);
+    snprintf(auth, sizeof auth, "Authorization: %s", D.authz);
+    struct curl_slist *h = curl_slist_append(NULL, id);
+    h = curl_slist_append(h, auth);
+    h = curl_slist_append(h, "Content-Type: application/json");
+    h = curl_slist_append(h, "Expect:");
+    CURL *c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CAINFO, W.srv.ca);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, slow_read);
+    curl_easy_setopt(c, CURLOPT_READDATA, sp);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)sp->len);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, drop);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &sp->status);
+    curl_easy_cleanup(c);
+    curl_slist_free_all(h);
+    return NULL;
+}
+
+/* A push sent early whose body the server has read while the push it
+ * follows is still coming waits for that one to take the unit's lock,
+ * and is then stored after it, instead of being refused out_of_order:
+ * only a push the server is not reading at all is refused (the test
+ * above). */
+static void test_push_after_waits_for_the_push_being_read(void **state)
+{
+    (void)state;
+    static const char *const p1 = "01938a6e-0000-7000-8000-000000000011",
+                             *const p2 = "01938a6e-0000-7000-8000-000000000012";
+    proto_change c1[3], c2[3];
+    model_record o1, o2;
+    char *b1, *b2, after1[120];
+    make_push(c1, &o1, &b1);
+    make_push(c2, &o2, &b2);
+    snprintf(after1, sizeof after1, "%s%s", PROTO_PUSH_AFTER_PATH, p1);
+    slow_post first = {"/v1/push", p1, b1, strlen(b1), 0, 1500, 0, 0};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, slow_send, &first), 0);
+    while (!first.paused) {
+        struct timespec ts = {0, 10000000L};
+        nanosleep(&ts, NULL);
+    }
+    /* The first's headers and half its body are on their way; the server
+     * has read them well within this. */
+    struct timespec ts = {0, 300000000L};
+    nanosleep(&ts, NULL);
+    thttp_resp r;
+    post_as(after1, p2, b2, &r);
+    pthread_join(t, NULL);
+    assert_int_equal(first.status, 200);
+    assert_answered_all(&r, PROTO_ST_STORED);
+    thttp_free(&r);
+    /* Stored only because the first was the device's last push when it
+     * came to the lock; now the second is. */
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM devices WHERE id = '%s' AND last_push_id = '%s'", D.id, p2);
+    assert_int_equal(fx_count(&W, sql), 1);
+    assert_exactly_once(c1, &o1);
     assert_exactly_once(c2, &o2);
     free(b1);
     free(b2);
@@ -528,6 +642,7 @@ int main(void)
         cmocka_unit_test(test_events_sent_three_times_concurrently),
         cmocka_unit_test(test_change_hash_is_sha256_of_its_canonical_text),
         cmocka_unit_test(test_push_after_is_stored_only_after_that_push),
+        cmocka_unit_test(test_push_after_waits_for_the_push_being_read),
         cmocka_unit_test(test_killed_between_commit_and_reply),
         cmocka_unit_test(test_pull_cursor_skips_nothing_under_concurrent_writers),
         cmocka_unit_test(test_graceful_stop_finishes_request_in_flight),
