@@ -425,11 +425,11 @@ static int fly(sync_client *c, flight *fl, const push_batch *b, int k, const cha
 /* Whether a round goes on sending pushes early, having sent `early` so
  * and seen `overtaken` of them reach the server before the one they
  * follow: each such costs a request that stores nothing. A push overtakes
- * when the server reads it before it has begun to store the one before,
- * which happens to most when batches are small (a large one is made while
- * the one before is read, and overtakes now and then, when the server was
- * slow to read that one). So the round goes on while at most two, or at
- * most a quarter, of its early pushes overtook. */
+ * when the server handles it before the one before has begun to come to
+ * it (a server waits for a push it is still reading), or when the two
+ * reach different server processes behind a load balancer. So the round
+ * goes on while at most two, or at most a quarter, of its early pushes
+ * overtook. */
 static int keep_early(int early, int overtaken) { return overtaken < 2 || overtaken * 4 <= early; }
 
 /* batch_make for a batch made ahead of its turn: its failure is told only

@@ -7,14 +7,21 @@
  * the next push could come to the lock first when it was read sooner (its
  * body ended first, or it was quicker to decode), and was then refused
  * out_of_order: a request that stored nothing, and a tablet that, once it
- * has seen a few, sends one push at a time for the rest of its round. In
- * a push of 10,000 observations that cost a third of the runs some two
- * seconds in eight. So a push is noted here from its headers until it holds
- * the unit's lock or has ended, and a push that follows it waits for that,
- * at most SRV_GATE_WAIT_MS, before it takes a database connection. Another
- * process's pushes are not known here; then, and when the table is full or
- * the wait ran out, a push is refused out_of_order as before, which the
- * tablet handles.
+ * has seen a few, sends one push at a time for the rest of its round (in
+ * the push benchmark of 10,000 observations, a quarter of the runs had
+ * such refusals, and those that fell back so took 2.4 to 3.2 s longer).
+ * So a push is noted here from its headers until it holds the unit's lock
+ * or has been answered, and a push that follows it waits for that, at
+ * most SRV_GATE_WAIT_MS, before it takes a database connection; then it is
+ * handled as before: stored if the push it names is the device's last
+ * when it holds the lock, else refused out_of_order. Another process's
+ * pushes are not known here, a push that has not begun to come is not
+ * noted, and a full table notes nothing: those are not waited for.
+ *
+ * A push whose transaction is tried again (a serialization failure) lets
+ * go of the lock between its tries, while it is already marked as holding
+ * it; a push waiting for it may then come to the lock first and be
+ * refused, as before. That is rare and harmless.
  *
  * The ids are the tablets' own Blik-Push ids, random UUIDs, noted before
  * the device is known: no device can name another's next push.

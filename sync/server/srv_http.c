@@ -547,9 +547,16 @@ static int late(srv *s, const srv_request *rq, srv_response *out)
     }
     /* A push sent early waits here, holding no connection, while the one
      * it follows is being read by this process: it would otherwise come
-     * to the unit's lock first and be refused (srv_gate.c). */
-    if (rt == R_PUSH && !strncmp(rq->path, PROTO_PUSH_AFTER_PATH, strlen(PROTO_PUSH_AFTER_PATH)))
-        (void)srv_gate_wait(s->gate, rq->path + strlen(PROTO_PUSH_AFTER_PATH), SRV_GATE_WAIT_MS);
+     * to the unit's lock first and be refused (srv_gate.c). A push that
+     * names itself is not let wait for itself. */
+    const char *named = rt == R_PUSH && !strncmp(rq->path, PROTO_PUSH_AFTER_PATH,
+                                                 strlen(PROTO_PUSH_AFTER_PATH))
+                            ? rq->path + strlen(PROTO_PUSH_AFTER_PATH)
+                            : NULL;
+    if (named && !(rq->push_id && !strcmp(rq->push_id, named)) &&
+        srv_gate_wait(s->gate, named, SRV_GATE_WAIT_MS) < 0)
+        srv_log("push after %.40s: that push was still being read after %d ms; handled as before",
+                named, SRV_GATE_WAIT_MS);
     PGconn *pg = pool_get(s);
     if (!pg) {
         free(inflated);

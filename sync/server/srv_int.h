@@ -122,8 +122,8 @@ void srv_seen_note(srv_seen *m, const char *device, const char *address, const c
                    double now);
 
 /* The pushes a process is reading, until each holds its unit's lock or has
- * ended (srv_gate.c): one fixed table of slots, thread-safe. NULL notes
- * nothing and makes no one wait; srv_gate_free(NULL) is a no-op. */
+ * been answered (srv_gate.c): one fixed table of slots, thread-safe. NULL
+ * notes nothing and makes no one wait; srv_gate_free(NULL) is a no-op. */
 #define SRV_GATE_WAIT_MS 5000 /* the longest a push waits for the one it follows */
 typedef struct srv_gate srv_gate;
 srv_gate *srv_gate_new(int slots);

@@ -55,6 +55,11 @@ static void waits_until(int how)
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, wait_main, &w), 0);
     nap_ms(100); /* the waiter is waiting, or about to */
+    /* Another push holding its lock or ending lets no one go. */
+    int other = srv_gate_enter(g, P2);
+    srv_gate_locked(g, P2);
+    srv_gate_leave(g, other);
+    nap_ms(50);
     w.released = 1;
     if (how)
         srv_gate_locked(g, P1);

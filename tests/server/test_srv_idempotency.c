@@ -21,6 +21,7 @@
 
 #include "fixture.h"
 #include "srv_int.h"
+#include "tsupport.h"
 
 static fx_world W;
 static fx_unit U;
@@ -524,16 +525,21 @@ static void test_push_after_waits_for_the_push_being_read(void **state)
     make_push(c1, &o1, &b1);
     make_push(c2, &o2, &b2);
     snprintf(after1, sizeof after1, "%s%s", PROTO_PUSH_AFTER_PATH, p1);
-    slow_post first = {"/v1/push", p1, b1, strlen(b1), 0, 1500, 0, 0};
+    slow_post first = {"/v1/push", p1, b1, strlen(b1), 0, 3000, 0, 0};
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, slow_send, &first), 0);
-    while (!first.paused) {
+    for (int i = 0; i < 1000 && !first.paused; i++) {
         struct timespec ts = {0, 10000000L};
         nanosleep(&ts, NULL);
     }
+    if (!first.paused) {
+        pthread_join(t, NULL);
+        fail_msg("the first push never came to its pause (status %ld)", first.status);
+    }
     /* The first's headers and half its body are on their way; the server
-     * has read them well within this. */
-    struct timespec ts = {0, 300000000L};
+     * has read them well within this, and the pause lasts two seconds
+     * more. */
+    struct timespec ts = {1, 0};
     nanosleep(&ts, NULL);
     thttp_resp r;
     post_as(after1, p2, b2, &r);
@@ -549,6 +555,19 @@ static void test_push_after_waits_for_the_push_being_read(void **state)
     assert_int_equal(fx_count(&W, sql), 1);
     assert_exactly_once(c1, &o1);
     assert_exactly_once(c2, &o2);
+
+    /* A push that names itself is not made to wait for itself: refused at
+     * once, with no wait run out in the server's log. */
+    static const char *const p3 = "01938a6e-0000-7000-8000-000000000013";
+    char after3[120];
+    snprintf(after3, sizeof after3, "%s%s", PROTO_PUSH_AFTER_PATH, p3);
+    post_as(after3, p3, b2, &r);
+    assert_int_equal(r.status, 409);
+    thttp_free(&r);
+    char *log = tsupport_read_file(W.srv.log);
+    assert_non_null(log);
+    assert_null(strstr(log, "was still being read"));
+    free(log);
     free(b1);
     free(b2);
 }
