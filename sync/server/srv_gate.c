@@ -35,7 +35,7 @@
 
 typedef struct {
     char id[MODEL_UUID_LEN + 1]; /* "" when free */
-    int locked;                  /* it holds its unit's lock, or has ended */
+    int locked;                  /* it holds its unit's lock */
 } slot;
 
 struct srv_gate {

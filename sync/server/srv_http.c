@@ -528,6 +528,14 @@ _Static_assert((int)PROTO_ST_REJECTED + 1 == SRV_CH_COUNT, "srv_push counts ever
 
 /* The rest of a request whose whole body is in rq: inflating, credentials,
  * the per-device limit, and the handler. */
+/* The push a push's path names as the one it follows (PROTOCOL.md, "Two
+ * pushes in flight": sent before that one's answer), or NULL. */
+static const char *push_after(const char *path)
+{
+    size_t n = strlen(PROTO_PUSH_AFTER_PATH);
+    return !strncmp(path, PROTO_PUSH_AFTER_PATH, n) ? path + n : NULL;
+}
+
 static int late(srv *s, const srv_request *rq, srv_response *out)
 {
     route rt = route_of(rq->path);
@@ -549,14 +557,11 @@ static int late(srv *s, const srv_request *rq, srv_response *out)
      * it follows is being read by this process: it would otherwise come
      * to the unit's lock first and be refused (srv_gate.c). A push that
      * names itself is not let wait for itself. */
-    const char *named = rt == R_PUSH && !strncmp(rq->path, PROTO_PUSH_AFTER_PATH,
-                                                 strlen(PROTO_PUSH_AFTER_PATH))
-                            ? rq->path + strlen(PROTO_PUSH_AFTER_PATH)
-                            : NULL;
-    if (named && !(rq->push_id && !strcmp(rq->push_id, named)) &&
-        srv_gate_wait(s->gate, named, SRV_GATE_WAIT_MS) < 0)
+    const char *after = rt == R_PUSH ? push_after(rq->path) : NULL;
+    if (after && !(rq->push_id && !strcmp(rq->push_id, after)) &&
+        srv_gate_wait(s->gate, after, SRV_GATE_WAIT_MS) < 0)
         srv_log("push after %.40s: that push was still being read after %d ms; handled as before",
-                named, SRV_GATE_WAIT_MS);
+                after, SRV_GATE_WAIT_MS);
     PGconn *pg = pool_get(s);
     if (!pg) {
         free(inflated);
@@ -595,12 +600,6 @@ static int late(srv *s, const srv_request *rq, srv_response *out)
             return limited(s, SRV_LIMIT_DEVICE, out, wait, "requests from this tablet");
         }
         if (code == PROTO_OK && rt == R_PUSH) {
-            /* A push sent before the answer to the one before it names
-             * that one in its path (PROTOCOL.md, "Two pushes in flight"). */
-            const char *after = !strncmp(rq->path, PROTO_PUSH_AFTER_PATH,
-                                         strlen(PROTO_PUSH_AFTER_PATH))
-                                    ? rq->path + strlen(PROTO_PUSH_AFTER_PATH)
-                                    : NULL;
             srv_push_order order = {rq->push_id, after, s->gate};
             code = srv_push(pg, &dev, &order, body, len, &reply, outcomes, msg, sizeof msg);
         } else if (code == PROTO_OK) {
@@ -1080,7 +1079,7 @@ static void note_push(srv *s, const srv_request *sr, req *rq)
 {
     if (!sr->push_id || route_of(sr->path) != R_PUSH)
         return;
-    if (strncmp(sr->path, PROTO_PUSH_AFTER_PATH, strlen(PROTO_PUSH_AFTER_PATH)) != 0) {
+    if (!push_after(sr->path)) {
         int delay = srv_test_delay_ms("BLIK_FAULT_PUSH_DELAY_MS");
         if (delay > 0)
             srv_test_pause_ms(delay);

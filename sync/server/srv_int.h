@@ -133,12 +133,12 @@ void srv_gate_free(srv_gate *g);
 int srv_gate_enter(srv_gate *g, const char *id);
 /* The push id holds its unit's lock: those after it go on. */
 void srv_gate_locked(srv_gate *g, const char *id);
-/* The push in slot at has ended, however; its slot is free. at -1 is a
- * no-op. */
+/* The push in slot at has been answered, or cut off; its slot is free.
+ * at -1 is a no-op. */
 void srv_gate_leave(srv_gate *g, int at);
 /* Waits while the push id is noted and neither holds its lock nor has
- * ended, at most ms: 0 when it did not wait, 1 when it waited and may go
- * on, -1 when the time ran out first. */
+ * been answered, at most ms: 0 when it did not wait, 1 when it waited and
+ * may go on, -1 when the time ran out first. */
 int srv_gate_wait(srv_gate *g, const char *id, int ms);
 
 /* For tests only: a pause of the milliseconds the environment variable
