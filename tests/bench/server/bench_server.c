@@ -12,7 +12,11 @@
  * the ingest, the database's for the one-connection COPY. A COPY of 20
  * rows a transaction mostly waits for the log's sync, the server's pushes
  * share it among its connections, so the rates' ratio says as much about
- * the disk as about the work; the CPU does not.
+ * the disk as about the work; the CPU does not. The goal's yardstick is a
+ * COPY of every row the server adds for the records, the office's figures
+ * with their indexes included, run before the ingest and after it (the
+ * whole ways below); the other ways write items, changes and observations
+ * alone.
  *
  * Usage: bench_server [tablets] [pushes per tablet] [records per push]
  */
@@ -22,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -208,8 +213,28 @@ static void *run_tablet(void *ud)
  * a statement a row (what the server did before), the same statements in
  * libpq's pipeline mode (one round trip a batch), one INSERT a table from
  * arrays with unnest, and COPY. Each way fills tables of its own. */
-typedef enum { WAY_ROW, WAY_PIPELINE, WAY_UNNEST, WAY_COPY, WAY_COUNT } way;
-static const char *const way_name[WAY_COUNT] = {"row", "pipeline", "unnest", "copy"};
+typedef enum {
+    WAY_ROW,
+    WAY_PIPELINE,
+    WAY_UNNEST,
+    WAY_COPY,
+    WAY_COUNT,
+    WAY_WHOLE_PRE = WAY_COUNT,
+    WAY_WHOLE
+} way;
+static const char *const way_name[WAY_WHOLE + 1] = {"row",  "pipeline",  "unnest",
+                                                    "copy", "whole_pre", "whole"};
+
+/* The ways that write every new row a push makes (whole_*): besides the
+ * rows above, the office's figures of each observation (fact_obs and its
+ * counts, srv_facts), each table shaped as the server's with all its
+ * indexes, observations' too. They are COPYed, once before the ingest and
+ * once after it, so that the disk's speed, which sways a COPY of 20 rows a
+ * transaction more than the server's pushes (their commits share the
+ * log's syncs), is taken on both sides of the ingest. The rows the server
+ * updates rather than adds (the unit's feed number, the device's row, the
+ * monthly sums) are left out: COPY cannot update. */
+static int way_whole(way w) { return w >= WAY_WHOLE_PRE; }
 
 /* A growable text, for array literals and COPY data. */
 typedef struct {
@@ -287,12 +312,85 @@ static int has_change_row(const proto_change *c) { return c->rec->entity != MODE
 /* The hash every yardstick row stores in changes. */
 static const char *const sha = "0123456789abcdef";
 
-/* One batch's rows as the text COPY reads: items, changes, observations. */
+/* One batch's rows as the text COPY reads: items, changes, observations;
+ * for the whole ways also the figures (fact_obs) and their counts. */
 typedef struct {
-    srv_buf ti, tc, to;
+    srv_buf ti, tc, to, tf, tn;
 } copy_batch;
 
-static void copy_texts(const proto_change *ch, const row *rw, int n, const unit_ids *u,
+/* A time in ms as timestamptz text (UTC); with month_only, its month's first
+ * day in Copenhagen, as the figures' month is (the benchmark's times are
+ * in September, a month from any edge). */
+static void ts_text(int64_t ms, int month_only, char *out, size_t cap)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char day[40];
+    strftime(day, sizeof day, month_only ? "%Y-%m-01" : "%Y-%m-%d %H:%M:%S", &tm);
+    if (month_only)
+        snprintf(out, cap, "%s", day);
+    else
+        snprintf(out, cap, "%s.%03d+00", day, (int)(ms % 1000));
+}
+
+/* The figures' row of observation ch[i] and its count, as the server makes
+ * them (srv_facts): its events are the batch's events on it, all counts of
+ * one counter (fill). */
+static void fact_texts(const proto_change *ch, int i, int n, copy_batch *b)
+{
+    const model_observation *o = &ch[i].rec->u.obs;
+    int events = 0;
+    for (int k = 0; k < n; k++)
+        events += ch[k].rec->entity == MODEL_ENT_EVENT &&
+                  strcmp(ch[k].rec->u.event.observation_id, o->id) == 0;
+    char started[64], ended[64], month[64], updated[64], dur[24], nev[16], counts[64];
+    ts_text(o->started_at, 0, started, sizeof started);
+    ts_text(o->ended_at, 0, ended, sizeof ended);
+    ts_text(o->started_at, 1, month, sizeof month);
+    ts_text(o->updated_at, 0, updated, sizeof updated);
+    snprintf(dur, sizeof dur, "%lld", (long long)(o->ended_at - o->started_at));
+    snprintf(nev, sizeof nev, "%d", events);
+    snprintf(counts, sizeof counts, "count open_q %d", events);
+    const char *const f[] = {o->id,
+                             o->unit_id,
+                             o->focus_id,
+                             "1",
+                             o->template_id,
+                             "1",
+                             o->observer_id,
+                             o->observee_id,
+                             o->room_id,
+                             o->activity,
+                             o->context_json,
+                             "finished",
+                             started,
+                             ended,
+                             month,
+                             dur,
+                             "1",
+                             nev,
+                             "0",
+                             "0",
+                             "0",
+                             "f",
+                             "f",
+                             "0",
+                             "",
+                             updated,
+                             counts,
+                             "",
+                             ""};
+    const int nf = (int)(sizeof f / sizeof f[0]);
+    for (int k = 0; k < nf; k++)
+        srv_buf_copy_field(&b->tf, f[k], k == nf - 1);
+    srv_buf_copy_field(&b->tn, o->id, 0);
+    srv_buf_copy_field(&b->tn, "count", 0);
+    srv_buf_copy_field(&b->tn, "open_q", 0);
+    srv_buf_copy_field(&b->tn, nev, 1);
+}
+
+static void copy_texts(const proto_change *ch, const row *rw, int n, const unit_ids *u, int whole,
                        copy_batch *b)
 {
     memset(b, 0, sizeof *b);
@@ -320,6 +418,8 @@ static void copy_texts(const proto_change *ch, const row *rw, int n, const unit_
             srv_buf_copy_field(&b->to, u->unit, 0);
             srv_buf_copy_field(&b->to, u->observer, 0);
             srv_buf_copy_field(&b->to, u->observee, 1);
+            if (whole)
+                fact_texts(ch, i, n, b);
         }
     }
 }
@@ -328,7 +428,7 @@ static void copy_texts(const proto_change *ch, const row *rw, int n, const unit_
  * caller's transaction. 0, or -1 if it failed. */
 static int copy_batch_in(PGconn *pg, const char *name, const copy_batch *b)
 {
-    char qi[200], qc[200], qo[100];
+    char qi[200], qc[200], qo[120], qf[500], qn[120];
     snprintf(qi, sizeof qi,
              "COPY y_items_%s (entity, key, unit_id, seq, observation_id, version, author_id,"
              " device_id, data) FROM STDIN",
@@ -337,12 +437,25 @@ static int copy_batch_in(PGconn *pg, const char *name, const copy_batch *b)
              "COPY y_changes_%s (change_id, device_id, entity, key, body_sha256, status, version)"
              " FROM STDIN",
              name);
-    snprintf(qo, sizeof qo, "COPY y_obs_%s FROM STDIN", name);
+    snprintf(qo, sizeof qo, "COPY y_obs_%s (id, unit_id, observer_id, observee_id) FROM STDIN",
+             name);
+    snprintf(qf, sizeof qf,
+             "COPY y_facts_%s (observation_id, unit_id, focus_id, focus_version, template_id,"
+             " template_version, observer_id, observee_id, room_id, activity, context, status,"
+             " started_at, ended_at, month, duration_ms, revision, n_events, n_undone, n_notes,"
+             " n_ratings, feedback_given, reflection_written, n_conflicts, pair_code, updated_at,"
+             " counts, states, ratings) FROM STDIN",
+             name);
+    snprintf(qn, sizeof qn, "COPY y_fcount_%s (observation_id, kind, key, n) FROM STDIN", name);
     int rc = copy_rows(pg, qi, &b->ti) != 0;
     if (b->tc.n)
         rc |= copy_rows(pg, qc, &b->tc) != 0;
     if (b->to.n)
         rc |= copy_rows(pg, qo, &b->to) != 0;
+    if (b->tf.n)
+        rc |= copy_rows(pg, qf, &b->tf) != 0;
+    if (b->tn.n)
+        rc |= copy_rows(pg, qn, &b->tn) != 0;
     return rc ? -1 : 0;
 }
 
@@ -351,6 +464,8 @@ static void copy_batch_free(copy_batch *b)
     free(b->ti.s);
     free(b->tc.s);
     free(b->to.s);
+    free(b->tf.s);
+    free(b->tn.s);
 }
 
 /* One batch in one transaction, the given way. 0, or -1 if it failed. */
@@ -465,7 +580,7 @@ static int insert_batch(PGconn *pg, way w, const proto_change *ch, const row *rw
             free(o[k].s);
     } else {
         copy_batch b;
-        copy_texts(ch, rw, n, u, &b);
+        copy_texts(ch, rw, n, u, way_whole(w), &b);
         rc |= copy_batch_in(pg, way_name[w], &b) != 0;
         copy_batch_free(&b);
     }
@@ -473,16 +588,26 @@ static int insert_batch(PGconn *pg, way w, const proto_change *ch, const row *rw
     return rc ? -1 : 0;
 }
 
-/* The tables y_*_<name>, shaped as the server's. */
-static void make_tables(PGconn *pg, const char *name)
+/* The tables y_*_<name>, shaped as the server's; for the whole ways all of
+ * them, each with every index its table has. */
+static void make_tables(PGconn *pg, const char *name, int whole)
 {
-    char sql[600];
-    snprintf(sql, sizeof sql,
-             "CREATE TABLE y_items_%s (LIKE items INCLUDING ALL);"
-             "CREATE TABLE y_changes_%s (LIKE changes INCLUDING ALL);"
-             "CREATE TABLE y_obs_%s (id text PRIMARY KEY, unit_id text, observer_id text,"
-             " observee_id text)",
-             name, name, name);
+    char sql[800];
+    if (whole)
+        snprintf(sql, sizeof sql,
+                 "CREATE TABLE y_items_%s (LIKE items INCLUDING ALL);"
+                 "CREATE TABLE y_changes_%s (LIKE changes INCLUDING ALL);"
+                 "CREATE TABLE y_obs_%s (LIKE observations INCLUDING ALL);"
+                 "CREATE TABLE y_facts_%s (LIKE fact_obs INCLUDING ALL);"
+                 "CREATE TABLE y_fcount_%s (LIKE fact_obs_count INCLUDING ALL)",
+                 name, name, name, name, name);
+    else
+        snprintf(sql, sizeof sql,
+                 "CREATE TABLE y_items_%s (LIKE items INCLUDING ALL);"
+                 "CREATE TABLE y_changes_%s (LIKE changes INCLUDING ALL);"
+                 "CREATE TABLE y_obs_%s (id text PRIMARY KEY, unit_id text, observer_id text,"
+                 " observee_id text)",
+                 name, name, name);
     PQclear(PQexec(pg, sql));
 }
 
@@ -511,7 +636,7 @@ static double pg_rate(way w, int batches, int per_batch, const unit_ids *u, doub
         PQfinish(pg);
         return 0;
     }
-    make_tables(pg, way_name[w]);
+    make_tables(pg, way_name[w], way_whole(w));
     tablet t = {u, "", 1, per_batch, NULL, 0, 0, NULL};
     proto_change *ch = calloc((size_t)per_batch, sizeof *ch);
     row *rw = calloc((size_t)per_batch, sizeof *rw);
@@ -595,7 +720,7 @@ static double pg_copy_parallel(int batches, int per_batch, const unit_ids *units
         PQfinish(pg);
         return 0;
     }
-    make_tables(pg, "par");
+    make_tables(pg, "par", 0);
     PQfinish(pg);
     copy_batch *b = calloc((size_t)batches, sizeof *b);
     proto_change *ch = calloc((size_t)per_batch, sizeof *ch);
@@ -610,7 +735,7 @@ static double pg_copy_parallel(int batches, int per_batch, const unit_ids *units
         fill(&t, ch, per_batch);
         for (int i = 0; i < per_batch; i++)
             row_of(&ch[i], ++seq, &rw[i]);
-        copy_texts(ch, rw, per_batch, t.u, &b[k]);
+        copy_texts(ch, rw, per_batch, t.u, 0, &b[k]);
         for (int i = 0; i < per_batch; i++)
             free(rw[i].data);
     }
@@ -718,6 +843,10 @@ int main(int argc, char **argv)
     }
 
     postmaster = tpg_postmaster_pid(pg);
+    /* The whole rows' COPY before the ingest; after it, below. */
+    int batches = tablets * pushes;
+    double whole_ms[2] = {0, 0};
+    double whole[2] = {pg_rate(WAY_WHOLE_PRE, batches, per_push, &units[0], &whole_ms[0]), 0};
     double srv_ms = -bench_cpu_ms((long)S.pid, 0), db_ms = -bench_cpu_ms(postmaster, 1);
     int64_t t0 = bench_ns();
     for (int i = 0; i < tablets; i++)
@@ -754,8 +883,31 @@ int main(int argc, char **argv)
     bench_report("server_ingest_cpu_db", db_ms * per_k, "ms",
                  "CPU of the database per 1,000 records ingested");
     /* The yardsticks: as many rows as the server took, in the same
-     * transaction size. */
-    int batches = tablets * pushes;
+     * transaction size; first the whole rows again, then the others. */
+    whole[1] = pg_rate(WAY_WHOLE, batches, per_push, &units[0], &whole_ms[1]);
+    double whole_rate = (whole[0] + whole[1]) / 2;
+    for (int k = 0; k < 2; k++) {
+        snprintf(note, sizeof note,
+                 "every row the server adds (items, changes but for events, observations, the "
+                 "office's figures and their counts), one connection, %d records per "
+                 "transaction, one COPY a table, %s the ingest",
+                 per_push, k ? "after" : "before");
+        bench_report(k ? "pg_insert_whole_after" : "pg_insert_whole_before", whole[k], "records/s",
+                     note);
+    }
+    bench_report("server_vs_pg_copy_whole", whole_rate > 0 ? rate / whole_rate : 0, "ratio",
+                 "server records/s divided by the mean of the two COPYs of every row it adds "
+                 "(goal >= 0.5)");
+    double whole_per_k = batches > 0
+                             ? (whole_ms[0] + whole_ms[1]) * 500.0 / ((double)batches * per_push)
+                             : 0;
+    bench_report("pg_insert_whole_cpu_db", whole_per_k, "ms",
+                 "CPU of the database per 1,000 records, COPY of every row the server adds, "
+                 "mean of the two");
+    bench_report("server_vs_pg_copy_whole_cpu",
+                 srv_ms + db_ms > 0 ? whole_per_k / ((srv_ms + db_ms) * per_k) : 0, "ratio",
+                 "that COPY's database CPU per record divided by the server's and its "
+                 "database's per record ingested");
     double base[WAY_COUNT], copy_db_ms = 0;
     for (int w = 0; w < WAY_COUNT; w++) {
         double way_db_ms = 0;
@@ -793,8 +945,8 @@ int main(int argc, char **argv)
     snprintf(note, sizeof note, "server records/s divided by COPY's records/s from %d connections",
              pool);
     bench_report("server_vs_pg_copy_parallel", par > 0 ? rate / par : 0, "ratio", note);
-    if (base[WAY_COPY] <= 0 || base[WAY_ROW] <= 0 || base[WAY_PIPELINE] <= 0 ||
-        base[WAY_UNNEST] <= 0 || par <= 0)
+    if (whole[0] <= 0 || whole[1] <= 0 || base[WAY_COPY] <= 0 || base[WAY_ROW] <= 0 ||
+        base[WAY_PIPELINE] <= 0 || base[WAY_UNNEST] <= 0 || par <= 0)
         failures++;
     rc = failures == 0 ? 0 : 1;
 out:
