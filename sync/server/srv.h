@@ -73,7 +73,7 @@ void srv_config_usage(FILE *out);
 /* ---- the database ---- */
 
 /* The schema version this build's migrations bring the database to. */
-#define SRV_DB_VERSION 17
+#define SRV_DB_VERSION 18
 
 /* Applies the migrations the database lacks, each in its own transaction,
  * under an advisory lock so that two servers starting together do not race.

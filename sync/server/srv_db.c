@@ -339,6 +339,13 @@ static const char *const migrations[] = {
      * a push sent before the answer to the one before it is stored only
      * after that one (PROTOCOL.md, "Two pushes in flight"). */
     "ALTER TABLE devices ADD COLUMN last_push_id text NOT NULL DEFAULT '';",
+    /* 18: an observation no longer names its unit by a foreign key, for
+     * the reason of step 16: the key was checked for every observation a
+     * push wrote, each check a lookup and a lock on the unit's row, which
+     * the push holds already. An observation is written only by a push,
+     * with its tablet's unit (owner_check refuses any other), under the
+     * lock of that unit's row; units are never deleted. */
+    "ALTER TABLE observations DROP CONSTRAINT observations_unit_id_fkey;",
 };
 #define N_MIGRATIONS (int)(sizeof migrations / sizeof migrations[0])
 
