@@ -526,8 +526,6 @@ _Static_assert((int)PROTO_ST_STORED == SRV_CH_STORED &&
                "the metrics count changes by proto_status");
 _Static_assert((int)PROTO_ST_REJECTED + 1 == SRV_CH_COUNT, "srv_push counts every status");
 
-/* The rest of a request whose whole body is in rq: inflating, credentials,
- * the per-device limit, and the handler. */
 /* The push a push's path names as the one it follows (PROTOCOL.md, "Two
  * pushes in flight": sent before that one's answer), or NULL. */
 static const char *push_after(const char *path)
@@ -536,6 +534,8 @@ static const char *push_after(const char *path)
     return !strncmp(path, PROTO_PUSH_AFTER_PATH, n) ? path + n : NULL;
 }
 
+/* The rest of a request whose whole body is in rq: inflating, credentials,
+ * the per-device limit, and the handler. */
 static int late(srv *s, const srv_request *rq, srv_response *out)
 {
     route rt = route_of(rq->path);

@@ -269,13 +269,6 @@ static size_t feed(char *buf, size_t sz, size_t n, void *ud)
     return k;
 }
 
-static size_t discard(char *p, size_t sz, size_t n, void *ud)
-{
-    (void)p;
-    (void)ud;
-    return sz * n;
-}
-
 /* Offers a body of `total` bytes and returns the status and how much of it
  * the server made us send. */
 static long offer(size_t total, int chunked, int expect, size_t *sent)
@@ -300,7 +293,7 @@ static long offer(size_t total, int chunked, int expect, size_t *sent)
     if (!chunked)
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)total);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, thttp_discard);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_perform(c);

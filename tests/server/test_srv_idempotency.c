@@ -473,13 +473,6 @@ static size_t slow_read(char *buf, size_t size, size_t n, void *ud)
     return k;
 }
 
-static size_t drop(char *p, size_t size, size_t n, void *ud)
-{
-    (void)p;
-    (void)ud;
-    return size * n;
-}
-
 static void *slow_send(void *ud)
 {
     slow_post *sp = ud;
@@ -499,7 +492,7 @@ static void *slow_send(void *ud)
     curl_easy_setopt(c, CURLOPT_READFUNCTION, slow_read);
     curl_easy_setopt(c, CURLOPT_READDATA, sp);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)sp->len);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, drop);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, thttp_discard);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
     if (curl_easy_perform(c) == CURLE_OK)

@@ -109,13 +109,6 @@ typedef struct {
     /* the rows this tablet's records became, for the yardstick */
 } tablet;
 
-static size_t sink(char *p, size_t sz, size_t n, void *ud)
-{
-    (void)p;
-    (void)ud;
-    return sz * n;
-}
-
 /* One observation followed by events on it, repeated to fill a push (the
  * records of an earlier fill freed first). */
 static void fill(tablet *t, proto_change *c, int n)
@@ -177,7 +170,7 @@ static void *run_tablet(void *ud)
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CAINFO, S.ca);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, thttp_discard);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip");

@@ -162,5 +162,8 @@ typedef struct {
 int thttp(const char *method, const char *url, const char *ca, const char *authz, const void *body,
           size_t len, int gzip_body, const char *extra_header, thttp_resp *out);
 void thttp_free(thttp_resp *r);
+/* A libcurl write callback that takes an answer's body and keeps none of
+ * it, for requests made with libcurl directly whose body is not read. */
+size_t thttp_discard(char *p, size_t sz, size_t n, void *ud);
 
 #endif

@@ -17,6 +17,13 @@ typedef struct {
     size_t len, cap;
 } sink;
 
+size_t thttp_discard(char *p, size_t sz, size_t n, void *ud)
+{
+    (void)p;
+    (void)ud;
+    return sz * n;
+}
+
 static size_t on_body(char *p, size_t sz, size_t n, void *ud)
 {
     sink *s = ud;
