@@ -43,6 +43,10 @@ struct db {
      * an entry's change id is made with its seq; "" before schema step 10. */
     char outbox_key[24];
     struct db_ckpt *ckpt; /* the checkpointing thread (db_ckpt.c); NULL before open */
+    /* The maker of this handle's record ids (model_id_next): one per handle,
+     * so ids made on the tapping thread and on the sync thread's handle
+     * never share a count. */
+    model_ids ids;
 };
 
 /*

@@ -211,7 +211,7 @@ int db_obs_start(db *d, const db_obs_new *n, model_id id_out)
         rc = db_fail(d, DB_INVALID, "The room belongs to another unit.");
         goto out;
     }
-    if (model_id_new(d->sys, o->id) != 0) {
+    if (model_id_next(&d->ids, d->sys, o->id) != 0) {
         rc = db_fail(d, DB_INTERNAL, "The tablet gave no randomness for a new identifier.");
         goto out;
     }
@@ -457,7 +457,7 @@ static int add_event(db *d, const char *obs_id, const char *actor, model_event_k
                      const char *key, const char *target, int64_t at, model_id id_out)
 {
     model_id id;
-    if (model_id_new(d->sys, id) != 0)
+    if (model_id_next(&d->ids, d->sys, id) != 0)
         return db_fail(d, DB_INTERNAL, "The tablet gave no randomness for a new identifier.");
     model_record rec = {.entity = MODEL_ENT_EVENT, .u.event = {.kind = kind, .at = at}};
     memcpy(rec.u.event.id, id, sizeof id);
@@ -637,7 +637,7 @@ int db_obs_note_at(db *d, const char *obs_id, const char *actor_id, const char *
     if (sign_id && (rc = sign_known(d, &o, sign_id)) != DB_OK)
         return db_end(d, rc);
     model_id id;
-    if (model_id_new(d->sys, id) != 0)
+    if (model_id_next(&d->ids, d->sys, id) != 0)
         return db_end(d, db_fail(d, DB_INTERNAL,
                                  "The tablet gave no randomness for a new "
                                  "identifier."));

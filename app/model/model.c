@@ -188,17 +188,34 @@ int model_focus_check(const model_focus *f, char *err, size_t errlen)
     return 0;
 }
 
-int model_id_new(const plat_sys *sys, model_id out)
+#define MODEL_ID_MS_MASK 0xFFFFFFFFFFFFll /* 48 bits */
+
+int model_id_next(model_ids *g, const plat_sys *sys, model_id out)
 {
-    unsigned char b[16];
     out[0] = '\0';
-    if (sys->random(sys, b, sizeof b) != 0)
-        return -1;
-    int64_t ms = sys->now_ms(sys);
-    uint64_t t = ms > 0 ? (uint64_t)ms & 0xFFFFFFFFFFFFull : 0;
+    if (!g->ready) {
+        if (sys->random(sys, g->node, sizeof g->node) != 0)
+            return -1;
+        g->ready = 1;
+        g->ms = -1;
+    }
+    int64_t now = sys->now_ms(sys);
+    now = now > 0 ? now & MODEL_ID_MS_MASK : 0;
+    if (now > g->ms) {
+        g->ms = now;
+        g->seq = 0;
+    } else if (++g->seq > 0xFFF) {
+        /* 4,096 ids in one millisecond, or a clock set back: the next
+         * millisecond is borrowed, so ids still rise and never repeat. */
+        g->ms = (g->ms + 1) & MODEL_ID_MS_MASK;
+        g->seq = 0;
+    }
+    unsigned char b[16];
     for (int i = 0; i < 6; i++)
-        b[i] = (unsigned char)(t >> (40 - 8 * i));
-    b[6] = (unsigned char)((b[6] & 0x0F) | 0x70); /* version 7 */
+        b[i] = (unsigned char)((uint64_t)g->ms >> (40 - 8 * i));
+    b[6] = (unsigned char)(0x70 | (g->seq >> 8)); /* version 7, then the count */
+    b[7] = (unsigned char)(g->seq & 0xFF);
+    memcpy(b + 8, g->node, sizeof g->node);
     b[8] = (unsigned char)((b[8] & 0x3F) | 0x80); /* RFC 9562 variant */
     static const char hex[] = "0123456789abcdef";
     char *p = out;
@@ -210,6 +227,12 @@ int model_id_new(const plat_sys *sys, model_id out)
     }
     *p = '\0';
     return 0;
+}
+
+int model_id_new(const plat_sys *sys, model_id out)
+{
+    model_ids g = {0};
+    return model_id_next(&g, sys, out);
 }
 
 /* Rejection sampling keeps every letter equally likely: a byte at or above

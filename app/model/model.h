@@ -360,17 +360,45 @@ int model_pair_code_read(const char *typed, char out[MODEL_PAIR_CODE_LEN + 1], c
 /* A stored pair code: exactly MODEL_PAIR_CODE_LEN of MODEL_PAIR_ALPHABET. */
 int model_pair_code_check(const char *s, const char *field, char *err, size_t errlen);
 
-/* Writes a new version 7 UUID (RFC 9562): the platform's wall clock in
- * milliseconds in the first 48 bits, then 74 bits of its randomness.
+/*
+ * Ids are version 7 UUIDs (RFC 9562): the platform's wall clock in
+ * milliseconds in the first 48 bits, then a count of the ids made in that
+ * millisecond (12 bits), then 62 bits drawn once per maker.
  *
  * Ids made later sort later, so every index keyed by them (the tablet's and
  * PostgreSQL's) takes a new one at its end, where a random id would land on
  * a page anywhere in the tree and make the database read and rewrite it;
- * README's benchmark history has the figures. The random bits keep ids
- * apart when tablets make them in the same millisecond. The time an id
- * shows is no secret: every record carries its own times. A clock set back
- * costs only that order, never uniqueness, and nothing reads the time back.
- * Returns -1 if the platform gave no randomness (out is then empty). */
+ * README's benchmark history has the figures.
+ *
+ * Why the last bits are drawn once, not for every id: a store makes half a
+ * million ids for a year of taps, and they travel to every tablet of the
+ * unit. Random bits cannot be compressed, so 74 of them in every id were
+ * most of a pull's bytes; ids that differ from the one before only in their
+ * time and count shrink to a few bytes under gzip. They stay unique: ids of
+ * one maker never repeat (the count, and a clock set back or 4,096 ids in a
+ * millisecond borrow the next millisecond), and two makers differ in their
+ * 62 drawn bits. A maker lives as long as its holder (a store's handle),
+ * so a restart draws anew and no count need be kept on disk. Nothing in
+ * Blik takes an id for a secret: every record is checked against who asks
+ * for it. The time an id shows is no secret either: every record carries
+ * its own times, and nothing reads the time back.
+ */
+typedef struct model_ids {
+    int64_t ms;            /* the millisecond of the last id made */
+    unsigned seq;          /* the last id's count in that millisecond, 0..4095 */
+    unsigned char node[8]; /* drawn at the first id */
+    int ready;             /* node drawn */
+} model_ids;
+
+/* A zeroed model_ids is a new maker; it needs no freeing. One maker serves
+ * one thread at a time. Writes the next id of g into out and returns 0, or
+ * -1 if the platform gave no randomness for its first (out is then empty;
+ * the next call tries again). */
+int model_id_next(model_ids *g, const plat_sys *sys, model_id out);
+
+/* An id from a maker of its own: 62 random bits after the time. For ids made
+ * one at a time (a device, a focus, a push); a store's records use
+ * model_id_next. */
 int model_id_new(const plat_sys *sys, model_id out);
 
 /* ---- templates as JSON documents ---- */

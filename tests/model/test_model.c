@@ -84,7 +84,7 @@ static void test_keys_ids_dates(void **state)
 
 /* An id is a version 7 UUID: the clock's milliseconds in its first twelve
  * hex digits, so that ids made later sort later, and random bits after them,
- * so that ids made in the same millisecond differ. */
+ * so that ids made by two makers in the same millisecond differ. */
 static void test_ids_are_v7_ordered_and_distinct(void **state)
 {
     (void)state;
@@ -93,9 +93,9 @@ static void test_ids_are_v7_ordered_and_distinct(void **state)
     assert_int_equal(model_id_new(sys, a), 0);
     assert_int_equal(model_id_new(sys, b), 0);
     assert_int_equal(model_id_check(a, "id", err, sizeof err), 0);
-    assert_memory_equal(a, "01a0c450-6c7b-7", 15);
+    assert_memory_equal(a, "01a0c450-6c7b-7000-", 19);
     assert_true(strchr("89ab", a[19]) != NULL);
-    assert_string_not_equal(a, b); /* the same millisecond */
+    assert_string_not_equal(a, b); /* the same millisecond, two makers */
     assert_memory_equal(a, b, 15);
     plat_fake_advance(sys, 1);
     assert_int_equal(model_id_new(sys, c), 0);
@@ -114,6 +114,53 @@ static void test_ids_are_v7_ordered_and_distinct(void **state)
     assert_string_equal(a, "");
     plat_fake_free(sys);
     plat_fake_free(NULL);
+}
+
+/* One maker's ids: the count of the millisecond after the version digit,
+ * the same 62 drawn bits in each, always rising. A clock set back, and more
+ * ids in a millisecond than the count holds, borrow the next millisecond
+ * instead of repeating an id; randomness is drawn once, and a maker the
+ * platform gave none tries again at its next id. */
+static void test_ids_of_one_maker_rise_and_never_repeat(void **state)
+{
+    (void)state;
+    plat_sys *sys = plat_fake_new(1790000000123LL, 7);
+    model_ids g = {0};
+    model_id prev, id;
+    plat_fake_fail_random(sys, 0, 1);
+    assert_int_equal(model_id_next(&g, sys, prev), -1);
+    assert_string_equal(prev, "");
+    assert_int_equal(model_id_next(&g, sys, prev), 0);
+    assert_memory_equal(prev, "01a0c450-6c7b-7000-", 19);
+    assert_int_equal(model_id_next(&g, sys, id), 0);
+    assert_memory_equal(id, "01a0c450-6c7b-7001-", 19);
+    assert_string_equal(id + 19, prev + 19); /* drawn once */
+    assert_int_equal(model_id_check(id, "id", err, sizeof err), 0);
+    memcpy(prev, id, sizeof id);
+    /* The clock set back an hour: the ids go on from the last one. */
+    plat_fake_set(sys, 1790000000123LL - 3600000);
+    assert_int_equal(model_id_next(&g, sys, id), 0);
+    assert_memory_equal(id, "01a0c450-6c7b-7002-", 19);
+    assert_true(strcmp(prev, id) < 0);
+    /* 4,096 ids and more in one millisecond. */
+    plat_fake_set(sys, 1790000000200LL); /* 0x1a0c4506cc8 */
+    for (int i = 0; i < 5000; i++) {
+        memcpy(prev, id, sizeof id);
+        assert_int_equal(model_id_next(&g, sys, id), 0);
+        assert_true(strcmp(prev, id) < 0);
+        assert_int_equal(model_id_check(id, "id", err, sizeof err), 0);
+    }
+    assert_memory_equal(id, "01a0c450-6cc9-7387-", 19); /* 4,096 then 904 more */
+    /* When the clock passes the borrowed millisecond, the count starts again. */
+    plat_fake_set(sys, 1790000000300LL); /* 0x1a0c4506d2c */
+    assert_int_equal(model_id_next(&g, sys, id), 0);
+    assert_memory_equal(id, "01a0c450-6d2c-7000-", 19);
+    /* Another maker at the same time draws other bits. */
+    model_ids h = {0};
+    assert_int_equal(model_id_next(&h, sys, prev), 0);
+    assert_memory_equal(prev, id, 19);
+    assert_string_not_equal(prev + 19, id + 19);
+    plat_fake_free(sys);
 }
 
 /* A new pair code is six characters of the alphabet without look-alikes;
@@ -520,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_text_refuses_controls_and_length),
         cmocka_unit_test(test_keys_ids_dates),
         cmocka_unit_test(test_ids_are_v7_ordered_and_distinct),
+        cmocka_unit_test(test_ids_of_one_maker_rise_and_never_repeat),
         cmocka_unit_test(test_pair_codes),
         cmocka_unit_test(test_template_parses_and_round_trips),
         cmocka_unit_test(test_template_refuses_bad_documents),
