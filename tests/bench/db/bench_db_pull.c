@@ -45,34 +45,27 @@ static void die(db *d, const char *what)
     exit(1);
 }
 
-/* Ids made the way a tablet makes them (model_id_new, version 7): the time
- * the record was made, then bytes drawn from n, so that both runs make the
- * same ones. */
-typedef struct {
-    uint64_t n;
-    int64_t at;
-} id_seed;
-
+/* Ids made the way one tablet's store makes them (model_id_next, version
+ * 7): the time the record was made, the count in its millisecond (0 here,
+ * every record has a millisecond of its own), then the bits its maker drew
+ * once, here the same fixed bytes in both runs, so that both make the same
+ * ids. */
 static int id_bytes(const plat_sys *sys, void *buf, size_t len)
 {
-    uint64_t n = ((const id_seed *)sys->ctx)->n;
+    (void)sys;
     unsigned char *b = buf;
-    for (size_t i = 0; i < len; i++) { /* splitmix64, one byte a step */
-        uint64_t z = (n * 131 + i + 1) * 0x9E3779B97F4A7C15ULL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        b[i] = (unsigned char)(z ^ (z >> 31));
-    }
+    for (size_t i = 0; i < len; i++)
+        b[i] = (unsigned char)(0xA7 + 61 * i);
     return 0;
 }
 
-static int64_t id_time(const plat_sys *sys) { return ((const id_seed *)sys->ctx)->at; }
+static int64_t id_time(const plat_sys *sys) { return *(const int64_t *)sys->ctx; }
 
-static void tablet_id(model_id out, uint64_t n, int64_t at)
+static void tablet_id(model_id out, int64_t at)
 {
-    id_seed seed = {n, at};
-    plat_sys sys = {.now_ms = id_time, .random = id_bytes, .ctx = &seed};
-    if (model_id_new(&sys, out) != 0)
+    plat_sys sys = {.now_ms = id_time, .random = id_bytes, .ctx = &at};
+    model_ids g = {0};
+    if (model_id_next(&g, &sys, out) != 0)
         die(NULL, "id");
 }
 
@@ -82,7 +75,7 @@ static void make(const model_focus *f, int i, int k, model_record *r)
     memset(r, 0, sizeof *r);
     char obs[40];
     int64_t t = 1767225600000LL + (int64_t)i * 3600000;
-    tablet_id(obs, (uint64_t)i * 64, t);
+    tablet_id(obs, t);
     if (k == 0) {
         r->entity = MODEL_ENT_OBSERVATION;
         model_observation *o = &r->u.obs;
@@ -106,7 +99,7 @@ static void make(const model_focus *f, int i, int k, model_record *r)
     } else if (k <= 40) {
         r->entity = MODEL_ENT_EVENT;
         model_event *e = &r->u.event;
-        tablet_id(e->id, (uint64_t)i * 64 + (uint64_t)k, t + k * 20000);
+        tablet_id(e->id, t + k * 20000);
         model_copy(e->observation_id, sizeof e->observation_id, obs);
         e->kind = MODEL_EV_COUNT;
         model_copy(e->key, sizeof e->key, k % 2 ? "open_q" : "closed_q");
@@ -114,7 +107,7 @@ static void make(const model_focus *f, int i, int k, model_record *r)
     } else if (k <= 45) {
         r->entity = MODEL_ENT_NOTE;
         model_note *n = &r->u.note;
-        tablet_id(n->id, (uint64_t)i * 64 + (uint64_t)k, t + k * 20000);
+        tablet_id(n->id, t + k * 20000);
         model_copy(n->observation_id, sizeof n->observation_id, obs);
         n->at = t + k * 20000;
         snprintf(n->text, sizeof n->text,

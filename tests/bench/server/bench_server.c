@@ -106,6 +106,7 @@ typedef struct {
     double *lat_ms; /* one per push */
     int ok_records, failures;
     proto_change *changes;
+    model_ids ids; /* its records' ids, made as a tablet's store makes them */
     /* the rows this tablet's records became, for the yardstick */
 } tablet;
 
@@ -128,7 +129,7 @@ static void fill(tablet *t, proto_change *c, int n)
         if (i % 5 == 0) {
             c[i].rec->entity = MODEL_ENT_OBSERVATION;
             model_observation *o = &c[i].rec->u.obs;
-            model_id_new(sys, o->id);
+            model_id_next(&t->ids, sys, o->id);
             snprintf(obs, sizeof obs, "%s", o->id);
             snprintf(o->unit_id, sizeof o->unit_id, "%s", t->u->unit);
             snprintf(o->focus_id, sizeof o->focus_id, "%s", t->u->focus);
@@ -148,7 +149,7 @@ static void fill(tablet *t, proto_change *c, int n)
         } else {
             c[i].rec->entity = MODEL_ENT_EVENT;
             model_event *e = &c[i].rec->u.event;
-            model_id_new(sys, e->id);
+            model_id_next(&t->ids, sys, e->id);
             snprintf(e->observation_id, sizeof e->observation_id, "%s", obs);
             e->kind = MODEL_EV_COUNT;
             snprintf(e->key, sizeof e->key, "open_q");
@@ -640,7 +641,7 @@ static double pg_rate(way w, int batches, int per_batch, const unit_ids *u, doub
         return 0;
     }
     make_tables(pg, way_name[w], way_whole(w));
-    tablet t = {u, "", 1, per_batch, NULL, 0, 0, NULL};
+    tablet t = {.u = u, .pushes = 1, .per_push = per_batch};
     proto_change *ch = calloc((size_t)per_batch, sizeof *ch);
     row *rw = calloc((size_t)per_batch, sizeof *rw);
     int64_t seq = 0, rows = 0, spent = 0;
@@ -737,8 +738,9 @@ static double pg_copy_parallel(int batches, int per_batch, const unit_ids *units
     if (!b || !ch || !rw || !job || !th)
         abort();
     int64_t seq = 0;
+    tablet t = {.pushes = 1, .per_push = per_batch}; /* one maker of ids, as in pg_rate */
     for (int k = 0; k < batches; k++) {
-        tablet t = {&units[k % UNITS], "", 1, per_batch, NULL, 0, 0, NULL};
+        t.u = &units[k % UNITS];
         fill(&t, ch, per_batch);
         for (int i = 0; i < per_batch; i++)
             row_of(&ch[i], ++seq, &rw[i]);
