@@ -44,8 +44,8 @@ struct db {
     char outbox_key[24];
     struct db_ckpt *ckpt; /* the checkpointing thread (db_ckpt.c); NULL before open */
     /* The maker of this handle's record ids (model_id_next): one per handle,
-     * so ids made on the tapping thread and on the sync thread's handle
-     * never share a count. */
+     * so that two handles on one store (the screens' and the sync thread's)
+     * could never make the same id, though only the screens' makes any. */
     model_ids ids;
 };
 

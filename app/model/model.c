@@ -205,9 +205,16 @@ int model_id_next(model_ids *g, const plat_sys *sys, model_id out)
         g->ms = now;
         g->seq = 0;
     } else if (++g->seq > 0xFFF) {
-        /* 4,096 ids in one millisecond, or a clock set back: the next
-         * millisecond is borrowed, so ids still rise and never repeat. */
-        g->ms = (g->ms + 1) & MODEL_ID_MS_MASK;
+        /* The clock has not passed the last id's millisecond (it was set
+         * back, or this is the 4,097th id in it), and the count is used
+         * up: the next millisecond is borrowed, so ids still rise and never
+         * repeat. Past the last millisecond 48 bits hold (the year 10889)
+         * there is none to borrow. */
+        if (g->ms == MODEL_ID_MS_MASK) {
+            g->seq = 0xFFF;
+            return -1;
+        }
+        g->ms++;
         g->seq = 0;
     }
     unsigned char b[16];

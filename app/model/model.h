@@ -375,13 +375,20 @@ int model_pair_code_check(const char *s, const char *field, char *err, size_t er
  * unit. Random bits cannot be compressed, so 74 of them in every id were
  * most of a pull's bytes; ids that differ from the one before only in their
  * time and count shrink to a few bytes under gzip. They stay unique: ids of
- * one maker never repeat (the count, and a clock set back or 4,096 ids in a
- * millisecond borrow the next millisecond), and two makers differ in their
- * 62 drawn bits. A maker lives as long as its holder (a store's handle),
- * so a restart draws anew and no count need be kept on disk. Nothing in
- * Blik takes an id for a secret: every record is checked against who asks
- * for it. The time an id shows is no secret either: every record carries
- * its own times, and nothing reads the time back.
+ * one maker never repeat (while the clock stands still or has been set
+ * back, the count goes on in the last id's millisecond, and once it is used
+ * up the next millisecond is borrowed), and two makers differ in their 62
+ * drawn bits. A maker lives as long as its holder (a store's handle), so a
+ * restart draws anew and no count need be kept on disk.
+ *
+ * What this gives up: the ids a maker makes share those bits, so they show
+ * which were made by one opening of one store, and they are easy to guess.
+ * RFC 9562 wants a version 7 id's other bits random where ids must not be
+ * guessed; Blik's need not be. Nothing in Blik takes an id for a secret:
+ * every record is checked against who sends or asks for it, and the server
+ * knows each record's device anyway. The time an id shows is no secret
+ * either: every record carries its own times, and nothing reads the time
+ * back.
  */
 typedef struct model_ids {
     int64_t ms;            /* the millisecond of the last id made */
@@ -392,8 +399,8 @@ typedef struct model_ids {
 
 /* A zeroed model_ids is a new maker; it needs no freeing. One maker serves
  * one thread at a time. Writes the next id of g into out and returns 0, or
- * -1 if the platform gave no randomness for its first (out is then empty;
- * the next call tries again). */
+ * -1 (out is then empty) if the platform gave no randomness for its first
+ * (the next call tries again), or past the year 10889. */
 int model_id_next(model_ids *g, const plat_sys *sys, model_id out);
 
 /* An id from a maker of its own: 62 random bits after the time. For ids made

@@ -119,8 +119,9 @@ static void test_ids_are_v7_ordered_and_distinct(void **state)
 /* One maker's ids: the count of the millisecond after the version digit,
  * the same 62 drawn bits in each, always rising. A clock set back, and more
  * ids in a millisecond than the count holds, borrow the next millisecond
- * instead of repeating an id; randomness is drawn once, and a maker the
- * platform gave none tries again at its next id. */
+ * instead of repeating an id (but for the last millisecond 48 bits hold);
+ * randomness is drawn once, and a maker the platform gave none tries again
+ * at its next id. */
 static void test_ids_of_one_maker_rise_and_never_repeat(void **state)
 {
     (void)state;
@@ -132,6 +133,13 @@ static void test_ids_of_one_maker_rise_and_never_repeat(void **state)
     assert_string_equal(prev, "");
     assert_int_equal(model_id_next(&g, sys, prev), 0);
     assert_memory_equal(prev, "01a0c450-6c7b-7000-", 19);
+    /* The bits were drawn then: the id is that of a maker whose platform
+     * never failed (the fake's failure draws nothing). */
+    plat_sys *twin = plat_fake_new(1790000000123LL, 7);
+    model_ids gt = {0};
+    assert_int_equal(model_id_next(&gt, twin, id), 0);
+    assert_string_equal(id, prev);
+    plat_fake_free(twin);
     assert_int_equal(model_id_next(&g, sys, id), 0);
     assert_memory_equal(id, "01a0c450-6c7b-7001-", 19);
     assert_string_equal(id + 19, prev + 19); /* drawn once */
@@ -160,6 +168,15 @@ static void test_ids_of_one_maker_rise_and_never_repeat(void **state)
     assert_int_equal(model_id_next(&h, sys, prev), 0);
     assert_memory_equal(prev, id, 19);
     assert_string_not_equal(prev + 19, id + 19);
+    /* In the last millisecond 48 bits hold there is none to borrow. */
+    model_ids last = {0};
+    plat_fake_set(sys, 0xFFFFFFFFFFFFLL);
+    for (int i = 0; i < 4096; i++)
+        assert_int_equal(model_id_next(&last, sys, id), 0);
+    assert_memory_equal(id, "ffffffff-ffff-7fff-", 19);
+    assert_int_equal(model_id_next(&last, sys, id), -1);
+    assert_string_equal(id, "");
+    assert_int_equal(model_id_next(&last, sys, id), -1);
     plat_fake_free(sys);
 }
 

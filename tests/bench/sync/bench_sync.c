@@ -310,7 +310,7 @@ int main(void)
             return 1;
         }
         /* Blik's figures over the yardstick's, with ids made from numbers
-         * and with random ids, as Blik's are. */
+         * and with random ids, as a PouchDB application's would be. */
         const struct {
             const char *name;
             double blik;

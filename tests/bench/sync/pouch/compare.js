@@ -25,10 +25,10 @@ function report(name, value, unit, note) {
 }
 
 // Ids made from the numbers, as this yardstick first had them: they compress to a few bytes
-// each. A real PouchDB application's ids would be random (version 4 UUIDs; Blik's are version 7,
-// the time and then 74 random bits), so the yardstick runs a second time with random ids,
-// reported under names ending in _random_ids: gzip cannot shrink a random id below its 16
-// bytes, and ids are most of what a pull carries.
+// each. A real PouchDB application's ids would be random (version 4 UUIDs; Blik's are version 7:
+// the time, a count in the millisecond, then bits drawn once per opening of the store), so the
+// yardstick runs a second time with random ids, reported under names ending in _random_ids:
+// gzip cannot shrink a random id below its 16 bytes.
 let randomIds = false;
 function uuid(i, k) {
   if (randomIds) return crypto.randomUUID();
