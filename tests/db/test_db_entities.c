@@ -347,8 +347,8 @@ static void test_paired_start(void **state)
 
 /* If the outbox entry cannot be written, the change it belongs to is not
  * written either: here the disk refuses the outbox's row (a trigger made
- * through a second connection), and then the platform the randomness for
- * the change's own identifier. */
+ * through a second connection), and then the platform gives no randomness
+ * for the change's own identifier. */
 static void test_outbox_is_same_transaction(void **state)
 {
     dbfix *f = *state;
