@@ -480,11 +480,44 @@ static int rd_template(json_t *j, model_template *t, const char *w, model_err *e
     return model_err_set(err, inner.code, "%s: %s", w, inner.msg);
 }
 
-/* The context of an observation: a flat object of keys to integers or short
- * texts, which the template's context fields describe. */
-static int rd_context(json_t *j, model_observation *o, const char *w, model_err *err)
+/* An observation and its parts read from either source (model_obj): the
+ * tree of a message or a document, or the members the scanner read. */
+#define OT(k, dst, ml, empty) model_ob_text(j, k, dst, sizeof(dst), ml, empty, w, err)
+#define OID(k, dst, empty) model_ob_id(j, k, dst, empty, w, err)
+#define OTIME(k, dst) model_ob_i64(j, k, &(dst), 0, MODEL_TIME_MAX, w, err)
+
+/* The members of an empty object as the scanner gives it: its brackets
+ * with at most whitespace between. */
+static int empty_object(const model_val *v)
 {
-    json_t *c = model_rd_need(j, "context", w, err);
+    if (v->type != MODEL_V_OTHER || v->n < 2 || v->s[0] != '{' || v->s[v->n - 1] != '}')
+        return 0;
+    for (size_t i = 1; i + 1 < v->n; i++) {
+        char c = v->s[i]; /* JSON's whitespace; not strchr, which finds a NUL too */
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+            return 0;
+    }
+    return 1;
+}
+
+/* An observation's context: a flat object of keys to whole numbers or short
+ * texts, which the template's context fields describe, kept as its compact
+ * text. From the tree any such object; from the
+ * scanner's members only an empty one, which is every observation's but a
+ * few, and is "{}" written compactly as jansson writes it. The scanner's
+ * reading gives up on any other (the tree then reads it, or says why). */
+static int rd_context(const model_obj *ob, model_observation *o, const char *w, model_err *err)
+{
+    if (!ob->j) {
+        model_val v;
+        model_ob_get(ob, "context", &v);
+        if (!empty_object(&v))
+            return model_err_set(err, MODEL_E_TYPE,
+                                 "%s: only an empty \"context\" is read without JSON's tree.", w);
+        memcpy(o->context_json, "{}", 3);
+        return 0;
+    }
+    json_t *c = model_rd_need(ob->j, "context", w, err);
     if (!c)
         return -1;
     if (!json_is_object(c))
@@ -517,7 +550,18 @@ static int rd_context(json_t *j, model_observation *o, const char *w, model_err 
     return 0;
 }
 
-static int rd_obs(json_t *j, model_observation *o, const char *w, model_err *err)
+/* Whether the object has member k at all (null included). */
+static int has(const model_obj *o, const char *k)
+{
+    model_val v;
+    model_ob_get(o, k, &v);
+    return v.type != MODEL_V_ABSENT;
+}
+
+/* An observation, from either source: the tree, or the members the
+ * scanner read (a push or a pull carries one for every 50 parts, and
+ * building jansson's tree for each was most of what reading it cost). */
+static int rd_obs(const model_obj *j, model_observation *o, const char *w, model_err *err)
 {
     static const char *const f[] = {
         "id",          "unit_id",          "focus_id",    "focus_version",
@@ -527,40 +571,40 @@ static int rd_obs(json_t *j, model_observation *o, const char *w, model_err *err
         "updated_at",  "pair_code",        "plan_id",     "team",
         NULL};
     int st;
-    if (model_rd_only(j, f, w, err) || ID("id", o->id, 0) || ID("unit_id", o->unit_id, 0) ||
-        ID("focus_id", o->focus_id, 0) ||
-        model_rd_int(j, "focus_version", &o->focus_version, 1, 1000000, w, err) ||
-        ID("template_id", o->template_id, 0) ||
-        model_rd_int(j, "template_version", &o->template_version, 1, 1000000, w, err) ||
-        ID("observer_id", o->observer_id, 0) || ID("observee_id", o->observee_id, 1) ||
-        ID("room_id", o->room_id, 1) || T("activity", o->activity, 0, 1) ||
-        rd_context(j, o, w, err) || model_rd_bool(j, "agreement", &o->agreement, w, err) ||
-        TIME("started_at", o->started_at) || TIME("ended_at", o->ended_at) ||
-        model_rd_word(j, "status", statuses, 2, &st, w, err) ||
-        model_rd_int(j, "revision", &o->revision, 1, 1000000, w, err) ||
-        TIME("updated_at", o->updated_at))
+    if (model_ob_only(j, f, w, err) || OID("id", o->id, 0) || OID("unit_id", o->unit_id, 0) ||
+        OID("focus_id", o->focus_id, 0) ||
+        model_ob_int(j, "focus_version", &o->focus_version, 1, 1000000, w, err) ||
+        OID("template_id", o->template_id, 0) ||
+        model_ob_int(j, "template_version", &o->template_version, 1, 1000000, w, err) ||
+        OID("observer_id", o->observer_id, 0) || OID("observee_id", o->observee_id, 1) ||
+        OID("room_id", o->room_id, 1) || OT("activity", o->activity, 0, 1) ||
+        rd_context(j, o, w, err) || model_ob_bool(j, "agreement", &o->agreement, w, err) ||
+        OTIME("started_at", o->started_at) || OTIME("ended_at", o->ended_at) ||
+        model_ob_word(j, "status", statuses, 2, &st, w, err) ||
+        model_ob_int(j, "revision", &o->revision, 1, 1000000, w, err) ||
+        OTIME("updated_at", o->updated_at))
         return -1;
     o->status = st ? MODEL_OBS_FINISHED : MODEL_OBS_DRAFT;
     /* Optional: absent is an observation made alone; present, it is a code
      * (never ""), so that each observation has one canonical text. */
     o->pair_code[0] = '\0';
-    if (json_object_get(j, "pair_code")) {
+    if (has(j, "pair_code")) {
         char msg[120];
-        if (T("pair_code", o->pair_code, 0, 0))
+        if (OT("pair_code", o->pair_code, 0, 0))
             return -1;
         if (model_pair_code_check(o->pair_code, "\"pair_code\"", msg, sizeof msg) != 0)
             return model_err_set(err, MODEL_E_VALUE, "%s: %s", w, msg);
     }
     /* Optional in the same way: absent for an observation not planned. */
     o->plan_id[0] = '\0';
-    if (json_object_get(j, "plan_id") && ID("plan_id", o->plan_id, 0))
+    if (has(j, "plan_id") && OID("plan_id", o->plan_id, 0))
         return -1;
     /* Optional in the same way: present (never "") only for a team, and
      * then in place of an observee. */
     o->team[0] = '\0';
-    if (json_object_get(j, "team")) {
+    if (has(j, "team")) {
         char msg[120];
-        if (T("team", o->team, 0, 0))
+        if (OT("team", o->team, 0, 0))
             return -1;
         if (model_name_check(o->team, MODEL_NAME_MAX, "\"team\"", msg, sizeof msg) != 0)
             return model_err_set(err, MODEL_E_VALUE, "%s: %s", w, msg);
@@ -577,12 +621,6 @@ static int rd_obs(json_t *j, model_observation *o, const char *w, model_err *err
         return model_err_set(err, MODEL_E_VALUE, "%s: \"ended_at\" is before \"started_at\".", w);
     return 0;
 }
-
-/* The parts of an observation read from either source (model_obj): the
- * tree of a message or a document, or the members the scanner read. */
-#define OT(k, dst, ml, empty) model_ob_text(j, k, dst, sizeof(dst), ml, empty, w, err)
-#define OID(k, dst, empty) model_ob_id(j, k, dst, empty, w, err)
-#define OTIME(k, dst) model_ob_i64(j, k, &(dst), 0, MODEL_TIME_MAX, w, err)
 
 /* What an event's fields must say together, once each is read: an undo
  * names its target, and only an undo does; any other names its key. 0, or
@@ -767,7 +805,8 @@ static int rd_part(model_entity e, const model_obj *o, model_record *r, const ch
  * tablet's first pull or a push reads hundreds of thousands of small
  * records (an event is 168 bytes), and clearing and copying a template's
  * room for each was most of the CPU the tablet spent reading a pull. From
- * the members o (a part only) when o is given, else from the tree j. */
+ * the members o (an observation or a part) when o is given, else from the
+ * tree j. */
 static int from_source(model_entity e, json_t *j, const model_obj *o, model_record *out,
                        model_err *err)
 {
@@ -784,7 +823,7 @@ static int from_source(model_entity e, json_t *j, const model_obj *o, model_reco
     model_obj tree = {j, NULL, 0};
     int rc;
     if (o) {
-        rc = rd_part(e, o, r, w, err);
+        rc = e == MODEL_ENT_OBSERVATION ? rd_obs(o, &r->u.obs, w, err) : rd_part(e, o, r, w, err);
         goto read;
     }
     switch (e) {
@@ -793,7 +832,7 @@ static int from_source(model_entity e, json_t *j, const model_obj *o, model_reco
     case MODEL_ENT_PERSON: rc = rd_person(j, &r->u.person, w, err); break;
     case MODEL_ENT_FOCUS: rc = rd_focus(j, &r->u.focus, w, err); break;
     case MODEL_ENT_TEMPLATE: rc = rd_template(j, &r->u.tmpl, w, err); break;
-    case MODEL_ENT_OBSERVATION: rc = rd_obs(j, &r->u.obs, w, err); break;
+    case MODEL_ENT_OBSERVATION: rc = rd_obs(&tree, &r->u.obs, w, err); break;
     case MODEL_ENT_EVENT:
     case MODEL_ENT_NOTE:
     case MODEL_ENT_RATING:
@@ -827,17 +866,23 @@ int model_record_from_members(model_entity e, const model_member *m, int n, mode
     return from_source(e, NULL, &o, out, err);
 }
 
-/* The most members a part has (feedback's seven), and one more, so that a
- * part with a member too many is read and refused by its reader rather
- * than given up on by the scanner. */
-#define PART_MEMBERS 8
+/* The most members an observation has (twenty; a part has at most seven),
+ * and one more, so that a record with a member too many is read and refused
+ * by its reader rather than given up on by the scanner. */
+#define SCAN_MEMBERS 21
+
+/* Whether records of kind e are read from the scanner's members. */
+static int scanned(model_entity e)
+{
+    return e >= MODEL_ENT_OBSERVATION && e <= MODEL_ENT_REFLECTION;
+}
 
 int model_record_scan(model_entity e, const char *text, size_t len, char **buf, size_t *left,
                       model_record *out)
 {
-    if (e >= MODEL_ENT_EVENT && e <= MODEL_ENT_REFLECTION) {
-        model_member m[PART_MEMBERS];
-        int n = model_scan_object(text, len, m, PART_MEMBERS, buf, left);
+    if (scanned(e)) {
+        model_member m[SCAN_MEMBERS];
+        int n = model_scan_object(text, len, m, SCAN_MEMBERS, buf, left);
         return n >= 0 ? model_record_from_members(e, m, n, out, NULL) : -1;
     }
     json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
@@ -850,10 +895,10 @@ int model_record_parse(model_entity k, const char *text, model_record *out, mode
 {
     char what[48];
     size_t len = text ? strlen(text) : 0, max = 2 * MODEL_TEMPLATE_JSON_MAX;
-    /* A part through the scanner first (the server reads an observation's
-     * parts by the thousand for the office's figures and pages); anything
-     * it gives up on through the tree, which says why. */
-    if (text && len <= max && k >= MODEL_ENT_EVENT && k <= MODEL_ENT_REFLECTION) {
+    /* An observation or a part through the scanner first (the server reads
+     * an observation's parts by the thousand for the office's figures and
+     * pages); anything it gives up on through the tree, which says why. */
+    if (text && len <= max && scanned(k)) {
         char room[1024];
         size_t left = len + 1;
         char *buf = left <= sizeof room ? room : malloc(left), *b = buf;
