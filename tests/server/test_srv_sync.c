@@ -771,7 +771,8 @@ static void test_events_of_a_stored_observation_take_one_try(void **state)
 /* A push of hundreds of new records sends them to items with COPY: notes
  * whose words hold tabs, new lines, backslashes, quotes and æøå (in the
  * record's text, JSON's backslash escapes) are stored byte for byte as the
- * record's text, as a small push stores them. */
+ * record's text, as a small push stores them; each change has its row, and
+ * the same push sent again is known change by change. */
 static void test_large_push_stores_texts_exactly(void **state)
 {
     (void)state;
@@ -807,7 +808,25 @@ static void test_large_push_stores_texts_exactly(void **state)
         free(want);
         PQclear(r);
     }
+    static char ids[(1 + NOTES) * (MODEL_UUID_LEN + 1) + 3];
+    size_t k = 0;
+    ids[k++] = '{';
+    for (int i = 0; i < 1 + NOTES; i++)
+        k += (size_t)snprintf(ids + k, sizeof ids - k, "%s%s", i ? "," : "", ch[i].change_id);
+    snprintf(ids + k, sizeof ids - k, "}");
+    const char *p[] = {D.id, ids};
+    PGresult *r = PQexecParams(pg,
+                               "SELECT count(*) FROM changes WHERE device_id = $1 AND"
+                               " status = 'stored' AND change_id = ANY($2::text[])",
+                               2, NULL, p, NULL, NULL, 0);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_int_equal(atoi(PQgetvalue(r, 0, 0)), 1 + NOTES);
+    PQclear(r);
     PQfinish(pg);
+    fx_push(&W, &D, ch, 1 + NOTES, &rep);
+    for (int i = 0; i < 1 + NOTES; i++)
+        assert_int_equal(rep.results[i].status, PROTO_ST_DUPLICATE);
+    proto_push_reply_clear(&rep);
 }
 
 /* A part of an observation the server has deleted is refused as such, not
