@@ -486,35 +486,71 @@ static int rd_template(json_t *j, model_template *t, const char *w, model_err *e
 #define OID(k, dst, empty) model_ob_id(j, k, dst, empty, w, err)
 #define OTIME(k, dst) model_ob_i64(j, k, &(dst), 0, MODEL_TIME_MAX, w, err)
 
-/* The members of an empty object as the scanner gives it: its brackets
- * with at most whitespace between. */
-static int empty_object(const model_val *v)
+/* The most members a context the scanner reads may have; one with more is
+ * read by the tree. */
+#define CONTEXT_MEMBERS 32
+
+/* An observation's context from the scanner's text of it (v), written as
+ * jansson's compact dump writes the same object: its members in their
+ * order, each key and text through model_json_string, each number in its
+ * digits. 0, or -1 for anything the tree should read instead (not a flat
+ * object of keys to whole numbers and short texts, a key or text the
+ * checks refuse, too many members, too long), which it then reads or
+ * refuses with its own reason. */
+static int scan_context(const model_val *v, model_observation *o)
 {
-    if (v->type != MODEL_V_OTHER || v->n < 2 || v->s[0] != '{' || v->s[v->n - 1] != '}')
-        return 0;
-    for (size_t i = 1; i + 1 < v->n; i++) {
-        char c = v->s[i]; /* JSON's whitespace; not strchr, which finds a NUL too */
-        if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-            return 0;
+    model_member m[CONTEXT_MEMBERS];
+    char room[MODEL_CONTEXT_JSON_MAX + 1], msg[160];
+    char *b = room;
+    size_t left = sizeof room;
+    if (v->type != MODEL_V_OTHER || v->n + 1 > sizeof room)
+        return -1;
+    int n = model_scan_object(v->s, v->n, m, CONTEXT_MEMBERS, &b, &left);
+    if (n < 0)
+        return -1;
+    size_t k = 0, cap = sizeof o->context_json;
+    char *out = o->context_json;
+    out[k++] = '{';
+    for (int i = 0; i < n; i++) {
+        const model_val *x = &m[i].v;
+        if (model_key_check(m[i].key, "context key", msg, sizeof msg) != 0 ||
+            (x->type != MODEL_V_STRING && x->type != MODEL_V_INT) ||
+            (x->type == MODEL_V_STRING &&
+             (strlen(x->s) != x->n ||
+              model_text_check(x->s, MODEL_NAME_MAX, 0, m[i].key, msg, sizeof msg) != 0)))
+            return -1;
+        /* Room for a comma, the key, a colon, the value (a number's 20
+         * digits at most), and the closing bracket and NUL after it. */
+        size_t kl = model_json_string(NULL, 0, m[i].key);
+        size_t vl = x->type == MODEL_V_STRING ? model_json_string(NULL, 0, x->s) : 20;
+        if (k + (i > 0) + kl + 1 + vl + 2 > cap)
+            return -1;
+        if (i)
+            out[k++] = ',';
+        k += model_json_string(out + k, cap - k, m[i].key);
+        out[k++] = ':';
+        if (x->type == MODEL_V_STRING)
+            k += model_json_string(out + k, cap - k, x->s);
+        else
+            k += model_json_int(out + k, x->i);
     }
-    return 1;
+    out[k++] = '}';
+    out[k] = '\0';
+    return 0;
 }
 
 /* An observation's context: a flat object of keys to whole numbers or short
  * texts, which the template's context fields describe, kept as its compact
- * text. From the tree any such object; from the
- * scanner's members only an empty one, which is every observation's but a
- * few, and is "{}" written compactly as jansson writes it. The scanner's
- * reading gives up on any other (the tree then reads it, or says why). */
+ * text. From the scanner's members through scan_context; from the tree any
+ * such object, checked and dumped by jansson. */
 static int rd_context(const model_obj *ob, model_observation *o, const char *w, model_err *err)
 {
     if (!ob->j) {
         model_val v;
         model_ob_get(ob, "context", &v);
-        if (!empty_object(&v))
+        if (scan_context(&v, o) != 0)
             return model_err_set(err, MODEL_E_TYPE,
-                                 "%s: only an empty \"context\" is read without JSON's tree.", w);
-        memcpy(o->context_json, "{}", 3);
+                                 "%s: this \"context\" is read only through JSON's tree.", w);
         return 0;
     }
     json_t *c = model_rd_need(ob->j, "context", w, err);
