@@ -347,6 +347,24 @@ static void spoiled(unsigned *seed, const char *s, const char *u, int count,
     }
 }
 
+/* Writes record r (of kind k) and reads its text every way: as written and
+ * respelled, which the scanner must read, and spoiled four times, counted
+ * in t, where whatever the scanner takes the tree takes alike. */
+static void read_every_way(unsigned *seed, model_entity k, const model_record *r, tally *t)
+{
+    char *s = model_record_text(r, NULL);
+    if (!s)
+        fail_msg("a %s made for the test cannot be written", model_entity_name(k));
+    int tree_took;
+    assert_int_equal(both(k, s, strlen(s), &tree_took), 1);
+    char *u = respell(seed, s);
+    if (!both(k, u, strlen(u), &tree_took))
+        fail_msg("the scanner gave up on %s", u);
+    spoiled(seed, s, u, 4, both, k, t);
+    free(u);
+    free(s);
+}
+
 static void test_scan_reads_parts_as_the_tree(void **state)
 {
     (void)state;
@@ -355,18 +373,7 @@ static void test_scan_reads_parts_as_the_tree(void **state)
     for (int round = 0; round < 2000; round++) {
         model_entity k = (model_entity)(MODEL_ENT_EVENT + round % 5);
         model_record *r = rpart(&seed, k);
-        char *s = model_record_text(r, NULL);
-        assert_non_null(s);
-        int tree_took;
-        /* As written, and spelled otherwise: the scanner reads both. */
-        assert_int_equal(both(k, s, strlen(s), &tree_took), 1);
-        char *u = respell(&seed, s);
-        if (!both(k, u, strlen(u), &tree_took))
-            fail_msg("the scanner gave up on %s", u);
-        /* Spoiled: whatever it takes, the tree takes alike. */
-        spoiled(&seed, s, u, 4, both, k, &t);
-        free(u);
-        free(s);
+        read_every_way(&seed, k, r, &t);
         free(r);
     }
     /* The spoiling reached both outcomes; what the tree takes and the
@@ -389,19 +396,8 @@ static void test_scan_reads_observations_as_the_tree(void **state)
     int with_context = 0;
     for (int round = 0; round < 2000; round++) {
         model_record *r = robs(&seed);
-        char *s = model_record_text(r, NULL);
-        if (!s)
-            fail_msg("an observation made for the test cannot be written");
-        int tree_took;
         with_context += strcmp(r->u.obs.context_json, "{}") != 0;
-        /* As written, and spelled otherwise: the scanner reads both. */
-        assert_int_equal(both(MODEL_ENT_OBSERVATION, s, strlen(s), &tree_took), 1);
-        char *u = respell(&seed, s);
-        if (!both(MODEL_ENT_OBSERVATION, u, strlen(u), &tree_took))
-            fail_msg("the scanner gave up on %s", u);
-        spoiled(&seed, s, u, 4, both, MODEL_ENT_OBSERVATION, &t);
-        free(u);
-        free(s);
+        read_every_way(&seed, MODEL_ENT_OBSERVATION, r, &t);
         free(r);
     }
     print_message("spoiled observations: %d read by the scanner, %d refused by the tree, %d read "
