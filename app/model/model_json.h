@@ -299,17 +299,18 @@ size_t model_text_join(char *out, size_t cap, const char *a, char sep, const cha
 /* Strictly decodes a record of kind k from j into *out (left unchanged on
  * failure). */
 int model_record_from_json(model_entity k, json_t *j, model_record *out, model_err *err);
-/* An observation or a part of one (event, note, rating, feedback,
- * reflection) of kind k from the n members m the scanner read, by the same
- * rules as model_record_from_json; -1 with err for any other kind, and for
- * an observation whose context is not empty (only the tree reads that). */
+/* An observation or a part of one (model_entity_is_part) of kind k from the
+ * n members m the scanner read, by the same rules as
+ * model_record_from_json; -1 with err for any other kind, and for an
+ * observation whose context is not a flat object of whole numbers and
+ * texts the checks take (only the tree reads that). */
 int model_record_from_members(model_entity k, const model_member *m, int n, model_record *out,
                               model_err *err);
 /* Reads a record of kind k from text[0..len) the fast way: an observation
- * or a part through the scanner, any other kind through jansson. 0 and *out filled, or -1
- * with nothing said and *out unchanged: then model_record_parse (or the
- * message's own strict reader) tells why. *buf and *left as for
- * model_scan_object. */
+ * or a part through the scanner, any other kind through jansson. 0 and
+ * *out filled, or -1 with nothing said and *out unchanged: then
+ * model_record_parse (or the message's own strict reader) tells why. *buf
+ * and *left as for model_scan_object. */
 int model_record_scan(model_entity k, const char *text, size_t len, char **buf, size_t *left,
                       model_record *out);
 /* The same from text (at most MODEL_TEMPLATE_JSON_MAX * 2 bytes). */

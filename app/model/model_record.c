@@ -819,12 +819,14 @@ void model_record_copy(model_record *dst, const model_record *src)
     memcpy(dst, src, model_record_size(src->entity));
 }
 
-/* A part of an observation from o; -1 with err for any other kind (only
- * the parts are read from the scanner's members). */
+/* An observation or a part of one (model_entity_is_part) from o, the tree
+ * or the scanner's members; -1 with err for any other kind, which only the
+ * tree's own readers read. */
 static int rd_part(model_entity e, const model_obj *o, model_record *r, const char *w,
                    model_err *err)
 {
     switch (e) {
+    case MODEL_ENT_OBSERVATION: return rd_obs(o, &r->u.obs, w, err);
     case MODEL_ENT_EVENT: return rd_event(o, &r->u.event, w, err);
     case MODEL_ENT_NOTE: return rd_note(o, &r->u.note, w, err);
     case MODEL_ENT_RATING: return rd_rating(o, &r->u.rating, w, err);
@@ -859,7 +861,7 @@ static int from_source(model_entity e, json_t *j, const model_obj *o, model_reco
     model_obj tree = {j, NULL, 0};
     int rc;
     if (o) {
-        rc = e == MODEL_ENT_OBSERVATION ? rd_obs(o, &r->u.obs, w, err) : rd_part(e, o, r, w, err);
+        rc = rd_part(e, o, r, w, err);
         goto read;
     }
     switch (e) {
@@ -868,7 +870,7 @@ static int from_source(model_entity e, json_t *j, const model_obj *o, model_reco
     case MODEL_ENT_PERSON: rc = rd_person(j, &r->u.person, w, err); break;
     case MODEL_ENT_FOCUS: rc = rd_focus(j, &r->u.focus, w, err); break;
     case MODEL_ENT_TEMPLATE: rc = rd_template(j, &r->u.tmpl, w, err); break;
-    case MODEL_ENT_OBSERVATION: rc = rd_obs(&tree, &r->u.obs, w, err); break;
+    case MODEL_ENT_OBSERVATION:
     case MODEL_ENT_EVENT:
     case MODEL_ENT_NOTE:
     case MODEL_ENT_RATING:
@@ -907,16 +909,10 @@ int model_record_from_members(model_entity e, const model_member *m, int n, mode
  * by its reader rather than given up on by the scanner. */
 #define SCAN_MEMBERS 21
 
-/* Whether records of kind e are read from the scanner's members. */
-static int scanned(model_entity e)
-{
-    return e >= MODEL_ENT_OBSERVATION && e <= MODEL_ENT_REFLECTION;
-}
-
 int model_record_scan(model_entity e, const char *text, size_t len, char **buf, size_t *left,
                       model_record *out)
 {
-    if (scanned(e)) {
+    if (model_entity_is_part(e)) {
         model_member m[SCAN_MEMBERS];
         int n = model_scan_object(text, len, m, SCAN_MEMBERS, buf, left);
         return n >= 0 ? model_record_from_members(e, m, n, out, NULL) : -1;
@@ -934,7 +930,7 @@ int model_record_parse(model_entity k, const char *text, model_record *out, mode
     /* An observation or a part through the scanner first (the server reads
      * an observation's parts by the thousand for the office's figures and
      * pages); anything it gives up on through the tree, which says why. */
-    if (text && len <= max && scanned(k)) {
+    if (text && len <= max && model_entity_is_part(k)) {
         char room[1024];
         size_t left = len + 1;
         char *buf = left <= sizeof room ? room : malloc(left), *b = buf;
